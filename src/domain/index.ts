@@ -1,0 +1,6 @@
+// The domain's public surface: plain types and the error catalogue; imports nothing outside domain/.
+export * from './chat.js';
+export * from './errors.js';
+export * from './principal.js';
+export * from './resilience.js';
+export * from './session.js';

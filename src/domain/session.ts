@@ -1,0 +1,30 @@
+// An ephemeral chat session: the only place conversation content is kept.
+
+import type { ChatRole, FinishReason, Usage } from './chat.js';
+
+export interface StoredMessage {
+  id: string;
+  role: ChatRole;
+  content: string;
+  createdAt: number;
+  usage?: Usage;
+  finishReason?: FinishReason;
+  /** Set when the answer ended with an error after partial output. */
+  incomplete?: boolean;
+  feedback?: { rating: 'up' | 'down'; reason?: string };
+}
+
+export interface Session {
+  id: string;
+  ownerId: string;
+  /** Parley model alias chosen for the session. */
+  model: string;
+  systemPrompt?: string;
+  createdAt: number;
+  lastActiveAt: number;
+  /** Absolute end of life; idle expiry is `lastActiveAt + idleTtl`. */
+  expiresAt: number;
+  messages: StoredMessage[];
+  /** Pseudonym placeholder -> original value; lives and dies with the session. */
+  pseudonyms?: Record<string, string>;
+}

@@ -1,0 +1,17 @@
+// The one provider interface: every adapter and every routing wrapper is a ChatModel.
+
+import type { CallOptions, ChatEvent, ChatRequest } from '../domain/index.js';
+
+/**
+ * Something that answers a chat request with a typed event stream. Adapters speak a wire format;
+ * wrappers (retry, timeout, breaker, key pool, fallback) take a ChatModel and return one.
+ * Failures are thrown from the iterator as ParleyError; a stream must end with `finish`.
+ */
+export interface ChatModel {
+  /** Provider id used in logs and metric labels (for a fallback chain, the primary's). */
+  readonly provider: string;
+  stream(request: ChatRequest, options: CallOptions): AsyncIterable<ChatEvent>;
+}
+
+/** A policy that wraps a model, e.g. `withRetry(settings)`. */
+export type ModelWrapper = (inner: ChatModel) => ChatModel;
