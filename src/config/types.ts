@@ -1,0 +1,72 @@
+// The resolved, frozen configuration that the rest of Parley reads (produced by config/load.ts).
+
+import type { ResilienceSettings } from '../domain/index.js';
+
+export type ProviderType = 'openai' | 'anthropic' | 'demo';
+
+/** A secret reference as written in the file: `env:NAME`, `file:/path` or `vault:path#field`. */
+export type SecretRef = string;
+
+export interface ProviderConfig {
+  id: string;
+  type: ProviderType;
+  /** Base URL including the version path for OpenAI-compatible servers (e.g. http://host/v1). */
+  baseUrl: string;
+  /** Unresolved references; resolve with config/secrets.ts. Empty for keyless servers (Ollama, demo). */
+  apiKeys: SecretRef[];
+  /** Extra static headers sent upstream (non-secret), e.g. OpenAI-Organization. */
+  headers: Record<string, string>;
+  /** Anthropic only: the `anthropic-version` header. */
+  anthropicVersion: string;
+  /** Keep-alive connections per upstream origin. */
+  maxConnections: number;
+  resilience: ResilienceSettings;
+}
+
+export interface TargetConfig {
+  provider: string;
+  /** The provider's own model id. */
+  model: string;
+  /** Provider settings with this target's overrides merged in. */
+  resilience: ResilienceSettings;
+}
+
+export interface ModelConfig {
+  /** The alias clients send as `model`. */
+  name: string;
+  description: string;
+  /** Token budget of the prompt; history is trimmed (oldest first, system kept) to fit. */
+  contextTokens: number;
+  /** Default `max_tokens` when the client sends none (undefined: leave it to the provider). */
+  maxOutputTokens?: number;
+  /** The fallback chain, tried in order. */
+  targets: TargetConfig[];
+}
+
+export interface CacheConfig {
+  /** off: never; opt-in: only requests that ask (`x-parley-cache: use`); deterministic: also temperature 0 requests. */
+  mode: 'off' | 'opt-in' | 'deterministic';
+  ttlMs: number;
+  maxEntries: number;
+}
+
+export interface ParleyConfig {
+  server: {
+    host: string;
+    port: number;
+    /** Largest accepted request body. */
+    bodyLimitBytes: number;
+    /** How long in-flight requests may run after SIGTERM before they are cut. */
+    drainTimeoutMs: number;
+  };
+  /** Where embedded stores keep files (keys, audit trail). */
+  dataDir: string;
+  providers: ProviderConfig[];
+  models: ModelConfig[];
+  sessions: { idleTtlMs: number; maxLifetimeMs: number; sweepIntervalMs: number; maxSessionsPerOwner: number };
+  cache: CacheConfig;
+  limits: { maxMessages: number; maxMessageChars: number; maxTokens: number };
+  logging: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  /** True when no provider was configured and the built-in demo provider is in use. */
+  demoMode: boolean;
+}
