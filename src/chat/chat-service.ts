@@ -1,0 +1,278 @@
+// The core use case: one chat call through privacy, cache/coalescing, routing and answer transforms.
+
+import { performance } from 'node:perf_hooks';
+import { ParleyError } from '../domain/index.js';
+import type { AttemptInfo, ChatEvent, ChatMessage, ChatParams, Principal, RouteObserver, Usage, FinishReason } from '../domain/index.js';
+import type { ChatModel } from '../providers/types.js';
+import type { CacheStore } from '../store/types.js';
+import type { CacheConfig, ModelConfig } from '../config/types.js';
+import type { AnswerTransformFactory, CacheResult, ChatRecord, ChatRecordSink, PromptGuard, PseudonymMap } from './hooks.js';
+import { cacheKey } from './cache-key.js';
+import { SharedStream } from './shared-stream.js';
+
+/** A Parley model alias with its composed route (fallback chain of wrapped adapters). */
+export interface RoutedModel {
+  config: ModelConfig;
+  route: ChatModel;
+}
+
+export interface ChatServiceDeps {
+  models: ReadonlyMap<string, RoutedModel>;
+  cache: CacheStore;
+  cacheConfig: CacheConfig;
+  promptGuard?: PromptGuard;
+  answerTransforms?: AnswerTransformFactory;
+  records?: ChatRecordSink;
+  /** Process-wide observer (metrics); each call also keeps its own counts. */
+  routeObserver?: RouteObserver;
+}
+
+/** One chat call as the HTTP layer describes it. */
+export interface ChatCall {
+  api: 'openai' | 'session';
+  requestId: string;
+  principal: Principal;
+  model: string;
+  messages: ChatMessage[];
+  params: ChatParams;
+  stream: boolean;
+  /** `use` opts in to the cache, `bypass` opts out, `default` follows the configured mode. */
+  cacheMode: 'use' | 'bypass' | 'default';
+  /** Tags stored with a cached answer so purging their source purges it (e.g. the session id). */
+  cacheTags?: string[];
+  /** Existing pseudonym map (the session's); extended by the prompt guard. */
+  mapping?: PseudonymMap;
+  signal: AbortSignal;
+  traceHeaders?: Record<string, string>;
+}
+
+/** Mutable facts about a run, complete once its events are exhausted. */
+export interface RunStats {
+  provider?: string;
+  upstreamModel?: string;
+  keyId?: string;
+  attempts: number;
+  retries: number;
+  fallbacks: number;
+  /** Time spent waiting on the route (upstream, including its retries), in ms. */
+  upstreamMs: number;
+  ttftMs?: number;
+  usage?: Usage;
+  finishReason?: FinishReason;
+}
+
+/** A started answer: the first content has arrived; iterate for the rest. */
+export interface ChatRun extends AsyncIterable<ChatEvent> {
+  readonly cache: CacheResult;
+  readonly mapping: PseudonymMap;
+  readonly protectedCounts: Record<string, number>;
+  readonly stats: RunStats;
+}
+
+/** Runs chat calls; one instance per process, built in main.ts. */
+export class ChatService {
+  private readonly inflight = new Map<string, SharedStream>();
+
+  constructor(private readonly deps: ChatServiceDeps) {}
+
+  /** Model aliases in configuration order. */
+  modelNames(): string[] {
+    return [...this.deps.models.keys()];
+  }
+
+  /** Resolves an alias or throws the OpenAI-style 404. */
+  resolveModel(name: string): RoutedModel {
+    const routed = this.deps.models.get(name);
+    if (!routed) {
+      throw new ParleyError('model_not_found', `The model "${name}" does not exist. Available models: ${this.modelNames().join(', ')}.`, { param: 'model' });
+    }
+    return routed;
+  }
+
+  /**
+   * Starts a call and resolves once its first content is ready, so the caller can still answer
+   * with an HTTP error status when every route fails before any content (nothing was sent yet).
+   */
+  async start(call: ChatCall): Promise<ChatRun> {
+    const startedAt = performance.now();
+    const routed = this.resolveModel(call.model);
+    const params: ChatParams = routed.config.maxOutputTokens !== undefined && call.params.maxTokens === undefined
+      ? { ...call.params, maxTokens: routed.config.maxOutputTokens }
+      : call.params;
+    let messages = call.messages;
+    let mapping = call.mapping ?? {};
+    let protectedCounts: Record<string, number> = {};
+    if (this.deps.promptGuard) {
+      const guarded = this.deps.promptGuard.protect(messages, mapping);
+      messages = guarded.messages;
+      mapping = guarded.mapping;
+      protectedCounts = guarded.counts;
+    }
+
+    const stats: RunStats = { attempts: 0, retries: 0, fallbacks: 0, upstreamMs: 0 };
+    const observer = this.callObserver(stats);
+    const request = { model: call.model, messages, params, stream: call.stream };
+    const open = (signal: AbortSignal): AsyncIterable<ChatEvent> =>
+      routed.route.stream(request, { signal, observer, traceHeaders: call.traceHeaders });
+
+    const { cfg, key } = this.cacheDecision(call, messages, params);
+    let cache: CacheResult = key ? 'miss' : 'bypass';
+    let source: AsyncIterable<ChatEvent>;
+    const hit = key ? await this.deps.cache.get(key) : undefined;
+    if (key && hit) {
+      cache = 'hit';
+      stats.provider = hit.provider;
+      stats.upstreamModel = hit.model;
+      source = replay(hit.events);
+    } else if (key) {
+      let shared = this.inflight.get(key);
+      if (shared) {
+        cache = 'coalesced';
+      } else {
+        shared = new SharedStream(open, (ok, events) => {
+          this.inflight.delete(key);
+          if (ok && stats.provider) {
+            void this.deps.cache.set(key, { events, provider: stats.provider, model: stats.upstreamModel ?? '', createdAt: Date.now() }, { ttlMs: cfg.ttlMs, tags: call.cacheTags });
+          }
+        });
+        this.inflight.set(key, shared);
+      }
+      source = shared.subscribe(call.signal);
+    } else {
+      source = open(call.signal);
+    }
+
+    const transform = this.deps.answerTransforms?.({ mapping, principal: call.principal, model: call.model });
+    const events = this.instrument(source, stats, startedAt, transform, (outcome, errorCode) =>
+      this.deps.records?.chatFinished(this.record(call, stats, cache, protectedCounts, startedAt, outcome, errorCode)),
+    );
+    // Pull until the first content event so failures before content surface here.
+    const head: ChatEvent[] = [];
+    for (;;) {
+      const next = await events.next();
+      if (next.done) break;
+      head.push(next.value);
+      if (next.value.type !== 'start') break;
+    }
+    return {
+      cache,
+      mapping,
+      protectedCounts,
+      stats,
+      async *[Symbol.asyncIterator]() {
+        yield* head;
+        yield* events;
+      },
+    };
+  }
+
+  private cacheDecision(call: ChatCall, messages: ChatMessage[], params: ChatParams): { cfg: CacheConfig; key?: string } {
+    const cfg = this.deps.cacheConfig;
+    const eligible = cfg.mode !== 'off' && call.cacheMode !== 'bypass'
+      && (call.cacheMode === 'use' || (cfg.mode === 'deterministic' && params.temperature === 0));
+    return { cfg, key: eligible ? cacheKey(call.principal.scope, call.model, messages, params) : undefined };
+  }
+
+  /** Times upstream waits, applies answer transforms, and reports the outcome exactly once. */
+  private async *instrument(
+    source: AsyncIterable<ChatEvent>,
+    stats: RunStats,
+    startedAt: number,
+    transform: ReturnType<AnswerTransformFactory>,
+    finish: (outcome: ChatRecord['outcome'], errorCode?: string) => void,
+  ): AsyncGenerator<ChatEvent> {
+    const iterator = source[Symbol.asyncIterator]();
+    let outcome: ChatRecord['outcome'] = 'aborted';
+    let errorCode: string | undefined;
+    try {
+      for (;;) {
+        const waitStart = performance.now();
+        const next = await iterator.next();
+        const now = performance.now();
+        stats.upstreamMs += now - waitStart;
+        if (next.done) break;
+        const event = next.value;
+        if (event.type === 'text-delta') {
+          stats.ttftMs ??= now - startedAt;
+          const text = transform ? transform.push(event.text) : event.text;
+          if (text) yield text === event.text ? event : { type: 'text-delta', text };
+        } else if (event.type === 'finish') {
+          stats.ttftMs ??= now - startedAt;
+          stats.usage = event.usage;
+          stats.finishReason = event.finishReason;
+          const rest = transform?.flush();
+          if (rest) yield { type: 'text-delta', text: rest };
+          outcome = 'success';
+          yield event;
+        } else {
+          yield event;
+        }
+      }
+      if (outcome !== 'success') {
+        outcome = 'error';
+        errorCode = 'upstream_protocol';
+        throw new ParleyError('upstream_protocol', 'The upstream answer ended without finishing');
+      }
+    } catch (error) {
+      const code = error instanceof ParleyError ? error.code : 'internal';
+      outcome = code === 'client_closed' ? 'aborted' : code === 'content_blocked' ? 'blocked' : 'error';
+      errorCode = code;
+      throw error;
+    } finally {
+      if (outcome === 'aborted') await iterator.return?.();
+      finish(outcome, errorCode);
+    }
+  }
+
+  private callObserver(stats: RunStats): RouteObserver {
+    const global = this.deps.routeObserver;
+    return {
+      ...global,
+      attemptStart(info: AttemptInfo) {
+        stats.attempts++;
+        stats.provider = info.provider;
+        stats.upstreamModel = info.model;
+        stats.keyId = info.keyId;
+        global?.attemptStart?.(info);
+      },
+      retry(info, delayMs, code) {
+        stats.retries++;
+        global?.retry?.(info, delayMs, code);
+      },
+      fallback(from, to, code) {
+        stats.fallbacks++;
+        global?.fallback?.(from, to, code);
+      },
+    };
+  }
+
+  private record(call: ChatCall, stats: RunStats, cache: CacheResult, protectedCounts: Record<string, number>, startedAt: number, outcome: ChatRecord['outcome'], errorCode?: string): ChatRecord {
+    return {
+      api: call.api,
+      requestId: call.requestId,
+      principalId: call.principal.id,
+      model: call.model,
+      provider: stats.provider,
+      upstreamModel: stats.upstreamModel,
+      keyId: stats.keyId,
+      stream: call.stream,
+      outcome,
+      errorCode,
+      ttftMs: stats.ttftMs,
+      durationMs: performance.now() - startedAt,
+      upstreamMs: stats.upstreamMs,
+      usage: stats.usage,
+      finishReason: stats.finishReason,
+      cache,
+      attempts: stats.attempts,
+      retries: stats.retries,
+      fallbacks: stats.fallbacks,
+      protectedCounts,
+    };
+  }
+}
+
+/** Replays cached events as a stream. */
+async function* replay(events: ChatEvent[]): AsyncGenerator<ChatEvent> {
+  yield* events;
+}

@@ -1,0 +1,172 @@
+// Session use cases: create, read, delete, and send a message with the history kept in the session store.
+
+import { ParleyError } from '../domain/index.js';
+import type { ChatEvent, ChatMessage, Principal, Session, StoredMessage } from '../domain/index.js';
+import type { CacheStore, SessionStore } from '../store/types.js';
+import type { ChatRun, ChatService } from './chat-service.js';
+import { newId } from './ids.js';
+import { trimToBudget } from './prompt.js';
+
+/** Lifecycle facts for audit and metrics (ids only, never content). */
+export interface SessionEventsSink {
+  sessionCreated?(session: Session, requestId: string): void;
+  sessionDeleted?(sessionId: string, ownerId: string, requestId: string): void;
+  conversationTurn?(outcome: 'completed' | 'abandoned'): void;
+}
+
+export interface SessionServiceDeps {
+  store: SessionStore;
+  cache: CacheStore;
+  chat: ChatService;
+  idleTtlMs: number;
+  maxLifetimeMs: number;
+  events?: SessionEventsSink;
+  clock?: () => number;
+}
+
+/** An answer being streamed into a session; iterate `events`, the assistant message is stored at the end. */
+export interface MessageRun {
+  userMessage: StoredMessage;
+  assistantMessageId: string;
+  run: ChatRun;
+  events: AsyncIterable<ChatEvent>;
+  /** The stored assistant message, once `events` is exhausted. */
+  stored(): StoredMessage | undefined;
+}
+
+const NOT_FOUND = 'No session with this id exists (it may have expired or been deleted).';
+
+/** Session API behaviour; the owner check makes another principal's session look missing. */
+export class SessionService {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: SessionServiceDeps) {
+    this.now = deps.clock ?? Date.now;
+  }
+
+  async create(principal: Principal, input: { model?: string; system?: string }, requestId: string): Promise<Session> {
+    const model = input.model ?? this.deps.chat.modelNames()[0];
+    this.deps.chat.resolveModel(model);
+    const now = this.now();
+    const session: Session = {
+      id: newId('ses'),
+      ownerId: principal.id,
+      model,
+      systemPrompt: input.system,
+      createdAt: now,
+      lastActiveAt: now,
+      expiresAt: now + this.deps.maxLifetimeMs,
+      messages: [],
+    };
+    await this.deps.store.create(session);
+    this.deps.events?.sessionCreated?.(session, requestId);
+    return session;
+  }
+
+  /** The caller's own session, or the same 404 whether it is missing or someone else's. */
+  async get(principal: Principal, id: string): Promise<Session> {
+    const session = await this.deps.store.get(id);
+    if (!session || session.ownerId !== principal.id) throw new ParleyError('not_found', NOT_FOUND, { param: 'id' });
+    return session;
+  }
+
+  /** Idle expiry of a session as the client should display it. */
+  expiresAt(session: Session): number {
+    return Math.min(session.expiresAt, session.lastActiveAt + this.deps.idleTtlMs);
+  }
+
+  /** Purges the session and every cached answer derived from it. */
+  async delete(principal: Principal, id: string, requestId: string): Promise<void> {
+    const session = await this.get(principal, id);
+    await this.deps.store.delete(id);
+    await this.deps.cache.deleteByTag(id);
+    this.deps.events?.sessionDeleted?.(id, session.ownerId, requestId);
+  }
+
+  /** Records a rating on an assistant message. */
+  async feedback(principal: Principal, id: string, messageId: string, rating: 'up' | 'down', reason?: string): Promise<StoredMessage> {
+    const session = await this.get(principal, id);
+    const message = session.messages.find((m) => m.id === messageId && m.role === 'assistant');
+    if (!message) throw new ParleyError('not_found', 'No assistant message with this id exists in the session.', { param: 'messageId' });
+    const updated: StoredMessage = { ...message, feedback: { rating, ...(reason ? { reason } : {}) } };
+    if (!(await this.deps.store.updateMessage(id, updated))) throw new ParleyError('not_found', NOT_FOUND);
+    return updated;
+  }
+
+  /**
+   * Stores the user's message, then starts the answer. The user message is kept even when the answer
+   * fails, so nothing the user typed is lost. `replaceFrom` drops that message and everything after it
+   * first (regenerate, edit-and-resend).
+   */
+  async send(
+    principal: Principal,
+    id: string,
+    input: { content: string; replaceFrom?: string; stream: boolean; cacheMode: 'use' | 'bypass' | 'default' },
+    context: { requestId: string; signal: AbortSignal; traceHeaders?: Record<string, string> },
+  ): Promise<MessageRun> {
+    let session = await this.get(principal, id);
+    if (input.replaceFrom !== undefined) {
+      const index = session.messages.findIndex((m) => m.id === input.replaceFrom);
+      if (index < 0 || session.messages[index].role !== 'user') {
+        throw new ParleyError('invalid_request', 'replaceFrom must be the id of a user message in this session.', { param: 'replaceFrom' });
+      }
+      session = (await this.deps.store.truncate(id, index)) ?? session;
+    }
+    const userMessage: StoredMessage = { id: newId('msg'), role: 'user', content: input.content, createdAt: this.now() };
+    const appended = await this.deps.store.append(id, [userMessage]);
+    if (!appended) throw new ParleyError('not_found', NOT_FOUND);
+
+    const routed = this.deps.chat.resolveModel(session.model);
+    const history: ChatMessage[] = appended.messages.map((m) => ({ role: m.role, content: m.content }));
+    if (session.systemPrompt) history.unshift({ role: 'system', content: session.systemPrompt });
+    const prompt = trimToBudget(history, routed.config.contextTokens, routed.config.maxOutputTokens ?? 0);
+
+    const run = await this.deps.chat.start({
+      api: 'session',
+      requestId: context.requestId,
+      principal,
+      model: session.model,
+      messages: prompt,
+      params: {},
+      stream: input.stream,
+      cacheMode: input.cacheMode,
+      cacheTags: [id],
+      mapping: session.pseudonyms,
+      signal: context.signal,
+      traceHeaders: context.traceHeaders,
+    });
+    if (Object.keys(run.protectedCounts).length > 0) await this.deps.store.append(id, [], run.mapping);
+
+    const assistantMessageId = newId('msg');
+    let stored: StoredMessage | undefined;
+    const persist = async (text: string, complete: boolean): Promise<void> => {
+      const stats = run.stats;
+      stored = {
+        id: assistantMessageId,
+        role: 'assistant',
+        content: text,
+        createdAt: this.now(),
+        ...(stats.usage ? { usage: stats.usage } : {}),
+        ...(stats.finishReason ? { finishReason: stats.finishReason } : {}),
+        ...(complete ? {} : { incomplete: true }),
+      };
+      if (complete || text) await this.deps.store.append(id, [stored]);
+      this.deps.events?.conversationTurn?.(complete ? 'completed' : 'abandoned');
+    };
+
+    async function* events(): AsyncGenerator<ChatEvent> {
+      let text = '';
+      let complete = false;
+      try {
+        for await (const event of run) {
+          if (event.type === 'text-delta') text += event.text;
+          if (event.type === 'finish') complete = true;
+          yield event;
+        }
+      } finally {
+        await persist(text, complete);
+      }
+    }
+    return { userMessage, assistantMessageId, run, events: events(), stored: () => stored };
+  }
+}

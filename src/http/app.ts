@@ -1,0 +1,121 @@
+// The Fastify application: hooks (request id, auth, timing), error rendering, OpenAPI, and every route.
+
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { ParleyError, type Principal } from '../domain/index.js';
+import type { ChatService } from '../chat/chat-service.js';
+import type { SessionService } from '../chat/session-service.js';
+import type { ParleyConfig } from '../config/types.js';
+import { errorBody, errorHeaders, toParleyError } from './error-mapping.js';
+import { InflightRegistry, overheadMs, type ParleyApp } from './request-context.js';
+import { ErrorEnvelope, buildSchemas } from './schemas.js';
+import { registerChatCompletions } from './routes/chat-completions.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerModelRoutes } from './routes/models.js';
+import { registerSessionRoutes } from './routes/sessions.js';
+
+/** What the HTTP layer needs from the composition root. */
+export interface AppDeps {
+  config: ParleyConfig;
+  chat: ChatService;
+  sessions: SessionService;
+  logger: FastifyBaseLogger;
+  /** Resolves the credential of a request to a principal, or throws ParleyError 401. */
+  authenticate: (request: FastifyRequest) => Promise<Principal>;
+  isReady: () => boolean;
+  /** Called once per finished request (metrics). */
+  onResponse?: (request: FastifyRequest, reply: FastifyReply, durationMs: number) => void;
+  /** Extra routes (metrics, audit, keys, UI) registered by their modules. */
+  plugins?: ((app: ParleyApp) => void | Promise<void>)[];
+}
+
+export interface BuiltApp {
+  app: ParleyApp;
+  inflight: InflightRegistry;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Builds (but does not start) the HTTP application. */
+export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
+  const app: ParleyApp = Fastify({
+    loggerInstance: deps.logger,
+    disableRequestLogging: true,
+    bodyLimit: deps.config.server.bodyLimitBytes,
+    keepAliveTimeout: 72_000,
+    return503OnClosing: true,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  const inflight = new InflightRegistry();
+  const schemas = buildSchemas(deps.config);
+
+  app.decorateRequest('parley', undefined as never);
+  app.addHook('onRequest', async (request) => {
+    request.parley = { startedAt: performance.now(), upstreamMs: 0, log: {} };
+    if (request.routeOptions.config.public === true) return;
+    request.parley.principal = await deps.authenticate(request);
+  });
+  app.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+    void reply.header('x-parley-overhead-ms', overheadMs(request));
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const durationMs = performance.now() - request.parley.startedAt;
+    deps.onResponse?.(request, reply, durationMs);
+    request.log.info(
+      {
+        route: request.routeOptions.url ?? 'unmatched',
+        method: request.method,
+        status: reply.statusCode,
+        latencyMs: Math.round(durationMs * 1000) / 1000,
+        overheadMs: Number(overheadMs(request)),
+        principalId: request.parley.principal?.id,
+        ...request.parley.log,
+      },
+      'request',
+    );
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const failure = toParleyError(error);
+    if (failure.status >= 500 && failure.code === 'internal') request.log.error({ err: error }, 'internal error');
+    request.parley.log.errorCode = failure.code;
+    return reply.code(failure.status).headers(errorHeaders(failure)).send(errorBody(failure));
+  });
+  app.setNotFoundHandler({ preHandler: undefined }, (request, reply) => {
+    const failure = new ParleyError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}. See /openapi.json for the API.`);
+    return reply.code(404).send(errorBody(failure));
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Parley API', version: '0.1.0', description: 'Sessions, OpenAI-compatible chat, and operations endpoints.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  app.addSchema(ErrorEnvelope);
+
+  registerHealthRoutes(app, { isReady: deps.isReady, demoMode: deps.config.demoMode });
+  registerModelRoutes(app, { chat: deps.chat, schemas, startedAt: Date.now() });
+  registerChatCompletions(app, { chat: deps.chat, schemas, inflight });
+  registerSessionRoutes(app, { sessions: deps.sessions, schemas, inflight });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  for (const plugin of deps.plugins ?? []) await plugin(app);
+  return { app, inflight };
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Route answers without a credential (health probes, static UI assets). */
+    public?: boolean;
+  }
+}

@@ -1,0 +1,66 @@
+// Maps anything thrown during a request onto the error catalogue and renders OpenAI's envelope.
+
+import { ParleyError, isParleyError } from '../domain/index.js';
+
+interface FastifyLikeError {
+  code?: string;
+  statusCode?: number;
+  message?: string;
+  validation?: { instancePath?: string; message?: string; params?: Record<string, unknown>; keyword?: string }[];
+  validationContext?: string;
+}
+
+/** Turns Fastify/Ajv errors and unknown failures into catalogue errors with messages that say what to fix. */
+export function toParleyError(error: unknown): ParleyError {
+  if (isParleyError(error)) return error;
+  const e = (error ?? {}) as FastifyLikeError;
+  if (e.validation && e.validation.length > 0) return validationError(e);
+  switch (e.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ParleyError('payload_too_large', 'The request body is too large. Send fewer or shorter messages.');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ParleyError('unsupported_media_type', 'Send the body as JSON with Content-Type: application/json.');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ParleyError('invalid_request', 'The JSON body is empty. Send a JSON object.');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ParleyError('invalid_request', 'The Content-Length header does not match the body.');
+  }
+  if (e instanceof SyntaxError || e.code === 'FST_ERR_CTP_INVALID_JSON' || e.statusCode === 400) {
+    const detail = e instanceof SyntaxError ? `: ${e.message}` : '';
+    return new ParleyError('invalid_request', `The body is not valid JSON${detail}. Send a JSON object.`);
+  }
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return new ParleyError('invalid_request', e.message ?? 'The request is invalid.', { status: e.statusCode });
+  }
+  return new ParleyError('internal', 'Parley hit an internal error. It has been logged; please retry.', { cause: error });
+}
+
+function validationError(e: FastifyLikeError): ParleyError {
+  const first = e.validation![0];
+  const where = e.validationContext ?? 'body';
+  const path = (first.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
+  let problem = first.message ?? 'is invalid';
+  if (first.keyword === 'additionalProperties' && first.params?.additionalProperty) {
+    return new ParleyError('invalid_request', `${where}${path ? `.${path}` : ''} has an unknown field "${String(first.params.additionalProperty)}". Remove it.`, {
+      param: String(first.params.additionalProperty),
+    });
+  }
+  if (first.keyword === 'required' && first.params?.missingProperty) {
+    const field = String(first.params.missingProperty);
+    return new ParleyError('invalid_request', `${where}${path ? `.${path}` : ''} is missing the required field "${field}".`, { param: path ? `${path}.${field}` : field });
+  }
+  if (first.keyword === 'enum' && Array.isArray(first.params?.allowedValues)) problem = `must be one of ${first.params.allowedValues.join(', ')}`;
+  if (first.keyword === 'const' && first.params?.allowedValue !== undefined) problem = `must be ${JSON.stringify(first.params.allowedValue)}`;
+  if (first.keyword === 'maxLength' || first.keyword === 'maxItems') problem += '; shorten it';
+  return new ParleyError('invalid_request', `${where}${path ? `.${path}` : ''} ${problem}.`, { param: path || undefined });
+}
+
+/** OpenAI's error envelope for a catalogue error. */
+export function errorBody(error: ParleyError): { error: { message: string; type: string; code: string; param: string | null } } {
+  return { error: { message: error.message, type: error.type, code: error.code, param: error.param ?? null } };
+}
+
+/** Headers that go with an error (Retry-After in whole seconds). */
+export function errorHeaders(error: ParleyError): Record<string, string> {
+  return error.retryAfterMs !== undefined ? { 'retry-after': String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))) } : {};
+}

@@ -1,0 +1,95 @@
+// POST /v1/chat/completions: OpenAI's wire format, streaming and not, over the shared chat path.
+
+import { randomBytes } from 'node:crypto';
+import type { ChatService } from '../../chat/chat-service.js';
+import { errorBody, toParleyError } from '../error-mapping.js';
+import { ChunkWriter, openAIFinishReason, openAIUsage, toDomainMessages, toParams } from '../openai-format.js';
+import { cacheModeOf, overheadMs, principalOf, traceHeadersOf, type InflightRegistry, type ParleyApp } from '../request-context.js';
+import { ErrorEnvelope, type Schemas } from '../schemas.js';
+import { SseWriter } from '../sse.js';
+import { noteRun, runHeaders } from './run-headers.js';
+
+export interface ChatCompletionsDeps {
+  chat: ChatService;
+  schemas: Schemas;
+  inflight: InflightRegistry;
+}
+
+/** Registers the OpenAI-compatible chat endpoint. */
+export function registerChatCompletions(app: ParleyApp, deps: ChatCompletionsDeps): void {
+  const { schemas } = deps;
+  app.post(
+    '/v1/chat/completions',
+    {
+      schema: {
+        tags: ['openai'],
+        summary: 'Create a chat completion (OpenAI-compatible; SSE when stream is true)',
+        body: schemas.ChatCompletionRequest,
+        response: { 200: schemas.ChatCompletion, '4xx': ErrorEnvelope, '5xx': ErrorEnvelope },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      request.parley.log.model = body.model;
+      const stream = body.stream === true;
+      const run = await deps.chat.start({
+        api: 'openai',
+        requestId: request.id,
+        principal: principalOf(request),
+        model: body.model,
+        messages: toDomainMessages(body.messages),
+        params: toParams(body),
+        stream,
+        cacheMode: cacheModeOf(request),
+        signal: deps.inflight.signalFor(reply),
+        traceHeaders: traceHeadersOf(request),
+      });
+      const id = `chatcmpl-${randomBytes(12).toString('base64url')}`;
+      const created = Math.floor(Date.now() / 1000);
+
+      if (!stream) {
+        let text = '';
+        for await (const event of run) if (event.type === 'text-delta') text += event.text;
+        noteRun(request, run);
+        void reply.headers(runHeaders(run));
+        return {
+          id,
+          object: 'chat.completion' as const,
+          created,
+          model: body.model,
+          choices: [{ index: 0, message: { role: 'assistant' as const, content: text, refusal: null }, logprobs: null, finish_reason: openAIFinishReason(run.stats.finishReason) }],
+          usage: openAIUsage(run.stats.usage),
+        };
+      }
+
+      request.parley.upstreamMs = run.stats.upstreamMs;
+      const writer = new SseWriter(reply.raw);
+      const chunks = new ChunkWriter(id, body.model, created, body.stream_options?.include_usage === true);
+      reply.hijack();
+      writer.open({ 'x-request-id': request.id, 'x-parley-overhead-ms': overheadMs(request), ...runHeaders(run) });
+      try {
+        await writer.write(chunks.role());
+        for await (const event of run) {
+          if (event.type === 'text-delta') await writer.write(chunks.delta(event.text));
+          else if (event.type === 'finish') {
+            await writer.write(chunks.finish(event.finishReason));
+            if (body.stream_options?.include_usage === true) await writer.write(chunks.usage(event.usage));
+          }
+        }
+        await writer.write('[DONE]');
+      } catch (error) {
+        // Content already reached the client: end with an explicit error event, never a clean finish.
+        const failure = toParleyError(error);
+        if (failure.code !== 'client_closed') {
+          request.log.warn({ code: failure.code }, 'stream ended by upstream error');
+          await writer.write(JSON.stringify(errorBody(failure)));
+        }
+      } finally {
+        noteRun(request, run);
+        writer.end();
+      }
+      return reply;
+    },
+  );
+}
+

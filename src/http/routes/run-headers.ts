@@ -1,0 +1,31 @@
+// Response headers that describe how an answer was served (cache result, route taken).
+
+import type { FastifyRequest } from 'fastify';
+import type { ChatRun } from '../../chat/chat-service.js';
+
+/** `x-parley-cache` (hit|miss|bypass), `x-parley-coalesced` and the provider that answered. */
+export function runHeaders(run: ChatRun): Record<string, string> {
+  const headers: Record<string, string> = { 'x-parley-cache': run.cache === 'coalesced' ? 'miss' : run.cache };
+  if (run.cache === 'coalesced') headers['x-parley-coalesced'] = 'true';
+  if (run.stats.provider) headers['x-parley-provider'] = run.stats.provider;
+  return headers;
+}
+
+/** Copies the run's metadata (never content) onto the request's log line. */
+export function noteRun(request: FastifyRequest, run: ChatRun): void {
+  const s = run.stats;
+  Object.assign(request.parley.log, {
+    model: request.parley.log.model,
+    provider: s.provider,
+    upstreamModel: s.upstreamModel,
+    keyId: s.keyId,
+    ttftMs: s.ttftMs === undefined ? undefined : Math.round(s.ttftMs * 1000) / 1000,
+    tokensIn: s.usage?.inputTokens,
+    tokensOut: s.usage?.outputTokens,
+    cache: run.cache,
+    attempts: s.attempts,
+    retries: s.retries,
+    fallbacks: s.fallbacks,
+  });
+  request.parley.upstreamMs = s.upstreamMs;
+}

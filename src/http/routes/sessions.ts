@@ -1,0 +1,129 @@
+// The session API: ephemeral conversations owned by their creator; answers as JSON or Server-Sent Events.
+
+import { Type } from 'typebox';
+import type { Session, StoredMessage } from '../../domain/index.js';
+import type { SessionService } from '../../chat/session-service.js';
+import { errorBody, toParleyError } from '../error-mapping.js';
+import { cacheModeOf, overheadMs, principalOf, traceHeadersOf, type InflightRegistry, type ParleyApp } from '../request-context.js';
+import { ErrorEnvelope, type Schemas } from '../schemas.js';
+import { SseWriter } from '../sse.js';
+import { noteRun, runHeaders } from './run-headers.js';
+
+export interface SessionRoutesDeps {
+  sessions: SessionService;
+  schemas: Schemas;
+  inflight: InflightRegistry;
+}
+
+const errors = { '4xx': ErrorEnvelope, '5xx': ErrorEnvelope };
+
+/** A stored message as the API shows it. */
+function messageView(m: StoredMessage) {
+  return { ...m, createdAt: new Date(m.createdAt).toISOString() };
+}
+
+/** Registers /v1/sessions and its children. */
+export function registerSessionRoutes(app: ParleyApp, deps: SessionRoutesDeps): void {
+  const { sessions, schemas } = deps;
+  const view = (s: Session) => ({
+    id: s.id,
+    object: 'session' as const,
+    model: s.model,
+    createdAt: new Date(s.createdAt).toISOString(),
+    expiresAt: new Date(sessions.expiresAt(s)).toISOString(),
+    messages: s.messages.map(messageView),
+  });
+
+  app.post(
+    '/v1/sessions',
+    { schema: { tags: ['sessions'], summary: 'Create a session', body: schemas.CreateSession, response: { 201: schemas.SessionView, ...errors } } },
+    async (request, reply) => {
+      const session = await sessions.create(principalOf(request), request.body ?? {}, request.id);
+      return reply.code(201).send(view(session));
+    },
+  );
+
+  app.get(
+    '/v1/sessions/:id',
+    { schema: { tags: ['sessions'], summary: 'Read a session and its messages', params: schemas.SessionParams, response: { 200: schemas.SessionView, ...errors } } },
+    async (request) => view(await sessions.get(principalOf(request), request.params.id)),
+  );
+
+  app.delete(
+    '/v1/sessions/:id',
+    { schema: { tags: ['sessions'], summary: 'Delete a session and purge its content at once', params: schemas.SessionParams, response: { 204: Type.Null({ description: 'Deleted.' }), ...errors } } },
+    async (request, reply) => {
+      await sessions.delete(principalOf(request), request.params.id, request.id);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/v1/sessions/:id/messages/:messageId/feedback',
+    {
+      schema: {
+        tags: ['sessions'],
+        summary: 'Rate an answer (up or down, optional reason from a fixed list)',
+        params: schemas.MessageParams,
+        body: schemas.Feedback,
+        response: { 200: schemas.StoredMessage, ...errors },
+      },
+    },
+    async (request) => {
+      const { id, messageId } = request.params;
+      return messageView(await sessions.feedback(principalOf(request), id, messageId, request.body.rating, request.body.reason));
+    },
+  );
+
+  app.post(
+    '/v1/sessions/:id/messages',
+    {
+      schema: {
+        tags: ['sessions'],
+        summary: 'Send a message and get the answer (SSE events start, delta, done, error when stream is true)',
+        params: schemas.SessionParams,
+        body: schemas.SendMessage,
+        response: { 200: schemas.SendMessageResult, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const stream = request.body.stream === true;
+      const turn = await sessions.send(
+        principalOf(request),
+        request.params.id,
+        { content: request.body.content, replaceFrom: request.body.replaceFrom, stream, cacheMode: cacheModeOf(request) },
+        { requestId: request.id, signal: deps.inflight.signalFor(reply), traceHeaders: traceHeadersOf(request) },
+      );
+      request.parley.upstreamMs = turn.run.stats.upstreamMs;
+
+      if (!stream) {
+        for await (const _event of turn.events);
+        noteRun(request, turn.run);
+        void reply.headers(runHeaders(turn.run));
+        return { userMessage: messageView(turn.userMessage), message: messageView(turn.stored()!), protected: turn.run.protectedCounts };
+      }
+
+      const writer = new SseWriter(reply.raw);
+      reply.hijack();
+      writer.open({ 'x-request-id': request.id, 'x-parley-overhead-ms': overheadMs(request), ...runHeaders(turn.run) });
+      try {
+        await writer.write(
+          JSON.stringify({ messageId: turn.assistantMessageId, userMessage: messageView(turn.userMessage), model: turn.run.stats.upstreamModel, protected: turn.run.protectedCounts }),
+          'start',
+        );
+        for await (const event of turn.events) {
+          if (event.type === 'text-delta') await writer.write(JSON.stringify({ text: event.text }), 'delta');
+        }
+        const stored = turn.stored();
+        await writer.write(JSON.stringify({ message: stored && messageView(stored) }), 'done');
+      } catch (error) {
+        const failure = toParleyError(error);
+        if (failure.code !== 'client_closed') await writer.write(JSON.stringify({ ...errorBody(failure), message: turn.stored() && messageView(turn.stored()!) }), 'error');
+      } finally {
+        noteRun(request, turn.run);
+        writer.end();
+      }
+      return reply;
+    },
+  );
+}

@@ -1,0 +1,158 @@
+// Request and response schemas: the same objects validate requests (Fastify/Ajv) and generate /openapi.json.
+
+import { Type, type Static } from 'typebox';
+import type { ParleyConfig } from '../config/types.js';
+
+export const ErrorEnvelope = Type.Object(
+  {
+    error: Type.Object({
+      message: Type.String({ description: 'What went wrong and how to fix it.' }),
+      type: Type.String({ description: "OpenAI error type, e.g. 'invalid_request_error'." }),
+      code: Type.Union([Type.String(), Type.Null()], { description: 'Parley error code from the catalogue.' }),
+      param: Type.Union([Type.String(), Type.Null()], { description: 'The request field at fault, if any.' }),
+    }),
+  },
+  { $id: 'ErrorEnvelope', description: "OpenAI's error envelope." },
+);
+
+const Usage = Type.Object({
+  prompt_tokens: Type.Integer(),
+  completion_tokens: Type.Integer(),
+  total_tokens: Type.Integer(),
+});
+
+/** Feedback reasons: a fixed list so no free text is ever kept. */
+export const FEEDBACK_REASONS = ['helpful', 'accurate', 'inaccurate', 'unhelpful', 'unsafe', 'too-slow', 'other'] as const;
+
+const TextPart = Type.Object({ type: Type.Literal('text'), text: Type.String() }, { additionalProperties: true });
+
+/** Builds the schemas whose bounds come from configuration (done once at start-up). */
+export function buildSchemas(config: ParleyConfig) {
+  const { maxMessages, maxMessageChars, maxTokens } = config.limits;
+  const content = Type.String({ maxLength: maxMessageChars, description: `Message text, at most ${maxMessageChars} characters.` });
+
+  const ChatCompletionMessage = Type.Object(
+    {
+      role: Type.Enum(['system', 'developer', 'user', 'assistant'], { description: 'Who wrote the message. Tool messages are not supported.' }),
+      content: Type.Union([content, Type.Array(TextPart, { maxItems: 64 }), Type.Null()]),
+      name: Type.Optional(Type.String({ maxLength: 64 })),
+    },
+    { additionalProperties: true },
+  );
+
+  const ChatCompletionRequest = Type.Object(
+    {
+      model: Type.String({ minLength: 1, maxLength: 256, description: 'A model name from GET /v1/models.' }),
+      messages: Type.Array(ChatCompletionMessage, { minItems: 1, maxItems: maxMessages }),
+      stream: Type.Optional(Type.Boolean()),
+      stream_options: Type.Optional(Type.Union([Type.Object({ include_usage: Type.Optional(Type.Boolean()) }, { additionalProperties: true }), Type.Null()])),
+      temperature: Type.Optional(Type.Union([Type.Number({ minimum: 0, maximum: 2 }), Type.Null()])),
+      top_p: Type.Optional(Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()])),
+      max_tokens: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: maxTokens }), Type.Null()])),
+      max_completion_tokens: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: maxTokens }), Type.Null()])),
+      stop: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Array(Type.String({ maxLength: 256 }), { maxItems: 4 }), Type.Null()])),
+      seed: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+      presence_penalty: Type.Optional(Type.Union([Type.Number({ minimum: -2, maximum: 2 }), Type.Null()])),
+      frequency_penalty: Type.Optional(Type.Union([Type.Number({ minimum: -2, maximum: 2 }), Type.Null()])),
+      n: Type.Optional(Type.Union([Type.Literal(1), Type.Null()], { description: 'Only 1 is supported.' })),
+      user: Type.Optional(Type.String({ maxLength: 256 })),
+    },
+    { additionalProperties: true, description: "OpenAI's Chat Completions request. Unknown fields are accepted and ignored." },
+  );
+
+  const ChatCompletion = Type.Object({
+    id: Type.String(),
+    object: Type.Literal('chat.completion'),
+    created: Type.Integer(),
+    model: Type.String(),
+    choices: Type.Array(
+      Type.Object({
+        index: Type.Integer(),
+        message: Type.Object({ role: Type.Literal('assistant'), content: Type.String(), refusal: Type.Null() }),
+        logprobs: Type.Null(),
+        finish_reason: Type.String(),
+      }),
+    ),
+    usage: Type.Optional(Usage),
+  });
+
+  const Model = Type.Object({ id: Type.String(), object: Type.Literal('model'), created: Type.Integer(), owned_by: Type.String() });
+  const ModelList = Type.Object({ object: Type.Literal('list'), data: Type.Array(Model) });
+
+  const StoredMessage = Type.Object({
+    id: Type.String(),
+    role: Type.Union([Type.Literal('user'), Type.Literal('assistant'), Type.Literal('system')]),
+    content: Type.String(),
+    createdAt: Type.String({ format: 'date-time' }),
+    finishReason: Type.Optional(Type.String()),
+    incomplete: Type.Optional(Type.Boolean({ description: 'The answer was cut off by an error or a stop.' })),
+    usage: Type.Optional(Type.Object({ inputTokens: Type.Integer(), outputTokens: Type.Integer() })),
+    feedback: Type.Optional(Type.Object({ rating: Type.String(), reason: Type.Optional(Type.String()) })),
+  });
+
+  const SessionView = Type.Object({
+    id: Type.String(),
+    object: Type.Literal('session'),
+    model: Type.String(),
+    createdAt: Type.String({ format: 'date-time' }),
+    expiresAt: Type.String({ format: 'date-time', description: 'When the session and its content are purged unless used again.' }),
+    messages: Type.Array(StoredMessage),
+  });
+
+  const CreateSession = Type.Object(
+    {
+      model: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Defaults to the first configured model.' })),
+      system: Type.Optional(Type.String({ maxLength: maxMessageChars, description: 'System prompt for the whole session.' })),
+    },
+    { additionalProperties: false },
+  );
+
+  const SendMessage = Type.Object(
+    {
+      content: Type.String({ minLength: 1, maxLength: maxMessageChars }),
+      stream: Type.Optional(Type.Boolean({ description: 'Answer as Server-Sent Events (start, delta, done, error).' })),
+      replaceFrom: Type.Optional(Type.String({ maxLength: 64, description: 'Drop this user message and all after it first (regenerate, edit).' })),
+    },
+    { additionalProperties: false },
+  );
+
+  const SendMessageResult = Type.Object({
+    userMessage: StoredMessage,
+    message: StoredMessage,
+    protected: Type.Record(Type.String(), Type.Integer(), { description: 'Personal data items protected per category.' }),
+  });
+
+  const Feedback = Type.Object(
+    {
+      rating: Type.Enum(['up', 'down']),
+      reason: Type.Optional(
+        Type.Enum(FEEDBACK_REASONS, { description: 'A reason from a fixed list; free text is never kept.' }),
+      ),
+    },
+    { additionalProperties: false },
+  );
+
+  const SessionParams = Type.Object({ id: Type.String({ maxLength: 128 }) });
+  const ModelParams = Type.Object({ model: Type.String({ maxLength: 256 }) });
+  const MessageParams = Type.Object({ id: Type.String({ maxLength: 128 }), messageId: Type.String({ maxLength: 128 }) });
+
+  return {
+    ChatCompletionRequest,
+    ChatCompletion,
+    ModelList,
+    Model,
+    SessionView,
+    CreateSession,
+    SendMessage,
+    SendMessageResult,
+    StoredMessage,
+    Feedback,
+    SessionParams,
+    ModelParams,
+    MessageParams,
+  };
+}
+
+export type Schemas = ReturnType<typeof buildSchemas>;
+export type ChatCompletionBody = Static<Schemas['ChatCompletionRequest']>;
+export type ChatCompletionMessageBody = ChatCompletionBody['messages'][number];

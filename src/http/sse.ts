@@ -1,0 +1,45 @@
+// Server-Sent Events over a raw Node response: headers that defeat proxy buffering, and backpressure.
+
+import type { ServerResponse } from 'node:http';
+
+/** Headers every event stream carries (nginx honours X-Accel-Buffering: no). */
+export const SSE_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+};
+
+/** Writes SSE frames; `write` resolves at once unless the socket's buffer is full. */
+export class SseWriter {
+  constructor(private readonly res: ServerResponse) {}
+
+  /** Sends the status line and headers. */
+  open(extraHeaders: Record<string, string>): void {
+    this.res.writeHead(200, { ...SSE_HEADERS, ...extraHeaders });
+    this.res.flushHeaders();
+  }
+
+  /** Writes one frame (`data` must already be serialised and contain no newline). */
+  write(data: string, event?: string): Promise<void> | undefined {
+    const frame = event ? `event: ${event}\ndata: ${data}\n\n` : `data: ${data}\n\n`;
+    if (this.res.write(frame) || this.res.destroyed) return undefined;
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.res.off('drain', done);
+        this.res.off('close', done);
+        resolve();
+      };
+      this.res.on('drain', done);
+      this.res.on('close', done);
+    });
+  }
+
+  end(): void {
+    if (!this.res.writableEnded) this.res.end();
+  }
+
+  get closed(): boolean {
+    return this.res.destroyed || this.res.writableEnded;
+  }
+}

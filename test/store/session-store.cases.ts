@@ -1,0 +1,96 @@
+// One SessionStore conformance suite, run against every backend (memory now; Redis and PostgreSQL later).
+
+import { describe, expect, it } from 'vitest';
+import type { Session } from '../../src/domain/index.js';
+import type { SessionStore } from '../../src/store/types.js';
+
+export interface SessionStoreHarness {
+  /** A fresh, empty store whose clock the test controls; idle TTL is 1,000 ms. */
+  make(clock: { now: number }): Promise<SessionStore>;
+}
+
+function session(id: string, now: number, overrides: Partial<Session> = {}): Session {
+  return { id, ownerId: 'owner-a', model: 'chat', createdAt: now, lastActiveAt: now, expiresAt: now + 10_000, messages: [], ...overrides };
+}
+
+const message = (id: string, content: string, at: number) => ({ id, role: 'user' as const, content, createdAt: at });
+
+export function sessionStoreConformance(name: string, harness: SessionStoreHarness): void {
+  describe(`SessionStore conformance: ${name}`, () => {
+    it('creates, reads and appends', async () => {
+      const clock = { now: 1_000 };
+      const store = await harness.make(clock);
+      await store.create(session('s1', clock.now));
+      const after = await store.append('s1', [message('m1', 'hello', clock.now)], { '[EMAIL_1]': 'a@b.c' });
+      expect(after?.messages.map((m) => m.content)).toEqual(['hello']);
+      const read = await store.get('s1');
+      expect(read?.messages).toHaveLength(1);
+      expect(read?.pseudonyms).toEqual({ '[EMAIL_1]': 'a@b.c' });
+      expect(await store.size()).toBe(1);
+    });
+
+    it('returns copies, so callers cannot mutate stored content', async () => {
+      const clock = { now: 0 };
+      const store = await harness.make(clock);
+      await store.create(session('s1', 0));
+      const read = await store.get('s1');
+      read!.messages.push(message('x', 'injected', 0));
+      expect((await store.get('s1'))?.messages).toHaveLength(0);
+    });
+
+    it('expires after the idle TTL, and activity refreshes it', async () => {
+      const clock = { now: 0 };
+      const store = await harness.make(clock);
+      await store.create(session('s1', 0));
+      clock.now = 900;
+      await store.append('s1', [message('m1', 'still here', 900)]);
+      clock.now = 1_800;
+      expect(await store.get('s1')).toBeDefined();
+      clock.now = 2_901;
+      expect(await store.get('s1')).toBeUndefined();
+      expect(await store.append('s1', [message('m2', 'late', clock.now)])).toBeUndefined();
+    });
+
+    it('expires at the absolute lifetime even when active', async () => {
+      const clock = { now: 0 };
+      const store = await harness.make(clock);
+      await store.create(session('s1', 0, { expiresAt: 1_500 }));
+      clock.now = 800;
+      await store.append('s1', [message('m1', 'a', 800)]);
+      clock.now = 1_500;
+      expect(await store.get('s1')).toBeUndefined();
+    });
+
+    it('sweep purges expired sessions and reports their ids', async () => {
+      const clock = { now: 0 };
+      const store = await harness.make(clock);
+      await store.create(session('old', 0));
+      clock.now = 500;
+      await store.create(session('new', 500));
+      clock.now = 1_200;
+      expect(await store.sweep(clock.now)).toEqual(['old']);
+      expect(await store.size()).toBe(1);
+    });
+
+    it('deletes at once', async () => {
+      const clock = { now: 0 };
+      const store = await harness.make(clock);
+      await store.create(session('s1', 0));
+      expect(await store.delete('s1')).toBe(true);
+      expect(await store.get('s1')).toBeUndefined();
+      expect(await store.delete('s1')).toBe(false);
+    });
+
+    it('updates one message and truncates history', async () => {
+      const clock = { now: 0 };
+      const store = await harness.make(clock);
+      await store.create(session('s1', 0));
+      await store.append('s1', [message('m1', 'a', 0), message('m2', 'b', 0), message('m3', 'c', 0)]);
+      const updated = await store.updateMessage('s1', { ...message('m2', 'b', 0), feedback: { rating: 'up' } });
+      expect(updated?.messages[1].feedback).toEqual({ rating: 'up' });
+      expect(await store.updateMessage('s1', message('nope', 'x', 0))).toBeUndefined();
+      const truncated = await store.truncate('s1', 1);
+      expect(truncated?.messages.map((m) => m.id)).toEqual(['m1']);
+    });
+  });
+}
