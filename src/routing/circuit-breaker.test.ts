@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import type { BreakerSettings } from '../domain/index.js';
+import { CircuitBreaker, isUpstreamFault, withBreaker } from './circuit-breaker.js';
+import type { BreakerState } from './circuit-breaker.js';
+import { FakeModel, collect, fails, manualClock, ok, opts, perr, recordingObserver, req } from './fake-model.test-helper.js';
+
+const B: BreakerSettings = { failureThreshold: 3, windowMs: 10_000, cooldownMs: 5_000, halfOpenProbes: 2 };
+
+function setup(settings = B): { breaker: CircuitBreaker; clock: ReturnType<typeof manualClock>; changes: BreakerState[] } {
+  const clock = manualClock();
+  const changes: BreakerState[] = [];
+  const breaker = new CircuitBreaker(settings, { clock: clock.now, onStateChange: (s) => changes.push(s) });
+  return { breaker, clock, changes };
+}
+
+function fail(breaker: CircuitBreaker): void {
+  const permit = breaker.tryAcquire();
+  if (permit === undefined) throw new Error('refused');
+  breaker.failure(permit);
+}
+
+describe('CircuitBreaker', () => {
+  it('opens after failureThreshold failures within the rolling window only', () => {
+    const { breaker, clock } = setup();
+    fail(breaker);
+    fail(breaker);
+    clock.advance(10_001); // the first two fall out of the window
+    fail(breaker);
+    fail(breaker);
+    expect(breaker.state).toBe('closed');
+    fail(breaker);
+    expect(breaker.state).toBe('open');
+    expect(breaker.tryAcquire()).toBeUndefined();
+  });
+
+  it('refuses for cooldownMs, then half-opens with limited probes, and closes when they succeed', () => {
+    const { breaker, clock, changes } = setup();
+    for (let i = 0; i < 3; i++) fail(breaker);
+    clock.advance(4_999);
+    expect(breaker.state).toBe('open');
+    expect(breaker.retryAfterMs()).toBe(1);
+    clock.advance(1);
+    expect(breaker.state).toBe('half-open');
+    const p1 = breaker.tryAcquire();
+    const p2 = breaker.tryAcquire();
+    expect(p1?.probe).toBe(true);
+    expect(p2?.probe).toBe(true);
+    expect(breaker.tryAcquire()).toBeUndefined(); // only two concurrent probes
+    breaker.success(p1!);
+    expect(breaker.state).toBe('half-open');
+    breaker.success(p2!);
+    expect(breaker.state).toBe('closed');
+    expect(changes).toEqual(['open', 'half-open', 'closed']);
+  });
+
+  it('re-opens when a probe fails, for a fresh cooldown', () => {
+    const { breaker, clock, changes } = setup();
+    for (let i = 0; i < 3; i++) fail(breaker);
+    clock.advance(5_000);
+    fail(breaker);
+    expect(breaker.state).toBe('open');
+    expect(breaker.retryAfterMs()).toBe(5_000);
+    expect(changes).toEqual(['open', 'half-open', 'open']);
+  });
+
+  it('ignores outcomes of calls admitted before the last transition', () => {
+    const { breaker, clock } = setup({ ...B, halfOpenProbes: 1 });
+    const old = breaker.tryAcquire()!;
+    for (let i = 0; i < 3; i++) fail(breaker);
+    clock.advance(5_000);
+    expect(breaker.state).toBe('half-open');
+    breaker.success(old); // a slow call from the closed era must not close the circuit
+    expect(breaker.state).toBe('half-open');
+    breaker.failure(old);
+    expect(breaker.state).toBe('half-open');
+  });
+
+  it('a released probe frees its slot without a verdict', () => {
+    const { breaker, clock } = setup({ ...B, halfOpenProbes: 1 });
+    for (let i = 0; i < 3; i++) fail(breaker);
+    clock.advance(5_000);
+    const probe = breaker.tryAcquire()!;
+    expect(breaker.tryAcquire()).toBeUndefined();
+    breaker.release(probe);
+    expect(breaker.state).toBe('half-open');
+    expect(breaker.tryAcquire()).toBeDefined();
+  });
+});
+
+describe('isUpstreamFault', () => {
+  it('counts retryable upstream errors and timeouts only', () => {
+    for (const code of ['upstream_server_error', 'upstream_timeout', 'upstream_network', 'upstream_overloaded', 'upstream_stream_error'] as const) {
+      expect(isUpstreamFault(perr(code))).toBe(true);
+    }
+    for (const code of ['upstream_auth', 'upstream_rate_limited', 'upstream_bad_request', 'client_closed', 'circuit_open', 'no_healthy_key'] as const) {
+      expect(isUpstreamFault(perr(code))).toBe(false);
+    }
+    expect(isUpstreamFault(new Error('bug'))).toBe(false);
+  });
+});
+
+describe('withBreaker', () => {
+  it('counts upstream faults, opens, and then refuses with circuit_open and retryAfterMs', async () => {
+    const { breaker, clock } = setup();
+    const fake = new FakeModel([fails('upstream_server_error')]);
+    const { observer, log } = recordingObserver();
+    const model = withBreaker(breaker, 'openai')(fake);
+    for (let i = 0; i < 3; i++) await collect(model.stream(req(), opts({ observer })));
+    expect(log).toEqual([['breakerChange', 'openai', 'open']]);
+    clock.advance(1_500);
+    const { error } = await collect(model.stream(req(), opts()));
+    expect(error?.code).toBe('circuit_open');
+    expect(error?.message).toBe('Circuit for openai is open; retry in 4 s');
+    expect(error?.retryAfterMs).toBe(3_500);
+    expect(fake.calls).toHaveLength(3);
+  });
+
+  it('does not count auth refusals, client aborts or bad requests', async () => {
+    const { breaker } = setup();
+    const fake = new FakeModel([fails('upstream_auth'), fails('client_closed'), fails('upstream_bad_request'), fails('upstream_auth')]);
+    const model = withBreaker(breaker, 'p')(fake);
+    for (let i = 0; i < 4; i++) await collect(model.stream(req(), opts()));
+    expect(breaker.state).toBe('closed');
+  });
+
+  it('a finished stream is a success that closes a half-open circuit', async () => {
+    const { breaker, clock } = setup({ ...B, halfOpenProbes: 1 });
+    for (let i = 0; i < 3; i++) fail(breaker);
+    clock.advance(5_000);
+    const { observer, log } = recordingObserver();
+    const { events } = await collect(withBreaker(breaker, 'p')(new FakeModel([ok('x')])).stream(req(), opts({ observer })));
+    expect(events).toHaveLength(3);
+    expect(breaker.state).toBe('closed');
+    expect(log).toEqual([
+      ['breakerChange', 'p', 'half-open'],
+      ['breakerChange', 'p', 'closed'],
+    ]);
+  });
+
+  it('releases the probe when the consumer stops early', async () => {
+    const { breaker, clock } = setup({ ...B, halfOpenProbes: 1 });
+    for (let i = 0; i < 3; i++) fail(breaker);
+    clock.advance(5_000);
+    const model = withBreaker(breaker, 'p')(new FakeModel([ok('a', 'b')]));
+    for await (const event of model.stream(req(), opts())) if (event.type === 'text-delta') break;
+    expect(breaker.state).toBe('half-open');
+    expect(breaker.tryAcquire()).toBeDefined();
+  });
+});

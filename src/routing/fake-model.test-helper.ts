@@ -1,0 +1,149 @@
+// Test helpers for routing/: scripted fake ChatModels, a manual clock, a recording observer.
+
+import { ParleyError } from '../domain/index.js';
+import type { ChatEvent, ChatRequest, ErrorCode, ParleyErrorOptions, RouteObserver } from '../domain/index.js';
+import type { ChatModel } from '../providers/types.js';
+import { abortError } from './context.js';
+import type { RoutingCallOptions } from './context.js';
+
+/** One step of a scripted stream: an event to yield, a pause, an error to throw, or a wait for abort. */
+export type Step = ChatEvent | { delay: number } | { fail: ParleyError } | { hang: true };
+
+/** What one call to a FakeModel saw. */
+export interface FakeCall {
+  request: ChatRequest;
+  options: RoutingCallOptions;
+  /** True once the stream ended (any way). */
+  ended: boolean;
+  /** Whether the call's signal was aborted when the stream ended. */
+  abortedAtEnd?: boolean;
+}
+
+/** Scripts per call (the last one repeats), or a function of the call index. */
+export type Scripts = Step[][] | ((index: number, options: RoutingCallOptions) => Step[]);
+
+/** A ChatModel that plays scripts and behaves like an adapter on abort (throws the signal's reason). */
+export class FakeModel implements ChatModel {
+  readonly calls: FakeCall[] = [];
+
+  constructor(
+    private readonly scripts: Scripts,
+    readonly provider = 'fake',
+  ) {}
+
+  stream(request: ChatRequest, options: RoutingCallOptions): AsyncIterable<ChatEvent> {
+    const index = this.calls.length;
+    const call: FakeCall = { request, options, ended: false };
+    this.calls.push(call);
+    const script =
+      typeof this.scripts === 'function'
+        ? this.scripts(index, options)
+        : this.scripts[Math.min(index, this.scripts.length - 1)];
+    return play(script, call);
+  }
+}
+
+async function* play(script: Step[], call: FakeCall): AsyncGenerator<ChatEvent, void, undefined> {
+  const signal = call.options.signal;
+  try {
+    for (const step of script) {
+      if (signal.aborted) throw abortError(signal);
+      if ('delay' in step) await wait(step.delay, signal);
+      else if ('hang' in step) await wait(Number.POSITIVE_INFINITY, signal);
+      else if ('fail' in step) throw step.fail;
+      else yield step;
+    }
+  } finally {
+    call.ended = true;
+    call.abortedAtEnd = signal.aborted;
+  }
+}
+
+function wait(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      reject(abortError(signal));
+    };
+    const timer = Number.isFinite(ms)
+      ? setTimeout(() => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        }, ms)
+      : undefined;
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** A ParleyError for scripts. */
+export function perr(code: ErrorCode, options: ParleyErrorOptions = {}, message = `fake ${code}`): ParleyError {
+  return new ParleyError(code, message, options);
+}
+
+/** start, one text-delta per text, finish. */
+export function ok(...texts: string[]): Step[] {
+  return [
+    { type: 'start', id: 'resp' },
+    ...texts.map((text): Step => ({ type: 'text-delta', text })),
+    { type: 'finish', finishReason: 'stop' },
+  ];
+}
+
+/** A script that fails at once. */
+export function fails(code: ErrorCode, options: ParleyErrorOptions = {}): Step[] {
+  return [{ fail: perr(code, options) }];
+}
+
+/** Drains a stream; returns what was yielded and the error thrown, if any. */
+export async function collect(stream: AsyncIterable<ChatEvent>): Promise<{ events: ChatEvent[]; error?: ParleyError }> {
+  const events: ChatEvent[] = [];
+  try {
+    for await (const event of stream) events.push(event);
+    return { events };
+  } catch (error) {
+    if (error instanceof ParleyError) return { events, error };
+    throw error;
+  }
+}
+
+/** Concatenated text of the deltas. */
+export function textOf(events: ChatEvent[]): string {
+  return events.map((e) => (e.type === 'text-delta' ? e.text : '')).join('');
+}
+
+/** A manual clock for breakers and pools. */
+export function manualClock(start = 1_000_000): { now: () => number; advance: (ms: number) => void } {
+  let t = start;
+  return { now: () => t, advance: (ms) => (t += ms) };
+}
+
+/** An observer that records every call as `[method, ...args]`. */
+export function recordingObserver(): { observer: RouteObserver; log: unknown[][] } {
+  const log: unknown[][] = [];
+  const rec =
+    (name: string) =>
+    (...args: unknown[]): void => {
+      log.push([name, ...args]);
+    };
+  const observer: RouteObserver = {
+    attemptStart: rec('attemptStart'),
+    attemptEnd: rec('attemptEnd'),
+    keyDisabled: rec('keyDisabled'),
+    keyCooldown: rec('keyCooldown'),
+    breakerChange: rec('breakerChange'),
+    retry: rec('retry'),
+    fallback: rec('fallback'),
+  };
+  return { observer, log };
+}
+
+/** A minimal request. */
+export function req(model = 'm'): ChatRequest {
+  return { model, messages: [{ role: 'user', content: 'hi' }], params: {} };
+}
+
+/** Options with a fresh signal. */
+export function opts(extra: Partial<RoutingCallOptions> = {}): RoutingCallOptions {
+  return { signal: new AbortController().signal, ...extra };
+}

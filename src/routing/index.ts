@@ -1,0 +1,15 @@
+// Public surface of routing/: resilience policies as ChatModel wrappers and the route builder.
+export { withAttemptReport } from './attempt-report.js';
+export { CircuitBreaker, isUpstreamFault, withBreaker } from './circuit-breaker.js';
+export type { BreakerPermit, BreakerState, CircuitBreakerOptions } from './circuit-breaker.js';
+export { attemptOf } from './context.js';
+export type { RoutingCallOptions } from './context.js';
+export { summarise, withFallback } from './fallback.js';
+export type { FallbackTarget } from './fallback.js';
+export { KeyPool, withKeyPool } from './key-pool.js';
+export type { KeyHealth, KeyLease, KeyPoolOptions, PoolKey } from './key-pool.js';
+export { abortableSleep, backoffDelay, withRetry } from './retry.js';
+export type { RetryDeps } from './retry.js';
+export { buildRoute } from './route.js';
+export type { BuildRouteInput, RouteTargetInput } from './route.js';
+export { withTimeouts } from './timeouts.js';

@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import type { BreakerSettings } from '../domain/index.js';
+import { FakeModel, collect, fails, manualClock, ok, opts, recordingObserver, req, textOf } from './fake-model.test-helper.js';
+import { KeyPool, withKeyPool } from './key-pool.js';
+import type { PoolKey } from './key-pool.js';
+
+const B: BreakerSettings = { failureThreshold: 2, windowMs: 10_000, cooldownMs: 5_000, halfOpenProbes: 1 };
+
+function keys(...ids: string[]): PoolKey[] {
+  return ids.map((id) => ({ id, secret: () => `sk-${id}` }));
+}
+
+function pool(ids: string[], clock = manualClock()): KeyPool {
+  return new KeyPool({ provider: 'openai', keys: keys(...ids), breaker: B, clock: clock.now });
+}
+
+describe('withKeyPool', () => {
+  it('rotates round-robin and hands the key to the inner call as options.credential', async () => {
+    const fake = new FakeModel([ok('x')]);
+    const model = withKeyPool(pool(['A', 'B', 'C']))(fake);
+    for (let i = 0; i < 4; i++) await collect(model.stream(req(), opts()));
+    expect(fake.calls.map((c) => c.options.credential)).toEqual([
+      { id: 'A', secret: 'sk-A' },
+      { id: 'B', secret: 'sk-B' },
+      { id: 'C', secret: 'sk-C' },
+      { id: 'A', secret: 'sk-A' },
+    ]);
+  });
+
+  it('401 on key A goes on with key B in the same call and drops A from rotation', async () => {
+    const fake = new FakeModel((_, o) => (o.credential?.id === 'A' ? fails('upstream_auth', { upstreamStatus: 401 }) : ok('from B')));
+    const p = pool(['A', 'B']);
+    const { observer, log } = recordingObserver();
+    const model = withKeyPool(p)(fake);
+    const { events, error } = await collect(model.stream(req(), opts({ observer })));
+    expect(error).toBeUndefined();
+    expect(textOf(events)).toBe('from B');
+    expect(events.filter((e) => e.type === 'start')).toHaveLength(1);
+    expect(fake.calls.map((c) => c.options.credential?.id)).toEqual(['A', 'B']);
+    expect(log).toEqual([['keyDisabled', 'openai', 'A', 401]]);
+    await collect(model.stream(req(), opts()));
+    await collect(model.stream(req(), opts()));
+    expect(fake.calls.map((c) => c.options.credential?.id)).toEqual(['A', 'B', 'B', 'B']);
+    expect(p.health()).toEqual([
+      { id: 'A', state: 'disabled' },
+      { id: 'B', state: 'healthy' },
+    ]);
+  });
+
+  it('every key refused -> no_healthy_key', async () => {
+    const fake = new FakeModel([fails('upstream_auth', { upstreamStatus: 403 })]);
+    const { observer, log } = recordingObserver();
+    const { error } = await collect(withKeyPool(pool(['A', 'B']))(fake).stream(req(), opts({ observer })));
+    expect(error?.code).toBe('no_healthy_key');
+    expect(error?.message).toBe('Every API key of provider openai was refused (401/403); check the keys');
+    expect(log).toEqual([
+      ['keyDisabled', 'openai', 'A', 403],
+      ['keyDisabled', 'openai', 'B', 403],
+    ]);
+    expect(fake.calls).toHaveLength(2);
+  });
+
+  it('a refused key comes back when its secret rotates', async () => {
+    let secretA = 'old';
+    const fake = new FakeModel((_, o) => (o.credential?.secret === 'old' ? fails('upstream_auth') : ok('x')));
+    const p = new KeyPool({ provider: 'p', keys: [{ id: 'A', secret: () => secretA }], breaker: B });
+    const model = withKeyPool(p)(fake);
+    expect((await collect(model.stream(req(), opts()))).error?.code).toBe('no_healthy_key');
+    secretA = 'new';
+    expect((await collect(model.stream(req(), opts()))).error).toBeUndefined();
+    expect(fake.calls.at(-1)?.options.credential).toEqual({ id: 'A', secret: 'new' });
+  });
+
+  it('429 cools that key down and rethrows; later calls skip it until the cooldown ends', async () => {
+    const clock = manualClock();
+    let first = true;
+    const fake = new FakeModel(() => {
+      if (first) {
+        first = false;
+        return fails('upstream_rate_limited', { retryAfterMs: 5_000, upstreamStatus: 429 });
+      }
+      return ok('x');
+    });
+    const p = pool(['A', 'B'], clock);
+    const { observer, log } = recordingObserver();
+    const model = withKeyPool(p)(fake);
+    const { error } = await collect(model.stream(req(), opts({ observer })));
+    expect(error?.code).toBe('upstream_rate_limited');
+    expect(error?.retryAfterMs).toBeUndefined(); // B is ready: retry need not wait for A's window
+    expect(log).toEqual([['keyCooldown', 'openai', 'A', 5_000]]);
+    expect(p.health()[0]).toEqual({ id: 'A', state: 'cooling' });
+    await collect(model.stream(req(), opts()));
+    await collect(model.stream(req(), opts()));
+    clock.advance(5_000);
+    await collect(model.stream(req(), opts()));
+    expect(fake.calls.map((c) => c.options.credential?.id)).toEqual(['A', 'B', 'B', 'A']);
+  });
+
+  it('every key cooling -> upstream_rate_limited with the shortest remaining cooldown', async () => {
+    const clock = manualClock();
+    const fake = new FakeModel([
+      fails('upstream_rate_limited', { retryAfterMs: 8_000 }),
+      fails('upstream_rate_limited'), // no retry-after: default 1000 ms
+    ]);
+    const model = withKeyPool(pool(['A', 'B'], clock))(fake);
+    await collect(model.stream(req(), opts()));
+    const second = await collect(model.stream(req(), opts()));
+    expect(second.error?.retryAfterMs).toBe(1_000); // only key left: keep the provider's hint
+    clock.advance(400);
+    const { error } = await collect(model.stream(req(), opts()));
+    expect(error?.code).toBe('upstream_rate_limited');
+    expect(error?.retryAfterMs).toBe(600);
+    expect(fake.calls).toHaveLength(2);
+  });
+
+  it("opens a key's own breaker on repeated upstream faults and routes around it", async () => {
+    const fake = new FakeModel((_, o) => (o.credential?.id === 'A' ? fails('upstream_server_error') : ok('x')));
+    const p = pool(['A', 'B']);
+    const model = withKeyPool(p)(fake);
+    for (let i = 0; i < 4; i++) await collect(model.stream(req(), opts()));
+    expect(p.health()).toEqual([
+      { id: 'A', state: 'open' },
+      { id: 'B', state: 'healthy' },
+    ]);
+    await collect(model.stream(req(), opts()));
+    await collect(model.stream(req(), opts()));
+    expect(fake.calls.map((c) => c.options.credential?.id)).toEqual(['A', 'B', 'A', 'B', 'B', 'B']);
+  });
+
+  it('a provider without keys passes calls through with no credential', async () => {
+    const fake = new FakeModel([ok('x')]);
+    const { events } = await collect(withKeyPool(pool([]))(fake).stream(req(), opts()));
+    expect(textOf(events)).toBe('x');
+    expect(fake.calls[0].options.credential).toBeUndefined();
+  });
+});

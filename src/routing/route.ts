@@ -1,0 +1,85 @@
+// Route builder: composes the resilience wrappers for every target of one Parley model alias.
+
+import type { ResilienceSettings } from '../domain/index.js';
+import type { ChatModel } from '../providers/types.js';
+import { withAttemptReport } from './attempt-report.js';
+import { withBreaker } from './circuit-breaker.js';
+import type { CircuitBreaker } from './circuit-breaker.js';
+import { withFallback } from './fallback.js';
+import { KeyPool, withKeyPool } from './key-pool.js';
+import type { PoolKey } from './key-pool.js';
+import { withRetry } from './retry.js';
+import type { RetryDeps } from './retry.js';
+import { withTimeouts } from './timeouts.js';
+
+/** One target of a model's fallback chain, with everything needed to guard it. */
+export interface RouteTargetInput {
+  /** Human label for messages, e.g. `main/gpt-4o-mini`. */
+  label: string;
+  /** Provider id (breaker scope, metric label). */
+  provider: string;
+  /** The provider's adapter. */
+  adapter: ChatModel;
+  /**
+   * The provider's own model id for this target (e.g. `gpt-4o-mini`); replaces `request.model` for
+   * this target's calls, since one request travels down every target of the chain. When absent the
+   * request's model is passed through unchanged.
+   */
+  model?: string;
+  keys: PoolKey[];
+  resilience: ResilienceSettings;
+  /** One breaker per provider, shared by every route that uses the provider. */
+  providerBreaker: CircuitBreaker;
+  /** Optional pool shared per provider; when absent a pool is built from `keys` for this target. */
+  keyPool?: KeyPool;
+}
+
+/** Input of buildRoute. */
+export interface BuildRouteInput {
+  modelName: string;
+  targets: RouteTargetInput[];
+  /** Clock for key pools (cooldowns, key breakers) and attempt durations; defaults to Date.now. */
+  clock?: () => number;
+  /** Injectable sleep and randomness for withRetry (tests). */
+  retryDeps?: RetryDeps;
+}
+
+/**
+ * Builds the model for one alias. Per target, from the outside in:
+ *
+ *   withRetry                  each retry re-enters everything below: fresh breaker check, next key, fresh timers
+ *   └ withBreaker(provider)    one breaker per provider; every attempt counts; `circuit_open` is not retried
+ *     └ withKeyPool            picks a key per attempt; a refused key is swapped within the attempt, so
+ *                              401/403 never reach the provider breaker or retry
+ *       └ withAttemptReport    observer.attemptStart/End per upstream call, knowing the key and attempt
+ *         └ withTimeouts       first-byte / idle / total deadlines for exactly one upstream call
+ *           └ adapter
+ *
+ * with the target's upstream model id set on the request above it all, and `withFallback` over the
+ * targets outermost, so a target is abandoned only after its retries.
+ * Returns the model and the key pools (for `pool.health()` metrics).
+ */
+export function buildRoute(input: BuildRouteInput): { model: ChatModel; pools: KeyPool[] } {
+  const pools: KeyPool[] = [];
+  const targets = input.targets.map((target) => {
+    const pool =
+      target.keyPool ??
+      new KeyPool({ provider: target.provider, keys: target.keys, breaker: target.resilience.breaker, clock: input.clock });
+    if (!pools.includes(pool)) pools.push(pool);
+    const timed = withTimeouts(target.resilience.timeouts)(target.adapter);
+    const reported = withAttemptReport(input.clock)(timed);
+    const keyed = withKeyPool(pool)(reported);
+    const guarded = withBreaker(target.providerBreaker, target.provider)(keyed);
+    const retried = withRetry(target.resilience.retry, input.retryDeps)(guarded);
+    return { model: target.model === undefined ? retried : withUpstreamModel(target.model, retried), label: target.label };
+  });
+  return { model: withFallback(targets, input.modelName), pools };
+}
+
+/** Sets the target's upstream model id on every request (one object per call, not per event). */
+function withUpstreamModel(model: string, inner: ChatModel): ChatModel {
+  return {
+    provider: inner.provider,
+    stream: (request, options) => inner.stream(request.model === model ? request : { ...request, model }, options),
+  };
+}
