@@ -1,0 +1,202 @@
+// OpenAI (and OpenAI-compatible) Chat Completions adapter: request mapping and SSE stream parsing.
+
+import type { Dispatcher } from 'undici';
+import { ParleyError } from '../../domain/index.js';
+import type { CallOptions, ChatEvent, ChatRequest, FinishReason, Usage } from '../../domain/index.js';
+import type { ProviderModel } from '../provider-model.js';
+import { readSse } from '../sse-reader.js';
+import {
+  abortError,
+  bodyChunks,
+  callHeaders,
+  createUpstreamAgent,
+  isJsonResponse,
+  parseProviderJson,
+  postUpstream,
+  readJsonBody,
+  releaseBody,
+  streamPayloadError,
+  toParleyError,
+  upstreamTarget,
+} from '../upstream-http.js';
+
+/** Settings of one OpenAI-compatible provider. */
+export interface OpenAIModelConfig {
+  id: string;
+  /** Base URL including the version path, e.g. `https://api.openai.com/v1`. */
+  baseUrl: string;
+  headers?: Record<string, string>;
+  connectTimeoutMs: number;
+  maxConnections: number;
+  /** Inject a dispatcher (tests, shared pools); otherwise the model owns a keep-alive Agent. */
+  dispatcher?: Dispatcher;
+}
+
+interface OpenAIUsage {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+}
+
+interface OpenAIChunk {
+  id?: string;
+  model?: string;
+  choices?: { delta?: { content?: string | null }; message?: { content?: string | null }; finish_reason?: string | null }[];
+  usage?: OpenAIUsage | null;
+  error?: unknown;
+}
+
+const STREAM_OPTIONS = { include_usage: true };
+
+/** Maps OpenAI's `finish_reason` onto Parley's. */
+export function mapOpenAIFinishReason(reason: string | null | undefined): FinishReason {
+  switch (reason) {
+    case 'stop':
+      return 'stop';
+    case 'length':
+      return 'length';
+    case 'content_filter':
+      return 'content-filter';
+    case 'tool_calls':
+    case 'function_call':
+      return 'tool-calls';
+    default:
+      return 'other';
+  }
+}
+
+function mapUsage(u: OpenAIUsage): Usage {
+  return { inputTokens: u.prompt_tokens ?? 0, outputTokens: u.completion_tokens ?? 0 };
+}
+
+/** Serialises a ChatRequest as an OpenAI Chat Completions body (one JSON.stringify). */
+export function buildOpenAIBody(request: ChatRequest): string {
+  const p = request.params;
+  const body: Record<string, unknown> = {
+    model: request.model,
+    messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+  };
+  if (p.maxTokens !== undefined) body.max_tokens = p.maxTokens;
+  if (p.temperature !== undefined) body.temperature = p.temperature;
+  if (p.topP !== undefined) body.top_p = p.topP;
+  if (p.stop !== undefined && p.stop.length > 0) body.stop = p.stop;
+  if (p.seed !== undefined) body.seed = p.seed;
+  if (p.presencePenalty !== undefined) body.presence_penalty = p.presencePenalty;
+  if (p.frequencyPenalty !== undefined) body.frequency_penalty = p.frequencyPenalty;
+  if (request.stream !== false) {
+    body.stream = true;
+    body.stream_options = STREAM_OPTIONS;
+  }
+  return JSON.stringify(body);
+}
+
+function hasError(payload: unknown): boolean {
+  return typeof payload === 'object' && payload !== null && (payload as { error?: unknown }).error != null;
+}
+
+function startEvent(chunk: OpenAIChunk): ChatEvent {
+  const ev: { type: 'start'; id?: string; model?: string } = { type: 'start' };
+  if (typeof chunk.id === 'string') ev.id = chunk.id;
+  if (typeof chunk.model === 'string') ev.model = chunk.model;
+  return ev;
+}
+
+/** Events of a non-streamed chat completion. */
+function* completionEvents(payload: unknown): Generator<ChatEvent> {
+  if (hasError(payload) || typeof payload !== 'object' || payload === null) throw streamPayloadError(payload);
+  const c = payload as OpenAIChunk;
+  const choice = c.choices?.[0];
+  if (choice === undefined) throw new ParleyError('upstream_protocol', 'The provider answered without choices');
+  yield startEvent(c);
+  const text = choice.message?.content;
+  if (typeof text === 'string' && text.length > 0) yield { type: 'text-delta', text };
+  const finish: ChatEvent = { type: 'finish', finishReason: mapOpenAIFinishReason(choice.finish_reason ?? 'stop') };
+  if (c.usage) finish.usage = mapUsage(c.usage);
+  yield finish;
+}
+
+/**
+ * Creates an adapter for OpenAI's `POST {baseUrl}/chat/completions`.
+ * Event contract: `start` only once the first data message arrived (never on headers alone), no
+ * empty deltas, exactly one `finish` (sent at `[DONE]`, so a usage chunk after `finish_reason` is
+ * included). A stream that ends after a `finish_reason` but without `[DONE]` is accepted as complete;
+ * one that ends with neither throws `upstream_stream_error`.
+ */
+export function createOpenAIModel(cfg: OpenAIModelConfig): ProviderModel {
+  const { origin, path } = upstreamTarget(cfg.baseUrl, '/chat/completions');
+  const owned = cfg.dispatcher === undefined;
+  const dispatcher =
+    cfg.dispatcher ?? createUpstreamAgent({ connectTimeoutMs: cfg.connectTimeoutMs, maxConnections: cfg.maxConnections });
+  const baseHeaders: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'text/event-stream, application/json',
+    ...cfg.headers,
+  };
+
+  async function* stream(request: ChatRequest, options: CallOptions): AsyncGenerator<ChatEvent> {
+    const { signal } = options;
+    const headers = callHeaders(baseHeaders, 'authorization', 'Bearer ', options.credential?.secret, options.traceHeaders);
+    const res = await postUpstream(dispatcher, origin, path, headers, buildOpenAIBody(request), signal);
+    let completed = false;
+    try {
+      if (request.stream === false || isJsonResponse(res.headers)) {
+        const payload = await readJsonBody(res.body);
+        completed = true;
+        yield* completionEvents(payload);
+        return;
+      }
+      let started = false;
+      let done = false;
+      let finishReason: FinishReason | undefined;
+      let usage: Usage | undefined;
+      for await (const msg of readSse(bodyChunks(res.body))) {
+        if (signal.aborted) throw abortError(signal);
+        if (msg.data === '[DONE]') {
+          done = true;
+          break;
+        }
+        if (msg.event === 'error') throw streamPayloadError(safeParse(msg.data));
+        const chunk = parseProviderJson(msg.data) as OpenAIChunk;
+        if (hasError(chunk)) throw streamPayloadError(chunk);
+        if (!started) {
+          started = true;
+          yield startEvent(chunk);
+        }
+        if (chunk.usage) usage = mapUsage(chunk.usage);
+        const choice = chunk.choices?.[0];
+        if (choice !== undefined) {
+          const text = choice.delta?.content;
+          if (typeof text === 'string' && text.length > 0) yield { type: 'text-delta', text };
+          if (choice.finish_reason) finishReason = mapOpenAIFinishReason(choice.finish_reason);
+        }
+      }
+      if (!done && finishReason === undefined) {
+        throw new ParleyError('upstream_stream_error', 'The provider stream ended before completion');
+      }
+      completed = true;
+      if (!started) yield { type: 'start' };
+      const finish: ChatEvent = { type: 'finish', finishReason: finishReason ?? 'other' };
+      if (usage !== undefined) finish.usage = usage;
+      yield finish;
+    } catch (err) {
+      throw toParleyError(err, signal);
+    } finally {
+      releaseBody(res.body, completed);
+    }
+  }
+
+  return {
+    provider: cfg.id,
+    stream,
+    close: async () => {
+      if (owned) await dispatcher.close();
+    },
+  };
+}
+
+function safeParse(data: string): unknown {
+  try {
+    return JSON.parse(data);
+  } catch {
+    return { error: { message: data } };
+  }
+}

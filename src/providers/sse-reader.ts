@@ -1,0 +1,129 @@
+// Server-Sent Events parser (WHATWG EventSource rules) over a stream of network chunks.
+
+/** One dispatched SSE event. `event` is absent for the default `message` type. */
+export interface SseMessage {
+  event?: string;
+  data: string;
+  /** The last event id seen so far in the stream (persists across events, as in EventSource). */
+  id?: string;
+}
+
+const LF = 10;
+const CR = 13;
+
+/**
+ * Parses an SSE byte stream into messages, following the WHATWG EventSource parsing rules:
+ * - bytes are decoded as UTF-8 with `TextDecoder({stream: true})`, so lines and even multi-byte
+ *   characters may be split across network chunks; a leading BOM is dropped by the decoder;
+ * - CRLF, CR and LF all end a line (a CR at the end of a chunk followed by an LF at the start of
+ *   the next counts as one line end);
+ * - lines starting with `:` are comments (keep-alives) and are ignored;
+ * - `data:` with or without one leading space; several `data` lines are joined with `\n`;
+ * - `id` containing NUL is ignored, `retry` and unknown fields are ignored;
+ * - an event is dispatched on a blank line only when it has data.
+ * Choice (as the spec says): a final event that is not terminated by a blank line is discarded
+ * when the stream ends, so a truncated stream never yields a half-received event.
+ * Work per chunk is one decode, at most one concatenation with the carried-over partial line,
+ * and one slice per line; no per-byte string building.
+ */
+export async function* readSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseMessage> {
+  const decoder = new TextDecoder('utf-8');
+  let carry = '';
+  let skipLeadingLf = false;
+  let data: string | undefined;
+  let eventType: string | undefined;
+  let lastId: string | undefined;
+  const out: SseMessage[] = [];
+
+  const processLine = (line: string): void => {
+    if (line.length === 0) {
+      if (data !== undefined) {
+        const msg: SseMessage = { data };
+        if (eventType !== undefined) msg.event = eventType;
+        if (lastId !== undefined) msg.id = lastId;
+        out.push(msg);
+      }
+      data = undefined;
+      eventType = undefined;
+      return;
+    }
+    const colon = line.indexOf(':');
+    if (colon === 0) return; // comment / keep-alive
+    let field: string;
+    let value: string;
+    if (colon < 0) {
+      field = line;
+      value = '';
+    } else {
+      field = line.slice(0, colon);
+      const start = line.charCodeAt(colon + 1) === 32 ? colon + 2 : colon + 1;
+      value = line.slice(start);
+    }
+    switch (field) {
+      case 'data':
+        data = data === undefined ? value : data + '\n' + value;
+        break;
+      case 'event':
+        eventType = value.length === 0 ? undefined : value;
+        break;
+      case 'id':
+        if (!value.includes('\0')) lastId = value.length === 0 ? undefined : value;
+        break;
+      default:
+        break; // `retry` and unknown fields are ignored
+    }
+  };
+
+  for await (const chunk of body) {
+    let text = decoder.decode(chunk, { stream: true });
+    if (text.length === 0) continue;
+    if (skipLeadingLf) {
+      skipLeadingLf = false;
+      if (text.charCodeAt(0) === LF) text = text.slice(1);
+    }
+    if (carry.length > 0) {
+      text = carry + text;
+      carry = '';
+    }
+    scanLines(text);
+    for (let i = 0; i < out.length; i++) yield out[i];
+    out.length = 0;
+  }
+  // Flush the decoder; whatever is left without a blank line after it is discarded (see above).
+  const tail = decoder.decode();
+  if (tail.length > 0) {
+    carry += skipLeadingLf && tail.charCodeAt(0) === LF ? tail.slice(1) : tail;
+    skipLeadingLf = false;
+    scanLines(carry);
+    carry = '';
+    for (let i = 0; i < out.length; i++) yield out[i];
+  }
+
+  function scanLines(text: string): void {
+    const len = text.length;
+    let pos = 0;
+    let nextLf = text.indexOf('\n');
+    let nextCr = text.indexOf('\r');
+    while (pos < len) {
+      if (nextLf !== -1 && nextLf < pos) nextLf = text.indexOf('\n', pos);
+      if (nextCr !== -1 && nextCr < pos) nextCr = text.indexOf('\r', pos);
+      let end: number;
+      if (nextLf === -1) end = nextCr;
+      else if (nextCr === -1) end = nextLf;
+      else end = nextLf < nextCr ? nextLf : nextCr;
+      if (end === -1) break;
+      processLine(text.slice(pos, end));
+      if (text.charCodeAt(end) === CR) {
+        if (end + 1 < len) {
+          pos = text.charCodeAt(end + 1) === LF ? end + 2 : end + 1;
+        } else {
+          skipLeadingLf = true; // the LF of a CRLF may arrive in the next chunk
+          pos = end + 1;
+        }
+      } else {
+        pos = end + 1;
+      }
+    }
+    if (pos < len) carry = pos === 0 ? text : text.slice(pos);
+  }
+}
