@@ -1,0 +1,75 @@
+// Checks the rules of direction from ARCHITECTURE.md by reading every import in src/.
+
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const SRC = resolve(import.meta.dirname, '../../src');
+
+/** Top-level folders each folder may import (besides itself). */
+const ALLOWED: Record<string, string[]> = {
+  domain: [],
+  providers: ['domain'],
+  routing: ['domain', 'providers'],
+  store: ['domain'],
+  privacy: ['domain'],
+  safety: ['domain'],
+  config: ['domain'],
+  security: ['domain', 'config', 'store'],
+  audit: ['domain', 'config', 'store'],
+  observability: ['domain', 'config', 'store'],
+  chat: ['domain', 'providers', 'routing', 'store', 'privacy', 'safety', 'security', 'audit', 'observability', 'config'],
+  http: ['domain', 'chat', 'config', 'security', 'audit', 'observability', 'privacy', 'safety', 'store'],
+  'mock-upstream': ['domain'],
+  cli: ['domain', 'chat', 'config', 'security', 'audit', 'observability', 'mock-upstream', 'store', 'http'],
+};
+
+/** Documented exceptions: the adapter factory maps ProviderConfig (a plain type) to adapters. */
+const EXCEPTIONS = new Set(['providers/factory.ts -> config']);
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path) : path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+const IMPORT = /(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g;
+
+describe('rules of direction', () => {
+  const sources = files(SRC).filter((f) => !f.endsWith('.test.ts'));
+
+  it('finds the source tree', () => {
+    expect(sources.length).toBeGreaterThan(20);
+  });
+
+  it('every module imports only what its folder may import', () => {
+    const violations: string[] = [];
+    for (const file of sources) {
+      const rel = relative(SRC, file);
+      const folder = rel.includes('/') ? rel.split('/')[0] : undefined;
+      if (!folder) continue; // main.ts, the composition root, may import anything
+      const text = readFileSync(file, 'utf8');
+      for (const match of text.matchAll(IMPORT)) {
+        const target = relative(SRC, resolve(dirname(file), match[1] ?? match[2]));
+        const targetFolder = target.includes('/') ? target.split('/')[0] : target.replace(/\.js$/, '');
+        if (targetFolder === folder) continue;
+        if (targetFolder === 'main') {
+          if (folder !== 'cli') violations.push(`${rel} imports main (only cli may)`);
+          continue;
+        }
+        if (EXCEPTIONS.has(`${rel} -> ${targetFolder}`)) continue;
+        if (!(ALLOWED[folder] ?? []).includes(targetFolder)) violations.push(`${rel} imports ${target}`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it('process.env is read only in config/ (and the CLI entry points that hand it to config)', () => {
+    const readers = sources
+      .filter((f) => readFileSync(f, 'utf8').includes('process.env'))
+      .map((f) => relative(SRC, f))
+      .filter((rel) => !rel.startsWith('config/'));
+    expect(readers).toEqual([]);
+  });
+});
