@@ -1,0 +1,166 @@
+// Answers one model request (OpenAI or Anthropic): resolves the scenario, injects faults, sends the reply.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FaultState } from './fault-state.js';
+import { mockReplyTokens, splitReplyText } from './reply.js';
+import { ResponseLife } from './response-life.js';
+import { mergeScenario, parseScenario } from './scenario.js';
+import type { Scenario } from './scenario.js';
+import { JSON_CONTENT_TYPE, SSE_CONTENT_TYPE } from './wire.js';
+import type { Dialect, Failure, Generation, StreamPlan } from './wire.js';
+
+/** What the handler needs from the server. */
+export interface ChatContext {
+  readonly faults: FaultState;
+  readonly baseScenario: () => Readonly<Scenario>;
+  readonly keyScenarios: ReadonlyMap<string, Partial<Scenario>>;
+  readonly validKeys: ReadonlySet<string> | undefined;
+  readonly nextId: () => string;
+}
+
+const RETRY_AFTER_STATUSES = new Set([429, 503, 529]);
+
+/** Sends an error in the dialect's envelope, with retry-after on 429/503/529 when the scenario asks. */
+export function sendFailure(
+  dialect: Dialect,
+  res: ServerResponse,
+  failure: Failure,
+  requestId: string,
+  retryAfterSeconds: number | null,
+): void {
+  const headers: Record<string, string> = { 'content-type': JSON_CONTENT_TYPE, ...dialect.baseHeaders(requestId) };
+  if (retryAfterSeconds !== null && RETRY_AFTER_STATUSES.has(failure.status)) {
+    headers['retry-after'] = String(Number.isInteger(retryAfterSeconds) ? retryAfterSeconds : Math.ceil(retryAfterSeconds));
+    if (dialect.name === 'openai') headers['retry-after-ms'] = String(Math.round(retryAfterSeconds * 1000));
+  }
+  const body = dialect.errorBody(failure, requestId);
+  headers['content-length'] = String(Buffer.byteLength(body));
+  if (!res.destroyed) res.writeHead(failure.status, headers).end(body);
+}
+
+/** Handles POST /v1/chat/completions or POST /v1/messages; `body` is the parsed JSON (undefined if unparseable). */
+export async function handleChat(
+  ctx: ChatContext,
+  dialect: Dialect,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: unknown,
+): Promise<void> {
+  const requestId = ctx.nextId();
+  const rawOverride = req.headers['x-mock-scenario'];
+  let override: Partial<Scenario> | undefined;
+  if (typeof rawOverride === 'string') {
+    try {
+      override = parseScenario(JSON.parse(rawOverride));
+    } catch (error) {
+      const message = `x-mock-scenario: ${error instanceof Error ? error.message : String(error)}`;
+      sendFailure(dialect, res, { status: 400, message, code: 'mock_bad_scenario' }, requestId, null);
+      return;
+    }
+  }
+  const key = dialect.apiKey(req.headers);
+  const keyLayer = key === undefined ? undefined : ctx.keyScenarios.get(key);
+  const base = ctx.baseScenario();
+  const scenario = override === undefined && keyLayer === undefined ? base : mergeScenario(base, keyLayer, override);
+
+  const life = new ResponseLife(res);
+  if (scenario.latencyMs > 0 && !(await life.sleep(scenario.latencyMs))) return;
+  if (scenario.stallBeforeHeaders) return life.hang();
+
+  const authFailure = dialect.checkAuth(req.headers, ctx.validKeys);
+  if (authFailure !== undefined) return sendFailure(dialect, res, authFailure, requestId, null);
+  const shape = dialect.readRequest(body);
+  if ('status' in shape) return sendFailure(dialect, res, shape, requestId, null);
+
+  const scope = override !== undefined ? `h:${rawOverride as string}` : keyLayer !== undefined ? `k:${key as string}` : 'base';
+  const failStatus = ctx.faults.decide(scope, scenario);
+  if (failStatus !== 0) return sendFailure(dialect, res, { status: failStatus }, requestId, scenario.retryAfterSeconds);
+
+  const limit = shape.maxTokens ?? Number.POSITIVE_INFINITY;
+  const generation: Generation = {
+    id: dialect.name === 'openai' ? `chatcmpl-${requestId}` : `msg_${requestId}`,
+    model: shape.model,
+    created: Math.floor(Date.now() / 1000),
+    tokens: scenario.replyText !== null ? splitReplyText(scenario.replyText).slice(0, limit) : mockReplyTokens(shape.lastUserText, Math.min(scenario.tokens, limit)),
+    promptTokens: shape.promptTokens,
+    truncated: scenario.replyText !== null ? limit < splitReplyText(scenario.replyText).length : limit < scenario.tokens,
+    includeUsage: shape.includeUsage,
+  };
+  if (shape.stream) {
+    const headers = { 'content-type': SSE_CONTENT_TYPE, 'cache-control': 'no-cache', ...dialect.baseHeaders(requestId) };
+    return sendStream(res, life, dialect.streamPlan(generation, scenario.malformed), scenario, headers);
+  }
+  return sendCompletion(dialect, res, life, generation, scenario, requestId);
+}
+
+async function sendCompletion(
+  dialect: Dialect,
+  res: ServerResponse,
+  life: ResponseLife,
+  generation: Generation,
+  scenario: Scenario,
+  requestId: string,
+): Promise<void> {
+  const wait = scenario.ttftMs + generation.tokens.length * scenario.tokenDelayMs;
+  if (wait > 0 && !(await life.sleep(wait))) return;
+  if (scenario.resetAfterTokens !== null) return life.reset();
+  if (scenario.stallAfterTokens !== null) return life.hang();
+  const text = dialect.completionBody(generation, scenario.malformed);
+  const headers = { 'content-type': JSON_CONTENT_TYPE, ...dialect.baseHeaders(requestId) };
+  if (scenario.malformed === 'split-lines') {
+    res.writeHead(200, headers);
+    if (await life.writeSplit(text)) res.end();
+    return;
+  }
+  res.writeHead(200, { ...headers, 'content-length': String(Buffer.byteLength(text)) }).end(text);
+}
+
+/** Where the stream is cut: the token count and whether it is a reset or a stall (null = never). */
+function cutPoint(scenario: Scenario, tokenCount: number): { at: number; reset: boolean } | null {
+  const reset = scenario.resetAfterTokens;
+  const stall = scenario.stallAfterTokens;
+  let cut: { at: number; reset: boolean } | null = null;
+  if (stall !== null && stall <= tokenCount) cut = { at: Math.floor(stall), reset: false };
+  if (reset !== null && reset <= tokenCount && (cut === null || reset <= cut.at)) cut = { at: Math.floor(reset), reset: true };
+  return cut;
+}
+
+async function sendStream(
+  res: ServerResponse,
+  life: ResponseLife,
+  plan: StreamPlan,
+  scenario: Scenario,
+  headers: Record<string, string>,
+): Promise<void> {
+  const cut = cutPoint(scenario, plan.tokens.length);
+  const split = scenario.malformed === 'split-lines';
+  res.writeHead(200, headers);
+  if (scenario.ttftMs <= 0 && scenario.tokenDelayMs <= 0 && cut === null && !split) {
+    res.end(plan.head + plan.pre + plan.tokens.join('') + plan.tail);
+    return;
+  }
+  const write = (text: string): Promise<boolean> => (split ? life.writeSplit(text) : life.write(text));
+  if (plan.head === '') res.flushHeaders();
+  else if (!(await write(plan.head))) return;
+  if (scenario.ttftMs > 0 && !(await life.sleep(scenario.ttftMs))) return;
+
+  let pending = plan.pre;
+  for (let i = 0; i <= plan.tokens.length; i++) {
+    if (cut !== null && cut.at === i) {
+      if (!(await write(pending))) return;
+      return cut.reset ? life.reset() : life.hang();
+    }
+    if (i === plan.tokens.length) break;
+    if (i > 0 && (scenario.tokenDelayMs > 0 || split)) {
+      if (!(await write(pending))) return;
+      pending = '';
+      if (!(await life.sleep(scenario.tokenDelayMs))) return;
+    }
+    pending += plan.tokens[i];
+  }
+  if (split) {
+    if (await write(pending + plan.tail)) res.end();
+  } else {
+    res.end(pending + plan.tail);
+  }
+}

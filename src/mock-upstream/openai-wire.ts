@@ -1,0 +1,156 @@
+// OpenAI Chat Completions wire format for the mock: chunks, completions, model list and error envelopes.
+
+import type { IncomingHttpHeaders } from 'node:http';
+import type { MalformedKind } from './scenario.js';
+import { estimatePromptTokens, lastUserText } from './reply.js';
+import { finishPlan, maskKey, truncateJson } from './wire.js';
+import type { Dialect, Failure, Generation, RequestShape, StreamPlan } from './wire.js';
+
+interface ErrorDefaults {
+  type: string;
+  code: string | null;
+  message: string;
+}
+
+const ERRORS: Record<number, ErrorDefaults> = {
+  400: { type: 'invalid_request_error', code: null, message: 'Invalid request (mock upstream).' },
+  401: { type: 'invalid_request_error', code: 'invalid_api_key', message: 'Incorrect API key provided.' },
+  403: { type: 'invalid_request_error', code: 'permission_denied', message: 'You are not allowed to sample from this model.' },
+  404: { type: 'invalid_request_error', code: 'model_not_found', message: 'The model does not exist or you do not have access to it.' },
+  408: { type: 'server_error', code: 'timeout', message: 'Request timed out.' },
+  409: { type: 'server_error', code: null, message: 'Conflict: the request could not be processed, please retry.' },
+  413: { type: 'invalid_request_error', code: 'request_too_large', message: 'Request too large.' },
+  422: { type: 'invalid_request_error', code: null, message: 'Unprocessable request.' },
+  429: { type: 'requests', code: 'rate_limit_exceeded', message: 'Rate limit reached for requests (mock upstream). Please try again later.' },
+  500: { type: 'server_error', code: null, message: 'The server had an error while processing your request. Sorry about that!' },
+  502: { type: 'server_error', code: null, message: 'Bad gateway.' },
+  503: { type: 'server_error', code: null, message: 'The engine is currently overloaded, please try again later.' },
+  504: { type: 'server_error', code: 'timeout', message: 'Gateway timeout.' },
+  529: { type: 'server_error', code: 'overloaded', message: 'The server is overloaded, please try again later.' },
+};
+
+function defaultsFor(status: number): ErrorDefaults {
+  return ERRORS[status] ?? (status >= 500
+    ? { type: 'server_error', code: null, message: `Upstream error ${status} (mock upstream).` }
+    : { type: 'invalid_request_error', code: null, message: `Request failed with status ${status} (mock upstream).` });
+}
+
+const UNPARSEABLE =
+  "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library " +
+  'correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)';
+
+function bearer(headers: IncomingHttpHeaders): string | undefined {
+  const value = headers.authorization;
+  if (typeof value !== 'string') return undefined;
+  const match = /^Bearer\s+(.+)$/i.exec(value.trim());
+  return match === null ? undefined : match[1];
+}
+
+function usage(prompt: number, completion: number): string {
+  return JSON.stringify({
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+  });
+}
+
+/** Builds the OpenAI dialect; `models` are listed by GET /v1/models. */
+export function openaiDialect(models: readonly string[]): Dialect {
+  const created = 1_700_000_000;
+  const modelsBody = JSON.stringify({
+    object: 'list',
+    data: models.map((id) => ({ id, object: 'model', created, owned_by: 'mock-upstream' })),
+  });
+
+  const errorBody = (failure: Failure): string => {
+    const d = defaultsFor(failure.status);
+    return JSON.stringify({
+      error: {
+        message: failure.message ?? d.message,
+        type: d.type,
+        param: failure.param ?? null,
+        code: failure.code === undefined ? d.code : failure.code,
+      },
+    });
+  };
+
+  return {
+    name: 'openai',
+    baseHeaders: (requestId) => ({ 'x-request-id': requestId, 'openai-version': '2020-10-01', 'openai-processing-ms': '1' }),
+    apiKey: bearer,
+    checkAuth(headers, validKeys) {
+      if (validKeys === undefined) return undefined;
+      const key = bearer(headers);
+      if (key === undefined) {
+        return {
+          status: 401,
+          code: null,
+          message: "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+        };
+      }
+      if (!validKeys.has(key)) return { status: 401, message: `Incorrect API key provided: ${maskKey(key)}.` };
+      return undefined;
+    },
+    readRequest(body): RequestShape | Failure {
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) return { status: 400, message: UNPARSEABLE };
+      const b = body as Record<string, unknown>;
+      if (typeof b.model !== 'string' || b.model === '') return { status: 400, message: 'you must provide a model parameter' };
+      if (!Array.isArray(b.messages)) {
+        return { status: 400, message: "Missing required parameter: 'messages'.", param: 'messages', code: 'missing_required_parameter' };
+      }
+      if (b.messages.length === 0) return { status: 400, message: "[] is too short - 'messages'", param: 'messages' };
+      const limit = typeof b.max_completion_tokens === 'number' ? b.max_completion_tokens : b.max_tokens;
+      const options = b.stream_options as { include_usage?: unknown } | null | undefined;
+      return {
+        model: b.model,
+        stream: b.stream === true,
+        maxTokens: typeof limit === 'number' && limit >= 0 ? limit : undefined,
+        includeUsage: b.stream === true && options?.include_usage === true,
+        promptTokens: estimatePromptTokens(b.messages),
+        lastUserText: lastUserText(b.messages),
+      };
+    },
+    errorBody,
+    streamPlan(gen: Generation, malformed: MalformedKind | null): StreamPlan {
+      const u = gen.includeUsage ? ',"usage":null' : '';
+      const open =
+        `{"id":"${gen.id}","object":"chat.completion.chunk","created":${gen.created},"model":${JSON.stringify(gen.model)},` +
+        '"service_tier":"default","system_fingerprint":"fp_mock","choices":[';
+      const roleChunk = `${open}{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}]${u}}`;
+      const tokenChunk = (t: string): string =>
+        `${open}{"index":0,"delta":{"content":${JSON.stringify(t)}},"logprobs":null,"finish_reason":null}]${u}}`;
+      const finishReason = gen.truncated ? 'length' : 'stop';
+      const finishChunk = `${open}{"index":0,"delta":{},"logprobs":null,"finish_reason":"${finishReason}"}]${u}}`;
+      const errorFrame = `data: ${errorBody({ status: 500, message: 'The server had an error while processing your request (mid-stream, mock upstream).' })}\n\n`;
+
+      const tokens = gen.tokens.map((t) => `data: ${tokenChunk(t)}\n\n`);
+      let tail = `data: ${finishChunk}\n\n`;
+      if (gen.includeUsage) tail += `data: ${open}]${`,"usage":${usage(gen.promptTokens, gen.tokens.length)}`}}\n\n`;
+      if (malformed !== 'no-done') tail += 'data: [DONE]\n\n';
+      let pre = `data: ${roleChunk}\n\n`;
+
+      if (malformed === 'bad-json') {
+        if (tokens.length > 0) tokens[0] = `data: ${truncateJson(tokenChunk(gen.tokens[0]))}\n\n`;
+        else pre = `data: ${truncateJson(roleChunk)}\n\n`;
+      } else if (malformed === 'error-event') {
+        tokens.length = Math.floor(tokens.length / 2);
+        tail = errorFrame;
+      } else if (malformed === 'only-error-200') {
+        return { head: '', pre: errorFrame, tokens: [], tail: '' };
+      }
+      return finishPlan({ head: '', pre, tokens, tail }, malformed);
+    },
+    completionBody(gen: Generation, malformed: MalformedKind | null): string {
+      if (malformed === 'only-error-200' || malformed === 'error-event') return errorBody({ status: 500 });
+      const body =
+        `{"id":"${gen.id}","object":"chat.completion","created":${gen.created},"model":${JSON.stringify(gen.model)},` +
+        `"choices":[{"index":0,"message":{"role":"assistant","content":${JSON.stringify(gen.tokens.join(''))},"refusal":null,"annotations":[]},` +
+        `"logprobs":null,"finish_reason":"${gen.truncated ? 'length' : 'stop'}"}],` +
+        `"usage":${usage(gen.promptTokens, gen.tokens.length)},"service_tier":"default","system_fingerprint":"fp_mock"}`;
+      return malformed === 'bad-json' ? truncateJson(body) : body;
+    },
+    modelsBody: () => modelsBody,
+  };
+}
