@@ -1,0 +1,153 @@
+// Turns a validated file (defaults applied) into the resolved ParleyConfig: units in ms/bytes, resilience merged, frozen.
+
+import { resolve as resolvePath } from 'node:path';
+import type { ResilienceSettings } from '../domain/index.js';
+import type { RawConfig } from './schema.js';
+import type { ModelConfig, ParleyConfig, ProviderConfig, ProviderType } from './types.js';
+import { parseDuration, parseSize, type DurationValue } from './units.js';
+import type { ConfigProblem } from './validate.js';
+
+/** Base URLs used when a provider leaves `baseUrl` out. */
+export const DEFAULT_BASE_URLS: Record<ProviderType, string> = {
+  openai: 'https://api.openai.com/v1',
+  anthropic: 'https://api.anthropic.com',
+  demo: '',
+};
+
+type RawProvider = NonNullable<RawConfig['providers']>[number];
+type RawTarget = NonNullable<RawConfig['models']>[number]['targets'][number];
+type Overrides = Pick<RawTarget, 'timeouts' | 'retry' | 'breaker'>;
+
+const ms = (value: DurationValue | undefined, fallback: number): number => (value === undefined ? fallback : parseDuration(value));
+
+/** Reads a value the schema's defaults have filled in; the schema is the one source of defaults. */
+function need<T>(value: T | undefined, key: string): T {
+  if (value === undefined) throw new Error(`configuration schema has no default for ${key}`);
+  return value;
+}
+
+/** Merges resilience overrides (durations as written) over `base`; later layers win key by key. */
+export function mergeResilience(base: ResilienceSettings, o: Overrides): ResilienceSettings {
+  const t = o.timeouts ?? {};
+  const r = o.retry ?? {};
+  const b = o.breaker ?? {};
+  return {
+    timeouts: {
+      connectMs: ms(t.connect, base.timeouts.connectMs),
+      firstByteMs: ms(t.firstByte, base.timeouts.firstByteMs),
+      idleMs: ms(t.idle, base.timeouts.idleMs),
+      totalMs: ms(t.total, base.timeouts.totalMs),
+    },
+    retry: {
+      retries: r.retries ?? base.retry.retries,
+      baseDelayMs: ms(r.baseDelay, base.retry.baseDelayMs),
+      maxDelayMs: ms(r.maxDelay, base.retry.maxDelayMs),
+      maxRetryAfterMs: ms(r.maxRetryAfter, base.retry.maxRetryAfterMs),
+    },
+    breaker: {
+      failureThreshold: b.failureThreshold ?? base.breaker.failureThreshold,
+      windowMs: ms(b.window, base.breaker.windowMs),
+      cooldownMs: ms(b.cooldown, base.breaker.cooldownMs),
+      halfOpenProbes: b.halfOpenProbes ?? base.breaker.halfOpenProbes,
+    },
+  };
+}
+
+/** Problems of merged settings that no single key shows (zero timeouts, base delay above max delay). */
+function checkResilience(s: ResilienceSettings, path: (string | number)[]): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  for (const [key, value] of Object.entries(s.timeouts)) {
+    if (value <= 0) out.push({ path: [...path, 'timeouts', key.replace(/Ms$/, '')], message: 'a timeout must be longer than 0 — write e.g. 30s' });
+  }
+  if (s.timeouts.firstByteMs > s.timeouts.totalMs) {
+    out.push({ path: [...path, 'timeouts', 'firstByte'], message: 'is longer than timeouts.total — make it shorter than total or raise total' });
+  }
+  if (s.retry.baseDelayMs > s.retry.maxDelayMs) {
+    out.push({ path: [...path, 'retry', 'baseDelay'], message: 'is longer than retry.maxDelay — lower baseDelay or raise maxDelay' });
+  }
+  return out;
+}
+
+/** Freezes an object graph in place and returns it. */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+function resolveProvider(p: RawProvider, base: ResilienceSettings): ProviderConfig {
+  const baseUrl = (p.baseUrl ?? DEFAULT_BASE_URLS[p.type]).replace(/\/+$/, '');
+  return {
+    id: p.id,
+    type: p.type,
+    baseUrl,
+    apiKeys: [...(p.apiKeys ?? [])],
+    headers: { ...(p.headers ?? {}) },
+    anthropicVersion: need(p.anthropicVersion, 'providers[].anthropicVersion'),
+    maxConnections: need(p.maxConnections, 'providers[].maxConnections'),
+    resilience: mergeResilience(base, p),
+  };
+}
+
+/**
+ * Builds the resolved configuration from a schema-valid, cross-checked file with defaults applied.
+ * Returns the problems instead if merged values contradict each other.
+ */
+export function resolveConfig(
+  raw: RawConfig,
+  opts: { demoMode: boolean; cwd: string; defaults: ResilienceSettings },
+): { config: ParleyConfig; problems: ConfigProblem[] } {
+  const problems: ConfigProblem[] = [];
+  const providers = (raw.providers ?? []).map((p) => resolveProvider(p, opts.defaults));
+  providers.forEach((p, i) => problems.push(...checkResilience(p.resilience, ['providers', i])));
+  const byId = new Map(providers.map((p) => [p.id, p]));
+  const models: ModelConfig[] = (raw.models ?? []).map((m, i) => ({
+    name: m.name,
+    description: need(m.description, 'models[].description'),
+    contextTokens: need(m.contextTokens, 'models[].contextTokens'),
+    ...(m.maxOutputTokens !== undefined ? { maxOutputTokens: m.maxOutputTokens } : {}),
+    targets: m.targets.map((t, j) => {
+      const resilience = mergeResilience(byId.get(t.provider)?.resilience ?? opts.defaults, t);
+      problems.push(...checkResilience(resilience, ['models', i, 'targets', j]));
+      return { provider: t.provider, model: t.model, resilience };
+    }),
+  }));
+  const server = need(raw.server, 'server');
+  const sessions = need(raw.sessions, 'sessions');
+  const cache = need(raw.cache, 'cache');
+  const limits = need(raw.limits, 'limits');
+  const config: ParleyConfig = {
+    server: {
+      host: need(server.host, 'server.host'),
+      port: need(server.port, 'server.port'),
+      bodyLimitBytes: parseSize(need(server.bodyLimit, 'server.bodyLimit')),
+      drainTimeoutMs: parseDuration(need(server.drainTimeout, 'server.drainTimeout')),
+    },
+    dataDir: resolvePath(opts.cwd, need(raw.dataDir, 'dataDir')),
+    providers,
+    models,
+    sessions: {
+      idleTtlMs: parseDuration(need(sessions.idleTtl, 'sessions.idleTtl')),
+      maxLifetimeMs: parseDuration(need(sessions.maxLifetime, 'sessions.maxLifetime')),
+      sweepIntervalMs: parseDuration(need(sessions.sweepInterval, 'sessions.sweepInterval')),
+      maxSessionsPerOwner: need(sessions.maxSessionsPerOwner, 'sessions.maxSessionsPerOwner'),
+    },
+    cache: {
+      mode: need(cache.mode, 'cache.mode'),
+      ttlMs: parseDuration(need(cache.ttl, 'cache.ttl')),
+      maxEntries: need(cache.maxEntries, 'cache.maxEntries'),
+    },
+    limits: {
+      maxMessages: need(limits.maxMessages, 'limits.maxMessages'),
+      maxMessageChars: need(limits.maxMessageChars, 'limits.maxMessageChars'),
+      maxTokens: need(limits.maxTokens, 'limits.maxTokens'),
+    },
+    logging: { level: need(need(raw.logging, 'logging').level, 'logging.level') },
+    demoMode: opts.demoMode,
+  };
+  if (config.sessions.idleTtlMs <= 0) problems.push({ path: ['sessions', 'idleTtl'], message: 'must be longer than 0 — write e.g. 30m' });
+  if (config.sessions.sweepIntervalMs <= 0) problems.push({ path: ['sessions', 'sweepInterval'], message: 'must be longer than 0 — write e.g. 1m' });
+  return { config: deepFreeze(config), problems };
+}

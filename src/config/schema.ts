@@ -1,0 +1,242 @@
+// The one schema of the YAML configuration file: every key with its description and default.
+
+import Type from 'typebox';
+import { DEFAULT_RESILIENCE } from '../domain/index.js';
+import { SECRET_REF_PATTERN } from './secret-ref.js';
+import { DURATION_PATTERN, SIZE_PATTERN } from './units.js';
+
+/** Formats milliseconds the way an operator would write them ("30s", "10m", "250ms"). */
+export function formatDuration(ms: number): string {
+  const units: [string, number][] = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1_000]];
+  for (const [unit, size] of units) if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
+}
+
+type Opts = { description: string; default?: unknown; [key: string]: unknown };
+
+/** A duration: milliseconds or "250ms" / "30s" / "5m" / "1h" / "2d". */
+const Duration = (opts: Opts) =>
+  Type.Union([Type.Number({ minimum: 0 }), Type.String({ pattern: DURATION_PATTERN })], { ...opts, 'x-kind': 'duration' });
+
+/** A size: bytes or "512kb" / "1mb". */
+const Size = (opts: Opts) =>
+  Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: SIZE_PATTERN })], { ...opts, 'x-kind': 'size' });
+
+const Int = (opts: Opts & { minimum?: number; maximum?: number }) => Type.Integer(opts);
+
+const strict = { additionalProperties: false } as const;
+const R = DEFAULT_RESILIENCE;
+/** Per-target overrides have no default of their own: they inherit the provider's value. */
+const INHERIT = { 'x-default-doc': "the provider's" };
+
+/** Options of a resilience section: provider level (with defaults) or a target's overrides. */
+function section(name: string, description: string, withDefaults: boolean) {
+  return withDefaults
+    ? { ...strict, description, default: {} }
+    : { ...strict, description: `This target's overrides of the provider's ${name}; keys left out keep the provider's value.` };
+}
+
+/** Timeouts of one upstream call; `withDefaults` false gives the per-target override form. */
+function timeoutsSchema(withDefaults: boolean) {
+  const d = (ms: number) => (withDefaults ? { default: formatDuration(ms) } : INHERIT);
+  return Type.Object(
+    {
+      connect: Type.Optional(Duration({ description: 'TCP/TLS connection establishment.', ...d(R.timeouts.connectMs) })),
+      firstByte: Type.Optional(
+        Duration({ description: 'From sending the request to the first byte of the response.', ...d(R.timeouts.firstByteMs) }),
+      ),
+      idle: Type.Optional(Duration({ description: 'Longest silence between two chunks of a stream.', ...d(R.timeouts.idleMs) })),
+      total: Type.Optional(Duration({ description: 'The whole call, first byte to last.', ...d(R.timeouts.totalMs) })),
+    },
+    section('timeouts', 'Timeouts of one upstream call.', withDefaults),
+  );
+}
+
+function retrySchema(withDefaults: boolean) {
+  const d = (v: unknown) => (withDefaults ? { default: v } : INHERIT);
+  return Type.Object(
+    {
+      retries: Type.Optional(
+        Int({ description: 'Retries of a target after the first attempt on retryable errors.', minimum: 0, maximum: 10, ...d(R.retry.retries) }),
+      ),
+      baseDelay: Type.Optional(
+        Duration({ description: 'Backoff base: retry n waits a random time up to baseDelay * 2^n.', ...d(formatDuration(R.retry.baseDelayMs)) }),
+      ),
+      maxDelay: Type.Optional(Duration({ description: 'Upper bound of one backoff wait.', ...d(formatDuration(R.retry.maxDelayMs)) })),
+      maxRetryAfter: Type.Optional(
+        Duration({
+          description: "A provider's retry-after is honoured up to this long; longer waits go to the next target.",
+          ...d(formatDuration(R.retry.maxRetryAfterMs)),
+        }),
+      ),
+    },
+    section('retry', 'Retries on retryable errors (connection failures, first-byte timeouts, 408, 409, 429, 5xx).', withDefaults),
+  );
+}
+
+function breakerSchema(withDefaults: boolean) {
+  const d = (v: unknown) => (withDefaults ? { default: v } : INHERIT);
+  return Type.Object(
+    {
+      failureThreshold: Type.Optional(
+        Int({ description: 'Failures within `window` that open the circuit.', minimum: 1, ...d(R.breaker.failureThreshold) }),
+      ),
+      window: Type.Optional(Duration({ description: 'The window in which failures are counted.', ...d(formatDuration(R.breaker.windowMs)) })),
+      cooldown: Type.Optional(
+        Duration({ description: 'How long an open circuit refuses calls before letting probes through.', ...d(formatDuration(R.breaker.cooldownMs)) }),
+      ),
+      halfOpenProbes: Type.Optional(
+        Int({ description: 'Trial calls allowed while half-open; that many successes close it.', minimum: 1, ...d(R.breaker.halfOpenProbes) }),
+      ),
+    },
+    section('breaker', 'Circuit breaker per provider and per key.', withDefaults),
+  );
+}
+
+const ProviderSchema = Type.Object(
+  {
+    id: Type.String({
+      description: 'Name of the provider, referenced by models[].targets[].provider.',
+      pattern: '^[a-z0-9][a-z0-9_-]*$',
+      'x-hint': 'use lowercase letters, digits, - and _, starting with a letter or digit (e.g. main)',
+    }),
+    type: Type.Union([Type.Literal('openai'), Type.Literal('anthropic'), Type.Literal('demo')], {
+      description: 'Wire protocol: openai (OpenAI and any OpenAI-compatible server), anthropic, or demo (built-in, offline).',
+    }),
+    baseUrl: Type.Optional(
+      Type.String({
+        description: 'Base URL; for OpenAI-compatible servers include the version path (http://host/v1).',
+        'x-default-doc': 'openai: https://api.openai.com/v1, anthropic: https://api.anthropic.com, demo: none',
+      }),
+    ),
+    apiKeys: Type.Optional(
+      Type.Array(Type.String({ pattern: SECRET_REF_PATTERN, 'x-kind': 'secret', description: 'A secret reference.' }), {
+        description: 'Secret references (env:NAME, file:/path, vault:mount/path#field); several form a rotation pool. Empty for keyless servers.',
+        default: [],
+      }),
+    ),
+    headers: Type.Optional(
+      Type.Record(Type.String(), Type.String(), { description: 'Extra static, non-secret headers sent upstream.', default: {} }),
+    ),
+    anthropicVersion: Type.Optional(Type.String({ description: 'Anthropic only: the anthropic-version header.', default: '2023-06-01' })),
+    maxConnections: Type.Optional(Int({ description: 'Keep-alive connections per upstream origin.', minimum: 1, default: 64 })),
+    timeouts: Type.Optional(timeoutsSchema(true)),
+    retry: Type.Optional(retrySchema(true)),
+    breaker: Type.Optional(breakerSchema(true)),
+  },
+  { ...strict, description: 'An upstream AI provider.' },
+);
+
+const TargetSchema = Type.Object(
+  {
+    provider: Type.String({ description: 'The id of a provider in providers[].' }),
+    model: Type.String({ description: "The provider's own model id.", minLength: 1 }),
+    timeouts: Type.Optional(timeoutsSchema(false)),
+    retry: Type.Optional(retrySchema(false)),
+    breaker: Type.Optional(breakerSchema(false)),
+  },
+  { ...strict, description: "One step of a model's fallback chain; timeouts, retry and breaker override the provider's." },
+);
+
+const ModelSchema = Type.Object(
+  {
+    name: Type.String({
+      description: 'The name clients send as "model".',
+      pattern: '^\\S+$',
+      'x-hint': 'use a name without spaces (e.g. chat)',
+    }),
+    description: Type.Optional(Type.String({ description: 'Shown in the UI and GET /v1/models.', default: '' })),
+    contextTokens: Type.Optional(
+      Int({ description: 'Token budget of the prompt; history is trimmed (oldest first, system kept) to fit.', minimum: 1, default: 8192 }),
+    ),
+    maxOutputTokens: Type.Optional(Int({ description: 'Default max_tokens when the client sends none (unset: the provider decides).', minimum: 1 })),
+    targets: Type.Array(TargetSchema, { description: 'The fallback chain, tried in order.' }),
+  },
+  { ...strict, description: 'A model alias that clients can call.' },
+);
+
+/** The schema of the whole configuration file. */
+export const ConfigSchema = Type.Object(
+  {
+    server: Type.Optional(
+      Type.Object(
+        {
+          host: Type.Optional(Type.String({ description: 'Address to listen on (env HOST overrides).', default: '127.0.0.1' })),
+          port: Type.Optional(Int({ description: 'Port to listen on (env PORT overrides).', minimum: 0, maximum: 65535, default: 8080 })),
+          bodyLimit: Type.Optional(Size({ description: 'Largest accepted request body.', default: '1mb' })),
+          drainTimeout: Type.Optional(
+            Duration({ description: 'How long in-flight requests may run after SIGTERM before they are cut.', default: '10s' }),
+          ),
+        },
+        { ...strict, description: 'The HTTP server.', default: {} },
+      ),
+    ),
+    dataDir: Type.Optional(
+      Type.String({ description: 'Where embedded stores keep files; relative paths are resolved against the working directory (env PARLEY_DATA_DIR overrides).', default: './.parley' }),
+    ),
+    providers: Type.Optional(Type.Array(ProviderSchema, { description: 'Upstream AI providers. None (and no models): the built-in demo provider.', default: [] })),
+    models: Type.Optional(Type.Array(ModelSchema, { description: 'Model aliases and their fallback chains.', default: [] })),
+    sessions: Type.Optional(
+      Type.Object(
+        {
+          idleTtl: Type.Optional(Duration({ description: 'A session expires after this long without activity.', default: '30m' })),
+          maxLifetime: Type.Optional(Duration({ description: 'A session expires this long after creation, active or not.', default: '24h' })),
+          sweepInterval: Type.Optional(Duration({ description: 'How often expired sessions are purged.', default: '1m' })),
+          maxSessionsPerOwner: Type.Optional(Int({ description: 'Open sessions one principal may hold.', minimum: 1, default: 100 })),
+        },
+        { ...strict, description: 'Ephemeral chat sessions.', default: {} },
+      ),
+    ),
+    cache: Type.Optional(
+      Type.Object(
+        {
+          mode: Type.Optional(
+            Type.Union([Type.Literal('off'), Type.Literal('opt-in'), Type.Literal('deterministic')], {
+              description: 'off: never; opt-in: requests with x-parley-cache: use; deterministic: also temperature-0 requests.',
+              default: 'opt-in',
+            }),
+          ),
+          ttl: Type.Optional(Duration({ description: 'How long a cached answer is kept.', default: '10m' })),
+          maxEntries: Type.Optional(Int({ description: 'Most answers kept in the cache.', minimum: 1, default: 1000 })),
+        },
+        { ...strict, description: 'The response cache.', default: {} },
+      ),
+    ),
+    limits: Type.Optional(
+      Type.Object(
+        {
+          maxMessages: Type.Optional(Int({ description: 'Most messages in one request.', minimum: 1, default: 200 })),
+          maxMessageChars: Type.Optional(Int({ description: 'Longest message in characters.', minimum: 1, default: 100_000 })),
+          maxTokens: Type.Optional(Int({ description: 'Largest max_tokens a client may ask for.', minimum: 1, default: 32_768 })),
+        },
+        { ...strict, description: 'Input limits per request.', default: {} },
+      ),
+    ),
+    logging: Type.Optional(
+      Type.Object(
+        {
+          level: Type.Optional(
+            Type.Union(
+              [
+                Type.Literal('fatal'),
+                Type.Literal('error'),
+                Type.Literal('warn'),
+                Type.Literal('info'),
+                Type.Literal('debug'),
+                Type.Literal('trace'),
+                Type.Literal('silent'),
+              ],
+              { description: 'Log level (env LOG_LEVEL overrides).', default: 'info' },
+            ),
+          ),
+        },
+        { ...strict, description: 'Logging (metadata only, never content).', default: {} },
+      ),
+    ),
+  },
+  { ...strict, description: 'The Parley configuration file.' },
+);
+
+
+/** The configuration file as written (after validation, before defaults and resolution). */
+export type RawConfig = Type.Static<typeof ConfigSchema>;
