@@ -1,0 +1,187 @@
+// Prometheus metrics: the catalogue of Parley's metrics on a dedicated registry, with cheap typed recorders.
+
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { LabelCache } from './label-cache.js';
+
+/** Buckets (seconds) for whole HTTP requests. */
+export const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] as const;
+/** Buckets (seconds) for whole chat answers and upstream calls, which may stream for minutes. */
+export const CHAT_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300] as const;
+/** Buckets (seconds) for time to first token; 1 s is the latency SLO threshold. */
+export const TTFT_BUCKETS = [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2.5, 5, 10, 30] as const;
+/** Sub-millisecond buckets (seconds) for the gateway's own added latency. */
+export const OVERHEAD_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05] as const;
+
+export type ChatApi = 'openai' | 'session';
+export type ChatOutcome = 'success' | 'error' | 'aborted' | 'blocked';
+export type CacheResult = 'hit' | 'miss' | 'bypass' | 'coalesced';
+export type CircuitState = 'closed' | 'half-open' | 'open';
+export type RateLimitKind = 'requests' | 'tokens' | 'streams';
+export type TokenDirection = 'input' | 'output';
+
+/** Numeric value of `parley_circuit_state` for each breaker state. */
+export const CIRCUIT_STATE_VALUE: Readonly<Record<CircuitState, number>> = { closed: 0, 'half-open': 1, open: 2 };
+
+const STATUS_CLASS = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'] as const;
+
+/** `2xx`..`5xx` for an HTTP status (out-of-range statuses map to `5xx`). */
+export function statusClass(status: number): string {
+  return STATUS_CLASS[Math.floor(status / 100)] ?? '5xx';
+}
+
+export interface MetricsOptions {
+  /** Prefix for the process/Node default metrics only (default none: standard names). Parley's own metrics always start with `parley_`. */
+  prefix?: string;
+  /** Collect process/Node default metrics incl. event-loop lag, heap and GC (default true). */
+  collectDefault?: boolean;
+  /** Cap on distinct label combinations per metric before new ones share an `other` series (default 1000). */
+  maxSeriesPerMetric?: number;
+}
+
+function handles(registers: Registry[]) {
+  const c = <T extends string>(name: string, help: string, labelNames: readonly T[]) =>
+    new Counter<T>({ name, help, labelNames, registers });
+  const g = <T extends string>(name: string, help: string, labelNames: readonly T[]) =>
+    new Gauge<T>({ name, help, labelNames, registers });
+  const h = <T extends string>(name: string, help: string, labelNames: readonly T[], buckets: readonly number[]) =>
+    new Histogram<T>({ name, help, labelNames, buckets: [...buckets], registers });
+  return {
+    httpRequests: c('parley_http_requests_total', 'HTTP requests answered', ['route', 'method', 'status_class']),
+    httpDuration: h('parley_http_request_duration_seconds', 'HTTP request duration, to the last byte', ['route', 'status_class'], HTTP_BUCKETS),
+    chatRequests: c('parley_chat_requests_total', 'Chat requests by API, model alias, provider and outcome', ['api', 'model', 'provider', 'outcome', 'stream']),
+    chatDuration: h('parley_chat_duration_seconds', 'Chat answer duration, request to last token', ['api', 'model', 'provider'], CHAT_BUCKETS),
+    ttft: h('parley_time_to_first_token_seconds', 'Time from request to the first answer token', ['model', 'provider'], TTFT_BUCKETS),
+    overhead: h('parley_overhead_seconds', "Gateway's own added latency (excluding upstream time)", ['route'], OVERHEAD_BUCKETS),
+    upstreamDuration: h('parley_upstream_duration_seconds', 'Duration of one upstream attempt', ['provider', 'model', 'outcome'], CHAT_BUCKETS),
+    tokens: c('parley_tokens_total', 'Tokens reported by providers', ['model', 'provider', 'direction']),
+    inflight: g('parley_inflight_requests', 'Requests being handled', []),
+    openStreams: g('parley_open_streams', 'Streaming responses open to clients', []),
+    cache: c('parley_cache_requests_total', 'Answer-cache lookups by result', ['result']),
+    upstreamAttempts: c('parley_upstream_attempts_total', 'Upstream attempts by provider, key and outcome (success or error code)', ['provider', 'key_id', 'outcome']),
+    retries: c('parley_retries_total', 'Retries of an upstream target by reason (error code)', ['provider', 'reason']),
+    fallbacks: c('parley_fallbacks_total', 'Moves to the next target of a fallback chain', ['model', 'from_provider', 'to_provider']),
+    circuitState: g('parley_circuit_state', 'Circuit breaker state: 0 closed, 1 half-open, 2 open', ['scope']),
+    keyHealthy: g('parley_provider_key_healthy', 'Provider key usable (1) or removed from the pool (0)', ['provider', 'key_id']),
+    rateLimited: c('parley_rate_limited_total', 'Requests refused by a rate limit', ['limit']),
+    privacyProtected: c('parley_privacy_protected_total', 'Sensitive items found and protected, by category and action', ['category', 'action']),
+    policyBlocks: c('parley_policy_blocks_total', 'Content policy interventions by category and mode', ['category', 'mode']),
+    sessionsLive: g('parley_sessions_live', 'Sessions currently held in the session store', []),
+    feedback: c('parley_feedback_total', 'User feedback on answers', ['rating', 'reason']),
+    conversations: c('parley_conversations_total', 'Conversations ended, by outcome', ['outcome']),
+  };
+}
+
+/** The raw prom-client handles, for callers that need something the recorders do not offer. */
+export type MetricHandles = ReturnType<typeof handles>;
+
+/** Parley's metrics: a dedicated registry plus cheap recorders (all durations in seconds). */
+export interface Metrics {
+  readonly registry: Registry;
+  /** The `Content-Type` to send with `render()`'s output. */
+  readonly contentType: string;
+  readonly handles: MetricHandles;
+  /** The Prometheus text exposition of every metric. */
+  render(): Promise<string>;
+  observeHttpRequest(route: string, method: string, status: number, seconds: number): void;
+  observeChatRequest(api: ChatApi, model: string, provider: string, outcome: ChatOutcome, stream: boolean, seconds: number): void;
+  observeTimeToFirstToken(model: string, provider: string, seconds: number): void;
+  observeOverhead(route: string, seconds: number): void;
+  /** One upstream attempt; `outcome` is `success` or an error code. */
+  observeUpstream(provider: string, model: string, outcome: string, seconds: number): void;
+  addTokens(model: string, provider: string, input: number, output: number): void;
+  incInflight(): void;
+  decInflight(): void;
+  incOpenStreams(): void;
+  decOpenStreams(): void;
+  countCache(result: CacheResult): void;
+  countUpstreamAttempt(provider: string, keyId: string, outcome: string): void;
+  countRetry(provider: string, reason: string): void;
+  countFallback(model: string, fromProvider: string, toProvider: string): void;
+  setCircuitState(scope: string, state: CircuitState): void;
+  setKeyHealthy(provider: string, keyId: string, healthy: boolean): void;
+  countRateLimited(limit: RateLimitKind): void;
+  countPrivacyProtected(category: string, action: string, count?: number): void;
+  countPolicyBlock(category: string, mode: string): void;
+  setSessionsLive(count: number): void;
+  countFeedback(rating: 'up' | 'down', reason: string): void;
+  countConversation(outcome: 'completed' | 'abandoned'): void;
+}
+
+/** Creates the metric catalogue on a fresh registry (never the global one), so tests and replicas stay isolated. */
+export function createMetrics(opts: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  const m = handles([registry]);
+  if (opts.collectDefault ?? true) {
+    collectDefaultMetrics({ register: registry, prefix: opts.prefix ?? '' });
+  }
+  const max = opts.maxSeriesPerMetric ?? 1000;
+  type Labelled = { labels(...values: string[]): unknown };
+  const cache = <C>(metric: Labelled, depth: number) =>
+    new LabelCache<C>(depth, (v) => metric.labels(...v) as C, max);
+  type CChild = ReturnType<MetricHandles['httpRequests']['labels']>;
+  type HChild = ReturnType<MetricHandles['httpDuration']['labels']>;
+  type GChild = ReturnType<MetricHandles['circuitState']['labels']>;
+
+  const http = cache<CChild>(m.httpRequests, 3);
+  const httpDur = cache<HChild>(m.httpDuration, 2);
+  const chat = cache<CChild>(m.chatRequests, 5);
+  const chatDur = cache<HChild>(m.chatDuration, 3);
+  const ttft = cache<HChild>(m.ttft, 2);
+  const overhead = cache<HChild>(m.overhead, 1);
+  const upstream = cache<HChild>(m.upstreamDuration, 3);
+  const tokens = cache<CChild>(m.tokens, 3);
+  const attempts = cache<CChild>(m.upstreamAttempts, 3);
+  const retries = cache<CChild>(m.retries, 2);
+  const fallbacks = cache<CChild>(m.fallbacks, 3);
+  const circuit = cache<GChild>(m.circuitState, 1);
+  const keys = cache<GChild>(m.keyHealthy, 2);
+  const privacy = cache<CChild>(m.privacyProtected, 2);
+  const policy = cache<CChild>(m.policyBlocks, 2);
+  const feedback = cache<CChild>(m.feedback, 2);
+  // Static label sets are bound once, and pre-created so their series exist (at 0) from the first scrape.
+  const cacheResults = {
+    hit: m.cache.labels('hit'), miss: m.cache.labels('miss'), bypass: m.cache.labels('bypass'), coalesced: m.cache.labels('coalesced'),
+  };
+  const limits = { requests: m.rateLimited.labels('requests'), tokens: m.rateLimited.labels('tokens'), streams: m.rateLimited.labels('streams') };
+  const convs = { completed: m.conversations.labels('completed'), abandoned: m.conversations.labels('abandoned') };
+  for (const child of [...Object.values(cacheResults), ...Object.values(limits), ...Object.values(convs)]) child.inc(0);
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    handles: m,
+    render: () => registry.metrics(),
+    observeHttpRequest(route, method, status, seconds) {
+      const sc = statusClass(status);
+      http.get(route, method, sc).inc();
+      httpDur.get(route, sc).observe(seconds);
+    },
+    observeChatRequest(api, model, provider, outcome, stream, seconds) {
+      chat.get(api, model, provider, outcome, stream ? 'true' : 'false').inc();
+      chatDur.get(api, model, provider).observe(seconds);
+    },
+    observeTimeToFirstToken: (model, provider, seconds) => ttft.get(model, provider).observe(seconds),
+    observeOverhead: (route, seconds) => overhead.get(route).observe(seconds),
+    observeUpstream: (provider, model, outcome, seconds) => upstream.get(provider, model, outcome).observe(seconds),
+    addTokens(model, provider, input, output) {
+      if (input > 0) tokens.get(model, provider, 'input').inc(input);
+      if (output > 0) tokens.get(model, provider, 'output').inc(output);
+    },
+    incInflight: () => m.inflight.inc(),
+    decInflight: () => m.inflight.dec(),
+    incOpenStreams: () => m.openStreams.inc(),
+    decOpenStreams: () => m.openStreams.dec(),
+    countCache: (result) => cacheResults[result].inc(),
+    countUpstreamAttempt: (provider, keyId, outcome) => attempts.get(provider, keyId, outcome).inc(),
+    countRetry: (provider, reason) => retries.get(provider, reason).inc(),
+    countFallback: (model, from, to) => fallbacks.get(model, from, to).inc(),
+    setCircuitState: (scope, state) => circuit.get(scope).set(CIRCUIT_STATE_VALUE[state]),
+    setKeyHealthy: (provider, keyId, healthy) => keys.get(provider, keyId).set(healthy ? 1 : 0),
+    countRateLimited: (limit) => limits[limit].inc(),
+    countPrivacyProtected: (category, action, count = 1) => privacy.get(category, action).inc(count),
+    countPolicyBlock: (category, mode) => policy.get(category, mode).inc(),
+    setSessionsLive: (count) => m.sessionsLive.set(count),
+    countFeedback: (rating, reason) => feedback.get(rating, reason).inc(),
+    countConversation: (outcome) => convs[outcome].inc(),
+  };
+}

@@ -1,0 +1,48 @@
+// Adapts routing facts (the domain's RouteObserver) to Parley's metrics, and fans one observer out to many.
+
+import type { AttemptInfo, RouteObserver } from '../domain/index.js';
+import type { Metrics } from './metrics.js';
+
+/**
+ * A RouteObserver that records attempts, upstream durations, retries, fallbacks, breaker and key
+ * states. Build one per configured model at startup (it holds no per-request state).
+ * @param model the model alias clients send (label of `parley_fallbacks_total`)
+ * @param targetProviders provider id of each target of the alias's fallback chain, in order
+ */
+export function createMetricsRouteObserver(metrics: Metrics, model: string, targetProviders: readonly string[]): RouteObserver {
+  return {
+    attemptEnd(info: AttemptInfo, outcome: { ok: boolean; durationMs: number; errorCode?: string }) {
+      const result = outcome.ok ? 'success' : (outcome.errorCode ?? 'error');
+      metrics.countUpstreamAttempt(info.provider, info.keyId ?? 'none', result);
+      metrics.observeUpstream(info.provider, info.model, result, outcome.durationMs / 1000);
+      if (outcome.ok && info.keyId !== undefined) metrics.setKeyHealthy(info.provider, info.keyId, true);
+    },
+    keyDisabled(provider: string, keyId: string) {
+      metrics.setKeyHealthy(provider, keyId, false);
+    },
+    breakerChange(scope: string, state: 'closed' | 'open' | 'half-open') {
+      metrics.setCircuitState(scope, state);
+    },
+    retry(info: AttemptInfo, _delayMs: number, errorCode: string) {
+      metrics.countRetry(info.provider, errorCode);
+    },
+    fallback(fromIndex: number, toIndex: number) {
+      metrics.countFallback(model, targetProviders[fromIndex] ?? 'unknown', targetProviders[toIndex] ?? 'unknown');
+    },
+  };
+}
+
+/** One observer that forwards every call to each of `observers` (skipping undefined ones). */
+export function combineRouteObservers(...observers: (RouteObserver | undefined)[]): RouteObserver {
+  const list = observers.filter((o): o is RouteObserver => o !== undefined);
+  if (list.length === 1) return list[0];
+  return {
+    attemptStart: (info) => { for (const o of list) o.attemptStart?.(info); },
+    attemptEnd: (info, outcome) => { for (const o of list) o.attemptEnd?.(info, outcome); },
+    keyDisabled: (p, k, s) => { for (const o of list) o.keyDisabled?.(p, k, s); },
+    keyCooldown: (p, k, ms) => { for (const o of list) o.keyCooldown?.(p, k, ms); },
+    breakerChange: (scope, state) => { for (const o of list) o.breakerChange?.(scope, state); },
+    retry: (info, d, code) => { for (const o of list) o.retry?.(info, d, code); },
+    fallback: (f, t, code) => { for (const o of list) o.fallback?.(f, t, code); },
+  };
+}

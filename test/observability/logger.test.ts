@@ -1,0 +1,83 @@
+import { describe, it, expect } from 'vitest';
+import { Writable } from 'node:stream';
+import { createLogger, logRequest, serializeError } from '../../src/observability/logger.js';
+import type { RequestLogRecord } from '../../src/observability/logger.js';
+import { ParleyError } from '../../src/domain/index.js';
+
+const CANARY = 'CANARY-7f3a-secret-prompt';
+
+function capture() {
+  const lines: Record<string, unknown>[] = [];
+  const raw: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line.trim() === '') continue;
+        raw.push(line);
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      cb();
+    },
+  });
+  return { lines, raw, logger: createLogger({ level: 'info', destination: stream }) };
+}
+
+describe('createLogger', () => {
+  it('writes JSON lines with a level label and time', () => {
+    const { lines, logger } = capture();
+    logger.info({ requestId: 'r1' }, 'hello');
+    expect(lines[0]).toMatchObject({ level: 'info', msg: 'hello', requestId: 'r1' });
+    expect(typeof lines[0].time).toBe('string');
+  });
+
+  it('redacts secret headers and content fields at any of the first three levels', () => {
+    const { raw, lines, logger } = capture();
+    logger.info({
+      req: { method: 'POST', url: '/v1/chat?x=1', headers: { authorization: `Bearer ${CANARY}` } },
+      headers: { cookie: CANARY, 'x-api-key': CANARY, accept: 'json' },
+      content: CANARY,
+      body: { messages: [{ role: 'user', content: CANARY }], prompt: CANARY, nested: { text: CANARY, apiKey: CANARY } },
+      secret: CANARY,
+    }, 'req');
+    expect(raw.join('\n')).not.toContain(CANARY);
+    expect(lines[0]).toMatchObject({ headers: { accept: 'json', cookie: '[redacted]' }, content: '[redacted]' });
+  });
+
+  it('serializes requests without query string, headers or body', () => {
+    const { lines, raw, logger } = capture();
+    logger.info({ req: { id: 'r2', method: 'GET', url: `/v1/sessions/abc?q=${CANARY}`, headers: { authorization: CANARY }, body: CANARY } });
+    expect(lines[0].req).toEqual({ id: 'r2', method: 'GET', path: '/v1/sessions/abc' });
+    expect(raw.join()).not.toContain(CANARY);
+  });
+
+  it('keeps only client-safe messages of errors', () => {
+    expect(serializeError(new Error(`upstream said ${CANARY}`))).not.toHaveProperty('message');
+    const pe = serializeError(new ParleyError('upstream_rate_limited', 'The provider is busy.', { upstreamStatus: 429 }));
+    expect(pe).toMatchObject({ type: 'ParleyError', code: 'upstream_rate_limited', status: 503, upstreamStatus: 429, message: 'The provider is busy.' });
+    const { raw, logger } = capture();
+    logger.error({ err: new Error(CANARY) }, 'boom');
+    expect(raw[0]).not.toContain(CANARY);
+    expect(raw[0]).toContain('"stack"');
+  });
+
+  it('logs one request record, at warn for 5xx', () => {
+    const { lines, logger } = capture();
+    const rec: RequestLogRecord = {
+      requestId: 'r3', traceId: '0af7651916cd43dd8448eb211c80319c', principalId: 'p1', route: '/v1/chat/completions', method: 'POST',
+      status: 502, latencyMs: 12.5, model: 'fast', provider: 'main', keyId: 'main#0', ttftMs: 8, tokensIn: 10, tokensOut: 0,
+      cache: 'miss', retries: 2, fallbacks: 1, errorCode: 'upstream_server_error',
+    };
+    logRequest(logger, rec);
+    logRequest(logger, { ...rec, status: 200, errorCode: undefined });
+    expect(lines[0]).toMatchObject({ ...rec, level: 'warn', msg: 'request' });
+    expect(lines[1]).toMatchObject({ level: 'info', status: 200 });
+  });
+
+  it('respects the level', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'warn', destination: { write: (s: string) => { lines.push(s); } } });
+    logger.info('quiet');
+    logger.warn('loud');
+    expect(lines).toHaveLength(1);
+  });
+});

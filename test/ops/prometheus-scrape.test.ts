@@ -1,0 +1,131 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as delay } from 'node:timers/promises';
+import { createMetrics } from '../../src/observability/metrics.js';
+
+// A real Prometheus scrapes createMetrics()'s exposition and evaluates parley.rules.yml against it.
+// (When src/main.ts serves /metrics, the target can become startParley's server instead of this stub.)
+
+const rules = fileURLToPath(new URL('../../ops/prometheus/parley.rules.yml', import.meta.url));
+const metrics = createMetrics();
+let exporter: Server;
+let prometheus: ChildProcess | undefined;
+let base = '';
+let dataDir = '';
+let stderr = '';
+
+async function freePort(): Promise<number> {
+  const s = createNetServer().listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+async function api<T>(path: string): Promise<T> {
+  const res = await fetch(base + path);
+  const body = (await res.json()) as { status: string; data: T };
+  if (body.status !== 'success') throw new Error(`${path}: ${JSON.stringify(body)}`);
+  return body.data;
+}
+
+/** Polls `check` until it returns a value (Prometheus scrapes and evaluates on its own clock). */
+async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; prometheus stderr:\n${stderr.slice(-2000)}`);
+    await delay(200);
+  }
+}
+
+type Vector = { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] };
+const query = (q: string) => api<Vector>(`/api/v1/query?query=${encodeURIComponent(q)}`);
+
+beforeAll(async () => {
+  metrics.observeHttpRequest('/v1/chat/completions', 'POST', 200, 0.2);
+  metrics.observeTimeToFirstToken('fast', 'main', 0.3);
+  metrics.setCircuitState('main', 'open');
+  metrics.setKeyHealthy('main', 'main#0', false);
+  metrics.setKeyHealthy('backup', 'backup#0', true);
+  exporter = createServer((req, res) => {
+    void metrics.render().then((text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text));
+  });
+  exporter.listen(0, '127.0.0.1');
+  await once(exporter, 'listening');
+  const target = `127.0.0.1:${(exporter.address() as AddressInfo).port}`;
+
+  dataDir = mkdtempSync(join(tmpdir(), 'parley-prom-'));
+  writeFileSync(join(dataDir, 'prometheus.yml'), [
+    'global: { scrape_interval: 1s, evaluation_interval: 1s }',
+    `rule_files: ['${rules}']`,
+    `scrape_configs: [{ job_name: parley, static_configs: [{ targets: ['${target}'] }] }]`,
+  ].join('\n'));
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  prometheus = spawn('prometheus', [
+    `--config.file=${join(dataDir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dataDir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn',
+  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  prometheus.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  await until('prometheus ready', async () => ((await fetch(`${base}/-/ready`)).ok ? true : undefined));
+});
+
+afterAll(async () => {
+  if (prometheus && prometheus.exitCode === null) {
+    prometheus.kill('SIGTERM');
+    await once(prometheus, 'exit');
+  }
+  exporter?.closeAllConnections();
+  await new Promise<void>((resolve) => (exporter ? exporter.close(() => resolve()) : resolve()));
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('real Prometheus', () => {
+  it('scrapes the exposition and finds Parley and Node metrics', async () => {
+    const up = await until('target up', async () => {
+      const v = await query('up{job="parley"} == 1');
+      return v.result.length === 1 ? v : undefined;
+    });
+    expect(up.result[0].metric.job).toBe('parley');
+    const http = await query('parley_http_requests_total');
+    expect(http.result[0].metric).toMatchObject({ route: '/v1/chat/completions', method: 'POST', status_class: '2xx' });
+    expect((await query('nodejs_eventloop_lag_p99_seconds')).result).toHaveLength(1);
+    expect((await query('parley_time_to_first_token_seconds_bucket{le="1"}')).result[0].value[1]).toBe('1');
+  });
+
+  it('loads every rule and evaluates them without errors', async () => {
+    type Rules = { groups: { name: string; rules: { name: string; health: string; lastError?: string }[] }[] };
+    const data = await until('rules evaluated', async () => {
+      const d = await api<Rules>('/api/v1/rules');
+      const all = d.groups.flatMap((g) => g.rules);
+      return all.length > 0 && all.every((r) => r.health !== 'unknown') ? d : undefined;
+    });
+    const all = data.groups.flatMap((g) => g.rules);
+    expect(all.length).toBeGreaterThanOrEqual(38);
+    expect(all.filter((r) => r.health !== 'ok').map((r) => `${r.name}: ${r.lastError ?? ''}`)).toEqual([]);
+  });
+
+  it('puts the breaker and all-keys-down alerts in pending from real series', async () => {
+    type Alerts = { alerts: { labels: Record<string, string>; state: string }[] };
+    const alerts = await until('alerts pending', async () => {
+      const d = await api<Alerts>('/api/v1/alerts');
+      const names = new Set(d.alerts.map((a) => a.labels.alertname));
+      return names.has('ParleyCircuitOpen') && names.has('ParleyProviderKeysAllDown') ? d.alerts : undefined;
+    });
+    expect(alerts.find((a) => a.labels.alertname === 'ParleyCircuitOpen')?.labels).toMatchObject({ scope: 'main', severity: 'warning' });
+    const keys = alerts.filter((a) => a.labels.alertname === 'ParleyProviderKeysAllDown');
+    expect(keys.map((a) => a.labels.provider)).toEqual(['main']);
+  });
+});
