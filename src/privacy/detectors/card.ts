@@ -1,0 +1,51 @@
+// Payment card number detector: 13-19 digits, optional consistent spaces/dashes, Luhn and known IIN ranges.
+
+import { luhnValid, regexDetector } from './util.js';
+
+// A digit run with single optional separators; not glued to words, dashes or other digit groups.
+const CANDIDATE = /(?<![\w\-]|\d[ \-])\d(?:[ \-]?\d){12,18}(?![\w\-]|[ \-]\d|[.,]\d)/g;
+
+/** Lengths allowed for an issuer: `[prefixes, lengths]`, prefixes as inclusive ranges over the first digits. */
+const ISSUERS: readonly { ranges: readonly (readonly [number, number])[]; digits: number; lengths: readonly number[] }[] = [
+  { ranges: [[4, 4]], digits: 1, lengths: [13, 16, 19] }, // Visa
+  { ranges: [[51, 55]], digits: 2, lengths: [16] }, // Mastercard
+  { ranges: [[2221, 2720]], digits: 4, lengths: [16] }, // Mastercard 2-series
+  { ranges: [[34, 34], [37, 37]], digits: 2, lengths: [15] }, // American Express
+  { ranges: [[6011, 6011]], digits: 4, lengths: [16, 19] }, // Discover
+  { ranges: [[644, 649]], digits: 3, lengths: [16, 19] }, // Discover
+  { ranges: [[65, 65]], digits: 2, lengths: [16, 19] }, // Discover
+  { ranges: [[300, 305], [309, 309]], digits: 3, lengths: [14, 16, 19] }, // Diners Club
+  { ranges: [[36, 36], [38, 39]], digits: 2, lengths: [14, 16, 19] }, // Diners Club
+  { ranges: [[3528, 3589]], digits: 4, lengths: [16, 17, 18, 19] }, // JCB
+  { ranges: [[62, 62], [81, 81]], digits: 2, lengths: [16, 17, 18, 19] }, // UnionPay
+  { ranges: [[2200, 2204]], digits: 4, lengths: [16, 17, 18, 19] }, // Mir
+  { ranges: [[5018, 5018], [5020, 5020], [5038, 5038], [5893, 5893], [6304, 6304], [6759, 6759], [6761, 6763]], digits: 4, lengths: [13, 14, 15, 16, 17, 18, 19] }, // Maestro
+  { ranges: [[6799, 6799]], digits: 4, lengths: [16, 19] }, // Maestro UK
+];
+
+/** True when the digits start with a known issuer prefix and have a length that issuer uses. */
+export function knownIssuer(digits: string): boolean {
+  for (const issuer of ISSUERS) {
+    if (!issuer.lengths.includes(digits.length)) continue;
+    const prefix = Number(digits.slice(0, issuer.digits));
+    if (issuer.ranges.some(([lo, hi]) => prefix >= lo && prefix <= hi)) return true;
+  }
+  return false;
+}
+
+/** Finds Luhn-valid card numbers of known issuers, written plain or grouped with spaces or dashes. */
+export const cardDetector = regexDetector('card', CANDIDATE, {
+  check(m) {
+    const raw = m[0];
+    const hasSpace = raw.includes(' ');
+    const hasDash = raw.includes('-');
+    if (hasSpace && hasDash) return false; // mixed separators: not how cards are written
+    const digits = raw.replace(/[ \-]/g, '');
+    if (hasSpace || hasDash) {
+      const groups = raw.split(/[ \-]/);
+      // Cards are grouped in blocks of 4 (or 4-6-5 / 4-6-4 for Amex and Diners); no single-digit blocks.
+      if (groups.some((g) => g.length < 3 || g.length > 6)) return false;
+    }
+    return knownIssuer(digits) && luhnValid(digits);
+  },
+});

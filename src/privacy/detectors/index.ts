@@ -1,0 +1,85 @@
+// Detector registry: every detector, and one scan that resolves overlapping matches by priority.
+
+import { ALL_CATEGORIES, type Category, type Detector, type Match } from '../types.js';
+import { anthropicKeyDetector } from './anthropic-key.js';
+import { awsKeyDetector } from './aws-key.js';
+import { cardDetector } from './card.js';
+import { emailDetector } from './email.js';
+import { githubTokenDetector } from './github-token.js';
+import { ibanDetector } from './iban.js';
+import { ipDetector } from './ip.js';
+import { jwtDetector } from './jwt.js';
+import { openaiKeyDetector } from './openai-key.js';
+import { phoneDetector } from './phone.js';
+import { privateKeyDetector } from './private-key.js';
+import { ssnDetector } from './ssn.js';
+import { stripeKeyDetector } from './stripe-key.js';
+
+/** Every detector, keyed by its category. */
+export const DETECTORS: Readonly<Record<Category, Detector>> = Object.freeze({
+  email: emailDetector,
+  phone: phoneDetector,
+  card: cardDetector,
+  iban: ibanDetector,
+  ssn: ssnDetector,
+  ip: ipDetector,
+  private_key: privateKeyDetector,
+  jwt: jwtDetector,
+  anthropic_key: anthropicKeyDetector,
+  openai_key: openaiKeyDetector,
+  aws_key: awsKeyDetector,
+  github_token: githubTokenDetector,
+  stripe_key: stripeKeyDetector,
+});
+
+const RANK: Readonly<Record<string, number>> = Object.fromEntries(ALL_CATEGORIES.map((c, i) => [c, i]));
+
+/**
+ * Keeps a non-overlapping subset of matches: the higher-priority category wins (secrets > card >
+ * iban > ssn > email > phone > ip), then the longer match, then the earlier one. Sorted by start.
+ */
+export function resolveOverlaps(matches: Match[]): Match[] {
+  if (matches.length < 2) return matches;
+  const byStart = [...matches].sort((a, b) => a.start - b.start);
+  let overlapping = false;
+  for (let i = 1; i < byStart.length && !overlapping; i++) overlapping = byStart[i].start < byStart[i - 1].end;
+  if (!overlapping) return byStart; // the common case: nothing to resolve
+  const ranked = [...matches].sort(
+    (a, b) => RANK[a.category] - RANK[b.category] || b.end - b.start - (a.end - a.start) || a.start - b.start,
+  );
+  const kept: Match[] = [];
+  for (const m of ranked) {
+    if (kept.every((k) => m.end <= k.start || m.start >= k.end)) kept.push(m);
+  }
+  return kept.sort((a, b) => a.start - b.start);
+}
+
+/**
+ * Runs the detectors of the given categories (all by default) over `text` and returns the
+ * resolved, non-overlapping matches in text order.
+ */
+export function detect(text: string, categories: readonly Category[] = ALL_CATEGORIES): Match[] {
+  if (text.length < 3) return [];
+  const all: Match[] = [];
+  for (const category of categories) {
+    const found = DETECTORS[category].find(text);
+    for (const m of found) all.push(m);
+  }
+  return resolveOverlaps(all);
+}
+
+export {
+  anthropicKeyDetector,
+  awsKeyDetector,
+  cardDetector,
+  emailDetector,
+  githubTokenDetector,
+  ibanDetector,
+  ipDetector,
+  jwtDetector,
+  openaiKeyDetector,
+  phoneDetector,
+  privateKeyDetector,
+  ssnDetector,
+  stripeKeyDetector,
+};

@@ -1,0 +1,111 @@
+// Phone number detector: E.164/international (+ or 00) and national formats with separators.
+
+import type { Detector, Match } from '../types.js';
+import { textBefore } from './util.js';
+
+// A run of digits, spaces (also no-break), dots, dashes (also en dashes) and parentheses that starts with +, ( or a digit.
+const CANDIDATE = /(?<![\w+.\-\/])(?:\+|\()?\d(?:[\d ().\-\u2013\u00a0]*\d)?\)?/g;
+// Two numbers listed side by side: split the run there.
+const SPLIT = /\s[-\u2013\/]\s|\s{2,}/;
+const BAD_SEPARATORS = /[.\-\u2013]{2}|[.\-\u2013] [.\-\u2013]|\( |\)\(/;
+// Labels after which a number is an identifier, not a phone number.
+const NEGATIVE_CONTEXT =
+  /(?:\b(?:order|invoice|ref|reference|tracking|sku|isbn|issn|serial|part|model|account|acct|item|ticket|case|po|batch|lot|product|article|iban|bic|ean|upc|id|fedex|ups|usps|dhl|parcel|shipment)\b[^a-z\d]{0,3}(?:no\.?|nr\.?|num(?:ber)?|#|id)?\s*[:#.]?\s*|#\s*)$/;
+
+function isDateLike(groups: string[]): boolean {
+  for (let i = 0; i + 2 < groups.length; i++) {
+    const [a, b, c] = [groups[i], groups[i + 1], groups[i + 2]];
+    const dmY = a.length <= 2 && b.length <= 2 && c.length === 4 && Number(a) <= 31 && Number(b) <= 31 && /^(19|20)/.test(c);
+    const Ymd = a.length === 4 && /^(19|20)/.test(a) && b.length <= 2 && c.length <= 2 && Number(b) <= 12 && Number(c) <= 31;
+    if (dmY || Ymd) return true;
+  }
+  return false;
+}
+
+/** Decides whether one candidate (already trimmed) is written like a phone number. */
+export function looksLikePhone(s: string): boolean {
+  if (BAD_SEPARATORS.test(s)) return false;
+  const open = s.split('(').length - 1;
+  const close = s.split(')').length - 1;
+  if (open !== close || open > 2) return false;
+  const digits = s.replace(/\D/g, '');
+  const groups = s.split(/\D+/).filter((g) => g.length > 0);
+  if (s.startsWith('+')) return digits.length >= 8 && digits.length <= 15 && digits[0] !== '0';
+  if (isDateLike(groups)) return false;
+  if (/^00[1-9]/.test(s)) return groups.length >= 2 && digits.length >= 10 && digits.length <= 17;
+  if (groups.length < 2) return false;
+  if (s.includes('.') && groups.length < 3) return false;
+  // Dotted quads are addresses or versions, not phone numbers.
+  if (/^[\d.]+$/.test(s) && groups.length === 4 && groups.every((x) => x.length <= 3)) return false;
+  if (digits.length < 9 || digits.length > 12) return false;
+  // North American: (NXX) NXX-XXXX, NXX-NXX-XXXX, 1-NXX-NXX-XXXX
+  const g = groups.map((x) => x.length).join(',');
+  const us = g === '3,3,4' ? groups : g === '1,3,3,4' && groups[0] === '1' ? groups.slice(1) : undefined;
+  if (us && /^[2-9]/.test(us[0]) && /^[2-9]/.test(us[1])) return true;
+  // National with trunk prefix 0: 020 7946 0958, 06 12 34 56 78, (030) 1234567
+  if (digits[0] === '0' && digits[1] !== '0') {
+    return groups[0].length >= 2 && groups[0].length <= 5 && groups.every((x) => x.length >= 2);
+  }
+  return false;
+}
+
+const WORD_CHAR = /[A-Za-z_]/;
+
+function countDigits(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) n++;
+  }
+  return n;
+}
+
+function trimEnds(s: string, start: number): [string, number] {
+  const trimmed = s.replace(/[\s.\-]+$/, '');
+  const lead = trimmed.length - trimmed.replace(/^[\s.\-]+/, '').length;
+  return [trimmed.slice(lead), start + lead];
+}
+
+function trimParens(s: string, start: number): [string, number] {
+  let str = s;
+  let at = start;
+  // A number wrapped whole in parentheses: "(020 7946 0958)".
+  if (str.startsWith('(') && str.indexOf(')') === str.length - 1) {
+    str = str.slice(1, -1);
+    at++;
+  }
+  const count = (c: string): number => str.split(c).length - 1;
+  while (str.startsWith('(') && count('(') > count(')')) {
+    str = str.slice(1);
+    at++;
+  }
+  while (str.endsWith(')') && count(')') > count('(')) str = str.slice(0, -1);
+  const trimmed = str.replace(/[\s.\-(]+$/, '');
+  const lead = trimmed.length - trimmed.replace(/^[\s.\-)]+/, '').length;
+  return [trimmed.slice(lead), at + lead];
+}
+
+/** Finds phone numbers; bare digit runs, dates, versions and labelled identifiers are left alone. */
+export const phoneDetector: Detector = {
+  category: 'phone',
+  find(text: string): Match[] {
+    const out: Match[] = [];
+    const re = new RegExp(CANDIDATE);
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      const run = m[0];
+      if (run.length < 8 || countDigits(run) < 8) continue;
+      const next = text[m.index + run.length];
+      if (next !== undefined && WORD_CHAR.test(next)) continue; // glued to a word: a code, not a number
+      let offset = 0;
+      for (const part of SPLIT.test(run) ? run.split(SPLIT) : [run]) {
+        const partStart = run.indexOf(part, offset);
+        offset = partStart + part.length;
+        const [s, start] = run.includes('(') || run.includes(')') ? trimParens(part, m.index + partStart) : trimEnds(part, m.index + partStart);
+        if (s.length < 8 || !looksLikePhone(s)) continue;
+        if (NEGATIVE_CONTEXT.test(textBefore(text, start, 30))) continue;
+        out.push({ category: 'phone', start, end: start + s.length, value: s });
+      }
+    }
+    return out;
+  },
+};

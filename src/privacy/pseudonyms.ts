@@ -1,0 +1,68 @@
+// Pseudonym bookkeeping: stable placeholders per session, derived from the plain placeholder -> original map.
+
+import { ALL_CATEGORIES, CATEGORY_TAGS, type Category, type PseudonymMap } from './types.js';
+
+/** Matches one placeholder and captures its tag and number: `[EMAIL_12]` -> EMAIL, 12. */
+export const PLACEHOLDER = /^\[([A-Z]+(?:_[A-Z]+)*)_(\d{1,6})\]$/;
+
+const CATEGORY_BY_TAG: ReadonlyMap<string, Category> = new Map(ALL_CATEGORIES.map((c) => [CATEGORY_TAGS[c], c]));
+
+/** The comparison key of a value, so trivially different spellings share a placeholder. */
+export function normaliseValue(category: Category, value: string): string {
+  switch (category) {
+    case 'email':
+    case 'ip':
+      return value.toLowerCase();
+    case 'phone':
+      return value.replace(/[^\d+]/g, '');
+    case 'card':
+    case 'ssn':
+      return value.replace(/\D/g, '');
+    case 'iban':
+      return value.replace(/\s/g, '').toUpperCase();
+    default:
+      return value;
+  }
+}
+
+/**
+ * A working copy of a session's pseudonym map that hands out stable placeholders: a value seen
+ * before (in this call or an earlier one) gets its old placeholder, a new one the next number.
+ */
+export class PseudonymBook {
+  readonly mapping: PseudonymMap;
+  private readonly byValue = new Map<string, string>();
+  private readonly next = new Map<string, number>();
+
+  constructor(mapping: PseudonymMap) {
+    this.mapping = { ...mapping };
+    for (const [placeholder, original] of Object.entries(mapping)) {
+      const parsed = PLACEHOLDER.exec(placeholder);
+      if (!parsed) continue;
+      const [, tag, n] = parsed;
+      this.next.set(tag, Math.max(this.next.get(tag) ?? 1, Number(n) + 1));
+      const category = CATEGORY_BY_TAG.get(tag);
+      if (category) this.byValue.set(`${category}\u0000${normaliseValue(category, original)}`, placeholder);
+    }
+  }
+
+  /** The placeholder for `value`, creating and recording one if needed. */
+  placeholderFor(category: Category, value: string): string {
+    const key = `${category}\u0000${normaliseValue(category, value)}`;
+    const known = this.byValue.get(key);
+    if (known) return known;
+    const tag = CATEGORY_TAGS[category];
+    let n = this.next.get(tag) ?? 1;
+    while (`[${tag}_${n}]` in this.mapping) n++;
+    const placeholder = `[${tag}_${n}]`;
+    this.next.set(tag, n + 1);
+    this.mapping[placeholder] = value;
+    this.byValue.set(key, placeholder);
+    return placeholder;
+  }
+}
+
+/** The irreversible replacement of a redacted value: `[REDACTED_EMAIL]`. */
+export function redactionFor(category: Category): string {
+  return `[REDACTED_${CATEGORY_TAGS[category]}]`;
+}
