@@ -1,0 +1,137 @@
+// `parley audit verify|query|keygen`: check the trail's integrity, search it, make a checkpoint signing key.
+
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { KeyObject } from 'node:crypto';
+import { DEFAULT_AUDIT_FILE_NAME } from '../audit/audit-log.js';
+import type { AuditOutcome } from '../audit/audit-event.js';
+import { queryAudit } from '../audit/query.js';
+import { generateAuditSigningKeys, loadAuditPublicKey } from '../audit/signing-key.js';
+import { verifyAuditFile } from '../audit/verify.js';
+
+/** What the command needs from the caller. */
+export interface AuditCommandDeps {
+  /** The data directory; the trail defaults to `<dataDir>/audit.jsonl`. */
+  dataDir: string;
+  /** The checkpoint public key: a PEM path, `file:/path`, inline PEM, or any reference `resolveSecret` understands (env:, vault:). */
+  publicKeyRef?: string;
+  /** Resolves secret references other than file paths (config/secrets.ts); only process.env readers live in config/. */
+  resolveSecret?: (ref: string) => Promise<string>;
+  stdout?: (text: string) => void;
+  stderr?: (text: string) => void;
+}
+
+const USAGE = `Usage:
+  parley audit verify [--file FILE] [--public-key PEM_FILE] [--max-unsigned N] [--json]
+  parley audit query [--file FILE] [--since ISO] [--until ISO] [--action A|prefix.] [--principal ID] [--outcome success|failure|denied] [--limit 50]
+  parley audit keygen --out DIR`;
+
+function parseAuditArgs(args: string[]) {
+  return parseArgs({
+    args,
+    allowPositionals: false,
+    strict: true,
+    options: {
+      file: { type: 'string' },
+      'public-key': { type: 'string' },
+      'max-unsigned': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      action: { type: 'string' },
+      principal: { type: 'string' },
+      outcome: { type: 'string' },
+      limit: { type: 'string' },
+      out: { type: 'string' },
+    },
+  });
+}
+
+/** Runs `parley audit ...`; resolves to the exit code: 0 intact/ok, 1 tampered or failed, 2 usage error. */
+export async function auditCommand(args: string[], deps: AuditCommandDeps): Promise<number> {
+  const out = deps.stdout ?? ((text: string) => void process.stdout.write(`${text}\n`));
+  const err = deps.stderr ?? ((text: string) => void process.stderr.write(`${text}\n`));
+  const [sub, ...rest] = args;
+  let values: ReturnType<typeof parseAuditArgs>['values'];
+  try {
+    ({ values } = parseAuditArgs(rest));
+  } catch (error) {
+    err(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const file = values.file ?? join(deps.dataDir, DEFAULT_AUDIT_FILE_NAME);
+  try {
+    switch (sub) {
+      case 'verify': {
+        const ref = values['public-key'] ?? deps.publicKeyRef;
+        const publicKey = ref ? await loadPublicKey(ref, deps.resolveSecret) : undefined;
+        const maxUnsigned = values['max-unsigned'] === undefined ? undefined : Number(values['max-unsigned']);
+        if (maxUnsigned !== undefined && !(Number.isInteger(maxUnsigned) && maxUnsigned > 0)) {
+          err(`--max-unsigned must be a positive whole number, got "${values['max-unsigned']}"`);
+          return 2;
+        }
+        const result = await verifyAuditFile(file, publicKey, { maxUnsigned });
+        if (values.json) out(JSON.stringify({ file, ...result }));
+        else if (result.ok) {
+          const sigs = result.signaturesChecked ? 'all checkpoint signatures valid' : 'signatures NOT checked (pass --public-key)';
+          const tail = result.unsignedTail > 0 ? `; the last ${result.unsignedTail} records are chained but not yet signed` : '';
+          out(`OK ${file}: ${result.records} records, ${result.checkpoints} checkpoints, ${sigs}${tail}`);
+        } else out(`TAMPERED ${file}: first bad line ${result.line}: ${result.reason}`);
+        return result.ok ? 0 : 1;
+      }
+      case 'query': {
+        const limit = values.limit === undefined ? 50 : Number(values.limit);
+        if (!Number.isInteger(limit) || limit < 1) {
+          err(`--limit must be a positive whole number, got "${values.limit}"`);
+          return 2;
+        }
+        const outcome = values.outcome as AuditOutcome | undefined;
+        if (outcome !== undefined && !['success', 'failure', 'denied'].includes(outcome)) {
+          err(`--outcome must be success, failure or denied, got "${outcome}"`);
+          return 2;
+        }
+        const records = await queryAudit(file, { since: values.since, until: values.until, action: values.action, principalId: values.principal, outcome, limit });
+        for (const record of records) out(JSON.stringify(record));
+        return 0;
+      }
+      case 'keygen': {
+        if (!values.out) {
+          err(`audit keygen needs --out DIR\n${USAGE}`);
+          return 2;
+        }
+        await mkdir(values.out, { recursive: true, mode: 0o700 });
+        const { privatePem, publicPem } = generateAuditSigningKeys();
+        const privatePath = join(values.out, 'audit-signing-key.pem');
+        const publicPath = join(values.out, 'audit-signing-key.pub.pem');
+        await writeFile(privatePath, privatePem, { mode: 0o600, flag: 'wx' });
+        await writeFile(publicPath, publicPem, { mode: 0o644, flag: 'wx' });
+        out(`Wrote ${privatePath} (keep secret; point the server's audit signing key at it)\nWrote ${publicPath} (give it to auditors: parley audit verify --public-key ${publicPath})`);
+        return 0;
+      }
+      case undefined:
+      case 'help':
+      case '--help':
+        out(USAGE);
+        return sub === undefined ? 2 : 0;
+      default:
+        err(`Unknown audit command "${sub}"\n${USAGE}`);
+        return 2;
+    }
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    err(e.code === 'ENOENT' ? `No such file: ${e.path ?? file}; pass --file or check the data directory` : e.code === 'EEXIST' ? `${e.path} already exists; choose another --out or move the old key aside` : e.message);
+    return 1;
+  }
+}
+
+async function loadPublicKey(ref: string, resolveSecret?: (ref: string) => Promise<string>): Promise<KeyObject> {
+  let pem: string;
+  if (ref.includes('-----BEGIN')) pem = ref;
+  else if (ref.startsWith('file:')) pem = await readFile(ref.slice(5), 'utf8');
+  else if (/^[a-z]+:/.test(ref) && !/^[A-Za-z]:[\\/]/.test(ref)) {
+    if (!resolveSecret) throw new Error(`Cannot resolve "${ref.split(':')[0]}:" references here; pass --public-key with a PEM file path`);
+    pem = await resolveSecret(ref);
+  } else pem = await readFile(ref, 'utf8');
+  return loadAuditPublicKey(pem);
+}

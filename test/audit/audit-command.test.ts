@@ -1,0 +1,76 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createAuditLog } from '../../src/audit/audit-log.js';
+import { loadAuditPrivateKey } from '../../src/audit/signing-key.js';
+import { auditCommand } from '../../src/cli/audit-command.js';
+
+let dataDir: string;
+let stdout: string[];
+let stderr: string[];
+const io = () => ({ stdout: (t: string) => stdout.push(t), stderr: (t: string) => stderr.push(t) });
+
+beforeEach(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'parley-audit-cli-'));
+  stdout = [];
+  stderr = [];
+});
+afterEach(async () => {
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function writeTrail(): Promise<{ publicKeyPath: string; file: string }> {
+  expect(await auditCommand(['keygen', '--out', join(dataDir, 'keys')], { dataDir, ...io() })).toBe(0);
+  const privatePath = join(dataDir, 'keys', 'audit-signing-key.pem');
+  expect((await stat(privatePath)).mode & 0o777).toBe(0o600);
+  const file = join(dataDir, 'audit.jsonl');
+  const log = createAuditLog({ file, signingKey: loadAuditPrivateKey(await readFile(privatePath, 'utf8')), checkpointEvery: 2 });
+  for (let i = 0; i < 5; i++) log.append({ requestId: `r${i}`, action: 'auth.success', outcome: 'success' });
+  await log.close();
+  return { publicKeyPath: join(dataDir, 'keys', 'audit-signing-key.pub.pem'), file };
+}
+
+describe('parley audit', () => {
+  it('verifies an intact trail (exit 0) and names the first bad line of a tampered one (exit 1)', async () => {
+    const { publicKeyPath, file } = await writeTrail();
+    expect(await auditCommand(['verify', '--public-key', publicKeyPath], { dataDir, ...io() })).toBe(0);
+    expect(stdout.pop()).toMatch(/^OK .*: 5 records, 3 checkpoints, all checkpoint signatures valid$/);
+
+    const lines = (await readFile(file, 'utf8')).split('\n');
+    lines[3] = lines[3].replace('"r2"', '"r9"');
+    await writeFile(file, lines.join('\n'));
+    expect(await auditCommand(['verify'], { dataDir, publicKeyRef: `file:${publicKeyPath}`, ...io() })).toBe(1);
+    expect(stdout.pop()).toContain('TAMPERED');
+    expect(await auditCommand(['verify', '--json'], { dataDir, publicKeyRef: publicKeyPath, ...io() })).toBe(1);
+    expect(JSON.parse(stdout.pop() ?? '')).toMatchObject({ ok: false, line: 4 });
+  });
+
+  it('says when signatures were not checked, and resolves env: refs only through the given resolver', async () => {
+    const { publicKeyPath } = await writeTrail();
+    expect(await auditCommand(['verify'], { dataDir, ...io() })).toBe(0);
+    expect(stdout.pop()).toContain('signatures NOT checked');
+    expect(await auditCommand(['verify'], { dataDir, publicKeyRef: 'env:AUDIT_PUB', ...io() })).toBe(1);
+    expect(stderr.pop()).toContain('Cannot resolve "env:" references here');
+    const pem = await readFile(publicKeyPath, 'utf8');
+    const resolveSecret = async (ref: string) => (ref === 'env:AUDIT_PUB' ? pem : '');
+    expect(await auditCommand(['verify'], { dataDir, publicKeyRef: 'env:AUDIT_PUB', resolveSecret, ...io() })).toBe(0);
+  });
+
+  it('queries the trail as JSON lines', async () => {
+    await writeTrail();
+    stdout = [];
+    expect(await auditCommand(['query', '--limit', '2'], { dataDir, ...io() })).toBe(0);
+    expect(stdout.map((l) => (JSON.parse(l) as { requestId: string }).requestId)).toEqual(['r3', 'r4']);
+  });
+
+  it('reports a missing file, an existing key and bad usage clearly', async () => {
+    expect(await auditCommand(['verify', '--file', join(dataDir, 'nope.jsonl')], { dataDir, ...io() })).toBe(1);
+    expect(stderr.pop()).toContain('No such file');
+    await writeTrail();
+    expect(await auditCommand(['keygen', '--out', join(dataDir, 'keys')], { dataDir, ...io() })).toBe(1);
+    expect(stderr.pop()).toContain('already exists');
+    expect(await auditCommand(['verify', '--max-unsigned', 'x'], { dataDir, ...io() })).toBe(2);
+    expect(await auditCommand(['nope'], { dataDir, ...io() })).toBe(2);
+  });
+});
