@@ -6,7 +6,7 @@ import type { AttemptInfo, ChatEvent, ChatMessage, ChatParams, Principal, RouteO
 import type { ChatModel } from '../providers/types.js';
 import type { CacheStore } from '../store/types.js';
 import type { CacheConfig, ModelConfig } from '../config/types.js';
-import type { AnswerTransformFactory, CacheResult, ChatRecord, ChatRecordSink, PromptGuard, PseudonymMap } from './hooks.js';
+import type { AnswerTransformFactory, CacheResult, ChatAdmission, ChatRecord, ChatRecordSink, PromptGuard, PseudonymMap } from './hooks.js';
 import { cacheKey } from './cache-key.js';
 import { SharedStream } from './shared-stream.js';
 
@@ -20,6 +20,8 @@ export interface ChatServiceDeps {
   models: ReadonlyMap<string, RoutedModel>;
   cache: CacheStore;
   cacheConfig: CacheConfig;
+  /** Rate limits: admits each answer and is told when it ends. */
+  admission?: ChatAdmission;
   promptGuard?: PromptGuard;
   answerTransforms?: AnswerTransformFactory;
   records?: ChatRecordSink;
@@ -96,6 +98,16 @@ export class ChatService {
   async start(call: ChatCall): Promise<ChatRun> {
     const startedAt = performance.now();
     const routed = this.resolveModel(call.model);
+    const ticket = await this.deps.admission?.admitChat(call.principal);
+    try {
+      return await this.run(call, routed, startedAt, ticket);
+    } catch (error) {
+      ticket?.done();
+      throw error;
+    }
+  }
+
+  private async run(call: ChatCall, routed: RoutedModel, startedAt: number, ticket: { done(usage?: Usage): void } | undefined): Promise<ChatRun> {
     const params: ChatParams = routed.config.maxOutputTokens !== undefined && call.params.maxTokens === undefined
       ? { ...call.params, maxTokens: routed.config.maxOutputTokens }
       : call.params;
@@ -143,9 +155,10 @@ export class ChatService {
     }
 
     const transform = this.deps.answerTransforms?.({ mapping, principal: call.principal, model: call.model });
-    const events = this.instrument(source, stats, startedAt, transform, (outcome, errorCode) =>
-      this.deps.records?.chatFinished(this.record(call, stats, cache, protectedCounts, startedAt, outcome, errorCode)),
-    );
+    const events = this.instrument(source, stats, startedAt, transform, (outcome, errorCode) => {
+      ticket?.done(cache === 'hit' ? undefined : stats.usage);
+      this.deps.records?.chatFinished(this.record(call, stats, cache, protectedCounts, startedAt, outcome, errorCode));
+    });
     // Pull until the first content event so failures before content surface here.
     const head: ChatEvent[] = [];
     for (;;) {

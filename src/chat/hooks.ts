@@ -58,3 +58,8 @@ export interface ChatRecord {
 export interface ChatRecordSink {
   chatFinished(record: ChatRecord): void;
 }
+
+/** Admission control for chat answers (rate limits): refuse by throwing ParleyError('rate_limited'). */
+export interface ChatAdmission {
+  admitChat(principal: Principal): Promise<{ done(usage?: Usage): void }>;
+}

@@ -118,6 +118,7 @@ export function resolveConfig(
   const sessions = need(raw.sessions, 'sessions');
   const cache = need(raw.cache, 'cache');
   const limits = need(raw.limits, 'limits');
+  const rateLimits = need(raw.rateLimits, 'rateLimits');
   const config: ParleyConfig = {
     server: {
       host: need(server.host, 'server.host'),
@@ -144,10 +145,65 @@ export function resolveConfig(
       maxMessageChars: need(limits.maxMessageChars, 'limits.maxMessageChars'),
       maxTokens: need(limits.maxTokens, 'limits.maxTokens'),
     },
+    rateLimits: {
+      requestsPerMinute: need(rateLimits.requestsPerMinute, 'rateLimits.requestsPerMinute'),
+      tokensPerMinute: need(rateLimits.tokensPerMinute, 'rateLimits.tokensPerMinute'),
+      concurrentStreams: need(rateLimits.concurrentStreams, 'rateLimits.concurrentStreams'),
+    },
+    privacy: { ...need(raw.privacy, 'privacy') } as ParleyConfig['privacy'],
+    safety: { output: resolveOutputPolicy(need(need(raw.safety, 'safety').output, 'safety.output')) },
+    auth: resolveAuth(need(raw.auth, 'auth')),
+    audit: resolveAudit(need(raw.audit, 'audit')),
+    telemetry: { tracing: resolveTracing(need(need(raw.telemetry, 'telemetry').tracing, 'telemetry.tracing')) },
     logging: { level: need(need(raw.logging, 'logging').level, 'logging.level') },
     demoMode: opts.demoMode,
   };
   if (config.sessions.idleTtlMs <= 0) problems.push({ path: ['sessions', 'idleTtl'], message: 'must be longer than 0 — write e.g. 30m' });
+  config.safety.output.rules.forEach((rule, i) =>
+    rule.patterns?.forEach((pattern, j) => {
+      try {
+        new RegExp(pattern, 'giu');
+      } catch (error) {
+        problems.push({ path: ['safety', 'output', 'rules', i, 'patterns', j], message: `is not a valid regular expression (${(error as Error).message}) — fix the pattern or use words: instead` });
+      }
+    }),
+  );
   if (config.sessions.sweepIntervalMs <= 0) problems.push({ path: ['sessions', 'sweepInterval'], message: 'must be longer than 0 — write e.g. 1m' });
   return { config: deepFreeze(config), problems };
+}
+
+type Raw = RawConfig;
+
+function resolveOutputPolicy(raw: NonNullable<NonNullable<Raw['safety']>['output']>): ParleyConfig['safety']['output'] {
+  return { mode: need(raw.mode, 'safety.output.mode'), holdBackChars: need(raw.holdBackChars, 'safety.output.holdBackChars'), rules: (raw.rules ?? []).map((r) => ({ ...r })) };
+}
+
+function resolveAuth(raw: NonNullable<Raw['auth']>): ParleyConfig['auth'] {
+  const o = raw.oidc;
+  if (!o) return {};
+  return {
+    oidc: {
+      issuer: o.issuer,
+      audience: o.audience,
+      ...(o.clientId ? { clientId: o.clientId } : {}),
+      rolesClaim: need(o.rolesClaim, 'auth.oidc.rolesClaim'),
+      ...(o.roleMapping ? { roleMapping: { ...o.roleMapping } } : {}),
+      ...(o.defaultRole ? { defaultRole: o.defaultRole } : {}),
+      algorithms: [...need(o.algorithms, 'auth.oidc.algorithms')],
+      clockSkewMs: parseDuration(need(o.clockSkew, 'auth.oidc.clockSkew')),
+    },
+  };
+}
+
+function resolveAudit(raw: NonNullable<Raw['audit']>): ParleyConfig['audit'] {
+  return {
+    ...(raw.signingKey ? { signingKey: raw.signingKey } : {}),
+    checkpointEvery: need(raw.checkpointEvery, 'audit.checkpointEvery'),
+    ipv4Prefix: need(raw.ipv4Prefix, 'audit.ipv4Prefix'),
+    ipv6Prefix: need(raw.ipv6Prefix, 'audit.ipv6Prefix'),
+  };
+}
+
+function resolveTracing(raw: NonNullable<NonNullable<Raw['telemetry']>['tracing']>): ParleyConfig['telemetry']['tracing'] {
+  return { enabled: need(raw.enabled, 'telemetry.tracing.enabled'), endpoint: need(raw.endpoint, 'telemetry.tracing.endpoint'), sampleRatio: need(raw.sampleRatio, 'telemetry.tracing.sampleRatio') };
 }

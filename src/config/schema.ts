@@ -25,6 +25,10 @@ const Size = (opts: Opts) =>
 const Int = (opts: Opts & { minimum?: number; maximum?: number }) => Type.Integer(opts);
 
 const strict = { additionalProperties: false } as const;
+
+/** PII and secret categories (kept equal to src/privacy/types.ts by a test; config may not import privacy/). */
+export const PRIVACY_CATEGORIES = ['email', 'phone', 'card', 'iban', 'ssn', 'ip', 'private_key', 'jwt', 'anthropic_key', 'openai_key', 'aws_key', 'github_token', 'stripe_key'] as const;
+const SECRET_PRIVACY_CATEGORIES: readonly string[] = ['private_key', 'jwt', 'anthropic_key', 'openai_key', 'aws_key', 'github_token', 'stripe_key'];
 const R = DEFAULT_RESILIENCE;
 /** Per-target overrides have no default of their own: they inherit the provider's value. */
 const INHERIT = { 'x-default-doc': "the provider's" };
@@ -210,6 +214,112 @@ export const ConfigSchema = Type.Object(
           maxTokens: Type.Optional(Int({ description: 'Largest max_tokens a client may ask for.', minimum: 1, default: 32_768 })),
         },
         { ...strict, description: 'Input limits per request.', default: {} },
+      ),
+    ),
+    privacy: Type.Optional(
+      Type.Object(
+        Object.fromEntries(
+          PRIVACY_CATEGORIES.map((category) => [
+            category,
+            Type.Optional(
+              Type.Union([Type.Literal('pseudonymise'), Type.Literal('redact'), Type.Literal('block'), Type.Literal('allow')], {
+                description: `What happens to ${category} found in a prompt before it leaves for a provider.`,
+                default: SECRET_PRIVACY_CATEGORIES.includes(category) ? 'block' : 'pseudonymise',
+              }),
+            ),
+          ]),
+        ),
+        { ...strict, description: 'Action per PII/secret category: pseudonymise (reversible, default for personal data), redact, block (default for secrets), allow.', default: {} },
+      ),
+    ),
+    safety: Type.Optional(
+      Type.Object(
+        {
+          output: Type.Optional(
+            Type.Object(
+              {
+                mode: Type.Optional(Type.Union([Type.Literal('enforce'), Type.Literal('shadow')], { description: 'enforce acts on matches; shadow only records what would have happened.', default: 'enforce' })),
+                holdBackChars: Type.Optional(Int({ description: 'Characters held back so a match split across chunks is still caught.', minimum: 0, maximum: 4096, default: 64 })),
+                rules: Type.Optional(
+                  Type.Array(
+                    Type.Object(
+                      {
+                        category: Type.String({ minLength: 1, description: 'Name reported in metrics and audit.' }),
+                        action: Type.Union([Type.Literal('flag'), Type.Literal('redact'), Type.Literal('block')], { description: 'flag only records; redact replaces the match; block ends the answer.' }),
+                        patterns: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'Regular expressions (case-insensitive).' })),
+                        words: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'Whole words or phrases (case-insensitive).' })),
+                      },
+                      { ...strict, description: 'One content rule.' },
+                    ),
+                    { description: 'Content rules applied to answers; none means answers pass untouched.', default: [] },
+                  ),
+                ),
+              },
+              { ...strict, description: 'The content policy on answers.', default: {} },
+            ),
+          ),
+        },
+        { ...strict, description: 'Output safety.', default: {} },
+      ),
+    ),
+    auth: Type.Optional(
+      Type.Object(
+        {
+          oidc: Type.Optional(
+            Type.Object(
+              {
+                issuer: Type.String({ description: 'OpenID issuer URL (discovery at /.well-known/openid-configuration).' }),
+                audience: Type.String({ description: 'Expected aud claim of access tokens.' }),
+                clientId: Type.Optional(Type.String({ description: 'Public client id the web UI uses for the authorization code flow with PKCE.' })),
+                rolesClaim: Type.Optional(Type.String({ description: 'Dot path of the claim that carries roles.', default: 'roles' })),
+                roleMapping: Type.Optional(Type.Record(Type.String(), Type.Union([Type.Literal('user'), Type.Literal('auditor'), Type.Literal('admin')]), { description: 'Maps claim values to Parley roles.' })),
+                defaultRole: Type.Optional(Type.Union([Type.Literal('user'), Type.Literal('auditor'), Type.Literal('admin')], { description: 'Role of a valid token that carries no known role (unset: refused).' })),
+                algorithms: Type.Optional(Type.Array(Type.String(), { description: 'Accepted signing algorithms (never none).', default: ['RS256', 'ES256', 'PS256', 'EdDSA'] })),
+                clockSkew: Type.Optional(Duration({ description: 'Tolerance for exp and nbf.', default: '60s' })),
+              },
+              { ...strict, description: 'Accept OAuth2/OIDC bearer tokens besides API keys.' },
+            ),
+          ),
+        },
+        { ...strict, description: 'Authentication. API keys (parley keys ...) always work; the first start creates an admin key.', default: {} },
+      ),
+    ),
+    audit: Type.Optional(
+      Type.Object(
+        {
+          signingKey: Type.Optional(Type.String({ pattern: SECRET_REF_PATTERN, 'x-kind': 'secret', description: 'Ed25519 private key (PEM) that signs checkpoints; parley audit keygen makes one.' })),
+          checkpointEvery: Type.Optional(Int({ description: 'Records between signed checkpoints.', minimum: 1, default: 100 })),
+          ipv4Prefix: Type.Optional(Int({ description: 'Bits of a client IPv4 address kept in the audit trail.', minimum: 0, maximum: 32, default: 24 })),
+          ipv6Prefix: Type.Optional(Int({ description: 'Bits of a client IPv6 address kept in the audit trail.', minimum: 0, maximum: 128, default: 48 })),
+        },
+        { ...strict, description: 'The hash-chained audit trail in the data directory.', default: {} },
+      ),
+    ),
+    telemetry: Type.Optional(
+      Type.Object(
+        {
+          tracing: Type.Optional(
+            Type.Object(
+              {
+                enabled: Type.Optional(Type.Boolean({ description: 'Export OpenTelemetry traces over OTLP/HTTP.', default: false })),
+                endpoint: Type.Optional(Type.String({ description: 'OTLP/HTTP traces URL, e.g. http://collector:4318/v1/traces.', default: 'http://127.0.0.1:4318/v1/traces' })),
+                sampleRatio: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Share of new traces sampled (parent decisions are honoured).', default: 1 })),
+              },
+              { ...strict, description: 'Tracing.', default: {} },
+            ),
+          ),
+        },
+        { ...strict, description: 'Traces (metrics are always on at /metrics).', default: {} },
+      ),
+    ),
+    rateLimits: Type.Optional(
+      Type.Object(
+        {
+          requestsPerMinute: Type.Optional(Int({ description: 'Requests per principal per minute (0 = unlimited).', minimum: 0, default: 600 })),
+          tokensPerMinute: Type.Optional(Int({ description: 'Tokens (input + output) per principal per minute (0 = unlimited).', minimum: 0, default: 1_000_000 })),
+          concurrentStreams: Type.Optional(Int({ description: 'Chat answers in progress at once per principal (0 = unlimited).', minimum: 0, default: 16 })),
+        },
+        { ...strict, description: 'Per-principal rate limits; a refusal is a 429 with Retry-After and RateLimit headers.', default: {} },
       ),
     ),
     logging: Type.Optional(

@@ -66,6 +66,31 @@ export interface ParleyConfig {
   sessions: { idleTtlMs: number; maxLifetimeMs: number; sweepIntervalMs: number; maxSessionsPerOwner: number };
   cache: CacheConfig;
   limits: { maxMessages: number; maxMessageChars: number; maxTokens: number };
+  /** Per-principal limits; 0 means unlimited. */
+  rateLimits: { requestsPerMinute: number; tokensPerMinute: number; concurrentStreams: number };
+  /** Action per PII/secret category (keys as in src/privacy/types.ts). */
+  privacy: Record<string, 'pseudonymise' | 'redact' | 'block' | 'allow'>;
+  safety: {
+    output: {
+      mode: 'enforce' | 'shadow';
+      holdBackChars: number;
+      rules: { category: string; action: 'flag' | 'redact' | 'block'; patterns?: string[]; words?: string[] }[];
+    };
+  };
+  auth: {
+    oidc?: {
+      issuer: string;
+      audience: string;
+      clientId?: string;
+      rolesClaim: string;
+      roleMapping?: Record<string, 'user' | 'auditor' | 'admin'>;
+      defaultRole?: 'user' | 'auditor' | 'admin';
+      algorithms: string[];
+      clockSkewMs: number;
+    };
+  };
+  audit: { signingKey?: SecretRef; checkpointEvery: number; ipv4Prefix: number; ipv6Prefix: number };
+  telemetry: { tracing: { enabled: boolean; endpoint: string; sampleRatio: number } };
   logging: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   /** True when no provider was configured and the built-in demo provider is in use. */
   demoMode: boolean;

@@ -61,6 +61,8 @@ export interface ParleyErrorOptions {
   upstreamStatus?: number;
   /** Milliseconds the caller should wait before retrying (from `retry-after` or a limiter). */
   retryAfterMs?: number;
+  /** Extra response headers that explain the error (e.g. RateLimit headers on a 429). */
+  headers?: Record<string, string>;
   /** Overrides the catalogue's HTTP status (e.g. 502 vs 503 vs 504 for exhausted routes). */
   status?: number;
   cause?: unknown;
@@ -75,6 +77,7 @@ export class ParleyError extends Error {
   readonly param?: string;
   readonly upstreamStatus?: number;
   readonly retryAfterMs?: number;
+  readonly headers?: Record<string, string>;
 
   constructor(code: ErrorCode, message: string, options: ParleyErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -87,6 +90,7 @@ export class ParleyError extends Error {
     this.param = options.param;
     this.upstreamStatus = options.upstreamStatus;
     this.retryAfterMs = options.retryAfterMs;
+    this.headers = options.headers;
   }
 }
 

@@ -40,6 +40,10 @@ function validationError(e: FastifyLikeError): ParleyError {
   const where = e.validationContext ?? 'body';
   const path = (first.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
   let problem = first.message ?? 'is invalid';
+  if (where === 'body' && path === '' && first.keyword === 'type') {
+    // A body that is not a JSON object (e.g. text/plain, which Fastify parses as a string).
+    return new ParleyError('invalid_request', 'The request body must be a JSON object. Send JSON with Content-Type: application/json.');
+  }
   if (first.keyword === 'additionalProperties' && first.params?.additionalProperty) {
     return new ParleyError('invalid_request', `${where}${path ? `.${path}` : ''} has an unknown field "${String(first.params.additionalProperty)}". Remove it.`, {
       param: String(first.params.additionalProperty),
@@ -62,5 +66,7 @@ export function errorBody(error: ParleyError): { error: { message: string; type:
 
 /** Headers that go with an error (Retry-After in whole seconds). */
 export function errorHeaders(error: ParleyError): Record<string, string> {
-  return error.retryAfterMs !== undefined ? { 'retry-after': String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))) } : {};
+  const headers: Record<string, string> = { ...error.headers };
+  if (error.retryAfterMs !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterMs / 1000)));
+  return headers;
 }
