@@ -1,20 +1,29 @@
 // Composition root: the only place that picks concrete backends (stores, adapters, auth) and wires them.
 
-import type { FastifyRequest } from 'fastify';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { ChatService, type RoutedModel } from './chat/chat-service.js';
+import { createAuditLog, DEFAULT_AUDIT_FILE_NAME, type AuditLog } from './audit/audit-log.js';
+import { queryAudit } from './audit/query.js';
+import { loadAuditPrivateKey } from './audit/signing-key.js';
+import { createAnswerTransforms } from './chat/answer-transforms.js';
+import { ChatService } from './chat/chat-service.js';
 import { SessionService } from './chat/session-service.js';
+import { buildRoutes } from './compose/routes.js';
+import { buildSecurity } from './compose/security.js';
+import { chatRecordSink, guardEventSink, sessionEventsSink } from './compose/sinks.js';
 import { createSecretResolver, type SecretResolver } from './config/secrets.js';
 import type { ParleyConfig } from './config/types.js';
-import { ParleyError, type Principal } from './domain/index.js';
+import { parseDuration } from './config/units.js';
+import { ParleyError } from './domain/index.js';
 import { buildApp } from './http/app.js';
 import type { ParleyApp } from './http/request-context.js';
+import { registerAdminRoutes } from './http/routes/admin.js';
+import { registerOperationsRoutes } from './http/routes/operations.js';
 import { createLogger } from './observability/logger.js';
-import { createProviderModel } from './providers/factory.js';
-import type { ProviderModel } from './providers/provider-model.js';
-import { CircuitBreaker } from './routing/circuit-breaker.js';
-import { KeyPool, type PoolKey } from './routing/key-pool.js';
-import { buildRoute } from './routing/route.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { createTracing, type Tracing } from './observability/tracing.js';
+import { createPrivacyFilter } from './privacy/index.js';
+import { RateLimits } from './security/rate-limits.js';
 import { MemoryCacheStore } from './store/memory/cache-store.js';
 import { MemorySessionStore } from './store/memory/session-store.js';
 
@@ -22,8 +31,10 @@ export interface StartOptions {
   config: ParleyConfig;
   logger?: Logger;
   secrets?: SecretResolver;
-  /** Overrides authentication (tests); defaults to the configured authenticator. */
-  authenticate?: (request: FastifyRequest) => Promise<Principal>;
+  /** Tracing override (tests pass one with an in-memory exporter). */
+  tracing?: Tracing;
+  /** Extra routes (the web UI registers itself here). */
+  plugins?: ((app: ParleyApp) => void | Promise<void>)[];
 }
 
 /** A started Parley server. */
@@ -32,6 +43,10 @@ export interface RunningParley {
   app: ParleyApp;
   config: ParleyConfig;
   logger: Logger;
+  metrics: Metrics;
+  audit: AuditLog;
+  /** Set on the very first start: the admin key and a one-time login link (print once, never log). */
+  firstStart?: { adminKey: string; loginUrl: string };
   /** Graceful stop: /readyz turns 503, no new connections, in-flight requests get the drain timeout. */
   shutdown(): Promise<void>;
 }
@@ -40,46 +55,38 @@ export interface RunningParley {
 export async function startParley(options: StartOptions): Promise<RunningParley> {
   const { config } = options;
   const logger = options.logger ?? createLogger({ level: config.logging.level, base: { service: 'parley' } });
-  const secrets = options.secrets ?? createSecretResolver();
-
-  const adapters = new Map<string, ProviderModel>();
-  const pools = new Map<string, KeyPool>();
-  const breakers = new Map<string, CircuitBreaker>();
-  for (const provider of config.providers) {
-    adapters.set(provider.id, createProviderModel(provider));
-    const keys: PoolKey[] = [];
-    for (const [index, ref] of provider.apiKeys.entries()) keys.push({ id: `${provider.id}#${index}`, secret: await secrets.getter(ref) });
-    pools.set(provider.id, new KeyPool({ provider: provider.id, keys, breaker: provider.resilience.breaker }));
-    breakers.set(provider.id, new CircuitBreaker(provider.resilience.breaker));
-  }
-
-  const models = new Map<string, RoutedModel>();
-  for (const model of config.models) {
-    const { model: route } = buildRoute({
-      modelName: model.name,
-      targets: model.targets.map((target) => ({
-        label: `${target.provider}/${target.model}`,
-        provider: target.provider,
-        adapter: adapters.get(target.provider)!,
-        model: target.model,
-        keys: [],
-        keyPool: pools.get(target.provider)!,
-        resilience: target.resilience,
-        providerBreaker: breakers.get(target.provider)!,
-      })),
-    });
-    models.set(model.name, { config: model, route });
-  }
+  const secrets = options.secrets ?? createSecretResolver({ onError: (error, ref) => logger.error({ ref: ref.split(':')[0], err: error.message }, 'secret reload failed; previous value kept') });
+  const metrics = createMetrics();
+  const tracing = options.tracing ?? createTracing({ ...config.telemetry.tracing, serviceName: 'parley' });
+  const audit = createAuditLog({
+    file: join(config.dataDir, DEFAULT_AUDIT_FILE_NAME),
+    signingKey: config.audit.signingKey ? loadAuditPrivateKey(await secrets.resolve(config.audit.signingKey)) : undefined,
+    checkpointEvery: config.audit.checkpointEvery,
+    addressPrefixes: { ipv4: config.audit.ipv4Prefix, ipv6: config.audit.ipv6Prefix },
+    onError: (error) => logger.error({ err: error.message }, 'audit trail write failed; events stay queued'),
+  });
+  const security = await buildSecurity(config, logger, audit);
+  const routes = await buildRoutes(config, secrets, metrics);
 
   const sessionStore = new MemorySessionStore({ idleTtlMs: config.sessions.idleTtlMs });
   const cache = new MemoryCacheStore({ maxEntries: config.cache.maxEntries });
-  const chat = new ChatService({ models, cache, cacheConfig: config.cache });
+  const rateLimits = new RateLimits(config.rateLimits, undefined, (limit) => metrics.countRateLimited(limit));
+  const chat = new ChatService({
+    models: routes.models,
+    cache,
+    cacheConfig: config.cache,
+    admission: rateLimits,
+    promptGuard: createPrivacyFilter(config.privacy),
+    answerTransforms: createAnswerTransforms({ output: config.safety.output, onGuardEvent: guardEventSink(metrics, audit) }),
+    records: chatRecordSink(metrics, audit, config),
+  });
   const sessions = new SessionService({
     store: sessionStore,
     cache,
     chat,
     idleTtlMs: config.sessions.idleTtlMs,
     maxLifetimeMs: config.sessions.maxLifetimeMs,
+    events: sessionEventsSink(metrics, audit),
   });
 
   let ready = false;
@@ -88,14 +95,47 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
     chat,
     sessions,
     logger,
+    tracing,
     isReady: () => ready,
-    authenticate: options.authenticate ?? anonymousAuthenticator,
+    access: {
+      authenticate: security.authenticate,
+      admitRequest: (scope) => rateLimits.admitRequest(scope),
+      audit: (event) => audit.append(event),
+    },
+    streams: { opened: () => metrics.incOpenStreams(), closed: () => metrics.decOpenStreams() },
+    requestGauge: { inc: () => metrics.incInflight(), dec: () => metrics.decInflight() },
+    onResponse: (request, reply, durationMs) => {
+      const route = request.routeOptions.url ?? 'unmatched';
+      metrics.observeHttpRequest(route, request.method, reply.statusCode, durationMs / 1000);
+      metrics.observeOverhead(route, Math.max(0, durationMs - request.parley.upstreamMs) / 1000);
+    },
+    plugins: [
+      (a) =>
+        registerOperationsRoutes(a, {
+          renderMetrics: () => metrics.render(),
+          metricsContentType: metrics.contentType,
+          queryAudit: (filters) => queryAudit(join(config.dataDir, DEFAULT_AUDIT_FILE_NAME), filters),
+          flushAudit: () => audit.flush(),
+        }),
+      (a) =>
+        registerAdminRoutes(a, {
+          keyStore: security.keyStore,
+          loginLinks: security.loginLinks,
+          audit: (event) => audit.append(event),
+          purgeSession: (id, requestId) => sessions.purge(id, requestId),
+          parseDuration,
+        }),
+      ...(options.plugins ?? []),
+    ],
   });
 
   const sweeper = setInterval(() => {
     void sessionStore.sweep().then(async (expired) => {
-      for (const id of expired) await cache.deleteByTag(id);
-      if (expired.length > 0) logger.info({ count: expired.length }, 'expired sessions purged');
+      for (const id of expired) {
+        await cache.deleteByTag(id);
+        audit.append({ requestId: 'sweeper', action: 'session.expired', outcome: 'success', resource: `session:${id}` });
+      }
+      metrics.setSessionsLive(await sessionStore.size());
     });
   }, config.sessions.sweepIntervalMs);
   sweeper.unref();
@@ -110,7 +150,9 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
       url,
       providers: config.providers.map((p) => `${p.id}:${p.type}`),
       models: config.models.map((m) => m.name),
-      stores: { sessions: 'memory', cache: 'memory' },
+      stores: { sessions: 'memory', cache: 'memory', keys: 'file', audit: 'file' },
+      auth: config.auth.anonymous ? 'anonymous (development)' : config.auth.oidc ? 'api-keys+oidc' : 'api-keys',
+      tracing: tracing.enabled,
       demo: config.demoMode,
     },
     config.demoMode ? 'Parley started with the built-in demo provider (no configuration given)' : 'Parley started',
@@ -129,15 +171,12 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
       }, config.server.drainTimeoutMs);
       await app.close();
       clearTimeout(drainTimer);
-      await Promise.all([...adapters.values()].map((a) => a.close()));
+      await Promise.all(routes.adapters.map((a) => a.close()));
+      await Promise.all([audit.close(), tracing.shutdown(), security.close()]);
       secrets.close();
       logger.info('shutdown complete');
     })());
 
-  return { url, app, config, logger, shutdown };
-}
-
-/** Placeholder until credentials are configured: every request acts as one local principal. */
-async function anonymousAuthenticator(): Promise<Principal> {
-  return { id: 'local', role: 'admin', via: 'anonymous', scope: 'local' };
+  const firstStart = security.firstStart && { adminKey: security.firstStart.adminKey, loginUrl: `${url}${security.firstStart.loginPath}` };
+  return { url, app, config, logger, metrics, audit, firstStart, shutdown };
 }

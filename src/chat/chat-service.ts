@@ -7,6 +7,7 @@ import type { ChatModel } from '../providers/types.js';
 import type { CacheStore } from '../store/types.js';
 import type { CacheConfig, ModelConfig } from '../config/types.js';
 import type { AnswerTransformFactory, CacheResult, ChatAdmission, ChatRecord, ChatRecordSink, PromptGuard, PseudonymMap } from './hooks.js';
+import { combineRouteObservers } from '../observability/route-observer.js';
 import { cacheKey } from './cache-key.js';
 import { SharedStream } from './shared-stream.js';
 
@@ -14,6 +15,8 @@ import { SharedStream } from './shared-stream.js';
 export interface RoutedModel {
   config: ModelConfig;
   route: ChatModel;
+  /** Observer for this alias's routing facts (metrics); falls back to the service-wide one. */
+  observer?: RouteObserver;
 }
 
 export interface ChatServiceDeps {
@@ -46,6 +49,8 @@ export interface ChatCall {
   mapping?: PseudonymMap;
   signal: AbortSignal;
   traceHeaders?: Record<string, string>;
+  /** Per-request observer (e.g. trace spans per upstream attempt). */
+  observer?: RouteObserver;
 }
 
 /** Mutable facts about a run, complete once its events are exhausted. */
@@ -122,7 +127,7 @@ export class ChatService {
     }
 
     const stats: RunStats = { attempts: 0, retries: 0, fallbacks: 0, upstreamMs: 0 };
-    const observer = this.callObserver(stats);
+    const observer = this.callObserver(stats, call.observer ? combineRouteObservers(routed.observer ?? this.deps.routeObserver, call.observer) : (routed.observer ?? this.deps.routeObserver));
     const request = { model: call.model, messages, params, stream: call.stream };
     const open = (signal: AbortSignal): AsyncIterable<ChatEvent> =>
       routed.route.stream(request, { signal, observer, traceHeaders: call.traceHeaders });
@@ -237,8 +242,7 @@ export class ChatService {
     }
   }
 
-  private callObserver(stats: RunStats): RouteObserver {
-    const global = this.deps.routeObserver;
+  private callObserver(stats: RunStats, global: RouteObserver | undefined): RouteObserver {
     return {
       ...global,
       attemptStart(info: AttemptInfo) {
@@ -289,3 +293,4 @@ export class ChatService {
 async function* replay(events: ChatEvent[]): AsyncGenerator<ChatEvent> {
   yield* events;
 }
+

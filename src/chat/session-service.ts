@@ -1,7 +1,7 @@
 // Session use cases: create, read, delete, and send a message with the history kept in the session store.
 
 import { ParleyError } from '../domain/index.js';
-import type { ChatEvent, ChatMessage, Principal, Session, StoredMessage } from '../domain/index.js';
+import type { ChatEvent, ChatMessage, Principal, RouteObserver, Session, StoredMessage } from '../domain/index.js';
 import type { CacheStore, SessionStore } from '../store/types.js';
 import type { ChatRun, ChatService } from './chat-service.js';
 import { newId } from './ids.js';
@@ -12,6 +12,7 @@ export interface SessionEventsSink {
   sessionCreated?(session: Session, requestId: string): void;
   sessionDeleted?(sessionId: string, ownerId: string, requestId: string): void;
   conversationTurn?(outcome: 'completed' | 'abandoned'): void;
+  feedbackGiven?(rating: 'up' | 'down', reason?: string): void;
 }
 
 export interface SessionServiceDeps {
@@ -83,6 +84,16 @@ export class SessionService {
     this.deps.events?.sessionDeleted?.(id, session.ownerId, requestId);
   }
 
+  /** Purges any session regardless of owner (admin); false when it does not exist. */
+  async purge(id: string, requestId: string): Promise<boolean> {
+    const session = await this.deps.store.get(id);
+    if (!session) return false;
+    await this.deps.store.delete(id);
+    await this.deps.cache.deleteByTag(id);
+    this.deps.events?.sessionDeleted?.(id, session.ownerId, requestId);
+    return true;
+  }
+
   /** Records a rating on an assistant message. */
   async feedback(principal: Principal, id: string, messageId: string, rating: 'up' | 'down', reason?: string): Promise<StoredMessage> {
     const session = await this.get(principal, id);
@@ -90,6 +101,7 @@ export class SessionService {
     if (!message) throw new ParleyError('not_found', 'No assistant message with this id exists in the session.', { param: 'messageId' });
     const updated: StoredMessage = { ...message, feedback: { rating, ...(reason ? { reason } : {}) } };
     if (!(await this.deps.store.updateMessage(id, updated))) throw new ParleyError('not_found', NOT_FOUND);
+    this.deps.events?.feedbackGiven?.(rating, reason);
     return updated;
   }
 
@@ -102,7 +114,7 @@ export class SessionService {
     principal: Principal,
     id: string,
     input: { content: string; replaceFrom?: string; stream: boolean; cacheMode: 'use' | 'bypass' | 'default' },
-    context: { requestId: string; signal: AbortSignal; traceHeaders?: Record<string, string> },
+    context: { requestId: string; signal: AbortSignal; traceHeaders?: Record<string, string>; observer?: RouteObserver },
   ): Promise<MessageRun> {
     let session = await this.get(principal, id);
     if (input.replaceFrom !== undefined) {
@@ -134,6 +146,7 @@ export class SessionService {
       mapping: session.pseudonyms,
       signal: context.signal,
       traceHeaders: context.traceHeaders,
+      observer: context.observer,
     });
     if (Object.keys(run.protectedCounts).length > 0) await this.deps.store.append(id, [], run.mapping);
 

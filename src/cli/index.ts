@@ -6,8 +6,8 @@ const USAGE = `Usage: parley <command> [options]
 Commands:
   serve [--config FILE]          start the server (demo provider when no configuration is given)
   config check FILE              validate a configuration file and print every problem
-  keys create|list|rotate|revoke manage API keys in the data directory
-  audit verify [--file F]        verify the hash chain and signatures of the audit trail
+  keys create|list|rotate|revoke manage API keys in the data directory (PARLEY_DATA_DIR, default ./.parley)
+  audit verify|query|keygen      verify the hash chain and signatures of the audit trail, read it, make a signing key
   mock-upstream [options]        run a fault-injecting fake OpenAI/Anthropic provider
 
 Run "parley <command> --help" for the options of a command.`;
@@ -24,6 +24,18 @@ async function run(argv: string[]): Promise<number> {
       }
       return (await import('./config-check-command.js')).configCheckCommand(rest.slice(1));
     }
+    case 'keys':
+    case 'audit': {
+      const { config, rest: args } = await loadForCommand(rest);
+      if (command === 'keys') return (await import('./keys-command.js')).keysCommand(args, { dataDir: config.dataDir });
+      const { createSecretResolver } = await import('../config/secrets.js');
+      const secrets = createSecretResolver();
+      try {
+        return await (await import('./audit-command.js')).auditCommand(args, { dataDir: config.dataDir, resolveSecret: (ref) => secrets.resolve(ref) });
+      } finally {
+        secrets.close();
+      }
+    }
     case 'mock-upstream':
       await (await import('./mock-upstream-command.js')).mockUpstreamCommand(rest);
       return 0;
@@ -37,6 +49,15 @@ async function run(argv: string[]): Promise<number> {
       console.error(`Unknown command "${command}".\n\n${USAGE}`);
       return 2;
   }
+}
+
+/** Loads the configuration (for the data directory) from `--config FILE` or PARLEY_CONFIG; returns the other args. */
+async function loadForCommand(args: string[]): Promise<{ config: import('../config/types.js').ParleyConfig; rest: string[] }> {
+  const index = args.findIndex((a) => a === '--config' || a === '-c');
+  const file = index >= 0 ? args[index + 1] : undefined;
+  const rest = index >= 0 ? [...args.slice(0, index), ...args.slice(index + 2)] : args;
+  const { loadConfig } = await import('../config/load.js');
+  return { config: await loadConfig({ file }), rest };
 }
 
 run(process.argv.slice(2)).then(

@@ -27,6 +27,15 @@ export async function serveCommand(args: string[]): Promise<number> {
     throw error;
   }
   const parley = await startParley({ config });
+  if (parley.firstStart) {
+    // Printed once on the terminal, never logged: the key's hash is all Parley keeps.
+    process.stdout.write(
+      `\n  First start: an admin API key was created. It is shown this once; store it now.\n\n` +
+        `    API key:    ${parley.firstStart.adminKey}\n` +
+        `    Login link: ${parley.firstStart.loginUrl}   (one-time, valid 15 minutes)\n\n` +
+        `  Create more keys with: parley keys create --name NAME --role user\n\n`,
+    );
+  }
   if (config.demoMode) {
     console.log(`Parley is running at ${parley.url} with the built-in demo provider (offline). Configure a real provider with --config FILE; see README.md.`);
   } else {

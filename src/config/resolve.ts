@@ -168,6 +168,9 @@ export function resolveConfig(
       }
     }),
   );
+  if (config.auth.anonymous && !isLoopback(config.server.host)) {
+    problems.push({ path: ['auth', 'anonymous'], message: `cannot be true while server.host is ${config.server.host}, a non-loopback address: anyone on the network could use Parley — set auth.anonymous: false and use API keys, or bind to 127.0.0.1` });
+  }
   if (config.sessions.sweepIntervalMs <= 0) problems.push({ path: ['sessions', 'sweepInterval'], message: 'must be longer than 0 — write e.g. 1m' });
   return { config: deepFreeze(config), problems };
 }
@@ -180,8 +183,10 @@ function resolveOutputPolicy(raw: NonNullable<NonNullable<Raw['safety']>['output
 
 function resolveAuth(raw: NonNullable<Raw['auth']>): ParleyConfig['auth'] {
   const o = raw.oidc;
-  if (!o) return {};
+  const anonymous = need(raw.anonymous, 'auth.anonymous');
+  if (!o) return { anonymous };
   return {
+    anonymous,
     oidc: {
       issuer: o.issuer,
       audience: o.audience,
@@ -206,4 +211,9 @@ function resolveAudit(raw: NonNullable<Raw['audit']>): ParleyConfig['audit'] {
 
 function resolveTracing(raw: NonNullable<NonNullable<Raw['telemetry']>['tracing']>): ParleyConfig['telemetry']['tracing'] {
   return { enabled: need(raw.enabled, 'telemetry.tracing.enabled'), endpoint: need(raw.endpoint, 'telemetry.tracing.endpoint'), sampleRatio: need(raw.sampleRatio, 'telemetry.tracing.sampleRatio') };
+}
+
+/** True for 127.0.0.0/8, ::1 and localhost. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }

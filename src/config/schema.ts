@@ -265,6 +265,12 @@ export const ConfigSchema = Type.Object(
     auth: Type.Optional(
       Type.Object(
         {
+          anonymous: Type.Optional(
+            Type.Boolean({
+              description: 'Serve without credentials as one local admin, for development only. Refused unless server.host is a loopback address.',
+              default: false,
+            }),
+          ),
           oidc: Type.Optional(
             Type.Object(
               {

@@ -78,6 +78,8 @@ export interface ParleyConfig {
     };
   };
   auth: {
+    /** Development only: no credentials, every request is one local admin (refused off loopback). */
+    anonymous: boolean;
     oidc?: {
       issuer: string;
       audience: string;

@@ -2,13 +2,16 @@
 
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { ParleyError, type Principal } from '../domain/index.js';
+import { ParleyError } from '../domain/index.js';
 import type { ChatService } from '../chat/chat-service.js';
 import type { SessionService } from '../chat/session-service.js';
 import type { ParleyConfig } from '../config/types.js';
+import { endRequestSpan, startRequestSpan, startStepSpan } from '../observability/spans.js';
+import type { Tracing } from '../observability/tracing.js';
+import { createAccessCheck, type AccessDeps } from './access.js';
 import { errorBody, errorHeaders, toParleyError } from './error-mapping.js';
 import { InflightRegistry, overheadMs, type ParleyApp } from './request-context.js';
 import { ErrorEnvelope, buildSchemas } from './schemas.js';
@@ -23,8 +26,14 @@ export interface AppDeps {
   chat: ChatService;
   sessions: SessionService;
   logger: FastifyBaseLogger;
-  /** Resolves the credential of a request to a principal, or throws ParleyError 401. */
-  authenticate: (request: FastifyRequest) => Promise<Principal>;
+  /** Authentication, permissions, audit of access decisions and request rate limits. */
+  access: AccessDeps;
+  /** OpenTelemetry; spans per request, auth and upstream attempt. */
+  tracing?: Tracing;
+  /** Counts requests in progress (metrics). */
+  requestGauge?: { inc(): void; dec(): void };
+  /** Counts open event streams (metrics). */
+  streams?: { opened(): void; closed(): void };
   isReady: () => boolean;
   /** Called once per finished request (metrics). */
   onResponse?: (request: FastifyRequest, reply: FastifyReply, durationMs: number) => void;
@@ -43,7 +52,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const app: ParleyApp = Fastify({
     loggerInstance: deps.logger,
-    disableRequestLogging: true,
+    // One line per request is written by our onResponse hook instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.server.bodyLimitBytes,
     keepAliveTimeout: 72_000,
     return503OnClosing: true,
@@ -55,20 +65,39 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   }).withTypeProvider<TypeBoxTypeProvider>();
   const inflight = new InflightRegistry();
   const schemas = buildSchemas(deps.config);
+  const accessCheck = createAccessCheck(deps.access);
 
   app.decorateRequest('parley', undefined as never);
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     request.parley = { startedAt: performance.now(), upstreamMs: 0, log: {} };
+    const gauge = deps.requestGauge;
+    if (gauge) {
+      gauge.inc();
+      reply.raw.once('close', () => gauge.dec());
+    }
+    const tracing = deps.tracing;
+    if (tracing?.enabled) {
+      const scope = startRequestSpan(tracing, tracing.extract(request.headers), { method: request.method, route: request.routeOptions.url ?? 'unmatched', requestId: request.id });
+      request.parley.trace = { ...scope, tracing };
+      request.parley.log.traceId = scope.span.spanContext().traceId;
+    }
     if (request.routeOptions.config.public === true) return;
-    request.parley.principal = await deps.authenticate(request);
+    const authSpan = request.parley.trace ? startStepSpan(request.parley.trace.tracing, request.parley.trace.context, 'auth') : undefined;
+    try {
+      await accessCheck(request);
+    } finally {
+      authSpan?.end();
+    }
   });
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
     void reply.header('x-parley-overhead-ms', overheadMs(request));
+    if (request.parley.rateLimitHeaders) void reply.headers(request.parley.rateLimitHeaders);
   });
   app.addHook('onResponse', async (request, reply) => {
     const durationMs = performance.now() - request.parley.startedAt;
     deps.onResponse?.(request, reply, durationMs);
+    if (request.parley.trace) endRequestSpan(request.parley.trace.span, reply.statusCode, request.parley.log.errorCode as string | undefined);
     request.log.info(
       {
         route: request.routeOptions.url ?? 'unmatched',
@@ -106,8 +135,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
 
   registerHealthRoutes(app, { isReady: deps.isReady, demoMode: deps.config.demoMode });
   registerModelRoutes(app, { chat: deps.chat, schemas, startedAt: Date.now() });
-  registerChatCompletions(app, { chat: deps.chat, schemas, inflight });
-  registerSessionRoutes(app, { sessions: deps.sessions, schemas, inflight });
+  registerChatCompletions(app, { chat: deps.chat, schemas, inflight, streams: deps.streams });
+  registerSessionRoutes(app, { sessions: deps.sessions, schemas, inflight, streams: deps.streams });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   for (const plugin of deps.plugins ?? []) await plugin(app);
   return { app, inflight };

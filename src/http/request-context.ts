@@ -5,7 +5,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type {} from '@fastify/swagger';
-import { ParleyError, type Principal } from '../domain/index.js';
+import { ParleyError, type Principal, type RouteObserver } from '../domain/index.js';
+import { createTracingRouteObserver, type SpanScope } from '../observability/spans.js';
+import type { Tracing } from '../observability/tracing.js';
 
 /** The Fastify instance type used across routes. */
 export type ParleyApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -16,6 +18,10 @@ export interface RequestState {
   /** Milliseconds spent waiting on providers; subtracted from the overhead figure. */
   upstreamMs: number;
   principal?: Principal;
+  /** The request's server span and the tracing it belongs to. */
+  trace?: SpanScope & { tracing: Tracing };
+  /** IETF RateLimit headers for the response. */
+  rateLimitHeaders?: Record<string, string>;
   /** Route facts for the request log line (metadata only). */
   log: Record<string, string | number | boolean | undefined>;
 }
@@ -28,7 +34,7 @@ declare module 'fastify' {
 
 /** Tracks client-tied abort controllers so shutdown can cut what is still running after the drain timeout. */
 export class InflightRegistry {
-  private readonly controllers = new Set<AbortController>();
+  private readonly controllers = new Map<AbortController, ServerResponse>();
 
   get size(): number {
     return this.controllers.size;
@@ -37,8 +43,8 @@ export class InflightRegistry {
   /** An AbortSignal that fires when the client goes away before the response finished. */
   signalFor(reply: FastifyReply): AbortSignal {
     const controller = new AbortController();
-    this.controllers.add(controller);
     const res = reply.raw;
+    this.controllers.set(controller, res);
     res.once('close', () => {
       this.controllers.delete(controller);
       if (!res.writableFinished) controller.abort(new ParleyError('client_closed', 'The client closed the connection'));
@@ -46,9 +52,28 @@ export class InflightRegistry {
     return controller.signal;
   }
 
-  /** Aborts everything still in flight (end of the drain period). */
-  abortAll(reason: ParleyError): void {
-    for (const controller of this.controllers) controller.abort(reason);
+  /**
+   * Aborts everything still in flight (end of the drain period). Resolves once every aborted response
+   * has closed (its handler wrote its final error frame) or after `graceMs`, so the caller can then
+   * destroy the remaining connections without cutting those frames off.
+   */
+  abortAll(reason: ParleyError, graceMs = 1_000): Promise<void> {
+    const open = [...this.controllers.values()];
+    for (const controller of [...this.controllers.keys()]) controller.abort(reason);
+    if (open.length === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      let left = open.length;
+      const timer = setTimeout(resolve, graceMs);
+      const closed = (): void => {
+        if (--left > 0) return;
+        clearTimeout(timer);
+        resolve();
+      };
+      for (const res of open) {
+        if (res.closed) closed();
+        else res.once('close', closed);
+      }
+    });
   }
 }
 
@@ -64,8 +89,14 @@ export function principalOf(request: FastifyRequest): Principal {
   return principal;
 }
 
-/** The W3C trace context headers of the request, to propagate upstream. */
+/** The W3C trace context to send upstream: our span when tracing, else the caller's context as received. */
 export function traceHeadersOf(request: FastifyRequest): Record<string, string> | undefined {
+  const trace = request.parley.trace;
+  if (trace?.tracing.enabled) {
+    const headers: Record<string, string> = {};
+    trace.tracing.inject(trace.context, headers);
+    return headers;
+  }
   const traceparent = request.headers.traceparent;
   if (typeof traceparent !== 'string') return undefined;
   const tracestate = request.headers.tracestate;
@@ -80,4 +111,15 @@ export function cacheModeOf(request: FastifyRequest): 'use' | 'bypass' | 'defaul
   const cacheControl = request.headers['cache-control'];
   if (typeof cacheControl === 'string' && /no-cache|no-store/.test(cacheControl)) return 'bypass';
   return 'default';
+}
+
+/** Headers of an event stream's response, sent before the first event (overhead measured up to now). */
+export function streamHeaders(request: FastifyRequest, extra: Record<string, string>): Record<string, string> {
+  return { 'x-request-id': request.id, 'x-parley-overhead-ms': overheadMs(request), ...request.parley.rateLimitHeaders, ...extra };
+}
+
+/** A span per upstream attempt under the request span (undefined when tracing is off). */
+export function traceObserverOf(request: FastifyRequest): RouteObserver | undefined {
+  const trace = request.parley.trace;
+  return trace?.tracing.enabled ? createTracingRouteObserver(trace.tracing, trace.context) : undefined;
 }

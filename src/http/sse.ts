@@ -10,14 +10,28 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = {
   'x-accel-buffering': 'no',
 };
 
+/** Counts open event streams (the "open streams" gauge). */
+export interface StreamCounter {
+  opened(): void;
+  closed(): void;
+}
+
 /** Writes SSE frames; `write` resolves at once unless the socket's buffer is full. */
 export class SseWriter {
-  constructor(private readonly res: ServerResponse) {}
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly counter?: StreamCounter,
+  ) {}
 
   /** Sends the status line and headers. */
   open(extraHeaders: Record<string, string>): void {
     this.res.writeHead(200, { ...SSE_HEADERS, ...extraHeaders });
     this.res.flushHeaders();
+    if (this.counter) {
+      const counter = this.counter;
+      counter.opened();
+      this.res.once('close', () => counter.closed());
+    }
   }
 
   /** Writes one frame (`data` must already be serialised and contain no newline). */

@@ -53,12 +53,16 @@ describe('rules of direction', () => {
     for (const file of sources) {
       const rel = relative(SRC, file);
       const folder = rel.includes('/') ? rel.split('/')[0] : undefined;
-      if (!folder) continue; // main.ts, the composition root, may import anything
+      if (!folder || folder === 'compose') continue; // main.ts and compose/ are the composition root: they may import anything
       const text = readFileSync(file, 'utf8');
       for (const match of text.matchAll(IMPORT)) {
         const target = relative(SRC, resolve(dirname(file), match[1] ?? match[2]));
         const targetFolder = target.includes('/') ? target.split('/')[0] : target.replace(/\.js$/, '');
         if (targetFolder === folder) continue;
+        if (targetFolder === 'compose') {
+          violations.push(`${rel} imports compose/ (only main.ts may)`);
+          continue;
+        }
         if (targetFolder === 'main') {
           if (folder !== 'cli') violations.push(`${rel} imports main (only cli may)`);
           continue;

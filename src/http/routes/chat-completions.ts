@@ -4,15 +4,16 @@ import { randomBytes } from 'node:crypto';
 import type { ChatService } from '../../chat/chat-service.js';
 import { errorBody, toParleyError } from '../error-mapping.js';
 import { ChunkWriter, openAIFinishReason, openAIUsage, toDomainMessages, toParams } from '../openai-format.js';
-import { cacheModeOf, overheadMs, principalOf, traceHeadersOf, type InflightRegistry, type ParleyApp } from '../request-context.js';
+import { cacheModeOf, principalOf, streamHeaders, traceHeadersOf, traceObserverOf, type InflightRegistry, type ParleyApp } from '../request-context.js';
 import { ErrorEnvelope, type Schemas } from '../schemas.js';
-import { SseWriter } from '../sse.js';
+import { SseWriter, type StreamCounter } from '../sse.js';
 import { noteRun, runHeaders } from './run-headers.js';
 
 export interface ChatCompletionsDeps {
   chat: ChatService;
   schemas: Schemas;
   inflight: InflightRegistry;
+  streams?: StreamCounter;
 }
 
 /** Registers the OpenAI-compatible chat endpoint. */
@@ -21,6 +22,7 @@ export function registerChatCompletions(app: ParleyApp, deps: ChatCompletionsDep
   app.post(
     '/v1/chat/completions',
     {
+      config: { permission: 'chat' },
       schema: {
         tags: ['openai'],
         summary: 'Create a chat completion (OpenAI-compatible; SSE when stream is true)',
@@ -43,6 +45,7 @@ export function registerChatCompletions(app: ParleyApp, deps: ChatCompletionsDep
         cacheMode: cacheModeOf(request),
         signal: deps.inflight.signalFor(reply),
         traceHeaders: traceHeadersOf(request),
+        observer: traceObserverOf(request),
       });
       const id = `chatcmpl-${randomBytes(12).toString('base64url')}`;
       const created = Math.floor(Date.now() / 1000);
@@ -63,10 +66,10 @@ export function registerChatCompletions(app: ParleyApp, deps: ChatCompletionsDep
       }
 
       request.parley.upstreamMs = run.stats.upstreamMs;
-      const writer = new SseWriter(reply.raw);
+      const writer = new SseWriter(reply.raw, deps.streams);
       const chunks = new ChunkWriter(id, body.model, created, body.stream_options?.include_usage === true);
       reply.hijack();
-      writer.open({ 'x-request-id': request.id, 'x-parley-overhead-ms': overheadMs(request), ...runHeaders(run) });
+      writer.open(streamHeaders(request, runHeaders(run)));
       try {
         await writer.write(chunks.role());
         for await (const event of run) {

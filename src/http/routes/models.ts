@@ -11,11 +11,11 @@ export function registerModelRoutes(app: ParleyApp, deps: { chat: ChatService; s
   const models = deps.chat.modelNames().map((id) => ({ id, object: 'model' as const, created, owned_by: 'parley' }));
   const list = { object: 'list' as const, data: models };
 
-  app.get('/v1/models', { schema: { tags: ['openai'], summary: 'List models', response: { 200: deps.schemas.ModelList, '4xx': ErrorEnvelope } } }, async () => list);
+  app.get('/v1/models', { config: { permission: 'chat' }, schema: { tags: ['openai'], summary: 'List models', response: { 200: deps.schemas.ModelList, '4xx': ErrorEnvelope } } }, async () => list);
 
   app.get(
     '/v1/models/:model',
-    { schema: { tags: ['openai'], summary: 'Retrieve a model', params: deps.schemas.ModelParams, response: { 200: deps.schemas.Model, '4xx': ErrorEnvelope } } },
+    { config: { permission: 'chat' }, schema: { tags: ['openai'], summary: 'Retrieve a model', params: deps.schemas.ModelParams, response: { 200: deps.schemas.Model, '4xx': ErrorEnvelope } } },
     async (request) => {
       const name = request.params.model;
       const model = models.find((m) => m.id === name);

@@ -2,6 +2,7 @@
 
 import type { FastifyRequest } from 'fastify';
 import type { ChatRun } from '../../chat/chat-service.js';
+import { setGenAiRequest, setGenAiResponse } from '../../observability/spans.js';
 
 /** `x-parley-cache` (hit|miss|bypass), `x-parley-coalesced` and the provider that answered. */
 export function runHeaders(run: ChatRun): Record<string, string> {
@@ -28,4 +29,9 @@ export function noteRun(request: FastifyRequest, run: ChatRun): void {
     fallbacks: s.fallbacks,
   });
   request.parley.upstreamMs = s.upstreamMs;
+  const span = request.parley.trace?.span;
+  if (span?.isRecording()) {
+    setGenAiRequest(span, { provider: s.provider ?? 'none', requestModel: String(request.parley.log.model ?? '') });
+    setGenAiResponse(span, { responseModel: s.upstreamModel, inputTokens: s.usage?.inputTokens, outputTokens: s.usage?.outputTokens, finishReason: s.finishReason });
+  }
 }

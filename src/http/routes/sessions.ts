@@ -4,15 +4,16 @@ import { Type } from 'typebox';
 import type { Session, StoredMessage } from '../../domain/index.js';
 import type { SessionService } from '../../chat/session-service.js';
 import { errorBody, toParleyError } from '../error-mapping.js';
-import { cacheModeOf, overheadMs, principalOf, traceHeadersOf, type InflightRegistry, type ParleyApp } from '../request-context.js';
+import { cacheModeOf, principalOf, streamHeaders, traceHeadersOf, traceObserverOf, type InflightRegistry, type ParleyApp } from '../request-context.js';
 import { ErrorEnvelope, type Schemas } from '../schemas.js';
-import { SseWriter } from '../sse.js';
+import { SseWriter, type StreamCounter } from '../sse.js';
 import { noteRun, runHeaders } from './run-headers.js';
 
 export interface SessionRoutesDeps {
   sessions: SessionService;
   schemas: Schemas;
   inflight: InflightRegistry;
+  streams?: StreamCounter;
 }
 
 const errors = { '4xx': ErrorEnvelope, '5xx': ErrorEnvelope };
@@ -36,7 +37,7 @@ export function registerSessionRoutes(app: ParleyApp, deps: SessionRoutesDeps): 
 
   app.post(
     '/v1/sessions',
-    { schema: { tags: ['sessions'], summary: 'Create a session', body: schemas.CreateSession, response: { 201: schemas.SessionView, ...errors } } },
+    { config: { permission: 'sessions:own' }, schema: { tags: ['sessions'], summary: 'Create a session', body: schemas.CreateSession, response: { 201: schemas.SessionView, ...errors } } },
     async (request, reply) => {
       const session = await sessions.create(principalOf(request), request.body ?? {}, request.id);
       return reply.code(201).send(view(session));
@@ -45,13 +46,13 @@ export function registerSessionRoutes(app: ParleyApp, deps: SessionRoutesDeps): 
 
   app.get(
     '/v1/sessions/:id',
-    { schema: { tags: ['sessions'], summary: 'Read a session and its messages', params: schemas.SessionParams, response: { 200: schemas.SessionView, ...errors } } },
+    { config: { permission: 'sessions:own' }, schema: { tags: ['sessions'], summary: 'Read a session and its messages', params: schemas.SessionParams, response: { 200: schemas.SessionView, ...errors } } },
     async (request) => view(await sessions.get(principalOf(request), request.params.id)),
   );
 
   app.delete(
     '/v1/sessions/:id',
-    { schema: { tags: ['sessions'], summary: 'Delete a session and purge its content at once', params: schemas.SessionParams, response: { 204: Type.Null({ description: 'Deleted.' }), ...errors } } },
+    { config: { permission: 'sessions:own' }, schema: { tags: ['sessions'], summary: 'Delete a session and purge its content at once', params: schemas.SessionParams, response: { 204: Type.Null({ description: 'Deleted.' }), ...errors } } },
     async (request, reply) => {
       await sessions.delete(principalOf(request), request.params.id, request.id);
       return reply.code(204).send(null);
@@ -61,6 +62,7 @@ export function registerSessionRoutes(app: ParleyApp, deps: SessionRoutesDeps): 
   app.post(
     '/v1/sessions/:id/messages/:messageId/feedback',
     {
+      config: { permission: 'sessions:own' },
       schema: {
         tags: ['sessions'],
         summary: 'Rate an answer (up or down, optional reason from a fixed list)',
@@ -78,6 +80,7 @@ export function registerSessionRoutes(app: ParleyApp, deps: SessionRoutesDeps): 
   app.post(
     '/v1/sessions/:id/messages',
     {
+      config: { permission: 'sessions:own' },
       schema: {
         tags: ['sessions'],
         summary: 'Send a message and get the answer (SSE events start, delta, done, error when stream is true)',
@@ -92,7 +95,7 @@ export function registerSessionRoutes(app: ParleyApp, deps: SessionRoutesDeps): 
         principalOf(request),
         request.params.id,
         { content: request.body.content, replaceFrom: request.body.replaceFrom, stream, cacheMode: cacheModeOf(request) },
-        { requestId: request.id, signal: deps.inflight.signalFor(reply), traceHeaders: traceHeadersOf(request) },
+        { requestId: request.id, signal: deps.inflight.signalFor(reply), traceHeaders: traceHeadersOf(request), observer: traceObserverOf(request) },
       );
       request.parley.upstreamMs = turn.run.stats.upstreamMs;
 
@@ -103,9 +106,9 @@ export function registerSessionRoutes(app: ParleyApp, deps: SessionRoutesDeps): 
         return { userMessage: messageView(turn.userMessage), message: messageView(turn.stored()!), protected: turn.run.protectedCounts };
       }
 
-      const writer = new SseWriter(reply.raw);
+      const writer = new SseWriter(reply.raw, deps.streams);
       reply.hijack();
-      writer.open({ 'x-request-id': request.id, 'x-parley-overhead-ms': overheadMs(request), ...runHeaders(turn.run) });
+      writer.open(streamHeaders(request, runHeaders(turn.run)));
       try {
         await writer.write(
           JSON.stringify({ messageId: turn.assistantMessageId, userMessage: messageView(turn.userMessage), model: turn.run.stats.upstreamModel, protected: turn.run.protectedCounts }),

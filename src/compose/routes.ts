@@ -1,0 +1,65 @@
+// Builds each model alias's route: one adapter, key pool and breaker per provider, shared by every alias.
+
+import type { RoutedModel } from '../chat/chat-service.js';
+import type { SecretResolver } from '../config/secrets.js';
+import type { ParleyConfig } from '../config/types.js';
+import type { Metrics } from '../observability/metrics.js';
+import { createMetricsRouteObserver } from '../observability/route-observer.js';
+import { createProviderModel } from '../providers/factory.js';
+import type { ProviderModel } from '../providers/provider-model.js';
+import { CircuitBreaker } from '../routing/circuit-breaker.js';
+import { KeyPool, type PoolKey } from '../routing/key-pool.js';
+import { buildRoute } from '../routing/route.js';
+
+export interface BuiltRoutes {
+  models: Map<string, RoutedModel>;
+  adapters: ProviderModel[];
+  pools: Map<string, KeyPool>;
+}
+
+/** Resolves provider keys (as live getters, so rotated files take effect) and composes every route. */
+export async function buildRoutes(config: ParleyConfig, secrets: SecretResolver, metrics: Metrics): Promise<BuiltRoutes> {
+  const adapters = new Map<string, ProviderModel>();
+  const pools = new Map<string, KeyPool>();
+  const breakers = new Map<string, CircuitBreaker>();
+  for (const provider of config.providers) {
+    adapters.set(provider.id, createProviderModel(provider));
+    const keys: PoolKey[] = [];
+    for (const [index, ref] of provider.apiKeys.entries()) {
+      const id = `${provider.id}#${index}`;
+      keys.push({ id, secret: await secrets.getter(ref) });
+      metrics.setKeyHealthy(provider.id, id, true);
+    }
+    pools.set(
+      provider.id,
+      new KeyPool({
+        provider: provider.id,
+        keys,
+        breaker: provider.resilience.breaker,
+        onKeyBreakerChange: (keyId, state) => metrics.setKeyHealthy(provider.id, keyId, state === 'closed'),
+      }),
+    );
+    metrics.setCircuitState(provider.id, 'closed');
+    breakers.set(provider.id, new CircuitBreaker(provider.resilience.breaker, { onStateChange: (state) => metrics.setCircuitState(provider.id, state) }));
+  }
+
+  const models = new Map<string, RoutedModel>();
+  for (const model of config.models) {
+    const { model: route } = buildRoute({
+      modelName: model.name,
+      targets: model.targets.map((target) => ({
+        label: `${target.provider}/${target.model}`,
+        provider: target.provider,
+        adapter: adapters.get(target.provider)!,
+        model: target.model,
+        keys: [],
+        keyPool: pools.get(target.provider)!,
+        resilience: target.resilience,
+        providerBreaker: breakers.get(target.provider)!,
+      })),
+    });
+    const observer = createMetricsRouteObserver(metrics, model.name, model.targets.map((t) => t.provider));
+    models.set(model.name, { config: model, route, observer });
+  }
+  return { models, adapters: [...adapters.values()], pools };
+}

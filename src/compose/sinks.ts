@@ -1,0 +1,59 @@
+// Turns chat and session facts into metrics and audit events (metadata only: ids, counts, codes).
+
+import type { AuditLog } from '../audit/audit-log.js';
+import type { ChatRecord, ChatRecordSink } from '../chat/hooks.js';
+import type { SessionEventsSink } from '../chat/session-service.js';
+import type { ParleyConfig } from '../config/types.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { GuardEvent } from '../safety/output-policy.js';
+
+/** Records every finished chat call. */
+export function chatRecordSink(metrics: Metrics, audit: AuditLog, config: ParleyConfig): ChatRecordSink {
+  return {
+    chatFinished(r: ChatRecord) {
+      const provider = r.provider ?? 'none';
+      metrics.observeChatRequest(r.api, r.model, provider, r.outcome, r.stream, r.durationMs / 1000);
+      if (r.outcome === 'success' && r.ttftMs !== undefined) metrics.observeTimeToFirstToken(r.model, provider, r.ttftMs / 1000);
+      if (r.usage && r.cache !== 'hit' && r.cache !== 'coalesced') metrics.addTokens(r.model, provider, r.usage.inputTokens, r.usage.outputTokens);
+      metrics.countCache(r.cache);
+      const categories = Object.entries(r.protectedCounts);
+      if (categories.length > 0) {
+        for (const [category, count] of categories) metrics.countPrivacyProtected(category, config.privacy[category] ?? 'pseudonymise', count);
+        audit.append({
+          requestId: r.requestId,
+          principalId: r.principalId,
+          action: 'privacy.protected',
+          outcome: 'success',
+          resource: `model:${r.model}`,
+          details: Object.fromEntries(categories),
+        });
+      }
+    },
+  };
+}
+
+/** Reports content-policy findings on answers. */
+export function guardEventSink(metrics: Metrics, audit: AuditLog): (event: GuardEvent) => void {
+  return (event) => {
+    metrics.countPolicyBlock(event.category, event.shadow ? 'shadow' : event.action);
+    audit.append({ requestId: 'answer', action: 'policy.blocked', outcome: event.action === 'block' && !event.shadow ? 'denied' : 'success', details: { category: event.category, action: event.action, shadow: event.shadow } });
+  };
+}
+
+/** Session lifecycle into the audit trail and the conversation metrics. */
+export function sessionEventsSink(metrics: Metrics, audit: AuditLog): SessionEventsSink {
+  return {
+    sessionCreated(session, requestId) {
+      audit.append({ requestId, principalId: session.ownerId, action: 'session.created', outcome: 'success', resource: `session:${session.id}`, details: { model: session.model } });
+    },
+    sessionDeleted(sessionId, ownerId, requestId) {
+      audit.append({ requestId, principalId: ownerId, action: 'session.deleted', outcome: 'success', resource: `session:${sessionId}` });
+    },
+    conversationTurn(outcome) {
+      metrics.countConversation(outcome);
+    },
+    feedbackGiven(rating, reason) {
+      metrics.countFeedback(rating, reason ?? 'none');
+    },
+  };
+}

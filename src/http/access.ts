@@ -1,0 +1,55 @@
+// The access hook: authenticate, audit the decision, check the route's permission, count the rate limit.
+
+import type { FastifyRequest } from 'fastify';
+import type { Principal } from '../domain/index.js';
+import type { AuditEventInput } from '../audit/audit-event.js';
+import { isAuthenticationFailure } from '../security/auth-failure.js';
+import { requirePermission, type Permission } from '../security/roles.js';
+import { isParleyError } from '../domain/index.js';
+
+export interface AccessDeps {
+  /** Resolves the Authorization header to a principal or throws a 401. */
+  authenticate(header: string | undefined): Promise<Principal>;
+  /** Per-principal request limit; returns RateLimit headers or throws a 429. */
+  admitRequest?(scope: string): Promise<Record<string, string>>;
+  /** Appends to the audit trail (metadata only). */
+  audit?(event: AuditEventInput): void;
+  /** Called for every refused credential (metrics). */
+  onAuthFailure?(reason: string): void;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Permission the principal's role must grant; none means any authenticated principal. */
+    permission?: Permission;
+  }
+}
+
+/** Builds the onRequest check for every non-public route. */
+export function createAccessCheck(deps: AccessDeps): (request: FastifyRequest) => Promise<void> {
+  return async (request) => {
+    const clientAddress = request.ip;
+    let principal: Principal;
+    try {
+      principal = await deps.authenticate(request.headers.authorization);
+    } catch (error) {
+      const reason = isAuthenticationFailure(error) ? error.reason : isParleyError(error) ? error.code : 'error';
+      deps.onAuthFailure?.(reason);
+      deps.audit?.({ requestId: request.id, action: 'auth.failure', outcome: 'failure', clientAddress, resource: `route:${request.routeOptions.url}`, details: { reason } });
+      throw error;
+    }
+    request.parley.principal = principal;
+    const permission = request.routeOptions.config.permission;
+    const base = { requestId: request.id, principalId: principal.id, role: principal.role, clientAddress, resource: `route:${request.method} ${request.routeOptions.url}` };
+    if (permission) {
+      try {
+        requirePermission(principal, permission);
+      } catch (error) {
+        deps.audit?.({ ...base, action: 'access.denied', outcome: 'denied', details: { permission } });
+        throw error;
+      }
+    }
+    deps.audit?.({ ...base, action: 'auth.success', outcome: 'success', details: { via: principal.via } });
+    if (deps.admitRequest) request.parley.rateLimitHeaders = await deps.admitRequest(principal.scope);
+  };
+}
