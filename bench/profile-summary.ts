@@ -1,0 +1,84 @@
+// Summarises a V8 .cpuprofile (from `node --cpu-prof`): top functions and top modules by self time.
+
+import { readFile } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** One line of the summary. */
+export interface SelfTime {
+  name: string;
+  selfMs: number;
+  percent: number;
+}
+
+/** Groups a script URL into a module bucket: `node_modules/<pkg>`, `src/<dir>`, `node:internal`, or `(vm)`. */
+export function moduleOf(url: string): string {
+  if (url === '') return '(native / vm)';
+  if (url.startsWith('node:')) return 'node:internal';
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (pkg?.[1]) return `node_modules/${pkg[1]}`;
+  const own = /\/(?:dist|src)\/([^/]+)(?:\/|$)/.exec(url);
+  if (own?.[1]) return `parley/${own[1].replace(/\.js$/, '')}`;
+  return url;
+}
+
+/** Self time per function and per module, highest first. */
+export function summariseProfile(profile: CpuProfile, top = 20): { total: number; functions: SelfTime[]; modules: SelfTime[] } {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const selfUs = new Map<number, number>();
+  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const fn = new Map<string, number>();
+  const mod = new Map<string, number>();
+  let total = 0;
+  for (const [id, us] of selfUs) {
+    const frame = byId.get(id)?.callFrame;
+    if (!frame) continue;
+    if (frame.functionName === '(idle)') continue;
+    total += us;
+    const file = frame.url.replace(/^file:\/\//, '').replace(/^.*?\/(node_modules|dist|src)\//, '$1/');
+    const name = `${frame.functionName || '(anonymous)'}  ${file}:${frame.lineNumber + 1}`;
+    fn.set(name, (fn.get(name) ?? 0) + us);
+    const m = frame.functionName.startsWith('(') && frame.url === '' ? frame.functionName : moduleOf(frame.url);
+    mod.set(m, (mod.get(m) ?? 0) + us);
+  }
+  const rank = (m: Map<string, number>): SelfTime[] =>
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, us]) => ({ name, selfMs: Math.round(us / 100) / 10, percent: total > 0 ? Math.round((us / total) * 1000) / 10 : 0 }));
+  return { total: total / 1000, functions: rank(fn), modules: rank(mod) };
+}
+
+/** Reads a .cpuprofile file and returns the summary as printable text (with CPU µs per request when `requests` is given). */
+export async function formatProfileSummary(file: string, top = 20, requests?: number): Promise<string> {
+  const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
+  const s = summariseProfile(profile, top);
+  const perRequest = requests ? `, ${((s.total * 1000) / requests).toFixed(0)} µs per request over ${requests} requests` : '';
+  const lines = [`${file}: ${s.total.toFixed(0)} ms of non-idle samples${perRequest}`, '', 'self time by module:'];
+  for (const m of s.modules) lines.push(`  ${m.percent.toFixed(1).padStart(5)}%  ${m.selfMs.toFixed(0).padStart(7)} ms  ${m.name}`);
+  lines.push('', 'self time by function:');
+  for (const f of s.functions) lines.push(`  ${f.percent.toFixed(1).padStart(5)}%  ${f.selfMs.toFixed(0).padStart(7)} ms  ${f.name}`);
+  return lines.join('\n');
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const [file, top] = process.argv.slice(2);
+  if (!file) {
+    console.error('Usage: node --import tsx bench/profile-summary.ts FILE.cpuprofile [TOP]');
+    process.exit(2);
+  }
+  formatProfileSummary(file, top ? Number(top) : 20).then(console.log, (error: unknown) => {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  });
+}

@@ -1,0 +1,176 @@
+// The benchmark report: derived figures, goal checks, the printed table and the saved JSON.
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { LoadResult } from './load.js';
+import type { MemoryResult } from './memory.js';
+import { minus, ratio, round } from './stats.js';
+import type { TtftResult } from './ttft.js';
+
+/** The three ways a request reaches the mock upstream. */
+export const TARGETS = ['direct', 'floor', 'parley'] as const;
+export type TargetName = (typeof TARGETS)[number];
+/** The two request shapes. */
+export const KINDS = ['plain', 'stream'] as const;
+export type KindName = (typeof KINDS)[number];
+
+/** Figures derived from one request kind's load runs (milliseconds, ratios). */
+export interface DerivedLoad {
+  /** floor p50 − direct p50. */
+  floorAddedP50Ms: number | null;
+  /** parley p50 − direct p50. */
+  parleyAddedP50Ms: number | null;
+  /** parleyAddedP50Ms / floorAddedP50Ms (goal ≤ 1.3; null when the floor adds nothing measurable). */
+  addedP50Ratio: number | null;
+  /** parley req/s ÷ floor req/s (goal ≥ 0.75). */
+  throughputRatio: number | null;
+}
+
+/** Time-to-first-token differences (p50, milliseconds). */
+export interface DerivedTtft {
+  floorMinusDirectMs: number | null;
+  parleyMinusDirectMs: number | null;
+  parleyMinusFloorMs: number | null;
+}
+
+/** One goal of issue 2 point 10 and whether this run met it. */
+export interface GoalCheck {
+  name: string;
+  value: number | null;
+  goal: string;
+  pass: boolean;
+}
+
+/** Everything one run produced; saved as JSON. */
+export interface BenchReport {
+  schemaVersion: 1;
+  startedAt: string;
+  finishedAt: string;
+  machine: Record<string, unknown>;
+  settings: Record<string, unknown>;
+  load: Partial<Record<KindName, Partial<Record<TargetName, LoadResult>>>>;
+  derived: { load: Partial<Record<KindName, DerivedLoad>>; ttft?: DerivedTtft };
+  ttft?: Partial<Record<TargetName, TtftResult>>;
+  memory?: { parley: MemoryResult; floor?: MemoryResult };
+  /** RSS right after start-up and the smoke check, before any load (MB). */
+  idleRssMb: Partial<Record<'parley' | 'floor', number | null>>;
+  goals: GoalCheck[];
+  notes: string[];
+}
+
+/** Added latency and throughput ratios for one kind. */
+export function deriveLoad(runs: Partial<Record<TargetName, LoadResult>>): DerivedLoad {
+  const d = runs.direct?.latencyMs.p50 ?? null;
+  const floorAdded = minus(runs.floor?.latencyMs.p50 ?? null, d);
+  const parleyAdded = minus(runs.parley?.latencyMs.p50 ?? null, d);
+  return {
+    floorAddedP50Ms: round(floorAdded),
+    parleyAddedP50Ms: round(parleyAdded),
+    addedP50Ratio: round(ratio(parleyAdded, floorAdded)),
+    throughputRatio: round(ratio(runs.parley?.rps ?? null, runs.floor?.rps ?? null)),
+  };
+}
+
+/** p50 time-to-first-token differences. */
+export function deriveTtft(ttft: Partial<Record<TargetName, TtftResult>>): DerivedTtft {
+  const p = (t: TargetName): number | null => ttft[t]?.ttftMs.p50 ?? null;
+  return {
+    floorMinusDirectMs: round(minus(p('floor'), p('direct'))),
+    parleyMinusDirectMs: round(minus(p('parley'), p('direct'))),
+    parleyMinusFloorMs: round(minus(p('parley'), p('floor'))),
+  };
+}
+
+/** Checks the goals against whatever phases ran. */
+export function evaluateGoals(report: Pick<BenchReport, 'derived' | 'memory'>): GoalCheck[] {
+  const goals: GoalCheck[] = [];
+  for (const kind of KINDS) {
+    const d = report.derived.load[kind];
+    if (!d) continue;
+    goals.push({ name: `${kind}: added p50 parley/floor`, value: d.addedP50Ratio, goal: '<= 1.3', pass: d.addedP50Ratio !== null && d.addedP50Ratio <= 1.3 });
+    goals.push({ name: `${kind}: throughput parley/floor`, value: d.throughputRatio, goal: '>= 0.75', pass: d.throughputRatio !== null && d.throughputRatio >= 0.75 });
+  }
+  const t = report.derived.ttft;
+  if (t) goals.push({ name: 'added TTFT p50 (parley - direct, ms)', value: t.parleyMinusDirectMs, goal: '< 1', pass: t.parleyMinusDirectMs !== null && t.parleyMinusDirectMs < 1 });
+  const m = report.memory?.parley;
+  if (m) {
+    goals.push({
+      name: `peak RSS, ${m.streams} open streams (MB)`,
+      value: m.peakRssAllOpenMb,
+      goal: '< 200',
+      pass: m.allOpenAtOnce && m.peakRssAllOpenMb !== null && m.peakRssAllOpenMb < 200,
+    });
+  }
+  return goals;
+}
+
+const fmt = (v: number | null | undefined, digits = 2): string => (v === null || v === undefined ? '-' : v.toFixed(digits));
+const row = (cells: string[], widths: number[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+
+/** The human-readable summary. */
+export function formatReport(r: BenchReport): string {
+  const lines: string[] = [];
+  const s = r.settings;
+  lines.push(`Parley benchmark  ${r.startedAt}  ${String(r.machine.cpuModel)} x${String(r.machine.cores)}  node ${String(r.machine.node)}`);
+  lines.push('');
+  const dw = [40, 10, 10];
+  if (Object.keys(r.load).length > 0) {
+    const w = [16, 9, 9, 9, 10, 8, 16];
+    lines.push(row([`load c=${String(s.connections)} ${String(s.durationS)}s`, 'p50 ms', 'p90 ms', 'p99 ms', 'req/s', 'errors', 'overhead p50/p99'], w));
+    for (const kind of KINDS) {
+      for (const target of TARGETS) {
+        const x = r.load[kind]?.[target];
+        if (!x) continue;
+        const over = x.overheadMs.count > 0 ? `${fmt(x.overheadMs.p50, 3)}/${fmt(x.overheadMs.p99, 3)}` : '';
+        const errors = String(x.errors + x.timeouts + x.non2xx);
+        lines.push(row([`${kind} ${target}`, fmt(x.latencyMs.p50), fmt(x.latencyMs.p90), fmt(x.latencyMs.p99), fmt(x.rps, 0), errors, over], w));
+      }
+    }
+    lines.push('');
+    lines.push(row(['derived', 'plain', 'stream'], dw));
+    const dl = (key: keyof DerivedLoad, digits = 3): string[] => KINDS.map((k) => fmt(r.derived.load[k]?.[key], digits));
+    lines.push(row(['added p50 vs direct: floor (ms)', ...dl('floorAddedP50Ms')], dw));
+    lines.push(row(['added p50 vs direct: parley (ms)', ...dl('parleyAddedP50Ms')], dw));
+    lines.push(row(['added p50 ratio parley/floor (<= 1.3)', ...dl('addedP50Ratio', 2)], dw));
+    lines.push(row(['throughput ratio parley/floor (>= 0.75)', ...dl('throughputRatio', 2)], dw));
+  }
+  if (r.ttft) {
+    lines.push('');
+    lines.push(row([`TTFT sequential n=${String(s.ttftRequests)}, mock ttft ${String(s.ttftMockMs)} ms`, 'p50 ms', 'p99 ms'], dw));
+    for (const target of TARGETS) {
+      const t = r.ttft[target];
+      if (t) lines.push(row([`${target}${t.failures ? ` (${t.failures} failed)` : ''}`, fmt(t.ttftMs.p50, 3), fmt(t.ttftMs.p99, 3)], dw));
+    }
+    const p = r.ttft.parley?.overheadMs;
+    if (p && p.count > 0) lines.push(row(['x-parley-overhead-ms (streams)', fmt(p.p50, 3), fmt(p.p99, 3)], dw));
+    const d = r.derived.ttft;
+    lines.push(row(['added TTFT p50: parley - direct (< 1 ms)', fmt(d?.parleyMinusDirectMs, 3), ''], dw));
+    lines.push(row(['added TTFT p50: parley - floor', fmt(d?.parleyMinusFloorMs, 3), ''], dw));
+    lines.push(row(['added TTFT p50: floor - direct', fmt(d?.floorMinusDirectMs, 3), ''], dw));
+  }
+  lines.push('');
+  lines.push(`idle RSS after start-up: parley ${fmt(r.idleRssMb.parley, 1)} MB, floor ${fmt(r.idleRssMb.floor, 1)} MB`);
+  if (r.memory) {
+    lines.push(row([`memory, ${r.memory.parley.streams} open streams`, 'peak MB', 'before MB', 'max open', 'failed'], [40, 10, 10, 10, 8]));
+    for (const [name, m] of Object.entries(r.memory)) {
+      if (!m) continue;
+      lines.push(row([name, fmt(m.peakRssAllOpenMb ?? m.peakRssMb, 1), fmt(m.rssBeforeMb, 1), String(m.maxOpen), String(m.failed)], [40, 10, 10, 10, 8]));
+    }
+  }
+  lines.push('');
+  lines.push('goals');
+  for (const g of r.goals) lines.push(`  ${g.pass ? 'PASS' : 'FAIL'}  ${g.name.padEnd(40)} ${fmt(g.value, 3).padStart(9)}  (goal ${g.goal})`);
+  for (const note of r.notes) lines.push(`note: ${note}`);
+  return lines.join('\n');
+}
+
+/** Writes `<dir>/<ISO date>.json` and `<dir>/latest.json`; returns the dated path. */
+export async function saveReport(report: BenchReport, dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const stamp = report.startedAt.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
+  const file = join(dir, `${stamp}.json`);
+  const text = `${JSON.stringify(report, null, 2)}\n`;
+  await writeFile(file, text);
+  await writeFile(join(dir, 'latest.json'), text);
+  return file;
+}
