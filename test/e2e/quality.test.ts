@@ -1,0 +1,267 @@
+// Budgets and accessibility: bundle size, Enter→first token, a 1,000-message chat while streaming, axe, keyboard, layouts.
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { ARTIFACTS, DIST, ROOT, ensureWebBuilt, launchBrowser, openPage, sendAndWait, signIn, startStack, type PageWatch, type Stack } from './harness.js';
+
+let stack: Stack;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let watch: PageWatch;
+const report: Record<string, unknown> = {};
+
+const RICH_ANSWER = [
+  '## A short answer',
+  '',
+  'Here is **bold**, *italic*, a [link](https://example.com/docs) and `inline code`.',
+  '',
+  '```ts',
+  'export function add(a: number, b: number): number {',
+  '  return a + b; // sum',
+  '}',
+  '```',
+  '',
+  '| Col | Value |',
+  '| --- | ----- |',
+  '| a   | 1     |',
+  '',
+  '> A quote.',
+].join('\n');
+
+async function fakeRichAnswer(target: Page): Promise<void> {
+  await target.route('**/v1/sessions/*/messages', async (route) => {
+    const content = (JSON.parse(route.request().postData() ?? '{}') as { content: string }).content;
+    const now = new Date().toISOString();
+    const frames = [
+      ['start', { messageId: `msg_a${Date.now()}`, userMessage: { id: `msg_u${Date.now()}`, role: 'user', content, createdAt: now }, model: 'chat', protected: { email: 2 } }],
+      ...RICH_ANSWER.match(/[\s\S]{1,12}/g)!.map((text) => ['delta', { text }]),
+      ['done', { message: { id: `msg_a${Date.now()}`, role: 'assistant', content: RICH_ANSWER, createdAt: now } }],
+    ];
+    await route.fulfill({ status: 200, contentType: 'text/event-stream', body: frames.map(([e, d]) => `event: ${e}\ndata: ${JSON.stringify(d)}\n\n`).join('') });
+  });
+}
+
+async function axeViolations(target: Page): Promise<{ id: string; impact: string; nodes: number }[]> {
+  // page.evaluate runs outside the page's CSP, so axe can be injected without weakening it.
+  await target.evaluate(readFileSync(`${ROOT}node_modules/axe-core/axe.min.js`, 'utf8'));
+  const results = await target.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe;
+    const run = await axe.run(document, { resultTypes: ['violations'] });
+    return run.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
+  });
+  return results;
+}
+
+beforeAll(async () => {
+  await ensureWebBuilt();
+  mkdirSync(ARTIFACTS, { recursive: true });
+  [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
+});
+
+afterAll(async () => {
+  writeFileSync(`${ARTIFACTS}/ui-performance.json`, JSON.stringify(report, null, 2));
+  console.log('UI performance:', JSON.stringify(report));
+  await browser?.close();
+  await stack?.close();
+});
+
+afterEach(async () => {
+  // Whatever the test did, the page never talked to anyone but Parley, broke no CSP rule and threw nothing.
+  expect(watch.foreignRequests).toEqual([]);
+  expect(watch.pageErrors).toEqual([]);
+  if (!page.isClosed()) expect(await page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations)).toEqual([]);
+});
+
+beforeEach(async () => {
+  stack.mock.resetScenario();
+  await context?.close();
+  ({ context, page, watch } = await openPage(browser, stack.url));
+});
+
+describe('budgets', () => {
+  it('initial JavaScript is at most 60 KB gzipped (scripts/check-bundle-size.mjs)', () => {
+    const out = execFileSync(process.execPath, [`${ROOT}scripts/check-bundle-size.mjs`, DIST, '--json'], { encoding: 'utf8' });
+    const result = JSON.parse(out) as { totalGzipBytes: number; ok: boolean; files: { file: string }[] };
+    report.initialJsGzipBytes = result.totalGzipBytes;
+    expect(result.ok).toBe(true);
+    expect(result.files.some((f) => f.file.includes('hljs'))).toBe(false);
+    expect(() => execFileSync(process.execPath, [`${ROOT}scripts/check-bundle-size.mjs`, DIST, '--budget-kb=1'], { stdio: 'pipe' })).toThrow();
+  });
+
+  it('Enter → first token painted within the upstream time to first token + 50 ms', async () => {
+    const ttftMs = 250;
+    stack.mock.setScenario({ ttftMs, tokens: 6, tokenDelayMs: 10 });
+    await signIn(page, stack);
+    await sendAndWait(page, 'warm up the connection');
+    const samples: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      await sendAndWait(page, `timing ${i}`);
+      samples.push(await page.evaluate(() => performance.getEntriesByName('parley:send-to-first-token')[0]?.duration ?? -1));
+    }
+    samples.sort((a, b) => a - b);
+    report.sendToFirstTokenMs = { ttftMs, samples: samples.map((s) => Math.round(s * 10) / 10), overheadMedianMs: Math.round((samples[2] - ttftMs) * 10) / 10 };
+    expect(samples[0]).toBeGreaterThanOrEqual(ttftMs);
+    expect(samples[2]).toBeLessThanOrEqual(ttftMs + 50);
+  });
+
+  it('a 1,000-message conversation stays responsive while an answer streams', async () => {
+    stack.mock.setScenario({ tokens: 3 });
+    const headers = { authorization: `Bearer ${stack.apiKey}`, 'content-type': 'application/json' };
+    const session = (await (await fetch(`${stack.url}/v1/sessions`, { method: 'POST', headers, body: '{}' })).json()) as { id: string; expiresAt: string };
+    // 500 turns = 1,000 messages, sent 10 at a time (their order does not matter to the rendering).
+    const statuses: number[] = [];
+    for (let batch = 0; batch < 50; batch++) {
+      const turns = Array.from({ length: 10 }, (_, j) => {
+        const i = batch * 10 + j;
+        const content = j === 0 ? `question ${i} with **markdown** and \`code\`` : `question ${i}`;
+        return fetch(`${stack.url}/v1/sessions/${session.id}/messages`, { method: 'POST', headers, body: JSON.stringify({ content }) }).then((r) => statuses.push(r.status));
+      });
+      await Promise.all(turns);
+    }
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    await signIn(page, stack);
+    await page.evaluate((entry) => sessionStorage.setItem('parley.chats', JSON.stringify([entry])), { id: session.id, title: 'Long chat', model: 'chat', expiresAt: session.expiresAt });
+    await page.reload();
+    const opened = Date.now();
+    await page.locator('.chat-open').click();
+    await page.locator('.msg').nth(999).waitFor({ state: 'attached' });
+    report.open1000MessagesMs = Date.now() - opened;
+
+    stack.mock.setScenario({ tokens: 80, tokenDelayMs: 12 });
+    await page.evaluate(() => {
+      const w = window as unknown as { __perf: { gaps: number[]; longTasks: number[]; listMutations: number; stop?: () => void } };
+      const perf = (w.__perf = { gaps: [] as number[], longTasks: [] as number[], listMutations: 0 } as typeof w.__perf);
+      let last = performance.now();
+      let running = true;
+      const tick = (now: number) => {
+        perf.gaps.push(now - last);
+        last = now;
+        if (running) requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+      const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => perf.longTasks.push(e.duration)));
+      observer.observe({ type: 'longtask' });
+      (window as unknown as { __watchList: () => void }).__watchList = () => {
+        const items = [...document.querySelectorAll('.messages > li:not(.streaming)')];
+        const mutations = new MutationObserver((records) => (perf.listMutations += records.length));
+        for (const item of items) mutations.observe(item, { subtree: true, childList: true, characterData: true, attributes: true });
+        stopList = () => mutations.disconnect();
+      };
+      let stopList = () => {};
+      perf.stop = () => {
+        running = false;
+        observer.disconnect();
+        stopList();
+      };
+    });
+    await page.getByLabel('Message', { exact: true }).fill('one more question');
+    await page.getByLabel('Message', { exact: true }).press('Enter');
+    await page.locator('.msg.streaming .md').filter({ hasText: 'one more' }).waitFor();
+    // From the first token on, only the streaming answer may change: no other message re-renders.
+    await page.evaluate(() => (window as unknown as { __watchList: () => void }).__watchList());
+    // Typing while the answer streams must stay immediate.
+    const typed = Date.now();
+    await page.getByLabel('Message', { exact: true }).pressSequentially('typing while streaming', { delay: 5 });
+    const typingMs = Date.now() - typed;
+    const during = await page.evaluate(() => {
+      const w = window as unknown as { __perf: { gaps: number[]; longTasks: number[]; listMutations: number; stop(): void } };
+      const streaming = document.querySelector('.msg.streaming') !== null;
+      w.__perf.stop();
+      const gaps = w.__perf.gaps.slice(2).sort((a, b) => a - b);
+      return { streaming, frames: gaps.length, maxFrameGapMs: gaps.at(-1) ?? 0, p95FrameGapMs: gaps[Math.floor(gaps.length * 0.95)] ?? 0, longestTaskMs: Math.max(0, ...w.__perf.longTasks), listMutations: w.__perf.listMutations };
+    });
+    report.streamingWith1000Messages = { ...during, typing22CharsMs: typingMs };
+    expect(during.streaming).toBe(true);
+    expect(during.listMutations).toBe(0);
+    expect(during.frames).toBeGreaterThan(10);
+    expect(during.p95FrameGapMs).toBeLessThan(100);
+    // Generous: the machine running the tests is shared; the structural guarantee is listMutations === 0.
+    expect(during.maxFrameGapMs).toBeLessThan(500);
+    await page.locator('.msg.streaming').waitFor({ state: 'detached' });
+    expect(await page.locator('.msg').count()).toBe(1002);
+  });
+});
+
+describe('accessibility and layouts', () => {
+  it('keyboard: Enter sends, Shift+Enter adds a line, focus is visible', async () => {
+    await signIn(page, stack);
+    const box = page.getByLabel('Message', { exact: true });
+    await box.focus();
+    await page.keyboard.type('line one');
+    await page.keyboard.press('Shift+Enter');
+    await page.keyboard.type('line two');
+    expect(await box.inputValue()).toBe('line one\nline two');
+    expect(await page.locator('.msg').count()).toBe(0);
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => {
+      const el = document.activeElement as HTMLElement;
+      const style = getComputedStyle(el);
+      return { text: el.textContent, outline: style.outlineStyle, width: style.outlineWidth };
+    });
+    expect(focused).toEqual({ text: 'Send', outline: 'solid', width: '3px' });
+    await box.press('Enter');
+    await page.locator('.msg.assistant .md').filter({ hasText: 'Mock reply: line one line two' }).waitFor();
+    expect(await page.locator('.msg.user .text').textContent()).toBe('line one\nline two');
+  });
+
+  for (const scheme of ['light', 'dark'] as const) {
+    it(`axe finds no serious or critical violation (${scheme}); screenshot saved`, async () => {
+      await context.close();
+      ({ context, page, watch } = await openPage(browser, stack.url, { colorScheme: scheme }));
+      await page.goto(stack.url);
+      await page.getByLabel('API key').waitFor();
+      const signInViolations = await axeViolations(page);
+      await signIn(page, stack);
+      await sendAndWait(page, 'A first question');
+      await page.getByRole('button', { name: 'Bad answer' }).click();
+      await page.getByLabel('Why was it bad? (optional)').waitFor();
+      await fakeRichAnswer(page);
+      await sendAndWait(page, 'Show me something with code, a table and a quote.');
+      await page.locator('.msg.assistant code.hljs').waitFor();
+      expect(await page.locator('.error-banner').count()).toBe(0);
+      const chatViolations = await axeViolations(page);
+      const serious = [...signInViolations, ...chatViolations].filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      expect(serious).toEqual([]);
+      await page.screenshot({ path: `${ARTIFACTS}/ui-${scheme}.png`, fullPage: true });
+    });
+  }
+
+  it('is usable at 360 px wide (no horizontal scroll, chat list behind a button); mobile screenshot saved', async () => {
+    await context.close();
+    ({ context, page, watch } = await openPage(browser, stack.url, { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true }));
+    await signIn(page, stack);
+    await fakeRichAnswer(page);
+    await sendAndWait(page, 'A question from a phone');
+    await page.locator('.msg.assistant code.hljs').waitFor();
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(width).toBeLessThanOrEqual(360);
+    expect(await page.getByRole('button', { name: 'New chat' }).isVisible()).toBe(false);
+    const serious = (await axeViolations(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(serious).toEqual([]);
+    await page.screenshot({ path: `${ARTIFACTS}/ui-mobile-360.png`, fullPage: true });
+    await page.getByRole('button', { name: 'Chats' }).click();
+    await page.getByRole('button', { name: 'New chat' }).click();
+    await page.getByLabel('Message', { exact: true }).waitFor();
+    expect(await page.locator('.msg').count()).toBe(0);
+  });
+
+  it('shows a notice while the demo provider is in use', async () => {
+    const demo = await startStack({ demo: true });
+    const other = await openPage(browser, demo.url);
+    try {
+      await signIn(other.page, demo);
+      await expect(other.page.getByRole('note').textContent()).resolves.toContain("Demo mode: answers come from Parley's built-in demo provider");
+      expect(other.watch.foreignRequests).toEqual([]);
+      await signIn(page, stack);
+      expect(await page.getByRole('note').count()).toBe(0);
+    } finally {
+      await other.context.close();
+      await demo.close();
+    }
+  });
+});

@@ -1,0 +1,276 @@
+// The open chat: messages, the streaming answer, stop/regenerate/edit/retry, feedback, and the tab's chat list.
+
+import { ApiError, describeError } from '../api/api-error.js';
+import type { ParleyClient } from '../api/client.js';
+import type { FeedbackReason, StoredMessage } from '../api/types.js';
+import { loadChats, saveChats, titleOf, upsertChat, type ChatEntry } from './chat-list.js';
+import { Emitter } from './emitter.js';
+
+/** A message as shown: stored fields plus what only this tab knows. */
+export interface UiMessage extends StoredMessage {
+  /** Personal data items protected in this message (from the start event). */
+  protectedItems?: number;
+  /** Sent but not confirmed by the server yet (or failed before the answer started). */
+  pending?: boolean;
+  /** Stopped by the user. */
+  stopped?: boolean;
+}
+
+/** An error being shown, in plain words. */
+export interface ErrorState {
+  title: string;
+  detail?: string;
+  /** Date.now() after which retrying makes sense (rate limits). */
+  retryAt?: number;
+  signOut?: boolean;
+  expired?: boolean;
+}
+
+let localIds = 0;
+
+/** One controller per signed-in tab; `changes` fires on every state change except streamed text (`text`). */
+export class Conversation {
+  readonly changes = new Emitter();
+  /** Fires on each streamed delta; read `streamText`. */
+  readonly text = new Emitter();
+  sessionId: string | undefined;
+  model: string | undefined;
+  messages: UiMessage[] = [];
+  chats: ChatEntry[] = loadChats();
+  streaming = false;
+  streamText = '';
+  error: ErrorState | undefined;
+  status = '';
+  private abort: AbortController | undefined;
+  private failedContent: string | undefined;
+  /** Bumped when another chat is shown, so a stream still settling cannot write into it. */
+  private epoch = 0;
+
+  constructor(
+    private readonly client: ParleyClient,
+    readonly models: string[],
+    private readonly onSignOut: (reason: string) => void,
+  ) {
+    this.model = models[0];
+  }
+
+  private update(patch: Partial<Pick<Conversation, 'messages' | 'streaming' | 'error' | 'status' | 'sessionId' | 'model' | 'chats'>>): void {
+    Object.assign(this, patch);
+    if (patch.chats) saveChats(this.chats);
+    this.changes.emit();
+  }
+
+  private fail(error: unknown): void {
+    const described = describeError(error);
+    if (described.signOut) return this.onSignOut(described.title);
+    if (described.expired && this.sessionId) this.dropChat(this.sessionId);
+    this.update({
+      error: {
+        title: described.title,
+        detail: described.detail,
+        retryAt: described.retryAfterSeconds ? Date.now() + described.retryAfterSeconds * 1000 : undefined,
+        expired: described.expired,
+      },
+      status: described.title,
+    });
+  }
+
+  private dropChat(id: string): void {
+    this.update({ chats: this.chats.filter((c) => c.id !== id) });
+  }
+
+  /** Stops any answer and forgets per-chat state before another chat is shown. */
+  private leave(): void {
+    this.stop();
+    this.epoch++;
+    this.failedContent = undefined;
+    this.streaming = false;
+  }
+
+  /** Starts an empty chat (the session is created with the first message). */
+  newChat(): void {
+    this.leave();
+    this.update({ sessionId: undefined, messages: [], error: undefined, status: 'New chat', model: this.models.includes(this.model ?? '') ? this.model : this.models[0] });
+  }
+
+  /** Picks the model of the next new chat. */
+  pickModel(model: string): void {
+    if (!this.sessionId) this.update({ model });
+  }
+
+  /** Opens a chat of the list. */
+  async open(id: string): Promise<void> {
+    this.leave();
+    this.update({ sessionId: id, messages: [], error: undefined, status: 'Loading chat…' });
+    try {
+      const session = await this.client.getSession(id);
+      if (this.sessionId !== id) return;
+      const entry = this.chats.find((c) => c.id === id);
+      this.update({
+        messages: session.messages.filter((m) => m.role !== 'system'),
+        model: session.model,
+        status: `Opened chat ${entry?.title ?? ''}`.trim(),
+        chats: entry ? this.chats.map((c) => (c.id === id ? { ...c, expiresAt: session.expiresAt } : c)) : this.chats,
+      });
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** Deletes a chat on the server (DELETE) and from this tab. */
+  async forget(id: string): Promise<void> {
+    if (id === this.sessionId) this.leave();
+    try {
+      await this.client.deleteSession(id);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 404)) return this.fail(error);
+    }
+    this.dropChat(id);
+    if (id === this.sessionId) this.update({ sessionId: undefined, messages: [], error: undefined });
+    this.update({ status: 'Chat forgotten: its messages were deleted.' });
+  }
+
+  /** Sends a message (or, with `replaceFrom`, replaces that user message and everything after it). */
+  async send(content: string, replaceFrom?: string): Promise<void> {
+    const text = content.trim();
+    if (this.streaming || text === '') return;
+    const pending: UiMessage = { id: `local-${++localIds}`, role: 'user', content: text, createdAt: new Date().toISOString(), pending: true };
+    const cut = replaceFrom ? this.messages.findIndex((m) => m.id === replaceFrom) : -1;
+    const kept = (cut >= 0 ? this.messages.slice(0, cut) : this.messages).filter((m) => !m.pending);
+    this.failedContent = undefined;
+    this.streamText = '';
+    this.update({ messages: [...kept, pending], streaming: true, error: undefined, status: 'Answer starting…' });
+    const abort = (this.abort = new AbortController());
+    const epoch = this.epoch;
+    const current = () => epoch === this.epoch;
+    let answerId: string | undefined;
+    try {
+      let sessionId = this.sessionId;
+      if (!sessionId) {
+        const session = await this.client.createSession(this.model);
+        if (!current()) return;
+        sessionId = session.id;
+        this.update({ sessionId, model: session.model, chats: upsertChat(this.chats, { id: session.id, title: titleOf(text), model: session.model, expiresAt: session.expiresAt }) });
+      }
+      await this.client.send(
+        sessionId,
+        text,
+        replaceFrom,
+        {
+          onStart: (event) => {
+            answerId = event.messageId;
+            if (!current()) return;
+            const items = Object.values(event.protected ?? {}).reduce((a, b) => a + b, 0);
+            const confirmed: UiMessage = { ...event.userMessage, protectedItems: items || undefined };
+            this.update({ messages: this.messages.map((m) => (m === pending ? confirmed : m)), status: 'Answering…' });
+          },
+          onDelta: (delta) => {
+            if (!current()) return;
+            this.streamText += delta;
+            this.text.emit();
+          },
+          onDone: (message) => {
+            if (!current()) return;
+            const answer: UiMessage = message ?? { id: answerId ?? `local-${++localIds}`, role: 'assistant', content: this.streamText, createdAt: new Date().toISOString() };
+            this.update({ messages: [...this.messages, answer], streaming: false, status: 'Answer complete.' });
+          },
+        },
+        abort.signal,
+      );
+      this.refreshExpiry(sessionId);
+    } catch (error) {
+      if (!current()) return;
+      const partial = this.streamText;
+      const stopped = abort.signal.aborted;
+      const messages = this.messages.slice();
+      if (answerId && partial) messages.push({ id: answerId, role: 'assistant', content: partial, createdAt: new Date().toISOString(), incomplete: true, stopped });
+      if (stopped) {
+        this.update({ messages, streaming: false, status: 'Stopped.' });
+      } else {
+        this.failedContent = text;
+        this.update({ messages, streaming: false });
+        this.fail(error);
+      }
+    } finally {
+      if (this.abort === abort) this.abort = undefined;
+      if (current() && this.streaming) this.update({ streaming: false });
+    }
+  }
+
+  /** Stops the answer being streamed (the server keeps the partial answer, marked incomplete). */
+  stop(): void {
+    this.abort?.abort();
+  }
+
+  /** The last user message confirmed by the server. */
+  lastUserMessage(): UiMessage | undefined {
+    for (let i = this.messages.length - 1; i >= 0; i--) {
+      const m = this.messages[i];
+      if (m.role === 'user' && !m.pending) return m;
+    }
+    return undefined;
+  }
+
+  /** Asks again: resends the last user message in place of itself and the answers after it. */
+  regenerate(): Promise<void> {
+    const last = this.lastUserMessage();
+    return last ? this.send(last.content, last.id) : Promise.resolve();
+  }
+
+  /** Replaces the last user message with new text and asks again. */
+  editLast(content: string): Promise<void> {
+    const last = this.lastUserMessage();
+    return last ? this.send(content, last.id) : this.send(content);
+  }
+
+  /** Retries after an error, reconciling with the server first (the user message may already be stored). */
+  async retry(): Promise<void> {
+    const content = this.failedContent;
+    if (this.error?.expired) return this.newChat();
+    this.update({ error: undefined });
+    if (!content) return this.regenerate();
+    if (!this.sessionId) return this.send(content);
+    try {
+      const session = await this.client.getSession(this.sessionId);
+      const messages = session.messages.filter((m) => m.role !== 'system');
+      this.update({ messages });
+      // The failed message is stored when it is the last user message, followed by nothing or by a cut-off answer.
+      let i = messages.length - 1;
+      while (i >= 0 && messages[i].role === 'assistant' && messages[i].incomplete) i--;
+      const stored = i >= 0 && messages[i].role === 'user' && messages[i].content === content ? messages[i] : undefined;
+      return stored ? this.send(content, stored.id) : this.send(content);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** Thumbs up or down on an answer. */
+  async rate(messageId: string, rating: 'up' | 'down', reason?: FeedbackReason): Promise<void> {
+    if (!this.sessionId) return;
+    const before = this.messages;
+    this.update({ messages: this.messages.map((m) => (m.id === messageId ? { ...m, feedback: { rating, reason } } : m)) });
+    try {
+      await this.client.feedback(this.sessionId, messageId, rating, reason);
+      this.update({ status: rating === 'up' ? 'Thanks: marked as helpful.' : 'Thanks: marked as not helpful.' });
+    } catch (error) {
+      this.update({ messages: before });
+      if (error instanceof ApiError && error.status === 404) this.update({ error: { title: 'This answer can no longer be rated: the chat may have expired.' } });
+      else this.fail(error);
+    }
+  }
+
+  private refreshExpiry(id: string): void {
+    void this.client.getSession(id).then(
+      (session) => {
+        const entry = this.chats.find((c) => c.id === id);
+        if (entry) this.update({ chats: this.chats.map((c) => (c.id === id ? { ...c, expiresAt: session.expiresAt } : c)) });
+      },
+      () => undefined,
+    );
+  }
+
+  /** Dismisses the error banner. */
+  dismissError(): void {
+    this.update({ error: undefined });
+  }
+}

@@ -1,0 +1,9 @@
+// Entry point: take the one-time login token out of the address bar first, then render the app.
+
+import { render } from 'preact';
+import { App } from './app.js';
+import { takeLoginToken } from './auth/login-link.js';
+import './styles.css';
+
+const loginToken = takeLoginToken();
+render(<App loginToken={loginToken} />, document.getElementById('app')!);

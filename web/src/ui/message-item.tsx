@@ -1,0 +1,127 @@
+// One message of the conversation (memoised: only re-renders when its own props change).
+
+import { useState } from 'preact/hooks';
+import type { Conversation, UiMessage } from '../chat/conversation.js';
+import { FEEDBACK_REASONS, type FeedbackReason } from '../api/types.js';
+import { ThumbDown, ThumbUp, Shield } from './icons.js';
+import { MarkdownBody } from './markdown-body.js';
+import { memo } from './memo.js';
+
+interface Props {
+  message: UiMessage;
+  conversation: Conversation;
+  /** The last user message (editable) or last answer (regenerable); false while streaming. */
+  isLastOfRole: boolean;
+}
+
+async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function UserMessage({ message, conversation, isLastOfRole }: Props) {
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState(message.content);
+  if (editing) {
+    const save = () => {
+      setEditing(false);
+      if (draft.trim()) void conversation.editLast(draft);
+    };
+    return (
+      <li class="msg user editing" aria-label="Your message, editing">
+        <label class="sr-only" for={`edit-${message.id}`}>Edit your message</label>
+        <textarea
+          id={`edit-${message.id}`}
+          value={draft}
+          rows={3}
+          onInput={(e) => setDraft(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+              e.preventDefault();
+              save();
+            } else if (e.key === 'Escape') setEditing(false);
+          }}
+        />
+        <div class="actions">
+          <button type="button" class="primary" onClick={save}>Save and resend</button>
+          <button type="button" onClick={() => setEditing(false)}>Cancel</button>
+        </div>
+      </li>
+    );
+  }
+  return (
+    <li class={`msg user${message.pending ? ' pending' : ''}`}>
+      <span class="sr-only">You said:</span>
+      <div class="text">{message.content}</div>
+      <div class="meta">
+        {message.protectedItems ? (
+          <span class="protected" title="Personal data in this message was replaced before it reached the AI provider.">
+            <Shield /> {message.protectedItems} {message.protectedItems === 1 ? 'item' : 'items'} protected
+          </span>
+        ) : null}
+        {isLastOfRole && !message.pending && (
+          <button
+            type="button"
+            class="link"
+            onClick={() => {
+              setDraft(message.content);
+              setEditing(true);
+            }}
+          >
+            Edit
+          </button>
+        )}
+      </div>
+    </li>
+  );
+}
+
+function AssistantMessage({ message, conversation, isLastOfRole }: Props) {
+  const [copied, setCopied] = useState(false);
+  const rating = message.feedback?.rating;
+  return (
+    <li class={`msg assistant${message.incomplete ? ' incomplete' : ''}`}>
+      <span class="sr-only">Parley answered:</span>
+      <MarkdownBody source={message.content} />
+      {message.incomplete && <p class="note">{message.stopped ? 'Stopped before the end.' : 'This answer is incomplete.'}</p>}
+      <div class="actions" role="group" aria-label="Answer actions">
+        <button
+          type="button"
+          onClick={async () => {
+            const ok = await copyText(message.content);
+            setCopied(ok);
+            if (ok) setTimeout(() => setCopied(false), 2000);
+          }}
+        >
+          {copied ? 'Copied' : 'Copy'}
+        </button>
+        <button type="button" aria-pressed={rating === 'up'} aria-label="Good answer" title="Good answer" onClick={() => void conversation.rate(message.id, 'up')}>
+          <ThumbUp />
+        </button>
+        <button type="button" aria-pressed={rating === 'down'} aria-label="Bad answer" title="Bad answer" onClick={() => void conversation.rate(message.id, 'down')}>
+          <ThumbDown />
+        </button>
+        {rating === 'down' && (
+          <select aria-label="Why was it bad? (optional)" value={message.feedback?.reason ?? ''} onChange={(e) => e.currentTarget.value && void conversation.rate(message.id, 'down', e.currentTarget.value as FeedbackReason)}>
+            <option value="">Why? (optional)</option>
+            {FEEDBACK_REASONS.filter((r) => r !== 'helpful' && r !== 'accurate').map((r) => (
+              <option value={r}>{r.replace('-', ' ')}</option>
+            ))}
+          </select>
+        )}
+        {isLastOfRole && (
+          <button type="button" onClick={() => void conversation.regenerate()}>
+            Regenerate
+          </button>
+        )}
+      </div>
+    </li>
+  );
+}
+
+/** A message row. */
+export const MessageItem = memo((props: Props) => (props.message.role === 'user' ? <UserMessage {...props} /> : <AssistantMessage {...props} />));
