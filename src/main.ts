@@ -1,6 +1,8 @@
 // Composition root: the only place that picks concrete backends (stores, adapters, auth) and wires them.
 
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Server as TlsServer } from 'node:tls';
 import type { Logger } from 'pino';
 import { createAuditLog, DEFAULT_AUDIT_FILE_NAME, type AuditLog } from './audit/audit-log.js';
 import { queryAudit } from './audit/query.js';
@@ -19,6 +21,8 @@ import { buildApp } from './http/app.js';
 import type { ParleyApp } from './http/request-context.js';
 import { registerAdminRoutes } from './http/routes/admin.js';
 import { registerOperationsRoutes } from './http/routes/operations.js';
+import { registerUiRoutes } from './http/routes/ui.js';
+import { loadTlsMaterial, watchTlsMaterial } from './http/tls.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createTracing, type Tracing } from './observability/tracing.js';
@@ -56,6 +60,9 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
   const { config } = options;
   const logger = options.logger ?? createLogger({ level: config.logging.level, base: { service: 'parley' } });
   const secrets = options.secrets ?? createSecretResolver({ onError: (error, ref) => logger.error({ ref: ref.split(':')[0], err: error.message }, 'secret reload failed; previous value kept') });
+  // Read before anything opens files, so a bad certificate stops start-up without leaving handles behind.
+  const tlsRefs = config.server.tls;
+  const tls = tlsRefs ? await loadTlsMaterial(tlsRefs, secrets) : undefined;
   const metrics = createMetrics();
   const tracing = options.tracing ?? createTracing({ ...config.telemetry.tracing, serviceName: 'parley' });
   const audit = createAuditLog({
@@ -66,7 +73,7 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
     onError: (error) => logger.error({ err: error.message }, 'audit trail write failed; events stay queued'),
   });
   const security = await buildSecurity(config, logger, audit);
-  const routes = await buildRoutes(config, secrets, metrics);
+  const routes = await buildRoutes(config, secrets, metrics, logger);
 
   const sessionStore = new MemorySessionStore({ idleTtlMs: config.sessions.idleTtlMs });
   const cache = new MemoryCacheStore({ maxEntries: config.cache.maxEntries });
@@ -97,6 +104,7 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
     logger,
     tracing,
     isReady: () => ready,
+    tls,
     access: {
       authenticate: security.authenticate,
       admitRequest: (scope) => rateLimits.admitRequest(scope),
@@ -125,6 +133,11 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
           purgeSession: (id, requestId) => sessions.purge(id, requestId),
           parseDuration,
         }),
+      (a) =>
+        registerUiRoutes(a, {
+          distDir: fileURLToPath(new URL('../web/dist', import.meta.url)),
+          uiConfig: config.auth.oidc?.clientId ? { oidc: { issuer: config.auth.oidc.issuer, clientId: config.auth.oidc.clientId } } : undefined,
+        }),
       ...(options.plugins ?? []),
     ],
   });
@@ -140,10 +153,17 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
   }, config.sessions.sweepIntervalMs);
   sweeper.unref();
 
+  const stopTls =
+    tlsRefs && tls
+      ? watchTlsMaterial(app.server as unknown as TlsServer, tlsRefs, secrets, tls, {
+          onReload: () => logger.info('TLS certificate reloaded'),
+          onError: (error) => logger.warn({ err: error.message }, 'TLS certificate change not applied; the previous certificate stays in use'),
+        })
+      : undefined;
   await app.listen({ host: config.server.host, port: config.server.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
-  const url = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${port}`;
+  const url = `${tls ? 'https' : 'http'}://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${port}`;
   ready = true;
   logger.info(
     {
@@ -164,13 +184,17 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
       ready = false;
       logger.info({ inflight: inflight.size, drainTimeoutMs: config.server.drainTimeoutMs }, 'shutting down: draining');
       clearInterval(sweeper);
+      stopTls?.();
+      // Idle keep-alive sockets would hold close() open until the drain timeout: close them as they go idle.
+      const idleSweep = setInterval(() => app.server.closeIdleConnections(), 50);
       const drainTimer = setTimeout(() => {
         logger.warn({ inflight: inflight.size }, 'drain timeout reached: cutting remaining requests');
-        inflight.abortAll(new ParleyError('shutting_down', 'Parley is shutting down; retry on another replica'));
-        app.server.closeAllConnections();
+        // Let cut streams write their final error event before the sockets go.
+        void inflight.abortAll(new ParleyError('shutting_down', 'Parley is shutting down; retry on another replica')).then(() => app.server.closeAllConnections());
       }, config.server.drainTimeoutMs);
       await app.close();
       clearTimeout(drainTimer);
+      clearInterval(idleSweep);
       await Promise.all(routes.adapters.map((a) => a.close()));
       await Promise.all([audit.close(), tracing.shutdown(), security.close()]);
       secrets.close();

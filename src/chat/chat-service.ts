@@ -8,6 +8,7 @@ import type { CacheStore } from '../store/types.js';
 import type { CacheConfig, ModelConfig } from '../config/types.js';
 import type { AnswerTransformFactory, CacheResult, ChatAdmission, ChatRecord, ChatRecordSink, PromptGuard, PseudonymMap } from './hooks.js';
 import { combineRouteObservers } from '../observability/route-observer.js';
+import { endChatStep, errorCodeOf, startChatStep, totalCount, traceScopeOf, type TraceScope } from '../observability/step-trace.js';
 import { cacheKey } from './cache-key.js';
 import { SharedStream } from './shared-stream.js';
 
@@ -45,12 +46,16 @@ export interface ChatCall {
   cacheMode: 'use' | 'bypass' | 'default';
   /** Tags stored with a cached answer so purging their source purges it (e.g. the session id). */
   cacheTags?: string[];
+  /** Index of the first message new in this call (earlier ones are history); protected counts cover only new ones. */
+  newMessagesFrom?: number;
   /** Existing pseudonym map (the session's); extended by the prompt guard. */
   mapping?: PseudonymMap;
   signal: AbortSignal;
   traceHeaders?: Record<string, string>;
   /** Per-request observer (e.g. trace spans per upstream attempt). */
   observer?: RouteObserver;
+  /** Where the privacy, cache and output-policy step spans go (default: the scope linked to `observer`). */
+  trace?: TraceScope;
 }
 
 /** Mutable facts about a run, complete once its events are exhausted. */
@@ -119,11 +124,22 @@ export class ChatService {
     let messages = call.messages;
     let mapping = call.mapping ?? {};
     let protectedCounts: Record<string, number> = {};
+    const trace = call.trace ?? traceScopeOf(call.observer);
     if (this.deps.promptGuard) {
-      const guarded = this.deps.promptGuard.protect(messages, mapping);
-      messages = guarded.messages;
-      mapping = guarded.mapping;
-      protectedCounts = guarded.counts;
+      const span = startChatStep(trace, 'privacy');
+      try {
+        // History and new messages are protected separately so the counts describe only what is new.
+        const split = Math.min(call.newMessagesFrom ?? 0, messages.length);
+        const history = split > 0 ? this.deps.promptGuard.protect(messages.slice(0, split), mapping) : undefined;
+        const fresh = this.deps.promptGuard.protect(split > 0 ? messages.slice(split) : messages, history?.mapping ?? mapping);
+        messages = history ? [...history.messages, ...fresh.messages] : fresh.messages;
+        mapping = fresh.mapping;
+        protectedCounts = fresh.counts;
+      } catch (error) {
+        endChatStep(span, undefined, errorCodeOf(error));
+        throw error;
+      }
+      endChatStep(span, { 'parley.privacy.protected': totalCount(protectedCounts) });
     }
 
     const stats: RunStats = { attempts: 0, retries: 0, fallbacks: 0, upstreamMs: 0 };
@@ -132,6 +148,7 @@ export class ChatService {
     const open = (signal: AbortSignal): AsyncIterable<ChatEvent> =>
       routed.route.stream(request, { signal, observer, traceHeaders: call.traceHeaders });
 
+    const cacheSpan = startChatStep(trace, 'cache');
     const { cfg, key } = this.cacheDecision(call, messages, params);
     let cache: CacheResult = key ? 'miss' : 'bypass';
     let source: AsyncIterable<ChatEvent>;
@@ -159,8 +176,12 @@ export class ChatService {
       source = open(call.signal);
     }
 
+    endChatStep(cacheSpan, { 'parley.cache.result': cache });
+
     const transform = this.deps.answerTransforms?.({ mapping, principal: call.principal, model: call.model });
+    const policySpan = transform ? startChatStep(trace, 'output_policy') : undefined;
     const events = this.instrument(source, stats, startedAt, transform, (outcome, errorCode) => {
+      if (policySpan) endChatStep(policySpan, { 'parley.outcome': outcome }, outcome === 'blocked' ? errorCode : undefined);
       ticket?.done(cache === 'hit' ? undefined : stats.usage);
       this.deps.records?.chatFinished(this.record(call, stats, cache, protectedCounts, startedAt, outcome, errorCode));
     });

@@ -139,6 +139,7 @@ export class SessionService {
       principal,
       model: session.model,
       messages: prompt,
+      newMessagesFrom: prompt.length - 1,
       params: {},
       stream: input.stream,
       cacheMode: input.cacheMode,

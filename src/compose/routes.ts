@@ -4,7 +4,9 @@ import type { RoutedModel } from '../chat/chat-service.js';
 import type { SecretResolver } from '../config/secrets.js';
 import type { ParleyConfig } from '../config/types.js';
 import type { Metrics } from '../observability/metrics.js';
-import { createMetricsRouteObserver } from '../observability/route-observer.js';
+import type { Logger } from 'pino';
+import type { RouteObserver } from '../domain/index.js';
+import { combineRouteObservers, createMetricsRouteObserver } from '../observability/route-observer.js';
 import { createProviderModel } from '../providers/factory.js';
 import type { ProviderModel } from '../providers/provider-model.js';
 import { CircuitBreaker } from '../routing/circuit-breaker.js';
@@ -18,7 +20,12 @@ export interface BuiltRoutes {
 }
 
 /** Resolves provider keys (as live getters, so rotated files take effect) and composes every route. */
-export async function buildRoutes(config: ParleyConfig, secrets: SecretResolver, metrics: Metrics): Promise<BuiltRoutes> {
+export async function buildRoutes(config: ParleyConfig, secrets: SecretResolver, metrics: Metrics, logger: Logger): Promise<BuiltRoutes> {
+  // Refused and cooled-down keys are logged by id (never by value) so operators can act on them.
+  const keyLog: RouteObserver = {
+    keyDisabled: (provider, keyId, status) => logger.warn({ provider, keyId, status }, 'provider refused an API key; it left the rotation'),
+    keyCooldown: (provider, keyId, ms) => logger.info({ provider, keyId, cooldownMs: ms }, 'API key cooling down after a rate limit'),
+  };
   const adapters = new Map<string, ProviderModel>();
   const pools = new Map<string, KeyPool>();
   const breakers = new Map<string, CircuitBreaker>();
@@ -58,7 +65,7 @@ export async function buildRoutes(config: ParleyConfig, secrets: SecretResolver,
         providerBreaker: breakers.get(target.provider)!,
       })),
     });
-    const observer = createMetricsRouteObserver(metrics, model.name, model.targets.map((t) => t.provider));
+    const observer = combineRouteObservers(createMetricsRouteObserver(metrics, model.name, model.targets.map((t) => t.provider)), keyLog);
     models.set(model.name, { config: model, route, observer });
   }
   return { models, adapters: [...adapters.values()], pools };

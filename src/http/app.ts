@@ -12,8 +12,11 @@ import type { ParleyConfig } from '../config/types.js';
 import { endRequestSpan, startRequestSpan, startStepSpan } from '../observability/spans.js';
 import type { Tracing } from '../observability/tracing.js';
 import { createAccessCheck, type AccessDeps } from './access.js';
+import { createCors } from './cors.js';
 import { errorBody, errorHeaders, toParleyError } from './error-mapping.js';
 import { InflightRegistry, overheadMs, type ParleyApp } from './request-context.js';
+import { createSecurityHeaders } from './security-headers.js';
+import type { TlsMaterial } from './tls.js';
 import { ErrorEnvelope, buildSchemas } from './schemas.js';
 import { registerChatCompletions } from './routes/chat-completions.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -39,6 +42,8 @@ export interface AppDeps {
   onResponse?: (request: FastifyRequest, reply: FastifyReply, durationMs: number) => void;
   /** Extra routes (metrics, audit, keys, UI) registered by their modules. */
   plugins?: ((app: ParleyApp) => void | Promise<void>)[];
+  /** Serve HTTPS with this certificate and key (see tls.ts for reloading); absent: plain HTTP. */
+  tls?: TlsMaterial;
 }
 
 export interface BuiltApp {
@@ -55,21 +60,32 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     // One line per request is written by our onResponse hook instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.server.bodyLimitBytes,
+    ...(deps.tls ? { https: { cert: deps.tls.cert, key: deps.tls.key } } : {}),
     keepAliveTimeout: 72_000,
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    // Router-level refusals (an over-long path parameter) get the same envelope as a missing resource.
+    frameworkErrors: (error, _request, reply) => {
+      const failure = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? new ParleyError('not_found', 'No session with this id exists (it may have expired or been deleted).') : toParleyError(error);
+      void (reply as unknown as FastifyReply).code(failure.status).send(errorBody(failure));
+    },
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // Only JSON bodies are accepted; text/plain gets a clear 415 instead of a confusing schema error.
+  app.removeContentTypeParser('text/plain');
   const inflight = new InflightRegistry();
   const schemas = buildSchemas(deps.config);
   const accessCheck = createAccessCheck(deps.access);
+  const securityHeaders = createSecurityHeaders({ tls: deps.tls !== undefined });
+  const cors = createCors(deps.config.server.cors?.origins ?? []);
 
   app.decorateRequest('parley', undefined as never);
   app.addHook('onRequest', async (request, reply) => {
     request.parley = { startedAt: performance.now(), upstreamMs: 0, log: {} };
+    securityHeaders(reply.raw);
     const gauge = deps.requestGauge;
     if (gauge) {
       gauge.inc();
@@ -81,6 +97,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
       request.parley.trace = { ...scope, tracing };
       request.parley.log.traceId = scope.span.spanContext().traceId;
     }
+    if (cors.handle(request, reply)) return reply;
     if (request.routeOptions.config.public === true) return;
     const authSpan = request.parley.trace ? startStepSpan(request.parley.trace.tracing, request.parley.trace.context, 'auth') : undefined;
     try {

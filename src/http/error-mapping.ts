@@ -39,7 +39,6 @@ function validationError(e: FastifyLikeError): ParleyError {
   const first = e.validation![0];
   const where = e.validationContext ?? 'body';
   const path = (first.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
-  let problem = first.message ?? 'is invalid';
   if (where === 'body' && path === '' && first.keyword === 'type') {
     // A body that is not a JSON object (e.g. text/plain, which Fastify parses as a string).
     return new ParleyError('invalid_request', 'The request body must be a JSON object. Send JSON with Content-Type: application/json.');
@@ -53,10 +52,28 @@ function validationError(e: FastifyLikeError): ParleyError {
     const field = String(first.params.missingProperty);
     return new ParleyError('invalid_request', `${where}${path ? `.${path}` : ''} is missing the required field "${field}".`, { param: path ? `${path}.${field}` : field });
   }
-  if (first.keyword === 'enum' && Array.isArray(first.params?.allowedValues)) problem = `must be one of ${first.params.allowedValues.join(', ')}`;
-  if (first.keyword === 'const' && first.params?.allowedValue !== undefined) problem = `must be ${JSON.stringify(first.params.allowedValue)}`;
+  // A field with several accepted forms (string | array | null): say what each form needs, not just the first.
+  const anyOf = e.validation!.find((v) => v.keyword === 'anyOf');
+  if (anyOf) {
+    const base = anyOf.instancePath ?? '';
+    const at = base.replace(/^\//, '').replace(/\//g, '.');
+    const forms = e.validation!.filter((v) => v !== anyOf && (v.instancePath ?? '').startsWith(base)).map((v) => describeIssue(v, base));
+    return new ParleyError('invalid_request', `${where}${at ? `.${at}` : ''} matches none of its accepted forms: ${[...new Set(forms)].join('; or ')}.`, {
+      param: at || undefined,
+    });
+  }
+  let problem = describeIssue(first, first.instancePath ?? '');
   if (first.keyword === 'maxLength' || first.keyword === 'maxItems') problem += '; shorten it';
   return new ParleyError('invalid_request', `${where}${path ? `.${path}` : ''} ${problem}.`, { param: path || undefined });
+}
+
+/** One Ajv issue in words, its path shown relative to `base`. */
+function describeIssue(v: NonNullable<FastifyLikeError['validation']>[number], base: string): string {
+  let problem = v.message ?? 'is invalid';
+  if (v.keyword === 'enum' && Array.isArray(v.params?.allowedValues)) problem = `must be one of ${v.params.allowedValues.join(', ')}`;
+  if (v.keyword === 'const' && v.params?.allowedValue !== undefined) problem = `must be ${JSON.stringify(v.params.allowedValue)}`;
+  const sub = (v.instancePath ?? '').slice(base.length).replace(/^\//, '').replace(/\//g, '.');
+  return sub ? `${sub} ${problem}` : problem;
 }
 
 /** OpenAI's error envelope for a catalogue error. */

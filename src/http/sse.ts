@@ -23,10 +23,15 @@ export class SseWriter {
     private readonly counter?: StreamCounter,
   ) {}
 
-  /** Sends the status line and headers. */
+  private corked = false;
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.res.uncork();
+  };
+
+  /** Sets the status line and headers; they leave with the first frame (one write instead of two). */
   open(extraHeaders: Record<string, string>): void {
     this.res.writeHead(200, { ...SSE_HEADERS, ...extraHeaders });
-    this.res.flushHeaders();
     if (this.counter) {
       const counter = this.counter;
       counter.opened();
@@ -37,6 +42,12 @@ export class SseWriter {
   /** Writes one frame (`data` must already be serialised and contain no newline). */
   write(data: string, event?: string): Promise<void> | undefined {
     const frame = event ? `event: ${event}\ndata: ${data}\n\n` : `data: ${data}\n\n`;
+    // Frames produced in the same tick go out in one socket write.
+    if (!this.corked) {
+      this.corked = true;
+      this.res.cork();
+      process.nextTick(this.uncork);
+    }
     if (this.res.write(frame) || this.res.destroyed) return undefined;
     return new Promise((resolve) => {
       const done = (): void => {

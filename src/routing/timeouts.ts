@@ -50,30 +50,39 @@ async function* timedStream(
   const child = new AbortController();
   const onParentAbort = (): void => child.abort(parent.reason);
   parent.addEventListener('abort', onParentAbort, { once: true });
-  // Rejects as soon as the child aborts (timeout or client), so a stuck inner stream cannot hang us.
-  const aborted = new Promise<never>((_, reject) => {
-    child.signal.addEventListener('abort', () => reject(abortError(child.signal)), { once: true });
-  });
-  aborted.catch(ignore);
+  // The pending step's reject: an abort (timeout or client) ends the wait even if the inner stream is stuck.
+  // One slot, not a long-lived promise raced every step, so nothing accumulates per token.
+  let rejectStep: ((error: unknown) => void) | undefined;
+  child.signal.addEventListener('abort', () => rejectStep?.(abortError(child.signal)), { once: true });
 
   const totalTimer = arm(t.totalMs, () => child.abort(timeoutError('total', t.totalMs)));
-  let stepTimer: ReturnType<typeof setTimeout> | undefined;
+  let firstTimer: ReturnType<typeof setTimeout> | undefined;
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
+  // Idle time counts only while waiting on upstream, not while the consumer is busy.
+  let waiting = false;
+  const onIdle = (): void => {
+    if (waiting) child.abort(timeoutError('idle', t.idleMs));
+  };
   let finished = false;
   let first = true;
   const iterator = inner.stream(request, { ...options, signal: child.signal })[Symbol.asyncIterator]();
   try {
     for (;;) {
-      stepTimer = first
-        ? arm(t.firstByteMs, () => child.abort(timeoutError('first', t.firstByteMs)))
-        : arm(t.idleMs, () => child.abort(timeoutError('idle', t.idleMs)));
-      const next = iterator.next();
-      next.catch(ignore);
+      if (first) firstTimer = arm(t.firstByteMs, () => child.abort(timeoutError('first', t.firstByteMs)));
+      else if (idleTimer) idleTimer.refresh();
+      else idleTimer = arm(t.idleMs, onIdle);
+      if (child.signal.aborted) throw abortError(child.signal);
+      waiting = true;
       let result: IteratorResult<ChatEvent>;
       try {
-        result = await Promise.race([next, aborted]);
+        result = await new Promise<IteratorResult<ChatEvent>>((resolve, reject) => {
+          rejectStep = reject;
+          iterator.next().then(resolve, reject);
+        });
       } finally {
-        clearTimeout(stepTimer);
-        stepTimer = undefined;
+        waiting = false;
+        rejectStep = undefined;
+        if (first) clearTimeout(firstTimer);
       }
       if (result.done === true) {
         finished = true;
@@ -84,7 +93,8 @@ async function* timedStream(
     }
   } finally {
     clearTimeout(totalTimer);
-    clearTimeout(stepTimer);
+    clearTimeout(firstTimer);
+    clearTimeout(idleTimer);
     parent.removeEventListener('abort', onParentAbort);
     if (!finished) {
       // Error, timeout or the consumer stopped early: make sure the upstream call stops too.

@@ -16,6 +16,11 @@ export interface ChatCompletionsDeps {
   streams?: StreamCounter;
 }
 
+// Completion ids need to be unique, not secret: a random per-process prefix and a counter.
+const ID_PREFIX = `chatcmpl-${randomBytes(6).toString('base64url')}`;
+let idCounter = 0;
+const nextCompletionId = (): string => `${ID_PREFIX}${(idCounter++).toString(36)}`;
+
 /** Registers the OpenAI-compatible chat endpoint. */
 export function registerChatCompletions(app: ParleyApp, deps: ChatCompletionsDeps): void {
   const { schemas } = deps;
@@ -47,7 +52,7 @@ export function registerChatCompletions(app: ParleyApp, deps: ChatCompletionsDep
         traceHeaders: traceHeadersOf(request),
         observer: traceObserverOf(request),
       });
-      const id = `chatcmpl-${randomBytes(12).toString('base64url')}`;
+      const id = nextCompletionId();
       const created = Math.floor(Date.now() / 1000);
 
       if (!stream) {

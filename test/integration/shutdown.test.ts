@@ -1,0 +1,153 @@
+// Integration: graceful shutdown — readiness turns off, in-flight streams drain or are cut, the CLI exits 0 on SIGTERM.
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { mockReplyText } from '../../src/mock-upstream/index.js';
+import { KEYS, chatBody, chunkText, postJson, readSse, readUntil, standardYaml, startStack, waitFor, type Stack } from './harness.js';
+
+let stacks: Stack[] = [];
+afterEach(async () => {
+  await Promise.all(stacks.map((s) => s.close()));
+  stacks = [];
+});
+
+/** Status of GET /readyz, or 'refused' when no new connection is accepted. */
+async function readiness(url: string): Promise<number | 'refused'> {
+  try {
+    const res = await fetch(`${url}/readyz`);
+    await res.arrayBuffer();
+    return res.status;
+  } catch {
+    return 'refused';
+  }
+}
+
+describe('graceful shutdown', () => {
+  it('stops being ready but lets an in-flight stream finish within the drain timeout', async () => {
+    const s = await startStack({ yaml: standardYaml({ server: 'drainTimeout: 5s' }), env: { ...KEYS } });
+    stacks.push(s);
+    s.mock.setScenario({ tokens: 16, tokenDelayMs: 25 });
+    expect(await readiness(s.url)).toBe(200);
+    const res = await postJson(`${s.url}/v1/chat/completions`, chatBody('chat', 'drain me', { stream: true }));
+    const { text: head, reader } = await readUntil(res, (text) => text.includes('"content":"Mock"'));
+
+    let shutdownDone = false;
+    const stopping = s.parley.shutdown().then(() => {
+      shutdownDone = true;
+    });
+    expect([503, 'refused']).toContain(await readiness(s.url));
+
+    const decoder = new TextDecoder();
+    let text = head;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    const streamEnded = Date.now();
+    expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+    const events = text.split('\n\n').filter((b) => b.startsWith('data: ')).map((b) => ({ data: b.slice(6) }));
+    expect(chunkText(events)).toBe(mockReplyText('drain me', 16));
+    await stopping;
+    expect(shutdownDone).toBe(true);
+    // Once nothing is in flight, shutdown does not sit out the rest of the 5 s drain timeout on idle keep-alive sockets.
+    expect(Date.now() - streamEnded).toBeLessThan(1_500);
+  });
+
+  it('cuts a stream still running at the drain timeout with an error event, and shutdown resolves', async () => {
+    const s = await startStack({ yaml: standardYaml({ server: 'drainTimeout: 150ms' }), env: { ...KEYS } });
+    stacks.push(s);
+    s.mock.setScenario({ tokens: 400, tokenDelayMs: 25 });
+    const res = await postJson(`${s.url}/v1/chat/completions`, chatBody('chat', 'too slow', { stream: true }));
+    const { text: head, reader } = await readUntil(res, (text) => text.includes('"content":"Mock"'));
+    const started = Date.now();
+    const stopping = s.parley.shutdown();
+
+    const decoder = new TextDecoder();
+    let text = head;
+    let transportError: unknown;
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value, { stream: true });
+      }
+    } catch (error) {
+      transportError = error;
+    }
+    await stopping;
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(text).not.toContain('[DONE]');
+    const last = readSseTail(text);
+    expect(last, `stream ended with ${transportError ? 'a transport error' : 'no error event'}: ${text.slice(-200)}`).toMatchObject({
+      error: { code: 'shutting_down' },
+    });
+    await waitFor(() => s.mock.stats.open === 0, 'the cut upstream call to be closed', 1_000);
+  });
+
+  it('answers new requests on a kept-alive connection with 503 once draining', async () => {
+    const s = await startStack({ yaml: standardYaml({ server: 'drainTimeout: 2s' }), env: { ...KEYS } });
+    stacks.push(s);
+    s.mock.setScenario({ tokens: 10, tokenDelayMs: 30 });
+    const res = await postJson(`${s.url}/v1/chat/completions`, chatBody('chat', 'busy', { stream: true }));
+    const stopping = s.parley.shutdown();
+    const after = await postJson(`${s.url}/v1/chat/completions`, chatBody()).then(
+      (r) => r.status,
+      () => 'refused' as const,
+    );
+    expect([503, 'refused']).toContain(after);
+    const { events } = await readSse(res);
+    expect(events.at(-1)!.data).toBe('[DONE]');
+    await stopping;
+  });
+});
+
+/** The JSON of the last SSE data frame, if it parses. */
+function readSseTail(text: string): unknown {
+  const frames = text.split('\n\n').filter((b) => b.startsWith('data: '));
+  const last = frames.at(-1)?.slice(6);
+  try {
+    return last === undefined ? undefined : JSON.parse(last);
+  } catch {
+    return undefined;
+  }
+}
+
+describe('the parley CLI', () => {
+  it('serves and exits 0 on SIGTERM', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'parley-cli-'));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'serve'], {
+      cwd: join(import.meta.dirname, '..', '..'),
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', PARLEY_CONFIG: '', PARLEY_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let output = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no start-up line within 15 s: ${output}`)), 15_000);
+        child.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          const match = /running at (http:\/\/\S+?)(\s|$)/.exec(output);
+          if (match) {
+            clearTimeout(timer);
+            resolve(match[1]);
+          }
+        });
+        child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        child.once('exit', (code) => reject(new Error(`exited early with ${code}: ${output}`)));
+      });
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(url).not.toMatch(/:0$/);
+      expect(await readiness(url)).toBe(200);
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
