@@ -112,9 +112,9 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
     },
     streams: { opened: () => metrics.incOpenStreams(), closed: () => metrics.decOpenStreams() },
     requestGauge: { inc: () => metrics.incInflight(), dec: () => metrics.decInflight() },
-    onResponse: (request, reply, durationMs) => {
+    onResponse: (request, status, durationMs) => {
       const route = request.routeOptions.url ?? 'unmatched';
-      metrics.observeHttpRequest(route, request.method, reply.statusCode, durationMs / 1000);
+      metrics.observeHttpRequest(route, request.method, status, durationMs / 1000);
       metrics.observeOverhead(route, Math.max(0, durationMs - request.parley.upstreamMs) / 1000);
     },
     plugins: [

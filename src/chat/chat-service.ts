@@ -20,6 +20,15 @@ export interface RoutedModel {
   observer?: RouteObserver;
 }
 
+const failedRunStats = new WeakMap<object, RunStats>();
+
+/** Route facts (provider, key, attempts, retries, fallbacks) of a call that failed before any content. */
+export function runStatsOf(error: unknown): Partial<Pick<RunStats, 'provider' | 'keyId' | 'attempts' | 'retries' | 'fallbacks'>> {
+  const stats = typeof error === 'object' && error !== null ? failedRunStats.get(error) : undefined;
+  if (!stats) return {};
+  return { provider: stats.provider, keyId: stats.keyId, attempts: stats.attempts, retries: stats.retries, fallbacks: stats.fallbacks };
+}
+
 export interface ChatServiceDeps {
   models: ReadonlyMap<string, RoutedModel>;
   cache: CacheStore;
@@ -117,6 +126,11 @@ export class ChatService {
     }
   }
 
+  /** Remembers the route facts of a call that failed before content, for the request's log line. */
+  private noteFailure(error: unknown, stats: RunStats): void {
+    if (typeof error === 'object' && error !== null) failedRunStats.set(error, stats);
+  }
+
   private async run(call: ChatCall, routed: RoutedModel, startedAt: number, ticket: { done(usage?: Usage): void } | undefined): Promise<ChatRun> {
     const params: ChatParams = routed.config.maxOutputTokens !== undefined && call.params.maxTokens === undefined
       ? { ...call.params, maxTokens: routed.config.maxOutputTokens }
@@ -187,11 +201,16 @@ export class ChatService {
     });
     // Pull until the first content event so failures before content surface here.
     const head: ChatEvent[] = [];
-    for (;;) {
-      const next = await events.next();
-      if (next.done) break;
-      head.push(next.value);
-      if (next.value.type !== 'start') break;
+    try {
+      for (;;) {
+        const next = await events.next();
+        if (next.done) break;
+        head.push(next.value);
+        if (next.value.type !== 'start') break;
+      }
+    } catch (error) {
+      this.noteFailure(error, stats);
+      throw error;
     }
     return {
       cache,

@@ -27,6 +27,8 @@ export interface SessionServiceDeps {
 
 /** An answer being streamed into a session; iterate `events`, the assistant message is stored at the end. */
 export interface MessageRun {
+  /** The session's model alias. */
+  model: string;
   userMessage: StoredMessage;
   assistantMessageId: string;
   run: ChatRun;
@@ -181,6 +183,6 @@ export class SessionService {
         await persist(text, complete);
       }
     }
-    return { userMessage, assistantMessageId, run, events: events(), stored: () => stored };
+    return { model: session.model, userMessage, assistantMessageId, run, events: events(), stored: () => stored };
   }
 }

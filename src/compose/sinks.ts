@@ -40,13 +40,15 @@ export function guardEventSink(metrics: Metrics, audit: AuditLog): (event: Guard
   };
 }
 
-/** Session lifecycle into the audit trail and the conversation metrics. */
+/** Session lifecycle into the audit trail, the live-session gauge (between sweeps) and the conversation metrics. */
 export function sessionEventsSink(metrics: Metrics, audit: AuditLog): SessionEventsSink {
   return {
     sessionCreated(session, requestId) {
+      metrics.addSessionsLive(1);
       audit.append({ requestId, principalId: session.ownerId, action: 'session.created', outcome: 'success', resource: `session:${session.id}`, details: { model: session.model } });
     },
     sessionDeleted(sessionId, ownerId, requestId) {
+      metrics.addSessionsLive(-1);
       audit.append({ requestId, principalId: ownerId, action: 'session.deleted', outcome: 'success', resource: `session:${sessionId}` });
     },
     conversationTurn(outcome) {

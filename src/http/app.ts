@@ -6,7 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ParleyError } from '../domain/index.js';
-import type { ChatService } from '../chat/chat-service.js';
+import { runStatsOf, type ChatService } from '../chat/chat-service.js';
 import type { SessionService } from '../chat/session-service.js';
 import type { ParleyConfig } from '../config/types.js';
 import { endRequestSpan, startRequestSpan, startStepSpan } from '../observability/spans.js';
@@ -38,8 +38,8 @@ export interface AppDeps {
   /** Counts open event streams (metrics). */
   streams?: { opened(): void; closed(): void };
   isReady: () => boolean;
-  /** Called once per finished request (metrics). */
-  onResponse?: (request: FastifyRequest, reply: FastifyReply, durationMs: number) => void;
+  /** Called once per finished request, also when the client left early (status 499) (metrics). */
+  onResponse?: (request: FastifyRequest, status: number, durationMs: number) => void;
   /** Extra routes (metrics, audit, keys, UI) registered by their modules. */
   plugins?: ((app: ParleyApp) => void | Promise<void>)[];
   /** Serve HTTPS with this certificate and key (see tls.ts for reloading); absent: plain HTTP. */
@@ -55,6 +55,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Builds (but does not start) the HTTP application. */
 export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
+  const securityHeaders = createSecurityHeaders({ tls: deps.tls !== undefined });
   const app: ParleyApp = Fastify({
     loggerInstance: deps.logger,
     // One line per request is written by our onResponse hook instead of Fastify's two.
@@ -67,6 +68,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     // Router-level refusals (an over-long path parameter) get the same envelope as a missing resource.
     frameworkErrors: (error, _request, reply) => {
       const failure = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? new ParleyError('not_found', 'No session with this id exists (it may have expired or been deleted).') : toParleyError(error);
+      securityHeaders(reply.raw); // hooks do not run for router refusals
       void (reply as unknown as FastifyReply).code(failure.status).send(errorBody(failure));
     },
     genReqId: (req) => {
@@ -79,7 +81,6 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const inflight = new InflightRegistry();
   const schemas = buildSchemas(deps.config);
   const accessCheck = createAccessCheck(deps.access);
-  const securityHeaders = createSecurityHeaders({ tls: deps.tls !== undefined });
   const cors = createCors(deps.config.server.cors?.origins ?? []);
 
   app.decorateRequest('parley', undefined as never);
@@ -87,10 +88,11 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     request.parley = { startedAt: performance.now(), upstreamMs: 0, log: {} };
     securityHeaders(reply.raw);
     const gauge = deps.requestGauge;
-    if (gauge) {
-      gauge.inc();
-      reply.raw.once('close', () => gauge.dec());
-    }
+    gauge?.inc();
+    reply.raw.once('close', () => {
+      gauge?.dec();
+      if (!reply.raw.writableFinished) finishRequest(request, reply, true);
+    });
     const tracing = deps.tracing;
     if (tracing?.enabled) {
       const scope = startRequestSpan(tracing, tracing.extract(request.headers), { method: request.method, route: request.routeOptions.url ?? 'unmatched', requestId: request.id });
@@ -111,28 +113,35 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     void reply.header('x-parley-overhead-ms', overheadMs(request));
     if (request.parley.rateLimitHeaders) void reply.headers(request.parley.rateLimitHeaders);
   });
-  app.addHook('onResponse', async (request, reply) => {
+  /** Metrics, span end and the one log line of a request, exactly once (finished or client gone). */
+  const finishRequest = (request: FastifyRequest, reply: FastifyReply, clientGone: boolean): void => {
+    if (request.parley.finished) return;
+    request.parley.finished = true;
     const durationMs = performance.now() - request.parley.startedAt;
-    deps.onResponse?.(request, reply, durationMs);
-    if (request.parley.trace) endRequestSpan(request.parley.trace.span, reply.statusCode, request.parley.log.errorCode as string | undefined);
-    request.log.info(
-      {
-        route: request.routeOptions.url ?? 'unmatched',
-        method: request.method,
-        status: reply.statusCode,
-        latencyMs: Math.round(durationMs * 1000) / 1000,
-        overheadMs: Number(overheadMs(request)),
-        principalId: request.parley.principal?.id,
-        ...request.parley.log,
-      },
-      'request',
-    );
-  });
+    // 499: the client closed the connection before the response was complete (nginx's convention).
+    const status = clientGone ? 499 : reply.statusCode;
+    if (clientGone) request.parley.log.errorCode ??= 'client_closed';
+    deps.onResponse?.(request, status, durationMs);
+    if (request.parley.trace) endRequestSpan(request.parley.trace.span, status, request.parley.log.errorCode as string | undefined);
+    const line = {
+      route: request.routeOptions.url ?? 'unmatched',
+      method: request.method,
+      status,
+      latencyMs: Math.round(durationMs * 1000) / 1000,
+      overheadMs: Number(overheadMs(request)),
+      principalId: request.parley.principal?.id,
+      ...request.parley.log,
+    };
+    if (status >= 500) request.log.warn(line, 'request');
+    else request.log.info(line, 'request');
+  };
+  app.addHook('onResponse', async (request, reply) => finishRequest(request, reply, false));
 
   app.setErrorHandler((error, request, reply) => {
     const failure = toParleyError(error);
     if (failure.status >= 500 && failure.code === 'internal') request.log.error({ err: error }, 'internal error');
     request.parley.log.errorCode = failure.code;
+    Object.assign(request.parley.log, runStatsOf(error));
     return reply.code(failure.status).headers(errorHeaders(failure)).send(errorBody(failure));
   });
   app.setNotFoundHandler({ preHandler: undefined }, (request, reply) => {

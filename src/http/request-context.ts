@@ -22,6 +22,8 @@ export interface RequestState {
   trace?: SpanScope & { tracing: Tracing };
   /** IETF RateLimit headers for the response. */
   rateLimitHeaders?: Record<string, string>;
+  /** Set once metrics, span and log line were written for this request. */
+  finished?: boolean;
   /** Route facts for the request log line (metadata only). */
   log: Record<string, string | number | boolean | undefined>;
 }

@@ -5,3 +5,4 @@ export * from './logger.js';
 export * from './tracing.js';
 export * from './spans.js';
 export { LabelCache, OVERFLOW_LABEL } from './label-cache.js';
+export * from './step-trace.js';

@@ -103,6 +103,8 @@ export interface Metrics {
   countPrivacyProtected(category: string, action: string, count?: number): void;
   countPolicyBlock(category: string, mode: string): void;
   setSessionsLive(count: number): void;
+  /** Moves the live-session gauge by `delta` between two absolute `setSessionsLive` (the sweeper's count). */
+  addSessionsLive(delta: number): void;
   countFeedback(rating: 'up' | 'down', reason: string): void;
   countConversation(outcome: 'completed' | 'abandoned'): void;
 }
@@ -181,6 +183,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     countPrivacyProtected: (category, action, count = 1) => privacy.get(category, action).inc(count),
     countPolicyBlock: (category, mode) => policy.get(category, mode).inc(),
     setSessionsLive: (count) => m.sessionsLive.set(count),
+    addSessionsLive: (delta) => m.sessionsLive.inc(delta),
     countFeedback: (rating, reason) => feedback.get(rating, reason).inc(),
     countConversation: (outcome) => convs[outcome].inc(),
   };

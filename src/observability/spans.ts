@@ -3,6 +3,7 @@
 import { INVALID_SPAN_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Context, Span } from '@opentelemetry/api';
 import type { AttemptInfo, FinishReason, RouteObserver } from '../domain/index.js';
+import { linkTraceScope } from './trace-scope.js';
 import type { Tracing } from './tracing.js';
 
 /** A shared span that records nothing: what every helper returns when tracing is disabled. */
@@ -121,15 +122,20 @@ export function endSpanWithError(span: Span, errorCode: string, upstreamStatus?:
 /**
  * A per-request RouteObserver that turns each upstream attempt into a CLIENT span under `parent`
  * and notes retries and fallbacks as span events. Returns undefined when tracing is disabled.
+ * @param upstreamHeaders the very object passed as the call's `traceHeaders`: when given, each attempt
+ *   rewrites its `traceparent` to the attempt's own span, so the provider's spans hang under that attempt
+ *   (adapters read the headers when the attempt starts, after `attemptStart`).
  */
-export function createTracingRouteObserver(tracing: Tracing, parent: Context): RouteObserver | undefined {
+export function createTracingRouteObserver(tracing: Tracing, parent: Context, upstreamHeaders?: Record<string, string>): RouteObserver | undefined {
   if (!tracing.enabled) return undefined;
   const open = new Map<string, Span>();
   const keyOf = (i: AttemptInfo) => `${i.fallbackIndex}:${i.attempt}:${i.provider}:${i.keyId ?? ''}`;
   const parentSpan = trace.getSpan(parent);
-  return {
+  const observer: RouteObserver = {
     attemptStart(info) {
-      open.set(keyOf(info), startUpstreamSpan(tracing, parent, info));
+      const span = startUpstreamSpan(tracing, parent, info);
+      open.set(keyOf(info), span);
+      if (upstreamHeaders !== undefined && span.isRecording()) tracing.inject(trace.setSpan(parent, span), upstreamHeaders);
     },
     attemptEnd(info, outcome) {
       const key = keyOf(info);
@@ -149,4 +155,7 @@ export function createTracingRouteObserver(tracing: Tracing, parent: Context): R
       parentSpan?.addEvent('parley.breaker', { 'parley.breaker_scope': scope, 'parley.breaker_state': state });
     },
   };
+  // The chat layer finds the request's trace scope through the observer it is handed (step spans).
+  linkTraceScope(observer, { tracing, context: parent });
+  return observer;
 }

@@ -98,6 +98,7 @@ export function registerSessionRoutes(app: ParleyApp, deps: SessionRoutesDeps): 
         { requestId: request.id, signal: deps.inflight.signalFor(reply), traceHeaders: traceHeadersOf(request), observer: traceObserverOf(request) },
       );
       request.parley.upstreamMs = turn.run.stats.upstreamMs;
+      request.parley.log.model = turn.model;
 
       if (!stream) {
         for await (const _event of turn.events);
