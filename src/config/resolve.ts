@@ -125,6 +125,8 @@ export function resolveConfig(
       port: need(server.port, 'server.port'),
       bodyLimitBytes: parseSize(need(server.bodyLimit, 'server.bodyLimit')),
       drainTimeoutMs: parseDuration(need(server.drainTimeout, 'server.drainTimeout')),
+      ...(server.tls ? { tls: { cert: server.tls.cert, key: server.tls.key } } : {}),
+      ...(server.cors?.origins?.length ? { cors: { origins: [...server.cors.origins] } } : {}),
     },
     dataDir: resolvePath(opts.cwd, need(raw.dataDir, 'dataDir')),
     providers,

@@ -171,6 +171,28 @@ export const ConfigSchema = Type.Object(
           drainTimeout: Type.Optional(
             Duration({ description: 'How long in-flight requests may run after SIGTERM before they are cut.', default: '10s' }),
           ),
+          tls: Type.Optional(
+            Type.Object(
+              {
+                cert: Type.String({ pattern: SECRET_REF_PATTERN, 'x-kind': 'secret', description: 'The certificate chain (PEM), leaf first; re-read when it changes.' }),
+                key: Type.String({ pattern: SECRET_REF_PATTERN, 'x-kind': 'secret', description: 'The private key (PEM) of the certificate; re-read when it changes.' }),
+              },
+              { ...strict, description: 'Serve HTTPS with this certificate and key (secret references; a renewed pair is picked up without a restart). Unset: plain HTTP (put a TLS proxy in front). Adds Strict-Transport-Security.' },
+            ),
+          ),
+          cors: Type.Optional(
+            Type.Object(
+              {
+                origins: Type.Optional(
+                  Type.Array(
+                    Type.String({ pattern: '^https?://[^/\\s*]+$', 'x-hint': 'write a scheme, host and optional port, e.g. https://app.example.com (no path, no wildcard)', description: 'An origin, e.g. https://app.example.com.' }),
+                    { description: 'Browser origins allowed to call the API cross-origin (exact match; no wildcards, no credentials mode). Empty: cross-origin calls are denied.', default: [] },
+                  ),
+                ),
+              },
+              { ...strict, description: 'Cross-origin (CORS) access from browser apps on other origins.', default: {} },
+            ),
+          ),
         },
         { ...strict, description: 'The HTTP server.', default: {} },
       ),

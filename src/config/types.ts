@@ -58,6 +58,10 @@ export interface ParleyConfig {
     bodyLimitBytes: number;
     /** How long in-flight requests may run after SIGTERM before they are cut. */
     drainTimeoutMs: number;
+    /** HTTPS certificate chain and key (references, reloaded on change); absent: plain HTTP. */
+    tls?: { cert: SecretRef; key: SecretRef };
+    /** Origins allowed cross-origin access; absent: none (every cross-origin call is denied). */
+    cors?: { origins: string[] };
   };
   /** Where embedded stores keep files (keys, audit trail). */
   dataDir: string;

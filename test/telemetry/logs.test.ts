@@ -44,8 +44,11 @@ describe('request log lines', () => {
       expect(typeof mine[0].latencyMs).toBe('number');
       expect(mine[0].traceId).toMatch(/^[0-9a-f]{32}$/);
     }
-    // Known gap (report): the turn the client abandoned mid-stream gets no line (Fastify's onResponse needs 'finish').
-    expect(lines.length).toBe(s.responses.length);
+    // Every answered request has its line, plus exactly one for the turn whose client left mid-stream (status 499).
+    expect(lines.length).toBe(s.responses.length + 1);
+    const abandoned = lines.filter((l) => l.status === 499);
+    expect(abandoned).toHaveLength(1);
+    expect(abandoned[0].errorCode).toBe('client_closed');
   });
 
   it('names the principal on authenticated requests and nobody on a 401', () => {
@@ -83,7 +86,7 @@ describe('request log lines', () => {
 
   it('logs failures by catalogue code', () => {
     const codes = requestLines().filter((l) => Number(l.status) >= 400).map((l) => `${String(l.status)} ${String(l.errorCode)}`).sort();
-    expect(codes).toEqual(['400 invalid_request', '401 unauthorized', '403 forbidden', '422 content_blocked', '429 rate_limited', '502 upstream_server_error', '503 no_healthy_key']);
+    expect(codes).toEqual(['400 invalid_request', '401 unauthorized', '403 forbidden', '422 content_blocked', '429 rate_limited', '499 client_closed', '502 upstream_server_error', '503 no_healthy_key']);
     expect(logs.find((l) => l.msg === 'stream ended by upstream error')?.code).toBe('upstream_network');
   });
 
