@@ -3,19 +3,20 @@
 import type { GuardEvent, OutputPolicy } from '../safety/output-policy.js';
 import { compileOutputPolicy, createOutputGuard, outputBlockedError } from '../safety/index.js';
 import { createReidentifier } from '../privacy/index.js';
-import type { AnswerTransform, AnswerTransformFactory } from './hooks.js';
+import type { AnswerContext, AnswerTransform, AnswerTransformFactory } from './hooks.js';
 
 /** Builds the factory once at start-up; each answer gets fresh guard and re-identifier state. */
-export function createAnswerTransforms(options: { output?: OutputPolicy; onGuardEvent?: (event: GuardEvent) => void }): AnswerTransformFactory | undefined {
+export function createAnswerTransforms(options: { output?: OutputPolicy; onGuardEvent?: (event: GuardEvent, context: AnswerContext) => void }): AnswerTransformFactory | undefined {
   const policy = options.output && options.output.rules.length > 0 ? compileOutputPolicy(options.output) : undefined;
   if (!policy) {
     return ({ mapping }) => (Object.keys(mapping).length > 0 ? createReidentifier(mapping) : undefined);
   }
-  return ({ mapping }): AnswerTransform => {
+  return (context): AnswerTransform => {
+    const { mapping } = context;
     const guard = createOutputGuard(policy);
     const restore = Object.keys(mapping).length > 0 ? createReidentifier(mapping) : undefined;
     const report = (result: { text: string; events: GuardEvent[]; blocked?: { category: string } }): string => {
-      for (const event of result.events) options.onGuardEvent?.(event);
+      for (const event of result.events) options.onGuardEvent?.(event, context);
       if (result.blocked) throw outputBlockedError();
       return restore ? restore.push(result.text) : result.text;
     };

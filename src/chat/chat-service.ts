@@ -192,7 +192,7 @@ export class ChatService {
 
     endChatStep(cacheSpan, { 'parley.cache.result': cache });
 
-    const transform = this.deps.answerTransforms?.({ mapping, principal: call.principal, model: call.model });
+    const transform = this.deps.answerTransforms?.({ mapping, principal: call.principal, model: call.model, requestId: call.requestId });
     const policySpan = transform ? startChatStep(trace, 'output_policy') : undefined;
     const events = this.instrument(source, stats, startedAt, transform, (outcome, errorCode) => {
       if (policySpan) endChatStep(policySpan, { 'parley.outcome': outcome }, outcome === 'blocked' ? errorCode : undefined);

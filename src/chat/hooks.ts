@@ -24,8 +24,16 @@ export interface AnswerTransform {
   flush(): string;
 }
 
+/** Whose answer a transform works on (for audit and metrics: ids only). */
+export interface AnswerContext {
+  mapping: PseudonymMap;
+  principal: Principal;
+  model: string;
+  requestId: string;
+}
+
 /** Builds the transforms for one answer; none means the answer passes through untouched. */
-export type AnswerTransformFactory = (context: { mapping: PseudonymMap; principal: Principal; model: string }) => AnswerTransform | undefined;
+export type AnswerTransformFactory = (context: AnswerContext) => AnswerTransform | undefined;
 
 /** How an answer was served from the cache's point of view. */
 export type CacheResult = 'hit' | 'miss' | 'bypass' | 'coalesced';

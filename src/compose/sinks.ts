@@ -1,7 +1,7 @@
 // Turns chat and session facts into metrics and audit events (metadata only: ids, counts, codes).
 
 import type { AuditLog } from '../audit/audit-log.js';
-import type { ChatRecord, ChatRecordSink } from '../chat/hooks.js';
+import type { AnswerContext, ChatRecord, ChatRecordSink } from '../chat/hooks.js';
 import type { SessionEventsSink } from '../chat/session-service.js';
 import type { ParleyConfig } from '../config/types.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -33,10 +33,10 @@ export function chatRecordSink(metrics: Metrics, audit: AuditLog, config: Parley
 }
 
 /** Reports content-policy findings on answers. */
-export function guardEventSink(metrics: Metrics, audit: AuditLog): (event: GuardEvent) => void {
-  return (event) => {
+export function guardEventSink(metrics: Metrics, audit: AuditLog): (event: GuardEvent, context: AnswerContext) => void {
+  return (event, context) => {
     metrics.countPolicyBlock(event.category, event.shadow ? 'shadow' : event.action);
-    audit.append({ requestId: 'answer', action: 'policy.blocked', outcome: event.action === 'block' && !event.shadow ? 'denied' : 'success', details: { category: event.category, action: event.action, shadow: event.shadow } });
+    audit.append({ requestId: context.requestId, principalId: context.principal.id, role: context.principal.role, resource: `model:${context.model}`, action: 'policy.blocked', outcome: event.action === 'block' && !event.shadow ? 'denied' : 'success', details: { category: event.category, action: event.action, shadow: event.shadow } });
   };
 }
 

@@ -79,6 +79,9 @@ describe('audit coverage over HTTP', () => {
     const privacy = all.find((e) => e.action === 'privacy.protected');
     expect(privacy?.details).toMatchObject({ email: 1 });
     expect(privacy?.principalId).toBe(user.id);
+    const blocked = all.find((e) => e.action === 'policy.blocked');
+    expect(blocked?.principalId, 'policy.blocked names whose answer it was').toBeTruthy();
+    expect(all.some((e) => e.action === 'auth.success' && e.requestId === blocked?.requestId), 'policy.blocked carries the request id').toBe(true);
   });
 
   it('filters by action prefix, exact action, outcome and principal', async () => {
