@@ -25,6 +25,7 @@ export class SseWriter {
 
   private corked = false;
   private readonly uncork = (): void => {
+    if (!this.corked) return;
     this.corked = false;
     this.res.uncork();
   };
@@ -61,6 +62,8 @@ export class SseWriter {
   }
 
   end(): void {
+    // Uncork first: Node 24 drops data still corked when end() is called (Node 20 flushed it).
+    this.uncork();
     if (!this.res.writableEnded) this.res.end();
   }
 
