@@ -33,7 +33,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       `\n  First start: an admin API key was created. It is shown this once; store it now.\n\n` +
         `    API key:    ${parley.firstStart.adminKey}\n` +
         `    Login link: ${parley.firstStart.loginUrl}   (one-time, valid 15 minutes)\n\n` +
-        `  Create more keys with: parley keys create --name NAME --role user\n\n`,
+        `  Create more keys with: npm run parley -- keys create --name NAME --role user\n\n`,
     );
   }
   if (config.demoMode) {
