@@ -73,7 +73,9 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
     onError: (error) => logger.error({ err: error.message }, 'audit trail write failed; events stay queued'),
   });
   const security = await buildSecurity(config, logger, audit);
-  const routes = await buildRoutes(config, secrets, metrics, logger);
+  const routes = await buildRoutes(config, secrets, metrics, logger, (provider, keyId) =>
+    audit.append({ requestId: 'secrets', action: 'config.reloaded', outcome: 'success', resource: `provider:${provider}`, details: { keyId } }),
+  );
 
   const sessionStore = new MemorySessionStore({ idleTtlMs: config.sessions.idleTtlMs });
   const cache = new MemoryCacheStore({ maxEntries: config.cache.maxEntries });
@@ -156,7 +158,10 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
   const stopTls =
     tlsRefs && tls
       ? watchTlsMaterial(app.server as unknown as TlsServer, tlsRefs, secrets, tls, {
-          onReload: () => logger.info('TLS certificate reloaded'),
+          onReload: () => {
+            logger.info('TLS certificate reloaded');
+            audit.append({ requestId: 'secrets', action: 'config.reloaded', outcome: 'success', resource: 'server:tls' });
+          },
           onError: (error) => logger.warn({ err: error.message }, 'TLS certificate change not applied; the previous certificate stays in use'),
         })
       : undefined;

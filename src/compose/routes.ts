@@ -20,7 +20,13 @@ export interface BuiltRoutes {
 }
 
 /** Resolves provider keys (as live getters, so rotated files take effect) and composes every route. */
-export async function buildRoutes(config: ParleyConfig, secrets: SecretResolver, metrics: Metrics, logger: Logger): Promise<BuiltRoutes> {
+export async function buildRoutes(
+  config: ParleyConfig,
+  secrets: SecretResolver,
+  metrics: Metrics,
+  logger: Logger,
+  onKeyReloaded?: (provider: string, keyId: string) => void,
+): Promise<BuiltRoutes> {
   // Refused and cooled-down keys are logged by id (never by value) so operators can act on them.
   const keyLog: RouteObserver = {
     keyDisabled: (provider, keyId, status) => logger.warn({ provider, keyId, status }, 'provider refused an API key; it left the rotation'),
@@ -35,6 +41,11 @@ export async function buildRoutes(config: ParleyConfig, secrets: SecretResolver,
     for (const [index, ref] of provider.apiKeys.entries()) {
       const id = `${provider.id}#${index}`;
       keys.push({ id, secret: await secrets.getter(ref) });
+      // A rotated key file or Vault secret takes effect without a restart; say so in the log and the audit trail.
+      secrets.watch(ref, () => {
+        logger.info({ provider: provider.id, keyId: id }, 'provider API key reloaded');
+        onKeyReloaded?.(provider.id, id);
+      });
       metrics.setKeyHealthy(provider.id, id, true);
     }
     pools.set(

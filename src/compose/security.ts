@@ -6,6 +6,7 @@ import type { Principal } from '../domain/index.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { createAuthenticator } from '../security/authenticator.js';
 import { FileKeyStore } from '../security/file-key-store.js';
+import { diffKeyRecords } from '../security/key-changes.js';
 import type { KeyStore } from '../security/key-store.js';
 import { LoginLinks } from '../security/login-links.js';
 import { createOidcVerifier } from '../security/oidc.js';
@@ -27,6 +28,12 @@ export async function buildSecurity(config: ParleyConfig, logger: Logger, audit:
     dataDir: config.dataDir,
     watch: true,
     onReloadError: (error) => logger.error({ err: error }, 'reloading keys.json failed; the previous keys stay in force'),
+    // Changes made with the `parley keys` command reach the server through the file: audit them here.
+    onExternalChange: (before, after) => {
+      for (const change of diffKeyRecords(before, after)) {
+        audit.append({ requestId: 'keys-file', action: change.action, outcome: 'success', resource: `key:${change.id}`, details: { role: change.role, via: 'cli' } });
+      }
+    },
   });
   const loginLinks = new LoginLinks();
   let firstStart: SecurityParts['firstStart'];

@@ -26,6 +26,8 @@ export interface FileKeyStoreOptions {
   watch?: boolean;
   /** Called when a watched reload fails (the previous in-memory keys stay in force). */
   onReloadError?: (error: Error) => void;
+  /** Called after a watched reload with the records before and after (changes made by another process). */
+  onExternalChange?: (before: readonly KeyRecord[], after: readonly KeyRecord[]) => void;
 }
 
 interface KeysFile {
@@ -203,7 +205,11 @@ export class FileKeyStore implements KeyStore {
       if (name !== null && name !== KEYS_FILE_NAME) return;
       if (this.debounce) clearTimeout(this.debounce);
       this.debounce = setTimeout(() => {
-        this.reload().catch((error: Error) => this.options.onReloadError?.(error));
+        const before = this.records;
+        this.reload().then(
+          () => this.options.onExternalChange?.(before, this.records),
+          (error: Error) => this.options.onReloadError?.(error),
+        );
       }, 50);
       this.debounce.unref();
     });
