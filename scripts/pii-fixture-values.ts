@@ -1,16 +1,7 @@
 // Value generators for the PII fixture set: seeded RNG, Luhn and mod-97 check digits, secrets, JWTs.
 
-/** Mulberry32: a small deterministic PRNG. */
-export function createRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Mulberry32, shared with the mock upstream's fault injection. */
+export { seededRandom as createRng } from '../src/mock-upstream/fault-state.js';
 
 export class Gen {
   constructor(readonly rnd: () => number) {}
