@@ -12,7 +12,9 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-npm ci --no-audit --no-fund
+# `npm install` rather than `npm ci`: this machine's npm (omit-lockfile-registry-resolved) records only this
+# platform's optional packages (rollup's), and `npm ci` then refuses its own lockfile. The lockfile still pins every version.
+npm install --no-audit --no-fund
 npm run build
 npm run typecheck
 
