@@ -25,7 +25,7 @@ import { registerUiRoutes } from './http/routes/ui.js';
 import { loadTlsMaterial, watchTlsMaterial } from './http/tls.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
-import { createTracing, type Tracing } from './observability/tracing.js';
+import { loadTracing, type Tracing } from './observability/tracing-api.js';
 import { createPrivacyFilter } from './privacy/index.js';
 import { RateLimits } from './security/rate-limits.js';
 import { MemoryCacheStore } from './store/memory/cache-store.js';
@@ -64,7 +64,7 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
   const tlsRefs = config.server.tls;
   const tls = tlsRefs ? await loadTlsMaterial(tlsRefs, secrets) : undefined;
   const metrics = createMetrics();
-  const tracing = options.tracing ?? createTracing({ ...config.telemetry.tracing, serviceName: 'parley' });
+  const tracing = options.tracing ?? (await loadTracing({ ...config.telemetry.tracing, serviceName: 'parley' }));
   const audit = createAuditLog({
     file: join(config.dataDir, DEFAULT_AUDIT_FILE_NAME),
     signingKey: config.audit.signingKey ? loadAuditPrivateKey(await secrets.resolve(config.audit.signingKey)) : undefined,
@@ -115,7 +115,7 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
     streams: { opened: () => metrics.incOpenStreams(), closed: () => metrics.decOpenStreams() },
     requestGauge: { inc: () => metrics.incInflight(), dec: () => metrics.decInflight() },
     onResponse: (request, status, durationMs) => {
-      const route = request.routeOptions.url ?? 'unmatched';
+      const route = request.parley.routeUrl ?? 'unmatched';
       metrics.observeHttpRequest(route, request.method, status, durationMs / 1000);
       metrics.observeOverhead(route, Math.max(0, durationMs - request.parley.upstreamMs) / 1000);
     },

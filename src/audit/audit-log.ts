@@ -136,6 +136,12 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     }
   }
 
+  let scheduled = false;
+  const scheduledKick = (): void => {
+    scheduled = false;
+    kick().catch((error: Error) => options.onError?.(error));
+  };
+
   /** The single writer: drains the queue until it is empty; concurrent callers share the same run. */
   function kick(): Promise<void> {
     // `.finally` always runs in a later microtask, so `writing` is cleared only after it was set.
@@ -161,7 +167,11 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         return;
       }
       pending.push(normalise(event));
-      if (!writing) kick().catch((error: Error) => options.onError?.(error));
+      // Written after the current I/O phase, off the caller's critical path; events of the same turn share one write.
+      if (!writing && !scheduled) {
+        scheduled = true;
+        setImmediate(scheduledKick);
+      }
     },
     flush(): Promise<void> {
       return kick();

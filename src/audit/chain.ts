@@ -1,13 +1,17 @@
 // Hash-chain primitives shared by the audit writer and verifier: sealing a line and taking one apart.
 
 import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
+
+/** `crypto.hash` (Node >= 20.12): one-shot hashing without a Hash object; createHash where it is missing. */
+const oneShot = (nodeCrypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
 
 /** `prev` of the first line of a trail. */
 export const GENESIS_HASH = '0'.repeat(64);
 
 /** SHA-256 hex of a string's UTF-8 bytes. */
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  return oneShot ? oneShot('sha256', text, 'hex') : createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 /**

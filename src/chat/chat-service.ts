@@ -2,7 +2,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { ParleyError } from '../domain/index.js';
-import type { AttemptInfo, ChatEvent, ChatMessage, ChatParams, Principal, RouteObserver, Usage, FinishReason } from '../domain/index.js';
+import type { ChatEvent, ChatMessage, ChatParams, Principal, RouteObserver, Usage } from '../domain/index.js';
 import type { ChatModel } from '../providers/types.js';
 import type { CacheStore } from '../store/types.js';
 import type { CacheConfig, ModelConfig } from '../config/types.js';
@@ -11,6 +11,10 @@ import { combineRouteObservers } from '../observability/route-observer.js';
 import { endChatStep, errorCodeOf, startChatStep, totalCount, traceScopeOf, type TraceScope } from '../observability/step-trace.js';
 import { cacheKey } from './cache-key.js';
 import { SharedStream } from './shared-stream.js';
+import { CallObserver, RunEvents } from './run-events.js';
+import type { RunStats } from './run-events.js';
+
+export type { RunStats } from './run-events.js';
 
 /** A Parley model alias with its composed route (fallback chain of wrapped adapters). */
 export interface RoutedModel {
@@ -65,21 +69,6 @@ export interface ChatCall {
   observer?: RouteObserver;
   /** Where the privacy, cache and output-policy step spans go (default: the scope linked to `observer`). */
   trace?: TraceScope;
-}
-
-/** Mutable facts about a run, complete once its events are exhausted. */
-export interface RunStats {
-  provider?: string;
-  upstreamModel?: string;
-  keyId?: string;
-  attempts: number;
-  retries: number;
-  fallbacks: number;
-  /** Time spent waiting on the route (upstream, including its retries), in ms. */
-  upstreamMs: number;
-  ttftMs?: number;
-  usage?: Usage;
-  finishReason?: FinishReason;
 }
 
 /** A started answer: the first content has arrived; iterate for the rest. */
@@ -157,7 +146,7 @@ export class ChatService {
     }
 
     const stats: RunStats = { attempts: 0, retries: 0, fallbacks: 0, upstreamMs: 0 };
-    const observer = this.callObserver(stats, call.observer ? combineRouteObservers(routed.observer ?? this.deps.routeObserver, call.observer) : (routed.observer ?? this.deps.routeObserver));
+    const observer = new CallObserver(stats, call.observer ? combineRouteObservers(routed.observer ?? this.deps.routeObserver, call.observer) : (routed.observer ?? this.deps.routeObserver));
     const request = { model: call.model, messages, params, stream: call.stream };
     const open = (signal: AbortSignal): AsyncIterable<ChatEvent> =>
       routed.route.stream(request, { signal, observer, traceHeaders: call.traceHeaders });
@@ -194,20 +183,14 @@ export class ChatService {
 
     const transform = this.deps.answerTransforms?.({ mapping, principal: call.principal, model: call.model, requestId: call.requestId });
     const policySpan = transform ? startChatStep(trace, 'output_policy') : undefined;
-    const events = this.instrument(source, stats, startedAt, transform, (outcome, errorCode) => {
+    const events = new RunEvents(source[Symbol.asyncIterator](), stats, startedAt, transform, (outcome, errorCode) => {
       if (policySpan) endChatStep(policySpan, { 'parley.outcome': outcome }, outcome === 'blocked' ? errorCode : undefined);
       ticket?.done(cache === 'hit' ? undefined : stats.usage);
       this.deps.records?.chatFinished(this.record(call, stats, cache, protectedCounts, startedAt, outcome, errorCode));
     });
     // Pull until the first content event so failures before content surface here.
-    const head: ChatEvent[] = [];
     try {
-      for (;;) {
-        const next = await events.next();
-        if (next.done) break;
-        head.push(next.value);
-        if (next.value.type !== 'start') break;
-      }
+      await events.prime();
     } catch (error) {
       this.noteFailure(error, stats);
       throw error;
@@ -217,10 +200,7 @@ export class ChatService {
       mapping,
       protectedCounts,
       stats,
-      async *[Symbol.asyncIterator]() {
-        yield* head;
-        yield* events;
-      },
+      [Symbol.asyncIterator]: () => events,
     };
   }
 
@@ -229,78 +209,6 @@ export class ChatService {
     const eligible = cfg.mode !== 'off' && call.cacheMode !== 'bypass'
       && (call.cacheMode === 'use' || (cfg.mode === 'deterministic' && params.temperature === 0));
     return { cfg, key: eligible ? cacheKey(call.principal.scope, call.model, messages, params) : undefined };
-  }
-
-  /** Times upstream waits, applies answer transforms, and reports the outcome exactly once. */
-  private async *instrument(
-    source: AsyncIterable<ChatEvent>,
-    stats: RunStats,
-    startedAt: number,
-    transform: ReturnType<AnswerTransformFactory>,
-    finish: (outcome: ChatRecord['outcome'], errorCode?: string) => void,
-  ): AsyncGenerator<ChatEvent> {
-    const iterator = source[Symbol.asyncIterator]();
-    let outcome: ChatRecord['outcome'] = 'aborted';
-    let errorCode: string | undefined;
-    try {
-      for (;;) {
-        const waitStart = performance.now();
-        const next = await iterator.next();
-        const now = performance.now();
-        stats.upstreamMs += now - waitStart;
-        if (next.done) break;
-        const event = next.value;
-        if (event.type === 'text-delta') {
-          stats.ttftMs ??= now - startedAt;
-          const text = transform ? transform.push(event.text) : event.text;
-          if (text) yield text === event.text ? event : { type: 'text-delta', text };
-        } else if (event.type === 'finish') {
-          stats.ttftMs ??= now - startedAt;
-          stats.usage = event.usage;
-          stats.finishReason = event.finishReason;
-          const rest = transform?.flush();
-          if (rest) yield { type: 'text-delta', text: rest };
-          outcome = 'success';
-          yield event;
-        } else {
-          yield event;
-        }
-      }
-      if (outcome !== 'success') {
-        outcome = 'error';
-        errorCode = 'upstream_protocol';
-        throw new ParleyError('upstream_protocol', 'The upstream answer ended without finishing');
-      }
-    } catch (error) {
-      const code = error instanceof ParleyError ? error.code : 'internal';
-      outcome = code === 'client_closed' ? 'aborted' : code === 'content_blocked' ? 'blocked' : 'error';
-      errorCode = code;
-      throw error;
-    } finally {
-      if (outcome === 'aborted') await iterator.return?.();
-      finish(outcome, errorCode);
-    }
-  }
-
-  private callObserver(stats: RunStats, global: RouteObserver | undefined): RouteObserver {
-    return {
-      ...global,
-      attemptStart(info: AttemptInfo) {
-        stats.attempts++;
-        stats.provider = info.provider;
-        stats.upstreamModel = info.model;
-        stats.keyId = info.keyId;
-        global?.attemptStart?.(info);
-      },
-      retry(info, delayMs, code) {
-        stats.retries++;
-        global?.retry?.(info, delayMs, code);
-      },
-      fallback(from, to, code) {
-        stats.fallbacks++;
-        global?.fallback?.(from, to, code);
-      },
-    };
   }
 
   private record(call: ChatCall, stats: RunStats, cache: CacheResult, protectedCounts: Record<string, number>, startedAt: number, outcome: ChatRecord['outcome'], errorCode?: string): ChatRecord {

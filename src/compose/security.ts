@@ -9,7 +9,6 @@ import { FileKeyStore } from '../security/file-key-store.js';
 import { diffKeyRecords } from '../security/key-changes.js';
 import type { KeyStore } from '../security/key-store.js';
 import { LoginLinks } from '../security/login-links.js';
-import { createOidcVerifier } from '../security/oidc.js';
 
 export interface SecurityParts {
   keyStore: KeyStore;
@@ -42,8 +41,9 @@ export async function buildSecurity(config: ParleyConfig, logger: Logger, audit:
     audit.append({ requestId: 'startup', action: 'key.created', outcome: 'success', resource: `key:${issued.record.id}`, details: { role: 'admin', reason: 'first-start' } });
     firstStart = { adminKey: issued.secret, loginPath: `/#login=${loginLinks.issue()}` };
   }
+  // jose is loaded only when OIDC is configured.
   const oidc = config.auth.oidc
-    ? createOidcVerifier({
+    ? (await import('../security/oidc.js')).createOidcVerifier({
         issuer: config.auth.oidc.issuer,
         audience: config.auth.oidc.audience,
         rolesClaim: config.auth.oidc.rolesClaim,

@@ -35,12 +35,12 @@ export function createAccessCheck(deps: AccessDeps): (request: FastifyRequest) =
     } catch (error) {
       const reason = isAuthenticationFailure(error) ? error.reason : isParleyError(error) ? error.code : 'error';
       deps.onAuthFailure?.(reason);
-      deps.audit?.({ requestId: request.id, action: 'auth.failure', outcome: 'failure', clientAddress, resource: `route:${request.routeOptions.url}`, details: { reason } });
+      deps.audit?.({ requestId: request.id, action: 'auth.failure', outcome: 'failure', clientAddress, resource: `route:${request.parley.routeUrl}`, details: { reason } });
       throw error;
     }
     request.parley.principal = principal;
-    const permission = request.routeOptions.config.permission;
-    const base = { requestId: request.id, principalId: principal.id, role: principal.role, clientAddress, resource: `route:${request.method} ${request.routeOptions.url}` };
+    const permission = request.parley.routeConfig.permission;
+    const base = { requestId: request.id, principalId: principal.id, role: principal.role, clientAddress, resource: `route:${request.method} ${request.parley.routeUrl}` };
     if (permission) {
       try {
         requirePermission(principal, permission);

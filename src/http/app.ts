@@ -13,6 +13,7 @@ import { endRequestSpan, startRequestSpan, startStepSpan } from '../observabilit
 import type { Tracing } from '../observability/tracing.js';
 import { createAccessCheck, type AccessDeps } from './access.js';
 import { createCors } from './cors.js';
+import { LEVEL_VALUES, LazyChildLogger } from './lazy-logger.js';
 import { errorBody, errorHeaders, toParleyError } from './error-mapping.js';
 import { InflightRegistry, overheadMs, type ParleyApp } from './request-context.js';
 import { createSecurityHeaders } from './security-headers.js';
@@ -71,6 +72,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
       securityHeaders(reply.raw); // hooks do not run for router refusals
       void (reply as unknown as FastifyReply).code(failure.status).send(errorBody(failure));
     },
+    // Request loggers are built on their first line (see lazy-logger.ts).
+    childLoggerFactory: (logger, bindings, options) => new LazyChildLogger(logger, bindings, options),
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -85,7 +88,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
 
   app.decorateRequest('parley', undefined as never);
   app.addHook('onRequest', async (request, reply) => {
-    request.parley = { startedAt: performance.now(), upstreamMs: 0, log: {} };
+    const routeOptions = request.routeOptions;
+    request.parley = { startedAt: performance.now(), upstreamMs: 0, log: {}, routeUrl: routeOptions.url, routeConfig: routeOptions.config };
     securityHeaders(reply.raw);
     const gauge = deps.requestGauge;
     gauge?.inc();
@@ -95,12 +99,12 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     });
     const tracing = deps.tracing;
     if (tracing?.enabled) {
-      const scope = startRequestSpan(tracing, tracing.extract(request.headers), { method: request.method, route: request.routeOptions.url ?? 'unmatched', requestId: request.id });
+      const scope = startRequestSpan(tracing, tracing.extract(request.headers), { method: request.method, route: request.parley.routeUrl ?? 'unmatched', requestId: request.id });
       request.parley.trace = { ...scope, tracing };
       request.parley.log.traceId = scope.span.spanContext().traceId;
     }
     if (cors.handle(request, reply)) return reply;
-    if (request.routeOptions.config.public === true) return;
+    if (request.parley.routeConfig.public === true) return;
     const authSpan = request.parley.trace ? startStepSpan(request.parley.trace.tracing, request.parley.trace.context, 'auth') : undefined;
     try {
       await accessCheck(request);
@@ -123,8 +127,10 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     if (clientGone) request.parley.log.errorCode ??= 'client_closed';
     deps.onResponse?.(request, status, durationMs);
     if (request.parley.trace) endRequestSpan(request.parley.trace.span, status, request.parley.log.errorCode as string | undefined);
+    // The line is built only when its level is on (info for answers, warn for 5xx).
+    if (status < 500 && (LEVEL_VALUES[request.log.level] ?? 0) > LEVEL_VALUES.info) return;
     const line = {
-      route: request.routeOptions.url ?? 'unmatched',
+      route: request.parley.routeUrl ?? 'unmatched',
       method: request.method,
       status,
       latencyMs: Math.round(durationMs * 1000) / 1000,

@@ -2,7 +2,7 @@
 
 import { performance } from 'node:perf_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, RawServerDefault } from 'fastify';
+import type { FastifyBaseLogger, FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest, RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type {} from '@fastify/swagger';
 import { ParleyError, type Principal, type RouteObserver } from '../domain/index.js';
@@ -24,6 +24,9 @@ export interface RequestState {
   rateLimitHeaders?: Record<string, string>;
   /** Set once metrics, span and log line were written for this request. */
   finished?: boolean;
+  /** `request.routeOptions.url` and `.config`, read once (Fastify builds a new routeOptions object per access). */
+  routeUrl: string | undefined;
+  routeConfig: FastifyContextConfig;
   /** Route facts for the request log line (metadata only). */
   log: Record<string, string | number | boolean | undefined>;
 }

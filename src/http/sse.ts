@@ -16,23 +16,37 @@ export interface StreamCounter {
   closed(): void;
 }
 
-/** Writes SSE frames; `write` resolves at once unless the socket's buffer is full. */
+/**
+ * Writes SSE frames. Frames produced in the same tick are joined and leave in one `res.write` on the
+ * next tick (one chunk of the chunked encoding, one socket write), or with `end()`. `write` returns
+ * a promise only while the socket's buffer is full (backpressure): the caller awaits it before more.
+ */
 export class SseWriter {
   constructor(
     private readonly res: ServerResponse,
     private readonly counter?: StreamCounter,
   ) {}
 
-  private corked = false;
-  private readonly uncork = (): void => {
-    if (!this.corked) return;
-    this.corked = false;
-    this.res.uncork();
+  private pending = '';
+  private scheduled = false;
+  private blocked: Promise<void> | undefined;
+  private readonly flush = (): void => {
+    this.scheduled = false;
+    const data = this.pending;
+    if (data === '') return;
+    this.pending = '';
+    const res = this.res;
+    if (res.destroyed || res.writableEnded) return;
+    if (!res.write(data) && !res.destroyed) this.blocked ??= this.drained();
   };
 
   /** Sets the status line and headers; they leave with the first frame (one write instead of two). */
   open(extraHeaders: Record<string, string>): void {
-    this.res.writeHead(200, { ...SSE_HEADERS, ...extraHeaders });
+    const res = this.res;
+    // Set one by one: writeHead would do the same after copying into a merged object.
+    for (const name in SSE_HEADERS) res.setHeader(name, SSE_HEADERS[name]);
+    for (const name in extraHeaders) res.setHeader(name, extraHeaders[name]);
+    res.writeHead(200);
     if (this.counter) {
       const counter = this.counter;
       counter.opened();
@@ -40,34 +54,41 @@ export class SseWriter {
     }
   }
 
-  /** Writes one frame (`data` must already be serialised and contain no newline). */
+  /** Queues one frame (`data` must already be serialised and contain no newline). */
   write(data: string, event?: string): Promise<void> | undefined {
-    const frame = event ? `event: ${event}\ndata: ${data}\n\n` : `data: ${data}\n\n`;
-    // Frames produced in the same tick go out in one socket write.
-    if (!this.corked) {
-      this.corked = true;
-      this.res.cork();
-      process.nextTick(this.uncork);
+    this.pending += event ? `event: ${event}\ndata: ${data}\n\n` : `data: ${data}\n\n`;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      process.nextTick(this.flush);
     }
-    if (this.res.write(frame) || this.res.destroyed) return undefined;
+    return this.blocked;
+  }
+
+  /** Sends what is queued and ends the response (the last frames and the end leave together). */
+  end(): void {
+    const data = this.pending;
+    this.pending = '';
+    const res = this.res;
+    if (res.writableEnded) return;
+    if (data !== '' && !res.destroyed) res.end(data);
+    else res.end();
+  }
+
+  get closed(): boolean {
+    return this.res.destroyed || this.res.writableEnded;
+  }
+
+  /** Resolves on the next `drain` (or when the connection closes). */
+  private drained(): Promise<void> {
     return new Promise((resolve) => {
       const done = (): void => {
         this.res.off('drain', done);
         this.res.off('close', done);
+        this.blocked = undefined;
         resolve();
       };
       this.res.on('drain', done);
       this.res.on('close', done);
     });
-  }
-
-  end(): void {
-    // Uncork first: Node 24 drops data still corked when end() is called (Node 20 flushed it).
-    this.uncork();
-    if (!this.res.writableEnded) this.res.end();
-  }
-
-  get closed(): boolean {
-    return this.res.destroyed || this.res.writableEnded;
   }
 }

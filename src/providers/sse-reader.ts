@@ -27,24 +27,69 @@ const CR = 13;
  * and one slice per line; no per-byte string building.
  */
 export async function* readSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseMessage> {
-  const decoder = new TextDecoder('utf-8');
-  let carry = '';
-  let skipLeadingLf = false;
-  let data: string | undefined;
-  let eventType: string | undefined;
-  let lastId: string | undefined;
-  const out: SseMessage[] = [];
+  const parser = new SseParser();
+  for await (const chunk of body) {
+    const out = parser.push(chunk);
+    for (let i = 0; i < out.length; i++) yield out[i];
+  }
+  yield* parser.end();
+}
 
-  const processLine = (line: string): void => {
+/**
+ * The parser behind {@link readSse}, without a generator: `push` each network chunk and handle the
+ * returned messages before the next `push` (the array is reused); `end` returns what the stream's end
+ * completes (a final event without its blank line is discarded, as in readSse).
+ */
+export class SseParser {
+  private readonly decoder = new TextDecoder('utf-8');
+  private carry = '';
+  private skipLeadingLf = false;
+  private data: string | undefined;
+  private eventType: string | undefined;
+  private lastId: string | undefined;
+  private readonly out: SseMessage[] = [];
+
+  /** Parses one chunk; returns the messages it completed (valid until the next call). */
+  push(chunk: Uint8Array): SseMessage[] {
+    this.out.length = 0;
+    let text = this.decoder.decode(chunk, { stream: true });
+    if (text.length === 0) return this.out;
+    if (this.skipLeadingLf) {
+      this.skipLeadingLf = false;
+      if (text.charCodeAt(0) === LF) text = text.slice(1);
+    }
+    if (this.carry.length > 0) {
+      text = this.carry + text;
+      this.carry = '';
+    }
+    this.scanLines(text);
+    return this.out;
+  }
+
+  /** Flushes the decoder at the end of the stream; returns any messages that completes. */
+  end(): SseMessage[] {
+    this.out.length = 0;
+    const tail = this.decoder.decode();
+    if (tail.length > 0) {
+      const carry = this.carry + (this.skipLeadingLf && tail.charCodeAt(0) === LF ? tail.slice(1) : tail);
+      this.skipLeadingLf = false;
+      this.carry = '';
+      this.scanLines(carry);
+      this.carry = '';
+    }
+    return this.out;
+  }
+
+  private processLine(line: string): void {
     if (line.length === 0) {
-      if (data !== undefined) {
-        const msg: SseMessage = { data };
-        if (eventType !== undefined) msg.event = eventType;
-        if (lastId !== undefined) msg.id = lastId;
-        out.push(msg);
+      if (this.data !== undefined) {
+        const msg: SseMessage = { data: this.data };
+        if (this.eventType !== undefined) msg.event = this.eventType;
+        if (this.lastId !== undefined) msg.id = this.lastId;
+        this.out.push(msg);
       }
-      data = undefined;
-      eventType = undefined;
+      this.data = undefined;
+      this.eventType = undefined;
       return;
     }
     const colon = line.indexOf(':');
@@ -61,45 +106,20 @@ export async function* readSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<
     }
     switch (field) {
       case 'data':
-        data = data === undefined ? value : data + '\n' + value;
+        this.data = this.data === undefined ? value : this.data + '\n' + value;
         break;
       case 'event':
-        eventType = value.length === 0 ? undefined : value;
+        this.eventType = value.length === 0 ? undefined : value;
         break;
       case 'id':
-        if (!value.includes('\0')) lastId = value.length === 0 ? undefined : value;
+        if (!value.includes('\0')) this.lastId = value.length === 0 ? undefined : value;
         break;
       default:
         break; // `retry` and unknown fields are ignored
     }
-  };
-
-  for await (const chunk of body) {
-    let text = decoder.decode(chunk, { stream: true });
-    if (text.length === 0) continue;
-    if (skipLeadingLf) {
-      skipLeadingLf = false;
-      if (text.charCodeAt(0) === LF) text = text.slice(1);
-    }
-    if (carry.length > 0) {
-      text = carry + text;
-      carry = '';
-    }
-    scanLines(text);
-    for (let i = 0; i < out.length; i++) yield out[i];
-    out.length = 0;
-  }
-  // Flush the decoder; whatever is left without a blank line after it is discarded (see above).
-  const tail = decoder.decode();
-  if (tail.length > 0) {
-    carry += skipLeadingLf && tail.charCodeAt(0) === LF ? tail.slice(1) : tail;
-    skipLeadingLf = false;
-    scanLines(carry);
-    carry = '';
-    for (let i = 0; i < out.length; i++) yield out[i];
   }
 
-  function scanLines(text: string): void {
+  private scanLines(text: string): void {
     const len = text.length;
     let pos = 0;
     let nextLf = text.indexOf('\n');
@@ -112,18 +132,18 @@ export async function* readSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<
       else if (nextCr === -1) end = nextLf;
       else end = nextLf < nextCr ? nextLf : nextCr;
       if (end === -1) break;
-      processLine(text.slice(pos, end));
+      this.processLine(text.slice(pos, end));
       if (text.charCodeAt(end) === CR) {
         if (end + 1 < len) {
           pos = text.charCodeAt(end + 1) === LF ? end + 2 : end + 1;
         } else {
-          skipLeadingLf = true; // the LF of a CRLF may arrive in the next chunk
+          this.skipLeadingLf = true; // the LF of a CRLF may arrive in the next chunk
           pos = end + 1;
         }
       } else {
         pos = end + 1;
       }
     }
-    if (pos < len) carry = pos === 0 ? text : text.slice(pos);
+    if (pos < len) this.carry = pos === 0 ? text : text.slice(pos);
   }
 }

@@ -15,7 +15,7 @@ export interface RetryDeps {
 }
 
 /** Codes that mean "this target is down right now": let the fallback chain move on instead. */
-const NEVER_RETRIED = new Set<string>(['client_closed', 'circuit_open', 'no_healthy_key']);
+export const NEVER_RETRIED: ReadonlySet<string> = new Set<string>(['client_closed', 'circuit_open', 'no_healthy_key']);
 
 /** An abortable `setTimeout` sleep that leaves no timer behind. */
 export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {

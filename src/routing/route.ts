@@ -6,6 +6,8 @@ import { withAttemptReport } from './attempt-report.js';
 import { withBreaker } from './circuit-breaker.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import { withFallback } from './fallback.js';
+import { fusedRoute } from './fused-route.js';
+import type { FusedTarget } from './fused-route.js';
 import { KeyPool, withKeyPool } from './key-pool.js';
 import type { PoolKey } from './key-pool.js';
 import { withRetry } from './retry.js';
@@ -60,6 +62,31 @@ export interface BuildRouteInput {
  * Returns the model and the key pools (for `pool.health()` metrics).
  */
 export function buildRoute(input: BuildRouteInput): { model: ChatModel; pools: KeyPool[] } {
+  const pools: KeyPool[] = [];
+  const targets: FusedTarget[] = input.targets.map((target) => {
+    const pool =
+      target.keyPool ??
+      new KeyPool({ provider: target.provider, keys: target.keys, breaker: target.resilience.breaker, clock: input.clock });
+    if (!pools.includes(pool)) pools.push(pool);
+    return {
+      label: target.label,
+      adapter: target.adapter,
+      model: target.model,
+      pool,
+      breaker: target.providerBreaker,
+      scope: target.provider,
+      resilience: target.resilience,
+    };
+  });
+  // One generator for the whole stack (see fused-route.ts); behaviour identical to composeRoute below.
+  return { model: fusedRoute(targets, input.modelName, { clock: input.clock, retryDeps: input.retryDeps }), pools };
+}
+
+/**
+ * The same route composed from the individual wrappers (the reference behaviour of buildRoute, one
+ * generator per wrapper). Used by tests to check that the fused route behaves identically.
+ */
+export function composeRoute(input: BuildRouteInput): { model: ChatModel; pools: KeyPool[] } {
   const pools: KeyPool[] = [];
   const targets = input.targets.map((target) => {
     const pool =

@@ -24,7 +24,8 @@ export function withTimeouts(t: TimeoutSettings): ModelWrapper {
   });
 }
 
-function timeoutError(which: 'first' | 'idle' | 'total', ms: number): ParleyError {
+/** The `upstream_timeout` error naming the deadline that fired. */
+export function timeoutError(which: 'first' | 'idle' | 'total', ms: number): ParleyError {
   const message =
     which === 'first'
       ? `Upstream sent no first byte within ${ms} ms`
@@ -34,7 +35,8 @@ function timeoutError(which: 'first' | 'idle' | 'total', ms: number): ParleyErro
   return new ParleyError('upstream_timeout', message);
 }
 
-function arm(ms: number, fire: () => void): ReturnType<typeof setTimeout> | undefined {
+/** Starts a timer for `ms` (capped), or none when the timeout is disabled (<= 0 or not finite). */
+export function arm(ms: number, fire: () => void): ReturnType<typeof setTimeout> | undefined {
   if (!(ms > 0) || !Number.isFinite(ms)) return undefined;
   return setTimeout(fire, Math.min(ms, MAX_TIMER_MS));
 }

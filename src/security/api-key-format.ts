@@ -3,6 +3,10 @@
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { BASE62_RE, encodeBase62, randomBase62 } from './base62.js';
+import * as nodeCrypto from 'node:crypto';
+
+/** `crypto.hash` (Node >= 20.12): one-shot hashing without a Hash object; createHash where it is missing. */
+const oneShot = (nodeCrypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
 
 /** Prefix of every Parley API key; lets secret scanners (and people) recognise a leaked key. */
 export const API_KEY_PREFIX = 'prl_';
@@ -68,5 +72,5 @@ export function looksLikeApiKey(s: string): boolean {
  * slow salted hash would turn into a per-request CPU cost of tens of milliseconds.
  */
 export function hashApiKey(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
+  return oneShot ? oneShot('sha256', secret, 'hex') : createHash('sha256').update(secret, 'utf8').digest('hex');
 }

@@ -72,19 +72,25 @@ export function registerChatCompletions(app: ParleyApp, deps: ChatCompletionsDep
 
       request.parley.upstreamMs = run.stats.upstreamMs;
       const writer = new SseWriter(reply.raw, deps.streams);
-      const chunks = new ChunkWriter(id, body.model, created, body.stream_options?.include_usage === true);
+      const includeUsage = body.stream_options?.include_usage === true;
+      const chunks = new ChunkWriter(id, body.model, created, includeUsage);
       reply.hijack();
       writer.open(streamHeaders(request, runHeaders(run)));
       try {
-        await writer.write(chunks.role());
+        // write() returns a promise only when the socket is full (backpressure): await only then.
+        let full = writer.write(chunks.role());
+        if (full) await full;
         for await (const event of run) {
-          if (event.type === 'text-delta') await writer.write(chunks.delta(event.text));
+          if (event.type === 'text-delta') full = writer.write(chunks.delta(event.text));
           else if (event.type === 'finish') {
-            await writer.write(chunks.finish(event.finishReason));
-            if (body.stream_options?.include_usage === true) await writer.write(chunks.usage(event.usage));
-          }
+            full = writer.write(chunks.finish(event.finishReason));
+            if (full) await full;
+            full = includeUsage ? writer.write(chunks.usage(event.usage)) : undefined;
+          } else continue;
+          if (full) await full;
         }
-        await writer.write('[DONE]');
+        full = writer.write('[DONE]');
+        if (full) await full;
       } catch (error) {
         // Content already reached the client: end with an explicit error event, never a clean finish.
         const failure = toParleyError(error);

@@ -4,7 +4,7 @@ import type { Dispatcher } from 'undici';
 import { ParleyError } from '../../domain/index.js';
 import type { CallOptions, ChatEvent, ChatRequest, FinishReason, Usage } from '../../domain/index.js';
 import type { ProviderModel } from '../provider-model.js';
-import { readSse } from '../sse-reader.js';
+import { SseParser } from '../sse-reader.js';
 import {
   abortError,
   bodyChunks,
@@ -148,26 +148,48 @@ export function createOpenAIModel(cfg: OpenAIModelConfig): ProviderModel {
       let done = false;
       let finishReason: FinishReason | undefined;
       let usage: Usage | undefined;
-      for await (const msg of readSse(bodyChunks(res.body))) {
-        if (signal.aborted) throw abortError(signal);
-        if (msg.data === '[DONE]') {
-          done = true;
-          break;
+      // The SSE parser is driven here (no generator in between): one generator frame per event.
+      const parser = new SseParser();
+      const chunks = bodyChunks(res.body)[Symbol.asyncIterator]();
+      let ended = false;
+      try {
+        read: for (;;) {
+          let next: IteratorResult<Uint8Array>;
+          try {
+            next = await chunks.next();
+          } catch (error) {
+            ended = true; // a failed body is not returned (as with for-await)
+            throw error;
+          }
+          const messages = next.done === true ? parser.end() : parser.push(next.value);
+          if (next.done === true) ended = true;
+          for (let i = 0; i < messages.length; i++) {
+            const msg = messages[i];
+            if (signal.aborted) throw abortError(signal);
+            if (msg.data === '[DONE]') {
+              done = true;
+              break read;
+            }
+            if (msg.event === 'error') throw streamPayloadError(safeParse(msg.data));
+            const chunk = parseProviderJson(msg.data) as OpenAIChunk;
+            if (hasError(chunk)) throw streamPayloadError(chunk);
+            if (!started) {
+              started = true;
+              yield startEvent(chunk);
+            }
+            if (chunk.usage) usage = mapUsage(chunk.usage);
+            const choice = chunk.choices?.[0];
+            if (choice !== undefined) {
+              const text = choice.delta?.content;
+              if (typeof text === 'string' && text.length > 0) yield { type: 'text-delta', text };
+              if (choice.finish_reason) finishReason = mapOpenAIFinishReason(choice.finish_reason);
+            }
+          }
+          if (ended) break;
         }
-        if (msg.event === 'error') throw streamPayloadError(safeParse(msg.data));
-        const chunk = parseProviderJson(msg.data) as OpenAIChunk;
-        if (hasError(chunk)) throw streamPayloadError(chunk);
-        if (!started) {
-          started = true;
-          yield startEvent(chunk);
-        }
-        if (chunk.usage) usage = mapUsage(chunk.usage);
-        const choice = chunk.choices?.[0];
-        if (choice !== undefined) {
-          const text = choice.delta?.content;
-          if (typeof text === 'string' && text.length > 0) yield { type: 'text-delta', text };
-          if (choice.finish_reason) finishReason = mapOpenAIFinishReason(choice.finish_reason);
-        }
+      } finally {
+        // Like leaving a for-await early: stop the body iterator (it does not destroy the body).
+        if (!ended) await chunks.return?.();
       }
       if (!done && finishReason === undefined) {
         throw new ParleyError('upstream_stream_error', 'The provider stream ended before completion');
