@@ -129,7 +129,9 @@ export class RunEvents implements AsyncIterableIterator<ChatEvent> {
       const code = error instanceof ParleyError ? error.code : 'internal';
       this.outcome = code === 'client_closed' ? 'aborted' : code === 'content_blocked' ? 'blocked' : 'error';
       this.errorCode = code;
-      if (this.outcome === 'aborted') await this.source.return?.();
+      // Stop the upstream too: a blocked answer (a transform threw) must not keep the provider call running.
+      // After the source itself threw, return() is a no-op.
+      if (this.outcome === 'aborted' || this.outcome === 'blocked') await this.source.return?.();
       this.end();
       throw error;
     }
