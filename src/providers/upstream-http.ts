@@ -3,6 +3,7 @@
 import { Agent, type Dispatcher } from 'undici';
 import { ParleyError, errorCodeForUpstreamStatus, isParleyError } from '../domain/index.js';
 import type { ErrorCode } from '../domain/index.js';
+import { abortError } from '../domain/abort.js';
 
 /** Response headers as undici reports them (lower-case names). */
 export type UpstreamHeaders = Record<string, string | string[] | undefined>;
@@ -134,11 +135,7 @@ export function networkError(err: unknown): ParleyError {
   return new ParleyError('upstream_network', `Could not reach the provider (${code ?? 'network error'})`, { cause: err });
 }
 
-/** The error to throw once the call's signal aborted: its reason if a ParleyError, else `client_closed`. */
-export function abortError(signal: AbortSignal): ParleyError {
-  const reason: unknown = signal.reason;
-  return isParleyError(reason) ? reason : new ParleyError('client_closed', 'The client closed the request');
-}
+export { abortError };
 
 /** Normalises anything thrown during a call (abort first, then ParleyError, then network errors). */
 export function toParleyError(err: unknown, signal: AbortSignal): ParleyError {

@@ -50,12 +50,7 @@ export async function* gateStart(
   if (!state.committed && pending !== undefined) yield pending;
 }
 
-/** The error an aborted call ends with: the signal's reason if it is a ParleyError, else `client_closed`. */
-export function abortError(signal: AbortSignal): ParleyError {
-  const reason: unknown = signal.reason;
-  if (isParleyError(reason)) return reason;
-  return new ParleyError('client_closed', 'The client closed the request', { cause: reason });
-}
+export { abortError } from '../domain/abort.js';
 
 /** Swallows a rejection (used on promises that are also awaited elsewhere). */
 export function ignore(): void {

@@ -5,6 +5,7 @@ import type { AttemptInfo, CallOptions, ChatEvent, ChatRequest, RetrySettings } 
 import type { ChatModel, ModelWrapper } from '../providers/types.js';
 import { abortError, gateStart } from './context.js';
 import type { CommitState, RoutingCallOptions } from './context.js';
+import { abortableSleep } from '../domain/abort.js';
 
 /** Injectable time and randomness, for deterministic tests. */
 export interface RetryDeps {
@@ -17,21 +18,7 @@ export interface RetryDeps {
 /** Codes that mean "this target is down right now": let the fallback chain move on instead. */
 export const NEVER_RETRIED: ReadonlySet<string> = new Set<string>(['client_closed', 'circuit_open', 'no_healthy_key']);
 
-/** An abortable `setTimeout` sleep that leaves no timer behind. */
-export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(abortError(signal));
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(abortError(signal));
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
+export { abortableSleep };
 
 /** The full-jitter backoff of the retry with 0-based index `retryIndex`. */
 export function backoffDelay(r: RetrySettings, retryIndex: number, random: () => number): number {

@@ -2,7 +2,7 @@
 
 import type { CallOptions, ChatEvent, ChatMessage, ChatRequest } from '../../domain/index.js';
 import type { ProviderModel } from '../provider-model.js';
-import { abortError } from '../upstream-http.js';
+import { abortableSleep, abortError } from '../../domain/abort.js';
 
 /** Settings of the demo provider; all optional. */
 export interface DemoModelConfig {
@@ -44,20 +44,6 @@ export function splitTokens(text: string): string[] {
   return text.match(/\s*\S+/g) ?? [];
 }
 
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(abortError(signal));
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(abortError(signal));
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /**
  * Creates the offline demo model. It streams a short reply that quotes the last user message (at
@@ -78,13 +64,13 @@ export function createDemoModel(cfg: DemoModelConfig = {}): ProviderModel {
     const reply = demoReply(request.messages);
     const tokens = splitTokens(reply);
     const id = `demo-${inputTokens}-${tokens.length}`;
-    await delay(firstTokenDelayMs, signal);
+    await abortableSleep(firstTokenDelayMs, signal);
     yield { type: 'start', id, model: request.model };
     if (request.stream === false) {
       yield { type: 'text-delta', text: reply };
     } else {
       for (let i = 0; i < tokens.length; i++) {
-        if (i > 0) await delay(tokenDelayMs, signal);
+        if (i > 0) await abortableSleep(tokenDelayMs, signal);
         yield { type: 'text-delta', text: tokens[i] };
       }
     }
