@@ -1,6 +1,5 @@
 // Routing-internal call context: fields the wrappers pass down on CallOptions beyond the shared contract.
 
-import { ParleyError, isParleyError } from '../domain/index.js';
 import type { CallOptions, ChatEvent } from '../domain/index.js';
 
 /**
