@@ -95,6 +95,7 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
     chat,
     idleTtlMs: config.sessions.idleTtlMs,
     maxLifetimeMs: config.sessions.maxLifetimeMs,
+    maxSessionsPerOwner: config.sessions.maxSessionsPerOwner,
     events: sessionEventsSink(metrics, audit),
   });
 

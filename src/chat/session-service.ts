@@ -21,6 +21,8 @@ export interface SessionServiceDeps {
   chat: ChatService;
   idleTtlMs: number;
   maxLifetimeMs: number;
+  /** Live sessions one principal may hold; creating one more is refused with 429. */
+  maxSessionsPerOwner?: number;
   events?: SessionEventsSink;
   clock?: () => number;
 }
@@ -50,6 +52,10 @@ export class SessionService {
   async create(principal: Principal, input: { model?: string; system?: string }, requestId: string): Promise<Session> {
     const model = input.model ?? this.deps.chat.modelNames()[0];
     this.deps.chat.resolveModel(model);
+    const limit = this.deps.maxSessionsPerOwner;
+    if (limit !== undefined && (await this.deps.store.countByOwner(principal.id)) >= limit) {
+      throw new ParleyError('rate_limited', `You already have ${limit} open sessions, the limit. Delete one (DELETE /v1/sessions/{id}) or let one expire, then retry.`);
+    }
     const now = this.now();
     const session: Session = {
       id: newId('ses'),

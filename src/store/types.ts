@@ -20,6 +20,8 @@ export interface SessionStore {
   sweep(now?: number): Promise<string[]>;
   /** Live sessions (for the gauge). */
   size(): Promise<number>;
+  /** Live sessions owned by one principal (for the per-owner limit). */
+  countByOwner(ownerId: string): Promise<number>;
 }
 
 /** A cached answer, replayed as a stream or a JSON body. */

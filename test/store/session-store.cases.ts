@@ -72,6 +72,18 @@ export function sessionStoreConformance(name: string, harness: SessionStoreHarne
       expect(await store.size()).toBe(1);
     });
 
+    it('counts live sessions per owner', async () => {
+      const clock = { now: 0 };
+      const store = await harness.make(clock);
+      await store.create(session('a1', 0));
+      await store.create(session('a2', 0));
+      await store.create(session('b1', 0, { ownerId: 'owner-b' }));
+      expect(await store.countByOwner('owner-a')).toBe(2);
+      expect(await store.countByOwner('owner-b')).toBe(1);
+      clock.now = 1_001;
+      expect(await store.countByOwner('owner-a')).toBe(0);
+    });
+
     it('deletes at once', async () => {
       const clock = { now: 0 };
       const store = await harness.make(clock);

@@ -72,6 +72,13 @@ export class MemorySessionStore implements SessionStore {
     return this.sessions.size;
   }
 
+  async countByOwner(ownerId: string): Promise<number> {
+    const now = this.now();
+    let count = 0;
+    for (const session of this.sessions.values()) if (session.ownerId === ownerId && !this.isExpired(session, now)) count++;
+    return count;
+  }
+
   private live(id: string): Session | undefined {
     const session = this.sessions.get(id);
     if (!session) return undefined;
