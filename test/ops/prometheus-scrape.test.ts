@@ -1,57 +1,20 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { setTimeout as delay } from 'node:timers/promises';
 import { createMetrics } from '../../src/observability/metrics.js';
+import { startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
 
 // A real Prometheus scrapes createMetrics()'s exposition and evaluates parley.rules.yml against it.
 // (When src/main.ts serves /metrics, the target can become startParley's server instead of this stub.)
 
-const rules = fileURLToPath(new URL('../../ops/prometheus/parley.rules.yml', import.meta.url));
 const metrics = createMetrics();
 let exporter: Server;
-let prometheus: ChildProcess | undefined;
-let base = '';
-let dataDir = '';
-let stderr = '';
-
-async function freePort(): Promise<number> {
-  const s = createNetServer().listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
-
-async function api<T>(path: string): Promise<T> {
-  const res = await fetch(base + path);
-  const body = (await res.json()) as { status: string; data: T };
-  if (body.status !== 'success') throw new Error(`${path}: ${JSON.stringify(body)}`);
-  return body.data;
-}
-
-/** Polls `check` until it returns a value (Prometheus scrapes and evaluates on its own clock). */
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; prometheus stderr:\n${stderr.slice(-2000)}`);
-    await delay(200);
-  }
-}
-
-type Vector = { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] };
-const query = (q: string) => api<Vector>(`/api/v1/query?query=${encodeURIComponent(q)}`);
+let prom: RunningPrometheus;
+const query = (q: string) => prom.query(q);
+const api = <T>(path: string) => prom.api<T>(path);
+const until = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 15_000) => prom.until(what, check, timeoutMs);
 
 beforeAll(async () => {
   metrics.observeHttpRequest('/v1/chat/completions', 'POST', 200, 0.2);
@@ -65,31 +28,13 @@ beforeAll(async () => {
   exporter.listen(0, '127.0.0.1');
   await once(exporter, 'listening');
   const target = `127.0.0.1:${(exporter.address() as AddressInfo).port}`;
-
-  dataDir = mkdtempSync(join(tmpdir(), 'parley-prom-'));
-  writeFileSync(join(dataDir, 'prometheus.yml'), [
-    'global: { scrape_interval: 1s, evaluation_interval: 1s }',
-    `rule_files: ['${rules}']`,
-    `scrape_configs: [{ job_name: parley, static_configs: [{ targets: ['${target}'] }] }]`,
-  ].join('\n'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  prometheus = spawn('prometheus', [
-    `--config.file=${join(dataDir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dataDir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
-  prometheus.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-  await until('prometheus ready', async () => ((await fetch(`${base}/-/ready`)).ok ? true : undefined));
+  prom = await startPrometheus([`  - { job_name: parley, static_configs: [{ targets: ['${target}'] }] }`]);
 });
 
 afterAll(async () => {
-  if (prometheus && prometheus.exitCode === null) {
-    prometheus.kill('SIGTERM');
-    await once(prometheus, 'exit');
-  }
+  await prom?.stop();
   exporter?.closeAllConnections();
   await new Promise<void>((resolve) => (exporter ? exporter.close(() => resolve()) : resolve()));
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('real Prometheus', () => {

@@ -1,18 +1,12 @@
 // Issue 4 §7: a real Prometheus scrapes the real Parley /metrics; the overview dashboard's queries answer correctly.
 
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as delay } from 'node:timers/promises';
 import { HTTP_BUCKETS } from '../../src/observability/metrics.js';
 import { startTelemetryStack, type TelemetryStack } from './stack.js';
+import { startPrometheus, type RunningPrometheus, type Vector } from '../support/prometheus.js';
 
-const RULES = fileURLToPath(new URL('../../ops/prometheus/parley.rules.yml', import.meta.url));
 const OVERVIEW = JSON.parse(readFileSync(fileURLToPath(new URL('../../ops/grafana/parley-overview.json', import.meta.url)), 'utf8')) as {
   panels: { title: string; targets?: { expr: string }[] }[];
 };
@@ -27,44 +21,17 @@ function panelQuery(title: string, contains = ''): string {
 }
 
 let s: TelemetryStack;
-let prometheus: ChildProcess | undefined;
-let promDir = '';
-let base = '';
-let stderr = '';
+let prom: RunningPrometheus;
 let user = '';
 
-async function freePort(): Promise<number> {
-  const srv = createNetServer().listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
-
-type Vector = { result: { metric: Record<string, string>; value: [number, string] }[] };
-async function query(q: string): Promise<Vector> {
-  const res = await fetch(`${base}/api/v1/query?query=${encodeURIComponent(q)}`);
-  const body = (await res.json()) as { status: string; data: Vector; error?: string };
-  if (body.status !== 'success') throw new Error(`${q}: ${body.error ?? 'failed'}`);
-  return body.data;
-}
+const query = (q: string): Promise<Vector> => prom.query(q);
 /** The single value of an instant query, or undefined while there is none (or it is NaN). */
 async function scalar(q: string): Promise<number | undefined> {
   const v = await query(q);
   const n = v.result.length === 1 ? Number(v.result[0].value[1]) : Number.NaN;
   return Number.isNaN(n) ? undefined : n;
 }
-
-/** Polls until `check` returns a value; Prometheus scrapes and evaluates on its own 1 s clock. */
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; prometheus stderr:\n${stderr.slice(-2000)}`);
-    await delay(200);
-  }
-}
+const until = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs?: number): Promise<T> => prom.until(what, check, timeoutMs);
 
 const ask = () => s.call('POST', '/v1/chat/completions', user, { model: 'fast', messages: [{ role: 'user', content: 'hello' }] });
 
@@ -83,34 +50,18 @@ rateLimits: { requestsPerMinute: 0, tokensPerMinute: 0, concurrentStreams: 0 }
   s.mock.setScenario({ failFirst: 2, failStatus: 500 });
   for (let i = 0; i < 4; i++) await ask();
 
-  promDir = mkdtempSync(join(tmpdir(), 'parley-prom-real-'));
   const target = new URL(s.parley.url).host;
-  writeFileSync(join(promDir, 'prometheus.yml'), [
-    'global: { scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s }',
-    `rule_files: ['${RULES}']`,
-    'scrape_configs:',
+  prom = await startPrometheus([
     '  - job_name: parley',
     '    metrics_path: /metrics',
     `    authorization: { credentials: '${auditor}' }`,
     `    static_configs: [{ targets: ['${target}'] }]`,
-  ].join('\n'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  prometheus = spawn('/usr/bin/prometheus', [
-    `--config.file=${join(promDir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(promDir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
-  prometheus.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-  await until('prometheus ready', async () => ((await fetch(`${base}/-/ready`)).ok ? true : undefined));
+  ]);
 }, 40_000);
 
 afterAll(async () => {
-  if (prometheus && prometheus.exitCode === null) {
-    prometheus.kill('SIGTERM');
-    await once(prometheus, 'exit');
-  }
+  await prom?.stop();
   await s?.close();
-  if (promDir) rmSync(promDir, { recursive: true, force: true });
 });
 
 describe('a real Prometheus scraping the real Parley', () => {
