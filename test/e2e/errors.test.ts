@@ -2,9 +2,9 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ensureWebBuilt, launchBrowser, openPage, sendAndWait, signIn, startStack, type PageWatch, type Stack } from './harness.js';
+import { openPage, sendAndWait, signIn, startStack, useBrowserSuite, type PageWatch, type Stack } from './harness.js';
 
 let stack: Stack;
 let browser: Browser;
@@ -24,29 +24,7 @@ async function storedMessages(): Promise<{ role: string; content: string }[]> {
   return (await stack.api<{ messages: { role: string; content: string }[] }>('GET', `/v1/sessions/${id}`)).body.messages;
 }
 
-beforeAll(async () => {
-  await ensureWebBuilt();
-  [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
-
-afterEach(async () => {
-  // Whatever the test did, the page never talked to anyone but Parley, broke no CSP rule and threw nothing.
-  expect(watch.foreignRequests).toEqual([]);
-  expect(watch.pageErrors).toEqual([]);
-  if (!page.isClosed()) expect(await page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations)).toEqual([]);
-});
-
-beforeEach(async () => {
-  stack.mock.resetScenario();
-  await context?.close();
-  ({ context, page, watch } = await openPage(browser, stack.url));
-  await signIn(page, stack);
-});
+useBrowserSuite((state) => ({ stack, browser, context, page, watch } = state), { signIn: true });
 
 describe('error states', () => {
   it('rate limited by Parley (429): says when to retry, with the wait the server gave', async () => {

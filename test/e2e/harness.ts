@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { parseConfig } from '../../src/config/load.js';
 import { registerUiRoutes, type UiPublicConfig } from '../../src/http/routes/ui.js';
@@ -176,4 +177,43 @@ export async function sendAndWait(page: Page, text: string): Promise<void> {
   await page.getByLabel('Message', { exact: true }).press('Enter');
   await page.locator('.msg.assistant:not(.streaming)').nth(answers).waitFor();
   await page.locator('.msg.streaming').waitFor({ state: 'detached' });
+}
+
+/** What a browser test file works with; refreshed before every test. */
+export interface BrowserSuiteState {
+  stack: Stack;
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  watch: PageWatch;
+}
+
+/**
+ * The shared lifecycle of a browser test file: one Parley stack and one browser per file, a fresh page per test
+ * (signed in when asked), and after each test the check that the page talked to nobody but Parley, broke no CSP
+ * rule and threw nothing. `bind` receives the state before every test.
+ */
+export function useBrowserSuite(bind: (state: BrowserSuiteState) => void, options: { signIn?: boolean } = {}): void {
+  const state = {} as BrowserSuiteState;
+  beforeAll(async () => {
+    await ensureWebBuilt();
+    [state.stack, state.browser] = await Promise.all([startStack(), launchBrowser()]);
+    bind(state);
+  });
+  afterAll(async () => {
+    await state.browser?.close();
+    await state.stack?.close();
+  });
+  afterEach(async () => {
+    expect(state.watch.foreignRequests).toEqual([]);
+    expect(state.watch.pageErrors).toEqual([]);
+    if (!state.page.isClosed()) expect(await state.page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations)).toEqual([]);
+  });
+  beforeEach(async () => {
+    state.stack.mock.resetScenario();
+    await state.context?.close();
+    ({ context: state.context, page: state.page, watch: state.watch } = await openPage(state.browser, state.stack.url));
+    if (options.signIn) await signIn(state.page, state.stack);
+    bind(state);
+  });
 }

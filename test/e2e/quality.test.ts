@@ -4,9 +4,9 @@
 
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ARTIFACTS, DIST, ROOT, ensureWebBuilt, launchBrowser, openPage, sendAndWait, signIn, startStack, type PageWatch, type Stack } from './harness.js';
+import { ARTIFACTS, DIST, ROOT, openPage, sendAndWait, signIn, startStack, useBrowserSuite, type PageWatch, type Stack } from './harness.js';
 
 let stack: Stack;
 let browser: Browser;
@@ -57,30 +57,11 @@ async function axeViolations(target: Page): Promise<{ id: string; impact: string
   return results;
 }
 
-beforeAll(async () => {
-  await ensureWebBuilt();
-  mkdirSync(ARTIFACTS, { recursive: true });
-  [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
-});
-
-afterAll(async () => {
+beforeAll(() => mkdirSync(ARTIFACTS, { recursive: true }));
+useBrowserSuite((state) => ({ stack, browser, context, page, watch } = state));
+afterAll(() => {
   writeFileSync(`${ARTIFACTS}/ui-performance.json`, JSON.stringify(report, null, 2));
   console.log('UI performance:', JSON.stringify(report));
-  await browser?.close();
-  await stack?.close();
-});
-
-afterEach(async () => {
-  // Whatever the test did, the page never talked to anyone but Parley, broke no CSP rule and threw nothing.
-  expect(watch.foreignRequests).toEqual([]);
-  expect(watch.pageErrors).toEqual([]);
-  if (!page.isClosed()) expect(await page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations)).toEqual([]);
-});
-
-beforeEach(async () => {
-  stack.mock.resetScenario();
-  await context?.close();
-  ({ context, page, watch } = await openPage(browser, stack.url));
 });
 
 describe('budgets', () => {
