@@ -164,15 +164,7 @@ async function* routeStream(env: RouteEnv, request: ChatRequest, options: CallOp
                 keySettled = true;
                 if (!isParleyError(error) || yielded || signal.aborted) throw error;
                 if (error.code === 'upstream_auth') continue;
-                if (error.code === 'upstream_rate_limited') {
-                  // Retry should wait for the next ready key, not for this key's window.
-                  const wait = pool.nextReadyInMs();
-                  const retryAfterMs = wait > 0 && Number.isFinite(wait) ? Math.ceil(wait) : undefined;
-                  if (retryAfterMs !== error.retryAfterMs) {
-                    throw new ParleyError('upstream_rate_limited', error.message, { upstreamStatus: error.upstreamStatus, retryAfterMs, cause: error });
-                  }
-                }
-                throw error;
+                throw error.code === 'upstream_rate_limited' ? pool.rateLimitedError(error) : error;
               } finally {
                 call?.close();
                 endReport(false, 'client_closed', 499);

@@ -167,6 +167,17 @@ export class KeyPool {
     return wait;
   }
 
+  /**
+   * A key's 429 as the pool passes it on: retry should wait for the next ready key, not for the refused
+   * key's own window (another key may be usable at once).
+   */
+  rateLimitedError(error: ParleyError): ParleyError {
+    const wait = this.nextReadyInMs();
+    const retryAfterMs = wait > 0 && Number.isFinite(wait) ? Math.ceil(wait) : undefined;
+    if (retryAfterMs === error.retryAfterMs) return error;
+    return new ParleyError('upstream_rate_limited', error.message, { upstreamStatus: error.upstreamStatus, retryAfterMs, cause: error });
+  }
+
   /** Per-key health for metrics. */
   health(): KeyHealth[] {
     const now = this.clock();
@@ -224,15 +235,7 @@ async function* pooledStream(
       settled = true;
       if (!isParleyError(error) || yielded || options.signal.aborted) throw error;
       if (error.code === 'upstream_auth') continue;
-      if (error.code === 'upstream_rate_limited') {
-        // Retry should wait for the next ready key, not for this key's window.
-        const wait = pool.nextReadyInMs();
-        const retryAfterMs = wait > 0 && Number.isFinite(wait) ? Math.ceil(wait) : undefined;
-        if (retryAfterMs !== error.retryAfterMs) {
-          throw new ParleyError('upstream_rate_limited', error.message, { upstreamStatus: error.upstreamStatus, retryAfterMs, cause: error });
-        }
-      }
-      throw error;
+      throw error.code === 'upstream_rate_limited' ? pool.rateLimitedError(error) : error;
     } finally {
       if (!settled) pool.settle(lease, new ParleyError('client_closed', 'The consumer stopped reading the stream'), options);
     }
