@@ -40,6 +40,42 @@ export function createUpstreamAgent(settings: UpstreamAgentSettings): Agent {
 }
 
 /** Splits a base URL into undici's `origin` and the request path for `suffix` (computed once per model). */
+/** What every HTTP adapter is configured with. */
+export interface UpstreamEndpointConfig {
+  baseUrl: string;
+  headers?: Record<string, string>;
+  connectTimeoutMs: number;
+  maxConnections: number;
+  /** Inject a dispatcher (tests, shared pools); otherwise the endpoint owns a keep-alive Agent. */
+  dispatcher?: Dispatcher;
+}
+
+/** One provider endpoint: where to POST, with which pool and static headers, and how to release the pool. */
+export interface UpstreamEndpoint {
+  origin: string;
+  path: string;
+  dispatcher: Dispatcher;
+  baseHeaders: Record<string, string>;
+  /** Closes the keep-alive pool if the endpoint created it (injected dispatchers are left alone). */
+  close(): Promise<void>;
+}
+
+/** Builds an adapter's endpoint once, at construction: target URL, pool, and headers sent on every call. */
+export function createUpstreamEndpoint(cfg: UpstreamEndpointConfig, suffix: string, protocolHeaders: Record<string, string> = {}): UpstreamEndpoint {
+  const { origin, path } = upstreamTarget(cfg.baseUrl, suffix);
+  const owned = cfg.dispatcher === undefined;
+  const dispatcher = cfg.dispatcher ?? createUpstreamAgent({ connectTimeoutMs: cfg.connectTimeoutMs, maxConnections: cfg.maxConnections });
+  return {
+    origin,
+    path,
+    dispatcher,
+    baseHeaders: { 'content-type': 'application/json', accept: 'text/event-stream, application/json', ...protocolHeaders, ...cfg.headers },
+    close: async () => {
+      if (owned) await dispatcher.close();
+    },
+  };
+}
+
 export function upstreamTarget(baseUrl: string, suffix: string): { origin: string; path: string } {
   const url = new URL(baseUrl);
   const base = url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;

@@ -1,6 +1,5 @@
 // Anthropic Messages API adapter: request mapping (system, alternation) and SSE event parsing.
 
-import type { Dispatcher } from 'undici';
 import { ParleyError } from '../../domain/index.js';
 import type { CallOptions, ChatEvent, ChatMessage, ChatRequest, ErrorCode, FinishReason, Usage } from '../../domain/index.js';
 import type { ProviderModel } from '../provider-model.js';
@@ -9,7 +8,7 @@ import {
   abortError,
   bodyChunks,
   callHeaders,
-  createUpstreamAgent,
+  createUpstreamEndpoint,
   isJsonResponse,
   parseProviderJson,
   postUpstream,
@@ -18,20 +17,16 @@ import {
   releaseBody,
   streamPayloadError,
   toParleyError,
-  upstreamTarget,
+  type UpstreamEndpointConfig,
 } from '../upstream-http.js';
 
 /** Settings of one Anthropic provider. */
-export interface AnthropicModelConfig {
+export interface AnthropicModelConfig extends UpstreamEndpointConfig {
   id: string;
   /** Base URL without the version path, e.g. `https://api.anthropic.com`. */
   baseUrl: string;
-  headers?: Record<string, string>;
   /** The `anthropic-version` header, e.g. `2023-06-01`. */
   anthropicVersion: string;
-  connectTimeoutMs: number;
-  maxConnections: number;
-  dispatcher?: Dispatcher;
 }
 
 interface AnthropicUsage {
@@ -169,16 +164,7 @@ function* messageEvents(payload: unknown): Generator<ChatEvent> {
  * otherwise `upstream_stream_error`). A stream that ends before `message_stop` throws `upstream_stream_error`.
  */
 export function createAnthropicModel(cfg: AnthropicModelConfig): ProviderModel {
-  const { origin, path } = upstreamTarget(cfg.baseUrl, '/v1/messages');
-  const owned = cfg.dispatcher === undefined;
-  const dispatcher =
-    cfg.dispatcher ?? createUpstreamAgent({ connectTimeoutMs: cfg.connectTimeoutMs, maxConnections: cfg.maxConnections });
-  const baseHeaders: Record<string, string> = {
-    'content-type': 'application/json',
-    accept: 'text/event-stream, application/json',
-    'anthropic-version': cfg.anthropicVersion,
-    ...cfg.headers,
-  };
+  const { origin, path, dispatcher, baseHeaders, close } = createUpstreamEndpoint(cfg, '/v1/messages', { 'anthropic-version': cfg.anthropicVersion });
 
   async function* stream(request: ChatRequest, options: CallOptions): AsyncGenerator<ChatEvent> {
     const { signal } = options;
@@ -242,11 +228,5 @@ export function createAnthropicModel(cfg: AnthropicModelConfig): ProviderModel {
     }
   }
 
-  return {
-    provider: cfg.id,
-    stream,
-    close: async () => {
-      if (owned) await dispatcher.close();
-    },
-  };
+  return { provider: cfg.id, stream, close };
 }

@@ -1,6 +1,5 @@
 // OpenAI (and OpenAI-compatible) Chat Completions adapter: request mapping and SSE stream parsing.
 
-import type { Dispatcher } from 'undici';
 import { ParleyError } from '../../domain/index.js';
 import type { CallOptions, ChatEvent, ChatRequest, FinishReason, Usage } from '../../domain/index.js';
 import type { ProviderModel } from '../provider-model.js';
@@ -9,7 +8,7 @@ import {
   abortError,
   bodyChunks,
   callHeaders,
-  createUpstreamAgent,
+  createUpstreamEndpoint,
   isJsonResponse,
   parseProviderJson,
   postUpstream,
@@ -17,19 +16,14 @@ import {
   releaseBody,
   streamPayloadError,
   toParleyError,
-  upstreamTarget,
+  type UpstreamEndpointConfig,
 } from '../upstream-http.js';
 
 /** Settings of one OpenAI-compatible provider. */
-export interface OpenAIModelConfig {
+export interface OpenAIModelConfig extends UpstreamEndpointConfig {
   id: string;
   /** Base URL including the version path, e.g. `https://api.openai.com/v1`. */
   baseUrl: string;
-  headers?: Record<string, string>;
-  connectTimeoutMs: number;
-  maxConnections: number;
-  /** Inject a dispatcher (tests, shared pools); otherwise the model owns a keep-alive Agent. */
-  dispatcher?: Dispatcher;
 }
 
 interface OpenAIUsage {
@@ -122,15 +116,7 @@ function* completionEvents(payload: unknown): Generator<ChatEvent> {
  * one that ends with neither throws `upstream_stream_error`.
  */
 export function createOpenAIModel(cfg: OpenAIModelConfig): ProviderModel {
-  const { origin, path } = upstreamTarget(cfg.baseUrl, '/chat/completions');
-  const owned = cfg.dispatcher === undefined;
-  const dispatcher =
-    cfg.dispatcher ?? createUpstreamAgent({ connectTimeoutMs: cfg.connectTimeoutMs, maxConnections: cfg.maxConnections });
-  const baseHeaders: Record<string, string> = {
-    'content-type': 'application/json',
-    accept: 'text/event-stream, application/json',
-    ...cfg.headers,
-  };
+  const { origin, path, dispatcher, baseHeaders, close } = createUpstreamEndpoint(cfg, '/chat/completions');
 
   async function* stream(request: ChatRequest, options: CallOptions): AsyncGenerator<ChatEvent> {
     const { signal } = options;
@@ -206,13 +192,7 @@ export function createOpenAIModel(cfg: OpenAIModelConfig): ProviderModel {
     }
   }
 
-  return {
-    provider: cfg.id,
-    stream,
-    close: async () => {
-      if (owned) await dispatcher.close();
-    },
-  };
+  return { provider: cfg.id, stream, close };
 }
 
 function safeParse(data: string): unknown {
