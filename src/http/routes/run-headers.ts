@@ -16,7 +16,6 @@ export function runHeaders(run: ChatRun): Record<string, string> {
 export function noteRun(request: FastifyRequest, run: ChatRun): void {
   const s = run.stats;
   Object.assign(request.parley.log, {
-    model: request.parley.log.model,
     provider: s.provider,
     upstreamModel: s.upstreamModel,
     keyId: s.keyId,
