@@ -26,7 +26,7 @@ export function toParleyError(error: unknown): ParleyError {
       return new ParleyError('invalid_request', 'The Content-Length header does not match the body.');
   }
   // Only a body that failed to parse gets the JSON message; other 400s keep their own (next branch).
-  if (e instanceof SyntaxError || e.code === 'FST_ERR_CTP_INVALID_JSON') {
+  if (e instanceof SyntaxError || e.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
     const detail = e instanceof SyntaxError ? `: ${e.message}` : '';
     return new ParleyError('invalid_request', `The body is not valid JSON${detail}. Send a JSON object.`);
   }

@@ -8,6 +8,9 @@ describe('toParleyError', () => {
   it('says "not valid JSON" only for a body that failed to parse', () => {
     const parse = Object.assign(new SyntaxError('Unexpected token b in JSON at position 1'), { statusCode: 400 });
     expect(toParleyError(parse).message).toMatch(/^The body is not valid JSON: Unexpected token/);
+    // Fastify's own parse failure (its code, as fastify@5 names it).
+    const fastifyParse = { code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400, message: "Body is not valid JSON but content-type is set to 'application/json'" };
+    expect(toParleyError(fastifyParse).message).toBe('The body is not valid JSON. Send a JSON object.');
     const other = Object.assign(new Error('querystring/limit must match pattern'), { statusCode: 400, code: 'FST_ERR_SOMETHING' });
     const mapped = toParleyError(other);
     expect(mapped.status).toBe(400);
