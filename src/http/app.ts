@@ -68,7 +68,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     // Router-level refusals (an over-long path parameter) get the same envelope as a missing resource.
     frameworkErrors: (error, _request, reply) => {
-      const failure = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? new ParleyError('not_found', 'No session with this id exists (it may have expired or been deleted).') : toParleyError(error);
+      const failure = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? new ParleyError('not_found', 'Nothing exists at this path: an id in it is longer than any id Parley issues.') : toParleyError(error);
       securityHeaders(reply.raw); // hooks do not run for router refusals
       void (reply as unknown as FastifyReply).code(failure.status).send(errorBody(failure));
     },
