@@ -135,3 +135,15 @@ export async function residentMb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'
     return null;
   }
 }
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat; null when unavailable. */
+export async function cpuSeconds(pid: number): Promise<number | null> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15 (clock ticks, 100 per second on Linux).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}

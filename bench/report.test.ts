@@ -51,7 +51,7 @@ describe('report', () => {
       machine: { cpuModel: 'x', cores: 2, node: 'v20' },
       settings: { connections: 32, durationS: 1, ttftRequests: 1, ttftMockMs: 20 },
       idleRssMb: { parley: 50, floor: 40 },
-      load: { plain: { direct: run(1, 1000), floor: run(2, 800), parley: run(3, 500) } },
+      load: { plain: { direct: run(1, 1000), floor: { ...run(2, 800), cpuUsPerRequest: { target: 91.5, mock: 40 } }, parley: { ...run(3, 500), cpuUsPerRequest: { target: 236.2, mock: 41 } } } },
       derived: { load: {}, ttft: deriveTtft({ direct: ttftRun(20), floor: ttftRun(20.3), parley: ttftRun(20.5) }) },
       memory: {
         parley: { streams: 1000, maxOpen: 1000, allOpenAtOnce: true, completed: 1000, failed: 0, rssBeforeMb: 60, peakRssAllOpenMb: 150, peakRssMb: 150, rssAfterMb: 80, vmHwmMb: 150, rampMs: 100, durationMs: 1000, samples: 10 },
@@ -70,6 +70,8 @@ describe('report', () => {
     const text = formatReport(report);
     expect(text).toContain('FAIL  plain: added p50 parley/floor');
     expect(text).toContain('PASS  added TTFT p50');
+    expect(text).toContain('CPU µs/req');
+    expect(text).toMatch(/plain parley .* 236 /); // the target's CPU per request, whole µs
   });
 });
 

@@ -115,15 +115,15 @@ export function formatReport(r: BenchReport): string {
   lines.push('');
   const dw = [40, 10, 10];
   if (Object.keys(r.load).length > 0) {
-    const w = [16, 9, 9, 9, 10, 8, 16];
-    lines.push(row([`load c=${String(s.connections)} ${String(s.durationS)}s`, 'p50 ms', 'p90 ms', 'p99 ms', 'req/s', 'errors', 'overhead p50/p99'], w));
+    const w = [16, 9, 9, 9, 10, 8, 12, 16];
+    lines.push(row([`load c=${String(s.connections)} ${String(s.durationS)}s`, 'p50 ms', 'p90 ms', 'p99 ms', 'req/s', 'errors', 'CPU µs/req', 'overhead p50/p99'], w));
     for (const kind of KINDS) {
       for (const target of TARGETS) {
         const x = r.load[kind]?.[target];
         if (!x) continue;
         const over = x.overheadMs.count > 0 ? `${fmt(x.overheadMs.p50, 3)}/${fmt(x.overheadMs.p99, 3)}` : '';
         const errors = String(x.errors + x.timeouts + x.non2xx);
-        lines.push(row([`${kind} ${target}`, fmt(x.latencyMs.p50), fmt(x.latencyMs.p90), fmt(x.latencyMs.p99), fmt(x.rps, 0), errors, over], w));
+        lines.push(row([`${kind} ${target}`, fmt(x.latencyMs.p50), fmt(x.latencyMs.p90), fmt(x.latencyMs.p99), fmt(x.rps, 0), errors, fmt(x.cpuUsPerRequest?.target, 0), over], w));
       }
     }
     lines.push('');

@@ -11,7 +11,7 @@ import { runLoad } from './load.js';
 import { measureStreamsMemory } from './memory.js';
 import { parseBenchOptions } from './options.js';
 import type { BenchOptions } from './options.js';
-import { killAllNow, residentMb, stopAll } from './processes.js';
+import { cpuSeconds, killAllNow, residentMb, stopAll } from './processes.js';
 import type { ServerProcess } from './processes.js';
 import { formatProfileSummary } from './profile-summary.js';
 import { deriveLoad, deriveTtft, evaluateGoals, formatReport, KINDS, saveReport, TARGETS } from './report.js';
@@ -70,15 +70,26 @@ let tmpDir: string | undefined;
 /** Requests each target answered in the load phase, warm-ups included (to normalise CPU profiles). */
 const handled: Record<TargetName, number> = { direct: 0, floor: 0, parley: 0 };
 
-async function loadPhase(opts: BenchOptions, targets: Record<TargetName, string>, headers: Record<string, string>, report: BenchReport): Promise<void> {
+/** CPU µs per request a process spent between two /proc samples (10 ms resolution; fine over seconds of load). */
+const cpuPerRequest = (before: number | null, after: number | null, requests: number): number | null =>
+  before === null || after === null || requests === 0 ? null : round(((after - before) * 1e6) / requests, 1);
+
+async function loadPhase(opts: BenchOptions, targets: Record<TargetName, string>, pids: Record<TargetName, number>, headers: Record<string, string>, report: BenchReport): Promise<void> {
   for (const kind of opts.kinds) {
     const runs: NonNullable<BenchReport['load'][KindName]> = {};
     for (const target of TARGETS) {
       const spec = { url: `${targets[target]}${PATH}`, body: BODIES[kind], headers, connections: opts.connections };
       log(`load ${kind} via ${target}: warm-up ${opts.warmupS}s, then ${opts.durationS}s at ${opts.connections} connections`);
       const warm = await runLoad({ ...spec, durationS: opts.warmupS });
-      runs[target] = await runLoad({ ...spec, durationS: opts.durationS });
-      handled[target] += warm.ok + runs[target].ok;
+      const before = await Promise.all([cpuSeconds(pids[target]), cpuSeconds(pids.direct)]);
+      const measured = await runLoad({ ...spec, durationS: opts.durationS });
+      const after = await Promise.all([cpuSeconds(pids[target]), cpuSeconds(pids.direct)]);
+      measured.cpuUsPerRequest = {
+        target: cpuPerRequest(before[0], after[0], measured.ok),
+        mock: target === 'direct' ? null : cpuPerRequest(before[1], after[1], measured.ok),
+      };
+      runs[target] = measured;
+      handled[target] += warm.ok + measured.ok;
     }
     report.load[kind] = runs;
     report.derived.load[kind] = deriveLoad(runs);
@@ -151,7 +162,7 @@ async function main(): Promise<number> {
     };
     if (opts.profile) report.notes.push('Parley ran under --cpu-prof: its figures are slower than normal');
 
-    if (opts.phases.has('load')) await loadPhase(opts, targets, headers, report);
+    if (opts.phases.has('load')) await loadPhase(opts, targets, { direct: mock.pid, floor: floor.pid, parley: parley.pid }, headers, report);
     if (opts.phases.has('ttft')) {
       log(`ttft: ${opts.ttftRequests} sequential streams per target, mock ttft ${opts.ttftMockMs} ms`);
       await setMockScenario(mock.url, { ttftMs: opts.ttftMockMs });
