@@ -70,7 +70,7 @@ function findHits(rules: readonly CompiledRule[], scan: string, offset: number):
   const hits: Hit[] = [];
   for (const rule of rules) {
     for (const source of rule.regexes) {
-      const re = new RegExp(source);
+      const re = source; // shared: this loop never yields, and lastIndex is set before use
       re.lastIndex = offset;
       for (let m = re.exec(scan); m !== null; m = re.exec(scan)) {
         if (m[0].length === 0) {

@@ -12,12 +12,14 @@ export const awsKeyDetector: Detector = {
   category: 'aws_key',
   find(text: string): Match[] {
     const out: Match[] = [];
-    const ids = new RegExp(ACCESS_KEY_ID);
+    const ids = ACCESS_KEY_ID; // shared: find() never yields (see util.ts)
+    ids.lastIndex = 0;
     for (let m = ids.exec(text); m !== null; m = ids.exec(text)) {
       out.push({ category: 'aws_key', start: m.index, end: m.index + m[0].length, value: m[0] });
     }
     if (/secret/i.test(text)) {
-      const secrets = new RegExp(SECRET_KEY);
+      const secrets = SECRET_KEY;
+      secrets.lastIndex = 0;
       for (let m = secrets.exec(text); m !== null; m = secrets.exec(text)) {
         const value = m[1];
         const start = m.index + m[0].length - value.length;

@@ -50,7 +50,8 @@ export const ipDetector: Detector = {
   find(text: string): Match[] {
     const out: Match[] = [];
     if (text.includes('.')) {
-      const re = new RegExp(V4);
+      const re = V4; // shared: find() never yields (see util.ts)
+      re.lastIndex = 0;
       for (let m = re.exec(text); m !== null; m = re.exec(text)) {
         if (!isIPv4(m[0])) continue;
         if (VERSION_CONTEXT.test(textBefore(text, m.index, 20))) continue;
@@ -58,7 +59,8 @@ export const ipDetector: Detector = {
       }
     }
     if (text.includes(':')) {
-      const re = new RegExp(V6);
+      const re = V6;
+      re.lastIndex = 0;
       for (let m = re.exec(text); m !== null; m = re.exec(text)) {
         const v = m[0];
         // Cheap shape test first: a full address has 7 colons, a compressed one has "::".

@@ -90,7 +90,8 @@ export const phoneDetector: Detector = {
   category: 'phone',
   find(text: string): Match[] {
     const out: Match[] = [];
-    const re = new RegExp(CANDIDATE);
+    const re = CANDIDATE; // shared: find() never yields (see util.ts)
+    re.lastIndex = 0;
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {
       const run = m[0];
       if (run.length < 8 || countDigits(run) < 8) continue;

@@ -28,7 +28,8 @@ export const privateKeyDetector: Detector = {
   find(text: string): Match[] {
     if (!text.includes('PRIVATE KEY')) return [];
     const out: Match[] = [];
-    const re = new RegExp(BEGIN);
+    const re = BEGIN; // shared: find() never yields (see util.ts)
+    re.lastIndex = 0;
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {
       const start = m.index;
       const footer = `-----END ${m[1]}PRIVATE KEY${m[2] ?? ''}-----`;

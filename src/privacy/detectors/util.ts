@@ -29,7 +29,9 @@ export function regexDetector(
     find(text: string): Match[] {
       if (prefilter && !prefilter(text)) return [];
       const out: Match[] = [];
-      const re = new RegExp(regex); // own lastIndex per call: detectors stay re-entrant
+      // find() runs to completion without yielding, so the one precompiled regex is safe to share; lastIndex starts at 0.
+      const re = regex;
+      re.lastIndex = 0;
       for (let m = re.exec(text); m !== null; m = re.exec(text)) {
         if (m[0].length === 0) {
           re.lastIndex++;
