@@ -34,6 +34,46 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** Polls the file until it holds `count` lines (the writer is asynchronous); fails after 5 s. */
+async function waitForLines(count: number): Promise<Record<string, unknown>[]> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    const found = text === '' ? [] : text.trimEnd().split('\n');
+    if (found.length >= count) return found.map((l) => JSON.parse(l) as Record<string, unknown>);
+    if (Date.now() > deadline) throw new Error(`expected ${count} lines, found ${found.length}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe('group commit', () => {
+  it('holds events for commitDelayMs, then writes them together without any flush', async () => {
+    const log = createAuditLog({ file, clock, commitDelayMs: 300 });
+    log.append(event(1));
+    log.append(event(2));
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(statSync(file, { throwIfNoEntry: false })?.size ?? 0).toBe(0); // still grouped
+    expect((await waitForLines(2)).map((l) => l.requestId)).toEqual(['req-1', 'req-2']);
+    await log.close();
+  });
+
+  it('writes at once when commitBatch events wait, and picks up events appended during a write', async () => {
+    const log = createAuditLog({ file, clock, commitDelayMs: 600_000, commitBatch: 3 });
+    for (let i = 1; i <= 3; i++) log.append(event(i)); // the third starts a write
+    log.append(event(4)); // arrives while that write runs: the writer takes it next
+    expect((await waitForLines(4)).map((l) => l.seq)).toEqual([1, 2, 3, 4]);
+    await log.close();
+  });
+
+  it('a close during the delay writes everything and leaves no timer behind', async () => {
+    const log = createAuditLog({ file, clock, commitDelayMs: 600_000 });
+    log.append(event(1));
+    await log.close(); // a pending 10-minute timer would keep vitest's worker alive; close clears it
+    expect((await lines()).map((l) => l.requestId)).toEqual(['req-1']);
+  });
+});
+
 describe('createAuditLog', () => {
   it('returns from append before any I/O and writes a hash chain with signed checkpoints', async () => {
     const log = createAuditLog({ file, signingKey: privateKey, checkpointEvery: 3, clock });
