@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest, RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type {} from '@fastify/swagger';
-import { ParleyError, type Principal, type RouteObserver } from '../domain/index.js';
+import { LightAbortController, ParleyError, type Principal, type RouteObserver } from '../domain/index.js';
 import { createTracingRouteObserver, type SpanScope } from '../observability/spans.js';
 import type { Tracing } from '../observability/tracing.js';
 
@@ -39,7 +39,7 @@ declare module 'fastify' {
 
 /** Tracks client-tied abort controllers so shutdown can cut what is still running after the drain timeout. */
 export class InflightRegistry {
-  private readonly controllers = new Map<AbortController, ServerResponse>();
+  private readonly controllers = new Map<LightAbortController, ServerResponse>();
 
   get size(): number {
     return this.controllers.size;
@@ -47,7 +47,7 @@ export class InflightRegistry {
 
   /** An AbortSignal that fires when the client goes away before the response finished. */
   signalFor(reply: FastifyReply): AbortSignal {
-    const controller = new AbortController();
+    const controller = new LightAbortController();
     const res = reply.raw;
     this.controllers.set(controller, res);
     res.once('close', () => {

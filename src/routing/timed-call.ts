@@ -1,6 +1,6 @@
 // One upstream call under first-byte / idle / total deadlines, stepped by hand (withTimeouts without a generator).
 
-import { ParleyError } from '../domain/index.js';
+import { LightAbortController, ParleyError } from '../domain/index.js';
 import type { CallOptions, ChatEvent, ChatRequest, TimeoutSettings } from '../domain/index.js';
 import type { ChatModel } from '../providers/types.js';
 import { abortError, ignore } from './context.js';
@@ -18,7 +18,7 @@ type Timer = ReturnType<typeof setTimeout> | undefined;
 export class TimedCall {
   /** Set by the caller once the inner stream reported `done`. */
   finished = false;
-  private readonly child = new AbortController();
+  private readonly child = new LightAbortController();
   private readonly iterator: AsyncIterator<ChatEvent>;
   private readonly totalTimer: Timer;
   private firstTimer: Timer;
@@ -56,7 +56,7 @@ export class TimedCall {
     if (this.first) this.firstTimer = arm(this.t.firstByteMs, this.onFirst);
     else if (this.idleTimer) this.idleTimer.refresh();
     else this.idleTimer = arm(this.t.idleMs, this.onIdle);
-    if (this.child.signal.aborted) return Promise.reject(abortError(this.child.signal));
+    if (this.child.aborted) return Promise.reject(abortError(this.child.signal));
     this.waiting = true;
     return new Promise(this.executor);
   }
@@ -81,7 +81,7 @@ export class TimedCall {
     this.parent.removeEventListener('abort', this.onParentAbort);
     if (!this.finished) {
       // Error, timeout or the consumer stopped early: make sure the upstream call stops too.
-      if (!this.child.signal.aborted) {
+      if (!this.child.aborted) {
         this.abort(new ParleyError('client_closed', 'The consumer stopped reading the stream'));
       }
       this.iterator.return?.()?.catch(ignore);
@@ -93,7 +93,7 @@ export class TimedCall {
    * stuck. Only this class holds the child controller, so every abort goes through here (no listener needed).
    */
   private abort(reason: unknown): void {
-    if (this.child.signal.aborted) return;
+    if (this.child.aborted) return;
     this.child.abort(reason);
     this.rejectStep?.(abortError(this.child.signal));
   }
