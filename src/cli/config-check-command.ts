@@ -1,6 +1,8 @@
 // `parley config check FILE [--secrets]`: validates a configuration file exactly as start-up does.
 
+import { loadAuditPrivateKey } from '../audit/signing-key.js';
 import { ConfigError, createSecretResolver, loadConfig, type ParleyConfig } from '../config/index.js';
+import { loadTlsMaterial } from '../http/tls.js';
 
 /** Where the command writes; defaults to stdout/stderr. `env` defaults to the process environment. */
 export interface ConfigCheckIo {
@@ -12,7 +14,8 @@ export interface ConfigCheckIo {
 const USAGE = [
   'usage: parley config check FILE [--secrets]',
   '  Validates FILE as start-up would and prints a summary, or every problem found.',
-  '  --secrets  also resolve every secret reference (env:, file:, vault:) without printing values',
+  '  --secrets  also resolve every secret reference (env:, file:, vault:) without printing values,',
+  '             and check that the TLS certificate and key match and the audit signing key is Ed25519',
 ];
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -25,7 +28,10 @@ export function summariseConfig(config: ParleyConfig): string {
   return `OK: ${plural(config.providers.length, 'provider')}, ${plural(config.models.length, 'model')} (providers: ${providers}; models: ${models}${demo})`;
 }
 
-/** Resolves every secret reference; returns "<path>: <problem>" lines for those that fail. */
+/**
+ * Resolves every secret reference (provider keys, the TLS pair, the audit signing key) and checks that
+ * the TLS pair and the signing key can be used as start-up would; returns "<path>: <problem>" lines.
+ */
 async function checkSecrets(config: ParleyConfig, env: NodeJS.ProcessEnv | undefined): Promise<string[]> {
   const resolver = createSecretResolver(env ? { env } : {});
   const problems: string[] = [];
@@ -37,6 +43,19 @@ async function checkSecrets(config: ParleyConfig, env: NodeJS.ProcessEnv | undef
         } catch (err) {
           problems.push(`providers[${i}].apiKeys[${j}]: ${(err as Error).message}`);
         }
+      }
+    }
+    const tls = config.server.tls;
+    if (tls) {
+      // Its messages already name server.tls.cert / server.tls.key / the pair.
+      await loadTlsMaterial(tls, resolver).catch((err: Error) => problems.push(err.message));
+    }
+    const signingKey = config.audit.signingKey;
+    if (signingKey !== undefined) {
+      try {
+        loadAuditPrivateKey(await resolver.resolve(signingKey));
+      } catch (err) {
+        problems.push(`audit.signingKey: ${(err as Error).message}`);
       }
     }
   } finally {

@@ -1,5 +1,7 @@
 // `parley config check FILE`: the start-up checks, a summary or the problem list, and the exit code.
 
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +56,37 @@ describe('parley config check', () => {
     expect(text).toMatch(/providers\[0\]\.apiKeys\[1\]: env:MAIN_KEY_B: environment variable MAIN_KEY_B is not set/);
     expect(text).toMatch(/providers\[1\]\.apiKeys\[0\]: file:\/run\/secrets\/anthropic: cannot read the file/);
     expect(text).not.toContain('value-a-123');
+  });
+
+  it('with --secrets, also checks the TLS pair and the audit signing key as start-up would', async () => {
+    // Two self-signed certificates: a key from one never fits the other's certificate.
+    for (const name of ['one', 'two']) {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', `/CN=${name}`, '-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.crt`)], { stdio: 'pipe' });
+    }
+    const pem = (type: 'ed25519' | 'ec') =>
+      (type === 'ec' ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' }) : generateKeyPairSync('ed25519')).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const file = join(dir, 'tls-audit.yaml');
+    const write = (keyName: string) =>
+      writeFile(file, `server:\n  tls: { cert: "file:${join(dir, 'one.crt')}", key: "file:${join(dir, keyName)}" }\naudit: { signingKey: "env:AUDIT_KEY" }\n`);
+
+    await write('two.key');
+    const bad = capture({ AUDIT_KEY: pem('ec') });
+    expect(await configCheckCommand([file, '--secrets'], bad.io)).toBe(1);
+    const text = bad.err.join('\n');
+    expect(text).toContain('(2 problems)');
+    expect(text).toMatch(/server\.tls: the certificate and key cannot be used together/);
+    expect(text).toMatch(/audit\.signingKey: The audit signing key is ec; generate an Ed25519 key/);
+    expect(text).not.toContain('PRIVATE KEY');
+
+    await write('one.key');
+    const missing = capture({});
+    expect(await configCheckCommand([file, '--secrets'], missing.io)).toBe(1);
+    expect(missing.err.join('\n')).toMatch(/audit\.signingKey: env:AUDIT_KEY: environment variable AUDIT_KEY is not set/);
+
+    const good = capture({ AUDIT_KEY: pem('ed25519') });
+    expect(await configCheckCommand([file, '--secrets'], good.io)).toBe(0);
+    expect(good.err).toEqual([]);
+    expect(good.out[0]).toMatch(/^OK: /);
   });
 
   it('exits 1 with usage for a missing file argument or an unknown option, 0 for --help', async () => {
