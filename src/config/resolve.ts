@@ -151,6 +151,7 @@ export function resolveConfig(
       requestsPerMinute: need(rateLimits.requestsPerMinute, 'rateLimits.requestsPerMinute'),
       tokensPerMinute: need(rateLimits.tokensPerMinute, 'rateLimits.tokensPerMinute'),
       concurrentStreams: need(rateLimits.concurrentStreams, 'rateLimits.concurrentStreams'),
+      failedAuthPerMinute: need(rateLimits.failedAuthPerMinute, 'rateLimits.failedAuthPerMinute'),
     },
     privacy: { ...need(raw.privacy, 'privacy') } as ParleyConfig['privacy'],
     safety: { output: resolveOutputPolicy(need(need(raw.safety, 'safety').output, 'safety.output')) },

@@ -346,8 +346,15 @@ export const ConfigSchema = Type.Object(
           requestsPerMinute: Type.Optional(Int({ description: 'Requests per principal per minute (0 = unlimited).', minimum: 0, default: 600 })),
           tokensPerMinute: Type.Optional(Int({ description: 'Tokens (input + output) per principal per minute (0 = unlimited).', minimum: 0, default: 1_000_000 })),
           concurrentStreams: Type.Optional(Int({ description: 'Chat answers in progress at once per principal (0 = unlimited).', minimum: 0, default: 16 })),
+          failedAuthPerMinute: Type.Optional(
+            Int({
+              description: 'Refused credentials per client address (IPv6: per /64) per minute before that address gets 429 without its credential being checked, until the minute is over (0 = unlimited).',
+              minimum: 0,
+              default: 60,
+            }),
+          ),
         },
-        { ...strict, description: 'Per-principal rate limits; a refusal is a 429 with Retry-After and RateLimit headers.', default: {} },
+        { ...strict, description: 'Per-principal rate limits (and one per client address for refused credentials); a refusal is a 429 with Retry-After and RateLimit headers.', default: {} },
       ),
     ),
     logging: Type.Optional(

@@ -71,7 +71,7 @@ export interface ParleyConfig {
   cache: CacheConfig;
   limits: { maxMessages: number; maxMessageChars: number; maxTokens: number };
   /** Per-principal limits; 0 means unlimited. */
-  rateLimits: { requestsPerMinute: number; tokensPerMinute: number; concurrentStreams: number };
+  rateLimits: { requestsPerMinute: number; tokensPerMinute: number; concurrentStreams: number; failedAuthPerMinute: number };
   /** Action per PII/secret category (keys as in src/privacy/types.ts). */
   privacy: Record<string, 'pseudonymise' | 'redact' | 'block' | 'allow'>;
   safety: {

@@ -3,7 +3,9 @@
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '../domain/index.js';
 import type { AuditEventInput } from '../audit/audit-event.js';
+import { truncateClientAddress } from '../audit/client-address.js';
 import { isAuthenticationFailure } from '../security/auth-failure.js';
+import type { FailedAuthLimit } from '../security/failed-auth-limit.js';
 import { requirePermission, type Permission } from '../security/roles.js';
 import { isParleyError } from '../domain/index.js';
 
@@ -16,7 +18,13 @@ export interface AccessDeps {
   audit?(event: AuditEventInput): void;
   /** Called for every refused credential (metrics). */
   onAuthFailure?(reason: string): void;
+  /** Refused credentials per client; a client over it gets 429 before its credential is checked. */
+  failedAuth?: FailedAuthLimit;
 }
+
+/** The client a refused credential is counted against: the address, IPv6 cut to its /64 (one host's usual share). */
+const PER_HOST = { ipv4: 32, ipv6: 64 };
+const clientOf = (address: string): string => truncateClientAddress(address, PER_HOST) ?? address;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -29,6 +37,9 @@ declare module 'fastify' {
 export function createAccessCheck(deps: AccessDeps): (request: FastifyRequest) => Promise<void> {
   return async (request) => {
     const clientAddress = request.ip;
+    const failedAuth = deps.failedAuth;
+    // A Map lookup per request, and only while some client has refusals on record.
+    if (failedAuth?.tracking) failedAuth.check(clientOf(clientAddress));
     let principal: Principal;
     try {
       principal = await deps.authenticate(request.headers.authorization);
@@ -36,6 +47,11 @@ export function createAccessCheck(deps: AccessDeps): (request: FastifyRequest) =
       const reason = isAuthenticationFailure(error) ? error.reason : isParleyError(error) ? error.code : 'error';
       deps.onAuthFailure?.(reason);
       deps.audit?.({ requestId: request.id, action: 'auth.failure', outcome: 'failure', clientAddress, resource: `route:${request.parley.routeUrl}`, details: { reason } });
+      // Only refused credentials count: an identity provider that is down says nothing about the client.
+      if (isAuthenticationFailure(error) && failedAuth?.noteFailure(clientOf(clientAddress))) {
+        // The refusals that follow are counted in metrics, not audited one by one: this event marks their start.
+        deps.audit?.({ requestId: request.id, action: 'auth.failure', outcome: 'denied', clientAddress, resource: `route:${request.parley.routeUrl}`, details: { reason: 'client_limited' } });
+      }
       throw error;
     }
     request.parley.principal = principal;

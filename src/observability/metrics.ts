@@ -16,7 +16,7 @@ export type ChatApi = 'openai' | 'session';
 export type ChatOutcome = 'success' | 'error' | 'aborted' | 'blocked';
 export type CacheResult = 'hit' | 'miss' | 'bypass' | 'coalesced';
 export type CircuitState = 'closed' | 'half-open' | 'open';
-export type RateLimitKind = 'requests' | 'tokens' | 'streams';
+export type RateLimitKind = 'requests' | 'tokens' | 'streams' | 'failed_auth';
 export type TokenDirection = 'input' | 'output';
 
 /** Numeric value of `parley_circuit_state` for each breaker state. */
@@ -144,7 +144,12 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const cacheResults = {
     hit: m.cache.labels('hit'), miss: m.cache.labels('miss'), bypass: m.cache.labels('bypass'), coalesced: m.cache.labels('coalesced'),
   };
-  const limits = { requests: m.rateLimited.labels('requests'), tokens: m.rateLimited.labels('tokens'), streams: m.rateLimited.labels('streams') };
+  const limits = {
+    requests: m.rateLimited.labels('requests'),
+    tokens: m.rateLimited.labels('tokens'),
+    streams: m.rateLimited.labels('streams'),
+    failed_auth: m.rateLimited.labels('failed_auth'),
+  };
   const convs = { completed: m.conversations.labels('completed'), abandoned: m.conversations.labels('abandoned') };
   for (const child of [...Object.values(cacheResults), ...Object.values(limits), ...Object.values(convs)]) child.inc(0);
 

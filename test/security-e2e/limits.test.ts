@@ -1,6 +1,9 @@
 // Attacks issue 3 point 6: per-principal rate limits (requests, concurrent answers, tokens) and input limits.
 
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_AUDIT_FILE_NAME } from '../../src/audit/audit-log.js';
 import { chatBody, startSecStack, until, type SecStack } from './harness.js';
 
 describe('requests per minute', () => {
@@ -121,5 +124,39 @@ limits: { maxMessages: 3, maxMessageChars: 200, maxTokens: 64 }`,
     const r = await stack.call('POST', `/v1/sessions/${s.json.id}/messages`, { key: a, body: { content: 'z'.repeat(201) } });
     expect(r.status).toBe(400);
     expect(r.json.error.message).toMatch(/content/);
+  });
+});
+
+describe('refused credentials per client', () => {
+  let stack: SecStack;
+  beforeAll(async () => {
+    stack = await startSecStack({ yaml: () => 'rateLimits: { requestsPerMinute: 0, tokensPerMinute: 0, concurrentStreams: 0, failedAuthPerMinute: 3 }' });
+  });
+  afterAll(async () => stack?.close());
+
+  it('after 3 refused credentials the client gets 429 before any credential is checked, audited once and counted', async () => {
+    // Created first: once the client is limited, even the admin key is not looked at from this address.
+    const user = (await stack.createKey('user', { name: 'honest user' })).secret;
+    for (const bad of ['prl_bogus', 'not-a-key', `prl_${'0'.repeat(38)}`]) expect((await stack.call('GET', '/v1/models', { key: bad })).status).toBe(401);
+    const limited = await stack.call('GET', '/v1/models', { key: user });
+    expect(limited.status).toBe(429);
+    expect(limited.json.error.type).toBe('rate_limit_error');
+    expect(limited.json.error.message).toMatch(/Too many refused credentials from this client \(limit 3 per minute\)\. Retry in \d+ s/);
+    const retryAfter = Number(limited.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(limited.headers.get('ratelimit-policy')).toBe('"failed_auth";q=3;w=60');
+    expect(limited.headers.get('ratelimit')).toMatch(/^"failed_auth";r=0;t=\d+$/);
+    // Public probes stay open to the limited client.
+    expect((await stack.call('GET', '/healthz')).status).toBe(200);
+    // Counted in metrics (read in-process: over HTTP this address is limited too).
+    const metrics = await stack.parley.metrics.render();
+    expect(metrics).toMatch(/parley_rate_limited_total\{limit="failed_auth"\} [1-9]/);
+    // The trail has the three refusals and one event marking the start of the limit; the 429s are not audited one by one.
+    await stack.parley.audit.flush();
+    const lines = (await readFile(join(stack.dataDir, DEFAULT_AUDIT_FILE_NAME), 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l) as { action: string; outcome: string; details?: { reason?: string } });
+    const failures = lines.filter((l) => l.action === 'auth.failure');
+    expect(failures.map((l) => l.details?.reason)).toEqual(['malformed', 'malformed', 'malformed', 'client_limited']);
+    expect(failures[3]?.outcome).toBe('denied');
   });
 });
