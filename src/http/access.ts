@@ -24,7 +24,7 @@ export interface AccessDeps {
 
 /** The client a refused credential is counted against: the address, IPv6 cut to its /64 (one host's usual share). */
 const PER_HOST = { ipv4: 32, ipv6: 64 };
-const clientOf = (address: string): string => truncateClientAddress(address, PER_HOST) ?? address;
+const clientOf = (address: string | undefined): string => (address === undefined ? 'unknown' : (truncateClientAddress(address, PER_HOST) ?? address));
 
 declare module 'fastify' {
   interface FastifyContextConfig {
