@@ -39,7 +39,14 @@ export function createAccessCheck(deps: AccessDeps): (request: FastifyRequest) =
     const clientAddress = request.ip;
     const failedAuth = deps.failedAuth;
     // A Map lookup per request, and only while some client has refusals on record.
-    if (failedAuth?.tracking) failedAuth.check(clientOf(clientAddress));
+    if (failedAuth?.tracking) {
+      try {
+        failedAuth.check(clientOf(clientAddress));
+      } catch (error) {
+        deps.audit?.({ requestId: request.id, action: 'auth.failure', outcome: 'denied', clientAddress, resource: `route:${request.parley.routeUrl}`, details: { reason: 'client_limited' } });
+        throw error;
+      }
+    }
     let principal: Principal;
     try {
       principal = await deps.authenticate(request.headers.authorization);
@@ -48,10 +55,7 @@ export function createAccessCheck(deps: AccessDeps): (request: FastifyRequest) =
       deps.onAuthFailure?.(reason);
       deps.audit?.({ requestId: request.id, action: 'auth.failure', outcome: 'failure', clientAddress, resource: `route:${request.parley.routeUrl}`, details: { reason } });
       // Only refused credentials count: an identity provider that is down says nothing about the client.
-      if (isAuthenticationFailure(error) && failedAuth?.noteFailure(clientOf(clientAddress))) {
-        // The refusals that follow are counted in metrics, not audited one by one: this event marks their start.
-        deps.audit?.({ requestId: request.id, action: 'auth.failure', outcome: 'denied', clientAddress, resource: `route:${request.parley.routeUrl}`, details: { reason: 'client_limited' } });
-      }
+      if (isAuthenticationFailure(error)) failedAuth?.noteFailure(clientOf(clientAddress));
       throw error;
     }
     request.parley.principal = principal;

@@ -50,9 +50,9 @@ export class FailedAuthLimit {
     );
   }
 
-  /** Counts one refused credential of the client; true when it was the last one allowed this minute. */
-  noteFailure(client: string): boolean {
-    if (this.perMinute === 0) return false;
+  /** Counts one refused credential of the client. */
+  noteFailure(client: string): void {
+    if (this.perMinute === 0) return;
     const now = this.clock();
     let window = this.windows.get(client);
     if (window === undefined || now >= window.resetAt) {
@@ -62,7 +62,6 @@ export class FailedAuthLimit {
       if (this.windows.size > MAX_TRACKED) this.forgetOldest(now);
     }
     window.count += 1;
-    return window.count === this.perMinute;
   }
 
   private forgetOldest(now: number): void {
