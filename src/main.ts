@@ -27,7 +27,6 @@ import { createLogger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { loadTracing, type Tracing } from './observability/tracing-api.js';
 import { createPrivacyFilter } from './privacy/index.js';
-import { FailedAuthLimit } from './security/failed-auth-limit.js';
 import { RateLimits } from './security/rate-limits.js';
 import { MemoryCacheStore } from './store/memory/cache-store.js';
 import { MemorySessionStore } from './store/memory/session-store.js';
@@ -113,7 +112,7 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
       authenticate: security.authenticate,
       admitRequest: (scope) => rateLimits.admitRequest(scope),
       audit: (event) => audit.append(event),
-      failedAuth: config.rateLimits.failedAuthPerMinute > 0 ? new FailedAuthLimit(config.rateLimits.failedAuthPerMinute, () => metrics.countRateLimited('failed_auth')) : undefined,
+      clientLimit: rateLimits,
     },
     streams: { opened: () => metrics.incOpenStreams(), closed: () => metrics.decOpenStreams() },
     requestGauge: { inc: () => metrics.incInflight(), dec: () => metrics.decInflight() },

@@ -5,7 +5,7 @@ import type { Principal } from '../domain/index.js';
 import type { AuditEventInput } from '../audit/audit-event.js';
 import { truncateClientAddress } from '../audit/client-address.js';
 import { isAuthenticationFailure } from '../security/auth-failure.js';
-import type { FailedAuthLimit } from '../security/failed-auth-limit.js';
+import type { RateLimits } from '../security/rate-limits.js';
 import { requirePermission, type Permission } from '../security/roles.js';
 import { isParleyError } from '../domain/index.js';
 
@@ -18,8 +18,8 @@ export interface AccessDeps {
   audit?(event: AuditEventInput): void;
   /** Called for every refused credential (metrics). */
   onAuthFailure?(reason: string): void;
-  /** Refused credentials per client; a client over it gets 429 before its credential is checked. */
-  failedAuth?: FailedAuthLimit;
+  /** Refused credentials per client (rateLimits.failedAuthPerMinute): a client over it gets 429 before its credential is checked. */
+  clientLimit?: Pick<RateLimits, 'limitingClients' | 'checkClient' | 'noteRefusedCredential'>;
 }
 
 /** The client a refused credential is counted against: the address, IPv6 cut to its /64 (one host's usual share). */
@@ -37,11 +37,11 @@ declare module 'fastify' {
 export function createAccessCheck(deps: AccessDeps): (request: FastifyRequest) => Promise<void> {
   return async (request) => {
     const clientAddress = request.ip;
-    const failedAuth = deps.failedAuth;
-    // A Map lookup per request, and only while some client has refusals on record.
-    if (failedAuth?.tracking) {
+    const clientLimit = deps.clientLimit;
+    // A Map lookup per request, and only while some client is over the limit.
+    if (clientLimit?.limitingClients) {
       try {
-        failedAuth.check(clientOf(clientAddress));
+        clientLimit.checkClient(clientOf(clientAddress));
       } catch (error) {
         deps.audit?.({ requestId: request.id, action: 'auth.failure', outcome: 'denied', clientAddress, resource: `route:${request.parley.routeUrl}`, details: { reason: 'client_limited' } });
         throw error;
@@ -55,7 +55,7 @@ export function createAccessCheck(deps: AccessDeps): (request: FastifyRequest) =
       deps.onAuthFailure?.(reason);
       deps.audit?.({ requestId: request.id, action: 'auth.failure', outcome: 'failure', clientAddress, resource: `route:${request.parley.routeUrl}`, details: { reason } });
       // Only refused credentials count: an identity provider that is down says nothing about the client.
-      if (isAuthenticationFailure(error)) failedAuth?.noteFailure(clientOf(clientAddress));
+      if (isAuthenticationFailure(error)) clientLimit?.noteRefusedCredential(clientOf(clientAddress));
       throw error;
     }
     request.parley.principal = principal;

@@ -141,7 +141,7 @@ describe('refused credentials per client', () => {
     const limited = await stack.call('GET', '/v1/models', { key: user });
     expect(limited.status).toBe(429);
     expect(limited.json.error.type).toBe('rate_limit_error');
-    expect(limited.json.error.message).toMatch(/Too many refused credentials from this client \(limit 3 per minute\)\. Retry in \d+ s/);
+    expect(limited.json.error.message).toMatch(/Rate limit reached: 3 refused credentials per minute from one client\. Retry in \d+ s/);
     const retryAfter = Number(limited.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);
