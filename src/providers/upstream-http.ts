@@ -4,19 +4,9 @@ import { Agent, type Dispatcher } from 'undici';
 import { ParleyError, errorCodeForUpstreamStatus, isParleyError } from '../domain/index.js';
 import type { ErrorCode } from '../domain/index.js';
 import { abortError } from '../domain/abort.js';
+import { UpstreamExchange, type UpstreamBody, type UpstreamHeaders, type UpstreamResponse } from './upstream-exchange.js';
 
-/** Response headers as undici reports them (lower-case names). */
-export type UpstreamHeaders = Record<string, string | string[] | undefined>;
-
-/** The body stream of an upstream response. */
-export type UpstreamBody = Dispatcher.ResponseData['body'];
-
-/** A 2xx upstream response whose body has not been read yet. */
-export interface UpstreamResponse {
-  statusCode: number;
-  headers: UpstreamHeaders;
-  body: UpstreamBody;
-}
+export type { UpstreamBody, UpstreamHeaders, UpstreamResponse } from './upstream-exchange.js';
 
 /** Settings of one provider's connection pool. */
 export interface UpstreamAgentSettings {
@@ -206,9 +196,9 @@ export async function postUpstream(
   signal: AbortSignal,
 ): Promise<UpstreamResponse> {
   if (signal.aborted) throw abortError(signal);
-  let res: Dispatcher.ResponseData;
+  let res: UpstreamResponse;
   try {
-    res = await dispatcher.request({ origin, path, method: 'POST', headers, body, signal });
+    res = await UpstreamExchange.send(dispatcher, { origin, path, method: 'POST', headers, body }, signal);
   } catch (err) {
     throw toParleyError(err, signal);
   }
@@ -233,21 +223,17 @@ export function isJsonResponse(headers: UpstreamHeaders): boolean {
   return ct !== undefined && ct.includes('json');
 }
 
-/** Iterates the body without destroying it on early return, so a finished answer can keep its connection. */
+/** Iterates the body; leaving the loop early does not abort it (see `releaseBody`). */
 export function bodyChunks(body: UpstreamBody): AsyncIterable<Uint8Array> {
-  return typeof body.iterator === 'function' ? body.iterator({ destroyOnReturn: false }) : body;
+  return { [Symbol.asyncIterator]: () => body.chunks() };
 }
-
-const noop = (): void => undefined;
 
 /**
  * Releases a body after the adapter stopped reading: a completed answer drains the (tiny) rest so
- * the keep-alive connection is reused; an unfinished one is destroyed, which closes the connection.
+ * the keep-alive connection is reused; an unfinished one is aborted, which closes the connection.
  */
 export function releaseBody(body: UpstreamBody, completed: boolean): void {
-  if (body.destroyed || body.readableEnded) return;
-  if (completed) body.dump({ limit: Number.MAX_SAFE_INTEGER }).catch(noop);
-  else body.on('error', noop).destroy();
+  body.release(completed);
 }
 
 /** Per-call headers: the model's static headers, then the credential (`authHeader: authPrefix + secret`), then trace context. */
