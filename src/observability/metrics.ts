@@ -1,7 +1,8 @@
 // Prometheus metrics: the catalogue of Parley's metrics on a dedicated registry, with cheap typed recorders.
 
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { LabelCache } from './label-cache.js';
+import { CellCounter, CellHistogram, type CounterCell, type HistogramCell } from './metric-cells.js';
 
 /** Buckets (seconds) for whole HTTP requests. */
 export const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] as const;
@@ -39,12 +40,13 @@ export interface MetricsOptions {
 }
 
 function handles(registers: Registry[]) {
+  // Counters and histograms take hot-path observations in plain numbers (metric-cells.ts).
   const c = <T extends string>(name: string, help: string, labelNames: readonly T[]) =>
-    new Counter<T>({ name, help, labelNames, registers });
+    new CellCounter<T>({ name, help, labelNames, registers });
   const g = <T extends string>(name: string, help: string, labelNames: readonly T[]) =>
     new Gauge<T>({ name, help, labelNames, registers });
   const h = <T extends string>(name: string, help: string, labelNames: readonly T[], buckets: readonly number[]) =>
-    new Histogram<T>({ name, help, labelNames, buckets: [...buckets], registers });
+    new CellHistogram<T>({ name, help, labelNames, buckets: [...buckets], registers });
   return {
     httpRequests: c('parley_http_requests_total', 'HTTP requests answered', ['route', 'method', 'status_class']),
     httpDuration: h('parley_http_request_duration_seconds', 'HTTP request duration, to the last byte', ['route', 'status_class'], HTTP_BUCKETS),
@@ -117,12 +119,12 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     collectDefaultMetrics({ register: registry, prefix: opts.prefix ?? '' });
   }
   const max = opts.maxSeriesPerMetric ?? 1000;
-  type Labelled = { labels(...values: string[]): unknown };
-  const cache = <C>(metric: Labelled, depth: number) =>
-    new LabelCache<C>(depth, (v) => metric.labels(...v) as C, max);
-  type CChild = ReturnType<MetricHandles['httpRequests']['labels']>;
-  type HChild = ReturnType<MetricHandles['httpDuration']['labels']>;
-  type GChild = ReturnType<MetricHandles['circuitState']['labels']>;
+  type WithCells<C> = { cell(...values: string[]): C };
+  const cache = <C>(metric: WithCells<C>, depth: number) => new LabelCache<C>(depth, (v) => metric.cell(...v), max);
+  type CChild = CounterCell;
+  type HChild = HistogramCell;
+  type GChild = { set(value: number): void };
+  const gauges = <C>(metric: { labels(...values: string[]): C }, depth: number) => new LabelCache<C>(depth, (v) => metric.labels(...v), max);
 
   const http = cache<CChild>(m.httpRequests, 3);
   const httpDur = cache<HChild>(m.httpDuration, 2);
@@ -135,23 +137,26 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const attempts = cache<CChild>(m.upstreamAttempts, 3);
   const retries = cache<CChild>(m.retries, 2);
   const fallbacks = cache<CChild>(m.fallbacks, 3);
-  const circuit = cache<GChild>(m.circuitState, 1);
-  const keys = cache<GChild>(m.keyHealthy, 2);
+  const circuit = gauges<GChild>(m.circuitState, 1);
+  const keys = gauges<GChild>(m.keyHealthy, 2);
   const privacy = cache<CChild>(m.privacyProtected, 2);
   const policy = cache<CChild>(m.policyBlocks, 2);
   const feedback = cache<CChild>(m.feedback, 2);
   // Static label sets are bound once, and pre-created so their series exist (at 0) from the first scrape.
+  const preset = <T extends string>(counter: CellCounter<T>, value: string): CounterCell => {
+    counter.labels(value).inc(0);
+    return counter.cell(value);
+  };
   const cacheResults = {
-    hit: m.cache.labels('hit'), miss: m.cache.labels('miss'), bypass: m.cache.labels('bypass'), coalesced: m.cache.labels('coalesced'),
+    hit: preset(m.cache, 'hit'), miss: preset(m.cache, 'miss'), bypass: preset(m.cache, 'bypass'), coalesced: preset(m.cache, 'coalesced'),
   };
   const limits = {
-    requests: m.rateLimited.labels('requests'),
-    tokens: m.rateLimited.labels('tokens'),
-    streams: m.rateLimited.labels('streams'),
-    failed_auth: m.rateLimited.labels('failed_auth'),
+    requests: preset(m.rateLimited, 'requests'),
+    tokens: preset(m.rateLimited, 'tokens'),
+    streams: preset(m.rateLimited, 'streams'),
+    failed_auth: preset(m.rateLimited, 'failed_auth'),
   };
-  const convs = { completed: m.conversations.labels('completed'), abandoned: m.conversations.labels('abandoned') };
-  for (const child of [...Object.values(cacheResults), ...Object.values(limits), ...Object.values(convs)]) child.inc(0);
+  const convs = { completed: preset(m.conversations, 'completed'), abandoned: preset(m.conversations, 'abandoned') };
 
   return {
     registry,
