@@ -39,7 +39,13 @@ export interface MetricsOptions {
   maxSeriesPerMetric?: number;
 }
 
-function handles(registers: Registry[]) {
+/** Live counts kept in plain numbers and read into their gauges at scrape time (one per request otherwise). */
+interface LiveCounts {
+  inflight: number;
+  openStreams: number;
+}
+
+function handles(registers: Registry[], live: LiveCounts) {
   // Counters and histograms take hot-path observations in plain numbers (metric-cells.ts).
   const c = <T extends string>(name: string, help: string, labelNames: readonly T[]) =>
     new CellCounter<T>({ name, help, labelNames, registers });
@@ -56,8 +62,8 @@ function handles(registers: Registry[]) {
     overhead: h('parley_overhead_seconds', "Gateway's own added latency (excluding upstream time)", ['route'], OVERHEAD_BUCKETS),
     upstreamDuration: h('parley_upstream_duration_seconds', 'Duration of one upstream attempt', ['provider', 'model', 'outcome'], CHAT_BUCKETS),
     tokens: c('parley_tokens_total', 'Tokens reported by providers', ['model', 'provider', 'direction']),
-    inflight: g('parley_inflight_requests', 'Requests being handled', []),
-    openStreams: g('parley_open_streams', 'Streaming responses open to clients', []),
+    inflight: new Gauge({ name: 'parley_inflight_requests', help: 'Requests being handled', registers, collect() { this.set(live.inflight); } }),
+    openStreams: new Gauge({ name: 'parley_open_streams', help: 'Streaming responses open to clients', registers, collect() { this.set(live.openStreams); } }),
     cache: c('parley_cache_requests_total', 'Answer-cache lookups by result', ['result']),
     upstreamAttempts: c('parley_upstream_attempts_total', 'Upstream attempts by provider, key and outcome (success or error code)', ['provider', 'key_id', 'outcome']),
     retries: c('parley_retries_total', 'Retries of an upstream target by reason (error code)', ['provider', 'reason']),
@@ -114,7 +120,8 @@ export interface Metrics {
 /** Creates the metric catalogue on a fresh registry (never the global one), so tests and replicas stay isolated. */
 export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const registry = new Registry();
-  const m = handles([registry]);
+  const live: LiveCounts = { inflight: 0, openStreams: 0 };
+  const m = handles([registry], live);
   if (opts.collectDefault ?? true) {
     collectDefaultMetrics({ register: registry, prefix: opts.prefix ?? '' });
   }
@@ -179,10 +186,10 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       if (input > 0) tokens.get(model, provider, 'input').inc(input);
       if (output > 0) tokens.get(model, provider, 'output').inc(output);
     },
-    incInflight: () => m.inflight.inc(),
-    decInflight: () => m.inflight.dec(),
-    incOpenStreams: () => m.openStreams.inc(),
-    decOpenStreams: () => m.openStreams.dec(),
+    incInflight: () => void live.inflight++,
+    decInflight: () => void live.inflight--,
+    incOpenStreams: () => void live.openStreams++,
+    decOpenStreams: () => void live.openStreams--,
     countCache: (result) => cacheResults[result].inc(),
     countUpstreamAttempt: (provider, keyId, outcome) => attempts.get(provider, keyId, outcome).inc(),
     countRetry: (provider, reason) => retries.get(provider, reason).inc(),
