@@ -112,10 +112,12 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
       authSpan?.end();
     }
   });
-  app.addHook('onSend', async (request, reply) => {
+  // Callback-style hooks where nothing is awaited: Fastify then skips a promise and a microtask per request.
+  app.addHook('onSend', (request, reply, payload, done) => {
     void reply.header('x-request-id', request.id);
     void reply.header('x-parley-overhead-ms', overheadMs(request));
     if (request.parley.rateLimitHeaders) void reply.headers(request.parley.rateLimitHeaders);
+    done(null, payload);
   });
   /** Metrics, span end and the one log line of a request, exactly once (finished or client gone). */
   const finishRequest = (request: FastifyRequest, reply: FastifyReply, clientGone: boolean): void => {
@@ -141,7 +143,10 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     if (status >= 500) request.log.warn(line, 'request');
     else request.log.info(line, 'request');
   };
-  app.addHook('onResponse', async (request, reply) => finishRequest(request, reply, false));
+  app.addHook('onResponse', (request, reply, done) => {
+    finishRequest(request, reply, false);
+    done();
+  });
 
   app.setErrorHandler((error, request, reply) => {
     const failure = toParleyError(error);
