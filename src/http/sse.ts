@@ -64,6 +64,16 @@ export class SseWriter {
     return this.blocked;
   }
 
+  /**
+   * Sends what is queued now instead of on the next tick, past Node's cork of a response's first
+   * write. For the first token: when a provider sends several tokens in one network read, the
+   * client sees the first at once instead of after Parley processed the whole burst.
+   */
+  flushNow(): void {
+    this.flush();
+    this.res.socket?.uncork();
+  }
+
   /** Sends what is queued and ends the response (the last frames and the end leave together). */
   end(): void {
     const data = this.pending;
