@@ -47,7 +47,7 @@ export function createPrivacyFilter(policy: Partial<PrivacyPolicy> = {}): Privac
   const resolved: Readonly<PrivacyPolicy> = Object.freeze({ ...DEFAULT_PRIVACY_POLICY, ...policy });
   const active = ALL_CATEGORIES.filter((c) => resolved[c] !== 'allow');
 
-  function protectOne(message: ChatMessage, book: PseudonymBook, counts: Partial<Record<Category, number>>): ChatMessage {
+  function protectOne(message: ChatMessage, book: () => PseudonymBook, counts: Partial<Record<Category, number>>): ChatMessage {
     const matches = detect(message.content, active);
     if (matches.length === 0) return message;
     if (message.role !== 'assistant') {
@@ -59,7 +59,7 @@ export function createPrivacyFilter(policy: Partial<PrivacyPolicy> = {}): Privac
     for (const m of matches) {
       const action = resolved[m.category];
       out += message.content.slice(at, m.start);
-      out += action === 'pseudonymise' ? book.placeholderFor(m.category, m.value) : redactionFor(m.category);
+      out += action === 'pseudonymise' ? book().placeholderFor(m.category, m.value) : redactionFor(m.category);
       at = m.end;
       counts[m.category] = (counts[m.category] ?? 0) + 1;
     }
@@ -72,9 +72,11 @@ export function createPrivacyFilter(policy: Partial<PrivacyPolicy> = {}): Privac
     protect(messages, mapping = {}) {
       const counts: Partial<Record<Category, number>> = {};
       if (active.length === 0) return { messages: [...messages], mapping: { ...mapping }, counts };
-      const book = new PseudonymBook(mapping);
-      const protectedMessages = messages.map((m) => protectOne(m, book, counts));
-      return { messages: protectedMessages, mapping: book.mapping, counts };
+      // The book (two maps and a copy of the mapping) is built only once something is to be pseudonymised.
+      let book: PseudonymBook | undefined;
+      const bookOf = (): PseudonymBook => (book ??= new PseudonymBook(mapping));
+      const protectedMessages = messages.map((m) => protectOne(m, bookOf, counts));
+      return { messages: protectedMessages, mapping: book ? book.mapping : { ...mapping }, counts };
     },
   };
 }
