@@ -97,10 +97,22 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     return lastTruncated;
   };
 
+  // Under load many events share a millisecond: its ISO string is formatted once.
+  let lastMs = Number.NaN;
+  let lastIso = '';
+  const isoNow = (): string => {
+    const ms = clock();
+    if (ms !== lastMs) {
+      lastMs = ms;
+      lastIso = new Date(ms).toISOString();
+    }
+    return lastIso;
+  };
+
   /** One object shape for every event (absent fields are undefined, which JSON.stringify leaves out). */
   function normalise(event: AuditEventInput): AuditEvent {
     return {
-      time: event.time ?? new Date(clock()).toISOString(),
+      time: event.time ?? isoNow(),
       requestId: event.requestId,
       principalId: event.principalId,
       role: event.role,

@@ -46,6 +46,18 @@ async function waitForLines(count: number): Promise<Record<string, unknown>[]> {
   }
 }
 
+describe('event time', () => {
+  it('is the clock at append, to the millisecond, also when consecutive events share or change the millisecond', async () => {
+    const times = [0, 0, 1, 1, 1_000].map((ms) => Date.parse('2026-01-01T00:00:00Z') + ms);
+    let i = 0;
+    const log = createAuditLog({ file, clock: () => times[Math.min(i, times.length - 1)], commitDelayMs: 0 });
+    for (i = 0; i < times.length; i++) log.append(event(i));
+    await log.flush();
+    expect((await lines()).map((l) => l.time)).toEqual(times.map((ms) => new Date(ms).toISOString()));
+    await log.close();
+  });
+});
+
 describe('group commit', () => {
   it('holds events for commitDelayMs, then writes them together without any flush', async () => {
     const log = createAuditLog({ file, clock, commitDelayMs: 300 });
