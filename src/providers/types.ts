@@ -11,6 +11,13 @@ export interface ChatModel {
   /** Provider id used in logs and metric labels (for a fallback chain, the primary's). */
   readonly provider: string;
   stream(request: ChatRequest, options: CallOptions): AsyncIterable<ChatEvent>;
+  /**
+   * Optional: the same events in groups, about one per network read, so a consumer pays one async step
+   * per read instead of one per event (the fused route uses it). Flattened, the groups must be exactly
+   * what `stream` yields, including what precedes a failure; groups are never empty. An adapter may
+   * close a group early (the OpenAI adapter closes one at the first content, for time to first token).
+   */
+  streamGroups?(request: ChatRequest, options: CallOptions): AsyncIterable<readonly ChatEvent[]>;
 }
 
 /** A policy that wraps a model, e.g. `withRetry(settings)`. */

@@ -39,15 +39,55 @@ export class FakeModel implements ChatModel {
       typeof this.scripts === 'function'
         ? this.scripts(index, options)
         : this.scripts[Math.min(index, this.scripts.length - 1)];
+    return this.play(script, call);
+  }
+
+  protected play(script: Step[], call: FakeCall): AsyncGenerator<ChatEvent, void, undefined> {
     return play(script, call);
   }
 }
 
-async function* play(script: Step[], call: FakeCall): AsyncGenerator<ChatEvent, void, undefined> {
+/**
+ * A FakeModel that also offers `streamGroups`: consecutive events of a script form one group (as if
+ * they came in one network read); a delay, hang or failure ends the group, which is yielded first.
+ */
+export class GroupingFakeModel extends FakeModel {
+  streamGroups(request: ChatRequest, options: RoutingCallOptions): AsyncIterable<ChatEvent[]> {
+    return groups(this.stream(request, options) as AsyncGenerator<ChatEvent | typeof BOUNDARY>);
+  }
+
+  protected override play(script: Step[], call: FakeCall): AsyncGenerator<ChatEvent, void, undefined> {
+    return play(script, call, true);
+  }
+}
+
+/** Marks, in the played script, where a group ends (only GroupingFakeModel asks for it). */
+const BOUNDARY = Symbol('group boundary');
+
+async function* groups(played: AsyncGenerator<ChatEvent | typeof BOUNDARY>): AsyncGenerator<ChatEvent[]> {
+  let group: ChatEvent[] = [];
+  try {
+    for await (const step of played) {
+      if (step !== BOUNDARY) {
+        group.push(step);
+        continue;
+      }
+      if (group.length > 0) yield group;
+      group = [];
+    }
+  } catch (error) {
+    if (group.length > 0) yield group; // what precedes a failure comes first, as ChatModel.streamGroups requires
+    throw error;
+  }
+  if (group.length > 0) yield group;
+}
+
+async function* play(script: Step[], call: FakeCall, boundaries = false): AsyncGenerator<ChatEvent, void, undefined> {
   const signal = call.options.signal;
   try {
     for (const step of script) {
       if (signal.aborted) throw abortError(signal);
+      if (boundaries && !('type' in step)) yield BOUNDARY as unknown as ChatEvent;
       if ('delay' in step) await wait(step.delay, signal);
       else if ('hang' in step) await wait(Number.POSITIVE_INFINITY, signal);
       else if ('fail' in step) throw step.fail;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChatEvent, ResilienceSettings } from '../domain/index.js';
 import type { ChatModel as Model } from '../providers/types.js';
 import { CircuitBreaker } from './circuit-breaker.js';
-import { FakeModel, fails, ok, opts, perr, recordingObserver, req } from './fake-model.test-helper.js';
+import { FakeModel, GroupingFakeModel, fails, ok, opts, perr, recordingObserver, req } from './fake-model.test-helper.js';
 import type { Scripts, Step } from './fake-model.test-helper.js';
 import { buildRoute, composeRoute } from './route.js';
 import type { BuildRouteInput, RouteTargetInput } from './route.js';
@@ -33,8 +33,8 @@ interface Outcome {
 type Build = (input: BuildRouteInput) => { model: Model; pools: { health(): unknown }[] };
 
 /** Runs one scenario on fresh fixtures through `build`; `stopAfter` makes the consumer stop after that many events. */
-async function run(build: Build, specs: TargetSpec[], o: { stopAfter?: number; abortAfterMs?: number; observe?: boolean } = {}): Promise<Outcome> {
-  const adapters = specs.map((s) => new FakeModel(s.scripts, s.provider));
+async function run(build: Build, specs: TargetSpec[], o: { stopAfter?: number; abortAfterMs?: number; abortAfterEvents?: number; observe?: boolean; grouped?: boolean } = {}): Promise<Outcome> {
+  const adapters = specs.map((s) => (o.grouped ? new GroupingFakeModel(s.scripts, s.provider) : new FakeModel(s.scripts, s.provider)));
   const breakers = specs.map((s) => new CircuitBreaker((s.resilience ?? RES).breaker, { clock: () => 0 }));
   const targets: RouteTargetInput[] = specs.map((s, i) => ({
     label: `${s.provider}/x`,
@@ -55,6 +55,7 @@ async function run(build: Build, specs: TargetSpec[], o: { stopAfter?: number; a
     for await (const event of model.stream(req('chat'), opts({ signal: controller.signal, observer: o.observe === false ? undefined : observer }))) {
       events.push(event);
       if (o.stopAfter !== undefined && events.length >= o.stopAfter) break;
+      if (o.abortAfterEvents !== undefined && events.length === o.abortAfterEvents) controller.abort();
     }
   } catch (e) {
     const p = e as { code: string; status: number; message: string; retryAfterMs?: number; upstreamStatus?: number };
@@ -69,6 +70,13 @@ async function same(specs: () => TargetSpec[], o: Parameters<typeof run>[2] = {}
   const reference = await run(composeRoute, specs(), o);
   const fused = await run(buildRoute, specs(), o);
   expect(fused).toEqual(reference);
+  // Adapters that deliver events in groups (one per network read) must not change anything either.
+  const grouped = await run(buildRoute, specs(), { ...o, grouped: true });
+  // Except one fixture detail: when the consumer stops or aborts early, a grouping fake has already played its
+  // whole group, so its script ends without seeing the abort (a real adapter has read that data too).
+  const withoutAbortedAtEnd = (out: Outcome): Outcome => ({ ...out, calls: out.calls.map((c) => c.map((call) => (call as unknown[]).slice(0, 5))) });
+  if (o.stopAfter === undefined && o.abortAfterEvents === undefined) expect(grouped).toEqual(reference);
+  else expect(withoutAbortedAtEnd(grouped)).toEqual(withoutAbortedAtEnd(reference));
   return fused;
 }
 
@@ -137,6 +145,12 @@ describe('buildRoute (fused) behaves exactly like the composed wrappers', () => 
   it('a consumer that stops early ends the attempt as client_closed and aborts the adapter', async () => {
     const out = await same(() => [{ provider: 'a', keys: ['k'], scripts: [[start, text('a'), text('b'), finish]] }], { stopAfter: 2 });
     expect(out.log.at(-1)?.[2]).toMatchObject({ ok: false, errorCode: 'client_closed', status: 499 });
+  });
+
+  it('nothing more reaches the consumer after a client abort, even events already read', async () => {
+    const out = await same(() => [{ provider: 'a', keys: ['k'], scripts: [[start, text('a'), text('b'), finish]] }], { abortAfterEvents: 2 });
+    expect(out.events.map((e) => e.type)).toEqual(['start', 'text-delta']);
+    expect(out.error?.code).toBe('client_closed');
   });
 
   it('a client abort stops everything, with and without an observer', async () => {

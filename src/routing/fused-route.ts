@@ -11,7 +11,9 @@ import { summarise } from './fallback.js';
 import type { KeyLease, KeyPool } from './key-pool.js';
 import { NEVER_RETRIED, abortableSleep, backoffDelay } from './retry.js';
 import type { RetryDeps } from './retry.js';
-import { TimedCall } from './timed-call.js';
+import { TimedCall, type StepValue } from './timed-call.js';
+
+const isGroup = (value: StepValue): value is readonly ChatEvent[] => Array.isArray(value);
 
 /** One target of a fused route. */
 export interface FusedTarget {
@@ -125,7 +127,7 @@ async function* routeStream(env: RouteEnv, request: ChatRequest, options: CallOp
                 if (signal.aborted) throw abortError(signal);
                 call = new TimedCall(adapter, req, callOptions, signal, timeouts);
                 for (;;) {
-                  let result: IteratorResult<ChatEvent>;
+                  let result: IteratorResult<StepValue>;
                   try {
                     result = await call.step();
                   } finally {
@@ -135,22 +137,29 @@ async function* routeStream(env: RouteEnv, request: ChatRequest, options: CallOp
                     call.finished = true;
                     break;
                   }
-                  const event = result.value;
-                  if (event.type === 'finish') {
-                    endReport(true);
-                    if (lease) {
-                      keySettled = true;
-                      pool.settle(lease, undefined, options);
+                  // A step brings one event, or a group of them from one network read (ChatModel.streamGroups).
+                  const got = result.value;
+                  const group = isGroup(got) ? got : undefined;
+                  const count = group === undefined ? 1 : group.length;
+                  for (let i = 0; i < count; i++) {
+                    const event = group === undefined ? (got as ChatEvent) : group[i];
+                    if (i > 0 && signal.aborted) throw abortError(signal); // nothing more after an abort, even from the same read
+                    if (event.type === 'finish') {
+                      endReport(true);
+                      if (lease) {
+                        keySettled = true;
+                        pool.settle(lease, undefined, options);
+                      }
+                      settleBreaker('success');
                     }
-                    settleBreaker('success');
-                  }
-                  yielded = true;
-                  if (committed) yield event;
-                  else if (event.type === 'start') pending = event;
-                  else {
-                    committed = true;
-                    if (pending !== undefined) yield pending;
-                    yield event;
+                    yielded = true;
+                    if (committed) yield event;
+                    else if (event.type === 'start') pending = event;
+                    else {
+                      committed = true;
+                      if (pending !== undefined) yield pending;
+                      yield event;
+                    }
                   }
                 }
                 call.close();

@@ -8,6 +8,9 @@ import { arm, timeoutError } from './timeouts.js';
 
 type Timer = ReturnType<typeof setTimeout> | undefined;
 
+/** What one step yields: an event, or a group of events from one network read (ChatModel.streamGroups). */
+export type StepValue = ChatEvent | readonly ChatEvent[];
+
 /**
  * The state machine of `withTimeouts` for one call, for the fused route (see fused-route.ts): the
  * caller does `try { r = await call.step() } finally { call.afterStep() }` per event, sets `finished`
@@ -19,7 +22,7 @@ export class TimedCall {
   /** Set by the caller once the inner stream reported `done`. */
   finished = false;
   private readonly child = new LightAbortController();
-  private readonly iterator: AsyncIterator<ChatEvent>;
+  private readonly iterator: AsyncIterator<StepValue>;
   private readonly totalTimer: Timer;
   private firstTimer: Timer;
   private idleTimer: Timer;
@@ -32,7 +35,7 @@ export class TimedCall {
     if (this.waiting) this.abort(timeoutError('idle', this.t.idleMs));
   };
   private readonly onFirst = (): void => this.abort(timeoutError('first', this.t.firstByteMs));
-  private readonly executor = (resolve: (r: IteratorResult<ChatEvent>) => void, reject: (e: unknown) => void): void => {
+  private readonly executor = (resolve: (r: IteratorResult<StepValue>) => void, reject: (e: unknown) => void): void => {
     this.rejectStep = reject;
     this.iterator.next().then(resolve, reject);
   };
@@ -48,11 +51,13 @@ export class TimedCall {
     parent.addEventListener('abort', this.onParentAbort, { once: true });
     this.totalTimer = arm(t.totalMs, () => this.abort(timeoutError('total', t.totalMs)));
     options.signal = this.child.signal;
-    this.iterator = inner.stream(request, options)[Symbol.asyncIterator]();
+    // Grouped when the model offers it: one step (and one idle-timer refresh) per network read.
+    const source: AsyncIterable<StepValue> = inner.streamGroups ? inner.streamGroups(request, options) : inner.stream(request, options);
+    this.iterator = source[Symbol.asyncIterator]();
   }
 
-  /** Waits for the inner stream's next event (rejects at once when the child signal aborts). */
-  step(): Promise<IteratorResult<ChatEvent>> {
+  /** Waits for the inner stream's next event or group (rejects at once when the child signal aborts). */
+  step(): Promise<IteratorResult<StepValue>> {
     if (this.first) this.firstTimer = arm(this.t.firstByteMs, this.onFirst);
     else if (this.idleTimer) this.idleTimer.refresh();
     else this.idleTimer = arm(this.t.idleMs, this.onIdle);

@@ -298,3 +298,56 @@ describe.each([httpContract(openai), httpContract(anthropic), demo])('ChatModel 
     expect(error).toBe(reason);
   });
 });
+
+/** Flattens `streamGroups`, checking that no group is empty. */
+async function collectGroups(groups: AsyncIterable<readonly ChatEvent[]>): Promise<{ events: ChatEvent[]; error?: unknown; sizes: number[] }> {
+  const events: ChatEvent[] = [];
+  const sizes: number[] = [];
+  try {
+    for await (const group of groups) {
+      sizes.push(group.length);
+      events.push(...group);
+    }
+    return { events, sizes };
+  } catch (error) {
+    return { events, error, sizes };
+  }
+}
+
+const codeOf = (error: unknown): string | undefined => (error === undefined ? undefined : (error as ParleyError).code);
+
+// Adapters that offer streamGroups (the fused route's one-step-per-read path) must mean exactly what stream means.
+describe.each([openai])('$name adapter: streamGroups', (c) => {
+  let server: ReplayServer;
+  let model: ProviderModel;
+  const signal = () => new AbortController().signal;
+
+  beforeAll(async () => {
+    server = await startReplayServer();
+    model = c.create(server.origin);
+  });
+  afterAll(async () => {
+    await model.close();
+    await server.close();
+  });
+
+  it.each(scenarios(c))('%s: flattened groups equal the stream, read by read and all in one read', async (name) => {
+    expect(model.streamGroups).toBeTypeOf('function');
+    const chunks = loadChunks(c.name, name);
+    server.handle((_req, res) => replay(res, chunks));
+    const reference = await collect(model.stream(REQUEST, { signal: signal(), ...OPTS }));
+    const byRead = await collectGroups(model.streamGroups!(REQUEST, { signal: signal(), ...OPTS }));
+    expect(byRead.events).toEqual(reference.events);
+    expect(codeOf(byRead.error)).toBe(codeOf(reference.error));
+    expect(byRead.sizes.every((n) => n > 0)).toBe(true);
+
+    // The whole answer in one network read: same events (content before a failure included), fewer groups.
+    server.handle((_req, res) => replay(res, [Buffer.concat(chunks)]));
+    const burst = await collectGroups(model.streamGroups!(REQUEST, { signal: signal(), ...OPTS }));
+    expect(burst.events).toEqual(reference.events);
+    expect(codeOf(burst.error)).toBe(codeOf(reference.error));
+    const burstStream = await collect(model.stream(REQUEST, { signal: signal(), ...OPTS }));
+    expect(burstStream.events).toEqual(reference.events);
+    if (reference.events.length > 2) expect(burst.sizes.length).toBeLessThan(reference.events.length);
+  });
+});

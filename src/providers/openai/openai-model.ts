@@ -118,7 +118,8 @@ function* completionEvents(payload: unknown): Generator<ChatEvent> {
 export function createOpenAIModel(cfg: OpenAIModelConfig): ProviderModel {
   const { origin, path, dispatcher, baseHeaders, close } = createUpstreamEndpoint(cfg, '/chat/completions');
 
-  async function* stream(request: ChatRequest, options: CallOptions): AsyncGenerator<ChatEvent> {
+  /** The events, grouped per network read (see ChatModel.streamGroups); `stream` flattens them. */
+  async function* streamGroups(request: ChatRequest, options: CallOptions): AsyncGenerator<ChatEvent[]> {
     const { signal } = options;
     const headers = callHeaders(baseHeaders, 'authorization', 'Bearer ', options.credential?.secret, options.traceHeaders);
     const res = await postUpstream(dispatcher, origin, path, headers, buildOpenAIBody(request), signal);
@@ -127,14 +128,15 @@ export function createOpenAIModel(cfg: OpenAIModelConfig): ProviderModel {
       if (request.stream === false || isJsonResponse(res.headers)) {
         const payload = await readJsonBody(res.body);
         completed = true;
-        yield* completionEvents(payload);
+        yield [...completionEvents(payload)];
         return;
       }
       let started = false;
+      let sentContent = false;
       let done = false;
       let finishReason: FinishReason | undefined;
       let usage: Usage | undefined;
-      // The SSE parser is driven here (no generator in between): one generator frame per event.
+      // The SSE parser is driven here (no generator in between): one generator step per network read.
       const parser = new SseParser();
       const chunks = bodyChunks(res.body)[Symbol.asyncIterator]();
       let ended = false;
@@ -149,29 +151,50 @@ export function createOpenAIModel(cfg: OpenAIModelConfig): ProviderModel {
           }
           const messages = next.done === true ? parser.end() : parser.push(next.value);
           if (next.done === true) ended = true;
-          for (let i = 0; i < messages.length; i++) {
-            const msg = messages[i];
-            if (signal.aborted) throw abortError(signal);
-            if (msg.data === '[DONE]') {
-              done = true;
-              break read;
+          let group: ChatEvent[] = [];
+          try {
+            for (let i = 0; i < messages.length; i++) {
+              const msg = messages[i];
+              if (signal.aborted) throw abortError(signal);
+              if (msg.data === '[DONE]') {
+                done = true;
+                break;
+              }
+              if (msg.event === 'error') throw streamPayloadError(safeParse(msg.data));
+              const chunk = parseProviderJson(msg.data) as OpenAIChunk;
+              if (hasError(chunk)) throw streamPayloadError(chunk);
+              if (!started) {
+                started = true;
+                group.push(startEvent(chunk));
+              }
+              if (chunk.usage) usage = mapUsage(chunk.usage);
+              const choice = chunk.choices?.[0];
+              if (choice !== undefined) {
+                const text = choice.delta?.content;
+                if (choice.finish_reason) finishReason = mapOpenAIFinishReason(choice.finish_reason);
+                if (typeof text === 'string' && text.length > 0) {
+                  group.push({ type: 'text-delta', text });
+                  if (!sentContent) {
+                    // The first token goes on at once, not after the rest of its read was parsed (time to first token).
+                    sentContent = true;
+                    const out = group;
+                    group = [];
+                    yield out;
+                  }
+                }
+              }
             }
-            if (msg.event === 'error') throw streamPayloadError(safeParse(msg.data));
-            const chunk = parseProviderJson(msg.data) as OpenAIChunk;
-            if (hasError(chunk)) throw streamPayloadError(chunk);
-            if (!started) {
-              started = true;
-              yield startEvent(chunk);
-            }
-            if (chunk.usage) usage = mapUsage(chunk.usage);
-            const choice = chunk.choices?.[0];
-            if (choice !== undefined) {
-              const text = choice.delta?.content;
-              if (typeof text === 'string' && text.length > 0) yield { type: 'text-delta', text };
-              if (choice.finish_reason) finishReason = mapOpenAIFinishReason(choice.finish_reason);
-            }
+          } catch (error) {
+            // What arrived before the failure in the same read still goes first, as it would one by one.
+            if (group.length > 0) yield group;
+            throw error;
           }
-          if (ended) break;
+          if (group.length > 0) {
+            const out = group;
+            group = [];
+            yield out;
+          }
+          if (done || ended) break read;
         }
       } finally {
         // Like leaving a for-await early: stop the body iterator (it does not destroy the body).
@@ -181,10 +204,9 @@ export function createOpenAIModel(cfg: OpenAIModelConfig): ProviderModel {
         throw new ParleyError('upstream_stream_error', 'The provider stream ended before completion');
       }
       completed = true;
-      if (!started) yield { type: 'start' };
       const finish: ChatEvent = { type: 'finish', finishReason: finishReason ?? 'other' };
       if (usage !== undefined) finish.usage = usage;
-      yield finish;
+      yield started ? [finish] : [{ type: 'start' }, finish];
     } catch (err) {
       throw toParleyError(err, signal);
     } finally {
@@ -192,7 +214,17 @@ export function createOpenAIModel(cfg: OpenAIModelConfig): ProviderModel {
     }
   }
 
-  return { provider: cfg.id, stream, close };
+  async function* stream(request: ChatRequest, options: CallOptions): AsyncGenerator<ChatEvent> {
+    const { signal } = options;
+    for await (const group of streamGroups(request, options)) {
+      for (const event of group) {
+        if (signal.aborted) throw abortError(signal); // nothing more after an abort, even from the same read
+        yield event;
+      }
+    }
+  }
+
+  return { provider: cfg.id, stream, streamGroups, close };
 }
 
 function safeParse(data: string): unknown {
