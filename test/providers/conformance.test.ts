@@ -14,6 +14,23 @@ import type { HttpAdapterCase } from './adapter-cases.js';
 import { closed, collect, loadChunks, loadFixture, replay, sendJson, startReplayServer, textOf } from './replay-server.js';
 import type { ReplayServer } from './replay-server.js';
 
+/** Flattens `streamGroups`, recording each group's size. */
+async function collectGroups(groups: AsyncIterable<readonly ChatEvent[]>): Promise<{ events: ChatEvent[]; error?: unknown; sizes: number[] }> {
+  const events: ChatEvent[] = [];
+  const sizes: number[] = [];
+  try {
+    for await (const group of groups) {
+      sizes.push(group.length);
+      events.push(...group);
+    }
+    return { events, sizes };
+  } catch (error) {
+    return { events, error, sizes };
+  }
+}
+
+const codeOf = (error: unknown): string | undefined => (error === undefined ? undefined : (error as ParleyError).code);
+
 async function refusedPort(): Promise<number> {
   const srv = createServer();
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
@@ -52,6 +69,31 @@ describe.each([openai, anthropic])('$name adapter', (c) => {
       expect((error as ParleyError).code).toBe(want.errorCode);
       if (want.message) expect((error as ParleyError).message).toMatch(want.message);
     }
+  });
+
+  // The same answer read by read and in one network read; adapters that offer streamGroups (the fused
+  // route's one-step-per-read path) must mean by it exactly what stream means, failures included.
+  it.each(scenarios(c))('%s: the same events read by read, in one read, and as groups', async (name) => {
+    const chunks = loadChunks(c.name, name);
+    server.handle((_req, res) => replay(res, chunks));
+    const reference = await collect(model.stream(REQUEST, { signal: signal(), ...OPTS }));
+    server.handle((_req, res) => replay(res, [Buffer.concat(chunks)]));
+    const burst = await collect(model.stream(REQUEST, { signal: signal(), ...OPTS }));
+    expect(burst.events).toEqual(reference.events);
+    expect(codeOf(burst.error)).toBe(codeOf(reference.error));
+    if (c.name === 'openai') expect(model.streamGroups).toBeTypeOf('function');
+    if (!model.streamGroups) return;
+
+    server.handle((_req, res) => replay(res, chunks));
+    const byRead = await collectGroups(model.streamGroups(REQUEST, { signal: signal(), ...OPTS }));
+    expect(byRead.events).toEqual(reference.events);
+    expect(codeOf(byRead.error)).toBe(codeOf(reference.error));
+    expect(byRead.sizes.every((n) => n > 0)).toBe(true);
+    server.handle((_req, res) => replay(res, [Buffer.concat(chunks)]));
+    const groups = await collectGroups(model.streamGroups(REQUEST, { signal: signal(), ...OPTS }));
+    expect(groups.events).toEqual(reference.events);
+    expect(codeOf(groups.error)).toBe(codeOf(reference.error));
+    if (reference.events.length > 3) expect(groups.sizes.length).toBeLessThan(reference.events.length);
   });
 
   it('sends the mapped request (path, auth, version, trace headers, body)', async () => {
@@ -296,58 +338,5 @@ describe.each([httpContract(openai), httpContract(anthropic), demo])('ChatModel 
     }
     expect(seen.map((e) => e.type)).toEqual(['start', 'text-delta']);
     expect(error).toBe(reason);
-  });
-});
-
-/** Flattens `streamGroups`, checking that no group is empty. */
-async function collectGroups(groups: AsyncIterable<readonly ChatEvent[]>): Promise<{ events: ChatEvent[]; error?: unknown; sizes: number[] }> {
-  const events: ChatEvent[] = [];
-  const sizes: number[] = [];
-  try {
-    for await (const group of groups) {
-      sizes.push(group.length);
-      events.push(...group);
-    }
-    return { events, sizes };
-  } catch (error) {
-    return { events, error, sizes };
-  }
-}
-
-const codeOf = (error: unknown): string | undefined => (error === undefined ? undefined : (error as ParleyError).code);
-
-// Adapters that offer streamGroups (the fused route's one-step-per-read path) must mean exactly what stream means.
-describe.each([openai])('$name adapter: streamGroups', (c) => {
-  let server: ReplayServer;
-  let model: ProviderModel;
-  const signal = () => new AbortController().signal;
-
-  beforeAll(async () => {
-    server = await startReplayServer();
-    model = c.create(server.origin);
-  });
-  afterAll(async () => {
-    await model.close();
-    await server.close();
-  });
-
-  it.each(scenarios(c))('%s: flattened groups equal the stream, read by read and all in one read', async (name) => {
-    expect(model.streamGroups).toBeTypeOf('function');
-    const chunks = loadChunks(c.name, name);
-    server.handle((_req, res) => replay(res, chunks));
-    const reference = await collect(model.stream(REQUEST, { signal: signal(), ...OPTS }));
-    const byRead = await collectGroups(model.streamGroups!(REQUEST, { signal: signal(), ...OPTS }));
-    expect(byRead.events).toEqual(reference.events);
-    expect(codeOf(byRead.error)).toBe(codeOf(reference.error));
-    expect(byRead.sizes.every((n) => n > 0)).toBe(true);
-
-    // The whole answer in one network read: same events (content before a failure included), fewer groups.
-    server.handle((_req, res) => replay(res, [Buffer.concat(chunks)]));
-    const burst = await collectGroups(model.streamGroups!(REQUEST, { signal: signal(), ...OPTS }));
-    expect(burst.events).toEqual(reference.events);
-    expect(codeOf(burst.error)).toBe(codeOf(reference.error));
-    const burstStream = await collect(model.stream(REQUEST, { signal: signal(), ...OPTS }));
-    expect(burstStream.events).toEqual(reference.events);
-    if (reference.events.length > 2) expect(burst.sizes.length).toBeLessThan(reference.events.length);
   });
 });
