@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { parseConfig } from '../../src/config/load.js';
 import { registerUiRoutes, type UiPublicConfig } from '../../src/http/routes/ui.js';
-import { startParley } from '../../src/main.js';
+import { startParley, type RunningParley } from '../../src/main.js';
 import { startMockUpstream, type MockUpstream } from '../../src/mock-upstream/index.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -90,44 +90,53 @@ models:
 rateLimits: { requestsPerMinute: ${options.requestsPerMinute ?? 0}, tokensPerMinute: 0, concurrentStreams: 0 }
 ${options.extraYaml ?? ''}
 `;
-  const parsed = parseConfig(yaml, 'e2e', {});
-  const config = options.demo ? { ...parsed, demoMode: true } : parsed;
-  const parley = await startParley({
-    config,
-    logger: pino({ level: 'silent' }),
-    // Registers the UI unless the composition root already does (then it serves web/dist with the same settings).
-    plugins: [async (app) => (app.hasRoute({ method: 'GET', url: '/' }) ? undefined : registerUiRoutes(app, { distDir: options.distDir ?? DIST, uiConfig: options.uiConfig }))],
-  });
-  // No first-start key when OIDC is configured: such stacks sign in through the identity provider only.
-  const adminKey = parley.firstStart?.adminKey ?? '';
-  const loginUrl = parley.firstStart?.loginUrl ?? '';
-  const user = { secret: adminKey, id: '' };
-  const api = async <T>(method: string, path: string, body?: unknown, key?: string) => {
-    const headers: Record<string, string> = { authorization: `Bearer ${key ?? user.secret}` };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(parley.url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await response.text();
-    return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as T };
+  let started: RunningParley | undefined;
+  // Everything started so far is released on every exit path, a failed start included.
+  const release = async (): Promise<void> => {
+    await started?.shutdown();
+    await mock.close();
+    await rm(dataDir, { recursive: true, force: true });
   };
-  if (adminKey) {
-    const issued = await api<{ key: { id: string }; secret: string }>('POST', '/v1/admin/keys', { name: 'e2e user', role: 'user' }, adminKey);
-    if (issued.status !== 201) throw new Error(`Could not create a user key: ${issued.status} ${JSON.stringify(issued.body)}`);
-    Object.assign(user, { secret: issued.body.secret, id: issued.body.key.id });
+  try {
+    const parsed = parseConfig(yaml, 'e2e', {});
+    const config = options.demo ? { ...parsed, demoMode: true } : parsed;
+    const parley = await startParley({
+      config,
+      logger: pino({ level: 'silent' }),
+      // Registers the UI unless the composition root already does (then it serves web/dist with the same settings).
+      plugins: [async (app) => (app.hasRoute({ method: 'GET', url: '/' }) ? undefined : registerUiRoutes(app, { distDir: options.distDir ?? DIST, uiConfig: options.uiConfig }))],
+    });
+    started = parley;
+    // No first-start key when OIDC is configured: such stacks sign in through the identity provider only.
+    const adminKey = parley.firstStart?.adminKey ?? '';
+    const loginUrl = parley.firstStart?.loginUrl ?? '';
+    const user = { secret: adminKey, id: '' };
+    const api = async <T>(method: string, path: string, body?: unknown, key?: string) => {
+      const headers: Record<string, string> = { authorization: `Bearer ${key ?? user.secret}` };
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      const response = await fetch(parley.url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      const text = await response.text();
+      return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as T };
+    };
+    if (adminKey) {
+      const issued = await api<{ key: { id: string }; secret: string }>('POST', '/v1/admin/keys', { name: 'e2e user', role: 'user' }, adminKey);
+      if (issued.status !== 201) throw new Error(`Could not create a user key: ${issued.status} ${JSON.stringify(issued.body)}`);
+      Object.assign(user, { secret: issued.body.secret, id: issued.body.key.id });
+    }
+    return {
+      url: parley.url,
+      mock,
+      apiKey: user.secret,
+      apiKeyId: user.id,
+      adminKey,
+      loginUrl,
+      api,
+      close: release,
+    };
+  } catch (error) {
+    await release();
+    throw error;
   }
-  return {
-    url: parley.url,
-    mock,
-    apiKey: user.secret,
-    apiKeyId: user.id,
-    adminKey,
-    loginUrl,
-    api,
-    async close() {
-      await parley.shutdown();
-      await mock.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
 }
 
 export const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -197,7 +206,12 @@ export function useBrowserSuite(bind: (state: BrowserSuiteState) => void, option
   const state = {} as BrowserSuiteState;
   beforeAll(async () => {
     await ensureWebBuilt();
-    [state.stack, state.browser] = await Promise.all([startStack(), launchBrowser()]);
+    // Both start together; whichever succeeded is kept for afterAll to close even when the other failed.
+    const [stack, browser] = await Promise.allSettled([startStack(), launchBrowser()]);
+    if (stack.status === 'fulfilled') state.stack = stack.value;
+    if (browser.status === 'fulfilled') state.browser = browser.value;
+    if (stack.status === 'rejected') throw stack.reason;
+    if (browser.status === 'rejected') throw browser.reason;
     bind(state);
   });
   afterAll(async () => {

@@ -123,22 +123,37 @@ ${options.yaml.replaceAll('${MOCK}', mock.url)}
   const t = config.telemetry.tracing;
   const tracing = options.tracing?.exportDelayMs === undefined ? undefined
     : createTracing({ ...t, serviceName: 'parley', exportDelayMs: options.tracing.exportDelayMs });
-  const parley = await startParley({ config, logger, secrets: createSecretResolver({ env }), tracing });
-  if (!parley.firstStart) throw new Error('expected a first start with an admin key');
-  const adminKey = parley.firstStart.adminKey;
+  let parley: RunningParley | undefined;
+  // Everything started so far is released on every exit path, a failed start included.
+  const release = async (): Promise<void> => {
+    await parley?.shutdown();
+    await mock.close();
+    await receiver?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  let adminKey: string;
+  try {
+    parley = await startParley({ config, logger, secrets: createSecretResolver({ env }), tracing });
+    if (!parley.firstStart) throw new Error('expected a first start with an admin key');
+    adminKey = parley.firstStart.adminKey;
+  } catch (error) {
+    await release();
+    throw error;
+  }
+  const running = parley;
 
   const responses: TelemetryStack['responses'] = [];
   const call: TelemetryStack['call'] = async (method, path, key, body, headers = {}) => {
     const h: Record<string, string> = { ...headers };
     if (key !== undefined) h.authorization = `Bearer ${key}`;
     if (body !== undefined) h['content-type'] = 'application/json';
-    const res = await fetch(parley.url + path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(running.url + path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await res.text();
     responses.push({ method, path, status: res.status, requestId: res.headers.get('x-request-id') });
     return { status: res.status, headers: res.headers, text };
   };
   return {
-    parley,
+    parley: running,
     mock,
     receiver,
     logLines,
@@ -152,12 +167,7 @@ ${options.yaml.replaceAll('${MOCK}', mock.url)}
       const body = JSON.parse(res.text) as { key: { id: string }; secret: string };
       return { secret: body.secret, id: body.key.id };
     },
-    async close() {
-      await parley.shutdown();
-      await mock.close();
-      await receiver?.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
+    close: release,
   };
 }
 
