@@ -29,7 +29,6 @@ export function createUpstreamAgent(settings: UpstreamAgentSettings): Agent {
   });
 }
 
-/** Splits a base URL into undici's `origin` and the request path for `suffix` (computed once per model). */
 /** What every HTTP adapter is configured with. */
 export interface UpstreamEndpointConfig {
   baseUrl: string;
@@ -66,6 +65,7 @@ export function createUpstreamEndpoint(cfg: UpstreamEndpointConfig, suffix: stri
   };
 }
 
+/** Splits a base URL into undici's `origin` and the request path for `suffix` (computed once per model). */
 export function upstreamTarget(baseUrl: string, suffix: string): { origin: string; path: string } {
   const url = new URL(baseUrl);
   const base = url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
@@ -221,19 +221,6 @@ export async function readJsonBody(body: UpstreamBody): Promise<unknown> {
 export function isJsonResponse(headers: UpstreamHeaders): boolean {
   const ct = headerValue(headers, 'content-type');
   return ct !== undefined && ct.includes('json');
-}
-
-/** Iterates the body; leaving the loop early does not abort it (see `releaseBody`). */
-export function bodyChunks(body: UpstreamBody): AsyncIterable<Uint8Array> {
-  return { [Symbol.asyncIterator]: () => body.chunks() };
-}
-
-/**
- * Releases a body after the adapter stopped reading: a completed answer drains the (tiny) rest so
- * the keep-alive connection is reused; an unfinished one is aborted, which closes the connection.
- */
-export function releaseBody(body: UpstreamBody, completed: boolean): void {
-  body.release(completed);
 }
 
 /** Per-call headers: the model's static headers, then the credential (`authHeader: authPrefix + secret`), then trace context. */

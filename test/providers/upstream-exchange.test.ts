@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { Agent } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LightAbortController, ParleyError } from '../../src/domain/index.js';
-import { postUpstream, readJsonBody, releaseBody, bodyChunks } from '../../src/providers/upstream-http.js';
+import { postUpstream, readJsonBody } from '../../src/providers/upstream-http.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -54,7 +54,7 @@ describe('UpstreamExchange through postUpstream', () => {
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toBe('application/json');
       expect(await readJsonBody(res.body)).toEqual({ echo: { a: 1 }, method: 'POST' });
-      releaseBody(res.body, true);
+      res.body.release(true);
     }
     expect(connections - before).toBe(1);
   });
@@ -107,7 +107,7 @@ describe('UpstreamExchange through postUpstream', () => {
       pump();
     };
     const res = await post();
-    const iterator = bodyChunks(res.body)[Symbol.asyncIterator]();
+    const iterator = res.body.chunks();
     const first = await iterator.next();
     expect(first.done).toBe(false);
     // The reader stops: the server must run into backpressure instead of us buffering 4 MiB.
@@ -133,10 +133,10 @@ describe('UpstreamExchange through postUpstream', () => {
       res.write('data: 1\n\n');
     };
     const res = await post();
-    const iterator = bodyChunks(res.body)[Symbol.asyncIterator]();
+    const iterator = res.body.chunks();
     await iterator.next();
     const closed = once(open!, 'close');
-    releaseBody(res.body, false);
+    res.body.release(false);
     await closed;
     handler = (_req, r) => r.end('{"ok":true}');
     const before = connections;
@@ -170,7 +170,7 @@ describe('UpstreamExchange through postUpstream', () => {
     };
     const controller = new LightAbortController();
     const res = await post(controller.signal);
-    const iterator = bodyChunks(res.body)[Symbol.asyncIterator]();
+    const iterator = res.body.chunks();
     await iterator.next();
     const waiting = iterator.next();
     controller.abort(new ParleyError('client_closed', 'gone'));
@@ -197,7 +197,7 @@ describe('UpstreamExchange through postUpstream', () => {
       res.write('data: 1\n\n', () => setTimeout(() => res.socket?.destroy(), 10));
     };
     const res = await post();
-    const iterator = bodyChunks(res.body)[Symbol.asyncIterator]();
+    const iterator = res.body.chunks();
     await iterator.next();
     await expect(iterator.next()).rejects.toBeInstanceOf(Error);
   });

@@ -6,7 +6,6 @@ import type { ProviderModel } from '../provider-model.js';
 import { readSse } from '../sse-reader.js';
 import {
   abortError,
-  bodyChunks,
   callHeaders,
   createUpstreamEndpoint,
   isJsonResponse,
@@ -14,7 +13,6 @@ import {
   postUpstream,
   providerErrorDetail,
   readJsonBody,
-  releaseBody,
   streamPayloadError,
   toParleyError,
   type UpstreamEndpointConfig,
@@ -183,7 +181,7 @@ export function createAnthropicModel(cfg: AnthropicModelConfig): ProviderModel {
       let finishReason: FinishReason = 'other';
       const usage: Usage = { inputTokens: 0, outputTokens: 0 };
       let sawUsage = false;
-      for await (const msg of readSse(bodyChunks(res.body))) {
+      for await (const msg of readSse(res.body.chunks())) {
         if (signal.aborted) throw abortError(signal);
         const ev = parseProviderJson(msg.data) as AnthropicEvent;
         const kind = msg.event ?? ev.type;
@@ -224,7 +222,7 @@ export function createAnthropicModel(cfg: AnthropicModelConfig): ProviderModel {
     } catch (err) {
       throw toParleyError(err, signal);
     } finally {
-      releaseBody(res.body, completed);
+      res.body.release(completed);
     }
   }
 

@@ -6,14 +6,12 @@ import type { ProviderModel } from '../provider-model.js';
 import { SseParser } from '../sse-reader.js';
 import {
   abortError,
-  bodyChunks,
   callHeaders,
   createUpstreamEndpoint,
   isJsonResponse,
   parseProviderJson,
   postUpstream,
   readJsonBody,
-  releaseBody,
   streamPayloadError,
   toParleyError,
   type UpstreamEndpointConfig,
@@ -138,67 +136,51 @@ export function createOpenAIModel(cfg: OpenAIModelConfig): ProviderModel {
       let usage: Usage | undefined;
       // The SSE parser is driven here (no generator in between): one generator step per network read.
       const parser = new SseParser();
-      const chunks = bodyChunks(res.body)[Symbol.asyncIterator]();
-      let ended = false;
-      try {
-        read: for (;;) {
-          let next: IteratorResult<Uint8Array>;
-          try {
-            next = await chunks.next();
-          } catch (error) {
-            ended = true; // a failed body is not returned (as with for-await)
-            throw error;
-          }
-          const messages = next.done === true ? parser.end() : parser.push(next.value);
-          if (next.done === true) ended = true;
-          let group: ChatEvent[] = [];
-          try {
-            for (let i = 0; i < messages.length; i++) {
-              const msg = messages[i];
-              if (signal.aborted) throw abortError(signal);
-              if (msg.data === '[DONE]') {
-                done = true;
-                break;
-              }
-              if (msg.event === 'error') throw streamPayloadError(safeParse(msg.data));
-              const chunk = parseProviderJson(msg.data) as OpenAIChunk;
-              if (hasError(chunk)) throw streamPayloadError(chunk);
-              if (!started) {
-                started = true;
-                group.push(startEvent(chunk));
-              }
-              if (chunk.usage) usage = mapUsage(chunk.usage);
-              const choice = chunk.choices?.[0];
-              if (choice !== undefined) {
-                const text = choice.delta?.content;
-                if (choice.finish_reason) finishReason = mapOpenAIFinishReason(choice.finish_reason);
-                if (typeof text === 'string' && text.length > 0) {
-                  group.push({ type: 'text-delta', text });
-                  if (!sentContent) {
-                    // The first token goes on at once, not after the rest of its read was parsed (time to first token).
-                    sentContent = true;
-                    const out = group;
-                    group = [];
-                    yield out;
-                  }
+      // The body is released in `finally` below (drained when complete, else aborted), never by this loop.
+      const chunks = res.body.chunks();
+      for (;;) {
+        const next = await chunks.next();
+        const messages = next.done === true ? parser.end() : parser.push(next.value);
+        let group: ChatEvent[] = [];
+        try {
+          for (let i = 0; i < messages.length; i++) {
+            const msg = messages[i];
+            if (signal.aborted) throw abortError(signal);
+            if (msg.data === '[DONE]') {
+              done = true;
+              break;
+            }
+            if (msg.event === 'error') throw streamPayloadError(safeParse(msg.data));
+            const chunk = parseProviderJson(msg.data) as OpenAIChunk;
+            if (hasError(chunk)) throw streamPayloadError(chunk);
+            if (!started) {
+              started = true;
+              group.push(startEvent(chunk));
+            }
+            if (chunk.usage) usage = mapUsage(chunk.usage);
+            const choice = chunk.choices?.[0];
+            if (choice !== undefined) {
+              const text = choice.delta?.content;
+              if (choice.finish_reason) finishReason = mapOpenAIFinishReason(choice.finish_reason);
+              if (typeof text === 'string' && text.length > 0) {
+                group.push({ type: 'text-delta', text });
+                if (!sentContent) {
+                  // The first token goes on at once, not after the rest of its read was parsed (time to first token).
+                  sentContent = true;
+                  const out = group;
+                  group = [];
+                  yield out;
                 }
               }
             }
-          } catch (error) {
-            // What arrived before the failure in the same read still goes first, as it would one by one.
-            if (group.length > 0) yield group;
-            throw error;
           }
-          if (group.length > 0) {
-            const out = group;
-            group = [];
-            yield out;
-          }
-          if (done || ended) break read;
+        } catch (error) {
+          // What arrived before the failure in the same read still goes first, as it would one by one.
+          if (group.length > 0) yield group;
+          throw error;
         }
-      } finally {
-        // Like leaving a for-await early: stop the body iterator (it does not destroy the body).
-        if (!ended) await chunks.return?.();
+        if (group.length > 0) yield group;
+        if (done || next.done === true) break;
       }
       if (!done && finishReason === undefined) {
         throw new ParleyError('upstream_stream_error', 'The provider stream ended before completion');
@@ -210,7 +192,7 @@ export function createOpenAIModel(cfg: OpenAIModelConfig): ProviderModel {
     } catch (err) {
       throw toParleyError(err, signal);
     } finally {
-      releaseBody(res.body, completed);
+      res.body.release(completed);
     }
   }
 
