@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { DETECTORS, detect, resolveOverlaps } from '../../src/privacy/detectors/index.js';
-import { luhnValid, ibanChecksumValid } from '../../src/privacy/detectors/util.js';
+import { firstMatch, luhnValid, ibanChecksumValid } from '../../src/privacy/detectors/util.js';
 import type { Category, Match } from '../../src/privacy/types.js';
 
 const values = (category: Category, text: string): string[] => DETECTORS[category].find(text).map((m) => m.value);
@@ -175,5 +175,15 @@ describe('edge cases', () => {
     expect(detect(text).map((m) => m.value)).toEqual([
       '-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nMIIEowIBAAKCAQEA1234\nabcdEFGH5678==',
     ]);
+  });
+});
+
+describe('shared precompiled regexes', () => {
+  it('firstMatch starts from the beginning whatever lastIndex an interrupted scan left behind', () => {
+    const re = /\d+/g;
+    re.exec('aa 11 bb 22');
+    expect(re.lastIndex).toBe(5); // a scan that stopped after its first match
+    expect(firstMatch(re, '7 and 8')?.[0]).toBe('7');
+    expect(re.exec('7 and 8')?.[0]).toBe('8');
   });
 });

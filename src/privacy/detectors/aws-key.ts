@@ -1,6 +1,7 @@
 // AWS credential detector: access key ids (AKIA/ASIA/...) and secret access keys when labelled.
 
 import type { Detector, Match } from '../types.js';
+import { firstMatch } from './util.js';
 
 const ACCESS_KEY_ID = /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AIDA|AROA|AIPA|ANPA|ANVA|AGPA)[A-Z0-9]{16}(?![A-Za-z0-9])/g;
 // `aws_secret_access_key = ...`, `AWS secret key: ...`, `"SecretAccessKey": "..."`: the span is the value only.
@@ -12,15 +13,11 @@ export const awsKeyDetector: Detector = {
   category: 'aws_key',
   find(text: string): Match[] {
     const out: Match[] = [];
-    const ids = ACCESS_KEY_ID; // shared: find() never yields (see util.ts)
-    ids.lastIndex = 0;
-    for (let m = ids.exec(text); m !== null; m = ids.exec(text)) {
+    for (let m = firstMatch(ACCESS_KEY_ID, text); m !== null; m = ACCESS_KEY_ID.exec(text)) {
       out.push({ category: 'aws_key', start: m.index, end: m.index + m[0].length, value: m[0] });
     }
     if (/secret/i.test(text)) {
-      const secrets = SECRET_KEY;
-      secrets.lastIndex = 0;
-      for (let m = secrets.exec(text); m !== null; m = secrets.exec(text)) {
+      for (let m = firstMatch(SECRET_KEY, text); m !== null; m = SECRET_KEY.exec(text)) {
         const value = m[1];
         const start = m.index + m[0].length - value.length;
         out.push({ category: 'aws_key', start, end: start + value.length, value });

@@ -1,7 +1,7 @@
 // IP address detector: IPv4 with octet range checks and IPv6 including compressed and IPv4-suffixed forms.
 
 import type { Detector, Match } from '../types.js';
-import { textBefore } from './util.js';
+import { firstMatch, textBefore } from './util.js';
 
 const V4 = /(?<![\w.\-])(?:\d{1,3}\.){3}\d{1,3}(?![\w\-]|\.\d)/g;
 const V6 = /(?<![\w:.])(?:[0-9A-Fa-f]{1,4}|:)?(?::[0-9A-Fa-f]{0,4}){1,7}(?:\.\d{1,3}){0,3}(?![\w:]|\.\d)/g;
@@ -50,18 +50,14 @@ export const ipDetector: Detector = {
   find(text: string): Match[] {
     const out: Match[] = [];
     if (text.includes('.')) {
-      const re = V4; // shared: find() never yields (see util.ts)
-      re.lastIndex = 0;
-      for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      for (let m = firstMatch(V4, text); m !== null; m = V4.exec(text)) {
         if (!isIPv4(m[0])) continue;
         if (VERSION_CONTEXT.test(textBefore(text, m.index, 20))) continue;
         out.push({ category: 'ip', start: m.index, end: m.index + m[0].length, value: m[0] });
       }
     }
     if (text.includes(':')) {
-      const re = V6;
-      re.lastIndex = 0;
-      for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      for (let m = firstMatch(V6, text); m !== null; m = V6.exec(text)) {
         const v = m[0];
         // Cheap shape test first: a full address has 7 colons, a compressed one has "::".
         if (v.length < 2 || (!v.includes('::') && v.split(':').length !== 8) || !isIPv6(v)) continue;

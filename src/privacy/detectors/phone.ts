@@ -1,7 +1,7 @@
 // Phone number detector: E.164/international (+ or 00) and national formats with separators.
 
 import type { Detector, Match } from '../types.js';
-import { textBefore } from './util.js';
+import { firstMatch, textBefore } from './util.js';
 
 // A run of digits, spaces (also no-break), dots, dashes (also en dashes) and parentheses that starts with +, ( or a digit.
 const CANDIDATE = /(?<![\w+.\-\/])(?:\+|\()?\d(?:[\d ().\-\u2013\u00a0]*\d)?\)?/g;
@@ -90,9 +90,7 @@ export const phoneDetector: Detector = {
   category: 'phone',
   find(text: string): Match[] {
     const out: Match[] = [];
-    const re = CANDIDATE; // shared: find() never yields (see util.ts)
-    re.lastIndex = 0;
-    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    for (let m = firstMatch(CANDIDATE, text); m !== null; m = CANDIDATE.exec(text)) {
       const run = m[0];
       if (run.length < 8 || countDigits(run) < 8) continue;
       const next = text[m.index + run.length];

@@ -1,6 +1,7 @@
 // PEM private key detector: `-----BEGIN ... PRIVATE KEY-----` blocks, also when the END line is missing.
 
 import type { Detector, Match } from '../types.js';
+import { firstMatch } from './util.js';
 
 const BEGIN = /-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY( BLOCK)?-----/g;
 const BASE64_LINE = /^[A-Za-z0-9+\/=]{8,}$/;
@@ -28,15 +29,13 @@ export const privateKeyDetector: Detector = {
   find(text: string): Match[] {
     if (!text.includes('PRIVATE KEY')) return [];
     const out: Match[] = [];
-    const re = BEGIN; // shared: find() never yields (see util.ts)
-    re.lastIndex = 0;
-    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    for (let m = firstMatch(BEGIN, text); m !== null; m = BEGIN.exec(text)) {
       const start = m.index;
       const footer = `-----END ${m[1]}PRIVATE KEY${m[2] ?? ''}-----`;
-      const endAt = text.indexOf(footer, re.lastIndex);
-      const end = endAt !== -1 ? endAt + footer.length : truncatedEnd(text, re.lastIndex);
+      const endAt = text.indexOf(footer, BEGIN.lastIndex);
+      const end = endAt !== -1 ? endAt + footer.length : truncatedEnd(text, BEGIN.lastIndex);
       out.push({ category: 'private_key', start, end, value: text.slice(start, end) });
-      re.lastIndex = end;
+      BEGIN.lastIndex = end;
     }
     return out;
   },

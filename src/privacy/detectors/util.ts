@@ -9,6 +9,17 @@ import type { Category, Detector, Match } from '../types.js';
 export type CandidateCheck = (m: RegExpExecArray, text: string) => boolean | readonly [number, number];
 
 /**
+ * The first match of a shared, precompiled global regex in `text`, from its start; continue with
+ * `re.exec(text)`. Sharing one regex per detector is safe because `find()` runs to completion
+ * without yielding; this resets the `lastIndex` an interrupted earlier scan left behind (one that
+ * ran to its end left 0).
+ */
+export function firstMatch(re: RegExp, text: string): RegExpExecArray | null {
+  re.lastIndex = 0;
+  return re.exec(text);
+}
+
+/**
  * Builds a detector from a precompiled global regex, an optional cheap prefilter (skips the
  * scan when the text cannot contain a match) and an optional validator.
  */
@@ -29,10 +40,8 @@ export function regexDetector(
     find(text: string): Match[] {
       if (prefilter && !prefilter(text)) return [];
       const out: Match[] = [];
-      // find() runs to completion without yielding, so the one precompiled regex is safe to share; lastIndex starts at 0.
       const re = regex;
-      re.lastIndex = 0;
-      for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      for (let m = firstMatch(re, text); m !== null; m = re.exec(text)) {
         if (m[0].length === 0) {
           re.lastIndex++;
           continue;
