@@ -29,6 +29,7 @@ export class SseWriter {
 
   private pending = '';
   private scheduled = false;
+  private tokenSent = false;
   private blocked: Promise<void> | undefined;
   private readonly flush = (): void => {
     this.scheduled = false;
@@ -65,13 +66,18 @@ export class SseWriter {
   }
 
   /**
-   * Sends what is queued now instead of on the next tick, past Node's cork of a response's first
-   * write. For the first token: when a provider sends several tokens in one network read, the
-   * client sees the first at once instead of after Parley processed the whole burst.
+   * Queues an answer-content frame, like `write`. The first one is sent at once with what is queued
+   * before it, past Node's cork of a response's first write: when a provider sends several tokens in
+   * one network read, the client sees the first token at once, not after Parley processed the burst.
    */
-  flushNow(): void {
-    this.flush();
-    this.res.socket?.uncork();
+  writeToken(data: string, event?: string): Promise<void> | undefined {
+    this.write(data, event);
+    if (!this.tokenSent) {
+      this.tokenSent = true;
+      this.flush();
+      this.res.socket?.uncork();
+    }
+    return this.blocked; // the immediate write may itself have met backpressure
   }
 
   /** Sends what is queued and ends the response (the last frames and the end leave together). */

@@ -47,22 +47,25 @@ describe('SseWriter', () => {
     expect(body).toBe('data: {"a":1}\n\nevent: delta\ndata: {"b":2}\n\n');
   });
 
-  it('flushNow puts the queued frames on the socket before returning', async () => {
-    let queued = -1;
-    let written = -1;
+  it('writeToken sends the first token (and what was queued before it) before returning; later tokens join the next tick', async () => {
+    let queuedAfterFirst = -1;
+    let writtenAfterFirst = -1;
+    let writtenAfterSecond = -1;
     const body = await exchange((res) => {
       const writer = new SseWriter(res);
       writer.open({});
-      writer.write('{"first":true}');
-      writer.flushNow();
+      writer.write('{"role":true}');
+      writer.writeToken('{"first":true}');
       // Handed to the kernel, not held in the (corked) socket's buffer.
-      queued = res.socket!.writableLength;
-      written = res.socket!.bytesWritten;
-      writer.write('{"rest":true}');
+      queuedAfterFirst = res.socket!.writableLength;
+      writtenAfterFirst = res.socket!.bytesWritten;
+      writer.writeToken('{"second":true}');
+      writtenAfterSecond = res.socket!.bytesWritten;
       writer.end();
     });
-    expect(queued).toBe(0);
-    expect(written).toBeGreaterThan(0);
-    expect(body).toBe('data: {"first":true}\n\ndata: {"rest":true}\n\n');
+    expect(queuedAfterFirst).toBe(0);
+    expect(writtenAfterFirst).toBeGreaterThan(0);
+    expect(writtenAfterSecond).toBe(writtenAfterFirst);
+    expect(body).toBe('data: {"role":true}\n\ndata: {"first":true}\n\ndata: {"second":true}\n\n');
   });
 });

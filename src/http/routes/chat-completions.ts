@@ -80,15 +80,9 @@ export function registerChatCompletions(app: ParleyApp, deps: ChatCompletionsDep
         // write() returns a promise only when the socket is full (backpressure): await only then.
         let full = writer.write(chunks.role());
         if (full) await full;
-        let first = true;
         for await (const event of run) {
-          if (event.type === 'text-delta') {
-            full = writer.write(chunks.delta(event.text));
-            if (first) {
-              first = false;
-              writer.flushNow(); // time to first token: do not wait for the rest of a burst
-            }
-          } else if (event.type === 'finish') {
+          if (event.type === 'text-delta') full = writer.writeToken(chunks.delta(event.text));
+          else if (event.type === 'finish') {
             full = writer.write(chunks.finish(event.finishReason));
             if (full) await full;
             full = includeUsage ? writer.write(chunks.usage(event.usage)) : undefined;

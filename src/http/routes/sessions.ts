@@ -115,14 +115,8 @@ export function registerSessionRoutes(app: ParleyApp, deps: SessionRoutesDeps): 
           JSON.stringify({ messageId: turn.assistantMessageId, userMessage: messageView(turn.userMessage), model: turn.run.stats.upstreamModel, protected: turn.run.protectedCounts }),
           'start',
         );
-        let first = true;
         for await (const event of turn.events) {
-          if (event.type !== 'text-delta') continue;
-          await writer.write(JSON.stringify({ text: event.text }), 'delta');
-          if (first) {
-            first = false;
-            writer.flushNow(); // time to first token: do not wait for the rest of a burst
-          }
+          if (event.type === 'text-delta') await writer.writeToken(JSON.stringify({ text: event.text }), 'delta');
         }
         const stored = turn.stored();
         await writer.write(JSON.stringify({ message: stored && messageView(stored) }), 'done');
