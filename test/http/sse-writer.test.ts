@@ -1,4 +1,4 @@
-// SseWriter on a real socket: frames of one tick leave together; flushNow sends the first token at once.
+// SseWriter on a real socket: frames of one tick leave together; writeToken sends the first token at once.
 
 import { createServer, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
