@@ -1,0 +1,210 @@
+// The lean reference: Parley's per-request duties for a plain chat completion, written as one flat handler.
+//
+// Not a product: a yardstick. It answers one question with a measurement: how much of Parley's CPU
+// per request is the work itself (validation, key hash, hash-chained audit event, rate count, PII
+// scan, upstream call, response) and how much is the layering around it. It uses Parley's own parts
+// where they exist (request schema, privacy filter, audit sealing, key hashing) and does nothing
+// else: no streaming, no retries, fallback, breaker or key pool, no output policy, no cache, no
+// sessions, no traces, no log lines. bench/lean-compare.ts runs it beside the floor and Parley.
+
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import Fastify from 'fastify';
+import { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
+import { sealLine, sha256Hex, GENESIS_HASH } from '../src/audit/chain.js';
+import { parseConfig } from '../src/config/load.js';
+import { buildSchemas } from '../src/http/schemas.js';
+import { createPrivacyFilter } from '../src/privacy/index.js';
+import { hashApiKey } from '../src/security/api-key-format.js';
+import type { ChatMessage } from '../src/domain/index.js';
+
+/** Options of {@link startLeanReference}. */
+export interface LeanReferenceOptions {
+  /** Origin of an OpenAI-compatible upstream (the mock). */
+  upstream: string;
+  /** The one API key it accepts (Bearer). */
+  apiKey: string;
+  /** JSON-lines file for the audit events (truncated at start). */
+  auditFile: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+}
+
+/** A running lean reference. */
+export interface LeanReference {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+interface UpstreamAnswer {
+  created: number;
+  choices: { message: { content: string }; finish_reason: string }[];
+  usage?: unknown;
+}
+
+interface Body {
+  model: string;
+  messages: { role: ChatMessage['role']; content: string }[];
+}
+
+const SECURITY_HEADERS: [string, string][] = [
+  ['x-content-type-options', 'nosniff'],
+  ['referrer-policy', 'no-referrer'],
+  ['x-frame-options', 'DENY'],
+  ['cache-control', 'no-store'],
+  ['content-security-policy', "default-src 'none'; frame-ancestors 'none'"],
+];
+
+const errorBody = (message: string, type: string): { error: { message: string; type: string } } => ({ error: { message, type } });
+
+/** Starts the lean reference on 127.0.0.1. */
+export async function startLeanReference(opts: LeanReferenceOptions): Promise<LeanReference> {
+  const config = parseConfig('', 'lean reference defaults', {});
+  const schemas = buildSchemas(config);
+  const privacy = createPrivacyFilter(config.privacy);
+  const pool = new Pool(new URL(opts.upstream).origin, { connections: 1100, keepAliveTimeout: 30_000 });
+  const keyHash = Buffer.from(hashApiKey(opts.apiKey));
+  const principal = { id: 'key_lean', role: 'user', scope: 'key_lean' };
+
+  // Audit: the same sealed, hash-chained lines as src/audit, group-committed every 10 ms.
+  const file = await open(opts.auditFile, 'w', 0o600);
+  let seq = 0;
+  let prev = GENESIS_HASH;
+  let pending = '';
+  let commit: NodeJS.Timeout | undefined;
+  let written: Promise<unknown> = Promise.resolve();
+  const flush = (): void => {
+    commit = undefined;
+    const text = pending;
+    pending = '';
+    written = written.then(() => file.write(text));
+  };
+  const audit = (requestId: string, action: string, outcome: string): void => {
+    const sealed = sealLine({ seq: ++seq, prev, type: 'event', time: new Date().toISOString(), requestId, principalId: principal.id, role: principal.role, action, resource: 'route:POST /v1/chat/completions', outcome, clientAddress: '127.0.0.0', details: { via: 'api-key' } });
+    prev = sha256Hex(sealed.line);
+    pending += `${sealed.line}\n`;
+    commit ??= setTimeout(flush, 10);
+  };
+
+  const requestsPerScope = new Map<string, number>();
+  const metrics = { requests: 0, inflight: 0, overheadSum: 0 };
+
+  const app = Fastify({ logger: false, genReqId: () => randomUUID() });
+  app.decorateRequest('startedAt', 0);
+  app.addHook('onRequest', (request, reply, done) => {
+    (request as unknown as { startedAt: number }).startedAt = performance.now();
+    for (const [name, value] of SECURITY_HEADERS) reply.raw.setHeader(name, value);
+    const header = request.headers.authorization ?? '';
+    const given = Buffer.from(hashApiKey(header.startsWith('Bearer ') ? header.slice(7) : ''));
+    if (given.length !== keyHash.length || !timingSafeEqual(given, keyHash)) {
+      audit(request.id, 'auth.failure', 'failure');
+      void reply.code(401).send(errorBody('Invalid API key.', 'invalid_request_error'));
+      return;
+    }
+    audit(request.id, 'auth.success', 'success');
+    requestsPerScope.set(principal.scope, (requestsPerScope.get(principal.scope) ?? 0) + 1);
+    metrics.inflight++;
+    done();
+  });
+  app.addHook('onSend', (request, reply, payload, done) => {
+    const overhead = performance.now() - (request as unknown as { startedAt: number }).startedAt;
+    void reply.header('x-request-id', request.id);
+    void reply.header('x-parley-overhead-ms', overhead.toFixed(3));
+    done(null, payload);
+  });
+  app.addHook('onResponse', (request, _reply, done) => {
+    metrics.requests++;
+    metrics.inflight--;
+    metrics.overheadSum += performance.now() - (request as unknown as { startedAt: number }).startedAt;
+    done();
+  });
+
+  app.post<{ Body: Body }>('/v1/chat/completions', { schema: { body: schemas.ChatCompletionRequest, response: { 200: schemas.ChatCompletion } } }, (request, reply) => {
+    const body = request.body;
+    const messages = body.messages.map((m) => ({ role: m.role, content: typeof m.content === 'string' ? m.content : '' }));
+    const upstreamBody = JSON.stringify({ model: 'm', messages: privacy.protect(messages).messages, stream: false });
+    const controller = new AbortController();
+    const onClose = (): void => {
+      if (!reply.raw.writableEnded) controller.abort();
+    };
+    reply.raw.once('close', onClose);
+    const firstByte = setTimeout(() => controller.abort(), 30_000);
+    return new Promise((resolve, reject) => {
+      const parts: Buffer[] = [];
+      let status = 0;
+      const handler: Dispatcher.DispatchHandler = {
+        onRequestStart: (ctl) => {
+          if (controller.signal.aborted) ctl.abort(new Error('aborted'));
+          else controller.signal.addEventListener('abort', () => ctl.abort(new Error('aborted')), { once: true });
+        },
+        onResponseStart: (_ctl, statusCode) => {
+          clearTimeout(firstByte);
+          status = statusCode;
+        },
+        onResponseData: (_ctl, chunk) => {
+          parts.push(chunk);
+        },
+        onResponseEnd: () => {
+          const text = Buffer.concat(parts).toString('utf8');
+          const answer = status === 200 ? (JSON.parse(text) as UpstreamAnswer) : undefined;
+          const choice = answer?.choices[0];
+          if (answer === undefined || choice === undefined) {
+            void reply.code(502);
+            resolve(errorBody(`Provider returned HTTP ${status}`, 'api_error'));
+            return;
+          }
+          resolve({
+            id: `chatcmpl-${request.id}`,
+            object: 'chat.completion',
+            created: answer.created,
+            model: body.model,
+            choices: [{ index: 0, message: { role: 'assistant', content: choice.message.content, refusal: null }, logprobs: null, finish_reason: choice.finish_reason }],
+            usage: answer.usage,
+          });
+        },
+        onResponseError: (_ctl, error) => {
+          clearTimeout(firstByte);
+          reject(error);
+        },
+      };
+      pool.dispatch({ path: '/v1/chat/completions', method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer lean' }, body: upstreamBody }, handler);
+    });
+  });
+
+  await app.listen({ host: '127.0.0.1', port: opts.port ?? 0 });
+  const { port } = app.server.address() as AddressInfo;
+  let closing: Promise<void> | undefined;
+  const shutdown = async (): Promise<void> => {
+    await app.close();
+    await pool.close();
+    clearTimeout(commit);
+    flush();
+    await written;
+    await file.close();
+  };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => (closing ??= shutdown()),
+  };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { upstream: { type: 'string' }, 'api-key': { type: 'string' }, 'audit-file': { type: 'string' } }, strict: true });
+  if (!values.upstream || !values['api-key'] || !values['audit-file']) {
+    throw new Error('Usage: node --import tsx bench/lean-reference.ts --upstream URL --api-key KEY --audit-file FILE');
+  }
+  const lean = await startLeanReference({ upstream: values.upstream, apiKey: values['api-key'], auditFile: values['audit-file'] });
+  process.stdout.write(`READY ${lean.url}\n`);
+  process.once('SIGTERM', () => void lean.close().then(() => process.exit(0)));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}
