@@ -47,6 +47,23 @@ describe('lean reference', () => {
     expect(sent).toContain('Mail me at');
   });
 
+  it('streams the answer as Parley does: SSE headers, role, content, finish, usage, [DONE]', async () => {
+    const res = await post({ model: 'bench', messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } });
+    const text = await res.body.text();
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/event-stream');
+    expect(res.headers['x-accel-buffering']).toBe('no');
+    const frames = text.split('\n\n').filter(Boolean).map((frame) => frame.replace(/^data: /, ''));
+    expect(frames.at(-1)).toBe('[DONE]');
+    const chunks = frames.slice(0, -1).map((frame) => JSON.parse(frame) as { model: string; choices: { delta?: { role?: string; content?: string }; finish_reason: string | null }[]; usage: unknown });
+    expect(chunks[0]?.choices[0]?.delta?.role).toBe('assistant');
+    const content = chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('');
+    expect(content.length).toBeGreaterThan(0);
+    expect(chunks.filter((c) => c.choices[0]?.finish_reason === 'stop')).toHaveLength(1);
+    expect(chunks.at(-1)?.usage).toMatchObject({ prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number) });
+    expect(chunks.every((c) => c.model === 'bench')).toBe(true);
+  });
+
   it('refuses a wrong key with 401 and an invalid body with 400, without calling the upstream', async () => {
     mock.clearRequests();
     const wrong = await post({ model: 'bench', messages: [{ role: 'user', content: 'hi' }] }, 'Bearer prl_wrong');
@@ -61,7 +78,7 @@ describe('lean reference', () => {
   it('writes one hash-chained audit event per decision that Parley’s verifier accepts', async () => {
     await lean.close();
     const result = await verifyAuditFile(join(dir, 'audit.jsonl'));
-    // Three requests reached the access check: two accepted keys (one body then failed validation), one wrong key.
-    expect(result).toMatchObject({ ok: true, records: 3 });
+    // Four requests reached the access check: three accepted keys (one body then failed validation), one wrong key.
+    expect(result).toMatchObject({ ok: true, records: 4 });
   });
 });

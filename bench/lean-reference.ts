@@ -1,11 +1,12 @@
-// The lean reference: Parley's per-request duties for a plain chat completion, written as one flat handler.
+// The lean reference: Parley's per-request duties for a chat completion, written as one flat handler.
 //
 // Not a product: a yardstick. It answers one question with a measurement: how much of Parley's CPU
 // per request is the work itself (validation, key hash, hash-chained audit event, rate count, PII
-// scan, upstream call, response) and how much is the layering around it. It uses Parley's own parts
-// where they exist (request schema, privacy filter, audit sealing, key hashing) and does nothing
-// else: no streaming, no retries, fallback, breaker or key pool, no output policy, no cache, no
-// sessions, no traces, no log lines. bench/lean-compare.ts runs it beside the floor and Parley.
+// scan, upstream call, parsing and re-serialising the answer) and how much is the layering around
+// it. It uses Parley's own parts where they exist (request schema, privacy filter, audit sealing, key
+// hashing, SSE parser, chunk format, answer transforms) and does nothing else: no retries, fallback,
+// breaker or key pool, no cache, no sessions, no traces, no log lines. bench/lean-compare.ts runs it
+// beside the floor and Parley.
 
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { open } from 'node:fs/promises';
@@ -13,12 +14,16 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { sealLine, sha256Hex, GENESIS_HASH } from '../src/audit/chain.js';
 import { parseConfig } from '../src/config/load.js';
 import { buildSchemas } from '../src/http/schemas.js';
+import { createAnswerTransforms } from '../src/chat/answer-transforms.js';
+import { ChunkWriter } from '../src/http/openai-format.js';
 import { createPrivacyFilter } from '../src/privacy/index.js';
+import { SseParser } from '../src/providers/sse-reader.js';
 import { hashApiKey } from '../src/security/api-key-format.js';
 import type { ChatMessage } from '../src/domain/index.js';
 
@@ -40,15 +45,35 @@ export interface LeanReference {
   close(): Promise<void>;
 }
 
+interface UpstreamUsage {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+}
+
 interface UpstreamAnswer {
   created: number;
-  choices: { message: { content: string }; finish_reason: string }[];
-  usage?: unknown;
+  choices: { message?: { content?: string | null }; finish_reason?: string | null }[];
+  usage?: UpstreamUsage;
+}
+
+interface UpstreamChunk {
+  choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[];
+  usage?: UpstreamUsage | null;
 }
 
 interface Body {
   model: string;
   messages: { role: ChatMessage['role']; content: string }[];
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean } | null;
+}
+
+const UPSTREAM_HEADERS = { 'content-type': 'application/json', authorization: 'Bearer lean' };
+
+/** The signal aborts the dispatch (as Parley's exchange does); set up once the request is dispatched. */
+function abortWith(signal: AbortSignal, ctl: Dispatcher.DispatchController): void {
+  if (signal.aborted) ctl.abort(new Error('aborted'));
+  else signal.addEventListener('abort', () => ctl.abort(new Error('aborted')), { once: true });
 }
 
 const SECURITY_HEADERS: [string, string][] = [
@@ -66,9 +91,10 @@ export async function startLeanReference(opts: LeanReferenceOptions): Promise<Le
   const config = parseConfig('', 'lean reference defaults', {});
   const schemas = buildSchemas(config);
   const privacy = createPrivacyFilter(config.privacy);
+  const answerTransforms = createAnswerTransforms({ output: config.safety.output });
   const pool = new Pool(new URL(opts.upstream).origin, { connections: 1100, keepAliveTimeout: 30_000 });
   const keyHash = Buffer.from(hashApiKey(opts.apiKey));
-  const principal = { id: 'key_lean', role: 'user', scope: 'key_lean' };
+  const principal = { id: 'key_lean', role: 'user' as const, via: 'api-key' as const, scope: 'key_lean' };
 
   // Audit: the same sealed, hash-chained lines as src/audit, group-committed every 10 ms.
   const file = await open(opts.auditFile, 'w', 0o600);
@@ -123,24 +149,14 @@ export async function startLeanReference(opts: LeanReferenceOptions): Promise<Le
     done();
   });
 
-  app.post<{ Body: Body }>('/v1/chat/completions', { schema: { body: schemas.ChatCompletionRequest, response: { 200: schemas.ChatCompletion } } }, (request, reply) => {
-    const body = request.body;
-    const messages = body.messages.map((m) => ({ role: m.role, content: typeof m.content === 'string' ? m.content : '' }));
-    const upstreamBody = JSON.stringify({ model: 'm', messages: privacy.protect(messages).messages, stream: false });
-    const controller = new AbortController();
-    const onClose = (): void => {
-      if (!reply.raw.writableEnded) controller.abort();
-    };
-    reply.raw.once('close', onClose);
-    const firstByte = setTimeout(() => controller.abort(), 30_000);
-    return new Promise((resolve, reject) => {
+  /** Plain answer: the whole upstream JSON, re-shaped as OpenAI's chat.completion. */
+  const plainAnswer = (request: FastifyRequest, reply: FastifyReply, body: Body, upstreamBody: string, signal: AbortSignal): Promise<unknown> =>
+    new Promise((resolve, reject) => {
       const parts: Buffer[] = [];
       let status = 0;
+      const firstByte = setTimeout(() => reject(new Error('first-byte timeout')), 30_000);
       const handler: Dispatcher.DispatchHandler = {
-        onRequestStart: (ctl) => {
-          if (controller.signal.aborted) ctl.abort(new Error('aborted'));
-          else controller.signal.addEventListener('abort', () => ctl.abort(new Error('aborted')), { once: true });
-        },
+        onRequestStart: (ctl) => abortWith(signal, ctl),
         onResponseStart: (_ctl, statusCode) => {
           clearTimeout(firstByte);
           status = statusCode;
@@ -157,12 +173,13 @@ export async function startLeanReference(opts: LeanReferenceOptions): Promise<Le
             resolve(errorBody(`Provider returned HTTP ${status}`, 'api_error'));
             return;
           }
+          const content = choice.message?.content ?? '';
           resolve({
             id: `chatcmpl-${request.id}`,
             object: 'chat.completion',
             created: answer.created,
             model: body.model,
-            choices: [{ index: 0, message: { role: 'assistant', content: choice.message.content, refusal: null }, logprobs: null, finish_reason: choice.finish_reason }],
+            choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: choice.finish_reason ?? 'stop' }],
             usage: answer.usage,
           });
         },
@@ -171,8 +188,98 @@ export async function startLeanReference(opts: LeanReferenceOptions): Promise<Le
           reject(error);
         },
       };
-      pool.dispatch({ path: '/v1/chat/completions', method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer lean' }, body: upstreamBody }, handler);
+      pool.dispatch({ path: '/v1/chat/completions', method: 'POST', headers: UPSTREAM_HEADERS, body: upstreamBody }, handler);
     });
+
+  /**
+   * Streamed answer: every upstream SSE message parsed (SseParser, JSON.parse) and re-serialised in
+   * Parley's chunk format (ChunkWriter); the response starts at the first content, as Parley's does.
+   */
+  const streamAnswer = (request: FastifyRequest, reply: FastifyReply, body: Body, upstreamBody: string, signal: AbortSignal): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const parser = new SseParser();
+      const frames = new ChunkWriter(`chatcmpl-${request.id}`, body.model, Math.floor(Date.now() / 1000), body.stream_options?.include_usage === true);
+      const transform = answerTransforms?.({ mapping: {}, principal, model: body.model, requestId: request.id });
+      const res = reply.raw;
+      let status = 0;
+      let opened = false;
+      let finishReason: string | null | undefined;
+      let usage: UpstreamAnswer['usage'];
+      // Frames of one network read leave in one res.write (Parley's SseWriter joins them the same way).
+      let out = '';
+      const frame = (data: string): void => {
+        out += `data: ${data}\n\n`;
+      };
+      const send = (ctl: Dispatcher.DispatchController): void => {
+        const data = out;
+        out = '';
+        if (data !== '' && !res.write(data)) {
+          ctl.pause(); // backpressure: the client reads slower than the provider sends
+          res.once('drain', () => ctl.resume());
+        }
+      };
+      const open = (): void => {
+        opened = true;
+        const overhead = (performance.now() - (request as unknown as { startedAt: number }).startedAt).toFixed(3);
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no', 'x-request-id': request.id, 'x-parley-overhead-ms': overhead });
+        frame(frames.role());
+      };
+      const firstByte = setTimeout(() => reject(new Error('first-byte timeout')), 30_000);
+      const handler: Dispatcher.DispatchHandler = {
+        onRequestStart: (ctl) => abortWith(signal, ctl),
+        onResponseStart: (_ctl, statusCode) => {
+          clearTimeout(firstByte);
+          status = statusCode;
+          if (status === 200) reply.hijack();
+        },
+        onResponseData: (ctl, chunk) => {
+          if (status !== 200) return;
+          for (const message of parser.push(chunk)) {
+            if (message.data === '[DONE]') continue;
+            const parsed = JSON.parse(message.data) as UpstreamChunk;
+            if (parsed.usage) usage = parsed.usage;
+            const choice = parsed.choices?.[0];
+            if (choice?.finish_reason) finishReason = choice.finish_reason;
+            const raw = choice?.delta?.content;
+            const text = raw && transform ? transform.push(raw) : raw;
+            if (!text) continue;
+            if (!opened) open();
+            frame(frames.delta(text));
+          }
+          send(ctl);
+        },
+        onResponseEnd: () => {
+          if (status !== 200) {
+            void reply.code(502).send(errorBody(`Provider returned HTTP ${status}`, 'api_error'));
+            resolve();
+            return;
+          }
+          if (!opened) open();
+          frame(frames.finish(finishReason === 'length' ? 'length' : 'stop'));
+          if (usage) frame(frames.usage({ inputTokens: usage.prompt_tokens ?? 0, outputTokens: usage.completion_tokens ?? 0 }));
+          frame('[DONE]');
+          res.end(out);
+          resolve();
+        },
+        onResponseError: (_ctl, error) => {
+          clearTimeout(firstByte);
+          if (opened) res.destroy(error);
+          reject(error);
+        },
+      };
+      pool.dispatch({ path: '/v1/chat/completions', method: 'POST', headers: UPSTREAM_HEADERS, body: upstreamBody }, handler);
+    });
+
+  app.post<{ Body: Body }>('/v1/chat/completions', { schema: { body: schemas.ChatCompletionRequest, response: { 200: schemas.ChatCompletion } } }, (request, reply) => {
+    const body = request.body;
+    const stream = body.stream === true;
+    const messages = body.messages.map((m) => ({ role: m.role, content: typeof m.content === 'string' ? m.content : '' }));
+    const upstreamBody = JSON.stringify({ model: 'm', messages: privacy.protect(messages).messages, stream, ...(stream ? { stream_options: { include_usage: true } } : {}) });
+    const controller = new AbortController();
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableEnded) controller.abort();
+    });
+    return stream ? streamAnswer(request, reply, body, upstreamBody, controller.signal) : plainAnswer(request, reply, body, upstreamBody, controller.signal);
   });
 
   await app.listen({ host: '127.0.0.1', port: opts.port ?? 0 });
