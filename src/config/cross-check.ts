@@ -1,5 +1,6 @@
 // Checks across keys that one schema cannot express: unique ids, known providers, URLs, headers.
 
+import { isIP } from 'node:net';
 import type { RawConfig } from './schema.js';
 import { secretRefProblem } from './secret-ref.js';
 import { suggest } from './suggest.js';
@@ -32,11 +33,29 @@ function checkUrl(value: string): string | undefined {
   return undefined;
 }
 
+/** Why `value` is not an IP address or CIDR network (as proxy-addr, which Fastify uses, reads them), or undefined. */
+export function proxyAddressProblem(value: string): string | undefined {
+  const slash = value.indexOf('/');
+  const address = slash === -1 ? value : value.slice(0, slash);
+  const family = isIP(address);
+  const example = 'write an address or a network, e.g. 127.0.0.1, 10.0.0.0/8, ::1 or fd00::/8';
+  if (family === 0) return `not an IP address (got '${value}') — ${example}`;
+  if (slash === -1) return undefined;
+  const prefix = value.slice(slash + 1);
+  const max = family === 4 ? 32 : 128;
+  if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > max) return `the prefix after / must be a whole number from 0 to ${max} (got '${prefix}') — ${example}`;
+  return undefined;
+}
+
 /** Returns the cross-key problems of a schema-valid configuration (with defaults applied). */
 export function crossCheck(raw: RawConfig): ConfigProblem[] {
   const providers = raw.providers ?? [];
   const models = raw.models ?? [];
   const out: ConfigProblem[] = [];
+  (raw.server?.trustedProxies ?? []).forEach((value, i) => {
+    const problem = proxyAddressProblem(value);
+    if (problem) out.push({ path: ['server', 'trustedProxies', i], message: problem });
+  });
   out.push(...duplicates(providers.map((p) => p.id), 'provider id', (i) => ['providers', i, 'id'], 'give each provider its own id'));
   out.push(...duplicates(models.map((m) => m.name), 'model name', (i) => ['models', i, 'name'], 'give each model its own name'));
 

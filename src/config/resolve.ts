@@ -127,6 +127,7 @@ export function resolveConfig(
       drainTimeoutMs: parseDuration(need(server.drainTimeout, 'server.drainTimeout')),
       ...(server.tls ? { tls: { cert: server.tls.cert, key: server.tls.key } } : {}),
       ...(server.cors?.origins?.length ? { cors: { origins: [...server.cors.origins] } } : {}),
+      trustedProxies: [...(server.trustedProxies ?? [])],
     },
     dataDir: resolvePath(opts.cwd, need(raw.dataDir, 'dataDir')),
     providers,

@@ -180,6 +180,16 @@ export const ConfigSchema = Type.Object(
               { ...strict, description: 'Serve HTTPS with this certificate and key (secret references; a renewed pair is picked up without a restart). Unset: plain HTTP (put a TLS proxy in front). Adds Strict-Transport-Security.' },
             ),
           ),
+          trustedProxies: Type.Optional(
+            Type.Array(
+              Type.String({ description: 'A proxy address or network, e.g. 127.0.0.1, 10.0.0.0/8 or ::1.' }),
+              {
+                description:
+                  'Reverse proxies (addresses or CIDR networks) whose X-Forwarded-For header is believed. The client address (audit trail, limit on refused credentials) is then the last address in that header not in this list. Empty: the header is ignored and the client is the peer address.',
+                default: [],
+              },
+            ),
+          ),
           cors: Type.Optional(
             Type.Object(
               {

@@ -62,6 +62,8 @@ export interface ParleyConfig {
     tls?: { cert: SecretRef; key: SecretRef };
     /** Origins allowed cross-origin access; absent: none (every cross-origin call is denied). */
     cors?: { origins: string[] };
+    /** Reverse proxies (addresses, CIDR networks) whose X-Forwarded-For is believed; empty: none. */
+    trustedProxies: string[];
   };
   /** Where embedded stores keep files (keys, audit trail). */
   dataDir: string;

@@ -64,6 +64,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     bodyLimit: deps.config.server.bodyLimitBytes,
     ...(deps.tls ? { https: { cert: deps.tls.cert, key: deps.tls.key } } : {}),
     keepAliveTimeout: 72_000,
+    // request.ip: from X-Forwarded-For only when the peer is a configured proxy (a client could forge the header).
+    trustProxy: deps.config.server.trustedProxies.length > 0 ? deps.config.server.trustedProxies : false,
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     // Router-level refusals (an over-long path parameter) get the same envelope as a missing resource.

@@ -162,6 +162,18 @@ describe('cross-checks', () => {
     const merged = problemsOf(`providers:\n  - { id: main, type: openai, retry: { baseDelay: 10s, maxDelay: 1s } }\n${VALID_MODELS}`);
     expect(merged).toContain('providers[0].retry.baseDelay: is longer than retry.maxDelay — lower baseDelay or raise maxDelay (line 2)');
   });
+
+  it('checks trusted proxies: addresses or CIDR networks, IPv4 and IPv6', () => {
+    const problems = problemsOf(`server:\n  trustedProxies: [127.0.0.1, "10.0.0.0/8", "::1", "fd00::/8", nginx, "10.0.0.0/33", "::/x"]\nproviders:\n${VALID_PROVIDER}${VALID_MODELS}`);
+    const hint = 'write an address or a network, e.g. 127.0.0.1, 10.0.0.0/8, ::1 or fd00::/8';
+    expect(problems).toEqual([
+      `server.trustedProxies[4]: not an IP address (got 'nginx') — ${hint} (line 2)`,
+      `server.trustedProxies[5]: the prefix after / must be a whole number from 0 to 32 (got '33') — ${hint} (line 2)`,
+      `server.trustedProxies[6]: the prefix after / must be a whole number from 0 to 128 (got 'x') — ${hint} (line 2)`,
+    ]);
+    expect(parseConfig(`server: { trustedProxies: ["10.0.0.0/8", "::1"] }\n`, 'test.yaml', {}).server.trustedProxies).toEqual(['10.0.0.0/8', '::1']);
+    expect(parseConfig('', 'test.yaml', {}).server.trustedProxies).toEqual([]);
+  });
 });
 
 describe('YAML syntax errors', () => {
