@@ -16,7 +16,7 @@ import { createCors } from './cors.js';
 import { LEVEL_VALUES, LazyChildLogger } from './lazy-logger.js';
 import { errorBody, errorHeaders, toParleyError } from './error-mapping.js';
 import { InflightRegistry, overheadMs, type ParleyApp } from './request-context.js';
-import { createSecurityHeaders } from './security-headers.js';
+import { addMissingHeaders, securityHeaderValues, setRawHeaders } from './security-headers.js';
 import type { TlsMaterial } from './tls.js';
 import { ErrorEnvelope, buildSchemas } from './schemas.js';
 import { registerChatCompletions } from './routes/chat-completions.js';
@@ -56,7 +56,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Builds (but does not start) the HTTP application. */
 export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
-  const securityHeaders = createSecurityHeaders({ tls: deps.tls !== undefined });
+  const securityHeaders = securityHeaderValues({ tls: deps.tls !== undefined });
   const app: ParleyApp = Fastify({
     loggerInstance: deps.logger,
     // One line per request is written by our onResponse hook instead of Fastify's two.
@@ -71,7 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     // Router-level refusals (an over-long path parameter) get the same envelope as a missing resource.
     frameworkErrors: (error, _request, reply) => {
       const failure = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? new ParleyError('not_found', 'Nothing exists at this path: an id in it is longer than any id Parley issues.') : toParleyError(error);
-      securityHeaders(reply.raw); // hooks do not run for router refusals
+      setRawHeaders(reply.raw, securityHeaders); // hooks do not run for router refusals
       void (reply as unknown as FastifyReply).code(failure.status).send(errorBody(failure));
     },
     // Request loggers are built on their first line (see lazy-logger.ts).
@@ -91,8 +91,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   app.decorateRequest('parley', undefined as never);
   app.addHook('onRequest', async (request, reply) => {
     const routeOptions = request.routeOptions;
-    request.parley = { startedAt: performance.now(), upstreamMs: 0, log: {}, routeUrl: routeOptions.url, routeConfig: routeOptions.config };
-    securityHeaders(reply.raw);
+    request.parley = { startedAt: performance.now(), upstreamMs: 0, log: {}, routeUrl: routeOptions.url, routeConfig: routeOptions.config, securityHeaders };
     const gauge = deps.requestGauge;
     gauge?.inc();
     reply.raw.once('close', () => {
@@ -116,6 +115,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   });
   // Callback-style hooks where nothing is awaited: Fastify then skips a promise and a microtask per request.
   app.addHook('onSend', (request, reply, payload, done) => {
+    addMissingHeaders(reply, securityHeaders);
     void reply.header('x-request-id', request.id);
     void reply.header('x-parley-overhead-ms', overheadMs(request));
     if (request.parley.rateLimitHeaders) void reply.headers(request.parley.rateLimitHeaders);

@@ -1,8 +1,9 @@
 // Security headers of every response (nosniff, no referrer, no framing, no caching of API JSON; HSTS under TLS).
 
 import type { ServerResponse } from 'node:http';
+import type { FastifyReply } from 'fastify';
 
-/** Options of {@link createSecurityHeaders}. */
+/** Options of {@link securityHeaderValues}. */
 export interface SecurityHeaderOptions {
   /** Served over HTTPS: adds Strict-Transport-Security (never sent over plain HTTP, where browsers ignore it). */
   tls: boolean;
@@ -11,12 +12,15 @@ export interface SecurityHeaderOptions {
 /** HSTS for two years, subdomains included (no `preload`: that is an operator's decision with lasting effect). */
 export const HSTS_VALUE = 'max-age=63072000; includeSubDomains';
 
+/** Header name/value pairs, built once at start-up. */
+export type HeaderList = ReadonlyArray<readonly [string, string]>;
+
 /**
  * The headers as built once at start-up. API JSON must never be cached or framed, and a browser must not
  * guess its type; a CSP of `default-src 'none'` makes a JSON body rendered as a page inert. UI routes
  * (src/http/routes/ui.ts) set their own Content-Security-Policy and Cache-Control, which take precedence.
  */
-export function securityHeaderValues(options: SecurityHeaderOptions): ReadonlyArray<readonly [string, string]> {
+export function securityHeaderValues(options: SecurityHeaderOptions): HeaderList {
   const headers: [string, string][] = [
     ['x-content-type-options', 'nosniff'],
     ['referrer-policy', 'no-referrer'],
@@ -29,13 +33,19 @@ export function securityHeaderValues(options: SecurityHeaderOptions): ReadonlyAr
 }
 
 /**
- * Returns a function that puts the precomputed headers on a raw response. Setting them on the raw response
- * (not Fastify's reply) covers every way a response leaves: replies, errors, 404s and hijacked event streams;
- * headers a route sets later (writeHead) override them.
+ * Adds to a Fastify reply the headers it has not set itself (a route's own, e.g. a UI route's CSP, win).
+ * Used in `onSend`, which every reply passes, errors and 404s included. They then leave with Fastify's
+ * one `writeHead(status, headers)`: a header set on the raw response beforehand would send every reply
+ * through Node's slower merge of the two header sets (about 20 µs of CPU per request in the benchmark).
  */
-export function createSecurityHeaders(options: SecurityHeaderOptions): (res: ServerResponse) => void {
-  const headers = securityHeaderValues(options);
-  return (res) => {
-    for (const [name, value] of headers) res.setHeader(name, value);
-  };
+export function addMissingHeaders(reply: FastifyReply, headers: HeaderList): void {
+  for (const [name, value] of headers) if (!reply.hasHeader(name)) void reply.header(name, value);
+}
+
+/**
+ * Puts the headers on a raw response, for what leaves without `onSend`: hijacked event streams and
+ * router refusals. Headers set later (`setHeader`, `writeHead`) override them.
+ */
+export function setRawHeaders(res: ServerResponse, headers: HeaderList): void {
+  for (const [name, value] of headers) res.setHeader(name, value);
 }

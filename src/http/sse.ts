@@ -1,6 +1,7 @@
 // Server-Sent Events over a raw Node response: headers that defeat proxy buffering, and backpressure.
 
 import type { ServerResponse } from 'node:http';
+import { setRawHeaders, type HeaderList } from './security-headers.js';
 
 /** Headers every event stream carries (nginx honours X-Accel-Buffering: no). */
 export const SSE_HEADERS: Readonly<Record<string, string>> = {
@@ -41,10 +42,14 @@ export class SseWriter {
     if (!res.write(data) && !res.destroyed) this.blocked ??= this.drained();
   };
 
-  /** Sets the status line and headers; they leave with the first frame (one write instead of two). */
-  open(extraHeaders: Record<string, string>): void {
+  /**
+   * Sets the status line and headers; they leave with the first frame (one write instead of two).
+   * `baseHeaders` (the security headers) go first, so the event stream's own and `extraHeaders` win.
+   */
+  open(extraHeaders: Record<string, string>, baseHeaders: HeaderList = []): void {
     const res = this.res;
     // Set one by one: writeHead would do the same after copying into a merged object.
+    setRawHeaders(res, baseHeaders);
     for (const name in SSE_HEADERS) res.setHeader(name, SSE_HEADERS[name]);
     for (const name in extraHeaders) res.setHeader(name, extraHeaders[name]);
     res.writeHead(200);

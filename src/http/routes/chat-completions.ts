@@ -75,7 +75,7 @@ export function registerChatCompletions(app: ParleyApp, deps: ChatCompletionsDep
       const includeUsage = body.stream_options?.include_usage === true;
       const chunks = new ChunkWriter(id, body.model, created, includeUsage);
       reply.hijack();
-      writer.open(streamHeaders(request, runHeaders(run)));
+      writer.open(streamHeaders(request, runHeaders(run)), request.parley.securityHeaders);
       try {
         // write() returns a promise only when the socket is full (backpressure): await only then.
         let full = writer.write(chunks.role());

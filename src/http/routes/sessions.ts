@@ -109,7 +109,7 @@ export function registerSessionRoutes(app: ParleyApp, deps: SessionRoutesDeps): 
 
       const writer = new SseWriter(reply.raw, deps.streams);
       reply.hijack();
-      writer.open(streamHeaders(request, runHeaders(turn.run)));
+      writer.open(streamHeaders(request, runHeaders(turn.run)), request.parley.securityHeaders);
       try {
         await writer.write(
           JSON.stringify({ messageId: turn.assistantMessageId, userMessage: messageView(turn.userMessage), model: turn.run.stats.upstreamModel, protected: turn.run.protectedCounts }),
