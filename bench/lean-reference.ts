@@ -68,6 +68,13 @@ interface Body {
   stream_options?: { include_usage?: boolean } | null;
 }
 
+/** What the two answer kinds do with the upstream response. */
+interface UpstreamCallbacks {
+  status(statusCode: number): void;
+  data(ctl: Dispatcher.DispatchController, chunk: Buffer): void;
+  end(): void;
+}
+
 const UPSTREAM_HEADERS = { 'content-type': 'application/json', authorization: 'Bearer lean' };
 
 /** The signal aborts the dispatch (as Parley's exchange does); set up once the request is dispatched. */
@@ -149,22 +156,40 @@ export async function startLeanReference(opts: LeanReferenceOptions): Promise<Le
     done();
   });
 
+  /** Sends the upstream request, aborted by `signal` or by a 30 s first-byte timer; `fail` gets either, or a network error. */
+  const dispatchUpstream = (upstreamBody: string, signal: AbortSignal, fail: (error: Error) => void, on: UpstreamCallbacks): void => {
+    const firstByte = setTimeout(() => fail(new Error('first-byte timeout')), 30_000);
+    pool.dispatch(
+      { path: '/v1/chat/completions', method: 'POST', headers: UPSTREAM_HEADERS, body: upstreamBody },
+      {
+        onRequestStart: (ctl) => abortWith(signal, ctl),
+        onResponseStart: (_ctl, statusCode) => {
+          clearTimeout(firstByte);
+          on.status(statusCode);
+        },
+        onResponseData: (ctl, chunk) => on.data(ctl, chunk),
+        onResponseEnd: () => on.end(),
+        onResponseError: (_ctl, error) => {
+          clearTimeout(firstByte);
+          fail(error);
+        },
+      },
+    );
+  };
+
   /** Plain answer: the whole upstream JSON, re-shaped as OpenAI's chat.completion. */
   const plainAnswer = (request: FastifyRequest, reply: FastifyReply, body: Body, upstreamBody: string, signal: AbortSignal): Promise<unknown> =>
     new Promise((resolve, reject) => {
       const parts: Buffer[] = [];
       let status = 0;
-      const firstByte = setTimeout(() => reject(new Error('first-byte timeout')), 30_000);
-      const handler: Dispatcher.DispatchHandler = {
-        onRequestStart: (ctl) => abortWith(signal, ctl),
-        onResponseStart: (_ctl, statusCode) => {
-          clearTimeout(firstByte);
+      dispatchUpstream(upstreamBody, signal, reject, {
+        status: (statusCode) => {
           status = statusCode;
         },
-        onResponseData: (_ctl, chunk) => {
+        data: (_ctl, chunk) => {
           parts.push(chunk);
         },
-        onResponseEnd: () => {
+        end: () => {
           const text = Buffer.concat(parts).toString('utf8');
           const answer = status === 200 ? (JSON.parse(text) as UpstreamAnswer) : undefined;
           const choice = answer?.choices[0];
@@ -183,12 +208,7 @@ export async function startLeanReference(opts: LeanReferenceOptions): Promise<Le
             usage: answer.usage,
           });
         },
-        onResponseError: (_ctl, error) => {
-          clearTimeout(firstByte);
-          reject(error);
-        },
-      };
-      pool.dispatch({ path: '/v1/chat/completions', method: 'POST', headers: UPSTREAM_HEADERS, body: upstreamBody }, handler);
+      });
     });
 
   /**
@@ -224,15 +244,16 @@ export async function startLeanReference(opts: LeanReferenceOptions): Promise<Le
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no', 'x-request-id': request.id, 'x-parley-overhead-ms': overhead });
         frame(frames.role());
       };
-      const firstByte = setTimeout(() => reject(new Error('first-byte timeout')), 30_000);
-      const handler: Dispatcher.DispatchHandler = {
-        onRequestStart: (ctl) => abortWith(signal, ctl),
-        onResponseStart: (_ctl, statusCode) => {
-          clearTimeout(firstByte);
+      const fail = (error: Error): void => {
+        if (opened) res.destroy(error);
+        reject(error);
+      };
+      dispatchUpstream(upstreamBody, signal, fail, {
+        status: (statusCode) => {
           status = statusCode;
           if (status === 200) reply.hijack();
         },
-        onResponseData: (ctl, chunk) => {
+        data: (ctl, chunk) => {
           if (status !== 200) return;
           for (const message of parser.push(chunk)) {
             if (message.data === '[DONE]') continue;
@@ -248,7 +269,7 @@ export async function startLeanReference(opts: LeanReferenceOptions): Promise<Le
           }
           send(ctl);
         },
-        onResponseEnd: () => {
+        end: () => {
           if (status !== 200) {
             void reply.code(502).send(errorBody(`Provider returned HTTP ${status}`, 'api_error'));
             resolve();
@@ -261,13 +282,7 @@ export async function startLeanReference(opts: LeanReferenceOptions): Promise<Le
           res.end(out);
           resolve();
         },
-        onResponseError: (_ctl, error) => {
-          clearTimeout(firstByte);
-          if (opened) res.destroy(error);
-          reject(error);
-        },
-      };
-      pool.dispatch({ path: '/v1/chat/completions', method: 'POST', headers: UPSTREAM_HEADERS, body: upstreamBody }, handler);
+      });
     });
 
   app.post<{ Body: Body }>('/v1/chat/completions', { schema: { body: schemas.ChatCompletionRequest, response: { 200: schemas.ChatCompletion } } }, (request, reply) => {
