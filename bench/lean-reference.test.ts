@@ -53,6 +53,7 @@ describe('lean reference', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('text/event-stream');
     expect(res.headers['x-accel-buffering']).toBe('no');
+    expect(res.headers['x-frame-options']).toBe('DENY');
     const frames = text.split('\n\n').filter(Boolean).map((frame) => frame.replace(/^data: /, ''));
     expect(frames.at(-1)).toBe('[DONE]');
     const chunks = frames.slice(0, -1).map((frame) => JSON.parse(frame) as { model: string; choices: { delta?: { role?: string; content?: string }; finish_reason: string | null }[]; usage: unknown });
@@ -71,6 +72,7 @@ describe('lean reference', () => {
     const invalid = await post({ model: 'bench', messages: [] });
     await invalid.body.dump();
     expect(wrong.statusCode).toBe(401);
+    expect(wrong.headers['x-content-type-options']).toBe('nosniff');
     expect(invalid.statusCode).toBe(400);
     expect(mock.requests).toHaveLength(0);
   });

@@ -20,6 +20,7 @@ import type { Dispatcher } from 'undici';
 import { sealLine, sha256Hex, GENESIS_HASH } from '../src/audit/chain.js';
 import { parseConfig } from '../src/config/load.js';
 import { buildSchemas } from '../src/http/schemas.js';
+import { addMissingHeaders, securityHeaderValues } from '../src/http/security-headers.js';
 import { createAnswerTransforms } from '../src/chat/answer-transforms.js';
 import { ChunkWriter } from '../src/http/openai-format.js';
 import { createPrivacyFilter } from '../src/privacy/index.js';
@@ -83,13 +84,9 @@ function abortWith(signal: AbortSignal, ctl: Dispatcher.DispatchController): voi
   else signal.addEventListener('abort', () => ctl.abort(new Error('aborted')), { once: true });
 }
 
-const SECURITY_HEADERS: [string, string][] = [
-  ['x-content-type-options', 'nosniff'],
-  ['referrer-policy', 'no-referrer'],
-  ['x-frame-options', 'DENY'],
-  ['cache-control', 'no-store'],
-  ['content-security-policy', "default-src 'none'; frame-ancestors 'none'"],
-];
+const SECURITY_HEADERS = securityHeaderValues({ tls: false });
+/** The same, as one object for a hijacked stream's writeHead. */
+const SECURITY_HEADER_OBJECT: Record<string, string> = Object.fromEntries(SECURITY_HEADERS);
 
 const errorBody = (message: string, type: string): { error: { message: string; type: string } } => ({ error: { message, type } });
 
@@ -130,7 +127,6 @@ export async function startLeanReference(opts: LeanReferenceOptions): Promise<Le
   app.decorateRequest('startedAt', 0);
   app.addHook('onRequest', (request, reply, done) => {
     (request as unknown as { startedAt: number }).startedAt = performance.now();
-    for (const [name, value] of SECURITY_HEADERS) reply.raw.setHeader(name, value);
     const header = request.headers.authorization ?? '';
     const given = Buffer.from(hashApiKey(header.startsWith('Bearer ') ? header.slice(7) : ''));
     if (given.length !== keyHash.length || !timingSafeEqual(given, keyHash)) {
@@ -145,6 +141,7 @@ export async function startLeanReference(opts: LeanReferenceOptions): Promise<Le
   });
   app.addHook('onSend', (request, reply, payload, done) => {
     const overhead = performance.now() - (request as unknown as { startedAt: number }).startedAt;
+    addMissingHeaders(reply, SECURITY_HEADERS);
     void reply.header('x-request-id', request.id);
     void reply.header('x-parley-overhead-ms', overhead.toFixed(3));
     done(null, payload);
@@ -241,7 +238,7 @@ export async function startLeanReference(opts: LeanReferenceOptions): Promise<Le
       const open = (): void => {
         opened = true;
         const overhead = (performance.now() - (request as unknown as { startedAt: number }).startedAt).toFixed(3);
-        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no', 'x-request-id': request.id, 'x-parley-overhead-ms': overhead });
+        res.writeHead(200, { ...SECURITY_HEADER_OBJECT, 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no', 'x-request-id': request.id, 'x-parley-overhead-ms': overhead });
         frame(frames.role());
       };
       const fail = (error: Error): void => {
