@@ -173,7 +173,7 @@ describe('security headers over plain HTTP', () => {
 
   it('replies get them in onSend, not on the raw response: nothing is set there before Fastify writes the head', async () => {
     // A header set on the raw response early sends every reply through Node's slower merge of two header
-    // sets in writeHead (~20 µs of CPU per request in the benchmark); the probe route shows what is there.
+    // sets in writeHead (12–15 µs of CPU per request in the benchmark); the probe route shows what is there.
     const user = (await stack.createKey('user')).secret;
     const r = await stack.call('GET', '/__test/raw-headers', { key: user });
     expect(r.status).toBe(200);
