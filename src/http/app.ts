@@ -91,7 +91,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   app.decorateRequest('parley', undefined as never);
   app.addHook('onRequest', async (request, reply) => {
     const routeOptions = request.routeOptions;
-    request.parley = { startedAt: performance.now(), upstreamMs: 0, log: {}, routeUrl: routeOptions.url, routeConfig: routeOptions.config, securityHeaders };
+    request.parley = { startedAt: performance.now(), upstreamMs: 0, log: {}, routeUrl: routeOptions.url, routeConfig: routeOptions.config };
     const gauge = deps.requestGauge;
     gauge?.inc();
     reply.raw.once('close', () => {
@@ -174,8 +174,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
 
   registerHealthRoutes(app, { isReady: deps.isReady, demoMode: deps.config.demoMode });
   registerModelRoutes(app, { chat: deps.chat, schemas, startedAt: Date.now() });
-  registerChatCompletions(app, { chat: deps.chat, schemas, inflight, streams: deps.streams });
-  registerSessionRoutes(app, { sessions: deps.sessions, schemas, inflight, streams: deps.streams });
+  registerChatCompletions(app, { chat: deps.chat, schemas, inflight, streams: deps.streams, securityHeaders });
+  registerSessionRoutes(app, { sessions: deps.sessions, schemas, inflight, streams: deps.streams, securityHeaders });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   for (const plugin of deps.plugins ?? []) await plugin(app);
   return { app, inflight };

@@ -7,7 +7,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type {} from '@fastify/swagger';
 import { LightAbortController, ParleyError, type Principal, type RouteObserver } from '../domain/index.js';
 import { createTracingRouteObserver, type SpanScope } from '../observability/spans.js';
-import type { HeaderList } from './security-headers.js';
 import type { Tracing } from '../observability/tracing.js';
 
 /** The Fastify instance type used across routes. */
@@ -28,8 +27,6 @@ export interface RequestState {
   /** `request.routeOptions.url` and `.config`, read once (Fastify builds a new routeOptions object per access). */
   routeUrl: string | undefined;
   routeConfig: FastifyContextConfig;
-  /** The security headers: added to replies in onSend, set by streaming routes before they hijack the response. */
-  securityHeaders: HeaderList;
   /** Route facts for the request log line (metadata only). */
   log: Record<string, string | number | boolean | undefined>;
 }

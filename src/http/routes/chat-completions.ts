@@ -6,6 +6,7 @@ import { errorBody, toParleyError } from '../error-mapping.js';
 import { ChunkWriter, openAIFinishReason, openAIUsage, toDomainMessages, toParams } from '../openai-format.js';
 import { cacheModeOf, principalOf, streamHeaders, traceHeadersOf, traceObserverOf, type InflightRegistry, type ParleyApp } from '../request-context.js';
 import { ErrorEnvelope, type Schemas } from '../schemas.js';
+import type { HeaderList } from '../security-headers.js';
 import { SseWriter, type StreamCounter } from '../sse.js';
 import { noteRun, runHeaders } from './run-headers.js';
 
@@ -14,6 +15,8 @@ export interface ChatCompletionsDeps {
   schemas: Schemas;
   inflight: InflightRegistry;
   streams?: StreamCounter;
+  /** Set on the raw response of a stream (hijacked: the onSend hook that adds them to replies does not run). */
+  securityHeaders: HeaderList;
 }
 
 // Completion ids need to be unique, not secret: a random per-process prefix and a counter.
@@ -75,7 +78,7 @@ export function registerChatCompletions(app: ParleyApp, deps: ChatCompletionsDep
       const includeUsage = body.stream_options?.include_usage === true;
       const chunks = new ChunkWriter(id, body.model, created, includeUsage);
       reply.hijack();
-      writer.open(streamHeaders(request, runHeaders(run)), request.parley.securityHeaders);
+      writer.open(streamHeaders(request, runHeaders(run)), deps.securityHeaders);
       try {
         // write() returns a promise only when the socket is full (backpressure): await only then.
         let full = writer.write(chunks.role());

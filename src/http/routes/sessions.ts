@@ -6,6 +6,7 @@ import type { SessionService } from '../../chat/session-service.js';
 import { errorBody, toParleyError } from '../error-mapping.js';
 import { cacheModeOf, principalOf, streamHeaders, traceHeadersOf, traceObserverOf, type InflightRegistry, type ParleyApp } from '../request-context.js';
 import { ErrorEnvelope, type Schemas } from '../schemas.js';
+import type { HeaderList } from '../security-headers.js';
 import { SseWriter, type StreamCounter } from '../sse.js';
 import { noteRun, runHeaders } from './run-headers.js';
 
@@ -14,6 +15,8 @@ export interface SessionRoutesDeps {
   schemas: Schemas;
   inflight: InflightRegistry;
   streams?: StreamCounter;
+  /** Set on the raw response of a stream (hijacked: the onSend hook that adds them to replies does not run). */
+  securityHeaders: HeaderList;
 }
 
 const errors = { '4xx': ErrorEnvelope, '5xx': ErrorEnvelope };
@@ -109,7 +112,7 @@ export function registerSessionRoutes(app: ParleyApp, deps: SessionRoutesDeps): 
 
       const writer = new SseWriter(reply.raw, deps.streams);
       reply.hijack();
-      writer.open(streamHeaders(request, runHeaders(turn.run)), request.parley.securityHeaders);
+      writer.open(streamHeaders(request, runHeaders(turn.run)), deps.securityHeaders);
       try {
         await writer.write(
           JSON.stringify({ messageId: turn.assistantMessageId, userMessage: messageView(turn.userMessage), model: turn.run.stats.upstreamModel, protected: turn.run.protectedCounts }),
