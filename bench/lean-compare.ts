@@ -4,44 +4,20 @@
 //
 // See bench/README.md ("How much is work, how much is layering") for what it shows.
 
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import ts from 'typescript';
 import { runLoad } from './load.js';
 import { cpuSeconds, killAllNow, spawnServer, stopAll } from './processes.js';
-import { obtainApiKey, startFloor, startMock, startParleyProcess } from './servers.js';
+import { CHAT_PATH, KINDS, REQUEST_BODIES, type KindName } from './report.js';
+import { compileBenchScript, obtainApiKey, startFloor, startMock, startParleyProcess } from './servers.js';
+import { percentileSorted } from './stats.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const MESSAGES = [{ role: 'user', content: 'Hello! Please reply with a short greeting.' }];
-/** The same bodies as bench/run.ts. */
-const BODIES: Record<string, string> = {
-  plain: JSON.stringify({ model: 'bench', messages: MESSAGES }),
-  stream: JSON.stringify({ model: 'bench', messages: MESSAGES, stream: true, stream_options: { include_usage: true } }),
-};
 
-/**
- * bench/lean-reference.ts as plain JavaScript importing Parley's built modules (dist/), so that it runs
- * compiled exactly like the Parley it is compared with (no TypeScript loader wrapping its closures).
- */
-async function compiledLeanReference(tmp: string): Promise<string> {
-  const source = await readFile(join(ROOT, 'bench/lean-reference.ts'), 'utf8');
-  const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
-  const resolve = createRequire(import.meta.url).resolve;
-  const file = join(tmp, 'lean-reference.mjs');
-  await writeFile(
-    file,
-    outputText
-      .replace(/from '\.\.\/src\/([^']+)'/g, (_all, path: string) => `from '${pathToFileURL(join(ROOT, 'dist', path)).href}'`)
-      .replace(/from '(fastify|undici)'/g, (_all, name: string) => `from '${pathToFileURL(resolve(name)).href}'`),
-  );
-  return file;
-}
-
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+const median = (values: number[]): number => percentileSorted([...values].sort((a, b) => a - b), 50) ?? Number.NaN;
 
 interface Target {
   name: string;
@@ -50,11 +26,11 @@ interface Target {
   headers: Record<string, string>;
 }
 
-async function compare(kind: string, targets: Target[], rounds: number, durationS: number, connections: number): Promise<void> {
+async function compare(kind: KindName, targets: Target[], rounds: number, durationS: number, connections: number): Promise<void> {
   const totals = new Map(targets.map((t) => [t.name, { ok: 0, seconds: 0, cpu: 0, p50: [] as number[] }]));
   for (let round = 1; round <= rounds; round++) {
     for (const target of targets) {
-      const spec = { url: `${target.url}/v1/chat/completions`, body: BODIES[kind], headers: { 'content-type': 'application/json', ...target.headers }, connections };
+      const spec = { url: `${target.url}${CHAT_PATH}`, body: REQUEST_BODIES[kind], headers: { 'content-type': 'application/json', ...target.headers }, connections };
       await runLoad({ ...spec, durationS: 2 }); // warm-up
       const before = await cpuSeconds(target.pid);
       const result = await runLoad({ ...spec, durationS });
@@ -89,9 +65,10 @@ async function main(): Promise<void> {
   const rounds = Number(values.rounds);
   const durationS = Number(values.duration);
   const connections = Number(values.connections);
-  const kinds = values.kinds.split(',');
-  const unknown = kinds.filter((kind) => BODIES[kind] === undefined);
+  const asked = values.kinds.split(',');
+  const unknown = asked.filter((kind) => !(KINDS as readonly string[]).includes(kind));
   if (unknown.length > 0) throw new Error(`unknown kind ${unknown.join(', ')}: use plain, stream or both`);
+  const kinds = asked as KindName[];
   const tmp = await mkdtemp(join(tmpdir(), 'parley-lean-'));
   const paths = { root: ROOT, tmp, fromSource: false };
   try {
@@ -102,7 +79,7 @@ async function main(): Promise<void> {
     const lean = await spawnServer({
       name: 'lean reference',
       command: process.execPath,
-      args: [await compiledLeanReference(tmp), '--upstream', mock.url, '--api-key', key, '--audit-file', join(tmp, 'lean-audit.jsonl')],
+      args: [await compileBenchScript(paths, 'lean-reference'), '--upstream', mock.url, '--api-key', key, '--audit-file', join(tmp, 'lean-audit.jsonl')],
     });
     const auth = { authorization: `Bearer ${key}` };
     const targets: Target[] = [

@@ -14,6 +14,14 @@ export type TargetName = (typeof TARGETS)[number];
 export const KINDS = ['plain', 'stream'] as const;
 export type KindName = (typeof KINDS)[number];
 
+/** The endpoint every load goes to, and its request body per kind (the mock answers with 16 tokens). */
+export const CHAT_PATH = '/v1/chat/completions';
+const MESSAGES = [{ role: 'user', content: 'Hello! Please reply with a short greeting.' }];
+export const REQUEST_BODIES: Readonly<Record<KindName, string>> = {
+  plain: JSON.stringify({ model: 'bench', messages: MESSAGES }),
+  stream: JSON.stringify({ model: 'bench', messages: MESSAGES, stream: true, stream_options: { include_usage: true } }),
+};
+
 /** Figures derived from one request kind's load runs (milliseconds, ratios). */
 export interface DerivedLoad {
   /** floor p50 − direct p50. */

@@ -14,19 +14,13 @@ import type { BenchOptions } from './options.js';
 import { cpuSeconds, killAllNow, residentMb, stopAll } from './processes.js';
 import type { ServerProcess } from './processes.js';
 import { formatProfileSummary } from './profile-summary.js';
-import { deriveLoad, deriveTtft, evaluateGoals, formatReport, KINDS, saveReport, TARGETS } from './report.js';
+import { CHAT_PATH as PATH, deriveLoad, deriveTtft, evaluateGoals, formatReport, KINDS, REQUEST_BODIES as BODIES, saveReport, TARGETS } from './report.js';
 import type { BenchReport, KindName, TargetName } from './report.js';
 import { obtainApiKey, setMockScenario, startFloor, startMock, startParleyProcess } from './servers.js';
 import { round } from './stats.js';
 import { measureTtft } from './ttft.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const PATH = '/v1/chat/completions';
-const MESSAGES = [{ role: 'user', content: 'Hello! Please reply with a short greeting.' }];
-const BODIES: Record<KindName, string> = {
-  plain: JSON.stringify({ model: 'bench', messages: MESSAGES }),
-  stream: JSON.stringify({ model: 'bench', messages: MESSAGES, stream: true, stream_options: { include_usage: true } }),
-};
 
 const log = (text: string): void => void process.stderr.write(`[bench] ${text}\n`);
 

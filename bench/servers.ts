@@ -56,15 +56,30 @@ export function startMock(paths: ServerPaths): Promise<ServerProcess> {
 }
 
 /**
- * Starts the floor proxy in front of `upstream` as plain JavaScript (transpiled into the run's temp
- * dir), so its memory and start-up carry no TypeScript loader: the floor must be a bare Node.js process.
+ * Writes bench/<name>.ts into the run's temp dir as plain JavaScript that Node runs without a TypeScript
+ * loader: packages (undici, fastify) resolved to files, and `../src/x.js` imports pointed at the build
+ * (`dist/x.js`), so the script runs compiled like the Parley it is compared with. Returns the file.
+ */
+export async function compileBenchScript(paths: ServerPaths, name: string): Promise<string> {
+  const source = await readFile(join(paths.root, `bench/${name}.ts`), 'utf8');
+  const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
+  const resolve = createRequire(import.meta.url).resolve;
+  const file = join(paths.tmp, `${name}.mjs`);
+  await writeFile(
+    file,
+    outputText
+      .replace(/from '\.\.\/src\/([^']+)'/g, (_all, path: string) => `from '${pathToFileURL(join(paths.root, 'dist', path)).href}'`)
+      .replace(/from '(fastify|undici)'/g, (_all, pkg: string) => `from '${pathToFileURL(resolve(pkg)).href}'`),
+  );
+  return file;
+}
+
+/**
+ * Starts the floor proxy in front of `upstream` as plain JavaScript (see compileBenchScript), so its
+ * memory and start-up carry no TypeScript loader: the floor must be a bare Node.js process.
  */
 export async function startFloor(paths: ServerPaths, upstream: string): Promise<ServerProcess> {
-  const source = await readFile(join(paths.root, 'bench/floor-proxy.ts'), 'utf8');
-  const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
-  const undiciUrl = pathToFileURL(createRequire(import.meta.url).resolve('undici')).href;
-  const file = join(paths.tmp, 'floor-proxy.mjs');
-  await writeFile(file, outputText.replace(/from 'undici'/g, `from '${undiciUrl}'`));
+  const file = await compileBenchScript(paths, 'floor-proxy');
   return spawnServer({ name: 'floor proxy', command: process.execPath, args: [...profileFlags(paths, 'floor'), file, '--upstream', upstream] });
 }
 
