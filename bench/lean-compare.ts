@@ -10,14 +10,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runLoad } from './load.js';
+import type { LoadResult } from './load.js';
 import { cpuSeconds, killAllNow, spawnServer, stopAll } from './processes.js';
-import { CHAT_PATH, KINDS, REQUEST_BODIES, type KindName } from './report.js';
+import { CHAT_PATH, KINDS, mergeRounds, REQUEST_BODIES, type KindName } from './report.js';
 import { compileBenchScript, obtainApiKey, startFloor, startMock, startParleyProcess } from './servers.js';
-import { percentileSorted } from './stats.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-
-const median = (values: number[]): number => percentileSorted([...values].sort((a, b) => a - b), 50) ?? Number.NaN;
 
 interface Target {
   name: string;
@@ -27,7 +25,7 @@ interface Target {
 }
 
 async function compare(kind: KindName, targets: Target[], rounds: number, durationS: number, connections: number): Promise<void> {
-  const totals = new Map(targets.map((t) => [t.name, { ok: 0, seconds: 0, cpu: 0, p50: [] as number[] }]));
+  const runs = new Map<string, LoadResult[]>(targets.map((t) => [t.name, []]));
   for (let round = 1; round <= rounds; round++) {
     for (const target of targets) {
       const spec = { url: `${target.url}${CHAT_PATH}`, body: REQUEST_BODIES[kind], headers: { 'content-type': 'application/json', ...target.headers }, connections };
@@ -36,16 +34,18 @@ async function compare(kind: KindName, targets: Target[], rounds: number, durati
       const result = await runLoad({ ...spec, durationS });
       const after = await cpuSeconds(target.pid);
       if (result.non2xx > 0 || result.errors > 0) throw new Error(`${target.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-      const total = totals.get(target.name);
-      if (!total || before === null || after === null) throw new Error(`no CPU figure for ${target.name}`);
-      total.ok += result.ok;
-      total.seconds += result.durationS;
-      total.cpu += after - before;
-      if (result.latencyMs.p50 !== null) total.p50.push(result.latencyMs.p50);
-      console.log(`${kind} round ${round} ${target.name.padEnd(7)} ${Math.round(result.rps).toString().padStart(6)} req/s  p50 ${result.latencyMs.p50?.toFixed(2)} ms  ${(((after - before) * 1e6) / result.ok).toFixed(0)} µs CPU/req`);
+      if (before === null || after === null) throw new Error(`no CPU figure for ${target.name}`);
+      result.cpuUsPerRequest = { target: ((after - before) * 1e6) / result.ok, mock: null };
+      runs.get(target.name)?.push(result);
+      console.log(`${kind} round ${round} ${target.name.padEnd(7)} ${Math.round(result.rps).toString().padStart(6)} req/s  p50 ${result.latencyMs.p50?.toFixed(2)} ms  ${result.cpuUsPerRequest.target?.toFixed(0)} µs CPU/req`);
     }
   }
-  const summary = new Map([...totals].map(([name, t]) => [name, { rps: t.ok / t.seconds, cpu: (t.cpu * 1e6) / t.ok, p50: median(t.p50) }]));
+  const summary = new Map(
+    [...runs].map(([name, list]) => {
+      const merged = mergeRounds(list);
+      return [name, { rps: merged.rps, cpu: merged.cpuUsPerRequest?.target ?? Number.NaN, p50: merged.latencyMs.p50 ?? Number.NaN }];
+    }),
+  );
   const floor = summary.get('floor');
   const direct = summary.get('direct');
   const floorAdded = floor && direct ? floor.p50 - direct.p50 : Number.NaN;

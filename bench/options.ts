@@ -4,8 +4,10 @@ import { parseArgs } from 'node:util';
 
 /** Every knob of a benchmark run. */
 export interface BenchOptions {
-  /** Seconds of measured load per target and request kind. */
+  /** Seconds of measured load per target, request kind and round. */
   durationS: number;
+  /** Load rounds: each measures every target once, in alternating order; the figures merge the rounds. */
+  rounds: number;
   /** Seconds of unmeasured load before each measured run. */
   warmupS: number;
   /** Concurrent connections of the load generator. */
@@ -33,8 +35,10 @@ export interface BenchOptions {
 
 const USAGE = `Usage: npm run bench -- [options]     (or: node --import tsx bench/run.ts [options])
 
-  --duration S        measured seconds per target and kind      (BENCH_DURATION, default 10)
-  --warmup S          warm-up seconds before each measured run  (BENCH_WARMUP, default 2)
+  --duration S        measured seconds per target, kind, round  (BENCH_DURATION, default 5)
+  --rounds N          load rounds, targets alternated           (BENCH_ROUNDS, default 3)
+  --warmup S          warm-up seconds before a target's first   (BENCH_WARMUP, default 2)
+                      measured run of each kind
   --connections N     load-generator concurrency                (BENCH_CONNECTIONS, default 32)
   --ttft-requests N   sequential streams per target for TTFT    (BENCH_TTFT_REQUESTS, default 500)
   --ttft-ms N         mock time to first token in that phase    (BENCH_TTFT_MS, default 20)
@@ -63,6 +67,7 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv, defaul
     strict: true,
     options: {
       duration: { type: 'string' },
+      rounds: { type: 'string' },
       warmup: { type: 'string' },
       connections: { type: 'string' },
       'ttft-requests': { type: 'string' },
@@ -94,7 +99,8 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv, defaul
     if (!kinds.includes(k)) kinds.push(k);
   }
   return {
-    durationS: num('duration', values.duration, env.BENCH_DURATION, 10),
+    durationS: num('duration', values.duration, env.BENCH_DURATION, 5),
+    rounds: Math.round(num('rounds', values.rounds, env.BENCH_ROUNDS, 3)),
     warmupS: num('warmup', values.warmup, env.BENCH_WARMUP, 2),
     connections: Math.round(num('connections', values.connections, env.BENCH_CONNECTIONS, 32)),
     ttftRequests: Math.round(num('ttft-requests', values['ttft-requests'], env.BENCH_TTFT_REQUESTS, 500)),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LoadResult } from './load.js';
-import { deriveLoad, deriveTtft, evaluateGoals, formatReport } from './report.js';
+import { deriveLoad, deriveTtft, evaluateGoals, formatReport, mergeRounds } from './report.js';
 import type { BenchReport } from './report.js';
 import { summariseProfile } from './profile-summary.js';
 import { distribution, percentileSorted, ratio } from './stats.js';
@@ -15,6 +15,8 @@ const run = (p50: number, rps: number): LoadResult => ({
   non2xx: 0,
   overheadMs: { count: 0, p50: null, p90: null, p99: null, mean: null, max: null },
 });
+
+const round1 = (x: number): number => Math.round(x * 10) / 10;
 
 describe('stats', () => {
   it('uses nearest-rank percentiles', () => {
@@ -40,6 +42,25 @@ describe('report', () => {
     expect(d.parleyAddedP50Ms).toBe(1.2);
     expect(d.addedP50Ratio).toBe(1.2);
     expect(d.throughputRatio).toBe(0.875);
+  });
+
+  it('merges load rounds: counts and seconds summed, percentiles the median of the rounds, CPU weighted by responses', () => {
+    const slow = { ...run(4, 100), cpuUsPerRequest: { target: 300, mock: 30 } };
+    const a = { ...run(1, 400), latencyMs: { count: 400, p50: 1, p90: 2, p99: 5, mean: 1.2, max: 9 }, cpuUsPerRequest: { target: 100, mock: 20 } };
+    const b = { ...run(2, 300), errors: 1, cpuUsPerRequest: { target: 200, mock: 20 } };
+    const merged = mergeRounds([slow, a, b]);
+    expect(merged.durationS).toBe(3);
+    expect(merged.ok).toBe(800);
+    expect(merged.rps).toBeCloseTo(800 / 3, 1);
+    expect(merged.latencyMs.p50).toBe(2); // median of 4, 1, 2: the slow round does not decide it
+    expect(merged.latencyMs.count).toBe(800);
+    expect(merged.latencyMs.max).toBe(9);
+    expect(merged.errors).toBe(1);
+    expect(merged.cpuUsPerRequest?.target).toBe(round1((300 * 100 + 100 * 400 + 200 * 300) / 800));
+    expect(merged.overheadMs.p50).toBeNull(); // no round had the header
+    expect(mergeRounds([a])).toBe(a);
+    expect(mergeRounds([a, run(1, 10)]).cpuUsPerRequest?.target).toBeNull(); // a round without the figure
+    expect(() => mergeRounds([])).toThrow(/no rounds/);
   });
 
   it('checks every goal and prints PASS/FAIL lines', () => {

@@ -4,7 +4,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LoadResult } from './load.js';
 import type { MemoryResult } from './memory.js';
-import { minus, ratio, round } from './stats.js';
+import { minus, percentileSorted, ratio, round } from './stats.js';
+import type { Distribution } from './stats.js';
 import type { TtftResult } from './ttft.js';
 
 /** The three ways a request reaches the mock upstream. */
@@ -56,7 +57,9 @@ export interface BenchReport {
   finishedAt: string;
   machine: Record<string, unknown>;
   settings: Record<string, unknown>;
+  /** Per kind and target: the rounds merged (see mergeRounds); the rounds themselves are in `loadRounds`. */
   load: Partial<Record<KindName, Partial<Record<TargetName, LoadResult>>>>;
+  loadRounds?: Partial<Record<KindName, Partial<Record<TargetName, LoadResult[]>>>>;
   derived: { load: Partial<Record<KindName, DerivedLoad>>; ttft?: DerivedTtft };
   ttft?: Partial<Record<TargetName, TtftResult>>;
   memory?: { parley: MemoryResult; floor?: MemoryResult };
@@ -64,6 +67,63 @@ export interface BenchReport {
   idleRssMb: Partial<Record<'parley' | 'floor', number | null>>;
   goals: GoalCheck[];
   notes: string[];
+}
+
+const medianOf = (values: (number | null)[]): number | null => {
+  const present = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
+  return percentileSorted(present, 50);
+};
+
+function mergeDistributions(ds: Distribution[]): Distribution {
+  const maxes = ds.map((d) => d.max).filter((v): v is number => v !== null);
+  return {
+    count: ds.reduce((n, d) => n + d.count, 0),
+    p50: medianOf(ds.map((d) => d.p50)),
+    p90: medianOf(ds.map((d) => d.p90)),
+    p99: medianOf(ds.map((d) => d.p99)),
+    mean: medianOf(ds.map((d) => d.mean)),
+    max: maxes.length === 0 ? null : Math.max(...maxes),
+  };
+}
+
+/** Weighted by each round's responses; null when any round lacks the figure. */
+function mergeCpu(rounds: LoadResult[], pick: (c: NonNullable<LoadResult['cpuUsPerRequest']>) => number | null): number | null {
+  let weighted = 0;
+  let ok = 0;
+  for (const r of rounds) {
+    const value = r.cpuUsPerRequest ? pick(r.cpuUsPerRequest) : null;
+    if (value === null) return null;
+    weighted += value * r.ok;
+    ok += r.ok;
+  }
+  return ok === 0 ? null : round(weighted / ok, 1);
+}
+
+/**
+ * One target's load rounds as one result: counts and seconds summed (so req/s is responses over all
+ * measured seconds), each latency percentile the median of the rounds' (a slow spell of the machine
+ * in one round does not decide the figure), CPU per request weighted by responses.
+ */
+export function mergeRounds(rounds: LoadResult[]): LoadResult {
+  if (rounds.length === 0) throw new Error('mergeRounds: no rounds');
+  if (rounds.length === 1) return rounds[0] as LoadResult;
+  const sum = (pick: (r: LoadResult) => number): number => rounds.reduce((n, r) => n + pick(r), 0);
+  const durationS = sum((r) => r.durationS);
+  const ok = sum((r) => r.ok);
+  const merged: LoadResult = {
+    durationS,
+    ok,
+    rps: durationS > 0 ? (round(ok / durationS, 1) ?? 0) : 0,
+    latencyMs: mergeDistributions(rounds.map((r) => r.latencyMs)),
+    errors: sum((r) => r.errors),
+    timeouts: sum((r) => r.timeouts),
+    non2xx: sum((r) => r.non2xx),
+    overheadMs: mergeDistributions(rounds.map((r) => r.overheadMs)),
+  };
+  if (rounds.some((r) => r.cpuUsPerRequest !== undefined)) {
+    merged.cpuUsPerRequest = { target: mergeCpu(rounds, (c) => c.target), mock: mergeCpu(rounds, (c) => c.mock) };
+  }
+  return merged;
 }
 
 /** Added latency and throughput ratios for one kind. */
@@ -124,7 +184,8 @@ export function formatReport(r: BenchReport): string {
   const dw = [40, 10, 10];
   if (Object.keys(r.load).length > 0) {
     const w = [16, 9, 9, 9, 10, 8, 12, 16];
-    lines.push(row([`load c=${String(s.connections)} ${String(s.durationS)}s`, 'p50 ms', 'p90 ms', 'p99 ms', 'req/s', 'errors', 'CPU µs/req', 'overhead p50/p99'], w));
+    const rounds = typeof s.rounds === 'number' && s.rounds > 1 ? `${String(s.rounds)}x` : '';
+    lines.push(row([`load c=${String(s.connections)} ${rounds}${String(s.durationS)}s`, 'p50 ms', 'p90 ms', 'p99 ms', 'req/s', 'errors', 'CPU µs/req', 'overhead p50/p99'], w));
     for (const kind of KINDS) {
       for (const target of TARGETS) {
         const x = r.load[kind]?.[target];

@@ -8,13 +8,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { runLoad } from './load.js';
+import type { LoadResult } from './load.js';
 import { measureStreamsMemory } from './memory.js';
 import { parseBenchOptions } from './options.js';
 import type { BenchOptions } from './options.js';
 import { cpuSeconds, killAllNow, residentMb, stopAll } from './processes.js';
 import type { ServerProcess } from './processes.js';
 import { formatProfileSummary } from './profile-summary.js';
-import { CHAT_PATH as PATH, deriveLoad, deriveTtft, evaluateGoals, formatReport, KINDS, REQUEST_BODIES as BODIES, saveReport, TARGETS } from './report.js';
+import { CHAT_PATH as PATH, deriveLoad, deriveTtft, evaluateGoals, formatReport, KINDS, mergeRounds, REQUEST_BODIES as BODIES, saveReport, TARGETS } from './report.js';
 import type { BenchReport, KindName, TargetName } from './report.js';
 import { obtainApiKey, setMockScenario, startFloor, startMock, startParleyProcess } from './servers.js';
 import { round } from './stats.js';
@@ -68,25 +69,45 @@ const handled: Record<TargetName, number> = { direct: 0, floor: 0, parley: 0 };
 const cpuPerRequest = (before: number | null, after: number | null, requests: number): number | null =>
   before === null || after === null || requests === 0 ? null : round(((after - before) * 1e6) / requests, 1);
 
+/** One measured run of one target: warm-up if asked, then the load, with the CPU the target and the mock spent. */
+async function measureTarget(opts: BenchOptions, kind: KindName, target: TargetName, url: string, pids: Record<TargetName, number>, headers: Record<string, string>, warm: boolean): Promise<LoadResult> {
+  const spec = { url: `${url}${PATH}`, body: BODIES[kind], headers, connections: opts.connections };
+  if (warm) handled[target] += (await runLoad({ ...spec, durationS: opts.warmupS })).ok;
+  const before = await Promise.all([cpuSeconds(pids[target]), cpuSeconds(pids.direct)]);
+  const measured = await runLoad({ ...spec, durationS: opts.durationS });
+  const after = await Promise.all([cpuSeconds(pids[target]), cpuSeconds(pids.direct)]);
+  measured.cpuUsPerRequest = {
+    target: cpuPerRequest(before[0], after[0], measured.ok),
+    mock: target === 'direct' ? null : cpuPerRequest(before[1], after[1], measured.ok),
+  };
+  handled[target] += measured.ok;
+  return measured;
+}
+
+/**
+ * Every kind in rounds; each round measures every target once, in alternating order (direct, floor,
+ * parley, then parley, floor, direct), so that a slower or faster spell of the machine falls on all
+ * targets alike rather than on one. The figures merge the rounds (report.ts mergeRounds).
+ */
 async function loadPhase(opts: BenchOptions, targets: Record<TargetName, string>, pids: Record<TargetName, number>, headers: Record<string, string>, report: BenchReport): Promise<void> {
   for (const kind of opts.kinds) {
-    const runs: NonNullable<BenchReport['load'][KindName]> = {};
-    for (const target of TARGETS) {
-      const spec = { url: `${targets[target]}${PATH}`, body: BODIES[kind], headers, connections: opts.connections };
-      log(`load ${kind} via ${target}: warm-up ${opts.warmupS}s, then ${opts.durationS}s at ${opts.connections} connections`);
-      const warm = await runLoad({ ...spec, durationS: opts.warmupS });
-      const before = await Promise.all([cpuSeconds(pids[target]), cpuSeconds(pids.direct)]);
-      const measured = await runLoad({ ...spec, durationS: opts.durationS });
-      const after = await Promise.all([cpuSeconds(pids[target]), cpuSeconds(pids.direct)]);
-      measured.cpuUsPerRequest = {
-        target: cpuPerRequest(before[0], after[0], measured.ok),
-        mock: target === 'direct' ? null : cpuPerRequest(before[1], after[1], measured.ok),
-      };
-      runs[target] = measured;
-      handled[target] += warm.ok + measured.ok;
+    const rounds: Partial<Record<TargetName, LoadResult[]>> = {};
+    for (let r = 0; r < opts.rounds; r++) {
+      const order = r % 2 === 0 ? TARGETS : [...TARGETS].reverse();
+      for (const target of order) {
+        const warm = r === 0;
+        log(`load ${kind} via ${target}, round ${r + 1}/${opts.rounds}: ${warm ? `warm-up ${opts.warmupS}s, then ` : ''}${opts.durationS}s at ${opts.connections} connections`);
+        (rounds[target] ??= []).push(await measureTarget(opts, kind, target, targets[target], pids, headers, warm));
+      }
     }
-    report.load[kind] = runs;
-    report.derived.load[kind] = deriveLoad(runs);
+    const merged: NonNullable<BenchReport['load'][KindName]> = {};
+    for (const target of TARGETS) {
+      const list = rounds[target];
+      if (list) merged[target] = mergeRounds(list);
+    }
+    report.load[kind] = merged;
+    (report.loadRounds ??= {})[kind] = rounds;
+    report.derived.load[kind] = deriveLoad(merged);
   }
 }
 
@@ -135,6 +156,7 @@ async function main(): Promise<number> {
       settings: {
         connections: opts.connections,
         durationS: opts.durationS,
+        rounds: opts.rounds,
         warmupS: opts.warmupS,
         ttftRequests: opts.ttftRequests,
         ttftMockMs: opts.ttftMockMs,
