@@ -2,7 +2,7 @@
 
 import { ParleyError } from '../../domain/index.js';
 import type { CallOptions, ChatEvent, ChatRequest, FinishReason, Usage } from '../../domain/index.js';
-import type { ProviderModel } from '../provider-model.js';
+import { eventsOfGroups, type ProviderModel } from '../provider-model.js';
 import { SseParser } from '../sse-reader.js';
 import {
   abortError,
@@ -196,15 +196,7 @@ export function createOpenAIModel(cfg: OpenAIModelConfig): ProviderModel {
     }
   }
 
-  async function* stream(request: ChatRequest, options: CallOptions): AsyncGenerator<ChatEvent> {
-    const { signal } = options;
-    for await (const group of streamGroups(request, options)) {
-      for (const event of group) {
-        if (signal.aborted) throw abortError(signal); // nothing more after an abort, even from the same read
-        yield event;
-      }
-    }
-  }
+  const stream = (request: ChatRequest, options: CallOptions): AsyncGenerator<ChatEvent> => eventsOfGroups(streamGroups(request, options), options.signal);
 
   return { provider: cfg.id, stream, streamGroups, close };
 }
