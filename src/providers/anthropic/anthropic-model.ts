@@ -3,9 +3,8 @@
 import { ParleyError } from '../../domain/index.js';
 import type { CallOptions, ChatEvent, ChatMessage, ChatRequest, ErrorCode, FinishReason, Usage } from '../../domain/index.js';
 import { eventsOfGroups, type ProviderModel } from '../provider-model.js';
-import { SseParser } from '../sse-reader.js';
+import { SseEventReader } from '../sse-groups.js';
 import {
-  abortError,
   callHeaders,
   createUpstreamEndpoint,
   isJsonResponse,
@@ -178,77 +177,51 @@ export function createAnthropicModel(cfg: AnthropicModelConfig): ProviderModel {
         return;
       }
       let started = false;
-      let sentContent = false;
-      let done = false;
       let finishReason: FinishReason = 'other';
       const usage: Usage = { inputTokens: 0, outputTokens: 0 };
       let sawUsage = false;
-      // The SSE parser is driven here (no generator in between): one generator step per network read.
-      const parser = new SseParser();
+      const reader = new SseEventReader((msg, out) => {
+        const ev = parseProviderJson(msg.data) as AnthropicEvent;
+        const kind = msg.event ?? ev.type;
+        if (kind === 'ping') return false;
+        if (kind === 'error' || ev.type === 'error') throw anthropicStreamError(ev);
+        if (!started) {
+          started = true;
+          out.push(startEvent(ev.message));
+        }
+        if (kind === 'content_block_delta') {
+          const d = ev.delta;
+          if (d?.type === 'text_delta' && typeof d.text === 'string' && d.text.length > 0) out.push({ type: 'text-delta', text: d.text });
+        } else if (kind === 'message_start') {
+          const u = ev.message?.usage;
+          if (u) {
+            usage.inputTokens = inputTokens(u);
+            usage.outputTokens = u.output_tokens ?? 0;
+            sawUsage = true;
+          }
+        } else if (kind === 'message_delta') {
+          if (ev.delta?.stop_reason) finishReason = mapAnthropicStopReason(ev.delta.stop_reason);
+          const u = ev.usage;
+          if (u) {
+            if (u.output_tokens !== undefined) usage.outputTokens = u.output_tokens;
+            if (u.input_tokens !== undefined) usage.inputTokens = inputTokens(u);
+            sawUsage = true;
+          }
+        }
+        return kind === 'message_stop';
+      });
       // The body is released in `finally` below (drained when complete, else aborted), never by this loop.
       const chunks = res.body.chunks();
-      while (!done) {
+      while (!reader.terminal) {
         const next = await chunks.next();
-        const messages = next.done === true ? parser.end() : parser.push(next.value);
-        let group: ChatEvent[] = [];
-        try {
-          for (let i = 0; i < messages.length; i++) {
-            const msg = messages[i];
-            if (signal.aborted) throw abortError(signal);
-            const ev = parseProviderJson(msg.data) as AnthropicEvent;
-            const kind = msg.event ?? ev.type;
-            if (kind === 'ping') continue;
-            if (kind === 'error' || ev.type === 'error') throw anthropicStreamError(ev);
-            if (!started) {
-              started = true;
-              group.push(startEvent(ev.message));
-            }
-            if (kind === 'content_block_delta') {
-              const d = ev.delta;
-              if (d?.type === 'text_delta' && typeof d.text === 'string' && d.text.length > 0) {
-                group.push({ type: 'text-delta', text: d.text });
-                if (!sentContent) {
-                  // The first token goes on at once, not after the rest of its read was parsed (time to first token).
-                  sentContent = true;
-                  const out = group;
-                  group = [];
-                  yield out;
-                }
-              }
-            } else if (kind === 'message_start') {
-              const u = ev.message?.usage;
-              if (u) {
-                usage.inputTokens = inputTokens(u);
-                usage.outputTokens = u.output_tokens ?? 0;
-                sawUsage = true;
-              }
-            } else if (kind === 'message_delta') {
-              if (ev.delta?.stop_reason) finishReason = mapAnthropicStopReason(ev.delta.stop_reason);
-              const u = ev.usage;
-              if (u) {
-                if (u.output_tokens !== undefined) usage.outputTokens = u.output_tokens;
-                if (u.input_tokens !== undefined) usage.inputTokens = inputTokens(u);
-                sawUsage = true;
-              }
-            } else if (kind === 'message_stop') {
-              done = true;
-              break;
-            }
-          }
-        } catch (error) {
-          // What arrived before the failure in the same read still goes first, as it would one by one.
-          if (group.length > 0) yield group;
-          throw error;
-        }
-        if (done) {
-          completed = true;
-          const finish: ChatEvent = { type: 'finish', finishReason };
-          if (sawUsage) finish.usage = usage;
-          group.push(finish);
-        }
-        if (group.length > 0) yield group;
-        if (!done && next.done === true) throw new ParleyError('upstream_stream_error', 'The provider stream ended before completion');
+        for (const group of reader.groups(next.done === true ? undefined : next.value, signal)) yield group;
+        if (next.done === true) break;
       }
+      if (!reader.terminal) throw new ParleyError('upstream_stream_error', 'The provider stream ended before completion');
+      completed = true;
+      const finish: ChatEvent = { type: 'finish', finishReason };
+      if (sawUsage) finish.usage = usage;
+      yield [finish];
     } catch (err) {
       throw toParleyError(err, signal);
     } finally {

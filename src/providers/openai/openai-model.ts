@@ -3,9 +3,8 @@
 import { ParleyError } from '../../domain/index.js';
 import type { CallOptions, ChatEvent, ChatRequest, FinishReason, Usage } from '../../domain/index.js';
 import { eventsOfGroups, type ProviderModel } from '../provider-model.js';
-import { SseParser } from '../sse-reader.js';
+import { SseEventReader } from '../sse-groups.js';
 import {
-  abortError,
   callHeaders,
   createUpstreamEndpoint,
   isJsonResponse,
@@ -130,59 +129,34 @@ export function createOpenAIModel(cfg: OpenAIModelConfig): ProviderModel {
         return;
       }
       let started = false;
-      let sentContent = false;
-      let done = false;
       let finishReason: FinishReason | undefined;
       let usage: Usage | undefined;
-      // The SSE parser is driven here (no generator in between): one generator step per network read.
-      const parser = new SseParser();
+      const reader = new SseEventReader((msg, out) => {
+        if (msg.data === '[DONE]') return true;
+        if (msg.event === 'error') throw streamPayloadError(safeParse(msg.data));
+        const chunk = parseProviderJson(msg.data) as OpenAIChunk;
+        if (hasError(chunk)) throw streamPayloadError(chunk);
+        if (!started) {
+          started = true;
+          out.push(startEvent(chunk));
+        }
+        if (chunk.usage) usage = mapUsage(chunk.usage);
+        const choice = chunk.choices?.[0];
+        if (choice !== undefined) {
+          const text = choice.delta?.content;
+          if (choice.finish_reason) finishReason = mapOpenAIFinishReason(choice.finish_reason);
+          if (typeof text === 'string' && text.length > 0) out.push({ type: 'text-delta', text });
+        }
+        return false;
+      });
       // The body is released in `finally` below (drained when complete, else aborted), never by this loop.
       const chunks = res.body.chunks();
-      for (;;) {
+      while (!reader.terminal) {
         const next = await chunks.next();
-        const messages = next.done === true ? parser.end() : parser.push(next.value);
-        let group: ChatEvent[] = [];
-        try {
-          for (let i = 0; i < messages.length; i++) {
-            const msg = messages[i];
-            if (signal.aborted) throw abortError(signal);
-            if (msg.data === '[DONE]') {
-              done = true;
-              break;
-            }
-            if (msg.event === 'error') throw streamPayloadError(safeParse(msg.data));
-            const chunk = parseProviderJson(msg.data) as OpenAIChunk;
-            if (hasError(chunk)) throw streamPayloadError(chunk);
-            if (!started) {
-              started = true;
-              group.push(startEvent(chunk));
-            }
-            if (chunk.usage) usage = mapUsage(chunk.usage);
-            const choice = chunk.choices?.[0];
-            if (choice !== undefined) {
-              const text = choice.delta?.content;
-              if (choice.finish_reason) finishReason = mapOpenAIFinishReason(choice.finish_reason);
-              if (typeof text === 'string' && text.length > 0) {
-                group.push({ type: 'text-delta', text });
-                if (!sentContent) {
-                  // The first token goes on at once, not after the rest of its read was parsed (time to first token).
-                  sentContent = true;
-                  const out = group;
-                  group = [];
-                  yield out;
-                }
-              }
-            }
-          }
-        } catch (error) {
-          // What arrived before the failure in the same read still goes first, as it would one by one.
-          if (group.length > 0) yield group;
-          throw error;
-        }
-        if (group.length > 0) yield group;
-        if (done || next.done === true) break;
+        for (const group of reader.groups(next.done === true ? undefined : next.value, signal)) yield group;
+        if (next.done === true) break;
       }
-      if (!done && finishReason === undefined) {
+      if (!reader.terminal && finishReason === undefined) {
         throw new ParleyError('upstream_stream_error', 'The provider stream ended before completion');
       }
       completed = true;
