@@ -100,7 +100,7 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv, defaul
   }
   return {
     durationS: num('duration', values.duration, env.BENCH_DURATION, 5),
-    rounds: Math.round(num('rounds', values.rounds, env.BENCH_ROUNDS, 3)),
+    rounds: Math.max(1, Math.round(num('rounds', values.rounds, env.BENCH_ROUNDS, 3))),
     warmupS: num('warmup', values.warmup, env.BENCH_WARMUP, 2),
     connections: Math.round(num('connections', values.connections, env.BENCH_CONNECTIONS, 32)),
     ttftRequests: Math.round(num('ttft-requests', values['ttft-requests'], env.BENCH_TTFT_REQUESTS, 500)),
