@@ -52,6 +52,9 @@ const USAGE = `Usage: npm run bench -- [options]     (or: node --import tsx benc
   --no-save           print only; do not write bench/results/
   -h, --help          this text`;
 
+/** A count flag: a positive number rounded to a whole one, at least 1. */
+const count = (flag: string, value: string | undefined, env: string | undefined, fallback: number): number => Math.max(1, Math.round(num(flag, value, env, fallback)));
+
 function num(flag: string, value: string | undefined, env: string | undefined, fallback: number): number {
   const raw = value ?? env;
   if (raw === undefined || raw === '') return fallback;
@@ -100,12 +103,12 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv, defaul
   }
   return {
     durationS: num('duration', values.duration, env.BENCH_DURATION, 5),
-    rounds: Math.max(1, Math.round(num('rounds', values.rounds, env.BENCH_ROUNDS, 3))),
+    rounds: count('rounds', values.rounds, env.BENCH_ROUNDS, 3),
     warmupS: num('warmup', values.warmup, env.BENCH_WARMUP, 2),
-    connections: Math.round(num('connections', values.connections, env.BENCH_CONNECTIONS, 32)),
-    ttftRequests: Math.round(num('ttft-requests', values['ttft-requests'], env.BENCH_TTFT_REQUESTS, 500)),
+    connections: count('connections', values.connections, env.BENCH_CONNECTIONS, 32),
+    ttftRequests: count('ttft-requests', values['ttft-requests'], env.BENCH_TTFT_REQUESTS, 500),
     ttftMockMs: num('ttft-ms', values['ttft-ms'], env.BENCH_TTFT_MS, 20),
-    streams: Math.round(num('streams', values.streams, env.BENCH_STREAMS, 1000)),
+    streams: count('streams', values.streams, env.BENCH_STREAMS, 1000),
     streamSeconds: num('stream-seconds', values['stream-seconds'], env.BENCH_STREAM_SECONDS, 10),
     apiKey: values['api-key'] ?? (env.BENCH_API_KEY || undefined),
     fromSource: values['from-source'],
