@@ -15,7 +15,7 @@ export interface ChatModel {
    * Optional: the same events in groups, about one per network read, so a consumer pays one async step
    * per read instead of one per event (the fused route uses it). Flattened, the groups must be exactly
    * what `stream` yields, including what precedes a failure; groups are never empty. An adapter may
-   * close a group early (the OpenAI adapter closes one at the first content, for time to first token).
+   * close a group early (the HTTP adapters close one at the first content, for time to first token; see sse-groups.ts).
    */
   streamGroups?(request: ChatRequest, options: CallOptions): AsyncIterable<readonly ChatEvent[]>;
 }

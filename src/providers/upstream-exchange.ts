@@ -19,8 +19,8 @@ const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
  */
 export interface UpstreamBody {
   text(): Promise<string>;
-  /** The chunks as they arrive; leaving the loop early does not abort the body (`release` decides). */
-  chunks(): AsyncIterableIterator<Uint8Array>;
+  /** The chunks as they arrive, one reader at a time; only `release` ends the body early. */
+  chunks(): AsyncIterator<Uint8Array>;
   release(completed: boolean): void;
 }
 
@@ -100,13 +100,8 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamBod
     this.fail(error);
   }
 
-  chunks(): AsyncIterableIterator<Uint8Array> {
-    const iterator: AsyncIterableIterator<Uint8Array> = {
-      [Symbol.asyncIterator]: () => iterator,
-      next: () => this.next(),
-      return: () => Promise.resolve(DONE),
-    };
-    return iterator;
+  chunks(): AsyncIterator<Uint8Array> {
+    return { next: () => this.next() };
   }
 
   async text(): Promise<string> {
