@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runLoad } from './load.js';
 import type { LoadResult } from './load.js';
-import { cpuSeconds, killAllNow, spawnServer, stopAll } from './processes.js';
+import { cpuPerRequest, cpuSeconds, killAllNow, spawnServer, stopAll } from './processes.js';
 import { CHAT_PATH, KINDS, mergeRounds, REQUEST_BODIES, type KindName } from './report.js';
 import { compileBenchScript, obtainApiKey, startFloor, startMock, startParleyProcess } from './servers.js';
 
@@ -35,7 +35,7 @@ async function compare(kind: KindName, targets: Target[], rounds: number, durati
       const after = await cpuSeconds(target.pid);
       if (result.non2xx > 0 || result.errors > 0) throw new Error(`${target.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
       if (before === null || after === null) throw new Error(`no CPU figure for ${target.name}`);
-      result.cpuUsPerRequest = { target: ((after - before) * 1e6) / result.ok, mock: null };
+      result.cpuUsPerRequest = { target: cpuPerRequest(before, after, result.ok), mock: null };
       runs.get(target.name)?.push(result);
       console.log(`${kind} round ${round} ${target.name.padEnd(7)} ${Math.round(result.rps).toString().padStart(6)} req/s  p50 ${result.latencyMs.p50?.toFixed(2)} ms  ${result.cpuUsPerRequest.target?.toFixed(0)} µs CPU/req`);
     }

@@ -5,6 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
+import { round } from './stats.js';
 
 /** A server process started by the benchmark. */
 export interface ServerProcess {
@@ -147,3 +148,7 @@ export async function cpuSeconds(pid: number): Promise<number | null> {
     return null;
   }
 }
+
+/** CPU µs per request a process spent between two /proc samples (10 ms resolution; fine over seconds of load). */
+export const cpuPerRequest = (before: number | null, after: number | null, requests: number): number | null =>
+  before === null || after === null || requests === 0 ? null : round(((after - before) * 1e6) / requests, 1);

@@ -12,7 +12,7 @@ import type { LoadResult } from './load.js';
 import { measureStreamsMemory } from './memory.js';
 import { parseBenchOptions } from './options.js';
 import type { BenchOptions } from './options.js';
-import { cpuSeconds, killAllNow, residentMb, stopAll } from './processes.js';
+import { cpuPerRequest, cpuSeconds, killAllNow, residentMb, stopAll } from './processes.js';
 import type { ServerProcess } from './processes.js';
 import { formatProfileSummary } from './profile-summary.js';
 import { CHAT_PATH as PATH, deriveLoad, deriveTtft, evaluateGoals, formatReport, KINDS, mergeRounds, REQUEST_BODIES as BODIES, saveReport, TARGETS } from './report.js';
@@ -64,10 +64,6 @@ let tmpDir: string | undefined;
 
 /** Requests each target answered in the load phase, warm-ups included (to normalise CPU profiles). */
 const handled: Record<TargetName, number> = { direct: 0, floor: 0, parley: 0 };
-
-/** CPU µs per request a process spent between two /proc samples (10 ms resolution; fine over seconds of load). */
-const cpuPerRequest = (before: number | null, after: number | null, requests: number): number | null =>
-  before === null || after === null || requests === 0 ? null : round(((after - before) * 1e6) / requests, 1);
 
 /** One measured run of one target: warm-up if asked, then the load, with the CPU the target and the mock spent. */
 async function measureTarget(opts: BenchOptions, kind: KindName, target: TargetName, url: string, pids: Record<TargetName, number>, headers: Record<string, string>, warm: boolean): Promise<LoadResult> {
