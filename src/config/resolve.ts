@@ -3,7 +3,7 @@
 import { resolve as resolvePath } from 'node:path';
 import type { ResilienceSettings } from '../domain/index.js';
 import type { RawConfig } from './schema.js';
-import type { ModelConfig, ParleyConfig, ProviderConfig, ProviderType } from './types.js';
+import type { ModelConfig, ParleyConfig, ProviderConfig, ProviderType, StateConfig, StoreTlsConfig } from './types.js';
 import { parseDuration, parseSize, type DurationValue } from './units.js';
 import type { ConfigProblem } from './validate.js';
 
@@ -158,6 +158,7 @@ export function resolveConfig(
     safety: { output: resolveOutputPolicy(need(need(raw.safety, 'safety').output, 'safety.output')) },
     auth: resolveAuth(need(raw.auth, 'auth')),
     audit: resolveAudit(need(raw.audit, 'audit')),
+    state: resolveState(need(raw.state, 'state')),
     telemetry: { tracing: resolveTracing(need(need(raw.telemetry, 'telemetry').tracing, 'telemetry.tracing')) },
     logging: { level: need(need(raw.logging, 'logging').level, 'logging.level') },
     demoMode: opts.demoMode,
@@ -210,6 +211,36 @@ function resolveAudit(raw: NonNullable<Raw['audit']>): ParleyConfig['audit'] {
     checkpointEvery: need(raw.checkpointEvery, 'audit.checkpointEvery'),
     ipv4Prefix: need(raw.ipv4Prefix, 'audit.ipv4Prefix'),
     ipv6Prefix: need(raw.ipv6Prefix, 'audit.ipv6Prefix'),
+  };
+}
+
+function resolveTls(raw: { ca?: string; rejectUnauthorized?: boolean } | undefined, path: string): StoreTlsConfig | undefined {
+  if (!raw) return undefined;
+  return { ...(raw.ca ? { ca: raw.ca } : {}), rejectUnauthorized: need(raw.rejectUnauthorized, `${path}.rejectUnauthorized`) };
+}
+
+function resolveState(raw: NonNullable<Raw['state']>): StateConfig {
+  const { redis, postgres } = raw;
+  const redisTls = resolveTls(redis?.tls, 'state.redis.tls');
+  const pgTls = resolveTls(postgres?.tls, 'state.postgres.tls');
+  return {
+    ...(redis
+      ? { redis: { url: redis.url, keyPrefix: need(redis.keyPrefix, 'state.redis.keyPrefix'), ...(redisTls ? { tls: redisTls } : {}), commandTimeoutMs: parseDuration(need(redis.commandTimeout, 'state.redis.commandTimeout')) } }
+      : {}),
+    ...(postgres
+      ? {
+          postgres: {
+            url: postgres.url,
+            schema: need(postgres.schema, 'state.postgres.schema'),
+            ...(pgTls ? { tls: pgTls } : {}),
+            queryTimeoutMs: parseDuration(need(postgres.queryTimeout, 'state.postgres.queryTimeout')),
+            poolSize: need(postgres.poolSize, 'state.postgres.poolSize'),
+          },
+        }
+      : {}),
+    ...(raw.encryptionKey ? { encryptionKey: raw.encryptionKey } : {}),
+    previousEncryptionKeys: [...need(raw.previousEncryptionKeys, 'state.previousEncryptionKeys')],
+    rateLimitFailMode: need(raw.rateLimitFailMode, 'state.rateLimitFailMode'),
   };
 }
 

@@ -333,6 +333,55 @@ export const ConfigSchema = Type.Object(
         { ...strict, description: 'The hash-chained audit trail in the data directory.', default: {} },
       ),
     ),
+    state: Type.Optional(
+      Type.Object(
+        {
+          redis: Type.Optional(
+            Type.Object(
+              {
+                url: Type.String({ pattern: SECRET_REF_PATTERN, 'x-kind': 'secret', description: 'Reference to the Redis URL (redis:// or rediss:// for TLS), e.g. env:PARLEY_REDIS_URL.' }),
+                keyPrefix: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9:_.-]+$', description: 'Prefix of every key Parley writes, so several deployments can share one Redis.', default: 'parley:' })),
+                tls: Type.Optional(
+                  Type.Object(
+                    {
+                      ca: Type.Optional(Type.String({ pattern: SECRET_REF_PATTERN, 'x-kind': 'secret', description: 'CA certificate (PEM) that signs the server certificate.' })),
+                      rejectUnauthorized: Type.Optional(Type.Boolean({ description: 'Refuse a server certificate that does not verify.', default: true })),
+                    },
+                    { ...strict, description: 'TLS towards Redis (used with a rediss:// URL).' },
+                  ),
+                ),
+                commandTimeout: Type.Optional(Duration({ description: 'Longest wait for one Redis command before it fails (and the request degrades as documented).', default: '1s' })),
+              },
+              { ...strict, description: 'Redis for shared ephemeral state: sessions, cache, rate limits, login links, coalescing, change notices.' },
+            ),
+          ),
+          postgres: Type.Optional(
+            Type.Object(
+              {
+                url: Type.String({ pattern: SECRET_REF_PATTERN, 'x-kind': 'secret', description: 'Reference to the PostgreSQL URL, e.g. env:PARLEY_DATABASE_URL.' }),
+                schema: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$', description: 'Schema that holds Parley\'s tables.', default: 'parley' })),
+                tls: Type.Optional(
+                  Type.Object(
+                    {
+                      ca: Type.Optional(Type.String({ pattern: SECRET_REF_PATTERN, 'x-kind': 'secret', description: 'CA certificate (PEM) that signs the server certificate.' })),
+                      rejectUnauthorized: Type.Optional(Type.Boolean({ description: 'Refuse a server certificate that does not verify.', default: true })),
+                    },
+                    { ...strict, description: 'TLS towards PostgreSQL (absent: as the URL says, e.g. sslmode).' },
+                  ),
+                ),
+                queryTimeout: Type.Optional(Duration({ description: 'Longest wait for one query before it fails.', default: '2s' })),
+                poolSize: Type.Optional(Int({ description: 'Connections per replica.', minimum: 1, maximum: 100, default: 10 })),
+              },
+              { ...strict, description: 'PostgreSQL for durable shared state: API keys and the audit trail.' },
+            ),
+          ),
+          encryptionKey: Type.Optional(Type.String({ pattern: SECRET_REF_PATTERN, 'x-kind': 'secret', description: 'Reference to the 32-byte key (base64 or 64 hex digits) that seals conversation content at rest in Redis (AES-256-GCM). Required with Redis off loopback.' })),
+          previousEncryptionKeys: Type.Optional(Type.Array(Type.String({ pattern: SECRET_REF_PATTERN, 'x-kind': 'secret' }), { description: 'Earlier encryption keys, still read (never written) while a rotation completes.', default: [] })),
+          rateLimitFailMode: Type.Optional(Type.Union([Type.Literal('closed'), Type.Literal('open')], { description: 'When the rate-limit store is unreachable: closed refuses with 503; open lets a per-replica limiter stand in.', default: 'closed' })),
+        },
+        { ...strict, description: 'Shared state for several replicas. Left out: memory and files in one process.', default: {} },
+      ),
+    ),
     telemetry: Type.Optional(
       Type.Object(
         {

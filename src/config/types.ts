@@ -98,8 +98,27 @@ export interface ParleyConfig {
     };
   };
   audit: { signingKey?: SecretRef; checkpointEvery: number; ipv4Prefix: number; ipv6Prefix: number };
+  /** Shared state for several replicas; both stores absent means memory and files in one process. */
+  state: StateConfig;
   telemetry: { tracing: { enabled: boolean; endpoint: string; sampleRatio: number } };
   logging: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   /** True when no provider was configured and the built-in demo provider is in use. */
   demoMode: boolean;
+}
+
+/** TLS options of a connection to a store. */
+export interface StoreTlsConfig {
+  ca?: SecretRef;
+  rejectUnauthorized: boolean;
+}
+
+/** Where shared state lives (config key `state`). */
+export interface StateConfig {
+  redis?: { url: SecretRef; keyPrefix: string; tls?: StoreTlsConfig; commandTimeoutMs: number };
+  postgres?: { url: SecretRef; schema: string; tls?: StoreTlsConfig; queryTimeoutMs: number; poolSize: number };
+  /** Seals conversation content at rest in Redis. */
+  encryptionKey?: SecretRef;
+  /** Older keys, read only, while a rotation completes. */
+  previousEncryptionKeys: SecretRef[];
+  rateLimitFailMode: 'closed' | 'open';
 }
