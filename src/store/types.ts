@@ -40,3 +40,23 @@ export interface CacheStore {
   deleteByTag(tag: string): Promise<number>;
   size(): Promise<number>;
 }
+
+/** A change another replica must see: a key revoked or rotated, a configuration or secret reloaded. */
+export interface ChangeNotice {
+  /** What changed, e.g. `keys` or `config`. */
+  topic: string;
+  /** Metadata only (ids, never secrets or content). */
+  detail?: Record<string, string>;
+}
+
+/**
+ * Change notices between replicas: memory (one process) or Redis pub/sub. Delivery is best effort;
+ * subscribers also resync periodically, so a missed notice only delays a change.
+ */
+export interface ChangeNotices {
+  /** Tells every replica, this one included. */
+  publish(notice: ChangeNotice): Promise<void>;
+  /** Calls `handler` for every notice on `topic`; returns the unsubscribe function. */
+  subscribe(topic: string, handler: (notice: ChangeNotice) => void): () => void;
+  close(): Promise<void>;
+}
