@@ -55,8 +55,8 @@ function providers() {
       timeseries({ title: 'Fallbacks', unit: 'reqps', targets: [{ expr: `sum by (model, from_provider, to_provider) (rate(parley_fallbacks_total[${RI}]))`, legend: '{{model}}: {{from_provider}} → {{to_provider}}' }] }),
       timeseries({ title: 'Tokens / s by provider', unit: 'short', stacked: true, targets: [{ expr: `sum by (provider, direction) (rate(parley_tokens_total{${P}}[${RI}]))`, legend: '{{provider}} {{direction}}' }] }),
       stateTimeline({
-        title: 'Circuit breakers', description: '0 closed, 1 half-open, 2 open',
-        targets: [{ expr: 'max by (scope) (parley_circuit_state)', legend: '{{scope}}' }],
+        title: 'Circuit breakers by deployment', description: 'One breaker per provider, upstream model and key: 0 closed, 1 half-open, 2 open',
+        targets: [{ expr: `max by (provider, model, key_id) (parley_circuit_state{${P}})`, legend: '{{provider}}/{{model}} {{key_id}}' }],
         thresholds: [[1, 'orange'], [2, 'red']],
         mappings: [{ type: 'value', options: { '0': { text: 'closed', color: 'green' }, '1': { text: 'half-open', color: 'orange' }, '2': { text: 'open', color: 'red' } } }],
       }),

@@ -2,7 +2,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { ParleyError } from '../domain/index.js';
-import type { AttemptInfo, ChatEvent, RouteObserver, Usage, FinishReason } from '../domain/index.js';
+import type { AttemptInfo, ChatEvent, Deployment, RouteObserver, Usage, FinishReason } from '../domain/index.js';
 import type { AnswerTransform, ChatRecord } from './hooks.js';
 
 /** Mutable facts about a run, complete once its events are exhausted. */
@@ -175,8 +175,8 @@ export class CallObserver implements RouteObserver {
     this.global?.keyCooldown?.(provider, keyId, ms);
   }
 
-  breakerChange(scope: string, state: 'closed' | 'open' | 'half-open'): void {
-    this.global?.breakerChange?.(scope, state);
+  breakerChange(deployment: Deployment, state: 'closed' | 'open' | 'half-open'): void {
+    this.global?.breakerChange?.(deployment, state);
   }
 
   retry(info: AttemptInfo, delayMs: number, errorCode: string): void {

@@ -1,4 +1,4 @@
-// Builds each model alias's route: one adapter, key pool and breaker per provider, shared by every alias.
+// Builds each model alias's route: one adapter and key pool (with its deployment breakers) per provider, shared by every alias.
 
 import type { RoutedModel } from '../chat/chat-service.js';
 import type { SecretResolver } from '../config/secrets.js';
@@ -9,7 +9,6 @@ import type { RouteObserver } from '../domain/index.js';
 import { combineRouteObservers, createMetricsRouteObserver } from '../observability/route-observer.js';
 import { createProviderModel } from '../providers/factory.js';
 import type { ProviderModel } from '../providers/provider-model.js';
-import { CircuitBreaker } from '../routing/circuit-breaker.js';
 import { KeyPool, type PoolKey } from '../routing/key-pool.js';
 import { buildRoute } from '../routing/route.js';
 
@@ -34,7 +33,6 @@ export async function buildRoutes(
   };
   const adapters = new Map<string, ProviderModel>();
   const pools = new Map<string, KeyPool>();
-  const breakers = new Map<string, CircuitBreaker>();
   for (const provider of config.providers) {
     adapters.set(provider.id, createProviderModel(provider));
     const keys: PoolKey[] = [];
@@ -54,14 +52,16 @@ export async function buildRoutes(
         provider: provider.id,
         keys,
         breaker: provider.resilience.breaker,
-        onKeyBreakerChange: (keyId, state) => metrics.setKeyHealthy(provider.id, keyId, state === 'closed'),
+        onBreakerChange: (deployment, state) => metrics.setCircuitState(deployment, state),
       }),
     );
-    metrics.setCircuitState(provider.id, 'closed');
-    breakers.set(provider.id, new CircuitBreaker(provider.resilience.breaker, { onStateChange: (state) => metrics.setCircuitState(provider.id, state) }));
   }
 
   const models = new Map<string, RoutedModel>();
+  // Every deployment's breaker is on the dashboard from the start (labels bounded by the configuration).
+  for (const target of config.models.flatMap((m) => m.targets)) {
+    for (const deployment of pools.get(target.provider)!.deployments(target.model)) metrics.setCircuitState(deployment, 'closed');
+  }
   for (const model of config.models) {
     const { model: route } = buildRoute({
       modelName: model.name,
@@ -73,7 +73,6 @@ export async function buildRoutes(
         keys: [],
         keyPool: pools.get(target.provider)!,
         resilience: target.resilience,
-        providerBreaker: breakers.get(target.provider)!,
       })),
     });
     const observer = combineRouteObservers(createMetricsRouteObserver(metrics, model.name, model.targets.map((t) => t.provider)), keyLog);

@@ -90,10 +90,10 @@ function breakerSchema(withDefaults: boolean) {
         Duration({ description: 'How long an open circuit refuses calls before letting probes through.', ...d(formatDuration(R.breaker.cooldownMs)) }),
       ),
       halfOpenProbes: Type.Optional(
-        Int({ description: 'Trial calls allowed while half-open; that many successes close it.', minimum: 1, ...d(R.breaker.halfOpenProbes) }),
+        Int({ description: 'Trial calls allowed at once while half-open; the first success closes it.', minimum: 1, ...d(R.breaker.halfOpenProbes) }),
       ),
     },
-    section('breaker', 'Circuit breaker per provider and per key.', withDefaults),
+    section('breaker', 'Circuit breaker per deployment (provider, upstream model and key); a target\'s overrides apply to its model\'s deployments.', withDefaults),
   );
 }
 

@@ -1,5 +1,7 @@
 // Chat messages, requests and the typed event stream that every provider yields.
 
+import type { Deployment } from './resilience.js';
+
 /** Who wrote a message. */
 export type ChatRole = 'system' | 'user' | 'assistant';
 
@@ -72,7 +74,7 @@ export interface RouteObserver {
   attemptEnd?(info: AttemptInfo, outcome: { ok: boolean; durationMs: number; errorCode?: string; status?: number }): void;
   keyDisabled?(provider: string, keyId: string, status: number): void;
   keyCooldown?(provider: string, keyId: string, ms: number): void;
-  breakerChange?(scope: string, state: 'closed' | 'open' | 'half-open'): void;
+  breakerChange?(deployment: Deployment, state: 'closed' | 'open' | 'half-open'): void;
   retry?(info: AttemptInfo, delayMs: number, errorCode: string): void;
   fallback?(fromIndex: number, toIndex: number, errorCode: string): void;
 }

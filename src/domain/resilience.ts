@@ -23,15 +23,28 @@ export interface RetrySettings {
   maxRetryAfterMs: number;
 }
 
-/** A circuit breaker per provider and per key. */
+/** A circuit breaker per deployment (provider, upstream model and key). */
 export interface BreakerSettings {
   /** Failures within `windowMs` that open the circuit. */
   failureThreshold: number;
   windowMs: number;
   /** How long an open circuit refuses calls before letting probes through. */
   cooldownMs: number;
-  /** Concurrent trial calls allowed while half-open; that many successes close it. */
+  /** Concurrent trial calls allowed while half-open; the first success closes it. */
   halfOpenProbes: number;
+}
+
+/** One deployment: the unit a circuit breaker guards. `keyId` is absent for keyless providers. */
+export interface Deployment {
+  provider: string;
+  /** The provider's own model id. */
+  model: string;
+  keyId?: string;
+}
+
+/** `provider/model` or `provider/model@keyId`, for messages and trace events. */
+export function deploymentLabel(d: Deployment): string {
+  return d.keyId === undefined ? `${d.provider}/${d.model}` : `${d.provider}/${d.model}@${d.keyId}`;
 }
 
 export interface ResilienceSettings {

@@ -14,6 +14,7 @@ export interface ChatContext {
   readonly faults: FaultState;
   readonly baseScenario: () => Readonly<Scenario>;
   readonly keyScenarios: ReadonlyMap<string, Partial<Scenario>>;
+  readonly modelScenarios: ReadonlyMap<string, Partial<Scenario>>;
   readonly validKeys: ReadonlySet<string> | undefined;
   readonly nextId: () => string;
 }
@@ -60,8 +61,11 @@ export async function handleChat(
   }
   const key = dialect.apiKey(req.headers);
   const keyLayer = key === undefined ? undefined : ctx.keyScenarios.get(key);
+  const model = typeof body === 'object' && body !== null && 'model' in body ? String(body.model) : undefined;
+  const modelLayer = model === undefined ? undefined : ctx.modelScenarios.get(model);
   const base = ctx.baseScenario();
-  const scenario = override === undefined && keyLayer === undefined ? base : mergeScenario(base, keyLayer, override);
+  const scenario =
+    override === undefined && keyLayer === undefined && modelLayer === undefined ? base : mergeScenario(base, keyLayer, modelLayer, override);
 
   const life = new ResponseLife(res);
   if (scenario.latencyMs > 0 && !(await life.sleep(scenario.latencyMs))) return;
@@ -72,7 +76,8 @@ export async function handleChat(
   const shape = dialect.readRequest(body);
   if ('status' in shape) return sendFailure(dialect, res, shape, requestId, null);
 
-  const scope = override !== undefined ? `h:${rawOverride as string}` : keyLayer !== undefined ? `k:${key as string}` : 'base';
+  const scope =
+    override !== undefined ? `h:${rawOverride as string}` : modelLayer !== undefined ? `m:${model as string}` : keyLayer !== undefined ? `k:${key as string}` : 'base';
   const failStatus = ctx.faults.decide(scope, scenario);
   if (failStatus !== 0) return sendFailure(dialect, res, { status: failStatus }, requestId, scenario.retryAfterSeconds);
 

@@ -30,7 +30,8 @@ export const MALFORMED_KINDS: readonly MalformedKind[] = [
 
 /**
  * How the mock upstream behaves for a model request. Layers merge field by field: the server
- * scenario, then `keyScenarios[apiKey]`, then the request's `x-mock-scenario` header (JSON).
+ * scenario, then `keyScenarios[apiKey]`, then `modelScenarios[model]`, then the request's
+ * `x-mock-scenario` header (JSON).
  * `null` switches an optional fault off (so a JSON override can remove it).
  */
 export interface Scenario {

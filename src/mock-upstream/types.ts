@@ -19,6 +19,8 @@ export interface MockUpstreamOptions {
   scenario?: Partial<Scenario>;
   /** Scenario layers per API key, e.g. `{ keyA: { errorRates: { 429: 1 }, retryAfterSeconds: 1 } }`. */
   keyScenarios?: Record<string, Partial<Scenario>>;
+  /** Scenario layers per requested model (over the key's), e.g. `{ 'dead-model': { errorRates: { 500: 1 } } }`. */
+  modelScenarios?: Record<string, Partial<Scenario>>;
   /** Record every request in `requests` (the benchmark turns this off). Default true. */
   record?: boolean;
   /** Oldest recorded requests are dropped beyond this many. Default 10000. */

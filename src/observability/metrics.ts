@@ -3,6 +3,7 @@
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { LabelCache } from './label-cache.js';
 import { CellCounter, CellHistogram, type CounterCell, type HistogramCell } from './metric-cells.js';
+import type { Deployment } from '../domain/index.js';
 
 /** Buckets (seconds) for whole HTTP requests. */
 export const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] as const;
@@ -68,7 +69,7 @@ function handles(registers: Registry[], live: LiveCounts) {
     upstreamAttempts: c('parley_upstream_attempts_total', 'Upstream attempts by provider, key and outcome (success or error code)', ['provider', 'key_id', 'outcome']),
     retries: c('parley_retries_total', 'Retries of an upstream target by reason (error code)', ['provider', 'reason']),
     fallbacks: c('parley_fallbacks_total', 'Moves to the next target of a fallback chain', ['model', 'from_provider', 'to_provider']),
-    circuitState: g('parley_circuit_state', 'Circuit breaker state: 0 closed, 1 half-open, 2 open', ['scope']),
+    circuitState: g('parley_circuit_state', 'Circuit breaker state per deployment (provider, upstream model, key): 0 closed, 1 half-open, 2 open', ['provider', 'model', 'key_id']),
     keyHealthy: g('parley_provider_key_healthy', 'Provider key usable (1) or removed from the pool (0)', ['provider', 'key_id']),
     rateLimited: c('parley_rate_limited_total', 'Requests refused by a rate limit', ['limit']),
     privacyProtected: c('parley_privacy_protected_total', 'Sensitive items found and protected, by category and action', ['category', 'action']),
@@ -105,7 +106,8 @@ export interface Metrics {
   countUpstreamAttempt(provider: string, keyId: string, outcome: string): void;
   countRetry(provider: string, reason: string): void;
   countFallback(model: string, fromProvider: string, toProvider: string): void;
-  setCircuitState(scope: string, state: CircuitState): void;
+  /** A deployment's breaker state; `key_id` is `none` for keyless providers. Labels are bounded by the configuration. */
+  setCircuitState(deployment: Deployment, state: CircuitState): void;
   setKeyHealthy(provider: string, keyId: string, healthy: boolean): void;
   countRateLimited(limit: RateLimitKind): void;
   countPrivacyProtected(category: string, action: string, count?: number): void;
@@ -144,7 +146,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const attempts = cache<CChild>(m.upstreamAttempts, 3);
   const retries = cache<CChild>(m.retries, 2);
   const fallbacks = cache<CChild>(m.fallbacks, 3);
-  const circuit = gauges<GChild>(m.circuitState, 1);
+  const circuit = gauges<GChild>(m.circuitState, 3);
   const keys = gauges<GChild>(m.keyHealthy, 2);
   const privacy = cache<CChild>(m.privacyProtected, 2);
   const policy = cache<CChild>(m.policyBlocks, 2);
@@ -194,7 +196,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     countUpstreamAttempt: (provider, keyId, outcome) => attempts.get(provider, keyId, outcome).inc(),
     countRetry: (provider, reason) => retries.get(provider, reason).inc(),
     countFallback: (model, from, to) => fallbacks.get(model, from, to).inc(),
-    setCircuitState: (scope, state) => circuit.get(scope).set(CIRCUIT_STATE_VALUE[state]),
+    setCircuitState: (d, state) => circuit.get(d.provider, d.model, d.keyId ?? 'none').set(CIRCUIT_STATE_VALUE[state]),
     setKeyHealthy: (provider, keyId, healthy) => keys.get(provider, keyId).set(healthy ? 1 : 0),
     countRateLimited: (limit) => limits[limit].inc(),
     countPrivacyProtected: (category, action, count = 1) => privacy.get(category, action).inc(count),

@@ -1,6 +1,6 @@
 // Adapts routing facts (the domain's RouteObserver) to Parley's metrics, and fans one observer out to many.
 
-import type { AttemptInfo, RouteObserver } from '../domain/index.js';
+import type { AttemptInfo, Deployment, RouteObserver } from '../domain/index.js';
 import type { Metrics } from './metrics.js';
 
 /**
@@ -20,8 +20,8 @@ export function createMetricsRouteObserver(metrics: Metrics, model: string, targ
     keyDisabled(provider: string, keyId: string) {
       metrics.setKeyHealthy(provider, keyId, false);
     },
-    breakerChange(scope: string, state: 'closed' | 'open' | 'half-open') {
-      metrics.setCircuitState(scope, state);
+    breakerChange(deployment: Deployment, state: 'closed' | 'open' | 'half-open') {
+      metrics.setCircuitState(deployment, state);
     },
     retry(info: AttemptInfo, _delayMs: number, errorCode: string) {
       metrics.countRetry(info.provider, errorCode);
@@ -41,7 +41,7 @@ export function combineRouteObservers(...observers: (RouteObserver | undefined)[
     attemptEnd: (info, outcome) => { for (const o of list) o.attemptEnd?.(info, outcome); },
     keyDisabled: (p, k, s) => { for (const o of list) o.keyDisabled?.(p, k, s); },
     keyCooldown: (p, k, ms) => { for (const o of list) o.keyCooldown?.(p, k, ms); },
-    breakerChange: (scope, state) => { for (const o of list) o.breakerChange?.(scope, state); },
+    breakerChange: (deployment, state) => { for (const o of list) o.breakerChange?.(deployment, state); },
     retry: (info, d, code) => { for (const o of list) o.retry?.(info, d, code); },
     fallback: (f, t, code) => { for (const o of list) o.fallback?.(f, t, code); },
   };

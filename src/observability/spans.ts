@@ -2,6 +2,7 @@
 
 import { INVALID_SPAN_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Context, Span } from '@opentelemetry/api';
+import { deploymentLabel } from '../domain/index.js';
 import type { AttemptInfo, FinishReason, RouteObserver } from '../domain/index.js';
 import { linkTraceScope } from './trace-scope.js';
 import type { Tracing } from './tracing.js';
@@ -151,8 +152,8 @@ export function createTracingRouteObserver(tracing: Tracing, parent: Context, up
     fallback(fromIndex, toIndex, errorCode) {
       parentSpan?.addEvent('parley.fallback', { 'parley.fallback_from': fromIndex, 'parley.fallback_to': toIndex, 'error.type': errorCode });
     },
-    breakerChange(scope, state) {
-      parentSpan?.addEvent('parley.breaker', { 'parley.breaker_scope': scope, 'parley.breaker_state': state });
+    breakerChange(deployment, state) {
+      parentSpan?.addEvent('parley.breaker', { 'parley.breaker_scope': deploymentLabel(deployment), 'parley.breaker_state': state });
     },
   };
   // The chat layer finds the request's trace scope through the observer it is handed (step spans).

@@ -1,8 +1,7 @@
 // Circuit breaker: closed -> open after repeated upstream faults -> half-open probes -> closed again.
 
-import { ParleyError, isParleyError } from '../domain/index.js';
-import type { BreakerSettings, CallOptions, ChatEvent, ChatRequest } from '../domain/index.js';
-import type { ChatModel, ModelWrapper } from '../providers/types.js';
+import { isParleyError } from '../domain/index.js';
+import type { BreakerSettings, ErrorCode } from '../domain/index.js';
 
 /** The three breaker states. */
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -26,8 +25,8 @@ const PROBES_BUSY_RETRY_MS = 1_000;
 
 /**
  * A rolling-window circuit breaker. Closed: `failureThreshold` failures within `windowMs` open it.
- * Open: refuses for `cooldownMs`. Half-open: lets `halfOpenProbes` concurrent trial calls through;
- * when that many succeed it closes, when one fails it re-opens. Outcomes of calls admitted before
+ * Open: refuses for `cooldownMs`. Half-open: lets at most `halfOpenProbes` concurrent trial calls
+ * through; the first that succeeds closes it, one that fails re-opens it. Outcomes of calls admitted before
  * the latest transition are ignored, so a slow old call cannot flip a newer state.
  */
 export class CircuitBreaker {
@@ -36,7 +35,6 @@ export class CircuitBreaker {
   private failures: number[] = [];
   private openedAt = 0;
   private probesInFlight = 0;
-  private probeSuccesses = 0;
   private readonly clock: () => number;
   private readonly onStateChange?: (state: BreakerState, previous: BreakerState) => void;
 
@@ -83,10 +81,7 @@ export class CircuitBreaker {
   /** The admitted call succeeded. */
   success(permit: BreakerPermit): void {
     if (!this.settle(permit)) return;
-    if (this.current === 'half-open') {
-      this.probeSuccesses++;
-      if (this.probeSuccesses >= this.settings.halfOpenProbes) this.transition('closed');
-    }
+    if (this.current === 'half-open') this.transition('closed');
   }
 
   /** The admitted call failed with an upstream fault. */
@@ -121,76 +116,26 @@ export class CircuitBreaker {
     this.current = next;
     this.generationCounter++;
     this.probesInFlight = 0;
-    this.probeSuccesses = 0;
     if (next === 'open') this.openedAt = this.clock();
     if (next === 'closed') this.failures = [];
     this.onStateChange?.(next, previous);
   }
 }
 
+/** The failures that say something about a deployment's health: connection errors, timeouts and 5xx. */
+const DEPLOYMENT_FAULTS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'upstream_network',
+  'upstream_timeout',
+  'upstream_server_error',
+  'upstream_overloaded',
+  'upstream_stream_error',
+]);
+
 /**
- * Is `error` an upstream fault that a breaker should count? Retryable `upstream_*` errors (5xx,
- * overload, network, stream errors, timeouts, 409) count; 429 does not (the key pool cools the key),
- * nor do auth, bad-request or not-found answers, client_closed or Parley's own routing errors.
+ * Is `error` a fault of the deployment that a breaker should count? Connection errors, timeouts,
+ * 5xx and broken streams count. A 429 does not (the key pool cools the key), nor do 400, 404, 409,
+ * auth refusals, a client's abort or Parley's own routing errors: they say nothing about its health.
  */
 export function isUpstreamFault(error: unknown): boolean {
-  return (
-    isParleyError(error) &&
-    error.retryable &&
-    error.code.startsWith('upstream_') &&
-    error.code !== 'upstream_rate_limited'
-  );
-}
-
-/**
- * Guards the inner model with `breaker`: a refused call throws `circuit_open` (with `retryAfterMs`);
- * a stream that reaches `finish` is a success, an upstream fault (see isUpstreamFault) a failure,
- * anything else (client gone, non-fault errors, consumer stopping early) releases the permit.
- * Transitions caused by a call are reported to that call's `observer.breakerChange(scope, state)`.
- */
-export function withBreaker(breaker: CircuitBreaker, scope: string): ModelWrapper {
-  return (inner) => ({
-    provider: inner.provider,
-    stream: (request, options) => guardedStream(inner, request, options, breaker, scope),
-  });
-}
-
-async function* guardedStream(
-  inner: ChatModel,
-  request: ChatRequest,
-  options: CallOptions,
-  breaker: CircuitBreaker,
-  scope: string,
-): AsyncGenerator<ChatEvent, void, undefined> {
-  const report = (since: number): void => {
-    if (breaker.transitions !== since) options.observer?.breakerChange?.(scope, breaker.state);
-  };
-  const before = breaker.transitions;
-  const permit = breaker.tryAcquire();
-  report(before);
-  if (permit === undefined) {
-    const retryAfterMs = breaker.retryAfterMs();
-    throw new ParleyError('circuit_open', `Circuit for ${scope} is open; retry in ${Math.ceil(retryAfterMs / 1000)} s`, {
-      retryAfterMs,
-    });
-  }
-  let settled = false;
-  const settle = (outcome: 'success' | 'failure' | 'release'): void => {
-    if (settled) return;
-    settled = true;
-    const was = breaker.transitions;
-    breaker[outcome](permit);
-    report(was);
-  };
-  try {
-    for await (const event of inner.stream(request, options)) {
-      if (event.type === 'finish') settle('success');
-      yield event;
-    }
-  } catch (error) {
-    settle(isUpstreamFault(error) ? 'failure' : 'release');
-    throw error;
-  } finally {
-    settle('release');
-  }
+  return isParleyError(error) && DEPLOYMENT_FAULTS.has(error.code);
 }

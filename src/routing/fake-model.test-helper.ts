@@ -20,7 +20,7 @@ export interface FakeCall {
 }
 
 /** Scripts per call (the last one repeats), or a function of the call index. */
-export type Scripts = Step[][] | ((index: number, options: RoutingCallOptions) => Step[]);
+export type Scripts = Step[][] | ((index: number, options: RoutingCallOptions, request: ChatRequest) => Step[]);
 
 /** A ChatModel that plays scripts and behaves like an adapter on abort (throws the signal's reason). */
 export class FakeModel implements ChatModel {
@@ -37,7 +37,7 @@ export class FakeModel implements ChatModel {
     this.calls.push(call);
     const script =
       typeof this.scripts === 'function'
-        ? this.scripts(index, options)
+        ? this.scripts(index, options, request)
         : this.scripts[Math.min(index, this.scripts.length - 1)];
     return this.play(script, call);
   }

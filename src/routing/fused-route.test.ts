@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatEvent, ResilienceSettings } from '../domain/index.js';
 import type { ChatModel as Model } from '../providers/types.js';
-import { CircuitBreaker } from './circuit-breaker.js';
+import type { KeyPool } from './key-pool.js';
 import { FakeModel, GroupingFakeModel, fails, ok, opts, perr, recordingObserver, req } from './fake-model.test-helper.js';
 import type { Scripts, Step } from './fake-model.test-helper.js';
 import { buildRoute, composeRoute } from './route.js';
@@ -30,12 +30,11 @@ interface Outcome {
   breakers: string[];
 }
 
-type Build = (input: BuildRouteInput) => { model: Model; pools: { health(): unknown }[] };
+type Build = (input: BuildRouteInput) => { model: Model; pools: KeyPool[] };
 
 /** Runs one scenario on fresh fixtures through `build`; `stopAfter` makes the consumer stop after that many events. */
 async function run(build: Build, specs: TargetSpec[], o: { stopAfter?: number; abortAfterMs?: number; abortAfterEvents?: number; observe?: boolean; grouped?: boolean } = {}): Promise<Outcome> {
   const adapters = specs.map((s) => (o.grouped ? new GroupingFakeModel(s.scripts, s.provider) : new FakeModel(s.scripts, s.provider)));
-  const breakers = specs.map((s) => new CircuitBreaker((s.resilience ?? RES).breaker, { clock: () => 0 }));
   const targets: RouteTargetInput[] = specs.map((s, i) => ({
     label: `${s.provider}/x`,
     provider: s.provider,
@@ -43,7 +42,6 @@ async function run(build: Build, specs: TargetSpec[], o: { stopAfter?: number; a
     model: s.model,
     keys: (s.keys ?? []).map((id) => ({ id, secret: () => `sk-${id}` })),
     resilience: s.resilience ?? RES,
-    providerBreaker: breakers[i],
   }));
   const { model, pools } = build({ modelName: 'chat', targets, clock: () => 0, retryDeps: { sleep: async () => undefined, random: () => 0.5 } });
   const { observer, log } = recordingObserver();
@@ -63,7 +61,9 @@ async function run(build: Build, specs: TargetSpec[], o: { stopAfter?: number; a
   }
   await new Promise((resolve) => setTimeout(resolve, 5)); // let iterator.return() settle the adapters
   const calls = adapters.map((a) => a.calls.map((c) => [c.request.model, c.options.credential?.id, c.options.attempt, c.options.fallbackIndex, c.ended, c.abortedAtEnd]));
-  return { events, error, log, calls, health: pools.map((p) => p.health()), breakers: breakers.map((b) => b.state) };
+  // Every deployment's breaker: one per key of each target (one for a keyless target), for the model it called.
+  const breakers = pools.flatMap((p, i) => Array.from({ length: Math.max(1, p.size) }, (_, k) => p.breaker(specs[i].model ?? 'chat', k).state));
+  return { events, error, log, calls, health: pools.map((p) => p.health()), breakers };
 }
 
 async function same(specs: () => TargetSpec[], o: Parameters<typeof run>[2] = {}): Promise<Outcome> {

@@ -1,10 +1,8 @@
-// Fused route: fallback, retry, breaker, key pool, attempt report and timeouts in one async generator.
+// Fused route: fallback, retry, key pool with deployment breakers, attempt report and timeouts in one async generator.
 
 import { ParleyError, isParleyError } from '../domain/index.js';
 import type { AttemptInfo, CallOptions, ChatEvent, ChatRequest, ResilienceSettings } from '../domain/index.js';
 import type { ChatModel } from '../providers/types.js';
-import { isUpstreamFault } from './circuit-breaker.js';
-import type { CircuitBreaker } from './circuit-breaker.js';
 import { abortError } from './context.js';
 import type { RoutingCallOptions } from './context.js';
 import { summarise } from './fallback.js';
@@ -22,10 +20,8 @@ export interface FusedTarget {
   adapter: ChatModel;
   /** Upstream model id set on the request for this target (absent: the request's model). */
   model?: string;
+  /** The provider's keys and the breakers of its deployments (one per model and key). */
   pool: KeyPool;
-  /** The provider's breaker and its scope (the provider id) for `observer.breakerChange`. */
-  breaker: CircuitBreaker;
-  scope: string;
   resilience: ResilienceSettings;
 }
 
@@ -37,8 +33,8 @@ export interface FusedRouteDeps {
 }
 
 /**
- * The same behaviour as `withFallback(targets.map(t => withUpstreamModel(withRetry(withBreaker(
- * withKeyPool(withAttemptReport(withTimeouts(adapter))))))))` (see route.ts for the order and
+ * The same behaviour as `withFallback(targets.map(t => withUpstreamModel(withRetry(withKeyPool(
+ * withAttemptReport(withTimeouts(adapter)))))))` (see route.ts for the order and
  * each wrapper's file for the rules), with the same observer calls in the same order, but one
  * generator frame and one promise hop per event instead of about ten. The wrappers stay the
  * reference; fused-route.test.ts runs both on the same scripts and compares them.
@@ -74,7 +70,7 @@ async function* routeStream(env: RouteEnv, request: ChatRequest, options: CallOp
   const failures: { label: string; error: ParleyError }[] = [];
   for (let index = 0; index < targets.length; index++) {
     const target = targets[index];
-    const { adapter, pool, breaker, scope } = target;
+    const { adapter, pool } = target;
     const { retry: r, timeouts } = target.resilience;
     const req = target.model === undefined || request.model === target.model ? request : { ...request, model: target.model };
     try {
@@ -82,110 +78,84 @@ async function* routeStream(env: RouteEnv, request: ChatRequest, options: CallOp
       for (let attempt = 1; ; attempt++) {
         let pending: ChatEvent | undefined;
         try {
-          // withBreaker
-          const before = breaker.transitions;
-          const permit = breaker.tryAcquire();
-          if (breaker.transitions !== before) observer?.breakerChange?.(scope, breaker.state);
-          if (permit === undefined) {
-            const retryAfterMs = breaker.retryAfterMs();
-            throw new ParleyError('circuit_open', `Circuit for ${scope} is open; retry in ${Math.ceil(retryAfterMs / 1000)} s`, { retryAfterMs });
-          }
-          let breakerSettled = false;
-          const settleBreaker = (outcome: 'success' | 'failure' | 'release'): void => {
-            if (breakerSettled) return;
-            breakerSettled = true;
-            const was = breaker.transitions;
-            breaker[outcome](permit);
-            if (breaker.transitions !== was) observer?.breakerChange?.(scope, breaker.state);
-          };
-          try {
-            // withKeyPool: a refused key is swapped within the attempt
-            for (;;) {
-              const lease: KeyLease | undefined = pool.size === 0 ? undefined : pool.acquire();
-              let yielded = false;
-              let keySettled = false;
-              // withAttemptReport
-              let info: AttemptInfo | undefined;
-              let started = 0;
-              let reportEnded = false;
-              const endReport = (ok: boolean, errorCode?: string, status?: number): void => {
-                if (info === undefined || reportEnded) return;
-                reportEnded = true;
-                observer?.attemptEnd?.(info, { ok, durationMs: clock() - started, errorCode, status });
-              };
-              let call: TimedCall | undefined;
-              try {
-                const callOptions: RoutingCallOptions = lease
+          // withKeyPool: a deployment (key and its breaker for this model) per attempt; a refused key is swapped within the attempt
+          for (;;) {
+            const lease: KeyLease = pool.acquire(req.model, options, target.resilience.breaker);
+            let yielded = false;
+            let keySettled = false;
+            // withAttemptReport
+            let info: AttemptInfo | undefined;
+            let started = 0;
+            let reportEnded = false;
+            const endReport = (ok: boolean, errorCode?: string, status?: number): void => {
+              if (info === undefined || reportEnded) return;
+              reportEnded = true;
+              observer?.attemptEnd?.(info, { ok, durationMs: clock() - started, errorCode, status });
+            };
+            let call: TimedCall | undefined;
+            try {
+              const callOptions: RoutingCallOptions =
+                lease.id !== undefined && lease.secret !== undefined
                   ? { ...options, fallbackIndex: index, attempt, credential: { id: lease.id, secret: lease.secret } }
                   : { ...options, fallbackIndex: index, attempt };
-                if (observer !== undefined) {
-                  info = { provider: adapter.provider, model: req.model, keyId: callOptions.credential?.id, attempt, fallbackIndex: index };
-                  started = clock();
-                  observer.attemptStart?.(info);
-                }
-                // withTimeouts
-                if (signal.aborted) throw abortError(signal);
-                call = new TimedCall(adapter, req, callOptions, signal, timeouts);
-                for (;;) {
-                  let result: IteratorResult<StepValue>;
-                  try {
-                    result = await call.step();
-                  } finally {
-                    call.afterStep();
-                  }
-                  if (result.done === true) {
-                    call.finished = true;
-                    break;
-                  }
-                  // A step brings one event, or a group of them from one network read (ChatModel.streamGroups).
-                  const got = result.value;
-                  const group = isGroup(got) ? got : undefined;
-                  const count = group === undefined ? 1 : group.length;
-                  for (let i = 0; i < count; i++) {
-                    const event = group === undefined ? (got as ChatEvent) : group[i];
-                    if (i > 0 && signal.aborted) throw abortError(signal); // nothing more after an abort, even from the same read
-                    if (event.type === 'finish') {
-                      endReport(true);
-                      if (lease) {
-                        keySettled = true;
-                        pool.settle(lease, undefined, options);
-                      }
-                      settleBreaker('success');
-                    }
-                    yielded = true;
-                    if (committed) yield event;
-                    else if (event.type === 'start') pending = event;
-                    else {
-                      committed = true;
-                      if (pending !== undefined) yield pending;
-                      yield event;
-                    }
-                  }
-                }
-                call.close();
-                endReport(false, 'upstream_protocol', 502); // ended without `finish` (no-op if it finished)
-              } catch (error) {
-                call?.close();
-                if (isParleyError(error)) endReport(false, error.code, error.upstreamStatus ?? error.status);
-                else endReport(false, 'internal', 500);
-                if (lease === undefined) throw error;
-                if (!keySettled) pool.settle(lease, error, options);
-                keySettled = true;
-                if (!isParleyError(error) || yielded || signal.aborted) throw error;
-                if (error.code === 'upstream_auth') continue;
-                throw error.code === 'upstream_rate_limited' ? pool.rateLimitedError(error) : error;
-              } finally {
-                call?.close();
-                endReport(false, 'client_closed', 499);
-                if (lease && !keySettled) pool.settle(lease, consumerStopped(), options);
+              if (observer !== undefined) {
+                info = { provider: adapter.provider, model: req.model, keyId: callOptions.credential?.id, attempt, fallbackIndex: index };
+                started = clock();
+                observer.attemptStart?.(info);
               }
-              break;
+              // withTimeouts
+              if (signal.aborted) throw abortError(signal);
+              call = new TimedCall(adapter, req, callOptions, signal, timeouts);
+              for (;;) {
+                let result: IteratorResult<StepValue>;
+                try {
+                  result = await call.step();
+                } finally {
+                  call.afterStep();
+                }
+                if (result.done === true) {
+                  call.finished = true;
+                  break;
+                }
+                // A step brings one event, or a group of them from one network read (ChatModel.streamGroups).
+                const got = result.value;
+                const group = isGroup(got) ? got : undefined;
+                const count = group === undefined ? 1 : group.length;
+                for (let i = 0; i < count; i++) {
+                  const event = group === undefined ? (got as ChatEvent) : group[i];
+                  if (i > 0 && signal.aborted) throw abortError(signal); // nothing more after an abort, even from the same read
+                  if (event.type === 'finish') {
+                    endReport(true);
+                    keySettled = true;
+                    pool.settle(lease, undefined, options);
+                  }
+                  yielded = true;
+                  if (committed) yield event;
+                  else if (event.type === 'start') pending = event;
+                  else {
+                    committed = true;
+                    if (pending !== undefined) yield pending;
+                    yield event;
+                  }
+                }
+              }
+              call.close();
+              endReport(false, 'upstream_protocol', 502); // ended without `finish` (no-op if it finished)
+            } catch (error) {
+              call?.close();
+              if (isParleyError(error)) endReport(false, error.code, error.upstreamStatus ?? error.status);
+              else endReport(false, 'internal', 500);
+              if (!keySettled) pool.settle(lease, error, options);
+              keySettled = true;
+              if (!isParleyError(error) || yielded || signal.aborted || lease.id === undefined) throw error;
+              if (error.code === 'upstream_auth') continue;
+              throw error.code === 'upstream_rate_limited' ? pool.rateLimitedError(error, req.model) : error;
+            } finally {
+              call?.close();
+              endReport(false, 'client_closed', 499);
+              if (!keySettled) pool.settle(lease, consumerStopped(), options);
             }
-          } catch (error) {
-            settleBreaker(isUpstreamFault(error) ? 'failure' : 'release');
-            throw error;
-          } finally {
-            settleBreaker('release');
+            break;
           }
           // A (malformed) stream that ended without content: release the start rather than swallow it.
           if (!committed && pending !== undefined) yield pending;

@@ -1,6 +1,6 @@
 // Public surface of routing/: resilience policies as ChatModel wrappers and the route builder.
 export { withAttemptReport } from './attempt-report.js';
-export { CircuitBreaker, isUpstreamFault, withBreaker } from './circuit-breaker.js';
+export { CircuitBreaker, isUpstreamFault } from './circuit-breaker.js';
 export type { BreakerPermit, BreakerState, CircuitBreakerOptions } from './circuit-breaker.js';
 export { attemptOf } from './context.js';
 export type { RoutingCallOptions } from './context.js';

@@ -113,13 +113,17 @@ describe('withKeyPool', () => {
     expect(fake.calls).toHaveLength(2);
   });
 
-  it("opens a key's own breaker on repeated upstream faults and routes around it", async () => {
+  it("opens a deployment's breaker (model and key) on repeated upstream faults and routes around that key", async () => {
     const fake = new FakeModel((_, o) => (o.credential?.id === 'A' ? fails('upstream_server_error') : ok('x')));
     const p = pool(['A', 'B']);
+    const { observer, log } = recordingObserver();
     const model = withKeyPool(p)(fake);
-    for (let i = 0; i < 4; i++) await collect(model.stream(req(), opts()));
+    for (let i = 0; i < 4; i++) await collect(model.stream(req(), opts({ observer })));
+    expect(p.breaker('m', 0).state).toBe('open');
+    expect(p.breaker('m', 1).state).toBe('closed');
+    expect(log.filter((l) => l[0] === 'breakerChange')).toEqual([['breakerChange', { provider: 'openai', model: 'm', keyId: 'A' }, 'open']]);
     expect(p.health()).toEqual([
-      { id: 'A', state: 'open' },
+      { id: 'A', state: 'healthy' }, // the key itself is fine: only its deployment for model m is open
       { id: 'B', state: 'healthy' },
     ]);
     await collect(model.stream(req(), opts()));
@@ -127,7 +131,45 @@ describe('withKeyPool', () => {
     expect(fake.calls.map((c) => c.options.credential?.id)).toEqual(['A', 'B', 'A', 'B', 'B', 'B']);
   });
 
-  it('a provider without keys passes calls through with no credential', async () => {
+  it('a failing model never refuses another model on the same keys', async () => {
+    const fake = new FakeModel((_i, _o, r) => (r.model === 'dead' ? fails('upstream_server_error') : ok('alive')));
+    const p = pool(['A', 'B']);
+    const model = withKeyPool(p)(fake);
+    for (let i = 0; i < 4; i++) await collect(model.stream(req('dead'), opts()));
+    const refused = await collect(model.stream(req('dead'), opts()));
+    expect(refused.error?.code).toBe('circuit_open');
+    expect(refused.error?.message).toMatch(/^The circuit of every usable API key of openai\/dead is open; retry in 5 s$/);
+    for (let i = 0; i < 4; i++) expect(textOf((await collect(model.stream(req('good'), opts()))).events)).toBe('alive');
+    expect(fake.calls.filter((c) => c.request.model === 'dead')).toHaveLength(4);
+  });
+
+  it('counts only deployment faults: 400, 404, 409 and a client abort leave the breaker closed', async () => {
+    for (const code of ['upstream_bad_request', 'upstream_not_found', 'upstream_conflict', 'client_closed'] as const) {
+      const p = pool(['A']);
+      const model = withKeyPool(p)(new FakeModel(() => fails(code)));
+      for (let i = 0; i < 4; i++) expect((await collect(model.stream(req(), opts()))).error?.code).toBe(code);
+      expect(p.breaker('m', 0).state).toBe('closed');
+    }
+  });
+
+  it('a half-open deployment admits a bounded number of probes and the first success closes it', async () => {
+    const clock = manualClock();
+    let healthy = false;
+    const fake = new FakeModel(() => (healthy ? ok('back') : fails('upstream_timeout')));
+    const p = new KeyPool({ provider: 'openai', keys: [], breaker: { ...B, halfOpenProbes: 2 }, clock: clock.now });
+    const model = withKeyPool(p)(fake);
+    for (let i = 0; i < 2; i++) await collect(model.stream(req(), opts()));
+    expect(p.breaker('m').state).toBe('open');
+    clock.advance(5_000);
+    healthy = true;
+    const { observer, log } = recordingObserver();
+    const probe = await collect(model.stream(req(), opts({ observer })));
+    expect(textOf(probe.events)).toBe('back');
+    expect(p.breaker('m').state).toBe('closed');
+    expect(log.filter((l) => l[0] === 'breakerChange').map((l) => l[2])).toEqual(['half-open', 'closed']);
+  });
+
+  it('a provider without keys calls with no credential, guarded by a breaker per model', async () => {
     const fake = new FakeModel([ok('x')]);
     const { events } = await collect(withKeyPool(pool([]))(fake).stream(req(), opts()));
     expect(textOf(events)).toBe('x');

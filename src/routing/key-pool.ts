@@ -1,7 +1,7 @@
-// Key pool: round-robin over a provider's API keys, dropping refused keys and cooling rate-limited ones.
+// Key pool: round-robin over a provider's API keys, dropping refused keys, cooling rate-limited ones, one breaker per deployment.
 
 import { ParleyError, isParleyError } from '../domain/index.js';
-import type { BreakerSettings, CallOptions, ChatEvent, ChatRequest } from '../domain/index.js';
+import type { BreakerSettings, CallOptions, ChatEvent, ChatRequest, Deployment } from '../domain/index.js';
 import type { ChatModel, ModelWrapper } from '../providers/types.js';
 import { CircuitBreaker, isUpstreamFault } from './circuit-breaker.js';
 import type { BreakerPermit, BreakerState } from './circuit-breaker.js';
@@ -13,79 +13,111 @@ export interface PoolKey {
   secret: () => string;
 }
 
-/** Health of one key, for metrics and /readyz. `open` covers an open or half-open key breaker. */
+/** Health of one key, for metrics and /readyz. */
 export interface KeyHealth {
   id: string;
-  state: 'healthy' | 'cooling' | 'disabled' | 'open';
+  state: 'healthy' | 'cooling' | 'disabled';
 }
 
 /** Construction options of a KeyPool. */
 export interface KeyPoolOptions {
   provider: string;
+  /** The provider's keys; none for a keyless provider (its deployments are then one per model). */
   keys: PoolKey[];
-  /** Settings of the breaker each key gets. */
+  /** Settings of the breaker each deployment (model and key) gets. */
   breaker: BreakerSettings;
   clock?: () => number;
   /** Cooldown after a 429 without `retry-after` (default 1000 ms). */
   defaultCooldownMs?: number;
-  /** Called when a key's own breaker changes state (for metrics). */
-  onKeyBreakerChange?: (keyId: string, state: BreakerState) => void;
+  /** Called on every transition of a deployment's breaker (for metrics). */
+  onBreakerChange?: (deployment: Deployment, state: BreakerState) => void;
 }
 
 interface KeySlot {
-  key: PoolKey;
-  breaker: CircuitBreaker;
+  /** Undefined for the one slot of a keyless provider. */
+  key?: PoolKey;
+  /** One breaker per upstream model used with this key, made on first use. */
+  breakers: Map<string, CircuitBreaker>;
   /** Set when the provider refused the key: the secret it refused (re-enabled if the secret rotates). */
   refusedSecret?: string;
   coolingUntil: number;
 }
 
-/** A key chosen for one attempt. */
+/** A deployment (model and key) chosen for one attempt. */
 export interface KeyLease {
-  readonly id: string;
-  readonly secret: string;
+  /** The key's id; undefined for a keyless provider. */
+  readonly id?: string;
+  /** The key's secret; undefined for a keyless provider. */
+  readonly secret?: string;
+  readonly deployment: Deployment;
+  readonly breaker: CircuitBreaker;
   readonly permit: BreakerPermit;
   /** Position of the key in the pool. */
   readonly index: number;
 }
 
 /**
- * The API keys of one provider. Keys are used round-robin among the healthy ones; a key the provider
- * refuses (401/403) leaves the rotation until its secret changes; a 429 cools it down; each key has
- * its own circuit breaker. Share one pool per provider across every route that uses it.
+ * The API keys of one provider and the breakers of its deployments. Keys are used round-robin among
+ * the healthy ones; a key the provider refuses (401/403) leaves the rotation until its secret changes;
+ * a 429 cools it down. Every deployment (upstream model and key) has its own circuit breaker, so one
+ * failing model never refuses another model on the same key. Share one pool per provider.
  */
 export class KeyPool {
   readonly provider: string;
   private readonly slots: KeySlot[];
   private readonly clock: () => number;
   private readonly defaultCooldownMs: number;
+  private readonly settings: BreakerSettings;
+  private readonly onBreakerChange?: (deployment: Deployment, state: BreakerState) => void;
   private cursor = 0;
 
   constructor(options: KeyPoolOptions) {
     this.provider = options.provider;
     this.clock = options.clock ?? Date.now;
     this.defaultCooldownMs = options.defaultCooldownMs ?? 1_000;
-    this.slots = options.keys.map((key) => ({
-      key,
-      breaker: new CircuitBreaker(options.breaker, {
-        clock: this.clock,
-        onStateChange: (state) => options.onKeyBreakerChange?.(key.id, state),
-      }),
-      coolingUntil: 0,
-    }));
+    this.settings = options.breaker;
+    this.onBreakerChange = options.onBreakerChange;
+    const keys: (PoolKey | undefined)[] = options.keys.length > 0 ? options.keys : [undefined];
+    this.slots = keys.map((key) => ({ key, breakers: new Map(), coolingUntil: 0 }));
   }
 
   /** Number of keys (0 for keyless providers). */
   get size(): number {
-    return this.slots.length;
+    return this.slots[0].key === undefined ? 0 : this.slots.length;
   }
 
   /**
-   * Picks the next usable key round-robin, or throws: `no_healthy_key` when every key was refused,
-   * `upstream_rate_limited` (retryAfterMs = shortest remaining cooldown) when every usable key is
-   * cooling, otherwise `circuit_open` with the shortest wait.
+   * The breaker of one deployment, made closed on first use with `settings` (a target's overrides;
+   * default the pool's).
    */
-  acquire(): KeyLease {
+  breaker(model: string, keyIndex = 0, settings = this.settings): CircuitBreaker {
+    const slot = this.slots[keyIndex];
+    let breaker = slot.breakers.get(model);
+    if (breaker === undefined) {
+      const deployment: Deployment = { provider: this.provider, model, ...(slot.key ? { keyId: slot.key.id } : {}) };
+      const notify = this.onBreakerChange;
+      breaker = new CircuitBreaker(settings, {
+        clock: this.clock,
+        onStateChange: notify === undefined ? undefined : (state) => notify(deployment, state),
+      });
+      slot.breakers.set(model, breaker);
+    }
+    return breaker;
+  }
+
+  /** Every deployment of `model` on this provider (one per key), for metrics at start-up. */
+  deployments(model: string): Deployment[] {
+    return this.slots.map(({ key }) => ({ provider: this.provider, model, ...(key ? { keyId: key.id } : {}) }));
+  }
+
+  /**
+   * Picks the next usable key for `model` round-robin, or throws: `no_healthy_key` when every key was
+   * refused, `upstream_rate_limited` (retryAfterMs = shortest remaining cooldown) when every usable key
+   * is cooling, otherwise `circuit_open` with the shortest wait (every deployment of the model is open).
+   * Breaker transitions that the look causes (open to half-open) are told to `options.observer`;
+   * `settings` are the target's breaker settings (default the pool's).
+   */
+  acquire(model: string, options?: CallOptions, settings = this.settings): KeyLease {
     const now = this.clock();
     const n = this.slots.length;
     let enabled = 0;
@@ -95,7 +127,7 @@ export class KeyPool {
       const index = (this.cursor + i) % n;
       const slot = this.slots[index];
       if (slot.refusedSecret !== undefined) {
-        if (slot.key.secret() === slot.refusedSecret) continue;
+        if (slot.key?.secret() === slot.refusedSecret) continue;
         slot.refusedSecret = undefined; // rotated: give the new secret a chance
       }
       enabled++;
@@ -104,14 +136,18 @@ export class KeyPool {
         continue;
       }
       allCooling = false;
-      const secret = slot.key.secret(); // read before acquiring, so a failing getter leaks no permit
-      const permit = slot.breaker.tryAcquire();
+      const secret = slot.key?.secret(); // read before acquiring, so a failing getter leaks no permit
+      const breaker = this.breaker(model, index, settings);
+      const before = breaker.transitions;
+      const permit = breaker.tryAcquire();
+      const deployment: Deployment = { provider: this.provider, model, ...(slot.key ? { keyId: slot.key.id } : {}) };
+      if (breaker.transitions !== before) options?.observer?.breakerChange?.(deployment, breaker.state);
       if (permit === undefined) {
-        shortestWait = Math.min(shortestWait, slot.breaker.retryAfterMs());
+        shortestWait = Math.min(shortestWait, breaker.retryAfterMs());
         continue;
       }
       this.cursor = (index + 1) % n;
-      return { id: slot.key.id, secret, permit, index };
+      return { id: slot.key?.id, secret, deployment, breaker, permit, index };
     }
     if (enabled === 0) {
       throw new ParleyError('no_healthy_key', `Every API key of provider ${this.provider} was refused (401/403); check the keys`);
@@ -123,46 +159,43 @@ export class KeyPool {
         upstreamStatus: 429,
       });
     }
-    throw new ParleyError('circuit_open', `Every usable API key of provider ${this.provider} has an open circuit; retry in ${Math.ceil(retryAfterMs / 1000)} s`, {
-      retryAfterMs,
-    });
+    const which = this.size === 0 ? `${this.provider}/${model}` : `every usable API key of ${this.provider}/${model}`;
+    throw new ParleyError('circuit_open', `The circuit of ${which} is open; retry in ${Math.ceil(retryAfterMs / 1000)} s`, { retryAfterMs });
   }
 
   /**
    * Records the outcome of a leased attempt (`error` undefined for success): upstream_auth disables the
-   * key (observer.keyDisabled), upstream_rate_limited cools it (observer.keyCooldown), upstream faults
-   * count against the key's breaker.
+   * key (observer.keyDisabled), upstream_rate_limited cools it (observer.keyCooldown), deployment faults
+   * (see isUpstreamFault) count against the deployment's breaker; anything else releases the permit.
+   * Breaker transitions are told to `options.observer.breakerChange`.
    */
   settle(lease: KeyLease, error: unknown, options: CallOptions): void {
     const slot = this.slots[lease.index];
-    if (error === undefined) {
-      slot.breaker.success(lease.permit);
-      return;
-    }
-    if (isParleyError(error) && error.code === 'upstream_auth') {
-      slot.breaker.release(lease.permit);
+    const { breaker, permit } = lease;
+    const before = breaker.transitions;
+    if (error === undefined) breaker.success(permit);
+    else if (isParleyError(error) && error.code === 'upstream_auth' && lease.secret !== undefined && lease.id !== undefined) {
+      breaker.release(permit);
       slot.refusedSecret = lease.secret;
       options.observer?.keyDisabled?.(this.provider, lease.id, error.upstreamStatus ?? 401);
-      return;
-    }
-    if (isParleyError(error) && error.code === 'upstream_rate_limited') {
-      slot.breaker.release(lease.permit);
+    } else if (isParleyError(error) && error.code === 'upstream_rate_limited' && lease.id !== undefined) {
+      breaker.release(permit);
       const ms = error.retryAfterMs ?? this.defaultCooldownMs;
       slot.coolingUntil = Math.max(slot.coolingUntil, this.clock() + ms);
       options.observer?.keyCooldown?.(this.provider, lease.id, ms);
-      return;
-    }
-    if (isUpstreamFault(error)) slot.breaker.failure(lease.permit);
-    else slot.breaker.release(lease.permit);
+    } else if (isUpstreamFault(error)) breaker.failure(permit);
+    else breaker.release(permit);
+    if (breaker.transitions !== before) options.observer?.breakerChange?.(lease.deployment, breaker.state);
   }
 
-  /** Milliseconds until some key can be used (0 if one can now; Infinity if every key was refused). */
-  nextReadyInMs(): number {
+  /** Milliseconds until some key can be used for `model` (0 if one can now; Infinity if every key was refused). */
+  nextReadyInMs(model: string): number {
     const now = this.clock();
     let wait = Number.POSITIVE_INFINITY;
-    for (const slot of this.slots) {
+    for (let index = 0; index < this.slots.length; index++) {
+      const slot = this.slots[index];
       if (slot.refusedSecret !== undefined) continue;
-      wait = Math.min(wait, Math.max(slot.coolingUntil - now, slot.breaker.retryAfterMs(), 0));
+      wait = Math.min(wait, Math.max(slot.coolingUntil - now, this.breaker(model, index).retryAfterMs(), 0));
     }
     return wait;
   }
@@ -171,42 +204,36 @@ export class KeyPool {
    * A key's 429 as the pool passes it on: retry should wait for the next ready key, not for the refused
    * key's own window (another key may be usable at once).
    */
-  rateLimitedError(error: ParleyError): ParleyError {
-    const wait = this.nextReadyInMs();
+  rateLimitedError(error: ParleyError, model: string): ParleyError {
+    const wait = this.nextReadyInMs(model);
     const retryAfterMs = wait > 0 && Number.isFinite(wait) ? Math.ceil(wait) : undefined;
     if (retryAfterMs === error.retryAfterMs) return error;
     return new ParleyError('upstream_rate_limited', error.message, { upstreamStatus: error.upstreamStatus, retryAfterMs, cause: error });
   }
 
-  /** Per-key health for metrics. */
+  /** Per-key health for metrics (deployment breakers are reported on their own). */
   health(): KeyHealth[] {
     const now = this.clock();
-    return this.slots.map(({ key, breaker, refusedSecret, coolingUntil }) => ({
-      id: key.id,
-      state:
-        refusedSecret !== undefined
-          ? 'disabled'
-          : coolingUntil > now
-            ? 'cooling'
-            : breaker.state !== 'closed'
-              ? 'open'
-              : 'healthy',
-    }));
+    return this.slots.flatMap(({ key, refusedSecret, coolingUntil }) =>
+      key === undefined ? [] : [{ id: key.id, state: refusedSecret !== undefined ? 'disabled' : coolingUntil > now ? 'cooling' : 'healthy' }],
+    );
   }
 }
 
 /**
- * Runs each call with a key from `pool` (as `options.credential`). A refused key (upstream_auth) is
- * disabled and the SAME call goes on with the next key, as long as nothing was yielded yet. A
- * rate-limited key (429) is cooled down for `retryAfterMs` (default 1 s) and the error rethrown so
- * retry can pick another key; the rethrown error's `retryAfterMs` is the wait until the next key is
- * ready (none when another key is usable right away), not the cooled key's own window. A pool without keys passes
- * calls through with no credential.
+ * Runs each call on a deployment from `pool`: a key (as `options.credential`; none for a keyless
+ * provider) and that key's breaker for the request's model. A refused key (upstream_auth) is disabled
+ * and the SAME call goes on with the next key, as long as nothing was yielded yet. A rate-limited key
+ * (429) is cooled down for `retryAfterMs` (default 1 s) and the error rethrown so retry can pick another
+ * key; the rethrown error's `retryAfterMs` is the wait until the next key is ready (none when another
+ * key is usable right away), not the cooled key's own window. When every deployment of the model is
+ * open the call fails with `circuit_open`, which is never retried, so fallback moves on at once.
+ * `breakerSettings` (a target's overrides) apply to the deployments this wrapper creates.
  */
-export function withKeyPool(pool: KeyPool): ModelWrapper {
+export function withKeyPool(pool: KeyPool, breakerSettings?: BreakerSettings): ModelWrapper {
   return (inner) => ({
     provider: inner.provider,
-    stream: (request, options) => (pool.size === 0 ? inner.stream(request, options) : pooledStream(inner, request, options, pool)),
+    stream: (request, options) => pooledStream(inner, request, options, pool, breakerSettings),
   });
 }
 
@@ -215,13 +242,15 @@ async function* pooledStream(
   request: ChatRequest,
   options: CallOptions,
   pool: KeyPool,
+  breakerSettings: BreakerSettings | undefined,
 ): AsyncGenerator<ChatEvent, void, undefined> {
   for (;;) {
-    const lease = pool.acquire();
+    const lease = pool.acquire(request.model, options, breakerSettings);
     let yielded = false;
     let settled = false;
+    const callOptions = lease.secret === undefined || lease.id === undefined ? options : { ...options, credential: { id: lease.id, secret: lease.secret } };
     try {
-      for await (const event of inner.stream(request, { ...options, credential: { id: lease.id, secret: lease.secret } })) {
+      for await (const event of inner.stream(request, callOptions)) {
         if (event.type === 'finish') {
           settled = true;
           pool.settle(lease, undefined, options);
@@ -234,8 +263,8 @@ async function* pooledStream(
       if (!settled) pool.settle(lease, error, options);
       settled = true;
       if (!isParleyError(error) || yielded || options.signal.aborted) throw error;
-      if (error.code === 'upstream_auth') continue;
-      throw error.code === 'upstream_rate_limited' ? pool.rateLimitedError(error) : error;
+      if (error.code === 'upstream_auth' && lease.id !== undefined) continue;
+      throw error.code === 'upstream_rate_limited' && lease.id !== undefined ? pool.rateLimitedError(error, request.model) : error;
     } finally {
       if (!settled) pool.settle(lease, new ParleyError('client_closed', 'The consumer stopped reading the stream'), options);
     }

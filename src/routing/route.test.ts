@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ResilienceSettings } from '../domain/index.js';
-import { CircuitBreaker } from './circuit-breaker.js';
+import { KeyPool } from './key-pool.js';
 import { FakeModel, collect, fails, ok, opts, recordingObserver, req, textOf } from './fake-model.test-helper.js';
 import type { Step } from './fake-model.test-helper.js';
 import { buildRoute } from './route.js';
@@ -19,7 +19,6 @@ function target(label: string, adapter: FakeModel, extra: Partial<RouteTargetInp
     adapter,
     keys: [],
     resilience: RES,
-    providerBreaker: new CircuitBreaker(RES.breaker),
     ...extra,
   };
 }
@@ -100,26 +99,27 @@ describe('buildRoute', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('a provider breaker shared across routes opens and sends other routes to their fallback without a call', async () => {
-    const openai = new FakeModel([fails('upstream_server_error')], 'openai');
+  it('breakers are per deployment: a dead upstream model opens its own, skips to the fallback without retries, and never refuses another model of the provider', async () => {
+    const openai = new FakeModel((_i, _o, r) => (r.model === 'dead' ? fails('upstream_server_error') : ok(`from ${r.model}`)), 'openai');
     const backup = new FakeModel([ok('from backup')], 'anthropic');
-    const shared = new CircuitBreaker(RES.breaker);
-    const routeA = buildRoute({ modelName: 'a', targets: [target('main/x', openai, { providerBreaker: shared })], retryDeps: noWait });
-    const routeB = buildRoute({
-      modelName: 'b',
-      targets: [target('main/y', openai, { providerBreaker: shared }), target('backup/z', backup)],
+    const shared = new KeyPool({ provider: 'openai', keys: [], breaker: RES.breaker });
+    const deadRoute = buildRoute({
+      modelName: 'a',
+      targets: [target('main/dead', openai, { model: 'dead', keyPool: shared }), target('backup/z', backup)],
       retryDeps: noWait,
     });
-    const first = await collect(routeA.model.stream(req(), opts()));
-    expect(first.error?.code).toBe('upstream_server_error');
-    expect(first.error?.message).toBe('The only target for model "a" failed: main/x: fake upstream_server_error');
-    expect(openai.calls).toHaveLength(3);
-    expect(shared.state).toBe('open');
+    const goodRoute = buildRoute({ modelName: 'b', targets: [target('main/good', openai, { model: 'good', keyPool: shared })], retryDeps: noWait });
+    const first = await collect(deadRoute.model.stream(req(), opts()));
+    expect(textOf(first.events)).toBe('from backup');
+    expect(openai.calls.map((c) => c.request.model)).toEqual(['dead', 'dead', 'dead']);
+    expect(shared.breaker('dead').state).toBe('open');
     const { observer, log } = recordingObserver();
-    const second = await collect(routeB.model.stream(req(), opts({ observer })));
+    const second = await collect(deadRoute.model.stream(req(), opts({ observer })));
     expect(textOf(second.events)).toBe('from backup');
-    expect(openai.calls).toHaveLength(3);
+    expect(openai.calls).toHaveLength(3); // the open deployment was skipped without a call
     expect(log.filter((l) => l[0] === 'fallback' || l[0] === 'retry')).toEqual([['fallback', 0, 1, 'circuit_open']]);
+    for (let i = 0; i < 5; i++) expect(textOf((await collect(goodRoute.model.stream(req(), opts()))).events)).toBe('from good');
+    expect(shared.breaker('good').state).toBe('closed');
   });
 
   it('an exhausted chain of timeouts ends as one 504, with no timers left', async () => {

@@ -3,8 +3,6 @@
 import type { ResilienceSettings } from '../domain/index.js';
 import type { ChatModel } from '../providers/types.js';
 import { withAttemptReport } from './attempt-report.js';
-import { withBreaker } from './circuit-breaker.js';
-import type { CircuitBreaker } from './circuit-breaker.js';
 import { withFallback } from './fallback.js';
 import { fusedRoute } from './fused-route.js';
 import type { FusedTarget } from './fused-route.js';
@@ -18,7 +16,7 @@ import { withTimeouts } from './timeouts.js';
 export interface RouteTargetInput {
   /** Human label for messages, e.g. `main/gpt-4o-mini`. */
   label: string;
-  /** Provider id (breaker scope, metric label). */
+  /** Provider id (metric label, deployment of its breakers). */
   provider: string;
   /** The provider's adapter. */
   adapter: ChatModel;
@@ -30,9 +28,7 @@ export interface RouteTargetInput {
   model?: string;
   keys: PoolKey[];
   resilience: ResilienceSettings;
-  /** One breaker per provider, shared by every route that uses the provider. */
-  providerBreaker: CircuitBreaker;
-  /** Optional pool shared per provider; when absent a pool is built from `keys` for this target. */
+  /** Optional pool (keys and deployment breakers) shared per provider; when absent one is built from `keys` for this target. */
   keyPool?: KeyPool;
 }
 
@@ -40,7 +36,7 @@ export interface RouteTargetInput {
 export interface BuildRouteInput {
   modelName: string;
   targets: RouteTargetInput[];
-  /** Clock for key pools (cooldowns, key breakers) and attempt durations; defaults to Date.now. */
+  /** Clock for key pools (cooldowns, deployment breakers) and attempt durations; defaults to Date.now. */
   clock?: () => number;
   /** Injectable sleep and randomness for withRetry (tests). */
   retryDeps?: RetryDeps;
@@ -49,13 +45,14 @@ export interface BuildRouteInput {
 /**
  * Builds the model for one alias. Per target, from the outside in:
  *
- *   withRetry                  each retry re-enters everything below: fresh breaker check, next key, fresh timers
- *   └ withBreaker(provider)    one breaker per provider; every attempt counts; `circuit_open` is not retried
- *     └ withKeyPool            picks a key per attempt; a refused key is swapped within the attempt, so
- *                              401/403 never reach the provider breaker or retry
- *       └ withAttemptReport    observer.attemptStart/End per upstream call, knowing the key and attempt
- *         └ withTimeouts       first-byte / idle / total deadlines for exactly one upstream call
- *           └ adapter
+ *   withRetry                  each retry re-enters everything below: next key, fresh breaker check, fresh timers
+ *   └ withKeyPool              picks a deployment per attempt: a usable key whose breaker for this model
+ *                              admits the call (one breaker per provider, model and key); a refused key is
+ *                              swapped within the attempt; every deployment open is `circuit_open`, which
+ *                              is not retried, so the fallback chain moves on without spending retries
+ *     └ withAttemptReport      observer.attemptStart/End per upstream call, knowing the key and attempt
+ *       └ withTimeouts         first-byte / idle / total deadlines for exactly one upstream call
+ *         └ adapter
  *
  * with the target's upstream model id set on the request above it all, and `withFallback` over the
  * targets outermost, so a target is abandoned only after its retries.
@@ -73,8 +70,6 @@ export function buildRoute(input: BuildRouteInput): { model: ChatModel; pools: K
       adapter: target.adapter,
       model: target.model,
       pool,
-      breaker: target.providerBreaker,
-      scope: target.provider,
       resilience: target.resilience,
     };
   });
@@ -95,9 +90,8 @@ export function composeRoute(input: BuildRouteInput): { model: ChatModel; pools:
     if (!pools.includes(pool)) pools.push(pool);
     const timed = withTimeouts(target.resilience.timeouts)(target.adapter);
     const reported = withAttemptReport(input.clock)(timed);
-    const keyed = withKeyPool(pool)(reported);
-    const guarded = withBreaker(target.providerBreaker, target.provider)(keyed);
-    const retried = withRetry(target.resilience.retry, input.retryDeps)(guarded);
+    const keyed = withKeyPool(pool, target.resilience.breaker)(reported);
+    const retried = withRetry(target.resilience.retry, input.retryDeps)(keyed);
     return { model: target.model === undefined ? retried : withUpstreamModel(target.model, retried), label: target.label };
   });
   return { model: withFallback(targets, input.modelName), pools };

@@ -10,7 +10,7 @@ describe('parley mock-upstream: flags', () => {
       '--port', '9100', '--host', '0.0.0.0', '--latency-ms', '5', '--ttft-ms', '6', '--token-delay-ms', '7', '--tokens', '8',
       '--error-rate', '500=0.2', '--error-rate', '429=0.1', '--retry-after', '2', '--fail-first', '3', '--fail-status', '503',
       '--reset-after-tokens', '4', '--stall-after-tokens', '9', '--stall-before-headers', '--malformed', 'crlf',
-      '--keys', 'a, b', '--key-scenario', 'a={"errorRates":{"429":1}}', '--models', 'm1,m2', '--seed', '11', '--no-record',
+      '--keys', 'a, b', '--key-scenario', 'a={"errorRates":{"429":1}}', '--model-scenario', 'dead={"failFirst":1}', '--models', 'm1,m2', '--seed', '11', '--no-record',
     ]);
     expect(help).toBe(false);
     expect(options).toMatchObject({
@@ -20,6 +20,7 @@ describe('parley mock-upstream: flags', () => {
       models: ['m1', 'm2'],
       record: false,
       keyScenarios: { a: { errorRates: { 429: 1 } } },
+      modelScenarios: { dead: { failFirst: 1 } },
       scenario: {
         latencyMs: 5, ttftMs: 6, tokenDelayMs: 7, tokens: 8, errorRates: { 500: 0.2, 429: 0.1 }, retryAfterSeconds: 2,
         failFirst: 3, failStatus: 503, resetAfterTokens: 4, stallAfterTokens: 9, stallBeforeHeaders: true, malformed: 'crlf', seed: 11,

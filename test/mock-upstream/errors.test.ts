@@ -15,6 +15,7 @@ beforeAll(async () => {
       'key-a': { errorRates: { 429: 1 }, retryAfterSeconds: 1 },
       'key-b': { errorRates: { 401: 1 } },
     },
+    modelScenarios: { 'dead-model': { errorRates: { 500: 1 } } },
   });
 });
 afterAll(async () => {
@@ -127,6 +128,17 @@ describe('mock upstream: deterministic and random failures', () => {
     const anthropic = await post(`${mock.url}/v1/messages`, anthropicBody(), { ...ANTHROPIC_HEADERS, 'x-api-key': 'key-a' });
     expect(anthropic.status).toBe(429);
     expect(JSON.parse(anthropic.text).error.type).toBe('rate_limit_error');
+  });
+});
+
+describe('mock upstream: modelScenarios', () => {
+  it('applies a scenario per requested model, in both dialects, leaving other models alone', async () => {
+    const dead = await post(`${mock.url}/v1/chat/completions`, { ...openaiBody(), model: 'dead-model' });
+    expect(dead.status).toBe(500);
+    expect((await post(`${mock.url}/v1/chat/completions`, { ...openaiBody(), model: 'alive-model' })).status).toBe(200);
+    const anthropic = await post(`${mock.url}/v1/messages`, { ...anthropicBody(), model: 'dead-model' }, { ...ANTHROPIC_HEADERS, 'x-api-key': 'key-c' });
+    expect(anthropic.status).toBe(500);
+    expect(JSON.parse(anthropic.text).error.type).toBe('api_error');
   });
 });
 

@@ -71,14 +71,14 @@ describe('createMetrics', () => {
     const m = createMetrics({ collectDefault: false });
     m.incInflight(); m.incInflight(); m.decInflight();
     m.incOpenStreams();
-    m.setCircuitState('main', 'open');
-    m.setCircuitState('backup', 'half-open');
+    m.setCircuitState({ provider: 'main', model: 'gpt-x', keyId: 'main#0' }, 'open');
+    m.setCircuitState({ provider: 'backup', model: 'claude' }, 'half-open');
     m.setKeyHealthy('main', 'main#0', false);
     m.setSessionsLive(7);
     expect(await value(m, 'parley_inflight_requests', {})).toBe(1);
     expect(await value(m, 'parley_open_streams', {})).toBe(1);
-    expect(await value(m, 'parley_circuit_state', { scope: 'main' })).toBe(2);
-    expect(await value(m, 'parley_circuit_state', { scope: 'backup' })).toBe(1);
+    expect(await value(m, 'parley_circuit_state', { provider: 'main', model: 'gpt-x', key_id: 'main#0' })).toBe(2);
+    expect(await value(m, 'parley_circuit_state', { provider: 'backup', model: 'claude', key_id: 'none' })).toBe(1);
     expect(await value(m, 'parley_provider_key_healthy', { key_id: 'main#0' })).toBe(0);
     expect(await value(m, 'parley_sessions_live', {})).toBe(7);
   });
@@ -136,7 +136,7 @@ describe('createMetricsRouteObserver', () => {
     obs.attemptEnd?.(info, { ok: false, durationMs: 250, errorCode: 'upstream_rate_limited', status: 429 });
     obs.retry?.(info, 100, 'upstream_rate_limited');
     obs.keyDisabled?.('main', 'main#1', 401);
-    obs.breakerChange?.('main', 'open');
+    obs.breakerChange?.({ provider: 'main', model: 'gpt-x', keyId: 'main#1' }, 'open');
     obs.fallback?.(0, 1, 'circuit_open');
     obs.attemptEnd?.({ ...info, provider: 'backup', keyId: 'backup#0', fallbackIndex: 1 }, { ok: true, durationMs: 900 });
     expect(seen).toEqual(['retry']);
@@ -144,7 +144,7 @@ describe('createMetricsRouteObserver', () => {
     expect(await value(m, 'parley_upstream_attempts_total', { provider: 'backup', outcome: 'success' })).toBe(1);
     expect(await value(m, 'parley_retries_total', { provider: 'main', reason: 'upstream_rate_limited' })).toBe(1);
     expect(await value(m, 'parley_fallbacks_total', { model: 'fast', from_provider: 'main', to_provider: 'backup' })).toBe(1);
-    expect(await value(m, 'parley_circuit_state', { scope: 'main' })).toBe(2);
+    expect(await value(m, 'parley_circuit_state', { provider: 'main', model: 'gpt-x', key_id: 'main#1' })).toBe(2);
     expect(await value(m, 'parley_provider_key_healthy', { key_id: 'main#1' })).toBe(0);
     expect(await value(m, 'parley_provider_key_healthy', { key_id: 'backup#0' })).toBe(1);
     expect(await m.render()).toContain('parley_upstream_duration_seconds_count{provider="main",model="gpt-x",outcome="upstream_rate_limited"} 1');

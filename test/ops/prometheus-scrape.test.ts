@@ -19,7 +19,7 @@ const until = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs =
 beforeAll(async () => {
   metrics.observeHttpRequest('/v1/chat/completions', 'POST', 200, 0.2);
   metrics.observeTimeToFirstToken('fast', 'main', 0.3);
-  metrics.setCircuitState('main', 'open');
+  metrics.setCircuitState({ provider: 'main', model: 'gpt-4o-mini', keyId: 'main#0' }, 'open');
   metrics.setKeyHealthy('main', 'main#0', false);
   metrics.setKeyHealthy('backup', 'backup#0', true);
   exporter = createServer((req, res) => {
@@ -69,7 +69,7 @@ describe('real Prometheus', () => {
       const names = new Set(d.alerts.map((a) => a.labels.alertname));
       return names.has('ParleyCircuitOpen') && names.has('ParleyProviderKeysAllDown') ? d.alerts : undefined;
     });
-    expect(alerts.find((a) => a.labels.alertname === 'ParleyCircuitOpen')?.labels).toMatchObject({ scope: 'main', severity: 'warning' });
+    expect(alerts.find((a) => a.labels.alertname === 'ParleyCircuitOpen')?.labels).toMatchObject({ provider: 'main', model: 'gpt-4o-mini', key_id: 'main#0', severity: 'warning' });
     const keys = alerts.filter((a) => a.labels.alertname === 'ParleyProviderKeysAllDown');
     expect(keys.map((a) => a.labels.provider)).toEqual(['main']);
   });

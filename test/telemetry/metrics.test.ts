@@ -79,8 +79,10 @@ describe('/metrics after real traffic', () => {
     expect(total(samples, 'parley_fallbacks_total', { model: 'chain', from_provider: 'main', to_provider: 'backup' })).toBe(1);
     expect(total(samples, 'parley_upstream_attempts_total', { provider: 'main', key_id: 'main#0', outcome: 'upstream_server_error' })).toBe(3);
     expect(total(samples, 'parley_upstream_attempts_total', { provider: 'locked', key_id: 'locked#0', outcome: 'upstream_auth' })).toBe(1);
-    for (const scope of ['main', 'backup', 'locked']) expect(has(samples, 'parley_circuit_state', { scope }), scope).toBe(true);
-    expect(total(samples, 'parley_circuit_state', { scope: 'main' })).toBe(0);
+    // One breaker per deployment (provider, upstream model, key), each on the dashboard from the start.
+    for (const provider of ['main', 'backup', 'locked']) expect(has(samples, 'parley_circuit_state', { provider }), provider).toBe(true);
+    expect(total(samples, 'parley_circuit_state', { provider: 'main', key_id: 'main#0' })).toBe(0);
+    expect(samples.filter((s) => s.name === 'parley_circuit_state').every((s) => s.labels.model !== undefined && s.labels.key_id !== undefined)).toBe(true);
     expect(total(samples, 'parley_provider_key_healthy', { provider: 'main', key_id: 'main#0' })).toBe(1);
     expect(total(samples, 'parley_provider_key_healthy', { provider: 'backup', key_id: 'backup#0' })).toBe(1);
     expect(total(samples, 'parley_provider_key_healthy', { provider: 'locked', key_id: 'locked#0' })).toBe(0);
