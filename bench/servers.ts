@@ -83,8 +83,11 @@ export async function startFloor(paths: ServerPaths, upstream: string): Promise<
   return spawnServer({ name: 'floor proxy', command: process.execPath, args: [...profileFlags(paths, 'floor'), file, '--upstream', upstream] });
 }
 
-/** The benchmark's Parley configuration: one OpenAI-compatible provider (the mock), one model `bench`, no cache. */
-export function benchConfigYaml(mockUrl: string, dataDir: string): string {
+/**
+ * The benchmark's Parley configuration: one OpenAI-compatible provider (the mock), one model `bench`, no cache;
+ * `extraYaml` adds top-level keys (the shared-state mode's `state:` section).
+ */
+export function benchConfigYaml(mockUrl: string, dataDir: string, extraYaml = ''): string {
   return [
     '# Written by bench/run.ts for one benchmark run.',
     'server: { host: 127.0.0.1, port: 0 }',
@@ -101,6 +104,7 @@ export function benchConfigYaml(mockUrl: string, dataDir: string): string {
     'models:',
     '  - name: bench',
     '    targets: [{ provider: mock, model: m }]',
+    extraYaml,
     '',
   ].join('\n');
 }
@@ -109,10 +113,11 @@ export function benchConfigYaml(mockUrl: string, dataDir: string): string {
  * The Bearer credential: the given one, else a key made with `parley keys create` in the run's data
  * dir (once that command exists), else a placeholder (Parley currently accepts any request).
  */
-export async function obtainApiKey(paths: ServerPaths, given: string | undefined): Promise<{ key: string; source: string }> {
+export async function obtainApiKey(paths: ServerPaths, given: string | undefined, configFile?: string): Promise<{ key: string; source: string }> {
   if (given) return { key: given, source: '--api-key / BENCH_API_KEY' };
   try {
-    const { stdout } = await run(process.execPath, [...parleyCli(paths), 'keys', 'create', '--name', 'bench', '--role', 'user', '--json'], {
+    const config = configFile === undefined ? [] : ['--config', configFile];
+    const { stdout } = await run(process.execPath, [...parleyCli(paths), 'keys', 'create', ...config, '--name', 'bench', '--role', 'user', '--json'], {
       env: { ...process.env, PARLEY_DATA_DIR: paths.tmp },
       timeout: 20_000,
     });
@@ -130,19 +135,32 @@ function extraNodeFlags(): string[] {
   return (process.env.BENCH_PARLEY_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 }
 
-/** Writes the config, checks it in-process, and starts `parley serve`; ready when GET /readyz answers 200. */
-export async function startParleyProcess(paths: ServerPaths, mockUrl: string): Promise<ServerProcess & { configFile: string }> {
-  const yaml = benchConfigYaml(mockUrl, paths.tmp);
-  parseConfig(yaml, 'bench configuration', {}); // throws ConfigError with every problem before anything starts
-  const configFile = join(paths.tmp, 'parley.bench.yaml');
+/** Options of a second Parley in one run (the shared-state mode): its name, extra YAML and environment. */
+export interface ParleyVariant {
+  name: string;
+  extraYaml: string;
+  env: Record<string, string>;
+}
+
+/** Writes a variant's configuration file (checked in-process first) and returns its path. */
+export async function writeParleyConfig(paths: ServerPaths, mockUrl: string, variant?: ParleyVariant): Promise<string> {
+  const yaml = benchConfigYaml(mockUrl, paths.tmp, variant?.extraYaml);
+  parseConfig(yaml, 'bench configuration', variant?.env ?? {}); // throws ConfigError with every problem before anything starts
+  const configFile = join(paths.tmp, `parley.${variant?.name ?? 'bench'}.yaml`);
   await writeFile(configFile, yaml);
+  return configFile;
+}
+
+/** Writes the config, checks it in-process, and starts `parley serve`; ready when GET /readyz answers 200. */
+export async function startParleyProcess(paths: ServerPaths, mockUrl: string, variant?: ParleyVariant): Promise<ServerProcess & { configFile: string }> {
+  const configFile = await writeParleyConfig(paths, mockUrl, variant);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const server = await spawnServer({
-    name: 'parley',
+    name: variant?.name ?? 'parley',
     command: process.execPath,
-    args: [...profileFlags(paths, 'parley'), ...extraNodeFlags(), ...parleyCli(paths), 'serve', '--config', configFile],
-    env: { HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', PARLEY_DATA_DIR: paths.tmp, NODE_ENV: 'production' },
+    args: [...profileFlags(paths, variant?.name ?? 'parley'), ...extraNodeFlags(), ...parleyCli(paths), 'serve', '--config', configFile],
+    env: { HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', PARLEY_DATA_DIR: paths.tmp, NODE_ENV: 'production', ...variant?.env },
     readyUrl: `${url}/readyz`,
     url,
     timeoutMs: 60_000,
