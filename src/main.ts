@@ -1,17 +1,16 @@
 // Composition root: the only place that picks concrete backends (stores, adapters, auth) and wires them.
 
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Server as TlsServer } from 'node:tls';
 import type { Logger } from 'pino';
-import { createAuditLog, DEFAULT_AUDIT_FILE_NAME, type AuditLog } from './audit/audit-log.js';
+import type { AuditLog } from './audit/audit-log.js';
 import { queryAudit } from './audit/query.js';
-import { loadAuditPrivateKey } from './audit/signing-key.js';
 import { createAnswerTransforms } from './chat/answer-transforms.js';
 import { ChatService } from './chat/chat-service.js';
 import { SessionService } from './chat/session-service.js';
 import { buildRoutes } from './compose/routes.js';
-import { buildSecurity } from './compose/security.js';
+import { openDurableState } from './compose/durable-state.js';
+import { buildSecurity, ensureFirstAdmin } from './compose/security.js';
 import { chatRecordSink, guardEventSink, sessionEventsSink } from './compose/sinks.js';
 import { createSecretResolver, type SecretResolver } from './config/secrets.js';
 import type { ParleyConfig } from './config/types.js';
@@ -30,6 +29,7 @@ import { createPrivacyFilter } from './privacy/index.js';
 import { RateLimits } from './security/rate-limits.js';
 import { MemoryCacheStore } from './store/memory/cache-store.js';
 import { MemorySessionStore } from './store/memory/session-store.js';
+import type { ChangeNotices } from './store/types.js';
 
 export interface StartOptions {
   config: ParleyConfig;
@@ -37,6 +37,8 @@ export interface StartOptions {
   secrets?: SecretResolver;
   /** Tracing override (tests pass one with an in-memory exporter). */
   tracing?: Tracing;
+  /** Change notices between replicas (Redis when configured); absent: key changes reach others by resync. */
+  notices?: ChangeNotices;
   /** Extra routes (the web UI registers itself here). */
   plugins?: ((app: ParleyApp) => void | Promise<void>)[];
 }
@@ -65,14 +67,10 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
   const tls = tlsRefs ? await loadTlsMaterial(tlsRefs, secrets) : undefined;
   const metrics = createMetrics();
   const tracing = options.tracing ?? (await loadTracing({ ...config.telemetry.tracing, serviceName: 'parley' }));
-  const audit = createAuditLog({
-    file: join(config.dataDir, DEFAULT_AUDIT_FILE_NAME),
-    signingKey: config.audit.signingKey ? loadAuditPrivateKey(await secrets.resolve(config.audit.signingKey)) : undefined,
-    checkpointEvery: config.audit.checkpointEvery,
-    addressPrefixes: { ipv4: config.audit.ipv4Prefix, ipv6: config.audit.ipv6Prefix },
-    onError: (error) => logger.error({ err: error.message }, 'audit trail write failed; events stay queued'),
-  });
-  const security = await buildSecurity(config, logger, audit);
+  // Keys and the audit trail: files in the data directory, or PostgreSQL when `state.postgres` is set.
+  const durable = await openDurableState(config, { secrets, logger, metrics, mode: 'server', notices: options.notices });
+  const audit = durable.audit;
+  const security = await buildSecurity(config, durable.keyStore);
   const routes = await buildRoutes(config, secrets, metrics, logger, (provider, keyId) =>
     audit.append({ requestId: 'secrets', action: 'config.reloaded', outcome: 'success', resource: `provider:${provider}`, details: { keyId } }),
   );
@@ -126,7 +124,7 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
         registerOperationsRoutes(a, {
           renderMetrics: () => metrics.render(),
           metricsContentType: metrics.contentType,
-          queryAudit: (filters) => queryAudit(join(config.dataDir, DEFAULT_AUDIT_FILE_NAME), filters),
+          queryAudit: (filters) => queryAudit(durable.auditStorage, filters),
           flushAudit: () => audit.flush(),
         }),
       (a) =>
@@ -171,13 +169,16 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   const url = `${tls ? 'https' : 'http'}://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${port}`;
+  // Listening already, so /readyz answers 503 while a remote store is still being reached (retries are logged).
+  await durable.whenReady;
+  const firstStartParts = await ensureFirstAdmin(config, security.keyStore, security.loginLinks, audit);
   ready = true;
   logger.info(
     {
       url,
       providers: config.providers.map((p) => `${p.id}:${p.type}`),
       models: config.models.map((m) => m.name),
-      stores: { sessions: 'memory', cache: 'memory', keys: 'file', audit: 'file' },
+      stores: { sessions: 'memory', cache: 'memory', keys: durable.backend, audit: durable.backend },
       auth: config.auth.anonymous ? 'anonymous (development)' : config.auth.oidc ? 'api-keys+oidc' : 'api-keys',
       tracing: tracing.enabled,
       demo: config.demoMode,
@@ -203,11 +204,12 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
       clearTimeout(drainTimer);
       clearInterval(idleSweep);
       await Promise.all(routes.adapters.map((a) => a.close()));
-      await Promise.all([audit.close(), tracing.shutdown(), security.close()]);
+      await Promise.all([tracing.shutdown(), security.close()]);
+      await durable.close();
       secrets.close();
       logger.info('shutdown complete');
     })());
 
-  const firstStart = security.firstStart && { adminKey: security.firstStart.adminKey, loginUrl: `${url}${security.firstStart.loginPath}` };
+  const firstStart = firstStartParts && { adminKey: firstStartParts.adminKey, loginUrl: `${url}${firstStartParts.loginPath}` };
   return { url, app, config, logger, metrics, audit, firstStart, shutdown };
 }

@@ -1,17 +1,24 @@
 // The audit trail writer: non-blocking append, one writer, SHA-256 hash chain, signed Ed25519 checkpoints.
 
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { KeyObject } from 'node:crypto';
+import type { AuditStorage } from '../store/audit-storage.js';
+import { FileAuditStorage } from '../store/file/audit-file-storage.js';
 import type { AuditDetails, AuditEvent, AuditEventInput } from './audit-event.js';
-import { GENESIS_HASH, sealLine, sha256Hex, signCheckpoint, signingKeyId } from './chain.js';
+import { signingKeyId } from './chain.js';
 import { DEFAULT_ADDRESS_PREFIXES, truncateClientAddress, type AddressPrefixes } from './client-address.js';
-import { readChainTail } from './tail.js';
+import { sealEvents } from './seal.js';
+import type { AuditSpool } from './spool.js';
 
 /** Options of {@link createAuditLog}. */
 export interface AuditLogOptions {
-  /** The JSON-lines file (created 0600 if missing; an existing chain is continued). */
-  file: string;
+  /** The JSON-lines file (created 0600 if missing; an existing chain is continued). Ignored when `storage` is given. */
+  file?: string;
+  /** Where the trail is kept (default: a {@link FileAuditStorage} on `file`). */
+  storage?: AuditStorage;
+  /** Where events wait while `storage` is unreachable (remote storages); flushed in order when it returns. */
+  spool?: AuditSpool;
+  /** Spool depth after every change (for the `parley_audit_spool_depth` gauge and its alert). */
+  onSpoolDepth?: (depth: number, capacity: number) => void;
   /** Ed25519 private key; without it no checkpoints are written (the chain alone still shows edits). */
   signingKey?: KeyObject;
   /** Write a signed checkpoint after this many records (and on close). Default 100. */
@@ -20,9 +27,9 @@ export interface AuditLogOptions {
   clock?: () => number;
   /** How much of client addresses to keep. Default IPv4 /24, IPv6 /48. */
   addressPrefixes?: AddressPrefixes;
-  /** Events held in memory while the disk is slow; beyond it events are counted and dropped. Default 10 000. */
+  /** Events held in memory while the storage (and the spool) cannot take them; beyond it events are counted and dropped. Default 10 000. */
   maxQueue?: number;
-  /** Write failures (the log keeps the events queued and retries on the next append or flush). */
+  /** Write failures (the log keeps the events queued or spooled and retries). */
   onError?: (error: Error) => void;
   /**
    * Group commit: queued events are written at most this many ms after the first of them (or at once
@@ -32,6 +39,8 @@ export interface AuditLogOptions {
   commitDelayMs?: number;
   /** Queued events that trigger a write without waiting for `commitDelayMs`. Default 256. */
   commitBatch?: number;
+  /** First and longest wait before retrying a failed write when events are waiting. Default 500 ms and 30 s. */
+  retryMs?: { first: number; max: number };
 }
 
 /** The running audit trail. */
@@ -40,7 +49,7 @@ export interface AuditLog {
   append(event: AuditEventInput): void;
   /** Resolves when everything appended so far is written (rejects if the write failed). */
   flush(): Promise<void>;
-  /** Flushes, writes a final checkpoint and closes the file. */
+  /** Flushes, writes a final checkpoint and closes the storage (spooled events stay spooled). */
   close(): Promise<void>;
 }
 
@@ -48,43 +57,32 @@ export interface AuditLog {
 export const DEFAULT_AUDIT_FILE_NAME = 'audit.jsonl';
 
 const MAX_DETAIL_CHARS = 256;
+const SPOOL_CHUNK = 500;
 
-/** Opens (or continues) the trail in `options.file`. The first write waits for the tail of the file to be read. */
+/** Opens (or continues) the trail. The first write waits for the storage to open (the file's tail to be read). */
 export function createAuditLog(options: AuditLogOptions): AuditLog {
   const clock = options.clock ?? Date.now;
-  const every = options.checkpointEvery ?? 100;
   const prefixes = options.addressPrefixes ?? DEFAULT_ADDRESS_PREFIXES;
   const maxQueue = options.maxQueue ?? 10_000;
   const commitDelayMs = options.commitDelayMs ?? 10;
   const commitBatch = options.commitBatch ?? 256;
-  const key = options.signingKey;
-  const keyId = key ? signingKeyId(key) : undefined;
+  const retry = options.retryMs ?? { first: 500, max: 30_000 };
+  const storage = options.storage ?? new FileAuditStorage(requireFile(options.file));
+  const spool = options.spool;
+  const seal = { signingKey: options.signingKey, keyId: options.signingKey ? signingKeyId(options.signingKey) : undefined, every: options.checkpointEvery ?? 100, now: () => new Date(clock()).toISOString() };
 
-  let handle: FileHandle | undefined;
-  let seq = 0;
-  let prev = GENESIS_HASH;
-  let sinceCheckpoint = 0;
   let pending: AuditEvent[] = [];
   let dropped = 0;
   let closed = false;
   let writing: Promise<void> | undefined;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let retryWait = retry.first;
 
-  const ready = (async () => {
-    await mkdir(dirname(options.file), { recursive: true, mode: 0o700 });
-    handle = await open(options.file, 'a+', 0o600);
-    await handle.chmod(0o600).catch(() => undefined); // an older file may have been created with looser rights
-    const tail = await readChainTail(handle);
-    if (tail.last) {
-      seq = tail.last.seq;
-      prev = tail.last.lineHash;
-      // A trail that did not end on a checkpoint (crash, kill -9) gets one first, covering that tail.
-      sinceCheckpoint = tail.last.type === 'checkpoint' ? 0 : every;
-    }
-    if (tail.discardedBytes > 0) {
-      pending.unshift(normalise({ requestId: 'audit-log', action: 'audit.recovered', outcome: 'failure', details: { discardedBytes: tail.discardedBytes } }));
-    }
-  })();
+  const ready = storage.open().then(({ discardedBytes }) => {
+    if (discardedBytes > 0) pending.unshift(normalise({ requestId: 'audit-log', action: 'audit.recovered', outcome: 'failure', details: { discardedBytes } }));
+  });
   ready.catch((error: Error) => options.onError?.(error));
+  if (spool) options.onSpoolDepth?.(spool.depth, spool.capacity);
 
   // Most requests come from a few addresses: the last truncation is remembered.
   let lastAddress: string | undefined;
@@ -124,53 +122,51 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     };
   }
 
-  function checkpointLine(): string {
-    const body = { seq: seq + 1, prev, type: 'checkpoint', time: new Date(clock()).toISOString(), keyId };
-    const sealed = sealLine(body, (hash) => signCheckpoint(key as KeyObject, body.seq, hash));
-    seq += 1;
-    prev = sha256Hex(sealed.line);
-    sinceCheckpoint = 0;
-    return `${sealed.line}\n`;
-  }
+  const appendToStorage = (events: readonly AuditEvent[], finalCheckpoint: boolean): Promise<void> =>
+    storage.append((head) => sealEvents(head, events, seal, finalCheckpoint));
 
-  function eventLine(event: AuditEvent): string {
-    const { time, requestId, principalId, role, action, resource, outcome, clientAddress, details } = event;
-    const sealed = sealLine({ seq: seq + 1, prev, type: 'event', time, requestId, principalId, role, action, resource, outcome, clientAddress, details });
-    seq += 1;
-    prev = sha256Hex(sealed.line);
-    sinceCheckpoint += 1;
-    return `${sealed.line}\n`;
+  /** Older spooled events go first, in chunks, each marked delivered once the trail has it. */
+  async function drainSpool(): Promise<void> {
+    while (spool && spool.depth > 0) {
+      const chunk = await spool.peek(SPOOL_CHUNK);
+      await appendToStorage(chunk.events, false);
+      await spool.consume(chunk);
+      options.onSpoolDepth?.(spool.depth, spool.capacity);
+    }
   }
 
   async function writeBatch(finalCheckpoint: boolean): Promise<void> {
     await ready;
     const batch = pending;
     if (dropped > 0) batch.push(normalise({ requestId: 'audit-log', action: 'audit.overflow', outcome: 'failure', details: { dropped } }));
-    const saved = { seq, prev, sinceCheckpoint, dropped };
+    const droppedBefore = dropped;
     pending = [];
     dropped = 0;
-    let text = '';
-    let signed = false;
-    const checkpointIfDue = (due: boolean): void => {
-      if (!key || !due) return;
-      text += checkpointLine();
-      signed = true;
-    };
-    checkpointIfDue(sinceCheckpoint >= every);
-    for (const event of batch) {
-      text += eventLine(event);
-      checkpointIfDue(sinceCheckpoint >= every);
-    }
-    checkpointIfDue(finalCheckpoint && sinceCheckpoint > 0);
-    if (text === '') return;
     try {
-      await (handle as FileHandle).write(text);
-      if (signed) await (handle as FileHandle).datasync();
+      await drainSpool();
+      if (batch.length > 0 || finalCheckpoint) await appendToStorage(batch, finalCheckpoint);
+      retryWait = retry.first;
     } catch (error) {
-      ({ seq, prev, sinceCheckpoint, dropped } = saved); // nothing reached the file: keep the chain where it was
-      pending = [...batch.filter((e) => e.action !== 'audit.overflow'), ...pending];
+      // Nothing of `batch` reached the trail: spool what fits (remote storage), keep the rest queued in order.
+      const events = droppedBefore > 0 ? batch.slice(0, -1) : batch;
+      dropped += droppedBefore;
+      const taken = spool ? await spool.push(events).catch(() => 0) : 0;
+      if (spool) options.onSpoolDepth?.(spool.depth, spool.capacity);
+      pending = [...events.slice(taken), ...pending];
+      scheduleRetry();
       throw error;
     }
+  }
+
+  /** While events wait (spooled or queued), try again with a growing pause, so recovery needs no new event. */
+  function scheduleRetry(): void {
+    if (closed || retryTimer || !spool) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      kick().catch((error: Error) => options.onError?.(error));
+    }, retryWait);
+    retryTimer.unref();
+    retryWait = Math.min(retry.max, retryWait * 2);
   }
 
   let commitTimer: ReturnType<typeof setTimeout> | undefined;
@@ -199,7 +195,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
 
   async function drainQueue(): Promise<void> {
     await ready;
-    while (pending.length > 0 || dropped > 0) await writeBatch(false);
+    while (pending.length > 0 || dropped > 0 || (spool?.depth ?? 0) > 0) await writeBatch(false);
   }
 
   return {
@@ -226,15 +222,25 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       if (closed) return;
       closed = true;
       clearTimeout(commitTimer);
+      clearTimeout(retryTimer);
       try {
         await kick();
         await writeBatch(true);
+      } catch (error) {
+        // A remote trail that is away: what could not be written is in the spool for the next start.
+        if (!spool || pending.length > 0) throw error;
+        options.onError?.(error as Error);
       } finally {
         await ready.catch(() => undefined);
-        await handle?.close();
+        await storage.close();
       }
     },
   };
+}
+
+function requireFile(file: string | undefined): string {
+  if (file === undefined) throw new TypeError('createAuditLog needs a file or a storage');
+  return file;
 }
 
 function cleanDetails(details: AuditDetails): AuditDetails {

@@ -1,7 +1,7 @@
 // Audit trail search: streams the file line by line and keeps the newest matching events (newest last).
 
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import type { AuditStorage } from '../store/audit-storage.js';
+import { FileAuditStorage } from '../store/file/audit-file-storage.js';
 import type { AuditEventLine, AuditOutcome } from './audit-event.js';
 
 /** Filters of {@link queryAudit}; all optional except `limit`. Times are ISO strings, Dates or epoch ms. */
@@ -23,8 +23,11 @@ function toMs(value: string | number | Date | undefined): number | undefined {
   return ms;
 }
 
-/** Reads `file` without loading it whole; returns up to `limit` matching event records, oldest first. Checkpoints are skipped. */
-export async function queryAudit(file: string, filters: AuditQuery): Promise<AuditEventLine[]> {
+/**
+ * Reads the trail (a file path or any storage) without loading it whole; returns up to `limit` matching event
+ * records, oldest first. Checkpoints are skipped.
+ */
+export async function queryAudit(source: string | AuditStorage, filters: AuditQuery): Promise<AuditEventLine[]> {
   const since = toMs(filters.since);
   const until = toMs(filters.until);
   const limit = Math.max(0, Math.floor(filters.limit));
@@ -32,8 +35,8 @@ export async function queryAudit(file: string, filters: AuditQuery): Promise<Aud
   const matchAction = action === undefined ? () => true : action.endsWith('.') ? (a: string) => a.startsWith(action) : (a: string) => a === action;
   const kept: AuditEventLine[] = [];
   if (limit === 0) return kept;
-  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-  for await (const line of lines) {
+  const storage = typeof source === 'string' ? new FileAuditStorage(source) : source;
+  for await (const { line } of storage.lines()) {
     let record: AuditEventLine;
     try {
       record = JSON.parse(line) as AuditEventLine;

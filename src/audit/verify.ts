@@ -1,12 +1,15 @@
-// Audit trail verifier: replays the hash chain line by line and checks every checkpoint signature.
+// Audit trail verifier: replays the hash chain line by line (or row by row) and checks every checkpoint signature.
 
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import type { KeyObject } from 'node:crypto';
+import type { AuditStorage, StoredAuditLine } from '../store/audit-storage.js';
+import { FileAuditStorage } from '../store/file/audit-file-storage.js';
 import { GENESIS_HASH, sha256Hex, signingKeyId, unsealLine, verifyCheckpoint } from './chain.js';
 
-/** Outcome of {@link verifyAuditFile}. `line` numbers are 1-based. */
+/** Action of the event a retention purge appends; `details.firstKeptSeq` names the oldest seq it kept. */
+export const AUDIT_PURGED_ACTION = 'audit.purged';
+
+/** Outcome of a verification. `line` is the 1-based line number (file) or the row's seq (table). */
 export type AuditVerification =
   | {
       ok: true;
@@ -17,78 +20,120 @@ export type AuditVerification =
       signaturesChecked: boolean;
       /** Events after the last checkpoint: protected by the chain but not yet by a signature. */
       unsignedTail: number;
+      /** Set when the trail starts after seq 1 because an audited retention purge removed older rows. */
+      firstSeq?: number;
     }
   | { ok: false; line: number; reason: string };
 
-/** Options of {@link verifyAuditFile}. */
+/** Options of the verifiers. */
 export interface VerifyOptions {
   /** Fail when more than this many events follow each other without a checkpoint (catches stripped checkpoints). */
   maxUnsigned?: number;
 }
 
+interface ChainOptions extends VerifyOptions {
+  unit: 'line' | 'row';
+  /** The trail may start after seq 1 (a table whose oldest rows a purge removed, with an audited purge event). */
+  anchored: boolean;
+}
+
+type Parsed = { seq?: unknown; prev?: unknown; type?: unknown; keyId?: unknown; action?: unknown; details?: { firstKeptSeq?: unknown } };
+
 /**
- * Verifies `file`: every line's hash matches its bytes, seq counts up from 1, `prev` is the SHA-256 of the
- * previous line, and (with `publicKey`) every checkpoint carries a valid Ed25519 signature. Returns the
- * first bad line. Editing a field breaks that line's hash; removing, reordering or inserting breaks the
- * seq/prev of the next line; re-chaining everything after a forged insert breaks the next checkpoint's signature.
+ * Verifies a trail given as lines in stored order: every line's hash matches its bytes, seq counts up by one,
+ * `prev` is the SHA-256 of the previous line, a row's seq column equals its record's seq, and (with
+ * `publicKey`) every checkpoint carries a valid Ed25519 signature. Returns the first bad position. Editing a
+ * field breaks that line's hash; removing, reordering or inserting breaks the seq/prev of the next line;
+ * re-chaining everything after a forged insert breaks the next checkpoint's signature.
  */
-export async function verifyAuditFile(file: string, publicKey?: KeyObject, options: VerifyOptions = {}): Promise<AuditVerification> {
+export async function verifyAuditLines(source: AsyncIterable<StoredAuditLine>, publicKey: KeyObject | undefined, options: ChainOptions): Promise<AuditVerification & { last?: number }> {
+  const { unit } = options;
   const expectedKeyId = publicKey ? signingKeyId(publicKey) : undefined;
-  const fileSize = (await stat(file)).size;
-  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-  let lineNo = 0;
-  let bytes = 0;
-  let prev = GENESIS_HASH;
+  let expected: number | undefined = options.anchored ? undefined : 1;
+  let prev: string | undefined = options.anchored ? undefined : GENESIS_HASH;
+  let firstSeq = 1;
+  const purgedTo = new Set<number>();
   let records = 0;
   let checkpoints = 0;
   let unsigned = 0;
-  const fail = (reason: string): AuditVerification => {
-    lines.close();
-    return { ok: false, line: lineNo, reason };
-  };
-  for await (const line of lines) {
-    lineNo += 1;
-    bytes += Buffer.byteLength(line, 'utf8') + 1;
+  let position = 0;
+  let before = 0;
+  const fail = (reason: string): AuditVerification => ({ ok: false, line: position, reason });
+  for await (const stored of source) {
+    before = position;
+    position = stored.position;
+    const at = `${unit} ${position}`;
+    const line = stored.line;
     const seal = unsealLine(line);
-    if (!seal) return fail(`line ${lineNo} has no hash seal: it was not written by Parley or was edited`);
-    let record: { seq?: unknown; prev?: unknown; type?: unknown; keyId?: unknown };
+    if (!seal) return fail(`${at} has no hash seal: it was not written by Parley or was edited`);
+    let record: Parsed;
     try {
-      record = JSON.parse(line) as typeof record;
+      record = JSON.parse(line) as Parsed;
     } catch {
-      return fail(`line ${lineNo} is not valid JSON: it was edited`);
+      return fail(`${at} is not valid JSON: it was edited`);
     }
-    if (sha256Hex(seal.body) !== seal.hash) return fail(`line ${lineNo} was edited: its hash does not match its content`);
-    if (record.seq !== lineNo) {
-      return fail(`line ${lineNo} has seq ${String(record.seq)} where ${lineNo} was expected: a record before it was removed, inserted or reordered`);
+    if (sha256Hex(seal.body) !== seal.hash) return fail(`${at} was edited: its hash does not match its content`);
+    if (expected === undefined && typeof record.seq === 'number' && typeof record.prev === 'string') {
+      expected = firstSeq = record.seq;
+      prev = record.prev;
     }
+    if (typeof record.seq !== 'number' || record.seq !== expected) {
+      return fail(`${at} has seq ${String(record.seq)} where ${String(expected)} was expected: a record before it was removed, inserted or reordered`);
+    }
+    if (unit === 'row' && position !== record.seq) return fail(`${at} holds the record of seq ${String(record.seq)}: rows were renumbered or reordered`);
     if (record.prev !== prev) {
-      return fail(`line ${lineNo} does not follow line ${lineNo - 1} (prev mismatch): a record was removed, inserted or reordered`);
+      return fail(`${at} does not follow ${unit} ${before} (prev mismatch): a record was removed, inserted or reordered`);
     }
     if (record.type === 'checkpoint') {
       checkpoints += 1;
       if (publicKey) {
-        if (!seal.sig) return fail(`line ${lineNo} is a checkpoint without a signature`);
+        if (!seal.sig) return fail(`${at} is a checkpoint without a signature`);
         if (record.keyId !== expectedKeyId) {
-          return fail(`line ${lineNo} is signed by key ${String(record.keyId)}, but the public key given is ${expectedKeyId}; use the matching public key`);
+          return fail(`${at} is signed by key ${String(record.keyId)}, but the public key given is ${expectedKeyId}; use the matching public key`);
         }
-        if (!verifyCheckpoint(publicKey, lineNo, seal.hash, seal.sig)) {
-          return fail(`line ${lineNo}: checkpoint signature is invalid: records before it were forged or re-chained`);
+        if (!verifyCheckpoint(publicKey, record.seq, seal.hash, seal.sig)) {
+          return fail(`${at}: checkpoint signature is invalid: records before it were forged or re-chained`);
         }
       }
       unsigned = 0;
     } else if (record.type === 'event') {
       records += 1;
       unsigned += 1;
+      if (record.action === AUDIT_PURGED_ACTION && typeof record.details?.firstKeptSeq === 'number') purgedTo.add(record.details.firstKeptSeq);
       if (options.maxUnsigned !== undefined && unsigned > options.maxUnsigned) {
-        return fail(`line ${lineNo} is the ${unsigned}th event without a checkpoint (at most ${options.maxUnsigned} allowed): checkpoints were removed`);
+        return fail(`${at} is the ${unsigned}th event without a checkpoint (at most ${options.maxUnsigned} allowed): checkpoints were removed`);
       }
     } else {
-      return fail(`line ${lineNo} has unknown type ${String(record.type)}`);
+      return fail(`${at} has unknown type ${String(record.type)}`);
     }
+    expected = record.seq + 1;
     prev = sha256Hex(line);
   }
-  if (bytes !== fileSize) {
-    return { ok: false, line: lineNo, reason: `line ${lineNo} is incomplete (no trailing newline): the last write was cut off` };
+  if (firstSeq > 1 && !purgedTo.has(firstSeq)) {
+    return { ok: false, line: firstSeq, reason: `${unit} ${firstSeq} is the first, but no ${AUDIT_PURGED_ACTION} event accounts for seq 1 to ${firstSeq - 1}: the oldest records were removed` };
   }
-  return { ok: true, records, checkpoints, signaturesChecked: publicKey !== undefined, unsignedTail: unsigned };
+  return { ok: true, records, checkpoints, signaturesChecked: publicKey !== undefined, unsignedTail: unsigned, ...(firstSeq > 1 ? { firstSeq } : {}), last: position };
+}
+
+/** Verifies a trail in any storage (PostgreSQL: row by row, from the oldest row kept). */
+export async function verifyAuditStorage(storage: AuditStorage, publicKey?: KeyObject, options: VerifyOptions = {}): Promise<AuditVerification> {
+  const { last: _last, ...result } = await verifyAuditLines(storage.lines(), publicKey, { ...options, unit: storage.unit, anchored: storage.unit === 'row' });
+  return result as AuditVerification;
+}
+
+/** Verifies the trail in `file`; also reports a last line cut off by an interrupted write. */
+export async function verifyAuditFile(file: string, publicKey?: KeyObject, options: VerifyOptions = {}): Promise<AuditVerification> {
+  const fileSize = (await stat(file)).size;
+  let bytes = 0;
+  async function* counted(): AsyncIterable<StoredAuditLine> {
+    for await (const stored of new FileAuditStorage(file).lines()) {
+      bytes += Buffer.byteLength(stored.line, 'utf8') + 1;
+      yield stored;
+    }
+  }
+  const { last, ...result } = await verifyAuditLines(counted(), publicKey, { ...options, unit: 'line', anchored: false });
+  if (result.ok && bytes !== fileSize) {
+    return { ok: false, line: last ?? 0, reason: `line ${last ?? 0} is incomplete (no trailing newline): the last write was cut off` };
+  }
+  return result as AuditVerification;
 }

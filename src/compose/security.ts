@@ -1,12 +1,9 @@
-// Wires authentication: the file key store, the first-start admin key and login link, OIDC, anonymous mode.
+// Wires authentication: the key store (picked by durable-state.ts), the first-start admin key and login link, OIDC, anonymous mode.
 
-import type { Logger } from 'pino';
 import type { ParleyConfig } from '../config/types.js';
 import type { Principal } from '../domain/index.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { createAuthenticator } from '../security/authenticator.js';
-import { FileKeyStore } from '../security/file-key-store.js';
-import { diffKeyRecords } from '../security/key-changes.js';
 import type { KeyStore } from '../security/key-store.js';
 import { LoginLinks } from '../security/login-links.js';
 
@@ -14,33 +11,22 @@ export interface SecurityParts {
   keyStore: KeyStore;
   loginLinks: LoginLinks;
   authenticate(header: string | undefined): Promise<Principal>;
-  /** Printed once at first start: the admin key and a one-time login path (`/#login=...`). */
-  firstStart?: { adminKey: string; loginPath: string };
   close(): Promise<void>;
 }
 
 const LOCAL_ADMIN: Principal = { id: 'local', role: 'admin', via: 'anonymous', scope: 'local' };
 
-/** Opens the key store and builds the authenticator; creates the first admin key when there is none. */
-export async function buildSecurity(config: ParleyConfig, logger: Logger, audit: AuditLog): Promise<SecurityParts> {
-  const keyStore = await FileKeyStore.open({
-    dataDir: config.dataDir,
-    watch: true,
-    onReloadError: (error) => logger.error({ err: error }, 'reloading keys.json failed; the previous keys stay in force'),
-    // Changes made with the `parley keys` command reach the server through the file: audit them here.
-    onExternalChange: (before, after) => {
-      for (const change of diffKeyRecords(before, after)) {
-        audit.append({ requestId: 'keys-file', action: change.action, outcome: 'success', resource: `key:${change.id}`, details: { role: change.role, via: 'cli' } });
-      }
-    },
-  });
+/** Creates the first admin key (and a one-time login path, `/#login=...`) when API keys are the only way in and there is none yet. */
+export async function ensureFirstAdmin(config: ParleyConfig, keyStore: KeyStore, loginLinks: LoginLinks, audit: AuditLog): Promise<{ adminKey: string; loginPath: string } | undefined> {
+  if (config.auth.anonymous || config.auth.oidc || (await keyStore.list()).length > 0) return undefined;
+  const issued = await keyStore.create({ name: 'first-start admin', role: 'admin', owner: 'admin' });
+  audit.append({ requestId: 'startup', action: 'key.created', outcome: 'success', resource: `key:${issued.record.id}`, details: { role: 'admin', reason: 'first-start' } });
+  return { adminKey: issued.secret, loginPath: `/#login=${loginLinks.issue()}` };
+}
+
+/** Builds the authenticator over `keyStore`; `ensureFirstAdmin` runs once the store is reachable. */
+export async function buildSecurity(config: ParleyConfig, keyStore: KeyStore): Promise<SecurityParts> {
   const loginLinks = new LoginLinks();
-  let firstStart: SecurityParts['firstStart'];
-  if (!config.auth.anonymous && !config.auth.oidc && (await keyStore.list()).length === 0) {
-    const issued = await keyStore.create({ name: 'first-start admin', role: 'admin', owner: 'admin' });
-    audit.append({ requestId: 'startup', action: 'key.created', outcome: 'success', resource: `key:${issued.record.id}`, details: { role: 'admin', reason: 'first-start' } });
-    firstStart = { adminKey: issued.secret, loginPath: `/#login=${loginLinks.issue()}` };
-  }
   // jose is loaded only when OIDC is configured.
   const oidc = config.auth.oidc
     ? (await import('../security/oidc.js')).createOidcVerifier({
@@ -57,5 +43,5 @@ export async function buildSecurity(config: ParleyConfig, logger: Logger, audit:
   const authenticate = config.auth.anonymous
     ? async (header: string | undefined) => (header ? authenticator.authenticate(header) : LOCAL_ADMIN)
     : (header: string | undefined) => authenticator.authenticate(header);
-  return { keyStore, loginLinks, authenticate, firstStart, close: () => keyStore.close() };
+  return { keyStore, loginLinks, authenticate, close: () => keyStore.close() };
 }

@@ -211,6 +211,7 @@ function resolveAudit(raw: NonNullable<Raw['audit']>): ParleyConfig['audit'] {
     checkpointEvery: need(raw.checkpointEvery, 'audit.checkpointEvery'),
     ipv4Prefix: need(raw.ipv4Prefix, 'audit.ipv4Prefix'),
     ipv6Prefix: need(raw.ipv6Prefix, 'audit.ipv6Prefix'),
+    spoolMaxEvents: need(raw.spoolMaxEvents, 'audit.spoolMaxEvents'),
   };
 }
 

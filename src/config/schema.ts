@@ -329,6 +329,7 @@ export const ConfigSchema = Type.Object(
           checkpointEvery: Type.Optional(Int({ description: 'Records between signed checkpoints.', minimum: 1, default: 100 })),
           ipv4Prefix: Type.Optional(Int({ description: 'Bits of a client IPv4 address kept in the audit trail.', minimum: 0, maximum: 32, default: 24 })),
           ipv6Prefix: Type.Optional(Int({ description: 'Bits of a client IPv6 address kept in the audit trail.', minimum: 0, maximum: 128, default: 48 })),
+          spoolMaxEvents: Type.Optional(Int({ description: 'Audit events kept in the local spool (data directory) while PostgreSQL is away; a fuller spool alerts, never drops silently.', minimum: 100, default: 100000 })),
         },
         { ...strict, description: 'The hash-chained audit trail in the data directory.', default: {} },
       ),

@@ -97,7 +97,7 @@ export interface ParleyConfig {
       clockSkewMs: number;
     };
   };
-  audit: { signingKey?: SecretRef; checkpointEvery: number; ipv4Prefix: number; ipv6Prefix: number };
+  audit: { signingKey?: SecretRef; checkpointEvery: number; ipv4Prefix: number; ipv6Prefix: number; spoolMaxEvents: number };
   /** Shared state for several replicas; both stores absent means memory and files in one process. */
   state: StateConfig;
   telemetry: { tracing: { enabled: boolean; endpoint: string; sampleRatio: number } };

@@ -11,6 +11,8 @@ export const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5
 export const CHAT_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300] as const;
 /** Buckets (seconds) for time to first token; 1 s is the latency SLO threshold. */
 export const TTFT_BUCKETS = [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2.5, 5, 10, 30] as const;
+/** Buckets (seconds) for one call to a shared store (PostgreSQL, Redis). */
+export const STORE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
 /** Sub-millisecond buckets (seconds) for the gateway's own added latency. */
 export const OVERHEAD_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05] as const;
 
@@ -77,6 +79,11 @@ function handles(registers: Registry[], live: LiveCounts) {
     sessionsLive: g('parley_sessions_live', 'Sessions currently held in the session store', []),
     feedback: c('parley_feedback_total', 'User feedback on answers', ['rating', 'reason']),
     conversations: c('parley_conversations_total', 'Conversations ended, by outcome', ['outcome']),
+    storeDuration: h('parley_store_operation_duration_seconds', 'Duration of one call to a shared store, by backend and operation', ['backend', 'operation'], STORE_BUCKETS),
+    storeErrors: c('parley_store_errors_total', 'Failed calls to a shared store (timeouts, store away, errors), by backend and operation', ['backend', 'operation']),
+    storeUp: g('parley_store_up', 'Shared store reachable (1) or not (0), by backend', ['backend']),
+    auditSpoolDepth: g('parley_audit_spool_depth', 'Audit events waiting in the local spool for the remote trail', []),
+    auditSpoolCapacity: g('parley_audit_spool_capacity', 'Audit events the local spool holds at most', []),
   };
 }
 
@@ -117,6 +124,10 @@ export interface Metrics {
   addSessionsLive(delta: number): void;
   countFeedback(rating: 'up' | 'down', reason: string): void;
   countConversation(outcome: 'completed' | 'abandoned'): void;
+  /** One call to a shared store (`ok` false: it failed). */
+  observeStoreCall(backend: string, operation: string, seconds: number, ok: boolean): void;
+  setStoreUp(backend: string, up: boolean): void;
+  setAuditSpool(depth: number, capacity: number): void;
 }
 
 /** Creates the metric catalogue on a fresh registry (never the global one), so tests and replicas stay isolated. */
@@ -151,6 +162,8 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const privacy = cache<CChild>(m.privacyProtected, 2);
   const policy = cache<CChild>(m.policyBlocks, 2);
   const feedback = cache<CChild>(m.feedback, 2);
+  const storeDur = cache<HChild>(m.storeDuration, 2);
+  const storeErr = cache<CChild>(m.storeErrors, 2);
   // Static label sets are bound once, and pre-created so their series exist (at 0) from the first scrape.
   const preset = <T extends string>(counter: CellCounter<T>, value: string): CounterCell => {
     counter.labels(value).inc(0);
@@ -205,5 +218,14 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     addSessionsLive: (delta) => m.sessionsLive.inc(delta),
     countFeedback: (rating, reason) => feedback.get(rating, reason).inc(),
     countConversation: (outcome) => convs[outcome].inc(),
+    observeStoreCall(backend, operation, seconds, ok) {
+      storeDur.get(backend, operation).observe(seconds);
+      if (!ok) storeErr.get(backend, operation).inc();
+    },
+    setStoreUp: (backend, up) => m.storeUp.labels(backend).set(up ? 1 : 0),
+    setAuditSpool(depth, capacity) {
+      m.auditSpoolDepth.set(depth);
+      m.auditSpoolCapacity.set(capacity);
+    },
   };
 }

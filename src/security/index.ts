@@ -5,5 +5,6 @@ export * from './authenticator.js';
 export * from './duration.js';
 export * from './file-key-store.js';
 export * from './key-store.js';
+export * from './key-manager.js';
 export * from './oidc.js';
 export * from './roles.js';

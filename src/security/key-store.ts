@@ -1,34 +1,12 @@
 // The API key store contract: hashed key records, looked up by hash on every request, managed by admins.
 
 import type { Role } from '../domain/index.js';
+import type { KeyRecord } from '../store/key-storage.js';
 
-/** Lifecycle state as stored: `expiring` keys still work until `graceUntil`, `revoked` keys never do. */
-export type KeyState = 'active' | 'expiring' | 'revoked';
+export type { KeyRecord, KeyState } from '../store/key-storage.js';
 
 /** State as seen at a given moment: adds `expired` (past `expiresAt` or past a rotation's `graceUntil`). */
-export type EffectiveKeyState = KeyState | 'expired';
-
-/** One stored API key. Never holds the secret, only its SHA-256 hash. Times are epoch milliseconds. */
-export interface KeyRecord {
-  /** Public handle (`key_...`), safe to log; becomes the principal id. */
-  id: string;
-  /** Human label, e.g. "ci-pipeline". */
-  name: string;
-  role: Role;
-  /** Who the key acts for: the principal's cache/rate-limit scope. Defaults to the key id. */
-  owner: string;
-  /** SHA-256 hex of the secret. */
-  hash: string;
-  createdAt: number;
-  expiresAt?: number;
-  state: KeyState;
-  /** For `expiring` keys: the end of the rotation grace period. */
-  graceUntil?: number;
-  /** For rotated keys: the id of the key that replaced this one. */
-  replacedBy?: string;
-  /** When the key was revoked. */
-  revokedAt?: number;
-}
+export type EffectiveKeyState = KeyRecord['state'] | 'expired';
 
 /** What `create` needs; the store mints the secret and the id. */
 export interface NewKeyInput {

@@ -1,0 +1,54 @@
+// Persistence contract for the audit trail: the chain rules live in audit/; a backend appends and reads lines.
+
+/** Where the chain stands: the last stored line. */
+export interface AuditHead {
+  seq: number;
+  /** SHA-256 hex of the last line's exact bytes (the next line's `prev`). */
+  lineHash: string;
+  /** Events since the last checkpoint; undefined when unknown (the writer then checkpoints first). */
+  sinceCheckpoint?: number;
+}
+
+/** One sealed line as the chain writer made it, with the fields a backend may index. */
+export interface SealedAuditLine {
+  seq: number;
+  type: 'event' | 'checkpoint';
+  /** The exact line (JSON, no newline). Its bytes are what the chain hashes. */
+  line: string;
+  /** SHA-256 hex of `line`. */
+  lineHash: string;
+  time: string;
+  action?: string;
+  principalId?: string;
+  outcome?: string;
+  /** Events since the last checkpoint, this line included (0 for a checkpoint). */
+  sinceCheckpoint: number;
+}
+
+/** A stored line in stored order; `position` is the file's line number or the table's seq column. */
+export interface StoredAuditLine {
+  position: number;
+  line: string;
+}
+
+/**
+ * Where the audit trail is kept: a JSON-lines file or an append-only PostgreSQL table. `append` is the only
+ * write, and it is serialised by the backend (one writer per file; a transaction-scoped lock in PostgreSQL),
+ * so several replicas extend one chain with one sequence.
+ */
+export interface AuditStorage {
+  /** `file` or `postgres`: the label of store metrics and logs. */
+  readonly backend: string;
+  /** `line` (a file) or `row` (a table): how verification names a position. */
+  readonly unit: 'line' | 'row';
+  /** Prepares the storage; reports bytes of a torn last line that were cut away (file only). */
+  open(): Promise<{ discardedBytes: number }>;
+  /**
+   * Reads the head and stores the lines `build` seals after it, as one atomic step: nobody else appends
+   * in between. Lines holding a checkpoint are durable (fsync, commit) before it returns. A failure stores nothing.
+   */
+  append(build: (head: AuditHead | undefined) => SealedAuditLine[]): Promise<void>;
+  /** Every stored line, oldest first. */
+  lines(): AsyncIterable<StoredAuditLine>;
+  close(): Promise<void>;
+}

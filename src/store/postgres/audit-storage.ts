@@ -1,0 +1,101 @@
+// PostgreSQL audit storage: an append-only table; appends from every replica are serialised in the database.
+
+import type { AuditHead, AuditStorage, SealedAuditLine, StoredAuditLine } from '../audit-storage.js';
+import type { PostgresDatabase, Query } from './database.js';
+
+const PAGE = 1000;
+
+interface HeadRow {
+  seq: string;
+  line_hash: string;
+  since_checkpoint: number;
+}
+
+/** Result of {@link PostgresAuditStorage.purgeBefore}. */
+export interface PurgeResult {
+  deleted: number;
+  /** The oldest seq kept; the purge event's own seq when every older row went. */
+  firstKeptSeq: number;
+}
+
+/**
+ * The trail in `<schema>.audit_log`, one row per sealed line. Each append takes a transaction-scoped advisory
+ * lock, reads the last row and inserts after it, so all replicas write one chain with one sequence (the
+ * primary key on seq would refuse a second writer that skipped the lock).
+ */
+export class PostgresAuditStorage implements AuditStorage {
+  readonly backend = 'postgres';
+  readonly unit = 'row';
+  private readonly lockKey: string;
+
+  constructor(private readonly db: PostgresDatabase) {
+    this.lockKey = `parley:audit:${db.options.schema}`;
+  }
+
+  async open(): Promise<{ discardedBytes: number }> {
+    return { discardedBytes: 0 }; // nothing to read ahead: every append reads the head in its transaction
+  }
+
+  append(build: (head: AuditHead | undefined) => SealedAuditLine[]): Promise<void> {
+    return this.db.transaction('audit.append', async (query) => {
+      const head = await this.lockedHead(query);
+      await this.insert(query, build(head));
+    });
+  }
+
+  async *lines(): AsyncIterable<StoredAuditLine> {
+    let after = 0;
+    for (;;) {
+      const rows = await this.db.query<{ seq: string; line: string }>('audit.read', `SELECT seq, line FROM ${this.db.s}.audit_log WHERE seq > $1 ORDER BY seq LIMIT ${PAGE}`, [after]);
+      for (const row of rows) yield { position: Number(row.seq), line: row.line };
+      if (rows.length < PAGE) return;
+      after = Number(rows[rows.length - 1].seq);
+    }
+  }
+
+  /**
+   * Deletes the rows older than `before` and appends the lines `build` makes (the purge's own audit event)
+   * in the same transaction, so a purge is never unaudited. Needs a role in parley_retention.
+   */
+  purgeBefore(before: Date, build: (head: AuditHead | undefined, result: PurgeResult) => SealedAuditLine[]): Promise<PurgeResult> {
+    return this.db.transaction('audit.purge', async (query) => {
+      const head = await this.lockedHead(query);
+      const kept = await query<{ seq: string | null }>(`SELECT min(seq) AS seq FROM ${this.db.s}.audit_log WHERE time >= $1`, [before]);
+      const firstKeptSeq = kept[0]?.seq !== null && kept[0]?.seq !== undefined ? Number(kept[0].seq) : (head?.seq ?? 0) + 1;
+      const deleted = await query<{ n: string }>(`WITH gone AS (DELETE FROM ${this.db.s}.audit_log WHERE seq < $1 RETURNING 1) SELECT count(*) AS n FROM gone`, [firstKeptSeq]);
+      const result = { deleted: Number(deleted[0]?.n ?? 0), firstKeptSeq };
+      await this.insert(query, build(head, result));
+      return result;
+    });
+  }
+
+  async close(): Promise<void> {
+    // The pool belongs to the caller.
+  }
+
+  private async lockedHead(query: Query): Promise<AuditHead | undefined> {
+    await query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [this.lockKey]);
+    const rows = await query<HeadRow>(`SELECT seq, line_hash, since_checkpoint FROM ${this.db.s}.audit_log ORDER BY seq DESC LIMIT 1`);
+    const row = rows[0];
+    return row && { seq: Number(row.seq), lineHash: row.line_hash, sinceCheckpoint: row.since_checkpoint };
+  }
+
+  private async insert(query: Query, lines: SealedAuditLine[]): Promise<void> {
+    if (lines.length === 0) return;
+    await query(
+      `INSERT INTO ${this.db.s}.audit_log (seq, type, line, line_hash, time, action, principal_id, outcome, since_checkpoint)
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[], $8::text[], $9::integer[])`,
+      [
+        lines.map((l) => l.seq),
+        lines.map((l) => l.type),
+        lines.map((l) => l.line),
+        lines.map((l) => l.lineHash),
+        lines.map((l) => l.time),
+        lines.map((l) => l.action ?? null),
+        lines.map((l) => l.principalId ?? null),
+        lines.map((l) => l.outcome ?? null),
+        lines.map((l) => l.sinceCheckpoint),
+      ],
+    );
+  }
+}

@@ -1,0 +1,81 @@
+// Versioned schema migrations (migrations/NNN-name.sql), applied in order under an advisory lock.
+
+import { readdir, readFile } from 'node:fs/promises';
+import pg from 'pg';
+import { quoteIdent, type PostgresOptions } from './database.js';
+
+/** One migration file. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** What a run did. */
+export interface MigrationReport {
+  applied: Migration[];
+  /** The schema's version afterwards. */
+  version: number;
+  /** Versions in the database that this Parley does not know (a newer release migrated it). */
+  unknown: number[];
+}
+
+const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
+/** Longest a migration run may take (the advisory lock wait included). */
+const MIGRATION_TIMEOUT_MS = 5 * 60_000;
+
+/** The migrations shipped with this release, oldest first. */
+export async function loadMigrations(): Promise<Migration[]> {
+  const names = (await readdir(MIGRATIONS_DIR)).filter((n) => /^\d{3}-[a-z0-9-]+\.sql$/.test(n)).sort();
+  return Promise.all(
+    names.map(async (name) => ({ version: Number(name.slice(0, 3)), name: name.slice(4, -4), sql: await readFile(new URL(name, MIGRATIONS_DIR), 'utf8') })),
+  );
+}
+
+/**
+ * Brings `schema` up to date. Replicas starting together take turns on a session advisory lock keyed by the
+ * schema name, so each migration runs once; each runs in its own transaction with its version row.
+ */
+export async function migrate(options: Pick<PostgresOptions, 'url' | 'schema' | 'ssl'>, onApply?: (m: Migration) => void): Promise<MigrationReport> {
+  const migrations = await loadMigrations();
+  const s = quoteIdent(options.schema);
+  const client = new pg.Client({
+    connectionString: options.url,
+    connectionTimeoutMillis: 10_000,
+    query_timeout: MIGRATION_TIMEOUT_MS,
+    application_name: 'parley-migrate',
+    ...(options.ssl ? { ssl: { ca: options.ssl.ca, rejectUnauthorized: options.ssl.rejectUnauthorized } } : {}),
+  });
+  client.on('error', () => undefined); // reported through the failing query
+  await client.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [`parley:migrate:${options.schema}`]);
+    const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [options.schema]);
+    if (exists.rowCount === 0) await client.query(`CREATE SCHEMA ${s}`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const done = new Set((await client.query<{ version: number }>(`SELECT version FROM ${s}.schema_migrations`)).rows.map((r) => r.version));
+    const applied: Migration[] = [];
+    for (const migration of migrations) {
+      if (done.has(migration.version)) continue;
+      try {
+        await client.query('BEGIN');
+        await client.query(`SET LOCAL search_path TO ${s}, pg_catalog`);
+        await client.query(migration.sql);
+        await client.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        const reason = (error as Error).message;
+        throw new Error(`PostgreSQL migration ${String(migration.version).padStart(3, '0')}-${migration.name} failed in schema ${options.schema}: ${reason}; if the role lacks rights, run "parley state migrate" as the schema owner (docs/deployment.md)`, { cause: error });
+      }
+      applied.push(migration);
+      onApply?.(migration);
+    }
+    const known = new Set(migrations.map((m) => m.version));
+    const all = [...done, ...applied.map((m) => m.version)];
+    return { applied, version: Math.max(0, ...all), unknown: [...done].filter((v) => !known.has(v)).sort((a, b) => a - b) };
+  } finally {
+    await client.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
+    await client.end().catch(() => undefined);
+  }
+}
