@@ -10,6 +10,7 @@ import { loadAuditPrivateKey } from './audit/signing-key.js';
 import { createAnswerTransforms } from './chat/answer-transforms.js';
 import { ChatService } from './chat/chat-service.js';
 import { SessionService } from './chat/session-service.js';
+import { buildEphemeralState } from './compose/ephemeral-state.js';
 import { buildRoutes } from './compose/routes.js';
 import { buildSecurity } from './compose/security.js';
 import { chatRecordSink, guardEventSink, sessionEventsSink } from './compose/sinks.js';
@@ -27,9 +28,8 @@ import { createLogger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { loadTracing, type Tracing } from './observability/tracing-api.js';
 import { createPrivacyFilter } from './privacy/index.js';
+import { LoginLinks } from './security/login-links.js';
 import { RateLimits } from './security/rate-limits.js';
-import { MemoryCacheStore } from './store/memory/cache-store.js';
-import { MemorySessionStore } from './store/memory/session-store.js';
 
 export interface StartOptions {
   config: ParleyConfig;
@@ -72,14 +72,14 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
     addressPrefixes: { ipv4: config.audit.ipv4Prefix, ipv6: config.audit.ipv6Prefix },
     onError: (error) => logger.error({ err: error.message }, 'audit trail write failed; events stay queued'),
   });
-  const security = await buildSecurity(config, logger, audit);
+  const state = await buildEphemeralState(config, secrets, logger, metrics);
+  const security = await buildSecurity(config, logger, audit, new LoginLinks(undefined, state.oneTimeTokens));
   const routes = await buildRoutes(config, secrets, metrics, logger, (provider, keyId) =>
     audit.append({ requestId: 'secrets', action: 'config.reloaded', outcome: 'success', resource: `provider:${provider}`, details: { keyId } }),
   );
 
-  const sessionStore = new MemorySessionStore({ idleTtlMs: config.sessions.idleTtlMs });
-  const cache = new MemoryCacheStore({ maxEntries: config.cache.maxEntries });
-  const rateLimits = new RateLimits(config.rateLimits, undefined, (limit) => metrics.countRateLimited(limit));
+  const { sessions: sessionStore, cache } = state;
+  const rateLimits = new RateLimits(config.rateLimits, state.rateLimits, (limit) => metrics.countRateLimited(limit), undefined, state.rateLimitFailover);
   const chat = new ChatService({
     models: routes.models,
     cache,
@@ -106,7 +106,8 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
     sessions,
     logger,
     tracing,
-    isReady: () => ready,
+    isReady: () => ready && state.isReady(),
+    notReadyStatus: () => (ready ? 'shared state unavailable (redis)' : 'draining'),
     tls,
     access: {
       authenticate: security.authenticate,
@@ -153,7 +154,7 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
         audit.append({ requestId: 'sweeper', action: 'session.expired', outcome: 'success', resource: `session:${id}` });
       }
       metrics.setSessionsLive(await sessionStore.size());
-    });
+    }).catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'session sweep skipped: the session store is unreachable'));
   }, config.sessions.sweepIntervalMs);
   sweeper.unref();
 
@@ -177,7 +178,7 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
       url,
       providers: config.providers.map((p) => `${p.id}:${p.type}`),
       models: config.models.map((m) => m.name),
-      stores: { sessions: 'memory', cache: 'memory', keys: 'file', audit: 'file' },
+      stores: { sessions: state.backend, cache: state.backend, rateLimits: state.backend, keys: 'file', audit: 'file' },
       auth: config.auth.anonymous ? 'anonymous (development)' : config.auth.oidc ? 'api-keys+oidc' : 'api-keys',
       tracing: tracing.enabled,
       demo: config.demoMode,
@@ -203,7 +204,7 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
       clearTimeout(drainTimer);
       clearInterval(idleSweep);
       await Promise.all(routes.adapters.map((a) => a.close()));
-      await Promise.all([audit.close(), tracing.shutdown(), security.close()]);
+      await Promise.all([audit.close(), tracing.shutdown(), security.close(), state.close()]);
       secrets.close();
       logger.info('shutdown complete');
     })());

@@ -22,7 +22,7 @@ export interface SecurityParts {
 const LOCAL_ADMIN: Principal = { id: 'local', role: 'admin', via: 'anonymous', scope: 'local' };
 
 /** Opens the key store and builds the authenticator; creates the first admin key when there is none. */
-export async function buildSecurity(config: ParleyConfig, logger: Logger, audit: AuditLog): Promise<SecurityParts> {
+export async function buildSecurity(config: ParleyConfig, logger: Logger, audit: AuditLog, loginLinks = new LoginLinks()): Promise<SecurityParts> {
   const keyStore = await FileKeyStore.open({
     dataDir: config.dataDir,
     watch: true,
@@ -34,12 +34,11 @@ export async function buildSecurity(config: ParleyConfig, logger: Logger, audit:
       }
     },
   });
-  const loginLinks = new LoginLinks();
   let firstStart: SecurityParts['firstStart'];
   if (!config.auth.anonymous && !config.auth.oidc && (await keyStore.list()).length === 0) {
     const issued = await keyStore.create({ name: 'first-start admin', role: 'admin', owner: 'admin' });
     audit.append({ requestId: 'startup', action: 'key.created', outcome: 'success', resource: `key:${issued.record.id}`, details: { role: 'admin', reason: 'first-start' } });
-    firstStart = { adminKey: issued.secret, loginPath: `/#login=${loginLinks.issue()}` };
+    firstStart = { adminKey: issued.secret, loginPath: `/#login=${await loginLinks.issue()}` };
   }
   // jose is loaded only when OIDC is configured.
   const oidc = config.auth.oidc
