@@ -38,7 +38,7 @@ export interface EphemeralState {
 }
 
 /** How long start-up waits for Redis before serving anyway (not ready, retrying in the background). */
-const START_WAIT_MS = 5_000;
+const startWaitMs = (commandTimeoutMs: number): number => Math.min(5_000, Math.max(1_000, commandTimeoutMs * 5));
 const REDIS_ROLE = 'sessions, cache, rate limits, login links, change notices';
 
 /** Builds the memory backends (no `state.redis`) or the Redis ones; with Redis, returns once connected or after a short wait. */
@@ -80,8 +80,9 @@ export async function buildEphemeralState(config: ParleyConfig, secrets: SecretR
     },
   });
   storeMetrics.status?.('redis', false);
-  if (!(await redis.waitUntilReady(START_WAIT_MS))) {
-    logger.error({ store: 'redis', waitedMs: START_WAIT_MS }, 'Redis is not reachable yet: serving with /readyz 503 while reconnecting in the background');
+  const waitMs = startWaitMs(redisConfig.commandTimeoutMs);
+  if (!(await redis.waitUntilReady(waitMs))) {
+    logger.error({ store: 'redis', waitedMs: waitMs }, 'Redis is not reachable yet: serving with /readyz 503 while reconnecting in the background');
   }
   const ttlSlackMs = 0;
   const notices = new RedisChangeNotices(redis);

@@ -50,10 +50,10 @@ export class Sealer {
     return this.currentId !== undefined;
   }
 
-  /** `s1:<keyId>:<base64 iv|ciphertext|tag>`, or `p1:<base64 text>` without a key. */
+  /** `s1:<keyId>:<base64 iv|ciphertext|tag>`, or `p1:<text>` (in clear) without a key. */
   seal(text: string, context: string): string {
     const id = this.currentId;
-    if (!id) return `${PLAIN}:${Buffer.from(text, 'utf8').toString('base64')}`;
+    if (!id) return `${PLAIN}:${text}`;
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.keys.get(id)!, iv);
     cipher.setAAD(Buffer.from(context, 'utf8'));
@@ -65,7 +65,7 @@ export class Sealer {
   open(record: string, context: string): string {
     if (record.startsWith(`${PLAIN}:`)) {
       if (this.encrypting) throw new UnreadableRecordError('a plain (unsealed) record was found while encryption is on');
-      return Buffer.from(record.slice(PLAIN.length + 1), 'base64').toString('utf8');
+      return record.slice(PLAIN.length + 1);
     }
     const [version, id, body] = record.split(':');
     const key = version === SEALED && id ? this.keys.get(id) : undefined;

@@ -80,6 +80,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   const start = async (): Promise<void> => {
     child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => 50 });
+    probe.on('error', () => undefined); // refused until the server listens
     try {
       for (let i = 0; i < 200; i++) {
         try {
