@@ -8,6 +8,7 @@ import { queryAudit } from './audit/query.js';
 import { createAnswerTransforms } from './chat/answer-transforms.js';
 import { ChatService } from './chat/chat-service.js';
 import { SessionService } from './chat/session-service.js';
+import { buildEphemeralState } from './compose/ephemeral-state.js';
 import { buildRoutes } from './compose/routes.js';
 import { openDurableState } from './compose/durable-state.js';
 import { buildSecurity, ensureFirstAdmin } from './compose/security.js';
@@ -26,9 +27,8 @@ import { createLogger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { loadTracing, type Tracing } from './observability/tracing-api.js';
 import { createPrivacyFilter } from './privacy/index.js';
+import { LoginLinks } from './security/login-links.js';
 import { RateLimits } from './security/rate-limits.js';
-import { MemoryCacheStore } from './store/memory/cache-store.js';
-import { MemorySessionStore } from './store/memory/session-store.js';
 import type { ChangeNotices } from './store/types.js';
 
 export interface StartOptions {
@@ -67,17 +67,18 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
   const tls = tlsRefs ? await loadTlsMaterial(tlsRefs, secrets) : undefined;
   const metrics = createMetrics();
   const tracing = options.tracing ?? (await loadTracing({ ...config.telemetry.tracing, serviceName: 'parley' }));
+  // Sessions, cache, rate limits, login links and change notices: memory, or Redis when `state.redis` is set.
+  const state = await buildEphemeralState(config, secrets, logger, metrics);
   // Keys and the audit trail: files in the data directory, or PostgreSQL when `state.postgres` is set.
-  const durable = await openDurableState(config, { secrets, logger, metrics, mode: 'server', notices: options.notices });
+  const durable = await openDurableState(config, { secrets, logger, metrics, mode: 'server', notices: options.notices ?? state.notices });
   const audit = durable.audit;
-  const security = await buildSecurity(config, durable.keyStore);
+  const security = await buildSecurity(config, durable.keyStore, new LoginLinks(undefined, state.oneTimeTokens));
   const routes = await buildRoutes(config, secrets, metrics, logger, (provider, keyId) =>
     audit.append({ requestId: 'secrets', action: 'config.reloaded', outcome: 'success', resource: `provider:${provider}`, details: { keyId } }),
   );
 
-  const sessionStore = new MemorySessionStore({ idleTtlMs: config.sessions.idleTtlMs });
-  const cache = new MemoryCacheStore({ maxEntries: config.cache.maxEntries });
-  const rateLimits = new RateLimits(config.rateLimits, undefined, (limit) => metrics.countRateLimited(limit));
+  const { sessions: sessionStore, cache } = state;
+  const rateLimits = new RateLimits(config.rateLimits, state.rateLimits, (limit) => metrics.countRateLimited(limit), undefined, state.rateLimitFailover);
   const chat = new ChatService({
     models: routes.models,
     cache,
@@ -104,7 +105,8 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
     sessions,
     logger,
     tracing,
-    isReady: () => ready,
+    isReady: () => ready && state.isReady(),
+    notReadyStatus: () => (ready ? 'shared state unavailable (redis)' : 'draining'),
     tls,
     access: {
       authenticate: security.authenticate,
@@ -151,7 +153,7 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
         audit.append({ requestId: 'sweeper', action: 'session.expired', outcome: 'success', resource: `session:${id}` });
       }
       metrics.setSessionsLive(await sessionStore.size());
-    });
+    }).catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'session sweep skipped: the session store is unreachable'));
   }, config.sessions.sweepIntervalMs);
   sweeper.unref();
 
@@ -178,7 +180,7 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
       url,
       providers: config.providers.map((p) => `${p.id}:${p.type}`),
       models: config.models.map((m) => m.name),
-      stores: { sessions: 'memory', cache: 'memory', keys: durable.backend, audit: durable.backend },
+      stores: { sessions: state.backend, cache: state.backend, rateLimits: state.backend, keys: durable.backend, audit: durable.backend },
       auth: config.auth.anonymous ? 'anonymous (development)' : config.auth.oidc ? 'api-keys+oidc' : 'api-keys',
       tracing: tracing.enabled,
       demo: config.demoMode,
@@ -204,7 +206,7 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
       clearTimeout(drainTimer);
       clearInterval(idleSweep);
       await Promise.all(routes.adapters.map((a) => a.close()));
-      await Promise.all([tracing.shutdown(), security.close()]);
+      await Promise.all([tracing.shutdown(), security.close(), state.close()]);
       await durable.close();
       secrets.close();
       logger.info('shutdown complete');

@@ -26,7 +26,17 @@ export async function serveCommand(args: string[]): Promise<number> {
     }
     throw error;
   }
-  const parley = await startParley({ config });
+  let parley;
+  try {
+    parley = await startParley({ config });
+  } catch (error) {
+    // A state section that cannot be used (e.g. Redis off loopback without state.encryptionKey) is found only at start.
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      return 1;
+    }
+    throw error;
+  }
   if (parley.firstStart) {
     // Printed once on the terminal, never logged: the key's hash is all Parley keeps.
     process.stdout.write(

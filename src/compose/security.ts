@@ -21,12 +21,11 @@ export async function ensureFirstAdmin(config: ParleyConfig, keyStore: KeyStore,
   if (config.auth.anonymous || config.auth.oidc || (await keyStore.list()).length > 0) return undefined;
   const issued = await keyStore.create({ name: 'first-start admin', role: 'admin', owner: 'admin' });
   audit.append({ requestId: 'startup', action: 'key.created', outcome: 'success', resource: `key:${issued.record.id}`, details: { role: 'admin', reason: 'first-start' } });
-  return { adminKey: issued.secret, loginPath: `/#login=${loginLinks.issue()}` };
+  return { adminKey: issued.secret, loginPath: `/#login=${await loginLinks.issue()}` };
 }
 
 /** Builds the authenticator over `keyStore`; `ensureFirstAdmin` runs once the store is reachable. */
-export async function buildSecurity(config: ParleyConfig, keyStore: KeyStore): Promise<SecurityParts> {
-  const loginLinks = new LoginLinks();
+export async function buildSecurity(config: ParleyConfig, keyStore: KeyStore, loginLinks = new LoginLinks()): Promise<SecurityParts> {
   // jose is loaded only when OIDC is configured.
   const oidc = config.auth.oidc
     ? (await import('../security/oidc.js')).createOidcVerifier({

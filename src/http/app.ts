@@ -39,6 +39,8 @@ export interface AppDeps {
   /** Counts open event streams (metrics). */
   streams?: { opened(): void; closed(): void };
   isReady: () => boolean;
+  /** Why `isReady` is false, for the /readyz body (default `draining`). */
+  notReadyStatus?: () => string;
   /** Called once per finished request, also when the client left early (status 499) (metrics). */
   onResponse?: (request: FastifyRequest, status: number, durationMs: number) => void;
   /** Extra routes (metrics, audit, keys, UI) registered by their modules. */
@@ -172,7 +174,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   });
   app.addSchema(ErrorEnvelope);
 
-  registerHealthRoutes(app, { isReady: deps.isReady, demoMode: deps.config.demoMode });
+  registerHealthRoutes(app, { isReady: deps.isReady, demoMode: deps.config.demoMode, notReadyStatus: deps.notReadyStatus });
   registerModelRoutes(app, { chat: deps.chat, schemas, startedAt: Date.now() });
   registerChatCompletions(app, { chat: deps.chat, schemas, inflight, streams: deps.streams, securityHeaders });
   registerSessionRoutes(app, { sessions: deps.sessions, schemas, inflight, streams: deps.streams, securityHeaders });

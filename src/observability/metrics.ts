@@ -82,6 +82,7 @@ function handles(registers: Registry[], live: LiveCounts) {
     storeDuration: h('parley_store_operation_duration_seconds', 'Duration of one call to a shared store, by backend and operation', ['backend', 'operation'], STORE_BUCKETS),
     storeErrors: c('parley_store_errors_total', 'Failed calls to a shared store (timeouts, store away, errors), by backend and operation', ['backend', 'operation']),
     storeUp: g('parley_store_up', 'Shared store reachable (1) or not (0), by backend', ['backend']),
+    rateLimitDegraded: g('parley_rate_limit_degraded', 'The shared rate-limit store is failing and the fail mode is in effect (closed: 503; open: per-replica limits)', ['mode']),
     auditSpoolDepth: g('parley_audit_spool_depth', 'Audit events waiting in the local spool for the remote trail', []),
     auditSpoolCapacity: g('parley_audit_spool_capacity', 'Audit events the local spool holds at most', []),
   };
@@ -127,6 +128,8 @@ export interface Metrics {
   /** One call to a shared store (`ok` false: it failed). */
   observeStoreCall(backend: string, operation: string, seconds: number, ok: boolean): void;
   setStoreUp(backend: string, up: boolean): void;
+  /** 1 while the shared rate-limit store fails and `mode` (closed: 503, open: per-replica limits) is in effect. */
+  setRateLimitDegraded(mode: 'closed' | 'open', degraded: boolean): void;
   setAuditSpool(depth: number, capacity: number): void;
 }
 
@@ -223,6 +226,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       if (!ok) storeErr.get(backend, operation).inc();
     },
     setStoreUp: (backend, up) => m.storeUp.labels(backend).set(up ? 1 : 0),
+    setRateLimitDegraded: (mode, degraded) => m.rateLimitDegraded.labels(mode).set(degraded ? 1 : 0),
     setAuditSpool(depth, capacity) {
       m.auditSpoolDepth.set(depth);
       m.auditSpoolCapacity.set(capacity);

@@ -1,34 +1,28 @@
 // One-time login links: a random token printed once at first start, redeemable once, then useless.
 
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import type { OneTimeTokens } from '../store/types.js';
+import { MemoryOneTimeTokens } from '../store/memory/one-time-tokens.js';
 
-const digest = (token: string): Buffer => createHash('sha256').update(token).digest();
+// Tokens are looked up by their SHA-256: the lookup reveals nothing an attacker could steer towards a stored token.
+const digest = (token: string): string => createHash('sha256').update(token).digest('hex');
 
-/** Holds hashed one-time tokens in memory; a restart invalidates every outstanding link. */
+/** Keeps only hashes of one-time tokens in a OneTimeTokens store (memory: one replica; Redis: every replica). */
 export class LoginLinks {
-  private readonly pending = new Map<string, number>();
-
   constructor(
     private readonly ttlMs = 15 * 60_000,
-    private readonly clock: () => number = Date.now,
+    private readonly tokens: OneTimeTokens = new MemoryOneTimeTokens(),
   ) {}
 
   /** Mints a token (only its hash is kept). */
-  issue(): string {
+  async issue(): Promise<string> {
     const token = randomBytes(24).toString('base64url');
-    this.pending.set(digest(token).toString('hex'), this.clock() + this.ttlMs);
+    await this.tokens.put(digest(token), this.ttlMs);
     return token;
   }
 
-  /** True once for a valid, unexpired token; the token is spent either way. */
-  redeem(token: string): boolean {
-    const hash = digest(token);
-    for (const [stored, expiresAt] of this.pending) {
-      if (timingSafeEqual(Buffer.from(stored, 'hex'), hash)) {
-        this.pending.delete(stored);
-        return this.clock() < expiresAt;
-      }
-    }
-    return false;
+  /** True once for a valid, unexpired token, on whichever replica redeems it; the token is spent either way. */
+  async redeem(token: string): Promise<boolean> {
+    return this.tokens.take(digest(token));
   }
 }

@@ -60,3 +60,44 @@ export interface ChangeNotices {
   subscribe(topic: string, handler: (notice: ChangeNotice) => void): () => void;
   close(): Promise<void>;
 }
+
+/** Told about every call to a remote store (metrics: latency and errors per backend and operation). */
+export interface StoreObserver {
+  /** One finished call; `ok` false when it failed or timed out. */
+  observe(backend: string, operation: string, seconds: number, ok: boolean): void;
+  /** The store became reachable (`up`) or stopped being so; `reason` says why (no secrets). */
+  status?(backend: string, up: boolean, reason?: string): void;
+}
+
+/** The state of one fixed-window counter after a change. */
+export interface WindowCount {
+  /** Points counted in the current window. */
+  consumed: number;
+  /** Milliseconds until the window ends. */
+  msBeforeNext: number;
+}
+
+/**
+ * Storage of rate limits: fixed-window counters (requests, tokens) and leased concurrency slots. Every
+ * operation is atomic across the replicas sharing the store; the limits themselves live in security/rate-limits.ts.
+ */
+export interface RateLimitStore {
+  /** Adds `points` to the counter `name`/`key` (a new window opens when none is running); returns the new state. */
+  add(name: string, key: string, points: number, windowMs: number): Promise<WindowCount>;
+  /** Reads a counter without changing it; undefined when no window is running. */
+  peek(name: string, key: string, windowMs: number): Promise<WindowCount | undefined>;
+  /** Takes one of `limit` slots for `key` for `leaseMs`; returns the slot id, or undefined when all are taken. */
+  acquireSlot(key: string, limit: number, leaseMs: number): Promise<string | undefined>;
+  /** Extends a held slot's lease; false when it had already lapsed. */
+  renewSlot(key: string, slot: string, leaseMs: number): Promise<boolean>;
+  /** Frees a slot (a slot whose holder died is freed when its lease lapses). */
+  releaseSlot(key: string, slot: string): Promise<void>;
+}
+
+/** Single-use tokens stored by hash (login links): taking one succeeds once, across every replica. */
+export interface OneTimeTokens {
+  /** Stores a token hash for `ttlMs`. */
+  put(hash: string, ttlMs: number): Promise<void>;
+  /** True exactly once for a stored, unexpired hash; the hash is gone afterwards. */
+  take(hash: string): Promise<boolean>;
+}

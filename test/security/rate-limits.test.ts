@@ -1,6 +1,9 @@
 // RateLimits: the refused-credential limit per client (the per-principal limits are attacked over HTTP in security-e2e/limits).
 import { describe, expect, it } from 'vitest';
+import type { Principal } from '../../src/domain/index.js';
 import { RateLimits } from '../../src/security/rate-limits.js';
+import { MemoryRateLimitStore } from '../../src/store/memory/rate-limit-store.js';
+import type { RateLimitStore } from '../../src/store/types.js';
 
 const settings = { requestsPerMinute: 0, tokensPerMinute: 0, concurrentStreams: 0 };
 const settled = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)); // the shared limiter answers asynchronously
@@ -39,5 +42,55 @@ describe('refused credentials per client', () => {
       expect(limits.limitingClients).toBe(false);
       expect(() => limits.checkClient('x')).not.toThrow();
     }
+  });
+});
+
+describe('when the shared rate-limit store fails', () => {
+  const failing: RateLimitStore = {
+    add: () => Promise.reject(new Error('ECONNREFUSED')),
+    peek: () => Promise.reject(new Error('ECONNREFUSED')),
+    acquireSlot: () => Promise.reject(new Error('ECONNREFUSED')),
+    renewSlot: () => Promise.reject(new Error('ECONNREFUSED')),
+    releaseSlot: () => Promise.reject(new Error('ECONNREFUSED')),
+  };
+  const principal: Principal = { id: 'p', role: 'user', via: 'api-key', scope: 'p' };
+
+  it('closed: refuses with 503 store_unavailable, and says so once through onChange', async () => {
+    const changes: boolean[] = [];
+    const limits = new RateLimits({ requestsPerMinute: 5, tokensPerMinute: 100, concurrentStreams: 1 }, failing, undefined, Date.now, {
+      mode: 'closed',
+      local: new MemoryRateLimitStore(),
+      onChange: (degraded) => changes.push(degraded),
+    });
+    await expect(limits.admitRequest('p')).rejects.toMatchObject({ code: 'store_unavailable', status: 503 });
+    await expect(limits.admitChat(principal)).rejects.toMatchObject({ code: 'store_unavailable' });
+    expect(changes).toEqual([true]);
+  });
+
+  it('open: the per-replica store stands in and enforces the limits, until the shared store answers again', async () => {
+    const changes: boolean[] = [];
+    let down = true;
+    const shared = new MemoryRateLimitStore();
+    const flaky: RateLimitStore = {
+      add: (...a) => (down ? failing.add(...a) : shared.add(...a)),
+      peek: (...a) => (down ? failing.peek(...a) : shared.peek(...a)),
+      acquireSlot: (...a) => (down ? failing.acquireSlot(...a) : shared.acquireSlot(...a)),
+      renewSlot: (...a) => shared.renewSlot(...a),
+      releaseSlot: (...a) => shared.releaseSlot(...a),
+    };
+    const limits = new RateLimits({ requestsPerMinute: 2, tokensPerMinute: 0, concurrentStreams: 1 }, flaky, undefined, Date.now, {
+      mode: 'open',
+      local: new MemoryRateLimitStore(),
+      onChange: (degraded) => changes.push(degraded),
+    });
+    await limits.admitRequest('p');
+    await limits.admitRequest('p');
+    await expect(limits.admitRequest('p')).rejects.toMatchObject({ code: 'rate_limited' });
+    const ticket = await limits.admitChat(principal);
+    await expect(limits.admitChat(principal)).rejects.toMatchObject({ code: 'rate_limited' });
+    ticket.done();
+    down = false;
+    await limits.admitRequest('p');
+    expect(changes).toEqual([true, false]);
   });
 });

@@ -1,48 +1,45 @@
-import { describe, expect, it } from 'vitest';
+// The conformance suites against the in-process backends.
+
 import { MemoryCacheStore } from '../../src/store/memory/cache-store.js';
+import { MemoryChangeNotices } from '../../src/store/memory/change-notices.js';
+import { MemoryOneTimeTokens } from '../../src/store/memory/one-time-tokens.js';
+import { MemoryRateLimitStore } from '../../src/store/memory/rate-limit-store.js';
 import { MemorySessionStore } from '../../src/store/memory/session-store.js';
-import type { CachedAnswer } from '../../src/store/types.js';
+import { cacheStoreConformance } from './cache-store.cases.js';
+import { changeNoticesConformance } from './change-notices.cases.js';
+import { oneTimeTokensConformance } from './one-time-tokens.cases.js';
+import { rateLimitStoreConformance } from './rate-limit-store.cases.js';
 import { sessionStoreConformance } from './session-store.cases.js';
 
 sessionStoreConformance('memory', {
   make: async (clock) => new MemorySessionStore({ idleTtlMs: 1_000, clock: () => clock.now }),
+  twin: async (store) => store,
 });
 
-const answer = (text: string): CachedAnswer => ({
-  events: [{ type: 'text-delta', text }, { type: 'finish', finishReason: 'stop' }],
-  provider: 'p',
-  model: 'm',
-  createdAt: 0,
+cacheStoreConformance('memory', {
+  make: async (clock, maxEntries) => new MemoryCacheStore({ maxEntries, clock: () => clock.now }),
+  twin: async (store) => store,
 });
 
-describe('MemoryCacheStore', () => {
-  it('expires entries after their TTL', async () => {
-    const clock = { now: 0 };
-    const cache = new MemoryCacheStore({ maxEntries: 10, clock: () => clock.now });
-    await cache.set('k', answer('a'), { ttlMs: 100 });
-    expect(await cache.get('k')).toBeDefined();
-    clock.now = 100;
-    expect(await cache.get('k')).toBeUndefined();
-  });
+const clock = { now: 1_000_000 };
+rateLimitStoreConformance('memory', {
+  make: async () => new MemoryRateLimitStore(() => clock.now),
+  twin: async (store) => store,
+  lapse: async (ms) => {
+    clock.now += ms;
+  },
+});
 
-  it('evicts the least recently used entry beyond the size bound', async () => {
-    const cache = new MemoryCacheStore({ maxEntries: 2 });
-    await cache.set('a', answer('a'), { ttlMs: 1_000 });
-    await cache.set('b', answer('b'), { ttlMs: 1_000 });
-    await cache.get('a');
-    await cache.set('c', answer('c'), { ttlMs: 1_000 });
-    expect(await cache.get('b')).toBeUndefined();
-    expect(await cache.get('a')).toBeDefined();
-    expect(await cache.size()).toBe(2);
-  });
+oneTimeTokensConformance('memory', {
+  make: async () => new MemoryOneTimeTokens(() => clock.now),
+  twin: async (store) => store,
+  lapse: async (ms) => {
+    clock.now += ms;
+  },
+});
 
-  it('purges every entry carrying a tag', async () => {
-    const cache = new MemoryCacheStore({ maxEntries: 10 });
-    await cache.set('a', answer('a'), { ttlMs: 1_000, tags: ['session-1'] });
-    await cache.set('b', answer('b'), { ttlMs: 1_000, tags: ['session-1'] });
-    await cache.set('c', answer('c'), { ttlMs: 1_000, tags: ['session-2'] });
-    expect(await cache.deleteByTag('session-1')).toBe(2);
-    expect(await cache.get('a')).toBeUndefined();
-    expect(await cache.get('c')).toBeDefined();
-  });
+changeNoticesConformance('memory', {
+  make: async () => new MemoryChangeNotices(),
+  twin: async (notices) => notices,
+  settled: async () => undefined,
 });

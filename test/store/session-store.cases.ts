@@ -1,4 +1,4 @@
-// One SessionStore conformance suite, run against every backend (memory now; Redis and PostgreSQL later).
+// One SessionStore conformance suite, run against every backend (memory and Redis).
 
 import { describe, expect, it } from 'vitest';
 import type { Session } from '../../src/domain/index.js';
@@ -7,6 +7,8 @@ import type { SessionStore } from '../../src/store/types.js';
 export interface SessionStoreHarness {
   /** A fresh, empty store whose clock the test controls; idle TTL is 1,000 ms. */
   make(clock: { now: number }): Promise<SessionStore>;
+  /** A second handle on the same data, as another replica would hold it (memory: the same store). */
+  twin(store: SessionStore, clock: { now: number }): Promise<SessionStore>;
 }
 
 function session(id: string, now: number, overrides: Partial<Session> = {}): Session {
@@ -103,6 +105,50 @@ export function sessionStoreConformance(name: string, harness: SessionStoreHarne
       expect(await store.updateMessage('s1', message('nope', 'x', 0))).toBeUndefined();
       const truncated = await store.truncate('s1', 1);
       expect(truncated?.messages.map((m) => m.id)).toEqual(['m1']);
+    });
+
+    it('loses nothing when two replicas append to one session at once', async () => {
+      const clock = { now: 0 };
+      const a = await harness.make(clock);
+      const b = await harness.twin(a, clock);
+      await a.create(session('s1', 0));
+      const appends = Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).append('s1', [message(`m${i}`, `text ${i}`, 0)]));
+      await Promise.all(appends);
+      const read = await b.get('s1');
+      expect(read?.messages.map((m) => m.id).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `m${i}`).sort());
+    });
+
+    it('keeps the system prompt and the pseudonym map, and a later map replaces the earlier one', async () => {
+      const clock = { now: 0 };
+      const store = await harness.make(clock);
+      await store.create(session('s1', 0, { systemPrompt: 'Be brief.' }));
+      await store.append('s1', [], { '[EMAIL_1]': 'a@b.c' });
+      await store.append('s1', [message('m1', 'x', 0)], { '[EMAIL_1]': 'a@b.c', '[PHONE_1]': '+1 555' });
+      const read = await store.get('s1');
+      expect(read?.systemPrompt).toBe('Be brief.');
+      expect(read?.pseudonyms).toEqual({ '[EMAIL_1]': 'a@b.c', '[PHONE_1]': '+1 555' });
+      expect(read?.ownerId).toBe('owner-a');
+    });
+
+    it('erasure through one replica is seen by the other at once', async () => {
+      const clock = { now: 0 };
+      const a = await harness.make(clock);
+      const b = await harness.twin(a, clock);
+      await a.create(session('s1', 0));
+      await a.append('s1', [message('m1', 'secret', 0)], { '[EMAIL_1]': 'a@b.c' });
+      expect(await b.delete('s1')).toBe(true);
+      expect(await a.get('s1')).toBeUndefined();
+      expect(await a.countByOwner('owner-a')).toBe(0);
+    });
+
+    it('a sweep by several replicas reports each expired session once', async () => {
+      const clock = { now: 0 };
+      const a = await harness.make(clock);
+      const b = await harness.twin(a, clock);
+      for (let i = 0; i < 5; i++) await a.create(session(`s${i}`, 0));
+      clock.now = 1_001;
+      const [one, two] = await Promise.all([a.sweep(clock.now), b.sweep(clock.now)]);
+      expect([...one, ...two].sort()).toEqual(['s0', 's1', 's2', 's3', 's4']);
     });
   });
 }

@@ -108,7 +108,7 @@ export function registerAdminRoutes(app: ParleyApp, deps: AdminDeps): void {
       },
     },
     async (request) => {
-      if (!deps.loginLinks.redeem(request.body.token)) {
+      if (!(await deps.loginLinks.redeem(request.body.token))) {
         deps.audit({ requestId: request.id, action: 'auth.failure', outcome: 'failure', clientAddress: request.ip, details: { reason: 'login-link' } });
         throw new ParleyError('unauthorized', 'This login link is invalid, expired or already used. Sign in with an API key (parley keys create).');
       }

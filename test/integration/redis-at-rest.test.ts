@@ -1,0 +1,69 @@
+// After real traffic (sessions with personal data, cached answers), no Parley key in Redis holds message text,
+// an e-mail address or a pseudonym mapping in clear; and deleting a session leaves nothing of it in Redis.
+
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cleanPrefix, keysUnder, randomPrefix, REDIS_URL } from '../support/redis.js';
+import { chatBody, KEYS, postJson, standardYaml, startStack } from './harness.js';
+
+const prefix = randomPrefix();
+afterAll(() => cleanPrefix(REDIS_URL, prefix));
+
+/** Every key and value under the prefix, as text (strings, hashes, lists, sets and sorted sets). */
+async function dump(): Promise<string> {
+  const raw = new Redis(REDIS_URL);
+  try {
+    const parts: string[] = [];
+    for (const key of await keysUnder(REDIS_URL, prefix)) {
+      parts.push(key);
+      const type = await raw.type(key);
+      if (type === 'string') parts.push((await raw.get(key)) ?? '');
+      else if (type === 'hash') parts.push(...Object.entries(await raw.hgetall(key)).flat());
+      else if (type === 'list') parts.push(...(await raw.lrange(key, 0, -1)));
+      else if (type === 'set') parts.push(...(await raw.smembers(key)));
+      else if (type === 'zset') parts.push(...(await raw.zrange(key, 0, -1)));
+    }
+    return parts.join('\n');
+  } finally {
+    raw.disconnect();
+  }
+}
+
+describe('content at rest in Redis', () => {
+  it('is sealed: no message text, no e-mail address, no pseudonym mapping in clear; erasure removes every key', async () => {
+    const stack = await startStack({
+      yaml: standardYaml({
+        extra: `cache: { mode: deterministic, ttl: 5m }
+state:
+  redis: { url: "env:PARLEY_REDIS_URL", keyPrefix: "${prefix}" }
+  encryptionKey: "env:PARLEY_STATE_KEY"`,
+      }),
+      env: { ...KEYS, PARLEY_REDIS_URL: REDIS_URL, PARLEY_STATE_KEY: Buffer.alloc(32, 5).toString('hex') },
+    });
+    const answers: string[] = [];
+    try {
+      const { id } = (await (await postJson(`${stack.url}/v1/sessions`, { model: 'chat', system: 'Zanzibar persona' })).json()) as { id: string };
+      const sent = await postJson(`${stack.url}/v1/sessions/${id}/messages`, { content: 'Please write to quentin.tarantula@example.org about the marmalade invoice' });
+      expect(sent.status).toBe(200);
+      const turn = (await sent.json()) as { message: { content: string } };
+      answers.push(turn.message.content);
+      const completion = await postJson(`${stack.url}/v1/chat/completions`, chatBody('chat', 'Describe the aubergine ledger of olga@example.net', { temperature: 0 }));
+      expect(completion.status).toBe(200);
+      answers.push(((await completion.json()) as { choices: { message: { content: string } }[] }).choices[0].message.content);
+      // The same request again is a cache hit, so the answer is in Redis.
+      expect((await postJson(`${stack.url}/v1/chat/completions`, chatBody('chat', 'Describe the aubergine ledger of olga@example.net', { temperature: 0 }))).headers.get('x-parley-cache')).toBe('hit');
+
+      const text = await dump();
+      expect(text.length).toBeGreaterThan(0);
+      for (const clear of ['quentin', 'tarantula', 'example.org', 'example.net', 'olga', 'marmalade', 'aubergine', 'Zanzibar', '[EMAIL_', 'EMAIL_1', ...answers.filter((a) => a.length > 8)]) {
+        expect(text, `found "${clear}" in clear`).not.toContain(clear);
+      }
+      expect(text).not.toMatch(/[\w.-]+@[\w-]+\.[a-z]{2,}/); // no e-mail address at all
+
+      expect((await fetch(`${stack.url}/v1/sessions/${id}`, { method: 'DELETE' })).status).toBe(204);
+      expect(await dump()).not.toContain(id);
+    } finally {
+      await stack.close();
+    }
+  });
+});

@@ -1,0 +1,61 @@
+// One RateLimitStore conformance suite, run against every backend (memory and Redis).
+
+import { describe, expect, it } from 'vitest';
+import type { RateLimitStore } from '../../src/store/types.js';
+
+export interface RateLimitStoreHarness {
+  make(): Promise<RateLimitStore>;
+  /** A second handle on the same counters, as another replica would hold it. */
+  twin(store: RateLimitStore): Promise<RateLimitStore>;
+  /** Waits until a lease of `leaseMs` taken now has surely lapsed (memory: a clock step; Redis: real time). */
+  lapse(leaseMs: number): Promise<void>;
+}
+
+export function rateLimitStoreConformance(name: string, harness: RateLimitStoreHarness): void {
+  describe(`RateLimitStore conformance: ${name}`, () => {
+    it('counts points in a window and peeks without counting', async () => {
+      const store = await harness.make();
+      expect(await store.peek('requests', 'k', 60_000)).toBeUndefined();
+      expect((await store.add('requests', 'k', 1, 60_000)).consumed).toBe(1);
+      const second = await store.add('requests', 'k', 5, 60_000);
+      expect(second.consumed).toBe(6);
+      expect(second.msBeforeNext).toBeGreaterThan(0);
+      expect(second.msBeforeNext).toBeLessThanOrEqual(60_000);
+      expect((await store.peek('requests', 'k', 60_000))?.consumed).toBe(6);
+      expect((await store.add('tokens', 'k', 1, 60_000)).consumed).toBe(1); // counters are separate by name
+      expect((await store.add('requests', 'other', 1, 60_000)).consumed).toBe(1);
+    });
+
+    it('counts atomically across replicas: 100 concurrent adds give 100', async () => {
+      const a = await harness.make();
+      const b = await harness.twin(a);
+      const results = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 ? a : b).add('requests', 'k', 1, 60_000)));
+      expect(results.map((r) => r.consumed).sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    });
+
+    it('grants at most `limit` slots across replicas, and a released slot is free again', async () => {
+      const a = await harness.make();
+      const b = await harness.twin(a);
+      const taken = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).acquireSlot('streams:k', 3, 60_000)));
+      const held = taken.filter((s): s is string => s !== undefined);
+      expect(held).toHaveLength(3);
+      await a.releaseSlot('streams:k', held[0]);
+      expect(await b.acquireSlot('streams:k', 3, 60_000)).toBeDefined();
+      expect(await b.acquireSlot('streams:k', 3, 60_000)).toBeUndefined();
+      expect(await a.acquireSlot('streams:other', 1, 60_000)).toBeDefined();
+    });
+
+    it('frees the slot of a holder that died when its lease lapses; a renewed lease holds', async () => {
+      const store = await harness.make();
+      const dead = await store.acquireSlot('streams:k', 2, 200);
+      const alive = await store.acquireSlot('streams:k', 2, 60_000);
+      expect(dead && alive).toBeTruthy();
+      expect(await store.acquireSlot('streams:k', 2, 200)).toBeUndefined();
+      await harness.lapse(200);
+      expect(await store.renewSlot('streams:k', dead!, 200)).toBe(false);
+      expect(await store.renewSlot('streams:k', alive!, 60_000)).toBe(true);
+      expect(await store.acquireSlot('streams:k', 2, 60_000)).toBeDefined();
+      expect(await store.acquireSlot('streams:k', 2, 60_000)).toBeUndefined();
+    });
+  });
+}
