@@ -44,8 +44,8 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 }, 60_000);
 
-const metric = async (url: string, name: string): Promise<number> => {
-  const text = await (await fetch(`${url}/metrics`)).text();
+const metric = async (url: string, name: string, headers: Record<string, string>): Promise<number> => {
+  const text = await (await fetch(`${url}/metrics`, { headers })).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
   return line ? Number(line.split(' ').at(-1)) : Number.NaN;
 };
@@ -78,14 +78,15 @@ describe('PostgreSQL outage drill', { timeout: 300_000 }, () => {
     await server.start();
     parley = await starting;
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
-    const admin = { authorization: `Bearer ${parley.firstStart?.adminKey}`, 'content-type': 'application/json' };
+    const bearer = { authorization: `Bearer ${parley.firstStart?.adminKey}` };
+    const admin = { ...bearer, 'content-type': 'application/json' };
     const made = (await (await fetch(`${url}/v1/admin/keys`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'leaver', role: 'user' }) })).json()) as { key: { id: string }; secret: string };
-    expect((await fetch(`${url}/v1/admin/keys/${made.key.id}/revoke`, { method: 'POST', headers: admin })).status).toBe(200);
+    expect((await fetch(`${url}/v1/admin/keys/${made.key.id}/revoke`, { method: 'POST', headers: bearer })).status).toBe(200);
     expect((await fetch(`${url}/v1/models`, { headers: { authorization: `Bearer ${made.secret}` } })).status).toBe(401);
 
     // 3. PostgreSQL goes away while serving.
     await server.stop();
-    expect((await fetch(`${url}/v1/models`, { headers: admin })).status).toBe(200);
+    expect((await fetch(`${url}/v1/models`, { headers: bearer })).status).toBe(200);
     const refused = await fetch(`${url}/v1/models`, { headers: { authorization: `Bearer ${made.secret}` } });
     expect(refused.status).toBe(401);
     expect(((await refused.json()) as { error: { message: string } }).error.message).toContain('revoked');
@@ -95,14 +96,14 @@ describe('PostgreSQL outage drill', { timeout: 300_000 }, () => {
       expect(response.status).toBe(201);
       sessions.push(((await response.json()) as { id: string }).id);
     }
-    await vi.waitFor(async () => expect(await metric(url, 'parley_audit_spool_depth')).toBeGreaterThanOrEqual(12), { timeout: 60_000, interval: 200 });
-    expect(await metric(url, 'parley_store_up')).toBe(0);
+    await vi.waitFor(async () => expect(await metric(url, 'parley_audit_spool_depth', bearer)).toBeGreaterThanOrEqual(12), { timeout: 60_000, interval: 200 });
+    expect(await metric(url, 'parley_store_up', bearer)).toBe(0);
     expect((await fetch(`${url}/v1/admin/keys`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'x', role: 'user' }) })).status).toBe(503);
 
     // 4. It returns: the spool drains by itself, in order, on one chain.
     await server.start();
-    await vi.waitFor(async () => expect(await metric(url, 'parley_audit_spool_depth')).toBe(0), { timeout: 120_000, interval: 250 });
-    expect(await metric(url, 'parley_store_up')).toBe(1);
+    await vi.waitFor(async () => expect(await metric(url, 'parley_audit_spool_depth', bearer)).toBe(0), { timeout: 120_000, interval: 250 });
+    expect(await metric(url, 'parley_store_up', bearer)).toBe(1);
     const db = new PostgresDatabase({ url: server.url, schema: 'parley', queryTimeoutMs: 5_000, poolSize: 1 });
     try {
       const storage = new PostgresAuditStorage(db);
