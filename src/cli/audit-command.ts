@@ -8,12 +8,19 @@ import { DEFAULT_AUDIT_FILE_NAME } from '../audit/audit-log.js';
 import type { AuditOutcome } from '../audit/audit-event.js';
 import { queryAudit } from '../audit/query.js';
 import { generateAuditSigningKeys, loadAuditPublicKey } from '../audit/signing-key.js';
-import { verifyAuditFile } from '../audit/verify.js';
+import { verifyAuditFile, verifyAuditStorage } from '../audit/verify.js';
+import type { AuditStorage } from '../store/audit-storage.js';
 
 /** What the command needs from the caller. */
 export interface AuditCommandDeps {
   /** The data directory; the trail defaults to `<dataDir>/audit.jsonl`. */
   dataDir: string;
+  /** The configured trail when it is not the file (PostgreSQL); `--file` still reads a file. */
+  storage?: AuditStorage;
+  /** How to name `storage` in messages, e.g. `postgres schema parley`. */
+  storageLabel?: string;
+  /** Retention purge of a table trail (`parley audit purge`); absent: not available for this trail. */
+  purge?: (before: Date) => Promise<{ deleted: number; firstKeptSeq: number }>;
   /** The checkpoint public key: a PEM path, `file:/path`, inline PEM, or any reference `resolveSecret` understands (env:, vault:). */
   publicKeyRef?: string;
   /** Resolves secret references other than file paths (config/secrets.ts); only process.env readers live in config/. */
@@ -25,6 +32,7 @@ export interface AuditCommandDeps {
 const USAGE = `Usage:
   parley audit verify [--file FILE] [--public-key PEM_FILE] [--max-unsigned N] [--json]
   parley audit query [--file FILE] [--since ISO] [--until ISO] [--action A|prefix.] [--principal ID] [--outcome success|failure|denied] [--limit 50]
+  parley audit purge --before ISO            (PostgreSQL trail; run with the retention role, see docs/retention.md)
   parley audit keygen --out DIR`;
 
 function parseAuditArgs(args: string[]) {
@@ -44,6 +52,7 @@ function parseAuditArgs(args: string[]) {
       outcome: { type: 'string' },
       limit: { type: 'string' },
       out: { type: 'string' },
+      before: { type: 'string' },
     },
   });
 }
@@ -60,7 +69,8 @@ export async function auditCommand(args: string[], deps: AuditCommandDeps): Prom
     err(`${(error as Error).message}\n${USAGE}`);
     return 2;
   }
-  const file = values.file ?? join(deps.dataDir, DEFAULT_AUDIT_FILE_NAME);
+  const storage = values.file === undefined ? deps.storage : undefined;
+  const file = storage ? (deps.storageLabel ?? storage.backend) : (values.file ?? join(deps.dataDir, DEFAULT_AUDIT_FILE_NAME));
   try {
     switch (sub) {
       case 'verify': {
@@ -71,13 +81,13 @@ export async function auditCommand(args: string[], deps: AuditCommandDeps): Prom
           err(`--max-unsigned must be a positive whole number, got "${values['max-unsigned']}"`);
           return 2;
         }
-        const result = await verifyAuditFile(file, publicKey, { maxUnsigned });
+        const result = storage ? await verifyAuditStorage(storage, publicKey, { maxUnsigned }) : await verifyAuditFile(file, publicKey, { maxUnsigned });
         if (values.json) out(JSON.stringify({ file, ...result }));
         else if (result.ok) {
           const sigs = result.signaturesChecked ? 'all checkpoint signatures valid' : 'signatures NOT checked (pass --public-key)';
           const tail = result.unsignedTail > 0 ? `; the last ${result.unsignedTail} records are chained but not yet signed` : '';
           out(`OK ${file}: ${result.records} records, ${result.checkpoints} checkpoints, ${sigs}${tail}`);
-        } else out(`TAMPERED ${file}: first bad line ${result.line}: ${result.reason}`);
+        } else out(`TAMPERED ${file}: first bad ${storage?.unit ?? 'line'} ${result.line}: ${result.reason}`);
         return result.ok ? 0 : 1;
       }
       case 'query': {
@@ -91,8 +101,22 @@ export async function auditCommand(args: string[], deps: AuditCommandDeps): Prom
           err(`--outcome must be success, failure or denied, got "${outcome}"`);
           return 2;
         }
-        const records = await queryAudit(file, { since: values.since, until: values.until, action: values.action, principalId: values.principal, outcome, limit });
+        const records = await queryAudit(storage ?? file, { since: values.since, until: values.until, action: values.action, principalId: values.principal, outcome, limit });
         for (const record of records) out(JSON.stringify(record));
+        return 0;
+      }
+      case 'purge': {
+        const before = values.before === undefined ? Number.NaN : Date.parse(values.before);
+        if (Number.isNaN(before)) {
+          err(`audit purge needs --before with an ISO 8601 time, e.g. 2025-01-01T00:00:00Z\n${USAGE}`);
+          return 2;
+        }
+        if (!deps.purge) {
+          err('audit purge works on the PostgreSQL trail (state.postgres); the file trail is archived and rotated as docs/retention.md says');
+          return 2;
+        }
+        const result = await deps.purge(new Date(before));
+        out(`Purged ${result.deleted} records older than ${new Date(before).toISOString()} from ${file}; the trail now starts at seq ${result.firstKeptSeq}, and the purge itself is recorded on it`);
         return 0;
       }
       case 'keygen': {

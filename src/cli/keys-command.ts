@@ -1,4 +1,4 @@
-// `parley keys create|list|rotate|revoke`: API key administration on the data directory's keys.json.
+// `parley keys create|list|rotate|revoke`: API key administration (keys.json, or PostgreSQL when configured).
 
 import { parseArgs } from 'node:util';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -6,12 +6,14 @@ import type { Role } from '../domain/index.js';
 import { isParleyError } from '../domain/index.js';
 import { parseDuration } from '../security/duration.js';
 import { FileKeyStore } from '../security/file-key-store.js';
-import { effectiveKeyState, type KeyRecord } from '../security/key-store.js';
+import { effectiveKeyState, type KeyRecord, type KeyStore } from '../security/key-store.js';
 
 /** What the command needs from the caller (the CLI entry point or a test). */
 export interface KeysCommandDeps {
   /** The data directory holding keys.json. */
   dataDir: string;
+  /** Opens the key store (PostgreSQL when configured); default: keys.json in `dataDir`. */
+  openStore?: () => Promise<KeyStore>;
   stdout?: (text: string) => void;
   stderr?: (text: string) => void;
   clock?: () => number;
@@ -61,14 +63,15 @@ export async function keysCommand(args: string[], deps: KeysCommandDeps): Promis
   const record = (action: string, id: string, details?: Record<string, string | number | boolean>) =>
     deps.audit?.append({ requestId: 'cli', principalId: 'cli:local', role: 'admin', action, resource: `key:${id}`, outcome: 'success', details });
 
-  let store: FileKeyStore | undefined;
+  let store: KeyStore | undefined;
+  const openStore = deps.openStore ?? (() => FileKeyStore.open({ dataDir: deps.dataDir, clock }));
   try {
     switch (sub) {
       case 'create': {
         if (!values.name) return usage('keys create needs --name');
         if (!values.role) return usage('keys create needs --role (user, auditor or admin)');
         const expiresAt = values['expires-in'] ? clock() + parseDuration(values['expires-in']) : undefined;
-        store = await FileKeyStore.open({ dataDir: deps.dataDir, clock });
+        store = await openStore();
         const { record: key, secret } = await store.create({ name: values.name, role: values.role as Role, owner: values.owner, expiresAt });
         record('key.created', key.id, { role: key.role });
         if (values.json) out(JSON.stringify({ ...publicView(key, clock()), secret }));
@@ -76,7 +79,7 @@ export async function keysCommand(args: string[], deps: KeysCommandDeps): Promis
         return 0;
       }
       case 'list': {
-        store = await FileKeyStore.open({ dataDir: deps.dataDir, clock });
+        store = await openStore();
         const keys = (await store.list()).map((k) => publicView(k, clock()));
         if (values.json) out(JSON.stringify(keys));
         else out(table(keys));
@@ -85,7 +88,7 @@ export async function keysCommand(args: string[], deps: KeysCommandDeps): Promis
       case 'rotate': {
         if (positionals.length !== 1) return usage('keys rotate needs exactly one key id');
         const graceMs = parseDuration(values.grace ?? '24h');
-        store = await FileKeyStore.open({ dataDir: deps.dataDir, clock });
+        store = await openStore();
         const { record: key, secret, previous } = await store.rotate(positionals[0], graceMs);
         record('key.rotated', previous.id, { replacedBy: key.id, graceMs });
         if (values.json) out(JSON.stringify({ ...publicView(key, clock()), secret, previous: publicView(previous, clock()) }));
@@ -94,7 +97,7 @@ export async function keysCommand(args: string[], deps: KeysCommandDeps): Promis
       }
       case 'revoke': {
         if (positionals.length !== 1) return usage('keys revoke needs exactly one key id');
-        store = await FileKeyStore.open({ dataDir: deps.dataDir, clock });
+        store = await openStore();
         const key = await store.revoke(positionals[0]);
         record('key.revoked', key.id);
         out(`Revoked ${key.id} ("${key.name}"); it is refused from now on`);

@@ -10,7 +10,9 @@ import type { ParleyConfig } from '../config/types.js';
 import type { Metrics } from '../observability/metrics.js';
 import { diffKeyRecords } from '../security/key-changes.js';
 import { ManagedKeyStore } from '../security/key-manager.js';
-import type { AuditStorage } from '../store/audit-storage.js';
+import { purgeAuditTrail } from '../audit/purge.js';
+import { signingKeyId } from '../audit/chain.js';
+import type { AuditStorage, PurgeResult } from '../store/audit-storage.js';
 import { FileAuditStorage } from '../store/file/audit-file-storage.js';
 import { FileKeyStorage } from '../store/file/key-file-storage.js';
 import type { PostgresDatabase, PostgresOptions } from '../store/postgres/database.js';
@@ -27,7 +29,9 @@ export interface DurableState {
   isReady(): boolean;
   /** Resolves when `isReady()` first turns true. */
   whenReady: Promise<void>;
-  /** The pool, when PostgreSQL is in use (purges, tests). */
+  /** Retention purge of the table trail (PostgreSQL), recorded on the chain; rejects for the file trail. */
+  purgeAudit(before: Date, principalId: string): Promise<PurgeResult>;
+  /** The pool, when PostgreSQL is in use (tests). */
   database?: PostgresDatabase;
   close(): Promise<void>;
 }
@@ -57,6 +61,8 @@ export async function openDurableState(config: ParleyConfig, options: DurableSta
     addressPrefixes: { ipv4: config.audit.ipv4Prefix, ipv6: config.audit.ipv6Prefix },
     onError: (error: Error) => logger?.error({ err: error.message }, 'audit trail write failed; events stay queued'),
   };
+  const sealSettings = { signingKey, keyId: signingKey && signingKeyId(signingKey), every: config.audit.checkpointEvery, now: () => new Date().toISOString() };
+  const purgeFrom = (storage: AuditStorage) => (before: Date, principalId: string) => purgeAuditTrail(storage, before, sealSettings, principalId);
   const pgConfig = config.state.postgres;
   if (!pgConfig) {
     const audit = createAuditLog({ file: join(config.dataDir, DEFAULT_AUDIT_FILE_NAME), ...auditBase });
@@ -71,7 +77,9 @@ export async function openDurableState(config: ParleyConfig, options: DurableSta
         }
       },
     });
-    return { backend: 'file', keyStore, audit, auditStorage: new FileAuditStorage(join(config.dataDir, DEFAULT_AUDIT_FILE_NAME)), isReady: () => true, whenReady: Promise.resolve(), close: () => Promise.all([keyStore.close(), audit.close()]).then(() => undefined) };
+    const auditStorage = new FileAuditStorage(join(config.dataDir, DEFAULT_AUDIT_FILE_NAME));
+    const close = () => Promise.all([keyStore.close(), audit.close()]).then(() => undefined);
+    return { backend: 'file', keyStore, audit, auditStorage, purgeAudit: purgeFrom(auditStorage), isReady: () => true, whenReady: Promise.resolve(), close };
   }
 
   // node-postgres is loaded only when PostgreSQL is configured.
@@ -114,7 +122,7 @@ export async function openDurableState(config: ParleyConfig, options: DurableSta
   const connect = async (): Promise<void> => {
     const report = await migrate(connection, (m) => logger?.info({ store: 'postgres', migration: `${String(m.version).padStart(3, '0')}-${m.name}`, schema: pgConfig.schema }, 'PostgreSQL migration applied'));
     if (report.unknown.length > 0) logger?.warn({ store: 'postgres', unknown: report.unknown }, 'the database has migrations this Parley does not know: a newer release migrated it');
-    await keyStore.reload();
+    if (mode === 'server') await keyStore.reload(); // the CLI reads keys on demand (a retention role may not see them)
     ready = true;
   };
   const whenReady = mode === 'cli' ? connect() : retryUntil(connect, () => closing, options.retryMs ?? { first: 500, max: 30_000 }, (error, attempt, waitMs) => {
@@ -135,6 +143,7 @@ export async function openDurableState(config: ParleyConfig, options: DurableSta
     keyStore,
     audit,
     auditStorage,
+    purgeAudit: purgeFrom(auditStorage),
     database,
     isReady: () => ready,
     whenReady,

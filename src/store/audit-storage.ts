@@ -50,5 +50,17 @@ export interface AuditStorage {
   append(build: (head: AuditHead | undefined) => SealedAuditLine[]): Promise<void>;
   /** Every stored line, oldest first. */
   lines(): AsyncIterable<StoredAuditLine>;
+  /**
+   * Retention (PostgreSQL only): deletes the lines older than `before` and, in the same transaction, stores
+   * the lines `build` seals (the purge's own audit event). Needs a role allowed to delete (parley_retention).
+   */
+  purgeBefore?(before: Date, build: (head: AuditHead | undefined, result: PurgeResult) => SealedAuditLine[]): Promise<PurgeResult>;
   close(): Promise<void>;
+}
+
+/** What a retention purge did. */
+export interface PurgeResult {
+  deleted: number;
+  /** The oldest seq kept; the purge event's own seq when every older line went. */
+  firstKeptSeq: number;
 }

@@ -1,6 +1,6 @@
 // PostgreSQL audit storage: an append-only table; appends from every replica are serialised in the database.
 
-import type { AuditHead, AuditStorage, SealedAuditLine, StoredAuditLine } from '../audit-storage.js';
+import type { AuditHead, AuditStorage, PurgeResult, SealedAuditLine, StoredAuditLine } from '../audit-storage.js';
 import type { PostgresDatabase, Query } from './database.js';
 
 const PAGE = 1000;
@@ -9,13 +9,6 @@ interface HeadRow {
   seq: string;
   line_hash: string;
   since_checkpoint: number;
-}
-
-/** Result of {@link PostgresAuditStorage.purgeBefore}. */
-export interface PurgeResult {
-  deleted: number;
-  /** The oldest seq kept; the purge event's own seq when every older row went. */
-  firstKeptSeq: number;
 }
 
 /**

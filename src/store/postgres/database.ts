@@ -84,6 +84,11 @@ export class PostgresDatabase {
     return this.observed(operation, async () => {
       const client = await this.pool.connect();
       let broken = false;
+      // A checked-out client has no pool listener: an error between two statements would otherwise crash the process.
+      const onError = (): void => {
+        broken = true;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await work(async <R extends pg.QueryResultRow>(sql: string, params?: unknown[]) => (await client.query<R>(sql, params)).rows);
@@ -94,6 +99,7 @@ export class PostgresDatabase {
         if (!broken) await client.query('ROLLBACK').catch(() => undefined);
         throw error;
       } finally {
+        client.off('error', onError);
         client.release(broken);
       }
     });

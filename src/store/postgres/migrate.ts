@@ -52,7 +52,9 @@ export async function migrate(options: Pick<PostgresOptions, 'url' | 'schema' | 
     await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [`parley:migrate:${options.schema}`]);
     const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [options.schema]);
     if (exists.rowCount === 0) await client.query(`CREATE SCHEMA ${s}`);
-    await client.query(`CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    // Checked first: a role without CREATE on the schema (Parley's own, in the hardened set-up) may still start.
+    const table = await client.query('SELECT to_regclass($1) AS t', [`${s}.schema_migrations`]);
+    if (table.rows[0]?.t === null) await client.query(`CREATE TABLE ${s}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
     const done = new Set((await client.query<{ version: number }>(`SELECT version FROM ${s}.schema_migrations`)).rows.map((r) => r.version));
     const applied: Migration[] = [];
     for (const migration of migrations) {

@@ -41,6 +41,7 @@ BEGIN
   END IF;
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'parley_retention') THEN
     EXECUTE format('GRANT USAGE ON SCHEMA %I TO parley_retention', current_schema());
+    EXECUTE format('GRANT SELECT ON %I.schema_migrations TO parley_retention', current_schema());
     GRANT SELECT, INSERT, DELETE ON audit_log TO parley_retention;
   END IF;
 END
