@@ -9,6 +9,7 @@ import { queryAudit } from './audit/query.js';
 import { loadAuditPrivateKey } from './audit/signing-key.js';
 import { createAnswerTransforms } from './chat/answer-transforms.js';
 import { ChatService } from './chat/chat-service.js';
+import { CrossReplicaCoalescing } from './chat/cross-replica-coalescing.js';
 import { SessionService } from './chat/session-service.js';
 import { buildEphemeralState } from './compose/ephemeral-state.js';
 import { buildRoutes } from './compose/routes.js';
@@ -88,6 +89,7 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
     promptGuard: createPrivacyFilter(config.privacy),
     answerTransforms: createAnswerTransforms({ output: config.safety.output, onGuardEvent: guardEventSink(metrics, audit) }),
     records: chatRecordSink(metrics, audit, config),
+    crossReplica: state.coalescing && new CrossReplicaCoalescing(state.coalescing),
   });
   const sessions = new SessionService({
     store: sessionStore,

@@ -15,12 +15,13 @@ import { MemoryRateLimitStore } from '../store/memory/rate-limit-store.js';
 import { MemorySessionStore } from '../store/memory/session-store.js';
 import { RedisCacheStore } from '../store/redis/cache-store.js';
 import { RedisChangeNotices } from '../store/redis/change-notices.js';
+import { RedisCoalescingBus } from '../store/redis/coalescing-bus.js';
 import { RedisConnection } from '../store/redis/connection.js';
 import { RedisOneTimeTokens } from '../store/redis/one-time-tokens.js';
 import { RedisRateLimitStore } from '../store/redis/rate-limit-store.js';
 import { RedisSessionStore } from '../store/redis/session-store.js';
 import { parseStateKey, Sealer } from '../store/sealing.js';
-import type { CacheStore, ChangeNotices, OneTimeTokens, RateLimitStore, SessionStore } from '../store/types.js';
+import type { CacheStore, ChangeNotices, CoalescingBus, OneTimeTokens, RateLimitStore, SessionStore } from '../store/types.js';
 
 /** Where sessions, cache, rate limits, login links and change notices live. */
 export interface EphemeralState {
@@ -32,6 +33,8 @@ export interface EphemeralState {
   rateLimitFailover?: RateLimitFailover;
   oneTimeTokens: OneTimeTokens;
   notices: ChangeNotices;
+  /** Set with Redis: identical cacheable requests on different replicas share one upstream call. */
+  coalescing?: CoalescingBus;
   /** False while a remote store is unreachable (/readyz answers 503). */
   isReady(): boolean;
   close(): Promise<void>;
@@ -103,6 +106,7 @@ export async function buildEphemeralState(config: ParleyConfig, secrets: SecretR
     },
     oneTimeTokens: new RedisOneTimeTokens(redis),
     notices,
+    coalescing: new RedisCoalescingBus(redis, sealer),
     isReady: () => redis.isReady(),
     close: async () => {
       await notices.close();
