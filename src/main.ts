@@ -7,6 +7,7 @@ import type { AuditLog } from './audit/audit-log.js';
 import { queryAudit } from './audit/query.js';
 import { createAnswerTransforms } from './chat/answer-transforms.js';
 import { ChatService } from './chat/chat-service.js';
+import { CrossReplicaCoalescing } from './chat/cross-replica-coalescing.js';
 import { SessionService } from './chat/session-service.js';
 import { buildEphemeralState } from './compose/ephemeral-state.js';
 import { buildRoutes } from './compose/routes.js';
@@ -87,6 +88,7 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
     promptGuard: createPrivacyFilter(config.privacy),
     answerTransforms: createAnswerTransforms({ output: config.safety.output, onGuardEvent: guardEventSink(metrics, audit) }),
     records: chatRecordSink(metrics, audit, config),
+    crossReplica: state.coalescing && new CrossReplicaCoalescing(state.coalescing),
   });
   const sessions = new SessionService({
     store: sessionStore,

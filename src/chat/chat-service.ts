@@ -10,6 +10,7 @@ import type { AnswerTransformFactory, CacheResult, ChatAdmission, ChatRecord, Ch
 import { combineRouteObservers } from '../observability/route-observer.js';
 import { endChatStep, errorCodeOf, startChatStep, totalCount, traceScopeOf, type TraceScope } from '../observability/step-trace.js';
 import { cacheKey } from './cache-key.js';
+import type { CrossReplicaCoalescing } from './cross-replica-coalescing.js';
 import { SharedStream } from './shared-stream.js';
 import { CallObserver, RunEvents } from './run-events.js';
 import type { RunStats } from './run-events.js';
@@ -44,6 +45,8 @@ export interface ChatServiceDeps {
   records?: ChatRecordSink;
   /** Process-wide observer (metrics); each call also keeps its own counts. */
   routeObserver?: RouteObserver;
+  /** Shares cacheable misses with other replicas (set with Redis); absent: coalescing within this process only. */
+  crossReplica?: CrossReplicaCoalescing;
 }
 
 /** One chat call as the HTTP layer describes it. */
@@ -166,7 +169,11 @@ export class ChatService {
       if (shared) {
         cache = 'coalesced';
       } else {
-        shared = new SharedStream(open, (ok, events) => {
+        const crossReplica = this.deps.crossReplica;
+        const upstream = crossReplica
+          ? (signal: AbortSignal) => crossReplica.run(key, open, signal, () => { cache = 'coalesced'; })
+          : open;
+        shared = new SharedStream(upstream, (ok, events) => {
           this.inflight.delete(key);
           if (ok && stats.provider) {
             void this.deps.cache.set(key, { events, provider: stats.provider, model: stats.upstreamModel ?? '', createdAt: Date.now() }, { ttlMs: cfg.ttlMs, tags: call.cacheTags });

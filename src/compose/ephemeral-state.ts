@@ -5,7 +5,7 @@ import { ConfigError } from '../config/config-error.js';
 import type { SecretResolver } from '../config/secrets.js';
 import type { ParleyConfig } from '../config/types.js';
 import type { Metrics } from '../observability/metrics.js';
-import { createStoreMetrics } from '../observability/store-metrics.js';
+import { createStoreMetrics, type StoreMetrics } from '../observability/store-metrics.js';
 import type { RateLimitFailover } from '../security/rate-limits.js';
 import { DegradingCache } from '../store/degrading-cache.js';
 import { MemoryCacheStore } from '../store/memory/cache-store.js';
@@ -15,12 +15,13 @@ import { MemoryRateLimitStore } from '../store/memory/rate-limit-store.js';
 import { MemorySessionStore } from '../store/memory/session-store.js';
 import { RedisCacheStore } from '../store/redis/cache-store.js';
 import { RedisChangeNotices } from '../store/redis/change-notices.js';
+import { RedisCoalescingBus } from '../store/redis/coalescing-bus.js';
 import { RedisConnection } from '../store/redis/connection.js';
 import { RedisOneTimeTokens } from '../store/redis/one-time-tokens.js';
 import { RedisRateLimitStore } from '../store/redis/rate-limit-store.js';
 import { RedisSessionStore } from '../store/redis/session-store.js';
 import { parseStateKey, Sealer } from '../store/sealing.js';
-import type { CacheStore, ChangeNotices, OneTimeTokens, RateLimitStore, SessionStore } from '../store/types.js';
+import type { CacheStore, ChangeNotices, CoalescingBus, OneTimeTokens, RateLimitStore, SessionStore } from '../store/types.js';
 
 /** Where sessions, cache, rate limits, login links and change notices live. */
 export interface EphemeralState {
@@ -32,6 +33,8 @@ export interface EphemeralState {
   rateLimitFailover?: RateLimitFailover;
   oneTimeTokens: OneTimeTokens;
   notices: ChangeNotices;
+  /** Set with Redis: identical cacheable requests on different replicas share one upstream call. */
+  coalescing?: CoalescingBus;
   /** False while a remote store is unreachable (/readyz answers 503). */
   isReady(): boolean;
   close(): Promise<void>;
@@ -43,8 +46,7 @@ const REDIS_ROLE = 'sessions, cache, rate limits, login links, change notices';
 
 /** Builds the memory backends (no `state.redis`) or the Redis ones; with Redis, returns once connected or after a short wait. */
 export async function buildEphemeralState(config: ParleyConfig, secrets: SecretResolver, logger: Logger, metrics: Metrics): Promise<EphemeralState> {
-  const redisConfig = config.state.redis;
-  if (!redisConfig) {
+  if (!config.state.redis) {
     return {
       backend: 'memory',
       sessions: new MemorySessionStore({ idleTtlMs: config.sessions.idleTtlMs }),
@@ -56,15 +58,38 @@ export async function buildEphemeralState(config: ParleyConfig, secrets: SecretR
       close: async () => undefined,
     };
   }
-  const url = await secrets.resolve(redisConfig.url);
+  const url = await secrets.resolve(config.state.redis.url);
   const sealer = await buildSealer(config, secrets, url, logger);
   const storeMetrics = createStoreMetrics(metrics);
+  const redis = await connectRedis(config, secrets, url, logger, storeMetrics);
+  const notices = new RedisChangeNotices(redis);
+  return {
+    backend: 'redis',
+    sessions: new RedisSessionStore(redis, { idleTtlMs: config.sessions.idleTtlMs, sealer }),
+    cache: new DegradingCache(new RedisCacheStore(redis, { maxEntries: config.cache.maxEntries, sealer })),
+    rateLimits: new RedisRateLimitStore(redis),
+    rateLimitFailover: rateLimitFailover(config.state.rateLimitFailMode, logger, storeMetrics),
+    oneTimeTokens: new RedisOneTimeTokens(redis),
+    notices,
+    coalescing: new RedisCoalescingBus(redis, sealer),
+    isReady: () => redis.isReady(),
+    close: async () => {
+      await notices.close();
+      await redis.close();
+    },
+  };
+}
+
+/** Opens the Redis connection, logging every loss and return of it; waits briefly for the first connection. */
+async function connectRedis(config: ParleyConfig, secrets: SecretResolver, url: string, logger: Logger, storeMetrics: StoreMetrics): Promise<RedisConnection> {
+  const redisConfig = config.state.redis!;
+  const tls = redisConfig.tls;
   let wasDown = false;
   const redis = new RedisConnection({
     url,
     keyPrefix: redisConfig.keyPrefix,
     commandTimeoutMs: redisConfig.commandTimeoutMs,
-    ...(redisConfig.tls ? { tls: { rejectUnauthorized: redisConfig.tls.rejectUnauthorized, ...(redisConfig.tls.ca ? { ca: await secrets.resolve(redisConfig.tls.ca) } : {}) } } : {}),
+    ...(tls ? { tls: { rejectUnauthorized: tls.rejectUnauthorized, ...(tls.ca ? { ca: await secrets.resolve(tls.ca) } : {}) } } : {}),
     observer: {
       observe: storeMetrics.observe,
       status: (backend, up, reason) => {
@@ -84,29 +109,19 @@ export async function buildEphemeralState(config: ParleyConfig, secrets: SecretR
   if (!(await redis.waitUntilReady(waitMs))) {
     logger.error({ store: 'redis', waitedMs: waitMs }, 'Redis is not reachable yet: serving with /readyz 503 while reconnecting in the background');
   }
-  const ttlSlackMs = 0;
-  const notices = new RedisChangeNotices(redis);
-  const mode = config.state.rateLimitFailMode;
+  return redis;
+}
+
+/** What rate limits do while Redis fails, with the metric and the log line of each change. */
+function rateLimitFailover(mode: 'closed' | 'open', logger: Logger, storeMetrics: StoreMetrics): RateLimitFailover {
   return {
-    backend: 'redis',
-    sessions: new RedisSessionStore(redis, { idleTtlMs: config.sessions.idleTtlMs, sealer, ttlSlackMs }),
-    cache: new DegradingCache(new RedisCacheStore(redis, { maxEntries: config.cache.maxEntries, sealer, ttlSlackMs })),
-    rateLimits: new RedisRateLimitStore(redis),
-    rateLimitFailover: {
-      mode,
-      local: new MemoryRateLimitStore(),
-      onChange: (degraded, reason) => {
-        storeMetrics.setRateLimitDegraded(mode, degraded);
-        if (degraded) logger.error({ store: 'redis', failMode: mode, reason }, mode === 'open' ? 'rate limits fall back to per-replica limits while Redis is unreachable (state.rateLimitFailMode: open)' : 'rate-limited requests are refused with 503 while Redis is unreachable (state.rateLimitFailMode: closed)');
-        else logger.warn({ store: 'redis', failMode: mode }, 'rate limits are shared through Redis again');
-      },
-    },
-    oneTimeTokens: new RedisOneTimeTokens(redis),
-    notices,
-    isReady: () => redis.isReady(),
-    close: async () => {
-      await notices.close();
-      await redis.close();
+    mode,
+    local: new MemoryRateLimitStore(),
+    onChange: (degraded, reason) => {
+      storeMetrics.setRateLimitDegraded(mode, degraded);
+      if (!degraded) logger.warn({ store: 'redis', failMode: mode }, 'rate limits are shared through Redis again');
+      else if (mode === 'open') logger.error({ store: 'redis', failMode: mode, reason }, 'rate limits fall back to per-replica limits while Redis is unreachable (state.rateLimitFailMode: open)');
+      else logger.error({ store: 'redis', failMode: mode, reason }, 'rate-limited requests are refused with 503 while Redis is unreachable (state.rateLimitFailMode: closed)');
     },
   };
 }

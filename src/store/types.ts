@@ -101,3 +101,21 @@ export interface OneTimeTokens {
   /** True exactly once for a stored, unexpired hash; the hash is gone afterwards. */
   take(hash: string): Promise<boolean>;
 }
+
+/**
+ * Coordination of one answer shared by several replicas (coalescing): one replica holds a short lead and
+ * appends the answer's records to a log that the others read. Records are opaque strings here; a backend that
+ * keeps them outside the process seals them. The rules (who leads, how long to wait, takeover) live in chat/.
+ */
+export interface CoalescingBus {
+  /** Takes the lead of `key` for `leaseMs` when nobody holds it, clearing any earlier run's log; true when `owner` leads now. */
+  claim(key: string, owner: string, leaseMs: number): Promise<boolean>;
+  /** Extends `owner`'s lead; false when it was lost. */
+  renew(key: string, owner: string, leaseMs: number): Promise<boolean>;
+  /** Appends one record to the log of `key`, kept for `retainMs` after the last append. */
+  append(key: string, record: string, retainMs: number): Promise<void>;
+  /** Records after `cursor` (`''` from the start), the cursor to read on from, and whether someone leads `key`. */
+  read(key: string, cursor: string): Promise<{ records: string[]; cursor: string; led: boolean }>;
+  /** Gives up the lead if `owner` still holds it (the log stays for late readers). */
+  release(key: string, owner: string): Promise<void>;
+}

@@ -2,11 +2,13 @@
 
 import { MemoryCacheStore } from '../../src/store/memory/cache-store.js';
 import { MemoryChangeNotices } from '../../src/store/memory/change-notices.js';
+import { MemoryCoalescingBus } from '../../src/store/memory/coalescing-bus.js';
 import { MemoryOneTimeTokens } from '../../src/store/memory/one-time-tokens.js';
 import { MemoryRateLimitStore } from '../../src/store/memory/rate-limit-store.js';
 import { MemorySessionStore } from '../../src/store/memory/session-store.js';
 import { cacheStoreConformance } from './cache-store.cases.js';
 import { changeNoticesConformance } from './change-notices.cases.js';
+import { coalescingBusConformance } from './coalescing-bus.cases.js';
 import { oneTimeTokensConformance } from './one-time-tokens.cases.js';
 import { rateLimitStoreConformance } from './rate-limit-store.cases.js';
 import { sessionStoreConformance } from './session-store.cases.js';
@@ -42,4 +44,12 @@ changeNoticesConformance('memory', {
   make: async () => new MemoryChangeNotices(),
   twin: async (notices) => notices,
   settled: async () => undefined,
+});
+
+coalescingBusConformance('memory', {
+  make: async () => new MemoryCoalescingBus(() => clock.now),
+  twin: async (bus) => bus,
+  lapse: async (ms) => {
+    clock.now += ms;
+  },
 });

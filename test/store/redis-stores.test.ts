@@ -4,6 +4,7 @@
 import { afterEach } from 'vitest';
 import { RedisCacheStore } from '../../src/store/redis/cache-store.js';
 import { RedisChangeNotices } from '../../src/store/redis/change-notices.js';
+import { RedisCoalescingBus } from '../../src/store/redis/coalescing-bus.js';
 import type { RedisConnection } from '../../src/store/redis/connection.js';
 import { RedisOneTimeTokens } from '../../src/store/redis/one-time-tokens.js';
 import { RedisRateLimitStore } from '../../src/store/redis/rate-limit-store.js';
@@ -12,6 +13,7 @@ import { Sealer } from '../../src/store/sealing.js';
 import { cleanPrefix, connect, randomPrefix, REDIS_URL } from '../support/redis.js';
 import { cacheStoreConformance } from './cache-store.cases.js';
 import { changeNoticesConformance } from './change-notices.cases.js';
+import { coalescingBusConformance } from './coalescing-bus.cases.js';
 import { oneTimeTokensConformance } from './one-time-tokens.cases.js';
 import { rateLimitStoreConformance } from './rate-limit-store.cases.js';
 import { sessionStoreConformance } from './session-store.cases.js';
@@ -112,4 +114,16 @@ changeNoticesConformance('redis', {
     return made(notices, redis);
   },
   settled: (notices) => (notices as RedisChangeNotices).ready(),
+});
+
+coalescingBusConformance('redis', {
+  make: async () => {
+    const redis = await open();
+    return made(new RedisCoalescingBus(redis, sealer), redis);
+  },
+  twin: async (bus) => {
+    const redis = await open(redisOf(bus));
+    return made(new RedisCoalescingBus(redis, sealer), redis);
+  },
+  lapse,
 });
