@@ -1,7 +1,7 @@
 // Integration: models[].capabilities listed by GET /v1/models, refused by name, narrowed per target; OpenAI's tool-call chunk shape.
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { KEYS, modelRequests, parseSse, postJson, standardYaml, startStack, type Stack } from './harness.js';
+import { KEYS, modelRequests, parseSse, postJson, standardYaml, startStack, waitFor, type Stack } from './harness.js';
 import { expectEnvelope } from './helpers.js';
 
 let stack: Stack;
@@ -52,6 +52,25 @@ describe('model capabilities', () => {
     const plain = await postJson(`${stack.url}/v1/chat/completions`, { model: 'mixed', messages: [{ role: 'user', content: 'hi' }] });
     expect(plain.headers.get('x-parley-provider')).toBe('backup');
     expect(plain.headers.get('x-parley-skipped-targets')).toBeNull();
+  });
+});
+
+describe('images are counted and audited, never their bytes', () => {
+  it('adds to parley_images_total and writes a privacy.images audit event with the count', async () => {
+    const two = { role: 'user', content: [...image.content, { type: 'image_url', image_url: { url: 'data:image/png;base64,QUJDRA==' } }] };
+    const res = await postJson(`${stack.url}/v1/chat/completions`, { model: 'solo', messages: [two] });
+    expect(res.status).toBe(200);
+    const requestId = res.headers.get('x-request-id')!;
+    const metrics = await (await fetch(`${stack.url}/metrics`)).text();
+    expect(metrics).toMatch(/parley_images_total\{model="solo",action="sent"\} 2/);
+    let audit: { data: { requestId: string; details: unknown }[] } = { data: [] };
+    await waitFor(async () => {
+      audit = (await (await fetch(`${stack.url}/v1/audit?action=privacy.images`)).json()) as typeof audit;
+      return audit.data.some((e) => e.requestId === requestId);
+    }, 'the privacy.images audit event');
+    const event = audit.data.find((e) => e.requestId === requestId);
+    expect(event?.details).toEqual({ count: 2, action: 'sent' });
+    expect(JSON.stringify(audit)).not.toContain('QUJDRA');
   });
 });
 
