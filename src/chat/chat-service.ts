@@ -11,6 +11,7 @@ import { combineRouteObservers } from '../observability/route-observer.js';
 import { endChatStep, errorCodeOf, startChatStep, totalCount, traceScopeOf, type TraceScope } from '../observability/step-trace.js';
 import { cacheKey } from './cache-key.js';
 import { capabilityError, missingFeature, requiredFeatures, type TargetFacts } from './capabilities.js';
+import { TRANSLATION_PROBLEM } from '../providers/features.js';
 import { countImages, imagesBlockedError, jsonEscapedMapping, protectShapes } from './protect-shapes.js';
 import { SharedStream } from './shared-stream.js';
 import { CallObserver, RunEvents } from './run-events.js';
@@ -235,16 +236,17 @@ export class ChatService {
     if (targets === undefined || need.length === 0) return { route: routed.route, routeObserver: routed.observer, skipped: [] };
     const kept: number[] = [];
     const skipped: { provider: string; model: string; missing: string }[] = [];
-    let first: ReturnType<typeof missingFeature>;
+    let first: Error | undefined;
     targets.forEach((t, i) => {
       const miss = missingFeature(t, need);
-      if (miss === undefined) kept.push(i);
+      const problem = miss === undefined ? TRANSLATION_PROBLEM[t.providerType]?.({ model: t.model, messages: call.messages, params }) : undefined;
+      if (miss === undefined && problem === undefined) kept.push(i);
       else {
-        first ??= miss;
-        skipped.push({ provider: t.provider, model: t.model, missing: miss.feature });
+        first ??= miss !== undefined ? capabilityError(call.model, miss.feature, miss.by, targets) : problem;
+        skipped.push({ provider: t.provider, model: t.model, missing: miss?.feature ?? problem?.param ?? 'request' });
       }
     });
-    if (kept.length === 0 && first !== undefined) throw capabilityError(call.model, first.feature, first.by, targets);
+    if (kept.length === 0 && first !== undefined) throw first;
     if (skipped.length === 0 || routed.routeFor === undefined) return { route: routed.route, routeObserver: routed.observer, skipped: [] };
     const picked = routed.routeFor(kept);
     return { route: picked.route, routeObserver: picked.observer, skipped };

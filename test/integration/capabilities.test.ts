@@ -55,6 +55,14 @@ describe('model capabilities', () => {
   });
 });
 
+describe('Anthropic-only limits', () => {
+  it('reasoning_effort with a JSON format is a 400 naming reasoning_effort (extended thinking cannot force a tool)', async () => {
+    const error = await expectEnvelope(await postJson(`${stack.url}/v1/chat/completions`, { model: 'anth', messages: [{ role: 'user', content: 'x' }], reasoning_effort: 'low', response_format: { type: 'json_object' } }), 400);
+    expect(error.param).toBe('reasoning_effort');
+    expect(modelRequests(stack.mock)).toHaveLength(0);
+  });
+});
+
 describe('images are counted and audited, never their bytes', () => {
   it('adds to parley_images_total and writes a privacy.images audit event with the count', async () => {
     const two = { role: 'user', content: [...image.content, { type: 'image_url', image_url: { url: 'data:image/png;base64,QUJDRA==' } }] };

@@ -166,3 +166,17 @@ export function buildAnthropicBody(request: ChatRequest): string {
   if (request.stream !== false) body.stream = true;
   return JSON.stringify(body);
 }
+
+/** The 400 this request would get from the translation (thinking limits, tool arguments), or undefined; lets a fallback chain skip the target. */
+export function anthropicRequestProblem(request: ChatRequest): ParleyError | undefined {
+  const p = request.params;
+  const mayFail = (p.reasoningEffort !== undefined && p.reasoningEffort !== 'none') || request.messages.some((m) => m.toolCalls !== undefined);
+  if (!mayFail) return undefined;
+  try {
+    buildAnthropicBody(request);
+    return undefined;
+  } catch (error) {
+    if (error instanceof ParleyError) return error;
+    throw error;
+  }
+}
