@@ -86,6 +86,7 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
     cacheConfig: config.cache,
     admission: rateLimits,
     promptGuard: createPrivacyFilter(config.privacy),
+    images: config.privacyImages,
     answerTransforms: createAnswerTransforms({ output: config.safety.output, onGuardEvent: guardEventSink(metrics, audit) }),
     records: chatRecordSink(metrics, audit, config),
     crossReplica: state.coalescing && new CrossReplicaCoalescing(state.coalescing),

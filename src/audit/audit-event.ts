@@ -11,6 +11,7 @@ export type AuditAction =
   | 'session.deleted'
   | 'session.expired'
   | 'privacy.protected'
+  | 'privacy.images'
   | 'policy.blocked'
   | 'config.reloaded'
   | 'audit.recovered'

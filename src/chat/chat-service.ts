@@ -11,6 +11,9 @@ import { combineRouteObservers } from '../observability/route-observer.js';
 import { endChatStep, errorCodeOf, startChatStep, totalCount, traceScopeOf, type TraceScope } from '../observability/step-trace.js';
 import { cacheKey } from './cache-key.js';
 import type { CrossReplicaCoalescing } from './cross-replica-coalescing.js';
+import { capabilityError, missingFeature, requiredFeatures, type TargetFacts } from './capabilities.js';
+import { TRANSLATION_PROBLEM } from '../providers/features.js';
+import { countImages, imagesBlockedError, jsonEscapedMapping, protectShapes } from './protect-shapes.js';
 import { SharedStream } from './shared-stream.js';
 import { CallObserver, RunEvents } from './run-events.js';
 import type { RunStats } from './run-events.js';
@@ -23,6 +26,10 @@ export interface RoutedModel {
   route: ChatModel;
   /** Observer for this alias's routing facts (metrics); falls back to the service-wide one. */
   observer?: RouteObserver;
+  /** The fallback chain's targets, for capability checks (absent: no check). */
+  targets?: readonly TargetFacts[];
+  /** The route (and its observer) over some of the targets (ascending indexes), for requests some targets cannot serve. */
+  routeFor?(indexes: readonly number[]): { route: ChatModel; observer?: RouteObserver };
 }
 
 const failedRunStats = new WeakMap<object, RunStats>();
@@ -47,6 +54,8 @@ export interface ChatServiceDeps {
   routeObserver?: RouteObserver;
   /** Shares cacheable misses with other replicas (set with Redis); absent: coalescing within this process only. */
   crossReplica?: CrossReplicaCoalescing;
+  /** `privacy.images`: images cannot be scanned for personal data, so they are forwarded (allow) or refused (block). */
+  images?: 'allow' | 'block';
 }
 
 /** One chat call as the HTTP layer describes it. */
@@ -127,6 +136,13 @@ export class ChatService {
     const params: ChatParams = routed.config.maxOutputTokens !== undefined && call.params.maxTokens === undefined
       ? { ...call.params, maxTokens: routed.config.maxOutputTokens }
       : call.params;
+    const { route, routeObserver, skipped } = this.pickTargets(call, routed, params);
+    const images = countImages(call.messages);
+    if (images > 0) {
+      const blocked = this.deps.images === 'block';
+      this.deps.records?.imagesSeen?.({ requestId: call.requestId, principalId: call.principal.id, model: call.model, count: images, action: blocked ? 'blocked' : 'sent' });
+      if (blocked) throw imagesBlockedError();
+    }
     let messages = call.messages;
     let mapping = call.mapping ?? {};
     let protectedCounts: Record<string, number> = {};
@@ -136,8 +152,9 @@ export class ChatService {
       try {
         // History and new messages are protected separately so the counts describe only what is new.
         const split = Math.min(call.newMessagesFrom ?? 0, messages.length);
-        const history = split > 0 ? this.deps.promptGuard.protect(messages.slice(0, split), mapping) : undefined;
-        const fresh = this.deps.promptGuard.protect(split > 0 ? messages.slice(split) : messages, history?.mapping ?? mapping);
+        const guard = this.deps.promptGuard;
+        const history = split > 0 ? protectShapes(guard, messages.slice(0, split), mapping) : undefined;
+        const fresh = protectShapes(guard, split > 0 ? messages.slice(split) : messages, history?.mapping ?? mapping);
         messages = history ? [...history.messages, ...fresh.messages] : fresh.messages;
         mapping = fresh.mapping;
         protectedCounts = fresh.counts;
@@ -149,10 +166,12 @@ export class ChatService {
     }
 
     const stats: RunStats = { attempts: 0, retries: 0, fallbacks: 0, upstreamMs: 0 };
-    const observer = new CallObserver(stats, call.observer ? combineRouteObservers(routed.observer ?? this.deps.routeObserver, call.observer) : (routed.observer ?? this.deps.routeObserver));
+    const base = routeObserver ?? this.deps.routeObserver;
+    const observer = new CallObserver(stats, call.observer ? combineRouteObservers(base, call.observer) : base);
+    for (const s of skipped) observer.targetSkipped(s.provider, s.model, s.missing);
     const request = { model: call.model, messages, params, stream: call.stream };
     const open = (signal: AbortSignal): AsyncIterable<ChatEvent> =>
-      routed.route.stream(request, { signal, observer, traceHeaders: call.traceHeaders });
+      route.stream(request, { signal, observer, traceHeaders: call.traceHeaders });
 
     const cacheSpan = startChatStep(trace, 'cache');
     const { cfg, key } = this.cacheDecision(call, messages, params);
@@ -188,13 +207,19 @@ export class ChatService {
 
     endChatStep(cacheSpan, { 'parley.cache.result': cache });
 
-    const transform = this.deps.answerTransforms?.({ mapping, principal: call.principal, model: call.model, requestId: call.requestId });
+    const factory = this.deps.answerTransforms;
+    const context = { mapping, principal: call.principal, model: call.model, requestId: call.requestId };
+    // Inside JSON text (tool arguments, JSON answers) restored values are JSON-escaped so the JSON stays valid.
+    const inJson = factory && Object.keys(mapping).length > 0 ? { ...context, mapping: jsonEscapedMapping(mapping) } : context;
+    const jsonAnswer = params.responseFormat !== undefined && params.responseFormat.type !== 'text';
+    const transform = factory?.(jsonAnswer ? inJson : context);
+    const channels = factory ? (channel: 'reasoning' | 'tool') => factory(channel === 'tool' ? inJson : context) : undefined;
     const policySpan = transform ? startChatStep(trace, 'output_policy') : undefined;
     const events = new RunEvents(source[Symbol.asyncIterator](), stats, startedAt, transform, (outcome, errorCode) => {
       if (policySpan) endChatStep(policySpan, { 'parley.outcome': outcome }, outcome === 'blocked' ? errorCode : undefined);
       ticket?.done(cache === 'hit' ? undefined : stats.usage);
       this.deps.records?.chatFinished(this.record(call, stats, cache, protectedCounts, startedAt, outcome, errorCode));
-    });
+    }, channels);
     // Pull until the first content event so failures before content surface here.
     try {
       await events.prime();
@@ -209,6 +234,29 @@ export class ChatService {
       stats,
       [Symbol.asyncIterator]: () => events,
     };
+  }
+
+  /** The route for this request: targets that cannot do what it needs are skipped (and reported); none left is a 400. */
+  private pickTargets(call: ChatCall, routed: RoutedModel, params: ChatParams): { route: ChatModel; routeObserver?: RouteObserver; skipped: { provider: string; model: string; missing: string }[] } {
+    const targets = routed.targets;
+    const need = targets === undefined ? [] : requiredFeatures(call.messages, params);
+    if (targets === undefined || need.length === 0) return { route: routed.route, routeObserver: routed.observer, skipped: [] };
+    const kept: number[] = [];
+    const skipped: { provider: string; model: string; missing: string }[] = [];
+    let first: Error | undefined;
+    targets.forEach((t, i) => {
+      const miss = missingFeature(t, need);
+      const problem = miss === undefined ? TRANSLATION_PROBLEM[t.providerType]?.({ model: t.model, messages: call.messages, params }) : undefined;
+      if (miss === undefined && problem === undefined) kept.push(i);
+      else {
+        first ??= miss !== undefined ? capabilityError(call.model, miss.feature, miss.by, targets) : problem;
+        skipped.push({ provider: t.provider, model: t.model, missing: miss?.feature ?? problem?.param ?? 'request' });
+      }
+    });
+    if (kept.length === 0 && first !== undefined) throw first;
+    if (skipped.length === 0 || routed.routeFor === undefined) return { route: routed.route, routeObserver: routed.observer, skipped: [] };
+    const picked = routed.routeFor(kept);
+    return { route: picked.route, routeObserver: picked.observer, skipped };
   }
 
   private cacheDecision(call: ChatCall, messages: ChatMessage[], params: ChatParams): { cfg: CacheConfig; key?: string } {

@@ -65,6 +65,8 @@ export interface ChatRecord {
 /** Receives one record per chat call (audit trail, metrics, request log). */
 export interface ChatRecordSink {
   chatFinished(record: ChatRecord): void;
+  /** Images in a request (counted and audited; never their bytes), before they are sent or refused. */
+  imagesSeen?(facts: { requestId: string; principalId: string; model: string; count: number; action: 'sent' | 'blocked' }): void;
 }
 
 /** Admission control for chat answers (rate limits): refuse by throwing ParleyError('rate_limited'). */

@@ -5,6 +5,9 @@ import { ParleyError } from '../domain/index.js';
 import type { AttemptInfo, ChatEvent, Deployment, RouteObserver, Usage, FinishReason } from '../domain/index.js';
 import type { AnswerTransform, ChatRecord } from './hooks.js';
 
+/** Makes the transform of a side channel of the answer: its reasoning, or one tool call's arguments. */
+export type ChannelTransforms = (channel: 'reasoning' | 'tool') => AnswerTransform | undefined;
+
 /** Mutable facts about a run, complete once its events are exhausted. */
 export interface RunStats {
   provider?: string;
@@ -18,6 +21,8 @@ export interface RunStats {
   ttftMs?: number;
   usage?: Usage;
   finishReason?: FinishReason;
+  /** Targets left out because they lack a needed capability, as `provider/model:capability`. */
+  skipped?: string[];
 }
 
 type Outcome = ChatRecord['outcome'];
@@ -37,9 +42,13 @@ export class RunEvents implements AsyncIterableIterator<ChatEvent> {
   private readonly head: ChatEvent[] = [];
   private headIndex = 0;
   private heldFinish: ChatEvent | undefined;
+  /** Text released by the transforms at the end, sent before the held `finish`. */
+  private readonly held: ChatEvent[] = [];
   private outcome: Outcome = 'aborted';
   private errorCode: string | undefined;
   private ended = false;
+  /** Transforms of the reasoning channel and of each open tool call (by id), made on first use. */
+  private channels: Map<string, AnswerTransform | undefined> | undefined;
 
   constructor(
     private readonly source: AsyncIterator<ChatEvent>,
@@ -47,7 +56,54 @@ export class RunEvents implements AsyncIterableIterator<ChatEvent> {
     private readonly startedAt: number,
     private readonly transform: AnswerTransform | undefined,
     private readonly onFinish: (outcome: Outcome, errorCode?: string) => void,
+    private readonly channelTransforms?: ChannelTransforms,
   ) {}
+
+  /**
+   * Reasoning and tool-call arguments pass through their own transform (re-identification, output
+   * policy), so a placeholder split across argument fragments is restored and a blocked word in
+   * arguments stops the answer. Returns the event to pass on, or undefined when all is held back.
+   */
+  private channelEvent(event: ChatEvent): ChatEvent | undefined {
+    const make = this.channelTransforms;
+    if (make === undefined) return event;
+    const channels = (this.channels ??= new Map());
+    if (event.type === 'reasoning-delta') {
+      if (!channels.has('reasoning')) channels.set('reasoning', make('reasoning'));
+      const t = channels.get('reasoning');
+      const text = t ? t.push(event.text) : event.text;
+      return text === '' ? undefined : text === event.text ? event : { type: 'reasoning-delta', text };
+    }
+    if (event.type === 'tool-input-start') {
+      channels.set(`tool:${event.id}`, make('tool'));
+      return event;
+    }
+    if (event.type === 'tool-input-delta') {
+      const t = channels.get(`tool:${event.id}`);
+      const delta = t ? t.push(event.delta) : event.delta;
+      return delta === '' ? undefined : delta === event.delta ? event : { type: 'tool-input-delta', id: event.id, delta };
+    }
+    if (event.type === 'tool-input-end') {
+      const t = channels.get(`tool:${event.id}`);
+      channels.delete(`tool:${event.id}`);
+      const rest = t?.flush();
+      if (rest) {
+        this.pendingEnd = event;
+        return { type: 'tool-input-delta', id: event.id, delta: rest };
+      }
+    }
+    return event;
+  }
+
+  /** A tool-input-end held back while the call's last argument text goes out first. */
+  private pendingEnd: ChatEvent | undefined;
+
+  /** Releases what the reasoning channel held back (before the answer's finish). */
+  private flushReasoning(): string {
+    const t = this.channels?.get('reasoning');
+    this.channels?.delete('reasoning');
+    return t?.flush() ?? '';
+  }
 
   [Symbol.asyncIterator](): this {
     return this;
@@ -76,6 +132,7 @@ export class RunEvents implements AsyncIterableIterator<ChatEvent> {
     if (!this.ended) {
       this.headIndex = this.head.length;
       this.heldFinish = undefined;
+      this.held.length = 0;
       if (this.outcome === 'aborted') await this.source.return?.();
       this.end();
     }
@@ -84,6 +141,12 @@ export class RunEvents implements AsyncIterableIterator<ChatEvent> {
 
   private async pull(): Promise<IteratorResult<ChatEvent>> {
     if (this.ended) return DONE;
+    if (this.pendingEnd !== undefined) {
+      const end = this.pendingEnd;
+      this.pendingEnd = undefined;
+      return { done: false, value: end };
+    }
+    if (this.held.length > 0) return { done: false, value: this.held.shift()! };
     if (this.heldFinish !== undefined) {
       const finish = this.heldFinish;
       this.heldFinish = undefined;
@@ -109,18 +172,27 @@ export class RunEvents implements AsyncIterableIterator<ChatEvent> {
         if (event.type === 'text-delta') {
           stats.ttftMs ??= now - this.startedAt;
           const text = transform ? transform.push(event.text) : event.text;
-          if (text) return { done: false, value: text === event.text ? event : { type: 'text-delta', text } };
+          if (text) return { done: false, value: text === event.text ? event : { ...event, text } };
         } else if (event.type === 'finish') {
           stats.ttftMs ??= now - this.startedAt;
           stats.usage = event.usage;
           stats.finishReason = event.finishReason;
+          const thought = this.flushReasoning();
+          if (thought) {
+            this.held.push({ type: 'reasoning-delta', text: thought });
+          }
           const rest = transform?.flush();
-          if (rest) {
+          if (rest) this.held.push({ type: 'text-delta', text: rest });
+          if (this.held.length > 0) {
             this.heldFinish = event;
-            return { done: false, value: { type: 'text-delta', text: rest } };
+            return { done: false, value: this.held.shift()! };
           }
           this.outcome = 'success';
           return { done: false, value: event };
+        } else if (event.type !== 'start') {
+          stats.ttftMs ??= now - this.startedAt;
+          const passed = this.channelEvent(event);
+          if (passed !== undefined) return { done: false, value: passed };
         } else {
           return { done: false, value: event };
         }
@@ -187,5 +259,10 @@ export class CallObserver implements RouteObserver {
   fallback(fromIndex: number, toIndex: number, errorCode: string): void {
     this.stats.fallbacks++;
     this.global?.fallback?.(fromIndex, toIndex, errorCode);
+  }
+
+  targetSkipped(provider: string, model: string, missing: string): void {
+    (this.stats.skipped ??= []).push(`${provider}/${model}:${missing}`);
+    this.global?.targetSkipped?.(provider, model, missing);
   }
 }

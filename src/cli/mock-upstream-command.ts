@@ -10,7 +10,11 @@ import type { MockUpstreamOptions } from '../mock-upstream/types.js';
 export const MOCK_UPSTREAM_USAGE = `Usage: parley mock-upstream [options]
 
 A fake OpenAI (POST /v1/chat/completions, GET /v1/models) and Anthropic (POST /v1/messages)
-provider that injects faults, for tests, benchmarks and failover rehearsals.
+provider that injects faults, for tests, benchmarks and failover rehearsals. In both wire formats it
+calls tools (the first tool, or the first two in parallel; arguments built from the JSON Schema, with
+strings set to the last user text, streamed in 8-character fragments), answers tool results with
+"tool results: ...", answers JSON formats with an object built from the schema, streams reasoning
+when reasoning_effort / thinking is asked for, and counts images ("[images: N]" in the reply).
 
 Options:
   --port N                 port to listen on (default 9000; 0 = any free port)

@@ -6,6 +6,7 @@ import type { ParleyConfig } from '../config/types.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Logger } from 'pino';
 import type { RouteObserver } from '../domain/index.js';
+import type { ChatModel } from '../providers/types.js';
 import { combineRouteObservers, createMetricsRouteObserver } from '../observability/route-observer.js';
 import { createProviderModel } from '../providers/factory.js';
 import type { ProviderModel } from '../providers/provider-model.js';
@@ -62,21 +63,34 @@ export async function buildRoutes(
   for (const target of config.models.flatMap((m) => m.targets)) {
     for (const deployment of pools.get(target.provider)!.deployments(target.model)) metrics.setCircuitState(deployment, 'closed');
   }
+  const typeOf = new Map(config.providers.map((p) => [p.id, p.type]));
   for (const model of config.models) {
-    const { model: route } = buildRoute({
-      modelName: model.name,
-      targets: model.targets.map((target) => ({
-        label: `${target.provider}/${target.model}`,
-        provider: target.provider,
-        adapter: adapters.get(target.provider)!,
-        model: target.model,
-        keys: [],
-        keyPool: pools.get(target.provider)!,
-        resilience: target.resilience,
-      })),
+    // One route per subset of the chain actually asked for (requests some targets cannot serve skip them).
+    const build = (targets: typeof model.targets): { route: ChatModel; observer: RouteObserver } => ({
+      route: buildRoute({
+        modelName: model.name,
+        targets: targets.map((target) => ({
+          label: `${target.provider}/${target.model}`,
+          provider: target.provider,
+          adapter: adapters.get(target.provider)!,
+          model: target.model,
+          keys: [],
+          keyPool: pools.get(target.provider)!,
+          resilience: target.resilience,
+        })),
+      }).model,
+      observer: combineRouteObservers(createMetricsRouteObserver(metrics, model.name, targets.map((t) => t.provider)), keyLog),
     });
-    const observer = combineRouteObservers(createMetricsRouteObserver(metrics, model.name, model.targets.map((t) => t.provider)), keyLog);
-    models.set(model.name, { config: model, route, observer });
+    const { route, observer } = build(model.targets);
+    const subsets = new Map<string, { route: ChatModel; observer: RouteObserver }>();
+    const routeFor = (indexes: readonly number[]): { route: ChatModel; observer: RouteObserver } => {
+      const key = indexes.join(',');
+      let built = subsets.get(key);
+      if (!built) subsets.set(key, (built = build(indexes.map((i) => model.targets[i]))));
+      return built;
+    };
+    const targets = model.targets.map((t) => ({ provider: t.provider, providerType: typeOf.get(t.provider) ?? 'openai', model: t.model, capabilities: t.capabilities }));
+    models.set(model.name, { config: model, route, observer, targets, routeFor });
   }
   return { models, adapters: [...adapters.values()], pools };
 }

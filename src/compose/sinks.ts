@@ -29,6 +29,10 @@ export function chatRecordSink(metrics: Metrics, audit: AuditLog, config: Parley
         });
       }
     },
+    imagesSeen(f) {
+      metrics.countImages(f.model, f.action, f.count);
+      audit.append({ requestId: f.requestId, principalId: f.principalId, action: 'privacy.images', outcome: f.action === 'blocked' ? 'denied' : 'success', resource: `model:${f.model}`, details: { count: f.count, action: f.action } });
+    },
   };
 }
 

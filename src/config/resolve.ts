@@ -108,10 +108,12 @@ export function resolveConfig(
     description: need(m.description, 'models[].description'),
     contextTokens: need(m.contextTokens, 'models[].contextTokens'),
     ...(m.maxOutputTokens !== undefined ? { maxOutputTokens: m.maxOutputTokens } : {}),
+    ...(m.capabilities !== undefined ? { capabilities: [...m.capabilities] } : {}),
     targets: m.targets.map((t, j) => {
       const resilience = mergeResilience(byId.get(t.provider)?.resilience ?? opts.defaults, t);
       problems.push(...checkResilience(resilience, ['models', i, 'targets', j]));
-      return { provider: t.provider, model: t.model, resilience };
+      const capabilities = narrowCapabilities(m.capabilities, t.capabilities);
+      return { provider: t.provider, model: t.model, resilience, ...(capabilities !== undefined ? { capabilities } : {}) };
     }),
   }));
   const server = need(raw.server, 'server');
@@ -154,7 +156,7 @@ export function resolveConfig(
       concurrentStreams: need(rateLimits.concurrentStreams, 'rateLimits.concurrentStreams'),
       failedAuthPerMinute: need(rateLimits.failedAuthPerMinute, 'rateLimits.failedAuthPerMinute'),
     },
-    privacy: { ...need(raw.privacy, 'privacy') } as ParleyConfig['privacy'],
+    ...privacyOf(need(raw.privacy, 'privacy')),
     safety: { output: resolveOutputPolicy(need(need(raw.safety, 'safety').output, 'safety.output')) },
     auth: resolveAuth(need(raw.auth, 'auth')),
     audit: resolveAudit(need(raw.audit, 'audit')),
@@ -252,4 +254,16 @@ function resolveTracing(raw: NonNullable<NonNullable<Raw['telemetry']>['tracing'
 /** True for 127.0.0.0/8, ::1 and localhost. */
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** A target's capabilities: its own list within the model's (either alone when the other is unset). */
+function narrowCapabilities(model: readonly string[] | undefined, target: readonly string[] | undefined): string[] | undefined {
+  if (target === undefined) return model === undefined ? undefined : [...model];
+  return model === undefined ? [...target] : target.filter((c) => model.includes(c));
+}
+
+/** The per-category actions and the images policy (one config section, two settings). */
+function privacyOf(raw: NonNullable<RawConfig['privacy']>): Pick<ParleyConfig, 'privacy' | 'privacyImages'> {
+  const { images, ...categories } = raw;
+  return { privacy: { ...categories } as ParleyConfig['privacy'], privacyImages: images ?? 'allow' };
 }

@@ -131,10 +131,15 @@ const ProviderSchema = Type.Object(
   { ...strict, description: 'An upstream AI provider.' },
 );
 
+/** What a model can do; a request needing something not listed is refused (400) or skips the target. */
+const Capabilities = (description: string) =>
+  Type.Array(Type.Union([Type.Literal('tools'), Type.Literal('vision'), Type.Literal('json_schema'), Type.Literal('reasoning')]), { description, uniqueItems: true });
+
 const TargetSchema = Type.Object(
   {
     provider: Type.String({ description: 'The id of a provider in providers[].' }),
     model: Type.String({ description: "The provider's own model id.", minLength: 1 }),
+    capabilities: Type.Optional(Capabilities("Narrows the model's capabilities for this target (only these, and only if the model lists them); a request needing another skips this target. Unset: the model's.")),
     timeouts: Type.Optional(timeoutsSchema(false)),
     retry: Type.Optional(retrySchema(false)),
     breaker: Type.Optional(breakerSchema(false)),
@@ -154,6 +159,7 @@ const ModelSchema = Type.Object(
       Int({ description: 'Token budget of the prompt; history is trimmed (oldest first, system kept) to fit.', minimum: 1, default: 8192 }),
     ),
     maxOutputTokens: Type.Optional(Int({ description: 'Default max_tokens when the client sends none (unset: the provider decides).', minimum: 1 })),
+    capabilities: Type.Optional(Capabilities('What the model can do (tools, vision, json_schema, reasoning), listed by GET /v1/models. A request needing another is a 400 naming it. Unset: assume the targets can, and let the provider decide.')),
     targets: Type.Array(TargetSchema, { description: 'The fallback chain, tried in order.' }),
   },
   { ...strict, description: 'A model alias that clients can call.' },
@@ -250,7 +256,8 @@ export const ConfigSchema = Type.Object(
     ),
     privacy: Type.Optional(
       Type.Object(
-        Object.fromEntries(
+        {
+          ...Object.fromEntries(
           PRIVACY_CATEGORIES.map((category) => [
             category,
             Type.Optional(
@@ -260,7 +267,9 @@ export const ConfigSchema = Type.Object(
               }),
             ),
           ]),
-        ),
+          ),
+          images: Type.Optional(Type.Union([Type.Literal('allow'), Type.Literal('block')], { description: 'Images cannot be scanned for personal data: allow forwards them (each is counted in metrics and audited, never its bytes), block refuses requests with images (422).', default: 'allow' })),
+        },
         { ...strict, description: 'Action per PII/secret category: pseudonymise (reversible, default for personal data), redact, block (default for secrets), allow.', default: {} },
       ),
     ),

@@ -29,6 +29,8 @@ export interface TargetConfig {
   model: string;
   /** Provider settings with this target's overrides merged in. */
   resilience: ResilienceSettings;
+  /** The model's capabilities narrowed by the target's own list; undefined: not configured (assume any). */
+  capabilities?: string[];
 }
 
 export interface ModelConfig {
@@ -41,6 +43,8 @@ export interface ModelConfig {
   maxOutputTokens?: number;
   /** The fallback chain, tried in order. */
   targets: TargetConfig[];
+  /** What the model can do (tools, vision, json_schema, reasoning); undefined: not configured (assume any). */
+  capabilities?: string[];
 }
 
 export interface CacheConfig {
@@ -76,6 +80,8 @@ export interface ParleyConfig {
   rateLimits: { requestsPerMinute: number; tokensPerMinute: number; concurrentStreams: number; failedAuthPerMinute: number };
   /** Action per PII/secret category (keys as in src/privacy/types.ts). */
   privacy: Record<string, 'pseudonymise' | 'redact' | 'block' | 'allow'>;
+  /** `privacy.images`: forward images (allow, counted and audited) or refuse requests with images (block). */
+  privacyImages: 'allow' | 'block';
   safety: {
     output: {
       mode: 'enforce' | 'shadow';

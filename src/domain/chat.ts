@@ -2,16 +2,69 @@
 
 import type { Deployment } from './resilience.js';
 
-/** Who wrote a message. */
-export type ChatRole = 'system' | 'user' | 'assistant';
+/** Who wrote a message (`tool`: the result of a tool call, answering `toolCallId`). */
+export type ChatRole = 'system' | 'user' | 'assistant' | 'tool';
 
-/** One message of a conversation, as sent to a model. */
+/** Text content (AI SDK v3 `text` part). */
+export interface TextPart {
+  type: 'text';
+  text: string;
+}
+
+/** An image (AI SDK v3 `file` part with an image media type): an https URL or a `data:` URL. */
+export interface ImagePart {
+  type: 'image';
+  url: string;
+  /** OpenAI's resolution hint; providers without one ignore it. */
+  detail?: 'auto' | 'low' | 'high';
+}
+
+/** One part of a message's content. */
+export type ContentPart = TextPart | ImagePart;
+
+/** A call of a tool the model made (AI SDK v3 `tool-call` part); `arguments` is JSON text as the model wrote it. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/**
+ * One message of a conversation, as sent to a model. `content` is its text. A message with images
+ * also has `parts` (text and images in order; `content` is then its text parts joined). An assistant
+ * message may carry `toolCalls`; a `tool` message answers the call `toolCallId` with `content`.
+ */
 export interface ChatMessage {
   role: ChatRole;
   content: string;
+  parts?: ContentPart[];
+  toolCalls?: ToolCall[];
+  toolCallId?: string;
 }
 
-/** Sampling parameters forwarded to the provider; all optional. */
+/** A function the model may call: name, description and JSON Schema of its arguments. */
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  /** JSON Schema of the arguments object. */
+  parameters: Record<string, unknown>;
+  /** Ask for exact schema adherence (OpenAI `strict`). */
+  strict?: boolean;
+}
+
+/** Whether and which tool the model must call. */
+export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
+
+/** The shape the answer's text must have. */
+export type ResponseFormat =
+  | { type: 'text' }
+  | { type: 'json' }
+  | { type: 'json-schema'; name: string; schema: Record<string, unknown>; description?: string; strict?: boolean };
+
+/** How hard a reasoning model should think. */
+export type ReasoningEffort = 'none' | 'minimal' | 'low' | 'medium' | 'high';
+
+/** Parameters of the answer, forwarded to the provider; all optional. */
 export interface ChatParams {
   temperature?: number;
   topP?: number;
@@ -20,6 +73,16 @@ export interface ChatParams {
   seed?: number;
   presencePenalty?: number;
   frequencyPenalty?: number;
+  tools?: ToolDefinition[];
+  toolChoice?: ToolChoice;
+  /** False: at most one tool call per answer. */
+  parallelToolCalls?: boolean;
+  responseFormat?: ResponseFormat;
+  reasoningEffort?: ReasoningEffort;
+  /** Token log probabilities, with `top` alternatives per token. */
+  logprobs?: { top: number };
+  /** Token id (as text) -> bias, OpenAI's `logit_bias`. */
+  logitBias?: Record<string, number>;
 }
 
 /** A request to one upstream model (the provider's own model id, not Parley's alias). */
@@ -33,21 +96,43 @@ export interface ChatRequest {
 
 /** Token counts reported by the provider (or estimated by the demo provider). */
 export interface Usage {
+  /** All prompt tokens, cache reads and writes included. */
   inputTokens: number;
+  /** All answer tokens, reasoning included. */
   outputTokens: number;
+  /** Prompt tokens read from the provider's prompt cache. */
+  cachedInputTokens?: number;
+  /** Prompt tokens written to the provider's prompt cache. */
+  cacheWriteTokens?: number;
+  /** Answer tokens spent on reasoning. */
+  reasoningTokens?: number;
 }
 
 /** Why the model stopped. */
 export type FinishReason = 'stop' | 'length' | 'content-filter' | 'tool-calls' | 'other';
 
+/** Log probability of one answer token, with its most likely alternatives. */
+export interface TokenLogprob {
+  token: string;
+  logprob: number;
+  bytes?: number[] | null;
+  topLogprobs?: { token: string; logprob: number; bytes?: number[] | null }[];
+}
+
 /**
- * The typed event stream of one answer. A stream is well-formed only if it ends with `finish`;
- * failures are thrown from the iterator as a `ParleyError` (never yielded), so `for await`
- * and the routing wrappers handle them in one place.
+ * The typed event stream of one answer (modelled on the AI SDK v3 stream parts). A stream is
+ * well-formed only if it ends with `finish`; failures are thrown from the iterator as a
+ * `ParleyError` (never yielded), so `for await` and the routing wrappers handle them in one place.
+ * A tool call is `tool-input-start` (id, name), `tool-input-delta`s (argument JSON fragments) and
+ * `tool-input-end`; calls may interleave (parallel calls), told apart by `id`.
  */
 export type ChatEvent =
   | { type: 'start'; id?: string; model?: string }
-  | { type: 'text-delta'; text: string }
+  | { type: 'text-delta'; text: string; logprobs?: TokenLogprob[] }
+  | { type: 'reasoning-delta'; text: string }
+  | { type: 'tool-input-start'; id: string; toolName: string }
+  | { type: 'tool-input-delta'; id: string; delta: string }
+  | { type: 'tool-input-end'; id: string }
   | { type: 'finish'; finishReason: FinishReason; usage?: Usage };
 
 /** Secret material for one upstream call, chosen by the key pool. */
@@ -77,6 +162,8 @@ export interface RouteObserver {
   breakerChange?(deployment: Deployment, state: 'closed' | 'open' | 'half-open'): void;
   retry?(info: AttemptInfo, delayMs: number, errorCode: string): void;
   fallback?(fromIndex: number, toIndex: number, errorCode: string): void;
+  /** A target of the fallback chain was left out because it cannot do what the request needs. */
+  targetSkipped?(provider: string, model: string, missing: string): void;
 }
 
 /** Per-call options passed down through every wrapper to the adapter. */

@@ -1,10 +1,11 @@
 // An ephemeral chat session: the only place conversation content is kept.
 
-import type { ChatRole, FinishReason, Usage } from './chat.js';
+import type { FinishReason, Usage } from './chat.js';
 
 export interface StoredMessage {
   id: string;
-  role: ChatRole;
+  /** Sessions hold text turns only (tool calls are an API-only feature). */
+  role: 'system' | 'user' | 'assistant';
   content: string;
   createdAt: number;
   usage?: Usage;

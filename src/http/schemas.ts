@@ -19,12 +19,72 @@ const Usage = Type.Object({
   prompt_tokens: Type.Integer(),
   completion_tokens: Type.Integer(),
   total_tokens: Type.Integer(),
+  prompt_tokens_details: Type.Optional(
+    Type.Object({
+      cached_tokens: Type.Optional(Type.Integer({ description: "Prompt tokens read from the provider's prompt cache." })),
+      cache_creation_tokens: Type.Optional(Type.Integer({ description: "Prompt tokens written to the provider's prompt cache (Anthropic targets)." })),
+    }),
+  ),
+  completion_tokens_details: Type.Optional(Type.Object({ reasoning_tokens: Type.Optional(Type.Integer()) })),
+});
+
+const ToolCallOut = Type.Object({
+  id: Type.String(),
+  type: Type.Literal('function'),
+  function: Type.Object({ name: Type.String(), arguments: Type.String({ description: 'JSON text of the arguments.' }) }),
+});
+
+const TokenLogprob = Type.Object({
+  token: Type.String(),
+  logprob: Type.Number(),
+  bytes: Type.Union([Type.Array(Type.Integer()), Type.Null()]),
+  top_logprobs: Type.Array(Type.Object({ token: Type.String(), logprob: Type.Number(), bytes: Type.Union([Type.Array(Type.Integer()), Type.Null()]) })),
 });
 
 /** Feedback reasons: a fixed list so no free text is ever kept. */
 export const FEEDBACK_REASONS = ['helpful', 'accurate', 'inaccurate', 'unhelpful', 'unsafe', 'too-slow', 'other'] as const;
 
-const TextPart = Type.Object({ type: Type.Literal('text'), text: Type.String() }, { additionalProperties: true });
+const ContentPart = Type.Object(
+  {
+    type: Type.String({ description: 'text or image_url (input_audio and file are refused by name).' }),
+    text: Type.Optional(Type.String()),
+    image_url: Type.Optional(
+      Type.Object(
+        {
+          url: Type.String({ description: 'An https URL or a data: URL (base64).' }),
+          detail: Type.Optional(Type.Enum(['auto', 'low', 'high'])),
+        },
+        { additionalProperties: true },
+      ),
+    ),
+  },
+  { additionalProperties: true },
+);
+
+const ToolCallIn = Type.Object(
+  {
+    id: Type.String({ minLength: 1, maxLength: 256 }),
+    type: Type.Optional(Type.Literal('function')),
+    function: Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }), arguments: Type.String() }, { additionalProperties: true }),
+  },
+  { additionalProperties: true },
+);
+
+const FunctionTool = Type.Object(
+  {
+    type: Type.Literal('function', { description: 'Only function tools are supported.' }),
+    function: Type.Object(
+      {
+        name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-zA-Z0-9_-]+$' }),
+        description: Type.Optional(Type.String()),
+        parameters: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'JSON Schema of the arguments.' })),
+        strict: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
+      },
+      { additionalProperties: true },
+    ),
+  },
+  { additionalProperties: true },
+);
 
 /** Builds the schemas whose bounds come from configuration (done once at start-up). */
 export function buildSchemas(config: ParleyConfig) {
@@ -33,9 +93,11 @@ export function buildSchemas(config: ParleyConfig) {
 
   const ChatCompletionMessage = Type.Object(
     {
-      role: Type.Enum(['system', 'developer', 'user', 'assistant'], { description: 'Who wrote the message. Tool messages are not supported.' }),
-      content: Type.Union([content, Type.Array(TextPart, { maxItems: 64 }), Type.Null()]),
+      role: Type.Enum(['system', 'developer', 'user', 'assistant', 'tool'], { description: 'Who wrote the message; tool: the result of a tool call.' }),
+      content: Type.Optional(Type.Union([content, Type.Array(ContentPart, { maxItems: 64 }), Type.Null()])),
       name: Type.Optional(Type.String({ maxLength: 64 })),
+      tool_calls: Type.Optional(Type.Array(ToolCallIn, { maxItems: 128, description: 'Assistant only: the tool calls it made.' })),
+      tool_call_id: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Tool only: the call this message answers.' })),
     },
     { additionalProperties: true },
   );
@@ -54,7 +116,38 @@ export function buildSchemas(config: ParleyConfig) {
       seed: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
       presence_penalty: Type.Optional(Type.Union([Type.Number({ minimum: -2, maximum: 2 }), Type.Null()])),
       frequency_penalty: Type.Optional(Type.Union([Type.Number({ minimum: -2, maximum: 2 }), Type.Null()])),
-      n: Type.Optional(Type.Union([Type.Literal(1), Type.Null()], { description: 'Only 1 is supported.' })),
+      n: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 128 }), Type.Null()], { description: 'Only 1 is supported; more is refused by name.' })),
+      tools: Type.Optional(Type.Array(FunctionTool, { maxItems: 128 })),
+      tool_choice: Type.Optional(
+        Type.Union([
+          Type.Enum(['auto', 'none', 'required']),
+          Type.Object({ type: Type.Literal('function'), function: Type.Object({ name: Type.String() }, { additionalProperties: true }) }, { additionalProperties: true }),
+        ]),
+      ),
+      parallel_tool_calls: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
+      response_format: Type.Optional(
+        Type.Object(
+          {
+            type: Type.Enum(['text', 'json_object', 'json_schema']),
+            json_schema: Type.Optional(
+              Type.Object(
+                {
+                  name: Type.String({ minLength: 1, maxLength: 64 }),
+                  description: Type.Optional(Type.String()),
+                  schema: Type.Optional(Type.Object({}, { additionalProperties: true })),
+                  strict: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
+                },
+                { additionalProperties: true },
+              ),
+            ),
+          },
+          { additionalProperties: true },
+        ),
+      ),
+      reasoning_effort: Type.Optional(Type.Union([Type.Enum(['none', 'minimal', 'low', 'medium', 'high']), Type.Null()])),
+      logprobs: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
+      top_logprobs: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 20 }), Type.Null()])),
+      logit_bias: Type.Optional(Type.Union([Type.Record(Type.String(), Type.Number({ minimum: -100, maximum: 100 })), Type.Null()])),
       user: Type.Optional(Type.String({ maxLength: 256 })),
     },
     { additionalProperties: true, description: "OpenAI's Chat Completions request. Unknown fields are accepted and ignored." },
@@ -68,15 +161,27 @@ export function buildSchemas(config: ParleyConfig) {
     choices: Type.Array(
       Type.Object({
         index: Type.Integer(),
-        message: Type.Object({ role: Type.Literal('assistant'), content: Type.String(), refusal: Type.Null() }),
-        logprobs: Type.Null(),
+        message: Type.Object({
+          role: Type.Literal('assistant'),
+          content: Type.Union([Type.String(), Type.Null()]),
+          refusal: Type.Null(),
+          tool_calls: Type.Optional(Type.Array(ToolCallOut)),
+          reasoning_content: Type.Optional(Type.String({ description: "The model's reasoning text, when the target reports it (Anthropic thinking, reasoning_content of compatible servers)." })),
+        }),
+        logprobs: Type.Union([Type.Object({ content: Type.Array(TokenLogprob), refusal: Type.Null() }), Type.Null()]),
         finish_reason: Type.String(),
       }),
     ),
     usage: Type.Optional(Usage),
   });
 
-  const Model = Type.Object({ id: Type.String(), object: Type.Literal('model'), created: Type.Integer(), owned_by: Type.String() });
+  const Model = Type.Object({
+    id: Type.String(),
+    object: Type.Literal('model'),
+    created: Type.Integer(),
+    owned_by: Type.String(),
+    capabilities: Type.Optional(Type.Array(Type.String(), { description: 'What the model can do (tools, vision, json_schema, reasoning); absent: not configured, assumed.' })),
+  });
   const ModelList = Type.Object({ object: Type.Literal('list'), data: Type.Array(Model) });
 
   const StoredMessage = Type.Object({

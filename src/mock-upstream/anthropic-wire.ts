@@ -34,6 +34,48 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
+/** Content blocks beyond one text block: thinking first, then text, then tool_use blocks (streamed as frames). */
+function blockFrames(gen: Generation, delta: (t: string) => string): string[] {
+  const frames: string[] = [];
+  let index = 0;
+  const reasoning = gen.extras?.reasoning ?? [];
+  if (reasoning.length > 0) {
+    frames.push(event('content_block_start', `{"type":"content_block_start","index":${index},"content_block":{"type":"thinking","thinking":"","signature":""}}`));
+    for (const t of reasoning) frames.push(event('content_block_delta', `{"type":"content_block_delta","index":${index},"delta":{"type":"thinking_delta","thinking":${JSON.stringify(t)}}}`));
+    frames.push(event('content_block_delta', `{"type":"content_block_delta","index":${index},"delta":{"type":"signature_delta","signature":"mock-signature"}}`));
+    frames.push(event('content_block_stop', `{"type":"content_block_stop","index":${index}}`));
+    index++;
+  }
+  if (gen.tokens.length > 0) {
+    frames.push(event('content_block_start', `{"type":"content_block_start","index":${index},"content_block":{"type":"text","text":""}}`));
+    for (const t of gen.tokens) frames.push(event('content_block_delta', delta(t).replace('"index":0', `"index":${index}`)));
+    frames.push(event('content_block_stop', `{"type":"content_block_stop","index":${index}}`));
+    index++;
+  }
+  for (const call of gen.extras?.toolCalls ?? []) {
+    frames.push(event('content_block_start', `{"type":"content_block_start","index":${index},"content_block":{"type":"tool_use","id":${JSON.stringify(call.id)},"name":${JSON.stringify(call.name)},"input":{}}}`));
+    for (const f of call.fragments) frames.push(event('content_block_delta', `{"type":"content_block_delta","index":${index},"delta":{"type":"input_json_delta","partial_json":${JSON.stringify(f)}}}`));
+    frames.push(event('content_block_stop', `{"type":"content_block_stop","index":${index}}`));
+    index++;
+  }
+  return frames;
+}
+
+/** Output tokens beside the text: reasoning fragments and tool argument fragments. */
+function extraTokens(gen: Generation): number {
+  return (gen.extras?.reasoning.length ?? 0) + (gen.extras?.toolCalls ?? []).reduce((n, c) => n + c.fragments.length + 1, 0);
+}
+
+/** The message's content blocks (not streamed). */
+function contentBlocks(gen: Generation): unknown[] {
+  const blocks: unknown[] = [];
+  const reasoning = gen.extras?.reasoning ?? [];
+  if (reasoning.length > 0) blocks.push({ type: 'thinking', thinking: reasoning.join(''), signature: 'mock-signature' });
+  if (gen.tokens.length > 0 || (gen.extras?.toolCalls.length ?? 0) === 0) blocks.push({ type: 'text', text: gen.tokens.join('') });
+  for (const c of gen.extras?.toolCalls ?? []) blocks.push({ type: 'tool_use', id: c.id, name: c.name, input: JSON.parse(c.arguments) as unknown });
+  return blocks;
+}
+
 const STREAM_ERROR = event('error', '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}');
 
 /** Builds the Anthropic dialect; `models` are listed by GET /v1/models (when anthropic-version is sent). */
@@ -85,6 +127,15 @@ export function anthropicDialect(models: readonly string[]): Dialect {
       const delta = (t: string): string =>
         `{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":${JSON.stringify(t)}}}`;
       if (malformed === 'only-error-200') return { head: '', pre: STREAM_ERROR, tokens: [], tail: '' };
+      const calls = gen.extras?.toolCalls ?? [];
+      if (calls.length > 0 || (gen.extras?.reasoning.length ?? 0) > 0) {
+        const stop = calls.length > 0 ? 'tool_use' : gen.truncated ? 'max_tokens' : 'end_turn';
+        const out = gen.tokens.length + extraTokens(gen);
+        const end =
+          event('message_delta', `{"type":"message_delta","delta":{"stop_reason":"${stop}","stop_sequence":null},"usage":{"output_tokens":${out}}}`) +
+          (malformed !== 'no-done' ? event('message_stop', '{"type":"message_stop"}') : '');
+        return finishPlan({ head: event('message_start', start) + event('ping', '{"type": "ping"}'), pre: '', tokens: blockFrames(gen, delta), tail: end }, malformed);
+      }
 
       let head =
         event('message_start', start) +
@@ -113,11 +164,12 @@ export function anthropicDialect(models: readonly string[]): Dialect {
       if (malformed === 'only-error-200' || malformed === 'error-event') {
         return '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}';
       }
+      const stop = (gen.extras?.toolCalls.length ?? 0) > 0 ? 'tool_use' : gen.truncated ? 'max_tokens' : 'end_turn';
       const body =
         `{"id":"${gen.id}","type":"message","role":"assistant","model":${JSON.stringify(gen.model)},` +
-        `"content":[{"type":"text","text":${JSON.stringify(gen.tokens.join(''))}}],` +
-        `"stop_reason":"${gen.truncated ? 'max_tokens' : 'end_turn'}","stop_sequence":null,` +
-        `"usage":{"input_tokens":${gen.promptTokens},"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":${gen.tokens.length}}}`;
+        `"content":${JSON.stringify(contentBlocks(gen))},` +
+        `"stop_reason":"${stop}","stop_sequence":null,` +
+        `"usage":{"input_tokens":${gen.promptTokens},"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":${gen.tokens.length + extraTokens(gen)}}}`;
       return malformed === 'bad-json' ? truncateJson(body) : body;
     },
     modelsBody: () => modelsBody,

@@ -2,6 +2,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FaultState } from './fault-state.js';
+import { fragments, readExtras } from './agent.js';
 import { mockReplyTokens, splitReplyText } from './reply.js';
 import { ResponseLife } from './response-life.js';
 import { mergeScenario, parseScenario } from './scenario.js';
@@ -82,15 +83,27 @@ export async function handleChat(
   if (failStatus !== 0) return sendFailure(dialect, res, { status: failStatus }, requestId, scenario.retryAfterSeconds);
 
   const limit = shape.maxTokens ?? Number.POSITIVE_INFINITY;
+  const extras = readExtras(dialect.name, body as Record<string, unknown>, shape.lastUserText, requestId);
+  // Tool results are echoed ("tool results: ..."), images counted, so tests see what reached the model.
+  let said = extras.toolResults !== undefined ? `tool results: ${extras.toolResults}` : shape.lastUserText;
+  if (extras.images > 0) said = `[images: ${extras.images}] ${said}`;
   const generation: Generation = {
     id: dialect.name === 'openai' ? `chatcmpl-${requestId}` : `msg_${requestId}`,
     model: shape.model,
     created: Math.floor(Date.now() / 1000),
-    tokens: scenario.replyText !== null ? splitReplyText(scenario.replyText).slice(0, limit) : mockReplyTokens(shape.lastUserText, Math.min(scenario.tokens, limit)),
+    tokens: scenario.replyText !== null ? splitReplyText(scenario.replyText).slice(0, limit) : mockReplyTokens(said, Math.min(scenario.tokens, limit)),
     promptTokens: shape.promptTokens,
     truncated: scenario.replyText !== null ? limit < splitReplyText(scenario.replyText).length : limit < scenario.tokens,
     includeUsage: shape.includeUsage,
+    extras,
   };
+  if (extras.toolCalls.length > 0) {
+    generation.tokens = [];
+    generation.truncated = false;
+  } else if (extras.json !== undefined && scenario.replyText === null) {
+    generation.tokens = fragments(extras.json);
+    generation.truncated = false;
+  }
   if (shape.stream) {
     const headers = { 'content-type': SSE_CONTENT_TYPE, 'cache-control': 'no-cache', ...dialect.baseHeaders(requestId) };
     return sendStream(res, life, dialect.streamPlan(generation, scenario.malformed), scenario, headers);

@@ -46,14 +46,30 @@ function bearer(headers: IncomingHttpHeaders): string | undefined {
   return match === null ? undefined : match[1];
 }
 
-function usage(prompt: number, completion: number): string {
+function usage(prompt: number, completion: number, reasoning = 0): string {
   return JSON.stringify({
     prompt_tokens: prompt,
-    completion_tokens: completion,
-    total_tokens: prompt + completion,
+    completion_tokens: completion + reasoning,
+    total_tokens: prompt + completion + reasoning,
     prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: reasoning, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
   });
+}
+
+/** Output tokens of a generation beside its text: tool argument fragments. */
+function extraTokens(gen: Generation): number {
+  return (gen.extras?.toolCalls ?? []).reduce((n, c) => n + c.fragments.length + 1, 0);
+}
+
+/** Reasoning frames (before the text) and tool-call frames (after it), OpenAI's streamed shape. */
+function extraFrames(gen: Generation, frame: (delta: string) => string): { before: string[]; after: string[] } {
+  const before = (gen.extras?.reasoning ?? []).map((t) => frame(`{"reasoning_content":${JSON.stringify(t)}}`));
+  const after: string[] = [];
+  (gen.extras?.toolCalls ?? []).forEach((call, index) => {
+    after.push(frame(`{"tool_calls":[{"index":${index},"id":${JSON.stringify(call.id)},"type":"function","function":{"name":${JSON.stringify(call.name)},"arguments":""}}]}`));
+    for (const f of call.fragments) after.push(frame(`{"tool_calls":[{"index":${index},"function":{"arguments":${JSON.stringify(f)}}}]}`));
+  });
+  return { before, after };
 }
 
 /** Builds the OpenAI dialect; `models` are listed by GET /v1/models. */
@@ -121,13 +137,17 @@ export function openaiDialect(models: readonly string[]): Dialect {
       const roleChunk = `${open}{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}]${u}}`;
       const tokenChunk = (t: string): string =>
         `${open}{"index":0,"delta":{"content":${JSON.stringify(t)}},"logprobs":null,"finish_reason":null}]${u}}`;
-      const finishReason = gen.truncated ? 'length' : 'stop';
+      const calls = gen.extras?.toolCalls ?? [];
+      const finishReason = calls.length > 0 ? 'tool_calls' : gen.truncated ? 'length' : 'stop';
+      const extra = extraFrames(gen, (d) => `data: ${open}{"index":0,"delta":${d},"logprobs":null,"finish_reason":null}]${u}}\n\n`);
+      const reasoningCount = gen.extras?.reasoning.length ?? 0;
       const finishChunk = `${open}{"index":0,"delta":{},"logprobs":null,"finish_reason":"${finishReason}"}]${u}}`;
       const errorFrame = `data: ${errorBody({ status: 500, message: 'The server had an error while processing your request (mid-stream, mock upstream).' })}\n\n`;
 
       const tokens = gen.tokens.map((t) => `data: ${tokenChunk(t)}\n\n`);
+      if (extra.before.length + extra.after.length > 0) tokens.splice(0, tokens.length, ...extra.before, ...tokens, ...extra.after);
       let tail = `data: ${finishChunk}\n\n`;
-      if (gen.includeUsage) tail += `data: ${open}]${`,"usage":${usage(gen.promptTokens, gen.tokens.length)}`}}\n\n`;
+      if (gen.includeUsage) tail += `data: ${open}]${`,"usage":${usage(gen.promptTokens, gen.tokens.length + extraTokens(gen), reasoningCount)}`}}\n\n`;
       if (malformed !== 'no-done') tail += 'data: [DONE]\n\n';
       let pre = `data: ${roleChunk}\n\n`;
 
@@ -144,11 +164,17 @@ export function openaiDialect(models: readonly string[]): Dialect {
     },
     completionBody(gen: Generation, malformed: MalformedKind | null): string {
       if (malformed === 'only-error-200' || malformed === 'error-event') return errorBody({ status: 500 });
+      const calls = gen.extras?.toolCalls ?? [];
+      const reasoning = gen.extras?.reasoning ?? [];
+      const message: Record<string, unknown> = { role: 'assistant', content: calls.length > 0 ? null : gen.tokens.join(''), refusal: null, annotations: [] };
+      if (calls.length > 0) message.tool_calls = calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
+      if (reasoning.length > 0) message.reasoning_content = reasoning.join('');
+      const finish = calls.length > 0 ? 'tool_calls' : gen.truncated ? 'length' : 'stop';
       const body =
         `{"id":"${gen.id}","object":"chat.completion","created":${gen.created},"model":${JSON.stringify(gen.model)},` +
-        `"choices":[{"index":0,"message":{"role":"assistant","content":${JSON.stringify(gen.tokens.join(''))},"refusal":null,"annotations":[]},` +
-        `"logprobs":null,"finish_reason":"${gen.truncated ? 'length' : 'stop'}"}],` +
-        `"usage":${usage(gen.promptTokens, gen.tokens.length)},"service_tier":"default","system_fingerprint":"fp_mock"}`;
+        `"choices":[{"index":0,"message":${JSON.stringify(message)},` +
+        `"logprobs":null,"finish_reason":"${finish}"}],` +
+        `"usage":${usage(gen.promptTokens, gen.tokens.length + extraTokens(gen), reasoning.length)},"service_tier":"default","system_fingerprint":"fp_mock"}`;
       return malformed === 'bad-json' ? truncateJson(body) : body;
     },
     modelsBody: () => modelsBody,

@@ -2,6 +2,7 @@
 
 import type { IncomingHttpHeaders } from 'node:http';
 import type { MalformedKind } from './scenario.js';
+import type { MockExtras } from './agent.js';
 
 /** A refusal to render in the dialect's error envelope; unset fields take the status's defaults. */
 export interface Failure {
@@ -32,6 +33,8 @@ export interface Generation {
   /** True when the reply was cut by the request's token limit. */
   truncated: boolean;
   includeUsage: boolean;
+  /** Tool calls, reasoning and images (see agent.ts); absent or empty: a plain text reply. */
+  extras?: MockExtras;
 }
 
 /**

@@ -75,6 +75,7 @@ function handles(registers: Registry[], live: LiveCounts) {
     keyHealthy: g('parley_provider_key_healthy', 'Provider key usable (1) or removed from the pool (0)', ['provider', 'key_id']),
     rateLimited: c('parley_rate_limited_total', 'Requests refused by a rate limit', ['limit']),
     privacyProtected: c('parley_privacy_protected_total', 'Sensitive items found and protected, by category and action', ['category', 'action']),
+    images: c('parley_images_total', 'Images in chat requests (never their bytes), by model and action (sent or blocked)', ['model', 'action']),
     policyBlocks: c('parley_policy_blocks_total', 'Content policy interventions by category and mode', ['category', 'mode']),
     sessionsLive: g('parley_sessions_live', 'Sessions currently held in the session store', []),
     feedback: c('parley_feedback_total', 'User feedback on answers', ['rating', 'reason']),
@@ -119,6 +120,8 @@ export interface Metrics {
   setKeyHealthy(provider: string, keyId: string, healthy: boolean): void;
   countRateLimited(limit: RateLimitKind): void;
   countPrivacyProtected(category: string, action: string, count?: number): void;
+  /** Images in a request, sent upstream or blocked by privacy.images. */
+  countImages(model: string, action: 'sent' | 'blocked', count: number): void;
   countPolicyBlock(category: string, mode: string): void;
   setSessionsLive(count: number): void;
   /** Moves the live-session gauge by `delta` between two absolute `setSessionsLive` (the sweeper's count). */
@@ -163,6 +166,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const circuit = gauges<GChild>(m.circuitState, 3);
   const keys = gauges<GChild>(m.keyHealthy, 2);
   const privacy = cache<CChild>(m.privacyProtected, 2);
+  const images = cache<CChild>(m.images, 2);
   const policy = cache<CChild>(m.policyBlocks, 2);
   const feedback = cache<CChild>(m.feedback, 2);
   const storeDur = cache<HChild>(m.storeDuration, 2);
@@ -216,6 +220,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     setKeyHealthy: (provider, keyId, healthy) => keys.get(provider, keyId).set(healthy ? 1 : 0),
     countRateLimited: (limit) => limits[limit].inc(),
     countPrivacyProtected: (category, action, count = 1) => privacy.get(category, action).inc(count),
+    countImages: (model, action, count) => images.get(model, action).inc(count),
     countPolicyBlock: (category, mode) => policy.get(category, mode).inc(),
     setSessionsLive: (count) => m.sessionsLive.set(count),
     addSessionsLive: (delta) => m.sessionsLive.inc(delta),

@@ -44,5 +44,6 @@ export function combineRouteObservers(...observers: (RouteObserver | undefined)[
     breakerChange: (deployment, state) => { for (const o of list) o.breakerChange?.(deployment, state); },
     retry: (info, d, code) => { for (const o of list) o.retry?.(info, d, code); },
     fallback: (f, t, code) => { for (const o of list) o.fallback?.(f, t, code); },
+    targetSkipped: (p, m, missing) => { for (const o of list) o.targetSkipped?.(p, m, missing); },
   };
 }

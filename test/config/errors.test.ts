@@ -29,6 +29,16 @@ describe('schema problems', () => {
     expect(problems.find((p) => p.startsWith('providers[0].zzzzqqq'))).toMatch(/unknown key 'zzzzqqq' — remove it; known keys here: id, type, baseUrl/);
   });
 
+  it('names an unknown capability and lists the allowed ones; a target narrows its model', () => {
+    const problems = problemsOf(`providers:\n${VALID_PROVIDER}models:\n  - { name: chat, capabilities: [tools, telepathy], targets: [{ provider: main, model: gpt }] }\n`);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^models\[0\]\.capabilities\[1\]: .*tools.*vision.*json_schema.*reasoning/);
+    const config = parseConfig(`providers:\n${VALID_PROVIDER}models:\n  - { name: chat, capabilities: [tools, vision], targets: [{ provider: main, model: gpt, capabilities: [vision, reasoning] }] }\nprivacy: { images: block }\n`, 't.yaml', {});
+    expect(config.models[0]!.targets[0]!.capabilities).toEqual(['vision']);
+    expect(config.privacyImages).toBe('block');
+    expect(config.privacy).not.toHaveProperty('images');
+  });
+
   it('explains wrong types', () => {
     const problems = problemsOf(`server: { port: "eighty", host: 12 }\nproviders: { id: main }\n`);
     expect(problems).toEqual([

@@ -24,6 +24,9 @@ describe('the configuration contract of PRODUCT.md', () => {
     expect(config.models).toHaveLength(1);
     expect(config.models[0]?.name).toBe('chat');
     expect(config.models[0]?.targets.map((t) => `${t.provider}/${t.model}`)).toEqual(['main/gpt-4o-mini', 'backup/claude-haiku-4-5']);
+    expect(config.models[0]?.capabilities).toEqual(['tools', 'vision', 'json_schema', 'reasoning']);
+    expect(config.models[0]?.targets[1]?.capabilities).toEqual(['tools', 'vision', 'json_schema', 'reasoning']);
+    expect(config.privacyImages).toBe('allow');
     const resolver = createSecretResolver({ env });
     await expect(Promise.all(config.providers[0]!.apiKeys.map((k) => resolver.resolve(k)))).resolves.toEqual(['key-a', 'key-b']);
     resolver.close();

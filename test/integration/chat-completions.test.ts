@@ -162,7 +162,11 @@ describe('request validation and errors', () => {
     ['missing model', { messages: [{ role: 'user', content: 'hi' }] }, /model/],
     ['n other than 1', chatBody('chat', 'hi', { n: 3 }), /\bn\b/],
     ['stop with too many entries', chatBody('chat', 'hi', { stop: ['a', 'b', 'c', 'd', 'e'] }), /stop.*more than 4/],
-    ['a content part that is not text', { model: 'chat', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }] }, /content.*text/],
+    ['an image that is neither https nor a data URL', { model: 'chat', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }] }, /image_url\.url must be an https URL/],
+    ['an audio part', { model: 'chat', messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'x', format: 'wav' } }] }] }, /input_audio.*not supported/],
+    ['n: 2', { ...chatBody('chat', 'hi'), n: 2 }, /^n is not supported/],
+    ['audio output', { ...chatBody('chat', 'hi'), audio: { voice: 'alloy', format: 'wav' }, modalities: ['text', 'audio'] }, /^audio is not supported/],
+    ['tool_choice naming a missing tool', { ...chatBody('chat', 'hi'), tools: [{ type: 'function', function: { name: 'a' } }], tool_choice: { type: 'function', function: { name: 'b' } } }, /tool_choice.*"b"/],
     ['max_tokens over the limit', chatBody('chat', 'hi', { max_tokens: 10_000_000 }), /max_tokens.*32768/],
     ['a JSON array instead of an object', [], /JSON object/],
   ];

@@ -15,6 +15,26 @@ export interface Outcome {
   usage?: Usage;
   errorCode?: ErrorCode;
   message?: RegExp;
+  /** Tool calls the stream must carry, arguments joined from their fragments. */
+  toolCalls?: { id: string; name: string; arguments: string }[];
+  /** Reasoning text the stream must carry. */
+  reasoning?: string;
+}
+
+/** Tool calls of a stream: start (id, name), joined argument deltas, and whether each ended. */
+export function toolCallsOf(events: ChatEvent[]): { id: string; name: string; arguments: string; ended: boolean }[] {
+  const calls: { id: string; name: string; arguments: string; ended: boolean }[] = [];
+  for (const e of events) {
+    if (e.type === 'tool-input-start') calls.push({ id: e.id, name: e.toolName, arguments: '', ended: false });
+    if (e.type === 'tool-input-delta') calls.find((c) => c.id === e.id)!.arguments += e.delta;
+    if (e.type === 'tool-input-end') calls.find((c) => c.id === e.id)!.ended = true;
+  }
+  return calls;
+}
+
+/** Reasoning text of a stream. */
+export function reasoningOf(events: ChatEvent[]): string {
+  return events.map((e) => (e.type === 'reasoning-delta' ? e.text : '')).join('');
 }
 
 export interface HttpAdapterCase {
@@ -54,6 +74,17 @@ export const openai: HttpAdapterCase = {
   extra: {
     'error-event': { text: 'Hello!', started: true, errorCode: 'upstream_stream_error', message: /Upstream model overloaded/ },
     'usage-after-finish-no-done': { text: TEXT, started: true, finishReason: 'stop', usage: { inputTokens: 19, outputTokens: 10 } },
+    'tool-calls': {
+      text: '',
+      started: true,
+      finishReason: 'tool-calls',
+      usage: { inputTokens: 82, outputTokens: 51, cachedInputTokens: 64, reasoningTokens: 12 },
+      reasoning: 'User wants weather in two cities.',
+      toolCalls: [
+        { id: 'call_DdmO9pD3xa9XTPNJ32zg2hcA', name: 'get_weather', arguments: '{"location": "Paris"}' },
+        { id: 'call_ABTUaWdwOIw3p0ZqjHcJpSGJ', name: 'get_weather', arguments: '{"location": "Oslo"}' },
+      ],
+    },
   },
   checkRequest(req) {
     expect(req.url).toBe('/v1/chat/completions');
@@ -78,7 +109,26 @@ export const anthropic: HttpAdapterCase = {
   errorOnlyCode: 'upstream_overloaded',
   extra: {
     'ping-overloaded': { text: '', started: true, errorCode: 'upstream_overloaded', message: /Overloaded/ },
-    'tool-use': { text: 'Let me check.', started: true, finishReason: 'tool-calls', usage: { inputTokens: 25, outputTokens: 40 } },
+    // The first input_json_delta is empty and the block starts with input {}: the arguments are the deltas alone.
+    'tool-use': {
+      text: 'Let me check.',
+      started: true,
+      finishReason: 'tool-calls',
+      usage: { inputTokens: 25, outputTokens: 40 },
+      toolCalls: [{ id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6', name: 'get_weather', arguments: '{"location": "San Francisco, CA"}' }],
+    },
+    // Thinking, a tool without arguments ({} from its start), cache tokens, and a message_delta reporting 0 input tokens.
+    'thinking-tools': {
+      text: '',
+      started: true,
+      finishReason: 'tool-calls',
+      usage: { inputTokens: 132, outputTokens: 89, cachedInputTokens: 100, cacheWriteTokens: 7 },
+      reasoning: 'The user wants the time.',
+      toolCalls: [
+        { id: 'toolu_01A09q90qw90lq917835lq9', name: 'get_time', arguments: '{}' },
+        { id: 'toolu_01B8x7Hc2mEr9LwzQ1', name: 'get_weather', arguments: '{"city": "Oslo"}' },
+      ],
+    },
   },
   checkRequest(req) {
     expect(req.url).toBe('/v1/messages');

@@ -9,7 +9,7 @@ import { ParleyError } from '../../src/domain/index.js';
 import type { ChatEvent, ErrorCode } from '../../src/domain/index.js';
 import { createDemoModel } from '../../src/providers/demo/demo-model.js';
 import type { ProviderModel } from '../../src/providers/provider-model.js';
-import { OPTS, REQUEST, TEXT, anthropic, expectWellFormed, openai, scenarios } from './adapter-cases.js';
+import { OPTS, REQUEST, TEXT, anthropic, expectWellFormed, openai, reasoningOf, scenarios, toolCallsOf } from './adapter-cases.js';
 import type { HttpAdapterCase } from './adapter-cases.js';
 import { closed, collect, loadChunks, loadFixture, replay, sendJson, startReplayServer, textOf } from './replay-server.js';
 import type { ReplayServer } from './replay-server.js';
@@ -59,6 +59,8 @@ describe.each([openai, anthropic])('$name adapter', (c) => {
     const { events, error } = await collect(model.stream(REQUEST, { signal: signal(), ...OPTS }));
     expectWellFormed(events, want.errorCode === undefined);
     expect(textOf(events)).toBe(want.text);
+    expect(toolCallsOf(events)).toEqual((want.toolCalls ?? []).map((call) => ({ ...call, ended: want.errorCode === undefined })));
+    expect(reasoningOf(events)).toBe(want.reasoning ?? '');
     if (want.started) expect(events[0]).toEqual({ type: 'start', ...c.start });
     else expect(events).toEqual([]);
     if (want.errorCode === undefined) {

@@ -3,7 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import type { ChatService } from '../../chat/chat-service.js';
 import { errorBody, toParleyError } from '../error-mapping.js';
-import { ChunkWriter, openAIFinishReason, openAIUsage, toDomainMessages, toParams } from '../openai-format.js';
+import { ChunkWriter, CompletionCollector, openAIFinishReason, openAIUsage, toDomainMessages, toParams } from '../openai-format.js';
+import { refuseUnsupported } from '../openai-request.js';
 import { cacheModeOf, principalOf, streamHeaders, traceHeadersOf, traceObserverOf, type InflightRegistry, type ParleyApp } from '../request-context.js';
 import { ErrorEnvelope, type Schemas } from '../schemas.js';
 import type { HeaderList } from '../security-headers.js';
@@ -42,6 +43,7 @@ export function registerChatCompletions(app: ParleyApp, deps: ChatCompletionsDep
       const body = request.body;
       request.parley.log.model = body.model;
       const stream = body.stream === true;
+      refuseUnsupported(body);
       const run = await deps.chat.start({
         api: 'openai',
         requestId: request.id,
@@ -59,16 +61,17 @@ export function registerChatCompletions(app: ParleyApp, deps: ChatCompletionsDep
       const created = Math.floor(Date.now() / 1000);
 
       if (!stream) {
-        let text = '';
-        for await (const event of run) if (event.type === 'text-delta') text += event.text;
+        const collected = new CompletionCollector();
+        for await (const event of run) collected.add(event);
         noteRun(request, run);
+        const { message, logprobs } = collected.message();
         void reply.headers(runHeaders(run));
         return {
           id,
           object: 'chat.completion' as const,
           created,
           model: body.model,
-          choices: [{ index: 0, message: { role: 'assistant' as const, content: text, refusal: null }, logprobs: null, finish_reason: openAIFinishReason(run.stats.finishReason) }],
+          choices: [{ index: 0, message: message as { role: 'assistant'; content: string | null; refusal: null }, logprobs: logprobs as never, finish_reason: openAIFinishReason(run.stats.finishReason) }],
           usage: openAIUsage(run.stats.usage),
         };
       }
@@ -84,7 +87,10 @@ export function registerChatCompletions(app: ParleyApp, deps: ChatCompletionsDep
         let full = writer.write(chunks.role());
         if (full) await full;
         for await (const event of run) {
-          if (event.type === 'text-delta') full = writer.writeToken(chunks.delta(event.text));
+          if (event.type === 'text-delta') full = writer.writeToken(chunks.delta(event.text, event.logprobs));
+          else if (event.type === 'tool-input-delta') full = writer.writeToken(chunks.toolDelta(event.id, event.delta));
+          else if (event.type === 'tool-input-start') full = writer.writeToken(chunks.toolStart(event.id, event.toolName));
+          else if (event.type === 'reasoning-delta') full = writer.writeToken(chunks.reasoning(event.text));
           else if (event.type === 'finish') {
             full = writer.write(chunks.finish(event.finishReason));
             if (full) await full;

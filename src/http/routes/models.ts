@@ -1,4 +1,4 @@
-// GET /v1/models: the configured model aliases in OpenAI's list format.
+// GET /v1/models and /v1/models/{id}: the configured model aliases in OpenAI's format, with their capabilities.
 
 import { ParleyError } from '../../domain/index.js';
 import type { ChatService } from '../../chat/chat-service.js';
@@ -8,7 +8,10 @@ import { ErrorEnvelope, type Schemas } from '../schemas.js';
 /** Registers the model listing; the list is built once because configuration is frozen. */
 export function registerModelRoutes(app: ParleyApp, deps: { chat: ChatService; schemas: Schemas; startedAt: number }): void {
   const created = Math.floor(deps.startedAt / 1000);
-  const models = deps.chat.modelNames().map((id) => ({ id, object: 'model' as const, created, owned_by: 'parley' }));
+  const models = deps.chat.modelNames().map((id) => {
+    const capabilities = deps.chat.resolveModel(id).config.capabilities;
+    return { id, object: 'model' as const, created, owned_by: 'parley', ...(capabilities !== undefined ? { capabilities: [...capabilities] } : {}) };
+  });
   const list = { object: 'list' as const, data: models };
 
   app.get('/v1/models', { config: { permission: 'chat' }, schema: { tags: ['openai'], summary: 'List models', response: { 200: deps.schemas.ModelList, '4xx': ErrorEnvelope } } }, async () => list);

@@ -9,6 +9,7 @@ export function runHeaders(run: ChatRun): Record<string, string> {
   const headers: Record<string, string> = { 'x-parley-cache': run.cache === 'coalesced' ? 'miss' : run.cache };
   if (run.cache === 'coalesced') headers['x-parley-coalesced'] = 'true';
   if (run.stats.provider) headers['x-parley-provider'] = run.stats.provider;
+  if (run.stats.skipped) headers['x-parley-skipped-targets'] = run.stats.skipped.join(', ');
   return headers;
 }
 
@@ -26,6 +27,7 @@ export function noteRun(request: FastifyRequest, run: ChatRun): void {
     attempts: s.attempts,
     retries: s.retries,
     fallbacks: s.fallbacks,
+    skippedTargets: s.skipped,
   });
   request.parley.upstreamMs = s.upstreamMs;
   const span = request.parley.trace?.span;

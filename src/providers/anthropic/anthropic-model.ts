@@ -1,7 +1,9 @@
 // Anthropic Messages API adapter: request mapping (system, alternation) and SSE event parsing.
 
 import { ParleyError } from '../../domain/index.js';
-import type { CallOptions, ChatEvent, ChatMessage, ChatRequest, ErrorCode, FinishReason, Usage } from '../../domain/index.js';
+import type { CallOptions, ChatEvent, ChatRequest, ErrorCode, Usage } from '../../domain/index.js';
+import { AnthropicBlockMapper, foldUsage, type AnthropicBlock, type AnthropicBlockDelta, type AnthropicUsage } from './anthropic-events.js';
+import { buildAnthropicBody } from './anthropic-request.js';
 import { eventsOfGroups, type ProviderModel } from '../provider-model.js';
 import { SseEventReader } from '../sse-groups.js';
 import {
@@ -26,96 +28,26 @@ export interface AnthropicModelConfig extends UpstreamEndpointConfig {
   anthropicVersion: string;
 }
 
-interface AnthropicUsage {
-  input_tokens?: number;
-  output_tokens?: number;
-  cache_creation_input_tokens?: number | null;
-  cache_read_input_tokens?: number | null;
-}
-
 interface AnthropicMessage {
   id?: string;
   model?: string;
-  content?: { type?: string; text?: string }[];
+  content?: AnthropicBlock[];
   stop_reason?: string | null;
   usage?: AnthropicUsage;
 }
 
 interface AnthropicEvent {
   type?: string;
+  index?: number;
   message?: AnthropicMessage;
-  delta?: { type?: string; text?: string; stop_reason?: string | null };
+  content_block?: AnthropicBlock;
+  delta?: AnthropicBlockDelta & { stop_reason?: string | null };
   usage?: AnthropicUsage;
   error?: unknown;
 }
 
-/** Used when `params.maxTokens` is not set (Anthropic requires `max_tokens`). */
-export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
-/** Inserted when a conversation does not start with a user turn (Anthropic requires it). */
-export const CONVERSATION_CONTINUES = '(conversation continues)';
-
-/** Maps Anthropic's `stop_reason` onto Parley's. */
-export function mapAnthropicStopReason(reason: string | null | undefined): FinishReason {
-  switch (reason) {
-    case 'end_turn':
-    case 'stop_sequence':
-      return 'stop';
-    case 'max_tokens':
-      return 'length';
-    case 'tool_use':
-      return 'tool-calls';
-    case 'refusal':
-      return 'content-filter';
-    default:
-      return 'other';
-  }
-}
-
-/** Input tokens including prompt-cache reads and writes (Anthropic reports them separately). */
-function inputTokens(u: AnthropicUsage): number {
-  return (u.input_tokens ?? 0) + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0);
-}
-
-/**
- * Converts Parley messages to Anthropic's: system messages go to the top-level `system` field (joined
- * by a blank line); consecutive same-role turns are merged (blank line between) to respect the
- * alternation rule; if the first turn is not `user`, a user turn "(conversation continues)" is inserted.
- */
-export function toAnthropicMessages(messages: ChatMessage[]): { system?: string; messages: { role: 'user' | 'assistant'; content: string }[] } {
-  let system: string | undefined;
-  const out: { role: 'user' | 'assistant'; content: string }[] = [];
-  for (const m of messages) {
-    if (m.role === 'system') {
-      system = system === undefined ? m.content : `${system}\n\n${m.content}`;
-      continue;
-    }
-    const last = out[out.length - 1];
-    if (last !== undefined && last.role === m.role) last.content = `${last.content}\n\n${m.content}`;
-    else out.push({ role: m.role, content: m.content });
-  }
-  if (out.length === 0 || out[0].role !== 'user') out.unshift({ role: 'user', content: CONVERSATION_CONTINUES });
-  return system === undefined ? { messages: out } : { system, messages: out };
-}
-
-/**
- * Serialises a ChatRequest as an Anthropic Messages body. `seed`, `presencePenalty` and
- * `frequencyPenalty` have no Anthropic equivalent and are dropped.
- */
-export function buildAnthropicBody(request: ChatRequest): string {
-  const p = request.params;
-  const { system, messages } = toAnthropicMessages(request.messages);
-  const body: Record<string, unknown> = {
-    model: request.model,
-    max_tokens: p.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
-    messages,
-  };
-  if (system !== undefined) body.system = system;
-  if (p.temperature !== undefined) body.temperature = p.temperature;
-  if (p.topP !== undefined) body.top_p = p.topP;
-  if (p.stop !== undefined && p.stop.length > 0) body.stop_sequences = p.stop;
-  if (request.stream !== false) body.stream = true;
-  return JSON.stringify(body);
-}
+export { ANTHROPIC_DEFAULT_MAX_TOKENS, CONVERSATION_CONTINUES, buildAnthropicBody, toAnthropicMessages } from './anthropic-request.js';
+export { mapAnthropicStopReason } from './anthropic-events.js';
 
 function errorCodeForType(type: string | undefined): ErrorCode {
   if (type === 'overloaded_error') return 'upstream_overloaded';
@@ -143,13 +75,16 @@ function* messageEvents(payload: unknown): Generator<ChatEvent> {
   const m = payload as AnthropicMessage;
   if (!Array.isArray(m.content)) throw new ParleyError('upstream_protocol', 'The provider answered without content');
   yield startEvent(m);
-  for (const block of m.content) {
-    if (block.type === 'text' && typeof block.text === 'string' && block.text.length > 0) {
-      yield { type: 'text-delta', text: block.text };
-    }
+  const events: ChatEvent[] = [];
+  const blocks = new AnthropicBlockMapper();
+  blocks.whole(m.content, events);
+  yield* events;
+  const finish: ChatEvent = { type: 'finish', finishReason: blocks.finishReason(m.stop_reason) };
+  if (m.usage) {
+    const usage: Usage = { inputTokens: 0, outputTokens: 0 };
+    foldUsage(usage, m.usage);
+    finish.usage = usage;
   }
-  const finish: ChatEvent = { type: 'finish', finishReason: mapAnthropicStopReason(m.stop_reason) };
-  if (m.usage) finish.usage = { inputTokens: inputTokens(m.usage), outputTokens: m.usage.output_tokens ?? 0 };
   yield finish;
 }
 
@@ -177,7 +112,8 @@ export function createAnthropicModel(cfg: AnthropicModelConfig): ProviderModel {
         return;
       }
       let started = false;
-      let finishReason: FinishReason = 'other';
+      let stopReason: string | null | undefined;
+      const blocks = new AnthropicBlockMapper();
       const usage: Usage = { inputTokens: 0, outputTokens: 0 };
       let sawUsage = false;
       const reader = new SseEventReader((msg, out) => {
@@ -189,22 +125,23 @@ export function createAnthropicModel(cfg: AnthropicModelConfig): ProviderModel {
           started = true;
           out.push(startEvent(ev.message));
         }
+        const index = ev.index ?? 0;
         if (kind === 'content_block_delta') {
-          const d = ev.delta;
-          if (d?.type === 'text_delta' && typeof d.text === 'string' && d.text.length > 0) out.push({ type: 'text-delta', text: d.text });
+          if (ev.delta) blocks.delta(index, ev.delta, out);
+        } else if (kind === 'content_block_start') {
+          if (ev.content_block) blocks.start(index, ev.content_block, out);
+        } else if (kind === 'content_block_stop') {
+          blocks.stop(index, out);
         } else if (kind === 'message_start') {
           const u = ev.message?.usage;
           if (u) {
-            usage.inputTokens = inputTokens(u);
-            usage.outputTokens = u.output_tokens ?? 0;
+            foldUsage(usage, u);
             sawUsage = true;
           }
         } else if (kind === 'message_delta') {
-          if (ev.delta?.stop_reason) finishReason = mapAnthropicStopReason(ev.delta.stop_reason);
-          const u = ev.usage;
-          if (u) {
-            if (u.output_tokens !== undefined) usage.outputTokens = u.output_tokens;
-            if (u.input_tokens !== undefined) usage.inputTokens = inputTokens(u);
+          if (ev.delta?.stop_reason) stopReason = ev.delta.stop_reason;
+          if (ev.usage) {
+            foldUsage(usage, ev.usage);
             sawUsage = true;
           }
         }
@@ -219,7 +156,7 @@ export function createAnthropicModel(cfg: AnthropicModelConfig): ProviderModel {
       }
       if (!reader.terminal) throw new ParleyError('upstream_stream_error', 'The provider stream ended before completion');
       completed = true;
-      const finish: ChatEvent = { type: 'finish', finishReason };
+      const finish: ChatEvent = { type: 'finish', finishReason: stopReason === undefined ? 'other' : blocks.finishReason(stopReason) };
       if (sawUsage) finish.usage = usage;
       yield [finish];
     } catch (err) {

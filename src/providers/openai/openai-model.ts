@@ -2,6 +2,8 @@
 
 import { ParleyError } from '../../domain/index.js';
 import type { CallOptions, ChatEvent, ChatRequest, FinishReason, Usage } from '../../domain/index.js';
+import { mapOpenAIFinishReason, mapUsage, OpenAIChoiceMapper, type OpenAIChoice, type OpenAIUsage } from './openai-events.js';
+import { buildOpenAIBody } from './openai-request.js';
 import { eventsOfGroups, type ProviderModel } from '../provider-model.js';
 import { SseEventReader } from '../sse-groups.js';
 import {
@@ -23,62 +25,16 @@ export interface OpenAIModelConfig extends UpstreamEndpointConfig {
   baseUrl: string;
 }
 
-interface OpenAIUsage {
-  prompt_tokens?: number;
-  completion_tokens?: number;
-}
-
 interface OpenAIChunk {
   id?: string;
   model?: string;
-  choices?: { delta?: { content?: string | null }; message?: { content?: string | null }; finish_reason?: string | null }[];
+  choices?: OpenAIChoice[];
   usage?: OpenAIUsage | null;
   error?: unknown;
 }
 
-const STREAM_OPTIONS = { include_usage: true };
-
-/** Maps OpenAI's `finish_reason` onto Parley's. */
-export function mapOpenAIFinishReason(reason: string | null | undefined): FinishReason {
-  switch (reason) {
-    case 'stop':
-      return 'stop';
-    case 'length':
-      return 'length';
-    case 'content_filter':
-      return 'content-filter';
-    case 'tool_calls':
-    case 'function_call':
-      return 'tool-calls';
-    default:
-      return 'other';
-  }
-}
-
-function mapUsage(u: OpenAIUsage): Usage {
-  return { inputTokens: u.prompt_tokens ?? 0, outputTokens: u.completion_tokens ?? 0 };
-}
-
-/** Serialises a ChatRequest as an OpenAI Chat Completions body (one JSON.stringify). */
-export function buildOpenAIBody(request: ChatRequest): string {
-  const p = request.params;
-  const body: Record<string, unknown> = {
-    model: request.model,
-    messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
-  };
-  if (p.maxTokens !== undefined) body.max_tokens = p.maxTokens;
-  if (p.temperature !== undefined) body.temperature = p.temperature;
-  if (p.topP !== undefined) body.top_p = p.topP;
-  if (p.stop !== undefined && p.stop.length > 0) body.stop = p.stop;
-  if (p.seed !== undefined) body.seed = p.seed;
-  if (p.presencePenalty !== undefined) body.presence_penalty = p.presencePenalty;
-  if (p.frequencyPenalty !== undefined) body.frequency_penalty = p.frequencyPenalty;
-  if (request.stream !== false) {
-    body.stream = true;
-    body.stream_options = STREAM_OPTIONS;
-  }
-  return JSON.stringify(body);
-}
+export { buildOpenAIBody } from './openai-request.js';
+export { mapOpenAIFinishReason } from './openai-events.js';
 
 function hasError(payload: unknown): boolean {
   return typeof payload === 'object' && payload !== null && (payload as { error?: unknown }).error != null;
@@ -98,8 +54,11 @@ function* completionEvents(payload: unknown): Generator<ChatEvent> {
   const choice = c.choices?.[0];
   if (choice === undefined) throw new ParleyError('upstream_protocol', 'The provider answered without choices');
   yield startEvent(c);
-  const text = choice.message?.content;
-  if (typeof text === 'string' && text.length > 0) yield { type: 'text-delta', text };
+  const events: ChatEvent[] = [];
+  const mapper = new OpenAIChoiceMapper();
+  mapper.map(choice, events);
+  mapper.end(events);
+  yield* events;
   const finish: ChatEvent = { type: 'finish', finishReason: mapOpenAIFinishReason(choice.finish_reason ?? 'stop') };
   if (c.usage) finish.usage = mapUsage(c.usage);
   yield finish;
@@ -131,6 +90,7 @@ export function createOpenAIModel(cfg: OpenAIModelConfig): ProviderModel {
       let started = false;
       let finishReason: FinishReason | undefined;
       let usage: Usage | undefined;
+      const mapper = new OpenAIChoiceMapper();
       const reader = new SseEventReader((msg, out) => {
         if (msg.data === '[DONE]') return true;
         if (msg.event === 'error') throw streamPayloadError(safeParse(msg.data));
@@ -143,9 +103,8 @@ export function createOpenAIModel(cfg: OpenAIModelConfig): ProviderModel {
         if (chunk.usage) usage = mapUsage(chunk.usage);
         const choice = chunk.choices?.[0];
         if (choice !== undefined) {
-          const text = choice.delta?.content;
+          mapper.map(choice, out);
           if (choice.finish_reason) finishReason = mapOpenAIFinishReason(choice.finish_reason);
-          if (typeof text === 'string' && text.length > 0) out.push({ type: 'text-delta', text });
         }
         return false;
       });
@@ -162,7 +121,10 @@ export function createOpenAIModel(cfg: OpenAIModelConfig): ProviderModel {
       completed = true;
       const finish: ChatEvent = { type: 'finish', finishReason: finishReason ?? 'other' };
       if (usage !== undefined) finish.usage = usage;
-      yield started ? [finish] : [{ type: 'start' }, finish];
+      const last: ChatEvent[] = started ? [] : [{ type: 'start' }];
+      mapper.end(last);
+      last.push(finish);
+      yield last;
     } catch (err) {
       throw toParleyError(err, signal);
     } finally {

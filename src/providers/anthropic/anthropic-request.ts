@@ -1,0 +1,182 @@
+// Anthropic Messages request body from a ChatRequest: system, alternation, blocks, tools, JSON tool and thinking.
+
+import { ParleyError } from '../../domain/index.js';
+import type { ChatMessage, ChatParams, ChatRequest, ContentPart } from '../../domain/index.js';
+
+/** Used when `params.maxTokens` is not set (Anthropic requires `max_tokens`). */
+export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
+/** Inserted when a conversation does not start with a user turn (Anthropic requires it). */
+export const CONVERSATION_CONTINUES = '(conversation continues)';
+/** The forced tool that carries a JSON answer (response_format json_object / json_schema). */
+export const JSON_TOOL = 'parley_json_answer';
+/** Extended-thinking budget per reasoning effort (`none`: thinking off). */
+export const THINKING_BUDGET: Readonly<Record<string, number>> = { minimal: 1024, low: 2048, medium: 8192, high: 24_576 };
+
+type Block = Record<string, unknown> & { type: string };
+type AnthropicTurn = { role: 'user' | 'assistant'; content: string | Block[] };
+
+const invalid = (param: string, message: string): ParleyError => new ParleyError('invalid_request', message, { param });
+
+/** Tool ids as Anthropic accepts them (`[a-zA-Z0-9_-]`); valid ids pass unchanged, so ids match across turns. */
+export function anthropicToolId(id: string): string {
+  return /^[a-zA-Z0-9_-]+$/.test(id) ? id : id.replace(/[^a-zA-Z0-9_-]/g, '_');
+}
+
+function imageBlock(url: string): Block {
+  const data = /^data:(image\/[a-z0-9.+-]+);base64,(.*)$/is.exec(url);
+  if (data) return { type: 'image', source: { type: 'base64', media_type: data[1].toLowerCase(), data: data[2] } };
+  return { type: 'image', source: { type: 'url', url } };
+}
+
+function partBlocks(parts: ContentPart[]): Block[] {
+  return parts.filter((p) => p.type !== 'text' || p.text !== '').map((p) => (p.type === 'text' ? { type: 'text', text: p.text } : imageBlock(p.url)));
+}
+
+function toolUse(call: { id: string; name: string; arguments: string }, where: string): Block {
+  let input: unknown;
+  try {
+    input = call.arguments.trim() === '' ? {} : JSON.parse(call.arguments);
+  } catch {
+    throw invalid(where, `${where}.function.arguments is not valid JSON; Anthropic targets need the arguments as a JSON object.`);
+  }
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw invalid(where, `${where}.function.arguments must be a JSON object.`);
+  return { type: 'tool_use', id: anthropicToolId(call.id), name: call.name, input };
+}
+
+/** One non-system message as an Anthropic turn. */
+function toTurn(m: ChatMessage, index: number): AnthropicTurn {
+  if (m.role === 'tool') {
+    return { role: 'user', content: [{ type: 'tool_result', tool_use_id: anthropicToolId(m.toolCallId ?? ''), content: m.content }] };
+  }
+  const role = m.role === 'assistant' ? 'assistant' : 'user';
+  if (m.toolCalls !== undefined && m.toolCalls.length > 0) {
+    const blocks: Block[] = m.content === '' ? [] : [{ type: 'text', text: m.content }];
+    m.toolCalls.forEach((c, j) => blocks.push(toolUse(c, `messages.${index}.tool_calls.${j}`)));
+    return { role, content: blocks };
+  }
+  return { role, content: m.parts === undefined ? m.content : partBlocks(m.parts) };
+}
+
+const blocksOf = (content: string | Block[]): Block[] => (typeof content === 'string' ? (content === '' ? [] : [{ type: 'text', text: content }]) : content);
+
+/** Tool results first in a user turn, as the Messages API demands; otherwise the order is kept. */
+function resultsFirst(blocks: Block[]): Block[] {
+  return [...blocks.filter((b) => b.type === 'tool_result'), ...blocks.filter((b) => b.type !== 'tool_result')];
+}
+
+/**
+ * Converts Parley messages to Anthropic's: system messages go to the top-level `system` field (joined
+ * by a blank line); tool results become `tool_result` blocks of a user turn; consecutive same-role
+ * turns are merged (text by a blank line, blocks concatenated) to respect the alternation rule; if the
+ * first turn is not `user`, a user turn "(conversation continues)" is inserted.
+ */
+export function toAnthropicMessages(messages: ChatMessage[]): { system?: string; messages: AnthropicTurn[] } {
+  let system: string | undefined;
+  const out: AnthropicTurn[] = [];
+  messages.forEach((m, i) => {
+    if (m.role === 'system') {
+      system = system === undefined ? m.content : `${system}\n\n${m.content}`;
+      return;
+    }
+    const turn = toTurn(m, i);
+    const last = out[out.length - 1];
+    if (last === undefined || last.role !== turn.role) out.push(turn);
+    else if (typeof last.content === 'string' && typeof turn.content === 'string') last.content = `${last.content}\n\n${turn.content}`;
+    else last.content = resultsFirst([...blocksOf(last.content), ...blocksOf(turn.content)]);
+  });
+  if (out.length === 0 || out[0].role !== 'user') out.unshift({ role: 'user', content: CONVERSATION_CONTINUES });
+  return system === undefined ? { messages: out } : { system, messages: out };
+}
+
+/** Names of tools used in the history, for requests that carry tool turns but no tools. */
+function historyTools(messages: ChatMessage[]): string[] {
+  const names = new Set<string>();
+  for (const m of messages) for (const c of m.toolCalls ?? []) names.add(c.name);
+  return [...names];
+}
+
+/** tools, tool_choice and the forced JSON tool. */
+function toolFields(request: ChatRequest, body: Record<string, unknown>): void {
+  const p = request.params;
+  const tools: Record<string, unknown>[] = (p.tools ?? []).map((t) => ({
+    name: t.name,
+    ...(t.description === undefined ? {} : { description: t.description }),
+    input_schema: t.parameters,
+  }));
+  let choice: Record<string, unknown> | undefined;
+  const c = p.toolChoice;
+  if (c !== undefined && p.tools !== undefined) choice = c === 'auto' ? { type: 'auto' } : c === 'none' ? { type: 'none' } : c === 'required' ? { type: 'any' } : { type: 'tool', name: c.name };
+  const f = p.responseFormat;
+  if (f !== undefined && f.type !== 'text') {
+    const schema = f.type === 'json-schema' ? f.schema : { type: 'object', additionalProperties: true };
+    tools.push({ name: JSON_TOOL, description: f.type === 'json-schema' ? (f.description ?? `Answer with a ${f.name} object.`) : 'Answer with a JSON object.', input_schema: schema });
+    // With other tools the model may still call them; otherwise (or with tool_choice none) the JSON tool is forced.
+    if (p.tools === undefined || c === 'none') choice = { type: 'tool', name: JSON_TOOL };
+    else if (c === undefined || c === 'auto' || c === 'required') choice = { type: 'any' };
+  }
+  if (tools.length === 0) {
+    const used = historyTools(request.messages);
+    // The Messages API refuses tool turns without tool definitions; these only let the history through.
+    if (used.length > 0) {
+      body.tools = used.map((name) => ({ name, input_schema: { type: 'object', additionalProperties: true } }));
+      body.tool_choice = { type: 'none' };
+    }
+    return;
+  }
+  if (p.parallelToolCalls === false) choice = { ...(choice ?? { type: 'auto' }), disable_parallel_tool_use: true };
+  body.tools = tools;
+  if (choice !== undefined) body.tool_choice = choice;
+}
+
+/** max_tokens and extended thinking from the reasoning effort. */
+function thinkingFields(p: ChatParams, body: Record<string, unknown>): void {
+  const effort = p.reasoningEffort;
+  if (effort === undefined || effort === 'none') {
+    body.max_tokens = p.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS;
+    return;
+  }
+  if (p.temperature !== undefined && p.temperature !== 1) throw invalid('temperature', 'Anthropic targets with reasoning_effort accept only temperature 1 (extended thinking); leave temperature out.');
+  const forced = body.tool_choice as { type?: string } | undefined;
+  if (forced?.type === 'any' || forced?.type === 'tool') {
+    throw invalid('reasoning_effort', 'Anthropic targets cannot combine reasoning_effort with a forced tool (tool_choice required or named, or response_format json): extended thinking does not allow it.');
+  }
+  let budget = THINKING_BUDGET[effort];
+  let maxTokens = p.maxTokens ?? budget + ANTHROPIC_DEFAULT_MAX_TOKENS;
+  if (maxTokens <= budget) budget = maxTokens - 1;
+  if (budget < 1024) throw invalid('max_completion_tokens', 'Anthropic targets need max_completion_tokens above 1024 with reasoning_effort (the smallest thinking budget is 1024 tokens).');
+  maxTokens = Math.max(maxTokens, budget + 1);
+  body.max_tokens = maxTokens;
+  body.thinking = { type: 'enabled', budget_tokens: budget };
+}
+
+/**
+ * Serialises a ChatRequest as an Anthropic Messages body. `seed`, `presencePenalty` and
+ * `frequencyPenalty` have no Anthropic equivalent and are dropped (see docs/api.md).
+ */
+export function buildAnthropicBody(request: ChatRequest): string {
+  const p = request.params;
+  const { system, messages } = toAnthropicMessages(request.messages);
+  const body: Record<string, unknown> = { model: request.model, max_tokens: 0, messages };
+  if (system !== undefined) body.system = system;
+  toolFields(request, body);
+  thinkingFields(p, body);
+  if (p.temperature !== undefined && body.thinking === undefined) body.temperature = p.temperature;
+  if (p.topP !== undefined) body.top_p = p.topP;
+  if (p.stop !== undefined && p.stop.length > 0) body.stop_sequences = p.stop;
+  if (request.stream !== false) body.stream = true;
+  return JSON.stringify(body);
+}
+
+/** The 400 this request would get from the translation (thinking limits, tool arguments), or undefined; lets a fallback chain skip the target. */
+export function anthropicRequestProblem(request: ChatRequest): ParleyError | undefined {
+  const p = request.params;
+  const mayFail = (p.reasoningEffort !== undefined && p.reasoningEffort !== 'none') || request.messages.some((m) => m.toolCalls !== undefined);
+  if (!mayFail) return undefined;
+  try {
+    buildAnthropicBody(request);
+    return undefined;
+  } catch (error) {
+    if (error instanceof ParleyError) return error;
+    throw error;
+  }
+}

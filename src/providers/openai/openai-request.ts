@@ -1,0 +1,64 @@
+// OpenAI Chat Completions request body from a ChatRequest: messages with parts, tool calls and results, tools, formats.
+
+import type { ChatMessage, ChatRequest, ToolChoice } from '../../domain/index.js';
+
+const STREAM_OPTIONS = { include_usage: true };
+
+/** One domain message as an OpenAI message. */
+export function toOpenAIMessage(m: ChatMessage): Record<string, unknown> {
+  if (m.role === 'tool') return { role: 'tool', tool_call_id: m.toolCallId, content: m.content };
+  const content = m.parts === undefined
+    ? m.content
+    : m.parts.map((p) => (p.type === 'text' ? { type: 'text', text: p.text } : { type: 'image_url', image_url: p.detail === undefined ? { url: p.url } : { url: p.url, detail: p.detail } }));
+  if (m.role !== 'assistant' || m.toolCalls === undefined || m.toolCalls.length === 0) return { role: m.role, content };
+  return {
+    role: 'assistant',
+    content: m.content === '' ? null : content,
+    tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })),
+  };
+}
+
+function toolChoice(choice: ToolChoice): unknown {
+  return typeof choice === 'string' ? choice : { type: 'function', function: { name: choice.name } };
+}
+
+/** Serialises a ChatRequest as an OpenAI Chat Completions body (one JSON.stringify). */
+export function buildOpenAIBody(request: ChatRequest): string {
+  const p = request.params;
+  const body: Record<string, unknown> = { model: request.model, messages: request.messages.map(toOpenAIMessage) };
+  // Reasoning models take only max_completion_tokens; older compatible servers know only max_tokens.
+  if (p.maxTokens !== undefined) body[p.reasoningEffort === undefined ? 'max_tokens' : 'max_completion_tokens'] = p.maxTokens;
+  if (p.temperature !== undefined) body.temperature = p.temperature;
+  if (p.topP !== undefined) body.top_p = p.topP;
+  if (p.stop !== undefined && p.stop.length > 0) body.stop = p.stop;
+  if (p.seed !== undefined) body.seed = p.seed;
+  if (p.presencePenalty !== undefined) body.presence_penalty = p.presencePenalty;
+  if (p.frequencyPenalty !== undefined) body.frequency_penalty = p.frequencyPenalty;
+  if (p.tools !== undefined) {
+    body.tools = p.tools.map((t) => ({
+      type: 'function',
+      function: { name: t.name, ...(t.description === undefined ? {} : { description: t.description }), parameters: t.parameters, ...(t.strict === undefined ? {} : { strict: t.strict }) },
+    }));
+  }
+  if (p.toolChoice !== undefined) body.tool_choice = toolChoice(p.toolChoice);
+  if (p.parallelToolCalls !== undefined && p.tools !== undefined) body.parallel_tool_calls = p.parallelToolCalls;
+  const f = p.responseFormat;
+  if (f?.type === 'json') body.response_format = { type: 'json_object' };
+  else if (f?.type === 'json-schema') {
+    body.response_format = {
+      type: 'json_schema',
+      json_schema: { name: f.name, schema: f.schema, ...(f.description === undefined ? {} : { description: f.description }), ...(f.strict === undefined ? {} : { strict: f.strict }) },
+    };
+  }
+  if (p.reasoningEffort !== undefined) body.reasoning_effort = p.reasoningEffort;
+  if (p.logprobs !== undefined) {
+    body.logprobs = true;
+    if (p.logprobs.top > 0) body.top_logprobs = p.logprobs.top;
+  }
+  if (p.logitBias !== undefined) body.logit_bias = p.logitBias;
+  if (request.stream !== false) {
+    body.stream = true;
+    body.stream_options = STREAM_OPTIONS;
+  }
+  return JSON.stringify(body);
+}

@@ -1,0 +1,175 @@
+// Privacy, output policy, images and capabilities on the new shapes: tool calls, tool results, JSON answers, images.
+
+import { describe, expect, it } from 'vitest';
+import { createAnswerTransforms } from '../../src/chat/answer-transforms.js';
+import { cacheKey } from '../../src/chat/cache-key.js';
+import { ChatService, type RoutedModel } from '../../src/chat/chat-service.js';
+import type { ChatEvent, ChatMessage, ChatParams, ChatRequest, Principal } from '../../src/domain/index.js';
+import { createPrivacyFilter } from '../../src/privacy/index.js';
+import type { ChatModel } from '../../src/providers/types.js';
+import { MemoryCacheStore } from '../../src/store/memory/cache-store.js';
+
+const principal: Principal = { id: 'p', role: 'user', via: 'api-key', scope: 'p' };
+const EMAIL = 'ann.lee@example.com';
+
+/** A route that records the request it got and answers with `events`. */
+function fakeRoute(events: (request: ChatRequest) => ChatEvent[], seen: ChatRequest[], provider = 'fake'): ChatModel {
+  return {
+    provider,
+    async *stream(request): AsyncGenerator<ChatEvent> {
+      seen.push(request);
+      yield { type: 'start' };
+      yield* events(request);
+    },
+  };
+}
+
+function service(route: ChatModel, extra: Partial<RoutedModel> = {}, opts: { images?: 'allow' | 'block'; blockWord?: string } = {}): ChatService {
+  return new ChatService({
+    models: new Map([['m', { config: { name: 'm', description: '', contextTokens: 8192, targets: [] }, route, ...extra }]]),
+    cache: new MemoryCacheStore({ maxEntries: 1 }),
+    cacheConfig: { mode: 'off', ttlMs: 0, maxEntries: 0 },
+    promptGuard: createPrivacyFilter(),
+    answerTransforms: createAnswerTransforms(opts.blockWord ? { output: { mode: 'enforce', holdBackChars: 16, rules: [{ category: 'x', action: 'block', words: [opts.blockWord] }] } } : {}),
+    images: opts.images,
+  });
+}
+
+async function run(chat: ChatService, messages: ChatMessage[], params: ChatParams = {}): Promise<ChatEvent[]> {
+  const r = await chat.start({ api: 'openai', requestId: 'r', principal, model: 'm', messages, params, stream: true, cacheMode: 'default', signal: new AbortController().signal });
+  const out: ChatEvent[] = [];
+  for await (const e of r) out.push(e);
+  return out;
+}
+
+const argsOf = (events: ChatEvent[], id: string): string => events.map((e) => (e.type === 'tool-input-delta' && e.id === id ? e.delta : '')).join('');
+
+describe('personal data in tool calls and results', () => {
+  it('pseudonymises tool-call arguments and tool results before the provider, and restores them in new arguments', async () => {
+    const seen: ChatRequest[] = [];
+    const route = fakeRoute((req) => {
+      const result = req.messages.find((m) => m.role === 'tool')!.content;
+      const args = JSON.stringify({ to: result.slice(result.indexOf('[')) });
+      return [
+        { type: 'tool-input-start', id: 'call_2', toolName: 'send' },
+        { type: 'tool-input-delta', id: 'call_2', delta: args },
+        { type: 'tool-input-end', id: 'call_2' },
+        { type: 'finish', finishReason: 'tool-calls' },
+      ];
+    }, seen);
+    const events = await run(service(route), [
+      { role: 'user', content: 'write to my friend' },
+      { role: 'assistant', content: '', toolCalls: [{ id: 'call_1', name: 'lookup', arguments: JSON.stringify({ name: 'friend', hint: `maybe ${EMAIL}` }) }] },
+      { role: 'tool', toolCallId: 'call_1', content: `found ${EMAIL}` },
+    ], { tools: [{ name: 'send', parameters: { type: 'object' } }] });
+    const sent = JSON.stringify(seen[0].messages);
+    expect(sent).not.toContain(EMAIL);
+    expect(JSON.parse(seen[0].messages[1].toolCalls![0].arguments)).toEqual({ name: 'friend', hint: 'maybe [EMAIL_1]' });
+    expect(seen[0].messages[2].content).toBe('found [EMAIL_1]');
+    expect(seen[0].messages[1].toolCalls![0].id).toBe('call_1');
+    expect(JSON.parse(argsOf(events, 'call_2'))).toEqual({ to: EMAIL });
+  });
+
+  it('restores a placeholder split across argument fragments at every split point', async () => {
+    const json = JSON.stringify({ to: '[EMAIL_1]', cc: 'x' });
+    for (let a = 1; a < json.length; a++) {
+      for (const b of [a + 1, a + 3, json.length - 1]) {
+        if (b <= a || b >= json.length) continue;
+        const pieces = [json.slice(0, a), json.slice(a, b), json.slice(b)];
+        const route = fakeRoute(() => [
+          { type: 'tool-input-start', id: 'c', toolName: 'send' },
+          ...pieces.map((delta): ChatEvent => ({ type: 'tool-input-delta', id: 'c', delta })),
+          { type: 'tool-input-end', id: 'c' },
+          { type: 'finish', finishReason: 'tool-calls' },
+        ], []);
+        const events = await run(service(route), [{ role: 'user', content: `mail ${EMAIL}` }], { tools: [{ name: 'send', parameters: {} }] });
+        expect(JSON.parse(argsOf(events, 'c')), `split at ${a}/${b}`).toEqual({ to: EMAIL, cc: 'x' });
+        expect(events.at(-2)).toEqual({ type: 'tool-input-end', id: 'c' });
+      }
+    }
+  });
+
+  it('keeps restored values valid inside JSON (a JSON answer with a value needing escapes)', async () => {
+    const tricky = 'o"hara@example.com';
+    const route = fakeRoute((req) => {
+      const placeholder = /\[EMAIL_\d+\]/.exec(req.messages[0].content)![0];
+      return [{ type: 'text-delta', text: `{"email":"${placeholder.slice(0, 4)}` }, { type: 'text-delta', text: `${placeholder.slice(4)}"}` }, { type: 'finish', finishReason: 'stop' }];
+    }, []);
+    const events = await run(service(route), [{ role: 'user', content: `my address is x${tricky}` }], { responseFormat: { type: 'json' } });
+    const text = events.map((e) => (e.type === 'text-delta' ? e.text : '')).join('');
+    expect(() => JSON.parse(text)).not.toThrow();
+  });
+
+  it('blocks a secret in a tool result like one in a message', async () => {
+    const route = fakeRoute(() => [{ type: 'finish', finishReason: 'stop' }], []);
+    await expect(run(service(route), [
+      { role: 'user', content: 'read the config' },
+      { role: 'assistant', content: '', toolCalls: [{ id: 'c1', name: 'read', arguments: '{}' }] },
+      { role: 'tool', toolCallId: 'c1', content: 'key: sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD' },
+    ])).rejects.toMatchObject({ code: 'content_blocked' });
+  });
+
+  it('applies the output policy to tool arguments', async () => {
+    const route = fakeRoute(() => [
+      { type: 'tool-input-start', id: 'c', toolName: 'run' },
+      { type: 'tool-input-delta', id: 'c', delta: '{"cmd":"forbid' },
+      { type: 'tool-input-delta', id: 'c', delta: 'den thing"}' },
+      { type: 'tool-input-end', id: 'c' },
+      { type: 'finish', finishReason: 'tool-calls' },
+    ], []);
+    await expect(run(service(route, {}, { blockWord: 'forbidden' }), [{ role: 'user', content: 'go' }], { tools: [{ name: 'run', parameters: {} }] })).rejects.toMatchObject({ code: 'content_blocked' });
+  });
+
+  it('pseudonymises text parts next to an image and refuses images when privacy.images is block', async () => {
+    const seen: ChatRequest[] = [];
+    const route = fakeRoute(() => [{ type: 'text-delta', text: 'ok' }, { type: 'finish', finishReason: 'stop' }], seen);
+    const msg: ChatMessage = { role: 'user', content: `who is ${EMAIL}`, parts: [{ type: 'text', text: `who is ${EMAIL}` }, { type: 'image', url: 'data:image/png;base64,AAAA' }] };
+    await run(service(route), [msg]);
+    expect(seen[0].messages[0].parts).toEqual([{ type: 'text', text: 'who is [EMAIL_1]' }, { type: 'image', url: 'data:image/png;base64,AAAA' }]);
+    expect(seen[0].messages[0].content).toBe('who is [EMAIL_1]');
+    await expect(run(service(route, {}, { images: 'block' }), [msg])).rejects.toMatchObject({ code: 'content_blocked', status: 422 });
+  });
+});
+
+describe('capabilities', () => {
+  const targets = [
+    { provider: 'a', providerType: 'anthropic', model: 'claude', capabilities: ['tools'] },
+    { provider: 'o', providerType: 'openai', model: 'gpt', capabilities: ['tools', 'vision'] },
+  ];
+
+  it('skips targets without a needed capability and says so; refuses with a 400 naming it when none is left', async () => {
+    const seen: ChatRequest[] = [];
+    const picked: number[][] = [];
+    const skipped: string[] = [];
+    const full = fakeRoute(() => [{ type: 'text-delta', text: 'x' }, { type: 'finish', finishReason: 'stop' }], seen, 'full');
+    const subset = fakeRoute(() => [{ type: 'text-delta', text: 'y' }, { type: 'finish', finishReason: 'stop' }], seen, 'subset');
+    const chat = service(full, { targets, routeFor: (idx) => (picked.push([...idx]), { route: subset, observer: { targetSkipped: (p, m, miss) => skipped.push(`${p}/${m}:${miss}`) } }) });
+    const image: ChatMessage = { role: 'user', content: 'see', parts: [{ type: 'image', url: 'https://example.com/a.png' }] };
+    const events = await run(chat, [image]);
+    expect(picked).toEqual([[1]]);
+    expect(skipped).toEqual(['a/claude:vision']);
+    expect(events.find((e) => e.type === 'text-delta')).toMatchObject({ text: 'y' });
+    await expect(run(chat, [{ role: 'user', content: 'x' }], { reasoningEffort: 'high' })).rejects.toMatchObject({ status: 400, param: 'reasoning_effort', message: expect.stringMatching(/"reasoning" is not in its configured capabilities/) });
+    // logprobs: the anthropic adapter cannot, the openai target can.
+    await run(chat, [{ role: 'user', content: 'x' }], { logprobs: { top: 0 } });
+    expect(skipped.at(-1)).toBe('a/claude:logprobs');
+    const anthropicOnly = service(full, { targets: [targets[0]] });
+    await expect(run(anthropicOnly, [{ role: 'user', content: 'x' }], { logprobs: { top: 0 } })).rejects.toMatchObject({ status: 400, param: 'logprobs', message: expect.stringMatching(/anthropic/) });
+  });
+});
+
+describe('cache keys', () => {
+  const base: ChatMessage[] = [{ role: 'user', content: 'same' }];
+  const key = (messages: ChatMessage[], params: ChatParams = {}) => cacheKey('s', 'm', messages, params);
+  it('differ by tools, tool choice, response format and images', () => {
+    const keys = [
+      key(base),
+      key(base, { tools: [{ name: 'a', parameters: {} }] }),
+      key(base, { tools: [{ name: 'a', parameters: {} }], toolChoice: 'required' }),
+      key(base, { responseFormat: { type: 'json' } }),
+      key([{ ...base[0], parts: [{ type: 'text', text: 'same' }, { type: 'image', url: 'https://x/1.png' }] }]),
+      key([{ ...base[0], parts: [{ type: 'text', text: 'same' }, { type: 'image', url: 'https://x/2.png' }] }]),
+    ];
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+});
