@@ -52,7 +52,7 @@ async function send(url: string, model: string, stream: boolean, tally: Map<stri
 }
 
 describe('circuit breakers per deployment', () => {
-  it('a dead upstream model gives 0 failures on the healthy models of the same provider under concurrent load', async () => {
+  it('a dead upstream model gives 0 failures on the healthy models of the same provider under concurrent load', { timeout: 90_000 }, async () => {
     const s = await stackWith({ yaml, env: { ...KEYS }, mock: { modelScenarios: { 'dead-model': { errorRates: { 500: 1 } } } } });
     const url = completionsUrl(s);
     const models = [...HEALTHY, 'doomed', 'rescued'];
