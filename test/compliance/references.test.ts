@@ -1,10 +1,10 @@
 // Every test and configuration key that the compliance pack cites exists: files, test names (it/test/describe) and schema keys.
 
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeSchema } from '../../src/config/schema-doc.js';
-import { brokenTestRefs, configKeyRefs, declaredTestNames, readDoc, ROOT, testRefs } from './doc-helpers.js';
+import { brokenTestRefs, configKeyRefs, declaredTestNames, docFiles, readDoc, rel, ROOT, testRefs } from './doc-helpers.js';
 
 /** The documents of the compliance pack whose references must hold. */
 export const PACK = [
@@ -31,6 +31,18 @@ describe('references of the compliance pack', () => {
       .filter((ref) => !schemaKeys.has(ref.key))
       .map((ref) => `line ${ref.line}: config:${ref.key} is not a key of src/config/schema.ts`);
     expect(unknown).toEqual([]);
+  });
+});
+
+describe('links of the compliance pack', () => {
+  const docs = [...PACK, ...docFiles(join(ROOT, 'docs', 'runbooks', 'incidents')).map(rel), 'docs/architecture.md'];
+
+  it.each(docs)('%s links only to files that exist', (doc) => {
+    const broken = [...readDoc(doc).matchAll(/\]\(([^)\s]+)\)/g)]
+      .map((m) => m[1])
+      .filter((target) => !/^(https?:|mailto:|#)/.test(target))
+      .filter((target) => !existsSync(join(ROOT, dirname(doc), decodeURIComponent(target.split('#')[0]))));
+    expect(broken).toEqual([]);
   });
 });
 
