@@ -1,9 +1,10 @@
 // The diagrams in docs/diagrams/ stay true: every SVG is rendered from its current source, and the component diagram names exactly src/'s folders.
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sourceHash, stampedHash } from '../../scripts/diagram-stamp.js';
+import { sourceFiles } from './code-inventory.js';
 import { docFiles, ROOT } from './doc-helpers.js';
 
 const DIR = join(ROOT, 'docs', 'diagrams');
@@ -59,3 +60,40 @@ describe('the component diagram follows src/', () => {
     expect(missing, `src/ folders missing from docs/diagrams/components.mmd (add a box "src/<folder>/", then npm run diagrams): ${missing.join(', ')}`).toEqual([]);
   });
 });
+
+/** Top-level parts of src/ that `file` (relative to the root) imports: folder names, or `main.ts`. */
+function importedParts(file: string): Set<string> {
+  const parts = new Set<string>();
+  const source = readFileSync(join(ROOT, file), 'utf8');
+  for (const m of source.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)) {
+    const target = relative(join(ROOT, 'src'), resolve(join(ROOT, dirname(file)), m[1]));
+    if (!target.startsWith('..')) parts.add(target.split(sep)[0].replace(/\.js$/, '.ts'));
+  }
+  return parts;
+}
+
+describe('the arrows of the component diagram are real imports', () => {
+  const diagram = readFileSync(join(DIR, 'components.mmd'), 'utf8');
+  const nodes = new Map([...diagram.matchAll(/^\s*([\w-]+)\["src\/([a-z0-9.-]+)/gm)].map((m) => [m[1], m[2].replace(/\/$/, '')]));
+  const edges = [...diagram.matchAll(/^\s*([\w-]+)\s*-->\s*([\w-]+)\s*$/gm)].map((m) => [m[1], m[2]] as const);
+
+  it('reads boxes and arrows', () => {
+    expect(nodes.get('main')).toBe('main.ts');
+    expect(edges.length).toBeGreaterThan(10);
+  });
+
+  it('draws no arrow without an import behind it', () => {
+    const files = sourceFiles();
+    const wrong = edges
+      .filter(([from, to]) => {
+        const a = nodes.get(from);
+        const b = nodes.get(to);
+        if (a === undefined || b === undefined) return true;
+        const owned = files.filter((f) => (a.endsWith('.ts') ? f === `src/${a}` : f.startsWith(`src/${a}/`)));
+        return !owned.some((f) => importedParts(f).has(b));
+      })
+      .map(([from, to]) => `${from} --> ${to}`);
+    expect(wrong, 'arrows in docs/diagrams/components.mmd with no matching import in src/ (remove them, then npm run diagrams)').toEqual([]);
+  });
+});
+
