@@ -95,16 +95,20 @@ export function objectKeys(text: string, open: number): string[] {
     .filter((k): k is string => k !== undefined);
 }
 
-/** Interfaces with at least one method in src/store/types.ts, plus the key store and the audit log interfaces. */
+/**
+ * Store interfaces: exported interfaces with at least one method in src/store/types.ts and in src/store/*-storage.ts
+ * (the persistence side of keys and the audit trail, where it exists), plus the key store and the audit log.
+ */
 export function storeInterfaces(): string[] {
-  const names = new Set<string>();
-  const types = read('src/store/types.ts');
-  for (const m of types.matchAll(/export interface (\w+)/g)) {
-    const body = interfaceBody(types, m[1]) ?? '';
-    if (/^\s*(?:readonly\s+)?\w+\??\s*(?:<[^>]*>)?\(/m.test(body)) names.add(m[1]);
+  const names = new Set<string>(['KeyStore', 'AuditLog']);
+  const files = readdirSync(join(ROOT, 'src', 'store')).filter((f) => f === 'types.ts' || f.endsWith('-storage.ts'));
+  for (const file of files) {
+    const source = read(`src/store/${file}`);
+    for (const m of source.matchAll(/export interface (\w+)/g)) {
+      const body = interfaceBody(source, m[1]) ?? '';
+      if (/^\s*(?:readonly\s+)?\w+\??\s*(?:<[^>]*>)?\(/m.test(body)) names.add(m[1]);
+    }
   }
-  names.add('KeyStore');
-  names.add('AuditLog');
   return [...names].sort();
 }
 
@@ -151,7 +155,7 @@ export function logFields(): string[] {
   for (const member of memberNames(interfaceBody(read('src/observability/logger.ts'), 'RequestLogRecord') ?? '')) fields.add(member);
   for (const file of sourceFiles()) {
     const source = read(file);
-    for (const m of source.matchAll(/\b(?:log|logger)\.(?:trace|debug|info|warn|error|fatal)\(\s*/g)) {
+    for (const m of source.matchAll(/\b(?:log|logger)\??\.(?:trace|debug|info|warn|error|fatal)\(\s*/g)) {
       const at = m.index + m[0].length;
       if (source[at] === '{') for (const k of objectKeys(source, at)) fields.add(k);
       const ident = /^([A-Za-z_$][\w$]*)\s*,/.exec(source.slice(at))?.[1];
