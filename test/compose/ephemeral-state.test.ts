@@ -3,7 +3,8 @@
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { buildEphemeralState, isLoopback } from '../../src/compose/ephemeral-state.js';
+import { buildEphemeralState } from '../../src/compose/ephemeral-state.js';
+import { isLoopback } from '../../src/compose/redis-state.js';
 import { ConfigError } from '../../src/config/config-error.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createSecretResolver } from '../../src/config/secrets.js';

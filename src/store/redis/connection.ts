@@ -106,8 +106,10 @@ export class RedisConnection {
 
   /** A second connection in subscriber mode (pub/sub), made on first use; it resubscribes after reconnecting. */
   subscriber(): Redis {
-    this.subscriberClient ??= new Redis(this.options.url, { ...this.clientOptions(), commandTimeout: undefined });
-    this.subscriberClient.on('error', () => undefined); // reported through the main connection's status
+    if (!this.subscriberClient) {
+      this.subscriberClient = new Redis(this.options.url, { ...this.clientOptions(), commandTimeout: undefined });
+      this.subscriberClient.on('error', () => undefined); // reported through the main connection's status
+    }
     return this.subscriberClient;
   }
 
