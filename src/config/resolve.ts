@@ -154,7 +154,7 @@ export function resolveConfig(
       concurrentStreams: need(rateLimits.concurrentStreams, 'rateLimits.concurrentStreams'),
       failedAuthPerMinute: need(rateLimits.failedAuthPerMinute, 'rateLimits.failedAuthPerMinute'),
     },
-    privacy: { ...need(raw.privacy, 'privacy') } as ParleyConfig['privacy'],
+    ...resolvePrivacy(need(raw.privacy, 'privacy')),
     safety: { output: resolveOutputPolicy(need(need(raw.safety, 'safety').output, 'safety.output')) },
     auth: resolveAuth(need(raw.auth, 'auth')),
     audit: resolveAudit(need(raw.audit, 'audit')),
@@ -251,4 +251,13 @@ function resolveTracing(raw: NonNullable<NonNullable<Raw['telemetry']>['tracing'
 /** True for 127.0.0.0/8, ::1 and localhost. */
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** Splits `privacy:` into the per-category actions and the rules (thresholds, custom recognizers, allowlist). */
+function resolvePrivacy(raw: NonNullable<RawConfig['privacy']>): Pick<ParleyConfig, 'privacy' | 'privacyRules'> {
+  const { thresholds = {}, custom = [], allowlist = [], ...actions } = raw;
+  return {
+    privacy: { ...actions } as ParleyConfig['privacy'],
+    privacyRules: { thresholds: { ...thresholds } as Record<string, number>, custom: custom.map((c) => ({ ...c })), allowlist: [...allowlist] },
+  };
 }
