@@ -105,8 +105,12 @@ for (const kind of ID_KINDS) {
   for (let i = 0; i < 30; i++) add('id', 'negative', fill(templates[i % templates.length], { id: { value: invalidId(idFaker, kind) } }), `invalid ${kind}${CHECKSUM_KINDS.includes(kind) ? ' (check digit)' : ''}`);
 }
 for (let i = 0; i < 40; i++) {
-  const id = idFaker.helpers.arrayElement([idFaker.string.numeric(9), `${idFaker.string.alpha({ length: 2, casing: 'upper' })}${idFaker.string.numeric(7)}`, `C${idFaker.string.alphanumeric({ length: 8, casing: 'upper' })}`]);
-  const value = /\d{4}/.test(id) ? id : `${id.slice(0, 5)}1234`;
+  // Shapes in use: 9 digits (US, UK), 2 letters + 7 digits (IT, FR-like), the German C + 8 of [0-9CFGHJKLMNPRTVWXYZ].
+  const value = idFaker.helpers.arrayElement([
+    idFaker.string.numeric(9),
+    `${idFaker.string.alpha({ length: 2, casing: 'upper' })}${idFaker.string.numeric(7)}`,
+    `C${idFaker.string.fromCharacters('0123456789CFGHJKLMNPRTVWXYZ', 8)}`,
+  ]);
   add('id', 'positive', fill(PASSPORT_TEMPLATES[i % PASSPORT_TEMPLATES.length], { id: { value, category: 'passport' } }), 'passport');
 }
 

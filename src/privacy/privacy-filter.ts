@@ -50,17 +50,19 @@ export function blockedContentError(categories: readonly Category[], customNames
 
 const CAPITALISED = /(?<![\p{L}\p{N}_])\p{Lu}[\p{Ll}\p{M}'’\-]+(?![\p{L}\p{N}_])/gu;
 
-/** Bare mentions (`Jonathan`, `Whitfield`) of persons already known in the session, outside other findings. */
+/** Bare mentions (`Jonathan`, `Whitfield`) of persons already known in the session, outside other findings (sorted by start). */
 function knownPersonMentions(text: string, parts: ReadonlyMap<string, string>, matches: readonly Match[]): Match[] {
   if (parts.size === 0) return [];
   const out: Match[] = [];
+  let k = 0; // matches are sorted by start and do not overlap: walk them alongside the words
   CAPITALISED.lastIndex = 0;
   for (let m = CAPITALISED.exec(text); m !== null; m = CAPITALISED.exec(text)) {
-    const lower = m[0].toLowerCase();
-    if (!parts.has(lower) || WEAK_NAMES.has(lower)) continue;
     const start = m.index;
     const end = start + m[0].length;
-    if (matches.some((x) => start < x.end && end > x.start)) continue;
+    while (k < matches.length && matches[k].end <= start) k++;
+    if (k < matches.length && matches[k].start < end) continue;
+    const lower = m[0].toLowerCase();
+    if (!parts.has(lower) || WEAK_NAMES.has(lower)) continue;
     out.push({ category: 'person', start, end, value: m[0], score: 0.9 });
   }
   return out;
@@ -78,21 +80,21 @@ export function createPrivacyFilter(policy: Partial<PrivacyPolicy> = {}, options
   const thresholds = options.thresholds ?? {};
   const actionOf = (m: Match): PrivacyAction => m.custom?.action ?? resolved[m.category];
 
-  function findAll(text: string, book: () => PseudonymBook): Match[] {
+  function findAll(text: string, book: () => PseudonymBook, sessionHasPersons: boolean): Match[] {
     const extra = recognizers.flatMap((r) => r.find(text));
     let matches = allow(text, detect(text, active, thresholds, extra));
     if (resolved.person === 'pseudonymise') {
       const persons = matches.filter((m) => m.category === 'person' && !m.custom);
       for (const p of persons) book().placeholderFor('person', p.value);
-      const parts = persons.length > 0 || Object.keys(book().mapping).length > 0 ? book().personParts() : new Map<string, string>();
+      const parts = persons.length > 0 || sessionHasPersons ? book().personParts() : new Map<string, string>();
       const mentions = allow(text, knownPersonMentions(text, parts, matches));
       if (mentions.length > 0) matches = [...matches, ...mentions].sort((a, b) => a.start - b.start);
     }
     return matches;
   }
 
-  function protectOne(message: ChatMessage, book: () => PseudonymBook, counts: Partial<Record<Category, number>>): ChatMessage {
-    const matches = findAll(message.content, book);
+  function protectOne(message: ChatMessage, book: () => PseudonymBook, counts: Partial<Record<Category, number>>, sessionHasPersons: boolean): ChatMessage {
+    const matches = findAll(message.content, book, sessionHasPersons);
     if (matches.length === 0) return message;
     if (message.role !== 'assistant') {
       const blocked = matches.filter((m) => actionOf(m) === 'block');
@@ -127,7 +129,8 @@ export function createPrivacyFilter(policy: Partial<PrivacyPolicy> = {}, options
       // The book (two maps and a copy of the mapping) is built only once something is to be pseudonymised.
       let book: PseudonymBook | undefined;
       const bookOf = (): PseudonymBook => (book ??= new PseudonymBook(mapping));
-      const protectedMessages = messages.map((m) => protectOne(m, bookOf, counts));
+      const sessionHasPersons = Object.keys(mapping).some((k) => k.startsWith('[PERSON_'));
+      const protectedMessages = messages.map((m) => protectOne(m, bookOf, counts, sessionHasPersons));
       return { messages: protectedMessages, mapping: book ? book.mapping : { ...mapping }, counts };
     },
   };

@@ -73,22 +73,47 @@ function push(out: Match[], text: string, start: number, end: number, score: num
 export const addressDetector: Detector = {
   category: 'address',
   find(text: string): Match[] {
-    if (!/\d/.test(text)) return [];
     const out: Match[] = [];
-    for (let m = firstMatch(STREETS, text); m !== null; m = STREETS.exec(text)) {
-      const penalty = NOT_AFTER.test(windowBefore(text, m.index, 12)) ? 0.4 : 0;
-      push(out, text, m.index, m.index + m[0].length, 0.7 - penalty + (cueAt(text, m.index) ? 0.2 : 0));
-    }
-    for (let c = firstMatch(CUE, text); c !== null; c = CUE.exec(text)) {
-      const at = c.index + c[0].length;
-      if (out.some((m) => m.start >= at && m.start <= at + 2)) continue;
-      GENERIC.lastIndex = at;
-      const g = GENERIC.exec(text);
-      if (g) push(out, text, at, at + g[0].length, 0.6);
+    // Every address has a house number: the street and cue patterns run only in windows around digits.
+    for (const [from, to] of digitWindows(text)) {
+      const window = text.slice(from, to);
+      for (let m = firstMatch(STREETS, window); m !== null; m = STREETS.exec(window)) {
+        const start = from + m.index;
+        const penalty = NOT_AFTER.test(windowBefore(text, start, 12)) ? 0.4 : 0;
+        push(out, text, start, start + m[0].length, 0.7 - penalty + (cueAt(text, start) ? 0.2 : 0));
+      }
+      for (let c = firstMatch(CUE, window); c !== null; c = CUE.exec(window)) {
+        const at = from + c.index + c[0].length;
+        if (out.some((m) => m.start >= at && m.start <= at + 2)) continue;
+        GENERIC.lastIndex = at;
+        const g = GENERIC.exec(text);
+        if (g) push(out, text, at, at + g[0].length, 0.6);
+      }
     }
     return out;
   },
 };
+
+const DIGITS = /\d+/g;
+const BEFORE = 120;
+const AFTER = 90;
+
+/** Merged ranges from 120 characters before to 90 after each run of digits, starting at a word boundary. */
+function digitWindows(text: string): [number, number][] {
+  const out: [number, number][] = [];
+  for (let m = firstMatch(DIGITS, text); m !== null; m = DIGITS.exec(text)) {
+    let from = Math.max(0, m.index - BEFORE);
+    const to = Math.min(text.length, m.index + m[0].length + AFTER);
+    const last = out[out.length - 1];
+    if (last && from <= last[1]) {
+      last[1] = to;
+      continue;
+    }
+    while (from > 0 && from < m.index && !/\s/.test(text[from - 1])) from++;
+    out.push([from, to]);
+  }
+  return out;
+}
 
 const CUE_END = cueBefore(ADDRESS_CUES, String.raw`[\s:,]*`);
 function cueAt(text: string, index: number): boolean {

@@ -52,8 +52,8 @@ const BIRTH_CUES = [
   'född', 'född den', 'födelsedatum', 'født', 'født den', 'fødselsdato', 'fødselsdag', 'syntynyt', 'syntymäaika',
 ];
 const CUE = cueBefore(BIRTH_CUES, String.raw`[\s:=,(]*(?:on\s|am\s|le\s|el\s|il\s|op\s|den\s|the\s)?`, 16);
-// Cheap gate: without one of these stems there is no birth cue, and the date scan is skipped.
-const STEMS = ['nací', 'naci', 'born', 'birth', 'dob', 'd.o.b', 'geb', 'naiss', 'né', 'nac', 'nat', 'nasc', 'geboor', 'född', 'föd', 'født', 'føds', 'synty'];
+// Where a birth cue may be: dates are looked for only from 60 characters before to 90 after one of these stems.
+const STEM = /born|birth|dob|d\.o\.b|geb|naiss|né|nac|nat[oa]|nasc|geboor|föd|född|født|føds|synty/giu;
 const CUE_AFTER = /^\s*(?:\((?:dob|d\.o\.b\.?|born|date of birth|geb\.?|né|née)\)|(?:in [\p{L}\- ]{2,24} )?geboren\b)/u;
 
 /**
@@ -65,15 +65,23 @@ const CUE_AFTER = /^\s*(?:\((?:dob|d\.o\.b\.?|born|date of birth|geb\.?|né|née
 export const dateOfBirthDetector: Detector = {
   category: 'date_of_birth',
   find(text: string): Match[] {
-    const lower = text.toLowerCase();
-    if (!STEMS.some((s) => lower.includes(s))) return [];
     const out: Match[] = [];
-    for (let m = firstMatch(DATE, text); m !== null; m = DATE.exec(text)) {
-      const start = m.index;
-      const end = start + m[0].length;
-      if (BOUNDARY_BEFORE.test(text.slice(Math.max(0, start - 1), start)) || BOUNDARY_AFTER.test(text.slice(end, end + 2))) continue;
-      const cued = CUE.test(windowBefore(text, start, 48)) || CUE_AFTER.test(windowAfter(text, end, 24));
-      if (cued && calendarValid(m[0])) out.push({ category: 'date_of_birth', start, end, value: m[0], score: 0.85 });
+    let scannedTo = 0;
+    for (let stem = firstMatch(STEM, text); stem !== null; stem = STEM.exec(text)) {
+      const from = Math.max(scannedTo, stem.index - 60);
+      const to = stem.index + 90;
+      if (from >= to) continue;
+      // A bounded window keeps the scan linear: a search from `from` must not run on to the end of the text.
+      const window = text.slice(from, Math.min(text.length, to + 40));
+      for (let m = firstMatch(DATE, window); m !== null && m.index + from < to; m = DATE.exec(window)) {
+        const start = from + m.index;
+        const end = start + m[0].length;
+        scannedTo = Math.max(scannedTo, end);
+        if (BOUNDARY_BEFORE.test(text.slice(Math.max(0, start - 1), start)) || BOUNDARY_AFTER.test(text.slice(end, end + 2))) continue;
+        const cued = CUE.test(windowBefore(text, start, 48)) || CUE_AFTER.test(windowAfter(text, end, 24));
+        if (cued && calendarValid(m[0]) && !out.some((o) => o.start === start)) out.push({ category: 'date_of_birth', start, end, value: m[0], score: 0.85 });
+      }
+      scannedTo = Math.max(scannedTo, to);
     }
     return out;
   },

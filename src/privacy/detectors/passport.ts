@@ -4,7 +4,8 @@ import type { Detector, Match } from '../types.js';
 import { firstMatch } from './util.js';
 
 const CUE = /(?:^|[^\p{L}])(?:passport|reisepass|passnummer|pass-nr\.?|passeport|pasaporte|passaporto|paspoort|passi)(?:[\s\-]?(?:number|no\.?|nr\.?|nummer|numéro|número|numero|#))?(?:\s(?:is|ist|est|es|è|de|du|di))?[\s:#=]*/giu;
-const NUMBER = /(?:[A-Z]{1,3}[\s\-]?)?\d[\dA-Z]{4,8}(?![\p{L}\p{N}])/uy;
+// 6 to 9 capital letters and digits, at least three of them digits (passport numbers of the EU, UK and US).
+const NUMBER = /(?=(?:[A-Z]*\d){3})[A-Z0-9]{6,9}(?![\p{L}\p{N}])/uy;
 
 /** Finds passport numbers written right after a cue (`passport number 533380006`, `Reisepass C01X00T47`). */
 export const passportDetector: Detector = {
@@ -16,7 +17,7 @@ export const passportDetector: Detector = {
       const at = c.index + c[0].length;
       NUMBER.lastIndex = at;
       const m = NUMBER.exec(text);
-      if (!m || (m[0].match(/\d/g) ?? []).length < 4) continue;
+      if (!m) continue;
       out.push({ category: 'passport', start: at, end: at + m[0].length, value: m[0], score: 0.85 });
     }
     return out;

@@ -32,9 +32,22 @@ function cueAt(text: string, index: number): boolean {
   return CUE_LAST.has(previousWord(text, index)) && CUE.test(windowBefore(text, index, 30));
 }
 
-interface Token { start: number; end: number; word: string }
+interface Token { start: number; end: number; word: string; lower: string; given?: boolean }
 
-const lower = (t: Token): string => t.word.toLowerCase();
+/** Whether the token is a known given name (looked up once per token). */
+const isGiven = (t: Token): boolean => (t.given ??= isGivenName(t.word));
+
+const lower = (t: Token): string => t.lower;
+
+/**
+ * A run of one word is a name only after a title or a cue (`Mr Whitfield`, `Patient Kowalski`):
+ * this cheap test skips the scoring of the many capitalised words that start sentences.
+ */
+function loneWordCandidate(text: string, token: Token): boolean {
+  if (TITLES.has(token.lower) || CUE_WORDS.has(token.lower)) return false;
+  const prev = previousWord(text, token.start);
+  return CUE_LAST.has(prev) || TITLES.has(prev.endsWith('.') ? prev.slice(0, -1) : prev);
+}
 
 /** True if the gap after `prev` keeps the next word in one name: one space, a title's dot, or particles. */
 function joins(prev: Token, gap: string): boolean {
@@ -50,14 +63,14 @@ function scoreRun(text: string, run: Token[]): Match | undefined {
     const word = lower(run[i]);
     if (TITLES.has(word)) titled = true;
     else if (CUE_WORDS.has(word)) cued = true;
-    else if (!NAME_STOPWORDS.has(word) || isGivenName(run[i].word)) break;
+    else if (!NAME_STOPWORDS.has(word) || isGiven(run[i])) break;
     else if (cueAt(text, run[i].end)) cued = true;
     i++;
   }
-  if (!titled && !cued && i < run.length - 2 && !isGivenName(run[i].word)) {
+  if (!titled && !cued && i < run.length - 2 && !isGiven(run[i])) {
     // German nouns and words joined by particles lead some runs: `Kollegin Lea Hartmann`, `Auftrag von Lea Hartmann`.
     let j = i + 1;
-    while (j < run.length - 1 && !isGivenName(run[j].word)) j++;
+    while (j < run.length - 1 && !isGiven(run[j])) j++;
     if (j < run.length - 1) i = j;
   }
   if (!titled && i === 0) titled = TITLES.has(previousWord(text, run[0].start).replace(/\.$/, ''));
@@ -66,7 +79,7 @@ function scoreRun(text: string, run: Token[]): Match | undefined {
   if (rest.some((t) => NON_NAME_TAILS.has(lower(t)))) return undefined;
   const first = rest[0];
   const weak = WEAK_NAMES.has(lower(first)) && rest.length >= 2 && !atSentenceStart(text, first.start);
-  const given = isGivenName(first.word) || weak;
+  const given = isGiven(first) || weak;
   if (!cued && i === 0) cued = cueAt(text, first.start);
   let score = given ? (rest.length >= 2 ? 0.75 : 0.35) : rest.length >= 2 ? 0.3 : 0.15;
   if (titled) score += 0.5;
@@ -87,14 +100,14 @@ export const personDetector: Detector = {
     const out: Match[] = [];
     let run: Token[] = [];
     const flush = (): void => {
-      if (run.length > 0) {
+      if (run.length > 1 || (run.length === 1 && loneWordCandidate(text, run[0]))) {
         const m = scoreRun(text, run);
         if (m) out.push(m);
       }
       run = [];
     };
     for (let m = firstMatch(WORD, text); m !== null; m = WORD.exec(text)) {
-      const token = { start: m.index, end: m.index + m[0].length, word: m[0] };
+      const token = { start: m.index, end: m.index + m[0].length, word: m[0], lower: m[0].toLowerCase() };
       const prev = run[run.length - 1];
       if (prev && !joins(prev, text.slice(prev.end, token.start))) flush();
       run.push(token);
