@@ -1,7 +1,7 @@
 // Measures span-level precision and recall of every PII/secret detector and writes docs/privacy-metrics.md.
 // Run: npx tsx scripts/measure-pii.ts
 
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { detect } from '../src/privacy/detectors/index.js';
 import { loadPiiCases, scorePii } from '../test/privacy/pii-score.js';
 
@@ -64,5 +64,9 @@ this file (${process.version}, ${process.platform}/${process.arch}, shared with 
 - ordinary prose with numbers, dates, versions and no PII: ${(plainMs * 1000).toFixed(0)} µs
 - dense PII (an email address and a phone number every ~190 characters, ~110 findings): ${(denseMs * 1000).toFixed(0)} µs
 `;
-writeFileSync(new URL('../docs/privacy-metrics.md', import.meta.url), md);
+const target = new URL('../docs/privacy-metrics.md', import.meta.url);
+// The evaluation-set section (scripts/measure-privacy-eval.ts) is kept as it is.
+const previous = existsSync(target) ? readFileSync(target, 'utf8') : '';
+const evalSection = previous.includes('<!-- eval:start -->') ? previous.slice(previous.indexOf('<!-- eval:start -->')) : '';
+writeFileSync(target, evalSection ? `${md.trimEnd()}\n\n${evalSection}` : md);
 console.log(md);

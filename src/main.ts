@@ -85,7 +85,7 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
     cache,
     cacheConfig: config.cache,
     admission: rateLimits,
-    promptGuard: createPrivacyFilter(config.privacy),
+    promptGuard: createPrivacyFilter(config.privacy, config.privacyRules),
     images: config.privacyImages,
     answerTransforms: createAnswerTransforms({ output: config.safety.output, onGuardEvent: guardEventSink(metrics, audit) }),
     records: chatRecordSink(metrics, audit, config),

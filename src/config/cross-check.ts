@@ -2,6 +2,7 @@
 
 import { isIP } from 'node:net';
 import type { RawConfig } from './schema.js';
+import { regexSafetyProblem } from './regex-safety.js';
 import { secretRefProblem } from './secret-ref.js';
 import { suggest } from './suggest.js';
 import type { ConfigProblem } from './validate.js';
@@ -56,6 +57,7 @@ export function crossCheck(raw: RawConfig): ConfigProblem[] {
     const problem = proxyAddressProblem(value);
     if (problem) out.push({ path: ['server', 'trustedProxies', i], message: problem });
   });
+  out.push(...privacyProblems(raw));
   out.push(...duplicates(providers.map((p) => p.id), 'provider id', (i) => ['providers', i, 'id'], 'give each provider its own id'));
   out.push(...duplicates(models.map((m) => m.name), 'model name', (i) => ['models', i, 'name'], 'give each model its own name'));
 
@@ -102,6 +104,22 @@ export function crossCheck(raw: RawConfig): ConfigProblem[] {
             : `use one of the known providers: ${ids.join(', ')}`;
       out.push({ path: ['models', i, 'targets', j, 'provider'], message: `unknown provider '${t.provider}' — ${fix}` });
     });
+  });
+  return out;
+}
+
+/** `privacy.custom`: each recognizer has a pattern or terms, a unique name, and a pattern that is safe to run. */
+function privacyProblems(raw: RawConfig): ConfigProblem[] {
+  const custom = raw.privacy?.custom ?? [];
+  const out = duplicates(custom.map((c) => c.name), 'recognizer name', (i) => ['privacy', 'custom', i, 'name'], 'give each recognizer its own name');
+  custom.forEach((c, i) => {
+    if (c.pattern === undefined && (c.terms ?? []).length === 0) {
+      out.push({ path: ['privacy', 'custom', i], message: `recognizer '${c.name}' has neither a pattern nor terms — add pattern: '...' or terms: [...]` });
+    }
+    if (c.pattern !== undefined) {
+      const problem = regexSafetyProblem(c.pattern);
+      if (problem) out.push({ path: ['privacy', 'custom', i, 'pattern'], message: `recognizer '${c.name}': ${problem}` });
+    }
   });
   return out;
 }

@@ -262,8 +262,12 @@ function narrowCapabilities(model: readonly string[] | undefined, target: readon
   return model === undefined ? [...target] : target.filter((c) => model.includes(c));
 }
 
-/** The per-category actions and the images policy (one config section, two settings). */
-function privacyOf(raw: NonNullable<RawConfig['privacy']>): Pick<ParleyConfig, 'privacy' | 'privacyImages'> {
-  const { images, ...categories } = raw;
-  return { privacy: { ...categories } as ParleyConfig['privacy'], privacyImages: images ?? 'allow' };
+/** Splits `privacy:` into the per-category actions, the images policy and the rules (thresholds, custom recognizers, allowlist). */
+function privacyOf(raw: NonNullable<RawConfig['privacy']>): Pick<ParleyConfig, 'privacy' | 'privacyImages' | 'privacyRules'> {
+  const { images, thresholds = {}, custom = [], allowlist = [], ...categories } = raw;
+  return {
+    privacy: { ...categories } as ParleyConfig['privacy'],
+    privacyImages: images ?? 'allow',
+    privacyRules: { thresholds: { ...thresholds } as Record<string, number>, custom: custom.map((c) => ({ ...c })), allowlist: [...allowlist] },
+  };
 }

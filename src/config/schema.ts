@@ -27,7 +27,7 @@ const Int = (opts: Opts & { minimum?: number; maximum?: number }) => Type.Intege
 const strict = { additionalProperties: false } as const;
 
 /** PII and secret categories (kept equal to src/privacy/types.ts by a test; config may not import privacy/). */
-export const PRIVACY_CATEGORIES = ['email', 'phone', 'card', 'iban', 'ssn', 'ip', 'private_key', 'jwt', 'anthropic_key', 'openai_key', 'aws_key', 'github_token', 'stripe_key'] as const;
+export const PRIVACY_CATEGORIES = ['email', 'phone', 'card', 'iban', 'ssn', 'ip', 'person', 'address', 'date_of_birth', 'national_id', 'passport', 'mac', 'private_key', 'jwt', 'anthropic_key', 'openai_key', 'aws_key', 'github_token', 'stripe_key', 'url_credentials'] as const;
 const SECRET_PRIVACY_CATEGORIES: readonly string[] = ['private_key', 'jwt', 'anthropic_key', 'openai_key', 'aws_key', 'github_token', 'stripe_key'];
 const R = DEFAULT_RESILIENCE;
 /** Per-target overrides have no default of their own: they inherit the provider's value. */
@@ -258,19 +258,48 @@ export const ConfigSchema = Type.Object(
       Type.Object(
         {
           ...Object.fromEntries(
-          PRIVACY_CATEGORIES.map((category) => [
-            category,
-            Type.Optional(
-              Type.Union([Type.Literal('pseudonymise'), Type.Literal('redact'), Type.Literal('block'), Type.Literal('allow')], {
-                description: `What happens to ${category} found in a prompt before it leaves for a provider.`,
-                default: SECRET_PRIVACY_CATEGORIES.includes(category) ? 'block' : 'pseudonymise',
-              }),
+            PRIVACY_CATEGORIES.map((category) => [
+              category,
+              Type.Optional(
+                Type.Union([Type.Literal('pseudonymise'), Type.Literal('redact'), Type.Literal('block'), Type.Literal('allow')], {
+                  description: `What happens to ${category} found in a prompt before it leaves for a provider.`,
+                  default: category === 'url_credentials' ? 'redact' : SECRET_PRIVACY_CATEGORIES.includes(category) ? 'block' : 'pseudonymise',
+                }),
+              ),
+            ]),
+          ),
+          thresholds: Type.Optional(
+            Type.Object(Object.fromEntries(PRIVACY_CATEGORIES.map((c) => [c, Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: `Minimum score of a ${c} finding.` }))])), {
+              ...strict,
+              description: 'Minimum score (0-1) per category for a finding to count; scores come from pattern, checksum, context words and name lists.',
+              default: {},
+            }),
+          ),
+          custom: Type.Optional(
+            Type.Array(
+              Type.Object(
+                {
+                  name: Type.String({ pattern: '^[a-z][a-z0-9_]{1,30}$', description: 'Recognizer name; its placeholder is [NAME_n] in upper case.' }),
+                  pattern: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'Regular expression (JavaScript syntax, Unicode); refused if prone to catastrophic backtracking.' })),
+                  ignoreCase: Type.Optional(Type.Boolean({ description: 'Match the pattern case-insensitively.', default: false })),
+                  checksum: Type.Optional(Type.Union([Type.Literal('luhn'), Type.Literal('mod97'), Type.Literal('mod11')], { description: 'Check the digits of a match; failing matches are dropped.' })),
+                  context: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'Words that raise the score by 0.35 when found in the 40 characters before a match.' })),
+                  score: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Score of a match without context words.', default: 0.6 })),
+                  threshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Minimum score of a finding.', default: 0.5 })),
+                  terms: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'Whole words or phrases to find (case-insensitive), instead of or besides a pattern.' })),
+                  action: Type.Optional(Type.Union([Type.Literal('pseudonymise'), Type.Literal('redact'), Type.Literal('block'), Type.Literal('allow')], { description: 'What happens to a finding.', default: 'pseudonymise' })),
+                },
+                { ...strict, description: 'One organisation recognizer: a pattern or a term list.' },
+              ),
+              { description: "The organisation's own recognizers (employee ids, project code names).", default: [] },
             ),
-          ]),
           ),
           images: Type.Optional(Type.Union([Type.Literal('allow'), Type.Literal('block')], { description: 'Images cannot be scanned for personal data: allow forwards them (each is counted in metrics and audited, never its bytes), block refuses requests with images (422).', default: 'allow' })),
+          allowlist: Type.Optional(
+            Type.Array(Type.String({ minLength: 1 }), { description: 'Terms never touched by the privacy filter (case-insensitive), e.g. the company and product names.', default: [] }),
+          ),
         },
-        { ...strict, description: 'Action per PII/secret category: pseudonymise (reversible, default for personal data), redact, block (default for secrets), allow.', default: {} },
+        { ...strict, description: 'Action per PII/secret category: pseudonymise (reversible, default for personal data), redact, block (default for secrets), allow; plus thresholds, custom recognizers and an allowlist.', default: {} },
       ),
     ),
     safety: Type.Optional(

@@ -82,6 +82,8 @@ export interface ParleyConfig {
   privacy: Record<string, 'pseudonymise' | 'redact' | 'block' | 'allow'>;
   /** `privacy.images`: forward images (allow, counted and audited) or refuse requests with images (block). */
   privacyImages: 'allow' | 'block';
+  /** Thresholds, custom recognizers and allowlist from the `privacy:` section (passed to createPrivacyFilter). */
+  privacyRules: PrivacyRulesConfig;
   safety: {
     output: {
       mode: 'enforce' | 'shadow';
@@ -127,4 +129,24 @@ export interface StateConfig {
   /** Older keys, read only, while a rotation completes. */
   previousEncryptionKeys: SecretRef[];
   rateLimitFailMode: 'closed' | 'open';
+}
+
+/** One `privacy.custom` recognizer. */
+export interface CustomRecognizerConfig {
+  name: string;
+  pattern?: string;
+  ignoreCase?: boolean;
+  checksum?: 'luhn' | 'mod97' | 'mod11';
+  context?: string[];
+  score?: number;
+  threshold?: number;
+  terms?: string[];
+  action?: 'pseudonymise' | 'redact' | 'block' | 'allow';
+}
+
+/** The rule keys of `privacy:` besides the per-category actions. */
+export interface PrivacyRulesConfig {
+  thresholds: Record<string, number>;
+  custom: CustomRecognizerConfig[];
+  allowlist: string[];
 }

@@ -4,3 +4,4 @@ export { detect, resolveOverlaps, DETECTORS } from './detectors/index.js';
 export { createPrivacyFilter, blockedContentError, type PrivacyFilter, type ProtectResult } from './privacy-filter.js';
 export { createReidentifier, reidentify, type Reidentifier } from './reidentifier.js';
 export { normaliseValue, redactionFor, PLACEHOLDER } from './pseudonyms.js';
+export { compileRecognizer, compileAllowlist } from './custom.js';

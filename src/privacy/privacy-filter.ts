@@ -1,7 +1,9 @@
 // Privacy filter: pseudonymises, redacts or blocks PII and secrets in messages before they leave for a provider.
 
 import { ParleyError, type ChatMessage } from '../domain/index.js';
+import { compileAllowlist, compileRecognizer } from './custom.js';
 import { detect } from './detectors/index.js';
+import { WEAK_NAMES } from './detectors/name-stopwords.js';
 import { PseudonymBook, redactionFor } from './pseudonyms.js';
 import {
   ALL_CATEGORIES,
@@ -9,6 +11,9 @@ import {
   DEFAULT_PRIVACY_POLICY,
   isSecretCategory,
   type Category,
+  type Match,
+  type PrivacyAction,
+  type PrivacyOptions,
   type PrivacyPolicy,
   type PseudonymMap,
 } from './types.js';
@@ -17,6 +22,7 @@ import {
 export interface ProtectResult {
   messages: ChatMessage[];
   mapping: PseudonymMap;
+  /** Findings per built-in category; custom recognizers' findings are not counted here. */
   counts: Partial<Record<Category, number>>;
 }
 
@@ -33,35 +39,83 @@ export interface PrivacyFilter {
 }
 
 /** The 422 error for blocked content; names what was found, never the value. */
-export function blockedContentError(categories: readonly Category[]): ParleyError {
-  const labels = [...new Set(categories.map((c) => CATEGORY_LABELS[c]))].join(' and ');
-  const secret = categories.every(isSecretCategory);
+export function blockedContentError(categories: readonly Category[], customNames: readonly string[] = []): ParleyError {
+  const labels = [...new Set([...categories.map((c) => CATEGORY_LABELS[c]), ...customNames.map((n) => `a ${n} value`)])].join(' and ');
+  const secret = customNames.length === 0 && categories.every(isSecretCategory);
   const message = secret
     ? `Your message contains ${categories.length > 1 ? 'secrets' : 'a secret'} (${labels}). Remove it and send again; secrets are never forwarded to the model.`
     : `Your message contains ${labels}, which this service is configured not to forward. Remove it and send again.`;
   return new ParleyError('content_blocked', message, { param: 'messages' });
 }
 
-/** Creates a filter; categories missing from `policy` take the defaults (PII pseudonymised, secrets blocked). */
-export function createPrivacyFilter(policy: Partial<PrivacyPolicy> = {}): PrivacyFilter {
+const CAPITALISED = /(?<![\p{L}\p{N}_])\p{Lu}[\p{Ll}\p{M}'’\-]+(?![\p{L}\p{N}_])/gu;
+
+/** Bare mentions (`Jonathan`, `Whitfield`) of persons already known in the session, outside other findings (sorted by start). */
+function knownPersonMentions(text: string, parts: ReadonlyMap<string, string>, matches: readonly Match[]): Match[] {
+  if (parts.size === 0) return [];
+  const out: Match[] = [];
+  let k = 0; // matches are sorted by start and do not overlap: walk them alongside the words
+  CAPITALISED.lastIndex = 0;
+  for (let m = CAPITALISED.exec(text); m !== null; m = CAPITALISED.exec(text)) {
+    const start = m.index;
+    const end = start + m[0].length;
+    while (k < matches.length && matches[k].end <= start) k++;
+    if (k < matches.length && matches[k].start < end) continue;
+    const lower = m[0].toLowerCase();
+    if (!parts.has(lower) || WEAK_NAMES.has(lower)) continue;
+    out.push({ category: 'person', start, end, value: m[0], score: 0.9 });
+  }
+  return out;
+}
+
+/**
+ * Creates a filter; categories missing from `policy` take the defaults (PII pseudonymised, secrets
+ * blocked, URL credentials redacted). `options` adds thresholds, custom recognizers and an allowlist.
+ */
+export function createPrivacyFilter(policy: Partial<PrivacyPolicy> = {}, options: PrivacyOptions = {}): PrivacyFilter {
   const resolved: Readonly<PrivacyPolicy> = Object.freeze({ ...DEFAULT_PRIVACY_POLICY, ...policy });
   const active = ALL_CATEGORIES.filter((c) => resolved[c] !== 'allow');
+  const recognizers = (options.custom ?? []).filter((r) => (r.action ?? 'pseudonymise') !== 'allow').map(compileRecognizer);
+  const allow = compileAllowlist(options.allowlist ?? []);
+  const thresholds = options.thresholds ?? {};
+  const actionOf = (m: Match): PrivacyAction => m.custom?.action ?? resolved[m.category];
 
-  function protectOne(message: ChatMessage, book: () => PseudonymBook, counts: Partial<Record<Category, number>>): ChatMessage {
-    const matches = detect(message.content, active);
+  function findAll(text: string, book: () => PseudonymBook, sessionHasPersons: boolean): Match[] {
+    const extra = recognizers.flatMap((r) => r.find(text));
+    let matches = allow(text, detect(text, active, thresholds, extra));
+    if (resolved.person === 'pseudonymise') {
+      const persons = matches.filter((m) => m.category === 'person' && !m.custom);
+      for (const p of persons) book().placeholderFor('person', p.value);
+      const parts = persons.length > 0 || sessionHasPersons ? book().personParts() : new Map<string, string>();
+      const mentions = allow(text, knownPersonMentions(text, parts, matches));
+      if (mentions.length > 0) matches = [...matches, ...mentions].sort((a, b) => a.start - b.start);
+    }
+    return matches;
+  }
+
+  function protectOne(message: ChatMessage, book: () => PseudonymBook, counts: Partial<Record<Category, number>>, sessionHasPersons: boolean): ChatMessage {
+    const matches = findAll(message.content, book, sessionHasPersons);
     if (matches.length === 0) return message;
     if (message.role !== 'assistant') {
-      const blocked = matches.filter((m) => resolved[m.category] === 'block').map((m) => m.category);
-      if (blocked.length > 0) throw blockedContentError(blocked);
+      const blocked = matches.filter((m) => actionOf(m) === 'block');
+      if (blocked.length > 0) {
+        throw blockedContentError(
+          blocked.filter((m) => !m.custom).map((m) => m.category),
+          blocked.filter((m) => m.custom).map((m) => m.custom?.tag.toLowerCase() ?? ''),
+        );
+      }
     }
     let out = '';
     let at = 0;
     for (const m of matches) {
-      const action = resolved[m.category];
+      const action = actionOf(m);
       out += message.content.slice(at, m.start);
-      out += action === 'pseudonymise' ? book().placeholderFor(m.category, m.value) : redactionFor(m.category);
+      if (m.custom) out += action === 'pseudonymise' ? book().placeholderFor(m.category, m.value, m.custom.tag) : `[REDACTED_${m.custom.tag}]`;
+      else {
+        out += action === 'pseudonymise' ? book().placeholderFor(m.category, m.value) : redactionFor(m.category);
+        counts[m.category] = (counts[m.category] ?? 0) + 1;
+      }
       at = m.end;
-      counts[m.category] = (counts[m.category] ?? 0) + 1;
     }
     out += message.content.slice(at);
     return { ...message, content: out };
@@ -71,11 +125,12 @@ export function createPrivacyFilter(policy: Partial<PrivacyPolicy> = {}): Privac
     policy: resolved,
     protect(messages, mapping = {}) {
       const counts: Partial<Record<Category, number>> = {};
-      if (active.length === 0) return { messages: [...messages], mapping: { ...mapping }, counts };
+      if (active.length === 0 && recognizers.length === 0) return { messages: [...messages], mapping: { ...mapping }, counts };
       // The book (two maps and a copy of the mapping) is built only once something is to be pseudonymised.
       let book: PseudonymBook | undefined;
       const bookOf = (): PseudonymBook => (book ??= new PseudonymBook(mapping));
-      const protectedMessages = messages.map((m) => protectOne(m, bookOf, counts));
+      const sessionHasPersons = Object.keys(mapping).some((k) => k.startsWith('[PERSON_'));
+      const protectedMessages = messages.map((m) => protectOne(m, bookOf, counts, sessionHasPersons));
       return { messages: protectedMessages, mapping: book ? book.mapping : { ...mapping }, counts };
     },
   };

@@ -1,5 +1,6 @@
 // Pseudonym bookkeeping: stable placeholders per session, derived from the plain placeholder -> original map.
 
+import { PersonIndex } from './person-index.js';
 import { ALL_CATEGORIES, CATEGORY_TAGS, type Category, type PseudonymMap } from './types.js';
 
 /** Matches one placeholder and captures its tag and number: `[EMAIL_12]` -> EMAIL, 12. */
@@ -19,7 +20,14 @@ export function normaliseValue(category: Category, value: string): string {
     case 'ssn':
       return value.replace(/\D/g, '');
     case 'iban':
-      return value.replace(/\s/g, '').toUpperCase();
+    case 'national_id':
+    case 'passport':
+      return value.replace(/[\s.\-]/g, '').toUpperCase();
+    case 'mac':
+      return value.replace(/[:.\-]/g, '').toLowerCase();
+    case 'person':
+    case 'address':
+      return value.replace(/\s+/g, ' ').toLowerCase();
     default:
       return value;
   }
@@ -31,6 +39,7 @@ export function normaliseValue(category: Category, value: string): string {
  */
 export class PseudonymBook {
   readonly mapping: PseudonymMap;
+  private readonly persons = new PersonIndex();
   private readonly byValue = new Map<string, string>();
   private readonly next = new Map<string, number>();
 
@@ -42,23 +51,33 @@ export class PseudonymBook {
       const [, tag, n] = parsed;
       this.next.set(tag, Math.max(this.next.get(tag) ?? 1, Number(n) + 1));
       const category = CATEGORY_BY_TAG.get(tag);
-      if (category) this.byValue.set(`${category}\u0000${normaliseValue(category, original)}`, placeholder);
+      this.byValue.set(`${tag}\u0000${category ? normaliseValue(category, original) : original}`, placeholder);
+      if (category === 'person') this.persons.add(placeholder, original);
     }
   }
 
-  /** The placeholder for `value`, creating and recording one if needed. */
-  placeholderFor(category: Category, value: string): string {
-    const key = `${category}\u0000${normaliseValue(category, value)}`;
-    const known = this.byValue.get(key);
+  /**
+   * The placeholder for `value`, creating and recording one if needed. `tag` overrides the
+   * category's stem (custom recognizers). A person's part (`Jonathan`, `Whitfield`) or a fuller
+   * form gets the placeholder of the one known person it fits, when exactly one fits.
+   */
+  placeholderFor(category: Category, value: string, tag: string = CATEGORY_TAGS[category]): string {
+    const key = `${tag}\u0000${tag === CATEGORY_TAGS[category] ? normaliseValue(category, value) : value}`;
+    const known = this.byValue.get(key) ?? (category === 'person' && tag === 'PERSON' ? this.persons.resolve(value) : undefined);
     if (known) return known;
-    const tag = CATEGORY_TAGS[category];
     let n = this.next.get(tag) ?? 1;
     while (`[${tag}_${n}]` in this.mapping) n++;
     const placeholder = `[${tag}_${n}]`;
     this.next.set(tag, n + 1);
     this.mapping[placeholder] = value;
     this.byValue.set(key, placeholder);
+    if (category === 'person' && tag === 'PERSON') this.persons.add(placeholder, value);
     return placeholder;
+  }
+
+  /** Name parts that belong to exactly one known person, lower-cased, with that person's placeholder. */
+  personParts(): ReadonlyMap<string, string> {
+    return this.persons.unambiguousParts();
   }
 }
 

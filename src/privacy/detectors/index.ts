@@ -1,6 +1,13 @@
 // Detector registry: every detector, and one scan that resolves overlapping matches by priority.
 
-import { ALL_CATEGORIES, type Category, type Detector, type Match } from '../types.js';
+import { ALL_CATEGORIES, DEFAULT_THRESHOLD, type Category, type Detector, type Match, type PrivacyThresholds } from '../types.js';
+import { addressDetector } from './address.js';
+import { dateOfBirthDetector } from './date-of-birth.js';
+import { macDetector } from './mac.js';
+import { nationalIdDetector } from './national-id.js';
+import { passportDetector } from './passport.js';
+import { personDetector } from './person.js';
+import { urlCredentialsDetector } from './url-credentials.js';
 import { anthropicKeyDetector } from './anthropic-key.js';
 import { awsKeyDetector } from './aws-key.js';
 import { cardDetector } from './card.js';
@@ -30,13 +37,23 @@ export const DETECTORS: Readonly<Record<Category, Detector>> = Object.freeze({
   aws_key: awsKeyDetector,
   github_token: githubTokenDetector,
   stripe_key: stripeKeyDetector,
+  person: personDetector,
+  address: addressDetector,
+  date_of_birth: dateOfBirthDetector,
+  national_id: nationalIdDetector,
+  passport: passportDetector,
+  mac: macDetector,
+  url_credentials: urlCredentialsDetector,
 });
 
-const RANK: Readonly<Record<string, number>> = Object.fromEntries(ALL_CATEGORIES.map((c, i) => [c, i]));
+// Custom recognizers rank after the secrets and before the built-in personal data.
+const RANK: Readonly<Record<string, number>> = Object.fromEntries(ALL_CATEGORIES.map((c, i) => [c, i < 8 ? i : i + 1]));
+const rankOf = (m: Match): number => (m.custom ? 8 : RANK[m.category]);
 
 /**
- * Keeps a non-overlapping subset of matches: the higher-priority category wins (secrets > card >
- * iban > ssn > email > phone > ip), then the longer match, then the earlier one. Sorted by start.
+ * Keeps a non-overlapping subset of matches: the higher-priority category wins (secrets > custom >
+ * card > iban > national id > ssn > passport > email > phone > ip > mac > date of birth > address
+ * > person), then the longer match, then the earlier one. Sorted by start.
  */
 export function resolveOverlaps(matches: Match[]): Match[] {
   if (matches.length < 2) return matches;
@@ -45,7 +62,7 @@ export function resolveOverlaps(matches: Match[]): Match[] {
   for (let i = 1; i < byStart.length && !overlapping; i++) overlapping = byStart[i].start < byStart[i - 1].end;
   if (!overlapping) return byStart; // the common case: nothing to resolve
   const ranked = [...matches].sort(
-    (a, b) => RANK[a.category] - RANK[b.category] || b.end - b.start - (a.end - a.start) || a.start - b.start,
+    (a, b) => rankOf(a) - rankOf(b) || b.end - b.start - (a.end - a.start) || a.start - b.start,
   );
   const kept: Match[] = [];
   for (const m of ranked) {
@@ -55,20 +72,33 @@ export function resolveOverlaps(matches: Match[]): Match[] {
 }
 
 /**
- * Runs the detectors of the given categories (all by default) over `text` and returns the
- * resolved, non-overlapping matches in text order.
+ * Runs the detectors of the given categories (all by default) over `text`, drops findings scored
+ * below their category's threshold (default 0.5), and returns the resolved, non-overlapping
+ * matches in text order. `extra` findings (custom recognizers) take part in the overlap resolution.
  */
-export function detect(text: string, categories: readonly Category[] = ALL_CATEGORIES): Match[] {
-  if (text.length < 3) return [];
-  const all: Match[] = [];
+export function detect(
+  text: string,
+  categories: readonly Category[] = ALL_CATEGORIES,
+  thresholds: PrivacyThresholds = {},
+  extra: readonly Match[] = [],
+): Match[] {
+  if (text.length < 3) return [...extra];
+  const all: Match[] = [...extra];
   for (const category of categories) {
-    const found = DETECTORS[category].find(text);
-    for (const m of found) all.push(m);
+    const min = thresholds[category] ?? DEFAULT_THRESHOLD;
+    for (const m of DETECTORS[category].find(text)) if ((m.score ?? 1) >= min) all.push(m);
   }
   return resolveOverlaps(all);
 }
 
 export {
+  addressDetector,
+  dateOfBirthDetector,
+  macDetector,
+  nationalIdDetector,
+  passportDetector,
+  personDetector,
+  urlCredentialsDetector,
   anthropicKeyDetector,
   awsKeyDetector,
   cardDetector,

@@ -1,0 +1,121 @@
+// Postal-address recognizer: street and house number in seven languages' shapes, plus the postcode and town after it.
+
+import type { Detector, Match } from '../types.js';
+import { cueBefore, windowBefore } from './context.js';
+import { ADDRESS_CUES, COMPOUND_ENDINGS, DE_PREPOSITIONS, EN_SUFFIXES, FLOOR, PREFIX_TYPES, UNIT_WORDS } from './address-words.js';
+import { firstMatch } from './util.js';
+
+/** `rue|avenue` -> `[Rr]ue|[Aa]venue`: a street type may start a sentence. */
+const eitherCase = (alternation: string): string =>
+  alternation.split('|').map((w) => (/^\p{Ll}/u.test(w) ? `[${w[0].toUpperCase()}${w[0]}]${w.slice(1)}` : w)).join('|');
+
+const CAP = String.raw`\p{Lu}[\p{L}\p{M}'’\-]*\.?`;
+const LOWP = String.raw`(?:de|du|des|la|le|les|del|della|dei|degli|delle|di|da|dal|y|el|los|las|à|au|aux|sur|sous|of|the|van|der|den|von|am|an)`;
+const ELIDED = String.raw`(?:l|d|dell|all|sull)['’]`;
+const NAME_WORDS = String.raw`(?:(?:${LOWP}\s+|${ELIDED})*(?!(?:${UNIT_WORDS})(?![\p{L}]))(?:${CAP}|\d{1,3}(?:st|nd|rd|th|º|ª|°)))`;
+const NUM = String.raw`\d{1,5}(?:\s?[A-Za-z](?![\p{L}\p{N}]))?(?:[\-–/]\d{1,4}[A-Za-z]?)?`;
+const START = String.raw`(?<![\p{L}\p{N}.,:/\-#€$£])`;
+const END = String.raw`(?![\p{L}\p{N}])`;
+
+const STREETS = new RegExp(
+  [
+    // 42 Baker Street, 7146 Olson Manor, 5th Avenue
+    String.raw`${START}${NUM},?\s(?:(?:${CAP}|\d{1,3}(?:st|nd|rd|th))\s){1,3}(?:${EN_SUFFIXES})s?${END}(?:\s(?:N|S|E|W|NE|NW|SE|SW)\.?${END})?`,
+    // 12 rue de la Paix, 9 Passage du Faubourg-Saint-Denis
+    String.raw`${START}${NUM}(?:\s?(?:bis|ter))?,?\s(?:${eitherCase(PREFIX_TYPES)})(?:\s+${NAME_WORDS}){1,5}`,
+    // Via Roma 10, Calle Mayor, 5, C/ Alcalá 23
+    String.raw`${START}(?:${eitherCase(PREFIX_TYPES)})(?:\s+${NAME_WORDS}){1,5},?\s+(?:${NUM}|s\/n\.?)${END}`,
+    // Hauptstraße 5, Berliner Str. 12, van der Heijdenweg 206, Övre Björkgatan 113
+    String.raw`${START}(?:van\s(?:de[rn]\s)?|von\s|de\s)?(?:${CAP}\s){0,2}(?:\p{Lu}[\p{L}\p{M}'’\-]*?(?:${eitherCase(COMPOUND_ENDINGS)})|(?:Str\.|Straße|Strasse|Weg|Allee|Platz|Gasse|Ring|Damm|Ufer|Laan|Straat|Plein|Gate|Vej|Vei|Gata|Gade))\s?,?\s${NUM}${END}`,
+    // Am Markt 3, An der Kirche 5
+    String.raw`${START}(?:${DE_PREPOSITIONS})\s(?:${CAP}\s?){1,2}\s${NUM}${END}`,
+  ].join('|'),
+  'gu',
+);
+
+const TOWN_WORD = String.raw`\p{Lu}[\p{L}\p{M}'’]*`;
+const CITY = String.raw`${TOWN_WORD}(?:(?:(?:[ \-](?:sur|sous|le|la|les|en|am|an|der|im|a|de|del|di|upon|on|mare|aan|nell['’]))?[ \-]|-[dl]['’])${TOWN_WORD}){0,3}(?: \(${TOWN_WORD}\))?(?: \p{Ll}{3,}(?=[.,;!?\n]|$))?`;
+const UK_POSTCODE = String.raw`[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z\d][A-Z]${END}`;
+const POSTCODE_CITY = [
+  String.raw`(?:${CITY},?\s)?${UK_POSTCODE}`,
+  String.raw`${CITY},\s[A-Z]{2}\s\d{5}(?:-\d{4})?${END}`,
+  String.raw`(?:[A-Z]{1,2}-)?\d{4,5}(?:\s?[A-Z]{2}(?=\s))?\s+${CITY}`,
+  String.raw`\d{3}\s\d{2}\s+${CITY}`,
+].join('|');
+// Flat, floor or suite, then optionally the postcode and town, right after the street.
+const TAIL = new RegExp(
+  String.raw`(?:,?\s(?:${UNIT_WORDS})\s?[\w\-]{1,5}${END}|,?\s${FLOOR}(?![\p{L}\p{N}]))?(?:,?\s(?:${UNIT_WORDS})\s?[\w\-]{1,5}${END})?(?:(?:,\s*|\s*\n\s*|\s+)(?:${POSTCODE_CITY}))?`,
+  'uy',
+);
+// A street without a known type is an address only after a cue: `I live at Østre Eikehagen 1`.
+const CUE = new RegExp(cueBefore(ADDRESS_CUES, String.raw`[\s:,]*`).source.replace(/\$$/, ''), 'giu');
+const GENERIC = new RegExp(String.raw`(?:the\s)?(?:${NAME_WORDS}\s){1,4}${NUM}${END}`, 'uy');
+const NOT_AFTER = /(?:chapter|page|section|step|room|line|table|figure|version|top|over|under|about|than|kapitel|seite|chapitre|capítulo|capitolo|hoofdstuk)\s*$/;
+
+/** Extends a street match over unit, postcode and town; returns the end offset and whether a postcode followed. */
+function extend(text: string, end: number): [number, boolean] {
+  TAIL.lastIndex = end;
+  const t = TAIL.exec(text);
+  if (!t || t[0].length === 0) return [end, false];
+  return [end + t[0].trimEnd().length, /\d/.test(t[0])];
+}
+
+function push(out: Match[], text: string, start: number, end: number, score: number): void {
+  const [tailEnd, postcode] = extend(text, end);
+  out.push({ category: 'address', start, end: tailEnd, value: text.slice(start, tailEnd), score: Math.min(1, score + (postcode ? 0.2 : 0)) });
+}
+
+/**
+ * Finds postal addresses: street and house number in English, French, Spanish, Italian, German,
+ * Dutch and Nordic shapes, with the flat, postcode and town that follow (UK, US, and 4- and
+ * 5-digit postcodes), and streets of unknown shape after an address cue.
+ */
+export const addressDetector: Detector = {
+  category: 'address',
+  find(text: string): Match[] {
+    const out: Match[] = [];
+    // Every address has a house number: the street and cue patterns run only in windows around digits.
+    for (const [from, to] of digitWindows(text)) {
+      const window = text.slice(from, to);
+      for (let m = firstMatch(STREETS, window); m !== null; m = STREETS.exec(window)) {
+        const start = from + m.index;
+        const penalty = NOT_AFTER.test(windowBefore(text, start, 12)) ? 0.4 : 0;
+        push(out, text, start, start + m[0].length, 0.7 - penalty + (cueAt(text, start) ? 0.2 : 0));
+      }
+      for (let c = firstMatch(CUE, window); c !== null; c = CUE.exec(window)) {
+        const at = from + c.index + c[0].length;
+        if (out.some((m) => m.start >= at && m.start <= at + 2)) continue;
+        GENERIC.lastIndex = at;
+        const g = GENERIC.exec(text);
+        if (g) push(out, text, at, at + g[0].length, 0.6);
+      }
+    }
+    return out;
+  },
+};
+
+const DIGITS = /\d+/g;
+const BEFORE = 120;
+const AFTER = 90;
+
+/** Merged ranges from 120 characters before to 90 after each run of digits, starting at a word boundary. */
+function digitWindows(text: string): [number, number][] {
+  const out: [number, number][] = [];
+  for (let m = firstMatch(DIGITS, text); m !== null; m = DIGITS.exec(text)) {
+    let from = Math.max(0, m.index - BEFORE);
+    const to = Math.min(text.length, m.index + m[0].length + AFTER);
+    const last = out[out.length - 1];
+    if (last && from <= last[1]) {
+      last[1] = to;
+      continue;
+    }
+    while (from > 0 && from < m.index && !/\s/.test(text[from - 1])) from++;
+    out.push([from, to]);
+  }
+  return out;
+}
+
+const CUE_END = cueBefore(ADDRESS_CUES, String.raw`[\s:,]*`);
+function cueAt(text: string, index: number): boolean {
+  return CUE_END.test(windowBefore(text, index, 30));
+}

@@ -1,0 +1,30 @@
+// Context words near a candidate: the Presidio-style score boost for cues such as "born", "passport", "my name is".
+
+/** A lower-cased cue list compiled into one regex that must match at the end of the window before a candidate. */
+export function cueBefore(cues: readonly string[], gap = String.raw`[\s:=#.,'"()\-]*`, slack = 0): RegExp {
+  const alternatives = [...cues].sort((a, b) => b.length - a.length).map(escapeCue).join('|');
+  const filler = slack > 0 ? String.raw`(?:[^\n.;!?]{0,${slack}}?)` : '';
+  return new RegExp(`(?:^|[^\\p{L}\\p{N}])(?:${alternatives})${filler}${gap}$`, 'u');
+}
+
+/** Escapes a cue for a regex; a space in a cue matches any run of whitespace. */
+function escapeCue(cue: string): string {
+  return cue.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/ /g, String.raw`\s+`);
+}
+
+/** The lower-cased window of up to `n` characters before `index`. */
+export function windowBefore(text: string, index: number, n: number): string {
+  return text.slice(Math.max(0, index - n), index).toLowerCase();
+}
+
+/** The lower-cased window of up to `n` characters after `index`. */
+export function windowAfter(text: string, index: number, n: number): string {
+  return text.slice(index, index + n).toLowerCase();
+}
+
+/** True if `index` starts a sentence: the text start, a line start, or after `.`, `!`, `?`, `:` and spaces. */
+export function atSentenceStart(text: string, index: number): boolean {
+  let i = index - 1;
+  while (i >= 0 && (text[i] === ' ' || text[i] === '\t' || text[i] === '"' || text[i] === '“')) i--;
+  return i < 0 || text[i] === '\n' || text[i] === '.' || text[i] === '!' || text[i] === '?' || text[i] === ':' || text[i] === '-';
+}

@@ -1,0 +1,63 @@
+// Given-name gazetteer for the person recognizer: the npm package's EN/DE/FR/ES/IT lists plus curated Dutch and Nordic names.
+
+import { createRequire } from 'node:module';
+import { NAME_STOPWORDS, WEAK_NAMES } from './name-stopwords.js';
+
+// Names common in the Netherlands and the Nordic countries that the package's lists lack (curated here).
+const CURATED = `
+aafke aagje aart adriaan aike alie anouk arjen arnout auke bas bart bauke berend bram cees coen corné daan dewi
+dirk-jan doutzen eelco eline elke evert femke fenna floor floris frits froukje geert gerben gerrit gijs griet
+hanneke harm hein hendrik hidde hilde huub ids ilse jaap janneke jasper jelle jeroen jesse joost joris jorrit
+kees klaas koen lieke lieve lotte luuk maaike maarten marieke marijke marit mees meike mirjam niels noud
+pien pim puck reinier rik rinse roel ruud saskia sem siebe sjoerd sofie stijn sven teun thijs tjitske ton
+twan wessel wietske willem wouter yfke zeger
+aake aase agnete agneta ármann åke åsa asbjørn aslak astrid audun bente birgit birgitta bjarne bjørn bodil börje
+dagny dagfinn egil eino einar eirik elin elof endre erkki esa espen eyvind finn freja frode gösta göran gudrun
+gunnar gunhild gustav haakon hallvard halvard halvor hannu harald hedda heikki helga helmi hilja håkan ingeborg
+ingrid inkeri ismo jarmo jorma jukka juha juho jussi kaarina kaija kalle kari karin kaisa kati kerttu kirsi
+kjell knut lasse leena leif liisa linnea magnhild maija marjatta markku matti merja mikael mikko minna nils
+olav olli oskari outi paavo pekka pentti petteri pirjo raili ragnar ragnhild randi reijo riitta ritva
+sakari sami sanna satu seppo sigrid sigurd signe siv sølvi solveig søren stig sune svein synnøve tapio tarja
+teemu terje timo toivo torbjørn tord tore torunn tove turid tuula ulla unni urho väinö veikko vesa vidar
+viljo ylva yrjö
+aino aleksi anneli antero anssi antti ari arja arto asko eero eija eila elina elisa emilia esko eveliina
+hannele harri heli helena henna hilkka ilkka ilmari irja jaakko janne jari jarkko jouni juhani jyrki kaarlo kalevi
+kaisu kimmo kirsti kristiina lauri leevi maarit marja marjo martti mervi mika mirja noora onni päivi pasi pauliina
+petri raija raimo riikka risto sari seija simo sirpa sirkka tapani tero terttu toni tuomas tuulikki unto urpo vappu
+veli ville virpi
+jan-willem marloes niek noor roos ruben toon ties teunis dieke imke faas tijs jelte sietse wietse hessel tjeerd minke
+renske jildou anke ineke geertje gerda henk piet
+sondre tiril simen sindre eskil even jørgen magne håvard ola trond øystein ståle vegard torstein ingvild marte silje
+sunniva tuva maja vilde ida nora thea synne oda emil linus pontus olle kerstin britt margareta gunilla lena pernilla
+ulrika agnetha ebba alva saga selma stina tove viggo aksel anker bent bjarke frederik jens jesper kasper mads mikkel
+morten palle poul rasmus thorkild troels ulrik asger birthe dorthe grethe hanne inge kirsten lone mette pia rikke
+susanne tine vibeke
+`;
+
+/** Lower case without accents (`María` -> `maria`), so spellings with and without accents meet. */
+export function fold(word: string): string {
+  const lower = word.toLowerCase();
+  return /[^\u0000-\u007f]/.test(lower) ? lower.normalize('NFD').replace(/[\u0300-\u036f]/g, '') : lower;
+}
+
+function load(): ReadonlySet<string> {
+  const require = createRequire(import.meta.url);
+  const names = new Set<string>();
+  for (const lang of ['en', 'de', 'fr', 'es', 'it']) {
+    const map = require(`gender-detection-from-name/names/${lang}.js`) as Map<string, string>;
+    for (const name of map.keys()) if (name.length > 1 && !NAME_STOPWORDS.has(name) && !WEAK_NAMES.has(name)) names.add(fold(name));
+  }
+  for (const name of CURATED.split(/\s+/)) if (name !== '') names.add(fold(name));
+  return names;
+}
+
+/** Lower-cased given names (about 67,000), minus words that are more often ordinary words. Loaded once, at import. */
+export const GIVEN_NAMES: ReadonlySet<string> = load();
+
+/** True if `word` (any case) is a known given name; hyphenated names count if every part is one. */
+export function isGivenName(word: string): boolean {
+  const lower = fold(word);
+  if (GIVEN_NAMES.has(lower)) return true;
+  const dash = lower.indexOf('-');
+  return dash > 0 && GIVEN_NAMES.has(lower.slice(0, dash)) && GIVEN_NAMES.has(lower.slice(dash + 1));
+}

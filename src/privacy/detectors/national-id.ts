@@ -1,0 +1,73 @@
+// National identifiers: UK NINO, DE Steuer-ID, FR NIR, ES DNI/NIE, IT codice fiscale, NL BSN and US ITIN, scored by check digit and cue.
+
+import type { Detector, Match } from '../types.js';
+import { windowBefore } from './context.js';
+import { bsnValid, codiceFiscaleValid, dniValid, nirValid, steuerIdValid } from './id-checksums.js';
+import { firstMatch } from './util.js';
+
+const CUE = new RegExp(
+  String.raw`(?:^|[^\p{L}])(?:national insurance|ni (?:number|no)|nino|steuer[\s\-]?id|steuer[\s\-]?identifikationsnummer|steuernummer|idnr|tax[\s\-]?(?:id|number|identification)|tin|sécurité sociale|securite sociale|sécu|nir|insee|dni|nie|nif|documento|codice fiscale|c\.f\.|cf|bsn|burgerservicenummer|sofinummer|sofi|itin|taxpayer|identity (?:number|no)|id (?:number|no))(?![\p{L}])`,
+  'u',
+);
+
+interface Shape {
+  re: RegExp;
+  /** Score of a candidate that passes `valid`, without and with a cue in the 40 characters before it. */
+  score: [number, number];
+  valid: (compact: string, raw: string) => boolean;
+}
+
+const B = String.raw`(?<![\p{L}\p{N}\-/.])`;
+const E = String.raw`(?![\p{L}\p{N}]|[\-/.]\p{N})`;
+const NINO_BAD_PREFIX = new Set(['BG', 'GB', 'KN', 'NK', 'NT', 'TN', 'ZZ']);
+
+const SHAPES: Shape[] = [
+  {
+    // QQ 12 34 56 C (QQ is the prefix HMRC uses in examples; it is never issued but is treated as real)
+    re: new RegExp(String.raw`${B}(?:[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]|QQ) ?\d{2} ?\d{2} ?\d{2} ?[A-D]${E}`, 'gu'),
+    score: [0.7, 1],
+    valid: (c) => !NINO_BAD_PREFIX.has(c.slice(0, 2)),
+  },
+  { re: new RegExp(String.raw`${B}[1-9]\d(?: ?\d{3}){3}${E}`, 'gu'), score: [0.45, 0.9], valid: (c) => c.length === 11 && steuerIdValid(c) },
+  {
+    re: new RegExp(String.raw`${B}[12] ?\d{2} ?(?:0[1-9]|1[0-2]|[2-9]\d) ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}${E}`, 'gu'),
+    score: [0.8, 1],
+    valid: (c) => nirValid(c),
+  },
+  { re: new RegExp(String.raw`${B}(?:[XYZ]-?\d{7}|\d{8})-?[A-Z]${E}`, 'gu'), score: [0.75, 1], valid: (c) => dniValid(c) },
+  {
+    re: new RegExp(String.raw`${B}[A-Za-z]{6}[0-9LMNPQRSTUV]{2}[A-Za-z][0-9LMNPQRSTUV]{2}[A-Za-z][0-9LMNPQRSTUV]{3}[A-Za-z]${E}`, 'gu'),
+    score: [0.9, 1],
+    valid: (c) => codiceFiscaleValid(c),
+  },
+  { re: new RegExp(String.raw`${B}(?:\d{9}|\d{4}\.\d{2}\.\d{3}|\d{3} \d{3} \d{3})${E}`, 'gu'), score: [0.4, 0.85], valid: (c) => bsnValid(c) },
+  {
+    re: new RegExp(String.raw`${B}9\d{2}([\- ]?)(?:5\d|6[0-5]|7\d|8[0-8]|9[0-24-9])\1\d{4}${E}`, 'gu'),
+    score: [0.3, 0.85],
+    valid: () => true,
+  },
+];
+
+/**
+ * Finds national identifiers. Check-digit ids (Steuer-ID, NIR, DNI/NIE, codice fiscale, BSN)
+ * must pass their check; ids that are also plain 9- or 11-digit numbers (BSN, Steuer-ID, bare
+ * ITIN) count only with a cue such as `BSN`, `Steuer-ID`, `tax id` or `ITIN` before them.
+ */
+export const nationalIdDetector: Detector = {
+  category: 'national_id',
+  find(text: string): Match[] {
+    if (!/\d/.test(text)) return [];
+    const out: Match[] = [];
+    for (const shape of SHAPES) {
+      for (let m = firstMatch(shape.re, text); m !== null; m = shape.re.exec(text)) {
+        const compact = m[0].replace(/[\s.\-]/g, '');
+        if (!shape.valid(compact.toUpperCase(), m[0])) continue;
+        const cued = CUE.test(windowBefore(text, m.index, 40));
+        let score = shape.score[cued ? 1 : 0];
+        if (shape === SHAPES[6] && !cued && m[1] !== '') score = 0.6; // a dashed ITIN is distinctive
+        out.push({ category: 'national_id', start: m.index, end: m.index + m[0].length, value: m[0], score });
+      }
+    }
+    return out;
+  },
+};

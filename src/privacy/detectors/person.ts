@@ -1,0 +1,118 @@
+// Person-name recognizer: runs of capitalised words scored from a given-name gazetteer, titles and context cues.
+
+import type { Detector, Match } from '../types.js';
+import { atSentenceStart, cueBefore, windowBefore } from './context.js';
+import { isGivenName } from './gazetteer.js';
+import { NAME_STOPWORDS, WEAK_NAMES } from './name-stopwords.js';
+import { ARTICLES, NAME_CUES, NON_NAME_TAILS, PARTICLES, TITLES } from './person-words.js';
+import { firstMatch } from './util.js';
+
+// A capitalised word in any cased script: `Whitfield`, `O'Brien`, `McDonald`, `Jean-Pierre`, `Дмитрий`.
+const WORD = /(?<![\p{L}\p{N}_@\/\\$#.-])(?:Ma?c|O['’]|D['’])?\p{Lu}[\p{Ll}\p{M}]+(?:-\p{Lu}[\p{Ll}\p{M}]+)?(?![\p{L}\p{N}_@]|\.\p{L}|['’]\p{L})/gu;
+const PARTICLE_GAP = new RegExp(`^ (?:(?:${[...PARTICLES].join('|')}) ){1,2}$|^ d['’]$`);
+const CUE = cueBefore(NAME_CUES, String.raw`[\s:,]*`);
+const MAX_TOKENS = 4;
+// The last word of every cue: the cue regex runs only when the word before a name is one of these.
+const CUE_LAST = new Set(NAME_CUES.map((c) => /([^\s:]+)[\s:]*$/u.exec(c)?.[1] ?? c));
+// One-word cues that may be capitalised into the run itself: `Patient Maria Gonzalez`, `Dear Jonathan`.
+const CUE_WORDS = new Set(NAME_CUES.filter((c) => !/[\s:]/.test(c)));
+const SKIP = new Set([' ', '\t', '\n', ':', ',']);
+
+/** The lower-cased word before `index`, skipping spaces, colons and commas (at most 20 characters back). */
+function previousWord(text: string, index: number): string {
+  let end = index;
+  while (end > 0 && SKIP.has(text[end - 1])) end--;
+  let start = end;
+  while (start > 0 && end - start < 20 && !SKIP.has(text[start - 1])) start--;
+  return text.slice(start, end).toLowerCase();
+}
+
+/** True if a name cue ends right before `index` (cheap word check first, then the cue regex). */
+function cueAt(text: string, index: number): boolean {
+  return CUE_LAST.has(previousWord(text, index)) && CUE.test(windowBefore(text, index, 30));
+}
+
+interface Token { start: number; end: number; word: string; lower: string; given?: boolean }
+
+/** Whether the token is a known given name (looked up once per token). */
+const isGiven = (t: Token): boolean => (t.given ??= isGivenName(t.word));
+
+const lower = (t: Token): string => t.lower;
+
+/**
+ * A run of one word is a name only after a title or a cue (`Mr Whitfield`, `Patient Kowalski`):
+ * this cheap test skips the scoring of the many capitalised words that start sentences.
+ */
+function loneWordCandidate(text: string, token: Token): boolean {
+  if (TITLES.has(token.lower) || CUE_WORDS.has(token.lower)) return false;
+  const prev = previousWord(text, token.start);
+  return CUE_LAST.has(prev) || TITLES.has(prev.endsWith('.') ? prev.slice(0, -1) : prev);
+}
+
+/** True if the gap after `prev` keeps the next word in one name: one space, a title's dot, or particles. */
+function joins(prev: Token, gap: string): boolean {
+  return gap === ' ' || gap === '  ' || (gap === '. ' && TITLES.has(lower(prev))) || PARTICLE_GAP.test(gap);
+}
+
+/** Scores one run of capitalised words and returns the name inside it, if any. */
+function scoreRun(text: string, run: Token[]): Match | undefined {
+  let i = 0;
+  let titled = false;
+  let cued = false;
+  while (i < run.length) {
+    const word = lower(run[i]);
+    if (TITLES.has(word)) titled = true;
+    else if (CUE_WORDS.has(word)) cued = true;
+    else if (!NAME_STOPWORDS.has(word) || isGiven(run[i])) break;
+    else if (cueAt(text, run[i].end)) cued = true;
+    i++;
+  }
+  if (!titled && !cued && i < run.length - 2 && !isGiven(run[i])) {
+    // German nouns and words joined by particles lead some runs: `Kollegin Lea Hartmann`, `Auftrag von Lea Hartmann`.
+    let j = i + 1;
+    while (j < run.length - 1 && !isGiven(run[j])) j++;
+    if (j < run.length - 1) i = j;
+  }
+  if (!titled && i === 0) titled = TITLES.has(previousWord(text, run[0].start).replace(/\.$/, ''));
+  const rest = run.slice(i, i + MAX_TOKENS);
+  if (rest.length === 0) return undefined;
+  if (rest.some((t) => NON_NAME_TAILS.has(lower(t)))) return undefined;
+  const first = rest[0];
+  const weak = WEAK_NAMES.has(lower(first)) && rest.length >= 2 && !atSentenceStart(text, first.start);
+  const given = isGiven(first) || weak;
+  if (!cued && i === 0) cued = cueAt(text, first.start);
+  let score = given ? (rest.length >= 2 ? 0.75 : 0.35) : rest.length >= 2 ? 0.3 : 0.15;
+  if (titled) score += 0.5;
+  if (cued) score += 0.4;
+  if (!titled && i === 0 && text[first.start - 1] === ' ' && ARTICLES.has(previousWord(text, first.start))) score -= 0.3;
+  const last = rest[rest.length - 1];
+  return { category: 'person', start: first.start, end: last.end, value: text.slice(first.start, last.end), score: Math.min(1, score) };
+}
+
+/**
+ * Finds person names: a known given name followed by a family name (`Jonathan Whitfield`,
+ * `Pieter van der Berg`), a title and a capitalised word (`Mr Whitfield`, `Frau Müller`), or
+ * capitalised words after a cue (`my name is Дмитрий Иванов`). Each finding carries its score.
+ */
+export const personDetector: Detector = {
+  category: 'person',
+  find(text: string): Match[] {
+    const out: Match[] = [];
+    let run: Token[] = [];
+    const flush = (): void => {
+      if (run.length > 1 || (run.length === 1 && loneWordCandidate(text, run[0]))) {
+        const m = scoreRun(text, run);
+        if (m) out.push(m);
+      }
+      run = [];
+    };
+    for (let m = firstMatch(WORD, text); m !== null; m = WORD.exec(text)) {
+      const token = { start: m.index, end: m.index + m[0].length, word: m[0], lower: m[0].toLowerCase() };
+      const prev = run[run.length - 1];
+      if (prev && !joins(prev, text.slice(prev.end, token.start))) flush();
+      run.push(token);
+    }
+    flush();
+    return out;
+  },
+};

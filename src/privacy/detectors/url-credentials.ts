@@ -1,0 +1,28 @@
+// URL credentials recognizer: `user:password@` in a URL and the values of token-like query parameters.
+
+import type { Detector, Match } from '../types.js';
+import { firstMatch } from './util.js';
+
+const USERINFO = /\b[a-z][a-z0-9+.\-]{1,15}:\/\/([^\s/?#@:]{1,128}:[^\s/?#@]{1,256})@/gi;
+const QUERY = /[?&#](?:access_token|id_token|refresh_token|token|api_key|apikey|api-key|key|secret|client_secret|password|passwd|pwd|auth|sig|signature|x-amz-signature|x-amz-credential|x-goog-signature|sas|code|session|sessionid|jwt)=([^\s&#"'<>]{6,})/gi;
+
+/** Finds the secret part of URLs: `user:pass` in `https://user:pass@host/` and values of `?token=`, `&api_key=`, `&sig=` and similar. */
+export const urlCredentialsDetector: Detector = {
+  category: 'url_credentials',
+  find(text: string): Match[] {
+    const out: Match[] = [];
+    if (text.includes('@')) {
+      for (let m = firstMatch(USERINFO, text); m !== null; m = USERINFO.exec(text)) {
+        const start = m.index + m[0].indexOf('//') + 2;
+        out.push({ category: 'url_credentials', start, end: start + m[1].length, value: m[1] });
+      }
+    }
+    if (text.includes('=')) {
+      for (let m = firstMatch(QUERY, text); m !== null; m = QUERY.exec(text)) {
+        const start = m.index + m[0].length - m[1].length;
+        out.push({ category: 'url_credentials', start, end: start + m[1].length, value: m[1] });
+      }
+    }
+    return out;
+  },
+};

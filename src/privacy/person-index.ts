@@ -1,0 +1,50 @@
+// Name parts of the persons known in a session, so `Jonathan` and `Mr Whitfield` map to the `[PERSON_n]` of `Jonathan Whitfield`.
+
+import { PARTICLES } from './detectors/person-words.js';
+
+/** The lower-cased parts of a name that can identify it alone (particles and initials left out). */
+export function nameParts(name: string): string[] {
+  return name
+    .toLowerCase()
+    .split(/[\s,]+/)
+    .map((p) => p.replace(/\.$/, ''))
+    .filter((p) => p.length > 1 && !PARTICLES.has(p));
+}
+
+/** Index of known persons: placeholder -> parts, and part -> placeholders. */
+export class PersonIndex {
+  private readonly parts = new Map<string, string[]>();
+  private readonly byPart = new Map<string, Set<string>>();
+
+  add(placeholder: string, name: string): void {
+    const parts = nameParts(name);
+    this.parts.set(placeholder, parts);
+    for (const p of parts) {
+      let set = this.byPart.get(p);
+      if (!set) this.byPart.set(p, (set = new Set()));
+      set.add(placeholder);
+    }
+  }
+
+  /**
+   * The placeholder of the one known person that `name` is part of (`Whitfield` of `Jonathan
+   * Whitfield`) or a fuller form of (`Jonathan Whitfield` after `Mr Whitfield`); undefined if none
+   * or several fit.
+   */
+  resolve(name: string): string | undefined {
+    const parts = nameParts(name);
+    if (parts.length === 0) return undefined;
+    const fits = new Set<string>();
+    for (const [placeholder, known] of this.parts) {
+      if (known.length > 0 && (parts.every((p) => known.includes(p)) || known.every((p) => parts.includes(p)))) fits.add(placeholder);
+    }
+    return fits.size === 1 ? [...fits][0] : undefined;
+  }
+
+  /** Parts that belong to exactly one known person. */
+  unambiguousParts(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const [part, set] of this.byPart) if (set.size === 1) out.set(part, [...set][0]);
+    return out;
+  }
+}

@@ -1,0 +1,153 @@
+// Unit tests of the scored recognizers: names, addresses, dates of birth, national ids, passports, MAC and URL credentials.
+
+import { describe, expect, it } from 'vitest';
+import { detect } from '../../src/privacy/detectors/index.js';
+import { bsnValid, codiceFiscaleValid, dniValid, mod11Valid, nirValid, steuerIdValid } from '../../src/privacy/detectors/id-checksums.js';
+import type { Category } from '../../src/privacy/types.js';
+
+const found = (text: string, category: Category): string[] => detect(text).filter((m) => m.category === category).map((m) => m.value);
+
+describe('the prompts of issue 16', () => {
+  it('catches name and address', () => {
+    const text = 'My name is Jonathan Whitfield and I live at 42 Baker Street, London NW1 6XE.';
+    expect(detect(text).map((m) => [m.category, m.value])).toEqual([
+      ['person', 'Jonathan Whitfield'],
+      ['address', '42 Baker Street, London NW1 6XE'],
+    ]);
+  });
+  it('catches patient name, date of birth and passport number', () => {
+    const text = 'Patient Maria Gonzalez, born 14/03/1985, passport number 533380006.';
+    expect(detect(text).map((m) => [m.category, m.value])).toEqual([
+      ['person', 'Maria Gonzalez'],
+      ['date_of_birth', '14/03/1985'],
+      ['passport', '533380006'],
+    ]);
+  });
+  it('catches the NI number and the Steuer-ID', () => {
+    expect(found('UK NI number QQ 12 34 56 C and DE tax id 86095742719', 'national_id')).toEqual(['QQ 12 34 56 C', '86095742719']);
+  });
+});
+
+describe('person', () => {
+  it.each([
+    ['Please email Jonathan Whitfield today.', 'Jonathan Whitfield'],
+    ['Mr Whitfield called back.', 'Whitfield'],
+    ['Frau Müller hat angerufen.', 'Müller'],
+    ['Unsere Kollegin Lea Hartmann beginnt am Montag.', 'Lea Hartmann'],
+    ['Ik sprak met Pieter van der Berg.', 'Pieter van der Berg'],
+    ['Escribe a María José Armas Jáquez.', 'María José Armas Jáquez'],
+    ['Jag heter Åsa Lindqvist.', 'Åsa Lindqvist'],
+    ['Меня зовут Дмитрий Иванов.', 'Дмитрий Иванов'],
+    ["Je m'appelle Sébastien Guyot.", 'Sébastien Guyot'],
+  ])('finds the name in %j', (text, name) => {
+    expect(found(text, 'person')).toEqual([name]);
+  });
+  it.each([
+    'Will you send the report?',
+    'New York and Los Angeles lead the ranking.',
+    'The Grand Budapest Hotel won four Oscars.',
+    'Granite Sausages are on sale.',
+    'We met at Johnson Ltd on Friday.',
+    'class PersonRepository extends BaseRepository {}',
+  ])('ignores %j', (text) => {
+    expect(found(text, 'person')).toEqual([]);
+  });
+});
+
+describe('address', () => {
+  it.each([
+    ['Ship to 1600 Pennsylvania Avenue NW, Washington, DC 20500 please', '1600 Pennsylvania Avenue NW, Washington, DC 20500'],
+    ['Ich wohne in der Hauptstraße 5, 10115 Berlin.', 'Hauptstraße 5, 10115 Berlin'],
+    ['Lieferung an Berliner Str. 12a', 'Berliner Str. 12a'],
+    ["J'habite au 12 rue de la Paix, 75002 Paris.", '12 rue de la Paix, 75002 Paris'],
+    ['Vivo en Calle Mayor, 5, 28013 Madrid.', 'Calle Mayor, 5, 28013 Madrid'],
+    ['Abito in Via Roma 10, 00184 Roma.', 'Via Roma 10, 00184 Roma'],
+    ['Ik woon op Kerkstraat 12 II, 1012 AB Amsterdam.', 'Kerkstraat 12 II, 1012 AB Amsterdam'],
+    ['Jag bor på Storgatan 5, 114 51 Stockholm.', 'Storgatan 5, 114 51 Stockholm'],
+    ['My address is Østre Eikehagen 1, 3354 Smeeid.', 'Østre Eikehagen 1, 3354 Smeeid'],
+  ])('finds the address in %j', (text, address) => {
+    expect(found(text, 'address')).toEqual([address]);
+  });
+  it.each(['We walked down the street.', 'See chapter 5 Park Lane for details.', 'Main Street shops are struggling.', 'Windows 11 and Office 365'])('ignores %j', (text) => {
+    expect(found(text, 'address')).toEqual([]);
+  });
+});
+
+describe('date_of_birth', () => {
+  it.each([
+    ['born 14/03/1985', '14/03/1985'],
+    ['Date of birth: 1985-03-14', '1985-03-14'],
+    ['DOB March 14, 1985', 'March 14, 1985'],
+    ['geboren am 14. März 1985', '14. März 1985'],
+    ['Ich bin am 14.03.1985 geboren.', '14.03.1985'],
+    ['née le 14 mars 1985', '14 mars 1985'],
+    ['Nací el 14 de marzo de 1985', '14 de marzo de 1985'],
+    ['nata il 14 marzo 1985', '14 marzo 1985'],
+    ['född 1985-03-14', '1985-03-14'],
+  ])('finds it in %j', (text, date) => {
+    expect(found(text, 'date_of_birth')).toEqual([date]);
+  });
+  it.each(['The meeting is on 14/03/2025.', 'Invoice dated 03.11.2024', 'She was born in 1985.', 'born 31/02/1985'])('ignores %j', (text) => {
+    expect(found(text, 'date_of_birth')).toEqual([]);
+  });
+});
+
+describe('national_id and passport', () => {
+  it('validates the check digits', () => {
+    expect(steuerIdValid('86095742719')).toBe(true);
+    expect(steuerIdValid('86095742718')).toBe(false);
+    expect(nirValid('255081416802538')).toBe(true);
+    expect(nirValid('255081416802539')).toBe(false);
+    expect(dniValid('12345678Z')).toBe(true);
+    expect(dniValid('X1234567L')).toBe(true);
+    expect(dniValid('12345678A')).toBe(false);
+    expect(codiceFiscaleValid('RSSMRA85T10A562S')).toBe(true);
+    expect(codiceFiscaleValid('RSSMRA85T10A562T')).toBe(false);
+    expect(bsnValid('111222333')).toBe(true);
+    expect(bsnValid('111222334')).toBe(false);
+    expect(mod11Valid('0365327')).toBe(true);
+  });
+  it.each([
+    ['NI number AB 12 34 56 C', 'AB 12 34 56 C'],
+    ['Steuer-ID 86 095 742 719', '86 095 742 719'],
+    ['NIR 2 55 08 14 168 025 38', '2 55 08 14 168 025 38'],
+    ['DNI 12345678Z', '12345678Z'],
+    ['NIE X1234567L', 'X1234567L'],
+    ['CF RSSMRA85T10A562S', 'RSSMRA85T10A562S'],
+    ['Mijn BSN is 111222333', '111222333'],
+    ['ITIN 912-70-1234', '912-70-1234'],
+  ])('finds it in %j', (text, id) => {
+    expect(found(text, 'national_id')).toEqual([id]);
+  });
+  it.each(['Steuer-ID 86095742718', 'DNI 12345678A', 'order 111222333 shipped', 'NI number DQ 12 34 56 C', 'tracking 86095742719'])('ignores %j', (text) => {
+    expect(found(text, 'national_id')).toEqual([]);
+  });
+  it('needs a cue for passport numbers', () => {
+    expect(found('Reisepass: C01X00T47', 'passport')).toEqual(['C01X00T47']);
+    expect(found('Ticket C01X00T47 is open', 'passport')).toEqual([]);
+  });
+});
+
+describe('mac, ip and url_credentials', () => {
+  it('finds MAC addresses with one separator style', () => {
+    expect(found('MAC 00:1A:2B:3C:4D:5E and 00-1a-2b-3c-4d-5e, 001a.2b3c.4d5e', 'mac')).toEqual(['00:1A:2B:3C:4D:5E', '00-1a-2b-3c-4d-5e', '001a.2b3c.4d5e']);
+    expect(found('time 12:34:56 and 00:1A-2B:3C:4D:5E', 'mac')).toEqual([]);
+  });
+  it('finds IPv6 addresses', () => {
+    expect(found('ping6 2001:db8::8a2e:370:7334 now', 'ip')).toEqual(['2001:db8::8a2e:370:7334']);
+  });
+  it('finds only the secret part of a URL', () => {
+    expect(found('git clone https://alice:s3cr3t@git.example.com/x.git', 'url_credentials')).toEqual(['alice:s3cr3t']);
+    expect(found('see https://x.example.com/a?token=abcdef123456&page=2', 'url_credentials')).toEqual(['abcdef123456']);
+    expect(found('see https://x.example.com/a?page=2 and mailto:bob@example.com', 'url_credentials')).toEqual([]);
+  });
+});
+
+describe('linear scan', () => {
+  it('handles long runs of capitalised words, digits and cues without blowing up', () => {
+    const text = `${'Maria '.repeat(5000)} ${'12 Via '.repeat(2000)} ${'born 1 '.repeat(2000)} ${'Street '.repeat(3000)} ${'Am '.repeat(2000)}`;
+    const t0 = performance.now();
+    detect(text);
+    expect(performance.now() - t0).toBeLessThan(2000); // a guard against quadratic time only
+  });
+});
