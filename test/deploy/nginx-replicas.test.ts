@@ -80,7 +80,7 @@ describe('replicas behind nginx (ops/nginx/parley.conf)', () => {
     expect(logged).toHaveLength(1);
     expect(await accessLines(stack, 'client-rid-42')).toHaveLength(1);
 
-    for (const headers of [{}, { 'x-request-id': 'not a valid id!' }]) {
+    for (const headers of [{}, { 'x-request-id': 'not a valid id!' }] as Array<Record<string, string>>) {
       const res = await post(`${stack.nginx.url}/v1/chat/completions`, chatBody(), headers);
       await res.arrayBuffer();
       const rid = res.headers.get('x-request-id') ?? '';

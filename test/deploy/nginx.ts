@@ -95,7 +95,7 @@ export async function startNginx(replicas: string[]): Promise<Nginx> {
   return {
     url,
     dir,
-    accessLog: () => readFile(join(dir, 'parley.access.log'), 'utf8').catch(() => ''),
+    accessLog: () => readFile(join(dir, 'access.log'), 'utf8').catch(() => ''),
     errorLog: () => readFile(join(dir, 'error.log'), 'utf8').catch(() => ''),
     async stop() {
       if (child.exitCode === null) {
