@@ -2,7 +2,7 @@
 // consistent with ops/nginx, ops/compose/parley.yaml and the secret files make-secrets.sh writes.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, copyFileSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,6 +82,23 @@ describe('compose.yaml', () => {
     expect(existsSync(join(ROOT, compose.configs.parley_config.file))).toBe(true);
     for (const s of Object.values(compose.secrets)) expect(s.file).toMatch(/^\.\/secrets\/\w+$/);
     expect(composeText).not.toMatch(/redis:\/\/[^$\s"]*:[^@\s"]+@|postgres:\/\/\w+:\w+@/);
+  });
+
+  it('gives Prometheus a configuration promtool accepts, with Parley’s rules and both replicas', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-prom-'));
+    try {
+      // The container paths of compose.yaml's mounts, mapped into a temporary directory.
+      const text = readFileSync(join(ROOT, 'ops/compose/prometheus.yml'), 'utf8')
+        .replace('/etc/prometheus/rules/parley.rules.yml', join(ROOT, 'ops/prometheus/parley.rules.yml'))
+        .replace('/run/secrets/metrics_token', join(dir, 'metrics_token'));
+      writeFileSync(join(dir, 'metrics_token'), 'prl_example');
+      writeFileSync(join(dir, 'prometheus.yml'), text);
+      const out = execFileSync('promtool', ['check', 'config', join(dir, 'prometheus.yml')], { encoding: 'utf8' });
+      expect(out).toContain('SUCCESS');
+      expect(text).toContain('"parley-1:8080", "parley-2:8080"');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('has ops/compose/make-secrets.sh write every secret file compose names, with matching passwords', () => {
