@@ -52,6 +52,7 @@ export async function startReplicaStack(options: { count?: number; mock?: MockUp
   try {
     const yaml = standardYaml({
       server: 'drainTimeout: 1s, trustedProxies: [127.0.0.1]',
+      idle: '5s', // a held stream (the streaming test) is not cut while the test reads it
       extra: 'audit: { ipv4Prefix: 32 }',
     })(mock.url);
     for (let i = 0; i < (options.count ?? 3); i++) replicas.push(await startReplica(yaml));
