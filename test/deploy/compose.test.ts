@@ -33,7 +33,10 @@ function dropDraft4Ids(node: unknown): unknown {
 }
 
 function compileSchema() {
-  const ajv = new Ajv2019({ strict: false, allErrors: true });
+  // The spec's formats are its own (`duration` is Go's "1m30s", not ISO 8601; `ports`, `expose`, `subnet_ip_address`),
+  // checked by Compose itself, not by the schema: any string passes them here, as with the spec's reference validator.
+  const formats = { duration: true, ports: true, expose: true, subnet_ip_address: true } as const;
+  const ajv = new Ajv2019({ strict: false, allErrors: true, formats });
   // The file names its draft by a URI Ajv does not know (draft/2019-09 over http; Ajv2019 is that draft), and
   // names its parts with draft-04's `id`: both are dropped, every rule is kept as it is.
   const { $schema: _draft, ...schema } = dropDraft4Ids(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8'))) as Record<string, unknown>;

@@ -27,8 +27,8 @@ const parleyYaml = readFileSync(`${DIR}parley.yaml`, 'utf8');
 /** The kubernetes-models class for a manifest's apiVersion and kind (the Prometheus Operator's for its CRDs). */
 async function modelOf(apiVersion: string, kind: string): Promise<new (data: unknown) => { validate(): void }> {
   const module = (apiVersion.startsWith('monitoring.coreos.com/')
-    ? await import(`@kubernetes-models/prometheus-operator/${apiVersion}`)
-    : await import(`kubernetes-models/${apiVersion}`)) as Record<string, new (data: unknown) => { validate(): void }>;
+    ? await import(/* @vite-ignore */ `@kubernetes-models/prometheus-operator/${apiVersion}`)
+    : await import(/* @vite-ignore */ `kubernetes-models/${apiVersion}`)) as Record<string, new (data: unknown) => { validate(): void }>;
   const model = module[kind];
   if (!model) throw new Error(`no schema for ${apiVersion} ${kind}`);
   return model;
