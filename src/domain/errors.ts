@@ -45,6 +45,10 @@ export const ERROR_CATALOGUE = {
   upstream_network: { status: 502, type: 'api_error', retryable: true },
   upstream_protocol: { status: 502, type: 'api_error', retryable: false },
   upstream_stream_error: { status: 502, type: 'api_error', retryable: true },
+  // An answer over Parley's limits (providers[].limits): the attempt ends; not retried, the next target is tried
+  upstream_event_too_large: { status: 502, type: 'api_error', retryable: false },
+  upstream_body_too_large: { status: 502, type: 'api_error', retryable: false },
+  upstream_answer_too_long: { status: 502, type: 'api_error', retryable: false },
   // Parley's own routing state
   circuit_open: { status: 503, type: 'api_error', retryable: true },
   no_healthy_key: { status: 503, type: 'api_error', retryable: false },

@@ -18,7 +18,11 @@ const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
  * connection is reused; an unfinished one is aborted, which closes the connection.
  */
 export interface UpstreamBody {
-  text(): Promise<string>;
+  /**
+   * The whole body as text. Past `maxBytes` (default: no limit) it stops reading, releases the body
+   * (closing the connection) and rejects with `tooLarge(maxBytes)`, so an endless body cannot grow memory.
+   */
+  text(maxBytes?: number, tooLarge?: (maxBytes: number) => Error): Promise<string>;
   /** The chunks as they arrive, one reader at a time; only `release` ends the body early. */
   chunks(): AsyncIterator<Uint8Array>;
   release(completed: boolean): void;
@@ -104,11 +108,18 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamBod
     return { next: () => this.next() };
   }
 
-  async text(): Promise<string> {
+  async text(maxBytes = Number.POSITIVE_INFINITY, tooLarge?: (maxBytes: number) => Error): Promise<string> {
     const parts: Uint8Array[] = [];
+    let size = 0;
     for (;;) {
       const next = await this.next();
       if (next.done === true) break;
+      size += next.value.length;
+      if (size > maxBytes) {
+        const error = tooLarge?.(maxBytes) ?? new Error(`The upstream body is larger than ${maxBytes} bytes`);
+        this.abort(error);
+        throw error;
+      }
       parts.push(next.value);
     }
     if (parts.length === 1) return Buffer.from(parts[0].buffer, parts[0].byteOffset, parts[0].byteLength).toString('utf8');
