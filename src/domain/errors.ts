@@ -28,10 +28,12 @@ export const ERROR_CATALOGUE = {
   not_found: { status: 404, type: 'not_found_error', retryable: false },
   model_not_found: { status: 404, type: 'not_found_error', retryable: false },
   method_not_allowed: { status: 405, type: 'invalid_request_error', retryable: false },
+  request_timeout: { status: 408, type: 'invalid_request_error', retryable: false },
   payload_too_large: { status: 413, type: 'invalid_request_error', retryable: false },
   unsupported_media_type: { status: 415, type: 'invalid_request_error', retryable: false },
   content_blocked: { status: 422, type: 'invalid_request_error', retryable: false },
   rate_limited: { status: 429, type: 'rate_limit_error', retryable: false },
+  headers_too_large: { status: 431, type: 'invalid_request_error', retryable: false },
   client_closed: { status: 499, type: 'api_error', retryable: false },
   // The provider's answer (statuses are what Parley returns if this is the last error seen)
   upstream_bad_request: { status: 400, type: 'invalid_request_error', retryable: false },
