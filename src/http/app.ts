@@ -6,7 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ParleyError } from '../domain/index.js';
-import { runStatsOf, type ChatService } from '../chat/chat-service.js';
+import { runStatsOf, upstreamMsOf, type ChatService } from '../chat/chat-service.js';
 import type { SessionService } from '../chat/session-service.js';
 import type { ParleyConfig } from '../config/types.js';
 import { endRequestSpan, startRequestSpan, startStepSpan } from '../observability/spans.js';
@@ -166,6 +166,9 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     if (failure.status >= 500 && failure.code === 'internal') request.log.error({ err: error }, 'internal error');
     request.parley.log.errorCode = failure.code;
     Object.assign(request.parley.log, runStatsOf(error));
+    // A run that failed still waited on providers (and on retry-after and backoff): that is not Parley's overhead.
+    const waited = upstreamMsOf(error);
+    if (waited !== undefined) request.parley.upstreamMs = waited;
     return reply.code(failure.status).headers(errorHeaders(failure)).send(errorBody(failure));
   });
   app.setNotFoundHandler({ preHandler: undefined }, (request, reply) => {
