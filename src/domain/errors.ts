@@ -55,6 +55,7 @@ export const ERROR_CATALOGUE = {
   circuit_open: { status: 503, type: 'api_error', retryable: true },
   no_healthy_key: { status: 503, type: 'api_error', retryable: false },
   shutting_down: { status: 503, type: 'api_error', retryable: true },
+  store_busy: { status: 503, type: 'api_error', retryable: true },
   internal: { status: 500, type: 'server_error', retryable: false },
 } as const satisfies Record<string, CatalogueEntry>;
 

@@ -1,20 +1,19 @@
 // FileKeyStore: API key records in `<dataDir>/keys.json` (mode 0600, atomic writes), indexed by hash in memory.
 
 import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ParleyError } from '../domain/index.js';
 import type { Role } from '../domain/index.js';
 import { generateApiKey, hashApiKey } from './api-key-format.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { FileLock } from './file-lock.js';
 import type { IssuedKey, KeyPatch, KeyRecord, KeyStore, NewKeyInput } from './key-store.js';
 
 /** File name of the key store inside the data directory. */
 export const KEYS_FILE_NAME = 'keys.json';
 
 const ROLES: readonly Role[] = ['user', 'auditor', 'admin'];
-const LOCK_STALE_MS = 30_000;
-const LOCK_WAIT_MS = 5_000;
 
 /** Options of {@link FileKeyStore.open}. */
 export interface FileKeyStoreOptions {
@@ -38,7 +37,7 @@ interface KeysFile {
 /** The embedded key store: one JSON file, rewritten atomically on every change, read once per change. */
 export class FileKeyStore implements KeyStore {
   readonly file: string;
-  private readonly lockFile: string;
+  private readonly lock: FileLock;
   private readonly clock: () => number;
   private records: KeyRecord[] = [];
   private byHash = new Map<string, KeyRecord>();
@@ -48,7 +47,7 @@ export class FileKeyStore implements KeyStore {
 
   private constructor(private readonly options: FileKeyStoreOptions) {
     this.file = join(options.dataDir, KEYS_FILE_NAME);
-    this.lockFile = `${this.file}.lock`;
+    this.lock = new FileLock(`${this.file}.lock`);
     this.clock = options.clock ?? Date.now;
   }
 
@@ -144,7 +143,7 @@ export class FileKeyStore implements KeyStore {
   /** Serialises mutations (in-process queue + cross-process lock file); re-reads the file first so no update is lost. */
   private mutate<T>(change: (records: KeyRecord[]) => T): Promise<T> {
     const run = async (): Promise<T> => {
-      await this.acquireLock();
+      const release = await this.lock.acquire();
       try {
         const records = await this.readFromDisk();
         const result = change(records);
@@ -152,34 +151,12 @@ export class FileKeyStore implements KeyStore {
         this.install(records);
         return result;
       } finally {
-        await unlink(this.lockFile).catch(() => undefined);
+        await release();
       }
     };
     const next = this.queue.then(run, run);
     this.queue = next.catch(() => undefined);
     return next;
-  }
-
-  private async acquireLock(): Promise<void> {
-    const deadline = Date.now() + LOCK_WAIT_MS;
-    for (;;) {
-      try {
-        const handle = await open(this.lockFile, 'wx', 0o600);
-        await handle.close();
-        return;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        const info = await stat(this.lockFile).catch(() => undefined);
-        if (info && Date.now() - info.mtimeMs > LOCK_STALE_MS) {
-          await unlink(this.lockFile).catch(() => undefined);
-          continue;
-        }
-        if (Date.now() > deadline) {
-          throw new Error(`${this.lockFile} is held by another process; retry, or delete it if no parley command is running`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-    }
   }
 
   private async readFromDisk(): Promise<KeyRecord[]> {
