@@ -32,6 +32,7 @@ Options:
   --flood-bytes N          content characters of a long-line flood (default 50 MiB)
   --keys k1,k2             accept only these API keys (others get 401)
   --key-scenario KEY=JSON  scenario for one API key (repeatable), e.g. keyA='{"errorRates":{"429":1}}'
+  --model-scenario M=JSON  scenario for one requested model id (repeatable), e.g. gpt-dead='{"errorRates":{"500":1}}'
   --scenario JSON          any scenario fields as JSON
   --models m1,m2           model ids listed by GET /v1/models
   --seed N                 seed of the error-rate RNG (default 1)
@@ -82,7 +83,7 @@ export function parseMockUpstreamArgs(args: string[]): { help: boolean; options:
         'retry-after': { type: 'string' }, 'fail-first': { type: 'string' }, 'fail-status': { type: 'string' },
         'reset-after-tokens': { type: 'string' }, 'stall-after-tokens': { type: 'string' },
         'stall-before-headers': { type: 'boolean' }, malformed: { type: 'string' }, flood: { type: 'string' }, 'flood-bytes': { type: 'string' }, keys: { type: 'string' },
-        'key-scenario': { type: 'string', multiple: true }, scenario: { type: 'string' }, models: { type: 'string' },
+        'key-scenario': { type: 'string', multiple: true }, 'model-scenario': { type: 'string', multiple: true }, scenario: { type: 'string' }, models: { type: 'string' },
         seed: { type: 'string' }, 'no-record': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     });
@@ -129,6 +130,11 @@ export function parseMockUpstreamArgs(args: string[]): { help: boolean; options:
     const [key, value] = pair('key-scenario', item);
     keyScenarios[key] = json('key-scenario', value);
   }
+  const modelScenarios: Record<string, Partial<Scenario>> = {};
+  for (const item of v['model-scenario'] ?? []) {
+    const [model, value] = pair('model-scenario', item);
+    modelScenarios[model] = json('model-scenario', value);
+  }
   const list = (s: string | undefined): string[] | undefined =>
     s === undefined ? undefined : s.split(',').map((x) => x.trim()).filter((x) => x !== '');
   const port = count('port', v.port) ?? 9000;
@@ -140,6 +146,7 @@ export function parseMockUpstreamArgs(args: string[]): { help: boolean; options:
       port,
       scenario: checked,
       keyScenarios,
+      modelScenarios,
       validKeys: list(v.keys),
       models: list(v.models),
       record: v['no-record'] !== true,

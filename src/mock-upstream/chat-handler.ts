@@ -15,6 +15,7 @@ export interface ChatContext {
   readonly faults: FaultState;
   readonly baseScenario: () => Readonly<Scenario>;
   readonly keyScenarios: ReadonlyMap<string, Partial<Scenario>>;
+  readonly modelScenarios?: ReadonlyMap<string, Partial<Scenario>>;
   readonly validKeys: ReadonlySet<string> | undefined;
   readonly nextId: () => string;
 }
@@ -62,7 +63,7 @@ export async function handleChat(
   const key = dialect.apiKey(req.headers);
   const keyLayer = key === undefined ? undefined : ctx.keyScenarios.get(key);
   const base = ctx.baseScenario();
-  const scenario = override === undefined && keyLayer === undefined ? base : mergeScenario(base, keyLayer, override);
+  let scenario = override === undefined && keyLayer === undefined ? base : mergeScenario(base, keyLayer, override);
 
   const life = new ResponseLife(res);
   if (scenario.latencyMs > 0 && !(await life.sleep(scenario.latencyMs))) return;
@@ -73,7 +74,10 @@ export async function handleChat(
   const shape = dialect.readRequest(body);
   if ('status' in shape) return sendFailure(dialect, res, shape, requestId, null);
 
-  const scope = override !== undefined ? `h:${rawOverride as string}` : keyLayer !== undefined ? `k:${key as string}` : 'base';
+  const modelLayer = ctx.modelScenarios?.get(shape.model);
+  if (modelLayer !== undefined) scenario = mergeScenario(scenario, modelLayer);
+  let scope = override !== undefined ? `h:${rawOverride as string}` : keyLayer !== undefined ? `k:${key as string}` : 'base';
+  if (modelLayer !== undefined) scope += `|m:${shape.model}`;
   const failStatus = ctx.faults.decide(scope, scenario);
   if (failStatus !== 0) return sendFailure(dialect, res, { status: failStatus }, requestId, scenario.retryAfterSeconds);
 

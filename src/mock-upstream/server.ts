@@ -56,6 +56,7 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
     faults,
     baseScenario: () => current,
     keyScenarios: new Map(Object.entries(opts.keyScenarios ?? {})),
+    modelScenarios: new Map(Object.entries(opts.modelScenarios ?? {})),
     validKeys: opts.validKeys === undefined ? undefined : new Set(opts.validKeys),
     nextId: () => `${idPrefix}${(++sequence).toString(36).padStart(6, '0')}`,
   };

@@ -3,7 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockUpstream, type MockUpstream } from '../../src/mock-upstream/index.js';
-import { spawnParley, type SpawnedParley } from './spawned-parley.js';
+import { spawnParley, type SpawnedParley } from '../../bench/reliability/spawned-parley.js';
 
 const FAULTS = {
   'long-line': { flood: 'long-line', floodBytes: 50 * 1024 * 1024 },

@@ -6,7 +6,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FileLock, holderIsDead, processStart } from '../../src/security/file-lock.js';
-import { spawnParley, type SpawnedParley } from '../reliability/spawned-parley.js';
+import { spawnParley, type SpawnedParley } from '../../bench/reliability/spawned-parley.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'parley-lock-'));
