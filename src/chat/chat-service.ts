@@ -35,6 +35,11 @@ export interface RoutedModel {
 const failedRunStats = new WeakMap<object, RunStats>();
 
 /** Route facts (provider, key, attempts, retries, fallbacks) of a call that failed before any content. */
+/** Milliseconds a failed run spent waiting on its route (upstream, retry-after and backoff waits), if `error` ended one. */
+export function upstreamMsOf(error: unknown): number | undefined {
+  return typeof error === 'object' && error !== null ? failedRunStats.get(error)?.upstreamMs : undefined;
+}
+
 export function runStatsOf(error: unknown): Partial<Pick<RunStats, 'provider' | 'keyId' | 'attempts' | 'retries' | 'fallbacks'>> {
   const stats = typeof error === 'object' && error !== null ? failedRunStats.get(error) : undefined;
   if (!stats) return {};

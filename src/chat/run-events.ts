@@ -158,7 +158,13 @@ export class RunEvents implements AsyncIterableIterator<ChatEvent> {
     try {
       for (;;) {
         const waitStart = performance.now();
-        const next = await this.source.next();
+        let next: IteratorResult<ChatEvent>;
+        try {
+          next = await this.source.next();
+        } catch (error) {
+          stats.upstreamMs += performance.now() - waitStart; // a failed wait (retry-after, backoff, provider) was still a wait
+          throw error;
+        }
         const now = performance.now();
         stats.upstreamMs += now - waitStart;
         if (next.done === true) {

@@ -5,6 +5,7 @@ import { startMockUpstream } from '../mock-upstream/server.js';
 import { MALFORMED_KINDS, parseScenario } from '../mock-upstream/scenario.js';
 import type { MalformedKind, Scenario } from '../mock-upstream/scenario.js';
 import type { MockUpstreamOptions } from '../mock-upstream/types.js';
+import { FLOOD_KINDS } from '../mock-upstream/flood.js';
 
 /** Usage text printed by `--help`. */
 export const MOCK_UPSTREAM_USAGE = `Usage: parley mock-upstream [options]
@@ -31,9 +32,11 @@ Options:
   --stall-after-tokens N   stop sending after N tokens, keep the socket open
   --stall-before-headers   never send headers
   --malformed KIND         ${MALFORMED_KINDS.join(' | ')}
+  --flood KIND             ${FLOOD_KINDS.join(' | ')} (oversized or endless answers)
+  --flood-bytes N          content characters of a long-line flood (default 50 MiB)
   --keys k1,k2             accept only these API keys (others get 401)
   --key-scenario KEY=JSON  scenario for one API key (repeatable), e.g. keyA='{"errorRates":{"429":1}}'
-  --model-scenario MODEL=JSON  scenario for one requested model (repeatable), e.g. dead='{"errorRates":{"500":1}}'
+  --model-scenario M=JSON  scenario for one requested model id (repeatable), e.g. gpt-dead='{"errorRates":{"500":1}}'
   --scenario JSON          any scenario fields as JSON
   --models m1,m2           model ids listed by GET /v1/models
   --seed N                 seed of the error-rate RNG (default 1)
@@ -83,7 +86,7 @@ export function parseMockUpstreamArgs(args: string[]): { help: boolean; options:
         'token-delay-ms': { type: 'string' }, tokens: { type: 'string' }, 'error-rate': { type: 'string', multiple: true },
         'retry-after': { type: 'string' }, 'fail-first': { type: 'string' }, 'fail-status': { type: 'string' },
         'reset-after-tokens': { type: 'string' }, 'stall-after-tokens': { type: 'string' },
-        'stall-before-headers': { type: 'boolean' }, malformed: { type: 'string' }, keys: { type: 'string' },
+        'stall-before-headers': { type: 'boolean' }, malformed: { type: 'string' }, flood: { type: 'string' }, 'flood-bytes': { type: 'string' }, keys: { type: 'string' },
         'key-scenario': { type: 'string', multiple: true }, 'model-scenario': { type: 'string', multiple: true }, scenario: { type: 'string' }, models: { type: 'string' },
         seed: { type: 'string' }, 'no-record': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
@@ -104,6 +107,7 @@ export function parseMockUpstreamArgs(args: string[]): { help: boolean; options:
     resetAfterTokens: count('reset-after-tokens', v['reset-after-tokens']),
     stallAfterTokens: count('stall-after-tokens', v['stall-after-tokens']),
     seed: count('seed', v.seed),
+    floodBytes: count('flood-bytes', v['flood-bytes']),
   };
   for (const [key, value] of Object.entries(numbers)) {
     if (value !== undefined) (scenario as Record<string, unknown>)[key] = value;
@@ -123,6 +127,7 @@ export function parseMockUpstreamArgs(args: string[]): { help: boolean; options:
     }
     scenario.malformed = v.malformed as MalformedKind;
   }
+  if (v.flood !== undefined) Object.assign(scenario, json('flood', JSON.stringify({ flood: v.flood })));
   const checked = json('scenario', JSON.stringify(scenario));
   const keyScenarios: Record<string, Partial<Scenario>> = {};
   for (const item of v['key-scenario'] ?? []) {

@@ -88,6 +88,11 @@ function resolveProvider(p: RawProvider, base: ResilienceSettings): ProviderConf
     anthropicVersion: need(p.anthropicVersion, 'providers[].anthropicVersion'),
     maxConnections: need(p.maxConnections, 'providers[].maxConnections'),
     resilience: mergeResilience(base, p),
+    limits: {
+      maxEventChars: parseSize(need(p.limits?.maxEventSize, 'providers[].limits.maxEventSize')),
+      maxBodyBytes: parseSize(need(p.limits?.maxBodySize, 'providers[].limits.maxBodySize')),
+      maxAnswerTokens: need(p.limits?.maxAnswerTokens, 'providers[].limits.maxAnswerTokens'),
+    },
   };
 }
 
@@ -127,6 +132,8 @@ export function resolveConfig(
       port: need(server.port, 'server.port'),
       bodyLimitBytes: parseSize(need(server.bodyLimit, 'server.bodyLimit')),
       drainTimeoutMs: parseDuration(need(server.drainTimeout, 'server.drainTimeout')),
+      headersTimeoutMs: parseDuration(need(server.headersTimeout, 'server.headersTimeout')),
+      requestTimeoutMs: parseDuration(need(server.requestTimeout, 'server.requestTimeout')),
       ...(server.tls ? { tls: { cert: server.tls.cert, key: server.tls.key } } : {}),
       ...(server.cors?.origins?.length ? { cors: { origins: [...server.cors.origins] } } : {}),
       trustedProxies: [...(server.trustedProxies ?? [])],
@@ -165,6 +172,9 @@ export function resolveConfig(
     logging: { level: need(need(raw.logging, 'logging').level, 'logging.level') },
     demoMode: opts.demoMode,
   };
+  if (config.server.requestTimeoutMs > 0 && config.server.headersTimeoutMs > config.server.requestTimeoutMs) {
+    problems.push({ path: ['server', 'headersTimeout'], message: `must not be longer than server.requestTimeout (${config.server.requestTimeoutMs} ms) — shorten it or raise requestTimeout` });
+  }
   if (config.sessions.idleTtlMs <= 0) problems.push({ path: ['sessions', 'idleTtl'], message: 'must be longer than 0 — write e.g. 30m' });
   config.safety.output.rules.forEach((rule, i) =>
     rule.patterns?.forEach((pattern, j) => {

@@ -127,6 +127,16 @@ const ProviderSchema = Type.Object(
     timeouts: Type.Optional(timeoutsSchema(true)),
     retry: Type.Optional(retrySchema(true)),
     breaker: Type.Optional(breakerSchema(true)),
+    limits: Type.Optional(
+      Type.Object(
+        {
+          maxEventSize: Type.Optional(Size({ description: 'Longest stream event (decoded characters; bytes for ASCII) before the attempt ends with 502 upstream_event_too_large.', default: '1mb' })),
+          maxBodySize: Type.Optional(Size({ description: 'Largest non-streamed answer body before the attempt ends with 502 upstream_body_too_large.', default: '8mb' })),
+          maxAnswerTokens: Type.Optional(Int({ description: "Ceiling of an answer's length when the request sets no max_tokens. An answer longer than 16 characters per token of its max_tokens (or of this ceiling) is cut with 502 upstream_answer_too_long.", minimum: 1, default: 131_072 })),
+        },
+        { ...strict, description: "How much of a provider's answer Parley reads: a misbehaving upstream cannot grow memory or stream for ever.", default: {} },
+      ),
+    ),
   },
   { ...strict, description: 'An upstream AI provider.' },
 );
@@ -176,6 +186,12 @@ export const ConfigSchema = Type.Object(
           bodyLimit: Type.Optional(Size({ description: 'Largest accepted request body.', default: '1mb' })),
           drainTimeout: Type.Optional(
             Duration({ description: 'How long in-flight requests may run after SIGTERM before they are cut.', default: '10s' }),
+          ),
+          headersTimeout: Type.Optional(
+            Duration({ description: "Longest wait for a request's headers; a slower client gets 408 and its connection is closed. At most requestTimeout.", default: '10s' }),
+          ),
+          requestTimeout: Type.Optional(
+            Duration({ description: 'Longest wait for a whole request (headers and body); a slow or stalled body gets 408 and its connection is closed.', default: '30s' }),
           ),
           tls: Type.Optional(
             Type.Object(

@@ -21,6 +21,8 @@ export interface ProviderConfig {
   /** Keep-alive connections per upstream origin. */
   maxConnections: number;
   resilience: ResilienceSettings;
+  /** How much of an answer is read (providers[].limits; always set by the loader, absent: the defaults). */
+  limits?: { maxEventChars: number; maxBodyBytes: number; maxAnswerTokens: number };
 }
 
 export interface TargetConfig {
@@ -62,6 +64,9 @@ export interface ParleyConfig {
     bodyLimitBytes: number;
     /** How long in-flight requests may run after SIGTERM before they are cut. */
     drainTimeoutMs: number;
+    /** Longest wait for a request's headers, then for the whole request (408 and the socket closed). */
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
     /** HTTPS certificate chain and key (references, reloaded on change); absent: plain HTTP. */
     tls?: { cert: SecretRef; key: SecretRef };
     /** Origins allowed cross-origin access; absent: none (every cross-origin call is denied). */

@@ -28,10 +28,12 @@ export const ERROR_CATALOGUE = {
   not_found: { status: 404, type: 'not_found_error', retryable: false },
   model_not_found: { status: 404, type: 'not_found_error', retryable: false },
   method_not_allowed: { status: 405, type: 'invalid_request_error', retryable: false },
+  request_timeout: { status: 408, type: 'invalid_request_error', retryable: false },
   payload_too_large: { status: 413, type: 'invalid_request_error', retryable: false },
   unsupported_media_type: { status: 415, type: 'invalid_request_error', retryable: false },
   content_blocked: { status: 422, type: 'invalid_request_error', retryable: false },
   rate_limited: { status: 429, type: 'rate_limit_error', retryable: false },
+  headers_too_large: { status: 431, type: 'invalid_request_error', retryable: false },
   client_closed: { status: 499, type: 'api_error', retryable: false },
   // The provider's answer (statuses are what Parley returns if this is the last error seen)
   upstream_bad_request: { status: 400, type: 'invalid_request_error', retryable: false },
@@ -45,12 +47,17 @@ export const ERROR_CATALOGUE = {
   upstream_network: { status: 502, type: 'api_error', retryable: true },
   upstream_protocol: { status: 502, type: 'api_error', retryable: false },
   upstream_stream_error: { status: 502, type: 'api_error', retryable: true },
+  // An answer over Parley's limits (providers[].limits): the attempt ends; not retried, the next target is tried
+  upstream_event_too_large: { status: 502, type: 'api_error', retryable: false },
+  upstream_body_too_large: { status: 502, type: 'api_error', retryable: false },
+  upstream_answer_too_long: { status: 502, type: 'api_error', retryable: false },
   // Parley's own routing state
   circuit_open: { status: 503, type: 'api_error', retryable: true },
   no_healthy_key: { status: 503, type: 'api_error', retryable: false },
   shutting_down: { status: 503, type: 'api_error', retryable: true },
   // A shared store (PostgreSQL, Redis) that Parley cannot reach yet or any more
   store_unavailable: { status: 503, type: 'api_error', retryable: true },
+  store_busy: { status: 503, type: 'api_error', retryable: true },
   internal: { status: 500, type: 'server_error', retryable: false },
 } as const satisfies Record<string, CatalogueEntry>;
 

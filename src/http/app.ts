@@ -6,7 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ParleyError } from '../domain/index.js';
-import { runStatsOf, type ChatService } from '../chat/chat-service.js';
+import { runStatsOf, upstreamMsOf, type ChatService } from '../chat/chat-service.js';
 import type { SessionService } from '../chat/session-service.js';
 import type { ParleyConfig } from '../config/types.js';
 import { endRequestSpan, startRequestSpan, startStepSpan } from '../observability/spans.js';
@@ -19,6 +19,9 @@ import { InflightRegistry, overheadMs, type ParleyApp } from './request-context.
 import { addMissingHeaders, securityHeaderValues, setRawHeaders } from './security-headers.js';
 import type { TlsMaterial } from './tls.js';
 import { ErrorEnvelope, buildSchemas } from './schemas.js';
+import { createClientErrorHandler } from './client-errors.js';
+import { registerJsonBodyParser } from './json-body.js';
+import { RouteMethods } from './method-not-allowed.js';
 import { registerChatCompletions } from './routes/chat-completions.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerModelRoutes } from './routes/models.js';
@@ -59,12 +62,17 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Builds (but does not start) the HTTP application. */
 export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const securityHeaders = securityHeaderValues({ tls: deps.tls !== undefined });
+  const server = deps.config.server;
+  // Slow or stalled clients: 408 after headersTimeout / requestTimeout; the check runs every second (Node's default is 30 s).
+  const socketTimeouts = { headersTimeout: server.headersTimeoutMs, requestTimeout: server.requestTimeoutMs, connectionsCheckingInterval: 1000 };
   const app: ParleyApp = Fastify({
     loggerInstance: deps.logger,
     // One line per request is written by our onResponse hook instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.server.bodyLimitBytes,
-    ...(deps.tls ? { https: { cert: deps.tls.cert, key: deps.tls.key } } : {}),
+    ...(deps.tls ? { https: { cert: deps.tls.cert, key: deps.tls.key, ...socketTimeouts } } : { http: socketTimeouts }),
+    requestTimeout: server.requestTimeoutMs,
+    clientErrorHandler: createClientErrorHandler(server, securityHeaders),
     keepAliveTimeout: 72_000,
     // request.ip: from X-Forwarded-For only when the peer is a configured proxy (a client could forge the header).
     trustProxy: deps.config.server.trustedProxies.length > 0 ? deps.config.server.trustedProxies : false,
@@ -85,6 +93,9 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   }).withTypeProvider<TypeBoxTypeProvider>();
   // Only JSON bodies are accepted; text/plain gets a clear 415 instead of a confusing schema error.
   app.removeContentTypeParser('text/plain');
+  registerJsonBodyParser(app);
+  const routeMethods = new RouteMethods();
+  routeMethods.watch(app);
   const inflight = new InflightRegistry();
   const schemas = buildSchemas(deps.config);
   const accessCheck = createAccessCheck(deps.access);
@@ -157,9 +168,18 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     if (failure.status >= 500 && failure.code === 'internal') request.log.error({ err: error }, 'internal error');
     request.parley.log.errorCode = failure.code;
     Object.assign(request.parley.log, runStatsOf(error));
+    // A run that failed still waited on providers (and on retry-after and backoff): that is not Parley's overhead.
+    const waited = upstreamMsOf(error);
+    if (waited !== undefined) request.parley.upstreamMs = waited;
     return reply.code(failure.status).headers(errorHeaders(failure)).send(errorBody(failure));
   });
   app.setNotFoundHandler({ preHandler: undefined }, (request, reply) => {
+    const path = request.url.split('?')[0];
+    const allowed = routeMethods.allowed(path);
+    if (allowed.length > 0) {
+      const refusal = new ParleyError('method_not_allowed', `${path} does not answer ${request.method}; it answers ${allowed.join(', ')}.`);
+      return reply.code(405).header('allow', allowed.join(', ')).send(errorBody(refusal));
+    }
     const failure = new ParleyError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}. See /openapi.json for the API.`);
     return reply.code(404).send(errorBody(failure));
   });

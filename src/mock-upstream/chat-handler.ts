@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FaultState } from './fault-state.js';
 import { fragments, readExtras } from './agent.js';
+import { sendFlood } from './flood.js';
 import { mockReplyTokens, splitReplyText } from './reply.js';
 import { ResponseLife } from './response-life.js';
 import { mergeScenario, parseScenario } from './scenario.js';
@@ -82,6 +83,10 @@ export async function handleChat(
   const failStatus = ctx.faults.decide(scope, scenario);
   if (failStatus !== 0) return sendFailure(dialect, res, { status: failStatus }, requestId, scenario.retryAfterSeconds);
 
+  if (scenario.flood !== null) {
+    const flood = { dialect: dialect.name, stream: shape.stream, model: shape.model, id: `flood-${requestId}` };
+    return sendFlood(res, life, scenario.flood, scenario.floodBytes, flood, dialect.baseHeaders(requestId));
+  }
   const limit = shape.maxTokens ?? Number.POSITIVE_INFINITY;
   const extras = readExtras(dialect.name, body as Record<string, unknown>, shape.lastUserText, requestId);
   // Tool results are echoed ("tool results: ..."), images counted, so tests see what reached the model.

@@ -1,5 +1,7 @@
 // The mock upstream's fault scenario: what to delay, fail, cut or corrupt, with defaults and validation.
 
+import { FLOOD_KINDS, type FloodKind } from './flood.js';
+
 /** Ways to corrupt a 200 response (streams mostly; see each value). */
 export type MalformedKind =
   /** One frame (the first token's) carries truncated JSON; non-streaming: a truncated JSON body. */
@@ -81,6 +83,10 @@ export interface Scenario {
   stallBeforeHeaders: boolean;
   /** Corrupts successful responses, see {@link MalformedKind}. null = well-formed. Default null. */
   malformed: MalformedKind | null;
+  /** Sends an oversized or endless answer instead of the reply, see {@link FloodKind} (flood.ts). null = off. Default null. */
+  flood: FloodKind | null;
+  /** Characters of content in a `long-line` flood. Default 52428800 (50 MiB). */
+  floodBytes: number;
   /** Seed of the RNG behind `errorRates` (each scope has its own RNG, reseeded on setScenario/resetScenario). Default 1. */
   seed: number;
 }
@@ -100,6 +106,8 @@ export const DEFAULT_SCENARIO: Readonly<Scenario> = Object.freeze({
   stallAfterTokens: null,
   stallBeforeHeaders: false,
   malformed: null,
+  flood: null,
+  floodBytes: 50 * 1024 * 1024,
   seed: 1,
 });
 
@@ -115,7 +123,7 @@ export function mergeScenario(base: Readonly<Scenario>, ...layers: Array<Partial
   return out;
 }
 
-const NUMBER_FIELDS = ['latencyMs', 'ttftMs', 'tokenDelayMs', 'tokens', 'failFirst'] as const;
+const NUMBER_FIELDS = ['latencyMs', 'ttftMs', 'tokenDelayMs', 'tokens', 'failFirst', 'floodBytes'] as const;
 const NULLABLE_NUMBER_FIELDS = ['retryAfterSeconds', 'resetAfterTokens', 'stallAfterTokens'] as const;
 
 function isStatus(value: number): boolean {
@@ -159,6 +167,9 @@ export function parseScenario(input: unknown): Partial<Scenario> {
         throw new Error(`scenario.malformed: expected one of ${MALFORMED_KINDS.join(', ')} or null`);
       }
       out.malformed = value as MalformedKind | null;
+    } else if (key === 'flood') {
+      if (value !== null && !FLOOD_KINDS.includes(value as FloodKind)) throw new Error(`scenario.flood: expected one of ${FLOOD_KINDS.join(', ')} or null`);
+      out.flood = value as FloodKind | null;
     } else if (key === 'replyText') {
       if (value !== null && typeof value !== 'string') throw new Error('scenario.replyText: expected a string or null');
       out.replyText = value;

@@ -19,7 +19,11 @@ export interface MockUpstreamOptions {
   scenario?: Partial<Scenario>;
   /** Scenario layers per API key, e.g. `{ keyA: { errorRates: { 429: 1 }, retryAfterSeconds: 1 } }`. */
   keyScenarios?: Record<string, Partial<Scenario>>;
-  /** Scenario layers per requested model (over the key's), e.g. `{ 'dead-model': { errorRates: { 500: 1 } } }`. */
+  /**
+   * Scenario layers per requested model id, applied after the key's (e.g. one dead model beside healthy ones
+   * behind the same key: `{ 'gpt-dead': { errorRates: { 500: 1 } } }`). Timing fields before the body is read
+   * (latencyMs, stallBeforeHeaders) come from the other layers only.
+   */
   modelScenarios?: Record<string, Partial<Scenario>>;
   /** Record every request in `requests` (the benchmark turns this off). Default true. */
   record?: boolean;

@@ -5,13 +5,23 @@ import { createAnthropicModel } from './anthropic/anthropic-model.js';
 import { createDemoModel } from './demo/demo-model.js';
 import { createOpenAIModel } from './openai/openai-model.js';
 import type { ProviderModel } from './provider-model.js';
+import { withAnswerCeiling } from './answer-ceiling.js';
 
-/** Creates the ChatModel adapter for `p` (connect timeout from `p.resilience.timeouts.connectMs`, pool size `p.maxConnections`). */
+/**
+ * Creates the ChatModel adapter for `p` (connect timeout from `p.resilience.timeouts.connectMs`, pool size
+ * `p.maxConnections`, answer limits from `p.limits`), cut past its answer ceiling (answer-ceiling.ts).
+ */
 export function createProviderModel(p: ProviderConfig): ProviderModel {
+  const model = createAdapter(p);
+  return p.type === 'demo' ? model : withAnswerCeiling(model, p.limits?.maxAnswerTokens);
+}
+
+function createAdapter(p: ProviderConfig): ProviderModel {
   const connectTimeoutMs = p.resilience.timeouts.connectMs;
+  const limits = p.limits === undefined ? undefined : { maxEventChars: p.limits.maxEventChars, maxBodyBytes: p.limits.maxBodyBytes };
   switch (p.type) {
     case 'openai':
-      return createOpenAIModel({ id: p.id, baseUrl: p.baseUrl, headers: p.headers, connectTimeoutMs, maxConnections: p.maxConnections });
+      return createOpenAIModel({ id: p.id, baseUrl: p.baseUrl, headers: p.headers, connectTimeoutMs, maxConnections: p.maxConnections, limits });
     case 'anthropic':
       return createAnthropicModel({
         id: p.id,
@@ -20,6 +30,7 @@ export function createProviderModel(p: ProviderConfig): ProviderModel {
         anthropicVersion: p.anthropicVersion,
         connectTimeoutMs,
         maxConnections: p.maxConnections,
+        limits,
       });
     case 'demo':
       return createDemoModel({ id: p.id });

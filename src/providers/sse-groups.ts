@@ -29,10 +29,13 @@ const hasContentFrom = (group: readonly ChatEvent[], from: number): boolean => {
 export class SseEventReader {
   /** Set once `map` has reported the stream's terminal message. */
   terminal = false;
-  private readonly parser = new SseParser();
+  private readonly parser: SseParser;
   private sentContent = false;
 
-  constructor(private readonly map: SseMessageMapper) {}
+  /** `maxEventChars`: see SseParser (the longest event before `upstream_event_too_large`). */
+  constructor(private readonly map: SseMessageMapper, maxEventChars?: number) {
+    this.parser = new SseParser(maxEventChars);
+  }
 
   /** The groups of one read (`chunk` undefined: the body ended, so what the parser still holds completes). */
   *groups(chunk: Uint8Array | undefined, signal: AbortSignal): Generator<ChatEvent[], void, undefined> {
@@ -50,6 +53,7 @@ export class SseEventReader {
           yield out;
         }
       }
+      if (this.parser.failure !== undefined && !this.terminal) throw this.parser.failure;
     } catch (error) {
       // What arrived before the failure in the same read still goes first, as it would one by one.
       if (group.length > 0) yield group;

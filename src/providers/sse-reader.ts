@@ -1,6 +1,7 @@
 // Server-Sent Events parser (WHATWG EventSource rules) over a stream of network chunks.
 
 import { StringDecoder } from 'node:string_decoder';
+import { ParleyError } from '../domain/index.js';
 
 /** One dispatched SSE event. `event` is absent for the default `message` type. */
 export interface SseMessage {
@@ -27,14 +28,17 @@ const CR = 13;
  * - an event is dispatched on a blank line only when it has data.
  * Choice (as the spec says): a final event that is not terminated by a blank line is discarded
  * when the stream ends, so a truncated stream never yields a half-received event.
- * Work per chunk is one decode, at most one concatenation with the carried-over partial line,
- * and one slice per line; no per-byte string building.
+ * Work is linear in the input: a line's unfinished start is kept as a list of pieces and joined once,
+ * when its end arrives, and each chunk is searched for line ends only once.
+ * An event (its current line plus the data gathered so far) longer than `maxEventChars` ends the
+ * stream with `upstream_event_too_large`, so an endless line cannot grow memory without bound.
  */
-export async function* readSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseMessage> {
-  const parser = new SseParser();
+export async function* readSse(body: AsyncIterable<Uint8Array>, maxEventChars?: number): AsyncGenerator<SseMessage> {
+  const parser = new SseParser(maxEventChars);
   for await (const chunk of body) {
     const out = parser.push(chunk);
     for (let i = 0; i < out.length; i++) yield out[i];
+    if (parser.failure !== undefined) throw parser.failure;
   }
   yield* parser.end();
 }
@@ -47,15 +51,28 @@ export async function* readSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<
 export class SseParser {
   private readonly decoder = new StringDecoder('utf8');
   private atStart = true;
-  private carry = '';
+  /** The unfinished line, as the pieces that arrived (joined once, at its end). */
+  private carry: string[] = [];
+  private carryChars = 0;
+  private dataChars = 0;
   private skipLeadingLf = false;
   private data: string | undefined;
   private eventType: string | undefined;
   private lastId: string | undefined;
   private readonly out: SseMessage[] = [];
 
+  /** `maxEventChars`: the longest event (decoded characters of a line plus the data before it); default {@link DEFAULT_MAX_EVENT_CHARS}. */
+  constructor(private readonly maxEventChars: number = DEFAULT_MAX_EVENT_CHARS) {}
+
+  /**
+   * Set when an event grew past the limit: the messages completed before it are still returned,
+   * and the caller throws this after handling them (later calls to `push` and `end` throw it).
+   */
+  failure: ParleyError | undefined;
+
   /** Parses one chunk; returns the messages it completed (valid until the next call). */
   push(chunk: Uint8Array): SseMessage[] {
+    if (this.failure !== undefined) throw this.failure;
     this.out.length = 0;
     let text = this.decoder.write(chunk);
     if (text.length === 0) return this.out;
@@ -67,26 +84,23 @@ export class SseParser {
       this.skipLeadingLf = false;
       if (text.charCodeAt(0) === LF) text = text.slice(1);
     }
-    if (this.carry.length > 0) {
-      text = this.carry + text;
-      this.carry = '';
-    }
     this.scanLines(text);
     return this.out;
   }
 
   /** Flushes the decoder at the end of the stream; returns any messages that completes. */
   end(): SseMessage[] {
+    if (this.failure !== undefined) throw this.failure;
     this.out.length = 0;
     let tail = this.decoder.end();
     if (this.atStart && tail.charCodeAt(0) === BOM) tail = tail.slice(1);
     if (tail.length > 0) {
-      const carry = this.carry + (this.skipLeadingLf && tail.charCodeAt(0) === LF ? tail.slice(1) : tail);
+      const rest = this.skipLeadingLf && tail.charCodeAt(0) === LF ? tail.slice(1) : tail;
       this.skipLeadingLf = false;
-      this.carry = '';
-      this.scanLines(carry);
-      this.carry = '';
+      this.scanLines(rest);
     }
+    this.carry = [];
+    this.carryChars = 0;
     return this.out;
   }
 
@@ -99,6 +113,7 @@ export class SseParser {
         this.out.push(msg);
       }
       this.data = undefined;
+      this.dataChars = 0;
       this.eventType = undefined;
       return;
     }
@@ -117,6 +132,7 @@ export class SseParser {
     switch (field) {
       case 'data':
         this.data = this.data === undefined ? value : this.data + '\n' + value;
+        this.dataChars += value.length + 1;
         break;
       case 'event':
         this.eventType = value.length === 0 ? undefined : value;
@@ -142,7 +158,8 @@ export class SseParser {
       else if (nextCr === -1) end = nextLf;
       else end = nextLf < nextCr ? nextLf : nextCr;
       if (end === -1) break;
-      this.processLine(text.slice(pos, end));
+      if (!this.fits(end - pos)) return;
+      this.processLine(this.takeLine(text, pos, end));
       if (text.charCodeAt(end) === CR) {
         if (end + 1 < len) {
           pos = text.charCodeAt(end + 1) === LF ? end + 2 : end + 1;
@@ -154,6 +171,39 @@ export class SseParser {
         pos = end + 1;
       }
     }
-    if (pos < len) this.carry = pos === 0 ? text : text.slice(pos);
+    if (pos < len) {
+      const piece = pos === 0 ? text : text.slice(pos);
+      if (!this.fits(piece.length)) return;
+      this.carry.push(piece);
+      this.carryChars += piece.length;
+    }
+  }
+
+  /** The line from `pos` to `end` of `text`, preceded by what was carried over from earlier chunks. */
+  private takeLine(text: string, pos: number, end: number): string {
+    if (this.carry.length === 0) return text.slice(pos, end);
+    this.carry.push(text.slice(pos, end));
+    const line = this.carry.join('');
+    this.carry = [];
+    this.carryChars = 0;
+    return line;
+  }
+
+  /** False (and `failure` set) when `more` characters would make the current event too long. */
+  private fits(more: number): boolean {
+    const size = this.carryChars + this.dataChars + more;
+    if (size > this.maxEventChars) {
+      this.carry = [];
+      this.carryChars = 0;
+      this.failure = new ParleyError(
+        'upstream_event_too_large',
+        `The provider sent a stream event longer than ${this.maxEventChars} characters (limit providers[].limits.maxEventSize); the answer was stopped`,
+      );
+      return false;
+    }
+    return true;
   }
 }
+
+/** The default longest stream event: 1 MiB of decoded text. */
+export const DEFAULT_MAX_EVENT_CHARS = 1024 * 1024;

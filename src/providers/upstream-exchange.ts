@@ -1,6 +1,7 @@
 // One upstream HTTP exchange on undici's dispatch API: the response body as a small pull queue, no Readable stream.
 
 import type { Dispatcher } from 'undici';
+import { ParleyError } from '../domain/index.js';
 
 /** Response headers as undici reports them (lower-case names). */
 export type UpstreamHeaders = Record<string, string | string[] | undefined>;
@@ -18,7 +19,11 @@ const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
  * connection is reused; an unfinished one is aborted, which closes the connection.
  */
 export interface UpstreamBody {
-  text(): Promise<string>;
+  /**
+   * The whole body as text. Past `maxBytes` (default: no limit) it stops reading, releases the body
+   * (closing the connection) and rejects with `tooLarge(maxBytes)`, so an endless body cannot grow memory.
+   */
+  text(maxBytes?: number, tooLarge?: (maxBytes: number) => Error): Promise<string>;
   /** The chunks as they arrive, one reader at a time; only `release` ends the body early. */
   chunks(): AsyncIterator<Uint8Array>;
   release(completed: boolean): void;
@@ -50,6 +55,10 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamBod
   /** Released after completion: further data is dropped so the connection can be reused. */
   private discarding = false;
   private readonly onAbort = (): void => this.abort(this.signal.reason);
+  /** The final response's headers arrived (a failure after that broke the reply off rather than preventing it). */
+  private responded = false;
+  /** Parley itself is ending the exchange (abort, release, size limit): its failure is not the provider's. */
+  private aborting = false;
 
   private constructor(private readonly signal: AbortSignal) {}
 
@@ -70,6 +79,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamBod
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: UpstreamHeaders): void {
     if (statusCode < 200) return; // informational (1xx): the final response follows
+    this.responded = true;
     const settle = this.settleResponse;
     this.settleResponse = undefined;
     settle?.resolve({ statusCode, headers, body: this });
@@ -97,18 +107,25 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamBod
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
-    this.fail(error);
+    this.fail(this.responded && !this.aborting ? brokenOff(error) : error);
   }
 
   chunks(): AsyncIterator<Uint8Array> {
     return { next: () => this.next() };
   }
 
-  async text(): Promise<string> {
+  async text(maxBytes = Number.POSITIVE_INFINITY, tooLarge?: (maxBytes: number) => Error): Promise<string> {
     const parts: Uint8Array[] = [];
+    let size = 0;
     for (;;) {
       const next = await this.next();
       if (next.done === true) break;
+      size += next.value.length;
+      if (size > maxBytes) {
+        const error = tooLarge?.(maxBytes) ?? new Error(`The upstream body is larger than ${maxBytes} bytes`);
+        this.abort(error);
+        throw error;
+      }
       parts.push(next.value);
     }
     if (parts.length === 1) return Buffer.from(parts[0].buffer, parts[0].byteOffset, parts[0].byteLength).toString('utf8');
@@ -151,6 +168,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamBod
 
   private abort(reason: unknown): void {
     if (this.ended || this.failure) return;
+    this.aborting = true;
     const error = reason instanceof Error ? reason : new Error(String(reason));
     if (this.controller !== undefined) this.controller.abort(error); // undici then calls onResponseError
     else this.fail(error); // not dispatched yet
@@ -170,3 +188,9 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamBod
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** A connection failure after the reply began: the provider broke it off (retryable, as a network error). */
+function brokenOff(error: Error): ParleyError {
+  const code = (error as { code?: unknown }).code;
+  return new ParleyError('upstream_network', `The provider broke the reply off before its end (${typeof code === 'string' ? code : error.message})`, { cause: error });
+}

@@ -4,6 +4,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { ParleyError, errorCodeForUpstreamStatus, isParleyError } from '../domain/index.js';
 import type { ErrorCode } from '../domain/index.js';
 import { abortError } from '../domain/abort.js';
+import { DEFAULT_MAX_EVENT_CHARS } from './sse-reader.js';
 import { UpstreamExchange, type UpstreamBody, type UpstreamHeaders, type UpstreamResponse } from './upstream-exchange.js';
 
 export type { UpstreamBody, UpstreamHeaders, UpstreamResponse } from './upstream-exchange.js';
@@ -32,6 +33,8 @@ export function createUpstreamAgent(settings: UpstreamAgentSettings): Agent {
 /** What every HTTP adapter is configured with. */
 export interface UpstreamEndpointConfig {
   baseUrl: string;
+  /** Size limits of answers (defaults: 1 MiB per stream event, 8 MiB per non-streamed body). */
+  limits?: Partial<UpstreamLimits>;
   headers?: Record<string, string>;
   connectTimeoutMs: number;
   maxConnections: number;
@@ -39,8 +42,17 @@ export interface UpstreamEndpointConfig {
   dispatcher?: Dispatcher;
 }
 
+/** How much of an answer Parley reads before it ends the attempt. */
+export interface UpstreamLimits {
+  /** The longest stream event, in decoded characters (a line plus the data before it in the same event). */
+  maxEventChars: number;
+  /** The largest non-streamed answer body, in bytes. */
+  maxBodyBytes: number;
+}
+
 /** One provider endpoint: where to POST, with which pool and static headers, and how to release the pool. */
 export interface UpstreamEndpoint {
+  limits: UpstreamLimits;
   origin: string;
   path: string;
   dispatcher: Dispatcher;
@@ -55,6 +67,7 @@ export function createUpstreamEndpoint(cfg: UpstreamEndpointConfig, suffix: stri
   const owned = cfg.dispatcher === undefined;
   const dispatcher = cfg.dispatcher ?? createUpstreamAgent({ connectTimeoutMs: cfg.connectTimeoutMs, maxConnections: cfg.maxConnections });
   return {
+    limits: { maxEventChars: cfg.limits?.maxEventChars ?? DEFAULT_MAX_EVENT_CHARS, maxBodyBytes: cfg.limits?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES },
     origin,
     path,
     dispatcher,
@@ -205,16 +218,30 @@ export async function postUpstream(
   if (res.statusCode >= 200 && res.statusCode < 300) return res;
   let text = '';
   try {
-    text = await res.body.text();
+    text = await res.body.text(MAX_ERROR_BODY_BYTES);
   } catch {
     if (signal.aborted) throw abortError(signal);
   }
   throw upstreamError(res.statusCode, text, res.headers);
 }
 
-/** Reads a whole JSON body (non-streaming answers). */
-export async function readJsonBody(body: UpstreamBody): Promise<unknown> {
-  return parseProviderJson(await body.text());
+/** An error answer longer than this is not read further (only its message would be shown anyway). */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+/** The default largest non-streamed answer body (8 MiB). */
+export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+/** The error of a non-streamed answer over `maxBytes`. */
+export function bodyTooLarge(maxBytes: number): ParleyError {
+  return new ParleyError(
+    'upstream_body_too_large',
+    `The provider's answer body is larger than ${maxBytes} bytes (limit providers[].limits.maxBodySize); it was not read further`,
+  );
+}
+
+/** Reads a whole JSON body (non-streaming answers); past `maxBytes` it throws `upstream_body_too_large`. */
+export async function readJsonBody(body: UpstreamBody, maxBytes: number = DEFAULT_MAX_BODY_BYTES): Promise<unknown> {
+  return parseProviderJson(await body.text(maxBytes, bodyTooLarge));
 }
 
 /** True when the response is a JSON document rather than an event stream. */

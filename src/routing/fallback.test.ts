@@ -76,7 +76,9 @@ describe('withFallback', () => {
       503,
     ],
     ['502 otherwise', [['upstream_timeout', {}], ['circuit_open', {}], ['upstream_server_error', { upstreamStatus: 500 }]], 502],
-    ['502 for a mix of timeout and unavailability', [['upstream_timeout', {}], ['circuit_open', {}]], 502],
+    ['the last code\'s status for a mix: 503 after a timeout then an open circuit', [['upstream_timeout', {}], ['circuit_open', {}]], 503],
+    ['503 for an overloaded last target after a server error (code and status agree)', [['upstream_server_error', { upstreamStatus: 500 }], ['upstream_overloaded', { upstreamStatus: 529 }]], 503],
+    ['504 for a timeout after a server error', [['upstream_server_error', {}], ['upstream_timeout', {}]], 504],
   ];
   it.each(cases)('summarises exhausted chains: %s', async (_, failures, status) => {
     const models = failures.map(([code, o]) => new FakeModel([fails(code, o)]));

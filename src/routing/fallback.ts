@@ -12,16 +12,13 @@ export interface FallbackTarget {
   label: string;
 }
 
-/** Codes that mean "unavailable right now" rather than "broken": a chain of only these is a 503. */
-const UNAVAILABLE = new Set<ErrorCode>(['circuit_open', 'no_healthy_key', 'upstream_rate_limited', 'upstream_overloaded']);
-
 /**
  * Tries `targets` in order, passing `fallbackIndex` on the options. Moves on after any error except
  * `upstream_bad_request` (the request itself is invalid), `client_closed` or an aborted signal, which
  * are rethrown at once. A `start` is held back until the first `text-delta` or `finish`, so a target
  * that opens a stream and fails before content is replaced invisibly; after content, failures are
- * rethrown as-is. When every target fails, throws one summary ParleyError with the last error's code
- * and status 504 (all timeouts), 503 (all unavailability) or 502, and the smallest `retryAfterMs`.
+ * rethrown as-is. When every target fails, throws one summary ParleyError with the last error's code and
+ * status (as the catalogue says: 504 for a timeout, 503 for unavailability, 502 otherwise), and the smallest `retryAfterMs`.
  */
 export function withFallback(targets: FallbackTarget[], modelName: string): ChatModel {
   if (targets.length === 0) throw new Error(`Model "${modelName}" has no targets`);
@@ -61,12 +58,8 @@ async function* fallbackStream(
 /** The one error reported when every target of `modelName` failed. */
 export function summarise(modelName: string, failures: { label: string; error: ParleyError }[]): ParleyError {
   const last = failures[failures.length - 1].error;
-  const codes = failures.map((f) => f.error.code);
-  const status = codes.every((c) => c === 'upstream_timeout')
-    ? 504
-    : codes.every((c) => UNAVAILABLE.has(c))
-      ? 503
-      : 502;
+  // The status is the last error's own (the catalogue's, or the override it came with), so code and status never disagree.
+  const status = last.status;
   const retryAfters = failures.map((f) => f.error.retryAfterMs).filter((ms): ms is number => ms !== undefined);
   const detail = failures.map((f) => `${f.label}: ${f.error.message}`).join('; ');
   const head =

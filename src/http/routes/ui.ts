@@ -79,7 +79,7 @@ export function uiSecurityHeaders(connectExtra: string[] = []): Record<string, s
 
 const MISSING_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Parley</title></head><body>
 <h1>Parley is running</h1><p>The chat UI has not been built. Run <code>npm run build</code> (or <code>npm run build:web</code>) and restart.</p>
-<p>The API works already: see <a href="/openapi.json">/openapi.json</a>.</p></body></html>`;
+<p>The API works already. It is described at <code>/openapi.json</code>, which, like every API route, needs your API key: send <code>Authorization: Bearer prl_…</code>.</p></body></html>`;
 
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });

@@ -96,7 +96,7 @@ function* messageEvents(payload: unknown): Generator<ChatEvent> {
  * otherwise `upstream_stream_error`). A stream that ends before `message_stop` throws `upstream_stream_error`.
  */
 export function createAnthropicModel(cfg: AnthropicModelConfig): ProviderModel {
-  const { origin, path, dispatcher, baseHeaders, close } = createUpstreamEndpoint(cfg, '/v1/messages', { 'anthropic-version': cfg.anthropicVersion });
+  const { origin, path, dispatcher, baseHeaders, close, limits } = createUpstreamEndpoint(cfg, '/v1/messages', { 'anthropic-version': cfg.anthropicVersion });
 
   /** The events, grouped per network read (see ChatModel.streamGroups); `stream` flattens them. */
   async function* streamGroups(request: ChatRequest, options: CallOptions): AsyncGenerator<ChatEvent[]> {
@@ -106,7 +106,7 @@ export function createAnthropicModel(cfg: AnthropicModelConfig): ProviderModel {
     let completed = false;
     try {
       if (request.stream === false || isJsonResponse(res.headers)) {
-        const payload = await readJsonBody(res.body);
+        const payload = await readJsonBody(res.body, limits.maxBodyBytes);
         completed = true;
         yield [...messageEvents(payload)];
         return;
@@ -146,7 +146,7 @@ export function createAnthropicModel(cfg: AnthropicModelConfig): ProviderModel {
           }
         }
         return kind === 'message_stop';
-      });
+      }, limits.maxEventChars);
       // The body is released in `finally` below (drained when complete, else aborted), never by this loop.
       const chunks = res.body.chunks();
       while (!reader.terminal) {

@@ -72,7 +72,7 @@ function* completionEvents(payload: unknown): Generator<ChatEvent> {
  * one that ends with neither throws `upstream_stream_error`.
  */
 export function createOpenAIModel(cfg: OpenAIModelConfig): ProviderModel {
-  const { origin, path, dispatcher, baseHeaders, close } = createUpstreamEndpoint(cfg, '/chat/completions');
+  const { origin, path, dispatcher, baseHeaders, close, limits } = createUpstreamEndpoint(cfg, '/chat/completions');
 
   /** The events, grouped per network read (see ChatModel.streamGroups); `stream` flattens them. */
   async function* streamGroups(request: ChatRequest, options: CallOptions): AsyncGenerator<ChatEvent[]> {
@@ -82,7 +82,7 @@ export function createOpenAIModel(cfg: OpenAIModelConfig): ProviderModel {
     let completed = false;
     try {
       if (request.stream === false || isJsonResponse(res.headers)) {
-        const payload = await readJsonBody(res.body);
+        const payload = await readJsonBody(res.body, limits.maxBodyBytes);
         completed = true;
         yield [...completionEvents(payload)];
         return;
@@ -107,7 +107,7 @@ export function createOpenAIModel(cfg: OpenAIModelConfig): ProviderModel {
           if (choice.finish_reason) finishReason = mapOpenAIFinishReason(choice.finish_reason);
         }
         return false;
-      });
+      }, limits.maxEventChars);
       // The body is released in `finally` below (drained when complete, else aborted), never by this loop.
       const chunks = res.body.chunks();
       while (!reader.terminal) {

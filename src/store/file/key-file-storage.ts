@@ -1,18 +1,17 @@
-// File key storage: records in `<dataDir>/keys.json` (mode 0600, atomic rewrites, a lock file across processes).
+// File key storage: records in `<dataDir>/keys.json` (mode 0600, atomic rewrites, a lock file that names its holder).
 
 import { watch } from 'node:fs';
-import { mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Role } from '../../domain/index.js';
 import type { KeyRecord, KeyStorage, KeyWrite } from '../key-storage.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { FileLock } from './file-lock.js';
 
 /** File name of the key store inside the data directory. */
 export const KEYS_FILE_NAME = 'keys.json';
 
 const ROLES: readonly Role[] = ['user', 'auditor', 'admin'];
-const LOCK_STALE_MS = 30_000;
-const LOCK_WAIT_MS = 5_000;
 
 interface KeysFile {
   version: 1;
@@ -23,12 +22,12 @@ interface KeysFile {
 export class FileKeyStorage implements KeyStorage {
   readonly backend = 'file';
   readonly file: string;
-  private readonly lockFile: string;
+  private readonly lock: FileLock;
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(private readonly dataDir: string) {
     this.file = join(dataDir, KEYS_FILE_NAME);
-    this.lockFile = `${this.file}.lock`;
+    this.lock = new FileLock(`${this.file}.lock`);
   }
 
   /** Creates the data directory (0700) if missing. */
@@ -50,7 +49,7 @@ export class FileKeyStorage implements KeyStorage {
 
   change<T>(id: string | undefined, change: (current: KeyRecord | undefined) => KeyWrite<T>): Promise<T> {
     const run = async (): Promise<T> => {
-      await this.acquireLock();
+      const release = await this.lock.acquire();
       try {
         const records = await this.loadAll();
         const { write, result } = change(id === undefined ? undefined : records.find((r) => r.id === id));
@@ -63,7 +62,7 @@ export class FileKeyStorage implements KeyStorage {
         await writeFileAtomic(this.file, `${JSON.stringify({ version: 1, keys: records } satisfies KeysFile, null, 2)}\n`);
         return result;
       } finally {
-        await unlink(this.lockFile).catch(() => undefined);
+        await release();
       }
     };
     const next = this.queue.then(run, run);
@@ -87,28 +86,6 @@ export class FileKeyStorage implements KeyStorage {
 
   async close(): Promise<void> {
     await this.queue.catch(() => undefined);
-  }
-
-  private async acquireLock(): Promise<void> {
-    const deadline = Date.now() + LOCK_WAIT_MS;
-    for (;;) {
-      try {
-        const handle = await open(this.lockFile, 'wx', 0o600);
-        await handle.close();
-        return;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        const info = await stat(this.lockFile).catch(() => undefined);
-        if (info && Date.now() - info.mtimeMs > LOCK_STALE_MS) {
-          await unlink(this.lockFile).catch(() => undefined);
-          continue;
-        }
-        if (Date.now() > deadline) {
-          throw new Error(`${this.lockFile} is held by another process; retry, or delete it if no parley command is running`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-    }
   }
 }
 
