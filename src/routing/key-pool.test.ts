@@ -96,6 +96,16 @@ describe('withKeyPool', () => {
     expect(fake.calls.map((c) => c.options.credential?.id)).toEqual(['A', 'B', 'B', 'A']);
   });
 
+  it("a 429 cools the key for that model only: the key's other models go on at once", async () => {
+    const clock = manualClock();
+    const fake = new FakeModel((_i, _o, r) => (r.model === 'busy' ? fails('upstream_rate_limited', { retryAfterMs: 5_000 }) : ok('free')));
+    const model = withKeyPool(pool(['A'], clock))(fake);
+    expect((await collect(model.stream(req('busy'), opts()))).error?.code).toBe('upstream_rate_limited');
+    expect((await collect(model.stream(req('busy'), opts()))).error?.retryAfterMs).toBe(5_000); // still cooling: no call
+    expect(textOf((await collect(model.stream(req('other'), opts()))).events)).toBe('free');
+    expect(fake.calls.map((c) => c.request.model)).toEqual(['busy', 'other']);
+  });
+
   it('every key cooling -> upstream_rate_limited with the shortest remaining cooldown', async () => {
     const clock = manualClock();
     const fake = new FakeModel([

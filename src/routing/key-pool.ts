@@ -40,7 +40,8 @@ interface KeySlot {
   breakers: Map<string, CircuitBreaker>;
   /** Set when the provider refused the key: the secret it refused (re-enabled if the secret rotates). */
   refusedSecret?: string;
-  coolingUntil: number;
+  /** Until when the key rests after a 429, per upstream model (providers rate-limit each model of a key apart). */
+  coolingUntil: Map<string, number>;
 }
 
 /** A deployment (model and key) chosen for one attempt. */
@@ -59,7 +60,7 @@ export interface KeyLease {
 /**
  * The API keys of one provider and the breakers of its deployments. Keys are used round-robin among
  * the healthy ones; a key the provider refuses (401/403) leaves the rotation until its secret changes;
- * a 429 cools it down. Every deployment (upstream model and key) has its own circuit breaker, so one
+ * a 429 cools it down for the model that was refused (providers limit each model of a key apart). Every deployment (upstream model and key) has its own circuit breaker, so one
  * failing model never refuses another model on the same key. Share one pool per provider.
  */
 export class KeyPool {
@@ -78,7 +79,7 @@ export class KeyPool {
     this.settings = options.breaker;
     this.onBreakerChange = options.onBreakerChange;
     const keys: (PoolKey | undefined)[] = options.keys.length > 0 ? options.keys : [undefined];
-    this.slots = keys.map((key) => ({ key, breakers: new Map(), coolingUntil: 0 }));
+    this.slots = keys.map((key) => ({ key, breakers: new Map(), coolingUntil: new Map() }));
   }
 
   /** Number of keys (0 for keyless providers). */
@@ -131,8 +132,9 @@ export class KeyPool {
         slot.refusedSecret = undefined; // rotated: give the new secret a chance
       }
       enabled++;
-      if (slot.coolingUntil > now) {
-        shortestWait = Math.min(shortestWait, slot.coolingUntil - now);
+      const coolingUntil = slot.coolingUntil.get(model) ?? 0;
+      if (coolingUntil > now) {
+        shortestWait = Math.min(shortestWait, coolingUntil - now);
         continue;
       }
       allCooling = false;
@@ -181,7 +183,8 @@ export class KeyPool {
     } else if (isParleyError(error) && error.code === 'upstream_rate_limited' && lease.id !== undefined) {
       breaker.release(permit);
       const ms = error.retryAfterMs ?? this.defaultCooldownMs;
-      slot.coolingUntil = Math.max(slot.coolingUntil, this.clock() + ms);
+      const model = lease.deployment.model;
+      slot.coolingUntil.set(model, Math.max(slot.coolingUntil.get(model) ?? 0, this.clock() + ms));
       options.observer?.keyCooldown?.(this.provider, lease.id, ms);
     } else if (isUpstreamFault(error)) breaker.failure(permit);
     else breaker.release(permit);
@@ -195,7 +198,7 @@ export class KeyPool {
     for (let index = 0; index < this.slots.length; index++) {
       const slot = this.slots[index];
       if (slot.refusedSecret !== undefined) continue;
-      wait = Math.min(wait, Math.max(slot.coolingUntil - now, this.breaker(model, index).retryAfterMs(), 0));
+      wait = Math.min(wait, Math.max((slot.coolingUntil.get(model) ?? 0) - now, this.breaker(model, index).retryAfterMs(), 0));
     }
     return wait;
   }
@@ -214,8 +217,9 @@ export class KeyPool {
   /** Per-key health for metrics (deployment breakers are reported on their own). */
   health(): KeyHealth[] {
     const now = this.clock();
+    const cooling = (until: Map<string, number>): boolean => [...until.values()].some((t) => t > now);
     return this.slots.flatMap(({ key, refusedSecret, coolingUntil }) =>
-      key === undefined ? [] : [{ id: key.id, state: refusedSecret !== undefined ? 'disabled' : coolingUntil > now ? 'cooling' : 'healthy' }],
+      key === undefined ? [] : [{ id: key.id, state: refusedSecret !== undefined ? 'disabled' : cooling(coolingUntil) ? 'cooling' : 'healthy' }],
     );
   }
 }
