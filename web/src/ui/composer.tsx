@@ -26,6 +26,8 @@ export function Composer({ conversation }: { conversation: Conversation }) {
   useEffect(() => {
     const el = box.current;
     if (!el) return;
+    // An empty box (just sent) goes back to one line without a forced layout on the send path.
+    if (draft === '') return void (el.style.height = '');
     el.style.height = 'auto';
     el.style.height = `${el.scrollHeight + 2}px`;
   }, [draft]);
