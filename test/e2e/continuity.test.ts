@@ -76,7 +76,9 @@ describe('continuity', () => {
     await field.fill('Trip to Lisbon');
     await field.press('Enter');
     await page.locator('.chat-title').filter({ hasText: 'Trip to Lisbon' }).waitFor();
-    await expect(page.locator('#status').textContent()).resolves.toBe('Chat renamed to Trip to Lisbon.');
+    await page.locator('#status').filter({ hasText: 'Chat renamed to Trip to Lisbon.' }).waitFor({ state: 'attached' });
+    // Focus returns to the chat's Rename button, so a keyboard user carries on from there.
+    await page.waitForFunction(() => document.activeElement?.getAttribute('aria-label') === 'Rename chat: Trip to Lisbon');
     expect((await stack.api<SessionBody>('GET', `/v1/sessions/${id}`)).body.title).toBe('Trip to Lisbon');
     await page.getByRole('button', { name: 'Rename chat: Trip to Lisbon' }).click();
     await page.getByLabel(/^New name for chat:/).fill('Not this');
@@ -130,7 +132,7 @@ describe('control', () => {
     await sendAndWait(page, 'first on the small model');
     expect(upstreamBodies().at(-1)!.model).toBe('gpt-4o-mini');
     await page.getByLabel('Model', { exact: true }).selectOption('big');
-    await expect(page.locator('#status').textContent()).resolves.toBe('Next answers come from big.');
+    await page.locator('#status').filter({ hasText: 'Next answers come from big.' }).waitFor({ state: 'attached' });
     await sendAndWait(page, 'second on the big model');
     const last = upstreamBodies().at(-1)!;
     expect(last.model).toBe('gpt-4o');
@@ -156,7 +158,7 @@ describe('control', () => {
     await dialog.waitFor({ state: 'hidden' });
 
     await page.keyboard.press('Control+Shift+C');
-    await expect(page.locator('#status').textContent()).resolves.toBe('Last answer copied.');
+    await page.locator('#status').filter({ hasText: 'Last answer copied.' }).waitFor({ state: 'attached' });
     expect(await page.evaluate(() => navigator.clipboard.readText())).toMatch(/^Mock reply: copy this answer/);
 
     await page.getByRole('button', { name: 'Keyboard shortcuts' }).focus();

@@ -2,29 +2,12 @@
 
 import { ApiError, describeError } from '../api/api-error.js';
 import type { ParleyClient } from '../api/client.js';
-import type { FeedbackReason, StoredMessage } from '../api/types.js';
+import type { FeedbackReason } from '../api/types.js';
 import { entryOf, loadOpenChat, saveOpenChat, titleOf, upsertChat, type ChatEntry } from './chat-list.js';
 import { Emitter } from './emitter.js';
+import { lastOfRole, storedCopyOf, type ErrorState, type UiMessage } from './ui-message.js';
 
-/** A message as shown: stored fields plus what only this tab knows. */
-export interface UiMessage extends StoredMessage {
-  /** Personal data items protected in this message (from the start event). */
-  protectedItems?: number;
-  /** Sent but not confirmed by the server yet (or failed before the answer started). */
-  pending?: boolean;
-  /** Stopped by the user. */
-  stopped?: boolean;
-}
-
-/** An error being shown, in plain words. */
-export interface ErrorState {
-  title: string;
-  detail?: string;
-  /** Date.now() after which retrying makes sense (rate limits). */
-  retryAt?: number;
-  signOut?: boolean;
-  expired?: boolean;
-}
+export type { ErrorState, UiMessage } from './ui-message.js';
 
 let localIds = 0;
 
@@ -253,16 +236,12 @@ export class Conversation {
 
   /** The last user message confirmed by the server. */
   lastUserMessage(): UiMessage | undefined {
-    for (let i = this.messages.length - 1; i >= 0; i--) {
-      const m = this.messages[i];
-      if (m.role === 'user' && !m.pending) return m;
-    }
-    return undefined;
+    return lastOfRole(this.messages, 'user');
   }
 
   /** The last finished answer (for the copy shortcut). */
   lastAnswer(): UiMessage | undefined {
-    return this.messages.findLast((m) => m.role === 'assistant');
+    return lastOfRole(this.messages, 'assistant');
   }
 
   /** Asks again: resends the last user message in place of itself and the answers after it. */
@@ -288,10 +267,7 @@ export class Conversation {
       const session = await this.client.getSession(this.sessionId);
       const messages = session.messages.filter((m) => m.role !== 'system');
       this.update({ messages });
-      // The failed message is stored when it is the last user message, followed by nothing or by a cut-off answer.
-      let i = messages.length - 1;
-      while (i >= 0 && messages[i].role === 'assistant' && messages[i].incomplete) i--;
-      const stored = i >= 0 && messages[i].role === 'user' && messages[i].content === content ? messages[i] : undefined;
+      const stored = storedCopyOf(messages, content);
       return stored ? this.send(content, stored.id) : this.send(content);
     } catch (error) {
       this.fail(error);

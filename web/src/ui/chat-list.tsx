@@ -72,6 +72,10 @@ export function ChatList({ conversation }: { conversation: Conversation }) {
                   chat={chat}
                   onDone={(title) => {
                     setRenaming(undefined);
+                    // Keyboard users continue where they were: on this chat's Rename button.
+                    requestAnimationFrame(() => {
+                      if (document.activeElement === document.body) document.querySelector<HTMLButtonElement>(`[data-rename="${chat.id}"]`)?.focus();
+                    });
                     if (title !== undefined) void conversation.rename(chat.id, title);
                   }}
                 />
@@ -84,7 +88,7 @@ export function ChatList({ conversation }: { conversation: Conversation }) {
                 </button>
               )}
               <span class="chat-actions">
-                <button type="button" class="icon" aria-label={`Rename chat: ${chat.title}`} title="Rename" onClick={() => setRenaming(chat.id)}>
+                <button type="button" class="icon" data-rename={chat.id} aria-label={`Rename chat: ${chat.title}`} title="Rename" onClick={() => setRenaming(chat.id)}>
                   <Pencil />
                 </button>
                 <button type="button" class="icon" aria-label={`Forget chat: ${chat.title}`} title="Forget (delete now)" onClick={() => void conversation.forget(chat.id)}>

@@ -91,7 +91,7 @@ export function ChatScreen({ conversation, demo, onSignOut }: Props) {
           {title ?? 'New chat'}
         </span>
         <ThemeToggle />
-        <button type="button" class="icon" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (Ctrl+/)" onClick={actions.showHelp}>
+        <button type="button" class="icon kbd-help" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (Ctrl+/)" onClick={actions.showHelp}>
           <KeyboardIcon />
         </button>
         <button type="button" class="ghost signout" onClick={onSignOut}>
