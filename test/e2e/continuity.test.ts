@@ -64,7 +64,7 @@ describe('continuity', () => {
     } finally {
       await fresh.context.close();
     }
-  });
+  }, 60_000); // two sign-ins and a second browser context: more than the default on a loaded machine
 
   it('renames a chat from the list (PATCH); the new name is kept on the server and survives a reload', async () => {
     await signIn(page, stack);
