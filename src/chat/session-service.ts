@@ -1,7 +1,7 @@
 // Session use cases: create, read, delete, and send a message with the history kept in the session store.
 
 import { ParleyError } from '../domain/index.js';
-import type { ChatEvent, ChatMessage, Principal, RouteObserver, Session, StoredMessage } from '../domain/index.js';
+import type { ChatEvent, ChatMessage, Principal, RouteObserver, Session, SessionPatch, SessionSummary, StoredMessage } from '../domain/index.js';
 import type { CacheStore, SessionStore } from '../store/types.js';
 import type { ChatRun, ChatService } from './chat-service.js';
 import { newId } from './ids.js';
@@ -49,7 +49,7 @@ export class SessionService {
     this.now = deps.clock ?? Date.now;
   }
 
-  async create(principal: Principal, input: { model?: string; system?: string }, requestId: string): Promise<Session> {
+  async create(principal: Principal, input: { model?: string; system?: string; title?: string }, requestId: string): Promise<Session> {
     const model = input.model ?? this.deps.chat.modelNames()[0];
     this.deps.chat.resolveModel(model);
     const limit = this.deps.maxSessionsPerOwner;
@@ -62,6 +62,7 @@ export class SessionService {
       ownerId: principal.id,
       model,
       systemPrompt: input.system,
+      ...(input.title?.trim() ? { title: input.title.trim() } : {}),
       createdAt: now,
       lastActiveAt: now,
       expiresAt: now + this.deps.maxLifetimeMs,
@@ -79,8 +80,25 @@ export class SessionService {
     return session;
   }
 
+  /** The caller's own live sessions (never anyone else's), most recently active first. */
+  async list(principal: Principal): Promise<SessionSummary[]> {
+    const sessions = await this.deps.store.listByOwner(principal.id);
+    return sessions.filter((s) => s.ownerId === principal.id).sort((a, b) => b.lastActiveAt - a.lastActiveAt || b.createdAt - a.createdAt);
+  }
+
+  /** Renames the session or switches its model (the next turn goes to the new model with the whole history). */
+  async update(principal: Principal, id: string, patch: SessionPatch): Promise<Session> {
+    await this.get(principal, id);
+    if (patch.model !== undefined) this.deps.chat.resolveModel(patch.model);
+    const title = patch.title?.trim();
+    if (patch.title !== undefined && !title) throw new ParleyError('invalid_request', 'title must contain a visible character. Send a non-blank title.', { param: 'title' });
+    const updated = await this.deps.store.patch(id, { ...(title ? { title } : {}), ...(patch.model !== undefined ? { model: patch.model } : {}) });
+    if (!updated) throw new ParleyError('not_found', NOT_FOUND, { param: 'id' });
+    return updated;
+  }
+
   /** Idle expiry of a session as the client should display it. */
-  expiresAt(session: Session): number {
+  expiresAt(session: Pick<Session, 'expiresAt' | 'lastActiveAt'>): number {
     return Math.min(session.expiresAt, session.lastActiveAt + this.deps.idleTtlMs);
   }
 
@@ -168,6 +186,7 @@ export class SessionService {
         role: 'assistant',
         content: text,
         createdAt: this.now(),
+        model: session.model,
         ...(stats.usage ? { usage: stats.usage } : {}),
         ...(stats.finishReason ? { finishReason: stats.finishReason } : {}),
         ...(complete ? {} : { incomplete: true }),

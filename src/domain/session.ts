@@ -13,6 +13,8 @@ export interface StoredMessage {
   /** Set when the answer ended with an error after partial output. */
   incomplete?: boolean;
   feedback?: { rating: 'up' | 'down'; reason?: string };
+  /** Model alias that wrote an assistant message (a chat may switch models between turns). */
+  model?: string;
 }
 
 export interface Session {
@@ -21,6 +23,8 @@ export interface Session {
   /** Parley model alias chosen for the session. */
   model: string;
   systemPrompt?: string;
+  /** Name shown in the chat list; content (purged and sealed with the session). */
+  title?: string;
   createdAt: number;
   lastActiveAt: number;
   /** Absolute end of life; idle expiry is `lastActiveAt + idleTtl`. */
@@ -28,4 +32,13 @@ export interface Session {
   messages: StoredMessage[];
   /** Pseudonym placeholder -> original value; lives and dies with the session. */
   pseudonyms?: Record<string, string>;
+}
+
+/** A session without its messages and pseudonyms, for listing a principal's chats. */
+export type SessionSummary = Omit<Session, 'messages' | 'pseudonyms'>;
+
+/** Session-level fields that may change after creation. */
+export interface SessionPatch {
+  title?: string;
+  model?: string;
 }

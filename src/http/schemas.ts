@@ -193,21 +193,38 @@ export function buildSchemas(config: ParleyConfig) {
     incomplete: Type.Optional(Type.Boolean({ description: 'The answer was cut off by an error or a stop.' })),
     usage: Type.Optional(Type.Object({ inputTokens: Type.Integer(), outputTokens: Type.Integer() })),
     feedback: Type.Optional(Type.Object({ rating: Type.String(), reason: Type.Optional(Type.String()) })),
+    model: Type.Optional(Type.String({ description: 'The model alias that wrote this answer.' })),
   });
 
-  const SessionView = Type.Object({
+  const sessionFields = {
     id: Type.String(),
     object: Type.Literal('session'),
-    model: Type.String(),
+    model: Type.String({ description: 'The model the next turn goes to.' }),
+    title: Type.Optional(Type.String({ description: 'The name shown in the chat list.' })),
+    system: Type.Optional(Type.String({ description: 'The system prompt of the whole session.' })),
     createdAt: Type.String({ format: 'date-time' }),
+    lastActiveAt: Type.String({ format: 'date-time' }),
     expiresAt: Type.String({ format: 'date-time', description: 'When the session and its content are purged unless used again.' }),
-    messages: Type.Array(StoredMessage),
+  };
+  const SessionView = Type.Object({ ...sessionFields, messages: Type.Array(StoredMessage) });
+  const SessionList = Type.Object({
+    object: Type.Literal('list'),
+    data: Type.Array(Type.Object(sessionFields), { description: "The caller's own live sessions, most recently active first, without messages." }),
   });
+  const title = Type.String({ minLength: 1, maxLength: 200, description: 'The name shown in the chat list, at most 200 characters.' });
+  const UpdateSession = Type.Object(
+    {
+      title: Type.Optional(title),
+      model: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Switch the model: the next turn goes to it, with the whole history.' })),
+    },
+    { additionalProperties: false, minProperties: 1 },
+  );
 
   const CreateSession = Type.Object(
     {
       model: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Defaults to the first configured model.' })),
       system: Type.Optional(Type.String({ maxLength: maxMessageChars, description: 'System prompt for the whole session.' })),
+      title: Type.Optional(title),
     },
     { additionalProperties: false },
   );
@@ -247,6 +264,8 @@ export function buildSchemas(config: ParleyConfig) {
     ModelList,
     Model,
     SessionView,
+    SessionList,
+    UpdateSession,
     CreateSession,
     SendMessage,
     SendMessageResult,

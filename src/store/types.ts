@@ -1,6 +1,6 @@
 // Store interfaces: memory/ implements them for one process; Redis and PostgreSQL backends plug in later.
 
-import type { ChatEvent, Session, StoredMessage } from '../domain/index.js';
+import type { ChatEvent, Session, SessionPatch, SessionSummary, StoredMessage } from '../domain/index.js';
 
 /** Ephemeral conversation storage bounded by an idle TTL and an absolute lifetime. */
 export interface SessionStore {
@@ -22,6 +22,10 @@ export interface SessionStore {
   size(): Promise<number>;
   /** Live sessions owned by one principal (for the per-owner limit). */
   countByOwner(ownerId: string): Promise<number>;
+  /** Live sessions owned by one principal, without messages or pseudonyms, in any order (the chat list). */
+  listByOwner(ownerId: string): Promise<SessionSummary[]>;
+  /** Sets session-level fields (title, model) without touching the idle timer; undefined when the session is gone. */
+  patch(id: string, patch: SessionPatch): Promise<Session | undefined>;
 }
 
 /** A cached answer, replayed as a stream or a JSON body. */

@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { openPage, sendAndWait, signIn, startStack, useBrowserSuite, type PageWatch, type Stack } from './harness.js';
+import { openChatId, openPage, sendAndWait, signIn, startStack, useBrowserSuite, type PageWatch, type Stack } from './harness.js';
 
 let stack: Stack;
 let browser: Browser;
@@ -14,13 +14,24 @@ let watch: PageWatch;
 
 const alert = () => page.locator('.error-banner');
 
+/** What an end user must never read: provider ids, upstream models, keys, circuits, raw server messages. */
+const INTERNALS = /mock|openai|anthropic|gpt|claude|circuit|breaker|key|upstream|deployment|\b5\d\d\b/i;
+
+/** The banner's whole text, checked to carry no routing detail and (with a wait) no second countdown. */
+async function bannerText(): Promise<string> {
+  const text = (await alert().textContent()) ?? '';
+  expect(text).not.toMatch(INTERNALS);
+  expect(await alert().locator('.error-detail').count()).toBe(0);
+  return text;
+}
+
 async function send(text: string): Promise<void> {
   await page.getByLabel('Message', { exact: true }).fill(text);
   await page.getByLabel('Message', { exact: true }).press('Enter');
 }
 
 async function storedMessages(): Promise<{ role: string; content: string }[]> {
-  const id = await page.evaluate(() => (JSON.parse(sessionStorage.getItem('parley.chats') ?? '[]') as { id: string }[])[0].id);
+  const id = await openChatId(page);
   return (await stack.api<{ messages: { role: string; content: string }[] }>('GET', `/v1/sessions/${id}`)).body.messages;
 }
 
@@ -38,10 +49,14 @@ describe('error states', () => {
       await send('too fast');
       const wait = Number((await refused).headers()['retry-after']);
       expect(wait).toBeGreaterThan(0);
-      await expect(alert().locator('.error-title').textContent()).resolves.toBe(`Too many requests. You can retry in ${wait} second${wait === 1 ? '' : 's'}.`);
+      await expect(alert().locator('.error-title').textContent()).resolves.toBe('Too many requests. You can retry when the countdown ends.');
       const retry = alert().getByRole('button', { name: /^Retry/ });
-      expect(await retry.textContent()).toMatch(/^Retry in \d+ s$/);
+      // One countdown, starting at the server's Retry-After (a second may pass before it is read).
+      const shown = Number(/^Retry in (\d+) s$/.exec((await retry.textContent()) ?? '')?.[1]);
+      expect(shown).toBeLessThanOrEqual(wait);
+      expect(shown).toBeGreaterThanOrEqual(wait - 1);
       expect(await retry.isDisabled()).toBe(true);
+      expect((await bannerText()).match(/\d+/g)).toEqual([String(shown)]);
     } finally {
       await context.close();
       await limited.close();
@@ -59,8 +74,9 @@ describe('error states', () => {
       });
     });
     await send('too fast');
-    await expect(alert().locator('.error-title').textContent()).resolves.toBe('Too many requests. You can retry in 1 second.');
+    await expect(alert().locator('.error-title').textContent()).resolves.toBe('Too many requests. You can retry when the countdown ends.');
     expect(await alert().getByRole('button', { name: 'Retry in 1 s' }).isDisabled()).toBe(true);
+    expect((await bannerText()).match(/\d+/g)).toEqual(['1']);
     await alert().getByRole('button', { name: 'Retry', exact: true }).click({ timeout: 3000 });
     await page.locator('.msg.assistant .md').filter({ hasText: 'Mock reply: too fast' }).waitFor();
     await page.locator('.msg.streaming').waitFor({ state: 'detached' });
@@ -68,17 +84,47 @@ describe('error states', () => {
     expect(await page.locator('.msg').count()).toBe(2);
   });
 
-  it('provider busy (upstream 429 → 503 with Retry-After): says the provider is busy and when to retry', async () => {
+  it('provider busy (upstream 429 → 503 with Retry-After): says the model is busy; the one countdown starts at Retry-After', async () => {
     stack.mock.setScenario({ failFirst: 1, failStatus: 429, retryAfterSeconds: 3 });
+    const refused = page.waitForResponse((r) => r.url().endsWith('/messages') && r.status() === 503);
     await send('busy provider');
-    await expect(alert().locator('.error-title').textContent()).resolves.toBe('The AI provider is busy. You can retry in 3 seconds.');
-    expect(await alert().getByRole('button', { name: /^Retry in/ }).isDisabled()).toBe(true);
+    expect((await refused).headers()['retry-after']).toBe('3');
+    await expect(alert().locator('.error-title').textContent()).resolves.toBe('The AI model is busy right now. You can retry when the countdown ends.');
+    const retry = alert().getByRole('button', { name: /^Retry in/ });
+    expect(await retry.isDisabled()).toBe(true);
+    expect(await retry.textContent()).toMatch(/^Retry in [23] s$/);
+    expect((await bannerText()).match(/\d+/g)).toHaveLength(1);
+  });
+
+  it('circuit open: no circuit, provider or key details reach the banner, and the countdown matches Retry-After', async () => {
+    await page.route('**/v1/sessions/*/messages', (route) =>
+      route.fulfill({
+        status: 503,
+        headers: { 'retry-after': '7', 'content-type': 'application/json' },
+        body: JSON.stringify({ error: { message: 'Circuit for openai is open (key main#0); retry in 7 s', type: 'api_error', code: 'circuit_open', param: null } }),
+      }),
+    );
+    await send('breaker');
+    await expect(alert().locator('.error-title').textContent()).resolves.toBe('The AI model is busy right now. You can retry when the countdown ends.');
+    expect(await alert().getByRole('button', { name: 'Retry in 7 s' }).isDisabled()).toBe(true);
+    expect((await bannerText()).match(/\d+/g)).toEqual(['7']);
+  });
+
+  it('timeout (504): says the model took too long', async () => {
+    await page.route('**/v1/sessions/*/messages', (route) =>
+      route.fulfill({ status: 504, contentType: 'application/json', body: JSON.stringify({ error: { message: 'main (gpt-4o-mini) sent no first byte within 1000 ms', type: 'timeout_error', code: 'upstream_timeout', param: null } }) }),
+    );
+    await send('slow');
+    await expect(alert().locator('.error-title').textContent()).resolves.toBe('The AI model took too long to answer. Retry.');
+    await bannerText();
+    expect(await alert().getByRole('button', { name: 'Retry', exact: true }).isEnabled()).toBe(true);
   });
 
   it('provider failure before the answer (502): plain words, and Retry does not duplicate the stored message', async () => {
     stack.mock.setScenario({ failFirst: 1, failStatus: 500 });
     await send('fails once');
-    await expect(alert().locator('.error-title').textContent()).resolves.toBe('The AI provider failed to answer. Retry in a moment.');
+    await expect(alert().locator('.error-title').textContent()).resolves.toBe('The AI model could not answer. Retry in a moment.');
+    await bannerText();
     await alert().getByRole('button', { name: 'Retry', exact: true }).click();
     await page.locator('.msg.assistant .md').filter({ hasText: 'Mock reply: fails once' }).waitFor();
     await page.locator('.msg.streaming').waitFor({ state: 'detached' });
@@ -90,7 +136,8 @@ describe('error states', () => {
     stack.mock.setScenario({ tokens: 30, resetAfterTokens: 4 });
     await send('cut me off');
     await alert().waitFor();
-    expect(await alert().locator('.error-title').textContent()).toMatch(/cut off|failed to answer/);
+    expect(await alert().locator('.error-title').textContent()).toMatch(/^(The answer was cut off\. Retry to get a full answer\.|The AI model could not answer\. Retry in a moment\.)$/);
+    await bannerText();
     await expect(page.locator('.msg.assistant.incomplete .note').textContent()).resolves.toBe('This answer is incomplete.');
     stack.mock.resetScenario();
     await alert().getByRole('button', { name: 'Retry', exact: true }).click();
@@ -103,7 +150,7 @@ describe('error states', () => {
     await sendAndWait(page, 'soon gone');
     const messages = await storedMessages();
     expect(messages).toHaveLength(2);
-    const id = await page.evaluate(() => (JSON.parse(sessionStorage.getItem('parley.chats') ?? '[]') as { id: string }[])[0].id);
+    const id = await openChatId(page);
     expect((await stack.api('DELETE', `/v1/sessions/${id}`)).status).toBe(204);
     await send('are you there');
     await expect(alert().locator('.error-title').textContent()).resolves.toBe('This chat has expired or was deleted; its messages are gone.');
@@ -117,6 +164,7 @@ describe('error states', () => {
     await page.route('**/v1/sessions/*/messages', (route) => route.abort('connectionrefused'));
     await send('offline');
     await expect(alert().locator('.error-title').textContent()).resolves.toBe('Could not reach Parley. Check your connection, then retry.');
+    await bannerText();
     await page.unroute('**/v1/sessions/*/messages');
     await alert().getByRole('button', { name: 'Retry', exact: true }).click();
     await page.locator('.msg.assistant .md').filter({ hasText: 'Mock reply: offline' }).waitFor();

@@ -188,6 +188,18 @@ export async function sendAndWait(page: Page, text: string): Promise<void> {
   await page.locator('.msg.streaming').waitFor({ state: 'detached' });
 }
 
+/** Deletes every live session of the stack's user key, so each test starts with an empty chat list. */
+export async function clearSessions(stack: Stack): Promise<void> {
+  if (!stack.apiKey) return;
+  const listed = await stack.api<{ data: { id: string }[] }>('GET', '/v1/sessions');
+  for (const session of listed.body?.data ?? []) await stack.api('DELETE', `/v1/sessions/${session.id}`);
+}
+
+/** The id of the chat open in the page (kept in sessionStorage so a reload reopens it). */
+export function openChatId(page: Page): Promise<string | null> {
+  return page.evaluate(() => sessionStorage.getItem('parley.open'));
+}
+
 /** What a browser test file works with; refreshed before every test. */
 export interface BrowserSuiteState {
   stack: Stack;
@@ -225,6 +237,7 @@ export function useBrowserSuite(bind: (state: BrowserSuiteState) => void, option
   });
   beforeEach(async () => {
     state.stack.mock.resetScenario();
+    await clearSessions(state.stack);
     await state.context?.close();
     ({ context: state.context, page: state.page, watch: state.watch } = await openPage(state.browser, state.stack.url));
     if (options.signIn) await signIn(state.page, state.stack);

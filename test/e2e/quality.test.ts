@@ -93,7 +93,7 @@ describe('budgets', () => {
   it('a 1,000-message conversation stays responsive while an answer streams', async () => {
     stack.mock.setScenario({ tokens: 3 });
     const headers = { authorization: `Bearer ${stack.apiKey}`, 'content-type': 'application/json' };
-    const session = (await (await fetch(`${stack.url}/v1/sessions`, { method: 'POST', headers, body: '{}' })).json()) as { id: string; expiresAt: string };
+    const session = (await (await fetch(`${stack.url}/v1/sessions`, { method: 'POST', headers, body: JSON.stringify({ title: 'Long chat' }) })).json()) as { id: string };
     // 500 turns = 1,000 messages, sent 10 at a time (their order does not matter to the rendering).
     const statuses: number[] = [];
     for (let batch = 0; batch < 50; batch++) {
@@ -106,10 +106,8 @@ describe('budgets', () => {
     }
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
     await signIn(page, stack);
-    await page.evaluate((entry) => sessionStorage.setItem('parley.chats', JSON.stringify([entry])), { id: session.id, title: 'Long chat', model: 'chat', expiresAt: session.expiresAt });
-    await page.reload();
     const opened = Date.now();
-    await page.locator('.chat-open').click();
+    await page.locator('.chat-open').filter({ hasText: 'Long chat' }).click();
     await page.locator('.msg').nth(999).waitFor({ state: 'attached' });
     report.open1000MessagesMs = Date.now() - opened;
 
@@ -182,9 +180,9 @@ describe('accessibility and layouts', () => {
     const focused = await page.evaluate(() => {
       const el = document.activeElement as HTMLElement;
       const style = getComputedStyle(el);
-      return { text: el.textContent, outline: style.outlineStyle, width: style.outlineWidth };
+      return { name: el.getAttribute('aria-label'), outline: style.outlineStyle, width: style.outlineWidth };
     });
-    expect(focused).toEqual({ text: 'Send', outline: 'solid', width: '3px' });
+    expect(focused).toEqual({ name: 'Model', outline: 'solid', width: '3px' });
     await box.press('Enter');
     await page.locator('.msg.assistant .md').filter({ hasText: 'Mock reply: line one line two' }).waitFor();
     expect(await page.locator('.msg.user .text').textContent()).toBe('line one\nline two');

@@ -86,6 +86,45 @@ export function sessionStoreConformance(name: string, harness: SessionStoreHarne
       expect(await store.countByOwner('owner-a')).toBe(0);
     });
 
+    it('lists live sessions per owner without their content, and never another owner\'s', async () => {
+      const clock = { now: 0 };
+      const store = await harness.make(clock);
+      await store.create(session('a1', 0, { title: 'First', systemPrompt: 'Be brief.' }));
+      await store.append('a1', [message('m1', 'secret content', 0)], { '[EMAIL_1]': 'a@b.c' });
+      clock.now = 600;
+      await store.create(session('a2', 600));
+      await store.create(session('b1', 600, { ownerId: 'owner-b', title: 'Not yours' }));
+      const listed = await store.listByOwner('owner-a');
+      expect(listed.map((s) => s.id).sort()).toEqual(['a1', 'a2']);
+      const first = listed.find((s) => s.id === 'a1')!;
+      expect(first).toMatchObject({ ownerId: 'owner-a', model: 'chat', title: 'First', systemPrompt: 'Be brief.', createdAt: 0 });
+      expect(first).not.toHaveProperty('messages');
+      expect(first).not.toHaveProperty('pseudonyms');
+      expect((await store.listByOwner('owner-b')).map((s) => s.id)).toEqual(['b1']);
+      expect(await store.listByOwner('owner-c')).toEqual([]);
+      clock.now = 1_100;
+      expect((await store.listByOwner('owner-a')).map((s) => s.id)).toEqual(['a2']);
+      await store.delete('a2');
+      expect(await store.listByOwner('owner-a')).toEqual([]);
+    });
+
+    it('patches the title and model without refreshing the idle timer', async () => {
+      const clock = { now: 0 };
+      const store = await harness.make(clock);
+      await store.create(session('s1', 0));
+      await store.append('s1', [message('m1', 'kept', 0)]);
+      clock.now = 500;
+      const patched = await store.patch('s1', { title: 'Renamed' });
+      expect(patched).toMatchObject({ title: 'Renamed', model: 'chat', lastActiveAt: 0 });
+      expect(patched?.messages.map((m) => m.content)).toEqual(['kept']);
+      expect((await store.patch('s1', { model: 'big' }))?.title).toBe('Renamed');
+      expect(await store.get('s1')).toMatchObject({ title: 'Renamed', model: 'big' });
+      expect((await store.listByOwner('owner-a'))[0]).toMatchObject({ title: 'Renamed', model: 'big' });
+      clock.now = 1_000;
+      expect(await store.patch('s1', { title: 'Too late' })).toBeUndefined();
+      expect(await store.patch('missing', { title: 'x' })).toBeUndefined();
+    });
+
     it('deletes at once', async () => {
       const clock = { now: 0 };
       const store = await harness.make(clock);

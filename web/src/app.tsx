@@ -7,7 +7,7 @@ import type { UiConfig } from './api/types.js';
 import { clearKey, loadKey, saveKey } from './auth/credentials.js';
 import { exchangeLoginToken } from './auth/login-link.js';
 import { completeOidcLogin, startOidcLogin } from './auth/oidc.js';
-import { saveChats } from './chat/chat-list.js';
+import { saveOpenChat } from './chat/chat-list.js';
 import { Conversation } from './chat/conversation.js';
 import { ChatScreen } from './ui/chat-screen.js';
 import { SignIn } from './ui/sign-in.js';
@@ -35,7 +35,7 @@ export function App({ loginToken }: { loginToken: string | undefined }) {
 
   const signOut = (message?: string) => {
     clearKey();
-    saveChats([]);
+    saveOpenChat(undefined);
     setPhase({ kind: 'signed-out', message });
   };
 

@@ -3,7 +3,9 @@
 import { render } from 'preact';
 import { App } from './app.js';
 import { takeLoginToken } from './auth/login-link.js';
+import { applySavedTheme } from './ui/theme.js';
 import './styles.css';
 
+applySavedTheme();
 const loginToken = takeLoginToken();
 render(<App loginToken={loginToken} />, document.getElementById('app')!);

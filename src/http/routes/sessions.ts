@@ -1,8 +1,10 @@
 // The session API: ephemeral conversations owned by their creator; answers as JSON or Server-Sent Events.
 
 import { Type } from 'typebox';
-import type { Session, StoredMessage } from '../../domain/index.js';
+import type { Session, SessionSummary, StoredMessage } from '../../domain/index.js';
+import { runStatsOf } from '../../chat/chat-service.js';
 import type { SessionService } from '../../chat/session-service.js';
+import { errorForCaller } from '../end-user-errors.js';
 import { errorBody, toParleyError } from '../error-mapping.js';
 import { cacheModeOf, principalOf, streamHeaders, traceHeadersOf, traceObserverOf, type InflightRegistry, type ParleyApp } from '../request-context.js';
 import { ErrorEnvelope, type Schemas } from '../schemas.js';
@@ -29,14 +31,17 @@ function messageView(m: StoredMessage) {
 /** Registers /v1/sessions and its children. */
 export function registerSessionRoutes(app: ParleyApp, deps: SessionRoutesDeps): void {
   const { sessions, schemas } = deps;
-  const view = (s: Session) => ({
+  const summaryView = (s: SessionSummary) => ({
     id: s.id,
     object: 'session' as const,
     model: s.model,
+    ...(s.title ? { title: s.title } : {}),
+    ...(s.systemPrompt ? { system: s.systemPrompt } : {}),
     createdAt: new Date(s.createdAt).toISOString(),
+    lastActiveAt: new Date(s.lastActiveAt).toISOString(),
     expiresAt: new Date(sessions.expiresAt(s)).toISOString(),
-    messages: s.messages.map(messageView),
   });
+  const view = (s: Session) => ({ ...summaryView(s), messages: s.messages.map(messageView) });
 
   app.post(
     '/v1/sessions',
@@ -45,6 +50,18 @@ export function registerSessionRoutes(app: ParleyApp, deps: SessionRoutesDeps): 
       const session = await sessions.create(principalOf(request), request.body ?? {}, request.id);
       return reply.code(201).send(view(session));
     },
+  );
+
+  app.get(
+    '/v1/sessions',
+    { config: { permission: 'sessions:own' }, schema: { tags: ['sessions'], summary: "List the caller's own live sessions, most recently active first", response: { 200: schemas.SessionList, ...errors } } },
+    async (request) => ({ object: 'list' as const, data: (await sessions.list(principalOf(request))).map(summaryView) }),
+  );
+
+  app.patch(
+    '/v1/sessions/:id',
+    { config: { permission: 'sessions:own' }, schema: { tags: ['sessions'], summary: 'Rename a session or switch its model', params: schemas.SessionParams, body: schemas.UpdateSession, response: { 200: schemas.SessionView, ...errors } } },
+    async (request) => view(await sessions.update(principalOf(request), request.params.id, request.body)),
   );
 
   app.get(
@@ -94,17 +111,32 @@ export function registerSessionRoutes(app: ParleyApp, deps: SessionRoutesDeps): 
     },
     async (request, reply) => {
       const stream = request.body.stream === true;
-      const turn = await sessions.send(
-        principalOf(request),
-        request.params.id,
-        { content: request.body.content, replaceFrom: request.body.replaceFrom, stream, cacheMode: cacheModeOf(request) },
-        { requestId: request.id, signal: deps.inflight.signalFor(reply), traceHeaders: traceHeadersOf(request), observer: traceObserverOf(request) },
-      );
+      const principal = principalOf(request);
+      /** Routing details go to the log line; the caller sees them only as an admin. */
+      const shown = (error: unknown) => {
+        const { error: visible, detail } = errorForCaller(toParleyError(error), principal);
+        if (detail) Object.assign(request.parley.log, runStatsOf(error), { errorDetail: detail });
+        return visible;
+      };
+      const turn = await sessions
+        .send(
+          principal,
+          request.params.id,
+          { content: request.body.content, replaceFrom: request.body.replaceFrom, stream, cacheMode: cacheModeOf(request) },
+          { requestId: request.id, signal: deps.inflight.signalFor(reply), traceHeaders: traceHeadersOf(request), observer: traceObserverOf(request) },
+        )
+        .catch((error: unknown) => {
+          throw shown(error);
+        });
       request.parley.upstreamMs = turn.run.stats.upstreamMs;
       request.parley.log.model = turn.model;
 
       if (!stream) {
-        for await (const _event of turn.events);
+        try {
+          for await (const _event of turn.events);
+        } catch (error) {
+          throw shown(error);
+        }
         noteRun(request, turn.run);
         void reply.headers(runHeaders(turn.run));
         return { userMessage: messageView(turn.userMessage), message: messageView(turn.stored()!), protected: turn.run.protectedCounts };
@@ -124,7 +156,7 @@ export function registerSessionRoutes(app: ParleyApp, deps: SessionRoutesDeps): 
         const stored = turn.stored();
         await writer.write(JSON.stringify({ message: stored && messageView(stored) }), 'done');
       } catch (error) {
-        const failure = toParleyError(error);
+        const failure = shown(error);
         if (failure.code !== 'client_closed') await writer.write(JSON.stringify({ ...errorBody(failure), message: turn.stored() && messageView(turn.stored()!) }), 'error');
       } finally {
         noteRun(request, turn.run);

@@ -1,6 +1,6 @@
 // In-process SessionStore: one Map, idle TTL and absolute lifetime enforced on every read and by sweep().
 
-import type { Session, StoredMessage } from '../../domain/index.js';
+import type { Session, SessionPatch, SessionSummary, StoredMessage } from '../../domain/index.js';
 import type { SessionStore } from '../types.js';
 
 export interface MemorySessionStoreOptions {
@@ -77,6 +77,25 @@ export class MemorySessionStore implements SessionStore {
     let count = 0;
     for (const session of this.sessions.values()) if (session.ownerId === ownerId && !this.isExpired(session, now)) count++;
     return count;
+  }
+
+  async listByOwner(ownerId: string): Promise<SessionSummary[]> {
+    const now = this.now();
+    const list: SessionSummary[] = [];
+    for (const session of this.sessions.values()) {
+      if (session.ownerId !== ownerId || this.isExpired(session, now)) continue;
+      const { messages: _messages, pseudonyms: _pseudonyms, ...summary } = session;
+      list.push(structuredClone(summary));
+    }
+    return list;
+  }
+
+  async patch(id: string, patch: SessionPatch): Promise<Session | undefined> {
+    const session = this.live(id);
+    if (!session) return undefined;
+    if (patch.title !== undefined) session.title = patch.title;
+    if (patch.model !== undefined) session.model = patch.model;
+    return structuredClone(session);
   }
 
   private live(id: string): Session | undefined {

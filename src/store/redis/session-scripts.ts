@@ -95,3 +95,21 @@ for _, sid in ipairs(expired) do
   purge()
 end
 return expired`;
+
+/** Replaces the sealed metadata if it is still ARGV 6 (else returns 0: another replica changed it); the idle timer is left alone. ARGV 7: new metadata. */
+export const PATCH = `${COMMON}
+if not live() then return false end
+if redis.call('HGET', meta, 'm') ~= ARGV[6] then return 0 end
+redis.call('HSET', meta, 'm', ARGV[7])
+return read()`;
+
+/** The live sessions of one owner: { id, sealed metadata, last active, end } each. ARGV 6: owner hash. */
+export const LIST_BY_OWNER = `${COMMON}
+local out = {}
+for _, sid in ipairs(redis.call('ZRANGEBYSCORE', p .. 'owner:' .. ARGV[6], '(' .. ARGV[3], '+inf')) do
+  local f = redis.call('HMGET', p .. 'ses:' .. sid, 'm', 'l', 'e')
+  if f[1] and now < tonumber(f[3]) and now < tonumber(f[2]) + idle then
+    table.insert(out, { sid, f[1], f[2], f[3] })
+  end
+end
+return out`;

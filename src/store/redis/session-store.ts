@@ -2,11 +2,11 @@
 
 import { createHash } from 'node:crypto';
 import { ParleyError } from '../../domain/index.js';
-import type { Session, StoredMessage } from '../../domain/index.js';
+import type { Session, SessionPatch, SessionSummary, StoredMessage } from '../../domain/index.js';
 import { UnreadableRecordError, type Sealer } from '../sealing.js';
 import type { SessionStore } from '../types.js';
 import type { RedisConnection } from './connection.js';
-import { APPEND, CREATE, DELETE, GET, SWEEP, TRUNCATE, UPDATE } from './session-scripts.js';
+import { APPEND, CREATE, DELETE, GET, LIST_BY_OWNER, PATCH, SWEEP, TRUNCATE, UPDATE } from './session-scripts.js';
 
 export interface RedisSessionStoreOptions {
   idleTtlMs: number;
@@ -21,6 +21,8 @@ interface SessionMeta {
   ownerId: string;
   model: string;
   systemPrompt?: string;
+  /** The chat's name: content, so sealed like the rest. */
+  title?: string;
   createdAt: number;
 }
 
@@ -41,7 +43,13 @@ export class RedisSessionStore implements SessionStore {
 
   async create(session: Session): Promise<void> {
     const { sealer } = this.options;
-    const meta: SessionMeta = { ownerId: session.ownerId, model: session.model, createdAt: session.createdAt, ...(session.systemPrompt !== undefined ? { systemPrompt: session.systemPrompt } : {}) };
+    const meta: SessionMeta = {
+      ownerId: session.ownerId,
+      model: session.model,
+      createdAt: session.createdAt,
+      ...(session.systemPrompt !== undefined ? { systemPrompt: session.systemPrompt } : {}),
+      ...(session.title !== undefined ? { title: session.title } : {}),
+    };
     await this.call('session.create', CREATE, session.id, [
       sealer.sealJson(meta, `session:${session.id}:meta`),
       session.lastActiveAt,
@@ -91,6 +99,39 @@ export class RedisSessionStore implements SessionStore {
   async countByOwner(ownerId: string): Promise<number> {
     const now = this.now();
     return this.redis.run('session.count_by_owner', (c) => c.zcount(`${this.redis.prefix}owner:${ownerHash(ownerId)}`, `(${now}`, '+inf'));
+  }
+
+  async listByOwner(ownerId: string): Promise<SessionSummary[]> {
+    const rows = (await this.call('session.list_by_owner', LIST_BY_OWNER, '', [ownerHash(ownerId)])) as [string, string, string, string][];
+    const list: SessionSummary[] = [];
+    for (const [id, sealedMeta, last, expires] of rows) {
+      const meta = this.openMeta(id, sealedMeta);
+      if (meta.ownerId === ownerId) list.push({ id, ...meta, lastActiveAt: Number(last), expiresAt: Number(expires) });
+    }
+    return list;
+  }
+
+  /** Changes title or model: read, re-seal, and write only if no replica changed the metadata meanwhile. */
+  async patch(id: string, patch: SessionPatch): Promise<Session | undefined> {
+    const { sealer } = this.options;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const current = (await this.call('session.get', GET, id, [])) as ScriptReply;
+      if (!current?.[0][0]) return undefined;
+      const sealedMeta = current[0][0];
+      const meta: SessionMeta = { ...this.openMeta(id, sealedMeta), ...(patch.title !== undefined ? { title: patch.title } : {}), ...(patch.model !== undefined ? { model: patch.model } : {}) };
+      const reply = await this.call('session.patch', PATCH, id, [sealedMeta, sealer.sealJson(meta, `session:${id}:meta`)]);
+      if (reply !== 0) return this.decode(id, reply as ScriptReply);
+    }
+    throw new ParleyError('store_busy', 'This session is being changed by another request; retry in a moment', { retryAfterMs: 100 });
+  }
+
+  private openMeta(id: string, sealedMeta: string): SessionMeta {
+    try {
+      return this.options.sealer.openJson<SessionMeta>(sealedMeta, `session:${id}:meta`);
+    } catch (error) {
+      if (!(error instanceof UnreadableRecordError)) throw error;
+      throw new ParleyError('store_unavailable', 'This session was stored under an encryption key Parley no longer has (see state.previousEncryptionKeys), so it cannot be read.', { cause: error });
+    }
   }
 
   private call(operation: string, lua: string, id: string, args: (string | number)[], now = this.now()): Promise<unknown> {

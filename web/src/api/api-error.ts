@@ -29,35 +29,43 @@ export async function errorFromResponse(response: Response): Promise<ApiError> {
   return new ApiError(response.status, code, message, seconds);
 }
 
-/** Plain-words explanation of a failure, for people rather than developers. */
+/** Codes whose server message names routing details (provider, upstream model, key, circuit): never shown. */
+const BUSY = new Set(['upstream_rate_limited', 'upstream_overloaded', 'circuit_open', 'no_healthy_key', 'shutting_down']);
+
+/**
+ * Plain-words explanation of a failure, for people rather than developers. Provider, key and circuit details
+ * are never shown (they are in the server log); the wait comes from `Retry-After` alone, and the one countdown
+ * is the Retry button's, so the title names no number.
+ */
 export function describeError(error: unknown): { title: string; detail?: string; retryAfterSeconds?: number; signOut?: boolean; expired?: boolean } {
-  if (!(error instanceof ApiError)) return { title: 'Something went wrong in the page.', detail: String(error) };
+  if (!(error instanceof ApiError)) return { title: 'Something went wrong in the page. Reload it, then retry.' };
   const wait = error.retryAfterSeconds;
-  const inWait = wait === 1 ? 'in 1 second' : `in ${wait} seconds`;
   switch (true) {
     case error.status === 0:
       return { title: 'Could not reach Parley. Check your connection, then retry.' };
     case error.status === 401:
       return { title: 'Your key is no longer accepted. Sign in again.', signOut: true };
     case error.status === 403:
-      return { title: 'Your account is not allowed to do this.', detail: error.message };
+      return { title: 'Your account is not allowed to do this.' };
     case error.status === 404 && error.code === 'not_found':
       return { title: 'This chat has expired or was deleted; its messages are gone.', expired: true };
     case error.status === 429:
-      return { title: wait ? `Too many requests. You can retry ${inWait}.` : 'Too many requests. Wait a moment, then retry.', retryAfterSeconds: wait };
-    case error.code === 'upstream_rate_limited' || error.code === 'upstream_overloaded' || error.code === 'circuit_open':
-      return { title: wait ? `The AI provider is busy. You can retry ${inWait}.` : 'The AI provider is busy. Retry in a moment.', detail: error.message, retryAfterSeconds: wait };
+      return { title: wait ? 'Too many requests. You can retry when the countdown ends.' : 'Too many requests. Wait a moment, then retry.', retryAfterSeconds: wait };
+    case error.code !== null && BUSY.has(error.code):
+      return { title: wait ? 'The AI model is busy right now. You can retry when the countdown ends.' : 'The AI model is busy right now. Retry in a moment.', retryAfterSeconds: wait };
     case error.code === 'upstream_timeout':
-      return { title: 'The AI provider took too long to answer. Retry.', detail: error.message };
+      return { title: 'The AI model took too long to answer. Retry.' };
     case error.code === 'content_blocked':
       return { title: 'This message was blocked by the content policy.', detail: error.message };
-    case error.status === 413 || error.code === 'invalid_request':
+    case error.status === 413 || error.code === 'invalid_request' || error.code === 'payload_too_large':
       return { title: 'Parley could not accept this message.', detail: error.message };
+    case error.code === 'model_not_found':
+      return { title: 'This model is no longer available. Pick another one.' };
     case error.code === 'upstream_stream_error' || error.code === 'upstream_network':
-      return { title: 'The answer was cut off by the AI provider. Retry to get a full answer.', detail: error.message };
+      return { title: 'The answer was cut off. Retry to get a full answer.' };
     case error.status >= 500:
-      return { title: 'The AI provider failed to answer. Retry in a moment.', detail: error.message, retryAfterSeconds: wait };
+      return { title: 'The AI model could not answer. Retry in a moment.', retryAfterSeconds: wait };
     default:
-      return { title: 'The request failed.', detail: error.message };
+      return { title: 'The request failed. Retry in a moment.' };
   }
 }

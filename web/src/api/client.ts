@@ -2,7 +2,7 @@
 
 import { ApiError, errorFromResponse } from './api-error.js';
 import { readSse } from './sse.js';
-import type { FeedbackReason, SessionView, StartEvent, StoredMessage } from './types.js';
+import type { FeedbackReason, SessionSummary, SessionView, StartEvent, StoredMessage } from './types.js';
 
 /** Callbacks of a streamed answer, called in order: start, delta*, then done or error. */
 export interface StreamHandlers {
@@ -33,8 +33,20 @@ export class ParleyClient {
     return list.data.map((m) => m.id);
   }
 
-  createSession(model?: string): Promise<SessionView> {
-    return this.call('POST', '/v1/sessions', model ? { model } : {});
+  /** Creates a session; empty fields are left out. */
+  createSession(input: { model?: string; system?: string; title?: string }): Promise<SessionView> {
+    const body = Object.fromEntries(Object.entries(input).filter(([, v]) => v));
+    return this.call('POST', '/v1/sessions', body);
+  }
+
+  /** The caller's own live sessions, most recently active first. */
+  async listSessions(): Promise<SessionSummary[]> {
+    return (await this.call<{ data: SessionSummary[] }>('GET', '/v1/sessions')).data;
+  }
+
+  /** Renames a session or switches its model. */
+  updateSession(id: string, patch: { title?: string; model?: string }): Promise<SessionView> {
+    return this.call('PATCH', `/v1/sessions/${encodeURIComponent(id)}`, patch);
   }
 
   getSession(id: string): Promise<SessionView> {

@@ -9,15 +9,24 @@ export interface StoredMessage {
   finishReason?: string;
   incomplete?: boolean;
   feedback?: { rating: string; reason?: string };
+  /** The model that wrote an answer. */
+  model?: string;
 }
 
-/** GET/POST /v1/sessions answer. */
-export interface SessionView {
+/** One entry of GET /v1/sessions (a session without its messages). */
+export interface SessionSummary {
   id: string;
   object: 'session';
   model: string;
+  title?: string;
+  system?: string;
   createdAt: string;
+  lastActiveAt: string;
   expiresAt: string;
+}
+
+/** GET/POST/PATCH /v1/sessions/{id} answer. */
+export interface SessionView extends SessionSummary {
   messages: StoredMessage[];
 }
 

@@ -1,37 +1,55 @@
-// This tab's chats (ids, titles, expiry) in sessionStorage: the server is the source of the content.
+// The chat list comes from the server (GET /v1/sessions); this tab only remembers which chat was open.
 
-const KEY = 'parley.chats';
+import type { SessionSummary } from '../api/types.js';
 
-/** One chat the tab knows about. */
+const OPEN_KEY = 'parley.open';
+
+/** One chat of the list. */
 export interface ChatEntry {
   id: string;
   title: string;
   model: string;
   expiresAt: string;
+  system?: string;
 }
 
-/** The chats of this tab, newest first, without those already past their expiry. */
-export function loadChats(now = Date.now()): ChatEntry[] {
+/** A list entry from the server's summary. */
+export function entryOf(session: SessionSummary): ChatEntry {
+  return { id: session.id, title: session.title || 'Untitled chat', model: session.model, expiresAt: session.expiresAt, ...(session.system ? { system: session.system } : {}) };
+}
+
+/** The chat open in this tab before a reload, if any. */
+export function loadOpenChat(): string | undefined {
   try {
-    const list = JSON.parse(sessionStorage.getItem(KEY) ?? '[]') as ChatEntry[];
-    return Array.isArray(list) ? list.filter((c) => Date.parse(c.expiresAt) > now) : [];
+    return sessionStorage.getItem(OPEN_KEY) ?? undefined;
   } catch {
-    return [];
+    return undefined;
   }
 }
 
-/** Saves the list. */
-export function saveChats(chats: ChatEntry[]): void {
+/** Remembers (or forgets, with undefined) the chat open in this tab, so a reload reopens it. */
+export function saveOpenChat(id: string | undefined): void {
   try {
-    sessionStorage.setItem(KEY, JSON.stringify(chats));
+    if (id) sessionStorage.setItem(OPEN_KEY, id);
+    else sessionStorage.removeItem(OPEN_KEY);
   } catch {
-    // storage full or disabled: the list lives in memory only
+    // storage disabled: a reload starts a new chat
   }
 }
 
-/** Adds or updates one entry (moved to the top). */
+/** Adds or updates one entry (moved to the top: the list is most recently active first). */
 export function upsertChat(chats: ChatEntry[], entry: ChatEntry): ChatEntry[] {
   return [entry, ...chats.filter((c) => c.id !== entry.id)];
+}
+
+/** Entries whose title or model contains every word of `query` (case-insensitive). */
+export function searchChats(chats: ChatEntry[], query: string): ChatEntry[] {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return chats;
+  return chats.filter((c) => {
+    const hay = `${c.title} ${c.model}`.toLowerCase();
+    return words.every((w) => hay.includes(w));
+  });
 }
 
 /** A short title from the first message. */

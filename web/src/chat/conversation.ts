@@ -1,30 +1,13 @@
-// The open chat: messages, the streaming answer, stop/regenerate/edit/retry, feedback, and the tab's chat list.
+// The open chat: messages, the streaming answer, stop/regenerate/edit/retry, feedback, model and system prompt, and the chat list.
 
 import { ApiError, describeError } from '../api/api-error.js';
 import type { ParleyClient } from '../api/client.js';
-import type { FeedbackReason, StoredMessage } from '../api/types.js';
-import { loadChats, saveChats, titleOf, upsertChat, type ChatEntry } from './chat-list.js';
+import type { FeedbackReason } from '../api/types.js';
+import { entryOf, loadOpenChat, saveOpenChat, titleOf, upsertChat, type ChatEntry } from './chat-list.js';
 import { Emitter } from './emitter.js';
+import { lastOfRole, storedCopyOf, type ErrorState, type UiMessage } from './ui-message.js';
 
-/** A message as shown: stored fields plus what only this tab knows. */
-export interface UiMessage extends StoredMessage {
-  /** Personal data items protected in this message (from the start event). */
-  protectedItems?: number;
-  /** Sent but not confirmed by the server yet (or failed before the answer started). */
-  pending?: boolean;
-  /** Stopped by the user. */
-  stopped?: boolean;
-}
-
-/** An error being shown, in plain words. */
-export interface ErrorState {
-  title: string;
-  detail?: string;
-  /** Date.now() after which retrying makes sense (rate limits). */
-  retryAt?: number;
-  signOut?: boolean;
-  expired?: boolean;
-}
+export type { ErrorState, UiMessage } from './ui-message.js';
 
 let localIds = 0;
 
@@ -36,7 +19,12 @@ export class Conversation {
   sessionId: string | undefined;
   model: string | undefined;
   messages: UiMessage[] = [];
-  chats: ChatEntry[] = loadChats();
+  /** The caller's chats from the server, most recently active first. */
+  chats: ChatEntry[] = [];
+  /** The open chat's system prompt (undefined: none or a new chat). */
+  systemPrompt: string | undefined;
+  /** The system prompt typed for the next new chat. */
+  systemDraft = '';
   streaming = false;
   streamText = '';
   error: ErrorState | undefined;
@@ -52,12 +40,24 @@ export class Conversation {
     private readonly onSignOut: (reason: string) => void,
   ) {
     this.model = models[0];
+    void this.refreshChats();
+    const reopen = loadOpenChat();
+    if (reopen) void this.open(reopen);
   }
 
-  private update(patch: Partial<Pick<Conversation, 'messages' | 'streaming' | 'error' | 'status' | 'sessionId' | 'model' | 'chats'>>): void {
+  private update(patch: Partial<Pick<Conversation, 'messages' | 'streaming' | 'error' | 'status' | 'sessionId' | 'model' | 'chats' | 'systemPrompt' | 'systemDraft'>>): void {
     Object.assign(this, patch);
-    if (patch.chats) saveChats(this.chats);
+    if ('sessionId' in patch) saveOpenChat(this.sessionId);
     this.changes.emit();
+  }
+
+  /** Reloads the chat list from the server (GET /v1/sessions). */
+  async refreshChats(): Promise<void> {
+    try {
+      this.update({ chats: (await this.client.listSessions()).map(entryOf) });
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) this.fail(error);
+    }
   }
 
   private fail(error: unknown): void {
@@ -76,6 +76,7 @@ export class Conversation {
   }
 
   private dropChat(id: string): void {
+    if (id === this.sessionId) saveOpenChat(undefined);
     this.update({ chats: this.chats.filter((c) => c.id !== id) });
   }
 
@@ -90,27 +91,58 @@ export class Conversation {
   /** Starts an empty chat (the session is created with the first message). */
   newChat(): void {
     this.leave();
-    this.update({ sessionId: undefined, messages: [], error: undefined, status: 'New chat', model: this.models.includes(this.model ?? '') ? this.model : this.models[0] });
+    this.update({ sessionId: undefined, messages: [], error: undefined, systemPrompt: undefined, systemDraft: '', status: 'New chat', model: this.models.includes(this.model ?? '') ? this.model : this.models[0] });
   }
 
-  /** Picks the model of the next new chat. */
-  pickModel(model: string): void {
-    if (!this.sessionId) this.update({ model });
+  /** Picks the model: of the next new chat, or (PATCH) of the open chat from its next answer on, with the whole history. */
+  async pickModel(model: string): Promise<void> {
+    const id = this.sessionId;
+    const before = this.model;
+    this.update({ model });
+    if (!id) return;
+    try {
+      const session = await this.client.updateSession(id, { model });
+      this.update({ chats: this.chats.map((c) => (c.id === id ? { ...c, model: session.model } : c)), status: `Next answers come from ${session.model}.` });
+    } catch (error) {
+      if (this.sessionId === id) this.update({ model: before });
+      this.fail(error);
+    }
+  }
+
+  /** Renames a chat (PATCH /v1/sessions/{id}). */
+  async rename(id: string, title: string): Promise<void> {
+    const name = title.trim();
+    const entry = this.chats.find((c) => c.id === id);
+    if (!name || !entry || entry.title === name) return;
+    this.update({ chats: this.chats.map((c) => (c.id === id ? { ...c, title: name } : c)) });
+    try {
+      await this.client.updateSession(id, { title: name });
+      this.update({ status: `Chat renamed to ${name}.` });
+    } catch (error) {
+      this.update({ chats: this.chats.map((c) => (c.id === id ? { ...c, title: entry.title } : c)) });
+      this.fail(error);
+    }
+  }
+
+  /** Sets the system prompt of the next new chat. */
+  setSystemDraft(text: string): void {
+    this.update({ systemDraft: text });
   }
 
   /** Opens a chat of the list. */
   async open(id: string): Promise<void> {
     this.leave();
-    this.update({ sessionId: id, messages: [], error: undefined, status: 'Loading chat…' });
+    this.update({ sessionId: id, messages: [], error: undefined, systemPrompt: undefined, status: 'Loading chat…' });
     try {
       const session = await this.client.getSession(id);
       if (this.sessionId !== id) return;
-      const entry = this.chats.find((c) => c.id === id);
+      const entry = entryOf(session);
       this.update({
         messages: session.messages.filter((m) => m.role !== 'system'),
         model: session.model,
-        status: `Opened chat ${entry?.title ?? ''}`.trim(),
-        chats: entry ? this.chats.map((c) => (c.id === id ? { ...c, expiresAt: session.expiresAt } : c)) : this.chats,
+        systemPrompt: session.system,
+        status: `Opened chat ${entry.title}`,
+        chats: this.chats.some((c) => c.id === id) ? this.chats.map((c) => (c.id === id ? entry : c)) : upsertChat(this.chats, entry),
       });
     } catch (error) {
       this.fail(error);
@@ -147,10 +179,10 @@ export class Conversation {
     try {
       let sessionId = this.sessionId;
       if (!sessionId) {
-        const session = await this.client.createSession(this.model);
+        const session = await this.client.createSession({ model: this.model, system: this.systemDraft.trim(), title: titleOf(text) });
         if (!current()) return;
         sessionId = session.id;
-        this.update({ sessionId, model: session.model, chats: upsertChat(this.chats, { id: session.id, title: titleOf(text), model: session.model, expiresAt: session.expiresAt }) });
+        this.update({ sessionId, model: session.model, systemPrompt: session.system, systemDraft: '', chats: upsertChat(this.chats, entryOf(session)) });
       }
       await this.client.send(
         sessionId,
@@ -204,11 +236,12 @@ export class Conversation {
 
   /** The last user message confirmed by the server. */
   lastUserMessage(): UiMessage | undefined {
-    for (let i = this.messages.length - 1; i >= 0; i--) {
-      const m = this.messages[i];
-      if (m.role === 'user' && !m.pending) return m;
-    }
-    return undefined;
+    return lastOfRole(this.messages, 'user');
+  }
+
+  /** The last finished answer (for the copy shortcut). */
+  lastAnswer(): UiMessage | undefined {
+    return lastOfRole(this.messages, 'assistant');
   }
 
   /** Asks again: resends the last user message in place of itself and the answers after it. */
@@ -234,10 +267,7 @@ export class Conversation {
       const session = await this.client.getSession(this.sessionId);
       const messages = session.messages.filter((m) => m.role !== 'system');
       this.update({ messages });
-      // The failed message is stored when it is the last user message, followed by nothing or by a cut-off answer.
-      let i = messages.length - 1;
-      while (i >= 0 && messages[i].role === 'assistant' && messages[i].incomplete) i--;
-      const stored = i >= 0 && messages[i].role === 'user' && messages[i].content === content ? messages[i] : undefined;
+      const stored = storedCopyOf(messages, content);
       return stored ? this.send(content, stored.id) : this.send(content);
     } catch (error) {
       this.fail(error);
@@ -263,10 +293,15 @@ export class Conversation {
     void this.client.getSession(id).then(
       (session) => {
         const entry = this.chats.find((c) => c.id === id);
-        if (entry) this.update({ chats: this.chats.map((c) => (c.id === id ? { ...c, expiresAt: session.expiresAt } : c)) });
+        if (entry) this.update({ chats: upsertChat(this.chats, { ...entry, expiresAt: session.expiresAt }) });
       },
       () => undefined,
     );
+  }
+
+  /** Announces a short status (screen readers read the status region). */
+  say(status: string): void {
+    this.update({ status });
   }
 
   /** Dismisses the error banner. */

@@ -1,10 +1,11 @@
-// The message box: Enter sends, Shift+Enter adds a line, Escape (anywhere) stops; Send turns into Stop.
+// The message box: Enter sends, Shift+Enter adds a line, Escape (anywhere) stops; the model can change mid-chat.
 
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Conversation } from '../chat/conversation.js';
+import { ArrowUp, StopSquare } from './icons.js';
 import { markSend } from './perf-marks.js';
 
-/** Composer with model picker. */
+/** Composer with the model picker (a change applies to the next answer, with the whole history). */
 export function Composer({ conversation }: { conversation: Conversation }) {
   const [draft, setDraft] = useState('');
   const box = useRef<HTMLTextAreaElement>(null);
@@ -12,7 +13,7 @@ export function Composer({ conversation }: { conversation: Conversation }) {
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape' && conversation.streaming) {
+      if (e.key === 'Escape' && !e.shiftKey && conversation.streaming) {
         e.preventDefault();
         conversation.stop();
       }
@@ -20,6 +21,16 @@ export function Composer({ conversation }: { conversation: Conversation }) {
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
   }, [conversation]);
+
+  // Grow with the text, up to the CSS max-height.
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    // An empty box (just sent) goes back to one line without a forced layout on the send path.
+    if (draft === '') return void (el.style.height = '');
+    el.style.height = 'auto';
+    el.style.height = `${el.scrollHeight + 2}px`;
+  }, [draft]);
 
   const send = () => {
     if (streaming || !draft.trim()) return;
@@ -36,14 +47,15 @@ export function Composer({ conversation }: { conversation: Conversation }) {
         send();
       }}
     >
-      <div class="composer-row">
+      <div class="composer-box">
         <label class="sr-only" for="message">Message</label>
         <textarea
           id="message"
           ref={box}
-          rows={2}
+          rows={1}
           value={draft}
-          placeholder="Write a message. Enter sends, Shift+Enter adds a line."
+          placeholder="Message Parley"
+          aria-describedby="composer-hint"
           onInput={(e) => setDraft(e.currentTarget.value)}
           onKeyDown={(e) => {
             if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
@@ -52,25 +64,29 @@ export function Composer({ conversation }: { conversation: Conversation }) {
             }
           }}
         />
-        {streaming ? (
-          <button type="button" class="danger" onClick={() => conversation.stop()}>
-            Stop
-          </button>
-        ) : (
-          <button type="submit" class="primary" disabled={!draft.trim()}>
-            Send
-          </button>
-        )}
+        <div class="composer-bar">
+          <label class="model-pick">
+            <span class="sr-only">Model</span>
+            <select id="model" aria-label="Model" value={conversation.model} onChange={(e) => void conversation.pickModel(e.currentTarget.value)}>
+              {conversation.models.map((m) => (
+                <option value={m}>{m}</option>
+              ))}
+            </select>
+          </label>
+          {streaming ? (
+            <button type="button" class="send stop" aria-label="Stop" title="Stop (Escape)" onClick={() => conversation.stop()}>
+              <StopSquare />
+            </button>
+          ) : (
+            <button type="submit" class="send" aria-label="Send" title="Send (Enter)" disabled={!draft.trim()}>
+              <ArrowUp />
+            </button>
+          )}
+        </div>
       </div>
-      <div class="composer-meta">
-        <label for="model">Model</label>
-        <select id="model" value={conversation.model} disabled={conversation.sessionId !== undefined} onChange={(e) => conversation.pickModel(e.currentTarget.value)}>
-          {conversation.models.map((m) => (
-            <option value={m}>{m}</option>
-          ))}
-        </select>
-        {conversation.sessionId && <span class="muted small">Start a new chat to change the model.</span>}
-      </div>
+      <p class="composer-hint" id="composer-hint">
+        Enter sends, Shift+Enter adds a line. Press Ctrl+/ for keyboard shortcuts.
+      </p>
     </form>
   );
 }

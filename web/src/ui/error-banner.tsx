@@ -1,4 +1,4 @@
-// An error in plain words with a retry; a rate-limit refusal counts down until retrying makes sense.
+// An error in plain words with a retry; when the server sent Retry-After, the Retry button is the one countdown.
 
 import { useEffect, useState } from 'preact/hooks';
 import type { Conversation, ErrorState } from '../chat/conversation.js';
@@ -9,13 +9,16 @@ export function ErrorBanner({ error, conversation }: { error: ErrorState; conver
   const wait = error.retryAt ? Math.max(0, Math.ceil((error.retryAt - now) / 1000)) : 0;
   useEffect(() => {
     if (!error.retryAt) return;
-    const timer = setInterval(() => setNow(Date.now()), 500);
+    setNow(Date.now());
+    const timer = setInterval(() => setNow(Date.now()), 250);
     return () => clearInterval(timer);
   }, [error.retryAt]);
   return (
     <div class="error-banner" role="alert">
-      <p class="error-title">{error.title}</p>
-      {error.detail && <p class="small">{error.detail}</p>}
+      <div class="error-text-block">
+        <p class="error-title">{error.title}</p>
+        {error.detail && <p class="error-detail">{error.detail}</p>}
+      </div>
       <div class="actions">
         <button type="button" class="primary" disabled={wait > 0} onClick={() => void conversation.retry()}>
           {error.expired ? 'Start a new chat' : wait > 0 ? `Retry in ${wait} s` : 'Retry'}

@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks';
 import type { Conversation, UiMessage } from '../chat/conversation.js';
 import { FEEDBACK_REASONS, type FeedbackReason } from '../api/types.js';
-import { ThumbDown, ThumbUp, Shield } from './icons.js';
+import { CopyIcon, ParleyMark, Pencil, Refresh, Shield, ThumbDown, ThumbUp } from './icons.js';
 import { MarkdownBody } from './markdown-body.js';
 import { memo } from './memo.js';
 
@@ -56,7 +56,9 @@ function UserMessage({ message, conversation, isLastOfRole }: Props) {
   return (
     <li class={`msg user${message.pending ? ' pending' : ''}`}>
       <span class="sr-only">You said:</span>
-      <div class="text">{message.content}</div>
+      <div class="bubble">
+        <div class="text">{message.content}</div>
+      </div>
       <div class="meta">
         {message.protectedItems ? (
           <span class="protected" title="Personal data in this message was replaced before it reached the AI provider.">
@@ -66,13 +68,15 @@ function UserMessage({ message, conversation, isLastOfRole }: Props) {
         {isLastOfRole && !message.pending && (
           <button
             type="button"
-            class="link"
+            class="ghost"
+            aria-label="Edit"
+            title="Edit and resend"
             onClick={() => {
               setDraft(message.content);
               setEditing(true);
             }}
           >
-            Edit
+            <Pencil />
           </button>
         )}
       </div>
@@ -85,24 +89,29 @@ function AssistantMessage({ message, conversation, isLastOfRole }: Props) {
   const rating = message.feedback?.rating;
   return (
     <li class={`msg assistant${message.incomplete ? ' incomplete' : ''}`}>
+      <AuthorLine model={message.model} />
       <span class="sr-only">Parley answered:</span>
       <MarkdownBody source={message.content} />
       {message.incomplete && <p class="note">{message.stopped ? 'Stopped before the end.' : 'This answer is incomplete.'}</p>}
       <div class="actions" role="group" aria-label="Answer actions">
         <button
           type="button"
+          class="ghost"
+          aria-label={copied ? 'Copied' : 'Copy'}
+          title="Copy the answer"
           onClick={async () => {
             const ok = await copyText(message.content);
             setCopied(ok);
             if (ok) setTimeout(() => setCopied(false), 2000);
           }}
         >
-          {copied ? 'Copied' : 'Copy'}
+          <CopyIcon />
+          {copied && <span class="small">Copied</span>}
         </button>
-        <button type="button" aria-pressed={rating === 'up'} aria-label="Good answer" title="Good answer" onClick={() => void conversation.rate(message.id, 'up')}>
+        <button type="button" class="ghost" aria-pressed={rating === 'up'} aria-label="Good answer" title="Good answer" onClick={() => void conversation.rate(message.id, 'up')}>
           <ThumbUp />
         </button>
-        <button type="button" aria-pressed={rating === 'down'} aria-label="Bad answer" title="Bad answer" onClick={() => void conversation.rate(message.id, 'down')}>
+        <button type="button" class="ghost" aria-pressed={rating === 'down'} aria-label="Bad answer" title="Bad answer" onClick={() => void conversation.rate(message.id, 'down')}>
           <ThumbDown />
         </button>
         {rating === 'down' && (
@@ -114,12 +123,25 @@ function AssistantMessage({ message, conversation, isLastOfRole }: Props) {
           </select>
         )}
         {isLastOfRole && (
-          <button type="button" onClick={() => void conversation.regenerate()}>
-            Regenerate
+          <button type="button" class="ghost" aria-label="Regenerate" title="Regenerate the answer" onClick={() => void conversation.regenerate()}>
+            <Refresh />
           </button>
         )}
       </div>
     </li>
+  );
+}
+
+/** The assistant's author cue: Parley's mark, its name and the model that wrote the answer. */
+export function AuthorLine({ model }: { model?: string }) {
+  return (
+    <div class="author" aria-hidden="true">
+      <span class="avatar">
+        <ParleyMark />
+      </span>
+      <span class="author-name">Parley</span>
+      {model && <span class="author-model">{model}</span>}
+    </div>
   );
 }
 

@@ -2,7 +2,9 @@
 
 import { useEffect, useRef } from 'preact/hooks';
 import type { Conversation } from '../chat/conversation.js';
+import { decorateCodeBlocks, onCodeCopyClick } from '../render/code-blocks.js';
 import { renderMarkdown } from '../render/markdown.js';
+import { AuthorLine } from './message-item.js';
 import { markFirstToken } from './perf-marks.js';
 
 /** Renders `conversation.streamText` as it grows and feeds finished sentences to the live region. */
@@ -30,6 +32,7 @@ export function StreamingAnswer({ conversation, live }: { conversation: Conversa
       const atBottom = scroller !== null && scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 96;
       el.innerHTML = renderMarkdown(text);
       if (text) markFirstToken();
+      if (text.includes('```')) decorateCodeBlocks(el);
       const lastStop = Math.max(text.lastIndexOf('. '), text.lastIndexOf('\n'), text.lastIndexOf('! '), text.lastIndexOf('? '));
       if (lastStop + 1 > announced) announce(lastStop + 1);
       if (atBottom) scroller.scrollTop = scroller.scrollHeight;
@@ -45,10 +48,11 @@ export function StreamingAnswer({ conversation, live }: { conversation: Conversa
   }, [conversation, live]);
   return (
     <li class="msg assistant streaming" aria-busy="true">
+      <AuthorLine model={conversation.model} />
       <span class="sr-only">Parley is answering:</span>
-      <div class="md" ref={body} />
+      <div class="md" ref={body} onClick={(e) => void onCodeCopyClick(e)} />
       <p class="note typing" aria-hidden="true">
-        Answering… press Escape to stop
+        <span class="dots" /> Answering… press Escape to stop
       </p>
     </li>
   );
