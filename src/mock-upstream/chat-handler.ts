@@ -100,6 +100,7 @@ export async function handleChat(
     promptTokens: shape.promptTokens,
     truncated: scenario.replyText !== null ? limit < splitReplyText(scenario.replyText).length : limit < scenario.tokens,
     includeUsage: shape.includeUsage,
+    ...(shape.logprobs ? { logprobs: shape.logprobs } : {}),
     extras,
   };
   if (extras.toolCalls.length > 0) {

@@ -126,6 +126,7 @@ export function openaiDialect(models: readonly string[]): Dialect {
         includeUsage: b.stream === true && options?.include_usage === true,
         promptTokens: estimatePromptTokens(b.messages),
         lastUserText: lastUserText(b.messages),
+        ...(b.logprobs === true ? { logprobs: { top: typeof b.top_logprobs === 'number' ? b.top_logprobs : 0 } } : {}),
       };
     },
     errorBody,
@@ -135,8 +136,8 @@ export function openaiDialect(models: readonly string[]): Dialect {
         `{"id":"${gen.id}","object":"chat.completion.chunk","created":${gen.created},"model":${JSON.stringify(gen.model)},` +
         '"service_tier":"default","system_fingerprint":"fp_mock","choices":[';
       const roleChunk = `${open}{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}]${u}}`;
-      const tokenChunk = (t: string): string =>
-        `${open}{"index":0,"delta":{"content":${JSON.stringify(t)}},"logprobs":null,"finish_reason":null}]${u}}`;
+      const tokenChunk = (t: string, i = 0): string =>
+        `${open}{"index":0,"delta":{"content":${JSON.stringify(t)}},"logprobs":${gen.logprobs ? JSON.stringify({ content: [tokenLogprob(t, i, gen.logprobs.top)], refusal: null }) : 'null'},"finish_reason":null}]${u}}`;
       const calls = gen.extras?.toolCalls ?? [];
       const finishReason = calls.length > 0 ? 'tool_calls' : gen.truncated ? 'length' : 'stop';
       const extra = extraFrames(gen, (d) => `data: ${open}{"index":0,"delta":${d},"logprobs":null,"finish_reason":null}]${u}}\n\n`);
@@ -144,7 +145,7 @@ export function openaiDialect(models: readonly string[]): Dialect {
       const finishChunk = `${open}{"index":0,"delta":{},"logprobs":null,"finish_reason":"${finishReason}"}]${u}}`;
       const errorFrame = `data: ${errorBody({ status: 500, message: 'The server had an error while processing your request (mid-stream, mock upstream).' })}\n\n`;
 
-      const tokens = gen.tokens.map((t) => `data: ${tokenChunk(t)}\n\n`);
+      const tokens = gen.tokens.map((t, i) => `data: ${tokenChunk(t, i)}\n\n`);
       if (extra.before.length + extra.after.length > 0) tokens.splice(0, tokens.length, ...extra.before, ...tokens, ...extra.after);
       let tail = `data: ${finishChunk}\n\n`;
       if (gen.includeUsage) tail += `data: ${open}]${`,"usage":${usage(gen.promptTokens, gen.tokens.length + extraTokens(gen), reasoningCount)}`}}\n\n`;
@@ -173,10 +174,18 @@ export function openaiDialect(models: readonly string[]): Dialect {
       const body =
         `{"id":"${gen.id}","object":"chat.completion","created":${gen.created},"model":${JSON.stringify(gen.model)},` +
         `"choices":[{"index":0,"message":${JSON.stringify(message)},` +
-        `"logprobs":null,"finish_reason":"${finish}"}],` +
+        `"logprobs":${gen.logprobs && calls.length === 0 ? JSON.stringify({ content: gen.tokens.map((t, i) => tokenLogprob(t, i, gen.logprobs?.top ?? 0)), refusal: null }) : 'null'},"finish_reason":"${finish}"}],` +
         `"usage":${usage(gen.promptTokens, gen.tokens.length + extraTokens(gen), reasoning.length)},"service_tier":"default","system_fingerprint":"fp_mock"}`;
       return malformed === 'bad-json' ? truncateJson(body) : body;
     },
     modelsBody: () => modelsBody,
   };
+}
+
+/** A deterministic log probability for token `i` of a reply, with `top` alternatives (OpenAI's shape). */
+function tokenLogprob(token: string, i: number, top: number): Record<string, unknown> {
+  const logprob = -0.01 - (i % 7) / 10;
+  const bytes = [...Buffer.from(token, 'utf8')];
+  const alternatives = Array.from({ length: top }, (_, j) => ({ token: j === 0 ? token : `${token}~${j}`, logprob: j === 0 ? logprob : logprob - j, bytes: j === 0 ? bytes : [...Buffer.from(`${token}~${j}`, 'utf8')] }));
+  return { token, logprob, bytes, top_logprobs: alternatives };
 }

@@ -21,6 +21,8 @@ export interface RequestShape {
   includeUsage: boolean;
   promptTokens: number;
   lastUserText: string;
+  /** OpenAI `logprobs: true` (with `top_logprobs` alternatives per token); absent: none asked. */
+  logprobs?: { top: number };
 }
 
 /** One reply to render. */
@@ -33,6 +35,8 @@ export interface Generation {
   /** True when the reply was cut by the request's token limit. */
   truncated: boolean;
   includeUsage: boolean;
+  /** Log probabilities asked for (OpenAI): every text token carries one, with `top` alternatives. */
+  logprobs?: { top: number };
   /** Tool calls, reasoning and images (see agent.ts); absent or empty: a plain text reply. */
   extras?: MockExtras;
 }
