@@ -51,15 +51,14 @@ describe('threat model', () => {
     expect(rows.some((r) => r.startsWith(`| ${item} |`)), `add a row "| ${item} | ..."`).toBe(true);
   });
 
-  it('gives every threat a proving test, or says it is out of scope and why (shared-state rows prove with issue 12)', () => {
+  it('gives every threat a proving test, or says it is out of scope and why', () => {
     const problems: string[] = [];
     for (const row of rows.filter((r) => /^\| (TB\d+-[STRIDE]|LLM\d+:2025|API\d+:2023) /.test(r))) {
       const c = cells(row);
       const id = c[0];
       const outOfScope = c[c.length - 1];
       const proofs = testRefs(row);
-      const sharedState = row.includes('[shared state]');
-      if (proofs.length === 0 && !sharedState && !(row.includes('| out of scope |') && outOfScope.length > 3)) problems.push(`${id}: no proving test and no out-of-scope reason`);
+      if (proofs.length === 0 && !(row.includes('| out of scope |') && outOfScope.length > 3)) problems.push(`${id}: no proving test and no out-of-scope reason`);
       if (outOfScope === '') problems.push(`${id}: the out-of-scope column is empty (write — when nothing is)`);
     }
     expect(problems).toEqual([]);
