@@ -1,6 +1,6 @@
 // Audit trail verifier: replays the hash chain line by line (or row by row) and checks every checkpoint signature.
 
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import type { KeyObject } from 'node:crypto';
 import type { AuditStorage, StoredAuditLine } from '../store/audit-storage.js';
 import { FileAuditStorage } from '../store/file/audit-file-storage.js';
@@ -23,7 +23,13 @@ export type AuditVerification =
       /** Set when the trail starts after seq 1 because an audited retention purge removed older rows. */
       firstSeq?: number;
     }
-  | { ok: false; line: number; reason: string };
+  | {
+      ok: false;
+      line: number;
+      reason: string;
+      /** Set when the only fault is a last line cut off by a crash (no trailing newline); everything before it verifies. */
+      torn?: true;
+    };
 
 /** Options of the verifiers. */
 export interface VerifyOptions {
@@ -121,19 +127,42 @@ export async function verifyAuditStorage(storage: AuditStorage, publicKey?: KeyO
   return result as AuditVerification;
 }
 
-/** Verifies the trail in `file`; also reports a last line cut off by an interrupted write. */
+/**
+ * Verifies the trail in `file`. A last line without its newline is a write cut off by a crash, not tampering:
+ * the lines before it are verified, and if they hold, the result is `torn` (Parley cuts that line at its next
+ * start and records `audit.recovered`).
+ */
 export async function verifyAuditFile(file: string, publicKey?: KeyObject, options: VerifyOptions = {}): Promise<AuditVerification> {
-  const fileSize = (await stat(file)).size;
-  let bytes = 0;
-  async function* counted(): AsyncIterable<StoredAuditLine> {
+  const torn = await endsWithoutNewline(file);
+  async function* complete(): AsyncIterable<StoredAuditLine> {
+    let held: StoredAuditLine | undefined;
     for await (const stored of new FileAuditStorage(file).lines()) {
-      bytes += Buffer.byteLength(stored.line, 'utf8') + 1;
-      yield stored;
+      if (held !== undefined) yield held;
+      held = stored;
     }
+    if (held !== undefined && !torn) yield held;
   }
-  const { last, ...result } = await verifyAuditLines(counted(), publicKey, { ...options, unit: 'line', anchored: false });
-  if (result.ok && bytes !== fileSize) {
-    return { ok: false, line: last ?? 0, reason: `line ${last ?? 0} is incomplete (no trailing newline): the last write was cut off` };
+  const { last, ...result } = await verifyAuditLines(complete(), publicKey, { ...options, unit: 'line', anchored: false });
+  if (!result.ok || !torn) return result as AuditVerification;
+  const line = (last ?? 0) + 1;
+  return {
+    ok: false,
+    torn: true,
+    line,
+    reason: `line ${line} is incomplete (no trailing newline): a write was cut off by a crash, and the ${line - 1} lines before it verify. Parley removes this line at its next start and records an audit.recovered event with the bytes it discarded`,
+  };
+}
+
+/** True when the file's last byte is not a newline (a write was cut off). */
+async function endsWithoutNewline(file: string): Promise<boolean> {
+  const { size } = await stat(file);
+  if (size === 0) return false;
+  const handle = await open(file, 'r');
+  try {
+    const byte = Buffer.alloc(1);
+    await handle.read(byte, 0, 1, size - 1);
+    return byte[0] !== 0x0a;
+  } finally {
+    await handle.close();
   }
-  return result as AuditVerification;
 }

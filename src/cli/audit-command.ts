@@ -57,7 +57,7 @@ function parseAuditArgs(args: string[]) {
   });
 }
 
-/** Runs `parley audit ...`; resolves to the exit code: 0 intact/ok, 1 tampered or failed, 2 usage error. */
+/** Runs `parley audit ...`; resolves to the exit code: 0 intact/ok, 1 tampered or failed, 2 usage error, 3 torn last line (a crash, not tampering). */
 export async function auditCommand(args: string[], deps: AuditCommandDeps): Promise<number> {
   const out = deps.stdout ?? ((text: string) => void process.stdout.write(`${text}\n`));
   const err = deps.stderr ?? ((text: string) => void process.stderr.write(`${text}\n`));
@@ -87,8 +87,9 @@ export async function auditCommand(args: string[], deps: AuditCommandDeps): Prom
           const sigs = result.signaturesChecked ? 'all checkpoint signatures valid' : 'signatures NOT checked (pass --public-key)';
           const tail = result.unsignedTail > 0 ? `; the last ${result.unsignedTail} records are chained but not yet signed` : '';
           out(`OK ${file}: ${result.records} records, ${result.checkpoints} checkpoints, ${sigs}${tail}`);
-        } else out(`TAMPERED ${file}: first bad ${storage?.unit ?? 'line'} ${result.line}: ${result.reason}`);
-        return result.ok ? 0 : 1;
+        } else if (result.torn) out(`TORN ${file}: ${result.reason}`);
+        else out(`TAMPERED ${file}: first bad ${storage?.unit ?? 'line'} ${result.line}: ${result.reason}`);
+        return result.ok ? 0 : result.torn ? 3 : 1;
       }
       case 'query': {
         const limit = values.limit === undefined ? 50 : Number(values.limit);

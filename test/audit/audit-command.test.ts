@@ -46,6 +46,29 @@ describe('parley audit', () => {
     expect(JSON.parse(stdout.pop() ?? '')).toMatchObject({ ok: false, line: 4 });
   });
 
+  it('tells a torn last line (a crash) from tampering: exit 3, and Parley recovers it at the next start', async () => {
+    const { publicKeyPath, file } = await writeTrail();
+    const intact = await readFile(file, 'utf8');
+    const lines = intact.trimEnd().split('\n');
+    // A write cut off by a crash: half of a sealed line, no trailing newline.
+    await writeFile(file, `${intact}${lines[1].slice(0, Math.floor(lines[1].length / 2))}`);
+    expect(await auditCommand(['verify', '--public-key', publicKeyPath], { dataDir, ...io() })).toBe(3);
+    expect(stdout.pop()).toMatch(/^TORN .*: line 9 is incomplete .*cut off by a crash, and the 8 lines before it verify\. Parley removes this line at its next start and records an audit\.recovered event/);
+    expect(await auditCommand(['verify', '--json'], { dataDir, ...io() })).toBe(3);
+    expect(JSON.parse(stdout.pop() ?? '')).toMatchObject({ ok: false, torn: true, line: 9 });
+    // Tampering before a torn tail is still tampering (exit 1), named at its own line.
+    await writeFile(file, `${intact.replace('"r2"', '"r9"')}{"seq":`);
+    expect(await auditCommand(['verify'], { dataDir, ...io() })).toBe(1);
+    expect(stdout.pop()).toMatch(/^TAMPERED .*line 4/);
+    // The next start cuts the torn line and says so on the chain.
+    await writeFile(file, `${intact}{"seq":99,"prev`);
+    const log = createAuditLog({ file, checkpointEvery: 100 });
+    log.append({ requestId: 'after', action: 'auth.success', outcome: 'success' });
+    await log.close();
+    expect(await auditCommand(['verify'], { dataDir, ...io() })).toBe(0);
+    expect(await readFile(file, 'utf8')).toContain('"audit.recovered"');
+  });
+
   it('says when signatures were not checked, and resolves env: refs only through the given resolver', async () => {
     const { publicKeyPath } = await writeTrail();
     expect(await auditCommand(['verify'], { dataDir, ...io() })).toBe(0);
