@@ -3,10 +3,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../support/ports.js';
+
+export { freePort };
 
 /** The configuration operators get. */
 export const NGINX_CONF = fileURLToPath(new URL('../../ops/nginx/parley.conf', import.meta.url));
@@ -31,15 +33,6 @@ export function renderParleyConf(text: string, o: { listen: string; replicas: st
     .replaceAll('/var/log/nginx/', `${o.logDir}/`);
 }
 
-/** A free TCP port on 127.0.0.1 (nginx cannot be told to pick one itself). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
-}
 
 /** A running nginx. */
 export interface Nginx {

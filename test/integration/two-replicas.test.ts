@@ -3,13 +3,13 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockUpstream, type MockUpstream } from '../../src/mock-upstream/index.js';
+import { freePort } from '../support/ports.js';
 import { cleanPrefix, REDIS_URL } from '../support/redis.js';
 
 const run = promisify(execFile);
@@ -33,16 +33,6 @@ let a: Replica;
 let b: Replica;
 const keys: Record<string, { id: string; secret: string }> = {};
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Runs `parley …` with the shared configuration; resolves to stdout. */
 async function parley(...args: string[]): Promise<string> {

@@ -2,9 +2,11 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { RedisConnection } from '../../src/store/redis/connection.js';
+import { freePort } from './ports.js';
+
+export { freePort };
 
 /** The Redis the test command starts (override with PARLEY_TEST_REDIS_URL). */
 export const REDIS_URL = process.env.PARLEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -51,18 +53,6 @@ export async function connect(prefix: string, url = REDIS_URL, commandTimeoutMs 
   return redis;
 }
 
-/** A free TCP port on loopback. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A private redis-server that a test stops and starts (no persistence). */
 export interface PrivateRedis {
