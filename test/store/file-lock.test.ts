@@ -14,7 +14,7 @@ const children: ChildProcess[] = [];
 
 /** A separate process that takes the lock on `path` and holds it until killed; resolves once it holds it. */
 async function holdLock(path: string): Promise<ChildProcess> {
-  const code = `import { FileLock } from './src/security/file-lock.ts'; await new FileLock(${JSON.stringify(path)}).acquire(); console.log('locked'); setInterval(() => {}, 1000);`;
+  const code = `import { FileLock } from './src/store/file/file-lock.ts'; await new FileLock(${JSON.stringify(path)}).acquire(); console.log('locked'); setInterval(() => {}, 1000);`;
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   await new Promise<void>((resolve, reject) => {
