@@ -134,7 +134,11 @@ describe('Dockerfile', () => {
           if (Date.now() > deadline) throw new Error(`no /healthz within 60 s: ${output}`);
           await new Promise((resolve) => setTimeout(resolve, 50));
         }
-        expect((await fetch(`${url}/readyz`)).status).toBe(200);
+        // Ready follows alive once the stores are open (the server listens first).
+        while (!(await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false))) {
+          if (Date.now() > deadline) throw new Error(`no ready /readyz within 60 s: ${output}`);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
         expect((await fetch(`${url}/`)).status).toBe(200); // the built UI is there
         expect(output).toContain('First start: an admin API key was created');
         server.kill('SIGTERM');
