@@ -25,7 +25,7 @@ describe('Anthropic request translation', () => {
       { role: 'assistant', content: [{ type: 'text', text: 'Checking.' }, { type: 'tool_use', id: 'call_A1', name: 'get_weather', input: { city: 'Oslo' } }, { type: 'tool_use', id: 'call_B2', name: 'get_weather', input: { city: 'Rome' } }] },
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_A1', content: 'rain' }, { type: 'tool_result', tool_use_id: 'call_B2', content: 'sun' }] },
     ]);
-    expect(body.tools).toEqual([{ name: 'get_weather', description: 'Weather', input_schema: weather.parameters }]);
+    expect(body.tools).toEqual([{ name: 'get_weather', description: 'Weather', input_schema: weather.parameters, strict: true }]);
     expect(body.tool_choice).toEqual({ type: 'any', disable_parallel_tool_use: true });
   });
 
@@ -44,10 +44,17 @@ describe('Anthropic request translation', () => {
     expect(body.tool_choice).toEqual({ type: 'none' });
   });
 
+  it('carries strict as strict tool use, and only when asked', () => {
+    const body = JSON.parse(buildAnthropicBody(request({ tools: [weather], toolChoice: 'auto' }))) as { tools: Record<string, unknown>[] };
+    expect(body.tools).toEqual([{ name: 'get_weather', description: 'Weather', input_schema: weather.parameters, strict: true }]);
+    const loose = JSON.parse(buildAnthropicBody(request({ responseFormat: { type: 'json-schema', name: 'thing', schema: { type: 'object' } } }, [{ role: 'user', content: 'hi' }]))) as { tools: Record<string, unknown>[] };
+    expect(loose.tools[0].strict).toBeUndefined();
+  });
+
   it('enforces a json_schema through a forced tool', () => {
     const schema = { type: 'object', properties: { a: { type: 'number' } }, required: ['a'] };
     const body = JSON.parse(buildAnthropicBody(request({ responseFormat: { type: 'json-schema', name: 'thing', schema, strict: true } }, [{ role: 'user', content: 'hi' }]))) as Record<string, unknown>;
-    expect(body.tools).toEqual([{ name: JSON_TOOL, description: 'Answer with a thing object.', input_schema: schema }]);
+    expect(body.tools).toEqual([{ name: JSON_TOOL, description: 'Answer with a thing object.', input_schema: schema, strict: true }]);
     expect(body.tool_choice).toEqual({ type: 'tool', name: JSON_TOOL });
   });
 

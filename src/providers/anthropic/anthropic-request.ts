@@ -102,6 +102,8 @@ function toolFields(request: ChatRequest, body: Record<string, unknown>): void {
     name: t.name,
     ...(t.description === undefined ? {} : { description: t.description }),
     input_schema: t.parameters,
+    // Strict tool use: the Messages API guarantees the arguments match input_schema, as OpenAI's strict does.
+    ...(t.strict === true ? { strict: true } : {}),
   }));
   let choice: Record<string, unknown> | undefined;
   const c = p.toolChoice;
@@ -109,7 +111,8 @@ function toolFields(request: ChatRequest, body: Record<string, unknown>): void {
   const f = p.responseFormat;
   if (f !== undefined && f.type !== 'text') {
     const schema = f.type === 'json-schema' ? f.schema : { type: 'object', additionalProperties: true };
-    tools.push({ name: JSON_TOOL, description: f.type === 'json-schema' ? (f.description ?? `Answer with a ${f.name} object.`) : 'Answer with a JSON object.', input_schema: schema });
+    const strict = f.type === 'json-schema' && f.strict === true ? { strict: true } : {};
+    tools.push({ name: JSON_TOOL, description: f.type === 'json-schema' ? (f.description ?? `Answer with a ${f.name} object.`) : 'Answer with a JSON object.', input_schema: schema, ...strict });
     // With other tools the model may still call them; otherwise (or with tool_choice none) the JSON tool is forced.
     if (p.tools === undefined || c === 'none') choice = { type: 'tool', name: JSON_TOOL };
     else if (c === undefined || c === 'auto' || c === 'required') choice = { type: 'any' };
