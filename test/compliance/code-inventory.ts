@@ -165,7 +165,23 @@ export function logFields(): string[] {
       }
     }
     for (const m of source.matchAll(/\bparley\.log\.(\w+)\s*(?:=|\?\?=)(?!=)/g)) fields.add(m[1]);
-    for (const m of source.matchAll(/Object\.assign\(\s*request\.parley\.log,\s*\{/g)) for (const k of objectKeys(source, m.index + m[0].length - 1)) fields.add(k);
+    for (const m of source.matchAll(/Object\.assign\(\s*request\.parley\.log,/g)) for (const at of argumentObjects(source, m.index + m[0].length)) for (const k of objectKeys(source, at)) fields.add(k);
   }
   return [...fields].sort();
+}
+
+/** Where each object literal among a call's arguments opens, from `from` (just after a comma) to the call's `)`. */
+function argumentObjects(source: string, from: number): number[] {
+  const opens: number[] = [];
+  let depth = 0;
+  for (let i = from; i < source.length; i++) {
+    const c = source[i];
+    if (c === '{' && depth === 0) opens.push(i);
+    if (c === '(' || c === '{' || c === '[') depth++;
+    else if (c === ')' || c === '}' || c === ']') {
+      if (depth === 0) break;
+      depth--;
+    }
+  }
+  return opens;
 }
