@@ -102,6 +102,11 @@ export class ChatService {
 
   constructor(private readonly deps: ChatServiceDeps) {}
 
+  /** True when `privacy.images` is block: requests with images are refused (422). */
+  get imagesBlocked(): boolean {
+    return this.deps.images === 'block';
+  }
+
   /** Model aliases in configuration order. */
   modelNames(): string[] {
     return [...this.deps.models.keys()];

@@ -1,11 +1,14 @@
 // Session use cases: create, read, delete, and send a message with the history kept in the session store.
 
 import { ParleyError } from '../domain/index.js';
-import type { ChatEvent, ChatMessage, Principal, RouteObserver, Session, SessionPatch, SessionSummary, StoredMessage } from '../domain/index.js';
+import type { ChatEvent, ChatMessage, ContentPart, Principal, RouteObserver, Session, SessionPatch, SessionSummary, StoredMessage } from '../domain/index.js';
 import type { CacheStore, SessionStore } from '../store/types.js';
 import type { ChatRun, ChatService } from './chat-service.js';
+import { missingFeature } from './capabilities.js';
 import { newId } from './ids.js';
 import { trimToBudget } from './prompt.js';
+import { imagesBlockedError } from './protect-shapes.js';
+import { checkImages, noVisionError } from './session-images.js';
 
 /** Lifecycle facts for audit and metrics (ids only, never content). */
 export interface SessionEventsSink {
@@ -40,6 +43,14 @@ export interface MessageRun {
 }
 
 const NOT_FOUND = 'No session with this id exists (it may have expired or been deleted).';
+
+/** A stored message as the model sees it: its text, then its images as image parts. */
+function toChatMessage(m: StoredMessage): ChatMessage {
+  if (!m.images?.length) return { role: m.role, content: m.content };
+  const parts: ContentPart[] = m.content ? [{ type: 'text', text: m.content }] : [];
+  for (const image of m.images) parts.push({ type: 'image', url: image.url });
+  return { role: m.role, content: m.content, parts };
+}
 
 /** Session API behaviour; the owner check makes another principal's session look missing. */
 export class SessionService {
@@ -139,23 +150,35 @@ export class SessionService {
   async send(
     principal: Principal,
     id: string,
-    input: { content: string; replaceFrom?: string; stream: boolean; cacheMode: 'use' | 'bypass' | 'default' },
+    input: { content: string; images?: readonly { url?: unknown }[]; replaceFrom?: string; stream: boolean; cacheMode: 'use' | 'bypass' | 'default' },
     context: { requestId: string; signal: AbortSignal; traceHeaders?: Record<string, string>; observer?: RouteObserver },
   ): Promise<MessageRun> {
+    const images = checkImages(input.images);
+    if (input.content === '' && images.length === 0) {
+      throw new ParleyError('invalid_request', 'content is empty. Write a message, attach an image, or both.', { param: 'content' });
+    }
     let session = await this.get(principal, id);
+    const routed = this.deps.chat.resolveModel(session.model);
+    let index = session.messages.length;
     if (input.replaceFrom !== undefined) {
-      const index = session.messages.findIndex((m) => m.id === input.replaceFrom);
+      index = session.messages.findIndex((m) => m.id === input.replaceFrom);
       if (index < 0 || session.messages[index].role !== 'user') {
         throw new ParleyError('invalid_request', 'replaceFrom must be the id of a user message in this session.', { param: 'replaceFrom' });
       }
-      session = (await this.deps.store.truncate(id, index)) ?? session;
     }
-    const userMessage: StoredMessage = { id: newId('msg'), role: 'user', content: input.content, createdAt: this.now() };
+    // Refused before anything is stored or dropped: images the model cannot take, or that policy blocks.
+    const earlierImages = session.messages.slice(0, index).some((m) => (m.images?.length ?? 0) > 0);
+    if (images.length > 0 || earlierImages) {
+      const targets = routed.targets;
+      if (targets !== undefined && !targets.some((t) => missingFeature(t, ['vision']) === undefined)) throw noVisionError(session.model, images.length === 0);
+      if (this.deps.chat.imagesBlocked) throw imagesBlockedError();
+    }
+    if (input.replaceFrom !== undefined) session = (await this.deps.store.truncate(id, index)) ?? session;
+    const userMessage: StoredMessage = { id: newId('msg'), role: 'user', content: input.content, createdAt: this.now(), ...(images.length > 0 ? { images } : {}) };
     const appended = await this.deps.store.append(id, [userMessage]);
     if (!appended) throw new ParleyError('not_found', NOT_FOUND);
 
-    const routed = this.deps.chat.resolveModel(session.model);
-    const history: ChatMessage[] = appended.messages.map((m) => ({ role: m.role, content: m.content }));
+    const history: ChatMessage[] = appended.messages.map(toChatMessage);
     if (session.systemPrompt) history.unshift({ role: 'system', content: session.systemPrompt });
     const prompt = trimToBudget(history, routed.config.contextTokens, routed.config.maxOutputTokens ?? 0);
 
@@ -179,7 +202,7 @@ export class SessionService {
 
     const assistantMessageId = newId('msg');
     let stored: StoredMessage | undefined;
-    const persist = async (text: string, complete: boolean): Promise<void> => {
+    const persist = async (text: string, reasoning: string, complete: boolean): Promise<void> => {
       const stats = run.stats;
       stored = {
         id: assistantMessageId,
@@ -190,6 +213,7 @@ export class SessionService {
         ...(stats.usage ? { usage: stats.usage } : {}),
         ...(stats.finishReason ? { finishReason: stats.finishReason } : {}),
         ...(complete ? {} : { incomplete: true }),
+        ...(reasoning ? { reasoning } : {}),
       };
       if (complete || text) await this.deps.store.append(id, [stored]);
       this.deps.events?.conversationTurn?.(complete ? 'completed' : 'abandoned');
@@ -197,15 +221,17 @@ export class SessionService {
 
     async function* events(): AsyncGenerator<ChatEvent> {
       let text = '';
+      let reasoning = '';
       let complete = false;
       try {
         for await (const event of run) {
           if (event.type === 'text-delta') text += event.text;
-          if (event.type === 'finish') complete = true;
+          else if (event.type === 'reasoning-delta') reasoning += event.text;
+          else if (event.type === 'finish') complete = true;
           yield event;
         }
       } finally {
-        await persist(text, complete);
+        await persist(text, reasoning, complete);
       }
     }
     return { model: session.model, userMessage, assistantMessageId, run, events: events(), stored: () => stored };

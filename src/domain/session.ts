@@ -2,6 +2,11 @@
 
 import type { FinishReason, Usage } from './chat.js';
 
+/** An image of a user message: a base64 `data:` URL of an accepted type (src/domain/image-limits.ts). Content, sealed with the session. */
+export interface StoredImage {
+  url: string;
+}
+
 export interface StoredMessage {
   id: string;
   /** Sessions hold text turns only (tool calls are an API-only feature). */
@@ -15,6 +20,10 @@ export interface StoredMessage {
   feedback?: { rating: 'up' | 'down'; reason?: string };
   /** Model alias that wrote an assistant message (a chat may switch models between turns). */
   model?: string;
+  /** Images of a user message, in order (sent to the model as image parts after the text). */
+  images?: StoredImage[];
+  /** Reasoning text the model returned with an answer (shown collapsed; never sent back to the model). */
+  reasoning?: string;
 }
 
 export interface Session {

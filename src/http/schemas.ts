@@ -2,6 +2,7 @@
 
 import { Type, type Static } from 'typebox';
 import type { ParleyConfig } from '../config/types.js';
+import { formatBytes, imageTypeNames, MAX_IMAGE_BYTES, MAX_IMAGES_PER_MESSAGE } from '../domain/image-limits.js';
 
 export const ErrorEnvelope = Type.Object(
   {
@@ -194,6 +195,8 @@ export function buildSchemas(config: ParleyConfig) {
     usage: Type.Optional(Type.Object({ inputTokens: Type.Integer(), outputTokens: Type.Integer() })),
     feedback: Type.Optional(Type.Object({ rating: Type.String(), reason: Type.Optional(Type.String()) })),
     model: Type.Optional(Type.String({ description: 'The model alias that wrote this answer.' })),
+    images: Type.Optional(Type.Array(Type.Object({ url: Type.String({ description: 'The image as a base64 data URL.' }) }), { description: 'Images of a user message, in order.' })),
+    reasoning: Type.Optional(Type.String({ description: 'Reasoning text the model returned with this answer (not sent back to the model).' })),
   });
 
   const sessionFields = {
@@ -231,8 +234,13 @@ export function buildSchemas(config: ParleyConfig) {
 
   const SendMessage = Type.Object(
     {
-      content: Type.String({ minLength: 1, maxLength: maxMessageChars }),
-      stream: Type.Optional(Type.Boolean({ description: 'Answer as Server-Sent Events (start, delta, done, error).' })),
+      content: Type.String({ maxLength: maxMessageChars, description: 'The message text; may be empty when images are attached.' }),
+      images: Type.Optional(
+        Type.Array(Type.Object({ url: Type.String({ description: 'A base64 data URL: data:image/png;base64,…' }) }, { additionalProperties: false }), {
+          description: `Image parts (models with "vision" only): at most ${MAX_IMAGES_PER_MESSAGE}, each a ${imageTypeNames()} image of at most ${formatBytes(MAX_IMAGE_BYTES)}, as a base64 data URL.`,
+        }),
+      ),
+      stream: Type.Optional(Type.Boolean({ description: 'Answer as Server-Sent Events (start, reasoning, delta, done, error).' })),
       replaceFrom: Type.Optional(Type.String({ maxLength: 64, description: 'Drop this user message and all after it first (regenerate, edit).' })),
     },
     { additionalProperties: false },

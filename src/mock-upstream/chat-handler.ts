@@ -89,6 +89,7 @@ export async function handleChat(
   }
   const limit = shape.maxTokens ?? Number.POSITIVE_INFINITY;
   const extras = readExtras(dialect.name, body as Record<string, unknown>, shape.lastUserText, requestId);
+  if (scenario.reasoningText !== null && extras.toolCalls.length === 0) extras.reasoning = fragments(scenario.reasoningText, 10);
   // Tool results are echoed ("tool results: ..."), images counted, so tests see what reached the model.
   let said = extras.toolResults !== undefined ? `tool results: ${extras.toolResults}` : shape.lastUserText;
   if (extras.images > 0) said = `[images: ${extras.images}] ${said}`;

@@ -57,6 +57,11 @@ export interface Scenario {
    * tests can make the "model" answer anything, e.g. an XSS payload. `tokens` is ignored; null = off. Default null.
    */
   replyText: string | null;
+  /**
+   * Reasoning the model returns before every answer (OpenAI `reasoning_content`, Anthropic thinking blocks), as if
+   * reasoning had been asked for; null = only when the request asks (reasoning_effort / thinking). Default null.
+   */
+  reasoningText: string | null;
   /** Random failures: HTTP status → probability in [0, 1], drawn once per request from the seeded RNG. Default {}. */
   errorRates: Record<number, number>;
   /** Adds `retry-after` (and OpenAI's `retry-after-ms`) to 429, 503 and 529 responses; null = no header. Default null. */
@@ -98,6 +103,7 @@ export const DEFAULT_SCENARIO: Readonly<Scenario> = Object.freeze({
   tokenDelayMs: 0,
   tokens: 16,
   replyText: null,
+  reasoningText: null,
   errorRates: {},
   retryAfterSeconds: null,
   failFirst: 0,
@@ -173,6 +179,9 @@ export function parseScenario(input: unknown): Partial<Scenario> {
     } else if (key === 'replyText') {
       if (value !== null && typeof value !== 'string') throw new Error('scenario.replyText: expected a string or null');
       out.replyText = value;
+    } else if (key === 'reasoningText') {
+      if (value !== null && typeof value !== 'string') throw new Error('scenario.reasoningText: expected a string or null');
+      out.reasoningText = value;
     } else if (key === 'errorRates') {
       out.errorRates = parseErrorRates(value);
     } else {

@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import type { Session, SessionSummary, StoredMessage } from '../../domain/index.js';
 import { runStatsOf } from '../../chat/chat-service.js';
 import type { SessionService } from '../../chat/session-service.js';
+import { imageBodyAllowance } from '../../chat/session-images.js';
 import { errorForCaller } from '../end-user-errors.js';
 import { errorBody, toParleyError } from '../error-mapping.js';
 import { cacheModeOf, principalOf, streamHeaders, traceHeadersOf, traceObserverOf, type InflightRegistry, type ParleyApp } from '../request-context.js';
@@ -26,6 +27,12 @@ const errors = { '4xx': ErrorEnvelope, '5xx': ErrorEnvelope };
 /** A stored message as the API shows it. */
 function messageView(m: StoredMessage) {
   return { ...m, createdAt: new Date(m.createdAt).toISOString() };
+}
+
+/** The user message in the `start` event: its images are left out (the caller just sent them; GET the session for them). */
+function startView(m: StoredMessage) {
+  const { images, ...rest } = messageView(m);
+  return images ? { ...rest, imageCount: images.length } : rest;
 }
 
 /** Registers /v1/sessions and its children. */
@@ -101,6 +108,8 @@ export function registerSessionRoutes(app: ParleyApp, deps: SessionRoutesDeps): 
     '/v1/sessions/:id/messages',
     {
       config: { permission: 'sessions:own' },
+      // Room for the images a message may carry (at their size limit) on top of the configured body limit.
+      bodyLimit: (app.initialConfig.bodyLimit ?? 1024 * 1024) + imageBodyAllowance(),
       schema: {
         tags: ['sessions'],
         summary: 'Send a message and get the answer (SSE events start, delta, done, error when stream is true)',
@@ -122,7 +131,7 @@ export function registerSessionRoutes(app: ParleyApp, deps: SessionRoutesDeps): 
         .send(
           principal,
           request.params.id,
-          { content: request.body.content, replaceFrom: request.body.replaceFrom, stream, cacheMode: cacheModeOf(request) },
+          { content: request.body.content, images: request.body.images, replaceFrom: request.body.replaceFrom, stream, cacheMode: cacheModeOf(request) },
           { requestId: request.id, signal: deps.inflight.signalFor(reply), traceHeaders: traceHeadersOf(request), observer: traceObserverOf(request) },
         )
         .catch((error: unknown) => {
@@ -147,11 +156,12 @@ export function registerSessionRoutes(app: ParleyApp, deps: SessionRoutesDeps): 
       writer.open(streamHeaders(request, runHeaders(turn.run)), deps.securityHeaders);
       try {
         await writer.write(
-          JSON.stringify({ messageId: turn.assistantMessageId, userMessage: messageView(turn.userMessage), model: turn.run.stats.upstreamModel, protected: turn.run.protectedCounts }),
+          JSON.stringify({ messageId: turn.assistantMessageId, userMessage: startView(turn.userMessage), model: turn.run.stats.upstreamModel, protected: turn.run.protectedCounts }),
           'start',
         );
         for await (const event of turn.events) {
           if (event.type === 'text-delta') await writer.writeToken(JSON.stringify({ text: event.text }), 'delta');
+          else if (event.type === 'reasoning-delta') await writer.writeToken(JSON.stringify({ text: event.text }), 'reasoning');
         }
         const stored = turn.stored();
         await writer.write(JSON.stringify({ message: stored && messageView(stored) }), 'done');
