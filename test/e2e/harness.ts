@@ -58,6 +58,8 @@ export interface StackOptions {
   requestsPerMinute?: number;
   /** Extra YAML appended to the configuration (e.g. an `auth:` block). */
   extraYaml?: string;
+  /** Extra entries of the `models:` list (YAML list items indented by two spaces), after `chat` and `big`. */
+  extraModels?: string;
 }
 
 /** A running Parley (real authentication, keys in a temporary data dir) with the UI and a mock upstream. */
@@ -87,6 +89,7 @@ providers:
 models:
   - { name: chat, targets: [{ provider: mock, model: gpt-4o-mini }] }
   - { name: big, targets: [{ provider: mock, model: gpt-4o }] }
+${options.extraModels ?? ''}
 rateLimits: { requestsPerMinute: ${options.requestsPerMinute ?? 0}, tokensPerMinute: 0, concurrentStreams: 0 }
 ${options.extraYaml ?? ''}
 `;
@@ -165,7 +168,8 @@ export async function openPage(browser: Browser, origin: string, contextOptions:
   page.on('request', (request) => {
     const url = request.url();
     watch.requests.push(url);
-    if (!url.startsWith(origin + '/')) watch.foreignRequests.push(url);
+    // blob: URLs of the page's own origin are images it made itself (thumbnails of attached files).
+    if (!url.startsWith(origin + '/') && !url.startsWith(`blob:${origin}/`)) watch.foreignRequests.push(url);
   });
   page.on('pageerror', (error) => watch.pageErrors.push(error.message));
   return { context, page, watch };
@@ -214,12 +218,12 @@ export interface BrowserSuiteState {
  * (signed in when asked), and after each test the check that the page talked to nobody but Parley, broke no CSP
  * rule and threw nothing. `bind` receives the state before every test.
  */
-export function useBrowserSuite(bind: (state: BrowserSuiteState) => void, options: { signIn?: boolean } = {}): void {
+export function useBrowserSuite(bind: (state: BrowserSuiteState) => void, options: { signIn?: boolean; stack?: StackOptions } = {}): void {
   const state = {} as BrowserSuiteState;
   beforeAll(async () => {
     await ensureWebBuilt();
     // Both start together; whichever succeeded is kept for afterAll to close even when the other failed.
-    const [stack, browser] = await Promise.allSettled([startStack(), launchBrowser()]);
+    const [stack, browser] = await Promise.allSettled([startStack(options.stack), launchBrowser()]);
     if (stack.status === 'fulfilled') state.stack = stack.value;
     if (browser.status === 'fulfilled') state.browser = browser.value;
     if (stack.status === 'rejected') throw stack.reason;

@@ -3,7 +3,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiError, describeError } from './api/api-error.js';
 import { ParleyClient, publicJson } from './api/client.js';
-import type { UiConfig } from './api/types.js';
+import type { ModelInfo, UiConfig } from './api/types.js';
 import { clearKey, loadKey, saveKey } from './auth/credentials.js';
 import { exchangeLoginToken } from './auth/login-link.js';
 import { completeOidcLogin, startOidcLogin } from './auth/oidc.js';
@@ -12,10 +12,10 @@ import { Conversation } from './chat/conversation.js';
 import { ChatScreen } from './ui/chat-screen.js';
 import { SignIn } from './ui/sign-in.js';
 
-type Phase = { kind: 'booting' } | { kind: 'signed-out'; message?: string } | { kind: 'signed-in'; client: ParleyClient; models: string[] };
+type Phase = { kind: 'booting' } | { kind: 'signed-out'; message?: string } | { kind: 'signed-in'; client: ParleyClient; models: ModelInfo[] };
 
 /** Verifies a credential with GET /v1/models (the model list is needed anyway). */
-async function verify(apiKey: string): Promise<{ client: ParleyClient; models: string[] }> {
+async function verify(apiKey: string): Promise<{ client: ParleyClient; models: ModelInfo[] }> {
   const client = new ParleyClient(apiKey);
   return { client, models: await client.models() };
 }

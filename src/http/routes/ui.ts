@@ -54,7 +54,8 @@ export function contentSecurityPolicy(connectExtra: string[] = []): string {
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self'",
+    // blob: for the thumbnails of attached images (made by the page's own script; data: stays refused).
+    "img-src 'self' blob:",
     `connect-src ${connect}`,
     "font-src 'self'",
     "manifest-src 'self'",

@@ -57,7 +57,7 @@ export function describeError(error: unknown): { title: string; detail?: string;
       return { title: 'The AI model took too long to answer. Retry.' };
     case error.code === 'content_blocked':
       return { title: 'This message was blocked by the content policy.', detail: error.message };
-    case error.status === 413 || error.code === 'invalid_request' || error.code === 'payload_too_large':
+    case error.status === 413 || error.status === 415 || error.code === 'invalid_request' || error.code === 'payload_too_large':
       return { title: 'Parley could not accept this message.', detail: error.message };
     case error.code === 'model_not_found':
       return { title: 'This model is no longer available. Pick another one.' };

@@ -2,11 +2,12 @@
 
 import { ApiError, errorFromResponse } from './api-error.js';
 import { readSse } from './sse.js';
-import type { FeedbackReason, SessionSummary, SessionView, StartEvent, StoredMessage } from './types.js';
+import type { FeedbackReason, ImageRef, ModelInfo, SessionSummary, SessionView, StartEvent, StoredMessage } from './types.js';
 
-/** Callbacks of a streamed answer, called in order: start, delta*, then done or error. */
+/** Callbacks of a streamed answer, called in order: start, reasoning* and delta*, then done or error. */
 export interface StreamHandlers {
   onStart(event: StartEvent): void;
+  onReasoning(text: string): void;
   onDelta(text: string): void;
   onDone(message: StoredMessage | undefined): void;
 }
@@ -27,10 +28,10 @@ export class ParleyClient {
     return headers;
   }
 
-  /** Model names for the picker (also how a pasted key is verified). */
-  async models(): Promise<string[]> {
-    const list = await this.call<{ data: { id: string }[] }>('GET', '/v1/models');
-    return list.data.map((m) => m.id);
+  /** Models for the picker, with their capabilities (also how a pasted key is verified). */
+  async models(): Promise<ModelInfo[]> {
+    const list = await this.call<{ data: ModelInfo[] }>('GET', '/v1/models');
+    return list.data.map((m) => ({ id: m.id, ...(m.capabilities ? { capabilities: m.capabilities } : {}) }));
   }
 
   /** Creates a session; empty fields are left out. */
@@ -65,8 +66,8 @@ export class ParleyClient {
    * Sends a message and streams the answer. Resolves when the stream ends; rejects with ApiError
    * (before or during the stream) or with the abort reason when `signal` fires (stop).
    */
-  async send(sessionId: string, content: string, replaceFrom: string | undefined, handlers: StreamHandlers, signal: AbortSignal): Promise<void> {
-    const body = replaceFrom ? { content, stream: true, replaceFrom } : { content, stream: true };
+  async send(sessionId: string, message: { content: string; images?: ImageRef[] }, replaceFrom: string | undefined, handlers: StreamHandlers, signal: AbortSignal): Promise<void> {
+    const body = { content: message.content, stream: true, ...(message.images?.length ? { images: message.images } : {}), ...(replaceFrom ? { replaceFrom } : {}) };
     const response = await request(`/v1/sessions/${encodeURIComponent(sessionId)}/messages`, { method: 'POST', headers: this.headers(true), body: JSON.stringify(body), signal });
     if (!response.ok) throw await errorFromResponse(response);
     if (!response.body) throw new ApiError(502, 'upstream_protocol', 'The answer had no body.');
@@ -76,6 +77,7 @@ export class ParleyClient {
       const data = JSON.parse(frame.data) as Record<string, unknown>;
       if (frame.event === 'start') handlers.onStart(data as unknown as StartEvent);
       else if (frame.event === 'delta') handlers.onDelta(String(data.text ?? ''));
+      else if (frame.event === 'reasoning') handlers.onReasoning(String(data.text ?? ''));
       else if (frame.event === 'done') {
         finished = true;
         handlers.onDone(data.message as StoredMessage | undefined);

@@ -11,6 +11,22 @@ export interface StoredMessage {
   feedback?: { rating: string; reason?: string };
   /** The model that wrote an answer. */
   model?: string;
+  /** Images of a user message (base64 data URLs), in order. */
+  images?: ImageRef[];
+  /** Reasoning the model returned with an answer (shown collapsed). */
+  reasoning?: string;
+}
+
+/** An image part of a message. */
+export interface ImageRef {
+  url: string;
+}
+
+/** One entry of GET /v1/models. */
+export interface ModelInfo {
+  id: string;
+  /** Configured capabilities; absent: not configured (the server assumes the targets can). */
+  capabilities?: string[];
 }
 
 /** One entry of GET /v1/sessions (a session without its messages). */
@@ -33,7 +49,8 @@ export interface SessionView extends SessionSummary {
 /** `event: start` payload of a streamed answer. */
 export interface StartEvent {
   messageId: string;
-  userMessage: StoredMessage;
+  /** The stored user message; its images are left out (imageCount says how many). */
+  userMessage: StoredMessage & { imageCount?: number };
   model: string;
   protected: Record<string, number>;
 }

@@ -2,7 +2,7 @@
 
 import { ApiError, describeError } from '../api/api-error.js';
 import type { ParleyClient } from '../api/client.js';
-import type { FeedbackReason } from '../api/types.js';
+import type { FeedbackReason, ImageRef, ModelInfo } from '../api/types.js';
 import { entryOf, loadOpenChat, saveOpenChat, titleOf, upsertChat, type ChatEntry } from './chat-list.js';
 import { Emitter } from './emitter.js';
 import { lastOfRole, storedCopyOf, type ErrorState, type UiMessage } from './ui-message.js';
@@ -18,6 +18,8 @@ export class Conversation {
   readonly text = new Emitter();
   sessionId: string | undefined;
   model: string | undefined;
+  /** Model names for the picker. */
+  readonly models: string[];
   messages: UiMessage[] = [];
   /** The caller's chats from the server, most recently active first. */
   chats: ChatEntry[] = [];
@@ -27,19 +29,26 @@ export class Conversation {
   systemDraft = '';
   streaming = false;
   streamText = '';
+  /** Reasoning streamed so far with the answer (fires `text` too). */
+  streamReasoning = '';
   error: ErrorState | undefined;
   status = '';
   private abort: AbortController | undefined;
   private failedContent: string | undefined;
+  private failedImages: ImageRef[] | undefined;
+  /** Models that take images: "vision" in their capabilities, or none configured (then the server lets the provider decide). */
+  private readonly imageModels: ReadonlySet<string>;
   /** Bumped when another chat is shown, so a stream still settling cannot write into it. */
   private epoch = 0;
 
   constructor(
     private readonly client: ParleyClient,
-    readonly models: string[],
+    models: ModelInfo[],
     private readonly onSignOut: (reason: string) => void,
   ) {
-    this.model = models[0];
+    this.models = models.map((m) => m.id);
+    this.imageModels = new Set(models.filter((m) => !m.capabilities || m.capabilities.includes('vision')).map((m) => m.id));
+    this.model = this.models[0];
     void this.refreshChats();
     const reopen = loadOpenChat();
     if (reopen) void this.open(reopen);
@@ -49,6 +58,11 @@ export class Conversation {
     Object.assign(this, patch);
     if ('sessionId' in patch) saveOpenChat(this.sessionId);
     this.changes.emit();
+  }
+
+  /** True when `model` (default: the current one) accepts images. */
+  acceptsImages(model = this.model): boolean {
+    return model !== undefined && this.imageModels.has(model);
   }
 
   /** Reloads the chat list from the server (GET /v1/sessions). */
@@ -85,6 +99,7 @@ export class Conversation {
     this.stop();
     this.epoch++;
     this.failedContent = undefined;
+    this.failedImages = undefined;
     this.streaming = false;
   }
 
@@ -162,15 +177,18 @@ export class Conversation {
     this.update({ status: 'Chat forgotten: its messages were deleted.' });
   }
 
-  /** Sends a message (or, with `replaceFrom`, replaces that user message and everything after it). */
-  async send(content: string, replaceFrom?: string): Promise<void> {
+  /** Sends a message with optional images (or, with `replaceFrom`, replaces that user message and everything after it). */
+  async send(content: string, replaceFrom?: string, images?: ImageRef[]): Promise<void> {
     const text = content.trim();
-    if (this.streaming || text === '') return;
-    const pending: UiMessage = { id: `local-${++localIds}`, role: 'user', content: text, createdAt: new Date().toISOString(), pending: true };
+    const attached = images?.length ? images : undefined;
+    if (this.streaming || (text === '' && !attached)) return;
+    const pending: UiMessage = { id: `local-${++localIds}`, role: 'user', content: text, createdAt: new Date().toISOString(), pending: true, ...(attached ? { images: attached } : {}) };
     const cut = replaceFrom ? this.messages.findIndex((m) => m.id === replaceFrom) : -1;
     const kept = (cut >= 0 ? this.messages.slice(0, cut) : this.messages).filter((m) => !m.pending);
     this.failedContent = undefined;
+    this.failedImages = undefined;
     this.streamText = '';
+    this.streamReasoning = '';
     this.update({ messages: [...kept, pending], streaming: true, error: undefined, status: 'Answer starting…' });
     const abort = (this.abort = new AbortController());
     const epoch = this.epoch;
@@ -179,22 +197,29 @@ export class Conversation {
     try {
       let sessionId = this.sessionId;
       if (!sessionId) {
-        const session = await this.client.createSession({ model: this.model, system: this.systemDraft.trim(), title: titleOf(text) });
+        const session = await this.client.createSession({ model: this.model, system: this.systemDraft.trim(), title: titleOf(text || 'Image') });
         if (!current()) return;
         sessionId = session.id;
         this.update({ sessionId, model: session.model, systemPrompt: session.system, systemDraft: '', chats: upsertChat(this.chats, entryOf(session)) });
       }
       await this.client.send(
         sessionId,
-        text,
+        { content: text, images: attached },
         replaceFrom,
         {
           onStart: (event) => {
             answerId = event.messageId;
             if (!current()) return;
             const items = Object.values(event.protected ?? {}).reduce((a, b) => a + b, 0);
-            const confirmed: UiMessage = { ...event.userMessage, protectedItems: items || undefined };
+            // The start event leaves the images out (they were just sent): keep the ones this tab holds.
+            const { imageCount: _count, ...stored } = event.userMessage;
+            const confirmed: UiMessage = { ...stored, protectedItems: items || undefined, ...(attached ? { images: attached } : {}) };
             this.update({ messages: this.messages.map((m) => (m === pending ? confirmed : m)), status: 'Answering…' });
+          },
+          onReasoning: (delta) => {
+            if (!current()) return;
+            this.streamReasoning += delta;
+            this.text.emit();
           },
           onDelta: (delta) => {
             if (!current()) return;
@@ -203,7 +228,7 @@ export class Conversation {
           },
           onDone: (message) => {
             if (!current()) return;
-            const answer: UiMessage = message ?? { id: answerId ?? `local-${++localIds}`, role: 'assistant', content: this.streamText, createdAt: new Date().toISOString() };
+            const answer: UiMessage = message ?? { id: answerId ?? `local-${++localIds}`, role: 'assistant', content: this.streamText, createdAt: new Date().toISOString(), ...(this.streamReasoning ? { reasoning: this.streamReasoning } : {}) };
             this.update({ messages: [...this.messages, answer], streaming: false, status: 'Answer complete.' });
           },
         },
@@ -215,11 +240,13 @@ export class Conversation {
       const partial = this.streamText;
       const stopped = abort.signal.aborted;
       const messages = this.messages.slice();
-      if (answerId && partial) messages.push({ id: answerId, role: 'assistant', content: partial, createdAt: new Date().toISOString(), incomplete: true, stopped });
+      const reasoning = this.streamReasoning ? { reasoning: this.streamReasoning } : {};
+      if (answerId && partial) messages.push({ id: answerId, role: 'assistant', content: partial, createdAt: new Date().toISOString(), incomplete: true, stopped, ...reasoning });
       if (stopped) {
         this.update({ messages, streaming: false, status: 'Stopped.' });
       } else {
         this.failedContent = text;
+        this.failedImages = attached;
         this.update({ messages, streaming: false });
         this.fail(error);
       }
@@ -247,28 +274,29 @@ export class Conversation {
   /** Asks again: resends the last user message in place of itself and the answers after it. */
   regenerate(): Promise<void> {
     const last = this.lastUserMessage();
-    return last ? this.send(last.content, last.id) : Promise.resolve();
+    return last ? this.send(last.content, last.id, last.images) : Promise.resolve();
   }
 
   /** Replaces the last user message with new text and asks again. */
   editLast(content: string): Promise<void> {
     const last = this.lastUserMessage();
-    return last ? this.send(content, last.id) : this.send(content);
+    return last ? this.send(content, last.id, last.images) : this.send(content);
   }
 
   /** Retries after an error, reconciling with the server first (the user message may already be stored). */
   async retry(): Promise<void> {
     const content = this.failedContent;
+    const images = this.failedImages;
     if (this.error?.expired) return this.newChat();
     this.update({ error: undefined });
-    if (!content) return this.regenerate();
-    if (!this.sessionId) return this.send(content);
+    if (content === undefined) return this.regenerate();
+    if (!this.sessionId) return this.send(content, undefined, images);
     try {
       const session = await this.client.getSession(this.sessionId);
       const messages = session.messages.filter((m) => m.role !== 'system');
       this.update({ messages });
       const stored = storedCopyOf(messages, content);
-      return stored ? this.send(content, stored.id) : this.send(content);
+      return stored ? this.send(content, stored.id, images) : this.send(content, undefined, images);
     } catch (error) {
       this.fail(error);
     }

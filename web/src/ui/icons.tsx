@@ -102,3 +102,10 @@ export const ParleyMark = () => (
     <path d="M5 5h14v10H10l-5 4z" />
   </svg>
 );
+
+/** Paperclip (attach an image). */
+export const Paperclip = () => (
+  <svg {...common}>
+    <path d="M21 11.5l-8.5 8.5a5 5 0 0 1-7-7L14 4.5a3.5 3.5 0 0 1 5 5L10.5 18a2 2 0 0 1-3-3L15 7.5" />
+  </svg>
+);

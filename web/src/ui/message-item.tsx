@@ -6,6 +6,7 @@ import { FEEDBACK_REASONS, type FeedbackReason } from '../api/types.js';
 import { CopyIcon, ParleyMark, Pencil, Refresh, Shield, ThumbDown, ThumbUp } from './icons.js';
 import { MarkdownBody } from './markdown-body.js';
 import { memo } from './memo.js';
+import { Thumbnails } from './thumbnails.js';
 
 interface Props {
   message: UiMessage;
@@ -56,9 +57,12 @@ function UserMessage({ message, conversation, isLastOfRole }: Props) {
   return (
     <li class={`msg user${message.pending ? ' pending' : ''}`}>
       <span class="sr-only">You said:</span>
-      <div class="bubble">
-        <div class="text">{message.content}</div>
-      </div>
+      <Thumbnails images={message.images} />
+      {message.content && (
+        <div class="bubble">
+          <div class="text">{message.content}</div>
+        </div>
+      )}
       <div class="meta">
         {message.protectedItems ? (
           <span class="protected" title="Personal data in this message was replaced before it reached the AI provider.">
@@ -93,6 +97,7 @@ function AssistantMessage({ message, conversation, isLastOfRole }: Props) {
       <span class="sr-only">Parley answered:</span>
       <MarkdownBody source={message.content} />
       {message.incomplete && <p class="note">{message.stopped ? 'Stopped before the end.' : 'This answer is incomplete.'}</p>}
+      {message.reasoning && <Reasoning text={message.reasoning} />}
       <div class="actions" role="group" aria-label="Answer actions">
         <button
           type="button"
@@ -129,6 +134,16 @@ function AssistantMessage({ message, conversation, isLastOfRole }: Props) {
         )}
       </div>
     </li>
+  );
+}
+
+/** The model's reasoning, collapsed under the answer (a native disclosure: keyboard and screen readers work). */
+export function Reasoning({ text, live }: { text: string; live?: boolean }) {
+  return (
+    <details class="reasoning">
+      <summary>{live ? 'Reasoning…' : 'Reasoning'}</summary>
+      <div class="reasoning-text">{text}</div>
+    </details>
   );
 }
 

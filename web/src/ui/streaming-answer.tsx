@@ -1,15 +1,17 @@
 // The answer being streamed: painted straight into the DOM once per frame, without re-rendering the list.
 
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Conversation } from '../chat/conversation.js';
 import { decorateCodeBlocks, onCodeCopyClick } from '../render/code-blocks.js';
 import { renderMarkdown } from '../render/markdown.js';
-import { AuthorLine } from './message-item.js';
+import { AuthorLine, Reasoning } from './message-item.js';
 import { markFirstToken } from './perf-marks.js';
 
 /** Renders `conversation.streamText` as it grows and feeds finished sentences to the live region. */
 export function StreamingAnswer({ conversation, live }: { conversation: Conversation; live: HTMLElement | null }) {
   const body = useRef<HTMLDivElement>(null);
+  // Reasoning arrives before the answer, in few large pieces: re-rendered per frame like the text.
+  const [reasoning, setReasoning] = useState('');
   useEffect(() => {
     let frame = 0;
     let announced = 0;
@@ -25,6 +27,7 @@ export function StreamingAnswer({ conversation, live }: { conversation: Conversa
     };
     const paint = () => {
       frame = 0;
+      setReasoning(conversation.streamReasoning);
       const el = body.current;
       if (!el) return;
       const text = conversation.streamText;
@@ -51,6 +54,7 @@ export function StreamingAnswer({ conversation, live }: { conversation: Conversa
       <AuthorLine model={conversation.model} />
       <span class="sr-only">Parley is answering:</span>
       <div class="md" ref={body} onClick={(e) => void onCodeCopyClick(e)} />
+      {reasoning && <Reasoning text={reasoning} live />}
       <p class="note typing" aria-hidden="true">
         <span class="dots" /> Answering… press Escape to stop
       </p>
