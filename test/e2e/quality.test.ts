@@ -176,13 +176,17 @@ describe('accessibility and layouts', () => {
     await page.keyboard.type('line two');
     expect(await box.inputValue()).toBe('line one\nline two');
     expect(await page.locator('.msg').count()).toBe(0);
+    const focused = () =>
+      page.evaluate(() => {
+        const el = document.activeElement as HTMLElement;
+        const style = getComputedStyle(el);
+        return { name: el.getAttribute('aria-label'), outline: style.outlineStyle, width: style.outlineWidth };
+      });
+    // After the message box: the attach button (the file input itself is skipped), then the model picker.
     await page.keyboard.press('Tab');
-    const focused = await page.evaluate(() => {
-      const el = document.activeElement as HTMLElement;
-      const style = getComputedStyle(el);
-      return { name: el.getAttribute('aria-label'), outline: style.outlineStyle, width: style.outlineWidth };
-    });
-    expect(focused).toEqual({ name: 'Model', outline: 'solid', width: '3px' });
+    expect(await focused()).toEqual({ name: 'Attach image', outline: 'solid', width: '3px' });
+    await page.keyboard.press('Tab');
+    expect(await focused()).toEqual({ name: 'Model', outline: 'solid', width: '3px' });
     await box.press('Enter');
     await page.locator('.msg.assistant .md').filter({ hasText: 'Mock reply: line one line two' }).waitFor();
     expect(await page.locator('.msg.user .text').textContent()).toBe('line one\nline two');
