@@ -91,7 +91,10 @@ describe('/openapi.json', () => {
     expect(validateChat(chatBody('chat', 'hi', { temperature: 5 }))).toBe(false);
     const send = schemaOf('/v1/sessions/{id}/messages');
     expect(ajv.compile(send)({ content: 'hi', stream: true })).toBe(true);
-    expect(ajv.compile(send)({ content: '' })).toBe(false);
+    // Empty text is valid with images (an image alone is a message); the service refuses it without any.
+    expect(ajv.compile(send)({ content: '', images: [{ url: 'data:image/png;base64,iVBORw0KGgo=' }] })).toBe(true);
+    expect(ajv.compile(send)({ stream: true })).toBe(false);
+    expect(ajv.compile(send)({ content: 'hi', images: [{ href: 'x' }] })).toBe(false);
     schemaOf('/v1/sessions');
     schemaOf('/v1/sessions/{id}/messages/{messageId}/feedback');
 

@@ -177,6 +177,24 @@ describe('session API images', () => {
   });
 });
 
+describe('session API images with privacy.images: block', () => {
+  it('refuses a message with images (422) before storing it, naming the policy', async () => {
+    const blocked = await startStack({ yaml: standardYaml({ extra: 'privacy: { images: block }' }), env: { ...KEYS } });
+    try {
+      const created = await postJson(`${blocked.url}/v1/sessions`, { model: 'chat' });
+      const { id } = (await created.json()) as { id: string };
+      const sent = await postJson(`${blocked.url}/v1/sessions/${id}/messages`, { content: 'see', images: [{ url: png('p') }] });
+      expect(sent.status).toBe(422);
+      expect(((await sent.json()) as { error: { message: string } }).error.message).toMatch(/does not forward images \(privacy\.images is block\)/);
+      expect(modelRequests(blocked.mock)).toEqual([]);
+      const read = (await (await fetch(`${blocked.url}/v1/sessions/${id}`)).json()) as { messages: unknown[] };
+      expect(read.messages).toEqual([]);
+    } finally {
+      await blocked.close();
+    }
+  });
+});
+
 describe('session API reasoning', () => {
   it('streams reasoning events, stores the reasoning with the answer, and never sends it back to the model', async () => {
     stack.mock.setScenario({ reasoningText: 'Weighing the aardvark option first.' });
