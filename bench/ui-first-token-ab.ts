@@ -23,7 +23,8 @@ const samples: Record<'base' | 'head', number[]> = { base: [], head: [] };
 try {
   for (const s of Object.values(stacks)) s.mock.setScenario({ ttftMs: TTFT, tokens: 6, tokenDelayMs: 10 });
   for (let round = 0; round < rounds; round++) {
-    for (const variant of (round % 2 === 0 ? ['base', 'head'] : ['head', 'base']) as const) {
+    const order: ('base' | 'head')[] = round % 2 === 0 ? ['base', 'head'] : ['head', 'base'];
+    for (const variant of order) {
       const stack = stacks[variant];
       const { context, page } = await openPage(browser, stack.url);
       await signIn(page, stack);
