@@ -39,7 +39,7 @@ export function requiredFeatures(messages: readonly ChatMessage[], params: ChatP
   if ((params.tools !== undefined && params.toolChoice !== 'none') || toolTurns) need.push('tools');
   if (messages.some((m) => m.parts?.some((p) => p.type === 'image'))) need.push('vision');
   if (params.responseFormat !== undefined && params.responseFormat.type !== 'text') need.push('json_schema');
-  if (params.reasoningEffort !== undefined && params.reasoningEffort !== 'none') need.push('reasoning');
+  if ((params.reasoningEffort !== undefined && params.reasoningEffort !== 'none') || params.thinkingBudget !== undefined) need.push('reasoning');
   if (params.logprobs !== undefined) need.push('logprobs');
   if (params.logitBias !== undefined) need.push('logit_bias');
   return need;
