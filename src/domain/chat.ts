@@ -88,6 +88,8 @@ export interface ChatParams {
   reasoningEffort?: ReasoningEffort;
   /** An explicit thinking budget in tokens (Anthropic `thinking.budget_tokens`); wins over `reasoningEffort`. */
   thinkingBudget?: number;
+  /** The last message is an assistant turn the answer must continue (an Anthropic prefill), not history. */
+  continueLast?: boolean;
   /** Anthropic beta features the answer depends on, sent as `anthropic-beta` to Anthropic-format targets (others need no switch for them). */
   anthropicBetas?: string[];
   /** Token log probabilities, with `top` alternatives per token. */

@@ -261,6 +261,8 @@ export function anthropicParams(body: MessagesBody, betas: string[]): ChatParams
   if (body.tools !== undefined && body.tools.length > 0) params.tools = tools(body.tools);
   if (body.tool_choice !== undefined) toolChoice(body.tool_choice, params.tools, params);
   if (betas.length > 0) params.anthropicBetas = betas;
+  const last = body.messages[body.messages.length - 1];
+  if (last?.role === 'assistant') params.continueLast = true;
   if (body.thinking !== undefined) thinking(body.thinking, body.max_tokens, params);
   return params;
 }

@@ -21,6 +21,7 @@ export const MessagesRequest = Type.Object(
     tool_choice: Type.Optional(Loose('{ type: auto | any | tool | none, name? (type tool), disable_parallel_tool_use? }.')),
     thinking: Type.Optional(Loose('{ type: "enabled", budget_tokens } or { type: "disabled" }.')),
     service_tier: Type.Optional(Type.String({ description: 'Only "auto" (the default) is accepted.' })),
+    cache_control: Type.Optional(Type.Union([Type.Object({ type: Type.Literal('ephemeral'), ttl: Type.Optional(Type.String()) }, { additionalProperties: false }), Type.Null()], { description: 'Automatic prompt caching: accepted, not forwarded (it changes cost, not the answer).' })),
   },
   { additionalProperties: false, description: "Anthropic's Messages API request. Unknown fields are refused by name." },
 );

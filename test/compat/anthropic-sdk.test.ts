@@ -44,10 +44,11 @@ describe.each([['anth', 'Anthropic-format'], ['solo', 'OpenAI-format']])('@anthr
       max_tokens: 64,
       system: [{ type: 'text', text: 'Be brief.', cache_control: { type: 'ephemeral' } }],
       messages: [{ role: 'user', content: 'hello there' }],
-      temperature: 0.5,
-      top_p: 0.9,
       stop_sequences: ['END'],
       metadata: { user_id: 'u-1' },
+      cache_control: { type: 'ephemeral' },
+      // This SDK version no longer types the sampling parameters; the Messages API and Parley still take them.
+      ...({ temperature: 0.5, top_p: 0.9 } as object),
     });
     expect(message.id).toMatch(/^msg_/);
     expect(message.type).toBe('message');
@@ -253,5 +254,50 @@ describe('@anthropic-ai/sdk: errors in Anthropic’s envelope and classes', () =
     expect(events.at(-1)!.event).toBe('error');
     expect(JSON.parse(events.at(-1)!.data)).toMatchObject({ type: 'error', error: { type: expect.any(String), message: expect.any(String) } });
     expect(events.some((e) => e.event === 'message_stop')).toBe(false);
+  });
+});
+
+describe('@anthropic-ai/sdk: prefill, size limit, cache and rate limits', () => {
+  it('continues a prefilled assistant turn on an Anthropic target; refuses it by name for an OpenAI-format target', async () => {
+    const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'say hi' }, { role: 'assistant', content: 'Hi' }];
+    await client.messages.create({ model: 'anth', max_tokens: 10, messages });
+    expect((upstreamBody(0).messages as { role: string }[]).at(-1)).toEqual({ role: 'assistant', content: 'Hi' });
+    const error = await thrown(() => client.messages.create({ model: 'solo', max_tokens: 10, messages }));
+    expect(error).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((error as Error).message).toContain('prefill');
+    expect(modelRequests(stack.mock)).toHaveLength(1);
+  });
+
+  it('answers 413 request_too_large for a body over server.bodyLimit', async () => {
+    const error = await thrown(() => client.messages.create({ model: 'anth', max_tokens: 10, messages: [{ role: 'user', content: 'x'.repeat(1_100_000) }] }));
+    expect(error).toBeInstanceOf(Anthropic.APIError);
+    expect((error as InstanceType<typeof Anthropic.APIError>).status).toBe(413);
+    expect(((error as InstanceType<typeof Anthropic.APIError>).error as { error: { type: string } }).error.type).toBe('request_too_large');
+  });
+
+  it('serves a repeated request from Parley’s cache when asked (x-parley-cache: use)', async () => {
+    const params = { model: 'anth', max_tokens: 20, messages: [{ role: 'user' as const, content: 'cache me' }] };
+    const first = await client.messages.create(params, { headers: { 'x-parley-cache': 'use' } });
+    const { data: second, response } = await client.messages.create(params, { headers: { 'x-parley-cache': 'use' } }).withResponse();
+    expect(response.headers.get('x-parley-cache')).toBe('hit');
+    expect(second.content).toEqual(first.content);
+    expect(modelRequests(stack.mock)).toHaveLength(1);
+  });
+});
+
+describe('@anthropic-ai/sdk: rate limits', () => {
+  let limited: Stack;
+  beforeAll(async () => {
+    limited = await startStack({ yaml: standardYaml({ rateLimits: 'rateLimits: { requestsPerMinute: 1, tokensPerMinute: 0, concurrentStreams: 0 }' }), env: { ...KEYS }, principals: ['sdk'] });
+  });
+  afterAll(async () => limited?.close());
+
+  it('answers 429 rate_limit_error (RateLimitError) with retry-after once the principal is over its limit', async () => {
+    const sdk = new Anthropic({ baseURL: limited.url, apiKey: limited.keys.sdk, maxRetries: 0 });
+    await sdk.messages.create({ model: 'anth', max_tokens: 10, messages: [{ role: 'user', content: 'one' }] });
+    const error = await thrown(() => sdk.messages.create({ model: 'anth', max_tokens: 10, messages: [{ role: 'user', content: 'two' }] }));
+    expect(error).toBeInstanceOf(Anthropic.RateLimitError);
+    expect((error as InstanceType<typeof Anthropic.RateLimitError>).headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(((error as InstanceType<typeof Anthropic.RateLimitError>).error as { error: { type: string } }).error.type).toBe('rate_limit_error');
   });
 });
