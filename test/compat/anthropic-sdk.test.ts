@@ -166,6 +166,29 @@ describe.each([['anth', 'Anthropic-format'], ['solo', 'OpenAI-format']])('@anthr
     else expect(JSON.stringify(assistant)).not.toContain('Mock thinking');
   });
 
+  it('restores personal data in streamed thinking, and protects it the same way when the thinking is sent back (so its signature still matches)', async () => {
+    const prompt = `think about ${EMAIL}`;
+    const stream = client.messages.stream({ model, max_tokens: 4096, thinking: { type: 'enabled', budget_tokens: 1024 }, messages: [{ role: 'user', content: prompt }] });
+    const first = await stream.finalMessage();
+    const thinking = first.content[0] as Anthropic.ThinkingBlock;
+    expect(thinking.thinking).toBe(`Mock thinking about: ${prompt}`);
+    const seen = (upstreamBody(0).messages as { role: string; content: string }[]).at(-1)!.content;
+    expect(seen).not.toContain(EMAIL);
+    await client.messages.create({
+      model,
+      max_tokens: 4096,
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      messages: [{ role: 'user', content: prompt }, { role: 'assistant', content: first.content as Anthropic.ContentBlockParam[] }, { role: 'user', content: 'go on' }],
+    });
+    const again = JSON.stringify(upstreamBody(1));
+    expect(again).not.toContain(EMAIL);
+    if (anthropicTarget) {
+      expect(thinking.signature).toBe('mock-signature');
+      const assistant = (upstreamBody(1).messages as { content: { type: string; thinking?: string }[] }[])[1];
+      expect(assistant.content[0]).toEqual({ type: 'thinking', thinking: `Mock thinking about: ${seen}`, signature: 'mock-signature' });
+    }
+  });
+
   it('carries images (base64 and url sources)', async () => {
     const message = await client.messages.create({
       model,
