@@ -44,6 +44,13 @@ export interface ChatMessage {
   isError?: boolean;
   /** An assistant message's earlier reasoning, in order (Anthropic thinking blocks sent back with their signatures). */
   reasoning?: ReasoningBlock[];
+  /** A prompt-cache breakpoint after this message (Anthropic `cache_control`); targets without prompt caching ignore it. */
+  cacheControl?: CacheControl;
+}
+
+/** Anthropic's prompt-cache breakpoint: it changes cost and latency, never the answer. */
+export interface CacheControl {
+  ttl?: string;
 }
 
 /** Reasoning of an earlier answer: its text with the provider's signature, or redacted (encrypted) reasoning. */
@@ -57,6 +64,8 @@ export interface ToolDefinition {
   parameters: Record<string, unknown>;
   /** Ask for exact schema adherence (OpenAI `strict`). */
   strict?: boolean;
+  /** A prompt-cache breakpoint after this tool definition (Anthropic `cache_control`). */
+  cacheControl?: CacheControl;
 }
 
 /** Whether and which tool the model must call. */

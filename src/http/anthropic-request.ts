@@ -1,13 +1,20 @@
 // Anthropic Messages request at the edge: system, content blocks, tools, thinking and betas to domain messages and parameters, refusing what cannot be honoured.
 
 import { ParleyError } from '../domain/index.js';
-import type { ChatMessage, ChatParams, ContentPart, ReasoningBlock, ToolCall, ToolChoice, ToolDefinition } from '../domain/index.js';
+import type { CacheControl, ChatMessage, ChatParams, ContentPart, ReasoningBlock, ToolCall, ToolChoice, ToolDefinition } from '../domain/index.js';
 import type { CountTokensBody, MessagesBody } from './anthropic-schemas.js';
 
 const invalid = (param: string, message: string): ParleyError => new ParleyError('invalid_request', message, { param });
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The cache breakpoint a block or tool carries, if any. */
+function cacheOf(block: Obj): CacheControl | undefined {
+  const c = block.cache_control;
+  if (!isObj(c)) return undefined;
+  return typeof c.ttl === 'string' ? { ttl: c.ttl } : {};
+}
 
 /** Refuses any key of `block` outside `allowed`, naming it. `cache_control` is always allowed (see docs/api.md). */
 function onlyFields(block: Obj, allowed: readonly string[], where: string): void {
@@ -143,7 +150,10 @@ function systemMessages(system: MessagesBody['system']): ChatMessage[] {
   return system.map((b, k) => {
     const where = `system.${k}`;
     if (b.type !== 'text') throw invalid(`${where}.type`, `${where} has type "${String(b.type)}"; system blocks must be text blocks.`);
-    return { role: 'system', content: text(b, where) };
+    const message: ChatMessage = { role: 'system', content: text(b, where) };
+    const cache = cacheOf(b);
+    if (cache !== undefined) message.cacheControl = cache;
+    return message;
   });
 }
 
@@ -160,8 +170,12 @@ export function anthropicMessages(body: Pick<MessagesBody, 'messages' | 'system'
       return;
     }
     if (!Array.isArray(content)) throw invalid(`messages.${i}.content`, `messages.${i}.content must be a string or an array of content blocks.`);
+    const before = out.length;
     if (role === 'user') userTurn(content, i, out);
     else out.push(assistantTurn(content, i));
+    // A breakpoint anywhere in the turn is kept at the turn's end (the prefix cached may grow; the answer is the same).
+    const cache = content.map((b) => (isObj(b) ? cacheOf(b) : undefined)).findLast((c) => c !== undefined);
+    if (cache !== undefined && out.length > before) out[out.length - 1].cacheControl = cache;
   });
   return out;
 }
@@ -182,6 +196,8 @@ function tools(list: Obj[]): ToolDefinition[] {
     const tool: ToolDefinition = { name: t.name, parameters: t.input_schema };
     if (typeof t.description === 'string') tool.description = t.description;
     if (t.strict === true) tool.strict = true;
+    const cache = cacheOf(t);
+    if (cache !== undefined) tool.cacheControl = cache;
     return tool;
   });
 }

@@ -62,7 +62,9 @@ describe.each([['anth', 'Anthropic-format'], ['solo', 'OpenAI-format']])('@anthr
     expect(message.usage.output_tokens).toBeGreaterThan(0);
     const body = upstreamBody(0);
     if (anthropicTarget) {
-      expect(body).toMatchObject({ system: 'Be brief.', max_tokens: 64, temperature: 0.5, top_p: 0.9, stop_sequences: ['END'] });
+      expect(body).toMatchObject({ max_tokens: 64, temperature: 0.5, top_p: 0.9, stop_sequences: ['END'] });
+      // The prompt-cache breakpoint travels with its system block.
+      expect(body.system).toEqual([{ type: 'text', text: 'Be brief.', cache_control: { type: 'ephemeral' } }]);
     } else {
       expect(body).toMatchObject({ max_tokens: 64, temperature: 0.5, top_p: 0.9, stop: ['END'] });
       expect((body.messages as unknown[])[0]).toEqual({ role: 'system', content: 'Be brief.' });

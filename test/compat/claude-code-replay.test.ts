@@ -85,7 +85,14 @@ describe.each([['anth', 'Anthropic-format'], ['solo', 'OpenAI-format']])('Claude
     for (const id of ['toolu_01A7kQ2mZ8xYv3Jc9Rt5Lp4N', 'toolu_01Bq8Wn4Xs6Yd2Ke7Hf3Ma9P', 'toolu_01Cz5Tr1Vb8Ng4Lq6Jm2Ks7D', 'toolu_01Dk3Hs9Pw2Qa7Ue5Yr8Nc1F']) expect(lastBody).toContain(id);
     if (kind === 'Anthropic-format') {
       expect(last.headers['anthropic-beta']).toBe('fine-grained-tool-streaming-2025-05-14,interleaved-thinking-2025-05-14');
-      expect(main.system).toContain('You are an interactive CLI tool that helps users with software engineering tasks.');
+      // Prompt-cache breakpoints stay where Claude Code put them: both system blocks, the last tool, the end of the last turn.
+      const system = main.system as { text: string; cache_control?: unknown }[];
+      expect(system).toHaveLength(2);
+      expect(system[1].text).toContain('You are an interactive CLI tool that helps users with software engineering tasks.');
+      for (const block of system) expect(block.cache_control).toEqual({ type: 'ephemeral' });
+      expect((main.tools as { cache_control?: unknown }[]).map((t) => t.cache_control !== undefined)).toEqual([...Array(9).fill(false), true]);
+      const turns = (last.body as { messages: { content: { cache_control?: unknown }[] }[] }).messages;
+      expect(turns.at(-1)!.content.at(-1)!.cache_control).toEqual({ type: 'ephemeral' });
       expect(main.thinking).toEqual({ type: 'enabled', budget_tokens: 31999 });
       const assistant = (last.body as { messages: { role: string; content: { type: string; signature?: string }[] }[] }).messages[1];
       expect(assistant.content[0]).toMatchObject({ type: 'thinking', signature: expect.stringMatching(/^EqQB/) });

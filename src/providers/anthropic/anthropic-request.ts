@@ -43,8 +43,22 @@ function toolUse(call: { id: string; name: string; arguments: string }, where: s
   return { type: 'tool_use', id: anthropicToolId(call.id), name: call.name, input };
 }
 
-/** One non-system message as an Anthropic turn. */
+/** Anthropic's `cache_control` for a breakpoint. */
+function cacheControlOf(c: { ttl?: string }): Record<string, unknown> {
+  return c.ttl === undefined ? { type: 'ephemeral' } : { type: 'ephemeral', ttl: c.ttl };
+}
+
+/** One non-system message as an Anthropic turn, its last block marked when the message carries a cache breakpoint. */
 function toTurn(m: ChatMessage, index: number): AnthropicTurn {
+  const turn = toPlainTurn(m, index);
+  if (m.cacheControl === undefined) return turn;
+  const blocks = blocksOf(turn.content).map((b) => ({ ...b }));
+  if (blocks.length === 0) return turn;
+  blocks[blocks.length - 1].cache_control = cacheControlOf(m.cacheControl);
+  return { role: turn.role, content: blocks };
+}
+
+function toPlainTurn(m: ChatMessage, index: number): AnthropicTurn {
   if (m.role === 'tool') {
     const result: Block = { type: 'tool_result', tool_use_id: anthropicToolId(m.toolCallId ?? ''), content: m.content };
     if (m.isError === true) result.is_error = true;
@@ -87,12 +101,14 @@ function resultsFirst(blocks: Block[]): Block[] {
  * turns are merged (text by a blank line, blocks concatenated) to respect the alternation rule; if the
  * first turn is not `user`, a user turn "(conversation continues)" is inserted.
  */
-export function toAnthropicMessages(messages: ChatMessage[]): { system?: string; messages: AnthropicTurn[] } {
+export function toAnthropicMessages(messages: ChatMessage[]): { system?: string | Block[]; messages: AnthropicTurn[] } {
   let system: string | undefined;
+  const systemBlocks: Block[] = [];
   const out: AnthropicTurn[] = [];
   messages.forEach((m, i) => {
     if (m.role === 'system') {
       system = system === undefined ? m.content : `${system}\n\n${m.content}`;
+      systemBlocks.push(m.cacheControl === undefined ? { type: 'text', text: m.content } : { type: 'text', text: m.content, cache_control: cacheControlOf(m.cacheControl) });
       return;
     }
     const turn = toTurn(m, i);
@@ -102,7 +118,9 @@ export function toAnthropicMessages(messages: ChatMessage[]): { system?: string;
     else last.content = resultsFirst([...blocksOf(last.content), ...blocksOf(turn.content)]);
   });
   if (out.length === 0 || out[0].role !== 'user') out.unshift({ role: 'user', content: CONVERSATION_CONTINUES });
-  return system === undefined ? { messages: out } : { system, messages: out };
+  if (system === undefined) return { messages: out };
+  // With cache breakpoints the system prompt keeps its blocks, so each breakpoint stays where the client put it.
+  return systemBlocks.some((b) => b.cache_control !== undefined) ? { system: systemBlocks.filter((b) => b.text !== ''), messages: out } : { system, messages: out };
 }
 
 /** Names of tools used in the history, for requests that carry tool turns but no tools. */
@@ -121,6 +139,7 @@ function toolFields(request: ChatRequest, body: Record<string, unknown>): void {
     input_schema: t.parameters,
     // Strict tool use: the Messages API guarantees the arguments match input_schema, as OpenAI's strict does.
     ...(t.strict === true ? { strict: true } : {}),
+    ...(t.cacheControl === undefined ? {} : { cache_control: cacheControlOf(t.cacheControl) }),
   }));
   let choice: Record<string, unknown> | undefined;
   const c = p.toolChoice;
