@@ -196,7 +196,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     openapi: {
       openapi: '3.1.0',
       info: { title: 'Parley API', version: '0.1.0', description: 'Sessions, OpenAI-compatible chat, the Anthropic Messages API, and operations endpoints.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'A Parley key, on the Messages API routes only.' } } },
       security: [{ bearer: [] }],
     },
   });

@@ -34,6 +34,7 @@ export function registerMessages(app: ParleyApp, deps: MessagesDeps): void {
       config: { permission: 'chat', wire: 'anthropic' },
       schema: {
         tags: ['anthropic'],
+        security: [{ bearer: [] }, { apiKey: [] }],
         summary: 'Create a message (Anthropic Messages API; SSE when stream is true)',
         description: 'Credentials in x-api-key or Authorization: Bearer. anthropic-version is accepted; anthropic-beta values Parley cannot honour are refused by name.',
         body: MessagesRequest,
@@ -114,6 +115,7 @@ export function registerMessages(app: ParleyApp, deps: MessagesDeps): void {
       config: { permission: 'chat', wire: 'anthropic' },
       schema: {
         tags: ['anthropic'],
+        security: [{ bearer: [] }, { apiKey: [] }],
         summary: 'Estimate the input tokens of a message (an estimate: about 4 characters per token, not the target tokenizer)',
         body: CountTokensRequest,
         response: { 200: CountTokensResponse, ...ERRORS },
