@@ -13,6 +13,8 @@ function shapeOf(m: ChatMessage): string {
   }
   if (m.toolCalls !== undefined) out += `\u0001calls:${JSON.stringify(m.toolCalls)}`;
   if (m.toolCallId !== undefined) out += `\u0001for:${m.toolCallId}`;
+  if (m.isError === true) out += '\u0001error';
+  if (m.reasoning !== undefined) out += `\u0001reasoning:${JSON.stringify(m.reasoning)}`;
   return out;
 }
 
@@ -26,7 +28,7 @@ export function cacheKey(scope: string, model: string, messages: ChatMessage[], 
   hash.update(scope).update('\0').update(model).update('\0');
   for (const m of messages) {
     hash.update(m.role).update('\0').update(m.content.replace(/\r\n/g, '\n').trimEnd()).update('\0');
-    if (m.parts !== undefined || m.toolCalls !== undefined || m.toolCallId !== undefined) hash.update(shapeOf(m)).update('\0');
+    if (m.parts !== undefined || m.toolCalls !== undefined || m.toolCallId !== undefined || m.isError !== undefined || m.reasoning !== undefined) hash.update(shapeOf(m)).update('\0');
   }
   // Sorted keys so parameter order never changes the key (tools, tool choice and response format included).
   const sorted = Object.keys(params)

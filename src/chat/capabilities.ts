@@ -21,6 +21,7 @@ const FIELD: Record<Feature, string> = {
   reasoning: 'reasoning_effort',
   logprobs: 'logprobs',
   logit_bias: 'logit_bias',
+  prefill: 'messages',
 };
 
 const WHAT: Record<Feature, string> = {
@@ -30,6 +31,7 @@ const WHAT: Record<Feature, string> = {
   reasoning: 'reasoning (reasoning_effort)',
   logprobs: 'token log probabilities (logprobs)',
   logit_bias: 'logit_bias',
+  prefill: 'an assistant prefill (a last assistant turn the answer continues)',
 };
 
 /** Features a request needs, in a fixed order. */
@@ -39,9 +41,10 @@ export function requiredFeatures(messages: readonly ChatMessage[], params: ChatP
   if ((params.tools !== undefined && params.toolChoice !== 'none') || toolTurns) need.push('tools');
   if (messages.some((m) => m.parts?.some((p) => p.type === 'image'))) need.push('vision');
   if (params.responseFormat !== undefined && params.responseFormat.type !== 'text') need.push('json_schema');
-  if (params.reasoningEffort !== undefined && params.reasoningEffort !== 'none') need.push('reasoning');
+  if ((params.reasoningEffort !== undefined && params.reasoningEffort !== 'none') || params.thinkingBudget !== undefined) need.push('reasoning');
   if (params.logprobs !== undefined) need.push('logprobs');
   if (params.logitBias !== undefined) need.push('logit_bias');
+  if (params.continueLast === true) need.push('prefill');
   return need;
 }
 
@@ -50,7 +53,7 @@ export function missingFeature(target: TargetFacts, need: readonly Feature[]): {
   const adapter = ADAPTER_FEATURES[target.providerType] ?? [];
   for (const feature of need) {
     if (!adapter.includes(feature)) return { feature, by: 'adapter' };
-    const configurable = feature !== 'logprobs' && feature !== 'logit_bias';
+    const configurable = feature !== 'logprobs' && feature !== 'logit_bias' && feature !== 'prefill';
     if (configurable && target.capabilities !== undefined && !target.capabilities.includes(feature)) return { feature, by: 'configured' };
   }
   return undefined;

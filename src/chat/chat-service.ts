@@ -65,7 +65,7 @@ export interface ChatServiceDeps {
 
 /** One chat call as the HTTP layer describes it. */
 export interface ChatCall {
-  api: 'openai' | 'session';
+  api: 'openai' | 'anthropic' | 'session';
   requestId: string;
   principal: Principal;
   model: string;

@@ -40,7 +40,7 @@ export type CacheResult = 'hit' | 'miss' | 'bypass' | 'coalesced';
 
 /** Metadata of one finished chat call: what audit, logs and metrics see. Never content. */
 export interface ChatRecord {
-  api: 'openai' | 'session';
+  api: 'openai' | 'anthropic' | 'session';
   requestId: string;
   principalId: string;
   model: string;

@@ -53,6 +53,15 @@ function decompose(m: ChatMessage, units: ChatMessage[], setters: Setter[]): Cha
   } else {
     add(m.role, m.content, (t) => (copy.content = t));
   }
+  if (m.reasoning !== undefined) {
+    // Earlier reasoning is text the provider sees again: protected like the rest (a signature covers the protected text it was made over).
+    copy.reasoning = m.reasoning.map((block) => {
+      if (block.type !== 'thinking') return block;
+      const out = { ...block };
+      add(m.role, block.text, (t) => (out.text = t));
+      return out;
+    });
+  }
   if (m.toolCalls !== undefined) {
     copy.toolCalls = m.toolCalls.map((call) => {
       const out = { ...call };
@@ -84,7 +93,7 @@ function decompose(m: ChatMessage, units: ChatMessage[], setters: Setter[]): Cha
  * Plain text conversations go to the guard as they are.
  */
 export function protectShapes(guard: PromptGuard, messages: ChatMessage[], mapping: PseudonymMap): ReturnType<PromptGuard['protect']> {
-  if (!messages.some((m) => m.parts !== undefined || m.toolCalls !== undefined)) return guard.protect(messages, mapping);
+  if (!messages.some((m) => m.parts !== undefined || m.toolCalls !== undefined || m.reasoning !== undefined)) return guard.protect(messages, mapping);
   const units: ChatMessage[] = [];
   const setters: Setter[] = [];
   const copies = messages.map((m) => decompose(m, units, setters));

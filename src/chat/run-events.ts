@@ -74,6 +74,15 @@ export class RunEvents implements AsyncIterableIterator<ChatEvent> {
       const text = t ? t.push(event.text) : event.text;
       return text === '' ? undefined : text === event.text ? event : { type: 'reasoning-delta', text };
     }
+    if (event.type === 'reasoning-signature' || event.type === 'reasoning-redacted') {
+      // The reasoning block ends here: what its transform held back goes out first.
+      const rest = this.flushReasoning();
+      if (rest) {
+        this.pendingEnd = event;
+        return { type: 'reasoning-delta', text: rest };
+      }
+      return event;
+    }
     if (event.type === 'tool-input-start') {
       channels.set(`tool:${event.id}`, make('tool'));
       return event;

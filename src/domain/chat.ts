@@ -40,7 +40,21 @@ export interface ChatMessage {
   parts?: ContentPart[];
   toolCalls?: ToolCall[];
   toolCallId?: string;
+  /** A `tool` message that reports the call failed (Anthropic `is_error`). */
+  isError?: boolean;
+  /** An assistant message's earlier reasoning, in order (Anthropic thinking blocks sent back with their signatures). */
+  reasoning?: ReasoningBlock[];
+  /** A prompt-cache breakpoint after this message (Anthropic `cache_control`); targets without prompt caching ignore it. */
+  cacheControl?: CacheControl;
 }
+
+/** Anthropic's prompt-cache breakpoint: it changes cost and latency, never the answer. */
+export interface CacheControl {
+  ttl?: string;
+}
+
+/** Reasoning of an earlier answer: its text with the provider's signature, or redacted (encrypted) reasoning. */
+export type ReasoningBlock = { type: 'thinking'; text: string; signature?: string } | { type: 'redacted'; data: string };
 
 /** A function the model may call: name, description and JSON Schema of its arguments. */
 export interface ToolDefinition {
@@ -50,6 +64,8 @@ export interface ToolDefinition {
   parameters: Record<string, unknown>;
   /** Ask for exact schema adherence (OpenAI `strict`). */
   strict?: boolean;
+  /** A prompt-cache breakpoint after this tool definition (Anthropic `cache_control`). */
+  cacheControl?: CacheControl;
 }
 
 /** Whether and which tool the model must call. */
@@ -79,6 +95,12 @@ export interface ChatParams {
   parallelToolCalls?: boolean;
   responseFormat?: ResponseFormat;
   reasoningEffort?: ReasoningEffort;
+  /** An explicit thinking budget in tokens (Anthropic `thinking.budget_tokens`); wins over `reasoningEffort`. */
+  thinkingBudget?: number;
+  /** The last message is an assistant turn the answer must continue (an Anthropic prefill), not history. */
+  continueLast?: boolean;
+  /** Anthropic beta features the answer depends on, sent as `anthropic-beta` to Anthropic-format targets (others need no switch for them). */
+  anthropicBetas?: string[];
   /** Token log probabilities, with `top` alternatives per token. */
   logprobs?: { top: number };
   /** Token id (as text) -> bias, OpenAI's `logit_bias`. */
@@ -130,10 +152,14 @@ export type ChatEvent =
   | { type: 'start'; id?: string; model?: string }
   | { type: 'text-delta'; text: string; logprobs?: TokenLogprob[] }
   | { type: 'reasoning-delta'; text: string }
+  /** Ends the current reasoning block with the provider's signature (Anthropic), so it can be sent back verbatim. */
+  | { type: 'reasoning-signature'; signature: string }
+  /** A reasoning block the provider sent encrypted (Anthropic `redacted_thinking`). */
+  | { type: 'reasoning-redacted'; data: string }
   | { type: 'tool-input-start'; id: string; toolName: string }
   | { type: 'tool-input-delta'; id: string; delta: string }
   | { type: 'tool-input-end'; id: string }
-  | { type: 'finish'; finishReason: FinishReason; usage?: Usage };
+  | { type: 'finish'; finishReason: FinishReason; usage?: Usage; stopSequence?: string };
 
 /** Secret material for one upstream call, chosen by the key pool. */
 export interface Credential {

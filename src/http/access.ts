@@ -33,6 +33,17 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * The credential as an Authorization header value. Routes of the Messages API also take Anthropic's
+ * `x-api-key` (a Parley key, like the Bearer one); Authorization wins when both are sent.
+ */
+function credentialHeader(request: FastifyRequest): string | undefined {
+  const authorization = request.headers.authorization;
+  if (authorization !== undefined || request.parley.routeConfig.wire !== 'anthropic') return authorization;
+  const key = request.headers['x-api-key'];
+  return typeof key === 'string' ? `Bearer ${key}` : undefined;
+}
+
 /** Builds the onRequest check for every non-public route. */
 export function createAccessCheck(deps: AccessDeps): (request: FastifyRequest) => Promise<void> {
   return async (request) => {
@@ -49,7 +60,7 @@ export function createAccessCheck(deps: AccessDeps): (request: FastifyRequest) =
     }
     let principal: Principal;
     try {
-      principal = await deps.authenticate(request.headers.authorization);
+      principal = await deps.authenticate(credentialHeader(request));
     } catch (error) {
       const reason = isAuthenticationFailure(error) ? error.reason : isParleyError(error) ? error.code : 'error';
       deps.onAuthFailure?.(reason);

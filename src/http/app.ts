@@ -23,6 +23,8 @@ import { createClientErrorHandler } from './client-errors.js';
 import { registerJsonBodyParser } from './json-body.js';
 import { RouteMethods } from './method-not-allowed.js';
 import { registerChatCompletions } from './routes/chat-completions.js';
+import { registerMessages } from './routes/messages.js';
+import { anthropicErrorBody, anthropicErrorKind } from './anthropic-format.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerModelRoutes } from './routes/models.js';
 import { registerSessionRoutes } from './routes/sessions.js';
@@ -130,6 +132,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   app.addHook('onSend', (request, reply, payload, done) => {
     addMissingHeaders(reply, securityHeaders);
     void reply.header('x-request-id', request.id);
+    // Anthropic's SDKs read the request id from `request-id`.
+    if (request.parley.routeConfig.wire === 'anthropic') void reply.header('request-id', request.id);
     void reply.header('x-parley-overhead-ms', overheadMs(request));
     if (request.parley.rateLimitHeaders) void reply.headers(request.parley.rateLimitHeaders);
     done(null, payload);
@@ -171,6 +175,10 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     // A run that failed still waited on providers (and on retry-after and backoff): that is not Parley's overhead.
     const waited = upstreamMsOf(error);
     if (waited !== undefined) request.parley.upstreamMs = waited;
+    // Routes of the Messages API answer in Anthropic's envelope and statuses (529 when every route is down).
+    if (request.parley?.routeConfig.wire === 'anthropic') {
+      return reply.code(anthropicErrorKind(failure).status).headers(errorHeaders(failure)).send(anthropicErrorBody(failure, request.id));
+    }
     return reply.code(failure.status).headers(errorHeaders(failure)).send(errorBody(failure));
   });
   app.setNotFoundHandler({ preHandler: undefined }, (request, reply) => {
@@ -187,8 +195,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Parley API', version: '0.1.0', description: 'Sessions, OpenAI-compatible chat, and operations endpoints.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      info: { title: 'Parley API', version: '0.1.0', description: 'Sessions, OpenAI-compatible chat, the Anthropic Messages API, and operations endpoints.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'A Parley key, on the Messages API routes only.' } } },
       security: [{ bearer: [] }],
     },
   });
@@ -197,6 +205,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   registerHealthRoutes(app, { isReady: deps.isReady, demoMode: deps.config.demoMode, notReadyStatus: deps.notReadyStatus });
   registerModelRoutes(app, { chat: deps.chat, schemas, startedAt: Date.now() });
   registerChatCompletions(app, { chat: deps.chat, schemas, inflight, streams: deps.streams, securityHeaders });
+  registerMessages(app, { chat: deps.chat, inflight, streams: deps.streams, securityHeaders });
   registerSessionRoutes(app, { sessions: deps.sessions, schemas, inflight, streams: deps.streams, securityHeaders });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   for (const plugin of deps.plugins ?? []) await plugin(app);

@@ -4,12 +4,13 @@ import type { ChatRequest, ParleyError } from '../domain/index.js';
 import { anthropicRequestProblem } from './anthropic/anthropic-request.js';
 
 /** A feature a request may need from its target. */
-export type Feature = 'tools' | 'vision' | 'json_schema' | 'reasoning' | 'logprobs' | 'logit_bias';
+export type Feature = 'tools' | 'vision' | 'json_schema' | 'reasoning' | 'logprobs' | 'logit_bias' | 'prefill';
 
 /** Features each provider type's adapter carries faithfully (the demo provider answers text only). */
 export const ADAPTER_FEATURES: Readonly<Record<string, readonly Feature[]>> = {
   openai: ['tools', 'vision', 'json_schema', 'reasoning', 'logprobs', 'logit_bias'],
-  anthropic: ['tools', 'vision', 'json_schema', 'reasoning'],
+  // prefill: continuing a given last assistant turn (Chat Completions answers anew instead).
+  anthropic: ['tools', 'vision', 'json_schema', 'reasoning', 'prefill'],
   demo: [],
 };
 

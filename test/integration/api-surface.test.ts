@@ -53,6 +53,8 @@ describe('/openapi.json', () => {
     expect(doc.info.version).toBeTruthy();
     const expected: [string, string][] = [
       ['/v1/chat/completions', 'post'],
+      ['/v1/messages', 'post'],
+      ['/v1/messages/count_tokens', 'post'],
       ['/v1/models', 'get'],
       ['/v1/models/{model}', 'get'],
       ['/v1/sessions', 'post'],

@@ -16,6 +16,8 @@ export interface AnthropicBlock {
   type?: string;
   text?: string;
   thinking?: string;
+  signature?: string;
+  data?: string;
   id?: string;
   name?: string;
   input?: unknown;
@@ -27,6 +29,7 @@ export interface AnthropicBlockDelta {
   text?: string;
   thinking?: string;
   partial_json?: string;
+  signature?: string;
 }
 
 /** Maps Anthropic's `stop_reason` onto Parley's. */
@@ -98,11 +101,15 @@ export class AnthropicBlockMapper {
     this.blocks.set(index, { kind, id: '', startInput: undefined, hasDelta: false });
     if (kind === 'text' && typeof block.text === 'string' && block.text !== '') out.push({ type: 'text-delta', text: block.text });
     if (kind === 'thinking' && typeof block.thinking === 'string' && block.thinking !== '') out.push({ type: 'reasoning-delta', text: block.thinking });
+    // A signature given at the start (a whole message, not streamed) ends the block's reasoning.
+    if (kind === 'thinking' && typeof block.signature === 'string' && block.signature !== '') out.push({ type: 'reasoning-signature', signature: block.signature });
+    if (block.type === 'redacted_thinking' && typeof block.data === 'string') out.push({ type: 'reasoning-redacted', data: block.data });
   }
 
   delta(index: number, d: AnthropicBlockDelta, out: ChatEvent[]): void {
     if (d.type === 'text_delta' && typeof d.text === 'string' && d.text.length > 0) out.push({ type: 'text-delta', text: d.text });
     else if (d.type === 'thinking_delta' && typeof d.thinking === 'string' && d.thinking.length > 0) out.push({ type: 'reasoning-delta', text: d.thinking });
+    else if (d.type === 'signature_delta' && typeof d.signature === 'string' && d.signature.length > 0) out.push({ type: 'reasoning-signature', signature: d.signature });
     else if (d.type === 'input_json_delta' && typeof d.partial_json === 'string' && d.partial_json.length > 0) {
       const block = this.blocks.get(index);
       if (block === undefined) return;

@@ -33,6 +33,7 @@ interface AnthropicMessage {
   model?: string;
   content?: AnthropicBlock[];
   stop_reason?: string | null;
+  stop_sequence?: string | null;
   usage?: AnthropicUsage;
 }
 
@@ -41,7 +42,7 @@ interface AnthropicEvent {
   index?: number;
   message?: AnthropicMessage;
   content_block?: AnthropicBlock;
-  delta?: AnthropicBlockDelta & { stop_reason?: string | null };
+  delta?: AnthropicBlockDelta & { stop_reason?: string | null; stop_sequence?: string | null };
   usage?: AnthropicUsage;
   error?: unknown;
 }
@@ -80,6 +81,7 @@ function* messageEvents(payload: unknown): Generator<ChatEvent> {
   blocks.whole(m.content, events);
   yield* events;
   const finish: ChatEvent = { type: 'finish', finishReason: blocks.finishReason(m.stop_reason) };
+  if (typeof m.stop_sequence === 'string') finish.stopSequence = m.stop_sequence;
   if (m.usage) {
     const usage: Usage = { inputTokens: 0, outputTokens: 0 };
     foldUsage(usage, m.usage);
@@ -102,6 +104,8 @@ export function createAnthropicModel(cfg: AnthropicModelConfig): ProviderModel {
   async function* streamGroups(request: ChatRequest, options: CallOptions): AsyncGenerator<ChatEvent[]> {
     const { signal } = options;
     const headers = callHeaders(baseHeaders, 'x-api-key', '', options.credential?.secret, options.traceHeaders);
+    const betas = request.params.anthropicBetas;
+    if (betas !== undefined && betas.length > 0) headers['anthropic-beta'] = betas.join(',');
     const res = await postUpstream(dispatcher, origin, path, headers, buildAnthropicBody(request), signal);
     let completed = false;
     try {
@@ -113,6 +117,7 @@ export function createAnthropicModel(cfg: AnthropicModelConfig): ProviderModel {
       }
       let started = false;
       let stopReason: string | null | undefined;
+      let stopSequence: string | undefined;
       const blocks = new AnthropicBlockMapper();
       const usage: Usage = { inputTokens: 0, outputTokens: 0 };
       let sawUsage = false;
@@ -140,6 +145,7 @@ export function createAnthropicModel(cfg: AnthropicModelConfig): ProviderModel {
           }
         } else if (kind === 'message_delta') {
           if (ev.delta?.stop_reason) stopReason = ev.delta.stop_reason;
+          if (typeof ev.delta?.stop_sequence === 'string') stopSequence = ev.delta.stop_sequence;
           if (ev.usage) {
             foldUsage(usage, ev.usage);
             sawUsage = true;
@@ -158,6 +164,7 @@ export function createAnthropicModel(cfg: AnthropicModelConfig): ProviderModel {
       completed = true;
       const finish: ChatEvent = { type: 'finish', finishReason: stopReason === undefined ? 'other' : blocks.finishReason(stopReason) };
       if (sawUsage) finish.usage = usage;
+      if (stopSequence !== undefined) finish.stopSequence = stopSequence;
       yield [finish];
     } catch (err) {
       throw toParleyError(err, signal);

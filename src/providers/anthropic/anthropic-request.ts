@@ -43,18 +43,49 @@ function toolUse(call: { id: string; name: string; arguments: string }, where: s
   return { type: 'tool_use', id: anthropicToolId(call.id), name: call.name, input };
 }
 
-/** One non-system message as an Anthropic turn. */
+/** Anthropic's `cache_control` for a breakpoint. */
+function cacheControlOf(c: { ttl?: string }): Record<string, unknown> {
+  return c.ttl === undefined ? { type: 'ephemeral' } : { type: 'ephemeral', ttl: c.ttl };
+}
+
+/** One non-system message as an Anthropic turn, its last block marked when the message carries a cache breakpoint. */
 function toTurn(m: ChatMessage, index: number): AnthropicTurn {
+  const turn = toPlainTurn(m, index);
+  if (m.cacheControl === undefined) return turn;
+  const blocks = blocksOf(turn.content).map((b) => ({ ...b }));
+  if (blocks.length === 0) return turn;
+  blocks[blocks.length - 1].cache_control = cacheControlOf(m.cacheControl);
+  return { role: turn.role, content: blocks };
+}
+
+function toPlainTurn(m: ChatMessage, index: number): AnthropicTurn {
   if (m.role === 'tool') {
-    return { role: 'user', content: [{ type: 'tool_result', tool_use_id: anthropicToolId(m.toolCallId ?? ''), content: m.content }] };
+    const result: Block = { type: 'tool_result', tool_use_id: anthropicToolId(m.toolCallId ?? ''), content: m.content };
+    if (m.isError === true) result.is_error = true;
+    return { role: 'user', content: [result] };
   }
   const role = m.role === 'assistant' ? 'assistant' : 'user';
+  const thinking = role === 'assistant' ? reasoningBlocks(m) : [];
   if (m.toolCalls !== undefined && m.toolCalls.length > 0) {
-    const blocks: Block[] = m.content === '' ? [] : [{ type: 'text', text: m.content }];
+    const blocks: Block[] = m.content === '' ? [...thinking] : [...thinking, { type: 'text', text: m.content }];
     m.toolCalls.forEach((c, j) => blocks.push(toolUse(c, `messages.${index}.tool_calls.${j}`)));
     return { role, content: blocks };
   }
+  if (thinking.length > 0) return { role, content: [...thinking, ...(m.parts === undefined ? blocksOf(m.content) : partBlocks(m.parts))] };
   return { role, content: m.parts === undefined ? m.content : partBlocks(m.parts) };
+}
+
+/**
+ * Earlier reasoning as thinking blocks, first in the assistant turn. Only signed blocks (Anthropic's own)
+ * and redacted ones travel: the Messages API verifies the signature, so reasoning of another provider is left out.
+ */
+function reasoningBlocks(m: ChatMessage): Block[] {
+  const out: Block[] = [];
+  for (const r of m.reasoning ?? []) {
+    if (r.type === 'redacted') out.push({ type: 'redacted_thinking', data: r.data });
+    else if (r.signature !== undefined && r.signature !== '') out.push({ type: 'thinking', thinking: r.text, signature: r.signature });
+  }
+  return out;
 }
 
 const blocksOf = (content: string | Block[]): Block[] => (typeof content === 'string' ? (content === '' ? [] : [{ type: 'text', text: content }]) : content);
@@ -70,12 +101,14 @@ function resultsFirst(blocks: Block[]): Block[] {
  * turns are merged (text by a blank line, blocks concatenated) to respect the alternation rule; if the
  * first turn is not `user`, a user turn "(conversation continues)" is inserted.
  */
-export function toAnthropicMessages(messages: ChatMessage[]): { system?: string; messages: AnthropicTurn[] } {
+export function toAnthropicMessages(messages: ChatMessage[]): { system?: string | Block[]; messages: AnthropicTurn[] } {
   let system: string | undefined;
+  const systemBlocks: Block[] = [];
   const out: AnthropicTurn[] = [];
   messages.forEach((m, i) => {
     if (m.role === 'system') {
       system = system === undefined ? m.content : `${system}\n\n${m.content}`;
+      systemBlocks.push(m.cacheControl === undefined ? { type: 'text', text: m.content } : { type: 'text', text: m.content, cache_control: cacheControlOf(m.cacheControl) });
       return;
     }
     const turn = toTurn(m, i);
@@ -85,7 +118,9 @@ export function toAnthropicMessages(messages: ChatMessage[]): { system?: string;
     else last.content = resultsFirst([...blocksOf(last.content), ...blocksOf(turn.content)]);
   });
   if (out.length === 0 || out[0].role !== 'user') out.unshift({ role: 'user', content: CONVERSATION_CONTINUES });
-  return system === undefined ? { messages: out } : { system, messages: out };
+  if (system === undefined) return { messages: out };
+  // With cache breakpoints the system prompt keeps its blocks, so each breakpoint stays where the client put it.
+  return systemBlocks.some((b) => b.cache_control !== undefined) ? { system: systemBlocks.filter((b) => b.text !== ''), messages: out } : { system, messages: out };
 }
 
 /** Names of tools used in the history, for requests that carry tool turns but no tools. */
@@ -104,6 +139,7 @@ function toolFields(request: ChatRequest, body: Record<string, unknown>): void {
     input_schema: t.parameters,
     // Strict tool use: the Messages API guarantees the arguments match input_schema, as OpenAI's strict does.
     ...(t.strict === true ? { strict: true } : {}),
+    ...(t.cacheControl === undefined ? {} : { cache_control: cacheControlOf(t.cacheControl) }),
   }));
   let choice: Record<string, unknown> | undefined;
   const c = p.toolChoice;
@@ -134,6 +170,15 @@ function toolFields(request: ChatRequest, body: Record<string, unknown>): void {
 /** max_tokens and extended thinking from the reasoning effort. */
 function thinkingFields(p: ChatParams, body: Record<string, unknown>): void {
   const effort = p.reasoningEffort;
+  if (p.thinkingBudget !== undefined) {
+    // An explicit budget (the Messages API inbound) travels as it is; the inbound checked it against max_tokens.
+    const forced = body.tool_choice as { type?: string } | undefined;
+    if (p.temperature !== undefined && p.temperature !== 1) throw invalid('temperature', 'thinking accepts only temperature 1 on Anthropic targets; leave temperature out.');
+    if (forced?.type === 'any' || forced?.type === 'tool') throw invalid('thinking', 'thinking cannot be combined with a forced tool (tool_choice any or tool) on Anthropic targets.');
+    body.max_tokens = p.maxTokens ?? p.thinkingBudget + ANTHROPIC_DEFAULT_MAX_TOKENS;
+    body.thinking = { type: 'enabled', budget_tokens: p.thinkingBudget };
+    return;
+  }
   if (effort === undefined || effort === 'none') {
     body.max_tokens = p.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS;
     return;
@@ -173,7 +218,7 @@ export function buildAnthropicBody(request: ChatRequest): string {
 /** The 400 this request would get from the translation (thinking limits, tool arguments), or undefined; lets a fallback chain skip the target. */
 export function anthropicRequestProblem(request: ChatRequest): ParleyError | undefined {
   const p = request.params;
-  const mayFail = (p.reasoningEffort !== undefined && p.reasoningEffort !== 'none') || request.messages.some((m) => m.toolCalls !== undefined);
+  const mayFail = (p.reasoningEffort !== undefined && p.reasoningEffort !== 'none') || p.thinkingBudget !== undefined || request.messages.some((m) => m.toolCalls !== undefined);
   if (!mayFail) return undefined;
   try {
     buildAnthropicBody(request);

@@ -4,9 +4,18 @@ import type { ChatMessage, ChatRequest, ToolChoice } from '../../domain/index.js
 
 const STREAM_OPTIONS = { include_usage: true };
 
+/** Put before a tool result marked as an error (Anthropic `is_error`), which OpenAI's tool messages cannot flag. */
+export const TOOL_ERROR_PREFIX = 'Error: ';
+
+/** The reasoning effort for an explicit thinking budget (Anthropic `budget_tokens`): up to 4k low, up to 16k medium, above high. */
+export function effortForBudget(budget: number): 'low' | 'medium' | 'high' {
+  return budget <= 4096 ? 'low' : budget <= 16_384 ? 'medium' : 'high';
+}
+
 /** One domain message as an OpenAI message. */
 export function toOpenAIMessage(m: ChatMessage): Record<string, unknown> {
-  if (m.role === 'tool') return { role: 'tool', tool_call_id: m.toolCallId, content: m.content };
+  // Chat Completions has no error flag on tool results: a failed call says so in its text.
+  if (m.role === 'tool') return { role: 'tool', tool_call_id: m.toolCallId, content: m.isError === true ? `${TOOL_ERROR_PREFIX}${m.content}` : m.content };
   const content = m.parts === undefined
     ? m.content
     : m.parts.map((p) => (p.type === 'text' ? { type: 'text', text: p.text } : { type: 'image_url', image_url: p.detail === undefined ? { url: p.url } : { url: p.url, detail: p.detail } }));
@@ -27,7 +36,8 @@ export function buildOpenAIBody(request: ChatRequest): string {
   const p = request.params;
   const body: Record<string, unknown> = { model: request.model, messages: request.messages.map(toOpenAIMessage) };
   // Reasoning models take only max_completion_tokens; older compatible servers know only max_tokens.
-  if (p.maxTokens !== undefined) body[p.reasoningEffort === undefined ? 'max_tokens' : 'max_completion_tokens'] = p.maxTokens;
+  const effort = p.thinkingBudget !== undefined ? effortForBudget(p.thinkingBudget) : p.reasoningEffort;
+  if (p.maxTokens !== undefined) body[effort === undefined ? 'max_tokens' : 'max_completion_tokens'] = p.maxTokens;
   if (p.temperature !== undefined) body.temperature = p.temperature;
   if (p.topP !== undefined) body.top_p = p.topP;
   if (p.stop !== undefined && p.stop.length > 0) body.stop = p.stop;
@@ -50,7 +60,7 @@ export function buildOpenAIBody(request: ChatRequest): string {
       json_schema: { name: f.name, schema: f.schema, ...(f.description === undefined ? {} : { description: f.description }), ...(f.strict === undefined ? {} : { strict: f.strict }) },
     };
   }
-  if (p.reasoningEffort !== undefined) body.reasoning_effort = p.reasoningEffort;
+  if (effort !== undefined) body.reasoning_effort = effort;
   if (p.logprobs !== undefined) {
     body.logprobs = true;
     if (p.logprobs.top > 0) body.top_logprobs = p.logprobs.top;

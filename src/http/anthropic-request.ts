@@ -1,0 +1,303 @@
+// Anthropic Messages request at the edge: system, content blocks, tools, thinking and betas to domain messages and parameters, refusing what cannot be honoured.
+
+import { ParleyError } from '../domain/index.js';
+import type { CacheControl, ChatMessage, ChatParams, ContentPart, ReasoningBlock, ToolCall, ToolChoice, ToolDefinition } from '../domain/index.js';
+import type { CountTokensBody, MessagesBody } from './anthropic-schemas.js';
+
+const invalid = (param: string, message: string): ParleyError => new ParleyError('invalid_request', message, { param });
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The cache breakpoint a block or tool carries, if any. */
+function cacheOf(block: Obj): CacheControl | undefined {
+  const c = block.cache_control;
+  if (!isObj(c)) return undefined;
+  return typeof c.ttl === 'string' ? { ttl: c.ttl } : {};
+}
+
+/** Refuses any key of `block` outside `allowed`, naming it. `cache_control` is always allowed (see docs/api.md). */
+function onlyFields(block: Obj, allowed: readonly string[], where: string): void {
+  for (const key of Object.keys(block)) {
+    if (key === 'cache_control' || allowed.includes(key)) continue;
+    throw invalid(`${where}.${key}`, `${where}.${key} is not supported on a ${String(block.type ?? 'block')} block; remove it.`);
+  }
+  const cache = block.cache_control;
+  if (cache != null && !(isObj(cache) && cache.type === 'ephemeral')) throw invalid(`${where}.cache_control`, `${where}.cache_control must be { "type": "ephemeral" } (with an optional ttl).`);
+}
+
+function text(block: Obj, where: string): string {
+  onlyFields(block, ['type', 'text', 'citations'], where);
+  if (typeof block.text !== 'string') throw invalid(`${where}.text`, `${where}.text must be a string.`);
+  if (block.citations != null && !(Array.isArray(block.citations) && block.citations.length === 0)) throw invalid(`${where}.citations`, `${where}.citations is not supported: Parley does not carry citations; remove them.`);
+  return block.text;
+}
+
+const MEDIA_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'];
+
+function image(block: Obj, where: string): ContentPart {
+  onlyFields(block, ['type', 'source'], where);
+  const source = block.source;
+  if (!isObj(source)) throw invalid(`${where}.source`, `${where}.source must be an object ({ type: "base64", media_type, data } or { type: "url", url }).`);
+  if (source.type === 'base64') {
+    if (typeof source.media_type !== 'string' || !MEDIA_TYPES.includes(source.media_type)) throw invalid(`${where}.source.media_type`, `${where}.source.media_type must be one of ${MEDIA_TYPES.join(', ')}.`);
+    if (typeof source.data !== 'string' || source.data === '') throw invalid(`${where}.source.data`, `${where}.source.data must be the image as base64 text.`);
+    return { type: 'image', url: `data:${source.media_type};base64,${source.data}` };
+  }
+  if (source.type === 'url') {
+    if (typeof source.url !== 'string' || !/^https:\/\//i.test(source.url)) throw invalid(`${where}.source.url`, `${where}.source.url must be an https URL.`);
+    return { type: 'image', url: source.url };
+  }
+  throw invalid(`${where}.source.type`, `${where}.source.type "${String(source.type)}" is not supported; use base64 or url (file ids of the Files API are not supported).`);
+}
+
+/** A tool_result's content: a string, or text blocks (images and documents in tool results are refused by name). */
+function toolResultText(content: unknown, where: string): string {
+  if (content === undefined || content === null) return '';
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) throw invalid(`${where}.content`, `${where}.content must be a string or an array of text blocks.`);
+  return content
+    .map((b, k) => {
+      const at = `${where}.content.${k}`;
+      if (!isObj(b)) throw invalid(at, `${at} must be a content block.`);
+      if (b.type === 'text') return text(b, at);
+      throw invalid(`${at}.type`, `${at} has type "${String(b.type)}": only text blocks are supported inside tool_result (images and documents in tool results cannot be carried to every target type).`);
+    })
+    .join('\n');
+}
+
+/** Parses a tool_use block into a call (its input becomes JSON text). */
+function toolUse(block: Obj, where: string): ToolCall {
+  onlyFields(block, ['type', 'id', 'name', 'input'], where);
+  if (typeof block.id !== 'string' || !/^[a-zA-Z0-9_-]+$/.test(block.id)) throw invalid(`${where}.id`, `${where}.id must be a string of letters, digits, _ and -.`);
+  if (typeof block.name !== 'string' || block.name === '') throw invalid(`${where}.name`, `${where}.name must be a non-empty string.`);
+  if (!isObj(block.input)) throw invalid(`${where}.input`, `${where}.input must be a JSON object.`);
+  return { id: block.id, name: block.name, arguments: JSON.stringify(block.input) };
+}
+
+/** One user turn: tool results become `tool` messages (first, as the Messages API orders them), the rest one user message. */
+function userTurn(content: unknown[], i: number, out: ChatMessage[]): void {
+  const parts: ContentPart[] = [];
+  content.forEach((b, j) => {
+    const where = `messages.${i}.content.${j}`;
+    if (!isObj(b)) throw invalid(where, `${where} must be a content block object.`);
+    switch (b.type) {
+      case 'text':
+        parts.push({ type: 'text', text: text(b, where) });
+        break;
+      case 'image':
+        parts.push(image(b, where));
+        break;
+      case 'tool_result': {
+        onlyFields(b, ['type', 'tool_use_id', 'content', 'is_error'], where);
+        if (typeof b.tool_use_id !== 'string' || b.tool_use_id === '') throw invalid(`${where}.tool_use_id`, `${where}.tool_use_id must name the tool_use it answers.`);
+        if (b.is_error != null && typeof b.is_error !== 'boolean') throw invalid(`${where}.is_error`, `${where}.is_error must be a boolean.`);
+        const message: ChatMessage = { role: 'tool', toolCallId: b.tool_use_id, content: toolResultText(b.content, where) };
+        if (b.is_error === true) message.isError = true;
+        out.push(message);
+        break;
+      }
+      default:
+        throw invalid(`${where}.type`, `${where} has type "${String(b.type)}", which is not supported in user turns; use text, image or tool_result blocks.`);
+    }
+  });
+  if (parts.length === 0) return;
+  const joined = parts.filter((p) => p.type === 'text').map((p) => p.text).join('\n');
+  const message: ChatMessage = { role: 'user', content: joined };
+  if (parts.some((p) => p.type === 'image')) message.parts = parts;
+  out.push(message);
+}
+
+/** One assistant turn: text, tool_use and earlier thinking (kept with its signature). */
+function assistantTurn(content: unknown[], i: number): ChatMessage {
+  const texts: string[] = [];
+  const calls: ToolCall[] = [];
+  const reasoning: ReasoningBlock[] = [];
+  content.forEach((b, j) => {
+    const where = `messages.${i}.content.${j}`;
+    if (!isObj(b)) throw invalid(where, `${where} must be a content block object.`);
+    switch (b.type) {
+      case 'text':
+        texts.push(text(b, where));
+        break;
+      case 'tool_use':
+        calls.push(toolUse(b, where));
+        break;
+      case 'thinking':
+        onlyFields(b, ['type', 'thinking', 'signature'], where);
+        if (typeof b.thinking !== 'string') throw invalid(`${where}.thinking`, `${where}.thinking must be a string.`);
+        reasoning.push(typeof b.signature === 'string' && b.signature !== '' ? { type: 'thinking', text: b.thinking, signature: b.signature } : { type: 'thinking', text: b.thinking });
+        break;
+      case 'redacted_thinking':
+        onlyFields(b, ['type', 'data'], where);
+        if (typeof b.data !== 'string') throw invalid(`${where}.data`, `${where}.data must be a string.`);
+        reasoning.push({ type: 'redacted', data: b.data });
+        break;
+      default:
+        throw invalid(`${where}.type`, `${where} has type "${String(b.type)}", which is not supported in assistant turns; use text, tool_use, thinking or redacted_thinking blocks.`);
+    }
+  });
+  const message: ChatMessage = { role: 'assistant', content: texts.join('\n') };
+  if (calls.length > 0) message.toolCalls = calls;
+  if (reasoning.length > 0) message.reasoning = reasoning;
+  return message;
+}
+
+/** The system prompt: a string or text blocks, one system message each. */
+function systemMessages(system: MessagesBody['system']): ChatMessage[] {
+  if (system === undefined) return [];
+  if (typeof system === 'string') return system === '' ? [] : [{ role: 'system', content: system }];
+  return system.map((b, k) => {
+    const where = `system.${k}`;
+    if (b.type !== 'text') throw invalid(`${where}.type`, `${where} has type "${String(b.type)}"; system blocks must be text blocks.`);
+    const message: ChatMessage = { role: 'system', content: text(b, where) };
+    const cache = cacheOf(b);
+    if (cache !== undefined) message.cacheControl = cache;
+    return message;
+  });
+}
+
+/** Request turns (and the system prompt) as domain messages. */
+export function anthropicMessages(body: Pick<MessagesBody, 'messages' | 'system'>): ChatMessage[] {
+  const out = systemMessages(body.system);
+  body.messages.forEach((m, i) => {
+    const role = m.role;
+    if (role !== 'user' && role !== 'assistant') throw invalid(`messages.${i}.role`, `messages.${i}.role must be "user" or "assistant" (the system prompt goes in the top-level system field).`);
+    for (const key of Object.keys(m)) if (key !== 'role' && key !== 'content') throw invalid(`messages.${i}.${key}`, `messages.${i}.${key} is not a field of a message; send only role and content.`);
+    const content = m.content;
+    if (typeof content === 'string') {
+      out.push({ role, content });
+      return;
+    }
+    if (!Array.isArray(content)) throw invalid(`messages.${i}.content`, `messages.${i}.content must be a string or an array of content blocks.`);
+    const before = out.length;
+    if (role === 'user') userTurn(content, i, out);
+    else out.push(assistantTurn(content, i));
+    // A breakpoint anywhere in the turn is kept at the turn's end (the prefix cached may grow; the answer is the same).
+    const cache = content.map((b) => (isObj(b) ? cacheOf(b) : undefined)).findLast((c) => c !== undefined);
+    if (cache !== undefined && out.length > before) out[out.length - 1].cacheControl = cache;
+  });
+  return out;
+}
+
+const SERVER_TOOL = /^(web_search|web_fetch|bash|text_editor|computer|code_execution|memory|tool_search)/;
+
+function tools(list: Obj[]): ToolDefinition[] {
+  return list.map((t, k) => {
+    const where = `tools.${k}`;
+    if (t.type !== undefined && t.type !== 'custom') {
+      const kind = typeof t.type === 'string' && SERVER_TOOL.test(t.type) ? 'an Anthropic-defined or server tool' : 'not a client tool';
+      throw invalid(`${where}.type`, `${where} has type "${String(t.type)}", ${kind}, which Parley cannot carry to every target type; define it as a client tool (name, description, input_schema).`);
+    }
+    onlyFields(t, ['type', 'name', 'description', 'input_schema', 'strict'], where);
+    if (typeof t.name !== 'string' || !/^[a-zA-Z0-9_-]{1,128}$/.test(t.name)) throw invalid(`${where}.name`, `${where}.name must be 1 to 128 letters, digits, _ or -.`);
+    if (!isObj(t.input_schema) || (t.input_schema.type !== undefined && t.input_schema.type !== 'object')) throw invalid(`${where}.input_schema`, `${where}.input_schema must be a JSON Schema of type object.`);
+    if (t.description !== undefined && typeof t.description !== 'string') throw invalid(`${where}.description`, `${where}.description must be a string.`);
+    const tool: ToolDefinition = { name: t.name, parameters: t.input_schema };
+    if (typeof t.description === 'string') tool.description = t.description;
+    if (t.strict === true) tool.strict = true;
+    const cache = cacheOf(t);
+    if (cache !== undefined) tool.cacheControl = cache;
+    return tool;
+  });
+}
+
+function toolChoice(choice: Obj, defined: ToolDefinition[] | undefined, params: ChatParams): void {
+  onlyFields(choice, ['type', 'name', 'disable_parallel_tool_use'], 'tool_choice');
+  let picked: ToolChoice;
+  switch (choice.type) {
+    case 'auto':
+      picked = 'auto';
+      break;
+    case 'any':
+      picked = 'required';
+      break;
+    case 'none':
+      picked = 'none';
+      break;
+    case 'tool': {
+      const name = choice.name;
+      if (typeof name !== 'string' || !defined?.some((t) => t.name === name)) throw invalid('tool_choice.name', `tool_choice names the tool "${String(name)}", which is not in tools.`);
+      picked = { name };
+      break;
+    }
+    default:
+      throw invalid('tool_choice.type', 'tool_choice.type must be auto, any, tool or none.');
+  }
+  if (picked !== 'none' && picked !== 'auto' && defined === undefined) throw invalid('tool_choice', 'tool_choice needs tools; send tools or leave tool_choice out.');
+  if (choice.disable_parallel_tool_use === true) {
+    if (picked === 'none') throw invalid('tool_choice.disable_parallel_tool_use', 'disable_parallel_tool_use has no meaning with tool_choice none; remove it.');
+    params.parallelToolCalls = false;
+  }
+  params.toolChoice = picked;
+}
+
+function thinking(value: Obj, maxTokens: number | undefined, params: ChatParams): void {
+  if (value.type === 'disabled') {
+    onlyFields(value, ['type'], 'thinking');
+    return;
+  }
+  if (value.type !== 'enabled') throw invalid('thinking.type', 'thinking.type must be "enabled" or "disabled".');
+  onlyFields(value, ['type', 'budget_tokens'], 'thinking');
+  const budget = value.budget_tokens;
+  if (typeof budget !== 'number' || !Number.isInteger(budget) || budget < 1024) throw invalid('thinking.budget_tokens', 'thinking.budget_tokens must be an integer of at least 1024.');
+  // With interleaved thinking the budget covers all thinking of the turn and may exceed max_tokens (as in the Messages API).
+  if (maxTokens !== undefined && budget >= maxTokens && !params.anthropicBetas?.includes('interleaved-thinking-2025-05-14')) throw invalid('thinking.budget_tokens', `thinking.budget_tokens (${budget}) must be less than max_tokens (${maxTokens}).`);
+  params.thinkingBudget = budget;
+}
+
+/** Betas whose effect Parley gives on every target: forwarded to Anthropic-format targets, needing no switch elsewhere. */
+export const FORWARDED_BETAS: readonly string[] = ['interleaved-thinking-2025-05-14', 'fine-grained-tool-streaming-2025-05-14', 'token-efficient-tools-2025-02-19'];
+/** Betas that do not change the answer and are accepted without being forwarded. */
+export const IGNORED_BETAS: readonly string[] = ['claude-code-20250219', 'prompt-caching-2024-07-31'];
+
+/** The `anthropic-beta` values to forward; a value Parley cannot honour is refused by name. */
+export function acceptedBetas(header: string | string[] | undefined): string[] {
+  if (header === undefined) return [];
+  const values = (Array.isArray(header) ? header.join(',') : header).split(',').map((v) => v.trim()).filter((v) => v !== '');
+  const forward: string[] = [];
+  for (const v of values) {
+    if (FORWARDED_BETAS.includes(v)) {
+      if (!forward.includes(v)) forward.push(v);
+    } else if (!IGNORED_BETAS.includes(v)) {
+      throw invalid('anthropic-beta', `The anthropic-beta "${v}" is not supported by Parley (supported: ${[...FORWARDED_BETAS, ...IGNORED_BETAS].join(', ')}); remove it from the anthropic-beta header.`);
+    }
+  }
+  return forward.sort();
+}
+
+/** Parameters of the answer from the request body. */
+export function anthropicParams(body: MessagesBody, betas: string[]): ChatParams {
+  const params: ChatParams = { maxTokens: body.max_tokens };
+  if (body.top_k !== undefined) throw invalid('top_k', 'top_k is not supported: Parley cannot honour it on every target type; remove it.');
+  if (body.service_tier !== undefined && body.service_tier !== 'auto') throw invalid('service_tier', `service_tier "${body.service_tier}" is not supported; only "auto" is.`);
+  if (body.temperature !== undefined) params.temperature = body.temperature;
+  if (body.top_p !== undefined) params.topP = body.top_p;
+  if (body.stop_sequences !== undefined && body.stop_sequences.length > 0) params.stop = body.stop_sequences;
+  if (body.tools !== undefined && body.tools.length > 0) params.tools = tools(body.tools);
+  if (body.tool_choice !== undefined) toolChoice(body.tool_choice, params.tools, params);
+  if (betas.length > 0) params.anthropicBetas = betas;
+  const last = body.messages[body.messages.length - 1];
+  if (last?.role === 'assistant') params.continueLast = true;
+  if (body.thinking !== undefined) thinking(body.thinking, body.max_tokens, params);
+  return params;
+}
+
+/** A rough prompt size: about 4 characters per token, 4 per message, about 1,600 per image (Anthropic's size for a large image). */
+export function estimateInputTokens(body: CountTokensBody): number {
+  const messages = anthropicMessages(body);
+  let chars = 0;
+  let tokens = 0;
+  for (const m of messages) {
+    tokens += 4;
+    chars += m.content.length;
+    for (const p of m.parts ?? []) if (p.type === 'image') tokens += 1600;
+    for (const c of m.toolCalls ?? []) chars += c.name.length + c.arguments.length;
+    for (const r of m.reasoning ?? []) chars += r.type === 'thinking' ? r.text.length : 0;
+  }
+  if (body.tools !== undefined && body.tools.length > 0) {
+    const defined = tools(body.tools);
+    chars += JSON.stringify(defined).length;
+  }
+  return tokens + Math.ceil(chars / 4);
+}

@@ -1,0 +1,139 @@
+// POST /v1/messages and /v1/messages/count_tokens: Anthropic's Messages API, streaming and not, over the shared chat path.
+
+import { randomBytes } from 'node:crypto';
+import type { ChatService } from '../../chat/chat-service.js';
+import { toParleyError } from '../error-mapping.js';
+import { MessageCollector, MessageStreamWriter, anthropicErrorBody, anthropicStopReason, anthropicUsage } from '../anthropic-format.js';
+import { acceptedBetas, anthropicMessages, anthropicParams, estimateInputTokens } from '../anthropic-request.js';
+import { AnthropicErrorEnvelope, CountTokensRequest, CountTokensResponse, MessageResponse, MessagesRequest, type CountTokensBody, type MessagesBody } from '../anthropic-schemas.js';
+import { cacheModeOf, principalOf, streamHeaders, traceHeadersOf, traceObserverOf, type InflightRegistry, type ParleyApp } from '../request-context.js';
+import type { HeaderList } from '../security-headers.js';
+import { SseWriter, type StreamCounter } from '../sse.js';
+import { noteRun, runHeaders } from './run-headers.js';
+
+export interface MessagesDeps {
+  chat: ChatService;
+  inflight: InflightRegistry;
+  streams?: StreamCounter;
+  /** Set on the raw response of a stream (hijacked: the onSend hook that adds them to replies does not run). */
+  securityHeaders: HeaderList;
+}
+
+// Message ids need to be unique, not secret: a random per-process prefix and a counter.
+const ID_PREFIX = `msg_${randomBytes(9).toString('base64url').replace(/[-_]/g, 'x')}`;
+let idCounter = 0;
+const nextMessageId = (): string => `${ID_PREFIX}${(idCounter++).toString(36)}`;
+
+const ERRORS = { '4xx': AnthropicErrorEnvelope, '5xx': AnthropicErrorEnvelope };
+
+/** Registers the Anthropic Messages API endpoints (errors in Anthropic's envelope, see app.ts). */
+export function registerMessages(app: ParleyApp, deps: MessagesDeps): void {
+  app.post(
+    '/v1/messages',
+    {
+      config: { permission: 'chat', wire: 'anthropic' },
+      schema: {
+        tags: ['anthropic'],
+        security: [{ bearer: [] }, { apiKey: [] }],
+        summary: 'Create a message (Anthropic Messages API; SSE when stream is true)',
+        description: 'Credentials in x-api-key or Authorization: Bearer. anthropic-version is accepted; anthropic-beta values Parley cannot honour are refused by name.',
+        body: MessagesRequest,
+        response: { 200: MessageResponse, ...ERRORS },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as MessagesBody;
+      request.parley.log.model = body.model;
+      const stream = body.stream === true;
+      const betas = acceptedBetas(request.headers['anthropic-beta']);
+      const messages = anthropicMessages(body);
+      const params = anthropicParams(body, betas);
+      const run = await deps.chat.start({
+        api: 'anthropic',
+        requestId: request.id,
+        principal: principalOf(request),
+        model: body.model,
+        messages,
+        params,
+        stream,
+        cacheMode: cacheModeOf(request),
+        signal: deps.inflight.signalFor(reply),
+        traceHeaders: traceHeadersOf(request),
+        observer: traceObserverOf(request),
+      });
+      const id = nextMessageId();
+
+      if (!stream) {
+        const collected = new MessageCollector();
+        for await (const event of run) collected.add(event);
+        noteRun(request, run);
+        void reply.headers(runHeaders(run));
+        return {
+          id,
+          type: 'message' as const,
+          role: 'assistant' as const,
+          content: collected.blocks(),
+          model: body.model,
+          stop_reason: anthropicStopReason(run.stats.finishReason, collected.stopSequence),
+          stop_sequence: collected.stopSequence ?? null,
+          usage: anthropicUsage(run.stats.usage),
+        };
+      }
+
+      request.parley.upstreamMs = run.stats.upstreamMs;
+      const writer = new SseWriter(reply.raw, deps.streams);
+      const frames = new MessageStreamWriter(id, body.model, estimateInputTokens(body));
+      reply.hijack();
+      writer.open({ ...streamHeaders(request, runHeaders(run)), 'request-id': request.id }, deps.securityHeaders);
+      try {
+        // write() returns a promise only when the socket is full (backpressure): await only then.
+        let full: Promise<void> | undefined;
+        for (const [data, name] of frames.start()) full = writer.write(data, name);
+        if (full) await full;
+        for await (const event of run) {
+          for (const [data, name] of frames.frames(event)) full = name === 'content_block_delta' ? writer.writeToken(data, name) : writer.write(data, name);
+          if (full) await full;
+        }
+      } catch (error) {
+        // Content already reached the client: end with Anthropic's `error` event, never a clean message_stop.
+        const failure = toParleyError(error);
+        if (failure.code !== 'client_closed') {
+          request.log.warn({ code: failure.code }, 'stream ended by upstream error');
+          await writer.write(JSON.stringify(anthropicErrorBody(failure, request.id)), 'error');
+        }
+      } finally {
+        noteRun(request, run);
+        writer.end();
+      }
+      return reply;
+    },
+  );
+
+  app.post(
+    '/v1/messages/count_tokens',
+    {
+      config: { permission: 'chat', wire: 'anthropic' },
+      schema: {
+        tags: ['anthropic'],
+        security: [{ bearer: [] }, { apiKey: [] }],
+        summary: 'Estimate the input tokens of a message (an estimate: about 4 characters per token, not the target tokenizer)',
+        body: CountTokensRequest,
+        response: { 200: CountTokensResponse, ...ERRORS },
+      },
+    },
+    async (request) => {
+      const body = request.body as CountTokensBody;
+      request.parley.log.model = body.model;
+      acceptedBetas(request.headers['anthropic-beta']);
+      deps.chat.resolveModel(body.model);
+      return { input_tokens: estimateInputTokens(body) };
+    },
+  );
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route speaks Anthropic's wire format: errors in its envelope, x-api-key accepted, `request-id` header. */
+    wire?: 'anthropic';
+  }
+}
