@@ -136,6 +136,11 @@ describe('SIGKILL during audit writes under load', () => {
       expect(res.status).toBe(201);
       await expect.poll(async () => (await queryAudit(file, { action: 'key.created', limit: 10 })).some((e) => e.requestId === `after-kill-${round}`), { timeout: 20_000 }).toBe(true);
       expect(JSON.parse(readFileSync(`${file}.lock`, 'utf8')).pid).toBe(parley.pid);
+      // The admin API reads across segments: the oldest answered request of this round is in a sealed segment.
+      const oldest = traffic.answered[0].id;
+      const listed = await fetch(`${parley.url}/v1/audit?action=auth.success&limit=10000`, { headers: { authorization: `Bearer ${adminKey}` } });
+      expect(listed.status).toBe(200);
+      expect(((await listed.json()) as { data: { requestId: string }[] }).data.some((e) => e.requestId === oldest)).toBe(true);
       // Rotation went on from where it stopped: the sealed segments of before are all still there, unchanged in name.
       expect((await listSegments(file)).map((s) => s.name).slice(0, segmentsAtKill.length)).toEqual(segmentsAtKill.map((s) => s.name));
       if (!result.ok) {
