@@ -1,6 +1,7 @@
 // Verify speed of a large file audit trail, one file against the same records in 64 MB segments (issue 15:
 // "322 MB in 3 minutes of load; verifying it took 4.7 s"). Alternating rounds; prints ms per MB and the ratio.
 // Usage: node --import tsx bench/audit-verify.ts [MB=322] [rounds=3]
+// PARLEY_BASELINE=/path/to/another/checkout adds that checkout's verifier on the one file (an A/B of the code).
 
 import { generateKeyPairSync } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -60,21 +61,27 @@ try {
   await rename(join(segmentsDir(segmented), segmentName(segmented, firstSeq)), segmented);
 
   const mb = bytes / 1048576;
-  const results: Record<'one file' | 'segments', number[]> = { 'one file': [], segments: [] };
+  type Verify = typeof verifyAuditFile;
+  const baseline = process.env.PARLEY_BASELINE ? ((await import(join(process.env.PARLEY_BASELINE, 'src/audit/verify.ts'))) as { verifyAuditFile: Verify }).verifyAuditFile : undefined;
+  const variants: [string, string, Verify][] = [['one file', single, verifyAuditFile], ['segments', segmented, verifyAuditFile]];
+  if (baseline) variants.push(['baseline, one file', single, baseline]);
+  const results: Record<string, number[]> = Object.fromEntries(variants.map(([name]) => [name, []]));
   for (let r = 0; r < rounds; r++) {
-    for (const [name, file] of (r % 2 === 0 ? [['one file', single], ['segments', segmented]] : [['segments', segmented], ['one file', single]]) as ['one file' | 'segments', string][]) {
+    for (const [name, file, verify] of r % 2 === 0 ? variants : [...variants].reverse()) {
       const start = performance.now();
-      const result = await verifyAuditFile(file, publicKey);
+      const result = await verify(file, publicKey);
       const ms = performance.now() - start;
       if (!result.ok) throw new Error(`${name}: ${result.reason}`);
       results[name].push(ms);
-      console.log(`round ${r + 1} ${name}: ${(ms / 1000).toFixed(2)} s, ${(ms / mb).toFixed(2)} ms/MB, ${result.records} records${result.segments ? ` in ${result.segments} files` : ''}`);
+      console.log(`round ${r + 1} ${name}: ${(ms / 1000).toFixed(2)} s, ${(ms / mb).toFixed(2)} ms/MB, ${result.records} records${'segments' in result && result.segments ? ` in ${result.segments} files` : ''}`);
     }
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const a = median(results['one file']);
-  const b = median(results.segments);
-  console.log(`median: one file ${(a / mb).toFixed(2)} ms/MB (${(mb / (a / 1000)).toFixed(0)} MB/s), segments ${(b / mb).toFixed(2)} ms/MB (${(mb / (b / 1000)).toFixed(0)} MB/s); segments/one file = ${(b / a).toFixed(3)}`);
+  for (const [name] of variants) {
+    const m = median(results[name]);
+    console.log(`median ${name}: ${(m / mb).toFixed(2)} ms/MB (${(mb / (m / 1000)).toFixed(0)} MB/s); ratio to one file ${(m / a).toFixed(3)}`);
+  }
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
