@@ -138,14 +138,18 @@ export class FileAuditStorage implements AuditStorage {
       const activeIno = active && (await active.stat()).ino;
       const segments = await listSegments(this.file);
       if (!active && segments.length === 0) await stat(this.file); // throws ENOENT: there is no trail here
+      let readAny = false;
       for (const segment of segments) {
         let handle: FileHandle;
         try {
           handle = await open(segment.path, 'r');
         } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // purged while we read
-          throw error;
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+          // A retention purge removes the oldest segments (after recording them): before the first read, the trail simply starts later.
+          if (!readAny) continue;
+          throw new Error(`${segment.name} was removed while the trail was being read (a retention purge ran meanwhile); read it again`);
         }
+        readAny = true;
         try {
           if ((await handle.stat()).ino === activeIno) continue;
           yield* readLines(handle, { name: segment.name, firstSeq: segment.firstSeq });
