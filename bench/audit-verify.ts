@@ -80,7 +80,8 @@ try {
   const a = median(results['one file']);
   for (const [name] of variants) {
     const m = median(results[name]);
-    console.log(`median ${name}: ${(m / mb).toFixed(2)} ms/MB (${(mb / (m / 1000)).toFixed(0)} MB/s); ratio to one file ${(m / a).toFixed(3)}`);
+    const best = Math.min(...results[name]);
+    console.log(`${name}: median ${(m / mb).toFixed(2)} ms/MB (${(mb / (m / 1000)).toFixed(0)} MB/s), ratio to one file ${(m / a).toFixed(3)}; best ${(best / mb).toFixed(2)} ms/MB, ratio ${(best / Math.min(...results['one file'])).toFixed(3)}`);
   }
 } finally {
   await rm(dir, { recursive: true, force: true });

@@ -2,6 +2,7 @@
 // rotates by size or age into sealed segments whose chain continues; retention removes whole old segments.
 
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -253,7 +254,8 @@ export class FileAuditStorage implements AuditStorage {
 
 /** Streams the lines of an open file; the first carries `startsSegment` when given. */
 async function* readLines(handle: FileHandle, startsSegment: StoredAuditLine['startsSegment']): AsyncIterable<StoredAuditLine> {
-  const reader = createInterface({ input: handle.createReadStream({ encoding: 'utf8', start: 0, autoClose: false }), crlfDelay: Infinity });
+  // A stream on the descriptor number reads with callback fs.read, cheaper per chunk than FileHandle's promise reads.
+  const reader = createInterface({ input: createReadStream('', { fd: handle.fd, encoding: 'utf8', start: 0, autoClose: false }), crlfDelay: Infinity });
   let position = 0;
   for await (const line of reader) {
     position += 1;
