@@ -9,7 +9,18 @@ import { GENESIS_HASH, sha256Hex, signingKeyId, unsealLine, verifyCheckpoint } f
 /** Action of the event a retention purge appends; `details.firstKeptSeq` names the oldest seq it kept. */
 export const AUDIT_PURGED_ACTION = 'audit.purged';
 
-/** Outcome of a verification. `line` is the 1-based line number (file) or the row's seq (table). */
+/** What kind of fault a failed verification found. */
+export type AuditFault =
+  /** A record inside a file or table was edited, removed, inserted or forged. */
+  | 'tampered'
+  /** Only the very last line is incomplete: a write cut off by a crash. */
+  | 'torn'
+  /** Records between two segments, or the first segments without an audited purge, are gone. */
+  | 'missing-segment'
+  /** A segment does not continue its predecessor: renamed, out of order, or replaced. */
+  | 'segment-mismatch';
+
+/** Outcome of a verification. `line` is the 1-based line number (in `segment` for a segmented file trail) or the row's seq (table). */
 export type AuditVerification =
   | {
       ok: true;
@@ -20,12 +31,17 @@ export type AuditVerification =
       signaturesChecked: boolean;
       /** Events after the last checkpoint: protected by the chain but not yet by a signature. */
       unsignedTail: number;
-      /** Set when the trail starts after seq 1 because an audited retention purge removed older rows. */
+      /** Set when the trail starts after seq 1 because an audited retention purge removed older records. */
       firstSeq?: number;
+      /** Files read (sealed segments and the active file) when the file trail has rotated. */
+      segments?: number;
     }
   | {
       ok: false;
+      fault: AuditFault;
       line: number;
+      /** The segment file the fault is in (a rotated file trail). */
+      segment?: string;
       reason: string;
       /** Set when the only fault is a last line cut off by a crash (no trailing newline); everything before it verifies. */
       torn?: true;
@@ -39,36 +55,48 @@ export interface VerifyOptions {
 
 interface ChainOptions extends VerifyOptions {
   unit: 'line' | 'row';
-  /** The trail may start after seq 1 (a table whose oldest rows a purge removed, with an audited purge event). */
-  anchored: boolean;
 }
 
-type Parsed = { seq?: unknown; prev?: unknown; type?: unknown; keyId?: unknown; action?: unknown; details?: { firstKeptSeq?: unknown } };
+type Parsed = { seq?: unknown; prev?: unknown; type?: unknown; keyId?: unknown; action?: unknown; details?: { firstKeptSeq?: unknown; lastLineHash?: unknown } };
 
 /**
  * Verifies a trail given as lines in stored order: every line's hash matches its bytes, seq counts up by one,
  * `prev` is the SHA-256 of the previous line, a row's seq column equals its record's seq, and (with
  * `publicKey`) every checkpoint carries a valid Ed25519 signature. Returns the first bad position. Editing a
  * field breaks that line's hash; removing, reordering or inserting breaks the seq/prev of the next line;
- * re-chaining everything after a forged insert breaks the next checkpoint's signature.
+ * re-chaining everything after a forged insert breaks the next checkpoint's signature. Across the segments of
+ * a rotated file trail the same rules hold at each boundary, and a fault there is named as a missing or
+ * mismatched segment. A trail may start after seq 1 only where an `audit.purged` event names that seq as the
+ * first kept (and, for segments, the hash the first kept line must follow).
  */
 export async function verifyAuditLines(source: AsyncIterable<StoredAuditLine>, publicKey: KeyObject | undefined, options: ChainOptions): Promise<AuditVerification & { last?: number }> {
   const { unit } = options;
   const expectedKeyId = publicKey ? signingKeyId(publicKey) : undefined;
-  let expected: number | undefined = options.anchored ? undefined : 1;
-  let prev: string | undefined = options.anchored ? undefined : GENESIS_HASH;
+  let expected: number | undefined;
+  let prev: string | undefined;
   let firstSeq = 1;
-  const purgedTo = new Set<number>();
+  let firstPrev = GENESIS_HASH;
+  let firstSegment: string | undefined;
+  /** firstKeptSeq of each purge → the hash the first kept line follows (segments), or null (table rows). */
+  const purges = new Map<number, string | null>();
   let records = 0;
   let checkpoints = 0;
   let unsigned = 0;
   let position = 0;
   let before = 0;
-  const fail = (reason: string): AuditVerification => ({ ok: false, line: position, reason });
+  let segment: string | undefined;
+  let segments = 0;
+  const fail = (reason: string, fault: AuditFault = 'tampered'): AuditVerification => ({ ok: false, fault, line: position, ...(segment ? { segment } : {}), reason });
   for await (const stored of source) {
     before = position;
     position = stored.position;
-    const at = `${unit} ${position}`;
+    const previousSegment = segment;
+    const boundary = stored.startsSegment;
+    if (boundary) {
+      segment = boundary.name;
+      segments += 1;
+    }
+    const at = segment ? `${segment} line ${position}` : `${unit} ${position}`;
     const line = stored.line;
     const seal = unsealLine(line);
     if (!seal) return fail(`${at} has no hash seal: it was not written by Parley or was edited`);
@@ -79,15 +107,31 @@ export async function verifyAuditLines(source: AsyncIterable<StoredAuditLine>, p
       return fail(`${at} is not valid JSON: it was edited`);
     }
     if (sha256Hex(seal.body) !== seal.hash) return fail(`${at} was edited: its hash does not match its content`);
-    if (expected === undefined && typeof record.seq === 'number' && typeof record.prev === 'string') {
-      expected = firstSeq = record.seq;
-      prev = record.prev;
+    if (typeof record.seq !== 'number' || !Number.isSafeInteger(record.seq) || record.seq < 1) return fail(`${at} has no valid seq: it was edited`);
+    if (boundary?.firstSeq !== undefined && record.seq !== boundary.firstSeq) {
+      return fail(`${segment} begins with seq ${record.seq}, but its name says ${boundary.firstSeq}: segment files were renamed, reordered or replaced`, 'segment-mismatch');
     }
-    if (typeof record.seq !== 'number' || record.seq !== expected) {
+    if (expected === undefined) {
+      // The oldest record kept: seq 1 on the genesis hash, or a later one that an audited purge must account for.
+      expected = firstSeq = record.seq;
+      prev = firstPrev = typeof record.prev === 'string' ? record.prev : '';
+      firstSegment = segment;
+      if (record.seq === 1 && record.prev !== GENESIS_HASH) return fail(`${at} is seq 1 but does not start from the genesis hash: it was edited`);
+    }
+    if (record.seq !== expected) {
+      if (boundary && previousSegment !== undefined) {
+        if (record.seq > expected) {
+          return fail(`seq ${expected} to ${record.seq - 1} are missing between ${previousSegment} and ${segment}: a segment was removed`, 'missing-segment');
+        }
+        return fail(`${segment} starts at seq ${record.seq}, but ${previousSegment} already reached seq ${expected - 1}: segments overlap or are out of order`, 'segment-mismatch');
+      }
       return fail(`${at} has seq ${String(record.seq)} where ${String(expected)} was expected: a record before it was removed, inserted or reordered`);
     }
     if (unit === 'row' && position !== record.seq) return fail(`${at} holds the record of seq ${String(record.seq)}: rows were renumbered or reordered`);
     if (record.prev !== prev) {
+      if (boundary && previousSegment !== undefined) {
+        return fail(`${segment} does not continue ${previousSegment}: its first record's prev is not the hash of the last record before it, so one of them was replaced or re-chained`, 'segment-mismatch');
+      }
       return fail(`${at} does not follow ${unit} ${before} (prev mismatch): a record was removed, inserted or reordered`);
     }
     if (record.type === 'checkpoint') {
@@ -105,7 +149,10 @@ export async function verifyAuditLines(source: AsyncIterable<StoredAuditLine>, p
     } else if (record.type === 'event') {
       records += 1;
       unsigned += 1;
-      if (record.action === AUDIT_PURGED_ACTION && typeof record.details?.firstKeptSeq === 'number') purgedTo.add(record.details.firstKeptSeq);
+      const details = record.details;
+      if (record.action === AUDIT_PURGED_ACTION && typeof details?.firstKeptSeq === 'number') {
+        purges.set(details.firstKeptSeq, typeof details.lastLineHash === 'string' ? details.lastLineHash : null);
+      }
       if (options.maxUnsigned !== undefined && unsigned > options.maxUnsigned) {
         return fail(`${at} is the ${unsigned}th event without a checkpoint (at most ${options.maxUnsigned} allowed): checkpoints were removed`);
       }
@@ -115,22 +162,51 @@ export async function verifyAuditLines(source: AsyncIterable<StoredAuditLine>, p
     expected = record.seq + 1;
     prev = sha256Hex(line);
   }
-  if (firstSeq > 1 && !purgedTo.has(firstSeq)) {
-    return { ok: false, line: firstSeq, reason: `${unit} ${firstSeq} is the first, but no ${AUDIT_PURGED_ACTION} event accounts for seq 1 to ${firstSeq - 1}: the oldest records were removed` };
+  if (firstSeq > 1) {
+    const purge = purges.get(firstSeq);
+    if (purge === undefined) {
+      if (unit === 'row') return { ok: false, fault: 'tampered', line: firstSeq, reason: `${unit} ${firstSeq} is the first, but no ${AUDIT_PURGED_ACTION} event accounts for seq 1 to ${firstSeq - 1}: the oldest records were removed` };
+      return {
+        ok: false,
+        fault: 'missing-segment',
+        line: 1,
+        ...(firstSegment ? { segment: firstSegment } : {}),
+        reason: `the trail starts at seq ${firstSeq}${firstSegment ? ` in ${firstSegment}` : ''}, but no ${AUDIT_PURGED_ACTION} event accounts for seq 1 to ${firstSeq - 1}: the first segment(s) were removed without a retention purge`,
+      };
+    }
+    if (purge !== null && purge !== firstPrev) {
+      return {
+        ok: false,
+        fault: 'segment-mismatch',
+        line: 1,
+        ...(firstSegment ? { segment: firstSegment } : {}),
+        reason: `the trail starts at seq ${firstSeq}${firstSegment ? ` in ${firstSegment}` : ''}, but its first record does not follow the last record the ${AUDIT_PURGED_ACTION} event recorded: the first segment was replaced`,
+      };
+    }
   }
-  return { ok: true, records, checkpoints, signaturesChecked: publicKey !== undefined, unsignedTail: unsigned, ...(firstSeq > 1 ? { firstSeq } : {}), last: position };
+  return {
+    ok: true,
+    records,
+    checkpoints,
+    signaturesChecked: publicKey !== undefined,
+    unsignedTail: unsigned,
+    ...(firstSeq > 1 ? { firstSeq } : {}),
+    ...(segments > 0 ? { segments } : {}),
+    last: position,
+  };
 }
 
 /** Verifies a trail in any storage (PostgreSQL: row by row, from the oldest row kept). */
 export async function verifyAuditStorage(storage: AuditStorage, publicKey?: KeyObject, options: VerifyOptions = {}): Promise<AuditVerification> {
-  const { last: _last, ...result } = await verifyAuditLines(storage.lines(), publicKey, { ...options, unit: storage.unit, anchored: storage.unit === 'row' });
+  const { last: _last, ...result } = await verifyAuditLines(storage.lines(), publicKey, { ...options, unit: storage.unit });
   return result as AuditVerification;
 }
 
 /**
- * Verifies the trail in `file`. A last line without its newline is a write cut off by a crash, not tampering:
- * the lines before it are verified, and if they hold, the result is `torn` (Parley cuts that line at its next
- * start and records `audit.recovered`).
+ * Verifies the trail in `file` and its sealed segments (`<name>-segments/`), oldest first. A last line of the
+ * active file without its newline is a write cut off by a crash, not tampering: the lines before it are
+ * verified, and if they hold, the result is `torn` (Parley cuts that line at its next start and records
+ * `audit.recovered`).
  */
 export async function verifyAuditFile(file: string, publicKey?: KeyObject, options: VerifyOptions = {}): Promise<AuditVerification> {
   const torn = await endsWithoutNewline(file);
@@ -142,11 +218,12 @@ export async function verifyAuditFile(file: string, publicKey?: KeyObject, optio
     }
     if (held !== undefined && !torn) yield held;
   }
-  const { last, ...result } = await verifyAuditLines(complete(), publicKey, { ...options, unit: 'line', anchored: false });
+  const { last, ...result } = await verifyAuditLines(complete(), publicKey, { ...options, unit: 'line' });
   if (!result.ok || !torn) return result as AuditVerification;
   const line = (last ?? 0) + 1;
   return {
     ok: false,
+    fault: 'torn',
     torn: true,
     line,
     reason: `line ${line} is incomplete (no trailing newline): a write was cut off by a crash, and the ${line - 1} lines before it verify. Parley removes this line at its next start and records an audit.recovered event with the bytes it discarded`,
@@ -155,7 +232,10 @@ export async function verifyAuditFile(file: string, publicKey?: KeyObject, optio
 
 /** True when the file's last byte is not a newline (a write was cut off). */
 async function endsWithoutNewline(file: string): Promise<boolean> {
-  const { size } = await stat(file);
+  const size = await stat(file).then((s) => s.size, (error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return 0; // only sealed segments (a crash right after a rotation): nothing is torn
+    throw error;
+  });
   if (size === 0) return false;
   const handle = await open(file, 'r');
   try {

@@ -8,8 +8,8 @@ import { DEFAULT_AUDIT_FILE_NAME } from '../audit/audit-log.js';
 import type { AuditOutcome } from '../audit/audit-event.js';
 import { queryAudit } from '../audit/query.js';
 import { generateAuditSigningKeys, loadAuditPublicKey } from '../audit/signing-key.js';
-import { verifyAuditFile, verifyAuditStorage } from '../audit/verify.js';
-import type { AuditStorage } from '../store/audit-storage.js';
+import { verifyAuditFile, verifyAuditStorage, type AuditFault } from '../audit/verify.js';
+import type { AuditStorage, PurgeResult } from '../store/audit-storage.js';
 
 /** What the command needs from the caller. */
 export interface AuditCommandDeps {
@@ -19,8 +19,11 @@ export interface AuditCommandDeps {
   storage?: AuditStorage;
   /** How to name `storage` in messages, e.g. `postgres schema parley`. */
   storageLabel?: string;
-  /** Retention purge of a table trail (`parley audit purge`); absent: not available for this trail. */
-  purge?: (before: Date) => Promise<{ deleted: number; firstKeptSeq: number }>;
+  /** Retention purge (`parley audit purge`): table rows, or whole sealed segments of the file trail; absent: not available. */
+  purge?: (before: Date) => Promise<PurgeResult>;
+  /** `audit.retention`: the default cut-off of `purge` is now minus this. */
+  retentionMs?: number;
+  clock?: () => number;
   /** The checkpoint public key: a PEM path, `file:/path`, inline PEM, or any reference `resolveSecret` understands (env:, vault:). */
   publicKeyRef?: string;
   /** Resolves secret references other than file paths (config/secrets.ts); only process.env readers live in config/. */
@@ -32,7 +35,7 @@ export interface AuditCommandDeps {
 const USAGE = `Usage:
   parley audit verify [--file FILE] [--public-key PEM_FILE] [--max-unsigned N] [--json]
   parley audit query [--file FILE] [--since ISO] [--until ISO] [--action A|prefix.] [--principal ID] [--outcome success|failure|denied] [--limit 50]
-  parley audit purge --before ISO            (PostgreSQL trail; run with the retention role, see docs/retention.md)
+  parley audit purge [--before ISO]          (default: now minus audit.retention; PostgreSQL: run with the retention role, see docs/retention.md)
   parley audit keygen --out DIR`;
 
 function parseAuditArgs(args: string[]) {
@@ -57,7 +60,15 @@ function parseAuditArgs(args: string[]) {
   });
 }
 
-/** Runs `parley audit ...`; resolves to the exit code: 0 intact/ok, 1 tampered or failed, 2 usage error, 3 torn last line (a crash, not tampering). */
+/** How `verify` names each fault, and its exit code (0 intact, 2 usage error). */
+const VERDICT: Record<AuditFault, string> = { tampered: 'TAMPERED', torn: 'TORN', 'missing-segment': 'MISSING', 'segment-mismatch': 'REPLACED' };
+const EXIT_CODE: Record<AuditFault, number> = { tampered: 1, torn: 3, 'missing-segment': 4, 'segment-mismatch': 5 };
+
+/**
+ * Runs `parley audit ...`; resolves to the exit code: 0 intact/ok, 1 tampered or failed, 2 usage error, 3 torn
+ * last line (a crash, not tampering), 4 a segment is missing (between two, or the first ones without an audited
+ * purge), 5 a segment does not continue its predecessor (renamed, reordered or replaced).
+ */
 export async function auditCommand(args: string[], deps: AuditCommandDeps): Promise<number> {
   const out = deps.stdout ?? ((text: string) => void process.stdout.write(`${text}\n`));
   const err = deps.stderr ?? ((text: string) => void process.stderr.write(`${text}\n`));
@@ -86,10 +97,14 @@ export async function auditCommand(args: string[], deps: AuditCommandDeps): Prom
         else if (result.ok) {
           const sigs = result.signaturesChecked ? 'all checkpoint signatures valid' : 'signatures NOT checked (pass --public-key)';
           const tail = result.unsignedTail > 0 ? `; the last ${result.unsignedTail} records are chained but not yet signed` : '';
-          out(`OK ${file}: ${result.records} records, ${result.checkpoints} checkpoints, ${sigs}${tail}`);
-        } else if (result.torn) out(`TORN ${file}: ${result.reason}`);
-        else out(`TAMPERED ${file}: first bad ${storage?.unit ?? 'line'} ${result.line}: ${result.reason}`);
-        return result.ok ? 0 : result.torn ? 3 : 1;
+          const segments = result.segments ? ` in ${result.segments} files (sealed segments and the active file)` : '';
+          const start = result.firstSeq ? `; it starts at seq ${result.firstSeq}, where an audited retention purge left it` : '';
+          out(`OK ${file}: ${result.records} records, ${result.checkpoints} checkpoints${segments}, ${sigs}${tail}${start}`);
+        } else {
+          const where = result.segment ? `${result.segment} ${storage?.unit ?? 'line'} ${result.line}` : `${storage?.unit ?? 'line'} ${result.line}`;
+          out(result.torn ? `TORN ${file}: ${result.reason}` : `${VERDICT[result.fault]} ${file}: first bad ${where}: ${result.reason}`);
+        }
+        return result.ok ? 0 : EXIT_CODE[result.fault];
       }
       case 'query': {
         const limit = values.limit === undefined ? 50 : Number(values.limit);
@@ -107,17 +122,26 @@ export async function auditCommand(args: string[], deps: AuditCommandDeps): Prom
         return 0;
       }
       case 'purge': {
-        const before = values.before === undefined ? Number.NaN : Date.parse(values.before);
+        const now = (deps.clock ?? Date.now)();
+        const before = values.before !== undefined ? Date.parse(values.before) : deps.retentionMs !== undefined ? now - deps.retentionMs : Number.NaN;
         if (Number.isNaN(before)) {
-          err(`audit purge needs --before with an ISO 8601 time, e.g. 2025-01-01T00:00:00Z\n${USAGE}`);
+          err(`audit purge needs --before with an ISO 8601 time, e.g. 2025-01-01T00:00:00Z (or audit.retention in the configuration)\n${USAGE}`);
+          return 2;
+        }
+        if (values.file !== undefined) {
+          err('audit purge acts on the configured trail (the data directory, or state.postgres); --file is for verify and query');
           return 2;
         }
         if (!deps.purge) {
-          err('audit purge works on the PostgreSQL trail (state.postgres); the file trail is archived and rotated as docs/retention.md says');
+          err('audit purge is not available for this trail');
           return 2;
         }
+        const cutoff = new Date(before).toISOString();
         const result = await deps.purge(new Date(before));
-        out(`Purged ${result.deleted} records older than ${new Date(before).toISOString()} from ${file}; the trail now starts at seq ${result.firstKeptSeq}, and the purge itself is recorded on it`);
+        if (result.segments?.length === 0) out(`Nothing purged from ${file}: no sealed segment holds only records older than ${cutoff}`);
+        else if (result.segments) {
+          out(`Purged ${result.segments.length} segments (${result.deleted} lines, seq ${result.segments[0].firstSeq} to ${result.firstKeptSeq - 1}) older than ${cutoff} from ${file}: ${result.segments.map((s) => s.name).join(', ')}; the trail now starts at seq ${result.firstKeptSeq}, and each purged segment is recorded on it`);
+        } else out(`Purged ${result.deleted} records older than ${cutoff} from ${file}; the trail now starts at seq ${result.firstKeptSeq}, and the purge itself is recorded on it`);
         return 0;
       }
       case 'keygen': {
@@ -145,6 +169,10 @@ export async function auditCommand(args: string[], deps: AuditCommandDeps): Prom
     }
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
+    if (sub === 'purge' && e.code === 'store_busy') {
+      err(`${e.message.replace(/; retry in a moment$/, '')}. A running server purges the segments older than audit.retention itself, at start and every audit.purgeInterval; stop it to purge by hand`);
+      return 1;
+    }
     err(e.code === 'ENOENT' ? `No such file: ${e.path ?? file}; pass --file or check the data directory` : e.code === 'EEXIST' ? `${e.path} already exists; choose another --out or move the old key aside` : e.message);
     return 1;
   }

@@ -7,7 +7,7 @@ Commands:
   serve [--config FILE]          start the server (demo provider when no configuration is given)
   config check FILE              validate a configuration file and print every problem
   keys create|list|rotate|revoke manage API keys (keys.json in PARLEY_DATA_DIR, or PostgreSQL with state.postgres)
-  audit verify|query|purge|keygen verify the audit trail's chain and signatures, read it, purge old rows, make a signing key
+  audit verify|query|purge|keygen verify the audit trail's chain and signatures, read it, purge old records, make a signing key
   state migrate                  apply the PostgreSQL schema migrations (state.postgres)
   mock-upstream [options]        run a fault-injecting fake OpenAI/Anthropic provider
 
@@ -34,7 +34,12 @@ async function run(argv: string[]): Promise<number> {
         const usesFile = command === 'audit' && (args.includes('--file') || args[0] === 'keygen');
         if (config.state.postgres && !usesFile) return await withDurableState(command, args, config, secrets);
         if (command === 'keys') return await (await import('./keys-command.js')).keysCommand(args, { dataDir: config.dataDir });
-        return await (await import('./audit-command.js')).auditCommand(args, { dataDir: config.dataDir, resolveSecret: (ref) => secrets.resolve(ref) });
+        return await (await import('./audit-command.js')).auditCommand(args, {
+          dataDir: config.dataDir,
+          retentionMs: config.audit.retentionMs,
+          purge: async (before) => (await import('../compose/durable-state.js')).purgeFileAuditTrail(config, secrets, before, 'cli:retention'),
+          resolveSecret: (ref) => secrets.resolve(ref),
+        });
       } finally {
         secrets.close();
       }
@@ -75,6 +80,7 @@ async function withDurableState(command: 'keys' | 'audit', args: string[], confi
       dataDir: config.dataDir,
       storage: durable.auditStorage,
       storageLabel: `postgres schema ${postgres?.schema ?? ''}`,
+      retentionMs: config.audit.retentionMs,
       purge: (before) => durable.purgeAudit(before, 'cli:retention'),
       resolveSecret: (ref) => secrets.resolve(ref),
     });

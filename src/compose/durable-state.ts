@@ -13,7 +13,7 @@ import { ManagedKeyStore } from '../security/key-manager.js';
 import { purgeAuditTrail } from '../audit/purge.js';
 import { signingKeyId } from '../audit/chain.js';
 import type { AuditStorage, PurgeResult } from '../store/audit-storage.js';
-import { FileAuditStorage } from '../store/file/audit-file-storage.js';
+import { FileAuditStorage, type FileAuditStorageOptions } from '../store/file/audit-file-storage.js';
 import { FileKeyStorage } from '../store/file/key-file-storage.js';
 import type { PostgresDatabase, PostgresOptions } from '../store/postgres/database.js';
 import type { ChangeNotices } from '../store/types.js';
@@ -29,7 +29,7 @@ export interface DurableState {
   isReady(): boolean;
   /** Resolves when `isReady()` first turns true. */
   whenReady: Promise<void>;
-  /** Retention purge of the table trail (PostgreSQL), recorded on the chain; rejects for the file trail. */
+  /** Retention purge (table rows, or whole sealed segments of the file trail), recorded on the chain. */
   purgeAudit(before: Date, principalId: string): Promise<PurgeResult>;
   /** The pool, when PostgreSQL is in use (tests). */
   database?: PostgresDatabase;
@@ -65,7 +65,10 @@ export async function openDurableState(config: ParleyConfig, options: DurableSta
   const purgeFrom = (storage: AuditStorage) => (before: Date, principalId: string) => purgeAuditTrail(storage, before, sealSettings, principalId);
   const pgConfig = config.state.postgres;
   if (!pgConfig) {
-    const audit = createAuditLog({ file: join(config.dataDir, DEFAULT_AUDIT_FILE_NAME), ...auditBase });
+    const auditStorage = fileAuditStorage(config, {
+      onRotate: (segment) => logger?.info({ segment }, 'audit trail rotated: the active file was sealed into a segment'),
+    });
+    const audit = createAuditLog({ storage: auditStorage, ...auditBase });
     const keyStore = await ManagedKeyStore.open({
       storage: await FileKeyStorage.open(config.dataDir),
       watch: mode === 'server',
@@ -77,9 +80,13 @@ export async function openDurableState(config: ParleyConfig, options: DurableSta
         }
       },
     });
-    const auditStorage = new FileAuditStorage(join(config.dataDir, DEFAULT_AUDIT_FILE_NAME));
-    const close = () => Promise.all([keyStore.close(), audit.close()]).then(() => undefined);
-    return { backend: 'file', keyStore, audit, auditStorage, purgeAudit: purgeFrom(auditStorage), isReady: () => true, whenReady: Promise.resolve(), close };
+    const purgeAudit = (before: Date, principalId: string) => audit.flush().then(() => purgeFrom(auditStorage)(before, principalId));
+    const retention = mode === 'server' && config.audit.retentionMs !== undefined ? scheduleRetention(config.audit.retentionMs, config.audit.purgeIntervalMs, purgeAudit, logger) : undefined;
+    const close = async (): Promise<void> => {
+      await retention?.stop();
+      await Promise.all([keyStore.close(), audit.close()]);
+    };
+    return { backend: 'file', keyStore, audit, auditStorage, purgeAudit, isReady: () => true, whenReady: Promise.resolve(), close };
   }
 
   // node-postgres is loaded only when PostgreSQL is configured.
@@ -152,6 +159,58 @@ export async function openDurableState(config: ParleyConfig, options: DurableSta
       await keyStore.close();
       await audit.close().catch((error: Error) => logger?.error({ err: error.message }, 'audit trail not flushed at close; spooled events wait for the next start'));
       await database.close();
+    },
+  };
+}
+
+/** The file trail in the data directory, rotating as `audit.segmentMaxSize` and `audit.segmentMaxAge` say. */
+export function fileAuditStorage(config: ParleyConfig, options: Omit<FileAuditStorageOptions, 'rotation'> = {}): FileAuditStorage {
+  return new FileAuditStorage(join(config.dataDir, DEFAULT_AUDIT_FILE_NAME), { rotation: { maxBytes: config.audit.segmentMaxBytes, maxAgeMs: config.audit.segmentMaxAgeMs }, ...options });
+}
+
+/**
+ * `parley audit purge` on the file trail: takes the trail's writer lock (refused at once while a server holds
+ * it: the server purges by itself), removes the segments older than `before` and records the purge on the chain.
+ */
+export async function purgeFileAuditTrail(config: ParleyConfig, secrets: SecretResolver, before: Date, principalId: string): Promise<PurgeResult> {
+  const signingKey = config.audit.signingKey ? loadAuditPrivateKey(await secrets.resolve(config.audit.signingKey)) : undefined;
+  const storage = fileAuditStorage(config, { lock: { waitMs: 0 } });
+  let failure: Error | undefined;
+  const audit = createAuditLog({ storage, signingKey, checkpointEvery: config.audit.checkpointEvery, commitDelayMs: 0, onError: (error) => (failure ??= error) });
+  try {
+    await audit.flush().catch((error: Error) => {
+      throw failure ?? error;
+    });
+    const sealSettings = { signingKey, keyId: signingKey && signingKeyId(signingKey), every: config.audit.checkpointEvery, now: () => new Date().toISOString() };
+    return await purgeAuditTrail(storage, before, sealSettings, principalId);
+  } finally {
+    await audit.close().catch(() => undefined);
+  }
+}
+
+/** Purges at start and every `intervalMs` (unref'd timer, never on a request's path); failures are logged and tried again next time. */
+function scheduleRetention(retentionMs: number, intervalMs: number, purge: (before: Date, principalId: string) => Promise<PurgeResult>, logger?: Logger): { stop(): Promise<void> } {
+  let running: Promise<void> | undefined;
+  const run = (): void => {
+    if (running) return;
+    const before = new Date(Date.now() - retentionMs);
+    running = purge(before, 'parley:retention')
+      .then((result) => {
+        const segments = result.segments ?? [];
+        if (segments.length > 0) logger?.info({ segments: segments.map((s) => s.name), deleted: result.deleted, firstKeptSeq: result.firstKeptSeq }, 'audit retention purged old segments; the purge is recorded on the trail');
+      })
+      .catch((error: Error) => logger?.error({ err: error.message }, 'audit retention purge failed; retried at the next interval'))
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  run();
+  const timer = setInterval(run, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
     },
   };
 }

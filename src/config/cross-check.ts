@@ -5,6 +5,7 @@ import type { RawConfig } from './schema.js';
 import { regexSafetyProblem } from './regex-safety.js';
 import { secretRefProblem } from './secret-ref.js';
 import { suggest } from './suggest.js';
+import { parseDuration, parseSize } from './units.js';
 import type { ConfigProblem } from './validate.js';
 
 const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -58,6 +59,7 @@ export function crossCheck(raw: RawConfig): ConfigProblem[] {
     if (problem) out.push({ path: ['server', 'trustedProxies', i], message: problem });
   });
   out.push(...privacyProblems(raw));
+  out.push(...auditProblems(raw));
   out.push(...duplicates(providers.map((p) => p.id), 'provider id', (i) => ['providers', i, 'id'], 'give each provider its own id'));
   out.push(...duplicates(models.map((m) => m.name), 'model name', (i) => ['models', i, 'name'], 'give each model its own name'));
 
@@ -121,5 +123,24 @@ function privacyProblems(raw: RawConfig): ConfigProblem[] {
       if (problem) out.push({ path: ['privacy', 'custom', i, 'pattern'], message: `recognizer '${c.name}': ${problem}` });
     }
   });
+  return out;
+}
+
+/** Audit rotation and retention values that would make the trail rotate on every write or purge at once. */
+function auditProblems(raw: RawConfig): ConfigProblem[] {
+  const audit = raw.audit ?? {};
+  const out: ConfigProblem[] = [];
+  if (audit.segmentMaxSize !== undefined && parseSize(audit.segmentMaxSize) < 64 * 1024) {
+    out.push({ path: ['audit', 'segmentMaxSize'], message: 'must be at least 64kb, or every write would start a new segment — write e.g. 64mb' });
+  }
+  if (audit.segmentMaxAge !== undefined && parseDuration(audit.segmentMaxAge) < 60_000) {
+    out.push({ path: ['audit', 'segmentMaxAge'], message: 'must be at least 1m — write e.g. 1d' });
+  }
+  if (audit.retention !== undefined && parseDuration(audit.retention) < 3_600_000) {
+    out.push({ path: ['audit', 'retention'], message: 'must be at least 1h (records younger than that are never purged) — write e.g. 400d, or leave it out to keep the trail for ever' });
+  }
+  if (audit.purgeInterval !== undefined && parseDuration(audit.purgeInterval) < 60_000) {
+    out.push({ path: ['audit', 'purgeInterval'], message: 'must be at least 1m — write e.g. 1h' });
+  }
   return out;
 }

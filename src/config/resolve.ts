@@ -224,6 +224,10 @@ function resolveAudit(raw: NonNullable<Raw['audit']>): ParleyConfig['audit'] {
     ipv4Prefix: need(raw.ipv4Prefix, 'audit.ipv4Prefix'),
     ipv6Prefix: need(raw.ipv6Prefix, 'audit.ipv6Prefix'),
     spoolMaxEvents: need(raw.spoolMaxEvents, 'audit.spoolMaxEvents'),
+    segmentMaxBytes: parseSize(need(raw.segmentMaxSize, 'audit.segmentMaxSize')),
+    segmentMaxAgeMs: parseDuration(need(raw.segmentMaxAge, 'audit.segmentMaxAge')),
+    ...(raw.retention !== undefined ? { retentionMs: parseDuration(raw.retention) } : {}),
+    purgeIntervalMs: parseDuration(need(raw.purgeInterval, 'audit.purgeInterval')),
   };
 }
 

@@ -110,7 +110,19 @@ export interface ParleyConfig {
       clockSkewMs: number;
     };
   };
-  audit: { signingKey?: SecretRef; checkpointEvery: number; ipv4Prefix: number; ipv6Prefix: number; spoolMaxEvents: number };
+  audit: {
+    signingKey?: SecretRef;
+    checkpointEvery: number;
+    ipv4Prefix: number;
+    ipv6Prefix: number;
+    spoolMaxEvents: number;
+    /** File trail: seal the active file into a segment at this size or age. */
+    segmentMaxBytes: number;
+    segmentMaxAgeMs: number;
+    /** Records older than this are purged (files: automatically; PostgreSQL: `parley audit purge`); unset: kept for ever. */
+    retentionMs?: number;
+    purgeIntervalMs: number;
+  };
   /** Shared state for several replicas; both stores absent means memory and files in one process. */
   state: StateConfig;
   telemetry: { tracing: { enabled: boolean; endpoint: string; sampleRatio: number } };

@@ -25,10 +25,12 @@ export interface SealedAuditLine {
   sinceCheckpoint: number;
 }
 
-/** A stored line in stored order; `position` is the file's line number or the table's seq column. */
+/** A stored line in stored order; `position` is the line number in its file (segment) or the table's seq column. */
 export interface StoredAuditLine {
   position: number;
   line: string;
+  /** Set on the first line of each file of a segmented trail: the file's name and, for a sealed segment, the first seq its name claims. */
+  startsSegment?: { name: string; firstSeq?: number };
 }
 
 /**
@@ -51,8 +53,9 @@ export interface AuditStorage {
   /** Every stored line, oldest first. */
   lines(): AsyncIterable<StoredAuditLine>;
   /**
-   * Retention (PostgreSQL only): deletes the lines older than `before` and, in the same transaction, stores
-   * the lines `build` seals (the purge's own audit event). Needs a role allowed to delete (parley_retention).
+   * Retention: deletes the lines older than `before` and stores the lines `build` seals (the purge's own audit
+   * events). PostgreSQL does both in one transaction (needs a role allowed to delete, parley_retention); the file
+   * trail removes whole sealed segments whose newest record is older, after the purge events are on disk.
    */
   purgeBefore?(before: Date, build: (head: AuditHead | undefined, result: PurgeResult) => SealedAuditLine[]): Promise<PurgeResult>;
   close(): Promise<void>;
@@ -60,7 +63,22 @@ export interface AuditStorage {
 
 /** What a retention purge did. */
 export interface PurgeResult {
+  /** Lines (records and checkpoints) removed. */
   deleted: number;
   /** The oldest seq kept; the purge event's own seq when every older line went. */
   firstKeptSeq: number;
+  /** File trail: the sealed segments removed, oldest first (one audit.purged event each). */
+  segments?: PurgedSegment[];
+}
+
+/** A sealed segment a purge removed, as its audit.purged event records it. */
+export interface PurgedSegment {
+  name: string;
+  firstSeq: number;
+  lastSeq: number;
+  /** SHA-256 hex of its last line: the `prev` of the first line kept after it. */
+  lastLineHash: string;
+  /** SHA-256 hex of the whole file, so an archived copy can be matched to the record. */
+  sha256: string;
+  bytes: number;
 }

@@ -96,4 +96,22 @@ describe('parley audit', () => {
     expect(await auditCommand(['verify', '--max-unsigned', 'x'], { dataDir, ...io() })).toBe(2);
     expect(await auditCommand(['nope'], { dataDir, ...io() })).toBe(2);
   });
+
+  it('purge: the cut-off is --before, else now minus audit.retention (one meaning for files and PostgreSQL); neither is a usage error', async () => {
+    const asked: Date[] = [];
+    const purge = async (before: Date) => {
+      asked.push(before);
+      return { deleted: 7, firstKeptSeq: 8 };
+    };
+    const now = Date.parse('2026-06-01T00:00:00Z');
+    expect(await auditCommand(['purge'], { dataDir, purge, clock: () => now, ...io() })).toBe(2);
+    expect(stderr.pop()).toContain('needs --before');
+    expect(await auditCommand(['purge'], { dataDir, purge, retentionMs: 30 * 86_400_000, clock: () => now, ...io() })).toBe(0);
+    expect(asked.pop()!.toISOString()).toBe('2026-05-02T00:00:00.000Z');
+    expect(stdout.pop()).toContain('Purged 7 records older than 2026-05-02T00:00:00.000Z');
+    expect(await auditCommand(['purge', '--before', '2026-01-01T00:00:00Z'], { dataDir, purge, retentionMs: 1, ...io() })).toBe(0);
+    expect(asked.pop()!.toISOString()).toBe('2026-01-01T00:00:00.000Z');
+    expect(await auditCommand(['purge', '--file', 'x.jsonl', '--before', '2026-01-01T00:00:00Z'], { dataDir, purge, ...io() })).toBe(2);
+    expect(stderr.pop()).toContain('--file is for verify and query');
+  });
 });

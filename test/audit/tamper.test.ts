@@ -57,7 +57,7 @@ describe('verifyAuditFile against tampering', () => {
     lines[2] = lines[2].replace('"outcome":"denied"', '"outcome":"success"');
     expect(lines[2]).not.toBe(pristine[2]);
     await save(lines);
-    expect(await verifyAuditFile(file(), publicKey)).toEqual({ ok: false, line: 3, reason: expect.stringContaining('line 3 was edited') });
+    expect(await verifyAuditFile(file(), publicKey)).toEqual({ ok: false, fault: 'tampered', line: 3, reason: expect.stringContaining('line 3 was edited') });
   });
 
   it('catches an edit whose own hash was recomputed, at the next line', async () => {

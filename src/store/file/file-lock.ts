@@ -23,6 +23,8 @@ export interface FileLockOptions {
   waitMs?: number;
   /** A lock whose holder cannot be checked (another host, unreadable file) counts as stale after this long (default 30 s). */
   staleMs?: number;
+  /** What is locked, for the 503 message (default "The key store"). */
+  label?: string;
 }
 
 /** The start time of process `pid` (Linux), or null where /proc is not available. */
@@ -62,10 +64,12 @@ function parseHolder(text: string): LockHolder | undefined {
 export class FileLock {
   private readonly waitMs: number;
   private readonly staleMs: number;
+  private readonly label: string;
 
   constructor(readonly path: string, options: FileLockOptions = {}) {
     this.waitMs = options.waitMs ?? 5_000;
     this.staleMs = options.staleMs ?? 30_000;
+    this.label = options.label ?? 'The key store';
   }
 
   /** Takes the lock: at once when free or when its holder is dead; otherwise waits, then throws 503 `store_busy`. */
@@ -92,7 +96,7 @@ export class FileLock {
       }
       if (Date.now() > deadline) {
         const holder = parseHolder(text);
-        throw new ParleyError('store_busy', `The key store is locked by another process${holder ? ` (pid ${holder.pid} on ${holder.host})` : ''}; retry in a moment`, { retryAfterMs: 1000 });
+        throw new ParleyError('store_busy', `${this.label} is locked by another process${holder ? ` (pid ${holder.pid} on ${holder.host})` : ''}; retry in a moment`, { retryAfterMs: 1000 });
       }
       await new Promise((resolve) => setTimeout(resolve, pause));
     }
