@@ -98,10 +98,16 @@ const DIGITS = /\d+/g;
 const BEFORE = 120;
 const AFTER = 90;
 
-/** Merged ranges from 120 characters before to 90 after each run of digits, starting at a word boundary. */
+// A house number is at most five digits, after a space or START's allowed characters: `2024-06-01`'s `06` and `01`,
+// `10:00`'s `00`, order numbers of six digits and more cannot be one.
+const NOT_BEFORE_NUMBER = /[\p{L}\p{N}.,:/\-#€$£]/u;
+const couldBeHouseNumber = (text: string, m: RegExpExecArray): boolean => m[0].length <= 5 && (m.index === 0 || !NOT_BEFORE_NUMBER.test(text[m.index - 1]));
+
+/** Merged ranges from 120 characters before to 90 after each run of digits that could be a house number, starting at a word boundary. */
 function digitWindows(text: string): [number, number][] {
   const out: [number, number][] = [];
   for (let m = firstMatch(DIGITS, text); m !== null; m = DIGITS.exec(text)) {
+    if (!couldBeHouseNumber(text, m)) continue;
     let from = Math.max(0, m.index - BEFORE);
     const to = Math.min(text.length, m.index + m[0].length + AFTER);
     const last = out[out.length - 1];
