@@ -1,7 +1,7 @@
 // MAC address recognizer: six hex pairs with one consistent separator, or the Cisco dotted form.
 
 import type { Detector, Match } from '../types.js';
-import { forEachAnchoredRun, isWordCode } from './util.js';
+import { flatten, forEachAnchoredRun, isWordCode } from './util.js';
 
 const CANDIDATE = /(?<![\w:.\-])(?:[0-9A-Fa-f]{2}([:\-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![\w:\-]|\.\w)/y;
 const SEPARATOR = /[:.\-]/g;
@@ -12,6 +12,7 @@ const inRun = (c: number): boolean => isWordCode(c) || c === 58 || c === 46 || c
 export const macDetector: Detector = {
   category: 'mac',
   find(text: string): Match[] {
+    flatten(text);
     const out: Match[] = [];
     // Only runs of word characters and separators that contain a separator can hold one: try the pattern at their starts.
     forEachAnchoredRun(text, SEPARATOR, inRun, (start, end) => {

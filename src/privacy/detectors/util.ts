@@ -141,3 +141,15 @@ export function digitRanges(text: string, before: number, after: number): [numbe
   }
   return out;
 }
+
+const START_OF_TEXT = /^/;
+
+/**
+ * Flattens `text` in place if V8 holds it as a rope (a string built with `+` or `repeat`): a regex run flattens its
+ * subject once, in linear time, while `charCodeAt` on a rope walks the rope on every call. Recognizers that read
+ * characters one by one call this first.
+ */
+export function flatten(text: string): string {
+  START_OF_TEXT.test(text);
+  return text;
+}
