@@ -35,8 +35,13 @@ export class PersonIndex {
     const parts = nameParts(name);
     if (parts.length === 0) return undefined;
     const fits = new Set<string>();
-    for (const [placeholder, known] of this.parts) {
-      if (known.length > 0 && (parts.every((p) => known.includes(p)) || known.every((p) => parts.includes(p)))) fits.add(placeholder);
+    // Only persons sharing a part can fit: look at those, not at every person of the session.
+    for (const part of parts) {
+      for (const placeholder of this.byPart.get(part) ?? []) {
+        if (fits.has(placeholder)) continue;
+        const known = this.parts.get(placeholder) ?? [];
+        if (known.length > 0 && (parts.every((p) => known.includes(p)) || known.every((p) => parts.includes(p)))) fits.add(placeholder);
+      }
     }
     return fits.size === 1 ? [...fits][0] : undefined;
   }

@@ -3,7 +3,7 @@
 import type { Detector, Match } from '../types.js';
 import { cueBefore, windowBefore } from './context.js';
 import { ADDRESS_CUES, COMPOUND_ENDINGS, DE_PREPOSITIONS, EN_SUFFIXES, FLOOR, PREFIX_TYPES, UNIT_WORDS } from './address-words.js';
-import { firstMatch } from './util.js';
+import { firstMatch, flatten } from './util.js';
 
 /** `rue|avenue` -> `[Rr]ue|[Aa]venue`: a street type may start a sentence. */
 const eitherCase = (alternation: string): string =>
@@ -17,12 +17,20 @@ const NUM = String.raw`\d{1,5}(?:\s?[A-Za-z](?![\p{L}\p{N}]))?(?:[\-–/]\d{1,4}
 const START = String.raw`(?<![\p{L}\p{N}.,:/\-#€$£])`;
 const END = String.raw`(?![\p{L}\p{N}])`;
 
-const STREETS = new RegExp(
+// Streets that start with the house number: tried only at the digit runs that can be one (sticky).
+const NUMBER_FIRST = new RegExp(
   [
     // 42 Baker Street, 7146 Olson Manor, 5th Avenue
     String.raw`${START}${NUM},?\s(?:(?:${CAP}|\d{1,3}(?:st|nd|rd|th))\s){1,3}(?:${EN_SUFFIXES})s?${END}(?:\s(?:N|S|E|W|NE|NW|SE|SW)\.?${END})?`,
     // 12 rue de la Paix, 9 Passage du Faubourg-Saint-Denis
     String.raw`${START}${NUM}(?:\s?(?:bis|ter))?,?\s(?:${eitherCase(PREFIX_TYPES)})(?:\s+${NAME_WORDS}){1,5}`,
+  ].join('|'),
+  'uy',
+);
+
+// Streets that end with the house number: scanned in windows that end a few characters after one.
+const NAME_FIRST = new RegExp(
+  [
     // Via Roma 10, Calle Mayor, 5, C/ Alcalá 23
     String.raw`${START}(?:${eitherCase(PREFIX_TYPES)})(?:\s+${NAME_WORDS}){1,5},?\s+(?:${NUM}|s\/n\.?)${END}`,
     // Hauptstraße 5, Berliner Str. 12, van der Heijdenweg 206, Övre Björkgatan 113
@@ -32,6 +40,7 @@ const STREETS = new RegExp(
   ].join('|'),
   'gu',
 );
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
 
 const TOWN_WORD = String.raw`\p{Lu}[\p{L}\p{M}'’]*`;
 const CITY = String.raw`${TOWN_WORD}(?:(?:(?:[ \-](?:sur|sous|le|la|les|en|am|an|der|im|a|de|del|di|upon|on|mare|aan|nell['’]))?[ \-]|-[dl]['’])${TOWN_WORD}){0,3}(?: \(${TOWN_WORD}\))?(?: \p{Ll}{3,}(?=[.,;!?\n]|$))?`;
@@ -74,14 +83,38 @@ export const addressDetector: Detector = {
   category: 'address',
   find(text: string): Match[] {
     const out: Match[] = [];
-    // Every address has a house number: the street and cue patterns run only in windows around digits.
-    for (const [from, to] of digitWindows(text)) {
+    // Every address has a house number: a street starts at one, or ends a few characters after one.
+    flatten(text);
+    const streets: [number, number][] = [];
+    const windows = numberWindows(text, (at) => {
+      NUMBER_FIRST.lastIndex = at;
+      const m = NUMBER_FIRST.exec(text);
+      if (m) streets.push([at, at + m[0].length]);
+    });
+    if (windows.length === 0) return out;
+    for (const [from, to] of windows) {
       const window = text.slice(from, to);
-      for (let m = firstMatch(STREETS, window); m !== null; m = STREETS.exec(window)) {
-        const start = from + m.index;
-        const penalty = NOT_AFTER.test(windowBefore(text, start, 12)) ? 0.4 : 0;
-        push(out, text, start, start + m[0].length, 0.7 - penalty + (cueAt(text, start) ? 0.2 : 0));
+      for (let m = firstMatch(NAME_FIRST, window); m !== null; m = NAME_FIRST.exec(window)) {
+        const end = from + m.index + m[0].length;
+        // The window may end inside a word: END must hold in the whole text.
+        if (end < text.length && LETTER_OR_DIGIT.test(text[end])) {
+          NAME_FIRST.lastIndex = m.index + 1;
+          continue;
+        }
+        streets.push([from + m.index, end]);
       }
+    }
+    // As one scan of the text would: the leftmost street wins, overlapping later ones are dropped.
+    streets.sort((a, b) => a[0] - b[0]);
+    let last = -1;
+    for (const [start, end] of streets) {
+      if (start < last) continue;
+      last = end;
+      const penalty = NOT_AFTER.test(windowBefore(text, start, 12)) ? 0.4 : 0;
+      push(out, text, start, end, 0.7 - penalty + (cueAt(text, start) ? 0.2 : 0));
+    }
+    for (const [from, to] of windows) {
+      const window = text.slice(from, to);
       for (let c = firstMatch(CUE, window); c !== null; c = CUE.exec(window)) {
         const at = from + c.index + c[0].length;
         if (out.some((m) => m.start >= at && m.start <= at + 2)) continue;
@@ -90,27 +123,48 @@ export const addressDetector: Detector = {
         if (g) push(out, text, at, at + g[0].length, 0.6);
       }
     }
-    return out;
+    return out.sort((a, b) => a.start - b.start);
   },
 };
 
-const DIGITS = /\d+/g;
 const BEFORE = 120;
-const AFTER = 90;
+const AFTER = 10;
 
-/** Merged ranges from 120 characters before to 90 after each run of digits, starting at a word boundary. */
-function digitWindows(text: string): [number, number][] {
+// A house number is at most five digits, after a space or START's allowed characters: `2024-06-01`'s `06` and `01`,
+// `10:00`'s `00`, order numbers of six digits and more cannot be one.
+const NOT_BEFORE_NUMBER = /[\p{L}\p{N}€£]/u;
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+/** True if the character code may stand right before a house number (ASCII decided without a regex). */
+const mayPrecedeNumber = (c: number): boolean =>
+  c < 128
+    ? !((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 46 || c === 44 || c === 58 || c === 47 || c === 45 || c === 35 || c === 36)
+    : !NOT_BEFORE_NUMBER.test(String.fromCharCode(c));
+
+/**
+ * Calls `atNumber` with the start of each run of digits that could be a house number, and returns the merged
+ * ranges from 120 characters before each (starting at a word boundary) to 10 after it: a street that ends with
+ * its number (`Via Roma 10b`, `Hauptstraße 5-7`) lies inside, and so does an address cue. One pass, and no
+ * array of all the numbers (a text of nothing but numbers would make it large).
+ */
+function numberWindows(text: string, atNumber: (at: number) => void): [number, number][] {
   const out: [number, number][] = [];
-  for (let m = firstMatch(DIGITS, text); m !== null; m = DIGITS.exec(text)) {
-    let from = Math.max(0, m.index - BEFORE);
-    const to = Math.min(text.length, m.index + m[0].length + AFTER);
-    const last = out[out.length - 1];
-    if (last && from <= last[1]) {
-      last[1] = to;
-      continue;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    if (!isDigit(text.charCodeAt(i))) continue;
+    let j = i + 1;
+    while (j < n && isDigit(text.charCodeAt(j))) j++;
+    if (j - i <= 5 && (i === 0 || mayPrecedeNumber(text.charCodeAt(i - 1)))) {
+      atNumber(i);
+      let from = Math.max(0, i - BEFORE);
+      const to = Math.min(n, j + AFTER);
+      const last = out[out.length - 1];
+      if (last && from <= last[1]) last[1] = to;
+      else {
+        while (from > 0 && from < i && !/\s/.test(text[from - 1])) from++;
+        out.push([from, to]);
+      }
     }
-    while (from > 0 && from < m.index && !/\s/.test(text[from - 1])) from++;
-    out.push([from, to]);
+    i = j;
   }
   return out;
 }

@@ -56,7 +56,14 @@ export const GIVEN_NAMES: ReadonlySet<string> = load();
 
 /** True if `word` (any case) is a known given name; hyphenated names count if every part is one. */
 export function isGivenName(word: string): boolean {
-  const lower = fold(word);
+  return isGivenLower(word.toLowerCase());
+}
+
+const NON_ASCII = /[^\u0000-\u007f]/;
+
+/** `isGivenName` of a word already in lower case (the person recognizer lower-cases every token once). */
+export function isGivenLower(lowerCased: string): boolean {
+  const lower = NON_ASCII.test(lowerCased) ? lowerCased.normalize('NFD').replace(/[\u0300-\u036f]/g, '') : lowerCased;
   if (GIVEN_NAMES.has(lower)) return true;
   const dash = lower.indexOf('-');
   return dash > 0 && GIVEN_NAMES.has(lower.slice(0, dash)) && GIVEN_NAMES.has(lower.slice(dash + 1));

@@ -21,6 +21,7 @@ import { phoneDetector } from './phone.js';
 import { privateKeyDetector } from './private-key.js';
 import { ssnDetector } from './ssn.js';
 import { stripeKeyDetector } from './stripe-key.js';
+import { flatten } from './util.js';
 
 /** Every detector, keyed by its category. */
 export const DETECTORS: Readonly<Record<Category, Detector>> = Object.freeze({
@@ -83,6 +84,7 @@ export function detect(
   extra: readonly Match[] = [],
 ): Match[] {
   if (text.length < 3) return [...extra];
+  flatten(text); // once, so that recognizers reading characters one by one do not walk a rope
   const all: Match[] = [...extra];
   for (const category of categories) {
     const min = thresholds[category] ?? DEFAULT_THRESHOLD;

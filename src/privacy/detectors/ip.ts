@@ -1,10 +1,13 @@
 // IP address detector: IPv4 with octet range checks and IPv6 including compressed and IPv4-suffixed forms.
 
 import type { Detector, Match } from '../types.js';
-import { firstMatch, textBefore } from './util.js';
+import { firstMatch, forEachAnchoredRun, isWordCode, textBefore } from './util.js';
 
 const V4 = /(?<![\w.\-])(?:\d{1,3}\.){3}\d{1,3}(?![\w\-]|\.\d)/g;
-const V6 = /(?<![\w:.])(?:[0-9A-Fa-f]{1,4}|:)?(?::[0-9A-Fa-f]{0,4}){1,7}(?:\.\d{1,3}){0,3}(?![\w:]|\.\d)/g;
+const V6 = /(?<![\w:.])(?:[0-9A-Fa-f]{1,4}|:)?(?::[0-9A-Fa-f]{0,4}){1,7}(?:\.\d{1,3}){0,3}(?![\w:]|\.\d)/y;
+const COLON = /:/g;
+// The characters V6's lookbehind forbids: an address can only start where a run of them starts.
+const inV6Run = (c: number): boolean => isWordCode(c) || c === 58 || c === 46;
 // A dotted quad right after one of these is a version or build number, not an address.
 const VERSION_CONTEXT = /(?:\bv|\bversion|\bver\.?|\brelease|\bbuild|\bfirmware|\bbuild no\.?|\brev\.?|\brevision)\s*[:=]?\s*$/;
 const OCTET = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
@@ -57,12 +60,16 @@ export const ipDetector: Detector = {
       }
     }
     if (text.includes(':')) {
-      for (let m = firstMatch(V6, text); m !== null; m = V6.exec(text)) {
+      // Only runs of word characters, colons and dots that contain a colon can hold an address: try V6 at their starts.
+      forEachAnchoredRun(text, COLON, inV6Run, (start) => {
+        V6.lastIndex = start;
+        const m = V6.exec(text);
+        if (!m) return;
         const v = m[0];
         // Cheap shape test first: a full address has 7 colons, a compressed one has "::".
-        if (v.length < 2 || (!v.includes('::') && v.split(':').length !== 8) || !isIPv6(v)) continue;
+        if (v.length < 2 || (!v.includes('::') && v.split(':').length !== 8) || !isIPv6(v)) return;
         out.push({ category: 'ip', start: m.index, end: m.index + m[0].length, value: m[0] });
-      }
+      });
     }
     // An IPv4 tail of an IPv6 address (`::ffff:192.0.2.1`) is not a second address.
     const v6 = out.filter((m) => m.value.includes(':'));

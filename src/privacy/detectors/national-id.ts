@@ -3,7 +3,7 @@
 import type { Detector, Match } from '../types.js';
 import { windowBefore } from './context.js';
 import { bsnValid, codiceFiscaleValid, dniValid, nirValid, steuerIdValid } from './id-checksums.js';
-import { firstMatch } from './util.js';
+import { digitRanges, firstMatch } from './util.js';
 
 const CUE = new RegExp(
   String.raw`(?:^|[^\p{L}])(?:national insurance|ni (?:number|no)|nino|steuer[\s\-]?id|steuer[\s\-]?identifikationsnummer|steuernummer|idnr|tax[\s\-]?(?:id|number|identification)|tin|sécurité sociale|securite sociale|sécu|nir|insee|dni|nie|nif|documento|codice fiscale|c\.f\.|cf|bsn|burgerservicenummer|sofinummer|sofi|itin|taxpayer|identity (?:number|no)|id (?:number|no))(?![\p{L}])`,
@@ -19,6 +19,9 @@ interface Shape {
 
 const B = String.raw`(?<![\p{L}\p{N}\-/.])`;
 const E = String.raw`(?![\p{L}\p{N}]|[\-/.]\p{N})`;
+// B and E as tests of the single characters around a match found inside a range of the text.
+const BEFORE_CHAR = /[\p{L}\p{N}\-/.]/u;
+const AFTER_CHARS = /^(?:[\p{L}\p{N}]|[\-/.]\p{N})/u;
 const NINO_BAD_PREFIX = new Set(['BG', 'GB', 'KN', 'NK', 'NT', 'TN', 'ZZ']);
 
 const SHAPES: Shape[] = [
@@ -56,18 +59,28 @@ const SHAPES: Shape[] = [
 export const nationalIdDetector: Detector = {
   category: 'national_id',
   find(text: string): Match[] {
-    if (!/\d/.test(text)) return [];
     const out: Match[] = [];
-    for (const shape of SHAPES) {
-      for (let m = firstMatch(shape.re, text); m !== null; m = shape.re.exec(text)) {
-        const compact = m[0].replace(/[\s.\-]/g, '');
-        if (!shape.valid(compact.toUpperCase(), m[0])) continue;
-        const cued = CUE.test(windowBefore(text, m.index, 40));
-        let score = shape.score[cued ? 1 : 0];
-        if (shape === SHAPES[6] && !cued && m[1] !== '') score = 0.6; // a dashed ITIN is distinctive
-        out.push({ category: 'national_id', start: m.index, end: m.index + m[0].length, value: m[0], score });
+    // Every id holds a digit within 6 characters of its start (the codice fiscale's letters come first) and of its end:
+    // the shapes run only in ranges around runs of digits, not over the whole text.
+    for (const [from, to] of digitRanges(text, 8, 4)) {
+      const range = text.slice(from, to);
+      for (const shape of SHAPES) {
+        for (let m = firstMatch(shape.re, range); m !== null; m = shape.re.exec(range)) {
+          const start = from + m.index;
+          const end = start + m[0].length;
+          if ((start > 0 && BEFORE_CHAR.test(text[start - 1])) || AFTER_CHARS.test(text.slice(end, end + 2))) {
+            shape.re.lastIndex = m.index + 1; // as a scan of the whole text would, look again from the next character
+            continue;
+          }
+          const compact = m[0].replace(/[\s.\-]/g, '');
+          if (!shape.valid(compact.toUpperCase(), m[0])) continue;
+          const cued = CUE.test(windowBefore(text, start, 40));
+          let score = shape.score[cued ? 1 : 0];
+          if (shape === SHAPES[6] && !cued && m[1] !== '') score = 0.6; // a dashed ITIN is distinctive
+          out.push({ category: 'national_id', start, end, value: m[0], score });
+        }
       }
     }
-    return out;
+    return out.sort((a, b) => a.start - b.start);
   },
 };

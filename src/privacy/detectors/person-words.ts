@@ -49,3 +49,52 @@ shop store stores market markets foods food kitchen fashion collection edition s
 
 /** Articles right before a capitalised pair suggest a product or organisation (`the Ford Mustang`). */
 export const ARTICLES = list(`the der die das le la les el il het`);
+
+/**
+ * Words that, in the same sentence near a pair of capitalised words, say it names an organisation or a product
+ * (`its`, `company`, `brand`, `market`, `shares`, `competitor`): general business vocabulary in the supported languages.
+ */
+export const ORG_CONTEXT = list(`
+its company companies brand brands product products market markets shares stock stocks competitor competitors
+partnership subscription subscriptions retailer retailers vendor vendors supplier suppliers firm firms corporation
+subsidiary acquisition acquired headquarters headquartered founded launched franchise dealership dealerships stores
+outlets manufacturer manufacturers startup logo ipo revenue revenues earnings shareholders investors merger sponsorship
+firma unternehmen marke marken produkt produkte markt marktanteil aktie aktien konkurrent konkurrenten wettbewerber
+partnerschaft hersteller konzern händler lieferant tochtergesellschaft filiale filialen umsatz
+entreprise société marque marques produit produits marché concurrent concurrents partenariat fabricant fournisseur
+enseigne filiale
+empresa compañía marca marcas producto productos mercado acciones competidor competidores fabricante proveedor
+azienda società marchio prodotto prodotti mercato azioni concorrente concorrenti produttore fornitore
+bedrijf merk merken producten aandelen fabrikant leverancier
+företag varumärke produkter marknad aktier selskap selskab merke mærke marked aksjer yritys tuote
+`);
+
+/**
+ * Words that, in the same sentence near a pair of capitalised words, say it names a person: speaking, writing and
+ * meeting, people's roles and pronouns, in the supported languages. They lift pairs whose first word is not in the
+ * given-name list (`Prudenzio Cappelletti` in an uncommon spelling).
+ */
+export const PERSON_CONTEXT = list(`
+email e-mail mail emailed call called phone phoned spoke talked met meeting letter wrote told asked said says signed
+replied complaint colleague hire hired manager patient client customer employee who whom he she him his her himself
+herself wife husband son daughter mother father brother sister friend
+anruf angerufen telefoniert gesprochen brief schrieb kollege kollegin beschwerde kunde kundin patientin ihm
+courriel appel appelé téléphoné parlé lettre collègue recrue réclamation plainte cliente lui elle
+correo llamada llamé hablé habló carta compañero compañera queja él ella
+telefono telefonato parlato lettera collega reclamo lui lei
+gebeld gesproken collega klacht klant hij zij
+mejl e-post samtal pratade snakket talte kollega kollegi klagomål kund han hon hun
+sähköposti henkilölle soitin puhuin kanssa
+`);
+
+const DESIGNATORS = String.raw`S\.A\.?|S\.L\.?|S\.p\.A\.?|S\.r\.l\.?|S\.A\.S\.?|B\.V\.?|N\.V\.?|A\/S|Inc\.?|Ltd\.?|LLC|PLC|GmbH|AG|KG|UG|SE|Corp\.?|SA|SAS|SARL|SpA|Srl|BV|NV|AB|ASA|Oyj?|ApS|e\s+figli|Hermanos|Asociados|Aktiebolag|und\s+Söhne|and\s+Sons`;
+
+/** A company designator and a conjunction right before a name-shaped run: the run is the next company of a list (`Bergqvist Aktiebolag and Eriksson Martinsson`). */
+export const COMPANY_BEFORE = new RegExp(String.raw`(?<![\p{L}\p{N}])(?:${DESIGNATORS})\s*(?:,|\s(?:&|and|und|et|y|e|en|og|och))\s*$`, 'u');
+
+/** Company designators after a name-shaped run (`Hansen Elektronik A/S`, `Di Vita, Cinelli e Morri e figli`). */
+export const COMPANY_DESIGNATOR = new RegExp(
+  String.raw`(?:(?:,\s*|\s+(?:&|and|und|et|y|e|en|og|och)\s+)(?:\p{Lu}[\p{L}\p{M}'’\-]*\s?){1,4})*,?\s*` +
+    String.raw`(?:&\s*(?:Co|Cie|Söhne|Sons|fils|figli|hijos)|${DESIGNATORS})(?![\p{L}\p{N}])`,
+  'uy',
+);

@@ -2,9 +2,10 @@
 
 import type { Detector, Match } from '../types.js';
 import { atSentenceStart, cueBefore, windowBefore } from './context.js';
-import { isGivenName } from './gazetteer.js';
+import { isGivenLower } from './gazetteer.js';
 import { NAME_STOPWORDS, WEAK_NAMES } from './name-stopwords.js';
-import { ARTICLES, NAME_CUES, NON_NAME_TAILS, PARTICLES, TITLES } from './person-words.js';
+import { ARTICLES, COMPANY_BEFORE, COMPANY_DESIGNATOR, NAME_CUES, NON_NAME_TAILS, ORG_CONTEXT, PARTICLES, PERSON_CONTEXT, TITLES } from './person-words.js';
+import { PLACE_NAMES } from './place-names.generated.js';
 import { firstMatch } from './util.js';
 
 // A capitalised word in any cased script: `Whitfield`, `O'Brien`, `McDonald`, `Jean-Pierre`, `Дмитрий`.
@@ -35,7 +36,7 @@ function cueAt(text: string, index: number): boolean {
 interface Token { start: number; end: number; word: string; lower: string; given?: boolean }
 
 /** Whether the token is a known given name (looked up once per token). */
-const isGiven = (t: Token): boolean => (t.given ??= isGivenName(t.word));
+const isGiven = (t: Token): boolean => (t.given ??= isGivenLower(t.lower));
 
 const lower = (t: Token): string => t.lower;
 
@@ -45,6 +46,12 @@ const lower = (t: Token): string => t.lower;
  */
 function loneWordCandidate(text: string, token: Token): boolean {
   if (TITLES.has(token.lower) || CUE_WORDS.has(token.lower)) return false;
+  // At the text's start or after `!` or `?`, no title or cue can come before (a cue may end a line: `Regards,\nAnna`).
+  let i = token.start - 1;
+  while (i >= 0 && text.charCodeAt(i) === 32) i--;
+  if (i < 0) return false;
+  const c = text.charCodeAt(i);
+  if (c === 33 || c === 63) return false;
   const prev = previousWord(text, token.start);
   return CUE_LAST.has(prev) || TITLES.has(prev.endsWith('.') ? prev.slice(0, -1) : prev);
 }
@@ -52,6 +59,77 @@ function loneWordCandidate(text: string, token: Token): boolean {
 /** True if the gap after `prev` keeps the next word in one name: one space, a title's dot, or particles. */
 function joins(prev: Token, gap: string): boolean {
   return gap === ' ' || gap === '  ' || (gap === '. ' && TITLES.has(lower(prev))) || PARTICLE_GAP.test(gap);
+}
+
+/** `.`, `!`, `?`, `;` or a line break. */
+const endsSentence = (c: number): boolean => c === 46 || c === 33 || c === 63 || c === 59 || c === 10;
+const LETTER = /[\p{L}'’-]/u;
+/** A character of a context word: a letter, an apostrophe or a hyphen (ASCII decided without a regex). */
+const inWord = (c: number): boolean =>
+  (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 39 || c === 45 || (c >= 128 && LETTER.test(String.fromCharCode(c)));
+
+/**
+ * Organisation (-1) or person (+1) context in the sentence around a candidate: the words up to 60 characters
+ * before it and 40 after, not crossing a sentence end. Both or neither give 0.
+ */
+function contextAround(text: string, start: number, end: number): number {
+  let from = Math.max(0, start - 60);
+  for (let i = start - 1; i >= from; i--) {
+    const c = text.charCodeAt(i);
+    if (endsSentence(c) && !(c === 46 && TITLE_DOT.test(text.slice(Math.max(0, i - 6), i)))) {
+      from = i + 1;
+      break;
+    }
+  }
+  let to = Math.min(text.length, end + 40);
+  for (let i = end; i < to; i++) {
+    if (endsSentence(text.charCodeAt(i))) {
+      to = i;
+      break;
+    }
+  }
+  let org = false;
+  let person = false;
+  // The words of [from, start) and [end, to), looked up in lower case one by one.
+  for (const [a, b] of [[from, start], [end, to]]) {
+    let i = a;
+    while (i < b) {
+      if (!inWord(text.charCodeAt(i))) {
+        i++;
+        continue;
+      }
+      let j = i + 1;
+      while (j < b && inWord(text.charCodeAt(j))) j++;
+      const word = text.slice(i, j).toLowerCase();
+      if (ORG_CONTEXT.has(word)) org = true;
+      else if (PERSON_CONTEXT.has(word)) person = true;
+      i = j;
+    }
+  }
+  return org === person ? 0 : org ? -1 : 1;
+}
+const TITLE_DOT = /(?:^|[^\p{L}])(?:mr|mrs|ms|dr|prof|sr|sra|sig|dott|dhr|mevr|st)$/iu;
+
+/** True if a company designator follows the run, maybe after more coordinated names (`Hansen Elektronik A/S`, `Di Vita, Cinelli e figli`). */
+function designatorAfter(text: string, end: number): boolean {
+  // Cheap test first: after spaces and commas, a designator or a further name starts with a capital letter or `&`,
+  // a conjunction with a, u, e, y or o; most names are followed by a lower-case word or punctuation.
+  let i = end;
+  while (i < text.length && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 44)) i++;
+  const c = text[i];
+  if (c === undefined || !(c === '&' || c === 'a' || c === 'u' || c === 'e' || c === 'y' || c === 'o' || (c !== c.toLowerCase()))) return false;
+  COMPANY_DESIGNATOR.lastIndex = 0;
+  return COMPANY_DESIGNATOR.test(text.slice(end, end + 80));
+}
+
+const CONJUNCTIONS = new Set(['&', 'and', 'und', 'et', 'y', 'e', 'en', 'og', 'och']);
+
+/** True if a company designator and a conjunction or comma come right before `start` (`Bergqvist Aktiebolag and …`). */
+function companyBefore(text: string, start: number): boolean {
+  let i = start - 1;
+  while (i >= 0 && text.charCodeAt(i) === 32) i--;
+  if (i < 0 || (text.charCodeAt(i) !== 44 && !CONJUNCTIONS.has(previousWord(text, start)))) return false;
+  return COMPANY_BEFORE.test(text.slice(Math.max(0, start - 24), start));
 }
 
 /** Scores one run of capitalised words and returns the name inside it, if any. */
@@ -78,15 +156,24 @@ function scoreRun(text: string, run: Token[]): Match | undefined {
   if (rest.length === 0) return undefined;
   if (rest.some((t) => NON_NAME_TAILS.has(lower(t)))) return undefined;
   const first = rest[0];
+  const last = rest[rest.length - 1];
+  const value = text.slice(first.start, last.end);
+  if (PLACE_NAMES.has(value.toLowerCase())) return undefined;
   const weak = WEAK_NAMES.has(lower(first)) && rest.length >= 2 && !atSentenceStart(text, first.start);
   const given = isGiven(first) || weak;
   if (!cued && i === 0) cued = cueAt(text, first.start);
   let score = given ? (rest.length >= 2 ? 0.75 : 0.35) : rest.length >= 2 ? 0.3 : 0.15;
   if (titled) score += 0.5;
   if (cued) score += 0.4;
-  if (!titled && i === 0 && text[first.start - 1] === ' ' && ARTICLES.has(previousWord(text, first.start))) score -= 0.3;
-  const last = rest[rest.length - 1];
-  return { category: 'person', start: first.start, end: last.end, value: text.slice(first.start, last.end), score: Math.min(1, score) };
+  // An article right before the first word: `the Ford Mustang`, `The Neal Towels is the latest in a series`.
+  if (!titled && !cued && (i === 0 ? text[first.start - 1] === ' ' && ARTICLES.has(previousWord(text, first.start)) : ARTICLES.has(lower(run[i - 1])))) score -= 0.3;
+  if (rest.length >= 2) {
+    const context = contextAround(text, first.start, last.end);
+    if (context < 0) score -= 0.3;
+    else if (context > 0 && !given && !titled && !cued) score += 0.25;
+    if (designatorAfter(text, last.end) || companyBefore(text, first.start)) score -= 0.5;
+  }
+  return { category: 'person', start: first.start, end: last.end, value, score: Math.min(1, score) };
 }
 
 /**
@@ -109,7 +196,8 @@ export const personDetector: Detector = {
     for (let m = firstMatch(WORD, text); m !== null; m = WORD.exec(text)) {
       const token = { start: m.index, end: m.index + m[0].length, word: m[0], lower: m[0].toLowerCase() };
       const prev = run[run.length - 1];
-      if (prev && !joins(prev, text.slice(prev.end, token.start))) flush();
+      // One space is the common gap inside a name: decided without cutting out the gap.
+      if (prev && !(token.start === prev.end + 1 && text.charCodeAt(prev.end) === 32) && !joins(prev, text.slice(prev.end, token.start))) flush();
       run.push(token);
     }
     flush();

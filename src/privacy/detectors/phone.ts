@@ -50,6 +50,7 @@ export function looksLikePhone(s: string): boolean {
 }
 
 const WORD_CHAR = /[A-Za-z_]/;
+const MAX_PART = 40;
 
 function countDigits(s: string): number {
   let n = 0;
@@ -99,6 +100,9 @@ export const phoneDetector: Detector = {
       for (const part of SPLIT.test(run) ? run.split(SPLIT) : [run]) {
         const partStart = run.indexOf(part, offset);
         offset = partStart + part.length;
+        // No phone number has more than 17 digits (00 + 15): a longer part is a list of numbers, and skipping it here keeps
+        // the per-candidate work below (splits, trims, regexes over the part) from growing with a long run of digits.
+        if (part.length > MAX_PART || countDigits(part) > 17) continue;
         const [s, start] = run.includes('(') || run.includes(')') ? trimParens(part, m.index + partStart) : trimEnds(part, m.index + partStart);
         if (s.length < 8 || !looksLikePhone(s)) continue;
         if (NEGATIVE_CONTEXT.test(textBefore(text, start, 30))) continue;

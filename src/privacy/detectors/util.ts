@@ -97,3 +97,59 @@ export function ibanChecksumValid(iban: string): boolean {
 export function textBefore(text: string, index: number, n: number): string {
   return text.slice(Math.max(0, index - n), index).toLowerCase();
 }
+
+/**
+ * Calls `visit(start, end)` once for each maximal run of `inRun` characters that contains one of the `anchors`
+ * (`:` for IPv6, `:`, `-` or `.` for MAC). A pattern whose lookbehind forbids every run character can only match at
+ * the start of such a run, so a sticky regex tried there finds what a scan of the whole text would, without trying
+ * every position of the text. Linear: every character is looked at a bounded number of times.
+ */
+export function forEachAnchoredRun(text: string, anchors: RegExp, inRun: (code: number) => boolean, visit: (start: number, end: number) => void): void {
+  if (!anchors.global) throw new Error('forEachAnchoredRun: anchors must be global');
+  anchors.lastIndex = 0;
+  for (let a = anchors.exec(text); a !== null; a = anchors.exec(text)) {
+    let start = a.index;
+    while (start > 0 && inRun(text.charCodeAt(start - 1))) start--;
+    let end = a.index + 1;
+    while (end < text.length && inRun(text.charCodeAt(end))) end++;
+    visit(start, end);
+    anchors.lastIndex = end;
+  }
+}
+
+/** `[A-Za-z0-9_]`, the `\w` of a regex without the `u` flag. */
+export function isWordCode(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
+const DIGIT_RUN = /\d+/g;
+
+/**
+ * Merged ranges from `before` characters before to `after` characters after each run of digits (clipped to the
+ * text). Recognizers whose matches all contain a digit run their patterns only inside these ranges, and check the
+ * characters around a match against the whole text, since a range may start or end inside a word.
+ */
+export function digitRanges(text: string, before: number, after: number): [number, number][] {
+  const out: [number, number][] = [];
+  DIGIT_RUN.lastIndex = 0;
+  for (let m = DIGIT_RUN.exec(text); m !== null; m = DIGIT_RUN.exec(text)) {
+    const from = Math.max(0, m.index - before);
+    const to = Math.min(text.length, m.index + m[0].length + after);
+    const last = out[out.length - 1];
+    if (last && from <= last[1]) last[1] = to;
+    else out.push([from, to]);
+  }
+  return out;
+}
+
+const START_OF_TEXT = /^/;
+
+/**
+ * Flattens `text` in place if V8 holds it as a rope (a string built with `+` or `repeat`): a regex run flattens its
+ * subject once, in linear time, while `charCodeAt` on a rope walks the rope on every call. Recognizers that read
+ * characters one by one call this first.
+ */
+export function flatten(text: string): string {
+  START_OF_TEXT.test(text);
+  return text;
+}
