@@ -197,7 +197,7 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
     config.demoMode ? 'Parley started with the built-in demo provider (no configuration given)' : 'Parley started',
   );
 
-  const stopGate = config.server.refuseConnectionsWhileUnready ? gateListenerOnSharedState({ app, logger, isReady: () => state.isReady(), isDraining: () => draining, listen: { host: config.server.host, port } }) : undefined;
+  const stopGate = config.server.refuseConnectionsWhileUnready ? gateListenerOnSharedState({ app, logger, isReady: () => state.isReady(), isDraining: () => draining, listen: { host: config.server.host, port }, inflight, connections, idleGraceMs: DRAIN_IDLE_GRACE_MS }) : undefined;
 
   let stopping: Promise<void> | undefined;
   /**

@@ -2,7 +2,8 @@
 // so a load balancer with passive health checks only (open-source nginx) sends the traffic elsewhere.
 
 import type { FastifyBaseLogger } from 'fastify';
-import type { ParleyApp } from './request-context.js';
+import type { IdleConnections } from './idle-connections.js';
+import type { InflightRegistry, ParleyApp } from './request-context.js';
 
 const closedByGate = new WeakSet<object>();
 
@@ -24,6 +25,11 @@ export function gateListenerOnSharedState(o: {
   isReady: () => boolean;
   isDraining: () => boolean;
   listen: { host: string; port: number };
+  /** Kept-alive connections must not outlive the cut: in-flight answers close theirs, idle ones are swept. */
+  inflight: InflightRegistry;
+  connections: IdleConnections;
+  /** How long a connection may sit idle while the listener is closed (as in the drain). */
+  idleGraceMs: number;
   everyMs?: number;
 }): () => void {
   const { app, logger } = o;
@@ -32,8 +38,11 @@ export function gateListenerOnSharedState(o: {
   const timer = setInterval(() => {
     if (o.isDraining()) return;
     const ready = o.isReady();
-    if (!ready && !closedByGate.has(app)) {
+    if (!ready && closedByGate.has(app)) {
+      o.connections.closeIdleFor(o.idleGraceMs); // connections whose last answer was in flight at the cut
+    } else if (!ready && !closedByGate.has(app)) {
       closedByGate.add(app);
+      o.inflight.closeConnectionsAfterResponse();
       server.close();
       logger.warn({ port: o.listen.port }, 'shared state unreachable: listener closed until it answers again (server.refuseConnectionsWhileUnready)');
     } else if (ready && closedByGate.has(app) && !reopening) {

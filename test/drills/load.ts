@@ -132,7 +132,10 @@ export function startLoad(o: LoadOptions): Load {
           const made = await once('session', '/v1/sessions', { model }, false, n);
           records.push(made);
           const created = made.outcome === 'ok' ? made.body?.id : undefined;
-          if (!created) continue;
+          if (!created) {
+            await new Promise((resolve) => setTimeout(resolve, 100)); // a client backs off a little after a failure
+            continue;
+          }
           current = { id: created, completed: [] };
           sessions.push(current);
         }
@@ -140,7 +143,10 @@ export function startLoad(o: LoadOptions): Load {
         const result = await once('session', `/v1/sessions/${current.id}/messages`, { content, stream: n % 2 === 0 }, n % 2 === 0, n);
         records.push(result);
         if (result.outcome === 'ok') current.completed.push(content);
-        else current = undefined; // a failed turn may or may not be stored: the next turns go to a fresh session
+        else {
+          current = undefined; // a failed turn may or may not be stored: the next turns go to a fresh session
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
       }
     })();
   for (let i = 0; i < (o.plain ?? 2); i++) loops.push(loop('plain', i));
