@@ -98,6 +98,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  const connections = new IdleConnections(app.server, deps.tls ? 'secureConnection' : 'connection');
   // Only JSON bodies are accepted; text/plain gets a clear 415 instead of a confusing schema error.
   app.removeContentTypeParser('text/plain');
   registerJsonBodyParser(app);
@@ -112,6 +113,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   app.addHook('onRequest', async (request, reply) => {
     const routeOptions = request.routeOptions;
     request.parley = { startedAt: performance.now(), upstreamMs: 0, log: {}, routeUrl: routeOptions.url, routeConfig: routeOptions.config };
+    connections.noteRequest();
     if (deps.isDraining?.() === true) reply.raw.setHeader('connection', 'close');
     const gauge = deps.requestGauge;
     gauge?.inc();
@@ -209,7 +211,6 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   registerSessionRoutes(app, { sessions: deps.sessions, schemas, inflight, streams: deps.streams, securityHeaders });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   for (const plugin of deps.plugins ?? []) await plugin(app);
-  const connections = new IdleConnections(app.server, deps.tls ? 'secureConnection' : 'connection');
   return { app, inflight, connections };
 }
 

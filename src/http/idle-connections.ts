@@ -22,6 +22,7 @@ export function markIdle(socket: Socket | null | undefined): void {
 /** Every open connection of one server, with how long each has been idle. */
 export class IdleConnections {
   private readonly sockets = new Set<Tracked>();
+  private lastRequestAt = 0;
 
   constructor(server: Server, event: 'connection' | 'secureConnection') {
     server.on(event, (socket: Tracked) => {
@@ -39,9 +40,19 @@ export class IdleConnections {
     server.closeIdleConnections = () => undefined;
   }
 
-  /** Destroys connections without a request in progress that have been idle for at least `graceMs`; returns how many. */
+  /** Notes that a request began (on any connection). */
+  noteRequest(): void {
+    this.lastRequestAt = performance.now();
+  }
+
+  /**
+   * Destroys connections without a request in progress that have been idle for at least `graceMs`, and only once
+   * no request at all has begun for `graceMs`: while a balancer still sends requests here it may be about to reuse
+   * any of them, and once it has taken the replica out (refused connections) it sends none. Returns how many.
+   */
   closeIdleFor(graceMs: number): number {
     const now = performance.now();
+    if (now - this.lastRequestAt < graceMs) return 0;
     let closed = 0;
     for (const socket of this.sockets) {
       if (socket._httpMessage) continue; // a request is in progress (Node's own idle test)
