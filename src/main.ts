@@ -19,6 +19,7 @@ import type { ParleyConfig } from './config/types.js';
 import { parseDuration } from './config/units.js';
 import { ParleyError } from './domain/index.js';
 import { buildApp } from './http/app.js';
+import { gateListenerOnSharedState, listenerClosed } from './http/listener-gate.js';
 import type { ParleyApp } from './http/request-context.js';
 import { registerAdminRoutes } from './http/routes/admin.js';
 import { registerOperationsRoutes } from './http/routes/operations.js';
@@ -31,6 +32,9 @@ import { createPrivacyFilter } from './privacy/index.js';
 import { LoginLinks } from './security/login-links.js';
 import { RateLimits } from './security/rate-limits.js';
 import type { ChangeNotices } from './store/types.js';
+
+/** During the drain, a kept-alive connection is closed once it has been idle this long (docs/deployment.md, "Drain"). */
+export const DRAIN_IDLE_GRACE_MS = 500;
 
 export interface StartOptions {
   config: ParleyConfig;
@@ -54,7 +58,7 @@ export interface RunningParley {
   audit: AuditLog;
   /** Set on the very first start: the admin key and a one-time login link (print once, never log). */
   firstStart?: { adminKey: string; loginUrl: string };
-  /** Graceful stop: /readyz turns 503, no new connections, in-flight requests get the drain timeout. */
+  /** Graceful stop (the drain): /readyz 503 and `Connection: close` at once, listening for `server.drainDelay`, then no new connections; in-flight requests get the drain timeout. */
   shutdown(): Promise<void>;
 }
 
@@ -102,14 +106,16 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
   });
 
   let ready = false;
-  const { app, inflight } = await buildApp({
+  let draining = false;
+  const { app, inflight, connections } = await buildApp({
     config,
     chat,
     sessions,
     logger,
     tracing,
     isReady: () => ready && state.isReady(),
-    notReadyStatus: () => (ready ? 'shared state unavailable (redis)' : 'draining'),
+    isDraining: () => draining || listenerClosed(app),
+    notReadyStatus: () => (draining ? 'draining' : ready ? 'shared state unavailable (redis)' : 'starting'),
     tls,
     access: {
       authenticate: security.authenticate,
@@ -191,20 +197,37 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
     config.demoMode ? 'Parley started with the built-in demo provider (no configuration given)' : 'Parley started',
   );
 
+  const stopGate = config.server.refuseConnectionsWhileUnready ? gateListenerOnSharedState({ app, logger, isReady: () => state.isReady(), isDraining: () => draining, listen: { host: config.server.host, port }, inflight, connections, idleGraceMs: DRAIN_IDLE_GRACE_MS }) : undefined;
+
   let stopping: Promise<void> | undefined;
+  /**
+   * The drain (docs/deployment.md, "Drain on SIGTERM"): 1. not ready at once (/readyz 503) and every answer from
+   * now on says `Connection: close`, including those in flight that have not sent their headers yet; 2. for
+   * `server.drainDelay` keep listening and serving, so a balancer that polls readiness stops sending first and
+   * one that reuses kept-alive connections sees each of them end with its answer; 3. stop listening; requests on
+   * connections still open are served (never refused with 503), and a connection idle for DRAIN_IDLE_GRACE_MS is
+   * closed (by then the balancer has used it once more or taken the replica out); 4. after
+   * `server.drainTimeout`, cut what is left (streams get a final `shutting_down` error event).
+   */
   const shutdown = (): Promise<void> =>
     (stopping ??= (async () => {
       ready = false;
-      logger.info({ inflight: inflight.size, drainTimeoutMs: config.server.drainTimeoutMs }, 'shutting down: draining');
+      draining = true;
+      stopGate?.();
+      const marked = inflight.closeConnectionsAfterResponse();
+      logger.info({ inflight: inflight.size, marked, drainDelayMs: config.server.drainDelayMs, drainTimeoutMs: config.server.drainTimeoutMs }, 'shutting down: draining');
       clearInterval(sweeper);
       stopTls?.();
-      // Idle keep-alive sockets would hold close() open until the drain timeout: close them as they go idle.
-      const idleSweep = setInterval(() => app.server.closeIdleConnections(), 50);
+      if (config.server.drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.server.drainDelayMs));
+      // Idle connections go once idle for DRAIN_IDLE_GRACE_MS, not all at once (see idle-connections.ts).
+      connections.keepIdleOnClose(app.server);
+      const idleSweep = setInterval(() => connections.closeIdleFor(DRAIN_IDLE_GRACE_MS), 50);
       const drainTimer = setTimeout(() => {
         logger.warn({ inflight: inflight.size }, 'drain timeout reached: cutting remaining requests');
         // Let cut streams write their final error event before the sockets go.
         void inflight.abortAll(new ParleyError('shutting_down', 'Parley is shutting down; retry on another replica')).then(() => app.server.closeAllConnections());
       }, config.server.drainTimeoutMs);
+      logger.info({ inflight: inflight.size }, 'drain: listener closed');
       await app.close();
       clearTimeout(drainTimer);
       clearInterval(idleSweep);

@@ -184,8 +184,15 @@ export const ConfigSchema = Type.Object(
           host: Type.Optional(Type.String({ description: 'Address to listen on (env HOST overrides).', default: '127.0.0.1' })),
           port: Type.Optional(Int({ description: 'Port to listen on (env PORT overrides).', minimum: 0, maximum: 65535, default: 8080 })),
           bodyLimit: Type.Optional(Size({ description: 'Largest accepted request body.', default: '1mb' })),
+          drainDelay: Type.Optional(
+            Duration({
+              description:
+                'After SIGTERM: how long the replica keeps accepting connections and serving (every answer with Connection: close, /readyz 503) before it stops listening, so a load balancer that polls readiness stops sending first.',
+              default: '0s',
+            }),
+          ),
           drainTimeout: Type.Optional(
-            Duration({ description: 'How long in-flight requests may run after SIGTERM before they are cut.', default: '10s' }),
+            Duration({ description: 'How long in-flight requests may run once the replica stopped listening (after drainDelay) before they are cut.', default: '10s' }),
           ),
           headersTimeout: Type.Optional(
             Duration({ description: "Longest wait for a request's headers; a slower client gets 408 and its connection is closed. At most requestTimeout.", default: '10s' }),
@@ -201,6 +208,13 @@ export const ConfigSchema = Type.Object(
               },
               { ...strict, description: 'Serve HTTPS with this certificate and key (secret references; a renewed pair is picked up without a restart). Unset: plain HTTP (put a TLS proxy in front). Adds Strict-Transport-Security.' },
             ),
+          ),
+          refuseConnectionsWhileUnready: Type.Optional(
+            Type.Boolean({
+              description:
+                'While serving, close the listener whenever a shared store (Redis) is unreachable and listen again once it answers, so a load balancer with passive health checks only (open-source nginx) moves traffic to the other replicas. Leave off where readiness is polled on the same port next to a liveness probe (Kubernetes).',
+              default: false,
+            }),
           ),
           trustedProxies: Type.Optional(
             Type.Array(

@@ -63,7 +63,11 @@ export interface ParleyConfig {
     /** Largest accepted request body. */
     bodyLimitBytes: number;
     /** How long in-flight requests may run after SIGTERM before they are cut. */
+    /** After SIGTERM, keep listening (answers with Connection: close, /readyz 503) this long before closing the listener. */
+    drainDelayMs: number;
     drainTimeoutMs: number;
+    /** Close the listener while a shared store is unreachable (passive-health-check load balancers). */
+    refuseConnectionsWhileUnready: boolean;
     /** Longest wait for a request's headers, then for the whole request (408 and the socket closed). */
     headersTimeoutMs: number;
     requestTimeoutMs: number;

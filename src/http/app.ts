@@ -15,6 +15,7 @@ import { createAccessCheck, type AccessDeps } from './access.js';
 import { createCors } from './cors.js';
 import { LEVEL_VALUES, LazyChildLogger } from './lazy-logger.js';
 import { errorBody, errorHeaders, toParleyError } from './error-mapping.js';
+import { IdleConnections, markIdle } from './idle-connections.js';
 import { InflightRegistry, overheadMs, type ParleyApp } from './request-context.js';
 import { addMissingHeaders, securityHeaderValues, setRawHeaders } from './security-headers.js';
 import type { TlsMaterial } from './tls.js';
@@ -44,6 +45,8 @@ export interface AppDeps {
   /** Counts open event streams (metrics). */
   streams?: { opened(): void; closed(): void };
   isReady: () => boolean;
+  /** True from SIGTERM on: every response then carries `Connection: close`, so a load balancer's kept-alive connections end cleanly. */
+  isDraining?: () => boolean;
   /** Why `isReady` is false, for the /readyz body (default `draining`). */
   notReadyStatus?: () => string;
   /** Called once per finished request, also when the client left early (status 499) (metrics). */
@@ -57,6 +60,8 @@ export interface AppDeps {
 export interface BuiltApp {
   app: ParleyApp;
   inflight: InflightRegistry;
+  /** Open connections and how long each has been idle (the drain closes idle ones gradually). */
+  connections: IdleConnections;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -78,7 +83,9 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     keepAliveTimeout: 72_000,
     // request.ip: from X-Forwarded-For only when the peer is a configured proxy (a client could forge the header).
     trustProxy: deps.config.server.trustedProxies.length > 0 ? deps.config.server.trustedProxies : false,
-    return503OnClosing: true,
+    // While draining, requests that arrive on kept-alive connections are served (with `Connection: close`), not
+    // refused: a load balancer may already have written one on a connection it reuses (docs/deployment.md, "Drain").
+    return503OnClosing: false,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     // Router-level refusals (an over-long path parameter) get the same envelope as a missing resource.
     frameworkErrors: (error, _request, reply) => {
@@ -93,6 +100,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  const connections = new IdleConnections(app.server, deps.tls ? 'secureConnection' : 'connection');
   // Only JSON bodies are accepted; text/plain gets a clear 415 instead of a confusing schema error.
   app.removeContentTypeParser('text/plain');
   registerJsonBodyParser(app);
@@ -107,9 +115,12 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   app.addHook('onRequest', async (request, reply) => {
     const routeOptions = request.routeOptions;
     request.parley = { startedAt: performance.now(), upstreamMs: 0, log: {}, routeUrl: routeOptions.url, routeConfig: routeOptions.config };
+    connections.noteRequest();
+    if (deps.isDraining?.() === true) reply.raw.setHeader('connection', 'close');
     const gauge = deps.requestGauge;
     gauge?.inc();
     reply.raw.once('close', () => {
+      markIdle(request.raw.socket);
       gauge?.dec();
       if (!reply.raw.writableFinished) finishRequest(request, reply, true);
     });
@@ -209,7 +220,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   registerSessionRoutes(app, { sessions: deps.sessions, schemas, inflight, streams: deps.streams, securityHeaders });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   for (const plugin of deps.plugins ?? []) await plugin(app);
-  return { app, inflight };
+  return { app, inflight, connections };
 }
 
 declare module 'fastify' {

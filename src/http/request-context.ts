@@ -58,6 +58,20 @@ export class InflightRegistry {
   }
 
   /**
+   * Drain: every response in flight whose headers are not yet sent will carry `Connection: close`, so its
+   * connection ends with it instead of going back to the load balancer's pool. Returns how many were marked.
+   */
+  closeConnectionsAfterResponse(): number {
+    let marked = 0;
+    for (const res of this.controllers.values()) {
+      if (res.headersSent) continue;
+      res.setHeader('connection', 'close');
+      marked++;
+    }
+    return marked;
+  }
+
+  /**
    * Aborts everything still in flight (end of the drain period). Resolves once every aborted response
    * has closed (its handler wrote its final error frame) or after `graceMs`, so the caller can then
    * destroy the remaining connections without cutting those frames off.

@@ -52,11 +52,12 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
   let sequence = 0;
   let onDrained: (() => void) | undefined;
 
+  const modelScenarios = new Map(Object.entries(opts.modelScenarios ?? {}));
   const ctx: ChatContext = {
     faults,
     baseScenario: () => current,
     keyScenarios: new Map(Object.entries(opts.keyScenarios ?? {})),
-    modelScenarios: new Map(Object.entries(opts.modelScenarios ?? {})),
+    modelScenarios,
     validKeys: opts.validKeys === undefined ? undefined : new Set(opts.validKeys),
     nextId: () => `${idPrefix}${(++sequence).toString(36).padStart(6, '0')}`,
   };
@@ -170,6 +171,11 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
     },
     setScenario,
     resetScenario,
+    setModelScenario: (model, scenario) => {
+      if (scenario === undefined) modelScenarios.delete(model);
+      else modelScenarios.set(model, scenario);
+      faults.reset();
+    },
     get scenario() {
       return current;
     },

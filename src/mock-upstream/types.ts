@@ -69,6 +69,8 @@ export interface MockUpstream {
   resetScenario(): void;
   /** The server scenario currently in force. */
   readonly scenario: Readonly<Scenario>;
+  /** Sets (or, with `undefined`, removes) the layer for one model, e.g. to fail one provider's model only. */
+  setModelScenario(model: string, scenario: Partial<Scenario> | undefined): void;
   /** Requests received, oldest first (empty when `record` is false). */
   readonly requests: RecordedRequest[];
   /** Empties `requests`. */

@@ -48,7 +48,7 @@ describe('defaults', () => {
   const config = parseConfig('providers: [{ id: p, type: openai }]\nmodels: [{ name: m, targets: [{ provider: p, model: x }] }]\n', 't.yaml', {});
 
   it('fills every section', () => {
-    expect(config.server).toEqual({ host: '127.0.0.1', port: 8080, bodyLimitBytes: 1024 * 1024, drainTimeoutMs: 10_000, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, trustedProxies: [] });
+    expect(config.server).toEqual({ host: '127.0.0.1', port: 8080, bodyLimitBytes: 1024 * 1024, drainDelayMs: 0, drainTimeoutMs: 10_000, refuseConnectionsWhileUnready: false, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, trustedProxies: [] });
     expect(config.sessions).toEqual({ idleTtlMs: 1_800_000, maxLifetimeMs: 86_400_000, sweepIntervalMs: 60_000, maxSessionsPerOwner: 100 });
     expect(config.cache).toEqual({ mode: 'opt-in', ttlMs: 600_000, maxEntries: 1000 });
     expect(config.limits).toEqual({ maxMessages: 200, maxMessageChars: 100_000, maxTokens: 32_768 });

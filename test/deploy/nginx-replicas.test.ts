@@ -1,5 +1,6 @@
-// Three replicas behind nginx with ops/nginx/parley.conf: answers, unbuffered streams, request ids, client
-// addresses, passive health checks and no replay of a POST once it was sent.
+// Three replicas behind nginx with ops/nginx/parley.conf, sharing Redis and PostgreSQL: answers, unbuffered
+// streams, sessions served by any replica, request ids, client addresses, passive health checks and no replay of
+// a POST once it was sent.
 
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +41,25 @@ describe('replicas behind nginx (ops/nginx/parley.conf)', () => {
       served.add(upstream!);
     }
     expect([...served].sort()).toEqual(stack.replicas.map((r) => r.address).sort());
+  });
+
+  it('serves one session from every replica in turn (state in Redis, no stickiness)', async () => {
+    const created = await post(`${stack.nginx.url}/v1/sessions`, { model: 'chat' });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    // Each turn goes straight to a different replica: each must read the turns the others stored.
+    for (const [i, replica] of stack.replicas.entries()) {
+      const res = await undiciFetch(`${replica.url}/v1/sessions/${id}/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ content: `turn ${i}` }),
+      });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+    }
+    const view = (await (await undiciFetch(`${stack.nginx.url}/v1/sessions/${id}`, { dispatcher: client })).json()) as { messages: Array<{ role: string; content: string }> };
+    expect(view.messages.filter((m) => m.role === 'user').map((m) => m.content)).toEqual(['turn 0', 'turn 1', 'turn 2']);
+    expect(view.messages.filter((m) => m.role === 'assistant')).toHaveLength(3);
   });
 
   it('streams token by token: the first tokens reach the client while the provider still holds the rest', async () => {
@@ -99,7 +119,7 @@ describe('replicas behind nginx (ops/nginx/parley.conf)', () => {
     const res = await post(`${stack.nginx.url}/v1/chat/completions`, chatBody(), { 'x-request-id': 'addr-1', 'x-forwarded-for': '198.51.100.99' });
     expect(res.status).toBe(200);
     await res.arrayBuffer();
-    const lines = (await stack.auditLines()).filter((l) => l.requestId === 'addr-1' && l.action === 'auth.success');
+    const lines = (await stack.auditEvents()).filter((l) => l.requestId === 'addr-1' && l.action === 'auth.success');
     expect(lines.map((l) => l.clientAddress)).toEqual([`${CLIENT_ADDRESS}/32`]);
   });
 
@@ -113,7 +133,9 @@ describe('replicas behind nginx (ops/nginx/parley.conf)', () => {
     for (const r of stack.replicas) r.parley.app.server.closeAllConnections();
     const res = await pending;
     expect(res.status).toBe(502);
-    await res.arrayBuffer();
+    // nginx's own failure, in Parley's JSON error envelope (ops/nginx/parley.conf, error_page).
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await res.json()).toMatchObject({ error: { code: 'replica_unavailable', type: 'api_error' } });
     expect(modelRequests(stack.mock)).toHaveLength(1);
     expect(await accessLines(stack, 'once-1')).toEqual([expect.stringMatching(/upstream=127\.0\.0\.1:\d+ upstream_status=502 /)]);
   });

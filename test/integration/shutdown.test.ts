@@ -2,6 +2,7 @@
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -88,20 +89,48 @@ describe('graceful shutdown', () => {
     await waitFor(() => s.mock.stats.open === 0, 'the cut upstream call to be closed', 1_000);
   });
 
-  it('answers new requests on a kept-alive connection with 503 once draining', async () => {
-    const s = await startStack({ yaml: standardYaml({ server: 'drainTimeout: 2s' }), env: { ...KEYS } });
+  it('serves a request that arrives on a kept-alive connection while draining (Connection: close), never 503', async () => {
+    // A load balancer that reuses a kept-alive connection may write its next request just as the drain begins:
+    // here request 2 is pipelined behind a stream that is in flight when shutdown starts.
+    const s = await startStack({ yaml: standardYaml({ server: 'drainTimeout: 5s' }), env: { ...KEYS } });
     stacks.push(s);
     s.mock.setScenario({ tokens: 10, tokenDelayMs: 30 });
-    const res = await postJson(`${s.url}/v1/chat/completions`, chatBody('chat', 'busy', { stream: true }));
+    const { hostname: host, port } = new URL(s.url);
+    const socket = connect({ host, port: Number(port) });
+    let raw = '';
+    socket.on('data', (d: Buffer) => (raw += d.toString('utf8')));
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const request = (body: unknown) => {
+      const json = JSON.stringify(body);
+      return `POST /v1/chat/completions HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`;
+    };
+    socket.write(request(chatBody('chat', 'busy', { stream: true })));
+    await waitFor(() => raw.includes('"content":"Mock"'), 'the stream to start');
     const stopping = s.parley.shutdown();
-    const after = await postJson(`${s.url}/v1/chat/completions`, chatBody()).then(
-      (r) => r.status,
-      () => 'refused' as const,
-    );
-    expect([503, 'refused']).toContain(after);
-    const { events } = await readSse(res);
-    expect(events.at(-1)!.data).toBe('[DONE]');
+    expect([503, 'refused']).toContain(await readiness(s.url));
+    socket.write(request(chatBody('chat', 'one more')));
+    await closed; // Parley closes the connection after the second answer
+    const heads = raw.split('\r\n\r\n').filter((part) => part.startsWith('HTTP/1.1 '));
+    expect(heads.map((h) => h.split('\r\n')[0])).toEqual(['HTTP/1.1 200 OK', 'HTTP/1.1 200 OK']);
+    expect(heads[1]).toMatch(/\r\nconnection: close/i);
+    expect(raw).toContain('data: [DONE]');
+    expect(raw).toContain(mockReplyText('one more', 10));
     await stopping;
+  });
+
+  it('keeps listening for server.drainDelay while /readyz says 503, every answer closing its connection', async () => {
+    const s = await startStack({ yaml: standardYaml({ server: 'drainDelay: 400ms, drainTimeout: 2s' }), env: { ...KEYS } });
+    stacks.push(s);
+    const stopping = s.parley.shutdown();
+    const ready = await fetch(`${s.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ status: 'draining' });
+    const res = await postJson(`${s.url}/v1/chat/completions`, chatBody());
+    expect(res.status).toBe(200);
+    expect(res.headers.get('connection')).toBe('close');
+    await res.arrayBuffer();
+    await stopping;
+    expect(await readiness(s.url)).toBe('refused');
   });
 });
 

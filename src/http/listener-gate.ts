@@ -1,0 +1,65 @@
+// server.refuseConnectionsWhileUnready: a replica that cannot reach its shared state stops accepting connections,
+// so a load balancer with passive health checks only (open-source nginx) sends the traffic elsewhere.
+
+import type { FastifyBaseLogger } from 'fastify';
+import type { IdleConnections } from './idle-connections.js';
+import type { InflightRegistry, ParleyApp } from './request-context.js';
+
+const closedByGate = new WeakSet<object>();
+
+/** True while the gate keeps the listener closed (answers then carry `Connection: close`). */
+export function listenerClosed(app: ParleyApp): boolean {
+  return closedByGate.has(app);
+}
+
+/**
+ * Checks readiness every `everyMs`: when the shared state turns unreachable the listener closes (idle kept-alive
+ * connections with it; requests on open connections are still answered, each closing its connection), and nginx
+ * sees refused connections, retries them on another replica (nothing was sent) and, after `max_fails`, leaves the
+ * replica alone for `fail_timeout`. When the state answers again, the same address is listened on again.
+ * Returns a function that stops the gate (the drain takes over from there).
+ */
+export function gateListenerOnSharedState(o: {
+  app: ParleyApp;
+  logger: FastifyBaseLogger;
+  isReady: () => boolean;
+  isDraining: () => boolean;
+  listen: { host: string; port: number };
+  /** Kept-alive connections must not outlive the cut: in-flight answers close theirs, idle ones are swept. */
+  inflight: InflightRegistry;
+  connections: IdleConnections;
+  /** How long a connection may sit idle while the listener is closed (as in the drain). */
+  idleGraceMs: number;
+  everyMs?: number;
+}): () => void {
+  const { app, logger } = o;
+  const server = app.server;
+  let reopening = false;
+  const timer = setInterval(() => {
+    if (o.isDraining()) return;
+    const ready = o.isReady();
+    if (!ready && closedByGate.has(app)) {
+      o.connections.closeIdleFor(o.idleGraceMs); // connections whose last answer was in flight at the cut
+    } else if (!ready && !closedByGate.has(app)) {
+      closedByGate.add(app);
+      o.inflight.closeConnectionsAfterResponse();
+      server.close();
+      logger.warn({ port: o.listen.port }, 'shared state unreachable: listener closed until it answers again (server.refuseConnectionsWhileUnready)');
+    } else if (ready && closedByGate.has(app) && !reopening) {
+      reopening = true;
+      const failed = (error: Error): void => {
+        reopening = false; // tried again on the next check
+        logger.warn({ port: o.listen.port, err: error.message }, 'shared state reachable again, but listening failed; retrying');
+      };
+      server.once('error', failed);
+      server.listen(o.listen, () => {
+        server.off('error', failed);
+        reopening = false;
+        closedByGate.delete(app);
+        logger.info({ port: o.listen.port }, 'shared state reachable again: listening');
+      });
+    }
+  }, o.everyMs ?? 200);
+  timer.unref();
+  return () => clearInterval(timer);
+}
