@@ -1,13 +1,16 @@
 // POST /v1/embeddings end to end: the openai SDK (float and base64), the AI SDK's embed/embedMany, fallback,
 // privacy, secrets, cache, rate limits, Anthropic targets refused and bad input, against the mock upstream.
 
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { embed, embedMany } from 'ai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import { DEFAULT_AUDIT_FILE_NAME } from '../../src/audit/audit-log.js';
 import { mockEmbedding, mockInputTokens } from '../../src/mock-upstream/index.js';
 import type { MockUpstream } from '../../src/mock-upstream/index.js';
-import { postJson, startStack, type Stack } from '../integration/harness.js';
+import { keyOf, postJson, startStack, type Stack } from '../integration/harness.js';
 
 const SMALL = 'text-embedding-3-small';
 const ENV = { MAIN_KEY: 'key-main', SPARE_KEY: 'key-spare', ANTH_KEY: 'key-anth' };
@@ -184,6 +187,22 @@ describe('routing, privacy, secrets and cache', () => {
     // The vector is the redacted text's.
     const body = (await res.json()) as { data: { embedding: number[] }[] };
     expect(body.data[0].embedding).toEqual(mockEmbedding(SMALL, sent[0]));
+    // Audited and counted as for chat completions (counts only), with the action actually taken.
+    await stack.parley.audit.flush();
+    const audit = (await readFile(join(stack.dataDir, DEFAULT_AUDIT_FILE_NAME), 'utf8')).split('\n').filter((l) => l.includes('"privacy.protected"'));
+    expect(audit.some((l) => l.includes('"model:embed"') && l.includes('"email":1') && l.includes('"phone":1'))).toBe(true);
+    expect(audit.join('\n')).not.toContain('jane.doe');
+    const metrics = await stack.parley.metrics.render();
+    expect(metrics).toMatch(/parley_privacy_protected_total\{category="email",action="redact"\} [1-9]/);
+    expect(metrics).toMatch(/parley_chat_requests_total\{api="embeddings",model="embed",provider="main",outcome="success",stream="false"\} [1-9]/);
+  });
+
+  it('a malformed answer moves on to the next target; when every target answers so, a 502 in OpenAI\'s envelope', async () => {
+    stack.mock.setScenario({ malformed: 'bad-json' });
+    const res = await postJson(url, { model: 'embed', input: fresh('malformed') });
+    expect(res.status).toBe(502);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('upstream_protocol');
+    expect(embeddingRequests(stack.mock).map((r) => keyOf(r))).toEqual(['key-main', 'key-spare']);
   });
 
   it('a secret in any input is refused with 422 content_blocked and nothing is sent', async () => {

@@ -53,6 +53,7 @@ describe('/openapi.json', () => {
     expect(doc.info.version).toBeTruthy();
     const expected: [string, string][] = [
       ['/v1/chat/completions', 'post'],
+      ['/v1/embeddings', 'post'],
       ['/v1/models', 'get'],
       ['/v1/models/{model}', 'get'],
       ['/v1/sessions', 'post'],
