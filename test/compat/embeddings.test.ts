@@ -16,10 +16,10 @@ const SMALL = 'text-embedding-3-small';
 const ENV = { MAIN_KEY: 'key-main', SPARE_KEY: 'key-spare', ANTH_KEY: 'key-anth' };
 
 /** Providers main and spare (OpenAI-compatible) and anth (Anthropic), all on the mock; aliases for each case. */
-function embeddingsYaml(extra: string): (mockUrl: string) => string {
+function embeddingsYaml(extra: string, breaker = '{ failureThreshold: 50, window: 10s, cooldown: 500ms, halfOpenProbes: 1 }'): (mockUrl: string) => string {
   const resilience = `    timeouts: { connect: 1s, firstByte: 2s, idle: 2s, total: 8s }
     retry: { retries: 1, baseDelay: 5ms, maxDelay: 20ms, maxRetryAfter: 1s }
-    breaker: { failureThreshold: 50, window: 10s, cooldown: 500ms, halfOpenProbes: 1 }`;
+    breaker: ${breaker}`;
   return (mockUrl) => `
 server: { host: 127.0.0.1, port: 0, drainTimeout: 2s }
 logging: { level: info }
@@ -288,15 +288,19 @@ describe('bad input is a clear 4xx, and nothing reaches the provider', () => {
   });
 });
 
-describe('token rate limit and token arrays without a privacy filter', () => {
+describe('token rate limit, breakers, and token arrays without a privacy filter', () => {
   let limited: Stack;
   const allow = ['email', 'phone', 'card', 'iban', 'ssn', 'ip', 'person', 'address', 'date_of_birth', 'national_id', 'passport', 'mac', 'private_key', 'jwt', 'anthropic_key', 'openai_key', 'aws_key', 'github_token', 'stripe_key', 'url_credentials']
     .map((c) => `${c}: allow`)
     .join(', ');
   beforeAll(async () => {
     limited = await startStack({
-      yaml: embeddingsYaml(`rateLimits: { requestsPerMinute: 0, tokensPerMinute: 60, concurrentStreams: 0 }\nprivacy: { ${allow} }\ncache: { mode: off }`),
+      yaml: embeddingsYaml(
+        `rateLimits: { requestsPerMinute: 0, tokensPerMinute: 60, concurrentStreams: 0 }\nprivacy: { ${allow} }\ncache: { mode: off }`,
+        '{ failureThreshold: 2, window: 60s, cooldown: 60s, halfOpenProbes: 1 }',
+      ),
       env: ENV,
+      mock: { modelScenarios: { 'broken-embedder': { failFirst: 1_000_000, failStatus: 500 } } },
     });
   });
   afterAll(async () => limited?.close());
@@ -308,6 +312,20 @@ describe('token rate limit and token arrays without a privacy filter', () => {
     expect((limited.mock.requests.at(-1)!.body as { input: unknown }).input).toEqual([[5, 6, 7], [8]]);
     expect(body.data[0].embedding).toEqual(mockEmbedding(SMALL, [5, 6, 7]));
     expect(body.usage.prompt_tokens).toBe(4);
+  });
+
+  it('the deployment breaker of a failing embedding model opens: later calls skip it and go straight to the fallback', async () => {
+    const broken = () => embeddingRequests(limited.mock).filter((r) => (r.body as { model: string }).model === 'broken-embedder').length;
+    const first = await postJson(`${limited.url}/v1/embeddings`, { model: 'embed-fallback', input: [[1]] });
+    expect(first.status).toBe(200);
+    expect(broken()).toBe(2); // the try and its retry: two failures open the breaker of main/broken-embedder
+    const second = await postJson(`${limited.url}/v1/embeddings`, { model: 'embed-fallback', input: [[2]] });
+    expect(second.status).toBe(200);
+    expect(second.headers.get('x-parley-provider')).toBe('spare');
+    expect(broken()).toBe(2);
+    expect(await limited.parley.metrics.render()).toMatch(/parley_circuit_state\{provider="main",model="broken-embedder",key_id="main#0"\} 2/);
+    // The same provider and key with another model is unaffected: each deployment has its own breaker.
+    expect(await limited.parley.metrics.render()).toMatch(/parley_circuit_state\{provider="main",model="text-embedding-3-small",key_id="main#0"\} 0/);
   });
 
   it('input tokens count against tokensPerMinute: once charged past the budget, the next request is a 429', async () => {
