@@ -3,6 +3,7 @@
 import { Type, type Static } from 'typebox';
 import type { FastifyRequest } from 'fastify';
 import type { EmbeddingAnswer, EmbeddingService } from '../../chat/embedding-service.js';
+import { setGenAiRequest, setGenAiResponse } from '../../observability/spans.js';
 import { parseEmbeddingInput } from '../embeddings-request.js';
 import { cacheModeOf, principalOf, traceHeadersOf, traceObserverOf, type InflightRegistry, type ParleyApp } from '../request-context.js';
 import { ErrorEnvelope } from '../schemas.js';
@@ -62,6 +63,11 @@ function noteAnswer(request: FastifyRequest, answer: EmbeddingAnswer): void {
     skippedTargets: s.skipped,
   });
   request.parley.upstreamMs = s.upstreamMs;
+  const span = request.parley.trace?.span;
+  if (span?.isRecording()) {
+    setGenAiRequest(span, { provider: s.provider ?? 'none', requestModel: String(request.parley.log.model ?? ''), operation: 'embeddings' });
+    setGenAiResponse(span, { responseModel: s.upstreamModel, inputTokens: s.usage?.inputTokens });
+  }
 }
 
 /** Registers the OpenAI-compatible embeddings endpoint. */
