@@ -94,6 +94,32 @@ export interface EmbeddingAnswer {
 
 const inputCount = (input: EmbeddingInput): number => (input.kind === 'text' ? input.texts.length : input.tokens.length);
 
+/** The 400 for token arrays while the privacy filter scans: they are token ids, not text, so it cannot read them. */
+function unscannableTokens(): ParleyError {
+  return new ParleyError(
+    'invalid_request',
+    "input is given as token arrays, which the privacy filter cannot scan (it reads text, and token ids depend on the upstream model's tokenizer). Send the input as text; token arrays are accepted only when the privacy filter is off (every privacy category set to allow).",
+    { param: 'input' },
+  );
+}
+
+/** The record's facts known from the call and its route stats (outcome, cache and counts are added by the caller). */
+function recordOf(call: EmbeddingCall, stats: RunStats, startedAt: number): Omit<EmbeddingRecord, 'outcome' | 'errorCode' | 'cache' | 'protectedCounts'> {
+  return {
+    requestId: call.requestId,
+    principalId: call.principal.id,
+    model: call.model,
+    provider: stats.provider,
+    upstreamModel: stats.upstreamModel,
+    durationMs: performance.now() - startedAt,
+    inputs: inputCount(call.input),
+    inputTokens: stats.usage?.inputTokens,
+    attempts: stats.attempts,
+    retries: stats.retries,
+    fallbacks: stats.fallbacks,
+  };
+}
+
 /** The cache key: scope, alias, dimensions, encoding and the exact inputs (as sent, after the privacy filter), hashed. */
 export function embeddingsCacheKey(scope: string, model: string, request: Omit<EmbeddingRequest, 'model'>): string {
   const hash = createHash('sha256');
@@ -129,52 +155,17 @@ export class EmbeddingService {
   async embed(call: EmbeddingCall): Promise<EmbeddingAnswer> {
     const startedAt = performance.now();
     const routed = this.resolve(call.model);
-    const guard = this.deps.guard;
-    if (call.input.kind === 'tokens' && guard?.scans === true) {
-      throw new ParleyError(
-        'invalid_request',
-        'input is given as token arrays, which the privacy filter cannot scan (it reads text, and token ids depend on the upstream model\'s tokenizer). Send the input as text; token arrays are accepted only when the privacy filter is off (every privacy category set to allow).',
-        { param: 'input' },
-      );
-    }
+    if (call.input.kind === 'tokens' && this.deps.guard?.scans === true) throw unscannableTokens();
     const stats: RunStats = { attempts: 0, retries: 0, fallbacks: 0, upstreamMs: 0 };
     let protectedCounts: Record<string, number> = {};
     let cache: EmbeddingAnswer['cache'] = 'bypass';
-    const finish = (outcome: EmbeddingRecord['outcome'], errorCode?: string): void => {
-      this.deps.records?.embeddingsFinished({
-        requestId: call.requestId,
-        principalId: call.principal.id,
-        model: call.model,
-        provider: stats.provider,
-        upstreamModel: stats.upstreamModel,
-        outcome,
-        errorCode,
-        durationMs: performance.now() - startedAt,
-        inputs: inputCount(call.input),
-        inputTokens: stats.usage?.inputTokens,
-        cache,
-        attempts: stats.attempts,
-        retries: stats.retries,
-        fallbacks: stats.fallbacks,
-        protectedCounts,
-      });
-    };
+    const finish = (outcome: EmbeddingRecord['outcome'], errorCode?: string): void =>
+      this.deps.records?.embeddingsFinished({ ...recordOf(call, stats, startedAt), outcome, errorCode, cache, protectedCounts });
     const ticket = await this.deps.admission?.admitChat(call.principal);
     try {
       const trace = call.trace ?? traceScopeOf(call.observer);
-      let input = call.input;
-      if (guard !== undefined && input.kind === 'text') {
-        const span = startChatStep(trace, 'privacy');
-        try {
-          const protectedInput = guard.protect(input.texts);
-          input = { kind: 'text', texts: protectedInput.texts };
-          protectedCounts = protectedInput.counts;
-        } catch (error) {
-          endChatStep(span, undefined, errorCodeOf(error));
-          throw error;
-        }
-        endChatStep(span, { 'parley.privacy.protected': totalCount(protectedCounts) });
-      }
+      const { input, counts } = this.protect(call.input, trace);
+      protectedCounts = counts;
       const request: Omit<EmbeddingRequest, 'model'> = { input, encodingFormat: call.encodingFormat };
       if (call.dimensions !== undefined) request.dimensions = call.dimensions;
       const key = this.cacheable(call) ? embeddingsCacheKey(call.principal.scope, call.model, request) : undefined;
@@ -204,6 +195,21 @@ export class EmbeddingService {
       const code = errorCodeOf(error);
       finish(code === 'content_blocked' ? 'blocked' : code === 'client_closed' ? 'aborted' : 'error', code);
       rememberFailedRun(error, stats);
+      throw error;
+    }
+  }
+
+  /** Text inputs through the privacy filter (its own trace step); token arrays pass (refused earlier when it scans). */
+  private protect(input: EmbeddingInput, trace: TraceScope | undefined): { input: EmbeddingInput; counts: Record<string, number> } {
+    const guard = this.deps.guard;
+    if (guard === undefined || input.kind !== 'text') return { input, counts: {} };
+    const span = startChatStep(trace, 'privacy');
+    try {
+      const { texts, counts } = guard.protect(input.texts);
+      endChatStep(span, { 'parley.privacy.protected': totalCount(counts) });
+      return { input: { kind: 'text', texts }, counts };
+    } catch (error) {
+      endChatStep(span, undefined, errorCodeOf(error));
       throw error;
     }
   }
