@@ -7,13 +7,14 @@ import type { AuditLog } from './audit/audit-log.js';
 import { queryAudit } from './audit/query.js';
 import { createAnswerTransforms } from './chat/answer-transforms.js';
 import { ChatService } from './chat/chat-service.js';
+import { EmbeddingService } from './chat/embedding-service.js';
 import { CrossReplicaCoalescing } from './chat/cross-replica-coalescing.js';
 import { SessionService } from './chat/session-service.js';
 import { buildEphemeralState } from './compose/ephemeral-state.js';
 import { buildRoutes } from './compose/routes.js';
 import { openDurableState } from './compose/durable-state.js';
 import { buildSecurity, ensureFirstAdmin } from './compose/security.js';
-import { chatRecordSink, guardEventSink, sessionEventsSink } from './compose/sinks.js';
+import { chatRecordSink, embeddingRecordSink, guardEventSink, sessionEventsSink } from './compose/sinks.js';
 import { createSecretResolver, type SecretResolver } from './config/secrets.js';
 import type { ParleyConfig } from './config/types.js';
 import { parseDuration } from './config/units.js';
@@ -28,7 +29,7 @@ import { loadTlsMaterial, watchTlsMaterial } from './http/tls.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { loadTracing, type Tracing } from './observability/tracing-api.js';
-import { createPrivacyFilter } from './privacy/index.js';
+import { createEmbeddingGuard, createPrivacyFilter } from './privacy/index.js';
 import { LoginLinks } from './security/login-links.js';
 import { RateLimits } from './security/rate-limits.js';
 import type { ChangeNotices } from './store/types.js';
@@ -95,6 +96,14 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
     records: chatRecordSink(metrics, audit, config),
     crossReplica: state.coalescing && new CrossReplicaCoalescing(state.coalescing),
   });
+  const embeddings = new EmbeddingService({
+    models: routes.embeddings,
+    cache,
+    cacheConfig: config.cache,
+    admission: rateLimits,
+    guard: createEmbeddingGuard(config.privacy, config.privacyRules),
+    records: embeddingRecordSink(metrics, audit, config),
+  });
   const sessions = new SessionService({
     store: sessionStore,
     cache,
@@ -111,6 +120,7 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
     config,
     chat,
     sessions,
+    embeddings,
     logger,
     tracing,
     isReady: () => ready && state.isReady(),

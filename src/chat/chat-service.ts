@@ -40,6 +40,11 @@ export function upstreamMsOf(error: unknown): number | undefined {
   return typeof error === 'object' && error !== null ? failedRunStats.get(error)?.upstreamMs : undefined;
 }
 
+/** Remembers the route facts of a call that failed (for the request's log line and overhead); used by the embeddings path too. */
+export function rememberFailedRun(error: unknown, stats: RunStats): void {
+  if (typeof error === 'object' && error !== null) failedRunStats.set(error, stats);
+}
+
 export function runStatsOf(error: unknown): Partial<Pick<RunStats, 'provider' | 'keyId' | 'attempts' | 'retries' | 'fallbacks'>> {
   const stats = typeof error === 'object' && error !== null ? failedRunStats.get(error) : undefined;
   if (!stats) return {};

@@ -10,12 +10,14 @@ import { FLOOD_KINDS } from '../mock-upstream/flood.js';
 /** Usage text printed by `--help`. */
 export const MOCK_UPSTREAM_USAGE = `Usage: parley mock-upstream [options]
 
-A fake OpenAI (POST /v1/chat/completions, GET /v1/models) and Anthropic (POST /v1/messages)
+A fake OpenAI (POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models) and Anthropic (POST /v1/messages)
 provider that injects faults, for tests, benchmarks and failover rehearsals. In both wire formats it
 calls tools (the first tool, or the first two in parallel; arguments built from the JSON Schema, with
 strings set to the last user text, streamed in 8-character fragments), answers tool results with
 "tool results: ...", answers JSON formats with an object built from the schema, streams reasoning
-when reasoning_effort / thinking is asked for, and counts images ("[images: N]" in the reply).
+when reasoning_effort / thinking is asked for, and counts images ("[images: N]" in the reply). Embeddings are deterministic unit vectors seeded by
+the model and input (1536 floats, 3072 for models named "large"), honouring dimensions and
+encoding_format, with OpenAI's checks and the faults that apply to a JSON answer.
 
 Options:
   --port N                 port to listen on (default 9000; 0 = any free port)

@@ -1,6 +1,7 @@
 // Builds each model alias's route: one adapter and key pool (with its deployment breakers) per provider, shared by every alias.
 
 import type { RoutedModel } from '../chat/chat-service.js';
+import type { RefusedTarget, RoutedEmbeddings } from '../chat/embedding-service.js';
 import type { SecretResolver } from '../config/secrets.js';
 import type { ParleyConfig } from '../config/types.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -8,14 +9,18 @@ import type { Logger } from 'pino';
 import type { RouteObserver } from '../domain/index.js';
 import type { ChatModel } from '../providers/types.js';
 import { combineRouteObservers, createMetricsRouteObserver } from '../observability/route-observer.js';
-import { createProviderModel } from '../providers/factory.js';
+import { createEmbeddingsModel, createProviderModel } from '../providers/factory.js';
+import type { EmbeddingProviderModel } from '../providers/openai/openai-embeddings.js';
 import type { ProviderModel } from '../providers/provider-model.js';
 import { KeyPool, type PoolKey } from '../routing/key-pool.js';
 import { buildRoute } from '../routing/route.js';
 
 export interface BuiltRoutes {
   models: Map<string, RoutedModel>;
-  adapters: ProviderModel[];
+  /** Every alias's embeddings route (over its OpenAI-compatible targets only). */
+  embeddings: Map<string, RoutedEmbeddings>;
+  /** Chat and embeddings adapters (each owns a connection pool to close at shutdown). */
+  adapters: (ProviderModel | EmbeddingProviderModel)[];
   pools: Map<string, KeyPool>;
 }
 
@@ -33,9 +38,12 @@ export async function buildRoutes(
     keyCooldown: (provider, keyId, ms) => logger.info({ provider, keyId, cooldownMs: ms }, 'API key cooling down after a rate limit'),
   };
   const adapters = new Map<string, ProviderModel>();
+  const embedders = new Map<string, EmbeddingProviderModel>();
   const pools = new Map<string, KeyPool>();
   for (const provider of config.providers) {
     adapters.set(provider.id, createProviderModel(provider));
+    const embedder = createEmbeddingsModel(provider);
+    if (embedder !== undefined) embedders.set(provider.id, embedder);
     const keys: PoolKey[] = [];
     for (const [index, ref] of provider.apiKeys.entries()) {
       const id = `${provider.id}#${index}`;
@@ -92,5 +100,29 @@ export async function buildRoutes(
     const targets = model.targets.map((t) => ({ provider: t.provider, providerType: typeOf.get(t.provider) ?? 'openai', model: t.model, capabilities: t.capabilities }));
     models.set(model.name, { config: model, route, observer, targets, routeFor });
   }
-  return { models, adapters: [...adapters.values()], pools };
+  const embeddings = new Map<string, RoutedEmbeddings>();
+  for (const model of config.models) {
+    // The same engine over the providers' embeddings adapters and the same key pools (breakers are per upstream model).
+    const capable = model.targets.filter((t) => embedders.has(t.provider));
+    const refused: RefusedTarget[] = model.targets.filter((t) => !embedders.has(t.provider)).map((t) => ({ provider: t.provider, providerType: typeOf.get(t.provider) ?? 'unknown', model: t.model }));
+    if (capable.length === 0) {
+      embeddings.set(model.name, { refused });
+      continue;
+    }
+    const route = buildRoute({
+      modelName: model.name,
+      targets: capable.map((target) => ({
+        label: `${target.provider}/${target.model}`,
+        provider: target.provider,
+        adapter: embedders.get(target.provider)!,
+        model: target.model,
+        keys: [],
+        keyPool: pools.get(target.provider)!,
+        resilience: target.resilience,
+      })),
+    }).model;
+    const observer = combineRouteObservers(createMetricsRouteObserver(metrics, model.name, capable.map((t) => t.provider)), keyLog);
+    embeddings.set(model.name, { route, observer, refused });
+  }
+  return { models, embeddings, adapters: [...adapters.values(), ...embedders.values()], pools };
 }

@@ -2,6 +2,7 @@
 
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AnswerContext, ChatRecord, ChatRecordSink } from '../chat/hooks.js';
+import type { EmbeddingRecord, EmbeddingRecordSink } from '../chat/embedding-service.js';
 import type { SessionEventsSink } from '../chat/session-service.js';
 import type { ParleyConfig } from '../config/types.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -32,6 +33,35 @@ export function chatRecordSink(metrics: Metrics, audit: AuditLog, config: Parley
     imagesSeen(f) {
       metrics.countImages(f.model, f.action, f.count);
       audit.append({ requestId: f.requestId, principalId: f.principalId, action: 'privacy.images', outcome: f.action === 'blocked' ? 'denied' : 'success', resource: `model:${f.model}`, details: { count: f.count, action: f.action } });
+    },
+  };
+}
+
+/**
+ * Records every finished embeddings call: the chat request metrics with api "embeddings", input tokens,
+ * the cache result, and the same privacy.protected audit event (its action: redact, as embeddings apply it).
+ */
+export function embeddingRecordSink(metrics: Metrics, audit: AuditLog, config: ParleyConfig): EmbeddingRecordSink {
+  return {
+    embeddingsFinished(r: EmbeddingRecord) {
+      const provider = r.provider ?? 'none';
+      metrics.observeChatRequest('embeddings', r.model, provider, r.outcome, false, r.durationMs / 1000);
+      if (r.inputTokens !== undefined && r.cache !== 'hit') metrics.addTokens(r.model, provider, r.inputTokens, 0);
+      metrics.countCache(r.cache);
+      const categories = Object.entries(r.protectedCounts);
+      if (categories.length === 0) return;
+      for (const [category, count] of categories) {
+        const action = config.privacy[category] ?? 'pseudonymise';
+        metrics.countPrivacyProtected(category, action === 'pseudonymise' ? 'redact' : action, count);
+      }
+      audit.append({
+        requestId: r.requestId,
+        principalId: r.principalId,
+        action: 'privacy.protected',
+        outcome: 'success',
+        resource: `model:${r.model}`,
+        details: Object.fromEntries(categories),
+      });
     },
   };
 }

@@ -8,6 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ParleyError } from '../domain/index.js';
 import { runStatsOf, upstreamMsOf, type ChatService } from '../chat/chat-service.js';
 import type { SessionService } from '../chat/session-service.js';
+import type { EmbeddingService } from '../chat/embedding-service.js';
 import type { ParleyConfig } from '../config/types.js';
 import { endRequestSpan, startRequestSpan, startStepSpan } from '../observability/spans.js';
 import type { Tracing } from '../observability/tracing.js';
@@ -26,6 +27,7 @@ import { RouteMethods } from './method-not-allowed.js';
 import { registerChatCompletions } from './routes/chat-completions.js';
 import { registerMessages } from './routes/messages.js';
 import { anthropicErrorBody, anthropicErrorKind } from './anthropic-format.js';
+import { registerEmbeddings } from './routes/embeddings.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerModelRoutes } from './routes/models.js';
 import { registerSessionRoutes } from './routes/sessions.js';
@@ -35,6 +37,8 @@ export interface AppDeps {
   config: ParleyConfig;
   chat: ChatService;
   sessions: SessionService;
+  /** POST /v1/embeddings (absent: the route is not registered). */
+  embeddings?: EmbeddingService;
   logger: FastifyBaseLogger;
   /** Authentication, permissions, audit of access decisions and request rate limits. */
   access: AccessDeps;
@@ -218,6 +222,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   registerChatCompletions(app, { chat: deps.chat, schemas, inflight, streams: deps.streams, securityHeaders });
   registerMessages(app, { chat: deps.chat, inflight, streams: deps.streams, securityHeaders });
   registerSessionRoutes(app, { sessions: deps.sessions, schemas, inflight, streams: deps.streams, securityHeaders });
+  if (deps.embeddings) registerEmbeddings(app, { embeddings: deps.embeddings, inflight, maxInputChars: deps.config.limits.maxMessageChars });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   for (const plugin of deps.plugins ?? []) await plugin(app);
   return { app, inflight, connections };

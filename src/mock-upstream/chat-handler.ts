@@ -6,8 +6,8 @@ import { fragments, readExtras } from './agent.js';
 import { sendFlood } from './flood.js';
 import { mockReplyTokens, splitReplyText } from './reply.js';
 import { ResponseLife } from './response-life.js';
-import { mergeScenario, parseScenario } from './scenario.js';
 import type { Scenario } from './scenario.js';
+import { resolveScenario } from './scenario-layers.js';
 import { JSON_CONTENT_TYPE, SSE_CONTENT_TYPE } from './wire.js';
 import type { Dialect, Failure, Generation, StreamPlan } from './wire.js';
 
@@ -50,24 +50,9 @@ export async function handleChat(
   body: unknown,
 ): Promise<void> {
   const requestId = ctx.nextId();
-  const rawOverride = req.headers['x-mock-scenario'];
-  let override: Partial<Scenario> | undefined;
-  if (typeof rawOverride === 'string') {
-    try {
-      override = parseScenario(JSON.parse(rawOverride));
-    } catch (error) {
-      const message = `x-mock-scenario: ${error instanceof Error ? error.message : String(error)}`;
-      sendFailure(dialect, res, { status: 400, message, code: 'mock_bad_scenario' }, requestId, null);
-      return;
-    }
-  }
-  const key = dialect.apiKey(req.headers);
-  const keyLayer = key === undefined ? undefined : ctx.keyScenarios.get(key);
-  const model = typeof body === 'object' && body !== null && 'model' in body ? String(body.model) : undefined;
-  const modelLayer = model === undefined ? undefined : ctx.modelScenarios.get(model);
-  const base = ctx.baseScenario();
-  const scenario =
-    override === undefined && keyLayer === undefined && modelLayer === undefined ? base : mergeScenario(base, keyLayer, modelLayer, override);
+  const resolved = resolveScenario(ctx, dialect, req, body);
+  if ('failure' in resolved) return sendFailure(dialect, res, resolved.failure, requestId, null);
+  const { scenario, scope } = resolved;
 
   const life = new ResponseLife(res);
   if (scenario.latencyMs > 0 && !(await life.sleep(scenario.latencyMs))) return;
@@ -78,8 +63,6 @@ export async function handleChat(
   const shape = dialect.readRequest(body);
   if ('status' in shape) return sendFailure(dialect, res, shape, requestId, null);
 
-  const scope =
-    override !== undefined ? `h:${rawOverride as string}` : modelLayer !== undefined ? `m:${model as string}` : keyLayer !== undefined ? `k:${key as string}` : 'base';
   const failStatus = ctx.faults.decide(scope, scenario);
   if (failStatus !== 0) return sendFailure(dialect, res, { status: failStatus }, requestId, scenario.retryAfterSeconds);
 

@@ -5,3 +5,4 @@ export type { MockStats, MockUpstream, MockUpstreamOptions, RecordedRequest } fr
 export { DEFAULT_SCENARIO, MALFORMED_KINDS, mergeScenario, parseScenario } from './scenario.js';
 export type { MalformedKind, Scenario } from './scenario.js';
 export { estimatePromptTokens, mockReplyText, mockReplyTokens, splitReplyText } from './reply.js';
+export { mockEmbedding, mockInputTokens, toBase64Float32 } from './embedding-vectors.js';

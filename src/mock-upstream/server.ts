@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { anthropicDialect } from './anthropic-wire.js';
 import { handleChat, sendFailure } from './chat-handler.js';
+import { handleEmbeddings } from './embeddings-handler.js';
 import type { ChatContext } from './chat-handler.js';
 import { FaultState } from './fault-state.js';
 import { openaiDialect } from './openai-wire.js';
@@ -33,7 +34,7 @@ function parseBody(text: string): { parsed: unknown; recorded: unknown } {
 
 /**
  * Starts a mock upstream on `host:port` (default 127.0.0.1 and a free port).
- * Routes: POST /v1/chat/completions (OpenAI), POST /v1/messages (Anthropic), GET /v1/models (Anthropic
+ * Routes: POST /v1/chat/completions (OpenAI), POST /v1/messages (Anthropic), POST /v1/embeddings (OpenAI), GET /v1/models (Anthropic
  * shape when `anthropic-version` is sent), the `/v1` prefix being optional; admin API:
  * GET|POST|DELETE /__mock/scenario, GET|DELETE /__mock/requests, GET /__mock/stats.
  */
@@ -116,6 +117,10 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
       handleChat(ctx, dialect, req, res, parsed).catch(() => res.destroy());
       return;
     }
+    if (endpoint === '/embeddings' && method === 'POST') {
+      handleEmbeddings(ctx, openai, req, res, parsed).catch(() => res.destroy());
+      return;
+    }
     if (endpoint === '/models' && method === 'GET') {
       const requestId = ctx.nextId();
       const failure = dialect.checkAuth(req.headers, ctx.validKeys);
@@ -125,7 +130,7 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': length, ...dialect.baseHeaders(requestId) }).end(text);
       return;
     }
-    const known = endpoint === '/chat/completions' || endpoint === '/messages' || endpoint === '/models';
+    const known = endpoint === '/chat/completions' || endpoint === '/messages' || endpoint === '/models' || endpoint === '/embeddings';
     const message = dialect.name === 'openai'
       ? `${known ? 'Invalid method for URL' : 'Invalid URL'} (${method} ${path})`
       : `${method} ${path} not found`;

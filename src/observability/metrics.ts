@@ -16,7 +16,7 @@ export const STORE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0
 /** Sub-millisecond buckets (seconds) for the gateway's own added latency. */
 export const OVERHEAD_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05] as const;
 
-export type ChatApi = 'openai' | 'anthropic' | 'session';
+export type ChatApi = 'openai' | 'anthropic' | 'session' | 'embeddings';
 export type ChatOutcome = 'success' | 'error' | 'aborted' | 'blocked';
 export type CacheResult = 'hit' | 'miss' | 'bypass' | 'coalesced';
 export type CircuitState = 'closed' | 'half-open' | 'open';

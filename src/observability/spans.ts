@@ -63,12 +63,14 @@ export interface GenAiRequestInfo {
   provider: string;
   /** The model asked for (the provider's model id on upstream spans, the alias on the request span). */
   requestModel: string;
+  /** `gen_ai.operation.name` (default `chat`). */
+  operation?: 'chat' | 'embeddings';
 }
 
 /** Sets `gen_ai.operation.name`, `gen_ai.provider.name` and `gen_ai.request.model`. */
 export function setGenAiRequest(span: Span, info: GenAiRequestInfo): void {
   if (!span.isRecording()) return;
-  span.setAttribute('gen_ai.operation.name', 'chat');
+  span.setAttribute('gen_ai.operation.name', info.operation ?? 'chat');
   span.setAttribute('gen_ai.provider.name', info.provider);
   span.setAttribute('gen_ai.request.model', info.requestModel);
 }

@@ -5,3 +5,4 @@ export { createPrivacyFilter, blockedContentError, type PrivacyFilter, type Prot
 export { createReidentifier, reidentify, type Reidentifier } from './reidentifier.js';
 export { normaliseValue, redactionFor, PLACEHOLDER } from './pseudonyms.js';
 export { compileRecognizer, compileAllowlist } from './custom.js';
+export { createEmbeddingGuard, type EmbeddingGuard } from './embedding-guard.js';

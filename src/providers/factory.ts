@@ -4,6 +4,7 @@ import type { ProviderConfig } from '../config/types.js';
 import { createAnthropicModel } from './anthropic/anthropic-model.js';
 import { createDemoModel } from './demo/demo-model.js';
 import { createOpenAIModel } from './openai/openai-model.js';
+import { createOpenAIEmbeddingsModel, type EmbeddingProviderModel } from './openai/openai-embeddings.js';
 import type { ProviderModel } from './provider-model.js';
 import { withAnswerCeiling } from './answer-ceiling.js';
 
@@ -39,4 +40,14 @@ function createAdapter(p: ProviderConfig): ProviderModel {
       throw new Error(`Unknown provider type: ${String(unknownType)}`);
     }
   }
+}
+
+/**
+ * Creates the embeddings adapter for `p`, or undefined when its type has no embeddings API (Anthropic's
+ * Messages API has none; the demo provider has none). Its own connection pool, sized like the chat one.
+ */
+export function createEmbeddingsModel(p: ProviderConfig): EmbeddingProviderModel | undefined {
+  if (p.type !== 'openai') return undefined;
+  const limits = p.limits === undefined ? undefined : { maxEventChars: p.limits.maxEventChars, maxBodyBytes: p.limits.maxBodyBytes };
+  return createOpenAIEmbeddingsModel({ id: p.id, baseUrl: p.baseUrl, headers: p.headers, connectTimeoutMs: p.resilience.timeouts.connectMs, maxConnections: p.maxConnections, limits });
 }

@@ -2,7 +2,7 @@
 
 import { ParleyError, isParleyError } from '../domain/index.js';
 import type { AttemptInfo, CallOptions, ChatEvent, ChatRequest, ResilienceSettings } from '../domain/index.js';
-import type { ChatModel } from '../providers/types.js';
+import type { RoutableModel } from '../providers/types.js';
 import { abortError } from './context.js';
 import type { RoutingCallOptions } from './context.js';
 import { summarise } from './fallback.js';
@@ -11,13 +11,17 @@ import { NEVER_RETRIED, abortableSleep, backoffDelay } from './retry.js';
 import type { RetryDeps } from './retry.js';
 import { TimedCall, type StepValue } from './timed-call.js';
 
-const isGroup = (value: StepValue): value is readonly ChatEvent[] => Array.isArray(value);
+const isGroup = <Ev>(value: StepValue<Ev>): value is readonly Ev[] => Array.isArray(value);
 
-/** One target of a fused route. */
-export interface FusedTarget {
+/** What the route needs of requests and events (chat and embeddings both fit). */
+type Req = { model: string };
+type Ev = { type: string };
+
+/** One target of a fused route (chat by default; embeddings use the same engine). */
+export interface FusedTarget<R extends Req = ChatRequest, E extends Ev = ChatEvent> {
   /** Human label for messages, e.g. `main/gpt-4o-mini`. */
   label: string;
-  adapter: ChatModel;
+  adapter: RoutableModel<R, E>;
   /** Upstream model id set on the request for this target (absent: the request's model). */
   model?: string;
   /** The provider's keys and the breakers of its deployments (one per model and key). */
@@ -39,20 +43,20 @@ export interface FusedRouteDeps {
  * generator frame and one promise hop per event instead of about ten. The wrappers stay the
  * reference; fused-route.test.ts runs both on the same scripts and compares them.
  */
-export function fusedRoute(targets: FusedTarget[], modelName: string, deps: FusedRouteDeps = {}): ChatModel {
+export function fusedRoute<R extends Req = ChatRequest, E extends Ev = ChatEvent>(targets: FusedTarget<R, E>[], modelName: string, deps: FusedRouteDeps = {}): RoutableModel<R, E> {
   if (targets.length === 0) throw new Error(`Model "${modelName}" has no targets`);
   const clock = deps.clock ?? (() => performance.now());
   const sleep = deps.retryDeps?.sleep ?? abortableSleep;
   const random = deps.retryDeps?.random ?? Math.random;
-  const env: RouteEnv = { targets, modelName, clock, sleep, random };
+  const env: RouteEnv<R, E> = { targets, modelName, clock, sleep, random };
   return {
     provider: targets[0].adapter.provider,
     stream: (request, options) => routeStream(env, request, options),
   };
 }
 
-interface RouteEnv {
-  targets: FusedTarget[];
+interface RouteEnv<R extends Req, E extends Ev> {
+  targets: FusedTarget<R, E>[];
   modelName: string;
   clock: () => number;
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -61,7 +65,7 @@ interface RouteEnv {
 
 const consumerStopped = (): ParleyError => new ParleyError('client_closed', 'The consumer stopped reading the stream');
 
-async function* routeStream(env: RouteEnv, request: ChatRequest, options: CallOptions): AsyncGenerator<ChatEvent, void, undefined> {
+async function* routeStream<R extends Req, E extends Ev>(env: RouteEnv<R, E>, request: R, options: CallOptions): AsyncGenerator<E, void, undefined> {
   const { targets, clock } = env;
   const signal = options.signal;
   const observer = options.observer;
@@ -76,7 +80,7 @@ async function* routeStream(env: RouteEnv, request: ChatRequest, options: CallOp
     try {
       // withRetry
       for (let attempt = 1; ; attempt++) {
-        let pending: ChatEvent | undefined;
+        let pending: E | undefined;
         try {
           // withKeyPool: a deployment (key and its breaker for this model) per attempt; a refused key is swapped within the attempt
           for (;;) {
@@ -92,7 +96,7 @@ async function* routeStream(env: RouteEnv, request: ChatRequest, options: CallOp
               reportEnded = true;
               observer?.attemptEnd?.(info, { ok, durationMs: clock() - started, errorCode, status });
             };
-            let call: TimedCall | undefined;
+            let call: TimedCall<R, E> | undefined;
             try {
               const callOptions: RoutingCallOptions =
                 lease.id !== undefined && lease.secret !== undefined
@@ -107,7 +111,7 @@ async function* routeStream(env: RouteEnv, request: ChatRequest, options: CallOp
               if (signal.aborted) throw abortError(signal);
               call = new TimedCall(adapter, req, callOptions, signal, timeouts);
               for (;;) {
-                let result: IteratorResult<StepValue>;
+                let result: IteratorResult<StepValue<E>>;
                 try {
                   result = await call.step();
                 } finally {
@@ -122,7 +126,7 @@ async function* routeStream(env: RouteEnv, request: ChatRequest, options: CallOp
                 const group = isGroup(got) ? got : undefined;
                 const count = group === undefined ? 1 : group.length;
                 for (let i = 0; i < count; i++) {
-                  const event = group === undefined ? (got as ChatEvent) : group[i];
+                  const event = group === undefined ? (got as E) : group[i];
                   if (i > 0 && signal.aborted) throw abortError(signal); // nothing more after an abort, even from the same read
                   if (event.type === 'finish') {
                     endReport(true);

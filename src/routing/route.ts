@@ -1,7 +1,7 @@
 // Route builder: composes the resilience wrappers for every target of one Parley model alias.
 
-import type { ResilienceSettings } from '../domain/index.js';
-import type { ChatModel } from '../providers/types.js';
+import type { ChatEvent, ChatRequest, ResilienceSettings } from '../domain/index.js';
+import type { ChatModel, RoutableModel } from '../providers/types.js';
 import { withAttemptReport } from './attempt-report.js';
 import { withFallback } from './fallback.js';
 import { fusedRoute } from './fused-route.js';
@@ -13,13 +13,13 @@ import type { RetryDeps } from './retry.js';
 import { withTimeouts } from './timeouts.js';
 
 /** One target of a model's fallback chain, with everything needed to guard it. */
-export interface RouteTargetInput {
+export interface RouteTargetInput<R extends { model: string } = ChatRequest, E extends { type: string } = ChatEvent> {
   /** Human label for messages, e.g. `main/gpt-4o-mini`. */
   label: string;
   /** Provider id (metric label, deployment of its breakers). */
   provider: string;
-  /** The provider's adapter. */
-  adapter: ChatModel;
+  /** The provider's adapter (its chat adapter, or its embeddings adapter for an embeddings route). */
+  adapter: RoutableModel<R, E>;
   /**
    * The provider's own model id for this target (e.g. `gpt-4o-mini`); replaces `request.model` for
    * this target's calls, since one request travels down every target of the chain. When absent the
@@ -33,9 +33,9 @@ export interface RouteTargetInput {
 }
 
 /** Input of buildRoute. */
-export interface BuildRouteInput {
+export interface BuildRouteInput<R extends { model: string } = ChatRequest, E extends { type: string } = ChatEvent> {
   modelName: string;
-  targets: RouteTargetInput[];
+  targets: RouteTargetInput<R, E>[];
   /** Clock for key pools (cooldowns, deployment breakers) and attempt durations; defaults to Date.now. */
   clock?: () => number;
   /** Injectable sleep and randomness for withRetry (tests). */
@@ -56,11 +56,12 @@ export interface BuildRouteInput {
  *
  * with the target's upstream model id set on the request above it all, and `withFallback` over the
  * targets outermost, so a target is abandoned only after its retries.
- * Returns the model and the key pools (for `pool.health()` metrics).
+ * Returns the model and the key pools (for `pool.health()` metrics). Embeddings routes are built by
+ * the same function over the providers' embeddings adapters (one `finish` event per call).
  */
-export function buildRoute(input: BuildRouteInput): { model: ChatModel; pools: KeyPool[] } {
+export function buildRoute<R extends { model: string } = ChatRequest, E extends { type: string } = ChatEvent>(input: BuildRouteInput<R, E>): { model: RoutableModel<R, E>; pools: KeyPool[] } {
   const pools: KeyPool[] = [];
-  const targets: FusedTarget[] = input.targets.map((target) => {
+  const targets: FusedTarget<R, E>[] = input.targets.map((target) => {
     const pool =
       target.keyPool ??
       new KeyPool({ provider: target.provider, keys: target.keys, breaker: target.resilience.breaker, clock: input.clock });
@@ -74,7 +75,7 @@ export function buildRoute(input: BuildRouteInput): { model: ChatModel; pools: K
     };
   });
   // One generator for the whole stack (see fused-route.ts); behaviour identical to composeRoute below.
-  return { model: fusedRoute(targets, input.modelName, { clock: input.clock, retryDeps: input.retryDeps }), pools };
+  return { model: fusedRoute<R, E>(targets, input.modelName, { clock: input.clock, retryDeps: input.retryDeps }), pools };
 }
 
 /**

@@ -2,14 +2,14 @@
 
 import { LightAbortController, ParleyError } from '../domain/index.js';
 import type { CallOptions, ChatEvent, ChatRequest, TimeoutSettings } from '../domain/index.js';
-import type { ChatModel } from '../providers/types.js';
+import type { RoutableModel } from '../providers/types.js';
 import { abortError, ignore } from './context.js';
 import { arm, timeoutError } from './timeouts.js';
 
 type Timer = ReturnType<typeof setTimeout> | undefined;
 
 /** What one step yields: an event, or a group of events from one network read (ChatModel.streamGroups). */
-export type StepValue = ChatEvent | readonly ChatEvent[];
+export type StepValue<E = ChatEvent> = E | readonly E[];
 
 /**
  * The state machine of `withTimeouts` for one call, for the fused route (see fused-route.ts): the
@@ -18,11 +18,11 @@ export type StepValue = ChatEvent | readonly ChatEvent[];
  * same release of timers and listeners as withTimeouts; the inner call gets a child signal that also
  * follows the parent's.
  */
-export class TimedCall {
+export class TimedCall<R extends { model: string } = ChatRequest, E extends { type: string } = ChatEvent> {
   /** Set by the caller once the inner stream reported `done`. */
   finished = false;
   private readonly child = new LightAbortController();
-  private readonly iterator: AsyncIterator<StepValue>;
+  private readonly iterator: AsyncIterator<StepValue<E>>;
   private readonly totalTimer: Timer;
   private firstTimer: Timer;
   private idleTimer: Timer;
@@ -35,15 +35,15 @@ export class TimedCall {
     if (this.waiting) this.abort(timeoutError('idle', this.t.idleMs));
   };
   private readonly onFirst = (): void => this.abort(timeoutError('first', this.t.firstByteMs));
-  private readonly executor = (resolve: (r: IteratorResult<StepValue>) => void, reject: (e: unknown) => void): void => {
+  private readonly executor = (resolve: (r: IteratorResult<StepValue<E>>) => void, reject: (e: unknown) => void): void => {
     this.rejectStep = reject;
     this.iterator.next().then(resolve, reject);
   };
 
   /** Call only when `parent` is not aborted (withTimeouts throws `abortError(parent)` first). */
   constructor(
-    inner: ChatModel,
-    request: ChatRequest,
+    inner: RoutableModel<R, E>,
+    request: R,
     options: CallOptions,
     private readonly parent: AbortSignal,
     private readonly t: TimeoutSettings,
@@ -52,12 +52,12 @@ export class TimedCall {
     this.totalTimer = arm(t.totalMs, () => this.abort(timeoutError('total', t.totalMs)));
     options.signal = this.child.signal;
     // Grouped when the model offers it: one step (and one idle-timer refresh) per network read.
-    const source: AsyncIterable<StepValue> = inner.streamGroups ? inner.streamGroups(request, options) : inner.stream(request, options);
+    const source: AsyncIterable<StepValue<E>> = inner.streamGroups ? inner.streamGroups(request, options) : inner.stream(request, options);
     this.iterator = source[Symbol.asyncIterator]();
   }
 
   /** Waits for the inner stream's next event or group (rejects at once when the child signal aborts). */
-  step(): Promise<IteratorResult<StepValue>> {
+  step(): Promise<IteratorResult<StepValue<E>>> {
     if (this.first) this.firstTimer = arm(this.t.firstByteMs, this.onFirst);
     else if (this.idleTimer) this.idleTimer.refresh();
     else this.idleTimer = arm(this.t.idleMs, this.onIdle);

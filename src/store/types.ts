@@ -1,6 +1,6 @@
 // Store interfaces: memory/ implements them for one process; Redis and PostgreSQL backends plug in later.
 
-import type { ChatEvent, Session, SessionPatch, SessionSummary, StoredMessage } from '../domain/index.js';
+import type { ChatEvent, EmbeddingResult, Session, SessionPatch, SessionSummary, StoredMessage } from '../domain/index.js';
 
 /** Ephemeral conversation storage bounded by an idle TTL and an absolute lifetime. */
 export interface SessionStore {
@@ -28,9 +28,10 @@ export interface SessionStore {
   patch(id: string, patch: SessionPatch): Promise<Session | undefined>;
 }
 
-/** A cached answer, replayed as a stream or a JSON body. */
+/** A cached answer, replayed as a stream or a JSON body; an embeddings answer has no events and its `embeddings`. */
 export interface CachedAnswer {
   events: ChatEvent[];
+  embeddings?: EmbeddingResult;
   provider: string;
   model: string;
   createdAt: number;

@@ -55,6 +55,7 @@ describe('/openapi.json', () => {
       ['/v1/chat/completions', 'post'],
       ['/v1/messages', 'post'],
       ['/v1/messages/count_tokens', 'post'],
+      ['/v1/embeddings', 'post'],
       ['/v1/models', 'get'],
       ['/v1/models/{model}', 'get'],
       ['/v1/sessions', 'post'],

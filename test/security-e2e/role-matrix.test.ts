@@ -21,6 +21,7 @@ const EXPECTED: Record<string, Role[] | 'public'> = {
   'GET /v1/models': ['user', 'admin'],
   'GET /v1/models/{model}': ['user', 'admin'],
   'POST /v1/chat/completions': ['user', 'admin'],
+  'POST /v1/embeddings': ['user', 'admin'],
   'POST /v1/sessions': ['user', 'admin'],
   'GET /v1/sessions': ['user', 'admin'],
   'GET /v1/sessions/{id}': ['user', 'admin'],

@@ -176,6 +176,19 @@ describe('traces of a real Parley (OTLP/HTTP JSON receiver)', () => {
     s.mock.resetScenario();
   });
 
+  it('an embeddings request: operation embeddings, input tokens, privacy and cache steps, one attempt span', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e0e01';
+    const res = await s.call('POST', '/v1/embeddings', user, { model: 'fast', input: [`${CANARY} mail ${EMAIL}`] }, { traceparent: traceparent(traceId) });
+    expect(res.status).toBe(200);
+    const { server, children } = await trace(traceId, 'POST /v1/embeddings');
+    expect(attr(server, 'gen_ai.operation.name')).toBe('embeddings');
+    expect(attr(server, 'gen_ai.request.model')).toBe('fast');
+    expect(attr(server, 'gen_ai.response.model')).toBe('gpt-4o-mini');
+    expect(attr(server, 'gen_ai.usage.input_tokens')).toBeGreaterThan(0);
+    expect(children.map((c) => c.name).sort()).toEqual(['chat gpt-4o-mini', 'parley.auth', 'parley.cache', 'parley.privacy']);
+    expect(attr(children.find((c) => c.name === 'parley.privacy')!, 'parley.privacy.protected')).toBe(1);
+  });
+
   it('never exports content, keys or identities in any attribute', async () => {
     await delay(100);
     const exported = s.receiver!.bodies.join('\n');
