@@ -109,6 +109,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     gauge?.inc();
     reply.raw.once('close', () => {
       gauge?.dec();
+      request.parley.admission?.abandon();
       if (!reply.raw.writableFinished) finishRequest(request, reply, true);
     });
     const tracing = deps.tracing;
