@@ -130,6 +130,7 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
     access: {
       authenticate: security.authenticate,
       admitRequest: (scope) => rateLimits.admitRequest(scope),
+      startChatAdmission: (scope, onHeaders) => rateLimits.startChatAdmission(scope, onHeaders),
       audit: (event) => audit.append(event),
       clientLimit: rateLimits,
     },

@@ -91,6 +91,8 @@ export interface ChatCall {
   observer?: RouteObserver;
   /** Where the privacy, cache and output-policy step spans go (default: the scope linked to `observer`). */
   trace?: TraceScope;
+  /** An admission already started for this request (counted with it); without it `deps.admission` admits the call. */
+  admission?: { claim(): Promise<{ done(usage?: Usage): void }> };
 }
 
 /** A started answer: the first content has arrived; iterate for the rest. */
@@ -133,11 +135,13 @@ export class ChatService {
   async start(call: ChatCall): Promise<ChatRun> {
     const startedAt = performance.now();
     const routed = this.resolveModel(call.model);
-    const ticket = await this.deps.admission?.admitChat(call.principal);
+    // Awaited in run() just before the answer is looked up, so the store round trip overlaps the privacy step.
+    const admitted = call.admission ? call.admission.claim() : this.deps.admission?.admitChat(call.principal);
+    admitted?.catch(() => undefined);
     try {
-      return await this.run(call, routed, startedAt, ticket);
+      return await this.run(call, routed, startedAt, admitted);
     } catch (error) {
-      ticket?.done();
+      void admitted?.then((ticket) => ticket.done(), () => undefined);
       throw error;
     }
   }
@@ -147,7 +151,7 @@ export class ChatService {
     if (typeof error === 'object' && error !== null) failedRunStats.set(error, stats);
   }
 
-  private async run(call: ChatCall, routed: RoutedModel, startedAt: number, ticket: { done(usage?: Usage): void } | undefined): Promise<ChatRun> {
+  private async run(call: ChatCall, routed: RoutedModel, startedAt: number, admitted: Promise<{ done(usage?: Usage): void }> | undefined): Promise<ChatRun> {
     const params: ChatParams = routed.config.maxOutputTokens !== undefined && call.params.maxTokens === undefined
       ? { ...call.params, maxTokens: routed.config.maxOutputTokens }
       : call.params;
@@ -188,6 +192,7 @@ export class ChatService {
     const open = (signal: AbortSignal): AsyncIterable<ChatEvent> =>
       route.stream(request, { signal, observer, traceHeaders: call.traceHeaders });
 
+    const ticket = await admitted;
     const cacheSpan = startChatStep(trace, 'cache');
     const { cfg, key } = this.cacheDecision(call, messages, params);
     let cache: CacheResult = key ? 'miss' : 'bypass';

@@ -5,7 +5,7 @@ import type { Principal } from '../domain/index.js';
 import type { AuditEventInput } from '../audit/audit-event.js';
 import { truncateClientAddress } from '../audit/client-address.js';
 import { isAuthenticationFailure } from '../security/auth-failure.js';
-import type { RateLimits } from '../security/rate-limits.js';
+import type { PendingAdmission, RateLimits } from '../security/rate-limits.js';
 import { requirePermission, type Permission } from '../security/roles.js';
 import { isParleyError } from '../domain/index.js';
 
@@ -14,6 +14,11 @@ export interface AccessDeps {
   authenticate(header: string | undefined): Promise<Principal>;
   /** Per-principal request limit; returns RateLimit headers or throws a 429. */
   admitRequest?(scope: string): Promise<Record<string, string>>;
+  /**
+   * On routes with `chatAdmission`, instead of `admitRequest`: counts the request and admits its chat answer in one
+   * store step, started here and claimed by the chat service (so the round trip overlaps parsing and checks).
+   */
+  startChatAdmission?(scope: string, onHeaders: (headers: Record<string, string>) => void): PendingAdmission;
   /** Appends to the audit trail (metadata only). */
   audit?(event: AuditEventInput): void;
   /** Called for every refused credential (metrics). */
@@ -30,6 +35,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Permission the principal's role must grant; none means any authenticated principal. */
     permission?: Permission;
+    /** The handler passes `request.parley.admission` to the chat service (the request is counted with the chat admission). */
+    chatAdmission?: boolean;
   }
 }
 
@@ -81,6 +88,10 @@ export function createAccessCheck(deps: AccessDeps): (request: FastifyRequest) =
       }
     }
     deps.audit?.({ ...base, action: 'auth.success', outcome: 'success', details: { via: principal.via } });
-    if (deps.admitRequest) request.parley.rateLimitHeaders = await deps.admitRequest(principal.scope);
+    if (request.parley.routeConfig.chatAdmission === true && deps.startChatAdmission) {
+      request.parley.admission = deps.startChatAdmission(principal.scope, (headers) => {
+        request.parley.rateLimitHeaders = headers;
+      });
+    } else if (deps.admitRequest) request.parley.rateLimitHeaders = await deps.admitRequest(principal.scope);
   };
 }

@@ -126,6 +126,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     reply.raw.once('close', () => {
       markIdle(request.raw.socket);
       gauge?.dec();
+      request.parley.admission?.abandon();
       if (!reply.raw.writableFinished) finishRequest(request, reply, true);
     });
     const tracing = deps.tracing;

@@ -8,6 +8,7 @@ import type {} from '@fastify/swagger';
 import { LightAbortController, ParleyError, type Principal, type RouteObserver } from '../domain/index.js';
 import { createTracingRouteObserver, type SpanScope } from '../observability/spans.js';
 import type { Tracing } from '../observability/tracing.js';
+import type { PendingAdmission } from '../security/rate-limits.js';
 
 /** The Fastify instance type used across routes. */
 export type ParleyApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -22,6 +23,8 @@ export interface RequestState {
   trace?: SpanScope & { tracing: Tracing };
   /** IETF RateLimit headers for the response. */
   rateLimitHeaders?: Record<string, string>;
+  /** A chat route's admission in flight (see AccessDeps.startChatAdmission); abandoned when the response closes. */
+  admission?: PendingAdmission;
   /** Set once metrics, span and log line were written for this request. */
   finished?: boolean;
   /** `request.routeOptions.url` and `.config`, read once (Fastify builds a new routeOptions object per access). */

@@ -3,7 +3,7 @@
 
 import { ParleyError, type Principal, type Usage } from '../domain/index.js';
 import { MemoryRateLimitStore } from '../store/memory/rate-limit-store.js';
-import type { RateLimitStore, WindowCount } from '../store/types.js';
+import type { AdmissionCounter, RateLimitStore } from '../store/types.js';
 
 export type LimitName = 'requests' | 'tokens' | 'streams' | 'failed_auth';
 
@@ -34,6 +34,37 @@ export interface AdmissionTicket {
   done(usage?: Usage): void;
 }
 
+const NO_TICKET: AdmissionTicket = { done: () => undefined };
+
+/**
+ * A chat admission in flight for one request: the chat service claims its ticket; when the request ends unclaimed
+ * (refused by validation, client gone) `abandon` gives a granted ticket back at once.
+ */
+export class PendingAdmission {
+  private taken = false;
+
+  constructor(private readonly granted: Promise<AdmissionTicket>) {
+    granted.catch(() => undefined); // claimed (and its refusal thrown) later, or abandoned
+  }
+
+  /** The ticket (the caller now calls its `done`), or the refusal; refused as `client_closed` once abandoned. */
+  claim(): Promise<AdmissionTicket> {
+    if (this.taken) return Promise.reject(new ParleyError('client_closed', 'The client closed the connection'));
+    this.taken = true;
+    return this.granted;
+  }
+
+  /** The request is over: a ticket nobody claimed is released as soon as it is granted. Idempotent. */
+  abandon(): void {
+    if (this.taken) return;
+    this.taken = true;
+    this.granted.then(
+      (ticket) => ticket.done(),
+      () => undefined,
+    );
+  }
+}
+
 /** Enforces the limits; every refusal is a 429 with Retry-After and says which limit and when to retry. */
 export class RateLimits {
   private readonly requestPolicy: string;
@@ -41,6 +72,9 @@ export class RateLimits {
   /** Clients over the refused-credential limit → epoch ms when their minute is over (read synchronously per request). */
   private readonly limitedClients = new Map<string, number>();
   private degraded = false;
+  /** Slots this replica holds (id → key and the store that granted it), renewed together by `renewTimer`. */
+  private readonly held = new Map<string, { key: string; store: RateLimitStore }>();
+  private renewTimer?: ReturnType<typeof setInterval>;
 
   constructor(
     private readonly settings: RateLimitSettings,
@@ -101,52 +135,83 @@ export class RateLimits {
     return { 'ratelimit-policy': this.requestPolicy, ratelimit: `"requests";r=${limit - count.consumed};t=${Math.ceil(count.msBeforeNext / 1000)}` };
   }
 
-  /** Admits one chat answer: refuses when the token budget is spent or too many answers are in progress. */
+  /** Admits one chat answer: refuses when the token budget is spent or too many answers are in progress (one store step). */
   async admitChat(principal: Principal): Promise<AdmissionTicket> {
-    const scope = principal.scope;
-    const budget = this.settings.tokensPerMinute;
-    if (budget > 0) {
-      const count: WindowCount | undefined = await this.shared((store) => store.peek('tokens', scope, MINUTE_MS));
-      if (count && count.consumed >= budget) {
-        throw this.limited('tokens', count.msBeforeNext, `${budget} tokens per minute`, `"tokens";q=${budget};w=60`);
-      }
-    }
-    const slot = await this.takeSlot(scope);
-    let released = false;
-    return {
-      done: (usage) => {
-        if (released) return;
-        released = true;
-        slot?.release();
-        const used = (usage?.inputTokens ?? 0) + (usage?.outputTokens ?? 0);
-        if (budget > 0 && used > 0) void this.shared((store) => store.add('tokens', scope, used, MINUTE_MS)).catch(() => undefined);
-      },
-    };
+    return (await this.admit(principal.scope, false)).ticket;
   }
 
-  /** Takes a concurrency slot (renewed while held, so a dead replica's slot lapses); undefined when unlimited. */
-  private async takeSlot(scope: string): Promise<{ release(): void } | undefined> {
+  /**
+   * A chat route's whole admission, started as soon as the request is authenticated and not awaited there: the
+   * request is counted, the token budget read and a concurrency slot taken in one store step (one round trip to
+   * Redis) while the request is parsed and checked. The chat service claims the ticket before it calls upstream;
+   * `onHeaders` gets the RateLimit headers once granted.
+   */
+  startChatAdmission(scope: string, onHeaders: (headers: Record<string, string>) => void): PendingAdmission {
+    return new PendingAdmission(
+      this.admit(scope, true).then((granted) => {
+        onHeaders(granted.headers);
+        return granted.ticket;
+      }),
+    );
+  }
+
+  /** Counts the request (when `countRequest`), reads the token counter and takes the slot in one store step. */
+  private async admit(scope: string, countRequest: boolean): Promise<{ headers: Record<string, string>; ticket: AdmissionTicket }> {
+    const perMinute = countRequest ? this.settings.requestsPerMinute : 0;
+    const budget = this.settings.tokensPerMinute;
     const limit = this.settings.concurrentStreams;
-    if (limit <= 0) return undefined;
-    const lease = this.slotLeaseMs;
+    if (perMinute <= 0 && budget <= 0 && limit <= 0) return { headers: {}, ticket: NO_TICKET };
+    const counters: AdmissionCounter[] = [];
+    if (perMinute > 0) counters.push({ name: 'requests', key: scope, points: 1, windowMs: MINUTE_MS, max: perMinute });
+    if (budget > 0) counters.push({ name: 'tokens', key: scope, points: 0, windowMs: MINUTE_MS, max: budget - 1 });
+    const slotKey = `streams:${scope}`;
     let holder: RateLimitStore = this.store;
-    const id = await this.shared((store) => {
+    const admission = await this.shared((store) => {
       holder = store;
-      return store.acquireSlot(`streams:${scope}`, limit, lease);
+      return store.admit(counters, limit > 0 ? { key: slotKey, limit, leaseMs: this.slotLeaseMs } : undefined);
     });
-    if (id === undefined) {
+    const requests = perMinute > 0 ? admission.counts[0] : undefined;
+    if (requests && requests.consumed > perMinute) throw this.limited('requests', requests.msBeforeNext, `${perMinute} requests per minute`, this.requestPolicy);
+    const tokens = budget > 0 ? admission.counts[counters.length - 1] : undefined;
+    if (tokens && tokens.consumed >= budget) throw this.limited('tokens', tokens.msBeforeNext, `${budget} tokens per minute`, `"tokens";q=${budget};w=60`);
+    const id = admission.slot;
+    if (limit > 0 && id === undefined) {
       this.onRefusal?.('streams');
       throw new ParleyError('rate_limited', `Too many answers in progress for this key (limit ${limit} at once). Wait for one to finish, then retry.`, { retryAfterMs: 1_000 });
     }
+    const headers: Record<string, string> = requests ? { 'ratelimit-policy': this.requestPolicy, ratelimit: `"requests";r=${perMinute - requests.consumed};t=${Math.ceil(requests.msBeforeNext / 1000)}` } : {};
     const store = holder;
-    const renew = setInterval(() => void store.renewSlot(`streams:${scope}`, id, lease).catch(() => undefined), Math.max(1, Math.floor(lease / 3)));
-    renew.unref();
-    return {
-      release: () => {
-        clearInterval(renew);
-        void store.releaseSlot(`streams:${scope}`, id).catch(() => undefined);
+    const slot = id === undefined ? undefined : { key: slotKey, id };
+    if (slot) this.holdSlot(slot, store);
+    let released = false;
+    const ticket: AdmissionTicket = {
+      done: (usage) => {
+        if (released) return;
+        released = true;
+        if (slot) this.held.delete(slot.id);
+        const used = (usage?.inputTokens ?? 0) + (usage?.outputTokens ?? 0);
+        const charge = budget > 0 && used > 0 ? { name: 'tokens', key: scope, points: used, windowMs: MINUTE_MS } : undefined;
+        // The slot goes back to the store that granted it; the tokens are charged like any other counting.
+        if (slot && store !== this.store) void store.finish(slot).catch(() => undefined);
+        if ((slot && store === this.store) || charge) void this.shared((s) => s.finish(s === store ? slot : undefined, charge)).catch(() => undefined);
       },
     };
+    return { headers, ticket };
+  }
+
+  /** Keeps a held slot's lease alive: one timer renews every slot this replica holds, so a dead replica's slots lapse. */
+  private holdSlot(slot: { key: string; id: string }, store: RateLimitStore): void {
+    this.held.set(slot.id, { key: slot.key, store });
+    if (this.renewTimer) return;
+    this.renewTimer = setInterval(() => {
+      if (this.held.size === 0) {
+        clearInterval(this.renewTimer);
+        this.renewTimer = undefined;
+        return;
+      }
+      for (const [id, h] of this.held) void h.store.renewSlot(h.key, id, this.slotLeaseMs).catch(() => undefined);
+    }, Math.max(1, Math.floor(this.slotLeaseMs / 3)));
+    this.renewTimer.unref();
   }
 
   /** Runs `op` on the shared store; when it fails, follows the fail mode (503, or the per-replica store). */

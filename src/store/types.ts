@@ -82,11 +82,36 @@ export interface WindowCount {
   msBeforeNext: number;
 }
 
+/** A counter an admission adds to (`points` > 0) or only reads (`points` 0), and the most it may stand at for the slot to be taken. */
+export interface AdmissionCounter {
+  name: string;
+  key: string;
+  points: number;
+  windowMs: number;
+  /** The slot is taken only when this counter, after the add, is at most `max`. */
+  max: number;
+}
+
+/** What {@link RateLimitStore.admit} did. */
+export interface Admission {
+  /** Each counter's state after the step, in the order asked; undefined for a read counter with no window running. */
+  counts: (WindowCount | undefined)[];
+  /** The slot taken; undefined when a counter was over its `max` or every slot was held (or none was asked). */
+  slot?: string;
+}
+
 /**
  * Storage of rate limits: fixed-window counters (requests, tokens) and leased concurrency slots. Every
  * operation is atomic across the replicas sharing the store; the limits themselves live in security/rate-limits.ts.
  */
 export interface RateLimitStore {
+  /**
+   * One admission as one atomic step (one round trip to a remote store): adds to or reads each counter, then, when
+   * every counter is at most its `max`, takes one of `slot.limit` slots of `slot.key` for `slot.leaseMs`.
+   */
+  admit(counters: AdmissionCounter[], slot?: { key: string; limit: number; leaseMs: number }): Promise<Admission>;
+  /** The end of an admission as one step: frees `slot` (when given) and adds `charge` (when given). */
+  finish(slot: { key: string; id: string } | undefined, charge?: { name: string; key: string; points: number; windowMs: number }): Promise<void>;
   /** Adds `points` to the counter `name`/`key` (a new window opens when none is running); returns the new state. */
   add(name: string, key: string, points: number, windowMs: number): Promise<WindowCount>;
   /** Reads a counter without changing it; undefined when no window is running. */

@@ -160,3 +160,20 @@ describe('refused credentials per client', () => {
     expect(failures.map((l) => l.outcome)).toEqual(['failure', 'failure', 'failure', 'denied']);
   });
 });
+
+describe('a chat admission whose request never reaches the chat service', () => {
+  let stack: SecStack;
+  beforeAll(async () => {
+    stack = await startSecStack({ yaml: () => 'rateLimits: { requestsPerMinute: 0, tokensPerMinute: 0, concurrentStreams: 1 }' });
+  });
+  afterAll(async () => stack?.close());
+
+  it('gives its concurrency slot back: refused requests (400, 404) leave the only slot free for the next answer', async () => {
+    const key = (await stack.createKey('user', { name: 'refused-then-served' })).secret;
+    // The admission starts when the request is authenticated; these are refused afterwards, before any answer.
+    expect((await stack.call('POST', '/v1/chat/completions', { key, body: { model: 'mock-a', messages: 'not a list' } })).status).toBe(400);
+    expect((await stack.call('POST', '/v1/chat/completions', { key, body: { ...chatBody('hi'), model: 'no-such-model' } })).status).toBe(404);
+    // The slot is released when the refused response closes; a slot that leaked would be held (and renewed) for good.
+    await until(async () => (await stack.call('POST', '/v1/chat/completions', { key, body: chatBody('served') })).status === 200, 5_000, 'the only slot to be free again');
+  });
+});

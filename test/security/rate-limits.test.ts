@@ -47,6 +47,8 @@ describe('refused credentials per client', () => {
 
 describe('when the shared rate-limit store fails', () => {
   const failing: RateLimitStore = {
+    admit: () => Promise.reject(new Error('ECONNREFUSED')),
+    finish: () => Promise.reject(new Error('ECONNREFUSED')),
     add: () => Promise.reject(new Error('ECONNREFUSED')),
     peek: () => Promise.reject(new Error('ECONNREFUSED')),
     acquireSlot: () => Promise.reject(new Error('ECONNREFUSED')),
@@ -72,6 +74,8 @@ describe('when the shared rate-limit store fails', () => {
     let down = true;
     const shared = new MemoryRateLimitStore();
     const flaky: RateLimitStore = {
+      admit: (...a) => (down ? failing.admit(...a) : shared.admit(...a)),
+      finish: (...a) => shared.finish(...a),
       add: (...a) => (down ? failing.add(...a) : shared.add(...a)),
       peek: (...a) => (down ? failing.peek(...a) : shared.peek(...a)),
       acquireSlot: (...a) => (down ? failing.acquireSlot(...a) : shared.acquireSlot(...a)),

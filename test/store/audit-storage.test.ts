@@ -1,9 +1,13 @@
 // Runs the AuditStorage conformance suite against the file backend and PostgreSQL (own database, one schema per test).
 
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createAuditLog } from '../../src/audit/audit-log.js';
+import { queryAudit } from '../../src/audit/query.js';
+import { verifyAuditStorage } from '../../src/audit/verify.js';
 import { FileAuditStorage } from '../../src/store/file/audit-file-storage.js';
 import type { PostgresDatabase } from '../../src/store/postgres/database.js';
 import { PostgresAuditStorage } from '../../src/store/postgres/audit-storage.js';
@@ -70,4 +74,48 @@ auditStorageConformance('postgres', {
       },
     };
   },
+});
+
+describe('PostgreSQL audit appends from two replicas', () => {
+  it('keep one chain when both write at once; a lone writer appends with one statement after the head it knows', async () => {
+    const schema = randomSchema();
+    const calls: string[] = [];
+    const observer = { observe: (_backend: string, operation: string) => void calls.push(operation) };
+    const [dbA, dbB] = [await openMigrated(database.url, schema, { observer }), await openMigrated(database.url, schema)];
+    try {
+      const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+      const logA = createAuditLog({ storage: new PostgresAuditStorage(dbA), signingKey: privateKey, checkpointEvery: 5, commitDelayMs: 0 });
+      const logB = createAuditLog({ storage: new PostgresAuditStorage(dbB), signingKey: privateKey, checkpointEvery: 5, commitDelayMs: 0 });
+      const event = (who: string, i: number) => ({ requestId: `${who}${i}`, action: 'auth.success', outcome: 'success' as const });
+      // A alone: the first append reads the head under the lock, the next ones are one statement each.
+      for (let i = 0; i < 3; i++) {
+        logA.append(event('a', i));
+        await logA.flush();
+      }
+      expect(calls).toEqual(['audit.append_locked', 'audit.append', 'audit.append']);
+      // B appends, so A's head is stale: A's next statement inserts nothing and A falls back to the lock.
+      logB.append(event('b', 0));
+      await logB.flush();
+      calls.length = 0;
+      logA.append(event('a', 3));
+      await logA.flush();
+      expect(calls).toEqual(['audit.append', 'audit.append_locked']);
+      // Both at once, many times over.
+      for (let round = 0; round < 20; round++) {
+        for (let i = 0; i < 3; i++) {
+          logA.append(event('a', 10 + round * 3 + i));
+          logB.append(event('b', 10 + round * 3 + i));
+        }
+        await Promise.all([logA.flush(), logB.flush()]);
+      }
+      await Promise.all([logA.close(), logB.close()]);
+      const reader = new PostgresAuditStorage(dbB);
+      const events = await queryAudit(reader, { action: 'auth.success', limit: 1000 });
+      expect(events).toHaveLength(4 + 1 + 120);
+      expect(new Set(events.map((e) => e.requestId)).size).toBe(125);
+      expect(await verifyAuditStorage(reader, publicKey)).toMatchObject({ ok: true, signaturesChecked: true });
+    } finally {
+      await Promise.all([dbA.close(), dbB.close()]);
+    }
+  });
 });

@@ -57,5 +57,54 @@ export function rateLimitStoreConformance(name: string, harness: RateLimitStoreH
       expect(await store.acquireSlot('streams:k', 2, 60_000)).toBeDefined();
       expect(await store.acquireSlot('streams:k', 2, 60_000)).toBeUndefined();
     });
+    it('admits in one step: adds and reads counters, and takes the slot only when every counter is within its max', async () => {
+      const a = await harness.make();
+      const b = await harness.twin(a);
+      const slot = { key: 'streams:k', limit: 2, leaseMs: 60_000 };
+      const requests = { name: 'requests', key: 'k', points: 1, windowMs: 60_000, max: 2 };
+      const tokens = { name: 'tokens', key: 'k', points: 0, windowMs: 60_000, max: 9 };
+      const first = await a.admit([requests, tokens], slot);
+      expect(first.counts[0]).toMatchObject({ consumed: 1 });
+      expect(first.counts[0]!.msBeforeNext).toBeGreaterThan(0);
+      expect(first.counts[0]!.msBeforeNext).toBeLessThanOrEqual(60_000);
+      expect(first.counts[1]).toBeUndefined(); // a read opens no window
+      expect(first.slot).toBeDefined();
+      expect(await a.peek('tokens', 'k', 60_000)).toBeUndefined();
+      await b.add('tokens', 'k', 10, 60_000); // the token budget (max 9) is spent on another replica
+      const overBudget = await b.admit([requests, tokens], slot);
+      expect(overBudget.counts.map((c) => c?.consumed)).toEqual([2, 10]);
+      expect(overBudget.slot).toBeUndefined(); // refused: no slot is taken
+      const overRequests = await a.admit([requests], slot);
+      expect(overRequests.counts[0]?.consumed).toBe(3); // counted, over its max of 2
+      expect(overRequests.slot).toBeUndefined();
+      // Only the first admission holds a slot: one more fits under the limit of 2.
+      expect((await a.admit([], slot)).slot).toBeDefined();
+      expect((await b.admit([], slot)).slot).toBeUndefined();
+      expect(await a.admit([])).toEqual({ counts: [], slot: undefined });
+    });
+
+    it('grants at most `limit` slots to concurrent admissions across replicas', async () => {
+      const a = await harness.make();
+      const b = await harness.twin(a);
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).admit([{ name: 'requests', key: 'k', points: 1, windowMs: 60_000, max: 100 }], { key: 'streams:k', limit: 3, leaseMs: 60_000 })));
+      expect(results.filter((r) => r.slot !== undefined)).toHaveLength(3);
+      expect(results.map((r) => r.counts[0]?.consumed).sort((x, y) => x! - y!)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    });
+
+    it('finishes in one step: frees the slot and charges the counter', async () => {
+      const a = await harness.make();
+      const b = await harness.twin(a);
+      const slot = { key: 'streams:k', limit: 1, leaseMs: 60_000 };
+      const held = (await a.admit([], slot)).slot!;
+      expect((await b.admit([], slot)).slot).toBeUndefined();
+      await a.finish({ key: 'streams:k', id: held }, { name: 'tokens', key: 'k', points: 42, windowMs: 60_000 });
+      expect((await b.peek('tokens', 'k', 60_000))?.consumed).toBe(42);
+      const again = (await b.admit([], slot)).slot;
+      expect(again).toBeDefined();
+      await b.finish({ key: 'streams:k', id: again! }); // no charge
+      await b.finish(undefined, { name: 'tokens', key: 'k', points: 8, windowMs: 60_000 }); // charge only
+      expect((await a.peek('tokens', 'k', 60_000))?.consumed).toBe(50);
+      expect((await a.admit([], slot)).slot).toBeDefined();
+    });
   });
 }

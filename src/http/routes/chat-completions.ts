@@ -31,7 +31,7 @@ export function registerChatCompletions(app: ParleyApp, deps: ChatCompletionsDep
   app.post(
     '/v1/chat/completions',
     {
-      config: { permission: 'chat' },
+      config: { permission: 'chat', chatAdmission: true },
       schema: {
         tags: ['openai'],
         summary: 'Create a chat completion (OpenAI-compatible; SSE when stream is true)',
@@ -56,6 +56,7 @@ export function registerChatCompletions(app: ParleyApp, deps: ChatCompletionsDep
         signal: deps.inflight.signalFor(reply),
         traceHeaders: traceHeadersOf(request),
         observer: traceObserverOf(request),
+        admission: request.parley.admission,
       });
       const id = nextCompletionId();
       const created = Math.floor(Date.now() / 1000);

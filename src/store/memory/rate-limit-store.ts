@@ -2,7 +2,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import type { RateLimitStore, WindowCount } from '../types.js';
+import type { Admission, AdmissionCounter, RateLimitStore, WindowCount } from '../types.js';
 
 /** A limiter that never refuses: the store only counts, the limits are applied above it. */
 export const COUNT_ONLY_POINTS = Number.MAX_SAFE_INTEGER;
@@ -22,6 +22,18 @@ export class MemoryRateLimitStore implements RateLimitStore {
   async peek(name: string, key: string, windowMs: number): Promise<WindowCount | undefined> {
     const res = await this.counter(name, windowMs).get(key);
     return res ? { consumed: res.consumedPoints, msBeforeNext: res.msBeforeNext } : undefined;
+  }
+
+  async admit(counters: AdmissionCounter[], slot?: { key: string; limit: number; leaseMs: number }): Promise<Admission> {
+    const counts: (WindowCount | undefined)[] = [];
+    for (const c of counters) counts.push(c.points > 0 ? await this.add(c.name, c.key, c.points, c.windowMs) : await this.peek(c.name, c.key, c.windowMs));
+    const within = counts.every((count, i) => (count?.consumed ?? 0) <= counters[i]!.max);
+    return { counts, slot: slot && within ? await this.acquireSlot(slot.key, slot.limit, slot.leaseMs) : undefined };
+  }
+
+  async finish(slot: { key: string; id: string } | undefined, charge?: { name: string; key: string; points: number; windowMs: number }): Promise<void> {
+    if (slot) await this.releaseSlot(slot.key, slot.id);
+    if (charge && charge.points > 0) await this.add(charge.name, charge.key, charge.points, charge.windowMs);
   }
 
   async acquireSlot(key: string, limit: number, leaseMs: number): Promise<string | undefined> {

@@ -12,14 +12,19 @@ interface HeadRow {
 }
 
 /**
- * The trail in `<schema>.audit_log`, one row per sealed line. Each append takes a transaction-scoped advisory
- * lock, reads the last row and inserts after it, so all replicas write one chain with one sequence (the
- * primary key on seq would refuse a second writer that skipped the lock).
+ * The trail in `<schema>.audit_log`, one row per sealed line. Every insert happens under a transaction-scoped
+ * advisory lock. An append first tries one statement after the head this replica last saw: it takes the lock only if
+ * it is free and inserts only while that head is still the last row (the primary key on seq refuses the rare insert
+ * that raced a commit). Otherwise (head moved, lock busy, head not known yet) the append waits for the lock in a
+ * transaction, reads the last row and inserts after it. Either way all replicas write one chain with one sequence;
+ * a lone replica pays one statement per batch instead of a five-statement transaction.
  */
 export class PostgresAuditStorage implements AuditStorage {
   readonly backend = 'postgres';
   readonly unit = 'row';
   private readonly lockKey: string;
+  /** The last row this replica wrote or read (undefined: not known, the next append takes the lock). */
+  private head?: AuditHead;
 
   constructor(private readonly db: PostgresDatabase) {
     this.lockKey = `parley:audit:${db.options.schema}`;
@@ -29,11 +34,28 @@ export class PostgresAuditStorage implements AuditStorage {
     return { discardedBytes: 0 }; // nothing to read ahead: every append reads the head in its transaction
   }
 
-  append(build: (head: AuditHead | undefined) => SealedAuditLine[]): Promise<void> {
-    return this.db.transaction('audit.append', async (query) => {
-      const head = await this.lockedHead(query);
-      await this.insert(query, build(head));
+  async append(build: (head: AuditHead | undefined) => SealedAuditLine[]): Promise<void> {
+    const known = this.head;
+    if (known) {
+      const lines = build(known);
+      if (lines.length === 0) return;
+      // Inserts only while holding the lock (taken without waiting, so writers in the locked path never meet a
+      // duplicate seq) and while the known head is still the last row; anything else inserts nothing.
+      const guard = `pg_try_advisory_xact_lock(hashtextextended($11, 0)) AND (SELECT seq FROM ${this.db.s}.audit_log ORDER BY seq DESC LIMIT 1) = $10`;
+      const params = [...insertParams(lines), known.seq, this.lockKey];
+      const rows = await this.db.queryUnlessConflict<{ n: string }>('audit.append', `WITH added AS (${INSERT(this.db.s)} WHERE ${guard} RETURNING 1) SELECT count(*) AS n FROM added`, params);
+      if (rows !== 'conflict' && Number(rows[0]?.n) === lines.length) {
+        this.head = headAfter(lines);
+        return;
+      }
+      this.head = undefined; // another replica appended since: read the head under the lock
+    }
+    const written = await this.db.transaction('audit.append_locked', async (query) => {
+      const lines = build(await this.lockedHead(query));
+      await this.insert(query, lines);
+      return lines;
     });
+    if (written.length > 0) this.head = headAfter(written);
   }
 
   async *lines(): AsyncIterable<StoredAuditLine> {
@@ -58,6 +80,7 @@ export class PostgresAuditStorage implements AuditStorage {
       const deleted = await query<{ n: string }>(`WITH gone AS (DELETE FROM ${this.db.s}.audit_log WHERE seq < $1 RETURNING 1) SELECT count(*) AS n FROM gone`, [firstKeptSeq]);
       const result = { deleted: Number(deleted[0]?.n ?? 0), firstKeptSeq };
       await this.insert(query, build(head, result));
+      this.head = undefined; // read again under the lock by the next append
       return result;
     });
   }
@@ -75,20 +98,31 @@ export class PostgresAuditStorage implements AuditStorage {
 
   private async insert(query: Query, lines: SealedAuditLine[]): Promise<void> {
     if (lines.length === 0) return;
-    await query(
-      `INSERT INTO ${this.db.s}.audit_log (seq, type, line, line_hash, time, action, principal_id, outcome, since_checkpoint)
-       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[], $8::text[], $9::integer[])`,
-      [
-        lines.map((l) => l.seq),
-        lines.map((l) => l.type),
-        lines.map((l) => l.line),
-        lines.map((l) => l.lineHash),
-        lines.map((l) => l.time),
-        lines.map((l) => l.action ?? null),
-        lines.map((l) => l.principalId ?? null),
-        lines.map((l) => l.outcome ?? null),
-        lines.map((l) => l.sinceCheckpoint),
-      ],
-    );
+    await query(INSERT(this.db.s), insertParams(lines));
   }
+}
+
+/** Inserts the lines given as nine arrays ($1…$9), one row per element. */
+const INSERT = (schema: string): string =>
+  `INSERT INTO ${schema}.audit_log (seq, type, line, line_hash, time, action, principal_id, outcome, since_checkpoint)
+   SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[], $8::text[], $9::integer[])`;
+
+function insertParams(lines: SealedAuditLine[]): unknown[] {
+  return [
+    lines.map((l) => l.seq),
+    lines.map((l) => l.type),
+    lines.map((l) => l.line),
+    lines.map((l) => l.lineHash),
+    lines.map((l) => l.time),
+    lines.map((l) => l.action ?? null),
+    lines.map((l) => l.principalId ?? null),
+    lines.map((l) => l.outcome ?? null),
+    lines.map((l) => l.sinceCheckpoint),
+  ];
+}
+
+/** The head once `lines` (not empty) are stored. */
+function headAfter(lines: SealedAuditLine[]): AuditHead {
+  const last = lines[lines.length - 1]!;
+  return { seq: last.seq, lineHash: last.lineHash, sinceCheckpoint: last.sinceCheckpoint };
 }

@@ -21,6 +21,9 @@ export interface PostgresOptions {
 /** Runs queries inside a transaction. */
 export type Query = <R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]) => Promise<R[]>;
 
+/** SQLSTATE of a duplicate key. */
+const UNIQUE_VIOLATION = '23505';
+
 /** SQLSTATE classes that mean "the store is away or overloaded", not "the query is wrong". */
 const UNAVAILABLE_CLASSES = ['08', '53', '57'];
 
@@ -77,6 +80,21 @@ export class PostgresDatabase {
   /** One query with its observation; `operation` names it in metrics (e.g. `keys.load`). */
   async query<R extends pg.QueryResultRow = pg.QueryResultRow>(operation: string, sql: string, params?: unknown[]): Promise<R[]> {
     return this.observed(operation, async () => (await this.pool.query<R>(sql, params)).rows);
+  }
+
+  /**
+   * One statement that may break a unique constraint as a normal outcome (another replica got there first):
+   * resolves to 'conflict' then, observed as a successful call, so store error metrics only count real failures.
+   */
+  async queryUnlessConflict<R extends pg.QueryResultRow = pg.QueryResultRow>(operation: string, sql: string, params?: unknown[]): Promise<R[] | 'conflict'> {
+    return this.observed(operation, async () => {
+      try {
+        return (await this.pool.query<R>(sql, params)).rows;
+      } catch (error) {
+        if ((error as { code?: unknown }).code === UNIQUE_VIOLATION) return 'conflict' as const;
+        throw error;
+      }
+    });
   }
 
   /** Runs `work` in one transaction on one connection (rolled back if it throws). */

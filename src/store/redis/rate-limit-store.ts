@@ -1,23 +1,69 @@
-// Redis RateLimitStore: fixed windows counted atomically by rate-limiter-flexible's Redis limiter (a Lua INCR with
-// expiry), concurrency slots as a sorted set of leases timed by Redis's own clock, so replicas' clocks never disagree.
+// Redis RateLimitStore: fixed-window counters and concurrency slots, each admission one Lua script (one round trip).
+// Counters are `<prefix>rl:<name>:<key>` integers expiring with their window; slots are a sorted set of leases timed
+// by Redis's own clock, so replicas' clocks never disagree.
 
 import { randomUUID } from 'node:crypto';
-import { RateLimiterRedis } from 'rate-limiter-flexible';
-import { COUNT_ONLY_POINTS } from '../memory/rate-limit-store.js';
-import type { RateLimitStore, WindowCount } from '../types.js';
+import type { Admission, AdmissionCounter, RateLimitStore, WindowCount } from '../types.js';
 import type { RedisConnection } from './connection.js';
 
-const NOW = `local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', ARGV[1], '-inf', now)`;
+/** Adds ARGV[i] points to KEYS[k] (a window of ARGV[i+1] ms opens when none runs) or, for 0 points, only reads it. */
+const COUNTER = `local function count(key, points, window)
+  if points > 0 then
+    redis.call('SET', key, 0, 'PX', window, 'NX')
+    local consumed = redis.call('INCRBY', key, points)
+    local ttl = redis.call('PTTL', key)
+    if ttl < 0 then redis.call('PEXPIRE', key, window) ttl = window end
+    return consumed, ttl
+  end
+  local value = redis.call('GET', key)
+  if not value then return -1, 0 end
+  local ttl = redis.call('PTTL', key)
+  if ttl < 0 then ttl = 0 end
+  return tonumber(value), ttl
+end`;
 
-const ACQUIRE = `${NOW}
-if redis.call('ZCARD', ARGV[1]) >= tonumber(ARGV[2]) then return 0 end
-redis.call('ZADD', ARGV[1], now + tonumber(ARGV[3]), ARGV[4])
-if redis.call('PTTL', ARGV[1]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', ARGV[1], ARGV[3]) end
+/** Takes a slot of `key` when fewer than `limit` unexpired leases are held; 1 when taken. */
+const SLOT = `local function take(key, limit, lease, id)
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+  if redis.call('ZCARD', key) >= limit then return 0 end
+  redis.call('ZADD', key, now + lease, id)
+  if redis.call('PTTL', key) < lease then redis.call('PEXPIRE', key, lease) end
+  return 1
+end`;
+
+/**
+ * KEYS: the n counters, then the slot key (when ARGV[2] is 1). ARGV: n, slot wanted (0/1), slot limit, lease ms,
+ * slot id, then per counter: points, window ms, max. Returns consumed, ttl per counter, then 1 when the slot was taken.
+ */
+const ADMIT = `${COUNTER}
+${SLOT}
+local n = tonumber(ARGV[1])
+local out = {}
+local within = true
+for i = 1, n do
+  local base = 5 + (i - 1) * 3
+  local consumed, ttl = count(KEYS[i], tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]))
+  out[#out + 1] = consumed
+  out[#out + 1] = ttl
+  if consumed > tonumber(ARGV[base + 3]) then within = false end
+end
+local taken = 0
+if ARGV[2] == '1' and within then taken = take(KEYS[n + 1], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]) end
+out[#out + 1] = taken
+return out`;
+
+/** KEYS: slot key, counter key. ARGV: slot id ('' for none), points (0 for none), window ms. */
+const FINISH = `${COUNTER}
+if ARGV[1] ~= '' then redis.call('ZREM', KEYS[1], ARGV[1]) end
+local points = tonumber(ARGV[2])
+if points > 0 then count(KEYS[2], points, tonumber(ARGV[3])) end
 return 1`;
 
-const RENEW = `${NOW}
+const RENEW = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', ARGV[1], '-inf', now)
 if not redis.call('ZSCORE', ARGV[1], ARGV[4]) then return 0 end
 redis.call('ZADD', ARGV[1], 'XX', now + tonumber(ARGV[3]), ARGV[4])
 if redis.call('PTTL', ARGV[1]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', ARGV[1], ARGV[3]) end
@@ -25,24 +71,38 @@ return 1`;
 
 /** Rate-limit counters and slots shared by every replica. */
 export class RedisRateLimitStore implements RateLimitStore {
-  private readonly counters = new Map<string, RateLimiterRedis>();
-
   constructor(private readonly redis: RedisConnection) {}
 
+  async admit(counters: AdmissionCounter[], slot?: { key: string; limit: number; leaseMs: number }): Promise<Admission> {
+    const id = slot ? randomUUID() : '';
+    const keys = counters.map((c) => this.counterKey(c.name, c.key));
+    if (slot) keys.push(this.slotKey(slot.key));
+    const args: (string | number)[] = [counters.length, slot ? 1 : 0, slot?.limit ?? 0, slot ? Math.ceil(slot.leaseMs) : 0, id];
+    for (const c of counters) args.push(c.points, Math.ceil(c.windowMs), c.max);
+    const out = (await this.redis.script('rate_limit.admit', ADMIT, keys, args)) as number[];
+    const counts = counters.map((_, i) => windowCount(Number(out[2 * i]), Number(out[2 * i + 1])));
+    return { counts, slot: Number(out[2 * counters.length]) === 1 ? id : undefined };
+  }
+
+  async finish(slot: { key: string; id: string } | undefined, charge?: { name: string; key: string; points: number; windowMs: number }): Promise<void> {
+    const points = charge && charge.points > 0 ? charge.points : 0;
+    if (!slot && points === 0) return;
+    const keys = [slot ? this.slotKey(slot.key) : this.slotKey(''), charge ? this.counterKey(charge.name, charge.key) : this.counterKey('', '')];
+    await this.redis.script('rate_limit.finish', FINISH, keys, [slot?.id ?? '', points, Math.ceil(charge?.windowMs ?? 0)]);
+  }
+
   async add(name: string, key: string, points: number, windowMs: number): Promise<WindowCount> {
-    const res = await this.redis.run(`rate_limit.add`, () => this.counter(name, windowMs).penalty(key, points));
-    return { consumed: res.consumedPoints, msBeforeNext: res.msBeforeNext };
+    const { counts } = await this.admit([{ name, key, points, windowMs, max: Number.MAX_SAFE_INTEGER }]);
+    return counts[0]!;
   }
 
   async peek(name: string, key: string, windowMs: number): Promise<WindowCount | undefined> {
-    const res = await this.redis.run('rate_limit.peek', () => this.counter(name, windowMs).get(key));
-    return res ? { consumed: res.consumedPoints, msBeforeNext: res.msBeforeNext } : undefined;
+    const { counts } = await this.admit([{ name, key, points: 0, windowMs, max: Number.MAX_SAFE_INTEGER }]);
+    return counts[0];
   }
 
   async acquireSlot(key: string, limit: number, leaseMs: number): Promise<string | undefined> {
-    const slot = randomUUID();
-    const taken = await this.redis.script('rate_limit.acquire_slot', ACQUIRE, [], [this.slotKey(key), limit, Math.ceil(leaseMs), slot]);
-    return Number(taken) === 1 ? slot : undefined;
+    return (await this.admit([], { key, limit, leaseMs })).slot;
   }
 
   async renewSlot(key: string, slot: string, leaseMs: number): Promise<boolean> {
@@ -50,21 +110,19 @@ export class RedisRateLimitStore implements RateLimitStore {
   }
 
   async releaseSlot(key: string, slot: string): Promise<void> {
-    await this.redis.run('rate_limit.release_slot', (c) => c.zrem(this.slotKey(key), slot));
+    await this.finish({ key, id: slot });
   }
 
   private slotKey(key: string): string {
     return `${this.redis.prefix}slots:${key}`;
   }
 
-  private counter(name: string, windowMs: number): RateLimiterRedis {
-    const id = `${name}/${windowMs}`;
-    let limiter = this.counters.get(id);
-    if (!limiter) {
-      const duration = Math.max(1, Math.round(windowMs / 1000));
-      limiter = new RateLimiterRedis({ storeClient: this.redis.client, keyPrefix: `${this.redis.prefix}rl:${name}`, points: COUNT_ONLY_POINTS, duration, rejectIfRedisNotReady: true });
-      this.counters.set(id, limiter);
-    }
-    return limiter;
+  private counterKey(name: string, key: string): string {
+    return `${this.redis.prefix}rl:${name}:${key}`;
   }
+}
+
+/** A counter's state from the script's pair; consumed -1 means no window was running (a read). */
+function windowCount(consumed: number, ttl: number): WindowCount | undefined {
+  return consumed < 0 ? undefined : { consumed, msBeforeNext: ttl };
 }
