@@ -8,7 +8,7 @@ import { DEFAULT_AUDIT_FILE_NAME } from '../audit/audit-log.js';
 import type { AuditOutcome } from '../audit/audit-event.js';
 import { queryAudit } from '../audit/query.js';
 import { generateAuditSigningKeys, loadAuditPublicKey } from '../audit/signing-key.js';
-import { verifyAuditFile, verifyAuditStorage } from '../audit/verify.js';
+import { parseCheckpointAnchor, verifyAuditFile, verifyAuditStorage } from '../audit/verify.js';
 import type { AuditStorage } from '../store/audit-storage.js';
 
 /** What the command needs from the caller. */
@@ -30,7 +30,7 @@ export interface AuditCommandDeps {
 }
 
 const USAGE = `Usage:
-  parley audit verify [--file FILE] [--public-key PEM_FILE] [--max-unsigned N] [--json]
+  parley audit verify [--file FILE] [--public-key PEM_FILE] [--max-unsigned N] [--expect-checkpoint SEQ:HASH] [--json]
   parley audit query [--file FILE] [--since ISO] [--until ISO] [--action A|prefix.] [--principal ID] [--outcome success|failure|denied] [--limit 50]
   parley audit purge --before ISO            (PostgreSQL trail; run with the retention role, see docs/retention.md)
   parley audit keygen --out DIR`;
@@ -44,6 +44,7 @@ function parseAuditArgs(args: string[]) {
       file: { type: 'string' },
       'public-key': { type: 'string' },
       'max-unsigned': { type: 'string' },
+      'expect-checkpoint': { type: 'string' },
       json: { type: 'boolean', default: false },
       since: { type: 'string' },
       until: { type: 'string' },
@@ -81,12 +82,20 @@ export async function auditCommand(args: string[], deps: AuditCommandDeps): Prom
           err(`--max-unsigned must be a positive whole number, got "${values['max-unsigned']}"`);
           return 2;
         }
-        const result = storage ? await verifyAuditStorage(storage, publicKey, { maxUnsigned }) : await verifyAuditFile(file, publicKey, { maxUnsigned });
+        const anchorText = values['expect-checkpoint'];
+        const expectCheckpoint = anchorText === undefined ? undefined : parseCheckpointAnchor(anchorText);
+        if (anchorText !== undefined && expectCheckpoint === undefined) {
+          err(`--expect-checkpoint must be SEQ:HASH as "parley audit verify" prints it after "last checkpoint", got "${anchorText}"`);
+          return 2;
+        }
+        const options = { maxUnsigned, expectCheckpoint };
+        const result = storage ? await verifyAuditStorage(storage, publicKey, options) : await verifyAuditFile(file, publicKey, options);
         if (values.json) out(JSON.stringify({ file, ...result }));
         else if (result.ok) {
           const sigs = result.signaturesChecked ? 'all checkpoint signatures valid' : 'signatures NOT checked (pass --public-key)';
           const tail = result.unsignedTail > 0 ? `; the last ${result.unsignedTail} records are chained but not yet signed` : '';
-          out(`OK ${file}: ${result.records} records, ${result.checkpoints} checkpoints, ${sigs}${tail}`);
+          const anchor = result.lastCheckpoint ? `; last checkpoint ${result.lastCheckpoint.seq}:${result.lastCheckpoint.hash}` : '';
+          out(`OK ${file}: ${result.records} records, ${result.checkpoints} checkpoints, ${sigs}${tail}${anchor}`);
         } else if (result.torn) out(`TORN ${file}: ${result.reason}`);
         else out(`TAMPERED ${file}: first bad ${storage?.unit ?? 'line'} ${result.line}: ${result.reason}`);
         return result.ok ? 0 : result.torn ? 3 : 1;
