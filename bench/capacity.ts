@@ -22,10 +22,11 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import { startNginx, type Nginx } from '../test/deploy/nginx.js';
 import { startPrivateRedis, type PrivateRedis } from '../test/support/redis.js';
-import { runLoad, type LoadResult } from './load.js';
+import { runLoad } from './load.js';
+import { COMPONENTS, summarise, type CapacityRun, type CapacitySummary, type Component } from './capacity-report.js';
 import { measureStreamsMemory, type MemoryResult } from './memory.js';
 import { cpuSeconds, killAllNow, residentMb, stopAll, type ServerProcess } from './processes.js';
-import { CHAT_PATH, KINDS, mergeRounds, REQUEST_BODIES, type KindName } from './report.js';
+import { CHAT_PATH, KINDS, REQUEST_BODIES, type KindName } from './report.js';
 import { obtainApiKey, setMockScenario, startMock, startParleyProcess, writeParleyConfig, type ParleyVariant, type ServerPaths } from './servers.js';
 import { round } from './stats.js';
 
@@ -34,76 +35,12 @@ const ADMIN_DB_URL = process.env.PARLEY_BENCH_DATABASE_URL ?? 'postgres://postgr
 const SCHEMA = 'parley';
 const log = (text: string): void => void process.stderr.write(`[capacity] ${text}\n`);
 
-/** The processes whose CPU is attributed to the requests of one run. */
-const COMPONENTS = ['parley', 'nginx', 'redis', 'postgres', 'mock'] as const;
-type Component = (typeof COMPONENTS)[number];
-
 /** One load target: a URL and the nginx in front of it (none for `direct-1`). */
 interface Target {
   name: string;
   replicas: number;
   url: string;
   nginx?: Nginx;
-}
-
-/** What one run measured besides the load itself. */
-export interface CapacityRun extends LoadResult {
-  /** CPU seconds each component spent during the run. */
-  cpuSeconds: Record<Component, number>;
-  redisCommands: number;
-  /** Per PostgreSQL database statistics (pg_stat_database) of the bench's database. */
-  pgTransactions: number;
-  pgRowsInserted: number;
-}
-
-/** A target's rounds merged: req/s over all measured seconds, latency percentiles the median of the rounds'. */
-export interface CapacitySummary {
-  target: string;
-  replicas: number;
-  rps: number;
-  ok: number;
-  failed: number;
-  p50Ms: number | null;
-  p99Ms: number | null;
-  /** CPU µs per successful request, per component, and Parley + nginx together. */
-  cpuUsPerRequest: Record<Component, number | null> & { parleyPlusNginx: number | null };
-  redisCommandsPerRequest: number | null;
-  pgTransactionsPerRequest: number | null;
-  pgRowsPerRequest: number | null;
-  /**
-   * The least disturbed round (lowest Parley + nginx CPU per request): on a shared machine, other processes only
-   * ever add to a round's figures, so the minimum is the closest to the stack's own cost.
-   */
-  bestRound: { rps: number; cpuUsPerRequest: Record<Component, number> };
-}
-
-/** Sums the rounds of one target into per-request figures. */
-export function summarise(target: string, replicas: number, runs: CapacityRun[]): CapacitySummary {
-  const merged = mergeRounds(runs);
-  const ok = merged.ok;
-  const per = (total: number, scale = 1): number | null => (ok > 0 ? round((total * scale) / ok, 2) : null);
-  const cpu = (c: Component): number => runs.reduce((n, r) => n + r.cpuSeconds[c], 0);
-  const cpuUs = Object.fromEntries(COMPONENTS.map((c) => [c, per(cpu(c), 1e6)])) as Record<Component, number | null>;
-  return {
-    target,
-    replicas,
-    rps: merged.rps,
-    ok,
-    failed: merged.errors + merged.timeouts + merged.non2xx,
-    p50Ms: merged.latencyMs.p50,
-    p99Ms: merged.latencyMs.p99,
-    cpuUsPerRequest: { ...cpuUs, parleyPlusNginx: per(cpu('parley') + cpu('nginx'), 1e6) },
-    redisCommandsPerRequest: per(runs.reduce((n, r) => n + r.redisCommands, 0), 1),
-    pgTransactionsPerRequest: per(runs.reduce((n, r) => n + r.pgTransactions, 0), 1),
-    pgRowsPerRequest: per(runs.reduce((n, r) => n + r.pgRowsInserted, 0), 1),
-    bestRound: bestOf(runs),
-  };
-}
-
-function bestOf(runs: CapacityRun[]): CapacitySummary['bestRound'] {
-  const us = (r: CapacityRun, c: Component): number => (r.ok > 0 ? (r.cpuSeconds[c] * 1e6) / r.ok : Number.POSITIVE_INFINITY);
-  const best = [...runs].sort((a, b) => us(a, 'parley') + us(a, 'nginx') - (us(b, 'parley') + us(b, 'nginx')))[0]!;
-  return { rps: best.rps, cpuUsPerRequest: Object.fromEntries(COMPONENTS.map((c) => [c, round(us(best, c), 1) ?? 0])) as Record<Component, number> };
 }
 
 /** Pids whose parent is `pid` (nginx's workers), from /proc. */
@@ -468,7 +405,6 @@ async function main(): Promise<void> {
     await mkdir(values.out, { recursive: true });
     const file = join(values.out, `capacity-${startedAt.replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z')}.json`);
     await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
-    await writeFile(join(values.out, 'capacity-latest.json'), `${JSON.stringify(report, null, 2)}\n`);
     log(`saved ${file}; load average at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   } finally {
     for (const n of nginxes) await n.stop().catch(() => undefined);
