@@ -29,6 +29,8 @@ export interface MemoryResult {
   allOpenAtOnce: boolean;
   completed: number;
   failed: number;
+  /** Why streams failed: HTTP status or error code, with counts. */
+  failures?: Record<string, number>;
   rssBeforeMb: number | null;
   /** Peak RSS sampled while all streams were open (null if they never were). */
   peakRssAllOpenMb: number | null;
@@ -53,6 +55,11 @@ export async function measureStreamsMemory(spec: MemorySpec): Promise<MemoryResu
   let maxOpen = 0;
   let completed = 0;
   let failed = 0;
+  const failures: Record<string, number> = {};
+  const failure = (why: string): void => {
+    failed++;
+    failures[why] = (failures[why] ?? 0) + 1;
+  };
   let rampMs: number | null = null;
   let peakAllOpen: number | null = null;
   let peak: number | null = null;
@@ -78,7 +85,7 @@ export async function measureStreamsMemory(spec: MemorySpec): Promise<MemoryResu
       const res = await pool.request({ path: spec.path, method: 'POST', headers: spec.headers, body: spec.body, signal: controller.signal });
       if (res.statusCode !== 200) {
         await res.body.dump();
-        failed++;
+        failure(String(res.statusCode));
         return;
       }
       open++;
@@ -87,8 +94,8 @@ export async function measureStreamsMemory(spec: MemorySpec): Promise<MemoryResu
       if (open === spec.streams && rampMs === null) rampMs = Date.now() - started;
       for await (const chunk of res.body) void chunk;
       completed++;
-    } catch {
-      failed++;
+    } catch (error) {
+      failure((error as { code?: string }).code ?? (error as Error).name);
     } finally {
       if (counted) open--;
     }
@@ -109,6 +116,7 @@ export async function measureStreamsMemory(spec: MemorySpec): Promise<MemoryResu
     allOpenAtOnce: maxOpen === spec.streams,
     completed,
     failed,
+    failures,
     rssBeforeMb: round(rssBeforeMb, 1),
     peakRssAllOpenMb: round(peakAllOpen, 1),
     peakRssMb: round(peak, 1),

@@ -35,6 +35,8 @@ export type AuditVerification =
       firstSeq?: number;
       /** Files read (sealed segments and the active file) when the file trail has rotated. */
       segments?: number;
+      /** The last checkpoint: record its seq and hash outside the trail (with a backup) and pass it as `expectCheckpoint` later. */
+      lastCheckpoint?: CheckpointAnchor;
     }
   | {
       ok: false;
@@ -47,10 +49,27 @@ export type AuditVerification =
       torn?: true;
     };
 
+/** A checkpoint named by its seq and the SHA-256 of its record (the hash its signature covers). */
+export interface CheckpointAnchor {
+  seq: number;
+  hash: string;
+}
+
 /** Options of the verifiers. */
 export interface VerifyOptions {
   /** Fail when more than this many events follow each other without a checkpoint (catches stripped checkpoints). */
   maxUnsigned?: number;
+  /**
+   * A checkpoint recorded outside the trail (next to a backup, in a ticket): the trail must still hold it. A chain
+   * cut after any record verifies by itself; this catches a restore (or an attacker) that lost the tail.
+   */
+  expectCheckpoint?: CheckpointAnchor;
+}
+
+/** Parses `SEQ:HASH` (as `parley audit verify` prints it) into an anchor; undefined when malformed. */
+export function parseCheckpointAnchor(text: string): CheckpointAnchor | undefined {
+  const match = /^(\d{1,15}):([0-9a-f]{64})$/.exec(text.trim());
+  return match ? { seq: Number(match[1]), hash: match[2] as string } : undefined;
 }
 
 interface ChainOptions extends VerifyOptions {
@@ -87,6 +106,9 @@ export async function verifyAuditLines(source: AsyncIterable<StoredAuditLine>, p
   let segment: string | undefined;
   let segments = 0;
   const fail = (reason: string, fault: AuditFault = 'tampered'): AuditVerification => ({ ok: false, fault, line: position, ...(segment ? { segment } : {}), reason });
+  let lastCheckpoint: CheckpointAnchor | undefined;
+  let anchorSeen = false;
+  const anchor = options.expectCheckpoint;
   for await (const stored of source) {
     before = position;
     position = stored.position;
@@ -134,8 +156,15 @@ export async function verifyAuditLines(source: AsyncIterable<StoredAuditLine>, p
       }
       return fail(`${at} does not follow ${unit} ${before} (prev mismatch): a record was removed, inserted or reordered`);
     }
+    if (anchor !== undefined && record.seq === anchor.seq) {
+      if (record.type !== 'checkpoint' || seal.hash !== anchor.hash) {
+        return fail(`${at} is not the checkpoint recorded as ${anchor.seq}:${anchor.hash}: the trail was rewritten from there on, or the anchor belongs to another trail`);
+      }
+      anchorSeen = true;
+    }
     if (record.type === 'checkpoint') {
       checkpoints += 1;
+      lastCheckpoint = { seq: record.seq, hash: seal.hash };
       if (publicKey) {
         if (!seal.sig) return fail(`${at} is a checkpoint without a signature`);
         if (record.keyId !== expectedKeyId) {
@@ -184,6 +213,16 @@ export async function verifyAuditLines(source: AsyncIterable<StoredAuditLine>, p
       };
     }
   }
+  // Not reached: the trail ends before the recorded checkpoint (an audited purge that removed it is fine).
+  if (anchor !== undefined && !anchorSeen && !(expected !== undefined && firstSeq > anchor.seq)) {
+    const end = expected === undefined ? 0 : expected - 1;
+    return {
+      ok: false,
+      fault: 'tampered',
+      line: end,
+      reason: `the trail ends at seq ${end}, before the checkpoint ${anchor.seq} recorded outside it: records ${end + 1} to ${anchor.seq} at least are missing (a restore from an older backup, or the tail was removed)`,
+    };
+  }
   return {
     ok: true,
     records,
@@ -192,6 +231,7 @@ export async function verifyAuditLines(source: AsyncIterable<StoredAuditLine>, p
     unsignedTail: unsigned,
     ...(firstSeq > 1 ? { firstSeq } : {}),
     ...(segments > 0 ? { segments } : {}),
+    ...(lastCheckpoint ? { lastCheckpoint } : {}),
     last: position,
   };
 }

@@ -8,7 +8,7 @@ import { DEFAULT_AUDIT_FILE_NAME } from '../audit/audit-log.js';
 import type { AuditOutcome } from '../audit/audit-event.js';
 import { queryAudit } from '../audit/query.js';
 import { generateAuditSigningKeys, loadAuditPublicKey } from '../audit/signing-key.js';
-import { verifyAuditFile, verifyAuditStorage, type AuditFault } from '../audit/verify.js';
+import { parseCheckpointAnchor, verifyAuditFile, verifyAuditStorage, type AuditFault } from '../audit/verify.js';
 import type { AuditStorage, PurgeResult } from '../store/audit-storage.js';
 
 /** What the command needs from the caller. */
@@ -33,7 +33,7 @@ export interface AuditCommandDeps {
 }
 
 const USAGE = `Usage:
-  parley audit verify [--file FILE] [--public-key PEM_FILE] [--max-unsigned N] [--json]
+  parley audit verify [--file FILE] [--public-key PEM_FILE] [--max-unsigned N] [--expect-checkpoint SEQ:HASH] [--json]
   parley audit query [--file FILE] [--since ISO] [--until ISO] [--action A|prefix.] [--principal ID] [--outcome success|failure|denied] [--limit 50]
   parley audit purge [--before ISO]          (default: now minus audit.retention; PostgreSQL: run with the retention role, see docs/retention.md)
   parley audit keygen --out DIR`;
@@ -47,6 +47,7 @@ function parseAuditArgs(args: string[]) {
       file: { type: 'string' },
       'public-key': { type: 'string' },
       'max-unsigned': { type: 'string' },
+      'expect-checkpoint': { type: 'string' },
       json: { type: 'boolean', default: false },
       since: { type: 'string' },
       until: { type: 'string' },
@@ -92,14 +93,22 @@ export async function auditCommand(args: string[], deps: AuditCommandDeps): Prom
           err(`--max-unsigned must be a positive whole number, got "${values['max-unsigned']}"`);
           return 2;
         }
-        const result = storage ? await verifyAuditStorage(storage, publicKey, { maxUnsigned }) : await verifyAuditFile(file, publicKey, { maxUnsigned });
+        const anchorText = values['expect-checkpoint'];
+        const expectCheckpoint = anchorText === undefined ? undefined : parseCheckpointAnchor(anchorText);
+        if (anchorText !== undefined && expectCheckpoint === undefined) {
+          err(`--expect-checkpoint must be SEQ:HASH as "parley audit verify" prints it after "last checkpoint", got "${anchorText}"`);
+          return 2;
+        }
+        const options = { maxUnsigned, expectCheckpoint };
+        const result = storage ? await verifyAuditStorage(storage, publicKey, options) : await verifyAuditFile(file, publicKey, options);
         if (values.json) out(JSON.stringify({ file, ...result }));
         else if (result.ok) {
           const sigs = result.signaturesChecked ? 'all checkpoint signatures valid' : 'signatures NOT checked (pass --public-key)';
           const tail = result.unsignedTail > 0 ? `; the last ${result.unsignedTail} records are chained but not yet signed` : '';
           const segments = result.segments ? ` in ${result.segments} files (sealed segments and the active file)` : '';
+          const anchor = result.lastCheckpoint ? `; last checkpoint ${result.lastCheckpoint.seq}:${result.lastCheckpoint.hash}` : '';
           const start = result.firstSeq ? `; it starts at seq ${result.firstSeq}, where an audited retention purge left it` : '';
-          out(`OK ${file}: ${result.records} records, ${result.checkpoints} checkpoints${segments}, ${sigs}${tail}${start}`);
+          out(`OK ${file}: ${result.records} records, ${result.checkpoints} checkpoints${segments}, ${sigs}${tail}${start}${anchor}`);
         } else {
           const where = result.segment ? `${result.segment} ${storage?.unit ?? 'line'} ${result.line}` : `${storage?.unit ?? 'line'} ${result.line}`;
           out(result.torn ? `TORN ${file}: ${result.reason}` : `${VERDICT[result.fault]} ${file}: first bad ${where}: ${result.reason}`);

@@ -134,7 +134,9 @@ export async function openDurableState(config: ParleyConfig, options: DurableSta
   };
   const whenReady = mode === 'cli' ? connect() : retryUntil(connect, () => closing, options.retryMs ?? { first: 500, max: 30_000 }, (error, attempt, waitMs) => {
     metrics?.setStoreUp('postgres', false);
-    logger?.warn({ store: 'postgres', reason: reasonOf(error), attempt, retryInMs: waitMs }, 'PostgreSQL not reachable; retrying');
+    // A schema a newer release contracted is not an outage: say so (the reason names the release it needs).
+    const what = error instanceof Error && error.name === 'SchemaTooNewError' ? 'PostgreSQL schema is newer than this release can run on; retrying' : 'PostgreSQL not reachable; retrying';
+    logger?.warn({ store: 'postgres', reason: reasonOf(error), attempt, retryInMs: waitMs }, what);
   }).then(() => {
     metrics?.setStoreUp('postgres', true);
     logger?.info({ store: 'postgres', schema: pgConfig.schema }, 'PostgreSQL ready');

@@ -35,7 +35,12 @@ describe('parley audit', () => {
   it('verifies an intact trail (exit 0) and names the first bad line of a tampered one (exit 1)', async () => {
     const { publicKeyPath, file } = await writeTrail();
     expect(await auditCommand(['verify', '--public-key', publicKeyPath], { dataDir, ...io() })).toBe(0);
-    expect(stdout.pop()).toMatch(/^OK .*: 5 records, 3 checkpoints, all checkpoint signatures valid$/);
+    const ok = stdout.pop() ?? '';
+    expect(ok).toMatch(/^OK .*: 5 records, 3 checkpoints, all checkpoint signatures valid; last checkpoint 8:[0-9a-f]{64}$/);
+    // The printed checkpoint is what --expect-checkpoint takes; a malformed one is a usage error.
+    expect(await auditCommand(['verify', '--expect-checkpoint', ok.split(' ').pop() ?? ''], { dataDir, ...io() })).toBe(0);
+    stdout.pop();
+    expect(await auditCommand(['verify', '--expect-checkpoint', '8'], { dataDir, ...io() })).toBe(2);
 
     const lines = (await readFile(file, 'utf8')).split('\n');
     lines[3] = lines[3].replace('"r2"', '"r9"');

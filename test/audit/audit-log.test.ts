@@ -97,7 +97,7 @@ describe('createAuditLog', () => {
     expect(written.map((l) => l.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(written[0]).toMatchObject({ prev: '0'.repeat(64), time: '2026-01-01T00:00:00.000Z', requestId: 'req-1' });
     expect((await stat(file)).mode & 0o777).toBe(0o600);
-    expect(await verifyAuditFile(file, publicKey)).toEqual({ ok: true, records: 7, checkpoints: 3, signaturesChecked: true, unsignedTail: 0 });
+    expect(await verifyAuditFile(file, publicKey)).toEqual({ ok: true, records: 7, checkpoints: 3, signaturesChecked: true, unsignedTail: 0, lastCheckpoint: { seq: 10, hash: expect.stringMatching(/^[0-9a-f]{64}$/) } });
   });
 
   it('keeps writing after a flush of an empty queue', async () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { createAuditLog } from '../../src/audit/audit-log.js';
 import { sealLine, sha256Hex } from '../../src/audit/chain.js';
-import { verifyAuditFile } from '../../src/audit/verify.js';
+import { parseCheckpointAnchor, verifyAuditFile } from '../../src/audit/verify.js';
 
 let dir: string;
 let pristine: string[];
@@ -49,7 +49,7 @@ function rechain(lines: string[], from: number): string[] {
 describe('verifyAuditFile against tampering', () => {
   it('accepts the untouched trail', async () => {
     expect(pristine).toHaveLength(13);
-    expect(await verifyAuditFile(file(), publicKey)).toEqual({ ok: true, records: 10, checkpoints: 3, signaturesChecked: true, unsignedTail: 0 });
+    expect(await verifyAuditFile(file(), publicKey)).toEqual({ ok: true, records: 10, checkpoints: 3, signaturesChecked: true, unsignedTail: 0, lastCheckpoint: { seq: 13, hash: expect.stringMatching(/^[0-9a-f]{64}$/) } });
   });
 
   it('names a line whose field was edited', async () => {
@@ -119,5 +119,21 @@ describe('verifyAuditFile against tampering', () => {
     expect(await verifyAuditFile(file(), publicKey)).toMatchObject({ ok: false, line: 14 });
     await save([...pristine.slice(0, 3), 'garbage', ...pristine.slice(3)]);
     expect(await verifyAuditFile(file(), publicKey)).toMatchObject({ ok: false, line: 4, reason: expect.stringContaining('no hash seal') });
+  });
+
+  it('with a checkpoint recorded outside the trail, catches a lost tail and a trail rewritten from it on', async () => {
+    const anchor = await verifyAuditFile(file(), publicKey).then((r) => (r.ok ? r.lastCheckpoint : undefined));
+    const rewritten = parseCheckpointAnchor(`5:${'0'.repeat(64)}`); // seq 5 is a checkpoint, but not this one
+    expect(anchor?.seq).toBe(13);
+    expect(await verifyAuditFile(file(), publicKey, { expectCheckpoint: anchor })).toMatchObject({ ok: true });
+    // A restore from an older backup (or a removed tail) ends the chain earlier: it still verifies by itself...
+    await save(pristine.slice(0, 10));
+    expect(await verifyAuditFile(file(), publicKey)).toMatchObject({ ok: true, records: 8 });
+    // ...but not against the recorded checkpoint.
+    expect(await verifyAuditFile(file(), publicKey, { expectCheckpoint: anchor })).toMatchObject({ ok: false, line: 10, reason: expect.stringContaining('the trail ends at seq 10, before the checkpoint 13') });
+    // The same seq holding another record (re-chained from there on) is named.
+    await save(pristine);
+    expect(await verifyAuditFile(file(), publicKey, { expectCheckpoint: rewritten })).toMatchObject({ ok: false, line: 5, reason: expect.stringContaining('is not the checkpoint recorded as 5:') });
+    expect(parseCheckpointAnchor('13:xyz')).toBeUndefined();
   });
 });

@@ -9,6 +9,32 @@ export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /**
+   * From a `-- parley:compatible-from NNN` line: a *contract* migration, after which only releases that know
+   * migration NNN or later can run on the schema. Absent for *expand* migrations (additive: older releases keep
+   * working), which is the rule for a rolling upgrade (docs/deployment.md, "Upgrades and rollback").
+   */
+  compatibleFrom?: number;
+}
+
+/** The version that adds `schema_migrations.compatible_from`; older rows have none (they were all expand). */
+const COMPATIBILITY_COLUMN_VERSION = 3;
+
+/** The database was migrated by a newer release past a contract migration this release cannot run behind. */
+export class SchemaTooNewError extends Error {
+  constructor(
+    readonly schema: string,
+    readonly databaseVersion: number,
+    readonly compatibleFrom: number,
+    readonly knownVersion: number,
+  ) {
+    super(
+      `PostgreSQL schema ${schema} is at version ${databaseVersion}, migrated by a newer Parley, and since migration ${compatibleFrom} it ` +
+        `works only with releases that know migration ${compatibleFrom} or later; this release knows up to ${knownVersion}. ` +
+        `Run the newer release, or restore the backup taken before migration ${compatibleFrom} (docs/deployment.md, "Upgrades and rollback")`,
+    );
+    this.name = 'SchemaTooNewError';
+  }
 }
 
 /** What a run did. */
@@ -28,8 +54,23 @@ const MIGRATION_TIMEOUT_MS = 5 * 60_000;
 export async function loadMigrations(): Promise<Migration[]> {
   const names = (await readdir(MIGRATIONS_DIR)).filter((n) => /^\d{3}-[a-z0-9-]+\.sql$/.test(n)).sort();
   return Promise.all(
-    names.map(async (name) => ({ version: Number(name.slice(0, 3)), name: name.slice(4, -4), sql: await readFile(new URL(name, MIGRATIONS_DIR), 'utf8') })),
+    names.map(async (name) => {
+      const sql = await readFile(new URL(name, MIGRATIONS_DIR), 'utf8');
+      const marker = /^-- parley:compatible-from (\d{3})\s*$/m.exec(sql);
+      return { version: Number(name.slice(0, 3)), name: name.slice(4, -4), sql, ...(marker ? { compatibleFrom: Number(marker[1]) } : {}) };
+    }),
   );
+}
+
+/** Refuses a database that a newer release contracted beyond what `known` (this release's newest migration) can use. */
+async function refuseIfTooNew(client: pg.Client, schema: string, done: Set<number>, known: number): Promise<void> {
+  const newest = Math.max(0, ...done);
+  if (newest <= known) return;
+  const column = await client.query('SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3', [schema, 'schema_migrations', 'compatible_from']);
+  if (column.rowCount === 0) return;
+  const floor = await client.query<{ floor: number | null }>(`SELECT max(compatible_from) AS floor FROM ${quoteIdent(schema)}.schema_migrations`);
+  const compatibleFrom = floor.rows[0]?.floor ?? null;
+  if (compatibleFrom !== null && compatibleFrom > known) throw new SchemaTooNewError(schema, newest, compatibleFrom, known);
 }
 
 /**
@@ -56,6 +97,7 @@ export async function migrate(options: Pick<PostgresOptions, 'url' | 'schema' | 
     const table = await client.query('SELECT to_regclass($1) AS t', [`${s}.schema_migrations`]);
     if (table.rows[0]?.t === null) await client.query(`CREATE TABLE ${s}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
     const done = new Set((await client.query<{ version: number }>(`SELECT version FROM ${s}.schema_migrations`)).rows.map((r) => r.version));
+    await refuseIfTooNew(client, options.schema, done, Math.max(0, ...migrations.map((m) => m.version)));
     const applied: Migration[] = [];
     for (const migration of migrations) {
       if (done.has(migration.version)) continue;
@@ -63,7 +105,11 @@ export async function migrate(options: Pick<PostgresOptions, 'url' | 'schema' | 
         await client.query('BEGIN');
         await client.query(`SET LOCAL search_path TO ${s}, pg_catalog`);
         await client.query(migration.sql);
-        await client.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+        if (migration.version >= COMPATIBILITY_COLUMN_VERSION) {
+          await client.query(`INSERT INTO ${s}.schema_migrations (version, name, compatible_from) VALUES ($1, $2, $3)`, [migration.version, migration.name, migration.compatibleFrom ?? null]);
+        } else {
+          await client.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+        }
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
