@@ -22,6 +22,8 @@ const EXPECTED: Record<string, Role[] | 'public'> = {
   'GET /v1/models/{model}': ['user', 'admin'],
   'POST /v1/chat/completions': ['user', 'admin'],
   'POST /v1/embeddings': ['user', 'admin'],
+  'POST /v1/messages': ['user', 'admin'],
+  'POST /v1/messages/count_tokens': ['user', 'admin'],
   'POST /v1/sessions': ['user', 'admin'],
   'GET /v1/sessions': ['user', 'admin'],
   'GET /v1/sessions/{id}': ['user', 'admin'],
