@@ -99,6 +99,8 @@ describe('SIGKILL during audit writes under load', () => {
       // Kill while writes go on, once the trail has rotated at least twice more in this round.
       const segmentsBefore = (await listSegments(file)).length;
       await expect.poll(async () => (await listSegments(file)).length, { timeout: 120_000, interval: 100 }).toBeGreaterThanOrEqual(segmentsBefore + 2);
+      // ...and once some answers are older than SLACK_MS, so that the durability check below has something to check.
+      await expect.poll(() => traffic.answered.some((a) => performance.now() - a.at > SLACK_MS + 200), { timeout: 120_000, interval: 100 }).toBe(true);
       const killedAt = await sigkill(parley);
       await traffic.stopAfter();
 
