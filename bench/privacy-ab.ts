@@ -6,7 +6,7 @@
 
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadEvalCases } from '../test/privacy/eval/score.js';
+import { privacyPrompts } from './privacy-corpus.js';
 
 const baseDir = process.argv[2];
 if (!baseDir) {
@@ -22,24 +22,8 @@ const B = await import('../src/privacy/privacy-filter.js');
 const DA = ((await import(at('src/privacy/detectors/index.js'))) as { DETECTORS: Record<string, Detector> }).DETECTORS;
 const DB = (await import('../src/privacy/detectors/index.js')).DETECTORS as unknown as Record<string, Detector>;
 
-const cases = loadEvalCases();
-/** The corpora of bench/privacy-cost.ts: ~8 KB prompts, one sentence in five with personal data, or none. */
-function prompts(langs: (lang: string) => boolean, every = 5): string[] {
-  const negatives = cases.filter((c) => c.kind === 'negative' && langs(c.lang)).map((c) => c.text);
-  const positives = cases.filter((c) => c.kind === 'positive' && langs(c.lang)).map((c) => c.text);
-  const out: string[] = [];
-  let text = '';
-  for (let i = 0; out.length < 24; i++) {
-    text += (every > 0 && i % every === every - 1 ? positives[i % positives.length] : negatives[i % negatives.length]) + ' ';
-    if (text.length >= 8192) {
-      out.push(text);
-      text = '';
-    }
-  }
-  return out;
-}
 const english = (l: string): boolean => l === 'en' || l === 'mixed' || l === 'id';
-const corpora = { english: prompts(english), mixed: prompts(() => true), englishNoPii: prompts(english, 0) };
+const corpora = { english: privacyPrompts(english), mixed: privacyPrompts(() => true), englishNoPii: privacyPrompts(english, 0) };
 const kb = (texts: string[]): number => texts.reduce((n, t) => n + t.length, 0) / 1024;
 const cpu = (f: () => void, texts: string[]): number => {
   const s = process.cpuUsage();

@@ -16,28 +16,12 @@ const cpuLoad = process.cpuUsage(cpu0);
 const gazetteer = { names: GIVEN_NAMES.size, loadCpuMs: (cpuLoad.user + cpuLoad.system) / 1000, heapMb: (process.memoryUsage().heapUsed - heap0) / 1048576 };
 
 const { createPrivacyFilter } = await import('../src/privacy/privacy-filter.js');
-const { loadEvalCases } = await import('../test/privacy/eval/score.js');
+const { privacyPrompts } = await import('./privacy-corpus.js');
 const { ALL_CATEGORIES, PERSONAL_CATEGORIES } = await import('../src/privacy/types.js');
 
 const roundsArg = process.argv.indexOf('--rounds');
 const rounds = roundsArg > 0 ? Math.max(1, Number(process.argv[roundsArg + 1]) || 1) : 5;
-const cases = loadEvalCases();
 
-/** Prompts of about 8 KB: four sentences without personal data to one with (`every` 5), or none with (`every` 0). */
-function prompts(langs: (lang: string) => boolean, every = 5): string[] {
-  const negatives = cases.filter((c) => c.kind === 'negative' && langs(c.lang)).map((c) => c.text);
-  const positives = cases.filter((c) => c.kind === 'positive' && langs(c.lang)).map((c) => c.text);
-  const out: string[] = [];
-  let text = '';
-  for (let i = 0; out.length < 24; i++) {
-    text += (every > 0 && i % every === every - 1 ? positives[i % positives.length] : negatives[i % negatives.length]) + ' ';
-    if (text.length >= 8192) {
-      out.push(text);
-      text = '';
-    }
-  }
-  return out;
-}
 
 const NEW = ['person', 'address', 'date_of_birth', 'national_id', 'passport', 'mac', 'url_credentials'];
 const filters = {
@@ -61,7 +45,7 @@ function usPerKb(filter: ReturnType<typeof createPrivacyFilter>, texts: string[]
 }
 
 const english = (l: string): boolean => l === 'en' || l === 'mixed' || l === 'id';
-const corpora = { english: prompts(english), mixed: prompts(() => true), englishNoPii: prompts(english, 0), mixedNoPii: prompts(() => true, 0) };
+const corpora = { english: privacyPrompts(english), mixed: privacyPrompts(() => true), englishNoPii: privacyPrompts(english, 0), mixedNoPii: privacyPrompts(() => true, 0) };
 const short = 'Can you summarise the attached notes for me in three bullet points?';
 const shortRuns = 20000;
 for (let i = 0; i < shortRuns; i++) filters.all.protect([{ role: 'user', content: short }]);
