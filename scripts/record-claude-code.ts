@@ -102,7 +102,17 @@ const version = await new Promise<string>((resolve, reject) => {
 });
 
 const runs = [];
-for (const [alias, kind] of [['anth', 'anthropic'], ['solo', 'openai']] as const) {
+// Claude Code shapes its requests by the model name: a name it does not know (a Parley alias such as "anth") gets the
+// newest shape (adaptive thinking, output_config.effort, system turns inside messages); "claude-sonnet-4-5" gets
+// budgeted thinking. Both shapes are recorded, each against an Anthropic-format and an OpenAI-format target.
+const SONNET = 'claude-sonnet-4-5';
+const plan = [
+  ['anth', 'anthropic', 'backup'],
+  ['solo', 'openai', 'main'],
+  [SONNET, 'anthropic', 'backup'],
+  [SONNET, 'openai', 'main'],
+] as const;
+for (const [alias, kind, provider] of plan) {
   const scratch = await mkdtemp(join(tmpdir(), 'parley-cc-'));
   const workDir = join(scratch, 'work');
   const home = join(scratch, 'home');
@@ -110,7 +120,7 @@ for (const [alias, kind] of [['anth', 'anthropic'], ['solo', 'openai']] as const
   await (await import('node:fs/promises')).mkdir(home, { recursive: true });
   await writeFile(join(workDir, 'hello.txt'), 'Hello from Parley!\n');
   const stack = await startStack({
-    yaml: standardYaml({ retries: 0, firstByte: '5s', idle: '5s' }),
+    yaml: standardYaml({ retries: 0, firstByte: '5s', idle: '5s', extra: alias === SONNET ? `  - name: ${SONNET}\n    targets:\n      - { provider: ${provider}, model: ${provider === 'main' ? 'gpt-4o-mini' : 'claude-haiku-4-5'} }\n` : '' }),
     env: { ...KEYS },
     principals: ['claude-code'],
     mock: { scenario: { toolCall: { name: 'Read', arguments: { file_path: join(workDir, 'hello.txt') } } } },
