@@ -62,6 +62,7 @@ describe('person', () => {
     'You are powered by the model named Sonnet 4.5. The exact model ID is claude-sonnet-4-5.',
     'You are Claude Code, the official CLI.',
     'Upgrade to Claude Code v2.1.332 before Friday.',
+    "You are a Claude agent, built on Anthropic's Claude Agent SDK.",
   ])('ignores %j', (text) => {
     expect(found(text, 'person')).toEqual([]);
   });
