@@ -100,6 +100,11 @@ describe.each(recording.runs.map((run) => [run.model, run.target, run] as const)
     const systemTurns = first.messages.filter((m) => m.role === 'system').length;
     const upstream = sent[0].body as Record<string, unknown> & { messages: { role: string }[]; tools: Record<string, unknown>[] };
     const adaptive = (first.thinking as { type: string }).type === 'adaptive';
+    // The privacy filter leaves the product and model names of Claude Code's prompt alone (no person placeholders).
+    const sentText = JSON.stringify(upstream);
+    expect(sentText).toContain("Anthropic's Claude Agent SDK");
+    expect(sentText).toContain("Claude Code's own earlier attribution");
+    if (!adaptive) expect(sentText).toContain('the model named Sonnet 4.5');
     if (target === 'anthropic') {
       // Betas the answer depends on travel; the ones Parley gives itself (context management) or that change nothing do not.
       const betas = String(sent[0].headers['anthropic-beta']).split(',');
