@@ -66,6 +66,8 @@ export interface ToolDefinition {
   strict?: boolean;
   /** A prompt-cache breakpoint after this tool definition (Anthropic `cache_control`). */
   cacheControl?: CacheControl;
+  /** Hidden from the model until a tool search loads it (Anthropic `defer_loading`): forwarded to Anthropic-format targets, left out of the tool list elsewhere. */
+  deferLoading?: boolean;
 }
 
 /** Whether and which tool the model must call. */
@@ -97,6 +99,10 @@ export interface ChatParams {
   reasoningEffort?: ReasoningEffort;
   /** An explicit thinking budget in tokens (Anthropic `thinking.budget_tokens`); wins over `reasoningEffort`. */
   thinkingBudget?: number;
+  /** "omitted": thinking blocks come back without their text (signatures only), Anthropic `thinking.display`. */
+  thinkingDisplay?: 'omitted';
+  /** Anthropic adaptive thinking: the model decides how much to think, at `reasoningEffort` (Anthropic `output_config.effort`). */
+  adaptiveThinking?: boolean;
   /** The last message is an assistant turn the answer must continue (an Anthropic prefill), not history. */
   continueLast?: boolean;
   /** Anthropic beta features the answer depends on, sent as `anthropic-beta` to Anthropic-format targets (others need no switch for them). */

@@ -157,12 +157,35 @@ function systemMessages(system: MessagesBody['system']): ChatMessage[] {
   });
 }
 
-/** Request turns (and the system prompt) as domain messages. */
-export function anthropicMessages(body: Pick<MessagesBody, 'messages' | 'system'>): ChatMessage[] {
+export const MID_CONVERSATION_BETA = 'mid-conversation-tool-changes-2026-07-01';
+
+/** A mid-conversation system turn (with the beta): text only; tool_addition and tool_removal blocks are refused by name. */
+function systemTurn(content: unknown, i: number): ChatMessage {
+  if (typeof content === 'string') return { role: 'system', content };
+  if (!Array.isArray(content)) throw invalid(`messages.${i}.content`, `messages.${i}.content must be a string or an array of text blocks.`);
+  const texts = content.map((b, j) => {
+    const where = `messages.${i}.content.${j}`;
+    if (!isObj(b)) throw invalid(where, `${where} must be a content block object.`);
+    if (b.type !== 'text') throw invalid(`${where}.type`, `${where} has type "${String(b.type)}": system turns may hold only text blocks in Parley (tool_addition and tool_removal cannot be carried to every target type; send the changed tools in tools).`);
+    return text(b, where);
+  });
+  return { role: 'system', content: texts.join('\n') };
+}
+
+/** Request turns (and the system prompt) as domain messages; system turns inside `messages` need the mid-conversation beta. */
+export function anthropicMessages(body: Pick<MessagesBody, 'messages' | 'system'>, betas: readonly string[] = []): ChatMessage[] {
   const out = systemMessages(body.system);
   body.messages.forEach((m, i) => {
     const role = m.role;
-    if (role !== 'user' && role !== 'assistant') throw invalid(`messages.${i}.role`, `messages.${i}.role must be "user" or "assistant" (the system prompt goes in the top-level system field).`);
+    if (role === 'system' && betas.includes(MID_CONVERSATION_BETA)) {
+      for (const key of Object.keys(m)) if (key !== 'role' && key !== 'content') throw invalid(`messages.${i}.${key}`, `messages.${i}.${key} is not a field of a message; send only role and content.`);
+      const message = systemTurn(m.content, i);
+      const cache = Array.isArray(m.content) ? m.content.map((b) => (isObj(b) ? cacheOf(b) : undefined)).findLast((c) => c !== undefined) : undefined;
+      if (cache !== undefined) message.cacheControl = cache;
+      out.push(message);
+      return;
+    }
+    if (role !== 'user' && role !== 'assistant') throw invalid(`messages.${i}.role`, `messages.${i}.role must be "user" or "assistant" (the system prompt goes in the top-level system field; system turns inside messages need the anthropic-beta ${MID_CONVERSATION_BETA}).`);
     for (const key of Object.keys(m)) if (key !== 'role' && key !== 'content') throw invalid(`messages.${i}.${key}`, `messages.${i}.${key} is not a field of a message; send only role and content.`);
     const content = m.content;
     if (typeof content === 'string') {
@@ -189,13 +212,15 @@ function tools(list: Obj[]): ToolDefinition[] {
       const kind = typeof t.type === 'string' && SERVER_TOOL.test(t.type) ? 'an Anthropic-defined or server tool' : 'not a client tool';
       throw invalid(`${where}.type`, `${where} has type "${String(t.type)}", ${kind}, which Parley cannot carry to every target type; define it as a client tool (name, description, input_schema).`);
     }
-    onlyFields(t, ['type', 'name', 'description', 'input_schema', 'strict'], where);
+    onlyFields(t, ['type', 'name', 'description', 'input_schema', 'strict', 'defer_loading'], where);
+    if (t.defer_loading != null && typeof t.defer_loading !== 'boolean') throw invalid(`${where}.defer_loading`, `${where}.defer_loading must be a boolean.`);
     if (typeof t.name !== 'string' || !/^[a-zA-Z0-9_-]{1,128}$/.test(t.name)) throw invalid(`${where}.name`, `${where}.name must be 1 to 128 letters, digits, _ or -.`);
     if (!isObj(t.input_schema) || (t.input_schema.type !== undefined && t.input_schema.type !== 'object')) throw invalid(`${where}.input_schema`, `${where}.input_schema must be a JSON Schema of type object.`);
     if (t.description !== undefined && typeof t.description !== 'string') throw invalid(`${where}.description`, `${where}.description must be a string.`);
     const tool: ToolDefinition = { name: t.name, parameters: t.input_schema };
     if (typeof t.description === 'string') tool.description = t.description;
     if (t.strict === true) tool.strict = true;
+    if (t.defer_loading === true) tool.deferLoading = true;
     const cache = cacheOf(t);
     if (cache !== undefined) tool.cacheControl = cache;
     return tool;
@@ -237,8 +262,16 @@ function thinking(value: Obj, maxTokens: number | undefined, params: ChatParams)
     onlyFields(value, ['type'], 'thinking');
     return;
   }
-  if (value.type !== 'enabled') throw invalid('thinking.type', 'thinking.type must be "enabled" or "disabled".');
-  onlyFields(value, ['type', 'budget_tokens'], 'thinking');
+  if (value.type !== 'enabled' && value.type !== 'adaptive') throw invalid('thinking.type', 'thinking.type must be "enabled", "adaptive" or "disabled".');
+  onlyFields(value, value.type === 'adaptive' ? ['type', 'display'] : ['type', 'budget_tokens', 'display'], 'thinking');
+  if (value.display != null && value.display !== 'summarized' && value.display !== 'omitted') throw invalid('thinking.display', 'thinking.display must be "summarized" or "omitted".');
+  if (value.display === 'omitted') params.thinkingDisplay = 'omitted';
+  if (value.type === 'adaptive') {
+    // The model decides how much to think, at output_config.effort (Anthropic's default: high).
+    params.adaptiveThinking = true;
+    params.reasoningEffort ??= 'high';
+    return;
+  }
   const budget = value.budget_tokens;
   if (typeof budget !== 'number' || !Number.isInteger(budget) || budget < 1024) throw invalid('thinking.budget_tokens', 'thinking.budget_tokens must be an integer of at least 1024.');
   // With interleaved thinking the budget covers all thinking of the turn and may exceed max_tokens (as in the Messages API).
@@ -247,9 +280,13 @@ function thinking(value: Obj, maxTokens: number | undefined, params: ChatParams)
 }
 
 /** Betas whose effect Parley gives on every target: forwarded to Anthropic-format targets, needing no switch elsewhere. */
-export const FORWARDED_BETAS: readonly string[] = ['interleaved-thinking-2025-05-14', 'fine-grained-tool-streaming-2025-05-14', 'token-efficient-tools-2025-02-19'];
-/** Betas that do not change the answer and are accepted without being forwarded. */
-export const IGNORED_BETAS: readonly string[] = ['claude-code-20250219', 'prompt-caching-2024-07-31'];
+export const FORWARDED_BETAS: readonly string[] = ['interleaved-thinking-2025-05-14', 'fine-grained-tool-streaming-2025-05-14', 'token-efficient-tools-2025-02-19', 'advanced-tool-use-2025-11-20', 'effort-2025-11-24', 'mid-conversation-tool-changes-2026-07-01'];
+/**
+ * Betas accepted without being forwarded: they do not change the answer (claude-code, prompt-caching, thinking-token-count:
+ * streamed thinking-token estimates, which Parley's stream does not carry) or Parley gives their effect itself
+ * (context-management: `context_management` edits are applied by Parley before any target sees the turns).
+ */
+export const IGNORED_BETAS: readonly string[] = ['claude-code-20250219', 'prompt-caching-2024-07-31', 'context-management-2025-06-27', 'thinking-token-count-2026-05-13'];
 
 /** The `anthropic-beta` values to forward; a value Parley cannot honour is refused by name. */
 export function acceptedBetas(header: string | string[] | undefined): string[] {
@@ -266,6 +303,52 @@ export function acceptedBetas(header: string | string[] | undefined): string[] {
   return forward.sort();
 }
 
+const EFFORTS = ['low', 'medium', 'high'];
+
+/** output_config: only `effort`, with adaptive thinking (it is the depth of that thinking, OpenAI's reasoning_effort). */
+function outputConfig(value: unknown, thinkingValue: Obj | undefined, params: ChatParams): void {
+  if (value === null) return;
+  if (!isObj(value)) throw invalid('output_config', 'output_config must be an object.');
+  for (const key of Object.keys(value)) if (key !== 'effort') throw invalid(`output_config.${key}`, `output_config.${key} is not supported by Parley; remove it.`);
+  if (value.effort === undefined || value.effort === null) return;
+  if (typeof value.effort !== 'string' || !EFFORTS.includes(value.effort)) throw invalid('output_config.effort', `output_config.effort must be one of ${EFFORTS.join(', ')} ("${String(value.effort)}" has no equivalent on every target type).`);
+  if (thinkingValue?.type !== 'adaptive') throw invalid('output_config.effort', 'output_config.effort is supported with thinking { "type": "adaptive" } only (without it, effort would mean different things on different target types).');
+  params.reasoningEffort = value.effort as 'low' | 'medium' | 'high';
+}
+
+const CLEAR_THINKING = 'clear_thinking_20251015';
+
+/**
+ * Applies `context_management` to the turns, as the Messages API does server-side before the model sees them:
+ * `clear_thinking_20251015` drops thinking from all but the last `keep` assistant turns that carry it (default 1; "all" keeps
+ * every one). Done here, the effect is the same on every target type. `clear_tool_uses_20250919` (and any other edit) is refused.
+ */
+export function applyContextManagement(value: unknown, messages: ChatMessage[]): void {
+  if (value === undefined || value === null) return;
+  if (!isObj(value)) throw invalid('context_management', 'context_management must be an object with an edits array.');
+  onlyFields(value, ['edits'], 'context_management');
+  const edits = value.edits ?? [];
+  if (!Array.isArray(edits)) throw invalid('context_management.edits', 'context_management.edits must be an array of edits.');
+  edits.forEach((edit, k) => {
+    const where = `context_management.edits.${k}`;
+    if (!isObj(edit)) throw invalid(where, `${where} must be an edit object.`);
+    if (edit.type !== CLEAR_THINKING) {
+      throw invalid(`${where}.type`, `${where} has type "${String(edit.type)}": Parley supports only ${CLEAR_THINKING} (clear_tool_uses_20250919 would replace tool results once a token threshold of the target is crossed, which Parley cannot count faithfully on every target type); remove the edit.`);
+    }
+    onlyFields(edit, ['type', 'keep'], where);
+    const keep = edit.keep ?? { type: 'thinking_turns', value: 1 };
+    if (keep === 'all') return;
+    if (!isObj(keep) || keep.type !== 'thinking_turns' || typeof keep.value !== 'number' || !Number.isInteger(keep.value) || keep.value < 1) throw invalid(`${where}.keep`, `${where}.keep must be "all" or { "type": "thinking_turns", "value": N } with N ≥ 1.`);
+    let kept = 0;
+    for (let i = messages.length - 1; i >= 0; i--) {
+      const m = messages[i];
+      if (m.role !== 'assistant' || m.reasoning === undefined) continue;
+      if (kept < keep.value) kept++;
+      else delete m.reasoning;
+    }
+  });
+}
+
 /** Parameters of the answer from the request body. */
 export function anthropicParams(body: MessagesBody, betas: string[]): ChatParams {
   const params: ChatParams = { maxTokens: body.max_tokens };
@@ -279,13 +362,14 @@ export function anthropicParams(body: MessagesBody, betas: string[]): ChatParams
   if (betas.length > 0) params.anthropicBetas = betas;
   const last = body.messages[body.messages.length - 1];
   if (last?.role === 'assistant') params.continueLast = true;
+  if (body.output_config !== undefined) outputConfig(body.output_config, body.thinking, params);
   if (body.thinking !== undefined) thinking(body.thinking, body.max_tokens, params);
   return params;
 }
 
 /** A rough prompt size: about 4 characters per token, 4 per message, about 1,600 per image (Anthropic's size for a large image). */
-export function estimateInputTokens(body: CountTokensBody): number {
-  const messages = anthropicMessages(body);
+export function estimateInputTokens(body: CountTokensBody, betas: readonly string[] = []): number {
+  const messages = anthropicMessages(body, betas);
   let chars = 0;
   let tokens = 0;
   for (const m of messages) {

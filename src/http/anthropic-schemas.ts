@@ -19,7 +19,9 @@ export const MessagesRequest = Type.Object(
     metadata: Type.Optional(Type.Object({ user_id: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()])) }, { additionalProperties: false })),
     tools: Type.Optional(Type.Array(Loose('A client tool: { name, description?, input_schema, cache_control?, strict? }.'), { maxItems: 512 })),
     tool_choice: Type.Optional(Loose('{ type: auto | any | tool | none, name? (type tool), disable_parallel_tool_use? }.')),
-    thinking: Type.Optional(Loose('{ type: "enabled", budget_tokens } or { type: "disabled" }.')),
+    thinking: Type.Optional(Loose('{ type: "enabled", budget_tokens, display? } or { type: "disabled" }.')),
+    output_config: Type.Optional(Loose('{ effort: low | medium | high }, with thinking { type: "adaptive" }.')),
+    context_management: Type.Optional(Loose('{ edits: [{ type: "clear_thinking_20251015", keep? }] }: applied by Parley to the turns before any target sees them.')),
     service_tier: Type.Optional(Type.String({ description: 'Only "auto" (the default) is accepted.' })),
     cache_control: Type.Optional(Type.Union([Type.Object({ type: Type.Literal('ephemeral'), ttl: Type.Optional(Type.String()) }, { additionalProperties: false }), Type.Null()], { description: 'Automatic prompt caching: accepted, not forwarded (it changes cost, not the answer).' })),
   },
@@ -40,7 +42,7 @@ export const CountTokensRequest = Type.Object(
 );
 
 type Obj = Record<string, unknown>;
-type Blocks = { messages: Obj[]; system?: string | Obj[]; tools?: Obj[]; tool_choice?: Obj; thinking?: Obj };
+type Blocks = { messages: Obj[]; system?: string | Obj[]; tools?: Obj[]; tool_choice?: Obj; thinking?: Obj; output_config?: Obj; context_management?: Obj };
 /** The request body, its loose parts (checked in code) typed as plain records. */
 export type MessagesBody = Omit<Static<typeof MessagesRequest>, keyof Blocks> & Blocks;
 export type CountTokensBody = Omit<Static<typeof CountTokensRequest>, keyof Blocks> & Blocks;

@@ -100,7 +100,7 @@ function trailingToolResults(dialect: 'openai' | 'anthropic', messages: Body[]):
 }
 
 /** Reads tools, tool results, formats, reasoning and images from a request body of either dialect. */
-export function readExtras(dialect: 'openai' | 'anthropic', body: Body, lastUserText: string, requestId: string): MockExtras {
+export function readExtras(dialect: 'openai' | 'anthropic', body: Body, lastUserText: string, requestId: string, pick: { name: string; arguments: Record<string, unknown> } | null = null): MockExtras {
   const messages = Array.isArray(body.messages) ? body.messages.filter(isObj) : [];
   const images = messages.reduce((n, m) => n + partsOf(m.content).filter((p) => p.type === 'image_url' || p.type === 'image').length, 0);
   const toolResults = trailingToolResults(dialect, messages);
@@ -110,9 +110,10 @@ export function readExtras(dialect: 'openai' | 'anthropic', body: Body, lastUser
   const extras: MockExtras = { toolCalls: [], reasoning, images, ...(toolResults === undefined ? {} : { toolResults }) };
   const wantsTools = tools.length > 0 && choice !== 'none' && (toolResults === undefined || choice === 'required' || choice.startsWith('name:'));
   if (wantsTools) {
-    const named = choice.startsWith('name:') ? tools.filter((t) => t.name === choice.slice(5)) : tools.slice(0, parallel ? 2 : 1);
+    const picked = pick !== null && toolResults === undefined && !choice.startsWith('name:') ? tools.filter((t) => t.name === pick.name).slice(0, 1) : [];
+    const named = picked.length > 0 ? picked : choice.startsWith('name:') ? tools.filter((t) => t.name === choice.slice(5)) : tools.slice(0, parallel ? 2 : 1);
     extras.toolCalls = named.map((t, i) => {
-      const args = JSON.stringify(sampleFor(t.schema ?? { type: 'object' }, lastUserText));
+      const args = JSON.stringify(picked.length > 0 && pick !== null ? pick.arguments : sampleFor(t.schema ?? { type: 'object' }, lastUserText));
       const id = dialect === 'openai' ? `call_${requestId}_${i}` : `toolu_${requestId}_${i}`;
       return { id, name: t.name, arguments: args, fragments: fragments(args) };
     });

@@ -71,7 +71,7 @@ export async function handleChat(
     return sendFlood(res, life, scenario.flood, scenario.floodBytes, flood, dialect.baseHeaders(requestId));
   }
   const limit = shape.maxTokens ?? Number.POSITIVE_INFINITY;
-  const extras = readExtras(dialect.name, body as Record<string, unknown>, shape.lastUserText, requestId);
+  const extras = readExtras(dialect.name, body as Record<string, unknown>, shape.lastUserText, requestId, scenario.toolCall);
   if (scenario.reasoningText !== null && extras.toolCalls.length === 0) extras.reasoning = fragments(scenario.reasoningText, 10);
   // Tool results are echoed ("tool results: ..."), images counted, so tests see what reached the model.
   let said = extras.toolResults !== undefined ? `tool results: ${extras.toolResults}` : shape.lastUserText;

@@ -62,6 +62,12 @@ export interface Scenario {
    * reasoning had been asked for; null = only when the request asks (reasoning_effort / thinking). Default null.
    */
   reasoningText: string | null;
+  /**
+   * The tool call the mock makes when the request offers tools and its last turn is not tool results: this tool (if
+   * offered) with these arguments, instead of the first one or two tools with sample arguments. Lets a real agent
+   * (e.g. Claude Code) run a meaningful tool turn against the mock. null = off. Default null.
+   */
+  toolCall: { name: string; arguments: Record<string, unknown> } | null;
   /** Random failures: HTTP status → probability in [0, 1], drawn once per request from the seeded RNG. Default {}. */
   errorRates: Record<number, number>;
   /** Adds `retry-after` (and OpenAI's `retry-after-ms`) to 429, 503 and 529 responses; null = no header. Default null. */
@@ -104,6 +110,7 @@ export const DEFAULT_SCENARIO: Readonly<Scenario> = Object.freeze({
   tokens: 16,
   replyText: null,
   reasoningText: null,
+  toolCall: null,
   errorRates: {},
   retryAfterSeconds: null,
   failFirst: 0,
@@ -182,6 +189,11 @@ export function parseScenario(input: unknown): Partial<Scenario> {
     } else if (key === 'reasoningText') {
       if (value !== null && typeof value !== 'string') throw new Error('scenario.reasoningText: expected a string or null');
       out.reasoningText = value;
+    } else if (key === 'toolCall') {
+      const call = value as { name?: unknown; arguments?: unknown } | null;
+      const isArgs = (a: unknown): a is Record<string, unknown> => typeof a === 'object' && a !== null && !Array.isArray(a);
+      if (call !== null && (typeof call !== 'object' || typeof call.name !== 'string' || !isArgs(call.arguments))) throw new Error('scenario.toolCall: expected { name: string, arguments: object } or null');
+      out.toolCall = call === null ? null : { name: call.name as string, arguments: call.arguments as Record<string, unknown> };
     } else if (key === 'errorRates') {
       out.errorRates = parseErrorRates(value);
     } else {

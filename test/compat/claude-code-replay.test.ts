@@ -1,4 +1,6 @@
-// Replays a recorded Claude Code request sequence (test/fixtures/claude-code/session.json) against /v1/messages, with both target types.
+// Replays Claude Code request sequences against /v1/messages, with both target types: the requests the real Claude Code
+// 2.1.332 sent through Parley (test/fixtures/claude-code/recorded-2.1.332.json, written by scripts/record-claude-code.ts)
+// and a longer hand-written session (test/fixtures/claude-code/session.json: thinking signatures, tool errors).
 
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -16,6 +18,22 @@ interface Session {
 }
 
 const session = JSON.parse(await readFile(new URL('../fixtures/claude-code/session.json', import.meta.url), 'utf8')) as Session;
+
+interface Exchange {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: Record<string, unknown> & { model: string; messages: { role: string; content: unknown }[] };
+  status: number;
+  response: string;
+}
+interface Recording {
+  client: string;
+  runs: { target: 'anthropic' | 'openai'; model: string; workDir: string; exitCode: number; stdout: string; exchanges: Exchange[] }[];
+}
+const recording = JSON.parse(await readFile(new URL('../fixtures/claude-code/recorded-2.1.332.json', import.meta.url), 'utf8')) as Recording;
+/** Headers of the connection, not of the request (the key is the stack's own). */
+const HOP = ['host', 'content-length', 'connection', 'accept-encoding', 'authorization'];
 const CONTACT = 'ann.lee@example.com';
 
 let stack: Stack;
@@ -54,6 +72,69 @@ function checkStream(events: SseEvent[]): string {
   expect(open.size).toBe(0);
   return (JSON.parse(events.at(-2)!.data) as { delta: { stop_reason: string } }).delta.stop_reason;
 }
+
+describe.each(recording.runs.map((run) => [run.model, run.target, run] as const))('real %s recording (%s target) replayed', (_model, target, run) => {
+  it('answers each request as it did for the real client: same stream shape, the Read tool turn, betas, cache breakpoints, deferred tools, omitted thinking', async () => {
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain('Hello from Parley!');
+    stack.mock.setScenario({ toolCall: { name: 'Read', arguments: { file_path: `${run.workDir}/hello.txt` } } });
+    const alias = target === 'anthropic' ? 'anth' : 'solo';
+    for (const [i, exchange] of run.exchanges.entries()) {
+      const headers = Object.fromEntries(Object.entries(exchange.headers).filter(([k]) => !HOP.includes(k)));
+      const res = await fetch(`${stack.url}${exchange.url}`, { method: exchange.method, headers: { ...headers, authorization: `Bearer ${stack.keys.agent}` }, body: JSON.stringify({ ...exchange.body, model: alias }) });
+      expect(res.status, `request ${i}`).toBe(exchange.status);
+      const events = parseSse(await res.text());
+      checkStream(events);
+      // The same frames as the real client got, in the same order (ids and token counts aside).
+      expect(events.map((e) => e.event), `request ${i}`).toEqual(parseSse(exchange.response).map((e) => e.event));
+      // thinking.display "omitted": no thinking text reaches the client, whatever the target returned.
+      expect(events.some((e) => e.data.includes('"thinking_delta"'))).toBe(false);
+      const stop = (JSON.parse(events.at(-2)!.data) as { delta: { stop_reason: string } }).delta.stop_reason;
+      expect(stop, `request ${i}`).toBe(i === 0 ? 'tool_use' : 'end_turn');
+      if (i === 0) expect(events.map((e) => e.data).join('')).toContain('"name":"Read"');
+      else expect(events.map((e) => (JSON.parse(e.data) as { delta?: { text?: string } }).delta?.text ?? '').join('')).toContain('Hello from Parley!');
+    }
+    const sent = modelRequests(stack.mock);
+    expect(sent).toHaveLength(run.exchanges.length);
+    const first = run.exchanges[0].body;
+    const systemTurns = first.messages.filter((m) => m.role === 'system').length;
+    const upstream = sent[0].body as Record<string, unknown> & { messages: { role: string }[]; tools: Record<string, unknown>[] };
+    const adaptive = (first.thinking as { type: string }).type === 'adaptive';
+    // The privacy filter leaves the product and model names of Claude Code's prompt alone (no person placeholders).
+    const sentText = JSON.stringify(upstream);
+    expect(sentText).toContain("Anthropic's Claude Agent SDK");
+    expect(sentText).toContain("Claude Code's own earlier attribution");
+    if (!adaptive) expect(sentText).toContain('the model named Sonnet 4.5');
+    if (target === 'anthropic') {
+      // Betas the answer depends on travel; the ones Parley gives itself (context management) or that change nothing do not.
+      const betas = String(sent[0].headers['anthropic-beta']).split(',');
+      expect(betas).toEqual(expect.arrayContaining(['advanced-tool-use-2025-11-20', 'interleaved-thinking-2025-05-14']));
+      expect(betas).not.toContain('context-management-2025-06-27');
+      expect(betas).not.toContain('claude-code-20250219');
+      expect(upstream.context_management).toBeUndefined();
+      expect(upstream.thinking).toEqual(first.thinking);
+      if (adaptive) expect(upstream.output_config).toEqual({ effort: 'high' });
+      // Cache breakpoints of the system prompt stay where Claude Code put them.
+      const system = upstream.system as { cache_control?: unknown }[];
+      expect(system.map((b) => b.cache_control ?? null)).toEqual((first.system as { cache_control?: unknown }[]).map((b) => b.cache_control ?? null));
+      expect(upstream.tools.find((t) => t.name === 'DeferredToolPlaceholder')).toMatchObject({ defer_loading: true });
+      expect(upstream.messages.filter((m) => m.role === 'system')).toHaveLength(systemTurns);
+      expect(upstream.messages.map((m) => m.role)).toEqual(first.messages.map((m) => m.role));
+    } else {
+      expect(sent[0].headers['anthropic-beta']).toBeUndefined();
+      expect(upstream.reasoning_effort).toBe('high');
+      // A deferred tool stays hidden from the model; every other tool is offered.
+      const names = upstream.tools.map((t) => (t.function as { name: string }).name);
+      expect(names).not.toContain('DeferredToolPlaceholder');
+      expect(names).toHaveLength((first.tools as unknown[]).length - 1);
+      // The system prompt first, then Claude Code's system turn where it put it (after the first user turn).
+      const roles = upstream.messages.map((m) => m.role);
+      expect(roles.filter((r) => r === 'system')).toHaveLength((first.system as unknown[]).length + systemTurns);
+      if (systemTurns > 0) expect(roles.slice(-2)).toEqual(['user', 'system']);
+    }
+    stack.mock.resetScenario();
+  });
+});
 
 // Claude Code is pointed at Parley with ANTHROPIC_BASE_URL and its models set to Parley aliases (ANTHROPIC_MODEL, ANTHROPIC_SMALL_FAST_MODEL).
 describe.each([['anth', 'Anthropic-format'], ['solo', 'OpenAI-format']])('Claude Code session replayed against %s (%s target)', (alias, kind) => {

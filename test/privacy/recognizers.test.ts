@@ -58,6 +58,11 @@ describe('person', () => {
     'Compare the offers of Bergqvist Aktiebolag and Eriksson Martinsson.',
     'The Neal Towels is the latest in a series of products.',
     'Summarise the review in Corée du Sud.',
+    // A dotted version number after the words, or a product word last: a product or model (Claude Code's system prompt).
+    'You are powered by the model named Sonnet 4.5. The exact model ID is claude-sonnet-4-5.',
+    'You are Claude Code, the official CLI.',
+    'Upgrade to Claude Code v2.1.332 before Friday.',
+    "You are a Claude agent, built on Anthropic's Claude Agent SDK.",
   ])('ignores %j', (text) => {
     expect(found(text, 'person')).toEqual([]);
   });
@@ -68,6 +73,9 @@ describe('person', () => {
     // Organisation context does not outweigh a title or a cue.
     ['Mr Whitfield asked about the market.', 'Whitfield'],
     ['My name is Jonathan Whitfield and I work for a company in Leeds.', 'Jonathan Whitfield'],
+    // A number that is not a dotted version keeps the name.
+    ['I met Anna Smith 3 times last week.', 'Anna Smith'],
+    ['Jonathan Whitfield, 4 Elm Road, asked for a refund.', 'Jonathan Whitfield'],
   ])('scores the context of %j', (text, name) => {
     expect(found(text, 'person')).toEqual([name]);
   });

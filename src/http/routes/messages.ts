@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { ChatService } from '../../chat/chat-service.js';
 import { toParleyError } from '../error-mapping.js';
 import { MessageCollector, MessageStreamWriter, anthropicErrorBody, anthropicStopReason, anthropicUsage } from '../anthropic-format.js';
-import { acceptedBetas, anthropicMessages, anthropicParams, estimateInputTokens } from '../anthropic-request.js';
+import { acceptedBetas, anthropicMessages, applyContextManagement, anthropicParams, estimateInputTokens } from '../anthropic-request.js';
 import { AnthropicErrorEnvelope, CountTokensRequest, CountTokensResponse, MessageResponse, MessagesRequest, type CountTokensBody, type MessagesBody } from '../anthropic-schemas.js';
 import { cacheModeOf, principalOf, streamHeaders, traceHeadersOf, traceObserverOf, type InflightRegistry, type ParleyApp } from '../request-context.js';
 import type { HeaderList } from '../security-headers.js';
@@ -46,8 +46,11 @@ export function registerMessages(app: ParleyApp, deps: MessagesDeps): void {
       request.parley.log.model = body.model;
       const stream = body.stream === true;
       const betas = acceptedBetas(request.headers['anthropic-beta']);
-      const messages = anthropicMessages(body);
+      const messages = anthropicMessages(body, betas);
+      applyContextManagement(body.context_management, messages);
       const params = anthropicParams(body, betas);
+      // thinking.display "omitted": thinking blocks keep their signatures, never their text (whatever the target sends).
+      const shown = (event: { type: string }): boolean => params.thinkingDisplay !== 'omitted' || event.type !== 'reasoning-delta';
       const run = await deps.chat.start({
         api: 'anthropic',
         requestId: request.id,
@@ -65,7 +68,7 @@ export function registerMessages(app: ParleyApp, deps: MessagesDeps): void {
 
       if (!stream) {
         const collected = new MessageCollector();
-        for await (const event of run) collected.add(event);
+        for await (const event of run) if (shown(event)) collected.add(event);
         noteRun(request, run);
         void reply.headers(runHeaders(run));
         return {
@@ -82,7 +85,7 @@ export function registerMessages(app: ParleyApp, deps: MessagesDeps): void {
 
       request.parley.upstreamMs = run.stats.upstreamMs;
       const writer = new SseWriter(reply.raw, deps.streams);
-      const frames = new MessageStreamWriter(id, body.model, estimateInputTokens(body));
+      const frames = new MessageStreamWriter(id, body.model, estimateInputTokens(body, betas));
       reply.hijack();
       writer.open({ ...streamHeaders(request, runHeaders(run)), 'request-id': request.id }, deps.securityHeaders);
       try {
@@ -91,6 +94,7 @@ export function registerMessages(app: ParleyApp, deps: MessagesDeps): void {
         for (const [data, name] of frames.start()) full = writer.write(data, name);
         if (full) await full;
         for await (const event of run) {
+          if (!shown(event)) continue;
           for (const [data, name] of frames.frames(event)) full = name === 'content_block_delta' ? writer.writeToken(data, name) : writer.write(data, name);
           if (full) await full;
         }
@@ -124,9 +128,9 @@ export function registerMessages(app: ParleyApp, deps: MessagesDeps): void {
     async (request) => {
       const body = request.body as CountTokensBody;
       request.parley.log.model = body.model;
-      acceptedBetas(request.headers['anthropic-beta']);
+      const betas = acceptedBetas(request.headers['anthropic-beta']);
       deps.chat.resolveModel(body.model);
-      return { input_tokens: estimateInputTokens(body) };
+      return { input_tokens: estimateInputTokens(body, betas) };
     },
   );
 }

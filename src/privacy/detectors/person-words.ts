@@ -33,7 +33,7 @@ export const NAME_CUES = [
   'меня зовут', 'пациент', 'ονομάζομαι', 'με λένε',
 ];
 
-/** Capitalised words that end a candidate: organisations, places and street words. */
+/** Capitalised words that end a candidate: organisations, places, street words and product words (`Claude Code`, `iPhone Pro`). */
 export const NON_NAME_TAILS = list(`
 inc ltd llc plc gmbh ag kg ug sa sas sarl spa srl bv nv ab as asa oy oyj aps co corp corporation company
 group holding holdings bank foundation stiftung university universität université universidad università
@@ -44,7 +44,7 @@ brothers bros motors pharma media studios studio records press times post journa
 church cathedral museum gallery theatre theater stadium arena bridge tower castle river valley mountain
 island islands beach bay lake county state republic kingdom airlines airways cup league award prize
 home world living investment investments bedrijf aktiebolag pictures music prime premium teams sheets database
-shop store stores market markets foods food kitchen fashion collection edition series pro max mini plus
+shop store stores market markets foods food kitchen fashion collection edition series pro max mini plus code
 `);
 
 /** Articles right before a capitalised pair suggest a product or organisation (`the Ford Mustang`). */

@@ -13,6 +13,9 @@ const WORD = /(?<![\p{L}\p{N}_@\/\\$#.-])(?:Ma?c|O['’]|D['’])?\p{Lu}[\p{Ll}\
 const PARTICLE_GAP = new RegExp(`^ (?:(?:${[...PARTICLES].join('|')}) ){1,2}$|^ d['’]$`);
 const CUE = cueBefore(NAME_CUES, String.raw`[\s:,]*`);
 const MAX_TOKENS = 4;
+// A dotted version number (`4.5`, `v2.1.332`) after one space; a lone number (`Anna Smith 3 times`) is not one.
+// After it, or a software acronym (`Claude Agent SDK`, `Stripe API`): a product's name, not a person's.
+const VERSION_AFTER = /^ (?:v?\d+(?:\.\d+)+|SDK|API|CLI|IDE)(?![\p{L}\p{N}])/u;
 // The last word of every cue: the cue regex runs only when the word before a name is one of these.
 const CUE_LAST = new Set(NAME_CUES.map((c) => /([^\s:]+)[\s:]*$/u.exec(c)?.[1] ?? c));
 // One-word cues that may be capitalised into the run itself: `Patient Maria Gonzalez`, `Dear Jonathan`.
@@ -159,6 +162,8 @@ function scoreRun(text: string, run: Token[]): Match | undefined {
   const last = rest[rest.length - 1];
   const value = text.slice(first.start, last.end);
   if (PLACE_NAMES.has(value.toLowerCase())) return undefined;
+  // A version number or software acronym right after the words names a product or model, not a person: `Sonnet 4.5`, `Claude Agent SDK`.
+  if (VERSION_AFTER.test(text.slice(last.end, last.end + 16))) return undefined;
   const weak = WEAK_NAMES.has(lower(first)) && rest.length >= 2 && !atSentenceStart(text, first.start);
   const given = isGiven(first) || weak;
   if (!cued && i === 0) cued = cueAt(text, first.start);

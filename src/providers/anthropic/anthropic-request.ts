@@ -13,7 +13,7 @@ export const JSON_TOOL = 'parley_json_answer';
 export const THINKING_BUDGET: Readonly<Record<string, number>> = { minimal: 1024, low: 2048, medium: 8192, high: 24_576 };
 
 type Block = Record<string, unknown> & { type: string };
-type AnthropicTurn = { role: 'user' | 'assistant'; content: string | Block[] };
+type AnthropicTurn = { role: 'user' | 'assistant' | 'system'; content: string | Block[] };
 
 const invalid = (param: string, message: string): ParleyError => new ParleyError('invalid_request', message, { param });
 
@@ -101,11 +101,16 @@ function resultsFirst(blocks: Block[]): Block[] {
  * turns are merged (text by a blank line, blocks concatenated) to respect the alternation rule; if the
  * first turn is not `user`, a user turn "(conversation continues)" is inserted.
  */
-export function toAnthropicMessages(messages: ChatMessage[]): { system?: string | Block[]; messages: AnthropicTurn[] } {
+export function toAnthropicMessages(messages: ChatMessage[], systemInPlace = false): { system?: string | Block[]; messages: AnthropicTurn[] } {
   let system: string | undefined;
   const systemBlocks: Block[] = [];
   const out: AnthropicTurn[] = [];
   messages.forEach((m, i) => {
+    if (m.role === 'system' && systemInPlace && out.length > 0) {
+      // A mid-conversation system turn (the mid-conversation-tool-changes beta) stays where the client put it.
+      out.push({ role: 'system', content: [m.cacheControl === undefined ? { type: 'text', text: m.content } : { type: 'text', text: m.content, cache_control: cacheControlOf(m.cacheControl) }] });
+      return;
+    }
     if (m.role === 'system') {
       system = system === undefined ? m.content : `${system}\n\n${m.content}`;
       systemBlocks.push(m.cacheControl === undefined ? { type: 'text', text: m.content } : { type: 'text', text: m.content, cache_control: cacheControlOf(m.cacheControl) });
@@ -140,6 +145,7 @@ function toolFields(request: ChatRequest, body: Record<string, unknown>): void {
     // Strict tool use: the Messages API guarantees the arguments match input_schema, as OpenAI's strict does.
     ...(t.strict === true ? { strict: true } : {}),
     ...(t.cacheControl === undefined ? {} : { cache_control: cacheControlOf(t.cacheControl) }),
+    ...(t.deferLoading === true ? { defer_loading: true } : {}),
   }));
   let choice: Record<string, unknown> | undefined;
   const c = p.toolChoice;
@@ -170,13 +176,23 @@ function toolFields(request: ChatRequest, body: Record<string, unknown>): void {
 /** max_tokens and extended thinking from the reasoning effort. */
 function thinkingFields(p: ChatParams, body: Record<string, unknown>): void {
   const effort = p.reasoningEffort;
+  if (p.adaptiveThinking === true) {
+    // Adaptive thinking (the Messages API inbound) travels as it is, its effort in output_config.
+    const forced = body.tool_choice as { type?: string } | undefined;
+    if (p.temperature !== undefined && p.temperature !== 1) throw invalid('temperature', 'thinking accepts only temperature 1 on Anthropic targets; leave temperature out.');
+    if (forced?.type === 'any' || forced?.type === 'tool') throw invalid('thinking', 'thinking cannot be combined with a forced tool (tool_choice any or tool) on Anthropic targets.');
+    body.max_tokens = p.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS;
+    body.thinking = p.thinkingDisplay === undefined ? { type: 'adaptive' } : { type: 'adaptive', display: p.thinkingDisplay };
+    if (effort !== undefined && effort !== 'none') body.output_config = { effort: effort === 'minimal' ? 'low' : effort };
+    return;
+  }
   if (p.thinkingBudget !== undefined) {
     // An explicit budget (the Messages API inbound) travels as it is; the inbound checked it against max_tokens.
     const forced = body.tool_choice as { type?: string } | undefined;
     if (p.temperature !== undefined && p.temperature !== 1) throw invalid('temperature', 'thinking accepts only temperature 1 on Anthropic targets; leave temperature out.');
     if (forced?.type === 'any' || forced?.type === 'tool') throw invalid('thinking', 'thinking cannot be combined with a forced tool (tool_choice any or tool) on Anthropic targets.');
     body.max_tokens = p.maxTokens ?? p.thinkingBudget + ANTHROPIC_DEFAULT_MAX_TOKENS;
-    body.thinking = { type: 'enabled', budget_tokens: p.thinkingBudget };
+    body.thinking = p.thinkingDisplay === undefined ? { type: 'enabled', budget_tokens: p.thinkingBudget } : { type: 'enabled', budget_tokens: p.thinkingBudget, display: p.thinkingDisplay };
     return;
   }
   if (effort === undefined || effort === 'none') {
@@ -203,7 +219,7 @@ function thinkingFields(p: ChatParams, body: Record<string, unknown>): void {
  */
 export function buildAnthropicBody(request: ChatRequest): string {
   const p = request.params;
-  const { system, messages } = toAnthropicMessages(request.messages);
+  const { system, messages } = toAnthropicMessages(request.messages, request.params.anthropicBetas?.includes('mid-conversation-tool-changes-2026-07-01') === true);
   const body: Record<string, unknown> = { model: request.model, max_tokens: 0, messages };
   if (system !== undefined) body.system = system;
   toolFields(request, body);

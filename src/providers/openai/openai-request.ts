@@ -44,14 +44,16 @@ export function buildOpenAIBody(request: ChatRequest): string {
   if (p.seed !== undefined) body.seed = p.seed;
   if (p.presencePenalty !== undefined) body.presence_penalty = p.presencePenalty;
   if (p.frequencyPenalty !== undefined) body.frequency_penalty = p.frequencyPenalty;
-  if (p.tools !== undefined) {
-    body.tools = p.tools.map((t) => ({
+  // A deferred tool stays hidden from the model (as Anthropic's defer_loading does until a tool search loads it).
+  const shown = p.tools?.filter((t) => t.deferLoading !== true);
+  if (shown !== undefined && shown.length > 0) {
+    body.tools = shown.map((t) => ({
       type: 'function',
       function: { name: t.name, ...(t.description === undefined ? {} : { description: t.description }), parameters: t.parameters, ...(t.strict === undefined ? {} : { strict: t.strict }) },
     }));
   }
   if (p.toolChoice !== undefined) body.tool_choice = toolChoice(p.toolChoice);
-  if (p.parallelToolCalls !== undefined && p.tools !== undefined) body.parallel_tool_calls = p.parallelToolCalls;
+  if (p.parallelToolCalls !== undefined && body.tools !== undefined) body.parallel_tool_calls = p.parallelToolCalls;
   const f = p.responseFormat;
   if (f?.type === 'json') body.response_format = { type: 'json_object' };
   else if (f?.type === 'json-schema') {
