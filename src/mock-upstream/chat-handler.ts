@@ -41,6 +41,46 @@ export function sendFailure(
   if (!res.destroyed) res.writeHead(failure.status, headers).end(body);
 }
 
+/** What every mock answer starts from once admitted: its id, scenario, life and the parsed request. */
+export interface AdmittedRequest<Shape> {
+  requestId: string;
+  scenario: Scenario;
+  life: ResponseLife;
+  shape: Shape;
+}
+
+/**
+ * The steps every mock endpoint takes before it answers, in the order providers take them: the scenario, its
+ * latency or stall before headers, authentication, the request's shape, then injected faults. Undefined when the
+ * request has been answered (or hung) already.
+ */
+export async function admitMockRequest<Shape>(
+  ctx: ChatContext,
+  dialect: Dialect,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: unknown,
+  readShape: (body: unknown) => Shape | Failure,
+): Promise<AdmittedRequest<Shape> | undefined> {
+  const requestId = ctx.nextId();
+  const resolved = resolveScenario(ctx, dialect, req, body);
+  if ('failure' in resolved) return void sendFailure(dialect, res, resolved.failure, requestId, null);
+  const { scenario, scope } = resolved;
+
+  const life = new ResponseLife(res);
+  if (scenario.latencyMs > 0 && !(await life.sleep(scenario.latencyMs))) return undefined;
+  if (scenario.stallBeforeHeaders) return void life.hang();
+
+  const authFailure = dialect.checkAuth(req.headers, ctx.validKeys);
+  if (authFailure !== undefined) return void sendFailure(dialect, res, authFailure, requestId, null);
+  const shape = readShape(body);
+  if (typeof shape === 'object' && shape !== null && 'status' in shape) return void sendFailure(dialect, res, shape as Failure, requestId, null);
+
+  const failStatus = ctx.faults.decide(scope, scenario);
+  if (failStatus !== 0) return void sendFailure(dialect, res, { status: failStatus }, requestId, scenario.retryAfterSeconds);
+  return { requestId, scenario, life, shape: shape as Shape };
+}
+
 /** Handles POST /v1/chat/completions or POST /v1/messages; `body` is the parsed JSON (undefined if unparseable). */
 export async function handleChat(
   ctx: ChatContext,
@@ -49,22 +89,9 @@ export async function handleChat(
   res: ServerResponse,
   body: unknown,
 ): Promise<void> {
-  const requestId = ctx.nextId();
-  const resolved = resolveScenario(ctx, dialect, req, body);
-  if ('failure' in resolved) return sendFailure(dialect, res, resolved.failure, requestId, null);
-  const { scenario, scope } = resolved;
-
-  const life = new ResponseLife(res);
-  if (scenario.latencyMs > 0 && !(await life.sleep(scenario.latencyMs))) return;
-  if (scenario.stallBeforeHeaders) return life.hang();
-
-  const authFailure = dialect.checkAuth(req.headers, ctx.validKeys);
-  if (authFailure !== undefined) return sendFailure(dialect, res, authFailure, requestId, null);
-  const shape = dialect.readRequest(body);
-  if ('status' in shape) return sendFailure(dialect, res, shape, requestId, null);
-
-  const failStatus = ctx.faults.decide(scope, scenario);
-  if (failStatus !== 0) return sendFailure(dialect, res, { status: failStatus }, requestId, scenario.retryAfterSeconds);
+  const admitted = await admitMockRequest(ctx, dialect, req, res, body, (b) => dialect.readRequest(b));
+  if (admitted === undefined) return;
+  const { requestId, scenario, life, shape } = admitted;
 
   if (scenario.flood !== null) {
     const flood = { dialect: dialect.name, stream: shape.stream, model: shape.model, id: `flood-${requestId}` };

@@ -2,10 +2,8 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ChatContext } from './chat-handler.js';
-import { sendFailure } from './chat-handler.js';
+import { admitMockRequest } from './chat-handler.js';
 import { fixedDimensions, mockEmbedding, mockInputTokens, nativeDimensions, toBase64Float32 } from './embedding-vectors.js';
-import { ResponseLife } from './response-life.js';
-import { resolveScenario } from './scenario-layers.js';
 import { JSON_CONTENT_TYPE, truncateJson } from './wire.js';
 import type { Dialect, Failure } from './wire.js';
 
@@ -69,19 +67,9 @@ export function embeddingsBody(shape: EmbeddingsShape): string {
  * (stream framing) and floods do not apply to a JSON answer and are ignored.
  */
 export async function handleEmbeddings(ctx: ChatContext, dialect: Dialect, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
-  const requestId = ctx.nextId();
-  const resolved = resolveScenario(ctx, dialect, req, body);
-  if ('failure' in resolved) return sendFailure(dialect, res, resolved.failure, requestId, null);
-  const { scenario, scope } = resolved;
-  const life = new ResponseLife(res);
-  if (scenario.latencyMs > 0 && !(await life.sleep(scenario.latencyMs))) return;
-  if (scenario.stallBeforeHeaders) return life.hang();
-  const authFailure = dialect.checkAuth(req.headers, ctx.validKeys);
-  if (authFailure !== undefined) return sendFailure(dialect, res, authFailure, requestId, null);
-  const shape = readEmbeddingsRequest(body);
-  if ('status' in shape) return sendFailure(dialect, res, shape, requestId, null);
-  const failStatus = ctx.faults.decide(scope, scenario);
-  if (failStatus !== 0) return sendFailure(dialect, res, { status: failStatus }, requestId, scenario.retryAfterSeconds);
+  const admitted = await admitMockRequest(ctx, dialect, req, res, body, readEmbeddingsRequest);
+  if (admitted === undefined) return;
+  const { requestId, scenario, life, shape } = admitted;
   if (scenario.ttftMs > 0 && !(await life.sleep(scenario.ttftMs))) return;
   if (scenario.resetAfterTokens !== null) return life.reset();
   if (scenario.stallAfterTokens !== null) return life.hang();
