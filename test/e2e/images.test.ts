@@ -31,6 +31,9 @@ const upstreamBodies = () => stack.mock.requests.filter((r) => r.path === '/v1/c
 async function signInWith(model: string): Promise<void> {
   await signIn(page, stack);
   await page.getByLabel('Model').selectOption(model);
+  // The composer re-renders for the chosen model's capabilities; act only once it has (the attach button says it).
+  const visionWanted = model === 'seer';
+  await expect.poll(() => attachButton().getAttribute('aria-disabled')).toBe(visionWanted ? null : 'true');
 }
 
 /** True when every thumbnail matching `selector` has decoded (a broken or blocked image has no natural width). */
@@ -70,8 +73,12 @@ async function axeViolations(): Promise<{ id: string; impact: string }[]> {
 describe('images', { timeout: 60_000 }, () => {
   it('attaches with the keyboard, sends an image part, shows the thumbnail, and keeps it after a reload', async () => {
     await signInWith('seer');
+    // Listen first: Playwright turns file-chooser interception on asynchronously with the first listener, and a
+    // chooser opened before that is a native one that never becomes an event.
+    const chooserOpened = page.waitForEvent('filechooser');
     await attachButton().focus();
-    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
+    await page.keyboard.press('Enter');
+    const chooser = await chooserOpened;
     await chooser.setFiles({ name: 'cat.png', mimeType: 'image/png', buffer: PNG });
     await thumbnailsDecoded('.attachments img', 1);
     expect(await page.locator('.attachments img').getAttribute('alt')).toBe('cat.png');
