@@ -5,6 +5,7 @@ import { APICallError, generateText, streamText } from 'ai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { mockReplyText } from '../../src/mock-upstream/index.js';
 import { KEYS, modelRequests, standardYaml, startStack, type Stack } from '../integration/harness.js';
+import { thrown } from '../support/thrown.js';
 
 let stack: Stack;
 let parley: ReturnType<typeof createOpenAICompatible>;
@@ -18,16 +19,6 @@ beforeEach(() => {
   stack.mock.resetScenario();
   stack.mock.clearRequests();
 });
-
-/** Runs `call` and returns what it threw. */
-async function thrown(call: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await call();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to throw');
-}
 
 /** Consumes a streamText result's full stream, returning its text and error parts. */
 async function drain(result: ReturnType<typeof streamText>): Promise<{ text: string; errors: unknown[] }> {

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import Anthropic from '@anthropic-ai/sdk';
 import { KEYS, modelRequests, parseSse, postJson, standardYaml, startStack, type Stack } from '../integration/harness.js';
+import { thrown } from '../support/thrown.js';
 
 let stack: Stack;
 let client: Anthropic;
@@ -23,15 +24,6 @@ const tools: Anthropic.Tool[] = [
   { name: 'send_mail', description: 'Send a mail', input_schema: { type: 'object', properties: { to: { type: 'string' } }, required: ['to'] } },
   { name: 'get_time', input_schema: { type: 'object', properties: { zone: { type: 'string', enum: ['UTC', 'CET'] } } } },
 ];
-
-async function thrown(call: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await call();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to throw');
-}
 
 const upstreamBody = (i: number): Record<string, unknown> => modelRequests(stack.mock)[i].body as Record<string, unknown>;
 

@@ -5,6 +5,7 @@ import OpenAI from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
 import { KEYS, modelRequests, standardYaml, startStack, type Stack } from '../integration/harness.js';
+import { thrown } from '../support/thrown.js';
 
 let stack: Stack;
 let client: OpenAI;
@@ -24,15 +25,6 @@ const tools: OpenAI.ChatCompletionTool[] = [
   { type: 'function', function: { name: 'send_mail', description: 'Send a mail', parameters: { type: 'object', properties: { to: { type: 'string' } }, required: ['to'] } } },
   { type: 'function', function: { name: 'get_time', parameters: { type: 'object', properties: { zone: { type: 'string', enum: ['UTC', 'CET'] } } } } },
 ];
-
-async function thrown(call: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await call();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to throw');
-}
 
 describe.each([['solo', 'OpenAI-format'], ['anth', 'Anthropic-format']])('openai SDK against %s (%s target)', (model) => {
   it('runs a streaming tool loop: parallel calls streamed in fragments, results sent back, final answer; PII restored for the client only', async () => {

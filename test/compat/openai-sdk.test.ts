@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { mockReplyText } from '../../src/mock-upstream/index.js';
 import { KEYS, standardYaml, startStack, type Stack } from '../integration/harness.js';
+import { thrown } from '../support/thrown.js';
 
 let stack: Stack;
 let client: OpenAI;
@@ -16,16 +17,6 @@ afterAll(async () => stack?.close());
 beforeEach(() => stack.mock.resetScenario());
 
 const user = (content: string) => [{ role: 'user' as const, content }];
-
-/** Runs `call` and returns what it threw. */
-async function thrown(call: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await call();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to throw');
-}
 
 describe('openai SDK: chat.completions.create', () => {
   it('returns a completion with content and usage', async () => {

@@ -1,35 +1,14 @@
 // After real traffic (sessions with personal data, cached answers), no Parley key in Redis holds message text,
 // an e-mail address or a pseudonym mapping in clear; and deleting a session leaves nothing of it in Redis.
 
-import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanPrefix, keysUnder, randomPrefix, REDIS_URL } from '../support/redis.js';
+import { cleanPrefix, dumpUnder, randomPrefix, REDIS_URL } from '../support/redis.js';
 import { chatBody, KEYS, postJson, standardYaml, startStack } from './harness.js';
 
 const prefix = randomPrefix();
 afterAll(() => cleanPrefix(REDIS_URL, prefix));
 
-/** Every key and value under the prefix, as text (strings, hashes, lists, sets, sorted sets and streams). */
-async function dump(): Promise<string> {
-  const raw = new Redis(REDIS_URL);
-  try {
-    const parts: string[] = [];
-    for (const key of await keysUnder(REDIS_URL, prefix)) {
-      parts.push(key);
-      const type = await raw.type(key);
-      if (type === 'string') parts.push((await raw.get(key)) ?? '');
-      else if (type === 'hash') parts.push(...Object.entries(await raw.hgetall(key)).flat());
-      else if (type === 'list') parts.push(...(await raw.lrange(key, 0, -1)));
-      else if (type === 'set') parts.push(...(await raw.smembers(key)));
-      else if (type === 'zset') parts.push(...(await raw.zrange(key, 0, -1)));
-      else if (type === 'stream') parts.push(...(await raw.xrange(key, '-', '+')).flatMap(([, fields]) => fields));
-      else throw new Error(`unexpected ${type} key ${key}`);
-    }
-    return parts.join('\n');
-  } finally {
-    raw.disconnect();
-  }
-}
+const dump = (): Promise<string> => dumpUnder(REDIS_URL, prefix);
 
 describe('content at rest in Redis', () => {
   it('is sealed: no message text, no e-mail address, no pseudonym mapping in clear; erasure removes every key', async () => {

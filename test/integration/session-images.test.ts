@@ -5,7 +5,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_IMAGE_BYTES, MAX_IMAGES_PER_MESSAGE } from '../../src/domain/image-limits.js';
-import { cleanPrefix, keysUnder, randomPrefix, REDIS_URL } from '../support/redis.js';
+import { cleanPrefix, dumpUnder, randomPrefix, REDIS_URL } from '../support/redis.js';
 import { KEYS, modelRequests, postJson, readSse, standardYaml, startStack, type Stack } from './harness.js';
 
 const prefix = randomPrefix();
@@ -19,26 +19,7 @@ function png(marker: string, size = 2048): string {
   return `data:image/png;base64,${bytes.toString('base64')}`;
 }
 
-/** Every key and value under the prefix, as text. */
-async function dump(): Promise<string> {
-  const raw = new Redis(REDIS_URL);
-  try {
-    const parts: string[] = [];
-    for (const key of await keysUnder(REDIS_URL, prefix)) {
-      parts.push(key);
-      const type = await raw.type(key);
-      if (type === 'string') parts.push((await raw.getBuffer(key))?.toString('latin1') ?? '');
-      else if (type === 'hash') parts.push(...Object.entries(await raw.hgetallBuffer(key)).flatMap(([k, v]) => [k, v.toString('latin1')]));
-      else if (type === 'list') parts.push(...(await raw.lrangeBuffer(key, 0, -1)).map((b) => b.toString('latin1')));
-      else if (type === 'set') parts.push(...(await raw.smembers(key)));
-      else if (type === 'zset') parts.push(...(await raw.zrange(key, 0, -1)));
-      else if (type === 'stream') parts.push(...(await raw.xrange(key, '-', '+')).flatMap(([, fields]) => fields));
-    }
-    return parts.join('\n');
-  } finally {
-    raw.disconnect();
-  }
-}
+const dump = (): Promise<string> => dumpUnder(REDIS_URL, prefix, 'latin1');
 
 async function newSession(model = 'seer'): Promise<string> {
   const created = await postJson(`${stack.url}/v1/sessions`, { model });

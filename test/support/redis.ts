@@ -46,6 +46,32 @@ export async function cleanPrefix(url: string, prefix: string): Promise<void> {
   }
 }
 
+/**
+ * Every key and value under `prefix` as one text (strings, hashes, lists, sets, sorted sets and streams), read as
+ * bytes and decoded with `encoding` (`latin1` keeps binary values byte for byte), for tests of what Redis holds.
+ */
+export async function dumpUnder(url: string, prefix: string, encoding: BufferEncoding = 'utf8'): Promise<string> {
+  const raw = new Redis(url);
+  try {
+    const parts: string[] = [];
+    const text = (b: Buffer | null) => b?.toString(encoding) ?? '';
+    for (const key of await keysUnder(url, prefix)) {
+      parts.push(key);
+      const type = await raw.type(key);
+      if (type === 'string') parts.push(text(await raw.getBuffer(key)));
+      else if (type === 'hash') parts.push(...Object.entries(await raw.hgetallBuffer(key)).flatMap(([k, v]) => [k, text(v)]));
+      else if (type === 'list') parts.push(...(await raw.lrangeBuffer(key, 0, -1)).map(text));
+      else if (type === 'set') parts.push(...(await raw.smembersBuffer(key)).map(text));
+      else if (type === 'zset') parts.push(...(await raw.zrangeBuffer(key, 0, -1)).map(text));
+      else if (type === 'stream') parts.push(...(await raw.xrangeBuffer(key, '-', '+')).flatMap(([, fields]) => fields.map(text)));
+      else throw new Error(`unexpected ${type} key ${key}`);
+    }
+    return parts.join('\n');
+  } finally {
+    raw.disconnect();
+  }
+}
+
 /** A connected RedisConnection on `url` with `prefix` (closed by the caller). */
 export async function connect(prefix: string, url = REDIS_URL, commandTimeoutMs = 2_000): Promise<RedisConnection> {
   const redis = new RedisConnection({ url, keyPrefix: prefix, commandTimeoutMs, maxBackoffMs: 200 });
