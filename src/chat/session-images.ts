@@ -2,18 +2,18 @@
 
 import { ParleyError } from '../domain/index.js';
 import type { StoredImage } from '../domain/index.js';
-import { formatBytes, IMAGE_TYPES, imageTypeNames, MAX_IMAGE_BYTES, MAX_IMAGES_PER_MESSAGE } from '../domain/image-limits.js';
+import { formatBytes, imageTypeName, imageTypeNames, MAX_IMAGE_BYTES, MAX_IMAGES_PER_MESSAGE } from '../domain/image-limits.js';
 
-const DATA_URL = /^data:([^;,]*);base64,/i;
+const DATA_URL = /^data:([^;,]{0,100});base64,/i;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** The first bytes each accepted type starts with (checked so a mislabelled or non-image file is refused by name). */
-const SIGNATURES: Record<string, (head: Buffer) => boolean> = {
-  'image/png': (h) => h.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
-  'image/jpeg': (h) => h[0] === 0xff && h[1] === 0xd8 && h[2] === 0xff,
-  'image/gif': (h) => h.subarray(0, 6).toString('latin1') === 'GIF87a' || h.subarray(0, 6).toString('latin1') === 'GIF89a',
-  'image/webp': (h) => h.subarray(0, 4).toString('latin1') === 'RIFF' && h.subarray(8, 12).toString('latin1') === 'WEBP',
-};
+const SIGNATURES: ReadonlyMap<string, (head: Buffer) => boolean> = new Map(Object.entries({
+  'image/png': (h: Buffer) => h.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
+  'image/jpeg': (h: Buffer) => h[0] === 0xff && h[1] === 0xd8 && h[2] === 0xff,
+  'image/gif': (h: Buffer) => h.subarray(0, 6).toString('latin1') === 'GIF87a' || h.subarray(0, 6).toString('latin1') === 'GIF89a',
+  'image/webp': (h: Buffer) => h.subarray(0, 4).toString('latin1') === 'RIFF' && h.subarray(8, 12).toString('latin1') === 'WEBP',
+}));
 
 /** The most request body the message route needs: the images at their limit (as base64) plus the text. */
 export function imageBodyAllowance(): number {
@@ -33,7 +33,9 @@ function checkImage(url: unknown, param: string): StoredImage {
     throw invalid('invalid_request', param, `${param}.url must be a base64 data URL (data:image/png;base64,…).${hint}`);
   }
   const mediaType = match[1].toLowerCase();
-  if (!(mediaType in IMAGE_TYPES)) {
+  const typeName = imageTypeName(mediaType);
+  const signature = SIGNATURES.get(mediaType);
+  if (typeName === undefined || signature === undefined) {
     throw invalid('unsupported_media_type', param, `${param} is of type "${mediaType || 'none'}", which is not accepted. Send a ${imageTypeNames()} image.`);
   }
   const data = url.slice(match[0].length);
@@ -45,8 +47,8 @@ function checkImage(url: unknown, param: string): StoredImage {
     throw invalid('payload_too_large', param, `${param} is ${formatBytes(bytes)}; images may be at most ${formatBytes(MAX_IMAGE_BYTES)}. Send a smaller or more compressed image.`);
   }
   const head = Buffer.from(data.slice(0, 16), 'base64');
-  if (!SIGNATURES[mediaType](head)) {
-    throw invalid('invalid_request', param, `${param} says it is ${IMAGE_TYPES[mediaType]} but its bytes are not a ${IMAGE_TYPES[mediaType]} image. Send the image file itself with its real type.`);
+  if (!signature(head)) {
+    throw invalid('invalid_request', param, `${param} says it is ${typeName} but its bytes are not a ${typeName} image. Send the image file itself with its real type.`);
   }
   return { url: `data:${mediaType};base64,${data}` };
 }

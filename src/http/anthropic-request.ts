@@ -3,6 +3,7 @@
 import { ParleyError } from '../domain/index.js';
 import type { CacheControl, ChatMessage, ChatParams, ContentPart, ReasoningBlock, ToolCall, ToolChoice, ToolDefinition } from '../domain/index.js';
 import type { CountTokensBody, MessagesBody } from './anthropic-schemas.js';
+import { IMAGE_TYPES } from '../domain/image-limits.js';
 
 const invalid = (param: string, message: string): ParleyError => new ParleyError('invalid_request', message, { param });
 
@@ -33,7 +34,7 @@ function text(block: Obj, where: string): string {
   return block.text;
 }
 
-const MEDIA_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'];
+const MEDIA_TYPES = Object.keys(IMAGE_TYPES);
 
 function image(block: Obj, where: string): ContentPart {
   onlyFields(block, ['type', 'source'], where);

@@ -110,6 +110,9 @@ describe('session API images', () => {
 
   it.each([
     ['an unaccepted type', { url: 'data:image/bmp;base64,Qk0=' }, 415, /type "image\/bmp", which is not accepted\. Send a PNG, JPEG, GIF or WebP image/],
+    // Names every object inherits are no image type (they once gave a 500, or were stored and broke the chat).
+    ['"__proto__" as the type', { url: 'data:__proto__;base64,AAAA' }, 415, /type "__proto__", which is not accepted/],
+    ['"constructor" as the type', { url: 'data:constructor;base64,AAAA' }, 415, /type "constructor", which is not accepted/],
     ['bytes that are not the declared type', { url: png('x').replace('image/png', 'image/jpeg') }, 400, /says it is JPEG but its bytes are not a JPEG image/],
     ['malformed base64', { url: 'data:image/png;base64,iVBOR!!w0KG' }, 400, /does not hold valid base64/],
     ['a link instead of the image', { url: 'https://example.com/cat.png' }, 400, /must be a base64 data URL.*Links are not fetched/],

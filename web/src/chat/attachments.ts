@@ -1,7 +1,7 @@
 // Images picked, pasted or dropped into the composer: checked against the server's limits before upload, read as data URLs.
 // Loaded on first use (dynamic import), so it costs nothing in the initial JS.
 
-import { formatBytes, IMAGE_TYPES, imageTypeNames, MAX_IMAGE_BYTES, MAX_IMAGES_PER_MESSAGE } from '../../../src/domain/image-limits.js';
+import { formatBytes, imageTypeName, imageTypeNames, MAX_IMAGE_BYTES, MAX_IMAGES_PER_MESSAGE } from '../../../src/domain/image-limits.js';
 
 /** An image waiting in the composer. */
 export interface Attachment {
@@ -14,9 +14,9 @@ export interface Attachment {
 let ids = 0;
 
 /** Why a file cannot be attached, in plain words; undefined when it can. */
-export function refusalOf(file: File): string | undefined {
+function refusalOf(file: File): string | undefined {
   const name = file.name || 'The pasted image';
-  if (!(file.type in IMAGE_TYPES)) {
+  if (imageTypeName(file.type) === undefined) {
     const type = file.type ? ` (${file.type})` : '';
     return `${name} cannot be attached: it is not a ${imageTypeNames()} image${type}.`;
   }
@@ -54,8 +54,7 @@ export async function attach(files: readonly File[], already: number): Promise<{
     }
     try {
       const url = await readAsDataUrl(file);
-      // The browser labels a file by its name; the bytes decide what it is, and the server checks them again.
-      added.push({ id: `img-${++ids}`, name: file.name || 'Pasted image', url: url.replace(/^data:[^;,]*/, `data:${file.type}`) });
+      added.push({ id: `img-${++ids}`, name: file.name || 'Pasted image', url });
     } catch {
       refusals.push(`${file.name || 'The pasted image'} could not be read. Try attaching it again.`);
     }
