@@ -10,7 +10,8 @@ import { queryAudit } from '../../src/audit/query.js';
 import { verifyAuditStorage } from '../../src/audit/verify.js';
 import { FileAuditStorage } from '../../src/store/file/audit-file-storage.js';
 import type { PostgresDatabase } from '../../src/store/postgres/database.js';
-import { PostgresAuditStorage } from '../../src/store/postgres/audit-storage.js';
+import pg from 'pg';
+import { guardedInsert, PostgresAuditStorage } from '../../src/store/postgres/audit-storage.js';
 import { createTestDatabase, openMigrated, randomSchema, type TestDatabase } from '../support/postgres.js';
 import { auditStorageConformance } from './audit-storage.cases.js';
 
@@ -116,6 +117,27 @@ describe('PostgreSQL audit appends from two replicas', () => {
       expect(await verifyAuditStorage(reader, publicKey)).toMatchObject({ ok: true, signaturesChecked: true });
     } finally {
       await Promise.all([dbA.close(), dbB.close()]);
+    }
+  });
+});
+
+describe('the one-statement PostgreSQL append', () => {
+  it('decides its lock-and-head guard once for the statement, never per row (a per-row lock call could skip the first rows and insert the later ones)', async () => {
+    const schema = randomSchema();
+    const db = await openMigrated(database.url, schema);
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const types = 'bigint[], text[], text[], text[], timestamptz[], text[], text[], text[], integer[], bigint, text';
+      await client.query(`PREPARE guarded (${types}) AS ${guardedInsert(schema)}`);
+      const plan = (await client.query("EXPLAIN EXECUTE guarded ('{1,2}', '{event,event}', '{a,b}', '{h1,h2}', '{2026-01-01,2026-01-01}', '{x,x}', '{p,p}', '{success,success}', '{1,2}', 0, 'k')")).rows
+        .map((r: Record<string, string>) => r['QUERY PLAN'])
+        .join('\n');
+      expect(plan).toMatch(/One-Time Filter/);
+      expect(plan).not.toMatch(/^\s*Filter: .*pg_try_advisory_xact_lock/m);
+    } finally {
+      await client.end();
+      await db.close();
     }
   });
 });

@@ -39,11 +39,8 @@ export class PostgresAuditStorage implements AuditStorage {
     if (known) {
       const lines = build(known);
       if (lines.length === 0) return;
-      // Inserts only while holding the lock (taken without waiting, so writers in the locked path never meet a
-      // duplicate seq) and while the known head is still the last row; anything else inserts nothing.
-      const guard = `pg_try_advisory_xact_lock(hashtextextended($11, 0)) AND (SELECT seq FROM ${this.db.s}.audit_log ORDER BY seq DESC LIMIT 1) = $10`;
       const params = [...insertParams(lines), known.seq, this.lockKey];
-      const rows = await this.db.queryUnlessConflict<{ n: string }>('audit.append', `WITH added AS (${INSERT(this.db.s)} WHERE ${guard} RETURNING 1) SELECT count(*) AS n FROM added`, params);
+      const rows = await this.db.queryUnlessConflict<{ n: string }>('audit.append', guardedInsert(this.db.s), params);
       if (rows !== 'conflict' && Number(rows[0]?.n) === lines.length) {
         this.head = headAfter(lines);
         return;
@@ -106,6 +103,20 @@ export class PostgresAuditStorage implements AuditStorage {
 const INSERT = (schema: string): string =>
   `INSERT INTO ${schema}.audit_log (seq, type, line, line_hash, time, action, principal_id, outcome, since_checkpoint)
    SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[], $8::text[], $9::integer[])`;
+
+/**
+ * INSERT (as above) only while holding the lock (taken without waiting, so writers in the locked path never meet a
+ * duplicate seq) and while the known head ($10) is still the last row: all lines or none. The guard is decided once
+ * for the statement (a materialised CTE read as an uncorrelated subquery, a one-time filter): as a plain WHERE on the
+ * unnest, PostgreSQL evaluated the volatile lock call per row, and a lock freed mid-statement let the later rows in
+ * without the earlier ones, a gap in the chain.
+ */
+export const guardedInsert = (schema: string): string =>
+  `WITH ok AS MATERIALIZED (
+     SELECT pg_try_advisory_xact_lock(hashtextextended($11, 0)) AND (SELECT seq FROM ${schema}.audit_log ORDER BY seq DESC LIMIT 1) = $10 AS go
+   ),
+   added AS (${INSERT(schema)} WHERE (SELECT go FROM ok) RETURNING 1)
+   SELECT count(*) AS n FROM added`;
 
 function insertParams(lines: SealedAuditLine[]): unknown[] {
   return [
