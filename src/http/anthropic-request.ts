@@ -17,10 +17,13 @@ function cacheOf(block: Obj): CacheControl | undefined {
   return typeof c.ttl === 'string' ? { ttl: c.ttl } : {};
 }
 
-/** Refuses any key of `block` outside `allowed`, naming it. `cache_control` is always allowed (see docs/api.md). */
-function onlyFields(block: Obj, allowed: readonly string[], where: string): void {
+/**
+ * Refuses any key of `block` outside `allowed`, naming it. `cache_control` is allowed on content blocks and tools
+ * (see docs/api.md), never on settings such as `thinking` or `tool_choice` (`cacheable` false), where it means nothing.
+ */
+function onlyFields(block: Obj, allowed: readonly string[], where: string, cacheable = true): void {
   for (const key of Object.keys(block)) {
-    if (key === 'cache_control' || allowed.includes(key)) continue;
+    if ((cacheable && key === 'cache_control') || allowed.includes(key)) continue;
     throw invalid(`${where}.${key}`, `${where}.${key} is not supported on a ${String(block.type ?? 'block')} block; remove it.`);
   }
   const cache = block.cache_control;
@@ -206,7 +209,7 @@ export function anthropicMessages(body: Pick<MessagesBody, 'messages' | 'system'
 
 const SERVER_TOOL = /^(web_search|web_fetch|bash|text_editor|computer|code_execution|memory|tool_search)/;
 
-function tools(list: Obj[]): ToolDefinition[] {
+function tools(list: readonly Obj[]): ToolDefinition[] {
   return list.map((t, k) => {
     const where = `tools.${k}`;
     if (t.type !== undefined && t.type !== 'custom') {
@@ -229,7 +232,7 @@ function tools(list: Obj[]): ToolDefinition[] {
 }
 
 function toolChoice(choice: Obj, defined: ToolDefinition[] | undefined, params: ChatParams): void {
-  onlyFields(choice, ['type', 'name', 'disable_parallel_tool_use'], 'tool_choice');
+  onlyFields(choice, ['type', 'name', 'disable_parallel_tool_use'], 'tool_choice', false);
   let picked: ToolChoice;
   switch (choice.type) {
     case 'auto':
@@ -260,11 +263,11 @@ function toolChoice(choice: Obj, defined: ToolDefinition[] | undefined, params: 
 
 function thinking(value: Obj, maxTokens: number | undefined, params: ChatParams): void {
   if (value.type === 'disabled') {
-    onlyFields(value, ['type'], 'thinking');
+    onlyFields(value, ['type'], 'thinking', false);
     return;
   }
   if (value.type !== 'enabled' && value.type !== 'adaptive') throw invalid('thinking.type', 'thinking.type must be "enabled", "adaptive" or "disabled".');
-  onlyFields(value, value.type === 'adaptive' ? ['type', 'display'] : ['type', 'budget_tokens', 'display'], 'thinking');
+  onlyFields(value, value.type === 'adaptive' ? ['type', 'display'] : ['type', 'budget_tokens', 'display'], 'thinking', false);
   if (value.display != null && value.display !== 'summarized' && value.display !== 'omitted') throw invalid('thinking.display', 'thinking.display must be "summarized" or "omitted".');
   if (value.display === 'omitted') params.thinkingDisplay = 'omitted';
   if (value.type === 'adaptive') {
@@ -327,7 +330,7 @@ const CLEAR_THINKING = 'clear_thinking_20251015';
 export function applyContextManagement(value: unknown, messages: ChatMessage[]): void {
   if (value === undefined || value === null) return;
   if (!isObj(value)) throw invalid('context_management', 'context_management must be an object with an edits array.');
-  onlyFields(value, ['edits'], 'context_management');
+  onlyFields(value, ['edits'], 'context_management', false);
   const edits = value.edits ?? [];
   if (!Array.isArray(edits)) throw invalid('context_management.edits', 'context_management.edits must be an array of edits.');
   edits.forEach((edit, k) => {
@@ -336,7 +339,7 @@ export function applyContextManagement(value: unknown, messages: ChatMessage[]):
     if (edit.type !== CLEAR_THINKING) {
       throw invalid(`${where}.type`, `${where} has type "${String(edit.type)}": Parley supports only ${CLEAR_THINKING} (clear_tool_uses_20250919 would replace tool results once a token threshold of the target is crossed, which Parley cannot count faithfully on every target type); remove the edit.`);
     }
-    onlyFields(edit, ['type', 'keep'], where);
+    onlyFields(edit, ['type', 'keep'], where, false);
     const keep = edit.keep ?? { type: 'thinking_turns', value: 1 };
     if (keep === 'all') return;
     if (!isObj(keep) || keep.type !== 'thinking_turns' || typeof keep.value !== 'number' || !Number.isInteger(keep.value) || keep.value < 1) throw invalid(`${where}.keep`, `${where}.keep must be "all" or { "type": "thinking_turns", "value": N } with N ≥ 1.`);
@@ -358,7 +361,8 @@ export function anthropicParams(body: MessagesBody, betas: string[]): ChatParams
   if (body.temperature !== undefined) params.temperature = body.temperature;
   if (body.top_p !== undefined) params.topP = body.top_p;
   if (body.stop_sequences !== undefined && body.stop_sequences.length > 0) params.stop = body.stop_sequences;
-  if (body.tools !== undefined && body.tools.length > 0) params.tools = tools(body.tools);
+  const defined = toolDefinitions(body.tools);
+  if (defined !== undefined) params.tools = defined;
   if (body.tool_choice !== undefined) toolChoice(body.tool_choice, params.tools, params);
   if (betas.length > 0) params.anthropicBetas = betas;
   const last = body.messages[body.messages.length - 1];
@@ -369,8 +373,7 @@ export function anthropicParams(body: MessagesBody, betas: string[]): ChatParams
 }
 
 /** A rough prompt size: about 4 characters per token, 4 per message, about 1,600 per image (Anthropic's size for a large image). */
-export function estimateInputTokens(body: CountTokensBody, betas: readonly string[] = []): number {
-  const messages = anthropicMessages(body, betas);
+export function estimateInputTokens(messages: readonly ChatMessage[], toolDefinitions: readonly ToolDefinition[] | undefined): number {
   let chars = 0;
   let tokens = 0;
   for (const m of messages) {
@@ -380,9 +383,25 @@ export function estimateInputTokens(body: CountTokensBody, betas: readonly strin
     for (const c of m.toolCalls ?? []) chars += c.name.length + c.arguments.length;
     for (const r of m.reasoning ?? []) chars += r.type === 'thinking' ? r.text.length : 0;
   }
-  if (body.tools !== undefined && body.tools.length > 0) {
-    const defined = tools(body.tools);
-    chars += JSON.stringify(defined).length;
-  }
+  if (toolDefinitions !== undefined && toolDefinitions.length > 0) chars += JSON.stringify(toolDefinitions).length;
   return tokens + Math.ceil(chars / 4);
+}
+
+/** The tool definitions of a request's `tools` (undefined when there are none). */
+export function toolDefinitions(list: readonly Obj[] | undefined): ToolDefinition[] | undefined {
+  return list !== undefined && list.length > 0 ? tools(list) : undefined;
+}
+
+/** The operator's prompt limits (`limits:`), which the schema cannot know: Anthropic's blocks are checked in code. */
+export function checkPromptLimits(messages: readonly ChatMessage[], maxTokens: number | undefined, limits: PromptLimits): void {
+  if (messages.length > limits.maxMessages) throw invalid('messages', `The request has ${messages.length} messages (the system prompt counted); at most ${limits.maxMessages} are allowed (limits.maxMessages).`);
+  const long = messages.findIndex((m) => m.content.length > limits.maxMessageChars);
+  if (long >= 0) throw invalid('messages', `Message ${long} has ${messages[long].content.length} characters of text; at most ${limits.maxMessageChars} are allowed (limits.maxMessageChars). Shorten it.`);
+  if (maxTokens !== undefined && maxTokens > limits.maxTokens) throw invalid('max_tokens', `max_tokens is ${maxTokens}; at most ${limits.maxTokens} is allowed (limits.maxTokens).`);
+}
+
+export interface PromptLimits {
+  maxMessages: number;
+  maxMessageChars: number;
+  maxTokens: number;
 }

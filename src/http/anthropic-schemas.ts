@@ -12,7 +12,7 @@ export const MessagesRequest = Type.Object(
     messages: Type.Array(Loose('A user or assistant turn: { role, content } with content a string or content blocks.'), { minItems: 1, maxItems: 10_000 }),
     system: Type.Optional(Type.Union([Type.String(), Type.Array(Loose('A text block: { type: "text", text, cache_control? }.'))])),
     stream: Type.Optional(Type.Boolean()),
-    stop_sequences: Type.Optional(Type.Array(Type.String(), { maxItems: 64 })),
+    stop_sequences: Type.Optional(Type.Array(Type.String({ maxLength: 256 }), { maxItems: 64 })),
     temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     top_p: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     top_k: Type.Optional(Type.Integer({ description: 'Refused: Parley cannot honour top_k on every target type.' })),

@@ -221,7 +221,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   registerHealthRoutes(app, { isReady: deps.isReady, demoMode: deps.config.demoMode, notReadyStatus: deps.notReadyStatus });
   registerModelRoutes(app, { chat: deps.chat, schemas, startedAt: Date.now() });
   registerChatCompletions(app, { chat: deps.chat, schemas, inflight, streams: deps.streams, securityHeaders });
-  registerMessages(app, { chat: deps.chat, inflight, streams: deps.streams, securityHeaders });
+  registerMessages(app, { chat: deps.chat, inflight, streams: deps.streams, securityHeaders, limits: deps.config.limits });
   registerSessionRoutes(app, { sessions: deps.sessions, schemas, inflight, streams: deps.streams, securityHeaders });
   if (deps.embeddings) registerEmbeddings(app, { embeddings: deps.embeddings, inflight, maxInputChars: deps.config.limits.maxMessageChars });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -292,6 +292,27 @@ describe('@anthropic-ai/sdk: prefill, size limit, cache and rate limits', () => 
     expect(((error as InstanceType<typeof Anthropic.APIError>).error as { error: { type: string } }).error.type).toBe('request_too_large');
   });
 
+  it('applies the operator’s limits (limits.maxTokens, maxMessageChars, maxMessages) as chat completions do, naming each', async () => {
+    const cases: [Anthropic.MessageCreateParamsNonStreaming, RegExp][] = [
+      [{ model: 'anth', max_tokens: 40_000, messages: [{ role: 'user', content: 'hi' }] }, /max_tokens is 40000; at most 32768 .*limits\.maxTokens/],
+      [{ model: 'anth', max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'text', text: 'y'.repeat(100_001) }] }] }, /100001 characters .*limits\.maxMessageChars/],
+      [{ model: 'anth', max_tokens: 10, messages: Array.from({ length: 201 }, (_, i) => ({ role: i % 2 === 0 ? ('user' as const) : ('assistant' as const), content: 'x' })) }, /201 messages .*limits\.maxMessages/],
+    ];
+    for (const [params, message] of cases) {
+      const error = await thrown(() => client.messages.create(params));
+      expect(error).toBeInstanceOf(Anthropic.BadRequestError);
+      expect((error as Error).message).toMatch(message);
+    }
+    expect(modelRequests(stack.mock)).toHaveLength(0);
+  });
+
+  it('refuses cache_control on a setting (thinking, tool_choice), where it would be silently ignored', async () => {
+    const params = { model: 'anth', max_tokens: 10, messages: [{ role: 'user' as const, content: 'hi' }], thinking: { type: 'disabled', cache_control: { type: 'ephemeral' } } };
+    const error = await thrown(() => client.messages.create(params as unknown as Anthropic.MessageCreateParamsNonStreaming));
+    expect(error).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((error as Error).message).toContain('thinking.cache_control is not supported');
+  });
+
   it('serves a repeated request from Parley’s cache when asked (x-parley-cache: use)', async () => {
     const params = { model: 'anth', max_tokens: 20, messages: [{ role: 'user' as const, content: 'cache me' }] };
     const first = await client.messages.create(params, { headers: { 'x-parley-cache': 'use' } });

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { ChatService } from '../../chat/chat-service.js';
 import { toParleyError } from '../error-mapping.js';
 import { MessageCollector, MessageStreamWriter, anthropicErrorBody, anthropicStopReason, anthropicUsage } from '../anthropic-format.js';
-import { acceptedBetas, anthropicMessages, applyContextManagement, anthropicParams, estimateInputTokens } from '../anthropic-request.js';
+import { acceptedBetas, anthropicMessages, applyContextManagement, anthropicParams, checkPromptLimits, estimateInputTokens, toolDefinitions, type PromptLimits } from '../anthropic-request.js';
 import { AnthropicErrorEnvelope, CountTokensRequest, CountTokensResponse, MessageResponse, MessagesRequest, type CountTokensBody, type MessagesBody } from '../anthropic-schemas.js';
 import { cacheModeOf, principalOf, streamHeaders, traceHeadersOf, traceObserverOf, type InflightRegistry, type ParleyApp } from '../request-context.js';
 import type { HeaderList } from '../security-headers.js';
@@ -17,6 +17,8 @@ export interface MessagesDeps {
   streams?: StreamCounter;
   /** Set on the raw response of a stream (hijacked: the onSend hook that adds them to replies does not run). */
   securityHeaders: HeaderList;
+  /** `limits:` of the configuration (messages, characters per message, max_tokens). */
+  limits: PromptLimits;
 }
 
 // Message ids need to be unique, not secret: a random per-process prefix and a counter.
@@ -31,7 +33,7 @@ export function registerMessages(app: ParleyApp, deps: MessagesDeps): void {
   app.post(
     '/v1/messages',
     {
-      config: { permission: 'chat', wire: 'anthropic' },
+      config: { permission: 'chat', chatAdmission: true, wire: 'anthropic' },
       schema: {
         tags: ['anthropic'],
         security: [{ bearer: [] }, { apiKey: [] }],
@@ -48,13 +50,16 @@ export function registerMessages(app: ParleyApp, deps: MessagesDeps): void {
       const betas = acceptedBetas(request.headers['anthropic-beta']);
       const messages = anthropicMessages(body, betas);
       applyContextManagement(body.context_management, messages);
+      checkPromptLimits(messages, body.max_tokens, deps.limits);
       const params = anthropicParams(body, betas);
+      const inputTokens = stream ? estimateInputTokens(messages, params.tools) : 0; // message_start's usage, before the run
       // thinking.display "omitted": thinking blocks keep their signatures, never their text (whatever the target sends).
       const shown = (event: { type: string }): boolean => params.thinkingDisplay !== 'omitted' || event.type !== 'reasoning-delta';
       const run = await deps.chat.start({
         api: 'anthropic',
         requestId: request.id,
         principal: principalOf(request),
+        admission: request.parley.admission,
         model: body.model,
         messages,
         params,
@@ -85,7 +90,7 @@ export function registerMessages(app: ParleyApp, deps: MessagesDeps): void {
 
       request.parley.upstreamMs = run.stats.upstreamMs;
       const writer = new SseWriter(reply.raw, deps.streams);
-      const frames = new MessageStreamWriter(id, body.model, estimateInputTokens(body, betas));
+      const frames = new MessageStreamWriter(id, body.model, inputTokens);
       reply.hijack();
       writer.open({ ...streamHeaders(request, runHeaders(run)), 'request-id': request.id }, deps.securityHeaders);
       try {
@@ -130,7 +135,9 @@ export function registerMessages(app: ParleyApp, deps: MessagesDeps): void {
       request.parley.log.model = body.model;
       const betas = acceptedBetas(request.headers['anthropic-beta']);
       deps.chat.resolveModel(body.model);
-      return { input_tokens: estimateInputTokens(body, betas) };
+      const messages = anthropicMessages(body, betas);
+      checkPromptLimits(messages, undefined, deps.limits);
+      return { input_tokens: estimateInputTokens(messages, toolDefinitions(body.tools)) };
     },
   );
 }
