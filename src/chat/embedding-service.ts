@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { ParleyError } from '../domain/index.js';
-import type { EmbeddingInput, EmbeddingRequest, EmbeddingResult, Principal, RouteObserver } from '../domain/index.js';
+import type { EmbeddingInput, EmbeddingRequest, EmbeddingResult, Principal, RouteObserver, Usage } from '../domain/index.js';
 import type { EmbeddingModel } from '../providers/types.js';
 import type { CacheConfig } from '../config/types.js';
 import type { CacheStore } from '../store/types.js';
@@ -82,6 +82,8 @@ export interface EmbeddingCall {
   traceHeaders?: Record<string, string>;
   observer?: RouteObserver;
   trace?: TraceScope;
+  /** The admission already started for this request (counted with it); without it `deps.admission` admits the call. */
+  admission?: { claim(): Promise<{ done(usage?: Usage): void }> };
 }
 
 /** The answer of one call and how it was served. */
@@ -161,7 +163,7 @@ export class EmbeddingService {
     let cache: EmbeddingAnswer['cache'] = 'bypass';
     const finish = (outcome: EmbeddingRecord['outcome'], errorCode?: string): void =>
       this.deps.records?.embeddingsFinished({ ...recordOf(call, stats, startedAt), outcome, errorCode, cache, protectedCounts });
-    const ticket = await this.deps.admission?.admitChat(call.principal);
+    const ticket = await (call.admission ? call.admission.claim() : this.deps.admission?.admitChat(call.principal));
     try {
       const trace = call.trace ?? traceScopeOf(call.observer);
       const { input, counts } = this.protect(call.input, trace);
@@ -184,7 +186,8 @@ export class EmbeddingService {
       }
       const result = await this.callRoute(routed, { model: call.model, ...request }, call, stats);
       stats.usage = { inputTokens: result.inputTokens, outputTokens: 0 };
-      if (key !== undefined && stats.provider !== undefined) {
+      // Only answers of a reasonable size are cached: the memory store bounds entries by count, not bytes.
+      if (key !== undefined && stats.provider !== undefined && embeddingBytes(result) <= MAX_CACHED_EMBEDDING_BYTES) {
         void this.deps.cache.set(key, { events: [], embeddings: result, provider: stats.provider, model: stats.upstreamModel ?? '', createdAt: Date.now() }, { ttlMs: this.deps.cacheConfig.ttlMs });
       }
       ticket?.done(stats.usage);
@@ -236,4 +239,14 @@ export class EmbeddingService {
       stats.upstreamMs += performance.now() - waitStart;
     }
   }
+}
+
+/** The largest embeddings answer kept in the cache (its vectors as float32): 1 MiB, e.g. 85 inputs of 3,072 dimensions. */
+const MAX_CACHED_EMBEDDING_BYTES = 1024 * 1024;
+
+/** The size of an answer's vectors as float32 bytes (base64 text is 4 characters per 3 bytes). */
+function embeddingBytes(result: EmbeddingResult): number {
+  let bytes = 0;
+  for (const v of result.vectors) bytes += typeof v === 'string' ? (v.length * 3) / 4 : v.length * 4;
+  return bytes;
 }

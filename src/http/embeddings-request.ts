@@ -20,7 +20,7 @@ function checkTokens(tokens: unknown[], param: string): number[] {
   if (tokens.length === 0) throw invalid(param, `${param} is an empty token array; send at least one token.`);
   if (tokens.length > MAX_INPUT_TOKENS) throw invalid(param, `${param} has ${tokens.length} tokens; one input may have at most ${MAX_INPUT_TOKENS}. Split it into several inputs.`);
   const bad = tokens.findIndex((t) => !isTokenId(t));
-  if (bad >= 0) throw invalid(param, `${param}[${bad}] must be a token id (a non-negative integer); got ${JSON.stringify(tokens[bad])}.`);
+  if (bad >= 0) throw invalid(param, `${param}[${bad}] must be a token id (a non-negative integer); got a ${tokens[bad] === null ? 'null' : typeof tokens[bad]}.`);
   return tokens as number[];
 }
 

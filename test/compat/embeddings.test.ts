@@ -240,6 +240,16 @@ describe('routing, privacy, secrets and cache', () => {
     expect((await postJson(url, body, { 'x-parley-cache': 'bypass' })).headers.get('x-parley-cache')).toBe('bypass');
     expect(embeddingRequests(stack.mock)).toHaveLength(6);
   });
+
+  it('does not cache an answer whose vectors exceed 1 MiB (the memory cache bounds entries, not bytes)', async () => {
+    const body = { model: 'embed', input: Array.from({ length: 200 }, (_, i) => fresh(`big ${i}`)), dimensions: 1536, encoding_format: 'base64' };
+    const before = embeddingRequests(stack.mock).length;
+    const first = await postJson(url, body);
+    expect(first.status, await first.clone().text()).toBe(200);
+    expect(first.headers.get('x-parley-cache')).toBe('miss');
+    expect((await postJson(url, body)).headers.get('x-parley-cache')).toBe('miss');
+    expect(embeddingRequests(stack.mock)).toHaveLength(before + 2);
+  });
 });
 
 describe('Anthropic targets', () => {
@@ -272,6 +282,7 @@ describe('bad input is a clear 4xx, and nothing reaches the provider', () => {
     ['an input over limits.maxMessageChars', { input: 'x'.repeat(2001) }, 400, /2001 characters; one input may have at most 2000/],
     ['a token array over 8192 tokens', { input: Array.from({ length: 8193 }, () => 1) }, 400, /8193 tokens; one input may have at most 8192/],
     ['a negative token id', { input: [[1, -2]] }, 400, /input\[0\]\[1\] must be a token id/],
+    ['text inside a token array (named by its type, never quoted back)', { input: [[1, 'my password is hunter2']] }, 400, /input\[0\]\[1\] must be a token id \(a non-negative integer\); got a string\.$/],
     ['an object as input', { input: { text: 'x' } }, 400, /input must be a string, an array of strings/],
     ['a missing input', { input: undefined }, 400, /input/],
     ['an unknown encoding_format', { encoding_format: 'int8' }, 400, /encoding_format/],

@@ -75,7 +75,7 @@ export function registerEmbeddings(app: ParleyApp, deps: EmbeddingsDeps): void {
   app.post(
     '/v1/embeddings',
     {
-      config: { permission: 'chat' },
+      config: { permission: 'chat', chatAdmission: true },
       schema: {
         tags: ['openai'],
         summary: 'Create embeddings (OpenAI-compatible; OpenAI-compatible targets only)',
@@ -90,6 +90,7 @@ export function registerEmbeddings(app: ParleyApp, deps: EmbeddingsDeps): void {
       const answer = await deps.embeddings.embed({
         requestId: request.id,
         principal: principalOf(request),
+        admission: request.parley.admission,
         model: body.model,
         input,
         encodingFormat: body.encoding_format ?? 'float',
