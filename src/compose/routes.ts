@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { RouteObserver } from '../domain/index.js';
 import type { ChatModel } from '../providers/types.js';
 import { combineRouteObservers, createMetricsRouteObserver } from '../observability/route-observer.js';
-import { createEmbeddingsModel, createProviderModel } from '../providers/factory.js';
+import { createProviderAdapters } from '../providers/factory.js';
 import type { EmbeddingProviderModel } from '../providers/openai/openai-embeddings.js';
 import type { ProviderModel } from '../providers/provider-model.js';
 import { KeyPool, type PoolKey } from '../routing/key-pool.js';
@@ -19,7 +19,7 @@ export interface BuiltRoutes {
   models: Map<string, RoutedModel>;
   /** Every alias's embeddings route (over its OpenAI-compatible targets only). */
   embeddings: Map<string, RoutedEmbeddings>;
-  /** Chat and embeddings adapters (each owns a connection pool to close at shutdown). */
+  /** Chat and embeddings adapters, closed at shutdown (a provider's chat adapter closes its one connection pool). */
   adapters: (ProviderModel | EmbeddingProviderModel)[];
   pools: Map<string, KeyPool>;
 }
@@ -41,9 +41,9 @@ export async function buildRoutes(
   const embedders = new Map<string, EmbeddingProviderModel>();
   const pools = new Map<string, KeyPool>();
   for (const provider of config.providers) {
-    adapters.set(provider.id, createProviderModel(provider));
-    const embedder = createEmbeddingsModel(provider);
-    if (embedder !== undefined) embedders.set(provider.id, embedder);
+    const { chat, embeddings } = createProviderAdapters(provider);
+    adapters.set(provider.id, chat);
+    if (embeddings !== undefined) embedders.set(provider.id, embeddings);
     const keys: PoolKey[] = [];
     for (const [index, ref] of provider.apiKeys.entries()) {
       const id = `${provider.id}#${index}`;
