@@ -34,7 +34,6 @@ export interface RoutedModel {
 
 const failedRunStats = new WeakMap<object, RunStats>();
 
-/** Route facts (provider, key, attempts, retries, fallbacks) of a call that failed before any content. */
 /** Milliseconds a failed run spent waiting on its route (upstream, retry-after and backoff waits), if `error` ended one. */
 export function upstreamMsOf(error: unknown): number | undefined {
   return typeof error === 'object' && error !== null ? failedRunStats.get(error)?.upstreamMs : undefined;
@@ -45,6 +44,7 @@ export function rememberFailedRun(error: unknown, stats: RunStats): void {
   if (typeof error === 'object' && error !== null) failedRunStats.set(error, stats);
 }
 
+/** Route facts (provider, key, attempts, retries, fallbacks) of a call that failed before any content. */
 export function runStatsOf(error: unknown): Partial<Pick<RunStats, 'provider' | 'keyId' | 'attempts' | 'retries' | 'fallbacks'>> {
   const stats = typeof error === 'object' && error !== null ? failedRunStats.get(error) : undefined;
   if (!stats) return {};
@@ -147,10 +147,6 @@ export class ChatService {
   }
 
   /** Remembers the route facts of a call that failed before content, for the request's log line. */
-  private noteFailure(error: unknown, stats: RunStats): void {
-    if (typeof error === 'object' && error !== null) failedRunStats.set(error, stats);
-  }
-
   private async run(call: ChatCall, routed: RoutedModel, startedAt: number, admitted: Promise<{ done(usage?: Usage): void }> | undefined): Promise<ChatRun> {
     const params: ChatParams = routed.config.maxOutputTokens !== undefined && call.params.maxTokens === undefined
       ? { ...call.params, maxTokens: routed.config.maxOutputTokens }
@@ -244,7 +240,7 @@ export class ChatService {
     try {
       await events.prime();
     } catch (error) {
-      this.noteFailure(error, stats);
+      rememberFailedRun(error, stats);
       throw error;
     }
     return {

@@ -72,21 +72,20 @@ export async function buildRoutes(
     for (const deployment of pools.get(target.provider)!.deployments(target.model)) metrics.setCircuitState(deployment, 'closed');
   }
   const typeOf = new Map(config.providers.map((p) => [p.id, p.type]));
+  // One target of a route: the provider's adapter of the route's kind (chat or embeddings) and its key pool.
+  const routeTarget = <A>(target: (typeof config.models)[number]['targets'][number], adapterOf: Map<string, A>) => ({
+    label: `${target.provider}/${target.model}`,
+    provider: target.provider,
+    adapter: adapterOf.get(target.provider)!,
+    model: target.model,
+    keys: [],
+    keyPool: pools.get(target.provider)!,
+    resilience: target.resilience,
+  });
   for (const model of config.models) {
     // One route per subset of the chain actually asked for (requests some targets cannot serve skip them).
     const build = (targets: typeof model.targets): { route: ChatModel; observer: RouteObserver } => ({
-      route: buildRoute({
-        modelName: model.name,
-        targets: targets.map((target) => ({
-          label: `${target.provider}/${target.model}`,
-          provider: target.provider,
-          adapter: adapters.get(target.provider)!,
-          model: target.model,
-          keys: [],
-          keyPool: pools.get(target.provider)!,
-          resilience: target.resilience,
-        })),
-      }).model,
+      route: buildRoute({ modelName: model.name, targets: targets.map((t) => routeTarget(t, adapters)) }).model,
       observer: combineRouteObservers(createMetricsRouteObserver(metrics, model.name, targets.map((t) => t.provider)), keyLog),
     });
     const { route, observer } = build(model.targets);
@@ -109,18 +108,7 @@ export async function buildRoutes(
       embeddings.set(model.name, { refused });
       continue;
     }
-    const route = buildRoute({
-      modelName: model.name,
-      targets: capable.map((target) => ({
-        label: `${target.provider}/${target.model}`,
-        provider: target.provider,
-        adapter: embedders.get(target.provider)!,
-        model: target.model,
-        keys: [],
-        keyPool: pools.get(target.provider)!,
-        resilience: target.resilience,
-      })),
-    }).model;
+    const route = buildRoute({ modelName: model.name, targets: capable.map((t) => routeTarget(t, embedders)) }).model;
     const observer = combineRouteObservers(createMetricsRouteObserver(metrics, model.name, capable.map((t) => t.provider)), keyLog);
     embeddings.set(model.name, { route, observer, refused });
   }

@@ -17,18 +17,7 @@ export function chatRecordSink(metrics: Metrics, audit: AuditLog, config: Parley
       if (r.outcome === 'success' && r.ttftMs !== undefined) metrics.observeTimeToFirstToken(r.model, provider, r.ttftMs / 1000);
       if (r.usage && r.cache !== 'hit' && r.cache !== 'coalesced') metrics.addTokens(r.model, provider, r.usage.inputTokens, r.usage.outputTokens);
       metrics.countCache(r.cache);
-      const categories = Object.entries(r.protectedCounts);
-      if (categories.length > 0) {
-        for (const [category, count] of categories) metrics.countPrivacyProtected(category, config.privacy[category] ?? 'pseudonymise', count);
-        audit.append({
-          requestId: r.requestId,
-          principalId: r.principalId,
-          action: 'privacy.protected',
-          outcome: 'success',
-          resource: `model:${r.model}`,
-          details: Object.fromEntries(categories),
-        });
-      }
+      recordProtected(metrics, audit, r, (category) => config.privacy[category] ?? 'pseudonymise');
     },
     imagesSeen(f) {
       metrics.countImages(f.model, f.action, f.count);
@@ -48,22 +37,25 @@ export function embeddingRecordSink(metrics: Metrics, audit: AuditLog, config: P
       metrics.observeChatRequest('embeddings', r.model, provider, r.outcome, false, r.durationMs / 1000);
       if (r.inputTokens !== undefined && r.cache !== 'hit') metrics.addTokens(r.model, provider, r.inputTokens, 0);
       metrics.countCache(r.cache);
-      const categories = Object.entries(r.protectedCounts);
-      if (categories.length === 0) return;
-      for (const [category, count] of categories) {
+      recordProtected(metrics, audit, r, (category) => {
         const action = config.privacy[category] ?? 'pseudonymise';
-        metrics.countPrivacyProtected(category, action === 'pseudonymise' ? 'redact' : action, count);
-      }
-      audit.append({
-        requestId: r.requestId,
-        principalId: r.principalId,
-        action: 'privacy.protected',
-        outcome: 'success',
-        resource: `model:${r.model}`,
-        details: Object.fromEntries(categories),
+        return action === 'pseudonymise' ? 'redact' : action;
       });
     },
   };
+}
+
+/** Counts what the privacy filter protected, by category and the action taken, and audits it (counts only). */
+function recordProtected(
+  metrics: Metrics,
+  audit: AuditLog,
+  r: { requestId: string; principalId?: string; model: string; protectedCounts: Record<string, number> },
+  actionOf: (category: string) => string,
+): void {
+  const categories = Object.entries(r.protectedCounts);
+  if (categories.length === 0) return;
+  for (const [category, count] of categories) metrics.countPrivacyProtected(category, actionOf(category), count);
+  audit.append({ requestId: r.requestId, principalId: r.principalId, action: 'privacy.protected', outcome: 'success', resource: `model:${r.model}`, details: Object.fromEntries(categories) });
 }
 
 /** Reports content-policy findings on answers. */

@@ -1,12 +1,11 @@
 // POST /v1/embeddings: OpenAI's wire format over the embeddings path (privacy, limits, cache, routing).
 
 import { Type, type Static } from 'typebox';
-import type { FastifyRequest } from 'fastify';
-import type { EmbeddingAnswer, EmbeddingService } from '../../chat/embedding-service.js';
-import { setGenAiRequest, setGenAiResponse } from '../../observability/spans.js';
+import type { EmbeddingService } from '../../chat/embedding-service.js';
 import { parseEmbeddingInput } from '../embeddings-request.js';
 import { cacheModeOf, principalOf, traceHeadersOf, traceObserverOf, type InflightRegistry, type ParleyApp } from '../request-context.js';
 import { ErrorEnvelope } from '../schemas.js';
+import { noteRun, runHeaders } from './run-headers.js';
 
 export interface EmbeddingsDeps {
   embeddings: EmbeddingService;
@@ -40,36 +39,6 @@ const EmbeddingList = Type.Object({
   usage: Type.Object({ prompt_tokens: Type.Integer(), total_tokens: Type.Integer() }),
 });
 
-/** `x-parley-cache` (hit|miss|bypass), the provider that answered and any targets left out. */
-function answerHeaders(answer: EmbeddingAnswer): Record<string, string> {
-  const headers: Record<string, string> = { 'x-parley-cache': answer.cache };
-  if (answer.stats.provider) headers['x-parley-provider'] = answer.stats.provider;
-  if (answer.stats.skipped) headers['x-parley-skipped-targets'] = answer.stats.skipped.join(', ');
-  return headers;
-}
-
-/** Copies the call's metadata (never content) onto the request's log line. */
-function noteAnswer(request: FastifyRequest, answer: EmbeddingAnswer): void {
-  const s = answer.stats;
-  Object.assign(request.parley.log, {
-    provider: s.provider,
-    upstreamModel: s.upstreamModel,
-    keyId: s.keyId,
-    tokensIn: s.usage?.inputTokens,
-    cache: answer.cache,
-    attempts: s.attempts,
-    retries: s.retries,
-    fallbacks: s.fallbacks,
-    skippedTargets: s.skipped,
-  });
-  request.parley.upstreamMs = s.upstreamMs;
-  const span = request.parley.trace?.span;
-  if (span?.isRecording()) {
-    setGenAiRequest(span, { provider: s.provider ?? 'none', requestModel: String(request.parley.log.model ?? ''), operation: 'embeddings' });
-    setGenAiResponse(span, { responseModel: s.upstreamModel, inputTokens: s.usage?.inputTokens });
-  }
-}
-
 /** Registers the OpenAI-compatible embeddings endpoint. */
 export function registerEmbeddings(app: ParleyApp, deps: EmbeddingsDeps): void {
   app.post(
@@ -100,8 +69,8 @@ export function registerEmbeddings(app: ParleyApp, deps: EmbeddingsDeps): void {
         traceHeaders: traceHeadersOf(request),
         observer: traceObserverOf(request),
       });
-      noteAnswer(request, answer);
-      void reply.headers(answerHeaders(answer));
+      noteRun(request, answer, 'embeddings');
+      void reply.headers(runHeaders(answer));
       const tokens = answer.result.inputTokens;
       return {
         object: 'list' as const,
