@@ -43,6 +43,7 @@ export function gateListenerOnSharedState(o: {
     } else if (!ready && !closedByGate.has(app)) {
       closedByGate.add(app);
       o.inflight.closeConnectionsAfterResponse();
+      o.connections.keepIdleOnClose(server); // idle connections go one by one (closeIdleFor), never all at the cut
       server.close();
       logger.warn({ port: o.listen.port }, 'shared state unreachable: listener closed until it answers again (server.refuseConnectionsWhileUnready)');
     } else if (ready && closedByGate.has(app) && !reopening) {
