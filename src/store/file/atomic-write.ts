@@ -31,7 +31,8 @@ export async function writeFileAtomic(file: string, data: string, mode = 0o600):
   }
 }
 
-async function syncDirectory(dir: string): Promise<void> {
+/** Makes a rename or unlink in `dir` durable (where the platform can fsync a directory). */
+export async function syncDirectory(dir: string): Promise<void> {
   try {
     const handle = await open(dir, 'r');
     try {

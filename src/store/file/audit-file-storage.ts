@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import type { AuditHead, AuditStorage, PurgedSegment, PurgeResult, SealedAuditLine, StoredAuditLine } from '../audit-storage.js';
 import { listSegments, segmentName, segmentsDir } from './audit-segments.js';
 import { readChainTail, readFirstRecord, readLastRecord, type ChainRecord } from './audit-tail.js';
+import { syncDirectory } from './atomic-write.js';
 import { FileLock } from './file-lock.js';
 
 /** When the active file is sealed into a segment (at the first write after either limit is reached). */
@@ -119,7 +120,7 @@ export class FileAuditStorage implements AuditStorage {
       for (const segment of gone) await unlink(join(segmentsDir(this.file), segment.name)).catch((error: NodeJS.ErrnoException) => {
         if (error.code !== 'ENOENT') throw error;
       });
-      await syncDir(segmentsDir(this.file));
+      await syncDirectory(segmentsDir(this.file));
       return result;
     });
   }
@@ -227,11 +228,11 @@ export class FileAuditStorage implements AuditStorage {
     }
     try {
       await rename(this.file, target);
-      await syncDir(dir);
+      await syncDirectory(dir);
     } finally {
       this.handle = await open(this.file, 'a+', 0o600);
     }
-    await syncDir(dirname(this.file));
+    await syncDirectory(dirname(this.file));
     this.size = (await this.handle.stat()).size;
     this.segmentFirstSeq = (this.head?.seq ?? 0) + 1;
     this.segmentStartMs = undefined;
@@ -278,16 +279,3 @@ async function hashFile(path: string): Promise<{ sha256: string; bytes: number }
   }
 }
 
-/** Makes a rename or unlink in `dir` durable. */
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } catch {
-    // some file systems cannot sync a directory; the rename is still atomic
-  } finally {
-    await handle.close();
-  }
-}
-
-export type { ChainRecord };
