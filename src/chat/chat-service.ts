@@ -109,9 +109,14 @@ export class ChatService {
 
   constructor(private readonly deps: ChatServiceDeps) {}
 
-  /** True when `privacy.images` is block: requests with images are refused (422). */
-  get imagesBlocked(): boolean {
-    return this.deps.images === 'block';
+  /**
+   * When `privacy.images` is block, records the refused images (metric and `privacy.images` audit event) and throws
+   * the 422; `sessionWording` for the session API, where the images may be earlier turns of the chat.
+   */
+  refuseBlockedImages(facts: { requestId: string; principalId: string; model: string; count: number }, sessionWording = false): void {
+    if (this.deps.images !== 'block' || facts.count === 0) return;
+    this.deps.records?.imagesSeen?.({ ...facts, action: 'blocked' });
+    throw imagesBlockedError(sessionWording);
   }
 
   /** Model aliases in configuration order. */
@@ -154,9 +159,9 @@ export class ChatService {
     const { route, routeObserver, skipped } = this.pickTargets(call, routed, params);
     const images = countImages(call.messages);
     if (images > 0) {
-      const blocked = this.deps.images === 'block';
-      this.deps.records?.imagesSeen?.({ requestId: call.requestId, principalId: call.principal.id, model: call.model, count: images, action: blocked ? 'blocked' : 'sent' });
-      if (blocked) throw imagesBlockedError();
+      const facts = { requestId: call.requestId, principalId: call.principal.id, model: call.model, count: images };
+      this.refuseBlockedImages(facts);
+      this.deps.records?.imagesSeen?.({ ...facts, action: 'sent' });
     }
     let messages = call.messages;
     let mapping = call.mapping ?? {};

@@ -14,8 +14,11 @@ export function countImages(messages: readonly ChatMessage[]): number {
 }
 
 /** The 422 for images when `privacy.images` is `block`. */
-export function imagesBlockedError(): ParleyError {
-  return new ParleyError('content_blocked', 'This service does not forward images (privacy.images is block): images cannot be checked for personal data. Remove the image parts and send again.', { param: 'messages' });
+export function imagesBlockedError(sessionWording = false): ParleyError {
+  const why = 'This service does not forward images (privacy.images is block): images cannot be checked for personal data.';
+  return sessionWording
+    ? new ParleyError('content_blocked', `${why} Send the message without images; if earlier turns of this chat hold images, start a new chat.`, { param: 'images' })
+    : new ParleyError('content_blocked', `${why} Remove the image parts and send again.`, { param: 'messages' });
 }
 
 /** Collects the string leaves of a JSON value with a setter for each; returns the rebuilt value's getter. */

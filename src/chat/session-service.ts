@@ -7,7 +7,6 @@ import type { ChatRun, ChatService } from './chat-service.js';
 import { missingFeature } from './capabilities.js';
 import { newId } from './ids.js';
 import { trimToBudget } from './prompt.js';
-import { imagesBlockedError } from './protect-shapes.js';
 import { checkImages, noVisionError } from './session-images.js';
 
 /** Lifecycle facts for audit and metrics (ids only, never content). */
@@ -167,11 +166,11 @@ export class SessionService {
       }
     }
     // Refused before anything is stored or dropped: images the model cannot take, or that policy blocks.
-    const earlierImages = session.messages.slice(0, index).some((m) => (m.images?.length ?? 0) > 0);
-    if (images.length > 0 || earlierImages) {
+    const imageCount = images.length + session.messages.slice(0, index).reduce((n, m) => n + (m.images?.length ?? 0), 0);
+    if (imageCount > 0) {
       const targets = routed.targets;
       if (targets !== undefined && !targets.some((t) => missingFeature(t, ['vision']) === undefined)) throw noVisionError(session.model, images.length === 0);
-      if (this.deps.chat.imagesBlocked) throw imagesBlockedError();
+      this.deps.chat.refuseBlockedImages({ requestId: context.requestId, principalId: principal.id, model: session.model, count: imageCount }, true);
     }
     if (input.replaceFrom !== undefined) session = (await this.deps.store.truncate(id, index)) ?? session;
     const userMessage: StoredMessage = { id: newId('msg'), role: 'user', content: input.content, createdAt: this.now(), ...(images.length > 0 ? { images } : {}) };

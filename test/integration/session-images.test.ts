@@ -169,8 +169,10 @@ describe('session API images with privacy.images: block', () => {
       const { id } = (await created.json()) as { id: string };
       const sent = await postJson(`${blocked.url}/v1/sessions/${id}/messages`, { content: 'see', images: [{ url: png('p') }] });
       expect(sent.status).toBe(422);
-      expect(((await sent.json()) as { error: { message: string } }).error.message).toMatch(/does not forward images \(privacy\.images is block\)/);
+      expect(((await sent.json()) as { error: { message: string } }).error.message).toMatch(/does not forward images \(privacy\.images is block\).* Send the message without images/);
       expect(modelRequests(blocked.mock)).toEqual([]);
+      // Counted and audited like a refused image on chat completions.
+      expect(await (await fetch(`${blocked.url}/metrics`)).text()).toMatch(/parley_images_total\{model="chat",action="blocked"\} 1/);
       const read = (await (await fetch(`${blocked.url}/v1/sessions/${id}`)).json()) as { messages: unknown[] };
       expect(read.messages).toEqual([]);
     } finally {
