@@ -36,8 +36,14 @@ susanne tine vibeke
 
 /** Lower case without accents (`María` -> `maria`), so spellings with and without accents meet. */
 export function fold(word: string): string {
-  const lower = word.toLowerCase();
-  return /[^\u0000-\u007f]/.test(lower) ? lower.normalize('NFD').replace(/[\u0300-\u036f]/g, '') : lower;
+  return foldLower(word.toLowerCase());
+}
+
+const NON_ASCII = /[^\u0000-\u007f]/;
+
+/** `fold` of a word already in lower case. */
+function foldLower(lower: string): string {
+  return NON_ASCII.test(lower) ? lower.normalize('NFD').replace(/[\u0300-\u036f]/g, '') : lower;
 }
 
 function load(): ReadonlySet<string> {
@@ -54,16 +60,12 @@ function load(): ReadonlySet<string> {
 /** Lower-cased given names (about 67,000), minus words that are more often ordinary words. Loaded once, at import. */
 export const GIVEN_NAMES: ReadonlySet<string> = load();
 
-/** True if `word` (any case) is a known given name; hyphenated names count if every part is one. */
-export function isGivenName(word: string): boolean {
-  return isGivenLower(word.toLowerCase());
-}
-
-const NON_ASCII = /[^\u0000-\u007f]/;
-
-/** `isGivenName` of a word already in lower case (the person recognizer lower-cases every token once). */
+/**
+ * True if `lowerCased` (a word already in lower case: the person recognizer lower-cases every token once) is a known
+ * given name; hyphenated names count if every part is one.
+ */
 export function isGivenLower(lowerCased: string): boolean {
-  const lower = NON_ASCII.test(lowerCased) ? lowerCased.normalize('NFD').replace(/[\u0300-\u036f]/g, '') : lowerCased;
+  const lower = foldLower(lowerCased);
   if (GIVEN_NAMES.has(lower)) return true;
   const dash = lower.indexOf('-');
   return dash > 0 && GIVEN_NAMES.has(lower.slice(0, dash)) && GIVEN_NAMES.has(lower.slice(dash + 1));

@@ -87,14 +87,18 @@ mejl e-post samtal pratade snakket talte kollega kollegi klagomål kund han hon 
 sähköposti henkilölle soitin puhuin kanssa
 `);
 
+/** Conjunctions that join names or companies in a list (`Smith and Jones`, `Müller und Söhne`). */
+export const CONJUNCTIONS: ReadonlySet<string> = new Set(['&', 'and', 'und', 'et', 'y', 'e', 'en', 'og', 'och']);
+const CONJUNCTION = [...CONJUNCTIONS].join('|');
+
 const DESIGNATORS = String.raw`S\.A\.?|S\.L\.?|S\.p\.A\.?|S\.r\.l\.?|S\.A\.S\.?|B\.V\.?|N\.V\.?|A\/S|Inc\.?|Ltd\.?|LLC|PLC|GmbH|AG|KG|UG|SE|Corp\.?|SA|SAS|SARL|SpA|Srl|BV|NV|AB|ASA|Oyj?|ApS|e\s+figli|Hermanos|Asociados|Aktiebolag|und\s+Söhne|and\s+Sons`;
 
 /** A company designator and a conjunction right before a name-shaped run: the run is the next company of a list (`Bergqvist Aktiebolag and Eriksson Martinsson`). */
-export const COMPANY_BEFORE = new RegExp(String.raw`(?<![\p{L}\p{N}])(?:${DESIGNATORS})\s*(?:,|\s(?:&|and|und|et|y|e|en|og|och))\s*$`, 'u');
+export const COMPANY_BEFORE = new RegExp(String.raw`(?<![\p{L}\p{N}])(?:${DESIGNATORS})\s*(?:,|\s(?:${CONJUNCTION}))\s*$`, 'u');
 
 /** Company designators after a name-shaped run (`Hansen Elektronik A/S`, `Di Vita, Cinelli e Morri e figli`). */
 export const COMPANY_DESIGNATOR = new RegExp(
-  String.raw`(?:(?:,\s*|\s+(?:&|and|und|et|y|e|en|og|och)\s+)(?:\p{Lu}[\p{L}\p{M}'’\-]*\s?){1,4})*,?\s*` +
+  String.raw`(?:(?:,\s*|\s+(?:${CONJUNCTION})\s+)(?:\p{Lu}[\p{L}\p{M}'’\-]*\s?){1,4})*,?\s*` +
     String.raw`(?:&\s*(?:Co|Cie|Söhne|Sons|fils|figli|hijos)|${DESIGNATORS})(?![\p{L}\p{N}])`,
   'uy',
 );

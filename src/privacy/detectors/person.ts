@@ -4,7 +4,7 @@ import type { Detector, Match } from '../types.js';
 import { atSentenceStart, cueBefore, windowBefore } from './context.js';
 import { isGivenLower } from './gazetteer.js';
 import { NAME_STOPWORDS, WEAK_NAMES } from './name-stopwords.js';
-import { ARTICLES, COMPANY_BEFORE, COMPANY_DESIGNATOR, NAME_CUES, NON_NAME_TAILS, ORG_CONTEXT, PARTICLES, PERSON_CONTEXT, TITLES } from './person-words.js';
+import { ARTICLES, COMPANY_BEFORE, CONJUNCTIONS, COMPANY_DESIGNATOR, NAME_CUES, NON_NAME_TAILS, ORG_CONTEXT, PARTICLES, PERSON_CONTEXT, TITLES } from './person-words.js';
 import { PLACE_NAMES } from './place-names.generated.js';
 import { firstMatch } from './util.js';
 
@@ -125,7 +125,6 @@ function designatorAfter(text: string, end: number): boolean {
   return COMPANY_DESIGNATOR.test(text.slice(end, end + 80));
 }
 
-const CONJUNCTIONS = new Set(['&', 'and', 'und', 'et', 'y', 'e', 'en', 'og', 'och']);
 
 /** True if a company designator and a conjunction or comma come right before `start` (`Bergqvist Aktiebolag and …`). */
 function companyBefore(text: string, start: number): boolean {
