@@ -1,6 +1,5 @@
 // The privacy filter for embeddings inputs: nothing comes back to restore, so pseudonymise acts as redact.
 
-import { ParleyError, isParleyError } from '../domain/index.js';
 import { createPrivacyFilter } from './privacy-filter.js';
 import { DEFAULT_PRIVACY_POLICY, type PrivacyAction, type PrivacyOptions, type PrivacyPolicy } from './types.js';
 
@@ -23,20 +22,12 @@ export function createEmbeddingGuard(policy: Partial<PrivacyPolicy> = {}, option
   const resolved = { ...DEFAULT_PRIVACY_POLICY, ...policy };
   const redacting = Object.fromEntries(Object.entries(resolved).map(([category, action]) => [category, asRedact(action)])) as PrivacyPolicy;
   const custom = (options.custom ?? []).map((r) => ({ ...r, action: asRedact(r.action ?? 'pseudonymise') }));
-  const filter = createPrivacyFilter(redacting, { ...options, custom });
-  const scans = Object.values(redacting).some((a) => a !== 'allow') || custom.some((r) => r.action !== 'allow');
+  const filter = createPrivacyFilter(redacting, { ...options, custom, blockedAs: { subject: 'Your input', param: 'input' } });
   return {
-    scans,
+    scans: filter.scans,
     protect(texts) {
-      try {
-        const { messages, counts } = filter.protect(texts.map((content) => ({ role: 'user' as const, content })));
-        return { texts: messages.map((m) => m.content), counts: counts as Record<string, number> };
-      } catch (error) {
-        if (isParleyError(error) && error.code === 'content_blocked') {
-          throw new ParleyError('content_blocked', error.message.replace(/^Your message/, 'Your input'), { param: 'input' });
-        }
-        throw error;
-      }
+      const { messages, counts } = filter.protect(texts.map((content) => ({ role: 'user' as const, content })));
+      return { texts: messages.map((m) => m.content), counts: counts as Record<string, number> };
     },
   };
 }

@@ -29,6 +29,8 @@ export interface ProtectResult {
 /** A privacy filter bound to one policy. */
 export interface PrivacyFilter {
   readonly policy: Readonly<PrivacyPolicy>;
+  /** False when every category and custom recognizer is `allow`: `protect` then changes nothing. */
+  readonly scans: boolean;
   /**
    * Protects every message. Values of `block` categories in user or system messages throw
    * `ParleyError('content_blocked')`; in assistant messages (model output shown to the user)
@@ -39,13 +41,17 @@ export interface PrivacyFilter {
 }
 
 /** The 422 error for blocked content; names what was found, never the value. */
-export function blockedContentError(categories: readonly Category[], customNames: readonly string[] = []): ParleyError {
+export function blockedContentError(
+  categories: readonly Category[],
+  customNames: readonly string[] = [],
+  as: { subject: string; param: string } = { subject: 'Your message', param: 'messages' },
+): ParleyError {
   const labels = [...new Set([...categories.map((c) => CATEGORY_LABELS[c]), ...customNames.map((n) => `a ${n} value`)])].join(' and ');
   const secret = customNames.length === 0 && categories.every(isSecretCategory);
   const message = secret
-    ? `Your message contains ${categories.length > 1 ? 'secrets' : 'a secret'} (${labels}). Remove it and send again; secrets are never forwarded to the model.`
-    : `Your message contains ${labels}, which this service is configured not to forward. Remove it and send again.`;
-  return new ParleyError('content_blocked', message, { param: 'messages' });
+    ? `${as.subject} contains ${categories.length > 1 ? 'secrets' : 'a secret'} (${labels}). Remove it and send again; secrets are never forwarded to the model.`
+    : `${as.subject} contains ${labels}, which this service is configured not to forward. Remove it and send again.`;
+  return new ParleyError('content_blocked', message, { param: as.param });
 }
 
 const CAPITALISED = /(?<![\p{L}\p{N}_])\p{Lu}[\p{Ll}\p{M}'’\-]+(?![\p{L}\p{N}_])/gu;
@@ -102,6 +108,7 @@ export function createPrivacyFilter(policy: Partial<PrivacyPolicy> = {}, options
         throw blockedContentError(
           blocked.filter((m) => !m.custom).map((m) => m.category),
           blocked.filter((m) => m.custom).map((m) => m.custom?.tag.toLowerCase() ?? ''),
+          options.blockedAs,
         );
       }
     }
@@ -123,6 +130,7 @@ export function createPrivacyFilter(policy: Partial<PrivacyPolicy> = {}, options
 
   return {
     policy: resolved,
+    scans: active.length > 0 || recognizers.length > 0,
     protect(messages, mapping = {}) {
       const counts: Partial<Record<Category, number>> = {};
       if (active.length === 0 && recognizers.length === 0) return { messages: [...messages], mapping: { ...mapping }, counts };

@@ -95,6 +95,8 @@ export interface PrivacyOptions {
   custom?: readonly CustomRecognizer[];
   /** Terms never touched (case-insensitive, whole words): a finding overlapping one is dropped. */
   allowlist?: readonly string[];
+  /** How a `block` refusal names what was sent (default: "Your message", param `messages`). */
+  blockedAs?: { subject: string; param: string };
 }
 
 /** A detector for one category. `find` must be pure and linear in the text length. */
