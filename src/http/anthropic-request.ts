@@ -392,6 +392,17 @@ export function toolDefinitions(list: readonly Obj[] | undefined): ToolDefinitio
   return list !== undefined && list.length > 0 ? tools(list) : undefined;
 }
 
+/**
+ * The tool definitions of a count_tokens request, with its `tool_choice` and `thinking` checked as `/v1/messages`
+ * checks them (so a value refused there is refused here too, not counted).
+ */
+export function countTokensTools(body: CountTokensBody): ToolDefinition[] | undefined {
+  const defined = toolDefinitions(body.tools);
+  if (body.tool_choice !== undefined) toolChoice(body.tool_choice, defined, {});
+  if (body.thinking !== undefined) thinking(body.thinking, undefined, {});
+  return defined;
+}
+
 /** The operator's prompt limits (`limits:`), which the schema cannot know: Anthropic's blocks are checked in code. */
 export function checkPromptLimits(messages: readonly ChatMessage[], maxTokens: number | undefined, limits: PromptLimits): void {
   if (messages.length > limits.maxMessages) throw invalid('messages', `The request has ${messages.length} messages (the system prompt counted); at most ${limits.maxMessages} are allowed (limits.maxMessages).`);

@@ -201,6 +201,15 @@ describe.each([['anth', 'Anthropic-format'], ['solo', 'OpenAI-format']])('@anthr
     expect(counted.input_tokens).toBeLessThan(400);
     expect(modelRequests(stack.mock)).toHaveLength(0);
   });
+
+  it('refuses in count_tokens what /v1/messages refuses (a tool_choice naming no tool, a malformed thinking)', async () => {
+    const messages = [{ role: 'user' as const, content: 'hi' }];
+    const badChoice = await thrown(() => client.messages.countTokens({ model, tools, messages, tool_choice: { type: 'tool', name: 'nope' } }));
+    expect(badChoice).toBeInstanceOf(Anthropic.BadRequestError);
+    const badThinking = await thrown(() => client.messages.countTokens({ model, messages, thinking: { type: 'enabled', budget_tokens: 10 } }));
+    expect(badThinking).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((badThinking as Error).message).toContain('thinking.budget_tokens');
+  });
 });
 
 describe('@anthropic-ai/sdk: errors in Anthropic’s envelope and classes', () => {

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { ChatService } from '../../chat/chat-service.js';
 import { toParleyError } from '../error-mapping.js';
 import { MessageCollector, MessageStreamWriter, anthropicErrorBody, anthropicStopReason, anthropicUsage } from '../anthropic-format.js';
-import { acceptedBetas, anthropicMessages, applyContextManagement, anthropicParams, checkPromptLimits, estimateInputTokens, toolDefinitions, type PromptLimits } from '../anthropic-request.js';
+import { acceptedBetas, anthropicMessages, applyContextManagement, anthropicParams, checkPromptLimits, countTokensTools, estimateInputTokens, type PromptLimits } from '../anthropic-request.js';
 import { AnthropicErrorEnvelope, CountTokensRequest, CountTokensResponse, MessageResponse, MessagesRequest, type CountTokensBody, type MessagesBody } from '../anthropic-schemas.js';
 import { cacheModeOf, principalOf, streamHeaders, traceHeadersOf, traceObserverOf, type InflightRegistry, type ParleyApp } from '../request-context.js';
 import type { HeaderList } from '../security-headers.js';
@@ -137,7 +137,7 @@ export function registerMessages(app: ParleyApp, deps: MessagesDeps): void {
       deps.chat.resolveModel(body.model);
       const messages = anthropicMessages(body, betas);
       checkPromptLimits(messages, undefined, deps.limits);
-      return { input_tokens: estimateInputTokens(messages, toolDefinitions(body.tools)) };
+      return { input_tokens: estimateInputTokens(messages, countTokensTools(body)) };
     },
   );
 }

@@ -173,14 +173,19 @@ function toolFields(request: ChatRequest, body: Record<string, unknown>): void {
   if (choice !== undefined) body.tool_choice = choice;
 }
 
+/** What the Messages API refuses with thinking (a Messages API inbound request that asked for thinking itself). */
+function refuseThinkingConflicts(p: ChatParams, body: Record<string, unknown>): void {
+  const forced = body.tool_choice as { type?: string } | undefined;
+  if (p.temperature !== undefined && p.temperature !== 1) throw invalid('temperature', 'thinking accepts only temperature 1 on Anthropic targets; leave temperature out.');
+  if (forced?.type === 'any' || forced?.type === 'tool') throw invalid('thinking', 'thinking cannot be combined with a forced tool (tool_choice any or tool) on Anthropic targets.');
+}
+
 /** max_tokens and extended thinking from the reasoning effort. */
 function thinkingFields(p: ChatParams, body: Record<string, unknown>): void {
   const effort = p.reasoningEffort;
   if (p.adaptiveThinking === true) {
     // Adaptive thinking (the Messages API inbound) travels as it is, its effort in output_config.
-    const forced = body.tool_choice as { type?: string } | undefined;
-    if (p.temperature !== undefined && p.temperature !== 1) throw invalid('temperature', 'thinking accepts only temperature 1 on Anthropic targets; leave temperature out.');
-    if (forced?.type === 'any' || forced?.type === 'tool') throw invalid('thinking', 'thinking cannot be combined with a forced tool (tool_choice any or tool) on Anthropic targets.');
+    refuseThinkingConflicts(p, body);
     body.max_tokens = p.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS;
     body.thinking = p.thinkingDisplay === undefined ? { type: 'adaptive' } : { type: 'adaptive', display: p.thinkingDisplay };
     if (effort !== undefined && effort !== 'none') body.output_config = { effort: effort === 'minimal' ? 'low' : effort };
@@ -188,9 +193,7 @@ function thinkingFields(p: ChatParams, body: Record<string, unknown>): void {
   }
   if (p.thinkingBudget !== undefined) {
     // An explicit budget (the Messages API inbound) travels as it is; the inbound checked it against max_tokens.
-    const forced = body.tool_choice as { type?: string } | undefined;
-    if (p.temperature !== undefined && p.temperature !== 1) throw invalid('temperature', 'thinking accepts only temperature 1 on Anthropic targets; leave temperature out.');
-    if (forced?.type === 'any' || forced?.type === 'tool') throw invalid('thinking', 'thinking cannot be combined with a forced tool (tool_choice any or tool) on Anthropic targets.');
+    refuseThinkingConflicts(p, body);
     body.max_tokens = p.maxTokens ?? p.thinkingBudget + ANTHROPIC_DEFAULT_MAX_TOKENS;
     body.thinking = p.thinkingDisplay === undefined ? { type: 'enabled', budget_tokens: p.thinkingBudget } : { type: 'enabled', budget_tokens: p.thinkingBudget, display: p.thinkingDisplay };
     return;

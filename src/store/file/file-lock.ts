@@ -23,7 +23,7 @@ export interface FileLockOptions {
   waitMs?: number;
   /** A lock whose holder cannot be checked (another host, unreadable file) counts as stale after this long (default 30 s). */
   staleMs?: number;
-  /** What is locked, for the 503 message (default "The key store"). */
+  /** What is locked, for the 503 message (default: the file the lock guards). */
   label?: string;
 }
 
@@ -69,7 +69,7 @@ export class FileLock {
   constructor(readonly path: string, options: FileLockOptions = {}) {
     this.waitMs = options.waitMs ?? 5_000;
     this.staleMs = options.staleMs ?? 30_000;
-    this.label = options.label ?? 'The key store';
+    this.label = options.label ?? `The file ${path.replace(/\.lock$/, '')}`;
   }
 
   /** Takes the lock: at once when free or when its holder is dead; otherwise waits, then throws 503 `store_busy`. */

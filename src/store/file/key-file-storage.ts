@@ -27,7 +27,7 @@ export class FileKeyStorage implements KeyStorage {
 
   private constructor(private readonly dataDir: string) {
     this.file = join(dataDir, KEYS_FILE_NAME);
-    this.lock = new FileLock(`${this.file}.lock`);
+    this.lock = new FileLock(`${this.file}.lock`, { label: 'The key store' });
   }
 
   /** Creates the data directory (0700) if missing. */
