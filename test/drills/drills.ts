@@ -3,6 +3,7 @@
 // checks; `npm run drill -- NAME` (scripts/drill.ts) prints them for operators who rehearse.
 
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { auditCommand } from '../../src/cli/audit-command.js';
@@ -64,6 +65,15 @@ function lastUpstream(accessLog: string, requestId: string): string | undefined 
 }
 
 const readiness = (r: Replica) => fetch(`${r.url}/readyz`).then((res) => res.status, () => 0);
+/** /readyz on a new connection (fetch may reuse a kept-alive one, which a closed listener leaves open): 0 if refused. */
+const readinessOnNewConnection = (r: Replica) =>
+  new Promise<number>((resolve) => {
+    const req = get(`${r.url}/readyz`, { agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', () => resolve(0));
+  });
 
 /** Requests one replica began from `since` on, by its own log (one `request` line each, written at the end with its latency). */
 const servedSince = (r: Replica, since: number) => r.logs.filter((l) => l.msg === 'request' && timeOf(l) - Number(l.latencyMs ?? 0) >= since).length;
@@ -353,7 +363,8 @@ const replicaCutFromRedis: Drill = {
           const cutAt = Date.now();
           await proxy.cut();
           const unready = await until(() => cut.logs.some((l) => l.msg?.toString().startsWith('shared state unreachable: listener closed')), 'the cut replica to close its listener', 10_000);
-          const readyzWhileCut = await readiness(cut); // 0: the connection is refused (the listener is closed)
+          const readyzWhileCut = await readinessOnNewConnection(cut); // 0: the connection is refused (the listener is closed)
+          const readyzPooled = await readiness(cut); // on a connection kept alive from before the cut, if fetch still has one: 503
           const others = await Promise.all(stack.replicas.slice(1).map(readiness));
           print(`  ${cut.address} cut from Redis: listener closed after ${unready} ms; /readyz of the others ${others.join(', ')}`);
           // Requests already on its connections when the listener closed are answered (each closing its connection);
@@ -388,7 +399,8 @@ const replicaCutFromRedis: Drill = {
               failures: summary.failures,
             },
             checks: [
-              { what: 'the cut replica stops being ready (listener closed, so /readyz is refused too)', ok: readyzWhileCut === 0 },
+              { what: 'the cut replica stops being ready (listener closed, so /readyz is refused on a new connection)', ok: readyzWhileCut === 0 },
+              { what: 'nor on a connection kept alive from before the cut (503 there)', ok: readyzPooled === 503 || readyzPooled === 0, detail: String(readyzPooled) },
               { what: 'the other replicas stay ready', ok: others.every((s) => s === 200), detail: String(others) },
               { what: 'nginx sends it nothing while it is cut (from 2 s after its listener closed)', ok: servedWhileCut === 0, detail: `${servedWhileCut} served` },
               { what: 'it comes back into rotation once healed, without a restart', ok: back >= 0 && rotation >= 0 },
