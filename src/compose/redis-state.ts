@@ -5,6 +5,7 @@ import { ConfigError } from '../config/config-error.js';
 import type { SecretResolver } from '../config/secrets.js';
 import type { ParleyConfig } from '../config/types.js';
 import type { StoreMetrics } from '../observability/store-metrics.js';
+import { LeasedAdmissions } from '../security/leased-admissions.js';
 import type { RateLimitFailover } from '../security/rate-limits.js';
 import { DegradingCache } from '../store/degrading-cache.js';
 import { MemoryRateLimitStore } from '../store/memory/rate-limit-store.js';
@@ -29,17 +30,19 @@ export async function buildRedisState(config: ParleyConfig, secrets: SecretResol
   const sealer = await buildSealer(config, secrets, url, logger);
   const redis = await connectRedis(config, secrets, url, logger, storeMetrics);
   const notices = new RedisChangeNotices(redis);
+  const rateLimits = new LeasedAdmissions(new RedisRateLimitStore(redis));
   return {
     backend: 'redis',
     sessions: new RedisSessionStore(redis, { idleTtlMs: config.sessions.idleTtlMs, sealer }),
     cache: new DegradingCache(new RedisCacheStore(redis, { maxEntries: config.cache.maxEntries, sealer })),
-    rateLimits: new RedisRateLimitStore(redis),
+    rateLimits,
     rateLimitFailover: rateLimitFailover(config.state.rateLimitFailMode, logger, storeMetrics),
     oneTimeTokens: new RedisOneTimeTokens(redis),
     notices,
     coalescing: new RedisCoalescingBus(redis, sealer),
     isReady: () => redis.isReady(),
     close: async () => {
+      await rateLimits.close().catch(() => undefined); // charges not sent are lost with a store that is away
       await notices.close();
       await redis.close();
     },

@@ -92,6 +92,39 @@ export interface AdmissionCounter {
   max: number;
 }
 
+/** One counter of a {@link RateLimitStore.lease}. */
+export interface CounterLease {
+  name: string;
+  key: string;
+  windowMs: number;
+  /** Points added first, whatever the max (tokens used by answers that ended). */
+  charge: number;
+  /** Points needed now; 0 only reads. Added even past `max`, as `admit` does: a refused request still counts. */
+  take: number;
+  /** Points wanted ahead of need, added only as far as `max` allows and only when `take` fits. */
+  extra: number;
+  max: number;
+}
+
+/** The slots of a {@link RateLimitStore.lease}: `release` goes back first, then up to `want` are taken. */
+export interface SlotLease {
+  key: string;
+  limit: number;
+  leaseMs: number;
+  want: number;
+  release: string[];
+}
+
+/** What {@link RateLimitStore.lease} did. */
+export interface LeaseGrant {
+  /** Each counter's state after the step; undefined for a read counter with no window running. */
+  counts: (WindowCount | undefined)[];
+  /** Points added per counter for `take` and `extra` together (0 for reads). */
+  granted: number[];
+  /** The slots taken (none when a counter ended over its max). */
+  slots: string[];
+}
+
 /** What {@link RateLimitStore.admit} did. */
 export interface Admission {
   /** Each counter's state after the step, in the order asked; undefined for a read counter with no window running. */
@@ -112,6 +145,12 @@ export interface RateLimitStore {
   admit(counters: AdmissionCounter[], slot?: { key: string; limit: number; leaseMs: number }): Promise<Admission>;
   /** The end of an admission as one step: frees `slot` (when given) and adds `charge` (when given). */
   finish(slot: { key: string; id: string } | undefined, charge?: { name: string; key: string; points: number; windowMs: number }): Promise<void>;
+  /**
+   * Admissions in blocks, as one atomic step: charges each counter, adds its `take` (and `extra` while within its
+   * max) or reads it, frees `slots.release`, then, when every counter is within its max, takes up to `slots.want`
+   * slots. A replica holds what it was granted and admits from it without a round trip.
+   */
+  lease(counters: CounterLease[], slots?: SlotLease): Promise<LeaseGrant>;
   /** Adds `points` to the counter `name`/`key` (a new window opens when none is running); returns the new state. */
   add(name: string, key: string, points: number, windowMs: number): Promise<WindowCount>;
   /** Reads a counter without changing it; undefined when no window is running. */

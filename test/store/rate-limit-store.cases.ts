@@ -106,5 +106,47 @@ export function rateLimitStoreConformance(name: string, harness: RateLimitStoreH
       expect((await a.peek('tokens', 'k', 60_000))?.consumed).toBe(50);
       expect((await a.admit([], slot)).slot).toBeDefined();
     });
+
+    it('leases in blocks: charges first, grants take and extra within the max, counts a take past it, reads with take 0', async () => {
+      const a = await harness.make();
+      const b = await harness.twin(a);
+      const requests = { name: 'requests', key: 'k', windowMs: 60_000, charge: 0, max: 10 };
+      const first = await a.lease([{ ...requests, take: 1, extra: 4 }]);
+      expect(first.granted).toEqual([5]);
+      expect(first.counts[0]).toMatchObject({ consumed: 5 });
+      expect(first.counts[0]!.msBeforeNext).toBeGreaterThan(0);
+      expect(first.counts[0]!.msBeforeNext).toBeLessThanOrEqual(60_000);
+      const second = await b.lease([{ ...requests, take: 1, extra: 100 }]); // only as far as the max
+      expect(second.granted).toEqual([5]);
+      expect(second.counts[0]?.consumed).toBe(10);
+      const over = await a.lease([{ ...requests, take: 1, extra: 4 }]); // a take past the max still counts, alone
+      expect(over.granted).toEqual([1]);
+      expect(over.counts[0]?.consumed).toBe(11);
+      const tokens = { name: 'tokens', key: 'k', windowMs: 60_000, take: 0, extra: 5, max: 100 };
+      expect((await a.lease([{ ...tokens, charge: 0 }])).counts).toEqual([undefined]); // a read opens no window
+      const charged = await b.lease([{ ...tokens, charge: 42 }]);
+      expect(charged.granted).toEqual([0]);
+      expect(charged.counts[0]?.consumed).toBe(42);
+      expect((await a.peek('tokens', 'k', 60_000))?.consumed).toBe(42);
+    });
+
+    it('leases slots up to the limit across replicas, frees released ones, and takes none when a counter is over its max', async () => {
+      const a = await harness.make();
+      const b = await harness.twin(a);
+      const slots = { key: 'streams:k', limit: 5, leaseMs: 60_000, release: [] as string[] };
+      const first = await a.lease([], { ...slots, want: 3 });
+      expect(first.slots).toHaveLength(3);
+      const second = await b.lease([], { ...slots, want: 3 });
+      expect(second.slots).toHaveLength(2); // 5 in all
+      expect(new Set([...first.slots, ...second.slots]).size).toBe(5);
+      expect(await a.acquireSlot('streams:k', 5, 60_000)).toBeUndefined();
+      const swapped = await b.lease([], { ...slots, want: 1, release: first.slots.slice(0, 2) }); // released first
+      expect(swapped.slots).toHaveLength(1);
+      const budget = { name: 'tokens', key: 'k', windowMs: 60_000, charge: 50, take: 0, extra: 0, max: 9 };
+      const overBudget = await a.lease([budget], { ...slots, want: 1 });
+      expect(overBudget.counts[0]?.consumed).toBe(50);
+      expect(overBudget.slots).toEqual([]); // one slot is free, but the budget is spent
+      expect(await b.acquireSlot('streams:k', 5, 60_000)).toBeDefined();
+    });
   });
 }

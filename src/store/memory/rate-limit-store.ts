@@ -2,7 +2,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import type { Admission, AdmissionCounter, RateLimitStore, WindowCount } from '../types.js';
+import type { Admission, AdmissionCounter, CounterLease, LeaseGrant, RateLimitStore, SlotLease, WindowCount } from '../types.js';
 
 /** A limiter that never refuses: the store only counts, the limits are applied above it. */
 export const COUNT_ONLY_POINTS = Number.MAX_SAFE_INTEGER;
@@ -29,6 +29,32 @@ export class MemoryRateLimitStore implements RateLimitStore {
     for (const c of counters) counts.push(c.points > 0 ? await this.add(c.name, c.key, c.points, c.windowMs) : await this.peek(c.name, c.key, c.windowMs));
     const within = counts.every((count, i) => (count?.consumed ?? 0) <= counters[i]!.max);
     return { counts, slot: slot && within ? await this.acquireSlot(slot.key, slot.limit, slot.leaseMs) : undefined };
+  }
+
+  async lease(counters: CounterLease[], slots?: SlotLease): Promise<LeaseGrant> {
+    const counts: (WindowCount | undefined)[] = [];
+    const granted: number[] = [];
+    for (const c of counters) {
+      if (c.charge > 0) await this.add(c.name, c.key, c.charge, c.windowMs);
+      let grant = 0;
+      if (c.take > 0) {
+        const current = (await this.peek(c.name, c.key, c.windowMs))?.consumed ?? 0;
+        grant = current + c.take <= c.max ? c.take + Math.max(0, Math.min(c.extra, c.max - current - c.take)) : c.take;
+      }
+      counts.push(grant > 0 ? await this.add(c.name, c.key, grant, c.windowMs) : await this.peek(c.name, c.key, c.windowMs));
+      granted.push(grant);
+    }
+    const taken: string[] = [];
+    if (slots) {
+      for (const id of slots.release) await this.releaseSlot(slots.key, id);
+      const within = counts.every((count, i) => (count?.consumed ?? 0) <= counters[i]!.max);
+      while (within && taken.length < slots.want) {
+        const id = await this.acquireSlot(slots.key, slots.limit, slots.leaseMs);
+        if (id === undefined) break;
+        taken.push(id);
+      }
+    }
+    return { counts, granted, slots: taken };
   }
 
   async finish(slot: { key: string; id: string } | undefined, charge?: { name: string; key: string; points: number; windowMs: number }): Promise<void> {

@@ -3,7 +3,7 @@
 // by Redis's own clock, so replicas' clocks never disagree.
 
 import { randomUUID } from 'node:crypto';
-import type { Admission, AdmissionCounter, RateLimitStore, WindowCount } from '../types.js';
+import type { Admission, AdmissionCounter, CounterLease, LeaseGrant, RateLimitStore, SlotLease, WindowCount } from '../types.js';
 import type { RedisConnection } from './connection.js';
 
 /** Adds ARGV[i] points to KEYS[k] (a window of ARGV[i+1] ms opens when none runs) or, for 0 points, only reads it. */
@@ -54,6 +54,50 @@ if ARGV[2] == '1' and within then taken = take(KEYS[n + 1], tonumber(ARGV[3]), t
 out[#out + 1] = taken
 return out`;
 
+/**
+ * KEYS: the n counters, then the slot key (when ARGV[2] is 1). ARGV: n, slots (0/1), slot limit, lease ms, slots
+ * wanted (w), slots released (r), the r released ids, the w new ids, then per counter: charge, take, extra, window
+ * ms, max. Returns consumed, ttl, granted per counter, then how many of the new ids were taken (the first ones).
+ */
+const LEASE = `${COUNTER}
+local n, want, nrel = tonumber(ARGV[1]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local base = 6 + nrel + want
+local out = {}
+local within = true
+for i = 1, n do
+  local b = base + (i - 1) * 5
+  local charge, take, extra = tonumber(ARGV[b + 1]), tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3])
+  local window, max = tonumber(ARGV[b + 4]), tonumber(ARGV[b + 5])
+  if charge > 0 then count(KEYS[i], charge, window) end
+  local granted = 0
+  if take > 0 then
+    local current = tonumber(redis.call('GET', KEYS[i]) or '0')
+    granted = take
+    if current + take <= max then granted = take + math.max(0, math.min(extra, max - current - take)) end
+  end
+  local consumed, ttl = count(KEYS[i], granted, window)
+  if consumed > max then within = false end
+  out[#out + 1] = consumed
+  out[#out + 1] = ttl
+  out[#out + 1] = granted
+end
+local taken = 0
+if ARGV[2] == '1' then
+  local key = KEYS[n + 1]
+  for j = 1, nrel do redis.call('ZREM', key, ARGV[6 + j]) end
+  if within and want > 0 then
+    local t = redis.call('TIME')
+    local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+    local lease = tonumber(ARGV[4])
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+    taken = math.max(0, math.min(want, tonumber(ARGV[3]) - redis.call('ZCARD', key)))
+    for j = 1, taken do redis.call('ZADD', key, now + lease, ARGV[6 + nrel + j]) end
+    if taken > 0 and redis.call('PTTL', key) < lease then redis.call('PEXPIRE', key, lease) end
+  end
+end
+out[#out + 1] = taken
+return out`;
+
 /** KEYS: slot key, counter key. ARGV: slot id ('' for none), points (0 for none), window ms. */
 const FINISH = `${COUNTER}
 if ARGV[1] ~= '' then redis.call('ZREM', KEYS[1], ARGV[1]) end
@@ -82,6 +126,21 @@ export class RedisRateLimitStore implements RateLimitStore {
     const out = (await this.redis.script('rate_limit.admit', ADMIT, keys, args)) as number[];
     const counts = counters.map((_, i) => windowCount(Number(out[2 * i]), Number(out[2 * i + 1])));
     return { counts, slot: Number(out[2 * counters.length]) === 1 ? id : undefined };
+  }
+
+  async lease(counters: CounterLease[], slots?: SlotLease): Promise<LeaseGrant> {
+    const ids = Array.from({ length: slots?.want ?? 0 }, () => randomUUID());
+    const keys = counters.map((c) => this.counterKey(c.name, c.key));
+    if (slots) keys.push(this.slotKey(slots.key));
+    const released = slots?.release ?? [];
+    const args: (string | number)[] = [counters.length, slots ? 1 : 0, slots?.limit ?? 0, slots ? Math.ceil(slots.leaseMs) : 0, ids.length, released.length, ...released, ...ids];
+    for (const c of counters) args.push(c.charge, c.take, c.extra, Math.ceil(c.windowMs), c.max);
+    const out = (await this.redis.script('rate_limit.lease', LEASE, keys, args)) as number[];
+    return {
+      counts: counters.map((_, i) => windowCount(Number(out[3 * i]), Number(out[3 * i + 1]))),
+      granted: counters.map((_, i) => Number(out[3 * i + 2])),
+      slots: ids.slice(0, Number(out[3 * counters.length])),
+    };
   }
 
   async finish(slot: { key: string; id: string } | undefined, charge?: { name: string; key: string; points: number; windowMs: number }): Promise<void> {
