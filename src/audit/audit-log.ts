@@ -37,6 +37,12 @@ export interface AuditLogOptions {
    * many requests' events into one write is what keeps the trail cheap under load. Default 10.
    */
   commitDelayMs?: number;
+  /**
+   * After a write, the next one waits this long unless `commitBatch` events are queued (default 0: it starts at
+   * once with what queued meanwhile). For a remote trail, where every write is a round trip, this makes the groups
+   * larger; `flush` and `close` do not wait.
+   */
+  commitPaceMs?: number;
   /** Queued events that trigger a write without waiting for `commitDelayMs`. Default 256. */
   commitBatch?: number;
   /** First and longest wait before retrying a failed write when events are waiting. Default 500 ms and 30 s. */
@@ -66,6 +72,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   const maxQueue = options.maxQueue ?? 10_000;
   const commitDelayMs = options.commitDelayMs ?? 10;
   const commitBatch = options.commitBatch ?? 256;
+  const commitPaceMs = options.commitPaceMs ?? 0;
   const retry = options.retryMs ?? { first: 500, max: 30_000 };
   const storage = options.storage ?? new FileAuditStorage(requireFile(options.file));
   const spool = options.spool;
@@ -193,9 +200,32 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     return writing;
   }
 
+  // Pacing between writes, cut short by `flush` and `close` (which then drain without pauses).
+  let hurried = false;
+  let pace: { timer: ReturnType<typeof setTimeout>; resume: () => void } | undefined;
+  const pause = (): Promise<void> =>
+    new Promise<void>((resume) => {
+      pace = { timer: setTimeout(resume, commitPaceMs), resume };
+    }).then(() => {
+      pace = undefined;
+    });
+  const resumeNow = (): void => {
+    if (!pace) return;
+    clearTimeout(pace.timer);
+    pace.resume();
+  };
+  const hurry = (): void => {
+    hurried = true;
+    resumeNow();
+  };
+
   async function drainQueue(): Promise<void> {
     await ready;
-    while (pending.length > 0 || dropped > 0 || (spool?.depth ?? 0) > 0) await writeBatch(false);
+    while (pending.length > 0 || dropped > 0 || (spool?.depth ?? 0) > 0) {
+      await writeBatch(false);
+      if (commitPaceMs > 0 && !hurried && pending.length > 0 && pending.length < commitBatch) await pause();
+    }
+    hurried = false;
   }
 
   return {
@@ -211,11 +241,15 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       pending.push(normalise(event));
       // Off the caller's path, grouped: a running writer picks the event up when its write is done;
       // otherwise the write starts once `commitBatch` events wait or `commitDelayMs` after the first.
-      if (writing) return;
+      if (writing) {
+        if (pending.length >= commitBatch) resumeNow(); // a paced writer writes a full group at once
+        return;
+      }
       if (pending.length >= commitBatch) scheduledKick();
       else commitTimer ??= setTimeout(scheduledKick, commitDelayMs);
     },
     flush(): Promise<void> {
+      hurry();
       return kick();
     },
     async close(): Promise<void> {
@@ -224,6 +258,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       clearTimeout(commitTimer);
       clearTimeout(retryTimer);
       try {
+        hurry();
         await kick();
         await writeBatch(true);
       } catch (error) {

@@ -6,6 +6,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { AuditEventInput } from '../../src/audit/audit-event.js';
 import { createAuditLog } from '../../src/audit/audit-log.js';
+import type { AuditStorage } from '../../src/store/audit-storage.js';
 import { verifyAuditFile } from '../../src/audit/verify.js';
 
 let dir: string;
@@ -83,6 +84,73 @@ describe('group commit', () => {
     log.append(event(1));
     await log.close(); // a pending 10-minute timer would keep vitest's worker alive; close clears it
     expect((await lines()).map((l) => l.requestId)).toEqual(['req-1']);
+  });
+});
+
+describe('paced commits (a remote trail)', () => {
+  /** A storage whose writes wait for `release()`, recording how many events each write carried. */
+  function gatedStorage() {
+    const writes: number[] = [];
+    let open: (() => void) | undefined;
+    let free = false;
+    let started: (() => void) | undefined;
+    let writeStarted = new Promise<void>((resolve) => (started = resolve));
+    const storage: AuditStorage = {
+      backend: 'postgres',
+      unit: 'row',
+      open: async () => ({ discardedBytes: 0 }),
+      append: async (build) => {
+        started?.();
+        if (!free) await new Promise<void>((resolve) => (open = resolve));
+        writes.push(build(undefined).filter((l) => l.type === 'event').length);
+      },
+      lines: async function* () {},
+      close: async () => undefined,
+    };
+    return {
+      storage,
+      writes,
+      /** Resolves once a write is under way (and arms the next wait). */
+      async writing(): Promise<void> {
+        await writeStarted;
+        writeStarted = new Promise<void>((resolve) => (started = resolve));
+      },
+      release: () => open?.(),
+      /** Writes no longer wait. */
+      unblock: () => {
+        free = true;
+        open?.();
+      },
+    };
+  }
+
+  it('after a write the next one waits commitPaceMs, unless commitBatch events wait or a flush asks', async () => {
+    const gated = gatedStorage();
+    const log = createAuditLog({ storage: gated.storage, clock, commitDelayMs: 0, commitPaceMs: 600_000, commitBatch: 3 });
+    log.append(event(1));
+    await gated.writing();
+    log.append(event(2)); // queued while the first write runs
+    gated.release();
+    await vi.waitFor(() => expect(gated.writes).toEqual([1]));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(gated.writes).toEqual([1]); // event 2 waits for the pace, not written at once
+    log.append(event(3));
+    log.append(event(4)); // three queued: the paced writer goes at once
+    await gated.writing();
+    gated.release();
+    await vi.waitFor(() => expect(gated.writes).toEqual([1, 3]));
+    log.append(event(5));
+    await gated.writing();
+    log.append(event(6));
+    gated.release();
+    await vi.waitFor(() => expect(gated.writes).toEqual([1, 3, 1]));
+    const flushed = log.flush(); // event 6 is paced: a flush does not wait for it
+    await gated.writing();
+    gated.release();
+    await flushed;
+    expect(gated.writes).toEqual([1, 3, 1, 1]);
+    gated.unblock();
+    await log.close();
   });
 });
 
