@@ -30,7 +30,7 @@ export async function buildRedisState(config: ParleyConfig, secrets: SecretResol
   const sealer = await buildSealer(config, secrets, url, logger);
   const redis = await connectRedis(config, secrets, url, logger, storeMetrics);
   const notices = new RedisChangeNotices(redis);
-  const rateLimits = new LeasedAdmissions(new RedisRateLimitStore(redis));
+  const rateLimits = new LeasedAdmissions(new RedisRateLimitStore(redis), { reachable: () => redis.isReady() });
   return {
     backend: 'redis',
     sessions: new RedisSessionStore(redis, { idleTtlMs: config.sessions.idleTtlMs, sealer }),

@@ -16,6 +16,11 @@ export interface LeasedAdmissionsOptions {
   freshMs?: number;
   /** How long a leased slot may sit unused before it goes back to the store (default 1 s). */
   idleSlotMs?: number;
+  /**
+   * False while the store is known to be unreachable: admissions then ask it (and fail into the fail mode, with
+   * its metric and log line) instead of running on from what is held, as they would with no leasing.
+   */
+  reachable?: () => boolean;
 }
 
 /** At most this many request permits beyond the one needed are leased at once. */
@@ -62,6 +67,7 @@ export class LeasedAdmissions implements RateLimitStore {
   private readonly tickMs: number;
   private readonly freshMs: number;
   private readonly idleSlotMs: number;
+  private readonly reachable: () => boolean;
   private timer?: ReturnType<typeof setInterval>;
   private ticking = false;
 
@@ -73,10 +79,11 @@ export class LeasedAdmissions implements RateLimitStore {
     this.tickMs = options.tickMs ?? 250;
     this.freshMs = options.freshMs ?? 1_000;
     this.idleSlotMs = options.idleSlotMs ?? 1_000;
+    this.reachable = options.reachable ?? (() => true);
   }
 
   async admit(counters: AdmissionCounter[], slot?: { key: string; limit: number; leaseMs: number }): Promise<Admission> {
-    return this.fromLease(counters, slot, this.clock()) ?? this.leaseAndAdmit(counters, slot, this.clock());
+    return (this.reachable() ? this.fromLease(counters, slot, this.clock()) : undefined) ?? this.leaseAndAdmit(counters, slot, this.clock());
   }
 
   async finish(slot: { key: string; id: string } | undefined, charge?: { name: string; key: string; points: number; windowMs: number }): Promise<void> {

@@ -101,6 +101,21 @@ describe('LeasedAdmissions', () => {
     expect(shared.steps()).toBeLessThanOrEqual(Math.ceil(10_000 / 129) + 1);
   });
 
+  it('while the store is known to be unreachable, admissions ask it (and fail) instead of running on from what is held', async () => {
+    const shared = sharedStore();
+    let reachable = true;
+    const a = replica(shared.store, { reachable: () => reachable });
+    await a.admit([requests(1_000_000)]); // a block is held
+    reachable = false;
+    shared.fail(true);
+    await expect(a.admit([requests(1_000_000)])).rejects.toThrow('ECONNREFUSED'); // so RateLimits applies the fail mode
+    reachable = true;
+    shared.fail(false);
+    const before = shared.steps();
+    await a.admit([requests(1_000_000)]);
+    expect(shared.steps()).toBe(before); // back on the block
+  });
+
   it('leased permits end with their window', async () => {
     const shared = sharedStore();
     let now = 1_000_000;

@@ -1,13 +1,14 @@
 // The conformance suites against the Redis backends, on the Redis the test command starts; each test has its own
 // key prefix, and every key it wrote is deleted afterwards.
 
-import { afterEach } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { RedisCacheStore } from '../../src/store/redis/cache-store.js';
 import { RedisChangeNotices } from '../../src/store/redis/change-notices.js';
 import { RedisCoalescingBus } from '../../src/store/redis/coalescing-bus.js';
 import type { RedisConnection } from '../../src/store/redis/connection.js';
 import { RedisOneTimeTokens } from '../../src/store/redis/one-time-tokens.js';
 import { RedisRateLimitStore } from '../../src/store/redis/rate-limit-store.js';
+import { LeasedAdmissions } from '../../src/security/leased-admissions.js';
 import { RedisSessionStore } from '../../src/store/redis/session-store.js';
 import { Sealer } from '../../src/store/sealing.js';
 import { cleanPrefix, connect, randomPrefix, REDIS_URL } from '../support/redis.js';
@@ -126,4 +127,25 @@ coalescingBusConformance('redis', {
     return made(new RedisCoalescingBus(redis, sealer), redis);
   },
   lapse,
+});
+
+describe('leased admissions on Redis (two replicas)', () => {
+  it('admit exactly the limit together, concurrently, with a fraction of the round trips', async () => {
+    const redisA = await open();
+    const redisB = await open({ redis: redisA });
+    const a = new LeasedAdmissions(new RedisRateLimitStore(redisA));
+    const b = new LeasedAdmissions(new RedisRateLimitStore(redisB));
+    const counter = { name: 'requests', key: 'k', points: 1, windowMs: 60_000, max: 1_000 };
+    try {
+      let yes = 0;
+      for (let round = 0; round < 40; round++) {
+        const results = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).admit([counter])));
+        yes += results.filter((r) => r.counts[0]!.consumed <= 1_000).length;
+      }
+      expect(yes).toBe(1_000); // 1,200 asked for
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
 });
