@@ -184,7 +184,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   });
 
   app.setErrorHandler((error, request, reply) => {
-    const failure = toParleyError(error);
+    const failure = toParleyError(error, request.routeOptions.bodyLimit);
     if (failure.status >= 500 && failure.code === 'internal') request.log.error({ err: error }, 'internal error');
     request.parley.log.errorCode = failure.code;
     Object.assign(request.parley.log, runStatsOf(error));

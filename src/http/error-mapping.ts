@@ -10,14 +10,17 @@ interface FastifyLikeError {
   validationContext?: string;
 }
 
-/** Turns Fastify/Ajv errors and unknown failures into catalogue errors with messages that say what to fix. */
-export function toParleyError(error: unknown): ParleyError {
+/**
+ * Turns Fastify/Ajv errors and unknown failures into catalogue errors with messages that say what to fix;
+ * `bodyLimitBytes` (the route's) lets a body that is too large be told its limit.
+ */
+export function toParleyError(error: unknown, bodyLimitBytes?: number): ParleyError {
   if (isParleyError(error)) return error;
   const e = (error ?? {}) as FastifyLikeError;
   if (e.validation && e.validation.length > 0) return validationError(e);
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ParleyError('payload_too_large', 'The request body is too large. Send fewer or shorter messages.');
+      return new ParleyError('payload_too_large', `The request body is too large${bodyLimitBytes ? ` (this endpoint accepts ${formatSize(bodyLimitBytes)}, server.bodyLimit)` : ''}. Send fewer or shorter messages.`);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new ParleyError('unsupported_media_type', 'Send the body as JSON with Content-Type: application/json.');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
@@ -87,4 +90,12 @@ export function errorHeaders(error: ParleyError): Record<string, string> {
   const headers: Record<string, string> = { ...error.headers };
   if (error.retryAfterMs !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterMs / 1000)));
   return headers;
+}
+
+/** 1048576 → "1 MiB", 1536 → "1.5 KiB". */
+function formatSize(bytes: number): string {
+  for (const [unit, size] of [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]] as const) {
+    if (bytes >= size) return `${Number((bytes / size).toFixed(1))} ${unit}`;
+  }
+  return `${bytes} bytes`;
 }

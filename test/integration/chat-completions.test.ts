@@ -182,7 +182,7 @@ describe('request validation and errors', () => {
   it('rejects a body over the size limit with 413', async () => {
     const big = chatBody('chat', 'x'.repeat(20_000));
     const error = await expectEnvelope(await postJson(completions, big), 413);
-    expect(error.message).toMatch(/too large/i);
+    expect(error.message).toMatch(/too large \(this endpoint accepts 16 KiB, server\.bodyLimit\)/);
   });
 
   it('rejects malformed JSON with 400', async () => {
