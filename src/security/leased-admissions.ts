@@ -30,6 +30,8 @@ const PERMIT_SHARE = 64;
 /** At most this many slots are pooled ahead of need, and at most `limit / SLOT_SHARE`. */
 const MAX_POOLED_SLOTS = 32;
 const SLOT_SHARE = 8;
+/** Counters per background step sent to the store at once (one script each). */
+const STEP_COUNTERS = 256;
 /** Leased permits stop being used this long before the window ends: the store's window may end a little earlier. */
 const WINDOW_MARGIN_MS = 100;
 
@@ -273,7 +275,10 @@ export class LeasedAdmissions implements RateLimitStore {
   private async step(idleMs: number): Promise<void> {
     const now = this.clock();
     const due = [...this.allowances.values()].filter((a) => a.charge > 0 || a.read);
-    if (due.length) await this.sendLease(due.map((a) => ({ name: a.name, key: a.key, windowMs: a.windowMs, charge: this.send(a), take: 0, extra: 0, max: Number.MAX_SAFE_INTEGER })), undefined, now);
+    for (let i = 0; i < due.length; i += STEP_COUNTERS) {
+      const part = due.slice(i, i + STEP_COUNTERS);
+      await this.sendLease(part.map((a) => ({ name: a.name, key: a.key, windowMs: a.windowMs, charge: this.send(a), take: 0, extra: 0, max: Number.MAX_SAFE_INTEGER })), undefined, now);
+    }
     for (const [key, pool] of this.pools) {
       const idle = pool.free.filter((s) => now - s.since >= idleMs);
       if (idle.length) {

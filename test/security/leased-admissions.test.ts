@@ -161,6 +161,14 @@ describe('LeasedAdmissions', () => {
     await until(async () => !admitted((await b.admit([tokens(100)])).counts.map((c) => c ?? { consumed: 0 }), 99), 'b to see the spent budget');
   });
 
+  it('sends the charges of many keys in bounded steps (256 counters each)', async () => {
+    const shared = sharedStore();
+    const a = replica(shared.store, { tickMs: 10 });
+    for (let i = 0; i < 600; i++) await a.finish(undefined, { name: 'tokens', key: `k${i}`, points: 1, windowMs: 60_000 });
+    await until(async () => (await shared.store.peek('tokens', 'k599', 60_000))?.consumed === 1 && (await shared.store.peek('tokens', 'k0', 60_000))?.consumed === 1, 'every charge to be sent');
+    expect(shared.steps()).toBe(3); // 600 counters: 256 + 256 + 88
+  });
+
   it('keeps charges the store could not take, and sends them once it answers', async () => {
     const shared = sharedStore();
     const a = replica(shared.store, { tickMs: 10 });
