@@ -123,6 +123,23 @@ export function isWordCode(c: number): boolean {
 }
 
 const DIGIT_RUN = /\d+/g;
+let runsOf: string | undefined;
+let runs: number[] = [];
+
+/**
+ * The runs of digits in `text` as `[start0, end0, start1, end1, …]`, found by one regex scan and kept for the last
+ * text asked about: the detectors of one `detect` call share it (they run one after the other on the same text, and
+ * a regex scan is cheaper than a loop over its characters). The array is shared: do not change it.
+ */
+export function digitRuns(text: string): readonly number[] {
+  if (text === runsOf) return runs;
+  const out: number[] = [];
+  DIGIT_RUN.lastIndex = 0;
+  for (let m = DIGIT_RUN.exec(text); m !== null; m = DIGIT_RUN.exec(text)) out.push(m.index, m.index + m[0].length);
+  runsOf = text;
+  runs = out;
+  return out;
+}
 
 /**
  * Merged ranges from `before` characters before to `after` characters after each run of digits (clipped to the
@@ -131,10 +148,10 @@ const DIGIT_RUN = /\d+/g;
  */
 export function digitRanges(text: string, before: number, after: number): [number, number][] {
   const out: [number, number][] = [];
-  DIGIT_RUN.lastIndex = 0;
-  for (let m = DIGIT_RUN.exec(text); m !== null; m = DIGIT_RUN.exec(text)) {
-    const from = Math.max(0, m.index - before);
-    const to = Math.min(text.length, m.index + m[0].length + after);
+  const all = digitRuns(text);
+  for (let k = 0; k < all.length; k += 2) {
+    const from = Math.max(0, all[k] - before);
+    const to = Math.min(text.length, all[k + 1] + after);
     const last = out[out.length - 1];
     if (last && from <= last[1]) last[1] = to;
     else out.push([from, to]);
