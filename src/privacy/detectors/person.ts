@@ -20,15 +20,29 @@ const VERSION_AFTER = /^ (?:v?\d+(?:\.\d+)+|SDK|API|CLI|IDE)(?![\p{L}\p{N}])/u;
 const CUE_LAST = new Set(NAME_CUES.map((c) => /([^\s:]+)[\s:]*$/u.exec(c)?.[1] ?? c));
 // One-word cues that may be capitalised into the run itself: `Patient Maria Gonzalez`, `Dear Jonathan`.
 const CUE_WORDS = new Set(NAME_CUES.filter((c) => !/[\s:]/.test(c)));
-const SKIP = new Set([' ', '\t', '\n', ':', ',']);
+/** Space, tab, line break, colon or comma: what `previousWord` skips between words. */
+const isSkip = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 58 || c === 44;
+
+/**
+ * The text being scanned and its lower-cased copy, set by `find` for one call (it runs to completion without
+ * yielding): words are cut from the copy instead of lower-casing every slice. `lowered` is undefined when lower-casing
+ * changes the text's length (`İ`), so that offsets into the copy would be wrong; slices are then lower-cased one by one.
+ */
+let scanned = '';
+let lowered: string | undefined;
+
+/** `text.slice(start, end).toLowerCase()`, cut from the lower-cased copy when it is the text being scanned. */
+function lowerSlice(text: string, start: number, end: number): string {
+  return lowered !== undefined && text === scanned ? lowered.slice(start, end) : text.slice(start, end).toLowerCase();
+}
 
 /** The lower-cased word before `index`, skipping spaces, colons and commas (at most 20 characters back). */
 function previousWord(text: string, index: number): string {
   let end = index;
-  while (end > 0 && SKIP.has(text[end - 1])) end--;
+  while (end > 0 && isSkip(text.charCodeAt(end - 1))) end--;
   let start = end;
-  while (start > 0 && end - start < 20 && !SKIP.has(text[start - 1])) start--;
-  return text.slice(start, end).toLowerCase();
+  while (start > 0 && end - start < 20 && !isSkip(text.charCodeAt(start - 1))) start--;
+  return lowerSlice(text, start, end);
 }
 
 /** True if a name cue ends right before `index` (cheap word check first, then the cue regex). */
@@ -103,14 +117,19 @@ function contextAround(text: string, start: number, end: number): number {
       }
       let j = i + 1;
       while (j < b && inWord(text.charCodeAt(j))) j++;
-      const word = text.slice(i, j).toLowerCase();
-      if (ORG_CONTEXT.has(word)) org = true;
-      else if (PERSON_CONTEXT.has(word)) person = true;
+      if (j - i <= CONTEXT_MAX) {
+        const kind = CONTEXT.get(lowerSlice(text, i, j));
+        if (kind === -1) org = true;
+        else if (kind === 1) person = true;
+      }
       i = j;
     }
   }
   return org === person ? 0 : org ? -1 : 1;
 }
+// Organisation (-1) and person (+1) context words in one map; the organisation reading wins for a word in both lists.
+const CONTEXT: ReadonlyMap<string, number> = new Map([...[...PERSON_CONTEXT].map((w) => [w, 1] as const), ...[...ORG_CONTEXT].map((w) => [w, -1] as const)]);
+const CONTEXT_MAX = Math.max(...[...CONTEXT.keys()].map((w) => w.length));
 const TITLE_DOT = /(?:^|[^\p{L}])(?:mr|mrs|ms|dr|prof|sr|sra|sig|dott|dhr|mevr|st)$/iu;
 
 /** True if a company designator follows the run, maybe after more coordinated names (`Hansen Elektronik A/S`, `Di Vita, Cinelli e figli`). */
@@ -189,6 +208,9 @@ export const personDetector: Detector = {
   category: 'person',
   find(text: string): Match[] {
     const out: Match[] = [];
+    scanned = text;
+    const folded = text.toLowerCase();
+    lowered = folded.length === text.length ? folded : undefined;
     let run: Token[] = [];
     const flush = (): void => {
       if (run.length > 1 || (run.length === 1 && loneWordCandidate(text, run[0]))) {
@@ -198,7 +220,8 @@ export const personDetector: Detector = {
       run = [];
     };
     for (let m = firstMatch(WORD, text); m !== null; m = WORD.exec(text)) {
-      const token = { start: m.index, end: m.index + m[0].length, word: m[0], lower: m[0].toLowerCase() };
+      const end = m.index + m[0].length;
+      const token = { start: m.index, end, word: m[0], lower: lowered !== undefined ? lowered.slice(m.index, end) : m[0].toLowerCase() };
       const prev = run[run.length - 1];
       // One space is the common gap inside a name: decided without cutting out the gap.
       if (prev && !(token.start === prev.end + 1 && text.charCodeAt(prev.end) === 32) && !joins(prev, text.slice(prev.end, token.start))) flush();
