@@ -38,13 +38,15 @@ export function normaliseValue(category: Category, value: string): string {
  * before (in this call or an earlier one) gets its old placeholder, a new one the next number.
  */
 export class PseudonymBook {
-  readonly mapping: PseudonymMap;
+  // A Map while placeholders are handed out: adding to and probing an object of many keys costs more.
+  private readonly entries: Map<string, string>;
+  private snapshot: PseudonymMap | undefined;
   private readonly persons = new PersonIndex();
   private readonly byValue = new Map<string, string>();
   private readonly next = new Map<string, number>();
 
   constructor(mapping: PseudonymMap) {
-    this.mapping = { ...mapping };
+    this.entries = new Map(Object.entries(mapping));
     for (const [placeholder, original] of Object.entries(mapping)) {
       const parsed = PLACEHOLDER.exec(placeholder);
       if (!parsed) continue;
@@ -66,13 +68,19 @@ export class PseudonymBook {
     const known = this.byValue.get(key) ?? (category === 'person' && tag === 'PERSON' ? this.persons.resolve(value) : undefined);
     if (known) return known;
     let n = this.next.get(tag) ?? 1;
-    while (`[${tag}_${n}]` in this.mapping) n++;
+    while (this.entries.has(`[${tag}_${n}]`)) n++;
     const placeholder = `[${tag}_${n}]`;
     this.next.set(tag, n + 1);
-    this.mapping[placeholder] = value;
+    this.entries.set(placeholder, value);
+    this.snapshot = undefined;
     this.byValue.set(key, placeholder);
     if (category === 'person' && tag === 'PERSON') this.persons.add(placeholder, value);
     return placeholder;
+  }
+
+  /** The session's map with the placeholders handed out so far (a new object; do not change it). */
+  get mapping(): PseudonymMap {
+    return (this.snapshot ??= Object.fromEntries(this.entries));
   }
 
   /** Name parts that belong to exactly one known person, lower-cased, with that person's placeholder. */
