@@ -73,10 +73,8 @@ export const nationalIdDetector: Detector = {
     const out: Match[] = [];
     // Every id holds a digit within 6 characters of its start (the codice fiscale's letters come first) and of its end:
     // the shapes run only in ranges around runs of digits, not over the whole text.
-    for (const [from, to] of digitRanges(text, 8, 4)) {
+    for (const [from, to, digits] of digitRanges(text, 8, 4)) {
       const range = text.slice(from, to);
-      let digits = 0;
-      for (let i = 0; i < range.length; i++) if (range.charCodeAt(i) >= 48 && range.charCodeAt(i) <= 57) digits++;
       for (const shape of SHAPES) {
         if (digits < shape.digits || range.length < shape.chars) continue;
         for (let m = firstMatch(shape.re, range); m !== null; m = shape.re.exec(range)) {

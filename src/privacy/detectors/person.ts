@@ -20,6 +20,23 @@ const VERSION_AFTER = /^ (?:v?\d+(?:\.\d+)+|SDK|API|CLI|IDE)(?![\p{L}\p{N}])/u;
 const CUE_LAST = new Set(NAME_CUES.map((c) => /([^\s:]+)[\s:]*$/u.exec(c)?.[1] ?? c));
 // One-word cues that may be capitalised into the run itself: `Patient Maria Gonzalez`, `Dear Jonathan`.
 const CUE_WORDS = new Set(NAME_CUES.filter((c) => !/[\s:]/.test(c)));
+// The small word lists the scoring asks about, in one map of bit flags: a word is looked up once, not once a list.
+const TITLE = 1;
+const CUE_WORD = 2;
+const CUE_END = 4;
+const STOPWORD = 8;
+const ARTICLE = 16;
+const NON_NAME_TAIL = 32;
+const CONJUNCTION = 64;
+const WEAK = 128;
+const FLAGS = new Map<string, number>();
+for (const [list, flag] of [[TITLES, TITLE], [CUE_WORDS, CUE_WORD], [CUE_LAST, CUE_END], [NAME_STOPWORDS, STOPWORD], [ARTICLES, ARTICLE], [NON_NAME_TAILS, NON_NAME_TAIL], [CONJUNCTIONS, CONJUNCTION], [WEAK_NAMES, WEAK]] as const) {
+  for (const w of list) FLAGS.set(w, (FLAGS.get(w) ?? 0) | flag);
+}
+const flagsOf = (word: string): number => FLAGS.get(word) ?? 0;
+/** True if `word`, or `word` without a final dot, is a title (`Dr.`). */
+const isTitle = (word: string): boolean => (flagsOf(word) & TITLE) !== 0 || (word.endsWith('.') && (flagsOf(word.slice(0, -1)) & TITLE) !== 0);
+
 /** Space, tab, line break, colon or comma: what `previousWord` skips between words. */
 const isSkip = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 58 || c === 44;
 
@@ -36,8 +53,19 @@ function lowerSlice(text: string, start: number, end: number): string {
   return lowered !== undefined && text === scanned ? lowered.slice(start, end) : text.slice(start, end).toLowerCase();
 }
 
+let previousAt = -1;
+let previous = '';
+
 /** The lower-cased word before `index`, skipping spaces, colons and commas (at most 20 characters back). */
 function previousWord(text: string, index: number): string {
+  // Scoring asks several times about the word before a run's first word: the last answer is kept (for this text).
+  if (index === previousAt && text === scanned) return previous;
+  previousAt = index;
+  previous = previousWordOf(text, index);
+  return previous;
+}
+
+function previousWordOf(text: string, index: number): string {
   let end = index;
   while (end > 0 && isSkip(text.charCodeAt(end - 1))) end--;
   let start = end;
@@ -47,22 +75,24 @@ function previousWord(text: string, index: number): string {
 
 /** True if a name cue ends right before `index` (cheap word check first, then the cue regex). */
 function cueAt(text: string, index: number): boolean {
-  return CUE_LAST.has(previousWord(text, index)) && CUE.test(windowBefore(text, index, 30));
+  return (flagsOf(previousWord(text, index)) & CUE_END) !== 0 && CUE.test(windowBefore(text, index, 30));
 }
 
-interface Token { start: number; end: number; word: string; lower: string; given?: boolean }
+interface Token { start: number; end: number; word: string; lower: string; given?: boolean; flags?: number }
 
 /** Whether the token is a known given name (looked up once per token). */
 const isGiven = (t: Token): boolean => (t.given ??= isGivenLower(t.lower));
 
 const lower = (t: Token): string => t.lower;
+/** The token's word-list flags (looked up once per token). */
+const flags = (t: Token): number => (t.flags ??= flagsOf(t.lower));
 
 /**
  * A run of one word is a name only after a title or a cue (`Mr Whitfield`, `Patient Kowalski`):
  * this cheap test skips the scoring of the many capitalised words that start sentences.
  */
 function loneWordCandidate(text: string, token: Token): boolean {
-  if (TITLES.has(token.lower) || CUE_WORDS.has(token.lower)) return false;
+  if ((flags(token) & (TITLE | CUE_WORD)) !== 0) return false;
   // At the text's start or after `!` or `?`, no title or cue can come before (a cue may end a line: `Regards,\nAnna`).
   let i = token.start - 1;
   while (i >= 0 && text.charCodeAt(i) === 32) i--;
@@ -70,12 +100,12 @@ function loneWordCandidate(text: string, token: Token): boolean {
   const c = text.charCodeAt(i);
   if (c === 33 || c === 63) return false;
   const prev = previousWord(text, token.start);
-  return CUE_LAST.has(prev) || TITLES.has(prev.endsWith('.') ? prev.slice(0, -1) : prev);
+  return (flagsOf(prev) & CUE_END) !== 0 || isTitle(prev);
 }
 
 /** True if the gap after `prev` keeps the next word in one name: one space, a title's dot, or particles. */
 function joins(prev: Token, gap: string): boolean {
-  return gap === ' ' || gap === '  ' || (gap === '. ' && TITLES.has(lower(prev))) || PARTICLE_GAP.test(gap);
+  return gap === ' ' || gap === '  ' || (gap === '. ' && (flags(prev) & TITLE) !== 0) || PARTICLE_GAP.test(gap);
 }
 
 /** `.`, `!`, `?`, `;` or a line break. */
@@ -149,7 +179,7 @@ function designatorAfter(text: string, end: number): boolean {
 function companyBefore(text: string, start: number): boolean {
   let i = start - 1;
   while (i >= 0 && text.charCodeAt(i) === 32) i--;
-  if (i < 0 || (text.charCodeAt(i) !== 44 && !CONJUNCTIONS.has(previousWord(text, start)))) return false;
+  if (i < 0 || (text.charCodeAt(i) !== 44 && (flagsOf(previousWord(text, start)) & CONJUNCTION) === 0)) return false;
   return COMPANY_BEFORE.test(text.slice(Math.max(0, start - 24), start));
 }
 
@@ -159,10 +189,10 @@ function scoreRun(text: string, run: Token[]): Match | undefined {
   let titled = false;
   let cued = false;
   while (i < run.length) {
-    const word = lower(run[i]);
-    if (TITLES.has(word)) titled = true;
-    else if (CUE_WORDS.has(word)) cued = true;
-    else if (!NAME_STOPWORDS.has(word) || isGiven(run[i])) break;
+    const f = flags(run[i]);
+    if ((f & TITLE) !== 0) titled = true;
+    else if ((f & CUE_WORD) !== 0) cued = true;
+    else if ((f & STOPWORD) === 0 || isGiven(run[i])) break;
     else if (cueAt(text, run[i].end)) cued = true;
     i++;
   }
@@ -172,24 +202,24 @@ function scoreRun(text: string, run: Token[]): Match | undefined {
     while (j < run.length - 1 && !isGiven(run[j])) j++;
     if (j < run.length - 1) i = j;
   }
-  if (!titled && i === 0) titled = TITLES.has(previousWord(text, run[0].start).replace(/\.$/, ''));
+  if (!titled && i === 0) titled = isTitle(previousWord(text, run[0].start));
   const rest = run.slice(i, i + MAX_TOKENS);
   if (rest.length === 0) return undefined;
-  if (rest.some((t) => NON_NAME_TAILS.has(lower(t)))) return undefined;
+  if (rest.some((t) => (flags(t) & NON_NAME_TAIL) !== 0)) return undefined;
   const first = rest[0];
   const last = rest[rest.length - 1];
   const value = text.slice(first.start, last.end);
   if (PLACE_NAMES.has(value.toLowerCase())) return undefined;
   // A version number or software acronym right after the words names a product or model, not a person: `Sonnet 4.5`, `Claude Agent SDK`.
   if (VERSION_AFTER.test(text.slice(last.end, last.end + 16))) return undefined;
-  const weak = WEAK_NAMES.has(lower(first)) && rest.length >= 2 && !atSentenceStart(text, first.start);
+  const weak = (flags(first) & WEAK) !== 0 && rest.length >= 2 && !atSentenceStart(text, first.start);
   const given = isGiven(first) || weak;
   if (!cued && i === 0) cued = cueAt(text, first.start);
   let score = given ? (rest.length >= 2 ? 0.75 : 0.35) : rest.length >= 2 ? 0.3 : 0.15;
   if (titled) score += 0.5;
   if (cued) score += 0.4;
   // An article right before the first word: `the Ford Mustang`, `The Neal Towels is the latest in a series`.
-  if (!titled && !cued && (i === 0 ? text[first.start - 1] === ' ' && ARTICLES.has(previousWord(text, first.start)) : ARTICLES.has(lower(run[i - 1])))) score -= 0.3;
+  if (!titled && !cued && (i === 0 ? text[first.start - 1] === ' ' && (flagsOf(previousWord(text, first.start)) & ARTICLE) !== 0 : (flags(run[i - 1]) & ARTICLE) !== 0)) score -= 0.3;
   if (rest.length >= 2) {
     const context = contextAround(text, first.start, last.end);
     if (context < 0) score -= 0.3;
@@ -209,6 +239,7 @@ export const personDetector: Detector = {
   find(text: string): Match[] {
     const out: Match[] = [];
     scanned = text;
+    previousAt = -1;
     const folded = text.toLowerCase();
     lowered = folded.length === text.length ? folded : undefined;
     let run: Token[] = [];

@@ -143,18 +143,21 @@ export function digitRuns(text: string): readonly number[] {
 
 /**
  * Merged ranges from `before` characters before to `after` characters after each run of digits (clipped to the
- * text). Recognizers whose matches all contain a digit run their patterns only inside these ranges, and check the
- * characters around a match against the whole text, since a range may start or end inside a word.
+ * text), with the number of digits in each. Recognizers whose matches all contain a digit run their patterns only
+ * inside these ranges, and check the characters around a match against the whole text, since a range may start or
+ * end inside a word.
  */
-export function digitRanges(text: string, before: number, after: number): [number, number][] {
-  const out: [number, number][] = [];
+export function digitRanges(text: string, before: number, after: number): [from: number, to: number, digits: number][] {
+  const out: [number, number, number][] = [];
   const all = digitRuns(text);
   for (let k = 0; k < all.length; k += 2) {
     const from = Math.max(0, all[k] - before);
     const to = Math.min(text.length, all[k + 1] + after);
     const last = out[out.length - 1];
-    if (last && from <= last[1]) last[1] = to;
-    else out.push([from, to]);
+    if (last && from <= last[1]) {
+      last[1] = to;
+      last[2] += all[k + 1] - all[k];
+    } else out.push([from, to, all[k + 1] - all[k]]);
   }
   return out;
 }
