@@ -91,11 +91,10 @@ export const addressDetector: Detector = {
       const m = NUMBER_FIRST.exec(text);
       if (m) streets.push([at, at + m[0].length]);
     });
-    if (windows.length === 0) return out;
-    // A street that ends with its number has a capitalised word (or an ordinal) right before the number; `s/n` has no number.
-    const anyWindow = text.includes('s/n');
-    for (const [from, to, endsStreet] of windows) {
-      if (!endsStreet && !anyWindow) continue;
+    if (windows.all.length === 0) return out;
+    // A street that ends with its number has a capitalised word (or an ordinal) right before the number: only the windows of
+    // such numbers are scanned (all of them when the text holds `s/n`, a street without a number).
+    for (const [from, to] of text.includes('s/n') ? windows.all : windows.streets) {
       const window = text.slice(from, to);
       for (let m = firstMatch(NAME_FIRST, window); m !== null; m = NAME_FIRST.exec(window)) {
         const end = from + m.index + m[0].length;
@@ -117,8 +116,7 @@ export const addressDetector: Detector = {
       push(out, text, start, end, 0.7 - penalty + (cueAt(text, start) ? 0.2 : 0));
     }
     // The street after a cue (GENERIC) also ends with a capitalised word or an ordinal before its number.
-    for (const [from, to, endsStreet] of windows) {
-      if (!endsStreet) continue;
+    for (const [from, to] of windows.streets) {
       const window = text.slice(from, to);
       for (let c = firstMatch(CUE, window); c !== null; c = CUE.exec(window)) {
         const at = from + c.index + c[0].length;
@@ -169,33 +167,39 @@ function mayEndStreet(text: string, i: number): boolean {
 /**
  * Calls `atNumber` with the start of each run of digits that could be a house number, and returns the merged
  * ranges from 120 characters before each (starting at a word boundary) to 10 after it: a street that ends with
- * its number (`Via Roma 10b`, `Hauptstraße 5-7`) lies inside, and so does an address cue. A range's third value
- * says whether one of its numbers may end such a street (`mayEndStreet`). One pass, and no array of all the
- * numbers (a text of nothing but numbers would make it large).
+ * its number (`Via Roma 10b`, `Hauptstraße 5-7`) lies inside, and so does an address cue. `all` has the ranges of
+ * every such number, `streets` those of the numbers that may end a street (`mayEndStreet`); a street of more than
+ * 120 characters is found only when an earlier number's range reaches its start, in either list. One pass, and no
+ * array of all the numbers (a text of nothing but numbers would make it large).
  */
-function numberWindows(text: string, atNumber: (at: number) => void): [number, number, boolean][] {
-  const out: [number, number, boolean][] = [];
+function numberWindows(text: string, atNumber: (at: number) => void): { all: [number, number][]; streets: [number, number][] } {
+  const all: [number, number][] = [];
+  const streets: [number, number][] = [];
   const n = text.length;
-  const all = digitRuns(text);
-  for (let k = 0; k < all.length; k += 2) {
-    const i = all[k];
-    const j = all[k + 1];
+  const runs = digitRuns(text);
+  for (let k = 0; k < runs.length; k += 2) {
+    const i = runs[k];
+    const j = runs[k + 1];
     if (j - i <= 5 && (i === 0 || mayPrecedeNumber(text.charCodeAt(i - 1)))) {
       atNumber(i);
-      let from = Math.max(0, i - BEFORE);
+      const from = Math.max(0, i - BEFORE);
       const to = Math.min(n, j + AFTER);
-      const endsStreet = mayEndStreet(text, i);
-      const last = out[out.length - 1];
-      if (last && from <= last[1]) {
-        last[1] = to;
-        last[2] ||= endsStreet;
-      } else {
-        while (from > 0 && from < i && !isSpace(text.charCodeAt(from - 1))) from++;
-        out.push([from, to, endsStreet]);
-      }
+      addWindow(text, all, from, to, i);
+      if (mayEndStreet(text, i)) addWindow(text, streets, from, to, i);
     }
   }
-  return out;
+  return { all, streets };
+}
+
+/** Adds `[from, to)` to `windows`, merged with the last one if they meet, else starting after whitespace (before `i`). */
+function addWindow(text: string, windows: [number, number][], from: number, to: number, i: number): void {
+  const last = windows[windows.length - 1];
+  if (last && from <= last[1]) last[1] = to;
+  else {
+    let start = from;
+    while (start > 0 && start < i && !isSpace(text.charCodeAt(start - 1))) start++;
+    windows.push([start, to]);
+  }
 }
 
 const CUE_END = cueBefore(ADDRESS_CUES, String.raw`[\s:,]*`);
