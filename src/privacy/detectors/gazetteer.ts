@@ -43,8 +43,32 @@ const NON_ASCII = /[^\u0000-\u007f]/;
 
 /** `fold` of a word already in lower case. */
 function foldLower(lower: string): string {
-  return NON_ASCII.test(lower) ? lower.normalize('NFD').replace(/[\u0300-\u036f]/g, '') : lower;
+  if (!NON_ASCII.test(lower)) return lower;
+  // Character by character from a table (NFD is slow); a character outside it makes the whole word go through NFD.
+  let out = '';
+  for (let i = 0; i < lower.length; i++) {
+    const c = lower.charCodeAt(i);
+    if (c < 128) out += lower[i];
+    else {
+      const folded = c >= FOLD_FROM && c < FOLD_TO ? FOLDED[c - FOLD_FROM] : undefined;
+      if (folded === undefined) return foldSlow(lower);
+      out += folded;
+    }
+  }
+  return out;
 }
+
+const foldSlow = (lower: string): string => lower.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+
+// Latin-1 to Cyrillic: each character's fold, for those whose NFD has no mark outside U+0300-036F (the marks `fold`
+// removes), so that folding the characters one by one equals folding the word. The others are left to NFD.
+const FOLD_FROM = 0x80;
+const FOLD_TO = 0x530;
+const FOLDED: (string | undefined)[] = Array.from({ length: FOLD_TO - FOLD_FROM }, (_, k) => {
+  const ch = String.fromCharCode(FOLD_FROM + k);
+  const marks = ch.normalize('NFD').replace(/[^\p{M}]/gu, '');
+  return /^[\u0300-\u036f]*$/.test(marks) && !/\p{M}/u.test(ch) ? foldSlow(ch) : undefined;
+});
 
 function load(): ReadonlySet<string> {
   const require = createRequire(import.meta.url);
@@ -65,7 +89,10 @@ export const GIVEN_NAMES: ReadonlySet<string> = load();
  * given name; hyphenated names count if every part is one.
  */
 export function isGivenLower(lowerCased: string): boolean {
-  const lower = foldLower(lowerCased);
+  return isGivenFolded(foldLower(lowerCased));
+}
+
+function isGivenFolded(lower: string): boolean {
   if (GIVEN_NAMES.has(lower)) return true;
   const dash = lower.indexOf('-');
   return dash > 0 && GIVEN_NAMES.has(lower.slice(0, dash)) && GIVEN_NAMES.has(lower.slice(dash + 1));
