@@ -11,7 +11,7 @@ export const urlCredentialsDetector: Detector = {
   category: 'url_credentials',
   find(text: string): Match[] {
     const out: Match[] = [];
-    if (text.includes('@')) {
+    if (text.includes('://') && text.includes('@')) {
       for (let m = firstMatch(USERINFO, text); m !== null; m = USERINFO.exec(text)) {
         const start = m.index + m[0].indexOf('//') + 2;
         out.push({ category: 'url_credentials', start, end: start + m[1].length, value: m[1] });

@@ -59,6 +59,40 @@ export function regexDetector(
   };
 }
 
+/**
+ * Builds a detector from a sticky regex whose matches can only start where a run of digits starts (its lookbehind
+ * forbids a digit before it): the regex is tried at the runs `mayStart` accepts (a cheap test on the runs, which must
+ * hold for every match), skipping runs inside the previous match, which is what a scan of the whole text finds.
+ */
+export function digitRunDetector(
+  category: Category,
+  regex: RegExp,
+  mayStart: (text: string, runs: readonly number[], k: number) => boolean,
+  check?: CandidateCheck,
+): Detector {
+  if (!regex.sticky) throw new Error(`detector ${category}: regex must be sticky`);
+  return {
+    category,
+    find(text: string): Match[] {
+      const out: Match[] = [];
+      const runs = digitRuns(text);
+      let after = 0;
+      for (let k = 0; k < runs.length; k += 2) {
+        if (runs[k] < after || !mayStart(text, runs, k)) continue;
+        regex.lastIndex = runs[k];
+        const m = regex.exec(text);
+        if (m === null) continue;
+        after = runs[k] + m[0].length;
+        const verdict = check ? check(m, text) : true;
+        if (verdict === false) continue;
+        const [start, end] = verdict === true ? [m.index, after] : verdict;
+        out.push({ category, start, end, value: text.slice(start, end) });
+      }
+      return out;
+    },
+  };
+}
+
 /** Luhn (mod 10) check over a string of digits. */
 export function luhnValid(digits: string): boolean {
   let sum = 0;
