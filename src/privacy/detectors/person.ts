@@ -11,6 +11,8 @@ import { firstMatch } from './util.js';
 // A capitalised word in any cased script: `Whitfield`, `O'Brien`, `McDonald`, `Jean-Pierre`, `Дмитрий`.
 const WORD = /(?<![\p{L}\p{N}_@\/\\$#.-])(?:Ma?c|O['’]|D['’])?\p{Lu}[\p{Ll}\p{M}]+(?:-\p{Lu}[\p{Ll}\p{M}]+)?(?![\p{L}\p{N}_@]|\.\p{L}|['’]\p{L})/gu;
 const PARTICLE_GAP = new RegExp(`^ (?:(?:${[...PARTICLES].join('|')}) ){1,2}$|^ d['’]$`);
+// The longest gap `joins` accepts: a space and two particles with their spaces. Longer gaps are not cut out of the text.
+const MAX_GAP = 1 + 2 * (Math.max(...[...PARTICLES].map((p) => p.length)) + 1);
 const CUE = cueBefore(NAME_CUES, String.raw`[\s:,]*`);
 const MAX_TOKENS = 4;
 // A dotted version number (`4.5`, `v2.1.332`) after one space; a lone number (`Anna Smith 3 times`) is not one.
@@ -29,15 +31,46 @@ const ARTICLE = 16;
 const NON_NAME_TAIL = 32;
 const CONJUNCTION = 64;
 const WEAK = 128;
+/** Only from `previousFlags`: the word is a title followed by a dot (`Dr.`). */
+const DOTTED_TITLE = 256;
 const FLAGS = new Map<string, number>();
 for (const [list, flag] of [[TITLES, TITLE], [CUE_WORDS, CUE_WORD], [CUE_LAST, CUE_END], [NAME_STOPWORDS, STOPWORD], [ARTICLES, ARTICLE], [NON_NAME_TAILS, NON_NAME_TAIL], [CONJUNCTIONS, CONJUNCTION], [WEAK_NAMES, WEAK]] as const) {
   for (const w of list) FLAGS.set(w, (FLAGS.get(w) ?? 0) | flag);
 }
-const flagsOf = (word: string): number => FLAGS.get(word) ?? 0;
-/** True if `word`, or `word` without a final dot, is a title (`Dr.`). */
-const isTitle = (word: string): boolean => (flagsOf(word) & TITLE) !== 0 || (word.endsWith('.') && (flagsOf(word.slice(0, -1)) & TITLE) !== 0);
 
-/** Space, tab, line break, colon or comma: what `previousWord` skips between words. */
+/**
+ * A filter in front of a word list: one bit per (first character, last character, length) of its words, so that most
+ * words that are not in the list are told apart by three character reads instead of cutting and hashing them.
+ * Characters are taken modulo 128 and lengths capped at 31, so a set bit means "maybe".
+ */
+class WordShapes {
+  private readonly bits = new Uint8Array((128 * 128 * 32) / 8);
+
+  constructor(words: Iterable<string>) {
+    for (const w of words) if (w.length > 0) this.set(w.charCodeAt(0), w.charCodeAt(w.length - 1), w.length);
+  }
+
+  private set(first: number, last: number, length: number): void {
+    const k = this.key(first, last, length);
+    this.bits[k >> 3] |= 1 << (k & 7);
+  }
+
+  private key(first: number, last: number, length: number): number {
+    return (((first & 127) << 7) | (last & 127)) * 32 + Math.min(length, 31);
+  }
+
+  /** False if the lower-cased word `source.slice(start, end)` is surely not in the list. */
+  mayHave(source: string, start: number, end: number): boolean {
+    if (end <= start) return false;
+    const k = this.key(source.charCodeAt(start), source.charCodeAt(end - 1), end - start);
+    return (this.bits[k >> 3] & (1 << (k & 7))) !== 0;
+  }
+}
+
+const FLAG_SHAPES = new WordShapes([...FLAGS.keys(), ...[...TITLES].map((t) => `${t}.`)]);
+const flagsOf = (word: string): number => (FLAG_SHAPES.mayHave(word, 0, word.length) ? (FLAGS.get(word) ?? 0) : 0);
+
+/** Space, tab, line break, colon or comma: what `previousFlags` skips between words. */
 const isSkip = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 58 || c === 44;
 
 /**
@@ -54,28 +87,34 @@ function lowerSlice(text: string, start: number, end: number): string {
 }
 
 let previousAt = -1;
-let previous = '';
+let previousFlagsAt = 0;
 
-/** The lower-cased word before `index`, skipping spaces, colons and commas (at most 20 characters back). */
-function previousWord(text: string, index: number): string {
-  // Scoring asks several times about the word before a run's first word: the last answer is kept (for this text).
-  if (index === previousAt && text === scanned) return previous;
-  previousAt = index;
-  previous = previousWordOf(text, index);
-  return previous;
-}
-
-function previousWordOf(text: string, index: number): string {
+/**
+ * The flags of the lower-cased word before `index`, skipping spaces, colons and commas (at most 20 characters back),
+ * with TITLE also when the word is a title and a dot (`Dr.`). Scoring asks several times about the word before a run's
+ * first word: the last answer is kept (for this text).
+ */
+function previousFlags(text: string, index: number): number {
+  if (index === previousAt && text === scanned) return previousFlagsAt;
   let end = index;
   while (end > 0 && isSkip(text.charCodeAt(end - 1))) end--;
   let start = end;
   while (start > 0 && end - start < 20 && !isSkip(text.charCodeAt(start - 1))) start--;
-  return lowerSlice(text, start, end);
+  let f = 0;
+  // Most words before a capitalised word are in no list: the shape test reads the lower-cased copy without cutting the word.
+  if (lowered === undefined || text !== scanned || FLAG_SHAPES.mayHave(lowered, start, end)) {
+    const word = lowerSlice(text, start, end);
+    f = flagsOf(word);
+    if (word.endsWith('.') && (flagsOf(word.slice(0, -1)) & TITLE) !== 0) f |= DOTTED_TITLE;
+  }
+  previousAt = text === scanned ? index : -1;
+  previousFlagsAt = f;
+  return f;
 }
 
 /** True if a name cue ends right before `index` (cheap word check first, then the cue regex). */
 function cueAt(text: string, index: number): boolean {
-  return (flagsOf(previousWord(text, index)) & CUE_END) !== 0 && CUE.test(windowBefore(text, index, 30));
+  return (previousFlags(text, index) & CUE_END) !== 0 && CUE.test(windowBefore(text, index, 30));
 }
 
 interface Token { start: number; end: number; word: string; lower: string; given?: boolean; flags?: number }
@@ -99,8 +138,7 @@ function loneWordCandidate(text: string, token: Token): boolean {
   if (i < 0) return false;
   const c = text.charCodeAt(i);
   if (c === 33 || c === 63) return false;
-  const prev = previousWord(text, token.start);
-  return (flagsOf(prev) & CUE_END) !== 0 || isTitle(prev);
+  return (previousFlags(text, token.start) & (CUE_END | TITLE | DOTTED_TITLE)) !== 0;
 }
 
 /** True if the gap after `prev` keeps the next word in one name: one space, a title's dot, or particles. */
@@ -147,7 +185,7 @@ function contextAround(text: string, start: number, end: number): number {
       }
       let j = i + 1;
       while (j < b && inWord(text.charCodeAt(j))) j++;
-      if (j - i <= CONTEXT_MAX) {
+      if (j - i <= CONTEXT_MAX && (lowered === undefined || text !== scanned || CONTEXT_SHAPES.mayHave(lowered, i, j))) {
         const kind = CONTEXT.get(lowerSlice(text, i, j));
         if (kind === -1) org = true;
         else if (kind === 1) person = true;
@@ -160,6 +198,7 @@ function contextAround(text: string, start: number, end: number): number {
 // Organisation (-1) and person (+1) context words in one map; the organisation reading wins for a word in both lists.
 const CONTEXT: ReadonlyMap<string, number> = new Map([...[...PERSON_CONTEXT].map((w) => [w, 1] as const), ...[...ORG_CONTEXT].map((w) => [w, -1] as const)]);
 const CONTEXT_MAX = Math.max(...[...CONTEXT.keys()].map((w) => w.length));
+const CONTEXT_SHAPES = new WordShapes(CONTEXT.keys());
 const TITLE_DOT = /(?:^|[^\p{L}])(?:mr|mrs|ms|dr|prof|sr|sra|sig|dott|dhr|mevr|st)$/iu;
 
 /** True if a company designator follows the run, maybe after more coordinated names (`Hansen Elektronik A/S`, `Di Vita, Cinelli e figli`). */
@@ -179,7 +218,7 @@ function designatorAfter(text: string, end: number): boolean {
 function companyBefore(text: string, start: number): boolean {
   let i = start - 1;
   while (i >= 0 && text.charCodeAt(i) === 32) i--;
-  if (i < 0 || (text.charCodeAt(i) !== 44 && (flagsOf(previousWord(text, start)) & CONJUNCTION) === 0)) return false;
+  if (i < 0 || (text.charCodeAt(i) !== 44 && (previousFlags(text, start) & CONJUNCTION) === 0)) return false;
   return COMPANY_BEFORE.test(text.slice(Math.max(0, start - 24), start));
 }
 
@@ -202,7 +241,7 @@ function scoreRun(text: string, run: Token[]): Match | undefined {
     while (j < run.length - 1 && !isGiven(run[j])) j++;
     if (j < run.length - 1) i = j;
   }
-  if (!titled && i === 0) titled = isTitle(previousWord(text, run[0].start));
+  if (!titled && i === 0) titled = (previousFlags(text, run[0].start) & (TITLE | DOTTED_TITLE)) !== 0;
   const rest = run.slice(i, i + MAX_TOKENS);
   if (rest.length === 0) return undefined;
   if (rest.some((t) => (flags(t) & NON_NAME_TAIL) !== 0)) return undefined;
@@ -219,7 +258,7 @@ function scoreRun(text: string, run: Token[]): Match | undefined {
   if (titled) score += 0.5;
   if (cued) score += 0.4;
   // An article right before the first word: `the Ford Mustang`, `The Neal Towels is the latest in a series`.
-  if (!titled && !cued && (i === 0 ? text[first.start - 1] === ' ' && (flagsOf(previousWord(text, first.start)) & ARTICLE) !== 0 : (flags(run[i - 1]) & ARTICLE) !== 0)) score -= 0.3;
+  if (!titled && !cued && (i === 0 ? text[first.start - 1] === ' ' && (previousFlags(text, first.start) & ARTICLE) !== 0 : (flags(run[i - 1]) & ARTICLE) !== 0)) score -= 0.3;
   if (rest.length >= 2) {
     const context = contextAround(text, first.start, last.end);
     if (context < 0) score -= 0.3;
@@ -255,7 +294,7 @@ export const personDetector: Detector = {
       const token = { start: m.index, end, word: m[0], lower: lowered !== undefined ? lowered.slice(m.index, end) : m[0].toLowerCase() };
       const prev = run[run.length - 1];
       // One space is the common gap inside a name: decided without cutting out the gap.
-      if (prev && !(token.start === prev.end + 1 && text.charCodeAt(prev.end) === 32) && !joins(prev, text.slice(prev.end, token.start))) flush();
+      if (prev && !(token.start === prev.end + 1 && text.charCodeAt(prev.end) === 32) && (token.start - prev.end > MAX_GAP || !joins(prev, text.slice(prev.end, token.start)))) flush();
       run.push(token);
     }
     flush();
