@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { detect, phoneDetector } from '../../src/privacy/detectors/index.js';
 import { bsnValid, codiceFiscaleValid, dniValid, mod11Valid, nirValid, steuerIdValid } from '../../src/privacy/detectors/id-checksums.js';
+import { createPrivacyFilter } from '../../src/privacy/privacy-filter.js';
 import type { Category } from '../../src/privacy/types.js';
 
 const found = (text: string, category: Category): string[] => detect(text).filter((m) => m.category === category).map((m) => m.value);
@@ -176,6 +177,38 @@ describe('linear scan', () => {
     const t0 = performance.now();
     detect(text);
     expect(performance.now() - t0).toBeLessThan(2000); // a guard against quadratic time only
+  });
+  // Time of the fastest of three runs: the least disturbed by other work on a shared machine.
+  const fastest = (f: () => void): number => {
+    let best = Infinity;
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      f();
+      best = Math.min(best, performance.now() - t0);
+    }
+    return best;
+  };
+  it.each([
+    'Maria Smith ', // capitalised runs: person scoring
+    'Patient Dr. Anna Lee, ', // titles and cues
+    '12 12 12 ', // digit runs: every number-anchored recognizer
+    '12 Via Roma 10, ', // address windows
+    'born 1985-03-14 ', // date-of-birth stems and dates
+    `1985${'x'.repeat(300)}`, // date anchors with no whitespace to start a stem region at
+    '1.2.3.4.', // dotted quads
+    '4111 1111 1111 1111 ', // card candidates
+    '+(1) 2-', // phone joiners
+    'DQ 12 34 56 C ', // national-id shapes
+  ])('protects 4x as much of %j in less than 10x the time (linear, not quadratic)', (unit) => {
+    const filter = createPrivacyFilter();
+    // A known person in the session: bare mentions of her name parts are looked for too.
+    const mapping = { '[PERSON_1]': 'Maria Smith' };
+    const of = (n: number): string => unit.repeat(Math.ceil(n / unit.length)).slice(0, n);
+    const small = of(50_000);
+    const large = of(200_000);
+    for (let i = 0; i < 3; i++) filter.protect([{ role: 'assistant', content: small }], mapping); // warm up: optimised code, not the first tiers
+    const ratio = fastest(() => filter.protect([{ role: 'assistant', content: large }], mapping)) / fastest(() => filter.protect([{ role: 'assistant', content: small }], mapping));
+    expect(ratio).toBeLessThan(10); // linear work gives ~4, quadratic ~16
   });
   it.each(['1 ', '(1) ', '1-', '12.12 '])('scans 1.2 MB of %j as phone candidates without blowing up', (unit) => {
     // One candidate run of 1.2 MB: the phone detector took ~10 s here when it split and trimmed the whole run.

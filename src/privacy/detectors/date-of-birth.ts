@@ -136,7 +136,8 @@ export const dateOfBirthDetector: Detector = {
           scannedTo = Math.max(scannedTo, end);
           if (BOUNDARY_BEFORE.test(text.slice(Math.max(0, start - 1), start)) || BOUNDARY_AFTER.test(text.slice(end, end + 2))) continue;
           const cued = CUE.test(windowBefore(text, start, 48)) || CUE_AFTER.test(windowAfter(text, end, 24));
-          if (cued && calendarValid(m[0]) && !out.some((o) => o.start === start)) out.push({ category: 'date_of_birth', start, end, value: m[0], score: 0.85 });
+          // Dates are found in text order (each window starts after the last date found): a repeat can only be the last one.
+          if (cued && calendarValid(m[0]) && out[out.length - 1]?.start !== start) out.push({ category: 'date_of_birth', start, end, value: m[0], score: 0.85 });
         }
         scannedTo = Math.max(scannedTo, to);
       }
