@@ -117,28 +117,29 @@ function cueAt(text: string, index: number): boolean {
   return (previousFlags(text, index) & CUE_END) !== 0 && CUE.test(windowBefore(text, index, 30));
 }
 
-interface Token { start: number; end: number; word: string; lower: string; given?: boolean; flags?: number }
+interface Token { start: number; end: number; word: string; lowerCase?: string; given?: boolean; flags?: number }
 
 /** Whether the token is a known given name (looked up once per token). */
-const isGiven = (t: Token): boolean => (t.given ??= isGivenLower(t.lower));
+const isGiven = (t: Token): boolean => (t.given ??= isGivenLower(lower(t)));
 
-const lower = (t: Token): string => t.lower;
+/** The token in lower case, cut from the lower-cased copy when first asked for. */
+const lower = (t: Token): string => (t.lowerCase ??= lowered !== undefined ? lowered.slice(t.start, t.end) : t.word.toLowerCase());
 /** The token's word-list flags (looked up once per token). */
-const flags = (t: Token): number => (t.flags ??= flagsOf(t.lower));
+const flags = (t: Token): number => (t.flags ??= flagsOf(lower(t)));
 
 /**
  * A run of one word is a name only after a title or a cue (`Mr Whitfield`, `Patient Kowalski`):
  * this cheap test skips the scoring of the many capitalised words that start sentences.
  */
 function loneWordCandidate(text: string, token: Token): boolean {
-  if ((flags(token) & (TITLE | CUE_WORD)) !== 0) return false;
   // At the text's start or after `!` or `?`, no title or cue can come before (a cue may end a line: `Regards,\nAnna`).
   let i = token.start - 1;
   while (i >= 0 && text.charCodeAt(i) === 32) i--;
   if (i < 0) return false;
   const c = text.charCodeAt(i);
   if (c === 33 || c === 63) return false;
-  return (previousFlags(text, token.start) & (CUE_END | TITLE | DOTTED_TITLE)) !== 0;
+  // The word before first: it is rarely a title or cue, and then the token itself need not be lower-cased.
+  return (previousFlags(text, token.start) & (CUE_END | TITLE | DOTTED_TITLE)) !== 0 && (flags(token) & (TITLE | CUE_WORD)) === 0;
 }
 
 /** True if the gap after `prev` keeps the next word in one name: one space, a title's dot, or particles. */
@@ -291,7 +292,7 @@ export const personDetector: Detector = {
     };
     for (let m = firstMatch(WORD, text); m !== null; m = WORD.exec(text)) {
       const end = m.index + m[0].length;
-      const token = { start: m.index, end, word: m[0], lower: lowered !== undefined ? lowered.slice(m.index, end) : m[0].toLowerCase() };
+      const token: Token = { start: m.index, end, word: m[0], lowerCase: undefined, given: undefined, flags: undefined };
       const prev = run[run.length - 1];
       // One space is the common gap inside a name: decided without cutting out the gap.
       if (prev && !(token.start === prev.end + 1 && text.charCodeAt(prev.end) === 32) && (token.start - prev.end > MAX_GAP || !joins(prev, text.slice(prev.end, token.start)))) flush();
