@@ -4,6 +4,7 @@ import { ParleyError, type ChatMessage } from '../domain/index.js';
 import { compileAllowlist, compileRecognizer } from './custom.js';
 import { detect } from './detectors/index.js';
 import { WEAK_NAMES } from './detectors/name-stopwords.js';
+import { WordShapes } from './detectors/util.js';
 import { PseudonymBook, redactionFor } from './pseudonyms.js';
 import {
   ALL_CATEGORIES,
@@ -96,10 +97,16 @@ function knownPersonMentions(text: string, parts: ReadonlyMap<string, string>, m
     }
     return out;
   }
+  // Most capitalised words are no known part: a shape test on their first (lower-cased), last letter and length skips them.
+  const shapes = new WordShapes(parts.keys());
   CAPITALISED.lastIndex = 0;
   for (let m = CAPITALISED.exec(text); m !== null; m = CAPITALISED.exec(text)) {
-    const lower = m[0].toLowerCase();
-    if (parts.has(lower) && !WEAK_NAMES.has(lower)) keep(m.index, m[0]);
+    const word = m[0];
+    const first = word.charCodeAt(0);
+    // (A non-ASCII capital may lower-case to more than one character: those words are looked up.)
+    if (first < 128 && !shapes.mayHaveShape(first | 32, word.charCodeAt(word.length - 1), word.length)) continue;
+    const lower = word.toLowerCase();
+    if (parts.has(lower) && !WEAK_NAMES.has(lower)) keep(m.index, word);
   }
   return out;
 }

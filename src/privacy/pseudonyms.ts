@@ -1,6 +1,6 @@
 // Pseudonym bookkeeping: stable placeholders per session, derived from the plain placeholder -> original map.
 
-import { PersonIndex } from './person-index.js';
+import { nameParts, PersonIndex } from './person-index.js';
 import { ALL_CATEGORIES, CATEGORY_TAGS, type Category, type PseudonymMap } from './types.js';
 
 /** Matches one placeholder and captures its tag and number: `[EMAIL_12]` -> EMAIL, 12. */
@@ -65,16 +65,20 @@ export class PseudonymBook {
    */
   placeholderFor(category: Category, value: string, tag: string = CATEGORY_TAGS[category]): string {
     const key = `${tag}\u0000${tag === CATEGORY_TAGS[category] ? normaliseValue(category, value) : value}`;
-    const known = this.byValue.get(key) ?? (category === 'person' && tag === 'PERSON' ? this.persons.resolve(value) : undefined);
+    const exact = this.byValue.get(key);
+    if (exact) return exact;
+    const isPerson = category === 'person' && tag === 'PERSON';
+    const parts = isPerson ? nameParts(value) : undefined; // once, for the lookup and the record
+    const known = parts ? this.persons.resolve(value, parts) : undefined;
     if (known) return known;
     let n = this.next.get(tag) ?? 1;
-    while (this.entries.has(`[${tag}_${n}]`)) n++;
-    const placeholder = `[${tag}_${n}]`;
+    let placeholder = `[${tag}_${n}]`;
+    while (this.entries.has(placeholder)) placeholder = `[${tag}_${++n}]`;
     this.next.set(tag, n + 1);
     this.entries.set(placeholder, value);
     this.snapshot = undefined;
     this.byValue.set(key, placeholder);
-    if (category === 'person' && tag === 'PERSON') this.persons.add(placeholder, value);
+    if (parts) this.persons.add(placeholder, value, parts);
     return placeholder;
   }
 

@@ -6,7 +6,7 @@ import { isGivenLower } from './gazetteer.js';
 import { NAME_STOPWORDS, WEAK_NAMES } from './name-stopwords.js';
 import { ARTICLES, COMPANY_BEFORE, CONJUNCTIONS, COMPANY_DESIGNATOR, NAME_CUES, NON_NAME_TAILS, ORG_CONTEXT, PARTICLES, PERSON_CONTEXT, TITLES } from './person-words.js';
 import { PLACE_NAMES } from './place-names.generated.js';
-import { firstMatch } from './util.js';
+import { firstMatch, WordShapes } from './util.js';
 
 // A capitalised word in any cased script: `Whitfield`, `O'Brien`, `McDonald`, `Jean-Pierre`, `Дмитрий`.
 const WORD = /(?<![\p{L}\p{N}_@\/\\$#.-])(?:Ma?c|O['’]|D['’])?\p{Lu}[\p{Ll}\p{M}]+(?:-\p{Lu}[\p{Ll}\p{M}]+)?(?![\p{L}\p{N}_@]|\.\p{L}|['’]\p{L})/gu;
@@ -36,35 +36,6 @@ const DOTTED_TITLE = 256;
 const FLAGS = new Map<string, number>();
 for (const [list, flag] of [[TITLES, TITLE], [CUE_WORDS, CUE_WORD], [CUE_LAST, CUE_END], [NAME_STOPWORDS, STOPWORD], [ARTICLES, ARTICLE], [NON_NAME_TAILS, NON_NAME_TAIL], [CONJUNCTIONS, CONJUNCTION], [WEAK_NAMES, WEAK]] as const) {
   for (const w of list) FLAGS.set(w, (FLAGS.get(w) ?? 0) | flag);
-}
-
-/**
- * A filter in front of a word list: one bit per (first character, last character, length) of its words, so that most
- * words that are not in the list are told apart by three character reads instead of cutting and hashing them.
- * Characters are taken modulo 128 and lengths capped at 31, so a set bit means "maybe".
- */
-class WordShapes {
-  private readonly bits = new Uint8Array((128 * 128 * 32) / 8);
-
-  constructor(words: Iterable<string>) {
-    for (const w of words) if (w.length > 0) this.set(w.charCodeAt(0), w.charCodeAt(w.length - 1), w.length);
-  }
-
-  private set(first: number, last: number, length: number): void {
-    const k = this.key(first, last, length);
-    this.bits[k >> 3] |= 1 << (k & 7);
-  }
-
-  private key(first: number, last: number, length: number): number {
-    return (((first & 127) << 7) | (last & 127)) * 32 + Math.min(length, 31);
-  }
-
-  /** False if the lower-cased word `source.slice(start, end)` is surely not in the list. */
-  mayHave(source: string, start: number, end: number): boolean {
-    if (end <= start) return false;
-    const k = this.key(source.charCodeAt(start), source.charCodeAt(end - 1), end - start);
-    return (this.bits[k >> 3] & (1 << (k & 7))) !== 0;
-  }
 }
 
 const FLAG_SHAPES = new WordShapes([...FLAGS.keys(), ...[...TITLES].map((t) => `${t}.`)]);
