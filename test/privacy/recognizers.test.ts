@@ -178,18 +178,27 @@ describe('linear scan', () => {
     detect(text);
     expect(performance.now() - t0).toBeLessThan(2000); // a guard against quadratic time only
   });
-  // Time of the fastest of three runs: the least disturbed by other work on a shared machine.
+  // CPU time per call (less disturbed than wall time by other work on a shared machine), from calls repeated for at
+  // least 25 ms (a single fast call is too short to time), fastest of three such measurements.
+  const cpuMs = (): number => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  };
   const fastest = (f: () => void): number => {
     let best = Infinity;
     for (let i = 0; i < 3; i++) {
-      const t0 = performance.now();
-      f();
-      best = Math.min(best, performance.now() - t0);
+      let calls = 0;
+      const t0 = cpuMs();
+      do {
+        f();
+        calls++;
+      } while (cpuMs() - t0 < 25);
+      best = Math.min(best, (cpuMs() - t0) / calls);
     }
     return best;
   };
   it.each([
-    'Maria Smith ', // capitalised runs: person scoring
+    'Maria Smith, ', // names: person scoring, pseudonyms and bare mentions of the known person
     'Patient Dr. Anna Lee, ', // titles and cues
     '12 12 12 ', // digit runs: every number-anchored recognizer
     '12 Via Roma 10, ', // address windows
@@ -199,16 +208,16 @@ describe('linear scan', () => {
     '4111 1111 1111 1111 ', // card candidates
     '+(1) 2-', // phone joiners
     'DQ 12 34 56 C ', // national-id shapes
-  ])('protects 4x as much of %j in less than 10x the time (linear, not quadratic)', (unit) => {
+  ])('protects 8x as much of %j in less than 20x the time (linear, not quadratic)', (unit) => {
     const filter = createPrivacyFilter();
     // A known person in the session: bare mentions of her name parts are looked for too.
     const mapping = { '[PERSON_1]': 'Maria Smith' };
     const of = (n: number): string => unit.repeat(Math.ceil(n / unit.length)).slice(0, n);
-    const small = of(50_000);
+    const small = of(25_000);
     const large = of(200_000);
     for (let i = 0; i < 3; i++) filter.protect([{ role: 'assistant', content: small }], mapping); // warm up: optimised code, not the first tiers
     const ratio = fastest(() => filter.protect([{ role: 'assistant', content: large }], mapping)) / fastest(() => filter.protect([{ role: 'assistant', content: small }], mapping));
-    expect(ratio).toBeLessThan(10); // linear work gives ~4, quadratic ~16
+    expect(ratio).toBeLessThan(20); // linear work gives ~8, quadratic ~64
   });
   it.each(['1 ', '(1) ', '1-', '12.12 '])('scans 1.2 MB of %j as phone candidates without blowing up', (unit) => {
     // One candidate run of 1.2 MB: the phone detector took ~10 s here when it split and trimmed the whole run.

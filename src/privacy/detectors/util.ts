@@ -199,10 +199,11 @@ export function digitRanges(text: string, before: number, after: number): [from:
 /**
  * A filter in front of a word list: one bit per (first character, last character, length) of its words, so that most
  * words that are not in the list are told apart by three character reads instead of cutting and hashing them.
- * Characters are taken modulo 128 and lengths capped at 31, so a set bit means "maybe".
+ * Characters are taken modulo 32 and lengths capped at 31 (a 4 KB table, cheap to build per call), so a set bit means
+ * "maybe".
  */
 export class WordShapes {
-  private readonly bits = new Uint8Array((128 * 128 * 32) / 8);
+  private readonly bits = new Uint8Array((32 * 32 * 32) / 8);
 
   constructor(words: Iterable<string>) {
     for (const w of words) if (w.length > 0) this.set(w.charCodeAt(0), w.charCodeAt(w.length - 1), w.length);
@@ -214,7 +215,7 @@ export class WordShapes {
   }
 
   private key(first: number, last: number, length: number): number {
-    return (((first & 127) << 7) | (last & 127)) * 32 + Math.min(length, 31);
+    return ((first & 31) << 10) | ((last & 31) << 5) | Math.min(length, 31);
   }
 
   /** False if the lower-cased word `source.slice(start, end)` is surely not in the list. */
