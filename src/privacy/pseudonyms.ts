@@ -8,6 +8,9 @@ export const PLACEHOLDER = /^\[([A-Z]+(?:_[A-Z]+)*)_(\d{1,6})\]$/;
 
 const CATEGORY_BY_TAG: ReadonlyMap<string, Category> = new Map(ALL_CATEGORIES.map((c) => [CATEGORY_TAGS[c], c]));
 
+// Whitespace that `\s+` -> ' ' would change: a run of two or more, or any whitespace but a space.
+const SPACES_TO_FOLD = /\s\s|[^\S ]/;
+
 /** The comparison key of a value, so trivially different spellings share a placeholder. */
 export function normaliseValue(category: Category, value: string): string {
   switch (category) {
@@ -27,7 +30,7 @@ export function normaliseValue(category: Category, value: string): string {
       return value.replace(/[:.\-]/g, '').toLowerCase();
     case 'person':
     case 'address':
-      return value.replace(/\s+/g, ' ').toLowerCase();
+      return (SPACES_TO_FOLD.test(value) ? value.replace(/\s+/g, ' ') : value).toLowerCase();
     default:
       return value;
   }

@@ -93,7 +93,35 @@ export function isGivenLower(lowerCased: string): boolean {
 }
 
 function isGivenFolded(lower: string): boolean {
-  if (GIVEN_NAMES.has(lower)) return true;
+  if (isKnown(lower, 0, lower.length)) return true;
   const dash = lower.indexOf('-');
-  return dash > 0 && GIVEN_NAMES.has(lower.slice(0, dash)) && GIVEN_NAMES.has(lower.slice(dash + 1));
+  return dash > 0 && isKnown(lower, 0, dash) && isKnown(lower, dash + 1, lower.length);
 }
+
+/**
+ * A Bloom filter in front of GIVEN_NAMES: a probe of the 67,000-name set costs 150-300 ns on this machine (hashing a
+ * new string and cache misses in a large table), two bits of a 256 KB table far less. No false negatives: a name is
+ * always looked up; about 1% of other words are too.
+ */
+const BLOOM_BITS = 1 << 21;
+const bloom = new Uint32Array(BLOOM_BITS / 32);
+
+/** Two 21-bit hashes of `word.slice(start, end)` (FNV-1a over UTF-16 code units, and its high bits mixed). */
+function bloomHashes(word: string, start: number, end: number): [number, number] {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ word.charCodeAt(i), 0x01000193);
+  const h2 = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+  return [h & (BLOOM_BITS - 1), (h2 ^ (h2 >>> 12)) & (BLOOM_BITS - 1)];
+}
+
+function bloomAdd(word: string): void {
+  for (const b of bloomHashes(word, 0, word.length)) bloom[b >>> 5] |= 1 << (b & 31);
+}
+
+function isKnown(word: string, start: number, end: number): boolean {
+  const [a, b] = bloomHashes(word, start, end);
+  if ((bloom[a >>> 5] & (1 << (a & 31))) === 0 || (bloom[b >>> 5] & (1 << (b & 31))) === 0) return false;
+  return GIVEN_NAMES.has(start === 0 && end === word.length ? word : word.slice(start, end));
+}
+
+for (const name of GIVEN_NAMES) bloomAdd(name);

@@ -27,6 +27,14 @@ const BAD_SEPARATORS = /[.\-\u2013]{2}|[.\-\u2013] [.\-\u2013]|\( |\)\(/;
 const NEGATIVE_CONTEXT =
   /(?:\b(?:order|invoice|ref|reference|tracking|sku|isbn|issn|serial|part|model|account|acct|item|ticket|case|po|batch|lot|product|article|iban|bic|ean|upc|id|fedex|ups|usps|dhl|parcel|shipment)\b[^a-z\d]{0,3}(?:no\.?|nr\.?|num(?:ber)?|#|id)?\s*[:#.]?\s*|#\s*)$/;
 
+function isDigits(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return s.length > 0;
+}
+
 function isDateLike(groups: string[]): boolean {
   for (let i = 0; i + 2 < groups.length; i++) {
     const [a, b, c] = [groups[i], groups[i + 1], groups[i + 2]];
@@ -39,6 +47,8 @@ function isDateLike(groups: string[]): boolean {
 
 /** Decides whether one candidate (already trimmed) is written like a phone number. */
 export function looksLikePhone(s: string): boolean {
+  // A bare run of digits is one group, and every shape below needs two or a leading +: decided without the splits.
+  if (isDigits(s)) return false;
   if (BAD_SEPARATORS.test(s)) return false;
   const open = s.split('(').length - 1;
   const close = s.split(')').length - 1;
