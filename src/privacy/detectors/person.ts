@@ -270,6 +270,10 @@ export const personDetector: Detector = {
       run.push(token);
     }
     flush();
+    // The text and its lower-cased copy are not kept once the scan is done.
+    scanned = '';
+    lowered = undefined;
+    previousAt = -1;
     return out;
   },
 };

@@ -175,6 +175,12 @@ export function digitRuns(text: string): readonly number[] {
   return out;
 }
 
+/** Drops the kept digit runs and the reference to their text (`detect` calls it when done, so no prompt stays in memory). */
+export function forgetDigitRuns(): void {
+  runsOf = undefined;
+  runs = [];
+}
+
 /**
  * Merged ranges from `before` characters before to `after` characters after each run of digits (clipped to the
  * text), with the number of digits in each. Recognizers whose matches all contain a digit run their patterns only
