@@ -16,8 +16,8 @@ export class PersonIndex {
   private readonly parts = new Map<string, string[]>();
   private readonly byPart = new Map<string, Set<string>>();
 
-  add(placeholder: string, name: string): void {
-    const parts = nameParts(name);
+  /** Records a person; `parts` are `nameParts(name)` when the caller has them already. */
+  add(placeholder: string, name: string, parts: string[] = nameParts(name)): void {
     this.parts.set(placeholder, parts);
     for (const p of parts) {
       let set = this.byPart.get(p);
@@ -31,8 +31,7 @@ export class PersonIndex {
    * Whitfield`) or a fuller form of (`Jonathan Whitfield` after `Mr Whitfield`); undefined if none
    * or several fit.
    */
-  resolve(name: string): string | undefined {
-    const parts = nameParts(name);
+  resolve(name: string, parts: string[] = nameParts(name)): string | undefined {
     if (parts.length === 0) return undefined;
     const fits = new Set<string>();
     // Only persons sharing a part can fit: look at those, not at every person of the session.

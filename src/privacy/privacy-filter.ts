@@ -4,6 +4,7 @@ import { ParleyError, type ChatMessage } from '../domain/index.js';
 import { compileAllowlist, compileRecognizer } from './custom.js';
 import { detect } from './detectors/index.js';
 import { WEAK_NAMES } from './detectors/name-stopwords.js';
+import { WordShapes } from './detectors/util.js';
 import { PseudonymBook, redactionFor } from './pseudonyms.js';
 import {
   ALL_CATEGORIES,
@@ -55,21 +56,57 @@ export function blockedContentError(
 }
 
 const CAPITALISED = /(?<![\p{L}\p{N}_])\p{Lu}[\p{Ll}\p{M}'’\-]+(?![\p{L}\p{N}_])/gu;
+const CAPITALISED_AT = new RegExp(CAPITALISED.source, 'uy');
+// Up to this many name parts, each is looked for with indexOf (fast) instead of matching every capitalised word.
+const MAX_SEARCHED_PARTS = 12;
+
+/** Starts of the capitalised words whose lower case is one of `parts` (ASCII first letters), in text order. */
+function searchParts(text: string, parts: readonly string[]): number[] {
+  const starts: number[] = [];
+  for (const part of parts) {
+    const tail = part.slice(1);
+    const upper = part.charCodeAt(0) - 32;
+    for (let q = text.indexOf(tail, 1); q !== -1; q = text.indexOf(tail, q + 1)) {
+      const c = text.charCodeAt(q - 1);
+      // The first letter in upper case (for `k`, also the Kelvin sign, which lower-cases to `k`).
+      if (c !== upper && !(upper === 75 && c === 0x212a)) continue;
+      CAPITALISED_AT.lastIndex = q - 1;
+      const m = CAPITALISED_AT.exec(text);
+      if (m !== null && m[0].length === part.length) starts.push(q - 1);
+    }
+  }
+  return starts.sort((a, b) => a - b);
+}
 
 /** Bare mentions (`Jonathan`, `Whitfield`) of persons already known in the session, outside other findings (sorted by start). */
 function knownPersonMentions(text: string, parts: ReadonlyMap<string, string>, matches: readonly Match[]): Match[] {
   if (parts.size === 0) return [];
   const out: Match[] = [];
   let k = 0; // matches are sorted by start and do not overlap: walk them alongside the words
+  const keep = (start: number, word: string): void => {
+    const end = start + word.length;
+    while (k < matches.length && matches[k].end <= start) k++;
+    if (k < matches.length && matches[k].start < end) return;
+    out.push({ category: 'person', start, end, value: word, score: 0.9 });
+  };
+  const searched = [...parts.keys()].filter((p) => !WEAK_NAMES.has(p));
+  if (searched.length <= MAX_SEARCHED_PARTS && searched.every((p) => p.length >= 2 && p.charCodeAt(0) >= 97 && p.charCodeAt(0) <= 122)) {
+    for (const start of searchParts(text, searched)) {
+      CAPITALISED_AT.lastIndex = start;
+      keep(start, (CAPITALISED_AT.exec(text) as RegExpExecArray)[0]);
+    }
+    return out;
+  }
+  // Most capitalised words are no known part: a shape test on their first (lower-cased), last letter and length skips them.
+  const shapes = new WordShapes(parts.keys());
   CAPITALISED.lastIndex = 0;
   for (let m = CAPITALISED.exec(text); m !== null; m = CAPITALISED.exec(text)) {
-    const start = m.index;
-    const end = start + m[0].length;
-    while (k < matches.length && matches[k].end <= start) k++;
-    if (k < matches.length && matches[k].start < end) continue;
-    const lower = m[0].toLowerCase();
-    if (!parts.has(lower) || WEAK_NAMES.has(lower)) continue;
-    out.push({ category: 'person', start, end, value: m[0], score: 0.9 });
+    const word = m[0];
+    const first = word.charCodeAt(0);
+    // (A non-ASCII capital may lower-case to more than one character: those words are looked up.)
+    if (first < 128 && !shapes.mayHaveShape(first | 32, word.charCodeAt(word.length - 1), word.length)) continue;
+    const lower = word.toLowerCase();
+    if (parts.has(lower) && !WEAK_NAMES.has(lower)) keep(m.index, word);
   }
   return out;
 }

@@ -3,7 +3,7 @@
 import type { Detector, Match } from '../types.js';
 import { cueBefore, windowBefore } from './context.js';
 import { ADDRESS_CUES, COMPOUND_ENDINGS, DE_PREPOSITIONS, EN_SUFFIXES, FLOOR, PREFIX_TYPES, UNIT_WORDS } from './address-words.js';
-import { firstMatch, flatten } from './util.js';
+import { digitRuns, firstMatch, flatten } from './util.js';
 
 /** `rue|avenue` -> `[Rr]ue|[Aa]venue`: a street type may start a sentence. */
 const eitherCase = (alternation: string): string =>
@@ -34,7 +34,7 @@ const NAME_FIRST = new RegExp(
     // Via Roma 10, Calle Mayor, 5, C/ Alcalá 23
     String.raw`${START}(?:${eitherCase(PREFIX_TYPES)})(?:\s+${NAME_WORDS}){1,5},?\s+(?:${NUM}|s\/n\.?)${END}`,
     // Hauptstraße 5, Berliner Str. 12, van der Heijdenweg 206, Övre Björkgatan 113
-    String.raw`${START}(?:van\s(?:de[rn]\s)?|von\s|de\s)?(?:${CAP}\s){0,2}(?:\p{Lu}[\p{L}\p{M}'’\-]*?(?:${eitherCase(COMPOUND_ENDINGS)})|(?:Str\.|Straße|Strasse|Weg|Allee|Platz|Gasse|Ring|Damm|Ufer|Laan|Straat|Plein|Gate|Vej|Vei|Gata|Gade))\s?,?\s${NUM}${END}`,
+    String.raw`${START}(?:van\s(?:de[rn]\s)?|von\s|de\s)?(?:${CAP}\s){0,2}(?:\p{Lu}(?=[\p{L}\p{M}'’\-.]*\s?,?\s\d)[\p{L}\p{M}'’\-]*?(?:${eitherCase(COMPOUND_ENDINGS)})|(?:Str\.|Straße|Strasse|Weg|Allee|Platz|Gasse|Ring|Damm|Ufer|Laan|Straat|Plein|Gate|Vej|Vei|Gata|Gade))\s?,?\s${NUM}${END}`,
     // Am Markt 3, An der Kirche 5
     String.raw`${START}(?:${DE_PREPOSITIONS})\s(?:${CAP}\s?){1,2}\s${NUM}${END}`,
   ].join('|'),
@@ -91,8 +91,10 @@ export const addressDetector: Detector = {
       const m = NUMBER_FIRST.exec(text);
       if (m) streets.push([at, at + m[0].length]);
     });
-    if (windows.length === 0) return out;
-    for (const [from, to] of windows) {
+    if (windows.all.length === 0) return out;
+    // A street that ends with its number has a capitalised word (or an ordinal) right before the number: only the windows of
+    // such numbers are scanned (all of them when the text holds `s/n`, a street without a number).
+    for (const [from, to] of text.includes('s/n') ? windows.all : windows.streets) {
       const window = text.slice(from, to);
       for (let m = firstMatch(NAME_FIRST, window); m !== null; m = NAME_FIRST.exec(window)) {
         const end = from + m.index + m[0].length;
@@ -113,7 +115,8 @@ export const addressDetector: Detector = {
       const penalty = NOT_AFTER.test(windowBefore(text, start, 12)) ? 0.4 : 0;
       push(out, text, start, end, 0.7 - penalty + (cueAt(text, start) ? 0.2 : 0));
     }
-    for (const [from, to] of windows) {
+    // The street after a cue (GENERIC) also ends with a capitalised word or an ordinal before its number.
+    for (const [from, to] of windows.streets) {
       const window = text.slice(from, to);
       for (let c = firstMatch(CUE, window); c !== null; c = CUE.exec(window)) {
         const at = from + c.index + c[0].length;
@@ -133,40 +136,70 @@ const AFTER = 10;
 // A house number is at most five digits, after a space or START's allowed characters: `2024-06-01`'s `06` and `01`,
 // `10:00`'s `00`, order numbers of six digits and more cannot be one.
 const NOT_BEFORE_NUMBER = /[\p{L}\p{N}€£]/u;
-const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 /** True if the character code may stand right before a house number (ASCII decided without a regex). */
 const mayPrecedeNumber = (c: number): boolean =>
   c < 128
     ? !((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 46 || c === 44 || c === 58 || c === 47 || c === 45 || c === 35 || c === 36)
     : !NOT_BEFORE_NUMBER.test(String.fromCharCode(c));
 
+/** JavaScript's `\s` (ASCII decided without a regex). */
+const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13) || (c >= 160 && SPACE.test(String.fromCharCode(c)));
+const SPACE = /\s/;
+const UPPER = /\p{Lu}/u;
+
+/**
+ * False when no street of NAME_FIRST can end with the number at `i`: each of its shapes has whitespace right before
+ * the number and, before that and an optional comma, a word holding a capital letter (`Roma`, `Hauptstraße`, `Str.`)
+ * or an ordinal (`5th`). The word is read back at most 200 characters; a longer one counts as possible.
+ */
+function mayEndStreet(text: string, i: number): boolean {
+  if (i === 0 || !isSpace(text.charCodeAt(i - 1))) return false;
+  let k = i - 1;
+  while (k >= 0 && (isSpace(text.charCodeAt(k)) || text.charCodeAt(k) === 44)) k--;
+  for (const stop = Math.max(-1, k - 200); k > stop; k--) {
+    const c = text.charCodeAt(k);
+    if (isSpace(c)) return false;
+    if ((c >= 65 && c <= 90) || (c >= 48 && c <= 57) || (c >= 128 && UPPER.test(String.fromCharCode(c)))) return true;
+  }
+  return k >= 0;
+}
+
 /**
  * Calls `atNumber` with the start of each run of digits that could be a house number, and returns the merged
  * ranges from 120 characters before each (starting at a word boundary) to 10 after it: a street that ends with
- * its number (`Via Roma 10b`, `Hauptstraße 5-7`) lies inside, and so does an address cue. One pass, and no
+ * its number (`Via Roma 10b`, `Hauptstraße 5-7`) lies inside, and so does an address cue. `all` has the ranges of
+ * every such number, `streets` those of the numbers that may end a street (`mayEndStreet`); a street of more than
+ * 120 characters is found only when an earlier number's range reaches its start, in either list. One pass, and no
  * array of all the numbers (a text of nothing but numbers would make it large).
  */
-function numberWindows(text: string, atNumber: (at: number) => void): [number, number][] {
-  const out: [number, number][] = [];
+function numberWindows(text: string, atNumber: (at: number) => void): { all: [number, number][]; streets: [number, number][] } {
+  const all: [number, number][] = [];
+  const streets: [number, number][] = [];
   const n = text.length;
-  for (let i = 0; i < n; i++) {
-    if (!isDigit(text.charCodeAt(i))) continue;
-    let j = i + 1;
-    while (j < n && isDigit(text.charCodeAt(j))) j++;
+  const runs = digitRuns(text);
+  for (let k = 0; k < runs.length; k += 2) {
+    const i = runs[k];
+    const j = runs[k + 1];
     if (j - i <= 5 && (i === 0 || mayPrecedeNumber(text.charCodeAt(i - 1)))) {
       atNumber(i);
-      let from = Math.max(0, i - BEFORE);
+      const from = Math.max(0, i - BEFORE);
       const to = Math.min(n, j + AFTER);
-      const last = out[out.length - 1];
-      if (last && from <= last[1]) last[1] = to;
-      else {
-        while (from > 0 && from < i && !/\s/.test(text[from - 1])) from++;
-        out.push([from, to]);
-      }
+      addWindow(text, all, from, to, i);
+      if (mayEndStreet(text, i)) addWindow(text, streets, from, to, i);
     }
-    i = j;
   }
-  return out;
+  return { all, streets };
+}
+
+/** Adds `[from, to)` to `windows`, merged with the last one if they meet, else starting after whitespace (before `i`). */
+function addWindow(text: string, windows: [number, number][], from: number, to: number, i: number): void {
+  const last = windows[windows.length - 1];
+  if (last && from <= last[1]) last[1] = to;
+  else {
+    let start = from;
+    while (start > 0 && start < i && !isSpace(text.charCodeAt(start - 1))) start++;
+    windows.push([start, to]);
+  }
 }
 
 const CUE_END = cueBefore(ADDRESS_CUES, String.raw`[\s:,]*`);

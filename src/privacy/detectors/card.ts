@@ -1,9 +1,9 @@
 // Payment card number detector: 13-19 digits, optional consistent spaces/dashes, Luhn and known IIN ranges.
 
-import { luhnValid, regexDetector } from './util.js';
+import { digitRunDetector, luhnValid } from './util.js';
 
 // A digit run with single optional separators; not glued to words, dashes or other digit groups.
-const CANDIDATE = /(?<![\w\-]|\d[ \-])\d(?:[ \-]?\d){12,18}(?![\w\-]|[ \-]\d|[.,]\d)/g;
+const CANDIDATE = /(?<![\w\-]|\d[ \-])\d(?:[ \-]?\d){12,18}(?![\w\-]|[ \-]\d|[.,]\d)/y;
 
 /** Lengths allowed for an issuer: `[prefixes, lengths]`, prefixes as inclusive ranges over the first digits. */
 const ISSUERS: readonly { ranges: readonly (readonly [number, number])[]; digits: number; lengths: readonly number[] }[] = [
@@ -33,19 +33,28 @@ export function knownIssuer(digits: string): boolean {
   return false;
 }
 
+/** True if at least 13 digits follow from run `k`, in runs joined by single spaces or dashes (what CANDIDATE needs). */
+function thirteenDigitsFrom(text: string, runs: readonly number[], k: number): boolean {
+  let digits = runs[k + 1] - runs[k];
+  for (let j = k; digits < 13 && j + 2 < runs.length && runs[j + 2] === runs[j + 1] + 1; j += 2) {
+    const gap = text.charCodeAt(runs[j + 1]);
+    if (gap !== 32 && gap !== 45) break;
+    digits += runs[j + 3] - runs[j + 2];
+  }
+  return digits >= 13;
+}
+
 /** Finds Luhn-valid card numbers of known issuers, written plain or grouped with spaces or dashes. */
-export const cardDetector = regexDetector('card', CANDIDATE, {
-  check(m) {
-    const raw = m[0];
-    const hasSpace = raw.includes(' ');
-    const hasDash = raw.includes('-');
-    if (hasSpace && hasDash) return false; // mixed separators: not how cards are written
-    const digits = raw.replace(/[ \-]/g, '');
-    if (hasSpace || hasDash) {
-      const groups = raw.split(/[ \-]/);
-      // Cards are grouped in blocks of 4 (or 4-6-5 / 4-6-4 for Amex and Diners); no single-digit blocks.
-      if (groups.some((g) => g.length < 3 || g.length > 6)) return false;
-    }
-    return knownIssuer(digits) && luhnValid(digits);
-  },
+export const cardDetector = digitRunDetector('card', CANDIDATE, thirteenDigitsFrom, (m) => {
+  const raw = m[0];
+  const hasSpace = raw.includes(' ');
+  const hasDash = raw.includes('-');
+  if (hasSpace && hasDash) return false; // mixed separators: not how cards are written
+  const digits = raw.replace(/[ \-]/g, '');
+  if (hasSpace || hasDash) {
+    const groups = raw.split(/[ \-]/);
+    // Cards are grouped in blocks of 4 (or 4-6-5 / 4-6-4 for Amex and Diners); no single-digit blocks.
+    if (groups.some((g) => g.length < 3 || g.length > 6)) return false;
+  }
+  return knownIssuer(digits) && luhnValid(digits);
 });

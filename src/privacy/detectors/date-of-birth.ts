@@ -2,7 +2,7 @@
 
 import type { Detector, Match } from '../types.js';
 import { cueBefore, windowAfter, windowBefore } from './context.js';
-import { firstMatch } from './util.js';
+import { digitRuns, firstMatch } from './util.js';
 
 const MONTHS = [
   'january february march april may june july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec',
@@ -56,6 +56,54 @@ const CUE = cueBefore(BIRTH_CUES, String.raw`[\s:=,(]*(?:on\s|am\s|le\s|el\s|il\
 const STEM = /born|birth|dob|d\.o\.b|geb|naiss|né|nac|nat[oa]|nasc|geboor|föd|född|født|føds|synty/giu;
 const CUE_AFTER = /^\s*(?:\((?:dob|d\.o\.b\.?|born|date of birth|geb\.?|né|née)\)|(?:in [\p{L}\- ]{2,24} )?geboren\b)/u;
 
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13) || (c >= 160 && /\s/.test(String.fromCharCode(c)));
+
+/**
+ * The runs of digits that every DATE match holds one of, as `[start, end]` pairs: a run that starts with a year
+ * (`1985`, also `19851`: the pattern has no boundary after the year), a run ending in a year right before `-` and a
+ * digit (`1985-03-14`), or a run before `.`, `/` or `-` and a digit (`14/03/85`).
+ */
+function dateAnchors(text: string): number[] {
+  const out: number[] = [];
+  const runs = digitRuns(text);
+  for (let k = 0; k < runs.length; k += 2) {
+    const s = runs[k];
+    const e = runs[k + 1];
+    const after = text.charCodeAt(e);
+    const sepDigit = (after === 46 || after === 47 || after === 45) && isDigit(text.charCodeAt(e + 1));
+    if (sepDigit || (e - s >= 4 && isYear(text, s)) || (e - s >= 4 && after === 45 && isYear(text, e - 4))) out.push(s, e);
+  }
+  return out;
+}
+const isYear = (text: string, i: number): boolean =>
+  (text.charCodeAt(i) === 49 && text.charCodeAt(i + 1) === 57) || (text.charCodeAt(i) === 50 && text.charCodeAt(i + 1) === 48);
+
+// A DATE match starts at most 40 characters before the anchor run it holds (`14 de septiembre de 1985`). A stem's
+// window takes dates starting from 60 characters before it to 90 after: stems further than these from every anchor
+// find nothing, and skipping them changes no window that finds something (the text between holds no date start).
+const STEM_BEFORE_ANCHOR = 90 + 40 + 10;
+const STEM_AFTER_ANCHOR = 60 + 10;
+
+/**
+ * The stretches of the text where a stem may open a window holding a date: around each anchor, each starting after
+ * whitespace (no stem holds any, so a scan from there finds what a scan of the whole text finds there). Merged where
+ * they meet; the walk back to whitespace stops at the previous stretch, so it is linear.
+ */
+function stemRegions(text: string, anchors: readonly number[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (let k = 0; k < anchors.length; k += 2) {
+    const to = Math.min(text.length, anchors[k + 1] + STEM_AFTER_ANCHOR);
+    const last = out[out.length - 1];
+    const floor = last ? last[1] : 0;
+    let from = Math.max(floor, anchors[k] - STEM_BEFORE_ANCHOR);
+    while (from > floor && !isSpace(text.charCodeAt(from - 1))) from--;
+    if (last && from <= floor) last[1] = to;
+    else out.push([from, to]);
+  }
+  return out;
+}
+
 /**
  * Finds dates of birth: a valid calendar date (`14/03/1985`, `1985-03-14`, `14 March 1985`,
  * `14. März 1985`, `14 de marzo de 1985`) within a few words after a birth cue (`born`, `DOB`,
@@ -66,22 +114,33 @@ export const dateOfBirthDetector: Detector = {
   category: 'date_of_birth',
   find(text: string): Match[] {
     const out: Match[] = [];
+    const anchors = dateAnchors(text);
+    if (anchors.length === 0) return out;
     let scannedTo = 0;
-    for (let stem = firstMatch(STEM, text); stem !== null; stem = STEM.exec(text)) {
-      const from = Math.max(scannedTo, stem.index - 60);
-      const to = stem.index + 90;
-      if (from >= to) continue;
-      // A bounded window keeps the scan linear: a search from `from` must not run on to the end of the text.
-      const window = text.slice(from, Math.min(text.length, to + 40));
-      for (let m = firstMatch(DATE, window); m !== null && m.index + from < to; m = DATE.exec(window)) {
-        const start = from + m.index;
-        const end = start + m[0].length;
-        scannedTo = Math.max(scannedTo, end);
-        if (BOUNDARY_BEFORE.test(text.slice(Math.max(0, start - 1), start)) || BOUNDARY_AFTER.test(text.slice(end, end + 2))) continue;
-        const cued = CUE.test(windowBefore(text, start, 48)) || CUE_AFTER.test(windowAfter(text, end, 24));
-        if (cued && calendarValid(m[0]) && !out.some((o) => o.start === start)) out.push({ category: 'date_of_birth', start, end, value: m[0], score: 0.85 });
+    let next = 0; // the first anchor that may lie in or after the current stem's window
+    for (const [regionFrom, regionTo] of stemRegions(text, anchors)) {
+      const stretch = text.slice(regionFrom, regionTo);
+      for (let stem = firstMatch(STEM, stretch); stem !== null; stem = STEM.exec(stretch)) {
+        const stemAt = regionFrom + stem.index;
+        const from = Math.max(scannedTo, stemAt - 60);
+        const to = stemAt + 90;
+        if (from >= to) continue;
+        // No anchor near: the window holds no date (and skipping it leaves later windows as they were).
+        while (next < anchors.length && anchors[next + 1] <= stemAt - 60) next += 2;
+        if (next >= anchors.length || anchors[next] > stemAt + 130) continue;
+        // A bounded window keeps the scan linear: a search from `from` must not run on to the end of the text.
+        const window = text.slice(from, Math.min(text.length, to + 40));
+        for (let m = firstMatch(DATE, window); m !== null && m.index + from < to; m = DATE.exec(window)) {
+          const start = from + m.index;
+          const end = start + m[0].length;
+          scannedTo = Math.max(scannedTo, end);
+          if (BOUNDARY_BEFORE.test(text.slice(Math.max(0, start - 1), start)) || BOUNDARY_AFTER.test(text.slice(end, end + 2))) continue;
+          const cued = CUE.test(windowBefore(text, start, 48)) || CUE_AFTER.test(windowAfter(text, end, 24));
+          // Dates are found in text order (each window starts after the last date found): a repeat can only be the last one.
+          if (cued && calendarValid(m[0]) && out[out.length - 1]?.start !== start) out.push({ category: 'date_of_birth', start, end, value: m[0], score: 0.85 });
+        }
+        scannedTo = Math.max(scannedTo, to);
       }
-      scannedTo = Math.max(scannedTo, to);
     }
     return out;
   },

@@ -6,5 +6,6 @@ const TOKEN = /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Z
 
 /** Finds GitHub personal, OAuth, user-to-server, server-to-server and refresh tokens. */
 export const githubTokenDetector = regexDetector('github_token', TOKEN, {
-  prefilter: (text) => text.includes('gh') || text.includes('github_pat_'),
+  // Both shapes hold `_`, which is rare in prose (`gh` is not: `through`, `high`).
+  prefilter: (text) => text.includes('_') && (text.includes('gh') || text.includes('github_pat_')),
 });

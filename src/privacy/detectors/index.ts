@@ -21,7 +21,7 @@ import { phoneDetector } from './phone.js';
 import { privateKeyDetector } from './private-key.js';
 import { ssnDetector } from './ssn.js';
 import { stripeKeyDetector } from './stripe-key.js';
-import { flatten } from './util.js';
+import { flatten, forgetDigitRuns } from './util.js';
 
 /** Every detector, keyed by its category. */
 export const DETECTORS: Readonly<Record<Category, Detector>> = Object.freeze({
@@ -86,9 +86,13 @@ export function detect(
   if (text.length < 3) return [...extra];
   flatten(text); // once, so that recognizers reading characters one by one do not walk a rope
   const all: Match[] = [...extra];
-  for (const category of categories) {
-    const min = thresholds[category] ?? DEFAULT_THRESHOLD;
-    for (const m of DETECTORS[category].find(text)) if ((m.score ?? 1) >= min) all.push(m);
+  try {
+    for (const category of categories) {
+      const min = thresholds[category] ?? DEFAULT_THRESHOLD;
+      for (const m of DETECTORS[category].find(text)) if ((m.score ?? 1) >= min) all.push(m);
+    }
+  } finally {
+    forgetDigitRuns();
   }
   return resolveOverlaps(all);
 }

@@ -1,9 +1,9 @@
 // IP address detector: IPv4 with octet range checks and IPv6 including compressed and IPv4-suffixed forms.
 
 import type { Detector, Match } from '../types.js';
-import { firstMatch, forEachAnchoredRun, isWordCode, textBefore } from './util.js';
+import { digitRuns, forEachAnchoredRun, isWordCode, textBefore } from './util.js';
 
-const V4 = /(?<![\w.\-])(?:\d{1,3}\.){3}\d{1,3}(?![\w\-]|\.\d)/g;
+const V4_AT = /(?<![\w.\-])(?:\d{1,3}\.){3}\d{1,3}(?![\w\-]|\.\d)/y;
 const V6 = /(?<![\w:.])(?:[0-9A-Fa-f]{1,4}|:)?(?::[0-9A-Fa-f]{0,4}){1,7}(?:\.\d{1,3}){0,3}(?![\w:]|\.\d)/y;
 const COLON = /:/g;
 // The characters V6's lookbehind forbids: an address can only start where a run of them starts.
@@ -52,12 +52,20 @@ export const ipDetector: Detector = {
   category: 'ip',
   find(text: string): Match[] {
     const out: Match[] = [];
-    if (text.includes('.')) {
-      for (let m = firstMatch(V4, text); m !== null; m = V4.exec(text)) {
-        if (!isIPv4(m[0])) continue;
-        if (VERSION_CONTEXT.test(textBefore(text, m.index, 20))) continue;
-        out.push({ category: 'ip', start: m.index, end: m.index + m[0].length, value: m[0] });
-      }
+    // A dotted quad starts a run of digits (V4's lookbehind forbids a digit before it) of at most three digits followed by
+    // a dot: V4 is tried (sticky) only there, skipping runs inside a previous match, as a scan of the whole text would.
+    const runs = digitRuns(text);
+    let after = 0;
+    for (let k = 0; k < runs.length; k += 2) {
+      const start = runs[k];
+      if (start < after || runs[k + 1] - start > 3 || text.charCodeAt(runs[k + 1]) !== 46) continue;
+      V4_AT.lastIndex = start;
+      const m = V4_AT.exec(text);
+      if (m === null) continue;
+      after = start + m[0].length;
+      if (!isIPv4(m[0])) continue;
+      if (VERSION_CONTEXT.test(textBefore(text, start, 20))) continue;
+      out.push({ category: 'ip', start, end: after, value: m[0] });
     }
     if (text.includes(':')) {
       // Only runs of word characters, colons and dots that contain a colon can hold an address: try V6 at their starts.

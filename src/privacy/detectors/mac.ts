@@ -4,7 +4,9 @@ import type { Detector, Match } from '../types.js';
 import { flatten, forEachAnchoredRun, isWordCode } from './util.js';
 
 const CANDIDATE = /(?<![\w:.\-])(?:[0-9A-Fa-f]{2}([:\-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![\w:\-]|\.\w)/y;
-const SEPARATOR = /[:.\-]/g;
+// The first separator of every address is followed by two hex digits and a separator (or four and a dot): the runs
+// are visited only at such separators, not at every dot, colon and dash of the prose.
+const ANCHOR = /[:\-](?=[0-9A-Fa-f]{2}[:\-])|\.(?=[0-9A-Fa-f]{4}\.)/g;
 // The characters CANDIDATE's lookbehind forbids: an address can only start where a run of them starts.
 const inRun = (c: number): boolean => isWordCode(c) || c === 58 || c === 46 || c === 45;
 
@@ -14,8 +16,8 @@ export const macDetector: Detector = {
   find(text: string): Match[] {
     flatten(text);
     const out: Match[] = [];
-    // Only runs of word characters and separators that contain a separator can hold one: try the pattern at their starts.
-    forEachAnchoredRun(text, SEPARATOR, inRun, (start, end) => {
+    // Only runs of word characters and separators that hold an anchor can hold one: try the pattern at their starts.
+    forEachAnchoredRun(text, ANCHOR, inRun, (start, end) => {
       if (end - start < 14) return;
       CANDIDATE.lastIndex = start;
       const m = CANDIDATE.exec(text);

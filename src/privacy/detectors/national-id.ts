@@ -12,6 +12,9 @@ const CUE = new RegExp(
 
 interface Shape {
   re: RegExp;
+  /** The fewest digits and characters a match holds: the shape is not tried in a range with fewer. */
+  digits: number;
+  chars: number;
   /** Score of a candidate that passes `valid`, without and with a cue in the 40 characters before it. */
   score: [number, number];
   valid: (compact: string, raw: string) => boolean;
@@ -28,24 +31,32 @@ const SHAPES: Shape[] = [
   {
     // QQ 12 34 56 C (QQ is the prefix HMRC uses in examples; it is never issued but is treated as real)
     re: new RegExp(String.raw`${B}(?:[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]|QQ) ?\d{2} ?\d{2} ?\d{2} ?[A-D]${E}`, 'gu'),
+    digits: 6,
+    chars: 9,
     score: [0.7, 1],
     valid: (c) => !NINO_BAD_PREFIX.has(c.slice(0, 2)),
   },
-  { re: new RegExp(String.raw`${B}[1-9]\d(?: ?\d{3}){3}${E}`, 'gu'), score: [0.45, 0.9], valid: (c) => c.length === 11 && steuerIdValid(c) },
+  { re: new RegExp(String.raw`${B}[1-9]\d(?: ?\d{3}){3}${E}`, 'gu'), digits: 11, chars: 11, score: [0.45, 0.9], valid: (c) => c.length === 11 && steuerIdValid(c) },
   {
     re: new RegExp(String.raw`${B}[12] ?\d{2} ?(?:0[1-9]|1[0-2]|[2-9]\d) ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}${E}`, 'gu'),
+    digits: 14,
+    chars: 14,
     score: [0.8, 1],
     valid: (c) => nirValid(c),
   },
-  { re: new RegExp(String.raw`${B}(?:[XYZ]-?\d{7}|\d{8})-?[A-Z]${E}`, 'gu'), score: [0.75, 1], valid: (c) => dniValid(c) },
+  { re: new RegExp(String.raw`${B}(?:[XYZ]-?\d{7}|\d{8})-?[A-Z]${E}`, 'gu'), digits: 7, chars: 9, score: [0.75, 1], valid: (c) => dniValid(c) },
   {
     re: new RegExp(String.raw`${B}[A-Za-z]{6}[0-9LMNPQRSTUV]{2}[A-Za-z][0-9LMNPQRSTUV]{2}[A-Za-z][0-9LMNPQRSTUV]{3}[A-Za-z]${E}`, 'gu'),
+    digits: 0, // omocodia letters may stand for any of its digits
+    chars: 16,
     score: [0.9, 1],
     valid: (c) => codiceFiscaleValid(c),
   },
-  { re: new RegExp(String.raw`${B}(?:\d{9}|\d{4}\.\d{2}\.\d{3}|\d{3} \d{3} \d{3})${E}`, 'gu'), score: [0.4, 0.85], valid: (c) => bsnValid(c) },
+  { re: new RegExp(String.raw`${B}(?:\d{9}|\d{4}\.\d{2}\.\d{3}|\d{3} \d{3} \d{3})${E}`, 'gu'), digits: 9, chars: 9, score: [0.4, 0.85], valid: (c) => bsnValid(c) },
   {
     re: new RegExp(String.raw`${B}9\d{2}([\- ]?)(?:5\d|6[0-5]|7\d|8[0-8]|9[0-24-9])\1\d{4}${E}`, 'gu'),
+    digits: 9,
+    chars: 9,
     score: [0.3, 0.85],
     valid: () => true,
   },
@@ -62,9 +73,10 @@ export const nationalIdDetector: Detector = {
     const out: Match[] = [];
     // Every id holds a digit within 6 characters of its start (the codice fiscale's letters come first) and of its end:
     // the shapes run only in ranges around runs of digits, not over the whole text.
-    for (const [from, to] of digitRanges(text, 8, 4)) {
+    for (const [from, to, digits] of digitRanges(text, 8, 4)) {
       const range = text.slice(from, to);
       for (const shape of SHAPES) {
+        if (digits < shape.digits || range.length < shape.chars) continue;
         for (let m = firstMatch(shape.re, range); m !== null; m = shape.re.exec(range)) {
           const start = from + m.index;
           const end = start + m[0].length;

@@ -6,11 +6,13 @@ import { isGivenLower } from './gazetteer.js';
 import { NAME_STOPWORDS, WEAK_NAMES } from './name-stopwords.js';
 import { ARTICLES, COMPANY_BEFORE, CONJUNCTIONS, COMPANY_DESIGNATOR, NAME_CUES, NON_NAME_TAILS, ORG_CONTEXT, PARTICLES, PERSON_CONTEXT, TITLES } from './person-words.js';
 import { PLACE_NAMES } from './place-names.generated.js';
-import { firstMatch } from './util.js';
+import { firstMatch, WordShapes } from './util.js';
 
 // A capitalised word in any cased script: `Whitfield`, `O'Brien`, `McDonald`, `Jean-Pierre`, `Дмитрий`.
 const WORD = /(?<![\p{L}\p{N}_@\/\\$#.-])(?:Ma?c|O['’]|D['’])?\p{Lu}[\p{Ll}\p{M}]+(?:-\p{Lu}[\p{Ll}\p{M}]+)?(?![\p{L}\p{N}_@]|\.\p{L}|['’]\p{L})/gu;
 const PARTICLE_GAP = new RegExp(`^ (?:(?:${[...PARTICLES].join('|')}) ){1,2}$|^ d['’]$`);
+// The longest gap `joins` accepts: a space and two particles with their spaces. Longer gaps are not cut out of the text.
+const MAX_GAP = 1 + 2 * (Math.max(...[...PARTICLES].map((p) => p.length)) + 1);
 const CUE = cueBefore(NAME_CUES, String.raw`[\s:,]*`);
 const MAX_TOKENS = 4;
 // A dotted version number (`4.5`, `v2.1.332`) after one space; a lone number (`Anna Smith 3 times`) is not one.
@@ -20,48 +22,100 @@ const VERSION_AFTER = /^ (?:v?\d+(?:\.\d+)+|SDK|API|CLI|IDE)(?![\p{L}\p{N}])/u;
 const CUE_LAST = new Set(NAME_CUES.map((c) => /([^\s:]+)[\s:]*$/u.exec(c)?.[1] ?? c));
 // One-word cues that may be capitalised into the run itself: `Patient Maria Gonzalez`, `Dear Jonathan`.
 const CUE_WORDS = new Set(NAME_CUES.filter((c) => !/[\s:]/.test(c)));
-const SKIP = new Set([' ', '\t', '\n', ':', ',']);
+// The small word lists the scoring asks about, in one map of bit flags: a word is looked up once, not once a list.
+const TITLE = 1;
+const CUE_WORD = 2;
+const CUE_END = 4;
+const STOPWORD = 8;
+const ARTICLE = 16;
+const NON_NAME_TAIL = 32;
+const CONJUNCTION = 64;
+const WEAK = 128;
+/** Only from `previousFlags`: the word is a title followed by a dot (`Dr.`). */
+const DOTTED_TITLE = 256;
+const FLAGS = new Map<string, number>();
+for (const [list, flag] of [[TITLES, TITLE], [CUE_WORDS, CUE_WORD], [CUE_LAST, CUE_END], [NAME_STOPWORDS, STOPWORD], [ARTICLES, ARTICLE], [NON_NAME_TAILS, NON_NAME_TAIL], [CONJUNCTIONS, CONJUNCTION], [WEAK_NAMES, WEAK]] as const) {
+  for (const w of list) FLAGS.set(w, (FLAGS.get(w) ?? 0) | flag);
+}
 
-/** The lower-cased word before `index`, skipping spaces, colons and commas (at most 20 characters back). */
-function previousWord(text: string, index: number): string {
+const FLAG_SHAPES = new WordShapes([...FLAGS.keys(), ...[...TITLES].map((t) => `${t}.`)]);
+const flagsOf = (word: string): number => (FLAG_SHAPES.mayHave(word, 0, word.length) ? (FLAGS.get(word) ?? 0) : 0);
+
+/** Space, tab, line break, colon or comma: what `previousFlags` skips between words. */
+const isSkip = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 58 || c === 44;
+
+/**
+ * The text being scanned and its lower-cased copy, set by `find` for one call (it runs to completion without
+ * yielding): words are cut from the copy instead of lower-casing every slice. `lowered` is undefined when lower-casing
+ * changes the text's length (`İ`), so that offsets into the copy would be wrong; slices are then lower-cased one by one.
+ */
+let scanned = '';
+let lowered: string | undefined;
+
+/** `text.slice(start, end).toLowerCase()`, cut from the lower-cased copy when it is the text being scanned. */
+function lowerSlice(text: string, start: number, end: number): string {
+  return lowered !== undefined && text === scanned ? lowered.slice(start, end) : text.slice(start, end).toLowerCase();
+}
+
+let previousAt = -1;
+let previousFlagsAt = 0;
+
+/**
+ * The flags of the lower-cased word before `index`, skipping spaces, colons and commas (at most 20 characters back),
+ * with TITLE also when the word is a title and a dot (`Dr.`). Scoring asks several times about the word before a run's
+ * first word: the last answer is kept (for this text).
+ */
+function previousFlags(text: string, index: number): number {
+  if (index === previousAt && text === scanned) return previousFlagsAt;
   let end = index;
-  while (end > 0 && SKIP.has(text[end - 1])) end--;
+  while (end > 0 && isSkip(text.charCodeAt(end - 1))) end--;
   let start = end;
-  while (start > 0 && end - start < 20 && !SKIP.has(text[start - 1])) start--;
-  return text.slice(start, end).toLowerCase();
+  while (start > 0 && end - start < 20 && !isSkip(text.charCodeAt(start - 1))) start--;
+  let f = 0;
+  // Most words before a capitalised word are in no list: the shape test reads the lower-cased copy without cutting the word.
+  if (lowered === undefined || text !== scanned || FLAG_SHAPES.mayHave(lowered, start, end)) {
+    const word = lowerSlice(text, start, end);
+    f = flagsOf(word);
+    if (word.endsWith('.') && (flagsOf(word.slice(0, -1)) & TITLE) !== 0) f |= DOTTED_TITLE;
+  }
+  previousAt = text === scanned ? index : -1;
+  previousFlagsAt = f;
+  return f;
 }
 
 /** True if a name cue ends right before `index` (cheap word check first, then the cue regex). */
 function cueAt(text: string, index: number): boolean {
-  return CUE_LAST.has(previousWord(text, index)) && CUE.test(windowBefore(text, index, 30));
+  return (previousFlags(text, index) & CUE_END) !== 0 && CUE.test(windowBefore(text, index, 30));
 }
 
-interface Token { start: number; end: number; word: string; lower: string; given?: boolean }
+interface Token { start: number; end: number; word: string; lowerCase?: string; given?: boolean; flags?: number }
 
 /** Whether the token is a known given name (looked up once per token). */
-const isGiven = (t: Token): boolean => (t.given ??= isGivenLower(t.lower));
+const isGiven = (t: Token): boolean => (t.given ??= isGivenLower(lower(t)));
 
-const lower = (t: Token): string => t.lower;
+/** The token in lower case, cut from the lower-cased copy when first asked for. */
+const lower = (t: Token): string => (t.lowerCase ??= lowered !== undefined ? lowered.slice(t.start, t.end) : t.word.toLowerCase());
+/** The token's word-list flags (looked up once per token). */
+const flags = (t: Token): number => (t.flags ??= flagsOf(lower(t)));
 
 /**
  * A run of one word is a name only after a title or a cue (`Mr Whitfield`, `Patient Kowalski`):
  * this cheap test skips the scoring of the many capitalised words that start sentences.
  */
 function loneWordCandidate(text: string, token: Token): boolean {
-  if (TITLES.has(token.lower) || CUE_WORDS.has(token.lower)) return false;
   // At the text's start or after `!` or `?`, no title or cue can come before (a cue may end a line: `Regards,\nAnna`).
   let i = token.start - 1;
   while (i >= 0 && text.charCodeAt(i) === 32) i--;
   if (i < 0) return false;
   const c = text.charCodeAt(i);
   if (c === 33 || c === 63) return false;
-  const prev = previousWord(text, token.start);
-  return CUE_LAST.has(prev) || TITLES.has(prev.endsWith('.') ? prev.slice(0, -1) : prev);
+  // The word before first: it is rarely a title or cue, and then the token itself need not be lower-cased.
+  return (previousFlags(text, token.start) & (CUE_END | TITLE | DOTTED_TITLE)) !== 0 && (flags(token) & (TITLE | CUE_WORD)) === 0;
 }
 
 /** True if the gap after `prev` keeps the next word in one name: one space, a title's dot, or particles. */
 function joins(prev: Token, gap: string): boolean {
-  return gap === ' ' || gap === '  ' || (gap === '. ' && TITLES.has(lower(prev))) || PARTICLE_GAP.test(gap);
+  return gap === ' ' || gap === '  ' || (gap === '. ' && (flags(prev) & TITLE) !== 0) || PARTICLE_GAP.test(gap);
 }
 
 /** `.`, `!`, `?`, `;` or a line break. */
@@ -103,14 +157,20 @@ function contextAround(text: string, start: number, end: number): number {
       }
       let j = i + 1;
       while (j < b && inWord(text.charCodeAt(j))) j++;
-      const word = text.slice(i, j).toLowerCase();
-      if (ORG_CONTEXT.has(word)) org = true;
-      else if (PERSON_CONTEXT.has(word)) person = true;
+      if (j - i <= CONTEXT_MAX && (lowered === undefined || text !== scanned || CONTEXT_SHAPES.mayHave(lowered, i, j))) {
+        const kind = CONTEXT.get(lowerSlice(text, i, j));
+        if (kind === -1) org = true;
+        else if (kind === 1) person = true;
+      }
       i = j;
     }
   }
   return org === person ? 0 : org ? -1 : 1;
 }
+// Organisation (-1) and person (+1) context words in one map; the organisation reading wins for a word in both lists.
+const CONTEXT: ReadonlyMap<string, number> = new Map([...[...PERSON_CONTEXT].map((w) => [w, 1] as const), ...[...ORG_CONTEXT].map((w) => [w, -1] as const)]);
+const CONTEXT_MAX = Math.max(...[...CONTEXT.keys()].map((w) => w.length));
+const CONTEXT_SHAPES = new WordShapes(CONTEXT.keys());
 const TITLE_DOT = /(?:^|[^\p{L}])(?:mr|mrs|ms|dr|prof|sr|sra|sig|dott|dhr|mevr|st)$/iu;
 
 /** True if a company designator follows the run, maybe after more coordinated names (`Hansen Elektronik A/S`, `Di Vita, Cinelli e figli`). */
@@ -130,7 +190,7 @@ function designatorAfter(text: string, end: number): boolean {
 function companyBefore(text: string, start: number): boolean {
   let i = start - 1;
   while (i >= 0 && text.charCodeAt(i) === 32) i--;
-  if (i < 0 || (text.charCodeAt(i) !== 44 && !CONJUNCTIONS.has(previousWord(text, start)))) return false;
+  if (i < 0 || (text.charCodeAt(i) !== 44 && (previousFlags(text, start) & CONJUNCTION) === 0)) return false;
   return COMPANY_BEFORE.test(text.slice(Math.max(0, start - 24), start));
 }
 
@@ -140,10 +200,10 @@ function scoreRun(text: string, run: Token[]): Match | undefined {
   let titled = false;
   let cued = false;
   while (i < run.length) {
-    const word = lower(run[i]);
-    if (TITLES.has(word)) titled = true;
-    else if (CUE_WORDS.has(word)) cued = true;
-    else if (!NAME_STOPWORDS.has(word) || isGiven(run[i])) break;
+    const f = flags(run[i]);
+    if ((f & TITLE) !== 0) titled = true;
+    else if ((f & CUE_WORD) !== 0) cued = true;
+    else if ((f & STOPWORD) === 0 || isGiven(run[i])) break;
     else if (cueAt(text, run[i].end)) cued = true;
     i++;
   }
@@ -153,24 +213,24 @@ function scoreRun(text: string, run: Token[]): Match | undefined {
     while (j < run.length - 1 && !isGiven(run[j])) j++;
     if (j < run.length - 1) i = j;
   }
-  if (!titled && i === 0) titled = TITLES.has(previousWord(text, run[0].start).replace(/\.$/, ''));
+  if (!titled && i === 0) titled = (previousFlags(text, run[0].start) & (TITLE | DOTTED_TITLE)) !== 0;
   const rest = run.slice(i, i + MAX_TOKENS);
   if (rest.length === 0) return undefined;
-  if (rest.some((t) => NON_NAME_TAILS.has(lower(t)))) return undefined;
+  if (rest.some((t) => (flags(t) & NON_NAME_TAIL) !== 0)) return undefined;
   const first = rest[0];
   const last = rest[rest.length - 1];
   const value = text.slice(first.start, last.end);
   if (PLACE_NAMES.has(value.toLowerCase())) return undefined;
   // A version number or software acronym right after the words names a product or model, not a person: `Sonnet 4.5`, `Claude Agent SDK`.
   if (VERSION_AFTER.test(text.slice(last.end, last.end + 16))) return undefined;
-  const weak = WEAK_NAMES.has(lower(first)) && rest.length >= 2 && !atSentenceStart(text, first.start);
+  const weak = (flags(first) & WEAK) !== 0 && rest.length >= 2 && !atSentenceStart(text, first.start);
   const given = isGiven(first) || weak;
   if (!cued && i === 0) cued = cueAt(text, first.start);
   let score = given ? (rest.length >= 2 ? 0.75 : 0.35) : rest.length >= 2 ? 0.3 : 0.15;
   if (titled) score += 0.5;
   if (cued) score += 0.4;
   // An article right before the first word: `the Ford Mustang`, `The Neal Towels is the latest in a series`.
-  if (!titled && !cued && (i === 0 ? text[first.start - 1] === ' ' && ARTICLES.has(previousWord(text, first.start)) : ARTICLES.has(lower(run[i - 1])))) score -= 0.3;
+  if (!titled && !cued && (i === 0 ? text[first.start - 1] === ' ' && (previousFlags(text, first.start) & ARTICLE) !== 0 : (flags(run[i - 1]) & ARTICLE) !== 0)) score -= 0.3;
   if (rest.length >= 2) {
     const context = contextAround(text, first.start, last.end);
     if (context < 0) score -= 0.3;
@@ -189,6 +249,10 @@ export const personDetector: Detector = {
   category: 'person',
   find(text: string): Match[] {
     const out: Match[] = [];
+    scanned = text;
+    previousAt = -1;
+    const folded = text.toLowerCase();
+    lowered = folded.length === text.length ? folded : undefined;
     let run: Token[] = [];
     const flush = (): void => {
       if (run.length > 1 || (run.length === 1 && loneWordCandidate(text, run[0]))) {
@@ -198,13 +262,18 @@ export const personDetector: Detector = {
       run = [];
     };
     for (let m = firstMatch(WORD, text); m !== null; m = WORD.exec(text)) {
-      const token = { start: m.index, end: m.index + m[0].length, word: m[0], lower: m[0].toLowerCase() };
+      const end = m.index + m[0].length;
+      const token: Token = { start: m.index, end, word: m[0], lowerCase: undefined, given: undefined, flags: undefined };
       const prev = run[run.length - 1];
       // One space is the common gap inside a name: decided without cutting out the gap.
-      if (prev && !(token.start === prev.end + 1 && text.charCodeAt(prev.end) === 32) && !joins(prev, text.slice(prev.end, token.start))) flush();
+      if (prev && !(token.start === prev.end + 1 && text.charCodeAt(prev.end) === 32) && (token.start - prev.end > MAX_GAP || !joins(prev, text.slice(prev.end, token.start)))) flush();
       run.push(token);
     }
     flush();
+    // The text and its lower-cased copy are not kept once the scan is done.
+    scanned = '';
+    lowered = undefined;
+    previousAt = -1;
     return out;
   },
 };

@@ -1,16 +1,39 @@
 // Phone number detector: E.164/international (+ or 00) and national formats with separators.
 
 import type { Detector, Match } from '../types.js';
-import { firstMatch, textBefore } from './util.js';
+import { digitRuns, textBefore } from './util.js';
 
 // A run of digits, spaces (also no-break), dots, dashes (also en dashes) and parentheses that starts with +, ( or a digit.
-const CANDIDATE = /(?<![\w+.\-\/])(?:\+|\()?\d(?:[\d ().\-\u2013\u00a0]*\d)?\)?/g;
+const CANDIDATE_AT = /(?<![\w+.\-\/])(?:\+|\()?\d(?:[\d ().\-\u2013\u00a0]*\d)?\)?/y;
+/** A character CANDIDATE takes between digits: space, parentheses, dot, dashes, no-break space. */
+const isJoiner = (c: number): boolean => c === 32 || c === 40 || c === 41 || c === 46 || c === 45 || c === 0x2013 || c === 0xa0;
+
+/**
+ * True if at least 8 digits follow from run `k` in runs joined by CANDIDATE's characters: fewer can make no candidate
+ * worth a look, and a candidate from an earlier run with fewer cannot reach a later run that has more.
+ */
+function eightDigitsFrom(text: string, runs: readonly number[], k: number): boolean {
+  let digits = runs[k + 1] - runs[k];
+  outer: for (let j = k; digits < 8 && j + 2 < runs.length; j += 2) {
+    for (let i = runs[j + 1]; i < runs[j + 2]; i++) if (!isJoiner(text.charCodeAt(i))) break outer;
+    digits += runs[j + 3] - runs[j + 2];
+  }
+  return digits >= 8;
+}
 // Two numbers listed side by side: split the run there.
 const SPLIT = /\s[-\u2013\/]\s|\s{2,}/;
 const BAD_SEPARATORS = /[.\-\u2013]{2}|[.\-\u2013] [.\-\u2013]|\( |\)\(/;
 // Labels after which a number is an identifier, not a phone number.
 const NEGATIVE_CONTEXT =
   /(?:\b(?:order|invoice|ref|reference|tracking|sku|isbn|issn|serial|part|model|account|acct|item|ticket|case|po|batch|lot|product|article|iban|bic|ean|upc|id|fedex|ups|usps|dhl|parcel|shipment)\b[^a-z\d]{0,3}(?:no\.?|nr\.?|num(?:ber)?|#|id)?\s*[:#.]?\s*|#\s*)$/;
+
+function isDigits(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return s.length > 0;
+}
 
 function isDateLike(groups: string[]): boolean {
   for (let i = 0; i + 2 < groups.length; i++) {
@@ -24,6 +47,8 @@ function isDateLike(groups: string[]): boolean {
 
 /** Decides whether one candidate (already trimmed) is written like a phone number. */
 export function looksLikePhone(s: string): boolean {
+  // A bare run of digits is one group, and every shape below needs two or a leading +: decided without the splits.
+  if (isDigits(s)) return false;
   if (BAD_SEPARATORS.test(s)) return false;
   const open = s.split('(').length - 1;
   const close = s.split(')').length - 1;
@@ -91,7 +116,24 @@ export const phoneDetector: Detector = {
   category: 'phone',
   find(text: string): Match[] {
     const out: Match[] = [];
-    for (let m = firstMatch(CANDIDATE, text); m !== null; m = CANDIDATE.exec(text)) {
+    const runs = digitRuns(text);
+    let after = 0;
+    for (let k = 0; k < runs.length; k += 2) {
+      const at = runs[k];
+      if (at < after || !eightDigitsFrom(text, runs, k)) continue;
+      // A candidate starts at a run of digits (its lookbehind forbids a digit before) or at the + or ( right before one.
+      let m: RegExpExecArray | null = null;
+      const before = text.charCodeAt(at - 1);
+      if ((before === 43 || before === 40) && at - 1 >= after) {
+        CANDIDATE_AT.lastIndex = at - 1;
+        m = CANDIDATE_AT.exec(text);
+      }
+      if (m === null) {
+        CANDIDATE_AT.lastIndex = at;
+        m = CANDIDATE_AT.exec(text);
+      }
+      if (m === null) continue;
+      after = m.index + m[0].length;
       const run = m[0];
       if (run.length < 8 || countDigits(run) < 8) continue;
       const next = text[m.index + run.length];

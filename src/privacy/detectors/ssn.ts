@@ -1,9 +1,9 @@
 // US social security number detector: AAA-GG-SSSS without the never-issued ranges.
 
-import { regexDetector, textBefore } from './util.js';
+import { digitRunDetector, textBefore } from './util.js';
 
 // Dashed or spaced (consistently), or 9 bare digits when a label precedes them.
-const CANDIDATE = /(?<![\w\-.\/]|\d[ \-])(\d{3})([ \-]?)(\d{2})\2(\d{4})(?![\w\-]|[.\/]\d|[ \-]\d)/g;
+const CANDIDATE = /(?<![\w\-.\/]|\d[ \-])(\d{3})([ \-]?)(\d{2})\2(\d{4})(?![\w\-]|[.\/]\d|[ \-]\d)/y;
 const LABEL = /(?:ssn|social security(?: number| no\.?)?|ss#)\s*(?:#|no\.?|number)?\s*[:=]?\s*$/;
 
 /** True for an area/group/serial combination that the SSA may issue. */
@@ -13,10 +13,15 @@ export function ssnPartsValid(area: string, group: string, serial: string): bool
 }
 
 /** Finds US SSNs written `123-45-6789` or `123 45 6789` (bare `123456789` only after an "SSN" label). */
-export const ssnDetector = regexDetector('ssn', CANDIDATE, {
-  check(m, text) {
-    if (!ssnPartsValid(m[1], m[3], m[4])) return false;
-    if (m[2] === '') return LABEL.test(textBefore(text, m.index, 40));
-    return true;
-  },
+// A candidate starts with a run of three digits and a space or dash, or is a run of nine.
+const mayStart = (text: string, runs: readonly number[], k: number): boolean => {
+  const length = runs[k + 1] - runs[k];
+  const after = text.charCodeAt(runs[k + 1]);
+  return length === 9 || (length === 3 && (after === 32 || after === 45));
+};
+
+export const ssnDetector = digitRunDetector('ssn', CANDIDATE, mayStart, (m, text) => {
+  if (!ssnPartsValid(m[1], m[3], m[4])) return false;
+  if (m[2] === '') return LABEL.test(textBefore(text, m.index, 40));
+  return true;
 });

@@ -59,6 +59,40 @@ export function regexDetector(
   };
 }
 
+/**
+ * Builds a detector from a sticky regex whose matches can only start where a run of digits starts (its lookbehind
+ * forbids a digit before it): the regex is tried at the runs `mayStart` accepts (a cheap test on the runs, which must
+ * hold for every match), skipping runs inside the previous match, which is what a scan of the whole text finds.
+ */
+export function digitRunDetector(
+  category: Category,
+  regex: RegExp,
+  mayStart: (text: string, runs: readonly number[], k: number) => boolean,
+  check?: CandidateCheck,
+): Detector {
+  if (!regex.sticky) throw new Error(`detector ${category}: regex must be sticky`);
+  return {
+    category,
+    find(text: string): Match[] {
+      const out: Match[] = [];
+      const runs = digitRuns(text);
+      let after = 0;
+      for (let k = 0; k < runs.length; k += 2) {
+        if (runs[k] < after || !mayStart(text, runs, k)) continue;
+        regex.lastIndex = runs[k];
+        const m = regex.exec(text);
+        if (m === null) continue;
+        after = runs[k] + m[0].length;
+        const verdict = check ? check(m, text) : true;
+        if (verdict === false) continue;
+        const [start, end] = verdict === true ? [m.index, after] : verdict;
+        out.push({ category, start, end, value: text.slice(start, end) });
+      }
+      return out;
+    },
+  };
+}
+
 /** Luhn (mod 10) check over a string of digits. */
 export function luhnValid(digits: string): boolean {
   let sum = 0;
@@ -123,23 +157,83 @@ export function isWordCode(c: number): boolean {
 }
 
 const DIGIT_RUN = /\d+/g;
+let runsOf: string | undefined;
+let runs: number[] = [];
+
+/**
+ * The runs of digits in `text` as `[start0, end0, start1, end1, …]`, found by one regex scan and kept for the last
+ * text asked about: the detectors of one `detect` call share it (they run one after the other on the same text, and
+ * a regex scan is cheaper than a loop over its characters). The array is shared: do not change it.
+ */
+export function digitRuns(text: string): readonly number[] {
+  if (text === runsOf) return runs;
+  const out: number[] = [];
+  DIGIT_RUN.lastIndex = 0;
+  for (let m = DIGIT_RUN.exec(text); m !== null; m = DIGIT_RUN.exec(text)) out.push(m.index, m.index + m[0].length);
+  runsOf = text;
+  runs = out;
+  return out;
+}
+
+/** Drops the kept digit runs and the reference to their text (`detect` calls it when done, so no prompt stays in memory). */
+export function forgetDigitRuns(): void {
+  runsOf = undefined;
+  runs = [];
+}
 
 /**
  * Merged ranges from `before` characters before to `after` characters after each run of digits (clipped to the
- * text). Recognizers whose matches all contain a digit run their patterns only inside these ranges, and check the
- * characters around a match against the whole text, since a range may start or end inside a word.
+ * text), with the number of digits in each. Recognizers whose matches all contain a digit run their patterns only
+ * inside these ranges, and check the characters around a match against the whole text, since a range may start or
+ * end inside a word.
  */
-export function digitRanges(text: string, before: number, after: number): [number, number][] {
-  const out: [number, number][] = [];
-  DIGIT_RUN.lastIndex = 0;
-  for (let m = DIGIT_RUN.exec(text); m !== null; m = DIGIT_RUN.exec(text)) {
-    const from = Math.max(0, m.index - before);
-    const to = Math.min(text.length, m.index + m[0].length + after);
+export function digitRanges(text: string, before: number, after: number): [from: number, to: number, digits: number][] {
+  const out: [number, number, number][] = [];
+  const all = digitRuns(text);
+  for (let k = 0; k < all.length; k += 2) {
+    const from = Math.max(0, all[k] - before);
+    const to = Math.min(text.length, all[k + 1] + after);
     const last = out[out.length - 1];
-    if (last && from <= last[1]) last[1] = to;
-    else out.push([from, to]);
+    if (last && from <= last[1]) {
+      last[1] = to;
+      last[2] += all[k + 1] - all[k];
+    } else out.push([from, to, all[k + 1] - all[k]]);
   }
   return out;
+}
+
+/**
+ * A filter in front of a word list: one bit per (first character, last character, length) of its words, so that most
+ * words that are not in the list are told apart by three character reads instead of cutting and hashing them.
+ * Characters are taken modulo 32 and lengths capped at 31 (a 4 KB table, cheap to build per call), so a set bit means
+ * "maybe".
+ */
+export class WordShapes {
+  private readonly bits = new Uint8Array((32 * 32 * 32) / 8);
+
+  constructor(words: Iterable<string>) {
+    for (const w of words) if (w.length > 0) this.set(w.charCodeAt(0), w.charCodeAt(w.length - 1), w.length);
+  }
+
+  private set(first: number, last: number, length: number): void {
+    const k = this.key(first, last, length);
+    this.bits[k >> 3] |= 1 << (k & 7);
+  }
+
+  private key(first: number, last: number, length: number): number {
+    return ((first & 31) << 10) | ((last & 31) << 5) | Math.min(length, 31);
+  }
+
+  /** False if the lower-cased word `source.slice(start, end)` is surely not in the list. */
+  mayHave(source: string, start: number, end: number): boolean {
+    return end > start && this.mayHaveShape(source.charCodeAt(start), source.charCodeAt(end - 1), end - start);
+  }
+
+  /** False if no word of the list has this first and last character (in lower case) and length. */
+  mayHaveShape(first: number, last: number, length: number): boolean {
+    const k = this.key(first, last, length);
+    return (this.bits[k >> 3] & (1 << (k & 7))) !== 0;
+  }
 }
 
 const START_OF_TEXT = /^/;
