@@ -11,7 +11,8 @@
 // Two loads per kind, each in alternated rounds: `--connections` (default 32, saturating: the machine's CPU decides
 // the p50 there, so its added p50 mostly restates the added CPU of Parley, Redis and PostgreSQL together) and
 // `--serial-connections` (default 1, 0 to skip: requests one after another, so the added p50 is the time the
-// shared stores add to one request). Per shared round the store calls per request and their mean time per request
+// shared stores add to one request). The p50 goal is judged at the serial load (at the saturating one only when
+// the serial load is skipped); the CPU goal at both. Per shared round the store calls per request and their mean time per request
 // are read from the shared Parley's /metrics (parley_store_operation_duration_seconds), by backend and operation.
 // `--profile` runs both Parleys under --cpu-prof and prints where their CPU went.
 
@@ -59,6 +60,8 @@ interface LoadFigures {
   connections: number;
   targets: Record<string, Summary>;
   addedP50Ms: number;
+  /** False at the saturating load when a serial load runs too (its p50 restates the CPU there). */
+  p50Judged: boolean;
   addedCpuPercent: number;
 }
 
@@ -156,7 +159,11 @@ function round3(n: number): number {
   return Math.round(n * 1000) / 1000;
 }
 
-function report(kind: KindName, connections: number, summary: Map<string, Summary>): LoadFigures {
+/**
+ * Prints and returns one load's figures. `judgeP50`: whether the p50 goal applies at this load; at a saturating
+ * load the p50 is connections ÷ throughput, so there it restates the CPU (judged on its own) and is only shown.
+ */
+function report(kind: KindName, connections: number, summary: Map<string, Summary>, judgeP50: boolean): LoadFigures {
   const embedded = summary.get('embedded')!;
   const shared = summary.get('shared')!;
   const addedP50 = shared.p50 - embedded.p50;
@@ -165,9 +172,10 @@ function report(kind: KindName, connections: number, summary: Map<string, Summar
   console.log(`\n${label}: target     req/s   CPU µs/req   p50 ms   p99 ms`);
   for (const [name, t] of summary) console.log(`${label}: ${name.padEnd(9)} ${Math.round(t.rps).toString().padStart(6)}   ${t.cpu.toFixed(0).padStart(10)}   ${t.p50.toFixed(2).padStart(6)}   ${t.p99.toFixed(2).padStart(6)}`);
   for (const [op, c] of Object.entries(shared.storeCalls ?? {})) console.log(`${label}: store call ${op.padEnd(32)} ${c.perRequest.toFixed(3)} per request, ${c.msPerRequest.toFixed(3)} ms per request`);
-  console.log(`${label}: shared state adds ${addedP50.toFixed(3)} ms at p50 (goal < 0.3): ${addedP50 < 0.3 ? 'PASS' : 'FAIL'}`);
+  if (judgeP50) console.log(`${label}: shared state adds ${addedP50.toFixed(3)} ms at p50 (goal < 0.3): ${addedP50 < 0.3 ? 'PASS' : 'FAIL'}`);
+  else console.log(`${label}: shared state adds ${addedP50.toFixed(3)} ms at p50 (saturated: p50 = connections ÷ throughput, it restates the CPU; the p50 goal is judged at the serial load)`);
   console.log(`${label}: shared state adds ${(cpuRatio * 100).toFixed(1)}% CPU per request (goal < 25%): ${cpuRatio < 0.25 ? 'PASS' : 'FAIL'}`);
-  return { connections, targets: Object.fromEntries(summary), addedP50Ms: round3(addedP50), addedCpuPercent: Math.round(cpuRatio * 1000) / 10 };
+  return { connections, targets: Object.fromEntries(summary), addedP50Ms: round3(addedP50), p50Judged: judgeP50, addedCpuPercent: Math.round(cpuRatio * 1000) / 10 };
 }
 
 /** An admin key (to read /metrics) made with `parley keys create` against the given configuration (or the data dir). */
@@ -232,9 +240,10 @@ async function main(): Promise<number> {
     for (const kind of kinds) {
       results[kind] = [];
       for (const c of serialConnections > 0 ? [connections, serialConnections] : [connections]) {
-        const figures = report(kind, c, await measure(kind, targets, rounds, durationS, c));
+        const judgeP50 = serialConnections <= 0 || c === serialConnections;
+        const figures = report(kind, c, await measure(kind, targets, rounds, durationS, c), judgeP50);
         results[kind].push(figures);
-        pass = pass && figures.addedP50Ms < 0.3 && figures.addedCpuPercent < 25;
+        pass = pass && (!judgeP50 || figures.addedP50Ms < 0.3) && figures.addedCpuPercent < 25;
       }
     }
     const loadEnd = loadavg().map((x) => Math.round(x * 100) / 100);
