@@ -45,7 +45,8 @@ export class PseudonymBook {
   private readonly entries: Map<string, string>;
   private snapshot: PseudonymMap | undefined;
   private readonly persons = new PersonIndex();
-  private readonly byValue = new Map<string, string>();
+  /** Placeholder by tag, then by comparison key (no joined key string to build and hash per value). */
+  private readonly byValue = new Map<string, Map<string, string>>();
   private readonly next = new Map<string, number>();
 
   constructor(mapping: PseudonymMap) {
@@ -56,7 +57,7 @@ export class PseudonymBook {
       const [, tag, n] = parsed;
       this.next.set(tag, Math.max(this.next.get(tag) ?? 1, Number(n) + 1));
       const category = CATEGORY_BY_TAG.get(tag);
-      this.byValue.set(`${tag}\u0000${category ? normaliseValue(category, original) : original}`, placeholder);
+      this.valuesOf(tag).set(category ? normaliseValue(category, original) : original, placeholder);
       if (category === 'person') this.persons.add(placeholder, original);
     }
   }
@@ -67,8 +68,9 @@ export class PseudonymBook {
    * form gets the placeholder of the one known person it fits, when exactly one fits.
    */
   placeholderFor(category: Category, value: string, tag: string = CATEGORY_TAGS[category]): string {
-    const key = `${tag}\u0000${tag === CATEGORY_TAGS[category] ? normaliseValue(category, value) : value}`;
-    const exact = this.byValue.get(key);
+    const key = tag === CATEGORY_TAGS[category] ? normaliseValue(category, value) : value;
+    const values = this.valuesOf(tag);
+    const exact = values.get(key);
     if (exact) return exact;
     const isPerson = category === 'person' && tag === 'PERSON';
     const parts = isPerson ? nameParts(value) : undefined; // once, for the lookup and the record
@@ -80,9 +82,15 @@ export class PseudonymBook {
     this.next.set(tag, n + 1);
     this.entries.set(placeholder, value);
     this.snapshot = undefined;
-    this.byValue.set(key, placeholder);
+    values.set(key, placeholder);
     if (parts) this.persons.add(placeholder, value, parts);
     return placeholder;
+  }
+
+  private valuesOf(tag: string): Map<string, string> {
+    let values = this.byValue.get(tag);
+    if (values === undefined) this.byValue.set(tag, (values = new Map()));
+    return values;
   }
 
   /** The session's map with the placeholders handed out so far (a new object; do not change it). */
