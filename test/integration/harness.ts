@@ -109,6 +109,14 @@ export function actingAs(stack: Stack, name: string): Record<string, string> {
 /** Default keys used by {@link standardYaml}. */
 export const KEYS = { MAIN_KEY_A: 'key-main-a', MAIN_KEY_B: 'key-main-b', BACKUP_KEY: 'key-backup' } as const;
 
+/** The `state:` block for Redis under key prefix `prefix`, sealed with `PARLEY_STATE_KEY` (see {@link redisStateEnv}). */
+export const redisStateYaml = (prefix: string): string => `state:
+  redis: { url: "env:PARLEY_REDIS_URL", keyPrefix: "${prefix}" }
+  encryptionKey: "env:PARLEY_STATE_KEY"`;
+
+/** The environment {@link redisStateYaml} refers to: the Redis URL and a 32-byte state key filled with `fill`. */
+export const redisStateEnv = (redisUrl: string, fill: number): Record<string, string> => ({ PARLEY_REDIS_URL: redisUrl, PARLEY_STATE_KEY: Buffer.alloc(32, fill).toString('hex') });
+
 /** Options of {@link standardYaml}. */
 export interface StandardYamlOptions {
   mainKeys?: string[];

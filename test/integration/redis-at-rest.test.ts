@@ -3,7 +3,7 @@
 
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanPrefix, dumpUnder, randomPrefix, REDIS_URL } from '../support/redis.js';
-import { chatBody, KEYS, postJson, standardYaml, startStack } from './harness.js';
+import { chatBody, KEYS, postJson, standardYaml, startStack, redisStateEnv, redisStateYaml } from './harness.js';
 
 const prefix = randomPrefix();
 afterAll(() => cleanPrefix(REDIS_URL, prefix));
@@ -15,11 +15,9 @@ describe('content at rest in Redis', () => {
     const stack = await startStack({
       yaml: standardYaml({
         extra: `cache: { mode: deterministic, ttl: 5m }
-state:
-  redis: { url: "env:PARLEY_REDIS_URL", keyPrefix: "${prefix}" }
-  encryptionKey: "env:PARLEY_STATE_KEY"`,
+${redisStateYaml(prefix)}`,
       }),
-      env: { ...KEYS, PARLEY_REDIS_URL: REDIS_URL, PARLEY_STATE_KEY: Buffer.alloc(32, 5).toString('hex') },
+      env: { ...KEYS, ...redisStateEnv(REDIS_URL, 5) },
     });
     const answers: string[] = [];
     try {

@@ -3,7 +3,7 @@
 
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanPrefix, randomPrefix, REDIS_URL } from '../support/redis.js';
-import { chatBody, KEYS, modelRequests, postJson, standardYaml, startStack, waitFor } from './harness.js';
+import { chatBody, KEYS, modelRequests, postJson, standardYaml, startStack, waitFor, redisStateEnv, redisStateYaml } from './harness.js';
 
 const prefix = randomPrefix();
 afterAll(() => cleanPrefix(REDIS_URL, prefix));
@@ -13,11 +13,9 @@ describe('coalescing across replicas', () => {
     const yaml = standardYaml({
       firstByte: '5s',
       extra: `cache: { mode: deterministic, ttl: 5m }
-state:
-  redis: { url: "env:PARLEY_REDIS_URL", keyPrefix: "${prefix}" }
-  encryptionKey: "env:PARLEY_STATE_KEY"`,
+${redisStateYaml(prefix)}`,
     });
-    const env = { ...KEYS, PARLEY_REDIS_URL: REDIS_URL, PARLEY_STATE_KEY: Buffer.alloc(32, 8).toString('base64') };
+    const env = { ...KEYS, ...redisStateEnv(REDIS_URL, 8) };
     const a = await startStack({ yaml, env });
     const b = await startStack({ yaml, env });
     try {

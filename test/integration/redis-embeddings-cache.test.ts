@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mockEmbedding } from '../../src/mock-upstream/index.js';
 import { cleanPrefix, keysUnder, randomPrefix, REDIS_URL } from '../support/redis.js';
 import { until } from '../security-e2e/harness.js';
-import { KEYS, postJson, standardYaml, startStack, type Stack } from './harness.js';
+import { KEYS, postJson, standardYaml, startStack, type Stack, redisStateEnv, redisStateYaml } from './harness.js';
 
 const prefix = randomPrefix();
 const stacks: Stack[] = [];
@@ -18,11 +18,9 @@ async function replica(): Promise<Stack> {
   const stack = await startStack({
     yaml: standardYaml({
       extra: `cache: { mode: deterministic, ttl: 5m }
-state:
-  redis: { url: "env:PARLEY_REDIS_URL", keyPrefix: "${prefix}" }
-  encryptionKey: "env:PARLEY_STATE_KEY"`,
+${redisStateYaml(prefix)}`,
     }),
-    env: { ...KEYS, PARLEY_REDIS_URL: REDIS_URL, PARLEY_STATE_KEY: Buffer.alloc(32, 7).toString('hex') },
+    env: { ...KEYS, ...redisStateEnv(REDIS_URL, 7) },
   });
   stacks.push(stack);
   return stack;

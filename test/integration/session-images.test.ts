@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_IMAGE_BYTES, MAX_IMAGES_PER_MESSAGE } from '../../src/domain/image-limits.js';
 import { cleanPrefix, dumpUnder, randomPrefix, REDIS_URL } from '../support/redis.js';
-import { KEYS, modelRequests, postJson, readSse, standardYaml, startStack, type Stack } from './harness.js';
+import { KEYS, modelRequests, postJson, readSse, standardYaml, startStack, type Stack, redisStateEnv, redisStateYaml } from './harness.js';
 
 const prefix = randomPrefix();
 let stack: Stack;
@@ -43,11 +43,9 @@ beforeAll(async () => {
     capabilities: [tools]
     targets: [{ provider: main, model: gpt-4o-mini }]
 sessions: { idleTtl: 10m }
-state:
-  redis: { url: "env:PARLEY_REDIS_URL", keyPrefix: "${prefix}" }
-  encryptionKey: "env:PARLEY_STATE_KEY"`,
+${redisStateYaml(prefix)}`,
     }),
-    env: { ...KEYS, PARLEY_REDIS_URL: REDIS_URL, PARLEY_STATE_KEY: Buffer.alloc(32, 7).toString('hex') },
+    env: { ...KEYS, ...redisStateEnv(REDIS_URL, 7) },
   });
 });
 afterAll(async () => {
