@@ -141,3 +141,30 @@ describe('the one-statement PostgreSQL append', () => {
     }
   });
 });
+
+describe('file trail reading', () => {
+  it('a reader that stops early leaves no read in flight on a closed descriptor (no EBADF)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'parley-audit-early-'));
+    const file = join(dir, 'audit.jsonl');
+    try {
+      const log = createAuditLog({ storage: new FileAuditStorage(file), commitDelayMs: 0 });
+      for (let i = 0; i < 3_000; i++) log.append({ requestId: `r${i}`, action: 'auth.success', outcome: 'success' });
+      await log.close();
+      const storage = new FileAuditStorage(file);
+      const errors: unknown[] = [];
+      const onError = (error: unknown) => errors.push(error);
+      process.on('uncaughtException', onError);
+      try {
+        for (let i = 0; i < 200; i++) {
+          for await (const { position } of storage.lines()) if (position === 1) break; // the file is far larger than one chunk
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50)); // late read callbacks land here
+      } finally {
+        process.off('uncaughtException', onError);
+      }
+      expect(errors).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

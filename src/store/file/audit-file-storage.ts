@@ -3,6 +3,7 @@
 
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { once } from 'node:events';
 import { mkdir, open, rename, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -256,11 +257,24 @@ export class FileAuditStorage implements AuditStorage {
 /** Streams the lines of an open file; the first carries `startsSegment` when given. */
 async function* readLines(handle: FileHandle, startsSegment: StoredAuditLine['startsSegment']): AsyncIterable<StoredAuditLine> {
   // A stream on the descriptor number reads with callback fs.read, cheaper per chunk than FileHandle's promise reads.
-  const reader = createInterface({ input: createReadStream('', { fd: handle.fd, encoding: 'utf8', start: 0, autoClose: false }), crlfDelay: Infinity });
+  const input = createReadStream('', { fd: handle.fd, encoding: 'utf8', start: 0, autoClose: false });
+  const reader = createInterface({ input, crlfDelay: Infinity });
   let position = 0;
-  for await (const line of reader) {
-    position += 1;
-    yield position === 1 && startsSegment ? { position, line, startsSegment } : { position, line };
+  try {
+    for await (const line of reader) {
+      position += 1;
+      yield position === 1 && startsSegment ? { position, line, startsSegment } : { position, line };
+    }
+  } finally {
+    // A reader that stops early (verify at the first bad line) may leave a read in flight on the descriptor: the
+    // caller closes it next, and that read would fail with EBADF as an uncaught error. Wait for the stream to stop.
+    reader.close();
+    if (!input.closed) {
+      input.on('error', () => undefined);
+      const stopped = once(input, 'close');
+      input.destroy();
+      await stopped;
+    }
   }
 }
 
