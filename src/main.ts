@@ -33,6 +33,8 @@ import { createEmbeddingGuard, createPrivacyFilter } from './privacy/index.js';
 import { LoginLinks } from './security/login-links.js';
 import { RateLimits } from './security/rate-limits.js';
 import type { ChangeNotices } from './store/types.js';
+import type { InheritedSocket } from './config/listen-socket.js';
+import { ConfigError } from './config/config-error.js';
 
 /** During the drain, a kept-alive connection is closed once it has been idle this long (docs/deployment.md, "Drain"). */
 export const DRAIN_IDLE_GRACE_MS = 500;
@@ -47,6 +49,8 @@ export interface StartOptions {
   notices?: ChangeNotices;
   /** Extra routes (the web UI registers itself here). */
   plugins?: ((app: ParleyApp) => void | Promise<void>)[];
+  /** Listen on this socket instead of `server.host`/`server.port` (systemd socket activation; see config/listen-socket.ts). */
+  listenOn?: InheritedSocket;
 }
 
 /** A started Parley server. */
@@ -66,6 +70,10 @@ export interface RunningParley {
 /** Builds every component from the configuration and starts listening. */
 export async function startParley(options: StartOptions): Promise<RunningParley> {
   const { config } = options;
+  if (options.listenOn && config.server.refuseConnectionsWhileUnready) {
+    // The gate closes and reopens Parley's own listener; an inherited socket stays open (connections would queue).
+    throw new ConfigError('server', ['server.refuseConnectionsWhileUnready: cannot refuse connections on a socket Parley inherited (LISTEN_FDS) — turn it off, or let Parley open its own listener (server.host, server.port)']);
+  }
   const logger = options.logger ?? createLogger({ level: config.logging.level, base: { service: 'parley' } });
   const secrets = options.secrets ?? createSecretResolver({ onError: (error, ref) => logger.error({ ref: ref.split(':')[0], err: error.message }, 'secret reload failed; previous value kept') });
   // Read before anything opens files, so a bad certificate stops start-up without leaving handles behind.
@@ -187,10 +195,13 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
           onError: (error) => logger.warn({ err: error.message }, 'TLS certificate change not applied; the previous certificate stays in use'),
         })
       : undefined;
-  await app.listen({ host: config.server.host, port: config.server.port });
+  // An inherited socket is taken as it is (Node reads `fd`/`handle` before host and port); the host given here
+  // only keeps Fastify from adding bindings of its own ('localhost' would).
+  await app.listen(options.listenOn ? { ...options.listenOn, host: '0.0.0.0' } : { host: config.server.host, port: config.server.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
-  const url = `${tls ? 'https' : 'http'}://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${port}`;
+  const host = options.listenOn && typeof address === 'object' && address ? address.address : config.server.host;
+  const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   // Listening already, so /readyz answers 503 while a remote store is still being reached (retries are logged).
   await durable.whenReady;
   const firstStartParts = await ensureFirstAdmin(config, security.keyStore, security.loginLinks, audit);

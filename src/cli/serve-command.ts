@@ -2,12 +2,14 @@
 
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/load.js';
+import { listenSocketFromEnvironment } from '../config/listen-socket.js';
 import { startParley } from '../main.js';
 
 const USAGE = `Usage: parley serve [--config FILE]
 
 Starts Parley. Without --config (or PARLEY_CONFIG) it serves the built-in demo provider.
-HOST and PORT override server.host and server.port.`;
+HOST and PORT override server.host and server.port. Started by systemd socket activation (LISTEN_FDS),
+it serves the socket passed instead (docs/deployment.md, "Restarts without a reset connection").`;
 
 /** Runs the server until a termination signal; resolves with the exit code. */
 export async function serveCommand(args: string[]): Promise<number> {
@@ -28,7 +30,8 @@ export async function serveCommand(args: string[]): Promise<number> {
   }
   let parley;
   try {
-    parley = await startParley({ config });
+    const listenOn = listenSocketFromEnvironment();
+    parley = await startParley({ config, listenOn });
   } catch (error) {
     // A state section that cannot be used (e.g. Redis off loopback without state.encryptionKey) is found only at start.
     if (error instanceof ConfigError) {

@@ -15,6 +15,7 @@ import { standardYaml } from '../integration/harness.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { REDIS_URL, cleanPrefix, randomPrefix } from '../support/redis.js';
 import { freePort } from '../support/ports.js';
+import { holdSocket, type HeldSocket } from '../support/held-socket.js';
 import { startNginx, type Nginx } from './nginx.js';
 
 /** One replica slot: a fixed port nginx knows, a data directory (the audit spool), and the server in it now. */
@@ -27,6 +28,8 @@ export interface Replica {
   dataDir: string;
   /** Log lines of every server started in this slot, oldest first. */
   logs: Record<string, unknown>[];
+  /** The slot's socket when held outside its servers (`heldSockets`). */
+  held?: HeldSocket;
   stopped: boolean;
   /** Graceful stop, exactly what `parley serve` does on SIGTERM (the drain). */
   stop(): Promise<void>;
@@ -37,6 +40,11 @@ export interface Replica {
   kill(): Promise<void>;
   /** Starts a new server in this slot (same port and data directory), resolving once it answers /readyz 200. */
   start(): Promise<void>;
+  /**
+   * With `heldSockets`: starts the new server beside the running one (both serve the slot's socket), and once it
+   * is ready drains the old one as SIGTERM does. Resolves with the old server's drain time in ms.
+   */
+  replace(): Promise<number>;
 }
 
 /** Where the replicas keep shared state. */
@@ -78,6 +86,11 @@ export interface ReplicaStackOptions {
   extra?: string;
   /** Stream idle timeout towards the provider (default 5s). */
   idle?: string;
+  /**
+   * Each slot's listening socket is held outside its servers, as systemd socket activation holds it
+   * (`LISTEN_FDS`): a server that stops closes only its copy, so connections nginx opens meanwhile wait for the next.
+   */
+  heldSockets?: boolean;
 }
 
 const quiet = (): void => undefined;
@@ -97,6 +110,7 @@ export async function startReplicaStack(options: ReplicaStackOptions = {}): Prom
     await Promise.all(replicas.map((r) => r.stop().catch(quiet)));
     await mock.close();
     await Promise.all(replicas.map((r) => rm(r.dataDir, { recursive: true, force: true })));
+    await Promise.all(replicas.map((r) => r.held?.close()));
     if (!options.redisUrl) await cleanPrefix(REDIS_URL, prefix).catch(quiet);
     await database?.drop().catch(quiet);
   };
@@ -118,7 +132,7 @@ export async function startReplicaStack(options: ReplicaStackOptions = {}): Prom
     const env = { MAIN_KEY_A: 'key-main-a', BACKUP_KEY: 'key-backup', PARLEY_DATABASE_URL: state.postgresUrl, PARLEY_STATE_KEY: randomBytes(32).toString('base64') };
     let adminKey: string | undefined;
     for (let i = 0; i < (options.count ?? 3); i++) {
-      const replica = await createReplica(i, yaml, { ...env, PARLEY_REDIS_URL: state.redisUrl(i) });
+      const replica = await createReplica(i, yaml, { ...env, PARLEY_REDIS_URL: state.redisUrl(i) }, options.heldSockets ? await holdSocket() : undefined);
       replicas.push(replica);
       await replica.start();
       adminKey ??= replica.parley.firstStart?.adminKey;
@@ -149,10 +163,10 @@ export async function startReplicaStack(options: ReplicaStackOptions = {}): Prom
   }
 }
 
-async function createReplica(index: number, yaml: string, env: Record<string, string>): Promise<Replica> {
+async function createReplica(index: number, yaml: string, env: Record<string, string>, held?: HeldSocket): Promise<Replica> {
   // Per-replica data directories: each holds that replica's audit spool while PostgreSQL is away.
   const dataDir = await mkdtemp(join(tmpdir(), 'parley-replica-'));
-  const port = await freePort();
+  const port = held?.port ?? (await freePort());
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -162,6 +176,22 @@ async function createReplica(index: number, yaml: string, env: Record<string, st
   });
   const fullEnv = { ...env, PARLEY_DATA_DIR: dataDir };
   const config = parseConfig(yaml.replace('port: 0,', `port: ${port},`), `replica-${index}`, fullEnv);
+  /** A new server in this slot, once its /readyz says 200 (asked in process: on a held socket another server may answer). */
+  const launch = async (): Promise<RunningParley> => {
+    const listenOn = held ? { handle: await held.take() } : undefined;
+    const parley = await startParley({ config, logger: pino({ level: 'info' }, sink), secrets: createSecretResolver({ env: fullEnv }), listenOn });
+    // Ready once the shared stores answer (startParley returns once PostgreSQL is migrated; Redis may lag).
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const { statusCode } = await parley.app.inject({ method: 'GET', url: '/readyz' });
+      if (statusCode === 200) return parley;
+      if (Date.now() > deadline) {
+        await parley.shutdown();
+        throw new Error(`replica ${index} did not turn ready within 60 s (last /readyz ${statusCode})`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
   const replica: Replica = {
     index,
     parley: undefined as unknown as RunningParley,
@@ -169,6 +199,7 @@ async function createReplica(index: number, yaml: string, env: Record<string, st
     url: `http://127.0.0.1:${port}`,
     dataDir,
     logs,
+    held,
     stopped: true,
     async stop() {
       if (replica.stopped) return;
@@ -186,16 +217,16 @@ async function createReplica(index: number, yaml: string, env: Record<string, st
     },
     async start() {
       if (!replica.stopped) throw new Error(`replica ${index} is running`);
-      replica.parley = await startParley({ config, logger: pino({ level: 'info' }, sink), secrets: createSecretResolver({ env: fullEnv }) });
+      replica.parley = await launch();
       replica.stopped = false;
-      // Ready once the shared stores answer (startParley returns once PostgreSQL is migrated; Redis may lag).
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        const status = await fetch(`${replica.url}/readyz`).then((r) => r.status, () => 0);
-        if (status === 200) return;
-        if (Date.now() > deadline) throw new Error(`replica ${index} did not turn ready within 60 s (last /readyz ${status})`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+    },
+    async replace() {
+      if (!held || replica.stopped) throw new Error(`replica ${index}: replace() needs a running server on a held socket`);
+      const old = replica.parley;
+      replica.parley = await launch();
+      const t0 = Date.now();
+      await old.shutdown();
+      return Date.now() - t0;
     },
   };
   return replica;

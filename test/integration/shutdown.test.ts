@@ -2,6 +2,7 @@
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,6 +57,29 @@ describe('graceful shutdown', () => {
     expect(shutdownDone).toBe(true);
     // Once nothing is in flight, shutdown does not sit out the rest of the 5 s drain timeout on idle keep-alive sockets.
     expect(Date.now() - streamEnded).toBeLessThan(1_500);
+  });
+
+  it('ends the connection of a stream whose headers were not sent at SIGTERM (Connection: close, not keep-alive)', async () => {
+    // Otherwise a balancer reuses the connection and the draining replica keeps getting streams until its timeout.
+    const s = await startStack({ yaml: standardYaml({ server: 'drainTimeout: 5s' }), env: { ...KEYS } });
+    stacks.push(s);
+    s.mock.setScenario({ ttftMs: 300, tokens: 4 });
+    const body = JSON.stringify(chatBody('chat', 'late headers', { stream: true }));
+    const answered = new Promise<{ connection?: string; body: string }>((resolve, reject) => {
+      const req = request(`${s.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, agent: new Agent({ keepAlive: true }) }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ connection: res.headers.connection, body: text }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    await waitFor(async () => (await s.parley.metrics.render()).includes('parley_inflight_requests 1'), 'the stream in flight');
+    const stopping = s.parley.shutdown();
+    const { connection, body: text } = await answered;
+    expect(connection).toBe('close');
+    expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+    await stopping;
   });
 
   it('cuts a stream still running at the drain timeout with an error event, and shutdown resolves', async () => {
