@@ -33,7 +33,7 @@ export interface AuditLogOptions {
   onError?: (error: Error) => void;
   /**
    * Group commit: queued events are written at most this many ms after the first of them (or at once
-   * when `commitBatch` are queued). Each write costs ~45 µs of CPU whatever its size, so batching
+   * when `commitBatch` are queued). A write costs about the same CPU whatever its size, so batching
    * many requests' events into one write is what keeps the trail cheap under load. Default 10.
    */
   commitDelayMs?: number;

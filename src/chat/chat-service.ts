@@ -1,14 +1,14 @@
 // The core use case: one chat call through privacy, cache/coalescing, routing and answer transforms.
 
 import { performance } from 'node:perf_hooks';
-import { ParleyError } from '../domain/index.js';
+import { ParleyError, isParleyError } from '../domain/index.js';
 import type { ChatEvent, ChatMessage, ChatParams, Principal, RouteObserver, Usage } from '../domain/index.js';
 import type { ChatModel } from '../providers/types.js';
 import type { CacheStore } from '../store/types.js';
 import type { CacheConfig, ModelConfig } from '../config/types.js';
 import type { AnswerTransformFactory, CacheResult, ChatAdmission, ChatRecord, ChatRecordSink, PromptGuard, PseudonymMap } from './hooks.js';
 import { combineRouteObservers } from '../observability/route-observer.js';
-import { endChatStep, errorCodeOf, startChatStep, totalCount, traceScopeOf, type TraceScope } from '../observability/step-trace.js';
+import { endChatStep, errorCodeOf, startChatStep, totalCount, type TraceScope } from '../observability/step-trace.js';
 import { cacheKey } from './cache-key.js';
 import type { CrossReplicaCoalescing } from './cross-replica-coalescing.js';
 import { capabilityError, missingFeature, requiredFeatures, type TargetFacts } from './capabilities.js';
@@ -32,23 +32,10 @@ export interface RoutedModel {
   routeFor?(indexes: readonly number[]): { route: ChatModel; observer?: RouteObserver };
 }
 
-const failedRunStats = new WeakMap<object, RunStats>();
-
-/** Milliseconds a failed run spent waiting on its route (upstream, retry-after and backoff waits), if `error` ended one. */
-export function upstreamMsOf(error: unknown): number | undefined {
-  return typeof error === 'object' && error !== null ? failedRunStats.get(error)?.upstreamMs : undefined;
-}
-
-/** Remembers the route facts of a call that failed (for the request's log line and overhead); used by the embeddings path too. */
-export function rememberFailedRun(error: unknown, stats: RunStats): void {
-  if (typeof error === 'object' && error !== null) failedRunStats.set(error, stats);
-}
-
-/** Route facts (provider, key, attempts, retries, fallbacks) of a call that failed before any content. */
-export function runStatsOf(error: unknown): Partial<Pick<RunStats, 'provider' | 'keyId' | 'attempts' | 'retries' | 'fallbacks'>> {
-  const stats = typeof error === 'object' && error !== null ? failedRunStats.get(error) : undefined;
-  if (!stats) return {};
-  return { provider: stats.provider, keyId: stats.keyId, attempts: stats.attempts, retries: stats.retries, fallbacks: stats.fallbacks };
+/** Records on a failed run's error how its route went (read by the HTTP layer for the log line and overhead). */
+export function noteRouteFacts(error: unknown, stats: RunStats): void {
+  if (!isParleyError(error)) return;
+  error.route = { provider: stats.provider, keyId: stats.keyId, attempts: stats.attempts, retries: stats.retries, fallbacks: stats.fallbacks, upstreamMs: stats.upstreamMs };
 }
 
 export interface ChatServiceDeps {
@@ -89,7 +76,7 @@ export interface ChatCall {
   traceHeaders?: Record<string, string>;
   /** Per-request observer (e.g. trace spans per upstream attempt). */
   observer?: RouteObserver;
-  /** Where the privacy, cache and output-policy step spans go (default: the scope linked to `observer`). */
+  /** Where the privacy, cache and output-policy step spans go (none: no step spans). */
   trace?: TraceScope;
   /** An admission already started for this request (counted with it); without it `deps.admission` admits the call. */
   admission?: { claim(): Promise<{ done(usage?: Usage): void }> };
@@ -166,7 +153,7 @@ export class ChatService {
     let messages = call.messages;
     let mapping = call.mapping ?? {};
     let protectedCounts: Record<string, number> = {};
-    const trace = call.trace ?? traceScopeOf(call.observer);
+    const trace = call.trace;
     if (this.deps.promptGuard) {
       const span = startChatStep(trace, 'privacy');
       try {
@@ -245,7 +232,7 @@ export class ChatService {
     try {
       await events.prime();
     } catch (error) {
-      rememberFailedRun(error, stats);
+      noteRouteFacts(error, stats);
       throw error;
     }
     return {

@@ -8,10 +8,10 @@ import type { EmbeddingModel } from '../providers/types.js';
 import type { CacheConfig } from '../config/types.js';
 import type { CacheStore } from '../store/types.js';
 import { combineRouteObservers } from '../observability/route-observer.js';
-import { endChatStep, errorCodeOf, startChatStep, totalCount, traceScopeOf, type TraceScope } from '../observability/step-trace.js';
+import { endChatStep, errorCodeOf, startChatStep, totalCount, type TraceScope } from '../observability/step-trace.js';
 import type { ChatAdmission } from './hooks.js';
 import { CallObserver, type RunStats } from './run-events.js';
-import { rememberFailedRun } from './chat-service.js';
+import { noteRouteFacts } from './chat-service.js';
 
 /** A target of an alias's chain that cannot embed, and why (its provider type has no embeddings API). */
 export interface RefusedTarget {
@@ -165,7 +165,7 @@ export class EmbeddingService {
       this.deps.records?.embeddingsFinished({ ...recordOf(call, stats, startedAt), outcome, errorCode, cache, protectedCounts });
     const ticket = await (call.admission ? call.admission.claim() : this.deps.admission?.admitChat(call.principal));
     try {
-      const trace = call.trace ?? traceScopeOf(call.observer);
+      const trace = call.trace;
       const { input, counts } = this.protect(call.input, trace);
       protectedCounts = counts;
       const request: Omit<EmbeddingRequest, 'model'> = { input, encodingFormat: call.encodingFormat };
@@ -197,7 +197,7 @@ export class EmbeddingService {
       ticket?.done();
       const code = errorCodeOf(error);
       finish(code === 'content_blocked' ? 'blocked' : code === 'client_closed' ? 'aborted' : 'error', code);
-      rememberFailedRun(error, stats);
+      noteRouteFacts(error, stats);
       throw error;
     }
   }

@@ -4,6 +4,7 @@ import { ParleyError } from '../domain/index.js';
 import type { ChatEvent, ChatMessage, ContentPart, Principal, RouteObserver, Session, SessionPatch, SessionSummary, StoredMessage } from '../domain/index.js';
 import type { CacheStore, SessionStore } from '../store/types.js';
 import type { ChatRun, ChatService } from './chat-service.js';
+import type { TraceScope } from '../observability/trace-scope.js';
 import { missingFeature } from './capabilities.js';
 import { newId } from './ids.js';
 import { trimToBudget } from './prompt.js';
@@ -150,7 +151,7 @@ export class SessionService {
     principal: Principal,
     id: string,
     input: { content: string; images?: readonly { url?: unknown }[]; replaceFrom?: string; stream: boolean; cacheMode: 'use' | 'bypass' | 'default' },
-    context: { requestId: string; signal: AbortSignal; traceHeaders?: Record<string, string>; observer?: RouteObserver },
+    context: { requestId: string; signal: AbortSignal; traceHeaders?: Record<string, string>; observer?: RouteObserver; trace?: TraceScope },
   ): Promise<MessageRun> {
     const images = checkImages(input.images);
     if (input.content === '' && images.length === 0) {
@@ -196,6 +197,7 @@ export class SessionService {
       signal: context.signal,
       traceHeaders: context.traceHeaders,
       observer: context.observer,
+      trace: context.trace,
     });
     if (Object.keys(run.protectedCounts).length > 0) await this.deps.store.append(id, [], run.mapping);
 

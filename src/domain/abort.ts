@@ -29,8 +29,8 @@ type AbortListener = ((this: unknown, event: Event) => void) | { handleEvent(eve
 
 /**
  * An AbortController whose signal is a plain object, for the per-request and per-attempt hot path.
- * Node's EventTarget makes a real pair expensive: ~2 µs to create the AbortSignal and ~1.5 µs per
- * listener added and removed (Node 20), paid per request and per upstream attempt. The signal has the
+ * Node's EventTarget makes a real pair expensive to create and to add and remove listeners on (figures:
+ * bench/README.md, "Figures behind choices in the code"), paid per request and per upstream attempt. The signal has the
  * part of AbortSignal that Parley's code, its adapters and undici use: `aborted`, `reason`,
  * `throwIfAborted()` and `add`/`removeEventListener('abort')` (each listener runs once, in order).
  * It is not an EventTarget: never hand it to `AbortSignal.any`, `fetch` or Node APIs that check the class.

@@ -78,6 +78,17 @@ export interface ParleyErrorOptions {
 }
 
 /** An error from the catalogue. `message` is always safe to show to the client. */
+/** How the route went for a call that failed before any content (for the request's log line and overhead). */
+export interface RouteFacts {
+  provider?: string;
+  keyId?: string;
+  attempts: number;
+  retries: number;
+  fallbacks: number;
+  /** Time spent waiting on providers, retry-after and backoff: not Parley's own overhead. */
+  upstreamMs: number;
+}
+
 export class ParleyError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
@@ -87,6 +98,8 @@ export class ParleyError extends Error {
   readonly upstreamStatus?: number;
   readonly retryAfterMs?: number;
   readonly headers?: Record<string, string>;
+  /** Set by the chat and embeddings services when a run fails before any content. */
+  route?: RouteFacts;
 
   constructor(code: ErrorCode, message: string, options: ParleyErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

@@ -6,7 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ParleyError } from '../domain/index.js';
-import { runStatsOf, upstreamMsOf, type ChatService } from '../chat/chat-service.js';
+import type { ChatService } from '../chat/chat-service.js';
 import type { SessionService } from '../chat/session-service.js';
 import type { EmbeddingService } from '../chat/embedding-service.js';
 import type { ParleyConfig } from '../config/types.js';
@@ -15,7 +15,7 @@ import type { Tracing } from '../observability/tracing.js';
 import { createAccessCheck, type AccessDeps } from './access.js';
 import { createCors } from './cors.js';
 import { LEVEL_VALUES, LazyChildLogger } from './lazy-logger.js';
-import { errorBody, errorHeaders, toParleyError } from './error-mapping.js';
+import { errorBody, errorHeaders, routeLogFields, toParleyError } from './error-mapping.js';
 import { IdleConnections, markIdle } from './idle-connections.js';
 import { InflightRegistry, overheadMs, type ParleyApp } from './request-context.js';
 import { addMissingHeaders, securityHeaderValues, setRawHeaders } from './security-headers.js';
@@ -187,10 +187,9 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     const failure = toParleyError(error, request.routeOptions.bodyLimit);
     if (failure.status >= 500 && failure.code === 'internal') request.log.error({ err: error }, 'internal error');
     request.parley.log.errorCode = failure.code;
-    Object.assign(request.parley.log, runStatsOf(error));
+    Object.assign(request.parley.log, routeLogFields(failure));
     // A run that failed still waited on providers (and on retry-after and backoff): that is not Parley's overhead.
-    const waited = upstreamMsOf(error);
-    if (waited !== undefined) request.parley.upstreamMs = waited;
+    if (failure.route) request.parley.upstreamMs = failure.route.upstreamMs;
     // Routes of the Messages API answer in Anthropic's envelope and statuses (529 when every route is down).
     if (request.parley?.routeConfig.wire === 'anthropic') {
       return reply.code(anthropicErrorKind(failure).status).headers(errorHeaders(failure)).send(anthropicErrorBody(failure, request.id));

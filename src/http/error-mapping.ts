@@ -1,6 +1,7 @@
 // Maps anything thrown during a request onto the error catalogue and renders OpenAI's envelope.
 
 import { ParleyError, isParleyError } from '../domain/index.js';
+import type { RequestLogFields } from '../observability/logger.js';
 
 interface FastifyLikeError {
   code?: string;
@@ -98,4 +99,11 @@ function formatSize(bytes: number): string {
     if (bytes >= size) return `${Number((bytes / size).toFixed(1))} ${unit}`;
   }
   return `${bytes} bytes`;
+}
+
+/** The log-line fields of how a failed run's route went (provider, key, attempts, retries, fallbacks), if known. */
+export function routeLogFields(failure: ParleyError): Pick<RequestLogFields, 'provider' | 'keyId' | 'attempts' | 'retries' | 'fallbacks'> {
+  const route = failure.route;
+  if (!route) return {};
+  return { provider: route.provider, keyId: route.keyId, attempts: route.attempts, retries: route.retries, fallbacks: route.fallbacks };
 }

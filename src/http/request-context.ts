@@ -8,6 +8,8 @@ import type {} from '@fastify/swagger';
 import { LightAbortController, ParleyError, type Principal, type RouteObserver } from '../domain/index.js';
 import { createTracingRouteObserver, type SpanScope } from '../observability/spans.js';
 import type { Tracing } from '../observability/tracing.js';
+import type { TraceScope } from '../observability/trace-scope.js';
+import type { RequestLogFields } from '../observability/logger.js';
 import type { PendingAdmission } from '../security/rate-limits.js';
 
 /** The Fastify instance type used across routes. */
@@ -31,7 +33,7 @@ export interface RequestState {
   routeUrl: string | undefined;
   routeConfig: FastifyContextConfig;
   /** Route facts for the request log line (metadata only). */
-  log: Record<string, string | number | boolean | undefined>;
+  log: RequestLogFields;
 }
 
 declare module 'fastify' {
@@ -138,6 +140,12 @@ export function cacheModeOf(request: FastifyRequest): 'use' | 'bypass' | 'defaul
 /** Headers of an event stream's response, sent before the first event (overhead measured up to now). */
 export function streamHeaders(request: FastifyRequest, extra: Record<string, string>): Record<string, string> {
   return { 'x-request-id': request.id, 'x-parley-overhead-ms': overheadMs(request), ...request.parley.rateLimitHeaders, ...extra };
+}
+
+/** Where the request's step spans go (undefined when tracing is off). */
+export function stepTraceOf(request: FastifyRequest): TraceScope | undefined {
+  const trace = request.parley.trace;
+  return trace?.tracing.enabled ? { tracing: trace.tracing, context: trace.context } : undefined;
 }
 
 /** A span per upstream attempt under the request span (undefined when tracing is off). */

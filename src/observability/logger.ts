@@ -26,7 +26,10 @@ export interface LoggerOptions {
   base?: Record<string, string | number>;
 }
 
-/** The one line written per request (`msg: "request"`): metadata only, never content. */
+/** The fields a request's handlers add to its one log line (`request.parley.log`): metadata only, never content. */
+export type RequestLogFields = Partial<Omit<RequestLogRecord, 'route' | 'method' | 'status' | 'latencyMs' | 'overheadMs' | 'principalId'>>;
+
+/** The one line written per request (`msg: "request"`, src/http/app.ts): metadata only, never content. */
 export interface RequestLogRecord {
   requestId: string;
   traceId?: string;
@@ -35,6 +38,8 @@ export interface RequestLogRecord {
   method: string;
   status: number;
   latencyMs: number;
+  /** Parley's own time, latency less the upstream's (also the `x-parley-overhead-ms` header). */
+  overheadMs: number;
   model?: string;
   provider?: string;
   keyId?: string;
@@ -42,10 +47,13 @@ export interface RequestLogRecord {
   tokensIn?: number;
   tokensOut?: number;
   cache?: CacheResult;
+  attempts?: number;
   retries?: number;
   fallbacks?: number;
   /** Error code from the catalogue when the request failed. */
   errorCode?: string;
+  /** Session API only: Parley's own message for a failure end users see in plain words (never content). */
+  errorDetail?: string;
 }
 
 interface RequestLike {
@@ -112,8 +120,3 @@ export function createLogger(opts: LoggerOptions): Logger {
   );
 }
 
-/** Writes the one-line-per-request record at info level (warn for 5xx). */
-export function logRequest(logger: Logger, record: RequestLogRecord): void {
-  if (record.status >= 500) logger.warn(record, 'request');
-  else logger.info(record, 'request');
-}

@@ -4,7 +4,6 @@ import { INVALID_SPAN_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentele
 import type { Context, Span } from '@opentelemetry/api';
 import { deploymentLabel } from '../domain/index.js';
 import type { AttemptInfo, FinishReason, RouteObserver } from '../domain/index.js';
-import { linkTraceScope } from './trace-scope.js';
 import type { Tracing } from './tracing.js';
 
 /** A shared span that records nothing: what every helper returns when tracing is disabled. */
@@ -158,7 +157,5 @@ export function createTracingRouteObserver(tracing: Tracing, parent: Context, up
       parentSpan?.addEvent('parley.breaker', { 'parley.breaker_scope': deploymentLabel(deployment), 'parley.breaker_state': state });
     },
   };
-  // The chat layer finds the request's trace scope through the observer it is handed (step spans).
-  linkTraceScope(observer, { tracing, context: parent });
   return observer;
 }

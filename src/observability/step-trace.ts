@@ -4,7 +4,7 @@ import type { Span } from '@opentelemetry/api';
 import { NOOP_SPAN, endSpanWithError, startStepSpan, type StepName } from './spans.js';
 import type { TraceScope } from './trace-scope.js';
 
-export { linkTraceScope, traceScopeOf, type TraceScope } from './trace-scope.js';
+export type { TraceScope } from './trace-scope.js';
 
 /** Attribute values a step span accepts: metadata only (counts, codes, enum values). */
 export type StepAttributes = Record<string, string | number | boolean>;

@@ -1,7 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { Writable } from 'node:stream';
-import { createLogger, logRequest, serializeError } from '../../src/observability/logger.js';
-import type { RequestLogRecord } from '../../src/observability/logger.js';
+import { createLogger, serializeError } from '../../src/observability/logger.js';
 import { ParleyError } from '../../src/domain/index.js';
 
 const CANARY = 'CANARY-7f3a-secret-prompt';
@@ -58,19 +57,6 @@ describe('createLogger', () => {
     logger.error({ err: new Error(CANARY) }, 'boom');
     expect(raw[0]).not.toContain(CANARY);
     expect(raw[0]).toContain('"stack"');
-  });
-
-  it('logs one request record, at warn for 5xx', () => {
-    const { lines, logger } = capture();
-    const rec: RequestLogRecord = {
-      requestId: 'r3', traceId: '0af7651916cd43dd8448eb211c80319c', principalId: 'p1', route: '/v1/chat/completions', method: 'POST',
-      status: 502, latencyMs: 12.5, model: 'fast', provider: 'main', keyId: 'main#0', ttftMs: 8, tokensIn: 10, tokensOut: 0,
-      cache: 'miss', retries: 2, fallbacks: 1, errorCode: 'upstream_server_error',
-    };
-    logRequest(logger, rec);
-    logRequest(logger, { ...rec, status: 200, errorCode: undefined });
-    expect(lines[0]).toMatchObject({ ...rec, level: 'warn', msg: 'request' });
-    expect(lines[1]).toMatchObject({ level: 'info', status: 200 });
   });
 
   it('respects the level', () => {

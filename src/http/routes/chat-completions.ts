@@ -5,7 +5,7 @@ import type { ChatService } from '../../chat/chat-service.js';
 import { errorBody, toParleyError } from '../error-mapping.js';
 import { ChunkWriter, CompletionCollector, openAIFinishReason, openAIUsage, toDomainMessages, toParams } from '../openai-format.js';
 import { refuseUnsupported } from '../openai-request.js';
-import { cacheModeOf, principalOf, streamHeaders, traceHeadersOf, traceObserverOf, type InflightRegistry, type ParleyApp } from '../request-context.js';
+import { cacheModeOf, principalOf, streamHeaders, traceHeadersOf, traceObserverOf, stepTraceOf, type InflightRegistry, type ParleyApp } from '../request-context.js';
 import { ErrorEnvelope, type Schemas } from '../schemas.js';
 import type { HeaderList } from '../security-headers.js';
 import { SseWriter, type StreamCounter } from '../sse.js';
@@ -56,6 +56,7 @@ export function registerChatCompletions(app: ParleyApp, deps: ChatCompletionsDep
         signal: deps.inflight.signalFor(reply),
         traceHeaders: traceHeadersOf(request),
         observer: traceObserverOf(request),
+        trace: stepTraceOf(request),
         admission: request.parley.admission,
       });
       const id = nextCompletionId();

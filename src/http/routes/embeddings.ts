@@ -3,7 +3,7 @@
 import { Type, type Static } from 'typebox';
 import type { EmbeddingService } from '../../chat/embedding-service.js';
 import { parseEmbeddingInput } from '../embeddings-request.js';
-import { cacheModeOf, principalOf, traceHeadersOf, traceObserverOf, type InflightRegistry, type ParleyApp } from '../request-context.js';
+import { cacheModeOf, principalOf, traceHeadersOf, traceObserverOf, stepTraceOf, type InflightRegistry, type ParleyApp } from '../request-context.js';
 import { ErrorEnvelope } from '../schemas.js';
 import { noteRun, runHeaders } from './run-headers.js';
 
@@ -68,6 +68,7 @@ export function registerEmbeddings(app: ParleyApp, deps: EmbeddingsDeps): void {
         signal: deps.inflight.signalFor(reply),
         traceHeaders: traceHeadersOf(request),
         observer: traceObserverOf(request),
+        trace: stepTraceOf(request),
       });
       noteRun(request, answer, 'embeddings');
       void reply.headers(runHeaders(answer));

@@ -6,7 +6,7 @@ import { toParleyError } from '../error-mapping.js';
 import { MessageCollector, MessageStreamWriter, anthropicErrorBody, anthropicStopReason, anthropicUsage } from '../anthropic-format.js';
 import { acceptedBetas, anthropicMessages, applyContextManagement, anthropicParams, checkPromptLimits, countTokensTools, estimateInputTokens, type PromptLimits } from '../anthropic-request.js';
 import { AnthropicErrorEnvelope, CountTokensRequest, CountTokensResponse, MessageResponse, MessagesRequest, type CountTokensBody, type MessagesBody } from '../anthropic-schemas.js';
-import { cacheModeOf, principalOf, streamHeaders, traceHeadersOf, traceObserverOf, type InflightRegistry, type ParleyApp } from '../request-context.js';
+import { cacheModeOf, principalOf, streamHeaders, traceHeadersOf, traceObserverOf, stepTraceOf, type InflightRegistry, type ParleyApp } from '../request-context.js';
 import type { HeaderList } from '../security-headers.js';
 import { SseWriter, type StreamCounter } from '../sse.js';
 import { noteRun, runHeaders } from './run-headers.js';
@@ -68,6 +68,7 @@ export function registerMessages(app: ParleyApp, deps: MessagesDeps): void {
         signal: deps.inflight.signalFor(reply),
         traceHeaders: traceHeadersOf(request),
         observer: traceObserverOf(request),
+        trace: stepTraceOf(request),
       });
       const id = nextMessageId();
 

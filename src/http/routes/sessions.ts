@@ -2,12 +2,11 @@
 
 import { Type } from 'typebox';
 import type { Session, SessionSummary, StoredMessage } from '../../domain/index.js';
-import { runStatsOf } from '../../chat/chat-service.js';
 import type { SessionService } from '../../chat/session-service.js';
 import { imageBodyAllowance } from '../../chat/session-images.js';
 import { errorForCaller } from '../end-user-errors.js';
-import { errorBody, toParleyError } from '../error-mapping.js';
-import { cacheModeOf, principalOf, streamHeaders, traceHeadersOf, traceObserverOf, type InflightRegistry, type ParleyApp } from '../request-context.js';
+import { errorBody, routeLogFields, toParleyError } from '../error-mapping.js';
+import { cacheModeOf, principalOf, streamHeaders, traceHeadersOf, traceObserverOf, stepTraceOf, type InflightRegistry, type ParleyApp } from '../request-context.js';
 import { ErrorEnvelope, type Schemas } from '../schemas.js';
 import type { HeaderList } from '../security-headers.js';
 import { SseWriter, type StreamCounter } from '../sse.js';
@@ -123,8 +122,9 @@ export function registerSessionRoutes(app: ParleyApp, deps: SessionRoutesDeps): 
       const principal = principalOf(request);
       /** Routing details go to the log line; the caller sees them only as an admin. */
       const shown = (error: unknown) => {
-        const { error: visible, detail } = errorForCaller(toParleyError(error), principal);
-        if (detail) Object.assign(request.parley.log, runStatsOf(error), { errorDetail: detail });
+        const failure = toParleyError(error);
+        const { error: visible, detail } = errorForCaller(failure, principal);
+        if (detail) Object.assign(request.parley.log, routeLogFields(failure), { errorDetail: detail });
         return visible;
       };
       const turn = await sessions
@@ -132,7 +132,7 @@ export function registerSessionRoutes(app: ParleyApp, deps: SessionRoutesDeps): 
           principal,
           request.params.id,
           { content: request.body.content, images: request.body.images, replaceFrom: request.body.replaceFrom, stream, cacheMode: cacheModeOf(request) },
-          { requestId: request.id, signal: deps.inflight.signalFor(reply), traceHeaders: traceHeadersOf(request), observer: traceObserverOf(request) },
+          { requestId: request.id, signal: deps.inflight.signalFor(reply), traceHeaders: traceHeadersOf(request), observer: traceObserverOf(request), trace: stepTraceOf(request) },
         )
         .catch((error: unknown) => {
           throw shown(error);

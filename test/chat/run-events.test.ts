@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ParleyError } from '../domain/index.js';
-import type { ChatEvent } from '../domain/index.js';
-import type { AnswerTransform } from './hooks.js';
-import { RunEvents, type RunStats } from './run-events.js';
+import { ParleyError } from '../../src/domain/index.js';
+import type { ChatEvent } from '../../src/domain/index.js';
+import type { AnswerTransform } from '../../src/chat/hooks.js';
+import { RunEvents, type RunStats } from '../../src/chat/run-events.js';
 
 const start: ChatEvent = { type: 'start', id: 'c1' };
 const text = (t: string): ChatEvent => ({ type: 'text-delta', text: t });

@@ -88,6 +88,8 @@ describe('request log lines', () => {
     const codes = requestLines().filter((l) => Number(l.status) >= 400).map((l) => `${String(l.status)} ${String(l.errorCode)}`).sort();
     expect(codes).toEqual(['400 invalid_request', '401 unauthorized', '403 forbidden', '422 content_blocked', '429 rate_limited', '499 client_closed', '502 upstream_server_error', '503 no_healthy_key']);
     expect(logs.find((l) => l.msg === 'stream ended by upstream error')?.code).toBe('upstream_network');
+    // 5xx at warn (an operator's alerting level), everything else at info.
+    for (const line of requestLines()) expect(line.level, `${String(line.status)} ${String(line.route)}`).toBe(Number(line.status) >= 500 ? 'warn' : 'info');
   });
 
   it('links each line to its exported server span', () => {
