@@ -20,7 +20,7 @@ import type { ParleyConfig } from './config/types.js';
 import { parseDuration } from './config/units.js';
 import { ParleyError } from './domain/index.js';
 import { buildApp } from './http/app.js';
-import { gateListenerOnSharedState, listenerClosed } from './http/listener-gate.js';
+import { gateListenerOnSharedState, type ListenerGate } from './http/listener-gate.js';
 import type { ParleyApp } from './http/request-context.js';
 import { registerAdminRoutes } from './http/routes/admin.js';
 import { registerOperationsRoutes } from './http/routes/operations.js';
@@ -124,6 +124,7 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
 
   let ready = false;
   let draining = false;
+  let gate: ListenerGate | undefined; // server.refuseConnectionsWhileUnready, once listening
   const { app, inflight, connections } = await buildApp({
     config,
     chat,
@@ -132,7 +133,7 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
     logger,
     tracing,
     isReady: () => ready && state.isReady(),
-    isDraining: () => draining || listenerClosed(app),
+    isDraining: () => draining || gate?.closed() === true,
     notReadyStatus: () => (draining ? 'draining' : ready ? 'shared state unavailable (redis)' : 'starting'),
     tls,
     access: {
@@ -219,7 +220,7 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
     config.demoMode ? 'Parley started with the built-in demo provider (no configuration given)' : 'Parley started',
   );
 
-  const stopGate = config.server.refuseConnectionsWhileUnready ? gateListenerOnSharedState({ app, logger, isReady: () => state.isReady(), isDraining: () => draining, listen: { host: config.server.host, port }, inflight, connections, idleGraceMs: DRAIN_IDLE_GRACE_MS }) : undefined;
+  gate = config.server.refuseConnectionsWhileUnready ? gateListenerOnSharedState({ app, logger, isReady: () => state.isReady(), isDraining: () => draining, listen: { host: config.server.host, port }, inflight, connections, idleGraceMs: DRAIN_IDLE_GRACE_MS }) : undefined;
 
   let stopping: Promise<void> | undefined;
   /**
@@ -235,7 +236,7 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
     (stopping ??= (async () => {
       ready = false;
       draining = true;
-      stopGate?.();
+      gate?.stop();
       const marked = inflight.closeConnectionsAfterResponse();
       logger.info({ inflight: inflight.size, marked, drainDelayMs: config.server.drainDelayMs, drainTimeoutMs: config.server.drainTimeoutMs }, 'shutting down: draining');
       clearInterval(sweeper);

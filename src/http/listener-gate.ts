@@ -5,11 +5,11 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { IdleConnections } from './idle-connections.js';
 import type { InflightRegistry, ParleyApp } from './request-context.js';
 
-const closedByGate = new WeakSet<object>();
-
-/** True while the gate keeps the listener closed (answers then carry `Connection: close`). */
-export function listenerClosed(app: ParleyApp): boolean {
-  return closedByGate.has(app);
+/** A running gate: `closed()` is true while it keeps the listener closed (answers then carry `Connection: close`). */
+export interface ListenerGate {
+  closed(): boolean;
+  /** Stops the gate (the drain takes over from there). */
+  stop(): void;
 }
 
 /**
@@ -17,7 +17,6 @@ export function listenerClosed(app: ParleyApp): boolean {
  * connections with it; requests on open connections are still answered, each closing its connection), and nginx
  * sees refused connections, retries them on another replica (nothing was sent) and, after `max_fails`, leaves the
  * replica alone for `fail_timeout`. When the state answers again, the same address is listened on again.
- * Returns a function that stops the gate (the drain takes over from there).
  */
 export function gateListenerOnSharedState(o: {
   app: ParleyApp;
@@ -31,22 +30,23 @@ export function gateListenerOnSharedState(o: {
   /** How long a connection may sit idle while the listener is closed (as in the drain). */
   idleGraceMs: number;
   everyMs?: number;
-}): () => void {
+}): ListenerGate {
   const { app, logger } = o;
   const server = app.server;
   let reopening = false;
+  let closed = false;
   const timer = setInterval(() => {
     if (o.isDraining()) return;
     const ready = o.isReady();
-    if (!ready && closedByGate.has(app)) {
+    if (!ready && closed) {
       o.connections.closeIdleFor(o.idleGraceMs); // connections whose last answer was in flight at the cut
-    } else if (!ready && !closedByGate.has(app)) {
-      closedByGate.add(app);
+    } else if (!ready && !closed) {
+      closed = true;
       o.inflight.closeConnectionsAfterResponse();
       o.connections.keepIdleOnClose(server); // idle connections go one by one (closeIdleFor), never all at the cut
       server.close();
       logger.warn({ port: o.listen.port }, 'shared state unreachable: listener closed until it answers again (server.refuseConnectionsWhileUnready)');
-    } else if (ready && closedByGate.has(app) && !reopening) {
+    } else if (ready && closed && !reopening) {
       reopening = true;
       const failed = (error: Error): void => {
         reopening = false; // tried again on the next check
@@ -56,11 +56,11 @@ export function gateListenerOnSharedState(o: {
       server.listen(o.listen, () => {
         server.off('error', failed);
         reopening = false;
-        closedByGate.delete(app);
+        closed = false;
         logger.info({ port: o.listen.port }, 'shared state reachable again: listening');
       });
     }
   }, o.everyMs ?? 200);
   timer.unref();
-  return () => clearInterval(timer);
+  return { closed: () => closed, stop: () => clearInterval(timer) };
 }

@@ -50,22 +50,6 @@ interface Hit {
 
 const CONTEXT_CHARS = 32;
 const REMOVED = '[removed]';
-const compiledCache = new WeakMap<OutputPolicy, CompiledOutputPolicy>();
-
-function isCompiled(policy: OutputPolicy | CompiledOutputPolicy): policy is CompiledOutputPolicy {
-  return typeof policy.holdBackChars === 'number' && policy.rules.every((r) => 'regexes' in r && 'severity' in r);
-}
-
-function compiled(policy: OutputPolicy | CompiledOutputPolicy): CompiledOutputPolicy {
-  if (isCompiled(policy)) return policy;
-  let c = compiledCache.get(policy);
-  if (!c) {
-    c = compileOutputPolicy(policy);
-    compiledCache.set(policy, c);
-  }
-  return c;
-}
-
 function findHits(rules: readonly CompiledRule[], scan: string, offset: number): Hit[] {
   const hits: Hit[] = [];
   for (const rule of rules) {
@@ -100,8 +84,8 @@ function select(hits: Hit[]): Hit[] {
  * match no longer than the window never reaches the client. Shadow mode returns every chunk
  * unchanged at once and reports what enforce mode would have done.
  */
-export function createOutputGuard(policy: OutputPolicy | CompiledOutputPolicy): OutputGuard {
-  const { mode, holdBackChars, rules } = compiled(policy);
+export function createOutputGuard(policy: CompiledOutputPolicy): OutputGuard {
+  const { mode, holdBackChars, rules } = policy;
   const shadow = mode === 'shadow';
   let pending = '';
   let context = '';

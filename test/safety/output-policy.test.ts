@@ -21,7 +21,7 @@ interface Run {
 }
 
 function run(chunks: string[], p: OutputPolicy = policy): Run {
-  const guard = createOutputGuard(p);
+  const guard = createOutputGuard(compileOutputPolicy(p));
   const pieces: string[] = [];
   const events: GuardEvent[] = [];
   let blocked: { category: string } | undefined;
@@ -102,7 +102,7 @@ describe('createOutputGuard (enforce)', () => {
   });
 
   it('releases text as soon as it is outside the hold-back window', () => {
-    const guard = createOutputGuard(policy);
+    const guard = createOutputGuard(compileOutputPolicy(policy));
     const first = guard.push('x'.repeat(30));
     expect(first.text).toBe('x'.repeat(6));
     expect(guard.push('y').text).toBe('x');
@@ -110,14 +110,14 @@ describe('createOutputGuard (enforce)', () => {
   });
 
   it('emits nothing after a block', () => {
-    const guard = createOutputGuard(policy);
+    const guard = createOutputGuard(compileOutputPolicy(policy));
     expect(guard.push('Project Nightjar!').blocked).toEqual({ category: 'internal-codename' });
     expect(guard.push('more')).toEqual({ text: '', events: [], blocked: { category: 'internal-codename' } });
     expect(guard.flush().text).toBe('');
   });
 
   it('passes through untouched with no rules', () => {
-    const guard = createOutputGuard({ mode: 'enforce', rules: [] });
+    const guard = createOutputGuard(compileOutputPolicy({ mode: 'enforce', rules: [] }));
     expect(guard.push('abc').text).toBe('abc');
   });
 });
