@@ -4,8 +4,11 @@ import { abortError } from '../domain/index.js';
 import type { ChatEvent } from '../domain/index.js';
 import { SseParser, type SseMessage } from './sse-reader.js';
 
-/** Turns one SSE message into events (pushed onto `out`); returns true at the stream's terminal message. */
-export type SseMessageMapper = (message: SseMessage, out: ChatEvent[]) => boolean;
+/** What maps an SSE answer's messages: an object, so an adapter keeps its per-stream state in its fields (see SseAnswer). */
+export interface SseMessageHandler {
+  /** Turns one SSE message into events (pushed onto `out`); returns true at the stream's terminal message. */
+  message(message: SseMessage, out: ChatEvent[]): boolean;
+}
 
 const hasContentFrom = (group: readonly ChatEvent[], from: number): boolean => {
   for (let i = from; i < group.length; i++) if (group[i].type === 'text-delta') return true;
@@ -13,8 +16,8 @@ const hasContentFrom = (group: readonly ChatEvent[], from: number): boolean => {
 };
 
 /**
- * Turns an SSE body's network reads into event groups. The adapter keeps the read loop (so no async
- * generator is added per group) and yields what `groups` gives for each read:
+ * Turns an SSE body's network reads into event groups. The caller keeps the read loop (so no async
+ * generator is added per group; the adapters' is in upstream-stream.ts) and yields what `groups` gives for each read:
  *
  *     while (!reader.terminal) {
  *       const next = await chunks.next();
@@ -27,13 +30,13 @@ const hasContentFrom = (group: readonly ChatEvent[], from: number): boolean => {
  * failure comes before the failure. Messages after the terminal one are not mapped.
  */
 export class SseEventReader {
-  /** Set once `map` has reported the stream's terminal message. */
+  /** Set once `handler.message` has reported the stream's terminal message. */
   terminal = false;
   private readonly parser: SseParser;
   private sentContent = false;
 
   /** `maxEventChars`: see SseParser (the longest event before `upstream_event_too_large`). */
-  constructor(private readonly map: SseMessageMapper, maxEventChars?: number) {
+  constructor(private readonly handler: SseMessageHandler, maxEventChars?: number) {
     this.parser = new SseParser(maxEventChars);
   }
 
@@ -45,7 +48,7 @@ export class SseEventReader {
       for (let i = 0; i < messages.length && !this.terminal; i++) {
         if (signal.aborted) throw abortError(signal);
         const before = group.length;
-        this.terminal = this.map(messages[i], group);
+        this.terminal = this.handler.message(messages[i], group);
         if (!this.sentContent && hasContentFrom(group, before)) {
           this.sentContent = true;
           const out = group;

@@ -244,6 +244,23 @@ export async function readJsonBody(body: UpstreamBody, maxBytes: number = DEFAUL
   return parseProviderJson(await body.text(maxBytes, bodyTooLarge));
 }
 
+/**
+ * Reads a 2xx answer's whole JSON body and maps it. Failures (also those of `map`) are thrown as
+ * `toParleyError` gives them; the body is released, aborted unless it was read to its end.
+ */
+export async function readJsonAnswer<T>(res: UpstreamResponse, maxBytes: number, signal: AbortSignal, map: (payload: unknown) => T): Promise<T> {
+  let completed = false;
+  try {
+    const payload = await readJsonBody(res.body, maxBytes);
+    completed = true;
+    return map(payload);
+  } catch (err) {
+    throw toParleyError(err, signal);
+  } finally {
+    res.body.release(completed);
+  }
+}
+
 /** True when the response is a JSON document rather than an event stream. */
 export function isJsonResponse(headers: UpstreamHeaders): boolean {
   const ct = headerValue(headers, 'content-type');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ParleyError } from '../../src/domain/index.js';
 import type { ChatEvent } from '../../src/domain/index.js';
-import { SseEventReader, type SseMessageMapper } from '../../src/providers/sse-groups.js';
+import { SseEventReader, type SseMessageHandler } from '../../src/providers/sse-groups.js';
 
 /** Network reads as an iterator that counts how many were taken. */
 function reads(...texts: string[]) {
@@ -13,14 +13,16 @@ function reads(...texts: string[]) {
 }
 
 /** `data: start|<text>|end|boom` → start event, text delta, terminal, failure. */
-const map: SseMessageMapper = (message, out) => {
-  if (message.data === 'end') return true;
-  if (message.data === 'boom') throw new ParleyError('upstream_stream_error', 'boom');
-  out.push(message.data === 'start' ? { type: 'start' } : { type: 'text-delta', text: message.data });
-  return false;
+const map: SseMessageHandler = {
+  message(message, out) {
+    if (message.data === 'end') return true;
+    if (message.data === 'boom') throw new ParleyError('upstream_stream_error', 'boom');
+    out.push(message.data === 'start' ? { type: 'start' } : { type: 'text-delta', text: message.data });
+    return false;
+  },
 };
 
-/** The adapters' read loop (see SseEventReader): the groups, and whether the terminal message came or what was thrown. */
+/** The adapters' read loop (upstream-stream.ts): the groups, and whether the terminal message came or what was thrown. */
 async function run(iterator: AsyncIterator<Uint8Array>, signal = new AbortController().signal) {
   const reader = new SseEventReader(map);
   const groups: ChatEvent[][] = [];

@@ -80,9 +80,11 @@ describe('SSE limits', () => {
   });
 
   it('the adapters\' group reader yields what came before the oversized event, then throws', () => {
-    const reader = new SseEventReader((m, out) => {
-      out.push({ type: 'text-delta', text: m.data });
-      return false;
+    const reader = new SseEventReader({
+      message(m, out) {
+        out.push({ type: 'text-delta', text: m.data });
+        return false;
+      },
     }, 50);
     const groups: ChatEvent[][] = [];
     const signal = new AbortController().signal;

@@ -1,23 +1,13 @@
 // Anthropic Messages API adapter: request mapping (system, alternation) and SSE event parsing.
 
 import { ParleyError } from '../../domain/index.js';
-import type { CallOptions, ChatEvent, ChatRequest, ErrorCode, Usage } from '../../domain/index.js';
+import type { ChatEvent, ErrorCode, Usage } from '../../domain/index.js';
 import { AnthropicBlockMapper, foldUsage, type AnthropicBlock, type AnthropicBlockDelta, type AnthropicUsage } from './anthropic-events.js';
 import { buildAnthropicBody } from './anthropic-request.js';
-import { eventsOfGroups, type ProviderModel } from '../provider-model.js';
-import { SseEventReader } from '../sse-groups.js';
-import {
-  callHeaders,
-  createUpstreamEndpoint,
-  isJsonResponse,
-  parseProviderJson,
-  postUpstream,
-  providerErrorDetail,
-  readJsonBody,
-  streamPayloadError,
-  toParleyError,
-  type UpstreamEndpointConfig,
-} from '../upstream-http.js';
+import type { ProviderModel } from '../provider-model.js';
+import type { SseMessage } from '../sse-reader.js';
+import { createUpstreamChatModel, incompleteStream, type SseAnswer } from '../upstream-stream.js';
+import { callHeaders, createUpstreamEndpoint, parseProviderJson, providerErrorDetail, streamPayloadError, type UpstreamEndpointConfig } from '../upstream-http.js';
 
 /** Settings of one Anthropic provider. */
 export interface AnthropicModelConfig extends UpstreamEndpointConfig {
@@ -69,17 +59,15 @@ function startEvent(m: AnthropicMessage | undefined): ChatEvent {
 }
 
 /** Events of a non-streamed Message. */
-function* messageEvents(payload: unknown): Generator<ChatEvent> {
+function messageEvents(payload: unknown): ChatEvent[] {
   if (typeof payload !== 'object' || payload === null || (payload as AnthropicEvent).type === 'error') {
     throw anthropicStreamError(payload);
   }
   const m = payload as AnthropicMessage;
   if (!Array.isArray(m.content)) throw new ParleyError('upstream_protocol', 'The provider answered without content');
-  yield startEvent(m);
-  const events: ChatEvent[] = [];
+  const events: ChatEvent[] = [startEvent(m)];
   const blocks = new AnthropicBlockMapper();
   blocks.whole(m.content, events);
-  yield* events;
   const finish: ChatEvent = { type: 'finish', finishReason: blocks.finishReason(m.stop_reason) };
   if (typeof m.stop_sequence === 'string') finish.stopSequence = m.stop_sequence;
   if (m.usage) {
@@ -87,7 +75,58 @@ function* messageEvents(payload: unknown): Generator<ChatEvent> {
     foldUsage(usage, m.usage);
     finish.usage = usage;
   }
-  yield finish;
+  events.push(finish);
+  return events;
+}
+
+/** One streamed Message: `start` at the first event, content blocks mapped as they come, `finish` at `message_stop`. */
+class AnthropicStreamAnswer implements SseAnswer {
+  private started = false;
+  private stopReason: string | null | undefined;
+  private stopSequence: string | undefined;
+  private readonly blocks = new AnthropicBlockMapper();
+  private readonly usage: Usage = { inputTokens: 0, outputTokens: 0 };
+  private sawUsage = false;
+
+  message(msg: SseMessage, out: ChatEvent[]): boolean {
+    const ev = parseProviderJson(msg.data) as AnthropicEvent;
+    const kind = msg.event ?? ev.type;
+    if (kind === 'ping') return false;
+    if (kind === 'error' || ev.type === 'error') throw anthropicStreamError(ev);
+    if (!this.started) {
+      this.started = true;
+      out.push(startEvent(ev.message));
+    }
+    const index = ev.index ?? 0;
+    if (kind === 'content_block_delta') {
+      if (ev.delta) this.blocks.delta(index, ev.delta, out);
+    } else if (kind === 'content_block_start') {
+      if (ev.content_block) this.blocks.start(index, ev.content_block, out);
+    } else if (kind === 'content_block_stop') {
+      this.blocks.stop(index, out);
+    } else if (kind === 'message_start') {
+      const u = ev.message?.usage;
+      if (u) this.addUsage(u);
+    } else if (kind === 'message_delta') {
+      if (ev.delta?.stop_reason) this.stopReason = ev.delta.stop_reason;
+      if (typeof ev.delta?.stop_sequence === 'string') this.stopSequence = ev.delta.stop_sequence;
+      if (ev.usage) this.addUsage(ev.usage);
+    }
+    return kind === 'message_stop';
+  }
+
+  end(terminal: boolean): ChatEvent[] {
+    if (!terminal) throw incompleteStream();
+    const finish: ChatEvent = { type: 'finish', finishReason: this.stopReason === undefined ? 'other' : this.blocks.finishReason(this.stopReason) };
+    if (this.sawUsage) finish.usage = this.usage;
+    if (this.stopSequence !== undefined) finish.stopSequence = this.stopSequence;
+    return [finish];
+  }
+
+  private addUsage(u: AnthropicUsage): void {
+    foldUsage(this.usage, u);
+    this.sawUsage = true;
+  }
 }
 
 /**
@@ -98,82 +137,16 @@ function* messageEvents(payload: unknown): Generator<ChatEvent> {
  * otherwise `upstream_stream_error`). A stream that ends before `message_stop` throws `upstream_stream_error`.
  */
 export function createAnthropicModel(cfg: AnthropicModelConfig): ProviderModel {
-  const { origin, path, dispatcher, baseHeaders, close, limits } = createUpstreamEndpoint(cfg, '/v1/messages', { 'anthropic-version': cfg.anthropicVersion });
-
-  /** The events, grouped per network read (see ChatModel.streamGroups); `stream` flattens them. */
-  async function* streamGroups(request: ChatRequest, options: CallOptions): AsyncGenerator<ChatEvent[]> {
-    const { signal } = options;
-    const headers = callHeaders(baseHeaders, 'x-api-key', '', options.credential?.secret, options.traceHeaders);
-    const betas = request.params.anthropicBetas;
-    if (betas !== undefined && betas.length > 0) headers['anthropic-beta'] = betas.join(',');
-    const res = await postUpstream(dispatcher, origin, path, headers, buildAnthropicBody(request), signal);
-    let completed = false;
-    try {
-      if (request.stream === false || isJsonResponse(res.headers)) {
-        const payload = await readJsonBody(res.body, limits.maxBodyBytes);
-        completed = true;
-        yield [...messageEvents(payload)];
-        return;
-      }
-      let started = false;
-      let stopReason: string | null | undefined;
-      let stopSequence: string | undefined;
-      const blocks = new AnthropicBlockMapper();
-      const usage: Usage = { inputTokens: 0, outputTokens: 0 };
-      let sawUsage = false;
-      const reader = new SseEventReader((msg, out) => {
-        const ev = parseProviderJson(msg.data) as AnthropicEvent;
-        const kind = msg.event ?? ev.type;
-        if (kind === 'ping') return false;
-        if (kind === 'error' || ev.type === 'error') throw anthropicStreamError(ev);
-        if (!started) {
-          started = true;
-          out.push(startEvent(ev.message));
-        }
-        const index = ev.index ?? 0;
-        if (kind === 'content_block_delta') {
-          if (ev.delta) blocks.delta(index, ev.delta, out);
-        } else if (kind === 'content_block_start') {
-          if (ev.content_block) blocks.start(index, ev.content_block, out);
-        } else if (kind === 'content_block_stop') {
-          blocks.stop(index, out);
-        } else if (kind === 'message_start') {
-          const u = ev.message?.usage;
-          if (u) {
-            foldUsage(usage, u);
-            sawUsage = true;
-          }
-        } else if (kind === 'message_delta') {
-          if (ev.delta?.stop_reason) stopReason = ev.delta.stop_reason;
-          if (typeof ev.delta?.stop_sequence === 'string') stopSequence = ev.delta.stop_sequence;
-          if (ev.usage) {
-            foldUsage(usage, ev.usage);
-            sawUsage = true;
-          }
-        }
-        return kind === 'message_stop';
-      }, limits.maxEventChars);
-      // The body is released in `finally` below (drained when complete, else aborted), never by this loop.
-      const chunks = res.body.chunks();
-      while (!reader.terminal) {
-        const next = await chunks.next();
-        for (const group of reader.groups(next.done === true ? undefined : next.value, signal)) yield group;
-        if (next.done === true) break;
-      }
-      if (!reader.terminal) throw new ParleyError('upstream_stream_error', 'The provider stream ended before completion');
-      completed = true;
-      const finish: ChatEvent = { type: 'finish', finishReason: stopReason === undefined ? 'other' : blocks.finishReason(stopReason) };
-      if (sawUsage) finish.usage = usage;
-      if (stopSequence !== undefined) finish.stopSequence = stopSequence;
-      yield [finish];
-    } catch (err) {
-      throw toParleyError(err, signal);
-    } finally {
-      res.body.release(completed);
-    }
-  }
-
-  const stream = (request: ChatRequest, options: CallOptions): AsyncGenerator<ChatEvent> => eventsOfGroups(streamGroups(request, options), options.signal);
-
-  return { provider: cfg.id, stream, streamGroups, close };
+  const endpoint = createUpstreamEndpoint(cfg, '/v1/messages', { 'anthropic-version': cfg.anthropicVersion });
+  return createUpstreamChatModel(cfg.id, endpoint, {
+    headers(request, options) {
+      const headers = callHeaders(endpoint.baseHeaders, 'x-api-key', '', options.credential?.secret, options.traceHeaders);
+      const betas = request.params.anthropicBetas;
+      if (betas !== undefined && betas.length > 0) headers['anthropic-beta'] = betas.join(',');
+      return headers;
+    },
+    body: buildAnthropicBody,
+    jsonEvents: messageEvents,
+    sseAnswer: () => new AnthropicStreamAnswer(),
+  });
 }

@@ -7,9 +7,8 @@ import {
   callHeaders,
   createUpstreamEndpoint,
   postUpstream,
-  readJsonBody,
+  readJsonAnswer,
   streamPayloadError,
-  toParleyError,
   DEFAULT_MAX_BODY_BYTES,
   type UpstreamEndpointConfig,
 } from '../upstream-http.js';
@@ -84,17 +83,7 @@ export function createOpenAIEmbeddingsModel(cfg: OpenAIEmbeddingsConfig): Embedd
   async function* stream(request: EmbeddingRequest, options: CallOptions): AsyncGenerator<EmbeddingEvent> {
     const { signal } = options;
     const res = await postUpstream(dispatcher, origin, path, headersOf(options), buildEmbeddingsBody(request), signal);
-    let completed = false;
-    let result: EmbeddingResult;
-    try {
-      const payload = await readJsonBody(res.body, maxBodyBytes);
-      completed = true;
-      result = parseEmbeddingsPayload(payload, request);
-    } catch (err) {
-      throw toParleyError(err, signal);
-    } finally {
-      res.body.release(completed);
-    }
+    const result = await readJsonAnswer(res, maxBodyBytes, signal, (payload) => parseEmbeddingsPayload(payload, request));
     yield { type: 'finish', result };
   }
 
