@@ -86,7 +86,7 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
   // Keys and the audit trail: files in the data directory, or PostgreSQL when `state.postgres` is set.
   const durable = await openDurableState(config, { secrets, logger, metrics, mode: 'server', notices: options.notices ?? state.notices });
   const audit = durable.audit;
-  const security = await buildSecurity(config, durable.keyStore, new LoginLinks(undefined, state.oneTimeTokens));
+  const security = await buildSecurity(config, durable.keyStore, new LoginLinks(state.oneTimeTokens));
   const routes = await buildRoutes(config, secrets, metrics, logger, (provider, keyId) =>
     audit.append({ requestId: 'secrets', action: 'config.reloaded', outcome: 'success', resource: `provider:${provider}`, details: { keyId } }),
   );

@@ -1,14 +1,13 @@
 // The core use case: one chat call through privacy, cache/coalescing, routing and answer transforms.
 
 import { performance } from 'node:perf_hooks';
-import { ParleyError, isParleyError } from '../domain/index.js';
-import type { ChatEvent, ChatMessage, ChatParams, Principal, RouteObserver, Usage } from '../domain/index.js';
+import { combineRouteObservers, ParleyError, isParleyError } from '../domain/index.js';
+import type { ChatEvent, ChatMessage, ChatParams, Principal, RouteObserver, StepTrace, Usage } from '../domain/index.js';
 import type { ChatModel } from '../providers/types.js';
 import type { CacheStore } from '../store/types.js';
 import type { CacheConfig, ModelConfig } from '../config/types.js';
 import type { AnswerTransformFactory, CacheResult, ChatAdmission, ChatRecord, ChatRecordSink, PromptGuard, PseudonymMap } from './hooks.js';
-import { combineRouteObservers } from '../observability/route-observer.js';
-import { endChatStep, errorCodeOf, startChatStep, totalCount, type TraceScope } from '../observability/step-trace.js';
+import { errorCodeOf, totalCount } from './step-facts.js';
 import { cacheKey } from './cache-key.js';
 import type { CrossReplicaCoalescing } from './cross-replica-coalescing.js';
 import { capabilityError, missingFeature, requiredFeatures, type TargetFacts } from './capabilities.js';
@@ -77,7 +76,7 @@ export interface ChatCall {
   /** Per-request observer (e.g. trace spans per upstream attempt). */
   observer?: RouteObserver;
   /** Where the privacy, cache and output-policy step spans go (none: no step spans). */
-  trace?: TraceScope;
+  trace?: StepTrace;
   /** An admission already started for this request (counted with it); without it `deps.admission` admits the call. */
   admission?: { claim(): Promise<{ done(usage?: Usage): void }> };
 }
@@ -155,7 +154,7 @@ export class ChatService {
     let protectedCounts: Record<string, number> = {};
     const trace = call.trace;
     if (this.deps.promptGuard) {
-      const span = startChatStep(trace, 'privacy');
+      const span = trace?.start('privacy');
       try {
         // History and new messages are protected separately so the counts describe only what is new.
         const split = Math.min(call.newMessagesFrom ?? 0, messages.length);
@@ -166,10 +165,10 @@ export class ChatService {
         mapping = fresh.mapping;
         protectedCounts = fresh.counts;
       } catch (error) {
-        endChatStep(span, undefined, errorCodeOf(error));
+        span?.end(undefined, errorCodeOf(error));
         throw error;
       }
-      endChatStep(span, { 'parley.privacy.protected': totalCount(protectedCounts) });
+      span?.end({ 'parley.privacy.protected': totalCount(protectedCounts) });
     }
 
     const stats: RunStats = { attempts: 0, retries: 0, fallbacks: 0, upstreamMs: 0 };
@@ -181,7 +180,7 @@ export class ChatService {
       route.stream(request, { signal, observer, traceHeaders: call.traceHeaders });
 
     const ticket = await admitted;
-    const cacheSpan = startChatStep(trace, 'cache');
+    const cacheSpan = trace?.start('cache');
     const { cfg, key } = this.cacheDecision(call, messages, params);
     let cache: CacheResult = key ? 'miss' : 'bypass';
     let source: AsyncIterable<ChatEvent>;
@@ -213,7 +212,7 @@ export class ChatService {
       source = open(call.signal);
     }
 
-    endChatStep(cacheSpan, { 'parley.cache.result': cache });
+    cacheSpan?.end({ 'parley.cache.result': cache });
 
     const factory = this.deps.answerTransforms;
     const context = { mapping, principal: call.principal, model: call.model, requestId: call.requestId };
@@ -222,9 +221,9 @@ export class ChatService {
     const jsonAnswer = params.responseFormat !== undefined && params.responseFormat.type !== 'text';
     const transform = factory?.(jsonAnswer ? inJson : context);
     const channels = factory ? (channel: 'reasoning' | 'tool') => factory(channel === 'tool' ? inJson : context) : undefined;
-    const policySpan = transform ? startChatStep(trace, 'output_policy') : undefined;
+    const policySpan = transform ? trace?.start('output_policy') : undefined;
     const events = new RunEvents(source[Symbol.asyncIterator](), stats, startedAt, transform, (outcome, errorCode) => {
-      if (policySpan) endChatStep(policySpan, { 'parley.outcome': outcome }, outcome === 'blocked' ? errorCode : undefined);
+      policySpan?.end({ 'parley.outcome': outcome }, outcome === 'blocked' ? errorCode : undefined);
       ticket?.done(cache === 'hit' ? undefined : stats.usage);
       this.deps.records?.chatFinished(this.record(call, stats, cache, protectedCounts, startedAt, outcome, errorCode));
     }, channels);

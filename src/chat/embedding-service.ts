@@ -2,13 +2,12 @@
 
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { ParleyError } from '../domain/index.js';
-import type { EmbeddingInput, EmbeddingRequest, EmbeddingResult, Principal, RouteObserver, Usage } from '../domain/index.js';
+import { combineRouteObservers, ParleyError } from '../domain/index.js';
+import type { EmbeddingInput, EmbeddingRequest, EmbeddingResult, Principal, RouteObserver, StepTrace, Usage } from '../domain/index.js';
 import type { EmbeddingModel } from '../providers/types.js';
 import type { CacheConfig } from '../config/types.js';
 import type { CacheStore } from '../store/types.js';
-import { combineRouteObservers } from '../observability/route-observer.js';
-import { endChatStep, errorCodeOf, startChatStep, totalCount, type TraceScope } from '../observability/step-trace.js';
+import { errorCodeOf, totalCount } from './step-facts.js';
 import type { ChatAdmission } from './hooks.js';
 import { CallObserver, type RunStats } from './run-events.js';
 import { noteRouteFacts } from './chat-service.js';
@@ -81,7 +80,7 @@ export interface EmbeddingCall {
   signal: AbortSignal;
   traceHeaders?: Record<string, string>;
   observer?: RouteObserver;
-  trace?: TraceScope;
+  trace?: StepTrace;
   /** The admission already started for this request (counted with it); without it `deps.admission` admits the call. */
   admission?: { claim(): Promise<{ done(usage?: Usage): void }> };
 }
@@ -172,9 +171,9 @@ export class EmbeddingService {
       if (call.dimensions !== undefined) request.dimensions = call.dimensions;
       const key = this.cacheable(call) ? embeddingsCacheKey(call.principal.scope, call.model, request) : undefined;
       cache = key === undefined ? 'bypass' : 'miss';
-      const cacheSpan = startChatStep(trace, 'cache');
+      const cacheSpan = trace?.start('cache');
       const hit = key === undefined ? undefined : await this.deps.cache.get(key);
-      endChatStep(cacheSpan, { 'parley.cache.result': hit?.embeddings ? 'hit' : cache });
+      cacheSpan?.end({ 'parley.cache.result': hit?.embeddings ? 'hit' : cache });
       if (hit?.embeddings) {
         cache = 'hit';
         stats.provider = hit.provider;
@@ -203,16 +202,16 @@ export class EmbeddingService {
   }
 
   /** Text inputs through the privacy filter (its own trace step); token arrays pass (refused earlier when it scans). */
-  private protect(input: EmbeddingInput, trace: TraceScope | undefined): { input: EmbeddingInput; counts: Record<string, number> } {
+  private protect(input: EmbeddingInput, trace: StepTrace | undefined): { input: EmbeddingInput; counts: Record<string, number> } {
     const guard = this.deps.guard;
     if (guard === undefined || input.kind !== 'text') return { input, counts: {} };
-    const span = startChatStep(trace, 'privacy');
+    const span = trace?.start('privacy');
     try {
       const { texts, counts } = guard.protect(input.texts);
-      endChatStep(span, { 'parley.privacy.protected': totalCount(counts) });
+      span?.end({ 'parley.privacy.protected': totalCount(counts) });
       return { input: { kind: 'text', texts }, counts };
     } catch (error) {
-      endChatStep(span, undefined, errorCodeOf(error));
+      span?.end(undefined, errorCodeOf(error));
       throw error;
     }
   }

@@ -1,10 +1,9 @@
 // Session use cases: create, read, delete, and send a message with the history kept in the session store.
 
 import { ParleyError } from '../domain/index.js';
-import type { ChatEvent, ChatMessage, ContentPart, Principal, RouteObserver, Session, SessionPatch, SessionSummary, StoredMessage } from '../domain/index.js';
+import type { ChatEvent, ChatMessage, ContentPart, Principal, RouteObserver, Session, StepTrace, SessionPatch, SessionSummary, StoredMessage } from '../domain/index.js';
 import type { CacheStore, SessionStore } from '../store/types.js';
 import type { ChatRun, ChatService } from './chat-service.js';
-import type { TraceScope } from '../observability/trace-scope.js';
 import { missingFeature } from './capabilities.js';
 import { newId } from './ids.js';
 import { trimToBudget } from './prompt.js';
@@ -151,7 +150,7 @@ export class SessionService {
     principal: Principal,
     id: string,
     input: { content: string; images?: readonly { url?: unknown }[]; replaceFrom?: string; stream: boolean; cacheMode: 'use' | 'bypass' | 'default' },
-    context: { requestId: string; signal: AbortSignal; traceHeaders?: Record<string, string>; observer?: RouteObserver; trace?: TraceScope },
+    context: { requestId: string; signal: AbortSignal; traceHeaders?: Record<string, string>; observer?: RouteObserver; trace?: StepTrace },
   ): Promise<MessageRun> {
     const images = checkImages(input.images);
     if (input.content === '' && images.length === 0) {

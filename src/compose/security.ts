@@ -25,7 +25,7 @@ export async function ensureFirstAdmin(config: ParleyConfig, keyStore: KeyStore,
 }
 
 /** Builds the authenticator over `keyStore`; `ensureFirstAdmin` runs once the store is reachable. */
-export async function buildSecurity(config: ParleyConfig, keyStore: KeyStore, loginLinks = new LoginLinks()): Promise<SecurityParts> {
+export async function buildSecurity(config: ParleyConfig, keyStore: KeyStore, loginLinks: LoginLinks): Promise<SecurityParts> {
   // jose is loaded only when OIDC is configured.
   const oidc = config.auth.oidc
     ? (await import('../security/oidc.js')).createOidcVerifier({

@@ -210,3 +210,35 @@ export interface CallOptions {
   /** Set by the fallback wrapper so attempts can report their position. */
   fallbackIndex?: number;
 }
+
+/** One observer that forwards every call to each of `observers` (skipping undefined ones). */
+export function combineRouteObservers(...observers: (RouteObserver | undefined)[]): RouteObserver {
+  const list = observers.filter((o): o is RouteObserver => o !== undefined);
+  if (list.length === 1) return list[0];
+  return {
+    attemptStart: (info) => { for (const o of list) o.attemptStart?.(info); },
+    attemptEnd: (info, outcome) => { for (const o of list) o.attemptEnd?.(info, outcome); },
+    keyDisabled: (p, k, s) => { for (const o of list) o.keyDisabled?.(p, k, s); },
+    keyCooldown: (p, k, ms) => { for (const o of list) o.keyCooldown?.(p, k, ms); },
+    breakerChange: (deployment, state) => { for (const o of list) o.breakerChange?.(deployment, state); },
+    retry: (info, d, code) => { for (const o of list) o.retry?.(info, d, code); },
+    fallback: (f, t, code) => { for (const o of list) o.fallback?.(f, t, code); },
+    targetSkipped: (p, m, missing) => { for (const o of list) o.targetSkipped?.(p, m, missing); },
+  };
+}
+
+/** A step of a chat call that gets its own span (privacy filter, cache lookup, output policy). */
+export type ChatStep = 'privacy' | 'cache' | 'output_policy';
+
+/** Attribute values a step span accepts: metadata only (counts, codes, enum values). */
+export type StepAttributes = Record<string, string | number | boolean>;
+
+/** One step's span: ended once, with its attributes, or failed with a catalogue code. */
+export interface StepSpan {
+  end(attributes?: StepAttributes, errorCode?: string): void;
+}
+
+/** Where a traced request's step spans go; absent when the request is not traced. */
+export interface StepTrace {
+  start(step: ChatStep): StepSpan;
+}

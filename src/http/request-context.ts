@@ -5,10 +5,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest, RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type {} from '@fastify/swagger';
-import { LightAbortController, ParleyError, type Principal, type RouteObserver } from '../domain/index.js';
+import { LightAbortController, ParleyError, type Principal, type RouteObserver, type StepTrace } from '../domain/index.js';
 import { createTracingRouteObserver, type SpanScope } from '../observability/spans.js';
 import type { Tracing } from '../observability/tracing.js';
-import type { TraceScope } from '../observability/trace-scope.js';
+import { stepTraceFor } from '../observability/step-trace.js';
 import type { RequestLogFields } from '../observability/logger.js';
 import type { PendingAdmission } from '../security/rate-limits.js';
 
@@ -143,9 +143,9 @@ export function streamHeaders(request: FastifyRequest, extra: Record<string, str
 }
 
 /** Where the request's step spans go (undefined when tracing is off). */
-export function stepTraceOf(request: FastifyRequest): TraceScope | undefined {
+export function stepTraceOf(request: FastifyRequest): StepTrace | undefined {
   const trace = request.parley.trace;
-  return trace?.tracing.enabled ? { tracing: trace.tracing, context: trace.context } : undefined;
+  return trace?.tracing.enabled ? stepTraceFor(trace) : undefined;
 }
 
 /** A span per upstream attempt under the request span (undefined when tracing is off). */

@@ -32,18 +32,4 @@ export function createMetricsRouteObserver(metrics: Metrics, model: string, targ
   };
 }
 
-/** One observer that forwards every call to each of `observers` (skipping undefined ones). */
-export function combineRouteObservers(...observers: (RouteObserver | undefined)[]): RouteObserver {
-  const list = observers.filter((o): o is RouteObserver => o !== undefined);
-  if (list.length === 1) return list[0];
-  return {
-    attemptStart: (info) => { for (const o of list) o.attemptStart?.(info); },
-    attemptEnd: (info, outcome) => { for (const o of list) o.attemptEnd?.(info, outcome); },
-    keyDisabled: (p, k, s) => { for (const o of list) o.keyDisabled?.(p, k, s); },
-    keyCooldown: (p, k, ms) => { for (const o of list) o.keyCooldown?.(p, k, ms); },
-    breakerChange: (deployment, state) => { for (const o of list) o.breakerChange?.(deployment, state); },
-    retry: (info, d, code) => { for (const o of list) o.retry?.(info, d, code); },
-    fallback: (f, t, code) => { for (const o of list) o.fallback?.(f, t, code); },
-    targetSkipped: (p, m, missing) => { for (const o of list) o.targetSkipped?.(p, m, missing); },
-  };
-}
+export { combineRouteObservers } from '../domain/index.js';

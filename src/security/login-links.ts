@@ -2,7 +2,6 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import type { OneTimeTokens } from '../store/types.js';
-import { MemoryOneTimeTokens } from '../store/memory/one-time-tokens.js';
 
 // Tokens are looked up by their SHA-256: the lookup reveals nothing an attacker could steer towards a stored token.
 const digest = (token: string): string => createHash('sha256').update(token).digest('hex');
@@ -10,8 +9,8 @@ const digest = (token: string): string => createHash('sha256').update(token).dig
 /** Keeps only hashes of one-time tokens in a OneTimeTokens store (memory: one replica; Redis: every replica). */
 export class LoginLinks {
   constructor(
+    private readonly tokens: OneTimeTokens,
     private readonly ttlMs = 15 * 60_000,
-    private readonly tokens: OneTimeTokens = new MemoryOneTimeTokens(),
   ) {}
 
   /** Mints a token (only its hash is kept). */

@@ -2,7 +2,6 @@
 // with IETF RateLimit headers. The limits live here; a RateLimitStore (memory or Redis) only counts.
 
 import { ParleyError, type Principal, type Usage } from '../domain/index.js';
-import { MemoryRateLimitStore } from '../store/memory/rate-limit-store.js';
 import type { AdmissionCounter, RateLimitStore } from '../store/types.js';
 
 export type LimitName = 'requests' | 'tokens' | 'streams' | 'failed_auth';
@@ -78,7 +77,7 @@ export class RateLimits {
 
   constructor(
     private readonly settings: RateLimitSettings,
-    private readonly store: RateLimitStore = new MemoryRateLimitStore(),
+    private readonly store: RateLimitStore,
     private readonly onRefusal?: (limit: LimitName) => void,
     private readonly clock: () => number = Date.now,
     private readonly failover?: RateLimitFailover,

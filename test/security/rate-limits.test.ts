@@ -12,7 +12,7 @@ describe('refused credentials per client', () => {
   it('limits a client once it used up its refusals, until its minute is over; other clients are unaffected', async () => {
     let now = Date.now();
     const refused: string[] = [];
-    const limits = new RateLimits({ ...settings, failedAuthPerMinute: 2 }, undefined, (limit) => refused.push(limit), () => now);
+    const limits = new RateLimits({ ...settings, failedAuthPerMinute: 2 }, new MemoryRateLimitStore(), (limit) => refused.push(limit), () => now);
     limits.noteRefusedCredential('203.0.113.7');
     await settled();
     expect(limits.limitingClients).toBe(false); // one refusal left
@@ -36,7 +36,7 @@ describe('refused credentials per client', () => {
   });
 
   it('is off at 0 and when not configured', async () => {
-    for (const limits of [new RateLimits({ ...settings, failedAuthPerMinute: 0 }), new RateLimits(settings)]) {
+    for (const limits of [new RateLimits({ ...settings, failedAuthPerMinute: 0 }, new MemoryRateLimitStore()), new RateLimits(settings, new MemoryRateLimitStore())]) {
       for (let i = 0; i < 5; i++) limits.noteRefusedCredential('x');
       await settled();
       expect(limits.limitingClients).toBe(false);
