@@ -3,7 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import { combineRouteObservers, ParleyError, isParleyError } from '../domain/index.js';
 import type { ChatEvent, ChatMessage, ChatParams, Principal, RouteObserver, StepTrace, Usage } from '../domain/index.js';
-import type { ChatModel } from '../providers/types.js';
+import type { ChatModel } from '../domain/index.js';
 import type { CacheStore } from '../store/types.js';
 import type { CacheConfig, ModelConfig } from '../config/types.js';
 import type { AnswerTransformFactory, CacheResult, ChatAdmission, ChatRecord, ChatRecordSink, PromptGuard, PseudonymMap } from './hooks.js';

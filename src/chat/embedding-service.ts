@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { combineRouteObservers, ParleyError } from '../domain/index.js';
 import type { EmbeddingInput, EmbeddingRequest, EmbeddingResult, Principal, RouteObserver, StepTrace, Usage } from '../domain/index.js';
-import type { EmbeddingModel } from '../providers/types.js';
+import type { EmbeddingModel } from '../domain/index.js';
 import type { CacheConfig } from '../config/types.js';
 import type { CacheStore } from '../store/types.js';
 import { errorCodeOf, totalCount } from './step-facts.js';

@@ -7,7 +7,7 @@ import type { ParleyConfig } from '../config/types.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Logger } from 'pino';
 import type { RouteObserver } from '../domain/index.js';
-import type { ChatModel } from '../providers/types.js';
+import type { ChatModel } from '../domain/index.js';
 import { combineRouteObservers, createMetricsRouteObserver } from '../observability/route-observer.js';
 import { createProviderAdapters } from '../providers/factory.js';
 import type { EmbeddingProviderModel } from '../providers/openai/openai-embeddings.js';

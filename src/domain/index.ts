@@ -3,6 +3,7 @@ export * from './abort.js';
 export * from './chat.js';
 export * from './embeddings.js';
 export * from './errors.js';
+export * from './model.js';
 export * from './principal.js';
 export * from './resilience.js';
 export * from './session.js';

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ChatService } from '../../src/chat/chat-service.js';
 import { ParleyError, type ChatEvent, type Principal } from '../../src/domain/index.js';
-import type { ChatModel } from '../../src/providers/types.js';
+import type { ChatModel } from '../../src/domain/index.js';
 import { MemoryCacheStore } from '../../src/store/memory/cache-store.js';
 
 const principal: Principal = { id: 'p', role: 'user', via: 'api-key', scope: 'p' };

@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { ChatService } from '../../src/chat/chat-service.js';
-import type { ChatModel } from '../../src/providers/types.js';
+import type { ChatModel } from '../../src/domain/index.js';
 import type { ChatEvent, ChatRequest, Principal } from '../../src/domain/index.js';
 import { createPrivacyFilter } from '../../src/privacy/index.js';
 import { MemoryCacheStore } from '../../src/store/memory/cache-store.js';

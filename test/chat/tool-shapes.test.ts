@@ -6,7 +6,7 @@ import { cacheKey } from '../../src/chat/cache-key.js';
 import { ChatService, type RoutedModel } from '../../src/chat/chat-service.js';
 import type { ChatEvent, ChatMessage, ChatParams, ChatRequest, Principal } from '../../src/domain/index.js';
 import { createPrivacyFilter } from '../../src/privacy/index.js';
-import type { ChatModel } from '../../src/providers/types.js';
+import type { ChatModel } from '../../src/domain/index.js';
 import { MemoryCacheStore } from '../../src/store/memory/cache-store.js';
 
 const principal: Principal = { id: 'p', role: 'user', via: 'api-key', scope: 'p' };
