@@ -35,7 +35,10 @@ const median = (v: number[]): number => [...v].sort((p, q) => p - q)[Math.floor(
 
 function ab(name: string, texts: string[], a: () => void, b: () => void): void {
   const w = performance.now();
-  while (performance.now() - w < 1000) (a(), b());
+  while (performance.now() - w < 1000) {
+    a();
+    b();
+  }
   const xa: number[] = [];
   const xb: number[] = [];
   for (let i = 0; i < rounds; i++) {

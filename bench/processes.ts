@@ -120,7 +120,7 @@ export async function spawnServer(spec: SpawnSpec): Promise<ServerProcess> {
   } catch (error) {
     await stopChild(child, 1_000);
     const why = error instanceof Error ? error.message : String(error);
-    throw new Error(`${spec.name} failed to start: ${why}${stderrTail ? `\n--- stderr ---\n${stderrTail}` : ''}`);
+    throw new Error(`${spec.name} failed to start: ${why}${stderrTail ? `\n--- stderr ---\n${stderrTail}` : ''}`, { cause: error });
   }
   if (child.pid === undefined) throw new Error(`${spec.name} has no pid`);
   return { name: spec.name, pid: child.pid, url, stop: (graceMs = 5_000) => stopChild(child, graceMs) };

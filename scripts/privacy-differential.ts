@@ -111,7 +111,10 @@ function check(name: string, texts: readonly string[]): void {
     let ma: Record<string, string> = {};
     let mb: Record<string, string> = {};
     texts.forEach((t, i) => {
-      if (i % 20 === 0) (ma = {}), (mb = {});
+      if (i % 20 === 0) {
+        ma = {};
+        mb = {};
+      }
       const role = i % 3 === 2 ? 'assistant' : 'user';
       let ra: { mapping?: Record<string, string> } = {};
       let rb: { mapping?: Record<string, string> } = {};

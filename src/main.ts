@@ -124,7 +124,8 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
 
   let ready = false;
   let draining = false;
-  let gate: ListenerGate | undefined; // server.refuseConnectionsWhileUnready, once listening
+  // eslint-disable-next-line prefer-const -- read by isDraining (below) before it is set, once listening
+  let gate: ListenerGate | undefined; // server.refuseConnectionsWhileUnready
   const { app, inflight, connections } = await buildApp({
     config,
     chat,

@@ -102,7 +102,7 @@ export async function verifyAuditLines(source: AsyncIterable<StoredAuditLine>, p
   let checkpoints = 0;
   let unsigned = 0;
   let position = 0;
-  let before = 0;
+  let before: number | undefined; // the unit (seq or line) of the record before the current one
   let segment: string | undefined;
   let segments = 0;
   const fail = (reason: string, fault: AuditFault = 'tampered'): AuditVerification => ({ ok: false, fault, line: position, ...(segment ? { segment } : {}), reason });

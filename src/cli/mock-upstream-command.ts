@@ -71,7 +71,7 @@ function json(flag: string, value: string): Partial<Scenario> {
   try {
     return parseScenario(JSON.parse(value));
   } catch (error) {
-    throw new Error(`--${flag}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`--${flag}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
 
@@ -94,7 +94,7 @@ export function parseMockUpstreamArgs(args: string[]): { help: boolean; options:
       },
     });
   } catch (error) {
-    throw new Error(`${error instanceof Error ? error.message : String(error)}\n\n${MOCK_UPSTREAM_USAGE}`);
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n\n${MOCK_UPSTREAM_USAGE}`, { cause: error });
   }
   const v = parsed.values;
   const scenario: Partial<Scenario> = v.scenario === undefined ? {} : json('scenario', v.scenario);

@@ -75,7 +75,7 @@ export class SseWriter {
    * one network read, the client sees the first token at once, not after Parley processed the burst.
    */
   writeToken(data: string, event?: string): Promise<void> | undefined {
-    this.write(data, event);
+    void this.write(data, event); // its backpressure promise is returned below, once
     if (!this.tokenSent) {
       this.tokenSent = true;
       this.flush();

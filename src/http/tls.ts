@@ -28,7 +28,7 @@ function checkPair(material: TlsMaterial): void {
   try {
     createSecureContext(material);
   } catch (error) {
-    throw new Error(`server.tls: the certificate and key cannot be used together (${(error as Error).message}) — check that server.tls.cert and server.tls.key hold a matching PEM certificate and private key`);
+    throw new Error(`server.tls: the certificate and key cannot be used together (${(error as Error).message}) — check that server.tls.cert and server.tls.key hold a matching PEM certificate and private key`, { cause: error });
   }
 }
 

@@ -35,7 +35,7 @@ export function compileRecognizer(r: CustomRecognizer): CompiledRecognizer {
   try {
     if (r.pattern !== undefined) regexes.push(new RegExp(r.pattern, r.ignoreCase ? 'giu' : 'gu'));
   } catch (error) {
-    throw new Error(`privacy.custom '${r.name}': ${(error as Error).message}`);
+    throw new Error(`privacy.custom '${r.name}': ${(error as Error).message}`, { cause: error });
   }
   if (r.terms && r.terms.length > 0) regexes.push(termsRegex(r.terms));
   const context = r.context && r.context.length > 0 ? termsRegex(r.context) : undefined;

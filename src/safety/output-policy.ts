@@ -1,13 +1,7 @@
 // Output guard: applies the content policy to a streamed answer with a small hold-back window.
 
 import { ParleyError } from '../domain/index.js';
-import {
-  compileOutputPolicy,
-  type CompiledOutputPolicy,
-  type CompiledRule,
-  type GuardAction,
-  type OutputPolicy,
-} from './policy-rules.js';
+import type { CompiledOutputPolicy, CompiledRule, GuardAction } from './policy-rules.js';
 
 export * from './policy-rules.js';
 

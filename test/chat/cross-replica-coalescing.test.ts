@@ -103,6 +103,7 @@ describe('CrossReplicaCoalescing', () => {
     const b = new CrossReplicaCoalescing(bus, { replicaId: 'B', pollMs: 1 });
     let fail!: () => void;
     const gate = new Promise<void>((r) => (fail = r));
+    // eslint-disable-next-line require-yield -- a source that fails before its first event
     const failing = async function* (): AsyncGenerator<ChatEvent> {
       await gate;
       throw new ParleyError('upstream_server_error', 'Every route failed');

@@ -207,7 +207,7 @@ describe('YAML syntax errors', () => {
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
-      expect((err as Error).message).toMatch(/^Invalid configuration in my\.yaml \(2 problems\):\n  - server\.host: .*\n  - server\.port: /);
+      expect((err as Error).message).toMatch(/^Invalid configuration in my\.yaml \(2 problems\):\n {2}- server\.host: .*\n {2}- server\.port: /);
     }
   });
 });

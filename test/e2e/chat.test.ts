@@ -3,11 +3,10 @@
 /// <reference lib="dom.iterable" />
 
 import { describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { openChatId, sendAndWait, signIn, useBrowserSuite, type PageWatch, type Stack } from './harness.js';
 
 let stack: Stack;
-let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let watch: PageWatch;
@@ -25,7 +24,7 @@ async function currentSessionId(): Promise<string> {
   return id;
 }
 
-useBrowserSuite((state) => ({ stack, browser, context, page, watch } = state));
+useBrowserSuite((state) => ({ stack, context, page, watch } = state));
 
 describe('sign-in', () => {
   it('refuses a wrong key in plain words, accepts the right one, keeps it in sessionStorage only', async () => {

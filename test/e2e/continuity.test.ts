@@ -5,13 +5,12 @@
 
 import { describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { openChatId, openPage, sendAndWait, signIn, useBrowserSuite, type PageWatch, type Stack } from './harness.js';
+import { openChatId, openPage, sendAndWait, signIn, useBrowserSuite, type Stack } from './harness.js';
 
 let stack: Stack;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
-let watch: PageWatch;
 
 interface SessionBody {
   model: string;
@@ -24,7 +23,7 @@ const box = () => page.getByLabel('Message', { exact: true });
 const chatTitles = () => page.locator('.chat-title').allTextContents();
 const upstreamBodies = () => stack.mock.requests.filter((r) => r.path === '/v1/chat/completions').map((r) => r.body as { model: string; messages: { role: string; content: string }[] });
 
-useBrowserSuite((state) => ({ stack, browser, context, page, watch } = state));
+useBrowserSuite((state) => ({ stack, browser, context, page } = state));
 
 describe('continuity', () => {
   it('a reload reopens the chat that was open, with its messages', async () => {
@@ -180,7 +179,7 @@ describe('control', () => {
 
   it('the theme toggle switches light and dark and is remembered (only the preference is in localStorage)', async () => {
     await context.close();
-    ({ context, page, watch } = await openPage(browser, stack.url, { colorScheme: 'light' }));
+    ({ context, page } = await openPage(browser, stack.url, { colorScheme: 'light' }));
     await signIn(page, stack);
     const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     const light = await background();

@@ -4,13 +4,12 @@
 
 import { describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { openChatId, openPage, sendAndWait, signIn, startStack, useBrowserSuite, type PageWatch, type Stack } from './harness.js';
+import { openChatId, openPage, sendAndWait, signIn, startStack, useBrowserSuite, type Stack } from './harness.js';
 
 let stack: Stack;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
-let watch: PageWatch;
 
 const alert = () => page.locator('.error-banner');
 
@@ -35,13 +34,13 @@ async function storedMessages(): Promise<{ role: string; content: string }[]> {
   return (await stack.api<{ messages: { role: string; content: string }[] }>('GET', `/v1/sessions/${id}`)).body.messages;
 }
 
-useBrowserSuite((state) => ({ stack, browser, context, page, watch } = state), { signIn: true });
+useBrowserSuite((state) => ({ stack, browser, context, page } = state), { signIn: true });
 
 describe('error states', () => {
   it('rate limited by Parley (429): says when to retry, with the wait the server gave', async () => {
     const limited = await startStack({ requestsPerMinute: 4 });
     await context.close();
-    ({ context, page, watch } = await openPage(browser, limited.url));
+    ({ context, page } = await openPage(browser, limited.url));
     try {
       await signIn(page, limited);
       await sendAndWait(page, 'warm up');
@@ -173,7 +172,7 @@ describe('error states', () => {
   it('revoked key (401): signs out and says so', async () => {
     const issued = await stack.api<{ key: { id: string }; secret: string }>('POST', '/v1/admin/keys', { name: 'to revoke', role: 'user' }, stack.adminKey);
     await context.close();
-    ({ context, page, watch } = await openPage(browser, stack.url));
+    ({ context, page } = await openPage(browser, stack.url));
     await signIn(page, { url: stack.url, apiKey: issued.body.secret });
     expect((await stack.api('POST', `/v1/admin/keys/${issued.body.key.id}/revoke`, undefined, stack.adminKey)).status).toBe(200);
     await send('still allowed?');

@@ -5,13 +5,12 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ARTIFACTS, ROOT, openPage, sendAndWait, signIn, useBrowserSuite, type PageWatch, type Stack } from './harness.js';
+import { ARTIFACTS, ROOT, openPage, sendAndWait, signIn, useBrowserSuite, type Stack } from './harness.js';
 
 let stack: Stack;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
-let watch: PageWatch;
 
 const ANSWER = [
   'Here is a small **TypeScript** helper that retries a call with exponential back-off:',
@@ -65,7 +64,7 @@ async function seriousAxeViolations(target: Page): Promise<{ id: string; impact:
 }
 
 beforeAll(() => mkdirSync(ARTIFACTS, { recursive: true }));
-useBrowserSuite((state) => ({ stack, browser, context, page, watch } = state));
+useBrowserSuite((state) => ({ stack, browser, context, page } = state));
 
 const SIZES = { desktop: { width: 1280, height: 860 }, mobile: { width: 390, height: 844 } } as const;
 
@@ -75,7 +74,7 @@ describe('the look, saved as screenshots', () => {
       it(`${size}, ${scheme}: a chat with a system prompt, a code answer and a list of chats`, async () => {
         await context.close();
         const mobile = size === 'mobile';
-        ({ context, page, watch } = await openPage(browser, stack.url, { viewport: SIZES[size], colorScheme: scheme, isMobile: mobile, hasTouch: mobile }));
+        ({ context, page } = await openPage(browser, stack.url, { viewport: SIZES[size], colorScheme: scheme, isMobile: mobile, hasTouch: mobile }));
         for (const title of ['Quarterly report outline', 'Regex for UK postcodes', 'Dinner ideas for six']) await stack.api('POST', '/v1/sessions', { title });
         await signIn(page, stack);
         await page.getByText('System prompt (optional)').click();

@@ -6,13 +6,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ARTIFACTS, DIST, ROOT, openPage, sendAndWait, signIn, startStack, useBrowserSuite, type PageWatch, type Stack } from './harness.js';
+import { ARTIFACTS, DIST, ROOT, openPage, sendAndWait, signIn, startStack, useBrowserSuite, type Stack } from './harness.js';
 
 let stack: Stack;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
-let watch: PageWatch;
 const report: Record<string, unknown> = {};
 
 const RICH_ANSWER = [
@@ -58,7 +57,7 @@ async function axeViolations(target: Page): Promise<{ id: string; impact: string
 }
 
 beforeAll(() => mkdirSync(ARTIFACTS, { recursive: true }));
-useBrowserSuite((state) => ({ stack, browser, context, page, watch } = state));
+useBrowserSuite((state) => ({ stack, browser, context, page } = state));
 afterAll(() => {
   writeFileSync(`${ARTIFACTS}/ui-performance.json`, JSON.stringify(report, null, 2));
   console.log('UI performance:', JSON.stringify(report));
@@ -197,7 +196,7 @@ describe('accessibility and layouts', () => {
   for (const scheme of ['light', 'dark'] as const) {
     it(`axe finds no serious or critical violation (${scheme}); screenshot saved`, async () => {
       await context.close();
-      ({ context, page, watch } = await openPage(browser, stack.url, { colorScheme: scheme }));
+      ({ context, page } = await openPage(browser, stack.url, { colorScheme: scheme }));
       await page.goto(stack.url);
       await page.getByLabel('API key').waitFor();
       const signInViolations = await axeViolations(page);
@@ -218,7 +217,7 @@ describe('accessibility and layouts', () => {
 
   it('is usable at 360 px wide (no horizontal scroll, chat list behind a button); mobile screenshot saved', async () => {
     await context.close();
-    ({ context, page, watch } = await openPage(browser, stack.url, { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true }));
+    ({ context, page } = await openPage(browser, stack.url, { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true }));
     await signIn(page, stack);
     await fakeRichAnswer(page);
     await sendAndWait(page, 'A question from a phone');

@@ -31,8 +31,8 @@ describe('SseWriter', () => {
     const body = await exchange((res) => {
       const writer = new SseWriter(res);
       writer.open({ 'x-test': '1' });
-      writer.write('{"a":1}');
-      writer.write('{"b":2}', 'delta');
+      void writer.write('{"a":1}');
+      void writer.write('{"b":2}', 'delta');
       sentSync = res.socket!.bytesWritten;
       process.nextTick(() => {
         // Node's first response write corks the socket until the tick after: look one tick later.
@@ -54,12 +54,12 @@ describe('SseWriter', () => {
     const body = await exchange((res) => {
       const writer = new SseWriter(res);
       writer.open({});
-      writer.write('{"role":true}');
-      writer.writeToken('{"first":true}');
+      void writer.write('{"role":true}');
+      void writer.writeToken('{"first":true}');
       // Handed to the kernel, not held in the (corked) socket's buffer.
       queuedAfterFirst = res.socket!.writableLength;
       writtenAfterFirst = res.socket!.bytesWritten;
-      writer.writeToken('{"second":true}');
+      void writer.writeToken('{"second":true}');
       writtenAfterSecond = res.socket!.bytesWritten;
       writer.end();
     });

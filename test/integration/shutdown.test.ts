@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mockReplyText } from '../../src/mock-upstream/index.js';
-import { KEYS, chatBody, chunkText, postJson, readSse, readUntil, standardYaml, startStack, waitFor, type Stack } from './harness.js';
+import { KEYS, chatBody, chunkText, postJson, readUntil, standardYaml, startStack, waitFor, type Stack } from './harness.js';
 
 let stacks: Stack[] = [];
 afterEach(async () => {

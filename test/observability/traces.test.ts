@@ -7,7 +7,6 @@ import { attr, sseData, startTelemetryStack, type OtlpSpan, type TelemetryStack 
 const CANARY = 'CANARY-CONTENT-7f3a';
 const REPLY_CANARY = 'CANARY-REPLY-19c4';
 const EMAIL = 'canary.person@example.org';
-const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT_ID = '00f067aa0ba902b7';
 const traceparent = (traceId: string, flags = '01') => `00-${traceId}-${PARENT_ID}-${flags}`;
 

@@ -99,7 +99,6 @@ export async function driveTraffic(s: TelemetryStack): Promise<TrafficIds> {
   await expectStatus('slow answer', slow, 200);
 
   // An abandoned turn: the client leaves mid-stream.
-  let abandonedRequestId: string | null = null;
   s.mock.setScenario({ ttftMs: 0, tokenDelayMs: 40, replyText: null, tokens: 40 });
   const abort = new AbortController();
   const res = await fetch(`${s.parley.url}/v1/sessions/${otherId}/messages`, {
@@ -112,7 +111,7 @@ export async function driveTraffic(s: TelemetryStack): Promise<TrafficIds> {
   while (!seen.includes('event: delta')) seen += new TextDecoder().decode((await reader.read()).value);
   abort.abort();
   await reader.cancel().catch(() => undefined);
-  abandonedRequestId = res.headers.get('x-request-id');
+  const abandonedRequestId = res.headers.get('x-request-id');
   await waitFor(async () => /parley_conversations_total\{outcome="abandoned"\} 1\b/.test(await s.parley.metrics.render()), 'abandoned turn counted');
   s.mock.resetScenario();
   await expectStatus('session delete', s.call('DELETE', `/v1/sessions/${otherId}`, user.secret), 204);

@@ -39,6 +39,7 @@ export function fold(word: string): string {
   return foldLower(word.toLowerCase());
 }
 
+// eslint-disable-next-line no-control-regex -- the range starts at U+0000 on purpose: anything outside ASCII
 const NON_ASCII = /[^\u0000-\u007f]/;
 
 /** `fold` of a word already in lower case. */

@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { AuditHead, AuditStorage, PurgedSegment, PurgeResult, SealedAuditLine, StoredAuditLine } from '../audit-storage.js';
 import { listSegments, segmentName, segmentsDir } from './audit-segments.js';
-import { readChainTail, readFirstRecord, readLastRecord, type ChainRecord } from './audit-tail.js';
+import { readChainTail, readFirstRecord, readLastRecord } from './audit-tail.js';
 import { syncDirectory } from './atomic-write.js';
 import { FileLock } from './file-lock.js';
 
@@ -150,7 +150,7 @@ export class FileAuditStorage implements AuditStorage {
           if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
           // A retention purge removes the oldest segments (after recording them): before the first read, the trail simply starts later.
           if (!readAny) continue;
-          throw new Error(`${segment.name} was removed while the trail was being read (a retention purge ran meanwhile); read it again`);
+          throw new Error(`${segment.name} was removed while the trail was being read (a retention purge ran meanwhile); read it again`, { cause: error });
         }
         readAny = true;
         try {

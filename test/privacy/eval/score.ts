@@ -39,10 +39,14 @@ export function scoreEval(cases: readonly EvalCase[], find: (text: string) => Ma
       let covered = 0;
       for (const f of found) if (f.category === e.category) covered += Math.max(0, Math.min(f.end, e.end) - Math.max(f.start, e.start));
       const ok = covered >= 0.9 * (e.end - e.start);
-      for (const t of tally(e.category, c.lang)) ok ? t.tp++ : t.fn++;
+      for (const t of tally(e.category, c.lang)) {
+        if (ok) t.tp++;
+        else t.fn++;
+      }
       if (e.kind) {
         byKind[e.kind] ??= { tp: 0, fp: 0, fn: 0 };
-        ok ? byKind[e.kind].tp++ : byKind[e.kind].fn++;
+        if (ok) byKind[e.kind].tp++;
+        else byKind[e.kind].fn++;
       }
       if (!ok) errors.push({ id: c.id, lang: c.lang, type: 'fn', category: e.category, value: e.value, note: c.note });
     }
