@@ -1,17 +1,16 @@
-// Public surface of routing/: resilience policies as ChatModel wrappers and the route builder.
-export { withAttemptReport } from './attempt-report.js';
+// Public surface of routing/: the route builder, the route engine, and the policies' decisions it calls.
+export { AttemptReport } from './attempt-report.js';
 export { CircuitBreaker, isUpstreamFault } from './circuit-breaker.js';
 export type { BreakerPermit, BreakerState, CircuitBreakerOptions } from './circuit-breaker.js';
-export { attemptOf } from './context.js';
 export type { RoutingCallOptions } from './context.js';
-export { summarise, withFallback } from './fallback.js';
-export type { FallbackTarget } from './fallback.js';
-export { KeyPool, withKeyPool } from './key-pool.js';
-export type { KeyHealth, KeyLease, KeyPoolOptions, PoolKey } from './key-pool.js';
-export { abortableSleep, backoffDelay, withRetry } from './retry.js';
+export { movesToNextTarget, summarise, targetFailure } from './fallback.js';
+export { KeyPool, afterKeyFailure } from './key-pool.js';
+export type { KeyFailureStep, KeyHealth, KeyLease, KeyPoolOptions, PoolKey } from './key-pool.js';
+export { NEVER_RETRIED, abortableSleep, backoffDelay, retryDelay } from './retry.js';
 export type { RetryDeps } from './retry.js';
-export { buildRoute, composeRoute } from './route.js';
-export { fusedRoute } from './fused-route.js';
-export type { FusedRouteDeps, FusedTarget } from './fused-route.js';
+export { buildRoute } from './route.js';
 export type { BuildRouteInput, RouteTargetInput } from './route.js';
-export { withTimeouts } from './timeouts.js';
+export { createRouteEngine } from './route-engine.js';
+export type { RouteEngineDeps, RouteTarget } from './route-engine.js';
+export { TimedCall, arm, timeoutError } from './timed-call.js';
+export type { StepValue } from './timed-call.js';

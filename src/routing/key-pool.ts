@@ -1,8 +1,7 @@
 // Key pool: round-robin over a provider's API keys, dropping refused keys, cooling rate-limited ones, one breaker per deployment.
 
 import { ParleyError, isParleyError } from '../domain/index.js';
-import type { BreakerSettings, CallOptions, ChatEvent, ChatRequest, Deployment } from '../domain/index.js';
-import type { ChatModel, ModelWrapper } from '../providers/types.js';
+import type { BreakerSettings, CallOptions, Deployment } from '../domain/index.js';
 import { CircuitBreaker, isUpstreamFault } from './circuit-breaker.js';
 import type { BreakerPermit, BreakerState } from './circuit-breaker.js';
 
@@ -224,53 +223,20 @@ export class KeyPool {
   }
 }
 
-/**
- * Runs each call on a deployment from `pool`: a key (as `options.credential`; none for a keyless
- * provider) and that key's breaker for the request's model. A refused key (upstream_auth) is disabled
- * and the SAME call goes on with the next key, as long as nothing was yielded yet. A rate-limited key
- * (429) is cooled down for `retryAfterMs` (default 1 s) and the error rethrown so retry can pick another
- * key; the rethrown error's `retryAfterMs` is the wait until the next key is ready (none when another
- * key is usable right away), not the cooled key's own window. When every deployment of the model is
- * open the call fails with `circuit_open`, which is never retried, so fallback moves on at once.
- * `breakerSettings` (a target's overrides) apply to the deployments this wrapper creates.
- */
-export function withKeyPool(pool: KeyPool, breakerSettings?: BreakerSettings): ModelWrapper {
-  return (inner) => ({
-    provider: inner.provider,
-    stream: (request, options) => pooledStream(inner, request, options, pool, breakerSettings),
-  });
-}
+/** What the engine does after a leased attempt failed (see afterKeyFailure). */
+export type KeyFailureStep = 'swap-key' | 'pass-on-rate-limit' | 'rethrow';
 
-async function* pooledStream(
-  inner: ChatModel,
-  request: ChatRequest,
-  options: CallOptions,
-  pool: KeyPool,
-  breakerSettings: BreakerSettings | undefined,
-): AsyncGenerator<ChatEvent, void, undefined> {
-  for (;;) {
-    const lease = pool.acquire(request.model, options, breakerSettings);
-    let yielded = false;
-    let settled = false;
-    const callOptions = lease.secret === undefined || lease.id === undefined ? options : { ...options, credential: { id: lease.id, secret: lease.secret } };
-    try {
-      for await (const event of inner.stream(request, callOptions)) {
-        if (event.type === 'finish') {
-          settled = true;
-          pool.settle(lease, undefined, options);
-        }
-        yielded = true;
-        yield event;
-      }
-      return;
-    } catch (error) {
-      if (!settled) pool.settle(lease, error, options);
-      settled = true;
-      if (!isParleyError(error) || yielded || options.signal.aborted) throw error;
-      if (error.code === 'upstream_auth' && lease.id !== undefined) continue;
-      throw error.code === 'upstream_rate_limited' && lease.id !== undefined ? pool.rateLimitedError(error, request.model) : error;
-    } finally {
-      if (!settled) pool.settle(lease, new ParleyError('client_closed', 'The consumer stopped reading the stream'), options);
-    }
-  }
+/**
+ * The key pool's decision after a leased attempt failed with `error` (the pool has settled the lease
+ * already). A refused key (upstream_auth) is swapped: the SAME attempt goes on with the next key, as
+ * long as nothing was yielded and the call was not aborted. A rate-limited key (429) has been cooled
+ * down; its error is passed on as `pool.rateLimitedError(error, model)`, whose `retryAfterMs` is the wait
+ * until the next key is ready (none when another key is usable at once), so retry can pick another key
+ * without waiting for the cooled key's own window. Anything else, and any failure of a keyless
+ * provider, is rethrown as-is (every deployment open is `circuit_open` from `acquire`, never retried).
+ */
+export function afterKeyFailure(error: unknown, lease: KeyLease, yielded: boolean, aborted: boolean): KeyFailureStep {
+  if (!isParleyError(error) || yielded || aborted || lease.id === undefined) return 'rethrow';
+  if (error.code === 'upstream_auth') return 'swap-key';
+  return error.code === 'upstream_rate_limited' ? 'pass-on-rate-limit' : 'rethrow';
 }

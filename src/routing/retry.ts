@@ -1,10 +1,7 @@
-// Retry policy: retries retryable failures of one target with full-jitter backoff, before any content.
+// Retry policy: whether a failed attempt of one target is tried again, and after how long (full-jitter backoff).
 
 import { isParleyError } from '../domain/index.js';
-import type { AttemptInfo, CallOptions, ChatEvent, ChatRequest, RetrySettings } from '../domain/index.js';
-import type { ChatModel, ModelWrapper } from '../providers/types.js';
-import { abortError, gateStart } from './context.js';
-import type { CommitState, RoutingCallOptions } from './context.js';
+import type { RetrySettings } from '../domain/index.js';
 import { abortableSleep } from '../domain/abort.js';
 
 /** Injectable time and randomness, for deterministic tests. */
@@ -20,62 +17,24 @@ export const NEVER_RETRIED: ReadonlySet<string> = new Set<string>(['client_close
 
 export { abortableSleep };
 
-/** The full-jitter backoff of the retry with 0-based index `retryIndex`. */
+/** The full-jitter backoff of the retry with 0-based index `retryIndex`: `random() * min(maxDelayMs, baseDelayMs * 2^retryIndex)`. */
 export function backoffDelay(r: RetrySettings, retryIndex: number, random: () => number): number {
   const cap = Math.min(r.maxDelayMs, r.baseDelayMs * 2 ** retryIndex);
   return Math.floor(random() * Math.max(0, cap));
 }
 
 /**
- * Retries the inner model up to `r.retries` times on retryable ParleyErrors, waiting
- * `random() * min(maxDelayMs, baseDelayMs * 2^retryIndex)` (full jitter), or the provider's
- * `retryAfterMs` when that is longer. A `retryAfterMs` above `maxRetryAfterMs` is not waited for: the
- * error is rethrown so the fallback chain moves on. Never retried: non-retryable errors,
- * `client_closed`, an aborted signal, `circuit_open`, `no_healthy_key`, and anything after a
- * `text-delta` or `finish` reached the consumer (a `start` is held back until then). Sleeps abort
- * with the signal. Each attempt gets `attempt` (1-based) on its options (see RoutingCallOptions);
- * `observer.retry` is called before each wait.
+ * The wait before retry `retryIndex` (0 for the first retry) after `error`, or undefined when the
+ * attempt is not retried: after `r.retries` retries, for anything but a retryable ParleyError, for the
+ * NEVER_RETRIED codes, and when the provider's `retryAfterMs` is above `r.maxRetryAfterMs` (not waited
+ * for: the fallback chain moves on). Otherwise the backoff, or the provider's `retryAfterMs` when that
+ * is longer. `random` is called only when the attempt is retried. The caller also never retries once
+ * content reached the consumer or the call was aborted (the engine checks that first).
  */
-export function withRetry(r: RetrySettings, deps: RetryDeps = {}): ModelWrapper {
-  const sleep = deps.sleep ?? abortableSleep;
-  const random = deps.random ?? Math.random;
-  return (inner) => ({
-    provider: inner.provider,
-    stream: (request, options) => retryStream(inner, request, options, r, sleep, random),
-  });
-}
-
-async function* retryStream(
-  inner: ChatModel,
-  request: ChatRequest,
-  options: CallOptions,
-  r: RetrySettings,
-  sleep: (ms: number, signal: AbortSignal) => Promise<void>,
-  random: () => number,
-): AsyncGenerator<ChatEvent, void, undefined> {
-  const state: CommitState = { committed: false };
-  for (let attempt = 1; ; attempt++) {
-    const attemptOptions: RoutingCallOptions = { ...options, attempt };
-    try {
-      yield* gateStart(inner.stream(request, attemptOptions), state);
-      return;
-    } catch (error) {
-      const retryIndex = attempt - 1;
-      if (state.committed || retryIndex >= r.retries || options.signal.aborted) throw error;
-      if (!isParleyError(error) || !error.retryable || NEVER_RETRIED.has(error.code)) throw error;
-      let delay = backoffDelay(r, retryIndex, random);
-      if (error.retryAfterMs !== undefined) {
-        if (error.retryAfterMs > r.maxRetryAfterMs) throw error;
-        delay = Math.max(delay, error.retryAfterMs);
-      }
-      const info: AttemptInfo = {
-        provider: inner.provider,
-        model: request.model,
-        attempt,
-        fallbackIndex: options.fallbackIndex ?? 0,
-      };
-      options.observer?.retry?.(info, delay, error.code);
-      await sleep(delay, options.signal);
-    }
-  }
+export function retryDelay(error: unknown, r: RetrySettings, retryIndex: number, random: () => number): number | undefined {
+  if (retryIndex >= r.retries) return undefined;
+  if (!isParleyError(error) || !error.retryable || NEVER_RETRIED.has(error.code)) return undefined;
+  if (error.retryAfterMs !== undefined && error.retryAfterMs > r.maxRetryAfterMs) return undefined;
+  const delay = backoffDelay(r, retryIndex, random);
+  return error.retryAfterMs === undefined ? delay : Math.max(delay, error.retryAfterMs);
 }

@@ -1,22 +1,47 @@
-// One upstream call under first-byte / idle / total deadlines, stepped by hand (withTimeouts without a generator).
+// Timeout policy: one upstream call under first-byte / idle / total deadlines, enforced by aborting it; stepped by the route engine.
 
 import { LightAbortController, ParleyError } from '../domain/index.js';
 import type { CallOptions, ChatEvent, ChatRequest, TimeoutSettings } from '../domain/index.js';
 import type { RoutableModel } from '../providers/types.js';
 import { abortError, ignore } from './context.js';
-import { arm, timeoutError } from './timeouts.js';
 
 type Timer = ReturnType<typeof setTimeout> | undefined;
+
+/** setTimeout's ceiling; longer values would fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** The `upstream_timeout` error naming the deadline that fired. */
+export function timeoutError(which: 'first' | 'idle' | 'total', ms: number): ParleyError {
+  const message =
+    which === 'first'
+      ? `Upstream sent no first byte within ${ms} ms`
+      : which === 'idle'
+        ? `Upstream was silent for more than ${ms} ms (idle timeout)`
+        : `Upstream call exceeded the total timeout of ${ms} ms`;
+  return new ParleyError('upstream_timeout', message);
+}
+
+/** Starts a timer for `ms` (capped), or none when the timeout is disabled (<= 0 or not finite). */
+export function arm(ms: number, fire: () => void): Timer {
+  if (!(ms > 0) || !Number.isFinite(ms)) return undefined;
+  return setTimeout(fire, Math.min(ms, MAX_TIMER_MS));
+}
 
 /** What one step yields: an event, or a group of events from one network read (ChatModel.streamGroups). */
 export type StepValue<E = ChatEvent> = E | readonly E[];
 
 /**
- * The state machine of `withTimeouts` for one call, for the fused route (see fused-route.ts): the
- * caller does `try { r = await call.step() } finally { call.afterStep() }` per event, sets `finished`
- * when the inner stream is done, and calls `close()` on every exit path. Same deadlines, same errors,
- * same release of timers and listeners as withTimeouts; the inner call gets a child signal that also
- * follows the parent's.
+ * One upstream call under the target's deadlines: `firstByteMs` (call start until the first event or
+ * group), `idleMs` (the longest wait for the next one, counted only while waiting on upstream, not while
+ * the consumer is busy) and `totalMs` (call start until the stream ends); a value <= 0 or not finite
+ * disables that deadline, and `connectMs` is the adapter's. On expiry the call's signal is aborted with an
+ * `upstream_timeout` error naming the deadline, and the pending step rejects with it even if the inner
+ * stream ignores its signal. The inner call gets a child signal that also follows the parent's (a client
+ * abort ends it with the parent's reason). The route engine steps it by hand, so no generator sits between
+ * it and the adapter: `try { r = await call.step() } finally { call.afterStep() }` per event or group,
+ * `finished = true` once the inner stream is done, and `close()` on every exit path, which releases every
+ * timer and listener and, for an unfinished call (error, timeout, consumer stopped early), aborts it and
+ * returns its iterator.
  */
 export class TimedCall<R extends { model: string } = ChatRequest, E extends { type: string } = ChatEvent> {
   /** Set by the caller once the inner stream reported `done`. */
@@ -40,7 +65,7 @@ export class TimedCall<R extends { model: string } = ChatRequest, E extends { ty
     this.iterator.next().then(resolve, reject);
   };
 
-  /** Call only when `parent` is not aborted (withTimeouts throws `abortError(parent)` first). */
+  /** Call only when `parent` is not aborted (the engine throws `abortError(parent)` first). */
   constructor(
     inner: RoutableModel<R, E>,
     request: R,

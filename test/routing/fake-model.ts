@@ -1,10 +1,13 @@
-// Test helpers for routing/: scripted fake ChatModels, a manual clock, a recording observer.
+// Test helpers for routing/: scripted fake ChatModels, routes over them (buildRoute), a manual clock, a recording observer.
 
-import { ParleyError } from '../domain/index.js';
-import type { ChatEvent, ChatRequest, ErrorCode, ParleyErrorOptions, RouteObserver } from '../domain/index.js';
-import type { ChatModel } from '../providers/types.js';
-import { abortError } from './context.js';
-import type { RoutingCallOptions } from './context.js';
+import { ParleyError } from '../../src/domain/index.js';
+import type { ChatEvent, ChatRequest, ErrorCode, ParleyErrorOptions, ResilienceSettings, RouteObserver } from '../../src/domain/index.js';
+import type { ChatModel } from '../../src/providers/types.js';
+import { abortError } from '../../src/routing/context.js';
+import type { RoutingCallOptions } from '../../src/routing/context.js';
+import type { KeyPool, PoolKey } from '../../src/routing/key-pool.js';
+import type { RetryDeps } from '../../src/routing/retry.js';
+import { buildRoute } from '../../src/routing/route.js';
 
 /** One step of a scripted stream: an event to yield, a pause, an error to throw, or a wait for abort. */
 export type Step = ChatEvent | { delay: number } | { fail: ParleyError } | { hang: true };
@@ -186,4 +189,59 @@ export function req(model = 'm'): ChatRequest {
 /** Options with a fresh signal. */
 export function opts(extra: Partial<RoutingCallOptions> = {}): RoutingCallOptions {
   return { signal: new AbortController().signal, ...extra };
+}
+
+/**
+ * Settings that keep every policy but the one under test out of the way: no deadlines, no retries, and a
+ * breaker that does not open within a test; `overrides` put back the one under test.
+ */
+export function quietResilience(overrides: Partial<ResilienceSettings> = {}): ResilienceSettings {
+  return {
+    timeouts: { connectMs: 0, firstByteMs: 0, idleMs: 0, totalMs: 0 },
+    retry: { retries: 0, baseDelayMs: 100, maxDelayMs: 1_000, maxRetryAfterMs: 10_000 },
+    breaker: { failureThreshold: 1_000, windowMs: 10_000, cooldownMs: 5_000, halfOpenProbes: 1 },
+    ...overrides,
+  };
+}
+
+/** One target of `routeOver`: label `t1`, `t2`, ... and the adapter's provider unless given. */
+export interface TestTarget {
+  adapter: ChatModel;
+  label?: string;
+  /** Key ids (secret `sk-<id>`) or keys; none: a keyless provider. */
+  keys?: string[] | PoolKey[];
+  keyPool?: KeyPool;
+  model?: string;
+  resilience?: ResilienceSettings;
+}
+
+/** The production route (buildRoute, so the route engine) over test targets, for model alias `chat`. */
+export function routeOver(
+  targets: TestTarget[],
+  o: { modelName?: string; clock?: () => number; retryDeps?: RetryDeps } = {},
+): { model: ChatModel; pools: KeyPool[] } {
+  return buildRoute({
+    modelName: o.modelName ?? 'chat',
+    clock: o.clock,
+    retryDeps: o.retryDeps,
+    targets: targets.map((t, i) => ({
+      label: t.label ?? `t${i + 1}`,
+      provider: t.keyPool?.provider ?? t.adapter.provider,
+      adapter: t.adapter,
+      model: t.model,
+      keys: (t.keys ?? []).map((k) => (typeof k === 'string' ? { id: k, secret: () => `sk-${k}` } : k)),
+      keyPool: t.keyPool,
+      resilience: t.resilience ?? quietResilience(),
+    })),
+  });
+}
+
+/** The entries of a recorded observer log for the given methods, in order. */
+export function only(log: unknown[][], ...methods: string[]): unknown[][] {
+  return log.filter((entry) => methods.includes(entry[0] as string));
+}
+
+/** The entries of a recorded observer log without the attempt reports (attemptStart / attemptEnd). */
+export function withoutAttempts(log: unknown[][]): unknown[][] {
+  return log.filter((entry) => entry[0] !== 'attemptStart' && entry[0] !== 'attemptEnd');
 }

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ResilienceSettings } from '../domain/index.js';
-import { KeyPool } from './key-pool.js';
-import { FakeModel, collect, fails, ok, opts, recordingObserver, req, textOf } from './fake-model.test-helper.js';
-import type { Step } from './fake-model.test-helper.js';
-import { buildRoute } from './route.js';
-import type { RouteTargetInput } from './route.js';
+import type { ResilienceSettings } from '../../src/domain/index.js';
+import { KeyPool } from '../../src/routing/key-pool.js';
+import { FakeModel, collect, fails, ok, opts, recordingObserver, req, textOf } from './fake-model.js';
+import type { Step } from './fake-model.js';
+import { buildRoute } from '../../src/routing/route.js';
+import type { RouteTargetInput } from '../../src/routing/route.js';
 
 const RES: ResilienceSettings = {
   timeouts: { connectMs: 1_000, firstByteMs: 3_000, idleMs: 1_000, totalMs: 60_000 },

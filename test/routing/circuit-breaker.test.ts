@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { BreakerSettings } from '../domain/index.js';
-import { CircuitBreaker, isUpstreamFault } from './circuit-breaker.js';
-import type { BreakerState } from './circuit-breaker.js';
-import { manualClock, perr } from './fake-model.test-helper.js';
+import type { BreakerSettings } from '../../src/domain/index.js';
+import { CircuitBreaker, isUpstreamFault } from '../../src/routing/circuit-breaker.js';
+import type { BreakerState } from '../../src/routing/circuit-breaker.js';
+import { manualClock, perr } from './fake-model.js';
 
 const B: BreakerSettings = { failureThreshold: 3, windowMs: 10_000, cooldownMs: 5_000, halfOpenProbes: 2 };
 

@@ -1,13 +1,15 @@
-// Fused route: fallback, retry, key pool with deployment breakers, attempt report and timeouts in one async generator.
+// The route engine: runs one request down a model's targets (fallback, retry, key pool with deployment breakers, attempt report, timeouts) in one async generator.
 
-import { ParleyError, isParleyError } from '../domain/index.js';
+import { ParleyError } from '../domain/index.js';
 import type { AttemptInfo, CallOptions, ChatEvent, ChatRequest, ResilienceSettings } from '../domain/index.js';
 import type { RoutableModel } from '../providers/types.js';
+import { AttemptReport } from './attempt-report.js';
 import { abortError } from './context.js';
 import type { RoutingCallOptions } from './context.js';
-import { summarise } from './fallback.js';
+import { movesToNextTarget, summarise, targetFailure } from './fallback.js';
+import { afterKeyFailure } from './key-pool.js';
 import type { KeyLease, KeyPool } from './key-pool.js';
-import { NEVER_RETRIED, abortableSleep, backoffDelay } from './retry.js';
+import { abortableSleep, retryDelay } from './retry.js';
 import type { RetryDeps } from './retry.js';
 import { TimedCall, type StepValue } from './timed-call.js';
 
@@ -17,8 +19,8 @@ const isGroup = <Ev>(value: StepValue<Ev>): value is readonly Ev[] => Array.isAr
 type Req = { model: string };
 type Ev = { type: string };
 
-/** One target of a fused route (chat by default; embeddings use the same engine). */
-export interface FusedTarget<R extends Req = ChatRequest, E extends Ev = ChatEvent> {
+/** One target of a route (chat by default; embeddings use the same engine). */
+export interface RouteTarget<R extends Req = ChatRequest, E extends Ev = ChatEvent> {
   /** Human label for messages, e.g. `main/gpt-4o-mini`. */
   label: string;
   adapter: RoutableModel<R, E>;
@@ -29,21 +31,23 @@ export interface FusedTarget<R extends Req = ChatRequest, E extends Ev = ChatEve
   resilience: ResilienceSettings;
 }
 
-/** Clock and retry dependencies of a fused route. */
-export interface FusedRouteDeps {
+/** Clock and retry dependencies of the route engine. */
+export interface RouteEngineDeps {
   /** Clock of attempt durations (default performance.now). */
   clock?: () => number;
   retryDeps?: RetryDeps;
 }
 
 /**
- * The same behaviour as `withFallback(targets.map(t => withUpstreamModel(withRetry(withKeyPool(
- * withAttemptReport(withTimeouts(adapter)))))))` (see route.ts for the order and
- * each wrapper's file for the rules), with the same observer calls in the same order, but one
- * generator frame and one promise hop per event instead of about ten. The wrappers stay the
- * reference; fused-route.test.ts runs both on the same scripts and compares them.
+ * The model that routes each request down `targets` (the order of the policies is drawn in route.ts).
+ * The engine holds the control flow; each policy's rules are a small decision it calls: `retryDelay`
+ * (retry.ts), `KeyPool.acquire` / `settle` and `afterKeyFailure` (key-pool.ts), `movesToNextTarget`
+ * and `summarise` (fallback.ts), `AttemptReport` (attempt-report.ts) and `TimedCall` (timed-call.ts).
+ * It runs as one generator frame with one promise hop per event (or per network read, when the adapter
+ * offers `streamGroups`): nesting a generator per policy cost about ten hops per event, twice the
+ * added time to first token.
  */
-export function fusedRoute<R extends Req = ChatRequest, E extends Ev = ChatEvent>(targets: FusedTarget<R, E>[], modelName: string, deps: FusedRouteDeps = {}): RoutableModel<R, E> {
+export function createRouteEngine<R extends Req = ChatRequest, E extends Ev = ChatEvent>(targets: RouteTarget<R, E>[], modelName: string, deps: RouteEngineDeps = {}): RoutableModel<R, E> {
   if (targets.length === 0) throw new Error(`Model "${modelName}" has no targets`);
   const clock = deps.clock ?? (() => performance.now());
   const sleep = deps.retryDeps?.sleep ?? abortableSleep;
@@ -56,7 +60,7 @@ export function fusedRoute<R extends Req = ChatRequest, E extends Ev = ChatEvent
 }
 
 interface RouteEnv<R extends Req, E extends Ev> {
-  targets: FusedTarget<R, E>[];
+  targets: RouteTarget<R, E>[];
   modelName: string;
   clock: () => number;
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -69,33 +73,28 @@ async function* routeStream<R extends Req, E extends Ev>(env: RouteEnv<R, E>, re
   const { targets, clock } = env;
   const signal = options.signal;
   const observer = options.observer;
-  // The start gate (context.ts gateStart): `start` is held until the first text-delta or finish.
+  // `start` is held until the first other event (text-delta, finish, ...), so an attempt that opens a stream
+  // and fails before content is retried or replaced without the consumer seeing two starts. After content
+  // (committed), a failure is rethrown as-is: never retried, never sent to another target.
   let committed = false;
   const failures: { label: string; error: ParleyError }[] = [];
+  // Fallback: the targets in order; a target is abandoned only after its retries.
   for (let index = 0; index < targets.length; index++) {
     const target = targets[index];
     const { adapter, pool } = target;
     const { retry: r, timeouts } = target.resilience;
     const req = target.model === undefined || request.model === target.model ? request : { ...request, model: target.model };
     try {
-      // withRetry
+      // Retry: each attempt re-enters everything below (next key, fresh breaker check, fresh timers).
       for (let attempt = 1; ; attempt++) {
         let pending: E | undefined;
         try {
-          // withKeyPool: a deployment (key and its breaker for this model) per attempt; a refused key is swapped within the attempt
+          // Key pool: a deployment (key and its breaker for this model) per attempt; a refused key is swapped within the attempt.
           for (;;) {
             const lease: KeyLease = pool.acquire(req.model, options, target.resilience.breaker);
             let yielded = false;
             let keySettled = false;
-            // withAttemptReport
-            let info: AttemptInfo | undefined;
-            let started = 0;
-            let reportEnded = false;
-            const endReport = (ok: boolean, errorCode?: string, status?: number): void => {
-              if (info === undefined || reportEnded) return;
-              reportEnded = true;
-              observer?.attemptEnd?.(info, { ok, durationMs: clock() - started, errorCode, status });
-            };
+            let report: AttemptReport | undefined;
             let call: TimedCall<R, E> | undefined;
             try {
               const callOptions: RoutingCallOptions =
@@ -103,11 +102,9 @@ async function* routeStream<R extends Req, E extends Ev>(env: RouteEnv<R, E>, re
                   ? { ...options, fallbackIndex: index, attempt, credential: { id: lease.id, secret: lease.secret } }
                   : { ...options, fallbackIndex: index, attempt };
               if (observer !== undefined) {
-                info = { provider: adapter.provider, model: req.model, keyId: callOptions.credential?.id, attempt, fallbackIndex: index };
-                started = clock();
-                observer.attemptStart?.(info);
+                report = new AttemptReport(observer, { provider: adapter.provider, model: req.model, keyId: callOptions.credential?.id, attempt, fallbackIndex: index }, clock);
               }
-              // withTimeouts
+              // Timeouts: one TimedCall per upstream call.
               if (signal.aborted) throw abortError(signal);
               call = new TimedCall(adapter, req, callOptions, signal, timeouts);
               for (;;) {
@@ -121,7 +118,7 @@ async function* routeStream<R extends Req, E extends Ev>(env: RouteEnv<R, E>, re
                   call.finished = true;
                   break;
                 }
-                // A step brings one event, or a group of them from one network read (ChatModel.streamGroups).
+                // A step brings one event, or a group of them from one network read (RoutableModel.streamGroups).
                 const got = result.value;
                 const group = isGroup(got) ? got : undefined;
                 const count = group === undefined ? 1 : group.length;
@@ -129,7 +126,7 @@ async function* routeStream<R extends Req, E extends Ev>(env: RouteEnv<R, E>, re
                   const event = group === undefined ? (got as E) : group[i];
                   if (i > 0 && signal.aborted) throw abortError(signal); // nothing more after an abort, even from the same read
                   if (event.type === 'finish') {
-                    endReport(true);
+                    report?.end(true);
                     keySettled = true;
                     pool.settle(lease, undefined, options);
                   }
@@ -144,19 +141,18 @@ async function* routeStream<R extends Req, E extends Ev>(env: RouteEnv<R, E>, re
                 }
               }
               call.close();
-              endReport(false, 'upstream_protocol', 502); // ended without `finish` (no-op if it finished)
+              report?.end(false, 'upstream_protocol', 502); // ended without `finish` (no-op if it finished)
             } catch (error) {
               call?.close();
-              if (isParleyError(error)) endReport(false, error.code, error.upstreamStatus ?? error.status);
-              else endReport(false, 'internal', 500);
+              report?.failed(error);
               if (!keySettled) pool.settle(lease, error, options);
               keySettled = true;
-              if (!isParleyError(error) || yielded || signal.aborted || lease.id === undefined) throw error;
-              if (error.code === 'upstream_auth') continue;
-              throw error.code === 'upstream_rate_limited' ? pool.rateLimitedError(error, req.model) : error;
+              const next = afterKeyFailure(error, lease, yielded, signal.aborted);
+              if (next === 'swap-key') continue;
+              throw next === 'pass-on-rate-limit' ? pool.rateLimitedError(error as ParleyError, req.model) : error;
             } finally {
               call?.close();
-              endReport(false, 'client_closed', 499);
+              report?.end(false, 'client_closed', 499); // the consumer stopped early (no-op if it ended otherwise)
               if (!keySettled) pool.settle(lease, consumerStopped(), options);
             }
             break;
@@ -165,25 +161,19 @@ async function* routeStream<R extends Req, E extends Ev>(env: RouteEnv<R, E>, re
           if (!committed && pending !== undefined) yield pending;
           return;
         } catch (error) {
-          const retryIndex = attempt - 1;
-          if (committed || retryIndex >= r.retries || signal.aborted) throw error;
-          if (!isParleyError(error) || !error.retryable || NEVER_RETRIED.has(error.code)) throw error;
-          let delay = backoffDelay(r, retryIndex, env.random);
-          if (error.retryAfterMs !== undefined) {
-            if (error.retryAfterMs > r.maxRetryAfterMs) throw error;
-            delay = Math.max(delay, error.retryAfterMs);
-          }
+          if (committed || signal.aborted) throw error;
+          const delay = retryDelay(error, r, attempt - 1, env.random);
+          if (delay === undefined) throw error;
           const retryInfo: AttemptInfo = { provider: adapter.provider, model: req.model, attempt, fallbackIndex: index };
-          observer?.retry?.(retryInfo, delay, error.code);
+          observer?.retry?.(retryInfo, delay, (error as ParleyError).code); // retryDelay retries only ParleyErrors
           await env.sleep(delay, signal);
         }
       }
     } catch (thrown) {
-      // withFallback
       if (committed) throw thrown;
       if (signal.aborted) throw abortError(signal);
-      const error = isParleyError(thrown) ? thrown : new ParleyError('internal', 'Unexpected failure in the route', { cause: thrown });
-      if (error.code === 'upstream_bad_request' || error.code === 'client_closed') throw error;
+      const error = targetFailure(thrown);
+      if (!movesToNextTarget(error)) throw error;
       failures.push({ label: target.label, error });
       if (index + 1 < targets.length) observer?.fallback?.(index, index + 1, error.code);
     }
