@@ -150,7 +150,7 @@ export interface TokenLogprob {
 /**
  * The typed event stream of one answer (modelled on the AI SDK v3 stream parts). A stream is
  * well-formed only if it ends with `finish`; failures are thrown from the iterator as a
- * `ParleyError` (never yielded), so `for await` and the routing wrappers handle them in one place.
+ * `ParleyError` (never yielded), so `for await` and the routing engine handle them in one place.
  * A tool call is `tool-input-start` (id, name), `tool-input-delta`s (argument JSON fragments) and
  * `tool-input-end`; calls may interleave (parallel calls), told apart by `id`.
  */
@@ -198,16 +198,16 @@ export interface RouteObserver {
   targetSkipped?(provider: string, model: string, missing: string): void;
 }
 
-/** Per-call options passed down through every wrapper to the adapter. */
+/** Per-call options passed down through the routing engine to the adapter. */
 export interface CallOptions {
   /** Aborted when the client goes away or a timeout fires; adapters must stop at once. */
   signal: AbortSignal;
-  /** Set by the key pool wrapper; adapters for keyless providers ignore it. */
+  /** Set by the routing engine from the key pool; adapters for keyless providers ignore it. */
   credential?: Credential;
   /** W3C trace context headers to propagate upstream. */
   traceHeaders?: Record<string, string>;
   observer?: RouteObserver;
-  /** Set by the fallback wrapper so attempts can report their position. */
+  /** Set by the routing engine so attempts can report their position in the fallback chain. */
   fallbackIndex?: number;
 }
 

@@ -2,7 +2,7 @@
 
 import type { ChatEvent } from '../domain/index.js';
 import { abortError } from '../domain/index.js';
-import type { ChatModel } from './types.js';
+import type { ChatModel } from '../domain/index.js';
 
 /** A provider adapter. `close()` ends its keep-alive pool (a no-op for injected dispatchers and the demo). */
 export interface ProviderModel extends ChatModel {

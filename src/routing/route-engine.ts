@@ -2,7 +2,7 @@
 
 import { ParleyError } from '../domain/index.js';
 import type { AttemptInfo, CallOptions, ChatEvent, ChatRequest, ResilienceSettings } from '../domain/index.js';
-import type { RoutableModel } from '../providers/types.js';
+import type { RoutableModel } from '../domain/index.js';
 import { AttemptReport } from './attempt-report.js';
 import { abortError } from './context.js';
 import type { RoutingCallOptions } from './context.js';

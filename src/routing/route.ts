@@ -1,7 +1,7 @@
 // Route builder: the key pools and the route engine for every target of one Parley model alias.
 
 import type { ChatEvent, ChatRequest, ResilienceSettings } from '../domain/index.js';
-import type { RoutableModel } from '../providers/types.js';
+import type { RoutableModel } from '../domain/index.js';
 import { createRouteEngine } from './route-engine.js';
 import type { RouteTarget } from './route-engine.js';
 import { KeyPool } from './key-pool.js';

@@ -2,7 +2,7 @@
 
 import { LightAbortController, ParleyError } from '../domain/index.js';
 import type { CallOptions, ChatEvent, ChatRequest, TimeoutSettings } from '../domain/index.js';
-import type { RoutableModel } from '../providers/types.js';
+import type { RoutableModel } from '../domain/index.js';
 import { abortError, ignore } from './context.js';
 
 type Timer = ReturnType<typeof setTimeout> | undefined;

@@ -10,7 +10,7 @@ const SRC = resolve(import.meta.dirname, '../../src');
 const ALLOWED: Record<string, string[]> = {
   domain: [],
   providers: ['domain'],
-  routing: ['domain', 'providers'],
+  routing: ['domain'],
   store: ['domain'],
   privacy: ['domain'],
   safety: ['domain'],
@@ -65,7 +65,7 @@ function codeLines(file: string): string[] {
 const IMPORT = /(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)|^import\s+['"](\.[^'"]+)['"]/gm;
 
 describe('rules of direction', () => {
-  const sources = files(SRC).filter((f) => !f.endsWith('.test.ts'));
+  const sources = files(SRC);
 
   it('finds the source tree', () => {
     expect(sources.length).toBeGreaterThan(20);
@@ -98,6 +98,15 @@ describe('rules of direction', () => {
       }
     }
     expect(violations).toEqual([]);
+  });
+
+  it('keeps tests out of src/ (they live in test/)', () => {
+    expect(files(SRC).filter((f) => /\.test\.ts$|test-helper/.test(f)).map((f) => relative(SRC, f))).toEqual([]);
+  });
+
+  it('carries no facts between layers through module-level WeakMaps or WeakSets', () => {
+    const carriers = sources.filter((f) => codeLines(f).some((line) => /^(export )?(const|let) \w+ = new Weak(Map|Set)\b/.test(line))).map((f) => relative(SRC, f));
+    expect(carriers).toEqual([]);
   });
 
   it('process.env is read only in config/ (and the CLI entry points that hand it to config)', () => {

@@ -2,7 +2,7 @@
 
 import { ParleyError } from '../../src/domain/index.js';
 import type { ChatEvent, ChatRequest, ErrorCode, ParleyErrorOptions, ResilienceSettings, RouteObserver } from '../../src/domain/index.js';
-import type { ChatModel } from '../../src/providers/types.js';
+import type { ChatModel } from '../../src/domain/index.js';
 import { abortError } from '../../src/routing/context.js';
 import type { RoutingCallOptions } from '../../src/routing/context.js';
 import type { KeyPool, PoolKey } from '../../src/routing/key-pool.js';

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { BreakerSettings } from '../../src/domain/index.js';
-import type { ChatModel } from '../../src/providers/types.js';
+import type { ChatModel } from '../../src/domain/index.js';
 import { KeyPool, afterKeyFailure } from '../../src/routing/key-pool.js';
 import type { PoolKey } from '../../src/routing/key-pool.js';
 import { FakeModel, collect, fails, manualClock, ok, opts, perr, quietResilience, recordingObserver, req, routeOver, textOf, withoutAttempts } from './fake-model.js';

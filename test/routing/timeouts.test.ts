@@ -2,7 +2,7 @@
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ChatEvent, TimeoutSettings } from '../../src/domain/index.js';
-import type { ChatModel } from '../../src/providers/types.js';
+import type { ChatModel } from '../../src/domain/index.js';
 import { arm, timeoutError } from '../../src/routing/timed-call.js';
 import { FakeModel, collect, ok, opts, perr, quietResilience, req, routeOver, textOf } from './fake-model.js';
 

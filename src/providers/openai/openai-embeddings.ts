@@ -2,7 +2,7 @@
 
 import { ParleyError } from '../../domain/index.js';
 import type { CallOptions, EmbeddingEvent, EmbeddingRequest, EmbeddingResult } from '../../domain/index.js';
-import type { EmbeddingModel } from '../types.js';
+import type { EmbeddingModel } from '../../domain/index.js';
 import {
   callHeaders,
   createUpstreamEndpoint,
