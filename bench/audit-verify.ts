@@ -23,14 +23,34 @@ const dir = await mkdtemp(join(tmpdir(), 'parley-verify-bench-'));
 try {
   // A: one file, as before rotation existed (two records per request, as under load).
   const single = join(dir, 'single', 'audit.jsonl');
-  const storage = new FileAuditStorage(single, { rotation: { maxBytes: Number.MAX_SAFE_INTEGER, maxAgeMs: Number.MAX_SAFE_INTEGER }, lock: { waitMs: 0 } });
+  const storage = new FileAuditStorage(single, {
+    rotation: { maxBytes: Number.MAX_SAFE_INTEGER, maxAgeMs: Number.MAX_SAFE_INTEGER },
+    lock: { waitMs: 0 },
+  });
   const log = createAuditLog({ storage, signingKey: privateKey, checkpointEvery: 100, commitDelayMs: 0 });
   const t0 = performance.now();
   for (let i = 0; (await stat(single).catch(() => ({ size: 0 }))).size < targetMb * 1024 * 1024; i++) {
     for (let j = 0; j < 5_000; j++) {
       const requestId = `req-${i}-${j}`;
-      log.append({ requestId, principalId: 'key_0123456789abcdef', role: 'user', action: 'auth.success', outcome: 'success', clientAddress: '203.0.113.7', details: { via: 'key' } });
-      log.append({ requestId, principalId: 'key_0123456789abcdef', role: 'user', action: 'privacy.protected', resource: 'model:chat', outcome: 'success', clientAddress: '203.0.113.7', details: { email: 1 } });
+      log.append({
+        requestId,
+        principalId: 'key_0123456789abcdef',
+        role: 'user',
+        action: 'auth.success',
+        outcome: 'success',
+        clientAddress: '203.0.113.7',
+        details: { via: 'key' },
+      });
+      log.append({
+        requestId,
+        principalId: 'key_0123456789abcdef',
+        role: 'user',
+        action: 'privacy.protected',
+        resource: 'model:chat',
+        outcome: 'success',
+        clientAddress: '203.0.113.7',
+        details: { email: 1 },
+      });
     }
     await log.flush();
   }
@@ -45,7 +65,10 @@ try {
   let firstSeq = 1;
   let seq = 0;
   let out = await open(join(segmentsDir(segmented), segmentName(segmented, 1)), 'w');
-  for await (const line of createInterface({ input: createReadStream(single, { encoding: 'utf8' }), crlfDelay: Infinity })) {
+  for await (const line of createInterface({
+    input: createReadStream(single, { encoding: 'utf8' }),
+    crlfDelay: Infinity,
+  })) {
     seq += 1;
     if (size >= SEGMENT_BYTES) {
       await out.close();
@@ -62,8 +85,14 @@ try {
 
   const mb = bytes / 1048576;
   type Verify = typeof verifyAuditFile;
-  const baseline = process.env.PARLEY_BASELINE ? ((await import(join(process.env.PARLEY_BASELINE, 'src/audit/verify.ts'))) as { verifyAuditFile: Verify }).verifyAuditFile : undefined;
-  const variants: [string, string, Verify][] = [['one file', single, verifyAuditFile], ['segments', segmented, verifyAuditFile]];
+  const baseline = process.env.PARLEY_BASELINE
+    ? ((await import(join(process.env.PARLEY_BASELINE, 'src/audit/verify.ts'))) as { verifyAuditFile: Verify })
+        .verifyAuditFile
+    : undefined;
+  const variants: [string, string, Verify][] = [
+    ['one file', single, verifyAuditFile],
+    ['segments', segmented, verifyAuditFile],
+  ];
   if (baseline) variants.push(['baseline, one file', single, baseline]);
   const results: Record<string, number[]> = Object.fromEntries(variants.map(([name]) => [name, []]));
   for (let r = 0; r < rounds; r++) {
@@ -73,7 +102,9 @@ try {
       const ms = performance.now() - start;
       if (!result.ok) throw new Error(`${name}: ${result.reason}`);
       results[name].push(ms);
-      console.log(`round ${r + 1} ${name}: ${(ms / 1000).toFixed(2)} s, ${(ms / mb).toFixed(2)} ms/MB, ${result.records} records${'segments' in result && result.segments ? ` in ${result.segments} files` : ''}`);
+      console.log(
+        `round ${r + 1} ${name}: ${(ms / 1000).toFixed(2)} s, ${(ms / mb).toFixed(2)} ms/MB, ${result.records} records${'segments' in result && result.segments ? ` in ${result.segments} files` : ''}`,
+      );
     }
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -81,7 +112,9 @@ try {
   for (const [name] of variants) {
     const m = median(results[name]);
     const best = Math.min(...results[name]);
-    console.log(`${name}: median ${(m / mb).toFixed(2)} ms/MB (${(mb / (m / 1000)).toFixed(0)} MB/s), ratio to one file ${(m / a).toFixed(3)}; best ${(best / mb).toFixed(2)} ms/MB, ratio ${(best / Math.min(...results['one file'])).toFixed(3)}`);
+    console.log(
+      `${name}: median ${(m / mb).toFixed(2)} ms/MB (${(mb / (m / 1000)).toFixed(0)} MB/s), ratio to one file ${(m / a).toFixed(3)}; best ${(best / mb).toFixed(2)} ms/MB, ratio ${(best / Math.min(...results['one file'])).toFixed(3)}`,
+    );
   }
 } finally {
   await rm(dir, { recursive: true, force: true });

@@ -37,7 +37,10 @@ declare module 'autocannon' {
 
   /** A running job. */
   export interface Instance extends EventEmitter {
-    on(event: 'response', listener: (client: Client, statusCode: number, resBytes: number, responseTime: number) => void): this;
+    on(
+      event: 'response',
+      listener: (client: Client, statusCode: number, resBytes: number, responseTime: number) => void,
+    ): this;
     stop(): void;
   }
 

@@ -21,7 +21,10 @@ function run(ok: number, seconds: number, cpu: { parley: number; nginx: number }
 
 describe('summarise (bench:capacity)', () => {
   it('sums CPU over all rounds per answered request, and picks the least disturbed round by Parley + nginx CPU', () => {
-    const s = summarise('nginx-1', 1, [run(1000, 5, { parley: 2, nginx: 0.2 }, 10), run(4000, 5, { parley: 4, nginx: 0.4 }, 8)]);
+    const s = summarise('nginx-1', 1, [
+      run(1000, 5, { parley: 2, nginx: 0.2 }, 10),
+      run(4000, 5, { parley: 4, nginx: 0.4 }, 8),
+    ]);
     expect(s.ok).toBe(5000);
     expect(s.rps).toBe(500);
     expect(s.cpuUsPerRequest.parley).toBe(1200); // 6 s over 5,000 requests
@@ -29,6 +32,9 @@ describe('summarise (bench:capacity)', () => {
     expect(s.cpuUsPerRequest.parleyPlusNginx).toBe(1320);
     expect(s.redisCommandsPerRequest).toBe(20);
     expect(s.pgTransactionsPerRequest).toBe(0.1);
-    expect(s.bestRound).toEqual({ rps: 800, cpuUsPerRequest: { parley: 1000, nginx: 100, redis: 25, postgres: 12.5, mock: 5 } });
+    expect(s.bestRound).toEqual({
+      rps: 800,
+      cpuUsPerRequest: { parley: 1000, nginx: 100, redis: 25, postgres: 12.5, mock: 5 },
+    });
   });
 });

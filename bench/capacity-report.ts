@@ -56,16 +56,31 @@ export function summarise(target: string, replicas: number, runs: CapacityRun[])
     p50Ms: merged.latencyMs.p50,
     p99Ms: merged.latencyMs.p99,
     cpuUsPerRequest: { ...cpuUs, parleyPlusNginx: per(cpu('parley') + cpu('nginx'), 1e6) },
-    redisCommandsPerRequest: per(runs.reduce((n, r) => n + r.redisCommands, 0), 1),
-    pgTransactionsPerRequest: per(runs.reduce((n, r) => n + r.pgTransactions, 0), 1),
-    pgRowsPerRequest: per(runs.reduce((n, r) => n + r.pgRowsInserted, 0), 1),
+    redisCommandsPerRequest: per(
+      runs.reduce((n, r) => n + r.redisCommands, 0),
+      1,
+    ),
+    pgTransactionsPerRequest: per(
+      runs.reduce((n, r) => n + r.pgTransactions, 0),
+      1,
+    ),
+    pgRowsPerRequest: per(
+      runs.reduce((n, r) => n + r.pgRowsInserted, 0),
+      1,
+    ),
     bestRound: bestOf(runs),
   };
 }
 
 function bestOf(runs: CapacityRun[]): CapacitySummary['bestRound'] {
-  const us = (r: CapacityRun, c: Component): number => (r.ok > 0 ? (r.cpuSeconds[c] * 1e6) / r.ok : Number.POSITIVE_INFINITY);
+  const us = (r: CapacityRun, c: Component): number =>
+    r.ok > 0 ? (r.cpuSeconds[c] * 1e6) / r.ok : Number.POSITIVE_INFINITY;
   const best = [...runs].sort((a, b) => us(a, 'parley') + us(a, 'nginx') - (us(b, 'parley') + us(b, 'nginx')))[0]!;
-  return { rps: best.rps, cpuUsPerRequest: Object.fromEntries(COMPONENTS.map((c) => [c, round(us(best, c), 1) ?? 0])) as Record<Component, number> };
+  return {
+    rps: best.rps,
+    cpuUsPerRequest: Object.fromEntries(COMPONENTS.map((c) => [c, round(us(best, c), 1) ?? 0])) as Record<
+      Component,
+      number
+    >,
+  };
 }
-

@@ -27,7 +27,15 @@ import { COMPONENTS, summarise, type CapacityRun, type CapacitySummary, type Com
 import { measureStreamsMemory, type MemoryResult } from './memory.js';
 import { cpuSeconds, killAllNow, residentMb, stopAll, type ServerProcess } from './processes.js';
 import { CHAT_PATH, KINDS, REQUEST_BODIES, type KindName } from './report.js';
-import { obtainApiKey, setMockScenario, startMock, startParleyProcess, writeParleyConfig, type ParleyVariant, type ServerPaths } from './servers.js';
+import {
+  obtainApiKey,
+  setMockScenario,
+  startMock,
+  startParleyProcess,
+  writeParleyConfig,
+  type ParleyVariant,
+  type ServerPaths,
+} from './servers.js';
 import { round } from './stats.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -92,8 +100,16 @@ interface Observed {
   database: string;
 }
 
-async function snapshot(o: Observed, target: Target): Promise<{ cpu: Record<Component, Map<number, number>>; redisCommands: number; xacts: number; inserted: number }> {
-  const pgPids = (await o.admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [o.database])).rows.map((r) => r.pid);
+async function snapshot(
+  o: Observed,
+  target: Target,
+): Promise<{ cpu: Record<Component, Map<number, number>>; redisCommands: number; xacts: number; inserted: number }> {
+  const pgPids = (
+    await o.admin.query<{ pid: number }>(
+      'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+      [o.database],
+    )
+  ).rows.map((r) => r.pid);
   maxPgBackends = Math.max(maxPgBackends, pgPids.length);
   const cpu = {
     parley: await cpuOf(o.parley.map((p) => p.pid)),
@@ -106,17 +122,38 @@ async function snapshot(o: Observed, target: Target): Promise<{ cpu: Record<Comp
   const redisCommands = Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? Number.NaN);
   // pg_stat_database is updated when a backend reports (at transaction end, at most every 1 s): read it fresh.
   await o.admin.query('SELECT pg_stat_clear_snapshot()');
-  const db = (await o.admin.query<{ xact_commit: string; tup_inserted: string }>('SELECT xact_commit, tup_inserted FROM pg_stat_database WHERE datname = $1', [o.database])).rows[0];
+  const db = (
+    await o.admin.query<{ xact_commit: string; tup_inserted: string }>(
+      'SELECT xact_commit, tup_inserted FROM pg_stat_database WHERE datname = $1',
+      [o.database],
+    )
+  ).rows[0];
   return { cpu, redisCommands, xacts: Number(db?.xact_commit ?? 0), inserted: Number(db?.tup_inserted ?? 0) };
 }
 
-async function measureRun(o: Observed, target: Target, kind: KindName, headers: Record<string, string>, durationS: number, connections: number): Promise<CapacityRun> {
+async function measureRun(
+  o: Observed,
+  target: Target,
+  kind: KindName,
+  headers: Record<string, string>,
+  durationS: number,
+  connections: number,
+): Promise<CapacityRun> {
   const before = await snapshot(o, target);
-  const result = await runLoad({ url: `${target.url}${CHAT_PATH}`, body: REQUEST_BODIES[kind], headers, connections, durationS });
+  const result = await runLoad({
+    url: `${target.url}${CHAT_PATH}`,
+    body: REQUEST_BODIES[kind],
+    headers,
+    connections,
+    durationS,
+  });
   // PostgreSQL's statistics collector lags by up to 1 s (PGSTAT_MIN_INTERVAL); the audit group commit flushes within ~0.1 s.
   await new Promise((r) => setTimeout(r, 1_200));
   const after = await snapshot(o, target);
-  const cpuSecondsOf = Object.fromEntries(COMPONENTS.map((c) => [c, spent(before.cpu[c], after.cpu[c])])) as Record<Component, number>;
+  const cpuSecondsOf = Object.fromEntries(COMPONENTS.map((c) => [c, spent(before.cpu[c], after.cpu[c])])) as Record<
+    Component,
+    number
+  >;
   return {
     ...result,
     cpuSeconds: cpuSecondsOf,
@@ -141,7 +178,9 @@ async function measureIdle(o: Observed, target: Target, seconds: number): Promis
   const per = (v: number): number => round(v / seconds, 2) ?? 0;
   return {
     seconds,
-    cpuUsPerSecond: Object.fromEntries(COMPONENTS.map((c) => [c, per(spent(before.cpu[c], after.cpu[c]) * 1e6)])) as Record<Component, number>,
+    cpuUsPerSecond: Object.fromEntries(
+      COMPONENTS.map((c) => [c, per(spent(before.cpu[c], after.cpu[c]) * 1e6)]),
+    ) as Record<Component, number>,
     redisCommandsPerSecond: per(after.redisCommands - before.redisCommands - 2),
     pgTransactionsPerSecond: per(after.xacts - before.xacts),
   };
@@ -159,7 +198,8 @@ let sentOk = 0;
 /** Calls per Redis command so far (INFO commandstats). */
 async function commandCalls(redis: Redis): Promise<Map<string, number>> {
   const calls = new Map<string, number>();
-  for (const m of (await redis.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls.set(m[1] as string, Number(m[2]));
+  for (const m of (await redis.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm))
+    calls.set(m[1] as string, Number(m[2]));
   return calls;
 }
 
@@ -172,23 +212,40 @@ async function loadPhase(
   rounds: number,
   durationS: number,
   connections: number,
-): Promise<{ summaries: CapacitySummary[]; rounds: Record<string, CapacityRun[]>; redisCommandsPerRequest: Record<string, number> }> {
+): Promise<{
+  summaries: CapacitySummary[];
+  rounds: Record<string, CapacityRun[]>;
+  redisCommandsPerRequest: Record<string, number>;
+}> {
   const callsBefore = await commandCalls(o.redis);
   const okBefore = sentOk;
   const runs = new Map<string, CapacityRun[]>(targets.map((t) => [t.name, []]));
   // Every replica warm (JIT, pools) before anything is measured: the widest target reaches all three.
   const widest = targets[targets.length - 1]!;
-  sentOk += (await runLoad({ url: `${widest.url}${CHAT_PATH}`, body: REQUEST_BODIES[kind], headers, connections, durationS: 5 })).ok;
+  sentOk += (
+    await runLoad({ url: `${widest.url}${CHAT_PATH}`, body: REQUEST_BODIES[kind], headers, connections, durationS: 5 })
+  ).ok;
   for (let r = 1; r <= rounds; r++) {
     const order = r % 2 === 1 ? targets : [...targets].reverse();
     for (const target of order) {
       checkAbort();
-      if (r === 1) sentOk += (await runLoad({ url: `${target.url}${CHAT_PATH}`, body: REQUEST_BODIES[kind], headers, connections, durationS: 2 })).ok;
+      if (r === 1)
+        sentOk += (
+          await runLoad({
+            url: `${target.url}${CHAT_PATH}`,
+            body: REQUEST_BODIES[kind],
+            headers,
+            connections,
+            durationS: 2,
+          })
+        ).ok;
       const run = await measureRun(o, target, kind, headers, durationS, connections);
       sentOk += run.ok;
       runs.get(target.name)?.push(run);
       const us = (c: Component): string => ((run.cpuSeconds[c] * 1e6) / Math.max(1, run.ok)).toFixed(0);
-      log(`${kind} round ${r} ${target.name.padEnd(8)} ${Math.round(run.rps).toString().padStart(6)} req/s  p50 ${run.latencyMs.p50?.toFixed(2)} ms  p99 ${run.latencyMs.p99?.toFixed(2)} ms  CPU µs/req parley ${us('parley')} nginx ${us('nginx')} redis ${us('redis')} pg ${us('postgres')}  failed ${run.errors + run.timeouts + run.non2xx}  load ${loadavg()[0]?.toFixed(2)}`);
+      log(
+        `${kind} round ${r} ${target.name.padEnd(8)} ${Math.round(run.rps).toString().padStart(6)} req/s  p50 ${run.latencyMs.p50?.toFixed(2)} ms  p99 ${run.latencyMs.p99?.toFixed(2)} ms  CPU µs/req parley ${us('parley')} nginx ${us('nginx')} redis ${us('redis')} pg ${us('postgres')}  failed ${run.errors + run.timeouts + run.non2xx}  load ${loadavg()[0]?.toFixed(2)}`,
+      );
     }
   }
   // Which Redis commands a request costs, over the whole phase (warm-ups included; INFO itself left out).
@@ -199,11 +256,18 @@ async function loadPhase(
     .filter(([name, v]) => v > 0 && name !== 'info')
     .sort((a, b) => b[1] - a[1]);
   log(`${kind}: Redis commands per request: ${perCommand.map(([n, v]) => `${n} ${v}`).join(', ')}`);
-  return { summaries: targets.map((t) => summarise(t.name, t.replicas, runs.get(t.name) ?? [])), rounds: Object.fromEntries(runs), redisCommandsPerRequest: Object.fromEntries(perCommand) };
+  return {
+    summaries: targets.map((t) => summarise(t.name, t.replicas, runs.get(t.name) ?? [])),
+    rounds: Object.fromEntries(runs),
+    redisCommandsPerRequest: Object.fromEntries(perCommand),
+  };
 }
 
 /** The audit table's size on disk (heap + indexes + TOAST) and its rows. */
-async function auditStorage(admin: pg.Client, databaseUrl: string): Promise<{ bytes: number; rows: number; events: number }> {
+async function auditStorage(
+  admin: pg.Client,
+  databaseUrl: string,
+): Promise<{ bytes: number; rows: number; events: number }> {
   const c = new pg.Client({ connectionString: databaseUrl });
   await c.connect();
   try {
@@ -219,7 +283,12 @@ async function auditStorage(admin: pg.Client, databaseUrl: string): Promise<{ by
 
 /** Connections each component holds while idle-ish after load: PostgreSQL backends of the database, Redis clients. */
 async function connections(o: Observed): Promise<{ postgres: number; postgresMaxSeen: number; redisClients: number }> {
-  const pgCount = (await o.admin.query<{ n: string }>('SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [o.database])).rows[0]?.n;
+  const pgCount = (
+    await o.admin.query<{ n: string }>(
+      'SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+      [o.database],
+    )
+  ).rows[0]?.n;
   const clients = Number(/connected_clients:(\d+)/.exec(await o.redis.info('clients'))?.[1] ?? Number.NaN) - 1; // minus the bench's own
   return { postgres: Number(pgCount), postgresMaxSeen: maxPgBackends, redisClients: clients };
 }
@@ -227,14 +296,20 @@ async function connections(o: Observed): Promise<{ postgres: number; postgresMax
 function table(kind: KindName, summaries: CapacitySummary[]): string {
   const direct = summaries.find((s) => s.target === 'direct-1');
   const one = summaries.find((s) => s.target === 'nginx-1');
-  const lines = [`\n${kind}: target     req/s   p50 ms   p99 ms   CPU µs/req: parley  nginx  parley+nginx  redis  postgres  mock   redis cmd/req  pg xact/req  pg rows/req`];
+  const lines = [
+    `\n${kind}: target     req/s   p50 ms   p99 ms   CPU µs/req: parley  nginx  parley+nginx  redis  postgres  mock   redis cmd/req  pg xact/req  pg rows/req`,
+  ];
   for (const s of summaries) {
     const c = s.cpuUsPerRequest;
     const f = (v: number | null, w: number, d = 0): string => (v === null ? '-' : v.toFixed(d)).padStart(w);
-    lines.push(`${kind}: ${s.target.padEnd(9)} ${f(s.rps, 6)}   ${f(s.p50Ms, 6, 2)}   ${f(s.p99Ms, 6, 2)}   ${f(c.parley, 16)} ${f(c.nginx, 6)} ${f(c.parleyPlusNginx, 13)} ${f(c.redis, 6)} ${f(c.postgres, 9)} ${f(c.mock, 5)}   ${f(s.redisCommandsPerRequest, 13, 2)} ${f(s.pgTransactionsPerRequest, 12, 3)} ${f(s.pgRowsPerRequest, 12, 3)}`);
+    lines.push(
+      `${kind}: ${s.target.padEnd(9)} ${f(s.rps, 6)}   ${f(s.p50Ms, 6, 2)}   ${f(s.p99Ms, 6, 2)}   ${f(c.parley, 16)} ${f(c.nginx, 6)} ${f(c.parleyPlusNginx, 13)} ${f(c.redis, 6)} ${f(c.postgres, 9)} ${f(c.mock, 5)}   ${f(s.redisCommandsPerRequest, 13, 2)} ${f(s.pgTransactionsPerRequest, 12, 3)} ${f(s.pgRowsPerRequest, 12, 3)}`,
+    );
   }
   if (direct && one && direct.cpuUsPerRequest.parley !== null && one.cpuUsPerRequest.parleyPlusNginx !== null) {
-    lines.push(`${kind}: the nginx hop (nginx-1 vs direct-1): +${(one.cpuUsPerRequest.parleyPlusNginx - direct.cpuUsPerRequest.parley).toFixed(0)} µs CPU/req, throughput ×${(one.rps / direct.rps).toFixed(2)}, p50 +${((one.p50Ms ?? 0) - (direct.p50Ms ?? 0)).toFixed(2)} ms`);
+    lines.push(
+      `${kind}: the nginx hop (nginx-1 vs direct-1): +${(one.cpuUsPerRequest.parleyPlusNginx - direct.cpuUsPerRequest.parley).toFixed(0)} µs CPU/req, throughput ×${(one.rps / direct.rps).toFixed(2)}, p50 +${((one.p50Ms ?? 0) - (direct.p50Ms ?? 0)).toFixed(2)} ms`,
+    );
   }
   return lines.join('\n');
 }
@@ -257,8 +332,20 @@ async function main(): Promise<void> {
   const unknownKinds = kinds.filter((k) => !(KINDS as readonly string[]).includes(k));
   if (unknownKinds.length > 0) throw new Error(`unknown kind ${unknownKinds.join(', ')}: use plain, stream or both`);
   const phases = new Set(values.phases.split(','));
-  const [rounds, durationS, connectionCount, streams, streamSeconds] = [values.rounds, values.duration, values.connections, values.streams, values['stream-seconds']].map(Number) as [number, number, number, number, number];
-  for (const [name, v] of Object.entries({ rounds, duration: durationS, connections: connectionCount, streams, 'stream-seconds': streamSeconds })) {
+  const [rounds, durationS, connectionCount, streams, streamSeconds] = [
+    values.rounds,
+    values.duration,
+    values.connections,
+    values.streams,
+    values['stream-seconds'],
+  ].map(Number) as [number, number, number, number, number];
+  for (const [name, v] of Object.entries({
+    rounds,
+    duration: durationS,
+    connections: connectionCount,
+    streams,
+    'stream-seconds': streamSeconds,
+  })) {
     if (!(Number.isInteger(v) && v > 0)) throw new Error(`--${name} must be a positive whole number`);
   }
 
@@ -280,10 +367,19 @@ async function main(): Promise<void> {
     const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]);
     const paths: ServerPaths = { root: ROOT, tmp, fromSource: false };
     const mock = await startMock(paths);
-    const env = { PARLEY_REDIS_URL: privateRedis.url, PARLEY_DATABASE_URL: dbUrl.toString(), PARLEY_STATE_KEY: randomBytes(32).toString('base64') };
+    const env = {
+      PARLEY_REDIS_URL: privateRedis.url,
+      PARLEY_DATABASE_URL: dbUrl.toString(),
+      PARLEY_STATE_KEY: randomBytes(32).toString('base64'),
+    };
     // commandTimeout 5 s (default 1 s): on a starved shared machine a burst of 1,000 streams otherwise turns slow
     // Redis answers into 503s; the timeout costs nothing per request.
-    const extraYaml = ['state:', '  redis: { url: "env:PARLEY_REDIS_URL", commandTimeout: 5s }', '  postgres: { url: "env:PARLEY_DATABASE_URL" }', '  encryptionKey: "env:PARLEY_STATE_KEY"'].join('\n');
+    const extraYaml = [
+      'state:',
+      '  redis: { url: "env:PARLEY_REDIS_URL", commandTimeout: 5s }',
+      '  postgres: { url: "env:PARLEY_DATABASE_URL" }',
+      '  encryptionKey: "env:PARLEY_STATE_KEY"',
+    ].join('\n');
     Object.assign(process.env, env); // `parley keys create --config` resolves the same references
     const parley: ServerProcess[] = [];
     let key: string | undefined;
@@ -306,7 +402,9 @@ async function main(): Promise<void> {
       ...nginxes.map((nginx, i) => ({ name: `nginx-${i + 1}`, replicas: i + 1, url: nginx.url, nginx })),
     ];
     const observed: Observed = { parley, mock, redisPid, redis, admin, database };
-    log(`node ${process.version}, ${cpus().length} cores, load average ${loadAvgAtStart.join(' ')}; ${rounds} rounds of ${durationS}s at ${connectionCount} connections; targets ${targets.map((t) => t.name).join(', ')}`);
+    log(
+      `node ${process.version}, ${cpus().length} cores, load average ${loadAvgAtStart.join(' ')}; ${rounds} rounds of ${durationS}s at ${connectionCount} connections; targets ${targets.map((t) => t.name).join(', ')}`,
+    );
 
     const report: Record<string, unknown> = {
       kind: 'capacity',
@@ -320,26 +418,46 @@ async function main(): Promise<void> {
         commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim(),
         loadAvgAtStart,
       },
-      settings: { rounds, durationS, connections: connectionCount, warmupS: 2, kinds, streams, streamSeconds, nginxWorkers: 2, redis: 'private redis-server, no persistence, state.redis.commandTimeout 5s', postgres: 'shared server, own database' },
+      settings: {
+        rounds,
+        durationS,
+        connections: connectionCount,
+        warmupS: 2,
+        kinds,
+        streams,
+        streamSeconds,
+        nginxWorkers: 2,
+        redis: 'private redis-server, no persistence, state.redis.commandTimeout 5s',
+        postgres: 'shared server, own database',
+      },
       load: {} as Record<string, unknown>,
       loadRounds: {} as Record<string, unknown>,
     };
     const idle = await measureIdle(observed, targets[targets.length - 1]!, 10);
     report.background = idle;
-    log(`idle (no load, 10 s): CPU µs/s ${JSON.stringify(idle.cpuUsPerSecond)}, Redis ${idle.redisCommandsPerSecond} commands/s, PostgreSQL ${idle.pgTransactionsPerSecond} transactions/s`);
+    log(
+      `idle (no load, 10 s): CPU µs/s ${JSON.stringify(idle.cpuUsPerSecond)}, Redis ${idle.redisCommandsPerSecond} commands/s, PostgreSQL ${idle.pgTransactionsPerSecond} transactions/s`,
+    );
     const auditBefore = await auditStorage(admin, dbUrl.toString());
     if (phases.has('load')) {
       for (const kind of kinds) {
-        const { summaries, rounds: perRound, redisCommandsPerRequest } = await loadPhase(observed, targets, kind, headers, rounds, durationS, connectionCount);
+        const {
+          summaries,
+          rounds: perRound,
+          redisCommandsPerRequest,
+        } = await loadPhase(observed, targets, kind, headers, rounds, durationS, connectionCount);
         ((report.redisCommandsPerRequest ??= {}) as Record<string, unknown>)[kind] = redisCommandsPerRequest;
         // What the idle stack does anyway, spread over this target's requests, taken out: the figures that scale with requests.
         for (const s of summaries) {
-          const net = (perRequest: number | null, perSecond: number): number | null => (perRequest === null || s.rps <= 0 ? null : round(perRequest - perSecond / s.rps, 2));
+          const net = (perRequest: number | null, perSecond: number): number | null =>
+            perRequest === null || s.rps <= 0 ? null : round(perRequest - perSecond / s.rps, 2);
           Object.assign(s, {
             netOfBackground: {
               redisCommandsPerRequest: net(s.redisCommandsPerRequest, idle.redisCommandsPerSecond),
               pgTransactionsPerRequest: net(s.pgTransactionsPerRequest, idle.pgTransactionsPerSecond),
-              cpuUsPerRequest: Object.fromEntries(COMPONENTS.map((c) => [c, net(s.cpuUsPerRequest[c], idle.cpuUsPerSecond[c])])),
+              cpuUsPerRequest: Object.fromEntries(
+                COMPONENTS.map((c) => [c, net(s.cpuUsPerRequest[c], idle.cpuUsPerSecond[c])]),
+              ),
             },
           });
         }
@@ -364,7 +482,9 @@ async function main(): Promise<void> {
         bytesPerEvent: round(bytesPerEvent, 1),
         gbPer1MRequests: round((bytesPerEvent * 1e6) / 1e9, 3),
       };
-      log(`audit trail: ${events} events (${sentOk} answered requests), ${round(bytesPerEvent, 1)} bytes per event on disk (table + indexes) → ${round((bytesPerEvent * 1e6) / 1e9, 3)} GB per 1M requests`);
+      log(
+        `audit trail: ${events} events (${sentOk} answered requests), ${round(bytesPerEvent, 1)} bytes per event on disk (table + indexes) → ${round((bytesPerEvent * 1e6) / 1e9, 3)} GB per 1M requests`,
+      );
     }
 
     checkAbort();
@@ -385,16 +505,34 @@ async function main(): Promise<void> {
         })();
         log(`memory: ${streams} concurrent streams (~${streamSeconds}s each) straight to replica 1 (shared state)`);
         const idleRssMb = await residentMb(target.pid);
-        const memory: MemoryResult = await measureStreamsMemory({ url: target.url, pid: target.pid, path: CHAT_PATH, body: REQUEST_BODIES.stream, headers, streams, timeoutMs: streamSeconds * 1000 + 60_000 });
+        const memory: MemoryResult = await measureStreamsMemory({
+          url: target.url,
+          pid: target.pid,
+          path: CHAT_PATH,
+          body: REQUEST_BODIES.stream,
+          headers,
+          streams,
+          timeoutMs: streamSeconds * 1000 + 60_000,
+        });
         sampling = false;
         await sampler;
         // With every stream open at once: the peak then. Otherwise (a slow ramp on a busy machine) the overall peak over
         // the most open at one time: an upper bound, since that peak may hold garbage of streams already finished.
         const peak = memory.peakRssAllOpenMb ?? memory.peakRssMb;
         const open = memory.peakRssAllOpenMb !== null ? streams : memory.maxOpen;
-        const perThousand = peak !== null && memory.rssBeforeMb !== null && open > 0 ? ((peak - memory.rssBeforeMb) * 1000) / open : null;
-        report.memory = { replica: memory, idleRssMb: round(idleRssMb, 1), mbPer1000OpenStreams: round(perThousand, 1), mbPer1000IsUpperBound: memory.peakRssAllOpenMb === null, redisUsedMemoryBeforeMb: round(redisMemBefore / 2 ** 20, 2), redisUsedMemoryPeakMb: round(redisPeak / 2 ** 20, 2) };
-        log(`memory: RSS ${memory.rssBeforeMb} MB before, ${memory.peakRssAllOpenMb} MB with all ${memory.maxOpen} open (${memory.completed} completed, ${memory.failed} failed ${JSON.stringify(memory.failures)}) → ${round(perThousand, 1)} MB per 1,000 open streams; Redis used_memory ${round(redisMemBefore / 2 ** 20, 2)} → ${round(redisPeak / 2 ** 20, 2)} MB`);
+        const perThousand =
+          peak !== null && memory.rssBeforeMb !== null && open > 0 ? ((peak - memory.rssBeforeMb) * 1000) / open : null;
+        report.memory = {
+          replica: memory,
+          idleRssMb: round(idleRssMb, 1),
+          mbPer1000OpenStreams: round(perThousand, 1),
+          mbPer1000IsUpperBound: memory.peakRssAllOpenMb === null,
+          redisUsedMemoryBeforeMb: round(redisMemBefore / 2 ** 20, 2),
+          redisUsedMemoryPeakMb: round(redisPeak / 2 ** 20, 2),
+        };
+        log(
+          `memory: RSS ${memory.rssBeforeMb} MB before, ${memory.peakRssAllOpenMb} MB with all ${memory.maxOpen} open (${memory.completed} completed, ${memory.failed} failed ${JSON.stringify(memory.failures)}) → ${round(perThousand, 1)} MB per 1,000 open streams; Redis used_memory ${round(redisMemBefore / 2 ** 20, 2)} → ${round(redisPeak / 2 ** 20, 2)} MB`,
+        );
       } finally {
         await setMockScenario(mock.url, null);
       }
@@ -405,7 +543,11 @@ async function main(): Promise<void> {
     await mkdir(values.out, { recursive: true });
     const file = join(values.out, `capacity-${startedAt.replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z')}.json`);
     await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
-    log(`saved ${file}; load average at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    log(
+      `saved ${file}; load average at end ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}`,
+    );
   } finally {
     for (const n of nginxes) await n.stop().catch(() => undefined);
     await stopAll();

@@ -9,7 +9,16 @@ import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 
 /** Connection-level headers that a proxy must not forward (RFC 9110 §7.6.1), plus `host`. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'host',
+]);
 
 /** Options of {@link startFloorProxy}. */
 export interface FloorProxyOptions {
@@ -29,7 +38,9 @@ export interface FloorProxy {
   close(): Promise<void>;
 }
 
-function copyHeaders(source: IncomingHttpHeaders | Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+function copyHeaders(
+  source: IncomingHttpHeaders | Record<string, string | string[] | undefined>,
+): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const name of Object.keys(source)) {
     const value = source[name];
@@ -48,7 +59,13 @@ function forward(pool: Pool, req: IncomingMessage, res: ServerResponse): void {
   const method = (req.method ?? 'GET') as Dispatcher.HttpMethod;
   const hasBody = method !== 'GET' && method !== 'HEAD';
   pool
-    .request({ path: req.url ?? '/', method, headers: copyHeaders(req.headers), body: hasBody ? req : undefined, signal: controller.signal })
+    .request({
+      path: req.url ?? '/',
+      method,
+      headers: copyHeaders(req.headers),
+      body: hasBody ? req : undefined,
+      signal: controller.signal,
+    })
     .then(
       ({ statusCode, headers, body }) => {
         res.writeHead(statusCode, copyHeaders(headers) as OutgoingHttpHeaders);
@@ -70,7 +87,11 @@ function forward(pool: Pool, req: IncomingMessage, res: ServerResponse): void {
 /** Starts the pass-through proxy; no parsing, no validation, no logging on the hot path. */
 export async function startFloorProxy(opts: FloorProxyOptions): Promise<FloorProxy> {
   const origin = new URL(opts.upstream).origin;
-  const pool = new Pool(origin, { connections: opts.connections ?? 1100, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 });
+  const pool = new Pool(origin, {
+    connections: opts.connections ?? 1100,
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 600_000,
+  });
   const server = createServer((req, res) => forward(pool, req, res));
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
@@ -90,10 +111,15 @@ export async function startFloorProxy(opts: FloorProxyOptions): Promise<FloorPro
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { upstream: { type: 'string' }, port: { type: 'string', default: '0' }, host: { type: 'string', default: '127.0.0.1' } },
+    options: {
+      upstream: { type: 'string' },
+      port: { type: 'string', default: '0' },
+      host: { type: 'string', default: '127.0.0.1' },
+    },
     strict: true,
   });
-  if (!values.upstream) throw new Error('Usage: node --import tsx bench/floor-proxy.ts --upstream http://127.0.0.1:9000 [--port N]');
+  if (!values.upstream)
+    throw new Error('Usage: node --import tsx bench/floor-proxy.ts --upstream http://127.0.0.1:9000 [--port N]');
   const proxy = await startFloorProxy({ upstream: values.upstream, port: Number(values.port), host: values.host });
   process.stdout.write(`READY ${proxy.url}\n`);
   const stop = (): void => void proxy.close().then(() => process.exit(0));

@@ -24,26 +24,43 @@ interface Target {
   headers: Record<string, string>;
 }
 
-async function compare(kind: KindName, targets: Target[], rounds: number, durationS: number, connections: number): Promise<void> {
+async function compare(
+  kind: KindName,
+  targets: Target[],
+  rounds: number,
+  durationS: number,
+  connections: number,
+): Promise<void> {
   const runs = new Map<string, LoadResult[]>(targets.map((t) => [t.name, []]));
   for (let round = 1; round <= rounds; round++) {
     for (const target of targets) {
-      const spec = { url: `${target.url}${CHAT_PATH}`, body: REQUEST_BODIES[kind], headers: { 'content-type': 'application/json', ...target.headers }, connections };
+      const spec = {
+        url: `${target.url}${CHAT_PATH}`,
+        body: REQUEST_BODIES[kind],
+        headers: { 'content-type': 'application/json', ...target.headers },
+        connections,
+      };
       await runLoad({ ...spec, durationS: 2 }); // warm-up
       const before = await cpuSeconds(target.pid);
       const result = await runLoad({ ...spec, durationS });
       const after = await cpuSeconds(target.pid);
-      if (result.non2xx > 0 || result.errors > 0) throw new Error(`${target.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+      if (result.non2xx > 0 || result.errors > 0)
+        throw new Error(`${target.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
       if (before === null || after === null) throw new Error(`no CPU figure for ${target.name}`);
       result.cpuUsPerRequest = { target: cpuPerRequest(before, after, result.ok), mock: null };
       runs.get(target.name)?.push(result);
-      console.log(`${kind} round ${round} ${target.name.padEnd(7)} ${Math.round(result.rps).toString().padStart(6)} req/s  p50 ${result.latencyMs.p50?.toFixed(2)} ms  ${result.cpuUsPerRequest.target?.toFixed(0)} µs CPU/req`);
+      console.log(
+        `${kind} round ${round} ${target.name.padEnd(7)} ${Math.round(result.rps).toString().padStart(6)} req/s  p50 ${result.latencyMs.p50?.toFixed(2)} ms  ${result.cpuUsPerRequest.target?.toFixed(0)} µs CPU/req`,
+      );
     }
   }
   const summary = new Map(
     [...runs].map(([name, list]) => {
       const merged = mergeRounds(list);
-      return [name, { rps: merged.rps, cpu: merged.cpuUsPerRequest?.target ?? Number.NaN, p50: merged.latencyMs.p50 ?? Number.NaN }];
+      return [
+        name,
+        { rps: merged.rps, cpu: merged.cpuUsPerRequest?.target ?? Number.NaN, p50: merged.latencyMs.p50 ?? Number.NaN },
+      ];
     }),
   );
   const floor = summary.get('floor');
@@ -54,14 +71,26 @@ async function compare(kind: KindName, targets: Target[], rounds: number, durati
     const gateway = name !== 'direct';
     const throughput = gateway && floor ? (t.rps / floor.rps).toFixed(2) : '';
     const added = gateway && direct ? ((t.p50 - direct.p50) / floorAdded).toFixed(2) : '';
-    console.log(`${kind}: ${name.padEnd(7)} ${Math.round(t.rps).toString().padStart(6)}   ${throughput.padStart(16)}   ${t.cpu.toFixed(0).padStart(10)}   ${t.p50.toFixed(2).padStart(6)}   ${added.padStart(15)}`);
+    console.log(
+      `${kind}: ${name.padEnd(7)} ${Math.round(t.rps).toString().padStart(6)}   ${throughput.padStart(16)}   ${t.cpu.toFixed(0).padStart(10)}   ${t.p50.toFixed(2).padStart(6)}   ${added.padStart(15)}`,
+    );
   }
-  console.log('(throughput ratio: req/s ÷ the floor\'s, goal ≥ 0.75; added p50 ratio: (p50 − direct p50) ÷ (floor p50 − direct p50), goal ≤ 1.3; CPU of direct = the mock)');
+  console.log(
+    "(throughput ratio: req/s ÷ the floor's, goal ≥ 0.75; added p50 ratio: (p50 − direct p50) ÷ (floor p50 − direct p50), goal ≤ 1.3; CPU of direct = the mock)",
+  );
   console.log('');
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { kinds: { type: 'string', default: 'plain,stream' }, rounds: { type: 'string', default: '3' }, duration: { type: 'string', default: '6' }, connections: { type: 'string', default: '32' } }, strict: true });
+  const { values } = parseArgs({
+    options: {
+      kinds: { type: 'string', default: 'plain,stream' },
+      rounds: { type: 'string', default: '3' },
+      duration: { type: 'string', default: '6' },
+      connections: { type: 'string', default: '32' },
+    },
+    strict: true,
+  });
   const rounds = Number(values.rounds);
   const durationS = Number(values.duration);
   const connections = Number(values.connections);
@@ -79,7 +108,15 @@ async function main(): Promise<void> {
     const lean = await spawnServer({
       name: 'lean reference',
       command: process.execPath,
-      args: [await compileBenchScript(paths, 'lean-reference'), '--upstream', mock.url, '--api-key', key, '--audit-file', join(tmp, 'lean-audit.jsonl')],
+      args: [
+        await compileBenchScript(paths, 'lean-reference'),
+        '--upstream',
+        mock.url,
+        '--api-key',
+        key,
+        '--audit-file',
+        join(tmp, 'lean-audit.jsonl'),
+      ],
     });
     const auth = { authorization: `Bearer ${key}` };
     const targets: Target[] = [

@@ -29,12 +29,23 @@ describe('lean reference', () => {
   });
 
   const post = (body: unknown, authorization = `Bearer ${key}`) =>
-    request(`${lean.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify(body) });
+    request(`${lean.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization },
+      body: JSON.stringify(body),
+    });
 
   it('answers a chat completion with the headers Parley sends, and pseudonymises before the upstream', async () => {
     mock.clearRequests();
-    const res = await post({ model: 'bench', messages: [{ role: 'user', content: 'Mail me at jane.doe@example.com please' }] });
-    const json = (await res.body.json()) as { object: string; model: string; choices: { message: { content: string } }[] };
+    const res = await post({
+      model: 'bench',
+      messages: [{ role: 'user', content: 'Mail me at jane.doe@example.com please' }],
+    });
+    const json = (await res.body.json()) as {
+      object: string;
+      model: string;
+      choices: { message: { content: string } }[];
+    };
     expect(res.statusCode).toBe(200);
     expect(json.object).toBe('chat.completion');
     expect(json.model).toBe('bench');
@@ -48,20 +59,38 @@ describe('lean reference', () => {
   });
 
   it('streams the answer as Parley does: SSE headers, role, content, finish, usage, [DONE]', async () => {
-    const res = await post({ model: 'bench', messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } });
+    const res = await post({
+      model: 'bench',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const text = await res.body.text();
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('text/event-stream');
     expect(res.headers['x-accel-buffering']).toBe('no');
     expect(res.headers['x-frame-options']).toBe('DENY');
-    const frames = text.split('\n\n').filter(Boolean).map((frame) => frame.replace(/^data: /, ''));
+    const frames = text
+      .split('\n\n')
+      .filter(Boolean)
+      .map((frame) => frame.replace(/^data: /, ''));
     expect(frames.at(-1)).toBe('[DONE]');
-    const chunks = frames.slice(0, -1).map((frame) => JSON.parse(frame) as { model: string; choices: { delta?: { role?: string; content?: string }; finish_reason: string | null }[]; usage: unknown });
+    const chunks = frames.slice(0, -1).map(
+      (frame) =>
+        JSON.parse(frame) as {
+          model: string;
+          choices: { delta?: { role?: string; content?: string }; finish_reason: string | null }[];
+          usage: unknown;
+        },
+    );
     expect(chunks[0]?.choices[0]?.delta?.role).toBe('assistant');
     const content = chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('');
     expect(content.length).toBeGreaterThan(0);
     expect(chunks.filter((c) => c.choices[0]?.finish_reason === 'stop')).toHaveLength(1);
-    expect(chunks.at(-1)?.usage).toMatchObject({ prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number) });
+    expect(chunks.at(-1)?.usage).toMatchObject({
+      prompt_tokens: expect.any(Number),
+      completion_tokens: expect.any(Number),
+    });
     expect(chunks.every((c) => c.model === 'bench')).toBe(true);
   });
 

@@ -88,7 +88,9 @@ const SECURITY_HEADERS = securityHeaderValues({ tls: false });
 /** The same, as one object for a hijacked stream's writeHead. */
 const SECURITY_HEADER_OBJECT: Record<string, string> = Object.fromEntries(SECURITY_HEADERS);
 
-const errorBody = (message: string, type: string): { error: { message: string; type: string } } => ({ error: { message, type } });
+const errorBody = (message: string, type: string): { error: { message: string; type: string } } => ({
+  error: { message, type },
+});
 
 /** Starts the lean reference on 127.0.0.1. */
 export async function startLeanReference(opts: LeanReferenceOptions): Promise<LeanReference> {
@@ -114,7 +116,20 @@ export async function startLeanReference(opts: LeanReferenceOptions): Promise<Le
     written = written.then(() => file.write(text));
   };
   const audit = (requestId: string, action: string, outcome: string): void => {
-    const sealed = sealLine({ seq: ++seq, prev, type: 'event', time: new Date().toISOString(), requestId, principalId: principal.id, role: principal.role, action, resource: 'route:POST /v1/chat/completions', outcome, clientAddress: '127.0.0.0', details: { via: 'api-key' } });
+    const sealed = sealLine({
+      seq: ++seq,
+      prev,
+      type: 'event',
+      time: new Date().toISOString(),
+      requestId,
+      principalId: principal.id,
+      role: principal.role,
+      action,
+      resource: 'route:POST /v1/chat/completions',
+      outcome,
+      clientAddress: '127.0.0.0',
+      details: { via: 'api-key' },
+    });
     prev = sha256Hex(sealed.line);
     pending += `${sealed.line}\n`;
     commit ??= setTimeout(flush, 10);
@@ -157,7 +172,12 @@ export async function startLeanReference(opts: LeanReferenceOptions): Promise<Le
   });
 
   /** Sends the upstream request, aborted by `signal` or by a 30 s first-byte timer; `fail` gets either, or a network error. */
-  const dispatchUpstream = (upstreamBody: string, signal: AbortSignal, fail: (error: Error) => void, on: UpstreamCallbacks): void => {
+  const dispatchUpstream = (
+    upstreamBody: string,
+    signal: AbortSignal,
+    fail: (error: Error) => void,
+    on: UpstreamCallbacks,
+  ): void => {
     const firstByte = setTimeout(() => fail(new Error('first-byte timeout')), 30_000);
     pool.dispatch(
       { path: '/v1/chat/completions', method: 'POST', headers: UPSTREAM_HEADERS, body: upstreamBody },
@@ -178,7 +198,13 @@ export async function startLeanReference(opts: LeanReferenceOptions): Promise<Le
   };
 
   /** Plain answer: the whole upstream JSON, re-shaped as OpenAI's chat.completion. */
-  const plainAnswer = (request: FastifyRequest, reply: FastifyReply, body: Body, upstreamBody: string, signal: AbortSignal): Promise<unknown> =>
+  const plainAnswer = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    body: Body,
+    upstreamBody: string,
+    signal: AbortSignal,
+  ): Promise<unknown> =>
     new Promise((resolve, reject) => {
       const parts: Buffer[] = [];
       let status = 0;
@@ -204,7 +230,14 @@ export async function startLeanReference(opts: LeanReferenceOptions): Promise<Le
             object: 'chat.completion',
             created: answer.created,
             model: body.model,
-            choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: choice.finish_reason ?? 'stop' }],
+            choices: [
+              {
+                index: 0,
+                message: { role: 'assistant', content, refusal: null },
+                logprobs: null,
+                finish_reason: choice.finish_reason ?? 'stop',
+              },
+            ],
             usage: answer.usage,
           });
         },
@@ -215,10 +248,21 @@ export async function startLeanReference(opts: LeanReferenceOptions): Promise<Le
    * Streamed answer: every upstream SSE message parsed (SseParser, JSON.parse) and re-serialised in
    * Parley's chunk format (ChunkWriter); the response starts at the first content, as Parley's does.
    */
-  const streamAnswer = (request: FastifyRequest, reply: FastifyReply, body: Body, upstreamBody: string, signal: AbortSignal): Promise<void> =>
+  const streamAnswer = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    body: Body,
+    upstreamBody: string,
+    signal: AbortSignal,
+  ): Promise<void> =>
     new Promise((resolve, reject) => {
       const parser = new SseParser();
-      const frames = new ChunkWriter(`chatcmpl-${request.id}`, body.model, Math.floor(Date.now() / 1000), body.stream_options?.include_usage === true);
+      const frames = new ChunkWriter(
+        `chatcmpl-${request.id}`,
+        body.model,
+        Math.floor(Date.now() / 1000),
+        body.stream_options?.include_usage === true,
+      );
       const transform = answerTransforms?.({ mapping: {}, principal, model: body.model, requestId: request.id });
       const res = reply.raw;
       let status = 0;
@@ -241,7 +285,14 @@ export async function startLeanReference(opts: LeanReferenceOptions): Promise<Le
       const open = (): void => {
         opened = true;
         const overhead = sinceStart(request).toFixed(3);
-        res.writeHead(200, { ...SECURITY_HEADER_OBJECT, 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no', 'x-request-id': request.id, 'x-parley-overhead-ms': overhead });
+        res.writeHead(200, {
+          ...SECURITY_HEADER_OBJECT,
+          'content-type': 'text/event-stream',
+          'cache-control': 'no-cache',
+          'x-accel-buffering': 'no',
+          'x-request-id': request.id,
+          'x-parley-overhead-ms': overhead,
+        });
         frame(frames.role());
       };
       const fail = (error: Error): void => {
@@ -277,7 +328,8 @@ export async function startLeanReference(opts: LeanReferenceOptions): Promise<Le
           }
           if (!opened) open();
           frame(frames.finish(finishReason === 'length' ? 'length' : 'stop'));
-          if (usage) frame(frames.usage({ inputTokens: usage.prompt_tokens ?? 0, outputTokens: usage.completion_tokens ?? 0 }));
+          if (usage)
+            frame(frames.usage({ inputTokens: usage.prompt_tokens ?? 0, outputTokens: usage.completion_tokens ?? 0 }));
           frame('[DONE]');
           res.end(out);
           resolve();
@@ -285,17 +337,31 @@ export async function startLeanReference(opts: LeanReferenceOptions): Promise<Le
       });
     });
 
-  app.post<{ Body: Body }>('/v1/chat/completions', { schema: { body: schemas.ChatCompletionRequest, response: { 200: schemas.ChatCompletion } } }, (request, reply) => {
-    const body = request.body;
-    const stream = body.stream === true;
-    const messages = body.messages.map((m) => ({ role: m.role, content: typeof m.content === 'string' ? m.content : '' }));
-    const upstreamBody = JSON.stringify({ model: 'm', messages: privacy.protect(messages).messages, stream, ...(stream ? { stream_options: { include_usage: true } } : {}) });
-    const controller = new AbortController();
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableEnded) controller.abort();
-    });
-    return stream ? streamAnswer(request, reply, body, upstreamBody, controller.signal) : plainAnswer(request, reply, body, upstreamBody, controller.signal);
-  });
+  app.post<{ Body: Body }>(
+    '/v1/chat/completions',
+    { schema: { body: schemas.ChatCompletionRequest, response: { 200: schemas.ChatCompletion } } },
+    (request, reply) => {
+      const body = request.body;
+      const stream = body.stream === true;
+      const messages = body.messages.map((m) => ({
+        role: m.role,
+        content: typeof m.content === 'string' ? m.content : '',
+      }));
+      const upstreamBody = JSON.stringify({
+        model: 'm',
+        messages: privacy.protect(messages).messages,
+        stream,
+        ...(stream ? { stream_options: { include_usage: true } } : {}),
+      });
+      const controller = new AbortController();
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableEnded) controller.abort();
+      });
+      return stream
+        ? streamAnswer(request, reply, body, upstreamBody, controller.signal)
+        : plainAnswer(request, reply, body, upstreamBody, controller.signal);
+    },
+  );
 
   await app.listen({ host: '127.0.0.1', port: opts.port ?? 0 });
   const { port } = app.server.address() as AddressInfo;
@@ -315,11 +381,18 @@ export async function startLeanReference(opts: LeanReferenceOptions): Promise<Le
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { upstream: { type: 'string' }, 'api-key': { type: 'string' }, 'audit-file': { type: 'string' } }, strict: true });
+  const { values } = parseArgs({
+    options: { upstream: { type: 'string' }, 'api-key': { type: 'string' }, 'audit-file': { type: 'string' } },
+    strict: true,
+  });
   if (!values.upstream || !values['api-key'] || !values['audit-file']) {
     throw new Error('Usage: node --import tsx bench/lean-reference.ts --upstream URL --api-key KEY --audit-file FILE');
   }
-  const lean = await startLeanReference({ upstream: values.upstream, apiKey: values['api-key'], auditFile: values['audit-file'] });
+  const lean = await startLeanReference({
+    upstream: values.upstream,
+    apiKey: values['api-key'],
+    auditFile: values['audit-file'],
+  });
   process.stdout.write(`READY ${lean.url}\n`);
   process.once('SIGTERM', () => void lean.close().then(() => process.exit(0)));
 }

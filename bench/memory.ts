@@ -47,7 +47,11 @@ export interface MemoryResult {
 
 /** Opens `streams` streaming requests at once, drains them, and samples the server's RSS meanwhile. */
 export async function measureStreamsMemory(spec: MemorySpec): Promise<MemoryResult> {
-  const pool = new Pool(spec.url, { connections: spec.streams, headersTimeout: spec.timeoutMs, bodyTimeout: spec.timeoutMs });
+  const pool = new Pool(spec.url, {
+    connections: spec.streams,
+    headersTimeout: spec.timeoutMs,
+    bodyTimeout: spec.timeoutMs,
+  });
   const controller = new AbortController();
   setMaxListeners(spec.streams + 10, controller.signal);
   const started = Date.now();
@@ -82,7 +86,13 @@ export async function measureStreamsMemory(spec: MemorySpec): Promise<MemoryResu
   const one = async (): Promise<void> => {
     let counted = false;
     try {
-      const res = await pool.request({ path: spec.path, method: 'POST', headers: spec.headers, body: spec.body, signal: controller.signal });
+      const res = await pool.request({
+        path: spec.path,
+        method: 'POST',
+        headers: spec.headers,
+        body: spec.body,
+        signal: controller.signal,
+      });
       if (res.statusCode !== 200) {
         await res.body.dump();
         failure(String(res.statusCode));

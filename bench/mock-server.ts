@@ -6,7 +6,11 @@ import { parseScenario } from '../src/mock-upstream/index.js';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { port: { type: 'string', default: '0' }, host: { type: 'string', default: '127.0.0.1' }, scenario: { type: 'string', default: '{}' } },
+    options: {
+      port: { type: 'string', default: '0' },
+      host: { type: 'string', default: '127.0.0.1' },
+      scenario: { type: 'string', default: '{}' },
+    },
     strict: true,
   });
   const mock = await startMockUpstream({

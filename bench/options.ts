@@ -53,7 +53,8 @@ const USAGE = `Usage: npm run bench -- [options]     (or: node --import tsx benc
   -h, --help          this text`;
 
 /** A count flag: a positive number rounded to a whole one, at least 1. */
-const count = (flag: string, value: string | undefined, env: string | undefined, fallback: number): number => Math.max(1, Math.round(num(flag, value, env, fallback)));
+const count = (flag: string, value: string | undefined, env: string | undefined, fallback: number): number =>
+  Math.max(1, Math.round(num(flag, value, env, fallback)));
 
 function num(flag: string, value: string | undefined, env: string | undefined, fallback: number): number {
   const raw = value ?? env;
@@ -90,14 +91,21 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv, defaul
     console.log(USAGE);
     return null;
   }
-  const phaseList = (values.phases ?? env.BENCH_PHASES ?? 'load,ttft,memory').split(',').map((p) => p.trim()).filter(Boolean);
+  const phaseList = (values.phases ?? env.BENCH_PHASES ?? 'load,ttft,memory')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   const phases = new Set<'load' | 'ttft' | 'memory'>();
   for (const p of phaseList) {
-    if (p !== 'load' && p !== 'ttft' && p !== 'memory') throw new Error(`--phases: unknown phase "${p}" (use load, ttft, memory)`);
+    if (p !== 'load' && p !== 'ttft' && p !== 'memory')
+      throw new Error(`--phases: unknown phase "${p}" (use load, ttft, memory)`);
     phases.add(p);
   }
   const kinds: Array<'plain' | 'stream'> = [];
-  for (const k of (values.kinds ?? env.BENCH_KINDS ?? 'plain,stream').split(',').map((x) => x.trim()).filter(Boolean)) {
+  for (const k of (values.kinds ?? env.BENCH_KINDS ?? 'plain,stream')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
     if (k !== 'plain' && k !== 'stream') throw new Error(`--kinds: unknown kind "${k}" (use plain, stream)`);
     if (!kinds.includes(k)) kinds.push(k);
   }

@@ -23,7 +23,11 @@ const DA = ((await import(at('src/privacy/detectors/index.js'))) as { DETECTORS:
 const DB = (await import('../src/privacy/detectors/index.js')).DETECTORS as unknown as Record<string, Detector>;
 
 const english = (l: string): boolean => l === 'en' || l === 'mixed' || l === 'id';
-const corpora = { english: privacyPrompts(english), mixed: privacyPrompts(() => true), englishNoPii: privacyPrompts(english, 0) };
+const corpora = {
+  english: privacyPrompts(english),
+  mixed: privacyPrompts(() => true),
+  englishNoPii: privacyPrompts(english, 0),
+};
 const kb = (texts: string[]): number => texts.reduce((n, t) => n + t.length, 0) / 1024;
 const cpu = (f: () => void, texts: string[]): number => {
   const s = process.cpuUsage();
@@ -53,13 +57,28 @@ function ab(name: string, texts: string[], a: () => void, b: () => void): void {
 
 const fa = A.createPrivacyFilter();
 const fb = B.createPrivacyFilter();
-console.log(`load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}, ${rounds} alternating rounds`);
+console.log(
+  `load average ${(await import('node:os'))
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}, ${rounds} alternating rounds`,
+);
 for (const [name, texts] of Object.entries(corpora)) {
-  ab(`filter, ${name}`, texts, () => texts.forEach((t) => fa.protect([{ role: 'user', content: t }])), () => texts.forEach((t) => fb.protect([{ role: 'user', content: t }])));
+  ab(
+    `filter, ${name}`,
+    texts,
+    () => texts.forEach((t) => fa.protect([{ role: 'user', content: t }])),
+    () => texts.forEach((t) => fb.protect([{ role: 'user', content: t }])),
+  );
 }
 const only = process.argv[4]?.split(',');
 for (const category of Object.keys(DB)) {
   if (only && !only.includes(category)) continue;
   const texts = corpora.english;
-  ab(`${category}, english`, texts, () => texts.forEach((t) => DA[category]?.find(t)), () => texts.forEach((t) => DB[category].find(t)));
+  ab(
+    `${category}, english`,
+    texts,
+    () => texts.forEach((t) => DA[category]?.find(t)),
+    () => texts.forEach((t) => DB[category].find(t)),
+  );
 }

@@ -10,7 +10,8 @@ export function privacyPrompts(langs: (lang: string) => boolean, every = 5): str
   const out: string[] = [];
   let text = '';
   for (let i = 0; out.length < 24; i++) {
-    text += (every > 0 && i % every === every - 1 ? positives[i % positives.length] : negatives[i % negatives.length]) + ' ';
+    text +=
+      (every > 0 && i % every === every - 1 ? positives[i % positives.length] : negatives[i % negatives.length]) + ' ';
     if (text.length >= 8192) {
       out.push(text);
       text = '';

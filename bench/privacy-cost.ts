@@ -13,7 +13,11 @@ const cpu0 = process.cpuUsage();
 for (const lang of ['en', 'de', 'fr', 'es', 'it']) require(`gender-detection-from-name/names/${lang}.js`);
 const { GIVEN_NAMES } = await import('../src/privacy/detectors/gazetteer.js');
 const cpuLoad = process.cpuUsage(cpu0);
-const gazetteer = { names: GIVEN_NAMES.size, loadCpuMs: (cpuLoad.user + cpuLoad.system) / 1000, heapMb: (process.memoryUsage().heapUsed - heap0) / 1048576 };
+const gazetteer = {
+  names: GIVEN_NAMES.size,
+  loadCpuMs: (cpuLoad.user + cpuLoad.system) / 1000,
+  heapMb: (process.memoryUsage().heapUsed - heap0) / 1048576,
+};
 
 const { createPrivacyFilter } = await import('../src/privacy/privacy-filter.js');
 const { privacyPrompts } = await import('./privacy-corpus.js');
@@ -21,7 +25,6 @@ const { ALL_CATEGORIES, PERSONAL_CATEGORIES } = await import('../src/privacy/typ
 
 const roundsArg = process.argv.indexOf('--rounds');
 const rounds = roundsArg > 0 ? Math.max(1, Number(process.argv[roundsArg + 1]) || 1) : 5;
-
 
 const NEW = ['person', 'address', 'date_of_birth', 'national_id', 'passport', 'mac', 'url_credentials'];
 const filters = {
@@ -45,7 +48,12 @@ function usPerKb(filter: ReturnType<typeof createPrivacyFilter>, texts: string[]
 }
 
 const english = (l: string): boolean => l === 'en' || l === 'mixed' || l === 'id';
-const corpora = { english: privacyPrompts(english), mixed: privacyPrompts(() => true), englishNoPii: privacyPrompts(english, 0), mixedNoPii: privacyPrompts(() => true, 0) };
+const corpora = {
+  english: privacyPrompts(english),
+  mixed: privacyPrompts(() => true),
+  englishNoPii: privacyPrompts(english, 0),
+  mixedNoPii: privacyPrompts(() => true, 0),
+};
 const short = 'Can you summarise the attached notes for me in three bullet points?';
 const shortRuns = 20000;
 for (let i = 0; i < shortRuns; i++) filters.all.protect([{ role: 'user', content: short }]);
@@ -61,10 +69,22 @@ const result = {
   categories: { all: ALL_CATEGORIES.length, personal: PERSONAL_CATEGORIES.length },
   gazetteer,
   usPerKb: {
-    english: { all: usPerKb(filters.all, corpora.english), firstGeneration: usPerKb(filters.firstGeneration, corpora.english) },
-    mixed: { all: usPerKb(filters.all, corpora.mixed), firstGeneration: usPerKb(filters.firstGeneration, corpora.mixed) },
-    englishNoPii: { all: usPerKb(filters.all, corpora.englishNoPii), firstGeneration: usPerKb(filters.firstGeneration, corpora.englishNoPii) },
-    mixedNoPii: { all: usPerKb(filters.all, corpora.mixedNoPii), firstGeneration: usPerKb(filters.firstGeneration, corpora.mixedNoPii) },
+    english: {
+      all: usPerKb(filters.all, corpora.english),
+      firstGeneration: usPerKb(filters.firstGeneration, corpora.english),
+    },
+    mixed: {
+      all: usPerKb(filters.all, corpora.mixed),
+      firstGeneration: usPerKb(filters.firstGeneration, corpora.mixed),
+    },
+    englishNoPii: {
+      all: usPerKb(filters.all, corpora.englishNoPii),
+      firstGeneration: usPerKb(filters.firstGeneration, corpora.englishNoPii),
+    },
+    mixedNoPii: {
+      all: usPerKb(filters.all, corpora.mixedNoPii),
+      firstGeneration: usPerKb(filters.firstGeneration, corpora.mixedNoPii),
+    },
   },
   shortPromptMs,
 };

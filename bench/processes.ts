@@ -80,7 +80,10 @@ async function pollReady(url: string, child: ChildProcess, deadline: number): Pr
 function readyLine(child: ChildProcess, deadline: number): Promise<string> {
   return new Promise((resolve, reject) => {
     let buffered = '';
-    const timer = setTimeout(() => reject(new Error('did not print READY in time')), Math.max(0, deadline - Date.now()));
+    const timer = setTimeout(
+      () => reject(new Error('did not print READY in time')),
+      Math.max(0, deadline - Date.now()),
+    );
     const onData = (chunk: Buffer): void => {
       buffered += chunk.toString('utf8');
       const match = /READY (\S+)/.exec(buffered);
@@ -101,7 +104,10 @@ function readyLine(child: ChildProcess, deadline: number): Promise<string> {
 
 /** Spawns a server and resolves once it is ready; on failure the child is killed and its stderr tail is in the error. */
 export async function spawnServer(spec: SpawnSpec): Promise<ServerProcess> {
-  const child = spawn(spec.command, spec.args, { env: { ...process.env, ...spec.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(spec.command, spec.args, {
+    env: { ...process.env, ...spec.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running.add(child);
   let stderrTail = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -120,7 +126,9 @@ export async function spawnServer(spec: SpawnSpec): Promise<ServerProcess> {
   } catch (error) {
     await stopChild(child, 1_000);
     const why = error instanceof Error ? error.message : String(error);
-    throw new Error(`${spec.name} failed to start: ${why}${stderrTail ? `\n--- stderr ---\n${stderrTail}` : ''}`, { cause: error });
+    throw new Error(`${spec.name} failed to start: ${why}${stderrTail ? `\n--- stderr ---\n${stderrTail}` : ''}`, {
+      cause: error,
+    });
   }
   if (child.pid === undefined) throw new Error(`${spec.name} has no pid`);
   return { name: spec.name, pid: child.pid, url, stop: (graceMs = 5_000) => stopChild(child, graceMs) };

@@ -33,7 +33,10 @@ export function moduleOf(url: string): string {
 }
 
 /** Self time per function and per module, highest first. */
-export function summariseProfile(profile: CpuProfile, top = 20): { total: number; functions: SelfTime[]; modules: SelfTime[] } {
+export function summariseProfile(
+  profile: CpuProfile,
+  top = 20,
+): { total: number; functions: SelfTime[]; modules: SelfTime[] } {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
   profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
@@ -55,7 +58,11 @@ export function summariseProfile(profile: CpuProfile, top = 20): { total: number
     [...m.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
-      .map(([name, us]) => ({ name, selfMs: Math.round(us / 100) / 10, percent: total > 0 ? Math.round((us / total) * 1000) / 10 : 0 }));
+      .map(([name, us]) => ({
+        name,
+        selfMs: Math.round(us / 100) / 10,
+        percent: total > 0 ? Math.round((us / total) * 1000) / 10 : 0,
+      }));
   return { total: total / 1000, functions: rank(fn), modules: rank(mod) };
 }
 
@@ -63,11 +70,15 @@ export function summariseProfile(profile: CpuProfile, top = 20): { total: number
 export async function formatProfileSummary(file: string, top = 20, requests?: number): Promise<string> {
   const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
   const s = summariseProfile(profile, top);
-  const perRequest = requests ? `, ${((s.total * 1000) / requests).toFixed(0)} µs per request over ${requests} requests` : '';
+  const perRequest = requests
+    ? `, ${((s.total * 1000) / requests).toFixed(0)} µs per request over ${requests} requests`
+    : '';
   const lines = [`${file}: ${s.total.toFixed(0)} ms of non-idle samples${perRequest}`, '', 'self time by module:'];
-  for (const m of s.modules) lines.push(`  ${m.percent.toFixed(1).padStart(5)}%  ${m.selfMs.toFixed(0).padStart(7)} ms  ${m.name}`);
+  for (const m of s.modules)
+    lines.push(`  ${m.percent.toFixed(1).padStart(5)}%  ${m.selfMs.toFixed(0).padStart(7)} ms  ${m.name}`);
   lines.push('', 'self time by function:');
-  for (const f of s.functions) lines.push(`  ${f.percent.toFixed(1).padStart(5)}%  ${f.selfMs.toFixed(0).padStart(7)} ms  ${f.name}`);
+  for (const f of s.functions)
+    lines.push(`  ${f.percent.toFixed(1).padStart(5)}%  ${f.selfMs.toFixed(0).padStart(7)} ms  ${f.name}`);
   return lines.join('\n');
 }
 

@@ -46,7 +46,11 @@ describe('report', () => {
 
   it('merges load rounds: counts and seconds summed, percentiles the median of the rounds, CPU weighted by responses', () => {
     const slow = { ...run(4, 100), cpuUsPerRequest: { target: 300, mock: 30 } };
-    const a = { ...run(1, 400), latencyMs: { count: 400, p50: 1, p90: 2, p99: 5, mean: 1.2, max: 9 }, cpuUsPerRequest: { target: 100, mock: 20 } };
+    const a = {
+      ...run(1, 400),
+      latencyMs: { count: 400, p50: 1, p90: 2, p99: 5, mean: 1.2, max: 9 },
+      cpuUsPerRequest: { target: 100, mock: 20 },
+    };
     const b = { ...run(2, 300), errors: 1, cpuUsPerRequest: { target: 200, mock: 20 } };
     const merged = mergeRounds([slow, a, b]);
     expect(merged.durationS).toBe(3);
@@ -64,7 +68,11 @@ describe('report', () => {
   });
 
   it('checks every goal and prints PASS/FAIL lines', () => {
-    const ttftRun = (p50: number) => ({ ttftMs: { count: 1, p50, p90: p50, p99: p50, mean: p50, max: p50 }, overheadMs: { count: 0, p50: null, p90: null, p99: null, mean: null, max: null }, failures: 0 });
+    const ttftRun = (p50: number) => ({
+      ttftMs: { count: 1, p50, p90: p50, p99: p50, mean: p50, max: p50 },
+      overheadMs: { count: 0, p50: null, p90: null, p99: null, mean: null, max: null },
+      failures: 0,
+    });
     const report: BenchReport = {
       schemaVersion: 1,
       startedAt: '2026-01-01T00:00:00.000Z',
@@ -72,10 +80,30 @@ describe('report', () => {
       machine: { cpuModel: 'x', cores: 2, node: 'v20' },
       settings: { connections: 32, durationS: 1, ttftRequests: 1, ttftMockMs: 20 },
       idleRssMb: { parley: 50, floor: 40 },
-      load: { plain: { direct: run(1, 1000), floor: { ...run(2, 800), cpuUsPerRequest: { target: 91.5, mock: 40 } }, parley: { ...run(3, 500), cpuUsPerRequest: { target: 236.2, mock: 41 } } } },
+      load: {
+        plain: {
+          direct: run(1, 1000),
+          floor: { ...run(2, 800), cpuUsPerRequest: { target: 91.5, mock: 40 } },
+          parley: { ...run(3, 500), cpuUsPerRequest: { target: 236.2, mock: 41 } },
+        },
+      },
       derived: { load: {}, ttft: deriveTtft({ direct: ttftRun(20), floor: ttftRun(20.3), parley: ttftRun(20.5) }) },
       memory: {
-        parley: { streams: 1000, maxOpen: 1000, allOpenAtOnce: true, completed: 1000, failed: 0, rssBeforeMb: 60, peakRssAllOpenMb: 150, peakRssMb: 150, rssAfterMb: 80, vmHwmMb: 150, rampMs: 100, durationMs: 1000, samples: 10 },
+        parley: {
+          streams: 1000,
+          maxOpen: 1000,
+          allOpenAtOnce: true,
+          completed: 1000,
+          failed: 0,
+          rssBeforeMb: 60,
+          peakRssAllOpenMb: 150,
+          peakRssMb: 150,
+          rssAfterMb: 80,
+          vmHwmMb: 150,
+          rampMs: 100,
+          durationMs: 1000,
+          samples: 10,
+        },
       },
       goals: [],
       notes: [],

@@ -87,7 +87,10 @@ function mergeDistributions(ds: Distribution[]): Distribution {
 }
 
 /** Weighted by each round's responses; null when any round lacks the figure. */
-function mergeCpu(rounds: LoadResult[], pick: (c: NonNullable<LoadResult['cpuUsPerRequest']>) => number | null): number | null {
+function mergeCpu(
+  rounds: LoadResult[],
+  pick: (c: NonNullable<LoadResult['cpuUsPerRequest']>) => number | null,
+): number | null {
   let weighted = 0;
   let ok = 0;
   for (const r of rounds) {
@@ -155,11 +158,27 @@ export function evaluateGoals(report: Pick<BenchReport, 'derived' | 'memory'>): 
   for (const kind of KINDS) {
     const d = report.derived.load[kind];
     if (!d) continue;
-    goals.push({ name: `${kind}: added p50 parley/floor`, value: d.addedP50Ratio, goal: '<= 1.3', pass: d.addedP50Ratio !== null && d.addedP50Ratio <= 1.3 });
-    goals.push({ name: `${kind}: throughput parley/floor`, value: d.throughputRatio, goal: '>= 0.75', pass: d.throughputRatio !== null && d.throughputRatio >= 0.75 });
+    goals.push({
+      name: `${kind}: added p50 parley/floor`,
+      value: d.addedP50Ratio,
+      goal: '<= 1.3',
+      pass: d.addedP50Ratio !== null && d.addedP50Ratio <= 1.3,
+    });
+    goals.push({
+      name: `${kind}: throughput parley/floor`,
+      value: d.throughputRatio,
+      goal: '>= 0.75',
+      pass: d.throughputRatio !== null && d.throughputRatio >= 0.75,
+    });
   }
   const t = report.derived.ttft;
-  if (t) goals.push({ name: 'added TTFT p50 (parley - direct, ms)', value: t.parleyMinusDirectMs, goal: '< 1', pass: t.parleyMinusDirectMs !== null && t.parleyMinusDirectMs < 1 });
+  if (t)
+    goals.push({
+      name: 'added TTFT p50 (parley - direct, ms)',
+      value: t.parleyMinusDirectMs,
+      goal: '< 1',
+      pass: t.parleyMinusDirectMs !== null && t.parleyMinusDirectMs < 1,
+    });
   const m = report.memory?.parley;
   if (m) {
     goals.push({
@@ -172,32 +191,65 @@ export function evaluateGoals(report: Pick<BenchReport, 'derived' | 'memory'>): 
   return goals;
 }
 
-const fmt = (v: number | null | undefined, digits = 2): string => (v === null || v === undefined ? '-' : v.toFixed(digits));
-const row = (cells: string[], widths: number[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+const fmt = (v: number | null | undefined, digits = 2): string =>
+  v === null || v === undefined ? '-' : v.toFixed(digits);
+const row = (cells: string[], widths: number[]): string =>
+  cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
 
 /** The human-readable summary. */
 export function formatReport(r: BenchReport): string {
   const lines: string[] = [];
   const s = r.settings;
-  lines.push(`Parley benchmark  ${r.startedAt}  ${String(r.machine.cpuModel)} x${String(r.machine.cores)}  node ${String(r.machine.node)}`);
+  lines.push(
+    `Parley benchmark  ${r.startedAt}  ${String(r.machine.cpuModel)} x${String(r.machine.cores)}  node ${String(r.machine.node)}`,
+  );
   lines.push('');
   const dw = [40, 10, 10];
   if (Object.keys(r.load).length > 0) {
     const w = [16, 9, 9, 9, 10, 8, 12, 16];
     const rounds = typeof s.rounds === 'number' && s.rounds > 1 ? `${String(s.rounds)}x` : '';
-    lines.push(row([`load c=${String(s.connections)} ${rounds}${String(s.durationS)}s`, 'p50 ms', 'p90 ms', 'p99 ms', 'req/s', 'errors', 'CPU µs/req', 'overhead p50/p99'], w));
+    lines.push(
+      row(
+        [
+          `load c=${String(s.connections)} ${rounds}${String(s.durationS)}s`,
+          'p50 ms',
+          'p90 ms',
+          'p99 ms',
+          'req/s',
+          'errors',
+          'CPU µs/req',
+          'overhead p50/p99',
+        ],
+        w,
+      ),
+    );
     for (const kind of KINDS) {
       for (const target of TARGETS) {
         const x = r.load[kind]?.[target];
         if (!x) continue;
         const over = x.overheadMs.count > 0 ? `${fmt(x.overheadMs.p50, 3)}/${fmt(x.overheadMs.p99, 3)}` : '';
         const errors = String(x.errors + x.timeouts + x.non2xx);
-        lines.push(row([`${kind} ${target}`, fmt(x.latencyMs.p50), fmt(x.latencyMs.p90), fmt(x.latencyMs.p99), fmt(x.rps, 0), errors, fmt(x.cpuUsPerRequest?.target, 0), over], w));
+        lines.push(
+          row(
+            [
+              `${kind} ${target}`,
+              fmt(x.latencyMs.p50),
+              fmt(x.latencyMs.p90),
+              fmt(x.latencyMs.p99),
+              fmt(x.rps, 0),
+              errors,
+              fmt(x.cpuUsPerRequest?.target, 0),
+              over,
+            ],
+            w,
+          ),
+        );
       }
     }
     lines.push('');
     lines.push(row(['derived', 'plain', 'stream'], dw));
-    const dl = (key: keyof DerivedLoad, digits = 3): string[] => KINDS.map((k) => fmt(r.derived.load[k]?.[key], digits));
+    const dl = (key: keyof DerivedLoad, digits = 3): string[] =>
+      KINDS.map((k) => fmt(r.derived.load[k]?.[key], digits));
     lines.push(row(['added p50 vs direct: floor (ms)', ...dl('floorAddedP50Ms')], dw));
     lines.push(row(['added p50 vs direct: parley (ms)', ...dl('parleyAddedP50Ms')], dw));
     lines.push(row(['added p50 ratio parley/floor (<= 1.3)', ...dl('addedP50Ratio', 2)], dw));
@@ -205,10 +257,21 @@ export function formatReport(r: BenchReport): string {
   }
   if (r.ttft) {
     lines.push('');
-    lines.push(row([`TTFT sequential n=${String(s.ttftRequests)}, mock ttft ${String(s.ttftMockMs)} ms`, 'p50 ms', 'p99 ms'], dw));
+    lines.push(
+      row(
+        [`TTFT sequential n=${String(s.ttftRequests)}, mock ttft ${String(s.ttftMockMs)} ms`, 'p50 ms', 'p99 ms'],
+        dw,
+      ),
+    );
     for (const target of TARGETS) {
       const t = r.ttft[target];
-      if (t) lines.push(row([`${target}${t.failures ? ` (${t.failures} failed)` : ''}`, fmt(t.ttftMs.p50, 3), fmt(t.ttftMs.p99, 3)], dw));
+      if (t)
+        lines.push(
+          row(
+            [`${target}${t.failures ? ` (${t.failures} failed)` : ''}`, fmt(t.ttftMs.p50, 3), fmt(t.ttftMs.p99, 3)],
+            dw,
+          ),
+        );
     }
     const p = r.ttft.parley?.overheadMs;
     if (p && p.count > 0) lines.push(row(['x-parley-overhead-ms (streams)', fmt(p.p50, 3), fmt(p.p99, 3)], dw));
@@ -220,15 +283,26 @@ export function formatReport(r: BenchReport): string {
   lines.push('');
   lines.push(`idle RSS after start-up: parley ${fmt(r.idleRssMb.parley, 1)} MB, floor ${fmt(r.idleRssMb.floor, 1)} MB`);
   if (r.memory) {
-    lines.push(row([`memory, ${r.memory.parley.streams} open streams`, 'peak MB', 'before MB', 'max open', 'failed'], [40, 10, 10, 10, 8]));
+    lines.push(
+      row(
+        [`memory, ${r.memory.parley.streams} open streams`, 'peak MB', 'before MB', 'max open', 'failed'],
+        [40, 10, 10, 10, 8],
+      ),
+    );
     for (const [name, m] of Object.entries(r.memory)) {
       if (!m) continue;
-      lines.push(row([name, fmt(m.peakRssAllOpenMb ?? m.peakRssMb, 1), fmt(m.rssBeforeMb, 1), String(m.maxOpen), String(m.failed)], [40, 10, 10, 10, 8]));
+      lines.push(
+        row(
+          [name, fmt(m.peakRssAllOpenMb ?? m.peakRssMb, 1), fmt(m.rssBeforeMb, 1), String(m.maxOpen), String(m.failed)],
+          [40, 10, 10, 10, 8],
+        ),
+      );
     }
   }
   lines.push('');
   lines.push('goals');
-  for (const g of r.goals) lines.push(`  ${g.pass ? 'PASS' : 'FAIL'}  ${g.name.padEnd(40)} ${fmt(g.value, 3).padStart(9)}  (goal ${g.goal})`);
+  for (const g of r.goals)
+    lines.push(`  ${g.pass ? 'PASS' : 'FAIL'}  ${g.name.padEnd(40)} ${fmt(g.value, 3).padStart(9)}  (goal ${g.goal})`);
   for (const note of r.notes) lines.push(`note: ${note}`);
   return lines.join('\n');
 }

@@ -15,7 +15,18 @@ import type { BenchOptions } from './options.js';
 import { cpuPerRequest, cpuSeconds, killAllNow, residentMb, stopAll } from './processes.js';
 import type { ServerProcess } from './processes.js';
 import { formatProfileSummary } from './profile-summary.js';
-import { CHAT_PATH as PATH, deriveLoad, deriveTtft, evaluateGoals, formatReport, KINDS, mergeRounds, REQUEST_BODIES as BODIES, saveReport, TARGETS } from './report.js';
+import {
+  CHAT_PATH as PATH,
+  deriveLoad,
+  deriveTtft,
+  evaluateGoals,
+  formatReport,
+  KINDS,
+  mergeRounds,
+  REQUEST_BODIES as BODIES,
+  saveReport,
+  TARGETS,
+} from './report.js';
 import type { BenchReport, KindName, TargetName } from './report.js';
 import { obtainApiKey, setMockScenario, startFloor, startMock, startParleyProcess } from './servers.js';
 import { round } from './stats.js';
@@ -28,7 +39,11 @@ const log = (text: string): void => void process.stderr.write(`[bench] ${text}\n
 function machineInfo(): Record<string, unknown> {
   let commit: string | null = null;
   try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     // not a git checkout
   }
@@ -51,10 +66,14 @@ async function smokeCheck(targets: Record<TargetName, string>, headers: Record<s
       const text = await res.body.text();
       const ok = res.statusCode === 200 && (kind === 'plain' ? text.includes('"content"') : text.includes('[DONE]'));
       if (!ok) {
-        const hint = res.statusCode === 401 ? ' (authentication: pass --api-key or BENCH_API_KEY, see bench/README.md)' : '';
-        throw new Error(`smoke check ${kind} via ${target} failed: HTTP ${res.statusCode}${hint}: ${text.slice(0, 300)}`);
+        const hint =
+          res.statusCode === 401 ? ' (authentication: pass --api-key or BENCH_API_KEY, see bench/README.md)' : '';
+        throw new Error(
+          `smoke check ${kind} via ${target} failed: HTTP ${res.statusCode}${hint}: ${text.slice(0, 300)}`,
+        );
       }
-      if (target === 'parley' && res.headers['x-parley-overhead-ms'] === undefined) log('warning: Parley sent no x-parley-overhead-ms header');
+      if (target === 'parley' && res.headers['x-parley-overhead-ms'] === undefined)
+        log('warning: Parley sent no x-parley-overhead-ms header');
     }
   }
 }
@@ -66,7 +85,15 @@ let tmpDir: string | undefined;
 const handled: Record<TargetName, number> = { direct: 0, floor: 0, parley: 0 };
 
 /** One measured run of one target: warm-up if asked, then the load, with the CPU the target and the mock spent. */
-async function measureTarget(opts: BenchOptions, kind: KindName, target: TargetName, url: string, pids: Record<TargetName, number>, headers: Record<string, string>, warm: boolean): Promise<LoadResult> {
+async function measureTarget(
+  opts: BenchOptions,
+  kind: KindName,
+  target: TargetName,
+  url: string,
+  pids: Record<TargetName, number>,
+  headers: Record<string, string>,
+  warm: boolean,
+): Promise<LoadResult> {
   const spec = { url: `${url}${PATH}`, body: BODIES[kind], headers, connections: opts.connections };
   if (warm) handled[target] += (await runLoad({ ...spec, durationS: opts.warmupS })).ok;
   const before = await Promise.all([cpuSeconds(pids[target]), cpuSeconds(pids.direct)]);
@@ -85,14 +112,22 @@ async function measureTarget(opts: BenchOptions, kind: KindName, target: TargetN
  * parley, then parley, floor, direct), so that a slower or faster spell of the machine falls on all
  * targets alike rather than on one. The figures merge the rounds (report.ts mergeRounds).
  */
-async function loadPhase(opts: BenchOptions, targets: Record<TargetName, string>, pids: Record<TargetName, number>, headers: Record<string, string>, report: BenchReport): Promise<void> {
+async function loadPhase(
+  opts: BenchOptions,
+  targets: Record<TargetName, string>,
+  pids: Record<TargetName, number>,
+  headers: Record<string, string>,
+  report: BenchReport,
+): Promise<void> {
   for (const kind of opts.kinds) {
     const rounds: Partial<Record<TargetName, LoadResult[]>> = {};
     for (let r = 0; r < opts.rounds; r++) {
       const order = r % 2 === 0 ? TARGETS : [...TARGETS].reverse();
       for (const target of order) {
         const warm = r === 0;
-        log(`load ${kind} via ${target}, round ${r + 1}/${opts.rounds}: ${warm ? `warm-up ${opts.warmupS}s, then ` : ''}${opts.durationS}s at ${opts.connections} connections`);
+        log(
+          `load ${kind} via ${target}, round ${r + 1}/${opts.rounds}: ${warm ? `warm-up ${opts.warmupS}s, then ` : ''}${opts.durationS}s at ${opts.connections} connections`,
+        );
         (rounds[target] ??= []).push(await measureTarget(opts, kind, target, targets[target], pids, headers, warm));
       }
     }
@@ -107,19 +142,33 @@ async function loadPhase(opts: BenchOptions, targets: Record<TargetName, string>
   }
 }
 
-async function memoryPhase(opts: BenchOptions, mock: ServerProcess, parley: ServerProcess, floor: ServerProcess, headers: Record<string, string>, report: BenchReport): Promise<void> {
+async function memoryPhase(
+  opts: BenchOptions,
+  mock: ServerProcess,
+  parley: ServerProcess,
+  floor: ServerProcess,
+  headers: Record<string, string>,
+  report: BenchReport,
+): Promise<void> {
   const tokenDelayMs = 50;
   const tokens = Math.max(1, Math.round((opts.streamSeconds * 1000) / tokenDelayMs));
   await setMockScenario(mock.url, { tokenDelayMs, tokens, ttftMs: 0 });
   try {
-    const spec = { path: PATH, body: BODIES.stream, headers, streams: opts.streams, timeoutMs: opts.streamSeconds * 1000 + 60_000 };
+    const spec = {
+      path: PATH,
+      body: BODIES.stream,
+      headers,
+      streams: opts.streams,
+      timeoutMs: opts.streamSeconds * 1000 + 60_000,
+    };
     log(`memory: ${opts.streams} concurrent streams (~${opts.streamSeconds}s each) through parley`);
     const parleyMem = await measureStreamsMemory({ ...spec, url: parley.url, pid: parley.pid });
     log(`memory: the same through the floor proxy (reference)`);
     const floorMem = await measureStreamsMemory({ ...spec, url: floor.url, pid: floor.pid });
     report.memory = { parley: parleyMem, floor: floorMem };
     report.settings.memoryMock = { tokenDelayMs, tokens };
-    if (!parleyMem.allOpenAtOnce) report.notes.push(`memory: only ${parleyMem.maxOpen} of ${opts.streams} streams were open at once`);
+    if (!parleyMem.allOpenAtOnce)
+      report.notes.push(`memory: only ${parleyMem.maxOpen} of ${opts.streams} streams were open at once`);
   } finally {
     await setMockScenario(mock.url, null);
   }
@@ -128,18 +177,29 @@ async function memoryPhase(opts: BenchOptions, mock: ServerProcess, parley: Serv
 async function main(): Promise<number> {
   const opts = parseBenchOptions(process.argv.slice(2), process.env, join(ROOT, 'bench/results'));
   if (!opts) return 0;
-  if (!opts.fromSource && !existsSync(join(ROOT, 'dist/cli/index.js'))) throw new Error('dist/cli/index.js is missing: run `npm run build` first (npm run bench does), or pass --from-source');
+  if (!opts.fromSource && !existsSync(join(ROOT, 'dist/cli/index.js')))
+    throw new Error(
+      'dist/cli/index.js is missing: run `npm run build` first (npm run bench does), or pass --from-source',
+    );
   const startedAt = new Date().toISOString();
   const tmp = await mkdtemp(join(tmpdir(), 'parley-bench-'));
   tmpDir = tmp;
   const profileDir = opts.profile ? join(ROOT, 'bench/results/profiles') : undefined;
-  const paths = { root: ROOT, tmp, fromSource: opts.fromSource, profileDir, profileStamp: startedAt.replace(/[:.]/g, '-') };
+  const paths = {
+    root: ROOT,
+    tmp,
+    fromSource: opts.fromSource,
+    profileDir,
+    profileStamp: startedAt.replace(/[:.]/g, '-'),
+  };
   try {
     const mock = await startMock(paths);
     const floor = await startFloor(paths, mock.url);
     const auth = await obtainApiKey(paths, opts.apiKey);
     const parley = await startParleyProcess(paths, mock.url);
-    log(`mock ${mock.url} (pid ${mock.pid}), floor ${floor.url} (pid ${floor.pid}), parley ${parley.url} (pid ${parley.pid}); credential: ${auth.source}`);
+    log(
+      `mock ${mock.url} (pid ${mock.pid}), floor ${floor.url} (pid ${floor.pid}), parley ${parley.url} (pid ${parley.pid}); credential: ${auth.source}`,
+    );
     const targets: Record<TargetName, string> = { direct: mock.url, floor: floor.url, parley: parley.url };
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${auth.key}` };
     await smokeCheck(targets, headers);
@@ -174,7 +234,8 @@ async function main(): Promise<number> {
     };
     if (opts.profile) report.notes.push('Parley ran under --cpu-prof: its figures are slower than normal');
 
-    if (opts.phases.has('load')) await loadPhase(opts, targets, { direct: mock.pid, floor: floor.pid, parley: parley.pid }, headers, report);
+    if (opts.phases.has('load'))
+      await loadPhase(opts, targets, { direct: mock.pid, floor: floor.pid, parley: parley.pid }, headers, report);
     if (opts.phases.has('ttft')) {
       log(`ttft: ${opts.ttftRequests} sequential streams per target, mock ttft ${opts.ttftMockMs} ms`);
       await setMockScenario(mock.url, { ttftMs: opts.ttftMockMs });

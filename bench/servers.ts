@@ -32,7 +32,13 @@ export interface ServerPaths {
 /** Node flags that write a CPU profile named `<name>-<stamp>.cpuprofile` on exit, when profiling. */
 export function profileFlags(paths: ServerPaths, name: string): string[] {
   if (!paths.profileDir) return [];
-  return ['--cpu-prof', '--cpu-prof-dir', paths.profileDir, '--cpu-prof-name', `${name}-${paths.profileStamp ?? Date.now()}.cpuprofile`];
+  return [
+    '--cpu-prof',
+    '--cpu-prof-dir',
+    paths.profileDir,
+    '--cpu-prof-name',
+    `${name}-${paths.profileStamp ?? Date.now()}.cpuprofile`,
+  ];
 }
 
 function parleyCli(paths: ServerPaths): string[] {
@@ -52,7 +58,11 @@ async function freePort(): Promise<number> {
 
 /** Starts the mock upstream (no request recording, fast 16-token replies). */
 export function startMock(paths: ServerPaths): Promise<ServerProcess> {
-  return spawnServer({ name: 'mock upstream', command: process.execPath, args: [...TSX, join(paths.root, 'bench/mock-server.ts')] });
+  return spawnServer({
+    name: 'mock upstream',
+    command: process.execPath,
+    args: [...TSX, join(paths.root, 'bench/mock-server.ts')],
+  });
 }
 
 /**
@@ -62,13 +72,18 @@ export function startMock(paths: ServerPaths): Promise<ServerProcess> {
  */
 export async function compileBenchScript(paths: ServerPaths, name: string): Promise<string> {
   const source = await readFile(join(paths.root, `bench/${name}.ts`), 'utf8');
-  const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
+  const { outputText } = ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  });
   const resolve = createRequire(import.meta.url).resolve;
   const file = join(paths.tmp, `${name}.mjs`);
   await writeFile(
     file,
     outputText
-      .replace(/from '\.\.\/src\/([^']+)'/g, (_all, path: string) => `from '${pathToFileURL(join(paths.root, 'dist', path)).href}'`)
+      .replace(
+        /from '\.\.\/src\/([^']+)'/g,
+        (_all, path: string) => `from '${pathToFileURL(join(paths.root, 'dist', path)).href}'`,
+      )
       .replace(/from '(fastify|undici)'/g, (_all, pkg: string) => `from '${pathToFileURL(resolve(pkg)).href}'`),
   );
   return file;
@@ -80,7 +95,11 @@ export async function compileBenchScript(paths: ServerPaths, name: string): Prom
  */
 export async function startFloor(paths: ServerPaths, upstream: string): Promise<ServerProcess> {
   const file = await compileBenchScript(paths, 'floor-proxy');
-  return spawnServer({ name: 'floor proxy', command: process.execPath, args: [...profileFlags(paths, 'floor'), file, '--upstream', upstream] });
+  return spawnServer({
+    name: 'floor proxy',
+    command: process.execPath,
+    args: [...profileFlags(paths, 'floor'), file, '--upstream', upstream],
+  });
 }
 
 /**
@@ -100,7 +119,7 @@ export function benchConfigYaml(mockUrl: string, dataDir: string, extraYaml = ''
     '  - id: mock',
     '    type: openai',
     `    baseUrl: ${JSON.stringify(`${mockUrl}/v1`)}`,
-    '    maxConnections: 1100   # room for the memory phase\'s 1,000 concurrent streams',
+    "    maxConnections: 1100   # room for the memory phase's 1,000 concurrent streams",
     'models:',
     '  - name: bench',
     '    targets: [{ provider: mock, model: m }]',
@@ -113,21 +132,33 @@ export function benchConfigYaml(mockUrl: string, dataDir: string, extraYaml = ''
  * The Bearer credential: the given one, else a key made with `parley keys create` in the run's data
  * dir (once that command exists), else a placeholder (Parley currently accepts any request).
  */
-export async function obtainApiKey(paths: ServerPaths, given: string | undefined, configFile?: string): Promise<{ key: string; source: string }> {
+export async function obtainApiKey(
+  paths: ServerPaths,
+  given: string | undefined,
+  configFile?: string,
+): Promise<{ key: string; source: string }> {
   if (given) return { key: given, source: '--api-key / BENCH_API_KEY' };
   try {
     const config = configFile === undefined ? [] : ['--config', configFile];
-    const { stdout } = await run(process.execPath, [...parleyCli(paths), 'keys', 'create', ...config, '--name', 'bench', '--role', 'user', '--json'], {
-      env: { ...process.env, PARLEY_DATA_DIR: paths.tmp },
-      timeout: 20_000,
-    });
+    const { stdout } = await run(
+      process.execPath,
+      [...parleyCli(paths), 'keys', 'create', ...config, '--name', 'bench', '--role', 'user', '--json'],
+      {
+        env: { ...process.env, PARLEY_DATA_DIR: paths.tmp },
+        timeout: 20_000,
+      },
+    );
     const last = stdout.trim().split('\n').pop() ?? '';
     const parsed = JSON.parse(last) as { secret?: unknown };
-    if (typeof parsed.secret === 'string' && parsed.secret !== '') return { key: parsed.secret, source: 'parley keys create (temporary data dir)' };
+    if (typeof parsed.secret === 'string' && parsed.secret !== '')
+      return { key: parsed.secret, source: 'parley keys create (temporary data dir)' };
   } catch {
     // the keys command is not available (yet): fall through
   }
-  return { key: 'bench-placeholder-key', source: 'placeholder (parley keys create unavailable; Parley accepted it as-is)' };
+  return {
+    key: 'bench-placeholder-key',
+    source: 'placeholder (parley keys create unavailable; Parley accepted it as-is)',
+  };
 }
 
 /** Extra node flags for the Parley process from BENCH_PARLEY_NODE_FLAGS (space-separated), e.g. `--max-semi-space-size=8`. */
@@ -152,15 +183,33 @@ export async function writeParleyConfig(paths: ServerPaths, mockUrl: string, var
 }
 
 /** Writes the config, checks it in-process, and starts `parley serve`; ready when GET /readyz answers 200. */
-export async function startParleyProcess(paths: ServerPaths, mockUrl: string, variant?: ParleyVariant): Promise<ServerProcess & { configFile: string }> {
+export async function startParleyProcess(
+  paths: ServerPaths,
+  mockUrl: string,
+  variant?: ParleyVariant,
+): Promise<ServerProcess & { configFile: string }> {
   const configFile = await writeParleyConfig(paths, mockUrl, variant);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const server = await spawnServer({
     name: variant?.name ?? 'parley',
     command: process.execPath,
-    args: [...profileFlags(paths, variant?.name ?? 'parley'), ...extraNodeFlags(), ...parleyCli(paths), 'serve', '--config', configFile],
-    env: { HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', PARLEY_DATA_DIR: paths.tmp, NODE_ENV: 'production', ...variant?.env },
+    args: [
+      ...profileFlags(paths, variant?.name ?? 'parley'),
+      ...extraNodeFlags(),
+      ...parleyCli(paths),
+      'serve',
+      '--config',
+      configFile,
+    ],
+    env: {
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      PARLEY_DATA_DIR: paths.tmp,
+      NODE_ENV: 'production',
+      ...variant?.env,
+    },
     readyUrl: `${url}/readyz`,
     url,
     timeoutMs: 60_000,

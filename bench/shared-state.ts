@@ -71,7 +71,8 @@ const run = promisify(execFile);
 async function storeCounters(target: Target): Promise<Map<string, { count: number; seconds: number }>> {
   const res = await request(`${target.server.url}/metrics`, { headers: { authorization: target.metricsAuth } });
   const text = await res.body.text();
-  if (res.statusCode !== 200) throw new Error(`${target.name} /metrics answered ${res.statusCode}: ${text.slice(0, 200)}`);
+  if (res.statusCode !== 200)
+    throw new Error(`${target.name} /metrics answered ${res.statusCode}: ${text.slice(0, 200)}`);
   const out = new Map<string, { count: number; seconds: number }>();
   const re = /^parley_store_operation_duration_seconds_(count|sum)\{([^}]*)\} (\S+)$/gm;
   for (const m of text.matchAll(re)) {
@@ -86,7 +87,10 @@ async function storeCounters(target: Target): Promise<Map<string, { count: numbe
 }
 
 /** Store calls (and their summed seconds) between two readings. */
-function callsBetween(before: Map<string, { count: number; seconds: number }>, after: Map<string, { count: number; seconds: number }>): Map<string, { count: number; seconds: number }> {
+function callsBetween(
+  before: Map<string, { count: number; seconds: number }>,
+  after: Map<string, { count: number; seconds: number }>,
+): Map<string, { count: number; seconds: number }> {
   const out = new Map<string, { count: number; seconds: number }>();
   for (const [name, a] of after) {
     const b = before.get(name) ?? { count: 0, seconds: 0 };
@@ -107,27 +111,43 @@ function sharedVariant(database: string, prefix: string): ParleyVariant {
       '  postgres: { url: "env:PARLEY_DATABASE_URL" }',
       '  encryptionKey: "env:PARLEY_STATE_KEY"',
     ].join('\n'),
-    env: { PARLEY_REDIS_URL: REDIS_URL, PARLEY_DATABASE_URL: dbUrl.toString(), PARLEY_STATE_KEY: randomBytes(32).toString('base64') },
+    env: {
+      PARLEY_REDIS_URL: REDIS_URL,
+      PARLEY_DATABASE_URL: dbUrl.toString(),
+      PARLEY_STATE_KEY: randomBytes(32).toString('base64'),
+    },
   };
 }
 
 /** Requests each target answered, warm-ups included (to normalise CPU profiles). */
 const handled: Record<string, number> = { embedded: 0, shared: 0 };
 
-async function measure(kind: KindName, targets: Target[], rounds: number, durationS: number, connections: number): Promise<Map<string, Summary>> {
+async function measure(
+  kind: KindName,
+  targets: Target[],
+  rounds: number,
+  durationS: number,
+  connections: number,
+): Promise<Map<string, Summary>> {
   const runs = new Map<string, LoadResult[]>(targets.map((t) => [t.name, []]));
   const calls = new Map<string, { count: number; seconds: number }>();
   let sharedRequests = 0;
   for (let round = 1; round <= rounds; round++) {
     const order = round % 2 === 1 ? targets : [...targets].reverse();
     for (const target of order) {
-      const spec = { url: `${target.server.url}${CHAT_PATH}`, body: REQUEST_BODIES[kind], headers: { 'content-type': 'application/json', ...target.headers }, connections };
+      const spec = {
+        url: `${target.server.url}${CHAT_PATH}`,
+        body: REQUEST_BODIES[kind],
+        headers: { 'content-type': 'application/json', ...target.headers },
+        connections,
+      };
       if (round === 1) handled[target.name] += (await runLoad({ ...spec, durationS: 2 })).ok; // warm-up
       const counted = target.name === 'shared' ? await storeCounters(target) : undefined;
       const before = await cpuSeconds(target.server.pid);
       const result = await runLoad({ ...spec, durationS });
       const after = await cpuSeconds(target.server.pid);
-      if (result.non2xx > 0 || result.errors > 0) throw new Error(`${target.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+      if (result.non2xx > 0 || result.errors > 0)
+        throw new Error(`${target.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
       handled[target.name] += result.ok;
       result.cpuUsPerRequest = { target: cpuPerRequest(before, after, result.ok), mock: null };
       runs.get(target.name)?.push(result);
@@ -138,16 +158,31 @@ async function measure(kind: KindName, targets: Target[], rounds: number, durati
           calls.set(name, { count: sum.count + c.count, seconds: sum.seconds + c.seconds });
         }
       }
-      console.log(`${kind} c=${connections} round ${round} ${target.name.padEnd(8)} ${Math.round(result.rps).toString().padStart(6)} req/s  p50 ${result.latencyMs.p50?.toFixed(2)} ms  ${result.cpuUsPerRequest.target?.toFixed(0)} µs CPU/req`);
+      console.log(
+        `${kind} c=${connections} round ${round} ${target.name.padEnd(8)} ${Math.round(result.rps).toString().padStart(6)} req/s  p50 ${result.latencyMs.p50?.toFixed(2)} ms  ${result.cpuUsPerRequest.target?.toFixed(0)} µs CPU/req`,
+      );
     }
   }
   return new Map(
     [...runs].map(([name, list]) => {
       const merged = mergeRounds(list);
-      const summary: Summary = { rps: merged.rps, cpu: merged.cpuUsPerRequest?.target ?? Number.NaN, p50: merged.latencyMs.p50 ?? Number.NaN, p99: merged.latencyMs.p99 ?? Number.NaN };
+      const summary: Summary = {
+        rps: merged.rps,
+        cpu: merged.cpuUsPerRequest?.target ?? Number.NaN,
+        p50: merged.latencyMs.p50 ?? Number.NaN,
+        p99: merged.latencyMs.p99 ?? Number.NaN,
+      };
       if (name === 'shared' && sharedRequests > 0) {
         summary.storeCalls = Object.fromEntries(
-          [...calls].sort((a, b) => a[0].localeCompare(b[0])).map(([op, c]) => [op, { perRequest: round3(c.count / sharedRequests), msPerRequest: round3((c.seconds * 1000) / sharedRequests) }]),
+          [...calls]
+            .sort((a, b) => a[0].localeCompare(b[0]))
+            .map(([op, c]) => [
+              op,
+              {
+                perRequest: round3(c.count / sharedRequests),
+                msPerRequest: round3((c.seconds * 1000) / sharedRequests),
+              },
+            ]),
         );
       }
       return [name, summary];
@@ -170,21 +205,55 @@ function report(kind: KindName, connections: number, summary: Map<string, Summar
   const cpuRatio = shared.cpu / embedded.cpu - 1;
   const label = `${kind} c=${connections}`;
   console.log(`\n${label}: target     req/s   CPU µs/req   p50 ms   p99 ms`);
-  for (const [name, t] of summary) console.log(`${label}: ${name.padEnd(9)} ${Math.round(t.rps).toString().padStart(6)}   ${t.cpu.toFixed(0).padStart(10)}   ${t.p50.toFixed(2).padStart(6)}   ${t.p99.toFixed(2).padStart(6)}`);
-  for (const [op, c] of Object.entries(shared.storeCalls ?? {})) console.log(`${label}: store call ${op.padEnd(32)} ${c.perRequest.toFixed(3)} per request, ${c.msPerRequest.toFixed(3)} ms per request`);
-  if (judgeP50) console.log(`${label}: shared state adds ${addedP50.toFixed(3)} ms at p50 (goal < 0.3): ${addedP50 < 0.3 ? 'PASS' : 'FAIL'}`);
-  else console.log(`${label}: shared state adds ${addedP50.toFixed(3)} ms at p50 (saturated: p50 = connections ÷ throughput, it restates the CPU; the p50 goal is judged at the serial load)`);
-  console.log(`${label}: shared state adds ${(cpuRatio * 100).toFixed(1)}% CPU per request (goal < 25%): ${cpuRatio < 0.25 ? 'PASS' : 'FAIL'}`);
-  return { connections, targets: Object.fromEntries(summary), addedP50Ms: round3(addedP50), p50Judged: judgeP50, addedCpuPercent: Math.round(cpuRatio * 1000) / 10 };
+  for (const [name, t] of summary)
+    console.log(
+      `${label}: ${name.padEnd(9)} ${Math.round(t.rps).toString().padStart(6)}   ${t.cpu.toFixed(0).padStart(10)}   ${t.p50.toFixed(2).padStart(6)}   ${t.p99.toFixed(2).padStart(6)}`,
+    );
+  for (const [op, c] of Object.entries(shared.storeCalls ?? {}))
+    console.log(
+      `${label}: store call ${op.padEnd(32)} ${c.perRequest.toFixed(3)} per request, ${c.msPerRequest.toFixed(3)} ms per request`,
+    );
+  if (judgeP50)
+    console.log(
+      `${label}: shared state adds ${addedP50.toFixed(3)} ms at p50 (goal < 0.3): ${addedP50 < 0.3 ? 'PASS' : 'FAIL'}`,
+    );
+  else
+    console.log(
+      `${label}: shared state adds ${addedP50.toFixed(3)} ms at p50 (saturated: p50 = connections ÷ throughput, it restates the CPU; the p50 goal is judged at the serial load)`,
+    );
+  console.log(
+    `${label}: shared state adds ${(cpuRatio * 100).toFixed(1)}% CPU per request (goal < 25%): ${cpuRatio < 0.25 ? 'PASS' : 'FAIL'}`,
+  );
+  return {
+    connections,
+    targets: Object.fromEntries(summary),
+    addedP50Ms: round3(addedP50),
+    p50Judged: judgeP50,
+    addedCpuPercent: Math.round(cpuRatio * 1000) / 10,
+  };
 }
 
 /** An admin key (to read /metrics) made with `parley keys create` against the given configuration (or the data dir). */
 async function adminKey(paths: { root: string; tmp: string }, configFile: string | undefined): Promise<string> {
   const config = configFile === undefined ? [] : ['--config', configFile];
-  const { stdout } = await run(process.execPath, [join(paths.root, 'dist/cli/index.js'), 'keys', 'create', ...config, '--name', 'bench-metrics', '--role', 'admin', '--json'], {
-    env: { ...process.env, PARLEY_DATA_DIR: paths.tmp },
-    timeout: 20_000,
-  });
+  const { stdout } = await run(
+    process.execPath,
+    [
+      join(paths.root, 'dist/cli/index.js'),
+      'keys',
+      'create',
+      ...config,
+      '--name',
+      'bench-metrics',
+      '--role',
+      'admin',
+      '--json',
+    ],
+    {
+      env: { ...process.env, PARLEY_DATA_DIR: paths.tmp },
+      timeout: 20_000,
+    },
+  );
   const parsed = JSON.parse(stdout.trim().split('\n').pop() ?? '') as { secret?: string };
   if (!parsed.secret) throw new Error('parley keys create printed no secret');
   return parsed.secret;
@@ -206,7 +275,12 @@ async function main(): Promise<number> {
   const kinds = values.kinds.split(',') as KindName[];
   const unknown = kinds.filter((kind) => !(KINDS as readonly string[]).includes(kind));
   if (unknown.length > 0) throw new Error(`unknown kind ${unknown.join(', ')}: use plain, stream or both`);
-  const [rounds, durationS, connections, serialConnections] = [values.rounds, values.duration, values.connections, values['serial-connections']].map(Number);
+  const [rounds, durationS, connections, serialConnections] = [
+    values.rounds,
+    values.duration,
+    values.connections,
+    values['serial-connections'],
+  ].map(Number);
   const startedAt = new Date().toISOString();
   const tmp = await mkdtemp(join(tmpdir(), 'parley-shared-bench-'));
   const profileDir = values.profile ? join(ROOT, 'bench/results/profiles') : undefined;
@@ -230,11 +304,23 @@ async function main(): Promise<number> {
     const embedded = await startParleyProcess(paths, mock.url);
     const shared = await startParleyProcess(paths, mock.url, variant);
     const targets: Target[] = [
-      { name: 'embedded', server: embedded, headers: { authorization: `Bearer ${embeddedKey.key}` }, metricsAuth: `Bearer ${embeddedAdmin}` },
-      { name: 'shared', server: shared, headers: { authorization: `Bearer ${sharedKey.key}` }, metricsAuth: `Bearer ${sharedAdmin}` },
+      {
+        name: 'embedded',
+        server: embedded,
+        headers: { authorization: `Bearer ${embeddedKey.key}` },
+        metricsAuth: `Bearer ${embeddedAdmin}`,
+      },
+      {
+        name: 'shared',
+        server: shared,
+        headers: { authorization: `Bearer ${sharedKey.key}` },
+        metricsAuth: `Bearer ${sharedAdmin}`,
+      },
     ];
     const loadStart = loadavg().map((x) => Math.round(x * 100) / 100);
-    console.log(`node ${process.version}; ${cpus().length} cores, load average ${loadStart.join(' ')}; ${rounds} rounds of ${durationS}s, targets alternated per round${values.profile ? '; PROFILING (slower)' : ''}`);
+    console.log(
+      `node ${process.version}; ${cpus().length} cores, load average ${loadStart.join(' ')}; ${rounds} rounds of ${durationS}s, targets alternated per round${values.profile ? '; PROFILING (slower)' : ''}`,
+    );
     const results: Record<string, LoadFigures[]> = {};
     let pass = true;
     for (const kind of kinds) {
@@ -251,15 +337,32 @@ async function main(): Promise<number> {
     if (values.out) {
       await mkdir(values.out, { recursive: true });
       const file = join(values.out, `shared-state-${startedAt.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}.json`);
-      const commit = (await run('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).catch(() => ({ stdout: 'unknown' }))).stdout.trim();
-      const json = { startedAt, finishedAt: new Date().toISOString(), commit, node: process.version, cores: cpus().length, loadAvgAtStart: loadStart, loadAvgAtEnd: loadEnd, rounds, durationS, profiled: values.profile, results };
+      const commit = (
+        await run('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).catch(() => ({ stdout: 'unknown' }))
+      ).stdout.trim();
+      const json = {
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        commit,
+        node: process.version,
+        cores: cpus().length,
+        loadAvgAtStart: loadStart,
+        loadAvgAtEnd: loadEnd,
+        rounds,
+        durationS,
+        profiled: values.profile,
+        results,
+      };
       await writeFile(file, `${JSON.stringify(json, null, 2)}\n`);
       console.log(`saved ${file}`);
     }
     if (profileDir) {
       await Promise.all([embedded.stop(15_000), shared.stop(15_000)]); // a clean exit writes the CPU profiles
       const files = await readdir(profileDir);
-      for (const [name, target] of [['parley', 'embedded'], ['parley-shared', 'shared']] as const) {
+      for (const [name, target] of [
+        ['parley', 'embedded'],
+        ['parley-shared', 'shared'],
+      ] as const) {
         const file = files.find((f) => f === `${name}-${profileStamp}.cpuprofile`);
         if (!file) {
           console.log(`no CPU profile was written for ${target}`);
@@ -276,7 +379,8 @@ async function main(): Promise<number> {
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
     await admin.end();
     const redis = new Redis(REDIS_URL);
-    for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 500 }) as AsyncIterable<string[]>) if (keys.length > 0) await redis.del(...keys);
+    for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 500 }) as AsyncIterable<string[]>)
+      if (keys.length > 0) await redis.del(...keys);
     await redis.quit();
   }
 }

@@ -22,7 +22,12 @@ export interface TtftResult {
 /** An OpenAI content delta with at least one character: the first token. */
 const FIRST_CONTENT = /"content":"[^"]/;
 
-async function oneRequest(pool: Pool, path: string, body: string, headers: Record<string, string>): Promise<{ ttft: number; overhead?: number } | null> {
+async function oneRequest(
+  pool: Pool,
+  path: string,
+  body: string,
+  headers: Record<string, string>,
+): Promise<{ ttft: number; overhead?: number } | null> {
   const started = performance.now();
   const res = await pool.request({ path, method: 'POST', headers, body });
   if (res.statusCode !== 200) {
@@ -72,7 +77,11 @@ export async function measureTtft(
   const out: Record<string, TtftResult> = {};
   targets.forEach((t, i) => {
     const s = samples[i]!;
-    out[t.name] = { ttftMs: roundDistribution(distribution(s.ttft)), overheadMs: roundDistribution(distribution(s.overhead)), failures: s.failures };
+    out[t.name] = {
+      ttftMs: roundDistribution(distribution(s.ttft)),
+      overheadMs: roundDistribution(distribution(s.overhead)),
+      failures: s.failures,
+    };
   });
   return out;
 }

@@ -14,7 +14,10 @@ const TTFT = 250;
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 execFileSync('sh', ['-c', `git -C ${ROOT} archive ${base} web src/domain | tar -x -C ${work}`]);
-execFileSync('npx', ['vite', 'build', '--config', `${work}/web/vite.config.ts`, '--logLevel', 'error'], { cwd: ROOT, stdio: 'inherit' });
+execFileSync('npx', ['vite', 'build', '--config', `${work}/web/vite.config.ts`, '--logLevel', 'error'], {
+  cwd: ROOT,
+  stdio: 'inherit',
+});
 await ensureWebBuilt();
 
 const stacks = { base: await startStack({ distDir: `${work}/web/dist` }), head: await startStack() };
@@ -31,7 +34,9 @@ try {
       await sendAndWait(page, 'warm up the connection');
       for (let i = 0; i < 3; i++) {
         await sendAndWait(page, `timing ${i}`);
-        samples[variant].push(await page.evaluate(() => performance.getEntriesByName('parley:send-to-first-token').at(-1)?.duration ?? -1));
+        samples[variant].push(
+          await page.evaluate(() => performance.getEntriesByName('parley:send-to-first-token').at(-1)?.duration ?? -1),
+        );
       }
       await context.close();
     }
@@ -44,4 +49,18 @@ try {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const overhead = { base: median(samples.base) - TTFT, head: median(samples.head) - TTFT };
-console.log(JSON.stringify({ base, rounds, ttftMs: TTFT, medianMs: { base: median(samples.base), head: median(samples.head) }, overheadMs: overhead, headOverBaseTotal: median(samples.head) / median(samples.base), samples }, null, 1));
+console.log(
+  JSON.stringify(
+    {
+      base,
+      rounds,
+      ttftMs: TTFT,
+      medianMs: { base: median(samples.base), head: median(samples.head) },
+      overheadMs: overhead,
+      headOverBaseTotal: median(samples.head) / median(samples.base),
+      samples,
+    },
+    null,
+    1,
+  ),
+);

@@ -41,7 +41,13 @@ const ghsa = (url: string | undefined): string | undefined => /GHSA-[\w-]+/.exec
 
 /** Applies the exceptions to a report on `today` (YYYY-MM-DD). */
 export function auditGate(report: NpmAuditReport, exceptions: AuditException[], today: string): GateResult {
-  const result: GateResult = { failing: [], accepted: [], expired: exceptions.filter((e) => e.expires < today).map((e) => `${e.advisory} (${e.package}) expired ${e.expires}`) };
+  const result: GateResult = {
+    failing: [],
+    accepted: [],
+    expired: exceptions
+      .filter((e) => e.expires < today)
+      .map((e) => `${e.advisory} (${e.package}) expired ${e.expires}`),
+  };
   const seen = new Set<string>();
   for (const [pkg, vulnerability] of Object.entries(report.vulnerabilities ?? {})) {
     for (const via of vulnerability.via ?? []) {
@@ -64,7 +70,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { exceptions } = JSON.parse(readFileSync(exceptionsFile, 'utf8')) as { exceptions: AuditException[] };
   const verdict = auditGate(report, exceptions, new Date().toISOString().slice(0, 10));
   for (const line of verdict.accepted) console.log(`accepted by exception: ${line}`);
-  for (const line of verdict.expired) console.log(`exception expired (remove it or renew it with a new review): ${line}`);
+  for (const line of verdict.expired)
+    console.log(`exception expired (remove it or renew it with a new review): ${line}`);
   for (const line of verdict.failing) console.error(`not accepted: ${line}`);
   process.exitCode = verdict.failing.length > 0 ? 1 : 0;
 }

@@ -36,7 +36,10 @@ const rows = [
     const { default: nlp } = await import('compromise');
     return (t) => {
       const out: Match[] = [];
-      for (const p of nlp(t).people().json({ offset: true }) as { text: string; offset: { start: number; length: number } }[]) {
+      for (const p of nlp(t).people().json({ offset: true }) as {
+        text: string;
+        offset: { start: number; length: number };
+      }[]) {
         const value = t.slice(p.offset.start, p.offset.start + p.offset.length).replace(/[\s,.;:!?]+$/, '');
         out.push({ category: 'person', start: p.offset.start, end: p.offset.start + value.length, value });
       }

@@ -19,7 +19,8 @@ console.log(`drill ${drill.name}: ${drill.summary}`);
 const started = Date.now();
 const report = await drill.run((line) => console.log(line));
 console.log(`figures (${Math.round((Date.now() - started) / 1000)} s):`);
-for (const [key, value] of Object.entries(report.figures)) console.log(`  ${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
+for (const [key, value] of Object.entries(report.figures))
+  console.log(`  ${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
 let failed = 0;
 for (const c of report.checks) {
   if (!c.ok) failed++;

@@ -7,7 +7,8 @@ import { writeFileSync } from 'node:fs';
 const LANGUAGES = ['en', 'de', 'fr', 'es', 'it', 'nl', 'sv', 'nb', 'da', 'fi'];
 const english = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
 const codes: string[] = [];
-for (let a = 65; a <= 90; a++) for (let b = 65; b <= 90; b++) if (english.of(String.fromCharCode(a, b))) codes.push(String.fromCharCode(a, b));
+for (let a = 65; a <= 90; a++)
+  for (let b = 65; b <= 90; b++) if (english.of(String.fromCharCode(a, b))) codes.push(String.fromCharCode(a, b));
 const names = new Set<string>();
 for (const language of LANGUAGES) {
   const display = new Intl.DisplayNames([language], { type: 'region', fallback: 'none' });

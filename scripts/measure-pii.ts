@@ -23,19 +23,25 @@ function medianMsPerScan(text: string): number {
 }
 const tenKb = (s: string): string => s.repeat(Math.ceil(10_240 / s.length)).slice(0, 10_240);
 const plainMs = medianMsPerScan(
-  tenKb('Thanks for the update. The rollout of release 4.2.1 starts on 2025-03-01 at 10:30; please review the plan, ' +
-    'check the dashboards (p95 latency was 212 ms, error rate 0.3%) and reply by Friday. '),
+  tenKb(
+    'Thanks for the update. The rollout of release 4.2.1 starts on 2025-03-01 at 10:30; please review the plan, ' +
+      'check the dashboards (p95 latency was 212 ms, error rate 0.3%) and reply by Friday. ',
+  ),
 );
 const denseMs = medianMsPerScan(
-  tenKb('Hi team, following up on the call yesterday: the customer (jane.doe@example.com, +44 20 7946 0958) ' +
-    'asked us to move the renewal to 2025-03-01 and to confirm version 4.2.1 of the client. '),
+  tenKb(
+    'Hi team, following up on the call yesterday: the customer (jane.doe@example.com, +44 20 7946 0958) ' +
+      'asked us to move the renewal to 2025-03-01 and to confirm version 4.2.1 of the client. ',
+  ),
 );
 
 const pct = (x: number): string => (x * 100).toFixed(1) + '%';
 const rows = Object.entries(score.byCategory)
   .map(([c, s]) => `| ${c} | ${s.tp + s.fn} | ${s.tp} | ${s.fp} | ${s.fn} | ${pct(s.precision)} | ${pct(s.recall)} |`)
   .join('\n');
-const errors = score.errors.map((e) => `- \`${e.id}\` ${e.kind === 'fp' ? 'false positive' : 'missed'} (${e.category})`).join('\n');
+const errors = score.errors
+  .map((e) => `- \`${e.id}\` ${e.kind === 'fp' ? 'false positive' : 'missed'} (${e.category})`)
+  .join('\n');
 
 const md = `# PII and secret detection: measured accuracy
 
@@ -67,6 +73,8 @@ this file (${process.version}, ${process.platform}/${process.arch}, shared with 
 const target = new URL('../docs/privacy-metrics.md', import.meta.url);
 // The evaluation-set section (scripts/measure-privacy-eval.ts) is kept as it is.
 const previous = existsSync(target) ? readFileSync(target, 'utf8') : '';
-const evalSection = previous.includes('<!-- eval:start -->') ? previous.slice(previous.indexOf('<!-- eval:start -->')) : '';
+const evalSection = previous.includes('<!-- eval:start -->')
+  ? previous.slice(previous.indexOf('<!-- eval:start -->'))
+  : '';
 writeFileSync(target, evalSection ? `${md.trimEnd()}\n\n${evalSection}` : md);
 console.log(md);

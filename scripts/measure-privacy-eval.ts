@@ -34,7 +34,9 @@ const lines: string[] = [
   '',
   HEAD,
   ...NEW.filter((c) => score.byCategory[c]).map((c) => row(c, score.byCategory[c])),
-  ...Object.keys(score.byCategory).filter((c) => !NEW.includes(c)).map((c) => row(`${c} (first generation, false positives only)`, score.byCategory[c])),
+  ...Object.keys(score.byCategory)
+    .filter((c) => !NEW.includes(c))
+    .map((c) => row(`${c} (first generation, false positives only)`, score.byCategory[c])),
   '',
   '### National ids by kind (recall; the check-digit kinds carry the 0.98 goal)',
   '',
@@ -49,7 +51,8 @@ const lines: string[] = [
   ...Object.entries(score.byLang)
     .filter(([, cats]) => cats.person || cats.address || cats.date_of_birth)
     .map(([lang, cats]) => {
-      const cell = (c: string): string => (cats[c] ? `${pct(rates(cats[c]).precision)} / ${pct(rates(cats[c]).recall)}` : '–');
+      const cell = (c: string): string =>
+        cats[c] ? `${pct(rates(cats[c]).precision)} / ${pct(rates(cats[c]).recall)}` : '–';
       return `| ${lang} | ${cell('person')} | ${cell('address')} | ${cell('date_of_birth')} |`;
     }),
   '',
@@ -78,7 +81,10 @@ for (const e of score.errors) {
   kinds.set(key, k);
 }
 lines.push('| error | count | examples |', '|---|---|---|');
-for (const [key, k] of [...kinds].sort((a, b) => b[1].n - a[1].n)) lines.push(`| ${key} | ${k.n} | ${k.examples.map((x) => `\`${x.replace(/\|/g, '\\|').replace(/\n/g, ' ')}\``).join(', ')} |`);
+for (const [key, k] of [...kinds].sort((a, b) => b[1].n - a[1].n))
+  lines.push(
+    `| ${key} | ${k.n} | ${k.examples.map((x) => `\`${x.replace(/\|/g, '\\|').replace(/\n/g, ' ')}\``).join(', ')} |`,
+  );
 lines.push('');
 
 // Speed: the latest `npm run bench:privacy` result, if there is one.
@@ -86,7 +92,10 @@ const benchFile = new URL('../bench/results/privacy-cost.json', import.meta.url)
 if (existsSync(benchFile)) {
   type Pair = { all: number; firstGeneration: number };
   const b = JSON.parse(readFileSync(benchFile, 'utf8')) as {
-    rounds: number; node: string; shortPromptMs: number; gazetteer: { names: number; loadCpuMs: number; heapMb: number };
+    rounds: number;
+    node: string;
+    shortPromptMs: number;
+    gazetteer: { names: number; loadCpuMs: number; heapMb: number };
     usPerKb: Record<'english' | 'mixed' | 'englishNoPii' | 'mixedNoPii', Pair>;
   };
   const us = (x: number): string => `${x.toFixed(0)} µs/KB`;
@@ -120,6 +129,8 @@ if (existsSync(benchFile)) {
 
 const target = new URL('../docs/privacy-metrics.md', import.meta.url);
 const doc = readFileSync(target, 'utf8');
-const head = doc.includes('<!-- eval:start -->') ? doc.slice(0, doc.indexOf('<!-- eval:start -->')) : `${doc.trimEnd()}\n\n`;
+const head = doc.includes('<!-- eval:start -->')
+  ? doc.slice(0, doc.indexOf('<!-- eval:start -->'))
+  : `${doc.trimEnd()}\n\n`;
 writeFileSync(target, head + lines.join('\n'));
 console.log(`wrote docs/privacy-metrics.md (${lines.length} lines of the evaluation section)`);

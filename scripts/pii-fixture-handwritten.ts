@@ -1,7 +1,11 @@
 // Hand-written tricky PII fixture cases (merged into cases.jsonl by generate-pii-fixtures.ts).
 
 type Part = string | readonly [string, string];
-export interface HandCase { kind: 'positive' | 'negative'; note: string; parts: readonly Part[] }
+export interface HandCase {
+  kind: 'positive' | 'negative';
+  note: string;
+  parts: readonly Part[];
+}
 
 const P = (note: string, ...parts: Part[]): HandCase => ({ kind: 'positive', note, parts });
 const N = (note: string, text: string): HandCase => ({ kind: 'negative', note, parts: [text] });
@@ -29,11 +33,30 @@ export const HANDWRITTEN: readonly HandCase[] = [
   P('ipv4 in url', 'http://', ['ip', '203.0.113.7'], ':8080/health'),
   P('ipv4 with cidr', 'allow ', ['ip', '198.51.100.14'], '/32'),
   P('ipv6 in brackets', 'connect to [', ['ip', '2001:db8:85a3::8a2e:370:7334'], ']:443'),
-  P('openai key in env line', 'OPENAI_API_KEY=', ['openai_key', 'sk-proj-Q3x9Lm2Vb7Tn4Rk8Wp1Zs6Yd0Hc5Jf3Ga8Eu2Io7Nq4Lr9'], '\n'),
-  P('anthropic key in header', 'x-api-key: ', ['anthropic_key', 'sk-ant-api03-Zx8Yw7Vu6Ts5Rq4Po3Nm2Lk1Ji0Hg9Fe8Dc7Ba6Zx5Yw4Vu3Ts2Rq1Po0-AbCdEfAA']),
-  P('aws id and secret', 'id ', ['aws_key', 'AKIAIOSFODNN7EXAMPLE'], ' secret_access_key: ', ['aws_key', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY']),
-  P('github token in url', 'https://', ['github_token', 'ghp_1A2b3C4d5E6f7G8h9I0jK1lM2nO3pQ4rS5tU'], '@github.com/org/repo.git'),
-  P('jwt in bearer header', 'Authorization: Bearer ', ['jwt', 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c']),
+  P(
+    'openai key in env line',
+    'OPENAI_API_KEY=',
+    ['openai_key', 'sk-proj-Q3x9Lm2Vb7Tn4Rk8Wp1Zs6Yd0Hc5Jf3Ga8Eu2Io7Nq4Lr9'],
+    '\n',
+  ),
+  P('anthropic key in header', 'x-api-key: ', [
+    'anthropic_key',
+    'sk-ant-api03-Zx8Yw7Vu6Ts5Rq4Po3Nm2Lk1Ji0Hg9Fe8Dc7Ba6Zx5Yw4Vu3Ts2Rq1Po0-AbCdEfAA',
+  ]),
+  P('aws id and secret', 'id ', ['aws_key', 'AKIAIOSFODNN7EXAMPLE'], ' secret_access_key: ', [
+    'aws_key',
+    'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+  ]),
+  P(
+    'github token in url',
+    'https://',
+    ['github_token', 'ghp_1A2b3C4d5E6f7G8h9I0jK1lM2nO3pQ4rS5tU'],
+    '@github.com/org/repo.git',
+  ),
+  P('jwt in bearer header', 'Authorization: Bearer ', [
+    'jwt',
+    'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c',
+  ]),
   P('stripe key in code', "stripe.api_key = '", ['stripe_key', 'sk_live_51HqLyjWDarjtT1zdp7dc9XyZ'], "'"),
   N('ISBN-13 hyphenated', 'The book (ISBN 978-3-16-148410-0) is out of print.'),
   N('ISBN-10 hyphenated', 'ISBN 0-306-40615-2'),

@@ -59,7 +59,16 @@ export function breakLuhn(n: string): string {
 /** Groups digits like card issuers print them. */
 export function groupCard(n: string, sep: string): string {
   if (sep === '') return n;
-  const sizes = n.length === 15 ? [4, 6, 5] : n.length === 14 ? [4, 6, 4] : n.length === 13 ? [4, 4, 5] : n.length === 19 ? [4, 4, 4, 4, 3] : [4, 4, 4, 4];
+  const sizes =
+    n.length === 15
+      ? [4, 6, 5]
+      : n.length === 14
+        ? [4, 6, 4]
+        : n.length === 13
+          ? [4, 4, 5]
+          : n.length === 19
+            ? [4, 4, 4, 4, 3]
+            : [4, 4, 4, 4];
   const out: string[] = [];
   let at = 0;
   for (const s of sizes) {
@@ -80,10 +89,38 @@ function mod97(s: string): number {
 
 /** BBAN shapes: `n` digits, `a` upper letters, `c` alphanumerics (per-country formats, simplified). */
 export const IBAN_FORMATS: Readonly<Record<string, string>> = {
-  DE: '18n', GB: '4a14n', FR: '10n11c2n', ES: '20n', IT: '1a10n12c', NL: '4a10n', BE: '12n', AT: '16n',
-  CH: '5n12c', PL: '24n', PT: '21n', IE: '4a14n', SE: '20n', NO: '11n', DK: '14n', FI: '14n', CZ: '20n',
-  HU: '24n', RO: '4a16c', GR: '7n16c', LU: '3n13c', SK: '20n', SI: '15n', HR: '17n', BG: '4a6n8c',
-  TR: '5n1n16c', SA: '2n18c', AE: '3n16n', LT: '16n', EE: '16n', MT: '4a5n18c', CY: '8n16c',
+  DE: '18n',
+  GB: '4a14n',
+  FR: '10n11c2n',
+  ES: '20n',
+  IT: '1a10n12c',
+  NL: '4a10n',
+  BE: '12n',
+  AT: '16n',
+  CH: '5n12c',
+  PL: '24n',
+  PT: '21n',
+  IE: '4a14n',
+  SE: '20n',
+  NO: '11n',
+  DK: '14n',
+  FI: '14n',
+  CZ: '20n',
+  HU: '24n',
+  RO: '4a16c',
+  GR: '7n16c',
+  LU: '3n13c',
+  SK: '20n',
+  SI: '15n',
+  HR: '17n',
+  BG: '4a6n8c',
+  TR: '5n1n16c',
+  SA: '2n18c',
+  AE: '3n16n',
+  LT: '16n',
+  EE: '16n',
+  MT: '4a5n18c',
+  CY: '8n16c',
 };
 
 /** A valid IBAN (compact) for a country in `IBAN_FORMATS`. */

@@ -39,7 +39,13 @@ const jsonl = (path: string): string[] =>
     .map((l) => (JSON.parse(l) as { text: string }).text);
 const base = [...jsonl('../test/privacy/eval/cases.jsonl'), ...jsonl('../test/fixtures/pii/cases.jsonl')];
 const english = (l: string): boolean => l === 'en' || l === 'mixed' || l === 'id';
-const corpora = [...privacyPrompts(english), ...privacyPrompts(() => true), ...privacyPrompts(english, 0), ...privacyPrompts(() => true, 0), ...privacyPrompts(() => true, 2)];
+const corpora = [
+  ...privacyPrompts(english),
+  ...privacyPrompts(() => true),
+  ...privacyPrompts(english, 0),
+  ...privacyPrompts(() => true, 0),
+  ...privacyPrompts(() => true, 2),
+];
 
 // Variants: case changes, joined neighbours (names seen earlier in the same text), whitespace and punctuation changes,
 // halves, accents stripped, titles and cues added, characters that lower-case oddly.
@@ -72,13 +78,28 @@ function variants(texts: readonly string[]): string[] {
 
 const policies: Record<string, Record<string, string>> = {
   default: {},
-  redact: { person: 'redact', address: 'redact', email: 'redact', phone: 'redact', jwt: 'redact', aws_key: 'redact', anthropic_key: 'redact', openai_key: 'redact', github_token: 'redact', stripe_key: 'redact', private_key: 'redact' },
+  redact: {
+    person: 'redact',
+    address: 'redact',
+    email: 'redact',
+    phone: 'redact',
+    jwt: 'redact',
+    aws_key: 'redact',
+    anthropic_key: 'redact',
+    openai_key: 'redact',
+    github_token: 'redact',
+    stripe_key: 'redact',
+    private_key: 'redact',
+  },
 };
 
 let differences = 0;
 let compared = 0;
 const report = (what: string, text: string, a: unknown, b: unknown): void => {
-  if (++differences <= 10) console.log(`DIFFERENT ${what}\n  text: ${JSON.stringify(text.slice(0, 300))}\n  base: ${JSON.stringify(a).slice(0, 400)}\n  new:  ${JSON.stringify(b).slice(0, 400)}`);
+  if (++differences <= 10)
+    console.log(
+      `DIFFERENT ${what}\n  text: ${JSON.stringify(text.slice(0, 300))}\n  base: ${JSON.stringify(a).slice(0, 400)}\n  new:  ${JSON.stringify(b).slice(0, 400)}`,
+    );
 };
 const same = (what: string, text: string, fa: () => unknown, fb: () => unknown): void => {
   compared++;
@@ -101,8 +122,19 @@ const same = (what: string, text: string, fa: () => unknown, fb: () => unknown):
 function check(name: string, texts: readonly string[]): void {
   const before = differences;
   for (const t of texts) {
-    same('detect', t, () => A.detect(t), () => B.detect(t));
-    for (const category of Object.keys(B.DETECTORS)) same(`detector ${category}`, t, () => A.DETECTORS[category].find(t), () => B.DETECTORS[category].find(t));
+    same(
+      'detect',
+      t,
+      () => A.detect(t),
+      () => B.detect(t),
+    );
+    for (const category of Object.keys(B.DETECTORS))
+      same(
+        `detector ${category}`,
+        t,
+        () => A.DETECTORS[category].find(t),
+        () => B.DETECTORS[category].find(t),
+      );
   }
   for (const [policy, p] of Object.entries(policies)) {
     const fa = A.createPrivacyFilter(p);
@@ -118,7 +150,12 @@ function check(name: string, texts: readonly string[]): void {
       const role = i % 3 === 2 ? 'assistant' : 'user';
       let ra: { mapping?: Record<string, string> } = {};
       let rb: { mapping?: Record<string, string> } = {};
-      same(`protect ${policy}`, t, () => (ra = fa.protect([{ role, content: t }], ma) as typeof ra), () => (rb = fb.protect([{ role, content: t }], mb) as typeof rb));
+      same(
+        `protect ${policy}`,
+        t,
+        () => (ra = fa.protect([{ role, content: t }], ma) as typeof ra),
+        () => (rb = fb.protect([{ role, content: t }], mb) as typeof rb),
+      );
       if (ra.mapping) ma = ra.mapping;
       if (rb.mapping) mb = rb.mapping;
     });

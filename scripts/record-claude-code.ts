@@ -16,7 +16,10 @@ import { join } from 'node:path';
 import { KEYS, standardYaml, startStack } from '../test/integration/harness.js';
 
 const bin = process.env.CLAUDE_BIN;
-if (bin === undefined) throw new Error('Set CLAUDE_BIN to the Claude Code binary (e.g. node_modules/.bin/claude of @anthropic-ai/claude-code).');
+if (bin === undefined)
+  throw new Error(
+    'Set CLAUDE_BIN to the Claude Code binary (e.g. node_modules/.bin/claude of @anthropic-ai/claude-code).',
+  );
 const out = process.argv[2] ?? 'test/fixtures/claude-code/recorded.json';
 const PROMPT = 'Read hello.txt and tell me what it says';
 const TEST_KEY = 'prl_test';
@@ -32,44 +35,64 @@ interface Exchange {
 }
 
 /** A proxy in front of Parley that keeps each request and Parley's answer (the key replaced by a placeholder). */
-async function recordingProxy(target: string, key: string, log: Exchange[]): Promise<{ url: string; close: () => Promise<void> }> {
+async function recordingProxy(
+  target: string,
+  key: string,
+  log: Exchange[],
+): Promise<{ url: string; close: () => Promise<void> }> {
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const raw = Buffer.concat(chunks);
-      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)]));
-      const upstream = http.request(`${target}${req.url ?? '/'}`, { method: req.method, headers: { ...req.headers, host: new URL(target).host } }, (answer) => {
-        const parts: Buffer[] = [];
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.on('data', (c: Buffer) => {
-          parts.push(c);
-          res.write(c);
-        });
-        answer.on('end', () => {
-          res.end();
-          for (const h of ['authorization', 'x-api-key']) if (headers[h] !== undefined) headers[h] = headers[h].replace(key, TEST_KEY);
-          log.push({
-            method: req.method ?? 'GET',
-            url: req.url ?? '/',
-            headers,
-            body: raw.length > 0 ? (JSON.parse(raw.toString('utf8')) as unknown) : null,
-            status: answer.statusCode ?? 0,
-            responseContentType: String(answer.headers['content-type'] ?? ''),
-            response: Buffer.concat(parts).toString('utf8'),
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)]),
+      );
+      const upstream = http.request(
+        `${target}${req.url ?? '/'}`,
+        { method: req.method, headers: { ...req.headers, host: new URL(target).host } },
+        (answer) => {
+          const parts: Buffer[] = [];
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.on('data', (c: Buffer) => {
+            parts.push(c);
+            res.write(c);
           });
-        });
-      });
+          answer.on('end', () => {
+            res.end();
+            for (const h of ['authorization', 'x-api-key'])
+              if (headers[h] !== undefined) headers[h] = headers[h].replace(key, TEST_KEY);
+            log.push({
+              method: req.method ?? 'GET',
+              url: req.url ?? '/',
+              headers,
+              body: raw.length > 0 ? (JSON.parse(raw.toString('utf8')) as unknown) : null,
+              status: answer.statusCode ?? 0,
+              responseContentType: String(answer.headers['content-type'] ?? ''),
+              response: Buffer.concat(parts).toString('utf8'),
+            });
+          });
+        },
+      );
       upstream.on('error', (error) => res.destroy(error));
       upstream.end(raw);
     });
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((done) => server.close(() => done())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((done) => server.close(() => done())),
+  };
 }
 
-async function runClaude(baseUrl: string, key: string, model: string, workDir: string, home: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function runClaude(
+  baseUrl: string,
+  key: string,
+  model: string,
+  workDir: string,
+  home: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(bin as string, ['-p', PROMPT, '--model', model, '--allowedTools', 'Read'], {
     cwd: workDir,
     env: {
@@ -120,7 +143,15 @@ for (const [alias, kind, provider] of plan) {
   await (await import('node:fs/promises')).mkdir(home, { recursive: true });
   await writeFile(join(workDir, 'hello.txt'), 'Hello from Parley!\n');
   const stack = await startStack({
-    yaml: standardYaml({ retries: 0, firstByte: '5s', idle: '5s', extra: alias === SONNET ? `  - name: ${SONNET}\n    targets:\n      - { provider: ${provider}, model: ${provider === 'main' ? 'gpt-4o-mini' : 'claude-haiku-4-5'} }\n` : '' }),
+    yaml: standardYaml({
+      retries: 0,
+      firstByte: '5s',
+      idle: '5s',
+      extra:
+        alias === SONNET
+          ? `  - name: ${SONNET}\n    targets:\n      - { provider: ${provider}, model: ${provider === 'main' ? 'gpt-4o-mini' : 'claude-haiku-4-5'} }\n`
+          : '',
+    }),
     env: { ...KEYS },
     principals: ['claude-code'],
     mock: { scenario: { toolCall: { name: 'Read', arguments: { file_path: join(workDir, 'hello.txt') } } } },
@@ -131,7 +162,15 @@ for (const [alias, kind, provider] of plan) {
   try {
     const result = await runClaude(proxy.url, key, alias, workDir, home);
     // The recorded paths name the scratch directory; the replay only needs them to be consistent.
-    runs.push({ target: kind, model: alias, workDir, exitCode: result.code, stdout: result.stdout, stderr: result.stderr, exchanges: log });
+    runs.push({
+      target: kind,
+      model: alias,
+      workDir,
+      exitCode: result.code,
+      stdout: result.stdout,
+      stderr: result.stderr,
+      exchanges: log,
+    });
     console.log(`${kind}: exit ${String(result.code)}, ${log.length} requests, answer: ${result.stdout.trim()}`);
   } finally {
     await proxy.close();
@@ -140,5 +179,8 @@ for (const [alias, kind, provider] of plan) {
   }
 }
 
-await writeFile(out, `${JSON.stringify({ client: `Claude Code ${version}`, recordedWith: 'CLAUDE_BIN=... npx tsx scripts/record-claude-code.ts', prompt: PROMPT, runs }, null, 2)}\n`);
+await writeFile(
+  out,
+  `${JSON.stringify({ client: `Claude Code ${version}`, recordedWith: 'CLAUDE_BIN=... npx tsx scripts/record-claude-code.ts', prompt: PROMPT, runs }, null, 2)}\n`,
+);
 console.log(`wrote ${out}`);

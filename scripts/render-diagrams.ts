@@ -12,7 +12,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = join(root, 'docs', 'diagrams');
 
 async function main(): Promise<void> {
-  const config = JSON.parse(await readFile(join(root, 'scripts', 'puppeteer-config.json'), 'utf8')) as Record<string, unknown>;
+  const config = JSON.parse(await readFile(join(root, 'scripts', 'puppeteer-config.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
   if (process.env.PUPPETEER_EXECUTABLE_PATH) config.executablePath = process.env.PUPPETEER_EXECUTABLE_PATH;
   const sources = (await readdir(dir)).filter((f) => f.endsWith('.mmd')).sort();
   const browser = await puppeteer.launch(config);

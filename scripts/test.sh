@@ -30,6 +30,9 @@ for _ in $(seq 1 50); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 0.2;
 npm install --no-audit --no-fund
 npm run build
 npm run typecheck
+# Formatting (Prettier, 120 columns) and lint (typescript-eslint: floating promises, unused code): eslint.config.js.
+npm run format:check
+npm run lint
 
 mkdir -p test-artifacts
 status=0

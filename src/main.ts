@@ -72,10 +72,17 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
   const { config } = options;
   if (options.listenOn && config.server.refuseConnectionsWhileUnready) {
     // The gate closes and reopens Parley's own listener; an inherited socket stays open (connections would queue).
-    throw new ConfigError('server', ['server.refuseConnectionsWhileUnready: cannot refuse connections on a socket Parley inherited (LISTEN_FDS) — turn it off, or let Parley open its own listener (server.host, server.port)']);
+    throw new ConfigError('server', [
+      'server.refuseConnectionsWhileUnready: cannot refuse connections on a socket Parley inherited (LISTEN_FDS) — turn it off, or let Parley open its own listener (server.host, server.port)',
+    ]);
   }
   const logger = options.logger ?? createLogger({ level: config.logging.level, base: { service: 'parley' } });
-  const secrets = options.secrets ?? createSecretResolver({ onError: (error, ref) => logger.error({ ref: ref.split(':')[0], err: error.message }, 'secret reload failed; previous value kept') });
+  const secrets =
+    options.secrets ??
+    createSecretResolver({
+      onError: (error, ref) =>
+        logger.error({ ref: ref.split(':')[0], err: error.message }, 'secret reload failed; previous value kept'),
+    });
   // Read before anything opens files, so a bad certificate stops start-up without leaving handles behind.
   const tlsRefs = config.server.tls;
   const tls = tlsRefs ? await loadTlsMaterial(tlsRefs, secrets) : undefined;
@@ -84,15 +91,33 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
   // Sessions, cache, rate limits, login links and change notices: memory, or Redis when `state.redis` is set.
   const state = await buildEphemeralState(config, secrets, logger, metrics);
   // Keys and the audit trail: files in the data directory, or PostgreSQL when `state.postgres` is set.
-  const durable = await openDurableState(config, { secrets, logger, metrics, mode: 'server', notices: options.notices ?? state.notices });
+  const durable = await openDurableState(config, {
+    secrets,
+    logger,
+    metrics,
+    mode: 'server',
+    notices: options.notices ?? state.notices,
+  });
   const audit = durable.audit;
   const security = await buildSecurity(config, durable.keyStore, new LoginLinks(state.oneTimeTokens));
   const routes = await buildRoutes(config, secrets, metrics, logger, (provider, keyId) =>
-    audit.append({ requestId: 'secrets', action: 'config.reloaded', outcome: 'success', resource: `provider:${provider}`, details: { keyId } }),
+    audit.append({
+      requestId: 'secrets',
+      action: 'config.reloaded',
+      outcome: 'success',
+      resource: `provider:${provider}`,
+      details: { keyId },
+    }),
   );
 
   const { sessions: sessionStore, cache } = state;
-  const rateLimits = new RateLimits(config.rateLimits, state.rateLimits, (limit) => metrics.countRateLimited(limit), undefined, state.rateLimitFailover);
+  const rateLimits = new RateLimits(
+    config.rateLimits,
+    state.rateLimits,
+    (limit) => metrics.countRateLimited(limit),
+    undefined,
+    state.rateLimitFailover,
+  );
   const chat = new ChatService({
     models: routes.models,
     cache,
@@ -100,7 +125,10 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
     admission: rateLimits,
     promptGuard: createPrivacyFilter(config.privacy, config.privacyRules),
     images: config.privacyImages,
-    answerTransforms: createAnswerTransforms({ output: config.safety.output, onGuardEvent: guardEventSink(metrics, audit) }),
+    answerTransforms: createAnswerTransforms({
+      output: config.safety.output,
+      onGuardEvent: guardEventSink(metrics, audit),
+    }),
     records: chatRecordSink(metrics, audit, config),
     crossReplica: state.coalescing && new CrossReplicaCoalescing(state.coalescing),
   });
@@ -170,20 +198,35 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
       (a) =>
         registerUiRoutes(a, {
           distDir: fileURLToPath(new URL('../web/dist', import.meta.url)),
-          uiConfig: config.auth.oidc?.clientId ? { oidc: { issuer: config.auth.oidc.issuer, clientId: config.auth.oidc.clientId } } : undefined,
+          uiConfig: config.auth.oidc?.clientId
+            ? { oidc: { issuer: config.auth.oidc.issuer, clientId: config.auth.oidc.clientId } }
+            : undefined,
         }),
       ...(options.plugins ?? []),
     ],
   });
 
   const sweeper = setInterval(() => {
-    void sessionStore.sweep().then(async (expired) => {
-      for (const id of expired) {
-        await cache.deleteByTag(id);
-        audit.append({ requestId: 'sweeper', action: 'session.expired', outcome: 'success', resource: `session:${id}` });
-      }
-      metrics.setSessionsLive(await sessionStore.size());
-    }).catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'session sweep skipped: the session store is unreachable'));
+    void sessionStore
+      .sweep()
+      .then(async (expired) => {
+        for (const id of expired) {
+          await cache.deleteByTag(id);
+          audit.append({
+            requestId: 'sweeper',
+            action: 'session.expired',
+            outcome: 'success',
+            resource: `session:${id}`,
+          });
+        }
+        metrics.setSessionsLive(await sessionStore.size());
+      })
+      .catch((error: unknown) =>
+        logger.warn(
+          { err: error instanceof Error ? error.message : String(error) },
+          'session sweep skipped: the session store is unreachable',
+        ),
+      );
   }, config.sessions.sweepIntervalMs);
   sweeper.unref();
 
@@ -192,14 +235,27 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
       ? watchTlsMaterial(app.server as unknown as TlsServer, tlsRefs, secrets, tls, {
           onReload: () => {
             logger.info('TLS certificate reloaded');
-            audit.append({ requestId: 'secrets', action: 'config.reloaded', outcome: 'success', resource: 'server:tls' });
+            audit.append({
+              requestId: 'secrets',
+              action: 'config.reloaded',
+              outcome: 'success',
+              resource: 'server:tls',
+            });
           },
-          onError: (error) => logger.warn({ err: error.message }, 'TLS certificate change not applied; the previous certificate stays in use'),
+          onError: (error) =>
+            logger.warn(
+              { err: error.message },
+              'TLS certificate change not applied; the previous certificate stays in use',
+            ),
         })
       : undefined;
   // An inherited socket is taken as it is (Node reads `fd`/`handle` before host and port); the host given here
   // only keeps Fastify from adding bindings of its own ('localhost' would).
-  await app.listen(options.listenOn ? { ...options.listenOn, host: '0.0.0.0' } : { host: config.server.host, port: config.server.port });
+  await app.listen(
+    options.listenOn
+      ? { ...options.listenOn, host: '0.0.0.0' }
+      : { host: config.server.host, port: config.server.port },
+  );
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   const host = options.listenOn && typeof address === 'object' && address ? address.address : config.server.host;
@@ -213,7 +269,13 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
       url,
       providers: config.providers.map((p) => `${p.id}:${p.type}`),
       models: config.models.map((m) => m.name),
-      stores: { sessions: state.backend, cache: state.backend, rateLimits: state.backend, keys: durable.backend, audit: durable.backend },
+      stores: {
+        sessions: state.backend,
+        cache: state.backend,
+        rateLimits: state.backend,
+        keys: durable.backend,
+        audit: durable.backend,
+      },
       auth: config.auth.anonymous ? 'anonymous (development)' : config.auth.oidc ? 'api-keys+oidc' : 'api-keys',
       tracing: tracing.enabled,
       demo: config.demoMode,
@@ -221,7 +283,18 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
     config.demoMode ? 'Parley started with the built-in demo provider (no configuration given)' : 'Parley started',
   );
 
-  gate = config.server.refuseConnectionsWhileUnready ? gateListenerOnSharedState({ app, logger, isReady: () => state.isReady(), isDraining: () => draining, listen: { host: config.server.host, port }, inflight, connections, idleGraceMs: DRAIN_IDLE_GRACE_MS }) : undefined;
+  gate = config.server.refuseConnectionsWhileUnready
+    ? gateListenerOnSharedState({
+        app,
+        logger,
+        isReady: () => state.isReady(),
+        isDraining: () => draining,
+        listen: { host: config.server.host, port },
+        inflight,
+        connections,
+        idleGraceMs: DRAIN_IDLE_GRACE_MS,
+      })
+    : undefined;
 
   let stopping: Promise<void> | undefined;
   /**
@@ -239,17 +312,28 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
       draining = true;
       gate?.stop();
       const marked = inflight.closeConnectionsAfterResponse();
-      logger.info({ inflight: inflight.size, marked, drainDelayMs: config.server.drainDelayMs, drainTimeoutMs: config.server.drainTimeoutMs }, 'shutting down: draining');
+      logger.info(
+        {
+          inflight: inflight.size,
+          marked,
+          drainDelayMs: config.server.drainDelayMs,
+          drainTimeoutMs: config.server.drainTimeoutMs,
+        },
+        'shutting down: draining',
+      );
       clearInterval(sweeper);
       stopTls?.();
-      if (config.server.drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.server.drainDelayMs));
+      if (config.server.drainDelayMs > 0)
+        await new Promise((resolve) => setTimeout(resolve, config.server.drainDelayMs));
       // Idle connections go once idle for DRAIN_IDLE_GRACE_MS, not all at once (see idle-connections.ts).
       connections.keepIdleOnClose(app.server);
       const idleSweep = setInterval(() => connections.closeIdleFor(DRAIN_IDLE_GRACE_MS), 50);
       const drainTimer = setTimeout(() => {
         logger.warn({ inflight: inflight.size }, 'drain timeout reached: cutting remaining requests');
         // Let cut streams write their final error event before the sockets go.
-        void inflight.abortAll(new ParleyError('shutting_down', 'Parley is shutting down; retry on another replica')).then(() => app.server.closeAllConnections());
+        void inflight
+          .abortAll(new ParleyError('shutting_down', 'Parley is shutting down; retry on another replica'))
+          .then(() => app.server.closeAllConnections());
       }, config.server.drainTimeoutMs);
       logger.info({ inflight: inflight.size }, 'drain: listener closed');
       await app.close();
@@ -262,6 +346,9 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
       logger.info('shutdown complete');
     })());
 
-  const firstStart = firstStartParts && { adminKey: firstStartParts.adminKey, loginUrl: `${url}${firstStartParts.loginPath}` };
+  const firstStart = firstStartParts && {
+    adminKey: firstStartParts.adminKey,
+    loginUrl: `${url}${firstStartParts.loginPath}`,
+  };
   return { url, app, config, logger, metrics, audit, firstStart, shutdown };
 }

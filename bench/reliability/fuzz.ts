@@ -31,7 +31,9 @@ export interface FuzzReport {
   seconds: number;
 }
 
-const YAML = (mockUrl: string): string => `rateLimits: { requestsPerMinute: 0, tokensPerMinute: 0, concurrentStreams: 0, failedAuthPerMinute: 0 }
+const YAML = (
+  mockUrl: string,
+): string => `rateLimits: { requestsPerMinute: 0, tokensPerMinute: 0, concurrentStreams: 0, failedAuthPerMinute: 0 }
 logging: { level: error }
 providers:
   - { id: mock, type: openai, baseUrl: "${mockUrl}/v1", apiKeys: [] }
@@ -42,7 +44,10 @@ models:
 async function json(parley: SpawnedParley, method: string, path: string, body?: unknown): Promise<any> {
   const res = await fetch(parley.url + path, {
     method,
-    headers: { authorization: `Bearer ${parley.adminKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${parley.adminKey}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return res.json();
@@ -61,10 +66,19 @@ function operationsOf(spec: any): Operation[] {
   return ops;
 }
 
-async function send(parley: SpawnedParley, r: FuzzRequest, hangMs: number): Promise<{ status: number; body: string } | 'hang'> {
+async function send(
+  parley: SpawnedParley,
+  r: FuzzRequest,
+  hangMs: number,
+): Promise<{ status: number; body: string } | 'hang'> {
   try {
     const body = r.body instanceof Uint8Array ? Buffer.from(r.body) : r.body;
-    const res = await fetch(parley.url + r.path, { method: r.method, headers: r.headers, body, signal: AbortSignal.timeout(hangMs) });
+    const res = await fetch(parley.url + r.path, {
+      method: r.method,
+      headers: r.headers,
+      body,
+      signal: AbortSignal.timeout(hangMs),
+    });
     return { status: res.status, body: (await res.text()).slice(0, 300) };
   } catch (error) {
     if (error instanceof Error && error.name === 'TimeoutError') return 'hang';
@@ -80,11 +94,24 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const started = Date.now();
   const mock = await startMockUpstream({ record: false });
   const parley = await spawnParley(YAML(mock.url));
-  const report: FuzzReport = { seed, operations: 0, roles: [], requests: 0, byStatus: {}, serverErrors: [], hangs: [], healthz: { polls: 0, failures: 0 }, seconds: 0 };
+  const report: FuzzReport = {
+    seed,
+    operations: 0,
+    roles: [],
+    requests: 0,
+    byStatus: {},
+    serverErrors: [],
+    hangs: [],
+    healthz: { polls: 0, failures: 0 },
+    seconds: 0,
+  };
   let done = false;
   const poller = (async () => {
     while (!done) {
-      const ok = await fetch(`${parley.url}/healthz`, { signal: AbortSignal.timeout(5000) }).then((r) => r.status === 200, () => false);
+      const ok = await fetch(`${parley.url}/healthz`, { signal: AbortSignal.timeout(5000) }).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       report.healthz.polls++;
       if (!ok) report.healthz.failures++;
       await new Promise((r) => setTimeout(r, 250));
@@ -96,16 +123,25 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     report.operations = ops.length;
     const user = await json(parley, 'POST', '/v1/admin/keys', { name: 'fuzz user', role: 'user' });
     const auditor = await json(parley, 'POST', '/v1/admin/keys', { name: 'fuzz auditor', role: 'auditor' });
-    const roles: Record<string, string | undefined> = { none: undefined, garbage: 'Bearer prl_garbage', user: `Bearer ${user.secret}`, auditor: `Bearer ${auditor.secret}`, admin: `Bearer ${parley.adminKey}` };
+    const roles: Record<string, string | undefined> = {
+      none: undefined,
+      garbage: 'Bearer prl_garbage',
+      user: `Bearer ${user.secret}`,
+      auditor: `Bearer ${auditor.secret}`,
+      admin: `Bearer ${parley.adminKey}`,
+    };
     report.roles = Object.keys(roles);
     const session = await json(parley, 'POST', '/v1/sessions', {});
     const ids = [session.id, user.key?.id, auditor.key?.id].filter((x): x is string => typeof x === 'string');
     const cases: FuzzRequest[] = [];
     let i = 0;
     for (const op of ops) {
-      for (const bearer of Object.values(roles)) cases.push(...fc.sample(requestsFor(op, ids, bearer), { numRuns: options.runsPerRoute, seed: seed + i++ }));
+      for (const bearer of Object.values(roles))
+        cases.push(...fc.sample(requestsFor(op, ids, bearer), { numRuns: options.runsPerRoute, seed: seed + i++ }));
     }
-    log(`fuzz: ${ops.length} operations × ${report.roles.length} roles × ${options.runsPerRoute} = ${cases.length} requests (seed ${seed})`);
+    log(
+      `fuzz: ${ops.length} operations × ${report.roles.length} roles × ${options.runsPerRoute} = ${cases.length} requests (seed ${seed})`,
+    );
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < cases.length) {
@@ -117,7 +153,12 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
           continue;
         }
         report.byStatus[outcome.status] = (report.byStatus[outcome.status] ?? 0) + 1;
-        if (outcome.status >= 500) report.serverErrors.push({ label: `${r.label} ${r.path.slice(0, 80)}`, status: outcome.status, body: outcome.body });
+        if (outcome.status >= 500)
+          report.serverErrors.push({
+            label: `${r.label} ${r.path.slice(0, 80)}`,
+            status: outcome.status,
+            body: outcome.body,
+          });
       }
     };
     await Promise.all(Array.from({ length: options.concurrency ?? 8 }, worker));
@@ -143,10 +184,22 @@ export function formatFuzzReport(r: FuzzReport): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '200' }, seed: { type: 'string' }, concurrency: { type: 'string', default: '8' } } });
-  const report = await runFuzz({ runsPerRoute: Number(values.runs), seed: values.seed === undefined ? undefined : Number(values.seed), concurrency: Number(values.concurrency), log: (l) => console.log(l) });
+  const { values } = parseArgs({
+    options: {
+      runs: { type: 'string', default: '200' },
+      seed: { type: 'string' },
+      concurrency: { type: 'string', default: '8' },
+    },
+  });
+  const report = await runFuzz({
+    runsPerRoute: Number(values.runs),
+    seed: values.seed === undefined ? undefined : Number(values.seed),
+    concurrency: Number(values.concurrency),
+    log: (l) => console.log(l),
+  });
   console.log(formatFuzzReport(report));
-  process.exitCode = report.serverErrors.length === 0 && report.hangs.length === 0 && report.healthz.failures === 0 ? 0 : 1;
+  process.exitCode =
+    report.serverErrors.length === 0 && report.hangs.length === 0 && report.healthz.failures === 0 ? 0 : 1;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -34,7 +34,14 @@ export interface SoakReport {
   requests: number;
   perSecond: number;
   goodRoute: { requests: number; failures: number; byCode: Record<string, number>; examples: SoakFailure[] };
-  noRoute: { requests: number; failures: number; clear: number; p50Ms: number; maxMs: number; byCode: Record<string, number> };
+  noRoute: {
+    requests: number;
+    failures: number;
+    clear: number;
+    p50Ms: number;
+    maxMs: number;
+    byCode: Record<string, number>;
+  };
   rssMb: { start: number; peak: number; end: number };
   /** The highest of Parley's event-loop delay p99 figures scraped every 5 s (prom-client), in ms. */
   eventLoopP99Ms: number;
@@ -53,7 +60,12 @@ async function oneRequest(parley: SpawnedParley, model: string, stream: boolean,
     res = await fetch(`${parley.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${parley.adminKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'Tell me something short.' }], max_tokens: 32 }),
+      body: JSON.stringify({
+        model,
+        stream,
+        messages: [{ role: 'user', content: 'Tell me something short.' }],
+        max_tokens: 32,
+      }),
       signal: AbortSignal.timeout(timeoutMs),
     });
     text = await res.text();
@@ -62,7 +74,13 @@ async function oneRequest(parley: SpawnedParley, model: string, stream: boolean,
     return { ok: false, status: 0, code: name === 'TimeoutError' ? 'hung' : 'connection', clear: false };
   }
   const errorCode = /"code":"([a-z_]+)"/.exec(text)?.[1];
-  if (res.status !== 200) return { ok: false, status: res.status, code: errorCode ?? `http_${res.status}`, clear: errorCode !== undefined && res.status >= 400 };
+  if (res.status !== 200)
+    return {
+      ok: false,
+      status: res.status,
+      code: errorCode ?? `http_${res.status}`,
+      clear: errorCode !== undefined && res.status >= 400,
+    };
   if (stream) {
     const ok = text.trimEnd().endsWith('data: [DONE]') && !text.includes('"error":');
     return { ok, status: 200, code: ok ? 'ok' : (errorCode ?? 'stream_incomplete'), clear: errorCode !== undefined };
@@ -91,8 +109,14 @@ const mb = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 1
 /** Runs the soak: starts the mock and Parley, drives traffic for `seconds`, stops both, returns the figures. */
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const log = options.log ?? (() => undefined);
-  const mock = await startMockUpstream({ record: false, modelScenarios: MODEL_FAULTS as never, scenario: { tokens: 24 } });
-  const parley = await spawnParley(soakYaml(mock.url, { breakerOff: options.breakerOff }), { env: { SOAK_KEY_OA: 'soak-oa', SOAK_KEY_AN: 'soak-an' } });
+  const mock = await startMockUpstream({
+    record: false,
+    modelScenarios: MODEL_FAULTS as never,
+    scenario: { tokens: 24 },
+  });
+  const parley = await spawnParley(soakYaml(mock.url, { breakerOff: options.breakerOff }), {
+    env: { SOAK_KEY_OA: 'soak-oa', SOAK_KEY_AN: 'soak-an' },
+  });
   const good = { requests: 0, failures: 0, byCode: {} as Record<string, number>, examples: [] as SoakFailure[] };
   const none = { requests: 0, failures: 0, clear: 0, times: [] as number[], byCode: {} as Record<string, number> };
   const health = { polls: 0, failures: 0 };
@@ -110,14 +134,19 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         await new Promise((r) => setTimeout(r, 1000));
         rss.peak = Math.max(rss.peak, parley.rss());
         const t0 = Date.now();
-        const ok = await fetch(`${parley.url}/healthz`, { signal: AbortSignal.timeout(5000) }).then((r) => r.status === 200, () => false);
+        const ok = await fetch(`${parley.url}/healthz`, { signal: AbortSignal.timeout(5000) }).then(
+          (r) => r.status === 200,
+          () => false,
+        );
         health.polls++;
         if (!ok) health.failures++;
         if (tick % 5 === 4) {
           const p99 = await scrapeEventLoopP99(parley);
           if (p99 !== undefined) eventLoopP99Ms = Math.max(eventLoopP99Ms, p99);
           if (p99 !== undefined && tick > 4) eventLoopP99SteadyMs = Math.max(eventLoopP99SteadyMs, p99);
-          log(`t+${Math.round((Date.now() - (endAt - options.seconds * 1000)) / 1000)}s: ${requests} requests, good-route failures ${good.failures}, RSS ${mb(parley.rss())} MB, loop p99 ${p99?.toFixed(1)} ms, /healthz ${Date.now() - t0} ms`);
+          log(
+            `t+${Math.round((Date.now() - (endAt - options.seconds * 1000)) / 1000)}s: ${requests} requests, good-route failures ${good.failures}, RSS ${mb(parley.rss())} MB, loop p99 ${p99?.toFixed(1)} ms, /healthz ${Date.now() - t0} ms`,
+          );
         }
       }
     })();
@@ -134,7 +163,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           if (!outcome.ok) {
             good.failures++;
             good.byCode[outcome.code] = (good.byCode[outcome.code] ?? 0) + 1;
-            if (good.examples.length < 10) good.examples.push({ alias: alias.name, stream, status: outcome.status, code: outcome.code, ms: Math.round(ms) });
+            if (good.examples.length < 10)
+              good.examples.push({
+                alias: alias.name,
+                stream,
+                status: outcome.status,
+                code: outcome.code,
+                ms: Math.round(ms),
+              });
           }
         } else {
           none.requests++;
@@ -160,7 +196,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     requests,
     perSecond: Math.round(requests / options.seconds),
     goodRoute: { requests: good.requests, failures: good.failures, byCode: good.byCode, examples: good.examples },
-    noRoute: { requests: none.requests, failures: none.failures, clear: none.clear, p50Ms: Math.round(percentile(none.times, 0.5)), maxMs: Math.round(percentile(none.times, 1)), byCode: none.byCode },
+    noRoute: {
+      requests: none.requests,
+      failures: none.failures,
+      clear: none.clear,
+      p50Ms: Math.round(percentile(none.times, 0.5)),
+      maxMs: Math.round(percentile(none.times, 1)),
+      byCode: none.byCode,
+    },
     rssMb: { start: mb(rss.start), peak: mb(rss.peak), end: mb(rss.end) },
     eventLoopP99Ms: Math.round(eventLoopP99Ms * 10) / 10,
     eventLoopP99SteadyMs: Math.round(eventLoopP99SteadyMs * 10) / 10,
@@ -183,9 +226,19 @@ export function formatSoakReport(r: SoakReport): string {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { seconds: { type: 'string', default: '60' }, concurrency: { type: 'string', default: '20' }, 'breaker-off': { type: 'boolean' }, json: { type: 'string' } },
+    options: {
+      seconds: { type: 'string', default: '60' },
+      concurrency: { type: 'string', default: '20' },
+      'breaker-off': { type: 'boolean' },
+      json: { type: 'string' },
+    },
   });
-  const report = await runSoak({ seconds: Number(values.seconds), concurrency: Number(values.concurrency), breakerOff: values['breaker-off'] === true, log: (l) => console.log(l) });
+  const report = await runSoak({
+    seconds: Number(values.seconds),
+    concurrency: Number(values.concurrency),
+    breakerOff: values['breaker-off'] === true,
+    log: (l) => console.log(l),
+  });
   console.log(formatSoakReport(report));
   if (values.json !== undefined) {
     const { writeFile } = await import('node:fs/promises');

@@ -29,13 +29,24 @@ export function rssOf(pid: number): number {
 }
 
 /** Starts Parley with `yaml` (server, dataDir and auth are added); resolves once it listens. */
-export async function spawnParley(yaml: string, opts: { dataDir?: string; env?: Record<string, string> } = {}): Promise<SpawnedParley> {
+export async function spawnParley(
+  yaml: string,
+  opts: { dataDir?: string; env?: Record<string, string> } = {},
+): Promise<SpawnedParley> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'parley-rel-'));
   const configFile = join(dataDir, 'parley.yaml');
   writeFileSync(configFile, `server: { host: 127.0.0.1, port: 0 }\ndataDir: ${JSON.stringify(dataDir)}\n${yaml}`);
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'serve', '--config', configFile], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', PARLEY_CONFIG: '', PARLEY_DATA_DIR: dataDir, LOG_LEVEL: 'error', ...opts.env },
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      PARLEY_CONFIG: '',
+      PARLEY_DATA_DIR: dataDir,
+      LOG_LEVEL: 'error',
+      ...opts.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -76,7 +76,12 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   const retry = options.retryMs ?? { first: 500, max: 30_000 };
   const storage = options.storage ?? new FileAuditStorage(requireFile(options.file));
   const spool = options.spool;
-  const seal = { signingKey: options.signingKey, keyId: options.signingKey ? signingKeyId(options.signingKey) : undefined, every: options.checkpointEvery ?? 100, now: () => new Date(clock()).toISOString() };
+  const seal = {
+    signingKey: options.signingKey,
+    keyId: options.signingKey ? signingKeyId(options.signingKey) : undefined,
+    every: options.checkpointEvery ?? 100,
+    now: () => new Date(clock()).toISOString(),
+  };
 
   let pending: AuditEvent[] = [];
   let dropped = 0;
@@ -86,7 +91,15 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   let retryWait = retry.first;
 
   const ready = storage.open().then(({ discardedBytes }) => {
-    if (discardedBytes > 0) pending.unshift(normalise({ requestId: 'audit-log', action: 'audit.recovered', outcome: 'failure', details: { discardedBytes } }));
+    if (discardedBytes > 0)
+      pending.unshift(
+        normalise({
+          requestId: 'audit-log',
+          action: 'audit.recovered',
+          outcome: 'failure',
+          details: { discardedBytes },
+        }),
+      );
   });
   ready.catch((error: Error) => options.onError?.(error));
   if (spool) options.onSpoolDepth?.(spool.depth, spool.capacity);
@@ -145,7 +158,10 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   async function writeBatch(finalCheckpoint: boolean): Promise<void> {
     await ready;
     const batch = pending;
-    if (dropped > 0) batch.push(normalise({ requestId: 'audit-log', action: 'audit.overflow', outcome: 'failure', details: { dropped } }));
+    if (dropped > 0)
+      batch.push(
+        normalise({ requestId: 'audit-log', action: 'audit.overflow', outcome: 'failure', details: { dropped } }),
+      );
     const droppedBefore = dropped;
     pending = [];
     dropped = 0;
@@ -281,7 +297,8 @@ function requireFile(file: string | undefined): string {
 function cleanDetails(details: AuditDetails): AuditDetails {
   const out: AuditDetails = {};
   for (const [name, value] of Object.entries(details)) {
-    if (typeof value === 'string') out[name] = value.length > MAX_DETAIL_CHARS ? `${value.slice(0, MAX_DETAIL_CHARS)}…` : value;
+    if (typeof value === 'string')
+      out[name] = value.length > MAX_DETAIL_CHARS ? `${value.slice(0, MAX_DETAIL_CHARS)}…` : value;
     else if (typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) out[name] = value;
   }
   return out;

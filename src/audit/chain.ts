@@ -19,7 +19,10 @@ export function sha256Hex(text: string): string {
  * `"sig"` made by `signer` over that hash) as the last members, so the hashed bytes are exactly the
  * line's bytes up to them: no canonical-JSON ambiguity. Returns the line without its newline.
  */
-export function sealLine(body: Record<string, unknown>, signer?: (hash: string) => string): { line: string; hash: string } {
+export function sealLine(
+  body: Record<string, unknown>,
+  signer?: (hash: string) => string,
+): { line: string; hash: string } {
   const json = JSON.stringify(body);
   const hash = sha256Hex(json);
   const sig = signer ? `,"sig":"${signer(hash)}"` : '';
@@ -56,5 +59,8 @@ export function verifyCheckpoint(publicKey: KeyObject, seq: number, hash: string
 /** Short id of a signing key pair: the first 16 hex chars of SHA-256 over the public key's SPKI DER. */
 export function signingKeyId(key: KeyObject): string {
   const publicKey = key.type === 'private' ? createPublicKey(key) : key;
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 16);
 }

@@ -15,7 +15,10 @@ export const DEFAULT_ADDRESS_PREFIXES: AddressPrefixes = { ipv4: 24, ipv6: 48 };
  * "203.0.113.77" → "203.0.113.0/24", "2001:db8:abcd:12::1" → "2001:db8:abcd::/48", IPv4-mapped IPv6 is
  * treated as IPv4. Anything that is not an IP address becomes undefined (never written verbatim).
  */
-export function truncateClientAddress(address: string, prefixes: AddressPrefixes = DEFAULT_ADDRESS_PREFIXES): string | undefined {
+export function truncateClientAddress(
+  address: string,
+  prefixes: AddressPrefixes = DEFAULT_ADDRESS_PREFIXES,
+): string | undefined {
   const bare = address.replace(/%.*$/, ''); // drop an IPv6 zone id
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare);
   if (mapped) return truncateIPv4(mapped[1], prefixes.ipv4);
@@ -59,7 +62,7 @@ function expandIPv6(ip: string): number[] {
 function compressIPv6(groups: number[]): string {
   let bestStart = -1;
   let bestLength = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;

@@ -12,10 +12,23 @@ import { AUDIT_PURGED_ACTION } from './verify.js';
  * sealed segments whose newest record is older than `before`, one event per segment with its name, seq range,
  * the SHA-256 of the file and of its last line (the `prev` the first kept line must follow).
  */
-export async function purgeAuditTrail(storage: AuditStorage, before: Date, settings: SealSettings, principalId: string): Promise<PurgeResult> {
+export async function purgeAuditTrail(
+  storage: AuditStorage,
+  before: Date,
+  settings: SealSettings,
+  principalId: string,
+): Promise<PurgeResult> {
   if (!storage.purgeBefore) throw new Error(`The ${storage.backend} audit trail has no purge`);
   return storage.purgeBefore(before, (head, result) => {
-    const base = { time: settings.now(), requestId: 'retention', principalId, role: 'admin', action: AUDIT_PURGED_ACTION, outcome: 'success', clientAddress: undefined } as const;
+    const base = {
+      time: settings.now(),
+      requestId: 'retention',
+      principalId,
+      role: 'admin',
+      action: AUDIT_PURGED_ACTION,
+      outcome: 'success',
+      clientAddress: undefined,
+    } as const;
     const events: AuditEvent[] = result.segments
       ? result.segments.map((segment) => ({
           ...base,
@@ -32,7 +45,13 @@ export async function purgeAuditTrail(storage: AuditStorage, before: Date, setti
             firstKeptSeq: segment.lastSeq + 1,
           },
         }))
-      : [{ ...base, resource: 'audit:trail', details: { before: before.toISOString(), deleted: result.deleted, firstKeptSeq: result.firstKeptSeq } }];
+      : [
+          {
+            ...base,
+            resource: 'audit:trail',
+            details: { before: before.toISOString(), deleted: result.deleted, firstKeptSeq: result.firstKeptSeq },
+          },
+        ];
     return sealEvents(head, events, settings, false);
   });
 }

@@ -32,7 +32,12 @@ export async function queryAudit(source: string | AuditStorage, filters: AuditQu
   const until = toMs(filters.until);
   const limit = Math.max(0, Math.floor(filters.limit));
   const action = filters.action;
-  const matchAction = action === undefined ? () => true : action.endsWith('.') ? (a: string) => a.startsWith(action) : (a: string) => a === action;
+  const matchAction =
+    action === undefined
+      ? () => true
+      : action.endsWith('.')
+        ? (a: string) => a.startsWith(action)
+        : (a: string) => a === action;
   const kept: AuditEventLine[] = [];
   if (limit === 0) return kept;
   const storage = typeof source === 'string' ? new FileAuditStorage(source) : source;

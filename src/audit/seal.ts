@@ -21,13 +21,21 @@ export interface SealSettings {
  * after every `every` events, and at the end when `finalCheckpoint` is set and events are unsigned.
  * Pure: the same head and events give the same lines, so a failed append can simply be tried again.
  */
-export function sealEvents(head: AuditHead | undefined, events: readonly AuditEvent[], settings: SealSettings, finalCheckpoint: boolean): SealedAuditLine[] {
+export function sealEvents(
+  head: AuditHead | undefined,
+  events: readonly AuditEvent[],
+  settings: SealSettings,
+  finalCheckpoint: boolean,
+): SealedAuditLine[] {
   const { signingKey, keyId, every } = settings;
   let seq = head?.seq ?? 0;
   let prev = head?.lineHash ?? GENESIS_HASH;
   let since = head ? (head.sinceCheckpoint ?? every) : 0;
   const out: SealedAuditLine[] = [];
-  const push = (sealed: { line: string }, fields: Omit<SealedAuditLine, 'seq' | 'line' | 'lineHash' | 'sinceCheckpoint'>): void => {
+  const push = (
+    sealed: { line: string },
+    fields: Omit<SealedAuditLine, 'seq' | 'line' | 'lineHash' | 'sinceCheckpoint'>,
+  ): void => {
     const lineHash = sha256Hex(sealed.line);
     out.push({ seq, line: sealed.line, lineHash, sinceCheckpoint: since, ...fields });
     prev = lineHash;
@@ -38,14 +46,30 @@ export function sealEvents(head: AuditHead | undefined, events: readonly AuditEv
     const time = settings.now();
     const body = { seq, prev, type: 'checkpoint', time, keyId };
     since = 0;
-    push(sealLine(body, (hash) => signCheckpoint(signingKey, seq, hash)), { type: 'checkpoint', time });
+    push(
+      sealLine(body, (hash) => signCheckpoint(signingKey, seq, hash)),
+      { type: 'checkpoint', time },
+    );
   };
   if (since >= every) checkpoint();
   for (const event of events) {
     const { time, requestId, principalId, role, action, resource, outcome, clientAddress, details } = event;
     seq += 1;
     since += 1;
-    const sealed = sealLine({ seq, prev, type: 'event', time, requestId, principalId, role, action, resource, outcome, clientAddress, details });
+    const sealed = sealLine({
+      seq,
+      prev,
+      type: 'event',
+      time,
+      requestId,
+      principalId,
+      role,
+      action,
+      resource,
+      outcome,
+      clientAddress,
+      details,
+    });
     push(sealed, { type: 'event', time, action, principalId, outcome });
     if (since >= every) checkpoint();
   }

@@ -15,7 +15,9 @@ export function generateAuditSigningKeys(): { privatePem: string; publicPem: str
 export function loadAuditPrivateKey(pem: string): KeyObject {
   const key = createPrivateKey(pem);
   if (key.asymmetricKeyType !== 'ed25519') {
-    throw new Error(`The audit signing key is ${String(key.asymmetricKeyType)}; generate an Ed25519 key with "parley audit keygen"`);
+    throw new Error(
+      `The audit signing key is ${String(key.asymmetricKeyType)}; generate an Ed25519 key with "parley audit keygen"`,
+    );
   }
   return key;
 }

@@ -26,7 +26,10 @@ export class AuditSpool {
   private size = 0;
   private count = 0;
 
-  private constructor(readonly file: string, readonly capacity: number) {
+  private constructor(
+    readonly file: string,
+    readonly capacity: number,
+  ) {
     this.offsetFile = `${file}.offset`;
   }
 
@@ -36,8 +39,15 @@ export class AuditSpool {
     await mkdir(dirname(file), { recursive: true, mode: 0o700 });
     const bytes = await readFile(file).catch(() => Buffer.alloc(0));
     spool.size = bytes.length;
-    spool.offset = Math.min(spool.size, Number((await readFile(spool.offsetFile, 'utf8').catch(() => '0')).trim()) || 0);
-    spool.count = bytes.subarray(spool.offset).toString('utf8').split('\n').filter((l) => l !== '').length;
+    spool.offset = Math.min(
+      spool.size,
+      Number((await readFile(spool.offsetFile, 'utf8').catch(() => '0')).trim()) || 0,
+    );
+    spool.count = bytes
+      .subarray(spool.offset)
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l !== '').length;
     return spool;
   }
 
@@ -63,7 +73,10 @@ export class AuditSpool {
     const events: AuditEvent[] = [];
     let endOffset = this.offset;
     if (this.count === 0) return { events, endOffset };
-    const lines = createInterface({ input: createReadStream(this.file, { encoding: 'utf8', start: this.offset }), crlfDelay: Infinity });
+    const lines = createInterface({
+      input: createReadStream(this.file, { encoding: 'utf8', start: this.offset }),
+      crlfDelay: Infinity,
+    });
     for await (const line of lines) {
       endOffset += Buffer.byteLength(line) + 1;
       if (line !== '') events.push(JSON.parse(line) as AuditEvent);

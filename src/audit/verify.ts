@@ -76,7 +76,14 @@ interface ChainOptions extends VerifyOptions {
   unit: 'line' | 'row';
 }
 
-type Parsed = { seq?: unknown; prev?: unknown; type?: unknown; keyId?: unknown; action?: unknown; details?: { firstKeptSeq?: unknown; lastLineHash?: unknown } };
+type Parsed = {
+  seq?: unknown;
+  prev?: unknown;
+  type?: unknown;
+  keyId?: unknown;
+  action?: unknown;
+  details?: { firstKeptSeq?: unknown; lastLineHash?: unknown };
+};
 
 /**
  * Verifies a trail given as lines in stored order: every line's hash matches its bytes, seq counts up by one,
@@ -88,7 +95,11 @@ type Parsed = { seq?: unknown; prev?: unknown; type?: unknown; keyId?: unknown; 
  * mismatched segment. A trail may start after seq 1 only where an `audit.purged` event names that seq as the
  * first kept (and, for segments, the hash the first kept line must follow).
  */
-export async function verifyAuditLines(source: AsyncIterable<StoredAuditLine>, publicKey: KeyObject | undefined, options: ChainOptions): Promise<AuditVerification & { last?: number }> {
+export async function verifyAuditLines(
+  source: AsyncIterable<StoredAuditLine>,
+  publicKey: KeyObject | undefined,
+  options: ChainOptions,
+): Promise<AuditVerification & { last?: number }> {
   const { unit } = options;
   const expectedKeyId = publicKey ? signingKeyId(publicKey) : undefined;
   let expected: number | undefined;
@@ -105,7 +116,13 @@ export async function verifyAuditLines(source: AsyncIterable<StoredAuditLine>, p
   let before: number | undefined; // the unit (seq or line) of the record before the current one
   let segment: string | undefined;
   let segments = 0;
-  const fail = (reason: string, fault: AuditFault = 'tampered'): AuditVerification => ({ ok: false, fault, line: position, ...(segment ? { segment } : {}), reason });
+  const fail = (reason: string, fault: AuditFault = 'tampered'): AuditVerification => ({
+    ok: false,
+    fault,
+    line: position,
+    ...(segment ? { segment } : {}),
+    reason,
+  });
   let lastCheckpoint: CheckpointAnchor | undefined;
   let anchorSeen = false;
   const anchor = options.expectCheckpoint;
@@ -129,36 +146,57 @@ export async function verifyAuditLines(source: AsyncIterable<StoredAuditLine>, p
       return fail(`${at} is not valid JSON: it was edited`);
     }
     if (sha256Hex(seal.body) !== seal.hash) return fail(`${at} was edited: its hash does not match its content`);
-    if (typeof record.seq !== 'number' || !Number.isSafeInteger(record.seq) || record.seq < 1) return fail(`${at} has no valid seq: it was edited`);
+    if (typeof record.seq !== 'number' || !Number.isSafeInteger(record.seq) || record.seq < 1)
+      return fail(`${at} has no valid seq: it was edited`);
     if (boundary?.firstSeq !== undefined && record.seq !== boundary.firstSeq) {
-      return fail(`${segment} begins with seq ${record.seq}, but its name says ${boundary.firstSeq}: segment files were renamed, reordered or replaced`, 'segment-mismatch');
+      return fail(
+        `${segment} begins with seq ${record.seq}, but its name says ${boundary.firstSeq}: segment files were renamed, reordered or replaced`,
+        'segment-mismatch',
+      );
     }
     if (expected === undefined) {
       // The oldest record kept: seq 1 on the genesis hash, or a later one that an audited purge must account for.
       expected = firstSeq = record.seq;
       prev = firstPrev = typeof record.prev === 'string' ? record.prev : '';
       firstSegment = segment;
-      if (record.seq === 1 && record.prev !== GENESIS_HASH) return fail(`${at} is seq 1 but does not start from the genesis hash: it was edited`);
+      if (record.seq === 1 && record.prev !== GENESIS_HASH)
+        return fail(`${at} is seq 1 but does not start from the genesis hash: it was edited`);
     }
     if (record.seq !== expected) {
       if (boundary && previousSegment !== undefined) {
         if (record.seq > expected) {
-          return fail(`seq ${expected} to ${record.seq - 1} are missing between ${previousSegment} and ${segment}: a segment was removed`, 'missing-segment');
+          return fail(
+            `seq ${expected} to ${record.seq - 1} are missing between ${previousSegment} and ${segment}: a segment was removed`,
+            'missing-segment',
+          );
         }
-        return fail(`${segment} starts at seq ${record.seq}, but ${previousSegment} already reached seq ${expected - 1}: segments overlap or are out of order`, 'segment-mismatch');
+        return fail(
+          `${segment} starts at seq ${record.seq}, but ${previousSegment} already reached seq ${expected - 1}: segments overlap or are out of order`,
+          'segment-mismatch',
+        );
       }
-      return fail(`${at} has seq ${String(record.seq)} where ${String(expected)} was expected: a record before it was removed, inserted or reordered`);
+      return fail(
+        `${at} has seq ${String(record.seq)} where ${String(expected)} was expected: a record before it was removed, inserted or reordered`,
+      );
     }
-    if (unit === 'row' && position !== record.seq) return fail(`${at} holds the record of seq ${String(record.seq)}: rows were renumbered or reordered`);
+    if (unit === 'row' && position !== record.seq)
+      return fail(`${at} holds the record of seq ${String(record.seq)}: rows were renumbered or reordered`);
     if (record.prev !== prev) {
       if (boundary && previousSegment !== undefined) {
-        return fail(`${segment} does not continue ${previousSegment}: its first record's prev is not the hash of the last record before it, so one of them was replaced or re-chained`, 'segment-mismatch');
+        return fail(
+          `${segment} does not continue ${previousSegment}: its first record's prev is not the hash of the last record before it, so one of them was replaced or re-chained`,
+          'segment-mismatch',
+        );
       }
-      return fail(`${at} does not follow ${unit} ${before} (prev mismatch): a record was removed, inserted or reordered`);
+      return fail(
+        `${at} does not follow ${unit} ${before} (prev mismatch): a record was removed, inserted or reordered`,
+      );
     }
     if (anchor !== undefined && record.seq === anchor.seq) {
       if (record.type !== 'checkpoint' || seal.hash !== anchor.hash) {
-        return fail(`${at} is not the checkpoint recorded as ${anchor.seq}:${anchor.hash}: the trail was rewritten from there on, or the anchor belongs to another trail`);
+        return fail(
+          `${at} is not the checkpoint recorded as ${anchor.seq}:${anchor.hash}: the trail was rewritten from there on, or the anchor belongs to another trail`,
+        );
       }
       anchorSeen = true;
     }
@@ -168,7 +206,9 @@ export async function verifyAuditLines(source: AsyncIterable<StoredAuditLine>, p
       if (publicKey) {
         if (!seal.sig) return fail(`${at} is a checkpoint without a signature`);
         if (record.keyId !== expectedKeyId) {
-          return fail(`${at} is signed by key ${String(record.keyId)}, but the public key given is ${expectedKeyId}; use the matching public key`);
+          return fail(
+            `${at} is signed by key ${String(record.keyId)}, but the public key given is ${expectedKeyId}; use the matching public key`,
+          );
         }
         if (!verifyCheckpoint(publicKey, record.seq, seal.hash, seal.sig)) {
           return fail(`${at}: checkpoint signature is invalid: records before it were forged or re-chained`);
@@ -183,7 +223,9 @@ export async function verifyAuditLines(source: AsyncIterable<StoredAuditLine>, p
         purges.set(details.firstKeptSeq, typeof details.lastLineHash === 'string' ? details.lastLineHash : null);
       }
       if (options.maxUnsigned !== undefined && unsigned > options.maxUnsigned) {
-        return fail(`${at} is the ${unsigned}th event without a checkpoint (at most ${options.maxUnsigned} allowed): checkpoints were removed`);
+        return fail(
+          `${at} is the ${unsigned}th event without a checkpoint (at most ${options.maxUnsigned} allowed): checkpoints were removed`,
+        );
       }
     } else {
       return fail(`${at} has unknown type ${String(record.type)}`);
@@ -194,7 +236,13 @@ export async function verifyAuditLines(source: AsyncIterable<StoredAuditLine>, p
   if (firstSeq > 1) {
     const purge = purges.get(firstSeq);
     if (purge === undefined) {
-      if (unit === 'row') return { ok: false, fault: 'tampered', line: firstSeq, reason: `${unit} ${firstSeq} is the first, but no ${AUDIT_PURGED_ACTION} event accounts for seq 1 to ${firstSeq - 1}: the oldest records were removed` };
+      if (unit === 'row')
+        return {
+          ok: false,
+          fault: 'tampered',
+          line: firstSeq,
+          reason: `${unit} ${firstSeq} is the first, but no ${AUDIT_PURGED_ACTION} event accounts for seq 1 to ${firstSeq - 1}: the oldest records were removed`,
+        };
       return {
         ok: false,
         fault: 'missing-segment',
@@ -237,8 +285,15 @@ export async function verifyAuditLines(source: AsyncIterable<StoredAuditLine>, p
 }
 
 /** Verifies a trail in any storage (PostgreSQL: row by row, from the oldest row kept). */
-export async function verifyAuditStorage(storage: AuditStorage, publicKey?: KeyObject, options: VerifyOptions = {}): Promise<AuditVerification> {
-  const { last: _last, ...result } = await verifyAuditLines(storage.lines(), publicKey, { ...options, unit: storage.unit });
+export async function verifyAuditStorage(
+  storage: AuditStorage,
+  publicKey?: KeyObject,
+  options: VerifyOptions = {},
+): Promise<AuditVerification> {
+  const { last: _last, ...result } = await verifyAuditLines(storage.lines(), publicKey, {
+    ...options,
+    unit: storage.unit,
+  });
   return result as AuditVerification;
 }
 
@@ -248,7 +303,11 @@ export async function verifyAuditStorage(storage: AuditStorage, publicKey?: KeyO
  * verified, and if they hold, the result is `torn` (Parley cuts that line at its next start and records
  * `audit.recovered`).
  */
-export async function verifyAuditFile(file: string, publicKey?: KeyObject, options: VerifyOptions = {}): Promise<AuditVerification> {
+export async function verifyAuditFile(
+  file: string,
+  publicKey?: KeyObject,
+  options: VerifyOptions = {},
+): Promise<AuditVerification> {
   const torn = await endsWithoutNewline(file);
   async function* complete(): AsyncIterable<StoredAuditLine> {
     let held: StoredAuditLine | undefined;
@@ -272,10 +331,13 @@ export async function verifyAuditFile(file: string, publicKey?: KeyObject, optio
 
 /** True when the file's last byte is not a newline (a write was cut off). */
 async function endsWithoutNewline(file: string): Promise<boolean> {
-  const size = await stat(file).then((s) => s.size, (error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return 0; // only sealed segments (a crash right after a rotation): nothing is torn
-    throw error;
-  });
+  const size = await stat(file).then(
+    (s) => s.size,
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return 0; // only sealed segments (a crash right after a rotation): nothing is torn
+      throw error;
+    },
+  );
   if (size === 0) return false;
   const handle = await open(file, 'r');
   try {

@@ -6,7 +6,10 @@ import { createReidentifier } from '../privacy/index.js';
 import type { AnswerContext, AnswerTransform, AnswerTransformFactory } from './hooks.js';
 
 /** Builds the factory once at start-up; each answer gets fresh guard and re-identifier state. */
-export function createAnswerTransforms(options: { output?: OutputPolicy; onGuardEvent?: (event: GuardEvent, context: AnswerContext) => void }): AnswerTransformFactory | undefined {
+export function createAnswerTransforms(options: {
+  output?: OutputPolicy;
+  onGuardEvent?: (event: GuardEvent, context: AnswerContext) => void;
+}): AnswerTransformFactory | undefined {
   const policy = options.output && options.output.rules.length > 0 ? compileOutputPolicy(options.output) : undefined;
   if (!policy) {
     return ({ mapping }) => (Object.keys(mapping).length > 0 ? createReidentifier(mapping) : undefined);

@@ -8,7 +8,10 @@ function shapeOf(m: ChatMessage): string {
   let out = '';
   if (m.parts !== undefined) {
     for (const p of m.parts) {
-      out += p.type === 'image' ? `\u0001img:${createHash('sha256').update(p.url).digest('base64url')}:${p.detail ?? ''}` : `\u0001txt:${p.text.length}`;
+      out +=
+        p.type === 'image'
+          ? `\u0001img:${createHash('sha256').update(p.url).digest('base64url')}:${p.detail ?? ''}`
+          : `\u0001txt:${p.text.length}`;
     }
   }
   if (m.toolCalls !== undefined) out += `\u0001calls:${JSON.stringify(m.toolCalls)}`;
@@ -28,7 +31,14 @@ export function cacheKey(scope: string, model: string, messages: ChatMessage[], 
   hash.update(scope).update('\0').update(model).update('\0');
   for (const m of messages) {
     hash.update(m.role).update('\0').update(m.content.replace(/\r\n/g, '\n').trimEnd()).update('\0');
-    if (m.parts !== undefined || m.toolCalls !== undefined || m.toolCallId !== undefined || m.isError !== undefined || m.reasoning !== undefined) hash.update(shapeOf(m)).update('\0');
+    if (
+      m.parts !== undefined ||
+      m.toolCalls !== undefined ||
+      m.toolCallId !== undefined ||
+      m.isError !== undefined ||
+      m.reasoning !== undefined
+    )
+      hash.update(shapeOf(m)).update('\0');
   }
   // Sorted keys so parameter order never changes the key (tools, tool choice and response format included).
   const sorted = Object.keys(params)

@@ -41,7 +41,11 @@ export function requiredFeatures(messages: readonly ChatMessage[], params: ChatP
   if ((params.tools !== undefined && params.toolChoice !== 'none') || toolTurns) need.push('tools');
   if (messages.some((m) => m.parts?.some((p) => p.type === 'image'))) need.push('vision');
   if (params.responseFormat !== undefined && params.responseFormat.type !== 'text') need.push('json_schema');
-  if ((params.reasoningEffort !== undefined && params.reasoningEffort !== 'none') || params.thinkingBudget !== undefined) need.push('reasoning');
+  if (
+    (params.reasoningEffort !== undefined && params.reasoningEffort !== 'none') ||
+    params.thinkingBudget !== undefined
+  )
+    need.push('reasoning');
   if (params.logprobs !== undefined) need.push('logprobs');
   if (params.logitBias !== undefined) need.push('logit_bias');
   if (params.continueLast === true) need.push('prefill');
@@ -49,21 +53,31 @@ export function requiredFeatures(messages: readonly ChatMessage[], params: ChatP
 }
 
 /** The first feature the target lacks and why ('configured' or 'adapter'), or undefined when it can do all. */
-export function missingFeature(target: TargetFacts, need: readonly Feature[]): { feature: Feature; by: 'configured' | 'adapter' } | undefined {
+export function missingFeature(
+  target: TargetFacts,
+  need: readonly Feature[],
+): { feature: Feature; by: 'configured' | 'adapter' } | undefined {
   const adapter = ADAPTER_FEATURES[target.providerType] ?? [];
   for (const feature of need) {
     if (!adapter.includes(feature)) return { feature, by: 'adapter' };
     const configurable = feature !== 'logprobs' && feature !== 'logit_bias' && feature !== 'prefill';
-    if (configurable && target.capabilities !== undefined && !target.capabilities.includes(feature)) return { feature, by: 'configured' };
+    if (configurable && target.capabilities !== undefined && !target.capabilities.includes(feature))
+      return { feature, by: 'configured' };
   }
   return undefined;
 }
 
 /** The 400 when no target of `model` can serve the request. */
-export function capabilityError(model: string, feature: Feature, by: 'configured' | 'adapter', targets: readonly TargetFacts[]): ParleyError {
+export function capabilityError(
+  model: string,
+  feature: Feature,
+  by: 'configured' | 'adapter',
+  targets: readonly TargetFacts[],
+): ParleyError {
   const types = [...new Set(targets.map((t) => t.providerType))].join(', ');
-  const message = by === 'configured'
-    ? `The model "${model}" does not support ${WHAT[feature]}: "${feature}" is not in its configured capabilities. Remove ${FIELD[feature]} or choose a model that lists ${feature}.`
-    : `${FIELD[feature]} cannot be honoured by the model "${model}": its targets (${types}) cannot do ${WHAT[feature]}. Remove ${FIELD[feature]} or choose another model.`;
+  const message =
+    by === 'configured'
+      ? `The model "${model}" does not support ${WHAT[feature]}: "${feature}" is not in its configured capabilities. Remove ${FIELD[feature]} or choose a model that lists ${feature}.`
+      : `${FIELD[feature]} cannot be honoured by the model "${model}": its targets (${types}) cannot do ${WHAT[feature]}. Remove ${FIELD[feature]} or choose another model.`;
   return new ParleyError('invalid_request', message, { param: FIELD[feature] });
 }

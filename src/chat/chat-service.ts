@@ -2,11 +2,27 @@
 
 import { performance } from 'node:perf_hooks';
 import { combineRouteObservers, ParleyError, isParleyError } from '../domain/index.js';
-import type { ChatEvent, ChatMessage, ChatParams, Principal, RouteObserver, StepTrace, Usage } from '../domain/index.js';
+import type {
+  ChatEvent,
+  ChatMessage,
+  ChatParams,
+  Principal,
+  RouteObserver,
+  StepTrace,
+  Usage,
+} from '../domain/index.js';
 import type { ChatModel } from '../domain/index.js';
 import type { CacheStore } from '../store/types.js';
 import type { CacheConfig, ModelConfig } from '../config/types.js';
-import type { AnswerTransformFactory, CacheResult, ChatAdmission, ChatRecord, ChatRecordSink, PromptGuard, PseudonymMap } from './hooks.js';
+import type {
+  AnswerTransformFactory,
+  CacheResult,
+  ChatAdmission,
+  ChatRecord,
+  ChatRecordSink,
+  PromptGuard,
+  PseudonymMap,
+} from './hooks.js';
 import { errorCodeOf, totalCount } from './step-facts.js';
 import { cacheKey } from './cache-key.js';
 import type { CrossReplicaCoalescing } from './cross-replica-coalescing.js';
@@ -34,7 +50,14 @@ export interface RoutedModel {
 /** Records on a failed run's error how its route went (read by the HTTP layer for the log line and overhead). */
 export function noteRouteFacts(error: unknown, stats: RunStats): void {
   if (!isParleyError(error)) return;
-  error.route = { provider: stats.provider, keyId: stats.keyId, attempts: stats.attempts, retries: stats.retries, fallbacks: stats.fallbacks, upstreamMs: stats.upstreamMs };
+  error.route = {
+    provider: stats.provider,
+    keyId: stats.keyId,
+    attempts: stats.attempts,
+    retries: stats.retries,
+    fallbacks: stats.fallbacks,
+    upstreamMs: stats.upstreamMs,
+  };
 }
 
 export interface ChatServiceDeps {
@@ -99,7 +122,10 @@ export class ChatService {
    * When `privacy.images` is block, records the refused images (metric and `privacy.images` audit event) and throws
    * the 422; `sessionWording` for the session API, where the images may be earlier turns of the chat.
    */
-  refuseBlockedImages(facts: { requestId: string; principalId: string; model: string; count: number }, sessionWording = false): void {
+  refuseBlockedImages(
+    facts: { requestId: string; principalId: string; model: string; count: number },
+    sessionWording = false,
+  ): void {
     if (this.deps.images !== 'block' || facts.count === 0) return;
     this.deps.records?.imagesSeen?.({ ...facts, action: 'blocked' });
     throw imagesBlockedError(sessionWording);
@@ -114,7 +140,11 @@ export class ChatService {
   resolveModel(name: string): RoutedModel {
     const routed = this.deps.models.get(name);
     if (!routed) {
-      throw new ParleyError('model_not_found', `The model "${name}" does not exist. Available models: ${this.modelNames().join(', ')}.`, { param: 'model' });
+      throw new ParleyError(
+        'model_not_found',
+        `The model "${name}" does not exist. Available models: ${this.modelNames().join(', ')}.`,
+        { param: 'model' },
+      );
     }
     return routed;
   }
@@ -132,16 +162,25 @@ export class ChatService {
     try {
       return await this.run(call, routed, startedAt, admitted);
     } catch (error) {
-      void admitted?.then((ticket) => ticket.done(), () => undefined);
+      void admitted?.then(
+        (ticket) => ticket.done(),
+        () => undefined,
+      );
       throw error;
     }
   }
 
   /** Remembers the route facts of a call that failed before content, for the request's log line. */
-  private async run(call: ChatCall, routed: RoutedModel, startedAt: number, admitted: Promise<{ done(usage?: Usage): void }> | undefined): Promise<ChatRun> {
-    const params: ChatParams = routed.config.maxOutputTokens !== undefined && call.params.maxTokens === undefined
-      ? { ...call.params, maxTokens: routed.config.maxOutputTokens }
-      : call.params;
+  private async run(
+    call: ChatCall,
+    routed: RoutedModel,
+    startedAt: number,
+    admitted: Promise<{ done(usage?: Usage): void }> | undefined,
+  ): Promise<ChatRun> {
+    const params: ChatParams =
+      routed.config.maxOutputTokens !== undefined && call.params.maxTokens === undefined
+        ? { ...call.params, maxTokens: routed.config.maxOutputTokens }
+        : call.params;
     const { route, routeObserver, skipped } = this.pickTargets(call, routed, params);
     const images = countImages(call.messages);
     if (images > 0) {
@@ -197,12 +236,19 @@ export class ChatService {
       } else {
         const crossReplica = this.deps.crossReplica;
         const upstream = crossReplica
-          ? (signal: AbortSignal) => crossReplica.run(key, open, signal, () => { cache = 'coalesced'; })
+          ? (signal: AbortSignal) =>
+              crossReplica.run(key, open, signal, () => {
+                cache = 'coalesced';
+              })
           : open;
         shared = new SharedStream(upstream, (ok, events) => {
           this.inflight.delete(key);
           if (ok && stats.provider) {
-            void this.deps.cache.set(key, { events, provider: stats.provider, model: stats.upstreamModel ?? '', createdAt: Date.now() }, { ttlMs: cfg.ttlMs, tags: call.cacheTags });
+            void this.deps.cache.set(
+              key,
+              { events, provider: stats.provider, model: stats.upstreamModel ?? '', createdAt: Date.now() },
+              { ttlMs: cfg.ttlMs, tags: call.cacheTags },
+            );
           }
         });
         this.inflight.set(key, shared);
@@ -217,16 +263,28 @@ export class ChatService {
     const factory = this.deps.answerTransforms;
     const context = { mapping, principal: call.principal, model: call.model, requestId: call.requestId };
     // Inside JSON text (tool arguments, JSON answers) restored values are JSON-escaped so the JSON stays valid.
-    const inJson = factory && Object.keys(mapping).length > 0 ? { ...context, mapping: jsonEscapedMapping(mapping) } : context;
+    const inJson =
+      factory && Object.keys(mapping).length > 0 ? { ...context, mapping: jsonEscapedMapping(mapping) } : context;
     const jsonAnswer = params.responseFormat !== undefined && params.responseFormat.type !== 'text';
     const transform = factory?.(jsonAnswer ? inJson : context);
-    const channels = factory ? (channel: 'reasoning' | 'tool') => factory(channel === 'tool' ? inJson : context) : undefined;
+    const channels = factory
+      ? (channel: 'reasoning' | 'tool') => factory(channel === 'tool' ? inJson : context)
+      : undefined;
     const policySpan = transform ? trace?.start('output_policy') : undefined;
-    const events = new RunEvents(source[Symbol.asyncIterator](), stats, startedAt, transform, (outcome, errorCode) => {
-      policySpan?.end({ 'parley.outcome': outcome }, outcome === 'blocked' ? errorCode : undefined);
-      ticket?.done(cache === 'hit' ? undefined : stats.usage);
-      this.deps.records?.chatFinished(this.record(call, stats, cache, protectedCounts, startedAt, outcome, errorCode));
-    }, channels);
+    const events = new RunEvents(
+      source[Symbol.asyncIterator](),
+      stats,
+      startedAt,
+      transform,
+      (outcome, errorCode) => {
+        policySpan?.end({ 'parley.outcome': outcome }, outcome === 'blocked' ? errorCode : undefined);
+        ticket?.done(cache === 'hit' ? undefined : stats.usage);
+        this.deps.records?.chatFinished(
+          this.record(call, stats, cache, protectedCounts, startedAt, outcome, errorCode),
+        );
+      },
+      channels,
+    );
     // Pull until the first content event so failures before content surface here.
     try {
       await events.prime();
@@ -244,16 +302,28 @@ export class ChatService {
   }
 
   /** The route for this request: targets that cannot do what it needs are skipped (and reported); none left is a 400. */
-  private pickTargets(call: ChatCall, routed: RoutedModel, params: ChatParams): { route: ChatModel; routeObserver?: RouteObserver; skipped: { provider: string; model: string; missing: string }[] } {
+  private pickTargets(
+    call: ChatCall,
+    routed: RoutedModel,
+    params: ChatParams,
+  ): {
+    route: ChatModel;
+    routeObserver?: RouteObserver;
+    skipped: { provider: string; model: string; missing: string }[];
+  } {
     const targets = routed.targets;
     const need = targets === undefined ? [] : requiredFeatures(call.messages, params);
-    if (targets === undefined || need.length === 0) return { route: routed.route, routeObserver: routed.observer, skipped: [] };
+    if (targets === undefined || need.length === 0)
+      return { route: routed.route, routeObserver: routed.observer, skipped: [] };
     const kept: number[] = [];
     const skipped: { provider: string; model: string; missing: string }[] = [];
     let first: Error | undefined;
     targets.forEach((t, i) => {
       const miss = missingFeature(t, need);
-      const problem = miss === undefined ? TRANSLATION_PROBLEM[t.providerType]?.({ model: t.model, messages: call.messages, params }) : undefined;
+      const problem =
+        miss === undefined
+          ? TRANSLATION_PROBLEM[t.providerType]?.({ model: t.model, messages: call.messages, params })
+          : undefined;
       if (miss === undefined && problem === undefined) kept.push(i);
       else {
         first ??= miss !== undefined ? capabilityError(call.model, miss.feature, miss.by, targets) : problem;
@@ -261,19 +331,34 @@ export class ChatService {
       }
     });
     if (kept.length === 0 && first !== undefined) throw first;
-    if (skipped.length === 0 || routed.routeFor === undefined) return { route: routed.route, routeObserver: routed.observer, skipped: [] };
+    if (skipped.length === 0 || routed.routeFor === undefined)
+      return { route: routed.route, routeObserver: routed.observer, skipped: [] };
     const picked = routed.routeFor(kept);
     return { route: picked.route, routeObserver: picked.observer, skipped };
   }
 
-  private cacheDecision(call: ChatCall, messages: ChatMessage[], params: ChatParams): { cfg: CacheConfig; key?: string } {
+  private cacheDecision(
+    call: ChatCall,
+    messages: ChatMessage[],
+    params: ChatParams,
+  ): { cfg: CacheConfig; key?: string } {
     const cfg = this.deps.cacheConfig;
-    const eligible = cfg.mode !== 'off' && call.cacheMode !== 'bypass'
-      && (call.cacheMode === 'use' || (cfg.mode === 'deterministic' && params.temperature === 0));
+    const eligible =
+      cfg.mode !== 'off' &&
+      call.cacheMode !== 'bypass' &&
+      (call.cacheMode === 'use' || (cfg.mode === 'deterministic' && params.temperature === 0));
     return { cfg, key: eligible ? cacheKey(call.principal.scope, call.model, messages, params) : undefined };
   }
 
-  private record(call: ChatCall, stats: RunStats, cache: CacheResult, protectedCounts: Record<string, number>, startedAt: number, outcome: ChatRecord['outcome'], errorCode?: string): ChatRecord {
+  private record(
+    call: ChatCall,
+    stats: RunStats,
+    cache: CacheResult,
+    protectedCounts: Record<string, number>,
+    startedAt: number,
+    outcome: ChatRecord['outcome'],
+    errorCode?: string,
+  ): ChatRecord {
     return {
       api: call.api,
       requestId: call.requestId,
@@ -303,4 +388,3 @@ export class ChatService {
 async function* replay(events: ChatEvent[]): AsyncGenerator<ChatEvent> {
   yield* events;
 }
-

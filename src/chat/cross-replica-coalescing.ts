@@ -3,7 +3,14 @@
 // beyond a bound, and take over when the leader's lease lapses before the answer ended.
 
 import { randomUUID } from 'node:crypto';
-import { abortableSleep, abortError, ERROR_CATALOGUE, ParleyError, type ChatEvent, type ErrorCode } from '../domain/index.js';
+import {
+  abortableSleep,
+  abortError,
+  ERROR_CATALOGUE,
+  ParleyError,
+  type ChatEvent,
+  type ErrorCode,
+} from '../domain/index.js';
 import type { CoalescingBus } from '../store/types.js';
 
 export interface CrossReplicaOptions {
@@ -52,7 +59,12 @@ export class CrossReplicaCoalescing {
    * else from the leader's log (`onFollow` is called then). A follower that has yielded nothing when the leader
    * dies runs the call itself; one that has, ends with a retryable error rather than splice two answers.
    */
-  async *run(key: string, open: (signal: AbortSignal) => AsyncIterable<ChatEvent>, signal: AbortSignal, onFollow?: () => void): AsyncGenerator<ChatEvent> {
+  async *run(
+    key: string,
+    open: (signal: AbortSignal) => AsyncIterable<ChatEvent>,
+    signal: AbortSignal,
+    onFollow?: () => void,
+  ): AsyncGenerator<ChatEvent> {
     for (let round = 0; round < MAX_ROUNDS; round++) {
       let leading: boolean;
       try {
@@ -72,18 +84,27 @@ export class CrossReplicaCoalescing {
     yield* open(signal);
   }
 
-  private async *lead(key: string, open: (signal: AbortSignal) => AsyncIterable<ChatEvent>, signal: AbortSignal): AsyncGenerator<ChatEvent> {
+  private async *lead(
+    key: string,
+    open: (signal: AbortSignal) => AsyncIterable<ChatEvent>,
+    signal: AbortSignal,
+  ): AsyncGenerator<ChatEvent> {
     let publishing = true;
     let chain = Promise.resolve();
     const publish = (record: LogRecord): void => {
       if (!publishing) return;
-      chain = chain.then(() => this.bus.append(key, JSON.stringify(record), this.retainMs)).catch(() => {
-        publishing = false; // followers will see the lease lapse and answer by themselves
-      });
+      chain = chain
+        .then(() => this.bus.append(key, JSON.stringify(record), this.retainMs))
+        .catch(() => {
+          publishing = false; // followers will see the lease lapse and answer by themselves
+        });
     };
-    const renew = setInterval(() => {
-      void this.bus.renew(key, this.replicaId, this.leaseMs).catch(() => undefined);
-    }, Math.max(1, Math.floor(this.leaseMs / 3)));
+    const renew = setInterval(
+      () => {
+        void this.bus.renew(key, this.replicaId, this.leaseMs).catch(() => undefined);
+      },
+      Math.max(1, Math.floor(this.leaseMs / 3)),
+    );
     renew.unref();
     try {
       for await (const event of open(signal)) {
@@ -93,7 +114,8 @@ export class CrossReplicaCoalescing {
       publish({ end: true });
     } catch (error) {
       // A failure every replica would meet is shared; an abort of this replica's clients is not (followers take over).
-      if (error instanceof ParleyError && error.code !== 'client_closed' && !signal.aborted) publish({ error: { code: error.code, message: error.message } });
+      if (error instanceof ParleyError && error.code !== 'client_closed' && !signal.aborted)
+        publish({ error: { code: error.code, message: error.message } });
       throw error;
     } finally {
       clearInterval(renew);
@@ -116,7 +138,11 @@ export class CrossReplicaCoalescing {
         page = await this.bus.read(key, cursor);
       } catch (error) {
         if (yielded === 0) return 'retry';
-        throw new ParleyError('upstream_stream_error', 'The shared answer could not be read any more; retry the request.', { cause: error });
+        throw new ParleyError(
+          'upstream_stream_error',
+          'The shared answer could not be read any more; retry the request.',
+          { cause: error },
+        );
       }
       cursor = page.cursor;
       for (const text of page.records) {
@@ -130,7 +156,10 @@ export class CrossReplicaCoalescing {
       const silent = this.now() - lastProgress > this.maxSilenceMs;
       if ((!page.led && page.records.length === 0) || silent) {
         if (yielded === 0) return silent ? 'direct' : 'retry';
-        throw new ParleyError('upstream_stream_error', 'The replica producing this shared answer stopped before it ended; retry the request.');
+        throw new ParleyError(
+          'upstream_stream_error',
+          'The replica producing this shared answer stopped before it ended; retry the request.',
+        );
       }
       await abortableSleep(this.pollMs, signal);
     }

@@ -3,7 +3,15 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { combineRouteObservers, ParleyError } from '../domain/index.js';
-import type { EmbeddingInput, EmbeddingRequest, EmbeddingResult, Principal, RouteObserver, StepTrace, Usage } from '../domain/index.js';
+import type {
+  EmbeddingInput,
+  EmbeddingRequest,
+  EmbeddingResult,
+  Principal,
+  RouteObserver,
+  StepTrace,
+  Usage,
+} from '../domain/index.js';
 import type { EmbeddingModel } from '../domain/index.js';
 import type { CacheConfig } from '../config/types.js';
 import type { CacheStore } from '../store/types.js';
@@ -93,7 +101,8 @@ export interface EmbeddingAnswer {
   protectedCounts: Record<string, number>;
 }
 
-const inputCount = (input: EmbeddingInput): number => (input.kind === 'text' ? input.texts.length : input.tokens.length);
+const inputCount = (input: EmbeddingInput): number =>
+  input.kind === 'text' ? input.texts.length : input.tokens.length;
 
 /** The 400 for token arrays while the privacy filter scans: they are token ids, not text, so it cannot read them. */
 function unscannableTokens(): ParleyError {
@@ -105,7 +114,11 @@ function unscannableTokens(): ParleyError {
 }
 
 /** The record's facts known from the call and its route stats (outcome, cache and counts are added by the caller). */
-function recordOf(call: EmbeddingCall, stats: RunStats, startedAt: number): Omit<EmbeddingRecord, 'outcome' | 'errorCode' | 'cache' | 'protectedCounts'> {
+function recordOf(
+  call: EmbeddingCall,
+  stats: RunStats,
+  startedAt: number,
+): Omit<EmbeddingRecord, 'outcome' | 'errorCode' | 'cache' | 'protectedCounts'> {
   return {
     requestId: call.requestId,
     principalId: call.principal.id,
@@ -139,7 +152,11 @@ export class EmbeddingService {
   private resolve(name: string): RoutedEmbeddings & { route: EmbeddingModel } {
     const routed = this.deps.models.get(name);
     if (!routed) {
-      throw new ParleyError('model_not_found', `The model "${name}" does not exist. Available models: ${[...this.deps.models.keys()].join(', ')}.`, { param: 'model' });
+      throw new ParleyError(
+        'model_not_found',
+        `The model "${name}" does not exist. Available models: ${[...this.deps.models.keys()].join(', ')}.`,
+        { param: 'model' },
+      );
     }
     if (routed.route === undefined) {
       const targets = routed.refused.map((t) => `${t.provider}/${t.model} (${t.providerType})`).join(', ');
@@ -161,7 +178,13 @@ export class EmbeddingService {
     let protectedCounts: Record<string, number> = {};
     let cache: EmbeddingAnswer['cache'] = 'bypass';
     const finish = (outcome: EmbeddingRecord['outcome'], errorCode?: string): void =>
-      this.deps.records?.embeddingsFinished({ ...recordOf(call, stats, startedAt), outcome, errorCode, cache, protectedCounts });
+      this.deps.records?.embeddingsFinished({
+        ...recordOf(call, stats, startedAt),
+        outcome,
+        errorCode,
+        cache,
+        protectedCounts,
+      });
     const ticket = await (call.admission ? call.admission.claim() : this.deps.admission?.admitChat(call.principal));
     try {
       const trace = call.trace;
@@ -187,7 +210,17 @@ export class EmbeddingService {
       stats.usage = { inputTokens: result.inputTokens, outputTokens: 0 };
       // Only answers of a reasonable size are cached: the memory store bounds entries by count, not bytes.
       if (key !== undefined && stats.provider !== undefined && embeddingBytes(result) <= MAX_CACHED_EMBEDDING_BYTES) {
-        void this.deps.cache.set(key, { events: [], embeddings: result, provider: stats.provider, model: stats.upstreamModel ?? '', createdAt: Date.now() }, { ttlMs: this.deps.cacheConfig.ttlMs });
+        void this.deps.cache.set(
+          key,
+          {
+            events: [],
+            embeddings: result,
+            provider: stats.provider,
+            model: stats.upstreamModel ?? '',
+            createdAt: Date.now(),
+          },
+          { ttlMs: this.deps.cacheConfig.ttlMs },
+        );
       }
       ticket?.done(stats.usage);
       finish('success');
@@ -202,7 +235,10 @@ export class EmbeddingService {
   }
 
   /** Text inputs through the privacy filter (its own trace step); token arrays pass (refused earlier when it scans). */
-  private protect(input: EmbeddingInput, trace: StepTrace | undefined): { input: EmbeddingInput; counts: Record<string, number> } {
+  private protect(
+    input: EmbeddingInput,
+    trace: StepTrace | undefined,
+  ): { input: EmbeddingInput; counts: Record<string, number> } {
     const guard = this.deps.guard;
     if (guard === undefined || input.kind !== 'text') return { input, counts: {} };
     const span = trace?.start('privacy');
@@ -224,13 +260,22 @@ export class EmbeddingService {
   }
 
   /** One call through the alias's route (retries, breakers, fallback), timing the wait on it. */
-  private async callRoute(routed: RoutedEmbeddings & { route: EmbeddingModel }, request: EmbeddingRequest, call: EmbeddingCall, stats: RunStats): Promise<EmbeddingResult> {
+  private async callRoute(
+    routed: RoutedEmbeddings & { route: EmbeddingModel },
+    request: EmbeddingRequest,
+    call: EmbeddingCall,
+    stats: RunStats,
+  ): Promise<EmbeddingResult> {
     const base = routed.observer ?? this.deps.routeObserver;
     const observer = new CallObserver(stats, call.observer ? combineRouteObservers(base, call.observer) : base);
     for (const t of routed.refused) observer.targetSkipped(t.provider, t.model, 'embeddings');
     const waitStart = performance.now();
     try {
-      for await (const event of routed.route.stream(request, { signal: call.signal, observer, traceHeaders: call.traceHeaders })) {
+      for await (const event of routed.route.stream(request, {
+        signal: call.signal,
+        observer,
+        traceHeaders: call.traceHeaders,
+      })) {
         if (event.type === 'finish') return event.result;
       }
       throw new ParleyError('upstream_protocol', 'The provider ended the embeddings call without an answer');

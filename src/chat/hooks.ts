@@ -8,7 +8,10 @@ export type PseudonymMap = Record<string, string>;
 /** Runs on the prompt before it leaves for a provider (PII redaction, pseudonymisation, blocking). */
 export interface PromptGuard {
   /** Returns the messages to send; throws ParleyError('content_blocked') to refuse the request. */
-  protect(messages: ChatMessage[], mapping: PseudonymMap): {
+  protect(
+    messages: ChatMessage[],
+    mapping: PseudonymMap,
+  ): {
     messages: ChatMessage[];
     mapping: PseudonymMap;
     /** Items protected per category, for the UI indicator, metrics and audit (counts only). */
@@ -66,7 +69,13 @@ export interface ChatRecord {
 export interface ChatRecordSink {
   chatFinished(record: ChatRecord): void;
   /** Images in a request (counted and audited; never their bytes), before they are sent or refused. */
-  imagesSeen?(facts: { requestId: string; principalId: string; model: string; count: number; action: 'sent' | 'blocked' }): void;
+  imagesSeen?(facts: {
+    requestId: string;
+    principalId: string;
+    model: string;
+    count: number;
+    action: 'sent' | 'blocked';
+  }): void;
 }
 
 /** Admission control for chat answers (rate limits): refuse by throwing ParleyError('rate_limited'). */

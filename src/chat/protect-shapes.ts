@@ -15,9 +15,14 @@ export function countImages(messages: readonly ChatMessage[]): number {
 
 /** The 422 for images when `privacy.images` is `block`. */
 export function imagesBlockedError(sessionWording = false): ParleyError {
-  const why = 'This service does not forward images (privacy.images is block): images cannot be checked for personal data.';
+  const why =
+    'This service does not forward images (privacy.images is block): images cannot be checked for personal data.';
   return sessionWording
-    ? new ParleyError('content_blocked', `${why} Send the message without images; if earlier turns of this chat hold images, start a new chat.`, { param: 'images' })
+    ? new ParleyError(
+        'content_blocked',
+        `${why} Send the message without images; if earlier turns of this chat hold images, start a new chat.`,
+        { param: 'images' },
+      )
     : new ParleyError('content_blocked', `${why} Remove the image parts and send again.`, { param: 'messages' });
 }
 
@@ -76,10 +81,12 @@ function decompose(m: ChatMessage, units: ChatMessage[], setters: Setter[]): Cha
         return out;
       }
       let changed = false;
-      const rebuild = jsonLeaves(parsed, (text, set) => add(m.role, text, (t) => {
-        if (t !== text) changed = true;
-        set(t);
-      }));
+      const rebuild = jsonLeaves(parsed, (text, set) =>
+        add(m.role, text, (t) => {
+          if (t !== text) changed = true;
+          set(t);
+        }),
+      );
       setters.push(() => {
         if (changed) out.arguments = JSON.stringify(rebuild());
       });
@@ -95,8 +102,13 @@ function decompose(m: ChatMessage, units: ChatMessage[], setters: Setter[]): Cha
  * arguments (assistant role: redacted, never blocked) and tool results (blocked like user text).
  * Plain text conversations go to the guard as they are.
  */
-export function protectShapes(guard: PromptGuard, messages: ChatMessage[], mapping: PseudonymMap): ReturnType<PromptGuard['protect']> {
-  if (!messages.some((m) => m.parts !== undefined || m.toolCalls !== undefined || m.reasoning !== undefined)) return guard.protect(messages, mapping);
+export function protectShapes(
+  guard: PromptGuard,
+  messages: ChatMessage[],
+  mapping: PseudonymMap,
+): ReturnType<PromptGuard['protect']> {
+  if (!messages.some((m) => m.parts !== undefined || m.toolCalls !== undefined || m.reasoning !== undefined))
+    return guard.protect(messages, mapping);
   const units: ChatMessage[] = [];
   const setters: Setter[] = [];
   const copies = messages.map((m) => decompose(m, units, setters));
@@ -108,6 +120,7 @@ export function protectShapes(guard: PromptGuard, messages: ChatMessage[], mappi
 /** The map with originals escaped for a JSON string, for restoring placeholders inside JSON text. */
 export function jsonEscapedMapping(mapping: PseudonymMap): PseudonymMap {
   const out: PseudonymMap = {};
-  for (const [placeholder, original] of Object.entries(mapping)) out[placeholder] = JSON.stringify(original).slice(1, -1);
+  for (const [placeholder, original] of Object.entries(mapping))
+    out[placeholder] = JSON.stringify(original).slice(1, -1);
   return out;
 }

@@ -90,7 +90,11 @@ export class RunEvents implements AsyncIterableIterator<ChatEvent> {
     if (event.type === 'tool-input-delta') {
       const t = channels.get(`tool:${event.id}`);
       const delta = t ? t.push(event.delta) : event.delta;
-      return delta === '' ? undefined : delta === event.delta ? event : { type: 'tool-input-delta', id: event.id, delta };
+      return delta === ''
+        ? undefined
+        : delta === event.delta
+          ? event
+          : { type: 'tool-input-delta', id: event.id, delta };
     }
     if (event.type === 'tool-input-end') {
       const t = channels.get(`tool:${event.id}`);
@@ -250,7 +254,10 @@ export class CallObserver implements RouteObserver {
     this.global?.attemptStart?.(info);
   }
 
-  attemptEnd(info: AttemptInfo, outcome: { ok: boolean; durationMs: number; errorCode?: string; status?: number }): void {
+  attemptEnd(
+    info: AttemptInfo,
+    outcome: { ok: boolean; durationMs: number; errorCode?: string; status?: number },
+  ): void {
     this.global?.attemptEnd?.(info, outcome);
   }
 

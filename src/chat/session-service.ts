@@ -1,7 +1,18 @@
 // Session use cases: create, read, delete, and send a message with the history kept in the session store.
 
 import { ParleyError } from '../domain/index.js';
-import type { ChatEvent, ChatMessage, ContentPart, Principal, RouteObserver, Session, StepTrace, SessionPatch, SessionSummary, StoredMessage } from '../domain/index.js';
+import type {
+  ChatEvent,
+  ChatMessage,
+  ContentPart,
+  Principal,
+  RouteObserver,
+  Session,
+  StepTrace,
+  SessionPatch,
+  SessionSummary,
+  StoredMessage,
+} from '../domain/index.js';
 import type { CacheStore, SessionStore } from '../store/types.js';
 import type { ChatRun, ChatService } from './chat-service.js';
 import { missingFeature } from './capabilities.js';
@@ -59,12 +70,19 @@ export class SessionService {
     this.now = deps.clock ?? Date.now;
   }
 
-  async create(principal: Principal, input: { model?: string; system?: string; title?: string }, requestId: string): Promise<Session> {
+  async create(
+    principal: Principal,
+    input: { model?: string; system?: string; title?: string },
+    requestId: string,
+  ): Promise<Session> {
     const model = input.model ?? this.deps.chat.modelNames()[0];
     this.deps.chat.resolveModel(model);
     const limit = this.deps.maxSessionsPerOwner;
     if (limit !== undefined && (await this.deps.store.countByOwner(principal.id)) >= limit) {
-      throw new ParleyError('rate_limited', `You already have ${limit} open sessions, the limit. Delete one (DELETE /v1/sessions/{id}) or let one expire, then retry.`);
+      throw new ParleyError(
+        'rate_limited',
+        `You already have ${limit} open sessions, the limit. Delete one (DELETE /v1/sessions/{id}) or let one expire, then retry.`,
+      );
     }
     const now = this.now();
     const session: Session = {
@@ -93,7 +111,9 @@ export class SessionService {
   /** The caller's own live sessions (never anyone else's), most recently active first. */
   async list(principal: Principal): Promise<SessionSummary[]> {
     const sessions = await this.deps.store.listByOwner(principal.id);
-    return sessions.filter((s) => s.ownerId === principal.id).sort((a, b) => b.lastActiveAt - a.lastActiveAt || b.createdAt - a.createdAt);
+    return sessions
+      .filter((s) => s.ownerId === principal.id)
+      .sort((a, b) => b.lastActiveAt - a.lastActiveAt || b.createdAt - a.createdAt);
   }
 
   /** Renames the session or switches its model (the next turn goes to the new model with the whole history). */
@@ -101,8 +121,14 @@ export class SessionService {
     await this.get(principal, id);
     if (patch.model !== undefined) this.deps.chat.resolveModel(patch.model);
     const title = patch.title?.trim();
-    if (patch.title !== undefined && !title) throw new ParleyError('invalid_request', 'title must contain a visible character. Send a non-blank title.', { param: 'title' });
-    const updated = await this.deps.store.patch(id, { ...(title ? { title } : {}), ...(patch.model !== undefined ? { model: patch.model } : {}) });
+    if (patch.title !== undefined && !title)
+      throw new ParleyError('invalid_request', 'title must contain a visible character. Send a non-blank title.', {
+        param: 'title',
+      });
+    const updated = await this.deps.store.patch(id, {
+      ...(title ? { title } : {}),
+      ...(patch.model !== undefined ? { model: patch.model } : {}),
+    });
     if (!updated) throw new ParleyError('not_found', NOT_FOUND, { param: 'id' });
     return updated;
   }
@@ -131,10 +157,19 @@ export class SessionService {
   }
 
   /** Records a rating on an assistant message. */
-  async feedback(principal: Principal, id: string, messageId: string, rating: 'up' | 'down', reason?: string): Promise<StoredMessage> {
+  async feedback(
+    principal: Principal,
+    id: string,
+    messageId: string,
+    rating: 'up' | 'down',
+    reason?: string,
+  ): Promise<StoredMessage> {
     const session = await this.get(principal, id);
     const message = session.messages.find((m) => m.id === messageId && m.role === 'assistant');
-    if (!message) throw new ParleyError('not_found', 'No assistant message with this id exists in the session.', { param: 'messageId' });
+    if (!message)
+      throw new ParleyError('not_found', 'No assistant message with this id exists in the session.', {
+        param: 'messageId',
+      });
     const updated: StoredMessage = { ...message, feedback: { rating, ...(reason ? { reason } : {}) } };
     if (!(await this.deps.store.updateMessage(id, updated))) throw new ParleyError('not_found', NOT_FOUND);
     this.deps.events?.feedbackGiven?.(rating, reason);
@@ -149,12 +184,26 @@ export class SessionService {
   async send(
     principal: Principal,
     id: string,
-    input: { content: string; images?: readonly { url?: unknown }[]; replaceFrom?: string; stream: boolean; cacheMode: 'use' | 'bypass' | 'default' },
-    context: { requestId: string; signal: AbortSignal; traceHeaders?: Record<string, string>; observer?: RouteObserver; trace?: StepTrace },
+    input: {
+      content: string;
+      images?: readonly { url?: unknown }[];
+      replaceFrom?: string;
+      stream: boolean;
+      cacheMode: 'use' | 'bypass' | 'default';
+    },
+    context: {
+      requestId: string;
+      signal: AbortSignal;
+      traceHeaders?: Record<string, string>;
+      observer?: RouteObserver;
+      trace?: StepTrace;
+    },
   ): Promise<MessageRun> {
     const images = checkImages(input.images);
     if (input.content === '' && images.length === 0) {
-      throw new ParleyError('invalid_request', 'content is empty. Write a message, attach an image, or both.', { param: 'content' });
+      throw new ParleyError('invalid_request', 'content is empty. Write a message, attach an image, or both.', {
+        param: 'content',
+      });
     }
     let session = await this.get(principal, id);
     const routed = this.deps.chat.resolveModel(session.model);
@@ -162,18 +211,31 @@ export class SessionService {
     if (input.replaceFrom !== undefined) {
       index = session.messages.findIndex((m) => m.id === input.replaceFrom);
       if (index < 0 || session.messages[index].role !== 'user') {
-        throw new ParleyError('invalid_request', 'replaceFrom must be the id of a user message in this session.', { param: 'replaceFrom' });
+        throw new ParleyError('invalid_request', 'replaceFrom must be the id of a user message in this session.', {
+          param: 'replaceFrom',
+        });
       }
     }
     // Refused before anything is stored or dropped: images the model cannot take, or that policy blocks.
-    const imageCount = images.length + session.messages.slice(0, index).reduce((n, m) => n + (m.images?.length ?? 0), 0);
+    const imageCount =
+      images.length + session.messages.slice(0, index).reduce((n, m) => n + (m.images?.length ?? 0), 0);
     if (imageCount > 0) {
       const targets = routed.targets;
-      if (targets !== undefined && !targets.some((t) => missingFeature(t, ['vision']) === undefined)) throw noVisionError(session.model, images.length === 0);
-      this.deps.chat.refuseBlockedImages({ requestId: context.requestId, principalId: principal.id, model: session.model, count: imageCount }, true);
+      if (targets !== undefined && !targets.some((t) => missingFeature(t, ['vision']) === undefined))
+        throw noVisionError(session.model, images.length === 0);
+      this.deps.chat.refuseBlockedImages(
+        { requestId: context.requestId, principalId: principal.id, model: session.model, count: imageCount },
+        true,
+      );
     }
     if (input.replaceFrom !== undefined) session = (await this.deps.store.truncate(id, index)) ?? session;
-    const userMessage: StoredMessage = { id: newId('msg'), role: 'user', content: input.content, createdAt: this.now(), ...(images.length > 0 ? { images } : {}) };
+    const userMessage: StoredMessage = {
+      id: newId('msg'),
+      role: 'user',
+      content: input.content,
+      createdAt: this.now(),
+      ...(images.length > 0 ? { images } : {}),
+    };
     const appended = await this.deps.store.append(id, [userMessage]);
     if (!appended) throw new ParleyError('not_found', NOT_FOUND);
 

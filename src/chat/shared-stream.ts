@@ -13,7 +13,10 @@ export class SharedStream {
   private failure: unknown;
 
   /** `source` is started at once with a signal that aborts when the last subscriber leaves. */
-  constructor(source: (signal: AbortSignal) => AsyncIterable<ChatEvent>, onSettled: (ok: boolean, events: ChatEvent[]) => void) {
+  constructor(
+    source: (signal: AbortSignal) => AsyncIterable<ChatEvent>,
+    onSettled: (ok: boolean, events: ChatEvent[]) => void,
+  ) {
     void this.pump(source, onSettled);
   }
 
@@ -25,7 +28,10 @@ export class SharedStream {
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       for (;;) {
-        if (signal.aborted) throw signal.reason instanceof ParleyError ? signal.reason : new ParleyError('client_closed', 'The client closed the request');
+        if (signal.aborted)
+          throw signal.reason instanceof ParleyError
+            ? signal.reason
+            : new ParleyError('client_closed', 'The client closed the request');
         if (index < this.events.length) {
           yield this.events[index++];
           continue;
@@ -44,7 +50,10 @@ export class SharedStream {
     }
   }
 
-  private async pump(source: (signal: AbortSignal) => AsyncIterable<ChatEvent>, onSettled: (ok: boolean, events: ChatEvent[]) => void): Promise<void> {
+  private async pump(
+    source: (signal: AbortSignal) => AsyncIterable<ChatEvent>,
+    onSettled: (ok: boolean, events: ChatEvent[]) => void,
+  ): Promise<void> {
     try {
       for await (const event of source(this.controller.signal)) {
         this.events.push(event);

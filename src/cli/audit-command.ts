@@ -62,7 +62,12 @@ function parseAuditArgs(args: string[]) {
 }
 
 /** How `verify` names each fault, and its exit code (0 intact, 2 usage error). */
-const VERDICT: Record<AuditFault, string> = { tampered: 'TAMPERED', torn: 'TORN', 'missing-segment': 'MISSING', 'segment-mismatch': 'REPLACED' };
+const VERDICT: Record<AuditFault, string> = {
+  tampered: 'TAMPERED',
+  torn: 'TORN',
+  'missing-segment': 'MISSING',
+  'segment-mismatch': 'REPLACED',
+};
 const EXIT_CODE: Record<AuditFault, number> = { tampered: 1, torn: 3, 'missing-segment': 4, 'segment-mismatch': 5 };
 
 /**
@@ -82,7 +87,9 @@ export async function auditCommand(args: string[], deps: AuditCommandDeps): Prom
     return 2;
   }
   const storage = values.file === undefined ? deps.storage : undefined;
-  const file = storage ? (deps.storageLabel ?? storage.backend) : (values.file ?? join(deps.dataDir, DEFAULT_AUDIT_FILE_NAME));
+  const file = storage
+    ? (deps.storageLabel ?? storage.backend)
+    : (values.file ?? join(deps.dataDir, DEFAULT_AUDIT_FILE_NAME));
   try {
     switch (sub) {
       case 'verify': {
@@ -96,22 +103,41 @@ export async function auditCommand(args: string[], deps: AuditCommandDeps): Prom
         const anchorText = values['expect-checkpoint'];
         const expectCheckpoint = anchorText === undefined ? undefined : parseCheckpointAnchor(anchorText);
         if (anchorText !== undefined && expectCheckpoint === undefined) {
-          err(`--expect-checkpoint must be SEQ:HASH as "parley audit verify" prints it after "last checkpoint", got "${anchorText}"`);
+          err(
+            `--expect-checkpoint must be SEQ:HASH as "parley audit verify" prints it after "last checkpoint", got "${anchorText}"`,
+          );
           return 2;
         }
         const options = { maxUnsigned, expectCheckpoint };
-        const result = storage ? await verifyAuditStorage(storage, publicKey, options) : await verifyAuditFile(file, publicKey, options);
+        const result = storage
+          ? await verifyAuditStorage(storage, publicKey, options)
+          : await verifyAuditFile(file, publicKey, options);
         if (values.json) out(JSON.stringify({ file, ...result }));
         else if (result.ok) {
-          const sigs = result.signaturesChecked ? 'all checkpoint signatures valid' : 'signatures NOT checked (pass --public-key)';
-          const tail = result.unsignedTail > 0 ? `; the last ${result.unsignedTail} records are chained but not yet signed` : '';
+          const sigs = result.signaturesChecked
+            ? 'all checkpoint signatures valid'
+            : 'signatures NOT checked (pass --public-key)';
+          const tail =
+            result.unsignedTail > 0 ? `; the last ${result.unsignedTail} records are chained but not yet signed` : '';
           const segments = result.segments ? ` in ${result.segments} files (sealed segments and the active file)` : '';
-          const anchor = result.lastCheckpoint ? `; last checkpoint ${result.lastCheckpoint.seq}:${result.lastCheckpoint.hash}` : '';
-          const start = result.firstSeq ? `; it starts at seq ${result.firstSeq}, where an audited retention purge left it` : '';
-          out(`OK ${file}: ${result.records} records, ${result.checkpoints} checkpoints${segments}, ${sigs}${tail}${start}${anchor}`);
+          const anchor = result.lastCheckpoint
+            ? `; last checkpoint ${result.lastCheckpoint.seq}:${result.lastCheckpoint.hash}`
+            : '';
+          const start = result.firstSeq
+            ? `; it starts at seq ${result.firstSeq}, where an audited retention purge left it`
+            : '';
+          out(
+            `OK ${file}: ${result.records} records, ${result.checkpoints} checkpoints${segments}, ${sigs}${tail}${start}${anchor}`,
+          );
         } else {
-          const where = result.segment ? `${result.segment} ${storage?.unit ?? 'line'} ${result.line}` : `${storage?.unit ?? 'line'} ${result.line}`;
-          out(result.torn ? `TORN ${file}: ${result.reason}` : `${VERDICT[result.fault]} ${file}: first bad ${where}: ${result.reason}`);
+          const where = result.segment
+            ? `${result.segment} ${storage?.unit ?? 'line'} ${result.line}`
+            : `${storage?.unit ?? 'line'} ${result.line}`;
+          out(
+            result.torn
+              ? `TORN ${file}: ${result.reason}`
+              : `${VERDICT[result.fault]} ${file}: first bad ${where}: ${result.reason}`,
+          );
         }
         return result.ok ? 0 : EXIT_CODE[result.fault];
       }
@@ -126,19 +152,35 @@ export async function auditCommand(args: string[], deps: AuditCommandDeps): Prom
           err(`--outcome must be success, failure or denied, got "${outcome}"`);
           return 2;
         }
-        const records = await queryAudit(storage ?? file, { since: values.since, until: values.until, action: values.action, principalId: values.principal, outcome, limit });
+        const records = await queryAudit(storage ?? file, {
+          since: values.since,
+          until: values.until,
+          action: values.action,
+          principalId: values.principal,
+          outcome,
+          limit,
+        });
         for (const record of records) out(JSON.stringify(record));
         return 0;
       }
       case 'purge': {
         const now = (deps.clock ?? Date.now)();
-        const before = values.before !== undefined ? Date.parse(values.before) : deps.retentionMs !== undefined ? now - deps.retentionMs : Number.NaN;
+        const before =
+          values.before !== undefined
+            ? Date.parse(values.before)
+            : deps.retentionMs !== undefined
+              ? now - deps.retentionMs
+              : Number.NaN;
         if (Number.isNaN(before)) {
-          err(`audit purge needs --before with an ISO 8601 time, e.g. 2025-01-01T00:00:00Z (or audit.retention in the configuration)\n${USAGE}`);
+          err(
+            `audit purge needs --before with an ISO 8601 time, e.g. 2025-01-01T00:00:00Z (or audit.retention in the configuration)\n${USAGE}`,
+          );
           return 2;
         }
         if (values.file !== undefined) {
-          err('audit purge acts on the configured trail (the data directory, or state.postgres); --file is for verify and query');
+          err(
+            'audit purge acts on the configured trail (the data directory, or state.postgres); --file is for verify and query',
+          );
           return 2;
         }
         if (!deps.purge) {
@@ -147,10 +189,16 @@ export async function auditCommand(args: string[], deps: AuditCommandDeps): Prom
         }
         const cutoff = new Date(before).toISOString();
         const result = await deps.purge(new Date(before));
-        if (result.segments?.length === 0) out(`Nothing purged from ${file}: no sealed segment holds only records older than ${cutoff}`);
+        if (result.segments?.length === 0)
+          out(`Nothing purged from ${file}: no sealed segment holds only records older than ${cutoff}`);
         else if (result.segments) {
-          out(`Purged ${result.segments.length} segments (${result.deleted} lines, seq ${result.segments[0].firstSeq} to ${result.firstKeptSeq - 1}) older than ${cutoff} from ${file}: ${result.segments.map((s) => s.name).join(', ')}; the trail now starts at seq ${result.firstKeptSeq}, and each purged segment is recorded on it`);
-        } else out(`Purged ${result.deleted} records older than ${cutoff} from ${file}; the trail now starts at seq ${result.firstKeptSeq}, and the purge itself is recorded on it`);
+          out(
+            `Purged ${result.segments.length} segments (${result.deleted} lines, seq ${result.segments[0].firstSeq} to ${result.firstKeptSeq - 1}) older than ${cutoff} from ${file}: ${result.segments.map((s) => s.name).join(', ')}; the trail now starts at seq ${result.firstKeptSeq}, and each purged segment is recorded on it`,
+          );
+        } else
+          out(
+            `Purged ${result.deleted} records older than ${cutoff} from ${file}; the trail now starts at seq ${result.firstKeptSeq}, and the purge itself is recorded on it`,
+          );
         return 0;
       }
       case 'keygen': {
@@ -164,7 +212,9 @@ export async function auditCommand(args: string[], deps: AuditCommandDeps): Prom
         const publicPath = join(values.out, 'audit-signing-key.pub.pem');
         await writeFile(privatePath, privatePem, { mode: 0o600, flag: 'wx' });
         await writeFile(publicPath, publicPem, { mode: 0o644, flag: 'wx' });
-        out(`Wrote ${privatePath} (keep secret; point the server's audit signing key at it)\nWrote ${publicPath} (give it to auditors: parley audit verify --public-key ${publicPath})`);
+        out(
+          `Wrote ${privatePath} (keep secret; point the server's audit signing key at it)\nWrote ${publicPath} (give it to auditors: parley audit verify --public-key ${publicPath})`,
+        );
         return 0;
       }
       case undefined:
@@ -179,10 +229,18 @@ export async function auditCommand(args: string[], deps: AuditCommandDeps): Prom
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     if (sub === 'purge' && e.code === 'store_busy') {
-      err(`${e.message.replace(/; retry in a moment$/, '')}. A running server purges the segments older than audit.retention itself, at start and every audit.purgeInterval; stop it to purge by hand`);
+      err(
+        `${e.message.replace(/; retry in a moment$/, '')}. A running server purges the segments older than audit.retention itself, at start and every audit.purgeInterval; stop it to purge by hand`,
+      );
       return 1;
     }
-    err(e.code === 'ENOENT' ? `No such file: ${e.path ?? file}; pass --file or check the data directory` : e.code === 'EEXIST' ? `${e.path} already exists; choose another --out or move the old key aside` : e.message);
+    err(
+      e.code === 'ENOENT'
+        ? `No such file: ${e.path ?? file}; pass --file or check the data directory`
+        : e.code === 'EEXIST'
+          ? `${e.path} already exists; choose another --out or move the old key aside`
+          : e.message,
+    );
     return 1;
   }
 }
@@ -192,7 +250,8 @@ async function loadPublicKey(ref: string, resolveSecret?: (ref: string) => Promi
   if (ref.includes('-----BEGIN')) pem = ref;
   else if (ref.startsWith('file:')) pem = await readFile(ref.slice(5), 'utf8');
   else if (/^[a-z]+:/.test(ref) && !/^[A-Za-z]:[\\/]/.test(ref)) {
-    if (!resolveSecret) throw new Error(`Cannot resolve "${ref.split(':')[0]}:" references here; pass --public-key with a PEM file path`);
+    if (!resolveSecret)
+      throw new Error(`Cannot resolve "${ref.split(':')[0]}:" references here; pass --public-key with a PEM file path`);
     pem = await resolveSecret(ref);
   } else pem = await readFile(ref, 'utf8');
   return loadAuditPublicKey(pem);

@@ -23,7 +23,9 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 /** One line describing what the configuration sets up. */
 export function summariseConfig(config: ParleyConfig): string {
   const providers = config.providers.map((p) => `${p.id} (${p.type}, ${plural(p.apiKeys.length, 'key')})`).join(', ');
-  const models = config.models.map((m) => `${m.name} → ${m.targets.map((t) => `${t.provider}/${t.model}`).join(', ')}`).join('; ');
+  const models = config.models
+    .map((m) => `${m.name} → ${m.targets.map((t) => `${t.provider}/${t.model}`).join(', ')}`)
+    .join('; ');
   const demo = config.demoMode ? '; demo mode' : '';
   return `OK: ${plural(config.providers.length, 'provider')}, ${plural(config.models.length, 'model')} (providers: ${providers}; models: ${models}${demo})`;
 }

@@ -33,11 +33,15 @@ async function run(argv: string[]): Promise<number> {
       try {
         const usesFile = command === 'audit' && (args.includes('--file') || args[0] === 'keygen');
         if (config.state.postgres && !usesFile) return await withDurableState(command, args, config, secrets);
-        if (command === 'keys') return await (await import('./keys-command.js')).keysCommand(args, { dataDir: config.dataDir });
-        return await (await import('./audit-command.js')).auditCommand(args, {
+        if (command === 'keys')
+          return await (await import('./keys-command.js')).keysCommand(args, { dataDir: config.dataDir });
+        return await (
+          await import('./audit-command.js')
+        ).auditCommand(args, {
           dataDir: config.dataDir,
           retentionMs: config.audit.retentionMs,
-          purge: async (before) => (await import('../compose/durable-state.js')).purgeFileAuditTrail(config, secrets, before, 'cli:retention'),
+          purge: async (before) =>
+            (await import('../compose/durable-state.js')).purgeFileAuditTrail(config, secrets, before, 'cli:retention'),
           resolveSecret: (ref) => secrets.resolve(ref),
         });
       } finally {
@@ -66,17 +70,28 @@ async function run(argv: string[]): Promise<number> {
 type Config = import('../config/types.js').ParleyConfig;
 
 /** `parley keys|audit` against the stores `state.postgres` picks; `--database-url REF` connects as another role (retention purges). */
-async function withDurableState(command: 'keys' | 'audit', args: string[], config: Config, secrets: import('../config/secrets.js').SecretResolver): Promise<number> {
+async function withDurableState(
+  command: 'keys' | 'audit',
+  args: string[],
+  config: Config,
+  secrets: import('../config/secrets.js').SecretResolver,
+): Promise<number> {
   const index = args.indexOf('--database-url');
   const url = index >= 0 ? args[index + 1] : undefined;
   const rest = index >= 0 ? [...args.slice(0, index), ...args.slice(index + 2)] : args;
   const postgres = config.state.postgres;
-  const effective: Config = url && postgres ? { ...config, state: { ...config.state, postgres: { ...postgres, url } } } : config;
+  const effective: Config =
+    url && postgres ? { ...config, state: { ...config.state, postgres: { ...postgres, url } } } : config;
   const { openDurableState } = await import('../compose/durable-state.js');
   const durable = await openDurableState(effective, { secrets, mode: 'cli' });
   try {
-    if (command === 'keys') return await (await import('./keys-command.js')).keysCommand(rest, { dataDir: config.dataDir, openStore: async () => durable.keyStore, audit: durable.audit });
-    return await (await import('./audit-command.js')).auditCommand(rest, {
+    if (command === 'keys')
+      return await (
+        await import('./keys-command.js')
+      ).keysCommand(rest, { dataDir: config.dataDir, openStore: async () => durable.keyStore, audit: durable.audit });
+    return await (
+      await import('./audit-command.js')
+    ).auditCommand(rest, {
       dataDir: config.dataDir,
       storage: durable.auditStorage,
       storageLabel: `postgres schema ${postgres?.schema ?? ''}`,
@@ -90,7 +105,9 @@ async function withDurableState(command: 'keys' | 'audit', args: string[], confi
 }
 
 /** Loads the configuration (for the data directory) from `--config FILE` or PARLEY_CONFIG; returns the other args. */
-async function loadForCommand(args: string[]): Promise<{ config: import('../config/types.js').ParleyConfig; rest: string[] }> {
+async function loadForCommand(
+  args: string[],
+): Promise<{ config: import('../config/types.js').ParleyConfig; rest: string[] }> {
   const index = args.findIndex((a) => a === '--config' || a === '-c');
   const file = index >= 0 ? args[index + 1] : undefined;
   const rest = index >= 0 ? [...args.slice(0, index), ...args.slice(index + 2)] : args;

@@ -61,7 +61,15 @@ export async function keysCommand(args: string[], deps: KeysCommandDeps): Promis
   const { values, positionals } = parsed;
   const usage = (problem: string): number => (err(`${problem}\n${USAGE}`), 2);
   const record = (action: string, id: string, details?: Record<string, string | number | boolean>) =>
-    deps.audit?.append({ requestId: 'cli', principalId: 'cli:local', role: 'admin', action, resource: `key:${id}`, outcome: 'success', details });
+    deps.audit?.append({
+      requestId: 'cli',
+      principalId: 'cli:local',
+      role: 'admin',
+      action,
+      resource: `key:${id}`,
+      outcome: 'success',
+      details,
+    });
 
   let store: KeyStore | undefined;
   const openStore = deps.openStore ?? (() => FileKeyStore.open({ dataDir: deps.dataDir, clock }));
@@ -72,10 +80,18 @@ export async function keysCommand(args: string[], deps: KeysCommandDeps): Promis
         if (!values.role) return usage('keys create needs --role (user, auditor or admin)');
         const expiresAt = values['expires-in'] ? clock() + parseDuration(values['expires-in']) : undefined;
         store = await openStore();
-        const { record: key, secret } = await store.create({ name: values.name, role: values.role as Role, owner: values.owner, expiresAt });
+        const { record: key, secret } = await store.create({
+          name: values.name,
+          role: values.role as Role,
+          owner: values.owner,
+          expiresAt,
+        });
         record('key.created', key.id, { role: key.role });
         if (values.json) out(JSON.stringify({ ...publicView(key, clock()), secret }));
-        else out(`Created ${key.id} (name "${key.name}", role ${key.role}, owner ${key.owner}, expires ${iso(key.expiresAt)})\nSecret, shown only now; store it in your secret manager:\n${secret}`);
+        else
+          out(
+            `Created ${key.id} (name "${key.name}", role ${key.role}, owner ${key.owner}, expires ${iso(key.expiresAt)})\nSecret, shown only now; store it in your secret manager:\n${secret}`,
+          );
         return 0;
       }
       case 'list': {
@@ -91,8 +107,12 @@ export async function keysCommand(args: string[], deps: KeysCommandDeps): Promis
         store = await openStore();
         const { record: key, secret, previous } = await store.rotate(positionals[0], graceMs);
         record('key.rotated', previous.id, { replacedBy: key.id, graceMs });
-        if (values.json) out(JSON.stringify({ ...publicView(key, clock()), secret, previous: publicView(previous, clock()) }));
-        else out(`Rotated ${previous.id} → ${key.id}; the old key keeps working until ${iso(previous.graceUntil)}\nNew secret, shown only now:\n${secret}`);
+        if (values.json)
+          out(JSON.stringify({ ...publicView(key, clock()), secret, previous: publicView(previous, clock()) }));
+        else
+          out(
+            `Rotated ${previous.id} → ${key.id}; the old key keeps working until ${iso(previous.graceUntil)}\nNew secret, shown only now:\n${secret}`,
+          );
         return 0;
       }
       case 'revoke': {
@@ -134,7 +154,14 @@ interface PublicKeyView {
 
 /** Everything about a key except its hash (no use to a reader, and one less thing to leak). */
 function publicView(key: KeyRecord, now: number): PublicKeyView {
-  const view: PublicKeyView = { id: key.id, name: key.name, role: key.role, owner: key.owner, state: effectiveKeyState(key, now), createdAt: iso(key.createdAt) };
+  const view: PublicKeyView = {
+    id: key.id,
+    name: key.name,
+    role: key.role,
+    owner: key.owner,
+    state: effectiveKeyState(key, now),
+    createdAt: iso(key.createdAt),
+  };
   if (key.expiresAt !== undefined) view.expiresAt = iso(key.expiresAt);
   if (key.graceUntil !== undefined) view.graceUntil = iso(key.graceUntil);
   if (key.replacedBy !== undefined) view.replacedBy = key.replacedBy;
@@ -143,7 +170,17 @@ function publicView(key: KeyRecord, now: number): PublicKeyView {
 
 function table(keys: PublicKeyView[]): string {
   if (keys.length === 0) return 'No keys yet; create one with: parley keys create --name NAME --role user';
-  const rows = [['ID', 'NAME', 'ROLE', 'OWNER', 'STATE', 'CREATED', 'EXPIRES'], ...keys.map((k) => [k.id, k.name, k.role, k.owner, k.state, k.createdAt, k.expiresAt ?? k.graceUntil ?? '-'])];
+  const rows = [
+    ['ID', 'NAME', 'ROLE', 'OWNER', 'STATE', 'CREATED', 'EXPIRES'],
+    ...keys.map((k) => [k.id, k.name, k.role, k.owner, k.state, k.createdAt, k.expiresAt ?? k.graceUntil ?? '-']),
+  ];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => cell.padEnd(widths[c]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

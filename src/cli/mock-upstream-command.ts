@@ -57,7 +57,8 @@ export interface MockUpstreamCommandIo {
 function count(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error(`--${flag}: expected a non-negative number, got "${value}"`);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0)
+    throw new Error(`--${flag}: expected a non-negative number, got "${value}"`);
   return n;
 }
 
@@ -84,17 +85,36 @@ export function parseMockUpstreamArgs(args: string[]): { help: boolean; options:
       strict: true,
       allowPositionals: false,
       options: {
-        port: { type: 'string' }, host: { type: 'string' }, 'latency-ms': { type: 'string' }, 'ttft-ms': { type: 'string' },
-        'token-delay-ms': { type: 'string' }, tokens: { type: 'string' }, 'error-rate': { type: 'string', multiple: true },
-        'retry-after': { type: 'string' }, 'fail-first': { type: 'string' }, 'fail-status': { type: 'string' },
-        'reset-after-tokens': { type: 'string' }, 'stall-after-tokens': { type: 'string' },
-        'stall-before-headers': { type: 'boolean' }, malformed: { type: 'string' }, flood: { type: 'string' }, 'flood-bytes': { type: 'string' }, keys: { type: 'string' },
-        'key-scenario': { type: 'string', multiple: true }, 'model-scenario': { type: 'string', multiple: true }, scenario: { type: 'string' }, models: { type: 'string' },
-        seed: { type: 'string' }, 'no-record': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'latency-ms': { type: 'string' },
+        'ttft-ms': { type: 'string' },
+        'token-delay-ms': { type: 'string' },
+        tokens: { type: 'string' },
+        'error-rate': { type: 'string', multiple: true },
+        'retry-after': { type: 'string' },
+        'fail-first': { type: 'string' },
+        'fail-status': { type: 'string' },
+        'reset-after-tokens': { type: 'string' },
+        'stall-after-tokens': { type: 'string' },
+        'stall-before-headers': { type: 'boolean' },
+        malformed: { type: 'string' },
+        flood: { type: 'string' },
+        'flood-bytes': { type: 'string' },
+        keys: { type: 'string' },
+        'key-scenario': { type: 'string', multiple: true },
+        'model-scenario': { type: 'string', multiple: true },
+        scenario: { type: 'string' },
+        models: { type: 'string' },
+        seed: { type: 'string' },
+        'no-record': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (error) {
-    throw new Error(`${error instanceof Error ? error.message : String(error)}\n\n${MOCK_UPSTREAM_USAGE}`, { cause: error });
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n\n${MOCK_UPSTREAM_USAGE}`, {
+      cause: error,
+    });
   }
   const v = parsed.values;
   const scenario: Partial<Scenario> = v.scenario === undefined ? {} : json('scenario', v.scenario);
@@ -142,7 +162,12 @@ export function parseMockUpstreamArgs(args: string[]): { help: boolean; options:
     modelScenarios[model] = json('model-scenario', value);
   }
   const list = (s: string | undefined): string[] | undefined =>
-    s === undefined ? undefined : s.split(',').map((x) => x.trim()).filter((x) => x !== '');
+    s === undefined
+      ? undefined
+      : s
+          .split(',')
+          .map((x) => x.trim())
+          .filter((x) => x !== '');
   const port = count('port', v.port) ?? 9000;
   if (!Number.isInteger(port) || port > 65_535) throw new Error(`--port: expected a port number, got "${v.port}"`);
   return {

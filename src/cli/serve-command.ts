@@ -13,7 +13,11 @@ it serves the socket passed instead (docs/deployment.md, "Restarts without a res
 
 /** Runs the server until a termination signal; resolves with the exit code. */
 export async function serveCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+  const { values } = parseArgs({
+    args,
+    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  });
   if (values.help) {
     console.log(USAGE);
     return 0;
@@ -50,7 +54,9 @@ export async function serveCommand(args: string[]): Promise<number> {
     );
   }
   if (config.demoMode) {
-    console.log(`Parley is running at ${parley.url} with the built-in demo provider (offline). Configure a real provider with --config FILE; see README.md.`);
+    console.log(
+      `Parley is running at ${parley.url} with the built-in demo provider (offline). Configure a real provider with --config FILE; see README.md.`,
+    );
   } else {
     console.log(`Parley is running at ${parley.url}`);
   }

@@ -30,21 +30,34 @@ export async function stateCommand(args: string[], config: ParleyConfig, deps: S
     return 2;
   }
   if (sub !== 'migrate') {
-    (sub === undefined || sub === '--help' ? out : err)(sub === undefined || sub === '--help' ? USAGE : `Unknown state command "${sub}"\n${USAGE}`);
+    (sub === undefined || sub === '--help' ? out : err)(
+      sub === undefined || sub === '--help' ? USAGE : `Unknown state command "${sub}"\n${USAGE}`,
+    );
     return sub === '--help' ? 0 : 2;
   }
   const pg = config.state.postgres;
   if (!pg) {
-    err('state.postgres is not configured: keys and the audit trail live in files, which need no migration. Add state.postgres.url (docs/configuration.md).');
+    err(
+      'state.postgres is not configured: keys and the audit trail live in files, which need no migration. Add state.postgres.url (docs/configuration.md).',
+    );
     return 2;
   }
   const secrets = createSecretResolver();
   try {
     const url = await secrets.resolve(values['database-url'] ?? pg.url);
-    const ssl = pg.tls ? { ca: pg.tls.ca ? await secrets.resolve(pg.tls.ca) : undefined, rejectUnauthorized: pg.tls.rejectUnauthorized } : undefined;
-    const report = await migrate({ url, schema: pg.schema, ssl }, (m) => out(`applied ${String(m.version).padStart(3, '0')}-${m.name}`));
-    out(`schema ${pg.schema} is at version ${report.version}${report.applied.length === 0 ? ' (nothing to apply)' : ''}`);
-    if (report.unknown.length > 0) err(`the database also has versions ${report.unknown.join(', ')}, which this release does not know: a newer Parley migrated it`);
+    const ssl = pg.tls
+      ? { ca: pg.tls.ca ? await secrets.resolve(pg.tls.ca) : undefined, rejectUnauthorized: pg.tls.rejectUnauthorized }
+      : undefined;
+    const report = await migrate({ url, schema: pg.schema, ssl }, (m) =>
+      out(`applied ${String(m.version).padStart(3, '0')}-${m.name}`),
+    );
+    out(
+      `schema ${pg.schema} is at version ${report.version}${report.applied.length === 0 ? ' (nothing to apply)' : ''}`,
+    );
+    if (report.unknown.length > 0)
+      err(
+        `the database also has versions ${report.unknown.join(', ')}, which this release does not know: a newer Parley migrated it`,
+      );
     return 0;
   } catch (error) {
     err((error as Error).message);

@@ -60,54 +60,91 @@ export interface DurableStateOptions {
 /** Opens the durable stores picked by `config.state.postgres`; with no `state`, the files of today. */
 export async function openDurableState(config: ParleyConfig, options: DurableStateOptions): Promise<DurableState> {
   const { logger, metrics, mode } = options;
-  const signingKey = config.audit.signingKey ? loadAuditPrivateKey(await options.secrets.resolve(config.audit.signingKey)) : undefined;
+  const signingKey = config.audit.signingKey
+    ? loadAuditPrivateKey(await options.secrets.resolve(config.audit.signingKey))
+    : undefined;
   const auditBase = {
     signingKey,
     checkpointEvery: config.audit.checkpointEvery,
     addressPrefixes: { ipv4: config.audit.ipv4Prefix, ipv6: config.audit.ipv6Prefix },
     onError: (error: Error) => logger?.error({ err: error.message }, 'audit trail write failed; events stay queued'),
   };
-  const sealSettings = { signingKey, keyId: signingKey && signingKeyId(signingKey), every: config.audit.checkpointEvery, now: () => new Date().toISOString() };
-  const purgeFrom = (storage: AuditStorage) => (before: Date, principalId: string) => purgeAuditTrail(storage, before, sealSettings, principalId);
+  const sealSettings = {
+    signingKey,
+    keyId: signingKey && signingKeyId(signingKey),
+    every: config.audit.checkpointEvery,
+    now: () => new Date().toISOString(),
+  };
+  const purgeFrom = (storage: AuditStorage) => (before: Date, principalId: string) =>
+    purgeAuditTrail(storage, before, sealSettings, principalId);
   const pgConfig = config.state.postgres;
   if (!pgConfig) {
     const auditStorage = fileAuditStorage(config, {
-      onRotate: (segment) => logger?.info({ segment }, 'audit trail rotated: the active file was sealed into a segment'),
+      onRotate: (segment) =>
+        logger?.info({ segment }, 'audit trail rotated: the active file was sealed into a segment'),
     });
     const audit = createAuditLog({ storage: auditStorage, ...auditBase });
     const keyStore = await ManagedKeyStore.open({
       storage: await FileKeyStorage.open(config.dataDir),
       watch: mode === 'server',
-      onReloadError: (error) => logger?.error({ err: error }, 'reloading keys.json failed; the previous keys stay in force'),
+      onReloadError: (error) =>
+        logger?.error({ err: error }, 'reloading keys.json failed; the previous keys stay in force'),
       // Changes made with the `parley keys` command reach the server through the file: audit them here.
       onExternalChange: (before, after) => {
         for (const change of diffKeyRecords(before, after)) {
-          audit.append({ requestId: 'keys-file', action: change.action, outcome: 'success', resource: `key:${change.id}`, details: { role: change.role, via: 'cli' } });
+          audit.append({
+            requestId: 'keys-file',
+            action: change.action,
+            outcome: 'success',
+            resource: `key:${change.id}`,
+            details: { role: change.role, via: 'cli' },
+          });
         }
       },
     });
-    const purgeAudit = (before: Date, principalId: string) => audit.flush().then(() => purgeFrom(auditStorage)(before, principalId));
-    const retention = mode === 'server' && config.audit.retentionMs !== undefined ? scheduleRetention(config.audit.retentionMs, config.audit.purgeIntervalMs, purgeAudit, logger) : undefined;
+    const purgeAudit = (before: Date, principalId: string) =>
+      audit.flush().then(() => purgeFrom(auditStorage)(before, principalId));
+    const retention =
+      mode === 'server' && config.audit.retentionMs !== undefined
+        ? scheduleRetention(config.audit.retentionMs, config.audit.purgeIntervalMs, purgeAudit, logger)
+        : undefined;
     const close = async (): Promise<void> => {
       await retention?.stop();
       await Promise.all([keyStore.close(), audit.close()]);
     };
-    return { backend: 'file', keyStore, audit, auditStorage, purgeAudit, isReady: () => true, whenReady: Promise.resolve(), close };
+    return {
+      backend: 'file',
+      keyStore,
+      audit,
+      auditStorage,
+      purgeAudit,
+      isReady: () => true,
+      whenReady: Promise.resolve(),
+      close,
+    };
   }
 
   // node-postgres is loaded only when PostgreSQL is configured.
-  const [{ PostgresDatabase, reasonOf }, { migrate }, { PostgresAuditStorage }, { PostgresKeyStorage }] = await Promise.all([
-    import('../store/postgres/database.js'),
-    import('../store/postgres/migrate.js'),
-    import('../store/postgres/audit-storage.js'),
-    import('../store/postgres/key-storage.js'),
-  ]);
+  const [{ PostgresDatabase, reasonOf }, { migrate }, { PostgresAuditStorage }, { PostgresKeyStorage }] =
+    await Promise.all([
+      import('../store/postgres/database.js'),
+      import('../store/postgres/migrate.js'),
+      import('../store/postgres/audit-storage.js'),
+      import('../store/postgres/key-storage.js'),
+    ]);
   const connection: PostgresOptions = {
     url: await options.secrets.resolve(pgConfig.url),
     schema: pgConfig.schema,
     queryTimeoutMs: pgConfig.queryTimeoutMs,
     poolSize: pgConfig.poolSize,
-    ...(pgConfig.tls ? { ssl: { ca: pgConfig.tls.ca ? await options.secrets.resolve(pgConfig.tls.ca) : undefined, rejectUnauthorized: pgConfig.tls.rejectUnauthorized } } : {}),
+    ...(pgConfig.tls
+      ? {
+          ssl: {
+            ca: pgConfig.tls.ca ? await options.secrets.resolve(pgConfig.tls.ca) : undefined,
+            rejectUnauthorized: pgConfig.tls.rejectUnauthorized,
+          },
+        }
+      : {}),
     observer: metrics && {
       observe: (backend, operation, seconds, ok) => metrics.observeStoreCall(backend, operation, seconds, ok),
       reachability: (backend, reachable, reason) => {
@@ -120,7 +157,10 @@ export async function openDurableState(config: ParleyConfig, options: DurableSta
   };
   const database = new PostgresDatabase(connection);
   const auditStorage = new PostgresAuditStorage(database);
-  const spool = mode === 'server' ? await AuditSpool.open(join(config.dataDir, AUDIT_SPOOL_FILE_NAME), config.audit.spoolMaxEvents) : undefined;
+  const spool =
+    mode === 'server'
+      ? await AuditSpool.open(join(config.dataDir, AUDIT_SPOOL_FILE_NAME), config.audit.spoolMaxEvents)
+      : undefined;
   const audit = createAuditLog({
     storage: auditStorage,
     spool,
@@ -134,32 +174,57 @@ export async function openDurableState(config: ParleyConfig, options: DurableSta
     loadNow: false,
     notices: options.notices,
     resyncIntervalMs: mode === 'server' ? (options.keyResyncMs ?? 30_000) : 0,
-    onReloadError: (error) => logger?.warn({ store: 'postgres', reason: error.message }, 'API key resync failed; the cached keys stay in force'),
+    onReloadError: (error) =>
+      logger?.warn(
+        { store: 'postgres', reason: error.message },
+        'API key resync failed; the cached keys stay in force',
+      ),
   });
 
   let ready = false;
   let closing = false;
   const connect = async (): Promise<void> => {
-    const report = await migrate(connection, (m) => logger?.info({ store: 'postgres', migration: `${String(m.version).padStart(3, '0')}-${m.name}`, schema: pgConfig.schema }, 'PostgreSQL migration applied'));
-    if (report.unknown.length > 0) logger?.warn({ store: 'postgres', unknown: report.unknown }, 'the database has migrations this Parley does not know: a newer release migrated it');
+    const report = await migrate(connection, (m) =>
+      logger?.info(
+        { store: 'postgres', migration: `${String(m.version).padStart(3, '0')}-${m.name}`, schema: pgConfig.schema },
+        'PostgreSQL migration applied',
+      ),
+    );
+    if (report.unknown.length > 0)
+      logger?.warn(
+        { store: 'postgres', unknown: report.unknown },
+        'the database has migrations this Parley does not know: a newer release migrated it',
+      );
     if (mode === 'server') await keyStore.reload(); // the CLI reads keys on demand (a retention role may not see them)
     ready = true;
   };
-  const whenReady = mode === 'cli' ? connect() : retryUntil(connect, () => closing, options.retryMs ?? { first: 500, max: 30_000 }, (error, attempt, waitMs) => {
-    metrics?.setStoreUp('postgres', false);
-    // A schema a newer release contracted is not an outage: say so (the reason names the release it needs).
-    const what = error instanceof Error && error.name === 'SchemaTooNewError' ? 'PostgreSQL schema is newer than this release can run on; retrying' : 'PostgreSQL not reachable; retrying';
-    logger?.warn({ store: 'postgres', reason: reasonOf(error), attempt, retryInMs: waitMs }, what);
-  }).then(() => {
-    metrics?.setStoreUp('postgres', true);
-    logger?.info({ store: 'postgres', schema: pgConfig.schema }, 'PostgreSQL ready');
-    void audit.flush().catch(() => undefined); // events spooled while it was away go first
-  });
+  const whenReady =
+    mode === 'cli'
+      ? connect()
+      : retryUntil(
+          connect,
+          () => closing,
+          options.retryMs ?? { first: 500, max: 30_000 },
+          (error, attempt, waitMs) => {
+            metrics?.setStoreUp('postgres', false);
+            // A schema a newer release contracted is not an outage: say so (the reason names the release it needs).
+            const what =
+              error instanceof Error && error.name === 'SchemaTooNewError'
+                ? 'PostgreSQL schema is newer than this release can run on; retrying'
+                : 'PostgreSQL not reachable; retrying';
+            logger?.warn({ store: 'postgres', reason: reasonOf(error), attempt, retryInMs: waitMs }, what);
+          },
+        ).then(() => {
+          metrics?.setStoreUp('postgres', true);
+          logger?.info({ store: 'postgres', schema: pgConfig.schema }, 'PostgreSQL ready');
+          void audit.flush().catch(() => undefined); // events spooled while it was away go first
+        });
   whenReady.catch(() => undefined); // rejects only when closed before it was reached; callers awaiting it see that
-  if (mode === 'cli') await whenReady.catch(async (error: unknown) => {
-    await database.close();
-    throw error;
-  });
+  if (mode === 'cli')
+    await whenReady.catch(async (error: unknown) => {
+      await database.close();
+      throw error;
+    });
   return {
     backend: 'postgres',
     keyStore,
@@ -172,31 +237,62 @@ export async function openDurableState(config: ParleyConfig, options: DurableSta
     async close() {
       closing = true;
       await keyStore.close();
-      await audit.close().catch((error: Error) => logger?.error({ err: error.message }, 'audit trail not flushed at close; spooled events wait for the next start'));
+      await audit
+        .close()
+        .catch((error: Error) =>
+          logger?.error(
+            { err: error.message },
+            'audit trail not flushed at close; spooled events wait for the next start',
+          ),
+        );
       await database.close();
     },
   };
 }
 
 /** The file trail in the data directory, rotating as `audit.segmentMaxSize` and `audit.segmentMaxAge` say. */
-export function fileAuditStorage(config: ParleyConfig, options: Omit<FileAuditStorageOptions, 'rotation'> = {}): FileAuditStorage {
-  return new FileAuditStorage(join(config.dataDir, DEFAULT_AUDIT_FILE_NAME), { rotation: { maxBytes: config.audit.segmentMaxBytes, maxAgeMs: config.audit.segmentMaxAgeMs }, ...options });
+export function fileAuditStorage(
+  config: ParleyConfig,
+  options: Omit<FileAuditStorageOptions, 'rotation'> = {},
+): FileAuditStorage {
+  return new FileAuditStorage(join(config.dataDir, DEFAULT_AUDIT_FILE_NAME), {
+    rotation: { maxBytes: config.audit.segmentMaxBytes, maxAgeMs: config.audit.segmentMaxAgeMs },
+    ...options,
+  });
 }
 
 /**
  * `parley audit purge` on the file trail: takes the trail's writer lock (refused at once while a server holds
  * it: the server purges by itself), removes the segments older than `before` and records the purge on the chain.
  */
-export async function purgeFileAuditTrail(config: ParleyConfig, secrets: SecretResolver, before: Date, principalId: string): Promise<PurgeResult> {
-  const signingKey = config.audit.signingKey ? loadAuditPrivateKey(await secrets.resolve(config.audit.signingKey)) : undefined;
+export async function purgeFileAuditTrail(
+  config: ParleyConfig,
+  secrets: SecretResolver,
+  before: Date,
+  principalId: string,
+): Promise<PurgeResult> {
+  const signingKey = config.audit.signingKey
+    ? loadAuditPrivateKey(await secrets.resolve(config.audit.signingKey))
+    : undefined;
   const storage = fileAuditStorage(config, { lock: { waitMs: 0 } });
   let failure: Error | undefined;
-  const audit = createAuditLog({ storage, signingKey, checkpointEvery: config.audit.checkpointEvery, commitDelayMs: 0, onError: (error) => (failure ??= error) });
+  const audit = createAuditLog({
+    storage,
+    signingKey,
+    checkpointEvery: config.audit.checkpointEvery,
+    commitDelayMs: 0,
+    onError: (error) => (failure ??= error),
+  });
   try {
     await audit.flush().catch((error: Error) => {
       throw failure ?? error;
     });
-    const sealSettings = { signingKey, keyId: signingKey && signingKeyId(signingKey), every: config.audit.checkpointEvery, now: () => new Date().toISOString() };
+    const sealSettings = {
+      signingKey,
+      keyId: signingKey && signingKeyId(signingKey),
+      every: config.audit.checkpointEvery,
+      now: () => new Date().toISOString(),
+    };
     return await purgeAuditTrail(storage, before, sealSettings, principalId);
   } finally {
     await audit.close().catch(() => undefined);
@@ -204,7 +300,12 @@ export async function purgeFileAuditTrail(config: ParleyConfig, secrets: SecretR
 }
 
 /** Purges at start and every `intervalMs` (unref'd timer, never on a request's path); failures are logged and tried again next time. */
-function scheduleRetention(retentionMs: number, intervalMs: number, purge: (before: Date, principalId: string) => Promise<PurgeResult>, logger?: Logger): { stop(): Promise<void> } {
+function scheduleRetention(
+  retentionMs: number,
+  intervalMs: number,
+  purge: (before: Date, principalId: string) => Promise<PurgeResult>,
+  logger?: Logger,
+): { stop(): Promise<void> } {
   let running: Promise<void> | undefined;
   const run = (): void => {
     if (running) return;
@@ -212,9 +313,15 @@ function scheduleRetention(retentionMs: number, intervalMs: number, purge: (befo
     running = purge(before, 'parley:retention')
       .then((result) => {
         const segments = result.segments ?? [];
-        if (segments.length > 0) logger?.info({ segments: segments.map((s) => s.name), deleted: result.deleted, firstKeptSeq: result.firstKeptSeq }, 'audit retention purged old segments; the purge is recorded on the trail');
+        if (segments.length > 0)
+          logger?.info(
+            { segments: segments.map((s) => s.name), deleted: result.deleted, firstKeptSeq: result.firstKeptSeq },
+            'audit retention purged old segments; the purge is recorded on the trail',
+          );
       })
-      .catch((error: Error) => logger?.error({ err: error.message }, 'audit retention purge failed; retried at the next interval'))
+      .catch((error: Error) =>
+        logger?.error({ err: error.message }, 'audit retention purge failed; retried at the next interval'),
+      )
       .finally(() => {
         running = undefined;
       });
@@ -231,7 +338,12 @@ function scheduleRetention(retentionMs: number, intervalMs: number, purge: (befo
 }
 
 /** Calls `attempt` until it succeeds, waiting longer after each failure (doubling, up to `max`). */
-async function retryUntil(attempt: () => Promise<void>, stop: () => boolean, wait: { first: number; max: number }, onFailure: (error: unknown, attempt: number, waitMs: number) => void): Promise<void> {
+async function retryUntil(
+  attempt: () => Promise<void>,
+  stop: () => boolean,
+  wait: { first: number; max: number },
+  onFailure: (error: unknown, attempt: number, waitMs: number) => void,
+): Promise<void> {
   let pause = wait.first;
   for (let n = 1; ; n++) {
     try {

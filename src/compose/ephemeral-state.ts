@@ -11,7 +11,14 @@ import { MemoryChangeNotices } from '../store/memory/change-notices.js';
 import { MemoryOneTimeTokens } from '../store/memory/one-time-tokens.js';
 import { MemoryRateLimitStore } from '../store/memory/rate-limit-store.js';
 import { MemorySessionStore } from '../store/memory/session-store.js';
-import type { CacheStore, ChangeNotices, CoalescingBus, OneTimeTokens, RateLimitStore, SessionStore } from '../store/types.js';
+import type {
+  CacheStore,
+  ChangeNotices,
+  CoalescingBus,
+  OneTimeTokens,
+  RateLimitStore,
+  SessionStore,
+} from '../store/types.js';
 
 /** Where sessions, cache, rate limits, login links and change notices live. */
 export interface EphemeralState {
@@ -31,7 +38,12 @@ export interface EphemeralState {
 }
 
 /** Builds the memory backends (no `state.redis`) or the Redis ones; with Redis, returns once connected or after a short wait. */
-export async function buildEphemeralState(config: ParleyConfig, secrets: SecretResolver, logger: Logger, metrics: Metrics): Promise<EphemeralState> {
+export async function buildEphemeralState(
+  config: ParleyConfig,
+  secrets: SecretResolver,
+  logger: Logger,
+  metrics: Metrics,
+): Promise<EphemeralState> {
   // Registered in every mode, so the metric catalogue (and dashboards) are the same with and without Redis.
   const storeMetrics = createStoreMetrics(metrics);
   if (config.state.redis) {

@@ -24,7 +24,12 @@ const startWaitMs = (commandTimeoutMs: number): number => Math.min(5_000, Math.m
 const REDIS_ROLE = 'sessions, cache, rate limits, login links, change notices';
 
 /** Connects to `state.redis` (refusing it off loopback without an encryption key) and builds every Redis backend. */
-export async function buildRedisState(config: ParleyConfig, secrets: SecretResolver, logger: Logger, storeMetrics: StoreMetrics): Promise<EphemeralState> {
+export async function buildRedisState(
+  config: ParleyConfig,
+  secrets: SecretResolver,
+  logger: Logger,
+  storeMetrics: StoreMetrics,
+): Promise<EphemeralState> {
   if (!config.state.redis) throw new Error('buildRedisState needs state.redis');
   const url = await secrets.resolve(config.state.redis.url);
   const sealer = await buildSealer(config, secrets, url, logger);
@@ -50,7 +55,13 @@ export async function buildRedisState(config: ParleyConfig, secrets: SecretResol
 }
 
 /** Opens the Redis connection, logging every loss and return of it; waits briefly for the first connection. */
-async function connectRedis(config: ParleyConfig, secrets: SecretResolver, url: string, logger: Logger, storeMetrics: StoreMetrics): Promise<RedisConnection> {
+async function connectRedis(
+  config: ParleyConfig,
+  secrets: SecretResolver,
+  url: string,
+  logger: Logger,
+  storeMetrics: StoreMetrics,
+): Promise<RedisConnection> {
   const redisConfig = config.state.redis!;
   const tls = redisConfig.tls;
   let wasDown = false;
@@ -58,7 +69,11 @@ async function connectRedis(config: ParleyConfig, secrets: SecretResolver, url: 
     url,
     keyPrefix: redisConfig.keyPrefix,
     commandTimeoutMs: redisConfig.commandTimeoutMs,
-    ...(tls ? { tls: { rejectUnauthorized: tls.rejectUnauthorized, ...(tls.ca ? { ca: await secrets.resolve(tls.ca) } : {}) } } : {}),
+    ...(tls
+      ? {
+          tls: { rejectUnauthorized: tls.rejectUnauthorized, ...(tls.ca ? { ca: await secrets.resolve(tls.ca) } : {}) },
+        }
+      : {}),
     observer: {
       observe: storeMetrics.observe,
       status: (backend, up, reason) => {
@@ -67,7 +82,10 @@ async function connectRedis(config: ParleyConfig, secrets: SecretResolver, url: 
           if (wasDown) logger.warn({ store: 'redis' }, `Redis (${REDIS_ROLE}) is reachable again`);
           else logger.info({ store: 'redis' }, 'Redis connected');
         } else {
-          logger.error({ store: 'redis', reason }, `Redis (${REDIS_ROLE}) is unreachable: sessions answer 503, the cache misses, rate limits fail ${config.state.rateLimitFailMode}, /readyz is 503`);
+          logger.error(
+            { store: 'redis', reason },
+            `Redis (${REDIS_ROLE}) is unreachable: sessions answer 503, the cache misses, rate limits fail ${config.state.rateLimitFailMode}, /readyz is 503`,
+          );
         }
         wasDown = !up;
       },
@@ -76,7 +94,10 @@ async function connectRedis(config: ParleyConfig, secrets: SecretResolver, url: 
   storeMetrics.status?.('redis', false);
   const waitMs = startWaitMs(redisConfig.commandTimeoutMs);
   if (!(await redis.waitUntilReady(waitMs))) {
-    logger.error({ store: 'redis', waitedMs: waitMs }, 'Redis is not reachable yet: serving with /readyz 503 while reconnecting in the background');
+    logger.error(
+      { store: 'redis', waitedMs: waitMs },
+      'Redis is not reachable yet: serving with /readyz 503 while reconnecting in the background',
+    );
   }
   return redis;
 }
@@ -89,23 +110,40 @@ function rateLimitFailover(mode: 'closed' | 'open', logger: Logger, storeMetrics
     onChange: (degraded, reason) => {
       storeMetrics.setRateLimitDegraded(mode, degraded);
       if (!degraded) logger.warn({ store: 'redis', failMode: mode }, 'rate limits are shared through Redis again');
-      else if (mode === 'open') logger.error({ store: 'redis', failMode: mode, reason }, 'rate limits fall back to per-replica limits while Redis is unreachable (state.rateLimitFailMode: open)');
-      else logger.error({ store: 'redis', failMode: mode, reason }, 'rate-limited requests are refused with 503 while Redis is unreachable (state.rateLimitFailMode: closed)');
+      else if (mode === 'open')
+        logger.error(
+          { store: 'redis', failMode: mode, reason },
+          'rate limits fall back to per-replica limits while Redis is unreachable (state.rateLimitFailMode: open)',
+        );
+      else
+        logger.error(
+          { store: 'redis', failMode: mode, reason },
+          'rate-limited requests are refused with 503 while Redis is unreachable (state.rateLimitFailMode: closed)',
+        );
     },
   };
 }
 
 /** The sealer of `state.encryptionKey` (+ previous keys); without a key, refused unless Redis is on loopback. */
-async function buildSealer(config: ParleyConfig, secrets: SecretResolver, url: string, logger: Logger): Promise<Sealer> {
+async function buildSealer(
+  config: ParleyConfig,
+  secrets: SecretResolver,
+  url: string,
+  logger: Logger,
+): Promise<Sealer> {
   const { encryptionKey, previousEncryptionKeys } = config.state;
   const parse = async (ref: string, path: string): Promise<Buffer> => {
     try {
       return parseStateKey(await secrets.resolve(ref));
     } catch (error) {
-      throw new ConfigError('state', [`${path}: ${error instanceof Error ? error.message : String(error)} — set it to a reference to 32 random bytes (openssl rand -base64 32)`]);
+      throw new ConfigError('state', [
+        `${path}: ${error instanceof Error ? error.message : String(error)} — set it to a reference to 32 random bytes (openssl rand -base64 32)`,
+      ]);
     }
   };
-  const previous = await Promise.all(previousEncryptionKeys.map((ref, i) => parse(ref, `state.previousEncryptionKeys[${i}]`)));
+  const previous = await Promise.all(
+    previousEncryptionKeys.map((ref, i) => parse(ref, `state.previousEncryptionKeys[${i}]`)),
+  );
   if (encryptionKey) return new Sealer(await parse(encryptionKey, 'state.encryptionKey'), previous);
   const host = redisHost(url);
   if (!isLoopback(host)) {
@@ -124,7 +162,9 @@ function redisHost(url: string): string {
   try {
     return new URL(url).hostname.replace(/^\[|\]$/g, '') || 'localhost';
   } catch {
-    throw new ConfigError('state', ['state.redis.url: the referenced value is not a URL — use redis://HOST:PORT or rediss://HOST:PORT']);
+    throw new ConfigError('state', [
+      'state.redis.url: the referenced value is not a URL — use redis://HOST:PORT or rediss://HOST:PORT',
+    ]);
   }
 }
 

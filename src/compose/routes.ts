@@ -34,8 +34,10 @@ export async function buildRoutes(
 ): Promise<BuiltRoutes> {
   // Refused and cooled-down keys are logged by id (never by value) so operators can act on them.
   const keyLog: RouteObserver = {
-    keyDisabled: (provider, keyId, status) => logger.warn({ provider, keyId, status }, 'provider refused an API key; it left the rotation'),
-    keyCooldown: (provider, keyId, ms) => logger.info({ provider, keyId, cooldownMs: ms }, 'API key cooling down after a rate limit'),
+    keyDisabled: (provider, keyId, status) =>
+      logger.warn({ provider, keyId, status }, 'provider refused an API key; it left the rotation'),
+    keyCooldown: (provider, keyId, ms) =>
+      logger.info({ provider, keyId, cooldownMs: ms }, 'API key cooling down after a rate limit'),
   };
   const adapters = new Map<string, ProviderModel>();
   const embedders = new Map<string, EmbeddingProviderModel>();
@@ -69,7 +71,8 @@ export async function buildRoutes(
   const models = new Map<string, RoutedModel>();
   // Every deployment's breaker is on the dashboard from the start (labels bounded by the configuration).
   for (const target of config.models.flatMap((m) => m.targets)) {
-    for (const deployment of pools.get(target.provider)!.deployments(target.model)) metrics.setCircuitState(deployment, 'closed');
+    for (const deployment of pools.get(target.provider)!.deployments(target.model))
+      metrics.setCircuitState(deployment, 'closed');
   }
   const typeOf = new Map(config.providers.map((p) => [p.id, p.type]));
   // One target of a route: the provider's adapter of the route's kind (chat or embeddings) and its key pool.
@@ -86,7 +89,14 @@ export async function buildRoutes(
     // One route per subset of the chain actually asked for (requests some targets cannot serve skip them).
     const build = (targets: typeof model.targets): { route: ChatModel; observer: RouteObserver } => ({
       route: buildRoute({ modelName: model.name, targets: targets.map((t) => routeTarget(t, adapters)) }).model,
-      observer: combineRouteObservers(createMetricsRouteObserver(metrics, model.name, targets.map((t) => t.provider)), keyLog),
+      observer: combineRouteObservers(
+        createMetricsRouteObserver(
+          metrics,
+          model.name,
+          targets.map((t) => t.provider),
+        ),
+        keyLog,
+      ),
     });
     const { route, observer } = build(model.targets);
     const subsets = new Map<string, { route: ChatModel; observer: RouteObserver }>();
@@ -96,20 +106,34 @@ export async function buildRoutes(
       if (!built) subsets.set(key, (built = build(indexes.map((i) => model.targets[i]))));
       return built;
     };
-    const targets = model.targets.map((t) => ({ provider: t.provider, providerType: typeOf.get(t.provider) ?? 'openai', model: t.model, capabilities: t.capabilities }));
+    const targets = model.targets.map((t) => ({
+      provider: t.provider,
+      providerType: typeOf.get(t.provider) ?? 'openai',
+      model: t.model,
+      capabilities: t.capabilities,
+    }));
     models.set(model.name, { config: model, route, observer, targets, routeFor });
   }
   const embeddings = new Map<string, RoutedEmbeddings>();
   for (const model of config.models) {
     // The same engine over the providers' embeddings adapters and the same key pools (breakers are per upstream model).
     const capable = model.targets.filter((t) => embedders.has(t.provider));
-    const refused: RefusedTarget[] = model.targets.filter((t) => !embedders.has(t.provider)).map((t) => ({ provider: t.provider, providerType: typeOf.get(t.provider) ?? 'unknown', model: t.model }));
+    const refused: RefusedTarget[] = model.targets
+      .filter((t) => !embedders.has(t.provider))
+      .map((t) => ({ provider: t.provider, providerType: typeOf.get(t.provider) ?? 'unknown', model: t.model }));
     if (capable.length === 0) {
       embeddings.set(model.name, { refused });
       continue;
     }
     const route = buildRoute({ modelName: model.name, targets: capable.map((t) => routeTarget(t, embedders)) }).model;
-    const observer = combineRouteObservers(createMetricsRouteObserver(metrics, model.name, capable.map((t) => t.provider)), keyLog);
+    const observer = combineRouteObservers(
+      createMetricsRouteObserver(
+        metrics,
+        model.name,
+        capable.map((t) => t.provider),
+      ),
+      keyLog,
+    );
     embeddings.set(model.name, { route, observer, refused });
   }
   return { models, embeddings, adapters: [...adapters.values(), ...embedders.values()], pools };

@@ -17,15 +17,30 @@ export interface SecurityParts {
 const LOCAL_ADMIN: Principal = { id: 'local', role: 'admin', via: 'anonymous', scope: 'local' };
 
 /** Creates the first admin key (and a one-time login path, `/#login=...`) when API keys are the only way in and there is none yet. */
-export async function ensureFirstAdmin(config: ParleyConfig, keyStore: KeyStore, loginLinks: LoginLinks, audit: AuditLog): Promise<{ adminKey: string; loginPath: string } | undefined> {
+export async function ensureFirstAdmin(
+  config: ParleyConfig,
+  keyStore: KeyStore,
+  loginLinks: LoginLinks,
+  audit: AuditLog,
+): Promise<{ adminKey: string; loginPath: string } | undefined> {
   if (config.auth.anonymous || config.auth.oidc || (await keyStore.list()).length > 0) return undefined;
   const issued = await keyStore.create({ name: 'first-start admin', role: 'admin', owner: 'admin' });
-  audit.append({ requestId: 'startup', action: 'key.created', outcome: 'success', resource: `key:${issued.record.id}`, details: { role: 'admin', reason: 'first-start' } });
+  audit.append({
+    requestId: 'startup',
+    action: 'key.created',
+    outcome: 'success',
+    resource: `key:${issued.record.id}`,
+    details: { role: 'admin', reason: 'first-start' },
+  });
   return { adminKey: issued.secret, loginPath: `/#login=${await loginLinks.issue()}` };
 }
 
 /** Builds the authenticator over `keyStore`; `ensureFirstAdmin` runs once the store is reachable. */
-export async function buildSecurity(config: ParleyConfig, keyStore: KeyStore, loginLinks: LoginLinks): Promise<SecurityParts> {
+export async function buildSecurity(
+  config: ParleyConfig,
+  keyStore: KeyStore,
+  loginLinks: LoginLinks,
+): Promise<SecurityParts> {
   // jose is loaded only when OIDC is configured.
   const oidc = config.auth.oidc
     ? (await import('../security/oidc.js')).createOidcVerifier({

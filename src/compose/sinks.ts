@@ -14,14 +14,23 @@ export function chatRecordSink(metrics: Metrics, audit: AuditLog, config: Parley
     chatFinished(r: ChatRecord) {
       const provider = r.provider ?? 'none';
       metrics.observeChatRequest(r.api, r.model, provider, r.outcome, r.stream, r.durationMs / 1000);
-      if (r.outcome === 'success' && r.ttftMs !== undefined) metrics.observeTimeToFirstToken(r.model, provider, r.ttftMs / 1000);
-      if (r.usage && r.cache !== 'hit' && r.cache !== 'coalesced') metrics.addTokens(r.model, provider, r.usage.inputTokens, r.usage.outputTokens);
+      if (r.outcome === 'success' && r.ttftMs !== undefined)
+        metrics.observeTimeToFirstToken(r.model, provider, r.ttftMs / 1000);
+      if (r.usage && r.cache !== 'hit' && r.cache !== 'coalesced')
+        metrics.addTokens(r.model, provider, r.usage.inputTokens, r.usage.outputTokens);
       metrics.countCache(r.cache);
       recordProtected(metrics, audit, r, (category) => config.privacy[category] ?? 'pseudonymise');
     },
     imagesSeen(f) {
       metrics.countImages(f.model, f.action, f.count);
-      audit.append({ requestId: f.requestId, principalId: f.principalId, action: 'privacy.images', outcome: f.action === 'blocked' ? 'denied' : 'success', resource: `model:${f.model}`, details: { count: f.count, action: f.action } });
+      audit.append({
+        requestId: f.requestId,
+        principalId: f.principalId,
+        action: 'privacy.images',
+        outcome: f.action === 'blocked' ? 'denied' : 'success',
+        resource: `model:${f.model}`,
+        details: { count: f.count, action: f.action },
+      });
     },
   };
 }
@@ -55,14 +64,29 @@ function recordProtected(
   const categories = Object.entries(r.protectedCounts);
   if (categories.length === 0) return;
   for (const [category, count] of categories) metrics.countPrivacyProtected(category, actionOf(category), count);
-  audit.append({ requestId: r.requestId, principalId: r.principalId, action: 'privacy.protected', outcome: 'success', resource: `model:${r.model}`, details: Object.fromEntries(categories) });
+  audit.append({
+    requestId: r.requestId,
+    principalId: r.principalId,
+    action: 'privacy.protected',
+    outcome: 'success',
+    resource: `model:${r.model}`,
+    details: Object.fromEntries(categories),
+  });
 }
 
 /** Reports content-policy findings on answers. */
 export function guardEventSink(metrics: Metrics, audit: AuditLog): (event: GuardEvent, context: AnswerContext) => void {
   return (event, context) => {
     metrics.countPolicyBlock(event.category, event.shadow ? 'shadow' : event.action);
-    audit.append({ requestId: context.requestId, principalId: context.principal.id, role: context.principal.role, resource: `model:${context.model}`, action: 'policy.blocked', outcome: event.action === 'block' && !event.shadow ? 'denied' : 'success', details: { category: event.category, action: event.action, shadow: event.shadow } });
+    audit.append({
+      requestId: context.requestId,
+      principalId: context.principal.id,
+      role: context.principal.role,
+      resource: `model:${context.model}`,
+      action: 'policy.blocked',
+      outcome: event.action === 'block' && !event.shadow ? 'denied' : 'success',
+      details: { category: event.category, action: event.action, shadow: event.shadow },
+    });
   };
 }
 
@@ -71,11 +95,24 @@ export function sessionEventsSink(metrics: Metrics, audit: AuditLog): SessionEve
   return {
     sessionCreated(session, requestId) {
       metrics.addSessionsLive(1);
-      audit.append({ requestId, principalId: session.ownerId, action: 'session.created', outcome: 'success', resource: `session:${session.id}`, details: { model: session.model } });
+      audit.append({
+        requestId,
+        principalId: session.ownerId,
+        action: 'session.created',
+        outcome: 'success',
+        resource: `session:${session.id}`,
+        details: { model: session.model },
+      });
     },
     sessionDeleted(sessionId, ownerId, requestId) {
       metrics.addSessionsLive(-1);
-      audit.append({ requestId, principalId: ownerId, action: 'session.deleted', outcome: 'success', resource: `session:${sessionId}` });
+      audit.append({
+        requestId,
+        principalId: ownerId,
+        action: 'session.deleted',
+        outcome: 'success',
+        resource: `session:${sessionId}`,
+      });
     },
     conversationTurn(outcome) {
       metrics.countConversation(outcome);

@@ -9,9 +9,21 @@ import { parseDuration, parseSize } from './units.js';
 import type { ConfigProblem } from './validate.js';
 
 const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'x-api-key', 'api-key', 'cookie', 'x-goog-api-key']);
+const CREDENTIAL_HEADERS = new Set([
+  'authorization',
+  'proxy-authorization',
+  'x-api-key',
+  'api-key',
+  'cookie',
+  'x-goog-api-key',
+]);
 
-function duplicates(names: string[], what: string, path: (i: number) => (string | number)[], fix: string): ConfigProblem[] {
+function duplicates(
+  names: string[],
+  what: string,
+  path: (i: number) => (string | number)[],
+  fix: string,
+): ConfigProblem[] {
   const seen = new Map<string, number>();
   const out: ConfigProblem[] = [];
   names.forEach((name, i) => {
@@ -29,8 +41,10 @@ function checkUrl(value: string): string | undefined {
   } catch {
     return `not a URL (got '${value}') — write e.g. https://api.openai.com/v1 or http://127.0.0.1:9000/v1`;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `must use http or https (got ${url.protocol}) — write an http:// or https:// URL`;
-  if (url.username || url.password) return 'must not contain credentials — remove user:password@ and put keys in apiKeys as secret references';
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return `must use http or https (got ${url.protocol}) — write an http:// or https:// URL`;
+  if (url.username || url.password)
+    return 'must not contain credentials — remove user:password@ and put keys in apiKeys as secret references';
   if (url.search || url.hash) return 'must not contain a query or fragment — remove everything from ? or #';
   return undefined;
 }
@@ -45,7 +59,8 @@ export function proxyAddressProblem(value: string): string | undefined {
   if (slash === -1) return undefined;
   const prefix = value.slice(slash + 1);
   const max = family === 4 ? 32 : 128;
-  if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > max) return `the prefix after / must be a whole number from 0 to ${max} (got '${prefix}') — ${example}`;
+  if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > max)
+    return `the prefix after / must be a whole number from 0 to ${max} (got '${prefix}') — ${example}`;
   return undefined;
 }
 
@@ -60,8 +75,22 @@ export function crossCheck(raw: RawConfig): ConfigProblem[] {
   });
   out.push(...privacyProblems(raw));
   out.push(...auditProblems(raw));
-  out.push(...duplicates(providers.map((p) => p.id), 'provider id', (i) => ['providers', i, 'id'], 'give each provider its own id'));
-  out.push(...duplicates(models.map((m) => m.name), 'model name', (i) => ['models', i, 'name'], 'give each model its own name'));
+  out.push(
+    ...duplicates(
+      providers.map((p) => p.id),
+      'provider id',
+      (i) => ['providers', i, 'id'],
+      'give each provider its own id',
+    ),
+  );
+  out.push(
+    ...duplicates(
+      models.map((m) => m.name),
+      'model name',
+      (i) => ['models', i, 'name'],
+      'give each model its own name',
+    ),
+  );
 
   providers.forEach((p, i) => {
     if (p.baseUrl !== undefined) {
@@ -74,10 +103,15 @@ export function crossCheck(raw: RawConfig): ConfigProblem[] {
     });
     for (const [name, value] of Object.entries(p.headers ?? {})) {
       const path = ['providers', i, 'headers', name];
-      if (!HEADER_NAME_RE.test(name)) out.push({ path, message: 'not a valid header name — use letters, digits and -' });
+      if (!HEADER_NAME_RE.test(name))
+        out.push({ path, message: 'not a valid header name — use letters, digits and -' });
       else if (CREDENTIAL_HEADERS.has(name.toLowerCase())) {
-        out.push({ path, message: 'credentials do not belong in headers — put them in apiKeys as secret references (env:NAME)' });
-      } else if (/[\r\n\0]/.test(value)) out.push({ path, message: 'header values must be one line — remove the line breaks' });
+        out.push({
+          path,
+          message: 'credentials do not belong in headers — put them in apiKeys as secret references (env:NAME)',
+        });
+      } else if (/[\r\n\0]/.test(value))
+        out.push({ path, message: 'header values must be one line — remove the line breaks' });
     }
   });
 
@@ -113,14 +147,23 @@ export function crossCheck(raw: RawConfig): ConfigProblem[] {
 /** `privacy.custom`: each recognizer has a pattern or terms, a unique name, and a pattern that is safe to run. */
 function privacyProblems(raw: RawConfig): ConfigProblem[] {
   const custom = raw.privacy?.custom ?? [];
-  const out = duplicates(custom.map((c) => c.name), 'recognizer name', (i) => ['privacy', 'custom', i, 'name'], 'give each recognizer its own name');
+  const out = duplicates(
+    custom.map((c) => c.name),
+    'recognizer name',
+    (i) => ['privacy', 'custom', i, 'name'],
+    'give each recognizer its own name',
+  );
   custom.forEach((c, i) => {
     if (c.pattern === undefined && (c.terms ?? []).length === 0) {
-      out.push({ path: ['privacy', 'custom', i], message: `recognizer '${c.name}' has neither a pattern nor terms — add pattern: '...' or terms: [...]` });
+      out.push({
+        path: ['privacy', 'custom', i],
+        message: `recognizer '${c.name}' has neither a pattern nor terms — add pattern: '...' or terms: [...]`,
+      });
     }
     if (c.pattern !== undefined) {
       const problem = regexSafetyProblem(c.pattern);
-      if (problem) out.push({ path: ['privacy', 'custom', i, 'pattern'], message: `recognizer '${c.name}': ${problem}` });
+      if (problem)
+        out.push({ path: ['privacy', 'custom', i, 'pattern'], message: `recognizer '${c.name}': ${problem}` });
     }
   });
   return out;
@@ -131,13 +174,20 @@ function auditProblems(raw: RawConfig): ConfigProblem[] {
   const audit = raw.audit ?? {};
   const out: ConfigProblem[] = [];
   if (audit.segmentMaxSize !== undefined && parseSize(audit.segmentMaxSize) < 64 * 1024) {
-    out.push({ path: ['audit', 'segmentMaxSize'], message: 'must be at least 64kb, or every write would start a new segment — write e.g. 64mb' });
+    out.push({
+      path: ['audit', 'segmentMaxSize'],
+      message: 'must be at least 64kb, or every write would start a new segment — write e.g. 64mb',
+    });
   }
   if (audit.segmentMaxAge !== undefined && parseDuration(audit.segmentMaxAge) < 60_000) {
     out.push({ path: ['audit', 'segmentMaxAge'], message: 'must be at least 1m — write e.g. 1d' });
   }
   if (audit.retention !== undefined && parseDuration(audit.retention) < 3_600_000) {
-    out.push({ path: ['audit', 'retention'], message: 'must be at least 1h (records younger than that are never purged) — write e.g. 400d, or leave it out to keep the trail for ever' });
+    out.push({
+      path: ['audit', 'retention'],
+      message:
+        'must be at least 1h (records younger than that are never purged) — write e.g. 400d, or leave it out to keep the trail for ever',
+    });
   }
   if (audit.purgeInterval !== undefined && parseDuration(audit.purgeInterval) < 60_000) {
     out.push({ path: ['audit', 'purgeInterval'], message: 'must be at least 1m — write e.g. 1h' });

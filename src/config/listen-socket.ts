@@ -20,8 +20,14 @@ export function socketFromSystemd(env: NodeJS.ProcessEnv, pid: number): Inherite
   if (Number(env.LISTEN_PID) !== pid) return undefined; // meant for another process (a parent that exec'd us did not reset it)
   const count = Number(env.LISTEN_FDS);
   if (count === 0) return undefined;
-  if (!Number.isInteger(count) || count < 0) throw new ConfigError('environment', [`LISTEN_FDS: "${env.LISTEN_FDS}" is not a count of sockets — systemd sets it; unset it when not socket-activated`]);
-  if (count > 1) throw new ConfigError('environment', [`LISTEN_FDS: ${count} sockets passed, Parley serves one — give its socket unit a single ListenStream=`]);
+  if (!Number.isInteger(count) || count < 0)
+    throw new ConfigError('environment', [
+      `LISTEN_FDS: "${env.LISTEN_FDS}" is not a count of sockets — systemd sets it; unset it when not socket-activated`,
+    ]);
+  if (count > 1)
+    throw new ConfigError('environment', [
+      `LISTEN_FDS: ${count} sockets passed, Parley serves one — give its socket unit a single ListenStream=`,
+    ]);
   return { fd: SD_LISTEN_FDS_START };
 }
 

@@ -39,7 +39,9 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<ParleyCo
     text = await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new ConfigError(file, [`${file}: cannot read the configuration file (${code}) — check the path given to --config or PARLEY_CONFIG`]);
+    throw new ConfigError(file, [
+      `${file}: cannot read the configuration file (${code}) — check the path given to --config or PARLEY_CONFIG`,
+    ]);
   }
   return parseConfig(text, file, env);
 }
@@ -49,7 +51,8 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): string[
   const problems: string[] = [];
   const section = (key: string): Record<string, unknown> => {
     const current = raw[key];
-    if (typeof current === 'object' && current !== null && !Array.isArray(current)) return current as Record<string, unknown>;
+    if (typeof current === 'object' && current !== null && !Array.isArray(current))
+      return current as Record<string, unknown>;
     const created: Record<string, unknown> = {};
     if (current === undefined) raw[key] = created;
     return created; // a non-mapping section is reported by the schema
@@ -58,13 +61,19 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): string[
   if (env.PORT) {
     const port = /^\d+$/.test(env.PORT) ? Number(env.PORT) : NaN;
     if (port >= 0 && port <= 65535) section('server').port = port;
-    else problems.push(`PORT (environment): expected a port number from 0 to 65535 (got '${env.PORT}') — set PORT to e.g. 8080`);
+    else
+      problems.push(
+        `PORT (environment): expected a port number from 0 to 65535 (got '${env.PORT}') — set PORT to e.g. 8080`,
+      );
   }
   if (env.PARLEY_DATA_DIR) raw.dataDir = env.PARLEY_DATA_DIR;
   if (env.LOG_LEVEL) {
     const level = env.LOG_LEVEL.toLowerCase();
     if ((LOG_LEVELS as readonly string[]).includes(level)) section('logging').level = level;
-    else problems.push(`LOG_LEVEL (environment): must be one of ${LOG_LEVELS.join(', ')} (got '${env.LOG_LEVEL}') — set one of these`);
+    else
+      problems.push(
+        `LOG_LEVEL (environment): must be one of ${LOG_LEVELS.join(', ')} (got '${env.LOG_LEVEL}') — set one of these`,
+      );
   }
   return problems;
 }
@@ -102,7 +111,9 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
     return `${formatPath(p.path)}: ${p.message}${line !== undefined ? ` (line ${line})` : ''}`;
   };
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ConfigError(source, ['(top level): expected a mapping of keys such as server, providers and models — see examples/parley.example.yaml']);
+    throw new ConfigError(source, [
+      '(top level): expected a mapping of keys such as server, providers and models — see examples/parley.example.yaml',
+    ]);
   }
   const raw = parsed as Record<string, unknown>;
   dropNulls(raw);
@@ -114,14 +125,20 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
   const config = Value.Default(ConfigSchema, raw) as RawConfig;
   const demoMode = (config.providers ?? []).length === 0 && (config.models ?? []).length === 0;
   if (demoMode) {
-    config.providers = Value.Default(ConfigSchema.properties.providers, [{ id: 'demo', type: 'demo' }]) as RawConfig['providers'];
+    config.providers = Value.Default(ConfigSchema.properties.providers, [
+      { id: 'demo', type: 'demo' },
+    ]) as RawConfig['providers'];
     config.models = Value.Default(ConfigSchema.properties.models, [
       { name: 'demo', description: 'Built-in offline demo model', targets: [{ provider: 'demo', model: 'demo' }] },
     ]) as RawConfig['models'];
   }
   const crossProblems = crossCheck(config);
   if (crossProblems.length > 0) throw new ConfigError(source, crossProblems.map(withLine));
-  const { config: resolved, problems } = resolveConfig(config, { demoMode, cwd: process.cwd(), defaults: DEFAULT_RESILIENCE });
+  const { config: resolved, problems } = resolveConfig(config, {
+    demoMode,
+    cwd: process.cwd(),
+    defaults: DEFAULT_RESILIENCE,
+  });
   if (problems.length > 0) throw new ConfigError(source, problems.map(withLine));
   return resolved;
 }

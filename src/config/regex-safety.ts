@@ -1,6 +1,10 @@
 // Static check of operator regular expressions: refuses syntax errors, backreferences and nested unbounded quantifiers.
 
-interface Frame { start: number; unbounded: boolean; alternation: boolean }
+interface Frame {
+  start: number;
+  unbounded: boolean;
+  alternation: boolean;
+}
 
 /** Length of the quantifier at `i` (0 if none) and whether it is unbounded (`*`, `+`, `{n,}`, or an upper bound over 100). */
 function quantifierAt(src: string, i: number): [number, boolean] {
@@ -26,7 +30,8 @@ export function regexSafetyProblem(source: string): string | undefined {
   } catch (error) {
     return `not a valid regular expression (${(error as Error).message.replace(/^Invalid regular expression: /, '')})`;
   }
-  if (/\\[1-9]|\\k</.test(source)) return 'backreferences are not allowed (they defeat the linear-time check) — rewrite without \\1 or \\k<name>';
+  if (/\\[1-9]|\\k</.test(source))
+    return 'backreferences are not allowed (they defeat the linear-time check) — rewrite without \\1 or \\k<name>';
   const stack: Frame[] = [{ start: 0, unbounded: false, alternation: false }];
   let i = 0;
   while (i < source.length) {
@@ -40,7 +45,12 @@ export function regexSafetyProblem(source: string): string | undefined {
       atomEnd = j + 1;
     } else if (c === '(') {
       stack.push({ start: i, unbounded: false, alternation: false });
-      i += source[i + 1] === '?' ? (source[i + 2] === '<' && source[i + 3] !== '=' && source[i + 3] !== '!' ? source.indexOf('>', i) + 1 : 3) : 1;
+      i +=
+        source[i + 1] === '?'
+          ? source[i + 2] === '<' && source[i + 3] !== '=' && source[i + 3] !== '!'
+            ? source.indexOf('>', i) + 1
+            : 3
+          : 1;
       continue;
     } else if (c === '|') {
       stack[stack.length - 1].alternation = true;
@@ -53,7 +63,9 @@ export function regexSafetyProblem(source: string): string | undefined {
     const [qLength, unbounded] = quantifierAt(source, atomEnd);
     if (inner && unbounded && (inner.unbounded || inner.alternation)) {
       const group = source.slice(inner.start, atomEnd + qLength);
-      const why = inner.unbounded ? 'a repeated group containing another unbounded quantifier' : 'a repeated group of alternatives';
+      const why = inner.unbounded
+        ? 'a repeated group containing another unbounded quantifier'
+        : 'a repeated group of alternatives';
       return `${why} (${group}) can take exponential time on some inputs — make the inner part fixed-length or bounded, e.g. (?:\\w+\\s?){1,10} -> [\\w\\s]{1,200}`;
     }
     const top = stack[stack.length - 1];

@@ -18,7 +18,8 @@ type RawProvider = NonNullable<RawConfig['providers']>[number];
 type RawTarget = NonNullable<RawConfig['models']>[number]['targets'][number];
 type Overrides = Pick<RawTarget, 'timeouts' | 'retry' | 'breaker'>;
 
-const ms = (value: DurationValue | undefined, fallback: number): number => (value === undefined ? fallback : parseDuration(value));
+const ms = (value: DurationValue | undefined, fallback: number): number =>
+  value === undefined ? fallback : parseDuration(value);
 
 /** Reads a value the schema's defaults have filled in; the schema is the one source of defaults. */
 function need<T>(value: T | undefined, key: string): T {
@@ -57,13 +58,23 @@ export function mergeResilience(base: ResilienceSettings, o: Overrides): Resilie
 function checkResilience(s: ResilienceSettings, path: (string | number)[]): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   for (const [key, value] of Object.entries(s.timeouts)) {
-    if (value <= 0) out.push({ path: [...path, 'timeouts', key.replace(/Ms$/, '')], message: 'a timeout must be longer than 0 — write e.g. 30s' });
+    if (value <= 0)
+      out.push({
+        path: [...path, 'timeouts', key.replace(/Ms$/, '')],
+        message: 'a timeout must be longer than 0 — write e.g. 30s',
+      });
   }
   if (s.timeouts.firstByteMs > s.timeouts.totalMs) {
-    out.push({ path: [...path, 'timeouts', 'firstByte'], message: 'is longer than timeouts.total — make it shorter than total or raise total' });
+    out.push({
+      path: [...path, 'timeouts', 'firstByte'],
+      message: 'is longer than timeouts.total — make it shorter than total or raise total',
+    });
   }
   if (s.retry.baseDelayMs > s.retry.maxDelayMs) {
-    out.push({ path: [...path, 'retry', 'baseDelay'], message: 'is longer than retry.maxDelay — lower baseDelay or raise maxDelay' });
+    out.push({
+      path: [...path, 'retry', 'baseDelay'],
+      message: 'is longer than retry.maxDelay — lower baseDelay or raise maxDelay',
+    });
   }
   return out;
 }
@@ -118,7 +129,12 @@ export function resolveConfig(
       const resilience = mergeResilience(byId.get(t.provider)?.resilience ?? opts.defaults, t);
       problems.push(...checkResilience(resilience, ['models', i, 'targets', j]));
       const capabilities = narrowCapabilities(m.capabilities, t.capabilities);
-      return { provider: t.provider, model: t.model, resilience, ...(capabilities !== undefined ? { capabilities } : {}) };
+      return {
+        provider: t.provider,
+        model: t.model,
+        resilience,
+        ...(capabilities !== undefined ? { capabilities } : {}),
+      };
     }),
   }));
   const server = need(raw.server, 'server');
@@ -175,29 +191,44 @@ export function resolveConfig(
     demoMode: opts.demoMode,
   };
   if (config.server.requestTimeoutMs > 0 && config.server.headersTimeoutMs > config.server.requestTimeoutMs) {
-    problems.push({ path: ['server', 'headersTimeout'], message: `must not be longer than server.requestTimeout (${config.server.requestTimeoutMs} ms) — shorten it or raise requestTimeout` });
+    problems.push({
+      path: ['server', 'headersTimeout'],
+      message: `must not be longer than server.requestTimeout (${config.server.requestTimeoutMs} ms) — shorten it or raise requestTimeout`,
+    });
   }
-  if (config.sessions.idleTtlMs <= 0) problems.push({ path: ['sessions', 'idleTtl'], message: 'must be longer than 0 — write e.g. 30m' });
+  if (config.sessions.idleTtlMs <= 0)
+    problems.push({ path: ['sessions', 'idleTtl'], message: 'must be longer than 0 — write e.g. 30m' });
   config.safety.output.rules.forEach((rule, i) =>
     rule.patterns?.forEach((pattern, j) => {
       try {
         new RegExp(pattern, 'giu');
       } catch (error) {
-        problems.push({ path: ['safety', 'output', 'rules', i, 'patterns', j], message: `is not a valid regular expression (${(error as Error).message}) — fix the pattern or use words: instead` });
+        problems.push({
+          path: ['safety', 'output', 'rules', i, 'patterns', j],
+          message: `is not a valid regular expression (${(error as Error).message}) — fix the pattern or use words: instead`,
+        });
       }
     }),
   );
   if (config.auth.anonymous && !isLoopback(config.server.host)) {
-    problems.push({ path: ['auth', 'anonymous'], message: `cannot be true while server.host is ${config.server.host}, a non-loopback address: anyone on the network could use Parley — set auth.anonymous: false and use API keys, or bind to 127.0.0.1` });
+    problems.push({
+      path: ['auth', 'anonymous'],
+      message: `cannot be true while server.host is ${config.server.host}, a non-loopback address: anyone on the network could use Parley — set auth.anonymous: false and use API keys, or bind to 127.0.0.1`,
+    });
   }
-  if (config.sessions.sweepIntervalMs <= 0) problems.push({ path: ['sessions', 'sweepInterval'], message: 'must be longer than 0 — write e.g. 1m' });
+  if (config.sessions.sweepIntervalMs <= 0)
+    problems.push({ path: ['sessions', 'sweepInterval'], message: 'must be longer than 0 — write e.g. 1m' });
   return { config: deepFreeze(config), problems };
 }
 
 type Raw = RawConfig;
 
 function resolveOutputPolicy(raw: NonNullable<NonNullable<Raw['safety']>['output']>): ParleyConfig['safety']['output'] {
-  return { mode: need(raw.mode, 'safety.output.mode'), holdBackChars: need(raw.holdBackChars, 'safety.output.holdBackChars'), rules: (raw.rules ?? []).map((r) => ({ ...r })) };
+  return {
+    mode: need(raw.mode, 'safety.output.mode'),
+    holdBackChars: need(raw.holdBackChars, 'safety.output.holdBackChars'),
+    rules: (raw.rules ?? []).map((r) => ({ ...r })),
+  };
 }
 
 function resolveAuth(raw: NonNullable<Raw['auth']>): ParleyConfig['auth'] {
@@ -233,9 +264,15 @@ function resolveAudit(raw: NonNullable<Raw['audit']>): ParleyConfig['audit'] {
   };
 }
 
-function resolveTls(raw: { ca?: string; rejectUnauthorized?: boolean } | undefined, path: string): StoreTlsConfig | undefined {
+function resolveTls(
+  raw: { ca?: string; rejectUnauthorized?: boolean } | undefined,
+  path: string,
+): StoreTlsConfig | undefined {
   if (!raw) return undefined;
-  return { ...(raw.ca ? { ca: raw.ca } : {}), rejectUnauthorized: need(raw.rejectUnauthorized, `${path}.rejectUnauthorized`) };
+  return {
+    ...(raw.ca ? { ca: raw.ca } : {}),
+    rejectUnauthorized: need(raw.rejectUnauthorized, `${path}.rejectUnauthorized`),
+  };
 }
 
 function resolveState(raw: NonNullable<Raw['state']>): StateConfig {
@@ -244,7 +281,14 @@ function resolveState(raw: NonNullable<Raw['state']>): StateConfig {
   const pgTls = resolveTls(postgres?.tls, 'state.postgres.tls');
   return {
     ...(redis
-      ? { redis: { url: redis.url, keyPrefix: need(redis.keyPrefix, 'state.redis.keyPrefix'), ...(redisTls ? { tls: redisTls } : {}), commandTimeoutMs: parseDuration(need(redis.commandTimeout, 'state.redis.commandTimeout')) } }
+      ? {
+          redis: {
+            url: redis.url,
+            keyPrefix: need(redis.keyPrefix, 'state.redis.keyPrefix'),
+            ...(redisTls ? { tls: redisTls } : {}),
+            commandTimeoutMs: parseDuration(need(redis.commandTimeout, 'state.redis.commandTimeout')),
+          },
+        }
       : {}),
     ...(postgres
       ? {
@@ -263,8 +307,14 @@ function resolveState(raw: NonNullable<Raw['state']>): StateConfig {
   };
 }
 
-function resolveTracing(raw: NonNullable<NonNullable<Raw['telemetry']>['tracing']>): ParleyConfig['telemetry']['tracing'] {
-  return { enabled: need(raw.enabled, 'telemetry.tracing.enabled'), endpoint: need(raw.endpoint, 'telemetry.tracing.endpoint'), sampleRatio: need(raw.sampleRatio, 'telemetry.tracing.sampleRatio') };
+function resolveTracing(
+  raw: NonNullable<NonNullable<Raw['telemetry']>['tracing']>,
+): ParleyConfig['telemetry']['tracing'] {
+  return {
+    enabled: need(raw.enabled, 'telemetry.tracing.enabled'),
+    endpoint: need(raw.endpoint, 'telemetry.tracing.endpoint'),
+    sampleRatio: need(raw.sampleRatio, 'telemetry.tracing.sampleRatio'),
+  };
 }
 
 /** True for 127.0.0.0/8, ::1 and localhost. */
@@ -273,17 +323,26 @@ export function isLoopback(host: string): boolean {
 }
 
 /** A target's capabilities: its own list within the model's (either alone when the other is unset). */
-function narrowCapabilities(model: readonly string[] | undefined, target: readonly string[] | undefined): string[] | undefined {
+function narrowCapabilities(
+  model: readonly string[] | undefined,
+  target: readonly string[] | undefined,
+): string[] | undefined {
   if (target === undefined) return model === undefined ? undefined : [...model];
   return model === undefined ? [...target] : target.filter((c) => model.includes(c));
 }
 
 /** Splits `privacy:` into the per-category actions, the images policy and the rules (thresholds, custom recognizers, allowlist). */
-function privacyOf(raw: NonNullable<RawConfig['privacy']>): Pick<ParleyConfig, 'privacy' | 'privacyImages' | 'privacyRules'> {
+function privacyOf(
+  raw: NonNullable<RawConfig['privacy']>,
+): Pick<ParleyConfig, 'privacy' | 'privacyImages' | 'privacyRules'> {
   const { images, thresholds = {}, custom = [], allowlist = [], ...categories } = raw;
   return {
     privacy: { ...categories } as ParleyConfig['privacy'],
     privacyImages: images ?? 'allow',
-    privacyRules: { thresholds: { ...thresholds } as Record<string, number>, custom: custom.map((c) => ({ ...c })), allowlist: [...allowlist] },
+    privacyRules: {
+      thresholds: { ...thresholds } as Record<string, number>,
+      custom: custom.map((c) => ({ ...c })),
+      allowlist: [...allowlist],
+    },
   };
 }

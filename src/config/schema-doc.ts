@@ -42,13 +42,19 @@ function defaultOf(node: Node, required: boolean): string {
 
 function walk(node: Node, path: string, required: boolean, rows: SchemaDocRow[]): void {
   if (path !== '') {
-    rows.push({ path, type: typeOf(node), default: defaultOf(node, required), description: String(node.description ?? '') });
+    rows.push({
+      path,
+      type: typeOf(node),
+      default: defaultOf(node, required),
+      description: String(node.description ?? ''),
+    });
   }
   if (node['x-kind'] !== undefined) return;
   if (node.type === 'array' && (node.items as Node).properties) {
     const items = node.items as Node;
     const req = new Set((items.required as string[] | undefined) ?? []);
-    for (const [key, child] of Object.entries(items.properties as Record<string, Node>)) walk(child, `${path}[].${key}`, req.has(key), rows);
+    for (const [key, child] of Object.entries(items.properties as Record<string, Node>))
+      walk(child, `${path}[].${key}`, req.has(key), rows);
   }
   if (node.type === 'object' && node.properties) {
     const req = new Set((node.required as string[] | undefined) ?? []);

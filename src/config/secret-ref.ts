@@ -56,7 +56,9 @@ export function secretRefProblem(value: string): string | undefined {
     return 'secrets must be references like env:OPENAI_KEY, never literals — put the key in an environment variable or file and write env:NAME or file:/path';
   }
   if (value.startsWith('file:')) return 'a file reference needs an absolute path — write file:/run/secrets/name';
-  if (value.startsWith('vault:')) return 'a vault reference needs a path and a field — write vault:secret/data/app#field';
-  if (value.startsWith('env:')) return 'an env reference needs a variable name of letters, digits and _ — write env:NAME';
+  if (value.startsWith('vault:'))
+    return 'a vault reference needs a path and a field — write vault:secret/data/app#field';
+  if (value.startsWith('env:'))
+    return 'an env reference needs a variable name of letters, digits and _ — write env:NAME';
   return 'not a secret reference — write env:NAME, file:/absolute/path or vault:mount/path#field';
 }

@@ -59,7 +59,10 @@ export function createSecretResolver(opts: SecretResolverOptions = {}): SecretRe
 
   const parse = (ref: SecretRef): ParsedSecretRef => {
     const parsed = parseSecretRef(ref);
-    if (!parsed) throw new SecretError('not a secret reference — expected env:NAME, file:/absolute/path or vault:mount/path#field');
+    if (!parsed)
+      throw new SecretError(
+        'not a secret reference — expected env:NAME, file:/absolute/path or vault:mount/path#field',
+      );
     return parsed;
   };
 
@@ -67,15 +70,22 @@ export function createSecretResolver(opts: SecretResolverOptions = {}): SecretRe
     const address = opts.vault?.address ?? env.VAULT_ADDR;
     const token = opts.vault?.token ?? env.VAULT_TOKEN;
     const namespace = opts.vault?.namespace ?? env.VAULT_NAMESPACE;
-    if (!address) throw new SecretError('vault: VAULT_ADDR is not set — set VAULT_ADDR (e.g. https://vault.internal:8200) and VAULT_TOKEN');
-    if (!token) throw new SecretError('vault: VAULT_TOKEN is not set — set VAULT_TOKEN (or a reference such as file:/vault/token)');
+    if (!address)
+      throw new SecretError(
+        'vault: VAULT_ADDR is not set — set VAULT_ADDR (e.g. https://vault.internal:8200) and VAULT_TOKEN',
+      );
+    if (!token)
+      throw new SecretError(
+        'vault: VAULT_TOKEN is not set — set VAULT_TOKEN (or a reference such as file:/vault/token)',
+      );
     return { address, token, namespace };
   };
 
   async function load(ref: SecretRef, parsed: ParsedSecretRef): Promise<string> {
     if (parsed.kind === 'env') {
       const value = env[parsed.name];
-      if (value === undefined || value === '') throw new SecretError(`${ref}: environment variable ${parsed.name} is not set or empty — set it`);
+      if (value === undefined || value === '')
+        throw new SecretError(`${ref}: environment variable ${parsed.name} is not set or empty — set it`);
       return value;
     }
     if (parsed.kind === 'file') {
@@ -117,7 +127,13 @@ export function createSecretResolver(opts: SecretResolverOptions = {}): SecretRe
   function entryFor(ref: SecretRef, parsed: ParsedSecretRef, initial?: string): Entry {
     const existing = entries.get(ref);
     if (existing) return existing;
-    const entry: Entry = { value: initial, listeners: new Set(), pinned: false, queue: Promise.resolve(), stop: () => undefined };
+    const entry: Entry = {
+      value: initial,
+      listeners: new Set(),
+      pinned: false,
+      queue: Promise.resolve(),
+      stop: () => undefined,
+    };
     const refresh = () => {
       entry.queue = entry.queue.then(async () => {
         try {

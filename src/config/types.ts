@@ -86,7 +86,12 @@ export interface ParleyConfig {
   cache: CacheConfig;
   limits: { maxMessages: number; maxMessageChars: number; maxTokens: number };
   /** Per-principal limits; 0 means unlimited. */
-  rateLimits: { requestsPerMinute: number; tokensPerMinute: number; concurrentStreams: number; failedAuthPerMinute: number };
+  rateLimits: {
+    requestsPerMinute: number;
+    tokensPerMinute: number;
+    concurrentStreams: number;
+    failedAuthPerMinute: number;
+  };
   /** Action per PII/secret category (keys as in src/privacy/types.ts). */
   privacy: Record<string, 'pseudonymise' | 'redact' | 'block' | 'allow'>;
   /** `privacy.images`: forward images (allow, counted and audited) or refuse requests with images (block). */

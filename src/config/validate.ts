@@ -24,7 +24,8 @@ export function formatPath(path: Path): string {
   return out === '' ? '(top level)' : out;
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function describeValue(value: unknown): string {
   if (value === null || value === undefined) return 'nothing';
@@ -45,11 +46,16 @@ function literalValues(node: Node): string[] | undefined {
 function explainLeaf(node: Node, value: unknown): string {
   const kind = node['x-kind'];
   const got = `(got ${describeValue(value)})`;
-  if (kind === 'duration') return `expected a duration like 30s or a number of milliseconds ${got} — write e.g. 250ms, 30s, 5m, 1h or 2d`;
+  if (kind === 'duration')
+    return `expected a duration like 30s or a number of milliseconds ${got} — write e.g. 250ms, 30s, 5m, 1h or 2d`;
   if (kind === 'size') return `expected a size like 1mb or a number of bytes ${got} — write e.g. 65536, 512kb or 1mb`;
   if (kind === 'secret') {
-    if (typeof value !== 'string') return 'expected a secret reference — write env:NAME, file:/absolute/path or vault:mount/path#field';
-    return secretRefProblem(value) ?? 'not a secret reference — write env:NAME, file:/absolute/path or vault:mount/path#field';
+    if (typeof value !== 'string')
+      return 'expected a secret reference — write env:NAME, file:/absolute/path or vault:mount/path#field';
+    return (
+      secretRefProblem(value) ??
+      'not a secret reference — write env:NAME, file:/absolute/path or vault:mount/path#field'
+    );
   }
   const literals = literalValues(node);
   if (literals) {
@@ -62,12 +68,18 @@ function explainLeaf(node: Node, value: unknown): string {
     if (type === 'integer' && !Number.isInteger(value)) return `must be a whole number ${got} — drop the fraction`;
     const min = typeof node.minimum === 'number' ? node.minimum : undefined;
     const max = typeof node.maximum === 'number' ? node.maximum : undefined;
-    const range = min !== undefined && max !== undefined ? `between ${min} and ${max}` : min !== undefined ? `at least ${min}` : `at most ${max}`;
+    const range =
+      min !== undefined && max !== undefined
+        ? `between ${min} and ${max}`
+        : min !== undefined
+          ? `at least ${min}`
+          : `at most ${max}`;
     return `must be ${range} ${got} — use a value ${range}`;
   }
   if (type === 'string') {
     if (typeof value !== 'string') return `expected text ${got} — write it as a string (quote it if needed)`;
-    if (typeof node.minLength === 'number' && value.length < node.minLength) return 'must not be empty — give it a value';
+    if (typeof node.minLength === 'number' && value.length < node.minLength)
+      return 'must not be empty — give it a value';
     const hint = typeof node['x-hint'] === 'string' ? node['x-hint'] : `match ${String(node.pattern)}`;
     return `invalid value ${got} — ${hint}`;
   }
@@ -84,15 +96,22 @@ function walk(node: Node, value: unknown, path: Path, out: ConfigProblem[]): voi
   }
   if (node.type === 'array') {
     if (!Array.isArray(value)) {
-      push(path, `expected a list (got ${describeValue(value)}) — write one item per line starting with "- ", or [a, b]`);
+      push(
+        path,
+        `expected a list (got ${describeValue(value)}) — write one item per line starting with "- ", or [a, b]`,
+      );
       return;
     }
-    if (typeof node.minItems === 'number' && value.length < node.minItems) push(path, `needs at least ${node.minItems} item(s) — add one`);
+    if (typeof node.minItems === 'number' && value.length < node.minItems)
+      push(path, `needs at least ${node.minItems} item(s) — add one`);
     value.forEach((item, i) => walk(node.items as Node, item, [...path, i], out));
     return;
   }
   if (!isPlainObject(value)) {
-    push(path, `expected a mapping of keys to values (got ${describeValue(value)}) — write key: value pairs, indented under ${formatPath(path)}`);
+    push(
+      path,
+      `expected a mapping of keys to values (got ${describeValue(value)}) — write key: value pairs, indented under ${formatPath(path)}`,
+    );
     return;
   }
   const properties = node.properties as Record<string, Node> | undefined;
@@ -102,7 +121,10 @@ function walk(node: Node, value: unknown, path: Path, out: ConfigProblem[]): voi
     for (const key of Object.keys(value)) {
       if (key in properties) continue;
       const close = suggest(key, known);
-      push([...path, key], `unknown key '${key}' — ${close ? `did you mean '${close}'?` : `remove it; known keys here: ${known.join(', ')}`}`);
+      push(
+        [...path, key],
+        `unknown key '${key}' — ${close ? `did you mean '${close}'?` : `remove it; known keys here: ${known.join(', ')}`}`,
+      );
     }
     const required = Array.isArray(node.required) ? (node.required as string[]) : [];
     for (const key of required) {
@@ -141,7 +163,10 @@ export function validateAgainstSchema(schema: TSchema, value: unknown): ConfigPr
   // The walker explains; TypeBox decides. If they ever disagree, still refuse the file.
   if (out.length === 0 && !Value.Check(schema, value)) {
     const first = Value.Errors(schema, value)[0];
-    out.push({ path: [], message: `${first?.instancePath ?? ''} ${first?.message ?? 'invalid'} — see docs/configuration.md` });
+    out.push({
+      path: [],
+      message: `${first?.instancePath ?? ''} ${first?.message ?? 'invalid'} — see docs/configuration.md`,
+    });
   }
   return out;
 }

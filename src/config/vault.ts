@@ -15,7 +15,12 @@ export class VaultError extends Error {
 }
 
 /** Fetches `data.data[field]` of the KV v2 secret at `<mount>/<path>`. */
-export async function readVaultField(opts: VaultClientOptions, mount: string, path: string, field: string): Promise<string> {
+export async function readVaultField(
+  opts: VaultClientOptions,
+  mount: string,
+  path: string,
+  field: string,
+): Promise<string> {
   const where = `${mount}/${path}`;
   const url = `${opts.address.replace(/\/+$/, '')}/v1/${encodeURIComponent(mount)}/data/${path.split('/').map(encodeURIComponent).join('/')}`;
   const headers: Record<string, string> = { 'X-Vault-Token': await opts.token(), accept: 'application/json' };
@@ -25,7 +30,9 @@ export async function readVaultField(opts: VaultClientOptions, mount: string, pa
     res = await opts.fetch(url, { method: 'GET', headers, signal: AbortSignal.timeout(10_000) });
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-    throw new VaultError(`vault: cannot reach ${opts.address} reading ${where} (${cause}) — check VAULT_ADDR and the network`);
+    throw new VaultError(
+      `vault: cannot reach ${opts.address} reading ${where} (${cause}) — check VAULT_ADDR and the network`,
+    );
   }
   if (res.status === 403) {
     await res.body?.cancel();
@@ -35,7 +42,9 @@ export async function readVaultField(opts: VaultClientOptions, mount: string, pa
   }
   if (res.status === 404) {
     await res.body?.cancel();
-    throw new VaultError(`vault: no secret at ${where} (404) — check the path and that a KV v2 engine is mounted at ${mount}/`);
+    throw new VaultError(
+      `vault: no secret at ${where} (404) — check the path and that a KV v2 engine is mounted at ${mount}/`,
+    );
   }
   if (!res.ok) {
     await res.body?.cancel();
@@ -49,13 +58,17 @@ export async function readVaultField(opts: VaultClientOptions, mount: string, pa
   }
   const data = (body as { data?: { data?: unknown } } | null)?.data?.data;
   if (typeof data !== 'object' || data === null) {
-    throw new VaultError(`vault: ${where} has no KV v2 data (deleted version, or a KV v1 mount?) — check the engine version and path`);
+    throw new VaultError(
+      `vault: ${where} has no KV v2 data (deleted version, or a KV v1 mount?) — check the engine version and path`,
+    );
   }
   const record = data as Record<string, unknown>;
   const value = record[field];
   if (value === undefined || value === null) {
     const fields = Object.keys(record);
-    throw new VaultError(`vault: field '${field}' not found in ${where} — available fields: ${fields.length ? fields.join(', ') : '(none)'}`);
+    throw new VaultError(
+      `vault: field '${field}' not found in ${where} — available fields: ${fields.length ? fields.join(', ') : '(none)'}`,
+    );
   }
   if (typeof value !== 'string' && typeof value !== 'number') {
     throw new VaultError(`vault: field '${field}' of ${where} is not a string — store the secret as a plain string`);

@@ -54,7 +54,8 @@ export interface CacheControl {
 }
 
 /** Reasoning of an earlier answer: its text with the provider's signature, or redacted (encrypted) reasoning. */
-export type ReasoningBlock = { type: 'thinking'; text: string; signature?: string } | { type: 'redacted'; data: string };
+export type ReasoningBlock =
+  { type: 'thinking'; text: string; signature?: string } | { type: 'redacted'; data: string };
 
 /** A function the model may call: name, description and JSON Schema of its arguments. */
 export interface ToolDefinition {
@@ -188,7 +189,10 @@ export interface AttemptInfo {
 /** Receives routing facts for logs, metrics and traces. Every method is optional. */
 export interface RouteObserver {
   attemptStart?(info: AttemptInfo): void;
-  attemptEnd?(info: AttemptInfo, outcome: { ok: boolean; durationMs: number; errorCode?: string; status?: number }): void;
+  attemptEnd?(
+    info: AttemptInfo,
+    outcome: { ok: boolean; durationMs: number; errorCode?: string; status?: number },
+  ): void;
   keyDisabled?(provider: string, keyId: string, status: number): void;
   keyCooldown?(provider: string, keyId: string, ms: number): void;
   breakerChange?(deployment: Deployment, state: 'closed' | 'open' | 'half-open'): void;
@@ -216,14 +220,30 @@ export function combineRouteObservers(...observers: (RouteObserver | undefined)[
   const list = observers.filter((o): o is RouteObserver => o !== undefined);
   if (list.length === 1) return list[0];
   return {
-    attemptStart: (info) => { for (const o of list) o.attemptStart?.(info); },
-    attemptEnd: (info, outcome) => { for (const o of list) o.attemptEnd?.(info, outcome); },
-    keyDisabled: (p, k, s) => { for (const o of list) o.keyDisabled?.(p, k, s); },
-    keyCooldown: (p, k, ms) => { for (const o of list) o.keyCooldown?.(p, k, ms); },
-    breakerChange: (deployment, state) => { for (const o of list) o.breakerChange?.(deployment, state); },
-    retry: (info, d, code) => { for (const o of list) o.retry?.(info, d, code); },
-    fallback: (f, t, code) => { for (const o of list) o.fallback?.(f, t, code); },
-    targetSkipped: (p, m, missing) => { for (const o of list) o.targetSkipped?.(p, m, missing); },
+    attemptStart: (info) => {
+      for (const o of list) o.attemptStart?.(info);
+    },
+    attemptEnd: (info, outcome) => {
+      for (const o of list) o.attemptEnd?.(info, outcome);
+    },
+    keyDisabled: (p, k, s) => {
+      for (const o of list) o.keyDisabled?.(p, k, s);
+    },
+    keyCooldown: (p, k, ms) => {
+      for (const o of list) o.keyCooldown?.(p, k, ms);
+    },
+    breakerChange: (deployment, state) => {
+      for (const o of list) o.breakerChange?.(deployment, state);
+    },
+    retry: (info, d, code) => {
+      for (const o of list) o.retry?.(info, d, code);
+    },
+    fallback: (f, t, code) => {
+      for (const o of list) o.fallback?.(f, t, code);
+    },
+    targetSkipped: (p, m, missing) => {
+      for (const o of list) o.targetSkipped?.(p, m, missing);
+    },
   };
 }
 

@@ -29,7 +29,8 @@ export interface AccessDeps {
 
 /** The client a refused credential is counted against: the address, IPv6 cut to its /64 (one host's usual share). */
 const PER_HOST = { ipv4: 32, ipv6: 64 };
-const clientOf = (address: string | undefined): string => (address === undefined ? 'unknown' : (truncateClientAddress(address, PER_HOST) ?? address));
+const clientOf = (address: string | undefined): string =>
+  address === undefined ? 'unknown' : (truncateClientAddress(address, PER_HOST) ?? address);
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -61,7 +62,14 @@ export function createAccessCheck(deps: AccessDeps): (request: FastifyRequest) =
       try {
         clientLimit.checkClient(clientOf(clientAddress));
       } catch (error) {
-        deps.audit?.({ requestId: request.id, action: 'auth.failure', outcome: 'denied', clientAddress, resource: `route:${request.parley.routeUrl}`, details: { reason: 'client_limited' } });
+        deps.audit?.({
+          requestId: request.id,
+          action: 'auth.failure',
+          outcome: 'denied',
+          clientAddress,
+          resource: `route:${request.parley.routeUrl}`,
+          details: { reason: 'client_limited' },
+        });
         throw error;
       }
     }
@@ -71,14 +79,27 @@ export function createAccessCheck(deps: AccessDeps): (request: FastifyRequest) =
     } catch (error) {
       const reason = isAuthenticationFailure(error) ? error.reason : isParleyError(error) ? error.code : 'error';
       deps.onAuthFailure?.(reason);
-      deps.audit?.({ requestId: request.id, action: 'auth.failure', outcome: 'failure', clientAddress, resource: `route:${request.parley.routeUrl}`, details: { reason } });
+      deps.audit?.({
+        requestId: request.id,
+        action: 'auth.failure',
+        outcome: 'failure',
+        clientAddress,
+        resource: `route:${request.parley.routeUrl}`,
+        details: { reason },
+      });
       // Only refused credentials count: an identity provider that is down says nothing about the client.
       if (isAuthenticationFailure(error)) clientLimit?.noteRefusedCredential(clientOf(clientAddress));
       throw error;
     }
     request.parley.principal = principal;
     const permission = request.parley.routeConfig.permission;
-    const base = { requestId: request.id, principalId: principal.id, role: principal.role, clientAddress, resource: `route:${request.method} ${request.parley.routeUrl}` };
+    const base = {
+      requestId: request.id,
+      principalId: principal.id,
+      role: principal.role,
+      clientAddress,
+      resource: `route:${request.method} ${request.parley.routeUrl}`,
+    };
     if (permission) {
       try {
         requirePermission(principal, permission);

@@ -21,7 +21,10 @@ export function anthropicStopReason(reason: FinishReason | undefined, stopSequen
 export function anthropicUsage(usage: Usage | undefined): Record<string, number> {
   const read = usage?.cachedInputTokens ?? 0;
   const write = usage?.cacheWriteTokens ?? 0;
-  const out: Record<string, number> = { input_tokens: Math.max(0, (usage?.inputTokens ?? 0) - read - write), output_tokens: usage?.outputTokens ?? 0 };
+  const out: Record<string, number> = {
+    input_tokens: Math.max(0, (usage?.inputTokens ?? 0) - read - write),
+    output_tokens: usage?.outputTokens ?? 0,
+  };
   if (usage?.cachedInputTokens !== undefined || usage?.cacheWriteTokens !== undefined) {
     out.cache_creation_input_tokens = write;
     out.cache_read_input_tokens = read;
@@ -35,9 +38,13 @@ function toolInput(args: string): unknown {
   try {
     input = args.trim() === '' ? {} : JSON.parse(args);
   } catch {
-    throw new ParleyError('upstream_protocol', 'The target answered with tool arguments that are not valid JSON, which the Messages API cannot carry.');
+    throw new ParleyError(
+      'upstream_protocol',
+      'The target answered with tool arguments that are not valid JSON, which the Messages API cannot carry.',
+    );
   }
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ParleyError('upstream_protocol', 'The target answered with tool arguments that are not a JSON object.');
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw new ParleyError('upstream_protocol', 'The target answered with tool arguments that are not a JSON object.');
   return input;
 }
 
@@ -57,7 +64,8 @@ export class MessageCollector {
         (this.current as unknown as { text: string }).text += event.text;
         break;
       case 'reasoning-delta':
-        if (this.current?.type !== 'thinking' || this.current.signature !== '') this.open({ type: 'thinking', thinking: '', signature: '' });
+        if (this.current?.type !== 'thinking' || this.current.signature !== '')
+          this.open({ type: 'thinking', thinking: '', signature: '' });
         (this.current as unknown as { thinking: string }).thinking += event.text;
         break;
       case 'reasoning-signature':
@@ -129,8 +137,20 @@ export class MessageStreamWriter {
 
   /** `message_start` and one `ping`. */
   start(): [string, string][] {
-    const message = { id: this.id, type: 'message', role: 'assistant', model: this.model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: this.inputTokensEstimate, output_tokens: 1 } };
-    return [event('message_start', JSON.stringify({ type: 'message_start', message })), event('ping', '{"type":"ping"}')];
+    const message = {
+      id: this.id,
+      type: 'message',
+      role: 'assistant',
+      model: this.model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: this.inputTokensEstimate, output_tokens: 1 },
+    };
+    return [
+      event('message_start', JSON.stringify({ type: 'message_start', message })),
+      event('ping', '{"type":"ping"}'),
+    ];
   }
 
   private closeCurrent(out: [string, string][]): void {
@@ -142,7 +162,9 @@ export class MessageStreamWriter {
   private openBlock(block: Record<string, unknown>, out: [string, string][]): number {
     this.closeCurrent(out);
     const index = ++this.index;
-    out.push(event('content_block_start', JSON.stringify({ type: 'content_block_start', index, content_block: block })));
+    out.push(
+      event('content_block_start', JSON.stringify({ type: 'content_block_start', index, content_block: block })),
+    );
     return index;
   }
 
@@ -155,16 +177,27 @@ export class MessageStreamWriter {
     const out: [string, string][] = [];
     switch (e.type) {
       case 'text-delta':
-        if (this.current?.kind !== 'text') this.current = { index: this.openBlock({ type: 'text', text: '' }, out), kind: 'text' };
+        if (this.current?.kind !== 'text')
+          this.current = { index: this.openBlock({ type: 'text', text: '' }, out), kind: 'text' };
         out.push(this.delta(this.current.index, `{"type":"text_delta","text":${JSON.stringify(e.text)}}`));
         break;
       case 'reasoning-delta':
-        if (this.current?.kind !== 'thinking') this.current = { index: this.openBlock({ type: 'thinking', thinking: '', signature: '' }, out), kind: 'thinking' };
+        if (this.current?.kind !== 'thinking')
+          this.current = {
+            index: this.openBlock({ type: 'thinking', thinking: '', signature: '' }, out),
+            kind: 'thinking',
+          };
         out.push(this.delta(this.current.index, `{"type":"thinking_delta","thinking":${JSON.stringify(e.text)}}`));
         break;
       case 'reasoning-signature':
-        if (this.current?.kind !== 'thinking') this.current = { index: this.openBlock({ type: 'thinking', thinking: '', signature: '' }, out), kind: 'thinking' };
-        out.push(this.delta(this.current.index, `{"type":"signature_delta","signature":${JSON.stringify(e.signature)}}`));
+        if (this.current?.kind !== 'thinking')
+          this.current = {
+            index: this.openBlock({ type: 'thinking', thinking: '', signature: '' }, out),
+            kind: 'thinking',
+          };
+        out.push(
+          this.delta(this.current.index, `{"type":"signature_delta","signature":${JSON.stringify(e.signature)}}`),
+        );
         this.closeCurrent(out);
         break;
       case 'reasoning-redacted': {
@@ -177,21 +210,29 @@ export class MessageStreamWriter {
         break;
       case 'tool-input-delta': {
         const index = this.tools.get(e.id);
-        if (index !== undefined) out.push(this.delta(index, `{"type":"input_json_delta","partial_json":${JSON.stringify(e.delta)}}`));
+        if (index !== undefined)
+          out.push(this.delta(index, `{"type":"input_json_delta","partial_json":${JSON.stringify(e.delta)}}`));
         break;
       }
       case 'tool-input-end': {
         const index = this.tools.get(e.id);
         this.tools.delete(e.id);
-        if (index !== undefined) out.push(event('content_block_stop', `{"type":"content_block_stop","index":${index}}`));
+        if (index !== undefined)
+          out.push(event('content_block_stop', `{"type":"content_block_stop","index":${index}}`));
         break;
       }
       case 'finish': {
         this.closeCurrent(out);
-        for (const index of this.tools.values()) out.push(event('content_block_stop', `{"type":"content_block_stop","index":${index}}`));
+        for (const index of this.tools.values())
+          out.push(event('content_block_stop', `{"type":"content_block_stop","index":${index}}`));
         this.tools.clear();
-        const delta = { stop_reason: anthropicStopReason(e.finishReason, e.stopSequence), stop_sequence: e.stopSequence ?? null };
-        out.push(event('message_delta', JSON.stringify({ type: 'message_delta', delta, usage: anthropicUsage(e.usage) })));
+        const delta = {
+          stop_reason: anthropicStopReason(e.finishReason, e.stopSequence),
+          stop_sequence: e.stopSequence ?? null,
+        };
+        out.push(
+          event('message_delta', JSON.stringify({ type: 'message_delta', delta, usage: anthropicUsage(e.usage) })),
+        );
         out.push(event('message_stop', '{"type":"message_stop"}'));
         break;
       }
@@ -226,11 +267,19 @@ export function anthropicErrorKind(error: ParleyError): { status: number; type: 
   }
   if (error.status < 500) return { status: error.status, type: 'invalid_request_error' };
   // Every route down, rate limited, overloaded or its breaker open (503) or failing (502 from a retryable failure): overloaded.
-  if (error.status === 503 || (error.retryable && error.status === 502)) return { status: 529, type: 'overloaded_error' };
+  if (error.status === 503 || (error.retryable && error.status === 502))
+    return { status: 529, type: 'overloaded_error' };
   return { status: 500, type: 'api_error' };
 }
 
 /** Anthropic's error envelope. */
-export function anthropicErrorBody(error: ParleyError, requestId: string): { type: 'error'; error: { type: string; message: string }; request_id: string } {
-  return { type: 'error', error: { type: anthropicErrorKind(error).type, message: error.message }, request_id: requestId };
+export function anthropicErrorBody(
+  error: ParleyError,
+  requestId: string,
+): { type: 'error'; error: { type: string; message: string }; request_id: string } {
+  return {
+    type: 'error',
+    error: { type: anthropicErrorKind(error).type, message: error.message },
+    request_id: requestId,
+  };
 }

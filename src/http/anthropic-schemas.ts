@@ -8,22 +8,56 @@ const Loose = (description: string) => Type.Object({}, { additionalProperties: t
 export const MessagesRequest = Type.Object(
   {
     model: Type.String({ minLength: 1, maxLength: 256, description: 'A Parley model alias (see GET /v1/models).' }),
-    max_tokens: Type.Integer({ minimum: 1, description: 'The most tokens the answer may have (required, as in the Messages API).' }),
-    messages: Type.Array(Loose('A user or assistant turn: { role, content } with content a string or content blocks.'), { minItems: 1, maxItems: 10_000 }),
-    system: Type.Optional(Type.Union([Type.String(), Type.Array(Loose('A text block: { type: "text", text, cache_control? }.'))])),
+    max_tokens: Type.Integer({
+      minimum: 1,
+      description: 'The most tokens the answer may have (required, as in the Messages API).',
+    }),
+    messages: Type.Array(
+      Loose('A user or assistant turn: { role, content } with content a string or content blocks.'),
+      { minItems: 1, maxItems: 10_000 },
+    ),
+    system: Type.Optional(
+      Type.Union([Type.String(), Type.Array(Loose('A text block: { type: "text", text, cache_control? }.'))]),
+    ),
     stream: Type.Optional(Type.Boolean()),
     stop_sequences: Type.Optional(Type.Array(Type.String({ maxLength: 256 }), { maxItems: 64 })),
     temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     top_p: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     top_k: Type.Optional(Type.Integer({ description: 'Refused: Parley cannot honour top_k on every target type.' })),
-    metadata: Type.Optional(Type.Object({ user_id: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()])) }, { additionalProperties: false })),
-    tools: Type.Optional(Type.Array(Loose('A client tool: { name, description?, input_schema, cache_control?, strict? }.'), { maxItems: 512 })),
-    tool_choice: Type.Optional(Loose('{ type: auto | any | tool | none, name? (type tool), disable_parallel_tool_use? }.')),
+    metadata: Type.Optional(
+      Type.Object(
+        { user_id: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()])) },
+        { additionalProperties: false },
+      ),
+    ),
+    tools: Type.Optional(
+      Type.Array(Loose('A client tool: { name, description?, input_schema, cache_control?, strict? }.'), {
+        maxItems: 512,
+      }),
+    ),
+    tool_choice: Type.Optional(
+      Loose('{ type: auto | any | tool | none, name? (type tool), disable_parallel_tool_use? }.'),
+    ),
     thinking: Type.Optional(Loose('{ type: "enabled", budget_tokens, display? } or { type: "disabled" }.')),
     output_config: Type.Optional(Loose('{ effort: low | medium | high }, with thinking { type: "adaptive" }.')),
-    context_management: Type.Optional(Loose('{ edits: [{ type: "clear_thinking_20251015", keep? }] }: applied by Parley to the turns before any target sees them.')),
+    context_management: Type.Optional(
+      Loose(
+        '{ edits: [{ type: "clear_thinking_20251015", keep? }] }: applied by Parley to the turns before any target sees them.',
+      ),
+    ),
     service_tier: Type.Optional(Type.String({ description: 'Only "auto" (the default) is accepted.' })),
-    cache_control: Type.Optional(Type.Union([Type.Object({ type: Type.Literal('ephemeral'), ttl: Type.Optional(Type.String()) }, { additionalProperties: false }), Type.Null()], { description: 'Automatic prompt caching: accepted, not forwarded (it changes cost, not the answer).' })),
+    cache_control: Type.Optional(
+      Type.Union(
+        [
+          Type.Object(
+            { type: Type.Literal('ephemeral'), ttl: Type.Optional(Type.String()) },
+            { additionalProperties: false },
+          ),
+          Type.Null(),
+        ],
+        { description: 'Automatic prompt caching: accepted, not forwarded (it changes cost, not the answer).' },
+      ),
+    ),
   },
   { additionalProperties: false, description: "Anthropic's Messages API request. Unknown fields are refused by name." },
 );
@@ -42,7 +76,15 @@ export const CountTokensRequest = Type.Object(
 );
 
 type Obj = Record<string, unknown>;
-type Blocks = { messages: Obj[]; system?: string | Obj[]; tools?: Obj[]; tool_choice?: Obj; thinking?: Obj; output_config?: Obj; context_management?: Obj };
+type Blocks = {
+  messages: Obj[];
+  system?: string | Obj[];
+  tools?: Obj[];
+  tool_choice?: Obj;
+  thinking?: Obj;
+  output_config?: Obj;
+  context_management?: Obj;
+};
 /** The request body, its loose parts (checked in code) typed as plain records. */
 export type MessagesBody = Omit<Static<typeof MessagesRequest>, keyof Blocks> & Blocks;
 export type CountTokensBody = Omit<Static<typeof CountTokensRequest>, keyof Blocks> & Blocks;
@@ -70,9 +112,15 @@ export const MessageResponse = Type.Object(
     model: Type.String(),
     stop_reason: Type.Union([Type.String(), Type.Null()]),
     stop_sequence: Type.Union([Type.String(), Type.Null()]),
-    usage: Loose('input_tokens, output_tokens and, when the target reported them, cache_read_input_tokens and cache_creation_input_tokens.'),
+    usage: Loose(
+      'input_tokens, output_tokens and, when the target reported them, cache_read_input_tokens and cache_creation_input_tokens.',
+    ),
   },
   { description: 'An Anthropic Message.' },
 );
 
-export const CountTokensResponse = Type.Object({ input_tokens: Type.Integer({ description: 'An estimate (about 4 characters per token), not the target tokenizer’s count.' }) });
+export const CountTokensResponse = Type.Object({
+  input_tokens: Type.Integer({
+    description: 'An estimate (about 4 characters per token), not the target tokenizer’s count.',
+  }),
+});

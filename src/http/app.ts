@@ -75,7 +75,11 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const securityHeaders = securityHeaderValues({ tls: deps.tls !== undefined });
   const server = deps.config.server;
   // Slow or stalled clients: 408 after headersTimeout / requestTimeout; the check runs every second (Node's default is 30 s).
-  const socketTimeouts = { headersTimeout: server.headersTimeoutMs, requestTimeout: server.requestTimeoutMs, connectionsCheckingInterval: 1000 };
+  const socketTimeouts = {
+    headersTimeout: server.headersTimeoutMs,
+    requestTimeout: server.requestTimeoutMs,
+    connectionsCheckingInterval: 1000,
+  };
   const app: ParleyApp = Fastify({
     loggerInstance: deps.logger,
     // One line per request is written by our onResponse hook instead of Fastify's two.
@@ -93,7 +97,13 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     // Router-level refusals (an over-long path parameter) get the same envelope as a missing resource.
     frameworkErrors: (error, _request, reply) => {
-      const failure = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? new ParleyError('not_found', 'Nothing exists at this path: an id in it is longer than any id Parley issues.') : toParleyError(error);
+      const failure =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? new ParleyError(
+              'not_found',
+              'Nothing exists at this path: an id in it is longer than any id Parley issues.',
+            )
+          : toParleyError(error);
       setRawHeaders(reply.raw, securityHeaders); // hooks do not run for router refusals
       void (reply as unknown as FastifyReply).code(failure.status).send(errorBody(failure));
     },
@@ -118,7 +128,13 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   app.decorateRequest('parley', undefined as never);
   app.addHook('onRequest', async (request, reply) => {
     const routeOptions = request.routeOptions;
-    request.parley = { startedAt: performance.now(), upstreamMs: 0, log: {}, routeUrl: routeOptions.url, routeConfig: routeOptions.config };
+    request.parley = {
+      startedAt: performance.now(),
+      upstreamMs: 0,
+      log: {},
+      routeUrl: routeOptions.url,
+      routeConfig: routeOptions.config,
+    };
     connections.noteRequest();
     if (deps.isDraining?.() === true) reply.raw.setHeader('connection', 'close');
     const gauge = deps.requestGauge;
@@ -131,13 +147,19 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     });
     const tracing = deps.tracing;
     if (tracing?.enabled) {
-      const scope = startRequestSpan(tracing, tracing.extract(request.headers), { method: request.method, route: request.parley.routeUrl ?? 'unmatched', requestId: request.id });
+      const scope = startRequestSpan(tracing, tracing.extract(request.headers), {
+        method: request.method,
+        route: request.parley.routeUrl ?? 'unmatched',
+        requestId: request.id,
+      });
       request.parley.trace = { ...scope, tracing };
       request.parley.log.traceId = scope.span.spanContext().traceId;
     }
     if (cors.handle(request, reply)) return reply;
     if (request.parley.routeConfig.public === true) return;
-    const authSpan = request.parley.trace ? startStepSpan(request.parley.trace.tracing, request.parley.trace.context, 'auth') : undefined;
+    const authSpan = request.parley.trace
+      ? startStepSpan(request.parley.trace.tracing, request.parley.trace.context, 'auth')
+      : undefined;
     try {
       await accessCheck(request);
     } finally {
@@ -163,7 +185,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     const status = clientGone ? 499 : reply.statusCode;
     if (clientGone) request.parley.log.errorCode ??= 'client_closed';
     deps.onResponse?.(request, status, durationMs);
-    if (request.parley.trace) endRequestSpan(request.parley.trace.span, status, request.parley.log.errorCode as string | undefined);
+    if (request.parley.trace)
+      endRequestSpan(request.parley.trace.span, status, request.parley.log.errorCode as string | undefined);
     // The line is built only when its level is on (info for answers, warn for 5xx).
     if (status < 500 && (LEVEL_VALUES[request.log.level] ?? 0) > LEVEL_VALUES.info) return;
     const line = {
@@ -192,7 +215,10 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     if (failure.route) request.parley.upstreamMs = failure.route.upstreamMs;
     // Routes of the Messages API answer in Anthropic's envelope and statuses (529 when every route is down).
     if (request.parley?.routeConfig.wire === 'anthropic') {
-      return reply.code(anthropicErrorKind(failure).status).headers(errorHeaders(failure)).send(anthropicErrorBody(failure, request.id));
+      return reply
+        .code(anthropicErrorKind(failure).status)
+        .headers(errorHeaders(failure))
+        .send(anthropicErrorBody(failure, request.id));
     }
     return reply.code(failure.status).headers(errorHeaders(failure)).send(errorBody(failure));
   });
@@ -200,29 +226,64 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     const path = request.url.split('?')[0];
     const allowed = routeMethods.allowed(path);
     if (allowed.length > 0) {
-      const refusal = new ParleyError('method_not_allowed', `${path} does not answer ${request.method}; it answers ${allowed.join(', ')}.`);
+      const refusal = new ParleyError(
+        'method_not_allowed',
+        `${path} does not answer ${request.method}; it answers ${allowed.join(', ')}.`,
+      );
       return reply.code(405).header('allow', allowed.join(', ')).send(errorBody(refusal));
     }
-    const failure = new ParleyError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}. See /openapi.json for the API.`);
+    const failure = new ParleyError(
+      'not_found',
+      `No route for ${request.method} ${request.url.split('?')[0]}. See /openapi.json for the API.`,
+    );
     return reply.code(404).send(errorBody(failure));
   });
 
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Parley API', version: '0.1.0', description: 'Sessions, OpenAI-compatible chat, the Anthropic Messages API, and operations endpoints.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'A Parley key, on the Messages API routes only.' } } },
+      info: {
+        title: 'Parley API',
+        version: '0.1.0',
+        description: 'Sessions, OpenAI-compatible chat, the Anthropic Messages API, and operations endpoints.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          apiKey: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'x-api-key',
+            description: 'A Parley key, on the Messages API routes only.',
+          },
+        },
+      },
       security: [{ bearer: [] }],
     },
   });
   app.addSchema(ErrorEnvelope);
 
-  registerHealthRoutes(app, { isReady: deps.isReady, demoMode: deps.config.demoMode, notReadyStatus: deps.notReadyStatus });
+  registerHealthRoutes(app, {
+    isReady: deps.isReady,
+    demoMode: deps.config.demoMode,
+    notReadyStatus: deps.notReadyStatus,
+  });
   registerModelRoutes(app, { chat: deps.chat, schemas, startedAt: Date.now() });
   registerChatCompletions(app, { chat: deps.chat, schemas, inflight, streams: deps.streams, securityHeaders });
-  registerMessages(app, { chat: deps.chat, inflight, streams: deps.streams, securityHeaders, limits: deps.config.limits });
+  registerMessages(app, {
+    chat: deps.chat,
+    inflight,
+    streams: deps.streams,
+    securityHeaders,
+    limits: deps.config.limits,
+  });
   registerSessionRoutes(app, { sessions: deps.sessions, schemas, inflight, streams: deps.streams, securityHeaders });
-  if (deps.embeddings) registerEmbeddings(app, { embeddings: deps.embeddings, inflight, maxInputChars: deps.config.limits.maxMessageChars });
+  if (deps.embeddings)
+    registerEmbeddings(app, {
+      embeddings: deps.embeddings,
+      inflight,
+      maxInputChars: deps.config.limits.maxMessageChars,
+    });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   for (const plugin of deps.plugins ?? []) await plugin(app);
   return { app, inflight, connections };

@@ -9,7 +9,8 @@ export const CORS_ALLOW_METHODS = 'GET, POST, DELETE, OPTIONS';
 /** Request headers a browser app may send. */
 export const CORS_ALLOW_HEADERS = 'authorization, content-type, x-request-id, x-parley-cache';
 /** Response headers a browser app may read. */
-export const CORS_EXPOSE_HEADERS = 'x-request-id, x-parley-overhead-ms, x-parley-cache, x-parley-coalesced, x-parley-provider, ratelimit, ratelimit-policy, retry-after';
+export const CORS_EXPOSE_HEADERS =
+  'x-request-id, x-parley-overhead-ms, x-parley-cache, x-parley-coalesced, x-parley-provider, ratelimit, ratelimit-policy, retry-after';
 
 /** The CORS step of the request hook. */
 export interface CorsPolicy {
@@ -21,7 +22,10 @@ export interface CorsPolicy {
 }
 
 const DENIED_PREFLIGHT = errorBody(
-  new ParleyError('forbidden', 'Cross-origin requests from this origin are not allowed. An administrator can add it to server.cors.origins.'),
+  new ParleyError(
+    'forbidden',
+    'Cross-origin requests from this origin are not allowed. An administrator can add it to server.cors.origins.',
+  ),
 );
 
 /** Builds the policy for `origins` (exact `scheme://host[:port]` strings); an empty list denies every origin. */

@@ -18,26 +18,45 @@ const isTokenId = (x: unknown): x is number => typeof x === 'number' && Number.i
 
 function checkTokens(tokens: unknown[], param: string): number[] {
   if (tokens.length === 0) throw invalid(param, `${param} is an empty token array; send at least one token.`);
-  if (tokens.length > MAX_INPUT_TOKENS) throw invalid(param, `${param} has ${tokens.length} tokens; one input may have at most ${MAX_INPUT_TOKENS}. Split it into several inputs.`);
+  if (tokens.length > MAX_INPUT_TOKENS)
+    throw invalid(
+      param,
+      `${param} has ${tokens.length} tokens; one input may have at most ${MAX_INPUT_TOKENS}. Split it into several inputs.`,
+    );
   const bad = tokens.findIndex((t) => !isTokenId(t));
-  if (bad >= 0) throw invalid(param, `${param}[${bad}] must be a token id (a non-negative integer); got a ${tokens[bad] === null ? 'null' : typeof tokens[bad]}.`);
+  if (bad >= 0)
+    throw invalid(
+      param,
+      `${param}[${bad}] must be a token id (a non-negative integer); got a ${tokens[bad] === null ? 'null' : typeof tokens[bad]}.`,
+    );
   return tokens as number[];
 }
 
 function checkText(text: string, param: string, maxChars: number): string {
   if (text === '') throw invalid(param, `${param} is an empty string; every input must have text.`);
-  if (text.length > maxChars) throw invalid(param, `${param} has ${text.length} characters; one input may have at most ${maxChars} (limits.maxMessageChars). Shorten or split it.`);
+  if (text.length > maxChars)
+    throw invalid(
+      param,
+      `${param} has ${text.length} characters; one input may have at most ${maxChars} (limits.maxMessageChars). Shorten or split it.`,
+    );
   return text;
 }
 
 function checkCount(count: number): void {
   if (count === 0) throw invalid('input', 'input is an empty array; send at least one input.');
-  if (count > MAX_EMBEDDING_INPUTS) throw invalid('input', `input has ${count} items; at most ${MAX_EMBEDDING_INPUTS} inputs are accepted per request. Send them in several requests.`);
+  if (count > MAX_EMBEDDING_INPUTS)
+    throw invalid(
+      'input',
+      `input has ${count} items; at most ${MAX_EMBEDDING_INPUTS} inputs are accepted per request. Send them in several requests.`,
+    );
 }
 
 function checkTotal(tokens: number): void {
   if (tokens > MAX_REQUEST_TOKENS) {
-    throw invalid('input', `input has about ${tokens} tokens in all; one request may have at most ${MAX_REQUEST_TOKENS}. Send the inputs in several requests.`);
+    throw invalid(
+      'input',
+      `input has about ${tokens} tokens in all; one request may have at most ${MAX_REQUEST_TOKENS}. Send the inputs in several requests.`,
+    );
   }
 }
 
@@ -53,7 +72,10 @@ export function parseEmbeddingInput(input: unknown, maxChars: number): Embedding
     return { kind: 'text', texts: [text] };
   }
   if (!Array.isArray(input)) {
-    throw invalid('input', 'input must be a string, an array of strings, an array of token ids (integers) or an array of token arrays.');
+    throw invalid(
+      'input',
+      'input must be a string, an array of strings, an array of token ids (integers) or an array of token arrays.',
+    );
   }
   const first: unknown = input[0];
   if (typeof first === 'number') {
@@ -64,7 +86,11 @@ export function parseEmbeddingInput(input: unknown, maxChars: number): Embedding
   if (typeof first === 'string') {
     let total = 0;
     const texts = input.map((item: unknown, i) => {
-      if (typeof item !== 'string') throw invalid(`input[${i}]`, `input[${i}] must be a string like the other inputs; do not mix strings with other forms.`);
+      if (typeof item !== 'string')
+        throw invalid(
+          `input[${i}]`,
+          `input[${i}] must be a string like the other inputs; do not mix strings with other forms.`,
+        );
       const text = checkText(item, `input[${i}]`, maxChars);
       total += estimateTokens(text);
       return text;
@@ -75,7 +101,11 @@ export function parseEmbeddingInput(input: unknown, maxChars: number): Embedding
   if (Array.isArray(first)) {
     let total = 0;
     const tokens = input.map((item: unknown, i) => {
-      if (!Array.isArray(item)) throw invalid(`input[${i}]`, `input[${i}] must be a token array like the other inputs; do not mix token arrays with other forms.`);
+      if (!Array.isArray(item))
+        throw invalid(
+          `input[${i}]`,
+          `input[${i}] must be a token array like the other inputs; do not mix token arrays with other forms.`,
+        );
       const ids = checkTokens(item as unknown[], `input[${i}]`);
       total += ids.length;
       return ids;

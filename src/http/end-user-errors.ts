@@ -27,7 +27,10 @@ const PLAIN: Partial<Record<ErrorCode, string>> = {
  * The error a caller may see: admins get the routing details, everyone else the same code, status and
  * Retry-After with a plain message. `detail` is the original message (for the request log) when it was replaced.
  */
-export function errorForCaller(error: ParleyError, principal: Principal | undefined): { error: ParleyError; detail?: string } {
+export function errorForCaller(
+  error: ParleyError,
+  principal: Principal | undefined,
+): { error: ParleyError; detail?: string } {
   const plain = PLAIN[error.code];
   if (!plain || principal?.role === 'admin') return { error };
   const replaced = new ParleyError(error.code, plain, {

@@ -8,8 +8,15 @@ import { ParleyError } from '../domain/index.js';
 const MAYBE_POISONED = /__proto__|constructor|\\u/;
 
 function refuseKey(key: string): never {
-  const why = key === '__proto__' ? 'it could change the prototype of the objects it is copied into' : 'a "constructor" object with a "prototype" could change the prototype of the objects it is copied into';
-  throw new ParleyError('invalid_request', `The JSON body has a "${key}" key, which Parley refuses: ${why}. Remove or rename that key.`, { param: key });
+  const why =
+    key === '__proto__'
+      ? 'it could change the prototype of the objects it is copied into'
+      : 'a "constructor" object with a "prototype" could change the prototype of the objects it is copied into';
+  throw new ParleyError(
+    'invalid_request',
+    `The JSON body has a "${key}" key, which Parley refuses: ${why}. Remove or rename that key.`,
+    { param: key },
+  );
 }
 
 /** Parses JSON text; a `__proto__` key, or a `constructor` key whose value has a `prototype`, is refused by name. */
@@ -17,7 +24,13 @@ export function parseJsonBody(text: string): unknown {
   if (!MAYBE_POISONED.test(text)) return JSON.parse(text);
   return JSON.parse(text, (key, value: unknown) => {
     if (key === '__proto__') refuseKey(key);
-    if (key === 'constructor' && typeof value === 'object' && value !== null && Object.prototype.hasOwnProperty.call(value, 'prototype')) refuseKey(key);
+    if (
+      key === 'constructor' &&
+      typeof value === 'object' &&
+      value !== null &&
+      Object.prototype.hasOwnProperty.call(value, 'prototype')
+    )
+      refuseKey(key);
     return value;
   });
 }
@@ -38,7 +51,10 @@ export function registerJsonBodyParser(app: FastifyInstance): void {
       return done(new ParleyError('invalid_request', 'The JSON body is empty. Send a JSON object.'), undefined);
     }
     if (!isUtf8(bytes)) {
-      return done(new ParleyError('invalid_request', 'The body is not valid UTF-8. Send JSON encoded as UTF-8.'), undefined);
+      return done(
+        new ParleyError('invalid_request', 'The body is not valid UTF-8. Send JSON encoded as UTF-8.'),
+        undefined,
+      );
     }
     try {
       done(null, parseJsonBody(bytes.toString('utf8')));

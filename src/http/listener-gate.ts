@@ -45,12 +45,18 @@ export function gateListenerOnSharedState(o: {
       o.inflight.closeConnectionsAfterResponse();
       o.connections.keepIdleOnClose(server); // idle connections go one by one (closeIdleFor), never all at the cut
       server.close();
-      logger.warn({ port: o.listen.port }, 'shared state unreachable: listener closed until it answers again (server.refuseConnectionsWhileUnready)');
+      logger.warn(
+        { port: o.listen.port },
+        'shared state unreachable: listener closed until it answers again (server.refuseConnectionsWhileUnready)',
+      );
     } else if (ready && closed && !reopening) {
       reopening = true;
       const failed = (error: Error): void => {
         reopening = false; // tried again on the next check
-        logger.warn({ port: o.listen.port, err: error.message }, 'shared state reachable again, but listening failed; retrying');
+        logger.warn(
+          { port: o.listen.port, err: error.message },
+          'shared state reachable again, but listening failed; retrying',
+        );
       };
       server.once('error', failed);
       server.listen(o.listen, () => {

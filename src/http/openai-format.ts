@@ -73,7 +73,8 @@ export class ChunkWriter {
   }
 
   delta(text: string, logprobs?: readonly TokenLogprob[]): string {
-    const lp = logprobs === undefined ? undefined : `{"content":${JSON.stringify(openAILogprobs(logprobs))},"refusal":null}`;
+    const lp =
+      logprobs === undefined ? undefined : `{"content":${JSON.stringify(openAILogprobs(logprobs))},"refusal":null}`;
     return this.frame(`{"content":${JSON.stringify(text)}}`, lp);
   }
 
@@ -85,11 +86,15 @@ export class ChunkWriter {
   toolStart(id: string, name: string): string {
     const index = this.toolIndex.size;
     this.toolIndex.set(id, index);
-    return this.frame(`{"tool_calls":[{"index":${index},"id":${JSON.stringify(id)},"type":"function","function":{"name":${JSON.stringify(name)},"arguments":""}}]}`);
+    return this.frame(
+      `{"tool_calls":[{"index":${index},"id":${JSON.stringify(id)},"type":"function","function":{"name":${JSON.stringify(name)},"arguments":""}}]}`,
+    );
   }
 
   toolDelta(id: string, fragment: string): string {
-    return this.frame(`{"tool_calls":[{"index":${this.toolIndex.get(id) ?? 0},"function":{"arguments":${JSON.stringify(fragment)}}}]}`);
+    return this.frame(
+      `{"tool_calls":[{"index":${this.toolIndex.get(id) ?? 0},"function":{"arguments":${JSON.stringify(fragment)}}}]}`,
+    );
   }
 
   finish(reason: FinishReason | undefined): string {
@@ -137,10 +142,20 @@ export class CompletionCollector {
   /** OpenAI's `choices[0].message` and `logprobs`. */
   message(): { message: Record<string, unknown>; logprobs: { content: unknown[]; refusal: null } | null } {
     const hasCalls = this.calls.length > 0;
-    const message: Record<string, unknown> = { role: 'assistant', content: hasCalls && this.text === '' ? null : this.text, refusal: null };
-    if (hasCalls) message.tool_calls = this.calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
+    const message: Record<string, unknown> = {
+      role: 'assistant',
+      content: hasCalls && this.text === '' ? null : this.text,
+      refusal: null,
+    };
+    if (hasCalls)
+      message.tool_calls = this.calls.map((c) => ({
+        id: c.id,
+        type: 'function',
+        function: { name: c.name, arguments: c.arguments },
+      }));
     if (this.reasoning !== '') message.reasoning_content = this.reasoning;
-    const logprobs = this.logprobs === undefined ? null : { content: openAILogprobs(this.logprobs), refusal: null as null };
+    const logprobs =
+      this.logprobs === undefined ? null : { content: openAILogprobs(this.logprobs), refusal: null as null };
     return { message, logprobs };
   }
 }

@@ -2,10 +2,23 @@
 
 import { performance } from 'node:perf_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FastifyBaseLogger, FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest, RawServerDefault } from 'fastify';
+import type {
+  FastifyBaseLogger,
+  FastifyContextConfig,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  RawServerDefault,
+} from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type {} from '@fastify/swagger';
-import { LightAbortController, ParleyError, type Principal, type RouteObserver, type StepTrace } from '../domain/index.js';
+import {
+  LightAbortController,
+  ParleyError,
+  type Principal,
+  type RouteObserver,
+  type StepTrace,
+} from '../domain/index.js';
 import { createTracingRouteObserver, type SpanScope } from '../observability/spans.js';
 import type { Tracing } from '../observability/tracing.js';
 import { stepTraceFor } from '../observability/step-trace.js';
@@ -13,7 +26,13 @@ import type { RequestLogFields } from '../observability/logger.js';
 import type { PendingAdmission } from '../security/rate-limits.js';
 
 /** The Fastify instance type used across routes. */
-export type ParleyApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+export type ParleyApp = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
 
 /** What Parley keeps on each request. */
 export interface RequestState {
@@ -109,7 +128,8 @@ export function overheadMs(request: FastifyRequest): string {
 /** The authenticated principal; routes behind authentication can rely on it. */
 export function principalOf(request: FastifyRequest): Principal {
   const principal = request.parley.principal;
-  if (!principal) throw new ParleyError('unauthorized', 'Authentication is required. Send Authorization: Bearer <key>.');
+  if (!principal)
+    throw new ParleyError('unauthorized', 'Authentication is required. Send Authorization: Bearer <key>.');
   return principal;
 }
 
@@ -139,7 +159,12 @@ export function cacheModeOf(request: FastifyRequest): 'use' | 'bypass' | 'defaul
 
 /** Headers of an event stream's response, sent before the first event (overhead measured up to now). */
 export function streamHeaders(request: FastifyRequest, extra: Record<string, string>): Record<string, string> {
-  return { 'x-request-id': request.id, 'x-parley-overhead-ms': overheadMs(request), ...request.parley.rateLimitHeaders, ...extra };
+  return {
+    'x-request-id': request.id,
+    'x-parley-overhead-ms': overheadMs(request),
+    ...request.parley.rateLimitHeaders,
+    ...extra,
+  };
 }
 
 /** Where the request's step spans go (undefined when tracing is off). */

@@ -28,12 +28,18 @@ function checkPair(material: TlsMaterial): void {
   try {
     createSecureContext(material);
   } catch (error) {
-    throw new Error(`server.tls: the certificate and key cannot be used together (${(error as Error).message}) — check that server.tls.cert and server.tls.key hold a matching PEM certificate and private key`, { cause: error });
+    throw new Error(
+      `server.tls: the certificate and key cannot be used together (${(error as Error).message}) — check that server.tls.cert and server.tls.key hold a matching PEM certificate and private key`,
+      { cause: error },
+    );
   }
 }
 
 /** Reads the certificate and key at start-up; throws with a message naming server.tls when they are missing or do not match. */
-export async function loadTlsMaterial(refs: { cert: SecretRef; key: SecretRef }, secrets: TlsSecretSource): Promise<TlsMaterial> {
+export async function loadTlsMaterial(
+  refs: { cert: SecretRef; key: SecretRef },
+  secrets: TlsSecretSource,
+): Promise<TlsMaterial> {
   const [cert, key] = await Promise.all([
     secrets.resolve(refs.cert).catch((error: Error) => Promise.reject(new Error(`server.tls.cert: ${error.message}`))),
     secrets.resolve(refs.key).catch((error: Error) => Promise.reject(new Error(`server.tls.key: ${error.message}`))),

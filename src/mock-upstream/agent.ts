@@ -66,16 +66,30 @@ export function sampleFor(schema: unknown, text: string, depth = 0): unknown {
 }
 
 function openaiTools(b: Body): { tools: ToolSpec[]; choice: string; parallel: boolean } {
-  const tools = Array.isArray(b.tools) ? b.tools.filter(isObj).map((t) => ({ name: String((t.function as Body | undefined)?.name ?? ''), schema: (t.function as Body | undefined)?.parameters })) : [];
+  const tools = Array.isArray(b.tools)
+    ? b.tools.filter(isObj).map((t) => ({
+        name: String((t.function as Body | undefined)?.name ?? ''),
+        schema: (t.function as Body | undefined)?.parameters,
+      }))
+    : [];
   const c = b.tool_choice;
   const choice = typeof c === 'string' ? c : isObj(c) && isObj(c.function) ? `name:${String(c.function.name)}` : 'auto';
   return { tools, choice, parallel: b.parallel_tool_calls !== false };
 }
 
 function anthropicTools(b: Body): { tools: ToolSpec[]; choice: string; parallel: boolean } {
-  const tools = Array.isArray(b.tools) ? b.tools.filter(isObj).map((t) => ({ name: String(t.name ?? ''), schema: t.input_schema })) : [];
+  const tools = Array.isArray(b.tools)
+    ? b.tools.filter(isObj).map((t) => ({ name: String(t.name ?? ''), schema: t.input_schema }))
+    : [];
   const c = isObj(b.tool_choice) ? b.tool_choice : undefined;
-  const choice = c === undefined ? 'auto' : c.type === 'any' ? 'required' : c.type === 'tool' ? `name:${String(c.name)}` : String(c.type);
+  const choice =
+    c === undefined
+      ? 'auto'
+      : c.type === 'any'
+        ? 'required'
+        : c.type === 'tool'
+          ? `name:${String(c.name)}`
+          : String(c.type);
   return { tools, choice, parallel: c?.disable_parallel_tool_use !== true };
 }
 
@@ -87,33 +101,70 @@ function partsOf(content: unknown): Body[] {
 function trailingToolResults(dialect: 'openai' | 'anthropic', messages: Body[]): string | undefined {
   const texts: string[] = [];
   if (dialect === 'openai') {
-    for (let i = messages.length - 1; i >= 0 && messages[i].role === 'tool'; i--) texts.unshift(String(typeof messages[i].content === 'string' ? messages[i].content : ''));
+    for (let i = messages.length - 1; i >= 0 && messages[i].role === 'tool'; i--)
+      texts.unshift(String(typeof messages[i].content === 'string' ? messages[i].content : ''));
   } else {
     const last = messages[messages.length - 1];
     for (const block of partsOf(last?.content)) {
       if (block.type !== 'tool_result') continue;
       const c = block.content;
-      texts.push(typeof c === 'string' ? c : partsOf(c).map((p) => String(p.text ?? '')).join(''));
+      texts.push(
+        typeof c === 'string'
+          ? c
+          : partsOf(c)
+              .map((p) => String(p.text ?? ''))
+              .join(''),
+      );
     }
   }
   return texts.length > 0 ? texts.join(' ') : undefined;
 }
 
 /** Reads tools, tool results, formats, reasoning and images from a request body of either dialect. */
-export function readExtras(dialect: 'openai' | 'anthropic', body: Body, lastUserText: string, requestId: string, pick: { name: string; arguments: Record<string, unknown> } | null = null): MockExtras {
+export function readExtras(
+  dialect: 'openai' | 'anthropic',
+  body: Body,
+  lastUserText: string,
+  requestId: string,
+  pick: { name: string; arguments: Record<string, unknown> } | null = null,
+): MockExtras {
   const messages = Array.isArray(body.messages) ? body.messages.filter(isObj) : [];
-  const images = messages.reduce((n, m) => n + partsOf(m.content).filter((p) => p.type === 'image_url' || p.type === 'image').length, 0);
+  const images = messages.reduce(
+    (n, m) => n + partsOf(m.content).filter((p) => p.type === 'image_url' || p.type === 'image').length,
+    0,
+  );
   const toolResults = trailingToolResults(dialect, messages);
   const { tools, choice, parallel } = dialect === 'openai' ? openaiTools(body) : anthropicTools(body);
-  const thinking = dialect === 'openai' ? typeof body.reasoning_effort === 'string' && body.reasoning_effort !== 'none' : isObj(body.thinking) && body.thinking.type === 'enabled';
+  const thinking =
+    dialect === 'openai'
+      ? typeof body.reasoning_effort === 'string' && body.reasoning_effort !== 'none'
+      : isObj(body.thinking) && body.thinking.type === 'enabled';
   const reasoning = thinking ? fragments(`Mock thinking about: ${lastUserText}`, 10) : [];
-  const extras: MockExtras = { toolCalls: [], reasoning, images, ...(toolResults === undefined ? {} : { toolResults }) };
-  const wantsTools = tools.length > 0 && choice !== 'none' && (toolResults === undefined || choice === 'required' || choice.startsWith('name:'));
+  const extras: MockExtras = {
+    toolCalls: [],
+    reasoning,
+    images,
+    ...(toolResults === undefined ? {} : { toolResults }),
+  };
+  const wantsTools =
+    tools.length > 0 &&
+    choice !== 'none' &&
+    (toolResults === undefined || choice === 'required' || choice.startsWith('name:'));
   if (wantsTools) {
-    const picked = pick !== null && toolResults === undefined && !choice.startsWith('name:') ? tools.filter((t) => t.name === pick.name).slice(0, 1) : [];
-    const named = picked.length > 0 ? picked : choice.startsWith('name:') ? tools.filter((t) => t.name === choice.slice(5)) : tools.slice(0, parallel ? 2 : 1);
+    const picked =
+      pick !== null && toolResults === undefined && !choice.startsWith('name:')
+        ? tools.filter((t) => t.name === pick.name).slice(0, 1)
+        : [];
+    const named =
+      picked.length > 0
+        ? picked
+        : choice.startsWith('name:')
+          ? tools.filter((t) => t.name === choice.slice(5))
+          : tools.slice(0, parallel ? 2 : 1);
     extras.toolCalls = named.map((t, i) => {
-      const args = JSON.stringify(picked.length > 0 && pick !== null ? pick.arguments : sampleFor(t.schema ?? { type: 'object' }, lastUserText));
+      const args = JSON.stringify(
+        picked.length > 0 && pick !== null ? pick.arguments : sampleFor(t.schema ?? { type: 'object' }, lastUserText),
+      );
       const id = dialect === 'openai' ? `call_${requestId}_${i}` : `toolu_${requestId}_${i}`;
       return { id, name: t.name, arguments: args, fragments: fragments(args) };
     });
@@ -121,7 +172,10 @@ export function readExtras(dialect: 'openai' | 'anthropic', body: Body, lastUser
   }
   const format = isObj(body.response_format) ? body.response_format : undefined;
   if (dialect === 'openai' && (format?.type === 'json_schema' || format?.type === 'json_object')) {
-    const schema = format.type === 'json_schema' && isObj(format.json_schema) ? format.json_schema.schema : { type: 'object', properties: { answer: { type: 'string' } } };
+    const schema =
+      format.type === 'json_schema' && isObj(format.json_schema)
+        ? format.json_schema.schema
+        : { type: 'object', properties: { answer: { type: 'string' } } };
     extras.json = JSON.stringify(sampleFor(schema, lastUserText));
   }
   return extras;

@@ -22,7 +22,12 @@ const ERROR_TYPES: Record<number, [type: string, message: string]> = {
 };
 
 function errorDefaults(status: number): [string, string] {
-  return ERROR_TYPES[status] ?? (status >= 500 ? ['api_error', `Upstream error ${status}`] : ['invalid_request_error', `Request failed with status ${status}`]);
+  return (
+    ERROR_TYPES[status] ??
+    (status >= 500
+      ? ['api_error', `Upstream error ${status}`]
+      : ['invalid_request_error', `Request failed with status ${status}`])
+  );
 }
 
 function event(type: string, json: string): string {
@@ -40,21 +45,54 @@ function blockFrames(gen: Generation, delta: (t: string) => string): string[] {
   let index = 0;
   const reasoning = gen.extras?.reasoning ?? [];
   if (reasoning.length > 0) {
-    frames.push(event('content_block_start', `{"type":"content_block_start","index":${index},"content_block":{"type":"thinking","thinking":"","signature":""}}`));
-    for (const t of reasoning) frames.push(event('content_block_delta', `{"type":"content_block_delta","index":${index},"delta":{"type":"thinking_delta","thinking":${JSON.stringify(t)}}}`));
-    frames.push(event('content_block_delta', `{"type":"content_block_delta","index":${index},"delta":{"type":"signature_delta","signature":"mock-signature"}}`));
+    frames.push(
+      event(
+        'content_block_start',
+        `{"type":"content_block_start","index":${index},"content_block":{"type":"thinking","thinking":"","signature":""}}`,
+      ),
+    );
+    for (const t of reasoning)
+      frames.push(
+        event(
+          'content_block_delta',
+          `{"type":"content_block_delta","index":${index},"delta":{"type":"thinking_delta","thinking":${JSON.stringify(t)}}}`,
+        ),
+      );
+    frames.push(
+      event(
+        'content_block_delta',
+        `{"type":"content_block_delta","index":${index},"delta":{"type":"signature_delta","signature":"mock-signature"}}`,
+      ),
+    );
     frames.push(event('content_block_stop', `{"type":"content_block_stop","index":${index}}`));
     index++;
   }
   if (gen.tokens.length > 0) {
-    frames.push(event('content_block_start', `{"type":"content_block_start","index":${index},"content_block":{"type":"text","text":""}}`));
-    for (const t of gen.tokens) frames.push(event('content_block_delta', delta(t).replace('"index":0', `"index":${index}`)));
+    frames.push(
+      event(
+        'content_block_start',
+        `{"type":"content_block_start","index":${index},"content_block":{"type":"text","text":""}}`,
+      ),
+    );
+    for (const t of gen.tokens)
+      frames.push(event('content_block_delta', delta(t).replace('"index":0', `"index":${index}`)));
     frames.push(event('content_block_stop', `{"type":"content_block_stop","index":${index}}`));
     index++;
   }
   for (const call of gen.extras?.toolCalls ?? []) {
-    frames.push(event('content_block_start', `{"type":"content_block_start","index":${index},"content_block":{"type":"tool_use","id":${JSON.stringify(call.id)},"name":${JSON.stringify(call.name)},"input":{}}}`));
-    for (const f of call.fragments) frames.push(event('content_block_delta', `{"type":"content_block_delta","index":${index},"delta":{"type":"input_json_delta","partial_json":${JSON.stringify(f)}}}`));
+    frames.push(
+      event(
+        'content_block_start',
+        `{"type":"content_block_start","index":${index},"content_block":{"type":"tool_use","id":${JSON.stringify(call.id)},"name":${JSON.stringify(call.name)},"input":{}}}`,
+      ),
+    );
+    for (const f of call.fragments)
+      frames.push(
+        event(
+          'content_block_delta',
+          `{"type":"content_block_delta","index":${index},"delta":{"type":"input_json_delta","partial_json":${JSON.stringify(f)}}}`,
+        ),
+      );
     frames.push(event('content_block_stop', `{"type":"content_block_stop","index":${index}}`));
     index++;
   }
@@ -63,16 +101,21 @@ function blockFrames(gen: Generation, delta: (t: string) => string): string[] {
 
 /** Output tokens beside the text: reasoning fragments and tool argument fragments. */
 function extraTokens(gen: Generation): number {
-  return (gen.extras?.reasoning.length ?? 0) + (gen.extras?.toolCalls ?? []).reduce((n, c) => n + c.fragments.length + 1, 0);
+  return (
+    (gen.extras?.reasoning.length ?? 0) + (gen.extras?.toolCalls ?? []).reduce((n, c) => n + c.fragments.length + 1, 0)
+  );
 }
 
 /** The message's content blocks (not streamed). */
 function contentBlocks(gen: Generation): unknown[] {
   const blocks: unknown[] = [];
   const reasoning = gen.extras?.reasoning ?? [];
-  if (reasoning.length > 0) blocks.push({ type: 'thinking', thinking: reasoning.join(''), signature: 'mock-signature' });
-  if (gen.tokens.length > 0 || (gen.extras?.toolCalls.length ?? 0) === 0) blocks.push({ type: 'text', text: gen.tokens.join('') });
-  for (const c of gen.extras?.toolCalls ?? []) blocks.push({ type: 'tool_use', id: c.id, name: c.name, input: JSON.parse(c.arguments) as unknown });
+  if (reasoning.length > 0)
+    blocks.push({ type: 'thinking', thinking: reasoning.join(''), signature: 'mock-signature' });
+  if (gen.tokens.length > 0 || (gen.extras?.toolCalls.length ?? 0) === 0)
+    blocks.push({ type: 'text', text: gen.tokens.join('') });
+  for (const c of gen.extras?.toolCalls ?? [])
+    blocks.push({ type: 'tool_use', id: c.id, name: c.name, input: JSON.parse(c.arguments) as unknown });
   return blocks;
 }
 
@@ -96,14 +139,17 @@ export function anthropicDialect(models: readonly string[]): Dialect {
       const key = header(headers, 'x-api-key');
       if (key === undefined) return { status: 401, message: 'x-api-key header is required' };
       if (validKeys !== undefined && !validKeys.has(key)) return { status: 401, message: 'invalid x-api-key' };
-      if (header(headers, 'anthropic-version') === undefined) return { status: 400, message: 'anthropic-version: header is required' };
+      if (header(headers, 'anthropic-version') === undefined)
+        return { status: 400, message: 'anthropic-version: header is required' };
       return undefined;
     },
     readRequest(body): RequestShape | Failure {
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) return { status: 400, message: 'Invalid JSON in request body' };
+      if (typeof body !== 'object' || body === null || Array.isArray(body))
+        return { status: 400, message: 'Invalid JSON in request body' };
       const b = body as Record<string, unknown>;
       if (typeof b.model !== 'string' || b.model === '') return { status: 400, message: 'model: Field required' };
-      if (typeof b.max_tokens !== 'number' || b.max_tokens < 1) return { status: 400, message: 'max_tokens: Field required' };
+      if (typeof b.max_tokens !== 'number' || b.max_tokens < 1)
+        return { status: 400, message: 'max_tokens: Field required' };
       if (!Array.isArray(b.messages)) return { status: 400, message: 'messages: Field required' };
       if (b.messages.length === 0) return { status: 400, message: 'messages: at least one message is required' };
       return {
@@ -117,7 +163,11 @@ export function anthropicDialect(models: readonly string[]): Dialect {
     },
     errorBody(failure: Failure, requestId: string): string {
       const [type, message] = errorDefaults(failure.status);
-      return JSON.stringify({ type: 'error', error: { type, message: failure.message ?? message }, request_id: requestId });
+      return JSON.stringify({
+        type: 'error',
+        error: { type, message: failure.message ?? message },
+        request_id: requestId,
+      });
     },
     streamPlan(gen: Generation, malformed: MalformedKind | null): StreamPlan {
       const start =
@@ -132,14 +182,27 @@ export function anthropicDialect(models: readonly string[]): Dialect {
         const stop = calls.length > 0 ? 'tool_use' : gen.truncated ? 'max_tokens' : 'end_turn';
         const out = gen.tokens.length + extraTokens(gen);
         const end =
-          event('message_delta', `{"type":"message_delta","delta":{"stop_reason":"${stop}","stop_sequence":null},"usage":{"output_tokens":${out}}}`) +
-          (malformed !== 'no-done' ? event('message_stop', '{"type":"message_stop"}') : '');
-        return finishPlan({ head: event('message_start', start) + event('ping', '{"type": "ping"}'), pre: '', tokens: blockFrames(gen, delta), tail: end }, malformed);
+          event(
+            'message_delta',
+            `{"type":"message_delta","delta":{"stop_reason":"${stop}","stop_sequence":null},"usage":{"output_tokens":${out}}}`,
+          ) + (malformed !== 'no-done' ? event('message_stop', '{"type":"message_stop"}') : '');
+        return finishPlan(
+          {
+            head: event('message_start', start) + event('ping', '{"type": "ping"}'),
+            pre: '',
+            tokens: blockFrames(gen, delta),
+            tail: end,
+          },
+          malformed,
+        );
       }
 
       let head =
         event('message_start', start) +
-        event('content_block_start', '{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}') +
+        event(
+          'content_block_start',
+          '{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}',
+        ) +
         event('ping', '{"type": "ping"}');
       const tokens = gen.tokens.map((t) => event('content_block_delta', delta(t)));
       const stopReason = gen.truncated ? 'max_tokens' : 'end_turn';

@@ -33,7 +33,9 @@ export function sendFailure(
 ): void {
   const headers: Record<string, string> = { 'content-type': JSON_CONTENT_TYPE, ...dialect.baseHeaders(requestId) };
   if (retryAfterSeconds !== null && RETRY_AFTER_STATUSES.has(failure.status)) {
-    headers['retry-after'] = String(Number.isInteger(retryAfterSeconds) ? retryAfterSeconds : Math.ceil(retryAfterSeconds));
+    headers['retry-after'] = String(
+      Number.isInteger(retryAfterSeconds) ? retryAfterSeconds : Math.ceil(retryAfterSeconds),
+    );
     if (dialect.name === 'openai') headers['retry-after-ms'] = String(Math.round(retryAfterSeconds * 1000));
   }
   const body = dialect.errorBody(failure, requestId);
@@ -74,10 +76,12 @@ export async function admitMockRequest<Shape>(
   const authFailure = dialect.checkAuth(req.headers, ctx.validKeys);
   if (authFailure !== undefined) return void sendFailure(dialect, res, authFailure, requestId, null);
   const shape = readShape(body);
-  if (typeof shape === 'object' && shape !== null && 'status' in shape) return void sendFailure(dialect, res, shape as Failure, requestId, null);
+  if (typeof shape === 'object' && shape !== null && 'status' in shape)
+    return void sendFailure(dialect, res, shape as Failure, requestId, null);
 
   const failStatus = ctx.faults.decide(scope, scenario);
-  if (failStatus !== 0) return void sendFailure(dialect, res, { status: failStatus }, requestId, scenario.retryAfterSeconds);
+  if (failStatus !== 0)
+    return void sendFailure(dialect, res, { status: failStatus }, requestId, scenario.retryAfterSeconds);
   return { requestId, scenario, life, shape: shape as Shape };
 }
 
@@ -98,8 +102,15 @@ export async function handleChat(
     return sendFlood(res, life, scenario.flood, scenario.floodBytes, flood, dialect.baseHeaders(requestId));
   }
   const limit = shape.maxTokens ?? Number.POSITIVE_INFINITY;
-  const extras = readExtras(dialect.name, body as Record<string, unknown>, shape.lastUserText, requestId, scenario.toolCall);
-  if (scenario.reasoningText !== null && extras.toolCalls.length === 0) extras.reasoning = fragments(scenario.reasoningText, 10);
+  const extras = readExtras(
+    dialect.name,
+    body as Record<string, unknown>,
+    shape.lastUserText,
+    requestId,
+    scenario.toolCall,
+  );
+  if (scenario.reasoningText !== null && extras.toolCalls.length === 0)
+    extras.reasoning = fragments(scenario.reasoningText, 10);
   // Tool results are echoed ("tool results: ..."), images counted, so tests see what reached the model.
   let said = extras.toolResults !== undefined ? `tool results: ${extras.toolResults}` : shape.lastUserText;
   if (extras.images > 0) said = `[images: ${extras.images}] ${said}`;
@@ -107,9 +118,13 @@ export async function handleChat(
     id: dialect.name === 'openai' ? `chatcmpl-${requestId}` : `msg_${requestId}`,
     model: shape.model,
     created: Math.floor(Date.now() / 1000),
-    tokens: scenario.replyText !== null ? splitReplyText(scenario.replyText).slice(0, limit) : mockReplyTokens(said, Math.min(scenario.tokens, limit)),
+    tokens:
+      scenario.replyText !== null
+        ? splitReplyText(scenario.replyText).slice(0, limit)
+        : mockReplyTokens(said, Math.min(scenario.tokens, limit)),
     promptTokens: shape.promptTokens,
-    truncated: scenario.replyText !== null ? limit < splitReplyText(scenario.replyText).length : limit < scenario.tokens,
+    truncated:
+      scenario.replyText !== null ? limit < splitReplyText(scenario.replyText).length : limit < scenario.tokens,
     includeUsage: shape.includeUsage,
     ...(shape.logprobs ? { logprobs: shape.logprobs } : {}),
     extras,
@@ -122,7 +137,11 @@ export async function handleChat(
     generation.truncated = false;
   }
   if (shape.stream) {
-    const headers = { 'content-type': SSE_CONTENT_TYPE, 'cache-control': 'no-cache', ...dialect.baseHeaders(requestId) };
+    const headers = {
+      'content-type': SSE_CONTENT_TYPE,
+      'cache-control': 'no-cache',
+      ...dialect.baseHeaders(requestId),
+    };
     return sendStream(res, life, dialect.streamPlan(generation, scenario.malformed), scenario, headers);
   }
   return sendCompletion(dialect, res, life, generation, scenario, requestId);
@@ -156,7 +175,8 @@ function cutPoint(scenario: Scenario, tokenCount: number): { at: number; reset: 
   const stall = scenario.stallAfterTokens;
   let cut: { at: number; reset: boolean } | null = null;
   if (stall !== null && stall <= tokenCount) cut = { at: Math.floor(stall), reset: false };
-  if (reset !== null && reset <= tokenCount && (cut === null || reset <= cut.at)) cut = { at: Math.floor(reset), reset: true };
+  if (reset !== null && reset <= tokenCount && (cut === null || reset <= cut.at))
+    cut = { at: Math.floor(reset), reset: true };
   return cut;
 }
 

@@ -23,7 +23,11 @@ export function mockInputTokens(input: string | readonly number[]): number {
  * shortening). Same input, same vector; values are float32, so the base64 form decodes to exactly these.
  */
 export function mockEmbedding(model: string, input: string | readonly number[], dimensions?: number): number[] {
-  const seed = createHash('sha256').update(model).update('\0').update(typeof input === 'string' ? `t:${input}` : `k:${input.join(',')}`).digest();
+  const seed = createHash('sha256')
+    .update(model)
+    .update('\0')
+    .update(typeof input === 'string' ? `t:${input}` : `k:${input.join(',')}`)
+    .digest();
   let state = seed.readUInt32LE(0) || 1;
   const native = nativeDimensions(model);
   const values = new Array<number>(native);

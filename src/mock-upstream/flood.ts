@@ -66,15 +66,26 @@ async function writeFiller(life: ResponseLife, total: number): Promise<boolean> 
 }
 
 /** Sends the flood `kind` (`bytes`: the size of a long line); returns when done or when the client left. */
-export async function sendFlood(res: ServerResponse, life: ResponseLife, kind: FloodKind, bytes: number, req: FloodRequest, headers: Record<string, string>): Promise<void> {
+export async function sendFlood(
+  res: ServerResponse,
+  life: ResponseLife,
+  kind: FloodKind,
+  bytes: number,
+  req: FloodRequest,
+  headers: Record<string, string>,
+): Promise<void> {
   const json = kind === 'endless-body' || (kind === 'long-line' && !req.stream);
   res.writeHead(200, { ...headers, 'content-type': json ? JSON_CONTENT_TYPE : SSE_CONTENT_TYPE });
   const endless = Number.POSITIVE_INFINITY;
   if (json) {
-    const head = req.dialect === 'openai'
-      ? `{"id":"${req.id}","object":"chat.completion","created":1,"model":${JSON.stringify(req.model)},"choices":[{"index":0,"message":{"role":"assistant","content":"`
-      : `{"id":"${req.id}","type":"message","role":"assistant","model":${JSON.stringify(req.model)},"content":[{"type":"text","text":"`;
-    const tail = req.dialect === 'openai' ? '"},"finish_reason":"stop"}]}' : '"}],"stop_reason":"end_turn","usage":{"input_tokens":1,"output_tokens":1}}';
+    const head =
+      req.dialect === 'openai'
+        ? `{"id":"${req.id}","object":"chat.completion","created":1,"model":${JSON.stringify(req.model)},"choices":[{"index":0,"message":{"role":"assistant","content":"`
+        : `{"id":"${req.id}","type":"message","role":"assistant","model":${JSON.stringify(req.model)},"content":[{"type":"text","text":"`;
+    const tail =
+      req.dialect === 'openai'
+        ? '"},"finish_reason":"stop"}]}'
+        : '"}],"stop_reason":"end_turn","usage":{"input_tokens":1,"output_tokens":1}}';
     if (!(await life.write(head)) || !(await writeFiller(life, kind === 'endless-body' ? endless : bytes))) return;
     res.end(tail);
     return;
@@ -87,9 +98,10 @@ export async function sendFlood(res: ServerResponse, life: ResponseLife, kind: F
     return;
   }
   // long-line / endless-line: one data line of filler inside a text delta.
-  const open = req.dialect === 'openai'
-    ? `data: {"id":"${req.id}","object":"chat.completion.chunk","created":1,"model":${JSON.stringify(req.model)},"choices":[{"index":0,"delta":{"content":"`
-    : 'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"';
+  const open =
+    req.dialect === 'openai'
+      ? `data: {"id":"${req.id}","object":"chat.completion.chunk","created":1,"model":${JSON.stringify(req.model)},"choices":[{"index":0,"delta":{"content":"`
+      : 'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"';
   const close = req.dialect === 'openai' ? '"},"finish_reason":null}]}\n\n' : '"}}\n\n';
   if (!(await life.write(open)) || !(await writeFiller(life, kind === 'endless-line' ? endless : bytes))) return;
   res.end(close + streamTail(req));

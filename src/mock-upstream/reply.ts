@@ -1,8 +1,25 @@
 // The mock's deterministic reply and token estimates, shared by both wire formats.
 
 const LOREM = [
-  'lorem', 'ipsum', 'dolor', 'sit', 'amet', 'consectetur', 'adipiscing', 'elit', 'sed', 'do',
-  'eiusmod', 'tempor', 'incididunt', 'ut', 'labore', 'et', 'dolore', 'magna', 'aliqua',
+  'lorem',
+  'ipsum',
+  'dolor',
+  'sit',
+  'amet',
+  'consectetur',
+  'adipiscing',
+  'elit',
+  'sed',
+  'do',
+  'eiusmod',
+  'tempor',
+  'incididunt',
+  'ut',
+  'labore',
+  'et',
+  'dolore',
+  'magna',
+  'aliqua',
 ];
 
 /**
@@ -64,7 +81,8 @@ export function estimatePromptTokens(messages: unknown, system?: unknown): numbe
   let chars = contentText(system).length;
   if (Array.isArray(messages)) {
     for (const message of messages) {
-      if (message !== null && typeof message === 'object') chars += contentText((message as { content?: unknown }).content).length;
+      if (message !== null && typeof message === 'object')
+        chars += contentText((message as { content?: unknown }).content).length;
     }
   }
   return Math.ceil(chars / 4);

@@ -10,7 +10,12 @@ import type { Dialect, Failure } from './wire.js';
 export type ResolvedScenario = { scenario: Scenario; scope: string } | { failure: Failure };
 
 /** Layers the request's scenario (see `Scenario`); shared by the chat and embeddings handlers. */
-export function resolveScenario(ctx: ChatContext, dialect: Dialect, req: IncomingMessage, body: unknown): ResolvedScenario {
+export function resolveScenario(
+  ctx: ChatContext,
+  dialect: Dialect,
+  req: IncomingMessage,
+  body: unknown,
+): ResolvedScenario {
   const rawOverride = req.headers['x-mock-scenario'];
   let override: Partial<Scenario> | undefined;
   if (typeof rawOverride === 'string') {
@@ -27,8 +32,16 @@ export function resolveScenario(ctx: ChatContext, dialect: Dialect, req: Incomin
   const modelLayer = model === undefined ? undefined : ctx.modelScenarios.get(model);
   const base = ctx.baseScenario();
   const scenario =
-    override === undefined && keyLayer === undefined && modelLayer === undefined ? base : mergeScenario(base, keyLayer, modelLayer, override);
+    override === undefined && keyLayer === undefined && modelLayer === undefined
+      ? base
+      : mergeScenario(base, keyLayer, modelLayer, override);
   const scope =
-    override !== undefined ? `h:${rawOverride as string}` : modelLayer !== undefined ? `m:${model as string}` : keyLayer !== undefined ? `k:${key as string}` : 'base';
+    override !== undefined
+      ? `h:${rawOverride as string}`
+      : modelLayer !== undefined
+        ? `m:${model as string}`
+        : keyLayer !== undefined
+          ? `k:${key as string}`
+          : 'base';
   return { scenario, scope };
 }

@@ -170,7 +170,8 @@ export function parseScenario(input: unknown): Partial<Scenario> {
       if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error('scenario.seed: expected a number');
       out.seed = value;
     } else if (key === 'failStatus') {
-      if (typeof value !== 'number' || !isStatus(value)) throw new Error('scenario.failStatus: expected an HTTP status');
+      if (typeof value !== 'number' || !isStatus(value))
+        throw new Error('scenario.failStatus: expected an HTTP status');
       out.failStatus = value;
     } else if (key === 'stallBeforeHeaders') {
       if (typeof value !== 'boolean') throw new Error('scenario.stallBeforeHeaders: expected a boolean');
@@ -181,19 +182,24 @@ export function parseScenario(input: unknown): Partial<Scenario> {
       }
       out.malformed = value as MalformedKind | null;
     } else if (key === 'flood') {
-      if (value !== null && !FLOOD_KINDS.includes(value as FloodKind)) throw new Error(`scenario.flood: expected one of ${FLOOD_KINDS.join(', ')} or null`);
+      if (value !== null && !FLOOD_KINDS.includes(value as FloodKind))
+        throw new Error(`scenario.flood: expected one of ${FLOOD_KINDS.join(', ')} or null`);
       out.flood = value as FloodKind | null;
     } else if (key === 'replyText') {
       if (value !== null && typeof value !== 'string') throw new Error('scenario.replyText: expected a string or null');
       out.replyText = value;
     } else if (key === 'reasoningText') {
-      if (value !== null && typeof value !== 'string') throw new Error('scenario.reasoningText: expected a string or null');
+      if (value !== null && typeof value !== 'string')
+        throw new Error('scenario.reasoningText: expected a string or null');
       out.reasoningText = value;
     } else if (key === 'toolCall') {
       const call = value as { name?: unknown; arguments?: unknown } | null;
-      const isArgs = (a: unknown): a is Record<string, unknown> => typeof a === 'object' && a !== null && !Array.isArray(a);
-      if (call !== null && (typeof call !== 'object' || typeof call.name !== 'string' || !isArgs(call.arguments))) throw new Error('scenario.toolCall: expected { name: string, arguments: object } or null');
-      out.toolCall = call === null ? null : { name: call.name as string, arguments: call.arguments as Record<string, unknown> };
+      const isArgs = (a: unknown): a is Record<string, unknown> =>
+        typeof a === 'object' && a !== null && !Array.isArray(a);
+      if (call !== null && (typeof call !== 'object' || typeof call.name !== 'string' || !isArgs(call.arguments)))
+        throw new Error('scenario.toolCall: expected { name: string, arguments: object } or null');
+      out.toolCall =
+        call === null ? null : { name: call.name as string, arguments: call.arguments as Record<string, unknown> };
     } else if (key === 'errorRates') {
       out.errorRates = parseErrorRates(value);
     } else {

@@ -19,7 +19,9 @@ const DEFAULT_MODELS = ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1-mini', 'claude-haiku-4
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
   const text = JSON.stringify(value);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) }).end(text);
+  res
+    .writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) })
+    .end(text);
 }
 
 function parseBody(text: string): { parsed: unknown; recorded: unknown } {
@@ -112,7 +114,8 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
     }
     const endpoint = path.startsWith('/v1/') ? path.slice(3) : path;
     const isAnthropic = req.headers['anthropic-version'] !== undefined || req.headers['x-api-key'] !== undefined;
-    const dialect: Dialect = endpoint === '/messages' || (endpoint !== '/chat/completions' && isAnthropic) ? anthropic : openai;
+    const dialect: Dialect =
+      endpoint === '/messages' || (endpoint !== '/chat/completions' && isAnthropic) ? anthropic : openai;
     if ((endpoint === '/chat/completions' || endpoint === '/messages') && method === 'POST') {
       handleChat(ctx, dialect, req, res, parsed).catch(() => res.destroy());
       return;
@@ -127,13 +130,24 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
       if (failure !== undefined) return sendFailure(dialect, res, failure, requestId, null);
       const text = dialect.modelsBody();
       const length = String(Buffer.byteLength(text));
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': length, ...dialect.baseHeaders(requestId) }).end(text);
+      res
+        .writeHead(200, {
+          'content-type': 'application/json',
+          'content-length': length,
+          ...dialect.baseHeaders(requestId),
+        })
+        .end(text);
       return;
     }
-    const known = endpoint === '/chat/completions' || endpoint === '/messages' || endpoint === '/models' || endpoint === '/embeddings';
-    const message = dialect.name === 'openai'
-      ? `${known ? 'Invalid method for URL' : 'Invalid URL'} (${method} ${path})`
-      : `${method} ${path} not found`;
+    const known =
+      endpoint === '/chat/completions' ||
+      endpoint === '/messages' ||
+      endpoint === '/models' ||
+      endpoint === '/embeddings';
+    const message =
+      dialect.name === 'openai'
+        ? `${known ? 'Invalid method for URL' : 'Invalid URL'} (${method} ${path})`
+        : `${method} ${path} not found`;
     sendFailure(dialect, res, { status: known ? 405 : 404, message, code: null }, ctx.nextId(), null);
   };
 

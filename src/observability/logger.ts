@@ -9,12 +9,23 @@ export type { Logger } from 'pino';
 export type LogLevel = ParleyConfig['logging']['level'];
 
 /** Field names whose values are conversation content or secrets: never written, at any of the first three levels. */
-export const REDACTED_FIELDS = ['content', 'messages', 'prompt', 'text', 'secret', 'apiKey', 'password', 'token'] as const;
+export const REDACTED_FIELDS = [
+  'content',
+  'messages',
+  'prompt',
+  'text',
+  'secret',
+  'apiKey',
+  'password',
+  'token',
+] as const;
 const SECRET_HEADERS = ['authorization', 'cookie', 'set-cookie', 'x-api-key', 'proxy-authorization'] as const;
 
 /** The pino redact paths Parley uses (exported so tests and docs can list them). */
 export const REDACT_PATHS: readonly string[] = [
-  ...SECRET_HEADERS.flatMap((h) => ['req.headers', 'headers', 'request.headers', 'res.headers'].map((p) => `${p}["${h}"]`)),
+  ...SECRET_HEADERS.flatMap((h) =>
+    ['req.headers', 'headers', 'request.headers', 'res.headers'].map((p) => `${p}["${h}"]`),
+  ),
   ...REDACTED_FIELDS.flatMap((f) => [f, `*.${f}`, `*.*.${f}`]),
 ];
 
@@ -27,7 +38,9 @@ export interface LoggerOptions {
 }
 
 /** The fields a request's handlers add to its one log line (`request.parley.log`): metadata only, never content. */
-export type RequestLogFields = Partial<Omit<RequestLogRecord, 'route' | 'method' | 'status' | 'latencyMs' | 'overheadMs' | 'principalId'>>;
+export type RequestLogFields = Partial<
+  Omit<RequestLogRecord, 'route' | 'method' | 'status' | 'latencyMs' | 'overheadMs' | 'principalId'>
+>;
 
 /** The one line written per request (`msg: "request"`, src/http/app.ts): metadata only, never content. */
 export interface RequestLogRecord {
@@ -87,7 +100,14 @@ export function serializeResponse(res: { statusCode?: unknown }): Record<string,
  */
 export function serializeError(err: unknown): Record<string, unknown> {
   if (typeof err !== 'object' || err === null) return { type: typeof err };
-  const e = err as { name?: unknown; code?: unknown; status?: unknown; upstreamStatus?: unknown; message?: unknown; stack?: unknown };
+  const e = err as {
+    name?: unknown;
+    code?: unknown;
+    status?: unknown;
+    upstreamStatus?: unknown;
+    message?: unknown;
+    stack?: unknown;
+  };
   const out: Record<string, unknown> = { type: e.name ?? 'Error' };
   if (typeof e.code === 'string') out.code = e.code;
   if (typeof e.status === 'number') out.status = e.status;
@@ -119,4 +139,3 @@ export function createLogger(opts: LoggerOptions): Logger {
     destination,
   );
 }
-

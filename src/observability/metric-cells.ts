@@ -76,10 +76,18 @@ export class HistogramCell {
   }
 }
 
-type BucketValue = { labels: Record<string, string | number>; sharedLabels: Readonly<Record<string, string>>; value: number; metricName: string; exemplar?: null };
+type BucketValue = {
+  labels: Record<string, string | number>;
+  sharedLabels: Readonly<Record<string, string>>;
+  value: number;
+  metricName: string;
+  exemplar?: null;
+};
 type PromStringData = { name: string; help: string; type: string; values: BucketValue[]; aggregator: string };
 /** prom-client's Histogram reads through this method (untyped in its .d.ts); the registry prefers it over get(). */
-const baseGetForPromString = (Histogram.prototype as unknown as { getForPromString(this: unknown): Promise<PromStringData> }).getForPromString;
+const baseGetForPromString = (
+  Histogram.prototype as unknown as { getForPromString(this: unknown): Promise<PromStringData> }
+).getForPromString;
 
 /**
  * A histogram whose series are {@link HistogramCell}s made by `cell(...)`. Reads (scrapes, `get()`)
@@ -114,11 +122,35 @@ export class CellHistogram<T extends string> extends Histogram<T> {
       let cumulative = 0;
       for (let i = 0; i < this.bounds.length; i++) {
         cumulative += cell.counts[i];
-        values.push({ labels: { le: this.bounds[i] }, sharedLabels: cell.labels, value: cumulative, metricName: `${name}_bucket`, exemplar: null });
+        values.push({
+          labels: { le: this.bounds[i] },
+          sharedLabels: cell.labels,
+          value: cumulative,
+          metricName: `${name}_bucket`,
+          exemplar: null,
+        });
       }
-      values.push({ labels: { le: '+Inf' }, sharedLabels: cell.labels, value: cell.count, metricName: `${name}_bucket`, exemplar: null });
-      values.push({ labels: {}, sharedLabels: cell.labels, value: cell.sum, metricName: `${name}_sum`, exemplar: undefined });
-      values.push({ labels: {}, sharedLabels: cell.labels, value: cell.count, metricName: `${name}_count`, exemplar: undefined });
+      values.push({
+        labels: { le: '+Inf' },
+        sharedLabels: cell.labels,
+        value: cell.count,
+        metricName: `${name}_bucket`,
+        exemplar: null,
+      });
+      values.push({
+        labels: {},
+        sharedLabels: cell.labels,
+        value: cell.sum,
+        metricName: `${name}_sum`,
+        exemplar: undefined,
+      });
+      values.push({
+        labels: {},
+        sharedLabels: cell.labels,
+        value: cell.count,
+        metricName: `${name}_count`,
+        exemplar: undefined,
+      });
     }
     return data;
   }

@@ -58,32 +58,116 @@ function handles(registers: Registry[], live: LiveCounts) {
     new CellHistogram<T>({ name, help, labelNames, buckets: [...buckets], registers });
   return {
     httpRequests: c('parley_http_requests_total', 'HTTP requests answered', ['route', 'method', 'status_class']),
-    httpDuration: h('parley_http_request_duration_seconds', 'HTTP request duration, to the last byte', ['route', 'status_class'], HTTP_BUCKETS),
-    chatRequests: c('parley_chat_requests_total', 'Chat requests by API, model alias, provider and outcome', ['api', 'model', 'provider', 'outcome', 'stream']),
-    chatDuration: h('parley_chat_duration_seconds', 'Chat answer duration, request to last token', ['api', 'model', 'provider'], CHAT_BUCKETS),
-    ttft: h('parley_time_to_first_token_seconds', 'Time from request to the first answer token', ['model', 'provider'], TTFT_BUCKETS),
-    overhead: h('parley_overhead_seconds', "Gateway's own added latency (excluding upstream time)", ['route'], OVERHEAD_BUCKETS),
-    upstreamDuration: h('parley_upstream_duration_seconds', 'Duration of one upstream attempt', ['provider', 'model', 'outcome'], CHAT_BUCKETS),
+    httpDuration: h(
+      'parley_http_request_duration_seconds',
+      'HTTP request duration, to the last byte',
+      ['route', 'status_class'],
+      HTTP_BUCKETS,
+    ),
+    chatRequests: c('parley_chat_requests_total', 'Chat requests by API, model alias, provider and outcome', [
+      'api',
+      'model',
+      'provider',
+      'outcome',
+      'stream',
+    ]),
+    chatDuration: h(
+      'parley_chat_duration_seconds',
+      'Chat answer duration, request to last token',
+      ['api', 'model', 'provider'],
+      CHAT_BUCKETS,
+    ),
+    ttft: h(
+      'parley_time_to_first_token_seconds',
+      'Time from request to the first answer token',
+      ['model', 'provider'],
+      TTFT_BUCKETS,
+    ),
+    overhead: h(
+      'parley_overhead_seconds',
+      "Gateway's own added latency (excluding upstream time)",
+      ['route'],
+      OVERHEAD_BUCKETS,
+    ),
+    upstreamDuration: h(
+      'parley_upstream_duration_seconds',
+      'Duration of one upstream attempt',
+      ['provider', 'model', 'outcome'],
+      CHAT_BUCKETS,
+    ),
     tokens: c('parley_tokens_total', 'Tokens reported by providers', ['model', 'provider', 'direction']),
-    inflight: new Gauge({ name: 'parley_inflight_requests', help: 'Requests being handled', registers, collect() { this.set(live.inflight); } }),
-    openStreams: new Gauge({ name: 'parley_open_streams', help: 'Streaming responses open to clients', registers, collect() { this.set(live.openStreams); } }),
+    inflight: new Gauge({
+      name: 'parley_inflight_requests',
+      help: 'Requests being handled',
+      registers,
+      collect() {
+        this.set(live.inflight);
+      },
+    }),
+    openStreams: new Gauge({
+      name: 'parley_open_streams',
+      help: 'Streaming responses open to clients',
+      registers,
+      collect() {
+        this.set(live.openStreams);
+      },
+    }),
     cache: c('parley_cache_requests_total', 'Answer-cache lookups by result', ['result']),
-    upstreamAttempts: c('parley_upstream_attempts_total', 'Upstream attempts by provider, key and outcome (success or error code)', ['provider', 'key_id', 'outcome']),
+    upstreamAttempts: c(
+      'parley_upstream_attempts_total',
+      'Upstream attempts by provider, key and outcome (success or error code)',
+      ['provider', 'key_id', 'outcome'],
+    ),
     retries: c('parley_retries_total', 'Retries of an upstream target by reason (error code)', ['provider', 'reason']),
-    fallbacks: c('parley_fallbacks_total', 'Moves to the next target of a fallback chain', ['model', 'from_provider', 'to_provider']),
-    circuitState: g('parley_circuit_state', 'Circuit breaker state per deployment (provider, upstream model, key): 0 closed, 1 half-open, 2 open', ['provider', 'model', 'key_id']),
-    keyHealthy: g('parley_provider_key_healthy', 'Provider key usable (1) or removed from the pool (0)', ['provider', 'key_id']),
+    fallbacks: c('parley_fallbacks_total', 'Moves to the next target of a fallback chain', [
+      'model',
+      'from_provider',
+      'to_provider',
+    ]),
+    circuitState: g(
+      'parley_circuit_state',
+      'Circuit breaker state per deployment (provider, upstream model, key): 0 closed, 1 half-open, 2 open',
+      ['provider', 'model', 'key_id'],
+    ),
+    keyHealthy: g('parley_provider_key_healthy', 'Provider key usable (1) or removed from the pool (0)', [
+      'provider',
+      'key_id',
+    ]),
     rateLimited: c('parley_rate_limited_total', 'Requests refused by a rate limit', ['limit']),
-    privacyProtected: c('parley_privacy_protected_total', 'Sensitive items found and protected, by category and action', ['category', 'action']),
-    images: c('parley_images_total', 'Images in chat requests (never their bytes), by model and action (sent or blocked)', ['model', 'action']),
-    policyBlocks: c('parley_policy_blocks_total', 'Content policy interventions by category and mode', ['category', 'mode']),
+    privacyProtected: c(
+      'parley_privacy_protected_total',
+      'Sensitive items found and protected, by category and action',
+      ['category', 'action'],
+    ),
+    images: c(
+      'parley_images_total',
+      'Images in chat requests (never their bytes), by model and action (sent or blocked)',
+      ['model', 'action'],
+    ),
+    policyBlocks: c('parley_policy_blocks_total', 'Content policy interventions by category and mode', [
+      'category',
+      'mode',
+    ]),
     sessionsLive: g('parley_sessions_live', 'Sessions currently held in the session store', []),
     feedback: c('parley_feedback_total', 'User feedback on answers', ['rating', 'reason']),
     conversations: c('parley_conversations_total', 'Conversations ended, by outcome', ['outcome']),
-    storeDuration: h('parley_store_operation_duration_seconds', 'Duration of one call to a shared store, by backend and operation', ['backend', 'operation'], STORE_BUCKETS),
-    storeErrors: c('parley_store_errors_total', 'Failed calls to a shared store (timeouts, store away, errors), by backend and operation', ['backend', 'operation']),
+    storeDuration: h(
+      'parley_store_operation_duration_seconds',
+      'Duration of one call to a shared store, by backend and operation',
+      ['backend', 'operation'],
+      STORE_BUCKETS,
+    ),
+    storeErrors: c(
+      'parley_store_errors_total',
+      'Failed calls to a shared store (timeouts, store away, errors), by backend and operation',
+      ['backend', 'operation'],
+    ),
     storeUp: g('parley_store_up', 'Shared store reachable (1) or not (0), by backend', ['backend']),
-    rateLimitDegraded: g('parley_rate_limit_degraded', 'The shared rate-limit store is failing and the fail mode is in effect (closed: 503; open: per-replica limits)', ['mode']),
+    rateLimitDegraded: g(
+      'parley_rate_limit_degraded',
+      'The shared rate-limit store is failing and the fail mode is in effect (closed: 503; open: per-replica limits)',
+      ['mode'],
+    ),
     auditSpoolDepth: g('parley_audit_spool_depth', 'Audit events waiting in the local spool for the remote trail', []),
     auditSpoolCapacity: g('parley_audit_spool_capacity', 'Audit events the local spool holds at most', []),
   };
@@ -101,7 +185,14 @@ export interface Metrics {
   /** The Prometheus text exposition of every metric. */
   render(): Promise<string>;
   observeHttpRequest(route: string, method: string, status: number, seconds: number): void;
-  observeChatRequest(api: ChatApi, model: string, provider: string, outcome: ChatOutcome, stream: boolean, seconds: number): void;
+  observeChatRequest(
+    api: ChatApi,
+    model: string,
+    provider: string,
+    outcome: ChatOutcome,
+    stream: boolean,
+    seconds: number,
+  ): void;
   observeTimeToFirstToken(model: string, provider: string, seconds: number): void;
   observeOverhead(route: string, seconds: number): void;
   /** One upstream attempt; `outcome` is `success` or an error code. */
@@ -150,7 +241,8 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   type CChild = CounterCell;
   type HChild = HistogramCell;
   type GChild = { set(value: number): void };
-  const gauges = <C>(metric: { labels(...values: string[]): C }, depth: number) => new LabelCache<C>(depth, (v) => metric.labels(...v), max);
+  const gauges = <C>(metric: { labels(...values: string[]): C }, depth: number) =>
+    new LabelCache<C>(depth, (v) => metric.labels(...v), max);
 
   const http = cache<CChild>(m.httpRequests, 3);
   const httpDur = cache<HChild>(m.httpDuration, 2);
@@ -177,7 +269,10 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     return counter.cell(value);
   };
   const cacheResults = {
-    hit: preset(m.cache, 'hit'), miss: preset(m.cache, 'miss'), bypass: preset(m.cache, 'bypass'), coalesced: preset(m.cache, 'coalesced'),
+    hit: preset(m.cache, 'hit'),
+    miss: preset(m.cache, 'miss'),
+    bypass: preset(m.cache, 'bypass'),
+    coalesced: preset(m.cache, 'coalesced'),
   };
   const limits = {
     requests: preset(m.rateLimited, 'requests'),

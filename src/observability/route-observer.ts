@@ -9,7 +9,11 @@ import type { Metrics } from './metrics.js';
  * @param model the model alias clients send (label of `parley_fallbacks_total`)
  * @param targetProviders provider id of each target of the alias's fallback chain, in order
  */
-export function createMetricsRouteObserver(metrics: Metrics, model: string, targetProviders: readonly string[]): RouteObserver {
+export function createMetricsRouteObserver(
+  metrics: Metrics,
+  model: string,
+  targetProviders: readonly string[],
+): RouteObserver {
   return {
     attemptEnd(info: AttemptInfo, outcome: { ok: boolean; durationMs: number; errorCode?: string }) {
       const result = outcome.ok ? 'success' : (outcome.errorCode ?? 'error');

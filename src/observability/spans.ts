@@ -52,7 +52,12 @@ export function endRequestSpan(span: Span, status: number, errorCode?: string): 
 }
 
 /** Starts an INTERNAL child span `parley.<step>`; end it with `span.end()` or `endSpanWithError`. */
-export function startStepSpan(tracing: Tracing, parent: Context, step: StepName, attributes?: Record<string, string | number | boolean>): Span {
+export function startStepSpan(
+  tracing: Tracing,
+  parent: Context,
+  step: StepName,
+  attributes?: Record<string, string | number | boolean>,
+): Span {
   if (!tracing.enabled) return NOOP_SPAN;
   return tracing.tracer.startSpan(`parley.${step}`, { kind: SpanKind.INTERNAL, attributes }, parent);
 }
@@ -128,7 +133,11 @@ export function endSpanWithError(span: Span, errorCode: string, upstreamStatus?:
  *   rewrites its `traceparent` to the attempt's own span, so the provider's spans hang under that attempt
  *   (adapters read the headers when the attempt starts, after `attemptStart`).
  */
-export function createTracingRouteObserver(tracing: Tracing, parent: Context, upstreamHeaders?: Record<string, string>): RouteObserver | undefined {
+export function createTracingRouteObserver(
+  tracing: Tracing,
+  parent: Context,
+  upstreamHeaders?: Record<string, string>,
+): RouteObserver | undefined {
   if (!tracing.enabled) return undefined;
   const open = new Map<string, Span>();
   const keyOf = (i: AttemptInfo) => `${i.fallbackIndex}:${i.attempt}:${i.provider}:${i.keyId ?? ''}`;
@@ -137,7 +146,8 @@ export function createTracingRouteObserver(tracing: Tracing, parent: Context, up
     attemptStart(info) {
       const span = startUpstreamSpan(tracing, parent, info);
       open.set(keyOf(info), span);
-      if (upstreamHeaders !== undefined && span.isRecording()) tracing.inject(trace.setSpan(parent, span), upstreamHeaders);
+      if (upstreamHeaders !== undefined && span.isRecording())
+        tracing.inject(trace.setSpan(parent, span), upstreamHeaders);
     },
     attemptEnd(info, outcome) {
       const key = keyOf(info);
@@ -148,13 +158,24 @@ export function createTracingRouteObserver(tracing: Tracing, parent: Context, up
       else endSpanWithError(span, outcome.errorCode ?? 'error', outcome.status);
     },
     retry(info, delayMs, errorCode) {
-      parentSpan?.addEvent('parley.retry', { 'parley.attempt': info.attempt, 'parley.delay_ms': delayMs, 'error.type': errorCode });
+      parentSpan?.addEvent('parley.retry', {
+        'parley.attempt': info.attempt,
+        'parley.delay_ms': delayMs,
+        'error.type': errorCode,
+      });
     },
     fallback(fromIndex, toIndex, errorCode) {
-      parentSpan?.addEvent('parley.fallback', { 'parley.fallback_from': fromIndex, 'parley.fallback_to': toIndex, 'error.type': errorCode });
+      parentSpan?.addEvent('parley.fallback', {
+        'parley.fallback_from': fromIndex,
+        'parley.fallback_to': toIndex,
+        'error.type': errorCode,
+      });
     },
     breakerChange(deployment, state) {
-      parentSpan?.addEvent('parley.breaker', { 'parley.breaker_scope': deploymentLabel(deployment), 'parley.breaker_state': state });
+      parentSpan?.addEvent('parley.breaker', {
+        'parley.breaker_scope': deploymentLabel(deployment),
+        'parley.breaker_state': state,
+      });
     },
   };
   return observer;

@@ -1,7 +1,13 @@
 // Tracing without the OpenTelemetry SDK: the Tracing handle's types, disabled tracing, and a lazy loader
 // that imports the SDK (tracing.ts) only when tracing is enabled, so a process without tracing never loads it.
 
-import { ProxyTracerProvider, ROOT_CONTEXT, defaultTextMapGetter, defaultTextMapSetter, trace } from '@opentelemetry/api';
+import {
+  ProxyTracerProvider,
+  ROOT_CONTEXT,
+  defaultTextMapGetter,
+  defaultTextMapSetter,
+  trace,
+} from '@opentelemetry/api';
 import type { Context, Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -47,7 +53,9 @@ const propagator = new W3CTraceContextPropagator();
 
 /** Reads `traceparent`/`tracestate` (W3C trace context) from headers. */
 export function extractContext(headers: HeaderCarrier): Context {
-  return headers.traceparent === undefined ? ROOT_CONTEXT : propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
+  return headers.traceparent === undefined
+    ? ROOT_CONTEXT
+    : propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
 }
 
 /** Writes `traceparent`/`tracestate` of `context` into `headers`. */
@@ -55,12 +63,18 @@ export function injectContext(context: Context, headers: Record<string, string>)
   propagator.inject(context, headers, defaultTextMapSetter);
 }
 
-
 /** Tracing that records nothing (trace context is still read and passed on). */
 export function createDisabledTracing(): Tracing {
   // A private proxy provider with no delegate hands out the API's no-op tracer, whatever the global state.
   const tracer = new ProxyTracerProvider().getTracer('parley');
-  return { enabled: false, tracer, extract: extractContext, inject: injectContext, forceFlush: async () => {}, shutdown: async () => {} };
+  return {
+    enabled: false,
+    tracer,
+    extract: extractContext,
+    inject: injectContext,
+    forceFlush: async () => {},
+    shutdown: async () => {},
+  };
 }
 
 /** Like `createTracing`, but loads the OpenTelemetry SDK and exporter only when `opts.enabled`. */

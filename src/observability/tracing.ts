@@ -20,7 +20,8 @@ export function createTracing(opts: TracingOptions): Tracing {
   if (!opts.enabled) return createDisabledTracing();
 
   const exporter =
-    opts.exporter ?? new OTLPTraceExporter({ url: opts.endpoint ?? DEFAULT_OTLP_TRACES_ENDPOINT, headers: opts.headers ?? {} });
+    opts.exporter ??
+    new OTLPTraceExporter({ url: opts.endpoint ?? DEFAULT_OTLP_TRACES_ENDPOINT, headers: opts.headers ?? {} });
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({
       [ATTR_SERVICE_NAME]: opts.serviceName ?? 'parley',
@@ -39,4 +40,3 @@ export function createTracing(opts: TracingOptions): Tracing {
     shutdown: () => (stopped ??= provider.shutdown()),
   };
 }
-

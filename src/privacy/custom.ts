@@ -9,7 +9,10 @@ const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').r
 
 /** A whole-word, case-insensitive regex for a list of terms (longest first). */
 function termsRegex(terms: readonly string[]): RegExp {
-  const alternatives = [...terms].sort((a, b) => b.length - a.length).map(escape).join('|');
+  const alternatives = [...terms]
+    .sort((a, b) => b.length - a.length)
+    .map(escape)
+    .join('|');
   return new RegExp(`(?<![\\p{L}\\p{N}_])(?:${alternatives})(?![\\p{L}\\p{N}_])`, 'giu');
 }
 
@@ -60,7 +63,14 @@ export function compileRecognizer(r: CustomRecognizer): CompiledRecognizer {
             if (context.test(windowBefore(text, m.index, 40))) score += 0.35;
           }
           if (score < threshold) continue;
-          out.push({ category: 'person', start: m.index, end: m.index + m[0].length, value: m[0], score: Math.min(1, score), custom });
+          out.push({
+            category: 'person',
+            start: m.index,
+            end: m.index + m[0].length,
+            value: m[0],
+            score: Math.min(1, score),
+            custom,
+          });
         }
       }
       return out;

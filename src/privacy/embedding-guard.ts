@@ -18,11 +18,20 @@ const asRedact = (action: PrivacyAction): PrivacyAction => (action === 'pseudony
  * (per category and per custom recognizer) turned into `redact`: a pseudonym only helps when the
  * answer is restored, and an embedding is a vector with nothing to restore.
  */
-export function createEmbeddingGuard(policy: Partial<PrivacyPolicy> = {}, options: PrivacyOptions = {}): EmbeddingGuard {
+export function createEmbeddingGuard(
+  policy: Partial<PrivacyPolicy> = {},
+  options: PrivacyOptions = {},
+): EmbeddingGuard {
   const resolved = { ...DEFAULT_PRIVACY_POLICY, ...policy };
-  const redacting = Object.fromEntries(Object.entries(resolved).map(([category, action]) => [category, asRedact(action)])) as PrivacyPolicy;
+  const redacting = Object.fromEntries(
+    Object.entries(resolved).map(([category, action]) => [category, asRedact(action)]),
+  ) as PrivacyPolicy;
   const custom = (options.custom ?? []).map((r) => ({ ...r, action: asRedact(r.action ?? 'pseudonymise') }));
-  const filter = createPrivacyFilter(redacting, { ...options, custom, blockedAs: { subject: 'Your input', param: 'input' } });
+  const filter = createPrivacyFilter(redacting, {
+    ...options,
+    custom,
+    blockedAs: { subject: 'Your input', param: 'input' },
+  });
   return {
     scans: filter.scans,
     protect(texts) {

@@ -39,7 +39,8 @@ export class PersonIndex {
       for (const placeholder of this.byPart.get(part) ?? []) {
         if (fits.has(placeholder)) continue;
         const known = this.parts.get(placeholder) ?? [];
-        if (known.length > 0 && (parts.every((p) => known.includes(p)) || known.every((p) => parts.includes(p)))) fits.add(placeholder);
+        if (known.length > 0 && (parts.every((p) => known.includes(p)) || known.every((p) => parts.includes(p))))
+          fits.add(placeholder);
       }
     }
     return fits.size === 1 ? [...fits][0] : undefined;

@@ -47,7 +47,9 @@ export function blockedContentError(
   customNames: readonly string[] = [],
   as: { subject: string; param: string } = { subject: 'Your message', param: 'messages' },
 ): ParleyError {
-  const labels = [...new Set([...categories.map((c) => CATEGORY_LABELS[c]), ...customNames.map((n) => `a ${n} value`)])].join(' and ');
+  const labels = [
+    ...new Set([...categories.map((c) => CATEGORY_LABELS[c]), ...customNames.map((n) => `a ${n} value`)]),
+  ].join(' and ');
   const secret = customNames.length === 0 && categories.every(isSecretCategory);
   const message = secret
     ? `${as.subject} contains ${categories.length > 1 ? 'secrets' : 'a secret'} (${labels}). Remove it and send again; secrets are never forwarded to the model.`
@@ -90,7 +92,10 @@ function knownPersonMentions(text: string, parts: ReadonlyMap<string, string>, m
     out.push({ category: 'person', start, end, value: word, score: 0.9 });
   };
   const searched = [...parts.keys()].filter((p) => !WEAK_NAMES.has(p));
-  if (searched.length <= MAX_SEARCHED_PARTS && searched.every((p) => p.length >= 2 && p.charCodeAt(0) >= 97 && p.charCodeAt(0) <= 122)) {
+  if (
+    searched.length <= MAX_SEARCHED_PARTS &&
+    searched.every((p) => p.length >= 2 && p.charCodeAt(0) >= 97 && p.charCodeAt(0) <= 122)
+  ) {
     for (const start of searchParts(text, searched)) {
       CAPITALISED_AT.lastIndex = start;
       keep(start, (CAPITALISED_AT.exec(text) as RegExpExecArray)[0]);
@@ -118,7 +123,9 @@ function knownPersonMentions(text: string, parts: ReadonlyMap<string, string>, m
 export function createPrivacyFilter(policy: Partial<PrivacyPolicy> = {}, options: PrivacyOptions = {}): PrivacyFilter {
   const resolved: Readonly<PrivacyPolicy> = Object.freeze({ ...DEFAULT_PRIVACY_POLICY, ...policy });
   const active = ALL_CATEGORIES.filter((c) => resolved[c] !== 'allow');
-  const recognizers = (options.custom ?? []).filter((r) => (r.action ?? 'pseudonymise') !== 'allow').map(compileRecognizer);
+  const recognizers = (options.custom ?? [])
+    .filter((r) => (r.action ?? 'pseudonymise') !== 'allow')
+    .map(compileRecognizer);
   const allow = compileAllowlist(options.allowlist ?? []);
   const thresholds = options.thresholds ?? {};
   const actionOf = (m: Match): PrivacyAction => m.custom?.action ?? resolved[m.category];
@@ -136,7 +143,12 @@ export function createPrivacyFilter(policy: Partial<PrivacyPolicy> = {}, options
     return matches;
   }
 
-  function protectOne(message: ChatMessage, book: () => PseudonymBook, counts: Partial<Record<Category, number>>, sessionHasPersons: boolean): ChatMessage {
+  function protectOne(
+    message: ChatMessage,
+    book: () => PseudonymBook,
+    counts: Partial<Record<Category, number>>,
+    sessionHasPersons: boolean,
+  ): ChatMessage {
     const matches = findAll(message.content, book, sessionHasPersons);
     if (matches.length === 0) return message;
     if (message.role !== 'assistant') {
@@ -154,7 +166,11 @@ export function createPrivacyFilter(policy: Partial<PrivacyPolicy> = {}, options
     for (const m of matches) {
       const action = actionOf(m);
       out += message.content.slice(at, m.start);
-      if (m.custom) out += action === 'pseudonymise' ? book().placeholderFor(m.category, m.value, m.custom.tag) : `[REDACTED_${m.custom.tag}]`;
+      if (m.custom)
+        out +=
+          action === 'pseudonymise'
+            ? book().placeholderFor(m.category, m.value, m.custom.tag)
+            : `[REDACTED_${m.custom.tag}]`;
       else {
         out += action === 'pseudonymise' ? book().placeholderFor(m.category, m.value) : redactionFor(m.category);
         counts[m.category] = (counts[m.category] ?? 0) + 1;
@@ -170,7 +186,8 @@ export function createPrivacyFilter(policy: Partial<PrivacyPolicy> = {}, options
     scans: active.length > 0 || recognizers.length > 0,
     protect(messages, mapping = {}) {
       const counts: Partial<Record<Category, number>> = {};
-      if (active.length === 0 && recognizers.length === 0) return { messages: [...messages], mapping: { ...mapping }, counts };
+      if (active.length === 0 && recognizers.length === 0)
+        return { messages: [...messages], mapping: { ...mapping }, counts };
       // The book (two maps and a copy of the mapping) is built only once something is to be pseudonymised.
       let book: PseudonymBook | undefined;
       const bookOf = (): PseudonymBook => (book ??= new PseudonymBook(mapping));

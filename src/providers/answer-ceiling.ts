@@ -18,14 +18,23 @@ export function answerCharLimit(request: ChatRequest, maxAnswerTokens: number): 
 }
 
 function tooLong(limit: number, request: ChatRequest): ParleyError {
-  const budget = request.params.maxTokens !== undefined ? `its max_tokens (${request.params.maxTokens})` : 'the ceiling providers[].limits.maxAnswerTokens';
-  return new ParleyError('upstream_answer_too_long', `The provider's answer ran past ${limit} characters, far beyond ${budget}; Parley stopped it`);
+  const budget =
+    request.params.maxTokens !== undefined
+      ? `its max_tokens (${request.params.maxTokens})`
+      : 'the ceiling providers[].limits.maxAnswerTokens';
+  return new ParleyError(
+    'upstream_answer_too_long',
+    `The provider's answer ran past ${limit} characters, far beyond ${budget}; Parley stopped it`,
+  );
 }
 
 /** Counts answer characters across events; throws once they pass the limit. */
 class AnswerMeter {
   private chars = 0;
-  constructor(private readonly limit: number, private readonly request: ChatRequest) {}
+  constructor(
+    private readonly limit: number,
+    private readonly request: ChatRequest,
+  ) {}
   add(event: ChatEvent): void {
     if (event.type !== 'text-delta') return;
     this.chars += event.text.length;
@@ -37,7 +46,10 @@ class AnswerMeter {
  * Wraps an adapter so that an answer longer than {@link answerCharLimit} ends with `upstream_answer_too_long`
  * (the events before the one that crossed the limit still go out; the upstream call is then abandoned).
  */
-export function withAnswerCeiling(model: ProviderModel, maxAnswerTokens: number = DEFAULT_MAX_ANSWER_TOKENS): ProviderModel {
+export function withAnswerCeiling(
+  model: ProviderModel,
+  maxAnswerTokens: number = DEFAULT_MAX_ANSWER_TOKENS,
+): ProviderModel {
   const inner = model;
   async function* stream(request: ChatRequest, options: CallOptions): AsyncGenerator<ChatEvent> {
     const meter = new AnswerMeter(answerCharLimit(request, maxAnswerTokens), request);
@@ -49,7 +61,10 @@ export function withAnswerCeiling(model: ProviderModel, maxAnswerTokens: number 
   const wrapped: ProviderModel = { ...inner, stream };
   const innerGroups = inner.streamGroups?.bind(inner);
   if (innerGroups !== undefined) {
-    wrapped.streamGroups = async function* streamGroups(request: ChatRequest, options: CallOptions): AsyncGenerator<readonly ChatEvent[]> {
+    wrapped.streamGroups = async function* streamGroups(
+      request: ChatRequest,
+      options: CallOptions,
+    ): AsyncGenerator<readonly ChatEvent[]> {
       const meter = new AnswerMeter(answerCharLimit(request, maxAnswerTokens), request);
       for await (const group of innerGroups(request, options)) {
         for (let i = 0; i < group.length; i++) {

@@ -36,9 +36,15 @@ export function createProviderAdapters(p: ProviderConfig): ProviderAdapters {
     connectTimeoutMs,
     maxConnections: p.maxConnections,
     dispatcher: pool,
-    limits: p.limits === undefined ? undefined : { maxEventChars: p.limits.maxEventChars, maxBodyBytes: p.limits.maxBodyBytes },
+    limits:
+      p.limits === undefined
+        ? undefined
+        : { maxEventChars: p.limits.maxEventChars, maxBodyBytes: p.limits.maxBodyBytes },
   };
-  const inner = p.type === 'openai' ? createOpenAIModel(endpoint) : createAnthropicModel({ ...endpoint, anthropicVersion: p.anthropicVersion });
+  const inner =
+    p.type === 'openai'
+      ? createOpenAIModel(endpoint)
+      : createAnthropicModel({ ...endpoint, anthropicVersion: p.anthropicVersion });
   const chat = withAnswerCeiling(inner, p.limits?.maxAnswerTokens);
   const adapters: ProviderAdapters = { chat: { ...chat, close: () => pool.close() } };
   if (p.type === 'openai') adapters.embeddings = createOpenAIEmbeddingsModel(endpoint);

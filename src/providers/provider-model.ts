@@ -10,7 +10,10 @@ export interface ProviderModel extends ChatModel {
 }
 
 /** An adapter's `stream` from its `streamGroups`: one event at a time, and nothing more after an abort, even from the same read. */
-export async function* eventsOfGroups(groups: AsyncIterable<readonly ChatEvent[]>, signal: AbortSignal): AsyncGenerator<ChatEvent> {
+export async function* eventsOfGroups(
+  groups: AsyncIterable<readonly ChatEvent[]>,
+  signal: AbortSignal,
+): AsyncGenerator<ChatEvent> {
   for await (const group of groups) {
     for (const event of group) {
       if (signal.aborted) throw abortError(signal);

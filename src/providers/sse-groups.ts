@@ -36,7 +36,10 @@ export class SseEventReader {
   private sentContent = false;
 
   /** `maxEventChars`: see SseParser (the longest event before `upstream_event_too_large`). */
-  constructor(private readonly handler: SseMessageHandler, maxEventChars?: number) {
+  constructor(
+    private readonly handler: SseMessageHandler,
+    maxEventChars?: number,
+  ) {
     this.parser = new SseParser(maxEventChars);
   }
 

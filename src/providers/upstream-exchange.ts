@@ -63,7 +63,11 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamBod
   private constructor(private readonly signal: AbortSignal) {}
 
   /** Sends the request; resolves at the response headers (any status), rejects on network failure or abort. */
-  static send(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, signal: AbortSignal): Promise<UpstreamResponse> {
+  static send(
+    dispatcher: Dispatcher,
+    options: Dispatcher.DispatchOptions,
+    signal: AbortSignal,
+  ): Promise<UpstreamResponse> {
     const exchange = new UpstreamExchange(signal);
     return new Promise((resolve, reject) => {
       exchange.settleResponse = { resolve, reject };
@@ -128,7 +132,8 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamBod
       }
       parts.push(next.value);
     }
-    if (parts.length === 1) return Buffer.from(parts[0].buffer, parts[0].byteOffset, parts[0].byteLength).toString('utf8');
+    if (parts.length === 1)
+      return Buffer.from(parts[0].buffer, parts[0].byteOffset, parts[0].byteLength).toString('utf8');
     return Buffer.concat(parts).toString('utf8');
   }
 
@@ -170,7 +175,8 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamBod
     if (this.ended || this.failure) return;
     this.aborting = true;
     const error = reason instanceof Error ? reason : new Error(String(reason));
-    if (this.controller !== undefined) this.controller.abort(error); // undici then calls onResponseError
+    if (this.controller !== undefined)
+      this.controller.abort(error); // undici then calls onResponseError
     else this.fail(error); // not dispatched yet
   }
 
@@ -192,5 +198,9 @@ const EMPTY = new Uint8Array(0);
 /** A connection failure after the reply began: the provider broke it off (retryable, as a network error). */
 function brokenOff(error: Error): ParleyError {
   const code = (error as { code?: unknown }).code;
-  return new ParleyError('upstream_network', `The provider broke the reply off before its end (${typeof code === 'string' ? code : error.message})`, { cause: error });
+  return new ParleyError(
+    'upstream_network',
+    `The provider broke the reply off before its end (${typeof code === 'string' ? code : error.message})`,
+    { cause: error },
+  );
 }

@@ -5,7 +5,12 @@ import { ParleyError, errorCodeForUpstreamStatus, isParleyError } from '../domai
 import type { ErrorCode } from '../domain/index.js';
 import { abortError } from '../domain/abort.js';
 import { DEFAULT_MAX_EVENT_CHARS } from './sse-reader.js';
-import { UpstreamExchange, type UpstreamBody, type UpstreamHeaders, type UpstreamResponse } from './upstream-exchange.js';
+import {
+  UpstreamExchange,
+  type UpstreamBody,
+  type UpstreamHeaders,
+  type UpstreamResponse,
+} from './upstream-exchange.js';
 
 export type { UpstreamBody, UpstreamHeaders, UpstreamResponse } from './upstream-exchange.js';
 
@@ -62,16 +67,30 @@ export interface UpstreamEndpoint {
 }
 
 /** Builds an adapter's endpoint once, at construction: target URL, pool, and headers sent on every call. */
-export function createUpstreamEndpoint(cfg: UpstreamEndpointConfig, suffix: string, protocolHeaders: Record<string, string> = {}): UpstreamEndpoint {
+export function createUpstreamEndpoint(
+  cfg: UpstreamEndpointConfig,
+  suffix: string,
+  protocolHeaders: Record<string, string> = {},
+): UpstreamEndpoint {
   const { origin, path } = upstreamTarget(cfg.baseUrl, suffix);
   const owned = cfg.dispatcher === undefined;
-  const dispatcher = cfg.dispatcher ?? createUpstreamAgent({ connectTimeoutMs: cfg.connectTimeoutMs, maxConnections: cfg.maxConnections });
+  const dispatcher =
+    cfg.dispatcher ??
+    createUpstreamAgent({ connectTimeoutMs: cfg.connectTimeoutMs, maxConnections: cfg.maxConnections });
   return {
-    limits: { maxEventChars: cfg.limits?.maxEventChars ?? DEFAULT_MAX_EVENT_CHARS, maxBodyBytes: cfg.limits?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES },
+    limits: {
+      maxEventChars: cfg.limits?.maxEventChars ?? DEFAULT_MAX_EVENT_CHARS,
+      maxBodyBytes: cfg.limits?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    },
     origin,
     path,
     dispatcher,
-    baseHeaders: { 'content-type': 'application/json', accept: 'text/event-stream, application/json', ...protocolHeaders, ...cfg.headers },
+    baseHeaders: {
+      'content-type': 'application/json',
+      accept: 'text/event-stream, application/json',
+      ...protocolHeaders,
+      ...cfg.headers,
+    },
     close: async () => {
       if (owned) await dispatcher.close();
     },
@@ -151,7 +170,12 @@ export function streamPayloadError(payload: unknown, code: ErrorCode = 'upstream
   return new ParleyError(code, `Provider stream error: ${sanitizeProviderMessage(message ?? 'unknown error')}`);
 }
 
-const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ETIMEDOUT',
+]);
 
 function errorCodeOf(err: unknown): string | undefined {
   let e: unknown = err;
@@ -171,7 +195,9 @@ export function networkError(err: unknown): ParleyError {
   if (code !== undefined && TIMEOUT_CODES.has(code)) {
     return new ParleyError('upstream_timeout', `Timed out talking to the provider (${code})`, { cause: err });
   }
-  return new ParleyError('upstream_network', `Could not reach the provider (${code ?? 'network error'})`, { cause: err });
+  return new ParleyError('upstream_network', `Could not reach the provider (${code ?? 'network error'})`, {
+    cause: err,
+  });
 }
 
 export { abortError };
@@ -248,7 +274,12 @@ export async function readJsonBody(body: UpstreamBody, maxBytes: number = DEFAUL
  * Reads a 2xx answer's whole JSON body and maps it. Failures (also those of `map`) are thrown as
  * `toParleyError` gives them; the body is released, aborted unless it was read to its end.
  */
-export async function readJsonAnswer<T>(res: UpstreamResponse, maxBytes: number, signal: AbortSignal, map: (payload: unknown) => T): Promise<T> {
+export async function readJsonAnswer<T>(
+  res: UpstreamResponse,
+  maxBytes: number,
+  signal: AbortSignal,
+  map: (payload: unknown) => T,
+): Promise<T> {
   let completed = false;
   try {
     const payload = await readJsonBody(res.body, maxBytes);

@@ -36,9 +36,15 @@ export function incompleteStream(): ParleyError {
  * A chat adapter from its protocol: `streamGroups` yields the events grouped per network read (see
  * ChatModel.streamGroups), and `stream` flattens them.
  */
-export function createUpstreamChatModel(provider: string, endpoint: UpstreamEndpoint, protocol: UpstreamChatProtocol): ProviderModel {
-  const streamGroups = (request: ChatRequest, options: CallOptions): AsyncGenerator<ChatEvent[]> => upstreamEventGroups(endpoint, protocol, request, options);
-  const stream = (request: ChatRequest, options: CallOptions): AsyncGenerator<ChatEvent> => eventsOfGroups(streamGroups(request, options), options.signal);
+export function createUpstreamChatModel(
+  provider: string,
+  endpoint: UpstreamEndpoint,
+  protocol: UpstreamChatProtocol,
+): ProviderModel {
+  const streamGroups = (request: ChatRequest, options: CallOptions): AsyncGenerator<ChatEvent[]> =>
+    upstreamEventGroups(endpoint, protocol, request, options);
+  const stream = (request: ChatRequest, options: CallOptions): AsyncGenerator<ChatEvent> =>
+    eventsOfGroups(streamGroups(request, options), options.signal);
   return { provider, stream, streamGroups, close: endpoint.close };
 }
 
@@ -48,10 +54,22 @@ export function createUpstreamChatModel(provider: string, endpoint: UpstreamEndp
  * Failures are thrown as `toParleyError` gives them; the body is drained when the answer completed, else
  * aborted (closing the connection), also when the caller stops early.
  */
-async function* upstreamEventGroups(endpoint: UpstreamEndpoint, protocol: UpstreamChatProtocol, request: ChatRequest, options: CallOptions): AsyncGenerator<ChatEvent[]> {
+async function* upstreamEventGroups(
+  endpoint: UpstreamEndpoint,
+  protocol: UpstreamChatProtocol,
+  request: ChatRequest,
+  options: CallOptions,
+): AsyncGenerator<ChatEvent[]> {
   const { signal } = options;
   const { limits } = endpoint;
-  const res = await postUpstream(endpoint.dispatcher, endpoint.origin, endpoint.path, protocol.headers(request, options), protocol.body(request), signal);
+  const res = await postUpstream(
+    endpoint.dispatcher,
+    endpoint.origin,
+    endpoint.path,
+    protocol.headers(request, options),
+    protocol.body(request),
+    signal,
+  );
   if (request.stream === false || isJsonResponse(res.headers)) {
     yield await readJsonAnswer(res, limits.maxBodyBytes, signal, protocol.jsonEvents);
     return;

@@ -4,7 +4,9 @@ import { ParleyError, isParleyError } from '../domain/index.js';
 
 /** A target's failure as the chain records it: a ParleyError as-is, anything else as `internal`. */
 export function targetFailure(thrown: unknown): ParleyError {
-  return isParleyError(thrown) ? thrown : new ParleyError('internal', 'Unexpected failure in the route', { cause: thrown });
+  return isParleyError(thrown)
+    ? thrown
+    : new ParleyError('internal', 'Unexpected failure in the route', { cause: thrown });
 }
 
 /**

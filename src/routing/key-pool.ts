@@ -151,17 +151,28 @@ export class KeyPool {
       return { id: slot.key?.id, secret, deployment, breaker, permit, index };
     }
     if (enabled === 0) {
-      throw new ParleyError('no_healthy_key', `Every API key of provider ${this.provider} was refused (401/403); check the keys`);
+      throw new ParleyError(
+        'no_healthy_key',
+        `Every API key of provider ${this.provider} was refused (401/403); check the keys`,
+      );
     }
     const retryAfterMs = Math.max(0, Math.ceil(shortestWait));
     if (allCooling) {
-      throw new ParleyError('upstream_rate_limited', `Every API key of provider ${this.provider} is rate limited; retry in ${Math.ceil(retryAfterMs / 1000)} s`, {
-        retryAfterMs,
-        upstreamStatus: 429,
-      });
+      throw new ParleyError(
+        'upstream_rate_limited',
+        `Every API key of provider ${this.provider} is rate limited; retry in ${Math.ceil(retryAfterMs / 1000)} s`,
+        {
+          retryAfterMs,
+          upstreamStatus: 429,
+        },
+      );
     }
     const which = this.size === 0 ? `${this.provider}/${model}` : `every usable API key of ${this.provider}/${model}`;
-    throw new ParleyError('circuit_open', `The circuit of ${which} is open; retry in ${Math.ceil(retryAfterMs / 1000)} s`, { retryAfterMs });
+    throw new ParleyError(
+      'circuit_open',
+      `The circuit of ${which} is open; retry in ${Math.ceil(retryAfterMs / 1000)} s`,
+      { retryAfterMs },
+    );
   }
 
   /**
@@ -175,7 +186,12 @@ export class KeyPool {
     const { breaker, permit } = lease;
     const before = breaker.transitions;
     if (error === undefined) breaker.success(permit);
-    else if (isParleyError(error) && error.code === 'upstream_auth' && lease.secret !== undefined && lease.id !== undefined) {
+    else if (
+      isParleyError(error) &&
+      error.code === 'upstream_auth' &&
+      lease.secret !== undefined &&
+      lease.id !== undefined
+    ) {
       breaker.release(permit);
       slot.refusedSecret = lease.secret;
       options.observer?.keyDisabled?.(this.provider, lease.id, error.upstreamStatus ?? 401);
@@ -197,7 +213,10 @@ export class KeyPool {
     for (let index = 0; index < this.slots.length; index++) {
       const slot = this.slots[index];
       if (slot.refusedSecret !== undefined) continue;
-      wait = Math.min(wait, Math.max((slot.coolingUntil.get(model) ?? 0) - now, this.breaker(model, index).retryAfterMs(), 0));
+      wait = Math.min(
+        wait,
+        Math.max((slot.coolingUntil.get(model) ?? 0) - now, this.breaker(model, index).retryAfterMs(), 0),
+      );
     }
     return wait;
   }
@@ -210,7 +229,11 @@ export class KeyPool {
     const wait = this.nextReadyInMs(model);
     const retryAfterMs = wait > 0 && Number.isFinite(wait) ? Math.ceil(wait) : undefined;
     if (retryAfterMs === error.retryAfterMs) return error;
-    return new ParleyError('upstream_rate_limited', error.message, { upstreamStatus: error.upstreamStatus, retryAfterMs, cause: error });
+    return new ParleyError('upstream_rate_limited', error.message, {
+      upstreamStatus: error.upstreamStatus,
+      retryAfterMs,
+      cause: error,
+    });
   }
 
   /** Per-key health for metrics (deployment breakers are reported on their own). */
@@ -218,7 +241,14 @@ export class KeyPool {
     const now = this.clock();
     const cooling = (until: Map<string, number>): boolean => [...until.values()].some((t) => t > now);
     return this.slots.flatMap(({ key, refusedSecret, coolingUntil }) =>
-      key === undefined ? [] : [{ id: key.id, state: refusedSecret !== undefined ? 'disabled' : cooling(coolingUntil) ? 'cooling' : 'healthy' }],
+      key === undefined
+        ? []
+        : [
+            {
+              id: key.id,
+              state: refusedSecret !== undefined ? 'disabled' : cooling(coolingUntil) ? 'cooling' : 'healthy',
+            },
+          ],
     );
   }
 }

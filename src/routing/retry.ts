@@ -31,7 +31,12 @@ export function backoffDelay(r: RetrySettings, retryIndex: number, random: () =>
  * is longer. `random` is called only when the attempt is retried. The caller also never retries once
  * content reached the consumer or the call was aborted (the engine checks that first).
  */
-export function retryDelay(error: unknown, r: RetrySettings, retryIndex: number, random: () => number): number | undefined {
+export function retryDelay(
+  error: unknown,
+  r: RetrySettings,
+  retryIndex: number,
+  random: () => number,
+): number | undefined {
   if (retryIndex >= r.retries) return undefined;
   if (!isParleyError(error) || !error.retryable || NEVER_RETRIED.has(error.code)) return undefined;
   if (error.retryAfterMs !== undefined && error.retryAfterMs > r.maxRetryAfterMs) return undefined;

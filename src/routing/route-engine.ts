@@ -47,7 +47,11 @@ export interface RouteEngineDeps {
  * offers `streamGroups`): nesting a generator per policy cost about ten hops per event, twice the
  * added time to first token.
  */
-export function createRouteEngine<R extends Req = ChatRequest, E extends Ev = ChatEvent>(targets: RouteTarget<R, E>[], modelName: string, deps: RouteEngineDeps = {}): RoutableModel<R, E> {
+export function createRouteEngine<R extends Req = ChatRequest, E extends Ev = ChatEvent>(
+  targets: RouteTarget<R, E>[],
+  modelName: string,
+  deps: RouteEngineDeps = {},
+): RoutableModel<R, E> {
   if (targets.length === 0) throw new Error(`Model "${modelName}" has no targets`);
   const clock = deps.clock ?? (() => performance.now());
   const sleep = deps.retryDeps?.sleep ?? abortableSleep;
@@ -69,7 +73,11 @@ interface RouteEnv<R extends Req, E extends Ev> {
 
 const consumerStopped = (): ParleyError => new ParleyError('client_closed', 'The consumer stopped reading the stream');
 
-async function* routeStream<R extends Req, E extends Ev>(env: RouteEnv<R, E>, request: R, options: CallOptions): AsyncGenerator<E, void, undefined> {
+async function* routeStream<R extends Req, E extends Ev>(
+  env: RouteEnv<R, E>,
+  request: R,
+  options: CallOptions,
+): AsyncGenerator<E, void, undefined> {
   const { targets, clock } = env;
   const signal = options.signal;
   const observer = options.observer;
@@ -83,7 +91,8 @@ async function* routeStream<R extends Req, E extends Ev>(env: RouteEnv<R, E>, re
     const target = targets[index];
     const { adapter, pool } = target;
     const { retry: r, timeouts } = target.resilience;
-    const req = target.model === undefined || request.model === target.model ? request : { ...request, model: target.model };
+    const req =
+      target.model === undefined || request.model === target.model ? request : { ...request, model: target.model };
     try {
       // Retry: each attempt re-enters everything below (next key, fresh breaker check, fresh timers).
       for (let attempt = 1; ; attempt++) {
@@ -102,7 +111,17 @@ async function* routeStream<R extends Req, E extends Ev>(env: RouteEnv<R, E>, re
                   ? { ...options, fallbackIndex: index, attempt, credential: { id: lease.id, secret: lease.secret } }
                   : { ...options, fallbackIndex: index, attempt };
               if (observer !== undefined) {
-                report = new AttemptReport(observer, { provider: adapter.provider, model: req.model, keyId: callOptions.credential?.id, attempt, fallbackIndex: index }, clock);
+                report = new AttemptReport(
+                  observer,
+                  {
+                    provider: adapter.provider,
+                    model: req.model,
+                    keyId: callOptions.credential?.id,
+                    attempt,
+                    fallbackIndex: index,
+                  },
+                  clock,
+                );
               }
               // Timeouts: one TimedCall per upstream call.
               if (signal.aborted) throw abortError(signal);
@@ -164,7 +183,12 @@ async function* routeStream<R extends Req, E extends Ev>(env: RouteEnv<R, E>, re
           if (committed || signal.aborted) throw error;
           const delay = retryDelay(error, r, attempt - 1, env.random);
           if (delay === undefined) throw error;
-          const retryInfo: AttemptInfo = { provider: adapter.provider, model: req.model, attempt, fallbackIndex: index };
+          const retryInfo: AttemptInfo = {
+            provider: adapter.provider,
+            model: req.model,
+            attempt,
+            fallbackIndex: index,
+          };
           observer?.retry?.(retryInfo, delay, (error as ParleyError).code); // retryDelay retries only ParleyErrors
           await env.sleep(delay, signal);
         }

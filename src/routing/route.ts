@@ -62,12 +62,19 @@ export interface BuildRouteInput<R extends { model: string } = ChatRequest, E ex
  * pools (for `pool.health()` metrics). Embeddings routes are built by the same function over the
  * providers' embeddings adapters (one `finish` event per call).
  */
-export function buildRoute<R extends { model: string } = ChatRequest, E extends { type: string } = ChatEvent>(input: BuildRouteInput<R, E>): { model: RoutableModel<R, E>; pools: KeyPool[] } {
+export function buildRoute<R extends { model: string } = ChatRequest, E extends { type: string } = ChatEvent>(
+  input: BuildRouteInput<R, E>,
+): { model: RoutableModel<R, E>; pools: KeyPool[] } {
   const pools: KeyPool[] = [];
   const targets: RouteTarget<R, E>[] = input.targets.map((target) => {
     const pool =
       target.keyPool ??
-      new KeyPool({ provider: target.provider, keys: target.keys, breaker: target.resilience.breaker, clock: input.clock });
+      new KeyPool({
+        provider: target.provider,
+        keys: target.keys,
+        breaker: target.resilience.breaker,
+        clock: input.clock,
+      });
     if (!pools.includes(pool)) pools.push(pool);
     return {
       label: target.label,
@@ -77,5 +84,8 @@ export function buildRoute<R extends { model: string } = ChatRequest, E extends 
       resilience: target.resilience,
     };
   });
-  return { model: createRouteEngine<R, E>(targets, input.modelName, { clock: input.clock, retryDeps: input.retryDeps }), pools };
+  return {
+    model: createRouteEngine<R, E>(targets, input.modelName, { clock: input.clock, retryDeps: input.retryDeps }),
+    pools,
+  };
 }

@@ -60,7 +60,10 @@ export class TimedCall<R extends { model: string } = ChatRequest, E extends { ty
     if (this.waiting) this.abort(timeoutError('idle', this.t.idleMs));
   };
   private readonly onFirst = (): void => this.abort(timeoutError('first', this.t.firstByteMs));
-  private readonly executor = (resolve: (r: IteratorResult<StepValue<E>>) => void, reject: (e: unknown) => void): void => {
+  private readonly executor = (
+    resolve: (r: IteratorResult<StepValue<E>>) => void,
+    reject: (e: unknown) => void,
+  ): void => {
     this.rejectStep = reject;
     this.iterator.next().then(resolve, reject);
   };
@@ -77,7 +80,9 @@ export class TimedCall<R extends { model: string } = ChatRequest, E extends { ty
     this.totalTimer = arm(t.totalMs, () => this.abort(timeoutError('total', t.totalMs)));
     options.signal = this.child.signal;
     // Grouped when the model offers it: one step (and one idle-timer refresh) per network read.
-    const source: AsyncIterable<StepValue<E>> = inner.streamGroups ? inner.streamGroups(request, options) : inner.stream(request, options);
+    const source: AsyncIterable<StepValue<E>> = inner.streamGroups
+      ? inner.streamGroups(request, options)
+      : inner.stream(request, options);
     this.iterator = source[Symbol.asyncIterator]();
   }
 

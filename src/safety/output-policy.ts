@@ -33,7 +33,10 @@ export interface OutputGuard {
  * purpose: rule categories are operator vocabulary and may themselves be sensitive.
  */
 export function outputBlockedError(): ParleyError {
-  return new ParleyError('content_blocked', 'The answer was stopped because it matched the content policy of this service.');
+  return new ParleyError(
+    'content_blocked',
+    'The answer was stopped because it matched the content policy of this service.',
+  );
 }
 
 interface Hit {

@@ -66,7 +66,9 @@ export function compileOutputPolicy(policy: OutputPolicy): CompiledOutputPolicy 
       try {
         regexes.push(new RegExp(source, 'gi'));
       } catch (error) {
-        throw new Error(`${where}: invalid pattern ${JSON.stringify(source)}: ${(error as Error).message}`, { cause: error });
+        throw new Error(`${where}: invalid pattern ${JSON.stringify(source)}: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
     }
     const words = (rule.words ?? []).map((w) => w.trim()).filter((w) => w.length > 0);

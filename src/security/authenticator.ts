@@ -47,15 +47,24 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   async function authenticateKey(token: string): Promise<Principal> {
     if (!isWellFormedApiKey(token)) {
       throw looksLikeApiKey(token)
-        ? new AuthenticationFailure('malformed', `API key is malformed (wrong length or checksum): copy the whole key, ${API_KEY_LENGTH} characters starting with ${API_KEY_PREFIX}`)
-        : new AuthenticationFailure('malformed', `Credential is not a Parley API key (${API_KEY_PREFIX}...) nor a JWT; send Authorization: Bearer <key>`);
+        ? new AuthenticationFailure(
+            'malformed',
+            `API key is malformed (wrong length or checksum): copy the whole key, ${API_KEY_LENGTH} characters starting with ${API_KEY_PREFIX}`,
+          )
+        : new AuthenticationFailure(
+            'malformed',
+            `Credential is not a Parley API key (${API_KEY_PREFIX}...) nor a JWT; send Authorization: Bearer <key>`,
+          );
     }
     const hash = hashApiKey(token);
     const record = await keyStore.findByHash(hash);
     // The map lookup is keyed by a SHA-256 of the secret, so its timing says nothing useful about the
     // secret; the constant-time comparison below guards against any store whose lookup is not exact.
     if (!record || !timingSafeEqual(Buffer.from(record.hash, 'hex'), Buffer.from(hash, 'hex'))) {
-      throw new AuthenticationFailure('unknown', `API key is not recognised; check you are using the key for this Parley instance or ${ASK_ADMIN}`);
+      throw new AuthenticationFailure(
+        'unknown',
+        `API key is not recognised; check you are using the key for this Parley instance or ${ASK_ADMIN}`,
+      );
     }
     const now = clock();
     switch (effectiveKeyState(record, now)) {
@@ -63,9 +72,15 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         throw new AuthenticationFailure('revoked', `API key ${record.id} has been revoked; ${ASK_ADMIN}`);
       case 'expired':
         if (record.expiresAt !== undefined && now >= record.expiresAt) {
-          throw new AuthenticationFailure('expired', `API key ${record.id} expired at ${new Date(record.expiresAt).toISOString()}; ${ASK_ADMIN}`);
+          throw new AuthenticationFailure(
+            'expired',
+            `API key ${record.id} expired at ${new Date(record.expiresAt).toISOString()}; ${ASK_ADMIN}`,
+          );
         }
-        throw new AuthenticationFailure('rotated', `API key ${record.id} was rotated and its grace period ended at ${new Date(record.graceUntil ?? now).toISOString()}; use its replacement ${record.replacedBy ?? ''}`.trimEnd());
+        throw new AuthenticationFailure(
+          'rotated',
+          `API key ${record.id} was rotated and its grace period ended at ${new Date(record.graceUntil ?? now).toISOString()}; use its replacement ${record.replacedBy ?? ''}`.trimEnd(),
+        );
       default:
         return { id: record.id, role: record.role, via: 'api-key', scope: record.owner };
     }
@@ -78,12 +93,20 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       }
       const match = BEARER_RE.exec(header.trim());
       if (!match) {
-        throw new AuthenticationFailure('scheme', 'Authorization header must use the Bearer scheme: Authorization: Bearer <key>');
+        throw new AuthenticationFailure(
+          'scheme',
+          'Authorization header must use the Bearer scheme: Authorization: Bearer <key>',
+        );
       }
       const token = match[1] ?? '';
-      if (token === '') throw new AuthenticationFailure('missing', 'Bearer credential is empty. Send Authorization: Bearer <key>');
+      if (token === '')
+        throw new AuthenticationFailure('missing', 'Bearer credential is empty. Send Authorization: Bearer <key>');
       if (JWT_RE.test(token)) {
-        if (!oidc) throw new AuthenticationFailure('oidc-disabled', `This server does not accept OIDC tokens; send a Parley API key (${API_KEY_PREFIX}...)`);
+        if (!oidc)
+          throw new AuthenticationFailure(
+            'oidc-disabled',
+            `This server does not accept OIDC tokens; send a Parley API key (${API_KEY_PREFIX}...)`,
+          );
         return oidc.verify(token);
       }
       return authenticateKey(token);

@@ -15,8 +15,10 @@ export function diffKeyRecords(before: readonly KeyRecord[], after: readonly Key
   for (const record of after) {
     const old = previous.get(record.id);
     if (!old) changes.push({ action: 'key.created', id: record.id, role: record.role });
-    else if (record.state === 'revoked' && old.state !== 'revoked') changes.push({ action: 'key.revoked', id: record.id, role: record.role });
-    else if (record.replacedBy !== undefined && old.replacedBy === undefined) changes.push({ action: 'key.rotated', id: record.id, role: record.role });
+    else if (record.state === 'revoked' && old.state !== 'revoked')
+      changes.push({ action: 'key.revoked', id: record.id, role: record.role });
+    else if (record.replacedBy !== undefined && old.replacedBy === undefined)
+      changes.push({ action: 'key.rotated', id: record.id, role: record.role });
   }
   return changes;
 }

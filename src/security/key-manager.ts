@@ -79,7 +79,11 @@ export class ManagedKeyStore implements KeyStore {
   }
 
   findByHash(hash: string): KeyRecord | undefined {
-    if (!this.loaded) throw new ParleyError('store_unavailable', `API keys are not loaded yet: the ${this.options.storage.backend} key store is not reachable; retry shortly`);
+    if (!this.loaded)
+      throw new ParleyError(
+        'store_unavailable',
+        `API keys are not loaded yet: the ${this.options.storage.backend} key store is not reachable; retry shortly`,
+      );
     return this.byHash.get(hash);
   }
 
@@ -111,7 +115,9 @@ export class ManagedKeyStore implements KeyStore {
 
   rotate(id: string, graceMs: number): Promise<IssuedKey & { previous: KeyRecord }> {
     if (!Number.isFinite(graceMs) || graceMs < 0) {
-      return Promise.reject(new ParleyError('invalid_request', 'Rotation grace must be zero or a positive duration, e.g. 24h'));
+      return Promise.reject(
+        new ParleyError('invalid_request', 'Rotation grace must be zero or a positive duration, e.g. 24h'),
+      );
     }
     return this.change(id, (current) => {
       const old = { ...found(current, id) };
@@ -147,7 +153,9 @@ export class ManagedKeyStore implements KeyStore {
   private async change<T>(id: string | undefined, change: (current: KeyRecord | undefined) => KeyWrite<T>): Promise<T> {
     const result = await this.options.storage.change(id, change);
     await this.reload().catch((error: Error) => this.options.onReloadError?.(error));
-    await this.options.notices?.publish({ topic: KEYS_TOPIC, detail: id === undefined ? {} : { id } }).catch(() => undefined);
+    await this.options.notices
+      ?.publish({ topic: KEYS_TOPIC, detail: id === undefined ? {} : { id } })
+      .catch(() => undefined);
     return result;
   }
 
@@ -155,7 +163,15 @@ export class ManagedKeyStore implements KeyStore {
     if (name.trim() === '') throw new ParleyError('invalid_request', 'A key needs a non-empty --name');
     assertRole(role);
     const { secret, id } = generateApiKey();
-    const record: KeyRecord = { id, name, role, owner: owner ?? id, hash: hashApiKey(secret), createdAt: this.clock(), state: 'active' };
+    const record: KeyRecord = {
+      id,
+      name,
+      role,
+      owner: owner ?? id,
+      hash: hashApiKey(secret),
+      createdAt: this.clock(),
+      state: 'active',
+    };
     if (expiresAt !== undefined) record.expiresAt = expiresAt;
     return { record, secret };
   }

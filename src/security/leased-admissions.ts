@@ -6,7 +6,15 @@
 // what is left and shrink to one near a limit; idle slots go back within `idleSlotMs`), and token charges from
 // other replicas show within `tickMs`.
 
-import type { Admission, AdmissionCounter, CounterLease, LeaseGrant, RateLimitStore, SlotLease, WindowCount } from '../store/types.js';
+import type {
+  Admission,
+  AdmissionCounter,
+  CounterLease,
+  LeaseGrant,
+  RateLimitStore,
+  SlotLease,
+  WindowCount,
+} from '../store/types.js';
 
 export interface LeasedAdmissionsOptions {
   clock?: () => number;
@@ -84,11 +92,20 @@ export class LeasedAdmissions implements RateLimitStore {
     this.reachable = options.reachable ?? (() => true);
   }
 
-  async admit(counters: AdmissionCounter[], slot?: { key: string; limit: number; leaseMs: number }): Promise<Admission> {
-    return (this.reachable() ? this.fromLease(counters, slot, this.clock()) : undefined) ?? this.leaseAndAdmit(counters, slot, this.clock());
+  async admit(
+    counters: AdmissionCounter[],
+    slot?: { key: string; limit: number; leaseMs: number },
+  ): Promise<Admission> {
+    return (
+      (this.reachable() ? this.fromLease(counters, slot, this.clock()) : undefined) ??
+      this.leaseAndAdmit(counters, slot, this.clock())
+    );
   }
 
-  async finish(slot: { key: string; id: string } | undefined, charge?: { name: string; key: string; points: number; windowMs: number }): Promise<void> {
+  async finish(
+    slot: { key: string; id: string } | undefined,
+    charge?: { name: string; key: string; points: number; windowMs: number },
+  ): Promise<void> {
     const pool = slot ? this.pools.get(slot.key) : undefined;
     if (slot && pool?.busy.delete(slot.id)) pool.free.push({ id: slot.id, since: this.clock() });
     else if (slot) await this.store.finish(slot);
@@ -132,11 +149,16 @@ export class LeasedAdmissions implements RateLimitStore {
   }
 
   /** The admission answered from what this replica holds, or undefined when the store must be asked. */
-  private fromLease(counters: AdmissionCounter[], slot: { key: string; limit: number; leaseMs: number } | undefined, now: number): Admission | undefined {
+  private fromLease(
+    counters: AdmissionCounter[],
+    slot: { key: string; limit: number; leaseMs: number } | undefined,
+    now: number,
+  ): Admission | undefined {
     for (const c of counters) {
       const a = this.allowances.get(allowanceId(c.name, c.key, c.windowMs));
       if (!a) return undefined;
-      if (c.points > 0 ? a.permits < c.points || a.endsAt - WINDOW_MARGIN_MS <= now : now - a.syncedAt >= this.freshMs) return undefined;
+      if (c.points > 0 ? a.permits < c.points || a.endsAt - WINDOW_MARGIN_MS <= now : now - a.syncedAt >= this.freshMs)
+        return undefined;
     }
     const pool = slot ? this.pools.get(slot.key) : undefined;
     if (slot && !pool?.free.length) return undefined;
@@ -150,7 +172,11 @@ export class LeasedAdmissions implements RateLimitStore {
   }
 
   /** One step on the store: what this admission needs, a block ahead, and the charges waiting. */
-  private async leaseAndAdmit(counters: AdmissionCounter[], slot: { key: string; limit: number; leaseMs: number } | undefined, now: number): Promise<Admission> {
+  private async leaseAndAdmit(
+    counters: AdmissionCounter[],
+    slot: { key: string; limit: number; leaseMs: number } | undefined,
+    now: number,
+  ): Promise<Admission> {
     const leases: CounterLease[] = [];
     const held: boolean[] = [];
     for (const c of counters) {
@@ -168,7 +194,14 @@ export class LeasedAdmissions implements RateLimitStore {
     let slots: SlotLease | undefined;
     if (slot) {
       pool = this.pool(slot.key, slot.limit, slot.leaseMs);
-      if (!pool.free.length) slots = { key: slot.key, limit: slot.limit, leaseMs: slot.leaseMs, want: 1 + Math.min(MAX_POOLED_SLOTS, Math.floor(slot.limit / SLOT_SHARE)), release: [] };
+      if (!pool.free.length)
+        slots = {
+          key: slot.key,
+          limit: slot.limit,
+          leaseMs: slot.leaseMs,
+          want: 1 + Math.min(MAX_POOLED_SLOTS, Math.floor(slot.limit / SLOT_SHARE)),
+          release: [],
+        };
     }
     const grant = await this.sendLease(leases, slots, now);
     const counts = counters.map((c, i) => {
@@ -196,7 +229,8 @@ export class LeasedAdmissions implements RateLimitStore {
         a.charging -= l.charge;
         a.charge += l.charge;
       }
-      if (slots?.release.length) this.pools.get(slots.key)?.free.push(...slots.release.map((id) => ({ id, since: now })));
+      if (slots?.release.length)
+        this.pools.get(slots.key)?.free.push(...slots.release.map((id) => ({ id, since: now })));
       throw error;
     }
     leases.forEach((l, i) => {
@@ -242,7 +276,21 @@ export class LeasedAdmissions implements RateLimitStore {
     const id = allowanceId(name, key, windowMs);
     let a = this.allowances.get(id);
     if (!a) {
-      this.allowances.set(id, (a = { name, key, windowMs, permits: 0, consumed: -1, endsAt: 0, syncedAt: Number.NEGATIVE_INFINITY, charge: 0, charging: 0, read: false }));
+      this.allowances.set(
+        id,
+        (a = {
+          name,
+          key,
+          windowMs,
+          permits: 0,
+          consumed: -1,
+          endsAt: 0,
+          syncedAt: Number.NEGATIVE_INFINITY,
+          charge: 0,
+          charging: 0,
+          read: false,
+        }),
+      );
       this.startTicking(); // which forgets it once its window is over
     }
     return a;
@@ -277,13 +325,29 @@ export class LeasedAdmissions implements RateLimitStore {
     const due = [...this.allowances.values()].filter((a) => a.charge > 0 || a.read);
     for (let i = 0; i < due.length; i += STEP_COUNTERS) {
       const part = due.slice(i, i + STEP_COUNTERS);
-      await this.sendLease(part.map((a) => ({ name: a.name, key: a.key, windowMs: a.windowMs, charge: this.send(a), take: 0, extra: 0, max: Number.MAX_SAFE_INTEGER })), undefined, now);
+      await this.sendLease(
+        part.map((a) => ({
+          name: a.name,
+          key: a.key,
+          windowMs: a.windowMs,
+          charge: this.send(a),
+          take: 0,
+          extra: 0,
+          max: Number.MAX_SAFE_INTEGER,
+        })),
+        undefined,
+        now,
+      );
     }
     for (const [key, pool] of this.pools) {
       const idle = pool.free.filter((s) => now - s.since >= idleMs);
       if (idle.length) {
         pool.free = pool.free.filter((s) => now - s.since < idleMs);
-        await this.sendLease([], { key, limit: pool.limit, leaseMs: pool.leaseMs, want: 0, release: idle.map((s) => s.id) }, now);
+        await this.sendLease(
+          [],
+          { key, limit: pool.limit, leaseMs: pool.leaseMs, want: 0, release: idle.map((s) => s.id) },
+          now,
+        );
       }
       if (now - pool.renewedAt >= pool.leaseMs / 3) {
         pool.renewedAt = now;
@@ -294,7 +358,8 @@ export class LeasedAdmissions implements RateLimitStore {
       }
       if (!pool.free.length && !pool.busy.size) this.pools.delete(key);
     }
-    for (const [id, a] of this.allowances) if (a.endsAt <= now && a.charge === 0 && a.charging === 0 && !a.read) this.allowances.delete(id);
+    for (const [id, a] of this.allowances)
+      if (a.endsAt <= now && a.charge === 0 && a.charging === 0 && !a.read) this.allowances.delete(id);
     if (!this.allowances.size && !this.pools.size && this.timer) {
       clearInterval(this.timer);
       this.timer = undefined;

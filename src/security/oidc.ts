@@ -54,9 +54,13 @@ export function createOidcVerifier(options: OidcVerifierOptions): OidcVerifier {
   if (!/^https?:\/\//.test(issuer)) throw new Error(`oidc.issuer must be an http(s) URL, got "${issuer}"`);
   const algorithms = options.algorithms ?? DEFAULT_ALGORITHMS;
   if (algorithms.length === 0) throw new Error('oidc.algorithms must list at least one algorithm, e.g. RS256');
-  if (algorithms.some((a) => a.toLowerCase() === 'none')) throw new Error('oidc.algorithms must not contain "none": unsigned tokens are never accepted');
+  if (algorithms.some((a) => a.toLowerCase() === 'none'))
+    throw new Error('oidc.algorithms must not contain "none": unsigned tokens are never accepted');
   const usesHmac = algorithms.some((a) => a.startsWith('HS'));
-  if (usesHmac && !options.hmacSecret) throw new Error('oidc.algorithms lists an HS* algorithm; set oidc.hmacSecret or remove it (asymmetric algorithms are preferred)');
+  if (usesHmac && !options.hmacSecret)
+    throw new Error(
+      'oidc.algorithms lists an HS* algorithm; set oidc.hmacSecret or remove it (asymmetric algorithms are preferred)',
+    );
   const rolesPath = (options.rolesClaim ?? 'roles').split('.');
   const timeoutMs = options.timeoutMs ?? 5_000;
   const clock = options.clock ?? Date.now;
@@ -81,18 +85,30 @@ export function createOidcVerifier(options: OidcVerifierOptions): OidcVerifier {
   async function resolveJwksUri(): Promise<string> {
     if (options.jwksUri) return options.jwksUri;
     const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
-    const response = await fetchImpl(url, { method: 'GET', headers: new Headers({ accept: 'application/json' }), redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+    const response = await fetchImpl(url, {
+      method: 'GET',
+      headers: new Headers({ accept: 'application/json' }),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     if (response.status !== 200) throw new Error(`OIDC discovery ${url} answered ${response.status}`);
     const doc = (await response.json()) as { issuer?: unknown; jwks_uri?: unknown };
-    if (doc.issuer !== issuer) throw new Error(`OIDC discovery issuer "${String(doc.issuer)}" differs from configured issuer "${issuer}"`);
+    if (doc.issuer !== issuer)
+      throw new Error(`OIDC discovery issuer "${String(doc.issuer)}" differs from configured issuer "${issuer}"`);
     if (typeof doc.jwks_uri !== 'string') throw new Error(`OIDC discovery ${url} has no jwks_uri`);
     return doc.jwks_uri;
   }
 
   function roleOf(payload: JWTPayload): Role | undefined {
     let value: unknown = payload;
-    for (const part of rolesPath) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
-    const names = typeof value === 'string' ? value.split(' ') : Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+    for (const part of rolesPath)
+      value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+    const names =
+      typeof value === 'string'
+        ? value.split(' ')
+        : Array.isArray(value)
+          ? value.filter((v): v is string => typeof v === 'string')
+          : [];
     let best: Role | undefined;
     for (const name of names) {
       const role = options.roleMapping ? options.roleMapping[name] : name in ROLE_RANK ? (name as Role) : undefined;
@@ -121,7 +137,10 @@ export function createOidcVerifier(options: OidcVerifierOptions): OidcVerifier {
       }
       const role = roleOf(payload);
       if (!role) {
-        throw new ParleyError('forbidden', `Your token carries no Parley role in claim "${rolesPath.join('.')}"; ask your identity provider admin to grant user, auditor or admin`);
+        throw new ParleyError(
+          'forbidden',
+          `Your token carries no Parley role in claim "${rolesPath.join('.')}"; ask your identity provider admin to grant user, auditor or admin`,
+        );
       }
       const id = `oidc:${payload.sub as string}`;
       return { id, role, via: 'oidc', scope: id };
@@ -131,7 +150,9 @@ export function createOidcVerifier(options: OidcVerifierOptions): OidcVerifier {
 
 function mapError(error: unknown, issuer: string, algorithms: string[]): ParleyError {
   if (error instanceof errors.JWTExpired) {
-    return new AuthenticationFailure('oidc-expired', `OIDC token expired; get a fresh token from ${issuer}`, { cause: error });
+    return new AuthenticationFailure('oidc-expired', `OIDC token expired; get a fresh token from ${issuer}`, {
+      cause: error,
+    });
   }
   if (error instanceof errors.JWTClaimValidationFailed) {
     const fix: Record<string, string> = {
@@ -142,19 +163,43 @@ function mapError(error: unknown, issuer: string, algorithms: string[]): ParleyE
       sub: 'token has no subject (sub)',
       exp: 'token has no expiry (exp)',
     };
-    return new AuthenticationFailure('oidc-invalid', `OIDC token rejected: ${fix[error.claim] ?? `claim ${error.claim} is invalid`}`, { cause: error });
+    return new AuthenticationFailure(
+      'oidc-invalid',
+      `OIDC token rejected: ${fix[error.claim] ?? `claim ${error.claim} is invalid`}`,
+      { cause: error },
+    );
   }
   if (error instanceof errors.JOSEAlgNotAllowed) {
-    return new AuthenticationFailure('oidc-invalid', `OIDC token rejected: its signing algorithm is not allowed (allowed: ${algorithms.join(', ')})`, { cause: error });
+    return new AuthenticationFailure(
+      'oidc-invalid',
+      `OIDC token rejected: its signing algorithm is not allowed (allowed: ${algorithms.join(', ')})`,
+      { cause: error },
+    );
   }
   if (error instanceof errors.JWKSNoMatchingKey) {
-    return new AuthenticationFailure('oidc-invalid', `OIDC token rejected: it is signed with a key (kid) that ${issuer} does not publish`, { cause: error });
+    return new AuthenticationFailure(
+      'oidc-invalid',
+      `OIDC token rejected: it is signed with a key (kid) that ${issuer} does not publish`,
+      { cause: error },
+    );
   }
   if (error instanceof errors.JWSSignatureVerificationFailed) {
-    return new AuthenticationFailure('oidc-invalid', 'OIDC token rejected: signature does not verify', { cause: error });
+    return new AuthenticationFailure('oidc-invalid', 'OIDC token rejected: signature does not verify', {
+      cause: error,
+    });
   }
-  if (error instanceof errors.JWTInvalid || error instanceof errors.JWSInvalid || error instanceof errors.JOSENotSupported) {
-    return new AuthenticationFailure('oidc-invalid', 'OIDC token rejected: it is not a valid signed JWT', { cause: error });
+  if (
+    error instanceof errors.JWTInvalid ||
+    error instanceof errors.JWSInvalid ||
+    error instanceof errors.JOSENotSupported
+  ) {
+    return new AuthenticationFailure('oidc-invalid', 'OIDC token rejected: it is not a valid signed JWT', {
+      cause: error,
+    });
   }
-  return new ParleyError('upstream_network', `Could not fetch the signing keys of OIDC issuer ${issuer}; try again shortly`, { status: 503, cause: error });
+  return new ParleyError(
+    'upstream_network',
+    `Could not fetch the signing keys of OIDC issuer ${issuer}; try again shortly`,
+    { status: 503, cause: error },
+  );
 }

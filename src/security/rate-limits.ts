@@ -101,7 +101,12 @@ export class RateLimits {
       this.limitedClients.delete(client);
       return;
     }
-    throw this.limited('failed_auth', left, `${this.settings.failedAuthPerMinute ?? 0} refused credentials per minute from one client`, this.failedAuthPolicy);
+    throw this.limited(
+      'failed_auth',
+      left,
+      `${this.settings.failedAuthPerMinute ?? 0} refused credentials per minute from one client`,
+      this.failedAuthPolicy,
+    );
   }
 
   /**
@@ -130,8 +135,12 @@ export class RateLimits {
     const limit = this.settings.requestsPerMinute;
     if (limit <= 0) return {};
     const count = await this.shared((store) => store.add('requests', scope, 1, MINUTE_MS));
-    if (count.consumed > limit) throw this.limited('requests', count.msBeforeNext, `${limit} requests per minute`, this.requestPolicy);
-    return { 'ratelimit-policy': this.requestPolicy, ratelimit: `"requests";r=${limit - count.consumed};t=${Math.ceil(count.msBeforeNext / 1000)}` };
+    if (count.consumed > limit)
+      throw this.limited('requests', count.msBeforeNext, `${limit} requests per minute`, this.requestPolicy);
+    return {
+      'ratelimit-policy': this.requestPolicy,
+      ratelimit: `"requests";r=${limit - count.consumed};t=${Math.ceil(count.msBeforeNext / 1000)}`,
+    };
   }
 
   /** Admits one chat answer: refuses when the token budget is spent or too many answers are in progress (one store step). */
@@ -155,7 +164,10 @@ export class RateLimits {
   }
 
   /** Counts the request (when `countRequest`), reads the token counter and takes the slot in one store step. */
-  private async admit(scope: string, countRequest: boolean): Promise<{ headers: Record<string, string>; ticket: AdmissionTicket }> {
+  private async admit(
+    scope: string,
+    countRequest: boolean,
+  ): Promise<{ headers: Record<string, string>; ticket: AdmissionTicket }> {
     const perMinute = countRequest ? this.settings.requestsPerMinute : 0;
     const budget = this.settings.tokensPerMinute;
     const limit = this.settings.concurrentStreams;
@@ -170,15 +182,26 @@ export class RateLimits {
       return store.admit(counters, limit > 0 ? { key: slotKey, limit, leaseMs: this.slotLeaseMs } : undefined);
     });
     const requests = perMinute > 0 ? admission.counts[0] : undefined;
-    if (requests && requests.consumed > perMinute) throw this.limited('requests', requests.msBeforeNext, `${perMinute} requests per minute`, this.requestPolicy);
+    if (requests && requests.consumed > perMinute)
+      throw this.limited('requests', requests.msBeforeNext, `${perMinute} requests per minute`, this.requestPolicy);
     const tokens = budget > 0 ? admission.counts[counters.length - 1] : undefined;
-    if (tokens && tokens.consumed >= budget) throw this.limited('tokens', tokens.msBeforeNext, `${budget} tokens per minute`, `"tokens";q=${budget};w=60`);
+    if (tokens && tokens.consumed >= budget)
+      throw this.limited('tokens', tokens.msBeforeNext, `${budget} tokens per minute`, `"tokens";q=${budget};w=60`);
     const id = admission.slot;
     if (limit > 0 && id === undefined) {
       this.onRefusal?.('streams');
-      throw new ParleyError('rate_limited', `Too many answers in progress for this key (limit ${limit} at once). Wait for one to finish, then retry.`, { retryAfterMs: 1_000 });
+      throw new ParleyError(
+        'rate_limited',
+        `Too many answers in progress for this key (limit ${limit} at once). Wait for one to finish, then retry.`,
+        { retryAfterMs: 1_000 },
+      );
     }
-    const headers: Record<string, string> = requests ? { 'ratelimit-policy': this.requestPolicy, ratelimit: `"requests";r=${perMinute - requests.consumed};t=${Math.ceil(requests.msBeforeNext / 1000)}` } : {};
+    const headers: Record<string, string> = requests
+      ? {
+          'ratelimit-policy': this.requestPolicy,
+          ratelimit: `"requests";r=${perMinute - requests.consumed};t=${Math.ceil(requests.msBeforeNext / 1000)}`,
+        }
+      : {};
     const store = holder;
     const slot = id === undefined ? undefined : { key: slotKey, id };
     if (slot) this.holdSlot(slot, store);
@@ -189,10 +212,12 @@ export class RateLimits {
         released = true;
         if (slot) this.held.delete(slot.id);
         const used = (usage?.inputTokens ?? 0) + (usage?.outputTokens ?? 0);
-        const charge = budget > 0 && used > 0 ? { name: 'tokens', key: scope, points: used, windowMs: MINUTE_MS } : undefined;
+        const charge =
+          budget > 0 && used > 0 ? { name: 'tokens', key: scope, points: used, windowMs: MINUTE_MS } : undefined;
         // The slot goes back to the store that granted it; the tokens are charged like any other counting.
         if (slot && store !== this.store) void store.finish(slot).catch(() => undefined);
-        if ((slot && store === this.store) || charge) void this.shared((s) => s.finish(s === store ? slot : undefined, charge)).catch(() => undefined);
+        if ((slot && store === this.store) || charge)
+          void this.shared((s) => s.finish(s === store ? slot : undefined, charge)).catch(() => undefined);
       },
     };
     return { headers, ticket };
@@ -202,14 +227,17 @@ export class RateLimits {
   private holdSlot(slot: { key: string; id: string }, store: RateLimitStore): void {
     this.held.set(slot.id, { key: slot.key, store });
     if (this.renewTimer) return;
-    this.renewTimer = setInterval(() => {
-      if (this.held.size === 0) {
-        clearInterval(this.renewTimer);
-        this.renewTimer = undefined;
-        return;
-      }
-      for (const [id, h] of this.held) void h.store.renewSlot(h.key, id, this.slotLeaseMs).catch(() => undefined);
-    }, Math.max(1, Math.floor(this.slotLeaseMs / 3)));
+    this.renewTimer = setInterval(
+      () => {
+        if (this.held.size === 0) {
+          clearInterval(this.renewTimer);
+          this.renewTimer = undefined;
+          return;
+        }
+        for (const [id, h] of this.held) void h.store.renewSlot(h.key, id, this.slotLeaseMs).catch(() => undefined);
+      },
+      Math.max(1, Math.floor(this.slotLeaseMs / 3)),
+    );
     this.renewTimer.unref();
   }
 
@@ -224,7 +252,11 @@ export class RateLimits {
     } catch (error) {
       if (!this.degraded) this.setDegraded(true, error instanceof Error ? error.message : String(error));
       if (failover.mode === 'open') return op(failover.local);
-      throw new ParleyError('store_unavailable', 'The rate-limit store is unreachable, so requests are refused until it is back (state.rateLimitFailMode: closed). Retry shortly.', { retryAfterMs: 1_000, cause: error });
+      throw new ParleyError(
+        'store_unavailable',
+        'The rate-limit store is unreachable, so requests are refused until it is back (state.rateLimitFailMode: closed). Retry shortly.',
+        { retryAfterMs: 1_000, cause: error },
+      );
     }
   }
 
@@ -237,6 +269,10 @@ export class RateLimits {
     this.onRefusal?.(limit);
     const retryAfterMs = Math.max(1_000, msLeft);
     const headers = { 'ratelimit-policy': policy, ratelimit: `"${limit}";r=0;t=${Math.ceil(retryAfterMs / 1000)}` };
-    return new ParleyError('rate_limited', `Rate limit reached: ${what}. Retry in ${Math.ceil(retryAfterMs / 1000)} s.`, { retryAfterMs, headers });
+    return new ParleyError(
+      'rate_limited',
+      `Rate limit reached: ${what}. Retry in ${Math.ceil(retryAfterMs / 1000)} s.`,
+      { retryAfterMs, headers },
+    );
   }
 }

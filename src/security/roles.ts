@@ -5,13 +5,7 @@ import type { Principal, Role } from '../domain/index.js';
 
 /** Everything a request may need permission for. */
 export type Permission =
-  | 'chat'
-  | 'sessions:own'
-  | 'audit:read'
-  | 'metrics:read'
-  | 'keys:manage'
-  | 'sessions:purge-any'
-  | 'config:reload';
+  'chat' | 'sessions:own' | 'audit:read' | 'metrics:read' | 'keys:manage' | 'sessions:purge-any' | 'config:reload';
 
 /** Every permission, in display order. */
 export const PERMISSIONS: readonly Permission[] = [
@@ -54,5 +48,8 @@ export function requirePermission(principal: Principal, permission: Permission):
   if (can(principal.role, permission)) return;
   const needed = rolesWith(permission);
   const who = principal.via === 'oidc' ? 'This token' : 'This key';
-  throw new ParleyError('forbidden', `${who} has role "${principal.role}"; ${permission} needs role ${needed.join(' or ')}`);
+  throw new ParleyError(
+    'forbidden',
+    `${who} has role "${principal.role}"; ${permission} needs role ${needed.join(' or ')}`,
+  );
 }

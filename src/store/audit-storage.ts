@@ -57,7 +57,10 @@ export interface AuditStorage {
    * events). PostgreSQL does both in one transaction (needs a role allowed to delete, parley_retention); the file
    * trail removes whole sealed segments whose newest record is older, after the purge events are on disk.
    */
-  purgeBefore?(before: Date, build: (head: AuditHead | undefined, result: PurgeResult) => SealedAuditLine[]): Promise<PurgeResult>;
+  purgeBefore?(
+    before: Date,
+    build: (head: AuditHead | undefined, result: PurgeResult) => SealedAuditLine[],
+  ): Promise<PurgeResult>;
   close(): Promise<void>;
 }
 

@@ -18,7 +18,9 @@ export function parseStateKey(text: string): Buffer {
   if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
   const bytes = /^[A-Za-z0-9+/_-]+={0,2}$/.test(value) ? Buffer.from(value, 'base64') : Buffer.alloc(0);
   if (bytes.length !== 32) {
-    throw new Error(`the key must be 32 bytes written as base64 or 64 hex digits (got ${bytes.length ? `${bytes.length} bytes` : 'neither'}); make one with: openssl rand -base64 32`);
+    throw new Error(
+      `the key must be 32 bytes written as base64 or 64 hex digits (got ${bytes.length ? `${bytes.length} bytes` : 'neither'}); make one with: openssl rand -base64 32`,
+    );
   }
   return bytes;
 }
@@ -64,19 +66,26 @@ export class Sealer {
   /** The text of a record sealed under any known key; throws UnreadableRecordError otherwise. */
   open(record: string, context: string): string {
     if (record.startsWith(`${PLAIN}:`)) {
-      if (this.encrypting) throw new UnreadableRecordError('a plain (unsealed) record was found while encryption is on');
+      if (this.encrypting)
+        throw new UnreadableRecordError('a plain (unsealed) record was found while encryption is on');
       return record.slice(PLAIN.length + 1);
     }
     const [version, id, body] = record.split(':');
     const key = version === SEALED && id ? this.keys.get(id) : undefined;
-    if (!key || !body) throw new UnreadableRecordError(version === SEALED ? `record sealed under unknown key id ${id}` : 'not a sealed record');
+    if (!key || !body)
+      throw new UnreadableRecordError(
+        version === SEALED ? `record sealed under unknown key id ${id}` : 'not a sealed record',
+      );
     const bytes = Buffer.from(body, 'base64');
     if (bytes.length < IV_BYTES + TAG_BYTES) throw new UnreadableRecordError('sealed record too short');
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, IV_BYTES));
       decipher.setAAD(Buffer.from(context, 'utf8'));
       decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
-      return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES)), decipher.final()]).toString('utf8');
+      return Buffer.concat([
+        decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES)),
+        decipher.final(),
+      ]).toString('utf8');
     } catch {
       throw new UnreadableRecordError(`sealed record under key id ${id} failed authentication`);
     }

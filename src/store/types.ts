@@ -1,6 +1,13 @@
 // Store interfaces: memory/ implements them for one process; Redis and PostgreSQL backends plug in later.
 
-import type { ChatEvent, EmbeddingResult, Session, SessionPatch, SessionSummary, StoredMessage } from '../domain/index.js';
+import type {
+  ChatEvent,
+  EmbeddingResult,
+  Session,
+  SessionPatch,
+  SessionSummary,
+  StoredMessage,
+} from '../domain/index.js';
 
 /** Ephemeral conversation storage bounded by an idle TTL and an absolute lifetime. */
 export interface SessionStore {
@@ -144,7 +151,10 @@ export interface RateLimitStore {
    */
   admit(counters: AdmissionCounter[], slot?: { key: string; limit: number; leaseMs: number }): Promise<Admission>;
   /** The end of an admission as one step: frees `slot` (when given) and adds `charge` (when given). */
-  finish(slot: { key: string; id: string } | undefined, charge?: { name: string; key: string; points: number; windowMs: number }): Promise<void>;
+  finish(
+    slot: { key: string; id: string } | undefined,
+    charge?: { name: string; key: string; points: number; windowMs: number },
+  ): Promise<void>;
   /**
    * Admissions in blocks, as one atomic step: charges each counter, adds its `take` (and `extra` while within its
    * max) or reads it, frees `slots.release`, then, when every counter is within its max, takes up to `slots.want`

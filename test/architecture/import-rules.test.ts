@@ -59,10 +59,13 @@ function files(dir: string): string[] {
 
 /** Source lines without comment lines (a comment may mention process.env). */
 function codeLines(file: string): string[] {
-  return readFileSync(file, 'utf8').split('\n').filter((line) => !/^\s*(\/\/|\*|\/\*)/.test(line));
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => !/^\s*(\/\/|\*|\/\*)/.test(line));
 }
 
-const IMPORT = /(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)|^import\s+['"](\.[^'"]+)['"]/gm;
+const IMPORT =
+  /(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)|^import\s+['"](\.[^'"]+)['"]/gm;
 
 describe('rules of direction', () => {
   const sources = files(SRC);
@@ -84,7 +87,8 @@ describe('rules of direction', () => {
         if (targetFolder === folder) continue;
         if (targetFolder === 'compose') {
           // The CLI opens the same durable stores as the server (compose/durable-state.ts), never backends itself.
-          if (!(folder === 'cli' && target === 'compose/durable-state.js')) violations.push(`${rel} imports compose/ (only main.ts and the CLI's durable-state may)`);
+          if (!(folder === 'cli' && target === 'compose/durable-state.js'))
+            violations.push(`${rel} imports compose/ (only main.ts and the CLI's durable-state may)`);
           continue;
         }
         if (targetFolder === 'main') {
@@ -93,19 +97,27 @@ describe('rules of direction', () => {
         }
         if (EXCEPTIONS.has(`${rel} -> ${targetFolder}`)) continue;
         if (!(ALLOWED[folder] ?? []).includes(targetFolder)) violations.push(`${rel} imports ${target}`);
-        else if (ONLY[folder]?.[targetFolder] && !ONLY[folder][targetFolder].test(target)) violations.push(`${rel} imports ${target} (only ${ONLY[folder][targetFolder].source} of ${targetFolder}/)`);
-        else if (folder !== 'store' && BACKEND.test(target) && !BACKEND_EXCEPTIONS.has(`${rel} -> ${target}`)) violations.push(`${rel} imports the backend ${target} (only main.ts and compose/ choose backends)`);
+        else if (ONLY[folder]?.[targetFolder] && !ONLY[folder][targetFolder].test(target))
+          violations.push(`${rel} imports ${target} (only ${ONLY[folder][targetFolder].source} of ${targetFolder}/)`);
+        else if (folder !== 'store' && BACKEND.test(target) && !BACKEND_EXCEPTIONS.has(`${rel} -> ${target}`))
+          violations.push(`${rel} imports the backend ${target} (only main.ts and compose/ choose backends)`);
       }
     }
     expect(violations).toEqual([]);
   });
 
   it('keeps tests out of src/ (they live in test/)', () => {
-    expect(files(SRC).filter((f) => /\.test\.ts$|test-helper/.test(f)).map((f) => relative(SRC, f))).toEqual([]);
+    expect(
+      files(SRC)
+        .filter((f) => /\.test\.ts$|test-helper/.test(f))
+        .map((f) => relative(SRC, f)),
+    ).toEqual([]);
   });
 
   it('carries no facts between layers through module-level WeakMaps or WeakSets', () => {
-    const carriers = sources.filter((f) => codeLines(f).some((line) => /^(export )?(const|let) \w+ = new Weak(Map|Set)\b/.test(line))).map((f) => relative(SRC, f));
+    const carriers = sources
+      .filter((f) => codeLines(f).some((line) => /^(export )?(const|let) \w+ = new Weak(Map|Set)\b/.test(line)))
+      .map((f) => relative(SRC, f));
     expect(carriers).toEqual([]);
   });
 

@@ -25,7 +25,11 @@ async function writeTrail(): Promise<{ publicKeyPath: string; file: string }> {
   const privatePath = join(dataDir, 'keys', 'audit-signing-key.pem');
   expect((await stat(privatePath)).mode & 0o777).toBe(0o600);
   const file = join(dataDir, 'audit.jsonl');
-  const log = createAuditLog({ file, signingKey: loadAuditPrivateKey(await readFile(privatePath, 'utf8')), checkpointEvery: 2 });
+  const log = createAuditLog({
+    file,
+    signingKey: loadAuditPrivateKey(await readFile(privatePath, 'utf8')),
+    checkpointEvery: 2,
+  });
   for (let i = 0; i < 5; i++) log.append({ requestId: `r${i}`, action: 'auth.success', outcome: 'success' });
   await log.close();
   return { publicKeyPath: join(dataDir, 'keys', 'audit-signing-key.pub.pem'), file };
@@ -36,9 +40,13 @@ describe('parley audit', () => {
     const { publicKeyPath, file } = await writeTrail();
     expect(await auditCommand(['verify', '--public-key', publicKeyPath], { dataDir, ...io() })).toBe(0);
     const ok = stdout.pop() ?? '';
-    expect(ok).toMatch(/^OK .*: 5 records, 3 checkpoints, all checkpoint signatures valid; last checkpoint 8:[0-9a-f]{64}$/);
+    expect(ok).toMatch(
+      /^OK .*: 5 records, 3 checkpoints, all checkpoint signatures valid; last checkpoint 8:[0-9a-f]{64}$/,
+    );
     // The printed checkpoint is what --expect-checkpoint takes; a malformed one is a usage error.
-    expect(await auditCommand(['verify', '--expect-checkpoint', ok.split(' ').pop() ?? ''], { dataDir, ...io() })).toBe(0);
+    expect(await auditCommand(['verify', '--expect-checkpoint', ok.split(' ').pop() ?? ''], { dataDir, ...io() })).toBe(
+      0,
+    );
     stdout.pop();
     expect(await auditCommand(['verify', '--expect-checkpoint', '8'], { dataDir, ...io() })).toBe(2);
 
@@ -58,7 +66,9 @@ describe('parley audit', () => {
     // A write cut off by a crash: half of a sealed line, no trailing newline.
     await writeFile(file, `${intact}${lines[1].slice(0, Math.floor(lines[1].length / 2))}`);
     expect(await auditCommand(['verify', '--public-key', publicKeyPath], { dataDir, ...io() })).toBe(3);
-    expect(stdout.pop()).toMatch(/^TORN .*: line 9 is incomplete .*cut off by a crash, and the 8 lines before it verify\. Parley removes this line at its next start and records an audit\.recovered event/);
+    expect(stdout.pop()).toMatch(
+      /^TORN .*: line 9 is incomplete .*cut off by a crash, and the 8 lines before it verify\. Parley removes this line at its next start and records an audit\.recovered event/,
+    );
     expect(await auditCommand(['verify', '--json'], { dataDir, ...io() })).toBe(3);
     expect(JSON.parse(stdout.pop() ?? '')).toMatchObject({ ok: false, torn: true, line: 9 });
     // Tampering before a torn tail is still tampering (exit 1), named at its own line.
@@ -111,12 +121,22 @@ describe('parley audit', () => {
     const now = Date.parse('2026-06-01T00:00:00Z');
     expect(await auditCommand(['purge'], { dataDir, purge, clock: () => now, ...io() })).toBe(2);
     expect(stderr.pop()).toContain('needs --before');
-    expect(await auditCommand(['purge'], { dataDir, purge, retentionMs: 30 * 86_400_000, clock: () => now, ...io() })).toBe(0);
+    expect(
+      await auditCommand(['purge'], { dataDir, purge, retentionMs: 30 * 86_400_000, clock: () => now, ...io() }),
+    ).toBe(0);
     expect(asked.pop()!.toISOString()).toBe('2026-05-02T00:00:00.000Z');
     expect(stdout.pop()).toContain('Purged 7 records older than 2026-05-02T00:00:00.000Z');
-    expect(await auditCommand(['purge', '--before', '2026-01-01T00:00:00Z'], { dataDir, purge, retentionMs: 1, ...io() })).toBe(0);
+    expect(
+      await auditCommand(['purge', '--before', '2026-01-01T00:00:00Z'], { dataDir, purge, retentionMs: 1, ...io() }),
+    ).toBe(0);
     expect(asked.pop()!.toISOString()).toBe('2026-01-01T00:00:00.000Z');
-    expect(await auditCommand(['purge', '--file', 'x.jsonl', '--before', '2026-01-01T00:00:00Z'], { dataDir, purge, ...io() })).toBe(2);
+    expect(
+      await auditCommand(['purge', '--file', 'x.jsonl', '--before', '2026-01-01T00:00:00Z'], {
+        dataDir,
+        purge,
+        ...io(),
+      }),
+    ).toBe(2);
     expect(stderr.pop()).toContain('--file is for verify and query');
   });
 });

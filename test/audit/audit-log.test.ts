@@ -24,7 +24,10 @@ const event = (i: number, extra: Partial<AuditEventInput> = {}): AuditEventInput
 });
 
 async function lines(): Promise<Record<string, unknown>[]> {
-  return (await readFile(file, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  return (await readFile(file, 'utf8'))
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 beforeEach(async () => {
@@ -126,7 +129,13 @@ describe('paced commits (a remote trail)', () => {
 
   it('after a write the next one waits commitPaceMs, unless commitBatch events wait or a flush asks', async () => {
     const gated = gatedStorage();
-    const log = createAuditLog({ storage: gated.storage, clock, commitDelayMs: 0, commitPaceMs: 600_000, commitBatch: 3 });
+    const log = createAuditLog({
+      storage: gated.storage,
+      clock,
+      commitDelayMs: 0,
+      commitPaceMs: 600_000,
+      commitBatch: 3,
+    });
     log.append(event(1));
     await gated.writing();
     log.append(event(2)); // queued while the first write runs
@@ -161,11 +170,29 @@ describe('createAuditLog', () => {
     expect(statSync(file, { throwIfNoEntry: false })?.size ?? 0).toBe(0); // nothing written synchronously
     await log.close();
     const written = await lines();
-    expect(written.map((l) => l.type)).toEqual(['event', 'event', 'event', 'checkpoint', 'event', 'event', 'event', 'checkpoint', 'event', 'checkpoint']);
+    expect(written.map((l) => l.type)).toEqual([
+      'event',
+      'event',
+      'event',
+      'checkpoint',
+      'event',
+      'event',
+      'event',
+      'checkpoint',
+      'event',
+      'checkpoint',
+    ]);
     expect(written.map((l) => l.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(written[0]).toMatchObject({ prev: '0'.repeat(64), time: '2026-01-01T00:00:00.000Z', requestId: 'req-1' });
     expect((await stat(file)).mode & 0o777).toBe(0o600);
-    expect(await verifyAuditFile(file, publicKey)).toEqual({ ok: true, records: 7, checkpoints: 3, signaturesChecked: true, unsignedTail: 0, lastCheckpoint: { seq: 10, hash: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+    expect(await verifyAuditFile(file, publicKey)).toEqual({
+      ok: true,
+      records: 7,
+      checkpoints: 3,
+      signaturesChecked: true,
+      unsignedTail: 0,
+      lastCheckpoint: { seq: 10, hash: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    });
   });
 
   it('keeps writing after a flush of an empty queue', async () => {
@@ -192,10 +219,12 @@ describe('createAuditLog', () => {
 
   it('truncates client addresses and keeps only primitive, bounded details', async () => {
     const log = createAuditLog({ file, clock });
-    log.append(event(1, {
-      clientAddress: '203.0.113.77',
-      details: { count: 3, ok: true, long: 'x'.repeat(1000), nested: { a: 1 } as unknown as string, nan: Number.NaN },
-    }));
+    log.append(
+      event(1, {
+        clientAddress: '203.0.113.77',
+        details: { count: 3, ok: true, long: 'x'.repeat(1000), nested: { a: 1 } as unknown as string, nan: Number.NaN },
+      }),
+    );
     log.append(event(2, { clientAddress: 'not-an-ip' }));
     await log.close();
     const [first, second] = await lines();
@@ -212,7 +241,15 @@ describe('createAuditLog', () => {
     resumed.append(event(5));
     await resumed.close();
     const written = await lines();
-    expect(written.map((l) => `${l.seq}:${l.type}`)).toEqual(['1:event', '2:event', '3:event', '4:event', '5:checkpoint', '6:event', '7:checkpoint']);
+    expect(written.map((l) => `${l.seq}:${l.type}`)).toEqual([
+      '1:event',
+      '2:event',
+      '3:event',
+      '4:event',
+      '5:checkpoint',
+      '6:event',
+      '7:checkpoint',
+    ]);
     expect(await verifyAuditFile(file, publicKey)).toMatchObject({ ok: true, records: 5 });
   });
 
@@ -226,7 +263,10 @@ describe('createAuditLog', () => {
     second.append(event(2));
     await second.close();
     const written = await lines();
-    expect(written.find((l) => l.action === 'audit.recovered')).toMatchObject({ outcome: 'failure', details: { discardedBytes: 32 } });
+    expect(written.find((l) => l.action === 'audit.recovered')).toMatchObject({
+      outcome: 'failure',
+      details: { discardedBytes: 32 },
+    });
     expect(await verifyAuditFile(file, publicKey)).toMatchObject({ ok: true, records: 3 });
   });
 

@@ -14,11 +14,21 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'parley-query-'));
   file = join(dir, 'audit.jsonl');
   let t = base;
-  const log = createAuditLog({ file, signingKey: generateKeyPairSync('ed25519').privateKey, checkpointEvery: 5, clock: () => t });
+  const log = createAuditLog({
+    file,
+    signingKey: generateKeyPairSync('ed25519').privateKey,
+    checkpointEvery: 5,
+    clock: () => t,
+  });
   const actions = ['auth.success', 'key.created', 'auth.failure', 'key.revoked', 'session.created'];
   for (let i = 0; i < 20; i++) {
     t = base + i * 60_000;
-    log.append({ requestId: `r${i}`, principalId: i % 2 ? 'key_odd' : 'key_even', action: actions[i % 5], outcome: i % 5 === 2 ? 'denied' : 'success' });
+    log.append({
+      requestId: `r${i}`,
+      principalId: i % 2 ? 'key_odd' : 'key_even',
+      action: actions[i % 5],
+      outcome: i % 5 === 2 ? 'denied' : 'success',
+    });
     await log.flush();
   }
   await log.close();
@@ -40,7 +50,10 @@ describe('queryAudit', () => {
   it('filters by action (exact or prefix), principal and outcome', async () => {
     expect(ids(await queryAudit(file, { action: 'key.created', limit: 10 }))).toEqual(['r1', 'r6', 'r11', 'r16']);
     expect(ids(await queryAudit(file, { action: 'key.', limit: 3 }))).toEqual(['r13', 'r16', 'r18']);
-    expect(ids(await queryAudit(file, { outcome: 'denied', principalId: 'key_even', limit: 10 }))).toEqual(['r2', 'r12']);
+    expect(ids(await queryAudit(file, { outcome: 'denied', principalId: 'key_even', limit: 10 }))).toEqual([
+      'r2',
+      'r12',
+    ]);
   });
 
   it('filters by time window [since, until)', async () => {

@@ -32,12 +32,23 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const sealSettings = (clock: () => number) => ({ signingKey: privateKey, keyId: signingKeyId(privateKey), every: 5, now: () => new Date(clock()).toISOString() });
+const sealSettings = (clock: () => number) => ({
+  signingKey: privateKey,
+  keyId: signingKeyId(privateKey),
+  every: 5,
+  now: () => new Date(clock()).toISOString(),
+});
 
 /** A writer on `file` with an injected clock; each `write` is one flushed batch (rotation is checked before each). */
 function writer(rotation: AuditRotation, clock: { now: number }) {
   const storage = new FileAuditStorage(file, { rotation, clock: () => clock.now });
-  const log = createAuditLog({ storage, signingKey: privateKey, checkpointEvery: 5, commitDelayMs: 0, clock: () => clock.now });
+  const log = createAuditLog({
+    storage,
+    signingKey: privateKey,
+    checkpointEvery: 5,
+    commitDelayMs: 0,
+    clock: () => clock.now,
+  });
   let n = 0;
   return {
     storage,
@@ -53,11 +64,19 @@ function writer(rotation: AuditRotation, clock: { now: number }) {
 }
 
 const lines = async (path: string) => (await readFile(path, 'utf8')).trimEnd().split('\n');
-const parsed = async (path: string) => (await lines(path)).map((l) => JSON.parse(l) as { seq: number; prev: string; type: string; action?: string; details?: Record<string, unknown> });
+const parsed = async (path: string) =>
+  (await lines(path)).map(
+    (l) =>
+      JSON.parse(l) as { seq: number; prev: string; type: string; action?: string; details?: Record<string, unknown> },
+  );
 
 async function runVerify(): Promise<{ code: number; out: string }> {
   const out: string[] = [];
-  const code = await auditCommand(['verify', '--file', file], { dataDir: dir, stdout: (t) => out.push(t), stderr: (t) => out.push(t) });
+  const code = await auditCommand(['verify', '--file', file], {
+    dataDir: dir,
+    stdout: (t) => out.push(t),
+    stderr: (t) => out.push(t),
+  });
   return { code, out: out.join('\n') };
 }
 
@@ -90,7 +109,9 @@ describe('rotation', () => {
       if (previousLast) {
         expect(first.prev).toBe(sha256Hex(previousLast)); // the first record links to the last of the previous file
         // and a signed checkpoint over everything before opens the new file (unless the previous one ended on one)
-        expect(first.type === 'checkpoint' || (JSON.parse(previousLast) as { type: string }).type === 'checkpoint').toBe(true);
+        expect(
+          first.type === 'checkpoint' || (JSON.parse(previousLast) as { type: string }).type === 'checkpoint',
+        ).toBe(true);
       }
       expect(Buffer.byteLength(body.join('\n'))).toBeLessThan(3_000); // sealed at the first write past 2,000 bytes
       previousLast = body[body.length - 1];
@@ -100,7 +121,9 @@ describe('rotation', () => {
     const result = await verifyAuditFile(file, publicKey);
     expect(result).toMatchObject({ ok: true, records: 40, signaturesChecked: true, segments: segments.length + 1 });
     // The read path (parley audit query, GET /v1/audit) reads across segments, oldest first.
-    expect((await queryAudit(file, { limit: 100 })).map((e) => e.requestId)).toEqual(Array.from({ length: 40 }, (_, i) => `r${i + 1}`));
+    expect((await queryAudit(file, { limit: 100 })).map((e) => e.requestId)).toEqual(
+      Array.from({ length: 40 }, (_, i) => `r${i + 1}`),
+    );
     expect((await queryAudit(file, { limit: 3 })).map((e) => e.requestId)).toEqual(['r38', 'r39', 'r40']);
     const { code, out } = await runVerify();
     expect(code).toBe(0);
@@ -136,7 +159,11 @@ describe('rotation', () => {
     // As if the process died between the rename and creating the new file: the active file's lines go to a segment.
     const activeFirst = (await parsed(file))[0].seq;
     await rename(file, join(segmentsDir(file), `audit-${String(activeFirst).padStart(12, '0')}.jsonl`));
-    expect(await verifyAuditFile(file, publicKey)).toMatchObject({ ok: true, records: 20, segments: segments.length + 1 });
+    expect(await verifyAuditFile(file, publicKey)).toMatchObject({
+      ok: true,
+      records: 20,
+      segments: segments.length + 1,
+    });
     w = writer({ maxBytes: 1_500, maxAgeMs: 24 * HOUR }, clock);
     await w.write(3);
     await w.log.close();
@@ -159,7 +186,9 @@ describe('verify across segments', () => {
     await unlink(segments[1].path);
     const result = await verifyAuditFile(file, publicKey);
     expect(result).toMatchObject({ ok: false, fault: 'missing-segment', segment: segments[2].name, line: 1 });
-    expect(!result.ok && result.reason).toContain(`between ${segments[0].name} and ${segments[2].name}: a segment was removed`);
+    expect(!result.ok && result.reason).toContain(
+      `between ${segments[0].name} and ${segments[2].name}: a segment was removed`,
+    );
     const { code, out } = await runVerify();
     expect(code).toBe(4);
     expect(out).toMatch(/^MISSING /);
@@ -168,7 +197,11 @@ describe('verify across segments', () => {
   it('names a missing last sealed segment, before the active file', async () => {
     const segments = await threeOrMore();
     await unlink(segments[segments.length - 1].path);
-    expect(await verifyAuditFile(file, publicKey)).toMatchObject({ ok: false, fault: 'missing-segment', segment: 'audit.jsonl' });
+    expect(await verifyAuditFile(file, publicKey)).toMatchObject({
+      ok: false,
+      fault: 'missing-segment',
+      segment: 'audit.jsonl',
+    });
   });
 
   it('names missing first segments that no purge accounts for (exit 4)', async () => {
@@ -186,7 +219,11 @@ describe('verify across segments', () => {
     await rename(a, `${a}.x`);
     await rename(b, a);
     await rename(`${a}.x`, b);
-    expect(await verifyAuditFile(file, publicKey)).toMatchObject({ ok: false, fault: 'segment-mismatch', segment: segments[0].name });
+    expect(await verifyAuditFile(file, publicKey)).toMatchObject({
+      ok: false,
+      fault: 'segment-mismatch',
+      segment: segments[0].name,
+    });
     const { code, out } = await runVerify();
     expect(code).toBe(5);
     expect(out).toMatch(/^REPLACED .*renamed, reordered or replaced/);
@@ -196,7 +233,11 @@ describe('verify across segments', () => {
     await rename(`${a}.x`, a);
     expect((await verifyAuditFile(file, publicKey)).ok).toBe(true);
     const middle = await lines(b);
-    const forged = rechain(middle.map((l, i) => (i === 2 ? l.replace('"key_1"', '"key_X"') : l)), 2, '');
+    const forged = rechain(
+      middle.map((l, i) => (i === 2 ? l.replace('"key_1"', '"key_X"') : l)),
+      2,
+      '',
+    );
     await writeFile(b, `${forged.join('\n')}\n`);
     const result = await verifyAuditFile(file); // without the public key only the chain can tell
     expect(result).toMatchObject({ ok: false, fault: 'segment-mismatch', segment: segments[2].name });
@@ -209,7 +250,12 @@ describe('verify across segments', () => {
     const i = body.findIndex((l) => l.includes('"key_1"'));
     body[i] = body[i].replace('"key_1"', '"key_2"');
     await writeFile(segments[1].path, `${body.join('\n')}\n`);
-    expect(await verifyAuditFile(file, publicKey)).toMatchObject({ ok: false, fault: 'tampered', segment: segments[1].name, line: i + 1 });
+    expect(await verifyAuditFile(file, publicKey)).toMatchObject({
+      ok: false,
+      fault: 'tampered',
+      segment: segments[1].name,
+      line: i + 1,
+    });
     const { code, out } = await runVerify();
     expect(code).toBe(1);
     expect(out).toContain(`TAMPERED ${file}: first bad ${segments[1].name} line ${i + 1}`);
@@ -232,9 +278,20 @@ describe('retention purge of segments', () => {
     const w = await daily(clock);
     const before = await listSegments(file);
     expect(before).toHaveLength(5);
-    const hashes = await Promise.all(before.map(async (s) => createHash('sha256').update(await readFile(s.path)).digest('hex')));
+    const hashes = await Promise.all(
+      before.map(async (s) =>
+        createHash('sha256')
+          .update(await readFile(s.path))
+          .digest('hex'),
+      ),
+    );
     // Keep 2.5 days: day 0, 1 and 2 end before the cut-off, day 3 does not.
-    const result = await purgeAuditTrail(w.storage, new Date(clock.now - 2.5 * 24 * HOUR), sealSettings(() => clock.now), 'parley:retention');
+    const result = await purgeAuditTrail(
+      w.storage,
+      new Date(clock.now - 2.5 * 24 * HOUR),
+      sealSettings(() => clock.now),
+      'parley:retention',
+    );
     expect(result.segments!.map((s) => s.name)).toEqual(before.slice(0, 3).map((s) => s.name));
     expect(result.firstKeptSeq).toBe(before[3].firstSeq);
     expect((await listSegments(file)).map((s) => s.name)).toEqual(before.slice(3).map((s) => s.name));
@@ -242,7 +299,14 @@ describe('retention purge of segments', () => {
     await w.log.close();
     const purged = (await parsed(file)).filter((r) => r.action === 'audit.purged');
     expect(purged.map((r) => r.details)).toEqual(
-      before.slice(0, 3).map((s, i) => expect.objectContaining({ segment: s.name, firstSeq: s.firstSeq, sha256: hashes[i], firstKeptSeq: (before[i + 1] ?? s).firstSeq })),
+      before.slice(0, 3).map((s, i) =>
+        expect.objectContaining({
+          segment: s.name,
+          firstSeq: s.firstSeq,
+          sha256: hashes[i],
+          firstKeptSeq: (before[i + 1] ?? s).firstSeq,
+        }),
+      ),
     );
     const verified = await verifyAuditFile(file, publicKey);
     expect(verified).toMatchObject({ ok: true, firstSeq: before[3].firstSeq });
@@ -258,7 +322,12 @@ describe('retention purge of segments', () => {
     const clock = { now: T0 };
     const w = await daily(clock);
     // Every sealed segment goes: the active file is the first kept, and nothing after it could notice a re-chained copy.
-    await purgeAuditTrail(w.storage, new Date(clock.now - 0.5 * 24 * HOUR), sealSettings(() => clock.now), 'parley:retention');
+    await purgeAuditTrail(
+      w.storage,
+      new Date(clock.now - 0.5 * 24 * HOUR),
+      sealSettings(() => clock.now),
+      'parley:retention',
+    );
     await w.log.close();
     expect(await listSegments(file)).toHaveLength(0);
     expect(await verifyAuditFile(file)).toMatchObject({ ok: true });
@@ -271,19 +340,37 @@ describe('retention purge of segments', () => {
   it('parley audit purge on the file trail: default cut-off from audit.retention, refused while a server holds the trail', async () => {
     const clock = { now: T0 };
     const w = await daily(clock);
-    const config = parseConfig(`dataDir: ${JSON.stringify(dir)}\naudit: { retention: 3d, segmentMaxAge: 1d }\n`, 'test.yaml', {});
+    const config = parseConfig(
+      `dataDir: ${JSON.stringify(dir)}\naudit: { retention: 3d, segmentMaxAge: 1d }\n`,
+      'test.yaml',
+      {},
+    );
     const secrets = createSecretResolver();
     const out: string[] = [];
-    const run = () => auditCommand(['purge'], { dataDir: dir, retentionMs: config.audit.retentionMs, clock: () => clock.now + HOUR, purge: (before) => purgeFileAuditTrail(config, secrets, before, 'cli:retention'), stdout: (t) => out.push(t), stderr: (t) => out.push(t) });
+    const run = () =>
+      auditCommand(['purge'], {
+        dataDir: dir,
+        retentionMs: config.audit.retentionMs,
+        clock: () => clock.now + HOUR,
+        purge: (before) => purgeFileAuditTrail(config, secrets, before, 'cli:retention'),
+        stdout: (t) => out.push(t),
+        stderr: (t) => out.push(t),
+      });
     // The writer (a server) holds the trail's lock: the command refuses at once and says why.
     expect(await run()).toBe(1);
-    expect(out.pop()).toMatch(/audit trail .* is locked by another process \(pid \d+.*A running server purges the segments older than audit.retention itself/);
+    expect(out.pop()).toMatch(
+      /audit trail .* is locked by another process \(pid \d+.*A running server purges the segments older than audit.retention itself/,
+    );
     await w.log.close();
     expect(await run()).toBe(0);
     // Cut-off T0 + 2 days + 1 hour: day 0, 1 and 2 go (the run sealed the idle active file first, it stays).
-    expect(out.pop()).toMatch(/^Purged 3 segments .*: audit-000000000001.jsonl, audit-\d+.jsonl, audit-\d+.jsonl; the trail now starts at seq \d+/);
+    expect(out.pop()).toMatch(
+      /^Purged 3 segments .*: audit-000000000001.jsonl, audit-\d+.jsonl, audit-\d+.jsonl; the trail now starts at seq \d+/,
+    );
     expect(await verifyAuditFile(file)).toMatchObject({ ok: true });
-    expect((await parsed(file)).filter((r) => r.action === 'audit.purged').map((r) => r.details!.segment)).toHaveLength(3);
+    expect((await parsed(file)).filter((r) => r.action === 'audit.purged').map((r) => r.details!.segment)).toHaveLength(
+      3,
+    );
     expect(await run()).toBe(0);
     expect(out.pop()).toContain('Nothing purged');
     secrets.close();
@@ -301,7 +388,9 @@ describe('retention purge of segments', () => {
     const config = parseConfig(`dataDir: ${JSON.stringify(dir)}\naudit: { retention: 2d }\n`, 'test.yaml', {});
     const secrets = createSecretResolver();
     const durable = await openDurableState(config, { secrets, mode: 'server' });
-    await expect.poll(async () => (await readFile(file, 'utf8')).includes('"audit.purged"'), { timeout: 20_000 }).toBe(true);
+    await expect
+      .poll(async () => (await readFile(file, 'utf8')).includes('"audit.purged"'), { timeout: 20_000 })
+      .toBe(true);
     await durable.close();
     secrets.close();
     // The idle active file (6 days old) was sealed first; then all four segments were older than 2 days.

@@ -17,7 +17,12 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'parley-tamper-'));
   const log = createAuditLog({ file: file(), signingKey: privateKey, checkpointEvery: 4 });
   for (let i = 1; i <= 10; i++) {
-    log.append({ requestId: `r${i}`, principalId: `key_${i}`, action: i % 2 ? 'auth.failure' : 'auth.success', outcome: i % 2 ? 'denied' : 'success' });
+    log.append({
+      requestId: `r${i}`,
+      principalId: `key_${i}`,
+      action: i % 2 ? 'auth.failure' : 'auth.success',
+      outcome: i % 2 ? 'denied' : 'success',
+    });
   }
   await log.close();
   pristine = (await readFile(file(), 'utf8')).trimEnd().split('\n');
@@ -49,7 +54,14 @@ function rechain(lines: string[], from: number): string[] {
 describe('verifyAuditFile against tampering', () => {
   it('accepts the untouched trail', async () => {
     expect(pristine).toHaveLength(13);
-    expect(await verifyAuditFile(file(), publicKey)).toEqual({ ok: true, records: 10, checkpoints: 3, signaturesChecked: true, unsignedTail: 0, lastCheckpoint: { seq: 13, hash: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+    expect(await verifyAuditFile(file(), publicKey)).toEqual({
+      ok: true,
+      records: 10,
+      checkpoints: 3,
+      signaturesChecked: true,
+      unsignedTail: 0,
+      lastCheckpoint: { seq: 13, hash: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    });
   });
 
   it('names a line whose field was edited', async () => {
@@ -57,7 +69,12 @@ describe('verifyAuditFile against tampering', () => {
     lines[2] = lines[2].replace('"outcome":"denied"', '"outcome":"success"');
     expect(lines[2]).not.toBe(pristine[2]);
     await save(lines);
-    expect(await verifyAuditFile(file(), publicKey)).toEqual({ ok: false, fault: 'tampered', line: 3, reason: expect.stringContaining('line 3 was edited') });
+    expect(await verifyAuditFile(file(), publicKey)).toEqual({
+      ok: false,
+      fault: 'tampered',
+      line: 3,
+      reason: expect.stringContaining('line 3 was edited'),
+    });
   });
 
   it('catches an edit whose own hash was recomputed, at the next line', async () => {
@@ -65,12 +82,20 @@ describe('verifyAuditFile against tampering', () => {
     const { hash: _h, ...body } = JSON.parse(lines[1]) as Record<string, unknown>;
     lines[1] = sealLine({ ...body, principalId: 'key_innocent' }).line;
     await save(lines);
-    expect(await verifyAuditFile(file(), publicKey)).toMatchObject({ ok: false, line: 3, reason: expect.stringContaining('prev mismatch') });
+    expect(await verifyAuditFile(file(), publicKey)).toMatchObject({
+      ok: false,
+      line: 3,
+      reason: expect.stringContaining('prev mismatch'),
+    });
   });
 
   it('names the gap left by a deleted line', async () => {
     await save(pristine.filter((_, i) => i !== 5));
-    expect(await verifyAuditFile(file(), publicKey)).toMatchObject({ ok: false, line: 6, reason: expect.stringContaining('removed, inserted or reordered') });
+    expect(await verifyAuditFile(file(), publicKey)).toMatchObject({
+      ok: false,
+      line: 6,
+      reason: expect.stringContaining('removed, inserted or reordered'),
+    });
   });
 
   it('names the first of two swapped lines', async () => {
@@ -81,13 +106,28 @@ describe('verifyAuditFile against tampering', () => {
   });
 
   it('catches a forged line inserted with a re-chained file by the next signed checkpoint', async () => {
-    const forged = JSON.stringify({ seq: 0, prev: '', type: 'event', time: new Date().toISOString(), requestId: 'forged', action: 'key.created', outcome: 'success' });
-    const lines = rechain([...pristine.slice(0, 6), `${forged.slice(0, -1)},"hash":"${'0'.repeat(64)}"}`, ...pristine.slice(6)], 6);
+    const forged = JSON.stringify({
+      seq: 0,
+      prev: '',
+      type: 'event',
+      time: new Date().toISOString(),
+      requestId: 'forged',
+      action: 'key.created',
+      outcome: 'success',
+    });
+    const lines = rechain(
+      [...pristine.slice(0, 6), `${forged.slice(0, -1)},"hash":"${'0'.repeat(64)}"}`, ...pristine.slice(6)],
+      6,
+    );
     await save(lines);
     // The chain alone is now consistent: without the public key the forgery passes...
     expect(await verifyAuditFile(file())).toMatchObject({ ok: true, records: 11, signaturesChecked: false });
     // ...but the checkpoint after it (line 10, now line 11) no longer matches its signature.
-    expect(await verifyAuditFile(file(), publicKey)).toMatchObject({ ok: false, line: 11, reason: expect.stringContaining("signature is invalid") });
+    expect(await verifyAuditFile(file(), publicKey)).toMatchObject({
+      ok: false,
+      line: 11,
+      reason: expect.stringContaining('signature is invalid'),
+    });
   });
 
   it('rejects a bad signature and a checkpoint stripped of its signature', async () => {
@@ -95,30 +135,53 @@ describe('verifyAuditFile against tampering', () => {
     const sig = (JSON.parse(lines[4]) as { sig: string }).sig;
     lines[4] = lines[4].replace(sig, `${sig[0] === 'A' ? 'B' : 'A'}${sig.slice(1)}`);
     await save(lines);
-    expect(await verifyAuditFile(file(), publicKey)).toMatchObject({ ok: false, line: 5, reason: expect.stringContaining('signature is invalid') });
+    expect(await verifyAuditFile(file(), publicKey)).toMatchObject({
+      ok: false,
+      line: 5,
+      reason: expect.stringContaining('signature is invalid'),
+    });
     const stripped = [...pristine];
     stripped[4] = stripped[4].replace(/,"sig":"[^"]+"/, '');
     await save(stripped);
-    expect(await verifyAuditFile(file(), publicKey)).toMatchObject({ ok: false, line: 5, reason: expect.stringContaining('without a signature') });
+    expect(await verifyAuditFile(file(), publicKey)).toMatchObject({
+      ok: false,
+      line: 5,
+      reason: expect.stringContaining('without a signature'),
+    });
   });
 
   it('rejects checkpoints when verified with another public key', async () => {
     const other = generateKeyPairSync('ed25519').publicKey;
-    expect(await verifyAuditFile(file(), other)).toMatchObject({ ok: false, line: 5, reason: expect.stringContaining('use the matching public key') });
+    expect(await verifyAuditFile(file(), other)).toMatchObject({
+      ok: false,
+      line: 5,
+      reason: expect.stringContaining('use the matching public key'),
+    });
   });
 
   it('catches checkpoints removed with a re-chained file when a maximum gap is required', async () => {
-    const lines = rechain(pristine.filter((l) => !l.includes('"type":"checkpoint"')), 0);
+    const lines = rechain(
+      pristine.filter((l) => !l.includes('"type":"checkpoint"')),
+      0,
+    );
     await save(lines);
     expect(await verifyAuditFile(file(), publicKey)).toMatchObject({ ok: true, checkpoints: 0, unsignedTail: 10 });
-    expect(await verifyAuditFile(file(), publicKey, { maxUnsigned: 4 })).toMatchObject({ ok: false, line: 5, reason: expect.stringContaining('checkpoints were removed') });
+    expect(await verifyAuditFile(file(), publicKey, { maxUnsigned: 4 })).toMatchObject({
+      ok: false,
+      line: 5,
+      reason: expect.stringContaining('checkpoints were removed'),
+    });
   });
 
   it('rejects a last line cut off without its newline, and a line that is not JSON', async () => {
     await writeFile(file(), `${pristine.join('\n')}\n${pristine[0].slice(0, 40)}`);
     expect(await verifyAuditFile(file(), publicKey)).toMatchObject({ ok: false, line: 14 });
     await save([...pristine.slice(0, 3), 'garbage', ...pristine.slice(3)]);
-    expect(await verifyAuditFile(file(), publicKey)).toMatchObject({ ok: false, line: 4, reason: expect.stringContaining('no hash seal') });
+    expect(await verifyAuditFile(file(), publicKey)).toMatchObject({
+      ok: false,
+      line: 4,
+      reason: expect.stringContaining('no hash seal'),
+    });
   });
 
   it('with a checkpoint recorded outside the trail, catches a lost tail and a trail rewritten from it on', async () => {
@@ -130,10 +193,18 @@ describe('verifyAuditFile against tampering', () => {
     await save(pristine.slice(0, 10));
     expect(await verifyAuditFile(file(), publicKey)).toMatchObject({ ok: true, records: 8 });
     // ...but not against the recorded checkpoint.
-    expect(await verifyAuditFile(file(), publicKey, { expectCheckpoint: anchor })).toMatchObject({ ok: false, line: 10, reason: expect.stringContaining('the trail ends at seq 10, before the checkpoint 13') });
+    expect(await verifyAuditFile(file(), publicKey, { expectCheckpoint: anchor })).toMatchObject({
+      ok: false,
+      line: 10,
+      reason: expect.stringContaining('the trail ends at seq 10, before the checkpoint 13'),
+    });
     // The same seq holding another record (re-chained from there on) is named.
     await save(pristine);
-    expect(await verifyAuditFile(file(), publicKey, { expectCheckpoint: rewritten })).toMatchObject({ ok: false, line: 5, reason: expect.stringContaining('is not the checkpoint recorded as 5:') });
+    expect(await verifyAuditFile(file(), publicKey, { expectCheckpoint: rewritten })).toMatchObject({
+      ok: false,
+      line: 5,
+      reason: expect.stringContaining('is not the checkpoint recorded as 5:'),
+    });
     expect(parseCheckpointAnchor('13:xyz')).toBeUndefined();
   });
 });

@@ -38,8 +38,15 @@ describe('an answer blocked by the output policy', () => {
       }),
     });
     const run = await chat.start({
-      api: 'openai', requestId: 'r', principal, model: 'm', messages: [{ role: 'user', content: 'hi' }],
-      params: {}, stream: true, cacheMode: 'default', signal: new AbortController().signal,
+      api: 'openai',
+      requestId: 'r',
+      principal,
+      model: 'm',
+      messages: [{ role: 'user', content: 'hi' }],
+      params: {},
+      stream: true,
+      cacheMode: 'default',
+      signal: new AbortController().signal,
     });
     const seen: string[] = [];
     await expect(async () => {

@@ -31,11 +31,16 @@ function runOf(script: ChatEvent[], o: { transform?: AnswerTransform; end?: 'don
   const { iterator, seen } = eventSource(script, o.end);
   const stats: RunStats = { attempts: 0, retries: 0, fallbacks: 0, upstreamMs: 0 };
   const outcomes: [string, string | undefined][] = [];
-  const events = new RunEvents(iterator, stats, performance.now(), o.transform, (outcome, code) => outcomes.push([outcome, code]));
+  const events = new RunEvents(iterator, stats, performance.now(), o.transform, (outcome, code) =>
+    outcomes.push([outcome, code]),
+  );
   return { events, stats, outcomes, seen };
 }
 
-async function drain(events: AsyncIterable<ChatEvent>, onEvent?: (event: ChatEvent, index: number) => void): Promise<{ got: ChatEvent[]; error?: ParleyError }> {
+async function drain(
+  events: AsyncIterable<ChatEvent>,
+  onEvent?: (event: ChatEvent, index: number) => void,
+): Promise<{ got: ChatEvent[]; error?: ParleyError }> {
   const got: ChatEvent[] = [];
   try {
     for await (const event of events) {

@@ -24,25 +24,52 @@ function fakeRoute(events: (request: ChatRequest) => ChatEvent[], seen: ChatRequ
   };
 }
 
-function service(route: ChatModel, extra: Partial<RoutedModel> = {}, opts: { images?: 'allow' | 'block'; blockWord?: string } = {}): ChatService {
+function service(
+  route: ChatModel,
+  extra: Partial<RoutedModel> = {},
+  opts: { images?: 'allow' | 'block'; blockWord?: string } = {},
+): ChatService {
   return new ChatService({
-    models: new Map([['m', { config: { name: 'm', description: '', contextTokens: 8192, targets: [] }, route, ...extra }]]),
+    models: new Map([
+      ['m', { config: { name: 'm', description: '', contextTokens: 8192, targets: [] }, route, ...extra }],
+    ]),
     cache: new MemoryCacheStore({ maxEntries: 1 }),
     cacheConfig: { mode: 'off', ttlMs: 0, maxEntries: 0 },
     promptGuard: createPrivacyFilter(),
-    answerTransforms: createAnswerTransforms(opts.blockWord ? { output: { mode: 'enforce', holdBackChars: 16, rules: [{ category: 'x', action: 'block', words: [opts.blockWord] }] } } : {}),
+    answerTransforms: createAnswerTransforms(
+      opts.blockWord
+        ? {
+            output: {
+              mode: 'enforce',
+              holdBackChars: 16,
+              rules: [{ category: 'x', action: 'block', words: [opts.blockWord] }],
+            },
+          }
+        : {},
+    ),
     images: opts.images,
   });
 }
 
 async function run(chat: ChatService, messages: ChatMessage[], params: ChatParams = {}): Promise<ChatEvent[]> {
-  const r = await chat.start({ api: 'openai', requestId: 'r', principal, model: 'm', messages, params, stream: true, cacheMode: 'default', signal: new AbortController().signal });
+  const r = await chat.start({
+    api: 'openai',
+    requestId: 'r',
+    principal,
+    model: 'm',
+    messages,
+    params,
+    stream: true,
+    cacheMode: 'default',
+    signal: new AbortController().signal,
+  });
   const out: ChatEvent[] = [];
   for await (const e of r) out.push(e);
   return out;
 }
 
-const argsOf = (events: ChatEvent[], id: string): string => events.map((e) => (e.type === 'tool-input-delta' && e.id === id ? e.delta : '')).join('');
+const argsOf = (events: ChatEvent[], id: string): string =>
+  events.map((e) => (e.type === 'tool-input-delta' && e.id === id ? e.delta : '')).join('');
 
 describe('personal data in tool calls and results', () => {
   it('pseudonymises tool-call arguments and tool results before the provider, and restores them in new arguments', async () => {
@@ -57,14 +84,27 @@ describe('personal data in tool calls and results', () => {
         { type: 'finish', finishReason: 'tool-calls' },
       ];
     }, seen);
-    const events = await run(service(route), [
-      { role: 'user', content: 'write to my friend' },
-      { role: 'assistant', content: '', toolCalls: [{ id: 'call_1', name: 'lookup', arguments: JSON.stringify({ name: 'friend', hint: `maybe ${EMAIL}` }) }] },
-      { role: 'tool', toolCallId: 'call_1', content: `found ${EMAIL}` },
-    ], { tools: [{ name: 'send', parameters: { type: 'object' } }] });
+    const events = await run(
+      service(route),
+      [
+        { role: 'user', content: 'write to my friend' },
+        {
+          role: 'assistant',
+          content: '',
+          toolCalls: [
+            { id: 'call_1', name: 'lookup', arguments: JSON.stringify({ name: 'friend', hint: `maybe ${EMAIL}` }) },
+          ],
+        },
+        { role: 'tool', toolCallId: 'call_1', content: `found ${EMAIL}` },
+      ],
+      { tools: [{ name: 'send', parameters: { type: 'object' } }] },
+    );
     const sent = JSON.stringify(seen[0].messages);
     expect(sent).not.toContain(EMAIL);
-    expect(JSON.parse(seen[0].messages[1].toolCalls![0].arguments)).toEqual({ name: 'friend', hint: 'maybe [EMAIL_1]' });
+    expect(JSON.parse(seen[0].messages[1].toolCalls![0].arguments)).toEqual({
+      name: 'friend',
+      hint: 'maybe [EMAIL_1]',
+    });
     expect(seen[0].messages[2].content).toBe('found [EMAIL_1]');
     expect(seen[0].messages[1].toolCalls![0].id).toBe('call_1');
     expect(JSON.parse(argsOf(events, 'call_2'))).toEqual({ to: EMAIL });
@@ -76,13 +116,18 @@ describe('personal data in tool calls and results', () => {
       for (const b of [a + 1, a + 3, json.length - 1]) {
         if (b <= a || b >= json.length) continue;
         const pieces = [json.slice(0, a), json.slice(a, b), json.slice(b)];
-        const route = fakeRoute(() => [
-          { type: 'tool-input-start', id: 'c', toolName: 'send' },
-          ...pieces.map((delta): ChatEvent => ({ type: 'tool-input-delta', id: 'c', delta })),
-          { type: 'tool-input-end', id: 'c' },
-          { type: 'finish', finishReason: 'tool-calls' },
-        ], []);
-        const events = await run(service(route), [{ role: 'user', content: `mail ${EMAIL}` }], { tools: [{ name: 'send', parameters: {} }] });
+        const route = fakeRoute(
+          () => [
+            { type: 'tool-input-start', id: 'c', toolName: 'send' },
+            ...pieces.map((delta): ChatEvent => ({ type: 'tool-input-delta', id: 'c', delta })),
+            { type: 'tool-input-end', id: 'c' },
+            { type: 'finish', finishReason: 'tool-calls' },
+          ],
+          [],
+        );
+        const events = await run(service(route), [{ role: 'user', content: `mail ${EMAIL}` }], {
+          tools: [{ name: 'send', parameters: {} }],
+        });
         expect(JSON.parse(argsOf(events, 'c')), `split at ${a}/${b}`).toEqual({ to: EMAIL, cc: 'x' });
         expect(events.at(-2)).toEqual({ type: 'tool-input-end', id: 'c' });
       }
@@ -93,41 +138,75 @@ describe('personal data in tool calls and results', () => {
     const tricky = 'o"hara@example.com';
     const route = fakeRoute((req) => {
       const placeholder = /\[EMAIL_\d+\]/.exec(req.messages[0].content)![0];
-      return [{ type: 'text-delta', text: `{"email":"${placeholder.slice(0, 4)}` }, { type: 'text-delta', text: `${placeholder.slice(4)}"}` }, { type: 'finish', finishReason: 'stop' }];
+      return [
+        { type: 'text-delta', text: `{"email":"${placeholder.slice(0, 4)}` },
+        { type: 'text-delta', text: `${placeholder.slice(4)}"}` },
+        { type: 'finish', finishReason: 'stop' },
+      ];
     }, []);
-    const events = await run(service(route), [{ role: 'user', content: `my address is x${tricky}` }], { responseFormat: { type: 'json' } });
+    const events = await run(service(route), [{ role: 'user', content: `my address is x${tricky}` }], {
+      responseFormat: { type: 'json' },
+    });
     const text = events.map((e) => (e.type === 'text-delta' ? e.text : '')).join('');
     expect(() => JSON.parse(text)).not.toThrow();
   });
 
   it('blocks a secret in a tool result like one in a message', async () => {
     const route = fakeRoute(() => [{ type: 'finish', finishReason: 'stop' }], []);
-    await expect(run(service(route), [
-      { role: 'user', content: 'read the config' },
-      { role: 'assistant', content: '', toolCalls: [{ id: 'c1', name: 'read', arguments: '{}' }] },
-      { role: 'tool', toolCallId: 'c1', content: 'key: sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD' },
-    ])).rejects.toMatchObject({ code: 'content_blocked' });
+    await expect(
+      run(service(route), [
+        { role: 'user', content: 'read the config' },
+        { role: 'assistant', content: '', toolCalls: [{ id: 'c1', name: 'read', arguments: '{}' }] },
+        { role: 'tool', toolCallId: 'c1', content: 'key: sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD' },
+      ]),
+    ).rejects.toMatchObject({ code: 'content_blocked' });
   });
 
   it('applies the output policy to tool arguments', async () => {
-    const route = fakeRoute(() => [
-      { type: 'tool-input-start', id: 'c', toolName: 'run' },
-      { type: 'tool-input-delta', id: 'c', delta: '{"cmd":"forbid' },
-      { type: 'tool-input-delta', id: 'c', delta: 'den thing"}' },
-      { type: 'tool-input-end', id: 'c' },
-      { type: 'finish', finishReason: 'tool-calls' },
-    ], []);
-    await expect(run(service(route, {}, { blockWord: 'forbidden' }), [{ role: 'user', content: 'go' }], { tools: [{ name: 'run', parameters: {} }] })).rejects.toMatchObject({ code: 'content_blocked' });
+    const route = fakeRoute(
+      () => [
+        { type: 'tool-input-start', id: 'c', toolName: 'run' },
+        { type: 'tool-input-delta', id: 'c', delta: '{"cmd":"forbid' },
+        { type: 'tool-input-delta', id: 'c', delta: 'den thing"}' },
+        { type: 'tool-input-end', id: 'c' },
+        { type: 'finish', finishReason: 'tool-calls' },
+      ],
+      [],
+    );
+    await expect(
+      run(service(route, {}, { blockWord: 'forbidden' }), [{ role: 'user', content: 'go' }], {
+        tools: [{ name: 'run', parameters: {} }],
+      }),
+    ).rejects.toMatchObject({ code: 'content_blocked' });
   });
 
   it('pseudonymises text parts next to an image and refuses images when privacy.images is block', async () => {
     const seen: ChatRequest[] = [];
-    const route = fakeRoute(() => [{ type: 'text-delta', text: 'ok' }, { type: 'finish', finishReason: 'stop' }], seen);
-    const msg: ChatMessage = { role: 'user', content: `who is ${EMAIL}`, parts: [{ type: 'text', text: `who is ${EMAIL}` }, { type: 'image', url: 'data:image/png;base64,AAAA' }] };
+    const route = fakeRoute(
+      () => [
+        { type: 'text-delta', text: 'ok' },
+        { type: 'finish', finishReason: 'stop' },
+      ],
+      seen,
+    );
+    const msg: ChatMessage = {
+      role: 'user',
+      content: `who is ${EMAIL}`,
+      parts: [
+        { type: 'text', text: `who is ${EMAIL}` },
+        { type: 'image', url: 'data:image/png;base64,AAAA' },
+      ],
+    };
     await run(service(route), [msg]);
-    expect(seen[0].messages[0].parts).toEqual([{ type: 'text', text: 'who is [EMAIL_1]' }, { type: 'image', url: 'data:image/png;base64,AAAA' }]);
+    expect(seen[0].messages[0].parts).toEqual([
+      { type: 'text', text: 'who is [EMAIL_1]' },
+      { type: 'image', url: 'data:image/png;base64,AAAA' },
+    ]);
     expect(seen[0].messages[0].content).toBe('who is [EMAIL_1]');
-    await expect(run(service(route, {}, { images: 'block' }), [msg])).rejects.toMatchObject({ code: 'content_blocked', status: 422 });
+    await expect(run(service(route, {}, { images: 'block' }), [msg])).rejects.toMatchObject({
+      code: 'content_blocked',
+      status: 422,
+    });
   });
 });
 
@@ -141,20 +220,52 @@ describe('capabilities', () => {
     const seen: ChatRequest[] = [];
     const picked: number[][] = [];
     const skipped: string[] = [];
-    const full = fakeRoute(() => [{ type: 'text-delta', text: 'x' }, { type: 'finish', finishReason: 'stop' }], seen, 'full');
-    const subset = fakeRoute(() => [{ type: 'text-delta', text: 'y' }, { type: 'finish', finishReason: 'stop' }], seen, 'subset');
-    const chat = service(full, { targets, routeFor: (idx) => (picked.push([...idx]), { route: subset, observer: { targetSkipped: (p, m, miss) => skipped.push(`${p}/${m}:${miss}`) } }) });
-    const image: ChatMessage = { role: 'user', content: 'see', parts: [{ type: 'image', url: 'https://example.com/a.png' }] };
+    const full = fakeRoute(
+      () => [
+        { type: 'text-delta', text: 'x' },
+        { type: 'finish', finishReason: 'stop' },
+      ],
+      seen,
+      'full',
+    );
+    const subset = fakeRoute(
+      () => [
+        { type: 'text-delta', text: 'y' },
+        { type: 'finish', finishReason: 'stop' },
+      ],
+      seen,
+      'subset',
+    );
+    const chat = service(full, {
+      targets,
+      routeFor: (idx) => (
+        picked.push([...idx]),
+        { route: subset, observer: { targetSkipped: (p, m, miss) => skipped.push(`${p}/${m}:${miss}`) } }
+      ),
+    });
+    const image: ChatMessage = {
+      role: 'user',
+      content: 'see',
+      parts: [{ type: 'image', url: 'https://example.com/a.png' }],
+    };
     const events = await run(chat, [image]);
     expect(picked).toEqual([[1]]);
     expect(skipped).toEqual(['a/claude:vision']);
     expect(events.find((e) => e.type === 'text-delta')).toMatchObject({ text: 'y' });
-    await expect(run(chat, [{ role: 'user', content: 'x' }], { reasoningEffort: 'high' })).rejects.toMatchObject({ status: 400, param: 'reasoning_effort', message: expect.stringMatching(/"reasoning" is not in its configured capabilities/) });
+    await expect(run(chat, [{ role: 'user', content: 'x' }], { reasoningEffort: 'high' })).rejects.toMatchObject({
+      status: 400,
+      param: 'reasoning_effort',
+      message: expect.stringMatching(/"reasoning" is not in its configured capabilities/),
+    });
     // logprobs: the anthropic adapter cannot, the openai target can.
     await run(chat, [{ role: 'user', content: 'x' }], { logprobs: { top: 0 } });
     expect(skipped.at(-1)).toBe('a/claude:logprobs');
     const anthropicOnly = service(full, { targets: [targets[0]] });
-    await expect(run(anthropicOnly, [{ role: 'user', content: 'x' }], { logprobs: { top: 0 } })).rejects.toMatchObject({ status: 400, param: 'logprobs', message: expect.stringMatching(/anthropic/) });
+    await expect(run(anthropicOnly, [{ role: 'user', content: 'x' }], { logprobs: { top: 0 } })).rejects.toMatchObject({
+      status: 400,
+      param: 'logprobs',
+      message: expect.stringMatching(/anthropic/),
+    });
   });
 });
 
@@ -167,8 +278,24 @@ describe('cache keys', () => {
       key(base, { tools: [{ name: 'a', parameters: {} }] }),
       key(base, { tools: [{ name: 'a', parameters: {} }], toolChoice: 'required' }),
       key(base, { responseFormat: { type: 'json' } }),
-      key([{ ...base[0], parts: [{ type: 'text', text: 'same' }, { type: 'image', url: 'https://x/1.png' }] }]),
-      key([{ ...base[0], parts: [{ type: 'text', text: 'same' }, { type: 'image', url: 'https://x/2.png' }] }]),
+      key([
+        {
+          ...base[0],
+          parts: [
+            { type: 'text', text: 'same' },
+            { type: 'image', url: 'https://x/1.png' },
+          ],
+        },
+      ]),
+      key([
+        {
+          ...base[0],
+          parts: [
+            { type: 'text', text: 'same' },
+            { type: 'image', url: 'https://x/2.png' },
+          ],
+        },
+      ]),
     ];
     expect(new Set(keys).size).toBe(keys.length);
   });

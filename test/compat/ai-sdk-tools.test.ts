@@ -10,8 +10,18 @@ let stack: Stack;
 let parley: ReturnType<typeof createOpenAICompatible>;
 
 beforeAll(async () => {
-  stack = await startStack({ yaml: standardYaml({ retries: 0, firstByte: '2s' }), env: { ...KEYS }, principals: ['sdk'] });
-  parley = createOpenAICompatible({ name: 'parley', baseURL: `${stack.url}/v1`, apiKey: stack.keys.sdk, includeUsage: true, supportsStructuredOutputs: true });
+  stack = await startStack({
+    yaml: standardYaml({ retries: 0, firstByte: '2s' }),
+    env: { ...KEYS },
+    principals: ['sdk'],
+  });
+  parley = createOpenAICompatible({
+    name: 'parley',
+    baseURL: `${stack.url}/v1`,
+    apiKey: stack.keys.sdk,
+    includeUsage: true,
+    supportsStructuredOutputs: true,
+  });
 });
 afterAll(async () => stack?.close());
 beforeEach(() => {
@@ -34,7 +44,13 @@ function weatherTool(calls: unknown[]) {
 describe.each([['solo'], ['anth']])('AI SDK against %s', (model) => {
   it('generateText runs a tool over several steps and ends with text', async () => {
     const calls: unknown[] = [];
-    const result = await generateText({ model: parley(model), prompt: 'Oslo', tools: { weather: weatherTool(calls) }, stopWhen: stepCountIs(4), maxRetries: 0 });
+    const result = await generateText({
+      model: parley(model),
+      prompt: 'Oslo',
+      tools: { weather: weatherTool(calls) },
+      stopWhen: stepCountIs(4),
+      maxRetries: 0,
+    });
     expect(calls).toEqual([{ city: 'Oslo' }]);
     expect(result.steps).toHaveLength(2);
     expect(result.steps[0].finishReason).toBe('tool-calls');
@@ -49,7 +65,13 @@ describe.each([['solo'], ['anth']])('AI SDK against %s', (model) => {
 
   it('streamText streams tool input deltas and runs the tool loop', async () => {
     const calls: unknown[] = [];
-    const result = streamText({ model: parley(model), prompt: 'Bergen', tools: { weather: weatherTool(calls) }, stopWhen: stepCountIs(4), maxRetries: 0 });
+    const result = streamText({
+      model: parley(model),
+      prompt: 'Bergen',
+      tools: { weather: weatherTool(calls) },
+      stopWhen: stepCountIs(4),
+      maxRetries: 0,
+    });
     const types = new Set<string>();
     let text = '';
     for await (const part of result.fullStream) {
@@ -58,7 +80,9 @@ describe.each([['solo'], ['anth']])('AI SDK against %s', (model) => {
       if (part.type === 'error') throw part.error;
     }
     expect(calls).toEqual([{ city: 'Bergen' }]);
-    expect([...types]).toEqual(expect.arrayContaining(['tool-input-start', 'tool-input-delta', 'tool-call', 'tool-result', 'text-delta']));
+    expect([...types]).toEqual(
+      expect.arrayContaining(['tool-input-start', 'tool-input-delta', 'tool-call', 'tool-result', 'text-delta']),
+    );
     expect(text).toContain('sunny in Bergen');
     expect(await result.finishReason).toBe('stop');
   });

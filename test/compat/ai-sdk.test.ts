@@ -11,8 +11,17 @@ let stack: Stack;
 let parley: ReturnType<typeof createOpenAICompatible>;
 
 beforeAll(async () => {
-  stack = await startStack({ yaml: standardYaml({ retries: 0, firstByte: '400ms' }), env: { ...KEYS }, principals: ['sdk'] });
-  parley = createOpenAICompatible({ name: 'parley', baseURL: `${stack.url}/v1`, apiKey: stack.keys.sdk, includeUsage: true });
+  stack = await startStack({
+    yaml: standardYaml({ retries: 0, firstByte: '400ms' }),
+    env: { ...KEYS },
+    principals: ['sdk'],
+  });
+  parley = createOpenAICompatible({
+    name: 'parley',
+    baseURL: `${stack.url}/v1`,
+    apiKey: stack.keys.sdk,
+    includeUsage: true,
+  });
 });
 afterAll(async () => stack?.close());
 beforeEach(() => {
@@ -41,7 +50,12 @@ describe('AI SDK: generateText and streamText', () => {
   });
 
   it('generateText with a system prompt sends it through to the upstream', async () => {
-    const result = await generateText({ model: parley('chat'), system: 'Be brief.', prompt: 'with system', maxRetries: 0 });
+    const result = await generateText({
+      model: parley('chat'),
+      system: 'Be brief.',
+      prompt: 'with system',
+      maxRetries: 0,
+    });
     expect(result.text).toBe(mockReplyText('with system', 16));
     const upstream = modelRequests(stack.mock).at(-1)!.body as { messages: { role: string; content: unknown }[] };
     expect(upstream.messages[0]).toEqual({ role: 'system', content: 'Be brief.' });
@@ -84,7 +98,9 @@ describe('AI SDK: errors surface as APICallError with the status', () => {
   });
 
   it('400 for an invalid request (generateText)', async () => {
-    const error = await thrown(() => generateText({ model: parley('chat'), prompt: 'x', temperature: 7, maxRetries: 0 }));
+    const error = await thrown(() =>
+      generateText({ model: parley('chat'), prompt: 'x', temperature: 7, maxRetries: 0 }),
+    );
     expect(APICallError.isInstance(error)).toBe(true);
     expect((error as APICallError).statusCode).toBe(400);
     expect((error as APICallError).message).toMatch(/temperature/);
@@ -103,7 +119,9 @@ describe('AI SDK: errors surface as APICallError with the status', () => {
       expect((error as APICallError).statusCode).toBe(status);
       expect((error as APICallError).isRetryable).toBe(true);
 
-      const { errors, text } = await drain(streamText({ model: parley('chat'), prompt: 'x', maxRetries: 0, onError: () => undefined }));
+      const { errors, text } = await drain(
+        streamText({ model: parley('chat'), prompt: 'x', maxRetries: 0, onError: () => undefined }),
+      );
       expect(text).toBe('');
       expect(errors).toHaveLength(1);
       expect(APICallError.isInstance(errors[0])).toBe(true);

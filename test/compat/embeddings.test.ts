@@ -16,7 +16,10 @@ const SMALL = 'text-embedding-3-small';
 const ENV = { MAIN_KEY: 'key-main', SPARE_KEY: 'key-spare', ANTH_KEY: 'key-anth' };
 
 /** Providers main and spare (OpenAI-compatible) and anth (Anthropic), all on the mock; aliases for each case. */
-function embeddingsYaml(extra: string, breaker = '{ failureThreshold: 50, window: 10s, cooldown: 500ms, halfOpenProbes: 1 }'): (mockUrl: string) => string {
+function embeddingsYaml(
+  extra: string,
+  breaker = '{ failureThreshold: 50, window: 10s, cooldown: 500ms, halfOpenProbes: 1 }',
+): (mockUrl: string) => string {
   const resilience = `    timeouts: { connect: 1s, firstByte: 2s, idle: 2s, total: 8s }
     retry: { retries: 1, baseDelay: 5ms, maxDelay: 20ms, maxRetryAfter: 1s }
     breaker: ${breaker}`;
@@ -76,7 +79,9 @@ let client: OpenAI;
 
 beforeAll(async () => {
   stack = await startStack({
-    yaml: embeddingsYaml('cache: { mode: deterministic, ttl: 10m, maxEntries: 100 }\nrateLimits: { requestsPerMinute: 0, tokensPerMinute: 0, concurrentStreams: 0 }'),
+    yaml: embeddingsYaml(
+      'cache: { mode: deterministic, ttl: 10m, maxEntries: 100 }\nrateLimits: { requestsPerMinute: 0, tokensPerMinute: 0, concurrentStreams: 0 }',
+    ),
     env: ENV,
     mock: { modelScenarios: { 'broken-embedder': { failFirst: 1_000_000, failStatus: 503 } } },
     principals: ['sdk'],
@@ -95,7 +100,7 @@ let counter = 0;
 const fresh = (text: string): string => `${text} #${++counter}`;
 
 describe('openai SDK: embeddings.create', () => {
-  it('float: OpenAI\'s shape, the upstream\'s vector exactly, usage and the alias as model', async () => {
+  it("float: OpenAI's shape, the upstream's vector exactly, usage and the alias as model", async () => {
     const text = fresh('float vector');
     const result = await client.embeddings.create({ model: 'embed', input: text, encoding_format: 'float' });
     expect(result.object).toBe('list');
@@ -108,7 +113,7 @@ describe('openai SDK: embeddings.create', () => {
     expect(lastUpstreamBody(stack.mock)).toEqual({ model: SMALL, input: [text], encoding_format: 'float' });
   });
 
-  it('base64 (the SDK\'s default): asked upstream as base64, decoded by the SDK to the same float32 values', async () => {
+  it("base64 (the SDK's default): asked upstream as base64, decoded by the SDK to the same float32 values", async () => {
     const texts = [fresh('first'), fresh('second')];
     const result = await client.embeddings.create({ model: 'embed', input: texts });
     expect(lastUpstreamBody(stack.mock).encoding_format).toBe('base64');
@@ -131,13 +136,20 @@ describe('openai SDK: embeddings.create', () => {
   });
 
   it('the user field is accepted and not forwarded', async () => {
-    const result = await client.embeddings.create({ model: 'embed', input: fresh('with user'), encoding_format: 'float', user: 'end-user-42' });
+    const result = await client.embeddings.create({
+      model: 'embed',
+      input: fresh('with user'),
+      encoding_format: 'float',
+      user: 'end-user-42',
+    });
     expect(result.data).toHaveLength(1);
     expect(lastUpstreamBody(stack.mock)).not.toHaveProperty('user');
   });
 
-  it('an upstream refusal (dimensions above the model\'s size) is a 400 in OpenAI\'s envelope, raised as the SDK\'s BadRequestError', async () => {
-    const error = await client.embeddings.create({ model: 'embed', input: fresh('too wide'), dimensions: 5000 }).catch((e: unknown) => e);
+  it("an upstream refusal (dimensions above the model's size) is a 400 in OpenAI's envelope, raised as the SDK's BadRequestError", async () => {
+    const error = await client.embeddings
+      .create({ model: 'embed', input: fresh('too wide'), dimensions: 5000 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect((error as InstanceType<typeof OpenAI.BadRequestError>).message).toMatch(/dimensions/);
   });
@@ -169,7 +181,11 @@ describe('routing, privacy, secrets and cache', () => {
     expect(res.headers.get('x-parley-provider')).toBe('spare');
     const body = (await res.json()) as { data: { embedding: number[] }[] };
     expect(body.data[0].embedding).toEqual(mockEmbedding(SMALL, text));
-    expect(embeddingRequests(stack.mock).map((r) => (r.body as { model: string }).model)).toEqual(['broken-embedder', 'broken-embedder', SMALL]);
+    expect(embeddingRequests(stack.mock).map((r) => (r.body as { model: string }).model)).toEqual([
+      'broken-embedder',
+      'broken-embedder',
+      SMALL,
+    ]);
   });
 
   it('personal data is redacted before it leaves (pseudonymise acts as redact): the upstream never sees the email or phone', async () => {
@@ -189,15 +205,21 @@ describe('routing, privacy, secrets and cache', () => {
     expect(body.data[0].embedding).toEqual(mockEmbedding(SMALL, sent[0]));
     // Audited and counted as for chat completions (counts only), with the action actually taken.
     await stack.parley.audit.flush();
-    const audit = (await readFile(join(stack.dataDir, DEFAULT_AUDIT_FILE_NAME), 'utf8')).split('\n').filter((l) => l.includes('"privacy.protected"'));
-    expect(audit.some((l) => l.includes('"model:embed"') && l.includes('"email":1') && l.includes('"phone":1'))).toBe(true);
+    const audit = (await readFile(join(stack.dataDir, DEFAULT_AUDIT_FILE_NAME), 'utf8'))
+      .split('\n')
+      .filter((l) => l.includes('"privacy.protected"'));
+    expect(audit.some((l) => l.includes('"model:embed"') && l.includes('"email":1') && l.includes('"phone":1'))).toBe(
+      true,
+    );
     expect(audit.join('\n')).not.toContain('jane.doe');
     const metrics = await stack.parley.metrics.render();
     expect(metrics).toMatch(/parley_privacy_protected_total\{category="email",action="redact"\} [1-9]/);
-    expect(metrics).toMatch(/parley_chat_requests_total\{api="embeddings",model="embed",provider="main",outcome="success",stream="false"\} [1-9]/);
+    expect(metrics).toMatch(
+      /parley_chat_requests_total\{api="embeddings",model="embed",provider="main",outcome="success",stream="false"\} [1-9]/,
+    );
   });
 
-  it('a malformed answer moves on to the next target; when every target answers so, a 502 in OpenAI\'s envelope', async () => {
+  it("a malformed answer moves on to the next target; when every target answers so, a 502 in OpenAI's envelope", async () => {
     stack.mock.setScenario({ malformed: 'bad-json' });
     const res = await postJson(url, { model: 'embed', input: fresh('malformed') });
     expect(res.status).toBe(502);
@@ -234,7 +256,12 @@ describe('routing, privacy, secrets and cache', () => {
     expect(second.headers.get('x-parley-provider')).toBe('main');
     expect(await second.json()).toEqual(await first.json());
     expect(embeddingRequests(stack.mock)).toHaveLength(1);
-    for (const changed of [{ ...body, dimensions: 64 }, { ...body, encoding_format: 'base64' }, { ...body, input: [`${text} `] }, { ...body, model: 'mixed' }]) {
+    for (const changed of [
+      { ...body, dimensions: 64 },
+      { ...body, encoding_format: 'base64' },
+      { ...body, input: [`${text} `] },
+      { ...body, model: 'mixed' },
+    ]) {
       expect((await postJson(url, changed)).headers.get('x-parley-cache')).toBe('miss');
     }
     expect((await postJson(url, body, { 'x-parley-cache': 'bypass' })).headers.get('x-parley-cache')).toBe('bypass');
@@ -242,7 +269,12 @@ describe('routing, privacy, secrets and cache', () => {
   });
 
   it('does not cache an answer whose vectors exceed 1 MiB (the memory cache bounds entries, not bytes)', async () => {
-    const body = { model: 'embed', input: Array.from({ length: 200 }, (_, i) => fresh(`big ${i}`)), dimensions: 1536, encoding_format: 'base64' };
+    const body = {
+      model: 'embed',
+      input: Array.from({ length: 200 }, (_, i) => fresh(`big ${i}`)),
+      dimensions: 1536,
+      encoding_format: 'base64',
+    };
     const before = embeddingRequests(stack.mock).length;
     const first = await postJson(url, body);
     expect(first.status, await first.clone().text()).toBe(200);
@@ -279,10 +311,25 @@ describe('bad input is a clear 4xx, and nothing reaches the provider', () => {
     ['an empty string in an array', { input: ['a', ''] }, 400, /input\[1\] is an empty string/],
     ['more than 2048 inputs', { input: Array.from({ length: 2049 }, () => 'x') }, 400, /2049 items; at most 2048/],
     ['a mixed array', { input: ['a', 1] }, 400, /input\[1\] must be a string/],
-    ['an input over limits.maxMessageChars', { input: 'x'.repeat(2001) }, 400, /2001 characters; one input may have at most 2000/],
-    ['a token array over 8192 tokens', { input: Array.from({ length: 8193 }, () => 1) }, 400, /8193 tokens; one input may have at most 8192/],
+    [
+      'an input over limits.maxMessageChars',
+      { input: 'x'.repeat(2001) },
+      400,
+      /2001 characters; one input may have at most 2000/,
+    ],
+    [
+      'a token array over 8192 tokens',
+      { input: Array.from({ length: 8193 }, () => 1) },
+      400,
+      /8193 tokens; one input may have at most 8192/,
+    ],
     ['a negative token id', { input: [[1, -2]] }, 400, /input\[0\]\[1\] must be a token id/],
-    ['text inside a token array (named by its type, never quoted back)', { input: [[1, 'my password is hunter2']] }, 400, /input\[0\]\[1\] must be a token id \(a non-negative integer\); got a string\.$/],
+    [
+      'text inside a token array (named by its type, never quoted back)',
+      { input: [[1, 'my password is hunter2']] },
+      400,
+      /input\[0\]\[1\] must be a token id \(a non-negative integer\); got a string\.$/,
+    ],
     ['an object as input', { input: { text: 'x' } }, 400, /input must be a string, an array of strings/],
     ['a missing input', { input: undefined }, 400, /input/],
     ['an unknown encoding_format', { encoding_format: 'int8' }, 400, /encoding_format/],
@@ -301,7 +348,28 @@ describe('bad input is a clear 4xx, and nothing reaches the provider', () => {
 
 describe('token rate limit, breakers, and token arrays without a privacy filter', () => {
   let limited: Stack;
-  const allow = ['email', 'phone', 'card', 'iban', 'ssn', 'ip', 'person', 'address', 'date_of_birth', 'national_id', 'passport', 'mac', 'private_key', 'jwt', 'anthropic_key', 'openai_key', 'aws_key', 'github_token', 'stripe_key', 'url_credentials']
+  const allow = [
+    'email',
+    'phone',
+    'card',
+    'iban',
+    'ssn',
+    'ip',
+    'person',
+    'address',
+    'date_of_birth',
+    'national_id',
+    'passport',
+    'mac',
+    'private_key',
+    'jwt',
+    'anthropic_key',
+    'openai_key',
+    'aws_key',
+    'github_token',
+    'stripe_key',
+    'url_credentials',
+  ]
     .map((c) => `${c}: allow`)
     .join(', ');
   beforeAll(async () => {
@@ -317,7 +385,11 @@ describe('token rate limit, breakers, and token arrays without a privacy filter'
   afterAll(async () => limited?.close());
 
   it('token arrays pass through unchanged when the privacy filter is off', async () => {
-    const res = await postJson(`${limited.url}/v1/embeddings`, { model: 'embed', input: [[5, 6, 7], [8]], encoding_format: 'float' });
+    const res = await postJson(`${limited.url}/v1/embeddings`, {
+      model: 'embed',
+      input: [[5, 6, 7], [8]],
+      encoding_format: 'float',
+    });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { data: { embedding: number[] }[]; usage: { prompt_tokens: number } };
     expect((limited.mock.requests.at(-1)!.body as { input: unknown }).input).toEqual([[5, 6, 7], [8]]);
@@ -326,7 +398,8 @@ describe('token rate limit, breakers, and token arrays without a privacy filter'
   });
 
   it('the deployment breaker of a failing embedding model opens: later calls skip it and go straight to the fallback', async () => {
-    const broken = () => embeddingRequests(limited.mock).filter((r) => (r.body as { model: string }).model === 'broken-embedder').length;
+    const broken = () =>
+      embeddingRequests(limited.mock).filter((r) => (r.body as { model: string }).model === 'broken-embedder').length;
     const first = await postJson(`${limited.url}/v1/embeddings`, { model: 'embed-fallback', input: [[1]] });
     expect(first.status).toBe(200);
     expect(broken()).toBe(2); // the try and its retry: two failures open the breaker of main/broken-embedder
@@ -334,9 +407,13 @@ describe('token rate limit, breakers, and token arrays without a privacy filter'
     expect(second.status).toBe(200);
     expect(second.headers.get('x-parley-provider')).toBe('spare');
     expect(broken()).toBe(2);
-    expect(await limited.parley.metrics.render()).toMatch(/parley_circuit_state\{provider="main",model="broken-embedder",key_id="main#0"\} 2/);
+    expect(await limited.parley.metrics.render()).toMatch(
+      /parley_circuit_state\{provider="main",model="broken-embedder",key_id="main#0"\} 2/,
+    );
     // The same provider and key with another model is unaffected: each deployment has its own breaker.
-    expect(await limited.parley.metrics.render()).toMatch(/parley_circuit_state\{provider="main",model="text-embedding-3-small",key_id="main#0"\} 0/);
+    expect(await limited.parley.metrics.render()).toMatch(
+      /parley_circuit_state\{provider="main",model="text-embedding-3-small",key_id="main#0"\} 0/,
+    );
   });
 
   it('input tokens count against tokensPerMinute: once charged past the budget, the next request is a 429', async () => {

@@ -27,14 +27,25 @@ async function freePort(): Promise<number> {
 }
 
 beforeAll(async () => {
-  const { stdout } = await promisify(execFile)('npx', ['-y', 'node@24', '-p', 'process.execPath + " " + process.versions.node'], { cwd: ROOT, timeout: 120_000 });
+  const { stdout } = await promisify(execFile)(
+    'npx',
+    ['-y', 'node@24', '-p', 'process.execPath + " " + process.versions.node'],
+    { cwd: ROOT, timeout: 120_000 },
+  );
   const [node24, version] = stdout.trim().split('\n').pop()!.split(' ');
   nodeMajor = version.split('.')[0];
   dataDir = mkdtempSync(join(tmpdir(), 'parley-node24-'));
   const port = await freePort();
   child = spawn(node24, ['--import', 'tsx', 'src/cli/index.ts', 'serve'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', PARLEY_DATA_DIR: dataDir, LOG_LEVEL: 'warn', PARLEY_CONFIG: '' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PARLEY_DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      PARLEY_CONFIG: '',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -71,7 +82,12 @@ describe('Node 24', () => {
     const res = await fetch(`${url}/v1/chat/completions`, {
       method: 'POST',
       headers: auth(),
-      body: JSON.stringify({ model: 'demo', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hello' }] }),
+      body: JSON.stringify({
+        model: 'demo',
+        stream: true,
+        stream_options: { include_usage: true },
+        messages: [{ role: 'user', content: 'hello' }],
+      }),
     });
     expect(res.status).toBe(200);
     const frames = (await res.text()).split('\n\n').filter((f) => f.startsWith('data: '));
@@ -84,11 +100,17 @@ describe('Node 24', () => {
   it('answers a session turn as events and keeps it', async () => {
     const created = await fetch(`${url}/v1/sessions`, { method: 'POST', headers: auth(), body: '{}' });
     const { id } = (await created.json()) as { id: string };
-    const sent = await fetch(`${url}/v1/sessions/${id}/messages`, { method: 'POST', headers: auth(), body: JSON.stringify({ content: 'hi', stream: true }) });
+    const sent = await fetch(`${url}/v1/sessions/${id}/messages`, {
+      method: 'POST',
+      headers: auth(),
+      body: JSON.stringify({ content: 'hi', stream: true }),
+    });
     const text = await sent.text();
     expect(text).toMatch(/^event: start\n/);
     expect(text).toContain('event: done\n');
-    const read = (await (await fetch(`${url}/v1/sessions/${id}`, { headers: auth() })).json()) as { messages: { role: string; incomplete?: boolean }[] };
+    const read = (await (await fetch(`${url}/v1/sessions/${id}`, { headers: auth() })).json()) as {
+      messages: { role: string; incomplete?: boolean }[];
+    };
     expect(read.messages.map((m) => m.role)).toEqual(['user', 'assistant']);
     expect(read.messages[1].incomplete).toBeUndefined();
   });

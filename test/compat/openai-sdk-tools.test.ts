@@ -11,7 +11,11 @@ let stack: Stack;
 let client: OpenAI;
 
 beforeAll(async () => {
-  stack = await startStack({ yaml: standardYaml({ retries: 0, firstByte: '2s' }), env: { ...KEYS }, principals: ['sdk'] });
+  stack = await startStack({
+    yaml: standardYaml({ retries: 0, firstByte: '2s' }),
+    env: { ...KEYS },
+    principals: ['sdk'],
+  });
   client = new OpenAI({ baseURL: `${stack.url}/v1`, apiKey: stack.keys.sdk, maxRetries: 0, timeout: 10_000 });
 });
 afterAll(async () => stack?.close());
@@ -22,14 +26,36 @@ beforeEach(() => {
 
 const EMAIL = 'ann.lee@example.com';
 const tools: OpenAI.ChatCompletionTool[] = [
-  { type: 'function', function: { name: 'send_mail', description: 'Send a mail', parameters: { type: 'object', properties: { to: { type: 'string' } }, required: ['to'] } } },
-  { type: 'function', function: { name: 'get_time', parameters: { type: 'object', properties: { zone: { type: 'string', enum: ['UTC', 'CET'] } } } } },
+  {
+    type: 'function',
+    function: {
+      name: 'send_mail',
+      description: 'Send a mail',
+      parameters: { type: 'object', properties: { to: { type: 'string' } }, required: ['to'] },
+    },
+  },
+  {
+    type: 'function',
+    function: {
+      name: 'get_time',
+      parameters: { type: 'object', properties: { zone: { type: 'string', enum: ['UTC', 'CET'] } } },
+    },
+  },
 ];
 
-describe.each([['solo', 'OpenAI-format'], ['anth', 'Anthropic-format']])('openai SDK against %s (%s target)', (model) => {
+describe.each([
+  ['solo', 'OpenAI-format'],
+  ['anth', 'Anthropic-format'],
+])('openai SDK against %s (%s target)', (model) => {
   it('runs a streaming tool loop: parallel calls streamed in fragments, results sent back, final answer; PII restored for the client only', async () => {
     const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: `mail ${EMAIL}` }];
-    const stream = await client.chat.completions.create({ model, messages, tools, stream: true, stream_options: { include_usage: true } });
+    const stream = await client.chat.completions.create({
+      model,
+      messages,
+      tools,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const calls: { id: string; name: string; args: string }[] = [];
     let finish: string | null = null;
     let argumentChunks = 0;
@@ -53,7 +79,15 @@ describe.each([['solo', 'OpenAI-format'], ['anth', 'Anthropic-format']])('openai
     // The provider saw a placeholder, never the address.
     expect(JSON.stringify(modelRequests(stack.mock)[0].body)).not.toContain(EMAIL);
 
-    messages.push({ role: 'assistant', content: null, tool_calls: calls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.args } })) });
+    messages.push({
+      role: 'assistant',
+      content: null,
+      tool_calls: calls.map((c) => ({
+        id: c.id,
+        type: 'function' as const,
+        function: { name: c.name, arguments: c.args },
+      })),
+    });
     messages.push({ role: 'tool', tool_call_id: calls[0].id, content: `sent to ${EMAIL}` });
     messages.push({ role: 'tool', tool_call_id: calls[1].id, content: '12:00' });
     const runner = client.chat.completions.stream({ model, messages, tools });
@@ -68,7 +102,11 @@ describe.each([['solo', 'OpenAI-format'], ['anth', 'Anthropic-format']])('openai
 
   it('parses a structured answer with chat.completions.parse and a zod schema', async () => {
     const Answer = z.object({ city: z.string(), population: z.number(), capital: z.boolean() });
-    const completion = await client.chat.completions.parse({ model, messages: [{ role: 'user', content: 'Paris facts' }], response_format: zodResponseFormat(Answer, 'facts') });
+    const completion = await client.chat.completions.parse({
+      model,
+      messages: [{ role: 'user', content: 'Paris facts' }],
+      response_format: zodResponseFormat(Answer, 'facts'),
+    });
     expect(completion.choices[0].message.parsed).toEqual({ city: 'Paris facts', population: 42, capital: true });
     expect(completion.choices[0].finish_reason).toBe('stop');
   });
@@ -76,23 +114,40 @@ describe.each([['solo', 'OpenAI-format'], ['anth', 'Anthropic-format']])('openai
   it('sends an image part (data URL) through to the target', async () => {
     const completion = await client.chat.completions.create({
       model,
-      messages: [{ role: 'user', content: [{ type: 'text', text: 'what is this' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'low' } }] }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'what is this' },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'low' } },
+          ],
+        },
+      ],
     });
     expect(completion.choices[0].message.content).toContain('[images: 1] what is this');
     const body = modelRequests(stack.mock)[0].body as { messages: { content: unknown }[] };
-    const image = model === 'solo' ? { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'low' } } : { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } };
+    const image =
+      model === 'solo'
+        ? { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'low' } }
+        : { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } };
     expect(body.messages.at(-1)!.content).toContainEqual(image);
   });
 
   it('surfaces reasoning as reasoning_content and reports reasoning in usage', async () => {
-    const completion = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'think' }], reasoning_effort: 'low' });
+    const completion = await client.chat.completions.create({
+      model,
+      messages: [{ role: 'user', content: 'think' }],
+      reasoning_effort: 'low',
+    });
     const message = completion.choices[0].message as OpenAI.ChatCompletionMessage & { reasoning_content?: string };
     expect(message.reasoning_content).toBe('Mock thinking about: think');
     expect(completion.usage?.completion_tokens).toBeGreaterThan(16);
   });
 
   it('raises BadRequestError naming a field that cannot be honoured', async () => {
-    const error = await thrown(() => client.chat.completions.create({ model, messages: [{ role: 'user', content: 'x' }], n: 2 }));
+    const error = await thrown(() =>
+      client.chat.completions.create({ model, messages: [{ role: 'user', content: 'x' }], n: 2 }),
+    );
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect((error as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('n');
     expect(modelRequests(stack.mock)).toHaveLength(0);
@@ -101,16 +156,25 @@ describe.each([['solo', 'OpenAI-format'], ['anth', 'Anthropic-format']])('openai
 
 describe('openai SDK: refusals that depend on the target', () => {
   it('logprobs to an Anthropic-format target is a BadRequestError naming logprobs; to an OpenAI target it passes', async () => {
-    const error = await thrown(() => client.chat.completions.create({ model: 'anth', messages: [{ role: 'user', content: 'x' }], logprobs: true }));
+    const error = await thrown(() =>
+      client.chat.completions.create({ model: 'anth', messages: [{ role: 'user', content: 'x' }], logprobs: true }),
+    );
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect((error as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('logprobs');
-    await client.chat.completions.create({ model: 'solo', messages: [{ role: 'user', content: 'x' }], logprobs: true, top_logprobs: 2 });
+    await client.chat.completions.create({
+      model: 'solo',
+      messages: [{ role: 'user', content: 'x' }],
+      logprobs: true,
+      top_logprobs: 2,
+    });
     expect(modelRequests(stack.mock)[0].body).toMatchObject({ logprobs: true, top_logprobs: 2 });
   });
 
   it('the chat chain (OpenAI, then Anthropic) skips the Anthropic target for logprobs and says so', async () => {
     stack.mock.setScenario({ errorRates: { 503: 1 } });
-    const error = await thrown(() => client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'x' }], logprobs: true }));
+    const error = await thrown(() =>
+      client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'x' }], logprobs: true }),
+    );
     expect(error).toBeInstanceOf(OpenAI.APIError);
     // Only the OpenAI target was tried: the Anthropic one cannot return log probabilities.
     expect(modelRequests(stack.mock).map((r) => r.path)).toEqual(['/v1/chat/completions']);

@@ -10,7 +10,11 @@ let stack: Stack;
 let client: OpenAI;
 
 beforeAll(async () => {
-  stack = await startStack({ yaml: standardYaml({ retries: 0, firstByte: '400ms' }), env: { ...KEYS }, principals: ['sdk'] });
+  stack = await startStack({
+    yaml: standardYaml({ retries: 0, firstByte: '400ms' }),
+    env: { ...KEYS },
+    principals: ['sdk'],
+  });
   client = new OpenAI({ baseURL: `${stack.url}/v1`, apiKey: stack.keys.sdk, maxRetries: 0, timeout: 10_000 });
 });
 afterAll(async () => stack?.close());
@@ -29,7 +33,9 @@ describe('openai SDK: chat.completions.create', () => {
   });
 
   it('exposes Parley headers through withResponse()', async () => {
-    const { response } = await client.chat.completions.create({ model: 'chat', messages: user('headers') }).withResponse();
+    const { response } = await client.chat.completions
+      .create({ model: 'chat', messages: user('headers') })
+      .withResponse();
     expect(response.headers.get('x-request-id')).toBeTruthy();
     expect(response.headers.get('x-parley-provider')).toBe('main');
   });
@@ -79,7 +85,9 @@ describe('openai SDK: errors raised as its classes', () => {
   });
 
   it('BadRequestError for an invalid body', async () => {
-    const error = await thrown(() => client.chat.completions.create({ model: 'chat', messages: user('x'), temperature: 9 }));
+    const error = await thrown(() =>
+      client.chat.completions.create({ model: 'chat', messages: user('x'), temperature: 9 }),
+    );
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect((error as InstanceType<typeof OpenAI.BadRequestError>).message).toMatch(/temperature/);
   });
@@ -99,7 +107,9 @@ describe('openai SDK: errors raised as its classes', () => {
 
   it("RateLimitError when the principal's request limit is spent (upstream 429s are absorbed, never passed on)", async () => {
     const limited = await startStack({
-      yaml: standardYaml({ rateLimits: 'rateLimits: { requestsPerMinute: 1, tokensPerMinute: 0, concurrentStreams: 0 }' }),
+      yaml: standardYaml({
+        rateLimits: 'rateLimits: { requestsPerMinute: 1, tokensPerMinute: 0, concurrentStreams: 0 }',
+      }),
       env: { ...KEYS },
       principals: ['sdk'],
     });

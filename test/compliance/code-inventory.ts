@@ -138,7 +138,8 @@ export function auditActions(): string[] {
 export function auditFields(): string[] {
   const source = read('src/audit/audit-event.ts');
   const names = new Set(['type']);
-  for (const name of ['AuditEvent', 'ChainFields', 'AuditCheckpointLine']) for (const member of memberNames(interfaceBody(source, name) ?? '')) names.add(member);
+  for (const name of ['AuditEvent', 'ChainFields', 'AuditCheckpointLine'])
+    for (const member of memberNames(interfaceBody(source, name) ?? '')) names.add(member);
   return [...names].sort();
 }
 
@@ -152,7 +153,8 @@ export const FRAMEWORK_LOG_FIELDS = ['time', 'level', 'msg', 'service', 'reqId']
  */
 export function logFields(): string[] {
   const fields = new Set<string>(FRAMEWORK_LOG_FIELDS);
-  for (const member of memberNames(interfaceBody(read('src/observability/logger.ts'), 'RequestLogRecord') ?? '')) fields.add(member);
+  for (const member of memberNames(interfaceBody(read('src/observability/logger.ts'), 'RequestLogRecord') ?? ''))
+    fields.add(member);
   for (const file of sourceFiles()) {
     const source = read(file);
     for (const m of source.matchAll(/\b(?:log|logger)\??\.(?:trace|debug|info|warn|error|fatal)\(\s*/g)) {
@@ -165,7 +167,9 @@ export function logFields(): string[] {
       }
     }
     for (const m of source.matchAll(/\bparley\.log\.(\w+)\s*(?:=|\?\?=)(?!=)/g)) fields.add(m[1]);
-    for (const m of source.matchAll(/Object\.assign\(\s*request\.parley\.log,/g)) for (const at of argumentObjects(source, m.index + m[0].length)) for (const k of objectKeys(source, at)) fields.add(k);
+    for (const m of source.matchAll(/Object\.assign\(\s*request\.parley\.log,/g))
+      for (const at of argumentObjects(source, m.index + m[0].length))
+        for (const k of objectKeys(source, at)) fields.add(k);
   }
   return [...fields].sort();
 }

@@ -36,7 +36,8 @@ function resolvePackage(name: string, fromDir: string): string | undefined {
 /** The license of a package.json: `license` (SPDX), or the old `licenses: [{type}]` form joined with OR. */
 function licenseOf(pkg: PackageJson): string | undefined {
   if (typeof pkg.license === 'string') return pkg.license;
-  if (pkg.license && typeof pkg.license === 'object' && 'type' in pkg.license) return String((pkg.license as { type: unknown }).type);
+  if (pkg.license && typeof pkg.license === 'object' && 'type' in pkg.license)
+    return String((pkg.license as { type: unknown }).type);
   if (Array.isArray(pkg.licenses)) return pkg.licenses.map((l: { type?: unknown }) => String(l.type)).join(' OR ');
   return undefined;
 }
@@ -59,7 +60,8 @@ export function productionTree(): InstalledPackage[] {
     for (const dep of Object.keys(pkg.optionalDependencies ?? {})) visit(dep, dirname(path), true);
   };
   for (const dep of Object.keys(root.dependencies ?? {})) visit(dep, ROOT, false);
-  if (missing.length > 0) throw new Error(`production dependencies are not installed (run npm install): ${missing.join(', ')}`);
+  if (missing.length > 0)
+    throw new Error(`production dependencies are not installed (run npm install): ${missing.join(', ')}`);
   return [...seen.values()];
 }
 
@@ -68,7 +70,10 @@ export function productionTree(): InstalledPackage[] {
  * parentheses group; `WITH` exceptions are judged by their base license.
  */
 export function licenseAllowed(expression: string, allowed: ReadonlySet<string>): boolean {
-  const tokens = expression.replace(/[()]/g, (p) => ` ${p} `).trim().split(/\s+/);
+  const tokens = expression
+    .replace(/[()]/g, (p) => ` ${p} `)
+    .trim()
+    .split(/\s+/);
   let i = 0;
   const orExpr = (): boolean => {
     let value = andExpr();

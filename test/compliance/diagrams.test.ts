@@ -8,24 +8,36 @@ import { sourceFiles } from './code-inventory.js';
 import { docFiles, ROOT } from './doc-helpers.js';
 
 const DIR = join(ROOT, 'docs', 'diagrams');
-const sources = readdirSync(DIR).filter((f) => f.endsWith('.mmd')).sort();
-const svgs = readdirSync(DIR).filter((f) => f.endsWith('.svg')).sort();
+const sources = readdirSync(DIR)
+  .filter((f) => f.endsWith('.mmd'))
+  .sort();
+const svgs = readdirSync(DIR)
+  .filter((f) => f.endsWith('.svg'))
+  .sort();
 
 describe('diagrams as code', () => {
   it('has the four diagrams the compliance pack relies on', () => {
-    expect(sources).toEqual(expect.arrayContaining(['system-context.mmd', 'components.mmd', 'message-path.mmd', 'data-flow.mmd']));
+    expect(sources).toEqual(
+      expect.arrayContaining(['system-context.mmd', 'components.mmd', 'message-path.mmd', 'data-flow.mmd']),
+    );
   });
 
   it.each(sources)('%s is rendered to an SVG stamped with its current source hash', (name) => {
     const svgName = name.replace(/\.mmd$/, '.svg');
     const svgPath = join(DIR, svgName);
-    expect(existsSync(svgPath), `docs/diagrams/${svgName} is missing: run npm run diagrams and commit the SVG`).toBe(true);
+    expect(existsSync(svgPath), `docs/diagrams/${svgName} is missing: run npm run diagrams and commit the SVG`).toBe(
+      true,
+    );
     const svg = readFileSync(svgPath, 'utf8');
     const stamped = stampedHash(svg);
-    expect(stamped, `docs/diagrams/${svgName} has no source stamp: render it with npm run diagrams, do not edit it by hand`).toBeDefined();
-    expect(stamped, `docs/diagrams/${name} changed after docs/diagrams/${svgName} was rendered: run npm run diagrams and commit both`).toBe(
-      sourceHash(readFileSync(join(DIR, name), 'utf8')),
-    );
+    expect(
+      stamped,
+      `docs/diagrams/${svgName} has no source stamp: render it with npm run diagrams, do not edit it by hand`,
+    ).toBeDefined();
+    expect(
+      stamped,
+      `docs/diagrams/${name} changed after docs/diagrams/${svgName} was rendered: run npm run diagrams and commit both`,
+    ).toBe(sourceHash(readFileSync(join(DIR, name), 'utf8')));
     expect(svg).toMatch(/<svg[\s>]/);
   });
 
@@ -35,7 +47,9 @@ describe('diagrams as code', () => {
   });
 
   it('links every SVG from the docs', () => {
-    const docs = docFiles().map((f) => readFileSync(f, 'utf8')).join('\n');
+    const docs = docFiles()
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n');
     const unlinked = svgs.filter((svg) => !docs.includes(`diagrams/${svg}`) && !docs.includes(`(${svg})`));
     expect(unlinked, 'link these SVGs from a page under docs/').toEqual([]);
   });
@@ -52,12 +66,17 @@ describe('the component diagram follows src/', () => {
 
   it('names a folder of src/ for every component', () => {
     const ghosts = [...named].filter((n) => !folders.has(n)).sort();
-    expect(ghosts, `docs/diagrams/components.mmd names src/ folders that do not exist: ${ghosts.join(', ')}`).toEqual([]);
+    expect(ghosts, `docs/diagrams/components.mmd names src/ folders that do not exist: ${ghosts.join(', ')}`).toEqual(
+      [],
+    );
   });
 
   it('shows every top-level folder of src/', () => {
     const missing = [...folders].filter((f) => !named.has(f)).sort();
-    expect(missing, `src/ folders missing from docs/diagrams/components.mmd (add a box "src/<folder>/", then npm run diagrams): ${missing.join(', ')}`).toEqual([]);
+    expect(
+      missing,
+      `src/ folders missing from docs/diagrams/components.mmd (add a box "src/<folder>/", then npm run diagrams): ${missing.join(', ')}`,
+    ).toEqual([]);
   });
 });
 
@@ -74,7 +93,9 @@ function importedParts(file: string): Set<string> {
 
 describe('the arrows of the component diagram are real imports', () => {
   const diagram = readFileSync(join(DIR, 'components.mmd'), 'utf8');
-  const nodes = new Map([...diagram.matchAll(/^\s*([\w-]+)\["src\/([a-z0-9.-]+)/gm)].map((m) => [m[1], m[2].replace(/\/$/, '')]));
+  const nodes = new Map(
+    [...diagram.matchAll(/^\s*([\w-]+)\["src\/([a-z0-9.-]+)/gm)].map((m) => [m[1], m[2].replace(/\/$/, '')]),
+  );
   const edges = [...diagram.matchAll(/^\s*([\w-]+)\s*-->\s*([\w-]+)\s*$/gm)].map((m) => [m[1], m[2]] as const);
 
   it('reads boxes and arrows', () => {
@@ -93,7 +114,9 @@ describe('the arrows of the component diagram are real imports', () => {
         return !owned.some((f) => importedParts(f).has(b));
       })
       .map(([from, to]) => `${from} --> ${to}`);
-    expect(wrong, 'arrows in docs/diagrams/components.mmd with no matching import in src/ (remove them, then npm run diagrams)').toEqual([]);
+    expect(
+      wrong,
+      'arrows in docs/diagrams/components.mmd with no matching import in src/ (remove them, then npm run diagrams)',
+    ).toEqual([]);
   });
 });
-

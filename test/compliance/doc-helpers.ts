@@ -48,7 +48,8 @@ export function testRefs(markdown: string): TestRef[] {
 export function declaredTestNames(file: string): string[] {
   const source = readFileSync(join(ROOT, file), 'utf8');
   const names: string[] = [];
-  const re = /\b(?:it|test|describe)(?:\.(?:each\([^)]*\)|skipIf\([^)]*\)|runIf\([^)]*\)|only|concurrent|sequential))*\(\s*(['"`])((?:\\.|(?!\1).)*)\1/g;
+  const re =
+    /\b(?:it|test|describe)(?:\.(?:each\([^)]*\)|skipIf\([^)]*\)|runIf\([^)]*\)|only|concurrent|sequential))*\(\s*(['"`])((?:\\.|(?!\1).)*)\1/g;
   for (const m of source.matchAll(re)) names.push(m[2].replace(/\\(['"`])/g, '$1'));
   return names;
 }

@@ -11,7 +11,12 @@ function tableRows(markdown: string, heading: string): string[][] {
   if (start < 0) throw new Error(`no section "## ${heading}"`);
   const section = markdown.slice(start + 1).split(/\n## /)[0];
   const lines = section.split('\n').filter((l) => l.startsWith('|'));
-  return lines.slice(2).map((l) => l.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim()));
+  return lines.slice(2).map((l) =>
+    l
+      .split(/(?<!\\)\|/)
+      .slice(1, -1)
+      .map((c) => c.trim()),
+  );
 }
 
 describe('DPIA', () => {
@@ -35,7 +40,8 @@ describe('DPIA', () => {
     expect(rows.length).toBeGreaterThan(15);
     const problems: string[] = [];
     for (const [measure, , configuration, proof] of rows) {
-      if (configKeyRefs(configuration).length === 0 && configuration !== 'always on (no key)') problems.push(`${measure}: no config key`);
+      if (configKeyRefs(configuration).length === 0 && configuration !== 'always on (no key)')
+        problems.push(`${measure}: no config key`);
       const shared = measure.includes('[shared state]');
       if (testRefs(proof).length === 0 && !shared) problems.push(`${measure}: no proving test`);
     }

@@ -8,7 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { licenseAllowed, productionTree } from './dependency-tree.js';
 import { readDoc, ROOT } from './doc-helpers.js';
 
-const policy = JSON.parse(readDoc('docs/compliance/license-allowlist.json')) as { allowed: string[]; exceptions: Record<string, string> };
+const policy = JSON.parse(readDoc('docs/compliance/license-allowlist.json')) as {
+  allowed: string[];
+  exceptions: Record<string, string>;
+};
 const allowed = new Set(policy.allowed);
 
 describe('licenses of production dependencies', () => {
@@ -25,7 +28,10 @@ describe('licenses of production dependencies', () => {
       .filter((p) => policy.exceptions[`${p.name}@${p.version}`] === undefined)
       .filter((p) => p.license === undefined || !licenseAllowed(p.license, allowed))
       .map((p) => `${p.name}@${p.version}: ${p.license ?? 'no license declared'}`);
-    expect(refused, 'review these licenses; allow them in docs/compliance/license-allowlist.json only with a reason').toEqual([]);
+    expect(
+      refused,
+      'review these licenses; allow them in docs/compliance/license-allowlist.json only with a reason',
+    ).toEqual([]);
   });
 
   it('evaluates SPDX expressions: OR needs one allowed side, AND needs both', () => {
@@ -46,11 +52,21 @@ describe('SBOM', () => {
     try {
       const out = join(dir, 'sbom.cdx.json');
       const bin = join(ROOT, 'node_modules', '.bin', 'cyclonedx-npm');
-      const script = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.sbom;
+      const script = (
+        JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+      ).scripts.sbom;
       expect(script).toContain('--omit dev');
-      const run = spawnSync(bin, ['--omit', 'dev', '--output-reproducible', '--validate', '--output-format', 'JSON', '--output-file', out], { cwd: ROOT, encoding: 'utf8' });
+      const run = spawnSync(
+        bin,
+        ['--omit', 'dev', '--output-reproducible', '--validate', '--output-format', 'JSON', '--output-file', out],
+        { cwd: ROOT, encoding: 'utf8' },
+      );
       expect(run.status, run.stderr).toBe(0);
-      const bom = JSON.parse(readFileSync(out, 'utf8')) as { bomFormat: string; specVersion: string; components: { name: string; group?: string; version: string; licenses?: unknown[]; components?: unknown[] }[] };
+      const bom = JSON.parse(readFileSync(out, 'utf8')) as {
+        bomFormat: string;
+        specVersion: string;
+        components: { name: string; group?: string; version: string; licenses?: unknown[]; components?: unknown[] }[];
+      };
       expect(bom.bomFormat).toBe('CycloneDX');
       const listed = new Set<string>();
       const walk = (components: typeof bom.components): void => {
@@ -64,7 +80,13 @@ describe('SBOM', () => {
         .map((p) => `${p.name}@${p.version}`)
         .filter((id) => !listed.has(id));
       expect(absent, 'production packages missing from the SBOM').toEqual([]);
-      expect(listed.has('vitest@' + (JSON.parse(readFileSync(join(ROOT, 'node_modules/vitest/package.json'), 'utf8')) as { version: string }).version)).toBe(false);
+      expect(
+        listed.has(
+          'vitest@' +
+            (JSON.parse(readFileSync(join(ROOT, 'node_modules/vitest/package.json'), 'utf8')) as { version: string })
+              .version,
+        ),
+      ).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -10,20 +10,35 @@ const spans = new Set([...doc.matchAll(/`([^`]+)`/g)].flatMap((m) => m[1].split(
 const missing = (names: string[]): string[] => names.filter((n) => !spans.has(n));
 
 describe('records of processing', () => {
-  it.each(['Conversation content', 'Pseudonym maps', 'Cached answers', 'API key hashes', 'Audit events', 'Logs', 'Metrics', 'Traces', 'Feedback'])(
-    'has a row for %s with where, retention, readers and whether it leaves',
-    (category) => {
-      const row = doc.split('\n').find((l) => l.startsWith(`| **${category}**`));
-      expect(row, `add a row "| **${category}** | ..." to the categories table`).toBeDefined();
-      expect(row?.split('|').slice(1, -1).every((cell) => cell.trim() !== '')).toBe(true);
-      expect(row?.split('|').slice(1, -1)).toHaveLength(6);
-    },
-  );
+  it.each([
+    'Conversation content',
+    'Pseudonym maps',
+    'Cached answers',
+    'API key hashes',
+    'Audit events',
+    'Logs',
+    'Metrics',
+    'Traces',
+    'Feedback',
+  ])('has a row for %s with where, retention, readers and whether it leaves', (category) => {
+    const row = doc.split('\n').find((l) => l.startsWith(`| **${category}**`));
+    expect(row, `add a row "| **${category}** | ..." to the categories table`).toBeDefined();
+    expect(
+      row
+        ?.split('|')
+        .slice(1, -1)
+        .every((cell) => cell.trim() !== ''),
+    ).toBe(true);
+    expect(row?.split('|').slice(1, -1)).toHaveLength(6);
+  });
 
   it('lists every store interface of the code', () => {
     const names = storeInterfaces();
     expect(names).toEqual(expect.arrayContaining(['SessionStore', 'CacheStore', 'KeyStore', 'AuditLog']));
-    expect(missing(names), 'store interfaces missing from docs/compliance/records-of-processing.md (add each to the Stores table)').toEqual([]);
+    expect(
+      missing(names),
+      'store interfaces missing from docs/compliance/records-of-processing.md (add each to the Stores table)',
+    ).toEqual([]);
   });
 
   it('names every store backend folder', () => {
@@ -34,7 +49,9 @@ describe('records of processing', () => {
 
   it('lists every audit event type Parley emits', () => {
     const actions = auditActions();
-    expect(actions).toEqual(expect.arrayContaining(['auth.failure', 'access.denied', 'session.purged', 'audit.overflow']));
+    expect(actions).toEqual(
+      expect.arrayContaining(['auth.failure', 'access.denied', 'session.purged', 'audit.overflow']),
+    );
     expect(missing(actions), 'audit actions missing from the "Audit event types" table').toEqual([]);
   });
 
@@ -46,7 +63,18 @@ describe('records of processing', () => {
 
   it('lists every field Parley writes on a log line', () => {
     const fields = logFields();
-    expect(fields).toEqual(expect.arrayContaining(['route', 'latencyMs', 'overheadMs', 'keyId', 'cooldownMs', 'upstreamModel', 'stores', 'reqId']));
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        'route',
+        'latencyMs',
+        'overheadMs',
+        'keyId',
+        'cooldownMs',
+        'upstreamModel',
+        'stores',
+        'reqId',
+      ]),
+    );
     expect(missing(fields), 'log fields missing from the "Log fields" table').toEqual([]);
   });
 });

@@ -4,7 +4,16 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeSchema } from '../../src/config/schema-doc.js';
-import { brokenTestRefs, configKeyRefs, declaredTestNames, docFiles, readDoc, rel, ROOT, testRefs } from './doc-helpers.js';
+import {
+  brokenTestRefs,
+  configKeyRefs,
+  declaredTestNames,
+  docFiles,
+  readDoc,
+  rel,
+  ROOT,
+  testRefs,
+} from './doc-helpers.js';
 
 /** The documents of the compliance pack whose references must hold. */
 export const PACK = [
@@ -61,6 +70,9 @@ describe('the reference checker itself', () => {
       '`test/audit/tamper.test.ts` › "accepts the untouched trail"',
     ].join('\n');
     expect(testRefs(doc)).toHaveLength(3);
-    expect(brokenTestRefs(doc)).toEqual(['line 1: test/nowhere/missing.test.ts does not exist', 'line 2: test/audit/tamper.test.ts has no test named "no such test"']);
+    expect(brokenTestRefs(doc)).toEqual([
+      'line 1: test/nowhere/missing.test.ts does not exist',
+      'line 2: test/audit/tamper.test.ts has no test named "no such test"',
+    ]);
   });
 });

@@ -46,9 +46,21 @@ export function runbookCommands(markdown: string): RunbookCommand[] {
 export const usesParley = (command: RunbookCommand): boolean => /(^|[\s;&|('"$])parley\s/.test(command.text);
 
 /** Runs the commands in order in one bash process (variables assigned by one are seen by the next). */
-export function runCommands(commands: RunbookCommand[], env: NodeJS.ProcessEnv, cwd: string, timeoutMs: number): Promise<CommandResult[]> {
+export function runCommands(
+  commands: RunbookCommand[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  timeoutMs: number,
+): Promise<CommandResult[]> {
   const marker = `@@parley-runbook-${process.pid}`;
-  const script = ['set +e', ...commands.flatMap((c, i) => [`echo "${marker} begin ${i}"`, `{ ${c.text.replace(/#\s*exit \d+.*$/, '')}\n} 2>&1`, `echo "${marker} end ${i} $?"`])].join('\n');
+  const script = [
+    'set +e',
+    ...commands.flatMap((c, i) => [
+      `echo "${marker} begin ${i}"`,
+      `{ ${c.text.replace(/#\s*exit \d+.*$/, '')}\n} 2>&1`,
+      `echo "${marker} end ${i} $?"`,
+    ]),
+  ].join('\n');
   return new Promise((resolve, reject) => {
     const child = spawn('bash', ['-c', script], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

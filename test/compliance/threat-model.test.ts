@@ -5,8 +5,14 @@ import { readDoc, testRefs } from './doc-helpers.js';
 
 const model = readDoc('docs/security/threat-model.md');
 const dataFlow = readDoc('docs/diagrams/data-flow.mmd');
-const rows = model.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| #') && !l.startsWith('| Item') && !l.startsWith('| Id'));
-const cells = (row: string): string[] => row.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim());
+const rows = model
+  .split('\n')
+  .filter((l) => l.startsWith('| ') && !l.startsWith('| #') && !l.startsWith('| Item') && !l.startsWith('| Id'));
+const cells = (row: string): string[] =>
+  row
+    .split(/(?<!\\)\|/)
+    .slice(1, -1)
+    .map((c) => c.trim());
 
 const LLM_2025 = [
   'LLM01:2025 Prompt Injection',
@@ -41,14 +47,22 @@ describe('threat model', () => {
   });
 
   it.each(boundaries)('has a STRIDE table for %s with all six letters', (tb) => {
-    expect(model, `add a section "### ${tb}: ..." to docs/security/threat-model.md`).toMatch(new RegExp(`^### ${tb}: `, 'm'));
+    expect(model, `add a section "### ${tb}: ..." to docs/security/threat-model.md`).toMatch(
+      new RegExp(`^### ${tb}: `, 'm'),
+    );
     for (const letter of 'STRIDE') {
-      expect(rows.some((r) => r.startsWith(`| ${tb}-${letter} |`)), `${tb}-${letter} is missing`).toBe(true);
+      expect(
+        rows.some((r) => r.startsWith(`| ${tb}-${letter} |`)),
+        `${tb}-${letter} is missing`,
+      ).toBe(true);
     }
   });
 
   it.each([...LLM_2025, ...API_2023])('covers %s', (item) => {
-    expect(rows.some((r) => r.startsWith(`| ${item} |`)), `add a row "| ${item} | ..."`).toBe(true);
+    expect(
+      rows.some((r) => r.startsWith(`| ${item} |`)),
+      `add a row "| ${item} | ..."`,
+    ).toBe(true);
   });
 
   it('gives every threat a proving test, or says it is out of scope and why', () => {
@@ -58,7 +72,8 @@ describe('threat model', () => {
       const id = c[0];
       const outOfScope = c[c.length - 1];
       const proofs = testRefs(row);
-      if (proofs.length === 0 && !(row.includes('| out of scope |') && outOfScope.length > 3)) problems.push(`${id}: no proving test and no out-of-scope reason`);
+      if (proofs.length === 0 && !(row.includes('| out of scope |') && outOfScope.length > 3))
+        problems.push(`${id}: no proving test and no out-of-scope reason`);
       if (outOfScope === '') problems.push(`${id}: the out-of-scope column is empty (write — when nothing is)`);
     }
     expect(problems).toEqual([]);

@@ -15,12 +15,18 @@ import { cleanPrefix, randomPrefix, REDIS_URL } from '../support/redis.js';
 function build(yaml: string, env: Record<string, string>, lines: Record<string, unknown>[] = []) {
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n')) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString().split('\n'))
+        if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
   const config = parseConfig(yaml, 'test', env);
-  return buildEphemeralState(config, createSecretResolver({ env }), pino({ level: 'info' }, sink), createMetrics({ collectDefault: false }));
+  return buildEphemeralState(
+    config,
+    createSecretResolver({ env }),
+    pino({ level: 'info' }, sink),
+    createMetrics({ collectDefault: false }),
+  );
 }
 
 describe('buildEphemeralState', () => {
@@ -34,13 +40,20 @@ describe('buildEphemeralState', () => {
   });
 
   it('refuses Redis off loopback without state.encryptionKey, naming the key and the fix', async () => {
-    const error = await build('state: { redis: { url: "env:R" } }', { R: 'redis://10.0.0.9:6379' }).catch((e: unknown) => e);
+    const error = await build('state: { redis: { url: "env:R" } }', { R: 'redis://10.0.0.9:6379' }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as Error).message).toMatch(/state\.encryptionKey: required because state\.redis points off this machine \(host 10\.0\.0\.9\).*openssl rand -base64 32/);
+    expect((error as Error).message).toMatch(
+      /state\.encryptionKey: required because state\.redis points off this machine \(host 10\.0\.0\.9\).*openssl rand -base64 32/,
+    );
   });
 
   it('refuses a malformed encryption key without showing it', async () => {
-    const error = await build('state: { redis: { url: "env:R" }, encryptionKey: "env:K" }', { R: REDIS_URL, K: 'tooshort-secret' }).catch((e: unknown) => e);
+    const error = await build('state: { redis: { url: "env:R" }, encryptionKey: "env:K" }', {
+      R: REDIS_URL,
+      K: 'tooshort-secret',
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toMatch(/state\.encryptionKey: the key must be 32 bytes/);
     expect((error as Error).message).not.toContain('tooshort-secret');
@@ -62,6 +75,7 @@ describe('buildEphemeralState', () => {
 
   it('knows loopback hosts', () => {
     for (const host of ['localhost', '127.0.0.1', '127.1.2.3', '::1']) expect(isLoopback(host)).toBe(true);
-    for (const host of ['10.0.0.1', 'redis', '::ffff:10.0.0.1', 'localhost.example.com']) expect(isLoopback(host)).toBe(false);
+    for (const host of ['10.0.0.1', 'redis', '::ffff:10.0.0.1', 'localhost.example.com'])
+      expect(isLoopback(host)).toBe(false);
   });
 });

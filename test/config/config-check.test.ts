@@ -61,13 +61,41 @@ describe('parley config check', () => {
   it('with --secrets, also checks the TLS pair and the audit signing key as start-up would', async () => {
     // Two self-signed certificates: a key from one never fits the other's certificate.
     for (const name of ['one', 'two']) {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', `/CN=${name}`, '-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.crt`)], { stdio: 'pipe' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:prime256v1',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          `/CN=${name}`,
+          '-keyout',
+          join(dir, `${name}.key`),
+          '-out',
+          join(dir, `${name}.crt`),
+        ],
+        { stdio: 'pipe' },
+      );
     }
     const pem = (type: 'ed25519' | 'ec') =>
-      (type === 'ec' ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' }) : generateKeyPairSync('ed25519')).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+      (type === 'ec'
+        ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+        : generateKeyPairSync('ed25519')
+      ).privateKey
+        .export({ type: 'pkcs8', format: 'pem' })
+        .toString();
     const file = join(dir, 'tls-audit.yaml');
     const write = (keyName: string) =>
-      writeFile(file, `server:\n  tls: { cert: "file:${join(dir, 'one.crt')}", key: "file:${join(dir, keyName)}" }\naudit: { signingKey: "env:AUDIT_KEY" }\n`);
+      writeFile(
+        file,
+        `server:\n  tls: { cert: "file:${join(dir, 'one.crt')}", key: "file:${join(dir, keyName)}" }\naudit: { signingKey: "env:AUDIT_KEY" }\n`,
+      );
 
     await write('two.key');
     const bad = capture({ AUDIT_KEY: pem('ec') });
@@ -81,7 +109,9 @@ describe('parley config check', () => {
     await write('one.key');
     const missing = capture({});
     expect(await configCheckCommand([file, '--secrets'], missing.io)).toBe(1);
-    expect(missing.err.join('\n')).toMatch(/audit\.signingKey: env:AUDIT_KEY: environment variable AUDIT_KEY is not set/);
+    expect(missing.err.join('\n')).toMatch(
+      /audit\.signingKey: env:AUDIT_KEY: environment variable AUDIT_KEY is not set/,
+    );
 
     const good = capture({ AUDIT_KEY: pem('ed25519') });
     expect(await configCheckCommand([file, '--secrets'], good.io)).toBe(0);

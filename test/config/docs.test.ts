@@ -12,7 +12,15 @@ describe('configuration docs', () => {
 
   it('covers the whole schema, including nested and per-target keys', () => {
     const paths = rows.map((r) => r.path);
-    expect(paths).toEqual(expect.arrayContaining(['server.port', 'providers[].apiKeys', 'providers[].breaker.halfOpenProbes', 'models[].targets[].retry.retries', 'cache.mode']));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'server.port',
+        'providers[].apiKeys',
+        'providers[].breaker.halfOpenProbes',
+        'models[].targets[].retry.retries',
+        'cache.mode',
+      ]),
+    );
     expect(rows.length).toBeGreaterThan(60);
   });
 

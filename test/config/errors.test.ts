@@ -24,16 +24,26 @@ describe('schema problems', () => {
   });
 
   it('suggests camelCase for snake_case keys and lists known keys when nothing is close', () => {
-    const problems = problemsOf(`providers:\n  - { id: main, type: openai, base_url: "http://x", zzzzqqq: 1 }\n${VALID_MODELS}`);
+    const problems = problemsOf(
+      `providers:\n  - { id: main, type: openai, base_url: "http://x", zzzzqqq: 1 }\n${VALID_MODELS}`,
+    );
     expect(problems).toContain("providers[0].base_url: unknown key 'base_url' — did you mean 'baseUrl'? (line 2)");
-    expect(problems.find((p) => p.startsWith('providers[0].zzzzqqq'))).toMatch(/unknown key 'zzzzqqq' — remove it; known keys here: id, type, baseUrl/);
+    expect(problems.find((p) => p.startsWith('providers[0].zzzzqqq'))).toMatch(
+      /unknown key 'zzzzqqq' — remove it; known keys here: id, type, baseUrl/,
+    );
   });
 
   it('names an unknown capability and lists the allowed ones; a target narrows its model', () => {
-    const problems = problemsOf(`providers:\n${VALID_PROVIDER}models:\n  - { name: chat, capabilities: [tools, telepathy], targets: [{ provider: main, model: gpt }] }\n`);
+    const problems = problemsOf(
+      `providers:\n${VALID_PROVIDER}models:\n  - { name: chat, capabilities: [tools, telepathy], targets: [{ provider: main, model: gpt }] }\n`,
+    );
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^models\[0\]\.capabilities\[1\]: .*tools.*vision.*json_schema.*reasoning/);
-    const config = parseConfig(`providers:\n${VALID_PROVIDER}models:\n  - { name: chat, capabilities: [tools, vision], targets: [{ provider: main, model: gpt, capabilities: [vision, reasoning] }] }\nprivacy: { images: block }\n`, 't.yaml', {});
+    const config = parseConfig(
+      `providers:\n${VALID_PROVIDER}models:\n  - { name: chat, capabilities: [tools, vision], targets: [{ provider: main, model: gpt, capabilities: [vision, reasoning] }] }\nprivacy: { images: block }\n`,
+      't.yaml',
+      {},
+    );
     expect(config.models[0]!.targets[0]!.capabilities).toEqual(['vision']);
     expect(config.privacyImages).toBe('block');
     expect(config.privacy).not.toHaveProperty('images');
@@ -42,7 +52,7 @@ describe('schema problems', () => {
   it('explains wrong types', () => {
     const problems = problemsOf(`server: { port: "eighty", host: 12 }\nproviders: { id: main }\n`);
     expect(problems).toEqual([
-      "server.host: expected text (got 12) — write it as a string (quote it if needed) (line 1)",
+      'server.host: expected text (got 12) — write it as a string (quote it if needed) (line 1)',
       "server.port: expected a number (got 'eighty') — write a plain number, without quotes or units (line 1)",
       'providers: expected a list (got a mapping) — write one item per line starting with "- ", or [a, b] (line 2)',
     ]);
@@ -79,7 +89,9 @@ describe('schema problems', () => {
     expect(problems).toContain(
       "providers[0].id: invalid value (got 'Main_1') — use lowercase letters, digits, - and _, starting with a letter or digit (e.g. main) (line 2)",
     );
-    expect(problems).toContain('models[0].targets: is required — add targets: (The fallback chain, tried in order.) (line 4)');
+    expect(problems).toContain(
+      'models[0].targets: is required — add targets: (The fallback chain, tried in order.) (line 4)',
+    );
   });
 
   it('collects every problem, in every section, not just the first', () => {
@@ -99,16 +111,27 @@ describe('schema problems', () => {
 
 describe('secret references', () => {
   it('refuses literal keys without repeating them', () => {
-    for (const literal of ['sk-proj-abcdef0123456789', 'sk-ant-api03-xyz', 'prl_0123456789abcdef', 'AKIAABCDEFGHIJKLMNOP']) {
-      const problems = problemsOf(`providers:\n  - { id: main, type: openai, apiKeys: ["${literal}"] }\n${VALID_MODELS}`);
+    for (const literal of [
+      'sk-proj-abcdef0123456789',
+      'sk-ant-api03-xyz',
+      'prl_0123456789abcdef',
+      'AKIAABCDEFGHIJKLMNOP',
+    ]) {
+      const problems = problemsOf(
+        `providers:\n  - { id: main, type: openai, apiKeys: ["${literal}"] }\n${VALID_MODELS}`,
+      );
       expect(problems).toHaveLength(1);
-      expect(problems[0]).toMatch(/^providers\[0\]\.apiKeys\[0\]: secrets must be references like env:OPENAI_KEY, never literals — /);
+      expect(problems[0]).toMatch(
+        /^providers\[0\]\.apiKeys\[0\]: secrets must be references like env:OPENAI_KEY, never literals — /,
+      );
       expect(problems[0]).not.toContain(literal);
     }
   });
 
   it('explains malformed references', () => {
-    const problems = problemsOf(`providers:\n  - { id: main, type: openai, apiKeys: ["file:relative", "vault:secret/app", "env:1BAD", "plain"] }\n${VALID_MODELS}`);
+    const problems = problemsOf(
+      `providers:\n  - { id: main, type: openai, apiKeys: ["file:relative", "vault:secret/app", "env:1BAD", "plain"] }\n${VALID_MODELS}`,
+    );
     expect(problems).toEqual([
       'providers[0].apiKeys[0]: a file reference needs an absolute path — write file:/run/secrets/name (line 2)',
       'providers[0].apiKeys[1]: a vault reference needs a path and a field — write vault:secret/data/app#field (line 2)',
@@ -169,19 +192,27 @@ describe('cross-checks', () => {
       'providers[0].headers.Authorization: credentials do not belong in headers — put them in apiKeys as secret references (env:NAME) (line 5)',
       'providers[1].baseUrl: must not contain credentials — remove user:password@ and put keys in apiKeys as secret references (line 7)',
     ]);
-    const merged = problemsOf(`providers:\n  - { id: main, type: openai, retry: { baseDelay: 10s, maxDelay: 1s } }\n${VALID_MODELS}`);
-    expect(merged).toContain('providers[0].retry.baseDelay: is longer than retry.maxDelay — lower baseDelay or raise maxDelay (line 2)');
+    const merged = problemsOf(
+      `providers:\n  - { id: main, type: openai, retry: { baseDelay: 10s, maxDelay: 1s } }\n${VALID_MODELS}`,
+    );
+    expect(merged).toContain(
+      'providers[0].retry.baseDelay: is longer than retry.maxDelay — lower baseDelay or raise maxDelay (line 2)',
+    );
   });
 
   it('checks trusted proxies: addresses or CIDR networks, IPv4 and IPv6', () => {
-    const problems = problemsOf(`server:\n  trustedProxies: [127.0.0.1, "10.0.0.0/8", "::1", "fd00::/8", nginx, "10.0.0.0/33", "::/x"]\nproviders:\n${VALID_PROVIDER}${VALID_MODELS}`);
+    const problems = problemsOf(
+      `server:\n  trustedProxies: [127.0.0.1, "10.0.0.0/8", "::1", "fd00::/8", nginx, "10.0.0.0/33", "::/x"]\nproviders:\n${VALID_PROVIDER}${VALID_MODELS}`,
+    );
     const hint = 'write an address or a network, e.g. 127.0.0.1, 10.0.0.0/8, ::1 or fd00::/8';
     expect(problems).toEqual([
       `server.trustedProxies[4]: not an IP address (got 'nginx') — ${hint} (line 2)`,
       `server.trustedProxies[5]: the prefix after / must be a whole number from 0 to 32 (got '33') — ${hint} (line 2)`,
       `server.trustedProxies[6]: the prefix after / must be a whole number from 0 to 128 (got 'x') — ${hint} (line 2)`,
     ]);
-    expect(parseConfig(`server: { trustedProxies: ["10.0.0.0/8", "::1"] }\n`, 'test.yaml', {}).server.trustedProxies).toEqual(['10.0.0.0/8', '::1']);
+    expect(
+      parseConfig(`server: { trustedProxies: ["10.0.0.0/8", "::1"] }\n`, 'test.yaml', {}).server.trustedProxies,
+    ).toEqual(['10.0.0.0/8', '::1']);
     expect(parseConfig('', 'test.yaml', {}).server.trustedProxies).toEqual([]);
   });
 });
@@ -190,15 +221,21 @@ describe('YAML syntax errors', () => {
   it('give the line and column', () => {
     const problems = problemsOf('server:\n  port: [8080\nproviders: []\n');
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^line 3, column \d+: YAML syntax error: .+ — fix the indentation, quoting or brackets at that spot$/);
+    expect(problems[0]).toMatch(
+      /^line 3, column \d+: YAML syntax error: .+ — fix the indentation, quoting or brackets at that spot$/,
+    );
   });
 
   it('refuse duplicate keys', () => {
-    expect(problemsOf('server: {}\nserver: {}\n')[0]).toMatch(/^line 2, column 1: YAML syntax error: Map keys must be unique/);
+    expect(problemsOf('server: {}\nserver: {}\n')[0]).toMatch(
+      /^line 2, column 1: YAML syntax error: Map keys must be unique/,
+    );
   });
 
   it('refuse a file that is not a mapping', () => {
-    expect(problemsOf('- a\n- b\n')).toEqual([expect.stringMatching(/^\(top level\): expected a mapping of keys .* — see examples/)]);
+    expect(problemsOf('- a\n- b\n')).toEqual([
+      expect.stringMatching(/^\(top level\): expected a mapping of keys .* — see examples/),
+    ]);
   });
 
   it('the ConfigError message lists every problem with the source', () => {
@@ -207,7 +244,9 @@ describe('YAML syntax errors', () => {
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
-      expect((err as Error).message).toMatch(/^Invalid configuration in my\.yaml \(2 problems\):\n {2}- server\.host: .*\n {2}- server\.port: /);
+      expect((err as Error).message).toMatch(
+        /^Invalid configuration in my\.yaml \(2 problems\):\n {2}- server\.host: .*\n {2}- server\.port: /,
+      );
     }
   });
 });

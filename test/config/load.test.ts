@@ -23,12 +23,18 @@ describe('the configuration contract of PRODUCT.md', () => {
     expect(config.providers[1]?.apiKeys).toEqual(['file:/run/secrets/anthropic']);
     expect(config.models).toHaveLength(1);
     expect(config.models[0]?.name).toBe('chat');
-    expect(config.models[0]?.targets.map((t) => `${t.provider}/${t.model}`)).toEqual(['main/gpt-4o-mini', 'backup/claude-haiku-4-5']);
+    expect(config.models[0]?.targets.map((t) => `${t.provider}/${t.model}`)).toEqual([
+      'main/gpt-4o-mini',
+      'backup/claude-haiku-4-5',
+    ]);
     expect(config.models[0]?.capabilities).toEqual(['tools', 'vision', 'json_schema', 'reasoning']);
     expect(config.models[0]?.targets[1]?.capabilities).toEqual(['tools', 'vision', 'json_schema', 'reasoning']);
     expect(config.privacyImages).toBe('allow');
     const resolver = createSecretResolver({ env });
-    await expect(Promise.all(config.providers[0]!.apiKeys.map((k) => resolver.resolve(k)))).resolves.toEqual(['key-a', 'key-b']);
+    await expect(Promise.all(config.providers[0]!.apiKeys.map((k) => resolver.resolve(k)))).resolves.toEqual([
+      'key-a',
+      'key-b',
+    ]);
     resolver.close();
   });
 
@@ -45,11 +51,30 @@ describe('the configuration contract of PRODUCT.md', () => {
 });
 
 describe('defaults', () => {
-  const config = parseConfig('providers: [{ id: p, type: openai }]\nmodels: [{ name: m, targets: [{ provider: p, model: x }] }]\n', 't.yaml', {});
+  const config = parseConfig(
+    'providers: [{ id: p, type: openai }]\nmodels: [{ name: m, targets: [{ provider: p, model: x }] }]\n',
+    't.yaml',
+    {},
+  );
 
   it('fills every section', () => {
-    expect(config.server).toEqual({ host: '127.0.0.1', port: 8080, bodyLimitBytes: 1024 * 1024, drainDelayMs: 0, drainTimeoutMs: 10_000, refuseConnectionsWhileUnready: false, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, trustedProxies: [] });
-    expect(config.sessions).toEqual({ idleTtlMs: 1_800_000, maxLifetimeMs: 86_400_000, sweepIntervalMs: 60_000, maxSessionsPerOwner: 100 });
+    expect(config.server).toEqual({
+      host: '127.0.0.1',
+      port: 8080,
+      bodyLimitBytes: 1024 * 1024,
+      drainDelayMs: 0,
+      drainTimeoutMs: 10_000,
+      refuseConnectionsWhileUnready: false,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      trustedProxies: [],
+    });
+    expect(config.sessions).toEqual({
+      idleTtlMs: 1_800_000,
+      maxLifetimeMs: 86_400_000,
+      sweepIntervalMs: 60_000,
+      maxSessionsPerOwner: 100,
+    });
     expect(config.cache).toEqual({ mode: 'opt-in', ttlMs: 600_000, maxEntries: 1000 });
     expect(config.limits).toEqual({ maxMessages: 200, maxMessageChars: 100_000, maxTokens: 32_768 });
     expect(config.logging.level).toBe('info');
@@ -58,7 +83,13 @@ describe('defaults', () => {
 
   it('fills provider and model defaults, with the base URL chosen by type', () => {
     const p = config.providers[0]!;
-    expect(p).toMatchObject({ baseUrl: 'https://api.openai.com/v1', apiKeys: [], headers: {}, anthropicVersion: '2023-06-01', maxConnections: 64 });
+    expect(p).toMatchObject({
+      baseUrl: 'https://api.openai.com/v1',
+      apiKeys: [],
+      headers: {},
+      anthropicVersion: '2023-06-01',
+      maxConnections: 64,
+    });
     expect(p.resilience).toEqual(DEFAULT_RESILIENCE);
     expect(p.limits).toEqual({ maxEventChars: 1024 * 1024, maxBodyBytes: 8 * 1024 * 1024, maxAnswerTokens: 131_072 });
     const anthropic = parseConfig(
@@ -67,7 +98,12 @@ describe('defaults', () => {
       {},
     );
     expect(anthropic.providers.map((x) => x.baseUrl)).toEqual(['http://h:1', 'https://api.anthropic.com']);
-    expect(config.models[0]).toEqual({ name: 'm', description: '', contextTokens: 8192, targets: [expect.objectContaining({ provider: 'p', model: 'x' })] });
+    expect(config.models[0]).toEqual({
+      name: 'm',
+      description: '',
+      contextTokens: 8192,
+      targets: [expect.objectContaining({ provider: 'p', model: 'x' })],
+    });
     expect('maxOutputTokens' in config.models[0]!).toBe(false);
   });
 });
@@ -75,7 +111,12 @@ describe('defaults', () => {
 describe('environment overrides', () => {
   it('HOST, PORT, PARLEY_DATA_DIR and LOG_LEVEL win over the file', () => {
     const text = 'server: { host: 0.0.0.0, port: 1 }\ndataDir: /var/x\nlogging: { level: warn }\n';
-    const config = parseConfig(text, 't', { HOST: '::1', PORT: '9090', PARLEY_DATA_DIR: 'rel/data', LOG_LEVEL: 'DEBUG' });
+    const config = parseConfig(text, 't', {
+      HOST: '::1',
+      PORT: '9090',
+      PARLEY_DATA_DIR: 'rel/data',
+      LOG_LEVEL: 'DEBUG',
+    });
     expect(config.server.host).toBe('::1');
     expect(config.server.port).toBe(9090);
     expect(config.dataDir).toBe(resolve('rel/data'));
@@ -117,7 +158,10 @@ describe('loadConfig files', () => {
 
   it('reads PARLEY_CONFIG when no file is given', async () => {
     const file = join(dir, 'p.yaml');
-    await writeFile(file, 'providers: [{ id: x, type: demo }]\nmodels: [{ name: y, targets: [{ provider: x, model: d }] }]\n');
+    await writeFile(
+      file,
+      'providers: [{ id: x, type: demo }]\nmodels: [{ name: y, targets: [{ provider: x, model: d }] }]\n',
+    );
     const config = await loadConfig({ env: { PARLEY_CONFIG: file } });
     expect(config.demoMode).toBe(false);
     expect(config.models[0]?.name).toBe('y');
@@ -126,7 +170,9 @@ describe('loadConfig files', () => {
   it('names a missing file and how to fix it', async () => {
     const err = await loadConfig({ file: join(dir, 'nope.yaml'), env: {} }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).problems[0]).toMatch(/nope\.yaml: cannot read the configuration file \(ENOENT\) — check the path/);
+    expect((err as ConfigError).problems[0]).toMatch(
+      /nope\.yaml: cannot read the configuration file \(ENOENT\) — check the path/,
+    );
   });
 
   it('loads examples/parley.example.yaml', async () => {
@@ -187,7 +233,11 @@ describe('YAML conveniences', () => {
 
 describe('the resolved configuration is frozen', () => {
   it('cannot be changed at any depth', () => {
-    const config = parseConfig('providers: [{ id: p, type: openai, apiKeys: ["env:K"] }]\nmodels: [{ name: m, targets: [{ provider: p, model: a }] }]', 't', {});
+    const config = parseConfig(
+      'providers: [{ id: p, type: openai, apiKeys: ["env:K"] }]\nmodels: [{ name: m, targets: [{ provider: p, model: a }] }]',
+      't',
+      {},
+    );
     expect(Object.isFrozen(config)).toBe(true);
     expect(() => {
       (config.server as { port: number }).port = 1;

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../src/config/index.js';
 import { regexSafetyProblem } from '../../src/config/regex-safety.js';
 
-const BASE = 'providers:\n  - { id: main, type: openai, apiKeys: ["env:K"] }\nmodels:\n  - { name: chat, targets: [{ provider: main, model: gpt }] }\n';
+const BASE =
+  'providers:\n  - { id: main, type: openai, apiKeys: ["env:K"] }\nmodels:\n  - { name: chat, targets: [{ provider: main, model: gpt }] }\n';
 
 function problemsOf(text: string): string[] {
   try {
@@ -28,14 +29,28 @@ describe('privacy rules in the configuration', () => {
     expect(config.privacyRules).toEqual({
       thresholds: { person: 0.7 },
       allowlist: ['Acme'],
-      custom: [{ name: 'employee_id', pattern: 'EMP-\\d{6}', context: ['employee'], score: 0.4, action: 'pseudonymise', ignoreCase: false, threshold: 0.5 }],
+      custom: [
+        {
+          name: 'employee_id',
+          pattern: 'EMP-\\d{6}',
+          context: ['employee'],
+          score: 0.4,
+          action: 'pseudonymise',
+          ignoreCase: false,
+          threshold: 0.5,
+        },
+      ],
     });
   });
 
   it('names a pattern prone to catastrophic backtracking and a recognizer without pattern or terms', () => {
-    const problems = problemsOf(`${BASE}privacy:\n  custom:\n    - { name: bad, pattern: '(\\w+\\s?)+$' }\n    - { name: empty }\n    - { name: broken, pattern: '([a-z' }\n`);
+    const problems = problemsOf(
+      `${BASE}privacy:\n  custom:\n    - { name: bad, pattern: '(\\w+\\s?)+$' }\n    - { name: empty }\n    - { name: broken, pattern: '([a-z' }\n`,
+    );
     expect(problems).toEqual([
-      expect.stringMatching(/^privacy\.custom\[0\]\.pattern: recognizer 'bad': a repeated group containing another unbounded quantifier \(\(\\w\+\\s\?\)\+\) can take exponential time/),
+      expect.stringMatching(
+        /^privacy\.custom\[0\]\.pattern: recognizer 'bad': a repeated group containing another unbounded quantifier \(\(\\w\+\\s\?\)\+\) can take exponential time/,
+      ),
       expect.stringMatching(/^privacy\.custom\[1\]: recognizer 'empty' has neither a pattern nor terms — add pattern/),
       expect.stringMatching(/^privacy\.custom\[2\]\.pattern: recognizer 'broken': not a valid regular expression/),
     ]);
@@ -52,7 +67,15 @@ describe('regexSafetyProblem', () => {
   it.each(['(a+)+', '(a*)*b', '(?:\\w+\\s?)*x', '(a|ab)+c', '(\\d+,?){2,}', '(x+){1,1000}'])('refuses %s', (p) => {
     expect(regexSafetyProblem(p)).toBeDefined();
   });
-  it.each(['EMP-\\d{6}', '\\b[A-Z]{2}\\d{7}\\b', '(?:[A-Z]{2}-)?\\d{4,8}', '(ab)+', '(?:foo|bar)?\\d+', '[(+*]+x', '(?<y>\\d{4})-\\d{2}'])('accepts %s', (p) => {
+  it.each([
+    'EMP-\\d{6}',
+    '\\b[A-Z]{2}\\d{7}\\b',
+    '(?:[A-Z]{2}-)?\\d{4,8}',
+    '(ab)+',
+    '(?:foo|bar)?\\d+',
+    '[(+*]+x',
+    '(?<y>\\d{4})-\\d{2}',
+  ])('accepts %s', (p) => {
     expect(regexSafetyProblem(p)).toBeUndefined();
   });
   it('refuses backreferences', () => {

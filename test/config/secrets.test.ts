@@ -23,12 +23,16 @@ describe('env: references', () => {
 
   it('names an unset or empty variable', async () => {
     const resolver = createSecretResolver({ env: { EMPTY: '' } });
-    await expect(resolver.resolve('env:MISSING_KEY')).rejects.toThrow(/environment variable MISSING_KEY is not set or empty/);
+    await expect(resolver.resolve('env:MISSING_KEY')).rejects.toThrow(
+      /environment variable MISSING_KEY is not set or empty/,
+    );
     await expect(resolver.resolve('env:EMPTY')).rejects.toBeInstanceOf(SecretError);
   });
 
   it('refuses something that is not a reference, without repeating it', async () => {
-    const err = await createSecretResolver({ env: {} }).resolve('sk-literal-123').catch((e: Error) => e);
+    const err = await createSecretResolver({ env: {} })
+      .resolve('sk-literal-123')
+      .catch((e: Error) => e);
     expect((err as Error).message).toMatch(/not a secret reference/);
     expect((err as Error).message).not.toContain('sk-literal-123');
   });
@@ -110,7 +114,10 @@ function startVault(token: string) {
       lease_id: '',
       renewable: false,
       lease_duration: 0,
-      data: { data, metadata: { created_time: '2026-01-01T00:00:00Z', deletion_time: '', destroyed: false, version: 1 } },
+      data: {
+        data,
+        metadata: { created_time: '2026-01-01T00:00:00Z', deletion_time: '', destroyed: false, version: 1 },
+      },
     });
   });
   return { server, secrets, seen };
@@ -136,23 +143,31 @@ describe('vault: references (KV v2)', () => {
   });
 
   it('takes the address and token from VAULT_ADDR and VAULT_TOKEN; the token may be a reference', async () => {
-    await expect(createSecretResolver({ env: { VAULT_ADDR: address, VAULT_TOKEN: TOKEN } }).resolve('vault:secret/app/llm#key')).resolves.toBe(
-      'vault-value-1',
-    );
-    const viaRef = createSecretResolver({ env: { VAULT_ADDR: address, VAULT_TOKEN: 'env:MY_VAULT_TOKEN', MY_VAULT_TOKEN: TOKEN } });
+    await expect(
+      createSecretResolver({ env: { VAULT_ADDR: address, VAULT_TOKEN: TOKEN } }).resolve('vault:secret/app/llm#key'),
+    ).resolves.toBe('vault-value-1');
+    const viaRef = createSecretResolver({
+      env: { VAULT_ADDR: address, VAULT_TOKEN: 'env:MY_VAULT_TOKEN', MY_VAULT_TOKEN: TOKEN },
+    });
     await expect(viaRef.resolve('vault:secret/app/llm#key')).resolves.toBe('vault-value-1');
   });
 
   it('explains 403, 404 and a missing field without leaking the token or a value', async () => {
     const wrong = createSecretResolver({ env: {}, vault: { address, token: 'hvs.wrong-token' } });
     const denied = await wrong.resolve('vault:secret/app/llm#key').catch((e: Error) => e);
-    expect((denied as Error).message).toMatch(/permission denied reading secret\/app\/llm \(403\) — check that VAULT_TOKEN/);
+    expect((denied as Error).message).toMatch(
+      /permission denied reading secret\/app\/llm \(403\) — check that VAULT_TOKEN/,
+    );
     expect((denied as Error).message).not.toContain('wrong-token');
 
     const resolver = createSecretResolver({ env: {}, vault: { address, token: TOKEN } });
-    await expect(resolver.resolve('vault:secret/app/none#key')).rejects.toThrow(/no secret at secret\/app\/none \(404\)/);
+    await expect(resolver.resolve('vault:secret/app/none#key')).rejects.toThrow(
+      /no secret at secret\/app\/none \(404\)/,
+    );
     const missing = await resolver.resolve('vault:secret/app/llm#nope').catch((e: Error) => e);
-    expect((missing as Error).message).toMatch(/field 'nope' not found in secret\/app\/llm — available fields: key, other/);
+    expect((missing as Error).message).toMatch(
+      /field 'nope' not found in secret\/app\/llm — available fields: key, other/,
+    );
     for (const err of [denied, missing]) {
       expect((err as Error).message).not.toContain(TOKEN);
       expect((err as Error).message).not.toContain('vault-value-1');
@@ -160,7 +175,9 @@ describe('vault: references (KV v2)', () => {
   });
 
   it('says when Vault is not configured', async () => {
-    await expect(createSecretResolver({ env: {} }).resolve('vault:secret/app/llm#key')).rejects.toThrow(/VAULT_ADDR is not set/);
+    await expect(createSecretResolver({ env: {} }).resolve('vault:secret/app/llm#key')).rejects.toThrow(
+      /VAULT_ADDR is not set/,
+    );
   });
 
   it('re-reads watched secrets and reports the new value', async () => {

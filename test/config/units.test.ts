@@ -28,7 +28,12 @@ describe('durations', () => {
   });
 
   it('formats back to the shortest unit', () => {
-    expect([formatDuration(30_000), formatDuration(600_000), formatDuration(200), formatDuration(86_400_000)]).toEqual(['30s', '10m', '200ms', '1d']);
+    expect([formatDuration(30_000), formatDuration(600_000), formatDuration(200), formatDuration(86_400_000)]).toEqual([
+      '30s',
+      '10m',
+      '200ms',
+      '1d',
+    ]);
   });
 });
 
@@ -53,18 +58,39 @@ describe('secret references', () => {
   it('parses env, file and vault (with or without the KV v2 data/ segment)', () => {
     expect(parseSecretRef('env:OPENAI_KEY')).toEqual({ kind: 'env', name: 'OPENAI_KEY' });
     expect(parseSecretRef('file:/run/secrets/a')).toEqual({ kind: 'file', path: '/run/secrets/a' });
-    expect(parseSecretRef('vault:secret/data/app/llm#key')).toEqual({ kind: 'vault', mount: 'secret', path: 'app/llm', field: 'key' });
+    expect(parseSecretRef('vault:secret/data/app/llm#key')).toEqual({
+      kind: 'vault',
+      mount: 'secret',
+      path: 'app/llm',
+      field: 'key',
+    });
     expect(parseSecretRef('vault:kv/app#key')).toEqual({ kind: 'vault', mount: 'kv', path: 'app', field: 'key' });
   });
 
   it('rejects anything else', () => {
-    for (const bad of ['env:', 'env:A-B', 'file:rel/path', 'vault:secret#f', 'vault:secret/app', 'sk-123', 'OPENAI_KEY']) {
+    for (const bad of [
+      'env:',
+      'env:A-B',
+      'file:rel/path',
+      'vault:secret#f',
+      'vault:secret/app',
+      'sk-123',
+      'OPENAI_KEY',
+    ]) {
       expect(parseSecretRef(bad)).toBeUndefined();
     }
   });
 
   it('recognises pasted credentials', () => {
-    for (const literal of ['sk-abc', 'sk-ant-api03-x', 'prl_abc', 'ghp_abc', 'eyJhbGciOi', 'Bearer abc', 'AbCdEfGhIjKlMnOpQrStUvWxYz012345']) {
+    for (const literal of [
+      'sk-abc',
+      'sk-ant-api03-x',
+      'prl_abc',
+      'ghp_abc',
+      'eyJhbGciOi',
+      'Bearer abc',
+      'AbCdEfGhIjKlMnOpQrStUvWxYz012345',
+    ]) {
       expect(looksLikeLiteralSecret(literal)).toBe(true);
     }
     for (const ref of ['env:SK_KEY', 'file:/run/sk-key', 'main']) expect(looksLikeLiteralSecret(ref)).toBe(false);

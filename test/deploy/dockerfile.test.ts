@@ -43,12 +43,19 @@ export function readmeSteps(readme: string, heading: string): string[] {
   if (at < 0) throw new Error(`README.md has no "${heading}" section`);
   const block = /```sh\n([\s\S]*?)```/.exec(readme.slice(at));
   if (!block) throw new Error(`README.md: no sh block under "${heading}"`);
-  return block[1].split('\n').map((l) => l.replace(/\s+#.*$/, '').trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  return block[1]
+    .split('\n')
+    .map((l) => l.replace(/\s+#.*$/, '').trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
 }
 
 const dockerfile = parseDockerfile(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string>; dependencies: Record<string, string>; devDependencies: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  scripts: Record<string, string>;
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
 const production = readmeSteps(readme, '### Run it in production');
 const finalStage = Math.max(...dockerfile.map((i) => i.stage));
 
@@ -58,7 +65,9 @@ describe('Dockerfile', () => {
     const cmd = JSON.parse(dockerfile.find((i) => i.stage === finalStage && i.name === 'CMD')!.args) as string[];
     expect([...buildRuns, cmd.join(' ')]).toEqual(production);
     // "npm install && npm start" = install, then prestart (the build), then start; the prune only drops dev tools.
-    const [install, start] = readmeSteps(readme, '## Start it')[0].split('&&').map((s) => s.trim());
+    const [install, start] = readmeSteps(readme, '## Start it')[0]
+      .split('&&')
+      .map((s) => s.trim());
     expect([install, start]).toEqual(['npm install', 'npm start']);
     expect(production[0].startsWith(`${install} `)).toBe(true);
     expect(production[1]).toBe(pkg.scripts.prestart);
@@ -79,7 +88,12 @@ describe('Dockerfile', () => {
     expect(get('HEALTHCHECK').join(' ')).toMatch(/\/healthz/);
     // The final stage installs nothing: it copies the pruned node_modules and the built files.
     expect(get('RUN').join(' ')).not.toMatch(/npm/);
-    expect(get('COPY').map((c) => c.split(' ').at(-2))).toEqual(['/app/package.json', '/app/node_modules', '/app/dist', '/app/web/dist']);
+    expect(get('COPY').map((c) => c.split(' ').at(-2))).toEqual([
+      '/app/package.json',
+      '/app/node_modules',
+      '/app/dist',
+      '/app/web/dist',
+    ]);
     const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n');
     for (const path of ['.git', 'node_modules', 'dist', '.parley', 'secrets']) expect(ignored).toContain(path);
   });
@@ -93,21 +107,31 @@ describe('Dockerfile', () => {
       let server: ReturnType<typeof spawn> | undefined;
       try {
         // The tracked (and not ignored) files, as a checkout would have them.
-        const { stdout } = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, maxBuffer: 64 << 20 });
+        const { stdout } = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+          cwd: ROOT,
+          maxBuffer: 64 << 20,
+        });
         for (const file of stdout.split('\0').filter((f) => f !== '' && existsSync(join(ROOT, f)))) {
           await mkdir(dirname(join(app, file)), { recursive: true });
           await cp(join(ROOT, file), join(app, file));
         }
         // The commands exactly as written; npm may answer from its cache without asking the registry again.
         const env = { ...process.env, npm_config_prefer_offline: 'true' };
-        for (const step of production.slice(0, -1)) await run('sh', ['-c', step], { cwd: app, env, maxBuffer: 64 << 20, timeout: 8 * 60_000 });
+        for (const step of production.slice(0, -1))
+          await run('sh', ['-c', step], { cwd: app, env, maxBuffer: 64 << 20, timeout: 8 * 60_000 });
         // No package that only development needs (the lockfile marks them `dev`) is left; ajv, say, stays (fastify uses it).
-        const lock = JSON.parse(await readFile(join(app, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
-        const devOnly = Object.entries(lock.packages).filter(([path, p]) => p.dev === true && path.startsWith('node_modules/')).map(([path]) => path);
+        const lock = JSON.parse(await readFile(join(app, 'package-lock.json'), 'utf8')) as {
+          packages: Record<string, { dev?: boolean }>;
+        };
+        const devOnly = Object.entries(lock.packages)
+          .filter(([path, p]) => p.dev === true && path.startsWith('node_modules/'))
+          .map(([path]) => path);
         expect(devOnly.length).toBeGreaterThan(100);
         expect(devOnly.filter((path) => existsSync(join(app, path)))).toEqual([]);
-        for (const dep of ['typescript', 'vitest', 'vite', 'tsx']) expect(existsSync(join(app, 'node_modules', dep)), dep).toBe(false);
-        for (const dep of Object.keys(pkg.dependencies)) expect(existsSync(join(app, 'node_modules', dep)), dep).toBe(true);
+        for (const dep of ['typescript', 'vitest', 'vite', 'tsx'])
+          expect(existsSync(join(app, 'node_modules', dep)), dep).toBe(false);
+        for (const dep of Object.keys(pkg.dependencies))
+          expect(existsSync(join(app, 'node_modules', dep)), dep).toBe(true);
 
         // Like the image: the code belongs to root and is only readable; the data directory is the server's.
         await mkdir(data);
@@ -121,7 +145,13 @@ describe('Dockerfile', () => {
         let output = '';
         server = spawn(command, args, {
           cwd: app,
-          env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), PARLEY_DATA_DIR: data, NODE_ENV: 'production' },
+          env: {
+            PATH: process.env.PATH,
+            HOST: '127.0.0.1',
+            PORT: String(port),
+            PARLEY_DATA_DIR: data,
+            NODE_ENV: 'production',
+          },
           ...(asRoot ? { uid: 65534, gid: 65534 } : {}), // nobody
         });
         server.stdout?.on('data', (d: Buffer) => (output += d.toString()));
@@ -129,13 +159,23 @@ describe('Dockerfile', () => {
         const exited = new Promise<number | null>((resolve) => server!.once('exit', (code) => resolve(code)));
         const url = `http://127.0.0.1:${port}`;
         const deadline = Date.now() + 60_000;
-        while (!(await fetch(`${url}/healthz`).then((r) => r.status === 200, () => false))) {
+        while (
+          !(await fetch(`${url}/healthz`).then(
+            (r) => r.status === 200,
+            () => false,
+          ))
+        ) {
           if (server.exitCode !== null) throw new Error(`the server exited (${server.exitCode}): ${output}`);
           if (Date.now() > deadline) throw new Error(`no /healthz within 60 s: ${output}`);
           await new Promise((resolve) => setTimeout(resolve, 50));
         }
         // Ready follows alive once the stores are open (the server listens first).
-        while (!(await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false))) {
+        while (
+          !(await fetch(`${url}/readyz`).then(
+            (r) => r.status === 200,
+            () => false,
+          ))
+        ) {
           if (Date.now() > deadline) throw new Error(`no ready /readyz within 60 s: ${output}`);
           await new Promise((resolve) => setTimeout(resolve, 50));
         }

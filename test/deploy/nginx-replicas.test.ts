@@ -13,10 +13,16 @@ const CLIENT_ADDRESS = '127.0.9.9';
 const client = new Agent({ localAddress: CLIENT_ADDRESS });
 
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
-  undiciFetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), dispatcher: client });
+  undiciFetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+    dispatcher: client,
+  });
 
 /** Access-log lines of nginx (format `parley`) whose request id is `rid`. */
-const accessLines = async (stack: ReplicaStack, rid: string) => (await stack.nginx.accessLog()).split('\n').filter((l) => l.includes(`rid=${rid} `));
+const accessLines = async (stack: ReplicaStack, rid: string) =>
+  (await stack.nginx.accessLog()).split('\n').filter((l) => l.includes(`rid=${rid} `));
 
 describe('replicas behind nginx (ops/nginx/parley.conf)', () => {
   let stack: ReplicaStack;
@@ -32,7 +38,9 @@ describe('replicas behind nginx (ops/nginx/parley.conf)', () => {
     const served = new Set<string>();
     for (let i = 0; i < 6; i++) {
       const rid = `plain-${i}`;
-      const res = await post(`${stack.nginx.url}/v1/chat/completions`, chatBody('chat', `question ${i}`), { 'x-request-id': rid });
+      const res = await post(`${stack.nginx.url}/v1/chat/completions`, chatBody('chat', `question ${i}`), {
+        'x-request-id': rid,
+      });
       expect(res.status).toBe(200);
       const body = (await res.json()) as { choices: Array<{ message: { content: string } }> };
       expect(body.choices[0].message.content).toBe(mockReplyText(`question ${i}`, 16));
@@ -57,8 +65,14 @@ describe('replicas behind nginx (ops/nginx/parley.conf)', () => {
       expect(res.status).toBe(200);
       await res.arrayBuffer();
     }
-    const view = (await (await undiciFetch(`${stack.nginx.url}/v1/sessions/${id}`, { dispatcher: client })).json()) as { messages: Array<{ role: string; content: string }> };
-    expect(view.messages.filter((m) => m.role === 'user').map((m) => m.content)).toEqual(['turn 0', 'turn 1', 'turn 2']);
+    const view = (await (await undiciFetch(`${stack.nginx.url}/v1/sessions/${id}`, { dispatcher: client })).json()) as {
+      messages: Array<{ role: string; content: string }>;
+    };
+    expect(view.messages.filter((m) => m.role === 'user').map((m) => m.content)).toEqual([
+      'turn 0',
+      'turn 1',
+      'turn 2',
+    ]);
     expect(view.messages.filter((m) => m.role === 'assistant')).toHaveLength(3);
   });
 
@@ -67,7 +81,11 @@ describe('replicas behind nginx (ops/nginx/parley.conf)', () => {
     // Parley gave up on the idle stream and ended it with an error event.
     stack.mock.setScenario({ tokens: 6, stallAfterTokens: 2 });
     try {
-      const res = await post(`${stack.nginx.url}/v1/chat/completions`, chatBody('chat', 'stream please', { stream: true }), { 'accept-encoding': 'gzip' });
+      const res = await post(
+        `${stack.nginx.url}/v1/chat/completions`,
+        chatBody('chat', 'stream please', { stream: true }),
+        { 'accept-encoding': 'gzip' },
+      );
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
       expect(res.headers.get('content-encoding')).toBe('gzip'); // the harder case: nginx compresses the stream
@@ -88,7 +106,10 @@ describe('replicas behind nginx (ops/nginx/parley.conf)', () => {
     // And a whole stream arrives complete.
     stack.mock.setScenario({ tokens: 6, tokenDelayMs: 10 });
     try {
-      const res = await post(`${stack.nginx.url}/v1/chat/completions`, chatBody('chat', 'stream please', { stream: true }));
+      const res = await post(
+        `${stack.nginx.url}/v1/chat/completions`,
+        chatBody('chat', 'stream please', { stream: true }),
+      );
       const events = parseSse(await res.text());
       expect(chunkText(events)).toBe(mockReplyText('stream please', 6));
       expect(events.at(-1)?.data).toBe('[DONE]');
@@ -101,7 +122,9 @@ describe('replicas behind nginx (ops/nginx/parley.conf)', () => {
     const given = await post(`${stack.nginx.url}/v1/chat/completions`, chatBody(), { 'x-request-id': 'client-rid-42' });
     expect(given.headers.get('x-request-id')).toBe('client-rid-42');
     await given.arrayBuffer();
-    const logged = stack.replicas.flatMap((r) => r.logs).filter((l) => l.reqId === 'client-rid-42' && l.msg === 'request');
+    const logged = stack.replicas
+      .flatMap((r) => r.logs)
+      .filter((l) => l.reqId === 'client-rid-42' && l.msg === 'request');
     expect(logged).toHaveLength(1);
     expect(await accessLines(stack, 'client-rid-42')).toHaveLength(1);
 
@@ -116,7 +139,10 @@ describe('replicas behind nginx (ops/nginx/parley.conf)', () => {
   });
 
   it('records the client address nginx saw (X-Forwarded-For), not nginx’s and not one the client made up', async () => {
-    const res = await post(`${stack.nginx.url}/v1/chat/completions`, chatBody(), { 'x-request-id': 'addr-1', 'x-forwarded-for': '198.51.100.99' });
+    const res = await post(`${stack.nginx.url}/v1/chat/completions`, chatBody(), {
+      'x-request-id': 'addr-1',
+      'x-forwarded-for': '198.51.100.99',
+    });
     expect(res.status).toBe(200);
     await res.arrayBuffer();
     const lines = (await stack.auditEvents()).filter((l) => l.requestId === 'addr-1' && l.action === 'auth.success');
@@ -126,7 +152,9 @@ describe('replicas behind nginx (ops/nginx/parley.conf)', () => {
   it('never replays a POST on another replica once it was sent, even when the replica dies before answering', async () => {
     stack.mock.clearRequests();
     stack.mock.setScenario({ stallBeforeHeaders: true });
-    const pending = post(`${stack.nginx.url}/v1/chat/completions`, chatBody('solo', 'run me once'), { 'x-request-id': 'once-1' });
+    const pending = post(`${stack.nginx.url}/v1/chat/completions`, chatBody('solo', 'run me once'), {
+      'x-request-id': 'once-1',
+    });
     await waitFor(() => modelRequests(stack.mock).length === 1, 'the POST to reach the provider');
     // A replayed POST would now be answered 200 by the provider; the replica holding this one dies.
     stack.mock.resetScenario();
@@ -137,14 +165,19 @@ describe('replicas behind nginx (ops/nginx/parley.conf)', () => {
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await res.json()).toMatchObject({ error: { code: 'replica_unavailable', type: 'api_error' } });
     expect(modelRequests(stack.mock)).toHaveLength(1);
-    expect(await accessLines(stack, 'once-1')).toEqual([expect.stringMatching(/upstream=127\.0\.0\.1:\d+ upstream_status=502 /)]);
+    expect(await accessLines(stack, 'once-1')).toEqual([
+      expect.stringMatching(/upstream=127\.0\.0\.1:\d+ upstream_status=502 /),
+    ]);
   });
 
   it('takes a stopped replica out (passive health check) while every request, POSTs included, keeps succeeding', async () => {
     const dead = stack.replicas[1];
     await dead.stop();
     for (let i = 0; i < 12; i++) {
-      const res = i % 2 === 0 ? await post(`${stack.nginx.url}/v1/chat/completions`, chatBody()) : await undiciFetch(`${stack.nginx.url}/v1/models`, { dispatcher: client });
+      const res =
+        i % 2 === 0
+          ? await post(`${stack.nginx.url}/v1/chat/completions`, chatBody())
+          : await undiciFetch(`${stack.nginx.url}/v1/models`, { dispatcher: client });
       expect(res.status).toBe(200);
       await res.arrayBuffer();
     }

@@ -33,7 +33,6 @@ export function renderParleyConf(text: string, o: { listen: string; replicas: st
     .replaceAll('/var/log/nginx/', `${o.logDir}/`);
 }
 
-
 /** A running nginx. */
 export interface Nginx {
   url: string;
@@ -50,7 +49,11 @@ export async function startNginx(replicas: string[]): Promise<Nginx> {
   const port = await freePort();
   const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'];
   for (const t of temp) await mkdir(join(dir, t));
-  const site = renderParleyConf(await readFile(NGINX_CONF, 'utf8'), { listen: `127.0.0.1:${port}`, replicas, logDir: dir });
+  const site = renderParleyConf(await readFile(NGINX_CONF, 'utf8'), {
+    listen: `127.0.0.1:${port}`,
+    replicas,
+    logDir: dir,
+  });
   await writeFile(join(dir, 'parley.conf'), site);
   const main = [
     // Workers run as the user starting nginx (root here): the temp dir is not the `nobody` user's.
@@ -80,7 +83,10 @@ export async function startNginx(replicas: string[]): Promise<Nginx> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`nginx exited (${child.exitCode}): ${stderr}`);
-    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline) throw new Error(`nginx did not answer within 10 s: ${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 20));

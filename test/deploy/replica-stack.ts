@@ -116,7 +116,10 @@ export async function startReplicaStack(options: ReplicaStackOptions = {}): Prom
   };
   try {
     if (!options.postgresUrl) database = await createTestDatabase('parley_replicas');
-    const state: StackState = { redisUrl: options.redisUrl ?? (() => REDIS_URL), postgresUrl: options.postgresUrl ?? database!.url };
+    const state: StackState = {
+      redisUrl: options.redisUrl ?? (() => REDIS_URL),
+      postgresUrl: options.postgresUrl ?? database!.url,
+    };
     const yaml = standardYaml({
       server: `${options.server ?? 'drainTimeout: 1s'}, trustedProxies: [127.0.0.1]`,
       idle: options.idle ?? '5s', // a held stream (the streaming test) is not cut while the test reads it
@@ -129,10 +132,20 @@ export async function startReplicaStack(options: ReplicaStackOptions = {}): Prom
         options.extra ?? '',
       ].join('\n'),
     })(mock.url).replace('auth: { anonymous: true }', `auth: { anonymous: ${options.auth !== 'keys'} }`);
-    const env = { MAIN_KEY_A: 'key-main-a', BACKUP_KEY: 'key-backup', PARLEY_DATABASE_URL: state.postgresUrl, PARLEY_STATE_KEY: randomBytes(32).toString('base64') };
+    const env = {
+      MAIN_KEY_A: 'key-main-a',
+      BACKUP_KEY: 'key-backup',
+      PARLEY_DATABASE_URL: state.postgresUrl,
+      PARLEY_STATE_KEY: randomBytes(32).toString('base64'),
+    };
     let adminKey: string | undefined;
     for (let i = 0; i < (options.count ?? 3); i++) {
-      const replica = await createReplica(i, yaml, { ...env, PARLEY_REDIS_URL: state.redisUrl(i) }, options.heldSockets ? await holdSocket() : undefined);
+      const replica = await createReplica(
+        i,
+        yaml,
+        { ...env, PARLEY_REDIS_URL: state.redisUrl(i) },
+        options.heldSockets ? await holdSocket() : undefined,
+      );
       replicas.push(replica);
       await replica.start();
       adminKey ??= replica.parley.firstStart?.adminKey;
@@ -150,7 +163,9 @@ export async function startReplicaStack(options: ReplicaStackOptions = {}): Prom
         const via = replicas.find((r) => !r.stopped);
         if (!via) throw new Error('no replica is running to read the audit trail through');
         for (const r of replicas) if (!r.stopped) await r.parley.audit.flush();
-        const res = await fetch(`${via.url}/v1/audit?limit=10000${filters}`, { headers: adminKey ? { authorization: `Bearer ${adminKey}` } : {} });
+        const res = await fetch(`${via.url}/v1/audit?limit=10000${filters}`, {
+          headers: adminKey ? { authorization: `Bearer ${adminKey}` } : {},
+        });
         if (!res.ok) throw new Error(`GET /v1/audit answered ${res.status}: ${await res.text()}`);
         return ((await res.json()) as { data: Array<Record<string, unknown>> }).data;
       },
@@ -163,14 +178,20 @@ export async function startReplicaStack(options: ReplicaStackOptions = {}): Prom
   }
 }
 
-async function createReplica(index: number, yaml: string, env: Record<string, string>, held?: HeldSocket): Promise<Replica> {
+async function createReplica(
+  index: number,
+  yaml: string,
+  env: Record<string, string>,
+  held?: HeldSocket,
+): Promise<Replica> {
   // Per-replica data directories: each holds that replica's audit spool while PostgreSQL is away.
   const dataDir = await mkdtemp(join(tmpdir(), 'parley-replica-'));
   const port = held?.port ?? (await freePort());
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') logs.push({ replica: index, ...(JSON.parse(line) as Record<string, unknown>) });
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line.trim() !== '') logs.push({ replica: index, ...(JSON.parse(line) as Record<string, unknown>) });
       done();
     },
   });
@@ -179,7 +200,12 @@ async function createReplica(index: number, yaml: string, env: Record<string, st
   /** A new server in this slot, once its /readyz says 200 (asked in process: on a held socket another server may answer). */
   const launch = async (): Promise<RunningParley> => {
     const listenOn = held ? { handle: await held.take() } : undefined;
-    const parley = await startParley({ config, logger: pino({ level: 'info' }, sink), secrets: createSecretResolver({ env: fullEnv }), listenOn });
+    const parley = await startParley({
+      config,
+      logger: pino({ level: 'info' }, sink),
+      secrets: createSecretResolver({ env: fullEnv }),
+      listenOn,
+    });
     // Ready once the shared stores answer (startParley returns once PostgreSQL is migrated; Redis may lag).
     const deadline = Date.now() + 60_000;
     for (;;) {
@@ -221,7 +247,8 @@ async function createReplica(index: number, yaml: string, env: Record<string, st
       replica.stopped = false;
     },
     async replace() {
-      if (!held || replica.stopped) throw new Error(`replica ${index}: replace() needs a running server on a held socket`);
+      if (!held || replica.stopped)
+        throw new Error(`replica ${index}: replace() needs a running server on a held socket`);
       const old = replica.parley;
       replica.parley = await launch();
       const t0 = Date.now();

@@ -20,7 +20,11 @@ describe('ops/systemd', () => {
       await copyFile(join(DIR, 'parley.socket'), join(work, 'parley.socket'));
       await copyFile(join(DIR, 'parley@.service'), join(work, 'parley@a.service'));
       // verify only warns on unknown keys: any output at all fails the test.
-      const { stdout, stderr } = await run('systemd-analyze', ['verify', '--man=no', './parley.socket', './parley@a.service'], { cwd: work });
+      const { stdout, stderr } = await run(
+        'systemd-analyze',
+        ['verify', '--man=no', './parley.socket', './parley@a.service'],
+        { cwd: work },
+      );
       expect(stdout + stderr).toBe('');
     } finally {
       await rm(work, { recursive: true, force: true });

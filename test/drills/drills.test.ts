@@ -9,7 +9,14 @@ describe('failure drills: three replicas behind nginx on shared Redis and Postgr
     it(`${drill.name}: ${drill.summary}`, { timeout: 180_000 }, async () => {
       const lines: string[] = [];
       const report = await drill.run((line) => lines.push(line));
-      console.log([`drill ${report.name}`, ...lines, `  figures: ${JSON.stringify(report.figures)}`, ...report.checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.what}${c.detail ? ` (${c.detail})` : ''}`)].join('\n'));
+      console.log(
+        [
+          `drill ${report.name}`,
+          ...lines,
+          `  figures: ${JSON.stringify(report.figures)}`,
+          ...report.checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.what}${c.detail ? ` (${c.detail})` : ''}`),
+        ].join('\n'),
+      );
       for (const check of report.checks) expect(check.ok, `${check.what}: ${check.detail ?? ''}`).toBe(true);
     });
   }

@@ -69,10 +69,24 @@ export function startLoad(o: LoadOptions): Load {
   let stopping: Promise<void> | undefined;
   const run = sequence++;
 
-  const once = async (kind: RequestRecord['kind'], path: string, body: unknown, streaming: boolean, n: number): Promise<RequestRecord> => {
+  const once = async (
+    kind: RequestRecord['kind'],
+    path: string,
+    body: unknown,
+    streaming: boolean,
+    n: number,
+  ): Promise<RequestRecord> => {
     const requestId = `drill-${run}-${kind}-${n}-${Math.random().toString(36).slice(2, 8)}`;
     const startedAt = Date.now();
-    const record = (outcome: Outcome, status: number, code?: string): RequestRecord => ({ kind, requestId, outcome, status, code, startedAt, endedAt: Date.now() });
+    const record = (outcome: Outcome, status: number, code?: string): RequestRecord => ({
+      kind,
+      requestId,
+      outcome,
+      status,
+      code,
+      startedAt,
+      endedAt: Date.now(),
+    });
     const signal = AbortSignal.timeout(hangMs);
     try {
       const res = await fetch(`${o.url}${path}`, {
@@ -121,7 +135,15 @@ export function startLoad(o: LoadOptions): Load {
   const loop = (kind: 'plain' | 'stream', worker: number) =>
     (async () => {
       for (let n = 0; running; n++) {
-        records.push(await once(kind, '/v1/chat/completions', { model, messages: [{ role: 'user', content: `${kind} ${worker}.${n}` }], stream: kind === 'stream' }, kind === 'stream', n));
+        records.push(
+          await once(
+            kind,
+            '/v1/chat/completions',
+            { model, messages: [{ role: 'user', content: `${kind} ${worker}.${n}` }], stream: kind === 'stream' },
+            kind === 'stream',
+            n,
+          ),
+        );
       }
     })();
   const sessionLoop = (worker: number) =>
@@ -140,7 +162,13 @@ export function startLoad(o: LoadOptions): Load {
           sessions.push(current);
         }
         const content = `turn ${worker}.${n}`;
-        const result = await once('session', `/v1/sessions/${current.id}/messages`, { content, stream: n % 2 === 0 }, n % 2 === 0, n);
+        const result = await once(
+          'session',
+          `/v1/sessions/${current.id}/messages`,
+          { content, stream: n % 2 === 0 },
+          n % 2 === 0,
+          n,
+        );
         records.push(result);
         if (result.outcome === 'ok') current.completed.push(content);
         else {
@@ -165,7 +193,13 @@ export function startLoad(o: LoadOptions): Load {
 }
 
 /** Counts per kind and outcome, failures by status and code: what a drill prints. */
-export function summarize(records: RequestRecord[]): { total: number; ok: number; failed: number; byKind: Record<string, string>; failures: Record<string, number> } {
+export function summarize(records: RequestRecord[]): {
+  total: number;
+  ok: number;
+  failed: number;
+  byKind: Record<string, string>;
+  failures: Record<string, number>;
+} {
   const byKind: Record<string, string> = {};
   const failures: Record<string, number> = {};
   for (const kind of ['plain', 'stream', 'session'] as const) {

@@ -35,7 +35,11 @@ describe('sign-in', () => {
     await page.getByLabel('API key').fill(stack.apiKey);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByLabel('Message', { exact: true }).waitFor();
-    const storage = await page.evaluate(() => ({ session: sessionStorage.getItem('parley.apiKey'), local: localStorage.length, cookie: document.cookie }));
+    const storage = await page.evaluate(() => ({
+      session: sessionStorage.getItem('parley.apiKey'),
+      local: localStorage.length,
+      cookie: document.cookie,
+    }));
     expect(storage).toEqual({ session: stack.apiKey, local: 0, cookie: '' });
     await page.reload();
     await page.getByLabel('Message', { exact: true }).waitFor();
@@ -92,7 +96,8 @@ describe('chatting', () => {
     await page.getByRole('button', { name: 'Send' }).waitFor();
     const id = await currentSessionId();
     let session = (await api<SessionBody>('GET', `/v1/sessions/${id}`)).body;
-    for (let i = 0; i < 50 && session.messages.length < 2; i++) session = (await api<SessionBody>('GET', `/v1/sessions/${id}`)).body;
+    for (let i = 0; i < 50 && session.messages.length < 2; i++)
+      session = (await api<SessionBody>('GET', `/v1/sessions/${id}`)).body;
     expect(session.messages.map((m) => m.role)).toEqual(['user', 'assistant']);
     expect(session.messages[1].incomplete).toBe(true);
     expect(session.messages[1].content.length).toBeLessThan(200);
@@ -107,7 +112,8 @@ describe('chatting', () => {
     const id = await currentSessionId();
     await page.getByRole('button', { name: 'New chat' }).click();
     let session = (await api<SessionBody>('GET', `/v1/sessions/${id}`)).body;
-    for (let i = 0; i < 50 && session.messages.length < 2; i++) session = (await api<SessionBody>('GET', `/v1/sessions/${id}`)).body;
+    for (let i = 0; i < 50 && session.messages.length < 2; i++)
+      session = (await api<SessionBody>('GET', `/v1/sessions/${id}`)).body;
     expect(session.messages[1].incomplete).toBe(true);
     await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(resolve)));
     expect(await page.locator('.msg').count()).toBe(0);
@@ -125,7 +131,12 @@ describe('chatting', () => {
     await page.getByRole('button', { name: 'Regenerate' }).waitFor();
     const id = await currentSessionId();
     let session = (await api<SessionBody>('GET', `/v1/sessions/${id}`)).body;
-    expect(session.messages.map((m) => m.content.slice(0, 30))).toEqual(['first question', expect.stringMatching(/^Mock reply: first/), 'second question', expect.stringMatching(/^Mock reply: second/)]);
+    expect(session.messages.map((m) => m.content.slice(0, 30))).toEqual([
+      'first question',
+      expect.stringMatching(/^Mock reply: first/),
+      'second question',
+      expect.stringMatching(/^Mock reply: second/),
+    ]);
 
     await page.getByRole('button', { name: 'Edit' }).click();
     await page.getByLabel('Edit your message').fill('edited question');
@@ -133,7 +144,12 @@ describe('chatting', () => {
     await page.locator('.msg.assistant .md').filter({ hasText: 'Mock reply: edited question' }).waitFor();
     await page.locator('.msg.streaming').waitFor({ state: 'detached' });
     session = (await api<SessionBody>('GET', `/v1/sessions/${id}`)).body;
-    expect(session.messages.map((m) => m.content.slice(0, 27))).toEqual(['first question', expect.stringMatching(/^Mock reply: first/), 'edited question', 'Mock reply: edited question']);
+    expect(session.messages.map((m) => m.content.slice(0, 27))).toEqual([
+      'first question',
+      expect.stringMatching(/^Mock reply: first/),
+      'edited question',
+      'Mock reply: edited question',
+    ]);
     expect(await page.locator('.msg').count()).toBe(4);
   });
 

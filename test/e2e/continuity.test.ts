@@ -21,7 +21,10 @@ interface SessionBody {
 
 const box = () => page.getByLabel('Message', { exact: true });
 const chatTitles = () => page.locator('.chat-title').allTextContents();
-const upstreamBodies = () => stack.mock.requests.filter((r) => r.path === '/v1/chat/completions').map((r) => r.body as { model: string; messages: { role: string; content: string }[] });
+const upstreamBodies = () =>
+  stack.mock.requests
+    .filter((r) => r.path === '/v1/chat/completions')
+    .map((r) => r.body as { model: string; messages: { role: string; content: string }[] });
 
 useBrowserSuite((state) => ({ stack, browser, context, page } = state));
 
@@ -42,9 +45,14 @@ describe('continuity', () => {
     expect(await page.locator('.msg').count()).toBe(0);
   });
 
-  it('the chat list comes from the server: a new tab lists the same chats, newest first, never another key\'s', async () => {
-    const other = await stack.api<{ secret: string }>('POST', '/v1/admin/keys', { name: 'someone else', role: 'user' }, stack.adminKey);
-    await stack.api('POST', '/v1/sessions', { title: 'Someone else\'s chat' }, other.body.secret);
+  it("the chat list comes from the server: a new tab lists the same chats, newest first, never another key's", async () => {
+    const other = await stack.api<{ secret: string }>(
+      'POST',
+      '/v1/admin/keys',
+      { name: 'someone else', role: 'user' },
+      stack.adminKey,
+    );
+    await stack.api('POST', '/v1/sessions', { title: "Someone else's chat" }, other.body.secret);
     await signIn(page, stack);
     await sendAndWait(page, 'older chat');
     await page.getByRole('button', { name: 'New chat' }).click();
@@ -77,7 +85,9 @@ describe('continuity', () => {
     await page.locator('.chat-title').filter({ hasText: 'Trip to Lisbon' }).waitFor();
     await page.locator('#status').filter({ hasText: 'Chat renamed to Trip to Lisbon.' }).waitFor({ state: 'attached' });
     // Focus returns to the chat's Rename button, so a keyboard user carries on from there.
-    await page.waitForFunction(() => document.activeElement?.getAttribute('aria-label') === 'Rename chat: Trip to Lisbon');
+    await page.waitForFunction(
+      () => document.activeElement?.getAttribute('aria-label') === 'Rename chat: Trip to Lisbon',
+    );
     expect((await stack.api<SessionBody>('GET', `/v1/sessions/${id}`)).body.title).toBe('Trip to Lisbon');
     await page.getByRole('button', { name: 'Rename chat: Trip to Lisbon' }).click();
     await page.getByLabel(/^New name for chat:/).fill('Not this');
@@ -89,7 +99,11 @@ describe('continuity', () => {
   });
 
   it('searches the list by title and model', async () => {
-    for (const [title, model] of [['Quarterly report', 'chat'], ['Regex for postcodes', 'big'], ['Report card comments', 'chat']]) {
+    for (const [title, model] of [
+      ['Quarterly report', 'chat'],
+      ['Regex for postcodes', 'big'],
+      ['Report card comments', 'chat'],
+    ]) {
       expect((await stack.api('POST', '/v1/sessions', { title, model })).status).toBe(201);
     }
     await signIn(page, stack);
@@ -135,7 +149,11 @@ describe('control', () => {
     await sendAndWait(page, 'second on the big model');
     const last = upstreamBodies().at(-1)!;
     expect(last.model).toBe('gpt-4o');
-    expect(last.messages.map((m) => m.content.slice(0, 24))).toEqual(['first on the small model', expect.stringMatching(/^Mock reply: first/), 'second on the big model']);
+    expect(last.messages.map((m) => m.content.slice(0, 24))).toEqual([
+      'first on the small model',
+      expect.stringMatching(/^Mock reply: first/),
+      'second on the big model',
+    ]);
     expect(await page.locator('.msg.assistant .author-model').allTextContents()).toEqual(['chat', 'big']);
     const id = await openChatId(page);
     expect((await stack.api<SessionBody>('GET', `/v1/sessions/${id}`)).body.model).toBe('big');
@@ -149,7 +167,13 @@ describe('control', () => {
     await page.keyboard.press('Control+/');
     const dialog = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
     await dialog.waitFor();
-    for (const does of ['New chat', 'Focus the message box', 'Stop the answer', 'Copy the last answer', 'Show these shortcuts']) {
+    for (const does of [
+      'New chat',
+      'Focus the message box',
+      'Stop the answer',
+      'Copy the last answer',
+      'Show these shortcuts',
+    ]) {
       await dialog.getByRole('rowheader', { name: does }).waitFor();
     }
     expect(await page.evaluate(() => document.activeElement?.closest('dialog') !== null)).toBe(true);
@@ -202,11 +226,23 @@ describe('control', () => {
       const now = new Date().toISOString();
       const content = `Here you go:\n\n\`\`\`sql\n${code}\n\`\`\`\n\nAnd plain:\n\n\`\`\`\nno language\n\`\`\``;
       const frames = [
-        ['start', { messageId: 'msg_a1', userMessage: { id: 'msg_u1', role: 'user', content: 'sql please', createdAt: now }, model: 'chat', protected: {} }],
+        [
+          'start',
+          {
+            messageId: 'msg_a1',
+            userMessage: { id: 'msg_u1', role: 'user', content: 'sql please', createdAt: now },
+            model: 'chat',
+            protected: {},
+          },
+        ],
         ['delta', { text: content }],
         ['done', { message: { id: 'msg_a1', role: 'assistant', content, createdAt: now } }],
       ];
-      await route.fulfill({ status: 200, contentType: 'text/event-stream', body: frames.map(([e, d]) => `event: ${e}\ndata: ${JSON.stringify(d)}\n\n`).join('') });
+      await route.fulfill({
+        status: 200,
+        contentType: 'text/event-stream',
+        body: frames.map(([e, d]) => `event: ${e}\ndata: ${JSON.stringify(d)}\n\n`).join(''),
+      });
     });
     await sendAndWait(page, 'sql please');
     const heads = page.locator('.msg.assistant .code-head > span');

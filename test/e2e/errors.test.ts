@@ -31,7 +31,8 @@ async function send(text: string): Promise<void> {
 
 async function storedMessages(): Promise<{ role: string; content: string }[]> {
   const id = await openChatId(page);
-  return (await stack.api<{ messages: { role: string; content: string }[] }>('GET', `/v1/sessions/${id}`)).body.messages;
+  return (await stack.api<{ messages: { role: string; content: string }[] }>('GET', `/v1/sessions/${id}`)).body
+    .messages;
 }
 
 useBrowserSuite((state) => ({ stack, browser, context, page } = state), { signIn: true });
@@ -48,7 +49,9 @@ describe('error states', () => {
       await send('too fast');
       const wait = Number((await refused).headers()['retry-after']);
       expect(wait).toBeGreaterThan(0);
-      await expect(alert().locator('.error-title').textContent()).resolves.toBe('Too many requests. You can retry when the countdown ends.');
+      await expect(alert().locator('.error-title').textContent()).resolves.toBe(
+        'Too many requests. You can retry when the countdown ends.',
+      );
       const retry = alert().getByRole('button', { name: /^Retry/ });
       // One countdown, starting at the server's Retry-After (a second may pass before it is read).
       const shown = Number(/^Retry in (\d+) s$/.exec((await retry.textContent()) ?? '')?.[1]);
@@ -69,11 +72,15 @@ describe('error states', () => {
       await route.fulfill({
         status: 429,
         headers: { 'retry-after': '1', 'content-type': 'application/json' },
-        body: JSON.stringify({ error: { message: 'Rate limit reached.', type: 'rate_limit_error', code: 'rate_limited', param: null } }),
+        body: JSON.stringify({
+          error: { message: 'Rate limit reached.', type: 'rate_limit_error', code: 'rate_limited', param: null },
+        }),
       });
     });
     await send('too fast');
-    await expect(alert().locator('.error-title').textContent()).resolves.toBe('Too many requests. You can retry when the countdown ends.');
+    await expect(alert().locator('.error-title').textContent()).resolves.toBe(
+      'Too many requests. You can retry when the countdown ends.',
+    );
     expect(await alert().getByRole('button', { name: 'Retry in 1 s' }).isDisabled()).toBe(true);
     expect((await bannerText()).match(/\d+/g)).toEqual(['1']);
     await alert().getByRole('button', { name: 'Retry', exact: true }).click({ timeout: 3000 });
@@ -88,7 +95,9 @@ describe('error states', () => {
     const refused = page.waitForResponse((r) => r.url().endsWith('/messages') && r.status() === 503);
     await send('busy provider');
     expect((await refused).headers()['retry-after']).toBe('3');
-    await expect(alert().locator('.error-title').textContent()).resolves.toBe('The AI model is busy right now. You can retry when the countdown ends.');
+    await expect(alert().locator('.error-title').textContent()).resolves.toBe(
+      'The AI model is busy right now. You can retry when the countdown ends.',
+    );
     const retry = alert().getByRole('button', { name: /^Retry in/ });
     expect(await retry.isDisabled()).toBe(true);
     expect(await retry.textContent()).toMatch(/^Retry in [23] s$/);
@@ -100,21 +109,43 @@ describe('error states', () => {
       route.fulfill({
         status: 503,
         headers: { 'retry-after': '7', 'content-type': 'application/json' },
-        body: JSON.stringify({ error: { message: 'Circuit for openai is open (key main#0); retry in 7 s', type: 'api_error', code: 'circuit_open', param: null } }),
+        body: JSON.stringify({
+          error: {
+            message: 'Circuit for openai is open (key main#0); retry in 7 s',
+            type: 'api_error',
+            code: 'circuit_open',
+            param: null,
+          },
+        }),
       }),
     );
     await send('breaker');
-    await expect(alert().locator('.error-title').textContent()).resolves.toBe('The AI model is busy right now. You can retry when the countdown ends.');
+    await expect(alert().locator('.error-title').textContent()).resolves.toBe(
+      'The AI model is busy right now. You can retry when the countdown ends.',
+    );
     expect(await alert().getByRole('button', { name: 'Retry in 7 s' }).isDisabled()).toBe(true);
     expect((await bannerText()).match(/\d+/g)).toEqual(['7']);
   });
 
   it('timeout (504): says the model took too long', async () => {
     await page.route('**/v1/sessions/*/messages', (route) =>
-      route.fulfill({ status: 504, contentType: 'application/json', body: JSON.stringify({ error: { message: 'main (gpt-4o-mini) sent no first byte within 1000 ms', type: 'timeout_error', code: 'upstream_timeout', param: null } }) }),
+      route.fulfill({
+        status: 504,
+        contentType: 'application/json',
+        body: JSON.stringify({
+          error: {
+            message: 'main (gpt-4o-mini) sent no first byte within 1000 ms',
+            type: 'timeout_error',
+            code: 'upstream_timeout',
+            param: null,
+          },
+        }),
+      }),
     );
     await send('slow');
-    await expect(alert().locator('.error-title').textContent()).resolves.toBe('The AI model took too long to answer. Retry.');
+    await expect(alert().locator('.error-title').textContent()).resolves.toBe(
+      'The AI model took too long to answer. Retry.',
+    );
     await bannerText();
     expect(await alert().getByRole('button', { name: 'Retry', exact: true }).isEnabled()).toBe(true);
   });
@@ -122,12 +153,17 @@ describe('error states', () => {
   it('provider failure before the answer (502): plain words, and Retry does not duplicate the stored message', async () => {
     stack.mock.setScenario({ failFirst: 1, failStatus: 500 });
     await send('fails once');
-    await expect(alert().locator('.error-title').textContent()).resolves.toBe('The AI model could not answer. Retry in a moment.');
+    await expect(alert().locator('.error-title').textContent()).resolves.toBe(
+      'The AI model could not answer. Retry in a moment.',
+    );
     await bannerText();
     await alert().getByRole('button', { name: 'Retry', exact: true }).click();
     await page.locator('.msg.assistant .md').filter({ hasText: 'Mock reply: fails once' }).waitFor();
     await page.locator('.msg.streaming').waitFor({ state: 'detached' });
-    expect((await storedMessages()).map((m) => m.content.slice(0, 22))).toEqual(['fails once', 'Mock reply: fails once']);
+    expect((await storedMessages()).map((m) => m.content.slice(0, 22))).toEqual([
+      'fails once',
+      'Mock reply: fails once',
+    ]);
     expect(await page.locator('.msg').count()).toBe(2);
   });
 
@@ -135,9 +171,13 @@ describe('error states', () => {
     stack.mock.setScenario({ tokens: 30, resetAfterTokens: 4 });
     await send('cut me off');
     await alert().waitFor();
-    expect(await alert().locator('.error-title').textContent()).toMatch(/^(The answer was cut off\. Retry to get a full answer\.|The AI model could not answer\. Retry in a moment\.)$/);
+    expect(await alert().locator('.error-title').textContent()).toMatch(
+      /^(The answer was cut off\. Retry to get a full answer\.|The AI model could not answer\. Retry in a moment\.)$/,
+    );
     await bannerText();
-    await expect(page.locator('.msg.assistant.incomplete .note').textContent()).resolves.toBe('This answer is incomplete.');
+    await expect(page.locator('.msg.assistant.incomplete .note').textContent()).resolves.toBe(
+      'This answer is incomplete.',
+    );
     stack.mock.resetScenario();
     await alert().getByRole('button', { name: 'Retry', exact: true }).click();
     await page.locator('.msg.assistant:not(.incomplete) .md').filter({ hasText: 'Mock reply: cut me off' }).waitFor();
@@ -152,7 +192,9 @@ describe('error states', () => {
     const id = await openChatId(page);
     expect((await stack.api('DELETE', `/v1/sessions/${id}`)).status).toBe(204);
     await send('are you there');
-    await expect(alert().locator('.error-title').textContent()).resolves.toBe('This chat has expired or was deleted; its messages are gone.');
+    await expect(alert().locator('.error-title').textContent()).resolves.toBe(
+      'This chat has expired or was deleted; its messages are gone.',
+    );
     await page.getByText('No chats yet.').waitFor();
     await alert().getByRole('button', { name: 'Start a new chat' }).click();
     await sendAndWait(page, 'fresh start');
@@ -162,7 +204,9 @@ describe('error states', () => {
   it('network failure: says Parley could not be reached', async () => {
     await page.route('**/v1/sessions/*/messages', (route) => route.abort('connectionrefused'));
     await send('offline');
-    await expect(alert().locator('.error-title').textContent()).resolves.toBe('Could not reach Parley. Check your connection, then retry.');
+    await expect(alert().locator('.error-title').textContent()).resolves.toBe(
+      'Could not reach Parley. Check your connection, then retry.',
+    );
     await bannerText();
     await page.unroute('**/v1/sessions/*/messages');
     await alert().getByRole('button', { name: 'Retry', exact: true }).click();
@@ -170,11 +214,18 @@ describe('error states', () => {
   });
 
   it('revoked key (401): signs out and says so', async () => {
-    const issued = await stack.api<{ key: { id: string }; secret: string }>('POST', '/v1/admin/keys', { name: 'to revoke', role: 'user' }, stack.adminKey);
+    const issued = await stack.api<{ key: { id: string }; secret: string }>(
+      'POST',
+      '/v1/admin/keys',
+      { name: 'to revoke', role: 'user' },
+      stack.adminKey,
+    );
     await context.close();
     ({ context, page } = await openPage(browser, stack.url));
     await signIn(page, { url: stack.url, apiKey: issued.body.secret });
-    expect((await stack.api('POST', `/v1/admin/keys/${issued.body.key.id}/revoke`, undefined, stack.adminKey)).status).toBe(200);
+    expect(
+      (await stack.api('POST', `/v1/admin/keys/${issued.body.key.id}/revoke`, undefined, stack.adminKey)).status,
+    ).toBe(200);
     await send('still allowed?');
     await expect(page.getByRole('alert').textContent()).resolves.toBe('Your key is no longer accepted. Sign in again.');
     await page.getByLabel('API key').waitFor();

@@ -22,7 +22,11 @@ export const ARTIFACTS = `${ROOT}test-artifacts`;
 /** Newest modification time of the UI sources (web/src, index.html, vite config). */
 function sourcesMtime(): number {
   const web = `${ROOT}web/`;
-  const files = [`${web}index.html`, `${web}vite.config.ts`, ...readdirSync(`${web}src`, { recursive: true }).map((f) => `${web}src/${String(f)}`)];
+  const files = [
+    `${web}index.html`,
+    `${web}vite.config.ts`,
+    ...readdirSync(`${web}src`, { recursive: true }).map((f) => `${web}src/${String(f)}`),
+  ];
   return Math.max(...files.map((f) => statSync(f).mtimeMs));
 }
 
@@ -43,7 +47,11 @@ export async function ensureWebBuilt(): Promise<void> {
       continue;
     }
     try {
-      if (!builtIsFresh()) execFileSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'error'], { cwd: ROOT, stdio: 'pipe' });
+      if (!builtIsFresh())
+        execFileSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'error'], {
+          cwd: ROOT,
+          stdio: 'pipe',
+        });
     } finally {
       rmdirSync(lock);
     }
@@ -74,7 +82,12 @@ export interface Stack {
   /** The one-time login link printed on first start. */
   loginUrl: string;
   /** Calls the API with `apiKey` (or `key`). */
-  api<T = unknown>(method: string, path: string, body?: unknown, key?: string): Promise<{ status: number; headers: Headers; body: T }>;
+  api<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    key?: string,
+  ): Promise<{ status: number; headers: Headers; body: T }>;
   close(): Promise<void>;
 }
 
@@ -107,7 +120,12 @@ ${options.extraYaml ?? ''}
       config,
       logger: pino({ level: 'silent' }),
       // Registers the UI unless the composition root already does (then it serves web/dist with the same settings).
-      plugins: [async (app) => (app.hasRoute({ method: 'GET', url: '/' }) ? undefined : registerUiRoutes(app, { distDir: options.distDir ?? DIST, uiConfig: options.uiConfig }))],
+      plugins: [
+        async (app) =>
+          app.hasRoute({ method: 'GET', url: '/' })
+            ? undefined
+            : registerUiRoutes(app, { distDir: options.distDir ?? DIST, uiConfig: options.uiConfig }),
+      ],
     });
     started = parley;
     // No first-start key when OIDC is configured: such stacks sign in through the identity provider only.
@@ -117,13 +135,23 @@ ${options.extraYaml ?? ''}
     const api = async <T>(method: string, path: string, body?: unknown, key?: string) => {
       const headers: Record<string, string> = { authorization: `Bearer ${key ?? user.secret}` };
       if (body !== undefined) headers['content-type'] = 'application/json';
-      const response = await fetch(parley.url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      const response = await fetch(parley.url + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       const text = await response.text();
       return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as T };
     };
     if (adminKey) {
-      const issued = await api<{ key: { id: string }; secret: string }>('POST', '/v1/admin/keys', { name: 'e2e user', role: 'user' }, adminKey);
-      if (issued.status !== 201) throw new Error(`Could not create a user key: ${issued.status} ${JSON.stringify(issued.body)}`);
+      const issued = await api<{ key: { id: string }; secret: string }>(
+        'POST',
+        '/v1/admin/keys',
+        { name: 'e2e user', role: 'user' },
+        adminKey,
+      );
+      if (issued.status !== 201)
+        throw new Error(`Could not create a user key: ${issued.status} ${JSON.stringify(issued.body)}`);
       Object.assign(user, { secret: issued.body.secret, id: issued.body.key.id });
     }
     return {
@@ -142,7 +170,16 @@ ${options.extraYaml ?? ''}
   }
 }
 
-export const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--headless',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** Launches Debian's Chromium. */
 export function launchBrowser(): Promise<Browser> {
@@ -157,7 +194,11 @@ export interface PageWatch {
 }
 
 /** A fresh context + page that records every request and counts CSP violations (`window.__cspViolations`). */
-export async function openPage(browser: Browser, origin: string, contextOptions: Parameters<Browser['newContext']>[0] = {}): Promise<{ context: BrowserContext; page: Page; watch: PageWatch }> {
+export async function openPage(
+  browser: Browser,
+  origin: string,
+  contextOptions: Parameters<Browser['newContext']>[0] = {},
+): Promise<{ context: BrowserContext; page: Page; watch: PageWatch }> {
   const context = await browser.newContext({ viewport: { width: 1200, height: 800 }, ...contextOptions });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
   await context.addInitScript({
@@ -218,7 +259,10 @@ export interface BrowserSuiteState {
  * (signed in when asked), and after each test the check that the page talked to nobody but Parley, broke no CSP
  * rule and threw nothing. `bind` receives the state before every test.
  */
-export function useBrowserSuite(bind: (state: BrowserSuiteState) => void, options: { signIn?: boolean; stack?: StackOptions } = {}): void {
+export function useBrowserSuite(
+  bind: (state: BrowserSuiteState) => void,
+  options: { signIn?: boolean; stack?: StackOptions } = {},
+): void {
   const state = {} as BrowserSuiteState;
   beforeAll(async () => {
     await ensureWebBuilt();
@@ -237,7 +281,10 @@ export function useBrowserSuite(bind: (state: BrowserSuiteState) => void, option
   afterEach(async () => {
     expect(state.watch.foreignRequests).toEqual([]);
     expect(state.watch.pageErrors).toEqual([]);
-    if (!state.page.isClosed()) expect(await state.page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations)).toEqual([]);
+    if (!state.page.isClosed())
+      expect(
+        await state.page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations),
+      ).toEqual([]);
   });
   beforeEach(async () => {
     state.stack.mock.resetScenario();

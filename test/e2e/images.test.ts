@@ -26,7 +26,10 @@ useBrowserSuite((state) => ({ stack, page } = state), {
 const box = () => page.getByLabel('Message', { exact: true });
 const attachButton = () => page.getByRole('button', { name: 'Attach image' });
 const notice = () => page.locator('.attach-notice');
-const upstreamBodies = () => stack.mock.requests.filter((r) => r.path === '/v1/chat/completions').map((r) => r.body as { messages: { role: string; content: unknown }[] });
+const upstreamBodies = () =>
+  stack.mock.requests
+    .filter((r) => r.path === '/v1/chat/completions')
+    .map((r) => r.body as { messages: { role: string; content: unknown }[] });
 
 async function signInWith(model: string): Promise<void> {
   await signIn(page, stack);
@@ -41,17 +44,26 @@ async function thumbnailsDecoded(selector: string, count: number): Promise<void>
   const images = page.locator(selector);
   await images.nth(count - 1).waitFor();
   expect(await images.count()).toBe(count);
-  await page.waitForFunction((s) => [...document.querySelectorAll<HTMLImageElement>(s)].every((img) => img.complete && img.naturalWidth > 0), selector);
+  await page.waitForFunction(
+    (s) => [...document.querySelectorAll<HTMLImageElement>(s)].every((img) => img.complete && img.naturalWidth > 0),
+    selector,
+  );
 }
 
 /** Fires a paste (or drop) of files on an element, as the browser does for a screenshot in the clipboard. */
-async function dispatchFiles(selector: string, kind: 'paste' | 'drop', files: { name: string; type: string; base64: string }[]): Promise<void> {
+async function dispatchFiles(
+  selector: string,
+  kind: 'paste' | 'drop',
+  files: { name: string; type: string; base64: string }[],
+): Promise<void> {
   await page.evaluate(
     ({ selector, kind, files }) => {
       const data = new DataTransfer();
-      for (const f of files) data.items.add(new File([Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0))], f.name, { type: f.type }));
+      for (const f of files)
+        data.items.add(new File([Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0))], f.name, { type: f.type }));
       const target = document.querySelector(selector)!;
-      if (kind === 'paste') target.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+      if (kind === 'paste')
+        target.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
       else {
         target.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }));
         target.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
@@ -64,8 +76,15 @@ async function dispatchFiles(selector: string, kind: 'paste' | 'drop', files: { 
 async function axeViolations(): Promise<{ id: string; impact: string }[]> {
   await page.evaluate(readFileSync(`${ROOT}node_modules/axe-core/axe.min.js`, 'utf8'));
   return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: { id: string; impact: string }[] }> } }).axe;
-    return (await axe.run(document, { resultTypes: ['violations'] })).violations.map((v) => ({ id: v.id, impact: v.impact }));
+    const axe = (
+      window as unknown as {
+        axe: { run(ctx: Document, opts: object): Promise<{ violations: { id: string; impact: string }[] }> };
+      }
+    ).axe;
+    return (await axe.run(document, { resultTypes: ['violations'] })).violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+    }));
   });
 }
 
@@ -90,7 +109,10 @@ describe('images', { timeout: 60_000 }, () => {
     expect(await page.locator('.attachments').count()).toBe(0);
     expect(await page.locator('.msg.assistant .md').last().textContent()).toContain('[images: 1]');
     const last = upstreamBodies().at(-1)!.messages.at(-1)!;
-    expect(last.content).toEqual([{ type: 'text', text: 'What is in this picture?' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG_BASE64}` } }]);
+    expect(last.content).toEqual([
+      { type: 'text', text: 'What is in this picture?' },
+      { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG_BASE64}` } },
+    ]);
     expect(await axeViolations()).toEqual([]);
 
     await page.reload();
@@ -127,15 +149,25 @@ describe('images', { timeout: 60_000 }, () => {
     await signInWith('seer');
     const before = stack.mock.requests.length;
     const input = page.locator('#attach-file');
-    await input.setInputFiles({ name: 'huge.png', mimeType: 'image/png', buffer: Buffer.concat([PNG, Buffer.alloc(MAX_IMAGE_BYTES)]) });
-    await notice().filter({ hasText: 'huge.png cannot be attached: it is 3.01 MB, and images may be at most 3 MB.' }).waitFor();
+    await input.setInputFiles({
+      name: 'huge.png',
+      mimeType: 'image/png',
+      buffer: Buffer.concat([PNG, Buffer.alloc(MAX_IMAGE_BYTES)]),
+    });
+    await notice()
+      .filter({ hasText: 'huge.png cannot be attached: it is 3.01 MB, and images may be at most 3 MB.' })
+      .waitFor();
     expect(await page.locator('.attachments').count()).toBe(0);
     expect(await notice().getAttribute('role')).toBe('alert');
 
     await input.setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') });
-    await notice().filter({ hasText: 'notes.txt cannot be attached: it is not a PNG, JPEG, GIF or WebP image (text/plain).' }).waitFor();
+    await notice()
+      .filter({ hasText: 'notes.txt cannot be attached: it is not a PNG, JPEG, GIF or WebP image (text/plain).' })
+      .waitFor();
     await dispatchFiles('#message', 'paste', [{ name: 'photo.bmp', type: 'image/bmp', base64: 'Qk0=' }]);
-    await notice().filter({ hasText: 'photo.bmp cannot be attached: it is not a PNG, JPEG, GIF or WebP image (image/bmp).' }).waitFor();
+    await notice()
+      .filter({ hasText: 'photo.bmp cannot be attached: it is not a PNG, JPEG, GIF or WebP image (image/bmp).' })
+      .waitFor();
     expect(await page.locator('.attachments').count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Send' }).isDisabled()).toBe(true);
     expect(stack.mock.requests.length).toBe(before);
@@ -145,16 +177,25 @@ describe('images', { timeout: 60_000 }, () => {
     await signInWith('text-only');
     const button = attachButton();
     expect(await button.getAttribute('aria-disabled')).toBe('true');
-    expect(await page.locator('#attach-why').textContent()).toBe('The model text-only does not accept images. Switch to a model with vision to attach one. ');
+    expect(await page.locator('#attach-why').textContent()).toBe(
+      'The model text-only does not accept images. Switch to a model with vision to attach one. ',
+    );
     expect(await button.getAttribute('aria-describedby')).toBe('attach-why');
     expect(await page.locator('#attach-file').isDisabled()).toBe(true);
     // aria-disabled keeps it focusable: a keyboard user reaches it and hears why.
     await button.focus();
     await page.keyboard.press('Enter');
-    await notice().filter({ hasText: 'The model text-only does not accept images. Switch to a model with vision to attach one.' }).waitFor();
+    await notice()
+      .filter({ hasText: 'The model text-only does not accept images. Switch to a model with vision to attach one.' })
+      .waitFor();
 
     await dispatchFiles('#message', 'paste', [{ name: 'image.png', type: 'image/png', base64: PNG_BASE64 }]);
-    await notice().filter({ hasText: 'The pasted image was not added: the model text-only does not accept images. Switch to a model with vision to send images.' }).waitFor();
+    await notice()
+      .filter({
+        hasText:
+          'The pasted image was not added: the model text-only does not accept images. Switch to a model with vision to send images.',
+      })
+      .waitFor();
     expect(await page.locator('.attachments').count()).toBe(0);
     expect(await axeViolations()).toEqual([]);
 
@@ -166,7 +207,7 @@ describe('images', { timeout: 60_000 }, () => {
 });
 
 describe('reasoning', { timeout: 60_000 }, () => {
-  it('shows the model\'s reasoning collapsed under the answer; the keyboard opens it; it is there after a reload', async () => {
+  it("shows the model's reasoning collapsed under the answer; the keyboard opens it; it is there after a reload", async () => {
     stack.mock.setScenario({ reasoningText: 'First I weigh the wombat against the walrus.' });
     await signIn(page, stack);
     await sendAndWait(page, 'Which is heavier?');
@@ -190,7 +231,9 @@ describe('reasoning', { timeout: 60_000 }, () => {
 
     await page.reload();
     await page.locator('.msg.assistant details.reasoning').waitFor();
-    expect(await page.locator('.msg.assistant details.reasoning').evaluate((el) => (el as HTMLDetailsElement).open)).toBe(false);
+    expect(
+      await page.locator('.msg.assistant details.reasoning').evaluate((el) => (el as HTMLDetailsElement).open),
+    ).toBe(false);
   });
 
   it('shows no disclosure when the model returns no reasoning', async () => {

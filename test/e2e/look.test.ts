@@ -46,19 +46,38 @@ async function fakeAnswer(target: Page): Promise<void> {
     const now = new Date().toISOString();
     const id = `msg_a${Date.now()}`;
     const frames = [
-      ['start', { messageId: id, userMessage: { id: `msg_u${Date.now()}`, role: 'user', content, createdAt: now }, model: 'gpt-4o', protected: {} }],
+      [
+        'start',
+        {
+          messageId: id,
+          userMessage: { id: `msg_u${Date.now()}`, role: 'user', content, createdAt: now },
+          model: 'gpt-4o',
+          protected: {},
+        },
+      ],
       ...ANSWER.match(/[\s\S]{1,16}/g)!.map((text) => ['delta', { text }]),
       ['done', { message: { id, role: 'assistant', content: ANSWER, createdAt: now, model: 'big' } }],
     ];
-    await route.fulfill({ status: 200, contentType: 'text/event-stream', body: frames.map(([e, d]) => `event: ${e}\ndata: ${JSON.stringify(d)}\n\n`).join('') });
+    await route.fulfill({
+      status: 200,
+      contentType: 'text/event-stream',
+      body: frames.map(([e, d]) => `event: ${e}\ndata: ${JSON.stringify(d)}\n\n`).join(''),
+    });
   });
 }
 
 async function seriousAxeViolations(target: Page): Promise<{ id: string; impact: string }[]> {
   await target.evaluate(readFileSync(`${ROOT}node_modules/axe-core/axe.min.js`, 'utf8'));
   const violations = await target.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: { id: string; impact: string }[] }> } }).axe;
-    return (await axe.run(document, { resultTypes: ['violations'] })).violations.map((v) => ({ id: v.id, impact: v.impact }));
+    const axe = (
+      window as unknown as {
+        axe: { run(ctx: Document, opts: object): Promise<{ violations: { id: string; impact: string }[] }> };
+      }
+    ).axe;
+    return (await axe.run(document, { resultTypes: ['violations'] })).violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+    }));
   });
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
@@ -74,11 +93,19 @@ describe('the look, saved as screenshots', () => {
       it(`${size}, ${scheme}: a chat with a system prompt, a code answer and a list of chats`, async () => {
         await context.close();
         const mobile = size === 'mobile';
-        ({ context, page } = await openPage(browser, stack.url, { viewport: SIZES[size], colorScheme: scheme, isMobile: mobile, hasTouch: mobile }));
-        for (const title of ['Quarterly report outline', 'Regex for UK postcodes', 'Dinner ideas for six']) await stack.api('POST', '/v1/sessions', { title });
+        ({ context, page } = await openPage(browser, stack.url, {
+          viewport: SIZES[size],
+          colorScheme: scheme,
+          isMobile: mobile,
+          hasTouch: mobile,
+        }));
+        for (const title of ['Quarterly report outline', 'Regex for UK postcodes', 'Dinner ideas for six'])
+          await stack.api('POST', '/v1/sessions', { title });
         await signIn(page, stack);
         await page.getByText('System prompt (optional)').click();
-        await page.getByLabel(/Instructions for the whole chat/).fill('You are a senior TypeScript reviewer. Be concise.');
+        await page
+          .getByLabel(/Instructions for the whole chat/)
+          .fill('You are a senior TypeScript reviewer. Be concise.');
         await sendAndWait(page, 'How do I retry a flaky network call?');
         await fakeAnswer(page);
         await page.getByLabel('Model', { exact: true }).selectOption('big');
@@ -86,7 +113,10 @@ describe('the look, saved as screenshots', () => {
         await page.locator('.msg.assistant code.hljs').waitFor();
         expect(await page.locator('.code-head').first().textContent()).toContain('TypeScript');
         expect(await seriousAxeViolations(page)).toEqual([]);
-        if (mobile) expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(SIZES.mobile.width);
+        if (mobile)
+          expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+            SIZES.mobile.width,
+          );
         await page.screenshot({ path: `${ARTIFACTS}/look-${size}-${scheme}.png` });
         if (mobile) {
           await page.getByRole('button', { name: 'Chats' }).click();

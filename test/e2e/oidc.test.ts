@@ -13,7 +13,9 @@ import { ensureWebBuilt, launchBrowser, openPage, startStack, type Stack } from 
 
 describe('PKCE', () => {
   it('computes the RFC 7636 appendix B challenge', async () => {
-    expect(await codeChallenge('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk')).toBe('E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
+    expect(await codeChallenge('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk')).toBe(
+      'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    );
   });
 
   it('makes fresh 43-character URL-safe verifiers whose challenge is their SHA-256', async () => {
@@ -26,8 +28,26 @@ describe('PKCE', () => {
   });
 
   it('builds the authorization URL of the code flow with S256', () => {
-    const url = new URL(authorizationUrl('https://id.example/auth?x=1', { clientId: 'web', redirectUri: 'https://parley.example/', scope: 'openid', state: 's', nonce: 'n', challenge: 'c' }));
-    expect(Object.fromEntries(url.searchParams)).toEqual({ response_type: 'code', client_id: 'web', redirect_uri: 'https://parley.example/', scope: 'openid', state: 's', nonce: 'n', code_challenge: 'c', code_challenge_method: 'S256' });
+    const url = new URL(
+      authorizationUrl('https://id.example/auth?x=1', {
+        clientId: 'web',
+        redirectUri: 'https://parley.example/',
+        scope: 'openid',
+        state: 's',
+        nonce: 'n',
+        challenge: 'c',
+      }),
+    );
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      response_type: 'code',
+      client_id: 'web',
+      redirect_uri: 'https://parley.example/',
+      scope: 'openid',
+      state: 's',
+      nonce: 'n',
+      code_challenge: 'c',
+      code_challenge_method: 'S256',
+    });
   });
 });
 
@@ -51,13 +71,23 @@ async function startIssuer(): Promise<Issuer> {
       res.end(JSON.stringify(body));
     };
     if (url.pathname === '/.well-known/openid-configuration') {
-      return json(200, { issuer: issuer.url, authorization_endpoint: `${issuer.url}/authorize`, token_endpoint: `${issuer.url}/token`, jwks_uri: `${issuer.url}/jwks`, id_token_signing_alg_values_supported: ['RS256'] });
+      return json(200, {
+        issuer: issuer.url,
+        authorization_endpoint: `${issuer.url}/authorize`,
+        token_endpoint: `${issuer.url}/token`,
+        jwks_uri: `${issuer.url}/jwks`,
+        id_token_signing_alg_values_supported: ['RS256'],
+      });
     }
     if (url.pathname === '/jwks') return json(200, { keys: [jwk] });
     if (url.pathname === '/authorize') {
       issuer.authorizeRequests.push(url.searchParams);
       const code = randomUUID();
-      codes.set(code, { challenge: url.searchParams.get('code_challenge') ?? '', redirectUri: url.searchParams.get('redirect_uri') ?? '', nonce: url.searchParams.get('nonce') ?? '' });
+      codes.set(code, {
+        challenge: url.searchParams.get('code_challenge') ?? '',
+        redirectUri: url.searchParams.get('redirect_uri') ?? '',
+        nonce: url.searchParams.get('nonce') ?? '',
+      });
       const back = new URL(url.searchParams.get('redirect_uri')!);
       back.searchParams.set('code', code);
       back.searchParams.set('state', url.searchParams.get('state') ?? '');
@@ -72,8 +102,13 @@ async function startIssuer(): Promise<Issuer> {
         issuer.tokenRequests.push(form);
         const grant = codes.get(form.get('code') ?? '');
         codes.delete(form.get('code') ?? '');
-        const verifierOk = grant && createHash('sha256').update(form.get('code_verifier') ?? '').digest('base64url') === grant.challenge;
-        if (!grant || !verifierOk || form.get('redirect_uri') !== grant.redirectUri) return json(400, { error: 'invalid_grant' });
+        const verifierOk =
+          grant &&
+          createHash('sha256')
+            .update(form.get('code_verifier') ?? '')
+            .digest('base64url') === grant.challenge;
+        if (!grant || !verifierOk || form.get('redirect_uri') !== grant.redirectUri)
+          return json(400, { error: 'invalid_grant' });
         const now = Math.floor(Date.now() / 1000);
         void new SignJWT({ roles: ['user'] })
           .setProtectedHeader({ alg: 'RS256', kid: 'k1' })

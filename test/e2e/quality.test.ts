@@ -6,7 +6,17 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ARTIFACTS, DIST, ROOT, openPage, sendAndWait, signIn, startStack, useBrowserSuite, type Stack } from './harness.js';
+import {
+  ARTIFACTS,
+  DIST,
+  ROOT,
+  openPage,
+  sendAndWait,
+  signIn,
+  startStack,
+  useBrowserSuite,
+  type Stack,
+} from './harness.js';
 
 let stack: Stack;
 let browser: Browser;
@@ -37,11 +47,23 @@ async function fakeRichAnswer(target: Page): Promise<void> {
     const content = (JSON.parse(route.request().postData() ?? '{}') as { content: string }).content;
     const now = new Date().toISOString();
     const frames = [
-      ['start', { messageId: `msg_a${Date.now()}`, userMessage: { id: `msg_u${Date.now()}`, role: 'user', content, createdAt: now }, model: 'chat', protected: { email: 2 } }],
+      [
+        'start',
+        {
+          messageId: `msg_a${Date.now()}`,
+          userMessage: { id: `msg_u${Date.now()}`, role: 'user', content, createdAt: now },
+          model: 'chat',
+          protected: { email: 2 },
+        },
+      ],
       ...RICH_ANSWER.match(/[\s\S]{1,12}/g)!.map((text) => ['delta', { text }]),
       ['done', { message: { id: `msg_a${Date.now()}`, role: 'assistant', content: RICH_ANSWER, createdAt: now } }],
     ];
-    await route.fulfill({ status: 200, contentType: 'text/event-stream', body: frames.map(([e, d]) => `event: ${e}\ndata: ${JSON.stringify(d)}\n\n`).join('') });
+    await route.fulfill({
+      status: 200,
+      contentType: 'text/event-stream',
+      body: frames.map(([e, d]) => `event: ${e}\ndata: ${JSON.stringify(d)}\n\n`).join(''),
+    });
   });
 }
 
@@ -49,7 +71,13 @@ async function axeViolations(target: Page): Promise<{ id: string; impact: string
   // page.evaluate runs outside the page's CSP, so axe can be injected without weakening it.
   await target.evaluate(readFileSync(`${ROOT}node_modules/axe-core/axe.min.js`, 'utf8'));
   const results = await target.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe;
+    const axe = (
+      window as unknown as {
+        axe: {
+          run(ctx: Document, opts: object): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }>;
+        };
+      }
+    ).axe;
     const run = await axe.run(document, { resultTypes: ['violations'] });
     return run.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
   });
@@ -65,12 +93,18 @@ afterAll(() => {
 
 describe('budgets', () => {
   it('initial JavaScript is at most 60 KB gzipped (scripts/check-bundle-size.mjs)', () => {
-    const out = execFileSync(process.execPath, [`${ROOT}scripts/check-bundle-size.mjs`, DIST, '--json'], { encoding: 'utf8' });
+    const out = execFileSync(process.execPath, [`${ROOT}scripts/check-bundle-size.mjs`, DIST, '--json'], {
+      encoding: 'utf8',
+    });
     const result = JSON.parse(out) as { totalGzipBytes: number; ok: boolean; files: { file: string }[] };
     report.initialJsGzipBytes = result.totalGzipBytes;
     expect(result.ok).toBe(true);
     expect(result.files.some((f) => f.file.includes('hljs'))).toBe(false);
-    expect(() => execFileSync(process.execPath, [`${ROOT}scripts/check-bundle-size.mjs`, DIST, '--budget-kb=1'], { stdio: 'pipe' })).toThrow();
+    expect(() =>
+      execFileSync(process.execPath, [`${ROOT}scripts/check-bundle-size.mjs`, DIST, '--budget-kb=1'], {
+        stdio: 'pipe',
+      }),
+    ).toThrow();
   });
 
   it('Enter → first token painted within the upstream time to first token + 50 ms (the fastest of five; the median is reported)', async () => {
@@ -81,10 +115,16 @@ describe('budgets', () => {
     const samples: number[] = [];
     for (let i = 0; i < 5; i++) {
       await sendAndWait(page, `timing ${i}`);
-      samples.push(await page.evaluate(() => performance.getEntriesByName('parley:send-to-first-token')[0]?.duration ?? -1));
+      samples.push(
+        await page.evaluate(() => performance.getEntriesByName('parley:send-to-first-token')[0]?.duration ?? -1),
+      );
     }
     samples.sort((a, b) => a - b);
-    report.sendToFirstTokenMs = { ttftMs, samples: samples.map((s) => Math.round(s * 10) / 10), overheadMedianMs: Math.round((samples[2] - ttftMs) * 10) / 10 };
+    report.sendToFirstTokenMs = {
+      ttftMs,
+      samples: samples.map((s) => Math.round(s * 10) / 10),
+      overheadMedianMs: Math.round((samples[2] - ttftMs) * 10) / 10,
+    };
     expect(samples[0]).toBeGreaterThanOrEqual(ttftMs); // the mark spans the upstream's wait: it measures what it says
     // The fastest of five: the UI adds no delay of its own (a debounce or batching of 50 ms or more fails every
     // sample). The median, which a busy machine moves, is reported (ui-performance.json), not judged here.
@@ -94,14 +134,20 @@ describe('budgets', () => {
   it('a 1,000-message conversation stays responsive while an answer streams', async () => {
     stack.mock.setScenario({ tokens: 3 });
     const headers = { authorization: `Bearer ${stack.apiKey}`, 'content-type': 'application/json' };
-    const session = (await (await fetch(`${stack.url}/v1/sessions`, { method: 'POST', headers, body: JSON.stringify({ title: 'Long chat' }) })).json()) as { id: string };
+    const session = (await (
+      await fetch(`${stack.url}/v1/sessions`, { method: 'POST', headers, body: JSON.stringify({ title: 'Long chat' }) })
+    ).json()) as { id: string };
     // 500 turns = 1,000 messages, sent 10 at a time (their order does not matter to the rendering).
     const statuses: number[] = [];
     for (let batch = 0; batch < 50; batch++) {
       const turns = Array.from({ length: 10 }, (_, j) => {
         const i = batch * 10 + j;
         const content = j === 0 ? `question ${i} with **markdown** and \`code\`` : `question ${i}`;
-        return fetch(`${stack.url}/v1/sessions/${session.id}/messages`, { method: 'POST', headers, body: JSON.stringify({ content }) }).then((r) => statuses.push(r.status));
+        return fetch(`${stack.url}/v1/sessions/${session.id}/messages`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ content }),
+        }).then((r) => statuses.push(r.status));
       });
       await Promise.all(turns);
     }
@@ -114,8 +160,14 @@ describe('budgets', () => {
 
     stack.mock.setScenario({ tokens: 80, tokenDelayMs: 12 });
     await page.evaluate(() => {
-      const w = window as unknown as { __perf: { gaps: number[]; longTasks: number[]; listMutations: number; stop?: () => void } };
-      const perf = (w.__perf = { gaps: [] as number[], longTasks: [] as number[], listMutations: 0 } as typeof w.__perf);
+      const w = window as unknown as {
+        __perf: { gaps: number[]; longTasks: number[]; listMutations: number; stop?: () => void };
+      };
+      const perf = (w.__perf = {
+        gaps: [] as number[],
+        longTasks: [] as number[],
+        listMutations: 0,
+      } as typeof w.__perf);
       let last = performance.now();
       let running = true;
       const tick = (now: number) => {
@@ -124,12 +176,15 @@ describe('budgets', () => {
         if (running) requestAnimationFrame(tick);
       };
       requestAnimationFrame(tick);
-      const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => perf.longTasks.push(e.duration)));
+      const observer = new PerformanceObserver((list) =>
+        list.getEntries().forEach((e) => perf.longTasks.push(e.duration)),
+      );
       observer.observe({ type: 'longtask' });
       (window as unknown as { __watchList: () => void }).__watchList = () => {
         const items = [...document.querySelectorAll('.messages > li:not(.streaming)')];
         const mutations = new MutationObserver((records) => (perf.listMutations += records.length));
-        for (const item of items) mutations.observe(item, { subtree: true, childList: true, characterData: true, attributes: true });
+        for (const item of items)
+          mutations.observe(item, { subtree: true, childList: true, characterData: true, attributes: true });
         stopList = () => mutations.disconnect();
       };
       let stopList = () => {};
@@ -149,11 +204,20 @@ describe('budgets', () => {
     await page.getByLabel('Message', { exact: true }).pressSequentially('typing while streaming', { delay: 5 });
     const typingMs = Date.now() - typed;
     const during = await page.evaluate(() => {
-      const w = window as unknown as { __perf: { gaps: number[]; longTasks: number[]; listMutations: number; stop(): void } };
+      const w = window as unknown as {
+        __perf: { gaps: number[]; longTasks: number[]; listMutations: number; stop(): void };
+      };
       const streaming = document.querySelector('.msg.streaming') !== null;
       w.__perf.stop();
       const gaps = w.__perf.gaps.slice(2).sort((a, b) => a - b);
-      return { streaming, frames: gaps.length, maxFrameGapMs: gaps.at(-1) ?? 0, p95FrameGapMs: gaps[Math.floor(gaps.length * 0.95)] ?? 0, longestTaskMs: Math.max(0, ...w.__perf.longTasks), listMutations: w.__perf.listMutations };
+      return {
+        streaming,
+        frames: gaps.length,
+        maxFrameGapMs: gaps.at(-1) ?? 0,
+        p95FrameGapMs: gaps[Math.floor(gaps.length * 0.95)] ?? 0,
+        longestTaskMs: Math.max(0, ...w.__perf.longTasks),
+        listMutations: w.__perf.listMutations,
+      };
     });
     report.streamingWith1000Messages = { ...during, typing22CharsMs: typingMs };
     expect(during.streaming).toBe(true);
@@ -209,7 +273,9 @@ describe('accessibility and layouts', () => {
       await page.locator('.msg.assistant code.hljs').waitFor();
       expect(await page.locator('.error-banner').count()).toBe(0);
       const chatViolations = await axeViolations(page);
-      const serious = [...signInViolations, ...chatViolations].filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      const serious = [...signInViolations, ...chatViolations].filter(
+        (v) => v.impact === 'serious' || v.impact === 'critical',
+      );
       expect(serious).toEqual([]);
       await page.screenshot({ path: `${ARTIFACTS}/ui-${scheme}.png`, fullPage: true });
     });
@@ -217,7 +283,11 @@ describe('accessibility and layouts', () => {
 
   it('is usable at 360 px wide (no horizontal scroll, chat list behind a button); mobile screenshot saved', async () => {
     await context.close();
-    ({ context, page } = await openPage(browser, stack.url, { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true }));
+    ({ context, page } = await openPage(browser, stack.url, {
+      viewport: { width: 360, height: 740 },
+      isMobile: true,
+      hasTouch: true,
+    }));
     await signIn(page, stack);
     await fakeRichAnswer(page);
     await sendAndWait(page, 'A question from a phone');
@@ -239,7 +309,9 @@ describe('accessibility and layouts', () => {
     const other = await openPage(browser, demo.url);
     try {
       await signIn(other.page, demo);
-      await expect(other.page.getByRole('note').textContent()).resolves.toContain("Demo mode: answers come from Parley's built-in demo provider");
+      await expect(other.page.getByRole('note').textContent()).resolves.toContain(
+        "Demo mode: answers come from Parley's built-in demo provider",
+      );
       expect(other.watch.foreignRequests).toEqual([]);
       await signIn(page, stack);
       expect(await page.getByRole('note').count()).toBe(0);

@@ -4,7 +4,16 @@
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ensureWebBuilt, launchBrowser, openPage, sendAndWait, signIn, startStack, type PageWatch, type Stack } from './harness.js';
+import {
+  ensureWebBuilt,
+  launchBrowser,
+  openPage,
+  sendAndWait,
+  signIn,
+  startStack,
+  type PageWatch,
+  type Stack,
+} from './harness.js';
 
 let stack: Stack;
 let browser: Browser;
@@ -79,9 +88,15 @@ async function assertNothingHappened(): Promise<void> {
     return {
       pwned: w.__pwned ?? null,
       csp: w.__cspViolations,
-      scripts: answers.flatMap((a) => [...a.querySelectorAll('script, img, iframe, svg, math, style, form, object, embed, details')]).length,
-      handlers: answers.flatMap((a) => [...a.querySelectorAll('*')]).filter((el) => [...el.attributes].some((attr) => attr.name.startsWith('on') || attr.name === 'style')).length,
-      links: answers.flatMap((a) => [...a.querySelectorAll('a')]).map((a) => ({ href: a.getAttribute('href'), rel: a.getAttribute('rel'), target: a.getAttribute('target') })),
+      scripts: answers.flatMap((a) => [
+        ...a.querySelectorAll('script, img, iframe, svg, math, style, form, object, embed, details'),
+      ]).length,
+      handlers: answers
+        .flatMap((a) => [...a.querySelectorAll('*')])
+        .filter((el) => [...el.attributes].some((attr) => attr.name.startsWith('on') || attr.name === 'style')).length,
+      links: answers
+        .flatMap((a) => [...a.querySelectorAll('a')])
+        .map((a) => ({ href: a.getAttribute('href'), rel: a.getAttribute('rel'), target: a.getAttribute('target') })),
     };
   });
   expect(state.pwned).toBeNull();
@@ -107,7 +122,10 @@ describe('untrusted model output', () => {
     const text = await page.locator('.msg.assistant .md').allTextContents();
     expect(text.join('\n')).toContain('window.__pwned = 1');
     // Hover and click everything a payload could have turned into an active element.
-    for (const element of await page.locator('.msg.assistant .md a:not([href]), .msg.assistant .md div, .msg.assistant .md span').all()) await element.hover();
+    for (const element of await page
+      .locator('.msg.assistant .md a:not([href]), .msg.assistant .md div, .msg.assistant .md span')
+      .all())
+      await element.hover();
     for (const link of await page.locator('.msg.assistant .md a:not([href])').all()) await link.click();
     const images = await page.locator('.msg.assistant .img-link').all();
     expect(images.length).toBeGreaterThan(0);
@@ -123,7 +141,8 @@ describe('untrusted model output', () => {
     await page.locator('.msg.assistant pre code.hljs').waitFor();
     expect(await page.locator('.msg.assistant pre code').textContent()).toContain('<script>window.__pwned=23</script>');
     expect(await page.locator('.msg.assistant .md a[href="https://example.com/auto"]').count()).toBe(1);
-    for (const element of await page.locator('.msg.assistant .md *').all()) if (await element.isVisible()) await element.hover();
+    for (const element of await page.locator('.msg.assistant .md *').all())
+      if (await element.isVisible()) await element.hover();
     await assertNothingHappened();
   });
 
@@ -135,7 +154,10 @@ describe('untrusted model output', () => {
     await sendAndWait(page, 'now some code');
     await page.locator('.msg.assistant pre code.hljs .hljs-built_in').waitFor();
     expect(watch.requests.filter((u) => /\/assets\/hljs-languages-[\w-]+\.js$/.test(u))).toHaveLength(1);
-    expect(await page.evaluate(() => ({ local: localStorage.length, cookie: document.cookie }))).toEqual({ local: 0, cookie: '' });
+    expect(await page.evaluate(() => ({ local: localStorage.length, cookie: document.cookie }))).toEqual({
+      local: 0,
+      cookie: '',
+    });
     await assertNothingHappened();
   });
 });

@@ -13,7 +13,10 @@ import { contentSecurityPolicy, registerUiRoutes } from '../../src/http/routes/u
 const SCRIPT = `console.log(${JSON.stringify('x'.repeat(2000))});`;
 let dir: string;
 
-async function appWith(distDir: string, uiConfig?: Parameters<typeof registerUiRoutes>[1]['uiConfig']): Promise<ParleyApp> {
+async function appWith(
+  distDir: string,
+  uiConfig?: Parameters<typeof registerUiRoutes>[1]['uiConfig'],
+): Promise<ParleyApp> {
   const app = Fastify().withTypeProvider<TypeBoxTypeProvider>() as unknown as ParleyApp;
   await registerUiRoutes(app, { distDir, uiConfig });
   return app;
@@ -22,7 +25,10 @@ async function appWith(distDir: string, uiConfig?: Parameters<typeof registerUiR
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'parley-ui-'));
   await mkdir(join(dir, 'assets'));
-  await writeFile(join(dir, 'index.html'), `<!doctype html><html><head><script type="module" src="/assets/app-abc123.js"></script></head><body>${'<p>x</p>'.repeat(100)}</body></html>`);
+  await writeFile(
+    join(dir, 'index.html'),
+    `<!doctype html><html><head><script type="module" src="/assets/app-abc123.js"></script></head><body>${'<p>x</p>'.repeat(100)}</body></html>`,
+  );
   await writeFile(join(dir, 'assets', 'app-abc123.js'), SCRIPT);
   await writeFile(join(dir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
 });
@@ -62,7 +68,10 @@ describe('registerUiRoutes', () => {
     expect(gz.headers['content-encoding']).toBe('gzip');
     expect(gunzipSync(gz.rawPayload).toString()).toBe(SCRIPT);
     expect(gz.headers.etag).toBe(br.headers.etag);
-    const cached = await app.inject({ url: '/assets/app-abc123.js', headers: { 'if-none-match': String(br.headers.etag) } });
+    const cached = await app.inject({
+      url: '/assets/app-abc123.js',
+      headers: { 'if-none-match': String(br.headers.etag) },
+    });
     expect(cached.statusCode).toBe(304);
     expect(cached.body).toBe('');
     await app.close();

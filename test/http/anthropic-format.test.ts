@@ -2,7 +2,12 @@
 
 import { describe, expect, it } from 'vitest';
 import { ParleyError, type ChatEvent } from '../../src/domain/index.js';
-import { MessageCollector, MessageStreamWriter, anthropicErrorKind, anthropicUsage } from '../../src/http/anthropic-format.js';
+import {
+  MessageCollector,
+  MessageStreamWriter,
+  anthropicErrorKind,
+  anthropicUsage,
+} from '../../src/http/anthropic-format.js';
 
 const EVENTS: ChatEvent[] = [
   { type: 'start' },
@@ -18,25 +23,52 @@ const EVENTS: ChatEvent[] = [
   { type: 'tool-input-delta', id: 'a', delta: '1}' },
   { type: 'tool-input-end', id: 'b' },
   { type: 'tool-input-end', id: 'a' },
-  { type: 'finish', finishReason: 'tool-calls', usage: { inputTokens: 100, outputTokens: 7, cachedInputTokens: 60, cacheWriteTokens: 10 } },
+  {
+    type: 'finish',
+    finishReason: 'tool-calls',
+    usage: { inputTokens: 100, outputTokens: 7, cachedInputTokens: 60, cacheWriteTokens: 10 },
+  },
 ];
 
 describe('MessageStreamWriter', () => {
   it('numbers blocks in start order, keeps interleaved tool calls on their own index and closes every block once', () => {
     const writer = new MessageStreamWriter('msg_1', 'm', 12);
-    const frames = [...writer.start(), ...EVENTS.flatMap((e) => writer.frames(e))].map(([data, name]) => ({ name, data: JSON.parse(data) as Record<string, unknown> }));
+    const frames = [...writer.start(), ...EVENTS.flatMap((e) => writer.frames(e))].map(([data, name]) => ({
+      name,
+      data: JSON.parse(data) as Record<string, unknown>,
+    }));
     expect(frames.map((f) => f.name).slice(0, 2)).toEqual(['message_start', 'ping']);
     expect(frames[0].data).toMatchObject({ message: { id: 'msg_1', usage: { input_tokens: 12 } } });
-    const starts = frames.filter((f) => f.name === 'content_block_start').map((f) => [f.data.index, (f.data.content_block as { type: string }).type]);
-    expect(starts).toEqual([[0, 'thinking'], [1, 'redacted_thinking'], [2, 'text'], [3, 'tool_use'], [4, 'tool_use']]);
+    const starts = frames
+      .filter((f) => f.name === 'content_block_start')
+      .map((f) => [f.data.index, (f.data.content_block as { type: string }).type]);
+    expect(starts).toEqual([
+      [0, 'thinking'],
+      [1, 'redacted_thinking'],
+      [2, 'text'],
+      [3, 'tool_use'],
+      [4, 'tool_use'],
+    ]);
     const stops = frames.filter((f) => f.name === 'content_block_stop').map((f) => f.data.index);
     expect([...stops].sort()).toEqual([0, 1, 2, 3, 4]);
-    const json = frames.filter((f) => (f.data.delta as { type?: string } | undefined)?.type === 'input_json_delta').map((f) => [f.data.index, (f.data.delta as { partial_json: string }).partial_json]);
-    expect(json).toEqual([[3, '{"x":'], [4, '{}'], [3, '1}']]);
-    expect(frames.find((f) => (f.data.delta as { type?: string } | undefined)?.type === 'signature_delta')?.data).toMatchObject({ index: 0, delta: { signature: 'sig' } });
+    const json = frames
+      .filter((f) => (f.data.delta as { type?: string } | undefined)?.type === 'input_json_delta')
+      .map((f) => [f.data.index, (f.data.delta as { partial_json: string }).partial_json]);
+    expect(json).toEqual([
+      [3, '{"x":'],
+      [4, '{}'],
+      [3, '1}'],
+    ]);
+    expect(
+      frames.find((f) => (f.data.delta as { type?: string } | undefined)?.type === 'signature_delta')?.data,
+    ).toMatchObject({ index: 0, delta: { signature: 'sig' } });
     const end = frames.slice(-2);
     expect(end.map((f) => f.name)).toEqual(['message_delta', 'message_stop']);
-    expect(end[0].data).toEqual({ type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { input_tokens: 30, output_tokens: 7, cache_read_input_tokens: 60, cache_creation_input_tokens: 10 } });
+    expect(end[0].data).toEqual({
+      type: 'message_delta',
+      delta: { stop_reason: 'tool_use', stop_sequence: null },
+      usage: { input_tokens: 30, output_tokens: 7, cache_read_input_tokens: 60, cache_creation_input_tokens: 10 },
+    });
   });
 });
 
@@ -68,7 +100,8 @@ describe('Anthropic usage and error kinds', () => {
   });
 
   it('maps the catalogue onto Anthropic statuses: 529 for routes down or open, 504 for timeouts, 500 otherwise', () => {
-    const kind = (code: ConstructorParameters<typeof ParleyError>[0], status?: number) => anthropicErrorKind(new ParleyError(code, 'x', status === undefined ? {} : { status }));
+    const kind = (code: ConstructorParameters<typeof ParleyError>[0], status?: number) =>
+      anthropicErrorKind(new ParleyError(code, 'x', status === undefined ? {} : { status }));
     expect(kind('invalid_request')).toEqual({ status: 400, type: 'invalid_request_error' });
     expect(kind('unauthorized')).toEqual({ status: 401, type: 'authentication_error' });
     expect(kind('forbidden')).toEqual({ status: 403, type: 'permission_error' });

@@ -9,9 +9,15 @@ const admin = { id: 'a', role: 'admin' } as Principal;
 
 describe('errorForCaller', () => {
   it('replaces a circuit message for a user, keeping code, status and Retry-After, and returns the detail for the log', () => {
-    const original = new ParleyError('circuit_open', 'The circuit of openai/gpt-4o-mini key main#0 is open; retry in 9 s', { retryAfterMs: 9_000 });
+    const original = new ParleyError(
+      'circuit_open',
+      'The circuit of openai/gpt-4o-mini key main#0 is open; retry in 9 s',
+      { retryAfterMs: 9_000 },
+    );
     const { error, detail } = errorForCaller(original, user);
-    expect(error.message).toBe('The AI model is busy or unavailable right now. Retry after the time given in Retry-After.');
+    expect(error.message).toBe(
+      'The AI model is busy or unavailable right now. Retry after the time given in Retry-After.',
+    );
     expect(error).toMatchObject({ code: 'circuit_open', status: 503, retryAfterMs: 9_000 });
     expect(detail).toBe(original.message);
   });

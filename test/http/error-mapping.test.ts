@@ -9,9 +9,16 @@ describe('toParleyError', () => {
     const parse = Object.assign(new SyntaxError('Unexpected token b in JSON at position 1'), { statusCode: 400 });
     expect(toParleyError(parse).message).toMatch(/^The body is not valid JSON: Unexpected token/);
     // Fastify's own parse failure (its code, as fastify@5 names it).
-    const fastifyParse = { code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400, message: "Body is not valid JSON but content-type is set to 'application/json'" };
+    const fastifyParse = {
+      code: 'FST_ERR_CTP_INVALID_JSON_BODY',
+      statusCode: 400,
+      message: "Body is not valid JSON but content-type is set to 'application/json'",
+    };
     expect(toParleyError(fastifyParse).message).toBe('The body is not valid JSON. Send a JSON object.');
-    const other = Object.assign(new Error('querystring/limit must match pattern'), { statusCode: 400, code: 'FST_ERR_SOMETHING' });
+    const other = Object.assign(new Error('querystring/limit must match pattern'), {
+      statusCode: 400,
+      code: 'FST_ERR_SOMETHING',
+    });
     const mapped = toParleyError(other);
     expect(mapped.status).toBe(400);
     expect(mapped.message).toBe('querystring/limit must match pattern');
@@ -29,8 +36,13 @@ describe('toParleyError', () => {
   });
 
   it('renders the OpenAI envelope with Retry-After in whole seconds and extra headers', () => {
-    const error = new ParleyError('rate_limited', 'Slow down.', { retryAfterMs: 1_200, headers: { ratelimit: '"requests";r=0;t=2' } });
-    expect(errorBody(error)).toEqual({ error: { message: 'Slow down.', type: 'rate_limit_error', code: 'rate_limited', param: null } });
+    const error = new ParleyError('rate_limited', 'Slow down.', {
+      retryAfterMs: 1_200,
+      headers: { ratelimit: '"requests";r=0;t=2' },
+    });
+    expect(errorBody(error)).toEqual({
+      error: { message: 'Slow down.', type: 'rate_limit_error', code: 'rate_limited', param: null },
+    });
     expect(errorHeaders(error)).toEqual({ ratelimit: '"requests";r=0;t=2', 'retry-after': '2' });
   });
 });

@@ -2,7 +2,17 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ajv } from 'ajv';
-import { KEYS, chatBody, chunkText, modelRequests, postJson, readSse, standardYaml, startStack, type Stack } from './harness.js';
+import {
+  KEYS,
+  chatBody,
+  chunkText,
+  modelRequests,
+  postJson,
+  readSse,
+  standardYaml,
+  startStack,
+  type Stack,
+} from './harness.js';
 import { expectEnvelope } from './helpers.js';
 
 let stack: Stack;
@@ -15,7 +25,10 @@ describe('models and probes', () => {
   it('lists the configured model aliases in OpenAI list format', async () => {
     const res = await fetch(`${stack.url}/v1/models`);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { object: string; data: { id: string; object: string; owned_by: string; created: number }[] };
+    const body = (await res.json()) as {
+      object: string;
+      data: { id: string; object: string; owned_by: string; created: number }[];
+    };
     expect(body.object).toBe('list');
     expect(body.data.map((m) => m.id)).toEqual(['chat', 'solo', 'anth']);
     for (const m of body.data) {
@@ -38,8 +51,16 @@ describe('models and probes', () => {
 });
 
 describe('/openapi.json', () => {
-  type Operation = { requestBody?: { content: Record<string, { schema: Record<string, unknown> }> }; responses: Record<string, unknown>; parameters?: unknown[] };
-  let doc: { openapi: string; info: { title: string; version: string }; paths: Record<string, Record<string, Operation>> } & Record<string, unknown>;
+  type Operation = {
+    requestBody?: { content: Record<string, { schema: Record<string, unknown> }> };
+    responses: Record<string, unknown>;
+    parameters?: unknown[];
+  };
+  let doc: {
+    openapi: string;
+    info: { title: string; version: string };
+    paths: Record<string, Record<string, Operation>>;
+  } & Record<string, unknown>;
 
   beforeAll(async () => {
     const res = await fetch(`${stack.url}/openapi.json`);
@@ -80,7 +101,10 @@ describe('/openapi.json', () => {
       ref
         .replace(/^#\//, '')
         .split('/')
-        .reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part.replace(/~1/g, '/').replace(/~0/g, '~')], doc);
+        .reduce<unknown>(
+          (node, part) => (node as Record<string, unknown> | undefined)?.[part.replace(/~1/g, '/').replace(/~0/g, '~')],
+          doc,
+        );
     const schemaOf = (path: string, method = 'post'): Record<string, unknown> => {
       const schema = doc.paths[path][method].requestBody?.content['application/json']?.schema;
       expect(schema, `${path} request body`).toBeDefined();
@@ -125,7 +149,10 @@ describe('demo mode', () => {
       const models = (await (await fetch(`${demo.url}/v1/models`)).json()) as { data: { id: string }[] };
       expect(models.data.map((m) => m.id)).toEqual(['demo']);
       expect(await (await fetch(`${demo.url}/readyz`)).json()).toMatchObject({ status: 'ready', demo: true });
-      const res = await postJson(`${demo.url}/v1/chat/completions`, chatBody('demo', 'hello demo', { stream: true, stream_options: { include_usage: true } }));
+      const res = await postJson(
+        `${demo.url}/v1/chat/completions`,
+        chatBody('demo', 'hello demo', { stream: true, stream_options: { include_usage: true } }),
+      );
       const { events } = await readSse(res);
       expect(events.at(-1)!.data).toBe('[DONE]');
       const text = chunkText(events);
@@ -148,7 +175,9 @@ describe('logging', () => {
       const secretText = 'my-very-private-words-4711';
       const url = `${logged.url}/v1/chat/completions`;
       await (await postJson(url, chatBody('chat', secretText), { 'x-request-id': 'log-check-1' })).json();
-      await (await postJson(url, chatBody('chat', secretText, { stream: true }), { 'x-request-id': 'log-check-2' })).text();
+      await (
+        await postJson(url, chatBody('chat', secretText, { stream: true }), { 'x-request-id': 'log-check-2' })
+      ).text();
       const lines = logged.logs.map((l) => JSON.stringify(l));
       for (const id of ['log-check-1', 'log-check-2']) {
         const line = logged.logs.find((l) => l.msg === 'request' && l.reqId === id);

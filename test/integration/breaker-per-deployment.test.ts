@@ -46,46 +46,62 @@ async function send(url: string, model: string, stream: boolean, tally: Map<stri
     entry.failed.push(`${res.status} ${(await res.text()).slice(0, 200)}`);
     return;
   }
-  const text = stream ? chunkText((await readSse(res)).events) : ((await res.json()) as { choices: { message: { content: string } }[] }).choices[0].message.content;
+  const text = stream
+    ? chunkText((await readSse(res)).events)
+    : ((await res.json()) as { choices: { message: { content: string } }[] }).choices[0].message.content;
   if (text.length > 0) entry.ok++;
   else entry.failed.push('empty answer');
 }
 
 describe('circuit breakers per deployment', () => {
-  it('a dead upstream model gives 0 failures on the healthy models of the same provider under concurrent load', { timeout: 90_000 }, async () => {
-    const s = await stackWith({ yaml, env: { ...KEYS }, mock: { modelScenarios: { 'dead-model': { errorRates: { 500: 1 } } } } });
-    const url = completionsUrl(s);
-    const models = [...HEALTHY, 'doomed', 'rescued'];
-    const tally = new Map<string, Tally>();
-    const total = 600;
-    let next = 0;
-    // 50 concurrent clients, mixed plain and streamed, every model in turn.
-    await Promise.all(
-      Array.from({ length: 50 }, async () => {
-        while (next < total) {
-          const i = next++;
-          await send(url, models[i % models.length], i % 2 === 0, tally);
-        }
-      }),
-    );
-    for (const model of [...HEALTHY, 'rescued']) {
-      expect(tally.get(model)?.failed, model).toEqual([]);
-      expect(tally.get(model)?.ok, model).toBe(total / models.length);
-    }
-    // The dead model fails, clearly: a 5xx in OpenAI's envelope, never a hang.
-    const doomed = tally.get('doomed')!;
-    expect(doomed.ok).toBe(0);
-    expect(doomed.failed.every((f) => /^50[23] /.test(f))).toBe(true);
-    // Both keys' breakers for the dead model opened, so most dead-model requests never reached the upstream.
-    const deadCalls = modelRequests(s.mock).filter((r) => (r.body as { model?: string }).model === 'dead-model').length;
-    expect(deadCalls).toBeLessThan(40);
-    const metrics = await (await fetch(`${s.url}/metrics`)).text();
-    expect(metrics).toMatch(/parley_circuit_state\{provider="main",model="dead-model",key_id="main#0"\} 2/);
-    expect(metrics).toMatch(/parley_circuit_state\{provider="main",model="upstream-alpha",key_id="main#0"\} 0/);
-  });
+  it(
+    'a dead upstream model gives 0 failures on the healthy models of the same provider under concurrent load',
+    { timeout: 90_000 },
+    async () => {
+      const s = await stackWith({
+        yaml,
+        env: { ...KEYS },
+        mock: { modelScenarios: { 'dead-model': { errorRates: { 500: 1 } } } },
+      });
+      const url = completionsUrl(s);
+      const models = [...HEALTHY, 'doomed', 'rescued'];
+      const tally = new Map<string, Tally>();
+      const total = 600;
+      let next = 0;
+      // 50 concurrent clients, mixed plain and streamed, every model in turn.
+      await Promise.all(
+        Array.from({ length: 50 }, async () => {
+          while (next < total) {
+            const i = next++;
+            await send(url, models[i % models.length], i % 2 === 0, tally);
+          }
+        }),
+      );
+      for (const model of [...HEALTHY, 'rescued']) {
+        expect(tally.get(model)?.failed, model).toEqual([]);
+        expect(tally.get(model)?.ok, model).toBe(total / models.length);
+      }
+      // The dead model fails, clearly: a 5xx in OpenAI's envelope, never a hang.
+      const doomed = tally.get('doomed')!;
+      expect(doomed.ok).toBe(0);
+      expect(doomed.failed.every((f) => /^50[23] /.test(f))).toBe(true);
+      // Both keys' breakers for the dead model opened, so most dead-model requests never reached the upstream.
+      const deadCalls = modelRequests(s.mock).filter(
+        (r) => (r.body as { model?: string }).model === 'dead-model',
+      ).length;
+      expect(deadCalls).toBeLessThan(40);
+      const metrics = await (await fetch(`${s.url}/metrics`)).text();
+      expect(metrics).toMatch(/parley_circuit_state\{provider="main",model="dead-model",key_id="main#0"\} 2/);
+      expect(metrics).toMatch(/parley_circuit_state\{provider="main",model="upstream-alpha",key_id="main#0"\} 0/);
+    },
+  );
 
   it('skips an open deployment to the fallback at once, without retries, and says why when nothing is left', async () => {
-    const s = await stackWith({ yaml, env: { ...KEYS }, mock: { modelScenarios: { 'dead-model': { errorRates: { 500: 1 } } } } });
+    const s = await stackWith({
+      yaml,
+      env: { ...KEYS },
+      mock: { modelScenarios: { 'dead-model': { errorRates: { 500: 1 } } } },
+    });
     const url = completionsUrl(s);
     // Open both keys' breakers for the dead model: 2 failures each (one request = 3 attempts, alternating keys).
     for (let i = 0; i < 2; i++) await postJson(url, chatBody('doomed'));

@@ -2,8 +2,20 @@
 
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mockReplyText } from '../../src/mock-upstream/index.js';
-import { KEYS, chatBody, chunkText, modelRequests, postJson, readSse, readUntil, standardYaml, startStack, waitFor, type Stack, actingAs } from './harness.js';
-
+import {
+  KEYS,
+  chatBody,
+  chunkText,
+  modelRequests,
+  postJson,
+  readSse,
+  readUntil,
+  standardYaml,
+  startStack,
+  waitFor,
+  type Stack,
+  actingAs,
+} from './harness.js';
 
 const USE = { 'x-parley-cache': 'use' };
 type Completion = { choices: { message: { content: string } }[] };
@@ -11,7 +23,11 @@ type Completion = { choices: { message: { content: string } }[] };
 let stack: Stack;
 let completions: string;
 beforeAll(async () => {
-  stack = await startStack({ yaml: standardYaml({ extra: 'cache: { mode: opt-in, ttl: 10m, maxEntries: 100 }' }), env: { ...KEYS }, principals: ['bob'] });
+  stack = await startStack({
+    yaml: standardYaml({ extra: 'cache: { mode: opt-in, ttl: 10m, maxEntries: 100 }' }),
+    env: { ...KEYS },
+    principals: ['bob'],
+  });
   completions = `${stack.url}/v1/chat/completions`;
 });
 afterAll(async () => stack?.close());
@@ -47,7 +63,11 @@ describe('opt-in cache', () => {
   it('replays a cached answer as a well-formed stream', async () => {
     const prompt = fresh('replay me');
     await (await postJson(completions, chatBody('chat', prompt), USE)).json();
-    const res = await postJson(completions, chatBody('chat', prompt, { stream: true, stream_options: { include_usage: true } }), USE);
+    const res = await postJson(
+      completions,
+      chatBody('chat', prompt, { stream: true, stream_options: { include_usage: true } }),
+      USE,
+    );
     expect(res.headers.get('x-parley-cache')).toBe('hit');
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const { events } = await readSse(res);
@@ -116,12 +136,16 @@ describe('cache modes and TTL', () => {
     const s = await startStack({ yaml: standardYaml({ extra: 'cache: { mode: off }' }), env: { ...KEYS } });
     extra.push(s);
     const url = `${s.url}/v1/chat/completions`;
-    for (let i = 0; i < 2; i++) expect((await postJson(url, chatBody(), USE)).headers.get('x-parley-cache')).toBe('bypass');
+    for (let i = 0; i < 2; i++)
+      expect((await postJson(url, chatBody(), USE)).headers.get('x-parley-cache')).toBe('bypass');
     expect(modelRequests(s.mock)).toHaveLength(2);
   });
 
   it('keeps at most maxEntries answers, evicting the least recently used', async () => {
-    const s = await startStack({ yaml: standardYaml({ extra: 'cache: { mode: opt-in, maxEntries: 2 }' }), env: { ...KEYS } });
+    const s = await startStack({
+      yaml: standardYaml({ extra: 'cache: { mode: opt-in, maxEntries: 2 }' }),
+      env: { ...KEYS },
+    });
     extra.push(s);
     const url = `${s.url}/v1/chat/completions`;
     const ask = async (text: string): Promise<string | null> => {
@@ -135,13 +159,20 @@ describe('cache modes and TTL', () => {
   });
 
   it('expires entries after the TTL', async () => {
-    const s = await startStack({ yaml: standardYaml({ extra: 'cache: { mode: opt-in, ttl: 250ms }' }), env: { ...KEYS } });
+    const s = await startStack({
+      yaml: standardYaml({ extra: 'cache: { mode: opt-in, ttl: 250ms }' }),
+      env: { ...KEYS },
+    });
     extra.push(s);
     const url = `${s.url}/v1/chat/completions`;
     const stored = Date.now();
     expect((await postJson(url, chatBody(), USE)).headers.get('x-parley-cache')).toBe('miss');
     expect((await postJson(url, chatBody(), USE)).headers.get('x-parley-cache')).toBe('hit');
-    await waitFor(async () => (await postJson(url, chatBody(), USE)).headers.get('x-parley-cache') === 'miss', 'the entry to expire', 3_000);
+    await waitFor(
+      async () => (await postJson(url, chatBody(), USE)).headers.get('x-parley-cache') === 'miss',
+      'the entry to expire',
+      3_000,
+    );
     expect(Date.now() - stored).toBeGreaterThanOrEqual(240);
     expect(modelRequests(s.mock)).toHaveLength(2);
   });
@@ -152,11 +183,17 @@ describe('coalescing', () => {
     stack.mock.setScenario({ ttftMs: 200 });
     const prompt = fresh('together');
     const responses = await Promise.all(
-      Array.from({ length: 5 }, (_, i) => postJson(completions, chatBody('chat', prompt, i % 2 === 0 ? {} : { stream: true }), USE)),
+      Array.from({ length: 5 }, (_, i) =>
+        postJson(completions, chatBody('chat', prompt, i % 2 === 0 ? {} : { stream: true }), USE),
+      ),
     );
     for (const res of responses) expect(res.status).toBe(200);
     const texts = await Promise.all(
-      responses.map(async (res, i) => (i % 2 === 0 ? ((await res.json()) as Completion).choices[0].message.content : chunkText((await readSse(res)).events))),
+      responses.map(async (res, i) =>
+        i % 2 === 0
+          ? ((await res.json()) as Completion).choices[0].message.content
+          : chunkText((await readSse(res)).events),
+      ),
     );
     for (const text of texts) expect(text).toBe(mockReplyText(prompt, 16));
     expect(modelRequests(stack.mock)).toHaveLength(1);

@@ -2,7 +2,17 @@
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mockReplyText } from '../../src/mock-upstream/index.js';
-import { KEYS, chatBody, chunkText, modelRequests, postJson, readSse, standardYaml, startStack, type Stack } from './harness.js';
+import {
+  KEYS,
+  chatBody,
+  chunkText,
+  modelRequests,
+  postJson,
+  readSse,
+  standardYaml,
+  startStack,
+  type Stack,
+} from './harness.js';
 import { expectEnvelope } from './helpers.js';
 
 let stack: Stack;
@@ -62,7 +72,12 @@ describe('streaming completions', () => {
     const { text, events } = await readSse(res);
     expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
     expect(events.at(-1)!.data).toBe('[DONE]');
-    const chunks = events.slice(0, -1).map((e) => JSON.parse(e.data) as Record<string, unknown> & { choices: { delta: Record<string, unknown>; finish_reason: string | null }[] });
+    const chunks = events.slice(0, -1).map(
+      (e) =>
+        JSON.parse(e.data) as Record<string, unknown> & {
+          choices: { delta: Record<string, unknown>; finish_reason: string | null }[];
+        },
+    );
     for (const c of chunks) {
       expect(c.object).toBe('chat.completion.chunk');
       expect(c).not.toHaveProperty('usage');
@@ -79,7 +94,10 @@ describe('streaming completions', () => {
   });
 
   it('sends one usage chunk (empty choices) before [DONE] with stream_options.include_usage', async () => {
-    const res = await postJson(completions, chatBody('chat', 'count me', { stream: true, stream_options: { include_usage: true } }));
+    const res = await postJson(
+      completions,
+      chatBody('chat', 'count me', { stream: true, stream_options: { include_usage: true } }),
+    );
     const { events } = await readSse(res);
     expect(events.at(-1)!.data).toBe('[DONE]');
     const chunks = events.slice(0, -1).map((e) => JSON.parse(e.data) as { choices: unknown[]; usage: unknown });
@@ -153,7 +171,11 @@ describe('request validation and errors', () => {
   const invalid: [string, unknown, RegExp][] = [
     ['missing messages', { model: 'chat' }, /messages/],
     ['empty messages', { model: 'chat', messages: [] }, /messages/],
-    ['bad role', { model: 'chat', messages: [{ role: 'wizard', content: 'hi' }] }, /role|system, developer, user, assistant/],
+    [
+      'bad role',
+      { model: 'chat', messages: [{ role: 'wizard', content: 'hi' }] },
+      /role|system, developer, user, assistant/,
+    ],
     ['temperature out of range', chatBody('chat', 'hi', { temperature: 5 }), /temperature/],
     ['temperature of the wrong type', chatBody('chat', 'hi', { temperature: 'hot' }), /temperature/],
     ['messages of the wrong type', { model: 'chat', messages: 'hello' }, /messages/],
@@ -162,11 +184,34 @@ describe('request validation and errors', () => {
     ['missing model', { messages: [{ role: 'user', content: 'hi' }] }, /model/],
     ['n other than 1', chatBody('chat', 'hi', { n: 3 }), /\bn\b/],
     ['stop with too many entries', chatBody('chat', 'hi', { stop: ['a', 'b', 'c', 'd', 'e'] }), /stop.*more than 4/],
-    ['an image that is neither https nor a data URL', { model: 'chat', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }] }, /image_url\.url must be an https URL/],
-    ['an audio part', { model: 'chat', messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'x', format: 'wav' } }] }] }, /input_audio.*not supported/],
+    [
+      'an image that is neither https nor a data URL',
+      { model: 'chat', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }] },
+      /image_url\.url must be an https URL/,
+    ],
+    [
+      'an audio part',
+      {
+        model: 'chat',
+        messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'x', format: 'wav' } }] }],
+      },
+      /input_audio.*not supported/,
+    ],
     ['n: 2', { ...chatBody('chat', 'hi'), n: 2 }, /^n is not supported/],
-    ['audio output', { ...chatBody('chat', 'hi'), audio: { voice: 'alloy', format: 'wav' }, modalities: ['text', 'audio'] }, /^audio is not supported/],
-    ['tool_choice naming a missing tool', { ...chatBody('chat', 'hi'), tools: [{ type: 'function', function: { name: 'a' } }], tool_choice: { type: 'function', function: { name: 'b' } } }, /tool_choice.*"b"/],
+    [
+      'audio output',
+      { ...chatBody('chat', 'hi'), audio: { voice: 'alloy', format: 'wav' }, modalities: ['text', 'audio'] },
+      /^audio is not supported/,
+    ],
+    [
+      'tool_choice naming a missing tool',
+      {
+        ...chatBody('chat', 'hi'),
+        tools: [{ type: 'function', function: { name: 'a' } }],
+        tool_choice: { type: 'function', function: { name: 'b' } },
+      },
+      /tool_choice.*"b"/,
+    ],
     ['max_tokens over the limit', chatBody('chat', 'hi', { max_tokens: 10_000_000 }), /max_tokens.*32768/],
     ['a JSON array instead of an object', [], /JSON object/],
   ];
@@ -191,7 +236,11 @@ describe('request validation and errors', () => {
   });
 
   it('rejects a body of another media type with 415', async () => {
-    const res = await fetch(completions, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<chat/>' });
+    const res = await fetch(completions, {
+      method: 'POST',
+      headers: { 'content-type': 'application/xml' },
+      body: '<chat/>',
+    });
     const error = await expectEnvelope(res, 415);
     expect(error.message).toMatch(/application\/json/);
   });
@@ -208,4 +257,3 @@ describe('request validation and errors', () => {
     expect(error.message).toMatch(/openapi/);
   });
 });
-

@@ -44,7 +44,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const keys: Record<string, string> = {};
   if (options.principals && options.principals.length > 0) {
     const store = await FileKeyStore.open({ dataDir });
-    for (const name of options.principals) keys[name] = (await store.create({ name, role: 'user', owner: name })).secret;
+    for (const name of options.principals)
+      keys[name] = (await store.create({ name, role: 'user', owner: name })).secret;
     await store.close();
   }
   const mock = await startMockUpstream({ ...options.mock });
@@ -53,7 +54,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   if (options.captureLogs) {
     const sink = new Writable({
       write(chunk: Buffer, _enc, done) {
-        for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
+        for (const line of chunk.toString('utf8').split('\n'))
+          if (line.trim() !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
         done();
       },
     });
@@ -115,7 +117,10 @@ export const redisStateYaml = (prefix: string): string => `state:
   encryptionKey: "env:PARLEY_STATE_KEY"`;
 
 /** The environment {@link redisStateYaml} refers to: the Redis URL and a 32-byte state key filled with `fill`. */
-export const redisStateEnv = (redisUrl: string, fill: number): Record<string, string> => ({ PARLEY_REDIS_URL: redisUrl, PARLEY_STATE_KEY: Buffer.alloc(32, fill).toString('hex') });
+export const redisStateEnv = (redisUrl: string, fill: number): Record<string, string> => ({
+  PARLEY_REDIS_URL: redisUrl,
+  PARLEY_STATE_KEY: Buffer.alloc(32, fill).toString('hex'),
+});
 
 /** Options of {@link standardYaml}. */
 export interface StandardYamlOptions {
@@ -198,7 +203,12 @@ export function keyOf(request: { headers: Record<string, string | string[] | und
 }
 
 /** POSTs JSON with fetch. */
-export function postJson(url: string, body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
+export function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+  signal?: AbortSignal,
+): Promise<Response> {
   return fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -242,7 +252,10 @@ export async function readSse(res: Response): Promise<{ text: string; events: Ss
 }
 
 /** Reads a stream until `until` returns true for the text so far; returns the reader to continue or cancel. */
-export async function readUntil(res: Response, until: (text: string) => boolean): Promise<{ text: string; reader: ReadableStreamDefaultReader<Uint8Array> }> {
+export async function readUntil(
+  res: Response,
+  until: (text: string) => boolean,
+): Promise<{ text: string; reader: ReadableStreamDefaultReader<Uint8Array> }> {
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();
   let text = '';
@@ -275,6 +288,10 @@ export async function waitFor(check: () => boolean | Promise<boolean>, what: str
 }
 
 /** A simple chat body for model `model`. */
-export function chatBody(model = 'chat', text = 'hello there', extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function chatBody(
+  model = 'chat',
+  text = 'hello there',
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return { model, messages: [{ role: 'user', content: text }], ...extra };
 }

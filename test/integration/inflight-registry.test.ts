@@ -24,7 +24,10 @@ describe('InflightRegistry.abortAll', () => {
       res.write('data: first\n\n');
       // Like the SSE routes: the abort reaches the handler a few ticks later, which then writes its error frame.
       signal.addEventListener('abort', () => {
-        setTimeout(() => res.end(`data: ${JSON.stringify({ error: { code: (signal.reason as ParleyError).code } })}\n\n`), 30);
+        setTimeout(
+          () => res.end(`data: ${JSON.stringify({ error: { code: (signal.reason as ParleyError).code } })}\n\n`),
+          30,
+        );
       });
     });
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));

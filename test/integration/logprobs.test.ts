@@ -18,24 +18,33 @@ describe('logprobs', () => {
     const s = await stackWith({});
     const res = await postJson(completionsUrl(s), chatBody('solo', 'tell me', { logprobs: true, top_logprobs: 2 }));
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { choices: { message: { content: string }; logprobs: { content: TokenLogprob[] } | null }[] };
+    const body = (await res.json()) as {
+      choices: { message: { content: string }; logprobs: { content: TokenLogprob[] } | null }[];
+    };
     const [choice] = body.choices;
     const content = choice.logprobs?.content ?? [];
     expect(content.map((t) => t.token).join('')).toBe(choice.message.content);
-    expect(content.every((t) => t.logprob < 0 && t.top_logprobs.length === 2 && t.top_logprobs[0].token === t.token)).toBe(true);
+    expect(
+      content.every((t) => t.logprob < 0 && t.top_logprobs.length === 2 && t.top_logprobs[0].token === t.token),
+    ).toBe(true);
     const sent = modelRequests(s.mock)[0].body as { logprobs?: boolean; top_logprobs?: number };
     expect([sent.logprobs, sent.top_logprobs]).toEqual([true, 2]);
   });
 
   it('a streamed answer carries them chunk by chunk', async () => {
     const s = await stackWith({});
-    const res = await postJson(completionsUrl(s), chatBody('solo', 'tell me', { stream: true, logprobs: true, top_logprobs: 1 }));
+    const res = await postJson(
+      completionsUrl(s),
+      chatBody('solo', 'tell me', { stream: true, logprobs: true, top_logprobs: 1 }),
+    );
     expect(res.status).toBe(200);
     let text = '';
     const tokens: string[] = [];
     for (const event of parseSse(await res.text())) {
       if (event.data === '[DONE]') continue;
-      const chunk = JSON.parse(event.data) as { choices: { delta: { content?: string }; logprobs: { content: TokenLogprob[] } | null }[] };
+      const chunk = JSON.parse(event.data) as {
+        choices: { delta: { content?: string }; logprobs: { content: TokenLogprob[] } | null }[];
+      };
       const choice = chunk.choices[0];
       if (!choice) continue;
       text += choice.delta.content ?? '';
@@ -50,7 +59,9 @@ describe('logprobs', () => {
 
   it('without logprobs asked, answers carry none', async () => {
     const s = await stackWith({});
-    const body = (await (await postJson(completionsUrl(s), chatBody('solo'))).json()) as { choices: { logprobs: unknown }[] };
+    const body = (await (await postJson(completionsUrl(s), chatBody('solo'))).json()) as {
+      choices: { logprobs: unknown }[];
+    };
     expect(body.choices[0].logprobs).toBeNull();
   });
 });

@@ -61,17 +61,34 @@ describe('PostgreSQL outage drill', { timeout: 300_000 }, () => {
     );
     const sink = new Writable({
       write(chunk: Buffer, _enc, done) {
-        for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
+        for (const line of chunk.toString('utf8').split('\n'))
+          if (line.trim() !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
         done();
       },
     });
     const url = `http://127.0.0.1:${port}`;
 
     // 1. PostgreSQL is down: Parley listens, says why it waits, and is not ready.
-    const starting = startParley({ config, logger: pino({ level: 'info' }, sink), secrets: createSecretResolver({ env }) });
-    await vi.waitFor(() => expect(logs.find((l) => l.msg === 'PostgreSQL not reachable; retrying')).toMatchObject({ store: 'postgres', reason: expect.stringContaining('ECONNREFUSED') }), { timeout: 60_000, interval: 100 });
-    await vi.waitFor(async () => expect((await fetch(`${url}/readyz`)).status).toBe(503), { timeout: 60_000, interval: 100 });
-    const early = await fetch(`${url}/v1/models`, { headers: { authorization: 'Bearer prl_ClSwpBONaJg7KxQn9KGCKiODNtONtrkH1rRVuL' } });
+    const starting = startParley({
+      config,
+      logger: pino({ level: 'info' }, sink),
+      secrets: createSecretResolver({ env }),
+    });
+    await vi.waitFor(
+      () =>
+        expect(logs.find((l) => l.msg === 'PostgreSQL not reachable; retrying')).toMatchObject({
+          store: 'postgres',
+          reason: expect.stringContaining('ECONNREFUSED'),
+        }),
+      { timeout: 60_000, interval: 100 },
+    );
+    await vi.waitFor(async () => expect((await fetch(`${url}/readyz`)).status).toBe(503), {
+      timeout: 60_000,
+      interval: 100,
+    });
+    const early = await fetch(`${url}/v1/models`, {
+      headers: { authorization: 'Bearer prl_ClSwpBONaJg7KxQn9KGCKiODNtONtrkH1rRVuL' },
+    });
     expect([401, 503]).toContain(early.status);
 
     // 2. It comes up: migrated, ready, first admin key created in PostgreSQL.
@@ -80,8 +97,16 @@ describe('PostgreSQL outage drill', { timeout: 300_000 }, () => {
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
     const bearer = { authorization: `Bearer ${parley.firstStart?.adminKey}` };
     const admin = { ...bearer, 'content-type': 'application/json' };
-    const made = (await (await fetch(`${url}/v1/admin/keys`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'leaver', role: 'user' }) })).json()) as { key: { id: string }; secret: string };
-    expect((await fetch(`${url}/v1/admin/keys/${made.key.id}/revoke`, { method: 'POST', headers: bearer })).status).toBe(200);
+    const made = (await (
+      await fetch(`${url}/v1/admin/keys`, {
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify({ name: 'leaver', role: 'user' }),
+      })
+    ).json()) as { key: { id: string }; secret: string };
+    expect(
+      (await fetch(`${url}/v1/admin/keys/${made.key.id}/revoke`, { method: 'POST', headers: bearer })).status,
+    ).toBe(200);
     expect((await fetch(`${url}/v1/models`, { headers: { authorization: `Bearer ${made.secret}` } })).status).toBe(401);
 
     // 3. PostgreSQL goes away while serving.
@@ -92,17 +117,35 @@ describe('PostgreSQL outage drill', { timeout: 300_000 }, () => {
     expect(((await refused.json()) as { error: { message: string } }).error.message).toContain('revoked');
     const sessions: string[] = [];
     for (let i = 0; i < 12; i++) {
-      const response = await fetch(`${url}/v1/sessions`, { method: 'POST', headers: admin, body: JSON.stringify({ model: 'demo' }) });
+      const response = await fetch(`${url}/v1/sessions`, {
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify({ model: 'demo' }),
+      });
       expect(response.status).toBe(201);
       sessions.push(((await response.json()) as { id: string }).id);
     }
-    await vi.waitFor(async () => expect(await metric(url, 'parley_audit_spool_depth', bearer)).toBeGreaterThanOrEqual(12), { timeout: 60_000, interval: 200 });
+    await vi.waitFor(
+      async () => expect(await metric(url, 'parley_audit_spool_depth', bearer)).toBeGreaterThanOrEqual(12),
+      { timeout: 60_000, interval: 200 },
+    );
     expect(await metric(url, 'parley_store_up', bearer)).toBe(0);
-    expect((await fetch(`${url}/v1/admin/keys`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'x', role: 'user' }) })).status).toBe(503);
+    expect(
+      (
+        await fetch(`${url}/v1/admin/keys`, {
+          method: 'POST',
+          headers: admin,
+          body: JSON.stringify({ name: 'x', role: 'user' }),
+        })
+      ).status,
+    ).toBe(503);
 
     // 4. It returns: the spool drains by itself, in order, on one chain.
     await server.start();
-    await vi.waitFor(async () => expect(await metric(url, 'parley_audit_spool_depth', bearer)).toBe(0), { timeout: 120_000, interval: 250 });
+    await vi.waitFor(async () => expect(await metric(url, 'parley_audit_spool_depth', bearer)).toBe(0), {
+      timeout: 120_000,
+      interval: 250,
+    });
     expect(await metric(url, 'parley_store_up', bearer)).toBe(1);
     const db = new PostgresDatabase({ url: server.url, schema: 'parley', queryTimeoutMs: 5_000, poolSize: 1 });
     try {

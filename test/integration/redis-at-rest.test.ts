@@ -21,20 +21,48 @@ ${redisStateYaml(prefix)}`,
     });
     const answers: string[] = [];
     try {
-      const { id } = (await (await postJson(`${stack.url}/v1/sessions`, { model: 'chat', system: 'Zanzibar persona' })).json()) as { id: string };
-      const sent = await postJson(`${stack.url}/v1/sessions/${id}/messages`, { content: 'Please write to quentin.tarantula@example.org about the marmalade invoice' });
+      const { id } = (await (
+        await postJson(`${stack.url}/v1/sessions`, { model: 'chat', system: 'Zanzibar persona' })
+      ).json()) as { id: string };
+      const sent = await postJson(`${stack.url}/v1/sessions/${id}/messages`, {
+        content: 'Please write to quentin.tarantula@example.org about the marmalade invoice',
+      });
       expect(sent.status).toBe(200);
       const turn = (await sent.json()) as { message: { content: string } };
       answers.push(turn.message.content);
-      const completion = await postJson(`${stack.url}/v1/chat/completions`, chatBody('chat', 'Describe the aubergine ledger of olga@example.net', { temperature: 0 }));
+      const completion = await postJson(
+        `${stack.url}/v1/chat/completions`,
+        chatBody('chat', 'Describe the aubergine ledger of olga@example.net', { temperature: 0 }),
+      );
       expect(completion.status).toBe(200);
-      answers.push(((await completion.json()) as { choices: { message: { content: string } }[] }).choices[0].message.content);
+      answers.push(
+        ((await completion.json()) as { choices: { message: { content: string } }[] }).choices[0].message.content,
+      );
       // The same request again is a cache hit, so the answer is in Redis.
-      expect((await postJson(`${stack.url}/v1/chat/completions`, chatBody('chat', 'Describe the aubergine ledger of olga@example.net', { temperature: 0 }))).headers.get('x-parley-cache')).toBe('hit');
+      expect(
+        (
+          await postJson(
+            `${stack.url}/v1/chat/completions`,
+            chatBody('chat', 'Describe the aubergine ledger of olga@example.net', { temperature: 0 }),
+          )
+        ).headers.get('x-parley-cache'),
+      ).toBe('hit');
 
       const text = await dump();
       expect(text).toContain(`${prefix}co:`); // the coalescing log of the cacheable request is there, sealed too
-      for (const clear of ['quentin', 'tarantula', 'example.org', 'example.net', 'olga', 'marmalade', 'aubergine', 'Zanzibar', '[EMAIL_', 'EMAIL_1', ...answers.filter((a) => a.length > 8)]) {
+      for (const clear of [
+        'quentin',
+        'tarantula',
+        'example.org',
+        'example.net',
+        'olga',
+        'marmalade',
+        'aubergine',
+        'Zanzibar',
+        '[EMAIL_',
+        'EMAIL_1',
+        ...answers.filter((a) => a.length > 8),
+      ]) {
         expect(text, `found "${clear}" in clear`).not.toContain(clear);
       }
       expect(text).not.toMatch(/[\w.-]+@[\w-]+\.[a-z]{2,}/); // no e-mail address at all

@@ -3,7 +3,17 @@
 
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanPrefix, randomPrefix, REDIS_URL } from '../support/redis.js';
-import { chatBody, KEYS, modelRequests, postJson, standardYaml, startStack, waitFor, redisStateEnv, redisStateYaml } from './harness.js';
+import {
+  chatBody,
+  KEYS,
+  modelRequests,
+  postJson,
+  standardYaml,
+  startStack,
+  waitFor,
+  redisStateEnv,
+  redisStateYaml,
+} from './harness.js';
 
 const prefix = randomPrefix();
 afterAll(() => cleanPrefix(REDIS_URL, prefix));

@@ -40,7 +40,11 @@ describe('embeddings in the Redis cache', () => {
     const raw = new Redis(REDIS_URL);
     try {
       let keys: string[] = [];
-      await until(async () => (keys = await keysUnder(REDIS_URL, prefix)).some((k) => k.includes('cache:emb:')), 10_000, 'the embeddings entry in Redis');
+      await until(
+        async () => (keys = await keysUnder(REDIS_URL, prefix)).some((k) => k.includes('cache:emb:')),
+        10_000,
+        'the embeddings entry in Redis',
+      );
       const entry = keys.find((k) => k.includes('cache:emb:'));
       expect(entry, 'no embeddings entry in Redis').toBeDefined();
       const stored = (await raw.get(entry!)) ?? '';

@@ -30,7 +30,10 @@ describe('Redis outages', () => {
 
   it('while serving: readiness 503, sessions 503 with a clear message, cache misses, rate limits open; then recovers by itself', async () => {
     const stack = await startStack({
-      yaml: standardYaml({ extra: stateYaml('open'), rateLimits: 'rateLimits: { requestsPerMinute: 1000, tokensPerMinute: 0, concurrentStreams: 4 }' }),
+      yaml: standardYaml({
+        extra: stateYaml('open'),
+        rateLimits: 'rateLimits: { requestsPerMinute: 1000, tokensPerMinute: 0, concurrentStreams: 4 }',
+      }),
       env: { ...KEYS, PARLEY_REDIS_URL: redis.url, PARLEY_STATE_KEY: STATE_KEY },
       captureLogs: true,
     });
@@ -38,7 +41,10 @@ describe('Redis outages', () => {
       expect((await fetch(`${stack.url}/readyz`)).status).toBe(200);
       const created = await postJson(`${stack.url}/v1/sessions`, { model: 'chat' });
       expect(created.status).toBe(201);
-      const cached = await postJson(`${stack.url}/v1/chat/completions`, chatBody('chat', 'cache me', { temperature: 0 }));
+      const cached = await postJson(
+        `${stack.url}/v1/chat/completions`,
+        chatBody('chat', 'cache me', { temperature: 0 }),
+      );
       expect(cached.status).toBe(200);
 
       await redis.stop();
@@ -53,19 +59,30 @@ describe('Redis outages', () => {
 
       // The cache degrades to a miss (a second upstream call) and the rate limit to this replica's own limiter.
       const calls = stack.mock.requests.length;
-      const degraded = await postJson(`${stack.url}/v1/chat/completions`, chatBody('chat', 'cache me', { temperature: 0 }));
+      const degraded = await postJson(
+        `${stack.url}/v1/chat/completions`,
+        chatBody('chat', 'cache me', { temperature: 0 }),
+      );
       expect(degraded.status).toBe(200);
       expect(stack.mock.requests.length).toBe(calls + 1);
       expect(await metric(stack, /^parley_rate_limit_degraded\{mode="open"\}/)).toMatch(/ 1$/);
       expect(await metric(stack, /^parley_store_up\{backend="redis"\}/)).toMatch(/ 0$/);
-      expect(await metric(stack, /^parley_store_errors_total\{backend="redis",operation="session\.[a-z_]+"\}/)).toBeDefined();
-      expect(stack.logs.some((l) => l.store === 'redis' && typeof l.reason === 'string' && /unreachable/.test(String(l.msg)))).toBe(true);
+      expect(
+        await metric(stack, /^parley_store_errors_total\{backend="redis",operation="session\.[a-z_]+"\}/),
+      ).toBeDefined();
+      expect(
+        stack.logs.some(
+          (l) => l.store === 'redis' && typeof l.reason === 'string' && /unreachable/.test(String(l.msg)),
+        ),
+      ).toBe(true);
       expect(stack.logs.some((l) => l.failMode === 'open' && /per-replica/.test(String(l.msg)))).toBe(true);
 
       await redis.start();
       await waitFor(async () => (await fetch(`${stack.url}/readyz`)).status === 200, 'readiness to recover', 10_000);
       expect((await postJson(`${stack.url}/v1/sessions`, { model: 'chat' })).status).toBe(201);
-      expect((await postJson(`${stack.url}/v1/chat/completions`, chatBody('chat', 'after', { temperature: 0 }))).status).toBe(200);
+      expect(
+        (await postJson(`${stack.url}/v1/chat/completions`, chatBody('chat', 'after', { temperature: 0 }))).status,
+      ).toBe(200);
       expect(await metric(stack, /^parley_rate_limit_degraded\{mode="open"\}/)).toMatch(/ 0$/);
       expect(stack.logs.some((l) => l.store === 'redis' && /reachable again/.test(String(l.msg)))).toBe(true);
     } finally {
@@ -103,10 +120,19 @@ describe('Redis outages', () => {
     });
     try {
       expect((await fetch(`${stack.url}/readyz`)).status).toBe(503);
-      expect(stack.logs.some((l) => l.store === 'redis' && /ECONNREFUSED/.test(String(l.reason)) && /retrying in \d+ ms/.test(String(l.reason)))).toBe(true);
+      expect(
+        stack.logs.some(
+          (l) =>
+            l.store === 'redis' && /ECONNREFUSED/.test(String(l.reason)) && /retrying in \d+ ms/.test(String(l.reason)),
+        ),
+      ).toBe(true);
       expect(stack.logs.some((l) => l.store === 'redis' && /not reachable yet/.test(String(l.msg)))).toBe(true);
       await redis.start();
-      await waitFor(async () => (await fetch(`${stack.url}/readyz`)).status === 200, 'readiness once Redis is up', 10_000);
+      await waitFor(
+        async () => (await fetch(`${stack.url}/readyz`)).status === 200,
+        'readiness once Redis is up',
+        10_000,
+      );
       expect((await postJson(`${stack.url}/v1/sessions`, { model: 'chat' })).status).toBe(201);
     } finally {
       await stack.close();

@@ -2,8 +2,25 @@
 
 import { describe, expect, it } from 'vitest';
 import { mockReplyText } from '../../src/mock-upstream/index.js';
-import { KEYS, chatBody, chunkText, keyOf, modelRequests, postJson, readSse, standardYaml, waitFor } from './harness.js';
-import { ANTHROPIC, OPENAI, completionsUrl as completions, upstreamPaths as paths, useStackPerTest, type Envelope } from './helpers.js';
+import {
+  KEYS,
+  chatBody,
+  chunkText,
+  keyOf,
+  modelRequests,
+  postJson,
+  readSse,
+  standardYaml,
+  waitFor,
+} from './harness.js';
+import {
+  ANTHROPIC,
+  OPENAI,
+  completionsUrl as completions,
+  upstreamPaths as paths,
+  useStackPerTest,
+  type Envelope,
+} from './helpers.js';
 
 const A = KEYS.MAIN_KEY_A;
 const B = KEYS.MAIN_KEY_B;
@@ -42,7 +59,9 @@ describe('retries', () => {
   });
 
   it('skips to the fallback when retry-after exceeds maxRetryAfter', async () => {
-    const s = await stackWith({ mock: { keyScenarios: { [A]: { failFirst: 1, failStatus: 429, retryAfterSeconds: 30 } } } });
+    const s = await stackWith({
+      mock: { keyScenarios: { [A]: { failFirst: 1, failStatus: 429, retryAfterSeconds: 30 } } },
+    });
     const started = Date.now();
     const res = await postJson(completions(s), chatBody('chat', 'capped'));
     expect(res.status).toBe(200);
@@ -75,7 +94,10 @@ describe('key pool', () => {
     expect((await postJson(completions(s), chatBody('solo'))).status).toBe(200);
     const lines = s.logs.map((l) => JSON.stringify(l));
     expect(lines.some((l) => l.includes(A) || l.includes(B))).toBe(false);
-    expect(lines.filter((l) => l.includes('main#0')), 'a log line naming the disabled key main#0').not.toHaveLength(0);
+    expect(
+      lines.filter((l) => l.includes('main#0')),
+      'a log line naming the disabled key main#0',
+    ).not.toHaveLength(0);
   });
 
   it('cools a rate-limited key (429) and sends the next requests to the other key', async () => {
@@ -97,10 +119,14 @@ describe('key pool', () => {
     });
     const started = Date.now();
     expect((await postJson(completions(s), chatBody('solo'))).status).toBe(200);
-    await waitFor(async () => {
-      expect((await postJson(completions(s), chatBody('solo'))).status).toBe(200);
-      return keyOf(modelRequests(s.mock).at(-1)!) === A;
-    }, 'key A to serve again', 3_000);
+    await waitFor(
+      async () => {
+        expect((await postJson(completions(s), chatBody('solo'))).status).toBe(200);
+        return keyOf(modelRequests(s.mock).at(-1)!) === A;
+      },
+      'key A to serve again',
+      3_000,
+    );
     expect(Date.now() - started).toBeGreaterThanOrEqual(280);
     expect(modelRequests(s.mock).map(keyOf).slice(0, 2)).toEqual([A, B]);
   });
@@ -206,17 +232,20 @@ describe('circuit breaker', () => {
 
     s.mock.setScenario({ errorRates: {} });
     let recovered = false;
-    await waitFor(async () => {
-      const res = await postJson(completions(s), chatBody('solo'));
-      await res.arrayBuffer();
-      if (res.status === 200) recovered = true;
-      else expect(res.status).toBe(503);
-      return recovered;
-    }, 'the breaker to let a probe through', 3_000);
+    await waitFor(
+      async () => {
+        const res = await postJson(completions(s), chatBody('solo'));
+        await res.arrayBuffer();
+        if (res.status === 200) recovered = true;
+        else expect(res.status).toBe(503);
+        return recovered;
+      },
+      'the breaker to let a probe through',
+      3_000,
+    );
     // Only the probe reached the upstream while the circuit was open.
     expect(modelRequests(s.mock)).toHaveLength(4);
     const after = await postJson(completions(s), chatBody('solo'));
     expect(after.status).toBe(200);
   });
 });
-

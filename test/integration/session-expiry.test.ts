@@ -18,7 +18,11 @@ describe('session expiry', () => {
       const { id } = (await res.json()) as SessionView;
       expect((await fetch(`${local.url}/v1/sessions/${id}`)).status).toBe(200);
       const created = Date.now();
-      await waitFor(async () => (await fetch(`${local.url}/v1/sessions/${id}`)).status === 404, 'the idle session to expire', 3_000);
+      await waitFor(
+        async () => (await fetch(`${local.url}/v1/sessions/${id}`)).status === 404,
+        'the idle session to expire',
+        3_000,
+      );
       expect(Date.now() - created).toBeGreaterThanOrEqual(250);
     } finally {
       await local.close();
@@ -38,7 +42,11 @@ describe('session expiry', () => {
         expect((await postJson(`${local.url}/v1/sessions/${id}/messages`, { content: 'ping' })).status).toBe(200);
       }
       expect((await fetch(`${local.url}/v1/sessions/${id}`)).status).toBe(200);
-      await waitFor(async () => (await fetch(`${local.url}/v1/sessions/${id}`)).status === 404, 'the now idle session to expire', 3_000);
+      await waitFor(
+        async () => (await fetch(`${local.url}/v1/sessions/${id}`)).status === 404,
+        'the now idle session to expire',
+        3_000,
+      );
     } finally {
       await local.close();
     }
@@ -53,12 +61,16 @@ describe('session expiry', () => {
       const { id } = (await (await postJson(`${local.url}/v1/sessions`, { model: 'chat' })).json()) as SessionView;
       const created = Date.now();
       // Keep it busy: activity does not extend the absolute lifetime.
-      await waitFor(async () => (await postJson(`${local.url}/v1/sessions/${id}/messages`, { content: 'still here' })).status === 404, 'the session to reach its lifetime', 3_000);
+      await waitFor(
+        async () =>
+          (await postJson(`${local.url}/v1/sessions/${id}/messages`, { content: 'still here' })).status === 404,
+        'the session to reach its lifetime',
+        3_000,
+      );
       expect(Date.now() - created).toBeGreaterThanOrEqual(350);
       expect((await fetch(`${local.url}/v1/sessions/${id}`)).status).toBe(404);
     } finally {
       await local.close();
     }
   });
-
 });

@@ -6,7 +6,17 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_IMAGE_BYTES, MAX_IMAGES_PER_MESSAGE } from '../../src/domain/image-limits.js';
 import { cleanPrefix, dumpUnder, randomPrefix, REDIS_URL } from '../support/redis.js';
-import { KEYS, modelRequests, postJson, readSse, standardYaml, startStack, type Stack, redisStateEnv, redisStateYaml } from './harness.js';
+import {
+  KEYS,
+  modelRequests,
+  postJson,
+  readSse,
+  standardYaml,
+  startStack,
+  type Stack,
+  redisStateEnv,
+  redisStateYaml,
+} from './harness.js';
 
 const prefix = randomPrefix();
 let stack: Stack;
@@ -65,7 +75,13 @@ describe('session API images', () => {
     expect(sent.body.message.content).toContain('[images: 1]');
 
     const upstream = modelRequests(stack.mock)[before].body as { messages: { role: string; content: unknown }[] };
-    expect(upstream.messages.at(-1)).toEqual({ role: 'user', content: [{ type: 'text', text: 'What is in this picture?' }, { type: 'image_url', image_url: { url: image } }] });
+    expect(upstream.messages.at(-1)).toEqual({
+      role: 'user',
+      content: [
+        { type: 'text', text: 'What is in this picture?' },
+        { type: 'image_url', image_url: { url: image } },
+      ],
+    });
 
     const read = (await (await fetch(`${stack.url}/v1/sessions/${id}`)).json()) as { messages: { images?: unknown }[] };
     expect(read.messages[0].images).toEqual([{ url: image }]);
@@ -97,7 +113,11 @@ describe('session API images', () => {
 
   it('streams a start event without the image data (imageCount instead)', async () => {
     const id = await newSession();
-    const response = await postJson(`${stack.url}/v1/sessions/${id}/messages`, { content: '', images: [{ url: png('A') }, { url: png('B') }], stream: true });
+    const response = await postJson(`${stack.url}/v1/sessions/${id}/messages`, {
+      content: '',
+      images: [{ url: png('A') }, { url: png('B') }],
+      stream: true,
+    });
     expect(response.status).toBe(200);
     const { events } = await readSse(response);
     const start = JSON.parse(events.find((e) => e.event === 'start')!.data) as { userMessage: Record<string, unknown> };
@@ -107,14 +127,39 @@ describe('session API images', () => {
   });
 
   it.each([
-    ['an unaccepted type', { url: 'data:image/bmp;base64,Qk0=' }, 415, /type "image\/bmp", which is not accepted\. Send a PNG, JPEG, GIF or WebP image/],
+    [
+      'an unaccepted type',
+      { url: 'data:image/bmp;base64,Qk0=' },
+      415,
+      /type "image\/bmp", which is not accepted\. Send a PNG, JPEG, GIF or WebP image/,
+    ],
     // Names every object inherits are no image type (they once gave a 500, or were stored and broke the chat).
     ['"__proto__" as the type', { url: 'data:__proto__;base64,AAAA' }, 415, /type "__proto__", which is not accepted/],
-    ['"constructor" as the type', { url: 'data:constructor;base64,AAAA' }, 415, /type "constructor", which is not accepted/],
-    ['bytes that are not the declared type', { url: png('x').replace('image/png', 'image/jpeg') }, 400, /says it is JPEG but its bytes are not a JPEG image/],
+    [
+      '"constructor" as the type',
+      { url: 'data:constructor;base64,AAAA' },
+      415,
+      /type "constructor", which is not accepted/,
+    ],
+    [
+      'bytes that are not the declared type',
+      { url: png('x').replace('image/png', 'image/jpeg') },
+      400,
+      /says it is JPEG but its bytes are not a JPEG image/,
+    ],
     ['malformed base64', { url: 'data:image/png;base64,iVBOR!!w0KG' }, 400, /does not hold valid base64/],
-    ['a link instead of the image', { url: 'https://example.com/cat.png' }, 400, /must be a base64 data URL.*Links are not fetched/],
-    ['an image over the size limit', { url: png('big', MAX_IMAGE_BYTES + 1) }, 413, /is 3\.01 MB; images may be at most 3 MB\. Send a smaller or more compressed image\./],
+    [
+      'a link instead of the image',
+      { url: 'https://example.com/cat.png' },
+      400,
+      /must be a base64 data URL.*Links are not fetched/,
+    ],
+    [
+      'an image over the size limit',
+      { url: png('big', MAX_IMAGE_BYTES + 1) },
+      413,
+      /is 3\.01 MB; images may be at most 3 MB\. Send a smaller or more compressed image\./,
+    ],
   ])('refuses %s with a clear 4xx and stores nothing', async (_what, image, status, message) => {
     const id = await newSession();
     const sent = await send(id, { content: 'look', images: [image] });
@@ -130,7 +175,9 @@ describe('session API images', () => {
     const many = Array.from({ length: MAX_IMAGES_PER_MESSAGE + 1 }, (_, i) => ({ url: png(`n${i}`) }));
     const tooMany = await send(id, { content: 'all of these', images: many });
     expect(tooMany.status).toBe(400);
-    expect(tooMany.body.error.message).toBe(`A message may carry at most ${MAX_IMAGES_PER_MESSAGE} images; this one has ${MAX_IMAGES_PER_MESSAGE + 1}. Send the others in another message.`);
+    expect(tooMany.body.error.message).toBe(
+      `A message may carry at most ${MAX_IMAGES_PER_MESSAGE} images; this one has ${MAX_IMAGES_PER_MESSAGE + 1}. Send the others in another message.`,
+    );
     const empty = await send(id, { content: '' });
     expect(empty.status).toBe(400);
     expect(empty.body.error.message).toBe('content is empty. Write a message, attach an image, or both.');
@@ -143,16 +190,24 @@ describe('session API images', () => {
     const plain = await newSession('text-only');
     const refused = await send(plain, { content: 'see this', images: [{ url: png('v') }] });
     expect(refused.status).toBe(400);
-    expect(refused.body.error.message).toBe('The model "text-only" does not accept images ("vision" is not in its capabilities). Remove the images, or switch the chat to a model with vision (GET /v1/models lists capabilities).');
+    expect(refused.body.error.message).toBe(
+      'The model "text-only" does not accept images ("vision" is not in its capabilities). Remove the images, or switch the chat to a model with vision (GET /v1/models lists capabilities).',
+    );
 
     const id = await newSession();
     expect((await send(id, { content: 'see this', images: [{ url: png('w') }] })).status).toBe(200);
-    const patched = await fetch(`${stack.url}/v1/sessions/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'text-only' }) });
+    const patched = await fetch(`${stack.url}/v1/sessions/${id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'text-only' }),
+    });
     expect(patched.status).toBe(200);
     const requests = modelRequests(stack.mock).length;
     const next = await send(id, { content: 'and this text?' });
     expect(next.status).toBe(400);
-    expect(next.body.error.message).toMatch(/^This chat contains images, and the model "text-only" does not accept images/);
+    expect(next.body.error.message).toMatch(
+      /^This chat contains images, and the model "text-only" does not accept images/,
+    );
     expect(modelRequests(stack.mock).length).toBe(requests);
     const read = (await (await fetch(`${stack.url}/v1/sessions/${id}`)).json()) as { messages: unknown[] };
     expect(read.messages).toHaveLength(2);
@@ -165,12 +220,19 @@ describe('session API images with privacy.images: block', () => {
     try {
       const created = await postJson(`${blocked.url}/v1/sessions`, { model: 'chat' });
       const { id } = (await created.json()) as { id: string };
-      const sent = await postJson(`${blocked.url}/v1/sessions/${id}/messages`, { content: 'see', images: [{ url: png('p') }] });
+      const sent = await postJson(`${blocked.url}/v1/sessions/${id}/messages`, {
+        content: 'see',
+        images: [{ url: png('p') }],
+      });
       expect(sent.status).toBe(422);
-      expect(((await sent.json()) as { error: { message: string } }).error.message).toMatch(/does not forward images \(privacy\.images is block\).* Send the message without images/);
+      expect(((await sent.json()) as { error: { message: string } }).error.message).toMatch(
+        /does not forward images \(privacy\.images is block\).* Send the message without images/,
+      );
       expect(modelRequests(blocked.mock)).toEqual([]);
       // Counted and audited like a refused image on chat completions.
-      expect(await (await fetch(`${blocked.url}/metrics`)).text()).toMatch(/parley_images_total\{model="chat",action="blocked"\} 1/);
+      expect(await (await fetch(`${blocked.url}/metrics`)).text()).toMatch(
+        /parley_images_total\{model="chat",action="blocked"\} 1/,
+      );
       const read = (await (await fetch(`${blocked.url}/v1/sessions/${id}`)).json()) as { messages: unknown[] };
       expect(read.messages).toEqual([]);
     } finally {
@@ -183,12 +245,20 @@ describe('session API reasoning', () => {
   it('streams reasoning events, stores the reasoning with the answer, and never sends it back to the model', async () => {
     stack.mock.setScenario({ reasoningText: 'Weighing the aardvark option first.' });
     const id = await newSession();
-    const response = await postJson(`${stack.url}/v1/sessions/${id}/messages`, { content: 'Which animal?', stream: true });
+    const response = await postJson(`${stack.url}/v1/sessions/${id}/messages`, {
+      content: 'Which animal?',
+      stream: true,
+    });
     const { events } = await readSse(response);
-    const reasoning = events.filter((e) => e.event === 'reasoning').map((e) => (JSON.parse(e.data) as { text: string }).text).join('');
+    const reasoning = events
+      .filter((e) => e.event === 'reasoning')
+      .map((e) => (JSON.parse(e.data) as { text: string }).text)
+      .join('');
     expect(reasoning).toBe('Weighing the aardvark option first.');
     expect(events.findIndex((e) => e.event === 'reasoning')).toBeLessThan(events.findIndex((e) => e.event === 'delta'));
-    const done = JSON.parse(events.find((e) => e.event === 'done')!.data) as { message: { reasoning?: string; content: string } };
+    const done = JSON.parse(events.find((e) => e.event === 'done')!.data) as {
+      message: { reasoning?: string; content: string };
+    };
     expect(done.message.reasoning).toBe('Weighing the aardvark option first.');
     expect(done.message.content).not.toContain('aardvark');
 

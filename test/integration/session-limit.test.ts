@@ -20,7 +20,10 @@ describe('sessions per owner', () => {
       expect(body.error.code).toBe('rate_limited');
       expect(body.error.message).toMatch(/2 open sessions.*Delete one/);
       expect((await create('bob')).status).toBe(201);
-      const deleted = await fetch(`${local.url}/v1/sessions/${first.id}`, { method: 'DELETE', headers: actingAs(local, 'ann') });
+      const deleted = await fetch(`${local.url}/v1/sessions/${first.id}`, {
+        method: 'DELETE',
+        headers: actingAs(local, 'ann'),
+      });
       expect(deleted.status).toBe(204);
       expect((await create('ann')).status).toBe(201);
     } finally {

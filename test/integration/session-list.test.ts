@@ -18,7 +18,12 @@ interface Summary {
 let stack: Stack;
 
 beforeAll(async () => {
-  stack = await startStack({ yaml: standardYaml({ retries: 0 }), env: { ...KEYS }, principals: ['alice', 'bob'], captureLogs: true });
+  stack = await startStack({
+    yaml: standardYaml({ retries: 0 }),
+    env: { ...KEYS },
+    principals: ['alice', 'bob'],
+    captureLogs: true,
+  });
 });
 afterAll(async () => stack?.close());
 beforeEach(() => {
@@ -43,7 +48,11 @@ async function list(user = 'alice'): Promise<Summary[]> {
 }
 
 function patch(id: string, body: unknown, user = 'alice'): Promise<Response> {
-  return fetch(`${stack.url}/v1/sessions/${id}`, { method: 'PATCH', headers: { ...as(user), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return fetch(`${stack.url}/v1/sessions/${id}`, {
+    method: 'PATCH',
+    headers: { ...as(user), 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 }
 
 async function send(id: string, content: string, user = 'alice'): Promise<Response> {
@@ -67,9 +76,13 @@ describe('GET /v1/sessions', () => {
     mine = await list();
     expect(mine.map((s) => s.id)).toEqual([older.id, newer.id]);
 
-    expect((await fetch(`${stack.url}/v1/sessions/${older.id}`, { method: 'DELETE', headers: as('alice') })).status).toBe(204);
+    expect(
+      (await fetch(`${stack.url}/v1/sessions/${older.id}`, { method: 'DELETE', headers: as('alice') })).status,
+    ).toBe(204);
     expect((await list()).map((s) => s.id)).toEqual([newer.id]);
-    expect((await fetch(`${stack.url}/v1/sessions/${newer.id}`, { method: 'DELETE', headers: as('alice') })).status).toBe(204);
+    expect(
+      (await fetch(`${stack.url}/v1/sessions/${newer.id}`, { method: 'DELETE', headers: as('alice') })).status,
+    ).toBe(204);
     expect(await list()).toEqual([]);
   });
 });
@@ -82,7 +95,9 @@ describe('PATCH /v1/sessions/{id}', () => {
     expect(res.status).toBe(200);
     expect(((await res.json()) as Summary).title).toBe('Renamed chat');
     expect((await list()).find((s) => s.id === session.id)?.title).toBe('Renamed chat');
-    const read = (await (await fetch(`${stack.url}/v1/sessions/${session.id}`, { headers: as('alice') })).json()) as Summary;
+    const read = (await (
+      await fetch(`${stack.url}/v1/sessions/${session.id}`, { headers: as('alice') })
+    ).json()) as Summary;
     expect(read.title).toBe('Renamed chat');
   });
 
@@ -121,7 +136,9 @@ describe('PATCH /v1/sessions/{id}', () => {
     expect(JSON.stringify(body.system)).toContain('Be brief.');
     expect(JSON.stringify(body.messages)).toContain('first question');
     expect(JSON.stringify(body.messages)).toContain('second question');
-    const read = (await (await fetch(`${stack.url}/v1/sessions/${session.id}`, { headers: as('alice') })).json()) as { messages: { role: string; model?: string }[] };
+    const read = (await (await fetch(`${stack.url}/v1/sessions/${session.id}`, { headers: as('alice') })).json()) as {
+      messages: { role: string; model?: string }[];
+    };
     expect(read.messages.filter((m) => m.role === 'assistant').map((m) => m.model)).toEqual(['solo', 'anth']);
   });
 });
@@ -136,11 +153,19 @@ describe('errors for end users', () => {
     expect(body.error.code).toBe('upstream_server_error');
     expect(body.error.message).toBe('The AI model could not answer. Retry in a moment.');
     expect(body.error.message).not.toMatch(/main|backup|openai|anthropic|gpt|claude|key|circuit/i);
-    const line = stack.logs.find((l) => l.msg === 'request' && l.errorCode === 'upstream_server_error' && String(l.url ?? '').includes(session.id));
+    const line = stack.logs.find(
+      (l) => l.msg === 'request' && l.errorCode === 'upstream_server_error' && String(l.url ?? '').includes(session.id),
+    );
     expect(String(line?.errorDetail)).toMatch(/\S/);
 
-    const streamed = await postJson(`${stack.url}/v1/sessions/${session.id}/messages`, { content: 'again', stream: true }, as('alice'));
+    const streamed = await postJson(
+      `${stack.url}/v1/sessions/${session.id}/messages`,
+      { content: 'again', stream: true },
+      as('alice'),
+    );
     expect(streamed.status).toBe(502);
-    expect(((await streamed.json()) as { error: { message: string } }).error.message).toBe('The AI model could not answer. Retry in a moment.');
+    expect(((await streamed.json()) as { error: { message: string } }).error.message).toBe(
+      'The AI model could not answer. Retry in a moment.',
+    );
   });
 });

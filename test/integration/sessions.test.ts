@@ -3,8 +3,18 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { estimateTokens } from '../../src/chat/prompt.js';
 import { mockReplyText } from '../../src/mock-upstream/index.js';
-import { KEYS, modelRequests, postJson, readSse, readUntil, standardYaml, startStack, waitFor, type Stack, actingAs } from './harness.js';
-
+import {
+  KEYS,
+  modelRequests,
+  postJson,
+  readSse,
+  readUntil,
+  standardYaml,
+  startStack,
+  waitFor,
+  type Stack,
+  actingAs,
+} from './harness.js';
 
 interface Message {
   id: string;
@@ -81,7 +91,11 @@ describe('session lifecycle', () => {
     expect(res.headers.get('x-request-id')).toBeTruthy();
     const result = (await res.json()) as SendResult;
     expect(result.userMessage).toMatchObject({ role: 'user', content: 'first question' });
-    expect(result.message).toMatchObject({ role: 'assistant', content: mockReplyText('first question', 16), finishReason: 'stop' });
+    expect(result.message).toMatchObject({
+      role: 'assistant',
+      content: mockReplyText('first question', 16),
+      finishReason: 'stop',
+    });
     expect(result.message.usage?.outputTokens).toBe(16);
     expect(lastUpstreamMessages()).toEqual([
       { role: 'system', content: 'You are terse.' },
@@ -125,15 +139,28 @@ describe('session lifecycle', () => {
 
   it('sends earlier turns upstream, trimmed oldest-first to the model context budget', async () => {
     const session = await create({ model: 'chat', system: 'Be brief.' });
-    const turns = ['alpha question number one here', 'bravo question number two here', 'charlie question number three', 'delta question number four'];
+    const turns = [
+      'alpha question number one here',
+      'bravo question number two here',
+      'charlie question number three',
+      'delta question number four',
+    ];
     for (const content of turns.slice(0, 2)) expect((await send(session.id, { content })).status).toBe(200);
     // Second turn: the whole history still fits.
-    expect(lastUpstreamMessages().map((m) => m.content)).toEqual(['Be brief.', turns[0], mockReplyText(turns[0], 16), turns[1]]);
+    expect(lastUpstreamMessages().map((m) => m.content)).toEqual([
+      'Be brief.',
+      turns[0],
+      mockReplyText(turns[0], 16),
+      turns[1],
+    ]);
 
     for (const content of turns.slice(2)) expect((await send(session.id, { content })).status).toBe(200);
     const upstream = lastUpstreamMessages();
     const view = (await (await read(session.id)).json()) as SessionView;
-    const full = [{ role: 'system', content: 'Be brief.' }, ...view.messages.slice(0, -1).map((m) => ({ role: m.role, content: m.content }))];
+    const full = [
+      { role: 'system', content: 'Be brief.' },
+      ...view.messages.slice(0, -1).map((m) => ({ role: m.role, content: m.content })),
+    ];
     // System prompt kept, newest message last, older turns dropped, and the rest is a contiguous suffix.
     expect(upstream[0]).toEqual(full[0]);
     expect(upstream.at(-1)).toEqual({ role: 'user', content: turns[3] });
@@ -178,7 +205,9 @@ describe('session lifecycle', () => {
     expect(view.messages[1].feedback).toEqual({ rating: 'up', reason: 'helpful' });
 
     expect((await postJson(url(turn.userMessage.id), { rating: 'down' }, as('alice'))).status).toBe(404);
-    expect((await postJson(url(turn.message.id), { rating: 'down', reason: 'free text is not kept' }, as('alice'))).status).toBe(400);
+    expect(
+      (await postJson(url(turn.message.id), { rating: 'down', reason: 'free text is not kept' }, as('alice'))).status,
+    ).toBe(400);
     expect((await postJson(url(turn.message.id), { rating: 'sideways' }, as('alice'))).status).toBe(400);
   });
 
@@ -198,12 +227,14 @@ describe('deletion', () => {
     stack.mock.clearRequests();
     expect((await send(session.id, { content: 'still there?' })).status).toBe(404);
     expect(modelRequests(stack.mock)).toHaveLength(0);
-    expect((await fetch(`${stack.url}/v1/sessions/${session.id}`, { method: 'DELETE', headers: as('alice') })).status).toBe(404);
+    expect(
+      (await fetch(`${stack.url}/v1/sessions/${session.id}`, { method: 'DELETE', headers: as('alice') })).status,
+    ).toBe(404);
   });
 });
 
 describe('ownership', () => {
-  it("answers another principal exactly as for a missing session", async () => {
+  it('answers another principal exactly as for a missing session', async () => {
     const session = await create({ model: 'chat' }, 'alice');
     await send(session.id, { content: 'private' }, 'alice');
     stack.mock.clearRequests();
@@ -255,16 +286,25 @@ describe('failures keep what the user typed', () => {
     const session = await create();
     stack.mock.setScenario({ tokens: 200, tokenDelayMs: 20 });
     const controller = new AbortController();
-    const res = await postJson(`${stack.url}/v1/sessions/${session.id}/messages`, { content: 'long one', stream: true }, as('alice'), controller.signal);
+    const res = await postJson(
+      `${stack.url}/v1/sessions/${session.id}/messages`,
+      { content: 'long one', stream: true },
+      as('alice'),
+      controller.signal,
+    );
     const { reader } = await readUntil(res, (text) => text.includes('event: delta'));
     controller.abort();
     await reader.cancel().catch(() => undefined);
     await waitFor(() => stack.mock.stats.open === 0, 'the upstream request to be aborted', 1_000);
     let view: SessionView | undefined;
-    await waitFor(async () => {
-      view = (await (await read(session.id)).json()) as SessionView;
-      return view.messages.length === 2;
-    }, 'the partial answer to be stored', 1_000);
+    await waitFor(
+      async () => {
+        view = (await (await read(session.id)).json()) as SessionView;
+        return view.messages.length === 2;
+      },
+      'the partial answer to be stored',
+      1_000,
+    );
     expect(view!.messages[0]).toMatchObject({ role: 'user', content: 'long one' });
     expect(view!.messages[1]).toMatchObject({ role: 'assistant', incomplete: true });
     expect(mockReplyText('long one', 200).startsWith(view!.messages[1].content)).toBe(true);

@@ -8,7 +8,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mockReplyText } from '../../src/mock-upstream/index.js';
-import { KEYS, chatBody, chunkText, postJson, readUntil, standardYaml, startStack, waitFor, type Stack } from './harness.js';
+import {
+  KEYS,
+  chatBody,
+  chunkText,
+  postJson,
+  readUntil,
+  standardYaml,
+  startStack,
+  waitFor,
+  type Stack,
+} from './harness.js';
 
 let stacks: Stack[] = [];
 afterEach(async () => {
@@ -51,7 +61,10 @@ describe('graceful shutdown', () => {
     }
     const streamEnded = Date.now();
     expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
-    const events = text.split('\n\n').filter((b) => b.startsWith('data: ')).map((b) => ({ data: b.slice(6) }));
+    const events = text
+      .split('\n\n')
+      .filter((b) => b.startsWith('data: '))
+      .map((b) => ({ data: b.slice(6) }));
     expect(chunkText(events)).toBe(mockReplyText('drain me', 16));
     await stopping;
     expect(shutdownDone).toBe(true);
@@ -66,15 +79,22 @@ describe('graceful shutdown', () => {
     s.mock.setScenario({ ttftMs: 300, tokens: 4 });
     const body = JSON.stringify(chatBody('chat', 'late headers', { stream: true }));
     const answered = new Promise<{ connection?: string; body: string }>((resolve, reject) => {
-      const req = request(`${s.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, agent: new Agent({ keepAlive: true }) }, (res) => {
-        let text = '';
-        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        res.on('end', () => resolve({ connection: res.headers.connection, body: text }));
-      });
+      const req = request(
+        `${s.url}/v1/chat/completions`,
+        { method: 'POST', headers: { 'content-type': 'application/json' }, agent: new Agent({ keepAlive: true }) },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolve({ connection: res.headers.connection, body: text }));
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });
-    await waitFor(async () => (await s.parley.metrics.render()).includes('parley_inflight_requests 1'), 'the stream in flight');
+    await waitFor(
+      async () => (await s.parley.metrics.render()).includes('parley_inflight_requests 1'),
+      'the stream in flight',
+    );
     const stopping = s.parley.shutdown();
     const { connection, body: text } = await answered;
     expect(connection).toBe('close');
@@ -107,7 +127,10 @@ describe('graceful shutdown', () => {
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(text).not.toContain('[DONE]');
     const last = readSseTail(text);
-    expect(last, `stream ended with ${transportError ? 'a transport error' : 'no error event'}: ${text.slice(-200)}`).toMatchObject({
+    expect(
+      last,
+      `stream ended with ${transportError ? 'a transport error' : 'no error event'}: ${text.slice(-200)}`,
+    ).toMatchObject({
       error: { code: 'shutting_down' },
     });
     await waitFor(() => s.mock.stats.open === 0, 'the cut upstream call to be closed', 1_000);
@@ -143,7 +166,10 @@ describe('graceful shutdown', () => {
   });
 
   it('keeps listening for server.drainDelay while /readyz says 503, every answer closing its connection', async () => {
-    const s = await startStack({ yaml: standardYaml({ server: 'drainDelay: 400ms, drainTimeout: 2s' }), env: { ...KEYS } });
+    const s = await startStack({
+      yaml: standardYaml({ server: 'drainDelay: 400ms, drainTimeout: 2s' }),
+      env: { ...KEYS },
+    });
     stacks.push(s);
     const stopping = s.parley.shutdown();
     const ready = await fetch(`${s.url}/readyz`);
@@ -174,7 +200,14 @@ describe('the parley CLI', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'parley-cli-'));
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'serve'], {
       cwd: join(import.meta.dirname, '..', '..'),
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', PARLEY_CONFIG: '', PARLEY_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+      env: {
+        ...process.env,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        PARLEY_CONFIG: '',
+        PARLEY_DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {

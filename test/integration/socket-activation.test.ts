@@ -26,7 +26,9 @@ describe('socketFromSystemd', () => {
   });
 
   it('refuses by name more than one socket, or a count that is not one', () => {
-    expect(() => socketFromSystemd({ LISTEN_PID: '42', LISTEN_FDS: '2' }, 42)).toThrow(/2 sockets passed, Parley serves one/);
+    expect(() => socketFromSystemd({ LISTEN_PID: '42', LISTEN_FDS: '2' }, 42)).toThrow(
+      /2 sockets passed, Parley serves one/,
+    );
     expect(() => socketFromSystemd({ LISTEN_PID: '42', LISTEN_FDS: 'x' }, 42)).toThrow(ConfigError);
   });
 });
@@ -34,12 +36,27 @@ describe('socketFromSystemd', () => {
 const ROOT = join(import.meta.dirname, '..', '..');
 
 /** `parley serve` as systemd starts it: the socket as fd 3, LISTEN_PID set to the process's own pid (the shell's, kept by exec). */
-function serveOnSocket(fd: number, dataDir: string, configFile?: string): { child: ChildProcess; output: () => string } {
-  const child = spawn('sh', ['-c', `LISTEN_PID=$$ LISTEN_FDS=1 exec "${process.execPath}" --import tsx src/cli/index.ts serve`], {
-    cwd: ROOT,
-    env: { ...process.env, PARLEY_CONFIG: configFile ?? '', PARLEY_DATA_DIR: dataDir, LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: '1' },
-    stdio: ['ignore', 'pipe', 'pipe', fd],
-  });
+function serveOnSocket(
+  fd: number,
+  dataDir: string,
+  configFile?: string,
+): { child: ChildProcess; output: () => string } {
+  const child = spawn(
+    'sh',
+    ['-c', `LISTEN_PID=$$ LISTEN_FDS=1 exec "${process.execPath}" --import tsx src/cli/index.ts serve`],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        PARLEY_CONFIG: configFile ?? '',
+        PARLEY_DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+        HOST: '127.0.0.1',
+        PORT: '1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe', fd],
+    },
+  );
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -116,6 +133,8 @@ describe('parley serve with a socket from systemd', () => {
     handle.close();
     const [code] = await once(run.child, 'exit');
     expect(code).toBe(1);
-    expect(run.output()).toMatch(/server\.refuseConnectionsWhileUnready: cannot refuse connections on a socket Parley inherited \(LISTEN_FDS\)/);
+    expect(run.output()).toMatch(
+      /server\.refuseConnectionsWhileUnready: cannot refuse connections on a socket Parley inherited \(LISTEN_FDS\)/,
+    );
   }, 30_000);
 });

@@ -2,8 +2,25 @@
 
 import { describe, expect, it } from 'vitest';
 import { mockReplyText } from '../../src/mock-upstream/index.js';
-import { KEYS, chatBody, chunkText, modelRequests, postJson, readSse, readUntil, standardYaml, waitFor } from './harness.js';
-import { ANTHROPIC, OPENAI, completionsUrl as completions, upstreamPaths as paths, useStackPerTest, type Envelope } from './helpers.js';
+import {
+  KEYS,
+  chatBody,
+  chunkText,
+  modelRequests,
+  postJson,
+  readSse,
+  readUntil,
+  standardYaml,
+  waitFor,
+} from './harness.js';
+import {
+  ANTHROPIC,
+  OPENAI,
+  completionsUrl as completions,
+  upstreamPaths as paths,
+  useStackPerTest,
+  type Envelope,
+} from './helpers.js';
 
 const A = KEYS.MAIN_KEY_A;
 const BACKUP = KEYS.BACKUP_KEY;
@@ -39,7 +56,10 @@ describe('broken streams', () => {
   });
 
   it('retries and falls back on a first-byte timeout', async () => {
-    const s = await stackWith({ yaml: standardYaml({ retries: 1, firstByte: '200ms' }), mock: { keyScenarios: { [A]: { stallBeforeHeaders: true } } } });
+    const s = await stackWith({
+      yaml: standardYaml({ retries: 1, firstByte: '200ms' }),
+      mock: { keyScenarios: { [A]: { stallBeforeHeaders: true } } },
+    });
     const res = await postJson(completions(s), chatBody('chat', 'slow start', { stream: true }));
     expect(res.status).toBe(200);
     const { events } = await readSse(res);
@@ -121,7 +141,12 @@ describe('client disconnect', () => {
     const s = await stackWith({});
     s.mock.setScenario({ tokens: 200, tokenDelayMs: 25 });
     const controller = new AbortController();
-    const res = await postJson(completions(s), chatBody('chat', 'long answer', { stream: true }), {}, controller.signal);
+    const res = await postJson(
+      completions(s),
+      chatBody('chat', 'long answer', { stream: true }),
+      {},
+      controller.signal,
+    );
     const { reader } = await readUntil(res, (text) => text.includes('"content":"Mock"'));
     expect(s.mock.stats.open).toBe(1);
     controller.abort();
@@ -135,7 +160,9 @@ describe('client disconnect', () => {
     const s = await stackWith({ yaml: standardYaml({ firstByte: '6s' }) });
     s.mock.setScenario({ latencyMs: 5_000 });
     const controller = new AbortController();
-    const pending = postJson(completions(s), chatBody('chat', 'never mind'), {}, controller.signal).catch(() => 'aborted');
+    const pending = postJson(completions(s), chatBody('chat', 'never mind'), {}, controller.signal).catch(
+      () => 'aborted',
+    );
     await waitFor(() => s.mock.stats.open === 1, 'the upstream request to start', 1_000);
     controller.abort();
     expect(await pending).toBe('aborted');

@@ -33,10 +33,13 @@ let a: Replica;
 let b: Replica;
 const keys: Record<string, { id: string; secret: string }> = {};
 
-
 /** Runs `parley …` with the shared configuration; resolves to stdout. */
 async function parley(...args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args, '--config', configFile], { env: { ...process.env, ...env }, timeout: 60_000 });
+  const { stdout } = await run(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/index.ts', ...args, '--config', configFile],
+    { env: { ...process.env, ...env }, timeout: 60_000 },
+  );
   return stdout;
 }
 
@@ -53,7 +56,10 @@ async function startReplica(name: string): Promise<Replica> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`replica ${name} exited (${child.exitCode}): ${stderr.slice(-2000)}`);
-    const ready = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
+    const ready = await fetch(`${url}/readyz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ready) break;
     if (Date.now() > deadline) throw new Error(`replica ${name} not ready in 60 s: ${stderr.slice(-2000)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -67,10 +73,23 @@ async function startReplica(name: string): Promise<Replica> {
   return { name, url, child, stop };
 }
 
-const auth = (who: string): Record<string, string> => ({ authorization: `Bearer ${keys[who].secret}`, 'content-type': 'application/json' });
+const auth = (who: string): Record<string, string> => ({
+  authorization: `Bearer ${keys[who].secret}`,
+  'content-type': 'application/json',
+});
 
-function post(replica: Replica, path: string, who: string, body: unknown, extra: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${replica.url}${path}`, { method: 'POST', headers: { ...auth(who), ...extra }, body: JSON.stringify(body) });
+function post(
+  replica: Replica,
+  path: string,
+  who: string,
+  body: unknown,
+  extra: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(`${replica.url}${path}`, {
+    method: 'POST',
+    headers: { ...auth(who), ...extra },
+    body: JSON.stringify(body),
+  });
 }
 
 beforeAll(async () => {
@@ -84,7 +103,13 @@ beforeAll(async () => {
   const dbUrl = new URL(ADMIN_DB_URL);
   dbUrl.pathname = `/${database}`;
   mock = await startMockUpstream({ scenario: { tokens: 8 } });
-  env = { PARLEY_REDIS_URL: REDIS_URL, PARLEY_DATABASE_URL: dbUrl.toString(), PARLEY_STATE_KEY: randomBytes(32).toString('base64'), PARLEY_DATA_DIR: tmp, LOG_LEVEL: 'warn' };
+  env = {
+    PARLEY_REDIS_URL: REDIS_URL,
+    PARLEY_DATABASE_URL: dbUrl.toString(),
+    PARLEY_STATE_KEY: randomBytes(32).toString('base64'),
+    PARLEY_DATA_DIR: tmp,
+    LOG_LEVEL: 'warn',
+  };
   configFile = join(tmp, 'parley.yaml');
   await writeFile(
     configFile,
@@ -107,8 +132,17 @@ models:
     targets: [{ provider: main, model: gpt-4o-mini }]
 `,
   );
-  for (const [name, role] of [['admin', 'admin'], ['alice', 'user'], ['limited', 'user'], ['victim', 'user'], ['carol', 'user'], ['dave', 'user']] as const) {
-    const out = JSON.parse((await parley('keys', 'create', '--name', name, '--role', role, '--json')).trim().split('\n').pop()!) as { id: string; secret: string };
+  for (const [name, role] of [
+    ['admin', 'admin'],
+    ['alice', 'user'],
+    ['limited', 'user'],
+    ['victim', 'user'],
+    ['carol', 'user'],
+    ['dave', 'user'],
+  ] as const) {
+    const out = JSON.parse(
+      (await parley('keys', 'create', '--name', name, '--role', role, '--json')).trim().split('\n').pop()!,
+    ) as { id: string; secret: string };
     keys[name] = { id: out.id, secret: out.secret };
   }
   [a, b] = await Promise.all([startReplica('A'), startReplica('B')]);
@@ -132,7 +166,9 @@ describe('two replicas on one Redis and one PostgreSQL', () => {
     const { id } = (await created.json()) as { id: string };
     expect((await post(a, `/v1/sessions/${id}/messages`, 'alice', { content: 'first turn on A' })).status).toBe(200);
     expect((await post(b, `/v1/sessions/${id}/messages`, 'alice', { content: 'second turn on B' })).status).toBe(200);
-    const seen = (await (await fetch(`${a.url}/v1/sessions/${id}`, { headers: auth('alice') })).json()) as { messages: { role: string; content: string }[] };
+    const seen = (await (await fetch(`${a.url}/v1/sessions/${id}`, { headers: auth('alice') })).json()) as {
+      messages: { role: string; content: string }[];
+    };
     expect(seen.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
     expect(seen.messages[2].content).toBe('second turn on B');
     // Another principal gets the same 404 as for a missing session, on either replica.
@@ -142,7 +178,10 @@ describe('two replicas on one Redis and one PostgreSQL', () => {
   it(`a limit of ${LIMIT} requests a minute holds for the pair: ${LIMIT}, not ${2 * LIMIT}`, async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 2 * LIMIT; i++) {
-      const res = await post(i % 2 === 0 ? a : b, '/v1/chat/completions', 'limited', { model: 'chat', messages: [{ role: 'user', content: `n ${i}` }] });
+      const res = await post(i % 2 === 0 ? a : b, '/v1/chat/completions', 'limited', {
+        model: 'chat',
+        messages: [{ role: 'user', content: `n ${i}` }],
+      });
       statuses.push(res.status);
       await res.arrayBuffer();
     }
@@ -151,7 +190,11 @@ describe('two replicas on one Redis and one PostgreSQL', () => {
   });
 
   it('a key revoked through A is refused by B within 1 second', async () => {
-    const ask = () => post(b, '/v1/chat/completions', 'victim', { model: 'chat', messages: [{ role: 'user', content: 'still here?' }] });
+    const ask = () =>
+      post(b, '/v1/chat/completions', 'victim', {
+        model: 'chat',
+        messages: [{ role: 'user', content: 'still here?' }],
+      });
     expect((await ask()).status).toBe(200); // B has the key in its cache
     const revoked = await post(a, `/v1/admin/keys/${keys.victim.id}/revoke`, 'admin', {});
     expect(revoked.status).toBe(200);
@@ -169,8 +212,15 @@ describe('two replicas on one Redis and one PostgreSQL', () => {
     mock.setScenario({ ttftMs: 400 });
     try {
       const before = mock.requests.length;
-      const body = { model: 'chat', temperature: 0, messages: [{ role: 'user', content: `coalesce ${randomBytes(4).toString('hex')}` }] };
-      const [ra, rb] = await Promise.all([post(a, '/v1/chat/completions', 'dave', body, { 'x-parley-cache': 'use' }), post(b, '/v1/chat/completions', 'dave', body, { 'x-parley-cache': 'use' })]);
+      const body = {
+        model: 'chat',
+        temperature: 0,
+        messages: [{ role: 'user', content: `coalesce ${randomBytes(4).toString('hex')}` }],
+      };
+      const [ra, rb] = await Promise.all([
+        post(a, '/v1/chat/completions', 'dave', body, { 'x-parley-cache': 'use' }),
+        post(b, '/v1/chat/completions', 'dave', body, { 'x-parley-cache': 'use' }),
+      ]);
       expect([ra.status, rb.status]).toEqual([200, 200]);
       const [ja, jb] = (await Promise.all([ra.json(), rb.json()])) as { choices: { message: { content: string } }[] }[];
       expect(ja.choices[0].message.content).toBe(jb.choices[0].message.content);
@@ -184,7 +234,13 @@ describe('two replicas on one Redis and one PostgreSQL', () => {
     // One session made through each replica, told apart by request id.
     const tag = randomBytes(4).toString('hex');
     for (const replica of [a, b]) {
-      const res = await post(replica, '/v1/sessions', 'dave', { model: 'chat' }, { 'x-request-id': `audit-${tag}-${replica.name}` });
+      const res = await post(
+        replica,
+        '/v1/sessions',
+        'dave',
+        { model: 'chat' },
+        { 'x-request-id': `audit-${tag}-${replica.name}` },
+      );
       expect(res.status).toBe(201);
     }
     const out = await parley('audit', 'verify');
@@ -212,7 +268,9 @@ describe('two replicas on one Redis and one PostgreSQL', () => {
     } finally {
       mock.resetScenario();
     }
-    const seen = (await (await fetch(`${b.url}/v1/sessions/${id}`, { headers: auth('carol') })).json()) as { messages: { role: string; content: string }[] };
+    const seen = (await (await fetch(`${b.url}/v1/sessions/${id}`, { headers: auth('carol') })).json()) as {
+      messages: { role: string; content: string }[];
+    };
     expect(seen.messages.slice(0, 2).map((m) => m.content)).toEqual(['a completed turn', expect.any(String)]);
     expect(seen.messages[1].role).toBe('assistant');
     expect((await post(b, `/v1/sessions/${id}/messages`, 'carol', { content: 'B carries on' })).status).toBe(200);

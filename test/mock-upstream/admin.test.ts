@@ -14,8 +14,15 @@ afterAll(async () => {
   await mock.close();
 });
 
-async function send(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await request(`${mock.url}${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+async function send(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await request(`${mock.url}${path}`, {
+    method,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: res.statusCode, json: (await res.body.json()) as Record<string, unknown> };
 }
 
@@ -27,7 +34,12 @@ describe('mock upstream: recording', () => {
     await post(`${mock.url}/v1/chat/completions`, 'not json');
     expect(mock.requests).toHaveLength(2);
     const [first, second] = mock.requests;
-    expect(first).toMatchObject({ method: 'POST', path: '/v1/chat/completions', url: '/v1/chat/completions?x=1', body });
+    expect(first).toMatchObject({
+      method: 'POST',
+      path: '/v1/chat/completions',
+      url: '/v1/chat/completions?x=1',
+      body,
+    });
     expect(first.headers).toMatchObject({ authorization: 'Bearer sk-recorded', 'x-custom': 'yes' });
     expect(typeof first.receivedAt).toBe('number');
     expect(second.body).toBe('not json');

@@ -15,7 +15,11 @@ afterAll(async () => {
 
 describe('mock upstream: Anthropic messages', () => {
   it('streams the Messages event sequence with matching event names and types', async () => {
-    const res = await post(`${mock.url}/v1/messages`, anthropicBody({ stream: true, system: 'be brief' }), ANTHROPIC_HEADERS);
+    const res = await post(
+      `${mock.url}/v1/messages`,
+      anthropicBody({ stream: true, system: 'be brief' }),
+      ANTHROPIC_HEADERS,
+    );
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/event-stream; charset=utf-8');
     expect(res.headers['request-id']).toMatch(/^req_/);
@@ -50,7 +54,11 @@ describe('mock upstream: Anthropic messages', () => {
   });
 
   it('stops at max_tokens with stop_reason max_tokens', async () => {
-    const res = await post(`${mock.url}/v1/messages`, anthropicBody({ stream: true, max_tokens: 2 }), ANTHROPIC_HEADERS);
+    const res = await post(
+      `${mock.url}/v1/messages`,
+      anthropicBody({ stream: true, max_tokens: 2 }),
+      ANTHROPIC_HEADERS,
+    );
     const { events } = parseSse(res.text);
     expect(anthropicContent(events)).toEqual(['Mock', ' reply:']);
     const delta = JSON.parse(events.find((e) => e.event === 'message_delta')?.data ?? '{}');
@@ -77,8 +85,15 @@ describe('mock upstream: Anthropic messages', () => {
     expect(JSON.parse(noKey.text)).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
     const noVersion = await post(`${mock.url}/v1/messages`, anthropicBody(), { 'x-api-key': 'k' });
     expect(noVersion.status).toBe(400);
-    expect(JSON.parse(noVersion.text).error).toEqual({ type: 'invalid_request_error', message: 'anthropic-version: header is required' });
-    const noMax = await post(`${mock.url}/v1/messages`, { model: 'm', messages: [{ role: 'user', content: 'x' }] }, ANTHROPIC_HEADERS);
+    expect(JSON.parse(noVersion.text).error).toEqual({
+      type: 'invalid_request_error',
+      message: 'anthropic-version: header is required',
+    });
+    const noMax = await post(
+      `${mock.url}/v1/messages`,
+      { model: 'm', messages: [{ role: 'user', content: 'x' }] },
+      ANTHROPIC_HEADERS,
+    );
     expect(noMax.status).toBe(400);
     expect(JSON.parse(noMax.text).error.message).toBe('max_tokens: Field required');
   });

@@ -1,16 +1,56 @@
 // `parley mock-upstream` command: flag parsing, help, and a run stopped by a signal.
 
 import { describe, expect, it, vi } from 'vitest';
-import { MOCK_UPSTREAM_USAGE, mockUpstreamCommand, parseMockUpstreamArgs } from '../../src/cli/mock-upstream-command.js';
+import {
+  MOCK_UPSTREAM_USAGE,
+  mockUpstreamCommand,
+  parseMockUpstreamArgs,
+} from '../../src/cli/mock-upstream-command.js';
 import { get, openaiBody, post } from './helpers.js';
 
 describe('parley mock-upstream: flags', () => {
   it('maps every flag onto the server options', () => {
     const { help, options } = parseMockUpstreamArgs([
-      '--port', '9100', '--host', '0.0.0.0', '--latency-ms', '5', '--ttft-ms', '6', '--token-delay-ms', '7', '--tokens', '8',
-      '--error-rate', '500=0.2', '--error-rate', '429=0.1', '--retry-after', '2', '--fail-first', '3', '--fail-status', '503',
-      '--reset-after-tokens', '4', '--stall-after-tokens', '9', '--stall-before-headers', '--malformed', 'crlf',
-      '--keys', 'a, b', '--key-scenario', 'a={"errorRates":{"429":1}}', '--model-scenario', 'dead={"failFirst":1}', '--models', 'm1,m2', '--seed', '11', '--no-record',
+      '--port',
+      '9100',
+      '--host',
+      '0.0.0.0',
+      '--latency-ms',
+      '5',
+      '--ttft-ms',
+      '6',
+      '--token-delay-ms',
+      '7',
+      '--tokens',
+      '8',
+      '--error-rate',
+      '500=0.2',
+      '--error-rate',
+      '429=0.1',
+      '--retry-after',
+      '2',
+      '--fail-first',
+      '3',
+      '--fail-status',
+      '503',
+      '--reset-after-tokens',
+      '4',
+      '--stall-after-tokens',
+      '9',
+      '--stall-before-headers',
+      '--malformed',
+      'crlf',
+      '--keys',
+      'a, b',
+      '--key-scenario',
+      'a={"errorRates":{"429":1}}',
+      '--model-scenario',
+      'dead={"failFirst":1}',
+      '--models',
+      'm1,m2',
+      '--seed',
+      '11',
+      '--no-record',
     ]);
     expect(help).toBe(false);
     expect(options).toMatchObject({
@@ -22,11 +62,27 @@ describe('parley mock-upstream: flags', () => {
       keyScenarios: { a: { errorRates: { 429: 1 } } },
       modelScenarios: { dead: { failFirst: 1 } },
       scenario: {
-        latencyMs: 5, ttftMs: 6, tokenDelayMs: 7, tokens: 8, errorRates: { 500: 0.2, 429: 0.1 }, retryAfterSeconds: 2,
-        failFirst: 3, failStatus: 503, resetAfterTokens: 4, stallAfterTokens: 9, stallBeforeHeaders: true, malformed: 'crlf', seed: 11,
+        latencyMs: 5,
+        ttftMs: 6,
+        tokenDelayMs: 7,
+        tokens: 8,
+        errorRates: { 500: 0.2, 429: 0.1 },
+        retryAfterSeconds: 2,
+        failFirst: 3,
+        failStatus: 503,
+        resetAfterTokens: 4,
+        stallAfterTokens: 9,
+        stallBeforeHeaders: true,
+        malformed: 'crlf',
+        seed: 11,
       },
     });
-    expect(parseMockUpstreamArgs([]).options).toMatchObject({ port: 9000, host: '127.0.0.1', record: true, scenario: {} });
+    expect(parseMockUpstreamArgs([]).options).toMatchObject({
+      port: 9000,
+      host: '127.0.0.1',
+      record: true,
+      scenario: {},
+    });
   });
 
   it('refuses bad values with a message naming the flag', () => {

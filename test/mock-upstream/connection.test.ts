@@ -4,7 +4,15 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startMockUpstream } from '../../src/mock-upstream/index.js';
 import type { MockUpstream } from '../../src/mock-upstream/index.js';
-import { ANTHROPIC_HEADERS, anthropicBody, anthropicContent, openaiBody, openaiContent, parseSse, readUntilEnd } from './helpers.js';
+import {
+  ANTHROPIC_HEADERS,
+  anthropicBody,
+  anthropicContent,
+  openaiBody,
+  openaiContent,
+  parseSse,
+  readUntilEnd,
+} from './helpers.js';
 
 let mock: MockUpstream;
 beforeAll(async () => {
@@ -26,7 +34,12 @@ async function openStream(
   predicate: (text: string) => boolean,
   signal: AbortSignal,
 ): Promise<{ text: string; rest: Promise<unknown> }> {
-  const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), signal });
+  const res = await request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+    signal,
+  });
   const iterator = res.body[Symbol.asyncIterator]();
   let text = '';
   while (!predicate(text)) {
@@ -46,7 +59,11 @@ async function openStream(
 
 describe('mock upstream: resets', () => {
   it('destroys an OpenAI stream after exactly N tokens', async () => {
-    const { text, error } = await readUntilEnd(`${mock.url}/v1/chat/completions`, openaiBody({ stream: true }), scenario({ resetAfterTokens: 3 }));
+    const { text, error } = await readUntilEnd(
+      `${mock.url}/v1/chat/completions`,
+      openaiBody({ stream: true }),
+      scenario({ resetAfterTokens: 3 }),
+    );
     expect(error).toBeInstanceOf(Error);
     expect(openaiContent(parseSse(text).events)).toEqual(['Mock', ' reply:', ' hello']);
     expect(text).not.toContain('[DONE]');
@@ -64,7 +81,11 @@ describe('mock upstream: resets', () => {
   });
 
   it('resets right after the headers at 0 tokens, and before any response when not streaming', async () => {
-    const streamed = await readUntilEnd(`${mock.url}/v1/chat/completions`, openaiBody({ stream: true }), scenario({ resetAfterTokens: 0 }));
+    const streamed = await readUntilEnd(
+      `${mock.url}/v1/chat/completions`,
+      openaiBody({ stream: true }),
+      scenario({ resetAfterTokens: 0 }),
+    );
     expect(streamed.error).toBeInstanceOf(Error);
     expect(openaiContent(parseSse(streamed.text).events)).toEqual([]);
     const plain = request(`${mock.url}/v1/chat/completions`, {
@@ -80,7 +101,13 @@ describe('mock upstream: stalls and delays', () => {
   it('stops sending after N tokens but keeps the socket open until the client leaves', async () => {
     const controller = new AbortController();
     const url = `${mock.url}/v1/chat/completions`;
-    const stream = await openStream(url, openaiBody({ stream: true }), scenario({ stallAfterTokens: 2 }), (t) => t.includes('" reply:"'), controller.signal);
+    const stream = await openStream(
+      url,
+      openaiBody({ stream: true }),
+      scenario({ stallAfterTokens: 2 }),
+      (t) => t.includes('" reply:"'),
+      controller.signal,
+    );
     const outcome = await Promise.race([stream.rest, new Promise((resolve) => setTimeout(resolve, 150, 'still open'))]);
     expect(outcome).toBe('still open');
     expect(mock.stats.open).toBeGreaterThanOrEqual(1);
@@ -105,7 +132,13 @@ describe('mock upstream: stalls and delays', () => {
   it('ends a long token delay as soon as the client disconnects', async () => {
     const controller = new AbortController();
     const url = `${mock.url}/v1/chat/completions`;
-    const stream = await openStream(url, openaiBody({ stream: true }), scenario({ tokenDelayMs: 60_000 }), (t) => t.includes('"Mock"'), controller.signal);
+    const stream = await openStream(
+      url,
+      openaiBody({ stream: true }),
+      scenario({ tokenDelayMs: 60_000 }),
+      (t) => t.includes('"Mock"'),
+      controller.signal,
+    );
     controller.abort();
     await stream.rest;
     await vi.waitFor(() => expect(mock.stats.open).toBe(0));
@@ -128,7 +161,11 @@ describe('mock upstream: stalls and delays', () => {
 
   it('spaces tokens by tokenDelayMs', async () => {
     const started = Date.now();
-    const { text } = await readUntilEnd(`${mock.url}/v1/chat/completions`, openaiBody({ stream: true }), scenario({ tokens: 4, tokenDelayMs: 40 }));
+    const { text } = await readUntilEnd(
+      `${mock.url}/v1/chat/completions`,
+      openaiBody({ stream: true }),
+      scenario({ tokens: 4, tokenDelayMs: 40 }),
+    );
     expect(Date.now() - started).toBeGreaterThanOrEqual(115);
     expect(openaiContent(parseSse(text).events)).toHaveLength(4);
   });
@@ -138,12 +175,21 @@ describe('mock upstream: close()', () => {
   it('returns promptly while a stalled connection is open, and the client sees the connection end', async () => {
     const local = await startMockUpstream({ scenario: { stallAfterTokens: 1 } });
     const controller = new AbortController();
-    const stream = await openStream(`${local.url}/v1/chat/completions`, openaiBody({ stream: true }), {}, (t) => t.includes('"Mock"'), controller.signal);
+    const stream = await openStream(
+      `${local.url}/v1/chat/completions`,
+      openaiBody({ stream: true }),
+      {},
+      (t) => t.includes('"Mock"'),
+      controller.signal,
+    );
     const hanging = request(`${local.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...scenario({ stallBeforeHeaders: true }) },
       body: JSON.stringify(openaiBody()),
-    }).then(() => 'answered', (error: unknown) => error);
+    }).then(
+      () => 'answered',
+      (error: unknown) => error,
+    );
     await vi.waitFor(() => expect(local.requests).toHaveLength(2));
     const started = Date.now();
     await local.close();

@@ -16,7 +16,12 @@ beforeEach(() => mock.resetScenario());
 
 const auth = { authorization: 'Bearer sk-good' };
 const embed = (body: unknown, headers: Record<string, string> = {}) => post(url, body, { ...auth, ...headers });
-type List = { object: string; model: string; data: { object: string; index: number; embedding: number[] | string }[]; usage: { prompt_tokens: number; total_tokens: number } };
+type List = {
+  object: string;
+  model: string;
+  data: { object: string; index: number; embedding: number[] | string }[];
+  usage: { prompt_tokens: number; total_tokens: number };
+};
 
 describe('mock upstream: /v1/embeddings answers', () => {
   it('one unit-length float vector per input, deterministic, with usage', async () => {
@@ -25,14 +30,22 @@ describe('mock upstream: /v1/embeddings answers', () => {
     const body = JSON.parse(res.text) as List;
     expect(body.object).toBe('list');
     expect(body.model).toBe('text-embedding-3-small');
-    expect(body.data.map((d) => [d.object, d.index])).toEqual([['embedding', 0], ['embedding', 1]]);
+    expect(body.data.map((d) => [d.object, d.index])).toEqual([
+      ['embedding', 0],
+      ['embedding', 1],
+    ]);
     const first = body.data[0].embedding as number[];
     expect(first).toHaveLength(1536);
     expect(first).toEqual(mockEmbedding('text-embedding-3-small', 'hello'));
     expect(Math.hypot(...first)).toBeCloseTo(1, 5);
     expect(body.data[1].embedding).toEqual(mockEmbedding('text-embedding-3-small', 'world'));
-    expect(mockEmbedding('text-embedding-3-small', 'hello')).not.toEqual(mockEmbedding('text-embedding-3-small', 'hello!'));
-    expect(body.usage).toEqual({ prompt_tokens: 2 * mockInputTokens('hello'), total_tokens: 2 * mockInputTokens('hello') });
+    expect(mockEmbedding('text-embedding-3-small', 'hello')).not.toEqual(
+      mockEmbedding('text-embedding-3-small', 'hello!'),
+    );
+    expect(body.usage).toEqual({
+      prompt_tokens: 2 * mockInputTokens('hello'),
+      total_tokens: 2 * mockInputTokens('hello'),
+    });
     const tokens = JSON.parse((await embed({ model: 'text-embedding-3-small', input: [[1, 2, 3], [4]] })).text) as List;
     expect(tokens.data[0].embedding).toEqual(mockEmbedding('text-embedding-3-small', [1, 2, 3]));
     expect(tokens.usage.prompt_tokens).toBe(4);
@@ -51,12 +64,28 @@ describe('mock upstream: /v1/embeddings answers', () => {
     ['no input', { model: 'text-embedding-3-small' }, /'input' is a required property/],
     ['an empty string', { model: 'text-embedding-3-small', input: '' }, /'\$\.input' is invalid/],
     ['a mixed array', { model: 'text-embedding-3-small', input: ['a', [1]] }, /'\$\.input' is invalid/],
-    ['2049 inputs', { model: 'text-embedding-3-small', input: Array.from({ length: 2049 }, () => 'a') }, /maximum input array length is 2048/],
-    ['a bad encoding_format', { model: 'text-embedding-3-small', input: 'a', encoding_format: 'int8' }, /encoding_format/],
-    ['dimensions past the native size', { model: 'text-embedding-3-small', input: 'a', dimensions: 1537 }, /between 1 and 1536/],
-    ['dimensions on ada-002', { model: 'text-embedding-ada-002', input: 'a', dimensions: 8 }, /does not support specifying dimensions/],
+    [
+      '2049 inputs',
+      { model: 'text-embedding-3-small', input: Array.from({ length: 2049 }, () => 'a') },
+      /maximum input array length is 2048/,
+    ],
+    [
+      'a bad encoding_format',
+      { model: 'text-embedding-3-small', input: 'a', encoding_format: 'int8' },
+      /encoding_format/,
+    ],
+    [
+      'dimensions past the native size',
+      { model: 'text-embedding-3-small', input: 'a', dimensions: 1537 },
+      /between 1 and 1536/,
+    ],
+    [
+      'dimensions on ada-002',
+      { model: 'text-embedding-ada-002', input: 'a', dimensions: 8 },
+      /does not support specifying dimensions/,
+    ],
     ['no model', { input: 'a' }, /you must provide a model parameter/],
-  ])('refuses %s with 400 in OpenAI\'s envelope', async (_name, body, message) => {
+  ])("refuses %s with 400 in OpenAI's envelope", async (_name, body, message) => {
     const res = await embed(body);
     expect(res.status).toBe(400);
     const error = (JSON.parse(res.text) as { error: { message: string; type: string } }).error;

@@ -37,7 +37,13 @@ describe('mock upstream: error envelopes', () => {
     expect(Object.keys(body)).toEqual(['error']);
     expect(Object.keys(body.error).sort()).toEqual(['code', 'message', 'param', 'type']);
     expect(typeof body.error.message).toBe('string');
-    expect(body.error.type).toBe(status === 429 ? 'requests' : status >= 500 || status === 408 || status === 409 ? 'server_error' : 'invalid_request_error');
+    expect(body.error.type).toBe(
+      status === 429
+        ? 'requests'
+        : status >= 500 || status === 408 || status === 409
+          ? 'server_error'
+          : 'invalid_request_error',
+    );
     if (status === 401) expect(body.error.code).toBe('invalid_api_key');
     if (status === 429) expect(body.error.code).toBe('rate_limit_exceeded');
     expect(res.headers['retry-after']).toBe(RETRY_AFTER.has(status) ? '3' : undefined);
@@ -45,17 +51,36 @@ describe('mock upstream: error envelopes', () => {
   });
 
   const anthropicTypes: Record<number, string> = {
-    400: 'invalid_request_error', 401: 'authentication_error', 403: 'permission_error', 404: 'not_found_error',
-    408: 'timeout_error', 413: 'request_too_large', 429: 'rate_limit_error', 500: 'api_error', 502: 'api_error',
-    503: 'overloaded_error', 504: 'timeout_error', 529: 'overloaded_error',
+    400: 'invalid_request_error',
+    401: 'authentication_error',
+    403: 'permission_error',
+    404: 'not_found_error',
+    408: 'timeout_error',
+    413: 'request_too_large',
+    429: 'rate_limit_error',
+    500: 'api_error',
+    502: 'api_error',
+    503: 'overloaded_error',
+    504: 'timeout_error',
+    529: 'overloaded_error',
   };
-  it.each(Object.keys(anthropicTypes).map(Number))('Anthropic %i has the error envelope and the right headers', async (status) => {
-    const res = await post(`${mock.url}/v1/messages`, anthropicBody(), { ...ANTHROPIC_HEADERS, ...failOnce(status, 2) });
-    expect(res.status).toBe(status);
-    const body = JSON.parse(res.text);
-    expect(body).toEqual({ type: 'error', error: { type: anthropicTypes[status], message: expect.any(String) }, request_id: res.headers['request-id'] });
-    expect(res.headers['retry-after']).toBe(RETRY_AFTER.has(status) ? '3' : undefined);
-  });
+  it.each(Object.keys(anthropicTypes).map(Number))(
+    'Anthropic %i has the error envelope and the right headers',
+    async (status) => {
+      const res = await post(`${mock.url}/v1/messages`, anthropicBody(), {
+        ...ANTHROPIC_HEADERS,
+        ...failOnce(status, 2),
+      });
+      expect(res.status).toBe(status);
+      const body = JSON.parse(res.text);
+      expect(body).toEqual({
+        type: 'error',
+        error: { type: anthropicTypes[status], message: expect.any(String) },
+        request_id: res.headers['request-id'],
+      });
+      expect(res.headers['retry-after']).toBe(RETRY_AFTER.has(status) ? '3' : undefined);
+    },
+  );
 
   it('rounds fractional retry-after up and keeps milliseconds in retry-after-ms', async () => {
     const headers = { 'x-mock-scenario': JSON.stringify({ failFirst: 1, failStatus: 503, retryAfterSeconds: 0.25 }) };
@@ -114,7 +139,10 @@ describe('mock upstream: deterministic and random failures', () => {
   it('rejects an invalid x-mock-scenario header with a 400 naming the field', async () => {
     const res = await post(`${mock.url}/v1/chat/completions`, openaiBody(), { 'x-mock-scenario': '{"tokenz":3}' });
     expect(res.status).toBe(400);
-    expect(JSON.parse(res.text).error).toMatchObject({ code: 'mock_bad_scenario', message: expect.stringContaining('tokenz') });
+    expect(JSON.parse(res.text).error).toMatchObject({
+      code: 'mock_bad_scenario',
+      message: expect.stringContaining('tokenz'),
+    });
   });
 
   it('applies keyScenarios per API key (OpenAI bearer and Anthropic x-api-key)', async () => {
@@ -124,8 +152,13 @@ describe('mock upstream: deterministic and random failures', () => {
     const b = await post(`${mock.url}/v1/chat/completions`, openaiBody(), { authorization: 'Bearer key-b' });
     expect(b.status).toBe(401);
     expect(JSON.parse(b.text).error.code).toBe('invalid_api_key');
-    expect((await post(`${mock.url}/v1/chat/completions`, openaiBody(), { authorization: 'Bearer key-c' })).status).toBe(200);
-    const anthropic = await post(`${mock.url}/v1/messages`, anthropicBody(), { ...ANTHROPIC_HEADERS, 'x-api-key': 'key-a' });
+    expect(
+      (await post(`${mock.url}/v1/chat/completions`, openaiBody(), { authorization: 'Bearer key-c' })).status,
+    ).toBe(200);
+    const anthropic = await post(`${mock.url}/v1/messages`, anthropicBody(), {
+      ...ANTHROPIC_HEADERS,
+      'x-api-key': 'key-a',
+    });
     expect(anthropic.status).toBe(429);
     expect(JSON.parse(anthropic.text).error.type).toBe('rate_limit_error');
   });
@@ -136,7 +169,11 @@ describe('mock upstream: modelScenarios', () => {
     const dead = await post(`${mock.url}/v1/chat/completions`, { ...openaiBody(), model: 'dead-model' });
     expect(dead.status).toBe(500);
     expect((await post(`${mock.url}/v1/chat/completions`, { ...openaiBody(), model: 'alive-model' })).status).toBe(200);
-    const anthropic = await post(`${mock.url}/v1/messages`, { ...anthropicBody(), model: 'dead-model' }, { ...ANTHROPIC_HEADERS, 'x-api-key': 'key-c' });
+    const anthropic = await post(
+      `${mock.url}/v1/messages`,
+      { ...anthropicBody(), model: 'dead-model' },
+      { ...ANTHROPIC_HEADERS, 'x-api-key': 'key-c' },
+    );
     expect(anthropic.status).toBe(500);
     expect(JSON.parse(anthropic.text).error.type).toBe('api_error');
   });
@@ -146,19 +183,29 @@ describe('mock upstream: validKeys', () => {
   it('accepts only the configured keys, without echoing a rejected key', async () => {
     const local = await startMockUpstream({ validKeys: ['sk-good-0123456789'] });
     try {
-      const ok = await post(`${local.url}/v1/chat/completions`, openaiBody(), { authorization: 'Bearer sk-good-0123456789' });
+      const ok = await post(`${local.url}/v1/chat/completions`, openaiBody(), {
+        authorization: 'Bearer sk-good-0123456789',
+      });
       expect(ok.status).toBe(200);
-      const wrong = await post(`${local.url}/v1/chat/completions`, openaiBody(), { authorization: 'Bearer sk-wrong-0123456789' });
+      const wrong = await post(`${local.url}/v1/chat/completions`, openaiBody(), {
+        authorization: 'Bearer sk-wrong-0123456789',
+      });
       expect(wrong.status).toBe(401);
       const error = JSON.parse(wrong.text).error;
       expect(error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_api_key' });
       expect(error.message).not.toContain('sk-wrong-0123456789');
       const missing = await post(`${local.url}/v1/chat/completions`, openaiBody());
       expect(missing.status).toBe(401);
-      const anthropic = await post(`${local.url}/v1/messages`, anthropicBody(), { ...ANTHROPIC_HEADERS, 'x-api-key': 'nope' });
+      const anthropic = await post(`${local.url}/v1/messages`, anthropicBody(), {
+        ...ANTHROPIC_HEADERS,
+        'x-api-key': 'nope',
+      });
       expect(anthropic.status).toBe(401);
       expect(JSON.parse(anthropic.text).error.type).toBe('authentication_error');
-      const anthropicOk = await post(`${local.url}/v1/messages`, anthropicBody(), { ...ANTHROPIC_HEADERS, 'x-api-key': 'sk-good-0123456789' });
+      const anthropicOk = await post(`${local.url}/v1/messages`, anthropicBody(), {
+        ...ANTHROPIC_HEADERS,
+        'x-api-key': 'sk-good-0123456789',
+      });
       expect(anthropicOk.status).toBe(200);
     } finally {
       await local.close();

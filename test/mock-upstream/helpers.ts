@@ -60,7 +60,11 @@ export async function get(url: string, headers: Record<string, string> = {}): Pr
 }
 
 /** Reads a streaming body until it ends or fails; returns what arrived and the error, if any. */
-export async function readUntilEnd(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ text: string; error: unknown }> {
+export async function readUntilEnd(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ text: string; error: unknown }> {
   const res = await request(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -80,7 +84,14 @@ export const USER_TEXT = 'hello brave new world';
 
 /** An OpenAI chat completion body. */
 export function openaiBody(extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { model: 'gpt-4o-mini', messages: [{ role: 'system', content: 'be nice' }, { role: 'user', content: USER_TEXT }], ...extra };
+  return {
+    model: 'gpt-4o-mini',
+    messages: [
+      { role: 'system', content: 'be nice' },
+      { role: 'user', content: USER_TEXT },
+    ],
+    ...extra,
+  };
 }
 
 /** An Anthropic messages body. */

@@ -3,7 +3,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mockReplyText, startMockUpstream } from '../../src/mock-upstream/index.js';
 import type { MalformedKind, MockUpstream } from '../../src/mock-upstream/index.js';
-import { ANTHROPIC_HEADERS, anthropicBody, anthropicContent, openaiBody, openaiContent, parseSse, post } from './helpers.js';
+import {
+  ANTHROPIC_HEADERS,
+  anthropicBody,
+  anthropicContent,
+  openaiBody,
+  openaiContent,
+  parseSse,
+  post,
+} from './helpers.js';
 import type { RawResponse } from './helpers.js';
 
 let mock: MockUpstream;
@@ -23,7 +31,10 @@ function openai(kind: MalformedKind, stream = true, user?: string): Promise<RawR
 }
 
 function anthropic(kind: MalformedKind, stream = true): Promise<RawResponse> {
-  return post(`${mock.url}/v1/messages`, anthropicBody({ stream }), { ...ANTHROPIC_HEADERS, 'x-mock-scenario': JSON.stringify({ malformed: kind }) });
+  return post(`${mock.url}/v1/messages`, anthropicBody({ stream }), {
+    ...ANTHROPIC_HEADERS,
+    'x-mock-scenario': JSON.stringify({ malformed: kind }),
+  });
 }
 
 function unparseable(data: string[]): string[] {
@@ -70,12 +81,18 @@ describe('mock upstream: malformed streams', () => {
   it('error-event: an error frame after half the tokens ends the stream', async () => {
     const o = parseSse((await openai('error-event')).text).events;
     expect(openaiContent(o)).toHaveLength(3);
-    expect(JSON.parse(o.at(-1)?.data ?? '{}').error).toMatchObject({ type: 'server_error', message: expect.any(String) });
+    expect(JSON.parse(o.at(-1)?.data ?? '{}').error).toMatchObject({
+      type: 'server_error',
+      message: expect.any(String),
+    });
     expect(o.map((e) => e.data)).not.toContain('[DONE]');
     const a = parseSse((await anthropic('error-event')).text).events;
     expect(anthropicContent(a)).toHaveLength(3);
     expect(a.at(-1)?.event).toBe('error');
-    expect(JSON.parse(a.at(-1)?.data ?? '{}')).toEqual({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
+    expect(JSON.parse(a.at(-1)?.data ?? '{}')).toEqual({
+      type: 'error',
+      error: { type: 'overloaded_error', message: 'Overloaded' },
+    });
   });
 
   it('only-error-200: a 200 stream whose only frame is an error', async () => {
@@ -94,7 +111,9 @@ describe('mock upstream: malformed streams', () => {
       expect(res.text).toContain('\r\n\r\n');
       expect(/(?<!\r)\n/.test(res.text)).toBe(false);
     }
-    expect(openaiContent(parseSse((await openai('crlf')).text).events).join('')).toBe(mockReplyText('hello brave new world', 6));
+    expect(openaiContent(parseSse((await openai('crlf')).text).events).join('')).toBe(
+      mockReplyText('hello brave new world', 6),
+    );
   });
 
   it('keepalive-comments: comment lines between frames, content unchanged', async () => {

@@ -64,7 +64,9 @@ describe('mock upstream: OpenAI chat completions', () => {
     expect(completion).toMatchObject({
       object: 'chat.completion',
       model: 'gpt-4o-mini',
-      choices: [{ index: 0, message: { role: 'assistant', content: mockReplyText(USER_TEXT, 8) }, finish_reason: 'stop' }],
+      choices: [
+        { index: 0, message: { role: 'assistant', content: mockReplyText(USER_TEXT, 8) }, finish_reason: 'stop' },
+      ],
       usage: { completion_tokens: 8, prompt_tokens: estimatePromptTokens(openaiBody().messages) },
     });
     expect(completion.id).toMatch(/^chatcmpl-/);
@@ -75,7 +77,9 @@ describe('mock upstream: OpenAI chat completions', () => {
     const { events } = parseSse(res.text);
     expect(openaiContent(events)).toEqual(['Mock', ' reply:', ' hello']);
     expect(JSON.parse(events.at(-2)?.data ?? '{}').choices[0].finish_reason).toBe('length');
-    const plain = JSON.parse((await post(`${mock.url}/v1/chat/completions`, openaiBody({ max_completion_tokens: 2 }))).text);
+    const plain = JSON.parse(
+      (await post(`${mock.url}/v1/chat/completions`, openaiBody({ max_completion_tokens: 2 }))).text,
+    );
     expect(plain.choices[0]).toMatchObject({ message: { content: 'Mock reply:' }, finish_reason: 'length' });
   });
 
@@ -94,7 +98,12 @@ describe('mock upstream: OpenAI chat completions', () => {
     expect(JSON.parse(bad.text).error).toMatchObject({ type: 'invalid_request_error', param: null, code: null });
     const missing = await post(`${mock.url}/v1/chat/completions`, { model: 'gpt-4o-mini' });
     expect(JSON.parse(missing.text)).toEqual({
-      error: { message: "Missing required parameter: 'messages'.", type: 'invalid_request_error', param: 'messages', code: 'missing_required_parameter' },
+      error: {
+        message: "Missing required parameter: 'messages'.",
+        type: 'invalid_request_error',
+        param: 'messages',
+        code: 'missing_required_parameter',
+      },
     });
     const unknown = await post(`${mock.url}/v1/nope`, {});
     expect(unknown.status).toBe(404);
@@ -125,7 +134,9 @@ describe('mock upstream: OpenAI chat completions', () => {
       maxRetries: 0,
       defaultHeaders: { 'x-mock-scenario': JSON.stringify({ failFirst: 1, failStatus: 429, retryAfterSeconds: 7 }) },
     });
-    const error = await failing.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
+    const error = await failing.chat.completions
+      .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
     const rateLimit = error as InstanceType<typeof OpenAI.RateLimitError>;
     expect(rateLimit.status).toBe(429);

@@ -2,7 +2,13 @@
 
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/mock-upstream/fault-state.js';
-import { DEFAULT_SCENARIO, estimatePromptTokens, mergeScenario, mockReplyTokens, parseScenario } from '../../src/mock-upstream/index.js';
+import {
+  DEFAULT_SCENARIO,
+  estimatePromptTokens,
+  mergeScenario,
+  mockReplyTokens,
+  parseScenario,
+} from '../../src/mock-upstream/index.js';
 
 describe('mock upstream: reply and estimates', () => {
   it('echoes the last user message, then pads with lorem words, to exactly N tokens', () => {
@@ -26,7 +32,11 @@ describe('mock upstream: reply and estimates', () => {
 
 describe('mock upstream: scenario', () => {
   it('merges layers field by field, null switching faults off', () => {
-    const merged = mergeScenario(DEFAULT_SCENARIO, { tokens: 3, resetAfterTokens: 2 }, { resetAfterTokens: null, latencyMs: 5 });
+    const merged = mergeScenario(
+      DEFAULT_SCENARIO,
+      { tokens: 3, resetAfterTokens: 2 },
+      { resetAfterTokens: null, latencyMs: 5 },
+    );
     expect(merged).toMatchObject({ tokens: 3, resetAfterTokens: null, latencyMs: 5, failStatus: 500 });
   });
 

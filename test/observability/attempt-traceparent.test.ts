@@ -9,7 +9,11 @@ describe('per-attempt traceparent', () => {
   it('rewrites the shared upstream headers to each attempt span', async () => {
     const exporter = new InMemorySpanExporter();
     const tracing = createTracing({ enabled: true, sampleRatio: 1, exporter, exportDelayMs: 1 });
-    const req = startRequestSpan(tracing, tracing.extract({}), { method: 'POST', route: '/v1/chat/completions', requestId: 'r1' });
+    const req = startRequestSpan(tracing, tracing.extract({}), {
+      method: 'POST',
+      route: '/v1/chat/completions',
+      requestId: 'r1',
+    });
     const headers: Record<string, string> = {};
     tracing.inject(req.context, headers);
     const observer = createTracingRouteObserver(tracing, req.context, headers)!;
@@ -19,7 +23,11 @@ describe('per-attempt traceparent', () => {
       const info = { provider: 'main', model: 'm', keyId: 'main#0', attempt, fallbackIndex: 0 };
       observer.attemptStart?.(info);
       seen.push(headers.traceparent);
-      observer.attemptEnd?.(info, { ok: attempt === 2, durationMs: 1, errorCode: attempt === 2 ? undefined : 'upstream_server_error' });
+      observer.attemptEnd?.(info, {
+        ok: attempt === 2,
+        durationMs: 1,
+        errorCode: attempt === 2 ? undefined : 'upstream_server_error',
+      });
     }
     req.span.end();
     await tracing.forceFlush();

@@ -31,28 +31,51 @@ describe('createLogger', () => {
 
   it('redacts secret headers and content fields at any of the first three levels', () => {
     const { raw, lines, logger } = capture();
-    logger.info({
-      req: { method: 'POST', url: '/v1/chat?x=1', headers: { authorization: `Bearer ${CANARY}` } },
-      headers: { cookie: CANARY, 'x-api-key': CANARY, accept: 'json' },
-      content: CANARY,
-      body: { messages: [{ role: 'user', content: CANARY }], prompt: CANARY, nested: { text: CANARY, apiKey: CANARY } },
-      secret: CANARY,
-    }, 'req');
+    logger.info(
+      {
+        req: { method: 'POST', url: '/v1/chat?x=1', headers: { authorization: `Bearer ${CANARY}` } },
+        headers: { cookie: CANARY, 'x-api-key': CANARY, accept: 'json' },
+        content: CANARY,
+        body: {
+          messages: [{ role: 'user', content: CANARY }],
+          prompt: CANARY,
+          nested: { text: CANARY, apiKey: CANARY },
+        },
+        secret: CANARY,
+      },
+      'req',
+    );
     expect(raw.join('\n')).not.toContain(CANARY);
     expect(lines[0]).toMatchObject({ headers: { accept: 'json', cookie: '[redacted]' }, content: '[redacted]' });
   });
 
   it('serializes requests without query string, headers or body', () => {
     const { lines, raw, logger } = capture();
-    logger.info({ req: { id: 'r2', method: 'GET', url: `/v1/sessions/abc?q=${CANARY}`, headers: { authorization: CANARY }, body: CANARY } });
+    logger.info({
+      req: {
+        id: 'r2',
+        method: 'GET',
+        url: `/v1/sessions/abc?q=${CANARY}`,
+        headers: { authorization: CANARY },
+        body: CANARY,
+      },
+    });
     expect(lines[0].req).toEqual({ id: 'r2', method: 'GET', path: '/v1/sessions/abc' });
     expect(raw.join()).not.toContain(CANARY);
   });
 
   it('keeps only client-safe messages of errors', () => {
     expect(serializeError(new Error(`upstream said ${CANARY}`))).not.toHaveProperty('message');
-    const pe = serializeError(new ParleyError('upstream_rate_limited', 'The provider is busy.', { upstreamStatus: 429 }));
-    expect(pe).toMatchObject({ type: 'ParleyError', code: 'upstream_rate_limited', status: 503, upstreamStatus: 429, message: 'The provider is busy.' });
+    const pe = serializeError(
+      new ParleyError('upstream_rate_limited', 'The provider is busy.', { upstreamStatus: 429 }),
+    );
+    expect(pe).toMatchObject({
+      type: 'ParleyError',
+      code: 'upstream_rate_limited',
+      status: 503,
+      upstreamStatus: 429,
+      message: 'The provider is busy.',
+    });
     const { raw, logger } = capture();
     logger.error({ err: new Error(CANARY) }, 'boom');
     expect(raw[0]).not.toContain(CANARY);
@@ -61,7 +84,14 @@ describe('createLogger', () => {
 
   it('respects the level', () => {
     const lines: string[] = [];
-    const logger = createLogger({ level: 'warn', destination: { write: (s: string) => { lines.push(s); } } });
+    const logger = createLogger({
+      level: 'warn',
+      destination: {
+        write: (s: string) => {
+          lines.push(s);
+        },
+      },
+    });
     logger.info('quiet');
     logger.warn('loud');
     expect(lines).toHaveLength(1);

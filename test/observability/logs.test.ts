@@ -72,24 +72,46 @@ describe('request log lines', () => {
       expect(typeof l.retries).toBe('number');
       expect(typeof l.fallbacks).toBe('number');
     }
-    const plain = chats.find((l) => l.cache === 'bypass' && l.retries === 0 && l.fallbacks === 0 && l.tokensOut !== undefined)!;
+    const plain = chats.find(
+      (l) => l.cache === 'bypass' && l.retries === 0 && l.fallbacks === 0 && l.tokensOut !== undefined,
+    )!;
     expect(plain).toMatchObject({ model: 'fast', provider: 'main', keyId: 'main#0', upstreamModel: 'gpt-4o-mini' });
     expect(plain.tokensIn).toBeGreaterThan(0);
     expect(plain.tokensOut).toBe(4);
     expect(chats.filter((l) => l.cache === 'miss')).toHaveLength(1);
     expect(chats.filter((l) => l.cache === 'hit')).toHaveLength(1);
     expect(chats.find((l) => l.retries === 1)).toMatchObject({ provider: 'main', attempts: 2, fallbacks: 0 });
-    expect(chats.find((l) => l.fallbacks === 1)).toMatchObject({ model: 'chain', provider: 'backup', keyId: 'backup#0', retries: 0 });
+    expect(chats.find((l) => l.fallbacks === 1)).toMatchObject({
+      model: 'chain',
+      provider: 'backup',
+      keyId: 'backup#0',
+      retries: 0,
+    });
     const slow = chats.find((l) => Number(l.ttftMs) >= 250);
     expect(slow, 'the 300 ms first-token answer').toBeDefined();
   });
 
   it('logs failures by catalogue code', () => {
-    const codes = requestLines().filter((l) => Number(l.status) >= 400).map((l) => `${String(l.status)} ${String(l.errorCode)}`).sort();
-    expect(codes).toEqual(['400 invalid_request', '401 unauthorized', '403 forbidden', '422 content_blocked', '429 rate_limited', '499 client_closed', '502 upstream_server_error', '503 no_healthy_key']);
+    const codes = requestLines()
+      .filter((l) => Number(l.status) >= 400)
+      .map((l) => `${String(l.status)} ${String(l.errorCode)}`)
+      .sort();
+    expect(codes).toEqual([
+      '400 invalid_request',
+      '401 unauthorized',
+      '403 forbidden',
+      '422 content_blocked',
+      '429 rate_limited',
+      '499 client_closed',
+      '502 upstream_server_error',
+      '503 no_healthy_key',
+    ]);
     expect(logs.find((l) => l.msg === 'stream ended by upstream error')?.code).toBe('upstream_network');
     // 5xx at warn (an operator's alerting level), everything else at info.
-    for (const line of requestLines()) expect(line.level, `${String(line.status)} ${String(line.route)}`).toBe(Number(line.status) >= 500 ? 'warn' : 'info');
+    for (const line of requestLines())
+      expect(line.level, `${String(line.status)} ${String(line.route)}`).toBe(
+        Number(line.status) >= 500 ? 'warn' : 'info',
+      );
   });
 
   it('links each line to its exported server span', () => {
@@ -126,7 +148,17 @@ describe('canaries', () => {
     expect(spansText.length).toBeGreaterThan(1000);
   });
 
-  const secrets = () => [...CONTENT_CANARIES, ...Object.values(ENV), 'sk-canary', BOGUS_KEY, ids.user.secret, ids.auditor.secret, s.adminKey, 'Mock reply', 'PRIVATE KEY'];
+  const secrets = () => [
+    ...CONTENT_CANARIES,
+    ...Object.values(ENV),
+    'sk-canary',
+    BOGUS_KEY,
+    ids.user.secret,
+    ids.auditor.secret,
+    s.adminKey,
+    'Mock reply',
+    'PRIVATE KEY',
+  ];
 
   it('finds none in any log line', () => {
     const all = s.logLines.join('');

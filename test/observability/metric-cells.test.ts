@@ -6,15 +6,32 @@ import { CellCounter, CellHistogram } from '../../src/observability/metric-cells
 
 const BUCKETS = [0.01, 0.1, 1, 10];
 const OBSERVATIONS: Array<[string, string, number]> = [
-  ['/a', '2xx', 0.005], ['/a', '2xx', 0.01], ['/a', '2xx', 0.5], ['/a', '5xx', 42], ['/b', '2xx', 0.1], ['/a', '2xx', 3],
+  ['/a', '2xx', 0.005],
+  ['/a', '2xx', 0.01],
+  ['/a', '2xx', 0.5],
+  ['/a', '5xx', 42],
+  ['/b', '2xx', 0.1],
+  ['/a', '2xx', 3],
 ];
 
 describe('CellHistogram', () => {
   it('renders the same exposition text as a prom-client Histogram fed the same values', async () => {
     const reference = new Registry();
     const cells = new Registry();
-    const plain = new Histogram({ name: 'h', help: 'help', labelNames: ['route', 'status'], buckets: BUCKETS, registers: [reference] });
-    const fast = new CellHistogram({ name: 'h', help: 'help', labelNames: ['route', 'status'] as const, buckets: BUCKETS, registers: [cells] });
+    const plain = new Histogram({
+      name: 'h',
+      help: 'help',
+      labelNames: ['route', 'status'],
+      buckets: BUCKETS,
+      registers: [reference],
+    });
+    const fast = new CellHistogram({
+      name: 'h',
+      help: 'help',
+      labelNames: ['route', 'status'] as const,
+      buckets: BUCKETS,
+      registers: [cells],
+    });
     const series = new Map<string, ReturnType<typeof fast.cell>>();
     for (const [route, status, value] of OBSERVATIONS) {
       plain.labels(route, status).observe(value);
@@ -28,7 +45,13 @@ describe('CellHistogram', () => {
 
   it('shows a series only once observed, ignores non-finite values, and reset() zeroes it', async () => {
     const registry = new Registry();
-    const fast = new CellHistogram({ name: 'h', help: 'help', labelNames: ['x'] as const, buckets: BUCKETS, registers: [registry] });
+    const fast = new CellHistogram({
+      name: 'h',
+      help: 'help',
+      labelNames: ['x'] as const,
+      buckets: BUCKETS,
+      registers: [registry],
+    });
     const cell = fast.cell('one');
     expect(await registry.metrics()).not.toContain('h_count');
     cell.observe(Number.NaN);
@@ -49,7 +72,11 @@ describe('CellCounter', () => {
     const fast = new CellCounter({ name: 'c_total', help: 'help', labelNames: ['k'] as const, registers: [cells] });
     const a = fast.cell('a');
     const b = fast.cell('b');
-    for (const [cell, key, n] of [[a, 'a', 1], [b, 'b', 5], [a, 'a', 2]] as const) {
+    for (const [cell, key, n] of [
+      [a, 'a', 1],
+      [b, 'b', 5],
+      [a, 'a', 2],
+    ] as const) {
       cell.inc(n);
       plain.labels(key).inc(n);
     }

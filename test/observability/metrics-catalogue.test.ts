@@ -34,7 +34,13 @@ describe('/metrics after real traffic', () => {
     expect(documented.length).toBeGreaterThanOrEqual(22);
     const families = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
     expect(documented.filter((name) => !families.has(name))).toEqual([]);
-    for (const name of ['nodejs_eventloop_lag_seconds', 'nodejs_eventloop_lag_p99_seconds', 'nodejs_heap_size_used_bytes', 'nodejs_gc_duration_seconds', 'process_resident_memory_bytes']) {
+    for (const name of [
+      'nodejs_eventloop_lag_seconds',
+      'nodejs_eventloop_lag_p99_seconds',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_gc_duration_seconds',
+      'process_resident_memory_bytes',
+    ]) {
       expect(families.has(name), name).toBe(true);
     }
   });
@@ -43,11 +49,17 @@ describe('/metrics after real traffic', () => {
     const chat = { route: '/v1/chat/completions', method: 'POST' };
     expect(total(samples, 'parley_http_requests_total', { ...chat, status_class: '2xx' })).toBe(8);
     expect(total(samples, 'parley_http_requests_total', { ...chat, status_class: '4xx' })).toBe(4);
-    expect(total(samples, 'parley_http_requests_total', { ...chat, status_class: '5xx' })).toBe(ids.expect.fiveHundreds);
+    expect(total(samples, 'parley_http_requests_total', { ...chat, status_class: '5xx' })).toBe(
+      ids.expect.fiveHundreds,
+    );
     expect(total(samples, 'parley_http_requests_total', { route: '/metrics', status_class: '4xx' })).toBe(1);
     expect(total(samples, 'parley_http_request_duration_seconds_count', { route: '/v1/chat/completions' })).toBe(14);
     // The 300 ms first-token answer lands above the 0.25 s bucket.
-    const le025 = total(samples, 'parley_http_request_duration_seconds_bucket', { route: '/v1/chat/completions', status_class: '2xx', le: '0.25' });
+    const le025 = total(samples, 'parley_http_request_duration_seconds_bucket', {
+      route: '/v1/chat/completions',
+      status_class: '2xx',
+      le: '0.25',
+    });
     expect(le025).toBeLessThan(8);
     expect(total(samples, 'parley_overhead_seconds_count', { route: '/v1/chat/completions' })).toBe(14);
     expect(total(samples, 'parley_overhead_seconds_bucket', { route: '/v1/chat/completions', le: '+Inf' })).toBe(14);
@@ -66,7 +78,9 @@ describe('/metrics after real traffic', () => {
     expect(total(samples, 'parley_time_to_first_token_seconds_bucket', { le: '0.25' })).toBeLessThanOrEqual(8);
     expect(total(samples, 'parley_time_to_first_token_seconds_bucket', { le: '0.05' })).toBeGreaterThan(0);
     expect(total(samples, 'parley_time_to_first_token_seconds_bucket', { le: '+Inf' })).toBe(9);
-    expect(total(samples, 'parley_upstream_duration_seconds_count', { provider: 'main', outcome: 'success' })).toBeGreaterThanOrEqual(7);
+    expect(
+      total(samples, 'parley_upstream_duration_seconds_count', { provider: 'main', outcome: 'success' }),
+    ).toBeGreaterThanOrEqual(7);
     expect(total(samples, 'parley_tokens_total', { model: 'fast', direction: 'output' })).toBe(28); // 7 answers of 4 tokens, the cache hit not counted
     expect(total(samples, 'parley_tokens_total', { model: 'chain', provider: 'backup', direction: 'output' })).toBe(4);
   });
@@ -76,13 +90,32 @@ describe('/metrics after real traffic', () => {
     expect(total(samples, 'parley_cache_requests_total', { result: 'miss' })).toBe(1);
     expect(has(samples, 'parley_cache_requests_total', { result: 'coalesced' })).toBe(true);
     expect(total(samples, 'parley_retries_total', { provider: 'main', reason: 'upstream_server_error' })).toBe(2);
-    expect(total(samples, 'parley_fallbacks_total', { model: 'chain', from_provider: 'main', to_provider: 'backup' })).toBe(1);
-    expect(total(samples, 'parley_upstream_attempts_total', { provider: 'main', key_id: 'main#0', outcome: 'upstream_server_error' })).toBe(3);
-    expect(total(samples, 'parley_upstream_attempts_total', { provider: 'locked', key_id: 'locked#0', outcome: 'upstream_auth' })).toBe(1);
+    expect(
+      total(samples, 'parley_fallbacks_total', { model: 'chain', from_provider: 'main', to_provider: 'backup' }),
+    ).toBe(1);
+    expect(
+      total(samples, 'parley_upstream_attempts_total', {
+        provider: 'main',
+        key_id: 'main#0',
+        outcome: 'upstream_server_error',
+      }),
+    ).toBe(3);
+    expect(
+      total(samples, 'parley_upstream_attempts_total', {
+        provider: 'locked',
+        key_id: 'locked#0',
+        outcome: 'upstream_auth',
+      }),
+    ).toBe(1);
     // One breaker per deployment (provider, upstream model, key), each on the dashboard from the start.
-    for (const provider of ['main', 'backup', 'locked']) expect(has(samples, 'parley_circuit_state', { provider }), provider).toBe(true);
+    for (const provider of ['main', 'backup', 'locked'])
+      expect(has(samples, 'parley_circuit_state', { provider }), provider).toBe(true);
     expect(total(samples, 'parley_circuit_state', { provider: 'main', key_id: 'main#0' })).toBe(0);
-    expect(samples.filter((s) => s.name === 'parley_circuit_state').every((s) => s.labels.model !== undefined && s.labels.key_id !== undefined)).toBe(true);
+    expect(
+      samples
+        .filter((s) => s.name === 'parley_circuit_state')
+        .every((s) => s.labels.model !== undefined && s.labels.key_id !== undefined),
+    ).toBe(true);
     expect(total(samples, 'parley_provider_key_healthy', { provider: 'main', key_id: 'main#0' })).toBe(1);
     expect(total(samples, 'parley_provider_key_healthy', { provider: 'backup', key_id: 'backup#0' })).toBe(1);
     expect(total(samples, 'parley_provider_key_healthy', { provider: 'locked', key_id: 'locked#0' })).toBe(0);
@@ -91,14 +124,20 @@ describe('/metrics after real traffic', () => {
   it('counts rate-limit refusals, privacy protections and policy interventions', () => {
     expect(total(samples, 'parley_rate_limited_total', { limit: 'streams' })).toBe(1);
     expect(total(samples, 'parley_rate_limited_total', { limit: 'requests' })).toBe(0);
-    expect(total(samples, 'parley_privacy_protected_total', { category: 'email', action: 'pseudonymise' })).toBeGreaterThanOrEqual(2);
-    expect(total(samples, 'parley_policy_blocks_total', { category: 'test-words', mode: 'redact' })).toBeGreaterThanOrEqual(1);
+    expect(
+      total(samples, 'parley_privacy_protected_total', { category: 'email', action: 'pseudonymise' }),
+    ).toBeGreaterThanOrEqual(2);
+    expect(
+      total(samples, 'parley_policy_blocks_total', { category: 'test-words', mode: 'redact' }),
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it('tracks live sessions, feedback and conversations completed versus abandoned', () => {
     expect(total(samples, 'parley_sessions_live')).toBe(1); // two created, one deleted
     expect(total(samples, 'parley_feedback_total', { rating: 'up', reason: 'helpful' })).toBe(ids.expect.feedbackUp);
-    expect(total(samples, 'parley_feedback_total', { rating: 'down', reason: 'too-slow' })).toBe(ids.expect.feedbackDown);
+    expect(total(samples, 'parley_feedback_total', { rating: 'down', reason: 'too-slow' })).toBe(
+      ids.expect.feedbackDown,
+    );
     expect(total(samples, 'parley_conversations_total', { outcome: 'completed' })).toBe(ids.expect.completed);
     expect(total(samples, 'parley_conversations_total', { outcome: 'abandoned' })).toBe(ids.expect.abandoned);
   });
@@ -110,15 +149,22 @@ describe('/metrics after real traffic', () => {
   });
 
   it('never uses a principal, session, message or request id as a label value', () => {
-    const forbidden = new Set<string>([
-      ids.user.id, ids.auditor.id, ...ids.sessionIds, ...ids.messageIds,
-      ...s.responses.map((r) => r.requestId ?? ''), ids.abandonedRequestId ?? '',
-    ].filter((x) => x !== ''));
+    const forbidden = new Set<string>(
+      [
+        ids.user.id,
+        ids.auditor.id,
+        ...ids.sessionIds,
+        ...ids.messageIds,
+        ...s.responses.map((r) => r.requestId ?? ''),
+        ids.abandonedRequestId ?? '',
+      ].filter((x) => x !== ''),
+    );
     expect(forbidden.size).toBeGreaterThan(30);
     const values = samples.flatMap((x) => Object.values(x.labels));
     expect(values.filter((v) => forbidden.has(v) || [...forbidden].some((id) => v.includes(id)))).toEqual([]);
     const labelNames = new Set(samples.flatMap((x) => Object.keys(x.labels)));
-    for (const name of ['principal', 'principal_id', 'session', 'session_id', 'request_id', 'user']) expect(labelNames.has(name), name).toBe(false);
+    for (const name of ['principal', 'principal_id', 'session', 'session_id', 'request_id', 'user'])
+      expect(labelNames.has(name), name).toBe(false);
     // Routes are templates, never raw paths.
     expect(values.filter((v) => v.startsWith('/v1/sessions/ses_'))).toEqual([]);
   });

@@ -7,7 +7,9 @@ import { HTTP_BUCKETS } from '../../src/observability/metrics.js';
 import { startTelemetryStack, type TelemetryStack } from './stack.js';
 import { startPrometheus, type RunningPrometheus, type Vector } from '../support/prometheus.js';
 
-const OVERVIEW = JSON.parse(readFileSync(fileURLToPath(new URL('../../ops/grafana/parley-overview.json', import.meta.url)), 'utf8')) as {
+const OVERVIEW = JSON.parse(
+  readFileSync(fileURLToPath(new URL('../../ops/grafana/parley-overview.json', import.meta.url)), 'utf8'),
+) as {
   panels: { title: string; targets?: { expr: string }[] }[];
 };
 /** Grafana's `$__rate_interval` for this test: long enough to span all of the test's samples. */
@@ -31,9 +33,11 @@ async function scalar(q: string): Promise<number | undefined> {
   const n = v.result.length === 1 ? Number(v.result[0].value[1]) : Number.NaN;
   return Number.isNaN(n) ? undefined : n;
 }
-const until = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs?: number): Promise<T> => prom.until(what, check, timeoutMs);
+const until = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs?: number): Promise<T> =>
+  prom.until(what, check, timeoutMs);
 
-const ask = () => s.call('POST', '/v1/chat/completions', user, { model: 'fast', messages: [{ role: 'user', content: 'hello' }] });
+const ask = () =>
+  s.call('POST', '/v1/chat/completions', user, { model: 'fast', messages: [{ role: 'user', content: 'hello' }] });
 
 beforeAll(async () => {
   s = await startTelemetryStack({
@@ -71,13 +75,17 @@ describe('a real Prometheus scraping the real Parley', () => {
 
   it('scrapes /metrics with the auditor key', async () => {
     await until('target up', async () => ((await scalar('up{job="parley"}')) === 1 ? true : undefined));
-    const warm = await until('warm-up counted', async () => scalar('sum(parley_http_requests_total{route="/v1/chat/completions"})'));
+    const warm = await until('warm-up counted', async () =>
+      scalar('sum(parley_http_requests_total{route="/v1/chat/completions"})'),
+    );
     expect(warm).toBe(4);
     // A second scrape of the same counts: the load below starts after a stable first sample.
-    await until('two scrapes', async () => ((await scalar('count_over_time(up{job="parley"}[1m])')) ?? 0) >= 2 ? true : undefined);
+    await until('two scrapes', async () =>
+      ((await scalar('count_over_time(up{job="parley"}[1m])')) ?? 0) >= 2 ? true : undefined,
+    );
   });
 
-  it('answers the overview dashboard\'s error-ratio and p95 latency queries with what the load caused', async () => {
+  it("answers the overview dashboard's error-ratio and p95 latency queries with what the load caused", async () => {
     s.mock.setScenario({ failFirst: FAILURES, failStatus: 500, ttftMs: 150 });
     for (let i = 0; i < SUCCESSES + FAILURES; i++) {
       const started = performance.now();
@@ -85,7 +93,11 @@ describe('a real Prometheus scraping the real Parley', () => {
       latencies.push((performance.now() - started) / 1000);
       expect(res.status).toBe(i < FAILURES ? 502 : 200);
     }
-    await until('load scraped', async () => ((await scalar('sum(parley_http_requests_total{route="/v1/chat/completions"})')) === 4 + SUCCESSES + FAILURES ? true : undefined));
+    await until('load scraped', async () =>
+      (await scalar('sum(parley_http_requests_total{route="/v1/chat/completions"})')) === 4 + SUCCESSES + FAILURES
+        ? true
+        : undefined,
+    );
 
     const expected = FAILURES / (SUCCESSES + FAILURES);
     const ratio = await scalar(panelQuery('Error ratio (5xx)'));
@@ -100,7 +112,7 @@ describe('a real Prometheus scraping the real Parley', () => {
     expect(p95).toBeLessThanOrEqual(upper);
   });
 
-  it('answers the stat panel\'s recording-rule ratio the same way', async () => {
+  it("answers the stat panel's recording-rule ratio the same way", async () => {
     const q = panelQuery('5xx ratio');
     expect(q).toBe('parley:http_errors:rate5m / parley:http_requests:rate5m');
     const expected = FAILURES / (SUCCESSES + FAILURES);

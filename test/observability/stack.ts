@@ -14,7 +14,10 @@ import { createLogger } from '../../src/observability/logger.js';
 import { createTracing } from '../../src/observability/tracing.js';
 
 /** One OTLP attribute as the JSON encoding carries it. */
-export interface OtlpAttr { key: string; value: Record<string, unknown> }
+export interface OtlpAttr {
+  key: string;
+  value: Record<string, unknown>;
+}
 /** One exported span (the fields the tests read). */
 export interface OtlpSpan {
   traceId: string;
@@ -26,7 +29,9 @@ export interface OtlpSpan {
   events?: { name: string; attributes: OtlpAttr[] }[];
   status?: { code?: number; message?: string };
 }
-interface OtlpBody { resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[] }
+interface OtlpBody {
+  resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[];
+}
 
 /** An OTLP/HTTP (JSON) traces receiver on 127.0.0.1:0 that keeps every body it was sent. */
 export interface OtlpReceiver {
@@ -53,7 +58,10 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`,
     bodies,
-    spans: () => bodies.flatMap((b) => (JSON.parse(b) as OtlpBody).resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans))),
+    spans: () =>
+      bodies.flatMap((b) =>
+        (JSON.parse(b) as OtlpBody).resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)),
+      ),
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -65,7 +73,8 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
 export function attr(span: OtlpSpan, key: string): unknown {
   const v = span.attributes.find((a) => a.key === key)?.value;
   if (v === undefined) return undefined;
-  if ('arrayValue' in v) return ((v.arrayValue as { values?: { stringValue: string }[] }).values ?? []).map((x) => x.stringValue);
+  if ('arrayValue' in v)
+    return ((v.arrayValue as { values?: { stringValue: string }[] }).values ?? []).map((x) => x.stringValue);
   const raw = Object.values(v)[0];
   return typeof raw === 'string' && 'intValue' in v ? Number(raw) : raw;
 }
@@ -98,7 +107,13 @@ export interface TelemetryStack {
   /** Every response seen by `call`: method, path, status and its `x-request-id`. */
   responses: { method: string; path: string; status: number; requestId: string | null }[];
   /** JSON request helper: returns status, headers and the raw text. */
-  call(method: string, path: string, key: string | undefined, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; text: string }>;
+  call(
+    method: string,
+    path: string,
+    key: string | undefined,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; headers: Headers; text: string }>;
   close(): Promise<void>;
 }
 
@@ -119,10 +134,16 @@ ${options.yaml.replaceAll('${MOCK}', mock.url)}
   const env = options.env ?? {};
   const config = parseConfig(yaml, 'telemetry-test', env);
   const logLines: string[] = [];
-  const logger = createLogger({ level: 'info', base: { service: 'parley' }, destination: { write: (line: string) => void logLines.push(line) } });
+  const logger = createLogger({
+    level: 'info',
+    base: { service: 'parley' },
+    destination: { write: (line: string) => void logLines.push(line) },
+  });
   const t = config.telemetry.tracing;
-  const tracing = options.tracing?.exportDelayMs === undefined ? undefined
-    : createTracing({ ...t, serviceName: 'parley', exportDelayMs: options.tracing.exportDelayMs });
+  const tracing =
+    options.tracing?.exportDelayMs === undefined
+      ? undefined
+      : createTracing({ ...t, serviceName: 'parley', exportDelayMs: options.tracing.exportDelayMs });
   let parley: RunningParley | undefined;
   // Everything started so far is released on every exit path, a failed start included.
   const release = async (): Promise<void> => {
@@ -147,7 +168,11 @@ ${options.yaml.replaceAll('${MOCK}', mock.url)}
     const h: Record<string, string> = { ...headers };
     if (key !== undefined) h.authorization = `Bearer ${key}`;
     if (body !== undefined) h['content-type'] = 'application/json';
-    const res = await fetch(running.url + path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(running.url + path, {
+      method,
+      headers: h,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
     responses.push({ method, path, status: res.status, requestId: res.headers.get('x-request-id') });
     return { status: res.status, headers: res.headers, text };
@@ -157,7 +182,12 @@ ${options.yaml.replaceAll('${MOCK}', mock.url)}
     mock,
     receiver,
     logLines,
-    logs: () => logLines.join('').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>),
+    logs: () =>
+      logLines
+        .join('')
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
     adminKey,
     responses,
     call,
@@ -173,5 +203,8 @@ ${options.yaml.replaceAll('${MOCK}', mock.url)}
 
 /** Reads an SSE body into its `data:` payloads. */
 export function sseData(text: string): string[] {
-  return text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6));
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('data: '))
+    .map((l) => l.slice(6));
 }

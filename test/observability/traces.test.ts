@@ -26,7 +26,10 @@ let s: TelemetryStack;
 let user: string;
 
 /** Waits until the receiver holds the server span of `traceId` (the batch exporter sends on its own clock). */
-async function trace(traceId: string, serverName: string): Promise<{ server: OtlpSpan; all: OtlpSpan[]; children: OtlpSpan[] }> {
+async function trace(
+  traceId: string,
+  serverName: string,
+): Promise<{ server: OtlpSpan; all: OtlpSpan[]; children: OtlpSpan[] }> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const all = s.receiver!.spans().filter((x) => x.traceId === traceId);
@@ -37,7 +40,13 @@ async function trace(traceId: string, serverName: string): Promise<{ server: Otl
       const again = s.receiver!.spans().filter((x) => x.traceId === traceId);
       return { server, all: again, children: again.filter((x) => x.parentSpanId === server.spanId) };
     }
-    if (Date.now() > deadline) throw new Error(`no server span ${serverName} for trace ${traceId}; have ${s.receiver!.spans().map((x) => x.name).join(', ')}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `no server span ${serverName} for trace ${traceId}; have ${s
+          .receiver!.spans()
+          .map((x) => x.name)
+          .join(', ')}`,
+      );
     await delay(50);
   }
 }
@@ -60,7 +69,10 @@ describe('traces of a real Parley (OTLP/HTTP JSON receiver)', () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e0001';
     s.mock.clearRequests();
     s.mock.setScenario({ failFirst: 1, failStatus: 500, replyText: `${REPLY_CANARY} is the answer` });
-    const res = await chat({ model: 'fast', messages: [{ role: 'user', content: `${CANARY} write to ${EMAIL}` }] }, { traceparent: traceparent(traceId) });
+    const res = await chat(
+      { model: 'fast', messages: [{ role: 'user', content: `${CANARY} write to ${EMAIL}` }] },
+      { traceparent: traceparent(traceId) },
+    );
     expect(res.status).toBe(200);
     expect(res.text).toContain(REPLY_CANARY);
 
@@ -77,15 +89,47 @@ describe('traces of a real Parley (OTLP/HTTP JSON receiver)', () => {
     expect(attr(server, 'gen_ai.response.finish_reasons')).toEqual(['stop']);
     expect(server.events?.map((e) => e.name)).toContain('parley.retry');
 
-    expect(children.map((c) => c.name).sort()).toEqual(['chat gpt-4o-mini', 'chat gpt-4o-mini', 'parley.auth', 'parley.cache', 'parley.output_policy', 'parley.privacy']);
+    expect(children.map((c) => c.name).sort()).toEqual([
+      'chat gpt-4o-mini',
+      'chat gpt-4o-mini',
+      'parley.auth',
+      'parley.cache',
+      'parley.output_policy',
+      'parley.privacy',
+    ]);
     const privacy = children.find((c) => c.name === 'parley.privacy')!;
     expect(attr(privacy, 'parley.privacy.protected')).toBe(1);
-    expect(attr(children.find((c) => c.name === 'parley.cache')!, 'parley.cache.result')).toBe('bypass');
-    expect(attr(children.find((c) => c.name === 'parley.output_policy')!, 'parley.outcome')).toBe('success');
+    expect(
+      attr(
+        children.find((c) => c.name === 'parley.cache')!,
+        'parley.cache.result',
+      ),
+    ).toBe('bypass');
+    expect(
+      attr(
+        children.find((c) => c.name === 'parley.output_policy')!,
+        'parley.outcome',
+      ),
+    ).toBe('success');
 
-    const attempts = children.filter((c) => c.name === 'chat gpt-4o-mini').sort((a, b) => Number(attr(a, 'parley.attempt')) - Number(attr(b, 'parley.attempt')));
-    expect(attempts.map((a) => [attr(a, 'parley.attempt'), attr(a, 'parley.key_id'), attr(a, 'parley.fallback_index')])).toEqual([[1, 'main#0', 0], [2, 'main#0', 0]]);
-    expect(attempts.every((a) => a.kind === 3 && attr(a, 'gen_ai.operation.name') === 'chat' && attr(a, 'gen_ai.provider.name') === 'main' && attr(a, 'gen_ai.request.model') === 'gpt-4o-mini')).toBe(true);
+    const attempts = children
+      .filter((c) => c.name === 'chat gpt-4o-mini')
+      .sort((a, b) => Number(attr(a, 'parley.attempt')) - Number(attr(b, 'parley.attempt')));
+    expect(
+      attempts.map((a) => [attr(a, 'parley.attempt'), attr(a, 'parley.key_id'), attr(a, 'parley.fallback_index')]),
+    ).toEqual([
+      [1, 'main#0', 0],
+      [2, 'main#0', 0],
+    ]);
+    expect(
+      attempts.every(
+        (a) =>
+          a.kind === 3 &&
+          attr(a, 'gen_ai.operation.name') === 'chat' &&
+          attr(a, 'gen_ai.provider.name') === 'main' &&
+          attr(a, 'gen_ai.request.model') === 'gpt-4o-mini',
+      ),
+    ).toBe(true);
     expect(attr(attempts[0], 'error.type')).toBe('upstream_server_error');
     expect(attr(attempts[0], 'http.response.status_code')).toBe(500);
     expect(attempts[0].status?.code).toBe(2);
@@ -103,12 +147,25 @@ describe('traces of a real Parley (OTLP/HTTP JSON receiver)', () => {
   it('gives each fallback target its own attempt span with its key and position', async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e0002';
     s.mock.setScenario({ failFirst: 1, failStatus: 503, replyText: null });
-    const res = await chat({ model: 'chain', stream: true, messages: [{ role: 'user', content: CANARY }] }, { traceparent: traceparent(traceId) });
+    const res = await chat(
+      { model: 'chain', stream: true, messages: [{ role: 'user', content: CANARY }] },
+      { traceparent: traceparent(traceId) },
+    );
     expect(res.status).toBe(200);
     expect(sseData(res.text).at(-1)).toBe('[DONE]');
     const { server, children } = await trace(traceId, 'POST /v1/chat/completions');
     const attempts = children.filter((c) => c.kind === 3);
-    expect(attempts.map((a) => [a.name, attr(a, 'parley.attempt'), attr(a, 'parley.key_id'), attr(a, 'parley.fallback_index'), attr(a, 'gen_ai.provider.name')]).sort()).toEqual([
+    expect(
+      attempts
+        .map((a) => [
+          a.name,
+          attr(a, 'parley.attempt'),
+          attr(a, 'parley.key_id'),
+          attr(a, 'parley.fallback_index'),
+          attr(a, 'gen_ai.provider.name'),
+        ])
+        .sort(),
+    ).toEqual([
       ['chat gpt-4o', 1, 'backup#0', 1, 'backup'],
       ['chat gpt-4o-mini', 1, 'main#0', 0, 'main'],
     ]);
@@ -120,7 +177,10 @@ describe('traces of a real Parley (OTLP/HTTP JSON receiver)', () => {
   it('marks an upstream failure on the server span by catalogue code', async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e0003';
     s.mock.setScenario({ failFirst: 5, failStatus: 502 });
-    const res = await chat({ model: 'fast', messages: [{ role: 'user', content: CANARY }] }, { traceparent: traceparent(traceId) });
+    const res = await chat(
+      { model: 'fast', messages: [{ role: 'user', content: CANARY }] },
+      { traceparent: traceparent(traceId) },
+    );
     expect(res.status).toBeGreaterThanOrEqual(500);
     const { server, children } = await trace(traceId, 'POST /v1/chat/completions');
     expect(server.status?.code).toBe(2);
@@ -135,13 +195,30 @@ describe('traces of a real Parley (OTLP/HTTP JSON receiver)', () => {
     expect(created.status).toBe(201);
     const sessionId = (JSON.parse(created.text) as { id: string }).id;
     const send = (traceId: string) =>
-      s.call('POST', `/v1/sessions/${sessionId}/messages`, user, { content: `${CANARY} again`, stream: true }, { traceparent: traceparent(traceId), 'x-parley-cache': 'use' });
+      s.call(
+        'POST',
+        `/v1/sessions/${sessionId}/messages`,
+        user,
+        { content: `${CANARY} again`, stream: true },
+        { traceparent: traceparent(traceId), 'x-parley-cache': 'use' },
+      );
 
     const first = '4bf92f3577b34da6a3ce929d0e0e0004';
     expect((await send(first)).status).toBe(200);
     const t1 = await trace(first, 'POST /v1/sessions/:id/messages');
-    expect(t1.children.map((c) => c.name).sort()).toEqual(['chat gpt-4o-mini', 'parley.auth', 'parley.cache', 'parley.output_policy', 'parley.privacy']);
-    expect(attr(t1.children.find((c) => c.name === 'parley.cache')!, 'parley.cache.result')).toBe('miss');
+    expect(t1.children.map((c) => c.name).sort()).toEqual([
+      'chat gpt-4o-mini',
+      'parley.auth',
+      'parley.cache',
+      'parley.output_policy',
+      'parley.privacy',
+    ]);
+    expect(
+      attr(
+        t1.children.find((c) => c.name === 'parley.cache')!,
+        'parley.cache.result',
+      ),
+    ).toBe('miss');
     expect(attr(t1.server, 'gen_ai.operation.name')).toBe('chat');
     expect(attr(t1.server, 'gen_ai.provider.name')).toBe('main');
     expect(attr(t1.server, 'gen_ai.response.model')).toBe('gpt-4o-mini');
@@ -154,7 +231,12 @@ describe('traces of a real Parley (OTLP/HTTP JSON receiver)', () => {
     const hit = await chat(body, { 'x-parley-cache': 'use', traceparent: traceparent(hitTrace) });
     expect(hit.headers.get('x-parley-cache')).toBe('hit');
     const t2 = await trace(hitTrace, 'POST /v1/chat/completions');
-    expect(attr(t2.children.find((c) => c.name === 'parley.cache')!, 'parley.cache.result')).toBe('hit');
+    expect(
+      attr(
+        t2.children.find((c) => c.name === 'parley.cache')!,
+        'parley.cache.result',
+      ),
+    ).toBe('hit');
     expect(t2.children.filter((c) => c.kind === 3)).toHaveLength(0);
   });
 
@@ -170,29 +252,60 @@ describe('traces of a real Parley (OTLP/HTTP JSON receiver)', () => {
     expect(second.headers.get('x-parley-coalesced')).toBe('true');
     expect(s.mock.requests.length - before).toBe(1);
     const tb = await trace(b, 'POST /v1/chat/completions');
-    expect(attr(tb.children.find((c) => c.name === 'parley.cache')!, 'parley.cache.result')).toBe('coalesced');
+    expect(
+      attr(
+        tb.children.find((c) => c.name === 'parley.cache')!,
+        'parley.cache.result',
+      ),
+    ).toBe('coalesced');
     expect(await s.parley.metrics.render()).toMatch(/parley_cache_requests_total\{result="coalesced"\} 1\n/);
     s.mock.resetScenario();
   });
 
   it('an embeddings request: operation embeddings, input tokens, privacy and cache steps, one attempt span', async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e0e01';
-    const res = await s.call('POST', '/v1/embeddings', user, { model: 'fast', input: [`${CANARY} mail ${EMAIL}`] }, { traceparent: traceparent(traceId) });
+    const res = await s.call(
+      'POST',
+      '/v1/embeddings',
+      user,
+      { model: 'fast', input: [`${CANARY} mail ${EMAIL}`] },
+      { traceparent: traceparent(traceId) },
+    );
     expect(res.status).toBe(200);
     const { server, children } = await trace(traceId, 'POST /v1/embeddings');
     expect(attr(server, 'gen_ai.operation.name')).toBe('embeddings');
     expect(attr(server, 'gen_ai.request.model')).toBe('fast');
     expect(attr(server, 'gen_ai.response.model')).toBe('gpt-4o-mini');
     expect(attr(server, 'gen_ai.usage.input_tokens')).toBeGreaterThan(0);
-    expect(children.map((c) => c.name).sort()).toEqual(['chat gpt-4o-mini', 'parley.auth', 'parley.cache', 'parley.privacy']);
-    expect(attr(children.find((c) => c.name === 'parley.privacy')!, 'parley.privacy.protected')).toBe(1);
+    expect(children.map((c) => c.name).sort()).toEqual([
+      'chat gpt-4o-mini',
+      'parley.auth',
+      'parley.cache',
+      'parley.privacy',
+    ]);
+    expect(
+      attr(
+        children.find((c) => c.name === 'parley.privacy')!,
+        'parley.privacy.protected',
+      ),
+    ).toBe(1);
   });
 
   it('never exports content, keys or identities in any attribute', async () => {
     await delay(100);
     const exported = s.receiver!.bodies.join('\n');
     expect(exported.length).toBeGreaterThan(1000);
-    for (const secret of [CANARY, REPLY_CANARY, EMAIL, 'canary.person', ENV.MAIN_KEY, ENV.BACKUP_KEY, user, s.adminKey, 'Mock reply']) {
+    for (const secret of [
+      CANARY,
+      REPLY_CANARY,
+      EMAIL,
+      'canary.person',
+      ENV.MAIN_KEY,
+      ENV.BACKUP_KEY,
+      user,
+      s.adminKey,
+      'Mock reply',
+    ]) {
       expect(exported, secret).not.toContain(secret);
     }
   });
@@ -205,11 +318,21 @@ describe('sampling', () => {
       const key = (await z.createKey('user')).secret;
       const body = { model: 'fast', messages: [{ role: 'user', content: 'hello' }] };
       expect((await z.call('POST', '/v1/chat/completions', key, body)).status).toBe(200);
-      expect((await z.call('POST', '/v1/chat/completions', key, body, { traceparent: traceparent('4bf92f3577b34da6a3ce929d0e0e00a0', '00') })).status).toBe(200);
+      expect(
+        (
+          await z.call('POST', '/v1/chat/completions', key, body, {
+            traceparent: traceparent('4bf92f3577b34da6a3ce929d0e0e00a0', '00'),
+          })
+        ).status,
+      ).toBe(200);
       const sampled = '4bf92f3577b34da6a3ce929d0e0e00a1';
-      expect((await z.call('POST', '/v1/chat/completions', key, body, { traceparent: traceparent(sampled) })).status).toBe(200);
+      expect(
+        (await z.call('POST', '/v1/chat/completions', key, body, { traceparent: traceparent(sampled) })).status,
+      ).toBe(200);
       // Unsampled requests still pass the caller's trace upstream.
-      expect(z.mock.requests.at(-2)?.headers.traceparent).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e00a0-[0-9a-f]{16}-00$/);
+      expect(z.mock.requests.at(-2)?.headers.traceparent).toMatch(
+        /^00-4bf92f3577b34da6a3ce929d0e0e00a0-[0-9a-f]{16}-00$/,
+      );
     } finally {
       await z.parley.shutdown(); // flushes the batch exporter
     }
@@ -217,6 +340,15 @@ describe('sampling', () => {
     await z.close();
     expect(spans.length).toBeGreaterThanOrEqual(6);
     expect([...new Set(spans.map((x) => x.traceId))]).toEqual(['4bf92f3577b34da6a3ce929d0e0e00a1']);
-    expect(spans.map((x) => x.name)).toEqual(expect.arrayContaining(['POST /v1/chat/completions', 'parley.auth', 'parley.privacy', 'parley.cache', 'parley.output_policy', 'chat gpt-4o-mini']));
+    expect(spans.map((x) => x.name)).toEqual(
+      expect.arrayContaining([
+        'POST /v1/chat/completions',
+        'parley.auth',
+        'parley.privacy',
+        'parley.cache',
+        'parley.output_policy',
+        'chat gpt-4o-mini',
+      ]),
+    );
   });
 });

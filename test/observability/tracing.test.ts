@@ -5,17 +5,36 @@ import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { createTracing, traceIdOf } from '../../src/observability/tracing.js';
 import {
-  NOOP_SPAN, createTracingRouteObserver, endRequestSpan, endSpanWithError, setGenAiRequest, setGenAiResponse,
-  startRequestSpan, startStepSpan,
+  NOOP_SPAN,
+  createTracingRouteObserver,
+  endRequestSpan,
+  endSpanWithError,
+  setGenAiRequest,
+  setGenAiResponse,
+  startRequestSpan,
+  startStepSpan,
 } from '../../src/observability/spans.js';
 
 const CANARY = 'CANARY-91be-do-not-export';
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const PARENT_ID = 'b7ad6b7169203331';
 
-interface OtlpAttr { key: string; value: Record<string, unknown> }
-interface OtlpSpan { traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; attributes: OtlpAttr[]; status?: { code?: number; message?: string } }
-interface OtlpBody { resourceSpans: { resource: { attributes: OtlpAttr[] }; scopeSpans: { spans: OtlpSpan[] }[] }[] }
+interface OtlpAttr {
+  key: string;
+  value: Record<string, unknown>;
+}
+interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: number;
+  attributes: OtlpAttr[];
+  status?: { code?: number; message?: string };
+}
+interface OtlpBody {
+  resourceSpans: { resource: { attributes: OtlpAttr[] }; scopeSpans: { spans: OtlpSpan[] }[] }[];
+}
 
 const bodies: string[] = [];
 const requests: string[] = [];
@@ -23,12 +42,15 @@ let server: Server;
 let endpoint: string;
 
 function spans(): OtlpSpan[] {
-  return bodies.flatMap((b) => (JSON.parse(b) as OtlpBody).resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)));
+  return bodies.flatMap((b) =>
+    (JSON.parse(b) as OtlpBody).resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)),
+  );
 }
 function attr(span: OtlpSpan, key: string): unknown {
   const v = span.attributes.find((a) => a.key === key)?.value;
   if (v === undefined) return undefined;
-  if ('arrayValue' in v) return ((v.arrayValue as { values?: { stringValue: string }[] }).values ?? []).map((x) => x.stringValue);
+  if ('arrayValue' in v)
+    return ((v.arrayValue as { values?: { stringValue: string }[] }).values ?? []).map((x) => x.stringValue);
   const raw = Object.values(v)[0];
   return typeof raw === 'string' && 'intValue' in v ? Number(raw) : raw;
 }
@@ -58,7 +80,11 @@ describe('tracing enabled (OTLP/HTTP JSON)', () => {
     // ratio 0: only the sampled parent can make these spans record (parentbased_traceidratio).
     const tracing = createTracing({ enabled: true, endpoint, sampleRatio: 0, serviceName: 'parley-test' });
     const incoming = tracing.extract({ traceparent: `00-${TRACE_ID}-${PARENT_ID}-01`, 'x-request-id': 'req-1' });
-    const req = startRequestSpan(tracing, incoming, { method: 'POST', route: '/v1/chat/completions', requestId: 'req-1' });
+    const req = startRequestSpan(tracing, incoming, {
+      method: 'POST',
+      route: '/v1/chat/completions',
+      requestId: 'req-1',
+    });
     expect(req.span.isRecording()).toBe(true);
     expect(traceIdOf(req.context)).toBe(TRACE_ID);
 
@@ -73,7 +99,12 @@ describe('tracing enabled (OTLP/HTTP JSON)', () => {
     obs?.attemptStart?.(second);
     obs?.attemptEnd?.(second, { ok: true, durationMs: 9 });
     setGenAiRequest(req.span, { provider: 'main', requestModel: 'fast' });
-    setGenAiResponse(req.span, { responseModel: 'gpt-up-2025', inputTokens: 11, outputTokens: 22, finishReason: 'stop' });
+    setGenAiResponse(req.span, {
+      responseModel: 'gpt-up-2025',
+      inputTokens: 11,
+      outputTokens: 22,
+      finishReason: 'stop',
+    });
     const headers: Record<string, string> = {};
     tracing.inject(req.context, headers);
     expect(headers.traceparent).toMatch(new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-01$`));
@@ -99,7 +130,10 @@ describe('tracing enabled (OTLP/HTTP JSON)', () => {
     expect(attr(server!, 'http.response.status_code')).toBe(200);
     expect(headers.traceparent).toContain(server!.spanId);
 
-    const children = all.filter((s) => s.parentSpanId === server!.spanId).map((s) => s.name).sort();
+    const children = all
+      .filter((s) => s.parentSpanId === server!.spanId)
+      .map((s) => s.name)
+      .sort();
     expect(children).toEqual(['chat gpt-up', 'chat gpt-up', 'parley.auth', 'parley.privacy']);
     const failed = all.find((s) => s.name === 'chat gpt-up' && attr(s, 'parley.attempt') === 1);
     expect(attr(failed!, 'parley.key_id')).toBe('main#0');

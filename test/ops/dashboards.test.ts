@@ -7,10 +7,25 @@ import { createMetrics } from '../../src/observability/metrics.js';
 
 const dir = fileURLToPath(new URL('../../ops/grafana/', import.meta.url));
 const rulesFile = fileURLToPath(new URL('../../ops/prometheus/parley.rules.yml', import.meta.url));
-const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
-interface Panel { id: number; type: string; title: string; gridPos: { x: number; y: number; w: number; h: number }; datasource?: { uid: string }; targets?: { expr: string; datasource: { uid: string } }[] }
-interface Dashboard { uid: string; title: string; schemaVersion: number; panels: Panel[]; templating: { list: { name: string; type: string; query: unknown }[] } }
+interface Panel {
+  id: number;
+  type: string;
+  title: string;
+  gridPos: { x: number; y: number; w: number; h: number };
+  datasource?: { uid: string };
+  targets?: { expr: string; datasource: { uid: string } }[];
+}
+interface Dashboard {
+  uid: string;
+  title: string;
+  schemaVersion: number;
+  panels: Panel[];
+  templating: { list: { name: string; type: string; query: unknown }[] };
+}
 
 const committed = new Map(files.map((f) => [f, JSON.parse(readFileSync(dir + f, 'utf8')) as Dashboard]));
 
@@ -37,7 +52,8 @@ describe('Grafana dashboards', () => {
   it('are the five generated dashboards, committed exactly as the generator writes them', () => {
     const built = buildDashboards();
     expect(files).toEqual(Object.keys(built).sort());
-    for (const [name, d] of Object.entries(built)) expect(readFileSync(dir + name, 'utf8'), name).toBe(renderDashboard(d));
+    for (const [name, d] of Object.entries(built))
+      expect(readFileSync(dir + name, 'utf8'), name).toBe(renderDashboard(d));
   });
 
   it('are valid importable dashboards with unique uids and panel ids', () => {
@@ -66,7 +82,10 @@ describe('Grafana dashboards', () => {
     for (const [name, d] of committed) {
       for (const expr of exprs(d)) {
         let depth = 0;
-        for (const ch of expr) { depth += ch === '(' ? 1 : ch === ')' ? -1 : 0; expect(depth, expr).toBeGreaterThanOrEqual(0); }
+        for (const ch of expr) {
+          depth += ch === '(' ? 1 : ch === ')' ? -1 : 0;
+          expect(depth, expr).toBeGreaterThanOrEqual(0);
+        }
         expect(depth, `${name}: ${expr}`).toBe(0);
         const names = expr.replace(/"[^"]*"/g, '""').match(/\b(?:parley[_:]|nodejs_|process_)[a-zA-Z0-9_:]*/g) ?? [];
         if (!/^vector\(/.test(expr)) expect(names.length, expr).toBeGreaterThan(0);
@@ -77,7 +96,13 @@ describe('Grafana dashboards', () => {
       }
     }
     expect(known.has('parley_does_not_exist')).toBe(false);
-    for (const core of ['parley_http_requests_total', 'parley_circuit_state', 'parley_provider_key_healthy', 'nodejs_eventloop_lag_p99_seconds', 'parley_privacy_protected_total']) {
+    for (const core of [
+      'parley_http_requests_total',
+      'parley_circuit_state',
+      'parley_provider_key_healthy',
+      'nodejs_eventloop_lag_p99_seconds',
+      'parley_privacy_protected_total',
+    ]) {
       expect(used.has(core), core).toBe(true);
     }
   });

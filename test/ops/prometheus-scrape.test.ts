@@ -14,7 +14,8 @@ let exporter: Server;
 let prom: RunningPrometheus;
 const query = (q: string) => prom.query(q);
 const api = <T>(path: string) => prom.api<T>(path);
-const until = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 15_000) => prom.until(what, check, timeoutMs);
+const until = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 15_000) =>
+  prom.until(what, check, timeoutMs);
 
 beforeAll(async () => {
   metrics.observeHttpRequest('/v1/chat/completions', 'POST', 200, 0.2);
@@ -69,7 +70,12 @@ describe('real Prometheus', () => {
       const names = new Set(d.alerts.map((a) => a.labels.alertname));
       return names.has('ParleyCircuitOpen') && names.has('ParleyProviderKeysAllDown') ? d.alerts : undefined;
     });
-    expect(alerts.find((a) => a.labels.alertname === 'ParleyCircuitOpen')?.labels).toMatchObject({ provider: 'main', model: 'gpt-4o-mini', key_id: 'main#0', severity: 'warning' });
+    expect(alerts.find((a) => a.labels.alertname === 'ParleyCircuitOpen')?.labels).toMatchObject({
+      provider: 'main',
+      model: 'gpt-4o-mini',
+      key_id: 'main#0',
+      severity: 'warning',
+    });
     const keys = alerts.filter((a) => a.labels.alertname === 'ParleyProviderKeysAllDown');
     expect(keys.map((a) => a.labels.provider)).toEqual(['main']);
   });

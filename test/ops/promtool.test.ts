@@ -10,8 +10,16 @@ const dir = fileURLToPath(new URL('../../ops/prometheus/', import.meta.url));
 const RULES = 'parley.rules.yml';
 const TESTS = ['parley.rules.test.yml', 'parley.rules.slow.test.yml'];
 
-interface Rule { alert?: string; record?: string; labels?: Record<string, string>; annotations?: Record<string, string> }
-interface AlertTest { alertname: string; exp_alerts: unknown[] }
+interface Rule {
+  alert?: string;
+  record?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+interface AlertTest {
+  alertname: string;
+  exp_alerts: unknown[];
+}
 
 async function promtool(...args: string[]): Promise<string> {
   try {
@@ -19,7 +27,9 @@ async function promtool(...args: string[]): Promise<string> {
     return stdout + stderr;
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`promtool ${args.join(' ')} failed:\n${e.stdout ?? ''}${e.stderr ?? ''}${e.message}`, { cause: error });
+    throw new Error(`promtool ${args.join(' ')} failed:\n${e.stdout ?? ''}${e.stderr ?? ''}${e.message}`, {
+      cause: error,
+    });
   }
 }
 
@@ -35,19 +45,28 @@ describe('Prometheus rules', () => {
   });
 
   it('give every alert a severity, summary, description and runbook, and a firing and a quiet test', () => {
-    const rules = (parse(readFileSync(dir + RULES, 'utf8')) as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules);
+    const rules = (parse(readFileSync(dir + RULES, 'utf8')) as { groups: { rules: Rule[] }[] }).groups.flatMap(
+      (g) => g.rules,
+    );
     const alerts = rules.filter((r) => r.alert !== undefined);
     expect(alerts.length).toBeGreaterThanOrEqual(11);
-    const tests = TESTS.flatMap((t) => (parse(readFileSync(dir + t, 'utf8')) as { tests: { alert_rule_test?: AlertTest[] }[] }).tests)
-      .flatMap((t) => t.alert_rule_test ?? []);
+    const tests = TESTS.flatMap(
+      (t) => (parse(readFileSync(dir + t, 'utf8')) as { tests: { alert_rule_test?: AlertTest[] }[] }).tests,
+    ).flatMap((t) => t.alert_rule_test ?? []);
     for (const a of alerts) {
       expect(['page', 'ticket', 'warning']).toContain(a.labels?.severity);
       expect(a.annotations?.summary, a.alert).toBeTruthy();
       expect(a.annotations?.description, a.alert).toBeTruthy();
       expect(a.annotations?.runbook_url).toBe(`docs/runbooks/${a.alert}.md`);
       const mine = tests.filter((t) => t.alertname === a.alert);
-      expect(mine.some((t) => t.exp_alerts.length > 0), `${a.alert} has a firing test`).toBe(true);
-      expect(mine.some((t) => t.exp_alerts.length === 0), `${a.alert} has a quiet test`).toBe(true);
+      expect(
+        mine.some((t) => t.exp_alerts.length > 0),
+        `${a.alert} has a firing test`,
+      ).toBe(true);
+      expect(
+        mine.some((t) => t.exp_alerts.length === 0),
+        `${a.alert} has a quiet test`,
+      ).toBe(true);
     }
   });
 });

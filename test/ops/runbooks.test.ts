@@ -5,7 +5,9 @@ import { parse } from 'yaml';
 import { createMetrics } from '../../src/observability/metrics.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const rules = parse(readFileSync(root + 'ops/prometheus/parley.rules.yml', 'utf8')) as { groups: { rules: { alert?: string; annotations?: { runbook_url?: string } }[] }[] };
+const rules = parse(readFileSync(root + 'ops/prometheus/parley.rules.yml', 'utf8')) as {
+  groups: { rules: { alert?: string; annotations?: { runbook_url?: string } }[] }[];
+};
 const alerts = rules.groups.flatMap((g) => g.rules).filter((r) => r.alert !== undefined);
 const doc = readFileSync(root + 'docs/observability.md', 'utf8');
 
@@ -16,7 +18,8 @@ describe('runbooks and observability docs', () => {
       expect(existsSync(path), `${a.alert}: ${path}`).toBe(true);
       const text = readFileSync(path, 'utf8');
       expect(text.startsWith(`# ${a.alert}\n`)).toBe(true);
-      for (const section of ['## Symptoms', '## Checks', '## Mitigations']) expect(text, `${a.alert} ${section}`).toContain(section);
+      for (const section of ['## Symptoms', '## Checks', '## Mitigations'])
+        expect(text, `${a.alert} ${section}`).toContain(section);
     }
   });
 

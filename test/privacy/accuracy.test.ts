@@ -36,7 +36,8 @@ describe('PII fixture set', () => {
   });
 
   it('covers every first-generation category with positives (the newer ones: eval/)', () => {
-    for (const [category, s] of Object.entries(score.byCategory)) if (category in THRESHOLDS) expect(s.tp + s.fn, category).toBeGreaterThan(5);
+    for (const [category, s] of Object.entries(score.byCategory))
+      if (category in THRESHOLDS) expect(s.tp + s.fn, category).toBeGreaterThan(5);
   });
 
   for (const [category, t] of Object.entries(THRESHOLDS) as [Category, { precision: number; recall: number }][]) {

@@ -48,7 +48,13 @@ const CASES: Partial<Record<Category, { hit: [string, string][]; miss: string[] 
       ['amex 3782 822463 10005', '3782 822463 10005'],
       ['diners 3056 930902 5904', '3056 930902 5904'],
     ],
-    miss: ['4111 1111 1111 1112', '0000 0000 0000 0000', '1234 5678 9012 3452', '4111 1111-1111 1111', '94001000000000000000000'],
+    miss: [
+      '4111 1111 1111 1112',
+      '0000 0000 0000 0000',
+      '1234 5678 9012 3452',
+      '4111 1111-1111 1111',
+      '94001000000000000000000',
+    ],
   },
   iban: {
     hit: [
@@ -76,7 +82,9 @@ const CASES: Partial<Record<Category, { hit: [string, string][]; miss: string[] 
     miss: ['v1.2.3.4', 'version 10.0.0.1', '256.1.1.1', '10:30:00', 'std::vector', '00:1A:2B:3C:4D:5E', '1.3.6.1.4.1'],
   },
   openai_key: {
-    hit: [['OPENAI_API_KEY=sk-proj-Q3x9Lm2Vb7Tn4Rk8Wp1Zs6Yd0Hc5Jf3Ga8Eu2', 'sk-proj-Q3x9Lm2Vb7Tn4Rk8Wp1Zs6Yd0Hc5Jf3Ga8Eu2']],
+    hit: [
+      ['OPENAI_API_KEY=sk-proj-Q3x9Lm2Vb7Tn4Rk8Wp1Zs6Yd0Hc5Jf3Ga8Eu2', 'sk-proj-Q3x9Lm2Vb7Tn4Rk8Wp1Zs6Yd0Hc5Jf3Ga8Eu2'],
+    ],
     miss: ['sk-learn-tutorial-pages-here', 'sk-xxxxxxxxxxxxxxxxxxxxxxxx', 'sk-ant-api03-Zx8Yw7Vu6Ts5Rq4Po3Nm2Lk1Ji0'],
   },
   anthropic_key: {
@@ -99,7 +107,12 @@ const CASES: Partial<Record<Category, { hit: [string, string][]; miss: string[] 
     miss: ['pk_live_51HqLyjWDarjtT1zdp7dc9XyZ', 'sk_test_XXXXXXXXXXXXXXXXXXXXXXXX'],
   },
   private_key: {
-    hit: [['x\n-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n-----END EC PRIVATE KEY-----\ny', '-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n-----END EC PRIVATE KEY-----']],
+    hit: [
+      [
+        'x\n-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n-----END EC PRIVATE KEY-----\ny',
+        '-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n-----END EC PRIVATE KEY-----',
+      ],
+    ],
     miss: ['-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----', 'a PRIVATE KEY file'],
   },
   jwt: {
@@ -114,7 +127,10 @@ const CASES: Partial<Record<Category, { hit: [string, string][]; miss: string[] 
 };
 
 describe('detectors', () => {
-  for (const [category, { hit, miss }] of Object.entries(CASES) as [Category, { hit: [string, string][]; miss: string[] }][]) {
+  for (const [category, { hit, miss }] of Object.entries(CASES) as [
+    Category,
+    { hit: [string, string][]; miss: string[] },
+  ][]) {
     describe(category, () => {
       it.each(hit)('finds it in %j', (text, value) => {
         expect(values(category, text)).toEqual([value]);
@@ -123,7 +139,8 @@ describe('detectors', () => {
         expect(values(category, text)).toEqual([]);
       });
       it('reports offsets that slice to the value', () => {
-        for (const [text] of hit) for (const m of DETECTORS[category].find(text)) expect(text.slice(m.start, m.end)).toBe(m.value);
+        for (const [text] of hit)
+          for (const m of DETECTORS[category].find(text)) expect(text.slice(m.start, m.end)).toBe(m.value);
       });
     });
   }
@@ -140,7 +157,12 @@ describe('checksums', () => {
 
 describe('overlap resolution', () => {
   it('prefers the higher-priority category, then the longer match', () => {
-    const m = (category: Category, start: number, end: number): Match => ({ category, start, end, value: 'x'.repeat(end - start) });
+    const m = (category: Category, start: number, end: number): Match => ({
+      category,
+      start,
+      end,
+      value: 'x'.repeat(end - start),
+    });
     const kept = resolveOverlaps([m('phone', 0, 19), m('card', 0, 19), m('ip', 30, 37), m('email', 25, 40)]);
     expect(kept.map((k) => k.category)).toEqual(['card', 'email']);
   });
@@ -169,10 +191,13 @@ describe('speed', () => {
 
 describe('edge cases', () => {
   it('finds an IBAN right after an IBAN-shaped token that fails', () => {
-    expect(detect('ID AB12 DE89 3704 0044 0532 0130 00 thanks').map((m) => m.value)).toEqual(['DE89 3704 0044 0532 0130 00']);
+    expect(detect('ID AB12 DE89 3704 0044 0532 0130 00 thanks').map((m) => m.value)).toEqual([
+      'DE89 3704 0044 0532 0130 00',
+    ]);
   });
   it('ends a truncated private key at its last base64 line', () => {
-    const text = 'key:\n-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nMIIEowIBAAKCAQEA1234\nabcdEFGH5678==\n\nCan you help me with this';
+    const text =
+      'key:\n-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nMIIEowIBAAKCAQEA1234\nabcdEFGH5678==\n\nCan you help me with this';
     expect(detect(text).map((m) => m.value)).toEqual([
       '-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nMIIEowIBAAKCAQEA1234\nabcdEFGH5678==',
     ]);

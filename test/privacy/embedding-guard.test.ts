@@ -30,7 +30,9 @@ describe('createEmbeddingGuard', () => {
     const allow = Object.fromEntries(ALL_CATEGORIES.map((c) => [c, 'allow' as const]));
     expect(createEmbeddingGuard(allow).scans).toBe(false);
     expect(createEmbeddingGuard(allow, { custom: [{ name: 'code_name', terms: ['bluebird'] }] }).scans).toBe(true);
-    expect(createEmbeddingGuard(allow, { custom: [{ name: 'code_name', terms: ['bluebird'], action: 'allow' }] }).scans).toBe(false);
+    expect(
+      createEmbeddingGuard(allow, { custom: [{ name: 'code_name', terms: ['bluebird'], action: 'allow' }] }).scans,
+    ).toBe(false);
     expect(createEmbeddingGuard(allow).protect(['ann@example.org']).texts).toEqual(['ann@example.org']);
   });
 });

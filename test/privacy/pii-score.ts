@@ -4,8 +4,19 @@ import { readFileSync } from 'node:fs';
 import { detect } from '../../src/privacy/detectors/index.js';
 import { ALL_CATEGORIES, type Category } from '../../src/privacy/types.js';
 
-export interface FixtureEntity { category: string; value: string; start: number; end: number }
-export interface FixtureCase { id: string; kind: 'positive' | 'negative'; text: string; entities: FixtureEntity[]; note: string }
+export interface FixtureEntity {
+  category: string;
+  value: string;
+  start: number;
+  end: number;
+}
+export interface FixtureCase {
+  id: string;
+  kind: 'positive' | 'negative';
+  text: string;
+  entities: FixtureEntity[];
+  note: string;
+}
 
 export interface CategoryScore {
   tp: number;
@@ -35,7 +46,10 @@ export function loadPiiCases(): FixtureCase[] {
 
 /** A prediction counts only if category, start and end all equal an expected entity. */
 export function scorePii(cases: readonly FixtureCase[]): PiiScore {
-  const counts = Object.fromEntries(ALL_CATEGORIES.map((c) => [c, { tp: 0, fp: 0, fn: 0 }])) as Record<Category, { tp: number; fp: number; fn: number }>;
+  const counts = Object.fromEntries(ALL_CATEGORIES.map((c) => [c, { tp: 0, fp: 0, fn: 0 }])) as Record<
+    Category,
+    { tp: number; fp: number; fn: number }
+  >;
   const errors: PiiScore['errors'] = [];
   for (const c of cases) {
     const found = detect(c.text);
@@ -59,7 +73,13 @@ export function scorePii(cases: readonly FixtureCase[]): PiiScore {
   const byCategory = {} as Record<Category, CategoryScore>;
   for (const cat of ALL_CATEGORIES) {
     const { tp, fp, fn } = counts[cat];
-    byCategory[cat] = { tp, fp, fn, precision: tp + fp === 0 ? 1 : tp / (tp + fp), recall: tp + fn === 0 ? 1 : tp / (tp + fn) };
+    byCategory[cat] = {
+      tp,
+      fp,
+      fn,
+      precision: tp + fp === 0 ? 1 : tp / (tp + fp),
+      recall: tp + fn === 0 ? 1 : tp / (tp + fn),
+    };
   }
   const positives = cases.filter((c) => c.kind === 'positive').length;
   return { cases: cases.length, positives, negatives: cases.length - positives, byCategory, errors };

@@ -22,7 +22,10 @@ function blockedError(fn: () => unknown): ParleyError {
 describe('createPrivacyFilter', () => {
   it('pseudonymises personal data with numbered placeholders and returns the mapping', () => {
     const filter = createPrivacyFilter();
-    const r = filter.protect([user('Mail bob@example.com or ann@example.com, call +44 20 7946 0958, card 4111 1111 1111 1111')], {});
+    const r = filter.protect(
+      [user('Mail bob@example.com or ann@example.com, call +44 20 7946 0958, card 4111 1111 1111 1111')],
+      {},
+    );
     expect(r.messages[0].content).toBe('Mail [EMAIL_1] or [EMAIL_2], call [PHONE_1], card [CARD_1]');
     expect(r.mapping).toEqual({
       '[EMAIL_1]': 'bob@example.com',
@@ -37,7 +40,11 @@ describe('createPrivacyFilter', () => {
     const filter = createPrivacyFilter();
     const first = filter.protect([user('I am bob@example.com, IBAN DE89370400440532013000')], {});
     const second = filter.protect(
-      [user('I am bob@example.com, IBAN DE89370400440532013000'), assistant('Noted, BOB@example.com.'), user('also eve@example.com and DE89 3704 0044 0532 0130 00')],
+      [
+        user('I am bob@example.com, IBAN DE89370400440532013000'),
+        assistant('Noted, BOB@example.com.'),
+        user('also eve@example.com and DE89 3704 0044 0532 0130 00'),
+      ],
       first.mapping,
     );
     expect(second.messages.map((m) => m.content)).toEqual([
@@ -69,7 +76,10 @@ describe('createPrivacyFilter', () => {
     const turn1 = filter.protect([user('my card is 5555-5555-5555-4444')], {});
     const answer = reidentify('I will not store [CARD_1].', turn1.mapping);
     expect(answer).toBe('I will not store 5555-5555-5555-4444.');
-    const turn2 = filter.protect([...turn1.messages.map(() => user('my card is 5555-5555-5555-4444')), assistant(answer), user('thanks')], turn1.mapping);
+    const turn2 = filter.protect(
+      [...turn1.messages.map(() => user('my card is 5555-5555-5555-4444')), assistant(answer), user('thanks')],
+      turn1.mapping,
+    );
     expect(turn2.messages[1].content).toBe('I will not store [CARD_1].');
   });
 
@@ -101,7 +111,9 @@ describe('createPrivacyFilter', () => {
 
   it('blocks personal data when configured, with a personal-data wording', () => {
     const error = blockedError(() => createPrivacyFilter({ ssn: 'block' }).protect([user('ssn 123-45-6789')], {}));
-    expect(error.message).toBe('Your message contains a US social security number, which this service is configured not to forward. Remove it and send again.');
+    expect(error.message).toBe(
+      'Your message contains a US social security number, which this service is configured not to forward. Remove it and send again.',
+    );
   });
 
   it('redacts (does not throw for) block categories in assistant history', () => {

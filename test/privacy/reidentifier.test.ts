@@ -14,7 +14,8 @@ function run(chunks: string[], map: Record<string, string> = mapping): { out: st
 
 describe('createReidentifier', () => {
   const text = 'Write to [EMAIL_1] or call [PHONE_12]; card [CARD_1] ends here [EMAIL_1]';
-  const expected = 'Write to bob@example.com or call +44 20 7946 0958; card 4111 1111 1111 1111 ends here bob@example.com';
+  const expected =
+    'Write to bob@example.com or call +44 20 7946 0958; card 4111 1111 1111 1111 ends here bob@example.com';
 
   it('restores placeholders split into two chunks at every position', () => {
     for (let i = 0; i <= text.length; i++) {
@@ -44,7 +45,9 @@ describe('createReidentifier', () => {
   });
 
   it('passes unknown placeholders and lookalikes through unchanged', () => {
-    expect(run(['see [EMAIL_9] and [EMAIL_1', 'x] and [CARD_'], mapping).out).toBe('see [EMAIL_9] and [EMAIL_1x] and [CARD_');
+    expect(run(['see [EMAIL_9] and [EMAIL_1', 'x] and [CARD_'], mapping).out).toBe(
+      'see [EMAIL_9] and [EMAIL_1x] and [CARD_',
+    );
   });
 
   it('holds back at most one placeholder length', () => {

@@ -10,26 +10,54 @@ const assistant = (content: string): ChatMessage => ({ role: 'assistant', conten
 
 describe('privacy.custom', () => {
   it('finds a pattern, checks its digits and uses the recognizer name as placeholder', () => {
-    const filter = createPrivacyFilter({}, { custom: [{ name: 'member_card', pattern: String.raw`\bMC-\d{8}\b`, checksum: 'luhn' }] });
+    const filter = createPrivacyFilter(
+      {},
+      { custom: [{ name: 'member_card', pattern: String.raw`\bMC-\d{8}\b`, checksum: 'luhn' }] },
+    );
     const r = filter.protect([user('cards MC-79927398 and MC-79927391')]);
     expect(r.messages[0].content).toBe('cards [MEMBER_CARD_1] and MC-79927391');
     expect(r.mapping).toEqual({ '[MEMBER_CARD_1]': 'MC-79927398' });
   });
 
   it('scores context words: a low base score needs a cue', () => {
-    const filter = createPrivacyFilter({}, { custom: [{ name: 'employee_id', pattern: String.raw`\b\d{6}\b`, score: 0.3, context: ['employee', 'personnel number'] }] });
+    const filter = createPrivacyFilter(
+      {},
+      {
+        custom: [
+          {
+            name: 'employee_id',
+            pattern: String.raw`\b\d{6}\b`,
+            score: 0.3,
+            context: ['employee', 'personnel number'],
+          },
+        ],
+      },
+    );
     const text = 'employee 123456. The weather was fine all week long; then order 654321';
-    expect(filter.protect([user(text)]).messages[0].content).toBe('employee [EMPLOYEE_ID_1]. The weather was fine all week long; then order 654321');
+    expect(filter.protect([user(text)]).messages[0].content).toBe(
+      'employee [EMPLOYEE_ID_1]. The weather was fine all week long; then order 654321',
+    );
   });
 
   it('supports mod97 and mod11 checks', () => {
-    const filter = createPrivacyFilter({}, { custom: [{ name: 'ref97', pattern: String.raw`\bRF\d{2}[A-Z0-9]{1,21}\b`, checksum: 'mod97' }, { name: 'acct11', pattern: String.raw`\b\d{7}\b`, checksum: 'mod11' }] });
+    const filter = createPrivacyFilter(
+      {},
+      {
+        custom: [
+          { name: 'ref97', pattern: String.raw`\bRF\d{2}[A-Z0-9]{1,21}\b`, checksum: 'mod97' },
+          { name: 'acct11', pattern: String.raw`\b\d{7}\b`, checksum: 'mod11' },
+        ],
+      },
+    );
     const out = filter.protect([user('RF18539007547034 RF19539007547034 0365327 0365328')]).messages[0].content;
     expect(out).toBe('[REF97_1] RF19539007547034 [ACCT11_1] 0365328');
   });
 
   it('finds terms case-insensitively as whole words and can block them by name', () => {
-    const filter = createPrivacyFilter({}, { custom: [{ name: 'codename', terms: ['Project Nightjar', 'Bluefin'], action: 'block' }] });
+    const filter = createPrivacyFilter(
+      {},
+      { custom: [{ name: 'codename', terms: ['Project Nightjar', 'Bluefin'], action: 'block' }] },
+    );
     expect(filter.protect([user('bluefinch is fine')]).messages[0].content).toBe('bluefinch is fine');
     let error: unknown;
     try {
@@ -43,7 +71,10 @@ describe('privacy.custom', () => {
   });
 
   it('redacts with the recognizer tag', () => {
-    const filter = createPrivacyFilter({}, { custom: [{ name: 'ticket', pattern: String.raw`\bTCK-\d+\b`, action: 'redact' }] });
+    const filter = createPrivacyFilter(
+      {},
+      { custom: [{ name: 'ticket', pattern: String.raw`\bTCK-\d+\b`, action: 'redact' }] },
+    );
     expect(filter.protect([user('see TCK-991')]).messages[0].content).toBe('see [REDACTED_TICKET]');
   });
 });
@@ -51,12 +82,16 @@ describe('privacy.custom', () => {
 describe('privacy.allowlist and thresholds', () => {
   it('leaves allowlisted terms alone, whatever a recognizer thinks', () => {
     const filter = createPrivacyFilter({}, { allowlist: ['Hugo Boss', 'Acme'] });
-    expect(filter.protect([user('Compare Hugo Boss with Calvin Klein')]).messages[0].content).toBe('Compare Hugo Boss with [PERSON_1]');
+    expect(filter.protect([user('Compare Hugo Boss with Calvin Klein')]).messages[0].content).toBe(
+      'Compare Hugo Boss with [PERSON_1]',
+    );
   });
   it('a higher threshold drops weaker findings', () => {
     const text = 'Mr Whitfield called.';
     expect(createPrivacyFilter().protect([user(text)]).messages[0].content).toBe('Mr [PERSON_1] called.');
-    expect(createPrivacyFilter({}, { thresholds: { person: 0.7 } }).protect([user(text)]).messages[0].content).toBe(text);
+    expect(createPrivacyFilter({}, { thresholds: { person: 0.7 } }).protect([user(text)]).messages[0].content).toBe(
+      text,
+    );
   });
 });
 
@@ -65,7 +100,14 @@ describe('one placeholder per person', () => {
     const filter = createPrivacyFilter();
     const first = filter.protect([user('My name is Jonathan Whitfield.')]);
     expect(first.messages[0].content).toBe('My name is [PERSON_1].');
-    const second = filter.protect([user('My name is Jonathan Whitfield.'), assistant('Hello [PERSON_1]!'), user('Jonathan here again; Mr Whitfield sends his regards.')], first.mapping);
+    const second = filter.protect(
+      [
+        user('My name is Jonathan Whitfield.'),
+        assistant('Hello [PERSON_1]!'),
+        user('Jonathan here again; Mr Whitfield sends his regards.'),
+      ],
+      first.mapping,
+    );
     expect(second.messages[2].content).toBe('[PERSON_1] here again; Mr [PERSON_1] sends his regards.');
     expect(second.mapping).toEqual({ '[PERSON_1]': 'Jonathan Whitfield' });
   });
@@ -78,7 +120,9 @@ describe('one placeholder per person', () => {
 
   it('restores the originals in an answer streamed in chunks split at every point', () => {
     const filter = createPrivacyFilter();
-    const { mapping } = filter.protect([user('I am Jonathan Whitfield, I live at 42 Baker Street, London NW1 6XE, born 14/03/1985.')]);
+    const { mapping } = filter.protect([
+      user('I am Jonathan Whitfield, I live at 42 Baker Street, London NW1 6XE, born 14/03/1985.'),
+    ]);
     const answer = 'Dear [PERSON_1], we will write to [ADDRESS_1] (born [DATE_OF_BIRTH_1]).';
     const expected = 'Dear Jonathan Whitfield, we will write to 42 Baker Street, London NW1 6XE (born 14/03/1985).';
     expect(reidentify(answer, mapping)).toBe(expected);

@@ -59,21 +59,42 @@ export const REQUEST: ChatRequest = {
   ],
   params: { maxTokens: 50, temperature: 0.2 },
 };
-export const OPTS = { credential: { id: 'k#0', secret: 'sk-test-secret' }, traceHeaders: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' } };
+export const OPTS = {
+  credential: { id: 'k#0', secret: 'sk-test-secret' },
+  traceHeaders: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+};
 
 export const openai: HttpAdapterCase = {
   name: 'openai',
   create: (origin, dispatcher) =>
-    createOpenAIModel({ id: 'oa', baseUrl: `${origin}/v1`, headers: { 'openai-organization': 'org-test' }, connectTimeoutMs: 2_000, maxConnections: 4, dispatcher }),
+    createOpenAIModel({
+      id: 'oa',
+      baseUrl: `${origin}/v1`,
+      headers: { 'openai-organization': 'org-test' },
+      connectTimeoutMs: 2_000,
+      maxConnections: 4,
+      dispatcher,
+    }),
   path: '/v1/chat/completions',
   start: { id: 'chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT', model: 'gpt-4o-mini-2024-07-18' },
   usage: { inputTokens: 19, outputTokens: 10 },
   maxTokensUsage: { inputTokens: 19, outputTokens: 10 },
-  errorBody: (message) => JSON.stringify({ error: { message, type: 'invalid_request_error', param: null, code: null } }),
+  errorBody: (message) =>
+    JSON.stringify({ error: { message, type: 'invalid_request_error', param: null, code: null } }),
   errorOnlyCode: 'upstream_stream_error',
   extra: {
-    'error-event': { text: 'Hello!', started: true, errorCode: 'upstream_stream_error', message: /Upstream model overloaded/ },
-    'usage-after-finish-no-done': { text: TEXT, started: true, finishReason: 'stop', usage: { inputTokens: 19, outputTokens: 10 } },
+    'error-event': {
+      text: 'Hello!',
+      started: true,
+      errorCode: 'upstream_stream_error',
+      message: /Upstream model overloaded/,
+    },
+    'usage-after-finish-no-done': {
+      text: TEXT,
+      started: true,
+      finishReason: 'stop',
+      usage: { inputTokens: 19, outputTokens: 10 },
+    },
     'tool-calls': {
       text: '',
       started: true,
@@ -92,7 +113,13 @@ export const openai: HttpAdapterCase = {
     expect(req.headers['openai-organization']).toBe('org-test');
     expect(req.headers.traceparent).toBe(OPTS.traceHeaders.traceparent);
     const body = JSON.parse(req.body) as Record<string, unknown>;
-    expect(body).toMatchObject({ model: 'test-model', max_tokens: 50, temperature: 0.2, stream: true, stream_options: { include_usage: true } });
+    expect(body).toMatchObject({
+      model: 'test-model',
+      max_tokens: 50,
+      temperature: 0.2,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     expect(body.messages).toEqual(REQUEST.messages);
   },
 };
@@ -100,7 +127,14 @@ export const openai: HttpAdapterCase = {
 export const anthropic: HttpAdapterCase = {
   name: 'anthropic',
   create: (origin, dispatcher) =>
-    createAnthropicModel({ id: 'an', baseUrl: origin, anthropicVersion: '2023-06-01', connectTimeoutMs: 2_000, maxConnections: 4, dispatcher }),
+    createAnthropicModel({
+      id: 'an',
+      baseUrl: origin,
+      anthropicVersion: '2023-06-01',
+      connectTimeoutMs: 2_000,
+      maxConnections: 4,
+      dispatcher,
+    }),
   path: '/v1/messages',
   start: { id: 'msg_01XFDUDYJgAACzvnptvVoYEL', model: 'claude-haiku-4-5-20251001' },
   usage: { inputTokens: 25, outputTokens: 12 },
@@ -115,7 +149,9 @@ export const anthropic: HttpAdapterCase = {
       started: true,
       finishReason: 'tool-calls',
       usage: { inputTokens: 25, outputTokens: 40 },
-      toolCalls: [{ id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6', name: 'get_weather', arguments: '{"location": "San Francisco, CA"}' }],
+      toolCalls: [
+        { id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6', name: 'get_weather', arguments: '{"location": "San Francisco, CA"}' },
+      ],
     },
     // Thinking, a tool without arguments ({} from its start), cache tokens, and a message_delta reporting 0 input tokens.
     'thinking-tools': {
@@ -157,9 +193,18 @@ export function scenarios(c: HttpAdapterCase): [string, Outcome][] {
     crlf: ok,
     'split-lines': { ...ok, text: 'Hello! How can I help you today 👋?' },
     'max-tokens': { text: 'Hello! How', started: true, finishReason: 'length', usage: c.maxTokensUsage },
-    'error-mid-stream': { text: c.name === 'openai' ? 'Hello! How' : 'Hello!', started: true, errorCode: 'upstream_stream_error' },
+    'error-mid-stream': {
+      text: c.name === 'openai' ? 'Hello! How' : 'Hello!',
+      started: true,
+      errorCode: 'upstream_stream_error',
+    },
     'error-only': { text: '', started: false, errorCode: c.errorOnlyCode },
-    truncated: { text: c.name === 'openai' ? 'Hello! How can I' : 'Hello! How can', started: true, errorCode: 'upstream_stream_error', message: /ended before completion/ },
+    truncated: {
+      text: c.name === 'openai' ? 'Hello! How can I' : 'Hello! How can',
+      started: true,
+      errorCode: 'upstream_stream_error',
+      message: /ended before completion/,
+    },
     'invalid-json': { text: c.name === 'openai' ? 'Hello' : '', started: true, errorCode: 'upstream_protocol' },
     ...c.extra,
   });

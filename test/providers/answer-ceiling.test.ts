@@ -7,7 +7,11 @@ import type { ProviderModel } from '../../src/providers/provider-model.js';
 
 /** A model that streams `pieces` of `size` characters, then finishes; grouped two events per read. */
 function fake(pieces: number, size: number): ProviderModel {
-  const events = (): ChatEvent[] => [{ type: 'start' }, ...Array.from({ length: pieces }, () => ({ type: 'text-delta' as const, text: 'x'.repeat(size) })), { type: 'finish', finishReason: 'stop' }];
+  const events = (): ChatEvent[] => [
+    { type: 'start' },
+    ...Array.from({ length: pieces }, () => ({ type: 'text-delta' as const, text: 'x'.repeat(size) })),
+    { type: 'finish', finishReason: 'stop' },
+  ];
   return {
     provider: 'fake',
     close: async () => undefined,
@@ -21,7 +25,11 @@ function fake(pieces: number, size: number): ProviderModel {
   };
 }
 
-const req = (maxTokens?: number): ChatRequest => ({ model: 'm', messages: [{ role: 'user', content: 'hi' }], params: maxTokens === undefined ? {} : { maxTokens } });
+const req = (maxTokens?: number): ChatRequest => ({
+  model: 'm',
+  messages: [{ role: 'user', content: 'hi' }],
+  params: maxTokens === undefined ? {} : { maxTokens },
+});
 const opts: CallOptions = { signal: new AbortController().signal };
 
 async function drain<T>(it: AsyncIterable<T>): Promise<{ items: T[]; error?: { code: string; message: string } }> {

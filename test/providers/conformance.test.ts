@@ -9,13 +9,34 @@ import { ParleyError } from '../../src/domain/index.js';
 import type { ChatEvent, ErrorCode } from '../../src/domain/index.js';
 import { createDemoModel } from '../../src/providers/demo/demo-model.js';
 import type { ProviderModel } from '../../src/providers/provider-model.js';
-import { OPTS, REQUEST, TEXT, anthropic, expectWellFormed, openai, reasoningOf, scenarios, toolCallsOf } from './adapter-cases.js';
+import {
+  OPTS,
+  REQUEST,
+  TEXT,
+  anthropic,
+  expectWellFormed,
+  openai,
+  reasoningOf,
+  scenarios,
+  toolCallsOf,
+} from './adapter-cases.js';
 import type { HttpAdapterCase } from './adapter-cases.js';
-import { closed, collect, loadChunks, loadFixture, replay, sendJson, startReplayServer, textOf } from './replay-server.js';
+import {
+  closed,
+  collect,
+  loadChunks,
+  loadFixture,
+  replay,
+  sendJson,
+  startReplayServer,
+  textOf,
+} from './replay-server.js';
 import type { ReplayServer } from './replay-server.js';
 
 /** Flattens `streamGroups`, recording each group's size. */
-async function collectGroups(groups: AsyncIterable<readonly ChatEvent[]>): Promise<{ events: ChatEvent[]; error?: unknown; sizes: number[] }> {
+async function collectGroups(
+  groups: AsyncIterable<readonly ChatEvent[]>,
+): Promise<{ events: ChatEvent[]; error?: unknown; sizes: number[] }> {
   const events: ChatEvent[] = [];
   const sizes: number[] = [];
   try {
@@ -59,7 +80,9 @@ describe.each([openai, anthropic])('$name adapter', (c) => {
     const { events, error } = await collect(model.stream(REQUEST, { signal: signal(), ...OPTS }));
     expectWellFormed(events, want.errorCode === undefined);
     expect(textOf(events)).toBe(want.text);
-    expect(toolCallsOf(events)).toEqual((want.toolCalls ?? []).map((call) => ({ ...call, ended: want.errorCode === undefined })));
+    expect(toolCallsOf(events)).toEqual(
+      (want.toolCalls ?? []).map((call) => ({ ...call, ended: want.errorCode === undefined })),
+    );
     expect(reasoningOf(events)).toBe(want.reasoning ?? '');
     if (want.started) expect(events[0]).toEqual({ type: 'start', ...c.start });
     else expect(events).toEqual([]);
@@ -132,7 +155,9 @@ describe.each([openai, anthropic])('$name adapter', (c) => {
   ];
   it.each(statuses)('maps HTTP %i to %s with the provider message', async (status, code) => {
     const headers: Record<string, string> = status === 429 ? { 'retry-after': '2' } : {};
-    server.handle((_req, res) => sendJson(res, status, c.errorBody(`Problem ${status} with key sk-abc123456789`), headers));
+    server.handle((_req, res) =>
+      sendJson(res, status, c.errorBody(`Problem ${status} with key sk-abc123456789`), headers),
+    );
     const { events, error } = await collect(model.stream(REQUEST, { signal: signal(), ...OPTS }));
     expect(events).toEqual([]);
     expect(error).toBeInstanceOf(ParleyError);
@@ -145,7 +170,9 @@ describe.each([openai, anthropic])('$name adapter', (c) => {
   });
 
   it('honours retry-after-ms over retry-after', async () => {
-    server.handle((_req, res) => sendJson(res, 429, c.errorBody('slow down'), { 'retry-after-ms': '1500', 'retry-after': '9' }));
+    server.handle((_req, res) =>
+      sendJson(res, 429, c.errorBody('slow down'), { 'retry-after-ms': '1500', 'retry-after': '9' }),
+    );
     const { error } = await collect(model.stream(REQUEST, { signal: signal() }));
     expect((error as ParleyError).retryAfterMs).toBe(1500);
   });
@@ -209,7 +236,9 @@ describe.each([openai, anthropic])('$name adapter', (c) => {
   });
 
   it('stops at once on abort even when more events are already buffered', async () => {
-    server.handle((_req, res) => replay(res, [Buffer.concat(loadChunks(c.name, 'stream-usage').slice(0, -2))], { end: false }));
+    server.handle((_req, res) =>
+      replay(res, [Buffer.concat(loadChunks(c.name, 'stream-usage').slice(0, -2))], { end: false }),
+    );
     const ac = new AbortController();
     const events: ChatEvent[] = [];
     let error: unknown;
@@ -270,11 +299,14 @@ function httpContract(c: HttpAdapterCase): ContractCase {
       const server = await startReplayServer();
       const model = c.create(server.origin);
       server.handle((_req, res, body) =>
-        (JSON.parse(body) as { stream?: boolean }).stream ? replay(res, loadChunks(c.name, 'stream-usage')) : sendJson(res, 200, loadFixture(c.name, 'non-stream.json')),
+        (JSON.parse(body) as { stream?: boolean }).stream
+          ? replay(res, loadChunks(c.name, 'stream-usage'))
+          : sendJson(res, 200, loadFixture(c.name, 'non-stream.json')),
       );
       return {
         model,
-        hold: () => server.handle((_req, res) => replay(res, loadChunks(c.name, 'stream-usage').slice(0, 5), { end: false })),
+        hold: () =>
+          server.handle((_req, res) => replay(res, loadChunks(c.name, 'stream-usage').slice(0, 5), { end: false })),
         teardown: async () => {
           await model.close();
           await server.close();
@@ -309,7 +341,9 @@ describe.each([httpContract(openai), httpContract(anthropic), demo])('ChatModel 
   });
 
   it('answers stream: false with the same event shape', async () => {
-    const { events, error } = await collect(ctx.model.stream({ ...REQUEST, stream: false }, { signal: new AbortController().signal }));
+    const { events, error } = await collect(
+      ctx.model.stream({ ...REQUEST, stream: false }, { signal: new AbortController().signal }),
+    );
     expect(error).toBeUndefined();
     expectWellFormed(events, true);
     expect(events.filter((e) => e.type === 'text-delta')).toHaveLength(1);

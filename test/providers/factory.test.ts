@@ -28,12 +28,19 @@ describe('createProviderAdapters', () => {
 
   it('the demo model answers offline', async () => {
     const model = createProviderAdapters(base).chat;
-    const { events, error } = await collect(model.stream({ model: 'x', messages: [{ role: 'user', content: 'hello' }], params: {} }, { signal: new AbortController().signal }));
+    const { events, error } = await collect(
+      model.stream(
+        { model: 'x', messages: [{ role: 'user', content: 'hello' }], params: {} },
+        { signal: new AbortController().signal },
+      ),
+    );
     expect(error).toBeUndefined();
     expect(textOf(events)).toContain('"hello"');
   });
 
   it('an unknown type is refused', () => {
-    expect(() => createProviderAdapters({ ...base, type: 'nope' as ProviderConfig['type'] })).toThrow(/Unknown provider type/);
+    expect(() => createProviderAdapters({ ...base, type: 'nope' as ProviderConfig['type'] })).toThrow(
+      /Unknown provider type/,
+    );
   });
 });

@@ -110,7 +110,12 @@ export async function replay(res: ServerResponse, chunks: Buffer[], opts: { end?
 }
 
 /** Answers with a JSON body and status. */
-export function sendJson(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(body);
 }
 

@@ -13,7 +13,15 @@ import { buildOpenAIBody, mapOpenAIFinishReason } from '../../src/providers/open
 const full: ChatRequest = {
   model: 'm',
   messages: [{ role: 'user', content: 'hi' }],
-  params: { maxTokens: 10, temperature: 0.5, topP: 0.9, stop: ['END'], seed: 7, presencePenalty: 0.1, frequencyPenalty: 0.2 },
+  params: {
+    maxTokens: 10,
+    temperature: 0.5,
+    topP: 0.9,
+    stop: ['END'],
+    seed: 7,
+    presencePenalty: 0.1,
+    frequencyPenalty: 0.2,
+  },
 };
 
 describe('OpenAI request body', () => {
@@ -73,12 +81,19 @@ describe('Anthropic request body', () => {
     });
   });
   it('inserts a user turn when the conversation starts with the assistant (or is empty)', () => {
-    expect(toAnthropicMessages([{ role: 'assistant', content: 'hello' }, { role: 'user', content: 'hi' }]).messages).toEqual([
+    expect(
+      toAnthropicMessages([
+        { role: 'assistant', content: 'hello' },
+        { role: 'user', content: 'hi' },
+      ]).messages,
+    ).toEqual([
       { role: 'user', content: '(conversation continues)' },
       { role: 'assistant', content: 'hello' },
       { role: 'user', content: 'hi' },
     ]);
-    expect(toAnthropicMessages([{ role: 'system', content: 's' }]).messages).toEqual([{ role: 'user', content: '(conversation continues)' }]);
+    expect(toAnthropicMessages([{ role: 'system', content: 's' }]).messages).toEqual([
+      { role: 'user', content: '(conversation continues)' },
+    ]);
   });
   it('maps parameters, drops the ones Anthropic lacks and defaults max_tokens', () => {
     expect(JSON.parse(buildAnthropicBody(full))).toEqual({

@@ -7,7 +7,10 @@ import { SseEventReader, type SseMessageHandler } from '../../src/providers/sse-
 function reads(...texts: string[]) {
   const taken = { count: 0 };
   const iterator: AsyncIterator<Uint8Array> = {
-    next: async () => (taken.count < texts.length ? { done: false, value: Buffer.from(texts[taken.count++]) } : { done: true, value: undefined }),
+    next: async () =>
+      taken.count < texts.length
+        ? { done: false, value: Buffer.from(texts[taken.count++]) }
+        : { done: true, value: undefined },
   };
   return { iterator, taken };
 }
@@ -42,7 +45,11 @@ const text = (t: string): ChatEvent => ({ type: 'text-delta', text: t });
 
 describe('sseEventGroups', () => {
   it('yields one group per read, the first content on its own, and stops reading at the terminal message', async () => {
-    const { iterator, taken } = reads('data: start\n\ndata: a\n\ndata: b\n\n', 'data: c\n\ndata: end\n\ndata: ignored\n\n', 'data: never read\n\n');
+    const { iterator, taken } = reads(
+      'data: start\n\ndata: a\n\ndata: b\n\n',
+      'data: c\n\ndata: end\n\ndata: ignored\n\n',
+      'data: never read\n\n',
+    );
     const out = await run(iterator);
     expect(out.groups).toEqual([[{ type: 'start' }, text('a')], [text('b')], [text('c')]]);
     expect(out.ended).toBe(true);

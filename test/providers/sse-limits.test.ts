@@ -79,18 +79,25 @@ describe('SSE limits', () => {
     expect(() => parser.end()).toThrow(ParleyError);
   });
 
-  it('the adapters\' group reader yields what came before the oversized event, then throws', () => {
-    const reader = new SseEventReader({
-      message(m, out) {
-        out.push({ type: 'text-delta', text: m.data });
-        return false;
+  it("the adapters' group reader yields what came before the oversized event, then throws", () => {
+    const reader = new SseEventReader(
+      {
+        message(m, out) {
+          out.push({ type: 'text-delta', text: m.data });
+          return false;
+        },
       },
-    }, 50);
+      50,
+    );
     const groups: ChatEvent[][] = [];
     const signal = new AbortController().signal;
     expect(() => {
-      for (const g of reader.groups(Buffer.from(`data: a\n\ndata: b\n\ndata: ${'c'.repeat(80)}`), signal)) groups.push(g);
+      for (const g of reader.groups(Buffer.from(`data: a\n\ndata: b\n\ndata: ${'c'.repeat(80)}`), signal))
+        groups.push(g);
     }).toThrow(/longer than 50 characters/);
-    expect(groups.flat()).toEqual([{ type: 'text-delta', text: 'a' }, { type: 'text-delta', text: 'b' }]);
+    expect(groups.flat()).toEqual([
+      { type: 'text-delta', text: 'a' },
+      { type: 'text-delta', text: 'b' },
+    ]);
   });
 });

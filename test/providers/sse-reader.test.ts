@@ -54,7 +54,7 @@ describe('readSse', () => {
     let seed = 42;
     for (let round = 0; round < 50; round++) {
       const offsets: number[] = [];
-      for (let pos = 0; ; ) {
+      for (let pos = 0; ;) {
         seed = (seed * 1103515245 + 12345) % 2147483648;
         pos += 1 + (seed % 17);
         if (pos >= bytes.length) break;
@@ -69,7 +69,11 @@ describe('readSse', () => {
   });
 
   it('accepts LF, CRLF and bare CR line ends', async () => {
-    expect(await parse('data: 1\n\n', 'data: 2\r\n\r\n', 'data: 3\r\r')).toEqual([{ data: '1' }, { data: '2' }, { data: '3' }]);
+    expect(await parse('data: 1\n\n', 'data: 2\r\n\r\n', 'data: 3\r\r')).toEqual([
+      { data: '1' },
+      { data: '2' },
+      { data: '3' },
+    ]);
   });
 
   it('strips exactly one space after the colon, and accepts none', async () => {

@@ -46,7 +46,11 @@ describe('UpstreamExchange through postUpstream', () => {
     handler = (req, res) => {
       let body = '';
       req.on('data', (c) => (body += c));
-      req.on('end', () => res.setHeader('content-type', 'application/json').end(JSON.stringify({ echo: JSON.parse(body), method: req.method })));
+      req.on('end', () =>
+        res
+          .setHeader('content-type', 'application/json')
+          .end(JSON.stringify({ echo: JSON.parse(body), method: req.method })),
+      );
     };
     const before = connections;
     for (let i = 0; i < 3; i++) {
@@ -73,7 +77,8 @@ describe('UpstreamExchange through postUpstream', () => {
 
   it('throws the provider error for a non-2xx answer, with retry-after', async () => {
     agent = new Agent();
-    handler = (_req, res) => res.writeHead(429, { 'retry-after': '2' }).end(JSON.stringify({ error: { message: 'slow down' } }));
+    handler = (_req, res) =>
+      res.writeHead(429, { 'retry-after': '2' }).end(JSON.stringify({ error: { message: 'slow down' } }));
     const error = await post().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ParleyError);
     expect((error as ParleyError).code).toBe('upstream_rate_limited');
@@ -211,7 +216,14 @@ describe('UpstreamExchange through postUpstream', () => {
         s.close(() => resolve(port));
       });
     });
-    const error = await postUpstream(agent, `http://127.0.0.1:${closedPort}`, '/', {}, '{}', new LightAbortController().signal).catch((e: unknown) => e);
+    const error = await postUpstream(
+      agent,
+      `http://127.0.0.1:${closedPort}`,
+      '/',
+      {},
+      '{}',
+      new LightAbortController().signal,
+    ).catch((e: unknown) => e);
     expect((error as ParleyError).code).toBe('upstream_network');
   });
 });

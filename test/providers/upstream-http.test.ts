@@ -35,19 +35,31 @@ describe('parseRetryAfter', () => {
 
 describe('upstreamError', () => {
   it('extracts the OpenAI envelope message', () => {
-    const e = upstreamError(400, JSON.stringify({ error: { message: "Invalid 'messages'", type: 'invalid_request_error' } }), {});
+    const e = upstreamError(
+      400,
+      JSON.stringify({ error: { message: "Invalid 'messages'", type: 'invalid_request_error' } }),
+      {},
+    );
     expect(e.code).toBe('upstream_bad_request');
     expect(e.message).toBe("Provider returned HTTP 400: Invalid 'messages'");
     expect(e.upstreamStatus).toBe(400);
   });
   it('extracts the Anthropic envelope message and maps 529', () => {
-    const e = upstreamError(529, JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }), { 'retry-after': '4' });
+    const e = upstreamError(
+      529,
+      JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }),
+      { 'retry-after': '4' },
+    );
     expect(e.code).toBe('upstream_overloaded');
     expect(e.message).toBe('Provider returned HTTP 529: Overloaded');
     expect(e.retryAfterMs).toBe(4000);
   });
   it('truncates long messages to 300 characters and redacts key-like tokens', () => {
-    const e = upstreamError(401, JSON.stringify({ error: { message: `Incorrect API key provided: sk-proj-****abcd. ${'x'.repeat(500)}` } }), {});
+    const e = upstreamError(
+      401,
+      JSON.stringify({ error: { message: `Incorrect API key provided: sk-proj-****abcd. ${'x'.repeat(500)}` } }),
+      {},
+    );
     const detail = e.message.replace('Provider returned HTTP 401: ', '');
     expect(detail.length).toBe(300);
     expect(e.message).not.toContain('abcd');
@@ -73,7 +85,9 @@ describe('networkError', () => {
   });
   it('looks into AggregateError and cause', () => {
     expect(networkError(new AggregateError([sys('ECONNREFUSED')])).code).toBe('upstream_network');
-    expect(networkError(new Error('fetch failed', { cause: sys('UND_ERR_CONNECT_TIMEOUT') })).code).toBe('upstream_timeout');
+    expect(networkError(new Error('fetch failed', { cause: sys('UND_ERR_CONNECT_TIMEOUT') })).code).toBe(
+      'upstream_timeout',
+    );
   });
   it('passes ParleyErrors through', () => {
     const e = new ParleyError('upstream_protocol', 'bad');
@@ -96,7 +110,13 @@ describe('abort convention', () => {
 
 describe('upstreamTarget', () => {
   it('joins base paths without double slashes', () => {
-    expect(upstreamTarget('http://127.0.0.1:9000/v1/', '/chat/completions')).toEqual({ origin: 'http://127.0.0.1:9000', path: '/v1/chat/completions' });
-    expect(upstreamTarget('https://api.anthropic.com', '/v1/messages')).toEqual({ origin: 'https://api.anthropic.com', path: '/v1/messages' });
+    expect(upstreamTarget('http://127.0.0.1:9000/v1/', '/chat/completions')).toEqual({
+      origin: 'http://127.0.0.1:9000',
+      path: '/v1/chat/completions',
+    });
+    expect(upstreamTarget('https://api.anthropic.com', '/v1/messages')).toEqual({
+      origin: 'https://api.anthropic.com',
+      path: '/v1/messages',
+    });
   });
 });

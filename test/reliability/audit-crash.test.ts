@@ -45,7 +45,9 @@ function load(parley: SpawnedParley, adminKey: string, tag: string, workers: num
     while (!stop) {
       const id = `${tag}-${++n}`;
       try {
-        const res = await fetch(`${parley.url}/v1/models`, { headers: { authorization: `Bearer ${adminKey}`, 'x-request-id': id } });
+        const res = await fetch(`${parley.url}/v1/models`, {
+          headers: { authorization: `Bearer ${adminKey}`, 'x-request-id': id },
+        });
         await res.arrayBuffer();
         if (res.status === 200) answered.push({ id, at: performance.now() });
       } catch {
@@ -73,17 +75,32 @@ async function sigkill(parley: SpawnedParley): Promise<number> {
 
 async function verifyCode(): Promise<{ code: number; out: string }> {
   const out: string[] = [];
-  const code = await auditCommand(['verify'], { dataDir, publicKeyRef: publicPem, stdout: (t) => out.push(t), stderr: (t) => out.push(t) });
+  const code = await auditCommand(['verify'], {
+    dataDir,
+    publicKeyRef: publicPem,
+    stdout: (t) => out.push(t),
+    stderr: (t) => out.push(t),
+  });
   return { code, out: out.join('\n') };
 }
 
 /** Requests answered more than SLACK_MS before the kill whose auth.success record is not in the trail. */
-async function lostRecords(answered: Answered[], killedAt: number): Promise<{ lost: string[]; lostRecent: number; checked: number; oldestMissingMs: number }> {
-  const recorded = new Set((await queryAudit(file, { action: 'auth.success', limit: 10_000_000 })).map((e) => e.requestId));
+async function lostRecords(
+  answered: Answered[],
+  killedAt: number,
+): Promise<{ lost: string[]; lostRecent: number; checked: number; oldestMissingMs: number }> {
+  const recorded = new Set(
+    (await queryAudit(file, { action: 'auth.success', limit: 10_000_000 })).map((e) => e.requestId),
+  );
   const missing = answered.filter((a) => !recorded.has(a.id));
   const old = answered.filter((a) => a.at < killedAt - SLACK_MS);
   const oldestMissingMs = missing.reduce((max, a) => Math.max(max, killedAt - a.at), 0);
-  return { lost: missing.filter((a) => a.at < killedAt - SLACK_MS).map((a) => a.id), lostRecent: missing.length, checked: old.length, oldestMissingMs };
+  return {
+    lost: missing.filter((a) => a.at < killedAt - SLACK_MS).map((a) => a.id),
+    lostRecent: missing.length,
+    checked: old.length,
+    oldestMissingMs,
+  };
 }
 
 describe('SIGKILL during audit writes under load', () => {
@@ -98,9 +115,16 @@ describe('SIGKILL during audit writes under load', () => {
       const traffic = load(parley, adminKey, `round${round}`, 16);
       // Kill while writes go on, once the trail has rotated at least twice more in this round.
       const segmentsBefore = (await listSegments(file)).length;
-      await expect.poll(async () => (await listSegments(file)).length, { timeout: 120_000, interval: 100 }).toBeGreaterThanOrEqual(segmentsBefore + 2);
+      await expect
+        .poll(async () => (await listSegments(file)).length, { timeout: 120_000, interval: 100 })
+        .toBeGreaterThanOrEqual(segmentsBefore + 2);
       // ...and once some answers are older than SLACK_MS, so that the durability check below has something to check.
-      await expect.poll(() => traffic.answered.some((a) => performance.now() - a.at > SLACK_MS + 200), { timeout: 120_000, interval: 100 }).toBe(true);
+      await expect
+        .poll(() => traffic.answered.some((a) => performance.now() - a.at > SLACK_MS + 200), {
+          timeout: 120_000,
+          interval: 100,
+        })
+        .toBe(true);
       const killedAt = await sigkill(parley);
       await traffic.stopAfter();
 
@@ -122,7 +146,9 @@ describe('SIGKILL during audit writes under load', () => {
         expect(out).toMatch(/^TORN .*Parley removes this line at its next start and records an audit.recovered event/);
       } else expect((await verifyCode()).code).toBe(0);
       const { lost, lostRecent, checked, oldestMissingMs } = await lostRecords(traffic.answered, killedAt);
-      console.log(`round ${round}: ${traffic.answered.length} answered, ${checked} older than ${SLACK_MS} ms at the kill, lost ${lost.length}; ${lostRecent} answered at most ${Math.ceil(oldestMissingMs)} ms before the kill had no record yet; ${(await listSegments(file)).length} segments; verify at the kill: ${atKill.ok ? 'OK' : atKill.fault}`);
+      console.log(
+        `round ${round}: ${traffic.answered.length} answered, ${checked} older than ${SLACK_MS} ms at the kill, lost ${lost.length}; ${lostRecent} answered at most ${Math.ceil(oldestMissingMs)} ms before the kill had no record yet; ${(await listSegments(file)).length} segments; verify at the kill: ${atKill.ok ? 'OK' : atKill.fault}`,
+      );
       expect(checked).toBeGreaterThan(0);
       expect(lost).toEqual([]);
 
@@ -132,19 +158,37 @@ describe('SIGKILL during audit writes under load', () => {
       servers.push(parley);
       const res = await fetch(`${parley.url}/v1/admin/keys`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json', 'x-request-id': `after-kill-${round}` },
+        headers: {
+          authorization: `Bearer ${adminKey}`,
+          'content-type': 'application/json',
+          'x-request-id': `after-kill-${round}`,
+        },
         body: JSON.stringify({ name: `after-kill-${round}`, role: 'user' }),
       });
       expect(res.status).toBe(201);
-      await expect.poll(async () => (await queryAudit(file, { action: 'key.created', limit: 10 })).some((e) => e.requestId === `after-kill-${round}`), { timeout: 20_000 }).toBe(true);
+      await expect
+        .poll(
+          async () =>
+            (await queryAudit(file, { action: 'key.created', limit: 10 })).some(
+              (e) => e.requestId === `after-kill-${round}`,
+            ),
+          { timeout: 20_000 },
+        )
+        .toBe(true);
       expect(JSON.parse(readFileSync(`${file}.lock`, 'utf8')).pid).toBe(parley.pid);
       // The admin API reads across segments: the oldest answered request of this round is in a sealed segment.
       const oldest = traffic.answered[0].id;
-      const listed = await fetch(`${parley.url}/v1/audit?action=auth.success&limit=10000`, { headers: { authorization: `Bearer ${adminKey}` } });
+      const listed = await fetch(`${parley.url}/v1/audit?action=auth.success&limit=10000`, {
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
       expect(listed.status).toBe(200);
-      expect(((await listed.json()) as { data: { requestId: string }[] }).data.some((e) => e.requestId === oldest)).toBe(true);
+      expect(
+        ((await listed.json()) as { data: { requestId: string }[] }).data.some((e) => e.requestId === oldest),
+      ).toBe(true);
       // Rotation went on from where it stopped: the sealed segments of before are all still there, unchanged in name.
-      expect((await listSegments(file)).map((s) => s.name).slice(0, segmentsAtKill.length)).toEqual(segmentsAtKill.map((s) => s.name));
+      expect((await listSegments(file)).map((s) => s.name).slice(0, segmentsAtKill.length)).toEqual(
+        segmentsAtKill.map((s) => s.name),
+      );
       if (!result.ok) {
         const recovered = await queryAudit(file, { action: 'audit.recovered', limit: 10 });
         expect(recovered.length).toBeGreaterThan(0); // the torn line was cut and the cut recorded
@@ -156,6 +200,8 @@ describe('SIGKILL during audit writes under load', () => {
     const final = await verifyAuditFile(file, publicKey);
     expect(final).toMatchObject({ ok: true, signaturesChecked: true });
     expect((await verifyCode()).code).toBe(0);
-    console.log(`after two SIGKILLs: ${final.ok ? `${final.records} records in ${final.segments} files` : ''}; verdicts before the restarts: ${verdicts.map((v) => (v.ok ? 'OK' : v.fault)).join(', ')}`);
+    console.log(
+      `after two SIGKILLs: ${final.ok ? `${final.records} records in ${final.segments} files` : ''}; verdicts before the restarts: ${verdicts.map((v) => (v.ok ? 'OK' : v.fault)).join(', ')}`,
+    );
   }, 300_000);
 });

@@ -26,7 +26,9 @@ beforeAll(async () => {
     'k-reset': { resetAfterTokens: 3, tokens: 10 },
   };
   for (const [status] of UPSTREAM_STATUSES) keyScenarios[`k-${status}`] = { errorRates: { [status]: 1 } };
-  const env: Record<string, string> = Object.fromEntries(Object.keys(keyScenarios).map((k) => [`KEY_${k.slice(2).replace(/-/g, '_').toUpperCase()}`, k]));
+  const env: Record<string, string> = Object.fromEntries(
+    Object.keys(keyScenarios).map((k) => [`KEY_${k.slice(2).replace(/-/g, '_').toUpperCase()}`, k]),
+  );
   const provider = (id: string, key: string, extra = 'retry: { retries: 0 }'): string =>
     `  - { id: ${id}, type: openai, baseUrl: "MOCK/v1", apiKeys: ["env:KEY_${key.replace(/-/g, '_').toUpperCase()}"], ${extra} }`;
   const providers = [
@@ -48,9 +50,13 @@ beforeAll(async () => {
     providers: (url) => `providers:\n${providers.join('\n').replaceAll('MOCK', url)}\nmodels:\n${models.join('\n')}\n`,
     plugins: [
       (app) => {
-        app.get<{ Params: { code: string } }>('/__test/fail/:code', { config: { public: true }, schema: { hide: true } }, async (request) => {
-          throw new ParleyError(request.params.code as ErrorCode, `test failure ${request.params.code}`);
-        });
+        app.get<{ Params: { code: string } }>(
+          '/__test/fail/:code',
+          { config: { public: true }, schema: { hide: true } },
+          async (request) => {
+            throw new ParleyError(request.params.code as ErrorCode, `test failure ${request.params.code}`);
+          },
+        );
       },
     ],
   });
@@ -59,7 +65,10 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function chat(model: string, stream = false): Promise<{ status: number; headers: Headers; text: string; ms: number }> {
+async function chat(
+  model: string,
+  stream = false,
+): Promise<{ status: number; headers: Headers; text: string; ms: number }> {
   const t0 = performance.now();
   const res = await fetch(`${stack.url}/v1/chat/completions`, {
     method: 'POST',
@@ -90,22 +99,28 @@ describe('x-parley-overhead-ms', () => {
 });
 
 describe('statuses follow the catalogue', () => {
-  it.each(Object.keys(ERROR_CATALOGUE) as ErrorCode[])('%s goes out with its catalogue status and type', async (code) => {
-    const res = await fetch(`${stack.url}/__test/fail/${code}`);
-    const body = (await res.json()) as { error: { code: string; type: string } };
-    expect(res.status).toBe(ERROR_CATALOGUE[code].status);
-    expect(body.error).toMatchObject({ code, type: ERROR_CATALOGUE[code].type });
-  });
+  it.each(Object.keys(ERROR_CATALOGUE) as ErrorCode[])(
+    '%s goes out with its catalogue status and type',
+    async (code) => {
+      const res = await fetch(`${stack.url}/__test/fail/${code}`);
+      const body = (await res.json()) as { error: { code: string; type: string } };
+      expect(res.status).toBe(ERROR_CATALOGUE[code].status);
+      expect(body.error).toMatchObject({ code, type: ERROR_CATALOGUE[code].type });
+    },
+  );
 
-  it.each(UPSTREAM_STATUSES)('a provider answering %i gives %s with its catalogue status, plain and streamed', async (status, code) => {
-    // A 401 disables the provider key, and the key pool then reports no_healthy_key: still with its own status.
-    const expected = status === 401 ? 'no_healthy_key' : code;
-    for (const stream of [false, true]) {
-      const r = await chat(`s${status}`, stream);
-      expect(JSON.parse(r.text).error.code).toBe(expected);
-      expect(r.status).toBe(ERROR_CATALOGUE[expected].status);
-    }
-  });
+  it.each(UPSTREAM_STATUSES)(
+    'a provider answering %i gives %s with its catalogue status, plain and streamed',
+    async (status, code) => {
+      // A 401 disables the provider key, and the key pool then reports no_healthy_key: still with its own status.
+      const expected = status === 401 ? 'no_healthy_key' : code;
+      for (const stream of [false, true]) {
+        const r = await chat(`s${status}`, stream);
+        expect(JSON.parse(r.text).error.code).toBe(expected);
+        expect(r.status).toBe(ERROR_CATALOGUE[expected].status);
+      }
+    },
+  );
 
   it('a chain whose last target is overloaded after a server error is 503 upstream_overloaded', async () => {
     const r = await chat('chain');

@@ -35,12 +35,16 @@ function statusOf(text: string): number {
 }
 
 function envelopeOf(text: string): { error: { code: string; message: string; type: string } } {
-  return JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) as { error: { code: string; message: string; type: string } };
+  return JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) as {
+    error: { code: string; message: string; type: string };
+  };
 }
 
 describe('slow clients', () => {
   it('a body that stalls after 10 of 100 declared bytes gets 408 in the envelope and its socket is closed (even on the public /v1/auth/exchange)', async () => {
-    const { text, closed } = await raw(['POST /v1/auth/exchange HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"token":"']);
+    const { text, closed } = await raw([
+      'POST /v1/auth/exchange HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"token":"',
+    ]);
     expect(statusOf(text)).toBe(408);
     expect(envelopeOf(text).error.code).toBe('request_timeout');
     expect(envelopeOf(text).error.message).toMatch(/did not arrive in time/);
@@ -55,7 +59,9 @@ describe('slow clients', () => {
   });
 
   it('other clients are served meanwhile', async () => {
-    const stalled = raw([`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${stack.adminKey}\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{`]);
+    const stalled = raw([
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${stack.adminKey}\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{`,
+    ]);
     expect((await stack.call('GET', '/healthz')).status).toBe(200);
     expect(statusOf((await stalled).text)).toBe(408);
   });
@@ -64,9 +70,13 @@ describe('slow clients', () => {
 describe('malformed HTTP', () => {
   it.each([
     ['an unknown method', 'FROB /healthz HTTP/1.1\r\nHost: x\r\n\r\n', /not an HTTP method/],
-    ['Content-Length with Transfer-Encoding', 'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', /Transfer-Encoding is invalid or comes with a Content-Length/],
+    [
+      'Content-Length with Transfer-Encoding',
+      'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+      /Transfer-Encoding is invalid or comes with a Content-Length/,
+    ],
     ['bad header bytes', 'GET /healthz HTTP/1.1\r\nHost: x\r\nBad\u0001Name: v\r\n\r\n', /bytes HTTP does not allow/],
-  ])('%s gets 400 in Parley\'s envelope', async (_name, request, message) => {
+  ])("%s gets 400 in Parley's envelope", async (_name, request, message) => {
     const { text } = await raw([Buffer.from(request, 'latin1')]);
     expect(statusOf(text)).toBe(400);
     const body = envelopeOf(text);
@@ -107,13 +117,24 @@ describe('methods and bodies', () => {
   });
 
   it('a "constructor" field that is plain data, or the word in a message, is accepted', async () => {
-    const r = await stack.call('POST', '/v1/chat/completions', { key: stack.adminKey, rawBody: '{"model":"chat","messages":[{"role":"user","content":"what is a constructor?"}]}' });
+    const r = await stack.call('POST', '/v1/chat/completions', {
+      key: stack.adminKey,
+      rawBody: '{"model":"chat","messages":[{"role":"user","content":"what is a constructor?"}]}',
+    });
     expect(r.status).toBe(200);
   });
 
   it('invalid UTF-8 in a JSON body is a 400 that says so', async () => {
-    const bytes = Buffer.concat([Buffer.from('{"model":"chat","messages":[{"role":"user","content":"caf'), Buffer.from([0xc3, 0x28]), Buffer.from('"}]}')]);
-    const res = await fetch(`${stack.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${stack.adminKey}`, 'content-type': 'application/json' }, body: bytes });
+    const bytes = Buffer.concat([
+      Buffer.from('{"model":"chat","messages":[{"role":"user","content":"caf'),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('"}]}'),
+    ]);
+    const res = await fetch(`${stack.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.adminKey}`, 'content-type': 'application/json' },
+      body: bytes,
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/not valid UTF-8/);
   });
@@ -121,7 +142,10 @@ describe('methods and bodies', () => {
   it('DELETE with Content-Type: application/json and an empty body succeeds', async () => {
     const created = await stack.call('POST', '/v1/sessions', { key: stack.adminKey, body: {} });
     expect(created.status).toBe(201);
-    const del = await stack.call('DELETE', `/v1/sessions/${created.json.id}`, { key: stack.adminKey, headers: { 'content-type': 'application/json' } });
+    const del = await stack.call('DELETE', `/v1/sessions/${created.json.id}`, {
+      key: stack.adminKey,
+      headers: { 'content-type': 'application/json' },
+    });
     expect(del.status).toBeLessThan(300);
   });
 

@@ -17,7 +17,10 @@ let parley: SpawnedParley;
 const figures: string[] = [];
 
 beforeAll(async () => {
-  mock = await startMockUpstream({ record: false, keyScenarios: Object.fromEntries(Object.entries(FAULTS).map(([k, v]) => [`key-${k}`, v])) });
+  mock = await startMockUpstream({
+    record: false,
+    keyScenarios: Object.fromEntries(Object.entries(FAULTS).map(([k, v]) => [`key-${k}`, v])),
+  });
   const providers = Object.keys(FAULTS)
     .flatMap((k) => [
       `  - { id: o-${k}, type: openai, baseUrl: "${mock.url}/v1", apiKeys: ["env:K_${k.replace('-', '_').toUpperCase()}"], retry: { retries: 0 } }`,
@@ -25,10 +28,18 @@ beforeAll(async () => {
     ])
     .join('\n');
   const models = Object.keys(FAULTS)
-    .flatMap((k) => [`  - { name: o-${k}, targets: [{ provider: o-${k}, model: gpt-4o-mini }] }`, `  - { name: a-${k}, targets: [{ provider: a-${k}, model: claude-x }] }`])
+    .flatMap((k) => [
+      `  - { name: o-${k}, targets: [{ provider: o-${k}, model: gpt-4o-mini }] }`,
+      `  - { name: a-${k}, targets: [{ provider: a-${k}, model: claude-x }] }`,
+    ])
     .join('\n');
-  const env = Object.fromEntries(Object.keys(FAULTS).map((k) => [`K_${k.replace('-', '_').toUpperCase()}`, `key-${k}`]));
-  parley = await spawnParley(`rateLimits: { requestsPerMinute: 0, tokensPerMinute: 0 }\nproviders:\n${providers}\nmodels:\n${models}\n`, { env });
+  const env = Object.fromEntries(
+    Object.keys(FAULTS).map((k) => [`K_${k.replace('-', '_').toUpperCase()}`, `key-${k}`]),
+  );
+  parley = await spawnParley(
+    `rateLimits: { requestsPerMinute: 0, tokensPerMinute: 0 }\nproviders:\n${providers}\nmodels:\n${models}\n`,
+    { env },
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -38,7 +49,9 @@ afterAll(async () => {
 });
 
 /** Polls /healthz until `done` settles: how many answers, whether all were 200, and the slowest one. */
-async function healthDuring<T>(done: Promise<T>): Promise<{ result: T; polls: number; allOk: boolean; slowestMs: number; peakRss: number }> {
+async function healthDuring<T>(
+  done: Promise<T>,
+): Promise<{ result: T; polls: number; allOk: boolean; slowestMs: number; peakRss: number }> {
   let finished = false;
   const settled = done.finally(() => (finished = true));
   let polls = 0;
@@ -58,12 +71,21 @@ async function healthDuring<T>(done: Promise<T>): Promise<{ result: T; polls: nu
   return { result: await settled, polls, allOk, slowestMs, peakRss };
 }
 
-async function ask(model: string, stream: boolean, maxTokens?: number): Promise<{ status: number; text: string; ms: number }> {
+async function ask(
+  model: string,
+  stream: boolean,
+  maxTokens?: number,
+): Promise<{ status: number; text: string; ms: number }> {
   const t0 = performance.now();
   const res = await fetch(`${parley.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${parley.adminKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'hi' }], ...(maxTokens ? { max_tokens: maxTokens } : {}) }),
+    body: JSON.stringify({
+      model,
+      stream,
+      messages: [{ role: 'user', content: 'hi' }],
+      ...(maxTokens ? { max_tokens: maxTokens } : {}),
+    }),
   });
   const text = await res.text();
   return { status: res.status, text, ms: performance.now() - t0 };
@@ -83,17 +105,23 @@ const cases: [string, boolean, number | undefined, number, string][] = [
 ];
 
 describe('a misbehaving upstream', () => {
-  it.each(cases)('%s (stream %s, max_tokens %s) ends with %i and %s; RSS stays bounded and /healthz answers', async (model, stream, maxTokens, status, code) => {
-    const before = parley.rss();
-    const { result, polls, allOk, slowestMs, peakRss } = await healthDuring(ask(model, stream, maxTokens));
-    expect(result.status).toBe(status);
-    expect(result.text).toContain(`"code":"${code}"`);
-    expect(allOk).toBe(true);
-    expect(polls).toBeGreaterThan(0);
-    // Bounded memory: the limits are 1 MiB per event and 8 MiB per body; allow for buffers and GC lag, far below 50 MB.
-    expect(peakRss - before).toBeLessThan(120 * 1024 * 1024);
-    figures.push(`${model} stream=${stream}: ${result.status} ${code} in ${Math.round(result.ms)} ms; RSS ${mb(before)} → peak ${mb(peakRss)}; /healthz ${polls} polls, slowest ${Math.round(slowestMs)} ms`);
-  }, 60_000);
+  it.each(cases)(
+    '%s (stream %s, max_tokens %s) ends with %i and %s; RSS stays bounded and /healthz answers',
+    async (model, stream, maxTokens, status, code) => {
+      const before = parley.rss();
+      const { result, polls, allOk, slowestMs, peakRss } = await healthDuring(ask(model, stream, maxTokens));
+      expect(result.status).toBe(status);
+      expect(result.text).toContain(`"code":"${code}"`);
+      expect(allOk).toBe(true);
+      expect(polls).toBeGreaterThan(0);
+      // Bounded memory: the limits are 1 MiB per event and 8 MiB per body; allow for buffers and GC lag, far below 50 MB.
+      expect(peakRss - before).toBeLessThan(120 * 1024 * 1024);
+      figures.push(
+        `${model} stream=${stream}: ${result.status} ${code} in ${Math.round(result.ms)} ms; RSS ${mb(before)} → peak ${mb(peakRss)}; /healthz ${polls} polls, slowest ${Math.round(slowestMs)} ms`,
+      );
+    },
+    60_000,
+  );
 
   it('counts each refusal in parley_upstream_attempts_total by its code', async () => {
     const res = await fetch(`${parley.url}/metrics`, { headers: { authorization: `Bearer ${parley.adminKey}` } });

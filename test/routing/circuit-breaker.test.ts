@@ -6,7 +6,11 @@ import { manualClock, perr } from './fake-model.js';
 
 const B: BreakerSettings = { failureThreshold: 3, windowMs: 10_000, cooldownMs: 5_000, halfOpenProbes: 2 };
 
-function setup(settings = B): { breaker: CircuitBreaker; clock: ReturnType<typeof manualClock>; changes: BreakerState[] } {
+function setup(settings = B): {
+  breaker: CircuitBreaker;
+  clock: ReturnType<typeof manualClock>;
+  changes: BreakerState[];
+} {
   const clock = manualClock();
   const changes: BreakerState[] = [];
   const breaker = new CircuitBreaker(settings, { clock: clock.now, onStateChange: (s) => changes.push(s) });
@@ -89,10 +93,26 @@ describe('CircuitBreaker', () => {
 
 describe('isUpstreamFault', () => {
   it('counts connection errors, timeouts, 5xx and broken streams only: not 400, 404, 409, 429, auth or aborts', () => {
-    for (const code of ['upstream_server_error', 'upstream_timeout', 'upstream_network', 'upstream_overloaded', 'upstream_stream_error'] as const) {
+    for (const code of [
+      'upstream_server_error',
+      'upstream_timeout',
+      'upstream_network',
+      'upstream_overloaded',
+      'upstream_stream_error',
+    ] as const) {
       expect(isUpstreamFault(perr(code))).toBe(true);
     }
-    for (const code of ['upstream_auth', 'upstream_rate_limited', 'upstream_bad_request', 'upstream_not_found', 'upstream_conflict', 'upstream_protocol', 'client_closed', 'circuit_open', 'no_healthy_key'] as const) {
+    for (const code of [
+      'upstream_auth',
+      'upstream_rate_limited',
+      'upstream_bad_request',
+      'upstream_not_found',
+      'upstream_conflict',
+      'upstream_protocol',
+      'client_closed',
+      'circuit_open',
+      'no_healthy_key',
+    ] as const) {
       expect(isUpstreamFault(perr(code))).toBe(false);
     }
     expect(isUpstreamFault(new Error('bug'))).toBe(false);

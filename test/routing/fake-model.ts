@@ -1,7 +1,14 @@
 // Test helpers for routing/: scripted fake ChatModels, routes over them (buildRoute), a manual clock, a recording observer.
 
 import { ParleyError } from '../../src/domain/index.js';
-import type { ChatEvent, ChatRequest, ErrorCode, ParleyErrorOptions, ResilienceSettings, RouteObserver } from '../../src/domain/index.js';
+import type {
+  ChatEvent,
+  ChatRequest,
+  ErrorCode,
+  ParleyErrorOptions,
+  ResilienceSettings,
+  RouteObserver,
+} from '../../src/domain/index.js';
 import type { ChatModel } from '../../src/domain/index.js';
 import { abortError } from '../../src/routing/context.js';
 import type { RoutingCallOptions } from '../../src/routing/context.js';

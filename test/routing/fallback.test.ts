@@ -4,7 +4,19 @@ import { describe, expect, it } from 'vitest';
 import { ParleyError } from '../../src/domain/index.js';
 import type { ErrorCode, ParleyErrorOptions } from '../../src/domain/index.js';
 import { movesToNextTarget, summarise, targetFailure } from '../../src/routing/fallback.js';
-import { FakeModel, collect, fails, ok, only, opts, perr, recordingObserver, req, routeOver, textOf } from './fake-model.js';
+import {
+  FakeModel,
+  collect,
+  fails,
+  ok,
+  only,
+  opts,
+  perr,
+  recordingObserver,
+  req,
+  routeOver,
+  textOf,
+} from './fake-model.js';
 
 /** A chain of keyless targets `t1`, `t2`, ... without retries or deadlines, for model `chat`. */
 function chain(...models: FakeModel[]) {
@@ -12,20 +24,65 @@ function chain(...models: FakeModel[]) {
 }
 
 const summaryCases: [string, [ErrorCode, ParleyErrorOptions][], number][] = [
-  ['504 when every failure was a timeout', [['upstream_timeout', {}], ['upstream_timeout', {}]], 504],
+  [
+    '504 when every failure was a timeout',
+    [
+      ['upstream_timeout', {}],
+      ['upstream_timeout', {}],
+    ],
+    504,
+  ],
   [
     '503 when failures were only unavailability',
-    [['circuit_open', { retryAfterMs: 9_000 }], ['no_healthy_key', {}], ['upstream_rate_limited', { retryAfterMs: 2_000 }], ['upstream_overloaded', {}]],
+    [
+      ['circuit_open', { retryAfterMs: 9_000 }],
+      ['no_healthy_key', {}],
+      ['upstream_rate_limited', { retryAfterMs: 2_000 }],
+      ['upstream_overloaded', {}],
+    ],
     503,
   ],
-  ['502 otherwise', [['upstream_timeout', {}], ['circuit_open', {}], ['upstream_server_error', { upstreamStatus: 500 }]], 502],
-  ['the last code\'s status for a mix: 503 after a timeout then an open circuit', [['upstream_timeout', {}], ['circuit_open', {}]], 503],
-  ['503 for an overloaded last target after a server error (code and status agree)', [['upstream_server_error', { upstreamStatus: 500 }], ['upstream_overloaded', { upstreamStatus: 529 }]], 503],
-  ['504 for a timeout after a server error', [['upstream_server_error', {}], ['upstream_timeout', {}]], 504],
+  [
+    '502 otherwise',
+    [
+      ['upstream_timeout', {}],
+      ['circuit_open', {}],
+      ['upstream_server_error', { upstreamStatus: 500 }],
+    ],
+    502,
+  ],
+  [
+    "the last code's status for a mix: 503 after a timeout then an open circuit",
+    [
+      ['upstream_timeout', {}],
+      ['circuit_open', {}],
+    ],
+    503,
+  ],
+  [
+    '503 for an overloaded last target after a server error (code and status agree)',
+    [
+      ['upstream_server_error', { upstreamStatus: 500 }],
+      ['upstream_overloaded', { upstreamStatus: 529 }],
+    ],
+    503,
+  ],
+  [
+    '504 for a timeout after a server error',
+    [
+      ['upstream_server_error', {}],
+      ['upstream_timeout', {}],
+    ],
+    504,
+  ],
 ];
 
 /** What a summary of `failures` must say. */
-function expectSummary(error: ParleyError | undefined, failures: [ErrorCode, ParleyErrorOptions][], status: number): void {
+function expectSummary(
+  error: ParleyError | undefined,
+  failures: [ErrorCode, ParleyErrorOptions][],
+  status: number,
+): void {
   const [lastCode, lastOptions] = failures[failures.length - 1];
   expect(error?.status).toBe(status);
   expect(error?.code).toBe(lastCode);
@@ -36,7 +93,16 @@ function expectSummary(error: ParleyError | undefined, failures: [ErrorCode, Par
 
 describe('fallback decisions', () => {
   it('every failure moves to the next target except upstream_bad_request and client_closed', () => {
-    for (const code of ['upstream_auth', 'no_healthy_key', 'internal', 'upstream_timeout', 'circuit_open', 'upstream_rate_limited', 'upstream_server_error', 'shutting_down'] as const) {
+    for (const code of [
+      'upstream_auth',
+      'no_healthy_key',
+      'internal',
+      'upstream_timeout',
+      'circuit_open',
+      'upstream_rate_limited',
+      'upstream_server_error',
+      'shutting_down',
+    ] as const) {
       expect(movesToNextTarget(perr(code))).toBe(true);
     }
     expect(movesToNextTarget(perr('upstream_bad_request'))).toBe(false);
@@ -48,25 +114,44 @@ describe('fallback decisions', () => {
     expect(targetFailure(known)).toBe(known);
     const bug = new Error('bug');
     const failure = targetFailure(bug);
-    expect([failure.code, failure.status, failure.message, failure.cause]).toEqual(['internal', 500, 'Unexpected failure in the route', bug]);
+    expect([failure.code, failure.status, failure.message, failure.cause]).toEqual([
+      'internal',
+      500,
+      'Unexpected failure in the route',
+      bug,
+    ]);
   });
 
   it.each(summaryCases)('summarise: %s', (_, failures, status) => {
-    const error = summarise('chat', failures.map(([code, o], i) => ({ label: `t${i + 1}`, error: perr(code, o) })));
+    const error = summarise(
+      'chat',
+      failures.map(([code, o], i) => ({ label: `t${i + 1}`, error: perr(code, o) })),
+    );
     expectSummary(error, failures, status);
     expect(error.cause).toBeInstanceOf(ParleyError);
     expect((error.cause as ParleyError).code).toBe(failures[failures.length - 1][0]);
   });
 
   it('summarise names one target as "the only target"', () => {
-    expect(summarise('chat', [{ label: 'main/x', error: perr('upstream_timeout', {}, 'slow') }]).message).toBe('The only target for model "chat" failed: main/x: slow');
+    expect(summarise('chat', [{ label: 'main/x', error: perr('upstream_timeout', {}, 'slow') }]).message).toBe(
+      'The only target for model "chat" failed: main/x: slow',
+    );
   });
 });
 
 describe('route engine: fallback', () => {
   it('falls back from a stream that opened and failed before content; the consumer never sees its start', async () => {
     const first = new FakeModel([[{ type: 'start', id: 'from-1' }, { fail: perr('upstream_stream_error') }]], 'one');
-    const second = new FakeModel([[{ type: 'start', id: 'from-2' }, { type: 'text-delta', text: 'hello' }, { type: 'finish', finishReason: 'stop' }]], 'two');
+    const second = new FakeModel(
+      [
+        [
+          { type: 'start', id: 'from-2' },
+          { type: 'text-delta', text: 'hello' },
+          { type: 'finish', finishReason: 'stop' },
+        ],
+      ],
+      'two',
+    );
     const { observer, log } = recordingObserver();
     const model = chain(first, second);
     expect(model.provider).toBe('one');
@@ -140,7 +225,9 @@ describe('route engine: fallback', () => {
   });
 
   it('names every target and its error in the summary message', async () => {
-    const first = new FakeModel([[{ fail: perr('upstream_timeout', {}, 'Upstream sent no first byte within 30000 ms') }]]);
+    const first = new FakeModel([
+      [{ fail: perr('upstream_timeout', {}, 'Upstream sent no first byte within 30000 ms') }],
+    ]);
     const second = new FakeModel([[{ fail: perr('upstream_server_error', {}, 'HTTP 500 from anthropic') }]]);
     const { model } = routeOver([
       { adapter: first, label: 'main/gpt-4o-mini' },

@@ -6,7 +6,21 @@ import type { BreakerSettings } from '../../src/domain/index.js';
 import type { ChatModel } from '../../src/domain/index.js';
 import { KeyPool, afterKeyFailure } from '../../src/routing/key-pool.js';
 import type { PoolKey } from '../../src/routing/key-pool.js';
-import { FakeModel, collect, fails, manualClock, ok, opts, perr, quietResilience, recordingObserver, req, routeOver, textOf, withoutAttempts } from './fake-model.js';
+import {
+  FakeModel,
+  collect,
+  fails,
+  manualClock,
+  ok,
+  opts,
+  perr,
+  quietResilience,
+  recordingObserver,
+  req,
+  routeOver,
+  textOf,
+  withoutAttempts,
+} from './fake-model.js';
 
 const B: BreakerSettings = { failureThreshold: 2, windowMs: 10_000, cooldownMs: 5_000, halfOpenProbes: 1 };
 
@@ -20,7 +34,8 @@ function pool(ids: string[], clock = manualClock()): KeyPool {
 
 /** The route over one target that leases from `p` (breaker settings as the pool's), without retries or deadlines. */
 function pooled(p: KeyPool, breaker: BreakerSettings = B) {
-  return (adapter: ChatModel): ChatModel => routeOver([{ adapter, keyPool: p, resilience: quietResilience({ breaker }) }]).model;
+  return (adapter: ChatModel): ChatModel =>
+    routeOver([{ adapter, keyPool: p, resilience: quietResilience({ breaker }) }]).model;
 }
 
 describe('afterKeyFailure (the decision)', () => {
@@ -57,7 +72,9 @@ describe('route engine: key pool', () => {
   });
 
   it('401 on key A goes on with key B in the same call and drops A from rotation', async () => {
-    const fake = new FakeModel((_, o) => (o.credential?.id === 'A' ? fails('upstream_auth', { upstreamStatus: 401 }) : ok('from B')));
+    const fake = new FakeModel((_, o) =>
+      o.credential?.id === 'A' ? fails('upstream_auth', { upstreamStatus: 401 }) : ok('from B'),
+    );
     const p = pool(['A', 'B']);
     const { observer, log } = recordingObserver();
     const model = pooled(p)(fake);
@@ -81,7 +98,9 @@ describe('route engine: key pool', () => {
     const { observer, log } = recordingObserver();
     const { error } = await collect(pooled(pool(['A', 'B']))(fake).stream(req(), opts({ observer })));
     expect(error?.code).toBe('no_healthy_key');
-    expect(error?.message).toBe('The only target for model "chat" failed: t1: Every API key of provider openai was refused (401/403); check the keys');
+    expect(error?.message).toBe(
+      'The only target for model "chat" failed: t1: Every API key of provider openai was refused (401/403); check the keys',
+    );
     expect(withoutAttempts(log)).toEqual([
       ['keyDisabled', 'openai', 'A', 403],
       ['keyDisabled', 'openai', 'B', 403],
@@ -127,7 +146,9 @@ describe('route engine: key pool', () => {
 
   it("a 429 cools the key for that model only: the key's other models go on at once", async () => {
     const clock = manualClock();
-    const fake = new FakeModel((_i, _o, r) => (r.model === 'busy' ? fails('upstream_rate_limited', { retryAfterMs: 5_000 }) : ok('free')));
+    const fake = new FakeModel((_i, _o, r) =>
+      r.model === 'busy' ? fails('upstream_rate_limited', { retryAfterMs: 5_000 }) : ok('free'),
+    );
     const model = pooled(pool(['A'], clock))(fake);
     expect((await collect(model.stream(req('busy'), opts()))).error?.code).toBe('upstream_rate_limited');
     expect((await collect(model.stream(req('busy'), opts()))).error?.retryAfterMs).toBe(5_000); // still cooling: no call
@@ -160,7 +181,9 @@ describe('route engine: key pool', () => {
     for (let i = 0; i < 4; i++) await collect(model.stream(req(), opts({ observer })));
     expect(p.breaker('m', 0).state).toBe('open');
     expect(p.breaker('m', 1).state).toBe('closed');
-    expect(log.filter((l) => l[0] === 'breakerChange')).toEqual([['breakerChange', { provider: 'openai', model: 'm', keyId: 'A' }, 'open']]);
+    expect(log.filter((l) => l[0] === 'breakerChange')).toEqual([
+      ['breakerChange', { provider: 'openai', model: 'm', keyId: 'A' }, 'open'],
+    ]);
     expect(p.health()).toEqual([
       { id: 'A', state: 'healthy' }, // the key itself is fine: only its deployment for model m is open
       { id: 'B', state: 'healthy' },
@@ -177,7 +200,9 @@ describe('route engine: key pool', () => {
     for (let i = 0; i < 4; i++) await collect(model.stream(req('dead'), opts()));
     const refused = await collect(model.stream(req('dead'), opts()));
     expect(refused.error?.code).toBe('circuit_open');
-    expect(refused.error?.message).toMatch(/^The only target for model "chat" failed: t1: The circuit of every usable API key of openai\/dead is open; retry in 5 s$/);
+    expect(refused.error?.message).toMatch(
+      /^The only target for model "chat" failed: t1: The circuit of every usable API key of openai\/dead is open; retry in 5 s$/,
+    );
     for (let i = 0; i < 4; i++) expect(textOf((await collect(model.stream(req('good'), opts()))).events)).toBe('alive');
     expect(fake.calls.filter((c) => c.request.model === 'dead')).toHaveLength(4);
   });

@@ -4,7 +4,20 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RetrySettings } from '../../src/domain/index.js';
 import { NEVER_RETRIED, backoffDelay, retryDelay } from '../../src/routing/retry.js';
 import type { RetryDeps } from '../../src/routing/retry.js';
-import { FakeModel, collect, fails, ok, only, opts, perr, quietResilience, recordingObserver, req, routeOver, textOf } from './fake-model.js';
+import {
+  FakeModel,
+  collect,
+  fails,
+  ok,
+  only,
+  opts,
+  perr,
+  quietResilience,
+  recordingObserver,
+  req,
+  routeOver,
+  textOf,
+} from './fake-model.js';
 
 const R: RetrySettings = { retries: 4, baseDelayMs: 100, maxDelayMs: 1_000, maxRetryAfterMs: 10_000 };
 
@@ -36,7 +49,9 @@ describe('backoffDelay (full jitter)', () => {
 
 describe('retryDelay (the decision)', () => {
   it('is the backoff for a retryable error while retries remain, and undefined once they are spent', () => {
-    expect([0, 1, 2, 3].map((n) => retryDelay(perr('upstream_server_error'), R, n, () => 0.5))).toEqual([50, 100, 200, 400]);
+    expect([0, 1, 2, 3].map((n) => retryDelay(perr('upstream_server_error'), R, n, () => 0.5))).toEqual([
+      50, 100, 200, 400,
+    ]);
     expect(retryDelay(perr('upstream_server_error'), R, 4, () => 0.5)).toBeUndefined();
     expect(retryDelay(perr('upstream_server_error'), { ...R, retries: 0 }, 0, () => 0.5)).toBeUndefined();
   });
@@ -49,7 +64,14 @@ describe('retryDelay (the decision)', () => {
   });
 
   it('never retries non-retryable codes, the codes that mean "target down", or what is not a ParleyError', () => {
-    for (const code of ['upstream_auth', 'upstream_bad_request', 'upstream_not_found', 'circuit_open', 'client_closed', 'no_healthy_key'] as const) {
+    for (const code of [
+      'upstream_auth',
+      'upstream_bad_request',
+      'upstream_not_found',
+      'circuit_open',
+      'client_closed',
+      'no_healthy_key',
+    ] as const) {
       expect(retryDelay(perr(code), R, 0, () => 0.5)).toBeUndefined();
     }
     expect(retryDelay(new Error('bug'), R, 0, () => 0.5)).toBeUndefined();
@@ -75,11 +97,22 @@ describe('route engine: retry', () => {
   it('retries retryable errors with full-jitter backoff and passes attempt numbers down', async () => {
     // The retried target is second in the chain, so its reports carry fallbackIndex 1.
     const down = new FakeModel([fails('circuit_open')], 'down');
-    const fake = new FakeModel([fails('upstream_server_error'), fails('upstream_network'), fails('upstream_overloaded'), ok('done')]);
+    const fake = new FakeModel([
+      fails('upstream_server_error'),
+      fails('upstream_network'),
+      fails('upstream_overloaded'),
+      ok('done'),
+    ]);
     const { sleep, delays } = recordSleep();
     const { observer, log } = recordingObserver();
     const resilience = quietResilience({ retry: R });
-    const { model } = routeOver([{ adapter: down, resilience }, { adapter: fake, resilience }], { retryDeps: { sleep, random: () => 0.5 } });
+    const { model } = routeOver(
+      [
+        { adapter: down, resilience },
+        { adapter: fake, resilience },
+      ],
+      { retryDeps: { sleep, random: () => 0.5 } },
+    );
     const { events, error } = await collect(model.stream(req(), opts({ observer })));
     expect(error).toBeUndefined();
     expect(textOf(events)).toBe('done');
@@ -101,7 +134,11 @@ describe('route engine: retry', () => {
   });
 
   it('honours retry-after when it is longer than the backoff', async () => {
-    const fake = new FakeModel([fails('upstream_rate_limited', { retryAfterMs: 5_000 }), fails('upstream_overloaded', { retryAfterMs: 1 }), ok('x')]);
+    const fake = new FakeModel([
+      fails('upstream_rate_limited', { retryAfterMs: 5_000 }),
+      fails('upstream_overloaded', { retryAfterMs: 1 }),
+      ok('x'),
+    ]);
     const { sleep, delays } = recordSleep();
     await collect(retried(fake, R, { sleep, random: () => 0.999 }).stream(req(), opts()));
     expect(delays).toEqual([5_000, 199]);
@@ -117,7 +154,10 @@ describe('route engine: retry', () => {
   });
 
   it('never retries after a text-delta reached the consumer', async () => {
-    const fake = new FakeModel([[{ type: 'start' }, { type: 'text-delta', text: 'half' }, { fail: perr('upstream_stream_error') }], ok('whole')]);
+    const fake = new FakeModel([
+      [{ type: 'start' }, { type: 'text-delta', text: 'half' }, { fail: perr('upstream_stream_error') }],
+      ok('whole'),
+    ]);
     const { sleep } = recordSleep();
     const { events, error } = await collect(retried(fake, R, { sleep }).stream(req(), opts()));
     expect(textOf(events)).toBe('half');
@@ -126,7 +166,10 @@ describe('route engine: retry', () => {
   });
 
   it('retries a stream that opened and failed before content; the consumer sees one start', async () => {
-    const fake = new FakeModel([[{ type: 'start', id: 'first' }, { fail: perr('upstream_stream_error') }], [{ type: 'start', id: 'second' }, ...ok('ok').slice(1)]]);
+    const fake = new FakeModel([
+      [{ type: 'start', id: 'first' }, { fail: perr('upstream_stream_error') }],
+      [{ type: 'start', id: 'second' }, ...ok('ok').slice(1)],
+    ]);
     const { sleep } = recordSleep();
     const { events } = await collect(retried(fake, R, { sleep }).stream(req(), opts()));
     expect(events.filter((e) => e.type === 'start')).toEqual([{ type: 'start', id: 'second' }]);

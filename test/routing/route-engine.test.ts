@@ -33,8 +33,19 @@ interface Outcome {
 }
 
 /** Runs one scenario on fresh fixtures through buildRoute; `stopAfter` makes the consumer stop after that many events. */
-async function run(specs: TargetSpec[], o: { stopAfter?: number; abortAfterMs?: number; abortAfterEvents?: number; observe?: boolean; grouped?: boolean } = {}): Promise<Outcome> {
-  const adapters = specs.map((s) => (o.grouped ? new GroupingFakeModel(s.scripts, s.provider) : new FakeModel(s.scripts, s.provider)));
+async function run(
+  specs: TargetSpec[],
+  o: {
+    stopAfter?: number;
+    abortAfterMs?: number;
+    abortAfterEvents?: number;
+    observe?: boolean;
+    grouped?: boolean;
+  } = {},
+): Promise<Outcome> {
+  const adapters = specs.map((s) =>
+    o.grouped ? new GroupingFakeModel(s.scripts, s.provider) : new FakeModel(s.scripts, s.provider),
+  );
   const targets: RouteTargetInput[] = specs.map((s, i) => ({
     label: `${s.provider}/x`,
     provider: s.provider,
@@ -43,26 +54,51 @@ async function run(specs: TargetSpec[], o: { stopAfter?: number; abortAfterMs?: 
     keys: (s.keys ?? []).map((id) => ({ id, secret: () => `sk-${id}` })),
     resilience: s.resilience ?? RES,
   }));
-  const { model, pools } = buildRoute({ modelName: 'chat', targets, clock: () => 0, retryDeps: { sleep: async () => undefined, random: () => 0.5 } });
+  const { model, pools } = buildRoute({
+    modelName: 'chat',
+    targets,
+    clock: () => 0,
+    retryDeps: { sleep: async () => undefined, random: () => 0.5 },
+  });
   const { observer, log } = recordingObserver();
   const controller = new AbortController();
   if (o.abortAfterMs !== undefined) setTimeout(() => controller.abort(), o.abortAfterMs);
   const events: ChatEvent[] = [];
   let error: Outcome['error'];
   try {
-    for await (const event of model.stream(req('chat'), opts({ signal: controller.signal, observer: o.observe === false ? undefined : observer }))) {
+    for await (const event of model.stream(
+      req('chat'),
+      opts({ signal: controller.signal, observer: o.observe === false ? undefined : observer }),
+    )) {
       events.push(event);
       if (o.stopAfter !== undefined && events.length >= o.stopAfter) break;
       if (o.abortAfterEvents !== undefined && events.length === o.abortAfterEvents) controller.abort();
     }
   } catch (e) {
     const p = e as { code: string; status: number; message: string; retryAfterMs?: number; upstreamStatus?: number };
-    error = { code: p.code, status: p.status, message: p.message, retryAfterMs: p.retryAfterMs, upstreamStatus: p.upstreamStatus };
+    error = {
+      code: p.code,
+      status: p.status,
+      message: p.message,
+      retryAfterMs: p.retryAfterMs,
+      upstreamStatus: p.upstreamStatus,
+    };
   }
   await new Promise((resolve) => setTimeout(resolve, 5)); // let iterator.return() settle the adapters
-  const calls = adapters.map((a) => a.calls.map((c) => [c.request.model, c.options.credential?.id, c.options.attempt, c.options.fallbackIndex, c.ended, c.abortedAtEnd]));
+  const calls = adapters.map((a) =>
+    a.calls.map((c) => [
+      c.request.model,
+      c.options.credential?.id,
+      c.options.attempt,
+      c.options.fallbackIndex,
+      c.ended,
+      c.abortedAtEnd,
+    ]),
+  );
   // Every deployment's breaker: one per key of each target (one for a keyless target), for the model it called.
-  const breakers = pools.flatMap((p, i) => Array.from({ length: Math.max(1, p.size) }, (_, k) => p.breaker(specs[i].model ?? 'chat', k).state));
+  const breakers = pools.flatMap((p, i) =>
+    Array.from({ length: Math.max(1, p.size) }, (_, k) => p.breaker(specs[i].model ?? 'chat', k).state),
+  );
   return { events, error, log, calls, health: pools.map((p) => p.health()), breakers };
 }
 
@@ -75,7 +111,10 @@ async function runBoth(specs: () => TargetSpec[], o: Parameters<typeof run>[1] =
   const grouped = await run(specs(), { ...o, grouped: true });
   // Except one fixture detail: when the consumer stops or aborts early, a grouping fake has already played its
   // whole group, so its script ends without seeing the abort (a real adapter has read that data too).
-  const withoutAbortedAtEnd = (out: Outcome): Outcome => ({ ...out, calls: out.calls.map((c) => c.map((call) => (call as unknown[]).slice(0, 5))) });
+  const withoutAbortedAtEnd = (out: Outcome): Outcome => ({
+    ...out,
+    calls: out.calls.map((c) => c.map((call) => (call as unknown[]).slice(0, 5))),
+  });
   if (o.stopAfter === undefined && o.abortAfterEvents === undefined) expect(grouped).toEqual(single);
   else expect(withoutAbortedAtEnd(grouped)).toEqual(withoutAbortedAtEnd(single));
   return single;
@@ -130,7 +169,13 @@ describe('route engine: every policy at once, events one by one or grouped per r
   });
 
   it('retries a 500, then succeeds, with one start reaching the consumer', async () => {
-    const out = await runBoth(() => [{ provider: 'a', scripts: [[start, { fail: perr('upstream_server_error', { upstreamStatus: 500 }) }], ok('x')], keys: ['k1', 'k2'] }]);
+    const out = await runBoth(() => [
+      {
+        provider: 'a',
+        scripts: [[start, { fail: perr('upstream_server_error', { upstreamStatus: 500 }) }], ok('x')],
+        keys: ['k1', 'k2'],
+      },
+    ]);
     expect(types(out.events)).toEqual(['start', 'text-delta', 'finish']);
     expect(trace(out.log)).toEqual([
       'start a/chat key k1 attempt 1 target 0',
@@ -139,20 +184,51 @@ describe('route engine: every policy at once, events one by one or grouped per r
       'start a/chat key k2 attempt 2 target 0',
       'end ok',
     ]);
-    expect(out.calls).toEqual([[['chat', 'k1', 1, 0, true, false], ['chat', 'k2', 2, 0, true, false]]]);
+    expect(out.calls).toEqual([
+      [
+        ['chat', 'k1', 1, 0, true, false],
+        ['chat', 'k2', 2, 0, true, false],
+      ],
+    ]);
     expect(out.breakers).toEqual(['closed', 'closed']);
   });
 
   it('swaps a refused key within the attempt', async () => {
-    const out = await runBoth(() => [{ provider: 'a', keys: ['A', 'B'], scripts: (_i, o) => (o.credential?.id === 'A' ? fails('upstream_auth', { upstreamStatus: 401 }) : ok('hi')) }]);
+    const out = await runBoth(() => [
+      {
+        provider: 'a',
+        keys: ['A', 'B'],
+        scripts: (_i, o) => (o.credential?.id === 'A' ? fails('upstream_auth', { upstreamStatus: 401 }) : ok('hi')),
+      },
+    ]);
     expect(types(out.events)).toEqual(['start', 'text-delta', 'finish']);
-    expect(trace(out.log)).toEqual(['start a/chat key A attempt 1 target 0', 'end upstream_auth 401', 'key A disabled: 401', 'start a/chat key B attempt 1 target 0', 'end ok']);
-    expect(out.calls).toEqual([[['chat', 'A', 1, 0, true, false], ['chat', 'B', 1, 0, true, false]]]);
+    expect(trace(out.log)).toEqual([
+      'start a/chat key A attempt 1 target 0',
+      'end upstream_auth 401',
+      'key A disabled: 401',
+      'start a/chat key B attempt 1 target 0',
+      'end ok',
+    ]);
+    expect(out.calls).toEqual([
+      [
+        ['chat', 'A', 1, 0, true, false],
+        ['chat', 'B', 1, 0, true, false],
+      ],
+    ]);
     expect(out.health).toEqual([[{ id: 'A', state: 'disabled' }, healthy('B')]]);
   });
 
   it('cools a rate-limited key and retries on the next', async () => {
-    const out = await runBoth(() => [{ provider: 'a', keys: ['A', 'B'], scripts: (_i, o) => (o.credential?.id === 'A' ? fails('upstream_rate_limited', { upstreamStatus: 429, retryAfterMs: 30 }) : ok('hi')) }]);
+    const out = await runBoth(() => [
+      {
+        provider: 'a',
+        keys: ['A', 'B'],
+        scripts: (_i, o) =>
+          o.credential?.id === 'A'
+            ? fails('upstream_rate_limited', { upstreamStatus: 429, retryAfterMs: 30 })
+            : ok('hi'),
+      },
+    ]);
     expect(out.error).toBeUndefined();
     // B is ready at once, so the retry does not wait for A's 30 ms.
     expect(trace(out.log)).toEqual([
@@ -175,7 +251,8 @@ describe('route engine: every policy at once, events one by one or grouped per r
     expect(out.error).toEqual({
       code: 'circuit_open',
       status: 503,
-      message: 'All 2 targets for model "chat" failed: a/x: The circuit of a/chat is open; retry in 15 s; b/x: The circuit of every usable API key of b/chat is open; retry in 15 s',
+      message:
+        'All 2 targets for model "chat" failed: a/x: The circuit of a/chat is open; retry in 15 s; b/x: The circuit of every usable API key of b/chat is open; retry in 15 s',
       retryAfterMs: 15_000,
       upstreamStatus: undefined,
     });
@@ -198,15 +275,25 @@ describe('route engine: every policy at once, events one by one or grouped per r
       'retry after attempt 2 in 1 ms: upstream_overloaded',
     ]);
     expect(out.calls).toEqual([
-      [['chat', undefined, 1, 0, true, false], ['chat', undefined, 2, 0, true, false]],
-      [['chat', 'b1', 1, 1, true, false], ['chat', 'b1', 2, 1, true, false]],
+      [
+        ['chat', undefined, 1, 0, true, false],
+        ['chat', undefined, 2, 0, true, false],
+      ],
+      [
+        ['chat', 'b1', 1, 1, true, false],
+        ['chat', 'b1', 2, 1, true, false],
+      ],
     ]);
     expect(out.breakers).toEqual(['open', 'open']);
   });
 
   it('an open breaker refuses and the chain moves on', async () => {
     const out = await runBoth(() => [
-      { provider: 'a', scripts: [fails('upstream_network')], resilience: { ...RES, breaker: { ...RES.breaker, failureThreshold: 1 } } },
+      {
+        provider: 'a',
+        scripts: [fails('upstream_network')],
+        resilience: { ...RES, breaker: { ...RES.breaker, failureThreshold: 1 } },
+      },
       { provider: 'b', scripts: [ok('b')] },
     ]);
     expect(types(out.events)).toEqual(['start', 'text-delta', 'finish']);
@@ -224,8 +311,17 @@ describe('route engine: every policy at once, events one by one or grouped per r
   });
 
   it('a bad request is neither retried nor sent to the next target', async () => {
-    const out = await runBoth(() => [{ provider: 'a', scripts: [fails('upstream_bad_request', { upstreamStatus: 400 })] }, { provider: 'b', scripts: [ok('b')] }]);
-    expect(out.error).toEqual({ code: 'upstream_bad_request', status: 400, message: 'fake upstream_bad_request', retryAfterMs: undefined, upstreamStatus: 400 });
+    const out = await runBoth(() => [
+      { provider: 'a', scripts: [fails('upstream_bad_request', { upstreamStatus: 400 })] },
+      { provider: 'b', scripts: [ok('b')] },
+    ]);
+    expect(out.error).toEqual({
+      code: 'upstream_bad_request',
+      status: 400,
+      message: 'fake upstream_bad_request',
+      retryAfterMs: undefined,
+      upstreamStatus: 400,
+    });
     expect(trace(out.log)).toEqual(['start a/chat attempt 1 target 0', 'end upstream_bad_request 400']);
     expect(out.calls).toEqual([[['chat', undefined, 1, 0, true, false]], []]);
     expect(out.breakers).toEqual(['closed', 'closed']);
@@ -241,18 +337,38 @@ describe('route engine: every policy at once, events one by one or grouped per r
       'start a/chat key k attempt 2 target 0',
       'end ok',
     ]);
-    expect(retried.calls).toEqual([[['chat', 'k', 1, 0, true, true], ['chat', 'k', 2, 0, true, false]]]);
+    expect(retried.calls).toEqual([
+      [
+        ['chat', 'k', 1, 0, true, true],
+        ['chat', 'k', 2, 0, true, false],
+      ],
+    ]);
     const out = await runBoth(() => [{ provider: 'a', scripts: [[start, text('a'), { hang: true }]] }]);
     expect(types(out.events)).toEqual(['start', 'text-delta']);
-    expect(out.error).toEqual({ code: 'upstream_timeout', status: 504, message: 'Upstream was silent for more than 40 ms (idle timeout)', retryAfterMs: undefined, upstreamStatus: undefined });
+    expect(out.error).toEqual({
+      code: 'upstream_timeout',
+      status: 504,
+      message: 'Upstream was silent for more than 40 ms (idle timeout)',
+      retryAfterMs: undefined,
+      upstreamStatus: undefined,
+    });
     expect(trace(out.log)).toEqual(['start a/chat attempt 1 target 0', 'end upstream_timeout 504']);
     expect(out.calls).toEqual([[['chat', undefined, 1, 0, true, true]]]);
   });
 
   it('a failure after content is not retried', async () => {
-    const out = await runBoth(() => [{ provider: 'a', keys: ['k'], scripts: [[start, text('a'), { fail: perr('upstream_network') }], ok('b')] }, { provider: 'b', scripts: [ok('c')] }]);
+    const out = await runBoth(() => [
+      { provider: 'a', keys: ['k'], scripts: [[start, text('a'), { fail: perr('upstream_network') }], ok('b')] },
+      { provider: 'b', scripts: [ok('c')] },
+    ]);
     expect(types(out.events)).toEqual(['start', 'text-delta']);
-    expect(out.error).toEqual({ code: 'upstream_network', status: 502, message: 'fake upstream_network', retryAfterMs: undefined, upstreamStatus: undefined });
+    expect(out.error).toEqual({
+      code: 'upstream_network',
+      status: 502,
+      message: 'fake upstream_network',
+      retryAfterMs: undefined,
+      upstreamStatus: undefined,
+    });
     expect(trace(out.log)).toEqual(['start a/chat key k attempt 1 target 0', 'end upstream_network 502']);
     expect(out.calls).toEqual([[['chat', 'k', 1, 0, true, false]], []]);
   });
@@ -269,7 +385,10 @@ describe('route engine: every policy at once, events one by one or grouped per r
   });
 
   it('a consumer that stops early ends the attempt as client_closed and aborts the adapter', async () => {
-    const out = await runBoth(() => [{ provider: 'a', keys: ['k'], scripts: [[start, text('a'), text('b'), finish]] }], { stopAfter: 2 });
+    const out = await runBoth(
+      () => [{ provider: 'a', keys: ['k'], scripts: [[start, text('a'), text('b'), finish]] }],
+      { stopAfter: 2 },
+    );
     expect(out.log.at(-1)?.[2]).toMatchObject({ ok: false, errorCode: 'client_closed', status: 499 });
     expect(trace(out.log)).toEqual(['start a/chat key k attempt 1 target 0', 'end client_closed 499']);
     expect(out.calls).toEqual([[['chat', 'k', 1, 0, true, true]]]);
@@ -278,17 +397,34 @@ describe('route engine: every policy at once, events one by one or grouped per r
   });
 
   it('nothing more reaches the consumer after a client abort, even events already read', async () => {
-    const out = await runBoth(() => [{ provider: 'a', keys: ['k'], scripts: [[start, text('a'), text('b'), finish]] }], { abortAfterEvents: 2 });
+    const out = await runBoth(
+      () => [{ provider: 'a', keys: ['k'], scripts: [[start, text('a'), text('b'), finish]] }],
+      { abortAfterEvents: 2 },
+    );
     expect(out.events.map((e) => e.type)).toEqual(['start', 'text-delta']);
     expect(out.error?.code).toBe('client_closed');
     expect(trace(out.log)).toEqual(['start a/chat key k attempt 1 target 0', 'end client_closed 499']);
   });
 
   it('a client abort stops everything, with and without an observer', async () => {
-    const specs = (): TargetSpec[] => [{ provider: 'a', keys: ['k'], scripts: [[start, { hang: true }]], resilience: { ...RES, timeouts: { ...RES.timeouts, firstByteMs: 0, idleMs: 0 } } }, { provider: 'b', scripts: [ok('b')] }];
+    const specs = (): TargetSpec[] => [
+      {
+        provider: 'a',
+        keys: ['k'],
+        scripts: [[start, { hang: true }]],
+        resilience: { ...RES, timeouts: { ...RES.timeouts, firstByteMs: 0, idleMs: 0 } },
+      },
+      { provider: 'b', scripts: [ok('b')] },
+    ];
     const out = await runBoth(specs, { abortAfterMs: 10 });
     expect(out.events).toEqual([]);
-    expect(out.error).toEqual({ code: 'client_closed', status: 499, message: 'The client closed the request', retryAfterMs: undefined, upstreamStatus: undefined });
+    expect(out.error).toEqual({
+      code: 'client_closed',
+      status: 499,
+      message: 'The client closed the request',
+      retryAfterMs: undefined,
+      upstreamStatus: undefined,
+    });
     expect(trace(out.log)).toEqual(['start a/chat key k attempt 1 target 0', 'end client_closed 499']);
     expect(out.calls).toEqual([[['chat', 'k', 1, 0, true, true]], []]);
     const unobserved = await runBoth(specs, { abortAfterMs: 10, observe: false });

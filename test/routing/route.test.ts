@@ -50,7 +50,10 @@ describe('buildRoute', () => {
   });
 
   it('401 on key A then success on key B within one attempt, reported per upstream call', async () => {
-    const adapter = new FakeModel((_, o) => (o.credential?.id === 'A' ? fails('upstream_auth', { upstreamStatus: 401 }) : ok('hi')), 'openai');
+    const adapter = new FakeModel(
+      (_, o) => (o.credential?.id === 'A' ? fails('upstream_auth', { upstreamStatus: 401 }) : ok('hi')),
+      'openai',
+    );
     const keys = [
       { id: 'A', secret: () => 'sk-a' },
       { id: 'B', secret: () => 'sk-b' },
@@ -82,7 +85,11 @@ describe('buildRoute', () => {
       { id: 'A', secret: () => 'a' },
       { id: 'B', secret: () => 'b' },
     ];
-    const { model } = buildRoute({ modelName: 'chat', targets: [target('main/x', adapter, { keys })], retryDeps: { random: () => 0.5 } });
+    const { model } = buildRoute({
+      modelName: 'chat',
+      targets: [target('main/x', adapter, { keys })],
+      retryDeps: { random: () => 0.5 },
+    });
     const { observer, log } = recordingObserver();
     const run = collect(model.stream(req(), opts({ observer })));
     await vi.advanceTimersByTimeAsync(3_000 + 50);
@@ -100,7 +107,10 @@ describe('buildRoute', () => {
   });
 
   it('breakers are per deployment: a dead upstream model opens its own, skips to the fallback without retries, and never refuses another model of the provider', async () => {
-    const openai = new FakeModel((_i, _o, r) => (r.model === 'dead' ? fails('upstream_server_error') : ok(`from ${r.model}`)), 'openai');
+    const openai = new FakeModel(
+      (_i, _o, r) => (r.model === 'dead' ? fails('upstream_server_error') : ok(`from ${r.model}`)),
+      'openai',
+    );
     const backup = new FakeModel([ok('from backup')], 'anthropic');
     const shared = new KeyPool({ provider: 'openai', keys: [], breaker: RES.breaker });
     const deadRoute = buildRoute({
@@ -108,7 +118,11 @@ describe('buildRoute', () => {
       targets: [target('main/dead', openai, { model: 'dead', keyPool: shared }), target('backup/z', backup)],
       retryDeps: noWait,
     });
-    const goodRoute = buildRoute({ modelName: 'b', targets: [target('main/good', openai, { model: 'good', keyPool: shared })], retryDeps: noWait });
+    const goodRoute = buildRoute({
+      modelName: 'b',
+      targets: [target('main/good', openai, { model: 'good', keyPool: shared })],
+      retryDeps: noWait,
+    });
     const first = await collect(deadRoute.model.stream(req(), opts()));
     expect(textOf(first.events)).toBe('from backup');
     expect(openai.calls.map((c) => c.request.model)).toEqual(['dead', 'dead', 'dead']);
@@ -118,7 +132,8 @@ describe('buildRoute', () => {
     expect(textOf(second.events)).toBe('from backup');
     expect(openai.calls).toHaveLength(3); // the open deployment was skipped without a call
     expect(log.filter((l) => l[0] === 'fallback' || l[0] === 'retry')).toEqual([['fallback', 0, 1, 'circuit_open']]);
-    for (let i = 0; i < 5; i++) expect(textOf((await collect(goodRoute.model.stream(req(), opts()))).events)).toBe('from good');
+    for (let i = 0; i < 5; i++)
+      expect(textOf((await collect(goodRoute.model.stream(req(), opts()))).events)).toBe('from good');
     expect(shared.breaker('good').state).toBe('closed');
   });
 

@@ -15,14 +15,20 @@ function timed(adapter: ChatModel, t: TimeoutSettings = T): ChatModel {
 
 describe('timeout errors and timers', () => {
   it('names the deadline that fired', () => {
-    expect([timeoutError('first', 3_000), timeoutError('idle', 1_000), timeoutError('total', 10_000)].map((e) => [e.code, e.status, e.message])).toEqual([
+    expect(
+      [timeoutError('first', 3_000), timeoutError('idle', 1_000), timeoutError('total', 10_000)].map((e) => [
+        e.code,
+        e.status,
+        e.message,
+      ]),
+    ).toEqual([
       ['upstream_timeout', 504, 'Upstream sent no first byte within 3000 ms'],
       ['upstream_timeout', 504, 'Upstream was silent for more than 1000 ms (idle timeout)'],
       ['upstream_timeout', 504, 'Upstream call exceeded the total timeout of 10000 ms'],
     ]);
   });
 
-  it('arms no timer for 0, a negative or a non-finite value, and caps a long one at setTimeout\'s ceiling', () => {
+  it("arms no timer for 0, a negative or a non-finite value, and caps a long one at setTimeout's ceiling", () => {
     vi.useFakeTimers();
     try {
       const fire = vi.fn();
@@ -67,7 +73,9 @@ describe('route engine: timeouts', () => {
     const { error } = await run;
     expect(error?.code).toBe('upstream_timeout');
     // Before content the chain summarises; the target's own error is the cause.
-    expect(error?.message).toBe('The only target for model "chat" failed: t1: Upstream sent no first byte within 3000 ms');
+    expect(error?.message).toBe(
+      'The only target for model "chat" failed: t1: Upstream sent no first byte within 3000 ms',
+    );
     expect((error?.cause as Error).message).toBe('Upstream sent no first byte within 3000 ms');
     expect(fake.calls[0].options.signal.aborted).toBe(true);
     expect(fake.calls[0].options.signal.reason).toBe(error?.cause);
@@ -76,7 +84,14 @@ describe('route engine: timeouts', () => {
 
   it('fires the idle timeout between events but not while events keep coming', async () => {
     const fake = new FakeModel([
-      [{ type: 'start' }, { delay: 900 }, { type: 'text-delta', text: 'x' }, { delay: 900 }, { type: 'text-delta', text: 'y' }, { hang: true }],
+      [
+        { type: 'start' },
+        { delay: 900 },
+        { type: 'text-delta', text: 'x' },
+        { delay: 900 },
+        { type: 'text-delta', text: 'y' },
+        { hang: true },
+      ],
     ]);
     const run = collect(timed(fake).stream(req(), opts()));
     await vi.advanceTimersByTimeAsync(2_799);
@@ -95,7 +110,8 @@ describe('route engine: timeouts', () => {
     const run = (async () => {
       for await (const event of timed(fake).stream(req(), opts())) {
         events.push(event);
-        if (event.type === 'text-delta' && event.text === 'a') await new Promise((resolve) => setTimeout(resolve, 1_500)); // longer than idleMs
+        if (event.type === 'text-delta' && event.text === 'a')
+          await new Promise((resolve) => setTimeout(resolve, 1_500)); // longer than idleMs
       }
     })();
     await vi.advanceTimersByTimeAsync(1_500);

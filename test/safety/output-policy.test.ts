@@ -1,7 +1,12 @@
 // Output guard: block/redact/flag on streamed answers, at every split point, and shadow mode.
 
 import { describe, expect, it } from 'vitest';
-import { compileOutputPolicy, createOutputGuard, type GuardEvent, type OutputPolicy } from '../../src/safety/output-policy.js';
+import {
+  compileOutputPolicy,
+  createOutputGuard,
+  type GuardEvent,
+  type OutputPolicy,
+} from '../../src/safety/output-policy.js';
 
 const policy: OutputPolicy = {
   mode: 'enforce',
@@ -143,13 +148,17 @@ describe('createOutputGuard (shadow)', () => {
 
 describe('compileOutputPolicy', () => {
   it('names the rule with an invalid pattern', () => {
-    expect(() => compileOutputPolicy({ mode: 'enforce', rules: [{ category: 'x', action: 'block', patterns: ['(unclosed'] }] })).toThrow(
-      /rule 0 \(category "x"\): invalid pattern/,
-    );
+    expect(() =>
+      compileOutputPolicy({ mode: 'enforce', rules: [{ category: 'x', action: 'block', patterns: ['(unclosed'] }] }),
+    ).toThrow(/rule 0 \(category "x"\): invalid pattern/);
   });
   it('rejects empty rules, bad actions, bad modes and bad windows', () => {
-    expect(() => compileOutputPolicy({ mode: 'enforce', rules: [{ category: 'x', action: 'flag' }] })).toThrow(/at least one/);
-    expect(() => compileOutputPolicy({ mode: 'enforce', rules: [{ category: 'x', action: 'drop' as 'flag', words: ['a'] }] })).toThrow(/action/);
+    expect(() => compileOutputPolicy({ mode: 'enforce', rules: [{ category: 'x', action: 'flag' }] })).toThrow(
+      /at least one/,
+    );
+    expect(() =>
+      compileOutputPolicy({ mode: 'enforce', rules: [{ category: 'x', action: 'drop' as 'flag', words: ['a'] }] }),
+    ).toThrow(/action/);
     expect(() => compileOutputPolicy({ mode: 'loud' as 'enforce', rules: [] })).toThrow(/mode/);
     expect(() => compileOutputPolicy({ mode: 'enforce', rules: [], holdBackChars: -1 })).toThrow(/holdBackChars/);
   });

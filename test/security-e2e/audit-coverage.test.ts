@@ -16,7 +16,16 @@ let auditor: string;
 let user: { id: string; secret: string };
 let auditFile: string;
 
-type Event = { action: string; outcome: string; resource?: string; principalId?: string; role?: string; requestId?: string; time?: string; details?: Record<string, unknown> };
+type Event = {
+  action: string;
+  outcome: string;
+  resource?: string;
+  principalId?: string;
+  role?: string;
+  requestId?: string;
+  time?: string;
+  details?: Record<string, unknown>;
+};
 
 async function events(query: string): Promise<Event[]> {
   const r = await stack.call('GET', `/v1/audit${query}`, { key: auditor });
@@ -36,7 +45,10 @@ rateLimits: { requestsPerMinute: 0, tokensPerMinute: 0, concurrentStreams: 0 }`,
 
   // Traffic that must each leave an event.
   expect((await stack.call('GET', '/v1/models', { key: 'prl_not-a-real-key' })).status).toBe(401);
-  const rotated = await stack.call('POST', `/v1/admin/keys/${user.id}/rotate`, { key: stack.adminKey, body: { grace: '1h' } });
+  const rotated = await stack.call('POST', `/v1/admin/keys/${user.id}/rotate`, {
+    key: stack.adminKey,
+    body: { grace: '1h' },
+  });
   expect(rotated.status).toBe(200);
   // During the grace period both the old and the new secret work; a revoked key fails at once.
   expect((await stack.call('GET', '/v1/models', { key: user.secret })).status).toBe(200);
@@ -48,7 +60,14 @@ rateLimits: { requestsPerMinute: 0, tokensPerMinute: 0, concurrentStreams: 0 }`,
   expect((await stack.call('GET', '/v1/audit', { key: user.secret })).status).toBe(403);
 
   const kept = await stack.call('POST', '/v1/sessions', { key: user.secret, body: {} });
-  expect((await stack.call('POST', `/v1/sessions/${kept.json.id}/messages`, { key: user.secret, body: { content: `${PROMPT} mail ${EMAIL}` } })).status).toBe(200);
+  expect(
+    (
+      await stack.call('POST', `/v1/sessions/${kept.json.id}/messages`, {
+        key: user.secret,
+        body: { content: `${PROMPT} mail ${EMAIL}` },
+      })
+    ).status,
+  ).toBe(200);
   expect((await stack.call('DELETE', `/v1/sessions/${kept.json.id}`, { key: user.secret })).status).toBe(204);
   const expiring = await stack.call('POST', '/v1/sessions', { key: user.secret, body: {} });
 
@@ -57,7 +76,11 @@ rateLimits: { requestsPerMinute: 0, tokensPerMinute: 0, concurrentStreams: 0 }`,
   expect(blocked.text).not.toContain(FORBIDDEN);
   stack.mock.resetScenario();
 
-  await until(async () => (await events('?action=session.expired')).some((e) => e.resource === `session:${expiring.json.id}`), 8_000, 'session.expired');
+  await until(
+    async () => (await events('?action=session.expired')).some((e) => e.resource === `session:${expiring.json.id}`),
+    8_000,
+    'session.expired',
+  );
 });
 
 afterAll(async () => {
@@ -68,7 +91,19 @@ describe('audit coverage over HTTP', () => {
   it('records every kind of access decision and administrative action', async () => {
     const all = await events('?limit=10000');
     const actions = new Set(all.map((e) => e.action));
-    for (const action of ['auth.success', 'auth.failure', 'access.denied', 'key.created', 'key.rotated', 'key.revoked', 'session.created', 'session.deleted', 'session.expired', 'privacy.protected', 'policy.blocked']) {
+    for (const action of [
+      'auth.success',
+      'auth.failure',
+      'access.denied',
+      'key.created',
+      'key.rotated',
+      'key.revoked',
+      'session.created',
+      'session.deleted',
+      'session.expired',
+      'privacy.protected',
+      'policy.blocked',
+    ]) {
       expect(actions, `missing ${action}`).toContain(action);
     }
     for (const e of all) {
@@ -81,7 +116,10 @@ describe('audit coverage over HTTP', () => {
     expect(privacy?.principalId).toBe(user.id);
     const blocked = all.find((e) => e.action === 'policy.blocked');
     expect(blocked?.principalId, 'policy.blocked names whose answer it was').toBeTruthy();
-    expect(all.some((e) => e.action === 'auth.success' && e.requestId === blocked?.requestId), 'policy.blocked carries the request id').toBe(true);
+    expect(
+      all.some((e) => e.action === 'auth.success' && e.requestId === blocked?.requestId),
+      'policy.blocked carries the request id',
+    ).toBe(true);
   });
 
   it('filters by action prefix, exact action, outcome and principal', async () => {
@@ -110,7 +148,8 @@ describe('audit coverage over HTTP', () => {
 
   it('records carry no content: no prompt, no answer, no personal data, no credential', async () => {
     const text = JSON.stringify(await events('?limit=10000'));
-    for (const needle of [PROMPT, 'audit-prompt-canary', EMAIL, FORBIDDEN, stack.adminKey, user.secret, auditor]) expect(text).not.toContain(needle);
+    for (const needle of [PROMPT, 'audit-prompt-canary', EMAIL, FORBIDDEN, stack.adminKey, user.secret, auditor])
+      expect(text).not.toContain(needle);
   });
 });
 

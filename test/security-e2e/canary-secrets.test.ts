@@ -48,14 +48,32 @@ models:
 function canaries(): string[] {
   const pemLines = signingPem.split('\n').filter((l) => l && !l.startsWith('-----'));
   // Fragments too: a masked echo such as "sk-canaryE***GHI" from a provider's error message must not pass either.
-  const fragments = ['canaryEnvKey', 'canaryFileKey', 'canaryBadKey', 'canaryClientCred', 'canary.person', 'Canary9Secret8Value7'];
+  const fragments = [
+    'canaryEnvKey',
+    'canaryFileKey',
+    'canaryBadKey',
+    'canaryClientCred',
+    'canary.person',
+    'Canary9Secret8Value7',
+  ];
   // The provider's own 401 message names the refused key masked (OpenAI style); echoing it would leak the key's ends.
   const masked = [CANARY_ENV_KEY, CANARY_BAD_KEY].map(maskKey);
-  return [CANARY_ENV_KEY, CANARY_FILE_KEY, CANARY_BAD_KEY, CANARY_CLIENT_CREDENTIAL, CANARY_EMAIL, CANARY_PROMPT_SECRET, ...fragments, ...masked, ...pemLines];
+  return [
+    CANARY_ENV_KEY,
+    CANARY_FILE_KEY,
+    CANARY_BAD_KEY,
+    CANARY_CLIENT_CREDENTIAL,
+    CANARY_EMAIL,
+    CANARY_PROMPT_SECRET,
+    ...fragments,
+    ...masked,
+    ...pemLines,
+  ];
 }
 
 function expectClean(where: string, text: string): void {
-  for (const canary of canaries()) expect(text.includes(canary), `${where} contains a canary (${canary.slice(0, 12)}…)`).toBe(false);
+  for (const canary of canaries())
+    expect(text.includes(canary), `${where} contains a canary (${canary.slice(0, 12)}…)`).toBe(false);
 }
 
 async function record(method: string, path: string, opts: Parameters<SecStack['call']>[2]) {
@@ -74,8 +92,19 @@ beforeAll(async () => {
   env = { CANARY_ENV_KEY, CANARY_BAD_KEY };
   const yaml = () => `audit: { signingKey: "file:${signingFile}", checkpointEvery: 5 }
 rateLimits: { requestsPerMinute: 0, tokensPerMinute: 0, concurrentStreams: 0 }`;
-  const tracing = createTracing({ enabled: true, exporter: collector, exportDelayMs: 20, serviceName: 'parley-canary' });
-  stack = await startSecStack({ env, providers: providers(keyFile), yaml, mock: { validKeys: [CANARY_FILE_KEY] }, tracing });
+  const tracing = createTracing({
+    enabled: true,
+    exporter: collector,
+    exportDelayMs: 20,
+    serviceName: 'parley-canary',
+  });
+  stack = await startSecStack({
+    env,
+    providers: providers(keyFile),
+    yaml,
+    mock: { validKeys: [CANARY_FILE_KEY] },
+    tracing,
+  });
   yamlFile = join(dir, 'parley.yaml');
   await writeFile(yamlFile, stackYaml(join(dir, 'data'), stack.mock.url, { providers: providers(keyFile), yaml }));
 });
@@ -88,23 +117,42 @@ afterAll(async () => {
 describe('canary secrets never leak', () => {
   it('runs traffic through success, upstream 401, errors, streams and sessions', async () => {
     const user = (await stack.createKey('user')).secret;
-    for (let i = 0; i < 3; i++) expect((await record('POST', '/v1/chat/completions', { key: user, body: chatBody(`question ${i}`) })).status).toBe(200);
-    const streamed = await record('POST', '/v1/chat/completions', { key: user, body: chatBody('stream please', { stream: true, stream_options: { include_usage: true } }) });
+    for (let i = 0; i < 3; i++)
+      expect(
+        (await record('POST', '/v1/chat/completions', { key: user, body: chatBody(`question ${i}`) })).status,
+      ).toBe(200);
+    const streamed = await record('POST', '/v1/chat/completions', {
+      key: user,
+      body: chatBody('stream please', { stream: true, stream_options: { include_usage: true } }),
+    });
     expect(streamed.status).toBe(200);
     expect(streamed.text).toContain('[DONE]');
-    const broken = await record('POST', '/v1/chat/completions', { key: user, body: { ...chatBody('hi'), model: 'broken' } });
+    const broken = await record('POST', '/v1/chat/completions', {
+      key: user,
+      body: { ...chatBody('hi'), model: 'broken' },
+    });
     expect(broken.status).toBeGreaterThanOrEqual(500);
     expect(looksLikeStackTrace(broken.text)).toBe(false);
-    const brokenStream = await record('POST', '/v1/chat/completions', { key: user, body: { ...chatBody('hi'), model: 'broken', stream: true } });
+    const brokenStream = await record('POST', '/v1/chat/completions', {
+      key: user,
+      body: { ...chatBody('hi'), model: 'broken', stream: true },
+    });
     expect(brokenStream.status).toBeGreaterThanOrEqual(400);
     stack.mock.setScenario({ malformed: 'error-event' });
     await record('POST', '/v1/chat/completions', { key: user, body: chatBody('mid-stream failure', { stream: true }) });
     stack.mock.resetScenario();
-    expect((await record('GET', '/v1/models', { headers: { authorization: `Bearer ${CANARY_CLIENT_CREDENTIAL}` } })).status).toBe(401);
+    expect(
+      (await record('GET', '/v1/models', { headers: { authorization: `Bearer ${CANARY_CLIENT_CREDENTIAL}` } })).status,
+    ).toBe(401);
     const session = await record('POST', '/v1/sessions', { key: user, body: {} });
     const sid = session.json.id as string;
-    expect((await record('POST', `/v1/sessions/${sid}/messages`, { key: user, body: { content: 'hello', stream: true } })).status).toBe(200);
-    expect((await record('POST', `/v1/sessions/${sid}/messages`, { key: user, body: { content: 'again' } })).status).toBe(200);
+    expect(
+      (await record('POST', `/v1/sessions/${sid}/messages`, { key: user, body: { content: 'hello', stream: true } }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await record('POST', `/v1/sessions/${sid}/messages`, { key: user, body: { content: 'again' } })).status,
+    ).toBe(200);
     // Both provider keys were used: the refused one (401 upstream) and the good one.
     const used = new Set(stack.mock.requests.map((r) => String(r.headers.authorization)));
     expect(used).toContain(`Bearer ${CANARY_ENV_KEY}`);
@@ -116,7 +164,10 @@ describe('canary secrets never leak', () => {
     const user = (await stack.createKey('user')).secret;
     stack.mock.clearRequests();
     // The user's own answer may show their own address again (re-identified); so it is not added to `bodies`.
-    const ok = await stack.call('POST', '/v1/chat/completions', { key: user, body: chatBody(`Please write to ${CANARY_EMAIL} today`) });
+    const ok = await stack.call('POST', '/v1/chat/completions', {
+      key: user,
+      body: chatBody(`Please write to ${CANARY_EMAIL} today`),
+    });
     expect(ok.status).toBe(200);
     expect(stack.mock.requests).toHaveLength(1);
     const upstream = JSON.stringify(stack.mock.requests[0].body);
@@ -124,12 +175,18 @@ describe('canary secrets never leak', () => {
     expect(upstream).toMatch(/\[EMAIL_1\]/);
 
     stack.mock.clearRequests();
-    const refused = await record('POST', '/v1/chat/completions', { key: user, body: chatBody(`my key is ${CANARY_PROMPT_SECRET} keep it`) });
+    const refused = await record('POST', '/v1/chat/completions', {
+      key: user,
+      body: chatBody(`my key is ${CANARY_PROMPT_SECRET} keep it`),
+    });
     expect(refused.status).toBe(422);
     expect(refused.json.error.message).toMatch(/openai_key|OpenAI/i);
     expect(stack.mock.requests).toHaveLength(0);
     const session = await record('POST', '/v1/sessions', { key: user, body: {} });
-    const inSession = await record('POST', `/v1/sessions/${session.json.id}/messages`, { key: user, body: { content: `token ${CANARY_PROMPT_SECRET}` } });
+    const inSession = await record('POST', `/v1/sessions/${session.json.id}/messages`, {
+      key: user,
+      body: { content: `token ${CANARY_PROMPT_SECRET}` },
+    });
     expect(inSession.status).toBe(422);
     expect(stack.mock.requests).toHaveLength(0);
   });
@@ -165,11 +222,27 @@ describe('canary secrets never leak', () => {
   it('no span (name, attributes, events, status) contains a canary', async () => {
     // The prompts traced through the request path include the email and the refused secret.
     const user = (await stack.createKey('user')).secret;
-    await stack.call('POST', '/v1/chat/completions', { key: user, body: chatBody(`trace ${CANARY_EMAIL}`), headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' } });
+    await stack.call('POST', '/v1/chat/completions', {
+      key: user,
+      body: chatBody(`trace ${CANARY_EMAIL}`),
+      headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+    });
     await stack.parley.app.inject({ method: 'GET', url: '/healthz' });
-    await until(() => spans.some((s) => s.spanContext().traceId === '0af7651916cd43dd8448eb211c80319c'), 5_000, 'the traced request to be exported');
+    await until(
+      () => spans.some((s) => s.spanContext().traceId === '0af7651916cd43dd8448eb211c80319c'),
+      5_000,
+      'the traced request to be exported',
+    );
     expect(spans.length).toBeGreaterThan(10);
-    const dump = JSON.stringify(spans.map((s) => ({ name: s.name, attributes: s.attributes, events: s.events, status: s.status, resource: s.resource.attributes })));
+    const dump = JSON.stringify(
+      spans.map((s) => ({
+        name: s.name,
+        attributes: s.attributes,
+        events: s.events,
+        status: s.status,
+        resource: s.resource.attributes,
+      })),
+    );
     expect(dump).toContain('gen_ai');
     expectClean('spans', dump);
   });

@@ -29,9 +29,16 @@ export interface SecStack {
   /** Raw log output, every chunk pino wrote (level debug). */
   logText(): string;
   /** Calls Parley; `key` becomes `Authorization: Bearer key` unless `headers.authorization` is given. */
-  call(method: string, path: string, opts?: { key?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<Answer>;
+  call(
+    method: string,
+    path: string,
+    opts?: { key?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> },
+  ): Promise<Answer>;
   /** Creates an API key over HTTP with the admin key. */
-  createKey(role: 'user' | 'auditor' | 'admin', extra?: { name?: string; expiresIn?: string }): Promise<{ id: string; secret: string }>;
+  createKey(
+    role: 'user' | 'auditor' | 'admin',
+    extra?: { name?: string; expiresIn?: string },
+  ): Promise<{ id: string; secret: string }>;
   /** Stops Parley (draining keep-alive sockets) but keeps the data dir and the mock; idempotent. */
   shutdown(): Promise<void>;
   /** shutdown(), then closes the mock and removes a data dir the stack made. */
@@ -87,7 +94,13 @@ export async function startSecStack(o: SecStackOptions = {}): Promise<SecStack> 
   let parley: RunningParley;
   try {
     const config = parseConfig(stackYaml(dataDir, mock.url, o), 'test', env);
-    parley = await startParley({ config, logger, secrets: createSecretResolver({ env, fileDebounceMs: 20 }), plugins: o.plugins, tracing: o.tracing });
+    parley = await startParley({
+      config,
+      logger,
+      secrets: createSecretResolver({ env, fileDebounceMs: 20 }),
+      plugins: o.plugins,
+      tracing: o.tracing,
+    });
   } catch (error) {
     await mock.close();
     if (ownDir) await rm(dataDir, { recursive: true, force: true });
@@ -99,7 +112,11 @@ export async function startSecStack(o: SecStackOptions = {}): Promise<SecStack> 
     if (opts.key !== undefined) headers.authorization = `Bearer ${opts.key}`;
     if (opts.body !== undefined || opts.rawBody !== undefined) headers['content-type'] = 'application/json';
     Object.assign(headers, opts.headers);
-    const response = await fetch(parley.url + path, { method, headers, body: opts.rawBody ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)) });
+    const response = await fetch(parley.url + path, {
+      method,
+      headers,
+      body: opts.rawBody ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
+    });
     const text = await response.text();
     let json: unknown;
     try {
@@ -132,7 +149,10 @@ export async function startSecStack(o: SecStackOptions = {}): Promise<SecStack> 
     logText: () => chunks.join(''),
     call,
     async createKey(role, extra = {}) {
-      const r = await call('POST', '/v1/admin/keys', { key: adminKey, body: { name: extra.name ?? `${role} key`, role, ...(extra.expiresIn ? { expiresIn: extra.expiresIn } : {}) } });
+      const r = await call('POST', '/v1/admin/keys', {
+        key: adminKey,
+        body: { name: extra.name ?? `${role} key`, role, ...(extra.expiresIn ? { expiresIn: extra.expiresIn } : {}) },
+      });
       if (r.status !== 201) throw new Error(`creating a ${role} key failed: ${r.status} ${r.text}`);
       return { id: r.json.key.id as string, secret: r.json.secret as string };
     },
@@ -148,7 +168,11 @@ export async function startSecStack(o: SecStackOptions = {}): Promise<SecStack> 
 }
 
 /** Polls `check` every 25 ms until it returns true (or throws after `timeoutMs`). */
-export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5_000, what = 'condition'): Promise<void> {
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 5_000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;
@@ -158,7 +182,11 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs =
 }
 
 /** A minimal chat completion body. */
-export const chatBody = (content: string, extra: Record<string, unknown> = {}) => ({ model: 'chat', messages: [{ role: 'user', content }], ...extra });
+export const chatBody = (content: string, extra: Record<string, unknown> = {}) => ({
+  model: 'chat',
+  messages: [{ role: 'user', content }],
+  ...extra,
+});
 
 /** True when a body looks like a stack trace or leaks internals. */
 export function looksLikeStackTrace(text: string): boolean {

@@ -9,7 +9,9 @@ import { chatBody, startSecStack, until, type SecStack } from './harness.js';
 describe('requests per minute', () => {
   let stack: SecStack;
   beforeAll(async () => {
-    stack = await startSecStack({ yaml: () => 'rateLimits: { requestsPerMinute: 3, tokensPerMinute: 0, concurrentStreams: 0 }' });
+    stack = await startSecStack({
+      yaml: () => 'rateLimits: { requestsPerMinute: 3, tokensPerMinute: 0, concurrentStreams: 0 }',
+    });
   });
   afterAll(async () => stack?.close());
 
@@ -61,7 +63,10 @@ limits: { maxMessages: 3, maxMessageChars: 200, maxTokens: 64 }`,
     const opened = stack.mock.stats.requests;
     const first = stack.call('POST', '/v1/chat/completions', { key: a, body: chatBody('slow one', { stream: true }) });
     await until(() => stack.mock.stats.requests > opened, 5_000, 'the first answer to reach the provider');
-    const second = await stack.call('POST', '/v1/chat/completions', { key: a, body: chatBody('second', { stream: true }) });
+    const second = await stack.call('POST', '/v1/chat/completions', {
+      key: a,
+      body: chatBody('second', { stream: true }),
+    });
     expect(second.status).toBe(429);
     expect(second.json.error.message).toMatch(/limit 1 at once/);
     expect(second.headers.get('retry-after')).toBe('1');
@@ -93,18 +98,27 @@ limits: { maxMessages: 3, maxMessageChars: 200, maxTokens: 64 }`,
     expect(refused!.json.error.message).toMatch(/60 tokens per minute/);
     expect(refused!.headers.get('ratelimit-policy')).toBe('"tokens";q=60;w=60');
     expect(Number(refused!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect((await stack.call('POST', '/v1/chat/completions', { key: b, body: chatBody('fresh budget') })).status).toBe(200);
+    expect((await stack.call('POST', '/v1/chat/completions', { key: b, body: chatBody('fresh budget') })).status).toBe(
+      200,
+    );
   });
 
   it('an oversized body is a 413 before anything runs', async () => {
     const a = (await stack.createKey('user')).secret;
-    const r = await stack.call('POST', '/v1/chat/completions', { key: a, rawBody: JSON.stringify(chatBody('x'.repeat(5_000))) });
+    const r = await stack.call('POST', '/v1/chat/completions', {
+      key: a,
+      rawBody: JSON.stringify(chatBody('x'.repeat(5_000))),
+    });
     expect(r.status).toBe(413);
     expect(r.json.error.code).toBe('payload_too_large');
   });
 
   it.each([
-    ['too many messages', { model: 'chat', messages: Array.from({ length: 4 }, () => ({ role: 'user', content: 'hi' })) }, /messages/],
+    [
+      'too many messages',
+      { model: 'chat', messages: Array.from({ length: 4 }, () => ({ role: 'user', content: 'hi' })) },
+      /messages/,
+    ],
     ['a too long message', chatBody('y'.repeat(201)), /messages\.0\.content/],
     ['max_tokens too large', chatBody('hi', { max_tokens: 65 }), /max_tokens/],
     ['max_completion_tokens too large', chatBody('hi', { max_completion_tokens: 100 }), /max_completion_tokens/],
@@ -121,7 +135,10 @@ limits: { maxMessages: 3, maxMessageChars: 200, maxTokens: 64 }`,
   it('session messages obey the same length limit', async () => {
     const a = (await stack.createKey('user')).secret;
     const s = await stack.call('POST', '/v1/sessions', { key: a, body: {} });
-    const r = await stack.call('POST', `/v1/sessions/${s.json.id}/messages`, { key: a, body: { content: 'z'.repeat(201) } });
+    const r = await stack.call('POST', `/v1/sessions/${s.json.id}/messages`, {
+      key: a,
+      body: { content: 'z'.repeat(201) },
+    });
     expect(r.status).toBe(400);
     expect(r.json.error.message).toMatch(/content/);
   });
@@ -130,18 +147,24 @@ limits: { maxMessages: 3, maxMessageChars: 200, maxTokens: 64 }`,
 describe('refused credentials per client', () => {
   let stack: SecStack;
   beforeAll(async () => {
-    stack = await startSecStack({ yaml: () => 'rateLimits: { requestsPerMinute: 0, tokensPerMinute: 0, concurrentStreams: 0, failedAuthPerMinute: 3 }' });
+    stack = await startSecStack({
+      yaml: () =>
+        'rateLimits: { requestsPerMinute: 0, tokensPerMinute: 0, concurrentStreams: 0, failedAuthPerMinute: 3 }',
+    });
   });
   afterAll(async () => stack?.close());
 
   it('after 3 refused credentials the client gets 429 before any credential is checked, audited and counted', async () => {
     // Created first: once the client is limited, even the admin key is not looked at from this address.
     const user = (await stack.createKey('user', { name: 'honest user' })).secret;
-    for (const bad of ['prl_bogus', 'not-a-key', `prl_${'0'.repeat(38)}`]) expect((await stack.call('GET', '/v1/models', { key: bad })).status).toBe(401);
+    for (const bad of ['prl_bogus', 'not-a-key', `prl_${'0'.repeat(38)}`])
+      expect((await stack.call('GET', '/v1/models', { key: bad })).status).toBe(401);
     const limited = await stack.call('GET', '/v1/models', { key: user });
     expect(limited.status).toBe(429);
     expect(limited.json.error.type).toBe('rate_limit_error');
-    expect(limited.json.error.message).toMatch(/Rate limit reached: 3 refused credentials per minute from one client\. Retry in \d+ s/);
+    expect(limited.json.error.message).toMatch(
+      /Rate limit reached: 3 refused credentials per minute from one client\. Retry in \d+ s/,
+    );
     const retryAfter = Number(limited.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);
@@ -154,7 +177,10 @@ describe('refused credentials per client', () => {
     expect(metrics).toMatch(/parley_rate_limited_total\{limit="failed_auth"\} [1-9]/);
     // Every decision is in the trail: the three refused credentials, then each refusal of the limited client.
     await stack.parley.audit.flush();
-    const lines = (await readFile(join(stack.dataDir, DEFAULT_AUDIT_FILE_NAME), 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l) as { action: string; outcome: string; details?: { reason?: string } });
+    const lines = (await readFile(join(stack.dataDir, DEFAULT_AUDIT_FILE_NAME), 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { action: string; outcome: string; details?: { reason?: string } });
     const failures = lines.filter((l) => l.action === 'auth.failure');
     expect(failures.map((l) => l.details?.reason)).toEqual(['malformed', 'malformed', 'malformed', 'client_limited']);
     expect(failures.map((l) => l.outcome)).toEqual(['failure', 'failure', 'failure', 'denied']);
@@ -164,16 +190,28 @@ describe('refused credentials per client', () => {
 describe('a chat admission whose request never reaches the chat service', () => {
   let stack: SecStack;
   beforeAll(async () => {
-    stack = await startSecStack({ yaml: () => 'rateLimits: { requestsPerMinute: 0, tokensPerMinute: 0, concurrentStreams: 1 }' });
+    stack = await startSecStack({
+      yaml: () => 'rateLimits: { requestsPerMinute: 0, tokensPerMinute: 0, concurrentStreams: 1 }',
+    });
   });
   afterAll(async () => stack?.close());
 
   it('gives its concurrency slot back: refused requests (400, 404) leave the only slot free for the next answer', async () => {
     const key = (await stack.createKey('user', { name: 'refused-then-served' })).secret;
     // The admission starts when the request is authenticated; these are refused afterwards, before any answer.
-    expect((await stack.call('POST', '/v1/chat/completions', { key, body: { model: 'mock-a', messages: 'not a list' } })).status).toBe(400);
-    expect((await stack.call('POST', '/v1/chat/completions', { key, body: { ...chatBody('hi'), model: 'no-such-model' } })).status).toBe(404);
+    expect(
+      (await stack.call('POST', '/v1/chat/completions', { key, body: { model: 'mock-a', messages: 'not a list' } }))
+        .status,
+    ).toBe(400);
+    expect(
+      (await stack.call('POST', '/v1/chat/completions', { key, body: { ...chatBody('hi'), model: 'no-such-model' } }))
+        .status,
+    ).toBe(404);
     // The slot is released when the refused response closes; a slot that leaked would be held (and renewed) for good.
-    await until(async () => (await stack.call('POST', '/v1/chat/completions', { key, body: chatBody('served') })).status === 200, 5_000, 'the only slot to be free again');
+    await until(
+      async () => (await stack.call('POST', '/v1/chat/completions', { key, body: chatBody('served') })).status === 200,
+      5_000,
+      'the only slot to be free again',
+    );
   });
 });

@@ -31,7 +31,9 @@ afterAll(async () => {
   rmSync(secretDir, { recursive: true, force: true });
 });
 
-async function auditEvents(query: string): Promise<{ action: string; resource?: string; details?: Record<string, unknown> }[]> {
+async function auditEvents(
+  query: string,
+): Promise<{ action: string; resource?: string; details?: Record<string, unknown> }[]> {
   const answer = await stack.call('GET', `/v1/audit${query}`, { key: auditorKey });
   expect(answer.status).toBe(200);
   return answer.json.data;
@@ -40,20 +42,38 @@ async function auditEvents(query: string): Promise<{ action: string; resource?: 
 describe('changes from outside the server', () => {
   it('audits a key created with the parley keys command, and the server accepts it', async () => {
     const out: string[] = [];
-    expect(await keysCommand(['create', '--name', 'from-cli', '--role', 'user', '--json'], { dataDir: stack.dataDir, stdout: (t) => out.push(t) })).toBe(0);
+    expect(
+      await keysCommand(['create', '--name', 'from-cli', '--role', 'user', '--json'], {
+        dataDir: stack.dataDir,
+        stdout: (t) => out.push(t),
+      }),
+    ).toBe(0);
     const { id, secret } = JSON.parse(out.join('')) as { id: string; secret: string };
-    await until(async () => (await auditEvents('?action=key.created')).some((e) => e.resource === `key:${id}` && e.details?.via === 'cli'), 5_000, 'key.created via cli');
+    await until(
+      async () =>
+        (await auditEvents('?action=key.created')).some((e) => e.resource === `key:${id}` && e.details?.via === 'cli'),
+      5_000,
+      'key.created via cli',
+    );
     expect((await stack.call('GET', '/v1/models', { key: secret })).status).toBe(200);
   });
 
   it('uses a rotated provider key file without a restart and records config.reloaded', async () => {
-    expect((await stack.call('POST', '/v1/chat/completions', { key: stack.adminKey, body: chatBody('before') })).status).toBe(200);
+    expect(
+      (await stack.call('POST', '/v1/chat/completions', { key: stack.adminKey, body: chatBody('before') })).status,
+    ).toBe(200);
     expect(stack.mock.requests.at(-1)?.headers.authorization).toBe('Bearer sk-first-key');
     // Replace the file the way a secret manager does: write elsewhere, then rename over it.
     writeFileSync(join(secretDir, 'next'), 'sk-second-key\n');
     renameSync(join(secretDir, 'next'), join(secretDir, 'provider-key'));
-    await until(async () => (await auditEvents('?action=config.reloaded')).some((e) => e.resource === 'provider:mock'), 10_000, 'config.reloaded');
-    expect((await stack.call('POST', '/v1/chat/completions', { key: stack.adminKey, body: chatBody('after') })).status).toBe(200);
+    await until(
+      async () => (await auditEvents('?action=config.reloaded')).some((e) => e.resource === 'provider:mock'),
+      10_000,
+      'config.reloaded',
+    );
+    expect(
+      (await stack.call('POST', '/v1/chat/completions', { key: stack.adminKey, body: chatBody('after') })).status,
+    ).toBe(200);
     expect(stack.mock.requests.at(-1)?.headers.authorization).toBe('Bearer sk-second-key');
     expect(stack.logText()).not.toContain('sk-second-key');
   });

@@ -19,16 +19,26 @@ cache: { mode: opt-in, ttl: 10m }
 rateLimits: { requestsPerMinute: 0, tokensPerMinute: 0, concurrentStreams: 0 }`;
 
 /** Sends `content` in a new session of `key` with the cache opted in; returns the session id and the cache header. */
-async function cachedTurn(s: SecStack, key: string, content: string): Promise<{ id: string; cache: string | null; status: number }> {
+async function cachedTurn(
+  s: SecStack,
+  key: string,
+  content: string,
+): Promise<{ id: string; cache: string | null; status: number }> {
   const created = await s.call('POST', '/v1/sessions', { key, body: {} });
   expect(created.status).toBe(201);
-  const sent = await s.call('POST', `/v1/sessions/${created.json.id}/messages`, { key, body: { content }, headers: { 'x-parley-cache': 'use' } });
+  const sent = await s.call('POST', `/v1/sessions/${created.json.id}/messages`, {
+    key,
+    body: { content },
+    headers: { 'x-parley-cache': 'use' },
+  });
   expect(sent.status).toBe(200);
   return { id: created.json.id, cache: sent.headers.get('x-parley-cache'), status: sent.status };
 }
 
 /** Everything durable Parley wrote about the session: log text and the audit file. */
-async function traces(s: SecStack): Promise<{ logs: string; audit: string; events: { action: string; resource?: string }[] }> {
+async function traces(
+  s: SecStack,
+): Promise<{ logs: string; audit: string; events: { action: string; resource?: string }[] }> {
   const response = await s.call('GET', '/v1/audit?limit=10000', { key: s.adminKey });
   const audit = await readFile(join(s.dataDir, DEFAULT_AUDIT_FILE_NAME), 'utf8');
   return { logs: s.logText(), audit, events: response.json.data };
@@ -61,7 +71,9 @@ describe('retention and erasure', () => {
     expect(gone.status).toBe(404);
     expectNoContent('the 404 body', gone.text, prompt);
     expect((await s.call('DELETE', `/v1/sessions/${first.id}`, { key: user })).status).toBe(404);
-    expect((await s.call('POST', `/v1/sessions/${first.id}/messages`, { key: user, body: { content: 'more' } })).status).toBe(404);
+    expect(
+      (await s.call('POST', `/v1/sessions/${first.id}/messages`, { key: user, body: { content: 'more' } })).status,
+    ).toBe(404);
     // The store itself holds nothing under that id, whoever asks (the admin purge looks it up regardless of owner).
     expect((await s.call('DELETE', `/v1/admin/sessions/${first.id}`, { key: s.adminKey })).status).toBe(404);
 
@@ -87,7 +99,14 @@ describe('retention and erasure', () => {
     const upstream = s.mock.requests.length;
     expect((await cachedTurn(s, user, prompt)).cache).toBe('hit'); // control: the answer is cached
 
-    await until(async () => (await s.call('GET', '/v1/audit?action=session.expired', { key: s.adminKey })).json.data.some((e: { resource?: string }) => e.resource === `session:${first.id}`), 8_000, 'session.expired');
+    await until(
+      async () =>
+        (await s.call('GET', '/v1/audit?action=session.expired', { key: s.adminKey })).json.data.some(
+          (e: { resource?: string }) => e.resource === `session:${first.id}`,
+        ),
+      8_000,
+      'session.expired',
+    );
     const gone = await s.call('GET', `/v1/sessions/${first.id}`, { key: user });
     expect(gone.status).toBe(404);
     expectNoContent('the 404 body', gone.text, prompt);

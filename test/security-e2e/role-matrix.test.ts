@@ -64,7 +64,8 @@ let badCredentials: [string, string | undefined][];
 let routes: { method: string; path: string; key: string }[];
 
 /** Concrete URL for an OpenAPI or Fastify path template. */
-const concrete = (path: string) => path.replace(/\{[^}]+\}|:[A-Za-z]+/g, 'ses_doesnotexist').replace(/\/(?:assets\/)?\*$/, '/assets/app.js');
+const concrete = (path: string) =>
+  path.replace(/\{[^}]+\}|:[A-Za-z]+/g, 'ses_doesnotexist').replace(/\/(?:assets\/)?\*$/, '/assets/app.js');
 
 /** Every route Fastify knows (hidden ones included), parsed from printRoutes' tree. */
 function allRoutes(tree: string): { method: string; path: string }[] {
@@ -100,9 +101,20 @@ beforeAll(async () => {
   const revoked = await stack.createKey('user');
   expect((await stack.call('POST', `/v1/admin/keys/${revoked.id}/revoke`, { key: stack.adminKey })).status).toBe(200);
   const rotated = await stack.createKey('user');
-  expect((await stack.call('POST', `/v1/admin/keys/${rotated.id}/rotate`, { key: stack.adminKey, body: { grace: '1ms' } })).status).toBe(200);
-  await until(async () => (await stack.call('GET', '/v1/models', { key: expired.secret })).status === 401, 5_000, 'the short-lived key to expire');
-  await until(async () => (await stack.call('GET', '/v1/models', { key: rotated.secret })).status === 401, 5_000, 'the rotation grace to end');
+  expect(
+    (await stack.call('POST', `/v1/admin/keys/${rotated.id}/rotate`, { key: stack.adminKey, body: { grace: '1ms' } }))
+      .status,
+  ).toBe(200);
+  await until(
+    async () => (await stack.call('GET', '/v1/models', { key: expired.secret })).status === 401,
+    5_000,
+    'the short-lived key to expire',
+  );
+  await until(
+    async () => (await stack.call('GET', '/v1/models', { key: rotated.secret })).status === 401,
+    5_000,
+    'the rotation grace to end',
+  );
 
   const admin = stack.adminKey;
   const lastChar = admin.at(-1) === 'A' ? 'B' : 'A';
@@ -147,9 +159,11 @@ describe('role matrix over /openapi.json', () => {
         const r = await send(route.method, route.path, header);
         if (r.status !== 401) failures.push(`${route.key} with ${label}: ${r.status} ${r.text.slice(0, 120)}`);
         else {
-          if (r.json?.error?.type !== 'authentication_error') failures.push(`${route.key} with ${label}: body ${r.text.slice(0, 120)}`);
+          if (r.json?.error?.type !== 'authentication_error')
+            failures.push(`${route.key} with ${label}: body ${r.text.slice(0, 120)}`);
           if (looksLikeStackTrace(r.text)) failures.push(`${route.key} with ${label}: stack trace in body`);
-          if (header && header.length > 12 && r.text.includes(header.slice(7))) failures.push(`${route.key} with ${label}: credential echoed`);
+          if (header && header.length > 12 && r.text.includes(header.slice(7)))
+            failures.push(`${route.key} with ${label}: credential echoed`);
         }
       }
     }
@@ -162,12 +176,16 @@ describe('role matrix over /openapi.json', () => {
       const allowed = EXPECTED[route.key];
       for (const role of ALL) {
         const r = await send(route.method, route.path, `Bearer ${keys[role]}`);
-        if (r.status >= 500 || looksLikeStackTrace(r.text)) failures.push(`${route.key} as ${role}: ${r.status} ${r.text.slice(0, 160)}`);
+        if (r.status >= 500 || looksLikeStackTrace(r.text))
+          failures.push(`${route.key} as ${role}: ${r.status} ${r.text.slice(0, 160)}`);
         if (allowed === 'public') continue;
         if (allowed.includes(role)) {
-          if (r.status === 401 || r.status === 403) failures.push(`${route.key} as ${role}: refused (${r.status}) but the role has the permission`);
+          if (r.status === 401 || r.status === 403)
+            failures.push(`${route.key} as ${role}: refused (${r.status}) but the role has the permission`);
         } else if (r.status !== 403 || r.json?.error?.type !== 'permission_error') {
-          failures.push(`${route.key} as ${role}: expected 403 permission_error, got ${r.status} ${r.text.slice(0, 120)}`);
+          failures.push(
+            `${route.key} as ${role}: expected 403 permission_error, got ${r.status} ${r.text.slice(0, 120)}`,
+          );
         }
       }
     }

@@ -33,7 +33,13 @@ describe('first start', () => {
     expect(keys.text).not.toContain(issued!.adminKey);
     // Nothing answers without it.
     expect((await first.call('GET', '/v1/models')).status).toBe(401);
-    expect((await first.call('POST', '/v1/chat/completions', { body: { model: 'chat', messages: [{ role: 'user', content: 'hi' }] } })).status).toBe(401);
+    expect(
+      (
+        await first.call('POST', '/v1/chat/completions', {
+          body: { model: 'chat', messages: [{ role: 'user', content: 'hi' }] },
+        })
+      ).status,
+    ).toBe(401);
     await first.shutdown();
     expect(first.logText()).not.toContain(issued!.adminKey);
     expect(first.logText()).not.toContain(issued!.loginUrl.split('#login=')[1]);
@@ -62,7 +68,9 @@ describe('first start', () => {
     const guess = await s.call('POST', '/v1/auth/exchange', { body: { token: 'A'.repeat(32) } });
     expect(guess.status).toBe(401);
     const audit = await s.call('GET', '/v1/audit?action=auth.failure', { key: s.adminKey });
-    expect(audit.json.data.filter((e: { details?: { reason?: string } }) => e.details?.reason === 'login-link')).toHaveLength(2);
+    expect(
+      audit.json.data.filter((e: { details?: { reason?: string } }) => e.details?.reason === 'login-link'),
+    ).toHaveLength(2);
   });
 });
 

@@ -18,7 +18,10 @@ beforeAll(async () => {
   const created = await stack.call('POST', '/v1/sessions', { key: alice, body: { model: 'chat' } });
   expect(created.status).toBe(201);
   sessionId = created.json.id;
-  const sent = await stack.call('POST', `/v1/sessions/${sessionId}/messages`, { key: alice, body: { content: 'hello there' } });
+  const sent = await stack.call('POST', `/v1/sessions/${sessionId}/messages`, {
+    key: alice,
+    body: { content: 'hello there' },
+  });
   expect(sent.status).toBe(200);
   messageId = sent.json.message.id;
 });
@@ -32,7 +35,12 @@ const ID_ROUTES: [string, string, (id: string, mid: string) => string, unknown][
   ['GET session', 'GET', (id) => `/v1/sessions/${id}`, undefined],
   ['send message', 'POST', (id) => `/v1/sessions/${id}/messages`, { content: 'let me in' }],
   ['send message (stream)', 'POST', (id) => `/v1/sessions/${id}/messages`, { content: 'let me in', stream: true }],
-  ['feedback', 'POST', (id, mid) => `/v1/sessions/${id}/messages/${mid}/feedback`, { rating: 'down', reason: 'unsafe' }],
+  [
+    'feedback',
+    'POST',
+    (id, mid) => `/v1/sessions/${id}/messages/${mid}/feedback`,
+    { rating: 'down', reason: 'unsafe' },
+  ],
   ['DELETE session', 'DELETE', (id) => `/v1/sessions/${id}`, undefined],
 ];
 
@@ -42,7 +50,10 @@ describe("another principal's session", () => {
     for (const intruder of [bob, stack.adminKey]) {
       for (const [label, method, path, body] of ID_ROUTES) {
         const theirs = await stack.call(method, path(sessionId, messageId), { key: intruder, body });
-        const missing = await stack.call(method, path('ses_0000000000000000000000', messageId), { key: intruder, body });
+        const missing = await stack.call(method, path('ses_0000000000000000000000', messageId), {
+          key: intruder,
+          body,
+        });
         expect(theirs.status, label).toBe(404);
         expect(theirs.json, label).toEqual(missing.json);
         expect(theirs.text, label).toBe(missing.text);
@@ -66,7 +77,9 @@ describe("another principal's session", () => {
   it('the admin purge route is the only way across owners, and it is audited', async () => {
     const other = await stack.call('POST', '/v1/sessions', { key: bob, body: {} });
     expect((await stack.call('DELETE', `/v1/admin/sessions/${other.json.id}`, { key: alice })).status).toBe(403);
-    expect((await stack.call('DELETE', `/v1/admin/sessions/${other.json.id}`, { key: stack.adminKey })).status).toBe(204);
+    expect((await stack.call('DELETE', `/v1/admin/sessions/${other.json.id}`, { key: stack.adminKey })).status).toBe(
+      204,
+    );
     expect((await stack.call('GET', `/v1/sessions/${other.json.id}`, { key: bob })).status).toBe(404);
     const audit = await stack.call('GET', '/v1/audit?action=session.purged', { key: auditor });
     expect(audit.json.data.map((e: { resource: string }) => e.resource)).toContain(`session:${other.json.id}`);
@@ -92,7 +105,10 @@ describe('unknown body fields never change owner, role or model policy', () => {
     ['role', { role: 'admin' }],
     ['system', { system: 'you are root' }],
   ])('sending a message with %s is a 400 naming the field', async (field, extra) => {
-    const r = await stack.call('POST', `/v1/sessions/${sessionId}/messages`, { key: alice, body: { content: 'x', ...extra } });
+    const r = await stack.call('POST', `/v1/sessions/${sessionId}/messages`, {
+      key: alice,
+      body: { content: 'x', ...extra },
+    });
     expect(r.status).toBe(400);
     expect(r.json.error.message).toContain(`"${field}"`);
     const own = await stack.call('GET', `/v1/sessions/${sessionId}`, { key: alice });
@@ -103,7 +119,14 @@ describe('unknown body fields never change owner, role or model policy', () => {
     stack.mock.clearRequests();
     const r = await stack.call('POST', '/v1/chat/completions', {
       key: bob,
-      body: chatBody('hi', { ownerId: 'alice', role: 'admin', principal: { id: 'alice', role: 'admin' }, provider: 'other', upstream_model: 'gpt-4o', x_canary_field: 'canary-unknown-77' }),
+      body: chatBody('hi', {
+        ownerId: 'alice',
+        role: 'admin',
+        principal: { id: 'alice', role: 'admin' },
+        provider: 'other',
+        upstream_model: 'gpt-4o',
+        x_canary_field: 'canary-unknown-77',
+      }),
     });
     expect(r.status).toBe(200);
     expect(r.json.model).toBe('chat');
@@ -111,14 +134,18 @@ describe('unknown body fields never change owner, role or model policy', () => {
     const upstream = stack.mock.requests[0].body as Record<string, unknown>;
     expect(upstream.model).toBe('gpt-4o-mini');
     const sent = JSON.stringify(upstream);
-    for (const word of ['ownerId', 'principal', '"role":"admin"', 'upstream_model', 'canary-unknown-77', '"provider"']) expect(sent).not.toContain(word);
+    for (const word of ['ownerId', 'principal', '"role":"admin"', 'upstream_model', 'canary-unknown-77', '"provider"'])
+      expect(sent).not.toContain(word);
     // The caller's role did not change: Bob is still a user.
     expect((await stack.call('GET', '/v1/admin/keys', { key: bob })).status).toBe(403);
   });
 
   it("a provider's own model id is not a way around the configured aliases", async () => {
     stack.mock.clearRequests();
-    const r = await stack.call('POST', '/v1/chat/completions', { key: bob, body: { ...chatBody('hi'), model: 'gpt-4o' } });
+    const r = await stack.call('POST', '/v1/chat/completions', {
+      key: bob,
+      body: { ...chatBody('hi'), model: 'gpt-4o' },
+    });
     expect(r.status).toBe(404);
     expect(r.json.error.code).toBe('model_not_found');
     expect(stack.mock.requests).toHaveLength(0);

@@ -25,7 +25,29 @@ afterAll(async () => {
 function selfSigned(name: string): { cert: string; key: string } {
   const certFile = join(dir, `${name}.crt`);
   const keyFile = join(dir, `${name}.key`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', `/CN=${name}`, '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', certFile], { stdio: 'pipe' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${name}`,
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ],
+    { stdio: 'pipe' },
+  );
   return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
 }
 
@@ -42,7 +64,11 @@ function servedName(port: number): Promise<string> {
 }
 
 /** GET over HTTPS trusting only `ca`. */
-function httpsGet(url: string, ca: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function httpsGet(
+  url: string,
+  ca: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = httpsRequest(url, { ca, headers, agent: false }, (res) => {
       let body = '';
@@ -103,7 +129,9 @@ describe('TLS', () => {
     const b = selfSigned('b');
     await writeFile(join(dir, 'mismatch.crt'), a.cert);
     await writeFile(join(dir, 'mismatch.key'), b.key);
-    const attempt = startSecStack({ server: `tls: { cert: "file:${dir}/mismatch.crt", key: "file:${dir}/mismatch.key" }` });
+    const attempt = startSecStack({
+      server: `tls: { cert: "file:${dir}/mismatch.crt", key: "file:${dir}/mismatch.key" }`,
+    });
     await expect(attempt).rejects.toThrow(/server\.tls/);
     await expect(attempt).rejects.not.toThrow(b.key.split('\n')[1]);
   });
@@ -111,11 +139,15 @@ describe('TLS', () => {
   it('a missing key file names server.tls.key', async () => {
     const a = selfSigned('c');
     await writeFile(join(dir, 'only.crt'), a.cert);
-    await expect(startSecStack({ server: `tls: { cert: "file:${dir}/only.crt", key: "file:${dir}/absent.key" }` })).rejects.toThrow(/server\.tls\.key/);
+    await expect(
+      startSecStack({ server: `tls: { cert: "file:${dir}/only.crt", key: "file:${dir}/absent.key" }` }),
+    ).rejects.toThrow(/server\.tls\.key/);
   });
 
   it('tls settings must be secret references', () => {
-    expect(() => parseConfig(`server: { tls: { cert: "-----BEGIN CERTIFICATE-----", key: "file:/x" } }`, 'test', {})).toThrow(/server\.tls\.cert/);
+    expect(() =>
+      parseConfig(`server: { tls: { cert: "-----BEGIN CERTIFICATE-----", key: "file:/x" } }`, 'test', {}),
+    ).toThrow(/server\.tls\.cert/);
   });
 });
 
@@ -123,7 +155,9 @@ describe('security headers over plain HTTP', () => {
   let stack: SecStack;
   beforeAll(async () => {
     const probe = (app: ParleyApp): void => {
-      app.get('/__test/raw-headers', { config: { permission: 'chat' } }, async (_request, reply) => ({ rawHeaderNames: reply.raw.getHeaderNames() }));
+      app.get('/__test/raw-headers', { config: { permission: 'chat' } }, async (_request, reply) => ({
+        rawHeaderNames: reply.raw.getHeaderNames(),
+      }));
     };
     stack = await startSecStack({ plugins: [probe] });
   });
@@ -149,7 +183,13 @@ describe('security headers over plain HTTP', () => {
       ['400', stack.call('POST', '/v1/chat/completions', { key: user, body: {} })],
       ['healthz', stack.call('GET', '/healthz')],
       ['router refusal (over-long id)', stack.call('GET', `/v1/sessions/ses_${'x'.repeat(300)}`, { key: user })],
-      ['chat', stack.call('POST', '/v1/chat/completions', { key: user, body: { model: 'chat', messages: [{ role: 'user', content: 'hi' }] } })],
+      [
+        'chat',
+        stack.call('POST', '/v1/chat/completions', {
+          key: user,
+          body: { model: 'chat', messages: [{ role: 'user', content: 'hi' }] },
+        }),
+      ],
     ];
     for (const [label, pending] of cases) expectApiHeaders((await pending).headers, label);
   });
@@ -159,8 +199,20 @@ describe('security headers over plain HTTP', () => {
     const session = await stack.call('POST', '/v1/sessions', { key: user, body: {} });
     expect(session.status).toBe(201);
     const streams = [
-      ['chat completion', await stack.call('POST', '/v1/chat/completions', { key: user, body: { model: 'chat', stream: true, messages: [{ role: 'user', content: 'hi' }] } })],
-      ['session message', await stack.call('POST', `/v1/sessions/${session.json.id}/messages`, { key: user, body: { content: 'hi', stream: true } })],
+      [
+        'chat completion',
+        await stack.call('POST', '/v1/chat/completions', {
+          key: user,
+          body: { model: 'chat', stream: true, messages: [{ role: 'user', content: 'hi' }] },
+        }),
+      ],
+      [
+        'session message',
+        await stack.call('POST', `/v1/sessions/${session.json.id}/messages`, {
+          key: user,
+          body: { content: 'hi', stream: true },
+        }),
+      ],
     ] as const;
     for (const [label, r] of streams) {
       expect(r.headers.get('content-type'), label).toMatch(/text\/event-stream/);
@@ -200,7 +252,13 @@ describe('CORS', () => {
   const LISTED = 'https://app.example.com';
   const EVIL = 'https://evil.example';
   const preflight = (s: SecStack, origin: string) =>
-    s.call('OPTIONS', '/v1/chat/completions', { headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } });
+    s.call('OPTIONS', '/v1/chat/completions', {
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type',
+      },
+    });
   const corsHeaders = (h: Headers) => [...h.keys()].filter((k) => k.startsWith('access-control-'));
 
   it('default (no origins): no Access-Control-* header for any origin, and preflights are refused', async () => {
@@ -221,7 +279,10 @@ describe('CORS', () => {
   });
 
   it('an allowlisted origin gets a precise preflight answer and exposed headers; others get nothing', async () => {
-    const stack = await startSecStack({ server: `cors: { origins: ["${LISTED}"] }`, yaml: () => 'rateLimits: { requestsPerMinute: 100, tokensPerMinute: 0, concurrentStreams: 0 }' });
+    const stack = await startSecStack({
+      server: `cors: { origins: ["${LISTED}"] }`,
+      yaml: () => 'rateLimits: { requestsPerMinute: 100, tokensPerMinute: 0, concurrentStreams: 0 }',
+    });
     try {
       const ok = await preflight(stack, LISTED);
       expect(ok.status).toBe(204);
@@ -239,7 +300,8 @@ describe('CORS', () => {
       expect(r.headers.get('access-control-allow-origin')).toBe(LISTED);
       expect(r.headers.get('access-control-allow-credentials')).toBeNull();
       const exposed = r.headers.get('access-control-expose-headers') ?? '';
-      for (const h of ['x-request-id', 'x-parley-cache', 'ratelimit', 'ratelimit-policy', 'retry-after']) expect(exposed).toContain(h);
+      for (const h of ['x-request-id', 'x-parley-cache', 'ratelimit', 'ratelimit-policy', 'retry-after'])
+        expect(exposed).toContain(h);
       expect(r.headers.get('vary')).toMatch(/Origin/);
       // A cross-origin error still lets the app read it (and the request still needs a credential).
       const unauth = await stack.call('GET', '/v1/models', { headers: { origin: LISTED } });
@@ -258,7 +320,12 @@ describe('CORS', () => {
     }
   });
 
-  it.each(['https://*.example.com', 'https://app.example.com/path', '*'])('origin %s is refused by the configuration schema', (origin) => {
-    expect(() => parseConfig(`server: { cors: { origins: ["${origin}"] } }`, 'test', {})).toThrow(/server\.cors\.origins/);
-  });
+  it.each(['https://*.example.com', 'https://app.example.com/path', '*'])(
+    'origin %s is refused by the configuration schema',
+    (origin) => {
+      expect(() => parseConfig(`server: { cors: { origins: ["${origin}"] } }`, 'test', {})).toThrow(
+        /server\.cors\.origins/,
+      );
+    },
+  );
 });

@@ -18,11 +18,15 @@ interface AuditLine {
 async function auditLines(stack: SecStack): Promise<AuditLine[]> {
   await stack.parley.audit.flush();
   const text = await readFile(join(stack.dataDir, DEFAULT_AUDIT_FILE_NAME), 'utf8');
-  return text.trimEnd().split('\n').map((line) => JSON.parse(line) as AuditLine);
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as AuditLine);
 }
 
 /** GET /v1/models as a client behind the proxy (the test itself is the proxy at 127.0.0.1). */
-const viaProxy = (stack: SecStack, key: string, forwardedFor: string) => stack.call('GET', '/v1/models', { key, headers: { 'x-forwarded-for': forwardedFor } });
+const viaProxy = (stack: SecStack, key: string, forwardedFor: string) =>
+  stack.call('GET', '/v1/models', { key, headers: { 'x-forwarded-for': forwardedFor } });
 
 describe('trusted proxies', () => {
   let stack: SecStack;
@@ -63,7 +67,8 @@ describe('without trusted proxies (the default)', () => {
 
   it('ignores X-Forwarded-For: a client cannot pick its address to dodge the limit or mislead the audit trail', async () => {
     const user = (await stack.createKey('user', { name: 'direct' })).secret;
-    for (const forged of ['203.0.113.7', '203.0.113.8']) expect((await viaProxy(stack, 'prl_bogus', forged)).status).toBe(401);
+    for (const forged of ['203.0.113.7', '203.0.113.8'])
+      expect((await viaProxy(stack, 'prl_bogus', forged)).status).toBe(401);
     expect((await viaProxy(stack, user, '198.51.100.9')).status).toBe(429);
     const failures = (await auditLines(stack)).filter((l) => l.action === 'auth.failure');
     expect(failures.map((l) => l.clientAddress)).toEqual(['127.0.0.0/24', '127.0.0.0/24', '127.0.0.0/24']);

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { crc32 } from 'node:zlib';
-import {
-  API_KEY_LENGTH,
-  generateApiKey,
-  hashApiKey,
-  isWellFormedApiKey,
-} from '../../src/security/api-key-format.js';
+import { API_KEY_LENGTH, generateApiKey, hashApiKey, isWellFormedApiKey } from '../../src/security/api-key-format.js';
 import { BASE62_ALPHABET, encodeBase62, randomBase62 } from '../../src/security/base62.js';
 
 describe('api key format', () => {

@@ -33,7 +33,10 @@ beforeEach(() => {
 });
 
 async function failure(promise: Promise<unknown>): Promise<AuthenticationFailure> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(AuthenticationFailure);
   expect((error as ParleyError).status).toBe(401);
   expect((error as ParleyError).code).toBe('unauthorized');
@@ -46,13 +49,20 @@ describe('authenticator with API keys', () => {
   it('accepts a valid key (any Bearer casing) and returns its principal, comparing hashes in constant time', async () => {
     const { record, secret } = await store.create({ name: 'ci', role: 'user', owner: 'team-a' });
     vi.mocked(crypto.timingSafeEqual).mockClear();
-    expect(await auth().authenticate(`Bearer ${secret}`)).toEqual({ id: record.id, role: 'user', via: 'api-key', scope: 'team-a' });
+    expect(await auth().authenticate(`Bearer ${secret}`)).toEqual({
+      id: record.id,
+      role: 'user',
+      via: 'api-key',
+      scope: 'team-a',
+    });
     expect(await auth().authenticate(`bearer  ${secret} `)).toMatchObject({ id: record.id });
     expect(crypto.timingSafeEqual).toHaveBeenCalledTimes(2);
   });
 
   it('explains a missing header, a wrong scheme and an empty bearer', async () => {
-    expect((await failure(auth().authenticate(undefined))).message).toBe('Missing credential. Send Authorization: Bearer <key>');
+    expect((await failure(auth().authenticate(undefined))).message).toBe(
+      'Missing credential. Send Authorization: Bearer <key>',
+    );
     expect((await failure(auth().authenticate(''))).reason).toBe('missing');
     const basic = await failure(auth().authenticate('Basic dXNlcjpwYXNz'));
     expect(basic.reason).toBe('scheme');
@@ -70,7 +80,9 @@ describe('authenticator with API keys', () => {
       expect(error.reason).toBe('malformed');
       expect(error.message).not.toContain(bad);
     }
-    expect((await failure(auth().authenticate(`Bearer ${typo}`))).message).toMatch(/malformed.*42 characters starting with prl_/);
+    expect((await failure(auth().authenticate(`Bearer ${typo}`))).message).toMatch(
+      /malformed.*42 characters starting with prl_/,
+    );
     expect(spy).not.toHaveBeenCalled();
     spy.mockRestore();
   });
@@ -111,7 +123,10 @@ describe('authenticator with API keys', () => {
     const error = await failure(auth().authenticate(`Bearer ${first.secret}`));
     expect(error.reason).toBe('rotated');
     expect(error.message).toContain(`use its replacement ${next.record.id}`);
-    await expect(auth().authenticate(`Bearer ${next.secret}`)).resolves.toMatchObject({ id: next.record.id, scope: first.record.owner });
+    await expect(auth().authenticate(`Bearer ${next.secret}`)).resolves.toMatchObject({
+      id: next.record.id,
+      scope: first.record.owner,
+    });
   });
 });
 

@@ -41,13 +41,25 @@ describe('FileKeyStore', () => {
     const store = await FileKeyStore.open({ dataDir: dir, clock });
     const first = await store.create({ name: 'svc', role: 'auditor', owner: 'team-a', expiresAt: now + 1e9 });
     const rotated = await store.rotate(first.record.id, 3_600_000);
-    expect(rotated.record).toMatchObject({ name: 'svc', role: 'auditor', owner: 'team-a', state: 'active', expiresAt: now + 1e9 });
+    expect(rotated.record).toMatchObject({
+      name: 'svc',
+      role: 'auditor',
+      owner: 'team-a',
+      state: 'active',
+      expiresAt: now + 1e9,
+    });
     expect(rotated.secret).not.toBe(first.secret);
-    expect(rotated.previous).toMatchObject({ state: 'expiring', graceUntil: now + 3_600_000, replacedBy: rotated.record.id });
+    expect(rotated.previous).toMatchObject({
+      state: 'expiring',
+      graceUntil: now + 3_600_000,
+      replacedBy: rotated.record.id,
+    });
     const old = store.findByHash(hashApiKey(first.secret));
     expect(old && effectiveKeyState(old, now + 3_599_999)).toBe('expiring');
     expect(old && effectiveKeyState(old, now + 3_600_000)).toBe('expired');
-    await expect(store.rotate(first.record.id, 1000)).rejects.toThrow(/expiring and cannot be rotated; rotate its replacement/);
+    await expect(store.rotate(first.record.id, 1000)).rejects.toThrow(
+      /expiring and cannot be rotated; rotate its replacement/,
+    );
     await store.close();
   });
 
@@ -77,7 +89,9 @@ describe('FileKeyStore', () => {
   it('loses no update under concurrent writers (two processes sharing the file) and leaves no temp files', async () => {
     const a = await FileKeyStore.open({ dataDir: dir, clock });
     const b = await FileKeyStore.open({ dataDir: dir, clock });
-    const issued = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).create({ name: `k${i}`, role: 'user' })));
+    const issued = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).create({ name: `k${i}`, role: 'user' })),
+    );
     await a.reload();
     expect((await a.list()).map((r) => r.id).sort()).toEqual(issued.map((k) => k.record.id).sort());
     expect((await readdir(dir)).sort()).toEqual([KEYS_FILE_NAME]);
@@ -108,7 +122,10 @@ describe('FileKeyStore', () => {
     await writeFile(join(dir, KEYS_FILE_NAME), '{"keys": [', { mode: 0o600 });
     await expect(FileKeyStore.open({ dataDir: dir })).rejects.toThrow(/not valid JSON; restore it from backup/);
     expect(await readFile(join(dir, KEYS_FILE_NAME), 'utf8')).toBe('{"keys": [');
-    await writeFile(join(dir, KEYS_FILE_NAME), '{"version":1,"keys":[{"id":"key_a","role":"user","state":"active","createdAt":1}]}');
+    await writeFile(
+      join(dir, KEYS_FILE_NAME),
+      '{"version":1,"keys":[{"id":"key_a","role":"user","state":"active","createdAt":1}]}',
+    );
     await expect(FileKeyStore.open({ dataDir: dir })).rejects.toThrow(/key #1 has no SHA-256 hex hash/);
   });
 
@@ -116,7 +133,10 @@ describe('FileKeyStore', () => {
     const server = await FileKeyStore.open({ dataDir: dir, watch: true });
     const cli = await FileKeyStore.open({ dataDir: dir });
     const { secret } = await cli.create({ name: 'from-cli', role: 'user' });
-    await vi.waitFor(() => expect(server.findByHash(hashApiKey(secret))?.name).toBe('from-cli'), { timeout: 5000, interval: 20 });
+    await vi.waitFor(() => expect(server.findByHash(hashApiKey(secret))?.name).toBe('from-cli'), {
+      timeout: 5000,
+      interval: 20,
+    });
     await server.close();
     await cli.close();
   });

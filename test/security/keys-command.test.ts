@@ -34,7 +34,9 @@ describe('parley keys', () => {
     expect(isWellFormedApiKey(secret)).toBe(true);
     expect(stdout.join('\n')).toContain('expires 2026-03-03T00:00:00.000Z');
     const store = await FileKeyStore.open({ dataDir });
-    await expect(createAuthenticator({ keyStore: store, clock: () => now }).authenticate(`Bearer ${secret}`)).resolves.toMatchObject({ role: 'user' });
+    await expect(
+      createAuthenticator({ keyStore: store, clock: () => now }).authenticate(`Bearer ${secret}`),
+    ).resolves.toMatchObject({ role: 'user' });
     await store.close();
 
     stdout = [];
@@ -46,24 +48,41 @@ describe('parley keys', () => {
     expect(await run('list', '--json')).toBe(0);
     expect(stdout.join('')).not.toContain(secret);
     expect(stdout.join('')).not.toContain('hash');
-    expect(JSON.parse(stdout.join(''))).toEqual([expect.objectContaining({ name: 'ci', role: 'user', state: 'active' })]);
+    expect(JSON.parse(stdout.join(''))).toEqual([
+      expect.objectContaining({ name: 'ci', role: 'user', state: 'active' }),
+    ]);
     expect(await readFile(join(dataDir, 'keys.json'), 'utf8')).not.toContain(secret);
   });
 
   it('rotates with a grace period and revokes, recording audit events', async () => {
     const audit = createAuditLog({ file: join(dataDir, 'audit.jsonl'), clock: () => now });
-    const runAudited = (...args: string[]) => keysCommand(args, { dataDir, clock: () => now, audit, stdout: (t) => stdout.push(t), stderr: (t) => stderr.push(t) });
+    const runAudited = (...args: string[]) =>
+      keysCommand(args, {
+        dataDir,
+        clock: () => now,
+        audit,
+        stdout: (t) => stdout.push(t),
+        stderr: (t) => stderr.push(t),
+      });
     expect(await runAudited('create', '--name', 'svc', '--role', 'admin', '--json')).toBe(0);
     const created = JSON.parse(stdout.pop() ?? '') as { id: string; secret: string };
     expect(await runAudited('rotate', created.id, '--grace', '1h', '--json')).toBe(0);
-    const rotated = JSON.parse(stdout.pop() ?? '') as { id: string; secret: string; previous: { state: string; graceUntil: string } };
+    const rotated = JSON.parse(stdout.pop() ?? '') as {
+      id: string;
+      secret: string;
+      previous: { state: string; graceUntil: string };
+    };
     expect(rotated.secret).not.toBe(created.secret);
     expect(rotated.previous).toMatchObject({ state: 'expiring', graceUntil: '2026-02-01T01:00:00.000Z' });
     expect(await runAudited('revoke', rotated.id)).toBe(0);
     expect(stdout.pop()).toContain(`Revoked ${rotated.id}`);
     await audit.close();
     const events = await queryAudit(join(dataDir, 'audit.jsonl'), { action: 'key.', limit: 10 });
-    expect(events.map((e) => `${e.action} ${e.resource}`)).toEqual([`key.created key:${created.id}`, `key.rotated key:${created.id}`, `key.revoked key:${rotated.id}`]);
+    expect(events.map((e) => `${e.action} ${e.resource}`)).toEqual([
+      `key.created key:${created.id}`,
+      `key.rotated key:${created.id}`,
+      `key.revoked key:${rotated.id}`,
+    ]);
     expect(JSON.stringify(events)).not.toContain(created.secret);
   });
 

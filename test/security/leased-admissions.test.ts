@@ -28,7 +28,10 @@ function sharedStore(): { store: RateLimitStore; steps: () => number; fail: (on:
 }
 
 const opened: LeasedAdmissions[] = [];
-function replica(store: RateLimitStore, options: ConstructorParameters<typeof LeasedAdmissions>[1] = {}): LeasedAdmissions {
+function replica(
+  store: RateLimitStore,
+  options: ConstructorParameters<typeof LeasedAdmissions>[1] = {},
+): LeasedAdmissions {
   const leased = new LeasedAdmissions(store, options);
   opened.push(leased);
   return leased;
@@ -38,13 +41,24 @@ afterEach(async () => {
 });
 
 const requests = (max: number): AdmissionCounter => ({ name: 'requests', key: 'k', points: 1, windowMs: 60_000, max });
-const tokens = (budget: number): AdmissionCounter => ({ name: 'tokens', key: 'k', points: 0, windowMs: 60_000, max: budget - 1 });
+const tokens = (budget: number): AdmissionCounter => ({
+  name: 'tokens',
+  key: 'k',
+  points: 0,
+  windowMs: 60_000,
+  max: budget - 1,
+});
 const admitted = (counts: { consumed: number }[], max: number) => counts.every((c) => c.consumed <= max);
 
 /** How many of `limit` slots the store would grant now (taken and given back to count them). */
 async function freeSlots(store: RateLimitStore, key: string, limit: number): Promise<number> {
   const taken: string[] = [];
-  for (let id = await store.acquireSlot(key, limit, 60_000); id !== undefined; id = await store.acquireSlot(key, limit, 60_000)) taken.push(id);
+  for (
+    let id = await store.acquireSlot(key, limit, 60_000);
+    id !== undefined;
+    id = await store.acquireSlot(key, limit, 60_000)
+  )
+    taken.push(id);
   for (const id of taken) await store.releaseSlot(key, id);
   return taken.length;
 }
@@ -134,7 +148,9 @@ describe('LeasedAdmissions', () => {
     const a = replica(shared.store, { tickMs: 10, idleSlotMs: 50 });
     const b = replica(shared.store, { tickMs: 10, idleSlotMs: 50 });
     const slot = { key: 'streams:k', limit: 16, leaseMs: 60_000 };
-    const held = (await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).admit([], slot)))).map((r) => r.slot);
+    const held = (await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).admit([], slot)))).map(
+      (r) => r.slot,
+    );
     const granted = held.filter((id): id is string => id !== undefined);
     expect(granted.length).toBeLessThanOrEqual(16);
     expect(granted.length).toBeGreaterThanOrEqual(12); // at most limit/8 = 2 pooled unused per replica
@@ -145,7 +161,8 @@ describe('LeasedAdmissions', () => {
     expect((await a.admit([], slot)).slot).toBe(onA);
     expect(shared.steps()).toBe(steps);
     // Every slot finished: the pools give them back once idle, so the other replica can take all 16.
-    for (const [i, id] of held.entries()) if (id !== undefined && id !== onA) await (i % 2 ? a : b).finish({ key: slot.key, id });
+    for (const [i, id] of held.entries())
+      if (id !== undefined && id !== onA) await (i % 2 ? a : b).finish({ key: slot.key, id });
     await a.finish({ key: slot.key, id: onA });
     await until(async () => (await freeSlots(shared.store, slot.key, 16)) === 16, 'the idle slots to go back');
   });
@@ -154,18 +171,39 @@ describe('LeasedAdmissions', () => {
     const shared = sharedStore();
     const a = replica(shared.store, { tickMs: 10 });
     const b = replica(shared.store, { tickMs: 10 });
-    expect(admitted((await b.admit([tokens(100)])).counts.map((c) => c ?? { consumed: 0 }), 99)).toBe(true);
+    expect(
+      admitted(
+        (await b.admit([tokens(100)])).counts.map((c) => c ?? { consumed: 0 }),
+        99,
+      ),
+    ).toBe(true);
     await a.finish(undefined, { name: 'tokens', key: 'k', points: 150, windowMs: 60_000 });
     expect((await shared.store.peek('tokens', 'k', 60_000))?.consumed ?? 0).toBe(0); // not sent yet: batched
-    await until(async () => (await shared.store.peek('tokens', 'k', 60_000))?.consumed === 150, 'the charge to be sent');
-    await until(async () => !admitted((await b.admit([tokens(100)])).counts.map((c) => c ?? { consumed: 0 }), 99), 'b to see the spent budget');
+    await until(
+      async () => (await shared.store.peek('tokens', 'k', 60_000))?.consumed === 150,
+      'the charge to be sent',
+    );
+    await until(
+      async () =>
+        !admitted(
+          (await b.admit([tokens(100)])).counts.map((c) => c ?? { consumed: 0 }),
+          99,
+        ),
+      'b to see the spent budget',
+    );
   });
 
   it('sends the charges of many keys in bounded steps (256 counters each)', async () => {
     const shared = sharedStore();
     const a = replica(shared.store, { tickMs: 10 });
-    for (let i = 0; i < 600; i++) await a.finish(undefined, { name: 'tokens', key: `k${i}`, points: 1, windowMs: 60_000 });
-    await until(async () => (await shared.store.peek('tokens', 'k599', 60_000))?.consumed === 1 && (await shared.store.peek('tokens', 'k0', 60_000))?.consumed === 1, 'every charge to be sent');
+    for (let i = 0; i < 600; i++)
+      await a.finish(undefined, { name: 'tokens', key: `k${i}`, points: 1, windowMs: 60_000 });
+    await until(
+      async () =>
+        (await shared.store.peek('tokens', 'k599', 60_000))?.consumed === 1 &&
+        (await shared.store.peek('tokens', 'k0', 60_000))?.consumed === 1,
+      'every charge to be sent',
+    );
     expect(shared.steps()).toBe(3); // 600 counters: 256 + 256 + 88
   });
 
@@ -177,7 +215,10 @@ describe('LeasedAdmissions', () => {
     await expect(a.admit([requests(10)])).rejects.toThrow('ECONNREFUSED');
     await new Promise((resolve) => setTimeout(resolve, 50)); // a few failed ticks
     shared.fail(false);
-    await until(async () => (await shared.store.peek('tokens', 'k', 60_000))?.consumed === 7, 'the kept charge to be sent');
+    await until(
+      async () => (await shared.store.peek('tokens', 'k', 60_000))?.consumed === 7,
+      'the kept charge to be sent',
+    );
   });
 
   it('close sends the charges and gives the pooled slots back', async () => {

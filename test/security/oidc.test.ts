@@ -8,7 +8,11 @@ import { AuthenticationFailure } from '../../src/security/auth-failure.js';
 import { createOidcVerifier, type OidcVerifierOptions } from '../../src/security/oidc.js';
 
 const RESOURCE = 'https://parley.test/';
-const ROLES_BY_CLIENT: Record<string, string[]> = { 'admin-client': ['parley-admin', 'parley-user'], 'user-client': ['parley-user'], 'nobody-client': [] };
+const ROLES_BY_CLIENT: Record<string, string[]> = {
+  'admin-client': ['parley-admin', 'parley-user'],
+  'user-client': ['parley-user'],
+  'nobody-client': [],
+};
 
 async function signingJwk(kid: string): Promise<JWK> {
   const { privateKey } = await generateKeyPair('ES256', { extractable: true });
@@ -69,7 +73,13 @@ async function startIdp(keys: JWK[]) {
       const response = await fetch(`${issuer}/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: `${clientId}-secret`, scope: 'api', resource }),
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: clientId,
+          client_secret: `${clientId}-secret`,
+          scope: 'api',
+          resource,
+        }),
       });
       const body = (await response.json()) as { access_token?: string; error_description?: string };
       if (!body.access_token) throw new Error(`token request failed: ${JSON.stringify(body)}`);
@@ -92,7 +102,10 @@ const options = (extra: Partial<OidcVerifierOptions> = {}): OidcVerifierOptions 
 });
 
 async function rejection(promise: Promise<unknown>): Promise<ParleyError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ParleyError);
   return error as ParleyError;
 }
@@ -112,7 +125,12 @@ describe('OIDC verifier against a real OpenID provider', () => {
   it('accepts a JWT access token via discovery + JWKS and maps roles (highest wins)', async () => {
     const verifier = createOidcVerifier(options());
     const token = await idp.token('admin-client');
-    expect(await verifier.verify(token)).toEqual({ id: 'oidc:admin-client', role: 'admin', via: 'oidc', scope: 'oidc:admin-client' });
+    expect(await verifier.verify(token)).toEqual({
+      id: 'oidc:admin-client',
+      role: 'admin',
+      via: 'oidc',
+      scope: 'oidc:admin-client',
+    });
     expect(await verifier.verify(await idp.token('user-client'))).toMatchObject({ role: 'user' });
   });
 
@@ -131,7 +149,9 @@ describe('OIDC verifier against a real OpenID provider', () => {
   });
 
   it('rejects a token for another audience', async () => {
-    const error = await rejection(createOidcVerifier(options()).verify(await idp.token('admin-client', 'https://other.test/')));
+    const error = await rejection(
+      createOidcVerifier(options()).verify(await idp.token('admin-client', 'https://other.test/')),
+    );
     expect(error.status).toBe(401);
     expect(error.message).toContain('audience');
   });
@@ -146,11 +166,23 @@ describe('OIDC verifier against a real OpenID provider', () => {
   });
 
   it('rejects alg "none", HS256 and refuses to be configured with them', async () => {
-    const payload = base64url.encode(JSON.stringify({ iss: idp.issuer, aud: RESOURCE, sub: 'x', exp: Math.floor(Date.now() / 1000) + 600, realm_access: { roles: ['parley-admin'] } }));
+    const payload = base64url.encode(
+      JSON.stringify({
+        iss: idp.issuer,
+        aud: RESOURCE,
+        sub: 'x',
+        exp: Math.floor(Date.now() / 1000) + 600,
+        realm_access: { roles: ['parley-admin'] },
+      }),
+    );
     const none = `${base64url.encode('{"alg":"none"}')}.${payload}.`;
     expect((await rejection(createOidcVerifier(options()).verify(none))).status).toBe(401);
     const hs = await new SignJWT({ realm_access: { roles: ['parley-admin'] } })
-      .setProtectedHeader({ alg: 'HS256' }).setIssuer(idp.issuer).setAudience(RESOURCE).setSubject('x').setExpirationTime('5m')
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(idp.issuer)
+      .setAudience(RESOURCE)
+      .setSubject('x')
+      .setExpirationTime('5m')
       .sign(new TextEncoder().encode('a-shared-secret-of-at-least-32-bytes!'));
     expect((await rejection(createOidcVerifier(options()).verify(hs))).message).toContain('algorithm is not allowed');
     expect(() => createOidcVerifier(options({ algorithms: ['none'] }))).toThrow(/never accepted/);
@@ -160,9 +192,15 @@ describe('OIDC verifier against a real OpenID provider', () => {
   it('rejects a token signed by an attacker key that reuses the real kid', async () => {
     const { privateKey } = await generateKeyPair('ES256');
     const forged = await new SignJWT({ realm_access: { roles: ['parley-admin'] } })
-      .setProtectedHeader({ alg: 'ES256', kid: 'key-1' }).setIssuer(idp.issuer).setAudience(RESOURCE).setSubject('mallory').setExpirationTime('5m')
+      .setProtectedHeader({ alg: 'ES256', kid: 'key-1' })
+      .setIssuer(idp.issuer)
+      .setAudience(RESOURCE)
+      .setSubject('mallory')
+      .setExpirationTime('5m')
       .sign(privateKey);
-    expect((await rejection(createOidcVerifier(options()).verify(forged))).message).toContain('signature does not verify');
+    expect((await rejection(createOidcVerifier(options()).verify(forged))).message).toContain(
+      'signature does not verify',
+    );
   });
 
   it('follows a signing-key rotation at the provider, with a cool-down against random kids', async () => {
@@ -183,7 +221,13 @@ describe('OIDC verifier against a real OpenID provider', () => {
 
     const { privateKey } = await generateKeyPair('ES256');
     for (let i = 0; i < 10; i++) {
-      const junk = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: `random-${i}` }).setIssuer(idp.issuer).setAudience(RESOURCE).setSubject('x').setExpirationTime('5m').sign(privateKey);
+      const junk = await new SignJWT({})
+        .setProtectedHeader({ alg: 'ES256', kid: `random-${i}` })
+        .setIssuer(idp.issuer)
+        .setAudience(RESOURCE)
+        .setSubject('x')
+        .setExpirationTime('5m')
+        .sign(privateKey);
       await rejection(verifier.verify(junk));
     }
     expect(idp.stats.jwksFetches).toBe(fetchesBefore + 1);

@@ -12,7 +12,12 @@ describe('refused credentials per client', () => {
   it('limits a client once it used up its refusals, until its minute is over; other clients are unaffected', async () => {
     let now = Date.now();
     const refused: string[] = [];
-    const limits = new RateLimits({ ...settings, failedAuthPerMinute: 2 }, new MemoryRateLimitStore(), (limit) => refused.push(limit), () => now);
+    const limits = new RateLimits(
+      { ...settings, failedAuthPerMinute: 2 },
+      new MemoryRateLimitStore(),
+      (limit) => refused.push(limit),
+      () => now,
+    );
     limits.noteRefusedCredential('203.0.113.7');
     await settled();
     expect(limits.limitingClients).toBe(false); // one refusal left
@@ -27,7 +32,9 @@ describe('refused credentials per client', () => {
     }
     expect(error).toMatchObject({ code: 'rate_limited', headers: { 'ratelimit-policy': '"failed_auth";q=2;w=60' } });
     expect((error as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(55_000);
-    expect((error as Error).message).toMatch(/^Rate limit reached: 2 refused credentials per minute from one client\. Retry in \d+ s\.$/);
+    expect((error as Error).message).toMatch(
+      /^Rate limit reached: 2 refused credentials per minute from one client\. Retry in \d+ s\.$/,
+    );
     expect(refused).toEqual(['failed_auth']);
     expect(() => limits.checkClient('198.51.100.1')).not.toThrow();
     now += 60_000; // the minute is over: the client is let through and no longer tracked
@@ -36,7 +43,10 @@ describe('refused credentials per client', () => {
   });
 
   it('is off at 0 and when not configured', async () => {
-    for (const limits of [new RateLimits({ ...settings, failedAuthPerMinute: 0 }, new MemoryRateLimitStore()), new RateLimits(settings, new MemoryRateLimitStore())]) {
+    for (const limits of [
+      new RateLimits({ ...settings, failedAuthPerMinute: 0 }, new MemoryRateLimitStore()),
+      new RateLimits(settings, new MemoryRateLimitStore()),
+    ]) {
       for (let i = 0; i < 5; i++) limits.noteRefusedCredential('x');
       await settled();
       expect(limits.limitingClients).toBe(false);
@@ -60,11 +70,17 @@ describe('when the shared rate-limit store fails', () => {
 
   it('closed: refuses with 503 store_unavailable, and says so once through onChange', async () => {
     const changes: boolean[] = [];
-    const limits = new RateLimits({ requestsPerMinute: 5, tokensPerMinute: 100, concurrentStreams: 1 }, failing, undefined, Date.now, {
-      mode: 'closed',
-      local: new MemoryRateLimitStore(),
-      onChange: (degraded) => changes.push(degraded),
-    });
+    const limits = new RateLimits(
+      { requestsPerMinute: 5, tokensPerMinute: 100, concurrentStreams: 1 },
+      failing,
+      undefined,
+      Date.now,
+      {
+        mode: 'closed',
+        local: new MemoryRateLimitStore(),
+        onChange: (degraded) => changes.push(degraded),
+      },
+    );
     await expect(limits.admitRequest('p')).rejects.toMatchObject({ code: 'store_unavailable', status: 503 });
     await expect(limits.admitChat(principal)).rejects.toMatchObject({ code: 'store_unavailable' });
     expect(changes).toEqual([true]);
@@ -84,11 +100,17 @@ describe('when the shared rate-limit store fails', () => {
       renewSlot: (...a) => shared.renewSlot(...a),
       releaseSlot: (...a) => shared.releaseSlot(...a),
     };
-    const limits = new RateLimits({ requestsPerMinute: 2, tokensPerMinute: 0, concurrentStreams: 1 }, flaky, undefined, Date.now, {
-      mode: 'open',
-      local: new MemoryRateLimitStore(),
-      onChange: (degraded) => changes.push(degraded),
-    });
+    const limits = new RateLimits(
+      { requestsPerMinute: 2, tokensPerMinute: 0, concurrentStreams: 1 },
+      flaky,
+      undefined,
+      Date.now,
+      {
+        mode: 'open',
+        local: new MemoryRateLimitStore(),
+        onChange: (degraded) => changes.push(degraded),
+      },
+    );
     await limits.admitRequest('p');
     await limits.admitRequest('p');
     await expect(limits.admitRequest('p')).rejects.toMatchObject({ code: 'rate_limited' });

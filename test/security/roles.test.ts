@@ -3,7 +3,12 @@ import type { Principal } from '../../src/domain/index.js';
 import { ParleyError } from '../../src/domain/index.js';
 import { can, PERMISSIONS, requirePermission, rolesWith } from '../../src/security/roles.js';
 
-const principal = (role: Principal['role'], via: Principal['via'] = 'api-key'): Principal => ({ id: 'key_x', role, via, scope: 'key_x' });
+const principal = (role: Principal['role'], via: Principal['via'] = 'api-key'): Principal => ({
+  id: 'key_x',
+  role,
+  via,
+  scope: 'key_x',
+});
 
 describe('roles', () => {
   it('grants users chat and their own sessions only', () => {
@@ -30,7 +35,9 @@ describe('roles', () => {
       expect((error as ParleyError).code).toBe('forbidden');
       expect((error as ParleyError).message).toBe('This key has role "user"; audit:read needs role auditor or admin');
     }
-    expect(() => requirePermission(principal('auditor', 'oidc'), 'chat')).toThrow('This token has role "auditor"; chat needs role user or admin');
+    expect(() => requirePermission(principal('auditor', 'oidc'), 'chat')).toThrow(
+      'This token has role "auditor"; chat needs role user or admin',
+    );
   });
   it('refuses an unknown role at runtime', () => {
     expect(can('root' as Principal['role'], 'chat')).toBe(false);

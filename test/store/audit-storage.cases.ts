@@ -26,7 +26,13 @@ export interface AuditStorageHarness {
 }
 
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-const event = (i: number, extra: Partial<AuditEventInput> = {}): AuditEventInput => ({ requestId: `r${i}`, principalId: `key_${i % 2}`, action: i % 3 === 0 ? 'key.created' : 'session.created', outcome: 'success', ...extra });
+const event = (i: number, extra: Partial<AuditEventInput> = {}): AuditEventInput => ({
+  requestId: `r${i}`,
+  principalId: `key_${i % 2}`,
+  action: i % 3 === 0 ? 'key.created' : 'session.created',
+  outcome: 'success',
+  ...extra,
+});
 
 /** A storage whose appends fail while `down` is set, as a remote store that went away would. */
 function flaky(storage: AuditStorage): AuditStorage & { down: boolean } {
@@ -45,7 +51,9 @@ function flaky(storage: AuditStorage): AuditStorage & { down: boolean } {
 
 export function auditStorageConformance(backend: string, harness: AuditStorageHarness): void {
   describe(`AuditStorage conformance: ${backend}`, () => {
-    const withTrail = async (test: (t: Awaited<ReturnType<AuditStorageHarness['fresh']>>) => Promise<void>): Promise<void> => {
+    const withTrail = async (
+      test: (t: Awaited<ReturnType<AuditStorageHarness['fresh']>>) => Promise<void>,
+    ): Promise<void> => {
       const trail = await harness.fresh();
       try {
         await test(trail);
@@ -55,7 +63,12 @@ export function auditStorageConformance(backend: string, harness: AuditStorageHa
     };
 
     async function write(open: () => Promise<AuditStorage>, from: number, to: number): Promise<void> {
-      const log = createAuditLog({ storage: await open(), signingKey: privateKey, checkpointEvery: 3, commitDelayMs: 0 });
+      const log = createAuditLog({
+        storage: await open(),
+        signingKey: privateKey,
+        checkpointEvery: 3,
+        commitDelayMs: 0,
+      });
       for (let i = from; i <= to; i++) log.append(event(i));
       await log.close();
     }
@@ -65,11 +78,20 @@ export function auditStorageConformance(backend: string, harness: AuditStorageHa
         await write(open, 1, 5);
         await write(open, 6, 10);
         const storage = await open();
-        expect(await verifyAuditStorage(storage, publicKey)).toMatchObject({ ok: true, records: 10, signaturesChecked: true, unsignedTail: 0 });
+        expect(await verifyAuditStorage(storage, publicKey)).toMatchObject({
+          ok: true,
+          records: 10,
+          signaturesChecked: true,
+          unsignedTail: 0,
+        });
         const seqs: number[] = [];
         for await (const { line } of storage.lines()) seqs.push((JSON.parse(line) as { seq: number }).seq);
         expect(seqs).toEqual(seqs.map((_, i) => i + 1));
-        expect((await queryAudit(storage, { action: 'key.created', limit: 10 })).map((e) => e.requestId)).toEqual(['r3', 'r6', 'r9']);
+        expect((await queryAudit(storage, { action: 'key.created', limit: 10 })).map((e) => e.requestId)).toEqual([
+          'r3',
+          'r6',
+          'r9',
+        ]);
         await storage.close();
       }));
 
@@ -97,7 +119,15 @@ export function auditStorageConformance(backend: string, harness: AuditStorageHa
           const storage = flaky(await open());
           const spool = await AuditSpool.open(join(dir, 'audit-spool.jsonl'), 1_000);
           const depths: number[] = [];
-          const log = createAuditLog({ storage, spool, signingKey: privateKey, checkpointEvery: 4, commitDelayMs: 0, retryMs: { first: 20, max: 50 }, onSpoolDepth: (d) => depths.push(d) });
+          const log = createAuditLog({
+            storage,
+            spool,
+            signingKey: privateKey,
+            checkpointEvery: 4,
+            commitDelayMs: 0,
+            retryMs: { first: 20, max: 50 },
+            onSpoolDepth: (d) => depths.push(d),
+          });
           log.append(event(1));
           await log.flush();
           storage.down = true;
@@ -109,7 +139,9 @@ export function auditStorageConformance(backend: string, harness: AuditStorageHa
           await log.close();
           const reader = await open();
           expect(await verifyAuditStorage(reader, publicKey)).toMatchObject({ ok: true, records: 30 });
-          expect((await queryAudit(reader, { limit: 100 })).map((e) => e.requestId)).toEqual(Array.from({ length: 30 }, (_, i) => `r${i + 1}`));
+          expect((await queryAudit(reader, { limit: 100 })).map((e) => e.requestId)).toEqual(
+            Array.from({ length: 30 }, (_, i) => `r${i + 1}`),
+          );
           expect(Math.max(...depths)).toBe(29);
         } finally {
           await rm(dir, { recursive: true, force: true });
@@ -122,7 +154,13 @@ export function auditStorageConformance(backend: string, harness: AuditStorageHa
         try {
           const storage = flaky(await open());
           const spool = await AuditSpool.open(join(dir, 'audit-spool.jsonl'), 5);
-          const log = createAuditLog({ storage, spool, commitDelayMs: 0, maxQueue: 3, retryMs: { first: 20, max: 50 } });
+          const log = createAuditLog({
+            storage,
+            spool,
+            commitDelayMs: 0,
+            maxQueue: 3,
+            retryMs: { first: 20, max: 50 },
+          });
           storage.down = true;
           for (let i = 1; i <= 10; i++) log.append(event(i));
           await log.flush().catch(() => undefined);

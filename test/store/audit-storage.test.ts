@@ -51,7 +51,13 @@ auditStorageConformance('postgres', {
     const pools: PostgresDatabase[] = [];
     const t = `${schema}.audit_log`;
     // The superuser bypasses the append-only trigger the way an attacker with table rights would.
-    const asAttacker = (sql: string, params: unknown[] = []) => database.sql(`SET session_replication_role = replica; ${sql}; SET session_replication_role = origin;`.replace(/\$(\d)/g, (_, n) => String(params[Number(n) - 1])));
+    const asAttacker = (sql: string, params: unknown[] = []) =>
+      database.sql(
+        `SET session_replication_role = replica; ${sql}; SET session_replication_role = origin;`.replace(
+          /\$(\d)/g,
+          (_, n) => String(params[Number(n) - 1]),
+        ),
+      );
     return {
       async open() {
         const db = await openMigrated(database.url, schema);
@@ -66,9 +72,14 @@ auditStorageConformance('postgres', {
           await database.sql('SET session_replication_role = origin');
         },
         remove: (p) => asAttacker(`DELETE FROM ${t} WHERE seq = $1`, [p]).then(() => undefined),
-        swap: (a, b) => asAttacker(`UPDATE ${t} x SET line = y.line FROM ${t} y WHERE (x.seq, y.seq) IN ((${a}, ${b}), (${b}, ${a}))`).then(() => undefined),
+        swap: (a, b) =>
+          asAttacker(
+            `UPDATE ${t} x SET line = y.line FROM ${t} y WHERE (x.seq, y.seq) IN ((${a}, ${b}), (${b}, ${a}))`,
+          ).then(() => undefined),
         insertCopy: (p) =>
-          asAttacker(`UPDATE ${t} SET seq = seq + 1000000 WHERE seq >= ${p}; UPDATE ${t} SET seq = seq - 999999 WHERE seq > 1000000; INSERT INTO ${t} (seq, type, line, line_hash, time, since_checkpoint) SELECT ${p}, type, line, line_hash, time, since_checkpoint FROM ${t} WHERE seq = ${p - 1}`).then(() => undefined),
+          asAttacker(
+            `UPDATE ${t} SET seq = seq + 1000000 WHERE seq >= ${p}; UPDATE ${t} SET seq = seq - 999999 WHERE seq > 1000000; INSERT INTO ${t} (seq, type, line, line_hash, time, since_checkpoint) SELECT ${p}, type, line, line_hash, time, since_checkpoint FROM ${t} WHERE seq = ${p - 1}`,
+          ).then(() => undefined),
       },
       async cleanup() {
         await Promise.all(pools.map((p) => p.close()));
@@ -82,12 +93,29 @@ describe('PostgreSQL audit appends from two replicas', () => {
     const schema = randomSchema();
     const calls: string[] = [];
     const observer = { observe: (_backend: string, operation: string) => void calls.push(operation) };
-    const [dbA, dbB] = [await openMigrated(database.url, schema, { observer }), await openMigrated(database.url, schema)];
+    const [dbA, dbB] = [
+      await openMigrated(database.url, schema, { observer }),
+      await openMigrated(database.url, schema),
+    ];
     try {
       const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-      const logA = createAuditLog({ storage: new PostgresAuditStorage(dbA), signingKey: privateKey, checkpointEvery: 5, commitDelayMs: 0 });
-      const logB = createAuditLog({ storage: new PostgresAuditStorage(dbB), signingKey: privateKey, checkpointEvery: 5, commitDelayMs: 0 });
-      const event = (who: string, i: number) => ({ requestId: `${who}${i}`, action: 'auth.success', outcome: 'success' as const });
+      const logA = createAuditLog({
+        storage: new PostgresAuditStorage(dbA),
+        signingKey: privateKey,
+        checkpointEvery: 5,
+        commitDelayMs: 0,
+      });
+      const logB = createAuditLog({
+        storage: new PostgresAuditStorage(dbB),
+        signingKey: privateKey,
+        checkpointEvery: 5,
+        commitDelayMs: 0,
+      });
+      const event = (who: string, i: number) => ({
+        requestId: `${who}${i}`,
+        action: 'auth.success',
+        outcome: 'success' as const,
+      });
       // A alone: the first append reads the head under the lock, the next ones are one statement each.
       for (let i = 0; i < 3; i++) {
         logA.append(event('a', i));
@@ -130,7 +158,11 @@ describe('the one-statement PostgreSQL append', () => {
     try {
       const types = 'bigint[], text[], text[], text[], timestamptz[], text[], text[], text[], integer[], bigint, text';
       await client.query(`PREPARE guarded (${types}) AS ${guardedInsert(schema)}`);
-      const plan = (await client.query("EXPLAIN EXECUTE guarded ('{1,2}', '{event,event}', '{a,b}', '{h1,h2}', '{2026-01-01,2026-01-01}', '{x,x}', '{p,p}', '{success,success}', '{1,2}', 0, 'k')")).rows
+      const plan = (
+        await client.query(
+          "EXPLAIN EXECUTE guarded ('{1,2}', '{event,event}', '{a,b}', '{h1,h2}', '{2026-01-01,2026-01-01}', '{x,x}', '{p,p}', '{success,success}', '{1,2}', 0, 'k')",
+        )
+      ).rows
         .map((r: Record<string, string>) => r['QUERY PLAN'])
         .join('\n');
       expect(plan).toMatch(/One-Time Filter/);

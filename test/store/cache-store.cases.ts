@@ -11,7 +11,10 @@ export interface CacheStoreHarness {
 }
 
 export const answer = (text: string): CachedAnswer => ({
-  events: [{ type: 'text-delta', text }, { type: 'finish', finishReason: 'stop' }],
+  events: [
+    { type: 'text-delta', text },
+    { type: 'finish', finishReason: 'stop' },
+  ],
   provider: 'p',
   model: 'm',
   createdAt: 0,

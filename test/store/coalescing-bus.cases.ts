@@ -15,7 +15,11 @@ export function coalescingBusConformance(name: string, harness: CoalescingBusHar
     it('one replica leads; the others read its log in order, with the lead visible', async () => {
       const a = await harness.make();
       const b = await harness.twin(a);
-      const claims = await Promise.all([a.claim('k', 'A', 60_000), b.claim('k', 'B', 60_000), b.claim('k', 'C', 60_000)]);
+      const claims = await Promise.all([
+        a.claim('k', 'A', 60_000),
+        b.claim('k', 'B', 60_000),
+        b.claim('k', 'C', 60_000),
+      ]);
       expect(claims.filter(Boolean)).toEqual([true]);
       const leader = claims[0] ? a : b;
       await leader.append('k', 'one', 60_000);

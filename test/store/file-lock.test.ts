@@ -15,7 +15,10 @@ const children: ChildProcess[] = [];
 /** A separate process that takes the lock on `path` and holds it until killed; resolves once it holds it. */
 async function holdLock(path: string): Promise<ChildProcess> {
   const code = `import { FileLock } from './src/store/file/file-lock.ts'; await new FileLock(${JSON.stringify(path)}).acquire(); console.log('locked'); setInterval(() => {}, 1000);`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   children.push(child);
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => d.toString().includes('locked') && resolve());
@@ -57,7 +60,10 @@ describe('FileLock', () => {
   it('waits for a live holder, then refuses with 503 store_busy (never a 500)', async () => {
     const path = join(dir, 'c.lock');
     const holder = await holdLock(path);
-    await expect(new FileLock(path, { waitMs: 50 }).acquire()).rejects.toMatchObject({ code: 'store_busy', status: 503 });
+    await expect(new FileLock(path, { waitMs: 50 }).acquire()).rejects.toMatchObject({
+      code: 'store_busy',
+      status: 503,
+    });
     await sigkill(holder);
   });
 
@@ -71,7 +77,9 @@ describe('FileLock', () => {
   it('an old-style empty lock file still expires by age', async () => {
     const path = join(dir, 'd.lock');
     writeFileSync(path, '');
-    await expect(new FileLock(path, { waitMs: 30, staleMs: 60_000 }).acquire()).rejects.toMatchObject({ code: 'store_busy' });
+    await expect(new FileLock(path, { waitMs: 30, staleMs: 60_000 }).acquire()).rejects.toMatchObject({
+      code: 'store_busy',
+    });
     const release = await new FileLock(path, { waitMs: 0, staleMs: 0 }).acquire();
     await release();
   });

@@ -40,7 +40,15 @@ export function keyStorageConformance(backend: string, harness: KeyStorageHarnes
         const storage = await open();
         expect(storage.backend).toBe(backend);
         expect(await storage.loadAll()).toEqual([]);
-        const full = record('key_2', { role: 'admin', owner: 'team', expiresAt: 1_800_000_000_000, state: 'expiring', graceUntil: 1_750_000_000_000, replacedBy: 'key_3', revokedAt: 1_760_000_000_000 });
+        const full = record('key_2', {
+          role: 'admin',
+          owner: 'team',
+          expiresAt: 1_800_000_000_000,
+          state: 'expiring',
+          graceUntil: 1_750_000_000_000,
+          replacedBy: 'key_3',
+          revokedAt: 1_760_000_000_000,
+        });
         await storage.change(undefined, () => ({ write: [record('key_1')], result: undefined }));
         await storage.change(undefined, () => ({ write: [full], result: undefined }));
         expect(await storage.loadAll()).toEqual([record('key_1'), full]);
@@ -51,11 +59,18 @@ export function keyStorageConformance(backend: string, harness: KeyStorageHarnes
       withStore(async (open) => {
         const storage = await open();
         await storage.change(undefined, () => ({ write: [record('key_1')], result: 0 }));
-        const seen = await storage.change('key_1', (current) => ({ write: current ? [{ ...current, name: 'renamed' }] : [], result: current?.name }));
+        const seen = await storage.change('key_1', (current) => ({
+          write: current ? [{ ...current, name: 'renamed' }] : [],
+          result: current?.name,
+        }));
         expect(seen).toBe('name-key_1');
         expect((await storage.loadAll())[0].name).toBe('renamed');
         expect(await storage.change('key_nope', (current) => ({ write: [], result: current }))).toBeUndefined();
-        await expect(storage.change('key_1', () => { throw new Error('refused'); })).rejects.toThrow('refused');
+        await expect(
+          storage.change('key_1', () => {
+            throw new Error('refused');
+          }),
+        ).rejects.toThrow('refused');
         expect((await storage.loadAll()).map((r) => r.name)).toEqual(['renamed']);
         await storage.close();
       }));
@@ -64,10 +79,20 @@ export function keyStorageConformance(backend: string, harness: KeyStorageHarnes
       withStore(async (open) => {
         const [a, b] = [await open(), await open()];
         await a.change(undefined, () => ({ write: [record('key_1', { name: '' })], result: 0 }));
-        const appendName = (s: KeyStorage, i: number) => s.change('key_1', (c) => ({ write: [{ ...(c as KeyRecord), name: `${(c as KeyRecord).name}${i},` }], result: 0 }));
+        const appendName = (s: KeyStorage, i: number) =>
+          s.change('key_1', (c) => ({
+            write: [{ ...(c as KeyRecord), name: `${(c as KeyRecord).name}${i},` }],
+            result: 0,
+          }));
         await Promise.all(Array.from({ length: 12 }, (_, i) => appendName(i % 2 ? a : b, i)));
         const name = (await b.loadAll())[0].name;
-        expect(name.split(',').filter(Boolean).map(Number).sort((x, y) => x - y)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+        expect(
+          name
+            .split(',')
+            .filter(Boolean)
+            .map(Number)
+            .sort((x, y) => x - y),
+        ).toEqual(Array.from({ length: 12 }, (_, i) => i));
         await a.close();
         await b.close();
       }));
@@ -100,7 +125,10 @@ export function keyStorageConformance(backend: string, harness: KeyStorageHarnes
         const server = await ManagedKeyStore.open({ storage: await open(), resyncIntervalMs: 50 });
         const cli = await ManagedKeyStore.open({ storage: await open() });
         const { secret } = await cli.create({ name: 'from-cli', role: 'user' });
-        await vi.waitFor(() => expect(server.findByHash(hashApiKey(secret))?.name).toBe('from-cli'), { timeout: 5_000, interval: 20 });
+        await vi.waitFor(() => expect(server.findByHash(hashApiKey(secret))?.name).toBe('from-cli'), {
+          timeout: 5_000,
+          interval: 20,
+        });
         await server.close();
         await cli.close();
       }));

@@ -29,10 +29,19 @@ function roleUrl(role: string): string {
 
 async function parley(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args, '--config', configFile], {
-      env: { ...process.env, PARLEY_TEST_DB_URL: database.url, PARLEY_TEST_APP_URL: roleUrl(appRole), PARLEY_TEST_PURGE_URL: roleUrl(purgeRole) },
-      timeout: 60_000,
-    });
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/index.ts', ...args, '--config', configFile],
+      {
+        env: {
+          ...process.env,
+          PARLEY_TEST_DB_URL: database.url,
+          PARLEY_TEST_APP_URL: roleUrl(appRole),
+          PARLEY_TEST_PURGE_URL: roleUrl(purgeRole),
+        },
+        timeout: 60_000,
+      },
+    );
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -58,7 +67,10 @@ beforeAll(async () => {
   database = await createTestDatabase();
   dir = await mkdtemp(join(tmpdir(), 'parley-pgcli-'));
   configFile = join(dir, 'parley.yaml');
-  await writeFile(configFile, `dataDir: ${join(dir, 'data')}\nstate:\n  postgres:\n    url: env:PARLEY_TEST_DB_URL\n    schema: ${schema}\n`);
+  await writeFile(
+    configFile,
+    `dataDir: ${join(dir, 'data')}\nstate:\n  postgres:\n    url: env:PARLEY_TEST_DB_URL\n    schema: ${schema}\n`,
+  );
 });
 
 afterAll(async () => {
@@ -85,43 +97,81 @@ describe('parley CLI against PostgreSQL', { timeout: 600_000 }, () => {
     expect(rows.rows).toHaveLength(1);
     expect(JSON.stringify(rows.rows)).not.toContain(secret);
     expect((await parley('keys', 'revoke', id)).stdout).toContain(`Revoked ${id}`);
-    expect((await database.sql(`SELECT state FROM ${schema}.api_keys WHERE id = $1`, [id])).rows).toEqual([{ state: 'revoked' }]);
+    expect((await database.sql(`SELECT state FROM ${schema}.api_keys WHERE id = $1`, [id])).rows).toEqual([
+      { state: 'revoked' },
+    ]);
 
     const verified = await parley('audit', 'verify');
     expect(verified.stdout).toMatch(new RegExp(`^OK postgres schema ${schema}: 2 records`));
-    const found = (await parley('audit', 'query', '--action', 'key.')).stdout.trim().split('\n').map((l) => JSON.parse(l) as { action: string });
+    const found = (await parley('audit', 'query', '--action', 'key.')).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { action: string });
     expect(found.map((e) => e.action)).toEqual(['key.created', 'key.revoked']);
 
-    await database.sql(`SET session_replication_role = replica; UPDATE ${schema}.audit_log SET line = replace(line, '"key.revoked"', '"key.rotated"') WHERE seq = 2; SET session_replication_role = origin`);
+    await database.sql(
+      `SET session_replication_role = replica; UPDATE ${schema}.audit_log SET line = replace(line, '"key.revoked"', '"key.rotated"') WHERE seq = 2; SET session_replication_role = origin`,
+    );
     const tampered = await parley('audit', 'verify');
     expect(tampered.code).toBe(1);
     expect(tampered.stdout).toContain('first bad row 2: row 2 was edited');
   });
 
   it('lets the role Parley runs as append but never UPDATE or DELETE audit rows; the retention role purges, and the purge is audited', async () => {
-    await database.sql(`SET session_replication_role = replica; DELETE FROM ${schema}.audit_log; SET session_replication_role = origin`);
-    await database.sql(`CREATE ROLE ${appRole} LOGIN IN ROLE parley_writer; CREATE ROLE ${purgeRole} LOGIN IN ROLE parley_retention`);
-    await writeFile(configFile, `dataDir: ${join(dir, 'data')}\nstate:\n  postgres:\n    url: env:PARLEY_TEST_APP_URL\n    schema: ${schema}\n`);
+    await database.sql(
+      `SET session_replication_role = replica; DELETE FROM ${schema}.audit_log; SET session_replication_role = origin`,
+    );
+    await database.sql(
+      `CREATE ROLE ${appRole} LOGIN IN ROLE parley_writer; CREATE ROLE ${purgeRole} LOGIN IN ROLE parley_retention`,
+    );
+    await writeFile(
+      configFile,
+      `dataDir: ${join(dir, 'data')}\nstate:\n  postgres:\n    url: env:PARLEY_TEST_APP_URL\n    schema: ${schema}\n`,
+    );
 
     expect((await parley('keys', 'create', '--name', 'svc', '--role', 'user')).code).toBe(0);
-    expect(await asRole(appRole, `INSERT INTO ${schema}.api_keys (id, name, role, owner, hash, state, created_at_ms) VALUES ('key_x', 'x', 'user', 'x', '${'a'.repeat(64)}', 'active', 1)`)).toBeUndefined();
-    expect(await asRole(appRole, `UPDATE ${schema}.audit_log SET outcome = 'failure'`)).toMatch(/^42501: permission denied/);
+    expect(
+      await asRole(
+        appRole,
+        `INSERT INTO ${schema}.api_keys (id, name, role, owner, hash, state, created_at_ms) VALUES ('key_x', 'x', 'user', 'x', '${'a'.repeat(64)}', 'active', 1)`,
+      ),
+    ).toBeUndefined();
+    expect(await asRole(appRole, `UPDATE ${schema}.audit_log SET outcome = 'failure'`)).toMatch(
+      /^42501: permission denied/,
+    );
     expect(await asRole(appRole, `DELETE FROM ${schema}.audit_log`)).toMatch(/^42501: permission denied/);
     // Even the table's owner is stopped by the trigger.
-    const owner = await database.sql(`UPDATE ${schema}.audit_log SET outcome = 'failure'`).then(() => 'updated', (e: Error) => e.message);
+    const owner = await database.sql(`UPDATE ${schema}.audit_log SET outcome = 'failure'`).then(
+      () => 'updated',
+      (e: Error) => e.message,
+    );
     expect(owner).toContain('audit_log is append-only');
-    expect((await parley('audit', 'purge', '--before', '2999-01-01T00:00:00Z')).stderr).toMatch(/permission denied|append-only/);
+    expect((await parley('audit', 'purge', '--before', '2999-01-01T00:00:00Z')).stderr).toMatch(
+      /permission denied|append-only/,
+    );
 
-    const purged = await parley('audit', 'purge', '--before', '2999-01-01T00:00:00Z', '--database-url', 'env:PARLEY_TEST_PURGE_URL');
+    const purged = await parley(
+      'audit',
+      'purge',
+      '--before',
+      '2999-01-01T00:00:00Z',
+      '--database-url',
+      'env:PARLEY_TEST_PURGE_URL',
+    );
     expect(purged.stdout).toContain('Purged 1 records');
     const verified = await parley('audit', 'verify');
     expect(verified.stdout).toContain('OK');
-    const events = (await parley('audit', 'query')).stdout.trim().split('\n').map((l) => JSON.parse(l) as { action: string; details: Record<string, unknown> });
+    const events = (await parley('audit', 'query')).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { action: string; details: Record<string, unknown> });
     expect(events).toMatchObject([{ action: 'audit.purged', details: { deleted: 1, firstKeptSeq: 2 } }]);
 
     // Removing the oldest rows without an audited purge is named.
     expect((await parley('keys', 'create', '--name', 'svc3', '--role', 'user')).code).toBe(0);
-    await database.sql(`SET session_replication_role = replica; DELETE FROM ${schema}.audit_log WHERE seq = 2; SET session_replication_role = origin`);
+    await database.sql(
+      `SET session_replication_role = replica; DELETE FROM ${schema}.audit_log WHERE seq = 2; SET session_replication_role = origin`,
+    );
     const cut = await parley('audit', 'verify');
     expect(cut.code).toBe(1);
     expect(cut.stdout).toContain('no audit.purged event accounts for seq 1 to 2');

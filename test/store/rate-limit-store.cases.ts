@@ -29,14 +29,20 @@ export function rateLimitStoreConformance(name: string, harness: RateLimitStoreH
     it('counts atomically across replicas: 100 concurrent adds give 100', async () => {
       const a = await harness.make();
       const b = await harness.twin(a);
-      const results = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 ? a : b).add('requests', 'k', 1, 60_000)));
-      expect(results.map((r) => r.consumed).sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+      const results = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => (i % 2 ? a : b).add('requests', 'k', 1, 60_000)),
+      );
+      expect(results.map((r) => r.consumed).sort((x, y) => x - y)).toEqual(
+        Array.from({ length: 100 }, (_, i) => i + 1),
+      );
     });
 
     it('grants at most `limit` slots across replicas, and a released slot is free again', async () => {
       const a = await harness.make();
       const b = await harness.twin(a);
-      const taken = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).acquireSlot('streams:k', 3, 60_000)));
+      const taken = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).acquireSlot('streams:k', 3, 60_000)),
+      );
       const held = taken.filter((s): s is string => s !== undefined);
       expect(held).toHaveLength(3);
       await a.releaseSlot('streams:k', held[0]);
@@ -86,9 +92,19 @@ export function rateLimitStoreConformance(name: string, harness: RateLimitStoreH
     it('grants at most `limit` slots to concurrent admissions across replicas', async () => {
       const a = await harness.make();
       const b = await harness.twin(a);
-      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).admit([{ name: 'requests', key: 'k', points: 1, windowMs: 60_000, max: 100 }], { key: 'streams:k', limit: 3, leaseMs: 60_000 })));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          (i % 2 ? a : b).admit([{ name: 'requests', key: 'k', points: 1, windowMs: 60_000, max: 100 }], {
+            key: 'streams:k',
+            limit: 3,
+            leaseMs: 60_000,
+          }),
+        ),
+      );
       expect(results.filter((r) => r.slot !== undefined)).toHaveLength(3);
-      expect(results.map((r) => r.counts[0]?.consumed).sort((x, y) => x! - y!)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+      expect(results.map((r) => r.counts[0]?.consumed).sort((x, y) => x! - y!)).toEqual(
+        Array.from({ length: 10 }, (_, i) => i + 1),
+      );
     });
 
     it('finishes in one step: frees the slot and charges the counter', async () => {

@@ -32,7 +32,9 @@ describe('RedisChangeNotices across an outage', () => {
     await waitFor(() => heard.length === 1, 'the first notice', 5_000);
 
     await server.stop();
-    await expect(publisher.publish({ topic: 'keys', detail: { id: 'lost' } })).rejects.toMatchObject({ code: 'store_unavailable' });
+    await expect(publisher.publish({ topic: 'keys', detail: { id: 'lost' } })).rejects.toMatchObject({
+      code: 'store_unavailable',
+    });
     await server.start();
     await waitFor(() => heard.some((n) => n.detail?.resync === 'reconnected'), 'the resync notice', 10_000);
     await waitFor(() => a.isReady(), 'the publisher to reconnect', 10_000);

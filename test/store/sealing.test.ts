@@ -32,7 +32,9 @@ describe('Sealer', () => {
     const [v, id, body] = record.split(':');
     const bytes = Buffer.from(body, 'base64');
     bytes[14] ^= 1;
-    expect(() => sealer.open(`${v}:${id}:${bytes.toString('base64')}`, 'session:s1:msg')).toThrow(UnreadableRecordError);
+    expect(() => sealer.open(`${v}:${id}:${bytes.toString('base64')}`, 'session:s1:msg')).toThrow(
+      UnreadableRecordError,
+    );
     expect(() => sealer.open(record, 'session:s2:msg')).toThrow(UnreadableRecordError);
   });
 

@@ -12,7 +12,16 @@ export interface SessionStoreHarness {
 }
 
 function session(id: string, now: number, overrides: Partial<Session> = {}): Session {
-  return { id, ownerId: 'owner-a', model: 'chat', createdAt: now, lastActiveAt: now, expiresAt: now + 10_000, messages: [], ...overrides };
+  return {
+    id,
+    ownerId: 'owner-a',
+    model: 'chat',
+    createdAt: now,
+    lastActiveAt: now,
+    expiresAt: now + 10_000,
+    messages: [],
+    ...overrides,
+  };
 }
 
 const message = (id: string, content: string, at: number) => ({ id, role: 'user' as const, content, createdAt: at });
@@ -86,7 +95,7 @@ export function sessionStoreConformance(name: string, harness: SessionStoreHarne
       expect(await store.countByOwner('owner-a')).toBe(0);
     });
 
-    it('lists live sessions per owner without their content, and never another owner\'s', async () => {
+    it("lists live sessions per owner without their content, and never another owner's", async () => {
       const clock = { now: 0 };
       const store = await harness.make(clock);
       await store.create(session('a1', 0, { title: 'First', systemPrompt: 'Be brief.' }));
@@ -97,7 +106,13 @@ export function sessionStoreConformance(name: string, harness: SessionStoreHarne
       const listed = await store.listByOwner('owner-a');
       expect(listed.map((s) => s.id).sort()).toEqual(['a1', 'a2']);
       const first = listed.find((s) => s.id === 'a1')!;
-      expect(first).toMatchObject({ ownerId: 'owner-a', model: 'chat', title: 'First', systemPrompt: 'Be brief.', createdAt: 0 });
+      expect(first).toMatchObject({
+        ownerId: 'owner-a',
+        model: 'chat',
+        title: 'First',
+        systemPrompt: 'Be brief.',
+        createdAt: 0,
+      });
       expect(first).not.toHaveProperty('messages');
       expect(first).not.toHaveProperty('pseudonyms');
       expect((await store.listByOwner('owner-b')).map((s) => s.id)).toEqual(['b1']);
@@ -151,7 +166,9 @@ export function sessionStoreConformance(name: string, harness: SessionStoreHarne
       const a = await harness.make(clock);
       const b = await harness.twin(a, clock);
       await a.create(session('s1', 0));
-      const appends = Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).append('s1', [message(`m${i}`, `text ${i}`, 0)]));
+      const appends = Array.from({ length: 40 }, (_, i) =>
+        (i % 2 ? a : b).append('s1', [message(`m${i}`, `text ${i}`, 0)]),
+      );
       await Promise.all(appends);
       const read = await b.get('s1');
       expect(read?.messages.map((m) => m.id).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `m${i}`).sort());

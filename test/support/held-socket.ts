@@ -21,7 +21,9 @@ export interface TcpHandle {
 }
 
 export async function holdSocket(): Promise<HeldSocket> {
-  const child: ChildProcess = fork(join(import.meta.dirname, 'socket-holder.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(join(import.meta.dirname, 'socket-holder.mjs'), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const [first] = (await once(child, 'message')) as [{ port: number }];
   return {
     port: first.port,

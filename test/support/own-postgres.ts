@@ -23,7 +23,6 @@ export interface OwnPostgres {
   destroy(): Promise<void>;
 }
 
-
 async function asPostgres(command: string, args: string[]): Promise<void> {
   await run('runuser', ['-u', 'postgres', '--', join(BIN, command), ...args], { timeout: 120_000 });
 }

@@ -48,7 +48,11 @@ export async function createTestDatabase(prefix = 'parley_test'): Promise<TestDa
 }
 
 /** A pool on `url` with a fresh schema, migrated. */
-export async function openMigrated(url: string, schema: string, extra: Partial<PostgresOptions> = {}): Promise<PostgresDatabase> {
+export async function openMigrated(
+  url: string,
+  schema: string,
+  extra: Partial<PostgresOptions> = {},
+): Promise<PostgresDatabase> {
   await migrate({ url, schema });
   return new PostgresDatabase({ url, schema, queryTimeoutMs: 5_000, poolSize: 4, ...extra });
 }

@@ -34,18 +34,31 @@ async function freePort(): Promise<number> {
 }
 
 /** Starts Prometheus with 1 s scrape/evaluation intervals; `scrapeConfigs` are YAML lines under `scrape_configs:`. */
-export async function startPrometheus(scrapeConfigs: string[], options: { timeoutMs?: number } = {}): Promise<RunningPrometheus> {
+export async function startPrometheus(
+  scrapeConfigs: string[],
+  options: { timeoutMs?: number } = {},
+): Promise<RunningPrometheus> {
   const dir = mkdtempSync(join(tmpdir(), 'parley-prom-'));
   writeFileSync(
     join(dir, 'prometheus.yml'),
-    ['global: { scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s }', `rule_files: ['${RULES_FILE}']`, 'scrape_configs:', ...scrapeConfigs].join('\n'),
+    [
+      'global: { scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s }',
+      `rule_files: ['${RULES_FILE}']`,
+      'scrape_configs:',
+      ...scrapeConfigs,
+    ].join('\n'),
   );
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   let stderr = '';
   const child: ChildProcess = spawn(
     '/usr/bin/prometheus',
-    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -58,12 +71,17 @@ export async function startPrometheus(scrapeConfigs: string[], options: { timeou
     if (body.status !== 'success') throw new Error(`${path}: ${body.error ?? JSON.stringify(body)}`);
     return body.data;
   };
-  const until = async <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = options.timeoutMs ?? 20_000): Promise<T> => {
+  const until = async <T>(
+    what: string,
+    check: () => Promise<T | undefined>,
+    timeoutMs = options.timeoutMs ?? 20_000,
+  ): Promise<T> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const value = await check().catch(() => undefined);
       if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; prometheus stderr:\n${stderr.slice(-2000)}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${what}; prometheus stderr:\n${stderr.slice(-2000)}`);
       await delay(200);
     }
   };

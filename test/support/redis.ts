@@ -59,11 +59,13 @@ export async function dumpUnder(url: string, prefix: string, encoding: BufferEnc
       parts.push(key);
       const type = await raw.type(key);
       if (type === 'string') parts.push(text(await raw.getBuffer(key)));
-      else if (type === 'hash') parts.push(...Object.entries(await raw.hgetallBuffer(key)).flatMap(([k, v]) => [k, text(v)]));
+      else if (type === 'hash')
+        parts.push(...Object.entries(await raw.hgetallBuffer(key)).flatMap(([k, v]) => [k, text(v)]));
       else if (type === 'list') parts.push(...(await raw.lrangeBuffer(key, 0, -1)).map(text));
       else if (type === 'set') parts.push(...(await raw.smembersBuffer(key)).map(text));
       else if (type === 'zset') parts.push(...(await raw.zrangeBuffer(key, 0, -1)).map(text));
-      else if (type === 'stream') parts.push(...(await raw.xrangeBuffer(key, '-', '+')).flatMap(([, fields]) => fields.map(text)));
+      else if (type === 'stream')
+        parts.push(...(await raw.xrangeBuffer(key, '-', '+')).flatMap(([, fields]) => fields.map(text)));
       else throw new Error(`unexpected ${type} key ${key}`);
     }
     return parts.join('\n');
@@ -75,10 +77,10 @@ export async function dumpUnder(url: string, prefix: string, encoding: BufferEnc
 /** A connected RedisConnection on `url` with `prefix` (closed by the caller). */
 export async function connect(prefix: string, url = REDIS_URL, commandTimeoutMs = 2_000): Promise<RedisConnection> {
   const redis = new RedisConnection({ url, keyPrefix: prefix, commandTimeoutMs, maxBackoffMs: 200 });
-  if (!(await redis.waitUntilReady(10_000))) throw new Error(`Redis at ${url} is not reachable; the test command starts it`);
+  if (!(await redis.waitUntilReady(10_000)))
+    throw new Error(`Redis at ${url} is not reachable; the test command starts it`);
   return redis;
 }
-
 
 /** A private redis-server that a test stops and starts (no persistence). */
 export interface PrivateRedis {
@@ -94,7 +96,9 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   const url = `redis://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => 50 });
     probe.on('error', () => undefined); // refused until the server listens
     try {

@@ -12,7 +12,10 @@ import { Conversation } from './chat/conversation.js';
 import { ChatScreen } from './ui/chat-screen.js';
 import { SignIn } from './ui/sign-in.js';
 
-type Phase = { kind: 'booting' } | { kind: 'signed-out'; message?: string } | { kind: 'signed-in'; client: ParleyClient; models: ModelInfo[] };
+type Phase =
+  | { kind: 'booting' }
+  | { kind: 'signed-out'; message?: string }
+  | { kind: 'signed-in'; client: ParleyClient; models: ModelInfo[] };
 
 /** Verifies a credential with GET /v1/models (the model list is needed anyway). */
 async function verify(apiKey: string): Promise<{ client: ParleyClient; models: ModelInfo[] }> {
@@ -65,8 +68,14 @@ export function App({ loginToken }: { loginToken: string | undefined }) {
         const oidcToken = await completeOidcLogin();
         if (oidcToken) return await accept(oidcToken);
       } catch (error) {
-        const expired = error instanceof ApiError && (error.status === 401 || error.status === 404 || error.status === 410);
-        return setPhase({ kind: 'signed-out', message: expired ? 'This login link was already used or has expired. Paste an API key instead.' : signInMessage(error) });
+        const expired =
+          error instanceof ApiError && (error.status === 401 || error.status === 404 || error.status === 410);
+        return setPhase({
+          kind: 'signed-out',
+          message: expired
+            ? 'This login link was already used or has expired. Paste an API key instead.'
+            : signInMessage(error),
+        });
       }
       const saved = loadKey();
       if (saved) return accept(saved, () => 'Your saved key is no longer accepted. Sign in again.');
@@ -75,11 +84,19 @@ export function App({ loginToken }: { loginToken: string | undefined }) {
   }, []);
 
   const conversation = useMemo(
-    () => (phase.kind === 'signed-in' ? new Conversation(phase.client, phase.models, (reason) => signOut(reason)) : undefined),
+    () =>
+      phase.kind === 'signed-in'
+        ? new Conversation(phase.client, phase.models, (reason) => signOut(reason))
+        : undefined,
     [phase],
   );
 
-  if (phase.kind === 'booting') return <p class="booting" role="status">Loading Parley…</p>;
+  if (phase.kind === 'booting')
+    return (
+      <p class="booting" role="status">
+        Loading Parley…
+      </p>
+    );
   if (phase.kind === 'signed-out' || !conversation) {
     return (
       <SignIn

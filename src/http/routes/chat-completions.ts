@@ -3,9 +3,25 @@
 import { randomBytes } from 'node:crypto';
 import type { ChatService } from '../../chat/chat-service.js';
 import { errorBody, toParleyError } from '../error-mapping.js';
-import { ChunkWriter, CompletionCollector, openAIFinishReason, openAIUsage, toDomainMessages, toParams } from '../openai-format.js';
+import {
+  ChunkWriter,
+  CompletionCollector,
+  openAIFinishReason,
+  openAIUsage,
+  toDomainMessages,
+  toParams,
+} from '../openai-format.js';
 import { refuseUnsupported } from '../openai-request.js';
-import { cacheModeOf, principalOf, streamHeaders, traceHeadersOf, traceObserverOf, stepTraceOf, type InflightRegistry, type ParleyApp } from '../request-context.js';
+import {
+  cacheModeOf,
+  principalOf,
+  streamHeaders,
+  traceHeadersOf,
+  traceObserverOf,
+  stepTraceOf,
+  type InflightRegistry,
+  type ParleyApp,
+} from '../request-context.js';
 import { ErrorEnvelope, type Schemas } from '../schemas.js';
 import type { HeaderList } from '../security-headers.js';
 import { SseWriter, type StreamCounter } from '../sse.js';
@@ -73,7 +89,14 @@ export function registerChatCompletions(app: ParleyApp, deps: ChatCompletionsDep
           object: 'chat.completion' as const,
           created,
           model: body.model,
-          choices: [{ index: 0, message: message as { role: 'assistant'; content: string | null; refusal: null }, logprobs: logprobs as never, finish_reason: openAIFinishReason(run.stats.finishReason) }],
+          choices: [
+            {
+              index: 0,
+              message: message as { role: 'assistant'; content: string | null; refusal: null },
+              logprobs: logprobs as never,
+              finish_reason: openAIFinishReason(run.stats.finishReason),
+            },
+          ],
           usage: openAIUsage(run.stats.usage),
         };
       }
@@ -91,7 +114,8 @@ export function registerChatCompletions(app: ParleyApp, deps: ChatCompletionsDep
         for await (const event of run) {
           if (event.type === 'text-delta') full = writer.writeToken(chunks.delta(event.text, event.logprobs));
           else if (event.type === 'tool-input-delta') full = writer.writeToken(chunks.toolDelta(event.id, event.delta));
-          else if (event.type === 'tool-input-start') full = writer.writeToken(chunks.toolStart(event.id, event.toolName));
+          else if (event.type === 'tool-input-start')
+            full = writer.writeToken(chunks.toolStart(event.id, event.toolName));
           else if (event.type === 'reasoning-delta') full = writer.writeToken(chunks.reasoning(event.text));
           else if (event.type === 'finish') {
             full = writer.write(chunks.finish(event.finishReason));
@@ -117,4 +141,3 @@ export function registerChatCompletions(app: ParleyApp, deps: ChatCompletionsDep
     },
   );
 }
-

@@ -3,7 +3,15 @@
 import { Type, type Static } from 'typebox';
 import type { EmbeddingService } from '../../chat/embedding-service.js';
 import { parseEmbeddingInput } from '../embeddings-request.js';
-import { cacheModeOf, principalOf, traceHeadersOf, traceObserverOf, stepTraceOf, type InflightRegistry, type ParleyApp } from '../request-context.js';
+import {
+  cacheModeOf,
+  principalOf,
+  traceHeadersOf,
+  traceObserverOf,
+  stepTraceOf,
+  type InflightRegistry,
+  type ParleyApp,
+} from '../request-context.js';
 import { ErrorEnvelope } from '../schemas.js';
 import { noteRun, runHeaders } from './run-headers.js';
 
@@ -16,10 +24,23 @@ export interface EmbeddingsDeps {
 
 const EmbeddingRequestBody = Type.Object(
   {
-    model: Type.String({ minLength: 1, maxLength: 256, description: 'A model alias from the `models:` configuration.' }),
-    input: Type.Unknown({ description: 'A string, an array of strings, an array of token ids or an array of token arrays (at most 2048 inputs).' }),
-    encoding_format: Type.Optional(Type.Enum(['float', 'base64'], { description: 'float (default): arrays of numbers; base64: little-endian float32 bytes in base64.' })),
-    dimensions: Type.Optional(Type.Integer({ minimum: 1, description: 'Shortened vectors, for models that support it.' })),
+    model: Type.String({
+      minLength: 1,
+      maxLength: 256,
+      description: 'A model alias from the `models:` configuration.',
+    }),
+    input: Type.Unknown({
+      description:
+        'A string, an array of strings, an array of token ids or an array of token arrays (at most 2048 inputs).',
+    }),
+    encoding_format: Type.Optional(
+      Type.Enum(['float', 'base64'], {
+        description: 'float (default): arrays of numbers; base64: little-endian float32 bytes in base64.',
+      }),
+    ),
+    dimensions: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'Shortened vectors, for models that support it.' }),
+    ),
     user: Type.Optional(Type.String({ maxLength: 256, description: 'End-user id; accepted, not forwarded.' })),
   },
   { additionalProperties: false, description: "OpenAI's Embeddings request. Unknown fields are refused by name." },
@@ -32,7 +53,10 @@ const EmbeddingList = Type.Object({
     Type.Object({
       object: Type.Literal('embedding'),
       index: Type.Integer(),
-      embedding: Type.Unknown({ description: 'An array of numbers (encoding_format float) or a base64 string of little-endian float32 (base64).' }),
+      embedding: Type.Unknown({
+        description:
+          'An array of numbers (encoding_format float) or a base64 string of little-endian float32 (base64).',
+      }),
     }),
   ),
   model: Type.String({ description: 'The model alias asked for.' }),

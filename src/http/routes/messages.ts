@@ -3,10 +3,42 @@
 import { randomBytes } from 'node:crypto';
 import type { ChatService } from '../../chat/chat-service.js';
 import { toParleyError } from '../error-mapping.js';
-import { MessageCollector, MessageStreamWriter, anthropicErrorBody, anthropicStopReason, anthropicUsage } from '../anthropic-format.js';
-import { acceptedBetas, anthropicMessages, applyContextManagement, anthropicParams, checkPromptLimits, countTokensTools, estimateInputTokens, type PromptLimits } from '../anthropic-request.js';
-import { AnthropicErrorEnvelope, CountTokensRequest, CountTokensResponse, MessageResponse, MessagesRequest, type CountTokensBody, type MessagesBody } from '../anthropic-schemas.js';
-import { cacheModeOf, principalOf, streamHeaders, traceHeadersOf, traceObserverOf, stepTraceOf, type InflightRegistry, type ParleyApp } from '../request-context.js';
+import {
+  MessageCollector,
+  MessageStreamWriter,
+  anthropicErrorBody,
+  anthropicStopReason,
+  anthropicUsage,
+} from '../anthropic-format.js';
+import {
+  acceptedBetas,
+  anthropicMessages,
+  applyContextManagement,
+  anthropicParams,
+  checkPromptLimits,
+  countTokensTools,
+  estimateInputTokens,
+  type PromptLimits,
+} from '../anthropic-request.js';
+import {
+  AnthropicErrorEnvelope,
+  CountTokensRequest,
+  CountTokensResponse,
+  MessageResponse,
+  MessagesRequest,
+  type CountTokensBody,
+  type MessagesBody,
+} from '../anthropic-schemas.js';
+import {
+  cacheModeOf,
+  principalOf,
+  streamHeaders,
+  traceHeadersOf,
+  traceObserverOf,
+  stepTraceOf,
+  type InflightRegistry,
+  type ParleyApp,
+} from '../request-context.js';
 import type { HeaderList } from '../security-headers.js';
 import { SseWriter, type StreamCounter } from '../sse.js';
 import { noteRun, runHeaders } from './run-headers.js';
@@ -38,7 +70,8 @@ export function registerMessages(app: ParleyApp, deps: MessagesDeps): void {
         tags: ['anthropic'],
         security: [{ bearer: [] }, { apiKey: [] }],
         summary: 'Create a message (Anthropic Messages API; SSE when stream is true)',
-        description: 'Credentials in x-api-key or Authorization: Bearer. anthropic-version is accepted; anthropic-beta values Parley cannot honour are refused by name.',
+        description:
+          'Credentials in x-api-key or Authorization: Bearer. anthropic-version is accepted; anthropic-beta values Parley cannot honour are refused by name.',
         body: MessagesRequest,
         response: { 200: MessageResponse, ...ERRORS },
       },
@@ -54,7 +87,8 @@ export function registerMessages(app: ParleyApp, deps: MessagesDeps): void {
       const params = anthropicParams(body, betas);
       const inputTokens = stream ? estimateInputTokens(messages, params.tools) : 0; // message_start's usage, before the run
       // thinking.display "omitted": thinking blocks keep their signatures, never their text (whatever the target sends).
-      const shown = (event: { type: string }): boolean => params.thinkingDisplay !== 'omitted' || event.type !== 'reasoning-delta';
+      const shown = (event: { type: string }): boolean =>
+        params.thinkingDisplay !== 'omitted' || event.type !== 'reasoning-delta';
       const run = await deps.chat.start({
         api: 'anthropic',
         requestId: request.id,
@@ -101,7 +135,8 @@ export function registerMessages(app: ParleyApp, deps: MessagesDeps): void {
         if (full) await full;
         for await (const event of run) {
           if (!shown(event)) continue;
-          for (const [data, name] of frames.frames(event)) full = name === 'content_block_delta' ? writer.writeToken(data, name) : writer.write(data, name);
+          for (const [data, name] of frames.frames(event))
+            full = name === 'content_block_delta' ? writer.writeToken(data, name) : writer.write(data, name);
           if (full) await full;
         }
       } catch (error) {
@@ -126,7 +161,8 @@ export function registerMessages(app: ParleyApp, deps: MessagesDeps): void {
       schema: {
         tags: ['anthropic'],
         security: [{ bearer: [] }, { apiKey: [] }],
-        summary: 'Estimate the input tokens of a message (an estimate: about 4 characters per token, not the target tokenizer)',
+        summary:
+          'Estimate the input tokens of a message (an estimate: about 4 characters per token, not the target tokenizer)',
         body: CountTokensRequest,
         response: { 200: CountTokensResponse, ...ERRORS },
       },

@@ -19,30 +19,62 @@ const AuditFilters = Type.Object(
   {
     since: Type.Optional(Type.String({ format: 'date-time', description: 'Only events at or after this time.' })),
     until: Type.Optional(Type.String({ format: 'date-time', description: 'Only events before this time.' })),
-    action: Type.Optional(Type.String({ maxLength: 64, description: "An action, or a prefix ending in '.' (e.g. key.)." })),
+    action: Type.Optional(
+      Type.String({ maxLength: 64, description: "An action, or a prefix ending in '.' (e.g. key.)." }),
+    ),
     principalId: Type.Optional(Type.String({ maxLength: 128 })),
     outcome: Type.Optional(Type.Enum(['success', 'failure', 'denied'])),
-    limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$', description: 'Most recent N events (default 100, at most 10000).' })),
+    limit: Type.Optional(
+      Type.String({ pattern: '^[0-9]{1,5}$', description: 'Most recent N events (default 100, at most 10000).' }),
+    ),
   },
   { additionalProperties: false },
 );
 
 /** Registers /metrics (auditor, admin) and /v1/audit (auditor, admin). */
 export function registerOperationsRoutes(app: ParleyApp, deps: OperationsDeps): void {
-  app.get('/metrics', { config: { permission: 'metrics:read' }, schema: { tags: ['operations'], summary: 'Prometheus metrics (roles auditor, admin)' } }, async (_request, reply) => {
-    const body = await deps.renderMetrics();
-    return reply.header('content-type', deps.metricsContentType).send(body);
-  });
+  app.get(
+    '/metrics',
+    {
+      config: { permission: 'metrics:read' },
+      schema: { tags: ['operations'], summary: 'Prometheus metrics (roles auditor, admin)' },
+    },
+    async (_request, reply) => {
+      const body = await deps.renderMetrics();
+      return reply.header('content-type', deps.metricsContentType).send(body);
+    },
+  );
 
   app.get(
     '/v1/audit',
-    { config: { permission: 'audit:read' }, schema: { tags: ['operations'], summary: 'Read the audit trail with filters (roles auditor, admin)', querystring: AuditFilters, response: { 200: Type.Object({ object: Type.Literal('list'), data: Type.Array(Type.Object({}, { additionalProperties: true })) }), '4xx': ErrorEnvelope } } },
+    {
+      config: { permission: 'audit:read' },
+      schema: {
+        tags: ['operations'],
+        summary: 'Read the audit trail with filters (roles auditor, admin)',
+        querystring: AuditFilters,
+        response: {
+          200: Type.Object({
+            object: Type.Literal('list'),
+            data: Type.Array(Type.Object({}, { additionalProperties: true })),
+          }),
+          '4xx': ErrorEnvelope,
+        },
+      },
+    },
     async (request) => {
       const q = request.query;
       const limit = q.limit === undefined ? 100 : Number(q.limit);
       if (limit > 10_000) throw new ParleyError('invalid_request', 'limit must be at most 10000.', { param: 'limit' });
       await deps.flushAudit();
-      const data = await deps.queryAudit({ since: q.since, until: q.until, action: q.action, principalId: q.principalId, outcome: q.outcome as AuditQuery['outcome'], limit });
+      const data = await deps.queryAudit({
+        since: q.since,
+        until: q.until,
+        action: q.action,
+        principalId: q.principalId,
+        outcome: q.outcome as AuditQuery['outcome'],
+        limit,
+      });
       return { object: 'list' as const, data };
     },
   );

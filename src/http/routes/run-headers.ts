@@ -36,7 +36,16 @@ export function noteRun(request: FastifyRequest, run: Served, operation?: 'embed
   request.parley.upstreamMs = s.upstreamMs;
   const span = request.parley.trace?.span;
   if (span?.isRecording()) {
-    setGenAiRequest(span, { provider: s.provider ?? 'none', requestModel: String(request.parley.log.model ?? ''), ...(operation ? { operation } : {}) });
-    setGenAiResponse(span, { responseModel: s.upstreamModel, inputTokens: s.usage?.inputTokens, outputTokens: s.usage?.outputTokens, finishReason: s.finishReason });
+    setGenAiRequest(span, {
+      provider: s.provider ?? 'none',
+      requestModel: String(request.parley.log.model ?? ''),
+      ...(operation ? { operation } : {}),
+    });
+    setGenAiResponse(span, {
+      responseModel: s.upstreamModel,
+      inputTokens: s.usage?.inputTokens,
+      outputTokens: s.usage?.outputTokens,
+      finishReason: s.finishReason,
+    });
   }
 }

@@ -6,7 +6,16 @@ import type { SessionService } from '../../chat/session-service.js';
 import { imageBodyAllowance } from '../../chat/session-images.js';
 import { errorForCaller } from '../end-user-errors.js';
 import { errorBody, routeLogFields, toParleyError } from '../error-mapping.js';
-import { cacheModeOf, principalOf, streamHeaders, traceHeadersOf, traceObserverOf, stepTraceOf, type InflightRegistry, type ParleyApp } from '../request-context.js';
+import {
+  cacheModeOf,
+  principalOf,
+  streamHeaders,
+  traceHeadersOf,
+  traceObserverOf,
+  stepTraceOf,
+  type InflightRegistry,
+  type ParleyApp,
+} from '../request-context.js';
 import { ErrorEnvelope, type Schemas } from '../schemas.js';
 import type { HeaderList } from '../security-headers.js';
 import { SseWriter, type StreamCounter } from '../sse.js';
@@ -51,7 +60,15 @@ export function registerSessionRoutes(app: ParleyApp, deps: SessionRoutesDeps): 
 
   app.post(
     '/v1/sessions',
-    { config: { permission: 'sessions:own' }, schema: { tags: ['sessions'], summary: 'Create a session', body: schemas.CreateSession, response: { 201: schemas.SessionView, ...errors } } },
+    {
+      config: { permission: 'sessions:own' },
+      schema: {
+        tags: ['sessions'],
+        summary: 'Create a session',
+        body: schemas.CreateSession,
+        response: { 201: schemas.SessionView, ...errors },
+      },
+    },
     async (request, reply) => {
       const session = await sessions.create(principalOf(request), request.body ?? {}, request.id);
       return reply.code(201).send(view(session));
@@ -60,25 +77,60 @@ export function registerSessionRoutes(app: ParleyApp, deps: SessionRoutesDeps): 
 
   app.get(
     '/v1/sessions',
-    { config: { permission: 'sessions:own' }, schema: { tags: ['sessions'], summary: "List the caller's own live sessions, most recently active first", response: { 200: schemas.SessionList, ...errors } } },
-    async (request) => ({ object: 'list' as const, data: (await sessions.list(principalOf(request))).map(summaryView) }),
+    {
+      config: { permission: 'sessions:own' },
+      schema: {
+        tags: ['sessions'],
+        summary: "List the caller's own live sessions, most recently active first",
+        response: { 200: schemas.SessionList, ...errors },
+      },
+    },
+    async (request) => ({
+      object: 'list' as const,
+      data: (await sessions.list(principalOf(request))).map(summaryView),
+    }),
   );
 
   app.patch(
     '/v1/sessions/:id',
-    { config: { permission: 'sessions:own' }, schema: { tags: ['sessions'], summary: 'Rename a session or switch its model', params: schemas.SessionParams, body: schemas.UpdateSession, response: { 200: schemas.SessionView, ...errors } } },
+    {
+      config: { permission: 'sessions:own' },
+      schema: {
+        tags: ['sessions'],
+        summary: 'Rename a session or switch its model',
+        params: schemas.SessionParams,
+        body: schemas.UpdateSession,
+        response: { 200: schemas.SessionView, ...errors },
+      },
+    },
     async (request) => view(await sessions.update(principalOf(request), request.params.id, request.body)),
   );
 
   app.get(
     '/v1/sessions/:id',
-    { config: { permission: 'sessions:own' }, schema: { tags: ['sessions'], summary: 'Read a session and its messages', params: schemas.SessionParams, response: { 200: schemas.SessionView, ...errors } } },
+    {
+      config: { permission: 'sessions:own' },
+      schema: {
+        tags: ['sessions'],
+        summary: 'Read a session and its messages',
+        params: schemas.SessionParams,
+        response: { 200: schemas.SessionView, ...errors },
+      },
+    },
     async (request) => view(await sessions.get(principalOf(request), request.params.id)),
   );
 
   app.delete(
     '/v1/sessions/:id',
-    { config: { permission: 'sessions:own' }, schema: { tags: ['sessions'], summary: 'Delete a session and purge its content at once', params: schemas.SessionParams, response: { 204: Type.Null({ description: 'Deleted.' }), ...errors } } },
+    {
+      config: { permission: 'sessions:own' },
+      schema: {
+        tags: ['sessions'],
+        summary: 'Delete a session and purge its content at once',
+        params: schemas.SessionParams,
+        response: { 204: Type.Null({ description: 'Deleted.' }), ...errors },
+      },
+    },
     async (request, reply) => {
       await sessions.delete(principalOf(request), request.params.id, request.id);
       return reply.code(204).send(null);
@@ -99,7 +151,9 @@ export function registerSessionRoutes(app: ParleyApp, deps: SessionRoutesDeps): 
     },
     async (request) => {
       const { id, messageId } = request.params;
-      return messageView(await sessions.feedback(principalOf(request), id, messageId, request.body.rating, request.body.reason));
+      return messageView(
+        await sessions.feedback(principalOf(request), id, messageId, request.body.rating, request.body.reason),
+      );
     },
   );
 
@@ -131,8 +185,20 @@ export function registerSessionRoutes(app: ParleyApp, deps: SessionRoutesDeps): 
         .send(
           principal,
           request.params.id,
-          { content: request.body.content, images: request.body.images, replaceFrom: request.body.replaceFrom, stream, cacheMode: cacheModeOf(request) },
-          { requestId: request.id, signal: deps.inflight.signalFor(reply), traceHeaders: traceHeadersOf(request), observer: traceObserverOf(request), trace: stepTraceOf(request) },
+          {
+            content: request.body.content,
+            images: request.body.images,
+            replaceFrom: request.body.replaceFrom,
+            stream,
+            cacheMode: cacheModeOf(request),
+          },
+          {
+            requestId: request.id,
+            signal: deps.inflight.signalFor(reply),
+            traceHeaders: traceHeadersOf(request),
+            observer: traceObserverOf(request),
+            trace: stepTraceOf(request),
+          },
         )
         .catch((error: unknown) => {
           throw shown(error);
@@ -148,7 +214,11 @@ export function registerSessionRoutes(app: ParleyApp, deps: SessionRoutesDeps): 
         }
         noteRun(request, turn.run);
         void reply.headers(runHeaders(turn.run));
-        return { userMessage: messageView(turn.userMessage), message: messageView(turn.stored()!), protected: turn.run.protectedCounts };
+        return {
+          userMessage: messageView(turn.userMessage),
+          message: messageView(turn.stored()!),
+          protected: turn.run.protectedCounts,
+        };
       }
 
       const writer = new SseWriter(reply.raw, deps.streams);
@@ -156,18 +226,28 @@ export function registerSessionRoutes(app: ParleyApp, deps: SessionRoutesDeps): 
       writer.open(streamHeaders(request, runHeaders(turn.run)), deps.securityHeaders);
       try {
         await writer.write(
-          JSON.stringify({ messageId: turn.assistantMessageId, userMessage: startView(turn.userMessage), model: turn.run.stats.upstreamModel, protected: turn.run.protectedCounts }),
+          JSON.stringify({
+            messageId: turn.assistantMessageId,
+            userMessage: startView(turn.userMessage),
+            model: turn.run.stats.upstreamModel,
+            protected: turn.run.protectedCounts,
+          }),
           'start',
         );
         for await (const event of turn.events) {
           if (event.type === 'text-delta') await writer.writeToken(JSON.stringify({ text: event.text }), 'delta');
-          else if (event.type === 'reasoning-delta') await writer.writeToken(JSON.stringify({ text: event.text }), 'reasoning');
+          else if (event.type === 'reasoning-delta')
+            await writer.writeToken(JSON.stringify({ text: event.text }), 'reasoning');
         }
         const stored = turn.stored();
         await writer.write(JSON.stringify({ message: stored && messageView(stored) }), 'done');
       } catch (error) {
         const failure = shown(error);
-        if (failure.code !== 'client_closed') await writer.write(JSON.stringify({ ...errorBody(failure), message: turn.stored() && messageView(turn.stored()!) }), 'error');
+        if (failure.code !== 'client_closed')
+          await writer.write(
+            JSON.stringify({ ...errorBody(failure), message: turn.stored() && messageView(turn.stored()!) }),
+            'error',
+          );
       } finally {
         noteRun(request, turn.run);
         writer.end();

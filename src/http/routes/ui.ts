@@ -98,7 +98,9 @@ function makeAsset(urlPath: string, body: Buffer): Asset {
   };
   if (COMPRESSIBLE.has(ext) && body.length > 256) {
     const gz = gzipSync(body, { level: 9 });
-    const br = brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length } });
+    const br = brotliCompressSync(body, {
+      params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length },
+    });
     if (gz.length < body.length) asset.gzip = gz;
     if (br.length < body.length) asset.br = br;
   }
@@ -141,7 +143,12 @@ export async function registerUiRoutes(app: ParleyApp, opts: UiRouteOptions): Pr
       const failure = new ParleyError('not_found', `No UI file at ${request.url.split('?')[0]}.`);
       return reply.code(404).headers(headers).send(errorBody(failure));
     }
-    void reply.headers(headers).header('content-type', asset.type).header('etag', asset.etag).header('cache-control', asset.cacheControl).header('vary', 'accept-encoding');
+    void reply
+      .headers(headers)
+      .header('content-type', asset.type)
+      .header('etag', asset.etag)
+      .header('cache-control', asset.cacheControl)
+      .header('vary', 'accept-encoding');
     if (request.headers['if-none-match'] === asset.etag) return reply.code(304).send();
     const accepted = String(request.headers['accept-encoding'] ?? '');
     if (asset.br && /\bbr\b/.test(accepted)) return reply.header('content-encoding', 'br').send(asset.br);

@@ -2,12 +2,23 @@
 
 import type { Detector, Match } from '../types.js';
 import { cueBefore, windowBefore } from './context.js';
-import { ADDRESS_CUES, COMPOUND_ENDINGS, DE_PREPOSITIONS, EN_SUFFIXES, FLOOR, PREFIX_TYPES, UNIT_WORDS } from './address-words.js';
+import {
+  ADDRESS_CUES,
+  COMPOUND_ENDINGS,
+  DE_PREPOSITIONS,
+  EN_SUFFIXES,
+  FLOOR,
+  PREFIX_TYPES,
+  UNIT_WORDS,
+} from './address-words.js';
 import { digitRuns, firstMatch, flatten } from './util.js';
 
 /** `rue|avenue` -> `[Rr]ue|[Aa]venue`: a street type may start a sentence. */
 const eitherCase = (alternation: string): string =>
-  alternation.split('|').map((w) => (/^\p{Ll}/u.test(w) ? `[${w[0].toUpperCase()}${w[0]}]${w.slice(1)}` : w)).join('|');
+  alternation
+    .split('|')
+    .map((w) => (/^\p{Ll}/u.test(w) ? `[${w[0].toUpperCase()}${w[0]}]${w.slice(1)}` : w))
+    .join('|');
 
 const CAP = String.raw`\p{Lu}[\p{L}\p{M}'’\-]*\.?`;
 const LOWP = String.raw`(?:de|du|des|la|le|les|del|della|dei|degli|delle|di|da|dal|y|el|los|las|à|au|aux|sur|sous|of|the|van|der|den|von|am|an)`;
@@ -59,7 +70,8 @@ const TAIL = new RegExp(
 // A street without a known type is an address only after a cue: `I live at Østre Eikehagen 1`.
 const CUE = new RegExp(cueBefore(ADDRESS_CUES, String.raw`[\s:,]*`).source.replace(/\$$/, ''), 'giu');
 const GENERIC = new RegExp(String.raw`(?:the\s)?(?:${NAME_WORDS}\s){1,4}${NUM}${END}`, 'uy');
-const NOT_AFTER = /(?:chapter|page|section|step|room|line|table|figure|version|top|over|under|about|than|kapitel|seite|chapitre|capítulo|capitolo|hoofdstuk)\s*$/;
+const NOT_AFTER =
+  /(?:chapter|page|section|step|room|line|table|figure|version|top|over|under|about|than|kapitel|seite|chapitre|capítulo|capitolo|hoofdstuk)\s*$/;
 
 /** Extends a street match over unit, postcode and town; returns the end offset and whether a postcode followed. */
 function extend(text: string, end: number): [number, boolean] {
@@ -71,7 +83,13 @@ function extend(text: string, end: number): [number, boolean] {
 
 function push(out: Match[], text: string, start: number, end: number, score: number): void {
   const [tailEnd, postcode] = extend(text, end);
-  out.push({ category: 'address', start, end: tailEnd, value: text.slice(start, tailEnd), score: Math.min(1, score + (postcode ? 0.2 : 0)) });
+  out.push({
+    category: 'address',
+    start,
+    end: tailEnd,
+    value: text.slice(start, tailEnd),
+    score: Math.min(1, score + (postcode ? 0.2 : 0)),
+  });
 }
 
 /**
@@ -139,11 +157,23 @@ const NOT_BEFORE_NUMBER = /[\p{L}\p{N}€£]/u;
 /** True if the character code may stand right before a house number (ASCII decided without a regex). */
 const mayPrecedeNumber = (c: number): boolean =>
   c < 128
-    ? !((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 46 || c === 44 || c === 58 || c === 47 || c === 45 || c === 35 || c === 36)
+    ? !(
+        (c >= 48 && c <= 57) ||
+        (c >= 65 && c <= 90) ||
+        (c >= 97 && c <= 122) ||
+        c === 46 ||
+        c === 44 ||
+        c === 58 ||
+        c === 47 ||
+        c === 45 ||
+        c === 35 ||
+        c === 36
+      )
     : !NOT_BEFORE_NUMBER.test(String.fromCharCode(c));
 
 /** JavaScript's `\s` (ASCII decided without a regex). */
-const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13) || (c >= 160 && SPACE.test(String.fromCharCode(c)));
+const isSpace = (c: number): boolean =>
+  c === 32 || (c >= 9 && c <= 13) || (c >= 160 && SPACE.test(String.fromCharCode(c)));
 const SPACE = /\s/;
 const UPPER = /\p{Lu}/u;
 
@@ -172,7 +202,10 @@ function mayEndStreet(text: string, i: number): boolean {
  * 120 characters is found only when an earlier number's range reaches its start, in either list. One pass, and no
  * array of all the numbers (a text of nothing but numbers would make it large).
  */
-function numberWindows(text: string, atNumber: (at: number) => void): { all: [number, number][]; streets: [number, number][] } {
+function numberWindows(
+  text: string,
+  atNumber: (at: number) => void,
+): { all: [number, number][]; streets: [number, number][] } {
   const all: [number, number][] = [];
   const streets: [number, number][] = [];
   const n = text.length;

@@ -3,7 +3,8 @@
 import type { Detector, Match } from '../types.js';
 import { firstMatch } from './util.js';
 
-const ACCESS_KEY_ID = /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AIDA|AROA|AIPA|ANPA|ANVA|AGPA)[A-Z0-9]{16}(?![A-Za-z0-9])/g;
+const ACCESS_KEY_ID =
+  /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AIDA|AROA|AIPA|ANPA|ANVA|AGPA)[A-Z0-9]{16}(?![A-Za-z0-9])/g;
 // `aws_secret_access_key = ...`, `AWS secret key: ...`, `"SecretAccessKey": "..."`: the span is the value only.
 const SECRET_KEY =
   /(?:aws[ _\-]?secret(?:[ _\-]?access)?[ _\-]?key|secret[ _\-]?access[ _\-]?key)["']?\s*[:=]>?\s*["']?([A-Za-z0-9\/+]{40})(?![A-Za-z0-9\/+=])/gi;

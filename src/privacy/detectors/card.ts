@@ -6,20 +6,64 @@ import { digitRunDetector, luhnValid } from './util.js';
 const CANDIDATE = /(?<![\w\-]|\d[ \-])\d(?:[ \-]?\d){12,18}(?![\w\-]|[ \-]\d|[.,]\d)/y;
 
 /** Lengths allowed for an issuer: `[prefixes, lengths]`, prefixes as inclusive ranges over the first digits. */
-const ISSUERS: readonly { ranges: readonly (readonly [number, number])[]; digits: number; lengths: readonly number[] }[] = [
+const ISSUERS: readonly {
+  ranges: readonly (readonly [number, number])[];
+  digits: number;
+  lengths: readonly number[];
+}[] = [
   { ranges: [[4, 4]], digits: 1, lengths: [13, 16, 19] }, // Visa
   { ranges: [[51, 55]], digits: 2, lengths: [16] }, // Mastercard
   { ranges: [[2221, 2720]], digits: 4, lengths: [16] }, // Mastercard 2-series
-  { ranges: [[34, 34], [37, 37]], digits: 2, lengths: [15] }, // American Express
+  {
+    ranges: [
+      [34, 34],
+      [37, 37],
+    ],
+    digits: 2,
+    lengths: [15],
+  }, // American Express
   { ranges: [[6011, 6011]], digits: 4, lengths: [16, 19] }, // Discover
   { ranges: [[644, 649]], digits: 3, lengths: [16, 19] }, // Discover
   { ranges: [[65, 65]], digits: 2, lengths: [16, 19] }, // Discover
-  { ranges: [[300, 305], [309, 309]], digits: 3, lengths: [14, 16, 19] }, // Diners Club
-  { ranges: [[36, 36], [38, 39]], digits: 2, lengths: [14, 16, 19] }, // Diners Club
+  {
+    ranges: [
+      [300, 305],
+      [309, 309],
+    ],
+    digits: 3,
+    lengths: [14, 16, 19],
+  }, // Diners Club
+  {
+    ranges: [
+      [36, 36],
+      [38, 39],
+    ],
+    digits: 2,
+    lengths: [14, 16, 19],
+  }, // Diners Club
   { ranges: [[3528, 3589]], digits: 4, lengths: [16, 17, 18, 19] }, // JCB
-  { ranges: [[62, 62], [81, 81]], digits: 2, lengths: [16, 17, 18, 19] }, // UnionPay
+  {
+    ranges: [
+      [62, 62],
+      [81, 81],
+    ],
+    digits: 2,
+    lengths: [16, 17, 18, 19],
+  }, // UnionPay
   { ranges: [[2200, 2204]], digits: 4, lengths: [16, 17, 18, 19] }, // Mir
-  { ranges: [[5018, 5018], [5020, 5020], [5038, 5038], [5893, 5893], [6304, 6304], [6759, 6759], [6761, 6763]], digits: 4, lengths: [13, 14, 15, 16, 17, 18, 19] }, // Maestro
+  {
+    ranges: [
+      [5018, 5018],
+      [5020, 5020],
+      [5038, 5038],
+      [5893, 5893],
+      [6304, 6304],
+      [6759, 6759],
+      [6761, 6763],
+    ],
+    digits: 4,
+    lengths: [13, 14, 15, 16, 17, 18, 19],
+  }, // Maestro
   { ranges: [[6799, 6799]], digits: 4, lengths: [16, 19] }, // Maestro UK
 ];
 

@@ -2,7 +2,10 @@
 
 /** A lower-cased cue list compiled into one regex that must match at the end of the window before a candidate. */
 export function cueBefore(cues: readonly string[], gap = String.raw`[\s:=#.,'"()\-]*`, slack = 0): RegExp {
-  const alternatives = [...cues].sort((a, b) => b.length - a.length).map(escapeCue).join('|');
+  const alternatives = [...cues]
+    .sort((a, b) => b.length - a.length)
+    .map(escapeCue)
+    .join('|');
   const filler = slack > 0 ? String.raw`(?:[^\n.;!?]{0,${slack}}?)` : '';
   return new RegExp(`(?:^|[^\\p{L}\\p{N}])(?:${alternatives})${filler}${gap}$`, 'u');
 }
@@ -26,5 +29,13 @@ export function windowAfter(text: string, index: number, n: number): string {
 export function atSentenceStart(text: string, index: number): boolean {
   let i = index - 1;
   while (i >= 0 && (text[i] === ' ' || text[i] === '\t' || text[i] === '"' || text[i] === '“')) i--;
-  return i < 0 || text[i] === '\n' || text[i] === '.' || text[i] === '!' || text[i] === '?' || text[i] === ':' || text[i] === '-';
+  return (
+    i < 0 ||
+    text[i] === '\n' ||
+    text[i] === '.' ||
+    text[i] === '!' ||
+    text[i] === '?' ||
+    text[i] === ':' ||
+    text[i] === '-'
+  );
 }

@@ -34,7 +34,10 @@ const DATE = new RegExp(
 function calendarValid(date: string): boolean {
   const parts = date.split(/[./\-]/);
   if (parts.length !== 3 || parts.some((p) => !/^\d+$/.test(p))) return true;
-  const [d, m, y] = parts[0].length === 4 ? [Number(parts[2]), Number(parts[1]), Number(parts[0])] : [Number(parts[0]), Number(parts[1]), Number(parts[2])];
+  const [d, m, y] =
+    parts[0].length === 4
+      ? [Number(parts[2]), Number(parts[1]), Number(parts[0])]
+      : [Number(parts[0]), Number(parts[1]), Number(parts[2])];
   const days = new Date(Date.UTC(y < 100 ? 1900 + y : y, m, 0)).getUTCDate();
   return d >= 1 && d <= days;
 }
@@ -43,13 +46,53 @@ const BOUNDARY_BEFORE = /[\p{L}\p{N}]$/u;
 const BOUNDARY_AFTER = /^[\p{L}\p{N}]|^[./\-]\d/u;
 
 const BIRTH_CUES = [
-  'born', 'born on', 'date of birth', 'birth date', 'birthdate', 'birthday', 'dob', 'd.o.b.', 'd.o.b',
-  'geboren', 'geboren am', 'geb.', 'geburtsdatum', 'geburtstag',
-  'né le', 'née le', 'né', 'née', 'date de naissance', 'naissance',
-  'nacido el', 'nacida el', 'nací el', 'naci el', 'nacido', 'nacida', 'fecha de nacimiento', 'f. nac.', 'nació el',
-  'nato il', 'nata il', 'nato', 'nata', 'data di nascita', 'nascita',
-  'geboren op', 'geboortedatum', 'geb. datum',
-  'född', 'född den', 'födelsedatum', 'født', 'født den', 'fødselsdato', 'fødselsdag', 'syntynyt', 'syntymäaika',
+  'born',
+  'born on',
+  'date of birth',
+  'birth date',
+  'birthdate',
+  'birthday',
+  'dob',
+  'd.o.b.',
+  'd.o.b',
+  'geboren',
+  'geboren am',
+  'geb.',
+  'geburtsdatum',
+  'geburtstag',
+  'né le',
+  'née le',
+  'né',
+  'née',
+  'date de naissance',
+  'naissance',
+  'nacido el',
+  'nacida el',
+  'nací el',
+  'naci el',
+  'nacido',
+  'nacida',
+  'fecha de nacimiento',
+  'f. nac.',
+  'nació el',
+  'nato il',
+  'nata il',
+  'nato',
+  'nata',
+  'data di nascita',
+  'nascita',
+  'geboren op',
+  'geboortedatum',
+  'geb. datum',
+  'född',
+  'född den',
+  'födelsedatum',
+  'født',
+  'født den',
+  'fødselsdato',
+  'fødselsdag',
+  'syntynyt',
+  'syntymäaika',
 ];
 const CUE = cueBefore(BIRTH_CUES, String.raw`[\s:=,(]*(?:on\s|am\s|le\s|el\s|il\s|op\s|den\s|the\s)?`, 16);
 // Where a birth cue may be: dates are looked for only from 60 characters before to 90 after one of these stems.
@@ -57,7 +100,8 @@ const STEM = /born|birth|dob|d\.o\.b|geb|naiss|né|nac|nat[oa]|nasc|geboor|föd|
 const CUE_AFTER = /^\s*(?:\((?:dob|d\.o\.b\.?|born|date of birth|geb\.?|né|née)\)|(?:in [\p{L}\- ]{2,24} )?geboren\b)/u;
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
-const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13) || (c >= 160 && /\s/.test(String.fromCharCode(c)));
+const isSpace = (c: number): boolean =>
+  c === 32 || (c >= 9 && c <= 13) || (c >= 160 && /\s/.test(String.fromCharCode(c)));
 
 /**
  * The runs of digits that every DATE match holds one of, as `[start, end]` pairs: a run that starts with a year
@@ -72,12 +116,14 @@ function dateAnchors(text: string): number[] {
     const e = runs[k + 1];
     const after = text.charCodeAt(e);
     const sepDigit = (after === 46 || after === 47 || after === 45) && isDigit(text.charCodeAt(e + 1));
-    if (sepDigit || (e - s >= 4 && isYear(text, s)) || (e - s >= 4 && after === 45 && isYear(text, e - 4))) out.push(s, e);
+    if (sepDigit || (e - s >= 4 && isYear(text, s)) || (e - s >= 4 && after === 45 && isYear(text, e - 4)))
+      out.push(s, e);
   }
   return out;
 }
 const isYear = (text: string, i: number): boolean =>
-  (text.charCodeAt(i) === 49 && text.charCodeAt(i + 1) === 57) || (text.charCodeAt(i) === 50 && text.charCodeAt(i + 1) === 48);
+  (text.charCodeAt(i) === 49 && text.charCodeAt(i + 1) === 57) ||
+  (text.charCodeAt(i) === 50 && text.charCodeAt(i + 1) === 48);
 
 // A DATE match starts at most 40 characters before the anchor run it holds (`14 de septiembre de 1985`). A stem's
 // window takes dates starting from 60 characters before it to 90 after: stems further than these from every anchor
@@ -134,10 +180,15 @@ export const dateOfBirthDetector: Detector = {
           const start = from + m.index;
           const end = start + m[0].length;
           scannedTo = Math.max(scannedTo, end);
-          if (BOUNDARY_BEFORE.test(text.slice(Math.max(0, start - 1), start)) || BOUNDARY_AFTER.test(text.slice(end, end + 2))) continue;
+          if (
+            BOUNDARY_BEFORE.test(text.slice(Math.max(0, start - 1), start)) ||
+            BOUNDARY_AFTER.test(text.slice(end, end + 2))
+          )
+            continue;
           const cued = CUE.test(windowBefore(text, start, 48)) || CUE_AFTER.test(windowAfter(text, end, 24));
           // Dates are found in text order (each window starts after the last date found): a repeat can only be the last one.
-          if (cued && calendarValid(m[0]) && out[out.length - 1]?.start !== start) out.push({ category: 'date_of_birth', start, end, value: m[0], score: 0.85 });
+          if (cued && calendarValid(m[0]) && out[out.length - 1]?.start !== start)
+            out.push({ category: 'date_of_birth', start, end, value: m[0], score: 0.85 });
         }
         scannedTo = Math.max(scannedTo, to);
       }

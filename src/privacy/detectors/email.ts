@@ -22,7 +22,13 @@ export const emailDetector: Detector = {
       while (e > at + 1 && (text[e - 1] === '.' || text[e - 1] === '-')) e--;
       const local = text.slice(s, at);
       const domain = text.slice(at + 1, e);
-      if (local.length > 0 && local.length <= 64 && !local.includes('..') && !local.endsWith('.') && DOMAIN_SHAPE.test(domain)) {
+      if (
+        local.length > 0 &&
+        local.length <= 64 &&
+        !local.includes('..') &&
+        !local.endsWith('.') &&
+        DOMAIN_SHAPE.test(domain)
+      ) {
         out.push({ category: 'email', start: s, end: e, value: text.slice(s, e) });
         floor = e;
       }

@@ -76,7 +76,8 @@ function load(): ReadonlySet<string> {
   const names = new Set<string>();
   for (const lang of ['en', 'de', 'fr', 'es', 'it']) {
     const map = require(`gender-detection-from-name/names/${lang}.js`) as Map<string, string>;
-    for (const name of map.keys()) if (name.length > 1 && !NAME_STOPWORDS.has(name) && !WEAK_NAMES.has(name)) names.add(fold(name));
+    for (const name of map.keys())
+      if (name.length > 1 && !NAME_STOPWORDS.has(name) && !WEAK_NAMES.has(name)) names.add(fold(name));
   }
   for (const name of CURATED.split(/\s+/)) if (name !== '') names.add(fold(name));
   return names;

@@ -42,17 +42,16 @@ export function dniValid(id: string): boolean {
 }
 
 const CF_ODD: Record<string, number> = {};
-'1 0 5 7 9 13 15 17 19 21 2 4 18 20 11 3 6 8 12 14 16 10 22 25 24 23'
-  .split(' ')
-  .forEach((v, i) => {
-    CF_ODD[String.fromCharCode(65 + i)] = Number(v);
-    if (i < 10) CF_ODD[String(i)] = Number('1 0 5 7 9 13 15 17 19 21'.split(' ')[i]);
-  });
+'1 0 5 7 9 13 15 17 19 21 2 4 18 20 11 3 6 8 12 14 16 10 22 25 24 23'.split(' ').forEach((v, i) => {
+  CF_ODD[String.fromCharCode(65 + i)] = Number(v);
+  if (i < 10) CF_ODD[String(i)] = Number('1 0 5 7 9 13 15 17 19 21'.split(' ')[i]);
+});
 
 /** Italian codice fiscale: 16 characters in the official shape (omocodia letters allowed) with its check letter. */
 export function codiceFiscaleValid(id: string): boolean {
   const up = id.toUpperCase();
-  if (!/^[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]$/.test(up)) return false;
+  if (!/^[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]$/.test(up))
+    return false;
   let sum = 0;
   for (let i = 0; i < 15; i++) {
     const c = up[i];

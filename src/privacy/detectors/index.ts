@@ -1,6 +1,13 @@
 // Detector registry: every detector, and one scan that resolves overlapping matches by priority.
 
-import { ALL_CATEGORIES, DEFAULT_THRESHOLD, type Category, type Detector, type Match, type PrivacyThresholds } from '../types.js';
+import {
+  ALL_CATEGORIES,
+  DEFAULT_THRESHOLD,
+  type Category,
+  type Detector,
+  type Match,
+  type PrivacyThresholds,
+} from '../types.js';
 import { addressDetector } from './address.js';
 import { dateOfBirthDetector } from './date-of-birth.js';
 import { macDetector } from './mac.js';

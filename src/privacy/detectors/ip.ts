@@ -9,7 +9,8 @@ const COLON = /:/g;
 // The characters V6's lookbehind forbids: an address can only start where a run of them starts.
 const inV6Run = (c: number): boolean => isWordCode(c) || c === 58 || c === 46;
 // A dotted quad right after one of these is a version or build number, not an address.
-const VERSION_CONTEXT = /(?:\bv|\bversion|\bver\.?|\brelease|\bbuild|\bfirmware|\bbuild no\.?|\brev\.?|\brevision)\s*[:=]?\s*$/;
+const VERSION_CONTEXT =
+  /(?:\bv|\bversion|\bver\.?|\brelease|\bbuild|\bfirmware|\bbuild no\.?|\brev\.?|\brevision)\s*[:=]?\s*$/;
 const OCTET = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 
 /** True for a dotted quad with octets 0-255 and no leading zeros. */
@@ -81,7 +82,10 @@ export const ipDetector: Detector = {
     }
     // An IPv4 tail of an IPv6 address (`::ffff:192.0.2.1`) is not a second address.
     const v6 = out.filter((m) => m.value.includes(':'));
-    const kept = v6.length === 0 ? out : out.filter((m) => m.value.includes(':') || !v6.some((x) => m.start >= x.start && m.end <= x.end));
+    const kept =
+      v6.length === 0
+        ? out
+        : out.filter((m) => m.value.includes(':') || !v6.some((x) => m.start >= x.start && m.end <= x.end));
     return kept.sort((a, b) => a.start - b.start);
   },
 };

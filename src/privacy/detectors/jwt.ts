@@ -3,7 +3,8 @@
 import { regexDetector } from './util.js';
 
 // Headers start with `{"` or `{ "` or `{\n`, i.e. base64url `ey` / `ew`.
-const TOKEN = /(?<![A-Za-z0-9_\-])e[wy][A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{2,}\.[A-Za-z0-9_\-]*(?![A-Za-z0-9_\-]|\.[A-Za-z0-9_\-])/g;
+const TOKEN =
+  /(?<![A-Za-z0-9_\-])e[wy][A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{2,}\.[A-Za-z0-9_\-]*(?![A-Za-z0-9_\-]|\.[A-Za-z0-9_\-])/g;
 
 /** True when `part` is base64url of a JSON object that has an `alg` member. */
 export function isJwtHeader(part: string): boolean {

@@ -3,7 +3,8 @@
 import type { Detector, Match } from '../types.js';
 import { flatten, forEachAnchoredRun, isWordCode } from './util.js';
 
-const CANDIDATE = /(?<![\w:.\-])(?:[0-9A-Fa-f]{2}([:\-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![\w:\-]|\.\w)/y;
+const CANDIDATE =
+  /(?<![\w:.\-])(?:[0-9A-Fa-f]{2}([:\-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![\w:\-]|\.\w)/y;
 // The first separator of every address is followed by two hex digits and a separator (or four and a dot): the runs
 // are visited only at such separators, not at every dot, colon and dash of the prose.
 const ANCHOR = /[:\-](?=[0-9A-Fa-f]{2}[:\-])|\.(?=[0-9A-Fa-f]{4}\.)/g;
@@ -21,7 +22,8 @@ export const macDetector: Detector = {
       if (end - start < 14) return;
       CANDIDATE.lastIndex = start;
       const m = CANDIDATE.exec(text);
-      if (m && (m[1] !== undefined || /[A-Fa-f]/.test(m[0]))) out.push({ category: 'mac', start, end: start + m[0].length, value: m[0] });
+      if (m && (m[1] !== undefined || /[A-Fa-f]/.test(m[0])))
+        out.push({ category: 'mac', start, end: start + m[0].length, value: m[0] });
     });
     return out;
   },

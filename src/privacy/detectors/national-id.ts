@@ -36,23 +36,47 @@ const SHAPES: Shape[] = [
     score: [0.7, 1],
     valid: (c) => !NINO_BAD_PREFIX.has(c.slice(0, 2)),
   },
-  { re: new RegExp(String.raw`${B}[1-9]\d(?: ?\d{3}){3}${E}`, 'gu'), digits: 11, chars: 11, score: [0.45, 0.9], valid: (c) => c.length === 11 && steuerIdValid(c) },
   {
-    re: new RegExp(String.raw`${B}[12] ?\d{2} ?(?:0[1-9]|1[0-2]|[2-9]\d) ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}${E}`, 'gu'),
+    re: new RegExp(String.raw`${B}[1-9]\d(?: ?\d{3}){3}${E}`, 'gu'),
+    digits: 11,
+    chars: 11,
+    score: [0.45, 0.9],
+    valid: (c) => c.length === 11 && steuerIdValid(c),
+  },
+  {
+    re: new RegExp(
+      String.raw`${B}[12] ?\d{2} ?(?:0[1-9]|1[0-2]|[2-9]\d) ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}${E}`,
+      'gu',
+    ),
     digits: 14,
     chars: 14,
     score: [0.8, 1],
     valid: (c) => nirValid(c),
   },
-  { re: new RegExp(String.raw`${B}(?:[XYZ]-?\d{7}|\d{8})-?[A-Z]${E}`, 'gu'), digits: 7, chars: 9, score: [0.75, 1], valid: (c) => dniValid(c) },
   {
-    re: new RegExp(String.raw`${B}[A-Za-z]{6}[0-9LMNPQRSTUV]{2}[A-Za-z][0-9LMNPQRSTUV]{2}[A-Za-z][0-9LMNPQRSTUV]{3}[A-Za-z]${E}`, 'gu'),
+    re: new RegExp(String.raw`${B}(?:[XYZ]-?\d{7}|\d{8})-?[A-Z]${E}`, 'gu'),
+    digits: 7,
+    chars: 9,
+    score: [0.75, 1],
+    valid: (c) => dniValid(c),
+  },
+  {
+    re: new RegExp(
+      String.raw`${B}[A-Za-z]{6}[0-9LMNPQRSTUV]{2}[A-Za-z][0-9LMNPQRSTUV]{2}[A-Za-z][0-9LMNPQRSTUV]{3}[A-Za-z]${E}`,
+      'gu',
+    ),
     digits: 0, // omocodia letters may stand for any of its digits
     chars: 16,
     score: [0.9, 1],
     valid: (c) => codiceFiscaleValid(c),
   },
-  { re: new RegExp(String.raw`${B}(?:\d{9}|\d{4}\.\d{2}\.\d{3}|\d{3} \d{3} \d{3})${E}`, 'gu'), digits: 9, chars: 9, score: [0.4, 0.85], valid: (c) => bsnValid(c) },
+  {
+    re: new RegExp(String.raw`${B}(?:\d{9}|\d{4}\.\d{2}\.\d{3}|\d{3} \d{3} \d{3})${E}`, 'gu'),
+    digits: 9,
+    chars: 9,
+    score: [0.4, 0.85],
+    valid: (c) => bsnValid(c),
+  },
   {
     re: new RegExp(String.raw`${B}9\d{2}([\- ]?)(?:5\d|6[0-5]|7\d|8[0-8]|9[0-24-9])\1\d{4}${E}`, 'gu'),
     digits: 9,

@@ -4,12 +4,24 @@ import type { Detector, Match } from '../types.js';
 import { atSentenceStart, cueBefore, windowBefore } from './context.js';
 import { isGivenLower } from './gazetteer.js';
 import { NAME_STOPWORDS, WEAK_NAMES } from './name-stopwords.js';
-import { ARTICLES, COMPANY_BEFORE, CONJUNCTIONS, COMPANY_DESIGNATOR, NAME_CUES, NON_NAME_TAILS, ORG_CONTEXT, PARTICLES, PERSON_CONTEXT, TITLES } from './person-words.js';
+import {
+  ARTICLES,
+  COMPANY_BEFORE,
+  CONJUNCTIONS,
+  COMPANY_DESIGNATOR,
+  NAME_CUES,
+  NON_NAME_TAILS,
+  ORG_CONTEXT,
+  PARTICLES,
+  PERSON_CONTEXT,
+  TITLES,
+} from './person-words.js';
 import { PLACE_NAMES } from './place-names.generated.js';
 import { firstMatch, WordShapes } from './util.js';
 
 // A capitalised word in any cased script: `Whitfield`, `O'Brien`, `McDonald`, `Jean-Pierre`, `Дмитрий`.
-const WORD = /(?<![\p{L}\p{N}_@\/\\$#.-])(?:Ma?c|O['’]|D['’])?\p{Lu}[\p{Ll}\p{M}]+(?:-\p{Lu}[\p{Ll}\p{M}]+)?(?![\p{L}\p{N}_@]|\.\p{L}|['’]\p{L})/gu;
+const WORD =
+  /(?<![\p{L}\p{N}_@\/\\$#.-])(?:Ma?c|O['’]|D['’])?\p{Lu}[\p{Ll}\p{M}]+(?:-\p{Lu}[\p{Ll}\p{M}]+)?(?![\p{L}\p{N}_@]|\.\p{L}|['’]\p{L})/gu;
 const PARTICLE_GAP = new RegExp(`^ (?:(?:${[...PARTICLES].join('|')}) ){1,2}$|^ d['’]$`);
 // The longest gap `joins` accepts: a space and two particles with their spaces. Longer gaps are not cut out of the text.
 const MAX_GAP = 1 + 2 * (Math.max(...[...PARTICLES].map((p) => p.length)) + 1);
@@ -34,7 +46,16 @@ const WEAK = 128;
 /** Only from `previousFlags`: the word is a title followed by a dot (`Dr.`). */
 const DOTTED_TITLE = 256;
 const FLAGS = new Map<string, number>();
-for (const [list, flag] of [[TITLES, TITLE], [CUE_WORDS, CUE_WORD], [CUE_LAST, CUE_END], [NAME_STOPWORDS, STOPWORD], [ARTICLES, ARTICLE], [NON_NAME_TAILS, NON_NAME_TAIL], [CONJUNCTIONS, CONJUNCTION], [WEAK_NAMES, WEAK]] as const) {
+for (const [list, flag] of [
+  [TITLES, TITLE],
+  [CUE_WORDS, CUE_WORD],
+  [CUE_LAST, CUE_END],
+  [NAME_STOPWORDS, STOPWORD],
+  [ARTICLES, ARTICLE],
+  [NON_NAME_TAILS, NON_NAME_TAIL],
+  [CONJUNCTIONS, CONJUNCTION],
+  [WEAK_NAMES, WEAK],
+] as const) {
   for (const w of list) FLAGS.set(w, (FLAGS.get(w) ?? 0) | flag);
 }
 
@@ -88,13 +109,21 @@ function cueAt(text: string, index: number): boolean {
   return (previousFlags(text, index) & CUE_END) !== 0 && CUE.test(windowBefore(text, index, 30));
 }
 
-interface Token { start: number; end: number; word: string; lowerCase?: string; given?: boolean; flags?: number }
+interface Token {
+  start: number;
+  end: number;
+  word: string;
+  lowerCase?: string;
+  given?: boolean;
+  flags?: number;
+}
 
 /** Whether the token is a known given name (looked up once per token). */
 const isGiven = (t: Token): boolean => (t.given ??= isGivenLower(lower(t)));
 
 /** The token in lower case, cut from the lower-cased copy when first asked for. */
-const lower = (t: Token): string => (t.lowerCase ??= lowered !== undefined ? lowered.slice(t.start, t.end) : t.word.toLowerCase());
+const lower = (t: Token): string =>
+  (t.lowerCase ??= lowered !== undefined ? lowered.slice(t.start, t.end) : t.word.toLowerCase());
 /** The token's word-list flags (looked up once per token). */
 const flags = (t: Token): number => (t.flags ??= flagsOf(lower(t)));
 
@@ -110,7 +139,10 @@ function loneWordCandidate(text: string, token: Token): boolean {
   const c = text.charCodeAt(i);
   if (c === 33 || c === 63) return false;
   // The word before first: it is rarely a title or cue, and then the token itself need not be lower-cased.
-  return (previousFlags(text, token.start) & (CUE_END | TITLE | DOTTED_TITLE)) !== 0 && (flags(token) & (TITLE | CUE_WORD)) === 0;
+  return (
+    (previousFlags(text, token.start) & (CUE_END | TITLE | DOTTED_TITLE)) !== 0 &&
+    (flags(token) & (TITLE | CUE_WORD)) === 0
+  );
 }
 
 /** True if the gap after `prev` keeps the next word in one name: one space, a title's dot, or particles. */
@@ -123,7 +155,11 @@ const endsSentence = (c: number): boolean => c === 46 || c === 33 || c === 63 ||
 const LETTER = /[\p{L}'’-]/u;
 /** A character of a context word: a letter, an apostrophe or a hyphen (ASCII decided without a regex). */
 const inWord = (c: number): boolean =>
-  (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 39 || c === 45 || (c >= 128 && LETTER.test(String.fromCharCode(c)));
+  (c >= 97 && c <= 122) ||
+  (c >= 65 && c <= 90) ||
+  c === 39 ||
+  c === 45 ||
+  (c >= 128 && LETTER.test(String.fromCharCode(c)));
 
 /**
  * Organisation (-1) or person (+1) context in the sentence around a candidate: the words up to 60 characters
@@ -148,7 +184,10 @@ function contextAround(text: string, start: number, end: number): number {
   let org = false;
   let person = false;
   // The words of [from, start) and [end, to), looked up in lower case one by one.
-  for (const [a, b] of [[from, start], [end, to]]) {
+  for (const [a, b] of [
+    [from, start],
+    [end, to],
+  ]) {
     let i = a;
     while (i < b) {
       if (!inWord(text.charCodeAt(i))) {
@@ -157,7 +196,10 @@ function contextAround(text: string, start: number, end: number): number {
       }
       let j = i + 1;
       while (j < b && inWord(text.charCodeAt(j))) j++;
-      if (j - i <= CONTEXT_MAX && (lowered === undefined || text !== scanned || CONTEXT_SHAPES.mayHave(lowered, i, j))) {
+      if (
+        j - i <= CONTEXT_MAX &&
+        (lowered === undefined || text !== scanned || CONTEXT_SHAPES.mayHave(lowered, i, j))
+      ) {
         const kind = CONTEXT.get(lowerSlice(text, i, j));
         if (kind === -1) org = true;
         else if (kind === 1) person = true;
@@ -168,7 +210,10 @@ function contextAround(text: string, start: number, end: number): number {
   return org === person ? 0 : org ? -1 : 1;
 }
 // Organisation (-1) and person (+1) context words in one map; the organisation reading wins for a word in both lists.
-const CONTEXT: ReadonlyMap<string, number> = new Map([...[...PERSON_CONTEXT].map((w) => [w, 1] as const), ...[...ORG_CONTEXT].map((w) => [w, -1] as const)]);
+const CONTEXT: ReadonlyMap<string, number> = new Map([
+  ...[...PERSON_CONTEXT].map((w) => [w, 1] as const),
+  ...[...ORG_CONTEXT].map((w) => [w, -1] as const),
+]);
 const CONTEXT_MAX = Math.max(...[...CONTEXT.keys()].map((w) => w.length));
 const CONTEXT_SHAPES = new WordShapes(CONTEXT.keys());
 const TITLE_DOT = /(?:^|[^\p{L}])(?:mr|mrs|ms|dr|prof|sr|sra|sig|dott|dhr|mevr|st)$/iu;
@@ -180,11 +225,14 @@ function designatorAfter(text: string, end: number): boolean {
   let i = end;
   while (i < text.length && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 44)) i++;
   const c = text[i];
-  if (c === undefined || !(c === '&' || c === 'a' || c === 'u' || c === 'e' || c === 'y' || c === 'o' || (c !== c.toLowerCase()))) return false;
+  if (
+    c === undefined ||
+    !(c === '&' || c === 'a' || c === 'u' || c === 'e' || c === 'y' || c === 'o' || c !== c.toLowerCase())
+  )
+    return false;
   COMPANY_DESIGNATOR.lastIndex = 0;
   return COMPANY_DESIGNATOR.test(text.slice(end, end + 80));
 }
-
 
 /** True if a company designator and a conjunction or comma come right before `start` (`Bergqvist Aktiebolag and …`). */
 function companyBefore(text: string, start: number): boolean {
@@ -230,7 +278,14 @@ function scoreRun(text: string, run: Token[]): Match | undefined {
   if (titled) score += 0.5;
   if (cued) score += 0.4;
   // An article right before the first word: `the Ford Mustang`, `The Neal Towels is the latest in a series`.
-  if (!titled && !cued && (i === 0 ? text[first.start - 1] === ' ' && (previousFlags(text, first.start) & ARTICLE) !== 0 : (flags(run[i - 1]) & ARTICLE) !== 0)) score -= 0.3;
+  if (
+    !titled &&
+    !cued &&
+    (i === 0
+      ? text[first.start - 1] === ' ' && (previousFlags(text, first.start) & ARTICLE) !== 0
+      : (flags(run[i - 1]) & ARTICLE) !== 0)
+  )
+    score -= 0.3;
   if (rest.length >= 2) {
     const context = contextAround(text, first.start, last.end);
     if (context < 0) score -= 0.3;
@@ -263,10 +318,22 @@ export const personDetector: Detector = {
     };
     for (let m = firstMatch(WORD, text); m !== null; m = WORD.exec(text)) {
       const end = m.index + m[0].length;
-      const token: Token = { start: m.index, end, word: m[0], lowerCase: undefined, given: undefined, flags: undefined };
+      const token: Token = {
+        start: m.index,
+        end,
+        word: m[0],
+        lowerCase: undefined,
+        given: undefined,
+        flags: undefined,
+      };
       const prev = run[run.length - 1];
       // One space is the common gap inside a name: decided without cutting out the gap.
-      if (prev && !(token.start === prev.end + 1 && text.charCodeAt(prev.end) === 32) && (token.start - prev.end > MAX_GAP || !joins(prev, text.slice(prev.end, token.start)))) flush();
+      if (
+        prev &&
+        !(token.start === prev.end + 1 && text.charCodeAt(prev.end) === 32) &&
+        (token.start - prev.end > MAX_GAP || !joins(prev, text.slice(prev.end, token.start)))
+      )
+        flush();
       run.push(token);
     }
     flush();

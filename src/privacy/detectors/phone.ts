@@ -6,7 +6,8 @@ import { digitRuns, textBefore } from './util.js';
 // A run of digits, spaces (also no-break), dots, dashes (also en dashes) and parentheses that starts with +, ( or a digit.
 const CANDIDATE_AT = /(?<![\w+.\-\/])(?:\+|\()?\d(?:[\d ().\-\u2013\u00a0]*\d)?\)?/y;
 /** A character CANDIDATE takes between digits: space, parentheses, dot, dashes, no-break space. */
-const isJoiner = (c: number): boolean => c === 32 || c === 40 || c === 41 || c === 46 || c === 45 || c === 0x2013 || c === 0xa0;
+const isJoiner = (c: number): boolean =>
+  c === 32 || c === 40 || c === 41 || c === 46 || c === 45 || c === 0x2013 || c === 0xa0;
 
 /**
  * True if at least 8 digits follow from run `k` in runs joined by CANDIDATE's characters: fewer can make no candidate
@@ -38,8 +39,10 @@ function isDigits(s: string): boolean {
 function isDateLike(groups: string[]): boolean {
   for (let i = 0; i + 2 < groups.length; i++) {
     const [a, b, c] = [groups[i], groups[i + 1], groups[i + 2]];
-    const dmY = a.length <= 2 && b.length <= 2 && c.length === 4 && Number(a) <= 31 && Number(b) <= 31 && /^(19|20)/.test(c);
-    const Ymd = a.length === 4 && /^(19|20)/.test(a) && b.length <= 2 && c.length <= 2 && Number(b) <= 12 && Number(c) <= 31;
+    const dmY =
+      a.length <= 2 && b.length <= 2 && c.length === 4 && Number(a) <= 31 && Number(b) <= 31 && /^(19|20)/.test(c);
+    const Ymd =
+      a.length === 4 && /^(19|20)/.test(a) && b.length <= 2 && c.length <= 2 && Number(b) <= 12 && Number(c) <= 31;
     if (dmY || Ymd) return true;
   }
   return false;
@@ -145,7 +148,10 @@ export const phoneDetector: Detector = {
         // No phone number has more than 17 digits (00 + 15): a longer part is a list of numbers, and skipping it here keeps
         // the per-candidate work below (splits, trims, regexes over the part) from growing with a long run of digits.
         if (part.length > MAX_PART || countDigits(part) > 17) continue;
-        const [s, start] = run.includes('(') || run.includes(')') ? trimParens(part, m.index + partStart) : trimEnds(part, m.index + partStart);
+        const [s, start] =
+          run.includes('(') || run.includes(')')
+            ? trimParens(part, m.index + partStart)
+            : trimEnds(part, m.index + partStart);
         if (s.length < 8 || !looksLikePhone(s)) continue;
         if (NEGATIVE_CONTEXT.test(textBefore(text, start, 30))) continue;
         out.push({ category: 'phone', start, end: start + s.length, value: s });

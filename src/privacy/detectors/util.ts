@@ -138,7 +138,12 @@ export function textBefore(text: string, index: number, n: number): string {
  * the start of such a run, so a sticky regex tried there finds what a scan of the whole text would, without trying
  * every position of the text. Linear: every character is looked at a bounded number of times.
  */
-export function forEachAnchoredRun(text: string, anchors: RegExp, inRun: (code: number) => boolean, visit: (start: number, end: number) => void): void {
+export function forEachAnchoredRun(
+  text: string,
+  anchors: RegExp,
+  inRun: (code: number) => boolean,
+  visit: (start: number, end: number) => void,
+): void {
   if (!anchors.global) throw new Error('forEachAnchoredRun: anchors must be global');
   anchors.lastIndex = 0;
   for (let a = anchors.exec(text); a !== null; a = anchors.exec(text)) {

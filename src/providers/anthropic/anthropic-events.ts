@@ -99,17 +99,24 @@ export class AnthropicBlockMapper {
     }
     const kind = block.type === 'text' ? 'text' : block.type === 'thinking' ? 'thinking' : 'other';
     this.blocks.set(index, { kind, id: '', startInput: undefined, hasDelta: false });
-    if (kind === 'text' && typeof block.text === 'string' && block.text !== '') out.push({ type: 'text-delta', text: block.text });
-    if (kind === 'thinking' && typeof block.thinking === 'string' && block.thinking !== '') out.push({ type: 'reasoning-delta', text: block.thinking });
+    if (kind === 'text' && typeof block.text === 'string' && block.text !== '')
+      out.push({ type: 'text-delta', text: block.text });
+    if (kind === 'thinking' && typeof block.thinking === 'string' && block.thinking !== '')
+      out.push({ type: 'reasoning-delta', text: block.thinking });
     // A signature given at the start (a whole message, not streamed) ends the block's reasoning.
-    if (kind === 'thinking' && typeof block.signature === 'string' && block.signature !== '') out.push({ type: 'reasoning-signature', signature: block.signature });
-    if (block.type === 'redacted_thinking' && typeof block.data === 'string') out.push({ type: 'reasoning-redacted', data: block.data });
+    if (kind === 'thinking' && typeof block.signature === 'string' && block.signature !== '')
+      out.push({ type: 'reasoning-signature', signature: block.signature });
+    if (block.type === 'redacted_thinking' && typeof block.data === 'string')
+      out.push({ type: 'reasoning-redacted', data: block.data });
   }
 
   delta(index: number, d: AnthropicBlockDelta, out: ChatEvent[]): void {
-    if (d.type === 'text_delta' && typeof d.text === 'string' && d.text.length > 0) out.push({ type: 'text-delta', text: d.text });
-    else if (d.type === 'thinking_delta' && typeof d.thinking === 'string' && d.thinking.length > 0) out.push({ type: 'reasoning-delta', text: d.thinking });
-    else if (d.type === 'signature_delta' && typeof d.signature === 'string' && d.signature.length > 0) out.push({ type: 'reasoning-signature', signature: d.signature });
+    if (d.type === 'text_delta' && typeof d.text === 'string' && d.text.length > 0)
+      out.push({ type: 'text-delta', text: d.text });
+    else if (d.type === 'thinking_delta' && typeof d.thinking === 'string' && d.thinking.length > 0)
+      out.push({ type: 'reasoning-delta', text: d.thinking });
+    else if (d.type === 'signature_delta' && typeof d.signature === 'string' && d.signature.length > 0)
+      out.push({ type: 'reasoning-signature', signature: d.signature });
     else if (d.type === 'input_json_delta' && typeof d.partial_json === 'string' && d.partial_json.length > 0) {
       const block = this.blocks.get(index);
       if (block === undefined) return;
@@ -126,7 +133,11 @@ export class AnthropicBlockMapper {
     if (block.kind !== 'tool' && block.kind !== 'json') return;
     if (!block.hasDelta) {
       const whole = JSON.stringify(block.startInput ?? {});
-      out.push(block.kind === 'tool' ? { type: 'tool-input-delta', id: block.id, delta: whole } : { type: 'text-delta', text: whole });
+      out.push(
+        block.kind === 'tool'
+          ? { type: 'tool-input-delta', id: block.id, delta: whole }
+          : { type: 'text-delta', text: whole },
+      );
     }
     if (block.kind === 'tool') out.push({ type: 'tool-input-end', id: block.id });
   }

@@ -2,12 +2,25 @@
 
 import { ParleyError } from '../../domain/index.js';
 import type { ChatEvent, ErrorCode, Usage } from '../../domain/index.js';
-import { AnthropicBlockMapper, foldUsage, type AnthropicBlock, type AnthropicBlockDelta, type AnthropicUsage } from './anthropic-events.js';
+import {
+  AnthropicBlockMapper,
+  foldUsage,
+  type AnthropicBlock,
+  type AnthropicBlockDelta,
+  type AnthropicUsage,
+} from './anthropic-events.js';
 import { buildAnthropicBody } from './anthropic-request.js';
 import type { ProviderModel } from '../provider-model.js';
 import type { SseMessage } from '../sse-reader.js';
 import { createUpstreamChatModel, incompleteStream, type SseAnswer } from '../upstream-stream.js';
-import { callHeaders, createUpstreamEndpoint, parseProviderJson, providerErrorDetail, streamPayloadError, type UpstreamEndpointConfig } from '../upstream-http.js';
+import {
+  callHeaders,
+  createUpstreamEndpoint,
+  parseProviderJson,
+  providerErrorDetail,
+  streamPayloadError,
+  type UpstreamEndpointConfig,
+} from '../upstream-http.js';
 
 /** Settings of one Anthropic provider. */
 export interface AnthropicModelConfig extends UpstreamEndpointConfig {
@@ -37,7 +50,12 @@ interface AnthropicEvent {
   error?: unknown;
 }
 
-export { ANTHROPIC_DEFAULT_MAX_TOKENS, CONVERSATION_CONTINUES, buildAnthropicBody, toAnthropicMessages } from './anthropic-request.js';
+export {
+  ANTHROPIC_DEFAULT_MAX_TOKENS,
+  CONVERSATION_CONTINUES,
+  buildAnthropicBody,
+  toAnthropicMessages,
+} from './anthropic-request.js';
 export { mapAnthropicStopReason } from './anthropic-events.js';
 
 function errorCodeForType(type: string | undefined): ErrorCode {
@@ -117,7 +135,10 @@ class AnthropicStreamAnswer implements SseAnswer {
 
   end(terminal: boolean): ChatEvent[] {
     if (!terminal) throw incompleteStream();
-    const finish: ChatEvent = { type: 'finish', finishReason: this.stopReason === undefined ? 'other' : this.blocks.finishReason(this.stopReason) };
+    const finish: ChatEvent = {
+      type: 'finish',
+      finishReason: this.stopReason === undefined ? 'other' : this.blocks.finishReason(this.stopReason),
+    };
     if (this.sawUsage) finish.usage = this.usage;
     if (this.stopSequence !== undefined) finish.stopSequence = this.stopSequence;
     return [finish];
@@ -140,7 +161,13 @@ export function createAnthropicModel(cfg: AnthropicModelConfig): ProviderModel {
   const endpoint = createUpstreamEndpoint(cfg, '/v1/messages', { 'anthropic-version': cfg.anthropicVersion });
   return createUpstreamChatModel(cfg.id, endpoint, {
     headers(request, options) {
-      const headers = callHeaders(endpoint.baseHeaders, 'x-api-key', '', options.credential?.secret, options.traceHeaders);
+      const headers = callHeaders(
+        endpoint.baseHeaders,
+        'x-api-key',
+        '',
+        options.credential?.secret,
+        options.traceHeaders,
+      );
       const betas = request.params.anthropicBetas;
       if (betas !== undefined && betas.length > 0) headers['anthropic-beta'] = betas.join(',');
       return headers;

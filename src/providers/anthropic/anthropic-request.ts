@@ -10,7 +10,12 @@ export const CONVERSATION_CONTINUES = '(conversation continues)';
 /** The forced tool that carries a JSON answer (response_format json_object / json_schema). */
 export const JSON_TOOL = 'parley_json_answer';
 /** Extended-thinking budget per reasoning effort (`none`: thinking off). */
-export const THINKING_BUDGET: Readonly<Record<string, number>> = { minimal: 1024, low: 2048, medium: 8192, high: 24_576 };
+export const THINKING_BUDGET: Readonly<Record<string, number>> = {
+  minimal: 1024,
+  low: 2048,
+  medium: 8192,
+  high: 24_576,
+};
 
 type Block = Record<string, unknown> & { type: string };
 type AnthropicTurn = { role: 'user' | 'assistant' | 'system'; content: string | Block[] };
@@ -29,7 +34,9 @@ function imageBlock(url: string): Block {
 }
 
 function partBlocks(parts: ContentPart[]): Block[] {
-  return parts.filter((p) => p.type !== 'text' || p.text !== '').map((p) => (p.type === 'text' ? { type: 'text', text: p.text } : imageBlock(p.url)));
+  return parts
+    .filter((p) => p.type !== 'text' || p.text !== '')
+    .map((p) => (p.type === 'text' ? { type: 'text', text: p.text } : imageBlock(p.url)));
 }
 
 function toolUse(call: { id: string; name: string; arguments: string }, where: string): Block {
@@ -37,9 +44,13 @@ function toolUse(call: { id: string; name: string; arguments: string }, where: s
   try {
     input = call.arguments.trim() === '' ? {} : JSON.parse(call.arguments);
   } catch {
-    throw invalid(where, `${where}.function.arguments is not valid JSON; Anthropic targets need the arguments as a JSON object.`);
+    throw invalid(
+      where,
+      `${where}.function.arguments is not valid JSON; Anthropic targets need the arguments as a JSON object.`,
+    );
   }
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw invalid(where, `${where}.function.arguments must be a JSON object.`);
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw invalid(where, `${where}.function.arguments must be a JSON object.`);
   return { type: 'tool_use', id: anthropicToolId(call.id), name: call.name, input };
 }
 
@@ -71,7 +82,8 @@ function toPlainTurn(m: ChatMessage, index: number): AnthropicTurn {
     m.toolCalls.forEach((c, j) => blocks.push(toolUse(c, `messages.${index}.tool_calls.${j}`)));
     return { role, content: blocks };
   }
-  if (thinking.length > 0) return { role, content: [...thinking, ...(m.parts === undefined ? blocksOf(m.content) : partBlocks(m.parts))] };
+  if (thinking.length > 0)
+    return { role, content: [...thinking, ...(m.parts === undefined ? blocksOf(m.content) : partBlocks(m.parts))] };
   return { role, content: m.parts === undefined ? m.content : partBlocks(m.parts) };
 }
 
@@ -83,12 +95,14 @@ function reasoningBlocks(m: ChatMessage): Block[] {
   const out: Block[] = [];
   for (const r of m.reasoning ?? []) {
     if (r.type === 'redacted') out.push({ type: 'redacted_thinking', data: r.data });
-    else if (r.signature !== undefined && r.signature !== '') out.push({ type: 'thinking', thinking: r.text, signature: r.signature });
+    else if (r.signature !== undefined && r.signature !== '')
+      out.push({ type: 'thinking', thinking: r.text, signature: r.signature });
   }
   return out;
 }
 
-const blocksOf = (content: string | Block[]): Block[] => (typeof content === 'string' ? (content === '' ? [] : [{ type: 'text', text: content }]) : content);
+const blocksOf = (content: string | Block[]): Block[] =>
+  typeof content === 'string' ? (content === '' ? [] : [{ type: 'text', text: content }]) : content;
 
 /** Tool results first in a user turn, as the Messages API demands; otherwise the order is kept. */
 function resultsFirst(blocks: Block[]): Block[] {
@@ -101,31 +115,48 @@ function resultsFirst(blocks: Block[]): Block[] {
  * turns are merged (text by a blank line, blocks concatenated) to respect the alternation rule; if the
  * first turn is not `user`, a user turn "(conversation continues)" is inserted.
  */
-export function toAnthropicMessages(messages: ChatMessage[], systemInPlace = false): { system?: string | Block[]; messages: AnthropicTurn[] } {
+export function toAnthropicMessages(
+  messages: ChatMessage[],
+  systemInPlace = false,
+): { system?: string | Block[]; messages: AnthropicTurn[] } {
   let system: string | undefined;
   const systemBlocks: Block[] = [];
   const out: AnthropicTurn[] = [];
   messages.forEach((m, i) => {
     if (m.role === 'system' && systemInPlace && out.length > 0) {
       // A mid-conversation system turn (the mid-conversation-tool-changes beta) stays where the client put it.
-      out.push({ role: 'system', content: [m.cacheControl === undefined ? { type: 'text', text: m.content } : { type: 'text', text: m.content, cache_control: cacheControlOf(m.cacheControl) }] });
+      out.push({
+        role: 'system',
+        content: [
+          m.cacheControl === undefined
+            ? { type: 'text', text: m.content }
+            : { type: 'text', text: m.content, cache_control: cacheControlOf(m.cacheControl) },
+        ],
+      });
       return;
     }
     if (m.role === 'system') {
       system = system === undefined ? m.content : `${system}\n\n${m.content}`;
-      systemBlocks.push(m.cacheControl === undefined ? { type: 'text', text: m.content } : { type: 'text', text: m.content, cache_control: cacheControlOf(m.cacheControl) });
+      systemBlocks.push(
+        m.cacheControl === undefined
+          ? { type: 'text', text: m.content }
+          : { type: 'text', text: m.content, cache_control: cacheControlOf(m.cacheControl) },
+      );
       return;
     }
     const turn = toTurn(m, i);
     const last = out[out.length - 1];
     if (last === undefined || last.role !== turn.role) out.push(turn);
-    else if (typeof last.content === 'string' && typeof turn.content === 'string') last.content = `${last.content}\n\n${turn.content}`;
+    else if (typeof last.content === 'string' && typeof turn.content === 'string')
+      last.content = `${last.content}\n\n${turn.content}`;
     else last.content = resultsFirst([...blocksOf(last.content), ...blocksOf(turn.content)]);
   });
   if (out.length === 0 || out[0].role !== 'user') out.unshift({ role: 'user', content: CONVERSATION_CONTINUES });
   if (system === undefined) return { messages: out };
   // With cache breakpoints the system prompt keeps its blocks, so each breakpoint stays where the client put it.
-  return systemBlocks.some((b) => b.cache_control !== undefined) ? { system: systemBlocks.filter((b) => b.text !== ''), messages: out } : { system, messages: out };
+  return systemBlocks.some((b) => b.cache_control !== undefined)
+    ? { system: systemBlocks.filter((b) => b.text !== ''), messages: out }
+    : { system, messages: out };
 }
 
 /** Names of tools used in the history, for requests that carry tool turns but no tools. */
@@ -149,12 +180,26 @@ function toolFields(request: ChatRequest, body: Record<string, unknown>): void {
   }));
   let choice: Record<string, unknown> | undefined;
   const c = p.toolChoice;
-  if (c !== undefined && p.tools !== undefined) choice = c === 'auto' ? { type: 'auto' } : c === 'none' ? { type: 'none' } : c === 'required' ? { type: 'any' } : { type: 'tool', name: c.name };
+  if (c !== undefined && p.tools !== undefined)
+    choice =
+      c === 'auto'
+        ? { type: 'auto' }
+        : c === 'none'
+          ? { type: 'none' }
+          : c === 'required'
+            ? { type: 'any' }
+            : { type: 'tool', name: c.name };
   const f = p.responseFormat;
   if (f !== undefined && f.type !== 'text') {
     const schema = f.type === 'json-schema' ? f.schema : { type: 'object', additionalProperties: true };
     const strict = f.type === 'json-schema' && f.strict === true ? { strict: true } : {};
-    tools.push({ name: JSON_TOOL, description: f.type === 'json-schema' ? (f.description ?? `Answer with a ${f.name} object.`) : 'Answer with a JSON object.', input_schema: schema, ...strict });
+    tools.push({
+      name: JSON_TOOL,
+      description:
+        f.type === 'json-schema' ? (f.description ?? `Answer with a ${f.name} object.`) : 'Answer with a JSON object.',
+      input_schema: schema,
+      ...strict,
+    });
     // With other tools the model may still call them; otherwise (or with tool_choice none) the JSON tool is forced.
     if (p.tools === undefined || c === 'none') choice = { type: 'tool', name: JSON_TOOL };
     else if (c === undefined || c === 'auto' || c === 'required') choice = { type: 'any' };
@@ -176,8 +221,13 @@ function toolFields(request: ChatRequest, body: Record<string, unknown>): void {
 /** What the Messages API refuses with thinking (a Messages API inbound request that asked for thinking itself). */
 function refuseThinkingConflicts(p: ChatParams, body: Record<string, unknown>): void {
   const forced = body.tool_choice as { type?: string } | undefined;
-  if (p.temperature !== undefined && p.temperature !== 1) throw invalid('temperature', 'thinking accepts only temperature 1 on Anthropic targets; leave temperature out.');
-  if (forced?.type === 'any' || forced?.type === 'tool') throw invalid('thinking', 'thinking cannot be combined with a forced tool (tool_choice any or tool) on Anthropic targets.');
+  if (p.temperature !== undefined && p.temperature !== 1)
+    throw invalid('temperature', 'thinking accepts only temperature 1 on Anthropic targets; leave temperature out.');
+  if (forced?.type === 'any' || forced?.type === 'tool')
+    throw invalid(
+      'thinking',
+      'thinking cannot be combined with a forced tool (tool_choice any or tool) on Anthropic targets.',
+    );
 }
 
 /** max_tokens and extended thinking from the reasoning effort. */
@@ -187,30 +237,46 @@ function thinkingFields(p: ChatParams, body: Record<string, unknown>): void {
     // Adaptive thinking (the Messages API inbound) travels as it is, its effort in output_config.
     refuseThinkingConflicts(p, body);
     body.max_tokens = p.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS;
-    body.thinking = p.thinkingDisplay === undefined ? { type: 'adaptive' } : { type: 'adaptive', display: p.thinkingDisplay };
-    if (effort !== undefined && effort !== 'none') body.output_config = { effort: effort === 'minimal' ? 'low' : effort };
+    body.thinking =
+      p.thinkingDisplay === undefined ? { type: 'adaptive' } : { type: 'adaptive', display: p.thinkingDisplay };
+    if (effort !== undefined && effort !== 'none')
+      body.output_config = { effort: effort === 'minimal' ? 'low' : effort };
     return;
   }
   if (p.thinkingBudget !== undefined) {
     // An explicit budget (the Messages API inbound) travels as it is; the inbound checked it against max_tokens.
     refuseThinkingConflicts(p, body);
     body.max_tokens = p.maxTokens ?? p.thinkingBudget + ANTHROPIC_DEFAULT_MAX_TOKENS;
-    body.thinking = p.thinkingDisplay === undefined ? { type: 'enabled', budget_tokens: p.thinkingBudget } : { type: 'enabled', budget_tokens: p.thinkingBudget, display: p.thinkingDisplay };
+    body.thinking =
+      p.thinkingDisplay === undefined
+        ? { type: 'enabled', budget_tokens: p.thinkingBudget }
+        : { type: 'enabled', budget_tokens: p.thinkingBudget, display: p.thinkingDisplay };
     return;
   }
   if (effort === undefined || effort === 'none') {
     body.max_tokens = p.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS;
     return;
   }
-  if (p.temperature !== undefined && p.temperature !== 1) throw invalid('temperature', 'Anthropic targets with reasoning_effort accept only temperature 1 (extended thinking); leave temperature out.');
+  if (p.temperature !== undefined && p.temperature !== 1)
+    throw invalid(
+      'temperature',
+      'Anthropic targets with reasoning_effort accept only temperature 1 (extended thinking); leave temperature out.',
+    );
   const forced = body.tool_choice as { type?: string } | undefined;
   if (forced?.type === 'any' || forced?.type === 'tool') {
-    throw invalid('reasoning_effort', 'Anthropic targets cannot combine reasoning_effort with a forced tool (tool_choice required or named, or response_format json): extended thinking does not allow it.');
+    throw invalid(
+      'reasoning_effort',
+      'Anthropic targets cannot combine reasoning_effort with a forced tool (tool_choice required or named, or response_format json): extended thinking does not allow it.',
+    );
   }
   let budget = THINKING_BUDGET[effort];
   let maxTokens = p.maxTokens ?? budget + ANTHROPIC_DEFAULT_MAX_TOKENS;
   if (maxTokens <= budget) budget = maxTokens - 1;
-  if (budget < 1024) throw invalid('max_completion_tokens', 'Anthropic targets need max_completion_tokens above 1024 with reasoning_effort (the smallest thinking budget is 1024 tokens).');
+  if (budget < 1024)
+    throw invalid(
+      'max_completion_tokens',
+      'Anthropic targets need max_completion_tokens above 1024 with reasoning_effort (the smallest thinking budget is 1024 tokens).',
+    );
   maxTokens = Math.max(maxTokens, budget + 1);
   body.max_tokens = maxTokens;
   body.thinking = { type: 'enabled', budget_tokens: budget };
@@ -222,7 +288,10 @@ function thinkingFields(p: ChatParams, body: Record<string, unknown>): void {
  */
 export function buildAnthropicBody(request: ChatRequest): string {
   const p = request.params;
-  const { system, messages } = toAnthropicMessages(request.messages, request.params.anthropicBetas?.includes('mid-conversation-tool-changes-2026-07-01') === true);
+  const { system, messages } = toAnthropicMessages(
+    request.messages,
+    request.params.anthropicBetas?.includes('mid-conversation-tool-changes-2026-07-01') === true,
+  );
   const body: Record<string, unknown> = { model: request.model, max_tokens: 0, messages };
   if (system !== undefined) body.system = system;
   toolFields(request, body);
@@ -237,7 +306,10 @@ export function buildAnthropicBody(request: ChatRequest): string {
 /** The 400 this request would get from the translation (thinking limits, tool arguments), or undefined; lets a fallback chain skip the target. */
 export function anthropicRequestProblem(request: ChatRequest): ParleyError | undefined {
   const p = request.params;
-  const mayFail = (p.reasoningEffort !== undefined && p.reasoningEffort !== 'none') || p.thinkingBudget !== undefined || request.messages.some((m) => m.toolCalls !== undefined);
+  const mayFail =
+    (p.reasoningEffort !== undefined && p.reasoningEffort !== 'none') ||
+    p.thinkingBudget !== undefined ||
+    request.messages.some((m) => m.toolCalls !== undefined);
   if (!mayFail) return undefined;
   try {
     buildAnthropicBody(request);

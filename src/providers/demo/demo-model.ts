@@ -44,7 +44,6 @@ export function splitTokens(text: string): string[] {
   return text.match(/\s*\S+/g) ?? [];
 }
 
-
 /**
  * Creates the offline demo model. It streams a short reply that quotes the last user message (at
  * most 60 characters), says it is the demo provider and how to configure a real one. Usage: input =

@@ -42,7 +42,8 @@ export function buildEmbeddingsBody(request: EmbeddingRequest): string {
   return JSON.stringify(body);
 }
 
-const protocol = (message: string): ParleyError => new ParleyError('upstream_protocol', `The provider's embeddings answer is malformed: ${message}`);
+const protocol = (message: string): ParleyError =>
+  new ParleyError('upstream_protocol', `The provider's embeddings answer is malformed: ${message}`);
 
 /**
  * Reads OpenAI's `{object:"list", data:[{index, embedding}], model, usage}` into a result in input order.
@@ -59,9 +60,16 @@ export function parseEmbeddingsPayload(payload: unknown, request: EmbeddingReque
   p.data.forEach((item: unknown, position) => {
     const { index, embedding } = (item ?? {}) as { index?: unknown; embedding?: unknown };
     const at = typeof index === 'number' ? index : position;
-    if (!Number.isInteger(at) || at < 0 || at >= count || vectors[at] !== undefined) throw protocol(`index ${String(index)} is out of range or repeated`);
-    const ok = request.encodingFormat === 'base64' ? typeof embedding === 'string' : Array.isArray(embedding) && embedding.every((x) => typeof x === 'number');
-    if (!ok) throw protocol(`vector ${at} is not ${request.encodingFormat === 'base64' ? 'a base64 string' : 'an array of numbers'}`);
+    if (!Number.isInteger(at) || at < 0 || at >= count || vectors[at] !== undefined)
+      throw protocol(`index ${String(index)} is out of range or repeated`);
+    const ok =
+      request.encodingFormat === 'base64'
+        ? typeof embedding === 'string'
+        : Array.isArray(embedding) && embedding.every((x) => typeof x === 'number');
+    if (!ok)
+      throw protocol(
+        `vector ${at} is not ${request.encodingFormat === 'base64' ? 'a base64 string' : 'an array of numbers'}`,
+      );
     vectors[at] = embedding as number[] | string;
   });
   const tokens = p.usage?.prompt_tokens;
@@ -73,9 +81,16 @@ export function parseEmbeddingsPayload(payload: unknown, request: EmbeddingReque
 /** Creates the embeddings adapter of one OpenAI-compatible provider. */
 export function createOpenAIEmbeddingsModel(cfg: OpenAIEmbeddingsConfig): EmbeddingProviderModel {
   const { origin, path, dispatcher, baseHeaders, close, limits } = createUpstreamEndpoint(cfg, '/embeddings');
-  const maxBodyBytes = (cfg.limits?.maxBodyBytes ?? limits.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES) * EMBEDDINGS_BODY_FACTOR;
+  const maxBodyBytes =
+    (cfg.limits?.maxBodyBytes ?? limits.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES) * EMBEDDINGS_BODY_FACTOR;
   const headersOf = (options: CallOptions): Record<string, string> => {
-    const headers = callHeaders(baseHeaders, 'authorization', 'Bearer ', options.credential?.secret, options.traceHeaders);
+    const headers = callHeaders(
+      baseHeaders,
+      'authorization',
+      'Bearer ',
+      options.credential?.secret,
+      options.traceHeaders,
+    );
     headers.accept = 'application/json';
     return headers;
   };
@@ -83,7 +98,9 @@ export function createOpenAIEmbeddingsModel(cfg: OpenAIEmbeddingsConfig): Embedd
   async function* stream(request: EmbeddingRequest, options: CallOptions): AsyncGenerator<EmbeddingEvent> {
     const { signal } = options;
     const res = await postUpstream(dispatcher, origin, path, headersOf(options), buildEmbeddingsBody(request), signal);
-    const result = await readJsonAnswer(res, maxBodyBytes, signal, (payload) => parseEmbeddingsPayload(payload, request));
+    const result = await readJsonAnswer(res, maxBodyBytes, signal, (payload) =>
+      parseEmbeddingsPayload(payload, request),
+    );
     yield { type: 'finish', result };
   }
 

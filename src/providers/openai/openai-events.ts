@@ -71,7 +71,11 @@ function mapLogprobs(entries: WireLogprob[] | null | undefined): TokenLogprob[] 
     token: e.token ?? '',
     logprob: e.logprob ?? 0,
     bytes: e.bytes ?? null,
-    topLogprobs: (e.top_logprobs ?? []).map((t) => ({ token: t.token ?? '', logprob: t.logprob ?? 0, bytes: t.bytes ?? null })),
+    topLogprobs: (e.top_logprobs ?? []).map((t) => ({
+      token: t.token ?? '',
+      logprob: t.logprob ?? 0,
+      bytes: t.bytes ?? null,
+    })),
   }));
 }
 
@@ -112,10 +116,16 @@ export class OpenAIChoiceMapper {
     const index = typeof d.index === 'number' ? d.index : position;
     let call = this.calls.get(index);
     if (call === undefined) {
-      call = { id: typeof d.id === 'string' && d.id !== '' ? d.id : `call_${index}`, started: false, hasArgs: false, pending: '' };
+      call = {
+        id: typeof d.id === 'string' && d.id !== '' ? d.id : `call_${index}`,
+        started: false,
+        hasArgs: false,
+        pending: '',
+      };
       this.calls.set(index, call);
     }
-    if (call.name === undefined && typeof d.function?.name === 'string' && d.function.name !== '') call.name = d.function.name;
+    if (call.name === undefined && typeof d.function?.name === 'string' && d.function.name !== '')
+      call.name = d.function.name;
     const fragment = d.function?.arguments ?? '';
     if (!call.started && call.name !== undefined) {
       call.started = true;

@@ -2,12 +2,24 @@
 
 import { ParleyError } from '../../domain/index.js';
 import type { ChatEvent, FinishReason, Usage } from '../../domain/index.js';
-import { mapOpenAIFinishReason, mapUsage, OpenAIChoiceMapper, type OpenAIChoice, type OpenAIUsage } from './openai-events.js';
+import {
+  mapOpenAIFinishReason,
+  mapUsage,
+  OpenAIChoiceMapper,
+  type OpenAIChoice,
+  type OpenAIUsage,
+} from './openai-events.js';
 import { buildOpenAIBody } from './openai-request.js';
 import type { ProviderModel } from '../provider-model.js';
 import type { SseMessage } from '../sse-reader.js';
 import { createUpstreamChatModel, incompleteStream, type SseAnswer } from '../upstream-stream.js';
-import { callHeaders, createUpstreamEndpoint, parseProviderJson, streamPayloadError, type UpstreamEndpointConfig } from '../upstream-http.js';
+import {
+  callHeaders,
+  createUpstreamEndpoint,
+  parseProviderJson,
+  streamPayloadError,
+  type UpstreamEndpointConfig,
+} from '../upstream-http.js';
 
 /** Settings of one OpenAI-compatible provider. */
 export interface OpenAIModelConfig extends UpstreamEndpointConfig {
@@ -100,7 +112,8 @@ class OpenAIStreamAnswer implements SseAnswer {
 export function createOpenAIModel(cfg: OpenAIModelConfig): ProviderModel {
   const endpoint = createUpstreamEndpoint(cfg, '/chat/completions');
   return createUpstreamChatModel(cfg.id, endpoint, {
-    headers: (_request, options) => callHeaders(endpoint.baseHeaders, 'authorization', 'Bearer ', options.credential?.secret, options.traceHeaders),
+    headers: (_request, options) =>
+      callHeaders(endpoint.baseHeaders, 'authorization', 'Bearer ', options.credential?.secret, options.traceHeaders),
     body: buildOpenAIBody,
     jsonEvents: completionEvents,
     sseAnswer: () => new OpenAIStreamAnswer(),

@@ -15,15 +15,32 @@ export function effortForBudget(budget: number): 'low' | 'medium' | 'high' {
 /** One domain message as an OpenAI message. */
 export function toOpenAIMessage(m: ChatMessage): Record<string, unknown> {
   // Chat Completions has no error flag on tool results: a failed call says so in its text.
-  if (m.role === 'tool') return { role: 'tool', tool_call_id: m.toolCallId, content: m.isError === true ? `${TOOL_ERROR_PREFIX}${m.content}` : m.content };
-  const content = m.parts === undefined
-    ? m.content
-    : m.parts.map((p) => (p.type === 'text' ? { type: 'text', text: p.text } : { type: 'image_url', image_url: p.detail === undefined ? { url: p.url } : { url: p.url, detail: p.detail } }));
+  if (m.role === 'tool')
+    return {
+      role: 'tool',
+      tool_call_id: m.toolCallId,
+      content: m.isError === true ? `${TOOL_ERROR_PREFIX}${m.content}` : m.content,
+    };
+  const content =
+    m.parts === undefined
+      ? m.content
+      : m.parts.map((p) =>
+          p.type === 'text'
+            ? { type: 'text', text: p.text }
+            : {
+                type: 'image_url',
+                image_url: p.detail === undefined ? { url: p.url } : { url: p.url, detail: p.detail },
+              },
+        );
   if (m.role !== 'assistant' || m.toolCalls === undefined || m.toolCalls.length === 0) return { role: m.role, content };
   return {
     role: 'assistant',
     content: m.content === '' ? null : content,
-    tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })),
+    tool_calls: m.toolCalls.map((c) => ({
+      id: c.id,
+      type: 'function',
+      function: { name: c.name, arguments: c.arguments },
+    })),
   };
 }
 
@@ -49,7 +66,12 @@ export function buildOpenAIBody(request: ChatRequest): string {
   if (shown !== undefined && shown.length > 0) {
     body.tools = shown.map((t) => ({
       type: 'function',
-      function: { name: t.name, ...(t.description === undefined ? {} : { description: t.description }), parameters: t.parameters, ...(t.strict === undefined ? {} : { strict: t.strict }) },
+      function: {
+        name: t.name,
+        ...(t.description === undefined ? {} : { description: t.description }),
+        parameters: t.parameters,
+        ...(t.strict === undefined ? {} : { strict: t.strict }),
+      },
     }));
   }
   if (p.toolChoice !== undefined) body.tool_choice = toolChoice(p.toolChoice);
@@ -59,7 +81,12 @@ export function buildOpenAIBody(request: ChatRequest): string {
   else if (f?.type === 'json-schema') {
     body.response_format = {
       type: 'json_schema',
-      json_schema: { name: f.name, schema: f.schema, ...(f.description === undefined ? {} : { description: f.description }), ...(f.strict === undefined ? {} : { strict: f.strict }) },
+      json_schema: {
+        name: f.name,
+        schema: f.schema,
+        ...(f.description === undefined ? {} : { description: f.description }),
+        ...(f.strict === undefined ? {} : { strict: f.strict }),
+      },
     };
   }
   if (effort !== undefined) body.reasoning_effort = effort;

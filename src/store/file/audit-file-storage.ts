@@ -7,7 +7,14 @@ import { once } from 'node:events';
 import { mkdir, open, rename, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { AuditHead, AuditStorage, PurgedSegment, PurgeResult, SealedAuditLine, StoredAuditLine } from '../audit-storage.js';
+import type {
+  AuditHead,
+  AuditStorage,
+  PurgedSegment,
+  PurgeResult,
+  SealedAuditLine,
+  StoredAuditLine,
+} from '../audit-storage.js';
 import { listSegments, segmentName, segmentsDir } from './audit-segments.js';
 import { readChainTail, readFirstRecord, readLastRecord } from './audit-tail.js';
 import { syncDirectory } from './atomic-write.js';
@@ -60,7 +67,10 @@ export class FileAuditStorage implements AuditStorage {
   private releaseLock?: () => Promise<void>;
   private heartbeat?: ReturnType<typeof setInterval>;
 
-  constructor(readonly file: string, private readonly options: FileAuditStorageOptions = {}) {
+  constructor(
+    readonly file: string,
+    private readonly options: FileAuditStorageOptions = {},
+  ) {
     this.rotation = options.rotation ?? DEFAULT_AUDIT_ROTATION;
     this.clock = options.clock ?? Date.now;
   }
@@ -85,7 +95,12 @@ export class FileAuditStorage implements AuditStorage {
       this.segmentFirstSeq = (last?.seq ?? 0) + 1;
     }
     // A trail that did not end on a checkpoint (crash, kill -9): unknown count, so the writer checkpoints first.
-    if (last) this.head = { seq: last.seq, lineHash: last.lineHash, sinceCheckpoint: last.type === 'checkpoint' ? 0 : undefined };
+    if (last)
+      this.head = {
+        seq: last.seq,
+        lineHash: last.lineHash,
+        sinceCheckpoint: last.type === 'checkpoint' ? 0 : undefined,
+      };
     this.opened = true;
     return { discardedBytes: tail.discardedBytes };
   }
@@ -99,7 +114,10 @@ export class FileAuditStorage implements AuditStorage {
    * the chain). The purge's own events (`build`) are written and synced first, the files removed after: a crash
    * in between leaves segments the next purge removes, never a gap that no record explains.
    */
-  purgeBefore(before: Date, build: (head: AuditHead | undefined, result: PurgeResult) => SealedAuditLine[]): Promise<PurgeResult> {
+  purgeBefore(
+    before: Date,
+    build: (head: AuditHead | undefined, result: PurgeResult) => SealedAuditLine[],
+  ): Promise<PurgeResult> {
     return this.exclusive(async () => {
       if (this.rotationDue(this.clock())) await this.rotate(); // an idle trail's old active file becomes purgeable too
       const gone: PurgedSegment[] = [];
@@ -112,15 +130,27 @@ export class FileAuditStorage implements AuditStorage {
         }
         const first = await readFirstRecord(segment.path);
         const { sha256, bytes } = await hashFile(segment.path);
-        gone.push({ name: segment.name, firstSeq: first?.seq ?? segment.firstSeq, lastSeq: last.seq, lastLineHash: last.lineHash, sha256, bytes });
+        gone.push({
+          name: segment.name,
+          firstSeq: first?.seq ?? segment.firstSeq,
+          lastSeq: last.seq,
+          lastLineHash: last.lineHash,
+          sha256,
+          bytes,
+        });
       }
       if (gone.length > 0) firstKeptSeq = gone[gone.length - 1].lastSeq + 1;
-      const result: PurgeResult = { deleted: gone.reduce((n, s) => n + s.lastSeq - s.firstSeq + 1, 0), firstKeptSeq, segments: gone };
+      const result: PurgeResult = {
+        deleted: gone.reduce((n, s) => n + s.lastSeq - s.firstSeq + 1, 0),
+        firstKeptSeq,
+        segments: gone,
+      };
       if (gone.length === 0) return result;
       await this.appendNow((head) => build(head, result), true);
-      for (const segment of gone) await unlink(join(segmentsDir(this.file), segment.name)).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'ENOENT') throw error;
-      });
+      for (const segment of gone)
+        await unlink(join(segmentsDir(this.file), segment.name)).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+        });
       await syncDirectory(segmentsDir(this.file));
       return result;
     });
@@ -150,7 +180,10 @@ export class FileAuditStorage implements AuditStorage {
           if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
           // A retention purge removes the oldest segments (after recording them): before the first read, the trail simply starts later.
           if (!readAny) continue;
-          throw new Error(`${segment.name} was removed while the trail was being read (a retention purge ran meanwhile); read it again`, { cause: error });
+          throw new Error(
+            `${segment.name} was removed while the trail was being read (a retention purge ran meanwhile); read it again`,
+            { cause: error },
+          );
         }
         readAny = true;
         try {
@@ -205,7 +238,10 @@ export class FileAuditStorage implements AuditStorage {
   /** True when the active file holds records and reached the size limit, or its first record is `maxAgeMs` older than `nowMs`. */
   private rotationDue(nowMs: number): boolean {
     if (this.size === 0) return false;
-    return this.size >= this.rotation.maxBytes || (this.segmentStartMs !== undefined && nowMs - this.segmentStartMs >= this.rotation.maxAgeMs);
+    return (
+      this.size >= this.rotation.maxBytes ||
+      (this.segmentStartMs !== undefined && nowMs - this.segmentStartMs >= this.rotation.maxAgeMs)
+    );
   }
 
   /**
@@ -223,9 +259,16 @@ export class FileAuditStorage implements AuditStorage {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const name = segmentName(this.file, this.segmentFirstSeq);
     const target = join(dir, name);
-    if (await stat(target).then(() => true, () => false)) {
+    if (
+      await stat(target).then(
+        () => true,
+        () => false,
+      )
+    ) {
       this.handle = await open(this.file, 'a+', 0o600);
-      throw new Error(`Cannot seal ${this.file}: ${target} exists already; move it aside (is another process writing this trail?)`);
+      throw new Error(
+        `Cannot seal ${this.file}: ${target} exists already; move it aside (is another process writing this trail?)`,
+      );
     }
     try {
       await rename(this.file, target);
@@ -244,7 +287,11 @@ export class FileAuditStorage implements AuditStorage {
   private async lock(): Promise<void> {
     if (this.releaseLock) return;
     const path = `${this.file}.lock`;
-    this.releaseLock = await new FileLock(path, { waitMs: this.options.lock?.waitMs ?? 35_000, staleMs: LOCK_STALE_MS, label: `The audit trail ${this.file}` }).acquire();
+    this.releaseLock = await new FileLock(path, {
+      waitMs: this.options.lock?.waitMs ?? 35_000,
+      staleMs: LOCK_STALE_MS,
+      label: `The audit trail ${this.file}`,
+    }).acquire();
     // A live holder on this host is recognised by its pid; on another host (a shared volume) only by a fresh mtime.
     this.heartbeat = setInterval(() => {
       const now = new Date();
@@ -255,7 +302,10 @@ export class FileAuditStorage implements AuditStorage {
 }
 
 /** Streams the lines of an open file; the first carries `startsSegment` when given. */
-async function* readLines(handle: FileHandle, startsSegment: StoredAuditLine['startsSegment']): AsyncIterable<StoredAuditLine> {
+async function* readLines(
+  handle: FileHandle,
+  startsSegment: StoredAuditLine['startsSegment'],
+): AsyncIterable<StoredAuditLine> {
   // A stream on the descriptor number reads with callback fs.read, cheaper per chunk than FileHandle's promise reads.
   const input = createReadStream('', { fd: handle.fd, encoding: 'utf8', start: 0, autoClose: false });
   const reader = createInterface({ input, crlfDelay: Infinity });
@@ -292,4 +342,3 @@ async function hashFile(path: string): Promise<{ sha256: string; bytes: number }
     await handle.close();
   }
 }
-

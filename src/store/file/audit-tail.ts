@@ -30,12 +30,21 @@ function parseRecord(line: Buffer): ChainRecord {
   try {
     parsed = JSON.parse(line.toString('utf8')) as typeof parsed;
   } catch {
-    throw new Error('The audit file ends with a line that is not JSON; run "parley audit verify" and move the file aside');
+    throw new Error(
+      'The audit file ends with a line that is not JSON; run "parley audit verify" and move the file aside',
+    );
   }
   if (typeof parsed.seq !== 'number' || typeof parsed.type !== 'string') {
-    throw new Error('The audit file ends with a record without seq/type; it is not a Parley audit trail; move it aside');
+    throw new Error(
+      'The audit file ends with a record without seq/type; it is not a Parley audit trail; move it aside',
+    );
   }
-  return { seq: parsed.seq, type: parsed.type, time: typeof parsed.time === 'string' ? parsed.time : '', lineHash: createHash('sha256').update(line).digest('hex') };
+  return {
+    seq: parsed.seq,
+    type: parsed.type,
+    time: typeof parsed.time === 'string' ? parsed.time : '',
+    lineHash: createHash('sha256').update(line).digest('hex'),
+  };
 }
 
 /**

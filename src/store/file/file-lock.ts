@@ -54,7 +54,9 @@ export function holderIsDead(holder: LockHolder): boolean {
 function parseHolder(text: string): LockHolder | undefined {
   try {
     const value = JSON.parse(text) as Partial<LockHolder>;
-    return typeof value.pid === 'number' && typeof value.host === 'string' && typeof value.nonce === 'string' ? (value as LockHolder) : undefined;
+    return typeof value.pid === 'number' && typeof value.host === 'string' && typeof value.nonce === 'string'
+      ? (value as LockHolder)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -66,7 +68,10 @@ export class FileLock {
   private readonly staleMs: number;
   private readonly label: string;
 
-  constructor(readonly path: string, options: FileLockOptions = {}) {
+  constructor(
+    readonly path: string,
+    options: FileLockOptions = {},
+  ) {
     this.waitMs = options.waitMs ?? 5_000;
     this.staleMs = options.staleMs ?? 30_000;
     this.label = options.label ?? `The file ${path.replace(/\.lock$/, '')}`;
@@ -74,7 +79,13 @@ export class FileLock {
 
   /** Takes the lock: at once when free or when its holder is dead; otherwise waits, then throws 503 `store_busy`. */
   async acquire(): Promise<() => Promise<void>> {
-    const me: LockHolder = { pid: process.pid, start: processStart(process.pid), host: hostname(), nonce: randomUUID(), acquiredAt: Date.now() };
+    const me: LockHolder = {
+      pid: process.pid,
+      start: processStart(process.pid),
+      host: hostname(),
+      nonce: randomUUID(),
+      acquiredAt: Date.now(),
+    };
     const deadline = Date.now() + this.waitMs;
     for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
       try {
@@ -96,7 +107,11 @@ export class FileLock {
       }
       if (Date.now() > deadline) {
         const holder = parseHolder(text);
-        throw new ParleyError('store_busy', `${this.label} is locked by another process${holder ? ` (pid ${holder.pid} on ${holder.host})` : ''}; retry in a moment`, { retryAfterMs: 1000 });
+        throw new ParleyError(
+          'store_busy',
+          `${this.label} is locked by another process${holder ? ` (pid ${holder.pid} on ${holder.host})` : ''}; retry in a moment`,
+          { retryAfterMs: 1000 },
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, pause));
     }

@@ -59,7 +59,10 @@ export class FileKeyStorage implements KeyStorage {
           if (index >= 0) records[index] = record;
           else records.push(record);
         }
-        await writeFileAtomic(this.file, `${JSON.stringify({ version: 1, keys: records } satisfies KeysFile, null, 2)}\n`);
+        await writeFileAtomic(
+          this.file,
+          `${JSON.stringify({ version: 1, keys: records } satisfies KeysFile, null, 2)}\n`,
+        );
         return result;
       } finally {
         await release();
@@ -106,9 +109,15 @@ export function parseKeysFile(text: string, file: string): KeyRecord[] {
     };
     if (typeof r.id !== 'string' || r.id === '') bad('has no id');
     if (typeof r.hash !== 'string' || !/^[0-9a-f]{64}$/.test(r.hash)) bad('has no SHA-256 hex hash');
-    if (typeof r.role !== 'string' || !(ROLES as readonly string[]).includes(r.role)) bad(`has unknown role ${String(r.role)}`);
-    if (r.state !== 'active' && r.state !== 'expiring' && r.state !== 'revoked') bad(`has unknown state ${String(r.state)}`);
+    if (typeof r.role !== 'string' || !(ROLES as readonly string[]).includes(r.role))
+      bad(`has unknown role ${String(r.role)}`);
+    if (r.state !== 'active' && r.state !== 'expiring' && r.state !== 'revoked')
+      bad(`has unknown state ${String(r.state)}`);
     if (typeof r.createdAt !== 'number') bad('has no createdAt');
-    return { ...r, name: typeof r.name === 'string' ? r.name : '', owner: typeof r.owner === 'string' ? r.owner : (r.id as string) } as KeyRecord;
+    return {
+      ...r,
+      name: typeof r.name === 'string' ? r.name : '',
+      owner: typeof r.owner === 'string' ? r.owner : (r.id as string),
+    } as KeyRecord;
   });
 }

@@ -45,7 +45,11 @@ export class MemoryCoalescingBus implements CoalescingBus {
     const entry = this.live(key, now);
     const from = cursor === '' ? 0 : Number(cursor);
     const records = entry ? entry.records.slice(from) : [];
-    return { records, cursor: String(from + records.length), led: entry?.owner !== undefined && entry.leaseUntil > now };
+    return {
+      records,
+      cursor: String(from + records.length),
+      led: entry?.owner !== undefined && entry.leaseUntil > now,
+    };
   }
 
   async release(key: string, owner: string): Promise<void> {

@@ -2,7 +2,15 @@
 
 import { randomUUID } from 'node:crypto';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import type { Admission, AdmissionCounter, CounterLease, LeaseGrant, RateLimitStore, SlotLease, WindowCount } from '../types.js';
+import type {
+  Admission,
+  AdmissionCounter,
+  CounterLease,
+  LeaseGrant,
+  RateLimitStore,
+  SlotLease,
+  WindowCount,
+} from '../types.js';
 
 /** A limiter that never refuses: the store only counts, the limits are applied above it. */
 export const COUNT_ONLY_POINTS = Number.MAX_SAFE_INTEGER;
@@ -24,9 +32,15 @@ export class MemoryRateLimitStore implements RateLimitStore {
     return res ? { consumed: res.consumedPoints, msBeforeNext: res.msBeforeNext } : undefined;
   }
 
-  async admit(counters: AdmissionCounter[], slot?: { key: string; limit: number; leaseMs: number }): Promise<Admission> {
+  async admit(
+    counters: AdmissionCounter[],
+    slot?: { key: string; limit: number; leaseMs: number },
+  ): Promise<Admission> {
     const counts: (WindowCount | undefined)[] = [];
-    for (const c of counters) counts.push(c.points > 0 ? await this.add(c.name, c.key, c.points, c.windowMs) : await this.peek(c.name, c.key, c.windowMs));
+    for (const c of counters)
+      counts.push(
+        c.points > 0 ? await this.add(c.name, c.key, c.points, c.windowMs) : await this.peek(c.name, c.key, c.windowMs),
+      );
     const within = counts.every((count, i) => (count?.consumed ?? 0) <= counters[i]!.max);
     return { counts, slot: slot && within ? await this.acquireSlot(slot.key, slot.limit, slot.leaseMs) : undefined };
   }
@@ -41,7 +55,9 @@ export class MemoryRateLimitStore implements RateLimitStore {
         const current = (await this.peek(c.name, c.key, c.windowMs))?.consumed ?? 0;
         grant = current + c.take <= c.max ? c.take + Math.max(0, Math.min(c.extra, c.max - current - c.take)) : c.take;
       }
-      counts.push(grant > 0 ? await this.add(c.name, c.key, grant, c.windowMs) : await this.peek(c.name, c.key, c.windowMs));
+      counts.push(
+        grant > 0 ? await this.add(c.name, c.key, grant, c.windowMs) : await this.peek(c.name, c.key, c.windowMs),
+      );
       granted.push(grant);
     }
     const taken: string[] = [];
@@ -57,7 +73,10 @@ export class MemoryRateLimitStore implements RateLimitStore {
     return { counts, granted, slots: taken };
   }
 
-  async finish(slot: { key: string; id: string } | undefined, charge?: { name: string; key: string; points: number; windowMs: number }): Promise<void> {
+  async finish(
+    slot: { key: string; id: string } | undefined,
+    charge?: { name: string; key: string; points: number; windowMs: number },
+  ): Promise<void> {
     if (slot) await this.releaseSlot(slot.key, slot.id);
     if (charge && charge.points > 0) await this.add(charge.name, charge.key, charge.points, charge.windowMs);
   }
@@ -97,7 +116,11 @@ export class MemoryRateLimitStore implements RateLimitStore {
     const id = `${name}/${windowMs}`;
     let limiter = this.counters.get(id);
     if (!limiter) {
-      limiter = new RateLimiterMemory({ keyPrefix: `parley:rl:${name}`, points: COUNT_ONLY_POINTS, duration: Math.max(1, Math.round(windowMs / 1000)) });
+      limiter = new RateLimiterMemory({
+        keyPrefix: `parley:rl:${name}`,
+        points: COUNT_ONLY_POINTS,
+        duration: Math.max(1, Math.round(windowMs / 1000)),
+      });
       this.counters.set(id, limiter);
     }
     return limiter;

@@ -28,7 +28,11 @@ export class MemorySessionStore implements SessionStore {
     return session && structuredClone(session);
   }
 
-  async append(id: string, messages: StoredMessage[], pseudonyms?: Record<string, string>): Promise<Session | undefined> {
+  async append(
+    id: string,
+    messages: StoredMessage[],
+    pseudonyms?: Record<string, string>,
+  ): Promise<Session | undefined> {
     const session = this.live(id);
     if (!session) return undefined;
     session.messages.push(...structuredClone(messages));
@@ -75,7 +79,8 @@ export class MemorySessionStore implements SessionStore {
   async countByOwner(ownerId: string): Promise<number> {
     const now = this.now();
     let count = 0;
-    for (const session of this.sessions.values()) if (session.ownerId === ownerId && !this.isExpired(session, now)) count++;
+    for (const session of this.sessions.values())
+      if (session.ownerId === ownerId && !this.isExpired(session, now)) count++;
     return count;
   }
 

@@ -58,7 +58,11 @@ export class PostgresAuditStorage implements AuditStorage {
   async *lines(): AsyncIterable<StoredAuditLine> {
     let after = 0;
     for (;;) {
-      const rows = await this.db.query<{ seq: string; line: string }>('audit.read', `SELECT seq, line FROM ${this.db.s}.audit_log WHERE seq > $1 ORDER BY seq LIMIT ${PAGE}`, [after]);
+      const rows = await this.db.query<{ seq: string; line: string }>(
+        'audit.read',
+        `SELECT seq, line FROM ${this.db.s}.audit_log WHERE seq > $1 ORDER BY seq LIMIT ${PAGE}`,
+        [after],
+      );
       for (const row of rows) yield { position: Number(row.seq), line: row.line };
       if (rows.length < PAGE) return;
       after = Number(rows[rows.length - 1].seq);
@@ -69,12 +73,22 @@ export class PostgresAuditStorage implements AuditStorage {
    * Deletes the rows older than `before` and appends the lines `build` makes (the purge's own audit event)
    * in the same transaction, so a purge is never unaudited. Needs a role in parley_retention.
    */
-  purgeBefore(before: Date, build: (head: AuditHead | undefined, result: PurgeResult) => SealedAuditLine[]): Promise<PurgeResult> {
+  purgeBefore(
+    before: Date,
+    build: (head: AuditHead | undefined, result: PurgeResult) => SealedAuditLine[],
+  ): Promise<PurgeResult> {
     return this.db.transaction('audit.purge', async (query) => {
       const head = await this.lockedHead(query);
-      const kept = await query<{ seq: string | null }>(`SELECT min(seq) AS seq FROM ${this.db.s}.audit_log WHERE time >= $1`, [before]);
-      const firstKeptSeq = kept[0]?.seq !== null && kept[0]?.seq !== undefined ? Number(kept[0].seq) : (head?.seq ?? 0) + 1;
-      const deleted = await query<{ n: string }>(`WITH gone AS (DELETE FROM ${this.db.s}.audit_log WHERE seq < $1 RETURNING 1) SELECT count(*) AS n FROM gone`, [firstKeptSeq]);
+      const kept = await query<{ seq: string | null }>(
+        `SELECT min(seq) AS seq FROM ${this.db.s}.audit_log WHERE time >= $1`,
+        [before],
+      );
+      const firstKeptSeq =
+        kept[0]?.seq !== null && kept[0]?.seq !== undefined ? Number(kept[0].seq) : (head?.seq ?? 0) + 1;
+      const deleted = await query<{ n: string }>(
+        `WITH gone AS (DELETE FROM ${this.db.s}.audit_log WHERE seq < $1 RETURNING 1) SELECT count(*) AS n FROM gone`,
+        [firstKeptSeq],
+      );
       const result = { deleted: Number(deleted[0]?.n ?? 0), firstKeptSeq };
       await this.insert(query, build(head, result));
       this.head = undefined; // read again under the lock by the next append
@@ -88,7 +102,9 @@ export class PostgresAuditStorage implements AuditStorage {
 
   private async lockedHead(query: Query): Promise<AuditHead | undefined> {
     await query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [this.lockKey]);
-    const rows = await query<HeadRow>(`SELECT seq, line_hash, since_checkpoint FROM ${this.db.s}.audit_log ORDER BY seq DESC LIMIT 1`);
+    const rows = await query<HeadRow>(
+      `SELECT seq, line_hash, since_checkpoint FROM ${this.db.s}.audit_log ORDER BY seq DESC LIMIT 1`,
+    );
     const row = rows[0];
     return row && { seq: Number(row.seq), lineHash: row.line_hash, sinceCheckpoint: row.since_checkpoint };
   }

@@ -37,7 +37,9 @@ export function isUnavailable(error: unknown): boolean {
 /** Short, content-free reason for logs and errors. */
 export function reasonOf(error: unknown): string {
   const e = error as { code?: unknown; message?: unknown };
-  return [typeof e.code === 'string' ? e.code : undefined, typeof e.message === 'string' ? e.message : String(error)].filter(Boolean).join(': ');
+  return [typeof e.code === 'string' ? e.code : undefined, typeof e.message === 'string' ? e.message : String(error)]
+    .filter(Boolean)
+    .join(': ');
 }
 
 /** Quotes an identifier that config has already restricted to `[a-z_][a-z0-9_]*`. */
@@ -78,7 +80,11 @@ export class PostgresDatabase {
   }
 
   /** One query with its observation; `operation` names it in metrics (e.g. `keys.load`). */
-  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(operation: string, sql: string, params?: unknown[]): Promise<R[]> {
+  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    operation: string,
+    sql: string,
+    params?: unknown[],
+  ): Promise<R[]> {
     return this.observed(operation, async () => (await this.pool.query<R>(sql, params)).rows);
   }
 
@@ -86,7 +92,11 @@ export class PostgresDatabase {
    * One statement that may break a unique constraint as a normal outcome (another replica got there first):
    * resolves to 'conflict' then, observed as a successful call, so store error metrics only count real failures.
    */
-  async queryUnlessConflict<R extends pg.QueryResultRow = pg.QueryResultRow>(operation: string, sql: string, params?: unknown[]): Promise<R[] | 'conflict'> {
+  async queryUnlessConflict<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    operation: string,
+    sql: string,
+    params?: unknown[],
+  ): Promise<R[] | 'conflict'> {
     return this.observed(operation, async () => {
       try {
         return (await this.pool.query<R>(sql, params)).rows;
@@ -109,7 +119,10 @@ export class PostgresDatabase {
       client.on('error', onError);
       try {
         await client.query('BEGIN');
-        const result = await work(async <R extends pg.QueryResultRow>(sql: string, params?: unknown[]) => (await client.query<R>(sql, params)).rows);
+        const result = await work(
+          async <R extends pg.QueryResultRow>(sql: string, params?: unknown[]) =>
+            (await client.query<R>(sql, params)).rows,
+        );
         await client.query('COMMIT');
         return result;
       } catch (error) {
@@ -138,7 +151,9 @@ export class PostgresDatabase {
       this.options.observer?.observe('postgres', operation, (performance.now() - started) / 1000, false);
       if (!isUnavailable(error)) throw error;
       this.mark(false, reasonOf(error));
-      throw new ParleyError('store_unavailable', `PostgreSQL is unreachable (${reasonOf(error)}); retry shortly`, { cause: error });
+      throw new ParleyError('store_unavailable', `PostgreSQL is unreachable (${reasonOf(error)}); retry shortly`, {
+        cause: error,
+      });
     }
   }
 

@@ -68,7 +68,8 @@ export class RedisCacheStore implements CacheStore {
   }
 
   async get(key: string): Promise<CachedAnswer | undefined> {
-    const sealed = (await this.redis.script('cache.get', GET, [], [this.redis.prefix, key, this.now()])) as string | null;
+    const sealed = (await this.redis.script('cache.get', GET, [], [this.redis.prefix, key, this.now()])) as
+      string | null;
     if (!sealed) return undefined;
     try {
       return this.options.sealer.openJson<CachedAnswer>(sealed, `cache:${key}`);
@@ -83,7 +84,12 @@ export class RedisCacheStore implements CacheStore {
     const now = this.now();
     const ttl = Math.ceil(options.ttlMs + (this.options.ttlSlackMs ?? 0));
     const record = `${now + options.ttlMs}|${this.options.sealer.sealJson(value, `cache:${key}`)}`;
-    await this.redis.script('cache.set', SET, [], [this.redis.prefix, key, record, ttl, now, this.options.maxEntries, ...(options.tags ?? [])]);
+    await this.redis.script(
+      'cache.set',
+      SET,
+      [],
+      [this.redis.prefix, key, record, ttl, now, this.options.maxEntries, ...(options.tags ?? [])],
+    );
   }
 
   async deleteByTag(tag: string): Promise<number> {

@@ -27,7 +27,11 @@ export class RedisChangeNotices implements ChangeNotices {
   /** Tells this replica at once, then every other one; rejects (after local delivery) when Redis is unreachable. */
   async publish(notice: ChangeNotice): Promise<void> {
     this.deliver(notice);
-    const wire: WireNotice = { topic: notice.topic, ...(notice.detail ? { detail: notice.detail } : {}), origin: this.origin };
+    const wire: WireNotice = {
+      topic: notice.topic,
+      ...(notice.detail ? { detail: notice.detail } : {}),
+      origin: this.origin,
+    };
     await this.redis.run('notices.publish', (c) => c.publish(this.channel, JSON.stringify(wire)));
   }
 
@@ -46,7 +50,11 @@ export class RedisChangeNotices implements ChangeNotices {
 
   async close(): Promise<void> {
     this.handlers.clear();
-    if (this.started) await this.redis.subscriber().unsubscribe(this.channel).catch(() => undefined);
+    if (this.started)
+      await this.redis
+        .subscriber()
+        .unsubscribe(this.channel)
+        .catch(() => undefined);
   }
 
   private start(): Promise<void> {
@@ -56,7 +64,8 @@ export class RedisChangeNotices implements ChangeNotices {
         if (channel === this.channel) this.receive(text);
       });
       sub.on('ready', () => {
-        if (this.connectedBefore) for (const topic of this.handlers.keys()) this.deliver({ topic, detail: { resync: 'reconnected' } });
+        if (this.connectedBefore)
+          for (const topic of this.handlers.keys()) this.deliver({ topic, detail: { resync: 'reconnected' } });
         this.connectedBefore = true;
       });
       await sub.subscribe(this.channel).catch(() => undefined); // ioredis subscribes again on every reconnect

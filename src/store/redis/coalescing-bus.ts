@@ -41,19 +41,35 @@ export class RedisCoalescingBus implements CoalescingBus {
   ) {}
 
   async claim(key: string, owner: string, leaseMs: number): Promise<boolean> {
-    return Number(await this.redis.script('coalesce.claim', CLAIM, [this.lead(key), this.log(key)], [owner, Math.ceil(leaseMs)])) === 1;
+    return (
+      Number(
+        await this.redis.script('coalesce.claim', CLAIM, [this.lead(key), this.log(key)], [owner, Math.ceil(leaseMs)]),
+      ) === 1
+    );
   }
 
   async renew(key: string, owner: string, leaseMs: number): Promise<boolean> {
-    return Number(await this.redis.script('coalesce.renew', RENEW, [this.lead(key)], [owner, Math.ceil(leaseMs)])) === 1;
+    return (
+      Number(await this.redis.script('coalesce.renew', RENEW, [this.lead(key)], [owner, Math.ceil(leaseMs)])) === 1
+    );
   }
 
   async append(key: string, record: string, retainMs: number): Promise<void> {
-    await this.redis.script('coalesce.append', APPEND, [this.log(key)], [this.sealer.seal(record, `coalesce:${key}`), Math.ceil(retainMs)]);
+    await this.redis.script(
+      'coalesce.append',
+      APPEND,
+      [this.log(key)],
+      [this.sealer.seal(record, `coalesce:${key}`), Math.ceil(retainMs)],
+    );
   }
 
   async read(key: string, cursor: string): Promise<{ records: string[]; cursor: string; led: boolean }> {
-    const [entries, led] = (await this.redis.script('coalesce.read', READ, [this.log(key), this.lead(key)], [cursor])) as [StreamEntry[], number];
+    const [entries, led] = (await this.redis.script(
+      'coalesce.read',
+      READ,
+      [this.log(key), this.lead(key)],
+      [cursor],
+    )) as [StreamEntry[], number];
     const records = entries.map(([, fields]) => this.sealer.open(fields[1], `coalesce:${key}`));
     return { records, cursor: entries.length > 0 ? entries[entries.length - 1][0] : cursor, led: Number(led) === 1 };
   }

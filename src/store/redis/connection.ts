@@ -49,7 +49,9 @@ export class RedisConnection {
     this.client.on('error', (error: Error) => {
       this.lastReason = error.message;
     });
-    this.client.on('reconnecting', (delay: number) => this.observer?.status?.(BACKEND, false, `${this.lastReason ?? 'connection lost'}; retrying in ${delay} ms`));
+    this.client.on('reconnecting', (delay: number) =>
+      this.observer?.status?.(BACKEND, false, `${this.lastReason ?? 'connection lost'}; retrying in ${delay} ms`),
+    );
   }
 
   /** True while commands can be sent. */
@@ -128,14 +130,20 @@ export class RedisConnection {
       maxRetriesPerRequest: 1,
       enableOfflineQueue: true,
       retryStrategy: (attempt) => backoffMs(attempt, max),
-      ...(tls || this.options.url.startsWith('rediss:') ? { tls: { ...(tls?.ca ? { ca: tls.ca } : {}), rejectUnauthorized: tls?.rejectUnauthorized ?? true } } : {}),
+      ...(tls || this.options.url.startsWith('rediss:')
+        ? { tls: { ...(tls?.ca ? { ca: tls.ca } : {}), rejectUnauthorized: tls?.rejectUnauthorized ?? true } }
+        : {}),
     };
   }
 }
 
 /** The 503 every Redis-backed call raises while Redis is away (message safe to show: no address, no secret). */
 function unavailable(operation: string, reason: string, cause?: unknown): ParleyError {
-  return new ParleyError('store_unavailable', `Shared state (Redis) is unreachable, so this request cannot be served right now (${operation}: ${shortReason(reason)}). Retry shortly.`, { retryAfterMs: 1_000, cause });
+  return new ParleyError(
+    'store_unavailable',
+    `Shared state (Redis) is unreachable, so this request cannot be served right now (${operation}: ${shortReason(reason)}). Retry shortly.`,
+    { retryAfterMs: 1_000, cause },
+  );
 }
 
 /** The kind of failure without addresses (e.g. `ECONNREFUSED`, `Command timed out`). */

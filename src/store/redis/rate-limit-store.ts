@@ -3,7 +3,15 @@
 // by Redis's own clock, so replicas' clocks never disagree.
 
 import { randomUUID } from 'node:crypto';
-import type { Admission, AdmissionCounter, CounterLease, LeaseGrant, RateLimitStore, SlotLease, WindowCount } from '../types.js';
+import type {
+  Admission,
+  AdmissionCounter,
+  CounterLease,
+  LeaseGrant,
+  RateLimitStore,
+  SlotLease,
+  WindowCount,
+} from '../types.js';
 import type { RedisConnection } from './connection.js';
 
 /** Adds ARGV[i] points to KEYS[k] (a window of ARGV[i+1] ms opens when none runs) or, for 0 points, only reads it. */
@@ -117,11 +125,20 @@ return 1`;
 export class RedisRateLimitStore implements RateLimitStore {
   constructor(private readonly redis: RedisConnection) {}
 
-  async admit(counters: AdmissionCounter[], slot?: { key: string; limit: number; leaseMs: number }): Promise<Admission> {
+  async admit(
+    counters: AdmissionCounter[],
+    slot?: { key: string; limit: number; leaseMs: number },
+  ): Promise<Admission> {
     const id = slot ? randomUUID() : '';
     const keys = counters.map((c) => this.counterKey(c.name, c.key));
     if (slot) keys.push(this.slotKey(slot.key));
-    const args: (string | number)[] = [counters.length, slot ? 1 : 0, slot?.limit ?? 0, slot ? Math.ceil(slot.leaseMs) : 0, id];
+    const args: (string | number)[] = [
+      counters.length,
+      slot ? 1 : 0,
+      slot?.limit ?? 0,
+      slot ? Math.ceil(slot.leaseMs) : 0,
+      id,
+    ];
     for (const c of counters) args.push(c.points, Math.ceil(c.windowMs), c.max);
     const out = (await this.redis.script('rate_limit.admit', ADMIT, keys, args)) as number[];
     const counts = counters.map((_, i) => windowCount(Number(out[2 * i]), Number(out[2 * i + 1])));
@@ -133,7 +150,16 @@ export class RedisRateLimitStore implements RateLimitStore {
     const keys = counters.map((c) => this.counterKey(c.name, c.key));
     if (slots) keys.push(this.slotKey(slots.key));
     const released = slots?.release ?? [];
-    const args: (string | number)[] = [counters.length, slots ? 1 : 0, slots?.limit ?? 0, slots ? Math.ceil(slots.leaseMs) : 0, ids.length, released.length, ...released, ...ids];
+    const args: (string | number)[] = [
+      counters.length,
+      slots ? 1 : 0,
+      slots?.limit ?? 0,
+      slots ? Math.ceil(slots.leaseMs) : 0,
+      ids.length,
+      released.length,
+      ...released,
+      ...ids,
+    ];
     for (const c of counters) args.push(c.charge, c.take, c.extra, Math.ceil(c.windowMs), c.max);
     const out = (await this.redis.script('rate_limit.lease', LEASE, keys, args)) as number[];
     return {
@@ -143,11 +169,21 @@ export class RedisRateLimitStore implements RateLimitStore {
     };
   }
 
-  async finish(slot: { key: string; id: string } | undefined, charge?: { name: string; key: string; points: number; windowMs: number }): Promise<void> {
+  async finish(
+    slot: { key: string; id: string } | undefined,
+    charge?: { name: string; key: string; points: number; windowMs: number },
+  ): Promise<void> {
     const points = charge && charge.points > 0 ? charge.points : 0;
     if (!slot && points === 0) return;
-    const keys = [slot ? this.slotKey(slot.key) : this.slotKey(''), charge ? this.counterKey(charge.name, charge.key) : this.counterKey('', '')];
-    await this.redis.script('rate_limit.finish', FINISH, keys, [slot?.id ?? '', points, Math.ceil(charge?.windowMs ?? 0)]);
+    const keys = [
+      slot ? this.slotKey(slot.key) : this.slotKey(''),
+      charge ? this.counterKey(charge.name, charge.key) : this.counterKey('', ''),
+    ];
+    await this.redis.script('rate_limit.finish', FINISH, keys, [
+      slot?.id ?? '',
+      points,
+      Math.ceil(charge?.windowMs ?? 0),
+    ]);
   }
 
   async add(name: string, key: string, points: number, windowMs: number): Promise<WindowCount> {
@@ -165,7 +201,11 @@ export class RedisRateLimitStore implements RateLimitStore {
   }
 
   async renewSlot(key: string, slot: string, leaseMs: number): Promise<boolean> {
-    return Number(await this.redis.script('rate_limit.renew_slot', RENEW, [], [this.slotKey(key), 0, Math.ceil(leaseMs), slot])) === 1;
+    return (
+      Number(
+        await this.redis.script('rate_limit.renew_slot', RENEW, [], [this.slotKey(key), 0, Math.ceil(leaseMs), slot]),
+      ) === 1
+    );
   }
 
   async releaseSlot(key: string, slot: string): Promise<void> {

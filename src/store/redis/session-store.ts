@@ -64,18 +64,31 @@ export class RedisSessionStore implements SessionStore {
     return this.decode(id, (await this.call('session.get', GET, id, [])) as ScriptReply);
   }
 
-  async append(id: string, messages: StoredMessage[], pseudonyms?: Record<string, string>): Promise<Session | undefined> {
+  async append(
+    id: string,
+    messages: StoredMessage[],
+    pseudonyms?: Record<string, string>,
+  ): Promise<Session | undefined> {
     const sealedPseudonyms = pseudonyms ? this.options.sealer.sealJson(pseudonyms, `session:${id}:pseud`) : '';
-    const reply = await this.call('session.append', APPEND, id, [sealedPseudonyms, ...messages.map((m) => this.entry(id, m))]);
+    const reply = await this.call('session.append', APPEND, id, [
+      sealedPseudonyms,
+      ...messages.map((m) => this.entry(id, m)),
+    ]);
     return this.decode(id, reply as ScriptReply);
   }
 
   async updateMessage(id: string, message: StoredMessage): Promise<Session | undefined> {
-    return this.decode(id, (await this.call('session.update', UPDATE, id, [message.id, this.entry(id, message)])) as ScriptReply);
+    return this.decode(
+      id,
+      (await this.call('session.update', UPDATE, id, [message.id, this.entry(id, message)])) as ScriptReply,
+    );
   }
 
   async truncate(id: string, fromIndex: number): Promise<Session | undefined> {
-    return this.decode(id, (await this.call('session.truncate', TRUNCATE, id, [Math.max(0, Math.floor(fromIndex))])) as ScriptReply);
+    return this.decode(
+      id,
+      (await this.call('session.truncate', TRUNCATE, id, [Math.max(0, Math.floor(fromIndex))])) as ScriptReply,
+    );
   }
 
   async delete(id: string): Promise<boolean> {
@@ -98,11 +111,18 @@ export class RedisSessionStore implements SessionStore {
 
   async countByOwner(ownerId: string): Promise<number> {
     const now = this.now();
-    return this.redis.run('session.count_by_owner', (c) => c.zcount(`${this.redis.prefix}owner:${ownerHash(ownerId)}`, `(${now}`, '+inf'));
+    return this.redis.run('session.count_by_owner', (c) =>
+      c.zcount(`${this.redis.prefix}owner:${ownerHash(ownerId)}`, `(${now}`, '+inf'),
+    );
   }
 
   async listByOwner(ownerId: string): Promise<SessionSummary[]> {
-    const rows = (await this.call('session.list_by_owner', LIST_BY_OWNER, '', [ownerHash(ownerId)])) as [string, string, string, string][];
+    const rows = (await this.call('session.list_by_owner', LIST_BY_OWNER, '', [ownerHash(ownerId)])) as [
+      string,
+      string,
+      string,
+      string,
+    ][];
     const list: SessionSummary[] = [];
     for (const [id, sealedMeta, last, expires] of rows) {
       const meta = this.openMeta(id, sealedMeta);
@@ -118,11 +138,20 @@ export class RedisSessionStore implements SessionStore {
       const current = (await this.call('session.get', GET, id, [])) as ScriptReply;
       if (!current?.[0][0]) return undefined;
       const sealedMeta = current[0][0];
-      const meta: SessionMeta = { ...this.openMeta(id, sealedMeta), ...(patch.title !== undefined ? { title: patch.title } : {}), ...(patch.model !== undefined ? { model: patch.model } : {}) };
-      const reply = await this.call('session.patch', PATCH, id, [sealedMeta, sealer.sealJson(meta, `session:${id}:meta`)]);
+      const meta: SessionMeta = {
+        ...this.openMeta(id, sealedMeta),
+        ...(patch.title !== undefined ? { title: patch.title } : {}),
+        ...(patch.model !== undefined ? { model: patch.model } : {}),
+      };
+      const reply = await this.call('session.patch', PATCH, id, [
+        sealedMeta,
+        sealer.sealJson(meta, `session:${id}:meta`),
+      ]);
       if (reply !== 0) return this.decode(id, reply as ScriptReply);
     }
-    throw new ParleyError('store_busy', 'This session is being changed by another request; retry in a moment', { retryAfterMs: 100 });
+    throw new ParleyError('store_busy', 'This session is being changed by another request; retry in a moment', {
+      retryAfterMs: 100,
+    });
   }
 
   private openMeta(id: string, sealedMeta: string): SessionMeta {
@@ -130,12 +159,27 @@ export class RedisSessionStore implements SessionStore {
       return this.options.sealer.openJson<SessionMeta>(sealedMeta, `session:${id}:meta`);
     } catch (error) {
       if (!(error instanceof UnreadableRecordError)) throw error;
-      throw new ParleyError('store_unavailable', 'This session was stored under an encryption key Parley no longer has (see state.previousEncryptionKeys), so it cannot be read.', { cause: error });
+      throw new ParleyError(
+        'store_unavailable',
+        'This session was stored under an encryption key Parley no longer has (see state.previousEncryptionKeys), so it cannot be read.',
+        { cause: error },
+      );
     }
   }
 
-  private call(operation: string, lua: string, id: string, args: (string | number)[], now = this.now()): Promise<unknown> {
-    return this.redis.script(operation, lua, [], [this.redis.prefix, id, now, this.options.idleTtlMs, this.options.ttlSlackMs ?? 0, ...args]);
+  private call(
+    operation: string,
+    lua: string,
+    id: string,
+    args: (string | number)[],
+    now = this.now(),
+  ): Promise<unknown> {
+    return this.redis.script(
+      operation,
+      lua,
+      [],
+      [this.redis.prefix, id, now, this.options.idleTtlMs, this.options.ttlSlackMs ?? 0, ...args],
+    );
   }
 
   /** A list entry: the message id in clear (to find it), the message sealed. */
@@ -150,18 +194,26 @@ export class RedisSessionStore implements SessionStore {
     const { sealer } = this.options;
     try {
       const meta = sealer.openJson<SessionMeta>(sealedMeta, `session:${id}:meta`);
-      const messages = entries.map((e) => sealer.openJson<StoredMessage>(e.slice(e.indexOf('|') + 1), `session:${id}:msg`));
+      const messages = entries.map((e) =>
+        sealer.openJson<StoredMessage>(e.slice(e.indexOf('|') + 1), `session:${id}:msg`),
+      );
       return {
         id,
         ...meta,
         lastActiveAt: Number(last),
         expiresAt: Number(expires),
         messages,
-        ...(sealedPseudonyms ? { pseudonyms: sealer.openJson<Record<string, string>>(sealedPseudonyms, `session:${id}:pseud`) } : {}),
+        ...(sealedPseudonyms
+          ? { pseudonyms: sealer.openJson<Record<string, string>>(sealedPseudonyms, `session:${id}:pseud`) }
+          : {}),
       };
     } catch (error) {
       if (!(error instanceof UnreadableRecordError)) throw error;
-      throw new ParleyError('store_unavailable', 'This session was stored under an encryption key Parley no longer has (see state.previousEncryptionKeys), so it cannot be read.', { cause: error });
+      throw new ParleyError(
+        'store_unavailable',
+        'This session was stored under an encryption key Parley no longer has (see state.previousEncryptionKeys), so it cannot be read.',
+        { cause: error },
+      );
     }
   }
 }

@@ -36,8 +36,12 @@ describe('privacy evaluation set', () => {
   for (const [category, goal] of Object.entries(GOALS)) {
     it(`${category}: recall >= ${goal.recall}, precision >= ${goal.precision}`, () => {
       const r = rates(score.byCategory[category]);
-      expect(r.recall, `${category} recall ${JSON.stringify(score.byCategory[category])}`).toBeGreaterThanOrEqual(goal.recall);
-      expect(r.precision, `${category} precision ${JSON.stringify(score.byCategory[category])}`).toBeGreaterThanOrEqual(goal.precision);
+      expect(r.recall, `${category} recall ${JSON.stringify(score.byCategory[category])}`).toBeGreaterThanOrEqual(
+        goal.recall,
+      );
+      expect(r.precision, `${category} precision ${JSON.stringify(score.byCategory[category])}`).toBeGreaterThanOrEqual(
+        goal.precision,
+      );
     });
   }
 
@@ -55,7 +59,9 @@ describe('privacy evaluation set', () => {
   it('the filter replaces what the recognizers find (one case per category, end to end)', () => {
     const filter = createPrivacyFilter();
     for (const category of Object.keys(GOALS)) {
-      const c = cases.find((x) => x.entities.some((e) => e.category === category) && score.errors.every((e) => e.id !== x.id));
+      const c = cases.find(
+        (x) => x.entities.some((e) => e.category === category) && score.errors.every((e) => e.id !== x.id),
+      );
       if (!c) throw new Error(`no clean case for ${category}`);
       const out = filter.protect([{ role: 'user', content: c.text }]).messages[0].content;
       for (const e of c.entities) expect(out, c.id).not.toContain(e.value);

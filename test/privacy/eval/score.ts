@@ -4,10 +4,34 @@ import { readFileSync } from 'node:fs';
 import { detect } from '../../../src/privacy/detectors/index.js';
 import type { Match } from '../../../src/privacy/types.js';
 
-export interface EvalEntity { category: string; start: number; end: number; value: string; kind?: string }
-export interface EvalCase { id: string; lang: string; kind: 'positive' | 'negative'; text: string; entities: EvalEntity[]; note: string }
-export interface Tally { tp: number; fp: number; fn: number }
-export interface EvalError { id: string; lang: string; type: 'fn' | 'fp'; category: string; value: string; note: string }
+export interface EvalEntity {
+  category: string;
+  start: number;
+  end: number;
+  value: string;
+  kind?: string;
+}
+export interface EvalCase {
+  id: string;
+  lang: string;
+  kind: 'positive' | 'negative';
+  text: string;
+  entities: EvalEntity[];
+  note: string;
+}
+export interface Tally {
+  tp: number;
+  fp: number;
+  fn: number;
+}
+export interface EvalError {
+  id: string;
+  lang: string;
+  type: 'fn' | 'fp';
+  category: string;
+  value: string;
+  note: string;
+}
 
 /** Loads test/privacy/eval/cases.jsonl. */
 export function loadEvalCases(): EvalCase[] {
@@ -37,7 +61,8 @@ export function scoreEval(cases: readonly EvalCase[], find: (text: string) => Ma
     const found = find(c.text);
     for (const e of c.entities) {
       let covered = 0;
-      for (const f of found) if (f.category === e.category) covered += Math.max(0, Math.min(f.end, e.end) - Math.max(f.start, e.start));
+      for (const f of found)
+        if (f.category === e.category) covered += Math.max(0, Math.min(f.end, e.end) - Math.max(f.start, e.start));
       const ok = covered >= 0.9 * (e.end - e.start);
       for (const t of tally(e.category, c.lang)) {
         if (ok) t.tp++;

@@ -30,14 +30,26 @@ export async function errorFromResponse(response: Response): Promise<ApiError> {
 }
 
 /** Codes whose server message names routing details (provider, upstream model, key, circuit): never shown. */
-const BUSY = new Set(['upstream_rate_limited', 'upstream_overloaded', 'circuit_open', 'no_healthy_key', 'shutting_down']);
+const BUSY = new Set([
+  'upstream_rate_limited',
+  'upstream_overloaded',
+  'circuit_open',
+  'no_healthy_key',
+  'shutting_down',
+]);
 
 /**
  * Plain-words explanation of a failure, for people rather than developers. Provider, key and circuit details
  * are never shown (they are in the server log); the wait comes from `Retry-After` alone, and the one countdown
  * is the Retry button's, so the title names no number.
  */
-export function describeError(error: unknown): { title: string; detail?: string; retryAfterSeconds?: number; signOut?: boolean; expired?: boolean } {
+export function describeError(error: unknown): {
+  title: string;
+  detail?: string;
+  retryAfterSeconds?: number;
+  signOut?: boolean;
+  expired?: boolean;
+} {
   if (!(error instanceof ApiError)) return { title: 'Something went wrong in the page. Reload it, then retry.' };
   const wait = error.retryAfterSeconds;
   switch (true) {
@@ -50,14 +62,27 @@ export function describeError(error: unknown): { title: string; detail?: string;
     case error.status === 404 && error.code === 'not_found':
       return { title: 'This chat has expired or was deleted; its messages are gone.', expired: true };
     case error.status === 429:
-      return { title: wait ? 'Too many requests. You can retry when the countdown ends.' : 'Too many requests. Wait a moment, then retry.', retryAfterSeconds: wait };
+      return {
+        title: wait
+          ? 'Too many requests. You can retry when the countdown ends.'
+          : 'Too many requests. Wait a moment, then retry.',
+        retryAfterSeconds: wait,
+      };
     case error.code !== null && BUSY.has(error.code):
-      return { title: wait ? 'The AI model is busy right now. You can retry when the countdown ends.' : 'The AI model is busy right now. Retry in a moment.', retryAfterSeconds: wait };
+      return {
+        title: wait
+          ? 'The AI model is busy right now. You can retry when the countdown ends.'
+          : 'The AI model is busy right now. Retry in a moment.',
+        retryAfterSeconds: wait,
+      };
     case error.code === 'upstream_timeout':
       return { title: 'The AI model took too long to answer. Retry.' };
     case error.code === 'content_blocked':
       return { title: 'This message was blocked by the content policy.', detail: error.message };
-    case error.status === 413 || error.status === 415 || error.code === 'invalid_request' || error.code === 'payload_too_large':
+    case error.status === 413 ||
+      error.status === 415 ||
+      error.code === 'invalid_request' ||
+      error.code === 'payload_too_large':
       return { title: 'Parley could not accept this message.', detail: error.message };
     case error.code === 'model_not_found':
       return { title: 'This model is no longer available. Pick another one.' };

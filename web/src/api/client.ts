@@ -2,7 +2,15 @@
 
 import { ApiError, errorFromResponse } from './api-error.js';
 import { readSse } from './sse.js';
-import type { FeedbackReason, ImageRef, ModelInfo, SessionSummary, SessionView, StartEvent, StoredMessage } from './types.js';
+import type {
+  FeedbackReason,
+  ImageRef,
+  ModelInfo,
+  SessionSummary,
+  SessionView,
+  StartEvent,
+  StoredMessage,
+} from './types.js';
 
 /** Callbacks of a streamed answer, called in order: start, reasoning* and delta*, then done or error. */
 export interface StreamHandlers {
@@ -17,7 +25,12 @@ export class ParleyClient {
   constructor(private readonly apiKey: string) {}
 
   private async call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-    const response = await request(path, { method, headers: this.headers(body !== undefined), body: body === undefined ? undefined : JSON.stringify(body), signal });
+    const response = await request(path, {
+      method,
+      headers: this.headers(body !== undefined),
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
+    });
     if (!response.ok) throw await errorFromResponse(response);
     return (response.status === 204 ? undefined : await response.json()) as T;
   }
@@ -58,33 +71,62 @@ export class ParleyClient {
     return this.call('DELETE', `/v1/sessions/${encodeURIComponent(id)}`);
   }
 
-  feedback(sessionId: string, messageId: string, rating: 'up' | 'down', reason?: FeedbackReason): Promise<StoredMessage> {
-    return this.call('POST', `/v1/sessions/${encodeURIComponent(sessionId)}/messages/${encodeURIComponent(messageId)}/feedback`, reason ? { rating, reason } : { rating });
+  feedback(
+    sessionId: string,
+    messageId: string,
+    rating: 'up' | 'down',
+    reason?: FeedbackReason,
+  ): Promise<StoredMessage> {
+    return this.call(
+      'POST',
+      `/v1/sessions/${encodeURIComponent(sessionId)}/messages/${encodeURIComponent(messageId)}/feedback`,
+      reason ? { rating, reason } : { rating },
+    );
   }
 
   /**
    * Sends a message and streams the answer. Resolves when the stream ends; rejects with ApiError
    * (before or during the stream) or with the abort reason when `signal` fires (stop).
    */
-  async send(sessionId: string, message: { content: string; images?: ImageRef[] }, replaceFrom: string | undefined, handlers: StreamHandlers, signal: AbortSignal): Promise<void> {
-    const body = { content: message.content, stream: true, ...(message.images?.length ? { images: message.images } : {}), ...(replaceFrom ? { replaceFrom } : {}) };
-    const response = await request(`/v1/sessions/${encodeURIComponent(sessionId)}/messages`, { method: 'POST', headers: this.headers(true), body: JSON.stringify(body), signal });
+  async send(
+    sessionId: string,
+    message: { content: string; images?: ImageRef[] },
+    replaceFrom: string | undefined,
+    handlers: StreamHandlers,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const body = {
+      content: message.content,
+      stream: true,
+      ...(message.images?.length ? { images: message.images } : {}),
+      ...(replaceFrom ? { replaceFrom } : {}),
+    };
+    const response = await request(`/v1/sessions/${encodeURIComponent(sessionId)}/messages`, {
+      method: 'POST',
+      headers: this.headers(true),
+      body: JSON.stringify(body),
+      signal,
+    });
     if (!response.ok) throw await errorFromResponse(response);
     if (!response.body) throw new ApiError(502, 'upstream_protocol', 'The answer had no body.');
     let finished = false;
     try {
       for await (const frame of readSse(response.body)) {
-      const data = JSON.parse(frame.data) as Record<string, unknown>;
-      if (frame.event === 'start') handlers.onStart(data as unknown as StartEvent);
-      else if (frame.event === 'delta') handlers.onDelta(String(data.text ?? ''));
-      else if (frame.event === 'reasoning') handlers.onReasoning(String(data.text ?? ''));
-      else if (frame.event === 'done') {
-        finished = true;
-        handlers.onDone(data.message as StoredMessage | undefined);
-      } else if (frame.event === 'error') {
-        const error = data.error as { message?: string; code?: string } | undefined;
-        throw new ApiError(502, error?.code ?? 'upstream_stream_error', error?.message ?? 'The answer stopped with an error.');
-      }
+        const data = JSON.parse(frame.data) as Record<string, unknown>;
+        if (frame.event === 'start') handlers.onStart(data as unknown as StartEvent);
+        else if (frame.event === 'delta') handlers.onDelta(String(data.text ?? ''));
+        else if (frame.event === 'reasoning') handlers.onReasoning(String(data.text ?? ''));
+        else if (frame.event === 'done') {
+          finished = true;
+          handlers.onDone(data.message as StoredMessage | undefined);
+        } else if (frame.event === 'error') {
+          const error = data.error as { message?: string; code?: string } | undefined;
+          throw new ApiError(
+            502,
+            error?.code ?? 'upstream_stream_error',
+            error?.message ?? 'The answer stopped with an error.',
+          );
+        }
       }
     } catch (error) {
       if (signal.aborted || error instanceof ApiError) throw error;

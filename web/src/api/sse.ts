@@ -8,7 +8,9 @@ export interface SseFrame {
 
 /** Parses an SSE byte stream; handles CRLF, comments, multi-line data and frames split across chunks. */
 export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator<SseFrame> {
-  const reader = body.pipeThrough(new TextDecoderStream() as unknown as ReadableWritablePair<string, Uint8Array>).getReader();
+  const reader = body
+    .pipeThrough(new TextDecoderStream() as unknown as ReadableWritablePair<string, Uint8Array>)
+    .getReader();
   let buffer = '';
   let event = '';
   let data: string[] = [];

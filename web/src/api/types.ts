@@ -56,7 +56,15 @@ export interface StartEvent {
 }
 
 /** Feedback reasons the server accepts (a fixed list). */
-export const FEEDBACK_REASONS = ['helpful', 'accurate', 'inaccurate', 'unhelpful', 'unsafe', 'too-slow', 'other'] as const;
+export const FEEDBACK_REASONS = [
+  'helpful',
+  'accurate',
+  'inaccurate',
+  'unhelpful',
+  'unsafe',
+  'too-slow',
+  'other',
+] as const;
 export type FeedbackReason = (typeof FEEDBACK_REASONS)[number];
 
 /** GET /ui-config.json (optional). */

@@ -21,7 +21,10 @@ export function redirectUri(): string {
 }
 
 /** Builds the authorization URL for the code flow with PKCE (pure, for tests). */
-export function authorizationUrl(endpoint: string, p: { clientId: string; redirectUri: string; scope: string; state: string; nonce: string; challenge: string }): string {
+export function authorizationUrl(
+  endpoint: string,
+  p: { clientId: string; redirectUri: string; scope: string; state: string; nonce: string; challenge: string },
+): string {
   const url = new URL(endpoint);
   url.search = new URLSearchParams({
     response_type: 'code',
@@ -38,15 +41,32 @@ export function authorizationUrl(endpoint: string, p: { clientId: string; redire
 
 /** Discovers the provider, remembers the PKCE verifier for this tab, and navigates to the provider. */
 export async function startOidcLogin(oidc: OidcSettings): Promise<void> {
-  const discovery = await fetch(`${oidc.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`, { credentials: 'omit', referrerPolicy: 'no-referrer' });
+  const discovery = await fetch(`${oidc.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`, {
+    credentials: 'omit',
+    referrerPolicy: 'no-referrer',
+  });
   if (!discovery.ok) throw new Error(`The sign-in provider could not be reached (HTTP ${discovery.status}).`);
   const meta = (await discovery.json()) as { authorization_endpoint?: string; token_endpoint?: string };
-  if (!meta.authorization_endpoint || !meta.token_endpoint) throw new Error('The sign-in provider does not publish its endpoints.');
+  if (!meta.authorization_endpoint || !meta.token_endpoint)
+    throw new Error('The sign-in provider does not publish its endpoints.');
   const { verifier, challenge } = await createPkcePair();
-  const pending: Pending = { state: randomToken(16), verifier, tokenEndpoint: meta.token_endpoint, redirectUri: redirectUri(), clientId: oidc.clientId };
+  const pending: Pending = {
+    state: randomToken(16),
+    verifier,
+    tokenEndpoint: meta.token_endpoint,
+    redirectUri: redirectUri(),
+    clientId: oidc.clientId,
+  };
   sessionStorage.setItem(PENDING, JSON.stringify(pending));
   location.assign(
-    authorizationUrl(meta.authorization_endpoint, { clientId: oidc.clientId, redirectUri: pending.redirectUri, scope: oidc.scope ?? 'openid', state: pending.state, nonce: randomToken(16), challenge }),
+    authorizationUrl(meta.authorization_endpoint, {
+      clientId: oidc.clientId,
+      redirectUri: pending.redirectUri,
+      scope: oidc.scope ?? 'openid',
+      state: pending.state,
+      nonce: randomToken(16),
+      challenge,
+    }),
   );
 }
 
@@ -66,13 +86,20 @@ export async function completeOidcLogin(): Promise<string | undefined> {
   if (error) throw new Error(`Single sign-on was refused: ${params.get('error_description') ?? error}.`);
   if (!saved) throw new Error('This sign-in did not start in this tab. Start it again.');
   const pending = JSON.parse(saved) as Pending;
-  if (state !== pending.state) throw new Error('The sign-in answer did not match this tab (state mismatch). Start it again.');
+  if (state !== pending.state)
+    throw new Error('The sign-in answer did not match this tab (state mismatch). Start it again.');
   const response = await fetch(pending.tokenEndpoint, {
     method: 'POST',
     credentials: 'omit',
     referrerPolicy: 'no-referrer',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code: code!, redirect_uri: pending.redirectUri, client_id: pending.clientId, code_verifier: pending.verifier }),
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code: code!,
+      redirect_uri: pending.redirectUri,
+      client_id: pending.clientId,
+      code_verifier: pending.verifier,
+    }),
   });
   if (!response.ok) throw new Error(`The sign-in provider refused the code (HTTP ${response.status}).`);
   const tokens = (await response.json()) as { access_token?: string; id_token?: string };

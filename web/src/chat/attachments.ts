@@ -1,7 +1,13 @@
 // Images picked, pasted or dropped into the composer: checked against the server's limits before upload, read as data URLs.
 // Loaded on first use (dynamic import), so it costs nothing in the initial JS.
 
-import { formatBytes, imageTypeName, imageTypeNames, MAX_IMAGE_BYTES, MAX_IMAGES_PER_MESSAGE } from '../../../src/domain/image-limits.js';
+import {
+  formatBytes,
+  imageTypeName,
+  imageTypeNames,
+  MAX_IMAGE_BYTES,
+  MAX_IMAGES_PER_MESSAGE,
+} from '../../../src/domain/image-limits.js';
 
 /** An image waiting in the composer. */
 export interface Attachment {
@@ -39,7 +45,10 @@ function readAsDataUrl(file: File): Promise<string> {
  * Checks `files` and reads the ones that pass. `already` images are in the composer; beyond the per-message
  * limit the rest are refused. Returns the new attachments and the refusals (one sentence each).
  */
-export async function attach(files: readonly File[], already: number): Promise<{ added: Attachment[]; refusals: string[] }> {
+export async function attach(
+  files: readonly File[],
+  already: number,
+): Promise<{ added: Attachment[]; refusals: string[] }> {
   const added: Attachment[] = [];
   const refusals: string[] = [];
   for (const file of files) {
@@ -49,7 +58,9 @@ export async function attach(files: readonly File[], already: number): Promise<{
       continue;
     }
     if (already + added.length >= MAX_IMAGES_PER_MESSAGE) {
-      refusals.push(`${file.name || 'The pasted image'} was not attached: a message may carry at most ${MAX_IMAGES_PER_MESSAGE} images.`);
+      refusals.push(
+        `${file.name || 'The pasted image'} was not attached: a message may carry at most ${MAX_IMAGES_PER_MESSAGE} images.`,
+      );
       continue;
     }
     try {

@@ -15,7 +15,13 @@ export interface ChatEntry {
 
 /** A list entry from the server's summary. */
 export function entryOf(session: SessionSummary): ChatEntry {
-  return { id: session.id, title: session.title || 'Untitled chat', model: session.model, expiresAt: session.expiresAt, ...(session.system ? { system: session.system } : {}) };
+  return {
+    id: session.id,
+    title: session.title || 'Untitled chat',
+    model: session.model,
+    expiresAt: session.expiresAt,
+    ...(session.system ? { system: session.system } : {}),
+  };
 }
 
 /** The chat open in this tab before a reload, if any. */

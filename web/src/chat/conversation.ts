@@ -47,14 +47,23 @@ export class Conversation {
     private readonly onSignOut: (reason: string) => void,
   ) {
     this.models = models.map((m) => m.id);
-    this.imageModels = new Set(models.filter((m) => !m.capabilities || m.capabilities.includes('vision')).map((m) => m.id));
+    this.imageModels = new Set(
+      models.filter((m) => !m.capabilities || m.capabilities.includes('vision')).map((m) => m.id),
+    );
     this.model = this.models[0];
     void this.refreshChats();
     const reopen = loadOpenChat();
     if (reopen) void this.open(reopen);
   }
 
-  private update(patch: Partial<Pick<Conversation, 'messages' | 'streaming' | 'error' | 'status' | 'sessionId' | 'model' | 'chats' | 'systemPrompt' | 'systemDraft'>>): void {
+  private update(
+    patch: Partial<
+      Pick<
+        Conversation,
+        'messages' | 'streaming' | 'error' | 'status' | 'sessionId' | 'model' | 'chats' | 'systemPrompt' | 'systemDraft'
+      >
+    >,
+  ): void {
     Object.assign(this, patch);
     if ('sessionId' in patch) saveOpenChat(this.sessionId);
     this.changes.emit();
@@ -106,7 +115,15 @@ export class Conversation {
   /** Starts an empty chat (the session is created with the first message). */
   newChat(): void {
     this.leave();
-    this.update({ sessionId: undefined, messages: [], error: undefined, systemPrompt: undefined, systemDraft: '', status: 'New chat', model: this.models.includes(this.model ?? '') ? this.model : this.models[0] });
+    this.update({
+      sessionId: undefined,
+      messages: [],
+      error: undefined,
+      systemPrompt: undefined,
+      systemDraft: '',
+      status: 'New chat',
+      model: this.models.includes(this.model ?? '') ? this.model : this.models[0],
+    });
   }
 
   /** Picks the model: of the next new chat, or (PATCH) of the open chat from its next answer on, with the whole history. */
@@ -117,7 +134,10 @@ export class Conversation {
     if (!id) return;
     try {
       const session = await this.client.updateSession(id, { model });
-      this.update({ chats: this.chats.map((c) => (c.id === id ? { ...c, model: session.model } : c)), status: `Next answers come from ${session.model}.` });
+      this.update({
+        chats: this.chats.map((c) => (c.id === id ? { ...c, model: session.model } : c)),
+        status: `Next answers come from ${session.model}.`,
+      });
     } catch (error) {
       if (this.sessionId === id) this.update({ model: before });
       this.fail(error);
@@ -157,7 +177,9 @@ export class Conversation {
         model: session.model,
         systemPrompt: session.system,
         status: `Opened chat ${entry.title}`,
-        chats: this.chats.some((c) => c.id === id) ? this.chats.map((c) => (c.id === id ? entry : c)) : upsertChat(this.chats, entry),
+        chats: this.chats.some((c) => c.id === id)
+          ? this.chats.map((c) => (c.id === id ? entry : c))
+          : upsertChat(this.chats, entry),
       });
     } catch (error) {
       this.fail(error);
@@ -182,7 +204,14 @@ export class Conversation {
     const text = content.trim();
     const attached = images?.length ? images : undefined;
     if (this.streaming || (text === '' && !attached)) return;
-    const pending: UiMessage = { id: `local-${++localIds}`, role: 'user', content: text, createdAt: new Date().toISOString(), pending: true, ...(attached ? { images: attached } : {}) };
+    const pending: UiMessage = {
+      id: `local-${++localIds}`,
+      role: 'user',
+      content: text,
+      createdAt: new Date().toISOString(),
+      pending: true,
+      ...(attached ? { images: attached } : {}),
+    };
     const cut = replaceFrom ? this.messages.findIndex((m) => m.id === replaceFrom) : -1;
     const kept = (cut >= 0 ? this.messages.slice(0, cut) : this.messages).filter((m) => !m.pending);
     this.failedContent = undefined;
@@ -197,10 +226,20 @@ export class Conversation {
     try {
       let sessionId = this.sessionId;
       if (!sessionId) {
-        const session = await this.client.createSession({ model: this.model, system: this.systemDraft.trim(), title: titleOf(text || 'Image') });
+        const session = await this.client.createSession({
+          model: this.model,
+          system: this.systemDraft.trim(),
+          title: titleOf(text || 'Image'),
+        });
         if (!current()) return;
         sessionId = session.id;
-        this.update({ sessionId, model: session.model, systemPrompt: session.system, systemDraft: '', chats: upsertChat(this.chats, entryOf(session)) });
+        this.update({
+          sessionId,
+          model: session.model,
+          systemPrompt: session.system,
+          systemDraft: '',
+          chats: upsertChat(this.chats, entryOf(session)),
+        });
       }
       await this.client.send(
         sessionId,
@@ -213,7 +252,11 @@ export class Conversation {
             const items = Object.values(event.protected ?? {}).reduce((a, b) => a + b, 0);
             // The start event leaves the images out (they were just sent): keep the ones this tab holds.
             const { imageCount: _count, ...stored } = event.userMessage;
-            const confirmed: UiMessage = { ...stored, protectedItems: items || undefined, ...(attached ? { images: attached } : {}) };
+            const confirmed: UiMessage = {
+              ...stored,
+              protectedItems: items || undefined,
+              ...(attached ? { images: attached } : {}),
+            };
             this.update({ messages: this.messages.map((m) => (m === pending ? confirmed : m)), status: 'Answering…' });
           },
           onReasoning: (delta) => {
@@ -228,7 +271,13 @@ export class Conversation {
           },
           onDone: (message) => {
             if (!current()) return;
-            const answer: UiMessage = message ?? { id: answerId ?? `local-${++localIds}`, role: 'assistant', content: this.streamText, createdAt: new Date().toISOString(), ...(this.streamReasoning ? { reasoning: this.streamReasoning } : {}) };
+            const answer: UiMessage = message ?? {
+              id: answerId ?? `local-${++localIds}`,
+              role: 'assistant',
+              content: this.streamText,
+              createdAt: new Date().toISOString(),
+              ...(this.streamReasoning ? { reasoning: this.streamReasoning } : {}),
+            };
             this.update({ messages: [...this.messages, answer], streaming: false, status: 'Answer complete.' });
           },
         },
@@ -241,7 +290,16 @@ export class Conversation {
       const stopped = abort.signal.aborted;
       const messages = this.messages.slice();
       const reasoning = this.streamReasoning ? { reasoning: this.streamReasoning } : {};
-      if (answerId && partial) messages.push({ id: answerId, role: 'assistant', content: partial, createdAt: new Date().toISOString(), incomplete: true, stopped, ...reasoning });
+      if (answerId && partial)
+        messages.push({
+          id: answerId,
+          role: 'assistant',
+          content: partial,
+          createdAt: new Date().toISOString(),
+          incomplete: true,
+          stopped,
+          ...reasoning,
+        });
       if (stopped) {
         this.update({ messages, streaming: false, status: 'Stopped.' });
       } else {
@@ -306,13 +364,16 @@ export class Conversation {
   async rate(messageId: string, rating: 'up' | 'down', reason?: FeedbackReason): Promise<void> {
     if (!this.sessionId) return;
     const before = this.messages;
-    this.update({ messages: this.messages.map((m) => (m.id === messageId ? { ...m, feedback: { rating, reason } } : m)) });
+    this.update({
+      messages: this.messages.map((m) => (m.id === messageId ? { ...m, feedback: { rating, reason } } : m)),
+    });
     try {
       await this.client.feedback(this.sessionId, messageId, rating, reason);
       this.update({ status: rating === 'up' ? 'Thanks: marked as helpful.' : 'Thanks: marked as not helpful.' });
     } catch (error) {
       this.update({ messages: before });
-      if (error instanceof ApiError && error.status === 404) this.update({ error: { title: 'This answer can no longer be rated: the chat may have expired.' } });
+      if (error instanceof ApiError && error.status === 404)
+        this.update({ error: { title: 'This answer can no longer be rated: the chat may have expired.' } });
       else this.fail(error);
     }
   }

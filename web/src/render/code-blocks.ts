@@ -1,6 +1,25 @@
 // Code blocks get a header: the language label and a Copy button (one delegated click handler per answer).
 
-const LABELS: Record<string, string> = { ts: 'TypeScript', typescript: 'TypeScript', js: 'JavaScript', javascript: 'JavaScript', py: 'Python', python: 'Python', sh: 'Shell', bash: 'Bash', json: 'JSON', yaml: 'YAML', yml: 'YAML', sql: 'SQL', html: 'HTML', xml: 'XML', css: 'CSS', go: 'Go', rust: 'Rust', java: 'Java' };
+const LABELS: Record<string, string> = {
+  ts: 'TypeScript',
+  typescript: 'TypeScript',
+  js: 'JavaScript',
+  javascript: 'JavaScript',
+  py: 'Python',
+  python: 'Python',
+  sh: 'Shell',
+  bash: 'Bash',
+  json: 'JSON',
+  yaml: 'YAML',
+  yml: 'YAML',
+  sql: 'SQL',
+  html: 'HTML',
+  xml: 'XML',
+  css: 'CSS',
+  go: 'Go',
+  rust: 'Rust',
+  java: 'Java',
+};
 
 /** The label of a `language-x` class (known names spelt out, others as written, none = "Code"). */
 export function languageLabel(className: string): string {

@@ -15,7 +15,12 @@ export function isSafeUrl(href: string): boolean {
 }
 
 function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 function hostOf(href: string): string {
@@ -38,15 +43,42 @@ const marked = new Marked({
     // Images are never fetched automatically: a model could leak the conversation through an image URL.
     image({ href, text }: Tokens.Image): string {
       const label = `Image: ${text || 'untitled'}`;
-      if (!isSafeUrl(href) || href.startsWith('mailto:')) return `<span class="img-blocked">[${escapeHtml(label)} — removed]</span>`;
+      if (!isSafeUrl(href) || href.startsWith('mailto:'))
+        return `<span class="img-blocked">[${escapeHtml(label)} — removed]</span>`;
       return `<a class="img-link" href="${escapeHtml(href)}">${escapeHtml(label)} (${escapeHtml(hostOf(href))}) — open in a new tab</a>`;
     },
   },
 });
 
 const ALLOWED_TAGS = [
-  'p', 'br', 'hr', 'strong', 'em', 'del', 's', 'code', 'pre', 'blockquote', 'ul', 'ol', 'li',
-  'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'a', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'span', 'input',
+  'p',
+  'br',
+  'hr',
+  'strong',
+  'em',
+  'del',
+  's',
+  'code',
+  'pre',
+  'blockquote',
+  'ul',
+  'ol',
+  'li',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'a',
+  'table',
+  'thead',
+  'tbody',
+  'tr',
+  'th',
+  'td',
+  'span',
+  'input',
 ];
 
 let hooked = false;
@@ -66,7 +98,9 @@ function installHooks(): void {
     }
     if (node.nodeName === 'INPUT' && node.getAttribute('type') !== 'checkbox') node.remove();
     if (node.hasAttribute('class')) {
-      const kept = (node.getAttribute('class') ?? '').split(/\s+/).filter((c) => /^(language-[\w+-]+|img-link|img-blocked|hljs[\w-]*)$/.test(c));
+      const kept = (node.getAttribute('class') ?? '')
+        .split(/\s+/)
+        .filter((c) => /^(language-[\w+-]+|img-link|img-blocked|hljs[\w-]*)$/.test(c));
       if (kept.length > 0) node.setAttribute('class', kept.join(' '));
       else node.removeAttribute('class');
     }

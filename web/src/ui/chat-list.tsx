@@ -25,7 +25,9 @@ function RenameField({ chat, onDone }: { chat: ChatEntry; onDone(title?: string)
         finish(draft);
       }}
     >
-      <label class="sr-only" for={`rename-${chat.id}`}>New name for chat: {chat.title}</label>
+      <label class="sr-only" for={`rename-${chat.id}`}>
+        New name for chat: {chat.title}
+      </label>
       <input
         id={`rename-${chat.id}`}
         value={draft}
@@ -55,14 +57,24 @@ export function ChatList({ conversation }: { conversation: Conversation }) {
         <Plus /> New chat
       </button>
       <div class="search">
-        <label class="sr-only" for="chat-search">Search chats</label>
-        <input id="chat-search" type="search" placeholder="Search chats" value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
+        <label class="sr-only" for="chat-search">
+          Search chats
+        </label>
+        <input
+          id="chat-search"
+          type="search"
+          placeholder="Search chats"
+          value={query}
+          onInput={(e) => setQuery(e.currentTarget.value)}
+        />
       </div>
       <h2 id="chats-heading">Your chats</h2>
       {chats.length === 0 ? (
         <p class="muted small">No chats yet.</p>
       ) : shown.length === 0 ? (
-        <p class="muted small" role="status">No chat matches “{query}”.</p>
+        <p class="muted small" role="status">
+          No chat matches “{query}”.
+        </p>
       ) : (
         <ul class="chats" aria-labelledby="chats-heading" aria-describedby="ephemeral-note">
           {shown.map((chat) => (
@@ -74,13 +86,19 @@ export function ChatList({ conversation }: { conversation: Conversation }) {
                     setRenaming(undefined);
                     // Keyboard users continue where they were: on this chat's Rename button.
                     requestAnimationFrame(() => {
-                      if (document.activeElement === document.body) document.querySelector<HTMLButtonElement>(`[data-rename="${chat.id}"]`)?.focus();
+                      if (document.activeElement === document.body)
+                        document.querySelector<HTMLButtonElement>(`[data-rename="${chat.id}"]`)?.focus();
                     });
                     if (title !== undefined) void conversation.rename(chat.id, title);
                   }}
                 />
               ) : (
-                <button type="button" class="chat-open" aria-current={chat.id === sessionId ? 'page' : undefined} onClick={() => void conversation.open(chat.id)}>
+                <button
+                  type="button"
+                  class="chat-open"
+                  aria-current={chat.id === sessionId ? 'page' : undefined}
+                  onClick={() => void conversation.open(chat.id)}
+                >
                   <span class="chat-title">{chat.title}</span>
                   <span class="chat-meta">
                     {chat.model} · expires <time dateTime={chat.expiresAt}>{expiry(chat.expiresAt)}</time>
@@ -88,10 +106,23 @@ export function ChatList({ conversation }: { conversation: Conversation }) {
                 </button>
               )}
               <span class="chat-actions">
-                <button type="button" class="icon" data-rename={chat.id} aria-label={`Rename chat: ${chat.title}`} title="Rename" onClick={() => setRenaming(chat.id)}>
+                <button
+                  type="button"
+                  class="icon"
+                  data-rename={chat.id}
+                  aria-label={`Rename chat: ${chat.title}`}
+                  title="Rename"
+                  onClick={() => setRenaming(chat.id)}
+                >
                   <Pencil />
                 </button>
-                <button type="button" class="icon" aria-label={`Forget chat: ${chat.title}`} title="Forget (delete now)" onClick={() => void conversation.forget(chat.id)}>
+                <button
+                  type="button"
+                  class="icon"
+                  aria-label={`Forget chat: ${chat.title}`}
+                  title="Forget (delete now)"
+                  onClick={() => void conversation.forget(chat.id)}
+                >
                   <Trash />
                 </button>
               </span>

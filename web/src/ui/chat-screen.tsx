@@ -26,7 +26,13 @@ function ThemeToggle() {
   const [theme, setTheme] = useState<Theme>(currentTheme);
   const next: Theme = theme === 'dark' ? 'light' : 'dark';
   return (
-    <button type="button" class="icon" aria-label={`Switch to ${next} theme`} title={`Switch to ${next} theme`} onClick={() => (pickTheme(next), setTheme(next))}>
+    <button
+      type="button"
+      class="icon"
+      aria-label={`Switch to ${next} theme`}
+      title={`Switch to ${next} theme`}
+      onClick={() => (pickTheme(next), setTheme(next))}
+    >
       {theme === 'dark' ? <Sun /> : <Moon />}
     </button>
   );
@@ -42,7 +48,13 @@ function NewChatIntro({ conversation }: { conversation: Conversation }) {
         <label for="system-prompt" class="small muted">
           Instructions for the whole chat, set before its first message, e.g. “Answer in French, briefly.”
         </label>
-        <textarea id="system-prompt" rows={3} maxLength={32000} value={conversation.systemDraft} onInput={(e) => conversation.setSystemDraft(e.currentTarget.value)} />
+        <textarea
+          id="system-prompt"
+          rows={3}
+          maxLength={32000}
+          value={conversation.systemDraft}
+          onInput={(e) => conversation.setSystemDraft(e.currentTarget.value)}
+        />
       </details>
     </div>
   );
@@ -82,7 +94,13 @@ export function ChatScreen({ conversation, demo, onSignOut }: Props) {
   return (
     <div class={`layout${menuOpen ? ' menu-open' : ''}`}>
       <header class="topbar">
-        <button type="button" class="menu-toggle" aria-expanded={menuOpen} aria-controls="sidebar" onClick={() => setMenuOpen(!menuOpen)}>
+        <button
+          type="button"
+          class="menu-toggle"
+          aria-expanded={menuOpen}
+          aria-controls="sidebar"
+          onClick={() => setMenuOpen(!menuOpen)}
+        >
           Chats
         </button>
         <h1>Parley</h1>
@@ -91,7 +109,13 @@ export function ChatScreen({ conversation, demo, onSignOut }: Props) {
           {title ?? 'New chat'}
         </span>
         <ThemeToggle />
-        <button type="button" class="icon kbd-help" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (Ctrl+/)" onClick={actions.showHelp}>
+        <button
+          type="button"
+          class="icon kbd-help"
+          aria-label="Keyboard shortcuts"
+          title="Keyboard shortcuts (Ctrl+/)"
+          onClick={actions.showHelp}
+        >
           <KeyboardIcon />
         </button>
         <button type="button" class="ghost signout" onClick={onSignOut}>
@@ -103,7 +127,11 @@ export function ChatScreen({ conversation, demo, onSignOut }: Props) {
           Demo mode: answers come from Parley's built-in demo provider, not a real AI model.
         </p>
       )}
-      <div id="sidebar" class="sidebar-wrap" onClick={(e) => (e.target as HTMLElement).closest('.chat-open, .new-chat') && setMenuOpen(false)}>
+      <div
+        id="sidebar"
+        class="sidebar-wrap"
+        onClick={(e) => (e.target as HTMLElement).closest('.chat-open, .new-chat') && setMenuOpen(false)}
+      >
         <ChatList conversation={conversation} />
       </div>
       <main class="conversation" id="main">
@@ -115,11 +143,18 @@ export function ChatScreen({ conversation, demo, onSignOut }: Props) {
             </aside>
           )}
           {messages.length === 0 && !streaming ? (
-            conversation.sessionId ? null : <NewChatIntro conversation={conversation} />
+            conversation.sessionId ? null : (
+              <NewChatIntro conversation={conversation} />
+            )
           ) : (
             <ol class="messages" aria-label="Conversation">
               {messages.map((m, i) => (
-                <MessageItem key={m.id} message={m} conversation={conversation} isLastOfRole={!streaming && (i === lastUser || (i === lastAnswer && lastAnswer > lastUser))} />
+                <MessageItem
+                  key={m.id}
+                  message={m}
+                  conversation={conversation}
+                  isLastOfRole={!streaming && (i === lastUser || (i === lastAnswer && lastAnswer > lastUser))}
+                />
               ))}
               {streaming && <StreamingAnswer conversation={conversation} live={live} />}
             </ol>
@@ -127,7 +162,14 @@ export function ChatScreen({ conversation, demo, onSignOut }: Props) {
         </div>
         {error && <ErrorBanner error={error} conversation={conversation} />}
         <Composer conversation={conversation} />
-        <div class="sr-only" aria-live="polite" aria-atomic="false" aria-relevant="additions text" id="answer-live" ref={setLive} />
+        <div
+          class="sr-only"
+          aria-live="polite"
+          aria-atomic="false"
+          aria-relevant="additions text"
+          id="answer-live"
+          ref={setLive}
+        />
         <div class="sr-only" role="status" id="status">
           {conversation.status}
         </div>

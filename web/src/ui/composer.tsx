@@ -63,14 +63,21 @@ export function Composer({ conversation }: { conversation: Conversation }) {
     if (added.length > 0) setAttachments((current) => [...current, ...added]);
     const message = refusals.join(' ');
     setNotice(message);
-    conversation.say(message || (added.length === 1 ? `Image ${added[0].name} attached.` : `${added.length} images attached.`));
+    conversation.say(
+      message || (added.length === 1 ? `Image ${added[0].name} attached.` : `${added.length} images attached.`),
+    );
   };
 
   const send = () => {
     if (streaming || (!draft.trim() && attachments.length === 0)) return;
-    if (attachments.length > 0 && !conversation.acceptsImages()) return setNotice(`${noImages} Or remove the attached images.`);
+    if (attachments.length > 0 && !conversation.acceptsImages())
+      return setNotice(`${noImages} Or remove the attached images.`);
     markSend();
-    void conversation.send(draft, undefined, attachments.map((a) => ({ url: a.url })));
+    void conversation.send(
+      draft,
+      undefined,
+      attachments.map((a) => ({ url: a.url })),
+    );
     setDraft('');
     setAttachments([]);
     setNotice('');
@@ -108,14 +115,22 @@ export function Composer({ conversation }: { conversation: Conversation }) {
             {attachments.map((a) => (
               <li key={a.id}>
                 <img class="thumb" src={blobUrlOf(a.url)} alt={a.name} />
-                <button type="button" class="ghost remove-image" aria-label={`Remove image ${a.name}`} title="Remove" onClick={() => remove(a)}>
+                <button
+                  type="button"
+                  class="ghost remove-image"
+                  aria-label={`Remove image ${a.name}`}
+                  title="Remove"
+                  onClick={() => remove(a)}
+                >
                   ×
                 </button>
               </li>
             ))}
           </ul>
         )}
-        <label class="sr-only" for="message">Message</label>
+        <label class="sr-only" for="message">
+          Message
+        </label>
         <textarea
           id="message"
           ref={box}
@@ -172,7 +187,12 @@ export function Composer({ conversation }: { conversation: Conversation }) {
             />
             <label class="model-pick">
               <span class="sr-only">Model</span>
-              <select id="model" aria-label="Model" value={conversation.model} onChange={(e) => void conversation.pickModel(e.currentTarget.value)}>
+              <select
+                id="model"
+                aria-label="Model"
+                value={conversation.model}
+                onChange={(e) => void conversation.pickModel(e.currentTarget.value)}
+              >
                 {conversation.models.map((m) => (
                   <option value={m}>{m}</option>
                 ))}
@@ -180,18 +200,32 @@ export function Composer({ conversation }: { conversation: Conversation }) {
             </label>
           </div>
           {streaming ? (
-            <button type="button" class="send stop" aria-label="Stop" title="Stop (Escape)" onClick={() => conversation.stop()}>
+            <button
+              type="button"
+              class="send stop"
+              aria-label="Stop"
+              title="Stop (Escape)"
+              onClick={() => conversation.stop()}
+            >
               <StopSquare />
             </button>
           ) : (
-            <button type="submit" class="send" aria-label="Send" title="Send (Enter)" disabled={!draft.trim() && attachments.length === 0}>
+            <button
+              type="submit"
+              class="send"
+              aria-label="Send"
+              title="Send (Enter)"
+              disabled={!draft.trim() && attachments.length === 0}
+            >
               <ArrowUp />
             </button>
           )}
         </div>
       </div>
       <p class="composer-hint" id="composer-hint">
-        Enter sends, Shift+Enter adds a line. {images ? 'Paste or drop an image to attach it. ' : <span id="attach-why">{noImages} </span>}Press Ctrl+/ for keyboard shortcuts.
+        Enter sends, Shift+Enter adds a line.{' '}
+        {images ? 'Paste or drop an image to attach it. ' : <span id="attach-why">{noImages} </span>}Press Ctrl+/ for
+        keyboard shortcuts.
       </p>
     </form>
   );

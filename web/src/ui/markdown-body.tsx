@@ -14,5 +14,7 @@ export function MarkdownBody({ source }: { source: string }) {
     decorateCodeBlocks(ref.current);
     void highlightWithin(ref.current);
   }, [html]);
-  return <div class="md" ref={ref} onClick={(e) => void onCodeCopyClick(e)} dangerouslySetInnerHTML={{ __html: html }} />;
+  return (
+    <div class="md" ref={ref} onClick={(e) => void onCodeCopyClick(e)} dangerouslySetInnerHTML={{ __html: html }} />
+  );
 }

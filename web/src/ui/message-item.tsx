@@ -34,7 +34,9 @@ function UserMessage({ message, conversation, isLastOfRole }: Props) {
     };
     return (
       <li class="msg user editing" aria-label="Your message, editing">
-        <label class="sr-only" for={`edit-${message.id}`}>Edit your message</label>
+        <label class="sr-only" for={`edit-${message.id}`}>
+          Edit your message
+        </label>
         <textarea
           id={`edit-${message.id}`}
           value={draft}
@@ -48,8 +50,12 @@ function UserMessage({ message, conversation, isLastOfRole }: Props) {
           }}
         />
         <div class="actions">
-          <button type="button" class="primary" onClick={save}>Save and resend</button>
-          <button type="button" onClick={() => setEditing(false)}>Cancel</button>
+          <button type="button" class="primary" onClick={save}>
+            Save and resend
+          </button>
+          <button type="button" onClick={() => setEditing(false)}>
+            Cancel
+          </button>
         </div>
       </li>
     );
@@ -96,7 +102,9 @@ function AssistantMessage({ message, conversation, isLastOfRole }: Props) {
       <AuthorLine model={message.model} />
       <span class="sr-only">Parley answered:</span>
       <MarkdownBody source={message.content} />
-      {message.incomplete && <p class="note">{message.stopped ? 'Stopped before the end.' : 'This answer is incomplete.'}</p>}
+      {message.incomplete && (
+        <p class="note">{message.stopped ? 'Stopped before the end.' : 'This answer is incomplete.'}</p>
+      )}
       {message.reasoning && <Reasoning text={message.reasoning} />}
       <div class="actions" role="group" aria-label="Answer actions">
         <button
@@ -113,14 +121,35 @@ function AssistantMessage({ message, conversation, isLastOfRole }: Props) {
           <CopyIcon />
           {copied && <span class="small">Copied</span>}
         </button>
-        <button type="button" class="ghost" aria-pressed={rating === 'up'} aria-label="Good answer" title="Good answer" onClick={() => void conversation.rate(message.id, 'up')}>
+        <button
+          type="button"
+          class="ghost"
+          aria-pressed={rating === 'up'}
+          aria-label="Good answer"
+          title="Good answer"
+          onClick={() => void conversation.rate(message.id, 'up')}
+        >
           <ThumbUp />
         </button>
-        <button type="button" class="ghost" aria-pressed={rating === 'down'} aria-label="Bad answer" title="Bad answer" onClick={() => void conversation.rate(message.id, 'down')}>
+        <button
+          type="button"
+          class="ghost"
+          aria-pressed={rating === 'down'}
+          aria-label="Bad answer"
+          title="Bad answer"
+          onClick={() => void conversation.rate(message.id, 'down')}
+        >
           <ThumbDown />
         </button>
         {rating === 'down' && (
-          <select aria-label="Why was it bad? (optional)" value={message.feedback?.reason ?? ''} onChange={(e) => e.currentTarget.value && void conversation.rate(message.id, 'down', e.currentTarget.value as FeedbackReason)}>
+          <select
+            aria-label="Why was it bad? (optional)"
+            value={message.feedback?.reason ?? ''}
+            onChange={(e) =>
+              e.currentTarget.value &&
+              void conversation.rate(message.id, 'down', e.currentTarget.value as FeedbackReason)
+            }
+          >
             <option value="">Why? (optional)</option>
             {FEEDBACK_REASONS.filter((r) => r !== 'helpful' && r !== 'accurate').map((r) => (
               <option value={r}>{r.replace('-', ' ')}</option>
@@ -128,7 +157,13 @@ function AssistantMessage({ message, conversation, isLastOfRole }: Props) {
           </select>
         )}
         {isLastOfRole && (
-          <button type="button" class="ghost" aria-label="Regenerate" title="Regenerate the answer" onClick={() => void conversation.regenerate()}>
+          <button
+            type="button"
+            class="ghost"
+            aria-label="Regenerate"
+            title="Regenerate the answer"
+            onClick={() => void conversation.regenerate()}
+          >
             <Refresh />
           </button>
         )}
@@ -161,4 +196,6 @@ export function AuthorLine({ model }: { model?: string }) {
 }
 
 /** A message row. */
-export const MessageItem = memo((props: Props) => (props.message.role === 'user' ? <UserMessage {...props} /> : <AssistantMessage {...props} />));
+export const MessageItem = memo((props: Props) =>
+  props.message.role === 'user' ? <UserMessage {...props} /> : <AssistantMessage {...props} />,
+);

@@ -26,7 +26,10 @@ export function focusComposer(): void {
 }
 
 /** Installs the page-wide shortcuts while the chat screen is shown. */
-export function useShortcuts(conversation: Conversation, actions: { showHelp(): void; copied(ok: boolean): void }): void {
+export function useShortcuts(
+  conversation: Conversation,
+  actions: { showHelp(): void; copied(ok: boolean): void },
+): void {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const mod = e.ctrlKey || e.metaKey;
@@ -41,7 +44,11 @@ export function useShortcuts(conversation: Conversation, actions: { showHelp(): 
       } else if (mod && e.shiftKey && key === 'c') {
         e.preventDefault();
         const answer = conversation.lastAnswer();
-        if (answer) navigator.clipboard.writeText(answer.content).then(() => actions.copied(true), () => actions.copied(false));
+        if (answer)
+          navigator.clipboard.writeText(answer.content).then(
+            () => actions.copied(true),
+            () => actions.copied(false),
+          );
       } else if (mod && (e.key === '/' || e.code === 'Slash')) {
         e.preventDefault();
         actions.showHelp();

@@ -25,7 +25,18 @@ export function SignIn({ oidc, message, busy, onKey, onOidc }: Props) {
         }}
       >
         <label for="api-key">API key</label>
-        <input id="api-key" name="api-key" type="password" autocomplete="off" spellcheck={false} placeholder="prl_…" value={key} onInput={(e) => setKey(e.currentTarget.value)} aria-describedby={message ? 'signin-error' : undefined} required />
+        <input
+          id="api-key"
+          name="api-key"
+          type="password"
+          autocomplete="off"
+          spellcheck={false}
+          placeholder="prl_…"
+          value={key}
+          onInput={(e) => setKey(e.currentTarget.value)}
+          aria-describedby={message ? 'signin-error' : undefined}
+          required
+        />
         <button type="submit" class="primary" disabled={busy}>
           {busy ? 'Checking…' : 'Sign in'}
         </button>
@@ -41,7 +52,8 @@ export function SignIn({ oidc, message, busy, onKey, onOidc }: Props) {
         </button>
       )}
       <p class="muted small">
-        First start? Open the one-time login link the server printed. Your key stays in this tab only and is forgotten when you close it.
+        First start? Open the one-time login link the server printed. Your key stays in this tab only and is forgotten
+        when you close it.
       </p>
     </main>
   );

@@ -36,7 +36,12 @@ export function StreamingAnswer({ conversation, live }: { conversation: Conversa
       el.innerHTML = renderMarkdown(text);
       if (text) markFirstToken();
       if (text.includes('```')) decorateCodeBlocks(el);
-      const lastStop = Math.max(text.lastIndexOf('. '), text.lastIndexOf('\n'), text.lastIndexOf('! '), text.lastIndexOf('? '));
+      const lastStop = Math.max(
+        text.lastIndexOf('. '),
+        text.lastIndexOf('\n'),
+        text.lastIndexOf('! '),
+        text.lastIndexOf('? '),
+      );
       if (lastStop + 1 > announced) announce(lastStop + 1);
       if (atBottom) scroller.scrollTop = scroller.scrollHeight;
     };
