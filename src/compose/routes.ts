@@ -21,7 +21,6 @@ export interface BuiltRoutes {
   embeddings: Map<string, RoutedEmbeddings>;
   /** Chat and embeddings adapters, closed at shutdown (a provider's chat adapter closes its one connection pool). */
   adapters: (ProviderModel | EmbeddingProviderModel)[];
-  pools: Map<string, KeyPool>;
 }
 
 /** Resolves provider keys (as live getters, so rotated files take effect) and composes every route. */
@@ -136,5 +135,5 @@ export async function buildRoutes(
     );
     embeddings.set(model.name, { route, observer, refused });
   }
-  return { models, embeddings, adapters: [...adapters.values(), ...embedders.values()], pools };
+  return { models, embeddings, adapters: [...adapters.values(), ...embedders.values()] };
 }
