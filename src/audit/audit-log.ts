@@ -2,7 +2,6 @@
 
 import type { KeyObject } from 'node:crypto';
 import type { AuditStorage } from '../store/audit-storage.js';
-import { FileAuditStorage } from '../store/file/audit-file-storage.js';
 import type { AuditDetails, AuditEvent, AuditEventInput } from './audit-event.js';
 import { signingKeyId } from './chain.js';
 import { DEFAULT_ADDRESS_PREFIXES, truncateClientAddress, type AddressPrefixes } from './client-address.js';
@@ -11,10 +10,8 @@ import type { AuditSpool } from './spool.js';
 
 /** Options of {@link createAuditLog}. */
 export interface AuditLogOptions {
-  /** The JSON-lines file (created 0600 if missing; an existing chain is continued). Ignored when `storage` is given. */
-  file?: string;
-  /** Where the trail is kept (default: a {@link FileAuditStorage} on `file`). */
-  storage?: AuditStorage;
+  /** Where the trail is kept (a file or a table), chosen by the composition root (compose/durable-state.ts). */
+  storage: AuditStorage;
   /** Where events wait while `storage` is unreachable (remote storages); flushed in order when it returns. */
   spool?: AuditSpool;
   /** Spool depth after every change (for the `parley_audit_spool_depth` gauge and its alert). */
@@ -74,7 +71,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   const commitBatch = options.commitBatch ?? 256;
   const commitPaceMs = options.commitPaceMs ?? 0;
   const retry = options.retryMs ?? { first: 500, max: 30_000 };
-  const storage = options.storage ?? new FileAuditStorage(requireFile(options.file));
+  const storage = options.storage;
   const spool = options.spool;
   const seal = {
     signingKey: options.signingKey,
@@ -287,11 +284,6 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       }
     },
   };
-}
-
-function requireFile(file: string | undefined): string {
-  if (file === undefined) throw new TypeError('createAuditLog needs a file or a storage');
-  return file;
 }
 
 function cleanDetails(details: AuditDetails): AuditDetails {

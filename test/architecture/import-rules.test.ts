@@ -39,10 +39,9 @@ const BACKEND = /^store\/(memory|file|redis|postgres)\//;
 
 /**
  * Places that still pick a backend themselves (issue 18, not yet moved into compose/): the audit trail's file
- * default and the CLI's file commands, the key file store, and the CLI's migration command.
+ * readers used by the CLI, the key file store, and the CLI's migration command.
  */
 const BACKEND_EXCEPTIONS = new Set([
-  'audit/audit-log.ts -> store/file/audit-file-storage.js',
   'audit/query.ts -> store/file/audit-file-storage.js',
   'audit/verify.ts -> store/file/audit-file-storage.js',
   'security/atomic-write.ts -> store/file/atomic-write.js',

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createAuditLog } from '../../src/audit/audit-log.js';
 import { loadAuditPrivateKey } from '../../src/audit/signing-key.js';
 import { auditCommand } from '../../src/cli/audit-command.js';
+import { FileAuditStorage } from '../../src/store/file/audit-file-storage.js';
 
 let dataDir: string;
 let stdout: string[];
@@ -26,7 +27,7 @@ async function writeTrail(): Promise<{ publicKeyPath: string; file: string }> {
   expect((await stat(privatePath)).mode & 0o777).toBe(0o600);
   const file = join(dataDir, 'audit.jsonl');
   const log = createAuditLog({
-    file,
+    storage: new FileAuditStorage(file),
     signingKey: loadAuditPrivateKey(await readFile(privatePath, 'utf8')),
     checkpointEvery: 2,
   });
@@ -77,7 +78,7 @@ describe('parley audit', () => {
     expect(stdout.pop()).toMatch(/^TAMPERED .*line 4/);
     // The next start cuts the torn line and says so on the chain.
     await writeFile(file, `${intact}{"seq":99,"prev`);
-    const log = createAuditLog({ file, checkpointEvery: 100 });
+    const log = createAuditLog({ storage: new FileAuditStorage(file), checkpointEvery: 100 });
     log.append({ requestId: 'after', action: 'auth.success', outcome: 'success' });
     await log.close();
     expect(await auditCommand(['verify'], { dataDir, ...io() })).toBe(0);

@@ -8,6 +8,7 @@ import type { AuditEventInput } from '../../src/audit/audit-event.js';
 import { createAuditLog } from '../../src/audit/audit-log.js';
 import type { AuditStorage } from '../../src/store/audit-storage.js';
 import { verifyAuditFile } from '../../src/audit/verify.js';
+import { FileAuditStorage } from '../../src/store/file/audit-file-storage.js';
 
 let dir: string;
 let file: string;
@@ -54,7 +55,11 @@ describe('event time', () => {
   it('is the clock at append, to the millisecond, also when consecutive events share or change the millisecond', async () => {
     const times = [0, 0, 1, 1, 1_000].map((ms) => Date.parse('2026-01-01T00:00:00Z') + ms);
     let i = 0;
-    const log = createAuditLog({ file, clock: () => times[Math.min(i, times.length - 1)], commitDelayMs: 0 });
+    const log = createAuditLog({
+      storage: new FileAuditStorage(file),
+      clock: () => times[Math.min(i, times.length - 1)],
+      commitDelayMs: 0,
+    });
     for (i = 0; i < times.length; i++) log.append(event(i));
     await log.flush();
     expect((await lines()).map((l) => l.time)).toEqual(times.map((ms) => new Date(ms).toISOString()));
@@ -64,7 +69,7 @@ describe('event time', () => {
 
 describe('group commit', () => {
   it('holds events for commitDelayMs, then writes them together without any flush', async () => {
-    const log = createAuditLog({ file, clock, commitDelayMs: 300 });
+    const log = createAuditLog({ storage: new FileAuditStorage(file), clock, commitDelayMs: 300 });
     log.append(event(1));
     log.append(event(2));
     await new Promise((resolve) => setImmediate(resolve));
@@ -75,7 +80,7 @@ describe('group commit', () => {
   });
 
   it('writes at once when commitBatch events wait, and picks up events appended during a write', async () => {
-    const log = createAuditLog({ file, clock, commitDelayMs: 600_000, commitBatch: 3 });
+    const log = createAuditLog({ storage: new FileAuditStorage(file), clock, commitDelayMs: 600_000, commitBatch: 3 });
     for (let i = 1; i <= 3; i++) log.append(event(i)); // the third starts a write
     log.append(event(4)); // arrives while that write runs: the writer takes it next
     expect((await waitForLines(4)).map((l) => l.seq)).toEqual([1, 2, 3, 4]);
@@ -83,7 +88,7 @@ describe('group commit', () => {
   });
 
   it('a close during the delay writes everything and leaves no timer behind', async () => {
-    const log = createAuditLog({ file, clock, commitDelayMs: 600_000 });
+    const log = createAuditLog({ storage: new FileAuditStorage(file), clock, commitDelayMs: 600_000 });
     log.append(event(1));
     await log.close(); // a pending 10-minute timer would keep vitest's worker alive; close clears it
     expect((await lines()).map((l) => l.requestId)).toEqual(['req-1']);
@@ -165,7 +170,12 @@ describe('paced commits (a remote trail)', () => {
 
 describe('createAuditLog', () => {
   it('returns from append before any I/O and writes a hash chain with signed checkpoints', async () => {
-    const log = createAuditLog({ file, signingKey: privateKey, checkpointEvery: 3, clock });
+    const log = createAuditLog({
+      storage: new FileAuditStorage(file),
+      signingKey: privateKey,
+      checkpointEvery: 3,
+      clock,
+    });
     for (let i = 1; i <= 7; i++) expect(log.append(event(i))).toBeUndefined();
     expect(statSync(file, { throwIfNoEntry: false })?.size ?? 0).toBe(0); // nothing written synchronously
     await log.close();
@@ -196,7 +206,7 @@ describe('createAuditLog', () => {
   });
 
   it('keeps writing after a flush of an empty queue', async () => {
-    const log = createAuditLog({ file, clock });
+    const log = createAuditLog({ storage: new FileAuditStorage(file), clock });
     await log.flush();
     await log.flush();
     log.append(event(1));
@@ -208,7 +218,7 @@ describe('createAuditLog', () => {
   });
 
   it('keeps order across many appends from the same tick and batches them', async () => {
-    const log = createAuditLog({ file, signingKey: privateKey, clock });
+    const log = createAuditLog({ storage: new FileAuditStorage(file), signingKey: privateKey, clock });
     for (let i = 1; i <= 450; i++) log.append(event(i));
     await log.flush();
     const written = (await lines()).filter((l) => l.type === 'event');
@@ -218,7 +228,7 @@ describe('createAuditLog', () => {
   });
 
   it('truncates client addresses and keeps only primitive, bounded details', async () => {
-    const log = createAuditLog({ file, clock });
+    const log = createAuditLog({ storage: new FileAuditStorage(file), clock });
     log.append(
       event(1, {
         clientAddress: '203.0.113.77',
@@ -234,10 +244,15 @@ describe('createAuditLog', () => {
   });
 
   it('continues the chain after a restart, checkpointing an unsigned tail first', async () => {
-    const unsigned = createAuditLog({ file, clock });
+    const unsigned = createAuditLog({ storage: new FileAuditStorage(file), clock });
     for (let i = 1; i <= 4; i++) unsigned.append(event(i));
     await unsigned.close(); // no key: no checkpoint, like a process killed before its checkpoint
-    const resumed = createAuditLog({ file, signingKey: privateKey, checkpointEvery: 100, clock });
+    const resumed = createAuditLog({
+      storage: new FileAuditStorage(file),
+      signingKey: privateKey,
+      checkpointEvery: 100,
+      clock,
+    });
     resumed.append(event(5));
     await resumed.close();
     const written = await lines();
@@ -254,12 +269,12 @@ describe('createAuditLog', () => {
   });
 
   it('cuts a torn last line left by a crash and records that it did', async () => {
-    const first = createAuditLog({ file, signingKey: privateKey, clock });
+    const first = createAuditLog({ storage: new FileAuditStorage(file), signingKey: privateKey, clock });
     first.append(event(1));
     await first.close();
     await appendFile(file, '{"seq":3,"prev":"abc","type":"ev');
     expect((await verifyAuditFile(file, publicKey)).ok).toBe(false);
-    const second = createAuditLog({ file, signingKey: privateKey, clock });
+    const second = createAuditLog({ storage: new FileAuditStorage(file), signingKey: privateKey, clock });
     second.append(event(2));
     await second.close();
     const written = await lines();
@@ -272,7 +287,7 @@ describe('createAuditLog', () => {
 
   it('reports a file it cannot open through onError and rejects flush', async () => {
     const onError = vi.fn();
-    const log = createAuditLog({ file: dir, onError, clock }); // a directory, not a file
+    const log = createAuditLog({ storage: new FileAuditStorage(dir), onError, clock }); // a directory, not a file
     log.append(event(1));
     await expect(log.flush()).rejects.toThrow();
     expect(onError).toHaveBeenCalled();
@@ -280,7 +295,7 @@ describe('createAuditLog', () => {
   });
 
   it('counts events dropped when the queue is full and records the count', async () => {
-    const log = createAuditLog({ file, maxQueue: 5, clock });
+    const log = createAuditLog({ storage: new FileAuditStorage(file), maxQueue: 5, clock });
     for (let i = 1; i <= 8; i++) log.append(event(i));
     await log.close();
     const written = await lines();
@@ -291,7 +306,7 @@ describe('createAuditLog', () => {
   it('refuses to continue a file that is not an audit trail', async () => {
     await writeFile(file, 'hello world\n');
     const onError = vi.fn();
-    const log = createAuditLog({ file, onError, clock });
+    const log = createAuditLog({ storage: new FileAuditStorage(file), onError, clock });
     log.append(event(1));
     await expect(log.flush()).rejects.toThrow(/not JSON/);
     await log.close().catch(() => undefined);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { createAuditLog } from '../../src/audit/audit-log.js';
 import { queryAudit } from '../../src/audit/query.js';
+import { FileAuditStorage } from '../../src/store/file/audit-file-storage.js';
 
 let dir: string;
 let file: string;
@@ -15,7 +16,7 @@ beforeAll(async () => {
   file = join(dir, 'audit.jsonl');
   let t = base;
   const log = createAuditLog({
-    file,
+    storage: new FileAuditStorage(file),
     signingKey: generateKeyPairSync('ed25519').privateKey,
     checkpointEvery: 5,
     clock: () => t,

@@ -6,6 +6,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { createAuditLog } from '../../src/audit/audit-log.js';
 import { sealLine, sha256Hex } from '../../src/audit/chain.js';
 import { parseCheckpointAnchor, verifyAuditFile } from '../../src/audit/verify.js';
+import { FileAuditStorage } from '../../src/store/file/audit-file-storage.js';
 
 let dir: string;
 let pristine: string[];
@@ -15,7 +16,7 @@ const { privateKey, publicKey } = generateKeyPairSync('ed25519');
 /** 10 events with a checkpoint after every 4 → lines: e e e e C e e e e C e e C (13 lines). */
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'parley-tamper-'));
-  const log = createAuditLog({ file: file(), signingKey: privateKey, checkpointEvery: 4 });
+  const log = createAuditLog({ storage: new FileAuditStorage(file()), signingKey: privateKey, checkpointEvery: 4 });
   for (let i = 1; i <= 10; i++) {
     log.append({
       requestId: `r${i}`,

@@ -8,6 +8,7 @@ import { keysCommand } from '../../src/cli/keys-command.js';
 import { isWellFormedApiKey } from '../../src/security/api-key-format.js';
 import { createAuthenticator } from '../../src/security/authenticator.js';
 import { FileKeyStore } from '../../src/security/file-key-store.js';
+import { FileAuditStorage } from '../../src/store/file/audit-file-storage.js';
 
 let dataDir: string;
 let now = Date.parse('2026-02-01T00:00:00Z');
@@ -55,7 +56,7 @@ describe('parley keys', () => {
   });
 
   it('rotates with a grace period and revokes, recording audit events', async () => {
-    const audit = createAuditLog({ file: join(dataDir, 'audit.jsonl'), clock: () => now });
+    const audit = createAuditLog({ storage: new FileAuditStorage(join(dataDir, 'audit.jsonl')), clock: () => now });
     const runAudited = (...args: string[]) =>
       keysCommand(args, {
         dataDir,
