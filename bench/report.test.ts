@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { LoadResult } from './load.js';
-import { deriveLoad, deriveTtft, evaluateGoals, formatReport, mergeRounds } from './report.js';
-import type { BenchReport } from './report.js';
+import type { MemoryResult } from './memory.js';
+import { deriveCpu, deriveLoad, deriveTtft, evaluateGoals, formatReport, mergeRounds } from './report.js';
+import type { BenchReport, RuntimeReport } from './report.js';
+import { hasFirstContent } from './ttft.js';
+import type { TtftResult } from './ttft.js';
 import { summariseProfile } from './profile-summary.js';
 import { distribution, percentileSorted, ratio } from './stats.js';
 
@@ -35,13 +38,85 @@ describe('stats', () => {
   });
 });
 
+const cpu = (p50: number, rps: number, target: number): LoadResult => ({
+  ...run(p50, rps),
+  cpuUsPerRequest: { target, mock: 40 },
+});
+
+const ttftRun = (p50: number): TtftResult => ({
+  ttftMs: { count: 1, p50, p90: p50, p99: p50, mean: p50, max: p50 },
+  overheadMs: { count: 0, p50: null, p90: null, p99: null, mean: null, max: null },
+  failures: 0,
+});
+
+const memory = (peak: number, allOpen = true): MemoryResult => ({
+  streams: 1000,
+  maxOpen: allOpen ? 1000 : 990,
+  allOpenAtOnce: allOpen,
+  completed: 1000,
+  failed: 0,
+  rssBeforeMb: 60,
+  peakRssAllOpenMb: allOpen ? peak : null,
+  peakRssMb: peak,
+  rssAfterMb: 80,
+  vmHwmMb: peak,
+  rampMs: 100,
+  durationMs: 1000,
+  samples: 10,
+});
+
+const settings = { upstreamMs: 100, latencyConnections: 50 };
+
+/** A runtime's report with the given figures, derived as run.ts derives them. */
+function runtimeReport(f: {
+  plainUs: [number, number];
+  streamUs: [number, number];
+  latencyP50: [number, number, number];
+  ttftP50: [number, number, number];
+  peakMb: number;
+  allOpen?: boolean;
+  version?: string;
+}): RuntimeReport {
+  const cpuRuns = (floorUs: number, parleyUs: number) => ({
+    floor: cpu(2, 800, floorUs),
+    parley: cpu(3, 500, parleyUs),
+  });
+  const rt: RuntimeReport = {
+    runtime: { label: '24', version: f.version ?? 'v24.0.0', execPath: '/x/node' },
+    idleRssMb: { parley: 50, floor: 40 },
+    cpu: { plain: cpuRuns(...f.plainUs), stream: cpuRuns(...f.streamUs) },
+    latency: { direct: run(f.latencyP50[0], 400), floor: run(f.latencyP50[1], 400), parley: run(f.latencyP50[2], 400) },
+    ttft: { direct: ttftRun(f.ttftP50[0]), floor: ttftRun(f.ttftP50[1]), parley: ttftRun(f.ttftP50[2]) },
+    memory: { parley: memory(f.peakMb, f.allOpen) },
+    derived: { cpu: {} },
+    goals: [],
+  };
+  rt.derived.cpu.plain = deriveCpu(rt.cpu.plain!);
+  rt.derived.cpu.stream = deriveCpu(rt.cpu.stream!);
+  rt.derived.latency = deriveLoad(rt.latency!);
+  rt.derived.ttft = deriveTtft(rt.ttft!);
+  rt.goals = evaluateGoals(rt, settings);
+  return rt;
+}
+
+const verdicts = (rt: RuntimeReport): Record<string, boolean> =>
+  Object.fromEntries(rt.goals.map((g) => [g.id, g.pass]));
+
 describe('report', () => {
-  it('derives added latency against direct and the ratios to the floor', () => {
-    const d = deriveLoad({ direct: run(1, 1000), floor: run(2, 800), parley: run(2.2, 700) });
+  it('derives added latency against direct and its ratio to the floor', () => {
+    const d = deriveLoad({ direct: run(100, 400), floor: run(101, 400), parley: run(101.2, 400) });
     expect(d.floorAddedP50Ms).toBe(1);
     expect(d.parleyAddedP50Ms).toBe(1.2);
     expect(d.addedP50Ratio).toBe(1.2);
-    expect(d.throughputRatio).toBe(0.875);
+  });
+
+  it("derives Parley's CPU per request over the floor's", () => {
+    expect(deriveCpu({ floor: cpu(1, 1, 100), parley: cpu(1, 1, 165) })).toEqual({
+      floorUs: 100,
+      parleyUs: 165,
+      ratio: 1.65,
+    });
+    expect(deriveCpu({ floor: run(1, 1), parley: cpu(1, 1, 165) }).ratio).toBeNull(); // no CPU figure for the floor
   });
 
   it('merges load rounds: counts and seconds summed, percentiles the median of the rounds, CPU weighted by responses', () => {
@@ -67,60 +142,95 @@ describe('report', () => {
     expect(() => mergeRounds([])).toThrow(/no rounds/);
   });
 
-  it('checks every goal and prints PASS/FAIL lines', () => {
-    const ttftRun = (p50: number) => ({
-      ttftMs: { count: 1, p50, p90: p50, p99: p50, mean: p50, max: p50 },
-      overheadMs: { count: 0, p50: null, p90: null, p99: null, mean: null, max: null },
-      failures: 0,
+  it('passes every goal at its limit (the limits are inclusive, except the strict RSS bound)', () => {
+    const rt = runtimeReport({
+      plainUs: [100, 160], // 1.6
+      streamUs: [150, 270], // 1.8
+      latencyP50: [100, 101, 101.5], // added 1.5 ms = 1.5 x the floor's 1 ms
+      ttftP50: [20, 20.4, 20.7], // 0.3 ms over the floor (0.7 over direct: not what the goal measures)
+      peakMb: 149.9,
+    });
+    expect(rt.goals.map((g) => g.id)).toEqual(['plain-cpu', 'stream-cpu', 'ttft', 'latency', 'rss']);
+    expect(rt.goals.every((g) => g.pass)).toBe(true);
+    expect(rt.goals.find((g) => g.id === 'ttft')?.value).toBe(0.3);
+    expect(rt.goals.find((g) => g.id === 'latency')?.name).toContain('100 ms upstream, c=50');
+  });
+
+  it('fails each goal just past its limit', () => {
+    const rt = runtimeReport({
+      plainUs: [100, 161],
+      streamUs: [150, 271],
+      latencyP50: [100, 101, 101.6],
+      ttftP50: [20, 20.4, 20.701],
+      peakMb: 150,
+    });
+    expect(verdicts(rt)).toEqual({ 'plain-cpu': false, 'stream-cpu': false, ttft: false, latency: false, rss: false });
+  });
+
+  it('fails the latency goal when the floor adds nothing, and the RSS goal when the streams were never all open', () => {
+    const rt = runtimeReport({
+      plainUs: [100, 100],
+      streamUs: [100, 100],
+      latencyP50: [100, 99.9, 100.2], // the floor "beats" direct: no ratio, and Parley added more
+      ttftP50: [20, 20, 20],
+      peakMb: 100,
+      allOpen: false,
+    });
+    const latency = rt.goals.find((g) => g.id === 'latency');
+    expect(latency?.value).toBeNull();
+    expect(latency?.pass).toBe(false);
+    expect(verdicts(rt).rss).toBe(false);
+    expect(verdicts(rt)['plain-cpu']).toBe(true);
+  });
+
+  it('leaves out the goals of phases that did not run', () => {
+    expect(evaluateGoals({ derived: { cpu: {} } }, settings)).toEqual([]);
+    const onlyPlain = evaluateGoals({ derived: { cpu: { plain: { floorUs: 1, parleyUs: 1, ratio: 1 } } } }, settings);
+    expect(onlyPlain.map((g) => g.id)).toEqual(['plain-cpu']);
+  });
+
+  it('prints each runtime and one PASS/FAIL line per goal with a column per runtime', () => {
+    const good = runtimeReport({
+      plainUs: [100, 150],
+      streamUs: [150, 250],
+      latencyP50: [100, 101, 101.2],
+      ttftP50: [20, 20.4, 20.6],
+      peakMb: 120,
+      version: 'v20.1.0',
+    });
+    const bad = runtimeReport({
+      plainUs: [100, 236],
+      streamUs: [150, 250],
+      latencyP50: [100, 101, 103],
+      ttftP50: [20, 20.4, 20.6],
+      peakMb: 170,
+      version: 'v24.2.0',
     });
     const report: BenchReport = {
-      schemaVersion: 1,
+      schemaVersion: 2,
       startedAt: '2026-01-01T00:00:00.000Z',
       finishedAt: '2026-01-01T00:01:00.000Z',
       machine: { cpuModel: 'x', cores: 2, node: 'v20' },
-      settings: { connections: 32, durationS: 1, ttftRequests: 1, ttftMockMs: 20 },
-      idleRssMb: { parley: 50, floor: 40 },
-      load: {
-        plain: {
-          direct: run(1, 1000),
-          floor: { ...run(2, 800), cpuUsPerRequest: { target: 91.5, mock: 40 } },
-          parley: { ...run(3, 500), cpuUsPerRequest: { target: 236.2, mock: 41 } },
-        },
-      },
-      derived: { load: {}, ttft: deriveTtft({ direct: ttftRun(20), floor: ttftRun(20.3), parley: ttftRun(20.5) }) },
-      memory: {
-        parley: {
-          streams: 1000,
-          maxOpen: 1000,
-          allOpenAtOnce: true,
-          completed: 1000,
-          failed: 0,
-          rssBeforeMb: 60,
-          peakRssAllOpenMb: 150,
-          peakRssMb: 150,
-          rssAfterMb: 80,
-          vmHwmMb: 150,
-          rampMs: 100,
-          durationMs: 1000,
-          samples: 10,
-        },
-      },
-      goals: [],
+      settings: { connections: 32, rounds: 3, durationS: 5, ttftRequests: 1, ttftMockMs: 20, ...settings },
+      runtimes: { '20': good, '24': bad },
       notes: [],
     };
-    report.derived.load.plain = deriveLoad(report.load.plain!);
-    const goals = evaluateGoals(report);
-    const byName = Object.fromEntries(goals.map((g) => [g.name, g.pass]));
-    expect(byName['plain: added p50 parley/floor']).toBe(false); // 2 / 1 > 1.3
-    expect(byName['plain: throughput parley/floor']).toBe(false); // 500 / 800 < 0.75
-    expect(byName['added TTFT p50 (parley - direct, ms)']).toBe(true); // 0.5 ms
-    expect(byName['peak RSS, 1000 open streams (MB)']).toBe(true);
-    report.goals = goals;
     const text = formatReport(report);
-    expect(text).toContain('FAIL  plain: added p50 parley/floor');
-    expect(text).toContain('PASS  added TTFT p50');
-    expect(text).toContain('CPU µs/req');
-    expect(text).toMatch(/plain parley .* 236 /); // the target's CPU per request, whole µs
+    expect(text).toContain('node v20.1.0');
+    expect(text).toContain('node v24.2.0');
+    expect(text).toMatch(/CPU µs per plain request, parley\/floor +<= 1\.6 x the floor +PASS 1\.500 +FAIL 2\.360/);
+    expect(text).toMatch(/peak RSS, 1000 open streams \(MB\) +< 150 MB +PASS 120\.0 +FAIL 170\.0/);
+    expect(text).toMatch(/added p50 at 100 ms upstream, c=50, parley\/floor .* PASS 1\.200 +FAIL 3\.000/);
+    expect(text).toMatch(/plain parley .* 236 /); // the CPU phase's table: Parley's CPU per request, whole µs
+  });
+});
+
+describe('time to first token', () => {
+  it('counts the first chunk with non-empty content, not the empty role chunk', () => {
+    const role = 'data: {"choices":[{"index":0,"delta":{"role":"assistant","content":"","refusal":null}}]}\n\n';
+    expect(hasFirstContent(role)).toBe(false);
+    expect(hasFirstContent(`${role}data: {"choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\n`)).toBe(true);
+    expect(hasFirstContent('data: {"choices":[{"delta":{"reasoning_content":"hm"}}]}\n\n')).toBe(false);
   });
 });
 

@@ -8,9 +8,11 @@ import { minus, percentileSorted, ratio, round } from './stats.js';
 import type { Distribution } from './stats.js';
 import type { TtftResult } from './ttft.js';
 
-/** The three ways a request reaches the mock upstream. */
+/** The three ways a request reaches the mock upstream (the CPU phase loads the two gateways only). */
 export const TARGETS = ['direct', 'floor', 'parley'] as const;
 export type TargetName = (typeof TARGETS)[number];
+/** The targets of the CPU phase: calling the mock directly costs no gateway CPU. */
+export const GATEWAYS = ['floor', 'parley'] as const satisfies readonly TargetName[];
 /** The two request shapes. */
 export const KINDS = ['plain', 'stream'] as const;
 export type KindName = (typeof KINDS)[number];
@@ -23,16 +25,36 @@ export const REQUEST_BODIES: Readonly<Record<KindName, string>> = {
   stream: JSON.stringify({ model: 'bench', messages: MESSAGES, stream: true, stream_options: { include_usage: true } }),
 };
 
-/** Figures derived from one request kind's load runs (milliseconds, ratios). */
+/** The goals of issue 18 point 5, for Parley as shipped: ratios to the floor measured in the same run. */
+export const GOALS = {
+  /** CPU µs per successful plain request, Parley ÷ floor, at most. */
+  plainCpuRatio: 1.6,
+  /** CPU µs per successful streamed request (16 tokens, include_usage), Parley ÷ floor, at most. */
+  streamCpuRatio: 1.8,
+  /** Parley's p50 time to the first content token minus the floor's, sequential streams, at most (ms). */
+  addedTtftMs: 0.3,
+  /** Parley's added p50 over direct ÷ the floor's, at a slow upstream and many connections, at most. */
+  addedLatencyRatio: 1.5,
+  /** Parley's peak RSS with every stream of the memory phase open, below (MB). */
+  peakRssMb: 150,
+} as const;
+
+/** CPU per successful request of the two gateways in the CPU phase, and their ratio. */
+export interface DerivedCpu {
+  floorUs: number | null;
+  parleyUs: number | null;
+  /** parleyUs ÷ floorUs. */
+  ratio: number | null;
+}
+
+/** Added p50 latency over calling the upstream directly (milliseconds), and Parley's over the floor's. */
 export interface DerivedLoad {
   /** floor p50 − direct p50. */
   floorAddedP50Ms: number | null;
   /** parley p50 − direct p50. */
   parleyAddedP50Ms: number | null;
-  /** parleyAddedP50Ms / floorAddedP50Ms (goal ≤ 1.3; null when the floor adds nothing measurable). */
+  /** parleyAddedP50Ms ÷ floorAddedP50Ms (null when the floor adds nothing measurable). */
   addedP50Ratio: number | null;
-  /** parley req/s ÷ floor req/s (goal ≥ 0.75). */
-  throughputRatio: number | null;
 }
 
 /** Time-to-first-token differences (p50, milliseconds). */
@@ -42,30 +64,42 @@ export interface DerivedTtft {
   parleyMinusFloorMs: number | null;
 }
 
-/** One goal of issue 2 point 10 and whether this run met it. */
+/** One goal and whether this run met it on one runtime. */
 export interface GoalCheck {
+  /** Stable key, the same on every runtime (`plain-cpu`, `stream-cpu`, `ttft`, `latency`, `rss`). */
+  id: string;
   name: string;
   value: number | null;
   goal: string;
   pass: boolean;
 }
 
+/** Every phase's figures for Parley and the floor on one Node.js runtime (the mock and the bench stay on theirs). */
+export interface RuntimeReport {
+  runtime: { label: string; version: string; execPath: string };
+  /** RSS right after start-up and the smoke check, before any load (MB). */
+  idleRssMb: Partial<Record<'parley' | 'floor', number | null>>;
+  /** CPU phase, per kind and gateway: the rounds merged (see mergeRounds); the rounds themselves in `cpuRounds`. */
+  cpu: Partial<Record<KindName, Partial<Record<TargetName, LoadResult>>>>;
+  cpuRounds?: Partial<Record<KindName, Partial<Record<TargetName, LoadResult[]>>>>;
+  /** Latency phase (slow upstream), per target, merged; the rounds in `latencyRounds`. */
+  latency?: Partial<Record<TargetName, LoadResult>>;
+  latencyRounds?: Partial<Record<TargetName, LoadResult[]>>;
+  ttft?: Partial<Record<TargetName, TtftResult>>;
+  memory?: { parley: MemoryResult; floor?: MemoryResult };
+  derived: { cpu: Partial<Record<KindName, DerivedCpu>>; latency?: DerivedLoad; ttft?: DerivedTtft };
+  goals: GoalCheck[];
+}
+
 /** Everything one run produced; saved as JSON. */
 export interface BenchReport {
-  schemaVersion: 1;
+  schemaVersion: 2;
   startedAt: string;
   finishedAt: string;
   machine: Record<string, unknown>;
   settings: Record<string, unknown>;
-  /** Per kind and target: the rounds merged (see mergeRounds); the rounds themselves are in `loadRounds`. */
-  load: Partial<Record<KindName, Partial<Record<TargetName, LoadResult>>>>;
-  loadRounds?: Partial<Record<KindName, Partial<Record<TargetName, LoadResult[]>>>>;
-  derived: { load: Partial<Record<KindName, DerivedLoad>>; ttft?: DerivedTtft };
-  ttft?: Partial<Record<TargetName, TtftResult>>;
-  memory?: { parley: MemoryResult; floor?: MemoryResult };
-  /** RSS right after start-up and the smoke check, before any load (MB). */
-  idleRssMb: Partial<Record<'parley' | 'floor', number | null>>;
-  goals: GoalCheck[];
+  /** Keyed by the runtime's label (`20`, `24`, or a path). */
+  runtimes: Record<string, RuntimeReport>;
   notes: string[];
 }
 
@@ -129,7 +163,14 @@ export function mergeRounds(rounds: LoadResult[]): LoadResult {
   return merged;
 }
 
-/** Added latency and throughput ratios for one kind. */
+/** Parley's CPU per request over the floor's, for one kind of the CPU phase. */
+export function deriveCpu(runs: Partial<Record<TargetName, LoadResult>>): DerivedCpu {
+  const floorUs = runs.floor?.cpuUsPerRequest?.target ?? null;
+  const parleyUs = runs.parley?.cpuUsPerRequest?.target ?? null;
+  return { floorUs, parleyUs, ratio: round(ratio(parleyUs, floorUs)) };
+}
+
+/** Added p50 latency of the floor and Parley over direct, and their ratio. */
 export function deriveLoad(runs: Partial<Record<TargetName, LoadResult>>): DerivedLoad {
   const d = runs.direct?.latencyMs.p50 ?? null;
   const floorAdded = minus(runs.floor?.latencyMs.p50 ?? null, d);
@@ -138,7 +179,6 @@ export function deriveLoad(runs: Partial<Record<TargetName, LoadResult>>): Deriv
     floorAddedP50Ms: round(floorAdded),
     parleyAddedP50Ms: round(parleyAdded),
     addedP50Ratio: round(ratio(parleyAdded, floorAdded)),
-    throughputRatio: round(ratio(runs.parley?.rps ?? null, runs.floor?.rps ?? null)),
   };
 }
 
@@ -152,42 +192,61 @@ export function deriveTtft(ttft: Partial<Record<TargetName, TtftResult>>): Deriv
   };
 }
 
-/** Checks the goals against whatever phases ran. */
-export function evaluateGoals(report: Pick<BenchReport, 'derived' | 'memory'>): GoalCheck[] {
+/** What the latency goal's name says about the run's settings. */
+export interface GoalSettings {
+  upstreamMs: number;
+  latencyConnections: number;
+}
+
+/** Checks the goals against whatever phases ran on one runtime (a goal whose phase did not run is left out). */
+export function evaluateGoals(r: Pick<RuntimeReport, 'derived' | 'memory'>, s: GoalSettings): GoalCheck[] {
   const goals: GoalCheck[] = [];
-  for (const kind of KINDS) {
-    const d = report.derived.load[kind];
-    if (!d) continue;
+  const atMost = (id: string, name: string, value: number | null, limit: number, unit = ' x the floor'): GoalCheck => ({
+    id,
+    name,
+    value,
+    goal: `<= ${limit}${unit}`,
+    pass: value !== null && value <= limit,
+  });
+  const plain = r.derived.cpu.plain;
+  if (plain)
+    goals.push(atMost('plain-cpu', 'CPU µs per plain request, parley/floor', plain.ratio, GOALS.plainCpuRatio));
+  const stream = r.derived.cpu.stream;
+  if (stream)
+    goals.push(
+      atMost(
+        'stream-cpu',
+        'CPU µs per streamed request (16 tokens, usage), parley/floor',
+        stream.ratio,
+        GOALS.streamCpuRatio,
+      ),
+    );
+  const t = r.derived.ttft;
+  if (t)
+    goals.push(
+      atMost('ttft', 'added TTFT p50 over the floor, sequential (ms)', t.parleyMinusFloorMs, GOALS.addedTtftMs, ' ms'),
+    );
+  const l = r.derived.latency;
+  if (l) {
+    // Checked as parley added ≤ 1.5 × floor added, so a floor that adds nothing (ratio null) fails rather than passes.
+    const { floorAddedP50Ms: floor, parleyAddedP50Ms: parley } = l;
     goals.push({
-      name: `${kind}: added p50 parley/floor`,
-      value: d.addedP50Ratio,
-      goal: '<= 1.3',
-      pass: d.addedP50Ratio !== null && d.addedP50Ratio <= 1.3,
-    });
-    goals.push({
-      name: `${kind}: throughput parley/floor`,
-      value: d.throughputRatio,
-      goal: '>= 0.75',
-      pass: d.throughputRatio !== null && d.throughputRatio >= 0.75,
+      id: 'latency',
+      name: `added p50 at ${s.upstreamMs} ms upstream, c=${s.latencyConnections}, parley/floor`,
+      value: l.addedP50Ratio,
+      goal: `<= ${GOALS.addedLatencyRatio} x the floor`,
+      pass: floor !== null && parley !== null && parley <= GOALS.addedLatencyRatio * floor,
     });
   }
-  const t = report.derived.ttft;
-  if (t)
+  const m = r.memory?.parley;
+  if (m)
     goals.push({
-      name: 'added TTFT p50 (parley - direct, ms)',
-      value: t.parleyMinusDirectMs,
-      goal: '< 1',
-      pass: t.parleyMinusDirectMs !== null && t.parleyMinusDirectMs < 1,
-    });
-  const m = report.memory?.parley;
-  if (m) {
-    goals.push({
+      id: 'rss',
       name: `peak RSS, ${m.streams} open streams (MB)`,
       value: m.peakRssAllOpenMb,
-      goal: '< 200',
-      pass: m.allOpenAtOnce && m.peakRssAllOpenMb !== null && m.peakRssAllOpenMb < 200,
+      goal: `< ${GOALS.peakRssMb} MB`,
+      pass: m.allOpenAtOnce && m.peakRssAllOpenMb !== null && m.peakRssAllOpenMb < GOALS.peakRssMb,
     });
-  }
   return goals;
 }
 
@@ -196,70 +255,67 @@ const fmt = (v: number | null | undefined, digits = 2): string =>
 const row = (cells: string[], widths: number[]): string =>
   cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
 
-/** The human-readable summary. */
-export function formatReport(r: BenchReport): string {
-  const lines: string[] = [];
-  const s = r.settings;
-  lines.push(
-    `Parley benchmark  ${r.startedAt}  ${String(r.machine.cpuModel)} x${String(r.machine.cores)}  node ${String(r.machine.node)}`,
-  );
-  lines.push('');
-  const dw = [40, 10, 10];
-  if (Object.keys(r.load).length > 0) {
-    const w = [16, 9, 9, 9, 10, 8, 12, 16];
-    const rounds = typeof s.rounds === 'number' && s.rounds > 1 ? `${String(s.rounds)}x` : '';
+function loadRows(lines: string[], rows: [string, LoadResult | undefined][]): void {
+  const w = [24, 9, 9, 9, 10, 7, 11, 11];
+  lines.push(row(['', 'p50 ms', 'p90 ms', 'p99 ms', 'req/s', 'errors', 'CPU µs/req', 'mock µs/req'], w));
+  for (const [label, x] of rows) {
+    if (!x) continue;
     lines.push(
       row(
         [
-          `load c=${String(s.connections)} ${rounds}${String(s.durationS)}s`,
-          'p50 ms',
-          'p90 ms',
-          'p99 ms',
-          'req/s',
-          'errors',
-          'CPU µs/req',
-          'overhead p50/p99',
+          label,
+          fmt(x.latencyMs.p50),
+          fmt(x.latencyMs.p90),
+          fmt(x.latencyMs.p99),
+          fmt(x.rps, 0),
+          String(x.errors + x.timeouts + x.non2xx),
+          fmt(x.cpuUsPerRequest?.target, 0),
+          fmt(x.cpuUsPerRequest?.mock, 0),
         ],
         w,
       ),
     );
+  }
+}
+
+function formatRuntime(r: RuntimeReport, s: Record<string, unknown>): string[] {
+  const lines: string[] = [`== Parley and the floor on node ${r.runtime.version} (${r.runtime.execPath}) ==`];
+  const rounds = `${String(s.rounds)}x${String(s.durationS)}s`;
+  if (Object.keys(r.cpu).length > 0) {
+    lines.push(`CPU phase: ${String(s.connections)} connections, mock answers at once, ${rounds}`);
+    loadRows(
+      lines,
+      KINDS.flatMap((kind) => TARGETS.map((t): [string, LoadResult | undefined] => [`${kind} ${t}`, r.cpu[kind]?.[t]])),
+    );
     for (const kind of KINDS) {
-      for (const target of TARGETS) {
-        const x = r.load[kind]?.[target];
-        if (!x) continue;
-        const over = x.overheadMs.count > 0 ? `${fmt(x.overheadMs.p50, 3)}/${fmt(x.overheadMs.p99, 3)}` : '';
-        const errors = String(x.errors + x.timeouts + x.non2xx);
-        lines.push(
-          row(
-            [
-              `${kind} ${target}`,
-              fmt(x.latencyMs.p50),
-              fmt(x.latencyMs.p90),
-              fmt(x.latencyMs.p99),
-              fmt(x.rps, 0),
-              errors,
-              fmt(x.cpuUsPerRequest?.target, 0),
-              over,
-            ],
-            w,
-          ),
-        );
-      }
+      const d = r.derived.cpu[kind];
+      if (d) lines.push(`  ${kind}: parley ${fmt(d.parleyUs, 0)} µs / floor ${fmt(d.floorUs, 0)} µs = ${fmt(d.ratio)}`);
     }
     lines.push('');
-    lines.push(row(['derived', 'plain', 'stream'], dw));
-    const dl = (key: keyof DerivedLoad, digits = 3): string[] =>
-      KINDS.map((k) => fmt(r.derived.load[k]?.[key], digits));
-    lines.push(row(['added p50 vs direct: floor (ms)', ...dl('floorAddedP50Ms')], dw));
-    lines.push(row(['added p50 vs direct: parley (ms)', ...dl('parleyAddedP50Ms')], dw));
-    lines.push(row(['added p50 ratio parley/floor (<= 1.3)', ...dl('addedP50Ratio', 2)], dw));
-    lines.push(row(['throughput ratio parley/floor (>= 0.75)', ...dl('throughputRatio', 2)], dw));
+  }
+  if (r.latency) {
+    lines.push(
+      `latency phase: upstream answers after ${String(s.upstreamMs)} ms, ${String(s.latencyConnections)} connections, ${rounds}`,
+    );
+    loadRows(
+      lines,
+      TARGETS.map((t): [string, LoadResult | undefined] => [t, r.latency?.[t]]),
+    );
+    const d = r.derived.latency;
+    lines.push(
+      `  added p50 over direct: floor ${fmt(d?.floorAddedP50Ms, 3)} ms, parley ${fmt(d?.parleyAddedP50Ms, 3)} ms, ratio ${fmt(d?.addedP50Ratio)}`,
+    );
+    lines.push('');
   }
   if (r.ttft) {
-    lines.push('');
+    const dw = [40, 10, 10];
     lines.push(
       row(
-        [`TTFT sequential n=${String(s.ttftRequests)}, mock ttft ${String(s.ttftMockMs)} ms`, 'p50 ms', 'p99 ms'],
+        [
+          `TTFT: ${String(s.ttftRequests)} sequential streams, mock ttft ${String(s.ttftMockMs)} ms`,
+          'p50 ms',
+          'p99 ms',
+        ],
         dw,
       ),
     );
@@ -273,36 +329,54 @@ export function formatReport(r: BenchReport): string {
           ),
         );
     }
-    const p = r.ttft.parley?.overheadMs;
-    if (p && p.count > 0) lines.push(row(['x-parley-overhead-ms (streams)', fmt(p.p50, 3), fmt(p.p99, 3)], dw));
     const d = r.derived.ttft;
-    lines.push(row(['added TTFT p50: parley - direct (< 1 ms)', fmt(d?.parleyMinusDirectMs, 3), ''], dw));
-    lines.push(row(['added TTFT p50: parley - floor', fmt(d?.parleyMinusFloorMs, 3), ''], dw));
-    lines.push(row(['added TTFT p50: floor - direct', fmt(d?.floorMinusDirectMs, 3), ''], dw));
+    lines.push(
+      `  added TTFT p50: parley - floor ${fmt(d?.parleyMinusFloorMs, 3)} ms, floor - direct ${fmt(d?.floorMinusDirectMs, 3)} ms`,
+    );
+    lines.push('');
   }
-  lines.push('');
   lines.push(`idle RSS after start-up: parley ${fmt(r.idleRssMb.parley, 1)} MB, floor ${fmt(r.idleRssMb.floor, 1)} MB`);
   if (r.memory) {
+    const mw = [40, 10, 10, 10, 8];
     lines.push(
-      row(
-        [`memory, ${r.memory.parley.streams} open streams`, 'peak MB', 'before MB', 'max open', 'failed'],
-        [40, 10, 10, 10, 8],
-      ),
+      row([`memory, ${r.memory.parley.streams} open streams`, 'peak MB', 'before MB', 'max open', 'failed'], mw),
     );
     for (const [name, m] of Object.entries(r.memory)) {
       if (!m) continue;
       lines.push(
         row(
           [name, fmt(m.peakRssAllOpenMb ?? m.peakRssMb, 1), fmt(m.rssBeforeMb, 1), String(m.maxOpen), String(m.failed)],
-          [40, 10, 10, 10, 8],
+          mw,
         ),
       );
     }
   }
   lines.push('');
-  lines.push('goals');
-  for (const g of r.goals)
-    lines.push(`  ${g.pass ? 'PASS' : 'FAIL'}  ${g.name.padEnd(40)} ${fmt(g.value, 3).padStart(9)}  (goal ${g.goal})`);
+  return lines;
+}
+
+/** The human-readable summary: each runtime's figures, then one PASS/FAIL line per goal with a column per runtime. */
+export function formatReport(r: BenchReport): string {
+  const lines: string[] = [];
+  const s = r.settings;
+  lines.push(
+    `Parley benchmark  ${r.startedAt}  ${String(r.machine.cpuModel)} x${String(r.machine.cores)}  bench and mock on node ${String(r.machine.node)}`,
+  );
+  lines.push('');
+  const runtimes = Object.values(r.runtimes);
+  for (const rt of runtimes) lines.push(...formatRuntime(rt, s));
+  const ids: string[] = [];
+  for (const rt of runtimes) for (const g of rt.goals) if (!ids.includes(g.id)) ids.push(g.id);
+  const w = [62, 18, ...runtimes.map(() => 16)];
+  lines.push(row(['goals: Parley as shipped', 'goal', ...runtimes.map((rt) => `node ${rt.runtime.version}`)], w));
+  for (const id of ids) {
+    const first = runtimes.flatMap((rt) => rt.goals).find((g) => g.id === id);
+    const cells = runtimes.map((rt) => {
+      const g = rt.goals.find((x) => x.id === id);
+      return g ? `${g.pass ? 'PASS' : 'FAIL'} ${fmt(g.value, id === 'rss' ? 1 : 3)}` : '-';
+    });
+    lines.push(row([`  ${first?.name ?? id}`, first?.goal ?? '', ...cells], w));
+  }
   for (const note of r.notes) lines.push(`note: ${note}`);
   return lines.join('\n');
 }

@@ -27,6 +27,13 @@ export interface ServerPaths {
   profileDir?: string;
   /** Suffix of the profile file names (`parley-<stamp>.cpuprofile`, `floor-<stamp>.cpuprofile`). */
   profileStamp?: string;
+  /** Node binary for Parley and the floor (default: this process's). */
+  node?: string;
+  /**
+   * Parley as shipped: the default configuration (info logging, response cache left at its default) instead of
+   * the quieter one of the comparison benches (warn logging, cache off). Both keep the high rate limits.
+   */
+  asShipped?: boolean;
 }
 
 /** Node flags that write a CPU profile named `<name>-<stamp>.cpuprofile` on exit, when profiling. */
@@ -97,22 +104,25 @@ export async function startFloor(paths: ServerPaths, upstream: string): Promise<
   const file = await compileBenchScript(paths, 'floor-proxy');
   return spawnServer({
     name: 'floor proxy',
-    command: process.execPath,
+    command: paths.node ?? process.execPath,
     args: [...profileFlags(paths, 'floor'), file, '--upstream', upstream],
   });
 }
 
 /**
- * The benchmark's Parley configuration: one OpenAI-compatible provider (the mock), one model `bench`, no cache;
- * `extraYaml` adds top-level keys (the shared-state mode's `state:` section).
+ * The benchmark's Parley configuration: one OpenAI-compatible provider (the mock), one model `bench`, rate limits
+ * that never refuse; `asShipped` leaves logging (info) and the cache (opt-in) at their defaults, otherwise logging is
+ * `warn` and the cache off. `extraYaml` adds top-level keys (the shared-state mode's `state:` section).
+ * Authentication, the audit trail (a file in `dataDir`), the privacy filter and metrics are on by default either way.
  */
-export function benchConfigYaml(mockUrl: string, dataDir: string, extraYaml = ''): string {
+export function benchConfigYaml(mockUrl: string, dataDir: string, extraYaml = '', asShipped = false): string {
   return [
     '# Written by bench/run.ts for one benchmark run.',
     'server: { host: 127.0.0.1, port: 0 }',
     `dataDir: ${JSON.stringify(dataDir)}`,
-    'logging: { level: warn }',
-    'cache: { mode: "off" }',
+    ...(asShipped
+      ? ['# Parley as shipped: every default kept except the rate limits.', 'logging: { level: info }']
+      : ['logging: { level: warn }', 'cache: { mode: "off" }']),
     '# Limits high enough never to refuse, so the limiter still runs on the measured path.',
     'rateLimits: { requestsPerMinute: 1000000000, tokensPerMinute: 1000000000, concurrentStreams: 100000 }',
     'providers:',
@@ -175,7 +185,7 @@ export interface ParleyVariant {
 
 /** Writes a variant's configuration file (checked in-process first) and returns its path. */
 export async function writeParleyConfig(paths: ServerPaths, mockUrl: string, variant?: ParleyVariant): Promise<string> {
-  const yaml = benchConfigYaml(mockUrl, paths.tmp, variant?.extraYaml);
+  const yaml = benchConfigYaml(mockUrl, paths.tmp, variant?.extraYaml, paths.asShipped);
   parseConfig(yaml, 'bench configuration', variant?.env ?? {}); // throws ConfigError with every problem before anything starts
   const configFile = join(paths.tmp, `parley.${variant?.name ?? 'bench'}.yaml`);
   await writeFile(configFile, yaml);
@@ -193,7 +203,7 @@ export async function startParleyProcess(
   const url = `http://127.0.0.1:${port}`;
   const server = await spawnServer({
     name: variant?.name ?? 'parley',
-    command: process.execPath,
+    command: paths.node ?? process.execPath,
     args: [
       ...profileFlags(paths, variant?.name ?? 'parley'),
       ...extraNodeFlags(),
@@ -205,7 +215,7 @@ export async function startParleyProcess(
     env: {
       HOST: '127.0.0.1',
       PORT: String(port),
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: paths.asShipped ? 'info' : 'warn',
       PARLEY_DATA_DIR: paths.tmp,
       NODE_ENV: 'production',
       ...variant?.env,

@@ -22,6 +22,12 @@ export interface TtftResult {
 /** An OpenAI content delta with at least one character: the first token. */
 const FIRST_CONTENT = /"content":"[^"]/;
 
+/**
+ * Whether the stream so far carries a chunk with non-empty content: the first token. A role chunk with
+ * `"content":""` (sent by the mock and passed on by the floor; Parley holds it back) does not count.
+ */
+export const hasFirstContent = (streamSoFar: string): boolean => FIRST_CONTENT.test(streamSoFar);
+
 async function oneRequest(
   pool: Pool,
   path: string,
@@ -39,7 +45,7 @@ async function oneRequest(
   for await (const chunk of res.body) {
     if (ttft === undefined) {
       seen += (chunk as Buffer).toString('utf8');
-      if (FIRST_CONTENT.test(seen)) ttft = performance.now() - started;
+      if (hasFirstContent(seen)) ttft = performance.now() - started;
     }
   }
   if (ttft === undefined) return null;
