@@ -177,8 +177,12 @@ describe('SIGKILL during audit writes under load', () => {
         .toBe(true);
       expect(JSON.parse(readFileSync(`${file}.lock`, 'utf8')).pid).toBe(parley.pid);
       // The admin API reads across segments: the oldest answered request of this round is in a sealed segment.
+      // Asked up to a second after it: the newest 10,000 events of the whole trail may all be of this round (a
+      // fast runtime answers more than 10,000 per round; Node 24 did), which would leave the oldest out.
       const oldest = traffic.answered[0].id;
-      const listed = await fetch(`${parley.url}/v1/audit?action=auth.success&limit=10000`, {
+      const oldestAnsweredAt = Date.now() - (performance.now() - traffic.answered[0].at);
+      const until = new Date(oldestAnsweredAt + 1_000).toISOString();
+      const listed = await fetch(`${parley.url}/v1/audit?action=auth.success&until=${until}&limit=10000`, {
         headers: { authorization: `Bearer ${adminKey}` },
       });
       expect(listed.status).toBe(200);
