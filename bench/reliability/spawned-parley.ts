@@ -28,15 +28,29 @@ export function rssOf(pid: number): number {
   return match === null ? 0 : Number(match[1]) * 1024;
 }
 
+/** How to start it beyond the YAML. */
+export interface SpawnOptions {
+  dataDir?: string;
+  env?: Record<string, string>;
+  /** More `server` keys, e.g. `drainTimeout: 5s`. */
+  server?: string;
+  /** A listening socket's descriptor: passed as fd 3 the way systemd socket activation does (LISTEN_FDS). */
+  listenFd?: number;
+}
+
 /** Starts Parley with `yaml` (server, dataDir and auth are added); resolves once it listens. */
-export async function spawnParley(
-  yaml: string,
-  opts: { dataDir?: string; env?: Record<string, string> } = {},
-): Promise<SpawnedParley> {
+export async function spawnParley(yaml: string, opts: SpawnOptions = {}): Promise<SpawnedParley> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'parley-rel-'));
   const configFile = join(dataDir, 'parley.yaml');
-  writeFileSync(configFile, `server: { host: 127.0.0.1, port: 0 }\ndataDir: ${JSON.stringify(dataDir)}\n${yaml}`);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'serve', '--config', configFile], {
+  const server = `host: 127.0.0.1, port: 0${opts.server ? `, ${opts.server}` : ''}`;
+  writeFileSync(configFile, `server: { ${server} }\ndataDir: ${JSON.stringify(dataDir)}\n${yaml}`);
+  const serve = [process.execPath, '--import', 'tsx', 'src/cli/index.ts', 'serve', '--config', configFile];
+  // systemd sets LISTEN_PID to the service's own pid: the shell's, which exec keeps.
+  const [command, args] =
+    opts.listenFd === undefined
+      ? [serve[0], serve.slice(1)]
+      : ['sh', ['-c', 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$@"', 'sh', ...serve]];
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -47,7 +61,7 @@ export async function spawnParley(
       LOG_LEVEL: 'error',
       ...opts.env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: opts.listenFd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe', opts.listenFd],
   });
   let output = '';
   const started = await new Promise<{ url: string; adminKey: string }>((resolve, reject) => {

@@ -66,6 +66,24 @@ const SECRET_PRIVACY_CATEGORIES: readonly string[] = [
   'github_token',
   'stripe_key',
 ];
+/** TLS towards a shared store (Redis, PostgreSQL): the CA to trust and whether to verify the server. */
+const storeTls = (description: string) =>
+  Type.Object(
+    {
+      ca: Type.Optional(
+        Type.String({
+          pattern: SECRET_REF_PATTERN,
+          'x-kind': 'secret',
+          description: 'CA certificate (PEM) that signs the server certificate.',
+        }),
+      ),
+      rejectUnauthorized: Type.Optional(
+        Type.Boolean({ description: 'Refuse a server certificate that does not verify.', default: true }),
+      ),
+    },
+    { ...strict, description },
+  );
+
 const R = DEFAULT_RESILIENCE;
 /** Per-target overrides have no default of their own: they inherit the provider's value. */
 const INHERIT = { 'x-default-doc': "the provider's" };
@@ -799,26 +817,7 @@ export const ConfigSchema = Type.Object(
                     default: 'parley:',
                   }),
                 ),
-                tls: Type.Optional(
-                  Type.Object(
-                    {
-                      ca: Type.Optional(
-                        Type.String({
-                          pattern: SECRET_REF_PATTERN,
-                          'x-kind': 'secret',
-                          description: 'CA certificate (PEM) that signs the server certificate.',
-                        }),
-                      ),
-                      rejectUnauthorized: Type.Optional(
-                        Type.Boolean({
-                          description: 'Refuse a server certificate that does not verify.',
-                          default: true,
-                        }),
-                      ),
-                    },
-                    { ...strict, description: 'TLS towards Redis (used with a rediss:// URL).' },
-                  ),
-                ),
+                tls: Type.Optional(storeTls('TLS towards Redis (used with a rediss:// URL).')),
                 commandTimeout: Type.Optional(
                   Duration({
                     description:
@@ -849,26 +848,7 @@ export const ConfigSchema = Type.Object(
                     default: 'parley',
                   }),
                 ),
-                tls: Type.Optional(
-                  Type.Object(
-                    {
-                      ca: Type.Optional(
-                        Type.String({
-                          pattern: SECRET_REF_PATTERN,
-                          'x-kind': 'secret',
-                          description: 'CA certificate (PEM) that signs the server certificate.',
-                        }),
-                      ),
-                      rejectUnauthorized: Type.Optional(
-                        Type.Boolean({
-                          description: 'Refuse a server certificate that does not verify.',
-                          default: true,
-                        }),
-                      ),
-                    },
-                    { ...strict, description: 'TLS towards PostgreSQL (absent: as the URL says, e.g. sslmode).' },
-                  ),
-                ),
+                tls: Type.Optional(storeTls('TLS towards PostgreSQL (absent: as the URL says, e.g. sslmode).')),
                 queryTimeout: Type.Optional(
                   Duration({ description: 'Longest wait for one query before it fails.', default: '2s' }),
                 ),

@@ -2,15 +2,14 @@
 // outlives the process, a restart refuses and resets nothing: a connection made while no Parley runs waits in the
 // socket's queue and is answered by the next one (docs/deployment.md, "Restarts without a reset connection").
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/config-error.js';
 import { socketFromSystemd } from '../../src/config/listen-socket.js';
+import { spawnParley, type SpawnedParley } from '../../bench/reliability/spawned-parley.js';
 import { holdSocket, type HeldSocket } from '../support/held-socket.js';
 
 describe('socketFromSystemd', () => {
@@ -33,47 +32,6 @@ describe('socketFromSystemd', () => {
   });
 });
 
-const ROOT = join(import.meta.dirname, '..', '..');
-
-/** `parley serve` as systemd starts it: the socket as fd 3, LISTEN_PID set to the process's own pid (the shell's, kept by exec). */
-function serveOnSocket(
-  fd: number,
-  dataDir: string,
-  configFile?: string,
-): { child: ChildProcess; output: () => string } {
-  const child = spawn(
-    'sh',
-    ['-c', `LISTEN_PID=$$ LISTEN_FDS=1 exec "${process.execPath}" --import tsx src/cli/index.ts serve`],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        PARLEY_CONFIG: configFile ?? '',
-        PARLEY_DATA_DIR: dataDir,
-        LOG_LEVEL: 'warn',
-        HOST: '127.0.0.1',
-        PORT: '1',
-      },
-      stdio: ['ignore', 'pipe', 'pipe', fd],
-    },
-  );
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return { child, output: () => output };
-}
-
-async function started(run: { child: ChildProcess; output: () => string }): Promise<string> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const match = /running at (http:\/\/\S+?)(\s|$)/.exec(run.output());
-    if (match) return match[1];
-    if (run.child.exitCode !== null) throw new Error(`exited with ${run.child.exitCode}: ${run.output()}`);
-    if (Date.now() > deadline) throw new Error(`no start-up line within 20 s: ${run.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /** GET on a new connection: status and body, or the socket error's code. */
 function get(port: number, path: string): Promise<{ status?: number; body?: string; error?: string }> {
   return new Promise((resolve) => {
@@ -88,53 +46,53 @@ function get(port: number, path: string): Promise<{ status?: number; body?: stri
 }
 
 let held: HeldSocket | undefined;
-const children: ChildProcess[] = [];
+const servers: SpawnedParley[] = [];
 const dirs: string[] = [];
 afterEach(async () => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  await Promise.all(servers.splice(0).map((p) => p.close()));
   await held?.close();
   held = undefined;
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
+const dataDir = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-socket-'));
+  dirs.push(dir);
+  return dir;
+};
+
 describe('parley serve with a socket from systemd', () => {
   it('serves the socket, and a connection made while it restarts waits for the next process instead of being refused', async () => {
     held = await holdSocket();
-    const dataDir = mkdtempSync(join(tmpdir(), 'parley-socket-'));
-    dirs.push(dataDir);
+    const dir = dataDir();
     const handle = await held.take();
-    const first = serveOnSocket(handle.fd, dataDir);
-    children.push(first.child);
+    const first = await spawnParley('', { dataDir: dir, listenFd: handle.fd });
+    servers.push(first);
     handle.close(); // the child has its own copy
-    const url = await started(first);
-    expect(url).toBe(`http://127.0.0.1:${held.port}`); // the socket's address, not HOST/PORT
+    expect(first.url).toBe(`http://127.0.0.1:${held.port}`); // the socket's address, not server.host/port
     expect(await get(held.port, '/readyz')).toMatchObject({ status: 200 });
 
-    const exited = once(first.child, 'exit');
-    first.child.kill('SIGTERM');
-    expect((await exited)[0]).toBe(0);
+    await first.close(); // SIGTERM: drains and exits
+    expect(first.child.exitCode).toBe(0);
     // No Parley runs now: the connection is accepted by the kernel into the socket's queue, not refused.
     const waiting = get(held.port, '/healthz');
-    const second = serveOnSocket((await held.take()).fd, dataDir);
-    children.push(second.child);
-    await started(second);
+    const next = await held.take();
+    servers.push(await spawnParley('', { dataDir: dir, listenFd: next.fd }));
+    next.close();
     expect(await waiting).toMatchObject({ status: 200 }); // answered by the second process, as soon as it listens
   }, 60_000);
 
   it('refuses server.refuseConnectionsWhileUnready, which needs a listener of its own, by name', async () => {
     held = await holdSocket();
-    const dataDir = mkdtempSync(join(tmpdir(), 'parley-socket-'));
-    dirs.push(dataDir);
     const handle = await held.take();
-    const configFile = join(dataDir, 'parley.yaml');
-    writeFileSync(configFile, 'server: { refuseConnectionsWhileUnready: true }\n');
-    const run = serveOnSocket(handle.fd, dataDir, configFile);
-    children.push(run.child);
-    handle.close();
-    const [code] = await once(run.child, 'exit');
-    expect(code).toBe(1);
-    expect(run.output()).toMatch(
-      /server\.refuseConnectionsWhileUnready: cannot refuse connections on a socket Parley inherited \(LISTEN_FDS\)/,
+    const starting = spawnParley('', {
+      dataDir: dataDir(),
+      listenFd: handle.fd,
+      server: 'refuseConnectionsWhileUnready: true',
+    });
+    await expect(starting).rejects.toThrow(
+      /exited early with 1: [\s\S]*server\.refuseConnectionsWhileUnready: cannot refuse connections on a socket Parley inherited \(LISTEN_FDS\)/,
     );
+    handle.close();
   }, 30_000);
 });
