@@ -7,6 +7,7 @@ need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need_apt+=(nginx) # the replica stack and drills
+command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd) # verifies ops/systemd (not started)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "Installing system packages: ${need_apt[*]}"
   apt-get update -qq
