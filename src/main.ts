@@ -17,7 +17,6 @@ import { buildSecurity, ensureFirstAdmin } from './compose/security.js';
 import { chatRecordSink, embeddingRecordSink, guardEventSink, sessionEventsSink } from './compose/sinks.js';
 import { createSecretResolver, type SecretResolver } from './config/secrets.js';
 import type { ParleyConfig } from './config/types.js';
-import { parseDuration } from './config/units.js';
 import { ParleyError } from './domain/index.js';
 import { buildApp } from './http/app.js';
 import { gateListenerOnSharedState, type ListenerGate } from './http/listener-gate.js';
@@ -193,7 +192,6 @@ export async function startParley(options: StartOptions): Promise<RunningParley>
           loginLinks: security.loginLinks,
           audit: (event) => audit.append(event),
           purgeSession: (id, requestId) => sessions.purge(id, requestId),
-          parseDuration,
         }),
       (a) =>
         registerUiRoutes(a, {

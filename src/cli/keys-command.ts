@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Role } from '../domain/index.js';
 import { isParleyError } from '../domain/index.js';
-import { parseDuration } from '../security/duration.js';
+import { parseKeyDuration } from '../security/duration.js';
 import { FileKeyStore } from '../security/file-key-store.js';
 import { effectiveKeyState, type KeyRecord, type KeyStore } from '../security/key-store.js';
 
@@ -78,7 +78,9 @@ export async function keysCommand(args: string[], deps: KeysCommandDeps): Promis
       case 'create': {
         if (!values.name) return usage('keys create needs --name');
         if (!values.role) return usage('keys create needs --role (user, auditor or admin)');
-        const expiresAt = values['expires-in'] ? clock() + parseDuration(values['expires-in']) : undefined;
+        const expiresAt = values['expires-in']
+          ? clock() + parseKeyDuration(values['expires-in'], '--expires-in')
+          : undefined;
         store = await openStore();
         const { record: key, secret } = await store.create({
           name: values.name,
@@ -103,7 +105,7 @@ export async function keysCommand(args: string[], deps: KeysCommandDeps): Promis
       }
       case 'rotate': {
         if (positionals.length !== 1) return usage('keys rotate needs exactly one key id');
-        const graceMs = parseDuration(values.grace ?? '24h');
+        const graceMs = parseKeyDuration(values.grace ?? '24h', '--grace');
         store = await openStore();
         const { record: key, secret, previous } = await store.rotate(positionals[0], graceMs);
         record('key.rotated', previous.id, { replacedBy: key.id, graceMs });

@@ -223,3 +223,30 @@ describe('secure default: the public set', () => {
     expect(looksLikeStackTrace(r.text)).toBe(false);
   });
 });
+
+describe('key lifetimes beyond ten years', () => {
+  it('are refused by name with a 400, store nothing, and the key list stays readable', async () => {
+    const before = await stack.call('GET', '/v1/admin/keys', { key: stack.adminKey });
+    expect(before.status).toBe(200);
+    // 9999999999d is past JavaScript's last date: before the fix it was stored, and every listing then failed with 500.
+    for (const expiresIn of ['9999999999d', '3651d']) {
+      const r = await stack.call('POST', '/v1/admin/keys', {
+        key: stack.adminKey,
+        body: { name: 'too long', role: 'user', expiresIn },
+      });
+      expect(r.status, r.text).toBe(400);
+      expect(r.json.error.param).toBe('expiresIn');
+      expect(r.json.error.message).toContain('at most 3650d');
+    }
+    const rotate = await stack.call('POST', `/v1/admin/keys/${before.json.data[0].id}/rotate`, {
+      key: stack.adminKey,
+      body: { grace: '99999999999999d' },
+    });
+    expect(rotate.status, rotate.text).toBe(400);
+    expect(rotate.json.error.param).toBe('grace');
+    const after = await stack.call('GET', '/v1/admin/keys', { key: stack.adminKey });
+    expect(after.status, after.text).toBe(200);
+    expect(after.json.data).toEqual(before.json.data);
+    expect((await stack.createKey('user', { expiresIn: '3650d' })).id).toMatch(/^key_/);
+  });
+});

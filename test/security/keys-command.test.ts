@@ -92,6 +92,8 @@ describe('parley keys', () => {
     expect(stderr.pop()).toContain('needs --name');
     expect(await run('create', '--name', 'x', '--role', 'user', '--expires-in', 'soon')).toBe(1);
     expect(stderr.pop()).toContain('e.g. 90s, 15m, 24h, 30d');
+    expect(await run('create', '--name', 'x', '--role', 'user', '--expires-in', '9999999999d')).toBe(1);
+    expect(stderr.pop()).toContain('--expires-in may be at most 3650d');
     expect(await run('create', '--name', 'x', '--role', 'root')).toBe(1);
     expect(stderr.pop()).toContain('use one of user, auditor, admin');
     expect(await run('revoke', 'key_missing')).toBe(1);

@@ -5,6 +5,7 @@ import { ParleyError, type Role } from '../../domain/index.js';
 import type { AuditEventInput } from '../../audit/audit-event.js';
 import type { KeyRecord, KeyStore } from '../../security/key-store.js';
 import type { LoginLinks } from '../../security/login-links.js';
+import { parseKeyDuration } from '../../security/duration.js';
 import { principalOf, type ParleyApp } from '../request-context.js';
 import { ErrorEnvelope } from '../schemas.js';
 
@@ -14,7 +15,6 @@ export interface AdminDeps {
   audit(event: AuditEventInput): void;
   /** Purges a session whoever owns it; false when it does not exist. */
   purgeSession(id: string, requestId: string): Promise<boolean>;
-  parseDuration(text: string): number;
 }
 
 const errors = { '4xx': ErrorEnvelope, '5xx': ErrorEnvelope };
@@ -117,7 +117,7 @@ export function registerAdminRoutes(app: ParleyApp, deps: AdminDeps): void {
         name,
         role: role as Role,
         owner,
-        expiresAt: expiresIn ? Date.now() + deps.parseDuration(expiresIn) : undefined,
+        expiresAt: expiresIn ? Date.now() + parseKeyDuration(expiresIn, 'expiresIn') : undefined,
       });
       audited(request, 'key.created', `key:${issued.record.id}`, { role });
       return reply.code(201).send({ key: keyView(issued.record), secret: issued.secret });
@@ -137,7 +137,7 @@ export function registerAdminRoutes(app: ParleyApp, deps: AdminDeps): void {
       },
     },
     async (request) => {
-      const graceMs = deps.parseDuration(request.body?.grace ?? '24h');
+      const graceMs = parseKeyDuration(request.body?.grace ?? '24h', 'grace');
       const rotated = await deps.keyStore.rotate(request.params.id, graceMs);
       audited(request, 'key.rotated', `key:${request.params.id}`, { replacedBy: rotated.record.id, graceMs });
       return { key: keyView(rotated.record), secret: rotated.secret, previous: keyView(rotated.previous) };
