@@ -43,7 +43,9 @@ export class ManagedKeyStore implements KeyStore {
   private byHash = new Map<string, KeyRecord>();
   private loaded = false;
   private readonly stops: (() => void)[] = [];
-  private reloading?: Promise<void>;
+  /** The read under way, and the one queued behind it for callers that came after it started. */
+  private reading?: Promise<void>;
+  private queuedRead?: Promise<void>;
 
   private constructor(private readonly options: ManagedKeyStoreOptions) {
     this.clock = options.clock ?? Date.now;
@@ -67,15 +69,31 @@ export class ManagedKeyStore implements KeyStore {
     return this.loaded;
   }
 
-  /** Re-reads every record; concurrent calls share one read. */
+  /**
+   * Re-reads every record with a read that starts after this call: a read already under way may predate a change
+   * just written, and installing it would drop that change until the next reload. Calls made while a read runs
+   * share the one queued behind it.
+   */
   reload(): Promise<void> {
-    this.reloading ??= this.options.storage
+    if (!this.reading) return this.startRead();
+    this.queuedRead ??= this.reading
+      .catch(() => undefined)
+      .then(() => {
+        this.queuedRead = undefined;
+        return this.startRead();
+      });
+    return this.queuedRead;
+  }
+
+  private startRead(): Promise<void> {
+    const read = this.options.storage
       .loadAll()
       .then((records) => this.install(records))
       .finally(() => {
-        this.reloading = undefined;
+        if (this.reading === read) this.reading = undefined;
       });
-    return this.reloading;
+    this.reading = read;
+    return read;
   }
 
   findByHash(hash: string): KeyRecord | undefined {
@@ -145,7 +163,7 @@ export class ManagedKeyStore implements KeyStore {
 
   async close(): Promise<void> {
     for (const stop of this.stops.splice(0)) stop();
-    await this.reloading?.catch(() => undefined);
+    await Promise.all([this.reading, this.queuedRead].map((read) => read?.catch(() => undefined)));
     await this.options.storage.close();
   }
 

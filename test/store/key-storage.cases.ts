@@ -120,6 +120,32 @@ export function keyStorageConformance(backend: string, harness: KeyStorageHarnes
         await notices.close();
       }));
 
+    it('knows a key it just created even when a read that began before the write ends after it', () =>
+      withStore(async (open) => {
+        const storage = await open();
+        // A read held back until the change is written: what a watcher's reload or a listing under load looks like.
+        let release!: () => void;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        const loadAll = storage.loadAll.bind(storage);
+        let first = true;
+        storage.loadAll = async () => {
+          if (!first) return loadAll();
+          first = false;
+          const before = await loadAll();
+          await held;
+          return before;
+        };
+        const store = await ManagedKeyStore.open({ storage, loadNow: false });
+        const stale = store.reload();
+        const created = store.create({ name: 'fresh', role: 'user' });
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        release();
+        const { secret, record: key } = await created;
+        await stale;
+        expect(store.findByHash(hashApiKey(secret))?.id).toBe(key.id);
+        await store.close();
+      }));
+
     it('picks up changes made elsewhere by the periodic resync when no notice came', () =>
       withStore(async (open) => {
         const server = await ManagedKeyStore.open({ storage: await open(), resyncIntervalMs: 50 });
