@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createAuditLog } from '../src/audit/audit-log.js';
-import { verifyAuditFile } from '../src/audit/verify.js';
+import { verifyAuditFile } from '../src/compose/audit-file.js';
 import { segmentName, segmentsDir } from '../src/store/file/audit-segments.js';
 import { FileAuditStorage } from '../src/store/file/audit-file-storage.js';
 
@@ -85,9 +85,12 @@ try {
 
   const mb = bytes / 1048576;
   type Verify = typeof verifyAuditFile;
+  // A baseline from before the file verifier moved to compose/ has it in audit/verify.ts.
+  const fromBaseline = (path: string) =>
+    import(join(process.env.PARLEY_BASELINE as string, path)) as Promise<{ verifyAuditFile?: Verify }>;
   const baseline = process.env.PARLEY_BASELINE
-    ? ((await import(join(process.env.PARLEY_BASELINE, 'src/audit/verify.ts'))) as { verifyAuditFile: Verify })
-        .verifyAuditFile
+    ? ((await fromBaseline('src/compose/audit-file.ts').catch(() => ({}) as { verifyAuditFile?: Verify }))
+        .verifyAuditFile ?? (await fromBaseline('src/audit/verify.ts')).verifyAuditFile)
     : undefined;
   const variants: [string, string, Verify][] = [
     ['one file', single, verifyAuditFile],

@@ -8,7 +8,8 @@ import { DEFAULT_AUDIT_FILE_NAME } from '../audit/audit-log.js';
 import type { AuditOutcome } from '../audit/audit-event.js';
 import { queryAudit } from '../audit/query.js';
 import { generateAuditSigningKeys, loadAuditPublicKey } from '../audit/signing-key.js';
-import { parseCheckpointAnchor, verifyAuditFile, verifyAuditStorage, type AuditFault } from '../audit/verify.js';
+import { parseCheckpointAnchor, verifyAuditStorage, type AuditFault } from '../audit/verify.js';
+import { auditFileReader, verifyAuditFile } from '../compose/audit-file.js';
 import type { AuditStorage, PurgeResult } from '../store/audit-storage.js';
 
 /** What the command needs from the caller. */
@@ -152,7 +153,7 @@ export async function auditCommand(args: string[], deps: AuditCommandDeps): Prom
           err(`--outcome must be success, failure or denied, got "${outcome}"`);
           return 2;
         }
-        const records = await queryAudit(storage ?? file, {
+        const records = await queryAudit(storage ?? auditFileReader(file), {
           since: values.since,
           until: values.until,
           action: values.action,

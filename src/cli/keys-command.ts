@@ -5,7 +5,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Role } from '../domain/index.js';
 import { isParleyError } from '../domain/index.js';
 import { parseKeyDuration } from '../security/duration.js';
-import { FileKeyStore } from '../security/file-key-store.js';
+import { FileKeyStore } from '../compose/file-key-store.js';
 import { effectiveKeyState, type KeyRecord, type KeyStore } from '../security/key-store.js';
 
 /** What the command needs from the caller (the CLI entry point or a test). */

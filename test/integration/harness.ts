@@ -9,7 +9,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { createSecretResolver } from '../../src/config/secrets.js';
 import { startParley, type RunningParley } from '../../src/main.js';
 import { startMockUpstream, type MockUpstream, type MockUpstreamOptions } from '../../src/mock-upstream/index.js';
-import { FileKeyStore } from '../../src/security/file-key-store.js';
+import { FileKeyStore } from '../../src/compose/file-key-store.js';
 
 /** Mock upstream + Parley wired together. */
 export interface Stack {

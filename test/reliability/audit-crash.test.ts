@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateAuditSigningKeys, loadAuditPublicKey } from '../../src/audit/signing-key.js';
 import { queryAudit } from '../../src/audit/query.js';
-import { verifyAuditFile, type AuditVerification } from '../../src/audit/verify.js';
+import { type AuditVerification } from '../../src/audit/verify.js';
+import { auditFileReader, verifyAuditFile } from '../../src/compose/audit-file.js';
 import { auditCommand } from '../../src/cli/audit-command.js';
 import { listSegments } from '../../src/store/file/audit-segments.js';
 import { spawnParley, type SpawnedParley } from '../../bench/reliability/spawned-parley.js';
@@ -90,7 +91,7 @@ async function lostRecords(
   killedAt: number,
 ): Promise<{ lost: string[]; lostRecent: number; checked: number; oldestMissingMs: number }> {
   const recorded = new Set(
-    (await queryAudit(file, { action: 'auth.success', limit: 10_000_000 })).map((e) => e.requestId),
+    (await queryAudit(auditFileReader(file), { action: 'auth.success', limit: 10_000_000 })).map((e) => e.requestId),
   );
   const missing = answered.filter((a) => !recorded.has(a.id));
   const old = answered.filter((a) => a.at < killedAt - SLACK_MS);
@@ -169,7 +170,7 @@ describe('SIGKILL during audit writes under load', () => {
       await expect
         .poll(
           async () =>
-            (await queryAudit(file, { action: 'key.created', limit: 10 })).some(
+            (await queryAudit(auditFileReader(file), { action: 'key.created', limit: 10 })).some(
               (e) => e.requestId === `after-kill-${round}`,
             ),
           { timeout: 20_000 },
@@ -194,7 +195,7 @@ describe('SIGKILL during audit writes under load', () => {
         segmentsAtKill.map((s) => s.name),
       );
       if (!result.ok) {
-        const recovered = await queryAudit(file, { action: 'audit.recovered', limit: 10 });
+        const recovered = await queryAudit(auditFileReader(file), { action: 'audit.recovered', limit: 10 });
         expect(recovered.length).toBeGreaterThan(0); // the torn line was cut and the cut recorded
       }
     }
