@@ -106,7 +106,8 @@ try {
       if (!result.ok) throw new Error(`${name}: ${result.reason}`);
       results[name].push(ms);
       console.log(
-        `round ${r + 1} ${name}: ${(ms / 1000).toFixed(2)} s, ${(ms / mb).toFixed(2)} ms/MB, ${result.records} records${'segments' in result && result.segments ? ` in ${result.segments} files` : ''}`,
+        `round ${r + 1} ${name}: ${(ms / 1000).toFixed(2)} s, ${(ms / mb).toFixed(2)} ms/MB, ` +
+          `${result.records} records${'segments' in result && result.segments ? ` in ${result.segments} files` : ''}`,
       );
     }
   }
@@ -116,7 +117,8 @@ try {
     const m = median(results[name]);
     const best = Math.min(...results[name]);
     console.log(
-      `${name}: median ${(m / mb).toFixed(2)} ms/MB (${(mb / (m / 1000)).toFixed(0)} MB/s), ratio to one file ${(m / a).toFixed(3)}; best ${(best / mb).toFixed(2)} ms/MB, ratio ${(best / Math.min(...results['one file'])).toFixed(3)}`,
+      `${name}: median ${(m / mb).toFixed(2)} ms/MB (${(mb / (m / 1000)).toFixed(0)} MB/s), ` +
+        `ratio to one file ${(m / a).toFixed(3)}; best ${(best / mb).toFixed(2)} ms/MB, ratio ${(best / Math.min(...results['one file'])).toFixed(3)}`,
     );
   }
 } finally {

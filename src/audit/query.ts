@@ -23,7 +23,8 @@ function toMs(value: string | number | Date | undefined): number | undefined {
 }
 
 /**
- * Reads the trail (any storage; `auditFileReader` in compose/ opens a file) without loading it whole; returns up to `limit` matching event
+ * Reads the trail (any storage; `auditFileReader` in compose/ opens a file) without loading it whole; returns up to
+ * `limit` matching event
  * records, oldest first. Checkpoints are skipped.
  */
 export async function queryAudit(storage: AuditStorage, filters: AuditQuery): Promise<AuditEventLine[]> {

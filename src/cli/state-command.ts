@@ -38,7 +38,8 @@ export async function stateCommand(args: string[], config: ParleyConfig, deps: S
   const pg = config.state.postgres;
   if (!pg) {
     err(
-      'state.postgres is not configured: keys and the audit trail live in files, which need no migration. Add state.postgres.url (docs/configuration.md).',
+      'state.postgres is not configured: keys and the audit trail live in files, which need no ' +
+        'migration. Add state.postgres.url (docs/configuration.md).',
     );
     return 2;
   }
@@ -52,7 +53,8 @@ export async function stateCommand(args: string[], config: ParleyConfig, deps: S
     );
     if (report.unknown.length > 0)
       err(
-        `the database also has versions ${report.unknown.join(', ')}, which this release does not know: a newer Parley migrated it`,
+        `the database also has versions ${report.unknown.join(', ')}, which this release does not ` +
+          `know: a newer Parley migrated it`,
       );
     return 0;
   } catch (error) {

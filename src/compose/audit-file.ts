@@ -40,7 +40,10 @@ export async function verifyAuditFile(
     fault: 'torn',
     torn: true,
     line,
-    reason: `line ${line} is incomplete (no trailing newline): a write was cut off by a crash, and the ${line - 1} lines before it verify. Parley removes this line at its next start and records an audit.recovered event with the bytes it discarded`,
+    reason:
+      `line ${line} is incomplete (no trailing newline): a write was cut off by a crash, and the ` +
+      `${line - 1} lines before it verify. Parley removes this line at its next start and records ` +
+      `an audit.recovered event with the bytes it discarded`,
   };
 }
 

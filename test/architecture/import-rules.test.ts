@@ -66,7 +66,8 @@ describe('rules of direction', () => {
     for (const file of sources) {
       const rel = relative(SRC, file);
       const folder = rel.includes('/') ? rel.split('/')[0] : undefined;
-      if (!folder || folder === 'compose') continue; // main.ts and compose/ are the composition root: they may import anything
+      // main.ts and compose/ are the composition root: they may import anything
+      if (!folder || folder === 'compose') continue;
       const text = readFileSync(file, 'utf8');
       for (const match of text.matchAll(IMPORT)) {
         const target = relative(SRC, resolve(dirname(file), match[1] ?? match[2] ?? match[3]));

@@ -325,7 +325,8 @@ describe('retention purge of segments', () => {
   it('tells a replaced first kept file from the purge record (its first prev must be the purged last hash)', async () => {
     const clock = { now: T0 };
     const w = await daily(clock);
-    // Every sealed segment goes: the active file is the first kept, and nothing after it could notice a re-chained copy.
+    // Every sealed segment goes: the active file is the first kept, and nothing after it could notice a re-chained
+    // copy.
     await purgeAuditTrail(
       w.storage,
       new Date(clock.now - 0.5 * 24 * HOUR),

@@ -23,7 +23,8 @@ const publicKey = loadAuditPublicKey(publicPem);
 const YAML = `rateLimits: { requestsPerMinute: 0, tokensPerMinute: 0, concurrentStreams: 0, failedAuthPerMinute: 0 }
 audit: { segmentMaxSize: 64kb, checkpointEvery: 50, signingKey: ${JSON.stringify(`file:${join(dataDir, 'audit-signing-key.pem')}`)} }
 `;
-/** The documented durability: an event reaches the file (page cache) within commitDelayMs (10 ms) of its request; a SIGKILL loses only events still queued. Generous slack for a loaded 2-core machine. */
+/** The documented durability: an event reaches the file (page cache) within commitDelayMs (10 ms) of its request; a
+ * SIGKILL loses only events still queued. Generous slack for a loaded 2-core machine. */
 const SLACK_MS = 2_000;
 
 const servers: SpawnedParley[] = [];
@@ -37,7 +38,8 @@ interface Answered {
   at: number;
 }
 
-/** `workers` loops of audited requests (each with its own x-request-id) until `stop` is set; returns the answered ones. */
+/** `workers` loops of audited requests (each with its own x-request-id) until `stop` is set; returns the answered ones.
+ * */
 function load(parley: SpawnedParley, adminKey: string, tag: string, workers: number) {
   const answered: Answered[] = [];
   let stop = false;
@@ -148,7 +150,10 @@ describe('SIGKILL during audit writes under load', () => {
       } else expect((await verifyCode()).code).toBe(0);
       const { lost, lostRecent, checked, oldestMissingMs } = await lostRecords(traffic.answered, killedAt);
       console.log(
-        `round ${round}: ${traffic.answered.length} answered, ${checked} older than ${SLACK_MS} ms at the kill, lost ${lost.length}; ${lostRecent} answered at most ${Math.ceil(oldestMissingMs)} ms before the kill had no record yet; ${(await listSegments(file)).length} segments; verify at the kill: ${atKill.ok ? 'OK' : atKill.fault}`,
+        `round ${round}: ${traffic.answered.length} answered, ${checked} older than ${SLACK_MS} ms ` +
+          `at the kill, lost ${lost.length}; ${lostRecent} answered at most ` +
+          `${Math.ceil(oldestMissingMs)} ms before the kill had no record yet; ` +
+          `${(await listSegments(file)).length} segments; verify at the kill: ${atKill.ok ? 'OK' : atKill.fault}`,
       );
       expect(checked).toBeGreaterThan(0);
       expect(lost).toEqual([]);
@@ -206,7 +211,9 @@ describe('SIGKILL during audit writes under load', () => {
     expect(final).toMatchObject({ ok: true, signaturesChecked: true });
     expect((await verifyCode()).code).toBe(0);
     console.log(
-      `after two SIGKILLs: ${final.ok ? `${final.records} records in ${final.segments} files` : ''}; verdicts before the restarts: ${verdicts.map((v) => (v.ok ? 'OK' : v.fault)).join(', ')}`,
+      `after two SIGKILLs: ` +
+        `${final.ok ? `${final.records} records in ${final.segments} files` : ''}; verdicts before ` +
+        `the restarts: ${verdicts.map((v) => (v.ok ? 'OK' : v.fault)).join(', ')}`,
     );
   }, 300_000);
 });

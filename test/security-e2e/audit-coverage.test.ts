@@ -1,4 +1,5 @@
-// Attacks issue 3 point 7: every access decision and admin action is in the trail, readable by auditors only, content-free, tamper-evident.
+// Attacks issue 3 point 7: every access decision and admin action is in the trail, readable by auditors only,
+// content-free, tamper-evident.
 
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
