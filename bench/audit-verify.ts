@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createAuditLog } from '../src/audit/audit-log.js';
-import { verifyAuditFile } from '../src/audit/verify.js';
+import { verifyAuditFile } from '../src/compose/audit-file.js';
 import { segmentName, segmentsDir } from '../src/store/file/audit-segments.js';
 import { FileAuditStorage } from '../src/store/file/audit-file-storage.js';
 
@@ -85,9 +85,12 @@ try {
 
   const mb = bytes / 1048576;
   type Verify = typeof verifyAuditFile;
+  // A baseline from before the file verifier moved to compose/ has it in audit/verify.ts.
+  const fromBaseline = (path: string) =>
+    import(join(process.env.PARLEY_BASELINE as string, path)) as Promise<{ verifyAuditFile?: Verify }>;
   const baseline = process.env.PARLEY_BASELINE
-    ? ((await import(join(process.env.PARLEY_BASELINE, 'src/audit/verify.ts'))) as { verifyAuditFile: Verify })
-        .verifyAuditFile
+    ? ((await fromBaseline('src/compose/audit-file.ts').catch(() => ({}) as { verifyAuditFile?: Verify }))
+        .verifyAuditFile ?? (await fromBaseline('src/audit/verify.ts')).verifyAuditFile)
     : undefined;
   const variants: [string, string, Verify][] = [
     ['one file', single, verifyAuditFile],
@@ -103,7 +106,8 @@ try {
       if (!result.ok) throw new Error(`${name}: ${result.reason}`);
       results[name].push(ms);
       console.log(
-        `round ${r + 1} ${name}: ${(ms / 1000).toFixed(2)} s, ${(ms / mb).toFixed(2)} ms/MB, ${result.records} records${'segments' in result && result.segments ? ` in ${result.segments} files` : ''}`,
+        `round ${r + 1} ${name}: ${(ms / 1000).toFixed(2)} s, ${(ms / mb).toFixed(2)} ms/MB, ` +
+          `${result.records} records${'segments' in result && result.segments ? ` in ${result.segments} files` : ''}`,
       );
     }
   }
@@ -113,7 +117,8 @@ try {
     const m = median(results[name]);
     const best = Math.min(...results[name]);
     console.log(
-      `${name}: median ${(m / mb).toFixed(2)} ms/MB (${(mb / (m / 1000)).toFixed(0)} MB/s), ratio to one file ${(m / a).toFixed(3)}; best ${(best / mb).toFixed(2)} ms/MB, ratio ${(best / Math.min(...results['one file'])).toFixed(3)}`,
+      `${name}: median ${(m / mb).toFixed(2)} ms/MB (${(mb / (m / 1000)).toFixed(0)} MB/s), ` +
+        `ratio to one file ${(m / a).toFixed(3)}; best ${(best / mb).toFixed(2)} ms/MB, ratio ${(best / Math.min(...results['one file'])).toFixed(3)}`,
     );
   }
 } finally {

@@ -147,7 +147,8 @@ async function measureRun(
     connections,
     durationS,
   });
-  // PostgreSQL's statistics collector lags by up to 1 s (PGSTAT_MIN_INTERVAL); the audit group commit flushes within ~0.1 s.
+  // PostgreSQL's statistics collector lags by up to 1 s (PGSTAT_MIN_INTERVAL); the audit group commit flushes within
+  // ~0.1 s.
   await new Promise((r) => setTimeout(r, 1_200));
   const after = await snapshot(o, target);
   const cpuSecondsOf = Object.fromEntries(COMPONENTS.map((c) => [c, spent(before.cpu[c], after.cpu[c])])) as Record<
@@ -203,7 +204,8 @@ async function commandCalls(redis: Redis): Promise<Map<string, number>> {
   return calls;
 }
 
-/** Alternating rounds: odd rounds in target order, even rounds reversed; each target warmed up once before its first run. */
+/** Alternating rounds: odd rounds in target order, even rounds reversed; each target warmed up once before its first
+ * run. */
 async function loadPhase(
   o: Observed,
   targets: Target[],
@@ -244,7 +246,10 @@ async function loadPhase(
       runs.get(target.name)?.push(run);
       const us = (c: Component): string => ((run.cpuSeconds[c] * 1e6) / Math.max(1, run.ok)).toFixed(0);
       log(
-        `${kind} round ${r} ${target.name.padEnd(8)} ${Math.round(run.rps).toString().padStart(6)} req/s  p50 ${run.latencyMs.p50?.toFixed(2)} ms  p99 ${run.latencyMs.p99?.toFixed(2)} ms  CPU µs/req parley ${us('parley')} nginx ${us('nginx')} redis ${us('redis')} pg ${us('postgres')}  failed ${run.errors + run.timeouts + run.non2xx}  load ${loadavg()[0]?.toFixed(2)}`,
+        `${kind} round ${r} ${target.name.padEnd(8)} ${Math.round(run.rps).toString().padStart(6)} ` +
+          `req/s  p50 ${run.latencyMs.p50?.toFixed(2)} ms  p99 ${run.latencyMs.p99?.toFixed(2)} ms  ` +
+          `CPU µs/req parley ${us('parley')} nginx ${us('nginx')} redis ${us('redis')} pg ` +
+          `${us('postgres')}  failed ${run.errors + run.timeouts + run.non2xx}  load ${loadavg()[0]?.toFixed(2)}`,
       );
     }
   }
@@ -273,7 +278,9 @@ async function auditStorage(
   try {
     await c.query(`VACUUM ${SCHEMA}.audit_log`); // settles the visibility map and free space, as autovacuum would
     const r = await c.query<{ bytes: string; rows: string; events: string }>(
-      `SELECT pg_total_relation_size('${SCHEMA}.audit_log') AS bytes, (SELECT count(*) FROM ${SCHEMA}.audit_log) AS rows, (SELECT count(*) FROM ${SCHEMA}.audit_log WHERE type = 'event') AS events`,
+      `SELECT pg_total_relation_size('${SCHEMA}.audit_log') AS bytes, (SELECT count(*) FROM ` +
+        `${SCHEMA}.audit_log) AS rows, (SELECT count(*) FROM ${SCHEMA}.audit_log WHERE type = ` +
+        `'event') AS events`,
     );
     return { bytes: Number(r.rows[0]?.bytes), rows: Number(r.rows[0]?.rows), events: Number(r.rows[0]?.events) };
   } finally {
@@ -297,18 +304,24 @@ function table(kind: KindName, summaries: CapacitySummary[]): string {
   const direct = summaries.find((s) => s.target === 'direct-1');
   const one = summaries.find((s) => s.target === 'nginx-1');
   const lines = [
-    `\n${kind}: target     req/s   p50 ms   p99 ms   CPU µs/req: parley  nginx  parley+nginx  redis  postgres  mock   redis cmd/req  pg xact/req  pg rows/req`,
+    `\n${kind}: target     req/s   p50 ms   p99 ms   CPU µs/req: parley  nginx  parley+nginx  ` +
+      `redis  postgres  mock   redis cmd/req  pg xact/req  pg rows/req`,
   ];
   for (const s of summaries) {
     const c = s.cpuUsPerRequest;
     const f = (v: number | null, w: number, d = 0): string => (v === null ? '-' : v.toFixed(d)).padStart(w);
     lines.push(
-      `${kind}: ${s.target.padEnd(9)} ${f(s.rps, 6)}   ${f(s.p50Ms, 6, 2)}   ${f(s.p99Ms, 6, 2)}   ${f(c.parley, 16)} ${f(c.nginx, 6)} ${f(c.parleyPlusNginx, 13)} ${f(c.redis, 6)} ${f(c.postgres, 9)} ${f(c.mock, 5)}   ${f(s.redisCommandsPerRequest, 13, 2)} ${f(s.pgTransactionsPerRequest, 12, 3)} ${f(s.pgRowsPerRequest, 12, 3)}`,
+      `${kind}: ${s.target.padEnd(9)} ${f(s.rps, 6)}   ${f(s.p50Ms, 6, 2)}   ${f(s.p99Ms, 6, 2)} ` +
+        `  ${f(c.parley, 16)} ${f(c.nginx, 6)} ${f(c.parleyPlusNginx, 13)} ${f(c.redis, 6)} ` +
+        `${f(c.postgres, 9)} ${f(c.mock, 5)}   ${f(s.redisCommandsPerRequest, 13, 2)} ` +
+        `${f(s.pgTransactionsPerRequest, 12, 3)} ${f(s.pgRowsPerRequest, 12, 3)}`,
     );
   }
   if (direct && one && direct.cpuUsPerRequest.parley !== null && one.cpuUsPerRequest.parleyPlusNginx !== null) {
     lines.push(
-      `${kind}: the nginx hop (nginx-1 vs direct-1): +${(one.cpuUsPerRequest.parleyPlusNginx - direct.cpuUsPerRequest.parley).toFixed(0)} µs CPU/req, throughput ×${(one.rps / direct.rps).toFixed(2)}, p50 +${((one.p50Ms ?? 0) - (direct.p50Ms ?? 0)).toFixed(2)} ms`,
+      `${kind}: the nginx hop (nginx-1 vs direct-1): ` +
+        `+${(one.cpuUsPerRequest.parleyPlusNginx - direct.cpuUsPerRequest.parley).toFixed(0)} µs ` +
+        `CPU/req, throughput ×${(one.rps / direct.rps).toFixed(2)}, p50 +${((one.p50Ms ?? 0) - (direct.p50Ms ?? 0)).toFixed(2)} ms`,
     );
   }
   return lines.join('\n');
@@ -403,7 +416,9 @@ async function main(): Promise<void> {
     ];
     const observed: Observed = { parley, mock, redisPid, redis, admin, database };
     log(
-      `node ${process.version}, ${cpus().length} cores, load average ${loadAvgAtStart.join(' ')}; ${rounds} rounds of ${durationS}s at ${connectionCount} connections; targets ${targets.map((t) => t.name).join(', ')}`,
+      `node ${process.version}, ${cpus().length} cores, load average ` +
+        `${loadAvgAtStart.join(' ')}; ${rounds} rounds of ${durationS}s at ${connectionCount} ` +
+        `connections; targets ${targets.map((t) => t.name).join(', ')}`,
     );
 
     const report: Record<string, unknown> = {
@@ -436,7 +451,8 @@ async function main(): Promise<void> {
     const idle = await measureIdle(observed, targets[targets.length - 1]!, 10);
     report.background = idle;
     log(
-      `idle (no load, 10 s): CPU µs/s ${JSON.stringify(idle.cpuUsPerSecond)}, Redis ${idle.redisCommandsPerSecond} commands/s, PostgreSQL ${idle.pgTransactionsPerSecond} transactions/s`,
+      `idle (no load, 10 s): CPU µs/s ${JSON.stringify(idle.cpuUsPerSecond)}, Redis ` +
+        `${idle.redisCommandsPerSecond} commands/s, PostgreSQL ${idle.pgTransactionsPerSecond} transactions/s`,
     );
     const auditBefore = await auditStorage(admin, dbUrl.toString());
     if (phases.has('load')) {
@@ -447,7 +463,8 @@ async function main(): Promise<void> {
           redisCommandsPerRequest,
         } = await loadPhase(observed, targets, kind, headers, rounds, durationS, connectionCount);
         ((report.redisCommandsPerRequest ??= {}) as Record<string, unknown>)[kind] = redisCommandsPerRequest;
-        // What the idle stack does anyway, spread over this target's requests, taken out: the figures that scale with requests.
+        // What the idle stack does anyway, spread over this target's requests, taken out: the figures that scale with
+        // requests.
         for (const s of summaries) {
           const net = (perRequest: number | null, perSecond: number): number | null =>
             perRequest === null || s.rps <= 0 ? null : round(perRequest - perSecond / s.rps, 2);
@@ -483,7 +500,9 @@ async function main(): Promise<void> {
         gbPer1MRequests: round((bytesPerEvent * 1e6) / 1e9, 3),
       };
       log(
-        `audit trail: ${events} events (${sentOk} answered requests), ${round(bytesPerEvent, 1)} bytes per event on disk (table + indexes) → ${round((bytesPerEvent * 1e6) / 1e9, 3)} GB per 1M requests`,
+        `audit trail: ${events} events (${sentOk} answered requests), ${round(bytesPerEvent, 1)} ` +
+          `bytes per event on disk (table + indexes) → ${round((bytesPerEvent * 1e6) / 1e9, 3)} GB ` +
+          `per 1M requests`,
       );
     }
 
@@ -516,7 +535,8 @@ async function main(): Promise<void> {
         });
         sampling = false;
         await sampler;
-        // With every stream open at once: the peak then. Otherwise (a slow ramp on a busy machine) the overall peak over
+        // With every stream open at once: the peak then. Otherwise (a slow ramp on a busy machine) the overall peak
+        // over
         // the most open at one time: an upper bound, since that peak may hold garbage of streams already finished.
         const peak = memory.peakRssAllOpenMb ?? memory.peakRssMb;
         const open = memory.peakRssAllOpenMb !== null ? streams : memory.maxOpen;
@@ -531,7 +551,10 @@ async function main(): Promise<void> {
           redisUsedMemoryPeakMb: round(redisPeak / 2 ** 20, 2),
         };
         log(
-          `memory: RSS ${memory.rssBeforeMb} MB before, ${memory.peakRssAllOpenMb} MB with all ${memory.maxOpen} open (${memory.completed} completed, ${memory.failed} failed ${JSON.stringify(memory.failures)}) → ${round(perThousand, 1)} MB per 1,000 open streams; Redis used_memory ${round(redisMemBefore / 2 ** 20, 2)} → ${round(redisPeak / 2 ** 20, 2)} MB`,
+          `memory: RSS ${memory.rssBeforeMb} MB before, ${memory.peakRssAllOpenMb} MB with all ` +
+            `${memory.maxOpen} open (${memory.completed} completed, ${memory.failed} failed ` +
+            `${JSON.stringify(memory.failures)}) → ${round(perThousand, 1)} MB per 1,000 open streams; ` +
+            `Redis used_memory ${round(redisMemBefore / 2 ** 20, 2)} → ${round(redisPeak / 2 ** 20, 2)} MB`,
         );
       } finally {
         await setMockScenario(mock.url, null);

@@ -50,7 +50,9 @@ async function compare(
       result.cpuUsPerRequest = { target: cpuPerRequest(before, after, result.ok), mock: null };
       runs.get(target.name)?.push(result);
       console.log(
-        `${kind} round ${round} ${target.name.padEnd(7)} ${Math.round(result.rps).toString().padStart(6)} req/s  p50 ${result.latencyMs.p50?.toFixed(2)} ms  ${result.cpuUsPerRequest.target?.toFixed(0)} µs CPU/req`,
+        `${kind} round ${round} ${target.name.padEnd(7)} ` +
+          `${Math.round(result.rps).toString().padStart(6)} req/s  p50 ` +
+          `${result.latencyMs.p50?.toFixed(2)} ms  ${result.cpuUsPerRequest.target?.toFixed(0)} µs CPU/req`,
       );
     }
   }
@@ -72,11 +74,14 @@ async function compare(
     const throughput = gateway && floor ? (t.rps / floor.rps).toFixed(2) : '';
     const added = gateway && direct ? ((t.p50 - direct.p50) / floorAdded).toFixed(2) : '';
     console.log(
-      `${kind}: ${name.padEnd(7)} ${Math.round(t.rps).toString().padStart(6)}   ${throughput.padStart(16)}   ${t.cpu.toFixed(0).padStart(10)}   ${t.p50.toFixed(2).padStart(6)}   ${added.padStart(15)}`,
+      `${kind}: ${name.padEnd(7)} ${Math.round(t.rps).toString().padStart(6)}   ` +
+        `${throughput.padStart(16)}   ${t.cpu.toFixed(0).padStart(10)}   ` +
+        `${t.p50.toFixed(2).padStart(6)}   ${added.padStart(15)}`,
     );
   }
   console.log(
-    "(throughput ratio: req/s ÷ the floor's, goal ≥ 0.75; added p50 ratio: (p50 − direct p50) ÷ (floor p50 − direct p50), goal ≤ 1.3; CPU of direct = the mock)",
+    "(throughput ratio: req/s ÷ the floor's, goal ≥ 0.75; added p50 ratio: (p50 − direct p50) " +
+      '÷ (floor p50 − direct p50), goal ≤ 1.3; CPU of direct = the mock)',
   );
   console.log('');
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
-import { verifyAuditFile } from '../src/audit/verify.js';
+import { verifyAuditFile } from '../src/compose/audit-file.js';
 import { startMockUpstream } from '../src/mock-upstream/index.js';
 import type { MockUpstream } from '../src/mock-upstream/index.js';
 import { generateApiKey } from '../src/security/api-key-format.js';

@@ -51,7 +51,10 @@ function ab(name: string, texts: string[], a: () => void, b: () => void): void {
   }
   const best = (v: number[]): number => Math.min(...v);
   console.log(
-    `${name.padEnd(24)} base ${median(xa).toFixed(1).padStart(6)} (best ${best(xa).toFixed(1).padStart(6)})  new ${median(xb).toFixed(1).padStart(6)} (best ${best(xb).toFixed(1).padStart(6)}) µs/KB  new/base ${(median(xb) / median(xa)).toFixed(2)} (bests ${(best(xb) / best(xa)).toFixed(2)})`,
+    `${name.padEnd(24)} base ${median(xa).toFixed(1).padStart(6)} (best ` +
+      `${best(xa).toFixed(1).padStart(6)})  new ${median(xb).toFixed(1).padStart(6)} (best ` +
+      `${best(xb).toFixed(1).padStart(6)}) µs/KB  new/base ` +
+      `${(median(xb) / median(xa)).toFixed(2)} (bests ${(best(xb) / best(xa)).toFixed(2)})`,
   );
 }
 

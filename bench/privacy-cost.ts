@@ -1,11 +1,13 @@
-// Privacy filter cost in CPU µs per KB of prompt (English and mixed-language prose), and the gazetteer's start-up time and memory.
+// Privacy filter cost in CPU µs per KB of prompt (English and mixed-language prose), and the gazetteer's start-up time
+// and memory.
 // CPU time (process.cpuUsage), not wall time, so that other processes on a shared machine change the figures less.
 // Usage: npm run bench:privacy [-- --rounds N]   (writes bench/results/privacy-cost.json)
 // Corpora: ~8 KB prompts of the evaluation set's sentences, one in five with personal data (dense) or none (NoPii).
 
 import { writeFileSync } from 'node:fs';
 
-// The package's name lists are plain CommonJS: loading them here, outside the TypeScript loader, is what start-up costs.
+// The package's name lists are plain CommonJS: loading them here, outside the TypeScript loader, is what start-up
+// costs.
 const { createRequire } = await import('node:module');
 const require = createRequire(import.meta.url);
 const heap0 = process.memoryUsage().heapUsed;

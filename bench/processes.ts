@@ -102,7 +102,8 @@ function readyLine(child: ChildProcess, deadline: number): Promise<string> {
   });
 }
 
-/** Spawns a server and resolves once it is ready; on failure the child is killed and its stderr tail is in the error. */
+/** Spawns a server and resolves once it is ready; on failure the child is killed and its stderr tail is in the error.
+ * */
 export async function spawnServer(spec: SpawnSpec): Promise<ServerProcess> {
   const child = spawn(spec.command, spec.args, {
     env: { ...process.env, ...spec.env },
@@ -134,7 +135,8 @@ export async function spawnServer(spec: SpawnSpec): Promise<ServerProcess> {
   return { name: spec.name, pid: child.pid, url, stop: (graceMs = 5_000) => stopChild(child, graceMs) };
 }
 
-/** Resident set size of a process in MB from /proc/<pid>/status (`VmRSS`, or `VmHWM` for the peak); null when unavailable. */
+/** Resident set size of a process in MB from /proc/<pid>/status (`VmRSS`, or `VmHWM` for the peak); null when
+ * unavailable. */
 export async function residentMb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): Promise<number | null> {
   try {
     const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -149,7 +151,8 @@ export async function residentMb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'
 export async function cpuSeconds(pid: number): Promise<number | null> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15 (clock ticks, 100 per second on Linux).
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15 (clock ticks, 100 per second on
+    // Linux).
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {

@@ -66,7 +66,8 @@ export function summariseProfile(
   return { total: total / 1000, functions: rank(fn), modules: rank(mod) };
 }
 
-/** Reads a .cpuprofile file and returns the summary as printable text (with CPU µs per request when `requests` is given). */
+/** Reads a .cpuprofile file and returns the summary as printable text (with CPU µs per request when `requests` is
+ * given). */
 export async function formatProfileSummary(file: string, top = 20, requests?: number): Promise<string> {
   const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
   const s = summariseProfile(profile, top);

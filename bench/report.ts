@@ -295,7 +295,8 @@ function formatRuntime(r: RuntimeReport, s: Record<string, unknown>): string[] {
   }
   if (r.latency) {
     lines.push(
-      `latency phase: upstream answers after ${String(s.upstreamMs)} ms, ${String(s.latencyConnections)} connections, ${rounds}`,
+      `latency phase: upstream answers after ${String(s.upstreamMs)} ms, ` +
+        `${String(s.latencyConnections)} connections, ${rounds}`,
     );
     loadRows(
       lines,
@@ -303,7 +304,8 @@ function formatRuntime(r: RuntimeReport, s: Record<string, unknown>): string[] {
     );
     const d = r.derived.latency;
     lines.push(
-      `  added p50 over direct: floor ${fmt(d?.floorAddedP50Ms, 3)} ms, parley ${fmt(d?.parleyAddedP50Ms, 3)} ms, ratio ${fmt(d?.addedP50Ratio)}`,
+      `  added p50 over direct: floor ${fmt(d?.floorAddedP50Ms, 3)} ms, parley ` +
+        `${fmt(d?.parleyAddedP50Ms, 3)} ms, ratio ${fmt(d?.addedP50Ratio)}`,
     );
     lines.push('');
   }
@@ -331,7 +333,8 @@ function formatRuntime(r: RuntimeReport, s: Record<string, unknown>): string[] {
     }
     const d = r.derived.ttft;
     lines.push(
-      `  added TTFT p50: parley - floor ${fmt(d?.parleyMinusFloorMs, 3)} ms, floor - direct ${fmt(d?.floorMinusDirectMs, 3)} ms`,
+      `  added TTFT p50: parley - floor ${fmt(d?.parleyMinusFloorMs, 3)} ` +
+        `ms, floor - direct ${fmt(d?.floorMinusDirectMs, 3)} ms`,
     );
     lines.push('');
   }
@@ -360,7 +363,8 @@ export function formatReport(r: BenchReport): string {
   const lines: string[] = [];
   const s = r.settings;
   lines.push(
-    `Parley benchmark  ${r.startedAt}  ${String(r.machine.cpuModel)} x${String(r.machine.cores)}  bench and mock on node ${String(r.machine.node)}`,
+    `Parley benchmark  ${r.startedAt}  ${String(r.machine.cpuModel)} ` +
+      `x${String(r.machine.cores)}  bench and mock on node ${String(r.machine.node)}`,
   );
   lines.push('');
   const runtimes = Object.values(r.runtimes);

@@ -1,4 +1,5 @@
-// `npm run bench`: Parley as shipped against the floor, on each asked Node.js runtime: CPU, latency, TTFT, memory; goals.
+// `npm run bench`: Parley as shipped against the floor, on each asked Node.js runtime: CPU, latency, TTFT, memory;
+// goals.
 
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -161,7 +162,9 @@ async function loadRounds(
     for (const target of order) {
       const warmupS = r === 0 ? opts.warmupS : null;
       log(
-        `${label} via ${target}, round ${r + 1}/${opts.rounds}: ${warmupS !== null ? `warm-up ${warmupS}s, then ` : ''}${opts.durationS}s at ${connections} connections`,
+        `${label} via ${target}, round ${r + 1}/${opts.rounds}: ` +
+          `${warmupS !== null ? `warm-up ${warmupS}s, then ` : ''}${opts.durationS}s at ` +
+          `${connections} connections`,
       );
       (rounds[target] ??= []).push(await measureTarget(s, target, body, connections, opts.durationS, warmupS));
     }
@@ -273,7 +276,8 @@ async function benchRuntime(
   const auth = await obtainApiKey(paths, opts.apiKey);
   const parley = await startParleyProcess(paths, mock.url);
   log(
-    `mock ${mock.url} (pid ${mock.pid}), floor ${floor.url} (pid ${floor.pid}), parley ${parley.url} (pid ${parley.pid}); credential: ${auth.source}`,
+    `mock ${mock.url} (pid ${mock.pid}), floor ${floor.url} (pid ${floor.pid}), parley ` +
+      `${parley.url} (pid ${parley.pid}); credential: ${auth.source}`,
   );
   const s: Running = {
     urls: { direct: mock.url, floor: floor.url, parley: parley.url },

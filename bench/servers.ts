@@ -171,7 +171,8 @@ export async function obtainApiKey(
   };
 }
 
-/** Extra node flags for the Parley process from BENCH_PARLEY_NODE_FLAGS (space-separated), e.g. `--max-semi-space-size=8`. */
+/** Extra node flags for the Parley process from BENCH_PARLEY_NODE_FLAGS (space-separated), e.g.
+ * `--max-semi-space-size=8`. */
 function extraNodeFlags(): string[] {
   return (process.env.BENCH_PARLEY_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 }
@@ -186,7 +187,8 @@ export interface ParleyVariant {
 /** Writes a variant's configuration file (checked in-process first) and returns its path. */
 export async function writeParleyConfig(paths: ServerPaths, mockUrl: string, variant?: ParleyVariant): Promise<string> {
   const yaml = benchConfigYaml(mockUrl, paths.tmp, variant?.extraYaml, paths.asShipped);
-  parseConfig(yaml, 'bench configuration', variant?.env ?? {}); // throws ConfigError with every problem before anything starts
+  // throws ConfigError with every problem before anything starts
+  parseConfig(yaml, 'bench configuration', variant?.env ?? {});
   const configFile = join(paths.tmp, `parley.${variant?.name ?? 'bench'}.yaml`);
   await writeFile(configFile, yaml);
   return configFile;

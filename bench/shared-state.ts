@@ -12,7 +12,8 @@
 // the p50 there, so its added p50 mostly restates the added CPU of Parley, Redis and PostgreSQL together) and
 // `--serial-connections` (default 1, 0 to skip: requests one after another, so the added p50 is the time the
 // shared stores add to one request). The p50 goal is judged at the serial load (at the saturating one only when
-// the serial load is skipped); the CPU goal at both. Per shared round the store calls per request and their mean time per request
+// the serial load is skipped); the CPU goal at both. Per shared round the store calls per request and their mean time
+// per request
 // are read from the shared Parley's /metrics (parley_store_operation_duration_seconds), by backend and operation.
 // `--profile` runs both Parleys under --cpu-prof and prints where their CPU went.
 
@@ -159,7 +160,9 @@ async function measure(
         }
       }
       console.log(
-        `${kind} c=${connections} round ${round} ${target.name.padEnd(8)} ${Math.round(result.rps).toString().padStart(6)} req/s  p50 ${result.latencyMs.p50?.toFixed(2)} ms  ${result.cpuUsPerRequest.target?.toFixed(0)} µs CPU/req`,
+        `${kind} c=${connections} round ${round} ${target.name.padEnd(8)} ` +
+          `${Math.round(result.rps).toString().padStart(6)} req/s  p50 ` +
+          `${result.latencyMs.p50?.toFixed(2)} ms  ${result.cpuUsPerRequest.target?.toFixed(0)} µs CPU/req`,
       );
     }
   }
@@ -207,11 +210,13 @@ function report(kind: KindName, connections: number, summary: Map<string, Summar
   console.log(`\n${label}: target     req/s   CPU µs/req   p50 ms   p99 ms`);
   for (const [name, t] of summary)
     console.log(
-      `${label}: ${name.padEnd(9)} ${Math.round(t.rps).toString().padStart(6)}   ${t.cpu.toFixed(0).padStart(10)}   ${t.p50.toFixed(2).padStart(6)}   ${t.p99.toFixed(2).padStart(6)}`,
+      `${label}: ${name.padEnd(9)} ${Math.round(t.rps).toString().padStart(6)}   ` +
+        `${t.cpu.toFixed(0).padStart(10)}   ${t.p50.toFixed(2).padStart(6)}   ${t.p99.toFixed(2).padStart(6)}`,
     );
   for (const [op, c] of Object.entries(shared.storeCalls ?? {}))
     console.log(
-      `${label}: store call ${op.padEnd(32)} ${c.perRequest.toFixed(3)} per request, ${c.msPerRequest.toFixed(3)} ms per request`,
+      `${label}: store call ${op.padEnd(32)} ${c.perRequest.toFixed(3)} per request, ` +
+        `${c.msPerRequest.toFixed(3)} ms per request`,
     );
   if (judgeP50)
     console.log(
@@ -219,10 +224,12 @@ function report(kind: KindName, connections: number, summary: Map<string, Summar
     );
   else
     console.log(
-      `${label}: shared state adds ${addedP50.toFixed(3)} ms at p50 (saturated: p50 = connections ÷ throughput, it restates the CPU; the p50 goal is judged at the serial load)`,
+      `${label}: shared state adds ${addedP50.toFixed(3)} ms at p50 (saturated: p50 = ` +
+        `connections ÷ throughput, it restates the CPU; the p50 goal is judged at the serial load)`,
     );
   console.log(
-    `${label}: shared state adds ${(cpuRatio * 100).toFixed(1)}% CPU per request (goal < 25%): ${cpuRatio < 0.25 ? 'PASS' : 'FAIL'}`,
+    `${label}: shared state adds ${(cpuRatio * 100).toFixed(1)}% CPU ` +
+      `per request (goal < 25%): ${cpuRatio < 0.25 ? 'PASS' : 'FAIL'}`,
   );
   return {
     connections,
@@ -319,7 +326,8 @@ async function main(): Promise<number> {
     ];
     const loadStart = loadavg().map((x) => Math.round(x * 100) / 100);
     console.log(
-      `node ${process.version}; ${cpus().length} cores, load average ${loadStart.join(' ')}; ${rounds} rounds of ${durationS}s, targets alternated per round${values.profile ? '; PROFILING (slower)' : ''}`,
+      `node ${process.version}; ${cpus().length} cores, load average ${loadStart.join(' ')}; ` +
+        `${rounds} rounds of ${durationS}s, targets alternated per round${values.profile ? '; PROFILING (slower)' : ''}`,
     );
     const results: Record<string, LoadFigures[]> = {};
     let pass = true;

@@ -1,4 +1,5 @@
-// Compares name recognizers on the evaluation set: the gazetteer recognizer (shipped) and compromise's people() (tried).
+// Compares name recognizers on the evaluation set: the gazetteer recognizer (shipped) and compromise's people()
+// (tried).
 // Usage: npx tsx scripts/compare-name-recognizers.ts   (prints a Markdown table for docs/privacy.md)
 
 import { loadEvalCases, rates, scoreEval } from '../test/privacy/eval/score.js';
@@ -24,7 +25,10 @@ async function measure(name: string, load: () => Promise<(t: string) => Match[]>
   const s = scoreEval(personCases, (t) => find(t).filter((m) => m.category === 'person'));
   const r = rates(s.byCategory.person ?? { tp: 0, fp: 0, fn: 0 });
   const en = rates(s.byLang.en?.person ?? { tp: 0, fp: 0, fn: 0 });
-  return `| ${name} | ${r.recall.toFixed(3)} | ${r.precision.toFixed(3)} | ${en.recall.toFixed(3)} | ${en.precision.toFixed(3)} | ${usPerKb.toFixed(0)} | ${startMs.toFixed(0)} | ${heapMb.toFixed(1)} |`;
+  return (
+    `| ${name} | ${r.recall.toFixed(3)} | ${r.precision.toFixed(3)} | ${en.recall.toFixed(3)} ` +
+    `| ${en.precision.toFixed(3)} | ${usPerKb.toFixed(0)} | ${startMs.toFixed(0)} | ${heapMb.toFixed(1)} |`
+  );
 }
 
 const rows = [

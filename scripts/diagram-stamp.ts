@@ -1,4 +1,5 @@
-// The stamp that ties a rendered SVG to its Mermaid source (written by render-diagrams.ts, checked by test/compliance/diagrams.test.ts).
+// The stamp that ties a rendered SVG to its Mermaid source (written by render-diagrams.ts, checked by
+// test/compliance/diagrams.test.ts).
 
 import { createHash } from 'node:crypto';
 

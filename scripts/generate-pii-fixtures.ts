@@ -315,12 +315,14 @@ const NEGATIVES: readonly (readonly [string, () => string])[] = [
   [
     'timestamp',
     () =>
-      `at ${g.int(2019, 2026)}-${String(g.int(1, 12)).padStart(2, '0')}-${String(g.int(1, 28)).padStart(2, '0')}T${String(g.int(0, 23)).padStart(2, '0')}:${g.int(10, 59)}:${g.int(10, 59)}Z the job failed`,
+      `at ${g.int(2019, 2026)}-${String(g.int(1, 12)).padStart(2, '0')}-${String(g.int(1, 28)).padStart(2, '0')}T${String(g.int(0, 23)).padStart(2, '0')}:${g.int(10, 59)}:${g.int(10, 59)}Z ` +
+      `the job failed`,
   ],
   [
     'iso date time',
     () =>
-      `${g.int(2019, 2026)}-0${g.int(1, 9)}-${g.int(10, 28)} ${g.int(10, 23)}:${g.int(10, 59)}:${g.int(10, 59)} INFO started`,
+      `${g.int(2019, 2026)}-0${g.int(1, 9)}-${g.int(10, 28)} ` +
+      `${g.int(10, 23)}:${g.int(10, 59)}:${g.int(10, 59)} INFO started`,
   ],
   [
     'eu date time',

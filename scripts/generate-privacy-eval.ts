@@ -1,4 +1,5 @@
-// Builds test/privacy/eval/cases.jsonl: the labelled privacy evaluation set (seeded faker data in hand-written sentences, plus hard negatives).
+// Builds test/privacy/eval/cases.jsonl: the labelled privacy evaluation set (seeded faker data in hand-written
+// sentences, plus hard negatives).
 // Usage: npx tsx scripts/generate-privacy-eval.ts
 
 import { writeFileSync } from 'node:fs';
@@ -119,7 +120,9 @@ for (const [lang, templates] of Object.entries(ADDRESS_TEMPLATES)) {
     let address = street;
     if (i % 3 !== 0) {
       if (locale === 'en_US')
-        address = `${street}, ${f.location.city()}, ${f.location.state({ abbreviated: true })} ${f.location.zipCode('#####')}`;
+        address =
+          `${street}, ${f.location.city()}, ` +
+          `${f.location.state({ abbreviated: true })} ${f.location.zipCode('#####')}`;
       else if (locale === 'en_GB') address = `${street}, ${f.location.city()} ${f.location.zipCode()}`;
       else address = `${street}, ${f.location.zipCode()} ${f.location.city()}`;
     }
@@ -249,7 +252,8 @@ for (let i = 0; i < 40; i++) {
   );
 }
 
-// Negatives: brands, hard-written prose and code, faker company names and catch phrases, dates and numbers without a birth cue.
+// Negatives: brands, hard-written prose and code, faker company names and catch phrases, dates and numbers without a
+// birth cue.
 for (const brand of BRANDS)
   for (const t of BRAND_TEMPLATES) add('en', 'negative', fill(t, { brand: { value: brand } }), 'brand');
 for (const text of HARD_NEGATIVES) add('mixed', 'negative', { text, entities: [] }, 'hard negative');
@@ -262,7 +266,8 @@ for (const [lang, locales] of Object.entries(LOCALES)) {
     const texts = [
       `Compare the offers of ${f.company.name()} and ${f.company.name()}.`,
       `The meeting with the supplier is on ${d}.`,
-      `Order ${f.string.numeric(8)} contains ${f.number.int({ min: 2, max: 40 })} items of ${f.commerce.productName()}.`,
+      `Order ${f.string.numeric(8)} contains ${f.number.int({ min: 2, max: 40 })} ` +
+        `items of ${f.commerce.productName()}.`,
       `Summarise the review of ${f.commerce.productName()} in ${f.location.country()}.`,
       `${f.company.catchPhrase()}.`,
     ];

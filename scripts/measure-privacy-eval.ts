@@ -1,4 +1,5 @@
-// Measures the recognizers on the evaluation set and writes its section of docs/privacy-metrics.md (per category, language, misses by kind).
+// Measures the recognizers on the evaluation set and writes its section of docs/privacy-metrics.md (per category,
+// language, misses by kind).
 // Usage: npx tsx scripts/measure-privacy-eval.ts
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -63,18 +64,24 @@ const allowed = rates(scoreEval(cases, (t) => withAllowlist(t, detect(t))).byCat
 lines.push(
   '### With the brands allowlisted',
   '',
-  `Out of the box, names reach precision ${pct(rates(score.byCategory.person).precision)} with context scoring (business words in the`,
+  `Out of the box, names reach precision ${pct(rates(score.byCategory.person).precision)} ` +
+    `with context scoring (business words in the`,
   'sentence, company designators, articles, country names; see docs/privacy.md). The false positives left are mostly',
-  'brands made of a given name and a family name (`Hugo Boss`, `Calvin Klein`) in sentences without business words, and',
-  `\`Dr. Oetker\`. With those brands in \`privacy.allowlist\`, as an operator would list the brands of their trade, names`,
-  `reach precision ${pct(allowed.precision)} and recall ${pct(allowed.recall)}; the allowlist is not needed for the 90% goal.`,
+  'brands made of a given name and a family name (`Hugo Boss`, `Calvin Klein`) in sentences ' +
+    'without business words, and',
+  `\`Dr. Oetker\`. With those brands in \`privacy.allowlist\`, as an operator would list the ` +
+    `brands of their trade, names`,
+  `reach precision ${pct(allowed.precision)} and recall ${pct(allowed.recall)}; the ` +
+    `allowlist is not needed for the 90% goal.`,
   '',
   '### Remaining errors by kind',
   '',
 );
 const kinds = new Map<string, { n: number; examples: string[] }>();
 for (const e of score.errors) {
-  const key = `${e.type === 'fn' ? 'missed' : 'false positive'} ${e.category} (${e.note}${e.type === 'fn' ? `, ${e.lang}` : ''})`;
+  const key =
+    `${e.type === 'fn' ? 'missed' : 'false positive'} ${e.category} ` +
+    `(${e.note}${e.type === 'fn' ? `, ${e.lang}` : ''})`;
   const k = kinds.get(key) ?? { n: 0, examples: [] };
   k.n++;
   if (k.examples.length < 3 && !k.examples.includes(e.value)) k.examples.push(e.value);
@@ -104,8 +111,10 @@ if (existsSync(benchFile)) {
     '### Speed (second generation)',
     '',
     '`npm run bench:privacy` (`bench/privacy-cost.ts`, result in `bench/results/privacy-cost.json`): CPU time of',
-    `\`protect()\` per KB after a 3 s warm-up, median of ${b.rounds} rounds, ~8 KB prompts made of the evaluation set's`,
-    `sentences, ${b.node}, on the shared 2-core machine while other jobs ran (figures vary by about ±30% between runs).`,
+    `\`protect()\` per KB after a 3 s warm-up, median of ${b.rounds} rounds, ~8 KB prompts ` +
+      `made of the evaluation set's`,
+    `sentences, ${b.node}, on the shared 2-core machine while other jobs ran (figures vary by ` +
+      `about ±30% between runs).`,
     '',
     '| prompt | all 20 categories | first generation only (13) |',
     '|---|---|---|',
@@ -115,14 +124,19 @@ if (existsSync(benchFile)) {
     r('mixed languages, no personal data', b.usPerKb.mixedNoPii),
     '',
     'The goal of 50 µs/KB with names and addresses on is met for prompts without personal data and **not met** for the',
-    'dense prompts. Alternating rounds of this benchmark against the code before the speed work of issue 16 point 6 put',
-    'it at 0.57-0.70 of its former cost (bench/README.md); every finding is unchanged. What remains is spread over about',
+    'dense prompts. Alternating rounds of this benchmark against the code before the speed ' +
+      'work of issue 16 point 6 put',
+    'it at 0.57-0.70 of its former cost (bench/README.md); every finding is unchanged. What ' +
+      'remains is spread over about',
     'fifteen scans of the text and the per-word scoring of names (the name recognizer is the largest single cost, then',
     'addresses and national ids), plus pseudonymising dense findings. A short prompt (70 characters) costs',
-    `${(b.shortPromptMs * 1000).toFixed(1)} µs of CPU, far below the 0.2 ms time-to-first-token budget. The gazetteer loads once, at import:`,
-    `${b.gazetteer.loadCpuMs.toFixed(0)} ms of CPU and ${b.gazetteer.heapMb.toFixed(0)} MB of heap for ${b.gazetteer.names.toLocaleString('en')} names. Every scan is linear: number-shaped`,
+    `${(b.shortPromptMs * 1000).toFixed(1)} µs of CPU, far below the 0.2 ms ` +
+      `time-to-first-token budget. The gazetteer loads once, at import:`,
+    `${b.gazetteer.loadCpuMs.toFixed(0)} ms of CPU and ${b.gazetteer.heapMb.toFixed(0)} MB of ` +
+      `heap for ${b.gazetteer.names.toLocaleString('en')} names. Every scan is linear: number-shaped`,
     'patterns are tried only at runs of digits, street and date patterns only in bounded windows around them, and',
-    '`test/privacy/recognizers.test.ts` checks that 8x the text of ten adversarial inputs takes less than 20x the time.',
+    '`test/privacy/recognizers.test.ts` checks that 8x the text of ten adversarial inputs ' +
+      'takes less than 20x the time.',
     '',
   );
 }

@@ -55,7 +55,8 @@ export const HANDWRITTEN: readonly HandCase[] = [
   ),
   P('jwt in bearer header', 'Authorization: Bearer ', [
     'jwt',
-    'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c',
+    'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.' +
+      'SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c',
   ]),
   P('stripe key in code', "stripe.api_key = '", ['stripe_key', 'sk_live_51HqLyjWDarjtT1zdp7dc9XyZ'], "'"),
   N('ISBN-13 hyphenated', 'The book (ISBN 978-3-16-148410-0) is out of print.'),

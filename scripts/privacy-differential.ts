@@ -98,7 +98,8 @@ let compared = 0;
 const report = (what: string, text: string, a: unknown, b: unknown): void => {
   if (++differences <= 10)
     console.log(
-      `DIFFERENT ${what}\n  text: ${JSON.stringify(text.slice(0, 300))}\n  base: ${JSON.stringify(a).slice(0, 400)}\n  new:  ${JSON.stringify(b).slice(0, 400)}`,
+      `DIFFERENT ${what}\n  text: ${JSON.stringify(text.slice(0, 300))}\n  base: ` +
+        `${JSON.stringify(a).slice(0, 400)}\n  new:  ${JSON.stringify(b).slice(0, 400)}`,
     );
 };
 const same = (what: string, text: string, fa: () => unknown, fb: () => unknown): void => {

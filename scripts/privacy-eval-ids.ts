@@ -58,7 +58,8 @@ export function validId(f: Faker, kind: IdKind): string {
       if (!nirValid(body + key)) throw new Error('nir generator');
       return f.datatype.boolean()
         ? body + key
-        : `${body[0]} ${body.slice(1, 3)} ${body.slice(3, 5)} ${body.slice(5, 7)} ${body.slice(7, 10)} ${body.slice(10, 13)} ${key}`;
+        : `${body[0]} ${body.slice(1, 3)} ${body.slice(3, 5)} ${body.slice(5, 7)} ` +
+            `${body.slice(7, 10)} ${body.slice(10, 13)} ${key}`;
     }
     case 'dni': {
       const n = digits(f, 8);

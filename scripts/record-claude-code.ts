@@ -149,7 +149,8 @@ for (const [alias, kind, provider] of plan) {
       idle: '5s',
       extra:
         alias === SONNET
-          ? `  - name: ${SONNET}\n    targets:\n      - { provider: ${provider}, model: ${provider === 'main' ? 'gpt-4o-mini' : 'claude-haiku-4-5'} }\n`
+          ? `  - name: ${SONNET}\n    targets:\n      - { provider: ${provider}, ` +
+            `model: ${provider === 'main' ? 'gpt-4o-mini' : 'claude-haiku-4-5'} }\n`
           : '',
     }),
     env: { ...KEYS },
@@ -181,6 +182,6 @@ for (const [alias, kind, provider] of plan) {
 
 await writeFile(
   out,
-  `${JSON.stringify({ client: `Claude Code ${version}`, recordedWith: 'CLAUDE_BIN=... npx tsx scripts/record-claude-code.ts', prompt: PROMPT, runs }, null, 2)}\n`,
+  `${JSON.stringify({ client: `Claude Code ${version}`, recordedWith: 'CLAUDE_BIN=... npx tsx ' + 'scripts/record-claude-code.ts', prompt: PROMPT, runs }, null, 2)}\n`,
 );
 console.log(`wrote ${out}`);

@@ -1,4 +1,5 @@
-// Renders docs/diagrams/*.mmd to SVG with @mermaid-js/mermaid-cli in Debian's Chromium; stamps each SVG with its source's hash.
+// Renders docs/diagrams/*.mmd to SVG with @mermaid-js/mermaid-cli in Debian's Chromium; stamps each SVG with its
+// source's hash.
 // Run: npm run diagrams (needs `apt-get install chromium`; PUPPETEER_EXECUTABLE_PATH overrides /usr/bin/chromium).
 
 import { readdir, readFile, writeFile } from 'node:fs/promises';

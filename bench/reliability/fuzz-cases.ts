@@ -1,4 +1,5 @@
-// Hostile requests for the fuzzer: bodies from each route's JSON schema (fast-check), then mutated, plus raw byte-level abuse.
+// Hostile requests for the fuzzer: bodies from each route's JSON schema (fast-check), then mutated, plus raw byte-level
+// abuse.
 
 import fc from 'fast-check';
 

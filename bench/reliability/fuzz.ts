@@ -82,7 +82,8 @@ async function send(
     return { status: res.status, body: (await res.text()).slice(0, 300) };
   } catch (error) {
     if (error instanceof Error && error.name === 'TimeoutError') return 'hang';
-    return { status: 0, body: String(error) }; // a refused request the client itself would not send (e.g. an invalid header): not the server's
+    // a refused request the client itself would not send (e.g. an invalid header): not the server's
+    return { status: 0, body: String(error) };
   }
 }
 
@@ -140,7 +141,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         cases.push(...fc.sample(requestsFor(op, ids, bearer), { numRuns: options.runsPerRoute, seed: seed + i++ }));
     }
     log(
-      `fuzz: ${ops.length} operations × ${report.roles.length} roles × ${options.runsPerRoute} = ${cases.length} requests (seed ${seed})`,
+      `fuzz: ${ops.length} operations × ${report.roles.length} roles × ${options.runsPerRoute} = ` +
+        `${cases.length} requests (seed ${seed})`,
     );
     let next = 0;
     const worker = async (): Promise<void> => {
@@ -175,9 +177,11 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
 /** The report as lines for a terminal. */
 export function formatFuzzReport(r: FuzzReport): string {
   return [
-    `fuzz: seed ${r.seed}, ${r.operations} operations × roles ${r.roles.join('/')}: ${r.requests} requests in ${r.seconds} s`,
+    `fuzz: seed ${r.seed}, ${r.operations} operations × roles ${r.roles.join('/')}: ` +
+      `${r.requests} requests in ${r.seconds} s`,
     `  statuses: ${JSON.stringify(r.byStatus)}`,
-    `  5xx: ${r.serverErrors.length} (goal 0), hangs: ${r.hangs.length} (goal 0), /healthz: ${r.healthz.polls} polls, ${r.healthz.failures} failed`,
+    `  5xx: ${r.serverErrors.length} (goal 0), hangs: ${r.hangs.length} (goal 0), /healthz: ` +
+      `${r.healthz.polls} polls, ${r.healthz.failures} failed`,
     ...r.serverErrors.slice(0, 10).map((e) => `  5xx: ${e.status} ${e.label}: ${e.body}`),
     ...r.hangs.slice(0, 10).map((h) => `  hang: ${h}`),
   ].join('\n');

@@ -1,4 +1,5 @@
-// `npm run soak`: mixed plain and streamed traffic through Parley against a fault-injecting mock upstream for a set time,
+// `npm run soak`: mixed plain and streamed traffic through Parley against a fault-injecting mock upstream for a set
+// time,
 // reporting failures with and without a good route, RSS start/peak/end and event-loop delay p99.
 
 import { parseArgs } from 'node:util';
@@ -145,7 +146,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           if (p99 !== undefined) eventLoopP99Ms = Math.max(eventLoopP99Ms, p99);
           if (p99 !== undefined && tick > 4) eventLoopP99SteadyMs = Math.max(eventLoopP99SteadyMs, p99);
           log(
-            `t+${Math.round((Date.now() - (endAt - options.seconds * 1000)) / 1000)}s: ${requests} requests, good-route failures ${good.failures}, RSS ${mb(parley.rss())} MB, loop p99 ${p99?.toFixed(1)} ms, /healthz ${Date.now() - t0} ms`,
+            `t+${Math.round((Date.now() - (endAt - options.seconds * 1000)) / 1000)}s: ${requests} ` +
+              `requests, good-route failures ${good.failures}, RSS ${mb(parley.rss())} MB, loop p99 ` +
+              `${p99?.toFixed(1)} ms, /healthz ${Date.now() - t0} ms`,
           );
         }
       }
@@ -214,11 +217,16 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 /** The report as lines for a terminal. */
 export function formatSoakReport(r: SoakReport): string {
   return [
-    `soak: ${r.seconds} s, ${r.requests} requests (${r.perSecond}/s), aliases: ${ALIASES.map((a) => a.name).join(', ')}`,
-    `  failures with a good route: ${r.goodRoute.failures} of ${r.goodRoute.requests} ${JSON.stringify(r.goodRoute.byCode)} (goal 0)`,
-    `  failures without one: ${r.noRoute.failures} of ${r.noRoute.requests}, ${r.noRoute.clear} with a clear error code, p50 ${r.noRoute.p50Ms} ms, max ${r.noRoute.maxMs} ms ${JSON.stringify(r.noRoute.byCode)}`,
+    `soak: ${r.seconds} s, ${r.requests} requests (${r.perSecond}/s), ` +
+      `aliases: ${ALIASES.map((a) => a.name).join(', ')}`,
+    `  failures with a good route: ${r.goodRoute.failures} of ` +
+      `${r.goodRoute.requests} ${JSON.stringify(r.goodRoute.byCode)} (goal 0)`,
+    `  failures without one: ${r.noRoute.failures} of ${r.noRoute.requests}, ` +
+      `${r.noRoute.clear} with a clear error code, p50 ${r.noRoute.p50Ms} ms, max ` +
+      `${r.noRoute.maxMs} ms ${JSON.stringify(r.noRoute.byCode)}`,
     `  RSS: start ${r.rssMb.start} MB, peak ${r.rssMb.peak} MB, end ${r.rssMb.end} MB`,
-    `  event-loop delay p99 (highest 5 s window): ${r.eventLoopP99Ms} ms; after the first window: ${r.eventLoopP99SteadyMs} ms`,
+    `  event-loop delay p99 (highest 5 s window): ${r.eventLoopP99Ms} ms; after the first ` +
+      `window: ${r.eventLoopP99SteadyMs} ms`,
     `  /healthz: ${r.healthz.polls} polls, ${r.healthz.failures} failed`,
     ...r.goodRoute.examples.map((e) => `  e.g. ${e.alias} stream=${e.stream}: ${e.status} ${e.code} after ${e.ms} ms`),
   ].join('\n');

@@ -1,4 +1,5 @@
-// Runs `parley serve` as its own process (so its RSS and event loop are its own), with a YAML config and a fresh data dir.
+// Runs `parley serve` as its own process (so its RSS and event loop are its own), with a YAML config and a fresh data
+// dir.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

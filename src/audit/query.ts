@@ -1,7 +1,6 @@
 // Audit trail search: streams the file line by line and keeps the newest matching events (newest last).
 
 import type { AuditStorage } from '../store/audit-storage.js';
-import { FileAuditStorage } from '../store/file/audit-file-storage.js';
 import type { AuditEventLine, AuditOutcome } from './audit-event.js';
 
 /** Filters of {@link queryAudit}; all optional except `limit`. Times are ISO strings, Dates or epoch ms. */
@@ -24,10 +23,11 @@ function toMs(value: string | number | Date | undefined): number | undefined {
 }
 
 /**
- * Reads the trail (a file path or any storage) without loading it whole; returns up to `limit` matching event
+ * Reads the trail (any storage; `auditFileReader` in compose/ opens a file) without loading it whole; returns up to
+ * `limit` matching event
  * records, oldest first. Checkpoints are skipped.
  */
-export async function queryAudit(source: string | AuditStorage, filters: AuditQuery): Promise<AuditEventLine[]> {
+export async function queryAudit(storage: AuditStorage, filters: AuditQuery): Promise<AuditEventLine[]> {
   const since = toMs(filters.since);
   const until = toMs(filters.until);
   const limit = Math.max(0, Math.floor(filters.limit));
@@ -40,7 +40,6 @@ export async function queryAudit(source: string | AuditStorage, filters: AuditQu
         : (a: string) => a === action;
   const kept: AuditEventLine[] = [];
   if (limit === 0) return kept;
-  const storage = typeof source === 'string' ? new FileAuditStorage(source) : source;
   for await (const { line } of storage.lines()) {
     let record: AuditEventLine;
     try {

@@ -1,9 +1,7 @@
 // Audit trail verifier: replays the hash chain line by line (or row by row) and checks every checkpoint signature.
 
-import { open, stat } from 'node:fs/promises';
 import type { KeyObject } from 'node:crypto';
 import type { AuditStorage, StoredAuditLine } from '../store/audit-storage.js';
-import { FileAuditStorage } from '../store/file/audit-file-storage.js';
 import { GENESIS_HASH, sha256Hex, signingKeyId, unsealLine, verifyCheckpoint } from './chain.js';
 
 /** Action of the event a retention purge appends; `details.firstKeptSeq` names the oldest seq it kept. */
@@ -20,7 +18,8 @@ export type AuditFault =
   /** A segment does not continue its predecessor: renamed, out of order, or replaced. */
   | 'segment-mismatch';
 
-/** Outcome of a verification. `line` is the 1-based line number (in `segment` for a segmented file trail) or the row's seq (table). */
+/** Outcome of a verification. `line` is the 1-based line number (in `segment` for a segmented file trail) or the row's
+ * seq (table). */
 export type AuditVerification =
   | {
       ok: true;
@@ -35,7 +34,8 @@ export type AuditVerification =
       firstSeq?: number;
       /** Files read (sealed segments and the active file) when the file trail has rotated. */
       segments?: number;
-      /** The last checkpoint: record its seq and hash outside the trail (with a backup) and pass it as `expectCheckpoint` later. */
+      /** The last checkpoint: record its seq and hash outside the trail (with a backup) and pass it as
+       * `expectCheckpoint` later. */
       lastCheckpoint?: CheckpointAnchor;
     }
   | {
@@ -45,7 +45,8 @@ export type AuditVerification =
       /** The segment file the fault is in (a rotated file trail). */
       segment?: string;
       reason: string;
-      /** Set when the only fault is a last line cut off by a crash (no trailing newline); everything before it verifies. */
+      /** Set when the only fault is a last line cut off by a crash (no trailing newline); everything before it
+       * verifies. */
       torn?: true;
     };
 
@@ -150,7 +151,8 @@ export async function verifyAuditLines(
       return fail(`${at} has no valid seq: it was edited`);
     if (boundary?.firstSeq !== undefined && record.seq !== boundary.firstSeq) {
       return fail(
-        `${segment} begins with seq ${record.seq}, but its name says ${boundary.firstSeq}: segment files were renamed, reordered or replaced`,
+        `${segment} begins with seq ${record.seq}, but its name says ${boundary.firstSeq}: segment ` +
+          `files were renamed, reordered or replaced`,
         'segment-mismatch',
       );
     }
@@ -166,17 +168,20 @@ export async function verifyAuditLines(
       if (boundary && previousSegment !== undefined) {
         if (record.seq > expected) {
           return fail(
-            `seq ${expected} to ${record.seq - 1} are missing between ${previousSegment} and ${segment}: a segment was removed`,
+            `seq ${expected} to ${record.seq - 1} are missing between ${previousSegment} and ` +
+              `${segment}: a segment was removed`,
             'missing-segment',
           );
         }
         return fail(
-          `${segment} starts at seq ${record.seq}, but ${previousSegment} already reached seq ${expected - 1}: segments overlap or are out of order`,
+          `${segment} starts at seq ${record.seq}, but ${previousSegment} already reached seq ` +
+            `${expected - 1}: segments overlap or are out of order`,
           'segment-mismatch',
         );
       }
       return fail(
-        `${at} has seq ${String(record.seq)} where ${String(expected)} was expected: a record before it was removed, inserted or reordered`,
+        `${at} has seq ${String(record.seq)} where ${String(expected)} was expected: a record ` +
+          `before it was removed, inserted or reordered`,
       );
     }
     if (unit === 'row' && position !== record.seq)
@@ -184,7 +189,8 @@ export async function verifyAuditLines(
     if (record.prev !== prev) {
       if (boundary && previousSegment !== undefined) {
         return fail(
-          `${segment} does not continue ${previousSegment}: its first record's prev is not the hash of the last record before it, so one of them was replaced or re-chained`,
+          `${segment} does not continue ${previousSegment}: its first record's prev is not the hash ` +
+            `of the last record before it, so one of them was replaced or re-chained`,
           'segment-mismatch',
         );
       }
@@ -195,7 +201,8 @@ export async function verifyAuditLines(
     if (anchor !== undefined && record.seq === anchor.seq) {
       if (record.type !== 'checkpoint' || seal.hash !== anchor.hash) {
         return fail(
-          `${at} is not the checkpoint recorded as ${anchor.seq}:${anchor.hash}: the trail was rewritten from there on, or the anchor belongs to another trail`,
+          `${at} is not the checkpoint recorded as ${anchor.seq}:${anchor.hash}: the trail was ` +
+            `rewritten from there on, or the anchor belongs to another trail`,
         );
       }
       anchorSeen = true;
@@ -207,7 +214,8 @@ export async function verifyAuditLines(
         if (!seal.sig) return fail(`${at} is a checkpoint without a signature`);
         if (record.keyId !== expectedKeyId) {
           return fail(
-            `${at} is signed by key ${String(record.keyId)}, but the public key given is ${expectedKeyId}; use the matching public key`,
+            `${at} is signed by key ${String(record.keyId)}, but the public key given is ` +
+              `${expectedKeyId}; use the matching public key`,
           );
         }
         if (!verifyCheckpoint(publicKey, record.seq, seal.hash, seal.sig)) {
@@ -224,7 +232,8 @@ export async function verifyAuditLines(
       }
       if (options.maxUnsigned !== undefined && unsigned > options.maxUnsigned) {
         return fail(
-          `${at} is the ${unsigned}th event without a checkpoint (at most ${options.maxUnsigned} allowed): checkpoints were removed`,
+          `${at} is the ${unsigned}th event without a checkpoint (at most ${options.maxUnsigned} ` +
+            `allowed): checkpoints were removed`,
         );
       }
     } else {
@@ -241,14 +250,19 @@ export async function verifyAuditLines(
           ok: false,
           fault: 'tampered',
           line: firstSeq,
-          reason: `${unit} ${firstSeq} is the first, but no ${AUDIT_PURGED_ACTION} event accounts for seq 1 to ${firstSeq - 1}: the oldest records were removed`,
+          reason:
+            `${unit} ${firstSeq} is the first, but no ${AUDIT_PURGED_ACTION} event accounts for seq 1 ` +
+            `to ${firstSeq - 1}: the oldest records were removed`,
         };
       return {
         ok: false,
         fault: 'missing-segment',
         line: 1,
         ...(firstSegment ? { segment: firstSegment } : {}),
-        reason: `the trail starts at seq ${firstSeq}${firstSegment ? ` in ${firstSegment}` : ''}, but no ${AUDIT_PURGED_ACTION} event accounts for seq 1 to ${firstSeq - 1}: the first segment(s) were removed without a retention purge`,
+        reason:
+          `the trail starts at seq ${firstSeq}${firstSegment ? ` in ${firstSegment}` : ''}, but no ` +
+          `${AUDIT_PURGED_ACTION} event accounts for seq 1 to ${firstSeq - 1}: the first segment(s) ` +
+          `were removed without a retention purge`,
       };
     }
     if (purge !== null && purge !== firstPrev) {
@@ -257,7 +271,10 @@ export async function verifyAuditLines(
         fault: 'segment-mismatch',
         line: 1,
         ...(firstSegment ? { segment: firstSegment } : {}),
-        reason: `the trail starts at seq ${firstSeq}${firstSegment ? ` in ${firstSegment}` : ''}, but its first record does not follow the last record the ${AUDIT_PURGED_ACTION} event recorded: the first segment was replaced`,
+        reason:
+          `the trail starts at seq ${firstSeq}${firstSegment ? ` in ${firstSegment}` : ''}, but its ` +
+          `first record does not follow the last record the ${AUDIT_PURGED_ACTION} event recorded: ` +
+          `the first segment was replaced`,
       };
     }
   }
@@ -268,7 +285,10 @@ export async function verifyAuditLines(
       ok: false,
       fault: 'tampered',
       line: end,
-      reason: `the trail ends at seq ${end}, before the checkpoint ${anchor.seq} recorded outside it: records ${end + 1} to ${anchor.seq} at least are missing (a restore from an older backup, or the tail was removed)`,
+      reason:
+        `the trail ends at seq ${end}, before the checkpoint ${anchor.seq} recorded outside it: ` +
+        `records ${end + 1} to ${anchor.seq} at least are missing (a restore from an older backup, ` +
+        `or the tail was removed)`,
     };
   }
   return {
@@ -295,56 +315,4 @@ export async function verifyAuditStorage(
     unit: storage.unit,
   });
   return result as AuditVerification;
-}
-
-/**
- * Verifies the trail in `file` and its sealed segments (`<name>-segments/`), oldest first. A last line of the
- * active file without its newline is a write cut off by a crash, not tampering: the lines before it are
- * verified, and if they hold, the result is `torn` (Parley cuts that line at its next start and records
- * `audit.recovered`).
- */
-export async function verifyAuditFile(
-  file: string,
-  publicKey?: KeyObject,
-  options: VerifyOptions = {},
-): Promise<AuditVerification> {
-  const torn = await endsWithoutNewline(file);
-  async function* complete(): AsyncIterable<StoredAuditLine> {
-    let held: StoredAuditLine | undefined;
-    for await (const stored of new FileAuditStorage(file).lines()) {
-      if (held !== undefined) yield held;
-      held = stored;
-    }
-    if (held !== undefined && !torn) yield held;
-  }
-  const { last, ...result } = await verifyAuditLines(complete(), publicKey, { ...options, unit: 'line' });
-  if (!result.ok || !torn) return result as AuditVerification;
-  const line = (last ?? 0) + 1;
-  return {
-    ok: false,
-    fault: 'torn',
-    torn: true,
-    line,
-    reason: `line ${line} is incomplete (no trailing newline): a write was cut off by a crash, and the ${line - 1} lines before it verify. Parley removes this line at its next start and records an audit.recovered event with the bytes it discarded`,
-  };
-}
-
-/** True when the file's last byte is not a newline (a write was cut off). */
-async function endsWithoutNewline(file: string): Promise<boolean> {
-  const size = await stat(file).then(
-    (s) => s.size,
-    (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return 0; // only sealed segments (a crash right after a rotation): nothing is torn
-      throw error;
-    },
-  );
-  if (size === 0) return false;
-  const handle = await open(file, 'r');
-  try {
-    const byte = Buffer.alloc(1);
-    await handle.read(byte, 0, 1, size - 1);
-    return byte[0] !== 0x0a;
-  } finally {
-    await handle.close();
-  }
 }

@@ -77,7 +77,9 @@ export function capabilityError(
   const types = [...new Set(targets.map((t) => t.providerType))].join(', ');
   const message =
     by === 'configured'
-      ? `The model "${model}" does not support ${WHAT[feature]}: "${feature}" is not in its configured capabilities. Remove ${FIELD[feature]} or choose a model that lists ${feature}.`
-      : `${FIELD[feature]} cannot be honoured by the model "${model}": its targets (${types}) cannot do ${WHAT[feature]}. Remove ${FIELD[feature]} or choose another model.`;
+      ? `The model "${model}" does not support ${WHAT[feature]}: "${feature}" is not in its ` +
+        `configured capabilities. Remove ${FIELD[feature]} or choose a model that lists ${feature}.`
+      : `${FIELD[feature]} cannot be honoured by the model "${model}": its targets (${types}) ` +
+        `cannot do ${WHAT[feature]}. Remove ${FIELD[feature]} or choose another model.`;
   return new ParleyError('invalid_request', message, { param: FIELD[feature] });
 }

@@ -108,7 +108,9 @@ const inputCount = (input: EmbeddingInput): number =>
 function unscannableTokens(): ParleyError {
   return new ParleyError(
     'invalid_request',
-    "input is given as token arrays, which the privacy filter cannot scan (it reads text, and token ids depend on the upstream model's tokenizer). Send the input as text; token arrays are accepted only when the privacy filter is off (every privacy category set to allow).",
+    'input is given as token arrays, which the privacy filter cannot scan (it reads text, and ' +
+      "token ids depend on the upstream model's tokenizer). Send the input as text; token arrays " +
+      'are accepted only when the privacy filter is off (every privacy category set to allow).',
     { param: 'input' },
   );
 }
@@ -134,7 +136,8 @@ function recordOf(
   };
 }
 
-/** The cache key: scope, alias, dimensions, encoding and the exact inputs (as sent, after the privacy filter), hashed. */
+/** The cache key: scope, alias, dimensions, encoding and the exact inputs (as sent, after the privacy filter), hashed.
+ * */
 export function embeddingsCacheKey(scope: string, model: string, request: Omit<EmbeddingRequest, 'model'>): string {
   const hash = createHash('sha256');
   hash.update('embeddings\0').update(scope).update('\0').update(model).update('\0');
@@ -162,7 +165,9 @@ export class EmbeddingService {
       const targets = routed.refused.map((t) => `${t.provider}/${t.model} (${t.providerType})`).join(', ');
       throw new ParleyError(
         'invalid_request',
-        `The model "${name}" cannot serve embeddings: none of its targets has an embeddings API (${targets}). Parley sends embeddings to OpenAI-compatible targets only; Anthropic targets are refused. Choose a model whose fallback chain has an OpenAI-compatible target.`,
+        `The model "${name}" cannot serve embeddings: none of its targets has an embeddings API ` +
+          `(${targets}). Parley sends embeddings to OpenAI-compatible targets only; Anthropic targets ` +
+          `are refused. Choose a model whose fallback chain has an OpenAI-compatible target.`,
         { param: 'model' },
       );
     }
@@ -252,7 +257,8 @@ export class EmbeddingService {
     }
   }
 
-  /** Embeddings are deterministic: cached unless the cache is off or the request opts out (or, in opt-in mode, did not opt in). */
+  /** Embeddings are deterministic: cached unless the cache is off or the request opts out (or, in opt-in mode, did not
+   * opt in). */
   private cacheable(call: EmbeddingCall): boolean {
     const mode = this.deps.cacheConfig.mode;
     if (mode === 'off' || call.cacheMode === 'bypass') return false;
@@ -285,7 +291,8 @@ export class EmbeddingService {
   }
 }
 
-/** The largest embeddings answer kept in the cache (its vectors as float32): 1 MiB, e.g. 85 inputs of 3,072 dimensions. */
+/** The largest embeddings answer kept in the cache (its vectors as float32): 1 MiB, e.g. 85 inputs of 3,072 dimensions.
+ * */
 const MAX_CACHED_EMBEDDING_BYTES = 1024 * 1024;
 
 /** The size of an answer's vectors as float32 bytes (base64 text is 4 characters per 3 bytes). */

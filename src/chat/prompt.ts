@@ -2,10 +2,12 @@
 
 import { ParleyError, type ChatMessage } from '../domain/index.js';
 
-/** What an image is counted as: about a high-detail tile set (providers charge roughly 85 to 1,600 tokens per image). */
+/** What an image is counted as: about a high-detail tile set (providers charge roughly 85 to 1,600 tokens per image).
+ * */
 const IMAGE_TOKENS = 1000;
 
-/** Rough token estimate (about 4 characters per token, per-message framing, a flat cost per image); cheap and deterministic. */
+/** Rough token estimate (about 4 characters per token, per-message framing, a flat cost per image); cheap and
+ * deterministic. */
 export function estimateTokens(message: ChatMessage): number {
   let images = 0;
   for (const p of message.parts ?? []) if (p.type === 'image') images++;
@@ -30,7 +32,8 @@ export function trimToBudget(messages: ChatMessage[], contextTokens: number, res
       if (kept.length === 0) {
         throw new ParleyError(
           'invalid_request',
-          `The message is too long for this model: about ${used + cost} tokens against a budget of ${budget}. Shorten it or choose a model with a larger context.`,
+          `The message is too long for this model: about ${used + cost} tokens against a budget of ` +
+            `${budget}. Shorten it or choose a model with a larger context.`,
           { param: 'messages' },
         );
       }

@@ -1,4 +1,5 @@
-// Runs the prompt guard over every text-bearing shape: text parts, tool-call arguments (string values) and tool results.
+// Runs the prompt guard over every text-bearing shape: text parts, tool-call arguments (string values) and tool
+// results.
 
 import { ParleyError } from '../domain/index.js';
 import type { ChatMessage } from '../domain/index.js';
@@ -62,7 +63,8 @@ function decompose(m: ChatMessage, units: ChatMessage[], setters: Setter[]): Cha
     add(m.role, m.content, (t) => (copy.content = t));
   }
   if (m.reasoning !== undefined) {
-    // Earlier reasoning is text the provider sees again: protected like the rest (a signature covers the protected text it was made over).
+    // Earlier reasoning is text the provider sees again: protected like the rest (a signature covers the protected text
+    // it was made over).
     copy.reasoning = m.reasoning.map((block) => {
       if (block.type !== 'thinking') return block;
       const out = { ...block };

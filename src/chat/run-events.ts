@@ -175,7 +175,8 @@ export class RunEvents implements AsyncIterableIterator<ChatEvent> {
         try {
           next = await this.source.next();
         } catch (error) {
-          stats.upstreamMs += performance.now() - waitStart; // a failed wait (retry-after, backoff, provider) was still a wait
+          // a failed wait (retry-after, backoff, provider) was still a wait
+          stats.upstreamMs += performance.now() - waitStart;
           throw error;
         }
         const now = performance.now();

@@ -1,4 +1,5 @@
-// Images in session messages: validation by the shared limits (src/domain/image-limits.ts) with 4xx that say what to fix.
+// Images in session messages: validation by the shared limits (src/domain/image-limits.ts) with 4xx that say what to
+// fix.
 
 import { ParleyError } from '../domain/index.js';
 import type { StoredImage } from '../domain/index.js';
@@ -66,7 +67,8 @@ function checkImage(url: unknown, param: string): StoredImage {
     throw invalid(
       'invalid_request',
       param,
-      `${param}.url does not hold valid base64 after "base64,". Encode the whole file as standard base64 (A–Z, a–z, 0–9, +, /, = padding).`,
+      `${param}.url does not hold valid base64 after "base64,". Encode the whole file as ` +
+        `standard base64 (A–Z, a–z, 0–9, +, /, = padding).`,
     );
   }
   const bytes = (data.length / 4) * 3 - (data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0);
@@ -74,7 +76,8 @@ function checkImage(url: unknown, param: string): StoredImage {
     throw invalid(
       'payload_too_large',
       param,
-      `${param} is ${formatBytes(bytes)}; images may be at most ${formatBytes(MAX_IMAGE_BYTES)}. Send a smaller or more compressed image.`,
+      `${param} is ${formatBytes(bytes)}; images may be at most ${formatBytes(MAX_IMAGE_BYTES)}. ` +
+        `Send a smaller or more compressed image.`,
     );
   }
   const head = Buffer.from(data.slice(0, 16), 'base64');
@@ -82,7 +85,8 @@ function checkImage(url: unknown, param: string): StoredImage {
     throw invalid(
       'invalid_request',
       param,
-      `${param} says it is ${typeName} but its bytes are not a ${typeName} image. Send the image file itself with its real type.`,
+      `${param} says it is ${typeName} but its bytes are not a ${typeName} image. Send the image ` +
+        `file itself with its real type.`,
     );
   }
   return { url: `data:${mediaType};base64,${data}` };
@@ -95,7 +99,8 @@ export function checkImages(images: readonly { url?: unknown }[] | undefined): S
     throw invalid(
       'invalid_request',
       'images',
-      `A message may carry at most ${MAX_IMAGES_PER_MESSAGE} images; this one has ${images.length}. Send the others in another message.`,
+      `A message may carry at most ${MAX_IMAGES_PER_MESSAGE} images; this one has ` +
+        `${images.length}. Send the others in another message.`,
     );
   }
   return images.map((image, i) => checkImage(image?.url, `images[${i}]`));
@@ -106,7 +111,8 @@ export function noVisionError(model: string, inHistory: boolean): ParleyError {
   const what = inHistory ? 'This chat contains images, and the' : 'The';
   return new ParleyError(
     'invalid_request',
-    `${what} model "${model}" does not accept images ("vision" is not in its capabilities). ${inHistory ? 'Switch the chat back to a model with vision, or start a new chat.' : 'Remove the images, or switch the chat to a model with vision (GET /v1/models lists capabilities).'}`,
+    `${what} model "${model}" does not accept images ("vision" is not in its capabilities). ` +
+      `${inHistory ? 'Switch the chat back to a model with vision, or start a new chat.' : 'Remove the images, or switch the chat to a model with vision (GET /v1/models lists capabilities).'}`,
     { param: 'images' },
   );
 }

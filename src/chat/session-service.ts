@@ -81,7 +81,8 @@ export class SessionService {
     if (limit !== undefined && (await this.deps.store.countByOwner(principal.id)) >= limit) {
       throw new ParleyError(
         'rate_limited',
-        `You already have ${limit} open sessions, the limit. Delete one (DELETE /v1/sessions/{id}) or let one expire, then retry.`,
+        `You already have ${limit} open sessions, the limit. Delete one (DELETE /v1/sessions/{id}) ` +
+          `or let one expire, then retry.`,
       );
     }
     const now = this.now();

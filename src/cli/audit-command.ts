@@ -8,7 +8,8 @@ import { DEFAULT_AUDIT_FILE_NAME } from '../audit/audit-log.js';
 import type { AuditOutcome } from '../audit/audit-event.js';
 import { queryAudit } from '../audit/query.js';
 import { generateAuditSigningKeys, loadAuditPublicKey } from '../audit/signing-key.js';
-import { parseCheckpointAnchor, verifyAuditFile, verifyAuditStorage, type AuditFault } from '../audit/verify.js';
+import { parseCheckpointAnchor, verifyAuditStorage, type AuditFault } from '../audit/verify.js';
+import { auditFileReader, verifyAuditFile } from '../compose/audit-file.js';
 import type { AuditStorage, PurgeResult } from '../store/audit-storage.js';
 
 /** What the command needs from the caller. */
@@ -19,12 +20,14 @@ export interface AuditCommandDeps {
   storage?: AuditStorage;
   /** How to name `storage` in messages, e.g. `postgres schema parley`. */
   storageLabel?: string;
-  /** Retention purge (`parley audit purge`): table rows, or whole sealed segments of the file trail; absent: not available. */
+  /** Retention purge (`parley audit purge`): table rows, or whole sealed segments of the file trail; absent: not
+   * available. */
   purge?: (before: Date) => Promise<PurgeResult>;
   /** `audit.retention`: the default cut-off of `purge` is now minus this. */
   retentionMs?: number;
   clock?: () => number;
-  /** The checkpoint public key: a PEM path, `file:/path`, inline PEM, or any reference `resolveSecret` understands (env:, vault:). */
+  /** The checkpoint public key: a PEM path, `file:/path`, inline PEM, or any reference `resolveSecret` understands
+   * (env:, vault:). */
   publicKeyRef?: string;
   /** Resolves secret references other than file paths (config/secrets.ts); only process.env readers live in config/. */
   resolveSecret?: (ref: string) => Promise<string>;
@@ -104,7 +107,8 @@ export async function auditCommand(args: string[], deps: AuditCommandDeps): Prom
         const expectCheckpoint = anchorText === undefined ? undefined : parseCheckpointAnchor(anchorText);
         if (anchorText !== undefined && expectCheckpoint === undefined) {
           err(
-            `--expect-checkpoint must be SEQ:HASH as "parley audit verify" prints it after "last checkpoint", got "${anchorText}"`,
+            `--expect-checkpoint must be SEQ:HASH as "parley audit verify" prints it after "last ` +
+              `checkpoint", got "${anchorText}"`,
           );
           return 2;
         }
@@ -127,7 +131,8 @@ export async function auditCommand(args: string[], deps: AuditCommandDeps): Prom
             ? `; it starts at seq ${result.firstSeq}, where an audited retention purge left it`
             : '';
           out(
-            `OK ${file}: ${result.records} records, ${result.checkpoints} checkpoints${segments}, ${sigs}${tail}${start}${anchor}`,
+            `OK ${file}: ${result.records} records, ${result.checkpoints} ` +
+              `checkpoints${segments}, ${sigs}${tail}${start}${anchor}`,
           );
         } else {
           const where = result.segment
@@ -152,7 +157,7 @@ export async function auditCommand(args: string[], deps: AuditCommandDeps): Prom
           err(`--outcome must be success, failure or denied, got "${outcome}"`);
           return 2;
         }
-        const records = await queryAudit(storage ?? file, {
+        const records = await queryAudit(storage ?? auditFileReader(file), {
           since: values.since,
           until: values.until,
           action: values.action,
@@ -173,13 +178,15 @@ export async function auditCommand(args: string[], deps: AuditCommandDeps): Prom
               : Number.NaN;
         if (Number.isNaN(before)) {
           err(
-            `audit purge needs --before with an ISO 8601 time, e.g. 2025-01-01T00:00:00Z (or audit.retention in the configuration)\n${USAGE}`,
+            `audit purge needs --before with an ISO 8601 time, e.g. 2025-01-01T00:00:00Z (or ` +
+              `audit.retention in the configuration)\n${USAGE}`,
           );
           return 2;
         }
         if (values.file !== undefined) {
           err(
-            'audit purge acts on the configured trail (the data directory, or state.postgres); --file is for verify and query',
+            'audit purge acts on the configured trail (the data directory, or state.postgres); --file ' +
+              'is for verify and query',
           );
           return 2;
         }
@@ -193,11 +200,15 @@ export async function auditCommand(args: string[], deps: AuditCommandDeps): Prom
           out(`Nothing purged from ${file}: no sealed segment holds only records older than ${cutoff}`);
         else if (result.segments) {
           out(
-            `Purged ${result.segments.length} segments (${result.deleted} lines, seq ${result.segments[0].firstSeq} to ${result.firstKeptSeq - 1}) older than ${cutoff} from ${file}: ${result.segments.map((s) => s.name).join(', ')}; the trail now starts at seq ${result.firstKeptSeq}, and each purged segment is recorded on it`,
+            `Purged ${result.segments.length} segments (${result.deleted} lines, seq ` +
+              `${result.segments[0].firstSeq} to ${result.firstKeptSeq - 1}) older than ${cutoff} from ` +
+              `${file}: ${result.segments.map((s) => s.name).join(', ')}; the trail now starts at seq ` +
+              `${result.firstKeptSeq}, and each purged segment is recorded on it`,
           );
         } else
           out(
-            `Purged ${result.deleted} records older than ${cutoff} from ${file}; the trail now starts at seq ${result.firstKeptSeq}, and the purge itself is recorded on it`,
+            `Purged ${result.deleted} records older than ${cutoff} from ${file}; the trail now starts ` +
+              `at seq ${result.firstKeptSeq}, and the purge itself is recorded on it`,
           );
         return 0;
       }
@@ -213,7 +224,8 @@ export async function auditCommand(args: string[], deps: AuditCommandDeps): Prom
         await writeFile(privatePath, privatePem, { mode: 0o600, flag: 'wx' });
         await writeFile(publicPath, publicPem, { mode: 0o644, flag: 'wx' });
         out(
-          `Wrote ${privatePath} (keep secret; point the server's audit signing key at it)\nWrote ${publicPath} (give it to auditors: parley audit verify --public-key ${publicPath})`,
+          `Wrote ${privatePath} (keep secret; point the server's audit signing key at it)\nWrote ` +
+            `${publicPath} (give it to auditors: parley audit verify --public-key ${publicPath})`,
         );
         return 0;
       }
@@ -230,7 +242,8 @@ export async function auditCommand(args: string[], deps: AuditCommandDeps): Prom
     const e = error as NodeJS.ErrnoException;
     if (sub === 'purge' && e.code === 'store_busy') {
       err(
-        `${e.message.replace(/; retry in a moment$/, '')}. A running server purges the segments older than audit.retention itself, at start and every audit.purgeInterval; stop it to purge by hand`,
+        `${e.message.replace(/; retry in a moment$/, '')}. A running server purges the segments ` +
+          `older than audit.retention itself, at start and every audit.purgeInterval; stop it to purge by hand`,
       );
       return 1;
     }

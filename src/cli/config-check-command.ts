@@ -27,7 +27,10 @@ export function summariseConfig(config: ParleyConfig): string {
     .map((m) => `${m.name} → ${m.targets.map((t) => `${t.provider}/${t.model}`).join(', ')}`)
     .join('; ');
   const demo = config.demoMode ? '; demo mode' : '';
-  return `OK: ${plural(config.providers.length, 'provider')}, ${plural(config.models.length, 'model')} (providers: ${providers}; models: ${models}${demo})`;
+  return (
+    `OK: ${plural(config.providers.length, 'provider')}, ` +
+    `${plural(config.models.length, 'model')} (providers: ${providers}; models: ${models}${demo})`
+  );
 }
 
 /**

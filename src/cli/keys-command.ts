@@ -5,7 +5,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Role } from '../domain/index.js';
 import { isParleyError } from '../domain/index.js';
 import { parseKeyDuration } from '../security/duration.js';
-import { FileKeyStore } from '../security/file-key-store.js';
+import { FileKeyStore } from '../compose/file-key-store.js';
 import { effectiveKeyState, type KeyRecord, type KeyStore } from '../security/key-store.js';
 
 /** What the command needs from the caller (the CLI entry point or a test). */
@@ -45,7 +45,8 @@ function parseKeysArgs(args: string[]) {
 
 const iso = (ms: number | undefined): string => (ms === undefined ? '-' : new Date(ms).toISOString());
 
-/** Runs `parley keys ...`; resolves to the exit code (0 ok, 1 failed, 2 usage error). Secrets are printed once, on create/rotate only. */
+/** Runs `parley keys ...`; resolves to the exit code (0 ok, 1 failed, 2 usage error). Secrets are printed once, on
+ * create/rotate only. */
 export async function keysCommand(args: string[], deps: KeysCommandDeps): Promise<number> {
   const out = deps.stdout ?? ((text: string) => void process.stdout.write(`${text}\n`));
   const err = deps.stderr ?? ((text: string) => void process.stderr.write(`${text}\n`));
@@ -92,7 +93,8 @@ export async function keysCommand(args: string[], deps: KeysCommandDeps): Promis
         if (values.json) out(JSON.stringify({ ...publicView(key, clock()), secret }));
         else
           out(
-            `Created ${key.id} (name "${key.name}", role ${key.role}, owner ${key.owner}, expires ${iso(key.expiresAt)})\nSecret, shown only now; store it in your secret manager:\n${secret}`,
+            `Created ${key.id} (name "${key.name}", role ${key.role}, owner ${key.owner}, expires ` +
+              `${iso(key.expiresAt)})\nSecret, shown only now; store it in your secret manager:\n${secret}`,
           );
         return 0;
       }
@@ -113,7 +115,8 @@ export async function keysCommand(args: string[], deps: KeysCommandDeps): Promis
           out(JSON.stringify({ ...publicView(key, clock()), secret, previous: publicView(previous, clock()) }));
         else
           out(
-            `Rotated ${previous.id} → ${key.id}; the old key keeps working until ${iso(previous.graceUntil)}\nNew secret, shown only now:\n${secret}`,
+            `Rotated ${previous.id} → ${key.id}; the old key keeps working until ` +
+              `${iso(previous.graceUntil)}\nNew secret, shown only now:\n${secret}`,
           );
         return 0;
       }

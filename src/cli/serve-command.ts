@@ -55,7 +55,8 @@ export async function serveCommand(args: string[]): Promise<number> {
   }
   if (config.demoMode) {
     console.log(
-      `Parley is running at ${parley.url} with the built-in demo provider (offline). Configure a real provider with --config FILE; see README.md.`,
+      `Parley is running at ${parley.url} with the built-in demo provider (offline). Configure a ` +
+        `real provider with --config FILE; see README.md.`,
     );
   } else {
     console.log(`Parley is running at ${parley.url}`);

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import type { ParleyConfig } from '../config/types.js';
 import { createSecretResolver } from '../config/secrets.js';
-import { migrate } from '../store/postgres/migrate.js';
+import { migrateSharedState } from '../compose/durable-state.js';
 
 const USAGE = `Usage:
   parley state migrate [--config FILE] [--database-url REF]
@@ -38,17 +38,14 @@ export async function stateCommand(args: string[], config: ParleyConfig, deps: S
   const pg = config.state.postgres;
   if (!pg) {
     err(
-      'state.postgres is not configured: keys and the audit trail live in files, which need no migration. Add state.postgres.url (docs/configuration.md).',
+      'state.postgres is not configured: keys and the audit trail live in files, which need no ' +
+        'migration. Add state.postgres.url (docs/configuration.md).',
     );
     return 2;
   }
   const secrets = createSecretResolver();
   try {
-    const url = await secrets.resolve(values['database-url'] ?? pg.url);
-    const ssl = pg.tls
-      ? { ca: pg.tls.ca ? await secrets.resolve(pg.tls.ca) : undefined, rejectUnauthorized: pg.tls.rejectUnauthorized }
-      : undefined;
-    const report = await migrate({ url, schema: pg.schema, ssl }, (m) =>
+    const report = await migrateSharedState(pg, secrets, values['database-url'] ?? pg.url, (m) =>
       out(`applied ${String(m.version).padStart(3, '0')}-${m.name}`),
     );
     out(
@@ -56,7 +53,8 @@ export async function stateCommand(args: string[], config: ParleyConfig, deps: S
     );
     if (report.unknown.length > 0)
       err(
-        `the database also has versions ${report.unknown.join(', ')}, which this release does not know: a newer Parley migrated it`,
+        `the database also has versions ${report.unknown.join(', ')}, which this release does not ` +
+          `know: a newer Parley migrated it`,
       );
     return 0;
   } catch (error) {

@@ -16,6 +16,7 @@ import type { AuditStorage, PurgeResult } from '../store/audit-storage.js';
 import { FileAuditStorage, type FileAuditStorageOptions } from '../store/file/audit-file-storage.js';
 import { FileKeyStorage } from '../store/file/key-file-storage.js';
 import type { PostgresDatabase, PostgresOptions } from '../store/postgres/database.js';
+import type { MigrationReport } from '../store/postgres/migrate.js';
 import type { ChangeNotices } from '../store/types.js';
 
 /**
@@ -137,14 +138,7 @@ export async function openDurableState(config: ParleyConfig, options: DurableSta
     schema: pgConfig.schema,
     queryTimeoutMs: pgConfig.queryTimeoutMs,
     poolSize: pgConfig.poolSize,
-    ...(pgConfig.tls
-      ? {
-          ssl: {
-            ca: pgConfig.tls.ca ? await options.secrets.resolve(pgConfig.tls.ca) : undefined,
-            rejectUnauthorized: pgConfig.tls.rejectUnauthorized,
-          },
-        }
-      : {}),
+    ...(pgConfig.tls ? { ssl: await postgresTls(pgConfig.tls, options.secrets) } : {}),
     observer: metrics && {
       observe: (backend, operation, seconds, ok) => metrics.observeStoreCall(backend, operation, seconds, ok),
       reachability: (backend, reachable, reason) => {
@@ -299,7 +293,8 @@ export async function purgeFileAuditTrail(
   }
 }
 
-/** Purges at start and every `intervalMs` (unref'd timer, never on a request's path); failures are logged and tried again next time. */
+/** Purges at start and every `intervalMs` (unref'd timer, never on a request's path); failures are logged and tried
+ * again next time. */
 function scheduleRetention(
   retentionMs: number,
   intervalMs: number,
@@ -355,4 +350,26 @@ async function retryUntil(
       pause = Math.min(wait.max, pause * 2);
     }
   }
+}
+
+type PostgresStateConfig = NonNullable<ParleyConfig['state']['postgres']>;
+
+/** The TLS options of a PostgreSQL connection, the CA resolved from its secret reference. */
+async function postgresTls(tls: NonNullable<PostgresStateConfig['tls']>, secrets: SecretResolver) {
+  return { ca: tls.ca ? await secrets.resolve(tls.ca) : undefined, rejectUnauthorized: tls.rejectUnauthorized };
+}
+
+/**
+ * `parley state migrate`: applies this release's PostgreSQL migrations to `state.postgres`, connecting as
+ * `urlRef` (a secret reference; default `state.postgres.url`). `onApplied` hears each migration applied.
+ */
+export async function migrateSharedState(
+  pg: PostgresStateConfig,
+  secrets: SecretResolver,
+  urlRef: string,
+  onApplied: (migration: { version: number; name: string }) => void,
+): Promise<MigrationReport> {
+  const { migrate } = await import('../store/postgres/migrate.js');
+  const url = await secrets.resolve(urlRef);
+  return migrate({ url, schema: pg.schema, ssl: pg.tls ? await postgresTls(pg.tls, secrets) : undefined }, onApplied);
 }

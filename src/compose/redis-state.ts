@@ -84,7 +84,8 @@ async function connectRedis(
         } else {
           logger.error(
             { store: 'redis', reason },
-            `Redis (${REDIS_ROLE}) is unreachable: sessions answer 503, the cache misses, rate limits fail ${config.state.rateLimitFailMode}, /readyz is 503`,
+            `Redis (${REDIS_ROLE}) is unreachable: sessions answer 503, the cache misses, rate limits ` +
+              `fail ${config.state.rateLimitFailMode}, /readyz is 503`,
           );
         }
         wasDown = !up;
@@ -137,7 +138,8 @@ async function buildSealer(
       return parseStateKey(await secrets.resolve(ref));
     } catch (error) {
       throw new ConfigError('state', [
-        `${path}: ${error instanceof Error ? error.message : String(error)} — set it to a reference to 32 random bytes (openssl rand -base64 32)`,
+        `${path}: ${error instanceof Error ? error.message : String(error)} — set it to a ` +
+          `reference to 32 random bytes (openssl rand -base64 32)`,
       ]);
     }
   };
@@ -148,12 +150,15 @@ async function buildSealer(
   const host = redisHost(url);
   if (!isLoopback(host)) {
     throw new ConfigError('state', [
-      `state.encryptionKey: required because state.redis points off this machine (host ${host}), where conversation content would sit in Redis unencrypted — set state.encryptionKey: "env:PARLEY_STATE_KEY" with 32 random bytes (openssl rand -base64 32)`,
+      `state.encryptionKey: required because state.redis points off this machine (host ${host}), ` +
+        `where conversation content would sit in Redis unencrypted — set state.encryptionKey: ` +
+        `"env:PARLEY_STATE_KEY" with 32 random bytes (openssl rand -base64 32)`,
     ]);
   }
   logger.warn(
     { store: 'redis', host },
-    'WARNING: state.encryptionKey is not set, so conversation content is stored in Redis UNENCRYPTED. Allowed only because Redis is on loopback; set state.encryptionKey before any other use.',
+    'WARNING: state.encryptionKey is not set, so conversation content is stored in Redis ' +
+      'UNENCRYPTED. Allowed only because Redis is on loopback; set state.encryptionKey before any other use.',
   );
   return new Sealer(undefined, previous);
 }

@@ -1,4 +1,5 @@
-// Builds each model alias's route: one adapter and key pool (with its deployment breakers) per provider, shared by every alias.
+// Builds each model alias's route: one adapter and key pool (with its deployment breakers) per provider, shared by
+// every alias.
 
 import type { RoutedModel } from '../chat/chat-service.js';
 import type { RefusedTarget, RoutedEmbeddings } from '../chat/embedding-service.js';

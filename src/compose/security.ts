@@ -1,4 +1,5 @@
-// Wires authentication: the key store (picked by durable-state.ts), the first-start admin key and login link, OIDC, anonymous mode.
+// Wires authentication: the key store (picked by durable-state.ts), the first-start admin key and login link, OIDC,
+// anonymous mode.
 
 import type { ParleyConfig } from '../config/types.js';
 import type { Principal } from '../domain/index.js';
@@ -16,7 +17,8 @@ export interface SecurityParts {
 
 const LOCAL_ADMIN: Principal = { id: 'local', role: 'admin', via: 'anonymous', scope: 'local' };
 
-/** Creates the first admin key (and a one-time login path, `/#login=...`) when API keys are the only way in and there is none yet. */
+/** Creates the first admin key (and a one-time login path, `/#login=...`) when API keys are the only way in and there
+ * is none yet. */
 export async function ensureFirstAdmin(
   config: ParleyConfig,
   keyStore: KeyStore,

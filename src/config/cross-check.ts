@@ -119,14 +119,18 @@ export function crossCheck(raw: RawConfig): ConfigProblem[] {
   if (providers.length > 0 && models.length === 0) {
     out.push({
       path: ['models'],
-      message: `no models configured, so clients could call nothing — add one, e.g. - { name: chat, targets: [{ provider: ${ids[0]}, model: gpt-4o-mini }] }`,
+      message:
+        `no models configured, so clients could call nothing — add one, e.g. - { name: chat, ` +
+        `targets: [{ provider: ${ids[0]}, model: gpt-4o-mini }] }`,
     });
   }
   models.forEach((m, i) => {
     if (m.targets.length === 0) {
       out.push({
         path: ['models', i, 'targets'],
-        message: `model '${m.name}' has no targets — add at least one, e.g. - { provider: ${ids[0] ?? 'main'}, model: gpt-4o-mini }`,
+        message:
+          `model '${m.name}' has no targets — add at least one, e.g. - { provider: ` +
+          `${ids[0] ?? 'main'}, model: gpt-4o-mini }`,
       });
     }
     m.targets.forEach((t, j) => {
@@ -186,7 +190,8 @@ function auditProblems(raw: RawConfig): ConfigProblem[] {
     out.push({
       path: ['audit', 'retention'],
       message:
-        'must be at least 1h (records younger than that are never purged) — write e.g. 400d, or leave it out to keep the trail for ever',
+        'must be at least 1h (records younger than that are never purged) — write e.g. 400d, or ' +
+        'leave it out to keep the trail for ever',
     });
   }
   if (audit.purgeInterval !== undefined && parseDuration(audit.purgeInterval) < 60_000) {

@@ -17,7 +17,8 @@ const SD_LISTEN_FDS_START = 3;
  */
 export function socketFromSystemd(env: NodeJS.ProcessEnv, pid: number): InheritedSocket | undefined {
   if (env.LISTEN_FDS === undefined || env.LISTEN_PID === undefined) return undefined;
-  if (Number(env.LISTEN_PID) !== pid) return undefined; // meant for another process (a parent that exec'd us did not reset it)
+  // meant for another process (a parent that exec'd us did not reset it)
+  if (Number(env.LISTEN_PID) !== pid) return undefined;
   const count = Number(env.LISTEN_FDS);
   if (count === 0) return undefined;
   if (!Number.isInteger(count) || count < 0)

@@ -1,4 +1,5 @@
-// Loads the configuration: YAML file → env overrides → schema validation → defaults → cross-checks → frozen ParleyConfig.
+// Loads the configuration: YAML file → env overrides → schema validation → defaults → cross-checks → frozen
+// ParleyConfig.
 
 import { readFile } from 'node:fs/promises';
 import Value from 'typebox/value';

@@ -6,7 +6,8 @@ interface Frame {
   alternation: boolean;
 }
 
-/** Length of the quantifier at `i` (0 if none) and whether it is unbounded (`*`, `+`, `{n,}`, or an upper bound over 100). */
+/** Length of the quantifier at `i` (0 if none) and whether it is unbounded (`*`, `+`, `{n,}`, or an upper bound over
+ * 100). */
 function quantifierAt(src: string, i: number): [number, boolean] {
   const c = src[i];
   if (c === '*' || c === '+') return [src[i + 1] === '?' ? 2 : 1, true];
@@ -66,7 +67,10 @@ export function regexSafetyProblem(source: string): string | undefined {
       const why = inner.unbounded
         ? 'a repeated group containing another unbounded quantifier'
         : 'a repeated group of alternatives';
-      return `${why} (${group}) can take exponential time on some inputs — make the inner part fixed-length or bounded, e.g. (?:\\w+\\s?){1,10} -> [\\w\\s]{1,200}`;
+      return (
+        `${why} (${group}) can take exponential time on some inputs — make the inner part ` +
+        `fixed-length or bounded, e.g. (?:\\w+\\s?){1,10} -> [\\w\\s]{1,200}`
+      );
     }
     const top = stack[stack.length - 1];
     if (unbounded || inner?.unbounded) top.unbounded = true;

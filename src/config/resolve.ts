@@ -1,4 +1,5 @@
-// Turns a validated file (defaults applied) into the resolved ParleyConfig: units in ms/bytes, resilience merged, frozen.
+// Turns a validated file (defaults applied) into the resolved ParleyConfig: units in ms/bytes, resilience merged,
+// frozen.
 
 import { resolve as resolvePath } from 'node:path';
 import type { ResilienceSettings } from '../domain/index.js';
@@ -193,7 +194,9 @@ export function resolveConfig(
   if (config.server.requestTimeoutMs > 0 && config.server.headersTimeoutMs > config.server.requestTimeoutMs) {
     problems.push({
       path: ['server', 'headersTimeout'],
-      message: `must not be longer than server.requestTimeout (${config.server.requestTimeoutMs} ms) — shorten it or raise requestTimeout`,
+      message:
+        `must not be longer than server.requestTimeout (${config.server.requestTimeoutMs} ms) — ` +
+        `shorten it or raise requestTimeout`,
     });
   }
   if (config.sessions.idleTtlMs <= 0)
@@ -205,7 +208,9 @@ export function resolveConfig(
       } catch (error) {
         problems.push({
           path: ['safety', 'output', 'rules', i, 'patterns', j],
-          message: `is not a valid regular expression (${(error as Error).message}) — fix the pattern or use words: instead`,
+          message:
+            `is not a valid regular expression (${(error as Error).message}) ` +
+            `— fix the pattern or use words: instead`,
         });
       }
     }),
@@ -213,7 +218,9 @@ export function resolveConfig(
   if (config.auth.anonymous && !isLoopback(config.server.host)) {
     problems.push({
       path: ['auth', 'anonymous'],
-      message: `cannot be true while server.host is ${config.server.host}, a non-loopback address: anyone on the network could use Parley — set auth.anonymous: false and use API keys, or bind to 127.0.0.1`,
+      message:
+        `cannot be true while server.host is ${config.server.host}, a non-loopback address: anyone ` +
+        `on the network could use Parley — set auth.anonymous: false and use API keys, or bind to 127.0.0.1`,
     });
   }
   if (config.sessions.sweepIntervalMs <= 0)
@@ -331,7 +338,8 @@ function narrowCapabilities(
   return model === undefined ? [...target] : target.filter((c) => model.includes(c));
 }
 
-/** Splits `privacy:` into the per-category actions, the images policy and the rules (thresholds, custom recognizers, allowlist). */
+/** Splits `privacy:` into the per-category actions, the images policy and the rules (thresholds, custom recognizers,
+ * allowlist). */
 function privacyOf(
   raw: NonNullable<RawConfig['privacy']>,
 ): Pick<ParleyConfig, 'privacy' | 'privacyImages' | 'privacyRules'> {

@@ -1,4 +1,5 @@
-// Generates the key reference table of docs/configuration.md from the schema (run: npx tsx src/config/schema-doc.ts docs/configuration.md).
+// Generates the key reference table of docs/configuration.md from the schema (run: npx tsx src/config/schema-doc.ts
+// docs/configuration.md).
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';

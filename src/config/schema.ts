@@ -190,7 +190,8 @@ function breakerSchema(withDefaults: boolean) {
     },
     section(
       'breaker',
-      "Circuit breaker per deployment (provider, upstream model and key); a target's overrides apply to its model's deployments.",
+      "Circuit breaker per deployment (provider, upstream model and key); a target's overrides " +
+        "apply to its model's deployments.",
       withDefaults,
     ),
   );
@@ -216,7 +217,8 @@ const ProviderSchema = Type.Object(
     apiKeys: Type.Optional(
       Type.Array(Type.String({ pattern: SECRET_REF_PATTERN, 'x-kind': 'secret', description: 'A secret reference.' }), {
         description:
-          'Secret references (env:NAME, file:/path, vault:mount/path#field); several form a rotation pool. Empty for keyless servers.',
+          'Secret references (env:NAME, file:/path, vault:mount/path#field); several form a rotation ' +
+          'pool. Empty for keyless servers.',
         default: [],
       }),
     ),
@@ -241,7 +243,8 @@ const ProviderSchema = Type.Object(
           maxEventSize: Type.Optional(
             Size({
               description:
-                'Longest stream event (decoded characters; bytes for ASCII) before the attempt ends with 502 upstream_event_too_large.',
+                'Longest stream event (decoded characters; bytes for ASCII) before the attempt ends with ' +
+                '502 upstream_event_too_large.',
               default: '1mb',
             }),
           ),
@@ -254,7 +257,9 @@ const ProviderSchema = Type.Object(
           maxAnswerTokens: Type.Optional(
             Int({
               description:
-                "Ceiling of an answer's length when the request sets no max_tokens. An answer longer than 16 characters per token of its max_tokens (or of this ceiling) is cut with 502 upstream_answer_too_long.",
+                "Ceiling of an answer's length when the request sets no max_tokens. An answer longer than " +
+                '16 characters per token of its max_tokens (or of this ceiling) is cut with 502 ' +
+                'upstream_answer_too_long.',
               minimum: 1,
               default: 131_072,
             }),
@@ -263,7 +268,8 @@ const ProviderSchema = Type.Object(
         {
           ...strict,
           description:
-            "How much of a provider's answer Parley reads: a misbehaving upstream cannot grow memory or stream for ever.",
+            "How much of a provider's answer Parley reads: a misbehaving upstream cannot grow memory " +
+            'or stream for ever.',
           default: {},
         },
       ),
@@ -285,7 +291,8 @@ const TargetSchema = Type.Object(
     model: Type.String({ description: "The provider's own model id.", minLength: 1 }),
     capabilities: Type.Optional(
       Capabilities(
-        "Narrows the model's capabilities for this target (only these, and only if the model lists them); a request needing another skips this target. Unset: the model's.",
+        "Narrows the model's capabilities for this target (only these, and only if the model lists " +
+          "them); a request needing another skips this target. Unset: the model's.",
       ),
     ),
     timeouts: Type.Optional(timeoutsSchema(false)),
@@ -318,7 +325,8 @@ const ModelSchema = Type.Object(
     ),
     capabilities: Type.Optional(
       Capabilities(
-        'What the model can do (tools, vision, json_schema, reasoning), listed by GET /v1/models. A request needing another is a 400 naming it. Unset: assume the targets can, and let the provider decide.',
+        'What the model can do (tools, vision, json_schema, reasoning), listed by GET /v1/models. ' +
+          'A request needing another is a 400 naming it. Unset: assume the targets can, and let the provider decide.',
       ),
     ),
     targets: Type.Array(TargetSchema, { description: 'The fallback chain, tried in order.' }),
@@ -342,28 +350,33 @@ export const ConfigSchema = Type.Object(
           drainDelay: Type.Optional(
             Duration({
               description:
-                'After SIGTERM: how long the replica keeps accepting connections and serving (every answer with Connection: close, /readyz 503) before it stops listening, so a load balancer that polls readiness stops sending first.',
+                'After SIGTERM: how long the replica keeps accepting connections and serving (every answer ' +
+                'with Connection: close, /readyz 503) before it stops listening, so a load balancer that ' +
+                'polls readiness stops sending first.',
               default: '0s',
             }),
           ),
           drainTimeout: Type.Optional(
             Duration({
               description:
-                'How long in-flight requests may run once the replica stopped listening (after drainDelay) before they are cut.',
+                'How long in-flight requests may run once the replica stopped listening (after drainDelay) ' +
+                'before they are cut.',
               default: '10s',
             }),
           ),
           headersTimeout: Type.Optional(
             Duration({
               description:
-                "Longest wait for a request's headers; a slower client gets 408 and its connection is closed. At most requestTimeout.",
+                "Longest wait for a request's headers; a slower client gets 408 and its connection is " +
+                'closed. At most requestTimeout.',
               default: '10s',
             }),
           ),
           requestTimeout: Type.Optional(
             Duration({
               description:
-                'Longest wait for a whole request (headers and body); a slow or stalled body gets 408 and its connection is closed.',
+                'Longest wait for a whole request (headers and body); a slow or stalled body gets 408 and ' +
+                'its connection is closed.',
               default: '30s',
             }),
           ),
@@ -384,21 +397,27 @@ export const ConfigSchema = Type.Object(
               {
                 ...strict,
                 description:
-                  'Serve HTTPS with this certificate and key (secret references; a renewed pair is picked up without a restart). Unset: plain HTTP (put a TLS proxy in front). Adds Strict-Transport-Security.',
+                  'Serve HTTPS with this certificate and key (secret references; a renewed pair is picked up ' +
+                  'without a restart). Unset: plain HTTP (put a TLS proxy in front). Adds Strict-Transport-Security.',
               },
             ),
           ),
           refuseConnectionsWhileUnready: Type.Optional(
             Type.Boolean({
               description:
-                'While serving, close the listener whenever a shared store (Redis) is unreachable and listen again once it answers, so a load balancer with passive health checks only (open-source nginx) moves traffic to the other replicas. Leave off where readiness is polled on the same port next to a liveness probe (Kubernetes).',
+                'While serving, close the listener whenever a shared store (Redis) is unreachable and ' +
+                'listen again once it answers, so a load balancer with passive health checks only ' +
+                '(open-source nginx) moves traffic to the other replicas. Leave off where readiness is ' +
+                'polled on the same port next to a liveness probe (Kubernetes).',
               default: false,
             }),
           ),
           trustedProxies: Type.Optional(
             Type.Array(Type.String({ description: 'A proxy address or network, e.g. 127.0.0.1, 10.0.0.0/8 or ::1.' }), {
               description:
-                'Reverse proxies (addresses or CIDR networks) whose X-Forwarded-For header is believed. The client address (audit trail, limit on refused credentials) is then the last address in that header not in this list. Empty: the header is ignored and the client is the peer address.',
+                'Reverse proxies (addresses or CIDR networks) whose X-Forwarded-For header is believed. ' +
+                'The client address (audit trail, limit on refused credentials) is then the last address in ' +
+                'that header not in this list. Empty: the header is ignored and the client is the peer address.',
               default: [],
             }),
           ),
@@ -415,7 +434,8 @@ export const ConfigSchema = Type.Object(
                     }),
                     {
                       description:
-                        'Browser origins allowed to call the API cross-origin (exact match; no wildcards, no credentials mode). Empty: cross-origin calls are denied.',
+                        'Browser origins allowed to call the API cross-origin (exact match; no wildcards, no ' +
+                        'credentials mode). Empty: cross-origin calls are denied.',
                       default: [],
                     },
                   ),
@@ -431,7 +451,8 @@ export const ConfigSchema = Type.Object(
     dataDir: Type.Optional(
       Type.String({
         description:
-          'Where embedded stores keep files; relative paths are resolved against the working directory (env PARLEY_DATA_DIR overrides).',
+          'Where embedded stores keep files; relative paths are resolved against the working ' +
+          'directory (env PARLEY_DATA_DIR overrides).',
         default: './.parley',
       }),
     ),
@@ -528,7 +549,8 @@ export const ConfigSchema = Type.Object(
               {
                 ...strict,
                 description:
-                  'Minimum score (0-1) per category for a finding to count; scores come from pattern, checksum, context words and name lists.',
+                  'Minimum score (0-1) per category for a finding to count; scores come from pattern, ' +
+                  'checksum, context words and name lists.',
                 default: {},
               },
             ),
@@ -546,7 +568,8 @@ export const ConfigSchema = Type.Object(
                       minLength: 1,
                       maxLength: 500,
                       description:
-                        'Regular expression (JavaScript syntax, Unicode); refused if prone to catastrophic backtracking.',
+                        'Regular expression (JavaScript syntax, Unicode); ' +
+                        'refused if prone to catastrophic backtracking.',
                     }),
                   ),
                   ignoreCase: Type.Optional(
@@ -599,7 +622,8 @@ export const ConfigSchema = Type.Object(
           images: Type.Optional(
             Type.Union([Type.Literal('allow'), Type.Literal('block')], {
               description:
-                'Images cannot be scanned for personal data: allow forwards them (each is counted in metrics and audited, never its bytes), block refuses requests with images (422).',
+                'Images cannot be scanned for personal data: allow forwards them (each is counted in ' +
+                'metrics and audited, never its bytes), block refuses requests with images (422).',
               default: 'allow',
             }),
           ),
@@ -614,7 +638,8 @@ export const ConfigSchema = Type.Object(
         {
           ...strict,
           description:
-            'Action per PII/secret category: pseudonymise (reversible, default for personal data), redact, block (default for secrets), allow; plus thresholds, custom recognizers and an allowlist.',
+            'Action per PII/secret category: pseudonymise (reversible, default for personal data), ' +
+            'redact, block (default for secrets), allow; plus thresholds, custom recognizers and an allowlist.',
           default: {},
         },
       ),
@@ -680,7 +705,8 @@ export const ConfigSchema = Type.Object(
           anonymous: Type.Optional(
             Type.Boolean({
               description:
-                'Serve without credentials as one local admin, for development only. Refused unless server.host is a loopback address.',
+                'Serve without credentials as one local admin, for development only. Refused unless ' +
+                'server.host is a loopback address.',
               default: false,
             }),
           ),
@@ -762,7 +788,8 @@ export const ConfigSchema = Type.Object(
           spoolMaxEvents: Type.Optional(
             Int({
               description:
-                'Audit events kept in the local spool (data directory) while PostgreSQL is away; a fuller spool alerts, never drops silently.',
+                'Audit events kept in the local spool (data directory) while PostgreSQL is away; a fuller ' +
+                'spool alerts, never drops silently.',
               minimum: 100,
               default: 100000,
             }),
@@ -770,7 +797,8 @@ export const ConfigSchema = Type.Object(
           segmentMaxSize: Type.Optional(
             Size({
               description:
-                'File trail: the active audit.jsonl is sealed into audit-segments/ at the first write after it reaches this size; the chain continues in the next file.',
+                'File trail: the active audit.jsonl is sealed into audit-segments/ at the first write ' +
+                'after it reaches this size; the chain continues in the next file.',
               default: '64mb',
             }),
           ),
@@ -784,7 +812,9 @@ export const ConfigSchema = Type.Object(
           retention: Type.Optional(
             Duration({
               description:
-                'How long audit records are kept (unset: for ever). File trail: sealed segments whose newest record is older are purged at start and every purgeInterval, each purge recorded on the chain. PostgreSQL: the default cut-off of parley audit purge.',
+                'How long audit records are kept (unset: for ever). File trail: sealed segments whose ' +
+                'newest record is older are purged at start and every purgeInterval, each purge recorded on ' +
+                'the chain. PostgreSQL: the default cut-off of parley audit purge.',
             }),
           ),
           purgeInterval: Type.Optional(
@@ -829,7 +859,8 @@ export const ConfigSchema = Type.Object(
               {
                 ...strict,
                 description:
-                  'Redis for shared ephemeral state: sessions, cache, rate limits, login links, coalescing, change notices.',
+                  'Redis for shared ephemeral state: sessions, cache, ' +
+                  'rate limits, login links, coalescing, change notices.',
               },
             ),
           ),
@@ -864,7 +895,8 @@ export const ConfigSchema = Type.Object(
               pattern: SECRET_REF_PATTERN,
               'x-kind': 'secret',
               description:
-                'Reference to the 32-byte key (base64 or 64 hex digits) that seals conversation content at rest in Redis (AES-256-GCM). Required with Redis off loopback.',
+                'Reference to the 32-byte key (base64 or 64 hex digits) that seals conversation content at ' +
+                'rest in Redis (AES-256-GCM). Required with Redis off loopback.',
             }),
           ),
           previousEncryptionKeys: Type.Optional(
@@ -876,7 +908,8 @@ export const ConfigSchema = Type.Object(
           rateLimitFailMode: Type.Optional(
             Type.Union([Type.Literal('closed'), Type.Literal('open')], {
               description:
-                'When the rate-limit store is unreachable: closed refuses with 503; open lets a per-replica limiter stand in.',
+                'When the rate-limit store is unreachable: closed refuses with 503; open lets a ' +
+                'per-replica limiter stand in.',
               default: 'closed',
             }),
           ),
@@ -942,7 +975,8 @@ export const ConfigSchema = Type.Object(
           failedAuthPerMinute: Type.Optional(
             Int({
               description:
-                'Refused credentials per client address (IPv6: per /64) per minute before that address gets 429 without its credential being checked, until the minute is over (0 = unlimited).',
+                'Refused credentials per client address (IPv6: per /64) per minute before that address ' +
+                'gets 429 without its credential being checked, until the minute is over (0 = unlimited).',
               minimum: 0,
               default: 60,
             }),
@@ -951,7 +985,8 @@ export const ConfigSchema = Type.Object(
         {
           ...strict,
           description:
-            'Per-principal rate limits (and one per client address for refused credentials); a refusal is a 429 with Retry-After and RateLimit headers.',
+            'Per-principal rate limits (and one per client address for refused credentials); a refusal ' +
+            'is a 429 with Retry-After and RateLimit headers.',
           default: {},
         },
       ),

@@ -53,7 +53,10 @@ export function parseSecretRef(ref: SecretRef): ParsedSecretRef | undefined {
 export function secretRefProblem(value: string): string | undefined {
   if (parseSecretRef(value)) return undefined;
   if (looksLikeLiteralSecret(value)) {
-    return 'secrets must be references like env:OPENAI_KEY, never literals — put the key in an environment variable or file and write env:NAME or file:/path';
+    return (
+      'secrets must be references like env:OPENAI_KEY, never literals — put the key in an ' +
+      'environment variable or file and write env:NAME or file:/path'
+    );
   }
   if (value.startsWith('file:')) return 'a file reference needs an absolute path — write file:/run/secrets/name';
   if (value.startsWith('vault:'))

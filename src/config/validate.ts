@@ -110,7 +110,8 @@ function walk(node: Node, value: unknown, path: Path, out: ConfigProblem[]): voi
   if (!isPlainObject(value)) {
     push(
       path,
-      `expected a mapping of keys to values (got ${describeValue(value)}) — write key: value pairs, indented under ${formatPath(path)}`,
+      `expected a mapping of keys to values (got ${describeValue(value)}) — write key: value ` +
+        `pairs, indented under ${formatPath(path)}`,
     );
     return;
   }
@@ -123,7 +124,8 @@ function walk(node: Node, value: unknown, path: Path, out: ConfigProblem[]): voi
       const close = suggest(key, known);
       push(
         [...path, key],
-        `unknown key '${key}' — ${close ? `did you mean '${close}'?` : `remove it; known keys here: ${known.join(', ')}`}`,
+        `unknown key '${key}' — ` +
+          `${close ? `did you mean '${close}'?` : `remove it; known keys here: ${known.join(', ')}`}`,
       );
     }
     const required = Array.isArray(node.required) ? (node.required as string[]) : [];

@@ -37,7 +37,8 @@ export async function readVaultField(
   if (res.status === 403) {
     await res.body?.cancel();
     throw new VaultError(
-      `vault: permission denied reading ${where} (403) — check that VAULT_TOKEN is valid and its policy allows read on ${mount}/data/${path}`,
+      `vault: permission denied reading ${where} (403) — check that VAULT_TOKEN is valid and its ` +
+        `policy allows read on ${mount}/data/${path}`,
     );
   }
   if (res.status === 404) {
@@ -67,7 +68,8 @@ export async function readVaultField(
   if (value === undefined || value === null) {
     const fields = Object.keys(record);
     throw new VaultError(
-      `vault: field '${field}' not found in ${where} — available fields: ${fields.length ? fields.join(', ') : '(none)'}`,
+      `vault: field '${field}' not found in ${where} — available ` +
+        `fields: ${fields.length ? fields.join(', ') : '(none)'}`,
     );
   }
   if (typeof value !== 'string' && typeof value !== 'number') {

@@ -1,4 +1,5 @@
-// Anthropic wire format at the edge: domain events to Messages API stream events and to one Message, and errors to its envelope.
+// Anthropic wire format at the edge: domain events to Messages API stream events and to one Message, and errors to its
+// envelope.
 
 import { ParleyError } from '../domain/index.js';
 import type { ChatEvent, ErrorCode, FinishReason, Usage } from '../domain/index.js';
@@ -32,7 +33,8 @@ export function anthropicUsage(usage: Usage | undefined): Record<string, number>
   return out;
 }
 
-/** Tool arguments as the `input` object of a tool_use block; arguments that are not a JSON object are the target's fault. */
+/** Tool arguments as the `input` object of a tool_use block; arguments that are not a JSON object are the target's
+ * fault. */
 function toolInput(args: string): unknown {
   let input: unknown;
   try {
@@ -266,7 +268,8 @@ export function anthropicErrorKind(error: ParleyError): { status: number; type: 
       break;
   }
   if (error.status < 500) return { status: error.status, type: 'invalid_request_error' };
-  // Every route down, rate limited, overloaded or its breaker open (503) or failing (502 from a retryable failure): overloaded.
+  // Every route down, rate limited, overloaded or its breaker open (503) or failing (502 from a retryable failure):
+  // overloaded.
   if (error.status === 503 || (error.retryable && error.status === 502))
     return { status: 529, type: 'overloaded_error' };
   return { status: 500, type: 'api_error' };

@@ -1,4 +1,5 @@
-// Anthropic Messages request at the edge: system, content blocks, tools, thinking and betas to domain messages and parameters, refusing what cannot be honoured.
+// Anthropic Messages request at the edge: system, content blocks, tools, thinking and betas to domain messages and
+// parameters, refusing what cannot be honoured.
 
 import { ParleyError } from '../domain/index.js';
 import type {
@@ -84,7 +85,8 @@ function image(block: Obj, where: string): ContentPart {
   }
   throw invalid(
     `${where}.source.type`,
-    `${where}.source.type "${String(source.type)}" is not supported; use base64 or url (file ids of the Files API are not supported).`,
+    `${where}.source.type "${String(source.type)}" is not supported; use base64 or url (file ` +
+      `ids of the Files API are not supported).`,
   );
 }
 
@@ -101,7 +103,8 @@ function toolResultText(content: unknown, where: string): string {
       if (b.type === 'text') return text(b, at);
       throw invalid(
         `${at}.type`,
-        `${at} has type "${String(b.type)}": only text blocks are supported inside tool_result (images and documents in tool results cannot be carried to every target type).`,
+        `${at} has type "${String(b.type)}": only text blocks are supported inside tool_result ` +
+          `(images and documents in tool results cannot be carried to every target type).`,
       );
     })
     .join('\n');
@@ -118,7 +121,8 @@ function toolUse(block: Obj, where: string): ToolCall {
   return { id: block.id, name: block.name, arguments: JSON.stringify(block.input) };
 }
 
-/** One user turn: tool results become `tool` messages (first, as the Messages API orders them), the rest one user message. */
+/** One user turn: tool results become `tool` messages (first, as the Messages API orders them), the rest one user
+ * message. */
 function userTurn(content: unknown[], i: number, out: ChatMessage[]): void {
   const parts: ContentPart[] = [];
   content.forEach((b, j) => {
@@ -149,7 +153,8 @@ function userTurn(content: unknown[], i: number, out: ChatMessage[]): void {
       default:
         throw invalid(
           `${where}.type`,
-          `${where} has type "${String(b.type)}", which is not supported in user turns; use text, image or tool_result blocks.`,
+          `${where} has type "${String(b.type)}", which is not supported in user turns; use text, ` +
+            `image or tool_result blocks.`,
         );
     }
   });
@@ -195,7 +200,8 @@ function assistantTurn(content: unknown[], i: number): ChatMessage {
       default:
         throw invalid(
           `${where}.type`,
-          `${where} has type "${String(b.type)}", which is not supported in assistant turns; use text, tool_use, thinking or redacted_thinking blocks.`,
+          `${where} has type "${String(b.type)}", which is not supported in assistant turns; use ` +
+            `text, tool_use, thinking or redacted_thinking blocks.`,
         );
     }
   });
@@ -222,7 +228,8 @@ function systemMessages(system: MessagesBody['system']): ChatMessage[] {
 
 export const MID_CONVERSATION_BETA = 'mid-conversation-tool-changes-2026-07-01';
 
-/** A mid-conversation system turn (with the beta): text only; tool_addition and tool_removal blocks are refused by name. */
+/** A mid-conversation system turn (with the beta): text only; tool_addition and tool_removal blocks are refused by
+ * name. */
 function systemTurn(content: unknown, i: number): ChatMessage {
   if (typeof content === 'string') return { role: 'system', content };
   if (!Array.isArray(content))
@@ -233,14 +240,17 @@ function systemTurn(content: unknown, i: number): ChatMessage {
     if (b.type !== 'text')
       throw invalid(
         `${where}.type`,
-        `${where} has type "${String(b.type)}": system turns may hold only text blocks in Parley (tool_addition and tool_removal cannot be carried to every target type; send the changed tools in tools).`,
+        `${where} has type "${String(b.type)}": system turns may hold only text blocks in Parley ` +
+          `(tool_addition and tool_removal cannot be carried to every target type; send the changed ` +
+          `tools in tools).`,
       );
     return text(b, where);
   });
   return { role: 'system', content: texts.join('\n') };
 }
 
-/** Request turns (and the system prompt) as domain messages; system turns inside `messages` need the mid-conversation beta. */
+/** Request turns (and the system prompt) as domain messages; system turns inside `messages` need the mid-conversation
+ * beta. */
 export function anthropicMessages(
   body: Pick<MessagesBody, 'messages' | 'system'>,
   betas: readonly string[] = [],
@@ -266,7 +276,8 @@ export function anthropicMessages(
     if (role !== 'user' && role !== 'assistant')
       throw invalid(
         `messages.${i}.role`,
-        `messages.${i}.role must be "user" or "assistant" (the system prompt goes in the top-level system field; system turns inside messages need the anthropic-beta ${MID_CONVERSATION_BETA}).`,
+        `messages.${i}.role must be "user" or "assistant" (the system prompt goes in the top-level ` +
+          `system field; system turns inside messages need the anthropic-beta ${MID_CONVERSATION_BETA}).`,
       );
     for (const key of Object.keys(m))
       if (key !== 'role' && key !== 'content')
@@ -303,7 +314,8 @@ function tools(list: readonly Obj[]): ToolDefinition[] {
           : 'not a client tool';
       throw invalid(
         `${where}.type`,
-        `${where} has type "${String(t.type)}", ${kind}, which Parley cannot carry to every target type; define it as a client tool (name, description, input_schema).`,
+        `${where} has type "${String(t.type)}", ${kind}, which Parley cannot carry to every target ` +
+          `type; define it as a client tool (name, description, input_schema).`,
       );
     }
     onlyFields(t, ['type', 'name', 'description', 'input_schema', 'strict', 'defer_loading'], where);
@@ -386,7 +398,8 @@ function thinking(value: Obj, maxTokens: number | undefined, params: ChatParams)
   const budget = value.budget_tokens;
   if (typeof budget !== 'number' || !Number.isInteger(budget) || budget < 1024)
     throw invalid('thinking.budget_tokens', 'thinking.budget_tokens must be an integer of at least 1024.');
-  // With interleaved thinking the budget covers all thinking of the turn and may exceed max_tokens (as in the Messages API).
+  // With interleaved thinking the budget covers all thinking of the turn and may exceed max_tokens (as in the Messages
+  // API).
   if (
     maxTokens !== undefined &&
     budget >= maxTokens &&
@@ -399,7 +412,8 @@ function thinking(value: Obj, maxTokens: number | undefined, params: ChatParams)
   params.thinkingBudget = budget;
 }
 
-/** Betas whose effect Parley gives on every target: forwarded to Anthropic-format targets, needing no switch elsewhere. */
+/** Betas whose effect Parley gives on every target: forwarded to Anthropic-format targets, needing no switch elsewhere.
+ * */
 export const FORWARDED_BETAS: readonly string[] = [
   'interleaved-thinking-2025-05-14',
   'fine-grained-tool-streaming-2025-05-14',
@@ -409,7 +423,8 @@ export const FORWARDED_BETAS: readonly string[] = [
   'mid-conversation-tool-changes-2026-07-01',
 ];
 /**
- * Betas accepted without being forwarded: they do not change the answer (claude-code, prompt-caching, thinking-token-count:
+ * Betas accepted without being forwarded: they do not change the answer (claude-code, prompt-caching,
+ * thinking-token-count:
  * streamed thinking-token estimates, which Parley's stream does not carry) or Parley gives their effect itself
  * (context-management: `context_management` edits are applied by Parley before any target sees the turns).
  */
@@ -434,7 +449,8 @@ export function acceptedBetas(header: string | string[] | undefined): string[] {
     } else if (!IGNORED_BETAS.includes(v)) {
       throw invalid(
         'anthropic-beta',
-        `The anthropic-beta "${v}" is not supported by Parley (supported: ${[...FORWARDED_BETAS, ...IGNORED_BETAS].join(', ')}); remove it from the anthropic-beta header.`,
+        `The anthropic-beta "${v}" is not supported by Parley (supported: ` +
+          `${[...FORWARDED_BETAS, ...IGNORED_BETAS].join(', ')}); remove it from the anthropic-beta header.`,
       );
     }
   }
@@ -443,7 +459,8 @@ export function acceptedBetas(header: string | string[] | undefined): string[] {
 
 const EFFORTS = ['low', 'medium', 'high'];
 
-/** output_config: only `effort`, with adaptive thinking (it is the depth of that thinking, OpenAI's reasoning_effort). */
+/** output_config: only `effort`, with adaptive thinking (it is the depth of that thinking, OpenAI's reasoning_effort).
+ * */
 function outputConfig(value: unknown, thinkingValue: Obj | undefined, params: ChatParams): void {
   if (value === null) return;
   if (!isObj(value)) throw invalid('output_config', 'output_config must be an object.');
@@ -454,12 +471,14 @@ function outputConfig(value: unknown, thinkingValue: Obj | undefined, params: Ch
   if (typeof value.effort !== 'string' || !EFFORTS.includes(value.effort))
     throw invalid(
       'output_config.effort',
-      `output_config.effort must be one of ${EFFORTS.join(', ')} ("${String(value.effort)}" has no equivalent on every target type).`,
+      `output_config.effort must be one of ${EFFORTS.join(', ')} ("${String(value.effort)}" has ` +
+        `no equivalent on every target type).`,
     );
   if (thinkingValue?.type !== 'adaptive')
     throw invalid(
       'output_config.effort',
-      'output_config.effort is supported with thinking { "type": "adaptive" } only (without it, effort would mean different things on different target types).',
+      'output_config.effort is supported with thinking { "type": "adaptive" } only (without it, ' +
+        'effort would mean different things on different target types).',
     );
   params.reasoningEffort = value.effort as 'low' | 'medium' | 'high';
 }
@@ -468,8 +487,10 @@ const CLEAR_THINKING = 'clear_thinking_20251015';
 
 /**
  * Applies `context_management` to the turns, as the Messages API does server-side before the model sees them:
- * `clear_thinking_20251015` drops thinking from all but the last `keep` assistant turns that carry it (default 1; "all" keeps
- * every one). Done here, the effect is the same on every target type. `clear_tool_uses_20250919` (and any other edit) is refused.
+ * `clear_thinking_20251015` drops thinking from all but the last `keep` assistant turns that carry it (default 1; "all"
+ * keeps
+ * every one). Done here, the effect is the same on every target type. `clear_tool_uses_20250919` (and any other edit)
+ * is refused.
  */
 export function applyContextManagement(value: unknown, messages: ChatMessage[]): void {
   if (value === undefined || value === null) return;
@@ -484,7 +505,9 @@ export function applyContextManagement(value: unknown, messages: ChatMessage[]):
     if (edit.type !== CLEAR_THINKING) {
       throw invalid(
         `${where}.type`,
-        `${where} has type "${String(edit.type)}": Parley supports only ${CLEAR_THINKING} (clear_tool_uses_20250919 would replace tool results once a token threshold of the target is crossed, which Parley cannot count faithfully on every target type); remove the edit.`,
+        `${where} has type "${String(edit.type)}": Parley supports only ${CLEAR_THINKING} ` +
+          `(clear_tool_uses_20250919 would replace tool results once a token threshold of the target ` +
+          `is crossed, which Parley cannot count faithfully on every target type); remove the edit.`,
       );
     }
     onlyFields(edit, ['type', 'keep'], where, false);
@@ -532,7 +555,8 @@ export function anthropicParams(body: MessagesBody, betas: string[]): ChatParams
   return params;
 }
 
-/** A rough prompt size: about 4 characters per token, 4 per message, about 1,600 per image (Anthropic's size for a large image). */
+/** A rough prompt size: about 4 characters per token, 4 per message, about 1,600 per image (Anthropic's size for a
+ * large image). */
 export function estimateInputTokens(
   messages: readonly ChatMessage[],
   toolDefinitions: readonly ToolDefinition[] | undefined,
@@ -575,13 +599,15 @@ export function checkPromptLimits(
   if (messages.length > limits.maxMessages)
     throw invalid(
       'messages',
-      `The request has ${messages.length} messages (the system prompt counted); at most ${limits.maxMessages} are allowed (limits.maxMessages).`,
+      `The request has ${messages.length} messages (the system prompt counted); at most ` +
+        `${limits.maxMessages} are allowed (limits.maxMessages).`,
     );
   const long = messages.findIndex((m) => m.content.length > limits.maxMessageChars);
   if (long >= 0)
     throw invalid(
       'messages',
-      `Message ${long} has ${messages[long].content.length} characters of text; at most ${limits.maxMessageChars} are allowed (limits.maxMessageChars). Shorten it.`,
+      `Message ${long} has ${messages[long].content.length} characters of text; at most ` +
+        `${limits.maxMessageChars} are allowed (limits.maxMessageChars). Shorten it.`,
     );
   if (maxTokens !== undefined && maxTokens > limits.maxTokens)
     throw invalid(

@@ -1,10 +1,12 @@
-// Anthropic Messages API schemas: the request (top-level fields checked by Ajv; blocks by anthropic-request.ts), the message and the error envelope.
+// Anthropic Messages API schemas: the request (top-level fields checked by Ajv; blocks by anthropic-request.ts), the
+// message and the error envelope.
 
 import { Type, type Static } from 'typebox';
 
 const Loose = (description: string) => Type.Object({}, { additionalProperties: true, description });
 
-/** Top-level fields of `POST /v1/messages`; any other field is refused by name. Blocks are checked field by field in code. */
+/** Top-level fields of `POST /v1/messages`; any other field is refused by name. Blocks are checked field by field in
+ * code. */
 export const MessagesRequest = Type.Object(
   {
     model: Type.String({ minLength: 1, maxLength: 256, description: 'A Parley model alias (see GET /v1/models).' }),
@@ -42,7 +44,8 @@ export const MessagesRequest = Type.Object(
     output_config: Type.Optional(Loose('{ effort: low | medium | high }, with thinking { type: "adaptive" }.')),
     context_management: Type.Optional(
       Loose(
-        '{ edits: [{ type: "clear_thinking_20251015", keep? }] }: applied by Parley to the turns before any target sees them.',
+        '{ edits: [{ type: "clear_thinking_20251015", keep? }] }: applied by Parley to the turns ' +
+          'before any target sees them.',
       ),
     ),
     service_tier: Type.Optional(Type.String({ description: 'Only "auto" (the default) is accepted.' })),
@@ -113,7 +116,8 @@ export const MessageResponse = Type.Object(
     stop_reason: Type.Union([Type.String(), Type.Null()]),
     stop_sequence: Type.Union([Type.String(), Type.Null()]),
     usage: Loose(
-      'input_tokens, output_tokens and, when the target reported them, cache_read_input_tokens and cache_creation_input_tokens.',
+      'input_tokens, output_tokens and, when the target reported them, cache_read_input_tokens ' +
+        'and cache_creation_input_tokens.',
     ),
   },
   { description: 'An Anthropic Message.' },

@@ -49,7 +49,8 @@ export interface AppDeps {
   /** Counts open event streams (metrics). */
   streams?: { opened(): void; closed(): void };
   isReady: () => boolean;
-  /** True from SIGTERM on: every response then carries `Connection: close`, so a load balancer's kept-alive connections end cleanly. */
+  /** True from SIGTERM on: every response then carries `Connection: close`, so a load balancer's kept-alive connections
+   * end cleanly. */
   isDraining?: () => boolean;
   /** Why `isReady` is false, for the /readyz body (default `draining`). */
   notReadyStatus?: () => string;
@@ -74,7 +75,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const securityHeaders = securityHeaderValues({ tls: deps.tls !== undefined });
   const server = deps.config.server;
-  // Slow or stalled clients: 408 after headersTimeout / requestTimeout; the check runs every second (Node's default is 30 s).
+  // Slow or stalled clients: 408 after headersTimeout / requestTimeout; the check runs every second (Node's default is
+  // 30 s).
   const socketTimeouts = {
     headersTimeout: server.headersTimeoutMs,
     requestTimeout: server.requestTimeoutMs,

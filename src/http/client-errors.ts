@@ -29,7 +29,9 @@ export function clientErrorOf(
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
     return new ParleyError(
       'request_timeout',
-      `The request did not arrive in time (headers within ${timeouts.headersTimeoutMs} ms, the whole body within ${timeouts.requestTimeoutMs} ms); the connection is closed. Send the whole request at once.`,
+      `The request did not arrive in time (headers within ${timeouts.headersTimeoutMs} ms, the ` +
+        `whole body within ${timeouts.requestTimeoutMs} ms); the connection is closed. Send the ` +
+        `whole request at once.`,
     );
   }
   if (code === 'HPE_HEADER_OVERFLOW')

@@ -10,7 +10,8 @@ export const CORS_ALLOW_METHODS = 'GET, POST, DELETE, OPTIONS';
 export const CORS_ALLOW_HEADERS = 'authorization, content-type, x-request-id, x-parley-cache';
 /** Response headers a browser app may read. */
 export const CORS_EXPOSE_HEADERS =
-  'x-request-id, x-parley-overhead-ms, x-parley-cache, x-parley-coalesced, x-parley-provider, ratelimit, ratelimit-policy, retry-after';
+  'x-request-id, x-parley-overhead-ms, x-parley-cache, x-parley-coalesced, ' +
+  'x-parley-provider, ratelimit, ratelimit-policy, retry-after';
 
 /** The CORS step of the request hook. */
 export interface CorsPolicy {

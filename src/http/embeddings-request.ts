@@ -21,13 +21,15 @@ function checkTokens(tokens: unknown[], param: string): number[] {
   if (tokens.length > MAX_INPUT_TOKENS)
     throw invalid(
       param,
-      `${param} has ${tokens.length} tokens; one input may have at most ${MAX_INPUT_TOKENS}. Split it into several inputs.`,
+      `${param} has ${tokens.length} tokens; one input may have at most ${MAX_INPUT_TOKENS}. ` +
+        `Split it into several inputs.`,
     );
   const bad = tokens.findIndex((t) => !isTokenId(t));
   if (bad >= 0)
     throw invalid(
       param,
-      `${param}[${bad}] must be a token id (a non-negative integer); got a ${tokens[bad] === null ? 'null' : typeof tokens[bad]}.`,
+      `${param}[${bad}] must be a token id (a non-negative integer); ` +
+        `got a ${tokens[bad] === null ? 'null' : typeof tokens[bad]}.`,
     );
   return tokens as number[];
 }
@@ -37,7 +39,8 @@ function checkText(text: string, param: string, maxChars: number): string {
   if (text.length > maxChars)
     throw invalid(
       param,
-      `${param} has ${text.length} characters; one input may have at most ${maxChars} (limits.maxMessageChars). Shorten or split it.`,
+      `${param} has ${text.length} characters; one input may have at most ${maxChars} ` +
+        `(limits.maxMessageChars). Shorten or split it.`,
     );
   return text;
 }
@@ -47,7 +50,8 @@ function checkCount(count: number): void {
   if (count > MAX_EMBEDDING_INPUTS)
     throw invalid(
       'input',
-      `input has ${count} items; at most ${MAX_EMBEDDING_INPUTS} inputs are accepted per request. Send them in several requests.`,
+      `input has ${count} items; at most ${MAX_EMBEDDING_INPUTS} inputs are accepted per ` +
+        `request. Send them in several requests.`,
     );
 }
 
@@ -55,7 +59,8 @@ function checkTotal(tokens: number): void {
   if (tokens > MAX_REQUEST_TOKENS) {
     throw invalid(
       'input',
-      `input has about ${tokens} tokens in all; one request may have at most ${MAX_REQUEST_TOKENS}. Send the inputs in several requests.`,
+      `input has about ${tokens} tokens in all; one request may have at most ` +
+        `${MAX_REQUEST_TOKENS}. Send the inputs in several requests.`,
     );
   }
 }

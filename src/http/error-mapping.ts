@@ -23,7 +23,9 @@ export function toParleyError(error: unknown, bodyLimitBytes?: number): ParleyEr
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new ParleyError(
         'payload_too_large',
-        `The request body is too large${bodyLimitBytes ? ` (this endpoint accepts ${formatSize(bodyLimitBytes)}, server.bodyLimit)` : ''}. Send fewer or shorter messages.`,
+        `The request body is too ` +
+          `large${bodyLimitBytes ? ` (this endpoint accepts ${formatSize(bodyLimitBytes)}, server.bodyLimit)` : ''}. ` +
+          `Send fewer or shorter messages.`,
       );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new ParleyError('unsupported_media_type', 'Send the body as JSON with Content-Type: application/json.');

@@ -1,4 +1,5 @@
-// OpenAI Chat Completions request at the edge: body to domain messages and parameters, refusing what cannot be honoured.
+// OpenAI Chat Completions request at the edge: body to domain messages and parameters, refusing what cannot be
+// honoured.
 
 import { ParleyError } from '../domain/index.js';
 import type {
@@ -18,7 +19,9 @@ const REFUSED: readonly { field: string; applies: (body: Record<string, unknown>
   {
     field: 'n',
     applies: (b) => typeof b.n === 'number' && b.n > 1,
-    why: 'only one choice per request is supported; send n: 1 (or leave it out) and repeat the request for more answers',
+    why:
+      'only one choice per request is supported; send n: 1 (or leave it out) and repeat the ' +
+      'request for more answers',
   },
   { field: 'audio', applies: (b) => b.audio != null, why: 'audio output is not supported' },
   {

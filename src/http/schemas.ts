@@ -233,7 +233,8 @@ export function buildSchemas(config: ParleyConfig) {
           reasoning_content: Type.Optional(
             Type.String({
               description:
-                "The model's reasoning text, when the target reports it (Anthropic thinking, reasoning_content of compatible servers).",
+                "The model's reasoning text, when the target reports it (Anthropic thinking, " +
+                'reasoning_content of compatible servers).',
             }),
           ),
         }),
@@ -342,7 +343,9 @@ export function buildSchemas(config: ParleyConfig) {
             { additionalProperties: false },
           ),
           {
-            description: `Image parts (models with "vision" only): at most ${MAX_IMAGES_PER_MESSAGE}, each a ${imageTypeNames()} image of at most ${formatBytes(MAX_IMAGE_BYTES)}, as a base64 data URL.`,
+            description:
+              `Image parts (models with "vision" only): at most ${MAX_IMAGES_PER_MESSAGE}, each a ` +
+              `${imageTypeNames()} image of at most ${formatBytes(MAX_IMAGE_BYTES)}, as a base64 data URL.`,
           },
         ),
       ),

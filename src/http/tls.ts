@@ -29,13 +29,15 @@ function checkPair(material: TlsMaterial): void {
     createSecureContext(material);
   } catch (error) {
     throw new Error(
-      `server.tls: the certificate and key cannot be used together (${(error as Error).message}) — check that server.tls.cert and server.tls.key hold a matching PEM certificate and private key`,
+      `server.tls: the certificate and key cannot be used together (${(error as Error).message}) ` +
+        `— check that server.tls.cert and server.tls.key hold a matching PEM certificate and private key`,
       { cause: error },
     );
   }
 }
 
-/** Reads the certificate and key at start-up; throws with a message naming server.tls when they are missing or do not match. */
+/** Reads the certificate and key at start-up; throws with a message naming server.tls when they are missing or do not
+ * match. */
 export async function loadTlsMaterial(
   refs: { cert: SecretRef; key: SecretRef },
   secrets: TlsSecretSource,

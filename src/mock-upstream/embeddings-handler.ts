@@ -57,7 +57,8 @@ export function readEmbeddingsRequest(body: unknown): EmbeddingsShape | Failure 
   if (format !== 'float' && format !== 'base64') {
     return {
       status: 400,
-      message: `Invalid value for 'encoding_format': expected one of 'float' or 'base64', got ${JSON.stringify(format)}.`,
+      message:
+        `Invalid value for 'encoding_format': expected one of ` + `'float' or 'base64', got ${JSON.stringify(format)}.`,
       param: 'encoding_format',
       code: 'invalid_value',
     };
@@ -70,7 +71,9 @@ export function readEmbeddingsRequest(body: unknown): EmbeddingsShape | Failure 
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 1 || d > nativeDimensions(b.model)) {
       return {
         status: 400,
-        message: `Invalid value for 'dimensions' = ${JSON.stringify(d)}. Must be an integer between 1 and ${nativeDimensions(b.model)}.`,
+        message:
+          `Invalid value for 'dimensions' = ${JSON.stringify(d)}. Must ` +
+          `be an integer between 1 and ${nativeDimensions(b.model)}.`,
         param: 'dimensions',
         code: 'invalid_value',
       };

@@ -1,4 +1,5 @@
-// Oversized and endless answers for the mock upstream: a huge line, an endless line, an endless JSON body, an endless stream.
+// Oversized and endless answers for the mock upstream: a huge line, an endless line, an endless JSON body, an endless
+// stream.
 
 import type { ServerResponse } from 'node:http';
 import type { ResponseLife } from './response-life.js';
@@ -35,7 +36,10 @@ function openaiChunk(req: FloodRequest, content: string, finish: string | null):
 }
 
 function anthropicDelta(text: string): string {
-  return `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":${JSON.stringify(text)}}}\n\n`;
+  return (
+    `event: content_block_delta\ndata: ` +
+    `{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":${JSON.stringify(text)}}}\n\n`
+  );
 }
 
 function streamHead(req: FloodRequest): string {
@@ -43,7 +47,8 @@ function streamHead(req: FloodRequest): string {
   const message = `{"id":"${req.id}","type":"message","role":"assistant","model":${JSON.stringify(req.model)},"content":[],"stop_reason":null,"usage":{"input_tokens":1,"output_tokens":0}}`;
   return (
     `event: message_start\ndata: {"type":"message_start","message":${message}}\n\n` +
-    'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n'
+    'event: content_block_start\ndata: ' +
+    '{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n'
   );
 }
 
@@ -51,7 +56,8 @@ function streamTail(req: FloodRequest): string {
   if (req.dialect === 'openai') return openaiChunk(req, '', 'stop') + 'data: [DONE]\n\n';
   return (
     'event: content_block_stop\ndata: {"type":"content_block_stop","index":0}\n\n' +
-    'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":1}}\n\n' +
+    'event: message_delta\ndata: ' +
+    '{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":1}}\n\n' +
     'event: message_stop\ndata: {"type":"message_stop"}\n\n'
   );
 }
@@ -101,7 +107,8 @@ export async function sendFlood(
   const open =
     req.dialect === 'openai'
       ? `data: {"id":"${req.id}","object":"chat.completion.chunk","created":1,"model":${JSON.stringify(req.model)},"choices":[{"index":0,"delta":{"content":"`
-      : 'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"';
+      : 'event: content_block_delta\ndata: ' +
+        '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"';
   const close = req.dialect === 'openai' ? '"},"finish_reason":null}]}\n\n' : '"}}\n\n';
   if (!(await life.write(open)) || !(await writeFiller(life, kind === 'endless-line' ? endless : bytes))) return;
   res.end(close + streamTail(req));

@@ -137,7 +137,8 @@ export function openaiDialect(models: readonly string[]): Dialect {
           status: 401,
           code: null,
           message:
-            "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+            "You didn't provide an API key. You need to provide your API key in an Authorization " +
+            'header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).',
         };
       }
       if (!validKeys.has(key)) return { status: 401, message: `Incorrect API key provided: ${maskKey(key)}.` };
@@ -187,7 +188,7 @@ export function openaiDialect(models: readonly string[]): Dialect {
       );
       const reasoningCount = gen.extras?.reasoning.length ?? 0;
       const finishChunk = `${open}{"index":0,"delta":{},"logprobs":null,"finish_reason":"${finishReason}"}]${u}}`;
-      const errorFrame = `data: ${errorBody({ status: 500, message: 'The server had an error while processing your request (mid-stream, mock upstream).' })}\n\n`;
+      const errorFrame = `data: ${errorBody({ status: 500, message: 'The server had an error while processing ' + 'your request (mid-stream, mock upstream).' })}\n\n`;
 
       const tokens = gen.tokens.map((t, i) => `data: ${tokenChunk(t, i)}\n\n`);
       if (extra.before.length + extra.after.length > 0)

@@ -36,7 +36,8 @@ function parseBody(text: string): { parsed: unknown; recorded: unknown } {
 
 /**
  * Starts a mock upstream on `host:port` (default 127.0.0.1 and a free port).
- * Routes: POST /v1/chat/completions (OpenAI), POST /v1/messages (Anthropic), POST /v1/embeddings (OpenAI), GET /v1/models (Anthropic
+ * Routes: POST /v1/chat/completions (OpenAI), POST /v1/messages (Anthropic), POST /v1/embeddings (OpenAI), GET
+ * /v1/models (Anthropic
  * shape when `anthropic-version` is sent), the `/v1` prefix being optional; admin API:
  * GET|POST|DELETE /__mock/scenario, GET|DELETE /__mock/requests, GET /__mock/stats.
  */

@@ -1,4 +1,5 @@
-// OpenTelemetry tracing with the SDK: OTLP/HTTP export, parent-based ratio sampling (see tracing-api.ts for the light part).
+// OpenTelemetry tracing with the SDK: OTLP/HTTP export, parent-based ratio sampling (see tracing-api.ts for the light
+// part).
 
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';

@@ -1,4 +1,5 @@
-// Name parts of the persons known in a session, so `Jonathan` and `Mr Whitfield` map to the `[PERSON_n]` of `Jonathan Whitfield`.
+// Name parts of the persons known in a session, so `Jonathan` and `Mr Whitfield` map to the `[PERSON_n]` of `Jonathan
+// Whitfield`.
 
 import { PARTICLES } from './detectors/person-words.js';
 

@@ -52,7 +52,8 @@ export function blockedContentError(
   ].join(' and ');
   const secret = customNames.length === 0 && categories.every(isSecretCategory);
   const message = secret
-    ? `${as.subject} contains ${categories.length > 1 ? 'secrets' : 'a secret'} (${labels}). Remove it and send again; secrets are never forwarded to the model.`
+    ? `${as.subject} contains ${categories.length > 1 ? 'secrets' : 'a secret'} (${labels}). ` +
+      `Remove it and send again; secrets are never forwarded to the model.`
     : `${as.subject} contains ${labels}, which this service is configured not to forward. Remove it and send again.`;
   return new ParleyError('content_blocked', message, { param: as.param });
 }
@@ -80,7 +81,8 @@ function searchParts(text: string, parts: readonly string[]): number[] {
   return starts.sort((a, b) => a - b);
 }
 
-/** Bare mentions (`Jonathan`, `Whitfield`) of persons already known in the session, outside other findings (sorted by start). */
+/** Bare mentions (`Jonathan`, `Whitfield`) of persons already known in the session, outside other findings (sorted by
+ * start). */
 function knownPersonMentions(text: string, parts: ReadonlyMap<string, string>, matches: readonly Match[]): Match[] {
   if (parts.size === 0) return [];
   const out: Match[] = [];
@@ -102,7 +104,8 @@ function knownPersonMentions(text: string, parts: ReadonlyMap<string, string>, m
     }
     return out;
   }
-  // Most capitalised words are no known part: a shape test on their first (lower-cased), last letter and length skips them.
+  // Most capitalised words are no known part: a shape test on their first (lower-cased), last letter and length skips
+  // them.
   const shapes = new WordShapes(parts.keys());
   CAPITALISED.lastIndex = 0;
   for (let m = CAPITALISED.exec(text); m !== null; m = CAPITALISED.exec(text)) {

@@ -97,7 +97,8 @@ export class PseudonymBook {
   get mapping(): PseudonymMap {
     if (this.snapshot === undefined) {
       const out: PseudonymMap = {};
-      for (const [placeholder, original] of this.entries) out[placeholder] = original; // a loop: ~5x faster than Object.fromEntries here
+      // a loop: ~5x faster than Object.fromEntries here
+      for (const [placeholder, original] of this.entries) out[placeholder] = original;
       this.snapshot = out;
     }
     return this.snapshot;

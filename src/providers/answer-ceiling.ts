@@ -1,4 +1,5 @@
-// Cuts an answer that runs far past its max_tokens (or the provider's ceiling): a runaway upstream cannot stream for ever.
+// Cuts an answer that runs far past its max_tokens (or the provider's ceiling): a runaway upstream cannot stream for
+// ever.
 
 import { ParleyError } from '../domain/index.js';
 import type { CallOptions, ChatEvent, ChatRequest } from '../domain/index.js';

@@ -61,7 +61,8 @@ export class SseParser {
   private lastId: string | undefined;
   private readonly out: SseMessage[] = [];
 
-  /** `maxEventChars`: the longest event (decoded characters of a line plus the data before it); default {@link DEFAULT_MAX_EVENT_CHARS}. */
+  /** `maxEventChars`: the longest event (decoded characters of a line plus the data before it); default {@link
+   * DEFAULT_MAX_EVENT_CHARS}. */
   constructor(private readonly maxEventChars: number = DEFAULT_MAX_EVENT_CHARS) {}
 
   /**
@@ -197,7 +198,8 @@ export class SseParser {
       this.carryChars = 0;
       this.failure = new ParleyError(
         'upstream_event_too_large',
-        `The provider sent a stream event longer than ${this.maxEventChars} characters (limit providers[].limits.maxEventSize); the answer was stopped`,
+        `The provider sent a stream event longer than ${this.maxEventChars} characters (limit ` +
+          `providers[].limits.maxEventSize); the answer was stopped`,
       );
       return false;
     }

@@ -135,7 +135,8 @@ export function sanitizeProviderMessage(message: string): string {
   return m;
 }
 
-/** Extracts `error.message` (and `error.type`) from OpenAI `{error:{message}}` or Anthropic `{type:'error', error:{type,message}}`. */
+/** Extracts `error.message` (and `error.type`) from OpenAI `{error:{message}}` or Anthropic `{type:'error',
+ * error:{type,message}}`. */
 export function providerErrorDetail(payload: unknown): { message?: string; type?: string } {
   if (typeof payload !== 'object' || payload === null) return {};
   const err = (payload as { error?: unknown }).error;
@@ -188,7 +189,8 @@ function errorCodeOf(err: unknown): string | undefined {
   return undefined;
 }
 
-/** Maps undici/socket failures (ECONNREFUSED, ECONNRESET, UND_ERR_SOCKET, UND_ERR_CONNECT_TIMEOUT, ...) onto the catalogue. */
+/** Maps undici/socket failures (ECONNREFUSED, ECONNRESET, UND_ERR_SOCKET, UND_ERR_CONNECT_TIMEOUT, ...) onto the
+ * catalogue. */
 export function networkError(err: unknown): ParleyError {
   if (isParleyError(err)) return err;
   const code = errorCodeOf(err);
@@ -261,7 +263,8 @@ export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
 export function bodyTooLarge(maxBytes: number): ParleyError {
   return new ParleyError(
     'upstream_body_too_large',
-    `The provider's answer body is larger than ${maxBytes} bytes (limit providers[].limits.maxBodySize); it was not read further`,
+    `The provider's answer body is larger than ${maxBytes} bytes (limit ` +
+      `providers[].limits.maxBodySize); it was not read further`,
   );
 }
 
@@ -298,7 +301,8 @@ export function isJsonResponse(headers: UpstreamHeaders): boolean {
   return ct !== undefined && ct.includes('json');
 }
 
-/** Per-call headers: the model's static headers, then the credential (`authHeader: authPrefix + secret`), then trace context. */
+/** Per-call headers: the model's static headers, then the credential (`authHeader: authPrefix + secret`), then trace
+ * context. */
 export function callHeaders(
   base: Record<string, string>,
   authHeader: string,

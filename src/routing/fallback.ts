@@ -1,4 +1,5 @@
-// Fallback policy: which failures of a target move the chain on to the next one, and the one error when every target failed.
+// Fallback policy: which failures of a target move the chain on to the next one, and the one error when every target
+// failed.
 
 import { ParleyError, isParleyError } from '../domain/index.js';
 
@@ -26,7 +27,8 @@ export function movesToNextTarget(error: ParleyError): boolean {
  */
 export function summarise(modelName: string, failures: { label: string; error: ParleyError }[]): ParleyError {
   const last = failures[failures.length - 1].error;
-  // The status is the last error's own (the catalogue's, or the override it came with), so code and status never disagree.
+  // The status is the last error's own (the catalogue's, or the override it came with), so code and status never
+  // disagree.
   const status = last.status;
   const retryAfters = failures.map((f) => f.error.retryAfterMs).filter((ms): ms is number => ms !== undefined);
   const detail = failures.map((f) => `${f.label}: ${f.error.message}`).join('; ');

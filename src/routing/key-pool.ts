@@ -1,4 +1,5 @@
-// Key pool: round-robin over a provider's API keys, dropping refused keys, cooling rate-limited ones, one breaker per deployment.
+// Key pool: round-robin over a provider's API keys, dropping refused keys, cooling rate-limited ones, one breaker per
+// deployment.
 
 import { ParleyError, isParleyError } from '../domain/index.js';
 import type { BreakerSettings, CallOptions, Deployment } from '../domain/index.js';
@@ -59,7 +60,8 @@ export interface KeyLease {
 /**
  * The API keys of one provider and the breakers of its deployments. Keys are used round-robin among
  * the healthy ones; a key the provider refuses (401/403) leaves the rotation until its secret changes;
- * a 429 cools it down for the model that was refused (providers limit each model of a key apart). Every deployment (upstream model and key) has its own circuit breaker, so one
+ * a 429 cools it down for the model that was refused (providers limit each model of a key apart). Every deployment
+ * (upstream model and key) has its own circuit breaker, so one
  * failing model never refuses another model on the same key. Share one pool per provider.
  */
 export class KeyPool {

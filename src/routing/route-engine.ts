@@ -1,4 +1,5 @@
-// The route engine: runs one request down a model's targets (fallback, retry, key pool with deployment breakers, attempt report, timeouts) in one async generator.
+// The route engine: runs one request down a model's targets (fallback, retry, key pool with deployment breakers,
+// attempt report, timeouts) in one async generator.
 
 import { ParleyError } from '../domain/index.js';
 import type { AttemptInfo, CallOptions, ChatEvent, ChatRequest, ResilienceSettings } from '../domain/index.js';
@@ -98,7 +99,8 @@ async function* routeStream<R extends Req, E extends Ev>(
       for (let attempt = 1; ; attempt++) {
         let pending: E | undefined;
         try {
-          // Key pool: a deployment (key and its breaker for this model) per attempt; a refused key is swapped within the attempt.
+          // Key pool: a deployment (key and its breaker for this model) per attempt; a refused key is swapped within
+          // the attempt.
           for (;;) {
             const lease: KeyLease = pool.acquire(req.model, options, target.resilience.breaker);
             let yielded = false;
@@ -143,7 +145,8 @@ async function* routeStream<R extends Req, E extends Ev>(
                 const count = group === undefined ? 1 : group.length;
                 for (let i = 0; i < count; i++) {
                   const event = group === undefined ? (got as E) : group[i];
-                  if (i > 0 && signal.aborted) throw abortError(signal); // nothing more after an abort, even from the same read
+                  // nothing more after an abort, even from the same read
+                  if (i > 0 && signal.aborted) throw abortError(signal);
                   if (event.type === 'finish') {
                     report?.end(true);
                     keySettled = true;

@@ -1,4 +1,5 @@
-// Timeout policy: one upstream call under first-byte / idle / total deadlines, enforced by aborting it; stepped by the route engine.
+// Timeout policy: one upstream call under first-byte / idle / total deadlines, enforced by aborting it; stepped by the
+// route engine.
 
 import { LightAbortController, ParleyError } from '../domain/index.js';
 import type { CallOptions, ChatEvent, ChatRequest, TimeoutSettings } from '../domain/index.js';

@@ -49,7 +49,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       throw looksLikeApiKey(token)
         ? new AuthenticationFailure(
             'malformed',
-            `API key is malformed (wrong length or checksum): copy the whole key, ${API_KEY_LENGTH} characters starting with ${API_KEY_PREFIX}`,
+            `API key is malformed (wrong length or checksum): copy the whole key, ${API_KEY_LENGTH} ` +
+              `characters starting with ${API_KEY_PREFIX}`,
           )
         : new AuthenticationFailure(
             'malformed',

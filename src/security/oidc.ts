@@ -8,7 +8,8 @@ import { AuthenticationFailure } from './auth-failure.js';
 
 /** Verifies an OIDC access/ID token and turns it into a principal. */
 export interface OidcVerifier {
-  /** Resolves to the principal, or throws AuthenticationFailure (401), ParleyError forbidden (403, no role) or upstream_network (503, IdP unreachable). */
+  /** Resolves to the principal, or throws AuthenticationFailure (401), ParleyError forbidden (403, no role) or
+   * upstream_network (503, IdP unreachable). */
   verify(token: string): Promise<Principal>;
 }
 
@@ -139,7 +140,8 @@ export function createOidcVerifier(options: OidcVerifierOptions): OidcVerifier {
       if (!role) {
         throw new ParleyError(
           'forbidden',
-          `Your token carries no Parley role in claim "${rolesPath.join('.')}"; ask your identity provider admin to grant user, auditor or admin`,
+          `Your token carries no Parley role in claim "${rolesPath.join('.')}"; ask your identity ` +
+            `provider admin to grant user, auditor or admin`,
         );
       }
       const id = `oidc:${payload.sub as string}`;

@@ -19,13 +19,15 @@ export function parseStateKey(text: string): Buffer {
   const bytes = /^[A-Za-z0-9+/_-]+={0,2}$/.test(value) ? Buffer.from(value, 'base64') : Buffer.alloc(0);
   if (bytes.length !== 32) {
     throw new Error(
-      `the key must be 32 bytes written as base64 or 64 hex digits (got ${bytes.length ? `${bytes.length} bytes` : 'neither'}); make one with: openssl rand -base64 32`,
+      `the key must be 32 bytes written as base64 or 64 hex digits (got ` +
+        `${bytes.length ? `${bytes.length} bytes` : 'neither'}); make one with: openssl rand -base64 32`,
     );
   }
   return bytes;
 }
 
-/** Short public id of a key (first 8 hex digits of a SHA-256 of it), stored in each record to pick the key that opens it. */
+/** Short public id of a key (first 8 hex digits of a SHA-256 of it), stored in each record to pick the key that opens
+ * it. */
 export function keyIdOf(key: Buffer): string {
   return createHash('sha256').update('parley-state-key\0').update(key).digest('hex').slice(0, 8);
 }

@@ -37,18 +37,6 @@ const ONLY: Record<string, Record<string, RegExp>> = {
 /** Concrete store backends: chosen only by the composition root (main.ts, compose/), which the CLI uses too. */
 const BACKEND = /^store\/(memory|file|redis|postgres)\//;
 
-/**
- * Places that still pick a backend themselves (issue 18, not yet moved into compose/): the audit trail's file
- * readers used by the CLI, the key file store, and the CLI's migration command.
- */
-const BACKEND_EXCEPTIONS = new Set([
-  'audit/query.ts -> store/file/audit-file-storage.js',
-  'audit/verify.ts -> store/file/audit-file-storage.js',
-  'security/atomic-write.ts -> store/file/atomic-write.js',
-  'security/file-key-store.ts -> store/file/key-file-storage.js',
-  'cli/state-command.ts -> store/postgres/migrate.js',
-]);
-
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
@@ -78,16 +66,16 @@ describe('rules of direction', () => {
     for (const file of sources) {
       const rel = relative(SRC, file);
       const folder = rel.includes('/') ? rel.split('/')[0] : undefined;
-      if (!folder || folder === 'compose') continue; // main.ts and compose/ are the composition root: they may import anything
+      // main.ts and compose/ are the composition root: they may import anything
+      if (!folder || folder === 'compose') continue;
       const text = readFileSync(file, 'utf8');
       for (const match of text.matchAll(IMPORT)) {
         const target = relative(SRC, resolve(dirname(file), match[1] ?? match[2] ?? match[3]));
         const targetFolder = target.includes('/') ? target.split('/')[0] : target.replace(/\.js$/, '');
         if (targetFolder === folder) continue;
         if (targetFolder === 'compose') {
-          // The CLI opens the same durable stores as the server (compose/durable-state.ts), never backends itself.
-          if (!(folder === 'cli' && target === 'compose/durable-state.js'))
-            violations.push(`${rel} imports compose/ (only main.ts and the CLI's durable-state may)`);
+          // The CLI opens its stores through the composition root, as the server does, never backends itself.
+          if (folder !== 'cli') violations.push(`${rel} imports compose/ (only main.ts and the CLI may)`);
           continue;
         }
         if (targetFolder === 'main') {
@@ -98,7 +86,7 @@ describe('rules of direction', () => {
         if (!(ALLOWED[folder] ?? []).includes(targetFolder)) violations.push(`${rel} imports ${target}`);
         else if (ONLY[folder]?.[targetFolder] && !ONLY[folder][targetFolder].test(target))
           violations.push(`${rel} imports ${target} (only ${ONLY[folder][targetFolder].source} of ${targetFolder}/)`);
-        else if (folder !== 'store' && BACKEND.test(target) && !BACKEND_EXCEPTIONS.has(`${rel} -> ${target}`))
+        else if (folder !== 'store' && BACKEND.test(target))
           violations.push(`${rel} imports the backend ${target} (only main.ts and compose/ choose backends)`);
       }
     }

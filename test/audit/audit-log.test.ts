@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import type { AuditEventInput } from '../../src/audit/audit-event.js';
 import { createAuditLog } from '../../src/audit/audit-log.js';
 import type { AuditStorage } from '../../src/store/audit-storage.js';
-import { verifyAuditFile } from '../../src/audit/verify.js';
+import { verifyAuditFile } from '../../src/compose/audit-file.js';
 import { FileAuditStorage } from '../../src/store/file/audit-file-storage.js';
 
 let dir: string;

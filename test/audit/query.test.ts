@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { createAuditLog } from '../../src/audit/audit-log.js';
 import { queryAudit } from '../../src/audit/query.js';
+import { auditFileReader } from '../../src/compose/audit-file.js';
 import { FileAuditStorage } from '../../src/store/file/audit-file-storage.js';
 
 let dir: string;
@@ -43,24 +44,35 @@ const ids = (records: { requestId: string }[]) => records.map((r) => r.requestId
 
 describe('queryAudit', () => {
   it('returns the newest matches, oldest first, skipping checkpoints', async () => {
-    expect(ids(await queryAudit(file, { limit: 3 }))).toEqual(['r17', 'r18', 'r19']);
-    expect((await queryAudit(file, { limit: 100 })).every((r) => r.type === 'event')).toBe(true);
-    expect(await queryAudit(file, { limit: 100 })).toHaveLength(20);
+    expect(ids(await queryAudit(auditFileReader(file), { limit: 3 }))).toEqual(['r17', 'r18', 'r19']);
+    expect((await queryAudit(auditFileReader(file), { limit: 100 })).every((r) => r.type === 'event')).toBe(true);
+    expect(await queryAudit(auditFileReader(file), { limit: 100 })).toHaveLength(20);
   });
 
   it('filters by action (exact or prefix), principal and outcome', async () => {
-    expect(ids(await queryAudit(file, { action: 'key.created', limit: 10 }))).toEqual(['r1', 'r6', 'r11', 'r16']);
-    expect(ids(await queryAudit(file, { action: 'key.', limit: 3 }))).toEqual(['r13', 'r16', 'r18']);
-    expect(ids(await queryAudit(file, { outcome: 'denied', principalId: 'key_even', limit: 10 }))).toEqual([
-      'r2',
-      'r12',
+    expect(ids(await queryAudit(auditFileReader(file), { action: 'key.created', limit: 10 }))).toEqual([
+      'r1',
+      'r6',
+      'r11',
+      'r16',
     ]);
+    expect(ids(await queryAudit(auditFileReader(file), { action: 'key.', limit: 3 }))).toEqual(['r13', 'r16', 'r18']);
+    expect(
+      ids(await queryAudit(auditFileReader(file), { outcome: 'denied', principalId: 'key_even', limit: 10 })),
+    ).toEqual(['r2', 'r12']);
   });
 
   it('filters by time window [since, until)', async () => {
     const since = new Date(base + 5 * 60_000);
-    expect(ids(await queryAudit(file, { since, until: base + 8 * 60_000, limit: 10 }))).toEqual(['r5', 'r6', 'r7']);
-    expect(ids(await queryAudit(file, { since: '2026-03-01T00:18:00Z', limit: 10 }))).toEqual(['r18', 'r19']);
-    await expect(queryAudit(file, { since: 'yesterday', limit: 1 })).rejects.toThrow(/ISO 8601/);
+    expect(ids(await queryAudit(auditFileReader(file), { since, until: base + 8 * 60_000, limit: 10 }))).toEqual([
+      'r5',
+      'r6',
+      'r7',
+    ]);
+    expect(ids(await queryAudit(auditFileReader(file), { since: '2026-03-01T00:18:00Z', limit: 10 }))).toEqual([
+      'r18',
+      'r19',
+    ]);
+    await expect(queryAudit(auditFileReader(file), { since: 'yesterday', limit: 1 })).rejects.toThrow(/ISO 8601/);
   });
 });

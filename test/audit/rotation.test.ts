@@ -10,7 +10,7 @@ import { createAuditLog } from '../../src/audit/audit-log.js';
 import { sealLine, sha256Hex, signingKeyId } from '../../src/audit/chain.js';
 import { purgeAuditTrail } from '../../src/audit/purge.js';
 import { queryAudit } from '../../src/audit/query.js';
-import { verifyAuditFile } from '../../src/audit/verify.js';
+import { auditFileReader, verifyAuditFile } from '../../src/compose/audit-file.js';
 import { auditCommand } from '../../src/cli/audit-command.js';
 import { openDurableState, purgeFileAuditTrail } from '../../src/compose/durable-state.js';
 import { parseConfig } from '../../src/config/load.js';
@@ -121,10 +121,14 @@ describe('rotation', () => {
     const result = await verifyAuditFile(file, publicKey);
     expect(result).toMatchObject({ ok: true, records: 40, signaturesChecked: true, segments: segments.length + 1 });
     // The read path (parley audit query, GET /v1/audit) reads across segments, oldest first.
-    expect((await queryAudit(file, { limit: 100 })).map((e) => e.requestId)).toEqual(
+    expect((await queryAudit(auditFileReader(file), { limit: 100 })).map((e) => e.requestId)).toEqual(
       Array.from({ length: 40 }, (_, i) => `r${i + 1}`),
     );
-    expect((await queryAudit(file, { limit: 3 })).map((e) => e.requestId)).toEqual(['r38', 'r39', 'r40']);
+    expect((await queryAudit(auditFileReader(file), { limit: 3 })).map((e) => e.requestId)).toEqual([
+      'r38',
+      'r39',
+      'r40',
+    ]);
     const { code, out } = await runVerify();
     expect(code).toBe(0);
     expect(out).toContain(`in ${segments.length + 1} files`);
@@ -321,7 +325,8 @@ describe('retention purge of segments', () => {
   it('tells a replaced first kept file from the purge record (its first prev must be the purged last hash)', async () => {
     const clock = { now: T0 };
     const w = await daily(clock);
-    // Every sealed segment goes: the active file is the first kept, and nothing after it could notice a re-chained copy.
+    // Every sealed segment goes: the active file is the first kept, and nothing after it could notice a re-chained
+    // copy.
     await purgeAuditTrail(
       w.storage,
       new Date(clock.now - 0.5 * 24 * HOUR),
@@ -395,7 +400,7 @@ describe('retention purge of segments', () => {
     secrets.close();
     // The idle active file (6 days old) was sealed first; then all four segments were older than 2 days.
     expect(await listSegments(file)).toHaveLength(0);
-    const events = await queryAudit(file, { action: 'audit.purged', limit: 10 });
+    const events = await queryAudit(auditFileReader(file), { action: 'audit.purged', limit: 10 });
     expect(events.map((e) => e.principalId)).toEqual(Array(4).fill('parley:retention'));
     expect(await verifyAuditFile(file)).toMatchObject({ ok: true });
     expect(await readdir(dir)).not.toContain('audit.jsonl.lock'); // released at close

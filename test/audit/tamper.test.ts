@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { createAuditLog } from '../../src/audit/audit-log.js';
 import { sealLine, sha256Hex } from '../../src/audit/chain.js';
-import { parseCheckpointAnchor, verifyAuditFile } from '../../src/audit/verify.js';
+import { parseCheckpointAnchor } from '../../src/audit/verify.js';
+import { verifyAuditFile } from '../../src/compose/audit-file.js';
 import { FileAuditStorage } from '../../src/store/file/audit-file-storage.js';
 
 let dir: string;

@@ -1,4 +1,5 @@
-// The Vercel AI SDK with tools over several steps and generateObject, against an OpenAI-format and an Anthropic-format target.
+// The Vercel AI SDK with tools over several steps and generateObject, against an OpenAI-format and an Anthropic-format
+// target.
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateObject, generateText, stepCountIs, streamText, tool } from 'ai';

@@ -1,4 +1,5 @@
-// The official `@anthropic-ai/sdk` against Parley's /v1/messages, with an Anthropic-format and an OpenAI-format target behind it.
+// The official `@anthropic-ai/sdk` against Parley's /v1/messages, with an Anthropic-format and an OpenAI-format target
+// behind it.
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import Anthropic from '@anthropic-ai/sdk';

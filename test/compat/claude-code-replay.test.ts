@@ -1,5 +1,6 @@
 // Replays Claude Code request sequences against /v1/messages, with both target types: the requests the real Claude Code
-// 2.1.332 sent through Parley (test/fixtures/claude-code/recorded-2.1.332.json, written by scripts/record-claude-code.ts)
+// 2.1.332 sent through Parley (test/fixtures/claude-code/recorded-2.1.332.json, written by
+// scripts/record-claude-code.ts)
 // and a longer hand-written session (test/fixtures/claude-code/session.json: thinking signatures, tool errors).
 
 import { readFile } from 'node:fs/promises';
@@ -149,7 +150,8 @@ describe.each(recording.runs.map((run) => [run.model, run.target, run] as const)
       expect(sentText).toContain("Claude Code's own earlier attribution");
       if (!adaptive) expect(sentText).toContain('the model named Sonnet 4.5');
       if (target === 'anthropic') {
-        // Betas the answer depends on travel; the ones Parley gives itself (context management) or that change nothing do not.
+        // Betas the answer depends on travel; the ones Parley gives itself (context management) or that change nothing
+        // do not.
         const betas = String(sent[0].headers['anthropic-beta']).split(',');
         expect(betas).toEqual(
           expect.arrayContaining(['advanced-tool-use-2025-11-20', 'interleaved-thinking-2025-05-14']),
@@ -184,7 +186,8 @@ describe.each(recording.runs.map((run) => [run.model, run.target, run] as const)
   },
 );
 
-// Claude Code is pointed at Parley with ANTHROPIC_BASE_URL and its models set to Parley aliases (ANTHROPIC_MODEL, ANTHROPIC_SMALL_FAST_MODEL).
+// Claude Code is pointed at Parley with ANTHROPIC_BASE_URL and its models set to Parley aliases (ANTHROPIC_MODEL,
+// ANTHROPIC_SMALL_FAST_MODEL).
 describe.each([
   ['anth', 'Anthropic-format'],
   ['solo', 'OpenAI-format'],
@@ -231,7 +234,8 @@ describe.each([
       expect(last.headers['anthropic-beta']).toBe(
         'fine-grained-tool-streaming-2025-05-14,interleaved-thinking-2025-05-14',
       );
-      // Prompt-cache breakpoints stay where Claude Code put them: both system blocks, the last tool, the end of the last turn.
+      // Prompt-cache breakpoints stay where Claude Code put them: both system blocks, the last tool, the end of the
+      // last turn.
       const system = main.system as { text: string; cache_control?: unknown }[];
       expect(system).toHaveLength(2);
       expect(system[1].text).toContain(

@@ -80,7 +80,8 @@ let client: OpenAI;
 beforeAll(async () => {
   stack = await startStack({
     yaml: embeddingsYaml(
-      'cache: { mode: deterministic, ttl: 10m, maxEntries: 100 }\nrateLimits: { requestsPerMinute: 0, tokensPerMinute: 0, concurrentStreams: 0 }',
+      'cache: { mode: deterministic, ttl: 10m, maxEntries: 100 }\nrateLimits: { ' +
+        'requestsPerMinute: 0, tokensPerMinute: 0, concurrentStreams: 0 }',
     ),
     env: ENV,
     mock: { modelScenarios: { 'broken-embedder': { failFirst: 1_000_000, failStatus: 503 } } },
@@ -375,7 +376,8 @@ describe('token rate limit, breakers, and token arrays without a privacy filter'
   beforeAll(async () => {
     limited = await startStack({
       yaml: embeddingsYaml(
-        `rateLimits: { requestsPerMinute: 0, tokensPerMinute: 60, concurrentStreams: 0 }\nprivacy: { ${allow} }\ncache: { mode: off }`,
+        `rateLimits: { requestsPerMinute: 0, tokensPerMinute: 60, concurrentStreams: 0 }\nprivacy: ` +
+          `{ ${allow} }\ncache: { mode: off }`,
         '{ failureThreshold: 2, window: 60s, cooldown: 60s, halfOpenProbes: 1 }',
       ),
       env: ENV,

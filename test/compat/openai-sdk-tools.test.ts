@@ -1,4 +1,5 @@
-// The official `openai` SDK with tools, structured output, images and refusals, against an OpenAI-format and an Anthropic-format target.
+// The official `openai` SDK with tools, structured output, images and refusals, against an OpenAI-format and an
+// Anthropic-format target.
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';

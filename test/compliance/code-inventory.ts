@@ -1,4 +1,5 @@
-// Reads from the source what the records of processing must list: store interfaces and backends, audit event types and fields, log fields.
+// Reads from the source what the records of processing must list: store interfaces and backends, audit event types and
+// fields, log fields.
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -64,7 +65,8 @@ function memberNames(body: string): string[] {
   return names;
 }
 
-/** Top-level keys of an object literal whose `{` is at `open`: `key: v`, shorthand `key`, quoted keys; spreads skipped. */
+/** Top-level keys of an object literal whose `{` is at `open`: `key: v`, shorthand `key`, quoted keys; spreads skipped.
+ * */
 export function objectKeys(text: string, open: number): string[] {
   const body = text.slice(open + 1, matchingClose(text, open));
   const parts: string[] = [];

@@ -1,4 +1,5 @@
-// The installed production dependency tree: every package reachable from package.json's dependencies, read from node_modules.
+// The installed production dependency tree: every package reachable from package.json's dependencies, read from
+// node_modules.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

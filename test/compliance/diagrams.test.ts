@@ -1,4 +1,5 @@
-// The diagrams in docs/diagrams/ stay true: every SVG is rendered from its current source, and the component diagram names exactly src/'s folders.
+// The diagrams in docs/diagrams/ stay true: every SVG is rendered from its current source, and the component diagram
+// names exactly src/'s folders.
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -75,7 +76,8 @@ describe('the component diagram follows src/', () => {
     const missing = [...folders].filter((f) => !named.has(f)).sort();
     expect(
       missing,
-      `src/ folders missing from docs/diagrams/components.mmd (add a box "src/<folder>/", then npm run diagrams): ${missing.join(', ')}`,
+      `src/ folders missing from docs/diagrams/components.mmd (add a box "src/<folder>/", then ` +
+        `npm run diagrams): ${missing.join(', ')}`,
     ).toEqual([]);
   });
 });

@@ -32,7 +32,8 @@ export interface TestRef {
 }
 
 /**
- * Test references in a document. Two forms: a link or code span naming a test file (`test/security-e2e/retention.test.ts`),
+ * Test references in a document. Two forms: a link or code span naming a test file
+ * (`test/security-e2e/retention.test.ts`),
  * and a file with a test name: `test/audit/tamper.test.ts` › "names the line of a one-byte edit".
  */
 export function testRefs(markdown: string): TestRef[] {
@@ -44,7 +45,8 @@ export function testRefs(markdown: string): TestRef[] {
   return refs;
 }
 
-/** Test and describe names declared in a test file: the string literal of every it/test/describe (incl. .each, .skipIf). */
+/** Test and describe names declared in a test file: the string literal of every it/test/describe (incl. .each,
+ * .skipIf). */
 export function declaredTestNames(file: string): string[] {
   const source = readFileSync(join(ROOT, file), 'utf8');
   const names: string[] = [];
@@ -69,7 +71,8 @@ export function brokenTestRefs(markdown: string): string[] {
   return problems;
 }
 
-/** Config keys written as `config:server.tls` links in a document ([`server.tls`](../configuration.md#...) is not required). */
+/** Config keys written as `config:server.tls` links in a document ([`server.tls`](../configuration.md#...) is not
+ * required). */
 export function configKeyRefs(markdown: string): { key: string; line: number }[] {
   const refs: { key: string; line: number }[] = [];
   markdown.split('\n').forEach((text, index) => {

@@ -1,4 +1,5 @@
-// The DPIA covers GDPR Art. 35(7) (a)-(d) for both deployments, every measure names its configuration and its proof, and the controller's part is marked.
+// The DPIA covers GDPR Art. 35(7) (a)-(d) for both deployments, every measure names its configuration and its proof,
+// and the controller's part is marked.
 
 import { describe, expect, it } from 'vitest';
 import { configKeyRefs, readDoc, testRefs } from './doc-helpers.js';

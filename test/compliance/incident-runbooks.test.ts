@@ -63,7 +63,8 @@ const evidenceFile = (name: string, file: string): string =>
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'parley-runbooks-'));
-  // The parley command: the CLI bundled from src/cli (packages resolved from node_modules), behind a `parley` wrapper on PATH.
+  // The parley command: the CLI bundled from src/cli (packages resolved from node_modules), behind a `parley` wrapper
+  // on PATH.
   const bundle = join(ROOT, 'node_modules', '.cache', `parley-runbooks-${process.pid}`, 'cli.mjs');
   await build({
     entryPoints: [join(ROOT, 'src/cli/index.ts')],

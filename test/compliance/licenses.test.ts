@@ -1,4 +1,5 @@
-// License check over the installed production dependency tree, and the CycloneDX SBOM made by npm run sbom lists that tree.
+// License check over the installed production dependency tree, and the CycloneDX SBOM made by npm run sbom lists that
+// tree.
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -1,4 +1,5 @@
-// The records of processing list every category of data, every store, audit event type and field, and every log field the code writes.
+// The records of processing list every category of data, every store, audit event type and field, and every log field
+// the code writes.
 
 import { describe, expect, it } from 'vitest';
 import { auditActions, auditFields, logFields, objectKeys, storeBackends, storeInterfaces } from './code-inventory.js';

@@ -1,4 +1,5 @@
-// Every test and configuration key that the compliance pack cites exists: files, test names (it/test/describe) and schema keys.
+// Every test and configuration key that the compliance pack cites exists: files, test names (it/test/describe) and
+// schema keys.
 
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';

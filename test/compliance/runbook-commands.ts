@@ -1,4 +1,5 @@
-// Extracts the commands of a runbook's `sh` blocks and runs them in one bash session, recording each one's exit code and output.
+// Extracts the commands of a runbook's `sh` blocks and runs them in one bash session, recording each one's exit code
+// and output.
 
 import { spawn } from 'node:child_process';
 

@@ -1,4 +1,5 @@
-// The threat model covers STRIDE for every trust boundary of the data-flow diagram and every OWASP item, each with a proof or a reason.
+// The threat model covers STRIDE for every trust boundary of the data-flow diagram and every OWASP item, each with a
+// proof or a reason.
 
 import { describe, expect, it } from 'vitest';
 import { readDoc, testRefs } from './doc-helpers.js';

@@ -1,4 +1,5 @@
-// The public CI and release workflows stay aligned with .ci/run: the README's test command on Node 20 and 24, the audit, the SBOM and the image.
+// The public CI and release workflows stay aligned with .ci/run: the README's test command on Node 20 and 24, the
+// audit, the SBOM and the image.
 
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';

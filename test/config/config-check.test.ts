@@ -29,7 +29,8 @@ describe('parley config check', () => {
     expect(code).toBe(0);
     expect(c.err).toEqual([]);
     expect(c.out).toEqual([
-      'OK: 2 providers, 1 model (providers: main (openai, 2 keys), backup (anthropic, 1 key); models: chat → main/gpt-4o-mini, backup/claude-haiku-4-5)',
+      'OK: 2 providers, 1 model (providers: main (openai, 2 keys), backup (anthropic, 1 key); ' +
+        'models: chat → main/gpt-4o-mini, backup/claude-haiku-4-5)',
     ]);
   });
 
@@ -94,7 +95,8 @@ describe('parley config check', () => {
     const write = (keyName: string) =>
       writeFile(
         file,
-        `server:\n  tls: { cert: "file:${join(dir, 'one.crt')}", key: "file:${join(dir, keyName)}" }\naudit: { signingKey: "env:AUDIT_KEY" }\n`,
+        `server:\n  tls: { cert: "file:${join(dir, 'one.crt')}", key: "file:${join(dir, keyName)}" ` +
+          `}\naudit: { signingKey: "env:AUDIT_KEY" }\n`,
       );
 
     await write('two.key');

@@ -35,12 +35,15 @@ describe('schema problems', () => {
 
   it('names an unknown capability and lists the allowed ones; a target narrows its model', () => {
     const problems = problemsOf(
-      `providers:\n${VALID_PROVIDER}models:\n  - { name: chat, capabilities: [tools, telepathy], targets: [{ provider: main, model: gpt }] }\n`,
+      `providers:\n${VALID_PROVIDER}models:\n  - { name: chat, capabilities: [tools, telepathy], ` +
+        `targets: [{ provider: main, model: gpt }] }\n`,
     );
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^models\[0\]\.capabilities\[1\]: .*tools.*vision.*json_schema.*reasoning/);
     const config = parseConfig(
-      `providers:\n${VALID_PROVIDER}models:\n  - { name: chat, capabilities: [tools, vision], targets: [{ provider: main, model: gpt, capabilities: [vision, reasoning] }] }\nprivacy: { images: block }\n`,
+      `providers:\n${VALID_PROVIDER}models:\n  - { name: chat, capabilities: [tools, vision], ` +
+        `targets: [{ provider: main, model: gpt, capabilities: [vision, reasoning] }] }\nprivacy: { ` +
+        `images: block }\n`,
       't.yaml',
       {},
     );
@@ -77,9 +80,12 @@ describe('schema problems', () => {
   it('explains durations and sizes', () => {
     const problems = problemsOf('server: { drainTimeout: 5 minutes, bodyLimit: 1zb }\nsessions: { idleTtl: -1 }\n');
     expect(problems).toEqual([
-      "server.bodyLimit: expected a size like 1mb or a number of bytes (got '1zb') — write e.g. 65536, 512kb or 1mb (line 1)",
-      "server.drainTimeout: expected a duration like 30s or a number of milliseconds (got '5 minutes') — write e.g. 250ms, 30s, 5m, 1h or 2d (line 1)",
-      'sessions.idleTtl: expected a duration like 30s or a number of milliseconds (got -1) — write e.g. 250ms, 30s, 5m, 1h or 2d (line 2)',
+      "server.bodyLimit: expected a size like 1mb or a number of bytes (got '1zb') — write e.g. " +
+        '65536, 512kb or 1mb (line 1)',
+      "server.drainTimeout: expected a duration like 30s or a number of milliseconds (got '5 " +
+        "minutes') — write e.g. 250ms, 30s, 5m, 1h or 2d (line 1)",
+      'sessions.idleTtl: expected a duration like 30s or a number of milliseconds (got -1) — ' +
+        'write e.g. 250ms, 30s, 5m, 1h or 2d (line 2)',
     ]);
   });
 
@@ -87,7 +93,8 @@ describe('schema problems', () => {
     const problems = problemsOf(`providers:\n  - { id: Main_1 }\nmodels:\n  - { name: chat }\n`);
     expect(problems).toContain('providers[0].type: is required — add type: (one of openai, anthropic, demo) (line 2)');
     expect(problems).toContain(
-      "providers[0].id: invalid value (got 'Main_1') — use lowercase letters, digits, - and _, starting with a letter or digit (e.g. main) (line 2)",
+      "providers[0].id: invalid value (got 'Main_1') — use lowercase letters, digits, - and _, " +
+        'starting with a letter or digit (e.g. main) (line 2)',
     );
     expect(problems).toContain(
       'models[0].targets: is required — add targets: (The fallback chain, tried in order.) (line 4)',
@@ -96,7 +103,9 @@ describe('schema problems', () => {
 
   it('collects every problem, in every section, not just the first', () => {
     const problems = problemsOf(
-      `server: { port: x }\nproviders:\n  - { id: a, type: nope }\n  - { id: b, type: openai, apiKeys: [42] }\nmodels:\n  - { name: m, targets: [{ provider: a, model: x, retry: { retries: 11 } }] }\nlogging: { level: loud }\n`,
+      `server: { port: x }\nproviders:\n  - { id: a, type: nope }\n  - { id: b, type: openai, ` +
+        `apiKeys: [42] }\nmodels:\n  - { name: m, targets: [{ provider: a, model: x, retry: { ` +
+        `retries: 11 } }] }\nlogging: { level: loud }\n`,
     );
     expect(problems.map((p) => p.split(':')[0])).toEqual([
       'server.port',
@@ -130,19 +139,24 @@ describe('secret references', () => {
 
   it('explains malformed references', () => {
     const problems = problemsOf(
-      `providers:\n  - { id: main, type: openai, apiKeys: ["file:relative", "vault:secret/app", "env:1BAD", "plain"] }\n${VALID_MODELS}`,
+      `providers:\n  - { id: main, type: openai, apiKeys: ["file:relative", "vault:secret/app", ` +
+        `"env:1BAD", "plain"] }\n${VALID_MODELS}`,
     );
     expect(problems).toEqual([
       'providers[0].apiKeys[0]: a file reference needs an absolute path — write file:/run/secrets/name (line 2)',
-      'providers[0].apiKeys[1]: a vault reference needs a path and a field — write vault:secret/data/app#field (line 2)',
-      'providers[0].apiKeys[2]: an env reference needs a variable name of letters, digits and _ — write env:NAME (line 2)',
-      'providers[0].apiKeys[3]: not a secret reference — write env:NAME, file:/absolute/path or vault:mount/path#field (line 2)',
+      'providers[0].apiKeys[1]: a vault reference needs a path ' +
+        'and a field — write vault:secret/data/app#field (line 2)',
+      'providers[0].apiKeys[2]: an env reference needs a variable name of letters, digits and _ ' +
+        '— write env:NAME (line 2)',
+      'providers[0].apiKeys[3]: not a secret reference — write ' +
+        'env:NAME, file:/absolute/path or vault:mount/path#field (line 2)',
     ]);
   });
 
   it('accepts the three kinds', () => {
     const config = parseConfig(
-      `providers:\n  - { id: main, type: openai, apiKeys: ["env:A_1", "file:/run/secrets/k", "vault:secret/data/app#key"] }\n${VALID_MODELS}`,
+      `providers:\n  - { id: main, type: openai, apiKeys: ["env:A_1", "file:/run/secrets/k", ` +
+        `"vault:secret/data/app#key"] }\n${VALID_MODELS}`,
       't',
       {},
     );
@@ -153,7 +167,9 @@ describe('secret references', () => {
 describe('cross-checks', () => {
   it('finds duplicate provider ids and model names', () => {
     const problems = problemsOf(
-      `providers:\n${VALID_PROVIDER}  - { id: main, type: anthropic }\nmodels:\n  - { name: chat, targets: [{ provider: main, model: a }] }\n  - { name: chat, targets: [{ provider: main, model: b }] }\n`,
+      `providers:\n${VALID_PROVIDER}  - { id: main, type: anthropic }\nmodels:\n  - { name: ` +
+        `chat, targets: [{ provider: main, model: a }] }\n  - { name: chat, targets: [{ provider: ` +
+        `main, model: b }] }\n`,
     );
     expect(problems).toEqual([
       "providers[1].id: duplicate provider id 'main' (also at index 0) — give each provider its own id (line 3)",
@@ -163,34 +179,42 @@ describe('cross-checks', () => {
 
   it('names an unknown target provider, suggests the closest and lists the known ones', () => {
     const problems = problemsOf(
-      `providers:\n${VALID_PROVIDER}  - { id: backup, type: anthropic }\nmodels:\n  - name: chat\n    targets:\n      - { provider: mian, model: a }\n      - { provider: other, model: b }\n`,
+      `providers:\n${VALID_PROVIDER}  - { id: backup, type: anthropic }\nmodels:\n  - name: ` +
+        `chat\n    targets:\n      - { provider: mian, model: a }\n      - { provider: other, model: b }\n`,
     );
     expect(problems).toEqual([
-      "models[0].targets[0].provider: unknown provider 'mian' — did you mean 'main'? Known providers: main, backup (line 7)",
+      "models[0].targets[0].provider: unknown provider 'mian' — did you mean 'main'? Known " +
+        'providers: main, backup (line 7)',
       "models[0].targets[1].provider: unknown provider 'other' — use one of the known providers: main, backup (line 8)",
     ]);
   });
 
   it('requires models when providers are configured', () => {
     expect(problemsOf(`providers:\n${VALID_PROVIDER}`)).toEqual([
-      'models: no models configured, so clients could call nothing — add one, e.g. - { name: chat, targets: [{ provider: main, model: gpt-4o-mini }] }',
+      'models: no models configured, so clients could call nothing — add one, e.g. - { name: ' +
+        'chat, targets: [{ provider: main, model: gpt-4o-mini }] }',
     ]);
   });
 
   it('requires at least one target per model', () => {
     expect(problemsOf(`providers:\n${VALID_PROVIDER}models:\n  - { name: chat, targets: [] }\n`)).toEqual([
-      "models[0].targets: model 'chat' has no targets — add at least one, e.g. - { provider: main, model: gpt-4o-mini } (line 4)",
+      "models[0].targets: model 'chat' has no targets — add at least one, e.g. - { provider: " +
+        'main, model: gpt-4o-mini } (line 4)',
     ]);
   });
 
   it('checks base URLs, credential headers and merged resilience settings', () => {
     const problems = problemsOf(
-      `providers:\n  - id: main\n    type: openai\n    baseUrl: "ftp://x"\n    headers: { Authorization: "Bearer x", X-Ok: fine }\n    retry: { baseDelay: 10s, maxDelay: 1s }\n  - { id: b, type: openai, baseUrl: "https://u:p@h/v1" }\n${VALID_MODELS}`,
+      `providers:\n  - id: main\n    type: openai\n    baseUrl: "ftp://x"\n    headers: { ` +
+        `Authorization: "Bearer x", X-Ok: fine }\n    retry: { baseDelay: 10s, maxDelay: 1s }\n  - ` +
+        `{ id: b, type: openai, baseUrl: "https://u:p@h/v1" }\n${VALID_MODELS}`,
     );
     expect(problems).toEqual([
       'providers[0].baseUrl: must use http or https (got ftp:) — write an http:// or https:// URL (line 4)',
-      'providers[0].headers.Authorization: credentials do not belong in headers — put them in apiKeys as secret references (env:NAME) (line 5)',
-      'providers[1].baseUrl: must not contain credentials — remove user:password@ and put keys in apiKeys as secret references (line 7)',
+      'providers[0].headers.Authorization: credentials do not belong in headers — put them in ' +
+        'apiKeys as secret references (env:NAME) (line 5)',
+      'providers[1].baseUrl: must not contain credentials — remove user:password@ and put keys ' +
+        'in apiKeys as secret references (line 7)',
     ]);
     const merged = problemsOf(
       `providers:\n  - { id: main, type: openai, retry: { baseDelay: 10s, maxDelay: 1s } }\n${VALID_MODELS}`,
@@ -202,7 +226,8 @@ describe('cross-checks', () => {
 
   it('checks trusted proxies: addresses or CIDR networks, IPv4 and IPv6', () => {
     const problems = problemsOf(
-      `server:\n  trustedProxies: [127.0.0.1, "10.0.0.0/8", "::1", "fd00::/8", nginx, "10.0.0.0/33", "::/x"]\nproviders:\n${VALID_PROVIDER}${VALID_MODELS}`,
+      `server:\n  trustedProxies: [127.0.0.1, "10.0.0.0/8", "::1", "fd00::/8", nginx, ` +
+        `"10.0.0.0/33", "::/x"]\nproviders:\n${VALID_PROVIDER}${VALID_MODELS}`,
     );
     const hint = 'write an address or a network, e.g. 127.0.0.1, 10.0.0.0/8, ::1 or fd00::/8';
     expect(problems).toEqual([

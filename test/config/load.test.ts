@@ -93,7 +93,8 @@ describe('defaults', () => {
     expect(p.resilience).toEqual(DEFAULT_RESILIENCE);
     expect(p.limits).toEqual({ maxEventChars: 1024 * 1024, maxBodyBytes: 8 * 1024 * 1024, maxAnswerTokens: 131_072 });
     const anthropic = parseConfig(
-      'providers: [{ id: a, type: anthropic, baseUrl: "http://h:1/" }, { id: b, type: anthropic }]\nmodels: [{ name: m, targets: [{ provider: a, model: x }] }]',
+      'providers: [{ id: a, type: anthropic, baseUrl: "http://h:1/" }, { id: b, type: anthropic ' +
+        '}]\nmodels: [{ name: m, targets: [{ provider: a, model: x }] }]',
       't',
       {},
     );
@@ -234,7 +235,8 @@ describe('YAML conveniences', () => {
 describe('the resolved configuration is frozen', () => {
   it('cannot be changed at any depth', () => {
     const config = parseConfig(
-      'providers: [{ id: p, type: openai, apiKeys: ["env:K"] }]\nmodels: [{ name: m, targets: [{ provider: p, model: a }] }]',
+      'providers: [{ id: p, type: openai, apiKeys: ["env:K"] }]\nmodels: [{ name: m, targets: [{ ' +
+        'provider: p, model: a }] }]',
       't',
       {},
     );

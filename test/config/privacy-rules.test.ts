@@ -1,11 +1,13 @@
-// `privacy:` rule keys: thresholds, custom recognizers (refused when prone to catastrophic backtracking) and the allowlist.
+// `privacy:` rule keys: thresholds, custom recognizers (refused when prone to catastrophic backtracking) and the
+// allowlist.
 
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../src/config/index.js';
 import { regexSafetyProblem } from '../../src/config/regex-safety.js';
 
 const BASE =
-  'providers:\n  - { id: main, type: openai, apiKeys: ["env:K"] }\nmodels:\n  - { name: chat, targets: [{ provider: main, model: gpt }] }\n';
+  'providers:\n  - { id: main, type: openai, apiKeys: ["env:K"] }\nmodels:\n  - { name: ' +
+  'chat, targets: [{ provider: main, model: gpt }] }\n';
 
 function problemsOf(text: string): string[] {
   try {
@@ -20,7 +22,8 @@ function problemsOf(text: string): string[] {
 describe('privacy rules in the configuration', () => {
   it('splits actions from rules and keeps defaults', () => {
     const config = parseConfig(
-      `${BASE}privacy:\n  person: redact\n  thresholds: { person: 0.7 }\n  allowlist: [Acme]\n  custom:\n    - { name: employee_id, pattern: 'EMP-\\d{6}', context: [employee], score: 0.4 }\n`,
+      `${BASE}privacy:\n  person: redact\n  thresholds: { person: 0.7 }\n  allowlist: [Acme]\n  ` +
+        `custom:\n    - { name: employee_id, pattern: 'EMP-\\d{6}', context: [employee], score: 0.4 }\n`,
       'test.yaml',
       { K: 'x' },
     );
@@ -45,7 +48,8 @@ describe('privacy rules in the configuration', () => {
 
   it('names a pattern prone to catastrophic backtracking and a recognizer without pattern or terms', () => {
     const problems = problemsOf(
-      `${BASE}privacy:\n  custom:\n    - { name: bad, pattern: '(\\w+\\s?)+$' }\n    - { name: empty }\n    - { name: broken, pattern: '([a-z' }\n`,
+      `${BASE}privacy:\n  custom:\n    - { name: bad, pattern: '(\\w+\\s?)+$' }\n    - { name: ` +
+        `empty }\n    - { name: broken, pattern: '([a-z' }\n`,
     );
     expect(problems).toEqual([
       expect.stringMatching(

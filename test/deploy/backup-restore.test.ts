@@ -109,7 +109,8 @@ async function verify(
   return { code: r.code, result: JSON.parse(r.stdout) as never };
 }
 
-/** Serves with Parley on `db`, sends one chat request per secret, and returns the statuses; stops (and flushes) after. */
+/** Serves with Parley on `db`, sends one chat request per secret, and returns the statuses; stops (and flushes) after.
+ * */
 async function serve(db: TestDatabase, name: string, secrets: string[]): Promise<number[]> {
   const env = { PARLEY_DATABASE_URL: db.url };
   const running = await startParley({
@@ -193,10 +194,12 @@ describe('PostgreSQL backup and restore (keys and audit trail)', { timeout: 900_
     // Restore backup 2 into a fresh database: the same rows, the grants and the append-only guard.
     const restored = await restoreInto(dump2, 'parley_backup_dst');
     const count =
-      'SELECT (SELECT count(*) FROM parley.api_keys)::int AS keys, (SELECT count(*) FROM parley.audit_log)::int AS rows';
+      'SELECT (SELECT count(*) FROM parley.api_keys)::int AS ' +
+      'keys, (SELECT count(*) FROM parley.audit_log)::int AS rows';
     expect((await restored.sql(count)).rows).toEqual((await source.sql(count)).rows);
     const grants = await restored.sql(
-      "SELECT has_table_privilege('parley_writer', 'parley.audit_log', 'INSERT') AS ins, has_table_privilege('parley_writer', 'parley.audit_log', 'UPDATE') AS upd",
+      "SELECT has_table_privilege('parley_writer', 'parley.audit_log', 'INSERT') AS ins, " +
+        "has_table_privilege('parley_writer', 'parley.audit_log', 'UPDATE') AS upd",
     );
     expect(grants.rows).toEqual([{ ins: true, upd: false }]);
     expect(

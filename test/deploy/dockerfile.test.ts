@@ -99,7 +99,7 @@ describe('Dockerfile', () => {
   });
 
   it(
-    'runs those steps in a clean copy of the tree: built, without dev dependencies, serving /healthz as an unprivileged user',
+    'runs those steps in a clean copy of the tree: built, without dev dependencies, serving /healthz unprivileged',
     async () => {
       const dir = await mkdtemp(join(tmpdir(), 'parley-clean-'));
       const app = join(dir, 'app');
@@ -119,7 +119,8 @@ describe('Dockerfile', () => {
         const env = { ...process.env, npm_config_prefer_offline: 'true' };
         for (const step of production.slice(0, -1))
           await run('sh', ['-c', step], { cwd: app, env, maxBuffer: 64 << 20, timeout: 8 * 60_000 });
-        // No package that only development needs (the lockfile marks them `dev`) is left; ajv, say, stays (fastify uses it).
+        // No package that only development needs (the lockfile marks them `dev`) is left; ajv, say, stays (fastify uses
+        // it).
         const lock = JSON.parse(await readFile(join(app, 'package-lock.json'), 'utf8')) as {
           packages: Record<string, { dev?: boolean }>;
         };

@@ -74,7 +74,8 @@ const readiness = (r: Replica) =>
     (res) => res.status,
     () => 0,
   );
-/** /readyz on a new connection (fetch may reuse a kept-alive one, which a closed listener leaves open): 0 if refused. */
+/** /readyz on a new connection (fetch may reuse a kept-alive one, which a closed listener leaves open): 0 if refused.
+ * */
 const readinessOnNewConnection = (r: Replica) =>
   new Promise<number>((resolve) => {
     const req = get(`${r.url}/readyz`, { agent: false }, (res) => {
@@ -84,7 +85,8 @@ const readinessOnNewConnection = (r: Replica) =>
     req.on('error', () => resolve(0));
   });
 
-/** Requests one replica began from `since` on, by its own log (one `request` line each, written at the end with its latency). */
+/** Requests one replica began from `since` on, by its own log (one `request` line each, written at the end with its
+ * latency). */
 const servedSince = (r: Replica, since: number) =>
   r.logs.filter((l) => l.msg === 'request' && timeOf(l) - Number(l.latencyMs ?? 0) >= since).length;
 
@@ -168,7 +170,8 @@ const rollingRestart: Drill = {
           // The replacement starts on the same socket and, once ready, the old one gets SIGTERM and drains.
           drains.push(await replica.replace());
           print(
-            `  ${replica.address}: replaced; the old server drained in ${drains.at(-1)} ms (${streamsAtSigterm} streams open at SIGTERM)`,
+            `  ${replica.address}: replaced; the old server drained in ${drains.at(-1)} ms ` +
+              `(${streamsAtSigterm} streams open at SIGTERM)`,
           );
           const ready = Date.now();
           // The next replica goes only once this one serves through nginx (with a socket of its own, a restarting
@@ -294,7 +297,8 @@ const sigkillReplica: Drill = {
 const redisRestart: Drill = {
   name: 'redis-restart',
   summary:
-    'the shared Redis stops for 3 s under load and comes back empty; degradation as documented, then full recovery without restarting Parley',
+    'the shared Redis stops for 3 s under load and comes back empty; degradation as ' +
+    'documented, then full recovery without restarting Parley',
   async run(print) {
     const redis = await startPrivateRedis();
     try {
@@ -355,7 +359,9 @@ const redisRestart: Drill = {
             },
             checks: [
               {
-                what: 'every failure is the documented one: session turns 503 store_unavailable (or 404: Redis came back empty)',
+                what:
+                  'every failure is the documented one: session turns 503 store_unavailable (or 404: Redis ' +
+                  'came back empty)',
                 ok: failed.every(documented),
                 detail: JSON.stringify(summary.failures),
               },
@@ -379,7 +385,8 @@ const redisRestart: Drill = {
 const postgresRestart: Drill = {
   name: 'postgres-restart',
   summary:
-    'the shared PostgreSQL stops for 3 s under load; keys from the cache, audit events spooled then flushed; `parley audit verify` passes',
+    'the shared PostgreSQL stops for 3 s under load; keys from the cache, audit events spooled ' +
+    'then flushed; `parley audit verify` passes',
   async run(print) {
     const pg = await createOwnPostgres();
     const configDir = await mkdtemp(join(tmpdir(), 'parley-drill-'));
@@ -411,7 +418,8 @@ const postgresRestart: Drill = {
           await pg.start();
           const restartedAt = Date.now();
           print(
-            `  PostgreSQL stopped for ${Math.round((restartedAt - stoppedAt) / 100) / 10} s; spool peak ${spoolPeak} events over the replicas`,
+            `  PostgreSQL stopped for ${Math.round((restartedAt - stoppedAt) / 100) / 10} s; spool ` +
+              `peak ${spoolPeak} events over the replicas`,
           );
           const flushed = await until(
             async () => {
@@ -506,7 +514,8 @@ const postgresRestart: Drill = {
 const replicaCutFromRedis: Drill = {
   name: 'replica-cut-from-redis',
   summary:
-    'one replica loses Redis while the others reach it: it reports not ready, closes its listener, nginx moves traffic, it comes back when healed',
+    'one replica loses Redis while the others reach it: it reports not ready, closes its ' +
+    'listener, nginx moves traffic, it comes back when healed',
   async run(print) {
     const REDIS = { host: '127.0.0.1', port: 6379 };
     const proxy = await startTcpProxy(REDIS);
@@ -527,11 +536,14 @@ const replicaCutFromRedis: Drill = {
             'the cut replica to close its listener',
             10_000,
           );
-          const readyzWhileCut = await readinessOnNewConnection(cut); // 0: the connection is refused (the listener is closed)
-          const readyzPooled = await readiness(cut); // on a connection kept alive from before the cut, if fetch still has one: 503
+          // 0: the connection is refused (the listener is closed)
+          const readyzWhileCut = await readinessOnNewConnection(cut);
+          // on a connection kept alive from before the cut, if fetch still has one: 503
+          const readyzPooled = await readiness(cut);
           const others = await Promise.all(stack.replicas.slice(1).map(readiness));
           print(
-            `  ${cut.address} cut from Redis: listener closed after ${unready} ms; /readyz of the others ${others.join(', ')}`,
+            `  ${cut.address} cut from Redis: listener closed after ${unready} ms; /readyz of the ` +
+              `others ${others.join(', ')}`,
           );
           // Requests already on its connections when the listener closed are answered (each closing its connection);
           // once those have ended (streams take about a second here), nginx sends it nothing.
@@ -550,7 +562,8 @@ const replicaCutFromRedis: Drill = {
             20_000,
           );
           print(
-            `  healed: /readyz 200 after ${back} ms, traffic from nginx again after ${back + rotation} ms (fail_timeout 10 s)`,
+            `  healed: /readyz 200 after ${back} ms, traffic from nginx again after ${back + rotation} ` +
+              `ms (fail_timeout 10 s)`,
           );
           await load.stop();
           const failed = load.records.filter((r) => r.outcome !== 'ok');
@@ -594,11 +607,15 @@ const replicaCutFromRedis: Drill = {
               },
               { what: 'it comes back into rotation once healed, without a restart', ok: back >= 0 && rotation >= 0 },
               {
-                what: 'failures only in the moment of the cut: 503 store_unavailable from the cut replica, none begun 2 s after its listener closed',
+                what:
+                  'failures only in the moment of the cut: 503 store_unavailable from the cut replica, none ' +
+                  'begun 2 s after its listener closed',
                 ok: failed.every(
                   (r) => r.status === 503 && r.code === 'store_unavailable' && onCut(r) && r.startedAt < settled,
                 ),
-                detail: `${JSON.stringify(summary.failures)}; begun ${failed.map((r) => r.startedAt - cutAt).join(', ')} ms after the cut`,
+                detail:
+                  `${JSON.stringify(summary.failures)}; begun ` +
+                  `${failed.map((r) => r.startedAt - cutAt).join(', ')} ms after the cut`,
               },
               noHangs(load.records),
             ],

@@ -34,7 +34,8 @@ function builtIsFresh(): boolean {
   return existsSync(`${DIST}/index.html`) && statSync(`${DIST}/index.html`).mtimeMs >= sourcesMtime();
 }
 
-/** Builds web/dist when missing or older than its sources (a directory lock keeps parallel test files from building twice). */
+/** Builds web/dist when missing or older than its sources (a directory lock keeps parallel test files from building
+ * twice). */
 export async function ensureWebBuilt(): Promise<void> {
   const lock = `${ROOT}web/.e2e-build-lock`;
   for (let waited = 0; !builtIsFresh(); waited += 200) {
@@ -202,7 +203,9 @@ export async function openPage(
   const context = await browser.newContext({ viewport: { width: 1200, height: 800 }, ...contextOptions });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
   await context.addInitScript({
-    content: `window.__cspViolations = []; document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));`,
+    content:
+      `window.__cspViolations = []; document.addEventListener('securitypolicyviolation', (e) => ` +
+      `window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));`,
   });
   const page = await context.newPage();
   const watch: PageWatch = { foreignRequests: [], requests: [], pageErrors: [] };

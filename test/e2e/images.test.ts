@@ -193,7 +193,8 @@ describe('images', { timeout: 60_000 }, () => {
     await notice()
       .filter({
         hasText:
-          'The pasted image was not added: the model text-only does not accept images. Switch to a model with vision to send images.',
+          'The pasted image was not added: the model text-only does not accept images. Switch to a ' +
+          'model with vision to send images.',
       })
       .waitFor();
     expect(await page.locator('.attachments').count()).toBe(0);

@@ -1,4 +1,5 @@
-// The look: a representative chat at desktop and mobile widths, light and dark, saved as screenshots and checked by axe.
+// The look: a representative chat at desktop and mobile widths, light and dark, saved as screenshots and checked by
+// axe.
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 

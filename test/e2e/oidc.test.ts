@@ -58,7 +58,8 @@ interface Issuer {
   tokenRequests: URLSearchParams[];
 }
 
-/** A tiny OpenID provider: discovery, JWKS, an authorize endpoint that consents at once, and a PKCE-checking token endpoint. */
+/** A tiny OpenID provider: discovery, JWKS, an authorize endpoint that consents at once, and a PKCE-checking token
+ * endpoint. */
 async function startIssuer(): Promise<Issuer> {
   const { privateKey, publicKey } = await generateKeyPair('RS256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
@@ -140,7 +141,9 @@ describe('OIDC sign-in in the browser', () => {
     [stack, browser] = await Promise.all([
       startStack({
         uiConfig: { oidc: { issuer: issuer.url, clientId: 'parley-web' } },
-        extraYaml: `auth:\n  oidc: { issuer: "${issuer.url}", audience: parley, clientId: parley-web, defaultRole: user }\n`,
+        extraYaml:
+          `auth:\n  oidc: { issuer: "${issuer.url}", audience: ` +
+          `parley, clientId: parley-web, defaultRole: user }\n`,
       }),
       launchBrowser(),
     ]);

@@ -1,4 +1,5 @@
-// Budgets and accessibility: bundle size, Enter→first token, a 1,000-message chat while streaming, axe, keyboard, layouts.
+// Budgets and accessibility: bundle size, Enter→first token, a 1,000-message chat while streaming, axe, keyboard,
+// layouts.
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 

@@ -115,7 +115,8 @@ describe('untrusted model output', () => {
   it('renders each XSS payload inert: nothing runs, nothing is fetched, no CSP violation', async () => {
     await signIn(page, stack);
     for (const payload of PAYLOADS) {
-      // The mock answers exactly this text, streamed in small chunks; the user's message carries it too (shown as plain text).
+      // The mock answers exactly this text, streamed in small chunks; the user's message carries it too (shown as plain
+      // text).
       stack.mock.setScenario({ replyText: payload });
       await sendAndWait(page, payload);
     }

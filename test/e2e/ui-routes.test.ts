@@ -27,7 +27,8 @@ beforeAll(async () => {
   await mkdir(join(dir, 'assets'));
   await writeFile(
     join(dir, 'index.html'),
-    `<!doctype html><html><head><script type="module" src="/assets/app-abc123.js"></script></head><body>${'<p>x</p>'.repeat(100)}</body></html>`,
+    `<!doctype html><html><head><script type="module" ` +
+      `src="/assets/app-abc123.js"></script></head><body>${'<p>x</p>'.repeat(100)}</body></html>`,
   );
   await writeFile(join(dir, 'assets', 'app-abc123.js'), SCRIPT);
   await writeFile(join(dir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');

@@ -13,8 +13,15 @@ import type { MessagesBody } from '../../src/http/anthropic-schemas.js';
 import { buildAnthropicBody } from '../../src/providers/anthropic/anthropic-request.js';
 import { buildOpenAIBody } from '../../src/providers/openai/openai-request.js';
 
-const CLAUDE_CODE_BETAS =
-  'claude-code-20250219,interleaved-thinking-2025-05-14,context-management-2025-06-27,mid-conversation-tool-changes-2026-07-01,thinking-token-count-2026-05-13,advanced-tool-use-2025-11-20,effort-2025-11-24';
+const CLAUDE_CODE_BETAS = [
+  'claude-code-20250219',
+  'interleaved-thinking-2025-05-14',
+  'context-management-2025-06-27',
+  'mid-conversation-tool-changes-2026-07-01',
+  'thinking-token-count-2026-05-13',
+  'advanced-tool-use-2025-11-20',
+  'effort-2025-11-24',
+].join(',');
 
 function refusal(fn: () => unknown): { param?: string; message: string } {
   try {

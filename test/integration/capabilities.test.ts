@@ -1,4 +1,5 @@
-// Integration: models[].capabilities listed by GET /v1/models, refused by name, narrowed per target; OpenAI's tool-call chunk shape.
+// Integration: models[].capabilities listed by GET /v1/models, refused by name, narrowed per target; OpenAI's tool-call
+// chunk shape.
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { KEYS, modelRequests, parseSse, postJson, standardYaml, startStack, waitFor, type Stack } from './harness.js';

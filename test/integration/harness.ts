@@ -9,7 +9,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { createSecretResolver } from '../../src/config/secrets.js';
 import { startParley, type RunningParley } from '../../src/main.js';
 import { startMockUpstream, type MockUpstream, type MockUpstreamOptions } from '../../src/mock-upstream/index.js';
-import { FileKeyStore } from '../../src/security/file-key-store.js';
+import { FileKeyStore } from '../../src/compose/file-key-store.js';
 
 /** Mock upstream + Parley wired together. */
 export interface Stack {
@@ -111,7 +111,8 @@ export function actingAs(stack: Stack, name: string): Record<string, string> {
 /** Default keys used by {@link standardYaml}. */
 export const KEYS = { MAIN_KEY_A: 'key-main-a', MAIN_KEY_B: 'key-main-b', BACKUP_KEY: 'key-backup' } as const;
 
-/** The `state:` block for Redis under key prefix `prefix`, sealed with `PARLEY_STATE_KEY` (see {@link redisStateEnv}). */
+/** The `state:` block for Redis under key prefix `prefix`, sealed with `PARLEY_STATE_KEY` (see {@link redisStateEnv}).
+ * */
 export const redisStateYaml = (prefix: string): string => `state:
   redis: { url: "env:PARLEY_REDIS_URL", keyPrefix: "${prefix}" }
   encryptionKey: "env:PARLEY_STATE_KEY"`;

@@ -55,7 +55,8 @@ describe('PostgreSQL outage drill', { timeout: 300_000 }, () => {
     const port = await freePort();
     const env = { PARLEY_DATABASE_URL: server.url };
     const config = parseConfig(
-      `server: { host: 127.0.0.1, port: ${port} }\ndataDir: ${JSON.stringify(dataDir)}\naudit: { checkpointEvery: 5 }\nstate:\n  postgres: { url: "env:PARLEY_DATABASE_URL", queryTimeout: 1s }\n`,
+      `server: { host: 127.0.0.1, port: ${port} }\ndataDir: ${JSON.stringify(dataDir)}\naudit: { ` +
+        `checkpointEvery: 5 }\nstate:\n  postgres: { url: "env:PARLEY_DATABASE_URL", queryTimeout: 1s }\n`,
       'test',
       env,
     );

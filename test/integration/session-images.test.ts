@@ -176,7 +176,8 @@ describe('session API images', () => {
     const tooMany = await send(id, { content: 'all of these', images: many });
     expect(tooMany.status).toBe(400);
     expect(tooMany.body.error.message).toBe(
-      `A message may carry at most ${MAX_IMAGES_PER_MESSAGE} images; this one has ${MAX_IMAGES_PER_MESSAGE + 1}. Send the others in another message.`,
+      `A message may carry at most ${MAX_IMAGES_PER_MESSAGE} images; this one has ` +
+        `${MAX_IMAGES_PER_MESSAGE + 1}. Send the others in another message.`,
     );
     const empty = await send(id, { content: '' });
     expect(empty.status).toBe(400);
@@ -191,7 +192,8 @@ describe('session API images', () => {
     const refused = await send(plain, { content: 'see this', images: [{ url: png('v') }] });
     expect(refused.status).toBe(400);
     expect(refused.body.error.message).toBe(
-      'The model "text-only" does not accept images ("vision" is not in its capabilities). Remove the images, or switch the chat to a model with vision (GET /v1/models lists capabilities).',
+      'The model "text-only" does not accept images ("vision" is not in its capabilities). ' +
+        'Remove the images, or switch the chat to a model with vision (GET /v1/models lists capabilities).',
     );
 
     const id = await newSession();

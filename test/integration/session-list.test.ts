@@ -1,4 +1,5 @@
-// Integration: the chat list (GET /v1/sessions), rename and model switch (PATCH), and errors in plain words for end users.
+// Integration: the chat list (GET /v1/sessions), rename and model switch (PATCH), and errors in plain words for end
+// users.
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { KEYS, actingAs, modelRequests, postJson, standardYaml, startStack, type Stack } from './harness.js';

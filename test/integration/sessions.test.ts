@@ -1,4 +1,5 @@
-// Integration: the session API end to end (create, read, send as JSON and SSE, regenerate, feedback, delete, ownership, failures).
+// Integration: the session API end to end (create, read, send as JSON and SSE, regenerate, feedback, delete, ownership,
+// failures).
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { estimateTokens } from '../../src/chat/prompt.js';

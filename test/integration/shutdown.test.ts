@@ -68,7 +68,8 @@ describe('graceful shutdown', () => {
     expect(chunkText(events)).toBe(mockReplyText('drain me', 16));
     await stopping;
     expect(shutdownDone).toBe(true);
-    // Once nothing is in flight, shutdown does not sit out the rest of the 5 s drain timeout on idle keep-alive sockets.
+    // Once nothing is in flight, shutdown does not sit out the rest of the 5 s drain timeout on idle keep-alive
+    // sockets.
     expect(Date.now() - streamEnded).toBeLessThan(1_500);
   });
 
@@ -149,7 +150,10 @@ describe('graceful shutdown', () => {
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     const request = (body: unknown) => {
       const json = JSON.stringify(body);
-      return `POST /v1/chat/completions HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`;
+      return (
+        `POST /v1/chat/completions HTTP/1.1\r\nHost: ${host}\r\nContent-Type: ` +
+        `application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`
+      );
     };
     socket.write(request(chatBody('chat', 'busy', { stream: true })));
     await waitFor(() => raw.includes('"content":"Mock"'), 'the stream to start');

@@ -1,4 +1,5 @@
-// The mock upstream's OpenAI /v1/embeddings: OpenAI's shape and checks, deterministic vectors, and the faults that apply.
+// The mock upstream's OpenAI /v1/embeddings: OpenAI's shape and checks, deterministic vectors, and the faults that
+// apply.
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mockEmbedding, mockInputTokens, startMockUpstream, toBase64Float32 } from '../../src/mock-upstream/index.js';

@@ -81,7 +81,8 @@ describe('/metrics after real traffic', () => {
     expect(
       total(samples, 'parley_upstream_duration_seconds_count', { provider: 'main', outcome: 'success' }),
     ).toBeGreaterThanOrEqual(7);
-    expect(total(samples, 'parley_tokens_total', { model: 'fast', direction: 'output' })).toBe(28); // 7 answers of 4 tokens, the cache hit not counted
+    // 7 answers of 4 tokens, the cache hit not counted
+    expect(total(samples, 'parley_tokens_total', { model: 'fast', direction: 'output' })).toBe(28);
     expect(total(samples, 'parley_tokens_total', { model: 'chain', provider: 'backup', direction: 'output' })).toBe(4);
   });
 

@@ -1,4 +1,5 @@
-// Telemetry test stack: a real Parley (startParley) with a mock upstream, captured logs and an in-process OTLP receiver.
+// Telemetry test stack: a real Parley (startParley) with a mock upstream, captured logs and an in-process OTLP
+// receiver.
 
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -123,7 +124,8 @@ export async function startTelemetryStack(options: TelemetryStackOptions): Promi
   const receiver = options.tracing ? await startOtlpReceiver() : undefined;
   const dataDir = await mkdtemp(join(tmpdir(), 'parley-telemetry-'));
   const tracingYaml = options.tracing
-    ? `telemetry: { tracing: { enabled: true, endpoint: "${receiver!.endpoint}", sampleRatio: ${options.tracing.sampleRatio} } }`
+    ? `telemetry: { tracing: { enabled: true, endpoint: ` +
+      `"${receiver!.endpoint}", sampleRatio: ${options.tracing.sampleRatio} } }`
     : '';
   const yaml = `server: { host: 127.0.0.1, port: 0 }
 dataDir: ${JSON.stringify(dataDir)}

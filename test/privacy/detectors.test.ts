@@ -185,7 +185,8 @@ describe('speed', () => {
     const t0 = performance.now();
     for (let i = 0; i < n; i++) detect(text);
     const perMessageMs = (performance.now() - t0) / n;
-    expect(perMessageMs).toBeLessThan(25); // a guard against quadratic blow-ups only; bench/ reports the real cost in µs per KB
+    // a guard against quadratic blow-ups only; bench/ reports the real cost in µs per KB
+    expect(perMessageMs).toBeLessThan(25);
   });
 });
 
@@ -197,7 +198,8 @@ describe('edge cases', () => {
   });
   it('ends a truncated private key at its last base64 line', () => {
     const text =
-      'key:\n-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nMIIEowIBAAKCAQEA1234\nabcdEFGH5678==\n\nCan you help me with this';
+      'key:\n-----BEGIN RSA PRIVATE KEY-----\nProc-Type: ' +
+      '4,ENCRYPTED\nMIIEowIBAAKCAQEA1234\nabcdEFGH5678==\n\nCan you help me with this';
     expect(detect(text).map((m) => m.value)).toEqual([
       '-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nMIIEowIBAAKCAQEA1234\nabcdEFGH5678==',
     ]);

@@ -1,4 +1,5 @@
-// Span-level precision/recall of the detectors over the PII fixture set (shared by the test and scripts/measure-pii.ts).
+// Span-level precision/recall of the detectors over the PII fixture set (shared by the test and
+// scripts/measure-pii.ts).
 
 import { readFileSync } from 'node:fs';
 import { detect } from '../../src/privacy/detectors/index.js';

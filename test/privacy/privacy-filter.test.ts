@@ -97,7 +97,8 @@ describe('createPrivacyFilter', () => {
     expect(error.status).toBe(422);
     expect(error.param).toBe('messages');
     expect(error.message).toBe(
-      'Your message contains a secret (an OpenAI API key). Remove it and send again; secrets are never forwarded to the model.',
+      'Your message contains a secret (an OpenAI API key). Remove it and send again; secrets are ' +
+        'never forwarded to the model.',
     );
     expect(error.message).not.toContain(OPENAI_KEY);
   });
@@ -112,7 +113,8 @@ describe('createPrivacyFilter', () => {
   it('blocks personal data when configured, with a personal-data wording', () => {
     const error = blockedError(() => createPrivacyFilter({ ssn: 'block' }).protect([user('ssn 123-45-6789')], {}));
     expect(error.message).toBe(
-      'Your message contains a US social security number, which this service is configured not to forward. Remove it and send again.',
+      'Your message contains a US social security number, which this service is configured not ' +
+        'to forward. Remove it and send again.',
     );
   });
 

@@ -1,4 +1,5 @@
-// Unit tests of the scored recognizers: names, addresses, dates of birth, national ids, passports, MAC and URL credentials.
+// Unit tests of the scored recognizers: names, addresses, dates of birth, national ids, passports, MAC and URL
+// credentials.
 
 import { describe, expect, it } from 'vitest';
 import { detect, phoneDetector } from '../../src/privacy/detectors/index.js';
@@ -72,7 +73,8 @@ describe('person', () => {
     'Compare the offers of Bergqvist Aktiebolag and Eriksson Martinsson.',
     'The Neal Towels is the latest in a series of products.',
     'Summarise the review in Corée du Sud.',
-    // A dotted version number after the words, or a product word last: a product or model (Claude Code's system prompt).
+    // A dotted version number after the words, or a product word last: a product or model (Claude Code's system
+    // prompt).
     'You are powered by the model named Sonnet 4.5. The exact model ID is claude-sonnet-4-5.',
     'You are Claude Code, the official CLI.',
     'Upgrade to Claude Code v2.1.332 before Friday.',
@@ -207,7 +209,9 @@ describe('mac, ip and url_credentials', () => {
 
 describe('linear scan', () => {
   it('handles long runs of capitalised words, digits and cues without blowing up', () => {
-    const text = `${'Maria '.repeat(5000)} ${'12 Via '.repeat(2000)} ${'born 1 '.repeat(2000)} ${'Street '.repeat(3000)} ${'Am '.repeat(2000)}`;
+    const text =
+      `${'Maria '.repeat(5000)} ${'12 Via '.repeat(2000)} ${'born 1 '.repeat(2000)} ` +
+      `${'Street '.repeat(3000)} ${'Am '.repeat(2000)}`;
     const t0 = performance.now();
     detect(text);
     expect(performance.now() - t0).toBeLessThan(2000); // a guard against quadratic time only
@@ -250,7 +254,8 @@ describe('linear scan', () => {
     const of = (n: number): string => unit.repeat(Math.ceil(n / unit.length)).slice(0, n);
     const small = of(25_000);
     const large = of(200_000);
-    for (let i = 0; i < 3; i++) filter.protect([{ role: 'assistant', content: small }], mapping); // warm up: optimised code, not the first tiers
+    // warm up: optimised code, not the first tiers
+    for (let i = 0; i < 3; i++) filter.protect([{ role: 'assistant', content: small }], mapping);
     const ratio =
       fastest(() => filter.protect([{ role: 'assistant', content: large }], mapping)) /
       fastest(() => filter.protect([{ role: 'assistant', content: small }], mapping));

@@ -1,4 +1,5 @@
-// Organisation rules (custom recognizers, allowlist, thresholds) and one placeholder per person across a session and a stream.
+// Organisation rules (custom recognizers, allowlist, thresholds) and one placeholder per person across a session and a
+// stream.
 
 import { describe, expect, it } from 'vitest';
 import { ParleyError, type ChatMessage } from '../../src/domain/index.js';

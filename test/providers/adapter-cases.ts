@@ -153,7 +153,8 @@ export const anthropic: HttpAdapterCase = {
         { id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6', name: 'get_weather', arguments: '{"location": "San Francisco, CA"}' },
       ],
     },
-    // Thinking, a tool without arguments ({} from its start), cache tokens, and a message_delta reporting 0 input tokens.
+    // Thinking, a tool without arguments ({} from its start), cache tokens, and a message_delta reporting 0 input
+    // tokens.
     'thinking-tools': {
       text: '',
       started: true,

@@ -1,4 +1,5 @@
-// The answer ceiling: an answer far past its max_tokens (16 characters per token) or the provider's ceiling is cut by name.
+// The answer ceiling: an answer far past its max_tokens (16 characters per token) or the provider's ceiling is cut by
+// name.
 
 import { describe, expect, it } from 'vitest';
 import type { CallOptions, ChatEvent, ChatRequest } from '../../src/domain/index.js';

@@ -1,4 +1,5 @@
-// Request translation of tools, tool turns, images, JSON formats and reasoning into the OpenAI and Anthropic wire formats.
+// Request translation of tools, tool turns, images, JSON formats and reasoning into the OpenAI and Anthropic wire
+// formats.
 
 import { describe, expect, it } from 'vitest';
 import type { ChatEvent, ChatMessage, ChatRequest } from '../../src/domain/index.js';

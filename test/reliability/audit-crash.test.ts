@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateAuditSigningKeys, loadAuditPublicKey } from '../../src/audit/signing-key.js';
 import { queryAudit } from '../../src/audit/query.js';
-import { verifyAuditFile, type AuditVerification } from '../../src/audit/verify.js';
+import { type AuditVerification } from '../../src/audit/verify.js';
+import { auditFileReader, verifyAuditFile } from '../../src/compose/audit-file.js';
 import { auditCommand } from '../../src/cli/audit-command.js';
 import { listSegments } from '../../src/store/file/audit-segments.js';
 import { spawnParley, type SpawnedParley } from '../../bench/reliability/spawned-parley.js';
@@ -22,7 +23,8 @@ const publicKey = loadAuditPublicKey(publicPem);
 const YAML = `rateLimits: { requestsPerMinute: 0, tokensPerMinute: 0, concurrentStreams: 0, failedAuthPerMinute: 0 }
 audit: { segmentMaxSize: 64kb, checkpointEvery: 50, signingKey: ${JSON.stringify(`file:${join(dataDir, 'audit-signing-key.pem')}`)} }
 `;
-/** The documented durability: an event reaches the file (page cache) within commitDelayMs (10 ms) of its request; a SIGKILL loses only events still queued. Generous slack for a loaded 2-core machine. */
+/** The documented durability: an event reaches the file (page cache) within commitDelayMs (10 ms) of its request; a
+ * SIGKILL loses only events still queued. Generous slack for a loaded 2-core machine. */
 const SLACK_MS = 2_000;
 
 const servers: SpawnedParley[] = [];
@@ -36,7 +38,8 @@ interface Answered {
   at: number;
 }
 
-/** `workers` loops of audited requests (each with its own x-request-id) until `stop` is set; returns the answered ones. */
+/** `workers` loops of audited requests (each with its own x-request-id) until `stop` is set; returns the answered ones.
+ * */
 function load(parley: SpawnedParley, adminKey: string, tag: string, workers: number) {
   const answered: Answered[] = [];
   let stop = false;
@@ -90,7 +93,7 @@ async function lostRecords(
   killedAt: number,
 ): Promise<{ lost: string[]; lostRecent: number; checked: number; oldestMissingMs: number }> {
   const recorded = new Set(
-    (await queryAudit(file, { action: 'auth.success', limit: 10_000_000 })).map((e) => e.requestId),
+    (await queryAudit(auditFileReader(file), { action: 'auth.success', limit: 10_000_000 })).map((e) => e.requestId),
   );
   const missing = answered.filter((a) => !recorded.has(a.id));
   const old = answered.filter((a) => a.at < killedAt - SLACK_MS);
@@ -147,7 +150,10 @@ describe('SIGKILL during audit writes under load', () => {
       } else expect((await verifyCode()).code).toBe(0);
       const { lost, lostRecent, checked, oldestMissingMs } = await lostRecords(traffic.answered, killedAt);
       console.log(
-        `round ${round}: ${traffic.answered.length} answered, ${checked} older than ${SLACK_MS} ms at the kill, lost ${lost.length}; ${lostRecent} answered at most ${Math.ceil(oldestMissingMs)} ms before the kill had no record yet; ${(await listSegments(file)).length} segments; verify at the kill: ${atKill.ok ? 'OK' : atKill.fault}`,
+        `round ${round}: ${traffic.answered.length} answered, ${checked} older than ${SLACK_MS} ms ` +
+          `at the kill, lost ${lost.length}; ${lostRecent} answered at most ` +
+          `${Math.ceil(oldestMissingMs)} ms before the kill had no record yet; ` +
+          `${(await listSegments(file)).length} segments; verify at the kill: ${atKill.ok ? 'OK' : atKill.fault}`,
       );
       expect(checked).toBeGreaterThan(0);
       expect(lost).toEqual([]);
@@ -169,7 +175,7 @@ describe('SIGKILL during audit writes under load', () => {
       await expect
         .poll(
           async () =>
-            (await queryAudit(file, { action: 'key.created', limit: 10 })).some(
+            (await queryAudit(auditFileReader(file), { action: 'key.created', limit: 10 })).some(
               (e) => e.requestId === `after-kill-${round}`,
             ),
           { timeout: 20_000 },
@@ -194,7 +200,7 @@ describe('SIGKILL during audit writes under load', () => {
         segmentsAtKill.map((s) => s.name),
       );
       if (!result.ok) {
-        const recovered = await queryAudit(file, { action: 'audit.recovered', limit: 10 });
+        const recovered = await queryAudit(auditFileReader(file), { action: 'audit.recovered', limit: 10 });
         expect(recovered.length).toBeGreaterThan(0); // the torn line was cut and the cut recorded
       }
     }
@@ -205,7 +211,9 @@ describe('SIGKILL during audit writes under load', () => {
     expect(final).toMatchObject({ ok: true, signaturesChecked: true });
     expect((await verifyCode()).code).toBe(0);
     console.log(
-      `after two SIGKILLs: ${final.ok ? `${final.records} records in ${final.segments} files` : ''}; verdicts before the restarts: ${verdicts.map((v) => (v.ok ? 'OK' : v.fault)).join(', ')}`,
+      `after two SIGKILLs: ` +
+        `${final.ok ? `${final.records} records in ${final.segments} files` : ''}; verdicts before ` +
+        `the restarts: ${verdicts.map((v) => (v.ok ? 'OK' : v.fault)).join(', ')}`,
     );
   }, 300_000);
 });

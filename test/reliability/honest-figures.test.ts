@@ -30,7 +30,8 @@ beforeAll(async () => {
     Object.keys(keyScenarios).map((k) => [`KEY_${k.slice(2).replace(/-/g, '_').toUpperCase()}`, k]),
   );
   const provider = (id: string, key: string, extra = 'retry: { retries: 0 }'): string =>
-    `  - { id: ${id}, type: openai, baseUrl: "MOCK/v1", apiKeys: ["env:KEY_${key.replace(/-/g, '_').toUpperCase()}"], ${extra} }`;
+    `  - { id: ${id}, type: openai, baseUrl: "MOCK/v1", apiKeys: ` +
+    `["env:KEY_${key.replace(/-/g, '_').toUpperCase()}"], ${extra} }`;
   const providers = [
     provider('once', 'retry-after-once', 'retry: { retries: 1, maxRetryAfter: 5s }'),
     provider('always', 'retry-after-always', 'retry: { retries: 1, maxRetryAfter: 5s }'),

@@ -43,7 +43,8 @@ function envelopeOf(text: string): { error: { code: string; message: string; typ
 describe('slow clients', () => {
   it('a body that stalls after 10 of 100 declared bytes gets 408 in the envelope and its socket is closed (even on the public /v1/auth/exchange)', async () => {
     const { text, closed } = await raw([
-      'POST /v1/auth/exchange HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"token":"',
+      'POST /v1/auth/exchange HTTP/1.1\r\nHost: x\r\nContent-Type: ' +
+        'application/json\r\nContent-Length: 100\r\n\r\n{"token":"',
     ]);
     expect(statusOf(text)).toBe(408);
     expect(envelopeOf(text).error.code).toBe('request_timeout');
@@ -60,7 +61,8 @@ describe('slow clients', () => {
 
   it('other clients are served meanwhile', async () => {
     const stalled = raw([
-      `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${stack.adminKey}\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{`,
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ` +
+        `${stack.adminKey}\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{`,
     ]);
     expect((await stack.call('GET', '/healthz')).status).toBe(200);
     expect(statusOf((await stalled).text)).toBe(408);
@@ -72,7 +74,8 @@ describe('malformed HTTP', () => {
     ['an unknown method', 'FROB /healthz HTTP/1.1\r\nHost: x\r\n\r\n', /not an HTTP method/],
     [
       'Content-Length with Transfer-Encoding',
-      'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+      'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: ' +
+        '5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
       /Transfer-Encoding is invalid or comes with a Content-Length/,
     ],
     ['bad header bytes', 'GET /healthz HTTP/1.1\r\nHost: x\r\nBad\u0001Name: v\r\n\r\n', /bytes HTTP does not allow/],

@@ -23,8 +23,10 @@ beforeAll(async () => {
   });
   const providers = Object.keys(FAULTS)
     .flatMap((k) => [
-      `  - { id: o-${k}, type: openai, baseUrl: "${mock.url}/v1", apiKeys: ["env:K_${k.replace('-', '_').toUpperCase()}"], retry: { retries: 0 } }`,
-      `  - { id: a-${k}, type: anthropic, baseUrl: "${mock.url}", apiKeys: ["env:K_${k.replace('-', '_').toUpperCase()}"], retry: { retries: 0 } }`,
+      `  - { id: o-${k}, type: openai, baseUrl: "${mock.url}/v1", apiKeys: ` +
+        `["env:K_${k.replace('-', '_').toUpperCase()}"], retry: { retries: 0 } }`,
+      `  - { id: a-${k}, type: anthropic, baseUrl: "${mock.url}", apiKeys: ` +
+        `["env:K_${k.replace('-', '_').toUpperCase()}"], retry: { retries: 0 } }`,
     ])
     .join('\n');
   const models = Object.keys(FAULTS)
@@ -114,10 +116,12 @@ describe('a misbehaving upstream', () => {
       expect(result.text).toContain(`"code":"${code}"`);
       expect(allOk).toBe(true);
       expect(polls).toBeGreaterThan(0);
-      // Bounded memory: the limits are 1 MiB per event and 8 MiB per body; allow for buffers and GC lag, far below 50 MB.
+      // Bounded memory: the limits are 1 MiB per event and 8 MiB per body; allow for buffers and GC lag, far below 50
+      // MB.
       expect(peakRss - before).toBeLessThan(120 * 1024 * 1024);
       figures.push(
-        `${model} stream=${stream}: ${result.status} ${code} in ${Math.round(result.ms)} ms; RSS ${mb(before)} → peak ${mb(peakRss)}; /healthz ${polls} polls, slowest ${Math.round(slowestMs)} ms`,
+        `${model} stream=${stream}: ${result.status} ${code} in ${Math.round(result.ms)} ms; RSS ` +
+          `${mb(before)} → peak ${mb(peakRss)}; /healthz ${polls} polls, slowest ${Math.round(slowestMs)} ms`,
       );
     },
     60_000,

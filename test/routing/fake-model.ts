@@ -1,4 +1,5 @@
-// Test helpers for routing/: scripted fake ChatModels, routes over them (buildRoute), a manual clock, a recording observer.
+// Test helpers for routing/: scripted fake ChatModels, routes over them (buildRoute), a manual clock, a recording
+// observer.
 
 import { ParleyError } from '../../src/domain/index.js';
 import type {

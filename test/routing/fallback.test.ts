@@ -1,4 +1,5 @@
-// Fallback: the decisions (movesToNextTarget, targetFailure, summarise) and the route engine walking a chain of targets through buildRoute.
+// Fallback: the decisions (movesToNextTarget, targetFailure, summarise) and the route engine walking a chain of targets
+// through buildRoute.
 
 import { describe, expect, it } from 'vitest';
 import { ParleyError } from '../../src/domain/index.js';
@@ -235,7 +236,8 @@ describe('route engine: fallback', () => {
     ]);
     const { error } = await collect(model.stream(req(), opts()));
     expect(error?.message).toBe(
-      'All 2 targets for model "chat" failed: main/gpt-4o-mini: Upstream sent no first byte within 30000 ms; backup/claude-haiku-4-5: HTTP 500 from anthropic',
+      'All 2 targets for model "chat" failed: main/gpt-4o-mini: Upstream sent no first byte ' +
+        'within 30000 ms; backup/claude-haiku-4-5: HTTP 500 from anthropic',
     );
   });
 });

@@ -99,7 +99,8 @@ describe('route engine: key pool', () => {
     const { error } = await collect(pooled(pool(['A', 'B']))(fake).stream(req(), opts({ observer })));
     expect(error?.code).toBe('no_healthy_key');
     expect(error?.message).toBe(
-      'The only target for model "chat" failed: t1: Every API key of provider openai was refused (401/403); check the keys',
+      'The only target for model "chat" failed: t1: Every API key of provider openai was refused ' +
+        '(401/403); check the keys',
     );
     expect(withoutAttempts(log)).toEqual([
       ['keyDisabled', 'openai', 'A', 403],
@@ -151,7 +152,8 @@ describe('route engine: key pool', () => {
     );
     const model = pooled(pool(['A'], clock))(fake);
     expect((await collect(model.stream(req('busy'), opts()))).error?.code).toBe('upstream_rate_limited');
-    expect((await collect(model.stream(req('busy'), opts()))).error?.retryAfterMs).toBe(5_000); // still cooling: no call
+    // still cooling: no call
+    expect((await collect(model.stream(req('busy'), opts()))).error?.retryAfterMs).toBe(5_000);
     expect(textOf((await collect(model.stream(req('other'), opts()))).events)).toBe('free');
     expect(fake.calls.map((c) => c.request.model)).toEqual(['busy', 'other']);
   });

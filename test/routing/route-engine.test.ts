@@ -32,7 +32,8 @@ interface Outcome {
   breakers: string[];
 }
 
-/** Runs one scenario on fresh fixtures through buildRoute; `stopAfter` makes the consumer stop after that many events. */
+/** Runs one scenario on fresh fixtures through buildRoute; `stopAfter` makes the consumer stop after that many events.
+ * */
 async function run(
   specs: TargetSpec[],
   o: {
@@ -126,7 +127,10 @@ function trace(log: unknown[][]): string[] {
     switch (name) {
       case 'attemptStart': {
         const i = a as AttemptInfo;
-        return `start ${i.provider}/${i.model}${i.keyId === undefined ? '' : ` key ${i.keyId}`} attempt ${i.attempt} target ${i.fallbackIndex}`;
+        return (
+          `start ${i.provider}/${i.model}${i.keyId === undefined ? '' : ` key ${i.keyId}`} attempt ` +
+          `${i.attempt} target ${i.fallbackIndex}`
+        );
       }
       case 'attemptEnd': {
         const outcome = b as { ok: boolean; durationMs: number; errorCode?: string; status?: number };
@@ -252,7 +256,8 @@ describe('route engine: every policy at once, events one by one or grouped per r
       code: 'circuit_open',
       status: 503,
       message:
-        'All 2 targets for model "chat" failed: a/x: The circuit of a/chat is open; retry in 15 s; b/x: The circuit of every usable API key of b/chat is open; retry in 15 s',
+        'All 2 targets for model "chat" failed: a/x: The circuit of a/chat is open; retry in 15 s; ' +
+        'b/x: The circuit of every usable API key of b/chat is open; retry in 15 s',
       retryAfterMs: 15_000,
       upstreamStatus: undefined,
     });

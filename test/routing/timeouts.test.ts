@@ -1,4 +1,5 @@
-// Timeouts: the route engine's deadlines on one upstream call (TimedCall), through buildRoute with one target and no retries.
+// Timeouts: the route engine's deadlines on one upstream call (TimedCall), through buildRoute with one target and no
+// retries.
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ChatEvent, TimeoutSettings } from '../../src/domain/index.js';

@@ -1,10 +1,11 @@
-// Attacks issue 3 point 7: every access decision and admin action is in the trail, readable by auditors only, content-free, tamper-evident.
+// Attacks issue 3 point 7: every access decision and admin action is in the trail, readable by auditors only,
+// content-free, tamper-evident.
 
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_AUDIT_FILE_NAME } from '../../src/audit/audit-log.js';
-import { verifyAuditFile } from '../../src/audit/verify.js';
+import { verifyAuditFile } from '../../src/compose/audit-file.js';
 import { chatBody, startSecStack, until, type SecStack } from './harness.js';
 
 const PROMPT = 'audit-prompt-canary-8841 please';

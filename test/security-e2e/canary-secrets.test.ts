@@ -1,4 +1,5 @@
-// Attacks issue 3 points 3–4: canary secrets and canary PII run through every path; no output anywhere may contain them.
+// Attacks issue 3 points 3–4: canary secrets and canary PII run through every path; no output anywhere may contain
+// them.
 
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -73,7 +73,7 @@ export function stackYaml(dataDir: string, mockUrl: string, o: SecStackOptions):
   return `server: { host: 127.0.0.1, port: 0${o.server ? `, ${o.server}` : ''} }
 dataDir: ${JSON.stringify(dataDir)}
 ${(o.providers ?? defaultProviders)(mockUrl)}
-${o.yaml ? o.yaml(mockUrl) : 'rateLimits: { requestsPerMinute: 0, tokensPerMinute: 0, concurrentStreams: 0, failedAuthPerMinute: 0 }'}
+${o.yaml ? o.yaml(mockUrl) : 'rateLimits: { requestsPerMinute: 0, tokensPerMinute: ' + '0, concurrentStreams: 0, failedAuthPerMinute: 0 }'}
 `;
 }
 

@@ -1,4 +1,5 @@
-// Attacks issue 3 points 1–2: every route × every role × every kind of bad credential; only the declared public set is open.
+// Attacks issue 3 points 1–2: every route × every role × every kind of bad credential; only the declared public set is
+// open.
 
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';

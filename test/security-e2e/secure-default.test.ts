@@ -1,4 +1,5 @@
-// Attacks issue 3 point 1 (secure default): one first-start admin key, one-time login link, no anonymous access off loopback.
+// Attacks issue 3 point 1 (secure default): one first-start admin key, one-time login link, no anonymous access off
+// loopback.
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -1,4 +1,5 @@
-// Attacks issue 3 point 2: another principal's session is indistinguishable from a missing one; unknown fields change nothing.
+// Attacks issue 3 point 2: another principal's session is indistinguishable from a missing one; unknown fields change
+// nothing.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatBody, startSecStack, type SecStack } from './harness.js';

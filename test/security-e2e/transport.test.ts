@@ -1,4 +1,5 @@
-// Issue 3 point 9: optional TLS reloaded on change, HSTS only under TLS, security headers everywhere, CORS denied unless allowlisted.
+// Issue 3 point 9: optional TLS reloaded on change, HSTS only under TLS, security headers everywhere, CORS denied
+// unless allowlisted.
 
 import { execFileSync } from 'node:child_process';
 import { request as httpsRequest } from 'node:https';

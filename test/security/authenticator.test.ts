@@ -8,7 +8,7 @@ import { ParleyError } from '../../src/domain/index.js';
 import { generateApiKey } from '../../src/security/api-key-format.js';
 import { AuthenticationFailure } from '../../src/security/auth-failure.js';
 import { createAuthenticator } from '../../src/security/authenticator.js';
-import { FileKeyStore } from '../../src/security/file-key-store.js';
+import { FileKeyStore } from '../../src/compose/file-key-store.js';
 
 vi.mock('node:crypto', async (importOriginal) => {
   const real = await importOriginal<typeof import('node:crypto')>();

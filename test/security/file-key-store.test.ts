@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ParleyError } from '../../src/domain/index.js';
 import { hashApiKey } from '../../src/security/api-key-format.js';
-import { writeFileAtomic } from '../../src/security/atomic-write.js';
-import { FileKeyStore, KEYS_FILE_NAME } from '../../src/security/file-key-store.js';
+import { writeFileAtomic } from '../../src/store/file/atomic-write.js';
+import { FileKeyStore, KEYS_FILE_NAME } from '../../src/compose/file-key-store.js';
 import { effectiveKeyState } from '../../src/security/key-store.js';
 
 let dir: string;

@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAuditLog } from '../../src/audit/audit-log.js';
 import { queryAudit } from '../../src/audit/query.js';
+import { auditFileReader } from '../../src/compose/audit-file.js';
 import { keysCommand } from '../../src/cli/keys-command.js';
 import { isWellFormedApiKey } from '../../src/security/api-key-format.js';
 import { createAuthenticator } from '../../src/security/authenticator.js';
-import { FileKeyStore } from '../../src/security/file-key-store.js';
+import { FileKeyStore } from '../../src/compose/file-key-store.js';
 import { FileAuditStorage } from '../../src/store/file/audit-file-storage.js';
 
 let dataDir: string;
@@ -78,7 +79,7 @@ describe('parley keys', () => {
     expect(await runAudited('revoke', rotated.id)).toBe(0);
     expect(stdout.pop()).toContain(`Revoked ${rotated.id}`);
     await audit.close();
-    const events = await queryAudit(join(dataDir, 'audit.jsonl'), { action: 'key.', limit: 10 });
+    const events = await queryAudit(auditFileReader(join(dataDir, 'audit.jsonl')), { action: 'key.', limit: 10 });
     expect(events.map((e) => `${e.action} ${e.resource}`)).toEqual([
       `key.created key:${created.id}`,
       `key.rotated key:${created.id}`,

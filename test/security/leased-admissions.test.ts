@@ -105,7 +105,8 @@ describe('LeasedAdmissions', () => {
     expect((await shared.store.peek('requests', 'k', 60_000))!.consumed).toBeGreaterThan(650);
     const fromBlock = await Promise.all(Array.from({ length: 10 }, () => a.admit([requests(640)])));
     expect(fromBlock.every((r) => admitted(r.counts as { consumed: number }[], 640))).toBe(true);
-    expect(admitted((await a.admit([requests(640)])).counts as { consumed: number }[], 640)).toBe(false); // the block is used up
+    // the block is used up
+    expect(admitted((await a.admit([requests(640)])).counts as { consumed: number }[], 640)).toBe(false);
   });
 
   it('at a high limit, one replica asks the store about once per 129 admissions', async () => {

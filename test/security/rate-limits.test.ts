@@ -1,4 +1,5 @@
-// RateLimits: the refused-credential limit per client (the per-principal limits are attacked over HTTP in security-e2e/limits).
+// RateLimits: the refused-credential limit per client (the per-principal limits are attacked over HTTP in
+// security-e2e/limits).
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/domain/index.js';
 import { RateLimits } from '../../src/security/rate-limits.js';
@@ -6,7 +7,8 @@ import { MemoryRateLimitStore } from '../../src/store/memory/rate-limit-store.js
 import type { RateLimitStore } from '../../src/store/types.js';
 
 const settings = { requestsPerMinute: 0, tokensPerMinute: 0, concurrentStreams: 0 };
-const settled = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)); // the shared limiter answers asynchronously
+// the shared limiter answers asynchronously
+const settled = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('refused credentials per client', () => {
   it('limits a client once it used up its refusals, until its minute is over; other clients are unaffected', async () => {

@@ -78,7 +78,9 @@ auditStorageConformance('postgres', {
           ).then(() => undefined),
         insertCopy: (p) =>
           asAttacker(
-            `UPDATE ${t} SET seq = seq + 1000000 WHERE seq >= ${p}; UPDATE ${t} SET seq = seq - 999999 WHERE seq > 1000000; INSERT INTO ${t} (seq, type, line, line_hash, time, since_checkpoint) SELECT ${p}, type, line, line_hash, time, since_checkpoint FROM ${t} WHERE seq = ${p - 1}`,
+            `UPDATE ${t} SET seq = seq + 1000000 WHERE seq >= ${p}; UPDATE ${t} SET seq = seq - 999999 ` +
+              `WHERE seq > 1000000; INSERT INTO ${t} (seq, type, line, line_hash, time, since_checkpoint) ` +
+              `SELECT ${p}, type, line, line_hash, time, since_checkpoint FROM ${t} WHERE seq = ${p - 1}`,
           ).then(() => undefined),
       },
       async cleanup() {
@@ -160,7 +162,8 @@ describe('the one-statement PostgreSQL append', () => {
       await client.query(`PREPARE guarded (${types}) AS ${guardedInsert(schema)}`);
       const plan = (
         await client.query(
-          "EXPLAIN EXECUTE guarded ('{1,2}', '{event,event}', '{a,b}', '{h1,h2}', '{2026-01-01,2026-01-01}', '{x,x}', '{p,p}', '{success,success}', '{1,2}', 0, 'k')",
+          "EXPLAIN EXECUTE guarded ('{1,2}', '{event,event}', '{a,b}', '{h1,h2}', " +
+            "'{2026-01-01,2026-01-01}', '{x,x}', '{p,p}', '{success,success}', '{1,2}', 0, 'k')",
         )
       ).rows
         .map((r: Record<string, string>) => r['QUERY PLAN'])
@@ -188,7 +191,8 @@ describe('file trail reading', () => {
       process.on('uncaughtException', onError);
       try {
         for (let i = 0; i < 200; i++) {
-          for await (const { position } of storage.lines()) if (position === 1) break; // the file is far larger than one chunk
+          // the file is far larger than one chunk
+          for await (const { position } of storage.lines()) if (position === 1) break;
         }
         await new Promise((resolve) => setTimeout(resolve, 50)); // late read callbacks land here
       } finally {

@@ -1,4 +1,5 @@
-// The key store's lock file names its holder: a SIGKILLed holder's lock is taken over at once, a live one is waited for.
+// The key store's lock file names its holder: a SIGKILLed holder's lock is taken over at once, a live one is waited
+// for.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,9 @@ const children: ChildProcess[] = [];
 
 /** A separate process that takes the lock on `path` and holds it until killed; resolves once it holds it. */
 async function holdLock(path: string): Promise<ChildProcess> {
-  const code = `import { FileLock } from './src/store/file/file-lock.ts'; await new FileLock(${JSON.stringify(path)}).acquire(); console.log('locked'); setInterval(() => {}, 1000);`;
+  const code =
+    `import { FileLock } from './src/store/file/file-lock.ts'; await new ` +
+    `FileLock(${JSON.stringify(path)}).acquire(); console.log('locked'); setInterval(() => {}, 1000);`;
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -110,7 +110,8 @@ describe('parley CLI against PostgreSQL', { timeout: 600_000 }, () => {
     expect(found.map((e) => e.action)).toEqual(['key.created', 'key.revoked']);
 
     await database.sql(
-      `SET session_replication_role = replica; UPDATE ${schema}.audit_log SET line = replace(line, '"key.revoked"', '"key.rotated"') WHERE seq = 2; SET session_replication_role = origin`,
+      `SET session_replication_role = replica; UPDATE ${schema}.audit_log SET line = ` +
+        `replace(line, '"key.revoked"', '"key.rotated"') WHERE seq = 2; SET session_replication_role = origin`,
     );
     const tampered = await parley('audit', 'verify');
     expect(tampered.code).toBe(1);
@@ -133,7 +134,8 @@ describe('parley CLI against PostgreSQL', { timeout: 600_000 }, () => {
     expect(
       await asRole(
         appRole,
-        `INSERT INTO ${schema}.api_keys (id, name, role, owner, hash, state, created_at_ms) VALUES ('key_x', 'x', 'user', 'x', '${'a'.repeat(64)}', 'active', 1)`,
+        `INSERT INTO ${schema}.api_keys (id, name, role, owner, hash, state, created_at_ms) VALUES ` +
+          `('key_x', 'x', 'user', 'x', '${'a'.repeat(64)}', 'active', 1)`,
       ),
     ).toBeUndefined();
     expect(await asRole(appRole, `UPDATE ${schema}.audit_log SET outcome = 'failure'`)).toMatch(
@@ -170,7 +172,8 @@ describe('parley CLI against PostgreSQL', { timeout: 600_000 }, () => {
     // Removing the oldest rows without an audited purge is named.
     expect((await parley('keys', 'create', '--name', 'svc3', '--role', 'user')).code).toBe(0);
     await database.sql(
-      `SET session_replication_role = replica; DELETE FROM ${schema}.audit_log WHERE seq = 2; SET session_replication_role = origin`,
+      `SET session_replication_role = replica; DELETE FROM ${schema}.audit_log WHERE seq = 2; ` +
+        `SET session_replication_role = origin`,
     );
     const cut = await parley('audit', 'verify');
     expect(cut.code).toBe(1);

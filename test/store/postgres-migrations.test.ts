@@ -49,7 +49,8 @@ describe('schema migrations across a rolling upgrade', { timeout: 300_000 }, () 
       for (const rule of CONTRACTING)
         expect(
           rule.test(sql),
-          `${m.version}-${m.name} contracts the schema (${rule.source}); mark it "-- parley:compatible-from NNN" and release it only after every replica runs NNN`,
+          `${m.version}-${m.name} contracts the schema (${rule.source}); mark it "-- ` +
+            `parley:compatible-from NNN" and release it only after every replica runs NNN`,
         ).toBe(false);
     }
     // The rules bite: a drop, a rename and a NOT NULL column without a default are each caught.
@@ -81,7 +82,8 @@ describe('schema migrations across a rolling upgrade', { timeout: 300_000 }, () 
 
     const env = { PARLEY_DB: database.url };
     const config = parseConfig(
-      `dataDir: ${JSON.stringify(join(dir, 'data'))}\naudit: { checkpointEvery: 2 }\nstate:\n  postgres: { url: env:PARLEY_DB, schema: ${schema} }\n`,
+      `dataDir: ${JSON.stringify(join(dir, 'data'))}\naudit: { checkpointEvery: 2 }\nstate:\n  ` +
+        `postgres: { url: env:PARLEY_DB, schema: ${schema} }\n`,
       'test',
       env,
     );
@@ -110,12 +112,14 @@ describe('schema migrations across a rolling upgrade', { timeout: 300_000 }, () 
     const known = Math.max(...(await loadMigrations()).map((m) => m.version));
     // A contract that still admits this release (compatible from a version it knows) is run on.
     await database.sql(
-      `INSERT INTO ${schema}.schema_migrations (version, name, compatible_from) VALUES (${known + 2}, 'future-contract-old', ${known})`,
+      `INSERT INTO ${schema}.schema_migrations (version, name, compatible_from) VALUES ` +
+        `(${known + 2}, 'future-contract-old', ${known})`,
     );
     expect((await migrate({ url: database.url, schema })).unknown).toEqual([known + 1, known + 2]);
     // One that needs release N+3 is refused.
     await database.sql(
-      `INSERT INTO ${schema}.schema_migrations (version, name, compatible_from) VALUES (${known + 3}, 'future-contract', ${known + 3})`,
+      `INSERT INTO ${schema}.schema_migrations (version, name, compatible_from) VALUES ` +
+        `(${known + 3}, 'future-contract', ${known + 3})`,
     );
     const refused = await migrate({ url: database.url, schema }).then(
       () => undefined,
@@ -123,7 +127,10 @@ describe('schema migrations across a rolling upgrade', { timeout: 300_000 }, () 
     );
     expect(refused).toBeInstanceOf(SchemaTooNewError);
     expect((refused as Error).message).toBe(
-      `PostgreSQL schema ${schema} is at version ${known + 3}, migrated by a newer Parley, and since migration ${known + 3} it works only with releases that know migration ${known + 3} or later; this release knows up to ${known}. Run the newer release, or restore the backup taken before migration ${known + 3} (docs/deployment.md, "Upgrades and rollback")`,
+      `PostgreSQL schema ${schema} is at version ${known + 3}, migrated by a newer Parley, and ` +
+        `since migration ${known + 3} it works only with releases that know migration ${known + 3} ` +
+        `or later; this release knows up to ${known}. Run the newer release, or restore the backup ` +
+        `taken before migration ${known + 3} (docs/deployment.md, "Upgrades and rollback")`,
     );
 
     const configFile = join(dir, 'parley.yaml');
@@ -141,7 +148,8 @@ describe('schema migrations across a rolling upgrade', { timeout: 300_000 }, () 
     );
     expect(cli.code).toBe(1);
     expect(cli.stderr).toContain(
-      `this release knows up to ${known}. Run the newer release, or restore the backup taken before migration ${known + 3}`,
+      `this release knows up to ${known}. Run the newer release, or restore the backup taken ` +
+        `before migration ${known + 3}`,
     );
   });
 });

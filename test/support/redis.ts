@@ -1,4 +1,5 @@
-// Redis for tests: the shared server (own random key prefix per test, cleaned up) and private servers to stop and start.
+// Redis for tests: the shared server (own random key prefix per test, cleaned up) and private servers to stop and
+// start.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

@@ -1,4 +1,5 @@
-// POST /v1/messages and /v1/messages/count_tokens: Anthropic's Messages API, streaming and not, over the shared chat path.
+// POST /v1/messages and /v1/messages/count_tokens: Anthropic's Messages API, streaming and not, over the shared chat
+// path.
 
 import { randomBytes } from 'node:crypto';
 import type { ChatService } from '../../chat/chat-service.js';
@@ -71,7 +72,8 @@ export function registerMessages(app: ParleyApp, deps: MessagesDeps): void {
         security: [{ bearer: [] }, { apiKey: [] }],
         summary: 'Create a message (Anthropic Messages API; SSE when stream is true)',
         description:
-          'Credentials in x-api-key or Authorization: Bearer. anthropic-version is accepted; anthropic-beta values Parley cannot honour are refused by name.',
+          'Credentials in x-api-key or Authorization: Bearer. anthropic-version is accepted; ' +
+          'anthropic-beta values Parley cannot honour are refused by name.',
         body: MessagesRequest,
         response: { 200: MessageResponse, ...ERRORS },
       },
@@ -85,8 +87,10 @@ export function registerMessages(app: ParleyApp, deps: MessagesDeps): void {
       applyContextManagement(body.context_management, messages);
       checkPromptLimits(messages, body.max_tokens, deps.limits);
       const params = anthropicParams(body, betas);
-      const inputTokens = stream ? estimateInputTokens(messages, params.tools) : 0; // message_start's usage, before the run
-      // thinking.display "omitted": thinking blocks keep their signatures, never their text (whatever the target sends).
+      // message_start's usage, before the run
+      const inputTokens = stream ? estimateInputTokens(messages, params.tools) : 0;
+      // thinking.display "omitted": thinking blocks keep their signatures, never their text (whatever the target
+      // sends).
       const shown = (event: { type: string }): boolean =>
         params.thinkingDisplay !== 'omitted' || event.type !== 'reasoning-delta';
       const run = await deps.chat.start({
@@ -162,7 +166,8 @@ export function registerMessages(app: ParleyApp, deps: MessagesDeps): void {
         tags: ['anthropic'],
         security: [{ bearer: [] }, { apiKey: [] }],
         summary:
-          'Estimate the input tokens of a message (an estimate: about 4 characters per token, not the target tokenizer)',
+          'Estimate the input tokens of a message (an estimate: about 4 characters per token, not ' +
+          'the target tokenizer)',
         body: CountTokensRequest,
         response: { 200: CountTokensResponse, ...ERRORS },
       },

@@ -110,7 +110,8 @@ export const addressDetector: Detector = {
       if (m) streets.push([at, at + m[0].length]);
     });
     if (windows.all.length === 0) return out;
-    // A street that ends with its number has a capitalised word (or an ordinal) right before the number: only the windows of
+    // A street that ends with its number has a capitalised word (or an ordinal) right before the number: only the
+    // windows of
     // such numbers are scanned (all of them when the text holds `s/n`, a street without a number).
     for (const [from, to] of text.includes('s/n') ? windows.all : windows.streets) {
       const window = text.slice(from, to);
@@ -224,7 +225,8 @@ function numberWindows(
   return { all, streets };
 }
 
-/** Adds `[from, to)` to `windows`, merged with the last one if they meet, else starting after whitespace (before `i`). */
+/** Adds `[from, to)` to `windows`, merged with the last one if they meet, else starting after whitespace (before `i`).
+ * */
 function addWindow(text: string, windows: [number, number][], from: number, to: number, i: number): void {
   const last = windows[windows.length - 1];
   if (last && from <= last[1]) last[1] = to;

@@ -5,7 +5,8 @@ import { cueBefore, windowAfter, windowBefore } from './context.js';
 import { digitRuns, firstMatch } from './util.js';
 
 const MONTHS = [
-  'january february march april may june july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec',
+  'january february march april may june july august september october november december jan ' +
+    'feb mar apr jun jul aug sep sept oct nov dec',
   'januar februar märz april mai juni juli august september oktober november dezember jänner mär okt dez',
   'janvier février mars avril mai juin juillet août septembre octobre novembre décembre janv févr avr juil sept déc',
   'enero febrero marzo abril mayo junio julio agosto septiembre setiembre octubre noviembre diciembre ene abr ago dic',
@@ -13,7 +14,8 @@ const MONTHS = [
   'januari februari maart april mei juni juli augustus september oktober november december mrt okt',
   'januari februari mars april maj juni juli augusti september oktober november december',
   'januar februar marts april maj juni juli august september oktober november december',
-  'tammikuuta helmikuuta maaliskuuta huhtikuuta toukokuuta kesäkuuta heinäkuuta elokuuta syyskuuta lokakuuta marraskuuta joulukuuta',
+  'tammikuuta helmikuuta maaliskuuta huhtikuuta toukokuuta kesäkuuta heinäkuuta elokuuta ' +
+    'syyskuuta lokakuuta marraskuuta joulukuuta',
 ]
   .join(' ')
   .split(' ');
@@ -186,7 +188,8 @@ export const dateOfBirthDetector: Detector = {
           )
             continue;
           const cued = CUE.test(windowBefore(text, start, 48)) || CUE_AFTER.test(windowAfter(text, end, 24));
-          // Dates are found in text order (each window starts after the last date found): a repeat can only be the last one.
+          // Dates are found in text order (each window starts after the last date found): a repeat can only be the last
+          // one.
           if (cued && calendarValid(m[0]) && out[out.length - 1]?.start !== start)
             out.push({ category: 'date_of_birth', start, end, value: m[0], score: 0.85 });
         }

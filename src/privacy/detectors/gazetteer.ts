@@ -1,4 +1,5 @@
-// Given-name gazetteer for the person recognizer: the npm package's EN/DE/FR/ES/IT lists plus curated Dutch and Nordic names.
+// Given-name gazetteer for the person recognizer: the npm package's EN/DE/FR/ES/IT lists plus curated Dutch and Nordic
+// names.
 
 import { createRequire } from 'node:module';
 import { NAME_STOPWORDS, WEAK_NAMES } from './name-stopwords.js';

@@ -53,7 +53,8 @@ export const ipDetector: Detector = {
   category: 'ip',
   find(text: string): Match[] {
     const out: Match[] = [];
-    // A dotted quad starts a run of digits (V4's lookbehind forbids a digit before it) of at most three digits followed by
+    // A dotted quad starts a run of digits (V4's lookbehind forbids a digit before it) of at most three digits followed
+    // by
     // a dot: V4 is tried (sticky) only there, skipping runs inside a previous match, as a scan of the whole text would.
     const runs = digitRuns(text);
     let after = 0;

@@ -1,4 +1,5 @@
-// National identifiers: UK NINO, DE Steuer-ID, FR NIR, ES DNI/NIE, IT codice fiscale, NL BSN and US ITIN, scored by check digit and cue.
+// National identifiers: UK NINO, DE Steuer-ID, FR NIR, ES DNI/NIE, IT codice fiscale, NL BSN and US ITIN, scored by
+// check digit and cue.
 
 import type { Detector, Match } from '../types.js';
 import { windowBefore } from './context.js';

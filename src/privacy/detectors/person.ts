@@ -23,7 +23,8 @@ import { firstMatch, WordShapes } from './util.js';
 const WORD =
   /(?<![\p{L}\p{N}_@\/\\$#.-])(?:Ma?c|O['’]|D['’])?\p{Lu}[\p{Ll}\p{M}]+(?:-\p{Lu}[\p{Ll}\p{M}]+)?(?![\p{L}\p{N}_@]|\.\p{L}|['’]\p{L})/gu;
 const PARTICLE_GAP = new RegExp(`^ (?:(?:${[...PARTICLES].join('|')}) ){1,2}$|^ d['’]$`);
-// The longest gap `joins` accepts: a space and two particles with their spaces. Longer gaps are not cut out of the text.
+// The longest gap `joins` accepts: a space and two particles with their spaces. Longer gaps are not cut out of the
+// text.
 const MAX_GAP = 1 + 2 * (Math.max(...[...PARTICLES].map((p) => p.length)) + 1);
 const CUE = cueBefore(NAME_CUES, String.raw`[\s:,]*`);
 const MAX_TOKENS = 4;
@@ -68,7 +69,8 @@ const isSkip = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 
 /**
  * The text being scanned and its lower-cased copy, set by `find` for one call (it runs to completion without
  * yielding): words are cut from the copy instead of lower-casing every slice. `lowered` is undefined when lower-casing
- * changes the text's length (`İ`), so that offsets into the copy would be wrong; slices are then lower-cased one by one.
+ * changes the text's length (`İ`), so that offsets into the copy would be wrong; slices are then lower-cased one by
+ * one.
  */
 let scanned = '';
 let lowered: string | undefined;
@@ -93,7 +95,8 @@ function previousFlags(text: string, index: number): number {
   let start = end;
   while (start > 0 && end - start < 20 && !isSkip(text.charCodeAt(start - 1))) start--;
   let f = 0;
-  // Most words before a capitalised word are in no list: the shape test reads the lower-cased copy without cutting the word.
+  // Most words before a capitalised word are in no list: the shape test reads the lower-cased copy without cutting the
+  // word.
   if (lowered === undefined || text !== scanned || FLAG_SHAPES.mayHave(lowered, start, end)) {
     const word = lowerSlice(text, start, end);
     f = flagsOf(word);
@@ -218,7 +221,8 @@ const CONTEXT_MAX = Math.max(...[...CONTEXT.keys()].map((w) => w.length));
 const CONTEXT_SHAPES = new WordShapes(CONTEXT.keys());
 const TITLE_DOT = /(?:^|[^\p{L}])(?:mr|mrs|ms|dr|prof|sr|sra|sig|dott|dhr|mevr|st)$/iu;
 
-/** True if a company designator follows the run, maybe after more coordinated names (`Hansen Elektronik A/S`, `Di Vita, Cinelli e figli`). */
+/** True if a company designator follows the run, maybe after more coordinated names (`Hansen Elektronik A/S`, `Di Vita,
+ * Cinelli e figli`). */
 function designatorAfter(text: string, end: number): boolean {
   // Cheap test first: after spaces and commas, a designator or a further name starts with a capital letter or `&`,
   // a conjunction with a, u, e, y or o; most names are followed by a lower-case word or punctuation.
@@ -269,7 +273,8 @@ function scoreRun(text: string, run: Token[]): Match | undefined {
   const last = rest[rest.length - 1];
   const value = text.slice(first.start, last.end);
   if (PLACE_NAMES.has(value.toLowerCase())) return undefined;
-  // A version number or software acronym right after the words names a product or model, not a person: `Sonnet 4.5`, `Claude Agent SDK`.
+  // A version number or software acronym right after the words names a product or model, not a person: `Sonnet 4.5`,
+  // `Claude Agent SDK`.
   if (VERSION_AFTER.test(text.slice(last.end, last.end + 16))) return undefined;
   const weak = (flags(first) & WEAK) !== 0 && rest.length >= 2 && !atSentenceStart(text, first.start);
   const given = isGiven(first) || weak;

@@ -3,7 +3,8 @@
 import type { Detector, Match } from '../types.js';
 import { digitRuns, textBefore } from './util.js';
 
-// A run of digits, spaces (also no-break), dots, dashes (also en dashes) and parentheses that starts with +, ( or a digit.
+// A run of digits, spaces (also no-break), dots, dashes (also en dashes) and parentheses that starts with +, ( or a
+// digit.
 const CANDIDATE_AT = /(?<![\w+.\-\/])(?:\+|\()?\d(?:[\d ().\-\u2013\u00a0]*\d)?\)?/y;
 /** A character CANDIDATE takes between digits: space, parentheses, dot, dashes, no-break space. */
 const isJoiner = (c: number): boolean =>
@@ -124,7 +125,8 @@ export const phoneDetector: Detector = {
     for (let k = 0; k < runs.length; k += 2) {
       const at = runs[k];
       if (at < after || !eightDigitsFrom(text, runs, k)) continue;
-      // A candidate starts at a run of digits (its lookbehind forbids a digit before) or at the + or ( right before one.
+      // A candidate starts at a run of digits (its lookbehind forbids a digit before) or at the + or ( right before
+      // one.
       let m: RegExpExecArray | null = null;
       const before = text.charCodeAt(at - 1);
       if ((before === 43 || before === 40) && at - 1 >= after) {
@@ -145,7 +147,8 @@ export const phoneDetector: Detector = {
       for (const part of SPLIT.test(run) ? run.split(SPLIT) : [run]) {
         const partStart = run.indexOf(part, offset);
         offset = partStart + part.length;
-        // No phone number has more than 17 digits (00 + 15): a longer part is a list of numbers, and skipping it here keeps
+        // No phone number has more than 17 digits (00 + 15): a longer part is a list of numbers, and skipping it here
+        // keeps
         // the per-candidate work below (splits, trims, regexes over the part) from growing with a long run of digits.
         if (part.length > MAX_PART || countDigits(part) > 17) continue;
         const [s, start] =

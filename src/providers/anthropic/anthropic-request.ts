@@ -266,7 +266,8 @@ function thinkingFields(p: ChatParams, body: Record<string, unknown>): void {
   if (forced?.type === 'any' || forced?.type === 'tool') {
     throw invalid(
       'reasoning_effort',
-      'Anthropic targets cannot combine reasoning_effort with a forced tool (tool_choice required or named, or response_format json): extended thinking does not allow it.',
+      'Anthropic targets cannot combine reasoning_effort with a forced tool (tool_choice ' +
+        'required or named, or response_format json): extended thinking does not allow it.',
     );
   }
   let budget = THINKING_BUDGET[effort];
@@ -275,7 +276,8 @@ function thinkingFields(p: ChatParams, body: Record<string, unknown>): void {
   if (budget < 1024)
     throw invalid(
       'max_completion_tokens',
-      'Anthropic targets need max_completion_tokens above 1024 with reasoning_effort (the smallest thinking budget is 1024 tokens).',
+      'Anthropic targets need max_completion_tokens above 1024 with reasoning_effort (the ' +
+        'smallest thinking budget is 1024 tokens).',
     );
   maxTokens = Math.max(maxTokens, budget + 1);
   body.max_tokens = maxTokens;
@@ -303,7 +305,8 @@ export function buildAnthropicBody(request: ChatRequest): string {
   return JSON.stringify(body);
 }
 
-/** The 400 this request would get from the translation (thinking limits, tool arguments), or undefined; lets a fallback chain skip the target. */
+/** The 400 this request would get from the translation (thinking limits, tool arguments), or undefined; lets a fallback
+ * chain skip the target. */
 export function anthropicRequestProblem(request: ChatRequest): ParleyError | undefined {
   const p = request.params;
   const mayFail =

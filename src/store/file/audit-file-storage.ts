@@ -158,7 +158,8 @@ export class FileAuditStorage implements AuditStorage {
 
   /**
    * Every line of every segment, oldest first, then the active file. The active file is opened first and a
-   * segment that is the same file (sealed meanwhile) is skipped, so a rotation during the read never shows a line twice.
+   * segment that is the same file (sealed meanwhile) is skipped, so a rotation during the read never shows a line
+   * twice.
    */
   async *lines(): AsyncIterable<StoredAuditLine> {
     let active: FileHandle | undefined;
@@ -178,10 +179,12 @@ export class FileAuditStorage implements AuditStorage {
           handle = await open(segment.path, 'r');
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-          // A retention purge removes the oldest segments (after recording them): before the first read, the trail simply starts later.
+          // A retention purge removes the oldest segments (after recording them): before the first read, the trail
+          // simply starts later.
           if (!readAny) continue;
           throw new Error(
-            `${segment.name} was removed while the trail was being read (a retention purge ran meanwhile); read it again`,
+            `${segment.name} was removed while the trail was being read (a retention purge ran ` +
+              `meanwhile); read it again`,
             { cause: error },
           );
         }
@@ -235,7 +238,8 @@ export class FileAuditStorage implements AuditStorage {
     this.head = { seq: last.seq, lineHash: last.lineHash, sinceCheckpoint: last.sinceCheckpoint };
   }
 
-  /** True when the active file holds records and reached the size limit, or its first record is `maxAgeMs` older than `nowMs`. */
+  /** True when the active file holds records and reached the size limit, or its first record is `maxAgeMs` older than
+   * `nowMs`. */
   private rotationDue(nowMs: number): boolean {
     if (this.size === 0) return false;
     return (

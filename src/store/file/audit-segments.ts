@@ -1,4 +1,5 @@
-// Where the sealed segments of a file audit trail live and what they are called: `<base>-segments/<base>-<first seq>.jsonl`.
+// Where the sealed segments of a file audit trail live and what they are called: `<base>-segments/<base>-<first
+// seq>.jsonl`.
 
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';

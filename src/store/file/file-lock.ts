@@ -1,4 +1,5 @@
-// A cross-process lock file that names its holder (pid, process start time, host), so a dead holder's lock is taken over at once.
+// A cross-process lock file that names its holder (pid, process start time, host), so a dead holder's lock is taken
+// over at once.
 
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -9,7 +10,8 @@ import { ParleyError } from '../../domain/index.js';
 /** What a lock file says about its holder. */
 export interface LockHolder {
   pid: number;
-  /** The holder process's start time as the kernel reports it (Linux: /proc/PID/stat field 22), so a reused pid is told apart. */
+  /** The holder process's start time as the kernel reports it (Linux: /proc/PID/stat field 22), so a reused pid is told
+   * apart. */
   start: string | null;
   host: string;
   /** Unique per acquisition: release removes only its own lock. */
@@ -21,7 +23,8 @@ export interface LockHolder {
 export interface FileLockOptions {
   /** How long to wait for a live holder before refusing with 503 `store_busy` (default 5 s). */
   waitMs?: number;
-  /** A lock whose holder cannot be checked (another host, unreadable file) counts as stale after this long (default 30 s). */
+  /** A lock whose holder cannot be checked (another host, unreadable file) counts as stale after this long (default 30
+   * s). */
   staleMs?: number;
   /** What is locked, for the 503 message (default: the file the lock guards). */
   label?: string;
@@ -109,7 +112,8 @@ export class FileLock {
         const holder = parseHolder(text);
         throw new ParleyError(
           'store_busy',
-          `${this.label} is locked by another process${holder ? ` (pid ${holder.pid} on ${holder.host})` : ''}; retry in a moment`,
+          `${this.label} is locked by another ` +
+            `process${holder ? ` (pid ${holder.pid} on ${holder.host})` : ''}; retry in a moment`,
           { retryAfterMs: 1000 },
         );
       }

@@ -29,9 +29,12 @@ export class SchemaTooNewError extends Error {
     readonly knownVersion: number,
   ) {
     super(
-      `PostgreSQL schema ${schema} is at version ${databaseVersion}, migrated by a newer Parley, and since migration ${compatibleFrom} it ` +
-        `works only with releases that know migration ${compatibleFrom} or later; this release knows up to ${knownVersion}. ` +
-        `Run the newer release, or restore the backup taken before migration ${compatibleFrom} (docs/deployment.md, "Upgrades and rollback")`,
+      `PostgreSQL schema ${schema} is at version ${databaseVersion}, migrated by a newer Parley, ` +
+        `and since migration ${compatibleFrom} it ` +
+        `works only with releases that know migration ${compatibleFrom} or later; this release ` +
+        `knows up to ${knownVersion}. ` +
+        `Run the newer release, or restore the backup taken before migration ${compatibleFrom} ` +
+        `(docs/deployment.md, "Upgrades and rollback")`,
     );
     this.name = 'SchemaTooNewError';
   }
@@ -111,7 +114,8 @@ export async function migrate(
     const table = await client.query('SELECT to_regclass($1) AS t', [`${s}.schema_migrations`]);
     if (table.rows[0]?.t === null)
       await client.query(
-        `CREATE TABLE ${s}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+        `CREATE TABLE ${s}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, ` +
+          `applied_at timestamptz NOT NULL DEFAULT now())`,
       );
     const done = new Set(
       (await client.query<{ version: number }>(`SELECT version FROM ${s}.schema_migrations`)).rows.map(
@@ -142,7 +146,9 @@ export async function migrate(
         await client.query('ROLLBACK').catch(() => undefined);
         const reason = (error as Error).message;
         throw new Error(
-          `PostgreSQL migration ${String(migration.version).padStart(3, '0')}-${migration.name} failed in schema ${options.schema}: ${reason}; if the role lacks rights, run "parley state migrate" as the schema owner (docs/deployment.md)`,
+          `PostgreSQL migration ${String(migration.version).padStart(3, '0')}-${migration.name} ` +
+            `failed in schema ${options.schema}: ${reason}; if the role lacks rights, run "parley state ` +
+            `migrate" as the schema owner (docs/deployment.md)`,
           { cause: error },
         );
       }

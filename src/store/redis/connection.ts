@@ -75,7 +75,8 @@ export class RedisConnection {
     });
   }
 
-  /** Runs one store operation: refused at once while Redis is down, timed, counted; failures become `store_unavailable`. */
+  /** Runs one store operation: refused at once while Redis is down, timed, counted; failures become
+   * `store_unavailable`. */
   async run<T>(operation: string, call: (client: Redis) => Promise<T>): Promise<T> {
     const started = performance.now();
     if (!this.isReady()) {
@@ -141,7 +142,8 @@ export class RedisConnection {
 function unavailable(operation: string, reason: string, cause?: unknown): ParleyError {
   return new ParleyError(
     'store_unavailable',
-    `Shared state (Redis) is unreachable, so this request cannot be served right now (${operation}: ${shortReason(reason)}). Retry shortly.`,
+    `Shared state (Redis) is unreachable, so this request cannot be served right now ` +
+      `(${operation}: ${shortReason(reason)}). Retry shortly.`,
     { retryAfterMs: 1_000, cause },
   );
 }

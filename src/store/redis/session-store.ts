@@ -12,7 +12,8 @@ export interface RedisSessionStoreOptions {
   idleTtlMs: number;
   sealer: Sealer;
   clock?: () => number;
-  /** Added to every native TTL (tests with a simulated clock use it, so Redis never expires a key before the clock says so). */
+  /** Added to every native TTL (tests with a simulated clock use it, so Redis never expires a key before the clock says
+   * so). */
   ttlSlackMs?: number;
 }
 
@@ -161,7 +162,8 @@ export class RedisSessionStore implements SessionStore {
       if (!(error instanceof UnreadableRecordError)) throw error;
       throw new ParleyError(
         'store_unavailable',
-        'This session was stored under an encryption key Parley no longer has (see state.previousEncryptionKeys), so it cannot be read.',
+        'This session was stored under an encryption key Parley no longer has (see ' +
+          'state.previousEncryptionKeys), so it cannot be read.',
         { cause: error },
       );
     }
@@ -211,7 +213,8 @@ export class RedisSessionStore implements SessionStore {
       if (!(error instanceof UnreadableRecordError)) throw error;
       throw new ParleyError(
         'store_unavailable',
-        'This session was stored under an encryption key Parley no longer has (see state.previousEncryptionKeys), so it cannot be read.',
+        'This session was stored under an encryption key Parley no longer has (see ' +
+          'state.previousEncryptionKeys), so it cannot be read.',
         { cause: error },
       );
     }

@@ -1,4 +1,5 @@
-// Images picked, pasted or dropped into the composer: checked against the server's limits before upload, read as data URLs.
+// Images picked, pasted or dropped into the composer: checked against the server's limits before upload, read as data
+// URLs.
 // Loaded on first use (dynamic import), so it costs nothing in the initial JS.
 
 import {
@@ -27,7 +28,10 @@ function refusalOf(file: File): string | undefined {
     return `${name} cannot be attached: it is not a ${imageTypeNames()} image${type}.`;
   }
   if (file.size > MAX_IMAGE_BYTES) {
-    return `${name} cannot be attached: it is ${formatBytes(file.size)}, and images may be at most ${formatBytes(MAX_IMAGE_BYTES)}.`;
+    return (
+      `${name} cannot be attached: it is ${formatBytes(file.size)}, ` +
+      `and images may be at most ${formatBytes(MAX_IMAGE_BYTES)}.`
+    );
   }
   return undefined;
 }
@@ -59,7 +63,8 @@ export async function attach(
     }
     if (already + added.length >= MAX_IMAGES_PER_MESSAGE) {
       refusals.push(
-        `${file.name || 'The pasted image'} was not attached: a message may carry at most ${MAX_IMAGES_PER_MESSAGE} images.`,
+        `${file.name || 'The pasted image'} was not attached: a ` +
+          `message may carry at most ${MAX_IMAGES_PER_MESSAGE} images.`,
       );
       continue;
     }

@@ -1,4 +1,5 @@
-// The open chat: messages, the streaming answer, stop/regenerate/edit/retry, feedback, model and system prompt, and the chat list.
+// The open chat: messages, the streaming answer, stop/regenerate/edit/retry, feedback, model and system prompt, and the
+// chat list.
 
 import { ApiError, describeError } from '../api/api-error.js';
 import type { ParleyClient } from '../api/client.js';
@@ -36,7 +37,8 @@ export class Conversation {
   private abort: AbortController | undefined;
   private failedContent: string | undefined;
   private failedImages: ImageRef[] | undefined;
-  /** Models that take images: "vision" in their capabilities, or none configured (then the server lets the provider decide). */
+  /** Models that take images: "vision" in their capabilities, or none configured (then the server lets the provider
+   * decide). */
   private readonly imageModels: ReadonlySet<string>;
   /** Bumped when another chat is shown, so a stream still settling cannot write into it. */
   private epoch = 0;
@@ -126,7 +128,8 @@ export class Conversation {
     });
   }
 
-  /** Picks the model: of the next new chat, or (PATCH) of the open chat from its next answer on, with the whole history. */
+  /** Picks the model: of the next new chat, or (PATCH) of the open chat from its next answer on, with the whole
+   * history. */
   async pickModel(model: string): Promise<void> {
     const id = this.sessionId;
     const before = this.model;
@@ -199,7 +202,8 @@ export class Conversation {
     this.update({ status: 'Chat forgotten: its messages were deleted.' });
   }
 
-  /** Sends a message with optional images (or, with `replaceFrom`, replaces that user message and everything after it). */
+  /** Sends a message with optional images (or, with `replaceFrom`, replaces that user message and everything after it).
+   * */
   async send(content: string, replaceFrom?: string, images?: ImageRef[]): Promise<void> {
     const text = content.trim();
     const attached = images?.length ? images : undefined;

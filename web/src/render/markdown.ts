@@ -45,7 +45,10 @@ const marked = new Marked({
       const label = `Image: ${text || 'untitled'}`;
       if (!isSafeUrl(href) || href.startsWith('mailto:'))
         return `<span class="img-blocked">[${escapeHtml(label)} — removed]</span>`;
-      return `<a class="img-link" href="${escapeHtml(href)}">${escapeHtml(label)} (${escapeHtml(hostOf(href))}) — open in a new tab</a>`;
+      return (
+        `<a class="img-link" href="${escapeHtml(href)}">${escapeHtml(label)} ` +
+        `(${escapeHtml(hostOf(href))}) — open in a new tab</a>`
+      );
     },
   },
 });

@@ -26,7 +26,8 @@ export function Composer({ conversation }: { conversation: Conversation }) {
   const picker = useRef<HTMLInputElement>(null);
   const { streaming } = conversation;
   const images = conversation.acceptsImages();
-  const noImages = `The model ${conversation.model ?? ''} does not accept images. Switch to a model with vision to attach one.`;
+  const noImages =
+    `The model ${conversation.model ?? ''} does not accept images. Switch to a model with ` + `vision to attach one.`;
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -53,7 +54,9 @@ export function Composer({ conversation }: { conversation: Conversation }) {
   const add = async (files: File[], how: 'attached' | 'pasted' | 'dropped') => {
     if (files.length === 0) return;
     if (!conversation.acceptsImages()) {
-      const refused = `The ${how} image was not added: the model ${conversation.model ?? ''} does not accept images. Switch to a model with vision to send images.`;
+      const refused =
+        `The ${how} image was not added: the model ${conversation.model ?? ''} does not accept ` +
+        `images. Switch to a model with vision to send images.`;
       setNotice(refused);
       conversation.say(refused);
       return;

@@ -2,7 +2,7 @@
 
 import { FileKeyStorage } from '../store/file/key-file-storage.js';
 import type { KeyRecord } from '../store/key-storage.js';
-import { ManagedKeyStore } from './key-manager.js';
+import { ManagedKeyStore } from '../security/key-manager.js';
 
 export { KEYS_FILE_NAME, parseKeysFile } from '../store/file/key-file-storage.js';
 
