@@ -203,4 +203,36 @@ describe('file trail reading', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('a reader that stops early closes its descriptor once: files opened meanwhile keep theirs', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'parley-audit-fd-'));
+    const file = join(dir, 'audit.jsonl');
+    const other = join(dir, 'keys.json');
+    try {
+      const log = createAuditLog({ storage: new FileAuditStorage(file), commitDelayMs: 0 });
+      for (let i = 0; i < 3_000; i++) log.append({ requestId: `r${i}`, action: 'auth.success', outcome: 'success' });
+      await log.close();
+      await writeFile(other, JSON.stringify({ keys: [] }));
+      const storage = new FileAuditStorage(file);
+      // Early stops while another file is read over and over: a second close of a descriptor number that the
+      // other read has just been given makes that read fail with EBADF (what GET /v1/admin/keys met under fuzzing).
+      let reading = true;
+      const reads = (async () => {
+        let n = 0;
+        while (reading) {
+          await readFile(other, 'utf8');
+          n++;
+        }
+        return n;
+      })();
+      try {
+        for (let i = 0; i < 300; i++) for await (const { position } of storage.lines()) if (position === 1) break;
+      } finally {
+        reading = false;
+      }
+      expect(await reads).toBeGreaterThan(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

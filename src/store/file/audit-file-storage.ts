@@ -310,8 +310,10 @@ async function* readLines(
   handle: FileHandle,
   startsSegment: StoredAuditLine['startsSegment'],
 ): AsyncIterable<StoredAuditLine> {
-  // A stream on the descriptor number reads with callback fs.read, cheaper per chunk than FileHandle's promise reads.
-  const input = createReadStream('', { fd: handle.fd, encoding: 'utf8', start: 0, autoClose: false });
+  // On the FileHandle, not its descriptor number: destroy() closes the stream's descriptor whatever autoClose says,
+  // and a number closed twice can belong by then to a file opened meanwhile (GET /v1/admin/keys failed with EBADF
+  // when a key-file read got it). A FileHandle closes once.
+  const input = createReadStream('', { fd: handle, encoding: 'utf8', start: 0, autoClose: false });
   const reader = createInterface({ input, crlfDelay: Infinity });
   let position = 0;
   try {
