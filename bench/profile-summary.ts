@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
 }
 
 interface CpuProfile {
@@ -66,6 +67,65 @@ export function summariseProfile(
   return { total: total / 1000, functions: rank(fn), modules: rank(mod) };
 }
 
+/**
+ * The stage of the request path a sample belongs to: the nearest Parley module on its stack (`parley/http`,
+ * `parley/privacy`, ...: what Parley's code spent, libraries and Node called from it included), else the nearest
+ * library that drives it (Fastify's routing, hooks and serialisation before and after Parley's handlers; undici's
+ * upstream client), else Node's own work (sockets, the HTTP parser, timers) or V8's (garbage collection, the rest).
+ */
+export function stagesOf(profile: CpuProfile): { total: number; stages: SelfTime[] } {
+  const parent = new Map<number, ProfileNode>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node);
+  const stageOfNode = new Map<number, string | undefined>();
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const stageOf = (start: ProfileNode): string | undefined => {
+    const seen: number[] = [];
+    let found: string | undefined;
+    let lib: string | undefined;
+    for (let node: ProfileNode | undefined = start; node; node = parent.get(node.id)) {
+      if (stageOfNode.has(node.id)) {
+        found = stageOfNode.get(node.id);
+        break;
+      }
+      seen.push(node.id);
+      const m = moduleOf(node.callFrame.url);
+      if (m.startsWith('parley/')) {
+        found = m;
+        break;
+      }
+      if (!lib && (m === 'node_modules/fastify' || m === 'node_modules/undici' || m === 'node_modules/pino')) lib = m;
+    }
+    const stage = found ?? lib;
+    for (const id of seen) stageOfNode.set(id, stage);
+    return stage;
+  };
+  const us = new Map<string, number>();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const node = byId.get(id);
+    if (!node || node.callFrame.functionName === '(idle)') return;
+    const delta = profile.timeDeltas[i] ?? 0;
+    total += delta;
+    const name = node.callFrame.functionName;
+    const stage =
+      stageOf(node) ??
+      (name.startsWith('(') && node.callFrame.url === ''
+        ? name
+        : moduleOf(node.callFrame.url) === 'node:internal'
+          ? 'node (sockets, HTTP parser, timers)'
+          : moduleOf(node.callFrame.url));
+    us.set(stage, (us.get(stage) ?? 0) + delta);
+  });
+  const stages = [...us.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, t]) => ({
+      name,
+      selfMs: Math.round(t / 100) / 10,
+      percent: total > 0 ? Math.round((t / total) * 1000) / 10 : 0,
+    }));
+  return { total: total / 1000, stages };
+}
+
 /** Reads a .cpuprofile file and returns the summary as printable text (with CPU µs per request when `requests` is
  * given). */
 export async function formatProfileSummary(file: string, top = 20, requests?: number): Promise<string> {
@@ -74,7 +134,12 @@ export async function formatProfileSummary(file: string, top = 20, requests?: nu
   const perRequest = requests
     ? `, ${((s.total * 1000) / requests).toFixed(0)} µs per request over ${requests} requests`
     : '';
-  const lines = [`${file}: ${s.total.toFixed(0)} ms of non-idle samples${perRequest}`, '', 'self time by module:'];
+  const lines = [`${file}: ${s.total.toFixed(0)} ms of non-idle samples${perRequest}`, '', 'time by stage:'];
+  for (const st of stagesOf(profile).stages.slice(0, top)) {
+    const us = requests ? `${((st.selfMs * 1000) / requests).toFixed(1).padStart(7)} µs/req` : '';
+    lines.push(`  ${st.percent.toFixed(1).padStart(5)}%  ${st.selfMs.toFixed(0).padStart(7)} ms ${us}  ${st.name}`);
+  }
+  lines.push('', 'self time by module:');
   for (const m of s.modules)
     lines.push(`  ${m.percent.toFixed(1).padStart(5)}%  ${m.selfMs.toFixed(0).padStart(7)} ms  ${m.name}`);
   lines.push('', 'self time by function:');
