@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { Writable } from 'node:stream';
-import { createLogger, serializeError } from '../../src/observability/logger.js';
+import { createLogger, REDACT_PATHS, serializeError } from '../../src/observability/logger.js';
 import { ParleyError } from '../../src/domain/index.js';
 
 const CANARY = 'CANARY-7f3a-secret-prompt';
@@ -47,6 +47,32 @@ describe('createLogger', () => {
     );
     expect(raw.join('\n')).not.toContain(CANARY);
     expect(lines[0]).toMatchObject({ headers: { accept: 'json', cookie: '[redacted]' }, content: '[redacted]' });
+  });
+
+  it('redacts every path of REDACT_PATHS, through arrays and in child bindings, leaving the caller objects alone', () => {
+    const { raw, lines, logger } = capture();
+    for (const path of REDACT_PATHS) {
+      // `a.*.content` → { a: { x: { content } } }; `headers["cookie"]` → { headers: { cookie } }
+      const keys = path.replace(/\["([^"]+)"\]/g, '.$1').split('.');
+      const fields: Record<string, unknown> = {};
+      let at = fields;
+      keys.forEach((key, i) => {
+        const name = key === '*' ? `k${i}` : key;
+        if (i === keys.length - 1) at[name] = CANARY;
+        else at = (at[name] = {}) as Record<string, unknown>;
+      });
+      const before = JSON.stringify(fields);
+      logger.info(fields, path);
+      expect(JSON.stringify(fields), path).toBe(before);
+    }
+    logger.info({ list: [{ content: CANARY }, { text: CANARY }] }, 'arrays');
+    logger
+      .child({ content: CANARY, scope: { token: CANARY } })
+      .child({ secret: CANARY })
+      .info('child');
+    expect(raw.join('\n')).not.toContain(CANARY);
+    expect(lines.at(-2)).toMatchObject({ list: [{ content: '[redacted]' }, { text: '[redacted]' }] });
+    expect(lines.at(-1)).toMatchObject({ content: '[redacted]', scope: { token: '[redacted]' }, secret: '[redacted]' });
   });
 
   it('serializes requests without query string, headers or body', () => {
