@@ -67,13 +67,19 @@ export function summariseProfile(
   return { total: total / 1000, functions: rank(fn), modules: rank(mod) };
 }
 
+/** A stage's time, and how much of it ran in Node's own code and natives (sockets, syscalls) and in libraries. */
+export interface StageTime extends SelfTime {
+  nodeMs: number;
+  libraryMs: number;
+}
+
 /**
  * The stage of the request path a sample belongs to: the nearest Parley module on its stack (`parley/http`,
  * `parley/privacy`, ...: what Parley's code spent, libraries and Node called from it included), else the nearest
  * library that drives it (Fastify's routing, hooks and serialisation before and after Parley's handlers; undici's
  * upstream client), else Node's own work (sockets, the HTTP parser, timers) or V8's (garbage collection, the rest).
  */
-export function stagesOf(profile: CpuProfile): { total: number; stages: SelfTime[] } {
+export function stagesOf(profile: CpuProfile): { total: number; stages: StageTime[] } {
   const parent = new Map<number, ProfileNode>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node);
   const stageOfNode = new Map<number, string | undefined>();
@@ -99,7 +105,7 @@ export function stagesOf(profile: CpuProfile): { total: number; stages: SelfTime
     for (const id of seen) stageOfNode.set(id, stage);
     return stage;
   };
-  const us = new Map<string, number>();
+  const us = new Map<string, { all: number; node: number; library: number }>();
   let total = 0;
   profile.samples.forEach((id, i) => {
     const node = byId.get(id);
@@ -107,6 +113,7 @@ export function stagesOf(profile: CpuProfile): { total: number; stages: SelfTime
     const delta = profile.timeDeltas[i] ?? 0;
     total += delta;
     const name = node.callFrame.functionName;
+    const leaf = moduleOf(node.callFrame.url);
     const stage =
       stageOf(node) ??
       (name.startsWith('(') && node.callFrame.url === ''
@@ -114,14 +121,21 @@ export function stagesOf(profile: CpuProfile): { total: number; stages: SelfTime
         : moduleOf(node.callFrame.url) === 'node:internal'
           ? 'node (sockets, HTTP parser, timers)'
           : moduleOf(node.callFrame.url));
-    us.set(stage, (us.get(stage) ?? 0) + delta);
+    const entry = us.get(stage) ?? { all: 0, node: 0, library: 0 };
+    entry.all += delta;
+    if (leaf === 'node:internal' || leaf === '(native / vm)') entry.node += delta;
+    else if (leaf.startsWith('node_modules/')) entry.library += delta;
+    us.set(stage, entry);
   });
+  const ms = (t: number): number => Math.round(t / 100) / 10;
   const stages = [...us.entries()]
-    .sort((a, b) => b[1] - a[1])
+    .sort((a, b) => b[1].all - a[1].all)
     .map(([name, t]) => ({
       name,
-      selfMs: Math.round(t / 100) / 10,
-      percent: total > 0 ? Math.round((t / total) * 1000) / 10 : 0,
+      selfMs: ms(t.all),
+      percent: total > 0 ? Math.round((t.all / total) * 1000) / 10 : 0,
+      nodeMs: ms(t.node),
+      libraryMs: ms(t.library),
     }));
   return { total: total / 1000, stages };
 }
@@ -134,11 +148,17 @@ export async function formatProfileSummary(file: string, top = 20, requests?: nu
   const perRequest = requests
     ? `, ${((s.total * 1000) / requests).toFixed(0)} µs per request over ${requests} requests`
     : '';
-  const lines = [`${file}: ${s.total.toFixed(0)} ms of non-idle samples${perRequest}`, '', 'time by stage:'];
-  for (const st of stagesOf(profile).stages.slice(0, top)) {
-    const us = requests ? `${((st.selfMs * 1000) / requests).toFixed(1).padStart(7)} µs/req` : '';
-    lines.push(`  ${st.percent.toFixed(1).padStart(5)}%  ${st.selfMs.toFixed(0).padStart(7)} ms ${us}  ${st.name}`);
-  }
+  const lines = [
+    `${file}: ${s.total.toFixed(0)} ms of non-idle samples${perRequest}`,
+    '',
+    'time by stage (the nearest Parley module on the stack; of it, in Node and natives, and in libraries):',
+  ];
+  const perReq = (t: number): string => (requests ? `${((t * 1000) / requests).toFixed(1)} µs/req` : `${t} ms`);
+  for (const st of stagesOf(profile).stages.slice(0, top))
+    lines.push(
+      `  ${st.percent.toFixed(1).padStart(5)}%  ${perReq(st.selfMs).padStart(14)}  (node ${perReq(st.nodeMs)}, ` +
+        `libraries ${perReq(st.libraryMs)})  ${st.name}`,
+    );
   lines.push('', 'self time by module:');
   for (const m of s.modules)
     lines.push(`  ${m.percent.toFixed(1).padStart(5)}%  ${m.selfMs.toFixed(0).padStart(7)} ms  ${m.name}`);
