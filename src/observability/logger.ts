@@ -21,7 +21,12 @@ export const REDACTED_FIELDS = [
 ] as const;
 const SECRET_HEADERS = ['authorization', 'cookie', 'set-cookie', 'x-api-key', 'proxy-authorization'] as const;
 
-const HEADER_HOLDERS = ['req', 'request', 'res'] as const;
+/**
+ * Fields that go through a serializer, which writes only safe fields (no headers, no content): left as they are,
+ * so that an error keeps its prototype (name, stack) for `serializeError`. This covers the `req.headers` and
+ * `res.headers` paths of REDACT_PATHS.
+ */
+const SERIALIZED: ReadonlySet<string> = new Set(['req', 'res', 'err', 'error']);
 
 /** The paths Parley's logger redacts, in pino's path syntax (exported so tests and docs can list them). */
 export const REDACT_PATHS: readonly string[] = [
@@ -45,10 +50,14 @@ const isPlain = (value: object): boolean => {
 };
 
 /** A copy of `obj` with its redacted fields censored down to `depth` more levels; `obj` itself when none is. */
-function censorFields(obj: Record<string, unknown>, depth: number): Record<string, unknown> {
+function censorFields(
+  obj: Record<string, unknown>,
+  depth: number,
+  skip?: ReadonlySet<string>,
+): Record<string, unknown> {
   let out: Record<string, unknown> | undefined;
   for (const key in obj) {
-    if (!Object.prototype.hasOwnProperty.call(obj, key)) continue;
+    if (!Object.prototype.hasOwnProperty.call(obj, key) || skip?.has(key)) continue;
     const value = obj[key];
     let next: unknown = value;
     if (REDACTED.has(key)) next = value === undefined ? value : CENSOR;
@@ -74,16 +83,14 @@ function censorHeaders(headers: unknown): unknown {
  * microsecond for a request line, which has no field to censor.
  */
 export function censorLogFields(fields: Record<string, unknown>): Record<string, unknown> {
-  let out = censorFields(fields, 2);
+  let out = censorFields(fields, 2, SERIALIZED);
   const own = (): Record<string, unknown> => (out === fields ? (out = { ...fields }) : out);
   const headers = censorHeaders(out.headers);
   if (headers !== out.headers) own().headers = headers;
-  for (const holder of HEADER_HOLDERS) {
-    // A class instance (Fastify's request) goes to its serializer, which writes no headers.
-    const inner = out[holder];
-    if (!walkable(inner) || !isPlain(inner)) continue;
-    const innerHeaders = censorHeaders(inner.headers);
-    if (innerHeaders !== inner.headers) own()[holder] = { ...inner, headers: innerHeaders };
+  const request = out.request;
+  if (walkable(request) && isPlain(request)) {
+    const requestHeaders = censorHeaders(request.headers);
+    if (requestHeaders !== request.headers) own().request = { ...request, headers: requestHeaders };
   }
   return out;
 }

@@ -75,6 +75,15 @@ describe('createLogger', () => {
     expect(lines.at(-1)).toMatchObject({ content: '[redacted]', scope: { token: '[redacted]' }, secret: '[redacted]' });
   });
 
+  it('hands an error to its serializer whole, even one with a field named like content', () => {
+    const { lines, raw, logger } = capture();
+    const error = Object.assign(new ParleyError('upstream_server_error', 'The provider failed.'), { text: CANARY });
+    logger.error({ err: error }, 'failed');
+    expect(raw.join()).not.toContain(CANARY);
+    expect(lines[0].err).toMatchObject({ type: 'ParleyError', code: 'upstream_server_error' });
+    expect((lines[0].err as { stack?: unknown[] }).stack?.length).toBeGreaterThan(0);
+  });
+
   it('serializes requests without query string, headers or body', () => {
     const { lines, raw, logger } = capture();
     logger.info({
