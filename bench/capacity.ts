@@ -204,8 +204,10 @@ async function commandCalls(redis: Redis): Promise<Map<string, number>> {
   return calls;
 }
 
-/** Alternating rounds: odd rounds in target order, even rounds reversed; each target warmed up once before its first
- * run. */
+/**
+ * Alternating rounds: odd rounds in target order, even rounds reversed; each target warmed up once before its first
+ * run.
+ */
 async function loadPhase(
   o: Observed,
   targets: Target[],

@@ -171,8 +171,10 @@ export async function startLeanReference(opts: LeanReferenceOptions): Promise<Le
     done();
   });
 
-  /** Sends the upstream request, aborted by `signal` or by a 30 s first-byte timer; `fail` gets either, or a network
-   * error. */
+  /**
+   * Sends the upstream request, aborted by `signal` or by a 30 s first-byte timer; `fail` gets either, or a network
+   * error.
+   */
   const dispatchUpstream = (
     upstreamBody: string,
     signal: AbortSignal,

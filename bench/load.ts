@@ -27,8 +27,10 @@ export interface LoadResult {
   non2xx: number;
   /** Distribution of `x-parley-overhead-ms` (count 0 when the target does not send it). */
   overheadMs: Distribution;
-  /** CPU time (user + system) per 2xx response of the target's process and of the mock upstream, in µs; set by the
-   * caller. */
+  /**
+   * CPU time (user + system) per 2xx response of the target's process and of the mock upstream, in µs; set by the
+   * caller.
+   */
   cpuUsPerRequest?: { target: number | null; mock: number | null };
 }
 

@@ -102,8 +102,9 @@ function readyLine(child: ChildProcess, deadline: number): Promise<string> {
   });
 }
 
-/** Spawns a server and resolves once it is ready; on failure the child is killed and its stderr tail is in the error.
- * */
+/**
+ * Spawns a server and resolves once it is ready; on failure the child is killed and its stderr tail is in the error.
+ */
 export async function spawnServer(spec: SpawnSpec): Promise<ServerProcess> {
   const child = spawn(spec.command, spec.args, {
     env: { ...process.env, ...spec.env },
@@ -135,8 +136,10 @@ export async function spawnServer(spec: SpawnSpec): Promise<ServerProcess> {
   return { name: spec.name, pid: child.pid, url, stop: (graceMs = 5_000) => stopChild(child, graceMs) };
 }
 
-/** Resident set size of a process in MB from /proc/<pid>/status (`VmRSS`, or `VmHWM` for the peak); null when
- * unavailable. */
+/**
+ * Resident set size of a process in MB from /proc/<pid>/status (`VmRSS`, or `VmHWM` for the peak); null when
+ * unavailable.
+ */
 export async function residentMb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): Promise<number | null> {
   try {
     const status = await readFile(`/proc/${pid}/status`, 'utf8');

@@ -140,8 +140,10 @@ export function stagesOf(profile: CpuProfile): { total: number; stages: StageTim
   return { total: total / 1000, stages };
 }
 
-/** Reads a .cpuprofile file and returns the summary as printable text (with CPU µs per request when `requests` is
- * given). */
+/**
+ * Reads a .cpuprofile file and returns the summary as printable text (with CPU µs per request when `requests` is
+ * given).
+ */
 export async function formatProfileSummary(file: string, top = 20, requests?: number): Promise<string> {
   const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
   const s = summariseProfile(profile, top);

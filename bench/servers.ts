@@ -171,8 +171,10 @@ export async function obtainApiKey(
   };
 }
 
-/** Extra node flags for the Parley process from BENCH_PARLEY_NODE_FLAGS (space-separated), e.g.
- * `--max-semi-space-size=8`. */
+/**
+ * Extra node flags for the Parley process from BENCH_PARLEY_NODE_FLAGS (space-separated), e.g.
+ * `--max-semi-space-size=8`.
+ */
 function extraNodeFlags(): string[] {
   return (process.env.BENCH_PARLEY_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 }

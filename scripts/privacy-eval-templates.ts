@@ -1,8 +1,10 @@
 // Hand-written sentence templates and hard negatives of the privacy evaluation set; `{x}` marks where a generated value
 // goes.
 
-/** Sentences around a person's name, per language; `{name}` is "Given Family", `{title}` a form of address, `{last}`
- * the family name. */
+/**
+ * Sentences around a person's name, per language; `{name}` is "Given Family", `{title}` a form of address, `{last}`
+ * the family name.
+ */
 export const PERSON_TEMPLATES: Record<string, string[]> = {
   en: [
     'My name is {name} and I need help with a refund.',

@@ -35,8 +35,9 @@ import type { ChangeNotices } from './store/types.js';
 import type { InheritedSocket } from './config/listen-socket.js';
 import { ConfigError } from './config/config-error.js';
 
-/** During the drain, a kept-alive connection is closed once it has been idle this long (docs/deployment.md, "Drain").
- * */
+/**
+ * During the drain, a kept-alive connection is closed once it has been idle this long (docs/deployment.md, "Drain").
+ */
 export const DRAIN_IDLE_GRACE_MS = 500;
 
 export interface StartOptions {
@@ -49,8 +50,10 @@ export interface StartOptions {
   notices?: ChangeNotices;
   /** Extra routes (the web UI registers itself here). */
   plugins?: ((app: ParleyApp) => void | Promise<void>)[];
-  /** Listen on this socket instead of `server.host`/`server.port` (systemd socket activation; see
-   * config/listen-socket.ts). */
+  /**
+   * Listen on this socket instead of `server.host`/`server.port` (systemd socket activation; see
+   * config/listen-socket.ts).
+   */
   listenOn?: InheritedSocket;
 }
 
@@ -64,8 +67,10 @@ export interface RunningParley {
   audit: AuditLog;
   /** Set on the very first start: the admin key and a one-time login link (print once, never log). */
   firstStart?: { adminKey: string; loginUrl: string };
-  /** Graceful stop (the drain): /readyz 503 and `Connection: close` at once, listening for `server.drainDelay`, then no
-   * new connections; in-flight requests get the drain timeout. */
+  /**
+   * Graceful stop (the drain): /readyz 503 and `Connection: close` at once, listening for `server.drainDelay`, then no
+   * new connections; in-flight requests get the drain timeout.
+   */
   shutdown(): Promise<void>;
 }
 

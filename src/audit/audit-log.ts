@@ -24,8 +24,10 @@ export interface AuditLogOptions {
   clock?: () => number;
   /** How much of client addresses to keep. Default IPv4 /24, IPv6 /48. */
   addressPrefixes?: AddressPrefixes;
-  /** Events held in memory while the storage (and the spool) cannot take them; beyond it events are counted and
-   * dropped. Default 10 000. */
+  /**
+   * Events held in memory while the storage (and the spool) cannot take them; beyond it events are counted and
+   * dropped. Default 10 000.
+   */
   maxQueue?: number;
   /** Write failures (the log keeps the events queued or spooled and retries). */
   onError?: (error: Error) => void;

@@ -18,8 +18,10 @@ export type AuditFault =
   /** A segment does not continue its predecessor: renamed, out of order, or replaced. */
   | 'segment-mismatch';
 
-/** Outcome of a verification. `line` is the 1-based line number (in `segment` for a segmented file trail) or the row's
- * seq (table). */
+/**
+ * Outcome of a verification. `line` is the 1-based line number (in `segment` for a segmented file trail) or the row's
+ * seq (table).
+ */
 export type AuditVerification =
   | {
       ok: true;
@@ -34,8 +36,10 @@ export type AuditVerification =
       firstSeq?: number;
       /** Files read (sealed segments and the active file) when the file trail has rotated. */
       segments?: number;
-      /** The last checkpoint: record its seq and hash outside the trail (with a backup) and pass it as
-       * `expectCheckpoint` later. */
+      /**
+       * The last checkpoint: record its seq and hash outside the trail (with a backup) and pass it as
+       * `expectCheckpoint` later.
+       */
       lastCheckpoint?: CheckpointAnchor;
     }
   | {
@@ -45,8 +49,10 @@ export type AuditVerification =
       /** The segment file the fault is in (a rotated file trail). */
       segment?: string;
       reason: string;
-      /** Set when the only fault is a last line cut off by a crash (no trailing newline); everything before it
-       * verifies. */
+      /**
+       * Set when the only fault is a last line cut off by a crash (no trailing newline); everything before it
+       * verifies.
+       */
       torn?: true;
     };
 

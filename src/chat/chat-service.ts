@@ -43,8 +43,9 @@ export interface RoutedModel {
   observer?: RouteObserver;
   /** The fallback chain's targets, for capability checks (absent: no check). */
   targets?: readonly TargetFacts[];
-  /** The route (and its observer) over some of the targets (ascending indexes), for requests some targets cannot serve.
-   * */
+  /**
+   * The route (and its observer) over some of the targets (ascending indexes), for requests some targets cannot serve.
+   */
   routeFor?(indexes: readonly number[]): { route: ChatModel; observer?: RouteObserver };
 }
 
@@ -302,8 +303,9 @@ export class ChatService {
     };
   }
 
-  /** The route for this request: targets that cannot do what it needs are skipped (and reported); none left is a 400.
-   * */
+  /**
+   * The route for this request: targets that cannot do what it needs are skipped (and reported); none left is a 400.
+   */
   private pickTargets(
     call: ChatCall,
     routed: RoutedModel,

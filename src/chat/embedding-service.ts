@@ -136,8 +136,9 @@ function recordOf(
   };
 }
 
-/** The cache key: scope, alias, dimensions, encoding and the exact inputs (as sent, after the privacy filter), hashed.
- * */
+/**
+ * The cache key: scope, alias, dimensions, encoding and the exact inputs (as sent, after the privacy filter), hashed.
+ */
 export function embeddingsCacheKey(scope: string, model: string, request: Omit<EmbeddingRequest, 'model'>): string {
   const hash = createHash('sha256');
   hash.update('embeddings\0').update(scope).update('\0').update(model).update('\0');
@@ -257,8 +258,10 @@ export class EmbeddingService {
     }
   }
 
-  /** Embeddings are deterministic: cached unless the cache is off or the request opts out (or, in opt-in mode, did not
-   * opt in). */
+  /**
+   * Embeddings are deterministic: cached unless the cache is off or the request opts out (or, in opt-in mode, did not
+   * opt in).
+   */
   private cacheable(call: EmbeddingCall): boolean {
     const mode = this.deps.cacheConfig.mode;
     if (mode === 'off' || call.cacheMode === 'bypass') return false;
@@ -291,8 +294,9 @@ export class EmbeddingService {
   }
 }
 
-/** The largest embeddings answer kept in the cache (its vectors as float32): 1 MiB, e.g. 85 inputs of 3,072 dimensions.
- * */
+/**
+ * The largest embeddings answer kept in the cache (its vectors as float32): 1 MiB, e.g. 85 inputs of 3,072 dimensions.
+ */
 const MAX_CACHED_EMBEDDING_BYTES = 1024 * 1024;
 
 /** The size of an answer's vectors as float32 bytes (base64 text is 4 characters per 3 bytes). */

@@ -2,12 +2,15 @@
 
 import { ParleyError, type ChatMessage } from '../domain/index.js';
 
-/** What an image is counted as: about a high-detail tile set (providers charge roughly 85 to 1,600 tokens per image).
- * */
+/**
+ * What an image is counted as: about a high-detail tile set (providers charge roughly 85 to 1,600 tokens per image).
+ */
 const IMAGE_TOKENS = 1000;
 
-/** Rough token estimate (about 4 characters per token, per-message framing, a flat cost per image); cheap and
- * deterministic. */
+/**
+ * Rough token estimate (about 4 characters per token, per-message framing, a flat cost per image); cheap and
+ * deterministic.
+ */
 export function estimateTokens(message: ChatMessage): number {
   let images = 0;
   for (const p of message.parts ?? []) if (p.type === 'image') images++;

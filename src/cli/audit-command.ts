@@ -20,14 +20,18 @@ export interface AuditCommandDeps {
   storage?: AuditStorage;
   /** How to name `storage` in messages, e.g. `postgres schema parley`. */
   storageLabel?: string;
-  /** Retention purge (`parley audit purge`): table rows, or whole sealed segments of the file trail; absent: not
-   * available. */
+  /**
+   * Retention purge (`parley audit purge`): table rows, or whole sealed segments of the file trail; absent: not
+   * available.
+   */
   purge?: (before: Date) => Promise<PurgeResult>;
   /** `audit.retention`: the default cut-off of `purge` is now minus this. */
   retentionMs?: number;
   clock?: () => number;
-  /** The checkpoint public key: a PEM path, `file:/path`, inline PEM, or any reference `resolveSecret` understands
-   * (env:, vault:). */
+  /**
+   * The checkpoint public key: a PEM path, `file:/path`, inline PEM, or any reference `resolveSecret` understands
+   * (env:, vault:).
+   */
   publicKeyRef?: string;
   /** Resolves secret references other than file paths (config/secrets.ts); only process.env readers live in config/. */
   resolveSecret?: (ref: string) => Promise<string>;

@@ -69,8 +69,10 @@ async function run(argv: string[]): Promise<number> {
 
 type Config = import('../config/types.js').ParleyConfig;
 
-/** `parley keys|audit` against the stores `state.postgres` picks; `--database-url REF` connects as another role
- * (retention purges). */
+/**
+ * `parley keys|audit` against the stores `state.postgres` picks; `--database-url REF` connects as another role
+ * (retention purges).
+ */
 async function withDurableState(
   command: 'keys' | 'audit',
   args: string[],

@@ -45,8 +45,10 @@ function parseKeysArgs(args: string[]) {
 
 const iso = (ms: number | undefined): string => (ms === undefined ? '-' : new Date(ms).toISOString());
 
-/** Runs `parley keys ...`; resolves to the exit code (0 ok, 1 failed, 2 usage error). Secrets are printed once, on
- * create/rotate only. */
+/**
+ * Runs `parley keys ...`; resolves to the exit code (0 ok, 1 failed, 2 usage error). Secrets are printed once, on
+ * create/rotate only.
+ */
 export async function keysCommand(args: string[], deps: KeysCommandDeps): Promise<number> {
   const out = deps.stdout ?? ((text: string) => void process.stdout.write(`${text}\n`));
   const err = deps.stderr ?? ((text: string) => void process.stderr.write(`${text}\n`));

@@ -293,8 +293,10 @@ export async function purgeFileAuditTrail(
   }
 }
 
-/** Purges at start and every `intervalMs` (unref'd timer, never on a request's path); failures are logged and tried
- * again next time. */
+/**
+ * Purges at start and every `intervalMs` (unref'd timer, never on a request's path); failures are logged and tried
+ * again next time.
+ */
 function scheduleRetention(
   retentionMs: number,
   intervalMs: number,

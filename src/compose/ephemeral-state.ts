@@ -37,8 +37,10 @@ export interface EphemeralState {
   close(): Promise<void>;
 }
 
-/** Builds the memory backends (no `state.redis`) or the Redis ones; with Redis, returns once connected or after a short
- * wait. */
+/**
+ * Builds the memory backends (no `state.redis`) or the Redis ones; with Redis, returns once connected or after a short
+ * wait.
+ */
 export async function buildEphemeralState(
   config: ParleyConfig,
   secrets: SecretResolver,

@@ -17,8 +17,10 @@ export interface SecurityParts {
 
 const LOCAL_ADMIN: Principal = { id: 'local', role: 'admin', via: 'anonymous', scope: 'local' };
 
-/** Creates the first admin key (and a one-time login path, `/#login=...`) when API keys are the only way in and there
- * is none yet. */
+/**
+ * Creates the first admin key (and a one-time login path, `/#login=...`) when API keys are the only way in and there
+ * is none yet.
+ */
 export async function ensureFirstAdmin(
   config: ParleyConfig,
   keyStore: KeyStore,

@@ -6,8 +6,10 @@ interface Frame {
   alternation: boolean;
 }
 
-/** Length of the quantifier at `i` (0 if none) and whether it is unbounded (`*`, `+`, `{n,}`, or an upper bound over
- * 100). */
+/**
+ * Length of the quantifier at `i` (0 if none) and whether it is unbounded (`*`, `+`, `{n,}`, or an upper bound over
+ * 100).
+ */
 function quantifierAt(src: string, i: number): [number, boolean] {
   const c = src[i];
   if (c === '*' || c === '+') return [src[i + 1] === '?' ? 2 : 1, true];

@@ -338,8 +338,10 @@ function narrowCapabilities(
   return model === undefined ? [...target] : target.filter((c) => model.includes(c));
 }
 
-/** Splits `privacy:` into the per-category actions, the images policy and the rules (thresholds, custom recognizers,
- * allowlist). */
+/**
+ * Splits `privacy:` into the per-category actions, the images policy and the rules (thresholds, custom recognizers,
+ * allowlist).
+ */
 function privacyOf(
   raw: NonNullable<RawConfig['privacy']>,
 ): Pick<ParleyConfig, 'privacy' | 'privacyImages' | 'privacyRules'> {

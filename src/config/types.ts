@@ -63,8 +63,10 @@ export interface ParleyConfig {
     /** Largest accepted request body. */
     bodyLimitBytes: number;
     /** How long in-flight requests may run after SIGTERM before they are cut. */
-    /** After SIGTERM, keep listening (answers with Connection: close, /readyz 503) this long before closing the
-     * listener. */
+    /**
+     * After SIGTERM, keep listening (answers with Connection: close, /readyz 503) this long before closing the
+     * listener.
+     */
     drainDelayMs: number;
     drainTimeoutMs: number;
     /** Close the listener while a shared store is unreachable (passive-health-check load balancers). */
@@ -129,8 +131,10 @@ export interface ParleyConfig {
     /** File trail: seal the active file into a segment at this size or age. */
     segmentMaxBytes: number;
     segmentMaxAgeMs: number;
-    /** Records older than this are purged (files: automatically; PostgreSQL: `parley audit purge`); unset: kept for
-     * ever. */
+    /**
+     * Records older than this are purged (files: automatically; PostgreSQL: `parley audit purge`); unset: kept for
+     * ever.
+     */
     retentionMs?: number;
     purgeIntervalMs: number;
   };

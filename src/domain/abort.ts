@@ -61,8 +61,9 @@ export class LightAbortController {
     if (this.aborted) throw this.reason;
   }
 
-  /** Aborts once: sets `reason` (default: an AbortError DOMException, as AbortController does) and runs the listeners.
-   * */
+  /**
+   * Aborts once: sets `reason` (default: an AbortError DOMException, as AbortController does) and runs the listeners.
+   */
   abort(reason?: unknown): void {
     if (this.aborted) return;
     this.aborted = true;

@@ -44,8 +44,10 @@ export interface ChatMessage {
   isError?: boolean;
   /** An assistant message's earlier reasoning, in order (Anthropic thinking blocks sent back with their signatures). */
   reasoning?: ReasoningBlock[];
-  /** A prompt-cache breakpoint after this message (Anthropic `cache_control`); targets without prompt caching ignore
-   * it. */
+  /**
+   * A prompt-cache breakpoint after this message (Anthropic `cache_control`); targets without prompt caching ignore
+   * it.
+   */
   cacheControl?: CacheControl;
 }
 
@@ -68,8 +70,10 @@ export interface ToolDefinition {
   strict?: boolean;
   /** A prompt-cache breakpoint after this tool definition (Anthropic `cache_control`). */
   cacheControl?: CacheControl;
-  /** Hidden from the model until a tool search loads it (Anthropic `defer_loading`): forwarded to Anthropic-format
-   * targets, left out of the tool list elsewhere. */
+  /**
+   * Hidden from the model until a tool search loads it (Anthropic `defer_loading`): forwarded to Anthropic-format
+   * targets, left out of the tool list elsewhere.
+   */
   deferLoading?: boolean;
 }
 
@@ -104,13 +108,17 @@ export interface ChatParams {
   thinkingBudget?: number;
   /** "omitted": thinking blocks come back without their text (signatures only), Anthropic `thinking.display`. */
   thinkingDisplay?: 'omitted';
-  /** Anthropic adaptive thinking: the model decides how much to think, at `reasoningEffort` (Anthropic
-   * `output_config.effort`). */
+  /**
+   * Anthropic adaptive thinking: the model decides how much to think, at `reasoningEffort` (Anthropic
+   * `output_config.effort`).
+   */
   adaptiveThinking?: boolean;
   /** The last message is an assistant turn the answer must continue (an Anthropic prefill), not history. */
   continueLast?: boolean;
-  /** Anthropic beta features the answer depends on, sent as `anthropic-beta` to Anthropic-format targets (others need
-   * no switch for them). */
+  /**
+   * Anthropic beta features the answer depends on, sent as `anthropic-beta` to Anthropic-format targets (others need
+   * no switch for them).
+   */
   anthropicBetas?: string[];
   /** Token log probabilities, with `top` alternatives per token. */
   logprobs?: { top: number };

@@ -9,14 +9,17 @@ export const IMAGE_TYPES: Readonly<Record<string, string>> = Object.freeze({
   'image/webp': 'WebP',
 });
 
-/** The name of an accepted image type ("PNG"), or undefined: own keys only, so "constructor" or "__proto__" is no type.
- * */
+/**
+ * The name of an accepted image type ("PNG"), or undefined: own keys only, so "constructor" or "__proto__" is no type.
+ */
 export function imageTypeName(mediaType: string): string | undefined {
   return Object.hasOwn(IMAGE_TYPES, mediaType) ? IMAGE_TYPES[mediaType] : undefined;
 }
 
-/** Largest image, in bytes (decoded). 3 MiB: its base64 (4 MiB) stays under the smallest provider limit (Anthropic's 5
- * MB). */
+/**
+ * Largest image, in bytes (decoded). 3 MiB: its base64 (4 MiB) stays under the smallest provider limit (Anthropic's 5
+ * MB).
+ */
 export const MAX_IMAGE_BYTES = 3 * 1024 * 1024;
 
 /** Most images in one message. */

@@ -2,8 +2,10 @@
 
 import type { FinishReason, Usage } from './chat.js';
 
-/** An image of a user message: a base64 `data:` URL of an accepted type (src/domain/image-limits.ts). Content, sealed
- * with the session. */
+/**
+ * An image of a user message: a base64 `data:` URL of an accepted type (src/domain/image-limits.ts). Content, sealed
+ * with the session.
+ */
 export interface StoredImage {
   url: string;
 }

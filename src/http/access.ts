@@ -23,8 +23,10 @@ export interface AccessDeps {
   audit?(event: AuditEventInput): void;
   /** Called for every refused credential (metrics). */
   onAuthFailure?(reason: string): void;
-  /** Refused credentials per client (rateLimits.failedAuthPerMinute): a client over it gets 429 before its credential
-   * is checked. */
+  /**
+   * Refused credentials per client (rateLimits.failedAuthPerMinute): a client over it gets 429 before its credential
+   * is checked.
+   */
   clientLimit?: Pick<RateLimits, 'limitingClients' | 'checkClient' | 'noteRefusedCredential'>;
 }
 
@@ -37,8 +39,10 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Permission the principal's role must grant; none means any authenticated principal. */
     permission?: Permission;
-    /** The handler passes `request.parley.admission` to the chat service (the request is counted with the chat
-     * admission). */
+    /**
+     * The handler passes `request.parley.admission` to the chat service (the request is counted with the chat
+     * admission).
+     */
     chatAdmission?: boolean;
   }
 }

@@ -33,8 +33,10 @@ export function anthropicUsage(usage: Usage | undefined): Record<string, number>
   return out;
 }
 
-/** Tool arguments as the `input` object of a tool_use block; arguments that are not a JSON object are the target's
- * fault. */
+/**
+ * Tool arguments as the `input` object of a tool_use block; arguments that are not a JSON object are the target's
+ * fault.
+ */
 function toolInput(args: string): unknown {
   let input: unknown;
   try {

@@ -121,8 +121,10 @@ function toolUse(block: Obj, where: string): ToolCall {
   return { id: block.id, name: block.name, arguments: JSON.stringify(block.input) };
 }
 
-/** One user turn: tool results become `tool` messages (first, as the Messages API orders them), the rest one user
- * message. */
+/**
+ * One user turn: tool results become `tool` messages (first, as the Messages API orders them), the rest one user
+ * message.
+ */
 function userTurn(content: unknown[], i: number, out: ChatMessage[]): void {
   const parts: ContentPart[] = [];
   content.forEach((b, j) => {
@@ -228,8 +230,10 @@ function systemMessages(system: MessagesBody['system']): ChatMessage[] {
 
 export const MID_CONVERSATION_BETA = 'mid-conversation-tool-changes-2026-07-01';
 
-/** A mid-conversation system turn (with the beta): text only; tool_addition and tool_removal blocks are refused by
- * name. */
+/**
+ * A mid-conversation system turn (with the beta): text only; tool_addition and tool_removal blocks are refused by
+ * name.
+ */
 function systemTurn(content: unknown, i: number): ChatMessage {
   if (typeof content === 'string') return { role: 'system', content };
   if (!Array.isArray(content))
@@ -249,8 +253,10 @@ function systemTurn(content: unknown, i: number): ChatMessage {
   return { role: 'system', content: texts.join('\n') };
 }
 
-/** Request turns (and the system prompt) as domain messages; system turns inside `messages` need the mid-conversation
- * beta. */
+/**
+ * Request turns (and the system prompt) as domain messages; system turns inside `messages` need the mid-conversation
+ * beta.
+ */
 export function anthropicMessages(
   body: Pick<MessagesBody, 'messages' | 'system'>,
   betas: readonly string[] = [],
@@ -412,8 +418,9 @@ function thinking(value: Obj, maxTokens: number | undefined, params: ChatParams)
   params.thinkingBudget = budget;
 }
 
-/** Betas whose effect Parley gives on every target: forwarded to Anthropic-format targets, needing no switch elsewhere.
- * */
+/**
+ * Betas whose effect Parley gives on every target: forwarded to Anthropic-format targets, needing no switch elsewhere.
+ */
 export const FORWARDED_BETAS: readonly string[] = [
   'interleaved-thinking-2025-05-14',
   'fine-grained-tool-streaming-2025-05-14',
@@ -459,8 +466,9 @@ export function acceptedBetas(header: string | string[] | undefined): string[] {
 
 const EFFORTS = ['low', 'medium', 'high'];
 
-/** output_config: only `effort`, with adaptive thinking (it is the depth of that thinking, OpenAI's reasoning_effort).
- * */
+/**
+ * output_config: only `effort`, with adaptive thinking (it is the depth of that thinking, OpenAI's reasoning_effort).
+ */
 function outputConfig(value: unknown, thinkingValue: Obj | undefined, params: ChatParams): void {
   if (value === null) return;
   if (!isObj(value)) throw invalid('output_config', 'output_config must be an object.');
@@ -555,8 +563,10 @@ export function anthropicParams(body: MessagesBody, betas: string[]): ChatParams
   return params;
 }
 
-/** A rough prompt size: about 4 characters per token, 4 per message, about 1,600 per image (Anthropic's size for a
- * large image). */
+/**
+ * A rough prompt size: about 4 characters per token, 4 per message, about 1,600 per image (Anthropic's size for a
+ * large image).
+ */
 export function estimateInputTokens(
   messages: readonly ChatMessage[],
   toolDefinitions: readonly ToolDefinition[] | undefined,

@@ -5,8 +5,10 @@ import { Type, type Static } from 'typebox';
 
 const Loose = (description: string) => Type.Object({}, { additionalProperties: true, description });
 
-/** Top-level fields of `POST /v1/messages`; any other field is refused by name. Blocks are checked field by field in
- * code. */
+/**
+ * Top-level fields of `POST /v1/messages`; any other field is refused by name. Blocks are checked field by field in
+ * code.
+ */
 export const MessagesRequest = Type.Object(
   {
     model: Type.String({ minLength: 1, maxLength: 256, description: 'A Parley model alias (see GET /v1/models).' }),

@@ -49,8 +49,10 @@ export interface AppDeps {
   /** Counts open event streams (metrics). */
   streams?: { opened(): void; closed(): void };
   isReady: () => boolean;
-  /** True from SIGTERM on: every response then carries `Connection: close`, so a load balancer's kept-alive connections
-   * end cleanly. */
+  /**
+   * True from SIGTERM on: every response then carries `Connection: close`, so a load balancer's kept-alive connections
+   * end cleanly.
+   */
   isDraining?: () => boolean;
   /** Why `isReady` is false, for the /readyz body (default `draining`). */
   notReadyStatus?: () => string;

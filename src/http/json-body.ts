@@ -4,8 +4,10 @@ import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ParleyError } from '../domain/index.js';
 
-/** Bodies that might carry a `__proto__` or `constructor` key, spelt plainly or with \u escapes, take the checking
- * parse. */
+/**
+ * Bodies that might carry a `__proto__` or `constructor` key, spelt plainly or with \u escapes, take the checking
+ * parse.
+ */
 const MAYBE_POISONED = /__proto__|constructor|\\u/;
 
 function refuseKey(key: string): never {
@@ -36,8 +38,10 @@ export function parseJsonBody(text: string): unknown {
   });
 }
 
-/** Whether the route takes no body (no body schema): then an empty body with a JSON content type is fine (DELETE from
- * clients that always send it). */
+/**
+ * Whether the route takes no body (no body schema): then an empty body with a JSON content type is fine (DELETE from
+ * clients that always send it).
+ */
 function bodyless(request: FastifyRequest): boolean {
   const schema = request.routeOptions.schema as { body?: unknown } | undefined;
   return schema?.body === undefined;

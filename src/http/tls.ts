@@ -36,8 +36,10 @@ function checkPair(material: TlsMaterial): void {
   }
 }
 
-/** Reads the certificate and key at start-up; throws with a message naming server.tls when they are missing or do not
- * match. */
+/**
+ * Reads the certificate and key at start-up; throws with a message naming server.tls when they are missing or do not
+ * match.
+ */
 export async function loadTlsMaterial(
   refs: { cert: SecretRef; key: SecretRef },
   secrets: TlsSecretSource,

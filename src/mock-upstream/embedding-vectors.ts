@@ -2,8 +2,10 @@
 
 import { createHash } from 'node:crypto';
 
-/** The native vector size of a mock embedding model (3072 for names with "large", else 1536, as OpenAI's
- * text-embedding-3 models). */
+/**
+ * The native vector size of a mock embedding model (3072 for names with "large", else 1536, as OpenAI's
+ * text-embedding-3 models).
+ */
 export function nativeDimensions(model: string): number {
   return model.includes('large') ? 3072 : 1536;
 }

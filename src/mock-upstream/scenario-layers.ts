@@ -6,8 +6,9 @@ import { mergeScenario, parseScenario } from './scenario.js';
 import type { Scenario } from './scenario.js';
 import type { Dialect, Failure } from './wire.js';
 
-/** The merged scenario and the scope its `failFirst` / `errorRates` count in, or the 400 for a bad `x-mock-scenario`.
- * */
+/**
+ * The merged scenario and the scope its `failFirst` / `errorRates` count in, or the 400 for a bad `x-mock-scenario`.
+ */
 export type ResolvedScenario = { scenario: Scenario; scope: string } | { failure: Failure };
 
 /** Layers the request's scenario (see `Scenario`); shared by the chat and embeddings handlers. */

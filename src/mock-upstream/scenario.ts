@@ -10,8 +10,10 @@ export type MalformedKind =
   | 'split-lines'
   /** The stream ends without its terminator (OpenAI `data: [DONE]`, Anthropic `message_stop`). */
   | 'no-done'
-  /** An in-stream error frame after half the tokens, then the stream ends (Anthropic: `event: error`,
-   * overloaded_error). */
+  /**
+   * An in-stream error frame after half the tokens, then the stream ends (Anthropic: `event: error`,
+   * overloaded_error).
+   */
   | 'error-event'
   /** Status 200 whose only content is an error (an SSE error frame, or an error envelope as the JSON body). */
   | 'only-error-200'
@@ -71,8 +73,9 @@ export interface Scenario {
   toolCall: { name: string; arguments: Record<string, unknown> } | null;
   /** Random failures: HTTP status → probability in [0, 1], drawn once per request from the seeded RNG. Default {}. */
   errorRates: Record<number, number>;
-  /** Adds `retry-after` (and OpenAI's `retry-after-ms`) to 429, 503 and 529 responses; null = no header. Default null.
-   * */
+  /**
+   * Adds `retry-after` (and OpenAI's `retry-after-ms`) to 429, 503 and 529 responses; null = no header. Default null.
+   */
   retryAfterSeconds: number | null;
   /**
    * Deterministic failures: the first N model requests of the scope fail with `failStatus`. A scope
@@ -96,13 +99,17 @@ export interface Scenario {
   stallBeforeHeaders: boolean;
   /** Corrupts successful responses, see {@link MalformedKind}. null = well-formed. Default null. */
   malformed: MalformedKind | null;
-  /** Sends an oversized or endless answer instead of the reply, see {@link FloodKind} (flood.ts). null = off. Default
-   * null. */
+  /**
+   * Sends an oversized or endless answer instead of the reply, see {@link FloodKind} (flood.ts). null = off. Default
+   * null.
+   */
   flood: FloodKind | null;
   /** Characters of content in a `long-line` flood. Default 52428800 (50 MiB). */
   floodBytes: number;
-  /** Seed of the RNG behind `errorRates` (each scope has its own RNG, reseeded on setScenario/resetScenario). Default
-   * 1. */
+  /**
+   * Seed of the RNG behind `errorRates` (each scope has its own RNG, reseeded on setScenario/resetScenario). Default
+   * 1.
+   */
   seed: number;
 }
 

@@ -34,8 +34,10 @@ export function statusClass(status: number): string {
 }
 
 export interface MetricsOptions {
-  /** Prefix for the process/Node default metrics only (default none: standard names). Parley's own metrics always start
-   * with `parley_`. */
+  /**
+   * Prefix for the process/Node default metrics only (default none: standard names). Parley's own metrics always start
+   * with `parley_`.
+   */
   prefix?: string;
   /** Collect process/Node default metrics incl. event-loop lag, heap and GC (default true). */
   collectDefault?: boolean;
@@ -207,8 +209,9 @@ export interface Metrics {
   countUpstreamAttempt(provider: string, keyId: string, outcome: string): void;
   countRetry(provider: string, reason: string): void;
   countFallback(model: string, fromProvider: string, toProvider: string): void;
-  /** A deployment's breaker state; `key_id` is `none` for keyless providers. Labels are bounded by the configuration.
-   * */
+  /**
+   * A deployment's breaker state; `key_id` is `none` for keyless providers. Labels are bounded by the configuration.
+   */
   setCircuitState(deployment: Deployment, state: CircuitState): void;
   setKeyHealthy(provider: string, keyId: string, healthy: boolean): void;
   countRateLimited(limit: RateLimitKind): void;

@@ -20,8 +20,10 @@ export interface TracingOptions {
   enabled: boolean;
   /** Full OTLP/HTTP traces URL, e.g. `http://collector:4318/v1/traces` (JSON encoding). */
   endpoint?: string;
-  /** Head sampling ratio for new traces, 0..1 (parentbased_traceidratio: a sampled parent is always followed). Default
-   * 1. */
+  /**
+   * Head sampling ratio for new traces, 0..1 (parentbased_traceidratio: a sampled parent is always followed). Default
+   * 1.
+   */
   sampleRatio?: number;
   serviceName?: string;
   serviceVersion?: string;

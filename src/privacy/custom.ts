@@ -16,8 +16,10 @@ function termsRegex(terms: readonly string[]): RegExp {
   return new RegExp(`(?<![\\p{L}\\p{N}_])(?:${alternatives})(?![\\p{L}\\p{N}_])`, 'giu');
 }
 
-/** ISO 7064 MOD 97-10 as IBANs and RF creditor references use it: first four characters moved to the end, letters
- * 10-35, remainder 1. */
+/**
+ * ISO 7064 MOD 97-10 as IBANs and RF creditor references use it: first four characters moved to the end, letters
+ * 10-35, remainder 1.
+ */
 function mod97Valid(value: string): boolean {
   return /^[A-Z0-9]{5,}$/.test(value) && ibanChecksumValid(value);
 }

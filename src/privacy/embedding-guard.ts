@@ -7,8 +7,10 @@ import { DEFAULT_PRIVACY_POLICY, type PrivacyAction, type PrivacyOptions, type P
 export interface EmbeddingGuard {
   /** False when every category and custom recognizer is `allow`: nothing is scanned, so token arrays may pass. */
   readonly scans: boolean;
-  /** The texts to send (findings redacted), with counts per category; throws `content_blocked` (param `input`) for
-   * `block` findings. */
+  /**
+   * The texts to send (findings redacted), with counts per category; throws `content_blocked` (param `input`) for
+   * `block` findings.
+   */
   protect(texts: readonly string[]): { texts: string[]; counts: Record<string, number> };
 }
 

@@ -81,8 +81,10 @@ function searchParts(text: string, parts: readonly string[]): number[] {
   return starts.sort((a, b) => a - b);
 }
 
-/** Bare mentions (`Jonathan`, `Whitfield`) of persons already known in the session, outside other findings (sorted by
- * start). */
+/**
+ * Bare mentions (`Jonathan`, `Whitfield`) of persons already known in the session, outside other findings (sorted by
+ * start).
+ */
 function knownPersonMentions(text: string, parts: ReadonlyMap<string, string>, matches: readonly Match[]): Match[] {
   if (parts.size === 0) return [];
   const out: Match[] = [];

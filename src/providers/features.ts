@@ -14,8 +14,10 @@ export const ADAPTER_FEATURES: Readonly<Record<string, readonly Feature[]>> = {
   demo: [],
 };
 
-/** Per adapter type: the 400 a request would get from its translation (e.g. Anthropic thinking limits), checked before
- * routing. */
+/**
+ * Per adapter type: the 400 a request would get from its translation (e.g. Anthropic thinking limits), checked before
+ * routing.
+ */
 export const TRANSLATION_PROBLEM: Readonly<Record<string, (request: ChatRequest) => ParleyError | undefined>> = {
   anthropic: anthropicRequestProblem,
 };

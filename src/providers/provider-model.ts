@@ -9,8 +9,10 @@ export interface ProviderModel extends ChatModel {
   close(): Promise<void>;
 }
 
-/** An adapter's `stream` from its `streamGroups`: one event at a time, and nothing more after an abort, even from the
- * same read. */
+/**
+ * An adapter's `stream` from its `streamGroups`: one event at a time, and nothing more after an abort, even from the
+ * same read.
+ */
 export async function* eventsOfGroups(
   groups: AsyncIterable<readonly ChatEvent[]>,
   signal: AbortSignal,

@@ -4,8 +4,10 @@ import { abortError } from '../domain/index.js';
 import type { ChatEvent } from '../domain/index.js';
 import { SseParser, type SseMessage } from './sse-reader.js';
 
-/** What maps an SSE answer's messages: an object, so an adapter keeps its per-stream state in its fields (see
- * SseAnswer). */
+/**
+ * What maps an SSE answer's messages: an object, so an adapter keeps its per-stream state in its fields (see
+ * SseAnswer).
+ */
 export interface SseMessageHandler {
   /** Turns one SSE message into events (pushed onto `out`); returns true at the stream's terminal message. */
   message(message: SseMessage, out: ChatEvent[]): boolean;

@@ -61,8 +61,10 @@ export class SseParser {
   private lastId: string | undefined;
   private readonly out: SseMessage[] = [];
 
-  /** `maxEventChars`: the longest event (decoded characters of a line plus the data before it); default {@link
-   * DEFAULT_MAX_EVENT_CHARS}. */
+  /**
+   * `maxEventChars`: the longest event (decoded characters of a line plus the data before it); default {@link
+   * DEFAULT_MAX_EVENT_CHARS}.
+   */
   constructor(private readonly maxEventChars: number = DEFAULT_MAX_EVENT_CHARS) {}
 
   /**

@@ -135,8 +135,10 @@ export function sanitizeProviderMessage(message: string): string {
   return m;
 }
 
-/** Extracts `error.message` (and `error.type`) from OpenAI `{error:{message}}` or Anthropic `{type:'error',
- * error:{type,message}}`. */
+/**
+ * Extracts `error.message` (and `error.type`) from OpenAI `{error:{message}}` or Anthropic `{type:'error',
+ * error:{type,message}}`.
+ */
 export function providerErrorDetail(payload: unknown): { message?: string; type?: string } {
   if (typeof payload !== 'object' || payload === null) return {};
   const err = (payload as { error?: unknown }).error;
@@ -189,8 +191,10 @@ function errorCodeOf(err: unknown): string | undefined {
   return undefined;
 }
 
-/** Maps undici/socket failures (ECONNREFUSED, ECONNRESET, UND_ERR_SOCKET, UND_ERR_CONNECT_TIMEOUT, ...) onto the
- * catalogue. */
+/**
+ * Maps undici/socket failures (ECONNREFUSED, ECONNRESET, UND_ERR_SOCKET, UND_ERR_CONNECT_TIMEOUT, ...) onto the
+ * catalogue.
+ */
 export function networkError(err: unknown): ParleyError {
   if (isParleyError(err)) return err;
   const code = errorCodeOf(err);
@@ -301,8 +305,10 @@ export function isJsonResponse(headers: UpstreamHeaders): boolean {
   return ct !== undefined && ct.includes('json');
 }
 
-/** Per-call headers: the model's static headers, then the credential (`authHeader: authPrefix + secret`), then trace
- * context. */
+/**
+ * Per-call headers: the model's static headers, then the credential (`authHeader: authPrefix + secret`), then trace
+ * context.
+ */
 export function callHeaders(
   base: Record<string, string>,
   authHeader: string,

@@ -17,8 +17,10 @@ export const NEVER_RETRIED: ReadonlySet<string> = new Set<string>(['client_close
 
 export { abortableSleep };
 
-/** The full-jitter backoff of the retry with 0-based index `retryIndex`: `random() * min(maxDelayMs, baseDelayMs *
- * 2^retryIndex)`. */
+/**
+ * The full-jitter backoff of the retry with 0-based index `retryIndex`: `random() * min(maxDelayMs, baseDelayMs *
+ * 2^retryIndex)`.
+ */
 export function backoffDelay(r: RetrySettings, retryIndex: number, random: () => number): number {
   const cap = Math.min(r.maxDelayMs, r.baseDelayMs * 2 ** retryIndex);
   return Math.floor(random() * Math.max(0, cap));

@@ -24,8 +24,10 @@ export interface RouteTargetInput<R extends { model: string } = ChatRequest, E e
   model?: string;
   keys: PoolKey[];
   resilience: ResilienceSettings;
-  /** Optional pool (keys and deployment breakers) shared per provider; when absent one is built from `keys` for this
-   * target. */
+  /**
+   * Optional pool (keys and deployment breakers) shared per provider; when absent one is built from `keys` for this
+   * target.
+   */
   keyPool?: KeyPool;
 }
 

@@ -8,8 +8,10 @@ import { AuthenticationFailure } from './auth-failure.js';
 
 /** Verifies an OIDC access/ID token and turns it into a principal. */
 export interface OidcVerifier {
-  /** Resolves to the principal, or throws AuthenticationFailure (401), ParleyError forbidden (403, no role) or
-   * upstream_network (503, IdP unreachable). */
+  /**
+   * Resolves to the principal, or throws AuthenticationFailure (401), ParleyError forbidden (403, no role) or
+   * upstream_network (503, IdP unreachable).
+   */
   verify(token: string): Promise<Principal>;
 }
 

@@ -14,8 +14,9 @@ export interface RateLimitSettings {
   failedAuthPerMinute?: number;
 }
 
-/** What to do when a shared store fails: `closed` refuses with 503, `open` lets the per-replica `local` store stand in.
- * */
+/**
+ * What to do when a shared store fails: `closed` refuses with 503, `open` lets the per-replica `local` store stand in.
+ */
 export interface RateLimitFailover {
   mode: 'closed' | 'open';
   local: RateLimitStore;
@@ -69,8 +70,9 @@ export class PendingAdmission {
 export class RateLimits {
   private readonly requestPolicy: string;
   private readonly failedAuthPolicy: string;
-  /** Clients over the refused-credential limit → epoch ms when their minute is over (read synchronously per request).
-   * */
+  /**
+   * Clients over the refused-credential limit → epoch ms when their minute is over (read synchronously per request).
+   */
   private readonly limitedClients = new Map<string, number>();
   private degraded = false;
   /** Slots this replica holds (id → key and the store that granted it), renewed together by `renewTimer`. */
@@ -145,8 +147,10 @@ export class RateLimits {
     };
   }
 
-  /** Admits one chat answer: refuses when the token budget is spent or too many answers are in progress (one store
-   * step). */
+  /**
+   * Admits one chat answer: refuses when the token budget is spent or too many answers are in progress (one store
+   * step).
+   */
   async admitChat(principal: Principal): Promise<AdmissionTicket> {
     return (await this.admit(principal.scope, false)).ticket;
   }
@@ -226,8 +230,9 @@ export class RateLimits {
     return { headers, ticket };
   }
 
-  /** Keeps a held slot's lease alive: one timer renews every slot this replica holds, so a dead replica's slots lapse.
-   * */
+  /**
+   * Keeps a held slot's lease alive: one timer renews every slot this replica holds, so a dead replica's slots lapse.
+   */
   private holdSlot(slot: { key: string; id: string }, store: RateLimitStore): void {
     this.held.set(slot.id, { key: slot.key, store });
     if (this.renewTimer) return;

@@ -29,8 +29,10 @@ export interface SealedAuditLine {
 export interface StoredAuditLine {
   position: number;
   line: string;
-  /** Set on the first line of each file of a segmented trail: the file's name and, for a sealed segment, the first seq
-   * its name claims. */
+  /**
+   * Set on the first line of each file of a segmented trail: the file's name and, for a sealed segment, the first seq
+   * its name claims.
+   */
   startsSegment?: { name: string; firstSeq?: number };
 }
 

@@ -26,8 +26,10 @@ export function parseStateKey(text: string): Buffer {
   return bytes;
 }
 
-/** Short public id of a key (first 8 hex digits of a SHA-256 of it), stored in each record to pick the key that opens
- * it. */
+/**
+ * Short public id of a key (first 8 hex digits of a SHA-256 of it), stored in each record to pick the key that opens
+ * it.
+ */
 export function keyIdOf(key: Buffer): string {
   return createHash('sha256').update('parley-state-key\0').update(key).digest('hex').slice(0, 8);
 }

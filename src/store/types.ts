@@ -89,8 +89,10 @@ export interface WindowCount {
   msBeforeNext: number;
 }
 
-/** A counter an admission adds to (`points` > 0) or only reads (`points` 0), and the most it may stand at for the slot
- * to be taken. */
+/**
+ * A counter an admission adds to (`points` > 0) or only reads (`points` 0), and the most it may stand at for the slot
+ * to be taken.
+ */
 export interface AdmissionCounter {
   name: string;
   key: string;
@@ -188,8 +190,10 @@ export interface OneTimeTokens {
  * keeps them outside the process seals them. The rules (who leads, how long to wait, takeover) live in chat/.
  */
 export interface CoalescingBus {
-  /** Takes the lead of `key` for `leaseMs` when nobody holds it, clearing any earlier run's log; true when `owner`
-   * leads now. */
+  /**
+   * Takes the lead of `key` for `leaseMs` when nobody holds it, clearing any earlier run's log; true when `owner`
+   * leads now.
+   */
   claim(key: string, owner: string, leaseMs: number): Promise<boolean>;
   /** Extends `owner`'s lead; false when it was lost. */
   renew(key: string, owner: string, leaseMs: number): Promise<boolean>;

@@ -65,8 +65,9 @@ function memberNames(body: string): string[] {
   return names;
 }
 
-/** Top-level keys of an object literal whose `{` is at `open`: `key: v`, shorthand `key`, quoted keys; spreads skipped.
- * */
+/**
+ * Top-level keys of an object literal whose `{` is at `open`: `key: v`, shorthand `key`, quoted keys; spreads skipped.
+ */
 export function objectKeys(text: string, open: number): string[] {
   const body = text.slice(open + 1, matchingClose(text, open));
   const parts: string[] = [];

@@ -45,8 +45,10 @@ export function testRefs(markdown: string): TestRef[] {
   return refs;
 }
 
-/** Test and describe names declared in a test file: the string literal of every it/test/describe (incl. .each,
- * .skipIf). */
+/**
+ * Test and describe names declared in a test file: the string literal of every it/test/describe (incl. .each,
+ * .skipIf).
+ */
 export function declaredTestNames(file: string): string[] {
   const source = readFileSync(join(ROOT, file), 'utf8');
   const names: string[] = [];
@@ -71,8 +73,10 @@ export function brokenTestRefs(markdown: string): string[] {
   return problems;
 }
 
-/** Config keys written as `config:server.tls` links in a document ([`server.tls`](../configuration.md#...) is not
- * required). */
+/**
+ * Config keys written as `config:server.tls` links in a document ([`server.tls`](../configuration.md#...) is not
+ * required).
+ */
 export function configKeyRefs(markdown: string): { key: string; line: number }[] {
   const refs: { key: string; line: number }[] = [];
   markdown.split('\n').forEach((text, index) => {

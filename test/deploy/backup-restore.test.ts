@@ -109,8 +109,9 @@ async function verify(
   return { code: r.code, result: JSON.parse(r.stdout) as never };
 }
 
-/** Serves with Parley on `db`, sends one chat request per secret, and returns the statuses; stops (and flushes) after.
- * */
+/**
+ * Serves with Parley on `db`, sends one chat request per secret, and returns the statuses; stops (and flushes) after.
+ */
 async function serve(db: TestDatabase, name: string, secrets: string[]): Promise<number[]> {
   const env = { PARLEY_DATABASE_URL: db.url };
   const running = await startParley({

@@ -43,8 +43,10 @@ export interface Nginx {
   stop(): Promise<void>;
 }
 
-/** Writes a main nginx.conf around the rendered parley.conf, checks it (`nginx -t`), starts nginx and waits until it
- * answers. */
+/**
+ * Writes a main nginx.conf around the rendered parley.conf, checks it (`nginx -t`), starts nginx and waits until it
+ * answers.
+ */
 export async function startNginx(replicas: string[]): Promise<Nginx> {
   const dir = await mkdtemp(join(tmpdir(), 'parley-nginx-'));
   const port = await freePort();

@@ -197,8 +197,10 @@ async function createReplica(
   });
   const fullEnv = { ...env, PARLEY_DATA_DIR: dataDir };
   const config = parseConfig(yaml.replace('port: 0,', `port: ${port},`), `replica-${index}`, fullEnv);
-  /** A new server in this slot, once its /readyz says 200 (asked in process: on a held socket another server may
-   * answer). */
+  /**
+   * A new server in this slot, once its /readyz says 200 (asked in process: on a held socket another server may
+   * answer).
+   */
   const launch = async (): Promise<RunningParley> => {
     const listenOn = held ? { handle: await held.take() } : undefined;
     const parley = await startParley({

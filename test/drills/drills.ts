@@ -74,8 +74,9 @@ const readiness = (r: Replica) =>
     (res) => res.status,
     () => 0,
   );
-/** /readyz on a new connection (fetch may reuse a kept-alive one, which a closed listener leaves open): 0 if refused.
- * */
+/**
+ * /readyz on a new connection (fetch may reuse a kept-alive one, which a closed listener leaves open): 0 if refused.
+ */
 const readinessOnNewConnection = (r: Replica) =>
   new Promise<number>((resolve) => {
     const req = get(`${r.url}/readyz`, { agent: false }, (res) => {
@@ -85,8 +86,10 @@ const readinessOnNewConnection = (r: Replica) =>
     req.on('error', () => resolve(0));
   });
 
-/** Requests one replica began from `since` on, by its own log (one `request` line each, written at the end with its
- * latency). */
+/**
+ * Requests one replica began from `since` on, by its own log (one `request` line each, written at the end with its
+ * latency).
+ */
 const servedSince = (r: Replica, since: number) =>
   r.logs.filter((l) => l.msg === 'request' && timeOf(l) - Number(l.latencyMs ?? 0) >= since).length;
 

@@ -6,8 +6,10 @@ import { Agent, fetch } from 'undici';
 /** What one request ended as. */
 export type Outcome =
   | 'ok'
-  /** A JSON error answer: `status` and the envelope's `code` (nginx's own 502/504 say
-   * `replica_unavailable`/`replica_timeout`). */
+  /**
+   * A JSON error answer: `status` and the envelope's `code` (nginx's own 502/504 say
+   * `replica_unavailable`/`replica_timeout`).
+   */
   | 'http-error'
   /** A stream that began (200) but ended with an error event or without its terminator. */
   | 'stream-broken'

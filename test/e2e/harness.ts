@@ -34,8 +34,10 @@ function builtIsFresh(): boolean {
   return existsSync(`${DIST}/index.html`) && statSync(`${DIST}/index.html`).mtimeMs >= sourcesMtime();
 }
 
-/** Builds web/dist when missing or older than its sources (a directory lock keeps parallel test files from building
- * twice). */
+/**
+ * Builds web/dist when missing or older than its sources (a directory lock keeps parallel test files from building
+ * twice).
+ */
 export async function ensureWebBuilt(): Promise<void> {
   const lock = `${ROOT}web/.e2e-build-lock`;
   for (let waited = 0; !builtIsFresh(); waited += 200) {

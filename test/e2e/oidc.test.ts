@@ -58,8 +58,10 @@ interface Issuer {
   tokenRequests: URLSearchParams[];
 }
 
-/** A tiny OpenID provider: discovery, JWKS, an authorize endpoint that consents at once, and a PKCE-checking token
- * endpoint. */
+/**
+ * A tiny OpenID provider: discovery, JWKS, an authorize endpoint that consents at once, and a PKCE-checking token
+ * endpoint.
+ */
 async function startIssuer(): Promise<Issuer> {
   const { privateKey, publicKey } = await generateKeyPair('RS256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };

@@ -10,8 +10,10 @@ const stackWith = useStackPerTest();
 
 const HEALTHY = ['alpha', 'beta', 'gamma', 'delta'];
 
-/** One OpenAI-format provider with two keys; four healthy models, one dead, and one alias that falls back within the
- * provider. */
+/**
+ * One OpenAI-format provider with two keys; four healthy models, one dead, and one alias that falls back within the
+ * provider.
+ */
 const yaml = (mockUrl: string): string => `
 server: { host: 127.0.0.1, port: 0 }
 logging: { level: warn }

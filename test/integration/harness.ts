@@ -111,8 +111,9 @@ export function actingAs(stack: Stack, name: string): Record<string, string> {
 /** Default keys used by {@link standardYaml}. */
 export const KEYS = { MAIN_KEY_A: 'key-main-a', MAIN_KEY_B: 'key-main-b', BACKUP_KEY: 'key-backup' } as const;
 
-/** The `state:` block for Redis under key prefix `prefix`, sealed with `PARLEY_STATE_KEY` (see {@link redisStateEnv}).
- * */
+/**
+ * The `state:` block for Redis under key prefix `prefix`, sealed with `PARLEY_STATE_KEY` (see {@link redisStateEnv}).
+ */
 export const redisStateYaml = (prefix: string): string => `state:
   redis: { url: "env:PARLEY_REDIS_URL", keyPrefix: "${prefix}" }
   encryptionKey: "env:PARLEY_STATE_KEY"`;

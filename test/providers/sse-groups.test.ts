@@ -25,8 +25,9 @@ const map: SseMessageHandler = {
   },
 };
 
-/** The adapters' read loop (upstream-stream.ts): the groups, and whether the terminal message came or what was thrown.
- * */
+/**
+ * The adapters' read loop (upstream-stream.ts): the groups, and whether the terminal message came or what was thrown.
+ */
 async function run(iterator: AsyncIterator<Uint8Array>, signal = new AbortController().signal) {
   const reader = new SseEventReader(map);
   const groups: ChatEvent[][] = [];

@@ -23,8 +23,10 @@ const publicKey = loadAuditPublicKey(publicPem);
 const YAML = `rateLimits: { requestsPerMinute: 0, tokensPerMinute: 0, concurrentStreams: 0, failedAuthPerMinute: 0 }
 audit: { segmentMaxSize: 64kb, checkpointEvery: 50, signingKey: ${JSON.stringify(`file:${join(dataDir, 'audit-signing-key.pem')}`)} }
 `;
-/** The documented durability: an event reaches the file (page cache) within commitDelayMs (10 ms) of its request; a
- * SIGKILL loses only events still queued. Generous slack for a loaded 2-core machine. */
+/**
+ * The documented durability: an event reaches the file (page cache) within commitDelayMs (10 ms) of its request; a
+ * SIGKILL loses only events still queued. Generous slack for a loaded 2-core machine.
+ */
 const SLACK_MS = 2_000;
 
 const servers: SpawnedParley[] = [];
@@ -38,8 +40,9 @@ interface Answered {
   at: number;
 }
 
-/** `workers` loops of audited requests (each with its own x-request-id) until `stop` is set; returns the answered ones.
- * */
+/**
+ * `workers` loops of audited requests (each with its own x-request-id) until `stop` is set; returns the answered ones.
+ */
 function load(parley: SpawnedParley, adminKey: string, tag: string, workers: number) {
   const answered: Answered[] = [];
   let stop = false;

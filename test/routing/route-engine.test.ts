@@ -32,8 +32,9 @@ interface Outcome {
   breakers: string[];
 }
 
-/** Runs one scenario on fresh fixtures through buildRoute; `stopAfter` makes the consumer stop after that many events.
- * */
+/**
+ * Runs one scenario on fresh fixtures through buildRoute; `stopAfter` makes the consumer stop after that many events.
+ */
 async function run(
   specs: TargetSpec[],
   o: {

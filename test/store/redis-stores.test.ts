@@ -25,8 +25,10 @@ const ttlSlackMs = 60_000;
 
 let opened: { prefix: string; connections: RedisConnection[]; closers: (() => Promise<void>)[] }[] = [];
 
-/** A connection on a fresh prefix (a new test group) or, with `like`, another one on the same prefix (a second
- * replica). */
+/**
+ * A connection on a fresh prefix (a new test group) or, with `like`, another one on the same prefix (a second
+ * replica).
+ */
 async function open(like?: { redis: RedisConnection }): Promise<RedisConnection> {
   const prefix = like ? like.redis.prefix : randomPrefix();
   const redis = await connect(prefix, REDIS_URL);

@@ -37,8 +37,10 @@ function messageView(m: StoredMessage) {
   return { ...m, createdAt: new Date(m.createdAt).toISOString() };
 }
 
-/** The user message in the `start` event: its images are left out (the caller just sent them; GET the session for
- * them). */
+/**
+ * The user message in the `start` event: its images are left out (the caller just sent them; GET the session for
+ * them).
+ */
 function startView(m: StoredMessage) {
   const { images, ...rest } = messageView(m);
   return images ? { ...rest, imageCount: images.length } : rest;

@@ -18,8 +18,10 @@ export interface UiPublicConfig {
 export interface UiRouteOptions {
   /** The built UI (web/dist). When missing, `/` explains how to build it. */
   distDir: string;
-  /** Served as /ui-config.json (`{}` when absent); an OIDC issuer's origin is added to connect-src for the code
-   * exchange. */
+  /**
+   * Served as /ui-config.json (`{}` when absent); an OIDC issuer's origin is added to connect-src for the code
+   * exchange.
+   */
   uiConfig?: UiPublicConfig;
 }
 

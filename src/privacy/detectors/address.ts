@@ -225,8 +225,9 @@ function numberWindows(
   return { all, streets };
 }
 
-/** Adds `[from, to)` to `windows`, merged with the last one if they meet, else starting after whitespace (before `i`).
- * */
+/**
+ * Adds `[from, to)` to `windows`, merged with the last one if they meet, else starting after whitespace (before `i`).
+ */
 function addWindow(text: string, windows: [number, number][], from: number, to: number, i: number): void {
   const last = windows[windows.length - 1];
   if (last && from <= last[1]) last[1] = to;

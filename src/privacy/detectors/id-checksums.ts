@@ -2,8 +2,10 @@
 
 const digitsOf = (s: string): number[] => [...s].map((c) => c.charCodeAt(0) - 48);
 
-/** German tax id (Steuer-IdNr.): 11 digits, no leading 0, one digit repeated 2-3 times in the first 10, ISO 7064 MOD
- * 11,10. */
+/**
+ * German tax id (Steuer-IdNr.): 11 digits, no leading 0, one digit repeated 2-3 times in the first 10, ISO 7064 MOD
+ * 11,10.
+ */
 export function steuerIdValid(id: string): boolean {
   if (!/^[1-9]\d{10}$/.test(id)) return false;
   const d = digitsOf(id);
@@ -72,8 +74,10 @@ export function bsnValid(id: string): boolean {
   return sum % 11 === 0;
 }
 
-/** Generic mod-11 check (weights 2, 3, 4, … from the right over the body; check digit 11 − sum mod 11, 10 → invalid, 11
- * → 0). */
+/**
+ * Generic mod-11 check (weights 2, 3, 4, … from the right over the body; check digit 11 − sum mod 11, 10 → invalid, 11
+ * → 0).
+ */
 export function mod11Valid(digits: string): boolean {
   if (!/^\d{2,}$/.test(digits)) return false;
   const d = digitsOf(digits);

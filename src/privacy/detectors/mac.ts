@@ -11,8 +11,10 @@ const ANCHOR = /[:\-](?=[0-9A-Fa-f]{2}[:\-])|\.(?=[0-9A-Fa-f]{4}\.)/g;
 // The characters CANDIDATE's lookbehind forbids: an address can only start where a run of them starts.
 const inRun = (c: number): boolean => isWordCode(c) || c === 58 || c === 46 || c === 45;
 
-/** Finds MAC addresses: `00:1A:2B:3C:4D:5E`, `00-1a-2b-3c-4d-5e`, `001a.2b3c.4d5e` (a dotted form needs a letter or the
- * separators' shape). */
+/**
+ * Finds MAC addresses: `00:1A:2B:3C:4D:5E`, `00-1a-2b-3c-4d-5e`, `001a.2b3c.4d5e` (a dotted form needs a letter or the
+ * separators' shape).
+ */
 export const macDetector: Detector = {
   category: 'mac',
   find(text: string): Match[] {

@@ -100,8 +100,10 @@ export const NAME_CUES = [
   'με λένε',
 ];
 
-/** Capitalised words that end a candidate: organisations, places, street words and product words (`Claude Code`,
- * `iPhone Pro`). */
+/**
+ * Capitalised words that end a candidate: organisations, places, street words and product words (`Claude Code`,
+ * `iPhone Pro`).
+ */
 export const NON_NAME_TAILS = list(`
 inc ltd llc plc gmbh ag kg ug sa sas sarl spa srl bv nv ab as asa oy oyj aps co corp corporation company
 group holding holdings bank foundation stiftung university universität université universidad università
@@ -162,8 +164,10 @@ const CONJUNCTION = [...CONJUNCTIONS].join('|');
 
 const DESIGNATORS = String.raw`S\.A\.?|S\.L\.?|S\.p\.A\.?|S\.r\.l\.?|S\.A\.S\.?|B\.V\.?|N\.V\.?|A\/S|Inc\.?|Ltd\.?|LLC|PLC|GmbH|AG|KG|UG|SE|Corp\.?|SA|SAS|SARL|SpA|Srl|BV|NV|AB|ASA|Oyj?|ApS|e\s+figli|Hermanos|Asociados|Aktiebolag|und\s+Söhne|and\s+Sons`;
 
-/** A company designator and a conjunction right before a name-shaped run: the run is the next company of a list
- * (`Bergqvist Aktiebolag and Eriksson Martinsson`). */
+/**
+ * A company designator and a conjunction right before a name-shaped run: the run is the next company of a list
+ * (`Bergqvist Aktiebolag and Eriksson Martinsson`).
+ */
 export const COMPANY_BEFORE = new RegExp(
   String.raw`(?<![\p{L}\p{N}])(?:${DESIGNATORS})\s*(?:,|\s(?:${CONJUNCTION}))\s*$`,
   'u',

@@ -221,8 +221,10 @@ const CONTEXT_MAX = Math.max(...[...CONTEXT.keys()].map((w) => w.length));
 const CONTEXT_SHAPES = new WordShapes(CONTEXT.keys());
 const TITLE_DOT = /(?:^|[^\p{L}])(?:mr|mrs|ms|dr|prof|sr|sra|sig|dott|dhr|mevr|st)$/iu;
 
-/** True if a company designator follows the run, maybe after more coordinated names (`Hansen Elektronik A/S`, `Di Vita,
- * Cinelli e figli`). */
+/**
+ * True if a company designator follows the run, maybe after more coordinated names (`Hansen Elektronik A/S`, `Di Vita,
+ * Cinelli e figli`).
+ */
 function designatorAfter(text: string, end: number): boolean {
   // Cheap test first: after spaces and commas, a designator or a further name starts with a capital letter or `&`,
   // a conjunction with a, u, e, y or o; most names are followed by a lower-case word or punctuation.

@@ -23,8 +23,9 @@ function truncatedEnd(text: string, from: number): number {
   return end;
 }
 
-/** Finds PEM private keys (RSA, EC, DSA, OPENSSH, ENCRYPTED, PGP ...); a truncated block runs to its last base64 line.
- * */
+/**
+ * Finds PEM private keys (RSA, EC, DSA, OPENSSH, ENCRYPTED, PGP ...); a truncated block runs to its last base64 line.
+ */
 export const privateKeyDetector: Detector = {
   category: 'private_key',
   find(text: string): Match[] {

@@ -7,8 +7,10 @@ const USERINFO_AT = /\b[a-z][a-z0-9+.\-]{1,15}:\/\/([^\s/?#@:]{1,128}:[^\s/?#@]{
 const QUERY =
   /[?&#](?:access_token|id_token|refresh_token|token|api_key|apikey|api-key|key|secret|client_secret|password|passwd|pwd|auth|sig|signature|x-amz-signature|x-amz-credential|x-goog-signature|sas|code|session|sessionid|jwt)=([^\s&#"'<>]{6,})/gi;
 
-/** Finds the secret part of URLs: `user:pass` in `https://user:pass@host/` and values of `?token=`, `&api_key=`,
- * `&sig=` and similar. */
+/**
+ * Finds the secret part of URLs: `user:pass` in `https://user:pass@host/` and values of `?token=`, `&api_key=`,
+ * `&sig=` and similar.
+ */
 export const urlCredentialsDetector: Detector = {
   category: 'url_credentials',
   find(text: string): Match[] {

@@ -180,8 +180,10 @@ export function digitRuns(text: string): readonly number[] {
   return out;
 }
 
-/** Drops the kept digit runs and the reference to their text (`detect` calls it when done, so no prompt stays in
- * memory). */
+/**
+ * Drops the kept digit runs and the reference to their text (`detect` calls it when done, so no prompt stays in
+ * memory).
+ */
 export function forgetDigitRuns(): void {
   runsOf = undefined;
   runs = [];

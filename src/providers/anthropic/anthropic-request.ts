@@ -305,8 +305,10 @@ export function buildAnthropicBody(request: ChatRequest): string {
   return JSON.stringify(body);
 }
 
-/** The 400 this request would get from the translation (thinking limits, tool arguments), or undefined; lets a fallback
- * chain skip the target. */
+/**
+ * The 400 this request would get from the translation (thinking limits, tool arguments), or undefined; lets a fallback
+ * chain skip the target.
+ */
 export function anthropicRequestProblem(request: ChatRequest): ParleyError | undefined {
   const p = request.params;
   const mayFail =

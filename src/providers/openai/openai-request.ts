@@ -7,8 +7,10 @@ const STREAM_OPTIONS = { include_usage: true };
 /** Put before a tool result marked as an error (Anthropic `is_error`), which OpenAI's tool messages cannot flag. */
 export const TOOL_ERROR_PREFIX = 'Error: ';
 
-/** The reasoning effort for an explicit thinking budget (Anthropic `budget_tokens`): up to 4k low, up to 16k medium,
- * above high. */
+/**
+ * The reasoning effort for an explicit thinking budget (Anthropic `budget_tokens`): up to 4k low, up to 16k medium,
+ * above high.
+ */
 export function effortForBudget(budget: number): 'low' | 'medium' | 'high' {
   return budget <= 4096 ? 'low' : budget <= 16_384 ? 'medium' : 'high';
 }

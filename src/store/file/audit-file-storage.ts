@@ -238,8 +238,10 @@ export class FileAuditStorage implements AuditStorage {
     this.head = { seq: last.seq, lineHash: last.lineHash, sinceCheckpoint: last.sinceCheckpoint };
   }
 
-  /** True when the active file holds records and reached the size limit, or its first record is `maxAgeMs` older than
-   * `nowMs`. */
+  /**
+   * True when the active file holds records and reached the size limit, or its first record is `maxAgeMs` older than
+   * `nowMs`.
+   */
   private rotationDue(nowMs: number): boolean {
     if (this.size === 0) return false;
     return (

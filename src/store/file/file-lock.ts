@@ -10,8 +10,10 @@ import { ParleyError } from '../../domain/index.js';
 /** What a lock file says about its holder. */
 export interface LockHolder {
   pid: number;
-  /** The holder process's start time as the kernel reports it (Linux: /proc/PID/stat field 22), so a reused pid is told
-   * apart. */
+  /**
+   * The holder process's start time as the kernel reports it (Linux: /proc/PID/stat field 22), so a reused pid is told
+   * apart.
+   */
   start: string | null;
   host: string;
   /** Unique per acquisition: release removes only its own lock. */
@@ -23,8 +25,10 @@ export interface LockHolder {
 export interface FileLockOptions {
   /** How long to wait for a live holder before refusing with 503 `store_busy` (default 5 s). */
   waitMs?: number;
-  /** A lock whose holder cannot be checked (another host, unreadable file) counts as stale after this long (default 30
-   * s). */
+  /**
+   * A lock whose holder cannot be checked (another host, unreadable file) counts as stale after this long (default 30
+   * s).
+   */
   staleMs?: number;
   /** What is locked, for the 503 message (default: the file the lock guards). */
   label?: string;

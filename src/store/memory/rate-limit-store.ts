@@ -15,8 +15,10 @@ import type {
 /** A limiter that never refuses: the store only counts, the limits are applied above it. */
 export const COUNT_ONLY_POINTS = Number.MAX_SAFE_INTEGER;
 
-/** Counters and concurrency slots for one replica (the default, and the stand-in when Redis is away and failMode is
- * open). */
+/**
+ * Counters and concurrency slots for one replica (the default, and the stand-in when Redis is away and failMode is
+ * open).
+ */
 export class MemoryRateLimitStore implements RateLimitStore {
   private readonly counters = new Map<string, RateLimiterMemory>();
   private readonly slots = new Map<string, Map<string, number>>();

@@ -56,8 +56,9 @@ export interface RedisCacheStoreOptions {
   ttlSlackMs?: number;
 }
 
-/** The answer cache shared by every replica. An entry that cannot be opened (e.g. its key was rotated out) is a miss.
- * */
+/**
+ * The answer cache shared by every replica. An entry that cannot be opened (e.g. its key was rotated out) is a miss.
+ */
 export class RedisCacheStore implements CacheStore {
   private readonly now: () => number;
 

@@ -75,8 +75,10 @@ export class RedisConnection {
     });
   }
 
-  /** Runs one store operation: refused at once while Redis is down, timed, counted; failures become
-   * `store_unavailable`. */
+  /**
+   * Runs one store operation: refused at once while Redis is down, timed, counted; failures become
+   * `store_unavailable`.
+   */
   async run<T>(operation: string, call: (client: Redis) => Promise<T>): Promise<T> {
     const started = performance.now();
     if (!this.isReady()) {

@@ -96,8 +96,10 @@ for _, sid in ipairs(expired) do
 end
 return expired`;
 
-/** Replaces the sealed metadata if it is still ARGV 6 (else returns 0: another replica changed it); the idle timer is
- * left alone. ARGV 7: new metadata. */
+/**
+ * Replaces the sealed metadata if it is still ARGV 6 (else returns 0: another replica changed it); the idle timer is
+ * left alone. ARGV 7: new metadata.
+ */
 export const PATCH = `${COMMON}
 if not live() then return false end
 if redis.call('HGET', meta, 'm') ~= ARGV[6] then return 0 end

@@ -12,8 +12,10 @@ export interface RedisSessionStoreOptions {
   idleTtlMs: number;
   sealer: Sealer;
   clock?: () => number;
-  /** Added to every native TTL (tests with a simulated clock use it, so Redis never expires a key before the clock says
-   * so). */
+  /**
+   * Added to every native TTL (tests with a simulated clock use it, so Redis never expires a key before the clock says
+   * so).
+   */
   ttlSlackMs?: number;
 }
 
