@@ -16,14 +16,10 @@ import { cpuPerRequest, cpuSeconds, killAllNow, stopAll } from './processes.js';
 import { CHAT_PATH, KINDS, REQUEST_BODIES } from './report.js';
 import { resolveRuntime, type Runtime } from './runtimes.js';
 import { obtainApiKey, startMock, startParleyProcess, type ServerPaths } from './servers.js';
-import { percentileSorted } from './stats.js';
+import { distribution } from './stats.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const median = (xs: number[]): number =>
-  percentileSorted(
-    [...xs].sort((a, b) => a - b),
-    50,
-  ) ?? NaN;
+const median = (xs: number[]): number => distribution(xs).p50 ?? NaN;
 const log = (text: string): void => void process.stderr.write(`[runtime-ab] ${text}\n`);
 
 interface Target {
