@@ -45,7 +45,13 @@ function fieldConfig(o: PanelOptions, custom: Record<string, unknown>) {
       ...(o.min === undefined ? {} : { min: o.min }),
       ...(o.max === undefined ? {} : { max: o.max }),
       color: { mode: o.thresholds ? 'thresholds' : 'palette-classic' },
-      thresholds: { mode: 'absolute', steps: [{ color: o.base ?? 'green', value: null }, ...(o.thresholds ?? []).map(([value, color]) => ({ color, value }))] },
+      thresholds: {
+        mode: 'absolute',
+        steps: [
+          { color: o.base ?? 'green', value: null },
+          ...(o.thresholds ?? []).map(([value, color]) => ({ color, value })),
+        ],
+      },
       mappings: o.mappings ?? [],
       custom,
     },
@@ -61,10 +67,17 @@ export function timeseries(o: PanelOptions): Panel {
     description: o.description ?? '',
     datasource: DATASOURCE,
     fieldConfig: fieldConfig(o, {
-      drawStyle: 'line', lineWidth: 1, fillOpacity: o.stacked ? 30 : 10, showPoints: 'never', spanNulls: false,
+      drawStyle: 'line',
+      lineWidth: 1,
+      fillOpacity: o.stacked ? 30 : 10,
+      showPoints: 'never',
+      spanNulls: false,
       stacking: { mode: o.stacked ? 'normal' : 'none', group: 'A' },
     }),
-    options: { legend: { displayMode: 'list', placement: 'bottom', showLegend: true }, tooltip: { mode: 'multi', sort: 'desc' } },
+    options: {
+      legend: { displayMode: 'list', placement: 'bottom', showLegend: true },
+      tooltip: { mode: 'multi', sort: 'desc' },
+    },
     targets: targets(o.targets),
     w: o.w ?? 12,
     h: o.h ?? 8,
@@ -81,7 +94,11 @@ export function stat(o: PanelOptions): Panel {
     fieldConfig: fieldConfig(o, {}),
     options: {
       reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
-      colorMode: 'background', graphMode: 'area', justifyMode: 'auto', orientation: 'auto', textMode: 'auto',
+      colorMode: 'background',
+      graphMode: 'area',
+      justifyMode: 'auto',
+      orientation: 'auto',
+      textMode: 'auto',
     },
     targets: targets(o.targets),
     w: o.w ?? 6,
@@ -97,7 +114,13 @@ export function stateTimeline(o: PanelOptions): Panel {
     description: o.description ?? '',
     datasource: DATASOURCE,
     fieldConfig: fieldConfig(o, { fillOpacity: 70, lineWidth: 0 }),
-    options: { mergeValues: true, showValue: 'auto', alignValue: 'left', rowHeight: 0.9, legend: { showLegend: true, displayMode: 'list', placement: 'bottom' } },
+    options: {
+      mergeValues: true,
+      showValue: 'auto',
+      alignValue: 'left',
+      rowHeight: 0.9,
+      legend: { showLegend: true, displayMode: 'list', placement: 'bottom' },
+    },
     targets: targets(o.targets),
     w: o.w ?? 12,
     h: o.h ?? 8,
@@ -132,17 +155,31 @@ export function dashboard(o: DashboardOptions): Record<string, unknown> {
   let rowH = 0;
   const panels = o.panels.map((p, i) => {
     const { w, h, ...rest } = p as Panel & { w: number; h: number };
-    if (x + w > 24) { x = 0; y += rowH; rowH = 0; }
+    if (x + w > 24) {
+      x = 0;
+      y += rowH;
+      rowH = 0;
+    }
     const placed = { id: i + 1, gridPos: { x, y, w, h }, ...rest };
     x += w;
     rowH = Math.max(rowH, h);
     return placed;
   });
   const variables = (o.variables ?? []).map((v) => ({
-    name: v.name, label: v.label, type: 'query', datasource: DATASOURCE,
-    query: { query: v.query, refId: 'PrometheusVariableQueryEditor-VariableQuery' }, definition: v.query,
-    refresh: 2, includeAll: true, multi: true, allValue: '.*', current: { selected: true, text: ['All'], value: ['$__all'] },
-    options: [], sort: 1, hide: 0,
+    name: v.name,
+    label: v.label,
+    type: 'query',
+    datasource: DATASOURCE,
+    query: { query: v.query, refId: 'PrometheusVariableQueryEditor-VariableQuery' },
+    definition: v.query,
+    refresh: 2,
+    includeAll: true,
+    multi: true,
+    allValue: '.*',
+    current: { selected: true, text: ['All'], value: ['$__all'] },
+    options: [],
+    sort: 1,
+    hide: 0,
   }));
   return {
     uid: o.uid,
@@ -158,10 +195,29 @@ export function dashboard(o: DashboardOptions): Record<string, unknown> {
     time: { from: o.time ?? 'now-6h', to: 'now' },
     timepicker: {},
     annotations: { list: [] },
-    links: [{ title: 'Parley dashboards', type: 'dashboards', tags: ['parley'], asDropdown: true, includeVars: false, keepTime: true }],
+    links: [
+      {
+        title: 'Parley dashboards',
+        type: 'dashboards',
+        tags: ['parley'],
+        asDropdown: true,
+        includeVars: false,
+        keepTime: true,
+      },
+    ],
     templating: {
       list: [
-        { name: 'datasource', label: 'Prometheus', type: 'datasource', query: 'prometheus', current: {}, hide: 0, refresh: 1, regex: '', options: [] },
+        {
+          name: 'datasource',
+          label: 'Prometheus',
+          type: 'datasource',
+          query: 'prometheus',
+          current: {},
+          hide: 0,
+          refresh: 1,
+          regex: '',
+          options: [],
+        },
         ...variables,
       ],
     },
