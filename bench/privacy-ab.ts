@@ -6,7 +6,7 @@
 
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { privacyPrompts } from './privacy-corpus.js';
+import { privacyPrompts, typographic } from './privacy-corpus.js';
 
 const baseDir = process.argv[2];
 if (!baseDir) {
@@ -27,6 +27,7 @@ const corpora = {
   english: privacyPrompts(english),
   mixed: privacyPrompts(() => true),
   englishNoPii: privacyPrompts(english, 0),
+  englishTypographic: typographic(privacyPrompts(english)),
 };
 const kb = (texts: string[]): number => texts.reduce((n, t) => n + t.length, 0) / 1024;
 const cpu = (f: () => void, texts: string[]): number => {
@@ -77,11 +78,13 @@ for (const [name, texts] of Object.entries(corpora)) {
 const only = process.argv[4]?.split(',');
 for (const category of Object.keys(DB)) {
   if (only && !only.includes(category)) continue;
-  const texts = corpora.english;
-  ab(
-    `${category}, english`,
-    texts,
-    () => texts.forEach((t) => DA[category]?.find(t)),
-    () => texts.forEach((t) => DB[category].find(t)),
-  );
+  for (const corpus of ['english', 'englishTypographic'] as const) {
+    const texts = corpora[corpus];
+    ab(
+      `${category}, ${corpus}`,
+      texts,
+      () => texts.forEach((t) => DA[category]?.find(t)),
+      () => texts.forEach((t) => DB[category].find(t)),
+    );
+  }
 }

@@ -19,3 +19,11 @@ export function privacyPrompts(langs: (lang: string) => boolean, every = 5): str
   }
   return out;
 }
+
+/**
+ * The same prompts as a word processor or a phone writes them: typographic apostrophes and quotes (`’`, `“`, `”`). One
+ * such character makes V8 store the whole text with two bytes a character, which regexes read differently.
+ */
+export function typographic(prompts: readonly string[]): string[] {
+  return prompts.map((t) => `“${t.trim().replace(/'/g, '’')}”`);
+}

@@ -2,7 +2,8 @@
 // and memory.
 // CPU time (process.cpuUsage), not wall time, so that other processes on a shared machine change the figures less.
 // Usage: npm run bench:privacy [-- --rounds N]   (writes bench/results/privacy-cost.json)
-// Corpora: ~8 KB prompts of the evaluation set's sentences, one in five with personal data (dense) or none (NoPii).
+// Corpora: ~8 KB prompts of the evaluation set's sentences, one in five with personal data (dense) or none (NoPii), and
+// the English one with typographic quotes (stored with two bytes a character).
 
 import { writeFileSync } from 'node:fs';
 
@@ -22,7 +23,7 @@ const gazetteer = {
 };
 
 const { createPrivacyFilter } = await import('../src/privacy/privacy-filter.js');
-const { privacyPrompts } = await import('./privacy-corpus.js');
+const { privacyPrompts, typographic } = await import('./privacy-corpus.js');
 const { ALL_CATEGORIES, PERSONAL_CATEGORIES } = await import('../src/privacy/types.js');
 
 const roundsArg = process.argv.indexOf('--rounds');
@@ -55,6 +56,7 @@ const corpora = {
   mixed: privacyPrompts(() => true),
   englishNoPii: privacyPrompts(english, 0),
   mixedNoPii: privacyPrompts(() => true, 0),
+  englishTypographic: typographic(privacyPrompts(english)),
 };
 const short = 'Can you summarise the attached notes for me in three bullet points?';
 const shortRuns = 20000;
@@ -86,6 +88,10 @@ const result = {
     mixedNoPii: {
       all: usPerKb(filters.all, corpora.mixedNoPii),
       firstGeneration: usPerKb(filters.firstGeneration, corpora.mixedNoPii),
+    },
+    englishTypographic: {
+      all: usPerKb(filters.all, corpora.englishTypographic),
+      firstGeneration: usPerKb(filters.firstGeneration, corpora.englishTypographic),
     },
   },
   shortPromptMs,

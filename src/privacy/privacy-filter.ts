@@ -4,7 +4,7 @@ import { ParleyError, type ChatMessage } from '../domain/index.js';
 import { compileAllowlist, compileRecognizer } from './custom.js';
 import { detect } from './detectors/index.js';
 import { WEAK_NAMES } from './detectors/name-stopwords.js';
-import { WordShapes } from './detectors/util.js';
+import { scanFor, WordShapes } from './detectors/util.js';
 import { PseudonymBook, redactionFor } from './pseudonyms.js';
 import {
   ALL_CATEGORIES,
@@ -60,6 +60,8 @@ export function blockedContentError(
 
 const CAPITALISED = /(?<![\p{L}\p{N}_])\p{Lu}[\p{Ll}\p{M}'’\-]+(?![\p{L}\p{N}_])/gu;
 const CAPITALISED_AT = new RegExp(CAPITALISED.source, 'uy');
+// In a text with characters beyond Latin-1: no ASCII letter or digit before, and a capital first.
+const capitalisedScan = scanFor(CAPITALISED, String.raw`(?<![A-Za-z0-9_])(?=[A-Z\u00C0-\u00DE\u0100-\u{10ffff}])`);
 // Up to this many name parts, each is looked for with indexOf (fast) instead of matching every capitalised word.
 const MAX_SEARCHED_PARTS = 12;
 
@@ -109,8 +111,9 @@ function knownPersonMentions(text: string, parts: ReadonlyMap<string, string>, m
   // Most capitalised words are no known part: a shape test on their first (lower-cased), last letter and length skips
   // them.
   const shapes = new WordShapes(parts.keys());
-  CAPITALISED.lastIndex = 0;
-  for (let m = CAPITALISED.exec(text); m !== null; m = CAPITALISED.exec(text)) {
+  const capitalised = capitalisedScan(text);
+  capitalised.lastIndex = 0;
+  for (let m = capitalised.exec(text); m !== null; m = capitalised.exec(text)) {
     const word = m[0];
     const first = word.charCodeAt(0);
     // (A non-ASCII capital may lower-case to more than one character: those words are looked up.)

@@ -11,7 +11,7 @@ import {
   PREFIX_TYPES,
   UNIT_WORDS,
 } from './address-words.js';
-import { digitRuns, firstMatch, flatten } from './util.js';
+import { digitRuns, firstMatch, flatten, isTwoByte, scanFor, sliceForScan } from './util.js';
 
 /** `rue|avenue` -> `[Rr]ue|[Aa]venue`: a street type may start a sentence. */
 const eitherCase = (alternation: string): string =>
@@ -51,6 +51,12 @@ const NAME_FIRST = new RegExp(
   ].join('|'),
   'gu',
 );
+// In a text with characters beyond Latin-1: no ASCII letter or digit (nor START's ASCII characters) before, and a
+// letter first (every street type, preposition and capitalised word starts with one).
+const nameFirstScan = scanFor(
+  NAME_FIRST,
+  String.raw`(?<![A-Za-z0-9.,:/\-#$])(?=[A-Za-z\u00C0-\u00DE\u0100-\u{10ffff}])`,
+);
 const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
 
 const TOWN_WORD = String.raw`\p{Lu}[\p{L}\p{M}'’]*`;
@@ -69,6 +75,8 @@ const TAIL = new RegExp(
 );
 // A street without a known type is an address only after a cue: `I live at Østre Eikehagen 1`.
 const CUE = new RegExp(cueBefore(ADDRESS_CUES, String.raw`[\s:,]*`).source.replace(/\$$/, ''), 'giu');
+// In a text with characters beyond Latin-1: the start, or no ASCII letter or digit at the cue's first character.
+const cueScan = scanFor(CUE, String.raw`(?:^|(?![A-Za-z0-9]))`);
 const GENERIC = new RegExp(String.raw`(?:the\s)?(?:${NAME_WORDS}\s){1,4}${NUM}${END}`, 'uy');
 const NOT_AFTER =
   /(?:chapter|page|section|step|room|line|table|figure|version|top|over|under|about|than|kapitel|seite|chapitre|capítulo|capitolo|hoofdstuk)\s*$/;
@@ -111,15 +119,16 @@ export const addressDetector: Detector = {
     });
     if (windows.all.length === 0) return out;
     // A street that ends with its number has a capitalised word (or an ordinal) right before the number: only the
-    // windows of
-    // such numbers are scanned (all of them when the text holds `s/n`, a street without a number).
+    // windows of such numbers are scanned (all of them when the text holds `s/n`, a street without a number).
+    const twoByte = isTwoByte(text);
     for (const [from, to] of text.includes('s/n') ? windows.all : windows.streets) {
-      const window = text.slice(from, to);
-      for (let m = firstMatch(NAME_FIRST, window); m !== null; m = NAME_FIRST.exec(window)) {
+      const window = sliceForScan(text, from, to, twoByte);
+      const nameFirst = nameFirstScan(window);
+      for (let m = firstMatch(nameFirst, window); m !== null; m = nameFirst.exec(window)) {
         const end = from + m.index + m[0].length;
         // The window may end inside a word: END must hold in the whole text.
         if (end < text.length && LETTER_OR_DIGIT.test(text[end])) {
-          NAME_FIRST.lastIndex = m.index + 1;
+          nameFirst.lastIndex = m.index + 1;
           continue;
         }
         streets.push([from + m.index, end]);
@@ -136,8 +145,9 @@ export const addressDetector: Detector = {
     }
     // The street after a cue (GENERIC) also ends with a capitalised word or an ordinal before its number.
     for (const [from, to] of windows.streets) {
-      const window = text.slice(from, to);
-      for (let c = firstMatch(CUE, window); c !== null; c = CUE.exec(window)) {
+      const window = sliceForScan(text, from, to, twoByte);
+      const cues = cueScan(window);
+      for (let c = firstMatch(cues, window); c !== null; c = cues.exec(window)) {
         const at = from + c.index + c[0].length;
         if (out.some((m) => m.start >= at && m.start <= at + 2)) continue;
         GENERIC.lastIndex = at;

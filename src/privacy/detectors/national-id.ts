@@ -4,7 +4,7 @@
 import type { Detector, Match } from '../types.js';
 import { windowBefore } from './context.js';
 import { bsnValid, codiceFiscaleValid, dniValid, nirValid, steuerIdValid } from './id-checksums.js';
-import { digitRanges, firstMatch } from './util.js';
+import { digitRanges, firstMatch, isTwoByte, sliceForScan } from './util.js';
 
 const CUE = new RegExp(
   String.raw`(?:^|[^\p{L}])(?:national insurance|ni (?:number|no)|nino|steuer[\s\-]?id|steuer[\s\-]?identifikationsnummer|steuernummer|idnr|tax[\s\-]?(?:id|number|identification)|tin|sécurité sociale|securite sociale|sécu|nir|insee|dni|nie|nif|documento|codice fiscale|c\.f\.|cf|bsn|burgerservicenummer|sofinummer|sofi|itin|taxpayer|identity (?:number|no)|id (?:number|no))(?![\p{L}])`,
@@ -98,8 +98,9 @@ export const nationalIdDetector: Detector = {
     const out: Match[] = [];
     // Every id holds a digit within 6 characters of its start (the codice fiscale's letters come first) and of its end:
     // the shapes run only in ranges around runs of digits, not over the whole text.
+    const twoByte = isTwoByte(text);
     for (const [from, to, digits] of digitRanges(text, 8, 4)) {
-      const range = text.slice(from, to);
+      const range = sliceForScan(text, from, to, twoByte);
       for (const shape of SHAPES) {
         if (digits < shape.digits || range.length < shape.chars) continue;
         for (let m = firstMatch(shape.re, range); m !== null; m = shape.re.exec(range)) {

@@ -1,10 +1,13 @@
 // Passport-number recognizer: a 6-9 character document number right after a passport cue in one of eight languages.
 
 import type { Detector, Match } from '../types.js';
-import { firstMatch } from './util.js';
+import { firstMatch, scanFor } from './util.js';
 
 const CUE =
   /(?:^|[^\p{L}])(?:passport|reisepass|passnummer|pass-nr\.?|passeport|pasaporte|passaporto|paspoort|passi)(?:[\s\-]?(?:number|no\.?|nr\.?|nummer|numéro|número|numero|#))?(?:\s(?:is|ist|est|es|è|de|du|di))?[\s:#=]*/giu;
+// In a text with characters beyond Latin-1: the start or a character that is no ASCII letter, then the cue's first
+// letter.
+const cueScan = scanFor(CUE, String.raw`(?:^(?=[PpRr])|(?=[^A-Za-z][PpRr]))`);
 // 6 to 9 capital letters and digits, at least three of them digits (passport numbers of the EU, UK and US).
 const NUMBER = /(?=(?:[A-Z]*\d){3})[A-Z0-9]{6,9}(?![\p{L}\p{N}])/uy;
 
@@ -14,7 +17,8 @@ export const passportDetector: Detector = {
   find(text: string): Match[] {
     if (!/pas/i.test(text)) return [];
     const out: Match[] = [];
-    for (let c = firstMatch(CUE, text); c !== null; c = CUE.exec(text)) {
+    const cues = cueScan(text);
+    for (let c = firstMatch(cues, text); c !== null; c = cues.exec(text)) {
       const at = c.index + c[0].length;
       NUMBER.lastIndex = at;
       const m = NUMBER.exec(text);

@@ -17,11 +17,13 @@ import {
   TITLES,
 } from './person-words.js';
 import { PLACE_NAMES } from './place-names.generated.js';
-import { firstMatch, WordShapes } from './util.js';
+import { firstMatch, scanFor, WordShapes } from './util.js';
 
 // A capitalised word in any cased script: `Whitfield`, `O'Brien`, `McDonald`, `Jean-Pierre`, `Дмитрий`.
 const WORD =
   /(?<![\p{L}\p{N}_@\/\\$#.-])(?:Ma?c|O['’]|D['’])?\p{Lu}[\p{Ll}\p{M}]+(?:-\p{Lu}[\p{Ll}\p{M}]+)?(?![\p{L}\p{N}_@]|\.\p{L}|['’]\p{L})/gu;
+// In a text with characters beyond Latin-1: no ASCII letter or digit (nor `_@/\$#.-`) before, and a capital first.
+const wordScan = scanFor(WORD, String.raw`(?<![A-Za-z0-9_@\/\\$#.\-])(?=[A-Z\u00C0-\u00DE\u0100-\u{10ffff}])`);
 const PARTICLE_GAP = new RegExp(`^ (?:(?:${[...PARTICLES].join('|')}) ){1,2}$|^ d['’]$`);
 // The longest gap `joins` accepts: a space and two particles with their spaces. Longer gaps are not cut out of the
 // text.
@@ -323,7 +325,8 @@ export const personDetector: Detector = {
       }
       run = [];
     };
-    for (let m = firstMatch(WORD, text); m !== null; m = WORD.exec(text)) {
+    const words = wordScan(text);
+    for (let m = firstMatch(words, text); m !== null; m = words.exec(text)) {
       const end = m.index + m[0].length;
       const token: Token = {
         start: m.index,

@@ -6,6 +6,7 @@ const KEY = /(?<![A-Za-z0-9_])[sr]k_(?:live|test)_[A-Za-z0-9]{16,247}(?![A-Za-z0
 
 /** Finds Stripe secret and restricted API keys (publishable `pk_` keys are public and ignored). */
 export const stripeKeyDetector = regexDetector('stripe_key', KEY, {
-  prefilter: (text) => text.includes('k_live_') || text.includes('k_test_'),
+  // `_` is rare in prose, so a search for it is fast; `k` is not.
+  prefilter: (text) => text.includes('_live_') || text.includes('_test_'),
   check: (m) => /\d/.test(m[0].slice(8)),
 });
