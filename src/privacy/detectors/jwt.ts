@@ -4,8 +4,8 @@ import type { Detector, Match } from '../types.js';
 import { flatten, isWordCode } from './util.js';
 
 // Headers start with `{"` or `{ "` or `{\n`, i.e. base64url `ey` / `ew`.
-const TOKEN =
-  /(?<![A-Za-z0-9_\-])e[wy][A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{2,}\.[A-Za-z0-9_\-]*(?![A-Za-z0-9_\-]|\.[A-Za-z0-9_\-])/g;
+const TOKEN_AT =
+  /(?<![A-Za-z0-9_\-])e[wy][A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{2,}\.[A-Za-z0-9_\-]*(?![A-Za-z0-9_\-]|\.[A-Za-z0-9_\-])/y;
 
 /** True when `part` is base64url of a JSON object that has an `alg` member. */
 export function isJwtHeader(part: string): boolean {
@@ -17,15 +17,14 @@ export function isJwtHeader(part: string): boolean {
   }
 }
 
-const TOKEN_AT = new RegExp(TOKEN.source, 'y');
 /** `[A-Za-z0-9_-]`, a base64url character. */
 const isBase64Url = (c: number): boolean => isWordCode(c) || c === 45;
 
 /**
  * Finds signed (and `alg: none`) JWTs in compact serialisation. A token's first part is a whole run of base64url
- * characters that ends at a dot (TOKEN's lookbehind and `\.`), so the pattern is tried only at the start of such runs,
- * found from the dots (rare in prose: `e`, which every token starts with, is not), and never inside the previous
- * match: what a scan of the whole text finds.
+ * characters that ends at a dot (TOKEN_AT's lookbehind and `\.`), so the pattern is tried only at the start of such
+ * runs, found from the dots (rare in prose: `e`, which every token starts with, is not), and never inside the
+ * previous match: what a scan of the whole text finds.
  */
 export const jwtDetector: Detector = {
   category: 'jwt',

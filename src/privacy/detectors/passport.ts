@@ -2,17 +2,16 @@
 
 import type { Detector, Match } from '../types.js';
 
-const CUE =
-  /(?:^|[^\p{L}])(?:passport|reisepass|passnummer|pass-nr\.?|passeport|pasaporte|passaporto|paspoort|passi)(?:[\s\-]?(?:number|no\.?|nr\.?|nummer|numéro|número|numero|#))?(?:\s(?:is|ist|est|es|è|de|du|di))?[\s:#=]*/giu;
-const CUE_AT = new RegExp(CUE.source, 'iuy');
-// Every cue holds `pas` (`s` may be `ſ`, which CUE's `/iu` reads as `s`): at the cue's start, or after `reise`.
+const CUE_AT =
+  /(?:^|[^\p{L}])(?:passport|reisepass|passnummer|pass-nr\.?|passeport|pasaporte|passaporto|paspoort|passi)(?:[\s\-]?(?:number|no\.?|nr\.?|nummer|numéro|número|numero|#))?(?:\s(?:is|ist|est|es|è|de|du|di))?[\s:#=]*/iuy;
+// Every cue holds `pas` (`s` may be `ſ`, which CUE_AT's `/iu` reads as `s`): at the cue's start, or after `reise`.
 const PAS = /pa[sſ]/gi;
 const LONG_S = 0x17f;
 // 6 to 9 capital letters and digits, at least three of them digits (passport numbers of the EU, UK and US).
 const NUMBER = /(?=(?:[A-Z]*\d){3})[A-Z0-9]{6,9}(?![\p{L}\p{N}])/uy;
 
 /**
- * Where a cue's match can start: one character before a cue (the non-letter CUE asks for), or at the text's start.
+ * Where a cue's match can start: one character before a cue (the non-letter CUE_AT asks for), or at the text's start.
  * Ascending, without repeats; empty when the text has no `pas` (with an `s`, as before this list existed).
  */
 function cueStarts(text: string): number[] {

@@ -270,11 +270,13 @@ const BEYOND_LATIN1 = /[^\u0000-\u00ff]/;
 export function scanFor(re: RegExp, lead: string): (text: string) => RegExp {
   if (!re.global || !re.unicode) throw new Error('scanFor: the regex must be global and unicode');
   const led = new RegExp(lead + re.source, re.flags);
-  return (text) => (BEYOND_LATIN1.test(text) ? led : re);
+  return (text) => (isTwoByte(text) ? led : re);
 }
 
 /** True if V8 stores `text` with two bytes a character (it holds a character beyond Latin-1). */
-export const isTwoByte = (text: string): boolean => BEYOND_LATIN1.test(text);
+export function isTwoByte(text: string): boolean {
+  return BEYOND_LATIN1.test(text);
+}
 
 /**
  * `text.slice(from, to)`, to be scanned with regexes. A slice of a two-byte text is stored with two bytes a character
@@ -283,5 +285,5 @@ export const isTwoByte = (text: string): boolean => BEYOND_LATIN1.test(text);
  */
 export function sliceForScan(text: string, from: number, to: number, twoByte: boolean): string {
   const slice = text.slice(from, to);
-  return twoByte && !BEYOND_LATIN1.test(slice) ? Buffer.from(slice, 'latin1').toString('latin1') : slice;
+  return twoByte && !isTwoByte(slice) ? Buffer.from(slice, 'latin1').toString('latin1') : slice;
 }
