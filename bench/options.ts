@@ -67,10 +67,11 @@ const USAGE = `Usage: npm run bench -- [options]     (or: node --import tsx benc
   -h, --help              this text`;
 
 /** A count flag: a positive number rounded to a whole one, at least 1. */
-const count = (flag: string, value: string | undefined, env: string | undefined, fallback: number): number =>
+export const count = (flag: string, value: string | undefined, env: string | undefined, fallback: number): number =>
   Math.max(1, Math.round(num(flag, value, env, fallback)));
 
-function num(flag: string, value: string | undefined, env: string | undefined, fallback: number): number {
+/** A positive number from a flag, else its environment variable, else `fallback`; anything else is refused by name. */
+export function num(flag: string, value: string | undefined, env: string | undefined, fallback: number): number {
   const raw = value ?? env;
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);

@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runLoad } from './load.js';
+import { count, num } from './options.js';
 import { cpuPerRequest, cpuSeconds, killAllNow, stopAll } from './processes.js';
 import { CHAT_PATH, KINDS, REQUEST_BODIES } from './report.js';
 import { resolveRuntime, type Runtime } from './runtimes.js';
@@ -34,15 +35,15 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       runtimes: { type: 'string', default: '20,24' },
-      rounds: { type: 'string', default: '6' },
-      duration: { type: 'string', default: '5' },
-      connections: { type: 'string', default: '32' },
+      rounds: { type: 'string' },
+      duration: { type: 'string' },
+      connections: { type: 'string' },
       baseline: { type: 'string' },
     },
   });
-  const rounds = Number(values.rounds);
-  const durationS = Number(values.duration);
-  const connections = Number(values.connections);
+  const rounds = count('rounds', values.rounds, undefined, 6);
+  const durationS = num('duration', values.duration, undefined, 5);
+  const connections = count('connections', values.connections, undefined, 32);
   const runtimes = await Promise.all(values.runtimes.split(',').map((label) => resolveRuntime(label.trim())));
   const builds = values.baseline
     ? [
@@ -73,15 +74,18 @@ async function main(): Promise<void> {
     }
     const samples = new Map<string, { cpu: number[]; rps: number[] }>();
     for (const kind of KINDS) {
-      for (const t of targets) {
-        const spec = { url: `${t.url}${CHAT_PATH}`, body: REQUEST_BODIES[kind], headers: t.headers, connections };
-        await runLoad({ ...spec, durationS: 2 }); // warm-up: optimised code on both before the first round
-      }
+      const spec = (t: Target) => ({
+        url: `${t.url}${CHAT_PATH}`,
+        body: REQUEST_BODIES[kind],
+        headers: t.headers,
+        connections,
+      });
+      // Warm-up: optimised code on both before the first round.
+      for (const t of targets) await runLoad({ ...spec(t), durationS: 2 });
       for (let r = 0; r < rounds; r++) {
         for (const t of r % 2 === 0 ? targets : [...targets].reverse()) {
-          const spec = { url: `${t.url}${CHAT_PATH}`, body: REQUEST_BODIES[kind], headers: t.headers, connections };
           const before = await cpuSeconds(t.pid);
-          const result = await runLoad({ ...spec, durationS });
+          const result = await runLoad({ ...spec(t), durationS });
           const after = await cpuSeconds(t.pid);
           const cpu = cpuPerRequest(before, after, result.ok);
           const key = `${kind} ${t.label}`;
