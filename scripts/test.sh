@@ -35,12 +35,39 @@ npm run typecheck
 npm run format:check
 npm run lint
 
+# The whole suite on both runtimes Parley supports, side by side: Node.js 20 and Node.js 24 LTS (the one recommended for
+# production). The one this machine lacks comes from the npm registry's `node` package. Each run has one vitest worker
+# (two cores), so the two together take about a third longer than one. Each run's runtime leads its PATH, so the
+# processes its tests start (`node`, npm's scripts) run on it too; test/compat/runtime.test.ts checks both.
 mkdir -p test-artifacts
-status=0
-npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json || status=$?
-node -e '
-  const r = require("./test-artifacts/vitest.json");
-  const skipped = r.numPendingTests + r.numTodoTests;
-  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
-' || true
-exit $status
+rm -f test-artifacts/vitest-node*.json test-artifacts/node*.log
+here=$(node -p 'process.versions.node.split(".")[0]')
+case "$here" in
+  20) other=24 ;;
+  24) other=20 ;;
+  *) echo "scripts/test.sh: run it on Node.js 20 or 24 (this is $(node -v)); it fetches the other one" >&2; exit 1 ;;
+esac
+other_node=$(npx -y "node@$other" -p process.execPath | tail -n1)
+run_suite() { # MAJOR NODE_DIR: the whole suite on that runtime, its report in test-artifacts/vitest-nodeMAJOR.json
+  PATH="$2:$PATH" PARLEY_TEST_NODE_MAJOR=$1 node node_modules/vitest/vitest.mjs run \
+    --reporter=default --reporter=json --outputFile.json="test-artifacts/vitest-node$1.json"
+}
+echo "The whole suite on Node.js $(node -v), and on Node.js $("$other_node" -v) beside it (test-artifacts/node$other.log)"
+run_suite "$other" "$(dirname "$other_node")" >"test-artifacts/node$other.log" 2>&1 &
+other_pid=$!
+status_here=0
+run_suite "$here" "$(dirname "$(command -v node)")" || status_here=$?
+status_other=0
+wait "$other_pid" || status_other=$?
+echo
+echo "===== The whole suite on Node.js $other (test-artifacts/node$other.log) ====="
+cat "test-artifacts/node$other.log"
+echo
+for major in 20 24; do
+  node -e '
+    const r = require(`./test-artifacts/vitest-node${process.argv[1]}.json`);
+    const skipped = r.numPendingTests + r.numTodoTests;
+    console.log(`Node ${process.argv[1]}: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+  ' "$major" || echo "Node $major: no report (its run did not finish)"
+done
+[ "$status_here" -eq 0 ] && [ "$status_other" -eq 0 ]

@@ -17,7 +17,9 @@ import { startMockUpstream, type MockUpstream } from '../../src/mock-upstream/in
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DIST = `${ROOT}web/dist`;
-export const ARTIFACTS = `${ROOT}test-artifacts`;
+// The test command runs the suite on two runtimes at once: each keeps its own screenshots and measurements.
+const RUNTIME = process.env.PARLEY_TEST_NODE_MAJOR;
+export const ARTIFACTS = `${ROOT}test-artifacts${RUNTIME ? `/node${RUNTIME}` : ''}`;
 
 /** Newest modification time of the UI sources (web/src, index.html, vite config). */
 function sourcesMtime(): number {
