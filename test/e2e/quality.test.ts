@@ -108,28 +108,58 @@ describe('budgets', () => {
     ).toThrow();
   });
 
-  it('Enter → first token painted within the upstream time to first token + 50 ms (the fastest of five; the median is reported)', async () => {
+  it('Enter → first token painted within 50 ms of the first token reaching the page (the fastest of five each)', async () => {
     const ttftMs = 250;
     stack.mock.setScenario({ ttftMs, tokens: 6, tokenDelayMs: 10 });
     await signIn(page, stack);
     await sendAndWait(page, 'warm up the connection');
-    const samples: number[] = [];
+    const probe = await stack.api<{ id: string }>('POST', '/v1/sessions', { title: 'network probe' });
+    // The same request as a plain fetch in the same page: the time until its first answer text is read. Taken in turn
+    // with the UI's samples, so that both see the same load on the machine (the suite may share it with another run).
+    const networkFirstToken = (sessionId: string): Promise<number> =>
+      page.evaluate(
+        async ({ sessionId, key }) => {
+          const started = performance.now();
+          const response = await fetch(`/v1/sessions/${sessionId}/messages`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ content: 'network probe', stream: true }),
+          });
+          const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+          let text = '';
+          let firstToken = -1;
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            text += value;
+            if (firstToken < 0 && /event: delta\ndata: \{"text":"[^"]/.test(text))
+              firstToken = performance.now() - started;
+          }
+          return firstToken;
+        },
+        { sessionId, key: stack.apiKey },
+      );
+    const ui: number[] = [];
+    const network: number[] = [];
     for (let i = 0; i < 5; i++) {
       await sendAndWait(page, `timing ${i}`);
-      samples.push(
-        await page.evaluate(() => performance.getEntriesByName('parley:send-to-first-token')[0]?.duration ?? -1),
-      );
+      ui.push(await page.evaluate(() => performance.getEntriesByName('parley:send-to-first-token')[0]?.duration ?? -1));
+      network.push(await networkFirstToken(probe.body.id));
     }
-    samples.sort((a, b) => a - b);
+    ui.sort((a, b) => a - b);
+    network.sort((a, b) => a - b);
+    const round = (n: number): number => Math.round(n * 10) / 10;
     report.sendToFirstTokenMs = {
       ttftMs,
-      samples: samples.map((s) => Math.round(s * 10) / 10),
-      overheadMedianMs: Math.round((samples[2] - ttftMs) * 10) / 10,
+      samples: ui.map(round),
+      networkSamples: network.map(round),
+      overheadMedianMs: round(ui[2] - ttftMs),
     };
-    expect(samples[0]).toBeGreaterThanOrEqual(ttftMs); // the mark spans the upstream's wait: it measures what it says
-    // The fastest of five: the UI adds no delay of its own (a debounce or batching of 50 ms or more fails every
-    // sample). The median, which a busy machine moves, is reported (ui-performance.json), not judged here.
-    expect(samples[0]).toBeLessThanOrEqual(ttftMs + 50);
+    expect(network[0]).toBeGreaterThanOrEqual(ttftMs); // the probe read real answer text
+    expect(ui[0]).toBeGreaterThanOrEqual(ttftMs); // the mark spans the upstream's wait: it measures what it says
+    // The fastest of five against the fastest of five: the UI adds no delay of its own (a debounce or batching of 50 ms
+    // or more fails every sample). The medians, which a busy machine moves, are reported (ui-performance.json).
+    expect(ui[0]).toBeLessThanOrEqual(network[0] + 50);
   });
 
   it('a 1,000-message conversation stays responsive while an answer streams', async () => {
@@ -159,7 +189,8 @@ describe('budgets', () => {
     await page.locator('.msg').nth(999).waitFor({ state: 'attached' });
     report.open1000MessagesMs = Date.now() - opened;
 
-    stack.mock.setScenario({ tokens: 80, tokenDelayMs: 12 });
+    // About 5 s of answer: typing below must end while it still streams, even on a busy machine.
+    stack.mock.setScenario({ tokens: 400, tokenDelayMs: 12 });
     await page.evaluate(() => {
       const w = window as unknown as {
         __perf: { gaps: number[]; longTasks: number[]; listMutations: number; stop?: () => void };
@@ -229,7 +260,7 @@ describe('budgets', () => {
     expect(during.maxFrameGapMs).toBeLessThan(500);
     await page.locator('.msg.streaming').waitFor({ state: 'detached' });
     expect(await page.locator('.msg').count()).toBe(1002);
-  });
+  }, 60_000);
 });
 
 describe('accessibility and layouts', () => {
