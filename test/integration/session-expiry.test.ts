@@ -14,10 +14,12 @@ describe('session expiry', () => {
       env: { ...KEYS },
     });
     try {
+      // Taken before the session exists: its idle clock starts later (at the POST or the GET), never earlier, however
+      // slowly a busy machine answers.
+      const created = Date.now();
       const res = await postJson(`${local.url}/v1/sessions`, { model: 'chat' });
       const { id } = (await res.json()) as SessionView;
       expect((await fetch(`${local.url}/v1/sessions/${id}`)).status).toBe(200);
-      const created = Date.now();
       await waitFor(
         async () => (await fetch(`${local.url}/v1/sessions/${id}`)).status === 404,
         'the idle session to expire',
@@ -31,14 +33,15 @@ describe('session expiry', () => {
 
   it('keeps a session alive while it is used, then expires it once idle', async () => {
     const local = await startStack({
-      yaml: standardYaml({ extra: 'sessions: { idleTtl: 300ms, sweepInterval: 50ms }' }),
+      // An idle TTL of 15 turns of 40 ms: a turn slowed by a busy machine does not leave the session idle that long.
+      yaml: standardYaml({ extra: 'sessions: { idleTtl: 600ms, sweepInterval: 50ms }' }),
       env: { ...KEYS },
     });
     try {
       local.mock.setScenario({ latencyMs: 40 });
       const { id } = (await (await postJson(`${local.url}/v1/sessions`, { model: 'chat' })).json()) as SessionView;
       const started = Date.now();
-      while (Date.now() - started < 700) {
+      while (Date.now() - started < 1_400) {
         expect((await postJson(`${local.url}/v1/sessions/${id}/messages`, { content: 'ping' })).status).toBe(200);
       }
       expect((await fetch(`${local.url}/v1/sessions/${id}`)).status).toBe(200);
@@ -58,8 +61,8 @@ describe('session expiry', () => {
       env: { ...KEYS },
     });
     try {
+      const created = Date.now(); // before the session exists: its lifetime starts later
       const { id } = (await (await postJson(`${local.url}/v1/sessions`, { model: 'chat' })).json()) as SessionView;
-      const created = Date.now();
       // Keep it busy: activity does not extend the absolute lifetime.
       await waitFor(
         async () =>
