@@ -247,7 +247,7 @@ describe('linear scan', () => {
     '4111 1111 1111 1111 ', // card candidates
     '+(1) 2-', // phone joiners
     'DQ 12 34 56 C ', // national-id shapes
-  ])('protects 8x as much of %j in less than 20x the time (linear, not quadratic)', (unit) => {
+  ])('protects 8x as much of %j in less than 32x the time (linear, not quadratic)', (unit) => {
     const filter = createPrivacyFilter();
     // A known person in the session: bare mentions of her name parts are looked for too.
     const mapping = { '[PERSON_1]': 'Maria Smith' };
@@ -259,7 +259,9 @@ describe('linear scan', () => {
     const ratio =
       fastest(() => filter.protect([{ role: 'assistant', content: large }], mapping)) /
       fastest(() => filter.protect([{ role: 'assistant', content: small }], mapping));
-    expect(ratio).toBeLessThan(20); // linear work gives ~8, quadratic ~64
+    // Linear work gives 8–16 here on a quiet machine (the large text no longer fits the caches: `+(1) 2-` 15.7), and
+    // once 24 beside another suite; quadratic work gives ~64 or more.
+    expect(ratio).toBeLessThan(32);
   });
   it.each(['1 ', '(1) ', '1-', '12.12 '])('scans 1.2 MB of %j as phone candidates without blowing up', (unit) => {
     // One candidate run of 1.2 MB: the phone detector took ~10 s here when it split and trimmed the whole run.
