@@ -37,8 +37,9 @@ npm run lint
 
 # The whole suite on both runtimes Parley supports, side by side: Node.js 20 and Node.js 24 LTS (the one recommended for
 # production). The one this machine lacks comes from the npm registry's `node` package. Each run has one vitest worker
-# (two cores), so the two together take about a third longer than one. Each run's runtime leads its PATH, so the
-# processes its tests start (`node`, npm's scripts) run on it too; test/compat/runtime.test.ts checks both.
+# (two cores), so the two together take a few minutes longer than one (21–24 min here against 19). Each run's runtime
+# leads its PATH, so the processes its tests start (`node`, npm's scripts) run on it too; test/compat/runtime.test.ts
+# checks both.
 mkdir -p test-artifacts
 rm -f test-artifacts/vitest-node*.json test-artifacts/node*.log
 here=$(node -p 'process.versions.node.split(".")[0]')
@@ -55,6 +56,8 @@ run_suite() { # MAJOR NODE_DIR: the whole suite on that runtime, its report in t
 echo "The whole suite on Node.js $(node -v), and on Node.js $("$other_node" -v) beside it (test-artifacts/node$other.log)"
 run_suite "$other" "$(dirname "$other_node")" >"test-artifacts/node$other.log" 2>&1 &
 other_pid=$!
+# A background job ignores the terminal's Ctrl-C: stop it with the command, so its servers do not outlive it.
+trap 'pkill -TERM -P "$other_pid" 2>/dev/null; kill "$other_pid" 2>/dev/null || true' EXIT
 status_here=0
 run_suite "$here" "$(dirname "$(command -v node)")" || status_here=$?
 status_other=0
