@@ -57,7 +57,7 @@ echo "The whole suite on Node.js $(node -v), and on Node.js $("$other_node" -v) 
 run_suite "$other" "$(dirname "$other_node")" >"test-artifacts/node$other.log" 2>&1 &
 other_pid=$!
 # A background job ignores the terminal's Ctrl-C: stop it with the command, so its servers do not outlive it.
-trap 'pkill -TERM -P "$other_pid" 2>/dev/null; kill "$other_pid" 2>/dev/null || true' EXIT
+trap 'pkill -TERM -P "$other_pid" 2>/dev/null || true; kill "$other_pid" 2>/dev/null || true' EXIT
 status_here=0
 run_suite "$here" "$(dirname "$(command -v node)")" || status_here=$?
 status_other=0
