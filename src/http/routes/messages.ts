@@ -3,7 +3,6 @@
 
 import { randomBytes } from 'node:crypto';
 import type { ChatService } from '../../chat/chat-service.js';
-import { toParleyError } from '../error-mapping.js';
 import {
   MessageCollector,
   MessageStreamWriter,
@@ -30,26 +29,14 @@ import {
   type CountTokensBody,
   type MessagesBody,
 } from '../anthropic-schemas.js';
-import {
-  cacheModeOf,
-  principalOf,
-  streamHeaders,
-  traceHeadersOf,
-  traceObserverOf,
-  stepTraceOf,
-  type InflightRegistry,
-  type ParleyApp,
-} from '../request-context.js';
-import type { HeaderList } from '../security-headers.js';
-import { SseWriter, type StreamCounter } from '../sse.js';
+import type { InflightRegistry, ParleyApp } from '../request-context.js';
+import type { SseWriter } from '../sse.js';
+import { requestFields, streamRun, type StreamTarget } from './chat-run.js';
 import { noteRun, runHeaders } from './run-headers.js';
 
-export interface MessagesDeps {
+export interface MessagesDeps extends StreamTarget {
   chat: ChatService;
   inflight: InflightRegistry;
-  streams?: StreamCounter;
-  /** Set on the raw response of a stream (hijacked: the onSend hook that adds them to replies does not run). */
-  securityHeaders: HeaderList;
   /** `limits:` of the configuration (messages, characters per message, max_tokens). */
   limits: PromptLimits;
 }
@@ -94,19 +81,12 @@ export function registerMessages(app: ParleyApp, deps: MessagesDeps): void {
       const shown = (event: { type: string }): boolean =>
         params.thinkingDisplay !== 'omitted' || event.type !== 'reasoning-delta';
       const run = await deps.chat.start({
+        ...requestFields(request, reply, deps.inflight),
         api: 'anthropic',
-        requestId: request.id,
-        principal: principalOf(request),
-        admission: request.parley.admission,
         model: body.model,
         messages,
         params,
         stream,
-        cacheMode: cacheModeOf(request),
-        signal: deps.inflight.signalFor(reply),
-        traceHeaders: traceHeadersOf(request),
-        observer: traceObserverOf(request),
-        trace: stepTraceOf(request),
       });
       const id = nextMessageId();
 
@@ -127,34 +107,27 @@ export function registerMessages(app: ParleyApp, deps: MessagesDeps): void {
         };
       }
 
-      request.parley.upstreamMs = run.stats.upstreamMs;
-      const writer = new SseWriter(reply.raw, deps.streams);
       const frames = new MessageStreamWriter(id, body.model, inputTokens);
-      reply.hijack();
-      writer.open({ ...streamHeaders(request, runHeaders(run)), 'request-id': request.id }, deps.securityHeaders);
-      try {
-        // write() returns a promise only when the socket is full (backpressure): await only then.
+      const writeAll = (writer: SseWriter, list: Iterable<[string, string]>): Promise<void> | undefined => {
         let full: Promise<void> | undefined;
-        for (const [data, name] of frames.start()) full = writer.write(data, name);
-        if (full) await full;
-        for await (const event of run) {
-          if (!shown(event)) continue;
-          for (const [data, name] of frames.frames(event))
-            full = name === 'content_block_delta' ? writer.writeToken(data, name) : writer.write(data, name);
-          if (full) await full;
-        }
-      } catch (error) {
-        // Content already reached the client: end with Anthropic's `error` event, never a clean message_stop.
-        const failure = toParleyError(error);
-        if (failure.code !== 'client_closed') {
-          request.log.warn({ code: failure.code }, 'stream ended by upstream error');
-          await writer.write(JSON.stringify(anthropicErrorBody(failure, request.id)), 'error');
-        }
-      } finally {
-        noteRun(request, run);
-        writer.end();
-      }
-      return reply;
+        for (const [data, name] of list)
+          full = name === 'content_block_delta' ? writer.writeToken(data, name) : writer.write(data, name);
+        return full;
+      };
+      return streamRun(
+        request,
+        reply,
+        run,
+        deps,
+        {
+          start: (writer) => writeAll(writer, frames.start()),
+          event: (writer, event) => (shown(event) ? writeAll(writer, frames.frames(event)) : undefined),
+          end: () => undefined,
+          // Anthropic's `error` event, never a clean message_stop
+          error: (writer, failure) => writer.write(JSON.stringify(anthropicErrorBody(failure, request.id)), 'error'),
+        },
+        { 'request-id': request.id },
+      );
     },
   );
 
