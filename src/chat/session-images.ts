@@ -10,21 +10,9 @@ import {
   MAX_IMAGE_BYTES,
   MAX_IMAGES_PER_MESSAGE,
 } from '../domain/image-limits.js';
+import { hasImageSignature, imageDataMessage, imageDataProblem } from '../domain/image-data.js';
 
 const DATA_URL = /^data:([^;,]{0,100});base64,/i;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
-/** The first bytes each accepted type starts with (checked so a mislabelled or non-image file is refused by name). */
-const SIGNATURES: ReadonlyMap<string, (head: Buffer) => boolean> = new Map(
-  Object.entries({
-    'image/png': (h: Buffer) => h.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
-    'image/jpeg': (h: Buffer) => h[0] === 0xff && h[1] === 0xd8 && h[2] === 0xff,
-    'image/gif': (h: Buffer) =>
-      h.subarray(0, 6).toString('latin1') === 'GIF87a' || h.subarray(0, 6).toString('latin1') === 'GIF89a',
-    'image/webp': (h: Buffer) =>
-      h.subarray(0, 4).toString('latin1') === 'RIFF' && h.subarray(8, 12).toString('latin1') === 'WEBP',
-  }),
-);
 
 /** The most request body the message route needs: the images at their limit (as base64) plus the text. */
 export function imageBodyAllowance(): number {
@@ -54,8 +42,7 @@ function checkImage(url: unknown, param: string): StoredImage {
   }
   const mediaType = match[1].toLowerCase();
   const typeName = imageTypeName(mediaType);
-  const signature = SIGNATURES.get(mediaType);
-  if (typeName === undefined || signature === undefined) {
+  if (typeName === undefined || !hasImageSignature(mediaType)) {
     throw invalid(
       'unsupported_media_type',
       param,
@@ -63,14 +50,9 @@ function checkImage(url: unknown, param: string): StoredImage {
     );
   }
   const data = url.slice(match[0].length);
-  if (data.length === 0 || data.length % 4 !== 0 || !BASE64.test(data)) {
-    throw invalid(
-      'invalid_request',
-      param,
-      `${param}.url does not hold valid base64 after "base64,". Encode the whole file as ` +
-        `standard base64 (A–Z, a–z, 0–9, +, /, = padding).`,
-    );
-  }
+  const problem = imageDataProblem(mediaType, data);
+  if (problem === 'base64')
+    throw invalid('invalid_request', param, imageDataMessage(problem, `${param}.url`, typeName));
   const bytes = (data.length / 4) * 3 - (data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0);
   if (bytes > MAX_IMAGE_BYTES) {
     throw invalid(
@@ -80,15 +62,7 @@ function checkImage(url: unknown, param: string): StoredImage {
         `Send a smaller or more compressed image.`,
     );
   }
-  const head = Buffer.from(data.slice(0, 16), 'base64');
-  if (!signature(head)) {
-    throw invalid(
-      'invalid_request',
-      param,
-      `${param} says it is ${typeName} but its bytes are not a ${typeName} image. Send the image ` +
-        `file itself with its real type.`,
-    );
-  }
+  if (problem === 'type') throw invalid('invalid_request', param, imageDataMessage(problem, param, typeName));
   return { url: `data:${mediaType};base64,${data}` };
 }
 

@@ -2,6 +2,8 @@
 // honoured.
 
 import { ParleyError } from '../domain/index.js';
+import { imageDataMessage, imageDataProblem } from '../domain/image-data.js';
+import { imageTypeName } from '../domain/image-limits.js';
 import type {
   ChatMessage,
   ChatParams,
@@ -48,14 +50,26 @@ export function refuseUnsupported(body: ChatCompletionBody): void {
   for (const r of REFUSED) if (r.applies(raw)) throw invalid(r.field, `${r.field} is not supported: ${r.why}.`);
 }
 
+const IMAGE_DATA_URL = /^data:(image\/[a-z0-9.+-]+);base64,/i;
+
 function imagePart(part: ChatCompletionMessageBody['content'] & object, param: string): ContentPart {
   const p = part as { image_url?: { url?: string; detail?: 'auto' | 'low' | 'high' } };
   const url = p.image_url?.url;
-  if (typeof url !== 'string' || !(/^https:\/\//i.test(url) || /^data:image\/[a-z0-9.+-]+;base64,/i.test(url))) {
+  const data = typeof url === 'string' ? IMAGE_DATA_URL.exec(url) : null;
+  if (typeof url !== 'string' || !(data !== null || /^https:\/\//i.test(url))) {
     throw invalid(
       `${param}.image_url.url`,
       `${param}.image_url.url must be an https URL or a base64 data URL of an image (data:image/png;base64,...).`,
     );
+  }
+  if (data !== null) {
+    const mediaType = data[1].toLowerCase();
+    const problem = imageDataProblem(mediaType, url.slice(data[0].length));
+    if (problem)
+      throw invalid(
+        `${param}.image_url.url`,
+        imageDataMessage(problem, `${param}.image_url.url`, imageTypeName(mediaType) ?? mediaType),
+      );
   }
   return p.image_url?.detail === undefined
     ? { type: 'image', url }

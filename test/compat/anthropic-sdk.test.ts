@@ -374,6 +374,24 @@ describe('@anthropic-ai/sdk: errors in Anthropic’s envelope and classes', () =
     expect(modelRequests(stack.mock)).toHaveLength(0);
   });
 
+  it('refuses an image whose data is not base64 or whose bytes are not its media_type, naming the block', async () => {
+    const image = (media_type: string, data: string) => ({
+      model: 'anth',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type, data } }] }],
+    });
+    const cases: [ReturnType<typeof image>, RegExp][] = [
+      [image('image/png', 'not base64!'), /messages\.0\.content\.0\.source\.data does not hold valid base64/],
+      [image('image/gif', 'iVBORw0KGgo='), /source\.data says it is GIF but its bytes are not a GIF image/],
+    ];
+    for (const [body, message] of cases) {
+      const error = await thrown(() => client.messages.create(body as never));
+      expect(error).toBeInstanceOf(Anthropic.BadRequestError);
+      expect((error as Error).message).toMatch(message);
+    }
+    expect(modelRequests(stack.mock)).toHaveLength(0);
+  });
+
   it('accepts the betas it can honour, forwards the ones that matter to Anthropic targets, refuses others by name', async () => {
     await client.messages.create(
       { model: 'anth', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] },

@@ -93,7 +93,10 @@ describe('images are counted and audited, never their bytes', () => {
   it('adds to parley_images_total and writes a privacy.images audit event with the count', async () => {
     const two = {
       role: 'user',
-      content: [...image.content, { type: 'image_url', image_url: { url: 'data:image/png;base64,QUJDRA==' } }],
+      content: [
+        ...image.content,
+        { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgpQQVJMRVlJTUdCWVRFUw==' } },
+      ],
     };
     const res = await postJson(`${stack.url}/v1/chat/completions`, { model: 'solo', messages: [two] });
     expect(res.status).toBe(200);
@@ -107,7 +110,7 @@ describe('images are counted and audited, never their bytes', () => {
     }, 'the privacy.images audit event');
     const event = audit.data.find((e) => e.requestId === requestId);
     expect(event?.details).toEqual({ count: 2, action: 'sent' });
-    expect(JSON.stringify(audit)).not.toContain('QUJDRA');
+    expect(JSON.stringify(audit)).not.toContain('QQVJMRVlJTUdCWVRFUw');
   });
 });
 

@@ -17,6 +17,8 @@ import { expectEnvelope } from './helpers.js';
 
 let stack: Stack;
 let completions: string;
+/** PNG's eight signature bytes and a few more, as base64. */
+const PNG = 'iVBORw0KGgpQQVJMRVlJTUdCWVRFUw==';
 
 beforeAll(async () => {
   stack = await startStack({ yaml: standardYaml({ server: 'bodyLimit: 16kb, drainTimeout: 1s' }), env: { ...KEYS } });
@@ -190,6 +192,26 @@ describe('request validation and errors', () => {
       /image_url\.url must be an https URL/,
     ],
     [
+      'an image data URL whose data is not base64',
+      {
+        model: 'chat',
+        messages: [
+          { role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,!!no' } }] },
+        ],
+      },
+      /^messages\.0\.content\.0\.image_url\.url does not hold valid base64/,
+    ],
+    [
+      'an image whose bytes are not the type its data URL names',
+      {
+        model: 'chat',
+        messages: [
+          { role: 'user', content: [{ type: 'image_url', image_url: { url: `data:image/jpeg;base64,${PNG}` } }] },
+        ],
+      },
+      /image_url\.url says it is JPEG but its bytes are not a JPEG image/,
+    ],
+    [
       'an audio part',
       {
         model: 'chat',
@@ -223,6 +245,17 @@ describe('request validation and errors', () => {
       expect(modelRequests(stack.mock)).toHaveLength(0);
     });
   }
+
+  it('forwards a well-formed image data URL, also of a type whose bytes it cannot check', async () => {
+    for (const url of [`data:image/png;base64,${PNG}`, 'data:image/heic;base64,AAAAGGZ0eXBoZWlj']) {
+      const body = {
+        model: 'chat',
+        messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url } }] }],
+      };
+      expect((await postJson(completions, body)).status).toBe(200);
+    }
+    expect(modelRequests(stack.mock)).toHaveLength(2);
+  });
 
   it('rejects a body over the size limit with 413', async () => {
     const big = chatBody('chat', 'x'.repeat(20_000));
