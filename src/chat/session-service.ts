@@ -261,7 +261,7 @@ export class SessionService {
       observer: context.observer,
       trace: context.trace,
     });
-    if (Object.keys(run.protectedCounts).length > 0) await this.deps.store.append(id, [], run.mapping);
+    if (Object.keys(run.protectedCounts).length > 0) await this.deps.store.addMessages(id, [], run.mapping);
 
     const assistantMessageId = newId('msg');
     let stored: StoredMessage | undefined;
@@ -278,7 +278,7 @@ export class SessionService {
         ...(complete ? {} : { incomplete: true }),
         ...(reasoning ? { reasoning } : {}),
       };
-      if (complete || text) await this.deps.store.append(id, [stored]);
+      if (complete || text) await this.deps.store.addMessages(id, [stored]);
       this.deps.events?.conversationTurn?.(complete ? 'completed' : 'abandoned');
     };
 

@@ -17,6 +17,11 @@ export interface SessionStore {
   get(id: string): Promise<Session | undefined>;
   /** Appends messages and refreshes the idle timer; undefined when the session is gone. */
   append(id: string, messages: StoredMessage[], pseudonyms?: Record<string, string>): Promise<Session | undefined>;
+  /**
+   * Appends like `append` without reading the session back (no copy or decryption of its history, images included);
+   * false when the session is gone.
+   */
+  addMessages(id: string, messages: StoredMessage[], pseudonyms?: Record<string, string>): Promise<boolean>;
   /** Replaces one stored message (feedback, regenerate); undefined when the session or message is gone. */
   updateMessage(id: string, message: StoredMessage): Promise<Session | undefined>;
   /** Removes the last messages from the given index on (regenerate, edit-and-resend). */

@@ -40,6 +40,23 @@ export function sessionStoreConformance(name: string, harness: SessionStoreHarne
       expect(await store.size()).toBe(1);
     });
 
+    it('adds messages and the pseudonym map without reading back, refreshes the idle timer, false once gone', async () => {
+      const clock = { now: 0 };
+      const store = await harness.make(clock);
+      await store.create(session('s1', 0));
+      clock.now = 900;
+      expect(await store.addMessages('s1', [message('m1', 'one', 900)], { '[EMAIL_1]': 'a@b.c' })).toBe(true);
+      expect(await store.addMessages('s1', [message('m2', 'two', 900)])).toBe(true);
+      clock.now = 1_800;
+      const read = await store.get('s1');
+      expect(read?.messages.map((m) => m.content)).toEqual(['one', 'two']);
+      expect(read?.pseudonyms).toEqual({ '[EMAIL_1]': 'a@b.c' });
+      clock.now = 2_801;
+      expect(await store.addMessages('s1', [message('m3', 'late', clock.now)])).toBe(false);
+      expect(await store.get('s1')).toBeUndefined();
+      expect(await store.addMessages('never', [])).toBe(false);
+    });
+
     it('returns copies, so callers cannot mutate stored content', async () => {
       const clock = { now: 0 };
       const store = await harness.make(clock);
