@@ -237,10 +237,10 @@ export class SessionService {
       createdAt: this.now(),
       ...(images.length > 0 ? { images } : {}),
     };
-    const appended = await this.deps.store.append(id, [userMessage]);
-    if (!appended) throw new ParleyError('not_found', NOT_FOUND);
+    if (!(await this.deps.store.append(id, [userMessage]))) throw new ParleyError('not_found', NOT_FOUND);
 
-    const history: ChatMessage[] = appended.messages.map(toChatMessage);
+    // The prompt is the history this turn was sent on (read once, above) and the new message.
+    const history: ChatMessage[] = [...session.messages.slice(0, index), userMessage].map(toChatMessage);
     if (session.systemPrompt) history.unshift({ role: 'system', content: session.systemPrompt });
     const prompt = trimToBudget(history, routed.config.contextTokens, routed.config.maxOutputTokens ?? 0);
 
@@ -261,7 +261,7 @@ export class SessionService {
       observer: context.observer,
       trace: context.trace,
     });
-    if (Object.keys(run.protectedCounts).length > 0) await this.deps.store.addMessages(id, [], run.mapping);
+    if (Object.keys(run.protectedCounts).length > 0) await this.deps.store.append(id, [], run.mapping);
 
     const assistantMessageId = newId('msg');
     let stored: StoredMessage | undefined;
@@ -278,7 +278,7 @@ export class SessionService {
         ...(complete ? {} : { incomplete: true }),
         ...(reasoning ? { reasoning } : {}),
       };
-      if (complete || text) await this.deps.store.addMessages(id, [stored]);
+      if (complete || text) await this.deps.store.append(id, [stored]);
       this.deps.events?.conversationTurn?.(complete ? 'completed' : 'abandoned');
     };
 

@@ -15,13 +15,12 @@ export interface SessionStore {
   create(session: Session): Promise<void>;
   /** The live session, or undefined when missing or expired (expired content is purged on read). */
   get(id: string): Promise<Session | undefined>;
-  /** Appends messages and refreshes the idle timer; undefined when the session is gone. */
-  append(id: string, messages: StoredMessage[], pseudonyms?: Record<string, string>): Promise<Session | undefined>;
   /**
-   * Appends like `append` without reading the session back (no copy or decryption of its history, images included);
-   * false when the session is gone.
+   * Appends messages (and replaces the pseudonym map, when given) and refreshes the idle timer; false when the session
+   * is gone. Nothing is read back: a turn would otherwise copy, or fetch and decrypt, its whole history (images
+   * included) once more.
    */
-  addMessages(id: string, messages: StoredMessage[], pseudonyms?: Record<string, string>): Promise<boolean>;
+  append(id: string, messages: StoredMessage[], pseudonyms?: Record<string, string>): Promise<boolean>;
   /** Replaces one stored message (feedback, regenerate); undefined when the session or message is gone. */
   updateMessage(id: string, message: StoredMessage): Promise<Session | undefined>;
   /** Removes the last messages from the given index on (regenerate, edit-and-resend). */

@@ -41,27 +41,13 @@ export class MemorySessionStore implements SessionStore {
     return session && copy(session);
   }
 
-  async append(
-    id: string,
-    messages: StoredMessage[],
-    pseudonyms?: Record<string, string>,
-  ): Promise<Session | undefined> {
+  async append(id: string, messages: StoredMessage[], pseudonyms?: Record<string, string>): Promise<boolean> {
     const session = this.live(id);
-    if (!session) return undefined;
-    this.add(session, messages, pseudonyms);
-    return copy(session);
-  }
-
-  async addMessages(id: string, messages: StoredMessage[], pseudonyms?: Record<string, string>): Promise<boolean> {
-    const session = this.live(id);
-    if (session) this.add(session, messages, pseudonyms);
-    return session !== undefined;
-  }
-
-  private add(session: Session, messages: StoredMessage[], pseudonyms?: Record<string, string>): void {
+    if (!session) return false;
     session.messages.push(...copy(messages));
     if (pseudonyms) session.pseudonyms = { ...pseudonyms };
     session.lastActiveAt = this.now();
+    return true;
   }
 
   async updateMessage(id: string, message: StoredMessage): Promise<Session | undefined> {

@@ -55,18 +55,11 @@ if not live() then return false end
 return read()`;
 
 /** ARGV 6: sealed pseudonyms or '', 7…: entries to append. */
-const APPEND_STEPS = `if not live() then return false end
+export const APPEND = `${COMMON}
+if not live() then return false end
 for i = 7, #ARGV do redis.call('RPUSH', msgs, ARGV[i]) end
 if ARGV[6] ~= '' then redis.call('SET', pseud, ARGV[6]) end
-touch(ARGV[3])`;
-
-export const APPEND = `${COMMON}
-${APPEND_STEPS}
-return read()`;
-
-/** APPEND without reading the session back: 1, or false when it is gone. */
-export const ADD = `${COMMON}
-${APPEND_STEPS}
+touch(ARGV[3])
 return 1`;
 
 /** ARGV 6: message id, 7: its new entry. */

@@ -6,7 +6,7 @@ import type { Session, SessionPatch, SessionSummary, StoredMessage } from '../..
 import { UnreadableRecordError, type Sealer } from '../sealing.js';
 import type { SessionStore } from '../types.js';
 import type { RedisConnection } from './connection.js';
-import { ADD, APPEND, CREATE, DELETE, GET, LIST_BY_OWNER, PATCH, SWEEP, TRUNCATE, UPDATE } from './session-scripts.js';
+import { APPEND, CREATE, DELETE, GET, LIST_BY_OWNER, PATCH, SWEEP, TRUNCATE, UPDATE } from './session-scripts.js';
 
 export interface RedisSessionStoreOptions {
   idleTtlMs: number;
@@ -67,26 +67,10 @@ export class RedisSessionStore implements SessionStore {
     return this.decode(id, (await this.call('session.get', GET, id, [])) as ScriptReply);
   }
 
-  async append(
-    id: string,
-    messages: StoredMessage[],
-    pseudonyms?: Record<string, string>,
-  ): Promise<Session | undefined> {
+  async append(id: string, messages: StoredMessage[], pseudonyms?: Record<string, string>): Promise<boolean> {
     const sealedPseudonyms = pseudonyms ? this.options.sealer.sealJson(pseudonyms, `session:${id}:pseud`) : '';
-    const reply = await this.call('session.append', APPEND, id, [
-      sealedPseudonyms,
-      ...messages.map((m) => this.entry(id, m)),
-    ]);
-    return this.decode(id, reply as ScriptReply);
-  }
-
-  async addMessages(id: string, messages: StoredMessage[], pseudonyms?: Record<string, string>): Promise<boolean> {
-    const sealedPseudonyms = pseudonyms ? this.options.sealer.sealJson(pseudonyms, `session:${id}:pseud`) : '';
-    const reply = await this.call('session.add', ADD, id, [
-      sealedPseudonyms,
-      ...messages.map((m) => this.entry(id, m)),
-    ]);
-    return reply === 1;
+    const entries = messages.map((m) => this.entry(id, m));
+    return (await this.call('session.append', APPEND, id, [sealedPseudonyms, ...entries])) === 1;
   }
 
   async updateMessage(id: string, message: StoredMessage): Promise<Session | undefined> {
