@@ -206,7 +206,7 @@ export class SessionService {
         param: 'content',
       });
     }
-    let session = await this.get(principal, id);
+    const session = await this.get(principal, id);
     const routed = this.deps.chat.resolveModel(session.model);
     let index = session.messages.length;
     if (input.replaceFrom !== undefined) {
@@ -229,7 +229,8 @@ export class SessionService {
         true,
       );
     }
-    if (input.replaceFrom !== undefined) session = (await this.deps.store.truncate(id, index)) ?? session;
+    if (input.replaceFrom !== undefined && !(await this.deps.store.truncate(id, index)))
+      throw new ParleyError('not_found', NOT_FOUND);
     const userMessage: StoredMessage = {
       id: newId('msg'),
       role: 'user',

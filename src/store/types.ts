@@ -21,10 +21,13 @@ export interface SessionStore {
    * included) once more.
    */
   append(id: string, messages: StoredMessage[], pseudonyms?: Record<string, string>): Promise<boolean>;
-  /** Replaces one stored message (feedback, regenerate); undefined when the session or message is gone. */
-  updateMessage(id: string, message: StoredMessage): Promise<Session | undefined>;
-  /** Removes the last messages from the given index on (regenerate, edit-and-resend). */
-  truncate(id: string, fromIndex: number): Promise<Session | undefined>;
+  /** Replaces one stored message (feedback); false when the session or message is gone. Nothing is read back. */
+  updateMessage(id: string, message: StoredMessage): Promise<boolean>;
+  /**
+   * Removes the messages from the given index on (regenerate, edit-and-resend) and refreshes the idle timer; false
+   * when the session is gone. Nothing is read back.
+   */
+  truncate(id: string, fromIndex: number): Promise<boolean>;
   /** Purges the session at once; true if it existed. */
   delete(id: string): Promise<boolean>;
   /** Purges every expired session; returns their ids (for audit and cache purges). */

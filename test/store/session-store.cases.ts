@@ -170,11 +170,13 @@ export function sessionStoreConformance(name: string, harness: SessionStoreHarne
       const store = await harness.make(clock);
       await store.create(session('s1', 0));
       await store.append('s1', [message('m1', 'a', 0), message('m2', 'b', 0), message('m3', 'c', 0)]);
-      const updated = await store.updateMessage('s1', { ...message('m2', 'b', 0), feedback: { rating: 'up' } });
-      expect(updated?.messages[1].feedback).toEqual({ rating: 'up' });
-      expect(await store.updateMessage('s1', message('nope', 'x', 0))).toBeUndefined();
-      const truncated = await store.truncate('s1', 1);
-      expect(truncated?.messages.map((m) => m.id)).toEqual(['m1']);
+      expect(await store.updateMessage('s1', { ...message('m2', 'b', 0), feedback: { rating: 'up' } })).toBe(true);
+      expect((await store.get('s1'))?.messages[1].feedback).toEqual({ rating: 'up' });
+      expect(await store.updateMessage('s1', message('nope', 'x', 0))).toBe(false);
+      expect(await store.truncate('s1', 1)).toBe(true);
+      expect((await store.get('s1'))?.messages.map((m) => m.id)).toEqual(['m1']);
+      expect(await store.truncate('gone', 0)).toBe(false);
+      expect(await store.updateMessage('gone', message('m1', 'a', 0))).toBe(false);
     });
 
     it('loses nothing when two replicas append to one session at once', async () => {

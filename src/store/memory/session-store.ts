@@ -50,20 +50,20 @@ export class MemorySessionStore implements SessionStore {
     return true;
   }
 
-  async updateMessage(id: string, message: StoredMessage): Promise<Session | undefined> {
+  async updateMessage(id: string, message: StoredMessage): Promise<boolean> {
     const session = this.live(id);
     const index = session?.messages.findIndex((m) => m.id === message.id) ?? -1;
-    if (!session || index < 0) return undefined;
+    if (!session || index < 0) return false;
     session.messages[index] = copy(message);
-    return copy(session);
+    return true;
   }
 
-  async truncate(id: string, fromIndex: number): Promise<Session | undefined> {
+  async truncate(id: string, fromIndex: number): Promise<boolean> {
     const session = this.live(id);
-    if (!session) return undefined;
+    if (!session) return false;
     session.messages.length = Math.max(0, Math.min(fromIndex, session.messages.length));
     session.lastActiveAt = this.now();
-    return copy(session);
+    return true;
   }
 
   async delete(id: string): Promise<boolean> {

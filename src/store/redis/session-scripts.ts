@@ -70,7 +70,7 @@ local head = ARGV[6] .. '|'
 for i, entry in ipairs(entries) do
   if string.sub(entry, 1, #head) == head then
     redis.call('LSET', msgs, i - 1, ARGV[7])
-    return read()
+    return 1
   end
 end
 return false`;
@@ -81,7 +81,7 @@ if not live() then return false end
 local from = tonumber(ARGV[6])
 if from <= 0 then redis.call('DEL', msgs) else redis.call('LTRIM', msgs, 0, from - 1) end
 touch(ARGV[3])
-return read()`;
+return 1`;
 
 export const DELETE = `${COMMON}
 return purge()`;

@@ -73,18 +73,12 @@ export class RedisSessionStore implements SessionStore {
     return (await this.call('session.append', APPEND, id, [sealedPseudonyms, ...entries])) === 1;
   }
 
-  async updateMessage(id: string, message: StoredMessage): Promise<Session | undefined> {
-    return this.decode(
-      id,
-      (await this.call('session.update', UPDATE, id, [message.id, this.entry(id, message)])) as ScriptReply,
-    );
+  async updateMessage(id: string, message: StoredMessage): Promise<boolean> {
+    return (await this.call('session.update', UPDATE, id, [message.id, this.entry(id, message)])) === 1;
   }
 
-  async truncate(id: string, fromIndex: number): Promise<Session | undefined> {
-    return this.decode(
-      id,
-      (await this.call('session.truncate', TRUNCATE, id, [Math.max(0, Math.floor(fromIndex))])) as ScriptReply,
-    );
+  async truncate(id: string, fromIndex: number): Promise<boolean> {
+    return (await this.call('session.truncate', TRUNCATE, id, [Math.max(0, Math.floor(fromIndex))])) === 1;
   }
 
   async delete(id: string): Promise<boolean> {
