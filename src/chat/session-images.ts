@@ -52,7 +52,7 @@ function checkImage(url: unknown, param: string): StoredImage {
   const data = url.slice(match[0].length);
   const problem = imageDataProblem(mediaType, data);
   if (problem === 'base64')
-    throw invalid('invalid_request', param, imageDataMessage(problem, `${param}.url`, typeName));
+    throw invalid('invalid_request', param, imageDataMessage(problem, `${param}.url`, mediaType));
   const bytes = (data.length / 4) * 3 - (data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0);
   if (bytes > MAX_IMAGE_BYTES) {
     throw invalid(
@@ -62,7 +62,7 @@ function checkImage(url: unknown, param: string): StoredImage {
         `Send a smaller or more compressed image.`,
     );
   }
-  if (problem === 'type') throw invalid('invalid_request', param, imageDataMessage(problem, param, typeName));
+  if (problem === 'type') throw invalid('invalid_request', param, imageDataMessage(problem, param, mediaType));
   return { url: `data:${mediaType};base64,${data}` };
 }
 

@@ -2,6 +2,8 @@
 // that are the type the request names. Checked on every route that takes images, so a broken or mislabelled image is
 // refused by name instead of spending a provider call (which would refuse it less clearly).
 
+import { imageTypeName } from './image-limits.js';
+
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** The first bytes each type starts with (a mislabelled or non-image file is refused by name). */
@@ -30,8 +32,9 @@ export function imageDataProblem(mediaType: string, data: string): 'base64' | 't
   return signature && !signature(Buffer.from(data.slice(0, 16), 'base64')) ? 'type' : undefined;
 }
 
-/** The 400 wording of `imageDataProblem`'s answer for the request field `param`; `typeName` as people know it. */
-export function imageDataMessage(problem: 'base64' | 'type', param: string, typeName: string): string {
+/** The 400 wording of `imageDataProblem`'s answer for the request field `param`. */
+export function imageDataMessage(problem: 'base64' | 'type', param: string, mediaType: string): string {
+  const typeName = imageTypeName(mediaType) ?? mediaType;
   return problem === 'base64'
     ? `${param} does not hold valid base64. Encode the whole file as standard base64 ` +
         `(A–Z, a–z, 0–9, +, /, = padding), without line breaks.`

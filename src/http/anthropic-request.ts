@@ -13,7 +13,7 @@ import type {
   ToolDefinition,
 } from '../domain/index.js';
 import type { CountTokensBody, MessagesBody } from './anthropic-schemas.js';
-import { IMAGE_TYPES, imageTypeName } from '../domain/image-limits.js';
+import { IMAGE_TYPES } from '../domain/image-limits.js';
 import { imageDataMessage, imageDataProblem } from '../domain/image-data.js';
 
 const invalid = (param: string, message: string): ParleyError => new ParleyError('invalid_request', message, { param });
@@ -79,10 +79,7 @@ function image(block: Obj, where: string): ContentPart {
       throw invalid(`${where}.source.data`, `${where}.source.data must be the image as base64 text.`);
     const problem = imageDataProblem(source.media_type, source.data);
     if (problem)
-      throw invalid(
-        `${where}.source.data`,
-        imageDataMessage(problem, `${where}.source.data`, imageTypeName(source.media_type) ?? source.media_type),
-      );
+      throw invalid(`${where}.source.data`, imageDataMessage(problem, `${where}.source.data`, source.media_type));
     return { type: 'image', url: `data:${source.media_type};base64,${source.data}` };
   }
   if (source.type === 'url') {

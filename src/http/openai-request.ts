@@ -3,7 +3,6 @@
 
 import { ParleyError } from '../domain/index.js';
 import { imageDataMessage, imageDataProblem } from '../domain/image-data.js';
-import { imageTypeName } from '../domain/image-limits.js';
 import type {
   ChatMessage,
   ChatParams,
@@ -66,10 +65,7 @@ function imagePart(part: ChatCompletionMessageBody['content'] & object, param: s
     const mediaType = data[1].toLowerCase();
     const problem = imageDataProblem(mediaType, url.slice(data[0].length));
     if (problem)
-      throw invalid(
-        `${param}.image_url.url`,
-        imageDataMessage(problem, `${param}.image_url.url`, imageTypeName(mediaType) ?? mediaType),
-      );
+      throw invalid(`${param}.image_url.url`, imageDataMessage(problem, `${param}.image_url.url`, mediaType));
   }
   return p.image_url?.detail === undefined
     ? { type: 'image', url }
