@@ -102,7 +102,11 @@ export interface PrivacyOptions {
 /** A detector for one category. `find` must be pure and linear in the text length. */
 export interface Detector {
   category: Category;
-  find(text: string): Match[];
+  /**
+   * The findings in `text`. With `minScore`, a detector may leave out findings that would score below it (`detect`
+   * drops those anyway), and so skip the checks that could only lower their score.
+   */
+  find(text: string, minScore?: number): Match[];
 }
 
 /** What to do with a finding before a prompt leaves for a provider. */

@@ -2,7 +2,7 @@
 // credentials.
 
 import { describe, expect, it } from 'vitest';
-import { detect, phoneDetector } from '../../src/privacy/detectors/index.js';
+import { detect, personDetector, phoneDetector } from '../../src/privacy/detectors/index.js';
 import {
   bsnValid,
   codiceFiscaleValid,
@@ -13,6 +13,7 @@ import {
 } from '../../src/privacy/detectors/id-checksums.js';
 import { createPrivacyFilter } from '../../src/privacy/privacy-filter.js';
 import type { Category } from '../../src/privacy/types.js';
+import { loadEvalCases } from './eval/score.js';
 
 const found = (text: string, category: Category): string[] =>
   detect(text)
@@ -94,6 +95,21 @@ describe('person', () => {
     ['Jonathan Whitfield, 4 Elm Road, asked for a refund.', 'Jonathan Whitfield'],
   ])('scores the context of %j', (text, name) => {
     expect(found(text, 'person')).toEqual([name]);
+  });
+});
+
+describe('person, with a threshold', () => {
+  // The evaluation set's sentences, alone and run together (so that runs meet context words of other sentences).
+  const cases = loadEvalCases().map((c) => c.text);
+  const texts = [...cases, ...Array.from({ length: 40 }, (_, k) => cases.slice(k * 80, k * 80 + 80).join(' '))];
+  it.each([0.3, 0.5, 0.75, 0.9])('leaves out exactly the names that would score below %s', (min) => {
+    let kept = 0;
+    for (const text of texts) {
+      const expected = personDetector.find(text).filter((m) => (m.score ?? 1) >= min);
+      expect(personDetector.find(text, min)).toEqual(expected);
+      kept += expected.length;
+    }
+    expect(kept).toBeGreaterThan(100); // names of every score band took part
   });
 });
 

@@ -96,7 +96,7 @@ export function detect(
   try {
     for (const category of categories) {
       const min = thresholds[category] ?? DEFAULT_THRESHOLD;
-      for (const m of DETECTORS[category].find(text)) if ((m.score ?? 1) >= min) all.push(m);
+      for (const m of DETECTORS[category].find(text, min)) if ((m.score ?? 1) >= min) all.push(m);
     }
   } finally {
     forgetDigitRuns();

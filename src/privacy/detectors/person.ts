@@ -250,8 +250,12 @@ function companyBefore(text: string, start: number): boolean {
   return COMPANY_BEFORE.test(text.slice(Math.max(0, start - 24), start));
 }
 
-/** Scores one run of capitalised words and returns the name inside it, if any. */
-function scoreRun(text: string, run: Token[]): Match | undefined {
+/**
+ * Scores one run of capitalised words and returns the name inside it, if any. A name that would score below `minScore`
+ * is left out as soon as that is sure: the checks that can only lower the score or drop the name (context, company
+ * designators, place names, version numbers) run on the few runs that could still pass.
+ */
+function scoreRun(text: string, run: Token[], minScore: number): Match | undefined {
   let i = 0;
   let titled = false;
   let cued = false;
@@ -275,11 +279,6 @@ function scoreRun(text: string, run: Token[]): Match | undefined {
   if (rest.some((t) => (flags(t) & NON_NAME_TAIL) !== 0)) return undefined;
   const first = rest[0];
   const last = rest[rest.length - 1];
-  const value = text.slice(first.start, last.end);
-  if (PLACE_NAMES.has(value.toLowerCase())) return undefined;
-  // A version number or software acronym right after the words names a product or model, not a person: `Sonnet 4.5`,
-  // `Claude Agent SDK`.
-  if (VERSION_AFTER.test(text.slice(last.end, last.end + 16))) return undefined;
   const weak = (flags(first) & WEAK) !== 0 && rest.length >= 2 && !atSentenceStart(text, first.start);
   const given = isGiven(first) || weak;
   if (!cued && i === 0) cued = cueAt(text, first.start);
@@ -295,12 +294,22 @@ function scoreRun(text: string, run: Token[]): Match | undefined {
       : (flags(run[i - 1]) & ARTICLE) !== 0)
   )
     score -= 0.3;
+  // Person context can add 0.25 to a name with no other evidence; everything below only lowers the score.
+  const personContextMayAdd = rest.length >= 2 && !given && !titled && !cued;
+  if (Math.min(1, score + (personContextMayAdd ? 0.25 : 0)) < minScore) return undefined;
   if (rest.length >= 2) {
     const context = contextAround(text, first.start, last.end);
     if (context < 0) score -= 0.3;
-    else if (context > 0 && !given && !titled && !cued) score += 0.25;
+    else if (context > 0 && personContextMayAdd) score += 0.25;
+    if (Math.min(1, score) < minScore) return undefined;
     if (designatorAfter(text, last.end) || companyBefore(text, first.start)) score -= 0.5;
+    if (Math.min(1, score) < minScore) return undefined;
   }
+  const value = text.slice(first.start, last.end);
+  if (PLACE_NAMES.has(value.toLowerCase())) return undefined;
+  // A version number or software acronym right after the words names a product or model, not a person: `Sonnet 4.5`,
+  // `Claude Agent SDK`.
+  if (VERSION_AFTER.test(text.slice(last.end, last.end + 16))) return undefined;
   return { category: 'person', start: first.start, end: last.end, value, score: Math.min(1, score) };
 }
 
@@ -311,7 +320,7 @@ function scoreRun(text: string, run: Token[]): Match | undefined {
  */
 export const personDetector: Detector = {
   category: 'person',
-  find(text: string): Match[] {
+  find(text: string, minScore = -Infinity): Match[] {
     const out: Match[] = [];
     scanned = text;
     previousAt = -1;
@@ -320,7 +329,7 @@ export const personDetector: Detector = {
     let run: Token[] = [];
     const flush = (): void => {
       if (run.length > 1 || (run.length === 1 && loneWordCandidate(text, run[0]))) {
-        const m = scoreRun(text, run);
+        const m = scoreRun(text, run, minScore);
         if (m) out.push(m);
       }
       run = [];
