@@ -1,5 +1,5 @@
-// Runs the prompt guard over every text-bearing shape: text parts, tool-call arguments (string values) and tool
-// results.
+// Runs the prompt guard over every text-bearing shape: text parts, tool-call arguments (their strings, keys included,
+// and numbers) and tool results.
 
 import { ParleyError } from '../domain/index.js';
 import type { ChatMessage } from '../domain/index.js';
@@ -27,22 +27,60 @@ export function imagesBlockedError(sessionWording = false): ParleyError {
     : new ParleyError('content_blocked', `${why} Remove the image parts and send again.`, { param: 'messages' });
 }
 
-/** Collects the string leaves of a JSON value with a setter for each; returns the rebuilt value's getter. */
-function jsonLeaves(value: unknown, add: (text: string, set: Setter) => void): () => unknown {
-  if (typeof value === 'string') {
-    let current = value;
-    add(value, (t) => (current = t));
-    return () => current;
+const STRING = 0;
+const NUMBER = 1;
+/** A character of a JSON number after its first: a digit, `.`, `e`, `E`, `+` or `-`. */
+const inNumber = (c: number): boolean =>
+  (c >= 48 && c <= 57) || c === 46 || c === 101 || c === 69 || c === 43 || c === 45;
+
+/**
+ * The strings (keys and values) and numbers of a valid JSON text, as `[start, end, kind]` triples in text order: the
+ * leaves that may hold personal data (a key can be an email address, a number a card number).
+ */
+function jsonScalars(text: string): number[] {
+  const out: number[] = [];
+  const n = text.length;
+  for (let i = 0; i < n;) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      let j = i + 1;
+      while (text.charCodeAt(j) !== 34) j += text.charCodeAt(j) === 92 ? 2 : 1;
+      out.push(i, j + 1, STRING);
+      i = j + 1;
+    } else if (c === 45 || (c >= 48 && c <= 57)) {
+      let j = i + 1;
+      while (j < n && inNumber(text.charCodeAt(j))) j++;
+      out.push(i, j, NUMBER);
+      i = j;
+    } else i++; // whitespace, structure, true, false, null
   }
-  if (Array.isArray(value)) {
-    const items = value.map((v) => jsonLeaves(v, add));
-    return () => items.map((get) => get());
+  return out;
+}
+
+/**
+ * Hands each string and number of the JSON text `json` to `add` (strings decoded, numbers as written) with a setter,
+ * and returns the getter of the text with only the changed ones rewritten: everything else stays as written, so
+ * formatting and numbers beyond double precision survive. A changed number becomes a string (its placeholder).
+ */
+function jsonLeaves(json: string, add: (text: string, set: Setter) => void): () => string {
+  const scalars = jsonScalars(json);
+  const replaced: (string | undefined)[] = [];
+  for (let k = 0; k < scalars.length; k += 3) {
+    const token = json.slice(scalars[k], scalars[k + 1]);
+    const value = scalars[k + 2] === STRING ? (JSON.parse(token) as string) : token;
+    add(value, (t) => (replaced[k / 3] = t === value ? undefined : JSON.stringify(t)));
   }
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value).map(([k, v]) => [k, jsonLeaves(v, add)] as const);
-    return () => Object.fromEntries(entries.map(([k, get]) => [k, get()]));
-  }
-  return () => value;
+  return () => {
+    let out = '';
+    let at = 0;
+    for (let k = 0; k < scalars.length; k += 3) {
+      const replacement = replaced[k / 3];
+      if (replacement === undefined) continue;
+      out += json.slice(at, scalars[k]) + replacement;
+      at = scalars[k + 1];
+    }
+    return at === 0 ? json : out + json.slice(at);
+  };
 }
 
 /** A working copy of one message and the text units the guard must see, each with where its result goes. */
@@ -75,23 +113,14 @@ function decompose(m: ChatMessage, units: ChatMessage[], setters: Setter[]): Cha
   if (m.toolCalls !== undefined) {
     copy.toolCalls = m.toolCalls.map((call) => {
       const out = { ...call };
-      let parsed: unknown;
       try {
-        parsed = JSON.parse(call.arguments);
+        JSON.parse(call.arguments);
       } catch {
         add(m.role, call.arguments, (t) => (out.arguments = t));
         return out;
       }
-      let changed = false;
-      const rebuild = jsonLeaves(parsed, (text, set) =>
-        add(m.role, text, (t) => {
-          if (t !== text) changed = true;
-          set(t);
-        }),
-      );
-      setters.push(() => {
-        if (changed) out.arguments = JSON.stringify(rebuild());
-      });
+      const rebuild = jsonLeaves(call.arguments, (text, set) => add(m.role, text, set));
+      setters.push(() => (out.arguments = rebuild()));
       units.push({ role: m.role, content: '' });
       return out;
     });
@@ -100,7 +129,7 @@ function decompose(m: ChatMessage, units: ChatMessage[], setters: Setter[]): Cha
 }
 
 /**
- * Protects messages with the guard, including text parts and the string values of tool-call
+ * Protects messages with the guard, including text parts, the strings (keys included) and numbers of tool-call
  * arguments (assistant role: redacted, never blocked) and tool results (blocked like user text).
  * Plain text conversations go to the guard as they are.
  */

@@ -110,6 +110,36 @@ describe('personal data in tool calls and results', () => {
     expect(JSON.parse(argsOf(events, 'call_2'))).toEqual({ to: EMAIL });
   });
 
+  it('rewrites only the leaves it protects: numbers beyond double precision and the formatting survive', async () => {
+    const seen: ChatRequest[] = [];
+    const route = fakeRoute(() => [{ type: 'finish', finishReason: 'stop' }], seen);
+    const args = `{"order": 12345678901234567890, "price": 1.50,\n "note": "ship to ${EMAIL}", "n": [1e3, -0.0]}`;
+    await run(service(route), [
+      { role: 'user', content: 'status?' },
+      { role: 'assistant', content: '', toolCalls: [{ id: 'c1', name: 'track', arguments: args }] },
+      { role: 'tool', toolCallId: 'c1', content: 'shipped' },
+    ]);
+    expect(seen[0].messages[1].toolCalls![0].arguments).toBe(
+      '{"order": 12345678901234567890, "price": 1.50,\n "note": "ship to [EMAIL_1]", "n": [1e3, -0.0]}',
+    );
+  });
+
+  it('pseudonymises personal data in keys and in numbers of tool-call arguments', async () => {
+    const seen: ChatRequest[] = [];
+    const route = fakeRoute(() => [{ type: 'finish', finishReason: 'stop' }], seen);
+    const args = `{"${EMAIL}": {"card": 4111111111111111, "qty": 2}, "esc\\\\aped \\"key\\"": "x\\u0041"}`;
+    await run(service(route), [
+      { role: 'user', content: 'pay' },
+      { role: 'assistant', content: '', toolCalls: [{ id: 'c1', name: 'pay', arguments: args }] },
+      { role: 'tool', toolCallId: 'c1', content: 'ok' },
+    ]);
+    const sent = seen[0].messages[1].toolCalls![0].arguments;
+    expect(sent).not.toContain(EMAIL);
+    expect(sent).not.toContain('4111111111111111');
+    // A protected number becomes its placeholder, a string; the rest is as written.
+    expect(sent).toBe('{"[EMAIL_1]": {"card": "[CARD_1]", "qty": 2}, "esc\\\\aped \\"key\\"": "x\\u0041"}');
+  });
+
   it('restores a placeholder split across argument fragments at every split point', async () => {
     const json = JSON.stringify({ to: '[EMAIL_1]', cc: 'x' });
     for (let a = 1; a < json.length; a++) {
