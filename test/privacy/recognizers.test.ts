@@ -80,6 +80,9 @@ describe('person', () => {
     'You are Claude Code, the official CLI.',
     'Upgrade to Claude Code v2.1.332 before Friday.',
     "You are a Claude agent, built on Anthropic's Claude Agent SDK.",
+    // A model's name, with or without a version.
+    'You are Claude Opus, a model by Anthropic.',
+    'Use Claude Sonnet for this task and Claude Haiku for the summaries.',
   ])('ignores %j', (text) => {
     expect(found(text, 'person')).toEqual([]);
   });

@@ -101,8 +101,8 @@ export const NAME_CUES = [
 ];
 
 /**
- * Capitalised words that end a candidate: organisations, places, street words and product words (`Claude Code`,
- * `iPhone Pro`).
+ * Capitalised words that end a candidate: organisations, places, street words, product words (`Claude Code`,
+ * `iPhone Pro`) and model names (`Claude Sonnet`, which coding agents' prompts name).
  */
 export const NON_NAME_TAILS = list(`
 inc ltd llc plc gmbh ag kg ug sa sas sarl spa srl bv nv ab as asa oy oyj aps co corp corporation company
@@ -115,6 +115,7 @@ church cathedral museum gallery theatre theater stadium arena bridge tower castl
 island islands beach bay lake county state republic kingdom airlines airways cup league award prize
 home world living investment investments bedrijf aktiebolag pictures music prime premium teams sheets database
 shop store stores market markets foods food kitchen fashion collection edition series pro max mini plus code
+opus sonnet haiku
 `);
 
 /** Articles right before a capitalised pair suggest a product or organisation (`the Ford Mustang`). */
