@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAnswerTransforms } from '../../src/chat/answer-transforms.js';
 import { cacheKey } from '../../src/chat/cache-key.js';
+import { protectShapes } from '../../src/chat/protect-shapes.js';
 import { ChatService, type RoutedModel } from '../../src/chat/chat-service.js';
 import type { ChatEvent, ChatMessage, ChatParams, ChatRequest, Principal } from '../../src/domain/index.js';
 import { createPrivacyFilter } from '../../src/privacy/index.js';
@@ -138,6 +139,52 @@ describe('personal data in tool calls and results', () => {
     expect(sent).not.toContain('4111111111111111');
     // A protected number becomes its placeholder, a string; the rest is as written.
     expect(sent).toBe('{"[EMAIL_1]": {"card": "[CARD_1]", "qty": 2}, "esc\\\\aped \\"key\\"": "x\\u0041"}');
+  });
+
+  it('protects every leaf as if alone, also when a custom pattern would run across leaves', () => {
+    // The leaves of a call go to the filter joined into one text; a finding across two leaves sends the call back leaf
+    // by leaf.
+    const filter = createPrivacyFilter({}, { custom: [{ name: 'ticket', pattern: String.raw`TCK-\S+` }] });
+    const args = `{"a": "TCK-1", "b": "x", "c": ["${EMAIL}", 4111111111111111], "d": "TCK-2 and TCK-1"}`;
+    const message: ChatMessage = {
+      role: 'assistant',
+      content: '',
+      toolCalls: [{ id: 'c1', name: 't', arguments: args }],
+    };
+    const { messages, counts } = protectShapes(filter, [message], {});
+    expect(messages[0].toolCalls![0].arguments).toBe(
+      '{"a": "[TICKET_1]", "b": "x", "c": ["[EMAIL_1]", "[CARD_1]"], "d": "[TICKET_2] and [TICKET_1]"}',
+    );
+    expect(counts).toEqual({ email: 1, card: 1 });
+    // A leaf holding the separator's NUL: leaf by leaf too.
+    const nul = `{"a": "x\\u0000y", "b": "${EMAIL}"}`;
+    const call: ChatMessage = { role: 'assistant', content: '', toolCalls: [{ id: 'c2', name: 't', arguments: nul }] };
+    expect(protectShapes(filter, [call], {}).messages[0].toolCalls![0].arguments).toBe(
+      '{"a": "x\\u0000y", "b": "[EMAIL_1]"}',
+    );
+  });
+
+  it('hands the filter the leaves of a call as one text, not one by one', () => {
+    const filter = createPrivacyFilter();
+    const units: number[] = [];
+    const counting = {
+      protect: (messages: readonly ChatMessage[], mapping: Record<string, string>) => {
+        units.push(messages.length);
+        return filter.protect(messages, mapping);
+      },
+    };
+    const args = JSON.stringify({ ids: Array.from({ length: 1000 }, (_, i) => i), to: EMAIL });
+    const message: ChatMessage = {
+      role: 'assistant',
+      content: '',
+      toolCalls: [{ id: 'c1', name: 't', arguments: args }],
+    };
+    const { messages } = protectShapes(counting, [message], {});
+    expect(units).toEqual([2]); // the message's text and the call's 1,002 leaves
+    expect(JSON.parse(messages[0].toolCalls![0].arguments)).toEqual({
+      ids: Array.from({ length: 1000 }, (_, i) => i),
+      to: '[EMAIL_1]',
+    });
   });
 
   it('restores a placeholder split across argument fragments at every split point', async () => {
