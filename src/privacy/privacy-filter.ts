@@ -4,6 +4,7 @@ import { ParleyError, type ChatMessage } from '../domain/index.js';
 import { compileAllowlist, compileRecognizer } from './custom.js';
 import { detect } from './detectors/index.js';
 import { WEAK_NAMES } from './detectors/name-stopwords.js';
+import { PARTICLES } from './detectors/person-words.js';
 import { scanFor, WordShapes } from './detectors/util.js';
 import { PseudonymBook, redactionFor } from './pseudonyms.js';
 import {
@@ -106,7 +107,7 @@ function knownPersonMentions(text: string, parts: ReadonlyMap<string, string>, m
       CAPITALISED_AT.lastIndex = start;
       keep(start, (CAPITALISED_AT.exec(text) as RegExpExecArray)[0]);
     }
-    return out;
+    return joinAdjacent(text, out, parts);
   }
   // Most capitalised words are no known part: a shape test on their first (lower-cased), last letter and length skips
   // them.
@@ -120,6 +121,30 @@ function knownPersonMentions(text: string, parts: ReadonlyMap<string, string>, m
     if (first < 128 && !shapes.mayHaveShape(first | 32, word.charCodeAt(word.length - 1), word.length)) continue;
     const lower = word.toLowerCase();
     if (parts.has(lower) && !WEAK_NAMES.has(lower)) keep(m.index, word);
+  }
+  return joinAdjacent(text, out, parts);
+}
+
+/** Spaces, or particles between spaces (`van der`): what may stand between two parts of one name. */
+const NAME_GAP = new RegExp(`^ +(?:(?:${[...PARTICLES].join('|')}) +)*$`, 'i');
+
+/**
+ * Joins mentions of one known person that follow each other with only spaces or particles between (`Jonathan
+ * Whitfield` in `the Jonathan Whitfield Foundation`, where the recognizer leaves the name alone): one placeholder for
+ * the name, not one per part, which the restored answer would show as the name twice.
+ */
+function joinAdjacent(text: string, mentions: Match[], parts: ReadonlyMap<string, string>): Match[] {
+  if (mentions.length < 2) return mentions;
+  const out: Match[] = [mentions[0]];
+  let person = parts.get(mentions[0].value.toLowerCase());
+  for (let i = 1; i < mentions.length; i++) {
+    const last = out[out.length - 1];
+    const m = mentions[i];
+    const next = parts.get(m.value.toLowerCase());
+    if (next === person && m.start - last.end <= 24 && NAME_GAP.test(text.slice(last.end, m.start)))
+      out[out.length - 1] = { ...last, end: m.end, value: text.slice(last.start, m.end) };
+    else out.push(m);
+    person = next;
   }
   return out;
 }

@@ -113,6 +113,18 @@ describe('one placeholder per person', () => {
     expect(second.mapping).toEqual({ '[PERSON_1]': 'Jonathan Whitfield' });
   });
 
+  it('gives a known name one placeholder where the recognizer leaves it alone, not one per part', () => {
+    const filter = createPrivacyFilter();
+    const r = filter.protect([
+      user('Ik sprak met Pieter van der Berg.'),
+      user('Jonathan Whitfield called. The Jonathan Whitfield Foundation and Pieter van der Berg BV are ours.'),
+    ]);
+    expect(r.messages[0].content).toBe('Ik sprak met [PERSON_1].');
+    expect(r.messages[1].content).toBe('[PERSON_2] called. The [PERSON_2] Foundation and [PERSON_1] BV are ours.');
+    // Restored, the answer names each person once.
+    expect(reidentify('The [PERSON_2] Foundation', r.mapping)).toBe('The Jonathan Whitfield Foundation');
+  });
+
   it('keeps two persons apart and leaves a shared part ambiguous', () => {
     const filter = createPrivacyFilter();
     const r = filter.protect([user('Anna Schmidt met Anna Keller. Later Schmidt left, and Anna stayed.')]);
