@@ -4,7 +4,7 @@ import { ParleyError, type ChatMessage } from '../domain/index.js';
 import { compileAllowlist, compileRecognizer } from './custom.js';
 import { detect } from './detectors/index.js';
 import { WEAK_NAMES } from './detectors/name-stopwords.js';
-import { PARTICLES } from './detectors/person-words.js';
+import { isNameGap } from './detectors/person.js';
 import { scanFor, WordShapes } from './detectors/util.js';
 import { PseudonymBook, redactionFor } from './pseudonyms.js';
 import {
@@ -125,11 +125,8 @@ function knownPersonMentions(text: string, parts: ReadonlyMap<string, string>, m
   return joinAdjacent(text, out, parts);
 }
 
-/** Spaces, or particles between spaces (`van der`): what may stand between two parts of one name. */
-const NAME_GAP = new RegExp(`^ +(?:(?:${[...PARTICLES].join('|')}) +)*$`, 'i');
-
 /**
- * Joins mentions of one known person that follow each other with only spaces or particles between (`Jonathan
+ * Joins mentions of one known person that follow each other with only a name's gap between (`Jonathan
  * Whitfield` in `the Jonathan Whitfield Foundation`, where the recognizer leaves the name alone): one placeholder for
  * the name, not one per part, which the restored answer would show as the name twice.
  */
@@ -141,7 +138,7 @@ function joinAdjacent(text: string, mentions: Match[], parts: ReadonlyMap<string
     const last = out[out.length - 1];
     const m = mentions[i];
     const next = parts.get(m.value.toLowerCase());
-    if (next === person && m.start - last.end <= 24 && NAME_GAP.test(text.slice(last.end, m.start)))
+    if (next === person && isNameGap(text, last.end, m.start))
       out[out.length - 1] = { ...last, end: m.end, value: text.slice(last.start, m.end) };
     else out.push(m);
     person = next;

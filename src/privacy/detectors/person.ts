@@ -25,9 +25,18 @@ const WORD =
 // In a text with characters beyond Latin-1: no ASCII letter or digit (nor `_@/\$#.-`) before, and a capital first.
 const wordScan = scanFor(WORD, String.raw`(?<![A-Za-z0-9_@\/\\$#.\-])(?=[A-Z\u00C0-\u00DE\u0100-\u{10ffff}])`);
 const PARTICLE_GAP = new RegExp(`^ (?:(?:${[...PARTICLES].join('|')}) ){1,2}$|^ d['’]$`);
-// The longest gap `joins` accepts: a space and two particles with their spaces. Longer gaps are not cut out of the
-// text.
+// The longest name gap: a space and two particles with their spaces. Longer gaps are not cut out of the text.
 const MAX_GAP = 1 + 2 * (Math.max(...[...PARTICLES].map((p) => p.length)) + 1);
+
+/**
+ * True if `text.slice(from, to)`, between two capitalised words, keeps them in one name: one or two spaces, or
+ * particles (`van der`, `d'`). Also used for the bare mentions of a known person, so both read names alike.
+ */
+export function isNameGap(text: string, from: number, to: number): boolean {
+  if (to - from > MAX_GAP) return false;
+  const gap = text.slice(from, to);
+  return gap === ' ' || gap === '  ' || PARTICLE_GAP.test(gap);
+}
 const CUE = cueBefore(NAME_CUES, String.raw`[\s:,]*`);
 const MAX_TOKENS = 4;
 // A dotted version number (`4.5`, `v2.1.332`) after one space; a lone number (`Anna Smith 3 times`) is not one.
@@ -150,9 +159,12 @@ function loneWordCandidate(text: string, token: Token): boolean {
   );
 }
 
-/** True if the gap after `prev` keeps the next word in one name: one space, a title's dot, or particles. */
-function joins(prev: Token, gap: string): boolean {
-  return gap === ' ' || gap === '  ' || (gap === '. ' && (flags(prev) & TITLE) !== 0) || PARTICLE_GAP.test(gap);
+/** True if the gap from `prev` to the word at `next` keeps them in one name: a name gap, or a title's dot. */
+function joins(text: string, prev: Token, next: number): boolean {
+  return (
+    isNameGap(text, prev.end, next) ||
+    (next === prev.end + 2 && text.startsWith('. ', prev.end) && (flags(prev) & TITLE) !== 0)
+  );
 }
 
 /** `.`, `!`, `?`, `;` or a line break. */
@@ -350,7 +362,7 @@ export const personDetector: Detector = {
       if (
         prev &&
         !(token.start === prev.end + 1 && text.charCodeAt(prev.end) === 32) &&
-        (token.start - prev.end > MAX_GAP || !joins(prev, text.slice(prev.end, token.start)))
+        !joins(text, prev, token.start)
       )
         flush();
       run.push(token);
