@@ -44,7 +44,7 @@ function jsonScalars(text: string): number[] {
     const c = text.charCodeAt(i);
     if (c === 34) {
       let j = i + 1;
-      while (text.charCodeAt(j) !== 34) j += text.charCodeAt(j) === 92 ? 2 : 1;
+      while (j < n && text.charCodeAt(j) !== 34) j += text.charCodeAt(j) === 92 ? 2 : 1;
       out.push(i, j + 1, STRING);
       i = j + 1;
     } else if (c === 45 || (c >= 48 && c <= 57)) {
