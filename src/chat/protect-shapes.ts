@@ -1,5 +1,5 @@
-// Runs the prompt guard over every text-bearing shape: text parts, tool-call arguments (their strings, keys included,
-// and numbers) and tool results.
+// Runs the prompt guard over every text-bearing shape: text parts, tool-call arguments and JSON tool results (their
+// strings, keys included, and numbers, each value seen after its key's label) and other tool results.
 
 import { ParleyError } from '../domain/index.js';
 import type { ChatMessage } from '../domain/index.js';
@@ -27,11 +27,17 @@ export function imagesBlockedError(sessionWording = false): ParleyError {
     : new ParleyError('content_blocked', `${why} Remove the image parts and send again.`, { param: 'messages' });
 }
 
+// The kind of a scalar, as bits.
 const STRING = 0;
 const NUMBER = 1;
+/** A string followed by `:`: an object's key. */
+const KEY = 2;
+/** A string with an escape (`\n`, `\u0040`): decoded by JSON.parse, where others are their text between quotes. */
+const ESCAPED = 4;
 /** A character of a JSON number after its first: a digit, `.`, `e`, `E`, `+` or `-`. */
 const inNumber = (c: number): boolean =>
   (c >= 48 && c <= 57) || c === 46 || c === 101 || c === 69 || c === 43 || c === 45;
+const isJsonSpace = (c: number): boolean => c === 32 || c === 10 || c === 13 || c === 9;
 
 /**
  * The strings (keys and values) and numbers of a valid JSON text, as `[start, end, kind]` triples in text order: the
@@ -44,8 +50,14 @@ function jsonScalars(text: string): number[] {
     const c = text.charCodeAt(i);
     if (c === 34) {
       let j = i + 1;
-      while (j < n && text.charCodeAt(j) !== 34) j += text.charCodeAt(j) === 92 ? 2 : 1;
-      out.push(i, j + 1, STRING);
+      let kind = STRING;
+      for (let d = text.charCodeAt(j); j < n && d !== 34; d = text.charCodeAt(j)) {
+        if (d === 92) kind = ESCAPED;
+        j += d === 92 ? 2 : 1;
+      }
+      let k = j + 1;
+      while (k < n && isJsonSpace(text.charCodeAt(k))) k++;
+      out.push(i, j + 1, text.charCodeAt(k) === 58 ? kind | KEY : kind);
       i = j + 1;
     } else if (c === 45 || (c >= 48 && c <= 57)) {
       let j = i + 1;
@@ -57,17 +69,65 @@ function jsonScalars(text: string): number[] {
   return out;
 }
 
+/** Whether only `:` and whitespace stand between `from` and `to`: a key and its value. */
+function onlyColonBetween(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) !== 58 && !isJsonSpace(text.charCodeAt(i))) return false;
+  return true;
+}
+
+const SNAKE_CASE = /^[a-z]+(?:[_\-.][a-z]+)*$/;
+const SEPARATORS = /[_\-.]/g;
+
 /**
- * The strings (decoded) and numbers (as written) of the JSON text `json`, and the text rebuilt from their protected
- * versions with only the changed ones rewritten: everything else stays as written, so formatting and numbers beyond
- * double precision survive. A changed number becomes a string (its placeholder).
+ * The words of a key, to stand before its value as a label does in prose (`dateOfBirth`, `date_of_birth` → `date of
+ * birth`), so that recognizers which want a cue right before a value (a bare SSN, a passport number, a date of birth)
+ * see it. Only lower-case letters and single spaces, which no built-in recognizer takes for personal data; '' for a
+ * key that is not such a label.
  */
-function jsonLeaves(json: string): { values: string[]; rebuild: (protectedValues: readonly string[]) => string } {
+export function labelOf(key: string): string {
+  if (key.length > 48) return '';
+  if (SNAKE_CASE.test(key)) return key.replace(SEPARATORS, ' '); // the usual key, without the Unicode regexes below
+  const words = key
+    .replace(/(\p{Ll})(\p{Lu})/gu, '$1 $2')
+    .replace(/[\s_\-.]+/g, ' ')
+    .trim()
+    .toLowerCase();
+  return /^[\p{Ll}\p{Lo}]+(?: [\p{Ll}\p{Lo}]+)*$/u.test(words) ? words : '';
+}
+
+interface JsonLeaves {
+  /** The strings (decoded) and numbers (as written), in text order. */
+  values: string[];
+  /** For each value of an object member, its key's label (`labelOf`); '' for the others. */
+  labels: string[];
+  /** The text with the changed values rewritten, and everything else as written. */
+  rebuild: (protectedValues: readonly string[]) => string;
+}
+
+/**
+ * The leaves of the JSON text `json`, and the text rebuilt from their protected versions with only the changed ones
+ * rewritten: formatting and numbers beyond double precision survive. A changed number becomes a string (its
+ * placeholder).
+ */
+function jsonLeaves(json: string): JsonLeaves {
   const scalars = jsonScalars(json);
   const values: string[] = [];
+  const labels: string[] = [];
+  const labelOfKey = new Map<string, string>(); // an array of records repeats its keys
   for (let k = 0; k < scalars.length; k += 3) {
-    const token = json.slice(scalars[k], scalars[k + 1]);
-    values.push(scalars[k + 2] === STRING ? (JSON.parse(token) as string) : token);
+    const start = scalars[k];
+    const end = scalars[k + 1];
+    const kind = scalars[k + 2];
+    if (kind === NUMBER) values.push(json.slice(start, end));
+    else if (kind & ESCAPED) values.push(JSON.parse(json.slice(start, end)) as string);
+    else values.push(json.slice(start + 1, end - 1));
+    let label = '';
+    if (k > 0 && scalars[k - 1] & KEY && onlyColonBetween(json, scalars[k - 2], start)) {
+      const key = values[k / 3 - 1];
+      label = labelOfKey.get(key) ?? labelOf(key);
+      labelOfKey.set(key, label);
+    }
+    labels.push(label);
   }
   const rebuild = (protectedValues: readonly string[]): string => {
     let out = '';
@@ -80,41 +140,95 @@ function jsonLeaves(json: string): { values: string[]; rebuild: (protectedValues
     }
     return at === 0 ? json : out + json.slice(at);
   };
-  return { values, rebuild };
+  return { values, labels, rebuild };
 }
 
 /**
- * Joins the leaves of one tool call into one text for the guard, one leaf a line: scanning thousands of short leaves
- * one by one costs a few µs each (a 2 MB array of numbers, a second). The NUL between the lines is in no leaf (a call
+ * Joins the leaves of one JSON text into one text for the guard, one leaf a line: scanning thousands of short leaves
+ * one by one costs a few µs each (a 2 MB array of numbers, a second). The NUL between the lines is in no leaf (a text
  * with one is protected leaf by leaf) and in no finding of the built-in recognizers; should a custom pattern take part
- * of a separator into a finding, the pieces no longer match the leaves and the call is protected leaf by leaf.
+ * of a separator or a label into a finding, the pieces no longer match the leaves and the call is protected leaf by
+ * leaf, without labels.
  */
 const LEAF_SEPARATOR = '\n\u0000\n';
+/**
+ * Between a member's label and its value on the value's line, as a form or a config file sets a field: `date of birth
+ * = 14/03/1985`. The recognizers of labelled numbers (SSN, passport, national ids, dates of birth) take a label written
+ * so; those of names and addresses take only prose cues (`name:`, `patient`, `I live at`), so `{"fileName": "Report
+ * Q3"}` and `{"tenant": "Default Tenant"}` are not taken for persons.
+ */
+const LABEL_GAP = ' = ';
 
 /** Whether a batched unit came back in as many pieces as it had leaves (set by the setters, read after the guard). */
 interface BatchState {
   spanned: boolean;
 }
 
+/** The protected leaves of a batched unit, labels taken off; undefined if a finding ran across a separator or label. */
+function unbatch(text: string, labels: readonly string[]): string[] | undefined {
+  const pieces = text.split(LEAF_SEPARATOR);
+  if (pieces.length !== labels.length) return undefined;
+  for (let k = 0; k < pieces.length; k++) {
+    if (labels[k] === '') continue;
+    const prefix = labels[k] + LABEL_GAP;
+    if (!pieces[k].startsWith(prefix)) return undefined;
+    pieces[k] = pieces[k].slice(prefix.length);
+  }
+  return pieces;
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A JSON object or array: a tool result that is scanned leaf by leaf, as arguments are. */
+const isJsonContainer = (text: string): boolean => /^\s*[[{]/.test(text) && isJson(text);
+
 /**
  * A working copy of one message and the text units the guard must see, each with where its result goes. With `batch`,
- * the leaves of each tool call's arguments go to the guard as one unit.
+ * the leaves of each JSON text (tool-call arguments, tool results) go to the guard as one unit, each member's value
+ * after its key's label.
  */
 function decompose(m: ChatMessage, units: ChatMessage[], setters: Setter[], batch?: BatchState): ChatMessage {
-  const add = (role: ChatMessage['role'], text: string, set: Setter): void => {
-    units.push({ role, content: text });
+  const add = (text: string, set: Setter): void => {
+    units.push({ role: m.role, content: text });
     setters.push(set);
   };
+  const addJson = (json: string, set: Setter): void => {
+    const { values, labels, rebuild } = jsonLeaves(json);
+    if (values.length === 0) return;
+    if (batch && !json.includes('\\u0000')) {
+      const lines = values.map((v, k) => (labels[k] === '' ? v : labels[k] + LABEL_GAP + v));
+      add(lines.join(LEAF_SEPARATOR), (t) => {
+        const pieces = unbatch(t, labels);
+        if (pieces) set(rebuild(pieces));
+        else batch.spanned = true;
+      });
+      return;
+    }
+    const protectedValues = [...values];
+    values.forEach((value, k) => add(value, (t) => (protectedValues[k] = t)));
+    setters.push(() => set(rebuild(protectedValues)));
+    units.push({ role: m.role, content: '' });
+  };
+  const addText = (text: string, set: Setter): void =>
+    m.role === 'tool' && isJsonContainer(text) ? addJson(text, set) : add(text, set);
+
   const copy: ChatMessage = { ...m };
   if (m.parts !== undefined) {
     const parts = m.parts.map((p) => ({ ...p }));
     copy.parts = parts;
-    for (const p of parts) if (p.type === 'text') add(m.role, p.text, (t) => (p.text = t));
+    for (const p of parts) if (p.type === 'text') addText(p.text, (t) => (p.text = t));
     // `content` mirrors the text parts; it is rebuilt once they are protected.
     setters.push(() => (copy.content = parts.map((p) => (p.type === 'text' ? p.text : '')).join('')));
     units.push({ role: m.role, content: '' });
   } else {
-    add(m.role, m.content, (t) => (copy.content = t));
+    addText(m.content, (t) => (copy.content = t));
   }
   if (m.reasoning !== undefined) {
     // Earlier reasoning is text the provider sees again: protected like the rest (a signature covers the protected text
@@ -122,51 +236,38 @@ function decompose(m: ChatMessage, units: ChatMessage[], setters: Setter[], batc
     copy.reasoning = m.reasoning.map((block) => {
       if (block.type !== 'thinking') return block;
       const out = { ...block };
-      add(m.role, block.text, (t) => (out.text = t));
+      add(block.text, (t) => (out.text = t));
       return out;
     });
   }
   if (m.toolCalls !== undefined) {
     copy.toolCalls = m.toolCalls.map((call) => {
       const out = { ...call };
-      try {
-        JSON.parse(call.arguments);
-      } catch {
-        add(m.role, call.arguments, (t) => (out.arguments = t));
-        return out;
-      }
-      const { values, rebuild } = jsonLeaves(call.arguments);
-      if (values.length === 0) return out;
-      if (batch && !values.some((v) => v.includes('\u0000'))) {
-        add(m.role, values.join(LEAF_SEPARATOR), (t) => {
-          const pieces = t.split(LEAF_SEPARATOR);
-          if (pieces.length === values.length) out.arguments = rebuild(pieces);
-          else batch.spanned = true;
-        });
-        return out;
-      }
-      const protectedValues = [...values];
-      values.forEach((value, k) => add(m.role, value, (t) => (protectedValues[k] = t)));
-      setters.push(() => (out.arguments = rebuild(protectedValues)));
-      units.push({ role: m.role, content: '' });
+      const set = (t: string): void => {
+        out.arguments = t;
+      };
+      if (isJson(call.arguments)) addJson(call.arguments, set);
+      else add(call.arguments, set);
       return out;
     });
   }
   return copy;
 }
 
+const hasShapes = (m: ChatMessage): boolean =>
+  m.parts !== undefined || m.toolCalls !== undefined || m.reasoning !== undefined || m.role === 'tool';
+
 /**
  * Protects messages with the guard, including text parts, the strings (keys included) and numbers of tool-call
- * arguments (assistant role: redacted, never blocked) and tool results (blocked like user text).
- * Plain text conversations go to the guard as they are.
+ * arguments (assistant role: redacted, never blocked) and of JSON tool results (blocked like user text), and other tool
+ * results. Plain text conversations go to the guard as they are.
  */
 export function protectShapes(
   guard: PromptGuard,
   messages: ChatMessage[],
   mapping: PseudonymMap,
 ): ReturnType<PromptGuard['protect']> {
-  if (!messages.some((m) => m.parts !== undefined || m.toolCalls !== undefined || m.reasoning !== undefined))
-    return guard.protect(messages, mapping);
+  if (!messages.some(hasShapes)) return guard.protect(messages, mapping);
   const batch: BatchState = { spanned: false };
   const batched = protectUnits(guard, messages, mapping, batch);
   return batch.spanned ? protectUnits(guard, messages, mapping) : batched;

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAnswerTransforms } from '../../src/chat/answer-transforms.js';
 import { cacheKey } from '../../src/chat/cache-key.js';
-import { protectShapes } from '../../src/chat/protect-shapes.js';
+import { labelOf, protectShapes } from '../../src/chat/protect-shapes.js';
 import { ChatService, type RoutedModel } from '../../src/chat/chat-service.js';
 import type { ChatEvent, ChatMessage, ChatParams, ChatRequest, Principal } from '../../src/domain/index.js';
 import { createPrivacyFilter } from '../../src/privacy/index.js';
@@ -185,6 +185,57 @@ describe('personal data in tool calls and results', () => {
       ids: Array.from({ length: 1000 }, (_, i) => i),
       to: '[EMAIL_1]',
     });
+  });
+
+  it('sees each value of arguments and JSON tool results after its key, so values that need a label are caught', () => {
+    // A bare SSN, a passport number and a date of birth are personal data only after a label; in JSON the label is the
+    // key. A label is not a cue for names (`file name:` would be). The escaped `@` hides the email address from a scan
+    // of the raw text.
+    const json = [
+      '{',
+      '  "patient": {"fileName": "Report Q3.pdf", "dateOfBirth": "14/03/1985"},',
+      '  "ssn": 123456789, "passportNo": "C01X00T47",',
+      '  "contact": "ann.lee\\u0040example.com", "qty": 2, "notes": ["born 1985"]',
+      '}',
+    ].join('\n');
+    const expected = [
+      '{',
+      '  "patient": {"fileName": "Report Q3.pdf", "dateOfBirth": "[DATE_OF_BIRTH_1]"},',
+      '  "ssn": "[SSN_1]", "passportNo": "[PASSPORT_1]",',
+      '  "contact": "[EMAIL_1]", "qty": 2, "notes": ["born 1985"]',
+      '}',
+    ].join('\n');
+    const { messages } = protectShapes(
+      createPrivacyFilter(),
+      [
+        { role: 'assistant', content: '', toolCalls: [{ id: 'c1', name: 't', arguments: json }] },
+        { role: 'tool', toolCallId: 'c1', content: json },
+        { role: 'tool', toolCallId: 'c2', content: '[not json] ssn 123456789' },
+      ],
+      {},
+    );
+    expect(messages[0].toolCalls![0].arguments).toBe(expected);
+    expect(messages[1].content).toBe(expected);
+    expect(messages[2].content).toBe('[not json] ssn [SSN_1]');
+  });
+
+  it('goes back to leaf by leaf, without labels, when a custom term takes a label', () => {
+    const filter = createPrivacyFilter({}, { custom: [{ name: 'code', terms: ['ssn'] }] });
+    const { messages } = protectShapes(
+      filter,
+      [{ role: 'tool', toolCallId: 'c1', content: `{"ssn": 123456789, "to": "${EMAIL}"}` }],
+      {},
+    );
+    expect(messages[0].content).toBe('{"[CODE_1]": 123456789, "to": "[EMAIL_1]"}');
+  });
+
+  it('makes labels of keys that are words', () => {
+    expect(labelOf('dateOfBirth')).toBe('date of birth');
+    expect(labelOf('passport_number')).toBe('passport number');
+    expect(labelOf('SSN')).toBe('ssn');
+    expect(labelOf('Steuer-ID')).toBe('steuer id');
+    expect(labelOf('fødselsdato')).toBe('fødselsdato');
+    for (const key of ['line1', EMAIL, 'a/b', '', 'x'.repeat(49)]) expect(labelOf(key), key).toBe('');
   });
 
   it('restores a placeholder split across argument fragments at every split point', async () => {

@@ -207,6 +207,27 @@ describe('national_id and passport', () => {
   });
 });
 
+describe('labels written as keys (JSON, YAML, form fields pasted into a prompt)', () => {
+  it.each([
+    ['{"ssn": "123456789"}', 'ssn', '123456789'],
+    ["{'social_security_number': '123456789'}", 'ssn', '123456789'],
+    ['{"passport_number": "C01X00T47"}', 'passport', 'C01X00T47'],
+    ['passport_no=533380006', 'passport', '533380006'],
+    ['"date_of_birth": "1985-03-14"', 'date_of_birth', '1985-03-14'],
+    ['steuer_id: 86095742719', 'national_id', '86095742719'],
+    ['{"tax_id": "86095742719"}', 'national_id', '86095742719'],
+  ] as const)('finds it in %j', (text, category, value) => {
+    expect(found(text, category)).toEqual([value]);
+  });
+  it.each([
+    ['{"order_id": "123456789"}', 'ssn'],
+    ['{"ticket_number": "C01X00T47"}', 'passport'],
+    ['"date_of_issue": "1985-03-14"', 'date_of_birth'],
+  ] as const)('ignores %j', (text, category) => {
+    expect(found(text, category)).toEqual([]);
+  });
+});
+
 describe('mac, ip and url_credentials', () => {
   it('finds MAC addresses with one separator style', () => {
     expect(found('MAC 00:1A:2B:3C:4D:5E and 00-1a-2b-3c-4d-5e, 001a.2b3c.4d5e', 'mac')).toEqual([

@@ -10,9 +10,9 @@ export function cueBefore(cues: readonly string[], gap = String.raw`[\s:=#.,'"()
   return new RegExp(`(?:^|[^\\p{L}\\p{N}])(?:${alternatives})${filler}${gap}$`, 'u');
 }
 
-/** Escapes a cue for a regex; a space in a cue matches any run of whitespace. */
+/** Escapes a cue for a regex; a space in a cue matches any run of whitespace, or an underscore (`date_of_birth`). */
 function escapeCue(cue: string): string {
-  return cue.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/ /g, String.raw`\s+`);
+  return cue.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/ /g, String.raw`(?:\s+|_)`);
 }
 
 /** The lower-cased window of up to `n` characters before `index`. */

@@ -7,7 +7,7 @@ import { bsnValid, codiceFiscaleValid, dniValid, nirValid, steuerIdValid } from 
 import { digitRanges, firstMatch, isTwoByte, sliceForScan } from './util.js';
 
 const CUE = new RegExp(
-  String.raw`(?:^|[^\p{L}])(?:national insurance|ni (?:number|no)|nino|steuer[\s\-]?id|steuer[\s\-]?identifikationsnummer|steuernummer|idnr|tax[\s\-]?(?:id|number|identification)|tin|sécurité sociale|securite sociale|sécu|nir|insee|dni|nie|nif|documento|codice fiscale|c\.f\.|cf|bsn|burgerservicenummer|sofinummer|sofi|itin|taxpayer|identity (?:number|no)|id (?:number|no))(?![\p{L}])`,
+  String.raw`(?:^|[^\p{L}])(?:national[\s_]insurance|ni[\s_](?:number|no)|nino|steuer[\s\-_]?id|steuer[\s\-_]?identifikationsnummer|steuernummer|idnr|tax[\s\-_]?(?:id|number|identification)|tin|sécurité[\s_]sociale|securite[\s_]sociale|sécu|nir|insee|dni|nie|nif|documento|codice[\s_]fiscale|c\.f\.|cf|bsn|burgerservicenummer|sofinummer|sofi|itin|taxpayer|identity[\s_](?:number|no)|id[\s_](?:number|no))(?![\p{L}])`,
   'u',
 );
 

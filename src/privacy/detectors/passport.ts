@@ -3,7 +3,7 @@
 import type { Detector, Match } from '../types.js';
 
 const CUE_AT =
-  /(?:^|[^\p{L}])(?:passport|reisepass|passnummer|pass-nr\.?|passeport|pasaporte|passaporto|paspoort|passi)(?:[\s\-]?(?:number|no\.?|nr\.?|nummer|numéro|número|numero|#))?(?:\s(?:is|ist|est|es|è|de|du|di))?[\s:#=]*/iuy;
+  /(?:^|[^\p{L}])(?:passport|reisepass|passnummer|pass-nr\.?|passeport|pasaporte|passaporto|paspoort|passi)(?:[\s\-_]?(?:number|no\.?|nr\.?|nummer|numéro|número|numero|#))?(?:\s(?:is|ist|est|es|è|de|du|di))?[\s:#="']*/iuy;
 // Every cue holds `pas` (`s` may be `ſ`, which CUE_AT's `/iu` reads as `s`): at the cue's start, or after `reise`.
 const PAS = /pa[sſ]/gi;
 const LONG_S = 0x17f;

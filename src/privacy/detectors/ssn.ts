@@ -4,7 +4,9 @@ import { digitRunDetector, textBefore } from './util.js';
 
 // Dashed or spaced (consistently), or 9 bare digits when a label precedes them.
 const CANDIDATE = /(?<![\w\-.\/]|\d[ \-])(\d{3})([ \-]?)(\d{2})\2(\d{4})(?![\w\-]|[.\/]\d|[ \-]\d)/y;
-const LABEL = /(?:ssn|social security(?: number| no\.?)?|ss#)\s*(?:#|no\.?|number)?\s*[:=]?\s*$/;
+// The label as written in prose, in a form or as a key (`"ssn": "123456789"`, `social_security_number=…`).
+const LABEL =
+  /(?:ssn|social[\s_]security(?:[\s_]number|[\s_]no\.?)?|ss#)[\s_]*(?:#|no\.?|number)?["']?\s*[:=]?\s*["']?$/;
 
 /** True for an area/group/serial combination that the SSA may issue. */
 export function ssnPartsValid(area: string, group: string, serial: string): boolean {
