@@ -22,6 +22,7 @@ const FIELD: Record<Feature, string> = {
   logprobs: 'logprobs',
   logit_bias: 'logit_bias',
   prefill: 'messages',
+  tool_result_images: 'messages',
 };
 
 const WHAT: Record<Feature, string> = {
@@ -32,6 +33,7 @@ const WHAT: Record<Feature, string> = {
   logprobs: 'token log probabilities (logprobs)',
   logit_bias: 'logit_bias',
   prefill: 'an assistant prefill (a last assistant turn the answer continues)',
+  tool_result_images: 'images in tool results (image blocks inside a tool_result)',
 };
 
 /** Features a request needs, in a fixed order. */
@@ -39,7 +41,9 @@ export function requiredFeatures(messages: readonly ChatMessage[], params: ChatP
   const need: Feature[] = [];
   const toolTurns = messages.some((m) => m.role === 'tool' || (m.toolCalls?.length ?? 0) > 0);
   if ((params.tools !== undefined && params.toolChoice !== 'none') || toolTurns) need.push('tools');
-  if (messages.some((m) => m.parts?.some((p) => p.type === 'image'))) need.push('vision');
+  const hasImage = (m: ChatMessage): boolean => m.parts?.some((p) => p.type === 'image') === true;
+  if (messages.some(hasImage)) need.push('vision');
+  if (messages.some((m) => m.role === 'tool' && hasImage(m))) need.push('tool_result_images');
   if (params.responseFormat !== undefined && params.responseFormat.type !== 'text') need.push('json_schema');
   if (
     (params.reasoningEffort !== undefined && params.reasoningEffort !== 'none') ||
@@ -60,7 +64,9 @@ export function missingFeature(
   const adapter = ADAPTER_FEATURES[target.providerType] ?? [];
   for (const feature of need) {
     if (!adapter.includes(feature)) return { feature, by: 'adapter' };
-    const configurable = feature !== 'logprobs' && feature !== 'logit_bias' && feature !== 'prefill';
+    // Configured capabilities list what a model can do; these depend only on the wire format (vision covers the rest).
+    const configurable =
+      feature !== 'logprobs' && feature !== 'logit_bias' && feature !== 'prefill' && feature !== 'tool_result_images';
     if (configurable && target.capabilities !== undefined && !target.capabilities.includes(feature))
       return { feature, by: 'configured' };
   }

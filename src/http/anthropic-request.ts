@@ -94,24 +94,35 @@ function image(block: Obj, where: string): ContentPart {
   );
 }
 
-/** A tool_result's content: a string, or text blocks (images and documents in tool results are refused by name). */
-function toolResultText(content: unknown, where: string): string {
-  if (content === undefined || content === null) return '';
-  if (typeof content === 'string') return content;
+/**
+ * A tool_result's content: a string, or text and image blocks (documents and search results in tool results are
+ * refused by name). Images go to targets that can carry them in a tool result; others refuse the request by name.
+ */
+function toolResult(content: unknown, where: string): { content: string; parts?: ContentPart[] } {
+  if (content === undefined || content === null) return { content: '' };
+  if (typeof content === 'string') return { content };
   if (!Array.isArray(content))
-    throw invalid(`${where}.content`, `${where}.content must be a string or an array of text blocks.`);
-  return content
-    .map((b, k) => {
-      const at = `${where}.content.${k}`;
-      if (!isObj(b)) throw invalid(at, `${at} must be a content block.`);
-      if (b.type === 'text') return text(b, at);
-      throw invalid(
-        `${at}.type`,
-        `${at} has type "${String(b.type)}": only text blocks are supported inside tool_result ` +
-          `(images and documents in tool results cannot be carried to every target type).`,
-      );
-    })
+    throw invalid(`${where}.content`, `${where}.content must be a string or an array of text and image blocks.`);
+  const parts = content.map((b, k): ContentPart => {
+    const at = `${where}.content.${k}`;
+    if (!isObj(b)) throw invalid(at, `${at} must be a content block.`);
+    if (b.type === 'text') return { type: 'text', text: text(b, at) };
+    if (b.type === 'image') return image(b, at);
+    throw invalid(
+      `${at}.type`,
+      `${at} has type "${String(b.type)}": only text and image blocks are supported inside tool_result.`,
+    );
+  });
+  return withParts(parts);
+}
+
+/** A message's text (its text blocks, a line each) and, when it holds an image, its parts. */
+function withParts(parts: ContentPart[]): { content: string; parts?: ContentPart[] } {
+  const content = parts
+    .filter((p) => p.type === 'text')
+    .map((p) => p.text)
     .join('\n');
+  return parts.some((p) => p.type === 'image') ? { content, parts } : { content };
 }
 
 /** Parses a tool_use block into a call (its input becomes JSON text). */
@@ -147,11 +158,7 @@ function userTurn(content: unknown[], i: number, out: ChatMessage[]): void {
           throw invalid(`${where}.tool_use_id`, `${where}.tool_use_id must name the tool_use it answers.`);
         if (b.is_error != null && typeof b.is_error !== 'boolean')
           throw invalid(`${where}.is_error`, `${where}.is_error must be a boolean.`);
-        const message: ChatMessage = {
-          role: 'tool',
-          toolCallId: b.tool_use_id,
-          content: toolResultText(b.content, where),
-        };
+        const message: ChatMessage = { role: 'tool', toolCallId: b.tool_use_id, ...toolResult(b.content, where) };
         if (b.is_error === true) message.isError = true;
         out.push(message);
         break;
@@ -165,13 +172,7 @@ function userTurn(content: unknown[], i: number, out: ChatMessage[]): void {
     }
   });
   if (parts.length === 0) return;
-  const joined = parts
-    .filter((p) => p.type === 'text')
-    .map((p) => p.text)
-    .join('\n');
-  const message: ChatMessage = { role: 'user', content: joined };
-  if (parts.some((p) => p.type === 'image')) message.parts = parts;
-  out.push(message);
+  out.push({ role: 'user', ...withParts(parts) });
 }
 
 /** One assistant turn: text, tool_use and earlier thinking (kept with its signature). */

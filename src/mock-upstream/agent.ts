@@ -97,6 +97,15 @@ function partsOf(content: unknown): Body[] {
   return Array.isArray(content) ? content.filter(isObj) : [];
 }
 
+/** Images in a message's content, those inside Anthropic tool_result blocks included. */
+function imagesIn(content: unknown): number {
+  let n = 0;
+  for (const p of partsOf(content))
+    if (p.type === 'image_url' || p.type === 'image') n++;
+    else if (p.type === 'tool_result') n += imagesIn(p.content);
+  return n;
+}
+
 /** Text of trailing tool results (OpenAI tool messages; Anthropic tool_result blocks of the last user turn). */
 function trailingToolResults(dialect: 'openai' | 'anthropic', messages: Body[]): string | undefined {
   const texts: string[] = [];
@@ -129,10 +138,7 @@ export function readExtras(
   pick: { name: string; arguments: Record<string, unknown> } | null = null,
 ): MockExtras {
   const messages = Array.isArray(body.messages) ? body.messages.filter(isObj) : [];
-  const images = messages.reduce(
-    (n, m) => n + partsOf(m.content).filter((p) => p.type === 'image_url' || p.type === 'image').length,
-    0,
-  );
+  const images = messages.reduce((n, m) => n + imagesIn(m.content), 0);
   const toolResults = trailingToolResults(dialect, messages);
   const { tools, choice, parallel } = dialect === 'openai' ? openaiTools(body) : anthropicTools(body);
   const thinking =

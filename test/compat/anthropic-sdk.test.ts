@@ -287,6 +287,47 @@ describe.each([
     else expect(last).toContainEqual({ type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } });
   });
 
+  it('carries an image inside a tool result to an Anthropic target; refuses it by name for an OpenAI-format one', async () => {
+    const png = { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } as const;
+    const messages: Anthropic.MessageParam[] = [
+      { role: 'user', content: 'what is on my screen?' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'get_time', input: {} }] },
+      {
+        role: 'user',
+        content: [
+          {
+            type: 'tool_result',
+            tool_use_id: 'toolu_1',
+            content: [
+              { type: 'text', text: `screen of ${EMAIL}` },
+              { type: 'image', source: png },
+            ],
+          },
+        ],
+      },
+    ];
+    if (!anthropicTarget) {
+      // A Chat Completions tool message holds text only.
+      const error = await thrown(() => client.messages.create({ model, max_tokens: 32, tools, messages }));
+      expect(error).toBeInstanceOf(Anthropic.BadRequestError);
+      expect((error as Error).message).toContain('images in tool results');
+      expect(modelRequests(stack.mock)).toHaveLength(0);
+      return;
+    }
+    const message = await client.messages.create({ model, max_tokens: 32, tools, messages });
+    expect(message.content[0]).toMatchObject({ type: 'text' });
+    expect((upstreamBody(0).messages as { content: unknown }[]).at(-1)!.content).toEqual([
+      {
+        type: 'tool_result',
+        tool_use_id: 'toolu_1',
+        content: [
+          { type: 'text', text: 'screen of [EMAIL_1]' },
+          { type: 'image', source: png },
+        ],
+      },
+    ]);
+  });
+
   it('counts tokens as an estimate', async () => {
     const counted = await client.messages.countTokens({
       model,
@@ -330,7 +371,7 @@ describe('@anthropic-ai/sdk: errors in Anthropic’s envelope and classes', () =
     expect(modelRequests(stack.mock)).toHaveLength(0);
   });
 
-  it('refuses top_k, server tools, document blocks, images in tool results and a missing max_tokens by name', async () => {
+  it('refuses top_k, server tools, document blocks (in tool results too) and a missing max_tokens by name', async () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ top_k: 5 }, 'top_k'],
       [{ tools: [{ type: 'web_search_20250305', name: 'web_search' }] }, 'web_search_20250305'],
@@ -354,7 +395,7 @@ describe('@anthropic-ai/sdk: errors in Anthropic’s envelope and classes', () =
                 {
                   type: 'tool_result',
                   tool_use_id: 't1',
-                  content: [{ type: 'image', source: { type: 'url', url: 'https://e.com/a.png' } }],
+                  content: [{ type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'x' } }],
                 },
               ],
             },

@@ -71,7 +71,8 @@ function toTurn(m: ChatMessage, index: number): AnthropicTurn {
 
 function toPlainTurn(m: ChatMessage, index: number): AnthropicTurn {
   if (m.role === 'tool') {
-    const result: Block = { type: 'tool_result', tool_use_id: anthropicToolId(m.toolCallId ?? ''), content: m.content };
+    const content = m.parts === undefined ? m.content : partBlocks(m.parts);
+    const result: Block = { type: 'tool_result', tool_use_id: anthropicToolId(m.toolCallId ?? ''), content };
     if (m.isError === true) result.is_error = true;
     return { role: 'user', content: [result] };
   }
