@@ -17,6 +17,11 @@ export interface PromptGuard {
     /** Items protected per category, for the UI indicator, metrics and audit (counts only). */
     counts: Record<string, number>;
   };
+  /**
+   * What to write before the value of a JSON member with this key when it is protected as a line of text (its key as
+   * a label, so cues such as `SSN` or `date of birth` apply); '' or absent: the value alone.
+   */
+  labelPrefix?(key: string): string;
 }
 
 /** A stateful text transform on one streamed answer (re-identification, output content policy). */

@@ -75,31 +75,11 @@ function onlyColonBetween(text: string, from: number, to: number): boolean {
   return true;
 }
 
-const SNAKE_CASE = /^[a-z]+(?:[_\-.][a-z]+)*$/;
-const SEPARATORS = /[_\-.]/g;
-
-/**
- * The words of a key, to stand before its value as a label does in prose (`dateOfBirth`, `date_of_birth` → `date of
- * birth`), so that recognizers which want a cue right before a value (a bare SSN, a passport number, a date of birth)
- * see it. Only lower-case letters and single spaces, which no built-in recognizer takes for personal data; '' for a
- * key that is not such a label.
- */
-export function labelOf(key: string): string {
-  if (key.length > 48) return '';
-  if (SNAKE_CASE.test(key)) return key.replace(SEPARATORS, ' '); // the usual key, without the Unicode regexes below
-  const words = key
-    .replace(/(\p{Ll})(\p{Lu})/gu, '$1 $2')
-    .replace(/[\s_\-.]+/g, ' ')
-    .trim()
-    .toLowerCase();
-  return /^[\p{Ll}\p{Lo}]+(?: [\p{Ll}\p{Lo}]+)*$/u.test(words) ? words : '';
-}
-
 interface JsonLeaves {
   /** The strings (decoded) and numbers (as written), in text order. */
   values: string[];
-  /** For each value of an object member, its key's label (`labelOf`); '' for the others. */
-  labels: string[];
+  /** For each value of an object member, what the guard writes before it (`PromptGuard.labelPrefix`); '' for others. */
+  prefixes: string[];
   /** The text with the changed values rewritten, and everything else as written. */
   rebuild: (protectedValues: readonly string[]) => string;
 }
@@ -109,11 +89,11 @@ interface JsonLeaves {
  * rewritten: formatting and numbers beyond double precision survive. A changed number becomes a string (its
  * placeholder).
  */
-function jsonLeaves(json: string): JsonLeaves {
+function jsonLeaves(json: string, labelPrefix: (key: string) => string): JsonLeaves {
   const scalars = jsonScalars(json);
   const values: string[] = [];
-  const labels: string[] = [];
-  const labelOfKey = new Map<string, string>(); // an array of records repeats its keys
+  const prefixes: string[] = [];
+  const prefixOfKey = new Map<string, string>(); // an array of records repeats its keys
   for (let k = 0; k < scalars.length; k += 3) {
     const start = scalars[k];
     const end = scalars[k + 1];
@@ -121,13 +101,13 @@ function jsonLeaves(json: string): JsonLeaves {
     if (kind === NUMBER) values.push(json.slice(start, end));
     else if (kind & ESCAPED) values.push(JSON.parse(json.slice(start, end)) as string);
     else values.push(json.slice(start + 1, end - 1));
-    let label = '';
+    let prefix = '';
     if (k > 0 && scalars[k - 1] & KEY && onlyColonBetween(json, scalars[k - 2], start)) {
       const key = values[k / 3 - 1];
-      label = labelOfKey.get(key) ?? labelOf(key);
-      labelOfKey.set(key, label);
+      prefix = prefixOfKey.get(key) ?? labelPrefix(key);
+      prefixOfKey.set(key, prefix);
     }
-    labels.push(label);
+    prefixes.push(prefix);
   }
   const rebuild = (protectedValues: readonly string[]): string => {
     let out = '';
@@ -140,7 +120,7 @@ function jsonLeaves(json: string): JsonLeaves {
     }
     return at === 0 ? json : out + json.slice(at);
   };
-  return { values, labels, rebuild };
+  return { values, prefixes, rebuild };
 }
 
 /**
@@ -151,13 +131,7 @@ function jsonLeaves(json: string): JsonLeaves {
  * leaf, without labels.
  */
 const LEAF_SEPARATOR = '\n\u0000\n';
-/**
- * Between a member's label and its value on the value's line, as a form or a config file sets a field: `date of birth
- * = 14/03/1985`. The recognizers of labelled numbers (SSN, passport, national ids, dates of birth) take a label written
- * so; those of names and addresses take only prose cues (`name:`, `patient`, `I live at`), so `{"fileName": "Report
- * Q3"}` and `{"tenant": "Default Tenant"}` are not taken for persons.
- */
-const LABEL_GAP = ' = ';
+const NO_LABEL = (): string => '';
 
 /** Whether a batched unit came back in as many pieces as it had leaves (set by the setters, read after the guard). */
 interface BatchState {
@@ -165,12 +139,12 @@ interface BatchState {
 }
 
 /** The protected leaves of a batched unit, labels taken off; undefined if a finding ran across a separator or label. */
-function unbatch(text: string, labels: readonly string[]): string[] | undefined {
+function unbatch(text: string, prefixes: readonly string[]): string[] | undefined {
   const pieces = text.split(LEAF_SEPARATOR);
-  if (pieces.length !== labels.length) return undefined;
+  if (pieces.length !== prefixes.length) return undefined;
   for (let k = 0; k < pieces.length; k++) {
-    if (labels[k] === '') continue;
-    const prefix = labels[k] + LABEL_GAP;
+    const prefix = prefixes[k];
+    if (prefix === '') continue;
     if (!pieces[k].startsWith(prefix)) return undefined;
     pieces[k] = pieces[k].slice(prefix.length);
   }
@@ -192,25 +166,32 @@ const isJsonContainer = (text: string): boolean => /^\s*[[{]/.test(text) && isJs
 /**
  * A working copy of one message and the text units the guard must see, each with where its result goes. With `batch`,
  * the leaves of each JSON text (tool-call arguments, tool results) go to the guard as one unit, each member's value
- * after its key's label.
+ * after its key written as the guard's label.
  */
-function decompose(m: ChatMessage, units: ChatMessage[], setters: Setter[], batch?: BatchState): ChatMessage {
+function decompose(
+  m: ChatMessage,
+  units: ChatMessage[],
+  setters: Setter[],
+  labelPrefix: (key: string) => string,
+  batch?: BatchState,
+): ChatMessage {
   const add = (text: string, set: Setter): void => {
     units.push({ role: m.role, content: text });
     setters.push(set);
   };
   const addJson = (json: string, set: Setter): void => {
-    const { values, labels, rebuild } = jsonLeaves(json);
-    if (values.length === 0) return;
-    if (batch && !json.includes('\\u0000')) {
-      const lines = values.map((v, k) => (labels[k] === '' ? v : labels[k] + LABEL_GAP + v));
-      add(lines.join(LEAF_SEPARATOR), (t) => {
-        const pieces = unbatch(t, labels);
+    if (batch !== undefined && !json.includes('\\u0000')) {
+      const { values, prefixes, rebuild } = jsonLeaves(json, labelPrefix);
+      if (values.length === 0) return;
+      add(values.map((v, k) => prefixes[k] + v).join(LEAF_SEPARATOR), (t) => {
+        const pieces = unbatch(t, prefixes);
         if (pieces) set(rebuild(pieces));
         else batch.spanned = true;
       });
       return;
     }
+    const { values, rebuild } = jsonLeaves(json, NO_LABEL);
+    if (values.length === 0) return;
     const protectedValues = [...values];
     values.forEach((value, k) => add(value, (t) => (protectedValues[k] = t)));
     setters.push(() => set(rebuild(protectedValues)));
@@ -281,7 +262,8 @@ function protectUnits(
 ): ReturnType<PromptGuard['protect']> {
   const units: ChatMessage[] = [];
   const setters: Setter[] = [];
-  const copies = messages.map((m) => decompose(m, units, setters, batch));
+  const labelPrefix = guard.labelPrefix?.bind(guard) ?? NO_LABEL;
+  const copies = messages.map((m) => decompose(m, units, setters, labelPrefix, batch));
   const result = guard.protect(units, mapping);
   result.messages.forEach((unit, i) => setters[i](unit.content));
   return { messages: copies, mapping: result.mapping, counts: result.counts };

@@ -6,3 +6,4 @@ export { createReidentifier, reidentify, type Reidentifier } from './reidentifie
 export { normaliseValue, redactionFor, PLACEHOLDER } from './pseudonyms.js';
 export { compileRecognizer, compileAllowlist } from './custom.js';
 export { createEmbeddingGuard, type EmbeddingGuard } from './embedding-guard.js';
+export { labelPrefix } from './labels.js';

@@ -6,6 +6,7 @@ import { detect } from './detectors/index.js';
 import { WEAK_NAMES } from './detectors/name-stopwords.js';
 import { isNameGap } from './detectors/person.js';
 import { scanFor, WordShapes } from './detectors/util.js';
+import { labelPrefix } from './labels.js';
 import { PseudonymBook, redactionFor } from './pseudonyms.js';
 import {
   ALL_CATEGORIES,
@@ -40,6 +41,8 @@ export interface PrivacyFilter {
    * The input map is not mutated; store the returned `mapping` in the session.
    */
   protect(messages: readonly ChatMessage[], mapping?: PseudonymMap): ProtectResult;
+  /** What to write before a JSON member's value with this key when it is scanned (see `labelPrefix`). */
+  labelPrefix(key: string): string;
 }
 
 /** The 422 error for blocked content; names what was found, never the value. */
@@ -214,6 +217,7 @@ export function createPrivacyFilter(policy: Partial<PrivacyPolicy> = {}, options
   return {
     policy: resolved,
     scans: active.length > 0 || recognizers.length > 0,
+    labelPrefix,
     protect(messages, mapping = {}) {
       const counts: Partial<Record<Category, number>> = {};
       if (active.length === 0 && recognizers.length === 0)

@@ -3,10 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { createAnswerTransforms } from '../../src/chat/answer-transforms.js';
 import { cacheKey } from '../../src/chat/cache-key.js';
-import { labelOf, protectShapes } from '../../src/chat/protect-shapes.js';
+import { protectShapes } from '../../src/chat/protect-shapes.js';
 import { ChatService, type RoutedModel } from '../../src/chat/chat-service.js';
 import type { ChatEvent, ChatMessage, ChatParams, ChatRequest, Principal } from '../../src/domain/index.js';
-import { createPrivacyFilter } from '../../src/privacy/index.js';
+import { createPrivacyFilter, labelPrefix } from '../../src/privacy/index.js';
 import type { ChatModel } from '../../src/domain/index.js';
 import { MemoryCacheStore } from '../../src/store/memory/cache-store.js';
 
@@ -188,19 +188,21 @@ describe('personal data in tool calls and results', () => {
   });
 
   it('sees each value of arguments and JSON tool results after its key, so values that need a label are caught', () => {
-    // A bare SSN, a passport number and a date of birth are personal data only after a label; in JSON the label is the
-    // key. A label is not a cue for names (`file name:` would be). The escaped `@` hides the email address from a scan
-    // of the raw text.
+    // A bare SSN, a passport number, a date of birth and a lone given or family name are personal data only after a
+    // label; in JSON the label is the key. Keys that only end in `name` or are words about people are no cue for names.
+    // The escaped `@` hides the email address from a scan of the raw text.
     const json = [
       '{',
-      '  "patient": {"fileName": "Report Q3.pdf", "dateOfBirth": "14/03/1985"},',
+      '  "patient": {"firstName": "Maria", "lastName": "Gonzalez", "dateOfBirth": "14/03/1985"},',
+      '  "fileName": "Report Q3.pdf", "tenant": "Default Tenant",',
       '  "ssn": 123456789, "passportNo": "C01X00T47",',
       '  "contact": "ann.lee\\u0040example.com", "qty": 2, "notes": ["born 1985"]',
       '}',
     ].join('\n');
     const expected = [
       '{',
-      '  "patient": {"fileName": "Report Q3.pdf", "dateOfBirth": "[DATE_OF_BIRTH_1]"},',
+      '  "patient": {"firstName": "[PERSON_1]", "lastName": "[PERSON_2]", "dateOfBirth": "[DATE_OF_BIRTH_1]"},',
+      '  "fileName": "Report Q3.pdf", "tenant": "Default Tenant",',
       '  "ssn": "[SSN_1]", "passportNo": "[PASSPORT_1]",',
       '  "contact": "[EMAIL_1]", "qty": 2, "notes": ["born 1985"]',
       '}',
@@ -229,13 +231,19 @@ describe('personal data in tool calls and results', () => {
     expect(messages[0].content).toBe('{"[CODE_1]": 123456789, "to": "[EMAIL_1]"}');
   });
 
-  it('makes labels of keys that are words', () => {
-    expect(labelOf('dateOfBirth')).toBe('date of birth');
-    expect(labelOf('passport_number')).toBe('passport number');
-    expect(labelOf('SSN')).toBe('ssn');
-    expect(labelOf('Steuer-ID')).toBe('steuer id');
-    expect(labelOf('fødselsdato')).toBe('fødselsdato');
-    for (const key of ['line1', EMAIL, 'a/b', '', 'x'.repeat(49)]) expect(labelOf(key), key).toBe('');
+  it('writes keys as labels: a form’s gap for most, a name cue for the keys of a person’s name', () => {
+    expect(labelPrefix('dateOfBirth')).toBe('date of birth = ');
+    expect(labelPrefix('passport_number')).toBe('passport number = ');
+    expect(labelPrefix('SSN')).toBe('ssn = ');
+    expect(labelPrefix('Steuer-ID')).toBe('steuer id = ');
+    expect(labelPrefix('fødselsdato')).toBe('fødselsdato = ');
+    expect(labelPrefix('firstName')).toBe('first name: ');
+    expect(labelPrefix('last_name')).toBe('last name: ');
+    expect(labelPrefix('surname')).toBe('surname: ');
+    expect(labelPrefix('Nachname')).toBe('nachname: ');
+    for (const key of ['fileName', 'hostname', 'name', 'userName', 'displayName'])
+      expect(labelPrefix(key), key).toMatch(/ = $/);
+    for (const key of ['line1', EMAIL, 'a/b', '', 'x'.repeat(49)]) expect(labelPrefix(key), key).toBe('');
   });
 
   it('restores a placeholder split across argument fragments at every split point', async () => {

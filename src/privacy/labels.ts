@@ -1,0 +1,36 @@
+// A key of structured data (JSON) read as the label of its value, written as the recognizers' cues are written in
+// prose, so that values which are personal data only after a label are found.
+
+const SNAKE_CASE = /^[a-z]+(?:[_\-.][a-z]+)*$/;
+const SEPARATORS = /[_\-.]/g;
+// A key whose value is a person's name by its meaning: its label is written `last name: Gonzalez`, the name
+// recognizer's cue. Other keys ending in `name` (`fileName`, `hostName`, a bare `name`) name things as often.
+const PERSON_NAME_FIELD =
+  /(?:^| )(?:(?:first|given|last|family|middle|maiden|full|legal|birth|person|patient|customer|contact|employee|holder|cardholder) name|(?:first|last|full|sur|fore)name|vorname|nachname|familienname|prénom|prenom|apellidos?|cognome|voornaam|achternaam|förnamn|efternamn|fornavn|etternavn|efternavn|etunimi|sukunimi)$/;
+
+/** The words of a key (`dateOfBirth`, `date_of_birth` → `date of birth`); '' for a key that is not words. */
+function wordsOf(key: string): string {
+  if (key.length > 48) return '';
+  if (SNAKE_CASE.test(key)) return key.replace(SEPARATORS, ' '); // the usual key, without the Unicode regexes below
+  const words = key
+    .replace(/(\p{Ll})(\p{Lu})/gu, '$1 $2')
+    .replace(/[\s_\-.]+/g, ' ')
+    .trim()
+    .toLowerCase();
+  return /^[\p{Ll}\p{Lo}]+(?: [\p{Ll}\p{Lo}]+)*$/u.test(words) ? words : '';
+}
+
+/**
+ * What to write before the value of the member `key` when the value is scanned: the key's words and a gap, '' for a
+ * key that is not words. Only lower-case letters and spaces, which no built-in recognizer takes for personal data.
+ *
+ * The gap is that of a form or config file, `date of birth = 14/03/1985`: the recognizers of labelled numbers (SSN,
+ * passport, national ids, dates of birth) take it, while those of names and addresses take only prose cues (`name:`,
+ * `patient`, `I live at`), so `{"fileName": "Report Q3"}` and `{"tenant": "Default Tenant"}` are not taken for persons.
+ * A key that names a person's name (`firstName`, `nachname`) gets `: `, so its value is read as a name.
+ */
+export function labelPrefix(key: string): string {
+  const words = wordsOf(key);
+  if (words === '') return '';
+  return PERSON_NAME_FIELD.test(words) ? `${words}: ` : `${words} = `;
+}
