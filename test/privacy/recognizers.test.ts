@@ -226,6 +226,11 @@ describe('labels written as keys (JSON, YAML, form fields pasted into a prompt)'
   ] as const)('ignores %j', (text, category) => {
     expect(found(text, category)).toEqual([]);
   });
+  it('takes no cue from across a NUL, which separates the members of a JSON text', () => {
+    expect(found('bsn = 111222333\n\u0000\norder id = 123456782', 'national_id')).toEqual(['111222333']);
+    expect(found('ssn = 078051120\n\u0000\nqty = 123456789', 'ssn')).toEqual(['078051120']);
+    expect(found('dob = 14/03/1985\n\u0000\ncreated = 15/03/1985', 'date_of_birth')).toEqual(['14/03/1985']);
+  });
 });
 
 describe('mac, ip and url_credentials', () => {

@@ -15,14 +15,22 @@ function escapeCue(cue: string): string {
   return cue.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/ /g, String.raw`(?:\s+|_)`);
 }
 
-/** The lower-cased window of up to `n` characters before `index`. */
+// A context window ends at a NUL: Parley joins the leaves of a JSON text with one (each value's own key is its
+// label), so a cue in one member is not taken for the cue of the next (`{"bsn": …, "orderId": 123456789}`).
+const NUL = '\u0000';
+
+/** The lower-cased window of up to `n` characters before `index`, not reaching back past a NUL. */
 export function windowBefore(text: string, index: number, n: number): string {
-  return text.slice(Math.max(0, index - n), index).toLowerCase();
+  const window = text.slice(Math.max(0, index - n), index);
+  const nul = window.lastIndexOf(NUL);
+  return (nul < 0 ? window : window.slice(nul + 1)).toLowerCase();
 }
 
-/** The lower-cased window of up to `n` characters after `index`. */
+/** The lower-cased window of up to `n` characters after `index`, not reaching past a NUL. */
 export function windowAfter(text: string, index: number, n: number): string {
-  return text.slice(index, index + n).toLowerCase();
+  const window = text.slice(index, index + n);
+  const nul = window.indexOf(NUL);
+  return (nul < 0 ? window : window.slice(0, nul)).toLowerCase();
 }
 
 /** True if `index` starts a sentence: the text start, a line start, or after `.`, `!`, `?`, `:` and spaces. */

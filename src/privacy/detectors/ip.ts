@@ -1,7 +1,8 @@
 // IP address detector: IPv4 with octet range checks and IPv6 including compressed and IPv4-suffixed forms.
 
 import type { Detector, Match } from '../types.js';
-import { digitRuns, forEachAnchoredRun, isWordCode, textBefore } from './util.js';
+import { windowBefore } from './context.js';
+import { digitRuns, forEachAnchoredRun, isWordCode } from './util.js';
 
 const V4_AT = /(?<![\w.\-])(?:\d{1,3}\.){3}\d{1,3}(?![\w\-]|\.\d)/y;
 const V6 = /(?<![\w:.])(?:[0-9A-Fa-f]{1,4}|:)?(?::[0-9A-Fa-f]{0,4}){1,7}(?:\.\d{1,3}){0,3}(?![\w:]|\.\d)/y;
@@ -66,7 +67,7 @@ export const ipDetector: Detector = {
       if (m === null) continue;
       after = start + m[0].length;
       if (!isIPv4(m[0])) continue;
-      if (VERSION_CONTEXT.test(textBefore(text, start, 20))) continue;
+      if (VERSION_CONTEXT.test(windowBefore(text, start, 20))) continue;
       out.push({ category: 'ip', start, end: after, value: m[0] });
     }
     if (text.includes(':')) {

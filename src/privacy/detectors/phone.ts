@@ -1,7 +1,8 @@
 // Phone number detector: E.164/international (+ or 00) and national formats with separators.
 
 import type { Detector, Match } from '../types.js';
-import { digitRuns, textBefore } from './util.js';
+import { windowBefore } from './context.js';
+import { digitRuns } from './util.js';
 
 // A run of digits, spaces (also no-break), dots, dashes (also en dashes) and parentheses that starts with +, ( or a
 // digit.
@@ -156,7 +157,7 @@ export const phoneDetector: Detector = {
             ? trimParens(part, m.index + partStart)
             : trimEnds(part, m.index + partStart);
         if (s.length < 8 || !looksLikePhone(s)) continue;
-        if (NEGATIVE_CONTEXT.test(textBefore(text, start, 30))) continue;
+        if (NEGATIVE_CONTEXT.test(windowBefore(text, start, 30))) continue;
         out.push({ category: 'phone', start, end: start + s.length, value: s });
       }
     }

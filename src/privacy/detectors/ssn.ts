@@ -1,6 +1,7 @@
 // US social security number detector: AAA-GG-SSSS without the never-issued ranges.
 
-import { digitRunDetector, textBefore } from './util.js';
+import { windowBefore } from './context.js';
+import { digitRunDetector } from './util.js';
 
 // Dashed or spaced (consistently), or 9 bare digits when a label precedes them.
 const CANDIDATE = /(?<![\w\-.\/]|\d[ \-])(\d{3})([ \-]?)(\d{2})\2(\d{4})(?![\w\-]|[.\/]\d|[ \-]\d)/y;
@@ -24,6 +25,6 @@ const mayStart = (text: string, runs: readonly number[], k: number): boolean => 
 
 export const ssnDetector = digitRunDetector('ssn', CANDIDATE, mayStart, (m, text) => {
   if (!ssnPartsValid(m[1], m[3], m[4])) return false;
-  if (m[2] === '') return LABEL.test(textBefore(text, m.index, 40));
+  if (m[2] === '') return LABEL.test(windowBefore(text, m.index, 40));
   return true;
 });

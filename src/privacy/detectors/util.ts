@@ -127,11 +127,6 @@ export function ibanChecksumValid(iban: string): boolean {
   return remainder === 1;
 }
 
-/** The lower-cased text of up to `n` characters before `index`. */
-export function textBefore(text: string, index: number, n: number): string {
-  return text.slice(Math.max(0, index - n), index).toLowerCase();
-}
-
 /**
  * Calls `visit(start, end)` once for each maximal run of `inRun` characters that contains one of the `anchors`
  * (`:` for IPv6, `:`, `-` or `.` for MAC). A pattern whose lookbehind forbids every run character can only match at

@@ -1,0 +1,135 @@
+// Personal data in JSON records (tool arguments and tool results), measured on seeded fake records that the
+// recognizers were not written from: every member is personal data by its meaning (a positive) or not (a negative),
+// with its key written in camel, snake or Pascal case. A positive counts as caught when its value no longer reaches the
+// provider; a negative as a false positive when its value was changed. Every record must stay valid JSON (a number
+// replaced in the raw text would not be).
+
+import { allFakers, type Faker } from '@faker-js/faker';
+import { describe, expect, it } from 'vitest';
+import { protectShapes } from '../../src/chat/protect-shapes.js';
+import type { ChatMessage } from '../../src/domain/index.js';
+import { createPrivacyFilter } from '../../src/privacy/index.js';
+import { validId } from '../../scripts/privacy-eval-ids.js';
+
+const SEED = 20261207;
+const RECORDS_PER_LOCALE = 60;
+const LOCALES = ['en_US', 'en_GB', 'de', 'nl', 'fr', 'es', 'it'];
+
+type Field = [key: string, value: string | number, personal: boolean];
+
+const pad = (n: number): string => String(n).padStart(2, '0');
+
+/** A US SSN that the SSA may issue, as nine bare digits. */
+function ssn(f: Faker): string {
+  const area = f.number.int({ min: 1, max: 899 });
+  return `${String(area === 666 ? 667 : area).padStart(3, '0')}${pad(f.number.int({ min: 1, max: 99 }))}${String(f.number.int({ min: 1, max: 9999 })).padStart(4, '0')}`;
+}
+
+/** One customer record: its members in a fixed order, each marked personal or not. */
+function record(f: Faker): Field[] {
+  const first = f.person.firstName();
+  const last = f.person.lastName();
+  const born = f.date.birthdate({ mode: 'age', min: 18, max: 90 });
+  const created = f.date.past({ years: 3 });
+  const dob = f.helpers.arrayElement([
+    `${born.getUTCFullYear()}-${pad(born.getUTCMonth() + 1)}-${pad(born.getUTCDate())}`,
+    `${pad(born.getUTCDate())}/${pad(born.getUTCMonth() + 1)}/${born.getUTCFullYear()}`,
+    `${pad(born.getUTCDate())}.${pad(born.getUTCMonth() + 1)}.${born.getUTCFullYear()}`,
+  ]);
+  return [
+    ['first name', first, true],
+    ['last name', last, true],
+    ['full name', `${first} ${last}`, true],
+    ['email', f.internet.email({ firstName: first, lastName: last }).toLowerCase(), true],
+    ['date of birth', dob, true],
+    ['ssn', f.datatype.boolean() ? Number(ssn(f)) : ssn(f), true],
+    ['passport number', `${f.string.alpha({ length: 2, casing: 'upper' })}${f.string.numeric(7)}`, true],
+    ['tax id', validId(f, 'steuer_id').replace(/ /g, ''), true],
+    ['bsn', validId(f, 'bsn').replace(/\./g, ''), true],
+    ['order id', f.number.int({ min: 100_000_000, max: 999_999_999 }), false],
+    ['created at', created.toISOString().slice(0, 10), false],
+    ['updated at', `${pad(created.getUTCDate())}/${pad(created.getUTCMonth() + 1)}/${created.getUTCFullYear()}`, false],
+    ['status', f.helpers.arrayElement(['Shipped', 'Pending', 'Cancelled', 'On Hold']), false],
+    ['product name', f.commerce.productName(), false],
+    ['file name', `${f.commerce.productName()} Q${f.number.int({ min: 1, max: 4 })}.pdf`, false],
+    ['amount', f.number.float({ min: 1, max: 5000, fractionDigits: 2 }), false],
+    ['sku', `SKU-${f.string.numeric(6)}`, false],
+    ['version', f.system.semver(), false],
+    ['display name', f.helpers.arrayElement(['Build Bot', 'Support Desk', 'Release Train', 'Nightly Job']), false],
+  ];
+}
+
+const STYLES: Record<string, (words: string) => string> = {
+  camel: (w) => w.replace(/ (\w)/g, (_, c: string) => c.toUpperCase()),
+  snake: (w) => w.replace(/ /g, '_'),
+  pascal: (w) => w.replace(/(?:^| )(\w)/g, (_, c: string) => c.toUpperCase()),
+};
+
+interface Tally {
+  caught: number;
+  of: number;
+}
+
+/** Per member: how many of its values were protected (positives) or changed (negatives). */
+function measure(): Map<string, Tally & { personal: boolean }> {
+  const filter = createPrivacyFilter();
+  const tallies = new Map<string, Tally & { personal: boolean }>();
+  const styles = Object.entries(STYLES);
+  let n = 0;
+  for (const locale of LOCALES) {
+    const f = allFakers[locale as keyof typeof allFakers];
+    f.seed(SEED + n);
+    for (let r = 0; r < RECORDS_PER_LOCALE; r++, n++) {
+      const [, style] = styles[n % styles.length];
+      const fields = record(f);
+      const json = JSON.stringify(Object.fromEntries(fields.map(([k, v]) => [style(k), v])), null, n % 2 === 0 ? 2 : 0);
+      // Half as tool results, half as the arguments of a call.
+      const message: ChatMessage =
+        n % 2 === 0
+          ? { role: 'tool', toolCallId: 'c', content: json }
+          : { role: 'assistant', content: '', toolCalls: [{ id: 'c', name: 'save', arguments: json }] };
+      const out = protectShapes(filter, [message], {}).messages[0];
+      const sent = JSON.parse(out.toolCalls?.[0].arguments ?? out.content) as Record<string, unknown>;
+      for (const [key, value, personal] of fields) {
+        const t = tallies.get(key) ?? { caught: 0, of: 0, personal };
+        const after = String(sent[style(key)]);
+        t.of++;
+        if (personal ? !after.includes(String(value)) : after !== String(value)) t.caught++;
+        tallies.set(key, t);
+      }
+    }
+  }
+  return tallies;
+}
+
+describe('personal data in JSON records (tool arguments and results)', () => {
+  const tallies = measure();
+  const rate = (key: string): number => tallies.get(key)!.caught / tallies.get(key)!.of;
+
+  it('measures 420 records in three key styles', () => {
+    expect(tallies.get('email')!.of).toBe(420);
+  });
+
+  // Values that are personal data only after their label: the key is that label.
+  it.each(['first name', 'last name', 'full name', 'date of birth', 'ssn', 'passport number', 'tax id', 'bsn'])(
+    'protects %s with recall >= 0.9',
+    (key) => {
+      expect(rate(key), `${key}: ${JSON.stringify(tallies.get(key))}`).toBeGreaterThanOrEqual(0.9);
+    },
+  );
+
+  it('protects every email address', () => {
+    expect(rate('email')).toBe(1);
+  });
+
+  it.each(['order id', 'created at', 'updated at', 'status', 'amount', 'sku', 'version', 'display name'])(
+    'leaves %s alone',
+    (key) => {
+      expect(rate(key), `${key}: ${JSON.stringify(tallies.get(key))}`).toBe(0);
+    },
+  );
+
+  it.each(['product name', 'file name'])('changes at most 5% of %s values', (key) => {
+    expect(rate(key), `${key}: ${JSON.stringify(tallies.get(key))}`).toBeLessThanOrEqual(0.05);
+  });
+});
