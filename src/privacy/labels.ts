@@ -8,13 +8,21 @@ const SEPARATORS = /[_\-.]/g;
 const PERSON_NAME_FIELD =
   /(?:^| )(?:(?:first|given|last|family|middle|maiden|full|legal|birth|person|patient|customer|contact|employee|holder|cardholder) name|(?:first|last|full|sur|fore)name|vorname|nachname|familienname|prénom|prenom|apellidos?|cognome|voornaam|achternaam|förnamn|efternamn|fornavn|etternavn|efternavn|etunimi|sukunimi)$/;
 
-/** The words of a key (`dateOfBirth`, `date_of_birth` → `date of birth`); '' for a key that is not words. */
+// A key whose value is a postal address: its label is written `address line: 42 Baker Street`, the address
+// recognizer's cue. Not `emailAddress` or `ipAddress`.
+const POSTAL_ADDRESS_FIELD =
+  /^(?:(?:street|home|mailing|postal|shipping|billing|delivery|residential|customer|patient|contact|employee|current|permanent|primary|secondary) )?(?:address(?: line)?|adresse|anschrift|dirección|direccion|indirizzo|adres|adress|osoite)$/;
+
+/**
+ * The words of a key (`dateOfBirth`, `date_of_birth` → `date of birth`; digits, which number fields, are left out:
+ * `addressLine1` → `address line`); '' for a key that is not words.
+ */
 function wordsOf(key: string): string {
   if (key.length > 48) return '';
   if (SNAKE_CASE.test(key)) return key.replace(SEPARATORS, ' '); // the usual key, without the Unicode regexes below
   const words = key
     .replace(/(\p{Ll})(\p{Lu})/gu, '$1 $2')
-    .replace(/[\s_\-.]+/g, ' ')
+    .replace(/[\s_\-.\d]+/g, ' ')
     .trim()
     .toLowerCase();
   return /^[\p{Ll}\p{Lo}]+(?: [\p{Ll}\p{Lo}]+)*$/u.test(words) ? words : '';
@@ -27,10 +35,11 @@ function wordsOf(key: string): string {
  * The gap is that of a form or config file, `date of birth = 14/03/1985`: the recognizers of labelled numbers (SSN,
  * passport, national ids, dates of birth) take it, while those of names and addresses take only prose cues (`name:`,
  * `patient`, `I live at`), so `{"fileName": "Report Q3"}` and `{"tenant": "Default Tenant"}` are not taken for persons.
- * A key that names a person's name (`firstName`, `nachname`) gets `: `, so its value is read as a name.
+ * A key that names a person's name (`firstName`, `nachname`) or a postal address (`homeAddress`, `addressLine1`) gets
+ * `: `, so its value is read as a name or an address.
  */
 export function labelPrefix(key: string): string {
   const words = wordsOf(key);
   if (words === '') return '';
-  return PERSON_NAME_FIELD.test(words) ? `${words}: ` : `${words} = `;
+  return PERSON_NAME_FIELD.test(words) || POSTAL_ADDRESS_FIELD.test(words) ? `${words}: ` : `${words} = `;
 }

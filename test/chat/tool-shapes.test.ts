@@ -241,9 +241,11 @@ describe('personal data in tool calls and results', () => {
     expect(labelPrefix('last_name')).toBe('last name: ');
     expect(labelPrefix('surname')).toBe('surname: ');
     expect(labelPrefix('Nachname')).toBe('nachname: ');
-    for (const key of ['fileName', 'hostname', 'name', 'userName', 'displayName'])
+    expect(labelPrefix('addressLine1')).toBe('address line: ');
+    expect(labelPrefix('shipping_address')).toBe('shipping address: ');
+    for (const key of ['fileName', 'hostname', 'name', 'userName', 'displayName', 'emailAddress', 'ipAddress', 'line1'])
       expect(labelPrefix(key), key).toMatch(/ = $/);
-    for (const key of ['line1', EMAIL, 'a/b', '', 'x'.repeat(49)]) expect(labelPrefix(key), key).toBe('');
+    for (const key of ['123', EMAIL, 'a/b', '', 'x'.repeat(49)]) expect(labelPrefix(key), key).toBe('');
   });
 
   it('restores a placeholder split across argument fragments at every split point', async () => {

@@ -41,6 +41,8 @@ function record(f: Faker): Field[] {
     ['last name', last, true],
     ['full name', `${first} ${last}`, true],
     ['email', f.internet.email({ firstName: first, lastName: last }).toLowerCase(), true],
+    ['street address', f.location.streetAddress(), true],
+    ['home address', `${f.location.streetAddress()}, ${f.location.zipCode()} ${f.location.city()}`, true],
     ['date of birth', dob, true],
     ['ssn', f.datatype.boolean() ? Number(ssn(f)) : ssn(f), true],
     ['passport number', `${f.string.alpha({ length: 2, casing: 'upper' })}${f.string.numeric(7)}`, true],
@@ -117,6 +119,11 @@ describe('personal data in JSON records (tool arguments and results)', () => {
       expect(rate(key), `${key}: ${JSON.stringify(tallies.get(key))}`).toBeGreaterThanOrEqual(0.9);
     },
   );
+
+  // Read after the address cue (`home address: …`); as bare values 91% and 93%.
+  it.each(['street address', 'home address'])('protects %s with recall >= 0.95', (key) => {
+    expect(rate(key), `${key}: ${JSON.stringify(tallies.get(key))}`).toBeGreaterThanOrEqual(0.95);
+  });
 
   it('protects every email address', () => {
     expect(rate('email')).toBe(1);
