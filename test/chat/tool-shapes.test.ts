@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createAnswerTransforms } from '../../src/chat/answer-transforms.js';
 import { cacheKey } from '../../src/chat/cache-key.js';
 import { protectShapes } from '../../src/chat/protect-shapes.js';
+import { tableLeaves } from '../../src/chat/table-leaves.js';
 import { ChatService, type RoutedModel } from '../../src/chat/chat-service.js';
 import type { ChatEvent, ChatMessage, ChatParams, ChatRequest, Principal } from '../../src/domain/index.js';
 import { createPrivacyFilter, labelPrefix } from '../../src/privacy/index.js';
@@ -219,6 +220,44 @@ describe('personal data in tool calls and results', () => {
     expect(messages[0].toolCalls![0].arguments).toBe(expected);
     expect(messages[1].content).toBe(expected);
     expect(messages[2].content).toBe('[not json] ssn [SSN_1]');
+  });
+
+  it.each([
+    [
+      'CSV',
+      'name,dob,ssn\nMaria Gonzalez,14/03/1985,123456789\n',
+      'name,dob,ssn\n[PERSON_1],[DATE_OF_BIRTH_1],[SSN_1]\n',
+    ],
+    [
+      'a psql table',
+      ' first_name | last_name | passport\n------------+-----------+-----------\n Maria      | Gonzalez  | C01X00T47\n(1 row)',
+      ' first_name | last_name | passport\n------------+-----------+-----------\n [PERSON_1]      | [PERSON_2]  | [PASSPORT_1]\n(1 row)',
+    ],
+    [
+      'a Markdown table after text',
+      'Found:\n\n| Patient | DOB |\n|---|---|\n| Maria Gonzalez | 1985-03-14 |\n\nssn 123456789',
+      'Found:\n\n| Patient | DOB |\n|---|---|\n| [PERSON_1] | [DATE_OF_BIRTH_1] |\n\nssn [SSN_1]',
+    ],
+  ])('sees each cell of %s in a tool result after its column’s header', (_kind, table, expected) => {
+    const { messages } = protectShapes(createPrivacyFilter(), [{ role: 'tool', toolCallId: 'c', content: table }], {});
+    expect(messages[0].content).toBe(expected);
+  });
+
+  it('reads no table where there is none: prose, code, numbered lines', () => {
+    const filter = createPrivacyFilter();
+    for (const text of [
+      'Hello, my name is Maria Gonzalez.\nThanks, see you.',
+      'const a = f(x, y);\nconst b = g(x, y);',
+      '     1\timport x from "y";\n     2\texport const z = 1;',
+    ]) {
+      expect(
+        tableLeaves(text, (key) => key),
+        text,
+      ).toBeUndefined();
+      const direct = filter.protect([{ role: 'tool', content: text }]).messages[0].content;
+      const viaShapes = protectShapes(filter, [{ role: 'tool', toolCallId: 'c', content: text }], {}).messages[0];
+      expect(viaShapes.content, text).toBe(direct);
+    }
   });
 
   it('goes back to leaf by leaf, without labels, when a custom term takes a label', () => {

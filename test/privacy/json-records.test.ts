@@ -1,8 +1,8 @@
-// Personal data in JSON records (tool arguments and tool results), measured on seeded fake records that the
-// recognizers were not written from: every member is personal data by its meaning (a positive) or not (a negative),
-// with its key written in camel, snake or Pascal case. A positive counts as caught when its value no longer reaches the
-// provider; a negative as a false positive when its value was changed. Every record must stay valid JSON (a number
-// replaced in the raw text would not be).
+// Personal data in JSON records (tool arguments and tool results) and in the rows of text tables (tool results),
+// measured on seeded fake records that the recognizers were not written from: every member is personal data by its
+// meaning (a positive) or not (a negative), with its key written in camel, snake or Pascal case. A positive counts as
+// caught when its value no longer reaches the provider; a negative as a false positive when its value was changed.
+// Every record must stay valid JSON (a number replaced in the raw text would not be).
 
 import { allFakers, type Faker } from '@faker-js/faker';
 import { describe, expect, it } from 'vitest';
@@ -72,18 +72,38 @@ interface Tally {
   of: number;
 }
 
-/** Per member: how many of its values were protected (positives) or changed (negatives). */
-function measure(): Map<string, Tally & { personal: boolean }> {
+type Tallies = Map<string, Tally & { personal: boolean }>;
+
+function count(tallies: Tallies, fields: Field[], sentValueOf: (key: string) => string): void {
+  for (const [key, value, personal] of fields) {
+    const t = tallies.get(key) ?? { caught: 0, of: 0, personal };
+    const after = sentValueOf(key);
+    t.of++;
+    if (personal ? !after.includes(String(value)) : after !== String(value)) t.caught++;
+    tallies.set(key, t);
+  }
+}
+
+/**
+ * Per member: how many of its values were protected (positives) or changed (negatives). As JSON, each record is one
+ * tool result or one call's arguments; as a table, the 60 records of a locale are the rows of one psql-style table.
+ */
+function measure(shape: 'json' | 'table'): Tallies {
   const filter = createPrivacyFilter();
-  const tallies = new Map<string, Tally & { personal: boolean }>();
+  const tallies: Tallies = new Map();
   const styles = Object.entries(STYLES);
   let n = 0;
   for (const locale of LOCALES) {
     const f = allFakers[locale as keyof typeof allFakers];
     f.seed(SEED + n);
+    const rows: Field[][] = [];
     for (let r = 0; r < RECORDS_PER_LOCALE; r++, n++) {
       const [, style] = styles[n % styles.length];
       const fields = record(f);
+      if (shape === 'table') {
+        rows.push(fields);
+        continue;
+      }
       const json = JSON.stringify(Object.fromEntries(fields.map(([k, v]) => [style(k), v])), null, n % 2 === 0 ? 2 : 0);
       // Half as tool results, half as the arguments of a call.
       const message: ChatMessage =
@@ -92,23 +112,36 @@ function measure(): Map<string, Tally & { personal: boolean }> {
           : { role: 'assistant', content: '', toolCalls: [{ id: 'c', name: 'save', arguments: json }] };
       const out = protectShapes(filter, [message], {}).messages[0];
       const sent = JSON.parse(out.toolCalls?.[0].arguments ?? out.content) as Record<string, unknown>;
-      for (const [key, value, personal] of fields) {
-        const t = tallies.get(key) ?? { caught: 0, of: 0, personal };
-        const after = String(sent[style(key)]);
-        t.of++;
-        if (personal ? !after.includes(String(value)) : after !== String(value)) t.caught++;
-        tallies.set(key, t);
-      }
+      count(tallies, fields, (key) => String(sent[style(key)]));
+    }
+    if (shape === 'table') {
+      const [, style] = styles[LOCALES.indexOf(locale) % styles.length];
+      const lines = [
+        rows[0].map(([k]) => style(k)).join(' | '),
+        rows[0].map(() => '---').join('-+-'),
+        ...rows.map((fields) => fields.map(([, v]) => String(v)).join(' | ')),
+        `(${rows.length} rows)`,
+      ];
+      const out = protectShapes(filter, [{ role: 'tool', toolCallId: 'c', content: lines.join('\n') }], {});
+      const sent = out.messages[0].content.split('\n').slice(2, -1);
+      expect(sent).toHaveLength(rows.length);
+      rows.forEach((fields, r) => {
+        const cells = sent[r].split(' | ');
+        count(tallies, fields, (key) => cells[fields.findIndex(([k]) => k === key)]);
+      });
     }
   }
   return tallies;
 }
 
-describe('personal data in JSON records (tool arguments and results)', () => {
-  const tallies = measure();
+describe.each([
+  ['JSON records (tool arguments and results)', 'json'],
+  ['the rows of psql-style tables (tool results)', 'table'],
+] as const)('personal data in %s', (_what, shape) => {
+  const tallies = measure(shape);
   const rate = (key: string): number => tallies.get(key)!.caught / tallies.get(key)!.of;
 
-  it('measures 420 records in three key styles', () => {
+  it('measures 420 records with keys in three styles', () => {
     expect(tallies.get('email')!.of).toBe(420);
   });
 
@@ -136,7 +169,10 @@ describe('personal data in JSON records (tool arguments and results)', () => {
     },
   );
 
-  it.each(['product name', 'file name'])('changes at most 5% of %s values', (key) => {
-    expect(rate(key), `${key}: ${JSON.stringify(tallies.get(key))}`).toBeLessThanOrEqual(0.05);
+  // A table is one text: a family name found in one row is replaced wherever it stands alone, so the 180 names of a
+  // table's 60 rows reach into product names (`Poisson Petit en Bronze`, Petit being a French family name).
+  const most = shape === 'json' ? 0.05 : 0.15;
+  it.each(['product name', 'file name'])(`changes at most ${most * 100}% of %s values`, (key) => {
+    expect(rate(key), `${key}: ${JSON.stringify(tallies.get(key))}`).toBeLessThanOrEqual(most);
   });
 });

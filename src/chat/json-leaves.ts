@@ -1,0 +1,100 @@
+// The leaves of a JSON text (tool-call arguments, JSON tool results): its strings, keys included, and numbers, found by
+// a scan of the text so that everything else is kept as written.
+
+// The kind of a scalar, as bits.
+const STRING = 0;
+const NUMBER = 1;
+/** A string followed by `:`: an object's key. */
+const KEY = 2;
+/** A string with an escape (`\n`, `\u0040`): decoded by JSON.parse, where others are their text between quotes. */
+const ESCAPED = 4;
+/** A character of a JSON number after its first: a digit, `.`, `e`, `E`, `+` or `-`. */
+const inNumber = (c: number): boolean =>
+  (c >= 48 && c <= 57) || c === 46 || c === 101 || c === 69 || c === 43 || c === 45;
+const isJsonSpace = (c: number): boolean => c === 32 || c === 10 || c === 13 || c === 9;
+
+/**
+ * The strings (keys and values) and numbers of a valid JSON text, as `[start, end, kind]` triples in text order: the
+ * leaves that may hold personal data (a key can be an email address, a number a card number).
+ */
+function jsonScalars(text: string): number[] {
+  const out: number[] = [];
+  const n = text.length;
+  for (let i = 0; i < n;) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      let j = i + 1;
+      let kind = STRING;
+      for (let d = text.charCodeAt(j); j < n && d !== 34; d = text.charCodeAt(j)) {
+        if (d === 92) kind = ESCAPED;
+        j += d === 92 ? 2 : 1;
+      }
+      let k = j + 1;
+      while (k < n && isJsonSpace(text.charCodeAt(k))) k++;
+      out.push(i, j + 1, text.charCodeAt(k) === 58 ? kind | KEY : kind);
+      i = j + 1;
+    } else if (c === 45 || (c >= 48 && c <= 57)) {
+      let j = i + 1;
+      while (j < n && inNumber(text.charCodeAt(j))) j++;
+      out.push(i, j, NUMBER);
+      i = j;
+    } else i++; // whitespace, structure, true, false, null
+  }
+  return out;
+}
+
+/** Whether only `:` and whitespace stand between `from` and `to`: a key and its value. */
+function onlyColonBetween(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) !== 58 && !isJsonSpace(text.charCodeAt(i))) return false;
+  return true;
+}
+
+/** The text-bearing leaves of a structured text, and how to put their protected versions back. */
+export interface Leaves {
+  /** The leaves, in text order. */
+  values: string[];
+  /** For each leaf, what the guard writes before it: its key or column as a label (`PromptGuard.labelPrefix`). */
+  prefixes: string[];
+  /** The text with the changed values rewritten, and everything else as written. */
+  rebuild: (protectedValues: readonly string[]) => string;
+}
+
+/**
+ * The leaves of the JSON text `json` (its strings, decoded, and numbers, as written; keys included), each member's
+ * value labelled with its key, and the text rebuilt from their protected versions with only the changed ones
+ * rewritten: formatting and numbers beyond double precision survive. A changed number becomes a string (its
+ * placeholder).
+ */
+export function jsonLeaves(json: string, labelPrefix: (key: string) => string): Leaves {
+  const scalars = jsonScalars(json);
+  const values: string[] = [];
+  const prefixes: string[] = [];
+  const prefixOfKey = new Map<string, string>(); // an array of records repeats its keys
+  for (let k = 0; k < scalars.length; k += 3) {
+    const start = scalars[k];
+    const end = scalars[k + 1];
+    const kind = scalars[k + 2];
+    if (kind === NUMBER) values.push(json.slice(start, end));
+    else if (kind & ESCAPED) values.push(JSON.parse(json.slice(start, end)) as string);
+    else values.push(json.slice(start + 1, end - 1));
+    let prefix = '';
+    if (k > 0 && scalars[k - 1] & KEY && onlyColonBetween(json, scalars[k - 2], start)) {
+      const key = values[k / 3 - 1];
+      prefix = prefixOfKey.get(key) ?? labelPrefix(key);
+      prefixOfKey.set(key, prefix);
+    }
+    prefixes.push(prefix);
+  }
+  const rebuild = (protectedValues: readonly string[]): string => {
+    let out = '';
+    let at = 0;
+    for (let k = 0; k < scalars.length; k += 3) {
+      const value = protectedValues[k / 3];
+      if (value === values[k / 3]) continue;
+      out += json.slice(at, scalars[k]) + JSON.stringify(value);
+      at = scalars[k + 1];
+    }
+    return at === 0 ? json : out + json.slice(at);
+  };
+  return { values, prefixes, rebuild };
+}

@@ -1,0 +1,141 @@
+// The cells of a table written as text (CSV, TSV, a psql or Markdown table: what a database tool returns), each data
+// cell labelled with its column's header, so that values which are personal data only after a label are found.
+
+import type { Leaves } from './json-leaves.js';
+
+/** Delimiters tried, in order: tab, pipe (psql, Markdown), comma, semicolon. */
+const DELIMITERS = ['\t', '|', ',', ';'];
+/** A rule under the header: `---+---`, `|---|:--:|`, `===`. */
+const RULE = /^[\s\-+|:=]+$/;
+const MAX_COLUMNS = 64;
+/** A column's name: at most four words of letters, digits, `_`, `-` or `.`, the first starting with a letter. */
+const HEADER_CELL = /^\p{L}[\p{L}\p{N}_\-.]*(?: [\p{L}\p{N}_\-.]+){0,3}$/u;
+
+interface Line {
+  start: number;
+  end: number;
+}
+
+/** Where each cell of a line lies, trimmed (a pipe table's empty edge cells, `| a | b |`, left out). */
+function cellsOf(text: string, line: Line, delimiter: string): Line[] {
+  const row = text.slice(line.start, line.end); // searched alone, so a delimiter further on is never looked for here
+  const cells: Line[] = [];
+  let from = 0;
+  for (;;) {
+    const at = row.indexOf(delimiter, from);
+    const to = at < 0 ? row.length : at;
+    let s = from;
+    let e = to;
+    while (s < e && isSpace(row.charCodeAt(s))) s++;
+    while (e > s && isSpace(row.charCodeAt(e - 1))) e--;
+    cells.push({ start: line.start + s, end: line.start + e });
+    if (at < 0) break;
+    from = at + 1;
+  }
+  if (delimiter === '|') {
+    if (cells.length > 1 && cells[0].start === cells[0].end) cells.shift();
+    if (cells.length > 1 && cells[cells.length - 1].start === cells[cells.length - 1].end) cells.pop();
+  }
+  return cells;
+}
+
+const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 160;
+
+function linesOf(text: string): Line[] {
+  const lines: Line[] = [];
+  let start = 0;
+  for (;;) {
+    const nl = text.indexOf('\n', start);
+    const end = nl < 0 ? text.length : nl;
+    lines.push({ start, end: end > start && text[end - 1] === '\r' ? end - 1 : end });
+    if (nl < 0) return lines;
+    start = nl + 1;
+  }
+}
+
+/** Per line, how many of each delimiter it holds (four counts a line), from one pass over the text. */
+function delimiterCounts(text: string, lines: readonly Line[]): Uint16Array {
+  const counts = new Uint16Array(lines.length * 4);
+  for (let l = 0; l < lines.length; l++) {
+    for (let i = lines[l].start; i < lines[l].end; i++) {
+      const c = text.charCodeAt(i);
+      const d = c === 9 ? 0 : c === 124 ? 1 : c === 44 ? 2 : c === 59 ? 3 : -1;
+      if (d >= 0 && counts[l * 4 + d] < 65535) counts[l * 4 + d]++;
+    }
+  }
+  return counts;
+}
+
+/** The first table of `text`: the cells of its rows (the header's first) and its columns' labels. */
+function findTable(
+  text: string,
+  labelPrefix: (key: string) => string,
+): { rows: Line[][]; labels: string[] } | undefined {
+  const lines = linesOf(text);
+  const counts = delimiterCounts(text, lines);
+  const isRule = (l: number): boolean => l < lines.length && RULE.test(text.slice(lines[l].start, lines[l].end));
+  for (let h = 0; h + 1 < lines.length; h++) {
+    for (let d = 0; d < DELIMITERS.length; d++) {
+      // Cheap first: the next line (or the one after a rule) holds as many of the delimiter.
+      const n = counts[h * 4 + d];
+      if (n === 0) continue;
+      const next =
+        counts[(h + 1) * 4 + d] === n || (isRule(h + 1) && h + 2 < lines.length && counts[(h + 2) * 4 + d] === n);
+      if (!next) continue;
+      const delimiter = DELIMITERS[d];
+      const header = cellsOf(text, lines[h], delimiter);
+      if (header.length < 2 || header.length > MAX_COLUMNS) continue;
+      // A header is a name in every cell (`first_name`, `Date of birth`, `SSN`); prose with commas is not.
+      if (header.some((c) => c.end - c.start > 48 || !HEADER_CELL.test(text.slice(c.start, c.end)))) continue;
+      const labels = header.map((c) => labelPrefix(text.slice(c.start, c.end)));
+      const rows: Line[][] = [header];
+      for (let r = h + 1; r < lines.length; r++) {
+        if (lines[r].start !== lines[r].end && isRule(r)) continue;
+        const cells = cellsOf(text, lines[r], delimiter);
+        if (cells.length !== header.length) break;
+        rows.push(cells);
+      }
+      if (rows.length > 1) return { rows, labels };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The leaves of a text holding a table: the text before it, its cells (header cells bare, data cells after their
+ * column's label) and the text after it, with the text rebuilt from their protected versions. Undefined when the text
+ * holds no table: a header line whose cells are all words, then at least one line with as many cells.
+ */
+export function tableLeaves(text: string, labelPrefix: (key: string) => string): Leaves | undefined {
+  if (text.indexOf('\n') < 0) return undefined;
+  const table = findTable(text, labelPrefix);
+  if (table === undefined) return undefined;
+  const spans: Line[] = [];
+  const prefixes: string[] = [];
+  const first = table.rows[0][0].start;
+  const lastRow = table.rows[table.rows.length - 1];
+  const last = lastRow[lastRow.length - 1].end;
+  spans.push({ start: 0, end: first });
+  prefixes.push('');
+  table.rows.forEach((cells, r) =>
+    cells.forEach((cell, c) => {
+      if (cell.start === cell.end) return;
+      spans.push(cell);
+      prefixes.push(r === 0 ? '' : table.labels[c]);
+    }),
+  );
+  spans.push({ start: last, end: text.length });
+  prefixes.push('');
+  const values = spans.map((s) => text.slice(s.start, s.end));
+  const rebuild = (protectedValues: readonly string[]): string => {
+    let out = '';
+    let at = 0;
+    spans.forEach((s, k) => {
+      if (protectedValues[k] === values[k]) return;
+      out += text.slice(at, s.start) + protectedValues[k];
+      at = s.end;
+    });
+    return out + text.slice(at);
+  };
+  return { values, prefixes, rebuild };
+}
