@@ -7,6 +7,8 @@ import type { Leaves } from './json-leaves.js';
 const DELIMITERS = ['\t', '|', ',', ';'];
 /** A rule under the header: `---+---`, `|---|:--:|`, `===`. */
 const RULE = /^[\s\-+|:=]+$/;
+/** What a rule line starts with: `-`, `+`, `|`, `:` or `=` (a cheap test before RULE). */
+const RULE_START = new Set([45, 43, 124, 58, 61]);
 const MAX_COLUMNS = 64;
 /** A column's name: at most four words of letters, digits, `_`, `-` or `.`, the first starting with a letter. */
 const HEADER_CELL = /^\p{L}[\p{L}\p{N}_\-.]*(?: [\p{L}\p{N}_\-.]+){0,3}$/u;
@@ -53,16 +55,19 @@ function linesOf(text: string): Line[] {
   }
 }
 
-/** Per line, how many of each delimiter it holds (four counts a line), from one pass over the text. */
+/**
+ * Per line, how many of each delimiter it holds (four counts a line). Each delimiter is looked for with indexOf,
+ * which is native and so several times faster than reading the text a character at a time in JavaScript.
+ */
 function delimiterCounts(text: string, lines: readonly Line[]): Uint16Array {
   const counts = new Uint16Array(lines.length * 4);
-  for (let l = 0; l < lines.length; l++) {
-    for (let i = lines[l].start; i < lines[l].end; i++) {
-      const c = text.charCodeAt(i);
-      const d = c === 9 ? 0 : c === 124 ? 1 : c === 44 ? 2 : c === 59 ? 3 : -1;
-      if (d >= 0 && counts[l * 4 + d] < 65535) counts[l * 4 + d]++;
+  DELIMITERS.forEach((delimiter, d) => {
+    let l = 0;
+    for (let at = text.indexOf(delimiter); at >= 0; at = text.indexOf(delimiter, at + 1)) {
+      while (lines[l].end < at) l++;
+      if (counts[l * 4 + d] < 65535) counts[l * 4 + d]++;
     }
-  }
+  });
   return counts;
 }
 
@@ -73,8 +78,12 @@ function findTable(
 ): { rows: Line[][]; labels: string[] } | undefined {
   const lines = linesOf(text);
   const counts = delimiterCounts(text, lines);
-  const isRule = (l: number): boolean => l < lines.length && RULE.test(text.slice(lines[l].start, lines[l].end));
+  const isRule = (l: number): boolean =>
+    l < lines.length &&
+    RULE_START.has(text.charCodeAt(lines[l].start)) &&
+    RULE.test(text.slice(lines[l].start, lines[l].end));
   for (let h = 0; h + 1 < lines.length; h++) {
+    if ((counts[h * 4] | counts[h * 4 + 1] | counts[h * 4 + 2] | counts[h * 4 + 3]) === 0) continue;
     for (let d = 0; d < DELIMITERS.length; d++) {
       // Cheap first: the next line (or the one after a rule) holds as many of the delimiter.
       const n = counts[h * 4 + d];
