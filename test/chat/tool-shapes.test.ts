@@ -230,8 +230,16 @@ describe('personal data in tool calls and results', () => {
     ],
     [
       'a psql table',
-      ' first_name | last_name | passport\n------------+-----------+-----------\n Maria      | Gonzalez  | C01X00T47\n(1 row)',
-      ' first_name | last_name | passport\n------------+-----------+-----------\n [PERSON_1]      | [PERSON_2]  | [PASSPORT_1]\n(1 row)',
+      [
+        ' first_name | last_name | passport',
+        '------------+-----------+-----------',
+        ' Maria      | Gonzalez  | C01X00T47',
+      ]
+        .concat('(1 row)')
+        .join('\n'),
+      [' first_name | last_name | passport', '------------+-----------+-----------']
+        .concat(' [PERSON_1]      | [PERSON_2]  | [PASSPORT_1]', '(1 row)')
+        .join('\n'),
     ],
     [
       'a Markdown table after text',
