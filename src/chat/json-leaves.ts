@@ -60,6 +60,29 @@ export interface Leaves {
 }
 
 /**
+ * `text` with each leaf whose protected value differs from its value written over its span as `write(protected)`, and
+ * everything else as written. `bounds` holds each leaf's start and end, in text order.
+ */
+export function rewriteChanged(
+  text: string,
+  bounds: readonly number[],
+  values: readonly string[],
+  protectedValues: readonly string[],
+  write: (value: string) => string = (value) => value,
+): string {
+  let out = '';
+  let at = 0;
+  let changed = false;
+  for (let k = 0; k < values.length; k++) {
+    if (protectedValues[k] === values[k]) continue;
+    out += text.slice(at, bounds[2 * k]) + write(protectedValues[k]);
+    at = bounds[2 * k + 1];
+    changed = true;
+  }
+  return changed ? out + text.slice(at) : text;
+}
+
+/**
  * The leaves of the JSON text `json` (its strings, decoded, and numbers, as written; keys included), each member's
  * value labelled with its key, and the text rebuilt from their protected versions with only the changed ones
  * rewritten: formatting and numbers beyond double precision survive. A changed number becomes a string (its
@@ -68,12 +91,14 @@ export interface Leaves {
 export function jsonLeaves(json: string, labelPrefix: (key: string) => string): Leaves {
   const scalars = jsonScalars(json);
   const values: string[] = [];
+  const bounds: number[] = [];
   const prefixes: string[] = [];
   const prefixOfKey = new Map<string, string>(); // an array of records repeats its keys
   for (let k = 0; k < scalars.length; k += 3) {
     const start = scalars[k];
     const end = scalars[k + 1];
     const kind = scalars[k + 2];
+    bounds.push(start, end);
     if (kind === NUMBER) values.push(json.slice(start, end));
     else if (kind & ESCAPED) values.push(JSON.parse(json.slice(start, end)) as string);
     else values.push(json.slice(start + 1, end - 1));
@@ -85,16 +110,7 @@ export function jsonLeaves(json: string, labelPrefix: (key: string) => string): 
     }
     prefixes.push(prefix);
   }
-  const rebuild = (protectedValues: readonly string[]): string => {
-    let out = '';
-    let at = 0;
-    for (let k = 0; k < scalars.length; k += 3) {
-      const value = protectedValues[k / 3];
-      if (value === values[k / 3]) continue;
-      out += json.slice(at, scalars[k]) + JSON.stringify(value);
-      at = scalars[k + 1];
-    }
-    return at === 0 ? json : out + json.slice(at);
-  };
+  const rebuild = (protectedValues: readonly string[]): string =>
+    rewriteChanged(json, bounds, values, protectedValues, JSON.stringify);
   return { values, prefixes, rebuild };
 }

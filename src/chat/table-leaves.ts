@@ -1,7 +1,7 @@
 // The cells of a table written as text (CSV, TSV, a psql or Markdown table: what a database tool returns), each data
 // cell labelled with its column's header, so that values which are personal data only after a label are found.
 
-import type { Leaves } from './json-leaves.js';
+import { rewriteChanged, type Leaves } from './json-leaves.js';
 
 /** Delimiters tried, in order: tab, pipe (psql, Markdown), comma, semicolon. */
 const DELIMITERS = ['\t', '|', ',', ';'];
@@ -119,32 +119,21 @@ export function tableLeaves(text: string, labelPrefix: (key: string) => string):
   if (text.indexOf('\n') < 0) return undefined;
   const table = findTable(text, labelPrefix);
   if (table === undefined) return undefined;
-  const spans: Line[] = [];
-  const prefixes: string[] = [];
   const first = table.rows[0][0].start;
   const lastRow = table.rows[table.rows.length - 1];
   const last = lastRow[lastRow.length - 1].end;
-  spans.push({ start: 0, end: first });
-  prefixes.push('');
+  const bounds: number[] = [0, first];
+  const prefixes: string[] = [''];
   table.rows.forEach((cells, r) =>
     cells.forEach((cell, c) => {
       if (cell.start === cell.end) return;
-      spans.push(cell);
+      bounds.push(cell.start, cell.end);
       prefixes.push(r === 0 ? '' : table.labels[c]);
     }),
   );
-  spans.push({ start: last, end: text.length });
+  bounds.push(last, text.length);
   prefixes.push('');
-  const values = spans.map((s) => text.slice(s.start, s.end));
-  const rebuild = (protectedValues: readonly string[]): string => {
-    let out = '';
-    let at = 0;
-    spans.forEach((s, k) => {
-      if (protectedValues[k] === values[k]) return;
-      out += text.slice(at, s.start) + protectedValues[k];
-      at = s.end;
-    });
-    return out + text.slice(at);
-  };
+  const values = prefixes.map((_, k) => text.slice(bounds[2 * k], bounds[2 * k + 1]));
+  const rebuild = (protectedValues: readonly string[]): string => rewriteChanged(text, bounds, values, protectedValues);
   return { values, prefixes, rebuild };
 }
