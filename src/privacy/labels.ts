@@ -1,6 +1,8 @@
 // A key of structured data (JSON) read as the label of its value, written as the recognizers' cues are written in
 // prose, so that values which are personal data only after a label are found.
 
+import { POSTCODE_LABEL, STREET_LABEL } from './detectors/address-words.js';
+
 const SNAKE_CASE = /^[a-z]+(?:[_\-.][a-z]+)*$/;
 const SEPARATORS = /[_\-.]/g;
 // A key whose value is a person's name by its meaning: its label is written `last name: Gonzalez`, the name
@@ -12,6 +14,15 @@ const PERSON_NAME_FIELD =
 // recognizer's cue. Not `emailAddress` or `ipAddress`.
 const POSTAL_ADDRESS_FIELD =
   /^(?:(?:street|home|mailing|postal|shipping|billing|delivery|residential|customer|patient|contact|employee|current|permanent|primary|secondary) )?(?:address(?: line)?|adresse|anschrift|dirección|direccion|indirizzo|adres|adress|osoite)$/;
+
+// A key whose value is a street (`street`, `streetName`, `Straße`) or a postcode (`zipCode`, `PLZ`): parts of an
+// address that a record splits over members. Their labels are the address recognizer's own (`street name: `,
+// `postcode: `). Not `gate` (Norwegian for street, and an airport's gate), `via` or `cap` (Italian street and
+// postcode; English words).
+const STREET_FIELD =
+  /^(?:street(?: name| line)?|streetname|straße|strasse|straßenname|strassenname|straat|straatnaam|calle|rue|gata|gatuadress|gatenavn|katu|katuosoite|vej|vejnavn)$/;
+const POSTCODE_FIELD =
+  /^(?:post ?code|postal code|zip(?: ?code)?|postleitzahl|plz|code postal|código postal|codigo postal|postnummer|postinumero)$/;
 
 /**
  * The words of a key (`dateOfBirth`, `date_of_birth` → `date of birth`; digits, which number fields, are left out:
@@ -36,10 +47,13 @@ function wordsOf(key: string): string {
  * passport, national ids, dates of birth) take it, while those of names and addresses take only prose cues (`name:`,
  * `patient`, `I live at`), so `{"fileName": "Report Q3"}` and `{"tenant": "Default Tenant"}` are not taken for persons.
  * A key that names a person's name (`firstName`, `nachname`) or a postal address (`homeAddress`, `addressLine1`) gets
- * `: `, so its value is read as a name or an address.
+ * `: `, so its value is read as a name or an address. A key that names a street or a postcode gets the address
+ * recognizer's field label (`street name: Baker Street`).
  */
 export function labelPrefix(key: string): string {
   const words = wordsOf(key);
   if (words === '') return '';
+  if (STREET_FIELD.test(words)) return STREET_LABEL;
+  if (POSTCODE_FIELD.test(words)) return POSTCODE_LABEL;
   return PERSON_NAME_FIELD.test(words) || POSTAL_ADDRESS_FIELD.test(words) ? `${words}: ` : `${words} = `;
 }

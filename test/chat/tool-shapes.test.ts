@@ -290,8 +290,12 @@ describe('personal data in tool calls and results', () => {
     expect(labelPrefix('Nachname')).toBe('nachname: ');
     expect(labelPrefix('addressLine1')).toBe('address line: ');
     expect(labelPrefix('shipping_address')).toBe('shipping address: ');
-    for (const key of ['fileName', 'hostname', 'name', 'userName', 'displayName', 'emailAddress', 'ipAddress', 'line1'])
-      expect(labelPrefix(key), key).toMatch(/ = $/);
+    for (const key of ['street', 'streetName', 'Straße', 'straat', 'calle'])
+      expect(labelPrefix(key), key).toBe('street name: ');
+    for (const key of ['zipCode', 'zip', 'postcode', 'postal_code', 'PLZ', 'Postleitzahl', 'codigo postal'])
+      expect(labelPrefix(key), key).toBe('postcode: ');
+    const things = ['fileName', 'hostname', 'name', 'userName', 'displayName', 'emailAddress', 'ipAddress', 'line1'];
+    for (const key of [...things, 'gate', 'cap']) expect(labelPrefix(key), key).toMatch(/ = $/);
     for (const key of ['123', EMAIL, 'a/b', '', 'x'.repeat(49)]) expect(labelPrefix(key), key).toBe('');
   });
 

@@ -141,6 +141,28 @@ describe('address', () => {
   ])('ignores %j', (text) => {
     expect(found(text, 'address')).toEqual([]);
   });
+  // The labels `labelPrefix` writes before a JSON member or a table cell whose key names a street or a postcode.
+  it.each([
+    ['street name: Dickens Gate', 'Dickens Gate'],
+    ['first name: Ada\n\0\nstreet name: Alte Ziegelei  \n\0\ncity = Breustadt', 'Alte Ziegelei'],
+    ['postcode: NW1 6XE', 'NW1 6XE'],
+    ['postcode: 4354 CW', '4354 CW'],
+    ['postcode: 28064-5118', '28064-5118'],
+    ['postcode: D-10115', 'D-10115'],
+  ])('finds the field in %j', (text, address) => {
+    expect(found(text, 'address')).toEqual([address]);
+  });
+  it.each([
+    'the street name: Dickens Gate',
+    'street name: 42',
+    'street name: x@example.org',
+    `street name: ${'Long Road '.repeat(9)}`,
+    'postcode: unknown',
+    'postcode: 123',
+    'postcode: 10115 Berlin',
+  ])('ignores the field in %j', (text) => {
+    expect(found(text, 'address')).toEqual([]);
+  });
 });
 
 describe('date_of_birth', () => {

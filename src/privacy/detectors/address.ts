@@ -8,7 +8,9 @@ import {
   DE_PREPOSITIONS,
   EN_SUFFIXES,
   FLOOR,
+  POSTCODE_LABEL,
   PREFIX_TYPES,
+  STREET_LABEL,
   UNIT_WORDS,
 } from './address-words.js';
 import { digitRuns, firstMatch, flatten, isTwoByte, scanFor, sliceForScan } from './util.js';
@@ -81,6 +83,49 @@ const GENERIC = new RegExp(String.raw`(?:the\s)?(?:${NAME_WORDS}\s){1,4}${NUM}${
 const NOT_AFTER =
   /(?:chapter|page|section|step|room|line|table|figure|version|top|over|under|about|than|kapitel|seite|chapitre|capítulo|capitolo|hoofdstuk)\s*$/;
 
+// A postcode alone, the whole value of a postcode field: UK, NL, US ZIP (and ZIP+4), 4 or 5 digits (with a country
+// prefix: `D-10115`), Swedish `123 45`.
+const POSTCODE_VALUE = new RegExp(
+  String.raw`^(?:[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z\d][A-Z]|\d{4}\s?[A-Z]{2}|\d{5}-\d{4}|(?:[A-Z]{1,2}-)?\d{4,5}|\d{3}\s\d{2})$`,
+);
+const LETTER = /\p{L}/u;
+const MAX_FIELD = 80;
+
+/**
+ * Streets and postcodes written as the fields of a form: the value of a JSON member or table cell whose key names one
+ * (labelled by `labelPrefix`, `street name: Baker Street`, `postcode: NW1 6XE`), to the end of its line. A record that
+ * splits its address over members holds no street with its number for the patterns above.
+ */
+function fieldValues(text: string, out: Match[]): void {
+  // Line by line: a line break is found faster than a label, and few lines start with a label's first letter.
+  for (let at = 0; at < text.length;) {
+    const c = text.charCodeAt(at);
+    if (c === STREET_FIRST || c === POSTCODE_FIRST) {
+      const street = text.startsWith(STREET_LABEL, at);
+      if (street || text.startsWith(POSTCODE_LABEL, at))
+        field(text, at + (street ? STREET_LABEL : POSTCODE_LABEL).length, street, out);
+    }
+    const next = text.indexOf('\n', at);
+    if (next === -1) break;
+    at = next + 1;
+  }
+}
+const STREET_FIRST = STREET_LABEL.charCodeAt(0);
+const POSTCODE_FIRST = POSTCODE_LABEL.charCodeAt(0);
+
+/** The field's value from `start` to the end of its line, if it is a street (`street`) or a postcode. */
+function field(text: string, start: number, street: boolean, out: Match[]): void {
+  let end = text.indexOf('\n', start);
+  if (end === -1) end = text.length;
+  while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
+  const value = text.slice(start, end);
+  if (value.length > MAX_FIELD) return;
+  const accepted = street
+    ? value.length >= 2 && LETTER.test(value) && !value.includes('@') && !value.includes('://')
+    : POSTCODE_VALUE.test(value);
+  if (accepted) out.push({ category: 'address', start, end, value, score: 0.8 });
+}
+
 /** Extends a street match over unit, postcode and town; returns the end offset and whether a postcode followed. */
 function extend(text: string, end: number): [number, boolean] {
   TAIL.lastIndex = end;
@@ -109,15 +154,16 @@ export const addressDetector: Detector = {
   category: 'address',
   find(text: string): Match[] {
     const out: Match[] = [];
-    // Every address has a house number: a street starts at one, or ends a few characters after one.
     flatten(text);
+    fieldValues(text, out);
+    // Every other address has a house number: a street starts at one, or ends a few characters after one.
     const streets: [number, number][] = [];
     const windows = numberWindows(text, (at) => {
       NUMBER_FIRST.lastIndex = at;
       const m = NUMBER_FIRST.exec(text);
       if (m) streets.push([at, at + m[0].length]);
     });
-    if (windows.all.length === 0) return out;
+    if (windows.all.length === 0) return out.sort((a, b) => a.start - b.start);
     // A street that ends with its number has a capitalised word (or an ordinal) right before the number: only the
     // windows of such numbers are scanned (all of them when the text holds `s/n`, a street without a number).
     const twoByte = isTwoByte(text);
