@@ -1,11 +1,12 @@
-// Runs the prompt guard over every text-bearing shape: text parts, tool-call arguments and JSON tool results (their
-// strings, keys included, and numbers, each value seen after its key's label) and other tool results.
+// Runs the prompt guard over every text-bearing shape: text parts, tool-call arguments, JSON texts and tables in any
+// message (their strings, keys included, and numbers, each value seen after its key's or column's label) and tool
+// results.
 
 import { ParleyError } from '../domain/index.js';
 import type { ChatMessage } from '../domain/index.js';
 import type { PromptGuard, PseudonymMap } from './hooks.js';
 import { jsonLeaves, type Leaves } from './json-leaves.js';
-import { tableLeaves } from './table-leaves.js';
+import { holdsTable, tableLeaves } from './table-leaves.js';
 
 type Setter = (text: string) => void;
 
@@ -66,8 +67,14 @@ function isJson(text: string): boolean {
   }
 }
 
-/** A JSON object or array: a tool result that is scanned leaf by leaf, as arguments are. */
+/** A JSON object or array: a text that is scanned leaf by leaf, as arguments are. */
 const isJsonContainer = (text: string): boolean => /^\s*[[{]/.test(text) && isJson(text);
+
+/**
+ * A text read in leaves: JSON (a tool result, pasted data) or a text holding a table (a database tool's answer, a
+ * spreadsheet pasted into a prompt), where a value is personal data only after its key or column.
+ */
+const isStructured = (text: string): boolean => isJsonContainer(text) || holdsTable(text);
 
 /**
  * A working copy of one message and the text units the guard must see, each with where its result goes. With `batch`,
@@ -110,12 +117,10 @@ function decompose(
     units.push({ role: m.role, content: '' });
     return true;
   };
-  /** A tool result that is JSON or holds a table goes in leaves; other text whole. */
+  /** A text that is JSON or holds a table goes in leaves; other text whole. */
   const addText = (text: string, set: Setter): void => {
-    if (m.role === 'tool') {
-      if (isJsonContainer(text) && addLeaves(text, (label) => jsonLeaves(text, label), set)) return;
-      if (addLeaves(text, (label) => tableLeaves(text, label), set)) return;
-    }
+    if (isJsonContainer(text) && addLeaves(text, (label) => jsonLeaves(text, label), set)) return;
+    if (addLeaves(text, (label) => tableLeaves(text, label), set)) return;
     add(text, set);
   };
 
@@ -155,12 +160,16 @@ function decompose(
 }
 
 const hasShapes = (m: ChatMessage): boolean =>
-  m.parts !== undefined || m.toolCalls !== undefined || m.reasoning !== undefined || m.role === 'tool';
+  m.parts !== undefined ||
+  m.toolCalls !== undefined ||
+  m.reasoning !== undefined ||
+  m.role === 'tool' ||
+  isStructured(m.content);
 
 /**
  * Protects messages with the guard, including text parts, the strings (keys included) and numbers of tool-call
- * arguments (assistant role: redacted, never blocked) and of JSON tool results (blocked like user text), and other tool
- * results. Plain text conversations go to the guard as they are.
+ * arguments (assistant role: redacted, never blocked) and of JSON texts and tables in any message (their values after
+ * their keys or columns), and tool results. Plain text conversations go to the guard as they are.
  */
 export function protectShapes(
   guard: PromptGuard,

@@ -110,6 +110,11 @@ function findTable(
   return undefined;
 }
 
+/** True if `text` holds a table (see `tableLeaves`). */
+export function holdsTable(text: string): boolean {
+  return text.indexOf('\n') >= 0 && findTable(text, () => '') !== undefined;
+}
+
 /**
  * The leaves of a text holding a table: the text before it, its cells (header cells bare, data cells after their
  * column's label) and the text after it, with the text rebuilt from their protected versions. Undefined when the text

@@ -251,6 +251,28 @@ describe('personal data in tool calls and results', () => {
     expect(messages[0].content).toBe(expected);
   });
 
+  it('reads a spreadsheet or JSON pasted into any message as it reads a tool result', () => {
+    const csv = 'Please check these rows:\nname,dob,ssn\nMaria Gonzalez,14/03/1985,123456789\n';
+    const json = '{"dateOfBirth": "14/03/1985", "ssn": 123456789}';
+    const { messages } = protectShapes(
+      createPrivacyFilter(),
+      [
+        { role: 'system', content: `Known customer:\n${csv}` },
+        { role: 'user', content: csv },
+        { role: 'assistant', content: json },
+        { role: 'user', content: json },
+      ],
+      {},
+    );
+    const protectedCsv = 'Please check these rows:\nname,dob,ssn\n[PERSON_1],[DATE_OF_BIRTH_1],[SSN_1]\n';
+    expect(messages.map((m) => m.content)).toEqual([
+      `Known customer:\n${protectedCsv}`,
+      protectedCsv,
+      '{"dateOfBirth": "[DATE_OF_BIRTH_1]", "ssn": "[SSN_1]"}',
+      '{"dateOfBirth": "[DATE_OF_BIRTH_1]", "ssn": "[SSN_1]"}',
+    ]);
+  });
+
   it('reads no table where there is none: prose, code, numbered lines', () => {
     const filter = createPrivacyFilter();
     for (const text of [
@@ -265,6 +287,8 @@ describe('personal data in tool calls and results', () => {
       const direct = filter.protect([{ role: 'tool', content: text }]).messages[0].content;
       const viaShapes = protectShapes(filter, [{ role: 'tool', toolCallId: 'c', content: text }], {}).messages[0];
       expect(viaShapes.content, text).toBe(direct);
+      const user = protectShapes(filter, [{ role: 'user', content: text }], {}).messages[0];
+      expect(user.content, text).toBe(filter.protect([{ role: 'user', content: text }]).messages[0].content);
     }
   });
 
