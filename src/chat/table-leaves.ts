@@ -71,11 +71,16 @@ function delimiterCounts(text: string, lines: readonly Line[]): Uint16Array {
   return counts;
 }
 
-/** The first table of `text`: the cells of its rows (the header's first) and its columns' labels. */
-function findTable(
-  text: string,
-  labelPrefix: (key: string) => string,
-): { rows: Line[][]; labels: string[] } | undefined {
+interface Table {
+  /** The cells of each row, the header's first. */
+  rows: Line[][];
+  /** Each column's label. */
+  labels: string[];
+}
+
+/** The tables of `text`, in order (only the first with `first`). */
+function findTables(text: string, labelPrefix: (key: string) => string, first = false): Table[] {
+  const tables: Table[] = [];
   const lines = linesOf(text);
   const counts = delimiterCounts(text, lines);
   const isRule = (l: number): boolean =>
@@ -98,46 +103,55 @@ function findTable(
       if (header.some((c) => c.end - c.start > 48 || !HEADER_CELL.test(text.slice(c.start, c.end)))) continue;
       const labels = header.map((c) => labelPrefix(text.slice(c.start, c.end)));
       const rows: Line[][] = [header];
-      for (let r = h + 1; r < lines.length; r++) {
+      let r = h + 1;
+      for (; r < lines.length; r++) {
         if (lines[r].start !== lines[r].end && isRule(r)) continue;
         const cells = cellsOf(text, lines[r], delimiter);
         if (cells.length !== header.length) break;
         rows.push(cells);
       }
-      if (rows.length > 1) return { rows, labels };
+      if (rows.length > 1) {
+        tables.push({ rows, labels });
+        if (first) return tables;
+        h = r - 1; // the next table starts after this one's last row
+        break;
+      }
     }
   }
-  return undefined;
+  return tables;
 }
 
 /** True if `text` holds a table (see `tableLeaves`). */
 export function holdsTable(text: string): boolean {
-  return text.indexOf('\n') >= 0 && findTable(text, () => '') !== undefined;
+  return text.indexOf('\n') >= 0 && findTables(text, () => '', true).length > 0;
 }
 
 /**
- * The leaves of a text holding a table: the text before it, its cells (header cells bare, data cells after their
- * column's label) and the text after it, with the text rebuilt from their protected versions. Undefined when the text
- * holds no table: a header line whose cells are all words, then at least one line with as many cells.
+ * The leaves of a text holding tables: the text around them, and their cells (header cells bare, data cells after
+ * their column's label), with the text rebuilt from their protected versions. Undefined when the text holds no table:
+ * a header line whose cells are all words, then at least one line with as many cells.
  */
 export function tableLeaves(text: string, labelPrefix: (key: string) => string): Leaves | undefined {
   if (text.indexOf('\n') < 0) return undefined;
-  const table = findTable(text, labelPrefix);
-  if (table === undefined) return undefined;
-  const first = table.rows[0][0].start;
-  const lastRow = table.rows[table.rows.length - 1];
-  const last = lastRow[lastRow.length - 1].end;
-  const bounds: number[] = [0, first];
+  const tables = findTables(text, labelPrefix);
+  if (tables.length === 0) return undefined;
+  const bounds: number[] = [0];
   const prefixes: string[] = [''];
-  table.rows.forEach((cells, r) =>
-    cells.forEach((cell, c) => {
-      if (cell.start === cell.end) return;
-      bounds.push(cell.start, cell.end);
-      prefixes.push(r === 0 ? '' : table.labels[c]);
-    }),
-  );
-  bounds.push(last, text.length);
-  prefixes.push('');
+  for (const table of tables) {
+    // The text before the table (since the one before it) ends where its header starts.
+    bounds.push(table.rows[0][0].start);
+    table.rows.forEach((cells, r) =>
+      cells.forEach((cell, c) => {
+        if (cell.start === cell.end) return;
+        bounds.push(cell.start, cell.end);
+        prefixes.push(r === 0 ? '' : table.labels[c]);
+      }),
+    );
+    const lastRow = table.rows[table.rows.length - 1];
+    bounds.push(lastRow[lastRow.length - 1].end);
+    prefixes.push('');
+  }
+  bounds.push(text.length);
   const values = prefixes.map((_, k) => text.slice(bounds[2 * k], bounds[2 * k + 1]));
   const rebuild = (protectedValues: readonly string[]): string => rewriteChanged(text, bounds, values, protectedValues);
   return { values, prefixes, rebuild };

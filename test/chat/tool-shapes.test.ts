@@ -246,6 +246,11 @@ describe('personal data in tool calls and results', () => {
       'Found:\n\n| Patient | DOB |\n|---|---|\n| Maria Gonzalez | 1985-03-14 |\n\nssn 123456789',
       'Found:\n\n| Patient | DOB |\n|---|---|\n| [PERSON_1] | [DATE_OF_BIRTH_1] |\n\nssn [SSN_1]',
     ],
+    [
+      'two tables',
+      'Customers:\nname,dob\nMaria Gonzalez,14/03/1985\n\nIds:\n| id | ssn |\n|---|---|\n| 7 | 123456789 |\nEnd',
+      'Customers:\nname,dob\n[PERSON_1],[DATE_OF_BIRTH_1]\n\nIds:\n| id | ssn |\n|---|---|\n| 7 | [SSN_1] |\nEnd',
+    ],
   ])('sees each cell of %s in a tool result after its column’s header', (_kind, table, expected) => {
     const { messages } = protectShapes(createPrivacyFilter(), [{ role: 'tool', toolCallId: 'c', content: table }], {});
     expect(messages[0].content).toBe(expected);
