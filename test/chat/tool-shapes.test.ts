@@ -188,6 +188,20 @@ describe('personal data in tool calls and results', () => {
     });
   });
 
+  it('takes no key’s words about people for the context of a name, but its words about products', () => {
+    const kept = {
+      employeeTeam: 'Platform Engineering',
+      employeeDepartment: 'Human Resources',
+      clientApp: 'Mobile Safari',
+      customerPlan: 'Enterprise Cloud',
+      managerOf: 'Sales Team',
+      productName: 'Handcrafted Granite Chair',
+    };
+    const json = JSON.stringify({ ...kept, owner: 'Jonathan Whitfield' });
+    const { messages } = protectShapes(createPrivacyFilter(), [{ role: 'tool', toolCallId: 'c', content: json }], {});
+    expect(JSON.parse(messages[0].content)).toEqual({ ...kept, owner: '[PERSON_1]' });
+  });
+
   it('sees each value of arguments and JSON tool results after its key, so values that need a label are caught', () => {
     // A bare SSN, a passport number, a date of birth and a lone given or family name are personal data only after a
     // label; in JSON the label is the key. Keys that only end in `name` or are words about people are no cue for names.

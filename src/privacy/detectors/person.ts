@@ -180,13 +180,17 @@ const inWord = (c: number): boolean =>
 
 /**
  * Organisation (-1) or person (+1) context in the sentence around a candidate: the words up to 60 characters
- * before it and 40 after, not crossing a sentence end. Both or neither give 0.
+ * before it and 40 after, not crossing a sentence end. Both or neither give 0. Words before a `=` are a form field's
+ * label (a JSON member's key, `employee team = Platform Engineering`): they may say organisation (`product name`),
+ * but not person, since forms label fields about products with words about people (`customerPlan`, `clientApp`).
  */
 function contextAround(text: string, start: number, end: number): number {
   let from = Math.max(0, start - 60);
+  let label = -1; // where the label before the last `=` ends
   for (let i = start - 1; i >= from; i--) {
     const c = text.charCodeAt(i);
-    if (endsSentence(c) && !(c === 46 && TITLE_DOT.test(text.slice(Math.max(0, i - 6), i)))) {
+    if (c === 61 && label < 0) label = i;
+    else if (endsSentence(c) && !(c === 46 && TITLE_DOT.test(text.slice(Math.max(0, i - 6), i)))) {
       from = i + 1;
       break;
     }
@@ -219,7 +223,7 @@ function contextAround(text: string, start: number, end: number): number {
       ) {
         const kind = CONTEXT.get(lowerSlice(text, i, j));
         if (kind === -1) org = true;
-        else if (kind === 1) person = true;
+        else if (kind === 1 && (i > label || a !== from)) person = true;
       }
       i = j;
     }
