@@ -87,11 +87,18 @@ function count(tallies: Tallies, fields: Field[], sentValueOf: (key: string) => 
   }
 }
 
+/** How a form writes a member's name: `Date of birth`, `Date Of Birth`. */
+const FORM_STYLES = [
+  (w: string): string => w[0].toUpperCase() + w.slice(1),
+  (w: string): string => w.replace(/(?:^| )(\w)/g, (c: string) => c.toUpperCase()),
+];
+
 /**
  * Per member: how many of its values were protected (positives) or changed (negatives). As JSON, each record is one
- * tool result or one call's arguments; as a table, the 60 records of a locale are the rows of one psql-style table.
+ * tool result or one call's arguments; as a table, the 60 records of a locale are the rows of one psql-style table; as
+ * a form, each record is a user's prompt of `Name: value` lines.
  */
-function measure(shape: 'json' | 'table'): Tallies {
+function measure(shape: 'json' | 'table' | 'form'): Tallies {
   const filter = createPrivacyFilter();
   const tallies: Tallies = new Map();
   const styles = Object.entries(STYLES);
@@ -105,6 +112,14 @@ function measure(shape: 'json' | 'table'): Tallies {
       const fields = record(f);
       if (shape === 'table') {
         rows.push(fields);
+        continue;
+      }
+      if (shape === 'form') {
+        const style = FORM_STYLES[n % FORM_STYLES.length];
+        const prompt = ['Please update this customer:', ...fields.map(([k, v]) => `${style(k)}: ${v}`)].join('\n');
+        const sent = protectShapes(filter, [{ role: 'user', content: prompt }], {}).messages[0].content.split('\n');
+        expect(sent).toHaveLength(fields.length + 1);
+        count(tallies, fields, (key) => sent[1 + fields.findIndex(([k]) => k === key)].slice(style(key).length + 2));
         continue;
       }
       const json = JSON.stringify(Object.fromEntries(fields.map(([k, v]) => [style(k), v])), null, n % 2 === 0 ? 2 : 0);
@@ -140,6 +155,7 @@ function measure(shape: 'json' | 'table'): Tallies {
 describe.each([
   ['JSON records (tool arguments and results)', 'json'],
   ['the rows of psql-style tables (tool results)', 'table'],
+  ['forms pasted into a prompt (`Date of birth: 14/03/1985` lines)', 'form'],
 ] as const)('personal data in %s', (_what, shape) => {
   const tallies = measure(shape);
   const rate = (key: string): number => tallies.get(key)!.caught / tallies.get(key)!.of;

@@ -141,19 +141,25 @@ describe('address', () => {
   ])('ignores %j', (text) => {
     expect(found(text, 'address')).toEqual([]);
   });
-  // The labels `labelPrefix` writes before a JSON member or a table cell whose key names a street or a postcode.
+  // A form's line whose key names a street or a postcode: in prose, YAML, or as `labelPrefix` writes a JSON member.
   it.each([
     ['street name: Dickens Gate', 'Dickens Gate'],
+    ['Name: Ada Lovelace\nStreet: Dickens Gate\nZip code: 28064-5118\nCity: Leeds', 'Dickens Gate|28064-5118'],
+    ['customer:\n  streetName: Alte Ziegelei\n  zipCode: 10115\n', 'Alte Ziegelei|10115'],
+    ['Straße: Hauptstraße\r\nPLZ: 10115', 'Hauptstraße|10115'],
     ['first name: Ada\n\0\nstreet name: Alte Ziegelei  \n\0\ncity = Breustadt', 'Alte Ziegelei'],
     ['postcode: NW1 6XE', 'NW1 6XE'],
     ['postcode: 4354 CW', '4354 CW'],
     ['postcode: 28064-5118', '28064-5118'],
     ['postcode: D-10115', 'D-10115'],
   ])('finds the field in %j', (text, address) => {
-    expect(found(text, 'address')).toEqual([address]);
+    expect(found(text, 'address')).toEqual(address.split('|'));
   });
   it.each([
     'the street name: Dickens Gate',
+    'Street view: enabled',
+    'zip: archive.tar',
+    'postcode:',
     'street name: 42',
     'street name: x@example.org',
     `street name: ${'Long Road '.repeat(9)}`,
@@ -252,6 +258,13 @@ describe('labels written as keys (JSON, YAML, form fields pasted into a prompt)'
     expect(found('bsn = 111222333\n\u0000\norder id = 123456782', 'national_id')).toEqual(['111222333']);
     expect(found('ssn = 078051120\n\u0000\nqty = 123456789', 'ssn')).toEqual(['078051120']);
     expect(found('dob = 14/03/1985\n\u0000\ncreated = 15/03/1985', 'date_of_birth')).toEqual(['14/03/1985']);
+  });
+  it('reads a form’s line as its own field: no cue from the line before, no name cue after a thing’s word', () => {
+    expect(found('Bsn: 111222333\nOrder id: 123456782', 'national_id')).toEqual(['111222333']);
+    expect(found('Passport number:\nC01X00T47', 'passport')).toEqual(['C01X00T47']);
+    expect(found('Full name: Release Train\nDisplay name: Build Bot', 'person')).toEqual(['Release Train']);
+    expect(found('Her name is Ann Vale; the file name is Rustic Chair.', 'person')).toEqual(['Ann Vale']);
+    expect(found('Street address: 936 Avenue de Provence\nHome: yes', 'address')).toEqual(['936 Avenue de Provence']);
   });
 });
 

@@ -50,13 +50,6 @@ hoog bus
 /** A floor or door after the number: `4 OG`, `6 étage`, `3º B`, `1 hoog`, `2. tv`. */
 export const FLOOR = String.raw`(?:\d{1,2}\.?\s?(?:OG|Etage|Stock|étage|hoog(?: achter| voor)?|piso|[º°ª](?:\s?(?:[A-Z]|Dcha|Izda)\.?)?|tv|th|mf)|I{1,3}|IV|[A-H](?: \d{1,3})?)`;
 
-/**
- * The labels written before the value of a JSON member or table cell whose key names a street or a postcode
- * (`labelPrefix` in ../labels.ts): after one, at the start of a line, the value is an address part.
- */
-export const STREET_LABEL = 'street name: ';
-export const POSTCODE_LABEL = 'postcode: ';
-
 /** Cues before an address; they lift a street-shaped candidate without a known street type. */
 export const ADDRESS_CUES = [
   'address is',

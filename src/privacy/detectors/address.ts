@@ -8,11 +8,10 @@ import {
   DE_PREPOSITIONS,
   EN_SUFFIXES,
   FLOOR,
-  POSTCODE_LABEL,
   PREFIX_TYPES,
-  STREET_LABEL,
   UNIT_WORDS,
 } from './address-words.js';
+import { keyWords, POSTCODE_KEY, STREET_KEY } from './field-keys.js';
 import { digitRuns, firstMatch, flatten, isTwoByte, scanFor, sliceForScan } from './util.js';
 
 /** `rue|avenue` -> `[Rr]ue|[Aa]venue`: a street type may start a sentence. */
@@ -25,7 +24,9 @@ const eitherCase = (alternation: string): string =>
 const CAP = String.raw`\p{Lu}[\p{L}\p{M}'’\-]*\.?`;
 const LOWP = String.raw`(?:de|du|des|la|le|les|del|della|dei|degli|delle|di|da|dal|y|el|los|las|à|au|aux|sur|sous|of|the|van|der|den|von|am|an)`;
 const ELIDED = String.raw`(?:l|d|dell|all|sull)['’]`;
-const NAME_WORDS = String.raw`(?:(?:${LOWP}\s+|${ELIDED})*(?!(?:${UNIT_WORDS})(?![\p{L}]))(?:${CAP}|\d{1,3}(?:st|nd|rd|th|º|ª|°)))`;
+// Spaces within a line: the words of a street's name do not run on into the next line (`Avenue de Provence\nHome …`).
+const SP = String.raw`[^\S\r\n]+`;
+const NAME_WORDS = String.raw`(?:(?:${LOWP}${SP}|${ELIDED})*(?!(?:${UNIT_WORDS})(?![\p{L}]))(?:${CAP}|\d{1,3}(?:st|nd|rd|th|º|ª|°)))`;
 const NUM = String.raw`\d{1,5}(?:\s?[A-Za-z](?![\p{L}\p{N}]))?(?:[\-–/]\d{1,4}[A-Za-z]?)?`;
 const START = String.raw`(?<![\p{L}\p{N}.,:/\-#€$£])`;
 const END = String.raw`(?![\p{L}\p{N}])`;
@@ -36,7 +37,7 @@ const NUMBER_FIRST = new RegExp(
     // 42 Baker Street, 7146 Olson Manor, 5th Avenue
     String.raw`${START}${NUM},?\s(?:(?:${CAP}|\d{1,3}(?:st|nd|rd|th))\s){1,3}(?:${EN_SUFFIXES})s?${END}(?:\s(?:N|S|E|W|NE|NW|SE|SW)\.?${END})?`,
     // 12 rue de la Paix, 9 Passage du Faubourg-Saint-Denis
-    String.raw`${START}${NUM}(?:\s?(?:bis|ter))?,?\s(?:${eitherCase(PREFIX_TYPES)})(?:\s+${NAME_WORDS}){1,5}`,
+    String.raw`${START}${NUM}(?:\s?(?:bis|ter))?,?\s(?:${eitherCase(PREFIX_TYPES)})(?:${SP}${NAME_WORDS}){1,5}`,
   ].join('|'),
   'uy',
 );
@@ -45,7 +46,7 @@ const NUMBER_FIRST = new RegExp(
 const NAME_FIRST = new RegExp(
   [
     // Via Roma 10, Calle Mayor, 5, C/ Alcalá 23
-    String.raw`${START}(?:${eitherCase(PREFIX_TYPES)})(?:\s+${NAME_WORDS}){1,5},?\s+(?:${NUM}|s\/n\.?)${END}`,
+    String.raw`${START}(?:${eitherCase(PREFIX_TYPES)})(?:${SP}${NAME_WORDS}){1,5},?\s+(?:${NUM}|s\/n\.?)${END}`,
     // Hauptstraße 5, Berliner Str. 12, van der Heijdenweg 206, Övre Björkgatan 113
     String.raw`${START}(?:van\s(?:de[rn]\s)?|von\s|de\s)?(?:${CAP}\s){0,2}(?:\p{Lu}(?=[\p{L}\p{M}'’\-.]*\s?,?\s\d)[\p{L}\p{M}'’\-]*?(?:${eitherCase(COMPOUND_ENDINGS)})|(?:Str\.|Straße|Strasse|Weg|Allee|Platz|Gasse|Ring|Damm|Ufer|Laan|Straat|Plein|Gate|Vej|Vei|Gata|Gade))\s?,?\s${NUM}${END}`,
     // Am Markt 3, An der Kirche 5
@@ -91,32 +92,38 @@ const POSTCODE_VALUE = new RegExp(
 const LETTER = /\p{L}/u;
 const MAX_FIELD = 80;
 
+/** The longest key of a form's line that is looked at: `Straßenname`, `código postal`, with some spaces. */
+const MAX_KEY = 24;
+/** How the keys of STREET_KEY and POSTCODE_KEY start (a cheap test before their words are cut out). */
+const FIELD_KEY_START = /[ \t\-]*(?:str|calle|rue|gat|katu|vej|post|zip|plz|c[oó]d)/iy;
+
 /**
- * Streets and postcodes written as the fields of a form: the value of a JSON member or table cell whose key names one
- * (labelled by `labelPrefix`, `street name: Baker Street`, `postcode: NW1 6XE`), to the end of its line. A record that
- * splits its address over members holds no street with its number for the patterns above.
+ * Streets and postcodes written as the fields of a form: a line `Key: value` whose key names a street or a postcode
+ * (`Street: Dickens Gate`, `Zip code: 28064-5118`, a YAML `zipCode: 10115`, or a JSON member's or table cell's value
+ * after its key's label), the value to the end of the line. A record that splits its address over fields holds no
+ * street with its number for the patterns above.
  */
 function fieldValues(text: string, out: Match[]): void {
-  // Line by line: a line break is found faster than a label, and few lines start with a label's first letter.
-  for (let at = 0; at < text.length;) {
-    const c = text.charCodeAt(at);
-    if (c === STREET_FIRST || c === POSTCODE_FIRST) {
-      const street = text.startsWith(STREET_LABEL, at);
-      if (street || text.startsWith(POSTCODE_LABEL, at))
-        field(text, at + (street ? STREET_LABEL : POSTCODE_LABEL).length, street, out);
+  // Line by line, with the next colon found once for many lines: most lines hold none near their start.
+  let colon = text.indexOf(':');
+  for (let at = 0; colon !== -1 && at < text.length;) {
+    let next = text.indexOf('\n', at);
+    if (next === -1) next = text.length;
+    if (colon < at) colon = text.indexOf(':', at);
+    FIELD_KEY_START.lastIndex = at;
+    if (colon !== -1 && colon < next && colon - at <= MAX_KEY && FIELD_KEY_START.test(text)) {
+      const words = keyWords(text.slice(at, colon).trim());
+      const street = STREET_KEY.test(words);
+      if (street || POSTCODE_KEY.test(words)) field(text, colon + 1, next, street, out);
     }
-    const next = text.indexOf('\n', at);
-    if (next === -1) break;
     at = next + 1;
   }
 }
-const STREET_FIRST = STREET_LABEL.charCodeAt(0);
-const POSTCODE_FIRST = POSTCODE_LABEL.charCodeAt(0);
 
-/** The field's value from `start` to the end of its line, if it is a street (`street`) or a postcode. */
-function field(text: string, start: number, street: boolean, out: Match[]): void {
-  let end = text.indexOf('\n', start);
-  if (end === -1) end = text.length;
+/** The field's value from `from` (spaces skipped) to `end`, if it is a street (`street`) or a postcode. */
+function field(text: string, from: number, end: number, street: boolean, out: Match[]): void {
+  let start = from;
+  while (start < end && isSpace(text.charCodeAt(start))) start++;
   while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
   const value = text.slice(start, end);
   if (value.length > MAX_FIELD) return;

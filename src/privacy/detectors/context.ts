@@ -19,11 +19,17 @@ function escapeCue(cue: string): string {
 // label), so a cue in one member is not taken for the cue of the next (`{"bsn": …, "orderId": 123456789}`).
 const NUL = '\u0000';
 
-/** The lower-cased window of up to `n` characters before `index`, not reaching back past a NUL. */
+/**
+ * The lower-cased window of up to `n` characters before `index`, not reaching back past a NUL, nor past the start of
+ * the line when the line is a form's field (`Order id: …` after `Bsn: …`): its label is the value's own cue.
+ */
 export function windowBefore(text: string, index: number, n: number): string {
-  const window = text.slice(Math.max(0, index - n), index);
+  let window = text.slice(Math.max(0, index - n), index);
   const nul = window.lastIndexOf(NUL);
-  return (nul < 0 ? window : window.slice(nul + 1)).toLowerCase();
+  if (nul >= 0) window = window.slice(nul + 1);
+  const line = window.lastIndexOf('\n');
+  if (line >= 0 && window.indexOf(':', line) > 0) window = window.slice(line + 1);
+  return window.toLowerCase();
 }
 
 /** The lower-cased window of up to `n` characters after `index`, not reaching past a NUL. */

@@ -118,6 +118,16 @@ shop store stores market markets foods food kitchen fashion collection edition s
 opus sonnet haiku
 `);
 
+/**
+ * Words before `name:` or `name is` that make it a person's name (`Full name:`, `her name is`); after any other word
+ * (`Display name:`, `file name is`) it names a thing. `s` is a possessive's (`mother's name:`).
+ */
+export const PERSON_NAME_OWNERS = list(`
+my your his her their our whose the a s full first given last family middle maiden legal birth person patient customer
+contact employee holder cardholder client applicant tenant passenger guest member owner manager author sender recipient
+user child mother father parent spouse partner emergency doctor student
+`);
+
 /** Articles right before a capitalised pair suggest a product or organisation (`the Ford Mustang`). */
 export const ARTICLES = list(`the der die das le la les el il het`);
 

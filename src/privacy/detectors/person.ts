@@ -14,6 +14,7 @@ import {
   ORG_CONTEXT,
   PARTICLES,
   PERSON_CONTEXT,
+  PERSON_NAME_OWNERS,
   TITLES,
 } from './person-words.js';
 import { PLACE_NAMES } from './place-names.generated.js';
@@ -120,8 +121,15 @@ function previousFlags(text: string, index: number): number {
 
 /** True if a name cue ends right before `index` (cheap word check first, then the cue regex). */
 function cueAt(text: string, index: number): boolean {
-  return (previousFlags(text, index) & CUE_END) !== 0 && CUE.test(windowBefore(text, index, 30));
+  if ((previousFlags(text, index) & CUE_END) === 0) return false;
+  const window = windowBefore(text, index, 30);
+  if (!CUE.test(window)) return false;
+  // `name:` and `name is` announce a person's name alone or after a word about a person (`Full name:`, `her name is`),
+  // not after a thing's (`Display name: Release Train`, `the file name is …`).
+  const owner = NAME_OWNER.exec(window)?.[1];
+  return owner === undefined || PERSON_NAME_OWNERS.has(owner);
 }
+const NAME_OWNER = /(\p{L}+)\s+name(?:\s*:|\s+is)[\s:,]*$/u;
 
 interface Token {
   start: number;
