@@ -94,20 +94,34 @@ export function jsonLeaves(json: string, labelPrefix: (key: string) => string): 
   const bounds: number[] = [];
   const prefixes: string[] = [];
   const prefixOfKey = new Map<string, string>(); // an array of records repeats its keys
+  const labelOf = (key: string): string => {
+    const prefix = prefixOfKey.get(key) ?? labelPrefix(key);
+    prefixOfKey.set(key, prefix);
+    return prefix;
+  };
+  // The open objects and arrays: an array that is a member's value holds that member's label for its elements
+  // (`"given": ["Maria", "José"]`), an object or any other array ''.
+  const open: string[] = [];
+  let from = 0;
   for (let k = 0; k < scalars.length; k += 3) {
     const start = scalars[k];
     const end = scalars[k + 1];
     const kind = scalars[k + 2];
+    const afterKey = k > 0 && (scalars[k - 1] & KEY) !== 0;
+    for (let i = from; i < start; i++) {
+      const c = json.charCodeAt(i);
+      if (c === 91) open.push(afterKey && onlyColonBetween(json, from, i) ? labelOf(values[k / 3 - 1]) : '');
+      else if (c === 123) open.push('');
+      else if (c === 93 || c === 125) open.pop();
+    }
+    from = end;
     bounds.push(start, end);
     if (kind === NUMBER) values.push(json.slice(start, end));
     else if (kind & ESCAPED) values.push(JSON.parse(json.slice(start, end)) as string);
     else values.push(json.slice(start + 1, end - 1));
     let prefix = '';
-    if (k > 0 && scalars[k - 1] & KEY && onlyColonBetween(json, scalars[k - 2], start)) {
-      const key = values[k / 3 - 1];
-      prefix = prefixOfKey.get(key) ?? labelPrefix(key);
-      prefixOfKey.set(key, prefix);
-    }
+    if (afterKey && onlyColonBetween(json, scalars[k - 2], start)) prefix = labelOf(values[k / 3 - 1]);
+    else if ((kind & KEY) === 0 && open.length > 0) prefix = open[open.length - 1];
     prefixes.push(prefix);
   }
   const rebuild = (protectedValues: readonly string[]): string =>

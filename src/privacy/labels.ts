@@ -4,9 +4,10 @@
 import { keyWords, POSTCODE_KEY, STREET_KEY } from './detectors/field-keys.js';
 
 // A key whose value is a person's name by its meaning: its label is written `last name: Gonzalez`, the name
-// recognizer's cue. Other keys ending in `name` (`fileName`, `hostName`, a bare `name`) name things as often.
+// recognizer's cue. Other keys ending in `name` (`fileName`, `hostName`, a bare `name`) name things as often. A bare
+// `family` or `given` is FHIR's (a patient's `"name": [{"family": …, "given": […]}]`).
 const PERSON_NAME_FIELD =
-  /(?:^| )(?:(?:first|given|last|family|middle|maiden|full|legal|birth|person|patient|customer|contact|employee|holder|cardholder) name|(?:first|last|full|sur|fore)name|vorname|nachname|familienname|prénom|prenom|apellidos?|cognome|voornaam|achternaam|förnamn|efternamn|fornavn|etternavn|efternavn|etunimi|sukunimi)$/;
+  /^(?:family|given)$|(?:^| )(?:(?:first|given|last|family|middle|maiden|full|legal|birth|person|patient|customer|contact|employee|holder|cardholder) name|(?:first|last|full|sur|fore)name|vorname|nachname|familienname|prénom|prenom|apellidos?|cognome|voornaam|achternaam|förnamn|efternamn|fornavn|etternavn|efternavn|etunimi|sukunimi)$/;
 
 // A key whose value is a postal address: its label is written `address line: 42 Baker Street`, the address
 // recognizer's cue. Not `emailAddress` or `ipAddress`.
@@ -27,6 +28,8 @@ const POSTAL_ADDRESS_FIELD =
 export function labelPrefix(key: string): string {
   const words = keyWords(key);
   if (words === '') return '';
-  const field = [PERSON_NAME_FIELD, POSTAL_ADDRESS_FIELD, STREET_KEY, POSTCODE_KEY].some((re) => re.test(words));
+  // The name cue is `name:`: a person's name key without the word (`surname`, `Nachname`, FHIR's `family`) gets it.
+  if (PERSON_NAME_FIELD.test(words)) return words.endsWith(' name') ? `${words}: ` : `${words}, name: `;
+  const field = [POSTAL_ADDRESS_FIELD, STREET_KEY, POSTCODE_KEY].some((re) => re.test(words));
   return field ? `${words}: ` : `${words} = `;
 }

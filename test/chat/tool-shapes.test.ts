@@ -188,6 +188,27 @@ describe('personal data in tool calls and results', () => {
     });
   });
 
+  it('reads a FHIR patient’s name parts, each element of an array after the array’s key', () => {
+    const patient = {
+      resourceType: 'Patient',
+      name: [{ use: 'official', family: 'Kowalczyk', given: ['Agnieszka', 'Maria'] }],
+      birthDate: '1985-03-14',
+      address: [{ line: ['Dickens Gate 12'], city: 'Leeds', postalCode: 'LS1 4AP' }],
+      tags: ['Release Train', 'Build Bot'],
+    };
+    const { messages } = protectShapes(
+      createPrivacyFilter(),
+      [{ role: 'tool', toolCallId: 'c', content: JSON.stringify(patient) }],
+      {},
+    );
+    expect(JSON.parse(messages[0].content)).toEqual({
+      ...patient,
+      name: [{ use: 'official', family: '[PERSON_1]', given: ['[PERSON_2]', '[PERSON_3]'] }],
+      birthDate: '[DATE_OF_BIRTH_1]',
+      address: [{ line: ['[ADDRESS_1]'], city: 'Leeds', postalCode: '[ADDRESS_2]' }],
+    });
+  });
+
   it('takes no key’s words about people for the context of a name, but its words about products', () => {
     const kept = {
       employeeTeam: 'Platform Engineering',
@@ -329,8 +350,9 @@ describe('personal data in tool calls and results', () => {
     expect(labelPrefix('fødselsdato')).toBe('fødselsdato = ');
     expect(labelPrefix('firstName')).toBe('first name: ');
     expect(labelPrefix('last_name')).toBe('last name: ');
-    expect(labelPrefix('surname')).toBe('surname: ');
-    expect(labelPrefix('Nachname')).toBe('nachname: ');
+    expect(labelPrefix('surname')).toBe('surname, name: ');
+    expect(labelPrefix('Nachname')).toBe('nachname, name: ');
+    expect(labelPrefix('family')).toBe('family, name: ');
     expect(labelPrefix('addressLine1')).toBe('address line: ');
     expect(labelPrefix('shipping_address')).toBe('shipping address: ');
     expect(labelPrefix('streetName')).toBe('street name: ');

@@ -182,6 +182,7 @@ describe('date_of_birth', () => {
     ['Nací el 14 de marzo de 1985', '14 de marzo de 1985'],
     ['nata il 14 marzo 1985', '14 marzo 1985'],
     ['född 1985-03-14', '1985-03-14'],
+    ['BEGIN:VCARD\nFN:Maria Gonzalez\nBDAY:1985-03-14\nEND:VCARD', '1985-03-14'],
   ])('finds it in %j', (text, date) => {
     expect(found(text, 'date_of_birth')).toEqual([date]);
   });

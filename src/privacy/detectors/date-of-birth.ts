@@ -54,6 +54,7 @@ const BIRTH_CUES = [
   'birth date',
   'birthdate',
   'birthday',
+  'bday', // vCard's BDAY
   'dob',
   'd.o.b.',
   'd.o.b',
@@ -98,7 +99,7 @@ const BIRTH_CUES = [
 ];
 const CUE = cueBefore(BIRTH_CUES, String.raw`[\s:=,(]*(?:on\s|am\s|le\s|el\s|il\s|op\s|den\s|the\s)?`, 16);
 // Where a birth cue may be: dates are looked for only from 60 characters before to 90 after one of these stems.
-const STEM = /born|birth|dob|d\.o\.b|geb|naiss|né|nac|nat[oa]|nasc|geboor|föd|född|født|føds|synty/giu;
+const STEM = /born|birth|bday|dob|d\.o\.b|geb|naiss|né|nac|nat[oa]|nasc|geboor|föd|född|født|føds|synty/giu;
 const CUE_AFTER = /^\s*(?:\((?:dob|d\.o\.b\.?|born|date of birth|geb\.?|né|née)\)|(?:in [\p{L}\- ]{2,24} )?geboren\b)/u;
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
