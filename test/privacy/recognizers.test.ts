@@ -130,6 +130,9 @@ describe('address', () => {
     ['Ik woon op Kerkstraat 12 II, 1012 AB Amsterdam.', 'Kerkstraat 12 II, 1012 AB Amsterdam'],
     ['Jag bor på Storgatan 5, 114 51 Stockholm.', 'Storgatan 5, 114 51 Stockholm'],
     ['My address is Østre Eikehagen 1, 3354 Smeeid.', 'Østre Eikehagen 1, 3354 Smeeid'],
+    ['LOCATION:12 Harley Street, London W1G 9PF\nEND:VEVENT', '12 Harley Street, London W1G 9PF'],
+    ['LOCATION:Via Roma 10, 00184 Roma', 'Via Roma 10, 00184 Roma'],
+    ['“LOCATION:Via Roma 10”', 'Via Roma 10'],
   ])('finds the address in %j', (text, address) => {
     expect(found(text, 'address')).toEqual([address]);
   });
@@ -138,6 +141,7 @@ describe('address', () => {
     'See chapter 5 Park Lane for details.',
     'Main Street shops are struggling.',
     'Windows 11 and Office 365',
+    'Starts at 10:30 Park Lane time',
   ])('ignores %j', (text) => {
     expect(found(text, 'address')).toEqual([]);
   });

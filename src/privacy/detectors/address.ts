@@ -28,7 +28,9 @@ const ELIDED = String.raw`(?:l|d|dell|all|sull)['’]`;
 const SP = String.raw`[^\S\r\n]+`;
 const NAME_WORDS = String.raw`(?:(?:${LOWP}${SP}|${ELIDED})*(?!(?:${UNIT_WORDS})(?![\p{L}]))(?:${CAP}|\d{1,3}(?:st|nd|rd|th|º|ª|°)))`;
 const NUM = String.raw`\d{1,5}(?:\s?[A-Za-z](?![\p{L}\p{N}]))?(?:[\-–/]\d{1,4}[A-Za-z]?)?`;
-const START = String.raw`(?<![\p{L}\p{N}.,:/\-#€$£])`;
+// Not inside a word or number; a colon is a field's (`LOCATION:12 Harley Street` in iCalendar) only after a letter, not
+// a time's (`10:30`).
+const START = String.raw`(?<![\p{L}\p{N}.,/\-#€$£])(?<![^\p{L}]:|^:)`;
 const END = String.raw`(?![\p{L}\p{N}])`;
 
 // Streets that start with the house number: tried only at the digit runs that can be one (sticky).
@@ -58,7 +60,7 @@ const NAME_FIRST = new RegExp(
 // letter first (every street type, preposition and capitalised word starts with one).
 const nameFirstScan = scanFor(
   NAME_FIRST,
-  String.raw`(?<![A-Za-z0-9.,:/\-#$])(?=[A-Za-z\u00C0-\u00DE\u0100-\u{10ffff}])`,
+  String.raw`(?<![A-Za-z0-9.,/\-#$])(?=[A-Za-z\u00C0-\u00DE\u0100-\u{10ffff}])`,
 );
 const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
 
@@ -235,6 +237,10 @@ const mayPrecedeNumber = (c: number): boolean =>
       )
     : !NOT_BEFORE_NUMBER.test(String.fromCharCode(c));
 
+/** True if a colon right after a letter stands before `i`: a field's (`LOCATION:12 …`), not a time's. */
+const afterFieldColon = (text: string, i: number): boolean =>
+  i > 1 && text.charCodeAt(i - 1) === 58 && LETTER.test(text[i - 2]);
+
 /** JavaScript's `\s` (ASCII decided without a regex). */
 const isSpace = (c: number): boolean =>
   c === 32 || (c >= 9 && c <= 13) || (c >= 160 && SPACE.test(String.fromCharCode(c)));
@@ -277,7 +283,7 @@ function numberWindows(
   for (let k = 0; k < runs.length; k += 2) {
     const i = runs[k];
     const j = runs[k + 1];
-    if (j - i <= 5 && (i === 0 || mayPrecedeNumber(text.charCodeAt(i - 1)))) {
+    if (j - i <= 5 && (i === 0 || mayPrecedeNumber(text.charCodeAt(i - 1)) || afterFieldColon(text, i))) {
       atNumber(i);
       const from = Math.max(0, i - BEFORE);
       const to = Math.min(n, j + AFTER);
