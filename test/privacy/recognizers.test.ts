@@ -222,6 +222,8 @@ describe('national_id and passport', () => {
     ['CF RSSMRA85T10A562S', 'RSSMRA85T10A562S'],
     ['Mijn BSN is 111222333', '111222333'],
     ['ITIN 912-70-1234', '912-70-1234'],
+    ['NHS number: 943 476 5919', '943 476 5919'],
+    ['nhs_no=9434765919', '9434765919'],
   ])('finds it in %j', (text, id) => {
     expect(found(text, 'national_id')).toEqual([id]);
   });
@@ -231,6 +233,8 @@ describe('national_id and passport', () => {
     'order 111222333 shipped',
     'NI number DQ 12 34 56 C',
     'tracking 86095742719',
+    'NHS number: 9434765918',
+    'Call 943 476 5919 today',
   ])('ignores %j', (text) => {
     expect(found(text, 'national_id')).toEqual([]);
   });

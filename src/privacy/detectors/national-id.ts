@@ -1,13 +1,13 @@
-// National identifiers: UK NINO, DE Steuer-ID, FR NIR, ES DNI/NIE, IT codice fiscale, NL BSN and US ITIN, scored by
-// check digit and cue.
+// National identifiers: UK NINO and NHS number, DE Steuer-ID, FR NIR, ES DNI/NIE, IT codice fiscale, NL BSN and US
+// ITIN, scored by check digit and cue.
 
 import type { Detector, Match } from '../types.js';
 import { windowBefore } from './context.js';
-import { bsnValid, codiceFiscaleValid, dniValid, nirValid, steuerIdValid } from './id-checksums.js';
+import { bsnValid, codiceFiscaleValid, dniValid, mod11Valid, nirValid, steuerIdValid } from './id-checksums.js';
 import { digitRanges, firstMatch, isTwoByte, sliceForScan } from './util.js';
 
 const CUE = new RegExp(
-  String.raw`(?:^|[^\p{L}])(?:national[\s_]insurance|ni[\s_](?:number|no)|nino|steuer[\s\-_]?id|steuer[\s\-_]?identifikationsnummer|steuernummer|idnr|tax[\s\-_]?(?:id|number|identification)|tin|sécurité[\s_]sociale|securite[\s_]sociale|sécu|nir|insee|dni|nie|nif|documento|codice[\s_]fiscale|c\.f\.|cf|bsn|burgerservicenummer|sofinummer|sofi|itin|taxpayer|identity[\s_](?:number|no)|id[\s_](?:number|no))(?![\p{L}])`,
+  String.raw`(?:^|[^\p{L}])(?:national[\s_]insurance|ni[\s_](?:number|no)|nino|nhs|steuer[\s\-_]?id|steuer[\s\-_]?identifikationsnummer|steuernummer|idnr|tax[\s\-_]?(?:id|number|identification)|tin|sécurité[\s_]sociale|securite[\s_]sociale|sécu|nir|insee|dni|nie|nif|documento|codice[\s_]fiscale|c\.f\.|cf|bsn|burgerservicenummer|sofinummer|sofi|itin|taxpayer|identity[\s_](?:number|no)|id[\s_](?:number|no))(?![\p{L}])`,
   'u',
 );
 
@@ -85,12 +85,21 @@ const SHAPES: Shape[] = [
     score: [0.3, 0.85],
     valid: () => true,
   },
+  {
+    // UK NHS number, 943 476 5919: ten digits with a mod-11 check digit; a plain 10-digit number (a phone's shape too)
+    // counts only with a cue such as `NHS number`.
+    re: new RegExp(String.raw`${B}\d{3}([ \-]?)\d{3}\1\d{4}${E}`, 'gu'),
+    digits: 10,
+    chars: 10,
+    score: [0.45, 0.9],
+    valid: (c) => c.length === 10 && mod11Valid(c),
+  },
 ];
 
 /**
- * Finds national identifiers. Check-digit ids (Steuer-ID, NIR, DNI/NIE, codice fiscale, BSN)
- * must pass their check; ids that are also plain 9- or 11-digit numbers (BSN, Steuer-ID, bare
- * ITIN) count only with a cue such as `BSN`, `Steuer-ID`, `tax id` or `ITIN` before them.
+ * Finds national identifiers. Check-digit ids (Steuer-ID, NIR, DNI/NIE, codice fiscale, BSN, NHS number)
+ * must pass their check; ids that are also plain 9-, 10- or 11-digit numbers (BSN, NHS number, Steuer-ID, bare
+ * ITIN) count only with a cue such as `BSN`, `NHS number`, `Steuer-ID`, `tax id` or `ITIN` before them.
  */
 export const nationalIdDetector: Detector = {
   category: 'national_id',
