@@ -156,6 +156,14 @@ describe('address', () => {
     ['postcode: 4354 CW', '4354 CW'],
     ['postcode: 28064-5118', '28064-5118'],
     ['postcode: D-10115', 'D-10115'],
+    // A vCard's ADR: the street and the postcode among its components (box, extended, street, town, region, code).
+    ['ADR;TYPE=home:;;42 Baker Street;London;;NW1 6XE;United Kingdom', '42 Baker Street|NW1 6XE'],
+    [
+      'item1.ADR;type=WORK;type=pref:;;Keizersgracht 123;Amsterdam;;1015 CJ;NL\r\nEND:VCARD',
+      'Keizersgracht 123|1015 CJ',
+    ],
+    ['ADR:;;Dickens Gate;Leeds;;LS1 4AP;UK', 'Dickens Gate|LS1 4AP'],
+    ['ADR:;;;Berlin;;10115', '10115'],
   ])('finds the field in %j', (text, address) => {
     expect(found(text, 'address')).toEqual(address.split('|'));
   });
@@ -170,6 +178,9 @@ describe('address', () => {
     'postcode: unknown',
     'postcode: 123',
     'postcode: 10115 Berlin',
+    'ADR:;;;London;;;United Kingdom',
+    'ADR;TYPE=home:;;;;;unknown;',
+    'ADDRESS: see below',
   ])('ignores the field in %j', (text) => {
     expect(found(text, 'address')).toEqual([]);
   });
@@ -187,15 +198,25 @@ describe('date_of_birth', () => {
     ['nata il 14 marzo 1985', '14 marzo 1985'],
     ['född 1985-03-14', '1985-03-14'],
     ['BEGIN:VCARD\nFN:Maria Gonzalez\nBDAY:1985-03-14\nEND:VCARD', '1985-03-14'],
+    // ISO 8601's basic form, vCard's own example (RFC 6350), also with the property's parameters.
+    ['BEGIN:VCARD\r\nBDAY:19850314\r\nEND:VCARD', '19850314'],
+    ['BDAY;VALUE=date:19850314', '19850314'],
+    ['Date of birth: 19850314', '19850314'],
   ])('finds it in %j', (text, date) => {
     expect(found(text, 'date_of_birth')).toEqual([date]);
   });
-  it.each(['The meeting is on 14/03/2025.', 'Invoice dated 03.11.2024', 'She was born in 1985.', 'born 31/02/1985'])(
-    'ignores %j',
-    (text) => {
-      expect(found(text, 'date_of_birth')).toEqual([]);
-    },
-  );
+  it.each([
+    'The meeting is on 14/03/2025.',
+    'Invoice dated 03.11.2024',
+    'She was born in 1985.',
+    'born 31/02/1985',
+    'born 19850231',
+    'born 19851314',
+    'DOB: 198503141',
+    'order 20240101, customer born in Leeds',
+  ])('ignores %j', (text) => {
+    expect(found(text, 'date_of_birth')).toEqual([]);
+  });
 });
 
 describe('national_id and passport', () => {

@@ -112,13 +112,32 @@ function fieldValues(text: string, out: Match[]): void {
     let next = text.indexOf('\n', at);
     if (next === -1) next = text.length;
     if (colon < at) colon = text.indexOf(':', at);
+    VCARD_ADR.lastIndex = at;
     FIELD_KEY_START.lastIndex = at;
-    if (colon !== -1 && colon < next && colon - at <= MAX_KEY && FIELD_KEY_START.test(text)) {
+    if (colon !== -1 && colon < next && colon - at <= MAX_VCARD_KEY && VCARD_ADR.test(text))
+      vcardAddress(text, colon + 1, next, out);
+    else if (colon !== -1 && colon < next && colon - at <= MAX_KEY && FIELD_KEY_START.test(text)) {
       const words = keyWords(text.slice(at, colon).trim());
       const street = STREET_KEY.test(words);
       if (street || POSTCODE_KEY.test(words)) field(text, colon + 1, next, street, out);
     }
     at = next + 1;
+  }
+}
+
+// A vCard's ADR property, with its parameters and an optional group (`item1.ADR;type=HOME:`); the value's components
+// are the post-office box, the extended address, the street, the locality, the region, the postcode and the country.
+const VCARD_ADR = /(?:[\w-]+\.)?adr[;:]/iy;
+const MAX_VCARD_KEY = 64;
+
+/** The street and the postcode of a vCard address (`;;42 Baker Street;London;;NW1 6XE;United Kingdom`). */
+function vcardAddress(text: string, from: number, end: number, out: Match[]): void {
+  let start = from;
+  for (let component = 0; component <= 5 && start <= end; component++) {
+    let stop = text.indexOf(';', start);
+    if (stop === -1 || stop > end) stop = end;
+    if (component === 2 || component === 5) field(text, start, stop, component === 2, out);
+    start = stop + 1;
   }
 }
 

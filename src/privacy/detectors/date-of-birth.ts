@@ -27,6 +27,7 @@ const DATE = new RegExp(
   [
     String.raw`${D}([./\-])${M}\1(?:${Y}|\d{2})`, // 14/03/1985, 14.03.85
     String.raw`${Y}-${M}-${D}`, // 1985-03-14
+    String.raw`${Y}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])`, // 19850314 (ISO 8601's basic form: vCard, HL7)
     String.raw`${D}(?:st|nd|rd|th|er|º)?\.?\s(?:de\s)?(?:${MONTH})\.?,?\s(?:de\s|del\s)?${Y}`, // 14 March 1985, 14. März 1985, 14 de marzo de 1985
     String.raw`(?:${MONTH})\.?\s${D}(?:st|nd|rd|th)?,?\s${Y}`, // March 14, 1985
   ].join('|'),
@@ -34,7 +35,7 @@ const DATE = new RegExp(
 );
 /** False for numeric dates that do not exist (31/02/1985); dates with month names are taken as written. */
 function calendarValid(date: string): boolean {
-  const parts = date.split(/[./\-]/);
+  const parts = /^\d{8}$/.test(date) ? [date.slice(0, 4), date.slice(4, 6), date.slice(6)] : date.split(/[./\-]/);
   if (parts.length !== 3 || parts.some((p) => !/^\d+$/.test(p))) return true;
   const [d, m, y] =
     parts[0].length === 4
@@ -97,7 +98,12 @@ const BIRTH_CUES = [
   'syntynyt',
   'syntymäaika',
 ];
-const CUE = cueBefore(BIRTH_CUES, String.raw`[\s:=,(]*(?:on\s|am\s|le\s|el\s|il\s|op\s|den\s|the\s)?`, 16);
+// The gap may hold a vCard property's parameters: `BDAY;VALUE=date:19850314`.
+const CUE = cueBefore(
+  BIRTH_CUES,
+  String.raw`(?:;[a-z-]+=[^:;\s]*)*[\s:=,(]*(?:on\s|am\s|le\s|el\s|il\s|op\s|den\s|the\s)?`,
+  16,
+);
 // Where a birth cue may be: dates are looked for only from 60 characters before to 90 after one of these stems.
 const STEM = /born|birth|bday|dob|d\.o\.b|geb|naiss|né|nac|nat[oa]|nasc|geboor|föd|född|født|føds|synty/giu;
 const CUE_AFTER = /^\s*(?:\((?:dob|d\.o\.b\.?|born|date of birth|geb\.?|né|née)\)|(?:in [\p{L}\- ]{2,24} )?geboren\b)/u;
