@@ -6,6 +6,7 @@ import { ParleyError } from '../domain/index.js';
 import type { ChatMessage } from '../domain/index.js';
 import type { PromptGuard, PseudonymMap } from './hooks.js';
 import { jsonLeaves, type Leaves } from './json-leaves.js';
+import { hl7Leaves, holdsHl7 } from './hl7-leaves.js';
 import { holdsTable, tableLeaves } from './table-leaves.js';
 
 type Setter = (text: string) => void;
@@ -71,10 +72,11 @@ function isJson(text: string): boolean {
 const isJsonContainer = (text: string): boolean => /^\s*[[{]/.test(text) && isJson(text);
 
 /**
- * A text read in leaves: JSON (a tool result, pasted data) or a text holding a table (a database tool's answer, a
- * spreadsheet pasted into a prompt), where a value is personal data only after its key or column.
+ * A text read in leaves: JSON (a tool result, pasted data), a text holding a table (a database tool's answer, a
+ * spreadsheet pasted into a prompt) or an HL7 message, where a value is personal data only after its key, column or
+ * place.
  */
-const isStructured = (text: string): boolean => isJsonContainer(text) || holdsTable(text);
+const isStructured = (text: string): boolean => isJsonContainer(text) || holdsHl7(text) || holdsTable(text);
 
 /**
  * A working copy of one message and the text units the guard must see, each with where its result goes. With `batch`,
@@ -117,9 +119,10 @@ function decompose(
     units.push({ role: m.role, content: '' });
     return true;
   };
-  /** A text that is JSON or holds a table goes in leaves; other text whole. */
+  /** A text that is JSON or holds an HL7 message or a table goes in leaves; other text whole. */
   const addText = (text: string, set: Setter): void => {
     if (isJsonContainer(text) && addLeaves(text, (label) => jsonLeaves(text, label), set)) return;
+    if (addLeaves(text, (label) => hl7Leaves(text, label), set)) return;
     if (addLeaves(text, (label) => tableLeaves(text, label), set)) return;
     add(text, set);
   };
