@@ -2,7 +2,8 @@
 // the fields that hold a person's name, address, date of birth or SSN each labelled with their meaning, so that a
 // value which is personal data only by its place (`19850314`, `Whitfield^Jonathan`) is found.
 
-import { rewriteChanged, type Leaves } from './json-leaves.js';
+import type { Leaves } from './json-leaves.js';
+import { spanLeaves, type LabelledSpan } from './span-leaves.js';
 
 // The components of a name (XPN: family^given^middle^…), an address (XAD: street^other^city^state^postcode^country),
 // a clinician (XCN: id^family^given^…), a date and time (TS: YYYYMMDD[HHMM[SS]]) and a plain identifier.
@@ -41,14 +42,7 @@ export function hl7Leaves(text: string, labelPrefix: (key: string) => string): L
   const field = header[1];
   const component = header[2][0];
   const repetition = header[2][1];
-  const bounds: number[] = [0];
-  const prefixes: string[] = [''];
-  const label = (key: string): string => (key === '' ? '' : labelPrefix(key));
-  const leaf = (start: number, end: number, key: string): void => {
-    if (start === end || key === '') return;
-    bounds.push(start, start, end, end);
-    prefixes.push(label(key), '');
-  };
+  const spans: LabelledSpan[] = [];
   for (let start = 0; start < text.length;) {
     let end = start;
     while (end < text.length && text[end] !== '\r' && text[end] !== '\n') end++;
@@ -65,18 +59,14 @@ export function hl7Leaves(text: string, labelPrefix: (key: string) => string): L
             // A birth date's time of day is not part of the date: `198503141230`.
             const to =
               key === 'date of birth' && /^\d{9,}$/.test(text.slice(partStart, partEnd)) ? partStart + 8 : partEnd;
-            leaf(partStart, to, key);
+            if (key !== '' && to > partStart) spans.push({ start: partStart, end: to, prefix: labelPrefix(key) });
           });
         });
       });
     }
     start = end + 1;
   }
-  if (bounds.length === 1) return undefined;
-  bounds.push(text.length);
-  const values = prefixes.map((_, k) => text.slice(bounds[2 * k], bounds[2 * k + 1]));
-  const rebuild = (protectedValues: readonly string[]): string => rewriteChanged(text, bounds, values, protectedValues);
-  return { values, prefixes, rebuild };
+  return spanLeaves(text, spans);
 }
 
 /** Calls `each` with the bounds of every part of `text` from `start` to `end` separated by `separator`. */
