@@ -99,6 +99,14 @@ describe('person', () => {
   ])('scores the context of %j', (text, name) => {
     expect(found(text, 'person')).toEqual([name]);
   });
+  // A key of YAML or a config file, its words joined by `_`: a name cue after a word about a person, as with spaces.
+  it.each([
+    ['customer:\n  first_name: Maria\n  last_name: Gonzalez', 'Maria|Gonzalez'],
+    ['full_name: Agnieszka', 'Agnieszka'],
+    ['display_name: Release Train\nfile_name: Report Q3\nuser_name: Admin', ''],
+  ])('reads the key in %j', (text, names) => {
+    expect(found(text, 'person')).toEqual(names === '' ? [] : names.split('|'));
+  });
 });
 
 describe('person, with a threshold', () => {

@@ -105,7 +105,9 @@ function previousFlags(text: string, index: number): number {
   let end = index;
   while (end > 0 && isSkip(text.charCodeAt(end - 1))) end--;
   let start = end;
-  while (start > 0 && end - start < 20 && !isSkip(text.charCodeAt(start - 1))) start--;
+  // A key's last word is the word (`first_name:`, as YAML writes it).
+  while (start > 0 && end - start < 20 && !isSkip(text.charCodeAt(start - 1)) && text.charCodeAt(start - 1) !== 95)
+    start--;
   let f = 0;
   // Most words before a capitalised word are in no list: the shape test reads the lower-cased copy without cutting the
   // word.
@@ -129,7 +131,7 @@ function cueAt(text: string, index: number): boolean {
   const owner = NAME_OWNER.exec(window)?.[1];
   return owner === undefined || PERSON_NAME_OWNERS.has(owner);
 }
-const NAME_OWNER = /(\p{L}+)\s+name(?:\s*:|\s+is)[\s:,]*$/u;
+const NAME_OWNER = /(\p{L}+)(?:\s+|_)name(?:\s*:|\s+is)[\s:,]*$/u;
 
 interface Token {
   start: number;
