@@ -9,6 +9,7 @@ import { jsonLeaves, type Leaves } from './json-leaves.js';
 import { hl7Leaves, holdsHl7 } from './hl7-leaves.js';
 import { holdsSqlInsert, sqlInsertLeaves } from './sql-leaves.js';
 import { holdsTable, tableLeaves } from './table-leaves.js';
+import { holdsXml, xmlLeaves } from './xml-leaves.js';
 
 type Setter = (text: string) => void;
 
@@ -74,11 +75,11 @@ const isJsonContainer = (text: string): boolean => /^\s*[[{]/.test(text) && isJs
 
 /**
  * A text read in leaves: JSON (a tool result, pasted data), a text holding a table (a database tool's answer, a
- * spreadsheet pasted into a prompt), an HL7 message or an SQL INSERT, where a value is personal data only after its
- * key, column or place.
+ * spreadsheet pasted into a prompt), an HL7 message, an SQL INSERT or XML, where a value is personal data only after
+ * its key, column, place or element.
  */
 const isStructured = (text: string): boolean =>
-  isJsonContainer(text) || holdsHl7(text) || holdsSqlInsert(text) || holdsTable(text);
+  isJsonContainer(text) || holdsHl7(text) || holdsSqlInsert(text) || holdsXml(text) || holdsTable(text);
 
 /**
  * A working copy of one message and the text units the guard must see, each with where its result goes. With `batch`,
@@ -121,11 +122,12 @@ function decompose(
     units.push({ role: m.role, content: '' });
     return true;
   };
-  /** A text that is JSON or holds an HL7 message, an SQL INSERT or a table goes in leaves; other text whole. */
+  /** A text that is JSON or holds an HL7 message, an SQL INSERT, XML or a table goes in leaves; other text whole. */
   const addText = (text: string, set: Setter): void => {
     if (isJsonContainer(text) && addLeaves(text, (label) => jsonLeaves(text, label), set)) return;
     if (addLeaves(text, (label) => hl7Leaves(text, label), set)) return;
     if (addLeaves(text, (label) => sqlInsertLeaves(text, label), set)) return;
+    if (addLeaves(text, (label) => xmlLeaves(text, label), set)) return;
     if (addLeaves(text, (label) => tableLeaves(text, label), set)) return;
     add(text, set);
   };
