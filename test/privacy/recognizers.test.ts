@@ -273,6 +273,38 @@ describe('national_id and passport', () => {
   });
 });
 
+describe('machine-readable zones of passports and identity cards (ICAO Doc 9303 specimens)', () => {
+  const zones = {
+    'a passport (TD3)': 'P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10',
+    'a card of three lines (TD1)':
+      'I<UTOD231458907<<<<<<<<<<<<<<<\r\n7408122F1204159UTO<<<<<<<<<<<6\r\nERIKSSON<<ANNA<MARIA<<<<<<<<<<',
+    'a card of two lines (TD2)': 'I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<\nD231458907UTO7408122F1204159<<<<<<<6',
+  };
+  it.each(Object.entries(zones))('finds the number, birth date and names of %s', (kind, zone) => {
+    const text = `OCR of the scan:\n${zone}\nIs it valid?`;
+    const passport = kind.startsWith('a passport');
+    expect(found(text, 'passport')).toEqual(passport ? ['L898902C3'] : []);
+    expect(found(text, 'national_id')).toEqual(passport ? ['ZE184226B'] : ['D23145890']);
+    expect(found(text, 'date_of_birth')).toEqual(['740812']);
+    expect(found(text, 'person')).toEqual(['ERIKSSON', 'ANNA', 'MARIA']);
+  });
+  it.each([
+    // One digit changed: the document number's check digit fails.
+    'P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C37UTO7408122F1204159ZE184226B<<<<<10',
+    // The composite check digit fails.
+    'P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<11',
+    // Not a travel document's first line.
+    'X<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10',
+  ])('ignores %j', (text) => {
+    const categories = detect(text).map((m) => m.category);
+    expect(categories.filter((c) => c !== 'person')).toEqual([]);
+  });
+  it('gives each field to its category only when that category is on', () => {
+    const categories = detect(zones['a passport (TD3)'], ['date_of_birth']).map((m) => m.category);
+    expect(categories).toEqual(['date_of_birth']);
+  });
+});
+
 describe('labels written as keys (JSON, YAML, form fields pasted into a prompt)', () => {
   it.each([
     ['{"ssn": "123456789"}', 'ssn', '123456789'],

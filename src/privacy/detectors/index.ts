@@ -11,6 +11,7 @@ import {
 import { addressDetector } from './address.js';
 import { dateOfBirthDetector } from './date-of-birth.js';
 import { macDetector } from './mac.js';
+import { mrzMatches } from './mrz.js';
 import { nationalIdDetector } from './national-id.js';
 import { passportDetector } from './passport.js';
 import { personDetector } from './person.js';
@@ -98,6 +99,10 @@ export function detect(
       const min = thresholds[category] ?? DEFAULT_THRESHOLD;
       for (const m of DETECTORS[category].find(text, min)) if ((m.score ?? 1) >= min) all.push(m);
     }
+    // A passport's or an identity card's machine-readable zone holds fields of several categories.
+    for (const m of mrzMatches(text))
+      if (categories.includes(m.category) && (m.score ?? 1) >= (thresholds[m.category] ?? DEFAULT_THRESHOLD))
+        all.push(m);
   } finally {
     forgetDigitRuns();
   }
