@@ -35,9 +35,12 @@ const decodeEntities = (value: string): string =>
 const encodeEntities = (value: string): string =>
   value.replace(/[&<>"']/g, (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": 'apos' }[c]};`);
 
-/** True if `text` holds XML with data (see `xmlLeaves`): a cheap test first. */
+/** The start of an element whose name is not one of HTML's: one regex, which skips an HTML page's tags fast. */
+const NON_HTML_TAG = new RegExp(String.raw`<(?!(?:${[...HTML].join('|')})[\s/>])[A-Za-z_]`, 'i');
+
+/** True if `text` holds XML with data (see `xmlLeaves`): an element not of HTML, then one of ELEMENT's shapes. */
 export function holdsXml(text: string): boolean {
-  return (text.includes('</') || text.includes('/>')) && ELEMENT.test(text);
+  return (text.includes('</') || text.includes('/>')) && NON_HTML_TAG.test(text) && ELEMENT.test(text);
 }
 
 /**

@@ -88,7 +88,8 @@ describe('XML', () => {
     const leaves = xmlLeaves(SOAP, (key) => `${key}: `)!;
     expect(leaves.values.join('')).toBe(SOAP);
     expect(leaves.rebuild(leaves.values)).toBe(SOAP);
-    expect(holdsXml('<a>b</a>')).toBe(true);
+    expect(holdsXml('<name>b</name>')).toBe(true);
+    expect(holdsXml('<p>b</p>')).toBe(false);
     expect(holdsXml('<family value="Lee"/>')).toBe(true);
     expect(holdsXml('a < b and c > d')).toBe(false);
     expect(holdsXml('<br/> and <hr />')).toBe(false);
