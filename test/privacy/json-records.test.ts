@@ -1,8 +1,9 @@
-// Personal data in JSON records (tool arguments and tool results) and in the rows of text tables (tool results),
-// measured on seeded fake records that the recognizers were not written from: every member is personal data by its
-// meaning (a positive) or not (a negative), with its key written in camel, snake or Pascal case. A positive counts as
-// caught when its value no longer reaches the provider; a negative as a false positive when its value was changed.
-// Every record must stay valid JSON (a number replaced in the raw text would not be).
+// Personal data in JSON and XML records (tool arguments, tool results, prompts) and in the rows of text tables (tool
+// results) and SQL INSERTs (prompts), measured on seeded fake records that the recognizers were not written from:
+// every member is personal data by its meaning (a positive) or not (a negative), with its key written in camel, snake
+// or Pascal case. A positive counts as caught when its value no longer reaches the provider; a negative as a false
+// positive when its value was changed. Every record must stay valid JSON (a number replaced in the raw text would not
+// be).
 
 import { allFakers, type Faker } from '@faker-js/faker';
 import { describe, expect, it } from 'vitest';
@@ -95,10 +96,11 @@ const FORM_STYLES = [
 
 /**
  * Per member: how many of its values were protected (positives) or changed (negatives). As JSON, each record is one
- * tool result or one call's arguments; as a table, the 60 records of a locale are the rows of one psql-style table; as
- * a form, each record is a user's prompt of `Name: value` lines.
+ * tool result or one call's arguments; as XML, one tool result or prompt; as a table or an SQL INSERT, the 60 records
+ * of a locale are the rows of one psql-style table or one statement; as a form, each record is a user's prompt of
+ * `Name: value` lines.
  */
-function measure(shape: 'json' | 'table' | 'form'): Tallies {
+function measure(shape: 'json' | 'table' | 'form' | 'xml' | 'sql'): Tallies {
   const filter = createPrivacyFilter();
   const tallies: Tallies = new Map();
   const styles = Object.entries(STYLES);
@@ -110,8 +112,18 @@ function measure(shape: 'json' | 'table' | 'form'): Tallies {
     for (let r = 0; r < RECORDS_PER_LOCALE; r++, n++) {
       const [, style] = styles[n % styles.length];
       const fields = record(f);
-      if (shape === 'table') {
+      if (shape === 'table' || shape === 'sql') {
         rows.push(fields);
+        continue;
+      }
+      if (shape === 'xml') {
+        const xml = ['<customer>', ...fields.map(([k, v]) => `  <${style(k)}>${escapeXml(String(v))}</${style(k)}>`)];
+        const text = [...xml, '</customer>'].join('\n');
+        // Half as tool results, half pasted into a prompt.
+        const message: ChatMessage =
+          n % 2 === 0 ? { role: 'tool', toolCallId: 'c', content: text } : { role: 'user', content: `Why?\n${text}` };
+        const sent = protectShapes(filter, [message], {}).messages[0].content;
+        count(tallies, fields, (key) => unescapeXml(new RegExp(`<${style(key)}>(.*)</${style(key)}>`).exec(sent)![1]));
         continue;
       }
       if (shape === 'form') {
@@ -148,14 +160,48 @@ function measure(shape: 'json' | 'table' | 'form'): Tallies {
         count(tallies, fields, (key) => cells[fields.findIndex(([k]) => k === key)]);
       });
     }
+    if (shape === 'sql') {
+      // One INSERT of the locale's 60 records, a row a line, pasted into a prompt.
+      const [, style] = styles[LOCALES.indexOf(locale) % styles.length];
+      const literal = (v: string | number): string =>
+        typeof v === 'number' ? String(v) : `'${v.replace(/'/g, "''")}'`;
+      const lines = [
+        'Why does this fail?',
+        `INSERT INTO customers (${rows[0].map(([k]) => style(k)).join(', ')}) VALUES`,
+        ...rows.map(
+          (fields, r) => `  (${fields.map(([, v]) => literal(v)).join(', ')})${r < rows.length - 1 ? ',' : ';'}`,
+        ),
+      ];
+      const out = protectShapes(filter, [{ role: 'user', content: lines.join('\n') }], {});
+      const sent = out.messages[0].content.split('\n').slice(2);
+      expect(sent).toHaveLength(rows.length);
+      rows.forEach((fields, r) => {
+        const values = [...sent[r].matchAll(/'((?:[^']|'')*)'|[^\s,()';]+/g)].map((m) =>
+          m[1] === undefined ? m[0] : m[1].replace(/''/g, "'"),
+        );
+        expect(values).toHaveLength(fields.length);
+        count(tallies, fields, (key) => values[fields.findIndex(([k]) => k === key)]);
+      });
+    }
   }
   return tallies;
 }
+
+const escapeXml = (v: string): string => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const unescapeXml = (v: string): string =>
+  v
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&apos;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&');
 
 describe.each([
   ['JSON records (tool arguments and results)', 'json'],
   ['the rows of psql-style tables (tool results)', 'table'],
   ['forms pasted into a prompt (`Date of birth: 14/03/1985` lines)', 'form'],
+  ['XML records (tool results and prompts)', 'xml'],
+  ['the rows of an SQL INSERT pasted into a prompt', 'sql'],
 ] as const)('personal data in %s', (_what, shape) => {
   const tallies = measure(shape);
   const rate = (key: string): number => tallies.get(key)!.caught / tallies.get(key)!.of;
