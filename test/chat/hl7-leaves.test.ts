@@ -2,9 +2,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { hl7Leaves, holdsHl7 } from '../../src/chat/hl7-leaves.js';
-import { protectShapes } from '../../src/chat/protect-shapes.js';
-import type { ChatMessage } from '../../src/domain/index.js';
-import { createPrivacyFilter, reidentify } from '../../src/privacy/index.js';
+import { reidentify } from '../../src/privacy/index.js';
+import { protectOne } from './shape-helpers.js';
 
 // An admission (ADT^A01) as hospital systems send it: segments end at a carriage return.
 const ADMISSION = [
@@ -36,18 +35,12 @@ const PERSONAL = [
 // Neither finds anyone alone, or names no person: the hospital, the event, the sex, the towns, the ward.
 const KEPT = ['MSH|^~\\&|EPIC|STMARYS|LAB|STMARYS|20240314120000||ADT^A01|MSG00001|P|2.5', '|M|||', 'London', 'SUR'];
 
-function protectedText(message: ChatMessage): { text: string; mapping: Record<string, string> } {
-  const filter = createPrivacyFilter();
-  const result = protectShapes(filter, [message], {});
-  return { text: result.messages[0].content, mapping: result.mapping };
-}
-
 describe('HL7 version 2 messages', () => {
   it.each([
     ['a user prompt', { role: 'user', content: `What does this admission say?\n${ADMISSION}` }],
     ['a tool result', { role: 'tool', toolCallId: 'c1', content: ADMISSION }],
   ] as const)('protects names, dates of birth, streets, postcodes, SSNs and phones by their field in %s', (_, m) => {
-    const { text, mapping } = protectedText(m);
+    const { text, mapping } = protectOne(m);
     for (const value of PERSONAL) expect(text, value).not.toContain(value);
     for (const value of KEPT) expect(text, value).toContain(value);
     // Every segment and field is where it was: only values were replaced.
@@ -62,7 +55,7 @@ describe('HL7 version 2 messages', () => {
 
   it('reads segments ended by a line feed too, a v2.7 header, and a birth date with its time of day', () => {
     const message = 'MSH|^~\\&#|A|B|||20240314||ADT^A04|7|P|2.7\nPID|1||99^^^H^MR||Gonzalez^Maria||198503141230|F\n';
-    const { text } = protectedText({ role: 'user', content: message });
+    const { text } = protectOne({ role: 'user', content: message });
     expect(text).toMatch(/^MSH\|\^~\\&#\|A\|B\|\|\|20240314\|\|ADT\^A04\|7\|P\|2\.7\n/);
     expect(text).toMatch(/PID\|1\|\|99\^\^\^H\^MR\|\|\[PERSON_\d\]\^\[PERSON_\d\]\|\|\[DATE_OF_BIRTH_1\]1230\|F\n$/);
   });

@@ -1,15 +1,9 @@
 // SQL INSERT statements pasted into a prompt or returned by a tool: values that are personal data by their column.
 
 import { describe, expect, it } from 'vitest';
-import { protectShapes } from '../../src/chat/protect-shapes.js';
 import { holdsSqlInsert, sqlInsertLeaves } from '../../src/chat/sql-leaves.js';
-import type { ChatMessage } from '../../src/domain/index.js';
-import { createPrivacyFilter, reidentify } from '../../src/privacy/index.js';
-
-function protect(message: ChatMessage): { text: string; mapping: Record<string, string> } {
-  const result = protectShapes(createPrivacyFilter(), [message], {});
-  return { text: result.messages[0].content, mapping: result.mapping };
-}
+import { reidentify } from '../../src/privacy/index.js';
+import { protectedAsPlainText, protectOne } from './shape-helpers.js';
 
 describe('SQL INSERT statements', () => {
   const INSERT =
@@ -21,7 +15,7 @@ describe('SQL INSERT statements', () => {
     ['a user prompt', { role: 'user', content: INSERT }],
     ['a tool result', { role: 'tool', toolCallId: 'c1', content: INSERT }],
   ] as const)('protects the values of name, birth date, SSN and postcode columns in %s', (_, message) => {
-    const { text, mapping } = protect(message);
+    const { text, mapping } = protectOne(message);
     expect(text).toBe(
       'Why does this fail?\n' +
         "INSERT INTO customers (first_name, last_name, dob, ssn, zip) VALUES ('[PERSON_1]', '[PERSON_2]', " +
@@ -37,7 +31,7 @@ describe('SQL INSERT statements', () => {
       "  (N'Anna O''Brien', '1990-01-02'::date, 'Dickens Gate', 'LS1 4AP');",
       "INSERT INTO notes (author, body) VALUES ('Sam', 'It''s fine, call +44 20 7946 0958');",
     ].join('\n');
-    const { text, mapping } = protect({ role: 'user', content: sql });
+    const { text, mapping } = protectOne({ role: 'user', content: sql });
     expect(text).toBe(
       [
         'insert into public."Patients" ("Full Name", birth_date, street, postcode) values',
@@ -75,10 +69,7 @@ describe('SQL INSERT statements', () => {
     "INSERT INTO users VALUES (1, 'Maria Gonzalez', '1985-03-14', '123456789');",
     "INSERT INTO t (a, b) VALUES (now(), NULL), ('x', 'y'",
   ])('protects %j as the plain text it is', (text) => {
-    const filter = createPrivacyFilter();
-    expect(protect({ role: 'user', content: text }).text).toBe(
-      filter.protect([{ role: 'user', content: text }]).messages[0].content,
-    );
+    expect(protectOne({ role: 'user', content: text }).text).toBe(protectedAsPlainText(text));
   });
 
   it('looks for a statement only in a text that says INSERT', () => {

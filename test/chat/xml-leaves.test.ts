@@ -2,15 +2,9 @@
 // element or attribute.
 
 import { describe, expect, it } from 'vitest';
-import { protectShapes } from '../../src/chat/protect-shapes.js';
 import { holdsXml, xmlLeaves } from '../../src/chat/xml-leaves.js';
-import type { ChatMessage } from '../../src/domain/index.js';
-import { createPrivacyFilter, reidentify } from '../../src/privacy/index.js';
-
-function protect(message: ChatMessage): { text: string; mapping: Record<string, string> } {
-  const result = protectShapes(createPrivacyFilter(), [message], {});
-  return { text: result.messages[0].content, mapping: result.mapping };
-}
+import { reidentify } from '../../src/privacy/index.js';
+import { protectedAsPlainText, protectOne } from './shape-helpers.js';
 
 const SOAP = [
   '<?xml version="1.0" encoding="UTF-8"?>',
@@ -32,7 +26,7 @@ describe('XML', () => {
     ['a tool result', { role: 'tool', toolCallId: 'c1', content: SOAP }],
     ['a user prompt', { role: 'user', content: `Why is this answer empty?\n\n${SOAP}` }],
   ] as const)('protects names, birth dates, SSNs, streets and postcodes by their element in %s', (_, message) => {
-    const { text, mapping } = protect(message);
+    const { text, mapping } = protectOne(message);
     for (const [element, placeholder] of [
       ['FirstName', 'PERSON_1'],
       ['LastName', 'PERSON_2'],
@@ -56,7 +50,7 @@ describe('XML', () => {
       '</Patient>',
       '<person first-name="Sam" surname="O&apos;Brien" id="p1"/>',
     ].join('\n');
-    const { text, mapping } = protect({ role: 'user', content: fhir });
+    const { text, mapping } = protectOne({ role: 'user', content: fhir });
     expect(text).toBe(
       [
         '<Patient xmlns="http://hl7.org/fhir">',
@@ -78,10 +72,7 @@ describe('XML', () => {
     'if (a < b && c > d) { return x </ y; }',
     '<Button onClick={save}>Save Draft</Button> <br/>',
   ])('protects %j as the text it is (HTML names no personal data)', (text) => {
-    const filter = createPrivacyFilter();
-    expect(protect({ role: 'user', content: text }).text).toBe(
-      filter.protect([{ role: 'user', content: text }]).messages[0].content,
-    );
+    expect(protectOne({ role: 'user', content: text }).text).toBe(protectedAsPlainText(text));
   });
 
   it('puts the text back as written, and knows XML by an element holding text or a quoted attribute', () => {
