@@ -2,8 +2,7 @@
 // the fields that hold a person's name, address, date of birth or SSN each labelled with their meaning, so that a
 // value which is personal data only by its place (`19850314`, `Whitfield^Jonathan`) is found.
 
-import type { Leaves } from './json-leaves.js';
-import { spanLeaves, type LabelledSpan } from './span-leaves.js';
+import type { LabelledSpan } from './span-leaves.js';
 
 // The components of a name (XPN: family^given^middle^…), an address (XAD: street^other^city^state^postcode^country),
 // a clinician (XCN: id^family^given^…), a date and time (TS: YYYYMMDD[HHMM[SS]]) and a plain identifier.
@@ -36,9 +35,9 @@ export function holdsHl7(text: string): boolean {
  * each after its meaning as a label, and the text around them unlabelled. Segments end at `\r` (the standard), `\n`
  * or both. Undefined when the text holds no message header.
  */
-export function hl7Leaves(text: string, labelPrefix: (key: string) => string): Leaves | undefined {
+export function hl7Spans(text: string, labelPrefix: (key: string) => string): LabelledSpan[] {
   const header = text.includes('MSH') ? HEADER.exec(text) : null;
-  if (header === null) return undefined;
+  if (header === null) return [];
   const field = header[1];
   const component = header[2][0];
   const repetition = header[2][1];
@@ -66,7 +65,7 @@ export function hl7Leaves(text: string, labelPrefix: (key: string) => string): L
     }
     start = end + 1;
   }
-  return spanLeaves(text, spans);
+  return spans;
 }
 
 /** Calls `each` with the bounds of every part of `text` from `start` to `end` separated by `separator`. */

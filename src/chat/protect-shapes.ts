@@ -6,10 +6,11 @@ import { ParleyError } from '../domain/index.js';
 import type { ChatMessage } from '../domain/index.js';
 import type { PromptGuard, PseudonymMap } from './hooks.js';
 import { jsonLeaves, type Leaves } from './json-leaves.js';
-import { hl7Leaves, holdsHl7 } from './hl7-leaves.js';
-import { holdsSqlInsert, sqlInsertLeaves } from './sql-leaves.js';
+import { hl7Spans, holdsHl7 } from './hl7-leaves.js';
+import { mergeSpans, spanLeaves } from './span-leaves.js';
+import { holdsSqlInsert, sqlInsertSpans } from './sql-leaves.js';
 import { holdsTable, tableLeaves } from './table-leaves.js';
-import { holdsXml, xmlLeaves } from './xml-leaves.js';
+import { holdsXml, xmlSpans } from './xml-leaves.js';
 
 type Setter = (text: string) => void;
 
@@ -125,9 +126,7 @@ function decompose(
   /** A text that is JSON or holds an HL7 message, an SQL INSERT, XML or a table goes in leaves; other text whole. */
   const addText = (text: string, set: Setter): void => {
     if (isJsonContainer(text) && addLeaves(text, (label) => jsonLeaves(text, label), set)) return;
-    if (addLeaves(text, (label) => hl7Leaves(text, label), set)) return;
-    if (addLeaves(text, (label) => sqlInsertLeaves(text, label), set)) return;
-    if (addLeaves(text, (label) => xmlLeaves(text, label), set)) return;
+    if (addLeaves(text, (label) => spanLeaves(text, fieldSpans(text, label)), set)) return;
     if (addLeaves(text, (label) => tableLeaves(text, label), set)) return;
     add(text, set);
   };
@@ -166,6 +165,10 @@ function decompose(
   }
   return copy;
 }
+
+/** The values of a text's HL7 messages, SQL INSERTs and XML, each after its field's, column's or element's label. */
+const fieldSpans = (text: string, label: (key: string) => string) =>
+  mergeSpans(hl7Spans(text, label), sqlInsertSpans(text, label), xmlSpans(text, label));
 
 const hasShapes = (m: ChatMessage): boolean =>
   m.parts !== undefined ||

@@ -12,6 +12,16 @@ export interface LabelledSpan {
   decoded?: { value: string; write: (value: string) => string };
 }
 
+/** The spans of several shapes of one text in text order; of two that overlap, the one that starts first. */
+export function mergeSpans(...lists: readonly LabelledSpan[][]): LabelledSpan[] {
+  const nonEmpty = lists.filter((list) => list.length > 0);
+  if (nonEmpty.length < 2) return nonEmpty[0] ?? [];
+  const all = nonEmpty.flat().sort((a, b) => a.start - b.start);
+  const out: LabelledSpan[] = [];
+  for (const span of all) if (out.length === 0 || span.start >= out[out.length - 1].end) out.push(span);
+  return out;
+}
+
 /** The leaves of `text` around `spans` (in text order, not overlapping, not empty); undefined when there is none. */
 export function spanLeaves(text: string, spans: readonly LabelledSpan[]): Leaves | undefined {
   const n = spans.length;

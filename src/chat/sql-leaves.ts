@@ -2,8 +2,7 @@
 // ('Maria', '1985-03-14', '123456789')`), each after its column's name as a label, so that values which are personal
 // data only by their column are found.
 
-import type { Leaves } from './json-leaves.js';
-import { spanLeaves, type LabelledSpan } from './span-leaves.js';
+import type { LabelledSpan } from './span-leaves.js';
 
 const INSERT_INTO = /\binsert\s+(?:(?:ignore|or\s+[a-z]+)\s+)?into\s+/gi;
 /** A name: bare, or quoted as standard SQL, MySQL or SQL Server quote them. */
@@ -33,15 +32,15 @@ export function holdsSqlInsert(text: string): boolean {
  * columns in number, and values that are expressions (`NULL`, `now()`), get no label. Undefined when no statement
  * gives a label.
  */
-export function sqlInsertLeaves(text: string, labelPrefix: (key: string) => string): Leaves | undefined {
-  if (!holdsSqlInsert(text)) return undefined;
+export function sqlInsertSpans(text: string, labelPrefix: (key: string) => string): LabelledSpan[] {
+  if (!holdsSqlInsert(text)) return [];
   const spans: LabelledSpan[] = [];
   INSERT_INTO.lastIndex = 0;
   for (let m = INSERT_INTO.exec(text); m !== null; m = INSERT_INTO.exec(text)) {
     const end = statement(text, INSERT_INTO.lastIndex, labelPrefix, spans);
     INSERT_INTO.lastIndex = Math.max(INSERT_INTO.lastIndex, end);
   }
-  return spanLeaves(text, spans);
+  return spans;
 }
 
 /** Reads one statement from after `INTO`, adding its labelled values to `spans`; returns where it stopped. */

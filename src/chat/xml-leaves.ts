@@ -2,8 +2,7 @@
 // export), each after its element's or attribute's name as a label, so that values which are personal data only by
 // their element are found (`<lastName>Gonzalez</lastName>`, `<ssn>123456789</ssn>`, FHIR's `<family value="…"/>`).
 
-import type { Leaves } from './json-leaves.js';
-import { spanLeaves, type LabelledSpan } from './span-leaves.js';
+import type { LabelledSpan } from './span-leaves.js';
 
 /** An element holding text, or an element with a quoted attribute that ends itself: what makes a text XML here. */
 const ELEMENT =
@@ -49,8 +48,8 @@ export function holdsXml(text: string): boolean {
  * writes `<family value="Kowalczyk"/>`) as a label, entities decoded for the guard and written back encoded; the rest
  * unlabelled. HTML's elements and attributes give no label. Undefined when nothing gets one.
  */
-export function xmlLeaves(text: string, labelPrefix: (key: string) => string): Leaves | undefined {
-  if (!holdsXml(text)) return undefined;
+export function xmlSpans(text: string, labelPrefix: (key: string) => string): LabelledSpan[] {
+  if (!holdsXml(text)) return [];
   const spans: LabelledSpan[] = [];
   const open: string[] = [];
   const add = (start: number, end: number, key: string): void => {
@@ -75,7 +74,7 @@ export function xmlLeaves(text: string, labelPrefix: (key: string) => string): L
     if (element !== undefined && next > at) add(next, lt === -1 ? text.length : lt, element);
     at = lt;
   }
-  return spanLeaves(text, spans);
+  return spans;
 }
 
 /**

@@ -1,7 +1,8 @@
 // HL7 version 2 messages pasted into a prompt or returned by a tool: the fields that hold personal data by their place.
 
 import { describe, expect, it } from 'vitest';
-import { hl7Leaves, holdsHl7 } from '../../src/chat/hl7-leaves.js';
+import { hl7Spans, holdsHl7 } from '../../src/chat/hl7-leaves.js';
+import { spanLeaves } from '../../src/chat/span-leaves.js';
 import { reidentify } from '../../src/privacy/index.js';
 import { protectOne } from './shape-helpers.js';
 
@@ -62,7 +63,10 @@ describe('HL7 version 2 messages', () => {
 
   it('labels only the fields of its table, repetitions and components included', () => {
     const text = 'MSH|^~\\&|A\rPID|1||7||Lee^Ann~Smith^Ann||x|||||||||||||999';
-    const leaves = hl7Leaves(text, (key) => `${key}: `)!;
+    const leaves = spanLeaves(
+      text,
+      hl7Spans(text, (key) => `${key}: `),
+    )!;
     const labelled = leaves.values.filter((_, k) => leaves.prefixes[k] !== '');
     expect(labelled).toEqual(['Lee', 'Ann', 'Smith', 'Ann', 'x']);
     expect(leaves.prefixes.filter((p) => p !== '')).toEqual([
@@ -94,6 +98,11 @@ describe('HL7 version 2 messages', () => {
     'PID|1||7||Lee^Ann',
     '| MSH | PID |\n|-----|-----|\n| a | b |',
   ])('takes %j for no HL7 message with fields to read', (text) => {
-    expect(hl7Leaves(text, () => '')).toBeUndefined();
+    expect(
+      spanLeaves(
+        text,
+        hl7Spans(text, () => ''),
+      ),
+    ).toBeUndefined();
   });
 });

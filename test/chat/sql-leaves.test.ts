@@ -1,7 +1,8 @@
 // SQL INSERT statements pasted into a prompt or returned by a tool: values that are personal data by their column.
 
 import { describe, expect, it } from 'vitest';
-import { holdsSqlInsert, sqlInsertLeaves } from '../../src/chat/sql-leaves.js';
+import { holdsSqlInsert, sqlInsertSpans } from '../../src/chat/sql-leaves.js';
+import { spanLeaves } from '../../src/chat/span-leaves.js';
 import { reidentify } from '../../src/privacy/index.js';
 import { protectedAsPlainText, protectOne } from './shape-helpers.js';
 
@@ -48,7 +49,10 @@ describe('SQL INSERT statements', () => {
 
   it('labels only rows whose values match the columns, and only literals', () => {
     const labelled = (sql: string): string[] => {
-      const leaves = sqlInsertLeaves(sql, (key) => `${key}: `);
+      const leaves = spanLeaves(
+        sql,
+        sqlInsertSpans(sql, (key) => `${key}: `),
+      );
       return leaves ? leaves.values.filter((_, k) => leaves.prefixes[k] !== '') : [];
     };
     expect(
@@ -59,7 +63,10 @@ describe('SQL INSERT statements', () => {
     expect(labelled('INSERT INTO t (ssn) SELECT ssn FROM u')).toEqual([]);
     // Every leaf, labelled or not, together is the text: nothing escapes the guard.
     const sql = "x INSERT INTO t (a, b) VALUES ('1', 2) y";
-    const leaves = sqlInsertLeaves(sql, (key) => `${key}: `)!;
+    const leaves = spanLeaves(
+      sql,
+      sqlInsertSpans(sql, (key) => `${key}: `),
+    )!;
     expect(leaves.values.join('')).toBe(sql);
     expect(leaves.rebuild(leaves.values)).toBe(sql);
   });

@@ -2,7 +2,8 @@
 // element or attribute.
 
 import { describe, expect, it } from 'vitest';
-import { holdsXml, xmlLeaves } from '../../src/chat/xml-leaves.js';
+import { holdsXml, xmlSpans } from '../../src/chat/xml-leaves.js';
+import { spanLeaves } from '../../src/chat/span-leaves.js';
 import { reidentify } from '../../src/privacy/index.js';
 import { protectedAsPlainText, protectOne } from './shape-helpers.js';
 
@@ -76,7 +77,10 @@ describe('XML', () => {
   });
 
   it('puts the text back as written, and knows XML by an element holding text or a quoted attribute', () => {
-    const leaves = xmlLeaves(SOAP, (key) => `${key}: `)!;
+    const leaves = spanLeaves(
+      SOAP,
+      xmlSpans(SOAP, (key) => `${key}: `),
+    )!;
     expect(leaves.values.join('')).toBe(SOAP);
     expect(leaves.rebuild(leaves.values)).toBe(SOAP);
     expect(holdsXml('<name>b</name>')).toBe(true);

@@ -101,6 +101,25 @@ describe.each([
     expect(second).not.toContain(EMAIL);
   });
 
+  it('protects data pasted as an SQL INSERT, an HL7 message, XML and a vCard; the answer restores it', async () => {
+    const pasted = [
+      'Check these records:',
+      "INSERT INTO customers (first_name, last_name, ssn) VALUES ('Maria', 'Gonzalez', '123456789');",
+      '<patient><lastName>Kowalczyk</lastName><zipCode>W1G 9PF</zipCode></patient>',
+      'ADR;TYPE=home:;;Dickens Gate;Leeds;;LS1 4AP;UK',
+      'MSH|^~\\&|EPIC|HOSP|||20240314||ADT^A01|1|P|2.5\rPID|1||42^^^HOSP^MR||Whitfield^Jonathan||19850314|M',
+    ].join('\n');
+    const echoed = ['Maria', 'Gonzalez', '123456789', 'Kowalczyk', 'W1G 9PF'];
+    const stream = client.chat.completions.stream({ model, messages: [{ role: 'user', content: pasted }] });
+    const answer = (await stream.finalChatCompletion()).choices[0].message.content ?? '';
+    const upstream = JSON.stringify(modelRequests(stack.mock)[0].body);
+    for (const value of [...echoed, 'Dickens Gate', 'LS1 4AP', 'Whitfield', 'Jonathan', '19850314'])
+      expect(upstream, value).not.toContain(value);
+    // The mock answers with the first words of the prompt it was sent (the INSERT and the XML): restored.
+    for (const value of echoed) expect(answer, value).toContain(value);
+    expect(answer).not.toMatch(/\[[A-Z_]+_\d+\]/);
+  });
+
   it('parses a structured answer with chat.completions.parse and a zod schema', async () => {
     const Answer = z.object({ city: z.string(), population: z.number(), capital: z.boolean() });
     const completion = await client.chat.completions.parse({
