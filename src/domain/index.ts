@@ -5,5 +5,6 @@ export * from './embeddings.js';
 export * from './errors.js';
 export * from './model.js';
 export * from './principal.js';
+export * from './raw-json.js';
 export * from './resilience.js';
 export * from './session.js';

@@ -1,7 +1,7 @@
 // Anthropic wire format at the edge: domain events to Messages API stream events and to one Message, and errors to its
 // envelope.
 
-import { ParleyError } from '../domain/index.js';
+import { ParleyError, parsedOrRaw } from '../domain/index.js';
 import type { ChatEvent, ErrorCode, FinishReason, Usage } from '../domain/index.js';
 
 /** Anthropic's `stop_reason` for ours (`stop` with a matched stop sequence is `stop_sequence`). */
@@ -49,7 +49,8 @@ function toolInput(args: string): unknown {
   }
   if (typeof input !== 'object' || input === null || Array.isArray(input))
     throw new ParleyError('upstream_protocol', 'The target answered with tool arguments that are not a JSON object.');
-  return input;
+  // Written as the target wrote them: JSON.parse rounds integers beyond 2^53 (a 64-bit id).
+  return parsedOrRaw(args, input);
 }
 
 type Block = Record<string, unknown> & { type: string };

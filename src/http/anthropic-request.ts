@@ -133,7 +133,26 @@ function toolUse(block: Obj, where: string): ToolCall {
   if (typeof block.name !== 'string' || block.name === '')
     throw invalid(`${where}.name`, `${where}.name must be a non-empty string.`);
   if (!isObj(block.input)) throw invalid(`${where}.input`, `${where}.input must be a JSON object.`);
+  const unsafe = unsafeIntegerIn(block.input);
+  if (unsafe !== undefined)
+    throw invalid(
+      `${where}.input`,
+      `${where}.input holds the integer ${unsafe}, beyond the 2^53 − 1 (9007199254740991) that Parley carries ` +
+        `exactly once parsed: send it as a string.`,
+    );
   return { id: block.id, name: block.name, arguments: JSON.stringify(block.input) };
+}
+
+/** The first integer beyond Number.MAX_SAFE_INTEGER in a parsed JSON value (written as parsed), or undefined. */
+function unsafeIntegerIn(value: unknown): string | undefined {
+  if (typeof value === 'number')
+    return Number.isInteger(value) && !Number.isSafeInteger(value) ? String(value) : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const item of Array.isArray(value) ? value : Object.values(value)) {
+    const found = unsafeIntegerIn(item);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 /**

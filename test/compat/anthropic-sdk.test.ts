@@ -371,7 +371,7 @@ describe('@anthropic-ai/sdk: errors in Anthropic’s envelope and classes', () =
     expect(modelRequests(stack.mock)).toHaveLength(0);
   });
 
-  it('refuses top_k, server tools, document blocks (in tool results too) and a missing max_tokens by name', async () => {
+  it('refuses top_k, server tools, document blocks (in tool results too), a missing max_tokens and an inexact integer by name', async () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ top_k: 5 }, 'top_k'],
       [{ tools: [{ type: 'web_search_20250305', name: 'web_search' }] }, 'web_search_20250305'],
@@ -405,6 +405,17 @@ describe('@anthropic-ai/sdk: errors in Anthropic’s envelope and classes', () =
       ],
       [{ thinking: { type: 'enabled', budget_tokens: 2000 } }, 'budget_tokens'],
       [{ max_tokens: undefined }, 'max_tokens'],
+      // An integer beyond 2^53 in a tool_use input cannot be carried exactly once parsed: refused, not rounded.
+      [
+        {
+          messages: [
+            { role: 'user', content: 'look up the order' },
+            { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'lookup', input: { id: 2 ** 64 } }] },
+            { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'found' }] },
+          ],
+        },
+        'messages.1.content.0.input holds the integer 18446744073709552000',
+      ],
     ];
     for (const [patch, named] of cases) {
       const body = { model: 'anth', max_tokens: 100, messages: [{ role: 'user', content: 'x' }], ...patch };
@@ -508,6 +519,38 @@ describe('@anthropic-ai/sdk: errors in Anthropic’s envelope and classes', () =
       error: { type: expect.any(String), message: expect.any(String) },
     });
     expect(events.some((e) => e.event === 'message_stop')).toBe(false);
+  });
+});
+
+describe('@anthropic-ai/sdk: tool input with a long number from an OpenAI-format target', () => {
+  it('answers a tool_use whose input holds a 20-digit integer as a message the SDK reads (written as the target did)', async () => {
+    stack.mock.setScenario({ toolCall: { name: 'lookup', arguments: { order_id: 2 ** 64, note: 'ok' } } });
+    const lookup: Anthropic.Tool = {
+      name: 'lookup',
+      input_schema: { type: 'object', properties: { order_id: { type: 'integer' }, note: { type: 'string' } } },
+    };
+    const response = await fetch(`${stack.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': stack.keys.sdk, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'solo',
+        max_tokens: 64,
+        tools: [lookup],
+        messages: [{ role: 'user', content: 'find' }],
+      }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    const text = await response.text();
+    // The target's own text (JSON.stringify of 2^64 in the mock), not a string of JSON inside a string.
+    expect(text).toContain('"input":{"order_id":18446744073709552000,"note":"ok"}');
+    const viaSdk = await client.messages.create({
+      model: 'solo',
+      max_tokens: 64,
+      tools: [lookup],
+      messages: [{ role: 'user', content: 'find' }],
+    });
+    expect(viaSdk.content.find((b) => b.type === 'tool_use')).toMatchObject({ name: 'lookup', input: { note: 'ok' } });
   });
 });
 

@@ -1,7 +1,7 @@
 // The Messages API rendering: stream frames per domain event, the collected Message, usage and error kinds.
 
 import { describe, expect, it } from 'vitest';
-import { ParleyError, type ChatEvent } from '../../src/domain/index.js';
+import { ParleyError, RawJson, stringifyWithRaw, type ChatEvent } from '../../src/domain/index.js';
 import {
   MessageCollector,
   MessageStreamWriter,
@@ -83,6 +83,18 @@ describe('MessageCollector', () => {
       { type: 'tool_use', id: 'a', name: 'one', input: { x: 1 } },
       { type: 'tool_use', id: 'b', name: 'two', input: {} },
     ]);
+  });
+
+  it('keeps a target’s tool arguments with integers beyond 2^53 as written (JSON.parse would round them)', () => {
+    const args = '{"order_id": 12345678901234567890, "note": "ok"}';
+    const collector = new MessageCollector();
+    collector.add({ type: 'tool-input-start', id: 'a', toolName: 'one' });
+    collector.add({ type: 'tool-input-delta', id: 'a', delta: args });
+    const blocks = collector.blocks();
+    expect(blocks[0].input).toBeInstanceOf(RawJson);
+    const json = stringifyWithRaw({ content: blocks }, true);
+    expect(json).toBe(`{"content":[{"type":"tool_use","id":"a","name":"one","input":${args}}]}`);
+    expect(JSON.stringify({ n: JSON.parse(args) as unknown })).toContain('12345678901234567000'); // what it would be
   });
 
   it('reports a target’s tool arguments that are not a JSON object', () => {

@@ -109,6 +109,32 @@ describe('Anthropic request body', () => {
     expect(body.max_tokens).toBe(ANTHROPIC_DEFAULT_MAX_TOKENS);
     expect(body.stream).toBeUndefined();
   });
+  it('writes tool arguments with integers beyond 2^53 as the client wrote them (JSON.parse would round them)', () => {
+    const args = '{"user_id": 12345678901234567890, "ids": [9007199254740993], "note": "\\"quoted\\""}';
+    const request: ChatRequest = {
+      model: 'm',
+      messages: [
+        { role: 'user', content: 'look them up' },
+        { role: 'assistant', content: '', toolCalls: [{ id: 'call_1', name: 'lookup', arguments: args }] },
+        { role: 'tool', toolCallId: 'call_1', content: 'found' },
+      ],
+      params: {},
+    };
+    const body = buildAnthropicBody(request);
+    expect(body).toContain(`"input":${args}`);
+    expect(body).not.toContain('12345678901234567000');
+    const parsed = JSON.parse(body) as { messages: { content: { input?: { note: string } }[] }[] };
+    expect(parsed.messages[1].content[0].input?.note).toBe('"quoted"');
+    // Shorter numbers take the usual path.
+    const plain = buildAnthropicBody({
+      ...request,
+      messages: [
+        request.messages[0],
+        { ...request.messages[1], toolCalls: [{ id: 'c', name: 'l', arguments: '{ "n": 1 }' }] },
+      ],
+    });
+    expect(plain).toContain('"input":{"n":1}');
+  });
   it.each([
     ['end_turn', 'stop'],
     ['stop_sequence', 'stop'],

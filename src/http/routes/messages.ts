@@ -3,6 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { ChatService } from '../../chat/chat-service.js';
+import { RawJson, stringifyWithRaw } from '../../domain/index.js';
 import {
   MessageCollector,
   MessageStreamWriter,
@@ -95,16 +96,21 @@ export function registerMessages(app: ParleyApp, deps: MessagesDeps): void {
         for await (const event of run) if (shown(event)) collected.add(event);
         noteRun(request, run);
         void reply.headers(runHeaders(run));
-        return {
+        const content = collected.blocks();
+        const message = {
           id,
           type: 'message' as const,
           role: 'assistant' as const,
-          content: collected.blocks(),
+          content,
           model: body.model,
           stop_reason: anthropicStopReason(run.stats.finishReason, collected.stopSequence),
           stop_sequence: collected.stopSequence ?? null,
           usage: anthropicUsage(run.stats.usage),
         };
+        // Tool input holding a long number goes out as the target wrote it, which the response schema cannot write.
+        if (!content.some((b) => b.input instanceof RawJson)) return message;
+        // A string is sent as it is (no schema serialisation).
+        return reply.type('application/json; charset=utf-8').send(stringifyWithRaw(message, true) as never);
       }
 
       const frames = new MessageStreamWriter(id, body.model, inputTokens);

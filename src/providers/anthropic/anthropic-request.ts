@@ -1,6 +1,6 @@
 // Anthropic Messages request body from a ChatRequest: system, alternation, blocks, tools, JSON tool and thinking.
 
-import { ParleyError } from '../../domain/index.js';
+import { ParleyError, RawJson, parsedOrRaw, stringifyWithRaw } from '../../domain/index.js';
 import type { ChatMessage, ChatParams, ChatRequest, ContentPart } from '../../domain/index.js';
 
 /** Used when `params.maxTokens` is not set (Anthropic requires `max_tokens`). */
@@ -51,7 +51,8 @@ function toolUse(call: { id: string; name: string; arguments: string }, where: s
   }
   if (typeof input !== 'object' || input === null || Array.isArray(input))
     throw invalid(where, `${where}.function.arguments must be a JSON object.`);
-  return { type: 'tool_use', id: anthropicToolId(call.id), name: call.name, input };
+  // Written as the client wrote them: JSON.parse rounds integers beyond 2^53 (a 64-bit id).
+  return { type: 'tool_use', id: anthropicToolId(call.id), name: call.name, input: parsedOrRaw(call.arguments, input) };
 }
 
 /** Anthropic's `cache_control` for a breakpoint. */
@@ -303,7 +304,8 @@ export function buildAnthropicBody(request: ChatRequest): string {
   if (p.topP !== undefined) body.top_p = p.topP;
   if (p.stop !== undefined && p.stop.length > 0) body.stop_sequences = p.stop;
   if (request.stream !== false) body.stream = true;
-  return JSON.stringify(body);
+  const raw = messages.some((m) => Array.isArray(m.content) && m.content.some((b) => b.input instanceof RawJson));
+  return stringifyWithRaw(body, raw);
 }
 
 /**
