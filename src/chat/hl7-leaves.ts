@@ -30,10 +30,10 @@ export function holdsHl7(text: string): boolean {
 }
 
 /**
- * The leaves of a text holding an HL7 version 2 message: the components of the fields that hold personal data (a
- * patient's, a relative's, a guarantor's, an insured's name, address, date of birth and SSN; the clinicians' names),
- * each after its meaning as a label, and the text around them unlabelled. Segments end at `\r` (the standard), `\n`
- * or both. Undefined when the text holds no message header.
+ * The labelled spans of a text holding an HL7 version 2 message: the components of the fields that hold personal data
+ * (a patient's, a relative's, a guarantor's, an insured's name, address, date of birth and SSN; the clinicians' names),
+ * each after its meaning as a label, and the text around them unlabelled. Segments end at `\r` (the standard), `\n` or
+ * both. None when the text holds no message header.
  */
 export function hl7Spans(text: string, labelPrefix: (key: string) => string): LabelledSpan[] {
   const header = text.includes('MSH') ? HEADER.exec(text) : null;

@@ -27,10 +27,9 @@ export function holdsSqlInsert(text: string): boolean {
 }
 
 /**
- * The leaves of a text holding INSERT statements with a column list: each string or number value of a row after its
- * column's name as a label (`dob = 1985-03-14`), the rest of the text unlabelled. A row whose values do not match the
- * columns in number, and values that are expressions (`NULL`, `now()`), get no label. Undefined when no statement
- * gives a label.
+ * The labelled spans of a text holding INSERT statements with a column list: each string or number value of a row after
+ * its column's name as a label (`dob = 1985-03-14`), the rest of the text unlabelled. A row whose values do not match
+ * the columns in number, and values that are expressions (`NULL`, `now()`), get no label.
  */
 export function sqlInsertSpans(text: string, labelPrefix: (key: string) => string): LabelledSpan[] {
   if (!holdsSqlInsert(text)) return [];

@@ -43,10 +43,10 @@ export function holdsXml(text: string): boolean {
 }
 
 /**
- * The leaves of a text holding XML: the text of each element and each attribute's value after the element's or
- * attribute's name (a local name: `ns:lastName` is `lastName`; an attribute `value` takes its element's, as FHIR
- * writes `<family value="Kowalczyk"/>`) as a label, entities decoded for the guard and written back encoded; the rest
- * unlabelled. HTML's elements and attributes give no label. Undefined when nothing gets one.
+ * The labelled spans of a text holding XML: the text of each element and each attribute's value after the element's or
+ * attribute's name (a local name: `ns:lastName` is `lastName`; an attribute `value` takes its element's, as FHIR writes
+ * `<family value="Kowalczyk"/>`) as a label, entities decoded for the guard and written back encoded; the rest
+ * unlabelled. HTML's elements and attributes give no label. None when the text holds no XML.
  */
 export function xmlSpans(text: string, labelPrefix: (key: string) => string): LabelledSpan[] {
   if (!holdsXml(text)) return [];
@@ -104,8 +104,12 @@ function skipMarkup(
   if (closing) {
     TAG_END.lastIndex = i;
     if (!TAG_END.test(text)) return at;
-    const k = open.lastIndexOf(name);
-    if (k !== -1) open.length = k;
+    // The element it closes, looked for among the innermost few (unclosed tags never pile up a long search).
+    for (let k = open.length - 1; k >= 0 && k >= open.length - MAX_UNCLOSED; k--)
+      if (open[k] === name) {
+        open.length = k;
+        break;
+      }
     return TAG_END.lastIndex;
   }
   const attributes: [number, number, string][] = [];
@@ -121,8 +125,12 @@ function skipMarkup(
   if (end === null) return at;
   for (const [start, stop, key] of attributes) add(start, stop, key);
   if (end[1] !== '/') open.push(name);
+  if (open.length > 4 * MAX_UNCLOSED) open.splice(0, 2 * MAX_UNCLOSED);
   return TAG_END.lastIndex;
 }
+
+/** How deep a closing tag looks for the element it closes. */
+const MAX_UNCLOSED = 64;
 
 const endAfter = (text: string, at: number, marker: string): number => {
   const end = text.indexOf(marker, at);
