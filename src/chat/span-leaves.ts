@@ -50,3 +50,6 @@ export function spanLeaves(text: string, spans: readonly LabelledSpan[]): Leaves
   };
   return { values, prefixes, rebuild };
 }
+
+/** A space or a line break (tab, LF, VT, FF, CR), as the structured shapes trim their values. */
+export const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);

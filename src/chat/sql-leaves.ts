@@ -2,7 +2,7 @@
 // ('Maria', '1985-03-14', '123456789')`), each after its column's name as a label, so that values which are personal
 // data only by their column are found.
 
-import type { LabelledSpan } from './span-leaves.js';
+import { isSpace, type LabelledSpan } from './span-leaves.js';
 
 const INSERT_INTO = /\binsert\s+(?:(?:ignore|or\s+[a-z]+)\s+)?into\s+/gi;
 /** A name: bare, or quoted as standard SQL, MySQL or SQL Server quote them. */
@@ -133,5 +133,3 @@ function literal(text: string, from: number, to: number, prefix: string): Labell
   const decoded = { value: body.replaceAll("''", "'"), write: (v: string) => v.replaceAll("'", "''") };
   return { start, end: start + body.length, prefix, decoded };
 }
-
-const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);

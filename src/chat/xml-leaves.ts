@@ -2,7 +2,7 @@
 // export), each after its element's or attribute's name as a label, so that values which are personal data only by
 // their element are found (`<lastName>Gonzalez</lastName>`, `<ssn>123456789</ssn>`, FHIR's `<family value="…"/>`).
 
-import type { LabelledSpan } from './span-leaves.js';
+import { isSpace, type LabelledSpan } from './span-leaves.js';
 
 /** An element holding text, or an element with a quoted attribute that ends itself: what makes a text XML here. */
 const ELEMENT =
@@ -136,5 +136,3 @@ const endAfter = (text: string, at: number, marker: string): number => {
   const end = text.indexOf(marker, at);
   return end === -1 ? text.length : end + marker.length;
 };
-
-const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);

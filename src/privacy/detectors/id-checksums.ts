@@ -87,3 +87,16 @@ export function mod11Valid(digits: string): boolean {
   if (check === 10) return false;
   return (check === 11 ? 0 : check) === d[d.length - 1];
 }
+
+const MRZ_WEIGHTS = [7, 3, 1];
+
+/** ICAO 9303's check digit: digits as themselves, A–Z as 10–35, `<` as 0, weighted 7, 3, 1 in turn, modulo 10. */
+export function mrzCheckDigit(chars: string): number {
+  let sum = 0;
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars.charCodeAt(i);
+    const value = c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 90 ? c - 55 : 0;
+    sum += value * MRZ_WEIGHTS[i % 3];
+  }
+  return sum % 10;
+}

@@ -3,6 +3,7 @@
 // number confirmed by its check digit.
 
 import type { Category, Match } from '../types.js';
+import { mrzCheckDigit } from './id-checksums.js';
 
 /** The layouts: a passport's two lines of 44 (TD3), a card's two of 36 (TD2) or three of 30 (TD1). */
 interface Layout {
@@ -77,30 +78,15 @@ const LAYOUTS: readonly Layout[] = [
 
 const MRZ_LINE = /^[A-Z0-9<]+$/;
 
-/** ICAO 9303's check digit: digits as themselves, A–Z as 10–35, `<` as 0, weighted 7, 3, 1 in turn, modulo 10. */
-export function mrzCheckDigit(chars: string): number {
-  let sum = 0;
-  for (let i = 0; i < chars.length; i++) {
-    const c = chars.charCodeAt(i);
-    const value = c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 90 ? c - 55 : 0;
-    sum += value * [7, 3, 1][i % 3];
-  }
-  return sum % 10;
-}
-
 const checks = (line: string, start: number, end: number): boolean =>
   mrzCheckDigit(line.slice(start, end)) === Number(line[end]);
-
-let lastText: string | undefined;
-let lastMatches: Match[] = [];
 
 /**
  * The fields of every machine-readable zone in `text` whose document number, date of birth and expiry pass their
  * check digits (and the composite one): `passport` or `national_id` for the document number and the personal number,
- * `date_of_birth`, and `person` for each word of the name. The last answer is kept, as each category asks in turn.
+ * `date_of_birth`, and `person` for each word of the name.
  */
 export function mrzMatches(text: string): Match[] {
-  if (text === lastText) return lastMatches;
   const out: Match[] = [];
   if (text.includes('<<')) {
     const lines: { start: number; text: string }[] = [];
@@ -124,8 +110,6 @@ export function mrzMatches(text: string): Match[] {
       }
     }
   }
-  lastText = text;
-  lastMatches = out;
   return out;
 }
 
