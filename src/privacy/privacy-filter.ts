@@ -4,8 +4,8 @@ import { ParleyError, type ChatMessage } from '../domain/index.js';
 import { compileAllowlist, compileRecognizer } from './custom.js';
 import { detect } from './detectors/index.js';
 import { WEAK_NAMES } from './detectors/name-stopwords.js';
-import { isNameGap } from './detectors/person.js';
-import { scanFor, WordShapes } from './detectors/util.js';
+import { capitalisedWords, isNameGap } from './detectors/person.js';
+import { WordShapes } from './detectors/util.js';
 import { labelPrefix } from './labels.js';
 import { PseudonymBook, redactionFor } from './pseudonyms.js';
 import {
@@ -19,6 +19,7 @@ import {
   type PrivacyOptions,
   type PrivacyPolicy,
   type PseudonymMap,
+  type TextScan,
 } from './types.js';
 
 /** What `protect` returns: the messages to send, the session's updated map, and counts (metadata only). */
@@ -62,68 +63,33 @@ export function blockedContentError(
   return new ParleyError('content_blocked', message, { param: as.param });
 }
 
-const CAPITALISED = /(?<![\p{L}\p{N}_])\p{Lu}[\p{Ll}\p{M}'’\-]+(?![\p{L}\p{N}_])/gu;
-const CAPITALISED_AT = new RegExp(CAPITALISED.source, 'uy');
-// In a text with characters beyond Latin-1: no ASCII letter or digit before, and a capital first.
-const capitalisedScan = scanFor(CAPITALISED, String.raw`(?<![A-Za-z0-9_])(?=[A-Z\u00C0-\u00DE\u0100-\u{10ffff}])`);
-// Up to this many name parts, each is looked for with indexOf (fast) instead of matching every capitalised word.
-const MAX_SEARCHED_PARTS = 12;
-
-/** Starts of the capitalised words whose lower case is one of `parts` (ASCII first letters), in text order. */
-function searchParts(text: string, parts: readonly string[]): number[] {
-  const starts: number[] = [];
-  for (const part of parts) {
-    const tail = part.slice(1);
-    const upper = part.charCodeAt(0) - 32;
-    for (let q = text.indexOf(tail, 1); q !== -1; q = text.indexOf(tail, q + 1)) {
-      const c = text.charCodeAt(q - 1);
-      // The first letter in upper case (for `k`, also the Kelvin sign, which lower-cases to `k`).
-      if (c !== upper && !(upper === 75 && c === 0x212a)) continue;
-      CAPITALISED_AT.lastIndex = q - 1;
-      const m = CAPITALISED_AT.exec(text);
-      if (m !== null && m[0].length === part.length) starts.push(q - 1);
-    }
-  }
-  return starts.sort((a, b) => a - b);
-}
-
 /**
  * Bare mentions (`Jonathan`, `Whitfield`) of persons already known in the session, outside other findings (sorted by
- * start).
+ * start), among the capitalised `words` the person recognizer read (`[start0, end0, …]`).
  */
-function knownPersonMentions(text: string, parts: ReadonlyMap<string, string>, matches: readonly Match[]): Match[] {
+function knownPersonMentions(
+  text: string,
+  parts: ReadonlyMap<string, string>,
+  matches: readonly Match[],
+  words: readonly number[],
+): Match[] {
   if (parts.size === 0) return [];
   const out: Match[] = [];
   let k = 0; // matches are sorted by start and do not overlap: walk them alongside the words
-  const keep = (start: number, word: string): void => {
-    const end = start + word.length;
-    while (k < matches.length && matches[k].end <= start) k++;
-    if (k < matches.length && matches[k].start < end) return;
-    out.push({ category: 'person', start, end, value: word, score: 0.9 });
-  };
-  const searched = [...parts.keys()].filter((p) => !WEAK_NAMES.has(p));
-  if (
-    searched.length <= MAX_SEARCHED_PARTS &&
-    searched.every((p) => p.length >= 2 && p.charCodeAt(0) >= 97 && p.charCodeAt(0) <= 122)
-  ) {
-    for (const start of searchParts(text, searched)) {
-      CAPITALISED_AT.lastIndex = start;
-      keep(start, (CAPITALISED_AT.exec(text) as RegExpExecArray)[0]);
-    }
-    return joinAdjacent(text, out, parts);
-  }
   // Most capitalised words are no known part: a shape test on their first (lower-cased), last letter and length skips
-  // them.
+  // them. (A non-ASCII capital may lower-case to more than one character: those words are looked up.)
   const shapes = new WordShapes(parts.keys());
-  const capitalised = capitalisedScan(text);
-  capitalised.lastIndex = 0;
-  for (let m = capitalised.exec(text); m !== null; m = capitalised.exec(text)) {
-    const word = m[0];
-    const first = word.charCodeAt(0);
-    // (A non-ASCII capital may lower-case to more than one character: those words are looked up.)
-    if (first < 128 && !shapes.mayHaveShape(first | 32, word.charCodeAt(word.length - 1), word.length)) continue;
+  for (let w = 0; w < words.length; w += 2) {
+    const start = words[w];
+    const end = words[w + 1];
+    const first = text.charCodeAt(start);
+    if (first < 128 && !shapes.mayHaveShape(first | 32, text.charCodeAt(end - 1), end - start)) continue;
+    const word = text.slice(start, end);
     const lower = word.toLowerCase();
-    if (parts.has(lower) && !WEAK_NAMES.has(lower)) keep(m.index, word);
+    if (!parts.has(lower) || WEAK_NAMES.has(lower)) continue;
+    while (k < matches.length && matches[k].end <= start) k++;
+    if (k < matches.length && matches[k].start < end) continue;
+    out.push({ category: 'person', start, end, value: word, score: 0.9 });
   }
   return joinAdjacent(text, out, parts);
 }
@@ -163,14 +129,22 @@ export function createPrivacyFilter(policy: Partial<PrivacyPolicy> = {}, options
   const thresholds = options.thresholds ?? {};
   const actionOf = (m: Match): PrivacyAction => m.custom?.action ?? resolved[m.category];
 
-  function findAll(text: string, book: () => PseudonymBook, sessionHasPersons: boolean): Match[] {
+  /** The findings in `text`; the persons' placeholders, handed out first, go into `named`. */
+  function findAll(
+    text: string,
+    book: () => PseudonymBook,
+    sessionHasPersons: boolean,
+    named: Map<Match, string>,
+  ): Match[] {
     const extra = recognizers.flatMap((r) => r.find(text));
-    let matches = allow(text, detect(text, active, thresholds, extra));
+    const scan: TextScan = {};
+    let matches = allow(text, detect(text, active, thresholds, extra, scan));
     if (resolved.person === 'pseudonymise') {
       const persons = matches.filter((m) => m.category === 'person' && !m.custom);
-      for (const p of persons) book().placeholderFor('person', p.value);
+      for (const p of persons) named.set(p, book().placeholderFor('person', p.value));
       const parts = persons.length > 0 || sessionHasPersons ? book().personParts() : new Map<string, string>();
-      const mentions = allow(text, knownPersonMentions(text, parts, matches));
+      const words = parts.size > 0 ? (scan.words ?? capitalisedWords(text)) : [];
+      const mentions = allow(text, knownPersonMentions(text, parts, matches, words));
       if (mentions.length > 0) matches = [...matches, ...mentions].sort((a, b) => a.start - b.start);
     }
     return matches;
@@ -182,7 +156,8 @@ export function createPrivacyFilter(policy: Partial<PrivacyPolicy> = {}, options
     counts: Partial<Record<Category, number>>,
     sessionHasPersons: boolean,
   ): ChatMessage {
-    const matches = findAll(message.content, book, sessionHasPersons);
+    const named = new Map<Match, string>();
+    const matches = findAll(message.content, book, sessionHasPersons, named);
     if (matches.length === 0) return message;
     if (message.role !== 'assistant') {
       const blocked = matches.filter((m) => actionOf(m) === 'block');
@@ -205,7 +180,10 @@ export function createPrivacyFilter(policy: Partial<PrivacyPolicy> = {}, options
             ? book().placeholderFor(m.category, m.value, m.custom.tag)
             : `[REDACTED_${m.custom.tag}]`;
       else {
-        out += action === 'pseudonymise' ? book().placeholderFor(m.category, m.value) : redactionFor(m.category);
+        out +=
+          action === 'pseudonymise'
+            ? (named.get(m) ?? book().placeholderFor(m.category, m.value))
+            : redactionFor(m.category);
         counts[m.category] = (counts[m.category] ?? 0) + 1;
       }
       at = m.end;

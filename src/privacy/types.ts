@@ -106,7 +106,16 @@ export interface Detector {
    * The findings in `text`. With `minScore`, a detector may leave out findings that would score below it (`detect`
    * drops those anyway), and so skip the checks that could only lower their score.
    */
-  find(text: string, minScore?: number): Match[];
+  find(text: string, minScore?: number, scan?: TextScan): Match[];
+}
+
+/**
+ * What a detector read in a text that later steps reuse instead of reading it again: the person recognizer's
+ * capitalised words (`[start0, end0, start1, end1, …]`, in text order), where the bare mentions of known persons are
+ * looked for.
+ */
+export interface TextScan {
+  words?: number[];
 }
 
 /** What to do with a finding before a prompt leaves for a provider. */

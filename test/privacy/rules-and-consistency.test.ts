@@ -131,6 +131,16 @@ describe('one placeholder per person', () => {
     expect(r.messages[0].content).toBe('[PERSON_1] met [PERSON_2]. Later [PERSON_1] left, and Anna stayed.');
   });
 
+  it('reads bare mentions as the recognizer reads words: whole hyphenated and prefixed names, among many persons', () => {
+    const filter = createPrivacyFilter();
+    const known = Array.from({ length: 14 }, (_, i) => `Mr ${String.fromCharCode(65 + i)}ardle`);
+    const { mapping } = filter.protect([user(`Present: Mr O'Brien and Mr Pierre, ${known.join(', ')}.`)]);
+    expect(Object.keys(mapping)).toHaveLength(16);
+    const r = filter.protect([user("O'Brien flew to Saint-Pierre, then Pierre and Wardle left.")], mapping);
+    // `Pierre` inside `Saint-Pierre` is part of another name; `Wardle` was never named.
+    expect(r.messages[0].content).toBe('[PERSON_1] flew to Saint-Pierre, then [PERSON_2] and Wardle left.');
+  });
+
   it('restores the originals in an answer streamed in chunks split at every point', () => {
     const filter = createPrivacyFilter();
     const { mapping } = filter.protect([

@@ -7,6 +7,7 @@ import {
   type Detector,
   type Match,
   type PrivacyThresholds,
+  type TextScan,
 } from '../types.js';
 import { addressDetector } from './address.js';
 import { dateOfBirthDetector } from './date-of-birth.js';
@@ -83,13 +84,15 @@ export function resolveOverlaps(matches: Match[]): Match[] {
 /**
  * Runs the detectors of the given categories (all by default) over `text`, drops findings scored
  * below their category's threshold (default 0.5), and returns the resolved, non-overlapping
- * matches in text order. `extra` findings (custom recognizers) take part in the overlap resolution.
+ * matches in text order. `extra` findings (custom recognizers) take part in the overlap resolution. `scan`, if given,
+ * receives what the detectors read that later steps reuse.
  */
 export function detect(
   text: string,
   categories: readonly Category[] = ALL_CATEGORIES,
   thresholds: PrivacyThresholds = {},
   extra: readonly Match[] = [],
+  scan?: TextScan,
 ): Match[] {
   if (text.length < 3) return [...extra];
   flatten(text); // once, so that recognizers reading characters one by one do not walk a rope
@@ -97,7 +100,7 @@ export function detect(
   try {
     for (const category of categories) {
       const min = thresholds[category] ?? DEFAULT_THRESHOLD;
-      for (const m of DETECTORS[category].find(text, min)) if ((m.score ?? 1) >= min) all.push(m);
+      for (const m of DETECTORS[category].find(text, min, scan)) if ((m.score ?? 1) >= min) all.push(m);
     }
     // A passport's or an identity card's machine-readable zone holds fields of several categories.
     for (const m of mrzMatches(text))

@@ -1,6 +1,6 @@
 // Person-name recognizer: runs of capitalised words scored from a given-name gazetteer, titles and context cues.
 
-import type { Detector, Match } from '../types.js';
+import type { Detector, Match, TextScan } from '../types.js';
 import { atSentenceStart, cueBefore, windowBefore } from './context.js';
 import { isGivenLower } from './gazetteer.js';
 import { NAME_STOPWORDS, WEAK_NAMES } from './name-stopwords.js';
@@ -339,6 +339,14 @@ function scoreRun(text: string, run: Token[], minScore: number): Match | undefin
   return { category: 'person', start: first.start, end: last.end, value, score: Math.min(1, score) };
 }
 
+/** The capitalised words of `text` as the recognizer reads them (`[start0, end0, …]`), for a text it did not scan. */
+export function capitalisedWords(text: string): number[] {
+  const out: number[] = [];
+  const words = wordScan(text);
+  for (let m = firstMatch(words, text); m !== null; m = words.exec(text)) out.push(m.index, m.index + m[0].length);
+  return out;
+}
+
 /**
  * Finds person names: a known given name followed by a family name (`Jonathan Whitfield`,
  * `Pieter van der Berg`), a title and a capitalised word (`Mr Whitfield`, `Frau Müller`), or
@@ -346,8 +354,9 @@ function scoreRun(text: string, run: Token[], minScore: number): Match | undefin
  */
 export const personDetector: Detector = {
   category: 'person',
-  find(text: string, minScore = -Infinity): Match[] {
+  find(text: string, minScore = -Infinity, scan?: TextScan): Match[] {
     const out: Match[] = [];
+    const seen: number[] | undefined = scan ? [] : undefined;
     scanned = text;
     previousAt = -1;
     const folded = text.toLowerCase();
@@ -363,6 +372,7 @@ export const personDetector: Detector = {
     const words = wordScan(text);
     for (let m = firstMatch(words, text); m !== null; m = words.exec(text)) {
       const end = m.index + m[0].length;
+      seen?.push(m.index, end);
       const token: Token = {
         start: m.index,
         end,
@@ -382,6 +392,7 @@ export const personDetector: Detector = {
       run.push(token);
     }
     flush();
+    if (scan) scan.words = seen;
     // The text and its lower-cased copy are not kept once the scan is done.
     scanned = '';
     lowered = undefined;
