@@ -249,12 +249,16 @@ describe('national_id and passport', () => {
     ['DNI 12345678Z', '12345678Z'],
     ['NIE X1234567L', 'X1234567L'],
     ['CF RSSMRA85T10A562S', 'RSSMRA85T10A562S'],
+    // Omocodia (letters standing for digits) leaves digits only at the start or only at the end of a code.
+    ['codice fiscale RSSMRA85TMLARSNC', 'RSSMRA85TMLARSNC'],
+    ['codice fiscale RSSMRAUVT10A562F', 'RSSMRAUVT10A562F'],
+    ['NIE Y-1234567-X, DNI 00000000T', 'Y-1234567-X', '00000000T'],
     ['Mijn BSN is 111222333', '111222333'],
     ['ITIN 912-70-1234', '912-70-1234'],
     ['NHS number: 943 476 5919', '943 476 5919'],
     ['nhs_no=9434765919', '9434765919'],
-  ])('finds it in %j', (text, id) => {
-    expect(found(text, 'national_id')).toEqual([id]);
+  ])('finds it in %j', (text, ...ids) => {
+    expect(found(text, 'national_id')).toEqual(ids);
   });
   it.each([
     'Steuer-ID 86095742718',
