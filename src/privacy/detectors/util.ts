@@ -157,6 +157,7 @@ export function isWordCode(c: number): boolean {
 }
 
 const DIGIT_RUN = /\d+/g;
+const isDigitCode = (c: number): boolean => c >= 48 && c <= 57;
 let runsOf: string | undefined;
 let runs: number[] = [];
 
@@ -169,7 +170,13 @@ export function digitRuns(text: string): readonly number[] {
   if (text === runsOf) return runs;
   const out: number[] = [];
   DIGIT_RUN.lastIndex = 0;
-  for (let m = DIGIT_RUN.exec(text); m !== null; m = DIGIT_RUN.exec(text)) out.push(m.index, m.index + m[0].length);
+  // `test` builds no match object: a run ends at lastIndex and starts after the last non-digit before it.
+  while (DIGIT_RUN.test(text)) {
+    const end = DIGIT_RUN.lastIndex;
+    let start = end - 1;
+    while (start > 0 && isDigitCode(text.charCodeAt(start - 1))) start--;
+    out.push(start, end);
+  }
   runsOf = text;
   runs = out;
   return out;
