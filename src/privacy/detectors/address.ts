@@ -267,21 +267,27 @@ const SPACE = /\s/;
 const UPPER = /\p{Lu}/u;
 
 /**
- * False when no street of NAME_FIRST can end with the number at `i`: each of its shapes has whitespace right before
- * the number and, before that and an optional comma, a word holding a capital letter (`Roma`, `Hauptstraße`, `Str.`)
- * or an ordinal (`5th`). The word is read back at most 200 characters; a longer one counts as possible.
+ * False when no street of NAME_FIRST (nor one after a cue) can end with the number at `i`: each has whitespace right
+ * before the number and, before that and an optional comma, a word holding a capital letter (`Roma`, `Hauptstraße`,
+ * `Str.`) or an ordinal (`5th`, `8º`). Digits alone (`+44 20 7946`, `14 03 1985`) are neither. The word is read back at
+ * most 200 characters; a longer one counts as possible.
  */
 function mayEndStreet(text: string, i: number): boolean {
   if (i === 0 || !isSpace(text.charCodeAt(i - 1))) return false;
   let k = i - 1;
   while (k >= 0 && (isSpace(text.charCodeAt(k)) || text.charCodeAt(k) === 44)) k--;
-  for (const stop = Math.max(-1, k - 200); k > stop; k--) {
+  const end = k + 1;
+  const stop = Math.max(-1, k - 200);
+  for (; k > stop; k--) {
     const c = text.charCodeAt(k);
-    if (isSpace(c)) return false;
-    if ((c >= 65 && c <= 90) || (c >= 48 && c <= 57) || (c >= 128 && UPPER.test(String.fromCharCode(c)))) return true;
+    if (isSpace(c)) break;
+    if ((c >= 65 && c <= 90) || (c >= 128 && UPPER.test(String.fromCharCode(c)))) return true;
   }
-  return k >= 0;
+  if (k === stop && stop >= 0) return true;
+  return ORDINAL_END.test(text.slice(Math.max(k + 1, end - 6), end));
 }
+// How an ordinal ends: a digit and `st`, `nd`, `rd`, `th`, `º`, `ª` or `°`.
+const ORDINAL_END = /\d(?:st|nd|rd|th|º|ª|°)$/;
 
 /**
  * Calls `atNumber` with the start of each run of digits that could be a house number, and returns the merged
