@@ -193,53 +193,63 @@ const inWord = (c: number): boolean =>
  * before it and 40 after, not crossing a sentence end. Both or neither give 0. Words before a `=` are a form field's
  * label (a JSON member's key, `employee team = Platform Engineering`): they may say organisation (`product name`),
  * but not person, since forms label fields about products with words about people (`customerPlan`, `clientApp`).
+ * One pass each way from the candidate finds the sentence's bounds and looks up the words on the way.
  */
 function contextAround(text: string, start: number, end: number): number {
-  let from = Math.max(0, start - 60);
-  let label = -1; // where the label before the last `=` ends
-  for (let i = start - 1; i >= from; i--) {
+  const low = lowered !== undefined && text === scanned ? lowered : undefined;
+  let kinds = 0;
+  const stop = Math.max(0, start - 60);
+  let afterLabel = true; // no `=` yet between the word and the candidate
+  let wordEnd = -1;
+  let i = start - 1;
+  for (; i >= stop; i--) {
     const c = text.charCodeAt(i);
-    if (c === 61 && label < 0) label = i;
-    else if (endsSentence(c) && !(c === 46 && TITLE_DOT.test(text.slice(Math.max(0, i - 6), i)))) {
-      from = i + 1;
-      break;
+    const k = classOf(c);
+    if ((k & WORD_CHAR) !== 0) {
+      if (wordEnd < 0) wordEnd = i + 1;
+      continue;
     }
-  }
-  let to = Math.min(text.length, end + 40);
-  for (let i = end; i < to; i++) {
-    if (endsSentence(text.charCodeAt(i))) {
-      to = i;
-      break;
+    if (wordEnd >= 0) {
+      kinds |= contextWord(text, low, i + 1, wordEnd, afterLabel);
+      wordEnd = -1;
     }
+    if (c === 61) afterLabel = false;
+    else if ((k & SENTENCE_END) !== 0 && !(c === 46 && TITLE_DOT.test(text.slice(Math.max(0, i - 6), i)))) break;
   }
-  let org = false;
-  let person = false;
-  // The words of [from, start) and [end, to), looked up in lower case one by one.
-  for (const [a, b] of [
-    [from, start],
-    [end, to],
-  ]) {
-    let i = a;
-    while (i < b) {
-      if (!inWord(text.charCodeAt(i))) {
-        i++;
-        continue;
-      }
-      let j = i + 1;
-      while (j < b && inWord(text.charCodeAt(j))) j++;
-      if (
-        j - i <= CONTEXT_MAX &&
-        (lowered === undefined || text !== scanned || CONTEXT_SHAPES.mayHave(lowered, i, j))
-      ) {
-        const kind = CONTEXT.get(lowerSlice(text, i, j));
-        if (kind === -1) org = true;
-        else if (kind === 1 && (i > label || a !== from)) person = true;
-      }
-      i = j;
+  if (wordEnd >= 0) kinds |= contextWord(text, low, i + 1, wordEnd, afterLabel);
+  const limit = Math.min(text.length, end + 40);
+  let wordStart = -1;
+  let j = end;
+  for (; j < limit; j++) {
+    const k = classOf(text.charCodeAt(j));
+    if ((k & WORD_CHAR) !== 0) {
+      if (wordStart < 0) wordStart = j;
+      continue;
     }
+    if (wordStart >= 0) {
+      kinds |= contextWord(text, low, wordStart, j, true);
+      wordStart = -1;
+    }
+    if ((k & SENTENCE_END) !== 0) break;
   }
-  return org === person ? 0 : org ? -1 : 1;
+  if (wordStart >= 0) kinds |= contextWord(text, low, wordStart, j, true);
+  return kinds === ORG ? -1 : kinds === PERSON ? 1 : 0;
 }
+
+/** ORG or PERSON if `text.slice(i, j)` is a context word of that kind (PERSON only if `personOk`), else 0. */
+function contextWord(text: string, low: string | undefined, i: number, j: number, personOk: boolean): number {
+  if (j - i > CONTEXT_MAX || (low !== undefined && !CONTEXT_SHAPES.mayHave(low, i, j))) return 0;
+  const kind = CONTEXT.get(low !== undefined ? low.slice(i, j) : text.slice(i, j).toLowerCase());
+  return kind === -1 ? ORG : kind === 1 && personOk ? PERSON : 0;
+}
+const ORG = 1;
+const PERSON = 2;
+// The classes of one-byte characters for the context scan, in a table.
+const WORD_CHAR = 1;
+const SENTENCE_END = 2;
+const CHAR_CLASS = new Uint8Array(256);
+for (let c = 0; c < 256; c++) CHAR_CLASS[c] = (inWord(c) ? WORD_CHAR : 0) | (endsSentence(c) ? SENTENCE_END : 0);
+const classOf = (c: number): number => (c < 256 ? CHAR_CLASS[c] : LETTER.test(String.fromCharCode(c)) ? WORD_CHAR : 0);
 // Organisation (-1) and person (+1) context words in one map; the organisation reading wins for a word in both lists.
 const CONTEXT: ReadonlyMap<string, number> = new Map([
   ...[...PERSON_CONTEXT].map((w) => [w, 1] as const),
