@@ -23,8 +23,8 @@ const isBase64Url = (c: number): boolean => isWordCode(c) || c === 45;
 /**
  * Finds signed (and `alg: none`) JWTs in compact serialisation. A token's first part is a whole run of base64url
  * characters that ends at a dot (TOKEN_AT's lookbehind and `\.`), so the pattern is tried only at the start of such
- * runs, found from the dots (rare in prose: `e`, which every token starts with, is not), and never inside the
- * previous match: what a scan of the whole text finds.
+ * runs, found from the dots that two base64url characters follow (rare in prose: `e`, which every token starts with,
+ * is not), and never inside the previous match: what a scan of the whole text finds.
  */
 export const jwtDetector: Detector = {
   category: 'jwt',
@@ -33,6 +33,8 @@ export const jwtDetector: Detector = {
     flatten(text);
     let after = 0;
     for (let dot = text.indexOf('.', 10); dot !== -1; dot = text.indexOf('.', dot + 1)) {
+      // The payload's first two characters follow the dot (in prose a space or a line break does).
+      if (!isBase64Url(text.charCodeAt(dot + 1)) || !isBase64Url(text.charCodeAt(dot + 2))) continue;
       let start = dot;
       while (start > 0 && isBase64Url(text.charCodeAt(start - 1))) start--;
       if (start < after || dot - start < 10 || text.charCodeAt(start) !== 101) continue;
