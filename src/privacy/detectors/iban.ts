@@ -1,6 +1,7 @@
 // IBAN detector: country code, check digits, per-country length and the ISO 13616 mod-97 checksum.
 
-import { ibanChecksumValid, regexDetector } from './util.js';
+import type { Detector, Match } from '../types.js';
+import { digitRuns, ibanChecksumValid } from './util.js';
 
 /** Total IBAN length per country (SWIFT IBAN registry). */
 export const IBAN_LENGTHS: Readonly<Record<string, number>> = Object.freeze({
@@ -95,33 +96,58 @@ export const IBAN_LENGTHS: Readonly<Record<string, number>> = Object.freeze({
 });
 
 // Country code + 2 check digits, then up to 30 alphanumerics, optionally grouped by single spaces.
-const CANDIDATE = /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){10,30}/g;
+const CANDIDATE_AT = /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){10,30}/y;
+const isUpper = (c: number): boolean => c >= 65 && c <= 90;
 
-/** Finds valid IBANs, compact (`DE89370400440532013000`) or spaced in groups (`DE89 3704 0044 ...`). */
-export const ibanDetector = regexDetector('iban', CANDIDATE, {
-  retryInside: true,
-  check(m, text) {
-    const length = IBAN_LENGTHS[m[0].slice(0, 2)];
-    if (length === undefined) return false;
-    // Take exactly `length` alphanumerics; the candidate may have run on into following words.
-    let count = 0;
-    let i = 0;
-    const raw = m[0];
-    while (i < raw.length && count < length) {
-      if (raw[i] !== ' ') count++;
-      i++;
+/** The IBAN's `[start, end]` in a candidate, or false if it holds none. */
+function ibanIn(m: RegExpExecArray, text: string): false | [number, number] {
+  const length = IBAN_LENGTHS[m[0].slice(0, 2)];
+  if (length === undefined) return false;
+  // Take exactly `length` alphanumerics; the candidate may have run on into following words.
+  let count = 0;
+  let i = 0;
+  const raw = m[0];
+  while (i < raw.length && count < length) {
+    if (raw[i] !== ' ') count++;
+    i++;
+  }
+  if (count < length) return false;
+  const end = m.index + i;
+  if (/[A-Za-z0-9]/.test(text[end] ?? '')) return false; // the IBAN must end at a boundary
+  const compact = raw.slice(0, i).replace(/ /g, '');
+  if (!ibanChecksumValid(compact)) return false;
+  const spaced = raw.slice(0, i);
+  if (spaced.includes(' ')) {
+    // Spaced IBANs come in groups of four (last group shorter).
+    const groups = spaced.split(' ');
+    if (groups.slice(0, -1).some((g) => g.length !== 4) || groups[groups.length - 1].length > 4) return false;
+  }
+  return [m.index, end];
+}
+
+/**
+ * Finds valid IBANs, compact (`DE89370400440532013000`) or spaced in groups (`DE89 3704 0044 ...`). The check digits
+ * start a run of digits after two capitals: the pattern is tried only there, in text order, after a candidate that held
+ * an IBAN only past its end (a rejected one is looked inside again): what a scan of the whole text finds.
+ */
+export const ibanDetector: Detector = {
+  category: 'iban',
+  find(text: string): Match[] {
+    const out: Match[] = [];
+    const runs = digitRuns(text);
+    let after = 0;
+    for (let k = 0; k < runs.length; k += 2) {
+      const start = runs[k] - 2;
+      if (start < after || runs[k + 1] - runs[k] < 2) continue;
+      if (!isUpper(text.charCodeAt(start)) || !isUpper(text.charCodeAt(start + 1))) continue;
+      CANDIDATE_AT.lastIndex = start;
+      const m = CANDIDATE_AT.exec(text);
+      if (m === null) continue;
+      const found = ibanIn(m, text);
+      if (found === false) continue;
+      after = start + m[0].length;
+      out.push({ category: 'iban', start: found[0], end: found[1], value: text.slice(found[0], found[1]) });
     }
-    if (count < length) return false;
-    const end = m.index + i;
-    if (/[A-Za-z0-9]/.test(text[end] ?? '')) return false; // the IBAN must end at a boundary
-    const compact = raw.slice(0, i).replace(/ /g, '');
-    if (!ibanChecksumValid(compact)) return false;
-    const spaced = raw.slice(0, i);
-    if (spaced.includes(' ')) {
-      // Spaced IBANs come in groups of four (last group shorter).
-      const groups = spaced.split(' ');
-      if (groups.slice(0, -1).some((g) => g.length !== 4) || groups[groups.length - 1].length > 4) return false;
-    }
-    return [m.index, end];
+    return out;
   },
-});
+};
