@@ -141,6 +141,10 @@ describe('address', () => {
     ['LOCATION:12 Harley Street, London W1G 9PF\nEND:VEVENT', '12 Harley Street, London W1G 9PF'],
     ['LOCATION:Via Roma 10, 00184 Roma', 'Via Roma 10, 00184 Roma'],
     ['“LOCATION:Via Roma 10”', 'Via Roma 10'],
+    ['Wir wohnen Am Markt 3 in Bonn.', 'Am Markt 3'],
+    ['Adresse: Im Jahr 7, 53111 Bonn', 'Im Jahr 7, 53111 Bonn'],
+    ['Meine Adresse lautet Am Montag 3.', 'Am Montag 3'],
+    ['Der Laden ist am Berliner Ring 2.', 'Berliner Ring 2'],
   ])('finds the address in %j', (text, address) => {
     expect(found(text, 'address')).toEqual([address]);
   });
@@ -150,6 +154,13 @@ describe('address', () => {
     'Main Street shops are struggling.',
     'Windows 11 and Office 365',
     'Starts at 10:30 Park Lane time',
+    // A German preposition, a noun and a number are a time, a quantity or a phrase without a cue or a postcode.
+    'Im Jahr 2019 haben wir 12 Kunden gewonnen.',
+    'Am Montag 3 Termine, In der Regel 10 Minuten.',
+    'Zum Beispiel 5 Tage, Auf der Suche nach 3 Leuten.',
+    // A street type alone is not a street (`Gate` is Norwegian for street, `Platz` German for a rank).
+    'Boarding at Gate 5 starts soon; she came in at Platz 3.',
+    'Level 3 of the Ring 2 game.',
   ])('ignores %j', (text) => {
     expect(found(text, 'address')).toEqual([]);
   });

@@ -50,9 +50,10 @@ const NAME_FIRST = new RegExp(
     // Via Roma 10, Calle Mayor, 5, C/ Alcalá 23
     String.raw`${START}(?:${eitherCase(PREFIX_TYPES)})(?:${SP}${NAME_WORDS}){1,5},?\s+(?:${NUM}|s\/n\.?)${END}`,
     // Hauptstraße 5, Berliner Str. 12, van der Heijdenweg 206, Övre Björkgatan 113
-    String.raw`${START}(?:van\s(?:de[rn]\s)?|von\s|de\s)?(?:${CAP}\s){0,2}(?:\p{Lu}(?=[\p{L}\p{M}'’\-.]*\s?,?\s\d)[\p{L}\p{M}'’\-]*?(?:${eitherCase(COMPOUND_ENDINGS)})|(?:Str\.|Straße|Strasse|Weg|Allee|Platz|Gasse|Ring|Damm|Ufer|Laan|Straat|Plein|Gate|Vej|Vei|Gata|Gade))\s?,?\s${NUM}${END}`,
-    // Am Markt 3, An der Kirche 5
-    String.raw`${START}(?:${DE_PREPOSITIONS})\s(?:${CAP}\s?){1,2}\s${NUM}${END}`,
+    // (a street type alone after a capitalised word: `Berliner Ring 2`, not `Gate 5` or `Platz 3`, a rank)
+    String.raw`${START}(?:van\s(?:de[rn]\s)?|von\s|de\s)?(?:(?:${CAP}\s){0,2}\p{Lu}(?=[\p{L}\p{M}'’\-.]*\s?,?\s\d)[\p{L}\p{M}'’\-]*?(?:${eitherCase(COMPOUND_ENDINGS)})|(?:${CAP}\s){1,2}(?:Str\.|Straße|Strasse|Weg|Allee|Platz|Gasse|Ring|Damm|Ufer|Laan|Straat|Plein|Gate|Vej|Vei|Gata|Gade))\s?,?\s${NUM}${END}`,
+    // Am Markt 3, An der Kirche 5 (captured: see notAPlace)
+    String.raw`(${START}(?:${DE_PREPOSITIONS})\s(?:${CAP}\s?){1,2}\s${NUM}${END})`,
   ].join('|'),
   'gu',
 );
@@ -185,11 +186,11 @@ export const addressDetector: Detector = {
     flatten(text);
     fieldValues(text, out);
     // Every other address has a house number: a street starts at one, or ends a few characters after one.
-    const streets: [number, number][] = [];
+    const streets: [start: number, end: number, prepositional: boolean][] = [];
     const windows = numberWindows(text, (at) => {
       NUMBER_FIRST.lastIndex = at;
       const m = NUMBER_FIRST.exec(text);
-      if (m) streets.push([at, at + m[0].length]);
+      if (m) streets.push([at, at + m[0].length, false]);
     });
     if (windows.all.length === 0) return out.sort((a, b) => a.start - b.start);
     // A street that ends with its number has a capitalised word (or an ordinal) right before the number: only the
@@ -205,16 +206,18 @@ export const addressDetector: Detector = {
           nameFirst.lastIndex = m.index + 1;
           continue;
         }
-        streets.push([from + m.index, end]);
+        streets.push([from + m.index, end, m[1] !== undefined]);
       }
     }
     // As one scan of the text would: the leftmost street wins, overlapping later ones are dropped.
     streets.sort((a, b) => a[0] - b[0]);
     let last = -1;
-    for (const [start, end] of streets) {
+    for (const [start, end, prepositional] of streets) {
       if (start < last) continue;
       last = end;
-      const penalty = NOT_AFTER.test(windowBefore(text, start, 12)) ? 0.4 : 0;
+      const penalty =
+        (NOT_AFTER.test(windowBefore(text, start, 12)) ? 0.4 : 0) +
+        (prepositional && notAPlace(text, start, end) ? 0.3 : 0);
       push(out, text, start, end, 0.7 - penalty + (cueAt(text, start) ? 0.2 : 0));
     }
     // The street after a cue (GENERIC) also ends with a capitalised word or an ordinal before its number.
@@ -232,6 +235,30 @@ export const addressDetector: Detector = {
     return out.sort((a, b) => a.start - b.start);
   },
 };
+
+// After a German preposition, a noun and a number are a time, a quantity or a phrase more often than a street: `Im
+// Jahr 2019`, `Am Montag 3 Termine`, `In der Regel 10 Minuten`, `Zum Beispiel 5 Tage`. Such a match stays an address
+// only with a cue before it or a postcode after it.
+const NOT_PLACES = new Set(
+  `jahr jahre jahren jahres vorjahr monat monate monaten quartal woche wochen wochenende tag tage tagen zeit zeitraum
+  montag dienstag mittwoch donnerstag freitag samstag sonntag januar jänner februar märz april mai juni juli august
+  september oktober november dezember frühjahr frühling sommer herbst winter morgen vormittag mittag nachmittag abend
+  anfang ende schluss laufe rahmen zuge fall falle moment augenblick beispiel regel grunde prinzip allgemeinen ganzen
+  wesentlichen einzelnen übrigen folgenden vergleich durchschnitt schnitt mittel kapitel abschnitt absatz artikel
+  paragraph paragraphen punkt schritt alter prozent`.split(/\s+/),
+);
+const YEAR = /^(?:19|20)\d\d$/;
+const NEXT_CAPITALISED = /^ (\p{Lu}\p{L}*\.?)/u;
+const UNIT_WORD = new RegExp(String.raw`^(?:${UNIT_WORDS})$`);
+
+/** True if a street after a German preposition reads as a time, a quantity or a phrase (see NOT_PLACES). */
+function notAPlace(text: string, start: number, end: number): boolean {
+  const words = text.slice(start, end).split(/\s+/);
+  if (YEAR.test(words[words.length - 1]) || words.some((w) => NOT_PLACES.has(w.toLowerCase()))) return true;
+  // A capitalised word right after the number, not a flat's: a count of things (`3 Termine`).
+  const next = NEXT_CAPITALISED.exec(text.slice(end, end + 24));
+  return next !== null && !UNIT_WORD.test(next[1]);
+}
 
 const BEFORE = 120;
 const AFTER = 10;
