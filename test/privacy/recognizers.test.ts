@@ -145,6 +145,10 @@ describe('address', () => {
     ['Adresse: Im Jahr 7, 53111 Bonn', 'Im Jahr 7, 53111 Bonn'],
     ['Meine Adresse lautet Am Montag 3.', 'Am Montag 3'],
     ['Der Laden ist am Berliner Ring 2.', 'Berliner Ring 2'],
+    ['Abito in Corso Vittorio Emanuele 12, Milano.', 'Corso Vittorio Emanuele 12'],
+    ['Vivo en Calle Mayor 5 a la derecha.', 'Calle Mayor 5'],
+    ['La factura va a Solar Cristina, 78.', 'Solar Cristina, 78'],
+    ['Il mio indirizzo è il Corso Buenos Aires 33.', 'Corso Buenos Aires 33'],
   ])('finds the address in %j', (text, address) => {
     expect(found(text, 'address')).toEqual([address]);
   });
@@ -161,6 +165,10 @@ describe('address', () => {
     // A street type alone is not a street (`Gate` is Norwegian for street, `Platz` German for a rank).
     'Boarding at Gate 5 starts soon; she came in at Platz 3.',
     'Level 3 of the Ring 2 game.',
+    // Street types that are common nouns, after an article; counts of times and measures.
+    'Il Corso di Laurea 2 inizia a ottobre.',
+    'La Ronda Final 2 será mañana; le Cours Magistral 3 commence.',
+    'Visitamos el Mercado Central 3 veces.',
   ])('ignores %j', (text) => {
     expect(found(text, 'address')).toEqual([]);
   });

@@ -27,7 +27,8 @@ const ELIDED = String.raw`(?:l|d|dell|all|sull)['’]`;
 // Spaces within a line: the words of a street's name do not run on into the next line (`Avenue de Provence\nHome …`).
 const SP = String.raw`[^\S\r\n]+`;
 const NAME_WORDS = String.raw`(?:(?:${LOWP}${SP}|${ELIDED})*(?!(?:${UNIT_WORDS})(?![\p{L}]))(?:${CAP}|\d{1,3}(?:st|nd|rd|th|º|ª|°)))`;
-const NUM = String.raw`\d{1,5}(?:\s?[A-Za-z](?![\p{L}\p{N}]))?(?:[\-–/]\d{1,4}[A-Za-z]?)?`;
+// A letter after a space is a suffix only in upper case (`12 B`): `2 a`, `5 y` are a number and a word.
+const NUM = String.raw`\d{1,5}(?:(?:[A-Za-z]|\s[A-Z])(?![\p{L}\p{N}]))?(?:[\-–/]\d{1,4}[A-Za-z]?)?`;
 // Not inside a word or number; a colon is a field's (`LOCATION:12 Harley Street` in iCalendar) only after a letter, not
 // a time's (`10:30`).
 const START = String.raw`(?<![\p{L}\p{N}.,/\-#€$£])(?<![^\p{L}]:|^:)`;
@@ -48,11 +49,12 @@ const NUMBER_FIRST = new RegExp(
 const NAME_FIRST = new RegExp(
   [
     // Via Roma 10, Calle Mayor, 5, C/ Alcalá 23
-    String.raw`${START}(?:${eitherCase(PREFIX_TYPES)})(?:${SP}${NAME_WORDS}){1,5},?\s+(?:${NUM}|s\/n\.?)${END}`,
+    // (the type captured: see doubtful)
+    String.raw`${START}(${eitherCase(PREFIX_TYPES)})(?:${SP}${NAME_WORDS}){1,5},?\s+(?:${NUM}|s\/n\.?)${END}`,
     // Hauptstraße 5, Berliner Str. 12, van der Heijdenweg 206, Övre Björkgatan 113
     // (a street type alone after a capitalised word: `Berliner Ring 2`, not `Gate 5` or `Platz 3`, a rank)
     String.raw`${START}(?:van\s(?:de[rn]\s)?|von\s|de\s)?(?:(?:${CAP}\s){0,2}\p{Lu}(?=[\p{L}\p{M}'’\-.]*\s?,?\s\d)[\p{L}\p{M}'’\-]*?(?:${eitherCase(COMPOUND_ENDINGS)})|(?:${CAP}\s){1,2}(?:Str\.|Straße|Strasse|Weg|Allee|Platz|Gasse|Ring|Damm|Ufer|Laan|Straat|Plein|Gate|Vej|Vei|Gata|Gade))\s?,?\s${NUM}${END}`,
-    // Am Markt 3, An der Kirche 5 (captured: see notAPlace)
+    // Am Markt 3, An der Kirche 5 (captured: see doubtful)
     String.raw`(${START}(?:${DE_PREPOSITIONS})\s(?:${CAP}\s?){1,2}\s${NUM}${END})`,
   ].join('|'),
   'gu',
@@ -186,7 +188,7 @@ export const addressDetector: Detector = {
     flatten(text);
     fieldValues(text, out);
     // Every other address has a house number: a street starts at one, or ends a few characters after one.
-    const streets: [start: number, end: number, prepositional: boolean][] = [];
+    const streets: [start: number, end: number, doubtful: boolean][] = [];
     const windows = numberWindows(text, (at) => {
       NUMBER_FIRST.lastIndex = at;
       const m = NUMBER_FIRST.exec(text);
@@ -206,18 +208,16 @@ export const addressDetector: Detector = {
           nameFirst.lastIndex = m.index + 1;
           continue;
         }
-        streets.push([from + m.index, end, m[1] !== undefined]);
+        streets.push([from + m.index, end, doubtful(text, from + m.index, end, m[1], m[2])]);
       }
     }
     // As one scan of the text would: the leftmost street wins, overlapping later ones are dropped.
     streets.sort((a, b) => a[0] - b[0]);
     let last = -1;
-    for (const [start, end, prepositional] of streets) {
+    for (const [start, end, doubt] of streets) {
       if (start < last) continue;
       last = end;
-      const penalty =
-        (NOT_AFTER.test(windowBefore(text, start, 12)) ? 0.4 : 0) +
-        (prepositional && notAPlace(text, start, end) ? 0.3 : 0);
+      const penalty = (NOT_AFTER.test(windowBefore(text, start, 12)) ? 0.4 : 0) + (doubt ? 0.3 : 0);
       push(out, text, start, end, 0.7 - penalty + (cueAt(text, start) ? 0.2 : 0));
     }
     // The street after a cue (GENERIC) also ends with a capitalised word or an ordinal before its number.
@@ -236,9 +236,16 @@ export const addressDetector: Detector = {
   },
 };
 
+// Street types that are also common nouns (`il Corso di Laurea 2`, `el Mercado Central`, `la Ronda Final 2`, `le Cours
+// Magistral 3`): after an article, a street only with a cue or a postcode.
+const COMMON_NOUN_TYPES = new Set(
+  `place cours passage square route voie villa cité résidence promenade sentier ronda mercado edificio puente quinta
+  lado salida solar terrenos bloque barrio carrera jardines corso largo borgo contrada rotonda huerta muelle parcela
+  polígono prolongación ramal riera rincón torrente apartamento explanada cuesta bajada arroyo`.split(/\s+/),
+);
+const ARTICLE_BEFORE = /(?:^|[^\p{L}])((?:il|lo|la|le|les|l['’]|el|los|las|un|una|une|uno|del|al|du|des|the)\s+)$/iu;
 // After a German preposition, a noun and a number are a time, a quantity or a phrase more often than a street: `Im
-// Jahr 2019`, `Am Montag 3 Termine`, `In der Regel 10 Minuten`, `Zum Beispiel 5 Tage`. Such a match stays an address
-// only with a cue before it or a postcode after it.
+// Jahr 2019`, `Am Montag 3 Termine`, `In der Regel 10 Minuten`, `Zum Beispiel 5 Tage`.
 const NOT_PLACES = new Set(
   `jahr jahre jahren jahres vorjahr monat monate monaten quartal woche wochen wochenende tag tage tagen zeit zeitraum
   montag dienstag mittwoch donnerstag freitag samstag sonntag januar jänner februar märz april mai juni juli august
@@ -248,14 +255,31 @@ const NOT_PLACES = new Set(
   paragraph paragraphen punkt schritt alter prozent`.split(/\s+/),
 );
 const YEAR = /^(?:19|20)\d\d$/;
+// A word of time or measure after the number makes it a count: `3 veces`, `2 horas`, `5 volte`, `10 Minuten`.
+const COUNT_WORDS = `veces vez horas? minutos? días? semanas? meses años? volte ore minuti giorni settimane mesi anni fois
+  heures? jours? semaines? mois ans années? times hours? minutes? days? weeks? months? years? mal stunden? minuten tagen?
+  wochen monaten? jahren? km kg m % € euros?`;
+const COUNT_AFTER = new RegExp(String.raw`^\s(?:${COUNT_WORDS.split(/\s+/).join('|')})(?![\p{L}\p{N}])`, 'iu');
 const NEXT_CAPITALISED = /^ (\p{Lu}\p{L}*\.?)/u;
 const UNIT_WORD = new RegExp(String.raw`^(?:${UNIT_WORDS})$`);
 
-/** True if a street after a German preposition reads as a time, a quantity or a phrase (see NOT_PLACES). */
-function notAPlace(text: string, start: number, end: number): boolean {
+/**
+ * True if a name-first street reads as something else, so that it stays an address only with a cue before it or a
+ * postcode after it: a count (`Mercado Central 3 veces`); a street type that is a common noun, after an article that
+ * no address cue comes before (`type`, captured by the pattern); or, after a German preposition (`prepositional`), a
+ * time, a quantity or a phrase (a year for the number, a noun such as `Jahr`, `Montag` or `Beispiel`, or a capitalised
+ * word after the number that is not a flat's: `Am Montag 3 Termine`).
+ */
+function doubtful(text: string, start: number, end: number, type?: string, prepositional?: string): boolean {
+  if (COUNT_AFTER.test(text.slice(end, end + 12))) return true;
+  if (type !== undefined) {
+    if (!COMMON_NOUN_TYPES.has(type.toLowerCase())) return false;
+    const article = ARTICLE_BEFORE.exec(text.slice(Math.max(0, start - 8), start))?.[1];
+    return article !== undefined && !cueAt(text, start - article.length); // `indirizzo è il Corso …` is one
+  }
+  if (prepositional === undefined) return false;
   const words = text.slice(start, end).split(/\s+/);
   if (YEAR.test(words[words.length - 1]) || words.some((w) => NOT_PLACES.has(w.toLowerCase()))) return true;
-  // A capitalised word right after the number, not a flat's: a count of things (`3 Termine`).
   const next = NEXT_CAPITALISED.exec(text.slice(end, end + 24));
   return next !== null && !UNIT_WORD.test(next[1]);
 }
