@@ -83,6 +83,9 @@ describe('person', () => {
     // A model's name, with or without a version.
     'You are Claude Opus, a model by Anthropic.',
     'Use Claude Sonnet for this task and Claude Haiku for the summaries.',
+    // Greetings: `Merry` and `Happy` are given names in some lists.
+    'Happy New Year and Merry Christmas!',
+    'Happy Birthday and Happy Holidays to all of you.',
   ])('ignores %j', (text) => {
     expect(found(text, 'person')).toEqual([]);
   });

@@ -116,6 +116,7 @@ island islands beach bay lake county state republic kingdom airlines airways cup
 home world living investment investments bedrijf aktiebolag pictures music prime premium teams sheets database
 shop store stores market markets foods food kitchen fashion collection edition series pro max mini plus code
 opus sonnet haiku
+christmas xmas year birthday holidays holiday easter thanksgiving halloween hanukkah diwali weekend anniversary
 `);
 
 /**
