@@ -5,6 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { DETECTORS, detect } from '../../src/privacy/detectors/index.js';
+import { latin1StandIn } from '../../src/privacy/detectors/util.js';
 import { createPrivacyFilter } from '../../src/privacy/privacy-filter.js';
 import { loadEvalCases } from './eval/score.js';
 
@@ -64,5 +65,28 @@ describe('texts stored with two bytes a character', () => {
       ['address', 'Hauptstraße 5'],
       ['passport', 'C01X00T47'],
     ]);
+  });
+
+  it("a two-byte text's one-byte stand-in keeps every character's classes and offset", () => {
+    // Every character of the Basic Multilingual Plane beyond Latin-1 that has a stand-in (not a surrogate nor a mark).
+    const classes = [/\p{L}/u, /\p{Lu}/u, /\p{Ll}/u, /\p{N}/u, /['’]/u, /[\p{L}\p{N}_@/\\$#.\-]/u, /\s/u];
+    const classesOf = (ch: string): boolean[] => classes.map((re) => re.test(ch));
+    let checked = 0;
+    for (let c = 0x100; c <= 0xffff; c++) {
+      const ch = String.fromCharCode(c);
+      const standIn = latin1StandIn(`x${ch}`);
+      if ((c >= 0xd800 && c <= 0xdfff) || /\p{M}/u.test(ch)) {
+        expect(standIn, ch).toBeUndefined();
+        continue;
+      }
+      expect(standIn?.length, ch).toBe(2);
+      const code = standIn?.charCodeAt(1) ?? 0;
+      // Not ASCII, which a pattern's letters could match (`Ma?c`), except the apostrophe.
+      expect(code >= 0x80 && code < 0x100, ch).toBe(c !== 0x2019);
+      expect(classesOf(standIn?.[1] ?? ''), `U+${c.toString(16)}`).toEqual(classesOf(ch));
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(60000);
+    expect(latin1StandIn('Дмитрий O’Brien — 東京')).toBe("Ààààààà O'Brien × ªª");
   });
 });

@@ -18,13 +18,21 @@ import {
   TITLES,
 } from './person-words.js';
 import { PLACE_NAMES } from './place-names.generated.js';
-import { firstMatch, scanFor, WordShapes } from './util.js';
+import { firstMatch, isTwoByte, latin1StandIn, scanFor, WordShapes } from './util.js';
 
 // A capitalised word in any cased script: `Whitfield`, `O'Brien`, `McDonald`, `Jean-Pierre`, `Дмитрий`.
 const WORD =
   /(?<![\p{L}\p{N}_@\/\\$#.-])(?:Ma?c|O['’]|D['’])?\p{Lu}[\p{Ll}\p{M}]+(?:-\p{Lu}[\p{Ll}\p{M}]+)?(?![\p{L}\p{N}_@]|\.\p{L}|['’]\p{L})/gu;
 // In a text with characters beyond Latin-1: no ASCII letter or digit (nor `_@/\$#.-`) before, and a capital first.
 const wordScan = scanFor(WORD, String.raw`(?<![A-Za-z0-9_@\/\\$#.\-])(?=[A-Z\u00C0-\u00DE\u0100-\u{10ffff}])`);
+/**
+ * The regex and the subject that scan `text` for WORD: a two-byte text through its one-byte stand-in (WORD asks only
+ * about the classes it keeps), unless it has none; offsets are the text's.
+ */
+function wordScanOf(text: string): [RegExp, string] {
+  const standIn = isTwoByte(text) ? latin1StandIn(text) : undefined;
+  return standIn === undefined ? [wordScan(text), text] : [WORD, standIn];
+}
 const PARTICLE_GAP = new RegExp(`^ (?:(?:${[...PARTICLES].join('|')}) ){1,2}$|^ d['’]$`);
 // The longest name gap: a space and two particles with their spaces. Longer gaps are not cut out of the text.
 const MAX_GAP = 1 + 2 * (Math.max(...[...PARTICLES].map((p) => p.length)) + 1);
@@ -136,7 +144,6 @@ const NAME_OWNER = /(\p{L}+)(?:\s+|_)name(?:\s*:|\s+is)[\s:,]*$/u;
 interface Token {
   start: number;
   end: number;
-  word: string;
   lowerCase?: string;
   given?: boolean;
   flags?: number;
@@ -147,7 +154,7 @@ const isGiven = (t: Token): boolean => (t.given ??= isGivenLower(lower(t)));
 
 /** The token in lower case, cut from the lower-cased copy when first asked for. */
 const lower = (t: Token): string =>
-  (t.lowerCase ??= lowered !== undefined ? lowered.slice(t.start, t.end) : t.word.toLowerCase());
+  (t.lowerCase ??= lowered !== undefined ? lowered.slice(t.start, t.end) : scanned.slice(t.start, t.end).toLowerCase());
 /** The token's word-list flags (looked up once per token). */
 const flags = (t: Token): number => (t.flags ??= flagsOf(lower(t)));
 
@@ -352,8 +359,9 @@ function scoreRun(text: string, run: Token[], minScore: number): Match | undefin
 /** The capitalised words of `text` as the recognizer reads them (`[start0, end0, …]`), for a text it did not scan. */
 export function capitalisedWords(text: string): number[] {
   const out: number[] = [];
-  const words = wordScan(text);
-  for (let m = firstMatch(words, text); m !== null; m = words.exec(text)) out.push(m.index, m.index + m[0].length);
+  const [words, subject] = wordScanOf(text);
+  for (let m = firstMatch(words, subject); m !== null; m = words.exec(subject))
+    out.push(m.index, m.index + m[0].length);
   return out;
 }
 
@@ -379,14 +387,13 @@ export const personDetector: Detector = {
       }
       run = [];
     };
-    const words = wordScan(text);
-    for (let m = firstMatch(words, text); m !== null; m = words.exec(text)) {
+    const [words, subject] = wordScanOf(text);
+    for (let m = firstMatch(words, subject); m !== null; m = words.exec(subject)) {
       const end = m.index + m[0].length;
       seen?.push(m.index, end);
       const token: Token = {
         start: m.index,
         end,
-        word: m[0],
         lowerCase: undefined,
         given: undefined,
         flags: undefined,
