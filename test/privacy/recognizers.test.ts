@@ -55,6 +55,13 @@ describe('person', () => {
     ['Jag heter Åsa Lindqvist.', 'Åsa Lindqvist'],
     ['Меня зовут Дмитрий Иванов.', 'Дмитрий Иванов'],
     ["Je m'appelle Sébastien Guyot.", 'Sébastien Guyot'],
+    // Titles declined or written out: the title stays, the name goes.
+    ['Bitte an Herrn Kowalczyk weiterleiten.', 'Kowalczyk'],
+    ['I spoke with Doctor Kowalczyk yesterday.', 'Kowalczyk'],
+    ['Professor Kowalczyk said so.', 'Kowalczyk'],
+    ['Ik sprak met de heer Jansen.', 'Jansen'],
+    ['Ho parlato con il dottor Kowalczyk.', 'Kowalczyk'],
+    ['Puhuin herra Virtasen kanssa.', 'Virtasen'],
   ])('finds the name in %j', (text, name) => {
     expect(found(text, 'person')).toEqual([name]);
   });

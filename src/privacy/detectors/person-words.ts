@@ -5,12 +5,14 @@ const list = (s: string): ReadonlySet<string> => new Set(s.trim().split(/\s+/));
 /** Titles and forms of address (lower case, without a final dot) in the supported languages. */
 export const TITLES = list(`
 mr mrs ms miss mx dr prof sir dame lady lord rev
-herr frau fr hr dipl ing
+herr herrn frau fr hr dipl ing
 m mme mlle monsieur madame mademoiselle
 sr sra srta señor señora señorita don doña dña
 sig sigra signor signore signora signorina dott dottssa dottoressa avv ing
 dhr mevr mevrouw meneer mw
 fru frøken fröken
+doctor docteur dokter doktor doctora dottor dottore professor professeur profesor profesora professore professoressa
+mister heer herra rouva neiti
 `);
 
 /** Lower-case particles inside family names: `van der`, `de la`, `von`, `di`, `af`. */
