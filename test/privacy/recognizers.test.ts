@@ -239,6 +239,10 @@ describe('date_of_birth', () => {
     ['BEGIN:VCARD\r\nBDAY:19850314\r\nEND:VCARD', '19850314'],
     ['BDAY;VALUE=date:19850314', '19850314'],
     ['Date of birth: 19850314', '19850314'],
+    // Month first, as in the US, where the day is over 12; the day spelled as an ordinal `of` the month.
+    ['DOB: 03/14/1985', '03/14/1985'],
+    ['Date of birth: 12-25-1990', '12-25-1990'],
+    ['I was born on the 14th of March 1985.', '14th of March 1985'],
   ])('finds it in %j', (text, date) => {
     expect(found(text, 'date_of_birth')).toEqual([date]);
   });
@@ -247,6 +251,8 @@ describe('date_of_birth', () => {
     'Invoice dated 03.11.2024',
     'She was born in 1985.',
     'born 31/02/1985',
+    'DOB 02/30/1985',
+    'The meeting is on 03/14/2024.',
     'born 19850231',
     'born 19851314',
     'DOB: 198503141',

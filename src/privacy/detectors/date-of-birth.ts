@@ -26,21 +26,26 @@ const Y = String.raw`(?:19|20)\d{2}`;
 const DATE = new RegExp(
   [
     String.raw`${D}([./\-])${M}\1(?:${Y}|\d{2})`, // 14/03/1985, 14.03.85
+    String.raw`${M}([./\-])${D}\2(?:${Y}|\d{2})`, // 03/14/1985 (month first, as in the US, where the day is over 12)
     String.raw`${Y}-${M}-${D}`, // 1985-03-14
     String.raw`${Y}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])`, // 19850314 (ISO 8601's basic form: vCard, HL7)
-    String.raw`${D}(?:st|nd|rd|th|er|º)?\.?\s(?:de\s)?(?:${MONTH})\.?,?\s(?:de\s|del\s)?${Y}`, // 14 March 1985, 14. März 1985, 14 de marzo de 1985
+    String.raw`${D}(?:st|nd|rd|th|er|º)?\.?\s(?:de\s|of\s)?(?:${MONTH})\.?,?\s(?:de\s|del\s)?${Y}`, // 14 March 1985, 14. März 1985, 14 de marzo de 1985, 14th of March 1985
     String.raw`(?:${MONTH})\.?\s${D}(?:st|nd|rd|th)?,?\s${Y}`, // March 14, 1985
   ].join('|'),
   'giu',
 );
-/** False for numeric dates that do not exist (31/02/1985); dates with month names are taken as written. */
+/**
+ * False for numeric dates that do not exist (31/02/1985, 02/30/1985); dates with month names are taken as written. A
+ * numeric date is read day first, or month first when its second number is over 12.
+ */
 function calendarValid(date: string): boolean {
   const parts = /^\d{8}$/.test(date) ? [date.slice(0, 4), date.slice(4, 6), date.slice(6)] : date.split(/[./\-]/);
   if (parts.length !== 3 || parts.some((p) => !/^\d+$/.test(p))) return true;
-  const [d, m, y] =
+  const [first, second, y] =
     parts[0].length === 4
       ? [Number(parts[2]), Number(parts[1]), Number(parts[0])]
       : [Number(parts[0]), Number(parts[1]), Number(parts[2])];
+  const [d, m] = second > 12 ? [second, first] : [first, second];
   const days = new Date(Date.UTC(y < 100 ? 1900 + y : y, m, 0)).getUTCDate();
   return d >= 1 && d <= days;
 }
