@@ -27,6 +27,10 @@ const CASES: Partial<Record<Category, { hit: [string, string][]; miss: string[] 
       ['JP 03-1234-5678', '03-1234-5678'],
       ['en dash +1 (415) 555\u20130132', '+1 (415) 555\u20130132'],
       ['(0034 91 430 63 35)', '0034 91 430 63 35'],
+      // National numbers without a trunk prefix, after a word for a phone.
+      ['mi móvil es 612 34 56 78', '612 34 56 78'],
+      ['il mio cellulare è 347 123 4567', '347 123 4567'],
+      ['Call me at 347 123 4567 please', '347 123 4567'],
     ],
     miss: [
       'deadline 2024-01-15',
@@ -38,6 +42,9 @@ const CASES: Partial<Record<Category, { hit: [string, string][]; miss: string[] 
       'Meeting 05.06.2024 12.30',
       '123-45-6789',
       'Population 8 045 311 447',
+      'The budget is 612 345 678 euros.',
+      'the number 612 345 678 is large',
+      'Call order number 612 345 678',
     ],
   },
   card: {

@@ -1,7 +1,7 @@
 // Phone number detector: E.164/international (+ or 00) and national formats with separators.
 
 import type { Detector, Match } from '../types.js';
-import { windowBefore } from './context.js';
+import { cueBefore, windowBefore } from './context.js';
 import { digitRuns } from './util.js';
 
 // A run of digits, spaces (also no-break), dots, dashes (also en dashes) and parentheses that starts with +, ( or a
@@ -79,6 +79,29 @@ export function looksLikePhone(s: string): boolean {
   return false;
 }
 
+// A national number without a trunk prefix (Spain's `612 34 56 78`, Italy's mobile `347 123 4567`) is written like a
+// count or an amount; it is a phone number only after a word for one, a few words before at most.
+const PHONE_CUE = cueBefore(
+  [
+    ...`phone telephone tel tel. mobile cell call text whatsapp móvil movil teléfono telefono tlf tfno llámame llamar
+    cellulare cell. chiamami téléphone tél portable appelle-moi handy telefon telefoon mobiel bel mobilnummer
+    puhelin`.split(/\s+/),
+    ...['my number', 'mi número', 'mi numero', 'il mio numero', 'mon numéro', 'meine nummer', 'mijn nummer'],
+    ...['mitt nummer', 'min nummer'],
+  ],
+  String.raw`[\s:#=]*`,
+  16,
+);
+const NATIONAL_SHAPE = /^[1-9][\d ().\-\u2013\u00a0]*\d$/;
+
+/** True if `s` is written like a national number without a trunk prefix: 9-11 digits in groups of two or more. */
+function nationalShape(s: string): boolean {
+  if (!NATIONAL_SHAPE.test(s) || BAD_SEPARATORS.test(s)) return false;
+  const groups = s.split(/\D+/).filter((g) => g.length > 0);
+  const digits = groups.reduce((n, g) => n + g.length, 0);
+  return groups.length >= 2 && digits >= 9 && digits <= 11 && groups.every((g) => g.length >= 2) && !isDateLike(groups);
+}
+
 const WORD_CHAR = /[A-Za-z_]/;
 const MAX_PART = 40;
 
@@ -116,7 +139,10 @@ function trimParens(s: string, start: number): [string, number] {
   return [trimmed.slice(lead), at + lead];
 }
 
-/** Finds phone numbers; bare digit runs, dates, versions and labelled identifiers are left alone. */
+/**
+ * Finds phone numbers; bare digit runs, dates, versions and labelled identifiers are left alone, and national numbers
+ * without a trunk prefix need a cue.
+ */
 export const phoneDetector: Detector = {
   category: 'phone',
   find(text: string): Match[] {
@@ -156,8 +182,10 @@ export const phoneDetector: Detector = {
           run.includes('(') || run.includes(')')
             ? trimParens(part, m.index + partStart)
             : trimEnds(part, m.index + partStart);
-        if (s.length < 8 || !looksLikePhone(s)) continue;
-        if (NEGATIVE_CONTEXT.test(windowBefore(text, start, 30))) continue;
+        if (s.length < 8) continue;
+        const before = windowBefore(text, start, 30);
+        if (!looksLikePhone(s) && !(nationalShape(s) && PHONE_CUE.test(before))) continue;
+        if (NEGATIVE_CONTEXT.test(before)) continue;
         out.push({ category: 'phone', start, end: start + s.length, value: s });
       }
     }
