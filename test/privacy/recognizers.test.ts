@@ -393,6 +393,9 @@ describe('mac, ip and url_credentials', () => {
     expect(found('git clone https://alice:s3cr3t@git.example.com/x.git', 'url_credentials')).toEqual(['alice:s3cr3t']);
     expect(found('see https://x.example.com/a?token=abcdef123456&page=2', 'url_credentials')).toEqual(['abcdef123456']);
     expect(found('see https://x.example.com/a?page=2 and mailto:bob@example.com', 'url_credentials')).toEqual([]);
+    // A password without a user name, as Redis URLs write one.
+    expect(found('REDIS_URL=redis://:mypassword@localhost:6379', 'url_credentials')).toEqual([':mypassword']);
+    expect(found('http://:8080/path', 'url_credentials')).toEqual([]);
   });
 });
 

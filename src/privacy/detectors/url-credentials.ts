@@ -3,7 +3,7 @@
 import type { Detector, Match } from '../types.js';
 import { firstMatch } from './util.js';
 
-const USERINFO_AT = /\b[a-z][a-z0-9+.\-]{1,15}:\/\/([^\s/?#@:]{1,128}:[^\s/?#@]{1,256})@/iy;
+const USERINFO_AT = /\b[a-z][a-z0-9+.\-]{1,15}:\/\/([^\s/?#@:]{0,128}:[^\s/?#@]{1,256})@/iy;
 const QUERY =
   /[?&#](?:access_token|id_token|refresh_token|token|api_key|apikey|api-key|key|secret|client_secret|password|passwd|pwd|auth|sig|signature|x-amz-signature|x-amz-credential|x-goog-signature|sas|code|session|sessionid|jwt)=([^\s&#"'<>]{6,})/gi;
 
