@@ -94,12 +94,19 @@ const PHONE_CUE = cueBefore(
 );
 const NATIONAL_SHAPE = /^[1-9][\d ().\-\u2013\u00a0]*\d$/;
 
-/** True if `s` is written like a national number without a trunk prefix: 9-11 digits in groups of two or more. */
+/** True if `s` is written like a national number without a trunk prefix: 9 or 10 digits in groups, three first. */
 function nationalShape(s: string): boolean {
+  // Cheap tests first: most candidates that are no phone's shape are ids, cards and dates.
+  const first = s.charCodeAt(0);
+  const digits = countDigits(s);
+  if (first < 49 || first > 57 || digits < 9 || digits > 10 || digits === s.length) return false;
   if (!NATIONAL_SHAPE.test(s) || BAD_SEPARATORS.test(s)) return false;
   const groups = s.split(/\D+/).filter((g) => g.length > 0);
-  const digits = groups.reduce((n, g) => n + g.length, 0);
-  return groups.length >= 2 && digits >= 9 && digits <= 11 && groups.every((g) => g.length >= 2) && !isDateLike(groups);
+  const g = groups.map((x) => x.length).join(',');
+  // Three digits first (`612`, `347`), then groups of two to four; not an SSN's 3-2-4.
+  return (
+    groups.length >= 2 && groups[0].length === 3 && groups.every((x) => x.length >= 2 && x.length <= 4) && g !== '3,2,4'
+  );
 }
 
 const WORD_CHAR = /[A-Za-z_]/;
@@ -183,9 +190,10 @@ export const phoneDetector: Detector = {
             ? trimParens(part, m.index + partStart)
             : trimEnds(part, m.index + partStart);
         if (s.length < 8) continue;
+        const phone = looksLikePhone(s);
+        if (!phone && !nationalShape(s)) continue;
         const before = windowBefore(text, start, 30);
-        if (!looksLikePhone(s) && !(nationalShape(s) && PHONE_CUE.test(before))) continue;
-        if (NEGATIVE_CONTEXT.test(before)) continue;
+        if ((!phone && !PHONE_CUE.test(before)) || NEGATIVE_CONTEXT.test(before)) continue;
         out.push({ category: 'phone', start, end: start + s.length, value: s });
       }
     }
