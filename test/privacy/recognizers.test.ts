@@ -62,6 +62,9 @@ describe('person', () => {
     ['Ik sprak met de heer Jansen.', 'Jansen'],
     ['Ho parlato con il dottor Kowalczyk.', 'Kowalczyk'],
     ['Puhuin herra Virtasen kanssa.', 'Virtasen'],
+    // `Max` ends no name after its first word (`iPhone 15 Pro Max`) but starts many.
+    ['Mit freundlichen Grüßen\nMax Mustermann', 'Max Mustermann'],
+    ['I met Max Verstappen yesterday.', 'Max Verstappen'],
   ])('finds the name in %j', (text, name) => {
     expect(found(text, 'person')).toEqual([name]);
   });
@@ -90,6 +93,7 @@ describe('person', () => {
     // A model's name, with or without a version.
     'You are Claude Opus, a model by Anthropic.',
     'Use Claude Sonnet for this task and Claude Haiku for the summaries.',
+    'The iPhone 15 Pro Max costs more than the Galaxy S24 Max.',
     // Greetings: `Merry` and `Happy` are given names in some lists.
     'Happy New Year and Merry Christmas!',
     'Happy Birthday and Happy Holidays to all of you.',

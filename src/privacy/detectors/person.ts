@@ -293,6 +293,9 @@ function companyBefore(text: string, start: number): boolean {
   return COMPANY_BEFORE.test(text.slice(Math.max(0, start - 24), start));
 }
 
+// Words that end no name after its first word (`iPhone Pro Max`), but are given names at its start (`Max Mustermann`).
+const TAILS_THAT_START_NAMES = new Set(['max', 'asa']);
+
 /**
  * Scores one run of capitalised words and returns the name inside it, if any. A name that would score below `minScore`
  * is left out as soon as that is sure: the checks that can only lower the score or drop the name (context, company
@@ -319,7 +322,8 @@ function scoreRun(text: string, run: Token[], minScore: number): Match | undefin
   if (!titled && i === 0) titled = (previousFlags(text, run[0].start) & (TITLE | DOTTED_TITLE)) !== 0;
   const rest = run.slice(i, i + MAX_TOKENS);
   if (rest.length === 0) return undefined;
-  if (rest.some((t) => (flags(t) & NON_NAME_TAIL) !== 0)) return undefined;
+  if (rest.some((t, k) => (flags(t) & NON_NAME_TAIL) !== 0 && !(k === 0 && TAILS_THAT_START_NAMES.has(lower(t)))))
+    return undefined;
   const first = rest[0];
   const last = rest[rest.length - 1];
   const weak = (flags(first) & WEAK) !== 0 && rest.length >= 2 && !atSentenceStart(text, first.start);
