@@ -1,7 +1,6 @@
 // IBAN detector: country code, check digits, per-country length and the ISO 13616 mod-97 checksum.
 
-import type { Detector, Match } from '../types.js';
-import { digitRuns, ibanChecksumValid } from './util.js';
+import { digitRunDetector, ibanChecksumValid } from './util.js';
 
 /** Total IBAN length per country (SWIFT IBAN registry). */
 export const IBAN_LENGTHS: Readonly<Record<string, number>> = Object.freeze({
@@ -127,27 +126,14 @@ function ibanIn(m: RegExpExecArray, text: string): false | [number, number] {
 
 /**
  * Finds valid IBANs, compact (`DE89370400440532013000`) or spaced in groups (`DE89 3704 0044 ...`). The check digits
- * start a run of digits after two capitals: the pattern is tried only there, in text order, after a candidate that held
- * an IBAN only past its end (a rejected one is looked inside again): what a scan of the whole text finds.
+ * start a run of digits after two capitals: the pattern is tried two characters before such runs, and a rejected
+ * candidate is looked inside again, as a scan of the whole text would.
  */
-export const ibanDetector: Detector = {
-  category: 'iban',
-  find(text: string): Match[] {
-    const out: Match[] = [];
-    const runs = digitRuns(text);
-    let after = 0;
-    for (let k = 0; k < runs.length; k += 2) {
-      const start = runs[k] - 2;
-      if (start < after || runs[k + 1] - runs[k] < 2) continue;
-      if (!isUpper(text.charCodeAt(start)) || !isUpper(text.charCodeAt(start + 1))) continue;
-      CANDIDATE_AT.lastIndex = start;
-      const m = CANDIDATE_AT.exec(text);
-      if (m === null) continue;
-      const found = ibanIn(m, text);
-      if (found === false) continue;
-      after = start + m[0].length;
-      out.push({ category: 'iban', start: found[0], end: found[1], value: text.slice(found[0], found[1]) });
-    }
-    return out;
-  },
-};
+export const ibanDetector = digitRunDetector(
+  'iban',
+  CANDIDATE_AT,
+  (text, runs, k) =>
+    runs[k + 1] - runs[k] >= 2 && isUpper(text.charCodeAt(runs[k] - 2)) && isUpper(text.charCodeAt(runs[k] - 1)),
+  ibanIn,
+  { lead: 2, retryInside: true },
+);

@@ -61,14 +61,17 @@ export function regexDetector(
 
 /**
  * Builds a detector from a sticky regex whose matches can only start where a run of digits starts (its lookbehind
- * forbids a digit before it): the regex is tried at the runs `mayStart` accepts (a cheap test on the runs, which must
- * hold for every match), skipping runs inside the previous match, which is what a scan of the whole text finds.
+ * forbids a digit before it), or `lead` characters before one (an IBAN's country code): the regex is tried there for
+ * the runs `mayStart` accepts (a cheap test on the runs, which must hold for every match), skipping runs inside the
+ * previous match (with `retryInside`, only inside a match that `check` kept), which is what a scan of the whole text
+ * finds.
  */
 export function digitRunDetector(
   category: Category,
   regex: RegExp,
   mayStart: (text: string, runs: readonly number[], k: number) => boolean,
   check?: CandidateCheck,
+  { lead = 0, retryInside = false }: { lead?: number; retryInside?: boolean } = {},
 ): Detector {
   if (!regex.sticky) throw new Error(`detector ${category}: regex must be sticky`);
   return {
@@ -78,14 +81,16 @@ export function digitRunDetector(
       const runs = digitRuns(text);
       let after = 0;
       for (let k = 0; k < runs.length; k += 2) {
-        if (runs[k] < after || !mayStart(text, runs, k)) continue;
-        regex.lastIndex = runs[k];
+        const at = runs[k] - lead;
+        if (at < after || !mayStart(text, runs, k)) continue;
+        regex.lastIndex = at;
         const m = regex.exec(text);
         if (m === null) continue;
-        after = runs[k] + m[0].length;
+        if (!retryInside) after = at + m[0].length;
         const verdict = check ? check(m, text) : true;
         if (verdict === false) continue;
-        const [start, end] = verdict === true ? [m.index, after] : verdict;
+        if (retryInside) after = at + m[0].length;
+        const [start, end] = verdict === true ? [m.index, at + m[0].length] : verdict;
         out.push({ category, start, end, value: text.slice(start, end) });
       }
       return out;
