@@ -129,19 +129,13 @@ export function createPrivacyFilter(policy: Partial<PrivacyPolicy> = {}, options
   const thresholds = options.thresholds ?? {};
   const actionOf = (m: Match): PrivacyAction => m.custom?.action ?? resolved[m.category];
 
-  /** The findings in `text`; the persons' placeholders, handed out first, go into `named`. */
-  function findAll(
-    text: string,
-    book: () => PseudonymBook,
-    sessionHasPersons: boolean,
-    named: Map<Match, string>,
-  ): Match[] {
+  function findAll(text: string, book: () => PseudonymBook, sessionHasPersons: boolean): Match[] {
     const extra = recognizers.flatMap((r) => r.find(text));
     const scan: TextScan = {};
     let matches = allow(text, detect(text, active, thresholds, extra, scan));
     if (resolved.person === 'pseudonymise') {
       const persons = matches.filter((m) => m.category === 'person' && !m.custom);
-      for (const p of persons) named.set(p, book().placeholderFor('person', p.value));
+      for (const p of persons) book().placeholderFor('person', p.value);
       const parts = persons.length > 0 || sessionHasPersons ? book().personParts() : new Map<string, string>();
       const words = parts.size > 0 ? (scan.words ?? capitalisedWords(text)) : [];
       const mentions = allow(text, knownPersonMentions(text, parts, matches, words));
@@ -156,8 +150,7 @@ export function createPrivacyFilter(policy: Partial<PrivacyPolicy> = {}, options
     counts: Partial<Record<Category, number>>,
     sessionHasPersons: boolean,
   ): ChatMessage {
-    const named = new Map<Match, string>();
-    const matches = findAll(message.content, book, sessionHasPersons, named);
+    const matches = findAll(message.content, book, sessionHasPersons);
     if (matches.length === 0) return message;
     if (message.role !== 'assistant') {
       const blocked = matches.filter((m) => actionOf(m) === 'block');
@@ -180,10 +173,7 @@ export function createPrivacyFilter(policy: Partial<PrivacyPolicy> = {}, options
             ? book().placeholderFor(m.category, m.value, m.custom.tag)
             : `[REDACTED_${m.custom.tag}]`;
       else {
-        out +=
-          action === 'pseudonymise'
-            ? (named.get(m) ?? book().placeholderFor(m.category, m.value))
-            : redactionFor(m.category);
+        out += action === 'pseudonymise' ? book().placeholderFor(m.category, m.value) : redactionFor(m.category);
         counts[m.category] = (counts[m.category] ?? 0) + 1;
       }
       at = m.end;
