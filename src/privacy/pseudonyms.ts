@@ -77,8 +77,8 @@ export class PseudonymBook {
     const known = parts ? this.persons.resolve(value, parts) : undefined;
     if (known) return known;
     let n = this.next.get(tag) ?? 1;
-    let placeholder = placeholderName(tag, n);
-    while (this.entries.has(placeholder)) placeholder = placeholderName(tag, ++n);
+    let placeholder = `[${tag}_${n}]`;
+    while (this.entries.has(placeholder)) placeholder = `[${tag}_${++n}]`;
     this.next.set(tag, n + 1);
     this.entries.set(placeholder, value);
     this.snapshot = undefined;
@@ -108,20 +108,6 @@ export class PseudonymBook {
   personParts(): ReadonlyMap<string, string> {
     return this.persons.unambiguousParts();
   }
-}
-
-// Placeholder strings made once and reused (`[PERSON_1]`, …): the same string each time hashes once and, used as a key
-// of the session's map, is interned once.
-const NAMES = new Map<string, string[]>();
-const MAX_CACHED = 256;
-function placeholderName(tag: string, n: number): string {
-  if (n > MAX_CACHED) return `[${tag}_${n}]`;
-  let names = NAMES.get(tag);
-  if (names === undefined) {
-    if (NAMES.size >= 64) return `[${tag}_${n}]`; // custom recognizers' tags are few; do not grow without bound
-    NAMES.set(tag, (names = []));
-  }
-  return (names[n] ??= `[${tag}_${n}]`);
 }
 
 /** The irreversible replacement of a redacted value: `[REDACTED_EMAIL]`. */
