@@ -121,6 +121,9 @@ opus sonnet haiku
 christmas xmas year birthday holidays holiday easter thanksgiving halloween hanukkah diwali weekend anniversary
 `);
 
+/** Of NON_NAME_TAILS, the words that are given names at a name's start (`Max Mustermann`, not `Claude Max`). */
+export const TAILS_THAT_START_NAMES: ReadonlySet<string> = new Set(['max', 'asa']);
+
 /**
  * Words before `name:` or `name is` that make it a person's name (`Full name:`, `her name is`); after any other word
  * (`Display name:`, `file name is`) it names a thing. `s` is a possessive's (`mother's name:`).

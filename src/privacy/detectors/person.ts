@@ -15,6 +15,7 @@ import {
   PARTICLES,
   PERSON_CONTEXT,
   PERSON_NAME_OWNERS,
+  TAILS_THAT_START_NAMES,
   TITLES,
 } from './person-words.js';
 import { PLACE_NAMES } from './place-names.generated.js';
@@ -153,8 +154,7 @@ interface Token {
 const isGiven = (t: Token): boolean => (t.given ??= isGivenLower(lower(t)));
 
 /** The token in lower case, cut from the lower-cased copy when first asked for. */
-const lower = (t: Token): string =>
-  (t.lowerCase ??= lowered !== undefined ? lowered.slice(t.start, t.end) : scanned.slice(t.start, t.end).toLowerCase());
+const lower = (t: Token): string => (t.lowerCase ??= lowerSlice(scanned, t.start, t.end));
 /** The token's word-list flags (looked up once per token). */
 const flags = (t: Token): number => (t.flags ??= flagsOf(lower(t)));
 
@@ -246,7 +246,7 @@ function contextAround(text: string, start: number, end: number): number {
 /** ORG or PERSON if `text.slice(i, j)` is a context word of that kind (PERSON only if `personOk`), else 0. */
 function contextWord(text: string, low: string | undefined, i: number, j: number, personOk: boolean): number {
   if (j - i > CONTEXT_MAX || (low !== undefined && !CONTEXT_SHAPES.mayHave(low, i, j))) return 0;
-  const kind = CONTEXT.get(low !== undefined ? low.slice(i, j) : text.slice(i, j).toLowerCase());
+  const kind = CONTEXT.get(lowerSlice(text, i, j));
   return kind === -1 ? ORG : kind === 1 && personOk ? PERSON : 0;
 }
 const ORG = 1;
@@ -292,9 +292,6 @@ function companyBefore(text: string, start: number): boolean {
   if (i < 0 || (text.charCodeAt(i) !== 44 && (previousFlags(text, start) & CONJUNCTION) === 0)) return false;
   return COMPANY_BEFORE.test(text.slice(Math.max(0, start - 24), start));
 }
-
-// Words that end no name after its first word (`iPhone Pro Max`), but are given names at its start (`Max Mustermann`).
-const TAILS_THAT_START_NAMES = new Set(['max', 'asa']);
 
 /**
  * Scores one run of capitalised words and returns the name inside it, if any. A name that would score below `minScore`

@@ -102,10 +102,10 @@ function nationalShape(s: string): boolean {
   if (first < 49 || first > 57 || digits < 9 || digits > 10 || digits === s.length) return false;
   if (!NATIONAL_SHAPE.test(s) || BAD_SEPARATORS.test(s)) return false;
   const groups = s.split(/\D+/).filter((g) => g.length > 0);
-  const g = groups.map((x) => x.length).join(',');
+  const ssnShape = groups.length === 3 && groups[1].length === 2 && groups[2].length === 4;
   // Three digits first (`612`, `347`), then groups of two to four; not an SSN's 3-2-4.
   return (
-    groups.length >= 2 && groups[0].length === 3 && groups.every((x) => x.length >= 2 && x.length <= 4) && g !== '3,2,4'
+    groups.length >= 2 && groups[0].length === 3 && groups.every((x) => x.length >= 2 && x.length <= 4) && !ssnShape
   );
 }
 
