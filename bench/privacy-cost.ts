@@ -29,7 +29,8 @@ const { ALL_CATEGORIES, PERSONAL_CATEGORIES } = await import('../src/privacy/typ
 const roundsArg = process.argv.indexOf('--rounds');
 const rounds = roundsArg > 0 ? Math.max(1, Number(process.argv[roundsArg + 1]) || 1) : 5;
 
-const NEW = ['person', 'address', 'date_of_birth', 'national_id', 'passport', 'mac', 'url_credentials'];
+// The categories added since the first generation (issue 16 and the named credentials).
+const NEW = ['person', 'address', 'date_of_birth', 'national_id', 'passport', 'mac', 'url_credentials', 'credential'];
 const filters = {
   all: createPrivacyFilter(),
   firstGeneration: createPrivacyFilter(Object.fromEntries(NEW.map((c) => [c, 'allow']))),

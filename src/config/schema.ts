@@ -56,6 +56,7 @@ export const PRIVACY_CATEGORIES = [
   'github_token',
   'stripe_key',
   'url_credentials',
+  'credential',
 ] as const;
 const SECRET_PRIVACY_CATEGORIES: readonly string[] = [
   'private_key',
@@ -526,7 +527,7 @@ export const ConfigSchema = Type.Object(
                   {
                     description: `What happens to ${category} found in a prompt before it leaves for a provider.`,
                     default:
-                      category === 'url_credentials'
+                      category === 'url_credentials' || category === 'credential'
                         ? 'redact'
                         : SECRET_PRIVACY_CATEGORIES.includes(category)
                           ? 'block'

@@ -14,9 +14,13 @@ const PERSON_NAME_FIELD =
 const POSTAL_ADDRESS_FIELD =
   /^(?:(?:street|home|mailing|postal|shipping|billing|delivery|residential|customer|patient|contact|employee|current|permanent|primary|secondary) )?(?:address(?: line)?|adresse|anschrift|dirección|direccion|indirizzo|adres|adress|osoite)$/;
 
+// A key whose value may be a credential (the credential recognizer decides: `api key`, not `key` alone).
+const CREDENTIAL_FIELD = /(?:^| )(?:password|passwd|pwd|passphrase|passcode|pass|secret|token|key)$/;
+
 /**
  * What to write before the value of the member `key` when the value is scanned: the key's words and a gap, '' for a
- * key that is not words. Only lower-case letters and spaces, which no built-in recognizer takes for personal data.
+ * key that is not words. Only lower-case letters, spaces and underscores, which no built-in recognizer takes for
+ * personal data.
  *
  * The gap is that of a form or config file, `date of birth = 14/03/1985`: the recognizers of labelled numbers (SSN,
  * passport, national ids, dates of birth) take it, while those of names and addresses take only prose cues (`name:`,
@@ -30,6 +34,8 @@ export function labelPrefix(key: string): string {
   if (words === '') return '';
   // The name cue is `name:`: a person's name key without the word (`surname`, `Nachname`, FHIR's `family`) gets it.
   if (PERSON_NAME_FIELD.test(words)) return words.endsWith(' name') ? `${words}: ` : `${words}, name: `;
+  // A credential's key is written as a config file's line, `db_password: …`, where a value of letters alone counts.
+  if (CREDENTIAL_FIELD.test(words)) return `${words.replaceAll(' ', '_')}: `;
   const field = [POSTAL_ADDRESS_FIELD, STREET_KEY, POSTCODE_KEY].some((re) => re.test(words));
   return field ? `${words}: ` : `${words} = `;
 }

@@ -26,6 +26,7 @@ export const SECRET_CATEGORIES = [
   'github_token',
   'stripe_key',
   'url_credentials',
+  'credential',
 ] as const;
 
 export type PersonalCategory = (typeof PERSONAL_CATEGORIES)[number];
@@ -150,6 +151,8 @@ export const DEFAULT_PRIVACY_POLICY: Readonly<PrivacyPolicy> = Object.freeze({
   stripe_key: 'block',
   // The URL stays useful, only its user:password or token value is removed.
   url_credentials: 'redact',
+  // The same for a named credential: `password: [REDACTED_CREDENTIAL]` keeps the question about the config answerable.
+  credential: 'redact',
 });
 
 /** Human wording of each category, used in messages shown to the user. */
@@ -167,6 +170,7 @@ export const CATEGORY_LABELS: Readonly<Record<Category, string>> = Object.freeze
   passport: 'a passport number',
   mac: 'a MAC address',
   url_credentials: 'credentials in a URL',
+  credential: 'a password or other credential',
   private_key: 'a private key',
   jwt: 'a JSON Web Token',
   anthropic_key: 'an Anthropic API key',
@@ -191,6 +195,7 @@ export const CATEGORY_TAGS: Readonly<Record<Category, string>> = Object.freeze({
   passport: 'PASSPORT',
   mac: 'MAC',
   url_credentials: 'URL_CREDENTIALS',
+  credential: 'CREDENTIAL',
   private_key: 'PRIVATE_KEY',
   jwt: 'JWT',
   anthropic_key: 'ANTHROPIC_KEY',

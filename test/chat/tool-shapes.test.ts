@@ -342,6 +342,39 @@ describe('personal data in tool calls and results', () => {
     expect(messages[0].content).toBe('{"[CODE_1]": 123456789, "to": "[EMAIL_1]"}');
   });
 
+  it('redacts the credentials of arguments and JSON tool results after their keys, letters alone too', () => {
+    const json = JSON.stringify({
+      host: 'db.internal',
+      user: 'admin',
+      password: 'sunshine',
+      dbPassword: 'Xk9#mq2!pL',
+      apiKey: 'a8f5f167f44f',
+      access_token: 'ya29.a0AfH6SMB',
+      next_page_token: 'CiAKGjBpNDd2',
+      max_tokens: 1024,
+    });
+    const { messages } = protectShapes(
+      createPrivacyFilter(),
+      [
+        { role: 'assistant', content: '', toolCalls: [{ id: 'c1', name: 'connect', arguments: json }] },
+        { role: 'tool', toolCallId: 'c1', content: json },
+      ],
+      {},
+    );
+    const expected = JSON.stringify({
+      host: 'db.internal',
+      user: 'admin',
+      password: '[REDACTED_CREDENTIAL]',
+      dbPassword: '[REDACTED_CREDENTIAL]',
+      apiKey: '[REDACTED_CREDENTIAL]',
+      access_token: '[REDACTED_CREDENTIAL]',
+      next_page_token: 'CiAKGjBpNDd2',
+      max_tokens: 1024,
+    });
+    expect(messages[0].toolCalls![0].arguments).toBe(expected);
+    expect(messages[1].content).toBe(expected);
+  });
+
   it('writes keys as labels: a form’s gap for most, a name cue for the keys of a person’s name', () => {
     expect(labelPrefix('dateOfBirth')).toBe('date of birth = ');
     expect(labelPrefix('passport_number')).toBe('passport number = ');
@@ -357,6 +390,9 @@ describe('personal data in tool calls and results', () => {
     expect(labelPrefix('shipping_address')).toBe('shipping address: ');
     expect(labelPrefix('streetName')).toBe('street name: ');
     expect(labelPrefix('zipCode')).toBe('zip code: ');
+    // A credential's key as a config file's line, where a value of letters alone counts (`db_password: sunshine`).
+    expect(labelPrefix('dbPassword')).toBe('db_password: ');
+    expect(labelPrefix('api-key')).toBe('api_key: ');
     for (const key of ['street', 'Straße', 'straat', 'calle', 'zip', 'postcode', 'postal_code', 'PLZ', 'codigo postal'])
       expect(labelPrefix(key), key).toMatch(/^[\p{L} ]+: $/u);
     const things = ['fileName', 'hostname', 'name', 'userName', 'displayName', 'emailAddress', 'ipAddress', 'line1'];

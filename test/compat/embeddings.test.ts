@@ -370,6 +370,7 @@ describe('token rate limit, breakers, and token arrays without a privacy filter'
     'github_token',
     'stripe_key',
     'url_credentials',
+    'credential',
   ]
     .map((c) => `${c}: allow`)
     .join(', ');

@@ -3,6 +3,7 @@
 import {
   ALL_CATEGORIES,
   DEFAULT_THRESHOLD,
+  SECRET_CATEGORIES,
   type Category,
   type Detector,
   type Match,
@@ -17,6 +18,7 @@ import { nationalIdDetector } from './national-id.js';
 import { passportDetector } from './passport.js';
 import { personDetector } from './person.js';
 import { urlCredentialsDetector } from './url-credentials.js';
+import { credentialDetector } from './credential.js';
 import { anthropicKeyDetector } from './anthropic-key.js';
 import { awsKeyDetector } from './aws-key.js';
 import { cardDetector } from './card.js';
@@ -54,11 +56,15 @@ export const DETECTORS: Readonly<Record<Category, Detector>> = Object.freeze({
   passport: passportDetector,
   mac: macDetector,
   url_credentials: urlCredentialsDetector,
+  credential: credentialDetector,
 });
 
 // Custom recognizers rank after the secrets and before the built-in personal data.
-const RANK: Readonly<Record<string, number>> = Object.fromEntries(ALL_CATEGORIES.map((c, i) => [c, i < 8 ? i : i + 1]));
-const rankOf = (m: Match): number => (m.custom ? 8 : RANK[m.category]);
+const SECRETS = SECRET_CATEGORIES.length;
+const RANK: Readonly<Record<string, number>> = Object.fromEntries(
+  ALL_CATEGORIES.map((c, i) => [c, i < SECRETS ? i : i + 1]),
+);
+const rankOf = (m: Match): number => (m.custom ? SECRETS : RANK[m.category]);
 
 /**
  * Keeps a non-overlapping subset of matches: the higher-priority category wins (secrets > custom >
@@ -120,6 +126,7 @@ export {
   passportDetector,
   personDetector,
   urlCredentialsDetector,
+  credentialDetector,
   anthropicKeyDetector,
   awsKeyDetector,
   cardDetector,
