@@ -35,6 +35,9 @@ describe('credential recognizer', () => {
     ["PASSPHRASE := 'open sesame now'", 'open sesame now'],
     ['$config = ["password" => "pa55word"];', 'pa55word'],
     ['accessToken: "ya29.a0AfH6SMB"', 'ya29.a0AfH6SMB'],
+    // Azure's connection string: the value ends at its `;`.
+    ['DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=Zm9vYmFy+YmF6==;EndpointSuffix=x', 'Zm9vYmFy+YmF6=='],
+    ['SharedAccessKey=9aB3dE5fG7hJ', '9aB3dE5fG7hJ'],
     ['Authorization: Bearer 8f14e45fceea167a5a36dedd4bea2543', '8f14e45fceea167a5a36dedd4bea2543'],
     ['Proxy-Authorization: Basic dXNlcjpwYXNz', 'dXNlcjpwYXNz'],
     ['{"Authorization": "Bearer abc.def-123456"}', 'abc.def-123456'],

@@ -14,6 +14,12 @@ const KEYWORDS = String.raw`pass(?:word|wd|phrase|code)?|pwd|secret|token|apikey
   'encryption',
   'master',
   'subscription',
+  'account',
+  'client',
+  'app',
+  'auth',
+  'consumer',
+  'license',
 ].join('|')})[ _.-]?key`;
 const KEYWORD_AT_END = new RegExp(`(?:${KEYWORDS}|authorization)$`, 'i');
 const KEYWORD_AT_START = new RegExp(`^(?:${KEYWORDS})`, 'i');
