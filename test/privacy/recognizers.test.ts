@@ -97,6 +97,11 @@ describe('person', () => {
     // Greetings: `Merry` and `Happy` are given names in some lists.
     'Happy New Year and Merry Christmas!',
     'Happy Birthday and Happy Holidays to all of you.',
+    // A team signs the letter: a cue (`regards`, `customer`) before a department is no name.
+    'Kind regards,\nCustomer Service',
+    'Sincerely,\nHuman Resources',
+    'Kind regards,\nSales Department',
+    'Mit freundlichen Grüßen\nIhr Kundenservice',
   ])('ignores %j', (text) => {
     expect(found(text, 'person')).toEqual([]);
   });
@@ -110,6 +115,9 @@ describe('person', () => {
     // A number that is not a dotted version keeps the name.
     ['I met Anna Smith 3 times last week.', 'Anna Smith'],
     ['Jonathan Whitfield, 4 Elm Road, asked for a refund.', 'Jonathan Whitfield'],
+    // A team's word before a name ends no name.
+    ['Please ask Sales Director Jonathan Whitfield.', 'Jonathan Whitfield'],
+    ['Dear Support Team, my name is Anna Schmidt.', 'Anna Schmidt'],
   ])('scores the context of %j', (text, name) => {
     expect(found(text, 'person')).toEqual([name]);
   });

@@ -104,7 +104,8 @@ export const NAME_CUES = [
 
 /**
  * Capitalised words that end a candidate: organisations, places, street words, product words (`Claude Code`,
- * `iPhone Pro`) and model names (`Claude Sonnet`, which coding agents' prompts name).
+ * `iPhone Pro`), model names (`Claude Sonnet`, which coding agents' prompts name), holidays, and the teams that sign
+ * letters (`Kind regards,\nCustomer Service`, `Human Resources`, `Ihr Kundenservice`).
  */
 export const NON_NAME_TAILS = list(`
 inc ltd llc plc gmbh ag kg ug sa sas sarl spa srl bv nv ab as asa oy oyj aps co corp corporation company
@@ -119,6 +120,10 @@ home world living investment investments bedrijf aktiebolag pictures music prime
 shop store stores market markets foods food kitchen fashion collection edition series pro max mini plus code
 opus sonnet haiku
 christmas xmas year birthday holidays holiday easter thanksgiving halloween hanukkah diwali weekend anniversary
+service services support team department dept desk helpdesk office resources relations management operations sales
+marketing billing accounting payroll finance procurement compliance admissions reception administration staff
+kundenservice kundendienst kundensupport abteilung verwaltung personalabteilung équipe servicio servizio equipo
+klantenservice afdeling kundtjänst kundeservice asiakaspalvelu
 `);
 
 /** Of NON_NAME_TAILS, the words that are given names at a name's start (`Max Mustermann`, not `Claude Max`). */
