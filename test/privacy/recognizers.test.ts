@@ -389,6 +389,35 @@ describe('labels written as keys (JSON, YAML, form fields pasted into a prompt)'
   });
 });
 
+describe('greetings', () => {
+  it.each([
+    ['Hi Jonathan, thanks for the update.', 'Jonathan'],
+    ['hi Jonathan', 'Jonathan'],
+    ['Thanks, Maria', 'Maria'],
+    ["Hallo Anna, wie geht's?", 'Anna'],
+    ['Bonjour Marie !', 'Marie'],
+    ['Hola Juan, ¿qué tal?', 'Juan'],
+    ['Ciao Giulia, a domani', 'Giulia'],
+    ['Hej Erik', 'Erik'],
+  ])('takes a lone given name after a greeting in %j', (text, name) => {
+    expect(found(text, 'person')).toEqual([name]);
+  });
+  it.each([
+    'Hello World',
+    'Hallo Welt',
+    'Hi there',
+    'Hi Team,',
+    'Hi Claude, write a poem about autumn.',
+    'Hey Siri',
+    'Hello Kitty backpack',
+    'Hello London!',
+    'Hola Madrid',
+    'Salut Paris',
+  ])('leaves %j alone: no given name, a place or an assistant', (text) => {
+    expect(found(text, 'person')).toEqual([]);
+  });
+});
+
 describe('mac, ip and url_credentials', () => {
   it('finds MAC addresses with one separator style', () => {
     expect(found('MAC 00:1A:2B:3C:4D:5E and 00-1a-2b-3c-4d-5e, 001a.2b3c.4d5e', 'mac')).toEqual([

@@ -126,6 +126,15 @@ kundenservice kundendienst kundensupport abteilung verwaltung personalabteilung 
 klantenservice afdeling kundtjänst kundeservice asiakaspalvelu
 `);
 
+/** Greetings and thanks that may come right before a lone given name (`Hi Jonathan,`, `Thanks, Maria`). */
+export const GREETINGS = list(`
+hi hello hey hallo moin servus bonjour salut coucou hola buenas ciao salve hej hoi hei moi thanks danke merci gracias
+grazie tack takk kiitos bedankt
+`);
+
+/** Given names that a greeting names an assistant or a brand by (`Hi Claude`, `Hey Siri`, `Hello Kitty`). */
+export const GREETED_NOT_PERSONS = list(`claude siri alexa cortana gemini copilot jarvis bard kitty`);
+
 /** Of NON_NAME_TAILS, the words that are given names at a name's start (`Max Mustermann`, not `Claude Max`). */
 export const TAILS_THAT_START_NAMES: ReadonlySet<string> = new Set(['max', 'asa']);
 

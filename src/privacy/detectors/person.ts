@@ -9,6 +9,8 @@ import {
   COMPANY_BEFORE,
   CONJUNCTIONS,
   COMPANY_DESIGNATOR,
+  GREETED_NOT_PERSONS,
+  GREETINGS,
   NAME_CUES,
   NON_NAME_TAILS,
   ORG_CONTEXT,
@@ -67,6 +69,7 @@ const CONJUNCTION = 64;
 const WEAK = 128;
 /** Only from `previousFlags`: the word is a title followed by a dot (`Dr.`). */
 const DOTTED_TITLE = 256;
+const GREETING = 512;
 const FLAGS = new Map<string, number>();
 for (const [list, flag] of [
   [TITLES, TITLE],
@@ -77,6 +80,7 @@ for (const [list, flag] of [
   [NON_NAME_TAILS, NON_NAME_TAIL],
   [CONJUNCTIONS, CONJUNCTION],
   [WEAK_NAMES, WEAK],
+  [GREETINGS, GREETING],
 ] as const) {
   for (const w of list) FLAGS.set(w, (FLAGS.get(w) ?? 0) | flag);
 }
@@ -171,7 +175,7 @@ function loneWordCandidate(text: string, token: Token): boolean {
   if (c === 33 || c === 63) return false;
   // The word before first: it is rarely a title or cue, and then the token itself need not be lower-cased.
   return (
-    (previousFlags(text, token.start) & (CUE_END | TITLE | DOTTED_TITLE)) !== 0 &&
+    (previousFlags(text, token.start) & (CUE_END | TITLE | DOTTED_TITLE | GREETING)) !== 0 &&
     (flags(token) & (TITLE | CUE_WORD)) === 0
   );
 }
@@ -306,7 +310,7 @@ function scoreRun(text: string, run: Token[], minScore: number): Match | undefin
     const f = flags(run[i]);
     if ((f & TITLE) !== 0) titled = true;
     else if ((f & CUE_WORD) !== 0) cued = true;
-    else if ((f & STOPWORD) === 0 || isGiven(run[i])) break;
+    else if ((f & (STOPWORD | GREETING)) === 0 || isGiven(run[i])) break;
     else if (cueAt(text, run[i].end)) cued = true;
     i++;
   }
@@ -326,6 +330,17 @@ function scoreRun(text: string, run: Token[], minScore: number): Match | undefin
   const weak = (flags(first) & WEAK) !== 0 && rest.length >= 2 && !atSentenceStart(text, first.start);
   const given = isGiven(first) || weak;
   if (!cued && i === 0) cued = cueAt(text, first.start);
+  // A greeting right before a lone known given name (`Hi Jonathan,`, `Thanks, Maria`) is a cue; not before other words
+  // (`Hello World`), a word more often another's (`Hola Madrid`, `Salut Paris`) or an assistant's name (`Hi Claude`).
+  if (
+    !cued &&
+    !titled &&
+    rest.length === 1 &&
+    isGiven(first) &&
+    (flags(first) & STOPWORD) === 0 &&
+    !GREETED_NOT_PERSONS.has(lower(first))
+  )
+    cued = ((i > 0 ? flags(run[i - 1]) : previousFlags(text, first.start)) & GREETING) !== 0;
   let score = given ? (rest.length >= 2 ? 0.75 : 0.35) : rest.length >= 2 ? 0.3 : 0.15;
   if (titled) score += 0.5;
   if (cued) score += 0.4;
