@@ -255,6 +255,11 @@ describe('date_of_birth', () => {
     ['DOB: 03/14/1985', '03/14/1985'],
     ['Date of birth: 12-25-1990', '12-25-1990'],
     ['I was born on the 14th of March 1985.', '14th of March 1985'],
+    // Records and databases write DD-MON-YY; East Asian and Swedish forms put the year first with `/` or `.`.
+    ['DOB: 14-Mar-1985', '14-Mar-1985'],
+    ['DOB 14-MAR-85', '14-MAR-85'],
+    ['Date of birth: 1985/03/14', '1985/03/14'],
+    ['geboren 1985.03.14', '1985.03.14'],
   ])('finds it in %j', (text, date) => {
     expect(found(text, 'date_of_birth')).toEqual([date]);
   });
@@ -269,6 +274,8 @@ describe('date_of_birth', () => {
     'born 19851314',
     'DOB: 198503141',
     'order 20240101, customer born in Leeds',
+    'born 1985/02/30',
+    'Born to run: a 3-year plan from 14-Mar',
   ])('ignores %j', (text) => {
     expect(found(text, 'date_of_birth')).toEqual([]);
   });

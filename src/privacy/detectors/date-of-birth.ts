@@ -28,6 +28,8 @@ const DATE = new RegExp(
     String.raw`${D}([./\-])${M}\1(?:${Y}|\d{2})`, // 14/03/1985, 14.03.85
     String.raw`${M}([./\-])${D}\2(?:${Y}|\d{2})`, // 03/14/1985 (month first, as in the US, where the day is over 12)
     String.raw`${Y}-${M}-${D}`, // 1985-03-14
+    String.raw`${Y}([./])${M}\3${D}`, // 1985/03/14, 1985.03.14
+    String.raw`${D}-(?:${MONTH})-(?:${Y}|\d{2})`, // 14-Mar-1985, 14-MAR-85 (records and databases write DD-MON-YY)
     String.raw`${Y}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])`, // 19850314 (ISO 8601's basic form: vCard, HL7)
     String.raw`${D}(?:st|nd|rd|th|er|º)?\.?\s(?:de\s|of\s)?(?:${MONTH})\.?,?\s(?:de\s|del\s)?${Y}`, // 14 March 1985, 14. März 1985, 14 de marzo de 1985, 14th of March 1985
     String.raw`(?:${MONTH})\.?\s${D}(?:st|nd|rd|th)?,?\s${Y}`, // March 14, 1985
@@ -114,13 +116,15 @@ const STEM = /born|birth|bday|dob|d\.o\.b|geb|naiss|né|nac|nat[oa]|nasc|geboor|
 const CUE_AFTER = /^\s*(?:\((?:dob|d\.o\.b\.?|born|date of birth|geb\.?|né|née)\)|(?:in [\p{L}\- ]{2,24} )?geboren\b)/u;
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+const isLetter = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 const isSpace = (c: number): boolean =>
   c === 32 || (c >= 9 && c <= 13) || (c >= 160 && /\s/.test(String.fromCharCode(c)));
 
 /**
  * The runs of digits that every DATE match holds one of, as `[start, end]` pairs: a run that starts with a year
  * (`1985`, also `19851`: the pattern has no boundary after the year), a run ending in a year right before `-` and a
- * digit (`1985-03-14`), or a run before `.`, `/` or `-` and a digit (`14/03/85`).
+ * digit (`1985-03-14`), a run before `.`, `/` or `-` and a digit (`14/03/85`), or a day before `-` and a letter
+ * (`14-MAR-85`).
  */
 function dateAnchors(text: string): number[] {
   const out: number[] = [];
@@ -130,7 +134,13 @@ function dateAnchors(text: string): number[] {
     const e = runs[k + 1];
     const after = text.charCodeAt(e);
     const sepDigit = (after === 46 || after === 47 || after === 45) && isDigit(text.charCodeAt(e + 1));
-    if (sepDigit || (e - s >= 4 && isYear(text, s)) || (e - s >= 4 && after === 45 && isYear(text, e - 4)))
+    const dayBeforeMonth = e - s <= 2 && after === 45 && isLetter(text.charCodeAt(e + 1)); // `14-MAR-85`
+    if (
+      sepDigit ||
+      dayBeforeMonth ||
+      (e - s >= 4 && isYear(text, s)) ||
+      (e - s >= 4 && after === 45 && isYear(text, e - 4))
+    )
       out.push(s, e);
   }
   return out;
