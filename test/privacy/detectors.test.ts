@@ -54,6 +54,15 @@ const CASES: Partial<Record<Category, { hit: [string, string][]; miss: string[] 
       ['amex 378282246310005', '378282246310005'],
       ['amex 3782 822463 10005', '3782 822463 10005'],
       ['diners 3056 930902 5904', '3056 930902 5904'],
+      // A security code after its cue is card data too.
+      ['exp 12/27, CVV 123', '123'],
+      ['CVC: 1234', '1234'],
+      ['CVV2=5678', '5678'],
+      ['security code 321', '321'],
+      ['card verification value (CVV): 123', '123'],
+      ['Kartenprüfnummer 456', '456'],
+      ['cryptogramme visuel : 789', '789'],
+      ['código de seguridad 321', '321'],
     ],
     miss: [
       '4111 1111 1111 1112',
@@ -61,6 +70,10 @@ const CASES: Partial<Record<Category, { hit: [string, string][]; miss: string[] 
       '1234 5678 9012 3452',
       '4111 1111-1111 1111',
       '94001000000000000000000',
+      'error code 1234',
+      'zip code 1234',
+      'we have 123 CVVs',
+      'CID 1234',
     ],
   },
   iban: {

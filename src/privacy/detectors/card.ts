@@ -1,6 +1,7 @@
 // Payment card number detector: 13-19 digits, optional consistent spaces/dashes, Luhn and known IIN ranges.
 
-import { digitRunDetector, luhnValid } from './util.js';
+import type { Detector, Match } from '../types.js';
+import { digitRunDetector, digitRuns, luhnValid, WordShapes } from './util.js';
 
 // A digit run with single optional separators; not glued to words, dashes or other digit groups.
 const CANDIDATE = /(?<![\w\-]|\d[ \-])\d(?:[ \-]?\d){12,18}(?![\w\-]|[ \-]\d|[.,]\d)/y;
@@ -89,7 +90,7 @@ function thirteenDigitsFrom(text: string, runs: readonly number[], k: number): b
 }
 
 /** Finds Luhn-valid card numbers of known issuers, written plain or grouped with spaces or dashes. */
-export const cardDetector = digitRunDetector('card', CANDIDATE, thirteenDigitsFrom, (m) => {
+const cardNumbers = digitRunDetector('card', CANDIDATE, thirteenDigitsFrom, (m) => {
   const raw = m[0];
   const hasSpace = raw.includes(' ');
   const hasDash = raw.includes('-');
@@ -102,3 +103,65 @@ export const cardDetector = digitRunDetector('card', CANDIDATE, thirteenDigitsFr
   }
   return knownIssuer(digits) && luhnValid(digits);
 });
+
+// The words right before a card's security code (`CVV 123`, `security code: 123`, `Kartenprüfnummer 123`), the last
+// word as the key; a value is the words that must come before it (`code` alone is an error's, a zip's or an area's).
+const SECURITY_CODE_CUES: ReadonlyMap<string, readonly string[]> = new Map<string, readonly string[]>([
+  ...['cvv', 'cvv2', 'cvc', 'cvc2', 'cvn', 'kartenprüfnummer', 'prüfziffer', 'prüfnummer'].map((w) => [w, []] as const),
+  ['code', ['security', 'verification', 'card']],
+  ['value', ['verification']],
+  ['number', ['verification']],
+  ['visuel', ['cryptogramme']],
+  ['seguridad', ['código de', 'codigo de']],
+  ['sicurezza', ['codice di']],
+  ['beveiligingscode', []],
+]);
+const CUE_SHAPES = new WordShapes(SECURITY_CODE_CUES.keys());
+/** What may stand between the cue and the code: spaces, `:`, `#`, `=`, `.`, `(`, `)`, `-`. */
+const isGap = (c: number): boolean =>
+  c === 32 || c === 9 || c === 58 || c === 35 || c === 61 || c === 46 || c === 40 || c === 41 || c === 45;
+const isLetter = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c > 127;
+const isWordChar = (c: number): boolean => isLetter(c) || (c >= 48 && c <= 57); // `CVV2`
+
+/** The 3 or 4 digits right after a security-code cue (`CVV 123`, `CVC: 1234`, `security code 123`). */
+function securityCodes(text: string): Match[] {
+  const out: Match[] = [];
+  const runs = digitRuns(text);
+  for (let k = 0; k < runs.length; k += 2) {
+    const start = runs[k];
+    const end = runs[k + 1];
+    if (end - start < 3 || end - start > 4 || isLetter(text.charCodeAt(end)) || isLetter(text.charCodeAt(start - 1)))
+      continue;
+    let wordEnd = start;
+    while (wordEnd > 0 && start - wordEnd < 4 && isGap(text.charCodeAt(wordEnd - 1))) wordEnd--;
+    let wordStart = wordEnd;
+    while (wordStart > 0 && wordEnd - wordStart < 17 && isWordChar(text.charCodeAt(wordStart - 1))) wordStart--;
+    if (wordEnd === start || wordStart === wordEnd) continue;
+    // Most words before a number are no cue: a test of their first and last letters and length skips them.
+    const first = text.charCodeAt(wordStart);
+    const last = text.charCodeAt(wordEnd - 1);
+    if (first < 128 && last < 128 && !CUE_SHAPES.mayHaveShape(first | 32, last | 32, wordEnd - wordStart)) continue;
+    const before = SECURITY_CODE_CUES.get(text.slice(wordStart, wordEnd).toLowerCase());
+    if (before === undefined) continue;
+    const lead = text
+      .slice(Math.max(0, wordStart - 16), wordStart)
+      .toLowerCase()
+      .trimEnd();
+    if (before.length > 0 && !before.some((w) => lead.endsWith(w))) continue;
+    out.push({ category: 'card', start, end, value: text.slice(start, end) });
+  }
+  return out;
+}
+
+/**
+ * Finds Luhn-valid card numbers of known issuers, written plain or grouped with spaces or dashes, and the security
+ * codes written after their cue (`CVV 123`), which card data also holds and a prompt never needs.
+ */
+export const cardDetector: Detector = {
+  category: 'card',
+  find(text: string): Match[] {
+    const numbers = cardNumbers.find(text);
+    const codes = securityCodes(text);
+    return codes.length === 0 ? numbers : [...numbers, ...codes].sort((a, b) => a.start - b.start);
+  },
+};
