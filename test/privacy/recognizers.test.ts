@@ -396,6 +396,25 @@ describe('labels written as keys (JSON, YAML, form fields pasted into a prompt)'
   });
 });
 
+describe('names written surname first in a field', () => {
+  it.each([
+    ['Name: Smith, John', 'Smith, John'],
+    ['Patient: Müller, Hans; DOB 1962-07-04', 'Müller, Hans'],
+    ['Customer: Rossi, Maria (VIP)', 'Rossi, Maria'],
+    ['Full name: García López, María', 'García López, María'],
+  ])('takes the given name after the comma in %j', (text, name) => {
+    expect(found(text, 'person')).toEqual([name]);
+  });
+  it('leaves a list alone: more than a given name after the comma', () => {
+    expect(found('Name: Smith, Anna and Tom', 'person')).toEqual(['Smith']);
+  });
+  it('maps a later mention of the given name to the same person', () => {
+    const out = createPrivacyFilter().protect([{ role: 'user', content: 'Patient: Müller, Hans\nPlease call Hans.' }]);
+    expect(out.messages[0].content).toBe('Patient: [PERSON_1]\nPlease call [PERSON_1].');
+    expect(out.mapping).toEqual({ '[PERSON_1]': 'Müller, Hans' });
+  });
+});
+
 describe('greetings', () => {
   it.each([
     ['Hi Jonathan, thanks for the update.', 'Jonathan'],

@@ -372,6 +372,38 @@ function scoreRun(text: string, run: Token[], minScore: number): Match | undefin
   return { category: 'person', start: first.start, end: last.end, value, score: Math.min(1, score) };
 }
 
+/**
+ * Extends each family name found after a field's colon by the given name that follows it alone, as records write a
+ * name surname first (`Patient: Müller, Hans;`, `Full name: García López, María`): one person, not a family name and
+ * a given name left in the text. Not when more follows the given name (`Name: Smith, Anna and Tom`).
+ */
+function extendSurnameFirst(text: string, found: Match[]): Match[] {
+  const out: Match[] = [];
+  for (const m of found) {
+    const last = out[out.length - 1];
+    if (last !== undefined && m.start < last.end) continue; // the given name a family name before took
+    out.push(m);
+    if (!text.startsWith(', ', m.end) || !afterFieldColon(text, m.start)) continue;
+    GIVEN_AFTER_COMMA.lastIndex = m.end + 2;
+    const given = GIVEN_AFTER_COMMA.exec(text)?.[0];
+    if (given === undefined || !isGivenLower(given.toLowerCase())) continue;
+    const end = m.end + 2 + given.length;
+    let j = end;
+    while (text.charCodeAt(j) === 32) j++;
+    if (j < text.length && !FIELD_END.includes(text[j])) continue;
+    out[out.length - 1] = { ...m, end, value: text.slice(m.start, end) };
+  }
+  return out;
+}
+const GIVEN_AFTER_COMMA = /\p{Lu}[\p{Ll}\p{M}]+(?:-\p{Lu}[\p{Ll}\p{M}]+)?/uy;
+const FIELD_END = ';,()|.\n\r';
+/** True if a colon (after spaces) stands right before `start`: the value of a field (`Patient: …`). */
+function afterFieldColon(text: string, start: number): boolean {
+  let i = start;
+  while (i > 0 && text.charCodeAt(i - 1) === 32) i--;
+  return text.charCodeAt(i - 1) === 58;
+}
+
 /** The capitalised words of `text` as the recognizer reads them (`[start0, end0, …]`), for a text it did not scan. */
 export function capitalisedWords(text: string): number[] {
   const out: number[] = [];
@@ -430,6 +462,6 @@ export const personDetector: Detector = {
     scanned = '';
     lowered = undefined;
     previousAt = -1;
-    return out;
+    return out.length === 0 ? out : extendSurnameFirst(text, out);
   },
 };
