@@ -415,6 +415,27 @@ describe('names written surname first in a field', () => {
   });
 });
 
+describe('names written in small letters', () => {
+  it.each([
+    ['Her name is mary jones', 'mary jones'],
+    ['hi my name is john smith and i live in leeds', 'john smith'],
+    ['my name is mary', 'mary'],
+    ['my full name: sarah connor', 'sarah connor'],
+    ['mein name: anna müller', 'anna müller'],
+  ])('takes them after a cue that announces a person in %j', (text, name) => {
+    expect(found(text, 'person')).toEqual([name]);
+  });
+  it.each([
+    'my name is not important',
+    'the file name is report',
+    'name: nginx',
+    'display name: mary',
+    'my name is will',
+  ])('leaves %j alone: no given name first, or no person owns the name', (text) => {
+    expect(found(text, 'person')).toEqual([]);
+  });
+});
+
 describe('greetings', () => {
   it.each([
     ['Hi Jonathan, thanks for the update.', 'Jonathan'],

@@ -2,7 +2,7 @@
 // `DB_PASSWORD=…`, `"api_key": "…"`, `--token …`, `my password is …`, `Authorization: Bearer …`), whatever its shape.
 
 import type { Detector, Match } from '../types.js';
-import { firstMatch } from './util.js';
+import { proseSeparators } from './util.js';
 
 // The word that names a credential, at the end of a key: `password`, `DB_PASS`, `clientSecret`, `x-api-key`, `API key`.
 const KEYWORDS = String.raw`pass(?:word|wd|phrase|code)?|pwd|secret|token|apikey|(?:${[
@@ -113,10 +113,10 @@ export const credentialDetector: Detector = {
       const k = keywordBefore(text, p);
       if (k >= 0) (AUTHORIZATION_WORD.test(text.slice(k, k + 13)) ? headers : keys).push(k);
     };
-    for (const separator of [':', '=']) {
-      for (let p = text.indexOf(separator); p !== -1; p = text.indexOf(separator, p + 1)) atSeparator(p);
-    }
-    for (let m = firstMatch(IS_AFTER_WORD, text); m !== null; m = IS_AFTER_WORD.exec(text)) atSeparator(m.index);
+    const { colons, is } = proseSeparators(text);
+    for (const p of colons) atSeparator(p);
+    for (let p = text.indexOf('='); p !== -1; p = text.indexOf('=', p + 1)) atSeparator(p);
+    for (const p of is) atSeparator(p);
     for (let p = text.indexOf('--'); p !== -1; p = text.indexOf('--', p + 2)) {
       let end = p + 2;
       while (end < text.length && end - p < MAX_KEY && KEY_CHAR.test(text[end])) end++;
@@ -135,8 +135,6 @@ export const credentialDetector: Detector = {
     return headers.length > 0 ? out.sort((x, y) => x.start - y.start) : out;
   },
 };
-// ` is` before a space, a colon or a tab (a scan several times cheaper than for ` is ` alone).
-const IS_AFTER_WORD = / is[ :\t]/g;
 const AUTHORIZATION_WORD = /^authorization$/i;
 
 /** The start of the keyword that ends the key right before `p` (after spaces and a closing quote), or -1. */

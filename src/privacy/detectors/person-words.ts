@@ -126,6 +126,13 @@ kundenservice kundendienst kundensupport abteilung verwaltung personalabteilung 
 klantenservice afdeling kundtjänst kundeservice asiakaspalvelu
 `);
 
+/**
+ * The words before `name is` or `name:` after which a name written in small letters is still a name (`my
+ * name is mary jones`, `mein name: anna`): a person's name announced in so many words. A thing's name is written so
+ * too (`name: nginx`, `the file name is report`), so the word before `name` is needed.
+ */
+export const LOWER_CASE_NAME_OWNERS = list(`my her his your their our full first last given legal mein meine ihr sein`);
+
 /** Greetings and thanks that may come right before a lone given name (`Hi Jonathan,`, `Thanks, Maria`). */
 export const GREETINGS = list(`
 hi hello hey hallo moin servus bonjour salut coucou hola buenas ciao salve hej hoi hei moi thanks danke merci gracias
