@@ -38,6 +38,13 @@ describe('credential recognizer', () => {
     // Azure's connection string: the value ends at its `;`.
     ['DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=Zm9vYmFy+YmF6==;EndpointSuffix=x', 'Zm9vYmFy+YmF6=='],
     ['SharedAccessKey=9aB3dE5fG7hJ', '9aB3dE5fG7hJ'],
+    // Configuration files and command lines as people paste them.
+    ['services:\n  db:\n    environment:\n      POSTGRES_PASSWORD: Sup3rS3cret\n', 'Sup3rS3cret'],
+    ['spring.datasource.password=Hunter2!\nspring.datasource.username=sa', 'Hunter2!'],
+    ['[client]\nuser=root\npassword="my secret pw"', 'my secret pw'],
+    ['docker run -e MYSQL_ROOT_PASSWORD=my-secret-pw -d mysql:8', 'my-secret-pw'],
+    ['kubectl create secret generic db --from-literal=password=S3cr3t!', 'S3cr3t!'],
+    ['psql "host=db user=app password=S3cr3t dbname=app"', 'S3cr3t'],
     ['Authorization: Bearer 8f14e45fceea167a5a36dedd4bea2543', '8f14e45fceea167a5a36dedd4bea2543'],
     ['Proxy-Authorization: Basic dXNlcjpwYXNz', 'dXNlcjpwYXNz'],
     ['{"Authorization": "Bearer abc.def-123456"}', 'abc.def-123456'],

@@ -64,7 +64,7 @@ const NOT_CREDENTIALS = `null nil none undefined true false yes no empty require
 const PLACEHOLDER = new RegExp(
   [
     String.raw`[*x•.#?-]+|(.)\1+|<.*>|\{\{.*\}\}|.*\$\{.*|\$\(.*|%\(.*|%s|\$[A-Za-z_]\w*|\[?redacted.*|.*(?:\.\.\.|…)`,
-    String.raw`(?:your|my|the|some|an?|example|sample|dummy|placeholder|fake)(?:[ _.-].*)?|.*[_.-](?:here|example|placeholder)`,
+    String.raw`(?:your|the|some|an?|example|sample|dummy|placeholder|fake)(?:[ _.-].*)?|.*[_.-](?:here|example|placeholder)`,
     ...NOT_CREDENTIALS,
   ]
     .map((alternative) => `(?:${alternative})`)
