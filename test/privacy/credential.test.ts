@@ -45,6 +45,16 @@ describe('credential recognizer', () => {
     ['docker run -e MYSQL_ROOT_PASSWORD=my-secret-pw -d mysql:8', 'my-secret-pw'],
     ['kubectl create secret generic db --from-literal=password=S3cr3t!', 'S3cr3t!'],
     ['psql "host=db user=app password=S3cr3t dbname=app"', 'S3cr3t'],
+    // Other languages' words for a password, a PIN (digits only), and a command line's user:password.
+    ['Login: bob / Passwort: Geheim123', 'Geheim123'],
+    ['contraseña: Secreto123', 'Secreto123'],
+    ['mot de passe : Secret123', 'Secret123'],
+    ['wachtwoord=Geheim99', 'Geheim99'],
+    ['lösenord: Hemligt1', 'Hemligt1'],
+    ['PIN: 4821', '4821'],
+    ['my pin is 4821', '4821'],
+    ['curl -u admin:Sup3rS3cret https://api.example.com', 'Sup3rS3cret'],
+    ["curl --user 'bob:pa55word' https://x", 'pa55word'],
     ['Authorization: Bearer 8f14e45fceea167a5a36dedd4bea2543', '8f14e45fceea167a5a36dedd4bea2543'],
     ['Proxy-Authorization: Basic dXNlcjpwYXNz', 'dXNlcjpwYXNz'],
     ['{"Authorization": "Bearer abc.def-123456"}', 'abc.def-123456'],
@@ -99,6 +109,12 @@ describe('credential recognizer', () => {
     'permissions:\n  id-token: write\n',
     'password: https://vault.example.com/db',
     "GRANT_TYPE_REFRESH_TOKEN = 'refresh_token'",
+    'pin: true',
+    'spin: 4821',
+    'palabra clave: marketing',
+    'curl -u admin: https://x',
+    'curl -u $USER:$PASS https://x',
+    'echo -u 10:30',
   ])('leaves %j alone', (text) => {
     expect(credentials(text)).toEqual([]);
   });

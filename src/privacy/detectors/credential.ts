@@ -5,7 +5,11 @@ import type { Detector, Match } from '../types.js';
 import { proseSeparators } from './util.js';
 
 // The word that names a credential, at the end of a key: `password`, `DB_PASS`, `clientSecret`, `x-api-key`, `API key`.
-const KEYWORDS = String.raw`pass(?:word|wd|phrase|code)?|pwd|secret|token|apikey|(?:${[
+// A password in the other supported languages: `Passwort:`, `contraseña:`, `mot de passe :`, `wachtwoord=`.
+const PASSWORD_WORDS =
+  `passwort kennwort contraseña contrasena clave mot\\s+de\\s+passe mdp wachtwoord lösenord losenord
+  passord adgangskode salasana`.split(/\s+/);
+const KEYWORDS = String.raw`pass(?:word|wd|phrase|code)?|pwd|pin|secret|token|apikey|${PASSWORD_WORDS.join('|')}|(?:${[
   'api',
   'access',
   'secret',
@@ -22,7 +26,8 @@ const KEYWORDS = String.raw`pass(?:word|wd|phrase|code)?|pwd|secret|token|apikey
   'license',
 ].join('|')})[ _.-]?key`;
 const KEYWORD_AT_END = new RegExp(`(?:${KEYWORDS}|authorization)$`, 'i');
-const KEYWORD_AT_START = new RegExp(`^(?:${KEYWORDS})`, 'i');
+// The whole keyword at a key's end: `Passwort`, not its `Pass`.
+const KEYWORD_AT_START = new RegExp(`^(?:${KEYWORDS})(?![\\p{L}\\p{N}_-])`, 'iu');
 /** The longest keyword (`subscription_key`) and then some: how much before a separator is read for one. */
 const KEY_TAIL = 24;
 /** The longest key read (`SPRING_DATASOURCE_HIKARI_PASSWORD`): walks over keys stop there, so the scan stays linear. */
@@ -113,8 +118,13 @@ export const credentialDetector: Detector = {
       const k = keywordBefore(text, p);
       if (k >= 0) (AUTHORIZATION_WORD.test(text.slice(k, k + 13)) ? headers : keys).push(k);
     };
+    const userPasswords: Match[] = [];
     const { colons, is } = proseSeparators(text);
-    for (const p of colons) atSeparator(p);
+    for (const p of colons) {
+      atSeparator(p);
+      const m = userPassword(text, p);
+      if (m) userPasswords.push(m);
+    }
     for (let p = text.indexOf('='); p !== -1; p = text.indexOf('=', p + 1)) atSeparator(p);
     for (const p of is) atSeparator(p);
     for (let p = text.indexOf('--'); p !== -1; p = text.indexOf('--', p + 2)) {
@@ -132,23 +142,46 @@ export const credentialDetector: Detector = {
       if (m) out.push(m);
     }
     for (const h of headers) headerToken(text, h, out);
-    return headers.length > 0 ? out.sort((x, y) => x.start - y.start) : out;
+    for (const m of userPasswords) if (!out.some((o) => o.start < m.end && o.end > m.start)) out.push(m);
+    return headers.length > 0 || userPasswords.length > 0 ? out.sort((x, y) => x.start - y.start) : out;
   },
 };
 const AUTHORIZATION_WORD = /^authorization$/i;
+
+// d, e, s, t, n, y, a, p: how `password`, `passphrase`, `pass`, `secret`, `token`, `api_key`, `salasana`, `mdp` end.
+const KEYWORD_LAST_LETTERS = new Set([...'destnyap'].map((c) => c.charCodeAt(0)));
 
 /** The start of the keyword that ends the key right before `p` (after spaces and a closing quote), or -1. */
 function keywordBefore(text: string, p: number): number {
   let end = p;
   while (end > 0 && (text.charCodeAt(end - 1) === 32 || text.charCodeAt(end - 1) === 9)) end--;
   if (end > 0 && (text[end - 1] === '"' || text[end - 1] === "'")) end--;
-  // Every keyword ends with d, e, s, t, n or y (in either case): most words before a colon are no key.
-  const last = text.charCodeAt(end - 1) | 32;
-  if (last !== 100 && last !== 101 && last !== 115 && last !== 116 && last !== 110 && last !== 121) return -1;
+  // Most words before a colon are no key: a keyword's last letter first.
+  const last = text.charCodeAt(end - 1);
+  if (last < 128 ? !KEYWORD_LAST_LETTERS.has(last | 32) : last !== 0xf1 && last !== 0xd1) return -1;
   const tail = text.slice(Math.max(0, end - KEY_TAIL), end);
   const m = KEYWORD_AT_END.exec(tail);
   return m === null ? -1 : end - tail.length + m.index;
 }
+
+/**
+ * The password of `user:password` after a command line's `-u` or `--user` (curl, wget, httpie) whose colon is at `p`:
+ * `curl -u admin:Sup3rS3cret https://…`.
+ */
+function userPassword(text: string, p: number): Match | undefined {
+  let start = p;
+  while (start > 0 && p - start < 64 && !SPACE.test(text[start - 1]) && text[start - 1] !== '=') start--;
+  if (text[start] === '"' || text[start] === "'") start++;
+  if (start === p || !USER_FLAG.test(text.slice(Math.max(0, start - 8), start))) return undefined;
+  if (/[/@]/.test(text.slice(start, p))) return undefined; // a URL's scheme and host: `-u http://host:8080/`
+  let end = p + 1;
+  while (end < text.length && end - p <= MAX_VALUE && !SPACE.test(text[end]) && !QUOTE.test(text[end])) end++;
+  const value = text.slice(p + 1, end);
+  if (value.length < 4 || NOT_A_VALUE.test(value) || isPlaceholder(value)) return undefined;
+  return { category: 'credential', start: p + 1, end, value, score: 0.75 };
+}
+const USER_FLAG = /(?:^|\s)(?:-u|--user)[ =]["']?$/;
+const QUOTE = /["']/;
 
 /** The token of an `Authorization` header at `at` (after its scheme), unless it overlaps a finding in `out`. */
 function headerToken(text: string, at: number, out: Match[]): void {
@@ -184,6 +217,7 @@ function namedValue(text: string, kwStart: number, kwEnd: number): Match | undef
   const name = flag ? key.slice(2) : key;
   if (/token$/i.test(name) && !IN_CAPITALS.test(name) && !SNAKE_TOKEN.test(name) && !CAMEL_TOKEN.test(name))
     return undefined;
+  const pin = /pin$/i.test(name);
   // The separator: `=`, `:`, `:=`, `=>` (spaces around), after a closing quote of the key; `is`; a flag's space.
   let i = kwEnd;
   if (text[i] === '"' || text[i] === "'") i++;
@@ -199,7 +233,9 @@ function namedValue(text: string, kwStart: number, kwEnd: number): Match | undef
     else return undefined;
   }
   while (text[i] === ' ' || text[i] === '\t') i++;
-  return valueAt(text, i, key, separator, startsLine(text, keyStart));
+  const m = valueAt(text, i, key, separator, startsLine(text, keyStart));
+  // A PIN is 4 to 8 digits: `pin: true`, `PIN the tab` are none.
+  return pin && m !== undefined && !/^\d{4,8}$/.test(m.value) ? undefined : m;
 }
 
 type Separator = '=' | ':' | 'is' | 'flag';
@@ -250,15 +286,13 @@ function keywordIn(word: string): boolean {
 
 /**
  * True if `value` stands where a credential goes without being one: a placeholder, a masked value, or a name in
- * capitals (`YOUR_API_KEY`, `API_TOKEN_HERE`).
+ * capitals (`YOUR_API_KEY`, `API_TOKEN_HERE`). Words in small letters are taken (`my-secret-pw`, the MySQL image's
+ * example, is many a real password).
  */
 function isPlaceholder(value: string): boolean {
-  return (
-    PLACEHOLDER.test(value) ||
-    MASKED.test(value) ||
-    (/^[A-Z][A-Z0-9_-]*$/.test(value) && /[_-]/.test(value) && keywordIn(value))
-  );
+  return PLACEHOLDER.test(value) || MASKED.test(value) || (CAPITALS_JOINED.test(value) && keywordIn(value));
 }
+const CAPITALS_JOINED = /^[A-Z][A-Z0-9]*(?:[_-][A-Z0-9]+)+$/;
 
 /** True if only spaces, tabs, quotes, dashes (a YAML list item) or an opening brace stand before `i` on its line. */
 function startsLine(text: string, i: number): boolean {
