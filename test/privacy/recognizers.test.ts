@@ -97,6 +97,9 @@ describe('person', () => {
     // Greetings: `Merry` and `Happy` are given names in some lists.
     'Happy New Year and Merry Christmas!',
     'Happy Birthday and Happy Holidays to all of you.',
+    // Words that some lists hold as given names but prose uses as words.
+    "Translate 'Good Morning Vietnam' into German.",
+    'Write a poem about Sun and Moon.',
     // A team signs the letter: a cue (`regards`, `customer`) before a department is no name.
     'Kind regards,\nCustomer Service',
     'Sincerely,\nHuman Resources',

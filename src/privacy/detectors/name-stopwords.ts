@@ -18,6 +18,7 @@ apple amazon google meta oracle tesla ford jaguar mercedes porsche ferrari linco
 london paris berlin madrid rome roma milan milano vienna sydney dallas austin houston phoenix denver orlando
 florence georgia carolina virginia indiana kansas montana nevada dakota florida victoria adelaide
 china india jordan israel chad kenya
+morning second done sun moon snow ocean hill junior mister
 patient doctor nurse client customer user admin manager team staff dear hello hi hey thanks thank please
 regards best cheers welcome sorry yes okay ok note notice summary total number name date time
 der die das und oder aber mit von zu im am an auf aus bei nach für über unter vor ein eine einen
