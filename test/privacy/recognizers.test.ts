@@ -105,6 +105,9 @@ describe('person', () => {
     'Sincerely,\nHuman Resources',
     'Kind regards,\nSales Department',
     'Mit freundlichen Grüßen\nIhr Kundenservice',
+    // Business prose after a cue's word (`customer`, `patient`, `employee`): no name.
+    'Our Q3 OKRs: Revenue Growth, Customer Satisfaction, Team Health',
+    'Improve Patient Safety and Employee Engagement',
   ])('ignores %j', (text) => {
     expect(found(text, 'person')).toEqual([]);
   });

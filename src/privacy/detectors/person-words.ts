@@ -104,8 +104,9 @@ export const NAME_CUES = [
 
 /**
  * Capitalised words that end a candidate: organisations, places, street words, product words (`Claude Code`,
- * `iPhone Pro`), model names (`Claude Sonnet`, which coding agents' prompts name), holidays, and the teams that sign
- * letters (`Kind regards,\nCustomer Service`, `Human Resources`, `Ihr Kundenservice`).
+ * `iPhone Pro`), model names (`Claude Sonnet`, which coding agents' prompts name), holidays, the teams that sign
+ * letters (`Kind regards,\nCustomer Service`, `Human Resources`, `Ihr Kundenservice`) and what business prose puts after
+ * a cue's word (`Customer Satisfaction`, `Patient Safety`, `Employee Engagement`, `Revenue Growth`).
  */
 export const NON_NAME_TAILS = list(`
 inc ltd llc plc gmbh ag kg ug sa sas sarl spa srl bv nv ab as asa oy oyj aps co corp corporation company
@@ -124,6 +125,10 @@ service services support team department dept desk helpdesk office resources rel
 marketing billing accounting payroll finance procurement compliance admissions reception administration staff
 kundenservice kundendienst kundensupport abteilung verwaltung personalabteilung équipe servicio servizio equipo
 klantenservice afdeling kundtjänst kundeservice asiakaspalvelu
+satisfaction success experience engagement benefits care safety screening journey retention feedback data onboarding
+portal records account accounts survey loyalty acquisition insights analytics profile details lifetime segment churn
+complaints reviews outreach communications handbook wellbeing wellness training turnover attrition productivity
+performance evaluation recognition rewards referral referrals advocacy intake growth revenue health
 `);
 
 /**
