@@ -4,11 +4,11 @@
 import type { Detector, Match } from '../types.js';
 import { proseSeparators } from './util.js';
 
-// The word that names a credential, at the end of a key: `password`, `DB_PASS`, `clientSecret`, `x-api-key`, `API key`.
 // A password in the other supported languages: `Passwort:`, `contraseña:`, `mot de passe :`, `wachtwoord=`.
 const PASSWORD_WORDS =
   `passwort kennwort contraseña contrasena clave mot\\s+de\\s+passe mdp wachtwoord lösenord losenord
   passord adgangskode salasana`.split(/\s+/);
+// The word that names a credential, at the end of a key: `password`, `DB_PASS`, `clientSecret`, `x-api-key`, `API key`.
 const KEYWORDS = String.raw`pass(?:word|wd|phrase|code)?|pwd|pin|secret|token|apikey|${PASSWORD_WORDS.join('|')}|(?:${[
   'api',
   'access',
@@ -102,8 +102,9 @@ const TYPE_NAME = /^[A-Z][a-z]+(?:\d*[A-Z][a-z]+)+(?:<.*)?$/;
 
 /**
  * Finds credentials that the text names: the value after a key ending with `password`, `pass`, `pwd`, `passphrase`,
- * `secret`, `token` or `…key` (`api_key`, `apiKey`, `x-api-key`, `secret key`), written as `key=value`, `key: value`,
- * `"key": "value"`, `key => value`, `--key value` or `key is value`, and the token of an `Authorization` header.
+ * `pin`, `secret`, `token` or `…key` (`api_key`, `apiKey`, `x-api-key`, `secret key`), or a password's word in another
+ * language (`Passwort`, `contraseña`), written as `key=value`, `key: value`, `"key": "value"`, `key => value`, `--key
+ * value` or `key is value`; the token of an `Authorization` header; the password of `-u user:password`.
  * Placeholders (`<password>`, `${TOKEN}`, `****`, `your-api-key`), code (`os.getenv("PASSWORD")`,
  * `self.token`, `password=password`) and type names (`token: string`) are left alone.
  */
