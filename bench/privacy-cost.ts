@@ -71,7 +71,11 @@ const result = {
   date: new Date().toISOString(),
   node: process.version,
   rounds,
-  categories: { all: ALL_CATEGORIES.length, personal: PERSONAL_CATEGORIES.length },
+  categories: {
+    all: ALL_CATEGORIES.length,
+    personal: PERSONAL_CATEGORIES.length,
+    firstGeneration: ALL_CATEGORIES.length - NEW.length,
+  },
   gazetteer,
   usPerKb: {
     english: {

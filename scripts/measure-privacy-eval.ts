@@ -101,6 +101,7 @@ if (existsSync(benchFile)) {
   const b = JSON.parse(readFileSync(benchFile, 'utf8')) as {
     rounds: number;
     node: string;
+    categories: { all: number; firstGeneration?: number };
     shortPromptMs: number;
     gazetteer: { names: number; loadCpuMs: number; heapMb: number };
     usPerKb: Record<'english' | 'mixed' | 'englishNoPii' | 'mixedNoPii' | 'englishTypographic', Pair>;
@@ -135,7 +136,7 @@ if (existsSync(benchFile)) {
     `sentences, ${b.node}, on the shared 2-core machine while other jobs ran (figures vary by ` +
       `about ±30% between runs).`,
     '',
-    '| prompt | all 20 categories | first generation only (13) |',
+    `| prompt | all ${b.categories.all} categories | first generation only (${b.categories.firstGeneration ?? 13}) |`,
     '|---|---|---|',
     r('English, one sentence in five with personal data', b.usPerKb.english),
     r('mixed languages, one in five with personal data', b.usPerKb.mixed),

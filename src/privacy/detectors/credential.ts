@@ -121,9 +121,10 @@ export const credentialDetector: Detector = {
     };
     const userPasswords: Match[] = [];
     const { colons, is } = proseSeparators(text);
+    const userFlag = text.includes('-u'); // `-u` or `--user`: `-` is rare, so this search is cheap
     for (const p of colons) {
       atSeparator(p);
-      const m = userPassword(text, p);
+      const m = userFlag ? userPassword(text, p) : undefined;
       if (m) userPasswords.push(m);
     }
     for (let p = text.indexOf('='); p !== -1; p = text.indexOf('=', p + 1)) atSeparator(p);
@@ -149,17 +150,17 @@ export const credentialDetector: Detector = {
 };
 const AUTHORIZATION_WORD = /^authorization$/i;
 
-// d, e, s, t, n, y, a, p: how `password`, `passphrase`, `pass`, `secret`, `token`, `api_key`, `salasana`, `mdp` end.
-const KEYWORD_LAST_LETTERS = new Set([...'destnyap'].map((c) => c.charCodeAt(0)));
+// How the keywords end: `password`, `passwd`, `pwd`, `passphrase`, `passcode`, `pass`, `pin`, `secret`, `token`, `key`,
+// `passwort`, `contraseña`, `clave`, `mot de passe`, `mdp`, `salasana`, `authorization`.
+const KEYWORD_ENDINGS = new Set('rd wd se de ss in et en ey rt ña na ve dp on'.split(' '));
 
 /** The start of the keyword that ends the key right before `p` (after spaces and a closing quote), or -1. */
 function keywordBefore(text: string, p: number): number {
   let end = p;
   while (end > 0 && (text.charCodeAt(end - 1) === 32 || text.charCodeAt(end - 1) === 9)) end--;
   if (end > 0 && (text[end - 1] === '"' || text[end - 1] === "'")) end--;
-  // Most words before a colon are no key: a keyword's last letter first.
-  const last = text.charCodeAt(end - 1);
-  if (last < 128 ? !KEYWORD_LAST_LETTERS.has(last | 32) : last !== 0xf1 && last !== 0xd1) return -1;
+  // Most words before a separator are no key: a keyword's last two letters first (`…rd`, `…en`, `…ey`).
+  if (end < 2 || !KEYWORD_ENDINGS.has(text.slice(end - 2, end).toLowerCase())) return -1;
   const tail = text.slice(Math.max(0, end - KEY_TAIL), end);
   const m = KEYWORD_AT_END.exec(tail);
   return m === null ? -1 : end - tail.length + m.index;
@@ -171,17 +172,20 @@ function keywordBefore(text: string, p: number): number {
  */
 function userPassword(text: string, p: number): Match | undefined {
   let start = p;
-  while (start > 0 && p - start < 64 && !SPACE.test(text[start - 1]) && text[start - 1] !== '=') start--;
+  while (start > 0 && p - start < 64 && !isSpace(text.charCodeAt(start - 1)) && text[start - 1] !== '=') start--;
   if (text[start] === '"' || text[start] === "'") start++;
   if (start === p || !USER_FLAG.test(text.slice(Math.max(0, start - 8), start))) return undefined;
   if (/[/@]/.test(text.slice(start, p))) return undefined; // a URL's scheme and host: `-u http://host:8080/`
   let end = p + 1;
-  while (end < text.length && end - p <= MAX_VALUE && !SPACE.test(text[end]) && !QUOTE.test(text[end])) end++;
+  while (end < text.length && end - p <= MAX_VALUE && !isSpace(text.charCodeAt(end)) && !QUOTE.test(text[end])) end++;
   const value = text.slice(p + 1, end);
   if (value.length < 4 || NOT_A_VALUE.test(value) || isPlaceholder(value)) return undefined;
   return { category: 'credential', start: p + 1, end, value, score: 0.75 };
 }
 const USER_FLAG = /(?:^|\s)(?:-u|--user)[ =]["']?$/;
+/** JavaScript's `\s` (ASCII decided without a regex). */
+const isSpace = (c: number): boolean =>
+  c === 32 || (c >= 9 && c <= 13) || (c >= 160 && SPACE.test(String.fromCharCode(c)));
 const QUOTE = /["']/;
 
 /** The token of an `Authorization` header at `at` (after its scheme), unless it overlaps a finding in `out`. */
