@@ -536,6 +536,10 @@ describe('linear scan', () => {
     'DB_PASSWORD=s3cret ', // credentials after their key
     '-', // a flag's dashes: the run is walked once
     'password is a1 ', // the prose form
+    'my name is mary ', // names in small letters after their cue
+    'Name: Smith, John\n', // surname first
+    'Hi Jonathan, ', // greetings
+    'CVV 123 ', // security codes
   ])('protects 8x as much of %j in less than 32x the time (linear, not quadratic)', (unit) => {
     const filter = createPrivacyFilter();
     // A known person in the session: bare mentions of her name parts are looked for too.

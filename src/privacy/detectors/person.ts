@@ -411,22 +411,30 @@ function afterFieldColon(text: string, start: number): boolean {
  * taken by a finding of the capitalised scan is left to it. Found from the text's separators, which the credential
  * recognizer reads too (a scan for these cues cost 1-4 µs/KB).
  */
-function lowerCaseNames(text: string, out: Match[]): void {
+function lowerCaseNames(text: string, out: Match[]): Match[] {
+  const found: Match[] = [];
   const { colons, is } = proseSeparators(text);
   for (const list of [colons, is]) {
     for (const p of list) {
       if (p < 4 || (text.charCodeAt(p - 1) | 32) !== 101 || !NAME_BEFORE.test(text.slice(p - 4, p))) continue;
       if (!LOWER_CASE_NAME_OWNERS.has(wordBefore(text, p - 4))) continue;
       IS_AFTER_NAME.lastIndex = p;
-      if (IS_AFTER_NAME.test(text)) lowerCaseName(text, IS_AFTER_NAME.lastIndex, out);
+      const m = IS_AFTER_NAME.test(text) ? lowerCaseName(text, IS_AFTER_NAME.lastIndex) : undefined;
+      if (m) found.push(m);
     }
   }
+  return found.length === 0
+    ? out
+    : mergeOutside(
+        out,
+        found.sort((a, b) => a.start - b.start),
+      );
 }
 const NAME_BEFORE = /^name$/i;
 const IS_AFTER_NAME = /(?: is)?:?[ \t]+/y;
 
-/** The name in small letters at `start`, if any, added to `out` in text order. */
-function lowerCaseName(text: string, start: number, out: Match[]): void {
+/** The name in small letters at `start`, if any. */
+function lowerCaseName(text: string, start: number): Match | undefined {
   let end = start;
   for (let words = 0; words < 3; words++) {
     if (words > 0 && text.charCodeAt(end) !== 32) break;
@@ -435,10 +443,22 @@ function lowerCaseName(text: string, start: number, out: Match[]): void {
     if (w === undefined || NAME_STOPWORDS.has(w) || WEAK_NAMES.has(w) || (words === 0 && !isGivenLower(w))) break;
     end = LOWER_WORD.lastIndex;
   }
-  if (end === start || out.some((m) => m.start < end && m.end > start)) return;
-  const at = out.findIndex((m) => m.start > start);
-  const found: Match = { category: 'person', start, end, value: text.slice(start, end), score: 0.75 };
-  out.splice(at === -1 ? out.length : at, 0, found);
+  return end === start ? undefined : { category: 'person', start, end, value: text.slice(start, end), score: 0.75 };
+}
+
+/** `kept` (sorted) and those of `extra` (sorted) that overlap neither `kept` nor an earlier extra, in text order. */
+function mergeOutside(kept: Match[], extra: Match[]): Match[] {
+  const out: Match[] = [];
+  let k = 0;
+  let lastExtraEnd = -1;
+  for (const m of extra) {
+    while (k < kept.length && kept[k].end <= m.start) out.push(kept[k++]);
+    if (m.start < lastExtraEnd || (k < kept.length && kept[k].start < m.end)) continue;
+    out.push(m);
+    lastExtraEnd = m.end;
+  }
+  while (k < kept.length) out.push(kept[k++]);
+  return out;
 }
 // A word in small letters (or `'`, `’`, `-` inside), not followed by a letter or digit.
 const LOWER_WORD = /\p{Ll}[\p{Ll}\p{M}'’-]*(?![\p{L}\p{N}])/uy;
@@ -509,7 +529,7 @@ export const personDetector: Detector = {
     scanned = '';
     lowered = undefined;
     previousAt = -1;
-    lowerCaseNames(text, out);
-    return out.length === 0 ? out : extendSurnameFirst(text, out);
+    const all = lowerCaseNames(text, out);
+    return all.length === 0 ? all : extendSurnameFirst(text, all);
   },
 };
