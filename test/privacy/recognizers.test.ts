@@ -540,6 +540,8 @@ describe('linear scan', () => {
     'Name: Smith, John\n', // surname first
     'Hi Jonathan, ', // greetings
     'CVV 123 ', // security codes
+    'Authorization: Bearer abc12345678\n', // headers' tokens
+    'curl -u a:b1234 ', // user:password after -u
   ])('protects 8x as much of %j in less than 32x the time (linear, not quadratic)', (unit) => {
     const filter = createPrivacyFilter();
     // A known person in the session: bare mentions of her name parts are looked for too.

@@ -2,7 +2,7 @@
 // `DB_PASSWORD=…`, `"api_key": "…"`, `--token …`, `my password is …`, `Authorization: Bearer …`), whatever its shape.
 
 import type { Detector, Match } from '../types.js';
-import { proseSeparators } from './util.js';
+import { mergeOutside, proseSeparators } from './util.js';
 
 // A password in the other supported languages: `Passwort:`, `contraseña:`, `mot de passe :`, `wachtwoord=`.
 const PASSWORD_WORDS =
@@ -143,9 +143,18 @@ export const credentialDetector: Detector = {
       const m = namedValue(text, k, k + (KEYWORD_AT_START.exec(text.slice(k, k + KEY_TAIL))?.[0].length ?? 0));
       if (m) out.push(m);
     }
-    for (const h of headers) headerToken(text, h, out);
-    for (const m of userPasswords) if (!out.some((o) => o.start < m.end && o.end > m.start)) out.push(m);
-    return headers.length > 0 || userPasswords.length > 0 ? out.sort((x, y) => x.start - y.start) : out;
+    // Header tokens and user passwords where no key's value is, merged in one pass (no search per finding).
+    const extra = userPasswords;
+    for (const h of headers) {
+      const m = headerToken(text, h);
+      if (m) extra.push(m);
+    }
+    return extra.length === 0
+      ? out
+      : mergeOutside(
+          out,
+          extra.sort((x, y) => x.start - y.start),
+        );
   },
 };
 const AUTHORIZATION_WORD = /^authorization$/i;
@@ -188,17 +197,16 @@ const isSpace = (c: number): boolean =>
   c === 32 || (c >= 9 && c <= 13) || (c >= 160 && SPACE.test(String.fromCharCode(c)));
 const QUOTE = /["']/;
 
-/** The token of an `Authorization` header at `at` (after its scheme), unless it overlaps a finding in `out`. */
-function headerToken(text: string, at: number, out: Match[]): void {
+/** The token of an `Authorization` header at `at` (after its scheme). */
+function headerToken(text: string, at: number): Match | undefined {
   AUTHORIZATION.lastIndex = at;
   const m = AUTHORIZATION.exec(text);
-  if (m === null) return;
+  if (m === null) return undefined;
   const [, scheme, value] = m;
   // Without a scheme, a token has a digit: `Authorization: required` is none.
-  if ((scheme === undefined && !/\d/.test(value)) || isPlaceholder(value)) return;
-  if (out.some((o) => o.start < at + m[0].length && o.end > at)) return;
+  if ((scheme === undefined && !/\d/.test(value)) || isPlaceholder(value)) return undefined;
   const start = at + m[0].length - value.length;
-  out.push({ category: 'credential', start, end: start + value.length, value, score: 0.8 });
+  return { category: 'credential', start, end: start + value.length, value, score: 0.8 };
 }
 
 /** The credential named by the keyword at `[kwStart, kwEnd)`, if a key ends there and a value follows. */

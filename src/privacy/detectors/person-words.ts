@@ -105,8 +105,8 @@ export const NAME_CUES = [
 /**
  * Capitalised words that end a candidate: organisations, places, street words, product words (`Claude Code`,
  * `iPhone Pro`), model names (`Claude Sonnet`, which coding agents' prompts name), holidays, the teams that sign
- * letters (`Kind regards,\nCustomer Service`, `Human Resources`, `Ihr Kundenservice`) and what business prose puts after
- * a cue's word (`Customer Satisfaction`, `Patient Safety`, `Employee Engagement`, `Revenue Growth`).
+ * letters (`Kind regards,\nCustomer Service`, `Human Resources`, `Ihr Kundenservice`) and what business prose puts
+ * after a cue's word (`Customer Satisfaction`, `Patient Safety`, `Employee Engagement`, `Revenue Growth`).
  */
 export const NON_NAME_TAILS = list(`
 inc ltd llc plc gmbh ag kg ug sa sas sarl spa srl bv nv ab as asa oy oyj aps co corp corporation company

@@ -22,7 +22,7 @@ import {
   TITLES,
 } from './person-words.js';
 import { PLACE_NAMES } from './place-names.generated.js';
-import { firstMatch, isTwoByte, latin1StandIn, proseSeparators, scanFor, WordShapes } from './util.js';
+import { firstMatch, isTwoByte, latin1StandIn, mergeOutside, proseSeparators, scanFor, WordShapes } from './util.js';
 
 // A capitalised word in any cased script: `Whitfield`, `O'Brien`, `McDonald`, `Jean-Pierre`, `Дмитрий`.
 const WORD =
@@ -446,20 +446,6 @@ function lowerCaseName(text: string, start: number): Match | undefined {
   return end === start ? undefined : { category: 'person', start, end, value: text.slice(start, end), score: 0.75 };
 }
 
-/** `kept` (sorted) and those of `extra` (sorted) that overlap neither `kept` nor an earlier extra, in text order. */
-function mergeOutside(kept: Match[], extra: Match[]): Match[] {
-  const out: Match[] = [];
-  let k = 0;
-  let lastExtraEnd = -1;
-  for (const m of extra) {
-    while (k < kept.length && kept[k].end <= m.start) out.push(kept[k++]);
-    if (m.start < lastExtraEnd || (k < kept.length && kept[k].start < m.end)) continue;
-    out.push(m);
-    lastExtraEnd = m.end;
-  }
-  while (k < kept.length) out.push(kept[k++]);
-  return out;
-}
 // A word in small letters (or `'`, `’`, `-` inside), not followed by a letter or digit.
 const LOWER_WORD = /\p{Ll}[\p{Ll}\p{M}'’-]*(?![\p{L}\p{N}])/uy;
 

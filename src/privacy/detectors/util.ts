@@ -372,3 +372,18 @@ export function sliceForScan(text: string, from: number, to: number, twoByte: bo
   const slice = text.slice(from, to);
   return twoByte && !isTwoByte(slice) ? Buffer.from(slice, 'latin1').toString('latin1') : slice;
 }
+
+/** `kept` (sorted) and those of `extra` (sorted) that overlap neither `kept` nor an earlier extra, in text order. */
+export function mergeOutside(kept: Match[], extra: Match[]): Match[] {
+  const out: Match[] = [];
+  let k = 0;
+  let lastExtraEnd = -1;
+  for (const m of extra) {
+    while (k < kept.length && kept[k].end <= m.start) out.push(kept[k++]);
+    if (m.start < lastExtraEnd || (k < kept.length && kept[k].start < m.end)) continue;
+    out.push(m);
+    lastExtraEnd = m.end;
+  }
+  while (k < kept.length) out.push(kept[k++]);
+  return out;
+}
