@@ -149,12 +149,7 @@ export const credentialDetector: Detector = {
       const m = headerToken(text, h);
       if (m) extra.push(m);
     }
-    return extra.length === 0
-      ? out
-      : mergeOutside(
-          out,
-          extra.sort((x, y) => x.start - y.start),
-        );
+    return mergeOutside(out, extra);
   },
 };
 const AUTHORIZATION_WORD = /^authorization$/i;

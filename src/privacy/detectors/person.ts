@@ -423,12 +423,7 @@ function lowerCaseNames(text: string, out: Match[]): Match[] {
       if (m) found.push(m);
     }
   }
-  return found.length === 0
-    ? out
-    : mergeOutside(
-        out,
-        found.sort((a, b) => a.start - b.start),
-      );
+  return mergeOutside(out, found);
 }
 const NAME_BEFORE = /^name$/i;
 const IS_AFTER_NAME = /(?: is)?:?[ \t]+/y;

@@ -373,8 +373,13 @@ export function sliceForScan(text: string, from: number, to: number, twoByte: bo
   return twoByte && !isTwoByte(slice) ? Buffer.from(slice, 'latin1').toString('latin1') : slice;
 }
 
-/** `kept` (sorted) and those of `extra` (sorted) that overlap neither `kept` nor an earlier extra, in text order. */
+/**
+ * `kept` (sorted by start) and those of `extra` (sorted here, in place) that overlap neither `kept` nor an earlier
+ * extra, in text order: one pass, where looking through `kept` for each extra would be quadratic.
+ */
 export function mergeOutside(kept: Match[], extra: Match[]): Match[] {
+  if (extra.length === 0) return kept;
+  extra.sort((a, b) => a.start - b.start);
   const out: Match[] = [];
   let k = 0;
   let lastExtraEnd = -1;
