@@ -1,6 +1,7 @@
 // Payment card number detector: 13-19 digits, optional consistent spaces/dashes, Luhn and known IIN ranges.
 
 import type { Detector, Match } from '../types.js';
+import { cueBefore, windowBefore } from './context.js';
 import { digitRunDetector, digitRuns, luhnValid, WordShapes } from './util.js';
 
 // A digit run with single optional separators; not glued to words, dashes or other digit groups.
@@ -104,19 +105,16 @@ const cardNumbers = digitRunDetector('card', CANDIDATE, thirteenDigitsFrom, (m) 
   return knownIssuer(digits) && luhnValid(digits);
 });
 
-// The words right before a card's security code (`CVV 123`, `security code: 123`, `Kartenprüfnummer 123`), the last
-// word as the key; a value is the words that must come before it (`code` alone is an error's, a zip's or an area's).
-const SECURITY_CODE_CUES: ReadonlyMap<string, readonly string[]> = new Map<string, readonly string[]>([
-  ...['cvv', 'cvv2', 'cvc', 'cvc2', 'cvn', 'kartenprüfnummer', 'prüfziffer', 'prüfnummer'].map((w) => [w, []] as const),
-  ['code', ['security', 'verification', 'card']],
-  ['value', ['verification']],
-  ['number', ['verification']],
-  ['visuel', ['cryptogramme']],
-  ['seguridad', ['código de', 'codigo de']],
-  ['sicurezza', ['codice di']],
-  ['beveiligingscode', []],
-]);
-const CUE_SHAPES = new WordShapes(SECURITY_CODE_CUES.keys());
+// What comes right before a card's security code (`CVV 123`, `security code: 123`, `Kartenprüfnummer 123`); `code`
+// alone is an error's, a zip's or an area's.
+const SECURITY_CODE_CUES = [
+  ...['cvv', 'cvv2', 'cvc', 'cvc2', 'cvn', 'kartenprüfnummer', 'prüfziffer', 'prüfnummer', 'beveiligingscode'],
+  ...['security code', 'verification code', 'card code', 'card verification value', 'card verification number'],
+  ...['cryptogramme visuel', 'código de seguridad', 'codigo de seguridad', 'codice di sicurezza'],
+];
+const SECURITY_CODE_CUE = cueBefore(SECURITY_CODE_CUES, String.raw`[\s:#=.()\-]*`);
+// The cues' last words: a shape test of the word before a number skips most numbers before the cue regex runs.
+const CUE_SHAPES = new WordShapes(SECURITY_CODE_CUES.map((c) => c.slice(c.lastIndexOf(' ') + 1)));
 /** What may stand between the cue and the code: spaces, `:`, `#`, `=`, `.`, `(`, `)`, `-`. */
 const isGap = (c: number): boolean =>
   c === 32 || c === 9 || c === 58 || c === 35 || c === 61 || c === 46 || c === 40 || c === 41 || c === 45;
@@ -141,13 +139,7 @@ function securityCodes(text: string): Match[] {
     const first = text.charCodeAt(wordStart);
     const last = text.charCodeAt(wordEnd - 1);
     if (first < 128 && last < 128 && !CUE_SHAPES.mayHaveShape(first | 32, last | 32, wordEnd - wordStart)) continue;
-    const before = SECURITY_CODE_CUES.get(text.slice(wordStart, wordEnd).toLowerCase());
-    if (before === undefined) continue;
-    const lead = text
-      .slice(Math.max(0, wordStart - 16), wordStart)
-      .toLowerCase()
-      .trimEnd();
-    if (before.length > 0 && !before.some((w) => lead.endsWith(w))) continue;
+    if (!SECURITY_CODE_CUE.test(windowBefore(text, start, 40))) continue;
     out.push({ category: 'card', start, end, value: text.slice(start, end) });
   }
   return out;
