@@ -2,29 +2,18 @@
 // `DB_PASSWORD=…`, `"api_key": "…"`, `--token …`, `my password is …`, `Authorization: Bearer …`), whatever its shape.
 
 import type { Detector, Match } from '../types.js';
-import { mergeOutside, proseSeparators } from './util.js';
+import { isSpace, mergeOutside, proseSeparators } from './util.js';
 
-// A password in the other supported languages: `Passwort:`, `contraseña:`, `mot de passe :`, `wachtwoord=`.
-const PASSWORD_WORDS =
-  `passwort kennwort contraseña contrasena clave mot\\s+de\\s+passe mdp wachtwoord lösenord losenord
-  passord adgangskode salasana`.split(/\s+/);
-// The word that names a credential, at the end of a key: `password`, `DB_PASS`, `clientSecret`, `x-api-key`, `API key`.
-const KEYWORDS = String.raw`pass(?:word|wd|phrase|code)?|pwd|pin|secret|token|apikey|${PASSWORD_WORDS.join('|')}|(?:${[
-  'api',
-  'access',
-  'secret',
-  'private',
-  'signing',
-  'encryption',
-  'master',
-  'subscription',
-  'account',
-  'client',
-  'app',
-  'auth',
-  'consumer',
-  'license',
-].join('|')})[ _.-]?key`;
+// The words that name a credential at the end of a key (`password`, `DB_PASS`, `clientSecret`), with a password's word
+// in the other supported languages (`Passwort:`, `contraseña:`, `mot de passe :`, `wachtwoord=`); and a key's
+// qualifiers (`api_key`, `x-api-key`, `API key`, `accessKey`).
+const CREDENTIAL_WORDS = `password passwd passphrase passcode pass pwd pin secret token apikey passwort kennwort
+  contraseña contrasena clave mot\\s+de\\s+passe mdp wachtwoord lösenord losenord passord adgangskode salasana`.split(
+  /\s+/,
+);
+const KEY_QUALIFIERS = `api access secret private signing encryption master subscription account client app auth
+  consumer license`.split(/\s+/);
+const KEYWORDS = String.raw`${CREDENTIAL_WORDS.join('|')}|(?:${KEY_QUALIFIERS.join('|')})[ _.-]?key`;
 const KEYWORD_AT_END = new RegExp(`(?:${KEYWORDS}|authorization)$`, 'i');
 // The whole keyword at a key's end: `Passwort`, not its `Pass`.
 const KEYWORD_AT_START = new RegExp(`^(?:${KEYWORDS})(?![\\p{L}\\p{N}_-])`, 'iu');
@@ -32,7 +21,8 @@ const KEYWORD_AT_START = new RegExp(`^(?:${KEYWORDS})(?![\\p{L}\\p{N}_-])`, 'iu'
 const KEY_TAIL = 24;
 /** The longest key read (`SPRING_DATASOURCE_HIKARI_PASSWORD`): walks over keys stop there, so the scan stays linear. */
 const MAX_KEY = 64;
-const KEYWORD_PART = /^(?:pass(?:word|wd|phrase|code)?|pwd|secret|token|key|apikey)$/i;
+/** A part of a name in code that is a credential's word (`userPassword`, `API_KEY`). */
+const KEYWORD_PART = new RegExp(`^(?:${CREDENTIAL_WORDS.join('|')}|key)$`, 'i');
 const NAME_PARTS = /_|-|(?<=[a-z0-9])(?=[A-Z])/;
 const KEY_CHAR = /[\p{L}\p{N}_.-]/u;
 const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
@@ -119,13 +109,14 @@ export const credentialDetector: Detector = {
       const k = keywordBefore(text, p);
       if (k >= 0) (AUTHORIZATION_WORD.test(text.slice(k, k + 13)) ? headers : keys).push(k);
     };
-    const userPasswords: Match[] = [];
+    // Header tokens and user passwords, merged with the keys' values at the end in one pass.
+    const extra: Match[] = [];
     const { colons, is } = proseSeparators(text);
     const userFlag = text.includes('-u'); // `-u` or `--user`: `-` is rare, so this search is cheap
     for (const p of colons) {
       atSeparator(p);
       const m = userFlag ? userPassword(text, p) : undefined;
-      if (m) userPasswords.push(m);
+      if (m) extra.push(m);
     }
     for (let p = text.indexOf('='); p !== -1; p = text.indexOf('=', p + 1)) atSeparator(p);
     for (const p of is) atSeparator(p);
@@ -143,8 +134,6 @@ export const credentialDetector: Detector = {
       const m = namedValue(text, k, k + (KEYWORD_AT_START.exec(text.slice(k, k + KEY_TAIL))?.[0].length ?? 0));
       if (m) out.push(m);
     }
-    // Header tokens and user passwords where no key's value is, merged in one pass (no search per finding).
-    const extra = userPasswords;
     for (const h of headers) {
       const m = headerToken(text, h);
       if (m) extra.push(m);
@@ -154,9 +143,8 @@ export const credentialDetector: Detector = {
 };
 const AUTHORIZATION_WORD = /^authorization$/i;
 
-// How the keywords end: `password`, `passwd`, `pwd`, `passphrase`, `passcode`, `pass`, `pin`, `secret`, `token`, `key`,
-// `passwort`, `contraseña`, `clave`, `mot de passe`, `mdp`, `salasana`, `authorization`.
-const KEYWORD_ENDINGS = new Set('rd wd se de ss in et en ey rt ña na ve dp on'.split(' '));
+// How the keywords end (`…rd`, `…en`, `…ey`, `…on` of `authorization`): the last two letters a key is tested for first.
+const KEYWORD_ENDINGS = new Set([...CREDENTIAL_WORDS, 'key', 'authorization'].map((w) => w.slice(-2)));
 
 /** The start of the keyword that ends the key right before `p` (after spaces and a closing quote), or -1. */
 function keywordBefore(text: string, p: number): number {
@@ -187,9 +175,6 @@ function userPassword(text: string, p: number): Match | undefined {
   return { category: 'credential', start: p + 1, end, value, score: 0.75 };
 }
 const USER_FLAG = /(?:^|\s)(?:-u|--user)[ =]["']?$/;
-/** JavaScript's `\s` (ASCII decided without a regex). */
-const isSpace = (c: number): boolean =>
-  c === 32 || (c >= 9 && c <= 13) || (c >= 160 && SPACE.test(String.fromCharCode(c)));
 const QUOTE = /["']/;
 
 /** The token of an `Authorization` header at `at` (after its scheme). */
