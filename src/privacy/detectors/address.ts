@@ -12,7 +12,7 @@ import {
   UNIT_WORDS,
 } from './address-words.js';
 import { keyWords, POSTCODE_KEY, STREET_KEY } from './field-keys.js';
-import { digitRuns, firstMatch, flatten, isTwoByte, scanFor, sliceForScan } from './util.js';
+import { digitRuns, firstMatch, flatten, isSpace, isTwoByte, scanFor, sliceForScan } from './util.js';
 
 /** `rue|avenue` -> `[Rr]ue|[Aa]venue`: a street type may start a sentence. */
 const eitherCase = (alternation: string): string =>
@@ -311,10 +311,6 @@ const mayPrecedeNumber = (c: number): boolean =>
 const afterFieldColon = (text: string, i: number): boolean =>
   i > 1 && text.charCodeAt(i - 1) === 58 && LETTER.test(text[i - 2]);
 
-/** JavaScript's `\s` (ASCII decided without a regex). */
-const isSpace = (c: number): boolean =>
-  c === 32 || (c >= 9 && c <= 13) || (c >= 160 && SPACE.test(String.fromCharCode(c)));
-const SPACE = /\s/;
 const UPPER = /\p{Lu}/u;
 
 /**

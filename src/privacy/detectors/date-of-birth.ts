@@ -2,7 +2,7 @@
 
 import type { Detector, Match } from '../types.js';
 import { cueBefore, windowAfter, windowBefore } from './context.js';
-import { digitRuns, firstMatch } from './util.js';
+import { digitRuns, firstMatch, isSpace } from './util.js';
 
 const MONTHS = [
   'january february march april may june july august september october november december jan ' +
@@ -117,8 +117,6 @@ const CUE_AFTER = /^\s*(?:\((?:dob|d\.o\.b\.?|born|date of birth|geb\.?|né|née
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 const isLetter = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-const isSpace = (c: number): boolean =>
-  c === 32 || (c >= 9 && c <= 13) || (c >= 160 && /\s/.test(String.fromCharCode(c)));
 
 /**
  * The runs of digits that every DATE match holds one of, as `[start, end]` pairs: a run that starts with a year

@@ -161,6 +161,11 @@ export function isWordCode(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 }
 
+/** JavaScript's `\s` for a character code, ASCII decided without a regex. */
+export const isSpace = (c: number): boolean =>
+  c === 32 || (c >= 9 && c <= 13) || (c >= 160 && SPACE.test(String.fromCharCode(c)));
+const SPACE = /\s/;
+
 const DIGIT_RUN = /\d+/g;
 const isDigitCode = (c: number): boolean => c >= 48 && c <= 57;
 let runsOf: string | undefined;
